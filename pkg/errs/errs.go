@@ -1,0 +1,186 @@
+// Package errs holds the typed errors every Guildhall service returns and the
+// one table that maps them to HTTP statuses and the JSON error body of API.md.
+//
+// An Error has a Kind (which decides the status), a stable ID that users may
+// script against (never rename one), and optionally the request field at fault.
+package errs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Kind classifies an error; the transport maps each kind to one HTTP status.
+type Kind int
+
+// The kinds of error a service can return.
+const (
+	Internal Kind = iota
+	Invalid
+	NotFound
+	Conflict
+	Forbidden
+	Unauthenticated
+	Unavailable
+	PreconditionFailed
+	TooLarge
+	Unprocessable
+	TooManyRequests
+)
+
+var kindNames = map[Kind]string{
+	Internal:           "internal",
+	Invalid:            "invalid",
+	NotFound:           "not_found",
+	Conflict:           "conflict",
+	Forbidden:          "forbidden",
+	Unauthenticated:    "unauthenticated",
+	Unavailable:        "unavailable",
+	PreconditionFailed: "precondition_failed",
+	TooLarge:           "too_large",
+	Unprocessable:      "unprocessable",
+	TooManyRequests:    "too_many_requests",
+}
+
+// String returns the kind's name.
+func (k Kind) String() string {
+	if s, ok := kindNames[k]; ok {
+		return s
+	}
+	return fmt.Sprintf("kind(%d)", int(k))
+}
+
+// Error is a domain error with a stable ID and, for validation errors, the
+// field at fault.
+type Error struct {
+	Kind    Kind
+	ID      string // stable slug, e.g. "guard.id_number_invalid"
+	Field   string // request field at fault, snake_case; empty if none
+	Message string // human-readable; safe to show to the caller
+	Err     error  // cause; never shown to the caller
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	msg := e.ID
+	if e.Message != "" {
+		msg += ": " + e.Message
+	}
+	if e.Field != "" {
+		msg += " (field " + e.Field + ")"
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// E builds an Error of the given kind.
+func E(kind Kind, id, message string) *Error {
+	return &Error{Kind: kind, ID: id, Message: message}
+}
+
+// InvalidField builds an Invalid error naming the field at fault.
+func InvalidField(id, field, message string) *Error {
+	return &Error{Kind: Invalid, ID: id, Field: field, Message: message}
+}
+
+// Wrap attaches a cause to a copy of e.
+func (e *Error) Wrap(err error) *Error {
+	c := *e
+	c.Err = err
+	return &c
+}
+
+// WithField returns a copy of e naming the field at fault.
+func (e *Error) WithField(field string) *Error {
+	c := *e
+	c.Field = field
+	return &c
+}
+
+// Is reports whether target is an *Error with the same ID, so sentinels
+// declared with E can be matched with errors.Is after WithField or Wrap.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.ID == e.ID && t.ID != ""
+}
+
+// KindOf returns the kind of err, Internal if it carries none.
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return Internal
+}
+
+// IsKind reports whether err carries kind k.
+func IsKind(err error, k Kind) bool { return err != nil && KindOf(err) == k }
+
+// statusOf is the one Kind → HTTP status table.
+var statusOf = map[Kind]int{
+	Internal:           http.StatusInternalServerError,
+	Invalid:            http.StatusBadRequest,
+	NotFound:           http.StatusNotFound,
+	Conflict:           http.StatusConflict,
+	Forbidden:          http.StatusForbidden,
+	Unauthenticated:    http.StatusUnauthorized,
+	Unavailable:        http.StatusServiceUnavailable,
+	PreconditionFailed: http.StatusPreconditionFailed,
+	TooLarge:           http.StatusRequestEntityTooLarge,
+	Unprocessable:      http.StatusUnprocessableEntity,
+	TooManyRequests:    http.StatusTooManyRequests,
+}
+
+// Body is the JSON error body of every API response that fails.
+type Body struct {
+	Error BodyError `json:"error"`
+}
+
+// BodyError is the inner object of Body.
+type BodyError struct {
+	ID      string `json:"id"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+// HTTP returns the status and body for err. Errors without a Kind become a
+// 500 with a generic message: causes (SQL errors, stack traces) never leak.
+// Context cancellation and deadlines map to 499-like 503/504 semantics.
+func HTTP(err error) (int, Body) {
+	var e *Error
+	switch {
+	case errors.As(err, &e):
+		msg := e.Message
+		if msg == "" {
+			msg = e.Kind.String()
+		}
+		if e.Kind == Internal {
+			msg = "internal error"
+		}
+		return statusOf[e.Kind], Body{Error: BodyError{ID: e.ID, Message: msg, Field: e.Field}}
+	case errors.Is(err, context.DeadlineExceeded):
+		return http.StatusGatewayTimeout, Body{Error: BodyError{ID: "request.timeout", Message: "the request took too long"}}
+	case errors.Is(err, context.Canceled):
+		// The client went away; 499 is nginx's "client closed request".
+		return 499, Body{Error: BodyError{ID: "request.canceled", Message: "the request was canceled"}}
+	default:
+		return http.StatusInternalServerError, Body{Error: BodyError{ID: "internal", Message: "internal error"}}
+	}
+}
+
+// WriteHTTP writes err as a JSON error response.
+func WriteHTTP(w http.ResponseWriter, err error) {
+	status, body := HTTP(err)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(body)
+}

@@ -1,0 +1,69 @@
+package errs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestHTTPMapsEveryKindToItsStatus(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		err    error
+		status int
+		id     string
+		field  string
+	}{
+		{"an invalid field is a 400 naming the field", InvalidField("guard.id_number_invalid", "id_number", "bad check digit"), 400, "guard.id_number_invalid", "id_number"},
+		{"a wrapped not-found is still a 404", fmt.Errorf("lookup: %w", E(NotFound, "company.not_found", "no such company")), 404, "company.not_found", ""},
+		{"a conflict is a 409", E(Conflict, "company.status_transition_illegal", "x"), 409, "company.status_transition_illegal", ""},
+		{"a stale etag is a 412", E(PreconditionFailed, "request.etag_stale", "x"), 412, "request.etag_stale", ""},
+		{"an oversize body is a 413", E(TooLarge, "request.body_too_large", "x"), 413, "request.body_too_large", ""},
+		{"a forbidden request is a 403", E(Forbidden, "auth.forbidden", "x"), 403, "auth.forbidden", ""},
+		{"an untyped error is a 500 that hides its cause", errors.New("sql: near SELECT: syntax error"), 500, "internal", ""},
+		{"a deadline is a 504", context.DeadlineExceeded, 504, "request.timeout", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			status, body := HTTP(c.err)
+			if status != c.status || body.Error.ID != c.id || body.Error.Field != c.field {
+				t.Fatalf("got %d %+v, want %d %s %s", status, body, c.status, c.id, c.field)
+			}
+			if strings.Contains(body.Error.Message, "sql") {
+				t.Fatalf("message leaks the cause: %q", body.Error.Message)
+			}
+		})
+	}
+}
+
+func TestInternalErrorsNeverLeakTheirCause(t *testing.T) {
+	t.Parallel()
+	rec := httptest.NewRecorder()
+	WriteHTTP(rec, E(Internal, "store.failed", "secret detail").Wrap(errors.New("database is locked")))
+	if rec.Code != http.StatusInternalServerError {
+		t.Fatalf("status %d", rec.Code)
+	}
+	if strings.Contains(rec.Body.String(), "locked") || strings.Contains(rec.Body.String(), "secret") {
+		t.Fatalf("body leaks: %s", rec.Body.String())
+	}
+}
+
+func TestIsMatchesSentinelsAfterWithField(t *testing.T) {
+	t.Parallel()
+	sentinel := E(Invalid, "guard.name_required", "name is required")
+	err := fmt.Errorf("create: %w", sentinel.WithField("name"))
+	if !errors.Is(err, sentinel) {
+		t.Fatal("errors.Is did not match the sentinel")
+	}
+	if errors.Is(err, E(Invalid, "other", "")) {
+		t.Fatal("errors.Is matched a different id")
+	}
+	if KindOf(err) != Invalid || !IsKind(err, Invalid) {
+		t.Fatal("kind lost")
+	}
+}

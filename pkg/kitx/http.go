@@ -1,0 +1,206 @@
+// Package kitx is the go-kit glue every Guildhall service shares: JSON
+// request decoding with the API's limits, response and error encoding, list
+// pagination tokens, and ETag handling.
+package kitx
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	kithttp "github.com/go-kit/kit/transport/http"
+
+	"github.com/guildhall/guildhall/pkg/errs"
+)
+
+// MaxBodyBytes is the largest JSON request body accepted (1 MiB).
+const MaxBodyBytes = 1 << 20
+
+// Stable error ids of request decoding.
+var (
+	ErrBodyTooLarge   = errs.E(errs.TooLarge, "request.body_too_large", "the request body is larger than 1 MiB")
+	ErrBodyMalformed  = errs.E(errs.Invalid, "request.body_malformed", "the request body is not valid JSON")
+	ErrUnknownField   = errs.E(errs.Invalid, "request.unknown_field", "the request body has a field this endpoint does not know")
+	ErrWrongType      = errs.E(errs.Invalid, "request.field_type", "a field has the wrong type")
+	ErrBodyEmpty      = errs.E(errs.Invalid, "request.body_empty", "the request body is empty")
+	ErrTrailingData   = errs.E(errs.Invalid, "request.body_trailing_data", "the request body has data after the JSON value")
+	ErrPageSize       = errs.E(errs.Invalid, "request.page_size_invalid", "page_size must be an integer from 1 to 500")
+	ErrPageToken      = errs.E(errs.Invalid, "request.page_token_invalid", "page_token is not a token this list issued")
+	ErrEtagStale      = errs.E(errs.PreconditionFailed, "request.etag_stale", "the resource changed since you read it; read it again")
+	ErrIfMatchInvalid = errs.E(errs.Invalid, "request.if_match_invalid", "If-Match must be an etag this API issued")
+	ErrNotFound       = errs.E(errs.NotFound, "route.not_found", "no such endpoint")
+	ErrMethod         = errs.E(errs.Invalid, "route.method_not_allowed", "method not allowed on this endpoint")
+)
+
+// DecodeJSON reads one JSON object from r's body into dst, rejecting bodies
+// over MaxBodyBytes, unknown fields, wrong types and trailing data, each with
+// a stable error id and the field at fault.
+func DecodeJSON(r *http.Request, dst any) error {
+	body := http.MaxBytesReader(nil, r.Body, MaxBodyBytes)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return decodeError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return ErrBodyTooLarge
+		}
+		return ErrTrailingData
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var (
+		mbe *http.MaxBytesError
+		ute *json.UnmarshalTypeError
+		se  *json.SyntaxError
+	)
+	switch {
+	case errors.As(err, &mbe):
+		return ErrBodyTooLarge
+	case errors.Is(err, io.EOF):
+		return ErrBodyEmpty
+	case errors.As(err, &ute):
+		field := ute.Field
+		return ErrWrongType.WithField(field).Wrap(err)
+	case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF):
+		return ErrBodyMalformed.Wrap(err)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return ErrUnknownField.WithField(field)
+	default:
+		return ErrBodyMalformed.Wrap(err)
+	}
+}
+
+// Failer is implemented by responses that carry a business error
+// (go-kit's addsvc pattern), so errors do not trip circuit breakers.
+type Failer interface {
+	Failed() error
+}
+
+// StatusCoder lets a response choose its success status (201 for creates).
+type StatusCoder interface {
+	StatusCode() int
+}
+
+// Headerer lets a response set headers (Location, ETag).
+type Headerer interface {
+	Headers() http.Header
+}
+
+// EncodeJSONResponse is the go-kit EncodeResponseFunc of every service: it
+// writes a Failer's error through errs, otherwise the response as JSON with
+// the status and headers the response asks for. A nil body with 204 writes
+// nothing.
+func EncodeJSONResponse(ctx context.Context, w http.ResponseWriter, response any) error {
+	if f, ok := response.(Failer); ok && f.Failed() != nil {
+		ErrorEncoder(ctx, f.Failed(), w)
+		return nil
+	}
+	if h, ok := response.(Headerer); ok {
+		for k, vs := range h.Headers() {
+			for _, v := range vs {
+				w.Header().Add(k, v)
+			}
+		}
+	}
+	status := http.StatusOK
+	if sc, ok := response.(StatusCoder); ok {
+		status = sc.StatusCode()
+	}
+	if status == http.StatusNoContent {
+		w.WriteHeader(status)
+		return nil
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	return json.NewEncoder(w).Encode(response)
+}
+
+// ErrorEncoder is the go-kit ErrorEncoder of every service: the one mapping
+// of errs kinds to HTTP statuses and the API's error body.
+func ErrorEncoder(_ context.Context, err error, w http.ResponseWriter) {
+	errs.WriteHTTP(w, err)
+}
+
+// ServerOptions are the go-kit server options every service uses.
+func ServerOptions(extra ...kithttp.ServerOption) []kithttp.ServerOption {
+	return append([]kithttp.ServerOption{kithttp.ServerErrorEncoder(ErrorEncoder)}, extra...)
+}
+
+// Page is a decoded list request: how many items and from where.
+type Page struct {
+	Size   int
+	Cursor string // opaque to clients; the last key of the previous page
+}
+
+// DefaultPageSize and MaxPageSize are the API's list limits.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 500
+)
+
+// ParsePage reads page_size and page_token from the query.
+func ParsePage(r *http.Request) (Page, error) {
+	p := Page{Size: DefaultPageSize}
+	q := r.URL.Query()
+	if s := q.Get("page_size"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > MaxPageSize {
+			return p, ErrPageSize.WithField("page_size")
+		}
+		p.Size = n
+	}
+	if t := q.Get("page_token"); t != "" {
+		b, err := base64.RawURLEncoding.DecodeString(t)
+		if err != nil || !strings.HasPrefix(string(b), "v1:") {
+			return p, ErrPageToken.WithField("page_token")
+		}
+		p.Cursor = strings.TrimPrefix(string(b), "v1:")
+	}
+	return p, nil
+}
+
+// PageToken encodes the cursor of the next page.
+func PageToken(cursor string) string {
+	if cursor == "" {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte("v1:" + cursor))
+}
+
+// ETag renders a resource version as a strong entity tag.
+func ETag(version int64) string { return fmt.Sprintf(`"%d"`, version) }
+
+// IfMatch parses an If-Match header into the version it names. ok is false
+// when the header is absent (the update is unconditional).
+func IfMatch(r *http.Request) (version int64, ok bool, err error) {
+	h := strings.TrimSpace(r.Header.Get("If-Match"))
+	if h == "" || h == "*" {
+		return 0, false, nil
+	}
+	h = strings.TrimPrefix(h, "W/")
+	v, perr := strconv.ParseInt(strings.Trim(h, `"`), 10, 64)
+	if perr != nil {
+		return 0, false, ErrIfMatchInvalid.WithField("If-Match")
+	}
+	return v, true, nil
+}
+
+// NotFoundHandler answers unknown routes with the API's error body.
+func NotFoundHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		errs.WriteHTTP(w, ErrNotFound)
+	})
+}
