@@ -1,0 +1,53 @@
+# Guildhall — make help lists the targets.
+SHELL := /usr/bin/env bash
+.DEFAULT_GOAL := help
+
+ADDR        ?= :8080
+DATA        ?= ./data
+GO_TEST_FLAGS ?= -count=1 -timeout 20m
+BENCH_FLAGS ?= -run '^$$' -bench . -benchtime 1x -timeout 30m
+
+.PHONY: help
+help: ## Show this help.
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+.PHONY: run
+run: ## Start the whole city in one process on $(ADDR) with data under $(DATA).
+	go run ./services/standalone/cmd/guildhall -http.addr=$(ADDR) -data.dir=$(DATA)
+
+.PHONY: build
+build: ## Build every binary into ./bin.
+	go build -o bin/guildhall ./services/standalone/cmd/guildhall
+	go build -o bin/membership ./services/membership/cmd/membership
+	go build -o bin/hq ./services/hq/cmd/hq
+
+.PHONY: test
+test: ## Run every module's tests (unit, end-to-end, fault and security tests).
+	./scripts/each-module.sh go test $(GO_TEST_FLAGS) ./...
+
+.PHONY: bench
+bench: ## Run the benchmarks; they print ratios against raw baselines measured in the same run.
+	cd services/standalone && go test $(BENCH_FLAGS) ./bench/...
+
+.PHONY: tools
+tools: ## Install the pinned tools into ./bin.
+	./scripts/install-tools.sh
+
+.PHONY: lint
+lint: tools ## gofmt, go vet and staticcheck over every module.
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	./scripts/each-module.sh go vet ./...
+	./scripts/each-module.sh $(CURDIR)/bin/staticcheck ./...
+
+.PHONY: proto
+proto: tools ## Regenerate the Go code of proto/.
+	./scripts/gen-proto.sh
+
+.PHONY: work
+work: ## Regenerate go.work from the modules in the tree.
+	./scripts/gen-work.sh
+
+.PHONY: verify
+verify: proto work ## Fail if generated code or go.work differ from what is committed.
+	@git diff --exit-code -- proto go.work || { echo "generated files are stale: run make proto work and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- proto go.work)" || { git status --porcelain -- proto go.work; echo "untracked generated files"; exit 1; }

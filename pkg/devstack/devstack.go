@@ -1,0 +1,231 @@
+// Package devstack runs the infrastructure of a Guildhall node inside the
+// process: an embedded etcd server and an in-process Kafka-protocol broker
+// (kfake). The standalone binary and the tests use it; production talks to
+// real etcd and Kafka clusters instead.
+package devstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kfake"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/server/v3/embed"
+	"go.uber.org/zap"
+)
+
+// Etcd is an embedded etcd server (go.etcd.io/etcd/server/v3/embed) plus a
+// client connected to it.
+type Etcd struct {
+	// Endpoints are the client URLs of the server.
+	Endpoints []string
+	// Client is connected to the server; Close closes it.
+	Client *clientv3.Client
+
+	srv *embed.Etcd
+}
+
+// StartEtcd starts a single-member etcd whose data lives in dir, listening on
+// random loopback ports. Starting again with the same dir keeps the data.
+// It returns once the server is ready to serve requests.
+func StartEtcd(ctx context.Context, dir string) (*Etcd, error) {
+	cfg := embed.NewConfig()
+	cfg.Name = "devstack"
+	cfg.Dir = dir
+	// Short ticks make the single member elect itself in well under a
+	// second, which matters for tests and for the standalone binary's start.
+	cfg.TickMs = 10
+	cfg.ElectionMs = 100
+	// etcd logs a lot (and prints stack traces on Close) through zap; the
+	// caller's own logs are what matter here.
+	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
+	u, err := url.Parse("http://127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	cfg.ListenPeerUrls = []url.URL{*u}
+	cfg.ListenClientUrls = []url.URL{*u}
+	cfg.AdvertisePeerUrls = []url.URL{*u}
+	cfg.AdvertiseClientUrls = []url.URL{*u}
+	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
+
+	srv, err := embed.StartEtcd(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("devstack: start etcd: %w", err)
+	}
+	select {
+	case <-srv.Server.ReadyNotify():
+	case err := <-srv.Err():
+		srv.Close()
+		return nil, fmt.Errorf("devstack: etcd failed: %w", err)
+	case <-ctx.Done():
+		srv.Close()
+		return nil, fmt.Errorf("devstack: etcd not ready: %w", ctx.Err())
+	}
+	endpoint := "http://" + srv.Clients[0].Addr().String()
+	cli, err := clientv3.New(clientv3.Config{
+		Endpoints:   []string{endpoint},
+		DialTimeout: 5 * time.Second,
+		Logger:      zap.NewNop(),
+	})
+	if err != nil {
+		srv.Close()
+		return nil, fmt.Errorf("devstack: etcd client: %w", err)
+	}
+	return &Etcd{Endpoints: []string{endpoint}, Client: cli, srv: srv}, nil
+}
+
+// Close closes the client and stops the server.
+func (e *Etcd) Close() error {
+	err := e.Client.Close()
+	e.srv.Close()
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return err
+}
+
+// BrokerConfig configures the in-process broker.
+type BrokerConfig struct {
+	// Addr is the listen address; "" or "127.0.0.1:0" picks a random port.
+	// A fixed port lets a restarted broker be found at the same address.
+	// kfake always listens on 127.0.0.1.
+	Addr string
+	// DataDir keeps the log (and the cluster id) across restarts; "" keeps
+	// everything in memory, lost on Close.
+	DataDir string
+	// Partitions is the partition count of created topics; default 3.
+	Partitions int32
+}
+
+// Broker is an in-process Kafka-protocol broker (kfake) with one node.
+type Broker struct {
+	// Addr is the host:port clients connect to.
+	Addr string
+	// ClusterID is the cluster id the broker reports in metadata. A broker
+	// without a DataDir gets a fresh one on every start, so a relay can tell
+	// a new, empty broker from the one it published to before.
+	ClusterID string
+
+	partitions int32
+	cluster    *kfake.Cluster
+}
+
+// StartBroker starts a one-node in-process broker.
+func StartBroker(cfg BrokerConfig) (*Broker, error) {
+	parts := cfg.Partitions
+	if parts <= 0 {
+		parts = 3
+	}
+	opts := []kfake.Opt{
+		kfake.NumBrokers(1),
+		kfake.AllowAutoTopicCreation(),
+		kfake.DefaultNumPartitions(int(parts)),
+		// kafka-go's readers default to short session timeouts; anything
+		// below the broker's minimum makes joining fail silently forever.
+		kfake.GroupMinSessionTimeout(time.Second),
+		// kfake's default cluster id is the constant "kfake". A fresh id
+		// per start lets a relay notice a new, empty broker. With a data
+		// dir that already holds a cluster, kfake replaces this id with the
+		// persisted one, which is what we want.
+		kfake.ClusterID(uuid.NewString()),
+	}
+	if cfg.Addr != "" {
+		_, portStr, err := net.SplitHostPort(cfg.Addr)
+		if err != nil {
+			return nil, fmt.Errorf("devstack: broker addr %q: %w", cfg.Addr, err)
+		}
+		port, err := strconv.Atoi(portStr)
+		if err != nil {
+			return nil, fmt.Errorf("devstack: broker port %q: %w", portStr, err)
+		}
+		if port != 0 {
+			opts = append(opts, kfake.Ports(port))
+		}
+	}
+	if cfg.DataDir != "" {
+		opts = append(opts, kfake.DataDir(cfg.DataDir))
+	}
+	c, err := kfake.NewCluster(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("devstack: start broker: %w", err)
+	}
+	addrs := c.ListenAddrs()
+	if len(addrs) == 0 {
+		c.Close()
+		return nil, errors.New("devstack: broker has no listen address")
+	}
+	b := &Broker{Addr: addrs[0], partitions: parts, cluster: c}
+	// Ask the broker which cluster id it settled on (the persisted one
+	// wins over ours when DataDir already held a cluster).
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	tr := &kafka.Transport{}
+	defer tr.CloseIdleConnections()
+	cli := &kafka.Client{Addr: kafka.TCP(b.Addr), Transport: tr}
+	md, err := cli.Metadata(ctx, &kafka.MetadataRequest{})
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("devstack: broker metadata: %w", err)
+	}
+	b.ClusterID = md.ClusterID
+	return b, nil
+}
+
+// CreateTopics creates topics with the broker's partition count; topics
+// that already exist are fine.
+func (b *Broker) CreateTopics(ctx context.Context, topics ...string) error {
+	if len(topics) == 0 {
+		return nil
+	}
+	tr := &kafka.Transport{}
+	defer tr.CloseIdleConnections()
+	cli := &kafka.Client{Addr: kafka.TCP(b.Addr), Transport: tr}
+	req := &kafka.CreateTopicsRequest{}
+	for _, t := range topics {
+		req.Topics = append(req.Topics, kafka.TopicConfig{Topic: t, NumPartitions: int(b.partitions), ReplicationFactor: 1})
+	}
+	resp, err := cli.CreateTopics(ctx, req)
+	if err != nil {
+		return fmt.Errorf("devstack: create topics: %w", err)
+	}
+	var errs []error
+	for t, err := range resp.Errors {
+		if err != nil && !errors.Is(err, kafka.TopicAlreadyExists) {
+			errs = append(errs, fmt.Errorf("devstack: create topic %s: %w", t, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// DeleteTopics deletes topics; topics that do not exist are fine. Tests use
+// it to simulate a broker that lost a topic.
+func (b *Broker) DeleteTopics(ctx context.Context, topics ...string) error {
+	if len(topics) == 0 {
+		return nil
+	}
+	tr := &kafka.Transport{}
+	defer tr.CloseIdleConnections()
+	cli := &kafka.Client{Addr: kafka.TCP(b.Addr), Transport: tr}
+	resp, err := cli.DeleteTopics(ctx, &kafka.DeleteTopicsRequest{Topics: topics})
+	if err != nil {
+		return fmt.Errorf("devstack: delete topics: %w", err)
+	}
+	var errs []error
+	for t, err := range resp.Errors {
+		if err != nil && !errors.Is(err, kafka.UnknownTopicOrPartition) {
+			errs = append(errs, fmt.Errorf("devstack: delete topic %s: %w", t, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Close stops the broker; with a DataDir its log is flushed to disk first.
+func (b *Broker) Close() { b.cluster.Close() }

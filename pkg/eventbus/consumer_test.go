@@ -1,0 +1,189 @@
+package eventbus
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
+
+	"github.com/guildhall/guildhall/pkg/devstack"
+)
+
+// produce writes raw messages to topic, as a misbehaving producer would.
+func produce(t *testing.T, addr, topic string, msgs ...kafka.Message) {
+	t.Helper()
+	tr := &kafka.Transport{}
+	defer tr.CloseIdleConnections()
+	w := &kafka.Writer{Addr: kafka.TCP(addr), Topic: topic, Balancer: &kafka.Hash{}, BatchTimeout: 5 * time.Millisecond, Transport: tr}
+	defer w.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := w.WriteMessages(ctx, msgs...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func envelopeMsg(t *testing.T, id, district, typ, agg string) kafka.Message {
+	t.Helper()
+	b, err := proto.Marshal(&eventsv1.Envelope{
+		EventId: id, District: district, Service: "membership", Type: typ,
+		AggregateType: "guard", AggregateId: agg, Sequence: 1, OccurredAt: timestamppb.Now(), SchemaVersion: 1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kafka.Message{Key: []byte(agg), Value: b, Headers: []kafka.Header{{Key: "event_id", Value: []byte(id)}}}
+}
+
+func TestConsumerDeadLettersPoisonAndForeignDistrict(t *testing.T) {
+	b := startBroker(t, devstack.BrokerConfig{Partitions: 1})
+	topic := Topic("north", "membership")
+	ctx := context.Background()
+	if err := b.CreateTopics(ctx, topic); err != nil {
+		t.Fatal(err)
+	}
+	produce(t, b.Addr, topic,
+		kafka.Message{Key: []byte("x"), Value: []byte("\xff\xfe not a protobuf")},
+		envelopeMsg(t, "e-south", "south", "GuardLeft", "g1"),
+		envelopeMsg(t, "e-good-1", "north", "GuardLeft", "g1"),
+		envelopeMsg(t, "e-good-2", "north", "GuardLeft", "g2"),
+	)
+	db := newDB(t, "hq")
+	countingSchema(t, db)
+	m := NewMetrics(nil)
+	c := newConsumer(t, ConsumerConfig{Brokers: []string{b.Addr}, Topic: topic, GroupID: "hq", DB: db, Handler: countingHandler, Metrics: m})
+	run(t, c.Run)
+	waitFor(t, 20*time.Second, "good events applied", func() bool {
+		d, _ := appliedCounts(t, db)
+		return d == 2
+	})
+	if n := sqlCount(t, db, `SELECT count(*) FROM applied WHERE event_id = 'e-south'`); n != 0 {
+		t.Error("foreign-district event was applied")
+	}
+	dlq := topicMessages(t, b.Addr, DLQTopic(topic))
+	reasons := map[string]kafka.Message{}
+	for _, msg := range dlq {
+		reasons[header(msg, "dlq_reason")] = msg
+	}
+	if len(dlq) != 2 {
+		t.Fatalf("dead letters: %d, want 2", len(dlq))
+	}
+	poison, ok := reasons[ReasonUndecodable]
+	if !ok || string(poison.Value) != "\xff\xfe not a protobuf" || string(poison.Key) != "x" {
+		t.Errorf("poison message not dead-lettered intact: %+v", poison)
+	}
+	foreign, ok := reasons[ReasonDistrictMismatch]
+	if !ok || header(foreign, "event_id") != "e-south" || header(foreign, "dlq_source_topic") != topic ||
+		header(foreign, "dlq_source_partition") != "0" || header(foreign, "dlq_source_offset") != "1" || header(foreign, "dlq_error") == "" {
+		t.Errorf("foreign-district message dead letter headers: %v", foreign.Headers)
+	}
+	labels := []string{"north", "membership", topic, "hq"}
+	if got := metricValue(m.ConsumerRejected.WithLabelValues(append(labels, ReasonDistrictMismatch)...)); got != 1 {
+		t.Errorf("district_mismatch rejected metric %v, want 1", got)
+	}
+	if got := metricValue(m.ConsumerDeadLettered.WithLabelValues(labels...)); got != 2 {
+		t.Errorf("dead-lettered metric %v, want 2", got)
+	}
+	// A later good event is still applied, in a span continuing the
+	// producer's trace from the traceparent header.
+	good := envelopeMsg(t, "e-good-3", "north", "GuardLeft", "g3")
+	good.Headers = append(good.Headers, kafka.Header{Key: "traceparent", Value: []byte("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")})
+	produce(t, b.Addr, topic, good)
+	waitFor(t, 10*time.Second, "later event applied", func() bool {
+		d, _ := appliedCounts(t, db)
+		return d == 3
+	})
+	found := false
+	for _, s := range spans.Ended() {
+		if s.Name() == "eventbus.apply GuardLeft" && s.Parent().TraceID().String() == "0af7651916cd43dd8448eb211c80319c" {
+			found = s.Parent().SpanID().String() == "b7ad6b7169203331" && s.SpanKind() == trace.SpanKindConsumer
+		}
+	}
+	if !found {
+		t.Error("no consumer span continuing the event's trace")
+	}
+}
+
+func TestConsumerRejectDeadLettersAndTransientErrorsRetry(t *testing.T) {
+	b := startBroker(t, devstack.BrokerConfig{Partitions: 1})
+	topic := Topic("north", "membership")
+	db := newDB(t, "hq")
+	countingSchema(t, db)
+	m := NewMetrics(nil)
+	var flakyAttempts atomic.Int32
+	handler := func(ctx context.Context, tx *sql.Tx, msg Message) error {
+		switch msg.Envelope.GetType() {
+		case "Bad":
+			return Reject("invalid_payload", errors.New("guard has no name"))
+		case "Flaky":
+			if flakyAttempts.Add(1) <= 2 {
+				// Write first, then fail: the rollback must undo the write.
+				if err := countingHandler(ctx, tx, msg); err != nil {
+					return err
+				}
+				return errors.New("database is tired")
+			}
+		}
+		return countingHandler(ctx, tx, msg)
+	}
+	c := newConsumer(t, ConsumerConfig{Brokers: []string{b.Addr}, Topic: topic, GroupID: "hq", DB: db, Handler: handler, Metrics: m})
+	// The topic does not exist yet: the consumer must wait for it.
+	run(t, c.Run)
+	if err := b.CreateTopics(context.Background(), topic); err != nil {
+		t.Fatal(err)
+	}
+	produce(t, b.Addr, topic,
+		envelopeMsg(t, "e-bad", "north", "Bad", "g1"),
+		envelopeMsg(t, "e-flaky", "north", "Flaky", "g1"),
+		envelopeMsg(t, "e-ok", "north", "GuardLeft", "g1"),
+	)
+	waitFor(t, 20*time.Second, "flaky and ok applied", func() bool {
+		d, _ := appliedCounts(t, db)
+		return d == 2
+	})
+	if _, over := appliedCounts(t, db); over != 0 {
+		t.Errorf("%d events applied more than once", over)
+	}
+	if got := flakyAttempts.Load(); got != 3 {
+		t.Errorf("flaky handler ran %d times, want 3", got)
+	}
+	labels := []string{"north", "membership", topic, "hq"}
+	if got := metricValue(m.ConsumerRetries.WithLabelValues(labels...)); got != 2 {
+		t.Errorf("retries metric %v, want 2", got)
+	}
+	if n := sqlCount(t, db, `SELECT count(*) FROM eventbus_inbox WHERE event_id = 'e-bad'`); n != 0 {
+		t.Error("rejected event recorded in the inbox")
+	}
+	dlq := topicMessages(t, b.Addr, DLQTopic(topic))
+	if len(dlq) != 1 || header(dlq[0], "dlq_reason") != "invalid_payload" || header(dlq[0], "event_id") != "e-bad" {
+		t.Fatalf("dead letters %v", dlq)
+	}
+	if got := metricValue(m.ConsumerRejected.WithLabelValues(append(labels, "invalid_payload")...)); got != 1 {
+		t.Errorf("rejected metric %v, want 1", got)
+	}
+}
+
+func TestRejectWrapsAndReports(t *testing.T) {
+	base := errors.New("boom")
+	err := Reject("bad_guard", base)
+	wrapped := errors.Join(errors.New("ctx"), err)
+	reason, ok := IsRejected(wrapped)
+	if !ok || reason != "bad_guard" {
+		t.Errorf("IsRejected = %q, %v", reason, ok)
+	}
+	if !errors.Is(err, base) {
+		t.Error("Reject hides the cause")
+	}
+	if _, ok := IsRejected(base); ok {
+		t.Error("plain error reported as rejected")
+	}
+}

@@ -1,0 +1,98 @@
+package eventbus
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the event bus's Prometheus metrics. A process creates one and
+// shares it between its relays and consumers; series are labelled by
+// district, service and topic (and consumer, for consumer series).
+type Metrics struct {
+	// OutboxBacklog is the number of outbox rows not yet sent.
+	OutboxBacklog *prometheus.GaugeVec
+	// Published counts events the relay wrote to Kafka.
+	Published *prometheus.CounterVec
+	// PublishErrors counts failed relay writes (retried later).
+	PublishErrors *prometheus.CounterVec
+	// RelayLeader is 1 while this process's relay leads its (district, service).
+	RelayLeader *prometheus.GaugeVec
+	// ConsumerApplied counts events a consumer applied.
+	ConsumerApplied *prometheus.CounterVec
+	// ConsumerDuplicates counts redelivered events a consumer skipped.
+	ConsumerDuplicates *prometheus.CounterVec
+	// ConsumerDeadLettered counts events a consumer sent to the dead-letter topic.
+	ConsumerDeadLettered *prometheus.CounterVec
+	// ConsumerRejected counts rejected events by reason (undecodable,
+	// district_mismatch, or a handler's Reject reason).
+	ConsumerRejected *prometheus.CounterVec
+	// ConsumerRetries counts handler attempts that failed transiently.
+	ConsumerRetries *prometheus.CounterVec
+	// ConsumerLag is how many events a consumer group is behind the topic's end.
+	ConsumerLag *prometheus.GaugeVec
+	// ApplyDuration is how long applying one event took, including dedup.
+	ApplyDuration *prometheus.HistogramVec
+}
+
+var (
+	relayLabels    = []string{"district", "service", "topic"}
+	consumerLabels = []string{"district", "service", "topic", "consumer"}
+)
+
+// NewMetrics creates the event bus metrics and registers them on reg. With a
+// nil reg the metrics are not registered but still usable (tests, tools).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	const ns, sub = "guildhall", "eventbus"
+	m := &Metrics{
+		OutboxBacklog: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: ns, Subsystem: sub, Name: "outbox_backlog",
+			Help: "Outbox rows not yet published to Kafka.",
+		}, relayLabels),
+		Published: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "published_total",
+			Help: "Events the relay published to Kafka.",
+		}, relayLabels),
+		PublishErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "publish_errors_total",
+			Help: "Relay writes to Kafka that failed and will be retried.",
+		}, relayLabels),
+		RelayLeader: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: ns, Subsystem: sub, Name: "relay_leader",
+			Help: "1 while this process's relay is the elected publisher of its outbox.",
+		}, relayLabels),
+		ConsumerApplied: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "consumer_applied_total",
+			Help: "Events a consumer applied.",
+		}, consumerLabels),
+		ConsumerDuplicates: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "consumer_duplicates_total",
+			Help: "Redelivered events a consumer had already applied.",
+		}, consumerLabels),
+		ConsumerDeadLettered: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "consumer_dead_lettered_total",
+			Help: "Events a consumer wrote to the dead-letter topic.",
+		}, consumerLabels),
+		ConsumerRejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "consumer_rejected_total",
+			Help: "Events a consumer rejected, by reason.",
+		}, append(append([]string{}, consumerLabels...), "reason")),
+		ConsumerRetries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "consumer_retries_total",
+			Help: "Failed attempts to apply an event that were retried.",
+		}, consumerLabels),
+		ConsumerLag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: ns, Subsystem: sub, Name: "consumer_lag",
+			Help: "Events the consumer group has not yet committed on its topic.",
+		}, consumerLabels),
+		ApplyDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: ns, Subsystem: sub, Name: "apply_duration_seconds",
+			Help:    "Time to apply one event in the consumer's database.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, consumerLabels),
+	}
+	if reg != nil {
+		reg.MustRegister(m.OutboxBacklog, m.Published, m.PublishErrors, m.RelayLeader,
+			m.ConsumerApplied, m.ConsumerDuplicates, m.ConsumerDeadLettered, m.ConsumerRejected,
+			m.ConsumerRetries, m.ConsumerLag, m.ApplyDuration)
+	}
+	return m
+}

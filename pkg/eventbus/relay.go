@@ -1,0 +1,528 @@
+package eventbus
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/segmentio/kafka-go"
+)
+
+// RelayConfig configures a Relay.
+type RelayConfig struct {
+	// Brokers are the Kafka bootstrap addresses.
+	Brokers []string
+	// Outbox is the outbox to publish.
+	Outbox *Outbox
+	// Elector picks the one relay of the (district, service) that
+	// publishes; nil means AlwaysLeader.
+	Elector Elector
+	// Logger receives the relay's logs; nil discards them.
+	Logger *slog.Logger
+	// Metrics is shared by the process; nil uses unregistered metrics.
+	Metrics *Metrics
+	// BatchSize is the most rows published per Kafka write; default 500.
+	BatchSize int
+	// Retention is how long sent rows stay in the outbox (the district's
+	// durable log, replayed to a broker that lost events); default 7 days.
+	Retention time.Duration
+	// SafetyPoll is how often the relay looks at the outbox and the broker
+	// without being woken; default 1s. New events wake it at once through
+	// Outbox.Wake.
+	SafetyPoll time.Duration
+	// Transport is the Kafka transport (TLS/SASL on real clusters); nil uses
+	// a plain TCP transport owned by the relay.
+	Transport kafka.RoundTripper
+}
+
+// Relay publishes an outbox to Kafka while its elector says it leads.
+//
+// It remembers, per broker cluster id and topic, the last outbox seq it
+// published and how many messages it published. At the start of every
+// leadership term, after every write error and every SafetyPoll it checks
+// the broker: a cluster id it has no position for, a missing topic or a
+// topic whose end offsets add up to less than what it published means the
+// broker lacks events, and the relay re-publishes every retained row.
+type Relay struct {
+	cfg     RelayConfig
+	outbox  *Outbox
+	elector Elector
+	log     *slog.Logger
+	labels  prometheus.Labels
+	backlog prometheus.Gauge
+	pubs    prometheus.Counter
+	pubErrs prometheus.Counter
+	leader  prometheus.Gauge
+	leading atomic.Bool
+	now     func() time.Time
+
+	// beforeMark, when set (tests), runs after a successful Kafka write and
+	// before the rows are marked sent; an error there is treated like a
+	// failed mark (the rows are published again later).
+	beforeMark func(ctx context.Context) error
+}
+
+// NewRelay returns a relay for cfg.Outbox.
+func NewRelay(cfg RelayConfig) (*Relay, error) {
+	if len(cfg.Brokers) == 0 {
+		return nil, errors.New("eventbus: relay needs brokers")
+	}
+	if cfg.Outbox == nil {
+		return nil, errors.New("eventbus: relay needs an outbox")
+	}
+	if cfg.Elector == nil {
+		cfg.Elector = AlwaysLeader()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewMetrics(nil)
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 500
+	}
+	if cfg.Retention <= 0 {
+		cfg.Retention = 7 * 24 * time.Hour
+	}
+	if cfg.SafetyPoll <= 0 {
+		cfg.SafetyPoll = time.Second
+	}
+	o := cfg.Outbox
+	labels := prometheus.Labels{"district": o.District(), "service": o.Service(), "topic": o.Topic()}
+	m := cfg.Metrics
+	return &Relay{
+		cfg:     cfg,
+		outbox:  o,
+		elector: cfg.Elector,
+		log:     cfg.Logger.With("component", "relay", "topic", o.Topic()),
+		labels:  labels,
+		backlog: m.OutboxBacklog.With(labels),
+		pubs:    m.Published.With(labels),
+		pubErrs: m.PublishErrors.With(labels),
+		leader:  m.RelayLeader.With(labels),
+		now:     time.Now,
+	}, nil
+}
+
+// Leading reports whether this relay currently leads (and so publishes).
+func (r *Relay) Leading() bool { return r.leading.Load() }
+
+// Run campaigns for leadership and publishes while leading, going back to
+// campaigning when leadership is lost. It returns nil when ctx ends, after
+// resigning so another relay takes over at once.
+func (r *Relay) Run(ctx context.Context) error {
+	bo := newBackoff(200*time.Millisecond, 5*time.Second)
+	for {
+		if ctx.Err() != nil {
+			return nil
+		}
+		lost, err := r.elector.Campaign(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			r.log.WarnContext(ctx, "relay campaign failed; retrying", "err", err)
+			if !sleepCtx(ctx, bo.next()) {
+				return nil
+			}
+			continue
+		}
+		bo.reset()
+		r.log.InfoContext(ctx, "relay leads")
+		r.leading.Store(true)
+		r.leader.Set(1)
+
+		termCtx, cancel := context.WithCancel(ctx)
+		go func() {
+			select {
+			case <-lost:
+				cancel()
+			case <-termCtx.Done():
+			}
+		}()
+		r.lead(termCtx)
+		cancel()
+
+		r.leading.Store(false)
+		r.leader.Set(0)
+		// Resign in both cases: on shutdown so a follower takes over without
+		// waiting for the lease to expire, on a lost term to clean up.
+		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		if err := r.elector.Resign(rctx); err != nil && ctx.Err() == nil {
+			r.log.WarnContext(ctx, "relay resign failed", "err", err)
+		}
+		rcancel()
+		if ctx.Err() != nil {
+			return nil
+		}
+		r.log.WarnContext(ctx, "relay lost leadership; campaigning again")
+	}
+}
+
+// position is how far the relay has published to one broker cluster.
+type position struct {
+	clusterID string
+	lastSeq   int64
+	published int64
+}
+
+// conn is the Kafka writer of a term, replaced after errors so stale
+// metadata and dead connections from before a broker restart are dropped.
+type conn struct {
+	w      *kafka.Writer
+	closer func()
+}
+
+func (r *Relay) dial() *conn {
+	var tr kafka.RoundTripper = r.cfg.Transport
+	var owned *kafka.Transport
+	if tr == nil {
+		owned = &kafka.Transport{}
+		tr = owned
+	}
+	w := &kafka.Writer{
+		Addr:                   kafka.TCP(r.cfg.Brokers...),
+		Topic:                  r.outbox.Topic(),
+		Balancer:               &kafka.Hash{}, // one aggregate → one partition → ordered
+		RequiredAcks:           kafka.RequireAll,
+		BatchSize:              r.cfg.BatchSize,
+		BatchTimeout:           5 * time.Millisecond,
+		AllowAutoTopicCreation: true,
+		// Fail fast and let the relay's own loop retry with backoff (and
+		// re-check the broker) rather than spend ~7 s in kafka-go's retries.
+		MaxAttempts:     3,
+		WriteBackoffMin: 50 * time.Millisecond,
+		WriteBackoffMax: 500 * time.Millisecond,
+		Transport:       tr,
+	}
+	c := &conn{w: w}
+	c.closer = func() {
+		_ = w.Close()
+		if owned != nil {
+			owned.CloseIdleConnections()
+		} else if t, ok := tr.(*kafka.Transport); ok {
+			t.CloseIdleConnections()
+		}
+	}
+	return c
+}
+
+// lead publishes until ctx (the leadership term) ends.
+func (r *Relay) lead(ctx context.Context) {
+	c := r.dial()
+	defer func() { c.closer() }()
+	bo := newBackoff(100*time.Millisecond, 5*time.Second)
+	retentionEvery := min(r.cfg.Retention/10, time.Hour)
+	nextRetention := time.Time{}
+	var pos position
+	needSync := true
+	poll := time.NewTimer(r.cfg.SafetyPoll)
+	defer poll.Stop()
+	for ctx.Err() == nil {
+		if now := r.now(); !now.Before(nextRetention) {
+			if n, err := r.applyRetention(ctx); err != nil {
+				r.log.WarnContext(ctx, "outbox retention failed", "err", err)
+			} else if n > 0 {
+				r.log.InfoContext(ctx, "outbox retention deleted sent rows", "rows", n)
+			}
+			nextRetention = now.Add(retentionEvery)
+		}
+		if needSync {
+			p, err := r.sync(ctx)
+			if err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				r.log.WarnContext(ctx, "relay cannot check broker; retrying", "err", err)
+				c.closer()
+				c = r.dial()
+				sleepCtx(ctx, bo.next())
+				continue
+			}
+			pos, needSync = p, false
+		}
+		n, err := r.publishBatch(ctx, c.w, &pos)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			r.pubErrs.Inc()
+			r.updateBacklog(ctx)
+			r.log.WarnContext(ctx, "relay publish failed; will retry", "err", err)
+			// A failed write may mean a restarted or replaced broker:
+			// reconnect and check it before the next write.
+			c.closer()
+			c = r.dial()
+			needSync = true
+			sleepCtx(ctx, bo.next())
+			continue
+		}
+		bo.reset()
+		r.updateBacklog(ctx)
+		if n >= r.cfg.BatchSize {
+			continue // more rows waiting
+		}
+		if !poll.Stop() {
+			select {
+			case <-poll.C:
+			default:
+			}
+		}
+		poll.Reset(r.cfg.SafetyPoll)
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.outbox.Wake():
+		case <-poll.C:
+			// Nothing woke us for a while: look at the broker again, so a
+			// broker that restarted empty without failing a write is noticed.
+			needSync = true
+		}
+	}
+}
+
+// sync reads the broker's cluster id and returns the position to publish
+// from, resetting it when the broker lacks events it was sent.
+func (r *Relay) sync(ctx context.Context) (position, error) {
+	topic := r.outbox.Topic()
+	cli, release := adminClient(r.cfg.Brokers, r.cfg.Transport)
+	defer release()
+	md, err := cli.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
+	if err != nil {
+		return position{}, fmt.Errorf("metadata: %w", err)
+	}
+	clusterID := md.ClusterID
+	if clusterID == "" {
+		// Pre-0.10.1 brokers report no id; the bootstrap list is the best
+		// stand-in for "the same cluster".
+		clusterID = "brokers:" + strings.Join(r.cfg.Brokers, ",")
+	}
+	pos := position{clusterID: clusterID}
+	db := r.outbox.DB()
+	err = db.QueryRowContext(ctx, db.Rebind(`SELECT last_seq, published FROM eventbus_relay_position
+		WHERE cluster_id = ? AND topic = ?`), clusterID, topic).Scan(&pos.lastSeq, &pos.published)
+	if errors.Is(err, sql.ErrNoRows) {
+		r.log.InfoContext(ctx, "relay meets broker cluster for the first time; publishing retained outbox", "cluster_id", clusterID)
+		return pos, nil
+	}
+	if err != nil {
+		return position{}, fmt.Errorf("read relay position: %w", err)
+	}
+	if pos.published == 0 {
+		return pos, nil
+	}
+	var partitions []int
+	missing := true
+	for _, t := range md.Topics {
+		if t.Name != topic {
+			continue
+		}
+		switch {
+		case t.Error == nil && len(t.Partitions) > 0:
+			missing = false
+			for _, p := range t.Partitions {
+				partitions = append(partitions, p.ID)
+			}
+		case t.Error == nil || errors.Is(t.Error, kafka.UnknownTopicOrPartition):
+		default:
+			return position{}, fmt.Errorf("metadata of %s: %w", topic, t.Error)
+		}
+	}
+	var end int64
+	if !missing {
+		req := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
+		for _, p := range partitions {
+			req.Topics[topic] = append(req.Topics[topic], kafka.LastOffsetOf(p))
+		}
+		lo, err := cli.ListOffsets(ctx, req)
+		if err != nil {
+			return position{}, fmt.Errorf("list offsets: %w", err)
+		}
+		for _, po := range lo.Topics[topic] {
+			if po.Error != nil {
+				return position{}, fmt.Errorf("list offsets of %s/%d: %w", topic, po.Partition, po.Error)
+			}
+			end += po.LastOffset
+		}
+	}
+	if !missing && end >= pos.published {
+		return pos, nil
+	}
+	r.log.WarnContext(ctx, "broker lacks published events; re-publishing retained outbox",
+		"cluster_id", clusterID, "topic_missing", missing, "end_offsets", end, "published", pos.published)
+	if _, err := db.ExecContext(ctx, db.Rebind(`UPDATE eventbus_relay_position
+		SET last_seq = 0, published = 0, updated_at = ? WHERE cluster_id = ? AND topic = ?`),
+		r.now().UTC().Format(time.RFC3339Nano), clusterID, topic); err != nil {
+		return position{}, fmt.Errorf("reset relay position: %w", err)
+	}
+	pos.lastSeq, pos.published = 0, 0
+	return pos, nil
+}
+
+type outboxRow struct {
+	seq         int64
+	eventID     string
+	eventType   string
+	aggregateID string
+	envelope    []byte
+	traceparent string
+}
+
+// pending returns up to limit rows to publish after pos: first rows below
+// lastSeq that are still unsent (a transaction that committed after a later
+// one — impossible on SQLite, possible on engines with concurrent writers),
+// then rows after lastSeq in seq order.
+func (r *Relay) pending(ctx context.Context, pos position, limit int) ([]outboxRow, error) {
+	db := r.outbox.DB()
+	var rows []outboxRow
+	scan := func(q string, args ...any) error {
+		rs, err := db.QueryContext(ctx, db.Rebind(q), args...)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		for rs.Next() {
+			var o outboxRow
+			if err := rs.Scan(&o.seq, &o.eventID, &o.eventType, &o.aggregateID, &o.envelope, &o.traceparent); err != nil {
+				return err
+			}
+			rows = append(rows, o)
+		}
+		return rs.Err()
+	}
+	const cols = `SELECT seq, event_id, event_type, aggregate_id, envelope, traceparent FROM eventbus_outbox`
+	if pos.lastSeq > 0 {
+		if err := scan(cols+` WHERE sent_at IS NULL AND topic = ? AND seq <= ? ORDER BY seq LIMIT ?`,
+			r.outbox.Topic(), pos.lastSeq, limit); err != nil {
+			return nil, fmt.Errorf("read unsent outbox: %w", err)
+		}
+	}
+	if rest := limit - len(rows); rest > 0 {
+		if err := scan(cols+` WHERE topic = ? AND seq > ? ORDER BY seq LIMIT ?`,
+			r.outbox.Topic(), pos.lastSeq, rest); err != nil {
+			return nil, fmt.Errorf("read outbox: %w", err)
+		}
+	}
+	return rows, nil
+}
+
+// publishBatch writes the next batch to Kafka, then marks the rows sent
+// and advances the position in one transaction. It returns how many rows
+// it published.
+func (r *Relay) publishBatch(ctx context.Context, w *kafka.Writer, pos *position) (int, error) {
+	rows, err := r.pending(ctx, *pos, r.cfg.BatchSize)
+	if err != nil || len(rows) == 0 {
+		return 0, err
+	}
+	msgs := make([]kafka.Message, len(rows))
+	for i, o := range rows {
+		headers := []kafka.Header{
+			{Key: "event_id", Value: []byte(o.eventID)},
+			{Key: "event_type", Value: []byte(o.eventType)},
+		}
+		if o.traceparent != "" {
+			headers = append(headers, kafka.Header{Key: "traceparent", Value: []byte(o.traceparent)})
+		}
+		msgs[i] = kafka.Message{Key: []byte(o.aggregateID), Value: o.envelope, Headers: headers}
+	}
+	if err := w.WriteMessages(ctx, msgs...); err != nil {
+		return 0, fmt.Errorf("write %d events: %w", len(msgs), err)
+	}
+	if r.beforeMark != nil {
+		if err := r.beforeMark(ctx); err != nil {
+			return 0, fmt.Errorf("before mark: %w", err)
+		}
+	}
+	next := *pos
+	next.published += int64(len(rows))
+	for _, o := range rows {
+		next.lastSeq = max(next.lastSeq, o.seq)
+	}
+	now := r.now().UTC().Format(time.RFC3339Nano)
+	db := r.outbox.DB()
+	err = db.InTx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, db.Rebind(`UPDATE eventbus_outbox SET sent_at = ? WHERE seq = ? AND sent_at IS NULL`))
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, o := range rows {
+			if _, err := stmt.ExecContext(ctx, now, o.seq); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, db.Rebind(`INSERT INTO eventbus_relay_position (cluster_id, topic, last_seq, published, updated_at)
+			VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (cluster_id, topic) DO UPDATE SET last_seq = excluded.last_seq,
+				published = excluded.published, updated_at = excluded.updated_at`),
+			next.clusterID, r.outbox.Topic(), next.lastSeq, next.published, now)
+		return err
+	})
+	if err != nil {
+		// The events are on Kafka but not marked: they go out again, and
+		// consumers drop the duplicates by event id.
+		return 0, fmt.Errorf("mark %d events sent: %w", len(rows), err)
+	}
+	*pos = next
+	r.pubs.Add(float64(len(rows)))
+	return len(rows), nil
+}
+
+// applyRetention deletes sent rows created before now-Retention. created_at
+// is RFC 3339 text in UTC, so string order is time order to the second
+// (fraction digits vary in length), which is plenty for a retention of days.
+func (r *Relay) applyRetention(ctx context.Context) (int64, error) {
+	cutoff := r.now().Add(-r.cfg.Retention).UTC().Format(time.RFC3339Nano)
+	db := r.outbox.DB()
+	res, err := db.ExecContext(ctx, db.Rebind(`DELETE FROM eventbus_outbox
+		WHERE topic = ? AND sent_at IS NOT NULL AND created_at < ?`), r.outbox.Topic(), cutoff)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (r *Relay) updateBacklog(ctx context.Context) {
+	var n int64
+	db := r.outbox.DB()
+	err := db.QueryRowContext(ctx, db.Rebind(`SELECT count(*) FROM eventbus_outbox WHERE sent_at IS NULL AND topic = ?`),
+		r.outbox.Topic()).Scan(&n)
+	if err == nil {
+		r.backlog.Set(float64(n))
+	}
+}
+
+// backoff is a capped exponential delay.
+type backoff struct{ min, max, cur time.Duration }
+
+func newBackoff(lo, hi time.Duration) *backoff { return &backoff{min: lo, max: hi} }
+
+func (b *backoff) next() time.Duration {
+	if b.cur == 0 {
+		b.cur = b.min
+	} else {
+		b.cur = min(b.cur*2, b.max)
+	}
+	return b.cur
+}
+
+func (b *backoff) reset() { b.cur = 0 }
+
+// sleepCtx waits d or until ctx ends; it reports whether d passed.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the pinned Go tools into ./bin. Versions live here and nowhere else.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+export GOBIN="$root/bin"
+export GOWORK=off
+mkdir -p "$GOBIN"
+want() { # name version package
+  local stamp="$GOBIN/.$1-$2"
+  if [ ! -x "$GOBIN/$1" ] || [ ! -f "$stamp" ]; then
+    echo "installing $3@$2"
+    (cd "$root" && go install "$3@$2")
+    rm -f "$GOBIN/.$1-"*
+    touch "$stamp"
+  fi
+}
+want staticcheck v0.8.2 honnef.co/go/tools/cmd/staticcheck
+want protoc-gen-go v1.36.12 google.golang.org/protobuf/cmd/protoc-gen-go

@@ -1,0 +1,434 @@
+// Package hq is the association HQ's node: it consumes every registered
+// district's membership topic (gh.<district>.membership.v1), builds a
+// city-wide read model only from those events, and serves it under
+// /api/v1/hq/… with each district's freshness.
+//
+// The standalone binary links it through New; cmd/hq runs it on its own.
+package hq
+
+import (
+	"context"
+	"database/sql"
+	_ "embed"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-kit/kit/endpoint"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/segmentio/kafka-go"
+
+	"github.com/guildhall/guildhall/pkg/config"
+	"github.com/guildhall/guildhall/pkg/errs"
+	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/storage"
+
+	"github.com/guildhall/guildhall/services/hq/internal/endpoints"
+	"github.com/guildhall/guildhall/services/hq/internal/projector"
+	"github.com/guildhall/guildhall/services/hq/internal/service"
+	"github.com/guildhall/guildhall/services/hq/internal/store"
+	"github.com/guildhall/guildhall/services/hq/internal/transport"
+)
+
+//go:embed openapi.json
+var openAPI []byte
+
+// Defaults of Config.
+const (
+	DefaultGroupID    = "guildhall-hq"
+	DefaultStaleAfter = 2 * time.Minute
+)
+
+// ConsumedService is the district service whose topic HQ consumes.
+const ConsumedService = "membership"
+
+// Config configures an HQ node.
+type Config struct {
+	// DBPath is the SQLite file of the read model, e.g. data/hq/hq.db.
+	DBPath string
+	// Storage tunes SQLite.
+	Storage storage.Config
+	// Brokers are the Kafka bootstrap addresses.
+	Brokers []string
+	// GroupID is HQ's consumer group; DefaultGroupID if empty.
+	GroupID string
+	// StaleAfter is how long a registered district may be behind (or its
+	// consumer not connected) without HQ applying anything from it before
+	// it is reported stale; DefaultStaleAfter if zero.
+	StaleAfter time.Duration
+}
+
+// Errors of Config.Validate.
+var (
+	ErrNoDBPath     = errors.New("hq: the database path is required")
+	ErrNoBrokers    = errors.New("hq: at least one Kafka broker is required")
+	ErrBadStaleTime = errors.New("hq: the stale period must not be negative")
+)
+
+// Validate checks the configuration.
+func (c Config) Validate() error {
+	if c.DBPath == "" {
+		return ErrNoDBPath
+	}
+	if len(c.Brokers) == 0 || slices.Contains(c.Brokers, "") {
+		return ErrNoBrokers
+	}
+	if c.StaleAfter < 0 {
+		return ErrBadStaleTime
+	}
+	if err := c.Storage.Validate(); err != nil {
+		return fmt.Errorf("hq: %w", err)
+	}
+	return nil
+}
+
+// Districts is the district registry (pkg/config.Registry satisfies it).
+type Districts interface {
+	// Watch calls fn with the full list of registered districts, first with
+	// the current list and then after every change, until ctx ends.
+	Watch(ctx context.Context, fn func([]config.District)) error
+}
+
+// Deps are the node's collaborators.
+type Deps struct {
+	// Logger logs; discarded if nil.
+	Logger *slog.Logger
+	// Districts is the district registry; required to Run.
+	Districts Districts
+	// Bus holds the event bus metrics shared by the process; may be nil.
+	Bus *eventbus.Metrics
+	// Registerer receives HQ's own metrics (freshness and business gauges,
+	// rejected events). HQ is one per process, so it registers directly;
+	// nil registers nothing.
+	Registerer prometheus.Registerer
+	// Endpoint is an optional endpoint middleware chain (instrumenting,
+	// tracing, auth) applied to every endpoint; nil for none.
+	Endpoint func(service, endpoint string) endpoint.Middleware
+	// Dialer is an optional Kafka dialer for the consumers' readers (TLS,
+	// SASL); nil for plain TCP.
+	Dialer *kafka.Dialer
+	// Transport is an optional Kafka transport for dead letters and lag
+	// queries (TLS, SASL); nil for plain TCP.
+	Transport kafka.RoundTripper
+}
+
+// consumer is what the node needs of an eventbus.Consumer; tests swap it.
+type consumer interface {
+	Run(ctx context.Context) error
+	Lag() int64
+}
+
+// Node is a running HQ.
+type Node struct {
+	cfg      Config
+	deps     Deps
+	logger   *slog.Logger
+	db       *storage.DB
+	store    *store.Store
+	proj     *projector.Projector
+	svc      service.Service
+	handler  http.Handler
+	started  time.Time
+	watching atomic.Bool
+	running  atomic.Bool
+
+	// newConsumer builds the consumer of one district's topic.
+	newConsumer func(district string) (consumer, error)
+	// retryDelay is the first pause before restarting a failed consumer.
+	retryDelay time.Duration
+
+	mu         sync.Mutex
+	registered []service.District
+	consumers  map[string]*districtConsumer
+	wg         sync.WaitGroup
+}
+
+// districtConsumer supervises the consumer of one district.
+type districtConsumer struct {
+	cancel  context.CancelFunc
+	running atomic.Bool
+	since   atomic.Int64 // unix nanos of the last start
+	current atomic.Pointer[consumerBox]
+}
+
+type consumerBox struct{ c consumer }
+
+// New opens the read model at cfg.DBPath, migrates it (HQ's tables and the
+// event bus inbox) and wires the service, its endpoints and HTTP transport.
+// Run starts consuming.
+func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.GroupID == "" {
+		cfg.GroupID = DefaultGroupID
+	}
+	if cfg.StaleAfter == 0 {
+		cfg.StaleAfter = DefaultStaleAfter
+	}
+	logger := deps.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	logger = logger.With("service", "hq")
+	db, err := storage.OpenSQLite(ctx, cfg.DBPath, cfg.Storage)
+	if err != nil {
+		return nil, err
+	}
+	if err := eventbus.Migrate(ctx, db); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("hq: %w", err)
+	}
+	if err := store.Migrate(ctx, db); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("hq: %w", err)
+	}
+	n := &Node{
+		cfg: cfg, deps: deps, logger: logger, db: db, store: store.New(db),
+		started:    time.Now(),
+		retryDelay: time.Second,
+		consumers:  map[string]*districtConsumer{},
+	}
+	var pm *projector.Metrics
+	reg := deps.Registerer
+	if reg == nil {
+		reg = prometheus.NewRegistry() // metrics still work, nobody scrapes them
+	}
+	svc := service.New(n.store, monitor{n}, service.Config{StaleAfter: cfg.StaleAfter})
+	if err := reg.Register(service.NewCollector(svc, 5*time.Second)); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("hq: register metrics: %w", err)
+	}
+	pm, err = newProjectorMetrics(reg)
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	n.proj = projector.New(n.store, logger, pm)
+	n.svc = svc
+	n.handler = transport.NewHTTPHandler(endpoints.New(svc, deps.Endpoint))
+	n.newConsumer = n.kafkaConsumer
+	return n, nil
+}
+
+// newProjectorMetrics registers the projector's metrics, turning promauto's
+// panic on a duplicate registration into an error.
+func newProjectorMetrics(reg prometheus.Registerer) (m *projector.Metrics, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("hq: register metrics: %v", r)
+		}
+	}()
+	return projector.NewMetrics(reg), nil
+}
+
+// Handler serves /api/v1/hq/….
+func (n *Node) Handler() http.Handler { return n.handler }
+
+// OpenAPI returns HQ's OpenAPI 3 document.
+func (n *Node) OpenAPI() []byte { return slices.Clone(openAPI) }
+
+// ErrNotReady is returned by Ready before the district registry was read.
+var ErrNotReady = errs.E(errs.Unavailable, "hq.not_ready", "HQ has not read the district registry yet")
+
+// Ready reports whether the read model's database answers and the node is
+// running with the district registry loaded.
+func (n *Node) Ready(ctx context.Context) error {
+	if err := n.db.PingContext(ctx); err != nil {
+		return errs.E(errs.Unavailable, "hq.db_unavailable", "the HQ database does not answer").Wrap(err)
+	}
+	if !n.running.Load() || !n.watching.Load() {
+		return ErrNotReady
+	}
+	return nil
+}
+
+// Close closes the database. Call it after Run returned.
+func (n *Node) Close() error { return n.db.Close() }
+
+// ErrNoRegistry is returned by Run without Deps.Districts.
+var ErrNoRegistry = errors.New("hq: Deps.Districts is required to run")
+
+// Run watches the district registry and keeps one consumer per registered
+// district's membership topic: it starts those of new districts and stops
+// those of removed ones, without restart. It returns when ctx ends, after
+// every consumer stopped.
+func (n *Node) Run(ctx context.Context) error {
+	if n.deps.Districts == nil {
+		return ErrNoRegistry
+	}
+	if !n.running.CompareAndSwap(false, true) {
+		return errors.New("hq: Run called twice")
+	}
+	defer n.running.Store(false)
+	runCtx, cancel := context.WithCancel(ctx)
+	defer func() {
+		cancel()
+		n.wg.Wait()
+		n.watching.Store(false)
+	}()
+	err := n.deps.Districts.Watch(runCtx, func(ds []config.District) { n.reconcile(runCtx, ds) })
+	if ctx.Err() != nil {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("hq: watch districts: %w", err)
+	}
+	// Watch may return after starting its own watcher; run until ctx ends.
+	<-ctx.Done()
+	return nil
+}
+
+// reconcile makes the consumers match the registry. It runs on the
+// registry's goroutine, so it only starts and cancels, never waits.
+func (n *Node) reconcile(ctx context.Context, ds []config.District) {
+	if ctx.Err() != nil {
+		return
+	}
+	want := map[string]service.District{}
+	for _, d := range ds {
+		if !eventbus.ValidName(d.ID) {
+			n.logger.WarnContext(ctx, "hq: ignoring district with an invalid id", "district", d.ID)
+			continue
+		}
+		want[d.ID] = service.District{ID: d.ID, Name: d.Name, NameZH: d.NameZH}
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.registered = n.registered[:0:0]
+	for _, d := range want {
+		n.registered = append(n.registered, d)
+	}
+	slices.SortFunc(n.registered, func(a, b service.District) int {
+		switch {
+		case a.ID < b.ID:
+			return -1
+		case a.ID > b.ID:
+			return 1
+		}
+		return 0
+	})
+	for id, dc := range n.consumers {
+		if _, ok := want[id]; !ok {
+			n.logger.InfoContext(ctx, "hq: district removed, stopping its consumer", "district", id)
+			dc.cancel()
+			delete(n.consumers, id)
+		}
+	}
+	for id := range want {
+		if _, ok := n.consumers[id]; ok {
+			continue
+		}
+		cctx, cancel := context.WithCancel(ctx)
+		dc := &districtConsumer{cancel: cancel}
+		n.consumers[id] = dc
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			n.supervise(cctx, id, dc)
+		}()
+		n.logger.InfoContext(ctx, "hq: consuming district", "district", id, "topic", eventbus.Topic(id, ConsumedService))
+	}
+	n.watching.Store(true)
+}
+
+// supervise runs a district's consumer, restarting it with backoff when it
+// fails, until ctx ends.
+func (n *Node) supervise(ctx context.Context, district string, dc *districtConsumer) {
+	delay := n.retryDelay
+	for {
+		dc.since.Store(time.Now().UnixNano())
+		c, err := n.newConsumer(district)
+		if err == nil {
+			dc.current.Store(&consumerBox{c: c})
+			dc.running.Store(true)
+			err = c.Run(ctx)
+			dc.running.Store(false)
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		n.logger.ErrorContext(ctx, "hq: consumer stopped, restarting", "district", district, "err", err, "in", delay)
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		delay = min(delay*2, 30*time.Second)
+	}
+}
+
+// kafkaConsumer builds the eventbus consumer of district's membership topic.
+func (n *Node) kafkaConsumer(district string) (consumer, error) {
+	return eventbus.NewConsumer(eventbus.ConsumerConfig{
+		Brokers:   n.cfg.Brokers,
+		Topic:     eventbus.Topic(district, ConsumedService),
+		GroupID:   n.cfg.GroupID,
+		Name:      "hq",
+		DB:        n.db,
+		Handler:   n.handle,
+		Logger:    n.logger.With("district", district),
+		Metrics:   n.deps.Bus,
+		Dialer:    n.deps.Dialer,
+		Transport: n.deps.Transport,
+	})
+}
+
+// handle applies one event; events that can never be applied are rejected
+// so the consumer dead-letters them and moves on.
+func (n *Node) handle(ctx context.Context, tx *sql.Tx, msg eventbus.Message) error {
+	_, err := n.proj.Apply(ctx, tx, msg.Envelope)
+	if reason, ok := projector.IsReject(err); ok {
+		return eventbus.Reject(reason, err)
+	}
+	return err
+}
+
+// monitor shows the node's registry and consumers to the service without
+// making them part of Node's API.
+type monitor struct{ n *Node }
+
+// Registered implements service.Monitor.
+func (m monitor) Registered() []service.District { return m.n.registeredDistricts() }
+
+// Consumer implements service.Monitor.
+func (m monitor) Consumer(district string) service.ConsumerState { return m.n.consumerState(district) }
+
+func (n *Node) registeredDistricts() []service.District {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Clone(n.registered)
+}
+
+func (n *Node) consumerState(district string) service.ConsumerState {
+	n.mu.Lock()
+	dc := n.consumers[district]
+	n.mu.Unlock()
+	if dc == nil {
+		// Registered but not consumed: Run has not started (or ended).
+		return service.ConsumerState{Lag: -1, Since: n.started}
+	}
+	st := service.ConsumerState{Running: dc.running.Load(), Lag: -1, Since: time.Unix(0, dc.since.Load())}
+	if box := dc.current.Load(); box != nil && st.Running {
+		st.Lag = box.c.Lag()
+	}
+	return st
+}
+
+// CaughtUp reports whether every registered district's consumer is running
+// and has lag 0 (for tests and benchmarks).
+func (n *Node) CaughtUp() bool {
+	for _, d := range n.registeredDistricts() {
+		if st := n.consumerState(d.ID); !st.Running || st.Lag != 0 {
+			return false
+		}
+	}
+	return n.watching.Load()
+}

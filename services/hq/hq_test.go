@@ -1,0 +1,274 @@
+package hq
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/guildhall/guildhall/pkg/config"
+	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
+
+	"github.com/guildhall/guildhall/services/hq/internal/transport"
+)
+
+// fakeRegistry is a district registry whose list the test changes.
+type fakeRegistry struct {
+	initial []config.District
+	updates chan []config.District
+}
+
+func (r *fakeRegistry) Watch(ctx context.Context, fn func([]config.District)) error {
+	fn(r.initial)
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case ds := <-r.updates:
+			fn(ds)
+		}
+	}
+}
+
+// fakeConsumer runs until its context ends and reports the lag the test sets.
+type fakeConsumer struct {
+	lag     *atomic.Int64
+	stopped chan struct{}
+}
+
+func (c *fakeConsumer) Run(ctx context.Context) error {
+	<-ctx.Done()
+	close(c.stopped)
+	return ctx.Err()
+}
+
+func (c *fakeConsumer) Lag() int64 { return c.lag.Load() }
+
+type consumers struct {
+	mu   sync.Mutex
+	byID map[string]*fakeConsumer
+	lags map[string]*atomic.Int64
+}
+
+func (c *consumers) get(id string) *fakeConsumer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.byID[id]
+}
+
+func (c *consumers) lag(id string) *atomic.Int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.lags[id] == nil {
+		c.lags[id] = &atomic.Int64{}
+	}
+	return c.lags[id]
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond) // polling interval, not a wait for an outcome
+	}
+}
+
+func guardHired(district, id, hash string) *eventsv1.Envelope {
+	b, _ := proto.Marshal(&eventsv1.GuardHired{Guard: &eventsv1.Guard{Id: id, District: district, CompanyId: "c1",
+		IdHash: hash, EmploymentStatus: "active", HasCertificate: true, Version: 1}})
+	return &eventsv1.Envelope{EventId: "e-" + id, District: district, Service: "membership", Type: "GuardHired",
+		AggregateId: id, Sequence: 1, OccurredAt: timestamppb.Now(), Payload: b}
+}
+
+func TestNode(t *testing.T) {
+	ctx := context.Background()
+	reg := prometheus.NewPedanticRegistry()
+	registry := &fakeRegistry{
+		initial: []config.District{{ID: "jingkai", Name: "Jingkai", NameZH: "经开"}},
+		updates: make(chan []config.District),
+	}
+	n, err := New(ctx, Config{DBPath: filepath.Join(t.TempDir(), "hq.db"), Brokers: []string{"127.0.0.1:1"}},
+		Deps{Districts: registry, Registerer: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	fakes := &consumers{byID: map[string]*fakeConsumer{}, lags: map[string]*atomic.Int64{}}
+	n.newConsumer = func(d string) (consumer, error) {
+		c := &fakeConsumer{lag: fakes.lag(d), stopped: make(chan struct{})}
+		fakes.mu.Lock()
+		fakes.byID[d] = c
+		fakes.mu.Unlock()
+		return c, nil
+	}
+	if err := n.Ready(ctx); !errors.Is(err, ErrNotReady) {
+		t.Fatalf("Ready before Run = %v, want ErrNotReady", err)
+	}
+	fakes.lag("jingkai").Store(3)
+
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- n.Run(runCtx) }()
+	eventually(t, "ready", func() bool { return n.Ready(ctx) == nil })
+	eventually(t, "jingkai's consumer", func() bool { return fakes.get("jingkai") != nil })
+	if n.CaughtUp() {
+		t.Error("CaughtUp with a lag of 3")
+	}
+	fakes.lag("jingkai").Store(0)
+	eventually(t, "caught up", n.CaughtUp)
+
+	for _, e := range []*eventsv1.Envelope{guardHired("jingkai", "g1", "p1"), guardHired("caidian", "g2", "p1")} {
+		if err := n.db.InTx(ctx, func(tx *sql.Tx) error { _, err := n.proj.Apply(ctx, tx, e); return err }); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	srv := httptest.NewServer(n.Handler())
+	defer srv.Close()
+	getJSON := func(path string, into any) {
+		t.Helper()
+		resp, err := srv.Client().Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s = %d", path, resp.StatusCode)
+		}
+		if err := json.NewDecoder(resp.Body).Decode(into); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var list struct {
+		Items []map[string]any `json:"items"`
+	}
+	getJSON("/api/v1/hq/districts", &list)
+	if len(list.Items) != 1 || list.Items[0]["district"] != "jingkai" || list.Items[0]["name_zh"] != "经开" ||
+		list.Items[0]["guards_active"] != 1.0 || list.Items[0]["events_behind"] != 0.0 || list.Items[0]["consumer_running"] != true {
+		t.Fatalf("districts = %v", list.Items)
+	}
+
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP guildhall_hq_conflicts People active as guards in more than one district at once.
+# TYPE guildhall_hq_conflicts gauge
+guildhall_hq_conflicts 1
+# HELP guildhall_hq_district_guards_active Active guards of the district.
+# TYPE guildhall_hq_district_guards_active gauge
+guildhall_hq_district_guards_active{district="jingkai"} 1
+# HELP guildhall_hq_district_events_behind Events of the district's membership topic HQ has not applied yet (consumer lag); absent when unknown.
+# TYPE guildhall_hq_district_events_behind gauge
+guildhall_hq_district_events_behind{district="jingkai"} 0
+`), "guildhall_hq_conflicts", "guildhall_hq_district_guards_active", "guildhall_hq_district_events_behind"); err != nil {
+		t.Error(err)
+	}
+
+	// A district registered while running gets a consumer without restart,
+	// and a removed one's consumer stops.
+	registry.updates <- []config.District{{ID: "caidian", Name: "Caidian", NameZH: "蔡甸"}}
+	eventually(t, "caidian's consumer", func() bool { return fakes.get("caidian") != nil })
+	select {
+	case <-fakes.get("jingkai").stopped:
+	case <-time.After(10 * time.Second):
+		t.Fatal("jingkai's consumer still runs after the district was removed")
+	}
+	fakes.lag("caidian").Store(0)
+	eventually(t, "caught up on caidian", n.CaughtUp)
+	getJSON("/api/v1/hq/districts", &list)
+	if len(list.Items) != 1 || list.Items[0]["district"] != "caidian" || list.Items[0]["guards_active"] != 1.0 {
+		t.Fatalf("districts after the change = %v", list.Items)
+	}
+	var sum map[string]any
+	getJSON("/api/v1/hq/summary", &sum)
+	if sum["districts"] != 1.0 || sum["guards_active"] != 2.0 || sum["conflicts"] != 1.0 {
+		t.Errorf("summary = %v", sum)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run = %v, want nil after cancel", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after cancel")
+	}
+	select {
+	case <-fakes.get("caidian").stopped:
+	default:
+		t.Error("Run returned before caidian's consumer stopped")
+	}
+}
+
+func TestNewRejectsSecondRegistration(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	cfg := Config{DBPath: filepath.Join(t.TempDir(), "hq.db"), Brokers: []string{"127.0.0.1:1"}}
+	n, err := New(context.Background(), cfg, Deps{Registerer: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	cfg.DBPath = filepath.Join(t.TempDir(), "hq2.db")
+	if n2, err := New(context.Background(), cfg, Deps{Registerer: reg}); err == nil {
+		n2.Close()
+		t.Fatal("a second node on the same registerer was accepted")
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		cfg  Config
+		want error
+	}{
+		{"A complete config is valid.", Config{DBPath: "x.db", Brokers: []string{"b:9092"}}, nil},
+		{"A config without a database path is invalid.", Config{Brokers: []string{"b:9092"}}, ErrNoDBPath},
+		{"A config without brokers is invalid.", Config{DBPath: "x.db"}, ErrNoBrokers},
+		{"A negative stale period is invalid.", Config{DBPath: "x.db", Brokers: []string{"b"}, StaleAfter: -time.Second}, ErrBadStaleTime},
+	}
+	for _, tt := range tests {
+		if err := tt.cfg.Validate(); !errors.Is(err, tt.want) {
+			t.Errorf("%s: Validate = %v, want %v", tt.name, err, tt.want)
+		}
+	}
+}
+
+func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
+	t.Parallel()
+	var doc struct {
+		OpenAPI string                    `json:"openapi"`
+		Paths   map[string]map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal(openAPI, &doc); err != nil {
+		t.Fatalf("openapi.json: %v", err)
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Errorf("openapi = %q, want 3.x", doc.OpenAPI)
+	}
+	for _, r := range transport.Routes {
+		method, path, _ := strings.Cut(r, " ")
+		if doc.Paths[path][strings.ToLower(method)] == nil {
+			t.Errorf("route %s is not in openapi.json", r)
+		}
+	}
+	if len(doc.Paths) != len(transport.Routes) {
+		t.Errorf("openapi.json has %d paths, the handler %d routes", len(doc.Paths), len(transport.Routes))
+	}
+}

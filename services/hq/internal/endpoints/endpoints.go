@@ -1,0 +1,156 @@
+// Package endpoints exposes HQ's service methods as go-kit endpoints.
+package endpoints
+
+import (
+	"context"
+
+	"github.com/go-kit/kit/endpoint"
+
+	"github.com/guildhall/guildhall/pkg/kitx"
+
+	"github.com/guildhall/guildhall/services/hq/internal/service"
+)
+
+// ServiceName names HQ in endpoint middleware labels.
+const ServiceName = "hq"
+
+// Set collects HQ's endpoints.
+type Set struct {
+	SummaryEndpoint   endpoint.Endpoint
+	DistrictsEndpoint endpoint.Endpoint
+	DistrictEndpoint  endpoint.Endpoint
+	CompaniesEndpoint endpoint.Endpoint
+	ConflictsEndpoint endpoint.Endpoint
+}
+
+// New returns the endpoints of svc, each wrapped in mw(ServiceName, name)
+// when mw is not nil (instrumenting, tracing, auth).
+func New(svc service.Service, mw func(service, endpoint string) endpoint.Middleware) Set {
+	wrap := func(name string, e endpoint.Endpoint) endpoint.Endpoint {
+		if mw == nil {
+			return e
+		}
+		return mw(ServiceName, name)(e)
+	}
+	return Set{
+		SummaryEndpoint:   wrap("summary", MakeSummaryEndpoint(svc)),
+		DistrictsEndpoint: wrap("districts", MakeDistrictsEndpoint(svc)),
+		DistrictEndpoint:  wrap("district", MakeDistrictEndpoint(svc)),
+		CompaniesEndpoint: wrap("companies", MakeCompaniesEndpoint(svc)),
+		ConflictsEndpoint: wrap("conflicts", MakeConflictsEndpoint(svc)),
+	}
+}
+
+// SummaryRequest asks for the city-wide summary.
+type SummaryRequest struct{}
+
+// SummaryResponse is the city-wide summary.
+type SummaryResponse struct {
+	service.Summary
+	Err error `json:"-"`
+}
+
+// Failed implements kitx.Failer.
+func (r SummaryResponse) Failed() error { return r.Err }
+
+// MakeSummaryEndpoint returns the endpoint of Service.Summary.
+func MakeSummaryEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, _ any) (any, error) {
+		s, err := svc.Summary(ctx)
+		return SummaryResponse{Summary: s, Err: err}, nil
+	}
+}
+
+// DistrictsRequest asks for every registered district.
+type DistrictsRequest struct{}
+
+// DistrictsResponse lists the registered districts.
+type DistrictsResponse struct {
+	Items []service.DistrictView `json:"items"`
+	Err   error                  `json:"-"`
+}
+
+// Failed implements kitx.Failer.
+func (r DistrictsResponse) Failed() error { return r.Err }
+
+// MakeDistrictsEndpoint returns the endpoint of Service.Districts.
+func MakeDistrictsEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, _ any) (any, error) {
+		d, err := svc.Districts(ctx)
+		if d == nil {
+			d = []service.DistrictView{}
+		}
+		return DistrictsResponse{Items: d, Err: err}, nil
+	}
+}
+
+// DistrictRequest asks for one district.
+type DistrictRequest struct {
+	District string
+}
+
+// DistrictResponse is one district.
+type DistrictResponse struct {
+	service.DistrictView
+	Err error `json:"-"`
+}
+
+// Failed implements kitx.Failer.
+func (r DistrictResponse) Failed() error { return r.Err }
+
+// MakeDistrictEndpoint returns the endpoint of Service.District.
+func MakeDistrictEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		req := request.(DistrictRequest)
+		d, err := svc.District(ctx, req.District)
+		return DistrictResponse{DistrictView: d, Err: err}, nil
+	}
+}
+
+// CompaniesRequest asks for a page of a district's companies.
+type CompaniesRequest struct {
+	District string
+	Page     kitx.Page
+}
+
+// CompaniesResponse is a page of a district's companies.
+type CompaniesResponse struct {
+	Items         []service.CompanyRow `json:"items"`
+	NextPageToken string               `json:"next_page_token"`
+	Err           error                `json:"-"`
+}
+
+// Failed implements kitx.Failer.
+func (r CompaniesResponse) Failed() error { return r.Err }
+
+// MakeCompaniesEndpoint returns the endpoint of Service.Companies.
+func MakeCompaniesEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		req := request.(CompaniesRequest)
+		p, err := svc.Companies(ctx, req.District, req.Page)
+		return CompaniesResponse{Items: p.Items, NextPageToken: kitx.PageToken(p.NextCursor), Err: err}, nil
+	}
+}
+
+// ConflictsRequest asks for the people active in more than one district.
+type ConflictsRequest struct{}
+
+// ConflictsResponse lists the conflicts.
+type ConflictsResponse struct {
+	Items []service.Conflict `json:"items"`
+	Err   error              `json:"-"`
+}
+
+// Failed implements kitx.Failer.
+func (r ConflictsResponse) Failed() error { return r.Err }
+
+// MakeConflictsEndpoint returns the endpoint of Service.Conflicts.
+func MakeConflictsEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, _ any) (any, error) {
+		c, err := svc.Conflicts(ctx)
+		if c == nil {
+			c = []service.Conflict{}
+		}
+		return ConflictsResponse{Items: c, Err: err}, nil
+	}
+}

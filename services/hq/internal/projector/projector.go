@@ -1,0 +1,352 @@
+// Package projector turns the districts' membership events into HQ's read
+// model. Events carry whole snapshots, so applying one is an upsert by
+// aggregate id that only moves forward in version: events of different
+// aggregates may arrive in any order, and a redelivered old event never rolls
+// state back.
+package projector
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+	"google.golang.org/protobuf/proto"
+
+	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
+
+	"github.com/guildhall/guildhall/services/hq/internal/store"
+)
+
+// Service is the only service whose events the projector applies.
+const Service = "membership"
+
+// Reasons an event is rejected (dead-lettered, never retried).
+const (
+	ReasonUnknownType      = "unknown_type"
+	ReasonBadPayload       = "bad_payload"
+	ReasonWrongService     = "wrong_service"
+	ReasonDistrictMismatch = "district_mismatch"
+)
+
+// RejectError reports an event that can never be applied. The consumer
+// adapter turns it into eventbus.Reject so the event is dead-lettered.
+type RejectError struct {
+	Reason string
+	Err    error
+}
+
+// Error implements error.
+func (e *RejectError) Error() string {
+	return "projector: rejected (" + e.Reason + "): " + e.Err.Error()
+}
+
+// Unwrap returns the cause.
+func (e *RejectError) Unwrap() error { return e.Err }
+
+func reject(reason string, format string, args ...any) error {
+	return &RejectError{Reason: reason, Err: fmt.Errorf(format, args...)}
+}
+
+// IsReject returns the reason if err is a RejectError.
+func IsReject(err error) (reason string, ok bool) {
+	var re *RejectError
+	if errors.As(err, &re) {
+		return re.Reason, true
+	}
+	return "", false
+}
+
+// Metrics are the projector's metrics.
+type Metrics struct {
+	// Rejected counts events the projector rejected, by district and reason.
+	Rejected *prometheus.CounterVec
+	// Applied counts events that changed the read model, by district.
+	Applied *prometheus.CounterVec
+}
+
+// NewMetrics registers the projector's metrics on reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	f := promauto.With(reg)
+	return &Metrics{
+		Rejected: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "guildhall_hq_events_rejected_total",
+			Help: "Events HQ rejected (and dead-lettered) instead of applying, by district and reason.",
+		}, []string{"district", "reason"}),
+		Applied: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "guildhall_hq_events_applied_total",
+			Help: "Events that changed HQ's read model, by district.",
+		}, []string{"district"}),
+	}
+}
+
+// Projector applies membership events to the read model.
+type Projector struct {
+	store   *store.Store
+	logger  *slog.Logger
+	metrics *Metrics
+	now     func() time.Time
+}
+
+// New returns a Projector writing to st. metrics may be nil.
+func New(st *store.Store, logger *slog.Logger, metrics *Metrics) *Projector {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Projector{store: st, logger: logger, metrics: metrics, now: time.Now}
+}
+
+// SetClock replaces the clock used for last_applied_at (tests).
+func (p *Projector) SetClock(now func() time.Time) { p.now = now }
+
+// Apply applies env inside tx. It reports whether the read model changed
+// (false for an event older than the stored snapshot). Errors that are
+// RejectError mean the event can never be applied; others are transient.
+func (p *Projector) Apply(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope) (bool, error) {
+	applied, err := p.apply(ctx, tx, env)
+	if reason, ok := IsReject(err); ok {
+		if p.metrics != nil {
+			p.metrics.Rejected.WithLabelValues(env.GetDistrict(), reason).Inc()
+		}
+		p.logger.WarnContext(ctx, "hq: event rejected", "district", env.GetDistrict(), "type", env.GetType(),
+			"event_id", env.GetEventId(), "reason", reason, "err", err)
+		return false, err
+	}
+	if err != nil {
+		return false, err
+	}
+	if applied && p.metrics != nil {
+		p.metrics.Applied.WithLabelValues(env.GetDistrict()).Inc()
+	}
+	return applied, nil
+}
+
+func (p *Projector) apply(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope) (bool, error) {
+	if env == nil {
+		return false, reject(ReasonBadPayload, "no envelope")
+	}
+	if env.GetService() != Service {
+		return false, reject(ReasonWrongService, "service %q on a membership topic", env.GetService())
+	}
+	now := p.now().UTC()
+	occurred := now
+	if env.GetOccurredAt() != nil {
+		occurred = env.GetOccurredAt().AsTime()
+	}
+	var (
+		applied bool
+		err     error
+	)
+	switch env.GetType() {
+	case "CompanyRegistered", "CompanyStatusChanged", "CompanyUpdated":
+		var c *eventsv1.Company
+		if c, err = decodeCompany(env); err == nil {
+			applied, err = p.company(ctx, tx, env, c)
+		}
+	case "GuardHired", "GuardUpdated", "GuardLeft", "TrainingRecorded", "BackgroundCheckRecorded", "CertificateIssued":
+		var g *eventsv1.Guard
+		if g, err = decodeGuard(env); err == nil {
+			applied, err = p.guard(ctx, tx, env, g, occurred)
+		}
+	case "CouncilMemberAppointed", "CouncilMemberUpdated":
+		var m *eventsv1.CouncilMember
+		if m, err = decodeMember(env); err == nil {
+			applied, err = p.member(ctx, tx, env, m)
+		}
+	default:
+		return false, reject(ReasonUnknownType, "unknown event type %q", env.GetType())
+	}
+	if err != nil {
+		return false, err
+	}
+	if err := p.store.TouchDistrict(ctx, tx, env.GetDistrict(), occurred, now); err != nil {
+		return false, err
+	}
+	return applied, nil
+}
+
+func unmarshal(env *eventsv1.Envelope, m proto.Message) error {
+	if err := proto.Unmarshal(env.GetPayload(), m); err != nil {
+		return reject(ReasonBadPayload, "decode %s: %v", env.GetType(), err)
+	}
+	return nil
+}
+
+type companyEvent interface{ GetCompany() *eventsv1.Company }
+type guardEvent interface{ GetGuard() *eventsv1.Guard }
+type memberEvent interface {
+	GetMember() *eventsv1.CouncilMember
+}
+
+func decodeCompany(env *eventsv1.Envelope) (*eventsv1.Company, error) {
+	var m interface {
+		proto.Message
+		companyEvent
+	}
+	switch env.GetType() {
+	case "CompanyRegistered":
+		m = &eventsv1.CompanyRegistered{}
+	case "CompanyStatusChanged":
+		m = &eventsv1.CompanyStatusChanged{}
+	default:
+		m = &eventsv1.CompanyUpdated{}
+	}
+	if err := unmarshal(env, m); err != nil {
+		return nil, err
+	}
+	c := m.GetCompany()
+	if c == nil || c.GetId() == "" {
+		return nil, reject(ReasonBadPayload, "%s without a company snapshot", env.GetType())
+	}
+	return c, nil
+}
+
+func decodeGuard(env *eventsv1.Envelope) (*eventsv1.Guard, error) {
+	var m interface {
+		proto.Message
+		guardEvent
+	}
+	switch env.GetType() {
+	case "GuardHired":
+		m = &eventsv1.GuardHired{}
+	case "GuardUpdated":
+		m = &eventsv1.GuardUpdated{}
+	case "GuardLeft":
+		m = &eventsv1.GuardLeft{}
+	case "TrainingRecorded":
+		m = &eventsv1.TrainingRecorded{}
+	case "BackgroundCheckRecorded":
+		m = &eventsv1.BackgroundCheckRecorded{}
+	default:
+		m = &eventsv1.CertificateIssued{}
+	}
+	if err := unmarshal(env, m); err != nil {
+		return nil, err
+	}
+	g := m.GetGuard()
+	if g == nil || g.GetId() == "" {
+		return nil, reject(ReasonBadPayload, "%s without a guard snapshot", env.GetType())
+	}
+	return g, nil
+}
+
+func decodeMember(env *eventsv1.Envelope) (*eventsv1.CouncilMember, error) {
+	var m interface {
+		proto.Message
+		memberEvent
+	}
+	if env.GetType() == "CouncilMemberAppointed" {
+		m = &eventsv1.CouncilMemberAppointed{}
+	} else {
+		m = &eventsv1.CouncilMemberUpdated{}
+	}
+	if err := unmarshal(env, m); err != nil {
+		return nil, err
+	}
+	c := m.GetMember()
+	if c == nil || c.GetId() == "" {
+		return nil, reject(ReasonBadPayload, "%s without a council member snapshot", env.GetType())
+	}
+	return c, nil
+}
+
+// check verifies the snapshot belongs to the envelope's aggregate and
+// district, and returns the version to compare: the envelope's sequence (the
+// aggregate's version after the change), or the snapshot's own if the
+// envelope has none.
+func check(env *eventsv1.Envelope, id, district string, version int64) (int64, error) {
+	if env.GetAggregateId() != "" && env.GetAggregateId() != id {
+		return 0, reject(ReasonBadPayload, "snapshot %q under aggregate %q", id, env.GetAggregateId())
+	}
+	// A district may only speak for its own records: the envelope's district
+	// is checked against the topic by the consumer, the snapshot's here.
+	if district != "" && district != env.GetDistrict() {
+		return 0, reject(ReasonDistrictMismatch, "snapshot of district %q in an event of district %q", district, env.GetDistrict())
+	}
+	if env.GetSequence() > 0 {
+		return env.GetSequence(), nil
+	}
+	return version, nil
+}
+
+func (p *Projector) company(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope, c *eventsv1.Company) (bool, error) {
+	version, err := check(env, c.GetId(), c.GetDistrict(), c.GetVersion())
+	if err != nil {
+		return false, err
+	}
+	stored, found, err := p.store.CompanyVersion(ctx, tx, c.GetId())
+	if err != nil {
+		return false, err
+	}
+	if found && stored >= version {
+		return false, nil
+	}
+	var updated time.Time
+	if c.GetUpdatedAt() != nil {
+		updated = c.GetUpdatedAt().AsTime()
+	}
+	return true, p.store.PutCompany(ctx, tx, store.Company{
+		ID: c.GetId(), District: env.GetDistrict(), Name: c.GetName(), CreditCode: c.GetCreditCode(),
+		Kind: c.GetKind(), Level: c.GetLevel(), Status: c.GetStatus(), PartyOrg: c.GetPartyOrg(),
+		TradeUnion: c.GetTradeUnion(), WorkersHome: c.GetWorkersHome(),
+		ConventionVersion: c.GetConventionVersion(), Version: version, UpdatedAt: updated,
+	})
+}
+
+func (p *Projector) guard(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope, g *eventsv1.Guard, occurred time.Time) (bool, error) {
+	version, err := check(env, g.GetId(), g.GetDistrict(), g.GetVersion())
+	if err != nil {
+		return false, err
+	}
+	st, found, err := p.store.GuardState(ctx, tx, g.GetId())
+	if err != nil {
+		return false, err
+	}
+	if found && st.Version >= version {
+		return false, nil
+	}
+	var since time.Time
+	if g.GetEmploymentStatus() == "active" {
+		switch {
+		case found && st.EmploymentStatus == "active" && !st.ActiveSince.IsZero():
+			since = st.ActiveSince
+		default:
+			// The hire date is the domain's "since"; the event time stands in
+			// when a snapshot has none.
+			since = occurred
+			if d, err := time.Parse(time.DateOnly, g.GetHiredOn()); err == nil {
+				since = d
+			}
+		}
+	}
+	var updated time.Time
+	if g.GetUpdatedAt() != nil {
+		updated = g.GetUpdatedAt().AsTime()
+	}
+	return true, p.store.PutGuard(ctx, tx, store.Guard{
+		ID: g.GetId(), District: env.GetDistrict(), CompanyID: g.GetCompanyId(), IDHash: g.GetIdHash(),
+		EmploymentStatus: g.GetEmploymentStatus(), HiredOn: g.GetHiredOn(), HasCertificate: g.GetHasCertificate(),
+		BackgroundCheckStatus: g.GetBackgroundCheckStatus(), PreJobTrained: g.GetPreJobTrained(),
+		BadgeService: g.GetBadgeService(), VolunteerPolice: g.GetVolunteerPolice(), PartyMember: g.GetPartyMember(),
+		Version: version, ActiveSince: since, UpdatedAt: updated,
+	})
+}
+
+func (p *Projector) member(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope, m *eventsv1.CouncilMember) (bool, error) {
+	version, err := check(env, m.GetId(), m.GetDistrict(), m.GetVersion())
+	if err != nil {
+		return false, err
+	}
+	return p.store.PutCouncilMember(ctx, tx, store.CouncilMember{
+		ID: m.GetId(), District: env.GetDistrict(), Term: m.GetTerm(), Position: m.GetPosition(),
+		PersonName: m.GetPersonName(), CompanyID: m.GetCompanyId(), DistrictInCharge: m.GetDistrictInCharge(),
+		Active: m.GetActive(), Version: version,
+	})
+}
+
+// Metrics returns the projector's metrics (nil if it has none).
+func (p *Projector) Metrics() *Metrics { return p.metrics }

@@ -1,0 +1,97 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Collector exports the read model's freshness and business gauges per
+// district, computed from the Service at scrape time so they never drift
+// from what the API shows.
+type Collector struct {
+	svc     Service
+	timeout time.Duration
+
+	lastEvent, behind, stale, guards, companies, fourRate, coverage, conflicts *prometheus.Desc
+}
+
+// NewCollector returns a Collector over svc; each scrape reads the read
+// model with the given timeout.
+func NewCollector(svc Service, timeout time.Duration) *Collector {
+	d := []string{"district"}
+	return &Collector{
+		svc: svc, timeout: timeout,
+		lastEvent: prometheus.NewDesc("guildhall_hq_district_last_event_timestamp_seconds",
+			"Occurred-at of the newest event HQ applied from the district (unix seconds).", d, nil),
+		behind: prometheus.NewDesc("guildhall_hq_district_events_behind",
+			"Events of the district's membership topic HQ has not applied yet (consumer lag); absent when unknown.", d, nil),
+		stale: prometheus.NewDesc("guildhall_hq_district_stale",
+			"1 when the district's data at HQ is stale (behind or disconnected for longer than the stale period).", d, nil),
+		guards: prometheus.NewDesc("guildhall_hq_district_guards_active",
+			"Active guards of the district.", d, nil),
+		companies: prometheus.NewDesc("guildhall_hq_district_companies_active",
+			"Active member companies of the district.", d, nil),
+		fourRate: prometheus.NewDesc("guildhall_hq_district_four_hundred_rate",
+			"The four 100% rates (四个100%) among active guards, 0..1: background_check, training, certified, badge.",
+			[]string{"district", "target"}, nil),
+		coverage: prometheus.NewDesc("guildhall_hq_district_coverage_rate",
+			"Coverage among active companies, 0..1: party_org, union, workers_home, convention.",
+			[]string{"district", "kind"}, nil),
+		conflicts: prometheus.NewDesc("guildhall_hq_conflicts",
+			"People active as guards in more than one district at once.", nil, nil),
+	}
+}
+
+// Describe implements prometheus.Collector.
+func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.lastEvent, c.behind, c.stale, c.guards, c.companies, c.fourRate, c.coverage, c.conflicts} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	// Collect has no context; the timeout bounds a scrape against a busy database.
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	defer cancel()
+	views, err := c.svc.Districts(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.guards, err)
+		return
+	}
+	g := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	for _, v := range views {
+		id := v.District
+		if v.LastEventAt != nil {
+			g(c.lastEvent, float64(v.LastEventAt.UnixNano())/1e9, id)
+		}
+		if v.EventsBehind != nil {
+			g(c.behind, float64(*v.EventsBehind), id)
+		}
+		stale := 0.0
+		if v.Stale {
+			stale = 1
+		}
+		g(c.stale, stale, id)
+		g(c.guards, float64(v.GuardsActive), id)
+		g(c.companies, float64(v.CompaniesActive), id)
+		g(c.fourRate, v.BackgroundCheckRate, id, "background_check")
+		g(c.fourRate, v.TrainingRate, id, "training")
+		g(c.fourRate, v.CertifiedRate, id, "certified")
+		g(c.fourRate, v.BadgeRate, id, "badge")
+		g(c.coverage, v.PartyOrgRate, id, "party_org")
+		g(c.coverage, v.UnionRate, id, "union")
+		g(c.coverage, v.WorkersHomeRate, id, "workers_home")
+		g(c.coverage, v.ConventionRate, id, "convention")
+	}
+	conflicts, err := c.svc.Conflicts(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.conflicts, err)
+		return
+	}
+	g(c.conflicts, float64(len(conflicts)))
+}

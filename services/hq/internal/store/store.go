@@ -1,0 +1,384 @@
+// Package store is HQ's SQL read model: company, guard and council-member
+// snapshots per district, and each district's freshness.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/guildhall/guildhall/pkg/storage"
+
+	"github.com/guildhall/guildhall/services/hq/internal/service"
+)
+
+// Migrations holds HQ's read-model tables, per dialect.
+//
+//go:embed migrations
+var Migrations embed.FS
+
+// MigrationsTable is the goose version table of HQ's migrations.
+const MigrationsTable = "goose_hq"
+
+// Migrate applies HQ's migrations to db.
+func Migrate(ctx context.Context, db *storage.DB) error {
+	return db.Migrate(ctx, Migrations, "migrations", MigrationsTable)
+}
+
+// Store reads and writes the read model in db.
+type Store struct {
+	db *storage.DB
+}
+
+// New returns the Store over db (migrated with Migrate).
+func New(db *storage.DB) *Store { return &Store{db: db} }
+
+// Company is a company snapshot as the projector writes it.
+type Company struct {
+	ID, District, Name, CreditCode, Kind, Level, Status string
+	PartyOrg, TradeUnion, WorkersHome                   bool
+	ConventionVersion                                   string
+	Version                                             int64
+	UpdatedAt                                           time.Time
+}
+
+// Guard is a guard snapshot as the projector writes it.
+type Guard struct {
+	ID, District, CompanyID, IDHash, EmploymentStatus, HiredOn string
+	HasCertificate                                             bool
+	BackgroundCheckStatus                                      string
+	PreJobTrained, BadgeService, VolunteerPolice, PartyMember  bool
+	Version                                                    int64
+	// ActiveSince is when the guard became active; zero when not active.
+	ActiveSince time.Time
+	UpdatedAt   time.Time
+}
+
+// CouncilMember is a council seat snapshot as the projector writes it.
+type CouncilMember struct {
+	ID, District                    string
+	Term                            int32
+	Position, PersonName, CompanyID string
+	DistrictInCharge                string
+	Active                          bool
+	Version                         int64
+}
+
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// CompanyVersion returns the stored version of company id.
+func (s *Store) CompanyVersion(ctx context.Context, tx *sql.Tx, id string) (version int64, found bool, err error) {
+	err = tx.QueryRowContext(ctx, s.db.Rebind(`SELECT version FROM hq_companies WHERE id = ?`), id).Scan(&version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("store: company version: %w", err)
+	}
+	return version, true, nil
+}
+
+// PutCompany inserts or replaces company c.
+func (s *Store) PutCompany(ctx context.Context, tx *sql.Tx, c Company) error {
+	_, err := tx.ExecContext(ctx, s.db.Rebind(`INSERT INTO hq_companies
+		(id, district, name, credit_code, kind, level, status, party_org, trade_union, workers_home, convention_version, version, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET district = excluded.district, name = excluded.name,
+		credit_code = excluded.credit_code, kind = excluded.kind, level = excluded.level,
+		status = excluded.status, party_org = excluded.party_org, trade_union = excluded.trade_union,
+		workers_home = excluded.workers_home, convention_version = excluded.convention_version,
+		version = excluded.version, updated_at = excluded.updated_at`),
+		c.ID, c.District, c.Name, c.CreditCode, c.Kind, c.Level, c.Status, b2i(c.PartyOrg), b2i(c.TradeUnion),
+		b2i(c.WorkersHome), c.ConventionVersion, c.Version, nanos(c.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("store: put company: %w", err)
+	}
+	return nil
+}
+
+// GuardState is what the projector needs to know about a stored guard.
+type GuardState struct {
+	Version          int64
+	EmploymentStatus string
+	ActiveSince      time.Time
+}
+
+// GuardState returns the stored state of guard id.
+func (s *Store) GuardState(ctx context.Context, tx *sql.Tx, id string) (st GuardState, found bool, err error) {
+	var since int64
+	err = tx.QueryRowContext(ctx, s.db.Rebind(`SELECT version, employment_status, active_since FROM hq_guards WHERE id = ?`), id).
+		Scan(&st.Version, &st.EmploymentStatus, &since)
+	if errors.Is(err, sql.ErrNoRows) {
+		return GuardState{}, false, nil
+	}
+	if err != nil {
+		return GuardState{}, false, fmt.Errorf("store: guard state: %w", err)
+	}
+	st.ActiveSince = fromNanos(since)
+	return st, true, nil
+}
+
+// PutGuard inserts or replaces guard g.
+func (s *Store) PutGuard(ctx context.Context, tx *sql.Tx, g Guard) error {
+	_, err := tx.ExecContext(ctx, s.db.Rebind(`INSERT INTO hq_guards
+		(id, district, company_id, id_hash, employment_status, hired_on, has_certificate, background_check_status,
+		 pre_job_trained, badge_service, volunteer_police, party_member, version, active_since, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET district = excluded.district, company_id = excluded.company_id,
+		id_hash = excluded.id_hash, employment_status = excluded.employment_status, hired_on = excluded.hired_on,
+		has_certificate = excluded.has_certificate, background_check_status = excluded.background_check_status,
+		pre_job_trained = excluded.pre_job_trained, badge_service = excluded.badge_service,
+		volunteer_police = excluded.volunteer_police, party_member = excluded.party_member,
+		version = excluded.version, active_since = excluded.active_since, updated_at = excluded.updated_at`),
+		g.ID, g.District, g.CompanyID, g.IDHash, g.EmploymentStatus, g.HiredOn, b2i(g.HasCertificate),
+		g.BackgroundCheckStatus, b2i(g.PreJobTrained), b2i(g.BadgeService), b2i(g.VolunteerPolice),
+		b2i(g.PartyMember), g.Version, nanos(g.ActiveSince), nanos(g.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("store: put guard: %w", err)
+	}
+	return nil
+}
+
+// PutCouncilMember inserts or replaces council member m if m.Version is
+// newer than the stored one; it reports whether it wrote.
+func (s *Store) PutCouncilMember(ctx context.Context, tx *sql.Tx, m CouncilMember) (bool, error) {
+	res, err := tx.ExecContext(ctx, s.db.Rebind(`INSERT INTO hq_council_members
+		(id, district, term, position, person_name, company_id, district_in_charge, active, version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET district = excluded.district, term = excluded.term,
+		position = excluded.position, person_name = excluded.person_name, company_id = excluded.company_id,
+		district_in_charge = excluded.district_in_charge, active = excluded.active, version = excluded.version
+		WHERE excluded.version > hq_council_members.version`),
+		m.ID, m.District, m.Term, m.Position, m.PersonName, m.CompanyID, m.DistrictInCharge, b2i(m.Active), m.Version)
+	if err != nil {
+		return false, fmt.Errorf("store: put council member: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: put council member: %w", err)
+	}
+	return n > 0, nil
+}
+
+// TouchDistrict records that an event of district, which occurred at
+// occurredAt, was applied at appliedAt. last_event_at only moves forward.
+func (s *Store) TouchDistrict(ctx context.Context, tx *sql.Tx, district string, occurredAt, appliedAt time.Time) error {
+	_, err := tx.ExecContext(ctx, s.db.Rebind(`INSERT INTO hq_district_freshness
+		(district, last_event_at, last_applied_at, events_applied) VALUES (?, ?, ?, 1)
+		ON CONFLICT (district) DO UPDATE SET
+		last_event_at = max(hq_district_freshness.last_event_at, excluded.last_event_at),
+		last_applied_at = excluded.last_applied_at,
+		events_applied = hq_district_freshness.events_applied + 1`),
+		district, nanos(occurredAt), nanos(appliedAt))
+	if err != nil {
+		return fmt.Errorf("store: touch district: %w", err)
+	}
+	return nil
+}
+
+// Ping checks the database is reachable.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+func (s *Store) district(m map[string]service.DistrictData, d string) service.DistrictData {
+	dd, ok := m[d]
+	if !ok {
+		dd.Counts.CompaniesByStatus = map[string]int64{}
+	}
+	return dd
+}
+
+// Districts returns the counts and freshness of every district in the read model.
+func (s *Store) Districts(ctx context.Context) (map[string]service.DistrictData, error) {
+	out := map[string]service.DistrictData{}
+	rows, err := s.db.QueryContext(ctx, `SELECT district, status, count(*),
+		coalesce(sum(party_org), 0), coalesce(sum(trade_union), 0), coalesce(sum(workers_home), 0),
+		coalesce(sum(convention_version <> ''), 0)
+		FROM hq_companies GROUP BY district, status`)
+	if err != nil {
+		return nil, fmt.Errorf("store: company counts: %w", err)
+	}
+	for rows.Next() {
+		var d, status string
+		var n, party, union, home, conv int64
+		if err := rows.Scan(&d, &status, &n, &party, &union, &home, &conv); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: company counts: %w", err)
+		}
+		dd := s.district(out, d)
+		dd.Counts.Companies += n
+		dd.Counts.CompaniesByStatus[status] += n
+		if status == service.StatusActive {
+			dd.Counts.CompaniesActive += n
+			dd.Counts.PartyOrgCompanies += party
+			dd.Counts.UnionCompanies += union
+			dd.Counts.WorkersHomeCompanies += home
+			dd.Counts.ConventionSigned += conv
+		}
+		out[d] = dd
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: company counts: %w", err)
+	}
+
+	rows, err = s.db.QueryContext(ctx, `SELECT district, count(*),
+		coalesce(sum(background_check_status = 'passed'), 0), coalesce(sum(pre_job_trained), 0),
+		coalesce(sum(has_certificate), 0), coalesce(sum(badge_service), 0),
+		coalesce(sum(volunteer_police), 0), coalesce(sum(party_member), 0)
+		FROM hq_guards WHERE employment_status = 'active' GROUP BY district`)
+	if err != nil {
+		return nil, fmt.Errorf("store: guard counts: %w", err)
+	}
+	for rows.Next() {
+		var d string
+		dd := service.DistrictData{}
+		var c service.Counts
+		if err := rows.Scan(&d, &c.GuardsActive, &c.GuardsBackgroundChecked, &c.GuardsTrained,
+			&c.GuardsCertified, &c.GuardsBadgeService, &c.GuardsVolunteerPolice, &c.GuardsPartyMembers); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: guard counts: %w", err)
+		}
+		dd = s.district(out, d)
+		dd.Counts.Add(c)
+		out[d] = dd
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: guard counts: %w", err)
+	}
+
+	rows, err = s.db.QueryContext(ctx, `SELECT district, last_event_at, last_applied_at, events_applied FROM hq_district_freshness`)
+	if err != nil {
+		return nil, fmt.Errorf("store: freshness: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d string
+		var ev, ap, n int64
+		if err := rows.Scan(&d, &ev, &ap, &n); err != nil {
+			return nil, fmt.Errorf("store: freshness: %w", err)
+		}
+		dd := s.district(out, d)
+		dd.Freshness = service.Freshness{LastEventAt: fromNanos(ev), LastAppliedAt: fromNanos(ap), EventsApplied: n}
+		out[d] = dd
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: freshness: %w", err)
+	}
+	return out, nil
+}
+
+// Companies returns up to limit companies of district after the id after,
+// with their active guards' tallies.
+func (s *Store) Companies(ctx context.Context, district, after string, limit int) ([]service.CompanyRow, error) {
+	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT c.id, c.district, c.name, c.credit_code, c.kind, c.level,
+		c.status, c.party_org, c.trade_union, c.workers_home, c.convention_version, c.version, c.updated_at,
+		count(g.id),
+		coalesce(sum(g.background_check_status = 'passed'), 0), coalesce(sum(g.pre_job_trained), 0),
+		coalesce(sum(g.has_certificate), 0), coalesce(sum(g.badge_service), 0),
+		coalesce(sum(g.volunteer_police), 0), coalesce(sum(g.party_member), 0)
+		FROM hq_companies c
+		LEFT JOIN hq_guards g ON g.company_id = c.id AND g.employment_status = 'active'
+		WHERE c.district = ? AND c.id > ?
+		GROUP BY c.id ORDER BY c.id LIMIT ?`), district, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: companies: %w", err)
+	}
+	defer rows.Close()
+	var out []service.CompanyRow
+	for rows.Next() {
+		var r service.CompanyRow
+		var party, union, home int
+		var updated int64
+		if err := rows.Scan(&r.ID, &r.District, &r.Name, &r.CreditCode, &r.Kind, &r.Level, &r.Status,
+			&party, &union, &home, &r.ConventionVersion, &r.Version, &updated,
+			&r.GuardsActive, &r.GuardsBackgroundChecked, &r.GuardsTrained, &r.GuardsCertified,
+			&r.GuardsBadgeService, &r.GuardsVolunteerPolice, &r.GuardsPartyMembers); err != nil {
+			return nil, fmt.Errorf("store: companies: %w", err)
+		}
+		r.PartyOrg, r.TradeUnion, r.WorkersHome = party != 0, union != 0, home != 0
+		r.UpdatedAt = fromNanos(updated)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: companies: %w", err)
+	}
+	return out, nil
+}
+
+// Conflicts returns every id_hash active as a guard in more than one district.
+func (s *Store) Conflicts(ctx context.Context) ([]service.Conflict, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id_hash, district, company_id, id, hired_on, active_since
+		FROM hq_guards
+		WHERE employment_status = 'active' AND id_hash <> '' AND id_hash IN (
+			SELECT id_hash FROM hq_guards
+			WHERE employment_status = 'active' AND id_hash <> ''
+			GROUP BY id_hash HAVING count(DISTINCT district) > 1)
+		ORDER BY id_hash, district, company_id, id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: conflicts: %w", err)
+	}
+	defer rows.Close()
+	var out []service.Conflict
+	for rows.Next() {
+		var hash string
+		var p service.GuardPosition
+		var since int64
+		if err := rows.Scan(&hash, &p.District, &p.CompanyID, &p.GuardID, &p.HiredOn, &since); err != nil {
+			return nil, fmt.Errorf("store: conflicts: %w", err)
+		}
+		p.ActiveSince = fromNanos(since)
+		if len(out) == 0 || out[len(out)-1].IDHash != hash {
+			out = append(out, service.Conflict{IDHash: hash})
+		}
+		c := &out[len(out)-1]
+		c.Guards = append(c.Guards, p)
+		if n := len(c.Districts); n == 0 || c.Districts[n-1] != p.District {
+			c.Districts = append(c.Districts, p.District)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: conflicts: %w", err)
+	}
+	for i := range out {
+		c := &out[i]
+		// The double employment began when the person became active in the
+		// second district: the latest of the earliest start per district.
+		first := map[string]time.Time{}
+		for _, g := range c.Guards {
+			if t, ok := first[g.District]; !ok || g.ActiveSince.Before(t) {
+				first[g.District] = g.ActiveSince
+			}
+		}
+		for _, t := range first {
+			if t.After(c.Since) {
+				c.Since = t
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].IDHash < out[j].IDHash })
+	return out, nil
+}

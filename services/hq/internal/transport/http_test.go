@@ -1,0 +1,272 @@
+package transport_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/guildhall/guildhall/pkg/storage"
+	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
+
+	"github.com/guildhall/guildhall/services/hq/internal/endpoints"
+	"github.com/guildhall/guildhall/services/hq/internal/projector"
+	"github.com/guildhall/guildhall/services/hq/internal/service"
+	"github.com/guildhall/guildhall/services/hq/internal/store"
+	"github.com/guildhall/guildhall/services/hq/internal/transport"
+)
+
+var now = time.Date(2025, 9, 23, 12, 0, 0, 0, time.UTC)
+
+type monitor struct {
+	districts []service.District
+	states    map[string]service.ConsumerState
+}
+
+func (m monitor) Registered() []service.District          { return m.districts }
+func (m monitor) Consumer(d string) service.ConsumerState { return m.states[d] }
+
+func envelope(district, typ, id string, seq int64, at time.Time, m proto.Message) *eventsv1.Envelope {
+	b, _ := proto.Marshal(m)
+	return &eventsv1.Envelope{EventId: typ + id, District: district, Service: "membership", Type: typ,
+		AggregateId: id, Sequence: seq, OccurredAt: timestamppb.New(at), Payload: b}
+}
+
+func newServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	ctx := context.Background()
+	db, err := storage.OpenSQLite(ctx, filepath.Join(t.TempDir(), "hq.db"), storage.Config{Synchronous: "normal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := store.Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	st := store.New(db)
+	p := projector.New(st, nil, nil)
+	p.SetClock(func() time.Time { return now.Add(-time.Hour) })
+	old := now.Add(-48 * time.Hour)
+	events := []*eventsv1.Envelope{
+		envelope("jingkai", "CompanyRegistered", "c1", 1, old, &eventsv1.CompanyRegistered{Company: &eventsv1.Company{
+			Id: "c1", District: "jingkai", Name: "武汉经开保安服务有限公司", Status: "active", PartyOrg: true, ConventionVersion: "2025", Version: 1}}),
+		envelope("jingkai", "CompanyRegistered", "c2", 1, old, &eventsv1.CompanyRegistered{Company: &eventsv1.Company{
+			Id: "c2", District: "jingkai", Name: "second", Status: "applied", Version: 1}}),
+		envelope("jingkai", "CompanyRegistered", "c3", 1, old, &eventsv1.CompanyRegistered{Company: &eventsv1.Company{
+			Id: "c3", District: "jingkai", Name: "third", Status: "active", TradeUnion: true, Version: 1}}),
+		envelope("jingkai", "GuardHired", "g1", 1, old, &eventsv1.GuardHired{Guard: &eventsv1.Guard{
+			Id: "g1", District: "jingkai", CompanyId: "c1", IdHash: "p1", EmploymentStatus: "active", HasCertificate: true,
+			BackgroundCheckStatus: "passed", HiredOn: "2025-03-01", Version: 1}}),
+		envelope("jingkai", "GuardHired", "g2", 1, old, &eventsv1.GuardHired{Guard: &eventsv1.Guard{
+			Id: "g2", District: "jingkai", CompanyId: "c1", IdHash: "p2", EmploymentStatus: "active", PreJobTrained: true, Version: 1}}),
+		envelope("caidian", "GuardHired", "g3", 1, old, &eventsv1.GuardHired{Guard: &eventsv1.Guard{
+			Id: "g3", District: "caidian", CompanyId: "c9", IdHash: "p1", EmploymentStatus: "active", HiredOn: "2025-06-01", Version: 1}}),
+		envelope("retired", "CompanyRegistered", "c8", 1, old, &eventsv1.CompanyRegistered{Company: &eventsv1.Company{
+			Id: "c8", District: "retired", Name: "old", Status: "lapsed", Version: 1}}),
+	}
+	for _, e := range events {
+		if err := db.InTx(ctx, func(tx *sql.Tx) error { _, err := p.Apply(ctx, tx, e); return err }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mon := monitor{
+		districts: []service.District{
+			{ID: "jingkai", Name: "Jingkai", NameZH: "经开"},
+			{ID: "caidian", Name: "Caidian", NameZH: "蔡甸"},
+			{ID: "hannan", Name: "Hannan", NameZH: "汉南"},
+		},
+		states: map[string]service.ConsumerState{
+			// Caught up, quiet for two days: not stale.
+			"jingkai": {Running: true, Lag: 0, Since: now.Add(-72 * time.Hour)},
+			// Behind and nothing applied for an hour: stale.
+			"caidian": {Running: true, Lag: 5, Since: now.Add(-72 * time.Hour)},
+			// Started a second ago and not connected yet: not stale yet.
+			"hannan": {Running: true, Lag: -1, Since: now.Add(-time.Second)},
+		},
+	}
+	svc := service.New(st, mon, service.Config{StaleAfter: 2 * time.Minute, Now: func() time.Time { return now }})
+	srv := httptest.NewServer(transport.NewHTTPHandler(endpoints.New(svc, nil)))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func get(t *testing.T, srv *httptest.Server, path string, wantStatus int, into any) {
+	t.Helper()
+	resp, err := srv.Client().Get(srv.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != wantStatus {
+		t.Fatalf("GET %s = %d, want %d", path, resp.StatusCode, wantStatus)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(into); err != nil {
+		t.Fatalf("GET %s: decode: %v", path, err)
+	}
+}
+
+type errorBody struct {
+	Error struct {
+		ID    string `json:"id"`
+		Field string `json:"field"`
+	} `json:"error"`
+}
+
+func TestHTTP(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+
+	t.Run("The summary aggregates every district of the read model.", func(t *testing.T) {
+		var s map[string]any
+		get(t, srv, "/api/v1/hq/summary", http.StatusOK, &s)
+		want := map[string]any{
+			"districts": 3.0, "companies": 4.0, "companies_active": 2.0, "guards_active": 3.0,
+			"guards_certified": 1.0, "certified_rate": 1.0 / 3, "party_org_rate": 0.5, "conflicts": 1.0,
+			"convention_signed": 1.0, "union_companies": 1.0,
+		}
+		for k, v := range want {
+			if s[k] != v {
+				t.Errorf("summary %s = %v, want %v", k, s[k], v)
+			}
+		}
+		if st, _ := s["stale_districts"].([]any); len(st) != 1 || st[0] != "caidian" {
+			t.Errorf("stale_districts = %v, want [caidian]", s["stale_districts"])
+		}
+		if s["last_event_at"] != now.Add(-48*time.Hour).Format(time.RFC3339) {
+			t.Errorf("last_event_at = %v", s["last_event_at"])
+		}
+	})
+
+	t.Run("The district list has one item per registered district with its names and freshness.", func(t *testing.T) {
+		var body struct {
+			Items []map[string]any `json:"items"`
+		}
+		get(t, srv, "/api/v1/hq/districts", http.StatusOK, &body)
+		if len(body.Items) != 3 {
+			t.Fatalf("items = %d, want 3", len(body.Items))
+		}
+		byID := map[string]map[string]any{}
+		for _, it := range body.Items {
+			byID[it["district"].(string)] = it
+		}
+		if byID["caidian"]["name_zh"] != "蔡甸" || byID["caidian"]["stale"] != true || byID["caidian"]["events_behind"] != 5.0 {
+			t.Errorf("caidian = %v", byID["caidian"])
+		}
+		if byID["jingkai"]["stale"] != false || byID["jingkai"]["events_behind"] != 0.0 {
+			t.Errorf("jingkai (quiet, caught up) = %v", byID["jingkai"])
+		}
+		if h := byID["hannan"]; h["stale"] != false || h["events_behind"] != nil || h["last_event_at"] != nil || h["guards_active"] != 0.0 {
+			t.Errorf("hannan (just started, no data) = %v", h)
+		}
+	})
+
+	t.Run("A district shows its counts, rates, coverage and freshness.", func(t *testing.T) {
+		var d map[string]any
+		get(t, srv, "/api/v1/hq/districts/jingkai", http.StatusOK, &d)
+		want := map[string]any{
+			"district": "jingkai", "name": "Jingkai", "name_zh": "经开", "companies": 3.0, "companies_active": 2.0,
+			"guards_active": 2.0, "background_check_rate": 0.5, "training_rate": 0.5, "certified_rate": 0.5,
+			"badge_rate": 0.0, "party_org_rate": 0.5, "union_rate": 0.5, "workers_home_rate": 0.0,
+			"stale": false, "registered": true, "last_applied_at": now.Add(-time.Hour).Format(time.RFC3339),
+		}
+		for k, v := range want {
+			if d[k] != v {
+				t.Errorf("%s = %v, want %v", k, d[k], v)
+			}
+		}
+		if bs, _ := d["companies_by_status"].(map[string]any); bs["active"] != 2.0 || bs["applied"] != 1.0 || bs["lapsed"] != 0.0 {
+			t.Errorf("companies_by_status = %v", d["companies_by_status"])
+		}
+	})
+
+	t.Run("A district no longer registered but in the read model is shown, not stale.", func(t *testing.T) {
+		var d map[string]any
+		get(t, srv, "/api/v1/hq/districts/retired", http.StatusOK, &d)
+		if d["registered"] != false || d["stale"] != false || d["companies"] != 1.0 {
+			t.Errorf("retired = %v", d)
+		}
+	})
+
+	t.Run("An unknown district is 404 district.not_found.", func(t *testing.T) {
+		var e errorBody
+		get(t, srv, "/api/v1/hq/districts/nowhere", http.StatusNotFound, &e)
+		if e.Error.ID != "district.not_found" {
+			t.Errorf("id = %q", e.Error.ID)
+		}
+		get(t, srv, "/api/v1/hq/districts/nowhere/companies", http.StatusNotFound, &e)
+		if e.Error.ID != "district.not_found" {
+			t.Errorf("companies id = %q", e.Error.ID)
+		}
+	})
+
+	t.Run("A malformed district id is 400 with the field.", func(t *testing.T) {
+		var e errorBody
+		get(t, srv, "/api/v1/hq/districts/Not_A_District", http.StatusBadRequest, &e)
+		if e.Error.ID != "district.id_invalid" || e.Error.Field != "district" {
+			t.Errorf("error = %+v", e.Error)
+		}
+	})
+
+	t.Run("Companies are paginated in id order with per-company rates.", func(t *testing.T) {
+		type page struct {
+			Items []map[string]any `json:"items"`
+			Next  string           `json:"next_page_token"`
+		}
+		var p1, p2, p3 page
+		get(t, srv, "/api/v1/hq/districts/jingkai/companies?page_size=2", http.StatusOK, &p1)
+		if len(p1.Items) != 2 || p1.Items[0]["id"] != "c1" || p1.Items[1]["id"] != "c2" || p1.Next == "" {
+			t.Fatalf("page 1 = %+v", p1)
+		}
+		c1 := p1.Items[0]
+		if c1["name"] != "武汉经开保安服务有限公司" || c1["guards_active"] != 2.0 || c1["certified_rate"] != 0.5 ||
+			c1["convention_signed"] != true || c1["party_org"] != true {
+			t.Errorf("c1 = %v", c1)
+		}
+		get(t, srv, "/api/v1/hq/districts/jingkai/companies?page_size=2&page_token="+p1.Next, http.StatusOK, &p2)
+		if len(p2.Items) != 1 || p2.Items[0]["id"] != "c3" || p2.Next != "" {
+			t.Fatalf("page 2 = %+v", p2)
+		}
+		get(t, srv, "/api/v1/hq/districts/hannan/companies", http.StatusOK, &p3)
+		if p3.Items == nil || len(p3.Items) != 0 {
+			t.Errorf("empty district items = %#v, want []", p3.Items)
+		}
+	})
+
+	t.Run("A bad page size is 400 request.page_size_invalid.", func(t *testing.T) {
+		var e errorBody
+		get(t, srv, "/api/v1/hq/districts/jingkai/companies?page_size=9999", http.StatusBadRequest, &e)
+		if e.Error.ID != "request.page_size_invalid" {
+			t.Errorf("id = %q", e.Error.ID)
+		}
+	})
+
+	t.Run("Conflicts list the person, districts, companies and since when.", func(t *testing.T) {
+		var body struct {
+			Items []service.Conflict `json:"items"`
+		}
+		get(t, srv, "/api/v1/hq/conflicts", http.StatusOK, &body)
+		if len(body.Items) != 1 {
+			t.Fatalf("conflicts = %+v", body.Items)
+		}
+		c := body.Items[0]
+		if c.IDHash != "p1" || len(c.Districts) != 2 || c.Districts[0] != "caidian" || c.Districts[1] != "jingkai" ||
+			!c.Since.Equal(time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)) || len(c.Guards) != 2 || c.Guards[1].CompanyID != "c1" {
+			t.Errorf("conflict = %+v", c)
+		}
+	})
+
+	t.Run("An unknown route under /api/v1/hq is 404 route.not_found.", func(t *testing.T) {
+		var e errorBody
+		get(t, srv, "/api/v1/hq/nothing", http.StatusNotFound, &e)
+		if e.Error.ID != "route.not_found" {
+			t.Errorf("id = %q", e.Error.ID)
+		}
+	})
+}

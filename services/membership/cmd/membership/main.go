@@ -1,0 +1,257 @@
+// Command membership runs one district's membership service on its own (the
+// Kubernetes deployment): the HTTP API with /healthz, /readyz, /metrics and
+// /api/v1/openapi.json, the background import worker, and the outbox relay
+// to Kafka, which publishes only while this replica holds the district's
+// etcd election.
+//
+// Every flag can also be set from the environment: flag "kafka.brokers" ←
+// GUILDHALL_KAFKA_BROKERS; flags win.
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/go-kit/kit/endpoint"
+	"github.com/oklog/run"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/guildhall/guildhall/pkg/config"
+	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/storage"
+	"github.com/guildhall/guildhall/pkg/telemetry"
+	"github.com/guildhall/guildhall/services/membership"
+)
+
+func main() {
+	if err := runMain(context.Background(), os.Args[1:], os.LookupEnv, os.Stderr, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "membership:", err)
+		os.Exit(1)
+	}
+}
+
+// Config is the command's configuration.
+type Config struct {
+	District        string
+	HTTPAddr        string
+	DBPath          string
+	IDHashKeyFile   string
+	ElectionTTL     int
+	ShutdownTimeout time.Duration
+	LogLevel        string
+	Storage         storage.Config
+	Kafka           config.Kafka
+	Etcd            config.Etcd
+	Tracing         telemetry.TracingConfig
+}
+
+// RegisterFlags registers every flag of the command.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.District, "district", "", "district this node serves, e.g. jingkai (required)")
+	fs.StringVar(&c.HTTPAddr, "http.addr", ":8080", "listen address of the API and admin endpoints")
+	fs.StringVar(&c.DBPath, "db.path", "", "SQLite file (default data/<district>/membership.db)")
+	fs.StringVar(&c.IDHashKeyFile, "pii.id-hash-key-file", "", "file holding the city-wide hex HMAC key for national ID numbers (required)")
+	fs.IntVar(&c.ElectionTTL, "relay.election-ttl", 10, "seconds before a dead relay leader's etcd lease expires")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight requests get on shutdown")
+	fs.StringVar(&c.LogLevel, "log.level", "info", "log level: debug, info, warn or error")
+	c.Storage.RegisterFlags("", fs)
+	c.Kafka.RegisterFlags("", fs)
+	c.Etcd.RegisterFlags("", fs)
+	c.Tracing.RegisterFlags("", fs)
+}
+
+// Errors of Config.Validate.
+var (
+	errNoDistrict = errors.New("-district is required")
+	errNoKeyFile  = errors.New("-pii.id-hash-key-file is required")
+	errTTL        = errors.New("-relay.election-ttl must be at least 1")
+)
+
+// Validate checks the configuration, reporting every problem at once.
+func (c *Config) Validate() error {
+	var problems []error
+	if c.District == "" {
+		problems = append(problems, errNoDistrict)
+	} else if !eventbus.ValidName(c.District) {
+		problems = append(problems, fmt.Errorf("-district %q: %w", c.District, membership.ErrBadDistrict))
+	}
+	if c.IDHashKeyFile == "" {
+		problems = append(problems, errNoKeyFile)
+	}
+	if c.ElectionTTL < 1 {
+		problems = append(problems, errTTL)
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		problems = append(problems, err)
+	}
+	for _, err := range []error{c.Storage.Validate(), c.Kafka.Validate(), c.Etcd.Validate(), c.Tracing.Validate()} {
+		if err != nil {
+			problems = append(problems, err)
+		}
+	}
+	return errors.Join(problems...)
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return l, fmt.Errorf("-log.level %q: %w", s, err)
+	}
+	return l, nil
+}
+
+func readKey(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read id hash key: %w", err)
+	}
+	key, err := hex.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil {
+		return nil, fmt.Errorf("%s must hold a hex-encoded key: %w", path, err)
+	}
+	return key, nil
+}
+
+// runMain parses args (and the environment through lookup), wires the
+// service and runs it until ctx ends or a SIGINT/SIGTERM arrives. ready, if
+// not nil, is called with the listen address once the server accepts.
+func runMain(ctx context.Context, args []string, lookup func(string) (string, bool), stderr io.Writer, ready func(addr string)) error {
+	fs := flag.NewFlagSet("membership", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg Config
+	cfg.RegisterFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := config.ApplyEnv(fs, "GUILDHALL", lookup); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if cfg.DBPath == "" {
+		cfg.DBPath = filepath.Join("data", cfg.District, "membership.db")
+	}
+	level, _ := parseLevel(cfg.LogLevel)
+	logger := telemetry.NewLogger(stderr, level).With("service", membership.ServiceName, "district", cfg.District)
+	key, err := readKey(cfg.IDHashKeyFile)
+	if err != nil {
+		return err
+	}
+
+	shutdownTracing, err := telemetry.SetupTracing(ctx, cfg.Tracing)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = shutdownTracing(sctx)
+	}()
+
+	reg := telemetry.NewRegistry()
+	app, err := wire(ctx, cfg, key, logger, reg)
+	if err != nil {
+		return err
+	}
+	defer app.node.Close()
+
+	cli, err := cfg.Etcd.Client(nil)
+	if err != nil {
+		return fmt.Errorf("etcd: %w", err)
+	}
+	defer cli.Close()
+	transport, err := cfg.Kafka.Transport()
+	if err != nil {
+		return fmt.Errorf("kafka: %w", err)
+	}
+	host, _ := os.Hostname()
+	relay, err := eventbus.NewRelay(eventbus.RelayConfig{
+		Brokers:   cfg.Kafka.Brokers,
+		Outbox:    app.node.Outbox(),
+		Elector:   eventbus.NewEtcdElector(cli, "/guildhall/elections/"+cfg.District+"/"+membership.ServiceName, fmt.Sprintf("%s-%d", host, os.Getpid()), cfg.ElectionTTL),
+		Logger:    logger.With("component", "relay"),
+		Metrics:   eventbus.NewMetrics(reg),
+		Transport: transport,
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return err
+	}
+	srv := telemetry.NewServer(cfg.HTTPAddr, app.handler)
+
+	var g run.Group
+	bg, cancelBG := context.WithCancel(ctx)
+	g.Add(func() error { return app.node.Run(bg) }, func(error) { cancelBG() })
+	g.Add(func() error { return relay.Run(bg) }, func(error) { cancelBG() })
+	g.Add(func() error {
+		if ready != nil {
+			ready(ln.Addr().String())
+		}
+		logger.Info("serving", "addr", ln.Addr().String())
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}, func(error) {
+		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	})
+	g.Add(run.SignalHandler(ctx, os.Interrupt, syscall.SIGTERM))
+	err = g.Run()
+	var sig run.SignalError
+	if errors.As(err, &sig) || errors.Is(err, context.Canceled) {
+		logger.Info("shut down", "reason", err.Error())
+		return nil
+	}
+	return err
+}
+
+// app is the wired service: the node and the process's HTTP handler.
+type app struct {
+	node    *membership.Node
+	handler http.Handler
+}
+
+// wire builds the node with instrumenting and tracing endpoint middleware
+// and one HTTP handler serving the API, the OpenAPI document and the admin
+// endpoints.
+func wire(ctx context.Context, cfg Config, key []byte, logger *slog.Logger, reg *prometheus.Registry) (*app, error) {
+	epm := telemetry.NewEndpointMetrics(reg)
+	node, err := membership.New(ctx, membership.Config{
+		District: cfg.District, DBPath: cfg.DBPath, Storage: cfg.Storage, IDHashKey: key,
+	}, membership.Deps{
+		Logger: logger,
+		Endpoint: func(service, name string) endpoint.Middleware {
+			return endpoint.Chain(epm.Middleware(service, cfg.District, name), telemetry.TracingMiddleware(service, name))
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	telemetry.AdminRoutes(mux, reg, map[string]telemetry.Check{"database": node.Ready})
+	mux.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, _ = w.Write(node.OpenAPI())
+	})
+	mux.Handle("/api/v1/districts/", node.Handler())
+	return &app{node: node, handler: telemetry.HTTPMiddleware(mux, logger)}, nil
+}

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/guildhall/guildhall/pkg/devstack"
+	"github.com/guildhall/guildhall/pkg/idcheck"
+	"github.com/guildhall/guildhall/pkg/storage"
+)
+
+func TestFlagsAreValidatedBeforeAnythingStarts(t *testing.T) {
+	err := runMain(context.Background(), []string{"-district=Bad District"}, func(string) (string, bool) { return "", false }, io.Discard, nil)
+	if err == nil {
+		t.Fatal("bad flags accepted")
+	}
+	for _, want := range []string{"-district", "pii.id-hash-key-file", "kafka", "etcd"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %s", err, want)
+		}
+	}
+}
+
+func TestEnvironmentFillsFlags(t *testing.T) {
+	env := map[string]string{"GUILDHALL_DISTRICT": "Not Valid"}
+	err := runMain(context.Background(), nil, func(k string) (string, bool) { v, ok := env[k]; return v, ok }, io.Discard, nil)
+	if err == nil || !strings.Contains(err.Error(), `"Not Valid"`) {
+		t.Fatalf("GUILDHALL_DISTRICT not applied: %v", err)
+	}
+}
+
+// TestRealWiring runs the command as main does, against an embedded etcd
+// and an in-process Kafka-protocol broker, and checks the API, the admin
+// endpoints and that the relay publishes the outbox.
+func TestRealWiring(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	etcd, err := devstack.StartEtcd(ctx, filepath.Join(dir, "etcd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer etcd.Close()
+	broker, err := devstack.StartBroker(devstack.BrokerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer broker.Close()
+	keyFile := filepath.Join(dir, "key")
+	if err := os.WriteFile(keyFile, []byte(hex.EncodeToString([]byte("0123456789abcdef0123"))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dbPath := filepath.Join(dir, "membership.db")
+	args := []string{
+		"-district=jingkai", "-http.addr=127.0.0.1:0", "-db.path=" + dbPath,
+		"-pii.id-hash-key-file=" + keyFile, "-sqlite.synchronous=normal", "-relay.election-ttl=2",
+		"-kafka.brokers=" + broker.Addr, "-etcd.endpoints=" + strings.Join(etcd.Endpoints, ","),
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	addrc := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- runMain(runCtx, args, func(string) (string, bool) { return "", false }, io.Discard, func(a string) { addrc <- a })
+	}()
+	var base string
+	select {
+	case a := <-addrc:
+		base = "http://" + a
+	case err := <-done:
+		t.Fatalf("runMain ended early: %v", err)
+	case <-ctx.Done():
+		t.Fatal("never ready")
+	}
+
+	do := func(method, path string, body any) (int, []byte) {
+		t.Helper()
+		var rd io.Reader
+		if body != nil {
+			b, _ := json.Marshal(body)
+			rd = bytes.NewReader(b)
+		}
+		req, _ := http.NewRequestWithContext(ctx, method, base+path, rd)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, b
+	}
+
+	code, err := idcheck.MakeCreditCode("91420100MA0000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, body := do("POST", "/api/v1/districts/jingkai/companies", map[string]any{
+		"name": "武汉测试保安服务有限公司", "credit_code": code, "licence_number": "L1", "kind": "service_company",
+	})
+	if status != http.StatusCreated || !strings.Contains(string(body), "武汉测试保安服务有限公司") {
+		t.Fatalf("register: %d %s", status, body)
+	}
+	if status, body := do("GET", "/api/v1/districts/caidian/companies", nil); status != http.StatusNotFound || !strings.Contains(string(body), "district.not_found") {
+		t.Fatalf("other district: %d %s", status, body)
+	}
+	if status, _ := do("GET", "/healthz", nil); status != http.StatusOK {
+		t.Fatalf("healthz %d", status)
+	}
+	if status, body := do("GET", "/readyz", nil); status != http.StatusOK {
+		t.Fatalf("readyz %d %s", status, body)
+	}
+	if status, body := do("GET", "/api/v1/openapi.json", nil); status != http.StatusOK || !json.Valid(body) {
+		t.Fatalf("openapi %d", status)
+	}
+	_, metrics := do("GET", "/metrics", nil)
+	if !strings.Contains(string(metrics), `guildhall_endpoint_requests_total{district="jingkai",endpoint="register_company",outcome="success",service="membership"} 1`) {
+		t.Fatalf("endpoint metrics missing:\n%s", metrics)
+	}
+
+	// The relay, elected through etcd, publishes the CompanyRegistered
+	// event: its outbox row gets marked sent.
+	db, err := storage.OpenSQLite(ctx, dbPath, storage.Config{Synchronous: "normal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for {
+		var sent int
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM eventbus_outbox WHERE sent_at IS NOT NULL`).Scan(&sent); err != nil {
+			t.Fatal(err)
+		}
+		if sent == 1 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("the relay never published the event")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+
+	stop()
+	select {
+	case err := <-done:
+		if err != nil && !errors.Is(err, context.Canceled) {
+			t.Fatalf("shutdown: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no graceful shutdown")
+	}
+}

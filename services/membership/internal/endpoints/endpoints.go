@@ -1,0 +1,343 @@
+// Package endpoints turns the membership Service into go-kit endpoints:
+// one per operation, each taking a typed request and returning a response
+// that carries business errors in Failed() (go-kit's addsvc pattern), so
+// they do not trip circuit breakers and the transport maps them once.
+package endpoints
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+
+	"github.com/go-kit/kit/endpoint"
+
+	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/services/membership/internal/service"
+)
+
+// Set holds every endpoint of the membership service.
+type Set struct {
+	RegisterCompany       endpoint.Endpoint
+	GetCompany            endpoint.Endpoint
+	ListCompanies         endpoint.Endpoint
+	UpdateCompany         endpoint.Endpoint
+	ChangeCompanyStatus   endpoint.Endpoint
+	HireGuard             endpoint.Endpoint
+	GetGuard              endpoint.Endpoint
+	ListGuards            endpoint.Endpoint
+	UpdateGuard           endpoint.Endpoint
+	GuardLeaves           endpoint.Endpoint
+	RecordTraining        endpoint.Endpoint
+	ListTrainings         endpoint.Endpoint
+	RecordBackgroundCheck endpoint.Endpoint
+	IssueCertificate      endpoint.Endpoint
+	AppointCouncilMember  endpoint.Endpoint
+	ListCouncilMembers    endpoint.Endpoint
+	UpdateCouncilMember   endpoint.Endpoint
+	StartGuardImport      endpoint.Endpoint
+	GetImport             endpoint.Endpoint
+}
+
+// New builds the endpoints of svc. mw, if not nil, returns the middleware
+// (instrumenting, tracing, auth) to wrap the named endpoint in.
+func New(svc service.Service, basePath string, mw func(name string) endpoint.Middleware) Set {
+	wrap := func(name string, e endpoint.Endpoint) endpoint.Endpoint {
+		if mw == nil {
+			return e
+		}
+		if m := mw(name); m != nil {
+			return m(e)
+		}
+		return e
+	}
+	return Set{
+		RegisterCompany:       wrap("register_company", MakeRegisterCompanyEndpoint(svc, basePath)),
+		GetCompany:            wrap("get_company", MakeGetCompanyEndpoint(svc)),
+		ListCompanies:         wrap("list_companies", MakeListCompaniesEndpoint(svc)),
+		UpdateCompany:         wrap("update_company", MakeUpdateCompanyEndpoint(svc)),
+		ChangeCompanyStatus:   wrap("change_company_status", MakeChangeCompanyStatusEndpoint(svc)),
+		HireGuard:             wrap("hire_guard", MakeHireGuardEndpoint(svc, basePath)),
+		GetGuard:              wrap("get_guard", MakeGetGuardEndpoint(svc)),
+		ListGuards:            wrap("list_guards", MakeListGuardsEndpoint(svc)),
+		UpdateGuard:           wrap("update_guard", MakeUpdateGuardEndpoint(svc)),
+		GuardLeaves:           wrap("guard_leaves", MakeGuardLeavesEndpoint(svc)),
+		RecordTraining:        wrap("record_training", MakeRecordTrainingEndpoint(svc, basePath)),
+		ListTrainings:         wrap("list_trainings", MakeListTrainingsEndpoint(svc)),
+		RecordBackgroundCheck: wrap("record_background_check", MakeRecordBackgroundCheckEndpoint(svc)),
+		IssueCertificate:      wrap("issue_certificate", MakeIssueCertificateEndpoint(svc)),
+		AppointCouncilMember:  wrap("appoint_council_member", MakeAppointCouncilMemberEndpoint(svc, basePath)),
+		ListCouncilMembers:    wrap("list_council_members", MakeListCouncilMembersEndpoint(svc)),
+		UpdateCouncilMember:   wrap("update_council_member", MakeUpdateCouncilMemberEndpoint(svc)),
+		StartGuardImport:      wrap("start_guard_import", MakeStartGuardImportEndpoint(svc, basePath)),
+		GetImport:             wrap("get_import", MakeGetImportEndpoint(svc)),
+	}
+}
+
+// Response is a single resource, or the business error that replaced it.
+type Response[T any] struct {
+	Value    T
+	Err      error
+	Status   int    // 0 means 200
+	Location string // set for creates
+	ETag     string
+}
+
+// Failed implements kitx.Failer.
+func (r Response[T]) Failed() error { return r.Err }
+
+// StatusCode implements kitx.StatusCoder.
+func (r Response[T]) StatusCode() int {
+	if r.Status == 0 {
+		return http.StatusOK
+	}
+	return r.Status
+}
+
+// Headers implements kitx.Headerer.
+func (r Response[T]) Headers() http.Header {
+	h := http.Header{}
+	if r.Location != "" {
+		h.Set("Location", r.Location)
+	}
+	if r.ETag != "" {
+		h.Set("ETag", r.ETag)
+	}
+	return h
+}
+
+// MarshalJSON renders the resource itself.
+func (r Response[T]) MarshalJSON() ([]byte, error) { return json.Marshal(r.Value) }
+
+// ListResponse is one page of a list.
+type ListResponse[T any] struct {
+	Items         []T    `json:"items"`
+	NextPageToken string `json:"next_page_token"`
+	Err           error  `json:"-"`
+}
+
+// Failed implements kitx.Failer.
+func (r ListResponse[T]) Failed() error { return r.Err }
+
+func list[T any](items []T, next string, err error) ListResponse[T] {
+	if err != nil {
+		return ListResponse[T]{Err: err}
+	}
+	if items == nil {
+		items = []T{}
+	}
+	return ListResponse[T]{Items: items, NextPageToken: kitx.PageToken(next)}
+}
+
+func one[T any](v T, etag string, err error) Response[T] {
+	if err != nil {
+		return Response[T]{Err: err}
+	}
+	return Response[T]{Value: v, ETag: etag}
+}
+
+func created[T any](v T, location, etag string, status int, err error) Response[T] {
+	if err != nil {
+		return Response[T]{Err: err}
+	}
+	return Response[T]{Value: v, Status: status, Location: location, ETag: etag}
+}
+
+// IDRequest names one resource.
+type IDRequest struct {
+	ID string
+}
+
+// UpdateRequest is a PATCH: the resource, the If-Match version (0 = none)
+// and the fields.
+type UpdateRequest[T any] struct {
+	ID      string
+	IfMatch int64
+	Input   T
+}
+
+// ActionRequest is a POST on one resource (status, leave, certificate…).
+type ActionRequest[T any] struct {
+	ID    string
+	Input T
+}
+
+// ListCompaniesRequest is a company list query.
+type ListCompaniesRequest struct {
+	Filter service.CompanyFilter
+	Page   kitx.Page
+}
+
+// ListGuardsRequest is a guard list query.
+type ListGuardsRequest struct {
+	Filter service.GuardFilter
+	Page   kitx.Page
+}
+
+// ListCouncilRequest is a council list query.
+type ListCouncilRequest struct {
+	Filter service.CouncilFilter
+	Page   kitx.Page
+}
+
+// MakeRegisterCompanyEndpoint returns the endpoint of POST /companies.
+func MakeRegisterCompanyEndpoint(svc service.Service, base string) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		c, err := svc.RegisterCompany(ctx, request.(service.RegisterCompanyInput))
+		return created(c, base+"/companies/"+c.ID, c.ETag, http.StatusCreated, err), nil
+	}
+}
+
+// MakeGetCompanyEndpoint returns the endpoint of GET /companies/{id}.
+func MakeGetCompanyEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		c, err := svc.GetCompany(ctx, request.(IDRequest).ID)
+		return one(c, c.ETag, err), nil
+	}
+}
+
+// MakeListCompaniesEndpoint returns the endpoint of GET /companies.
+func MakeListCompaniesEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		req := request.(ListCompaniesRequest)
+		items, next, err := svc.ListCompanies(ctx, req.Filter, req.Page)
+		return list(items, next, err), nil
+	}
+}
+
+// MakeUpdateCompanyEndpoint returns the endpoint of PATCH /companies/{id}.
+func MakeUpdateCompanyEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		req := request.(UpdateRequest[service.UpdateCompanyInput])
+		c, err := svc.UpdateCompany(ctx, req.ID, req.IfMatch, req.Input)
+		return one(c, c.ETag, err), nil
+	}
+}
+
+// MakeChangeCompanyStatusEndpoint returns the endpoint of POST /companies/{id}/status.
+func MakeChangeCompanyStatusEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		req := request.(ActionRequest[service.ChangeStatusInput])
+		c, err := svc.ChangeCompanyStatus(ctx, req.ID, req.Input)
+		return one(c, c.ETag, err), nil
+	}
+}
+
+// MakeHireGuardEndpoint returns the endpoint of POST /companies/{id}/guards.
+func MakeHireGuardEndpoint(svc service.Service, base string) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		g, err := svc.HireGuard(ctx, request.(service.HireGuardInput))
+		return created(g, base+"/guards/"+g.ID, g.ETag, http.StatusCreated, err), nil
+	}
+}
+
+// MakeGetGuardEndpoint returns the endpoint of GET /guards/{id}.
+func MakeGetGuardEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		g, err := svc.GetGuard(ctx, request.(IDRequest).ID)
+		return one(g, g.ETag, err), nil
+	}
+}
+
+// MakeListGuardsEndpoint returns the endpoint of GET /guards and GET /companies/{id}/guards.
+func MakeListGuardsEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		req := request.(ListGuardsRequest)
+		items, next, err := svc.ListGuards(ctx, req.Filter, req.Page)
+		return list(items, next, err), nil
+	}
+}
+
+// MakeUpdateGuardEndpoint returns the endpoint of PATCH /guards/{id}.
+func MakeUpdateGuardEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		req := request.(UpdateRequest[service.UpdateGuardInput])
+		g, err := svc.UpdateGuard(ctx, req.ID, req.IfMatch, req.Input)
+		return one(g, g.ETag, err), nil
+	}
+}
+
+// MakeGuardLeavesEndpoint returns the endpoint of POST /guards/{id}/leave.
+func MakeGuardLeavesEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		req := request.(ActionRequest[service.LeaveInput])
+		g, err := svc.GuardLeaves(ctx, req.ID, req.Input)
+		return one(g, g.ETag, err), nil
+	}
+}
+
+// MakeRecordTrainingEndpoint returns the endpoint of POST /guards/{id}/trainings.
+func MakeRecordTrainingEndpoint(svc service.Service, base string) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		req := request.(ActionRequest[service.TrainingInput])
+		t, err := svc.RecordTraining(ctx, req.ID, req.Input)
+		return created(t, base+"/guards/"+req.ID+"/trainings", "", http.StatusCreated, err), nil
+	}
+}
+
+// MakeListTrainingsEndpoint returns the endpoint of GET /guards/{id}/trainings.
+func MakeListTrainingsEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		items, err := svc.ListTrainings(ctx, request.(IDRequest).ID)
+		return list(items, "", err), nil
+	}
+}
+
+// MakeRecordBackgroundCheckEndpoint returns the endpoint of POST /guards/{id}/background-checks.
+func MakeRecordBackgroundCheckEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		req := request.(ActionRequest[service.BackgroundCheckInput])
+		g, err := svc.RecordBackgroundCheck(ctx, req.ID, req.Input)
+		return one(g, g.ETag, err), nil
+	}
+}
+
+// MakeIssueCertificateEndpoint returns the endpoint of POST /guards/{id}/certificate.
+func MakeIssueCertificateEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		req := request.(ActionRequest[service.CertificateInput])
+		g, err := svc.IssueCertificate(ctx, req.ID, req.Input)
+		return one(g, g.ETag, err), nil
+	}
+}
+
+// MakeAppointCouncilMemberEndpoint returns the endpoint of POST /council-members.
+func MakeAppointCouncilMemberEndpoint(svc service.Service, base string) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		m, err := svc.AppointCouncilMember(ctx, request.(service.AppointCouncilMemberInput))
+		return created(m, base+"/council-members/"+m.ID, m.ETag, http.StatusCreated, err), nil
+	}
+}
+
+// MakeListCouncilMembersEndpoint returns the endpoint of GET /council-members.
+func MakeListCouncilMembersEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		req := request.(ListCouncilRequest)
+		items, next, err := svc.ListCouncilMembers(ctx, req.Filter, req.Page)
+		return list(items, next, err), nil
+	}
+}
+
+// MakeUpdateCouncilMemberEndpoint returns the endpoint of PATCH /council-members/{id}.
+func MakeUpdateCouncilMemberEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		req := request.(UpdateRequest[service.UpdateCouncilMemberInput])
+		m, err := svc.UpdateCouncilMember(ctx, req.ID, req.IfMatch, req.Input)
+		return one(m, m.ETag, err), nil
+	}
+}
+
+// MakeStartGuardImportEndpoint returns the endpoint of POST /companies/{id}/guards/imports.
+func MakeStartGuardImportEndpoint(svc service.Service, base string) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		j, err := svc.StartGuardImport(ctx, request.(service.StartImportInput))
+		return created(j, base+"/imports/"+j.ID, "", http.StatusAccepted, err), nil
+	}
+}
+
+// MakeGetImportEndpoint returns the endpoint of GET /imports/{id}.
+func MakeGetImportEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		j, err := svc.GetImport(ctx, request.(IDRequest).ID)
+		return one(j, "", err), nil
+	}
+}

@@ -1,0 +1,331 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/guildhall/guildhall/pkg/errs"
+)
+
+// Import limits.
+const (
+	// MaxImportBytes is the largest CSV accepted (10 MiB).
+	MaxImportBytes = 10 << 20
+	// MaxImportRows is the most data rows a CSV may have.
+	MaxImportRows = 50000
+	// ImportChunkRows is how many rows one transaction imports: big enough
+	// to be fast, small enough that a restart redoes little and the writer
+	// lock is never held for long.
+	ImportChunkRows = 200
+	// maxReportedErrors caps the per-row error report stored with a job so
+	// a file of 50k bad rows does not make a 10 MB job record; Failed
+	// still counts every rejected row.
+	maxReportedErrors = 1000
+)
+
+// importColumns are the columns a guard import may have; name and id_number
+// are required.
+var importColumns = []string{"name", "id_number", "certificate_number", "certificate_issued_on", "hired_on", "badge_service", "volunteer_police", "party_member"}
+
+type csvRow struct {
+	line   int
+	fields []string
+}
+
+type parsedCSV struct {
+	col  map[string]int
+	rows []csvRow
+}
+
+// parseImport checks a CSV's encoding, header and size and returns its rows
+// with their line numbers.
+func parseImport(data []byte) (parsedCSV, error) {
+	if len(data) > MaxImportBytes {
+		return parsedCSV{}, ErrImportTooLarge
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if !utf8.Valid(data) {
+		return parsedCSV{}, ErrImportNotUTF8
+	}
+	r := csv.NewReader(bytes.NewReader(data))
+	r.FieldsPerRecord = -1 // a short row is that row's error, not the file's
+	r.ReuseRecord = false
+	header, err := r.Read()
+	if errors.Is(err, io.EOF) {
+		return parsedCSV{}, ErrImportEmpty
+	}
+	if err != nil {
+		return parsedCSV{}, ErrImportMalformed.Wrap(err)
+	}
+	p := parsedCSV{col: map[string]int{}}
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(h))
+		known := false
+		for _, c := range importColumns {
+			known = known || c == h
+		}
+		if _, dup := p.col[h]; !known || dup {
+			return parsedCSV{}, ErrImportHeader.Wrap(fmt.Errorf("column %d %q", i+1, h))
+		}
+		p.col[h] = i
+	}
+	if _, ok := p.col["name"]; !ok {
+		return parsedCSV{}, ErrImportHeader
+	}
+	if _, ok := p.col["id_number"]; !ok {
+		return parsedCSV{}, ErrImportHeader
+	}
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			e := ErrImportMalformed.Wrap(err)
+			e.Message = fmt.Sprintf("the file is not valid CSV: %v", err)
+			return parsedCSV{}, e
+		}
+		line, _ := r.FieldPos(0)
+		p.rows = append(p.rows, csvRow{line: line, fields: rec})
+		if len(p.rows) > MaxImportRows {
+			return parsedCSV{}, ErrImportTooManyRows
+		}
+	}
+	if len(p.rows) == 0 {
+		return parsedCSV{}, ErrImportEmpty
+	}
+	return p, nil
+}
+
+// hireInput turns a CSV row into a hire, or reports the field at fault.
+func (p parsedCSV) hireInput(companyID string, row csvRow) (HireGuardInput, error) {
+	if len(row.fields) != len(p.col) {
+		return HireGuardInput{}, ErrImportRowMalformed
+	}
+	get := func(c string) string {
+		if i, ok := p.col[c]; ok {
+			return strings.TrimSpace(row.fields[i])
+		}
+		return ""
+	}
+	in := HireGuardInput{
+		CompanyID: companyID, Name: get("name"), IDNumber: get("id_number"),
+		CertificateNumber: get("certificate_number"), CertificateIssuedOn: get("certificate_issued_on"),
+		HiredOn: get("hired_on"),
+	}
+	for _, b := range []struct {
+		col string
+		dst *bool
+	}{{"badge_service", &in.BadgeService}, {"volunteer_police", &in.VolunteerPolice}, {"party_member", &in.PartyMember}} {
+		v, ok := parseFlag(get(b.col))
+		if !ok {
+			return HireGuardInput{}, ErrGuardFlagInvalid.WithField(b.col)
+		}
+		*b.dst = v
+	}
+	return in, nil
+}
+
+// parseFlag reads a spreadsheet yes/no cell, in English or Chinese.
+func parseFlag(s string) (bool, bool) {
+	switch strings.ToLower(s) {
+	case "", "0", "false", "no", "n", "否":
+		return false, true
+	case "1", "true", "yes", "y", "是":
+		return true, true
+	}
+	return false, false
+}
+
+// StartGuardImport implements Service.
+func (s *Membership) StartGuardImport(ctx context.Context, in StartImportInput) (ImportJob, error) {
+	p, err := parseImport(in.CSV)
+	if err != nil {
+		return ImportJob{}, err
+	}
+	job, err := idempotent(ctx, s, "POST companies/"+in.CompanyID+"/guards/imports", in.IdempotencyKey, in, func(q Queries) (ImportJob, []Change, error) {
+		c, err := q.GetCompany(ctx, in.CompanyID)
+		if err != nil {
+			return ImportJob{}, nil, err
+		}
+		if !AcceptsGuards(c.Status) {
+			return ImportJob{}, nil, ErrCompanyNotAcceptingGuards
+		}
+		id, err := newID()
+		if err != nil {
+			return ImportJob{}, nil, err
+		}
+		now := s.now().UTC()
+		j := ImportJob{
+			ID: id, CompanyID: c.ID, Status: ImportQueued, TotalRows: len(p.rows),
+			Errors: []ImportError{}, CreatedAt: now, UpdatedAt: now, CSV: in.CSV,
+		}
+		if err := q.InsertImport(ctx, j); err != nil {
+			return ImportJob{}, nil, err
+		}
+		return j, nil, nil
+	})
+	if err != nil {
+		return ImportJob{}, err
+	}
+	s.WakeImports()
+	return job, nil
+}
+
+// GetImport implements Service.
+func (s *Membership) GetImport(ctx context.Context, id string) (ImportJob, error) {
+	j, err := s.repo.GetImport(ctx, id)
+	if err != nil {
+		return ImportJob{}, err
+	}
+	if j.Errors == nil {
+		j.Errors = []ImportError{}
+	}
+	return j, nil
+}
+
+// WakeImports tells the import worker a job is waiting.
+func (s *Membership) WakeImports() {
+	select {
+	case s.importWake <- struct{}{}:
+	default:
+	}
+}
+
+// Run does the service's background work until ctx ends: it runs queued
+// import jobs (resuming any a restart interrupted) and expires idempotency
+// keys. It returns nil when ctx ends.
+func (s *Membership) Run(ctx context.Context) error {
+	// Polling as well as waking covers jobs queued by another replica
+	// sharing the database.
+	poll := time.NewTicker(2 * time.Second)
+	defer poll.Stop()
+	expire := time.NewTicker(time.Hour)
+	defer expire.Stop()
+	s.expireKeys(ctx)
+	for {
+		if err := s.ProcessImports(ctx); err != nil && ctx.Err() == nil {
+			s.logger.Error("guard import failed; will retry", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.importWake:
+		case <-poll.C:
+		case <-expire.C:
+			s.expireKeys(ctx)
+		}
+	}
+}
+
+func (s *Membership) expireKeys(ctx context.Context) {
+	n, err := s.ExpireIdempotencyKeys(ctx)
+	if err != nil && ctx.Err() == nil {
+		s.logger.Error("idempotency key expiry failed", "err", err)
+	} else if n > 0 {
+		s.logger.Info("idempotency keys expired", "count", n)
+	}
+}
+
+// ProcessImports runs every queued or interrupted import job to the end.
+func (s *Membership) ProcessImports(ctx context.Context) error {
+	ids, err := s.repo.PendingImports(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := s.processImport(ctx, id, 0); err != nil {
+			return fmt.Errorf("membership: import %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// processImport imports a job's remaining rows chunk by chunk; each chunk's
+// guards, their GuardHired events and the job's progress commit together,
+// so a restart resumes at the first row not yet committed. maxChunks > 0
+// stops after that many chunks (tests use it to interrupt a job).
+func (s *Membership) processImport(ctx context.Context, id string, maxChunks int) error {
+	job, err := s.repo.GetImport(ctx, id)
+	if err != nil {
+		return err
+	}
+	p, err := parseImport(job.CSV)
+	if err != nil {
+		// The file was accepted once; if it no longer parses the job
+		// cannot finish.
+		job.Status = ImportFailed
+		job.Errors = append(job.Errors, rowError(0, err))
+		job.UpdatedAt = s.now().UTC()
+		return s.repo.Tx(ctx, func(q Queries) ([]Change, error) { return nil, q.UpdateImportProgress(ctx, job) })
+	}
+	for chunks := 0; job.ProcessedRows < len(p.rows); chunks++ {
+		if ctx.Err() != nil || (maxChunks > 0 && chunks == maxChunks) {
+			return nil
+		}
+		end := min(job.ProcessedRows+ImportChunkRows, len(p.rows))
+		next := job
+		next.Errors = append([]ImportError(nil), job.Errors...)
+		err := s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
+			var changes []Change
+			for _, row := range p.rows[job.ProcessedRows:end] {
+				g, err := s.importRow(ctx, q, p, job.CompanyID, row)
+				switch {
+				case err == nil:
+					next.Succeeded++
+					changes = append(changes, Change{Type: EventGuardHired, Guard: &g})
+				case errs.KindOf(err) != errs.Internal:
+					next.Failed++
+					if len(next.Errors) < maxReportedErrors {
+						next.Errors = append(next.Errors, rowError(row.line, err))
+					}
+				default:
+					return nil, err
+				}
+			}
+			next.ProcessedRows = end
+			next.Status = ImportRunning
+			if end == len(p.rows) {
+				next.Status = ImportDone
+			}
+			next.UpdatedAt = s.now().UTC()
+			return changes, q.UpdateImportProgress(ctx, next)
+		})
+		if err != nil {
+			return err
+		}
+		job = next
+	}
+	if job.Status != ImportDone {
+		job.Status = ImportDone
+		job.UpdatedAt = s.now().UTC()
+		return s.repo.Tx(ctx, func(q Queries) ([]Change, error) { return nil, q.UpdateImportProgress(ctx, job) })
+	}
+	return nil
+}
+
+func (s *Membership) importRow(ctx context.Context, q Queries, p parsedCSV, companyID string, row csvRow) (Guard, error) {
+	in, err := p.hireInput(companyID, row)
+	if err != nil {
+		return Guard{}, err
+	}
+	if err := s.validateHire(&in); err != nil {
+		return Guard{}, err
+	}
+	return s.hire(ctx, q, in)
+}
+
+func rowError(line int, err error) ImportError {
+	var e *errs.Error
+	if errors.As(err, &e) {
+		return ImportError{Line: line, Field: e.Field, ErrorID: e.ID, Message: e.Message}
+	}
+	return ImportError{Line: line, ErrorID: "internal", Message: "internal error"}
+}

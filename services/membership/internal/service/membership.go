@@ -1,0 +1,682 @@
+package service
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/guildhall/guildhall/pkg/errs"
+	"github.com/guildhall/guildhall/pkg/kitx"
+)
+
+// IDRules checks, normalises, hashes and masks identity numbers. The
+// production implementation (PKGIDRules) delegates to pkg/idcheck and pkg/pii.
+type IDRules interface {
+	// NormalizeResidentID validates a national ID number and returns its
+	// canonical form.
+	NormalizeResidentID(id string) (string, error)
+	// ValidateCreditCode validates a unified social credit code.
+	ValidateCreditCode(code string) error
+	// HashResidentID returns the city-wide HMAC of a canonical ID number.
+	HashResidentID(id string) string
+	// MaskResidentID hides all but the ends of an ID number.
+	MaskResidentID(id string) string
+}
+
+// IdempotencyTTL is how long an Idempotency-Key replays its first result.
+const IdempotencyTTL = 24 * time.Hour
+
+// Membership implements Service for one district, and runs its background
+// work (guard imports, idempotency-key expiry).
+type Membership struct {
+	district   string
+	repo       Repository
+	ids        IDRules
+	logger     *slog.Logger
+	now        func() time.Time
+	importWake chan struct{}
+}
+
+// Option configures a Membership.
+type Option func(*Membership)
+
+// WithClock replaces the clock (tests).
+func WithClock(now func() time.Time) Option { return func(m *Membership) { m.now = now } }
+
+// New returns the membership service of district.
+func New(district string, repo Repository, ids IDRules, logger *slog.Logger, opts ...Option) *Membership {
+	m := &Membership{
+		district: district, repo: repo, ids: ids, logger: logger,
+		now:        time.Now,
+		importWake: make(chan struct{}, 1),
+	}
+	for _, o := range opts {
+		o(m)
+	}
+	return m
+}
+
+var _ Service = (*Membership)(nil)
+
+func newID() (string, error) {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return "", fmt.Errorf("membership: new id: %w", err)
+	}
+	return id.String(), nil
+}
+
+// --- companies ---
+
+// RegisterCompany implements Service.
+func (s *Membership) RegisterCompany(ctx context.Context, in RegisterCompanyInput) (Company, error) {
+	if err := s.validateRegister(&in); err != nil {
+		return Company{}, err
+	}
+	return idempotent(ctx, s, "POST companies", in.IdempotencyKey, in, func(q Queries) (Company, []Change, error) {
+		taken, err := q.CreditCodeTaken(ctx, in.CreditCode)
+		if err != nil {
+			return Company{}, nil, err
+		}
+		if taken {
+			return Company{}, nil, ErrCompanyCreditCodeTaken
+		}
+		id, err := newID()
+		if err != nil {
+			return Company{}, nil, err
+		}
+		now := s.now().UTC()
+		c := Company{
+			ID: id, District: s.district, Name: in.Name, CreditCode: in.CreditCode,
+			LicenceNumber: in.LicenceNumber, Kind: in.Kind, Level: in.Level, Status: StatusApplied,
+			ContactName: strings.TrimSpace(in.ContactName), ContactPhone: strings.TrimSpace(in.ContactPhone),
+			Address: strings.TrimSpace(in.Address), PartyOrg: in.PartyOrg, PartyOrgSince: in.PartyOrgSince,
+			TradeUnion: in.TradeUnion, WorkersHome: in.WorkersHome, ConventionVersion: strings.TrimSpace(in.ConventionVersion),
+			RegisteredAt: now, UpdatedAt: now, Version: 1,
+		}
+		if err := q.InsertCompany(ctx, c); err != nil {
+			return Company{}, nil, err
+		}
+		c.ETag = kitx.ETag(c.Version)
+		return c, []Change{{Type: EventCompanyRegistered, Company: &c}}, nil
+	})
+}
+
+// GetCompany implements Service.
+func (s *Membership) GetCompany(ctx context.Context, id string) (Company, error) {
+	c, err := s.repo.GetCompany(ctx, id)
+	if err != nil {
+		return Company{}, err
+	}
+	c.ETag = kitx.ETag(c.Version)
+	return c, nil
+}
+
+// ListCompanies implements Service.
+func (s *Membership) ListCompanies(ctx context.Context, f CompanyFilter, page kitx.Page) ([]Company, string, error) {
+	if f.Status != "" && !ValidCompanyStatus(f.Status) {
+		return nil, "", ErrCompanyStatusInvalid
+	}
+	if f.Kind != "" && !validKind(f.Kind) {
+		return nil, "", ErrCompanyKindInvalid
+	}
+	if f.Level != "" && !validLevel(f.Level) {
+		return nil, "", ErrCompanyLevelInvalid
+	}
+	items, next, err := s.repo.ListCompanies(ctx, f, page)
+	if err != nil {
+		return nil, "", err
+	}
+	for i := range items {
+		items[i].ETag = kitx.ETag(items[i].Version)
+	}
+	return items, next, nil
+}
+
+// UpdateCompany implements Service.
+func (s *Membership) UpdateCompany(ctx context.Context, id string, ifMatch int64, in UpdateCompanyInput) (Company, error) {
+	var out Company
+	err := s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
+		c, err := q.GetCompany(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if ifMatch != 0 && ifMatch != c.Version {
+			return nil, kitx.ErrEtagStale
+		}
+		fields, err := s.applyCompanyUpdate(&c, in)
+		if err != nil {
+			return nil, err
+		}
+		if len(fields) == 0 {
+			// Nothing changed: no new version, no event.
+			out = c
+			return nil, nil
+		}
+		c.Version++
+		c.UpdatedAt = s.now().UTC()
+		if err := q.UpdateCompany(ctx, c); err != nil {
+			return nil, err
+		}
+		out = c
+		return []Change{{Type: EventCompanyUpdated, Company: &out, Fields: fields}}, nil
+	})
+	if err != nil {
+		return Company{}, err
+	}
+	out.ETag = kitx.ETag(out.Version)
+	return out, nil
+}
+
+// ChangeCompanyStatus implements Service.
+func (s *Membership) ChangeCompanyStatus(ctx context.Context, id string, in ChangeStatusInput) (Company, error) {
+	if !ValidCompanyStatus(in.Status) {
+		return Company{}, ErrCompanyStatusInvalid
+	}
+	if err := tooLong("reason", in.Reason, 500); err != nil {
+		return Company{}, err
+	}
+	var out Company
+	err := s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
+		c, err := q.GetCompany(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		from := c.Status
+		if !CanTransition(from, in.Status) {
+			return nil, ErrCompanyStatusIllegal.Wrap(fmt.Errorf("%s → %s", from, in.Status))
+		}
+		c.Status = in.Status
+		c.Version++
+		c.UpdatedAt = s.now().UTC()
+		if err := q.UpdateCompany(ctx, c); err != nil {
+			return nil, err
+		}
+		out = c
+		return []Change{{Type: EventCompanyStatusChanged, Company: &out, FromStatus: from, ToStatus: in.Status, Reason: in.Reason}}, nil
+	})
+	if err != nil {
+		return Company{}, err
+	}
+	out.ETag = kitx.ETag(out.Version)
+	return out, nil
+}
+
+// --- guards ---
+
+// HireGuard implements Service.
+func (s *Membership) HireGuard(ctx context.Context, in HireGuardInput) (Guard, error) {
+	if err := s.validateHire(&in); err != nil {
+		return Guard{}, err
+	}
+	// The hash of the request must not contain the plaintext ID number
+	// (it is stored); hash it with the same keyed HMAC the events use.
+	hashed := in
+	hashed.IDNumber = s.ids.HashResidentID(in.IDNumber)
+	return idempotent(ctx, s, "POST companies/"+in.CompanyID+"/guards", in.IdempotencyKey, hashed, func(q Queries) (Guard, []Change, error) {
+		g, err := s.hire(ctx, q, in)
+		if err != nil {
+			return Guard{}, nil, err
+		}
+		return g, []Change{{Type: EventGuardHired, Guard: &g}}, nil
+	})
+}
+
+// hire inserts a validated hire inside q's transaction.
+func (s *Membership) hire(ctx context.Context, q Queries, in HireGuardInput) (Guard, error) {
+	c, err := q.GetCompany(ctx, in.CompanyID)
+	if err != nil {
+		return Guard{}, err
+	}
+	if !AcceptsGuards(c.Status) {
+		return Guard{}, ErrCompanyNotAcceptingGuards
+	}
+	hash := s.ids.HashResidentID(in.IDNumber)
+	active, err := q.ActiveGuardByHash(ctx, hash)
+	if err != nil {
+		return Guard{}, err
+	}
+	if active {
+		// Which company employs the person is not revealed.
+		return Guard{}, ErrGuardAlreadyActive
+	}
+	id, err := newID()
+	if err != nil {
+		return Guard{}, err
+	}
+	now := s.now().UTC()
+	g := Guard{
+		ID: id, District: s.district, CompanyID: c.ID, Name: in.Name,
+		IDNumber: in.IDNumber, IDHash: hash,
+		CertificateNumber: in.CertificateNumber, CertificateIssuedOn: in.CertificateIssuedOn,
+		BackgroundCheckStatus: CheckNone,
+		BadgeService:          in.BadgeService, VolunteerPolice: in.VolunteerPolice, PartyMember: in.PartyMember,
+		EmploymentStatus: EmploymentActive, HiredOn: in.HiredOn,
+		CreatedAt: now, UpdatedAt: now, Version: 1,
+	}
+	if err := q.InsertGuard(ctx, g); err != nil {
+		return Guard{}, err
+	}
+	return s.present(g), nil
+}
+
+// present fills the response-only fields of a guard.
+func (s *Membership) present(g Guard) Guard {
+	g.IDNumberMasked = s.ids.MaskResidentID(g.IDNumber)
+	g.ETag = kitx.ETag(g.Version)
+	return g
+}
+
+// GetGuard implements Service.
+func (s *Membership) GetGuard(ctx context.Context, id string) (Guard, error) {
+	g, err := s.repo.GetGuard(ctx, id)
+	if err != nil {
+		return Guard{}, err
+	}
+	return s.present(g), nil
+}
+
+// ListGuards implements Service.
+func (s *Membership) ListGuards(ctx context.Context, f GuardFilter, page kitx.Page) ([]Guard, string, error) {
+	if f.EmploymentStatus != "" && f.EmploymentStatus != EmploymentActive && f.EmploymentStatus != EmploymentLeft {
+		return nil, "", ErrGuardEmploymentInvalid
+	}
+	if f.Certificate != "" && f.Certificate != "has" && f.Certificate != "none" {
+		return nil, "", ErrGuardCertificateFilter
+	}
+	if f.BackgroundCheckStatus != "" && !validCheckStatus(f.BackgroundCheckStatus) {
+		return nil, "", ErrBackgroundCheckStatus.WithField("background_check_status")
+	}
+	if f.CompanyID != "" {
+		if _, err := s.repo.GetCompany(ctx, f.CompanyID); err != nil {
+			return nil, "", err
+		}
+	}
+	items, next, err := s.repo.ListGuards(ctx, f, page)
+	if err != nil {
+		return nil, "", err
+	}
+	for i := range items {
+		items[i] = s.present(items[i])
+	}
+	return items, next, nil
+}
+
+// updateGuard loads a guard in a transaction, lets fn change it, bumps its
+// version and stores it with the change fn describes.
+func (s *Membership) updateGuard(ctx context.Context, id string, ifMatch int64, fn func(q Queries, g *Guard) (*Change, error)) (Guard, error) {
+	var out Guard
+	err := s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
+		g, err := q.GetGuard(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if ifMatch != 0 && ifMatch != g.Version {
+			return nil, kitx.ErrEtagStale
+		}
+		ch, err := fn(q, &g)
+		if err != nil {
+			return nil, err
+		}
+		if ch == nil {
+			out = g
+			return nil, nil
+		}
+		g.Version++
+		g.UpdatedAt = s.now().UTC()
+		if err := q.UpdateGuard(ctx, g); err != nil {
+			return nil, err
+		}
+		out = g
+		ch.Guard = &out
+		return []Change{*ch}, nil
+	})
+	if err != nil {
+		return Guard{}, err
+	}
+	return s.present(out), nil
+}
+
+// UpdateGuard implements Service.
+func (s *Membership) UpdateGuard(ctx context.Context, id string, ifMatch int64, in UpdateGuardInput) (Guard, error) {
+	if in.Name != nil {
+		n := strings.TrimSpace(*in.Name)
+		if n == "" {
+			return Guard{}, ErrGuardNameRequired
+		}
+		if len([]rune(n)) > 100 {
+			return Guard{}, ErrGuardNameTooLong
+		}
+		in.Name = &n
+	}
+	return s.updateGuard(ctx, id, ifMatch, func(_ Queries, g *Guard) (*Change, error) {
+		var fields []string
+		if in.Name != nil && *in.Name != g.Name {
+			g.Name, fields = *in.Name, append(fields, "name")
+		}
+		for _, b := range []struct {
+			name string
+			dst  *bool
+			v    *bool
+		}{
+			{"badge_service", &g.BadgeService, in.BadgeService},
+			{"volunteer_police", &g.VolunteerPolice, in.VolunteerPolice},
+			{"party_member", &g.PartyMember, in.PartyMember},
+		} {
+			if b.v != nil && *b.dst != *b.v {
+				*b.dst = *b.v
+				fields = append(fields, b.name)
+			}
+		}
+		if len(fields) == 0 {
+			return nil, nil
+		}
+		return &Change{Type: EventGuardUpdated, Fields: fields}, nil
+	})
+}
+
+// GuardLeaves implements Service.
+func (s *Membership) GuardLeaves(ctx context.Context, id string, in LeaveInput) (Guard, error) {
+	if in.LeftOn == "" {
+		in.LeftOn = today(s.now())
+	}
+	if !pastDate(in.LeftOn, s.now()) {
+		return Guard{}, ErrGuardLeftOnInvalid
+	}
+	return s.updateGuard(ctx, id, 0, func(_ Queries, g *Guard) (*Change, error) {
+		if g.EmploymentStatus != EmploymentActive {
+			return nil, ErrGuardNotActive
+		}
+		if in.LeftOn < g.HiredOn {
+			return nil, ErrGuardLeftOnInvalid
+		}
+		g.EmploymentStatus, g.LeftOn = EmploymentLeft, in.LeftOn
+		return &Change{Type: EventGuardLeft}, nil
+	})
+}
+
+// RecordTraining implements Service.
+func (s *Membership) RecordTraining(ctx context.Context, guardID string, in TrainingInput) (Training, error) {
+	if in.Type != TrainingPreJob && in.Type != TrainingInService {
+		return Training{}, ErrTrainingTypeInvalid
+	}
+	if !(in.Hours > 0 && in.Hours <= 1000) || math.IsNaN(in.Hours) {
+		return Training{}, ErrTrainingHoursInvalid
+	}
+	if !pastDate(in.TrainedOn, s.now()) {
+		return Training{}, ErrTrainingDateInvalid
+	}
+	in.Topic = strings.TrimSpace(in.Topic)
+	if len([]rune(in.Topic)) > 200 {
+		return Training{}, ErrTrainingTopicTooLong
+	}
+	return idempotent(ctx, s, "POST guards/"+guardID+"/trainings", in.IdempotencyKey, in, func(q Queries) (Training, []Change, error) {
+		g, err := q.GetGuard(ctx, guardID)
+		if err != nil {
+			return Training{}, nil, err
+		}
+		id, err := newID()
+		if err != nil {
+			return Training{}, nil, err
+		}
+		now := s.now().UTC()
+		t := Training{ID: id, GuardID: g.ID, Type: in.Type, Hours: in.Hours, TrainedOn: in.TrainedOn, Topic: in.Topic, RecordedAt: now}
+		if err := q.InsertTraining(ctx, t); err != nil {
+			return Training{}, nil, err
+		}
+		if t.Type == TrainingPreJob {
+			g.PreJobTrained = true
+		}
+		g.TrainingHours += t.Hours
+		g.Version++
+		g.UpdatedAt = now
+		if err := q.UpdateGuard(ctx, g); err != nil {
+			return Training{}, nil, err
+		}
+		return t, []Change{{Type: EventTrainingRecorded, Guard: &g, Training: &t}}, nil
+	})
+}
+
+// ListTrainings implements Service.
+func (s *Membership) ListTrainings(ctx context.Context, guardID string) ([]Training, error) {
+	if _, err := s.repo.GetGuard(ctx, guardID); err != nil {
+		return nil, err
+	}
+	return s.repo.ListTrainings(ctx, guardID)
+}
+
+// RecordBackgroundCheck implements Service.
+func (s *Membership) RecordBackgroundCheck(ctx context.Context, guardID string, in BackgroundCheckInput) (Guard, error) {
+	if !validCheckResult(in.Status) {
+		return Guard{}, ErrBackgroundCheckStatus
+	}
+	if !pastDate(in.CheckedOn, s.now()) {
+		return Guard{}, ErrBackgroundCheckDate
+	}
+	return s.updateGuard(ctx, guardID, 0, func(_ Queries, g *Guard) (*Change, error) {
+		g.BackgroundCheckStatus, g.BackgroundCheckOn = in.Status, in.CheckedOn
+		return &Change{Type: EventBackgroundCheckRecorded, CheckStatus: in.Status, CheckedOn: in.CheckedOn}, nil
+	})
+}
+
+// IssueCertificate implements Service.
+func (s *Membership) IssueCertificate(ctx context.Context, guardID string, in CertificateInput) (Guard, error) {
+	in.CertificateNumber = strings.TrimSpace(in.CertificateNumber)
+	if in.CertificateNumber == "" || len([]rune(in.CertificateNumber)) > 100 {
+		return Guard{}, ErrCertificateNumberRequired
+	}
+	if !pastDate(in.IssuedOn, s.now()) {
+		return Guard{}, ErrCertificateIssuedOnInvalid
+	}
+	return s.updateGuard(ctx, guardID, 0, func(_ Queries, g *Guard) (*Change, error) {
+		g.CertificateNumber, g.CertificateIssuedOn = in.CertificateNumber, in.IssuedOn
+		return &Change{Type: EventCertificateIssued, IssuedOn: in.IssuedOn}, nil
+	})
+}
+
+// --- council ---
+
+// AppointCouncilMember implements Service.
+func (s *Membership) AppointCouncilMember(ctx context.Context, in AppointCouncilMemberInput) (CouncilMember, error) {
+	in.PersonName = strings.TrimSpace(in.PersonName)
+	if err := s.validateCouncil(in.Term, in.Position, in.PersonName, in.DistrictInCharge); err != nil {
+		return CouncilMember{}, err
+	}
+	return idempotent(ctx, s, "POST council-members", in.IdempotencyKey, in, func(q Queries) (CouncilMember, []Change, error) {
+		if err := s.checkCompanyRef(ctx, q, in.CompanyID); err != nil {
+			return CouncilMember{}, nil, err
+		}
+		id, err := newID()
+		if err != nil {
+			return CouncilMember{}, nil, err
+		}
+		now := s.now().UTC()
+		m := CouncilMember{
+			ID: id, District: s.district, Term: in.Term, Position: in.Position, PersonName: in.PersonName,
+			CompanyID: in.CompanyID, DistrictInCharge: in.DistrictInCharge, Active: true,
+			CreatedAt: now, UpdatedAt: now, Version: 1,
+		}
+		if err := q.InsertCouncilMember(ctx, m); err != nil {
+			return CouncilMember{}, nil, err
+		}
+		m.ETag = kitx.ETag(m.Version)
+		return m, []Change{{Type: EventCouncilMemberAppointed, CouncilMember: &m}}, nil
+	})
+}
+
+func (s *Membership) checkCompanyRef(ctx context.Context, q Queries, id string) error {
+	if id == "" {
+		return nil
+	}
+	_, err := q.GetCompany(ctx, id)
+	if errors.Is(err, ErrCompanyNotFound) {
+		return ErrCouncilCompanyUnknown
+	}
+	return err
+}
+
+// ListCouncilMembers implements Service.
+func (s *Membership) ListCouncilMembers(ctx context.Context, f CouncilFilter, page kitx.Page) ([]CouncilMember, string, error) {
+	if f.Position != "" && !validPosition(f.Position) {
+		return nil, "", ErrCouncilPositionInvalid
+	}
+	items, next, err := s.repo.ListCouncilMembers(ctx, f, page)
+	if err != nil {
+		return nil, "", err
+	}
+	for i := range items {
+		items[i].ETag = kitx.ETag(items[i].Version)
+	}
+	return items, next, nil
+}
+
+// UpdateCouncilMember implements Service.
+func (s *Membership) UpdateCouncilMember(ctx context.Context, id string, ifMatch int64, in UpdateCouncilMemberInput) (CouncilMember, error) {
+	var out CouncilMember
+	err := s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
+		m, err := q.GetCouncilMember(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if ifMatch != 0 && ifMatch != m.Version {
+			return nil, kitx.ErrEtagStale
+		}
+		next := m
+		if in.Term != nil {
+			next.Term = *in.Term
+		}
+		if in.Position != nil {
+			next.Position = *in.Position
+		}
+		if in.PersonName != nil {
+			next.PersonName = strings.TrimSpace(*in.PersonName)
+		}
+		if in.CompanyID != nil {
+			next.CompanyID = *in.CompanyID
+		}
+		if in.DistrictInCharge != nil {
+			next.DistrictInCharge = *in.DistrictInCharge
+		}
+		if in.Active != nil {
+			next.Active = *in.Active
+		}
+		if err := s.validateCouncil(next.Term, next.Position, next.PersonName, next.DistrictInCharge); err != nil {
+			return nil, err
+		}
+		if next.CompanyID != m.CompanyID {
+			if err := s.checkCompanyRef(ctx, q, next.CompanyID); err != nil {
+				return nil, err
+			}
+		}
+		if next == m {
+			out = m
+			return nil, nil
+		}
+		next.Version++
+		next.UpdatedAt = s.now().UTC()
+		if err := q.UpdateCouncilMember(ctx, next); err != nil {
+			return nil, err
+		}
+		out = next
+		return []Change{{Type: EventCouncilMemberUpdated, CouncilMember: &out}}, nil
+	})
+	if err != nil {
+		return CouncilMember{}, err
+	}
+	out.ETag = kitx.ETag(out.Version)
+	return out, nil
+}
+
+// --- idempotency ---
+
+// errKeyRace reports that a concurrent request with the same key committed
+// first; the caller replays that request's result.
+var errKeyRace = errors.New("membership: idempotency key raced")
+
+// idempotent runs a create once per (scope, key): the first result is stored
+// with the key in the create's transaction and replayed for the same request
+// within IdempotencyTTL; the same key with a different request is refused.
+func idempotent[T any](ctx context.Context, s *Membership, scope, key string, in any, create func(q Queries) (T, []Change, error)) (T, error) {
+	var zero T
+	if key == "" {
+		var out T
+		err := s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
+			v, ch, err := create(q)
+			out = v
+			return ch, err
+		})
+		return out, err
+	}
+	if len(key) > 200 {
+		return zero, ErrIdempotencyKeyLong
+	}
+	raw, err := json.Marshal(in)
+	if err != nil {
+		return zero, fmt.Errorf("membership: hash request: %w", err)
+	}
+	sum := sha256.Sum256(append([]byte(scope+"\n"), raw...))
+	hash := hex.EncodeToString(sum[:])
+
+	for attempt := 0; attempt < 2; attempt++ {
+		v, replayed, err := replay[T](ctx, s, scope, key, hash)
+		if err != nil || replayed {
+			return v, err
+		}
+		var out T
+		err = s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
+			v, ch, err := create(q)
+			if err != nil {
+				return nil, err
+			}
+			body, err := json.Marshal(v)
+			if err != nil {
+				return nil, fmt.Errorf("membership: store idempotent result: %w", err)
+			}
+			rec := IdempotencyRecord{Scope: scope, Key: key, RequestHash: hash, Body: body, CreatedAt: s.now().UTC()}
+			if err := q.PutIdempotency(ctx, rec); err != nil {
+				if errs.IsKind(err, errs.Conflict) {
+					return nil, errKeyRace
+				}
+				return nil, err
+			}
+			out = v
+			return ch, nil
+		})
+		if errors.Is(err, errKeyRace) {
+			continue
+		}
+		return out, err
+	}
+	return zero, errs.E(errs.Conflict, "request.idempotency_key_in_use", "a request with this Idempotency-Key is in progress; retry")
+}
+
+// replay returns the stored result of (scope, key) if there is a live one.
+func replay[T any](ctx context.Context, s *Membership, scope, key, hash string) (T, bool, error) {
+	var zero T
+	rec, ok, err := s.repo.GetIdempotency(ctx, scope, key)
+	if err != nil || !ok || s.now().Sub(rec.CreatedAt) > IdempotencyTTL {
+		return zero, false, err
+	}
+	if rec.RequestHash != hash {
+		return zero, false, ErrIdempotencyKeyReused
+	}
+	var v T
+	if err := json.Unmarshal(rec.Body, &v); err != nil {
+		return zero, false, fmt.Errorf("membership: stored idempotent result: %w", err)
+	}
+	return v, true, nil
+}
+
+// ExpireIdempotencyKeys deletes keys older than IdempotencyTTL.
+func (s *Membership) ExpireIdempotencyKeys(ctx context.Context) (int64, error) {
+	return s.repo.ExpireIdempotency(ctx, s.now().Add(-IdempotencyTTL))
+}

@@ -1,0 +1,97 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/guildhall/guildhall/pkg/kitx"
+)
+
+// Repository is the storage the service needs. Reads go straight to it;
+// every write goes through Tx so the change and the events describing it
+// commit together.
+type Repository interface {
+	Queries
+	// Tx runs fn in one transaction. The changes fn returns are turned into
+	// events and appended to the outbox in that transaction; if fn fails,
+	// nothing is written.
+	Tx(ctx context.Context, fn func(q Queries) ([]Change, error)) error
+}
+
+// Queries reads and writes the membership tables, inside or outside a
+// transaction. Getters return the service's NotFound errors.
+type Queries interface {
+	GetCompany(ctx context.Context, id string) (Company, error)
+	CreditCodeTaken(ctx context.Context, code string) (bool, error)
+	ListCompanies(ctx context.Context, f CompanyFilter, page kitx.Page) ([]Company, string, error)
+	InsertCompany(ctx context.Context, c Company) error
+	UpdateCompany(ctx context.Context, c Company) error
+
+	GetGuard(ctx context.Context, id string) (Guard, error)
+	// ActiveGuardByHash reports whether a guard with this ID hash is
+	// employed (active) anywhere in the district.
+	ActiveGuardByHash(ctx context.Context, idHash string) (bool, error)
+	ListGuards(ctx context.Context, f GuardFilter, page kitx.Page) ([]Guard, string, error)
+	InsertGuard(ctx context.Context, g Guard) error
+	UpdateGuard(ctx context.Context, g Guard) error
+	InsertTraining(ctx context.Context, t Training) error
+	ListTrainings(ctx context.Context, guardID string) ([]Training, error)
+
+	GetCouncilMember(ctx context.Context, id string) (CouncilMember, error)
+	ListCouncilMembers(ctx context.Context, f CouncilFilter, page kitx.Page) ([]CouncilMember, string, error)
+	InsertCouncilMember(ctx context.Context, m CouncilMember) error
+	UpdateCouncilMember(ctx context.Context, m CouncilMember) error
+
+	GetImport(ctx context.Context, id string) (ImportJob, error)
+	InsertImport(ctx context.Context, j ImportJob) error
+	// UpdateImportProgress stores a job's status, counters and errors.
+	UpdateImportProgress(ctx context.Context, j ImportJob) error
+	// PendingImports lists the ids of queued or running jobs, oldest first.
+	PendingImports(ctx context.Context) ([]string, error)
+
+	GetIdempotency(ctx context.Context, scope, key string) (IdempotencyRecord, bool, error)
+	PutIdempotency(ctx context.Context, r IdempotencyRecord) error
+	// ExpireIdempotency deletes records created before cutoff.
+	ExpireIdempotency(ctx context.Context, cutoff time.Time) (int64, error)
+}
+
+// IdempotencyRecord is the stored first result of a create sent with an
+// Idempotency-Key.
+type IdempotencyRecord struct {
+	Scope       string // the endpoint and path the key was used on
+	Key         string
+	RequestHash string
+	Body        []byte // the JSON of the created resource
+	CreatedAt   time.Time
+}
+
+// Event types the membership service emits, named after their payload
+// messages in proto/guildhall/events/v1/membership.proto.
+const (
+	EventCompanyRegistered       = "CompanyRegistered"
+	EventCompanyStatusChanged    = "CompanyStatusChanged"
+	EventCompanyUpdated          = "CompanyUpdated"
+	EventGuardHired              = "GuardHired"
+	EventGuardUpdated            = "GuardUpdated"
+	EventGuardLeft               = "GuardLeft"
+	EventTrainingRecorded        = "TrainingRecorded"
+	EventBackgroundCheckRecorded = "BackgroundCheckRecorded"
+	EventCertificateIssued       = "CertificateIssued"
+	EventCouncilMemberAppointed  = "CouncilMemberAppointed"
+	EventCouncilMemberUpdated    = "CouncilMemberUpdated"
+)
+
+// Change is a domain change the repository publishes as an event: the
+// aggregate's snapshot after the change plus what the event type needs.
+type Change struct {
+	Type          string
+	Company       *Company
+	Guard         *Guard
+	CouncilMember *CouncilMember
+
+	FromStatus, ToStatus, Reason string   // CompanyStatusChanged
+	Fields                       []string // CompanyUpdated, GuardUpdated
+	Training                     *Training
+	CheckStatus, CheckedOn       string // BackgroundCheckRecorded
+	IssuedOn                     string // CertificateIssued
+}

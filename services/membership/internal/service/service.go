@@ -1,0 +1,367 @@
+// Package service is the membership service's business layer: member
+// companies (保安从业单位), their guards (保安员) with certificates,
+// background checks and training, the council (理事会), and bulk guard
+// imports. It validates every request before anything is written and hands
+// each change to the repository together with the domain change it reports,
+// so the state change and its outbox event commit in one transaction.
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/guildhall/guildhall/pkg/kitx"
+)
+
+// Service is the membership API of one district.
+type Service interface {
+	// RegisterCompany registers a company with status applied.
+	RegisterCompany(ctx context.Context, in RegisterCompanyInput) (Company, error)
+	// GetCompany returns one company.
+	GetCompany(ctx context.Context, id string) (Company, error)
+	// ListCompanies lists companies in id order.
+	ListCompanies(ctx context.Context, f CompanyFilter, page kitx.Page) ([]Company, string, error)
+	// UpdateCompany changes the fields set in in; ifMatch, when non-zero,
+	// must be the company's current version.
+	UpdateCompany(ctx context.Context, id string, ifMatch int64, in UpdateCompanyInput) (Company, error)
+	// ChangeCompanyStatus moves a company through its lifecycle.
+	ChangeCompanyStatus(ctx context.Context, id string, in ChangeStatusInput) (Company, error)
+
+	// HireGuard hires a guard into a company.
+	HireGuard(ctx context.Context, in HireGuardInput) (Guard, error)
+	// GetGuard returns one guard.
+	GetGuard(ctx context.Context, id string) (Guard, error)
+	// ListGuards lists guards in id order.
+	ListGuards(ctx context.Context, f GuardFilter, page kitx.Page) ([]Guard, string, error)
+	// UpdateGuard changes the fields set in in; ifMatch as for UpdateCompany.
+	UpdateGuard(ctx context.Context, id string, ifMatch int64, in UpdateGuardInput) (Guard, error)
+	// GuardLeaves ends a guard's employment.
+	GuardLeaves(ctx context.Context, id string, in LeaveInput) (Guard, error)
+	// RecordTraining adds a training record (教育培训) to a guard.
+	RecordTraining(ctx context.Context, guardID string, in TrainingInput) (Training, error)
+	// ListTrainings lists a guard's training records, oldest first.
+	ListTrainings(ctx context.Context, guardID string) ([]Training, error)
+	// RecordBackgroundCheck records the outcome of a background check (背景审查).
+	RecordBackgroundCheck(ctx context.Context, guardID string, in BackgroundCheckInput) (Guard, error)
+	// IssueCertificate records a guard's certificate (保安员证).
+	IssueCertificate(ctx context.Context, guardID string, in CertificateInput) (Guard, error)
+
+	// AppointCouncilMember seats a person on the council.
+	AppointCouncilMember(ctx context.Context, in AppointCouncilMemberInput) (CouncilMember, error)
+	// ListCouncilMembers lists council seats in id order.
+	ListCouncilMembers(ctx context.Context, f CouncilFilter, page kitx.Page) ([]CouncilMember, string, error)
+	// UpdateCouncilMember changes a council seat.
+	UpdateCouncilMember(ctx context.Context, id string, ifMatch int64, in UpdateCouncilMemberInput) (CouncilMember, error)
+
+	// StartGuardImport queues a CSV import of guards into a company.
+	StartGuardImport(ctx context.Context, in StartImportInput) (ImportJob, error)
+	// GetImport returns an import job with its progress and error report.
+	GetImport(ctx context.Context, id string) (ImportJob, error)
+}
+
+// Company statuses (lifecycle applied → active → suspended → lapsed).
+const (
+	StatusApplied   = "applied"
+	StatusActive    = "active"
+	StatusSuspended = "suspended"
+	StatusLapsed    = "lapsed"
+)
+
+// Company kinds.
+const (
+	KindServiceCompany = "service_company"
+	KindInHouseUnit    = "in_house_unit"
+)
+
+// Company levels in the association.
+const (
+	LevelPresident     = "president"
+	LevelVicePresident = "vice_president"
+	LevelCouncil       = "council"
+	LevelMember        = "member"
+)
+
+// Guard employment statuses.
+const (
+	EmploymentActive = "active"
+	EmploymentLeft   = "left"
+)
+
+// Background check statuses.
+const (
+	CheckNone    = "none"
+	CheckPending = "pending"
+	CheckPassed  = "passed"
+	CheckFailed  = "failed"
+)
+
+// Training types.
+const (
+	TrainingPreJob    = "pre_job"
+	TrainingInService = "in_service"
+)
+
+// Council positions.
+const (
+	PositionPresident        = "president"         // 会长
+	PositionVicePresident    = "vice_president"    // 副会长
+	PositionSecretaryGeneral = "secretary_general" // 秘书长
+	PositionSupervisorChief  = "supervisor_chief"  // 监事长
+	PositionDirector         = "director"          // 理事
+)
+
+// Import job statuses.
+const (
+	ImportQueued  = "queued"
+	ImportRunning = "running"
+	ImportDone    = "done"
+	ImportFailed  = "failed"
+)
+
+// Company is a member company (保安从业单位 / 会员单位).
+type Company struct {
+	ID                string    `json:"id"`
+	District          string    `json:"district"`
+	Name              string    `json:"name"`
+	CreditCode        string    `json:"credit_code"`
+	LicenceNumber     string    `json:"licence_number"`
+	Kind              string    `json:"kind"`
+	Level             string    `json:"level"`
+	Status            string    `json:"status"`
+	ContactName       string    `json:"contact_name"`
+	ContactPhone      string    `json:"contact_phone"`
+	Address           string    `json:"address"`
+	PartyOrg          bool      `json:"party_org"`
+	PartyOrgSince     string    `json:"party_org_since,omitempty"`
+	TradeUnion        bool      `json:"trade_union"`
+	WorkersHome       bool      `json:"workers_home"`
+	ConventionVersion string    `json:"convention_version"`
+	RegisteredAt      time.Time `json:"registered_at"`
+	UpdatedAt         time.Time `json:"updated_at"`
+	Version           int64     `json:"version"`
+	ETag              string    `json:"etag"`
+}
+
+// Guard is a guard (保安员) employed by a company.
+type Guard struct {
+	ID        string `json:"id"`
+	District  string `json:"district"`
+	CompanyID string `json:"company_id"`
+	Name      string `json:"name"`
+	// IDNumber is the national ID number; it never leaves the service in
+	// plaintext: responses carry IDNumberMasked, events IDHash.
+	IDNumber              string    `json:"-"`
+	IDNumberMasked        string    `json:"id_number"`
+	IDHash                string    `json:"-"`
+	CertificateNumber     string    `json:"certificate_number"`
+	CertificateIssuedOn   string    `json:"certificate_issued_on,omitempty"`
+	BackgroundCheckStatus string    `json:"background_check_status"`
+	BackgroundCheckOn     string    `json:"background_check_on,omitempty"`
+	PreJobTrained         bool      `json:"pre_job_trained"`
+	TrainingHours         float64   `json:"training_hours"`
+	BadgeService          bool      `json:"badge_service"`
+	VolunteerPolice       bool      `json:"volunteer_police"`
+	PartyMember           bool      `json:"party_member"`
+	EmploymentStatus      string    `json:"employment_status"`
+	HiredOn               string    `json:"hired_on"`
+	LeftOn                string    `json:"left_on,omitempty"`
+	CreatedAt             time.Time `json:"created_at"`
+	UpdatedAt             time.Time `json:"updated_at"`
+	Version               int64     `json:"version"`
+	ETag                  string    `json:"etag"`
+}
+
+// HasCertificate reports whether the guard holds a certificate (持证).
+func (g Guard) HasCertificate() bool { return g.CertificateNumber != "" }
+
+// Training is one training record of a guard.
+type Training struct {
+	ID         string    `json:"id"`
+	GuardID    string    `json:"guard_id"`
+	Type       string    `json:"type"`
+	Hours      float64   `json:"hours"`
+	TrainedOn  string    `json:"trained_on"`
+	Topic      string    `json:"topic"`
+	RecordedAt time.Time `json:"recorded_at"`
+}
+
+// CouncilMember is a seat on the council (理事会) for a term.
+type CouncilMember struct {
+	ID               string    `json:"id"`
+	District         string    `json:"district"`
+	Term             int       `json:"term"`
+	Position         string    `json:"position"`
+	PersonName       string    `json:"person_name"`
+	CompanyID        string    `json:"company_id,omitempty"`
+	DistrictInCharge string    `json:"district_in_charge,omitempty"`
+	Active           bool      `json:"active"`
+	CreatedAt        time.Time `json:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
+	Version          int64     `json:"version"`
+	ETag             string    `json:"etag"`
+}
+
+// ImportJob is a bulk guard import and its progress.
+type ImportJob struct {
+	ID            string        `json:"id"`
+	CompanyID     string        `json:"company_id"`
+	Status        string        `json:"status"`
+	TotalRows     int           `json:"total_rows"`
+	ProcessedRows int           `json:"processed_rows"`
+	Succeeded     int           `json:"succeeded"`
+	Failed        int           `json:"failed"`
+	Errors        []ImportError `json:"errors"`
+	CreatedAt     time.Time     `json:"created_at"`
+	UpdatedAt     time.Time     `json:"updated_at"`
+	// CSV is the uploaded file, kept so an interrupted job resumes.
+	CSV []byte `json:"-"`
+}
+
+// ImportError reports one rejected row of an import.
+type ImportError struct {
+	Line    int    `json:"line"`
+	Field   string `json:"field,omitempty"`
+	ErrorID string `json:"error_id"`
+	Message string `json:"message"`
+}
+
+// RegisterCompanyInput is the body of a company registration.
+type RegisterCompanyInput struct {
+	Name              string `json:"name"`
+	CreditCode        string `json:"credit_code"`
+	LicenceNumber     string `json:"licence_number"`
+	Kind              string `json:"kind"`
+	Level             string `json:"level"`
+	ContactName       string `json:"contact_name"`
+	ContactPhone      string `json:"contact_phone"`
+	Address           string `json:"address"`
+	PartyOrg          bool   `json:"party_org"`
+	PartyOrgSince     string `json:"party_org_since"`
+	TradeUnion        bool   `json:"trade_union"`
+	WorkersHome       bool   `json:"workers_home"`
+	ConventionVersion string `json:"convention_version"`
+	// IdempotencyKey is the request's Idempotency-Key header, if any.
+	IdempotencyKey string `json:"-"`
+}
+
+// UpdateCompanyInput holds the fields of a company PATCH; nil means unchanged.
+type UpdateCompanyInput struct {
+	Name              *string `json:"name"`
+	LicenceNumber     *string `json:"licence_number"`
+	Level             *string `json:"level"`
+	ContactName       *string `json:"contact_name"`
+	ContactPhone      *string `json:"contact_phone"`
+	Address           *string `json:"address"`
+	PartyOrg          *bool   `json:"party_org"`
+	PartyOrgSince     *string `json:"party_org_since"`
+	TradeUnion        *bool   `json:"trade_union"`
+	WorkersHome       *bool   `json:"workers_home"`
+	ConventionVersion *string `json:"convention_version"`
+}
+
+// ChangeStatusInput is the body of a company status change.
+type ChangeStatusInput struct {
+	Status string `json:"status"`
+	Reason string `json:"reason"`
+}
+
+// CompanyFilter narrows a company list; empty fields do not filter.
+type CompanyFilter struct {
+	Status string
+	Kind   string
+	Level  string
+	Query  string // name substring
+}
+
+// HireGuardInput is the body of a hire; CompanyID comes from the path.
+type HireGuardInput struct {
+	CompanyID           string `json:"-"`
+	Name                string `json:"name"`
+	IDNumber            string `json:"id_number"`
+	CertificateNumber   string `json:"certificate_number"`
+	CertificateIssuedOn string `json:"certificate_issued_on"`
+	HiredOn             string `json:"hired_on"`
+	BadgeService        bool   `json:"badge_service"`
+	VolunteerPolice     bool   `json:"volunteer_police"`
+	PartyMember         bool   `json:"party_member"`
+	// IdempotencyKey is the request's Idempotency-Key header, if any.
+	IdempotencyKey string `json:"-"`
+}
+
+// UpdateGuardInput holds the fields of a guard PATCH; nil means unchanged.
+type UpdateGuardInput struct {
+	Name            *string `json:"name"`
+	BadgeService    *bool   `json:"badge_service"`
+	VolunteerPolice *bool   `json:"volunteer_police"`
+	PartyMember     *bool   `json:"party_member"`
+}
+
+// GuardFilter narrows a guard list; empty fields do not filter.
+type GuardFilter struct {
+	CompanyID             string
+	EmploymentStatus      string
+	Certificate           string // "has" | "none"
+	BackgroundCheckStatus string
+}
+
+// LeaveInput is the body of a guard's leaving.
+type LeaveInput struct {
+	LeftOn string `json:"left_on"`
+}
+
+// TrainingInput is the body of a training record.
+type TrainingInput struct {
+	Type      string  `json:"type"`
+	Hours     float64 `json:"hours"`
+	TrainedOn string  `json:"trained_on"`
+	Topic     string  `json:"topic"`
+	// IdempotencyKey is the request's Idempotency-Key header, if any.
+	IdempotencyKey string `json:"-"`
+}
+
+// BackgroundCheckInput is the body of a background check result.
+type BackgroundCheckInput struct {
+	Status    string `json:"status"`
+	CheckedOn string `json:"checked_on"`
+}
+
+// CertificateInput is the body of a certificate issue.
+type CertificateInput struct {
+	CertificateNumber string `json:"certificate_number"`
+	IssuedOn          string `json:"issued_on"`
+}
+
+// AppointCouncilMemberInput is the body of a council appointment.
+type AppointCouncilMemberInput struct {
+	Term             int    `json:"term"`
+	Position         string `json:"position"`
+	PersonName       string `json:"person_name"`
+	CompanyID        string `json:"company_id"`
+	DistrictInCharge string `json:"district_in_charge"`
+	// IdempotencyKey is the request's Idempotency-Key header, if any.
+	IdempotencyKey string `json:"-"`
+}
+
+// UpdateCouncilMemberInput holds the fields of a council PATCH.
+type UpdateCouncilMemberInput struct {
+	Term             *int    `json:"term"`
+	Position         *string `json:"position"`
+	PersonName       *string `json:"person_name"`
+	CompanyID        *string `json:"company_id"`
+	DistrictInCharge *string `json:"district_in_charge"`
+	Active           *bool   `json:"active"`
+}
+
+// CouncilFilter narrows a council list.
+type CouncilFilter struct {
+	Term     int
+	Position string
+}
+
+// StartImportInput is an uploaded CSV of guards for a company.
+type StartImportInput struct {
+	CompanyID string `json:"-"`
+	CSV       []byte `json:"csv"`
+	// IdempotencyKey is the request's Idempotency-Key header, if any.
+	IdempotencyKey string `json:"-"`
+}

@@ -1,0 +1,251 @@
+package service
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/guildhall/guildhall/pkg/errs"
+	"github.com/guildhall/guildhall/pkg/eventbus"
+)
+
+// dateLayout is the API's date format.
+const dateLayout = "2006-01-02"
+
+// chinaTime is the association's time zone: "not in the future" is judged
+// against the calendar day in Wuhan, not the server's zone, so a date
+// entered at 07:00 local time on a UTC server is not rejected as tomorrow.
+var chinaTime = time.FixedZone("CST", 8*3600)
+
+// transitions is the company status machine: from → allowed targets.
+// lapsed is final; a lapsed company re-applies as a new company.
+var transitions = map[string]map[string]bool{
+	StatusApplied:   {StatusActive: true, StatusLapsed: true},
+	StatusActive:    {StatusSuspended: true, StatusLapsed: true},
+	StatusSuspended: {StatusActive: true, StatusLapsed: true},
+	StatusLapsed:    {},
+}
+
+// CanTransition reports whether a company may move from one status to another.
+func CanTransition(from, to string) bool { return transitions[from][to] }
+
+// ValidCompanyStatus reports whether s is a company status.
+func ValidCompanyStatus(s string) bool {
+	_, ok := transitions[s]
+	return ok
+}
+
+// AcceptsGuards reports whether a company in status may hire guards.
+func AcceptsGuards(status string) bool { return status == StatusApplied || status == StatusActive }
+
+func validKind(s string) bool { return s == KindServiceCompany || s == KindInHouseUnit }
+
+func validLevel(s string) bool {
+	switch s {
+	case LevelPresident, LevelVicePresident, LevelCouncil, LevelMember:
+		return true
+	}
+	return false
+}
+
+func validPosition(s string) bool {
+	switch s {
+	case PositionPresident, PositionVicePresident, PositionSecretaryGeneral, PositionSupervisorChief, PositionDirector:
+		return true
+	}
+	return false
+}
+
+func validCheckResult(s string) bool {
+	return s == CheckPending || s == CheckPassed || s == CheckFailed
+}
+
+func validCheckStatus(s string) bool { return s == CheckNone || validCheckResult(s) }
+
+// pastDate reports whether s is a YYYY-MM-DD date that is not after today
+// (in China time).
+func pastDate(s string, now time.Time) bool {
+	d, err := time.Parse(dateLayout, s)
+	if err != nil {
+		return false
+	}
+	today := now.In(chinaTime).Format(dateLayout)
+	return d.Format(dateLayout) <= today
+}
+
+func today(now time.Time) string { return now.In(chinaTime).Format(dateLayout) }
+
+// tooLong checks a free-text field's length in characters (not bytes, so
+// Chinese text gets the same limit as Latin).
+func tooLong(field, value string, max int) error {
+	if utf8.RuneCountInString(value) > max {
+		return ErrCompanyFieldTooLong.WithField(field)
+	}
+	return nil
+}
+
+func (s *Membership) validateRegister(in *RegisterCompanyInput) error {
+	in.Name = strings.TrimSpace(in.Name)
+	in.CreditCode = strings.ToUpper(strings.TrimSpace(in.CreditCode))
+	in.LicenceNumber = strings.TrimSpace(in.LicenceNumber)
+	if in.Level == "" {
+		in.Level = LevelMember
+	}
+	if in.Name == "" {
+		return ErrCompanyNameRequired
+	}
+	if utf8.RuneCountInString(in.Name) > 200 {
+		return ErrCompanyNameTooLong
+	}
+	if err := s.ids.ValidateCreditCode(in.CreditCode); err != nil {
+		return explain(ErrCompanyCreditCodeInvalid, err)
+	}
+	if in.LicenceNumber == "" {
+		return ErrCompanyLicenceRequired
+	}
+	if !validKind(in.Kind) {
+		return ErrCompanyKindInvalid
+	}
+	if !validLevel(in.Level) {
+		return ErrCompanyLevelInvalid
+	}
+	if in.PartyOrgSince != "" && !pastDate(in.PartyOrgSince, s.now()) {
+		return ErrCompanyPartyOrgSince
+	}
+	return firstErr(
+		tooLong("licence_number", in.LicenceNumber, 100),
+		tooLong("contact_name", in.ContactName, 100),
+		tooLong("contact_phone", in.ContactPhone, 50),
+		tooLong("address", in.Address, 500),
+		tooLong("convention_version", in.ConventionVersion, 50),
+	)
+}
+
+// applyCompanyUpdate validates in and applies it to c, returning the
+// snake_case names of the fields that changed.
+func (s *Membership) applyCompanyUpdate(c *Company, in UpdateCompanyInput) ([]string, error) {
+	var fields []string
+	setStr := func(name string, dst *string, v *string, max int) error {
+		if v == nil {
+			return nil
+		}
+		val := strings.TrimSpace(*v)
+		if err := tooLong(name, val, max); err != nil {
+			return err
+		}
+		if *dst != val {
+			*dst = val
+			fields = append(fields, name)
+		}
+		return nil
+	}
+	setBool := func(name string, dst *bool, v *bool) {
+		if v != nil && *dst != *v {
+			*dst = *v
+			fields = append(fields, name)
+		}
+	}
+	if in.Name != nil {
+		n := strings.TrimSpace(*in.Name)
+		if n == "" {
+			return nil, ErrCompanyNameRequired
+		}
+		if utf8.RuneCountInString(n) > 200 {
+			return nil, ErrCompanyNameTooLong
+		}
+	}
+	if in.LicenceNumber != nil && strings.TrimSpace(*in.LicenceNumber) == "" {
+		return nil, ErrCompanyLicenceRequired
+	}
+	if in.Level != nil && !validLevel(*in.Level) {
+		return nil, ErrCompanyLevelInvalid
+	}
+	if in.PartyOrgSince != nil && *in.PartyOrgSince != "" && !pastDate(*in.PartyOrgSince, s.now()) {
+		return nil, ErrCompanyPartyOrgSince
+	}
+	if err := firstErr(
+		setStr("name", &c.Name, in.Name, 200),
+		setStr("licence_number", &c.LicenceNumber, in.LicenceNumber, 100),
+		setStr("level", &c.Level, in.Level, 50),
+		setStr("contact_name", &c.ContactName, in.ContactName, 100),
+		setStr("contact_phone", &c.ContactPhone, in.ContactPhone, 50),
+		setStr("address", &c.Address, in.Address, 500),
+		setStr("party_org_since", &c.PartyOrgSince, in.PartyOrgSince, 10),
+		setStr("convention_version", &c.ConventionVersion, in.ConventionVersion, 50),
+	); err != nil {
+		return nil, err
+	}
+	setBool("party_org", &c.PartyOrg, in.PartyOrg)
+	setBool("trade_union", &c.TradeUnion, in.TradeUnion)
+	setBool("workers_home", &c.WorkersHome, in.WorkersHome)
+	return fields, nil
+}
+
+// validateHire checks a hire and normalises it in place: the ID number to
+// its canonical form, hired_on defaulting to today.
+func (s *Membership) validateHire(in *HireGuardInput) error {
+	in.Name = strings.TrimSpace(in.Name)
+	in.CertificateNumber = strings.TrimSpace(in.CertificateNumber)
+	if in.Name == "" {
+		return ErrGuardNameRequired
+	}
+	if utf8.RuneCountInString(in.Name) > 100 {
+		return ErrGuardNameTooLong
+	}
+	id, err := s.ids.NormalizeResidentID(in.IDNumber)
+	if err != nil {
+		return explain(ErrGuardIDNumberInvalid, err)
+	}
+	in.IDNumber = id
+	if in.CertificateIssuedOn != "" && !pastDate(in.CertificateIssuedOn, s.now()) {
+		return ErrGuardCertificateDate
+	}
+	if in.CertificateIssuedOn != "" && in.CertificateNumber == "" {
+		return ErrGuardCertificateNumber
+	}
+	if in.CertificateNumber != "" && in.CertificateIssuedOn == "" {
+		return ErrGuardCertificateIssuedOn
+	}
+	if utf8.RuneCountInString(in.CertificateNumber) > 100 {
+		return errs.InvalidField("guard.certificate_number_too_long", "certificate_number", "certificate_number is longer than 100 characters")
+	}
+	if in.HiredOn == "" {
+		in.HiredOn = today(s.now())
+	} else if !pastDate(in.HiredOn, s.now()) {
+		return ErrGuardHiredOnInvalid
+	}
+	return nil
+}
+
+func (s *Membership) validateCouncil(term int, position, person, district string) error {
+	if term < 1 {
+		return ErrCouncilTermInvalid
+	}
+	if !validPosition(position) {
+		return ErrCouncilPositionInvalid
+	}
+	if n := utf8.RuneCountInString(strings.TrimSpace(person)); n == 0 || n > 100 {
+		return ErrCouncilPersonRequired
+	}
+	if district != "" && !eventbus.ValidName(district) {
+		return ErrCouncilDistrictInvalid
+	}
+	return nil
+}
+
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// explain wraps a check's cause into e and tells the caller which check
+// failed (length, characters, check digit…), without echoing the value.
+func explain(e *errs.Error, cause error) *errs.Error {
+	w := e.Wrap(cause)
+	w.Message = e.Message + ": " + strings.TrimPrefix(cause.Error(), "idcheck: ")
+	return w
+}

@@ -1,0 +1,113 @@
+-- +goose Up
+-- Member companies (保安从业单位) of the district.
+CREATE TABLE companies (
+    id                 TEXT    PRIMARY KEY,
+    name               TEXT    NOT NULL,
+    credit_code        TEXT    NOT NULL UNIQUE,
+    licence_number     TEXT    NOT NULL,
+    kind               TEXT    NOT NULL,
+    level              TEXT    NOT NULL,
+    status             TEXT    NOT NULL,
+    contact_name       TEXT    NOT NULL DEFAULT '',
+    contact_phone      TEXT    NOT NULL DEFAULT '',
+    address            TEXT    NOT NULL DEFAULT '',
+    party_org          INTEGER NOT NULL DEFAULT 0,
+    party_org_since    TEXT    NOT NULL DEFAULT '',
+    trade_union        INTEGER NOT NULL DEFAULT 0,
+    workers_home       INTEGER NOT NULL DEFAULT 0,
+    convention_version TEXT    NOT NULL DEFAULT '',
+    registered_at      TEXT    NOT NULL,
+    updated_at         TEXT    NOT NULL,
+    version            INTEGER NOT NULL
+);
+CREATE INDEX companies_status ON companies (status, id);
+
+-- Guards (保安员). id_number is personal data; id_hash (city-wide HMAC) is
+-- what events carry and what uniqueness is checked on.
+CREATE TABLE guards (
+    id                      TEXT    PRIMARY KEY,
+    company_id              TEXT    NOT NULL REFERENCES companies (id),
+    name                    TEXT    NOT NULL,
+    id_number               TEXT    NOT NULL,
+    id_hash                 TEXT    NOT NULL,
+    certificate_number      TEXT    NOT NULL DEFAULT '',
+    certificate_issued_on   TEXT    NOT NULL DEFAULT '',
+    background_check_status TEXT    NOT NULL DEFAULT 'none',
+    background_check_on     TEXT    NOT NULL DEFAULT '',
+    pre_job_trained         INTEGER NOT NULL DEFAULT 0,
+    training_hours          REAL    NOT NULL DEFAULT 0,
+    badge_service           INTEGER NOT NULL DEFAULT 0,
+    volunteer_police        INTEGER NOT NULL DEFAULT 0,
+    party_member            INTEGER NOT NULL DEFAULT 0,
+    employment_status       TEXT    NOT NULL,
+    hired_on                TEXT    NOT NULL,
+    left_on                 TEXT    NOT NULL DEFAULT '',
+    created_at              TEXT    NOT NULL,
+    updated_at              TEXT    NOT NULL,
+    version                 INTEGER NOT NULL
+);
+-- A person is an active guard in at most one company of the district.
+CREATE UNIQUE INDEX guards_active_person ON guards (id_hash) WHERE employment_status = 'active';
+CREATE INDEX guards_company ON guards (company_id, id);
+
+-- Training records (教育培训) of guards.
+CREATE TABLE guard_trainings (
+    id            TEXT PRIMARY KEY,
+    guard_id      TEXT NOT NULL REFERENCES guards (id),
+    training_type TEXT NOT NULL,
+    hours         REAL NOT NULL,
+    trained_on    TEXT NOT NULL,
+    topic         TEXT NOT NULL DEFAULT '',
+    recorded_at   TEXT NOT NULL
+);
+CREATE INDEX guard_trainings_guard ON guard_trainings (guard_id, id);
+
+-- Council seats (理事会).
+CREATE TABLE council_members (
+    id                 TEXT    PRIMARY KEY,
+    term               INTEGER NOT NULL,
+    position           TEXT    NOT NULL,
+    person_name        TEXT    NOT NULL,
+    company_id         TEXT    NOT NULL DEFAULT '',
+    district_in_charge TEXT    NOT NULL DEFAULT '',
+    active             INTEGER NOT NULL DEFAULT 1,
+    created_at         TEXT    NOT NULL,
+    updated_at         TEXT    NOT NULL,
+    version            INTEGER NOT NULL
+);
+
+-- The first result of each create sent with an Idempotency-Key.
+CREATE TABLE idempotency_keys (
+    scope        TEXT NOT NULL,
+    key          TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    body         BLOB NOT NULL,
+    created_at   TEXT NOT NULL,
+    PRIMARY KEY (scope, key)
+);
+CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
+
+-- Bulk guard imports: the uploaded CSV and the progress, so an interrupted
+-- job resumes after a restart.
+CREATE TABLE import_jobs (
+    id             TEXT    PRIMARY KEY,
+    company_id     TEXT    NOT NULL REFERENCES companies (id),
+    status         TEXT    NOT NULL,
+    csv            BLOB    NOT NULL,
+    total_rows     INTEGER NOT NULL,
+    processed_rows INTEGER NOT NULL DEFAULT 0,
+    succeeded      INTEGER NOT NULL DEFAULT 0,
+    failed         INTEGER NOT NULL DEFAULT 0,
+    errors         TEXT    NOT NULL DEFAULT '[]',
+    created_at     TEXT    NOT NULL,
+    updated_at     TEXT    NOT NULL
+);
+CREATE INDEX import_jobs_pending ON import_jobs (status, created_at);
+
+-- +goose Down
+DROP TABLE import_jobs;
+DROP TABLE idempotency_keys;
+DROP TABLE council_members;
+DROP TABLE guard_trainings;
+DROP TABLE guards;
+DROP TABLE companies;

@@ -1,0 +1,536 @@
+// Package store is the membership service's SQLite adapter: it implements
+// service.Repository over the service's own database and writes every
+// change's event into the eventbus outbox in the change's transaction.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/guildhall/guildhall/pkg/errs"
+	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/storage"
+	"github.com/guildhall/guildhall/services/membership/internal/service"
+)
+
+// Migrations holds the membership tables, per dialect.
+//
+//go:embed migrations
+var Migrations embed.FS
+
+// MigrationsTable is the goose version table of the membership migrations.
+const MigrationsTable = "goose_membership"
+
+// Migrate applies the membership and eventbus tables to db.
+func Migrate(ctx context.Context, db *storage.DB) error {
+	if err := db.Migrate(ctx, Migrations, "migrations", MigrationsTable); err != nil {
+		return err
+	}
+	return eventbus.Migrate(ctx, db)
+}
+
+// execer is what *sql.DB and *sql.Tx have in common.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Store implements service.Repository.
+type Store struct {
+	queries
+	outbox *eventbus.Outbox
+}
+
+// New returns the store over db, publishing through outbox (which must use
+// the same database).
+func New(db *storage.DB, outbox *eventbus.Outbox) *Store {
+	return &Store{queries: queries{db: db, x: db.DB, districtID: outbox.District()}, outbox: outbox}
+}
+
+var _ service.Repository = (*Store)(nil)
+
+// Tx implements service.Repository.
+func (s *Store) Tx(ctx context.Context, fn func(q service.Queries) ([]service.Change, error)) error {
+	return s.outbox.Tx(ctx, func(tx *sql.Tx) ([]eventbus.Event, error) {
+		changes, err := fn(queries{db: s.db, x: tx, districtID: s.districtID})
+		if err != nil {
+			return nil, err
+		}
+		events := make([]eventbus.Event, 0, len(changes))
+		for _, c := range changes {
+			ev, err := toEvent(s.outbox.District(), c)
+			if err != nil {
+				return nil, err
+			}
+			events = append(events, ev)
+		}
+		return events, nil
+	})
+}
+
+// queries implements service.Queries on a database or a transaction.
+type queries struct {
+	db         *storage.DB
+	x          execer
+	districtID string
+}
+
+func (q queries) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return q.x.ExecContext(ctx, q.db.Rebind(query), args...)
+}
+
+// tsLayout is RFC 3339 with a fixed number of fraction digits, so stored
+// timestamps compare correctly as text (created_at < cutoff).
+const tsLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+func ts(t time.Time) string { return t.UTC().Format(tsLayout) }
+
+func parseTS(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
+
+// scanner is *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+// page appends the keyset condition and limit of a list query; it fetches
+// one extra row to know whether there is a next page.
+func page(where []string, args []any, p kitx.Page) (string, []any) {
+	if p.Cursor != "" {
+		where = append(where, "id > ?")
+		args = append(args, p.Cursor)
+	}
+	clause := ""
+	if len(where) > 0 {
+		clause = " WHERE " + strings.Join(where, " AND ")
+	}
+	args = append(args, p.Size+1)
+	return clause + " ORDER BY id LIMIT ?", args
+}
+
+func listRows[T any](ctx context.Context, q queries, query string, args []any, p kitx.Page, scan func(scanner) (T, error), id func(T) string) ([]T, string, error) {
+	rows, err := q.x.QueryContext(ctx, q.db.Rebind(query), args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("store: list: %w", err)
+	}
+	defer rows.Close()
+	items := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		items = append(items, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("store: list: %w", err)
+	}
+	next := ""
+	if len(items) > p.Size {
+		items = items[:p.Size]
+		next = id(items[len(items)-1])
+	}
+	return items, next, nil
+}
+
+// --- companies ---
+
+const companyCols = `id, name, credit_code, licence_number, kind, level, status, contact_name, contact_phone,
+	address, party_org, party_org_since, trade_union, workers_home, convention_version, registered_at, updated_at, version`
+
+func (q queries) scanCompany(r scanner) (service.Company, error) {
+	var c service.Company
+	var reg, upd string
+	err := r.Scan(&c.ID, &c.Name, &c.CreditCode, &c.LicenceNumber, &c.Kind, &c.Level, &c.Status, &c.ContactName, &c.ContactPhone,
+		&c.Address, &c.PartyOrg, &c.PartyOrgSince, &c.TradeUnion, &c.WorkersHome, &c.ConventionVersion, &reg, &upd, &c.Version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, service.ErrCompanyNotFound
+	}
+	if err != nil {
+		return c, fmt.Errorf("store: scan company: %w", err)
+	}
+	c.RegisteredAt, c.UpdatedAt = parseTS(reg), parseTS(upd)
+	return c, nil
+}
+
+// GetCompany implements service.Queries.
+func (q queries) GetCompany(ctx context.Context, id string) (service.Company, error) {
+	c, err := q.scanCompany(q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT `+companyCols+` FROM companies WHERE id = ?`), id))
+	return q.withDistrict(c), err
+}
+
+func (q queries) withDistrict(c service.Company) service.Company {
+	if c.ID != "" {
+		c.District = q.district()
+	}
+	return c
+}
+
+// district is kept out of the rows: a database belongs to one district.
+func (q queries) district() string { return q.districtID }
+
+// CreditCodeTaken implements service.Queries.
+func (q queries) CreditCodeTaken(ctx context.Context, code string) (bool, error) {
+	var n int
+	if err := q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT count(*) FROM companies WHERE credit_code = ?`), code).Scan(&n); err != nil {
+		return false, fmt.Errorf("store: credit code: %w", err)
+	}
+	return n > 0, nil
+}
+
+// ListCompanies implements service.Queries.
+func (q queries) ListCompanies(ctx context.Context, f service.CompanyFilter, p kitx.Page) ([]service.Company, string, error) {
+	var where []string
+	var args []any
+	for _, c := range []struct{ col, v string }{{"status", f.Status}, {"kind", f.Kind}, {"level", f.Level}} {
+		if c.v != "" {
+			where = append(where, c.col+" = ?")
+			args = append(args, c.v)
+		}
+	}
+	if f.Query != "" {
+		where = append(where, "instr(lower(name), lower(?)) > 0")
+		args = append(args, f.Query)
+	}
+	clause, args := page(where, args, p)
+	items, next, err := listRows(ctx, q, `SELECT `+companyCols+` FROM companies`+clause, args, p, q.scanCompany, func(c service.Company) string { return c.ID })
+	for i := range items {
+		items[i] = q.withDistrict(items[i])
+	}
+	return items, next, err
+}
+
+// InsertCompany implements service.Queries.
+func (q queries) InsertCompany(ctx context.Context, c service.Company) error {
+	_, err := q.exec(ctx, `INSERT INTO companies (`+companyCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		c.ID, c.Name, c.CreditCode, c.LicenceNumber, c.Kind, c.Level, c.Status, c.ContactName, c.ContactPhone,
+		c.Address, c.PartyOrg, c.PartyOrgSince, c.TradeUnion, c.WorkersHome, c.ConventionVersion, ts(c.RegisteredAt), ts(c.UpdatedAt), c.Version)
+	if storage.IsUniqueViolation(err) {
+		return service.ErrCompanyCreditCodeTaken
+	}
+	if err != nil {
+		return fmt.Errorf("store: insert company: %w", err)
+	}
+	return nil
+}
+
+// UpdateCompany implements service.Queries. It writes only if the stored
+// version is the one before c's, so a concurrent update cannot be lost.
+func (q queries) UpdateCompany(ctx context.Context, c service.Company) error {
+	res, err := q.exec(ctx, `UPDATE companies SET name=?, licence_number=?, level=?, status=?, contact_name=?, contact_phone=?,
+		address=?, party_org=?, party_org_since=?, trade_union=?, workers_home=?, convention_version=?, updated_at=?, version=?
+		WHERE id=? AND version=?`,
+		c.Name, c.LicenceNumber, c.Level, c.Status, c.ContactName, c.ContactPhone,
+		c.Address, c.PartyOrg, c.PartyOrgSince, c.TradeUnion, c.WorkersHome, c.ConventionVersion, ts(c.UpdatedAt), c.Version,
+		c.ID, c.Version-1)
+	return checkUpdated(res, err, "company")
+}
+
+func checkUpdated(res sql.Result, err error, what string) error {
+	if err != nil {
+		return fmt.Errorf("store: update %s: %w", what, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("store: update %s: %w", what, err)
+	}
+	if n != 1 {
+		return kitx.ErrEtagStale
+	}
+	return nil
+}
+
+// --- guards ---
+
+const guardCols = `id, company_id, name, id_number, id_hash, certificate_number, certificate_issued_on,
+	background_check_status, background_check_on, pre_job_trained, training_hours, badge_service, volunteer_police,
+	party_member, employment_status, hired_on, left_on, created_at, updated_at, version`
+
+func (q queries) scanGuard(r scanner) (service.Guard, error) {
+	var g service.Guard
+	var created, upd string
+	err := r.Scan(&g.ID, &g.CompanyID, &g.Name, &g.IDNumber, &g.IDHash, &g.CertificateNumber, &g.CertificateIssuedOn,
+		&g.BackgroundCheckStatus, &g.BackgroundCheckOn, &g.PreJobTrained, &g.TrainingHours, &g.BadgeService, &g.VolunteerPolice,
+		&g.PartyMember, &g.EmploymentStatus, &g.HiredOn, &g.LeftOn, &created, &upd, &g.Version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return g, service.ErrGuardNotFound
+	}
+	if err != nil {
+		return g, fmt.Errorf("store: scan guard: %w", err)
+	}
+	g.CreatedAt, g.UpdatedAt = parseTS(created), parseTS(upd)
+	g.District = q.district()
+	return g, nil
+}
+
+// GetGuard implements service.Queries.
+func (q queries) GetGuard(ctx context.Context, id string) (service.Guard, error) {
+	return q.scanGuard(q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT `+guardCols+` FROM guards WHERE id = ?`), id))
+}
+
+// ActiveGuardByHash implements service.Queries.
+func (q queries) ActiveGuardByHash(ctx context.Context, idHash string) (bool, error) {
+	var n int
+	err := q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT count(*) FROM guards WHERE id_hash = ? AND employment_status = 'active'`), idHash).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("store: active guard: %w", err)
+	}
+	return n > 0, nil
+}
+
+// ListGuards implements service.Queries.
+func (q queries) ListGuards(ctx context.Context, f service.GuardFilter, p kitx.Page) ([]service.Guard, string, error) {
+	var where []string
+	var args []any
+	for _, c := range []struct{ col, v string }{{"company_id", f.CompanyID}, {"employment_status", f.EmploymentStatus}, {"background_check_status", f.BackgroundCheckStatus}} {
+		if c.v != "" {
+			where = append(where, c.col+" = ?")
+			args = append(args, c.v)
+		}
+	}
+	switch f.Certificate {
+	case "has":
+		where = append(where, "certificate_number <> ''")
+	case "none":
+		where = append(where, "certificate_number = ''")
+	}
+	clause, args := page(where, args, p)
+	return listRows(ctx, q, `SELECT `+guardCols+` FROM guards`+clause, args, p, q.scanGuard, func(g service.Guard) string { return g.ID })
+}
+
+// InsertGuard implements service.Queries.
+func (q queries) InsertGuard(ctx context.Context, g service.Guard) error {
+	_, err := q.exec(ctx, `INSERT INTO guards (`+guardCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		g.ID, g.CompanyID, g.Name, g.IDNumber, g.IDHash, g.CertificateNumber, g.CertificateIssuedOn,
+		g.BackgroundCheckStatus, g.BackgroundCheckOn, g.PreJobTrained, g.TrainingHours, g.BadgeService, g.VolunteerPolice,
+		g.PartyMember, g.EmploymentStatus, g.HiredOn, g.LeftOn, ts(g.CreatedAt), ts(g.UpdatedAt), g.Version)
+	if storage.IsUniqueViolation(err) {
+		// The partial unique index on active guards' id_hash backs up the
+		// service's check against a concurrent hire.
+		return service.ErrGuardAlreadyActive
+	}
+	if err != nil {
+		return fmt.Errorf("store: insert guard: %w", err)
+	}
+	return nil
+}
+
+// UpdateGuard implements service.Queries, with the same version check as
+// UpdateCompany.
+func (q queries) UpdateGuard(ctx context.Context, g service.Guard) error {
+	res, err := q.exec(ctx, `UPDATE guards SET name=?, certificate_number=?, certificate_issued_on=?, background_check_status=?,
+		background_check_on=?, pre_job_trained=?, training_hours=?, badge_service=?, volunteer_police=?, party_member=?,
+		employment_status=?, left_on=?, updated_at=?, version=? WHERE id=? AND version=?`,
+		g.Name, g.CertificateNumber, g.CertificateIssuedOn, g.BackgroundCheckStatus,
+		g.BackgroundCheckOn, g.PreJobTrained, g.TrainingHours, g.BadgeService, g.VolunteerPolice, g.PartyMember,
+		g.EmploymentStatus, g.LeftOn, ts(g.UpdatedAt), g.Version, g.ID, g.Version-1)
+	return checkUpdated(res, err, "guard")
+}
+
+// InsertTraining implements service.Queries.
+func (q queries) InsertTraining(ctx context.Context, t service.Training) error {
+	_, err := q.exec(ctx, `INSERT INTO guard_trainings (id, guard_id, training_type, hours, trained_on, topic, recorded_at) VALUES (?,?,?,?,?,?,?)`,
+		t.ID, t.GuardID, t.Type, t.Hours, t.TrainedOn, t.Topic, ts(t.RecordedAt))
+	if err != nil {
+		return fmt.Errorf("store: insert training: %w", err)
+	}
+	return nil
+}
+
+// ListTrainings implements service.Queries.
+func (q queries) ListTrainings(ctx context.Context, guardID string) ([]service.Training, error) {
+	rows, err := q.x.QueryContext(ctx, q.db.Rebind(`SELECT id, guard_id, training_type, hours, trained_on, topic, recorded_at
+		FROM guard_trainings WHERE guard_id = ? ORDER BY id`), guardID)
+	if err != nil {
+		return nil, fmt.Errorf("store: list trainings: %w", err)
+	}
+	defer rows.Close()
+	out := []service.Training{}
+	for rows.Next() {
+		var t service.Training
+		var rec string
+		if err := rows.Scan(&t.ID, &t.GuardID, &t.Type, &t.Hours, &t.TrainedOn, &t.Topic, &rec); err != nil {
+			return nil, fmt.Errorf("store: scan training: %w", err)
+		}
+		t.RecordedAt = parseTS(rec)
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// --- council ---
+
+const councilCols = `id, term, position, person_name, company_id, district_in_charge, active, created_at, updated_at, version`
+
+func (q queries) scanCouncil(r scanner) (service.CouncilMember, error) {
+	var m service.CouncilMember
+	var created, upd string
+	err := r.Scan(&m.ID, &m.Term, &m.Position, &m.PersonName, &m.CompanyID, &m.DistrictInCharge, &m.Active, &created, &upd, &m.Version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, service.ErrCouncilNotFound
+	}
+	if err != nil {
+		return m, fmt.Errorf("store: scan council member: %w", err)
+	}
+	m.CreatedAt, m.UpdatedAt = parseTS(created), parseTS(upd)
+	m.District = q.district()
+	return m, nil
+}
+
+// GetCouncilMember implements service.Queries.
+func (q queries) GetCouncilMember(ctx context.Context, id string) (service.CouncilMember, error) {
+	return q.scanCouncil(q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT `+councilCols+` FROM council_members WHERE id = ?`), id))
+}
+
+// ListCouncilMembers implements service.Queries.
+func (q queries) ListCouncilMembers(ctx context.Context, f service.CouncilFilter, p kitx.Page) ([]service.CouncilMember, string, error) {
+	var where []string
+	var args []any
+	if f.Term > 0 {
+		where, args = append(where, "term = ?"), append(args, f.Term)
+	}
+	if f.Position != "" {
+		where, args = append(where, "position = ?"), append(args, f.Position)
+	}
+	clause, args := page(where, args, p)
+	return listRows(ctx, q, `SELECT `+councilCols+` FROM council_members`+clause, args, p, q.scanCouncil, func(m service.CouncilMember) string { return m.ID })
+}
+
+// InsertCouncilMember implements service.Queries.
+func (q queries) InsertCouncilMember(ctx context.Context, m service.CouncilMember) error {
+	_, err := q.exec(ctx, `INSERT INTO council_members (`+councilCols+`) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+		m.ID, m.Term, m.Position, m.PersonName, m.CompanyID, m.DistrictInCharge, m.Active, ts(m.CreatedAt), ts(m.UpdatedAt), m.Version)
+	if err != nil {
+		return fmt.Errorf("store: insert council member: %w", err)
+	}
+	return nil
+}
+
+// UpdateCouncilMember implements service.Queries.
+func (q queries) UpdateCouncilMember(ctx context.Context, m service.CouncilMember) error {
+	res, err := q.exec(ctx, `UPDATE council_members SET term=?, position=?, person_name=?, company_id=?, district_in_charge=?,
+		active=?, updated_at=?, version=? WHERE id=? AND version=?`,
+		m.Term, m.Position, m.PersonName, m.CompanyID, m.DistrictInCharge, m.Active, ts(m.UpdatedAt), m.Version, m.ID, m.Version-1)
+	return checkUpdated(res, err, "council member")
+}
+
+// --- imports ---
+
+// GetImport implements service.Queries.
+func (q queries) GetImport(ctx context.Context, id string) (service.ImportJob, error) {
+	var j service.ImportJob
+	var errsJSON, created, upd string
+	err := q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT id, company_id, status, csv, total_rows, processed_rows, succeeded, failed,
+		errors, created_at, updated_at FROM import_jobs WHERE id = ?`), id).Scan(
+		&j.ID, &j.CompanyID, &j.Status, &j.CSV, &j.TotalRows, &j.ProcessedRows, &j.Succeeded, &j.Failed, &errsJSON, &created, &upd)
+	if errors.Is(err, sql.ErrNoRows) {
+		return j, service.ErrImportNotFound
+	}
+	if err != nil {
+		return j, fmt.Errorf("store: get import: %w", err)
+	}
+	if err := json.Unmarshal([]byte(errsJSON), &j.Errors); err != nil {
+		return j, fmt.Errorf("store: import errors: %w", err)
+	}
+	j.CreatedAt, j.UpdatedAt = parseTS(created), parseTS(upd)
+	return j, nil
+}
+
+// InsertImport implements service.Queries.
+func (q queries) InsertImport(ctx context.Context, j service.ImportJob) error {
+	_, err := q.exec(ctx, `INSERT INTO import_jobs (id, company_id, status, csv, total_rows, created_at, updated_at) VALUES (?,?,?,?,?,?,?)`,
+		j.ID, j.CompanyID, j.Status, j.CSV, j.TotalRows, ts(j.CreatedAt), ts(j.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("store: insert import: %w", err)
+	}
+	return nil
+}
+
+// UpdateImportProgress implements service.Queries.
+func (q queries) UpdateImportProgress(ctx context.Context, j service.ImportJob) error {
+	if j.Errors == nil {
+		j.Errors = []service.ImportError{}
+	}
+	b, err := json.Marshal(j.Errors)
+	if err != nil {
+		return fmt.Errorf("store: import errors: %w", err)
+	}
+	_, err = q.exec(ctx, `UPDATE import_jobs SET status=?, processed_rows=?, succeeded=?, failed=?, errors=?, updated_at=? WHERE id=?`,
+		j.Status, j.ProcessedRows, j.Succeeded, j.Failed, string(b), ts(j.UpdatedAt), j.ID)
+	if err != nil {
+		return fmt.Errorf("store: update import: %w", err)
+	}
+	return nil
+}
+
+// PendingImports implements service.Queries.
+func (q queries) PendingImports(ctx context.Context) ([]string, error) {
+	rows, err := q.x.QueryContext(ctx, q.db.Rebind(`SELECT id FROM import_jobs WHERE status IN ('queued', 'running') ORDER BY created_at, id`))
+	if err != nil {
+		return nil, fmt.Errorf("store: pending imports: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// --- idempotency ---
+
+// GetIdempotency implements service.Queries.
+func (q queries) GetIdempotency(ctx context.Context, scope, key string) (service.IdempotencyRecord, bool, error) {
+	r := service.IdempotencyRecord{Scope: scope, Key: key}
+	var created string
+	err := q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT request_hash, body, created_at FROM idempotency_keys WHERE scope = ? AND key = ?`), scope, key).
+		Scan(&r.RequestHash, &r.Body, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, false, nil
+	}
+	if err != nil {
+		return r, false, fmt.Errorf("store: idempotency key: %w", err)
+	}
+	r.CreatedAt = parseTS(created)
+	return r, true, nil
+}
+
+// errKeyTaken reports a live idempotency key stored by another request.
+var errKeyTaken = errs.E(errs.Conflict, "request.idempotency_key_in_use", "this Idempotency-Key is in use")
+
+// PutIdempotency implements service.Queries. An expired record under the
+// same key is replaced; a live one makes it fail with a Conflict.
+func (q queries) PutIdempotency(ctx context.Context, r service.IdempotencyRecord) error {
+	cutoff := ts(r.CreatedAt.Add(-service.IdempotencyTTL))
+	res, err := q.exec(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, body, created_at) VALUES (?,?,?,?,?)
+		ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash, body = excluded.body, created_at = excluded.created_at
+		WHERE idempotency_keys.created_at < ?`, r.Scope, r.Key, r.RequestHash, r.Body, ts(r.CreatedAt), cutoff)
+	if err != nil {
+		return fmt.Errorf("store: put idempotency key: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return errKeyTaken
+	}
+	return nil
+}
+
+// ExpireIdempotency implements service.Queries.
+func (q queries) ExpireIdempotency(ctx context.Context, cutoff time.Time) (int64, error) {
+	res, err := q.exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?`, ts(cutoff))
+	if err != nil {
+		return 0, fmt.Errorf("store: expire idempotency keys: %w", err)
+	}
+	return res.RowsAffected()
+}

@@ -1,0 +1,158 @@
+// Package membership is the membership service of a district node: member
+// companies (保安从业单位), guards (保安员), the council (理事会) and bulk
+// guard imports. New wires its layers (store → service → endpoints → HTTP)
+// so that both the service's own binary and the all-in-one guildhall binary
+// link the same code.
+package membership
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/go-kit/kit/endpoint"
+
+	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/pii"
+	"github.com/guildhall/guildhall/pkg/storage"
+	"github.com/guildhall/guildhall/services/membership/internal/endpoints"
+	"github.com/guildhall/guildhall/services/membership/internal/service"
+	"github.com/guildhall/guildhall/services/membership/internal/store"
+	"github.com/guildhall/guildhall/services/membership/internal/transport"
+)
+
+// ServiceName is the service's name in topics, metrics and elections.
+const ServiceName = "membership"
+
+//go:embed openapi.json
+var openAPI []byte
+
+// OpenAPIDocument returns the service's OpenAPI 3 document.
+func OpenAPIDocument() []byte { return append([]byte(nil), openAPI...) }
+
+// Config configures a membership node.
+type Config struct {
+	// District is the district this node serves, e.g. "jingkai"; it must
+	// be a valid topic name part (eventbus.ValidName).
+	District string
+	// DBPath is the SQLite file, e.g. data/jingkai/membership.db.
+	DBPath string
+	// Storage tunes SQLite.
+	Storage storage.Config
+	// IDHashKey is the city-wide HMAC key for national ID numbers.
+	IDHashKey []byte
+}
+
+// Errors of Config.Validate.
+var (
+	ErrBadDistrict = errors.New("membership: district must be lower-case letters, digits and dashes")
+	ErrNoDBPath    = errors.New("membership: a database path is required")
+	ErrShortKey    = fmt.Errorf("membership: the ID hash key must be at least %d bytes", pii.MinKeyLen)
+)
+
+// Validate checks the configuration.
+func (c Config) Validate() error {
+	if !eventbus.ValidName(c.District) {
+		return fmt.Errorf("%w: %q", ErrBadDistrict, c.District)
+	}
+	if c.DBPath == "" {
+		return ErrNoDBPath
+	}
+	if len(c.IDHashKey) < pii.MinKeyLen {
+		return ErrShortKey
+	}
+	return c.Storage.Validate()
+}
+
+// Deps are the node's collaborators.
+type Deps struct {
+	// Logger receives the node's logs; nil discards them.
+	Logger *slog.Logger
+	// Endpoint, if not nil, returns the middleware chain (instrumenting,
+	// tracing) for one endpoint of a service.
+	Endpoint func(service, endpoint string) endpoint.Middleware
+}
+
+// Node is a running membership service of one district.
+type Node struct {
+	cfg     Config
+	db      *storage.DB
+	outbox  *eventbus.Outbox
+	svc     *service.Membership
+	handler http.Handler
+	logger  *slog.Logger
+}
+
+// New opens and migrates the node's database and wires the service. Call
+// Run for its background work and Close when done.
+func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	logger := deps.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	hasher, err := pii.NewHasher(cfg.IDHashKey)
+	if err != nil {
+		return nil, fmt.Errorf("membership: %w", err)
+	}
+	db, err := storage.OpenSQLite(ctx, cfg.DBPath, cfg.Storage)
+	if err != nil {
+		return nil, err
+	}
+	if err := store.Migrate(ctx, db); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	outbox, err := eventbus.NewOutbox(db, cfg.District, ServiceName)
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	svc := service.New(cfg.District, store.New(db, outbox), service.PKGIDRules(hasher), logger)
+	var api service.Service = service.LoggingMiddleware(logger)(svc)
+	var mw func(string) endpoint.Middleware
+	if deps.Endpoint != nil {
+		mw = func(name string) endpoint.Middleware { return deps.Endpoint(ServiceName, name) }
+	}
+	set := endpoints.New(api, transport.BasePath(cfg.District), mw)
+	return &Node{
+		cfg: cfg, db: db, outbox: outbox, svc: svc, logger: logger,
+		handler: transport.NewHTTPHandler(cfg.District, set, logger),
+	}, nil
+}
+
+// Handler serves /api/v1/districts/<district>/…; another district's path
+// gets 404 district.not_found.
+func (n *Node) Handler() http.Handler { return n.handler }
+
+// Outbox is the node's outbox, for the relay that publishes it.
+func (n *Node) Outbox() *eventbus.Outbox { return n.outbox }
+
+// DB is the node's database.
+func (n *Node) DB() *storage.DB { return n.db }
+
+// District is the district the node serves.
+func (n *Node) District() string { return n.cfg.District }
+
+// Run does the node's background work — guard imports (resuming jobs a
+// restart interrupted) and idempotency-key expiry — until ctx ends.
+func (n *Node) Run(ctx context.Context) error { return n.svc.Run(ctx) }
+
+// Ready reports whether the node's database answers.
+func (n *Node) Ready(ctx context.Context) error {
+	if err := n.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("membership: database: %w", err)
+	}
+	return nil
+}
+
+// Close closes the database. Stop Run first.
+func (n *Node) Close() error { return n.db.Close() }
+
+// OpenAPI returns the service's OpenAPI 3 document.
+func (n *Node) OpenAPI() []byte { return OpenAPIDocument() }

@@ -1,0 +1,149 @@
+// Package bench holds the benchmarks of `make bench`. Each prints its result
+// next to a raw baseline measured in the same run on the same machine, as a
+// ratio; none asserts a timing (machines are shared and noisy).
+package bench
+
+import (
+	"context"
+	"database/sql"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/guildhall/guildhall/pkg/idcheck"
+	"github.com/guildhall/guildhall/pkg/storage"
+	"github.com/guildhall/guildhall/services/standalone"
+	"github.com/guildhall/guildhall/services/standalone/internal/citytest"
+)
+
+var (
+	guardCount  = flag.Int("bench.guards", 600, "guards created per guard-creation run")
+	concurrency = flag.Int("bench.concurrency", 4, "concurrent clients in the guard-creation benchmark")
+)
+
+// latencies summarises a set of durations.
+type latencies []time.Duration
+
+func (l latencies) quantile(q float64) time.Duration {
+	if len(l) == 0 {
+		return 0
+	}
+	s := append(latencies(nil), l...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	idx := int(q * float64(len(s)-1))
+	return s[idx]
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func startCity(b *testing.B, extra ...string) (*standalone.City, *citytest.Client) {
+	b.Helper()
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	var cfg standalone.Config
+	cfg.RegisterFlags(fs)
+	args := append([]string{"-http.addr=127.0.0.1:0", "-broker.addr=127.0.0.1:0", "-data.dir=" + b.TempDir(), "-relay.election-ttl=2"}, extra...)
+	if err := fs.Parse(args); err != nil {
+		b.Fatal(err)
+	}
+	city, err := standalone.Start(context.Background(), cfg, slog.New(slog.DiscardHandler), io.Discard)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(city.Close)
+	return city, citytest.New("http://" + city.Addr())
+}
+
+// BenchmarkGuardCreate measures hiring guards through the HTTP API (request
+// decoding, validation, the guard row, its outbox event, the relay running
+// beside it) against raw SQLite inserts of a row of the same width with the
+// same durability settings (WAL, synchronous=full, one transaction each).
+func BenchmarkGuardCreate(b *testing.B) {
+	for range b.N {
+		ctx := context.Background()
+		_, c := startCity(b)
+		co, err := c.RegisterActiveCompany(ctx, "jingkai", 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := *guardCount
+		lat := make(latencies, n)
+		var wg sync.WaitGroup
+		next := make(chan int)
+		errc := make(chan error, *concurrency)
+		start := time.Now()
+		for w := 0; w < *concurrency; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range next {
+					t0 := time.Now()
+					if _, err := c.HireGuard(ctx, "jingkai", co, i); err != nil {
+						errc <- err
+						return
+					}
+					lat[i] = time.Since(t0)
+				}
+			}()
+		}
+		for i := 0; i < n; i++ {
+			next <- i
+		}
+		close(next)
+		wg.Wait()
+		elapsed := time.Since(start)
+		select {
+		case err := <-errc:
+			b.Fatal(err)
+		default:
+		}
+		apiRate := float64(n) / elapsed.Seconds()
+
+		rawRate, rawLat := rawSQLiteInserts(b, n)
+		ratio := apiRate / rawRate
+		b.ReportMetric(apiRate, "api_ops/s")
+		b.ReportMetric(ms(lat.quantile(0.5)), "api_p50_ms")
+		b.ReportMetric(ms(lat.quantile(0.99)), "api_p99_ms")
+		b.ReportMetric(rawRate, "raw_ops/s")
+		b.ReportMetric(ratio, "api/raw")
+		fmt.Printf("guard create: API %d guards, %d clients: %.0f ops/s, p50 %.2f ms, p99 %.2f ms | raw SQLite insert (same pragmas, 1 tx each): %.0f ops/s, p50 %.2f ms | ratio API/raw %.2f\n",
+			n, *concurrency, apiRate, ms(lat.quantile(0.5)), ms(lat.quantile(0.99)), rawRate, ms(rawLat.quantile(0.5)), ratio)
+	}
+}
+
+// rawSQLiteInserts inserts n guard-sized rows, one transaction each, with
+// the pragmas the services use.
+func rawSQLiteInserts(b *testing.B, n int) (float64, latencies) {
+	b.Helper()
+	ctx := context.Background()
+	db, err := storage.OpenSQLite(ctx, filepath.Join(b.TempDir(), "raw.db"), storage.Config{Synchronous: "full"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TABLE g (id TEXT PRIMARY KEY, company_id TEXT, name TEXT, id_number TEXT, id_hash TEXT UNIQUE,
+		status TEXT, hired_on TEXT, version INTEGER, created_at TEXT, updated_at TEXT)`); err != nil {
+		b.Fatal(err)
+	}
+	lat := make(latencies, n)
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		t0 := time.Now()
+		id := idcheck.MakeResidentID("420106", time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i), i%1000)
+		err := db.InTx(ctx, func(tx *sql.Tx) error {
+			_, err := tx.Exec(`INSERT INTO g VALUES (?,?,?,?,?,?,?,?,?,?)`, fmt.Sprintf("g%d", i), "c1", "测试保安", id, fmt.Sprintf("h%d", i),
+				"active", "2025-01-01", 1, time.Now().UTC().Format(time.RFC3339Nano), time.Now().UTC().Format(time.RFC3339Nano))
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		lat[i] = time.Since(t0)
+	}
+	return float64(n) / time.Since(start).Seconds(), lat
+}

@@ -1,0 +1,148 @@
+// Package citytest drives a running city over HTTP the way a client does,
+// for the standalone binary's end-to-end tests and benchmarks.
+package citytest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/guildhall/guildhall/pkg/idcheck"
+)
+
+// Client talks to one city's HTTP API.
+type Client struct {
+	Base string // e.g. http://127.0.0.1:8080
+	HTTP *http.Client
+}
+
+// New returns a client for base.
+func New(base string) *Client {
+	return &Client{Base: base, HTTP: &http.Client{Timeout: 30 * time.Second}}
+}
+
+// Do sends a JSON request and decodes a JSON response into out (if not nil).
+// It returns the status code; transport errors are returned as err.
+func (c *Client) Do(ctx context.Context, method, path string, body any, out any) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return 0, nil, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.Base+path, rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return resp.StatusCode, nil, err
+	}
+	if out != nil && len(raw) > 0 && resp.StatusCode < 300 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			return resp.StatusCode, raw, fmt.Errorf("decode %s %s: %w: %s", method, path, err, raw)
+		}
+	}
+	return resp.StatusCode, raw, nil
+}
+
+// Must is Do that fails unless the status is want.
+func (c *Client) Must(ctx context.Context, want int, method, path string, body any, out any) error {
+	status, raw, err := c.Do(ctx, method, path, body, out)
+	if err != nil {
+		return err
+	}
+	if status != want {
+		return fmt.Errorf("%s %s: status %d, want %d: %s", method, path, status, want, raw)
+	}
+	return nil
+}
+
+// Created is the part of a create response the tests use.
+type Created struct {
+	ID     string `json:"id"`
+	Status string `json:"status"`
+}
+
+// RegisterActiveCompany registers a company in district and activates it.
+// n makes its name and credit code unique.
+func (c *Client) RegisterActiveCompany(ctx context.Context, district string, n int) (string, error) {
+	code, err := idcheck.MakeCreditCode(fmt.Sprintf("91420100MA%07d", n%10000000))
+	if err != nil {
+		return "", err
+	}
+	var co Created
+	if err := c.Must(ctx, http.StatusCreated, "POST", "/api/v1/districts/"+district+"/companies", map[string]any{
+		"name":           fmt.Sprintf("武汉测试保安服务有限公司%d", n),
+		"credit_code":    code,
+		"licence_number": "鄂公保服2019" + strconv.Itoa(1000+n),
+		"kind":           "service_company",
+		"level":          "member",
+	}, &co); err != nil {
+		return "", err
+	}
+	if err := c.Must(ctx, http.StatusOK, "POST", "/api/v1/districts/"+district+"/companies/"+co.ID+"/status", map[string]any{"status": "active"}, nil); err != nil {
+		return "", err
+	}
+	return co.ID, nil
+}
+
+// HireGuard hires guard number n (its ID number derives from n) into company.
+func (c *Client) HireGuard(ctx context.Context, district, company string, n int) (string, error) {
+	birth := time.Date(1970+n%30, time.Month(1+n%12), 1+n%28, 0, 0, 0, 0, time.UTC)
+	var g Created
+	err := c.Must(ctx, http.StatusCreated, "POST", "/api/v1/districts/"+district+"/companies/"+company+"/guards", map[string]any{
+		"name":      "测试保安" + strconv.Itoa(n),
+		"id_number": idcheck.MakeResidentID("420106", birth, n%1000),
+	}, &g)
+	return g.ID, err
+}
+
+// DistrictView is the part of GET /api/v1/hq/districts/{id} the tests use.
+type DistrictView struct {
+	District        string  `json:"district"`
+	Companies       int     `json:"companies"`
+	CompaniesActive int     `json:"companies_active"`
+	GuardsActive    int     `json:"guards_active"`
+	LastEventAt     *string `json:"last_event_at"`
+	EventsBehind    *int64  `json:"events_behind"`
+	Stale           bool    `json:"stale"`
+}
+
+// WaitHQ polls HQ's view of district until ok accepts it or ctx ends; it
+// returns the last view seen.
+func (c *Client) WaitHQ(ctx context.Context, district string, ok func(DistrictView) bool) (DistrictView, error) {
+	var last DistrictView
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		var v DistrictView
+		status, _, err := c.Do(ctx, "GET", "/api/v1/hq/districts/"+district, nil, &v)
+		if err == nil && status == http.StatusOK {
+			last = v
+			if ok(v) {
+				return v, nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return last, fmt.Errorf("HQ view of %s never matched; last %+v: %w", district, last, ctx.Err())
+		case <-tick.C:
+		}
+	}
+}

@@ -1,0 +1,554 @@
+// Package standalone runs a whole city in one process: a real embedded etcd,
+// an in-process Kafka-protocol broker, the HQ node and a membership node for
+// every district in the registry, all on one HTTP listener. Pointed at real
+// brokers and etcd endpoints (flags or GUILDHALL_* env), the same process
+// runs a real node and starts neither embedded server.
+package standalone
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-kit/kit/endpoint"
+	"github.com/prometheus/client_golang/prometheus"
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/guildhall/guildhall/pkg/config"
+	"github.com/guildhall/guildhall/pkg/devstack"
+	"github.com/guildhall/guildhall/pkg/errs"
+	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/storage"
+	"github.com/guildhall/guildhall/pkg/telemetry"
+	"github.com/guildhall/guildhall/services/hq"
+	"github.com/guildhall/guildhall/services/membership"
+	"github.com/guildhall/guildhall/services/standalone/internal/demo"
+)
+
+// Config configures the standalone binary.
+type Config struct {
+	HTTPAddr       string
+	DataDir        string
+	BrokerAddr     string
+	BrokerPersist  bool
+	Kafka          config.Kafka
+	Etcd           config.Etcd
+	Storage        storage.Config
+	Tracing        telemetry.TracingConfig
+	Demo           bool
+	DemoWhenEmpty  bool
+	DemoSeed       int64
+	RunHQ          bool
+	Districts      string // comma list of district nodes to run; empty = every registered district
+	IDHashKeyFile  string
+	StaleAfter     time.Duration
+	ElectionTTL    int
+	RelayRetention time.Duration
+}
+
+// RegisterFlags registers the binary's flags on fs.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.HTTPAddr, "http.addr", ":8080", "address of the HTTP API")
+	fs.StringVar(&c.DataDir, "data.dir", "./data", "directory for SQLite files, the embedded etcd and the broker log")
+	fs.StringVar(&c.BrokerAddr, "broker.addr", "127.0.0.1:9092", "listen address of the in-process Kafka-protocol broker (used when -kafka.brokers is empty)")
+	fs.BoolVar(&c.BrokerPersist, "broker.persist", true, "keep the in-process broker's log under the data dir across restarts")
+	c.Kafka.RegisterFlags("", fs)
+	c.Etcd.RegisterFlags("", fs)
+	c.Storage.RegisterFlags("", fs)
+	c.Tracing.RegisterFlags("", fs)
+	fs.BoolVar(&c.Demo, "demo", false, "fill every district that has no companies yet with deterministic synthetic data")
+	fs.BoolVar(&c.DemoWhenEmpty, "demo.when-empty", false, "like -demo, but only when the data dir is new")
+	fs.Int64Var(&c.DemoSeed, "demo.seed", 20250923, "seed of the demo-data generator")
+	fs.BoolVar(&c.RunHQ, "hq", true, "run the HQ node in this process")
+	fs.StringVar(&c.Districts, "districts", "", "comma-separated district nodes to run (empty: every district in the registry)")
+	fs.StringVar(&c.IDHashKeyFile, "pii.id-hash-key-file", "", "file holding the hex HMAC key for national ID numbers (default <data.dir>/secrets/id-hash.key, created on first start)")
+	fs.DurationVar(&c.StaleAfter, "hq.stale-after", 2*time.Minute, "HQ marks a district stale when it is behind and nothing arrived for this long")
+	fs.IntVar(&c.ElectionTTL, "relay.election-ttl", 5, "seconds a dead relay leader keeps its etcd lease")
+	fs.DurationVar(&c.RelayRetention, "outbox.retention", 7*24*time.Hour, "how long sent outbox rows are kept to refill a broker that lost them")
+}
+
+// Validate checks the configuration.
+func (c *Config) Validate() error {
+	var problems []error
+	if c.DataDir == "" {
+		problems = append(problems, errors.New("standalone: data.dir is required"))
+	}
+	if c.ElectionTTL < 1 {
+		problems = append(problems, errors.New("standalone: relay.election-ttl must be at least 1"))
+	}
+	for _, d := range c.districtList() {
+		if !eventbus.ValidName(d) {
+			problems = append(problems, fmt.Errorf("standalone: bad district id %q in -districts", d))
+		}
+	}
+	// Empty broker and etcd lists mean "run the embedded ones", so those
+	// configs are only validated when they point somewhere.
+	checks := []interface{ Validate() error }{&c.Storage, &c.Tracing}
+	if len(c.Kafka.Brokers) > 0 {
+		checks = append(checks, &c.Kafka)
+	}
+	if len(c.Etcd.Endpoints) > 0 {
+		checks = append(checks, &c.Etcd)
+	}
+	for _, v := range checks {
+		if err := v.Validate(); err != nil {
+			problems = append(problems, err)
+		}
+	}
+	return errors.Join(problems...)
+}
+
+func (c *Config) districtList() []string {
+	var out []string
+	for _, d := range strings.Split(c.Districts, ",") {
+		if d = strings.TrimSpace(d); d != "" {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// DefaultDistricts are registered on the first start of a standalone city:
+// the district group of the seed meeting.
+var DefaultDistricts = []config.District{
+	{ID: "jingkai", Name: "Jingkai (Wuhan Economic & Technological Development Zone)", NameZH: "经开", LeadVicePresident: "罗灯亮", PoliceLiaison: "徐谦（经开区公安分局）"},
+	{ID: "caidian", Name: "Caidian", NameZH: "蔡甸", LeadVicePresident: "罗灯亮", PoliceLiaison: "高巍（蔡甸区公安分局）"},
+}
+
+// City is a running standalone process.
+type City struct {
+	cfg      Config
+	logger   *slog.Logger
+	out      io.Writer
+	reg      *prometheus.Registry
+	bus      *eventbus.Metrics
+	epm      *telemetry.EndpointMetrics
+	etcd     *devstack.Etcd
+	broker   *devstack.Broker
+	cli      *clientv3.Client
+	brokers  []string
+	registry *config.Registry
+	hq       *hq.Node
+	idKey    []byte
+	listener net.Listener
+	server   *http.Server
+	freshDir bool
+
+	mu        sync.RWMutex
+	districts map[string]*districtNode
+
+	ctx       context.Context
+	cancel    context.CancelFunc
+	closeOnce sync.Once
+	wg        sync.WaitGroup
+	errc      chan error
+}
+
+type districtNode struct {
+	id    string
+	node  *membership.Node
+	relay *eventbus.Relay
+}
+
+// Start brings the city up: etcd, broker, registry, HQ, district nodes and
+// the HTTP listener. It returns once the API is being served; Wait blocks
+// until ctx ends or a component fails.
+func Start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) (_ *City, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	c := &City{
+		cfg: cfg, logger: logger, out: out,
+		reg:       telemetry.NewRegistry(),
+		districts: map[string]*districtNode{},
+		errc:      make(chan error, 16),
+	}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	defer func() {
+		if err != nil {
+			c.Close()
+		}
+	}()
+	c.bus = eventbus.NewMetrics(c.reg)
+	c.epm = telemetry.NewEndpointMetrics(c.reg)
+
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("standalone: data dir: %w", err)
+	}
+	entries, _ := os.ReadDir(cfg.DataDir)
+	c.freshDir = len(entries) == 0
+	if c.idKey, err = loadOrCreateKey(c.keyFile()); err != nil {
+		return nil, err
+	}
+
+	if len(cfg.Etcd.Endpoints) == 0 {
+		if c.etcd, err = devstack.StartEtcd(ctx, filepath.Join(cfg.DataDir, "etcd")); err != nil {
+			return nil, fmt.Errorf("standalone: embedded etcd: %w", err)
+		}
+		c.cli = c.etcd.Client
+		fmt.Fprintf(out, "etcd (embedded): %s\n", strings.Join(c.etcd.Endpoints, ","))
+	} else {
+		if c.cli, err = cfg.Etcd.Client(nil); err != nil {
+			return nil, fmt.Errorf("standalone: etcd client: %w", err)
+		}
+		fmt.Fprintf(out, "etcd: %s\n", strings.Join(cfg.Etcd.Endpoints, ","))
+	}
+
+	if len(cfg.Kafka.Brokers) == 0 {
+		bc := devstack.BrokerConfig{Addr: cfg.BrokerAddr}
+		if cfg.BrokerPersist {
+			bc.DataDir = filepath.Join(cfg.DataDir, "broker")
+		}
+		if c.broker, err = devstack.StartBroker(bc); err != nil {
+			return nil, fmt.Errorf("standalone: in-process broker: %w", err)
+		}
+		c.brokers = []string{c.broker.Addr}
+		fmt.Fprintf(out, "kafka broker (in-process): %s\n", c.broker.Addr)
+	} else {
+		c.brokers = cfg.Kafka.Brokers
+		fmt.Fprintf(out, "kafka brokers: %s\n", strings.Join(c.brokers, ","))
+	}
+
+	c.registry = config.NewRegistry(c.cli, logger, c.reg)
+	for _, d := range DefaultDistricts {
+		if _, err := c.registry.RegisterIfAbsent(ctx, d); err != nil {
+			return nil, fmt.Errorf("standalone: register %s: %w", d.ID, err)
+		}
+	}
+
+	if cfg.RunHQ {
+		c.hq, err = hq.New(ctx, hq.Config{
+			DBPath:     filepath.Join(cfg.DataDir, "hq", "hq.db"),
+			Storage:    cfg.Storage,
+			Brokers:    c.brokers,
+			StaleAfter: cfg.StaleAfter,
+		}, hq.Deps{
+			Logger:     logger.With("node", "hq"),
+			Districts:  c.registry,
+			Bus:        c.bus,
+			Registerer: c.reg,
+			Endpoint:   c.endpointMiddleware("hq"),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("standalone: hq: %w", err)
+		}
+		c.goRun("hq", c.hq.Run)
+	}
+
+	districts, err := c.registry.List(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("standalone: list districts: %w", err)
+	}
+	c.syncDistricts(ctx, districts)
+	c.goRun("registry", func(ctx context.Context) error {
+		return c.registry.Watch(ctx, func(ds []config.District) { c.syncDistricts(ctx, ds) })
+	})
+
+	if c.listener, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+		return nil, fmt.Errorf("standalone: listen %s: %w", cfg.HTTPAddr, err)
+	}
+	c.server = telemetry.NewServer(cfg.HTTPAddr, telemetry.HTTPMiddleware(c.routes(), logger))
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		if err := c.server.Serve(c.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			c.errc <- fmt.Errorf("standalone: http: %w", err)
+		}
+	}()
+	fmt.Fprintf(out, "guildhall: serving the city on http://%s\n", displayAddr(c.listener.Addr()))
+
+	if cfg.Demo || (cfg.DemoWhenEmpty && c.freshDir) {
+		if err := c.loadDemo(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func displayAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func (c *City) keyFile() string {
+	if c.cfg.IDHashKeyFile != "" {
+		return c.cfg.IDHashKeyFile
+	}
+	return filepath.Join(c.cfg.DataDir, "secrets", "id-hash.key")
+}
+
+// loadOrCreateKey reads a hex key, creating a random 32-byte one (0600) on
+// first start so no key is ever baked into the code.
+func loadOrCreateKey(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		key := make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("standalone: key dir: %w", err)
+		}
+		if err := os.WriteFile(path, []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
+			return nil, fmt.Errorf("standalone: write key: %w", err)
+		}
+		return key, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("standalone: read key: %w", err)
+	}
+	key, err := hex.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil || len(key) < 16 {
+		return nil, fmt.Errorf("standalone: %s must hold at least 16 hex-encoded bytes", path)
+	}
+	return key, nil
+}
+
+func (c *City) endpointMiddleware(district string) func(service, name string) endpoint.Middleware {
+	return func(service, name string) endpoint.Middleware {
+		return endpoint.Chain(c.epm.Middleware(service, district, name), telemetry.TracingMiddleware(service, name))
+	}
+}
+
+// goRun runs a component until the city stops; a failure is reported to Wait.
+func (c *City) goRun(name string, run func(context.Context) error) {
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		if err := run(c.ctx); err != nil && c.ctx.Err() == nil {
+			c.errc <- fmt.Errorf("standalone: %s: %w", name, err)
+		}
+	}()
+}
+
+// syncDistricts starts a membership node (and its relay) for every district
+// this process should run that is not running yet. Districts removed from
+// the registry keep running until restart: their data is still served.
+func (c *City) syncDistricts(ctx context.Context, ds []config.District) {
+	want := map[string]bool{}
+	for _, d := range c.cfg.districtList() {
+		want[d] = true
+	}
+	for _, d := range ds {
+		if len(want) > 0 && !want[d.ID] {
+			continue
+		}
+		c.mu.RLock()
+		_, running := c.districts[d.ID]
+		c.mu.RUnlock()
+		if running {
+			continue
+		}
+		if err := c.startDistrict(ctx, d.ID); err != nil {
+			c.logger.Error("district node failed to start", "district", d.ID, "err", err)
+			continue
+		}
+		c.logger.Info("district node started", "district", d.ID)
+	}
+}
+
+func (c *City) startDistrict(ctx context.Context, id string) error {
+	node, err := membership.New(ctx, membership.Config{
+		District:  id,
+		DBPath:    filepath.Join(c.cfg.DataDir, id, "membership.db"),
+		Storage:   c.cfg.Storage,
+		IDHashKey: c.idKey,
+	}, membership.Deps{
+		Logger:   c.logger.With("node", id, "service", "membership"),
+		Endpoint: c.endpointMiddleware(id),
+	})
+	if err != nil {
+		return err
+	}
+	host, _ := os.Hostname()
+	relay, err := eventbus.NewRelay(eventbus.RelayConfig{
+		Brokers:   c.brokers,
+		Outbox:    node.Outbox(),
+		Elector:   eventbus.NewEtcdElector(c.cli, "/guildhall/elections/"+id+"/membership", fmt.Sprintf("%s-%d", host, os.Getpid()), c.cfg.ElectionTTL),
+		Logger:    c.logger.With("node", id, "component", "relay"),
+		Metrics:   c.bus,
+		Retention: c.cfg.RelayRetention,
+	})
+	if err != nil {
+		_ = node.Close()
+		return err
+	}
+	dn := &districtNode{id: id, node: node, relay: relay}
+	c.mu.Lock()
+	c.districts[id] = dn
+	c.mu.Unlock()
+	c.goRun(id+" membership", node.Run)
+	c.goRun(id+" relay", relay.Run)
+	return nil
+}
+
+// DistrictHandler returns the membership handler of a running district.
+func (c *City) DistrictHandler(id string) (http.Handler, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	dn, ok := c.districts[id]
+	if !ok {
+		return nil, false
+	}
+	return dn.node.Handler(), true
+}
+
+// RunningDistricts lists the district nodes of this process.
+func (c *City) RunningDistricts() []string {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := make([]string, 0, len(c.districts))
+	for id := range c.districts {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Addr is the address the HTTP API listens on.
+func (c *City) Addr() string { return c.listener.Addr().String() }
+
+// BrokerAddrs are the Kafka bootstrap addresses the city uses.
+func (c *City) BrokerAddrs() []string { return c.brokers }
+
+// Etcd is the etcd client the city uses.
+func (c *City) Etcd() *clientv3.Client { return c.cli }
+
+// Registry is the district registry.
+func (c *City) Registry() *config.Registry { return c.registry }
+
+// HQ is the HQ node, nil when -hq=false.
+func (c *City) HQ() *hq.Node { return c.hq }
+
+// Wait blocks until ctx ends or a component fails.
+func (c *City) Wait(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-c.errc:
+		return err
+	}
+}
+
+// Close stops everything gracefully: the listener drains, relays resign
+// leadership, databases close, then the broker and etcd stop.
+func (c *City) Close() { c.closeOnce.Do(c.close) }
+
+func (c *City) close() {
+	if c.server != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_ = c.server.Shutdown(sctx)
+		cancel()
+	}
+	c.cancel()
+	c.wg.Wait()
+	c.mu.Lock()
+	for _, dn := range c.districts {
+		_ = dn.node.Close()
+	}
+	c.districts = map[string]*districtNode{}
+	c.mu.Unlock()
+	if c.hq != nil {
+		_ = c.hq.Close()
+	}
+	if c.broker != nil {
+		c.broker.Close()
+	}
+	if c.etcd != nil {
+		_ = c.etcd.Close()
+	} else if c.cli != nil {
+		_ = c.cli.Close()
+	}
+}
+
+func (c *City) loadDemo(ctx context.Context) error {
+	for _, id := range c.RunningDistricts() {
+		h, _ := c.DistrictHandler(id)
+		if has, err := hasCompanies(h, id); err != nil || has {
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.out, "demo: %s already has companies, left as it is\n", id)
+			continue
+		}
+		ds := demo.Generate(c.cfg.DemoSeed, id)
+		st, err := demo.Load(ctx, h, ds)
+		if err != nil {
+			return fmt.Errorf("standalone: demo data for %s: %w", id, err)
+		}
+		fmt.Fprintf(c.out, "demo: %s filled with %d companies, %d guards, %d council members\n", id, st.Companies, st.Guards, st.CouncilMembers)
+	}
+	return nil
+}
+
+// errDistrictNotFound answers a path naming a district this process does not run.
+var errDistrictNotFound = errs.E(errs.NotFound, "district.not_found", "no such district on this node")
+
+func (c *City) routes() http.Handler {
+	mux := http.NewServeMux()
+	checks := map[string]telemetry.Check{
+		"etcd": func(ctx context.Context) error {
+			_, err := c.cli.Get(ctx, "/guildhall/health", clientv3.WithCountOnly())
+			return err
+		},
+	}
+	if c.hq != nil {
+		checks["hq"] = c.hq.Ready
+	}
+	telemetry.AdminRoutes(mux, c.reg, checks)
+	mux.HandleFunc("/api/v1/districts/{district}/", func(w http.ResponseWriter, r *http.Request) {
+		h, ok := c.DistrictHandler(r.PathValue("district"))
+		if !ok {
+			errs.WriteHTTP(w, errDistrictNotFound.WithField("district"))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+	if c.hq != nil {
+		mux.Handle("/api/v1/hq/", c.hq.Handler())
+	}
+	mux.HandleFunc("GET /api/v1/openapi.json", c.serveOpenAPI)
+	mux.HandleFunc("GET /{$}", c.serveIndex)
+	mux.Handle("/", kitx.NotFoundHandler())
+	return mux
+}
+
+// hasCompanies asks a district's own API whether it holds any company, so
+// demo data never lands on top of real data.
+func hasCompanies(h http.Handler, district string) (bool, error) {
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/api/v1/districts/"+district+"/companies?page_size=1", nil)
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		return false, fmt.Errorf("standalone: list companies of %s: status %d: %s", district, rec.Code, rec.Body.String())
+	}
+	var list struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &list); err != nil {
+		return false, fmt.Errorf("standalone: list companies of %s: %w", district, err)
+	}
+	return len(list.Items) > 0, nil
+}
