@@ -13,7 +13,7 @@ help: ## Show this help.
 
 .PHONY: run
 run: ## Start the whole city in one process on $(ADDR) with data under $(DATA).
-	go run ./services/standalone/cmd/guildhall -http.addr=$(ADDR) -data.dir=$(DATA)
+	go run ./services/standalone/cmd/guildhall -http.addr=$(ADDR) -data.dir=$(DATA) -demo.when-empty
 
 .PHONY: build
 build: ## Build every binary into ./bin.

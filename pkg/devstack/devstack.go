@@ -10,7 +10,10 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -114,8 +117,15 @@ type Broker struct {
 	// a new, empty broker from the one it published to before.
 	ClusterID string
 
+	// Recovered is true when the broker's data dir held the log of a run
+	// that did not shut down cleanly, which was discarded: the broker
+	// started empty and relays re-publish their retained outboxes.
+	Recovered bool
+
 	partitions int32
 	cluster    *kfake.Cluster
+	marker     string
+	closeOnce  sync.Once
 }
 
 // StartBroker starts a one-node in-process broker.
@@ -150,7 +160,29 @@ func StartBroker(cfg BrokerConfig) (*Broker, error) {
 			opts = append(opts, kfake.Ports(port))
 		}
 	}
+	var (
+		marker  string
+		crashed bool
+	)
 	if cfg.DataDir != "" {
+		// kfake saves its topic metadata only when it is closed cleanly;
+		// after a crash it reloads segment files it can no longer index
+		// correctly (fetches answer with the wrong batches). A log that
+		// cannot be trusted is worse than none: start empty, under a new
+		// cluster id, and let the relays refill it from their outboxes.
+		marker = filepath.Join(cfg.DataDir, ".running")
+		if _, err := os.Stat(marker); err == nil {
+			if err := os.RemoveAll(cfg.DataDir); err != nil {
+				return nil, fmt.Errorf("devstack: discard crashed broker log: %w", err)
+			}
+			crashed = true
+		}
+		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+			return nil, fmt.Errorf("devstack: broker data dir: %w", err)
+		}
+		if err := os.WriteFile(marker, nil, 0o600); err != nil {
+			return nil, fmt.Errorf("devstack: broker data dir: %w", err)
+		}
 		opts = append(opts, kfake.DataDir(cfg.DataDir))
 	}
 	c, err := kfake.NewCluster(opts...)
@@ -162,7 +194,7 @@ func StartBroker(cfg BrokerConfig) (*Broker, error) {
 		c.Close()
 		return nil, errors.New("devstack: broker has no listen address")
 	}
-	b := &Broker{Addr: addrs[0], partitions: parts, cluster: c}
+	b := &Broker{Addr: addrs[0], partitions: parts, cluster: c, marker: marker, Recovered: crashed}
 	// Ask the broker which cluster id it settled on (the persisted one
 	// wins over ours when DataDir already held a cluster).
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -228,4 +260,11 @@ func (b *Broker) DeleteTopics(ctx context.Context, topics ...string) error {
 }
 
 // Close stops the broker; with a DataDir its log is flushed to disk first.
-func (b *Broker) Close() { b.cluster.Close() }
+func (b *Broker) Close() {
+	b.closeOnce.Do(func() {
+		b.cluster.Close() // saves topics, groups and offsets to the data dir
+		if b.marker != "" {
+			_ = os.Remove(b.marker)
+		}
+	})
+}

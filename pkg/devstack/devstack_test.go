@@ -2,6 +2,8 @@ package devstack
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -82,5 +84,41 @@ func TestBrokerClusterIDs(t *testing.T) {
 	}
 	if err := p2.DeleteTopics(ctx, "gh.north.membership.v1", "gh.nowhere.membership.v1"); err != nil {
 		t.Errorf("delete topics: %v", err)
+	}
+}
+
+func TestABrokerLogLeftByACrashIsDiscarded(t *testing.T) {
+	dir := t.TempDir()
+	b, err := StartBroker(BrokerConfig{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Recovered {
+		t.Fatal("a new data dir reported as recovered")
+	}
+	first := b.ClusterID
+	b.Close()
+
+	// A clean stop keeps the cluster.
+	b, err = StartBroker(BrokerConfig{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Recovered || b.ClusterID != first {
+		t.Fatalf("after a clean stop: recovered=%v cluster %s, want false and %s", b.Recovered, b.ClusterID, first)
+	}
+	b.Close()
+
+	// A run that never closed leaves its marker behind.
+	if err := os.WriteFile(filepath.Join(dir, ".running"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b, err = StartBroker(BrokerConfig{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if !b.Recovered || b.ClusterID == first {
+		t.Fatalf("after a crash: recovered=%v cluster %s, want true and a new cluster id", b.Recovered, b.ClusterID)
 	}
 }

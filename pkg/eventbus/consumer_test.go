@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -185,5 +186,74 @@ func TestRejectWrapsAndReports(t *testing.T) {
 	}
 	if _, ok := IsRejected(base); ok {
 		t.Error("plain error reported as rejected")
+	}
+}
+
+// TestABacklogIsAppliedInBatchesThatStopAtBadEvents fills a partition with a
+// backlog mixing good events, a poison message, a foreign-district envelope,
+// a duplicate and an event the handler rejects, then starts the consumer:
+// batching must apply every good event exactly once, in order, and settle
+// each bad one exactly as the one-by-one path would.
+func TestABacklogIsAppliedInBatchesThatStopAtBadEvents(t *testing.T) {
+	b := startBroker(t, devstack.BrokerConfig{Partitions: 1})
+	topic := Topic("north", "membership")
+	ctx := context.Background()
+	if err := b.CreateTopics(ctx, topic); err != nil {
+		t.Fatal(err)
+	}
+	var msgs []kafka.Message
+	good := 0
+	for i := 0; i < 60; i++ {
+		switch i {
+		case 10:
+			msgs = append(msgs, kafka.Message{Key: []byte("x"), Value: []byte("\xff not a protobuf")})
+		case 25:
+			msgs = append(msgs, envelopeMsg(t, "e-south", "south", "GuardLeft", "g1"))
+		case 40:
+			msgs = append(msgs, envelopeMsg(t, "e-reject", "north", "Reject", "g1"))
+		case 50:
+			msgs = append(msgs, envelopeMsg(t, "e-5", "north", "GuardLeft", "g5")) // a duplicate of event 5
+		default:
+			msgs = append(msgs, envelopeMsg(t, "e-"+fmtInt(int64(i)), "north", "GuardLeft", "g"+fmtInt(int64(i%7))))
+			good++
+		}
+	}
+	produce(t, b.Addr, topic, msgs...)
+	db := newDB(t, "hq")
+	countingSchema(t, db)
+	var (
+		mu    sync.Mutex
+		order []int64
+	)
+	handler := func(ctx context.Context, tx *sql.Tx, msg Message) error {
+		if msg.Envelope.GetType() == "Reject" {
+			return Reject("test_reject", errors.New("this event is refused"))
+		}
+		return countingHandler(ctx, tx, msg)
+	}
+	m := NewMetrics(nil)
+	c := newConsumer(t, ConsumerConfig{Brokers: []string{b.Addr}, Topic: topic, GroupID: "hq", DB: db, Handler: handler, Metrics: m,
+		Applied: func(msg Message) { mu.Lock(); order = append(order, msg.Offset); mu.Unlock() }})
+	run(t, c.Run)
+	waitFor(t, 20*time.Second, "good events applied", func() bool {
+		d, _ := appliedCounts(t, db)
+		return d == good && c.Lag() == 0
+	})
+	d, over := appliedCounts(t, db)
+	if d != good || over != 0 {
+		t.Fatalf("applied %d distinct (want %d), %d more than once", d, good, over)
+	}
+	if dlq := topicMessages(t, b.Addr, DLQTopic(topic)); len(dlq) != 3 {
+		t.Fatalf("dead letters: %d, want 3 (poison, foreign district, rejected)", len(dlq))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for i := 1; i < len(order); i++ {
+		if order[i] <= order[i-1] {
+			t.Fatalf("events applied out of order: offset %d after %d", order[i], order[i-1])
+		}
+	}
+	if len(order) != good {
+		t.Fatalf("Applied hook saw %d events, want %d", len(order), good)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/client/v3/concurrency"
 )
@@ -29,6 +30,12 @@ func ElectionKey(district, service string) string {
 // NewEtcdElector returns an Elector campaigning on key in etcd as candidate
 // with a lease of ttlSeconds (5 if not positive): a leader that dies is
 // replaced once its lease expires.
+//
+// candidate must name one live process and stay the same when that process
+// restarts (a pod name, or host plus data dir): a candidate that finds keys
+// of its own name from an earlier life revokes them instead of waiting for
+// their lease to run out, so a killed relay that comes back publishes at
+// once. Two live processes must never share a candidate name.
 func NewEtcdElector(cli *clientv3.Client, key, candidate string, ttlSeconds int) Elector {
 	if ttlSeconds <= 0 {
 		ttlSeconds = 5
@@ -65,6 +72,10 @@ func (e *etcdElector) Campaign(ctx context.Context) (<-chan struct{}, error) {
 	if err != nil {
 		return nil, fmt.Errorf("eventbus: election session: %w", err)
 	}
+	if err := e.clearStale(ctx, sess.Lease()); err != nil {
+		_ = sess.Close()
+		return nil, err
+	}
 	el := concurrency.NewElection(sess, e.key)
 	if err := el.Campaign(ctx, e.candidate); err != nil {
 		_ = sess.Close()
@@ -74,6 +85,25 @@ func (e *etcdElector) Campaign(ctx context.Context) (<-chan struct{}, error) {
 	e.session, e.election = sess, el
 	e.mu.Unlock()
 	return sess.Done(), nil
+}
+
+// clearStale revokes the leases of this candidate's keys left by an earlier
+// life of the same process (its lease still counting down after a kill).
+func (e *etcdElector) clearStale(ctx context.Context, own clientv3.LeaseID) error {
+	resp, err := e.cli.Get(ctx, e.key+"/", clientv3.WithPrefix())
+	if err != nil {
+		return fmt.Errorf("eventbus: election %s: %w", e.key, err)
+	}
+	for _, kv := range resp.Kvs {
+		lease := clientv3.LeaseID(kv.Lease)
+		if string(kv.Value) != e.candidate || lease == own || lease == clientv3.NoLease {
+			continue
+		}
+		if _, err := e.cli.Revoke(ctx, lease); err != nil && !errors.Is(err, rpctypes.ErrLeaseNotFound) {
+			return fmt.Errorf("eventbus: revoke stale election lease of %s: %w", e.candidate, err)
+		}
+	}
+	return nil
 }
 
 // Resign deletes this candidate's key (so a follower takes over at once)

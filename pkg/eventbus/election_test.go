@@ -6,6 +6,7 @@ import (
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
 
 	"github.com/guildhall/guildhall/pkg/devstack"
 )
@@ -102,4 +103,48 @@ func TestRelayLosingItsSessionStepsDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, 10*time.Second, "b takes over and a steps down", func() bool { return rb.Leading() && !ra.Leading() })
+}
+
+func TestARestartedCandidateReclaimsItsStaleLeaseButOthersWait(t *testing.T) {
+	ctx := context.Background()
+	etcd, err := devstack.StartEtcd(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = etcd.Close() })
+	key := ElectionKey("north", "membership")
+
+	// The first life of candidate "node-1" leads with a long lease, then its
+	// process dies: the client goes away without revoking anything.
+	dead, err := clientv3.New(clientv3.Config{Endpoints: etcd.Endpoints, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewEtcdElector(dead, key, "node-1", 60).Campaign(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_ = dead.Close()
+
+	// Another candidate must still respect the dead leader's lease.
+	otherCtx, cancelOther := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancelOther()
+	if _, err := NewEtcdElector(etcd.Client, key, "node-2", 60).Campaign(otherCtx); err == nil {
+		t.Fatal("another candidate took over while the old lease was alive")
+	}
+
+	// The same candidate, restarted, leads at once instead of waiting 60 s.
+	againCtx, cancelAgain := context.WithTimeout(ctx, 10*time.Second)
+	defer cancelAgain()
+	el := NewEtcdElector(etcd.Client, key, "node-1", 60)
+	if _, err := el.Campaign(againCtx); err != nil {
+		t.Fatalf("restarted candidate did not reclaim leadership: %v", err)
+	}
+	resp, err := etcd.Client.Get(ctx, key+"/", clientv3.WithPrefix())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.Kvs) != 1 || string(resp.Kvs[0].Value) != "node-1" {
+		t.Fatalf("election keys after reclaim: %v", resp.Kvs)
+	}
+	_ = el.Resign(ctx)
 }

@@ -27,6 +27,10 @@ type Metrics struct {
 	ConsumerRejected *prometheus.CounterVec
 	// ConsumerRetries counts handler attempts that failed transiently.
 	ConsumerRetries *prometheus.CounterVec
+	// ConsumerResets counts partitions a consumer re-read from the start
+	// because the broker's log no longer matched what it had consumed, by
+	// reason (log_truncated, log_rewritten, no_local_position).
+	ConsumerResets *prometheus.CounterVec
 	// ConsumerLag is how many events a consumer group is behind the topic's end.
 	ConsumerLag *prometheus.GaugeVec
 	// ApplyDuration is how long applying one event took, including dedup.
@@ -79,6 +83,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Namespace: ns, Subsystem: sub, Name: "consumer_retries_total",
 			Help: "Failed attempts to apply an event that were retried.",
 		}, consumerLabels),
+		ConsumerResets: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "consumer_resets_total",
+			Help: "Partitions a consumer re-read from the start because the broker lost or rewrote its log.",
+		}, append(append([]string{}, consumerLabels...), "reason")),
 		ConsumerLag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: ns, Subsystem: sub, Name: "consumer_lag",
 			Help: "Events the consumer group has not yet committed on its topic.",
@@ -92,7 +100,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	if reg != nil {
 		reg.MustRegister(m.OutboxBacklog, m.Published, m.PublishErrors, m.RelayLeader,
 			m.ConsumerApplied, m.ConsumerDuplicates, m.ConsumerDeadLettered, m.ConsumerRejected,
-			m.ConsumerRetries, m.ConsumerLag, m.ApplyDuration)
+			m.ConsumerRetries, m.ConsumerResets, m.ConsumerLag, m.ApplyDuration)
 	}
 	return m
 }

@@ -309,6 +309,15 @@ func (r *Relay) sync(ctx context.Context) (position, error) {
 	err = db.QueryRowContext(ctx, db.Rebind(`SELECT last_seq, published FROM eventbus_relay_position
 		WHERE cluster_id = ? AND topic = ?`), clusterID, topic).Scan(&pos.lastSeq, &pos.published)
 	if errors.Is(err, sql.ErrNoRows) {
+		// Record the (empty) position at once: with nothing to publish no
+		// batch would write it, and every SafetyPoll would meet the cluster
+		// "for the first time" again.
+		if _, err := db.ExecContext(ctx, db.Rebind(`INSERT INTO eventbus_relay_position
+			(cluster_id, topic, last_seq, published, updated_at) VALUES (?, ?, 0, 0, ?)
+			ON CONFLICT (cluster_id, topic) DO NOTHING`),
+			clusterID, topic, r.now().UTC().Format(time.RFC3339Nano)); err != nil {
+			return position{}, fmt.Errorf("record relay position: %w", err)
+		}
 		r.log.InfoContext(ctx, "relay meets broker cluster for the first time; publishing retained outbox", "cluster_id", clusterID)
 		return pos, nil
 	}

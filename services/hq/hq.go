@@ -115,6 +115,9 @@ type Deps struct {
 	// Transport is an optional Kafka transport for dead letters and lag
 	// queries (TLS, SASL); nil for plain TCP.
 	Transport kafka.RoundTripper
+	// Applied, if set, is called after each event's read-model change has
+	// committed (latency probes, benchmarks); nil for none.
+	Applied func(eventbus.Message)
 }
 
 // consumer is what the node needs of an eventbus.Consumer; tests swap it.
@@ -378,6 +381,7 @@ func (n *Node) kafkaConsumer(district string) (consumer, error) {
 		Metrics:   n.deps.Bus,
 		Dialer:    n.deps.Dialer,
 		Transport: n.deps.Transport,
+		Applied:   n.deps.Applied,
 	})
 }
 

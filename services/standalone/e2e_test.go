@@ -2,10 +2,13 @@ package standalone_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"flag"
 	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -172,5 +175,50 @@ func TestRestartKeepsEverythingAndAppliesNothingTwice(t *testing.T) {
 	}
 	if len(list.Items) != 20 || v.GuardsActive != 20 {
 		t.Fatalf("after restart: %d guards listed, HQ %+v", len(list.Items), v)
+	}
+}
+
+func TestOpenAPIDocumentCoversEveryService(t *testing.T) {
+	_, c := startCity(t, t.TempDir())
+	var doc struct {
+		OpenAPI    string                    `json:"openapi"`
+		Paths      map[string]map[string]any `json:"paths"`
+		Components struct {
+			Schemas map[string]any `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := c.Must(context.Background(), http.StatusOK, "GET", "/api/v1/openapi.json", nil, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{
+		"/api/v1/districts/{district}/companies",
+		"/api/v1/districts/{district}/companies/{id}/guards",
+		"/api/v1/hq/summary",
+		"/api/v1/hq/districts/{district}",
+	} {
+		if _, ok := doc.Paths[p]; !ok {
+			t.Errorf("merged document lacks %s", p)
+		}
+	}
+	raw, _ := json.Marshal(doc.Paths)
+	for _, ref := range regexp.MustCompile(`#/components/schemas/([A-Za-z0-9_]+)`).FindAllStringSubmatch(string(raw), -1) {
+		if _, ok := doc.Components.Schemas[ref[1]]; !ok {
+			t.Errorf("dangling reference to schema %s", ref[1])
+		}
+	}
+}
+
+func TestASecondProcessOnTheSameDataDirIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	startCity(t, dir)
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	var cfg standalone.Config
+	cfg.RegisterFlags(fs)
+	if err := fs.Parse([]string{"-http.addr=127.0.0.1:0", "-broker.addr=127.0.0.1:0", "-data.dir=" + dir}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := standalone.Start(context.Background(), cfg, slog.New(slog.DiscardHandler), io.Discard)
+	if !errors.Is(err, standalone.ErrDataDirInUse) {
+		t.Fatalf("second start on %s: %v", dir, err)
 	}
 }

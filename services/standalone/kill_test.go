@@ -52,7 +52,7 @@ type proc struct {
 
 func startProc(t *testing.T, dir string, extra ...string) *proc {
 	t.Helper()
-	args := append([]string{"-http.addr=127.0.0.1:0", "-broker.addr=127.0.0.1:0", "-data.dir=" + dir, "-relay.election-ttl=2", "-log.level=info"}, extra...)
+	args := append([]string{"-http.addr=127.0.0.1:0", "-broker.addr=127.0.0.1:0", "-data.dir=" + dir, "-relay.election-ttl=2", "-log.level=warn"}, extra...)
 	cmd := exec.Command(guildhallBinary(t), args...)
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()

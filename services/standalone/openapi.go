@@ -9,11 +9,20 @@ import (
 	"github.com/guildhall/guildhall/services/membership"
 )
 
+// serviceDoc is one service's OpenAPI document and the prefix its component
+// names get when they clash with another service's different definition.
+type serviceDoc struct {
+	prefix string
+	raw    []byte
+}
+
 // mergeOpenAPI joins the OpenAPI documents of the services linked into this
-// process into one: paths and component schemas are united, the first
-// document's header (openapi version, info) wins. Two services defining the
-// same path or schema differently is a build mistake and is reported.
-func mergeOpenAPI(docs ...[]byte) ([]byte, error) {
+// process into one: paths and components are united. Services own their
+// schema names, so when two define the same name differently (HQ's Company
+// row is not membership's Company) the later one is renamed with its
+// prefix and its references rewritten. Two services serving the same path
+// is a build mistake and is reported.
+func mergeOpenAPI(docs ...serviceDoc) ([]byte, error) {
 	merged := map[string]any{
 		"openapi": "3.0.3",
 		"info": map[string]any{
@@ -25,7 +34,11 @@ func mergeOpenAPI(docs ...[]byte) ([]byte, error) {
 	paths := map[string]any{}
 	components := map[string]map[string]any{}
 	var tags []any
-	for i, raw := range docs {
+	for i, sd := range docs {
+		raw, err := renameClashes(sd, components)
+		if err != nil {
+			return nil, fmt.Errorf("standalone: openapi document %d: %w", i, err)
+		}
 		var doc map[string]any
 		if err := json.Unmarshal(raw, &doc); err != nil {
 			return nil, fmt.Errorf("standalone: openapi document %d: %w", i, err)
@@ -71,10 +84,64 @@ func mergeOpenAPI(docs ...[]byte) ([]byte, error) {
 	return json.MarshalIndent(merged, "", "  ")
 }
 
+// renameClashes rewrites the components of sd that clash with a different
+// definition already merged to "<prefix><Name>", references included.
+func renameClashes(sd serviceDoc, merged map[string]map[string]any) ([]byte, error) {
+	var doc map[string]any
+	if err := json.Unmarshal(sd.raw, &doc); err != nil {
+		return nil, err
+	}
+	comps, _ := doc["components"].(map[string]any)
+	renames := map[string]string{} // old ref → new ref
+	for section, v := range comps {
+		defs, _ := v.(map[string]any)
+		for name, def := range defs {
+			prev, ok := merged[section][name]
+			if !ok {
+				continue
+			}
+			a, _ := json.Marshal(prev)
+			b, _ := json.Marshal(def)
+			if string(a) == string(b) {
+				continue
+			}
+			if sd.prefix == "" {
+				return nil, fmt.Errorf("component %s/%s clashes and the document has no prefix", section, name)
+			}
+			delete(defs, name)
+			defs[sd.prefix+name] = def
+			ref := "#/components/" + section + "/"
+			renames[ref+name] = ref + sd.prefix + name
+		}
+	}
+	rewriteRefs(doc, renames)
+	return json.Marshal(doc)
+}
+
+// rewriteRefs replaces every "$ref" value found in renames, in place.
+func rewriteRefs(v any, renames map[string]string) {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			if s, ok := e.(string); ok && k == "$ref" {
+				if n, ok := renames[s]; ok {
+					t[k] = n
+				}
+				continue
+			}
+			rewriteRefs(e, renames)
+		}
+	case []any:
+		for _, e := range t {
+			rewriteRefs(e, renames)
+		}
+	}
+}
+
 func (c *City) serveOpenAPI(w http.ResponseWriter, _ *http.Request) {
-	docs := [][]byte{membership.OpenAPIDocument()}
+	docs := []serviceDoc{{raw: membership.OpenAPIDocument()}}
 	if c.hq != nil {
-		docs = append(docs, c.hq.OpenAPI())
+		docs = append(docs, serviceDoc{prefix: "HQ", raw: c.hq.OpenAPI()})
 	}
 	b, err := mergeOpenAPI(docs...)
 	if err != nil {

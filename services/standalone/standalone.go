@@ -23,6 +23,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/go-kit/kit/endpoint"
@@ -133,22 +134,24 @@ var DefaultDistricts = []config.District{
 
 // City is a running standalone process.
 type City struct {
-	cfg      Config
-	logger   *slog.Logger
-	out      io.Writer
-	reg      *prometheus.Registry
-	bus      *eventbus.Metrics
-	epm      *telemetry.EndpointMetrics
-	etcd     *devstack.Etcd
-	broker   *devstack.Broker
-	cli      *clientv3.Client
-	brokers  []string
-	registry *config.Registry
-	hq       *hq.Node
-	idKey    []byte
-	listener net.Listener
-	server   *http.Server
-	freshDir bool
+	cfg       Config
+	logger    *slog.Logger
+	out       io.Writer
+	reg       *prometheus.Registry
+	bus       *eventbus.Metrics
+	epm       *telemetry.EndpointMetrics
+	etcd      *devstack.Etcd
+	broker    *devstack.Broker
+	cli       *clientv3.Client
+	brokers   []string
+	registry  *config.Registry
+	hq        *hq.Node
+	idKey     []byte
+	listener  net.Listener
+	server    *http.Server
+	freshDir  bool
+	lock      *os.File
+	candidate string
 
 	mu        sync.RWMutex
 	districts map[string]*districtNode
@@ -193,6 +196,17 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 	}
 	entries, _ := os.ReadDir(cfg.DataDir)
 	c.freshDir = len(entries) == 0
+	// Two processes on one data dir would share SQLite files, the etcd
+	// data and the broker log; refuse instead of corrupting them.
+	if c.lock, err = lockDataDir(cfg.DataDir); err != nil {
+		return nil, err
+	}
+	// The election candidate names this process and survives its restarts
+	// (the data dir is locked to one process), so a killed relay that comes
+	// back reclaims leadership at once instead of waiting out its lease.
+	host, _ := os.Hostname()
+	absDir, _ := filepath.Abs(cfg.DataDir)
+	c.candidate = host + ":" + absDir
 	if c.idKey, err = loadOrCreateKey(c.keyFile()); err != nil {
 		return nil, err
 	}
@@ -220,6 +234,9 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 		}
 		c.brokers = []string{c.broker.Addr}
 		fmt.Fprintf(out, "kafka broker (in-process): %s\n", c.broker.Addr)
+		if c.broker.Recovered {
+			fmt.Fprintln(out, "kafka broker: the last run did not stop cleanly; its log was discarded and the districts re-publish their outboxes")
+		}
 	} else {
 		c.brokers = cfg.Kafka.Brokers
 		fmt.Fprintf(out, "kafka brokers: %s\n", strings.Join(c.brokers, ","))
@@ -382,11 +399,10 @@ func (c *City) startDistrict(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	host, _ := os.Hostname()
 	relay, err := eventbus.NewRelay(eventbus.RelayConfig{
 		Brokers:   c.brokers,
 		Outbox:    node.Outbox(),
-		Elector:   eventbus.NewEtcdElector(c.cli, "/guildhall/elections/"+id+"/membership", fmt.Sprintf("%s-%d", host, os.Getpid()), c.cfg.ElectionTTL),
+		Elector:   eventbus.NewEtcdElector(c.cli, eventbus.ElectionKey(id, membership.ServiceName), c.candidate, c.cfg.ElectionTTL),
 		Logger:    c.logger.With("node", id, "component", "relay"),
 		Metrics:   c.bus,
 		Retention: c.cfg.RelayRetention,
@@ -481,6 +497,27 @@ func (c *City) close() {
 	} else if c.cli != nil {
 		_ = c.cli.Close()
 	}
+	if c.lock != nil {
+		_ = c.lock.Close() // releases the flock
+	}
+}
+
+// ErrDataDirInUse reports a data dir locked by another running process.
+var ErrDataDirInUse = errors.New("standalone: the data dir is in use by another guildhall process")
+
+func lockDataDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("standalone: lock data dir: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		_ = f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%w: %s", ErrDataDirInUse, dir)
+		}
+		return nil, fmt.Errorf("standalone: lock data dir: %w", err)
+	}
+	return f, nil
 }
 
 func (c *City) loadDemo(ctx context.Context) error {

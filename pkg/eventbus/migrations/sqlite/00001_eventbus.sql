@@ -34,7 +34,24 @@ CREATE TABLE eventbus_inbox (
     PRIMARY KEY (consumer, event_id)
 );
 
+-- Where a consumer is in each partition of its topic, written in the same
+-- transaction as every event it settles (applied, duplicate or dead-lettered).
+-- It is the consumer's own record of the log it read: before it consumes a
+-- partition it checks the broker still holds that log (the message before
+-- next_offset carries last_event_id), so a topic that was lost and refilled
+-- is re-read from its start instead of resumed at stale group offsets.
+CREATE TABLE eventbus_consumer_position (
+    consumer      TEXT    NOT NULL,
+    topic         TEXT    NOT NULL,
+    partition     INTEGER NOT NULL,
+    next_offset   INTEGER NOT NULL,
+    last_event_id TEXT    NOT NULL,
+    updated_at    TEXT    NOT NULL,
+    PRIMARY KEY (consumer, topic, partition)
+);
+
 -- +goose Down
+DROP TABLE eventbus_consumer_position;
 DROP TABLE eventbus_inbox;
 DROP TABLE eventbus_relay_position;
 DROP TABLE eventbus_outbox;

@@ -49,6 +49,7 @@ type Config struct {
 	DBPath          string
 	IDHashKeyFile   string
 	ElectionTTL     int
+	Candidate       string
 	ShutdownTimeout time.Duration
 	LogLevel        string
 	Storage         storage.Config
@@ -64,6 +65,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DBPath, "db.path", "", "SQLite file (default data/<district>/membership.db)")
 	fs.StringVar(&c.IDHashKeyFile, "pii.id-hash-key-file", "", "file holding the city-wide hex HMAC key for national ID numbers (required)")
 	fs.IntVar(&c.ElectionTTL, "relay.election-ttl", 10, "seconds before a dead relay leader's etcd lease expires")
+	host, _ := os.Hostname()
+	fs.StringVar(&c.Candidate, "relay.candidate", host, "this replica's name in the relay election: unique among live replicas, stable across its restarts (the pod name)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight requests get on shutdown")
 	fs.StringVar(&c.LogLevel, "log.level", "info", "log level: debug, info, warn or error")
 	c.Storage.RegisterFlags("", fs)
@@ -92,6 +95,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ElectionTTL < 1 {
 		problems = append(problems, errTTL)
+	}
+	if c.Candidate == "" {
+		problems = append(problems, errors.New("relay.candidate is required (the hostname could not be read)"))
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		problems = append(problems, err)
@@ -177,11 +183,10 @@ func runMain(ctx context.Context, args []string, lookup func(string) (string, bo
 	if err != nil {
 		return fmt.Errorf("kafka: %w", err)
 	}
-	host, _ := os.Hostname()
 	relay, err := eventbus.NewRelay(eventbus.RelayConfig{
 		Brokers:   cfg.Kafka.Brokers,
 		Outbox:    app.node.Outbox(),
-		Elector:   eventbus.NewEtcdElector(cli, "/guildhall/elections/"+cfg.District+"/"+membership.ServiceName, fmt.Sprintf("%s-%d", host, os.Getpid()), cfg.ElectionTTL),
+		Elector:   eventbus.NewEtcdElector(cli, eventbus.ElectionKey(cfg.District, membership.ServiceName), cfg.Candidate, cfg.ElectionTTL),
 		Logger:    logger.With("component", "relay"),
 		Metrics:   eventbus.NewMetrics(reg),
 		Transport: transport,
