@@ -517,7 +517,7 @@ func (c *Consumer) settleBatch(ctx context.Context, msgs []kafka.Message) int {
 			for _, h := range m.Headers {
 				msg.Headers[h.Key] = string(h.Value)
 			}
-			if _, err := tx.ExecContext(ctx, "SAVEPOINT eventbus_event"); err != nil {
+			if _, err := db.ExecTx(ctx, tx, "SAVEPOINT eventbus_event"); err != nil {
 				return err
 			}
 			sctx, span := c.startSpan(ctx, msg)
@@ -530,12 +530,12 @@ func (c *Consumer) settleBatch(ctx context.Context, msgs []kafka.Message) int {
 				if _, rejected := IsRejected(err); !rejected {
 					c.retries.Inc() // the single-event path applies it again
 				}
-				if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT eventbus_event"); rerr != nil {
+				if _, rerr := db.ExecTx(ctx, tx, "ROLLBACK TO SAVEPOINT eventbus_event"); rerr != nil {
 					return rerr
 				}
 				break
 			}
-			if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT eventbus_event"); err != nil {
+			if _, err := db.ExecTx(ctx, tx, "RELEASE SAVEPOINT eventbus_event"); err != nil {
 				return err
 			}
 			settled = append(settled, done{msg, dup})
@@ -755,10 +755,10 @@ func (c *Consumer) loadPosition(ctx context.Context, p int) (partitionState, boo
 
 // savePosition records the position of partition p in tx.
 func (c *Consumer) savePosition(ctx context.Context, tx *sql.Tx, p int, st partitionState) error {
-	_, err := tx.ExecContext(ctx, c.cfg.DB.Rebind(`INSERT INTO eventbus_consumer_position
+	_, err := c.cfg.DB.ExecTx(ctx, tx, `INSERT INTO eventbus_consumer_position
 		(consumer, topic, partition, next_offset, last_event_id, updated_at) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (consumer, topic, partition) DO UPDATE SET next_offset = excluded.next_offset,
-			last_event_id = excluded.last_event_id, updated_at = excluded.updated_at`),
+			last_event_id = excluded.last_event_id, updated_at = excluded.updated_at`,
 		c.cfg.Name, c.cfg.Topic, p, st.next, st.lastID, time.Now().UTC().Format(time.RFC3339Nano))
 	if err != nil {
 		return fmt.Errorf("eventbus: save consumer position: %w", err)
@@ -874,8 +874,8 @@ func (c *Consumer) apply(ctx context.Context, msg Message, pos partitionState) (
 func (c *Consumer) applyIn(ctx context.Context, tx *sql.Tx, msg Message, pos partitionState) (dup bool, err error) {
 	db := c.cfg.DB
 	err = func() error {
-		res, err := tx.ExecContext(ctx, db.Rebind(`INSERT INTO eventbus_inbox (consumer, event_id, topic, applied_at)
-			VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+		res, err := db.ExecTx(ctx, tx, `INSERT INTO eventbus_inbox (consumer, event_id, topic, applied_at)
+			VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 			c.cfg.Name, msg.Envelope.GetEventId(), msg.Topic, time.Now().UTC().Format(time.RFC3339Nano))
 		if err != nil {
 			return fmt.Errorf("eventbus: inbox insert: %w", err)

@@ -161,13 +161,6 @@ func (o *Outbox) Append(ctx context.Context, tx *sql.Tx, events ...Event) error 
 	otel.GetTextMapPropagator().Inject(ctx, carrier)
 	traceparent := carrier["traceparent"]
 	now := o.now().UTC()
-	stmt, err := tx.PrepareContext(ctx, o.db.Rebind(`INSERT INTO eventbus_outbox
-		(event_id, topic, event_type, aggregate_id, envelope, traceparent, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`))
-	if err != nil {
-		return fmt.Errorf("eventbus: prepare outbox insert: %w", err)
-	}
-	defer stmt.Close()
 	for _, ev := range events {
 		env, err := o.envelope(ev, now)
 		if err != nil {
@@ -177,7 +170,9 @@ func (o *Outbox) Append(ctx context.Context, tx *sql.Tx, events ...Event) error 
 		if err != nil {
 			return fmt.Errorf("eventbus: marshal envelope: %w", err)
 		}
-		if _, err := stmt.ExecContext(ctx, env.EventId, o.topic, ev.Type, ev.AggregateID, b, traceparent, now.Format(time.RFC3339Nano)); err != nil {
+		if _, err := o.db.ExecTx(ctx, tx, `INSERT INTO eventbus_outbox
+			(event_id, topic, event_type, aggregate_id, envelope, traceparent, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, env.EventId, o.topic, ev.Type, ev.AggregateID, b, traceparent, now.Format(time.RFC3339Nano)); err != nil {
 			return fmt.Errorf("eventbus: outbox insert: %w", err)
 		}
 	}

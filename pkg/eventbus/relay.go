@@ -467,10 +467,10 @@ func (r *Relay) publishBatch(ctx context.Context, w *kafka.Writer, pos *position
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, db.Rebind(`INSERT INTO eventbus_relay_position (cluster_id, topic, last_seq, published, updated_at)
+		_, err = db.ExecTx(ctx, tx, `INSERT INTO eventbus_relay_position (cluster_id, topic, last_seq, published, updated_at)
 			VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (cluster_id, topic) DO UPDATE SET last_seq = excluded.last_seq,
-				published = excluded.published, updated_at = excluded.updated_at`),
+				published = excluded.published, updated_at = excluded.updated_at`,
 			next.clusterID, r.outbox.Topic(), next.lastSeq, next.published, now)
 		return err
 	})

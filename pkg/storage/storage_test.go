@@ -128,3 +128,37 @@ func TestValidateRejectsUnknownSynchronous(t *testing.T) {
 		t.Fatal("bad synchronous accepted")
 	}
 }
+
+func TestCachedStatementsWorkAcrossTransactions(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	for i := 0; i < 20; i++ {
+		err := db.InTx(ctx, func(tx *sql.Tx) error {
+			if _, err := db.ExecTx(ctx, tx, "INSERT INTO thing (name) VALUES (?)", "n"+string(rune('a'+i))); err != nil {
+				return err
+			}
+			var n int
+			if err := db.QueryRowTx(ctx, tx, "SELECT count(*) FROM thing WHERE name = ?", "n"+string(rune('a'+i))).Scan(&n); err != nil || n != 1 {
+				return errors.Join(err, errors.New("row not visible in its own transaction"))
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A rolled-back transaction leaves the cached statements usable.
+	_ = db.InTx(ctx, func(tx *sql.Tx) error {
+		_, _ = db.ExecTx(ctx, tx, "INSERT INTO thing (name) VALUES (?)", "rolled-back")
+		return errors.New("roll back")
+	})
+	var n int
+	if err := db.QueryRow("SELECT count(*) FROM thing").Scan(&n); err != nil || n != 20 {
+		t.Fatalf("rows %d %v", n, err)
+	}
+	if err := db.InTx(ctx, func(tx *sql.Tx) error {
+		return db.QueryRowTx(ctx, tx, "SELECT nope FROM thing").Scan(&n)
+	}); err == nil {
+		t.Fatal("a bad query did not fail")
+	}
+}

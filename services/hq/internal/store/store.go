@@ -91,7 +91,7 @@ func b2i(b bool) int {
 
 // CompanyVersion returns the stored version of company id.
 func (s *Store) CompanyVersion(ctx context.Context, tx *sql.Tx, id string) (version int64, found bool, err error) {
-	err = tx.QueryRowContext(ctx, s.db.Rebind(`SELECT version FROM hq_companies WHERE id = ?`), id).Scan(&version)
+	err = s.db.QueryRowTx(ctx, tx, `SELECT version FROM hq_companies WHERE id = ?`, id).Scan(&version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil
 	}
@@ -103,14 +103,14 @@ func (s *Store) CompanyVersion(ctx context.Context, tx *sql.Tx, id string) (vers
 
 // PutCompany inserts or replaces company c.
 func (s *Store) PutCompany(ctx context.Context, tx *sql.Tx, c Company) error {
-	_, err := tx.ExecContext(ctx, s.db.Rebind(`INSERT INTO hq_companies
+	_, err := s.db.ExecTx(ctx, tx, `INSERT INTO hq_companies
 		(id, district, name, credit_code, kind, level, status, party_org, trade_union, workers_home, convention_version, version, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET district = excluded.district, name = excluded.name,
 		credit_code = excluded.credit_code, kind = excluded.kind, level = excluded.level,
 		status = excluded.status, party_org = excluded.party_org, trade_union = excluded.trade_union,
 		workers_home = excluded.workers_home, convention_version = excluded.convention_version,
-		version = excluded.version, updated_at = excluded.updated_at`),
+		version = excluded.version, updated_at = excluded.updated_at`,
 		c.ID, c.District, c.Name, c.CreditCode, c.Kind, c.Level, c.Status, b2i(c.PartyOrg), b2i(c.TradeUnion),
 		b2i(c.WorkersHome), c.ConventionVersion, c.Version, nanos(c.UpdatedAt))
 	if err != nil {
@@ -129,7 +129,7 @@ type GuardState struct {
 // GuardState returns the stored state of guard id.
 func (s *Store) GuardState(ctx context.Context, tx *sql.Tx, id string) (st GuardState, found bool, err error) {
 	var since int64
-	err = tx.QueryRowContext(ctx, s.db.Rebind(`SELECT version, employment_status, active_since FROM hq_guards WHERE id = ?`), id).
+	err = s.db.QueryRowTx(ctx, tx, `SELECT version, employment_status, active_since FROM hq_guards WHERE id = ?`, id).
 		Scan(&st.Version, &st.EmploymentStatus, &since)
 	if errors.Is(err, sql.ErrNoRows) {
 		return GuardState{}, false, nil
@@ -143,7 +143,7 @@ func (s *Store) GuardState(ctx context.Context, tx *sql.Tx, id string) (st Guard
 
 // PutGuard inserts or replaces guard g.
 func (s *Store) PutGuard(ctx context.Context, tx *sql.Tx, g Guard) error {
-	_, err := tx.ExecContext(ctx, s.db.Rebind(`INSERT INTO hq_guards
+	_, err := s.db.ExecTx(ctx, tx, `INSERT INTO hq_guards
 		(id, district, company_id, id_hash, employment_status, hired_on, has_certificate, background_check_status,
 		 pre_job_trained, badge_service, volunteer_police, party_member, version, active_since, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -152,7 +152,7 @@ func (s *Store) PutGuard(ctx context.Context, tx *sql.Tx, g Guard) error {
 		has_certificate = excluded.has_certificate, background_check_status = excluded.background_check_status,
 		pre_job_trained = excluded.pre_job_trained, badge_service = excluded.badge_service,
 		volunteer_police = excluded.volunteer_police, party_member = excluded.party_member,
-		version = excluded.version, active_since = excluded.active_since, updated_at = excluded.updated_at`),
+		version = excluded.version, active_since = excluded.active_since, updated_at = excluded.updated_at`,
 		g.ID, g.District, g.CompanyID, g.IDHash, g.EmploymentStatus, g.HiredOn, b2i(g.HasCertificate),
 		g.BackgroundCheckStatus, b2i(g.PreJobTrained), b2i(g.BadgeService), b2i(g.VolunteerPolice),
 		b2i(g.PartyMember), g.Version, nanos(g.ActiveSince), nanos(g.UpdatedAt))
@@ -165,13 +165,13 @@ func (s *Store) PutGuard(ctx context.Context, tx *sql.Tx, g Guard) error {
 // PutCouncilMember inserts or replaces council member m if m.Version is
 // newer than the stored one; it reports whether it wrote.
 func (s *Store) PutCouncilMember(ctx context.Context, tx *sql.Tx, m CouncilMember) (bool, error) {
-	res, err := tx.ExecContext(ctx, s.db.Rebind(`INSERT INTO hq_council_members
+	res, err := s.db.ExecTx(ctx, tx, `INSERT INTO hq_council_members
 		(id, district, term, position, person_name, company_id, district_in_charge, active, version)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET district = excluded.district, term = excluded.term,
 		position = excluded.position, person_name = excluded.person_name, company_id = excluded.company_id,
 		district_in_charge = excluded.district_in_charge, active = excluded.active, version = excluded.version
-		WHERE excluded.version > hq_council_members.version`),
+		WHERE excluded.version > hq_council_members.version`,
 		m.ID, m.District, m.Term, m.Position, m.PersonName, m.CompanyID, m.DistrictInCharge, b2i(m.Active), m.Version)
 	if err != nil {
 		return false, fmt.Errorf("store: put council member: %w", err)
@@ -186,12 +186,12 @@ func (s *Store) PutCouncilMember(ctx context.Context, tx *sql.Tx, m CouncilMembe
 // TouchDistrict records that an event of district, which occurred at
 // occurredAt, was applied at appliedAt. last_event_at only moves forward.
 func (s *Store) TouchDistrict(ctx context.Context, tx *sql.Tx, district string, occurredAt, appliedAt time.Time) error {
-	_, err := tx.ExecContext(ctx, s.db.Rebind(`INSERT INTO hq_district_freshness
+	_, err := s.db.ExecTx(ctx, tx, `INSERT INTO hq_district_freshness
 		(district, last_event_at, last_applied_at, events_applied) VALUES (?, ?, ?, 1)
 		ON CONFLICT (district) DO UPDATE SET
 		last_event_at = max(hq_district_freshness.last_event_at, excluded.last_event_at),
 		last_applied_at = excluded.last_applied_at,
-		events_applied = hq_district_freshness.events_applied + 1`),
+		events_applied = hq_district_freshness.events_applied + 1`,
 		district, nanos(occurredAt), nanos(appliedAt))
 	if err != nil {
 		return fmt.Errorf("store: touch district: %w", err)

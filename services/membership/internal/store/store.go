@@ -60,7 +60,7 @@ var _ service.Repository = (*Store)(nil)
 // Tx implements service.Repository.
 func (s *Store) Tx(ctx context.Context, fn func(q service.Queries) ([]service.Change, error)) error {
 	return s.outbox.Tx(ctx, func(tx *sql.Tx) ([]eventbus.Event, error) {
-		changes, err := fn(queries{db: s.db, x: tx, districtID: s.districtID})
+		changes, err := fn(queries{db: s.db, x: s.db.Cached(tx), districtID: s.districtID})
 		if err != nil {
 			return nil, err
 		}
