@@ -44,6 +44,15 @@ type Config struct {
 	Storage storage.Config
 	// IDHashKey is the city-wide HMAC key for national ID numbers.
 	IDHashKey []byte
+	// Sealer encrypts the national ID numbers (and uploaded import files)
+	// the node stores; required. Build it from the district's key file
+	// with pii.ParseKeyring; it may hold old keys so values sealed before
+	// a rotation still open.
+	Sealer *pii.Sealer
+	// TrustProxy takes a request's client address for the audit log from
+	// the first X-Forwarded-For hop; set it only behind a proxy that sets
+	// that header. Off: the connection's peer address.
+	TrustProxy bool
 }
 
 // Errors of Config.Validate.
@@ -51,6 +60,7 @@ var (
 	ErrBadDistrict = errors.New("membership: district must be lower-case letters, digits and dashes")
 	ErrNoDBPath    = errors.New("membership: a database path is required")
 	ErrShortKey    = fmt.Errorf("membership: the ID hash key must be at least %d bytes", pii.MinKeyLen)
+	ErrNoSealer    = errors.New("membership: a sealing keyring for personal data is required")
 )
 
 // Validate checks the configuration.
@@ -63,6 +73,9 @@ func (c Config) Validate() error {
 	}
 	if len(c.IDHashKey) < pii.MinKeyLen {
 		return ErrShortKey
+	}
+	if c.Sealer == nil {
+		return ErrNoSealer
 	}
 	return c.Storage.Validate()
 }
@@ -113,7 +126,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 		_ = db.Close()
 		return nil, err
 	}
-	svc := service.New(cfg.District, store.New(db, outbox), service.PKGIDRules(hasher), logger)
+	svc := service.New(cfg.District, store.New(db, outbox), service.PKGIDRules(hasher), cfg.Sealer, logger)
 	var api service.Service = service.LoggingMiddleware(logger)(svc)
 	var mw func(string) endpoint.Middleware
 	if deps.Endpoint != nil {
@@ -122,7 +135,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	set := endpoints.New(api, transport.BasePath(cfg.District), mw)
 	return &Node{
 		cfg: cfg, db: db, outbox: outbox, svc: svc, logger: logger,
-		handler: transport.NewHTTPHandler(cfg.District, set, logger),
+		handler: transport.NewHTTPHandler(cfg.District, set, logger, transport.Options{TrustProxy: cfg.TrustProxy}),
 	}, nil
 }
 
@@ -140,7 +153,9 @@ func (n *Node) DB() *storage.DB { return n.db }
 func (n *Node) District() string { return n.cfg.District }
 
 // Run does the node's background work — guard imports (resuming jobs a
-// restart interrupted) and idempotency-key expiry — until ctx ends.
+// restart interrupted), idempotency-key expiry and re-sealing stored ID
+// numbers with the current key after a rotation (at start, then hourly) —
+// until ctx ends.
 func (n *Node) Run(ctx context.Context) error { return n.svc.Run(ctx) }
 
 // Ready reports whether the node's database answers.

@@ -11,25 +11,66 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/idcheck"
+	"github.com/guildhall/guildhall/pkg/pii"
 	"github.com/guildhall/guildhall/pkg/storage"
+	"github.com/guildhall/guildhall/pkg/telemetry"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 	"github.com/guildhall/guildhall/services/membership"
 )
 
 var hashKey = []byte("0123456789abcdef-test-key")
 
-// env is a real membership node on httptest.
+// keyring returns a sealing keyring of the given key ids (each key is its
+// id's bytes repeated), the first one current.
+func keyring(t *testing.T, kids ...string) *pii.Sealer {
+	t.Helper()
+	keys := map[string][]byte{}
+	for _, kid := range kids {
+		keys[kid] = bytes.Repeat([]byte(kid[len(kid)-1:]), pii.SealKeyLen)
+	}
+	s, err := pii.NewSealer(keys, kids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// lockedBuffer is a bytes.Buffer the node's goroutines may log into.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) Bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]byte(nil), b.buf.Bytes()...)
+}
+
+// env is a real membership node on httptest, behind the same request-id
+// and access-log middleware the binaries use, logging at debug level into
+// logs.
 type env struct {
 	t    *testing.T
 	node *membership.Node
 	srv  *httptest.Server
 	base string
+	path string
+	logs *lockedBuffer
 }
 
 func newEnv(t *testing.T) *env {
@@ -39,15 +80,39 @@ func newEnv(t *testing.T) *env {
 
 func openEnv(t *testing.T, path string) *env {
 	t.Helper()
+	return openEnvWith(t, path, keyring(t, "k1"))
+}
+
+// subjectHeader and roleHeader let a test request carry a principal, as
+// the authentication middleware (not part of this service) will put one in
+// the request context.
+const (
+	subjectHeader = "X-Test-Subject"
+	roleHeader    = "X-Test-Role"
+)
+
+func openEnvWith(t *testing.T, path string, sealer *pii.Sealer) *env {
+	t.Helper()
+	logs := &lockedBuffer{}
+	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	node, err := membership.New(context.Background(), membership.Config{
-		District: "jingkai", DBPath: path, IDHashKey: hashKey,
+		District: "jingkai", DBPath: path, IDHashKey: hashKey, Sealer: sealer,
 		Storage: storage.Config{Synchronous: "normal"},
-	}, membership.Deps{Logger: slog.New(slog.DiscardHandler)})
+	}, membership.Deps{Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(node.Handler())
-	e := &env{t: t, node: node, srv: srv, base: srv.URL + "/api/v1/districts/jingkai"}
+	h := node.Handler()
+	withPrincipal := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if sub := r.Header.Get(subjectHeader); sub != "" {
+			r = r.WithContext(auth.WithPrincipal(r.Context(), auth.Principal{
+				Subject: sub, Role: auth.Role(r.Header.Get(roleHeader)), Districts: []string{"jingkai"},
+			}))
+		}
+		h.ServeHTTP(w, r)
+	})
+	srv := httptest.NewServer(telemetry.HTTPMiddleware(withPrincipal, logger))
+	e := &env{t: t, node: node, srv: srv, base: srv.URL + "/api/v1/districts/jingkai", path: path, logs: logs}
 	t.Cleanup(func() { e.close() })
 	return e
 }
@@ -220,7 +285,7 @@ func (e *env) hire(companyID string, n int) guard {
 func (e *env) counts() map[string]int {
 	e.t.Helper()
 	out := map[string]int{}
-	for _, table := range []string{"companies", "guards", "guard_trainings", "council_members", "import_jobs", "idempotency_keys", "eventbus_outbox"} {
+	for _, table := range []string{"companies", "guards", "guard_trainings", "council_members", "import_jobs", "idempotency_keys", "eventbus_outbox", "audit_log"} {
 		var n int
 		if err := e.node.DB().QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
 			e.t.Fatal(err)

@@ -35,6 +35,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/eventbus"
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/pii"
 	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/pkg/telemetry"
 	"github.com/guildhall/guildhall/services/hq"
@@ -58,6 +59,7 @@ type Config struct {
 	RunHQ          bool
 	Districts      string // comma list of district nodes to run; empty = every registered district
 	IDHashKeyFile  string
+	SealKeyFile    string
 	StaleAfter     time.Duration
 	ElectionTTL    int
 	RelayRetention time.Duration
@@ -79,6 +81,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.RunHQ, "hq", true, "run the HQ node in this process")
 	fs.StringVar(&c.Districts, "districts", "", "comma-separated district nodes to run (empty: every district in the registry)")
 	fs.StringVar(&c.IDHashKeyFile, "pii.id-hash-key-file", "", "file holding the hex HMAC key for national ID numbers (default <data.dir>/secrets/id-hash.key, created on first start)")
+	fs.StringVar(&c.SealKeyFile, "pii.seal-key-file", "", "keyring encrypting national ID numbers at rest, lines [<kid>:]<64 hex digits> (default <data.dir>/secrets/pii-seal.key, created on first start)")
 	fs.DurationVar(&c.StaleAfter, "hq.stale-after", 2*time.Minute, "HQ marks a district stale when it is behind and nothing arrived for this long")
 	fs.IntVar(&c.ElectionTTL, "relay.election-ttl", 5, "seconds a dead relay leader keeps its etcd lease")
 	fs.DurationVar(&c.RelayRetention, "outbox.retention", 7*24*time.Hour, "how long sent outbox rows are kept to refill a broker that lost them")
@@ -147,6 +150,7 @@ type City struct {
 	registry  *config.Registry
 	hq        *hq.Node
 	idKey     []byte
+	sealer    *pii.Sealer
 	listener  net.Listener
 	server    *http.Server
 	freshDir  bool
@@ -209,6 +213,24 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 	c.candidate = host + ":" + absDir
 	if c.idKey, err = loadOrCreateKey(c.keyFile()); err != nil {
 		return nil, err
+	}
+	// A generated seal key file holds one bare key (key id k1); a keyring
+	// of several lines is for rotation, so only a missing file is created.
+	sealFile := c.cfg.SealKeyFile
+	if sealFile == "" {
+		sealFile = filepath.Join(cfg.DataDir, "secrets", "pii-seal.key")
+	}
+	if _, err := os.Stat(sealFile); errors.Is(err, os.ErrNotExist) {
+		if _, err := loadOrCreateKey(sealFile); err != nil {
+			return nil, err
+		}
+	}
+	sealRing, err := os.ReadFile(sealFile)
+	if err != nil {
+		return nil, fmt.Errorf("standalone: read seal key file: %w", err)
+	}
+	if c.sealer, err = pii.ParseKeyring(string(sealRing)); err != nil {
+		return nil, fmt.Errorf("standalone: %s: %w", sealFile, err)
 	}
 
 	if len(cfg.Etcd.Endpoints) == 0 {
@@ -392,6 +414,7 @@ func (c *City) startDistrict(ctx context.Context, id string) error {
 		DBPath:    filepath.Join(c.cfg.DataDir, id, "membership.db"),
 		Storage:   c.cfg.Storage,
 		IDHashKey: c.idKey,
+		Sealer:    c.sealer,
 	}, membership.Deps{
 		Logger:   c.logger.With("node", id, "service", "membership"),
 		Endpoint: c.endpointMiddleware(id),

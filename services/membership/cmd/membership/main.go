@@ -30,6 +30,7 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/config"
 	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/pii"
 	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/pkg/telemetry"
 	"github.com/guildhall/guildhall/services/membership"
@@ -48,6 +49,8 @@ type Config struct {
 	HTTPAddr        string
 	DBPath          string
 	IDHashKeyFile   string
+	SealKeyFile     string
+	TrustProxy      bool
 	ElectionTTL     int
 	Candidate       string
 	ShutdownTimeout time.Duration
@@ -64,6 +67,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.HTTPAddr, "http.addr", ":8080", "listen address of the API and admin endpoints")
 	fs.StringVar(&c.DBPath, "db.path", "", "SQLite file (default data/<district>/membership.db)")
 	fs.StringVar(&c.IDHashKeyFile, "pii.id-hash-key-file", "", "file holding the city-wide hex HMAC key for national ID numbers (required)")
+	fs.StringVar(&c.SealKeyFile, "pii.seal-key-file", "", "file holding the keyring that encrypts national ID numbers at rest: lines <kid>:<64 hex digits>, the first (or the one named by a current=<kid> line) seals (required)")
+	fs.BoolVar(&c.TrustProxy, "http.trust-proxy", false, "record the first X-Forwarded-For hop as a request's client address in the audit log (only behind a proxy that sets it)")
 	fs.IntVar(&c.ElectionTTL, "relay.election-ttl", 10, "seconds before a dead relay leader's etcd lease expires")
 	host, _ := os.Hostname()
 	fs.StringVar(&c.Candidate, "relay.candidate", host, "this replica's name in the relay election: unique among live replicas, stable across its restarts (the pod name)")
@@ -79,6 +84,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 var (
 	errNoDistrict = errors.New("-district is required")
 	errNoKeyFile  = errors.New("-pii.id-hash-key-file is required")
+	errNoSealFile = errors.New("-pii.seal-key-file is required")
 	errTTL        = errors.New("-relay.election-ttl must be at least 1")
 )
 
@@ -92,6 +98,9 @@ func (c *Config) Validate() error {
 	}
 	if c.IDHashKeyFile == "" {
 		problems = append(problems, errNoKeyFile)
+	}
+	if c.SealKeyFile == "" {
+		problems = append(problems, errNoSealFile)
 	}
 	if c.ElectionTTL < 1 {
 		problems = append(problems, errTTL)
@@ -130,6 +139,19 @@ func readKey(path string) ([]byte, error) {
 	return key, nil
 }
 
+// readSealer reads the sealing keyring (pii.ParseKeyring's format).
+func readSealer(path string) (*pii.Sealer, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read seal key file: %w", err)
+	}
+	s, err := pii.ParseKeyring(string(b))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
+}
+
 // runMain parses args (and the environment through lookup), wires the
 // service and runs it until ctx ends or a SIGINT/SIGTERM arrives. ready, if
 // not nil, is called with the listen address once the server accepts.
@@ -156,6 +178,10 @@ func runMain(ctx context.Context, args []string, lookup func(string) (string, bo
 	if err != nil {
 		return err
 	}
+	sealer, err := readSealer(cfg.SealKeyFile)
+	if err != nil {
+		return err
+	}
 
 	shutdownTracing, err := telemetry.SetupTracing(ctx, cfg.Tracing)
 	if err != nil {
@@ -168,7 +194,7 @@ func runMain(ctx context.Context, args []string, lookup func(string) (string, bo
 	}()
 
 	reg := telemetry.NewRegistry()
-	app, err := wire(ctx, cfg, key, logger, reg)
+	app, err := wire(ctx, cfg, key, sealer, logger, reg)
 	if err != nil {
 		return err
 	}
@@ -238,10 +264,11 @@ type app struct {
 // wire builds the node with instrumenting and tracing endpoint middleware
 // and one HTTP handler serving the API, the OpenAPI document and the admin
 // endpoints.
-func wire(ctx context.Context, cfg Config, key []byte, logger *slog.Logger, reg *prometheus.Registry) (*app, error) {
+func wire(ctx context.Context, cfg Config, key []byte, sealer *pii.Sealer, logger *slog.Logger, reg *prometheus.Registry) (*app, error) {
 	epm := telemetry.NewEndpointMetrics(reg)
 	node, err := membership.New(ctx, membership.Config{
 		District: cfg.District, DBPath: cfg.DBPath, Storage: cfg.Storage, IDHashKey: key,
+		Sealer: sealer, TrustProxy: cfg.TrustProxy,
 	}, membership.Deps{
 		Logger: logger,
 		Endpoint: func(service, name string) endpoint.Middleware {

@@ -24,7 +24,7 @@ func TestFlagsAreValidatedBeforeAnythingStarts(t *testing.T) {
 	if err == nil {
 		t.Fatal("bad flags accepted")
 	}
-	for _, want := range []string{"-district", "pii.id-hash-key-file", "kafka", "etcd"} {
+	for _, want := range []string{"-district", "pii.id-hash-key-file", "pii.seal-key-file", "kafka", "etcd"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %s", err, want)
 		}
@@ -60,10 +60,17 @@ func TestRealWiring(t *testing.T) {
 	if err := os.WriteFile(keyFile, []byte(hex.EncodeToString([]byte("0123456789abcdef0123"))), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// A keyring mid-rotation: k2 is staged, k1 still seals.
+	sealFile := filepath.Join(dir, "seal")
+	sealRing := "k2:" + hex.EncodeToString(bytes.Repeat([]byte{2}, 32)) + "\nk1:" + hex.EncodeToString(bytes.Repeat([]byte{1}, 32)) + "\ncurrent=k1\n"
+	if err := os.WriteFile(sealFile, []byte(sealRing), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	dbPath := filepath.Join(dir, "membership.db")
 	args := []string{
 		"-district=jingkai", "-http.addr=127.0.0.1:0", "-db.path=" + dbPath,
-		"-pii.id-hash-key-file=" + keyFile, "-sqlite.synchronous=normal", "-relay.election-ttl=2",
+		"-pii.id-hash-key-file=" + keyFile, "-pii.seal-key-file=" + sealFile, "-http.trust-proxy",
+		"-sqlite.synchronous=normal", "-relay.election-ttl=2",
 		"-kafka.brokers=" + broker.Addr, "-etcd.endpoints=" + strings.Join(etcd.Endpoints, ","),
 	}
 	runCtx, stop := context.WithCancel(ctx)
@@ -109,6 +116,40 @@ func TestRealWiring(t *testing.T) {
 	if status != http.StatusCreated || !strings.Contains(string(body), "武汉测试保安服务有限公司") {
 		t.Fatalf("register: %d %s", status, body)
 	}
+	var company struct{ ID string }
+	if err := json.Unmarshal(body, &company); err != nil {
+		t.Fatal(err)
+	}
+	// A hire through a proxy: the ID number is sealed with the current key
+	// and the audit row has the forwarded client and the request id.
+	idNumber := idcheck.MakeResidentID("420106", time.Date(1990, 3, 14, 0, 0, 0, 0, time.UTC), 123)
+	hb, _ := json.Marshal(map[string]any{"name": "张伟", "id_number": idNumber})
+	req, _ := http.NewRequestWithContext(ctx, "POST", base+"/api/v1/districts/jingkai/companies/"+company.ID+"/guards", bytes.NewReader(hb))
+	req.Header.Set("X-Forwarded-For", "203.0.113.7, 10.0.0.1")
+	req.Header.Set("X-Request-Id", "wiring-hire-1")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hired, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated || strings.Contains(string(hired), idNumber) {
+		t.Fatalf("hire: %d %s", res.StatusCode, hired)
+	}
+	status, body = do("GET", "/api/v1/districts/jingkai/audit?action=guard.hire", nil)
+	var audit struct {
+		Items []struct {
+			Subject   string `json:"subject"`
+			RequestID string `json:"request_id"`
+			RemoteIP  string `json:"remote_ip"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(body, &audit); status != http.StatusOK || err != nil || len(audit.Items) != 1 {
+		t.Fatalf("audit: %d %s", status, body)
+	}
+	if a := audit.Items[0]; a.Subject != "anonymous" || a.RequestID != "wiring-hire-1" || a.RemoteIP != "203.0.113.7" {
+		t.Fatalf("audit row %+v", a)
+	}
 	if status, body := do("GET", "/api/v1/districts/caidian/companies", nil); status != http.StatusNotFound || !strings.Contains(string(body), "district.not_found") {
 		t.Fatalf("other district: %d %s", status, body)
 	}
@@ -126,19 +167,26 @@ func TestRealWiring(t *testing.T) {
 		t.Fatalf("endpoint metrics missing:\n%s", metrics)
 	}
 
-	// The relay, elected through etcd, publishes the CompanyRegistered
-	// event: its outbox row gets marked sent.
+	// The relay, elected through etcd, publishes the CompanyRegistered and
+	// GuardHired events: their outbox rows get marked sent.
 	db, err := storage.OpenSQLite(ctx, dbPath, storage.Config{Synchronous: "normal"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	var sealed string
+	if err := db.QueryRowContext(ctx, `SELECT id_number_sealed FROM guards`).Scan(&sealed); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(sealed, "k1:") || strings.Contains(sealed, idNumber) {
+		t.Fatalf("stored id number %q is not sealed with the current key k1", sealed)
+	}
 	for {
 		var sent int
 		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM eventbus_outbox WHERE sent_at IS NOT NULL`).Scan(&sent); err != nil {
 			t.Fatal(err)
 		}
-		if sent == 1 {
+		if sent == 2 {
 			break
 		}
 		select {

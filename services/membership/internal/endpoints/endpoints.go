@@ -36,6 +36,7 @@ type Set struct {
 	UpdateCouncilMember   endpoint.Endpoint
 	StartGuardImport      endpoint.Endpoint
 	GetImport             endpoint.Endpoint
+	ListAudit             endpoint.Endpoint
 }
 
 // New builds the endpoints of svc. mw, if not nil, returns the middleware
@@ -70,6 +71,7 @@ func New(svc service.Service, basePath string, mw func(name string) endpoint.Mid
 		UpdateCouncilMember:   wrap("update_council_member", MakeUpdateCouncilMemberEndpoint(svc)),
 		StartGuardImport:      wrap("start_guard_import", MakeStartGuardImportEndpoint(svc, basePath)),
 		GetImport:             wrap("get_import", MakeGetImportEndpoint(svc)),
+		ListAudit:             wrap("list_audit", MakeListAuditEndpoint(svc)),
 	}
 }
 
@@ -176,6 +178,12 @@ type ListGuardsRequest struct {
 // ListCouncilRequest is a council list query.
 type ListCouncilRequest struct {
 	Filter service.CouncilFilter
+	Page   kitx.Page
+}
+
+// ListAuditRequest is an audit log query.
+type ListAuditRequest struct {
+	Filter service.AuditFilter
 	Page   kitx.Page
 }
 
@@ -339,5 +347,14 @@ func MakeGetImportEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
 		j, err := svc.GetImport(ctx, request.(IDRequest).ID)
 		return one(j, "", err), nil
+	}
+}
+
+// MakeListAuditEndpoint returns the endpoint of GET /audit.
+func MakeListAuditEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		req := request.(ListAuditRequest)
+		items, next, err := svc.ListAudit(ctx, req.Filter, req.Page)
+		return list(items, next, err), nil
 	}
 }

@@ -3,7 +3,9 @@ package service
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/guildhall/guildhall/pkg/errs"
+	"github.com/guildhall/guildhall/pkg/pii"
 )
 
 // Import limits.
@@ -72,7 +75,10 @@ func parseImport(data []byte) (parsedCSV, error) {
 			known = known || c == h
 		}
 		if _, dup := p.col[h]; !known || dup {
-			return parsedCSV{}, ErrImportHeader.Wrap(fmt.Errorf("column %d %q", i+1, h))
+			// Only the column's position: a file without a header has a
+			// guard's ID number where the header should be, and errors are
+			// logged.
+			return parsedCSV{}, ErrImportHeader.Wrap(fmt.Errorf("column %d is unknown or repeated", i+1))
 		}
 		p.col[h] = i
 	}
@@ -102,6 +108,18 @@ func parseImport(data []byte) (parsedCSV, error) {
 		return parsedCSV{}, ErrImportEmpty
 	}
 	return p, nil
+}
+
+// columns lists the file's columns in importColumns order, for the audit
+// log (the names of the guard fields an import writes).
+func (p parsedCSV) columns() []string {
+	var out []string
+	for _, c := range importColumns {
+		if _, ok := p.col[c]; ok {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // hireInput turns a CSV row into a hire, or reports the field at fault.
@@ -150,7 +168,18 @@ func (s *Membership) StartGuardImport(ctx context.Context, in StartImportInput) 
 	if err != nil {
 		return ImportJob{}, err
 	}
-	job, err := idempotent(ctx, s, "POST companies/"+in.CompanyID+"/guards/imports", in.IdempotencyKey, in, func(q Queries) (ImportJob, []Change, error) {
+	// The idempotency record keeps a hash of the request; a plain SHA-256
+	// of a short file of known layout could be brute-forced back to its ID
+	// numbers, so it is keyed like the ID hash.
+	sum := sha256.Sum256(in.CSV)
+	hashed := in
+	hashed.CSV = []byte(s.ids.HashResidentID(hex.EncodeToString(sum[:])))
+	sealed, err := s.sealer.Seal(string(in.CSV))
+	if err != nil {
+		return ImportJob{}, fmt.Errorf("membership: seal import: %w", err)
+	}
+	actor := ActorFromContext(ctx)
+	job, err := idempotent(ctx, s, "POST companies/"+in.CompanyID+"/guards/imports", in.IdempotencyKey, hashed, func(q Queries) (ImportJob, []Change, error) {
 		c, err := q.GetCompany(ctx, in.CompanyID)
 		if err != nil {
 			return ImportJob{}, nil, err
@@ -165,9 +194,12 @@ func (s *Membership) StartGuardImport(ctx context.Context, in StartImportInput) 
 		now := s.now().UTC()
 		j := ImportJob{
 			ID: id, CompanyID: c.ID, Status: ImportQueued, TotalRows: len(p.rows),
-			Errors: []ImportError{}, CreatedAt: now, UpdatedAt: now, CSV: in.CSV,
+			Errors: []ImportError{}, CreatedAt: now, UpdatedAt: now, CSVSealed: sealed, StartedBy: actor,
 		}
 		if err := q.InsertImport(ctx, j); err != nil {
+			return ImportJob{}, nil, err
+		}
+		if err := s.auditAs(ctx, q, actor, ActionImportStart, ResourceImport, j.ID, p.columns()); err != nil {
 			return ImportJob{}, nil, err
 		}
 		return j, nil, nil
@@ -200,8 +232,9 @@ func (s *Membership) WakeImports() {
 }
 
 // Run does the service's background work until ctx ends: it runs queued
-// import jobs (resuming any a restart interrupted) and expires idempotency
-// keys. It returns nil when ctx ends.
+// import jobs (resuming any a restart interrupted), expires idempotency
+// keys and re-seals ID numbers sealed with an old key. It returns nil when
+// ctx ends.
 func (s *Membership) Run(ctx context.Context) error {
 	// Polling as well as waking covers jobs queued by another replica
 	// sharing the database.
@@ -210,6 +243,7 @@ func (s *Membership) Run(ctx context.Context) error {
 	expire := time.NewTicker(time.Hour)
 	defer expire.Stop()
 	s.expireKeys(ctx)
+	s.reseal(ctx)
 	for {
 		if err := s.ProcessImports(ctx); err != nil && ctx.Err() == nil {
 			s.logger.Error("guard import failed; will retry", "err", err)
@@ -221,7 +255,17 @@ func (s *Membership) Run(ctx context.Context) error {
 		case <-poll.C:
 		case <-expire.C:
 			s.expireKeys(ctx)
+			s.reseal(ctx)
 		}
+	}
+}
+
+func (s *Membership) reseal(ctx context.Context) {
+	n, err := s.ResealIDNumbers(ctx)
+	if err != nil && ctx.Err() == nil {
+		s.logger.Error("re-sealing ID numbers failed; will retry", "err", err)
+	} else if n > 0 {
+		s.logger.Info("ID numbers re-sealed with the current key", "count", n, "key_id", s.sealer.CurrentKeyID())
 	}
 }
 
@@ -257,14 +301,25 @@ func (s *Membership) processImport(ctx context.Context, id string, maxChunks int
 	if err != nil {
 		return err
 	}
-	p, err := parseImport(job.CSV)
+	raw, err := s.sealer.Open(job.CSVSealed)
+	if errors.Is(err, pii.ErrUnknownKeyID) {
+		// A keyring missing an old key is a configuration error an
+		// operator can fix: keep the job for a retry after the fix.
+		return fmt.Errorf("membership: open import file: %w", err)
+	}
+	var p parsedCSV
+	if err == nil {
+		p, err = parseImport([]byte(raw))
+	}
 	if err != nil {
-		// The file was accepted once; if it no longer parses the job
-		// cannot finish.
+		// The file was accepted once; if it no longer opens or parses the
+		// job cannot finish.
 		job.Status = ImportFailed
 		job.Errors = append(job.Errors, rowError(0, err))
 		job.UpdatedAt = s.now().UTC()
-		return s.repo.Tx(ctx, func(q Queries) ([]Change, error) { return nil, q.UpdateImportProgress(ctx, job) })
+		return s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
+			return nil, s.endImport(ctx, q, job, ActionImportFail, nil)
+		})
 	}
 	for chunks := 0; job.ProcessedRows < len(p.rows); chunks++ {
 		if ctx.Err() != nil || (maxChunks > 0 && chunks == maxChunks) {
@@ -292,11 +347,15 @@ func (s *Membership) processImport(ctx context.Context, id string, maxChunks int
 			}
 			next.ProcessedRows = end
 			next.Status = ImportRunning
+			next.UpdatedAt = s.now().UTC()
 			if end == len(p.rows) {
 				next.Status = ImportDone
+				return changes, s.endImport(ctx, q, next, ActionImportChunk, p.columns())
 			}
-			next.UpdatedAt = s.now().UTC()
-			return changes, q.UpdateImportProgress(ctx, next)
+			if err := q.UpdateImportProgress(ctx, next); err != nil {
+				return nil, err
+			}
+			return changes, s.auditAs(ctx, q, job.StartedBy, ActionImportChunk, ResourceImport, job.ID, p.columns())
 		})
 		if err != nil {
 			return err
@@ -304,11 +363,29 @@ func (s *Membership) processImport(ctx context.Context, id string, maxChunks int
 		job = next
 	}
 	if job.Status != ImportDone {
+		// The last chunk marks its job done in its own transaction, so
+		// this only finishes a job stored with every row processed but a
+		// pending status: end it properly (file emptied, audited) rather
+		// than pick it up again forever.
 		job.Status = ImportDone
 		job.UpdatedAt = s.now().UTC()
-		return s.repo.Tx(ctx, func(q Queries) ([]Change, error) { return nil, q.UpdateImportProgress(ctx, job) })
+		return s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
+			return nil, s.endImport(ctx, q, job, ActionImportChunk, p.columns())
+		})
 	}
 	return nil
+}
+
+// endImport stores a finished job's progress, empties its stored file and
+// writes its audit row, in q's transaction.
+func (s *Membership) endImport(ctx context.Context, q Queries, job ImportJob, action string, fields []string) error {
+	if err := q.UpdateImportProgress(ctx, job); err != nil {
+		return err
+	}
+	if err := q.ScrubImportCSV(ctx, job.ID); err != nil {
+		return err
+	}
+	return s.auditAs(ctx, q, job.StartedBy, action, ResourceImport, job.ID, fields)
 }
 
 func (s *Membership) importRow(ctx context.Context, q Queries, p parsedCSV, companyID string, row csvRow) (Guard, error) {

@@ -147,3 +147,9 @@ func (mw loggingMiddleware) GetImport(ctx context.Context, id string) (r0 Import
 	defer func(begin time.Time) { mw.log(ctx, "GetImport", begin, err, "id", id) }(time.Now())
 	return mw.next.GetImport(ctx, id)
 }
+
+// ListAudit implements Service.
+func (mw loggingMiddleware) ListAudit(ctx context.Context, f AuditFilter, page kitx.Page) (r0 []AuditEntry, r1 string, err error) {
+	defer func(begin time.Time) { mw.log(ctx, "ListAudit", begin, err) }(time.Now())
+	return mw.next.ListAudit(ctx, f, page)
+}

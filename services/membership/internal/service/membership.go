@@ -32,6 +32,17 @@ type IDRules interface {
 	MaskResidentID(id string) string
 }
 
+// Sealer encrypts personal data for storage (pii.Sealer in production).
+type Sealer interface {
+	// Seal encrypts plaintext into a self-describing sealed string.
+	Seal(plaintext string) (string, error)
+	// Open decrypts a string from Seal; tampering or an unknown key fails.
+	Open(sealed string) (string, error)
+	// CurrentKeyID is the id of the key Seal uses; values whose
+	// "<kid>:" prefix differs are re-sealed by ResealIDNumbers.
+	CurrentKeyID() string
+}
+
 // IdempotencyTTL is how long an Idempotency-Key replays its first result.
 const IdempotencyTTL = 24 * time.Hour
 
@@ -41,6 +52,7 @@ type Membership struct {
 	district   string
 	repo       Repository
 	ids        IDRules
+	sealer     Sealer
 	logger     *slog.Logger
 	now        func() time.Time
 	importWake chan struct{}
@@ -52,10 +64,11 @@ type Option func(*Membership)
 // WithClock replaces the clock (tests).
 func WithClock(now func() time.Time) Option { return func(m *Membership) { m.now = now } }
 
-// New returns the membership service of district.
-func New(district string, repo Repository, ids IDRules, logger *slog.Logger, opts ...Option) *Membership {
+// New returns the membership service of district. sealer seals the ID
+// numbers (and uploaded import files) it stores.
+func New(district string, repo Repository, ids IDRules, sealer Sealer, logger *slog.Logger, opts ...Option) *Membership {
 	m := &Membership{
-		district: district, repo: repo, ids: ids, logger: logger,
+		district: district, repo: repo, ids: ids, sealer: sealer, logger: logger,
 		now:        time.Now,
 		importWake: make(chan struct{}, 1),
 	}
@@ -104,6 +117,13 @@ func (s *Membership) RegisterCompany(ctx context.Context, in RegisterCompanyInpu
 			RegisteredAt: now, UpdatedAt: now, Version: 1,
 		}
 		if err := q.InsertCompany(ctx, c); err != nil {
+			return Company{}, nil, err
+		}
+		fields := setFields("name", c.Name, "credit_code", c.CreditCode, "licence_number", c.LicenceNumber,
+			"kind", c.Kind, "level", c.Level, "status", c.Status, "contact_name", c.ContactName, "contact_phone", c.ContactPhone,
+			"address", c.Address, "party_org", c.PartyOrg, "party_org_since", c.PartyOrgSince, "trade_union", c.TradeUnion,
+			"workers_home", c.WorkersHome, "convention_version", c.ConventionVersion)
+		if err := s.audit(ctx, q, ActionCompanyRegister, ResourceCompany, c.ID, fields); err != nil {
 			return Company{}, nil, err
 		}
 		c.ETag = kitx.ETag(c.Version)
@@ -167,6 +187,9 @@ func (s *Membership) UpdateCompany(ctx context.Context, id string, ifMatch int64
 		if err := q.UpdateCompany(ctx, c); err != nil {
 			return nil, err
 		}
+		if err := s.audit(ctx, q, ActionCompanyUpdate, ResourceCompany, c.ID, fields); err != nil {
+			return nil, err
+		}
 		out = c
 		return []Change{{Type: EventCompanyUpdated, Company: &out, Fields: fields}}, nil
 	})
@@ -201,6 +224,9 @@ func (s *Membership) ChangeCompanyStatus(ctx context.Context, id string, in Chan
 		if err := q.UpdateCompany(ctx, c); err != nil {
 			return nil, err
 		}
+		if err := s.audit(ctx, q, ActionCompanyStatusChange, ResourceCompany, c.ID, []string{"status"}); err != nil {
+			return nil, err
+		}
 		out = c
 		return []Change{{Type: EventCompanyStatusChanged, Company: &out, FromStatus: from, ToStatus: in.Status, Reason: in.Reason}}, nil
 	})
@@ -225,6 +251,9 @@ func (s *Membership) HireGuard(ctx context.Context, in HireGuardInput) (Guard, e
 	return idempotent(ctx, s, "POST companies/"+in.CompanyID+"/guards", in.IdempotencyKey, hashed, func(q Queries) (Guard, []Change, error) {
 		g, err := s.hire(ctx, q, in)
 		if err != nil {
+			return Guard{}, nil, err
+		}
+		if err := s.audit(ctx, q, ActionGuardHire, ResourceGuard, g.ID, hireFields(in)); err != nil {
 			return Guard{}, nil, err
 		}
 		return g, []Change{{Type: EventGuardHired, Guard: &g}}, nil
@@ -253,10 +282,14 @@ func (s *Membership) hire(ctx context.Context, q Queries, in HireGuardInput) (Gu
 	if err != nil {
 		return Guard{}, err
 	}
+	sealed, err := s.sealer.Seal(in.IDNumber)
+	if err != nil {
+		return Guard{}, fmt.Errorf("membership: seal id number: %w", err)
+	}
 	now := s.now().UTC()
 	g := Guard{
 		ID: id, District: s.district, CompanyID: c.ID, Name: in.Name,
-		IDNumber: in.IDNumber, IDHash: hash,
+		IDNumber: in.IDNumber, IDNumberSealed: sealed, IDHash: hash,
 		CertificateNumber: in.CertificateNumber, CertificateIssuedOn: in.CertificateIssuedOn,
 		BackgroundCheckStatus: CheckNone,
 		BadgeService:          in.BadgeService, VolunteerPolice: in.VolunteerPolice, PartyMember: in.PartyMember,
@@ -266,14 +299,31 @@ func (s *Membership) hire(ctx context.Context, q Queries, in HireGuardInput) (Gu
 	if err := q.InsertGuard(ctx, g); err != nil {
 		return Guard{}, err
 	}
-	return s.present(g), nil
+	return s.present(g)
 }
 
-// present fills the response-only fields of a guard.
-func (s *Membership) present(g Guard) Guard {
-	g.IDNumberMasked = s.ids.MaskResidentID(g.IDNumber)
+// hireFields names the fields a hire sets, for the audit log.
+func hireFields(in HireGuardInput) []string {
+	return setFields("name", in.Name, "id_number", in.IDNumber, "certificate_number", in.CertificateNumber,
+		"certificate_issued_on", in.CertificateIssuedOn, "hired_on", in.HiredOn, "badge_service", in.BadgeService,
+		"volunteer_police", in.VolunteerPolice, "party_member", in.PartyMember)
+}
+
+// present fills the response-only fields of a guard: the masked ID number
+// (opening the sealed one unless the clear one is at hand) and the ETag. The
+// clear number is dropped from what it returns, so it travels no further.
+func (s *Membership) present(g Guard) (Guard, error) {
+	id := g.IDNumber
+	if id == "" {
+		var err error
+		if id, err = s.sealer.Open(g.IDNumberSealed); err != nil {
+			return Guard{}, fmt.Errorf("membership: guard %s: open id number: %w", g.ID, err)
+		}
+	}
+	g.IDNumber = ""
+	g.IDNumberMasked = s.ids.MaskResidentID(id)
 	g.ETag = kitx.ETag(g.Version)
-	return g
+	return g, nil
 }
 
 // GetGuard implements Service.
@@ -282,7 +332,7 @@ func (s *Membership) GetGuard(ctx context.Context, id string) (Guard, error) {
 	if err != nil {
 		return Guard{}, err
 	}
-	return s.present(g), nil
+	return s.present(g)
 }
 
 // ListGuards implements Service.
@@ -306,14 +356,17 @@ func (s *Membership) ListGuards(ctx context.Context, f GuardFilter, page kitx.Pa
 		return nil, "", err
 	}
 	for i := range items {
-		items[i] = s.present(items[i])
+		if items[i], err = s.present(items[i]); err != nil {
+			return nil, "", err
+		}
 	}
 	return items, next, nil
 }
 
 // updateGuard loads a guard in a transaction, lets fn change it, bumps its
-// version and stores it with the change fn describes.
-func (s *Membership) updateGuard(ctx context.Context, id string, ifMatch int64, fn func(q Queries, g *Guard) (*Change, error)) (Guard, error) {
+// version and stores it with the change fn describes and one audit row of
+// action naming the fields fn reports (nil change: nothing written).
+func (s *Membership) updateGuard(ctx context.Context, id string, ifMatch int64, action string, fn func(q Queries, g *Guard) (*Change, []string, error)) (Guard, error) {
 	var out Guard
 	err := s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
 		g, err := q.GetGuard(ctx, id)
@@ -323,7 +376,7 @@ func (s *Membership) updateGuard(ctx context.Context, id string, ifMatch int64, 
 		if ifMatch != 0 && ifMatch != g.Version {
 			return nil, kitx.ErrEtagStale
 		}
-		ch, err := fn(q, &g)
+		ch, fields, err := fn(q, &g)
 		if err != nil {
 			return nil, err
 		}
@@ -336,6 +389,9 @@ func (s *Membership) updateGuard(ctx context.Context, id string, ifMatch int64, 
 		if err := q.UpdateGuard(ctx, g); err != nil {
 			return nil, err
 		}
+		if err := s.audit(ctx, q, action, ResourceGuard, g.ID, fields); err != nil {
+			return nil, err
+		}
 		out = g
 		ch.Guard = &out
 		return []Change{*ch}, nil
@@ -343,7 +399,7 @@ func (s *Membership) updateGuard(ctx context.Context, id string, ifMatch int64, 
 	if err != nil {
 		return Guard{}, err
 	}
-	return s.present(out), nil
+	return s.present(out)
 }
 
 // UpdateGuard implements Service.
@@ -358,7 +414,7 @@ func (s *Membership) UpdateGuard(ctx context.Context, id string, ifMatch int64, 
 		}
 		in.Name = &n
 	}
-	return s.updateGuard(ctx, id, ifMatch, func(_ Queries, g *Guard) (*Change, error) {
+	return s.updateGuard(ctx, id, ifMatch, ActionGuardUpdate, func(_ Queries, g *Guard) (*Change, []string, error) {
 		var fields []string
 		if in.Name != nil && *in.Name != g.Name {
 			g.Name, fields = *in.Name, append(fields, "name")
@@ -378,9 +434,9 @@ func (s *Membership) UpdateGuard(ctx context.Context, id string, ifMatch int64, 
 			}
 		}
 		if len(fields) == 0 {
-			return nil, nil
+			return nil, nil, nil
 		}
-		return &Change{Type: EventGuardUpdated, Fields: fields}, nil
+		return &Change{Type: EventGuardUpdated, Fields: fields}, fields, nil
 	})
 }
 
@@ -392,15 +448,15 @@ func (s *Membership) GuardLeaves(ctx context.Context, id string, in LeaveInput) 
 	if !pastDate(in.LeftOn, s.now()) {
 		return Guard{}, ErrGuardLeftOnInvalid
 	}
-	return s.updateGuard(ctx, id, 0, func(_ Queries, g *Guard) (*Change, error) {
+	return s.updateGuard(ctx, id, 0, ActionGuardLeave, func(_ Queries, g *Guard) (*Change, []string, error) {
 		if g.EmploymentStatus != EmploymentActive {
-			return nil, ErrGuardNotActive
+			return nil, nil, ErrGuardNotActive
 		}
 		if in.LeftOn < g.HiredOn {
-			return nil, ErrGuardLeftOnInvalid
+			return nil, nil, ErrGuardLeftOnInvalid
 		}
 		g.EmploymentStatus, g.LeftOn = EmploymentLeft, in.LeftOn
-		return &Change{Type: EventGuardLeft}, nil
+		return &Change{Type: EventGuardLeft}, []string{"employment_status", "left_on"}, nil
 	})
 }
 
@@ -433,13 +489,18 @@ func (s *Membership) RecordTraining(ctx context.Context, guardID string, in Trai
 		if err := q.InsertTraining(ctx, t); err != nil {
 			return Training{}, nil, err
 		}
-		if t.Type == TrainingPreJob {
+		fields := []string{"trainings", "training_hours"}
+		if t.Type == TrainingPreJob && !g.PreJobTrained {
 			g.PreJobTrained = true
+			fields = append(fields, "pre_job_trained")
 		}
 		g.TrainingHours += t.Hours
 		g.Version++
 		g.UpdatedAt = now
 		if err := q.UpdateGuard(ctx, g); err != nil {
+			return Training{}, nil, err
+		}
+		if err := s.audit(ctx, q, ActionGuardTrainingRecord, ResourceGuard, g.ID, fields); err != nil {
 			return Training{}, nil, err
 		}
 		return t, []Change{{Type: EventTrainingRecorded, Guard: &g, Training: &t}}, nil
@@ -462,9 +523,10 @@ func (s *Membership) RecordBackgroundCheck(ctx context.Context, guardID string, 
 	if !pastDate(in.CheckedOn, s.now()) {
 		return Guard{}, ErrBackgroundCheckDate
 	}
-	return s.updateGuard(ctx, guardID, 0, func(_ Queries, g *Guard) (*Change, error) {
+	return s.updateGuard(ctx, guardID, 0, ActionGuardBackgroundCheck, func(_ Queries, g *Guard) (*Change, []string, error) {
 		g.BackgroundCheckStatus, g.BackgroundCheckOn = in.Status, in.CheckedOn
-		return &Change{Type: EventBackgroundCheckRecorded, CheckStatus: in.Status, CheckedOn: in.CheckedOn}, nil
+		return &Change{Type: EventBackgroundCheckRecorded, CheckStatus: in.Status, CheckedOn: in.CheckedOn},
+			[]string{"background_check_status", "background_check_on"}, nil
 	})
 }
 
@@ -477,9 +539,10 @@ func (s *Membership) IssueCertificate(ctx context.Context, guardID string, in Ce
 	if !pastDate(in.IssuedOn, s.now()) {
 		return Guard{}, ErrCertificateIssuedOnInvalid
 	}
-	return s.updateGuard(ctx, guardID, 0, func(_ Queries, g *Guard) (*Change, error) {
+	return s.updateGuard(ctx, guardID, 0, ActionGuardCertificateIssue, func(_ Queries, g *Guard) (*Change, []string, error) {
 		g.CertificateNumber, g.CertificateIssuedOn = in.CertificateNumber, in.IssuedOn
-		return &Change{Type: EventCertificateIssued, IssuedOn: in.IssuedOn}, nil
+		return &Change{Type: EventCertificateIssued, IssuedOn: in.IssuedOn},
+			[]string{"certificate_number", "certificate_issued_on"}, nil
 	})
 }
 
@@ -508,9 +571,32 @@ func (s *Membership) AppointCouncilMember(ctx context.Context, in AppointCouncil
 		if err := q.InsertCouncilMember(ctx, m); err != nil {
 			return CouncilMember{}, nil, err
 		}
+		fields := setFields("term", m.Term, "position", m.Position, "person_name", m.PersonName,
+			"company_id", m.CompanyID, "district_in_charge", m.DistrictInCharge, "active", m.Active)
+		if err := s.audit(ctx, q, ActionCouncilAppoint, ResourceCouncilMember, m.ID, fields); err != nil {
+			return CouncilMember{}, nil, err
+		}
 		m.ETag = kitx.ETag(m.Version)
 		return m, []Change{{Type: EventCouncilMemberAppointed, CouncilMember: &m}}, nil
 	})
+}
+
+// councilDiff names the fields that differ between two versions of a seat.
+func councilDiff(a, b CouncilMember) []string {
+	var out []string
+	for _, f := range []struct {
+		name string
+		diff bool
+	}{
+		{"term", a.Term != b.Term}, {"position", a.Position != b.Position}, {"person_name", a.PersonName != b.PersonName},
+		{"company_id", a.CompanyID != b.CompanyID}, {"district_in_charge", a.DistrictInCharge != b.DistrictInCharge},
+		{"active", a.Active != b.Active},
+	} {
+		if f.diff {
+			out = append(out, f.name)
+		}
+	}
+	return out
 }
 
 func (s *Membership) checkCompanyRef(ctx context.Context, q Queries, id string) error {
@@ -584,6 +670,9 @@ func (s *Membership) UpdateCouncilMember(ctx context.Context, id string, ifMatch
 		next.Version++
 		next.UpdatedAt = s.now().UTC()
 		if err := q.UpdateCouncilMember(ctx, next); err != nil {
+			return nil, err
+		}
+		if err := s.audit(ctx, q, ActionCouncilUpdate, ResourceCouncilMember, next.ID, councilDiff(m, next)); err != nil {
 			return nil, err
 		}
 		out = next

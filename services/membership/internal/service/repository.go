@@ -48,6 +48,20 @@ type Queries interface {
 	UpdateImportProgress(ctx context.Context, j ImportJob) error
 	// PendingImports lists the ids of queued or running jobs, oldest first.
 	PendingImports(ctx context.Context) ([]string, error)
+	// GuardsSealedWithOtherKey returns up to limit guards (id and sealed
+	// ID number only) whose number is not sealed with key id kid.
+	GuardsSealedWithOtherKey(ctx context.Context, kid string, limit int) ([]Guard, error)
+	// ResealGuard replaces a guard's sealed ID number if it is still old;
+	// it reports whether it did.
+	ResealGuard(ctx context.Context, id, old, sealed string) (bool, error)
+	// ScrubImportCSV empties a job's stored file once the job has ended:
+	// the file holds ID numbers and is no longer needed.
+	ScrubImportCSV(ctx context.Context, id string) error
+
+	// InsertAudit appends a row to the audit log.
+	InsertAudit(ctx context.Context, e AuditEntry) error
+	// ListAudit lists audit rows, newest first; the cursor is the last id.
+	ListAudit(ctx context.Context, f AuditFilter, page kitx.Page) ([]AuditEntry, string, error)
 
 	GetIdempotency(ctx context.Context, scope, key string) (IdempotencyRecord, bool, error)
 	PutIdempotency(ctx context.Context, r IdempotencyRecord) error

@@ -57,6 +57,9 @@ type Service interface {
 	StartGuardImport(ctx context.Context, in StartImportInput) (ImportJob, error)
 	// GetImport returns an import job with its progress and error report.
 	GetImport(ctx context.Context, id string) (ImportJob, error)
+
+	// ListAudit lists the district's audit log, newest first.
+	ListAudit(ctx context.Context, f AuditFilter, page kitx.Page) ([]AuditEntry, string, error)
 }
 
 // Company statuses (lifecycle applied → active → suspended → lapsed).
@@ -148,10 +151,14 @@ type Guard struct {
 	District  string `json:"district"`
 	CompanyID string `json:"company_id"`
 	Name      string `json:"name"`
-	// IDNumber is the national ID number; it never leaves the service in
-	// plaintext: responses carry IDNumberMasked, events IDHash.
-	IDNumber              string    `json:"-"`
-	IDNumberMasked        string    `json:"id_number"`
+	// IDNumber is the national ID number in clear, set only while a hire
+	// is being written; it never leaves the service: responses carry
+	// IDNumberMasked, events IDHash, the database IDNumberSealed.
+	IDNumber       string `json:"-"`
+	IDNumberMasked string `json:"id_number"`
+	// IDNumberSealed is the ID number sealed with the district's Sealer,
+	// the only form in which it is stored.
+	IDNumberSealed        string    `json:"-"`
 	IDHash                string    `json:"-"`
 	CertificateNumber     string    `json:"certificate_number"`
 	CertificateIssuedOn   string    `json:"certificate_issued_on,omitempty"`
@@ -213,8 +220,13 @@ type ImportJob struct {
 	Errors        []ImportError `json:"errors"`
 	CreatedAt     time.Time     `json:"created_at"`
 	UpdatedAt     time.Time     `json:"updated_at"`
-	// CSV is the uploaded file, kept so an interrupted job resumes.
-	CSV []byte `json:"-"`
+	// CSVSealed is the uploaded file sealed with the district's Sealer
+	// (it holds ID numbers in clear), kept so an interrupted job resumes,
+	// and emptied when the job ends.
+	CSVSealed string `json:"-"`
+	// StartedBy is who started the job; the audit rows of its chunks name
+	// them.
+	StartedBy Actor `json:"-"`
 }
 
 // ImportError reports one rejected row of an import.

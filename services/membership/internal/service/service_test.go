@@ -1,7 +1,11 @@
 package service_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,21 +14,33 @@ import (
 	"testing"
 	"time"
 
+	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/eventbus"
 	"github.com/guildhall/guildhall/pkg/idcheck"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/pii"
 	"github.com/guildhall/guildhall/pkg/storage"
+	"github.com/guildhall/guildhall/pkg/telemetry"
 	"github.com/guildhall/guildhall/services/membership/internal/service"
 	"github.com/guildhall/guildhall/services/membership/internal/store"
 )
 
 type fixture struct {
-	svc   *service.Membership
-	store *store.Store
-	db    *storage.DB
-	ids   service.IDRules
+	svc    *service.Membership
+	store  *store.Store
+	db     *storage.DB
+	ids    service.IDRules
+	sealer *pii.Sealer
+}
+
+func newSealer(t *testing.T, kid string, b byte) *pii.Sealer {
+	t.Helper()
+	s, err := pii.NewSealer(map[string][]byte{kid: bytes.Repeat([]byte{b}, pii.SealKeyLen)}, kid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func newFixture(t *testing.T) fixture {
@@ -48,7 +64,8 @@ func newFixture(t *testing.T) fixture {
 	}
 	st := store.New(db, ob)
 	ids := service.PKGIDRules(h)
-	return fixture{svc: service.New("caidian", st, ids, slog.New(slog.DiscardHandler)), store: st, db: db, ids: ids}
+	sealer := newSealer(t, "k1", 1)
+	return fixture{svc: service.New("caidian", st, ids, sealer, slog.New(slog.DiscardHandler)), store: st, db: db, ids: ids, sealer: sealer}
 }
 
 func (f fixture) count(t *testing.T, table string) int {
@@ -256,7 +273,7 @@ func TestInterruptedImportResumesWhereItStopped(t *testing.T) {
 		t.Fatalf("after one chunk: %+v, %d guards", mid, f.count(t, "guards"))
 	}
 	// A new service over the same database stands for the restarted process.
-	restarted := service.New("caidian", f.store, f.ids, slog.New(slog.DiscardHandler))
+	restarted := service.New("caidian", f.store, f.ids, f.sealer, slog.New(slog.DiscardHandler))
 	if err := restarted.ProcessImports(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +294,7 @@ func TestExpiredIdempotencyKeysAreDeleted(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now()
 	clock := func() time.Time { return now }
-	svc := service.New("caidian", f.store, f.ids, slog.New(slog.DiscardHandler), service.WithClock(func() time.Time { return clock() }))
+	svc := service.New("caidian", f.store, f.ids, f.sealer, slog.New(slog.DiscardHandler), service.WithClock(func() time.Time { return clock() }))
 	in := service.RegisterCompanyInput{Name: "戊", CreditCode: code(t, 5), LicenceNumber: "L", Kind: "service_company", IdempotencyKey: "k"}
 	first, err := svc.RegisterCompany(ctx, in)
 	if err != nil {
@@ -296,5 +313,135 @@ func TestExpiredIdempotencyKeysAreDeleted(t *testing.T) {
 	// now-taken credit code), proving no stale replay.
 	if _, err := svc.RegisterCompany(ctx, in); !errors.Is(err, service.ErrCompanyCreditCodeTaken) {
 		t.Fatalf("after expiry: %v", err)
+	}
+}
+
+func TestActorFromContext(t *testing.T) {
+	ctx := telemetry.ContextWithRequestID(service.WithRemoteIP(context.Background(), "192.0.2.1"), "rid-1")
+	for name, tc := range map[string]struct {
+		p    *auth.Principal
+		want service.Actor
+	}{
+		"no principal": {nil, service.Actor{Subject: "anonymous", RequestID: "rid-1", RemoteIP: "192.0.2.1"}},
+		"hq-admin":     {&auth.Principal{Subject: "root", Role: auth.RoleHQAdmin}, service.Actor{Subject: "root", Role: "hq-admin", Scope: "city", RequestID: "rid-1", RemoteIP: "192.0.2.1"}},
+		"police of two districts": {&auth.Principal{Subject: "p1", Role: auth.RolePolice, Districts: []string{"caidian", "jingkai"}},
+			service.Actor{Subject: "p1", Role: "police", Scope: "districts:caidian,jingkai", RequestID: "rid-1", RemoteIP: "192.0.2.1"}},
+		"company-admin": {&auth.Principal{Subject: "ca", Role: auth.RoleCompanyAdmin, Districts: []string{"caidian"}, Company: "c-1"},
+			service.Actor{Subject: "ca", Role: "company-admin", Scope: "districts:caidian company:c-1", RequestID: "rid-1", RemoteIP: "192.0.2.1"}},
+		"guard": {&auth.Principal{Subject: "g", Role: auth.RoleGuard, Company: "c-1", Guard: "g-1"},
+			service.Actor{Subject: "g", Role: "guard", Scope: "company:c-1 guard:g-1", RequestID: "rid-1", RemoteIP: "192.0.2.1"}},
+		"an empty subject is not an identity": {&auth.Principal{Role: auth.RoleOps},
+			service.Actor{Subject: "anonymous", Role: "ops", Scope: "city", RequestID: "rid-1", RemoteIP: "192.0.2.1"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := ctx
+			if tc.p != nil {
+				c = auth.WithPrincipal(ctx, *tc.p)
+			}
+			if got := service.ActorFromContext(c); got != tc.want {
+				t.Fatalf("got %+v\nwant %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// startImport queues a two-row import and returns its job id.
+func (f fixture) startImport(t *testing.T, c service.Company) string {
+	t.Helper()
+	ctx := auth.WithPrincipal(context.Background(), auth.Principal{Subject: "starter", Role: auth.RoleDistrictAdmin, Districts: []string{"caidian"}})
+	job, err := f.svc.StartGuardImport(ctx, service.StartImportInput{CompanyID: c.ID, CSV: []byte("name,id_number\n甲," + rid(1) + "\n乙," + rid(2) + "\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return job.ID
+}
+
+func TestTamperedImportFileFailsTheJobAndIsScrubbed(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	id := f.startImport(t, f.company(t, 1))
+	// Re-label the stored file to another key id of the same keyring: the
+	// key id is bound as additional data, so it must not open.
+	two, err := pii.NewSealer(map[string][]byte{"k1": bytes.Repeat([]byte{1}, 32), "k2": bytes.Repeat([]byte{1}, 32)}, "k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := service.New("caidian", f.store, f.ids, two, slog.New(slog.DiscardHandler))
+	if _, err := f.db.Exec(`UPDATE import_jobs SET csv_sealed = 'k2' || substr(csv_sealed, 3) WHERE id = ?`, id); err != nil {
+		t.Fatal(err)
+	}
+	audits := f.count(t, "audit_log")
+	if err := svc.ProcessImports(ctx); err != nil {
+		t.Fatal(err)
+	}
+	job, err := svc.GetImport(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if job.Status != service.ImportFailed || len(job.Errors) != 1 || job.Errors[0].ErrorID != "internal" || f.count(t, "guards") != 0 {
+		t.Fatalf("job %+v, %d guards", job, f.count(t, "guards"))
+	}
+	var left string
+	var subject, action string
+	if err := f.db.QueryRow(`SELECT csv_sealed FROM import_jobs WHERE id = ?`, id).Scan(&left); err != nil || left != "" {
+		t.Fatalf("failed job keeps %d bytes of file (%v)", len(left), err)
+	}
+	if err := f.db.QueryRow(`SELECT subject, action FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&subject, &action); err != nil ||
+		subject != "starter" || action != service.ActionImportFail || f.count(t, "audit_log") != audits+1 {
+		t.Fatalf("audit %s %s (%v), %d rows after %d", subject, action, err, f.count(t, "audit_log"), audits)
+	}
+}
+
+func TestImportUnderAMissingKeyWaitsForTheKeyring(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	id := f.startImport(t, f.company(t, 1))
+	// The process restarts with a keyring that lost the job's key: the job
+	// is not failed (an operator can restore the key), and nothing leaks.
+	svc := service.New("caidian", f.store, f.ids, newSealer(t, "k9", 9), slog.New(slog.DiscardHandler))
+	err := svc.ProcessImports(ctx)
+	if !errors.Is(err, pii.ErrUnknownKeyID) {
+		t.Fatalf("ProcessImports = %v", err)
+	}
+	if job, _ := svc.GetImport(ctx, id); job.Status != service.ImportQueued {
+		t.Fatalf("job %+v", job)
+	}
+	// With the key back, it runs.
+	if err := f.svc.ProcessImports(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if job, _ := f.svc.GetImport(ctx, id); job.Status != service.ImportDone || job.Succeeded != 2 {
+		t.Fatalf("job %+v", job)
+	}
+}
+
+func TestImportIdempotencyHashIsKeyed(t *testing.T) {
+	f := newFixture(t)
+	c := f.company(t, 1)
+	csv := []byte("name,id_number\n甲," + rid(1) + "\n")
+	if _, err := f.svc.StartGuardImport(context.Background(), service.StartImportInput{CompanyID: c.ID, CSV: csv, IdempotencyKey: "i-1"}); err != nil {
+		t.Fatal(err)
+	}
+	var hash string
+	if err := f.db.QueryRow(`SELECT request_hash FROM idempotency_keys WHERE key = 'i-1'`).Scan(&hash); err != nil {
+		t.Fatal(err)
+	}
+	// What an unkeyed hash of the request would be: anyone could test
+	// guessed files against it.
+	raw, _ := json.Marshal(service.StartImportInput{CSV: csv})
+	sum := sha256.Sum256(append([]byte("POST companies/"+c.ID+"/guards/imports\n"), raw...))
+	if hash == "" || hash == hex.EncodeToString(sum[:]) {
+		t.Fatalf("request hash %q is the unkeyed hash of the file", hash)
+	}
+	// The same file replays; another file under the key is refused.
+	if _, err := f.svc.StartGuardImport(context.Background(), service.StartImportInput{CompanyID: c.ID, CSV: csv, IdempotencyKey: "i-1"}); err != nil {
+		t.Fatalf("replay: %v", err)
+	}
+	other := []byte("name,id_number\n乙," + rid(2) + "\n")
+	if _, err := f.svc.StartGuardImport(context.Background(), service.StartImportInput{CompanyID: c.ID, CSV: other, IdempotencyKey: "i-1"}); !errors.Is(err, service.ErrIdempotencyKeyReused) {
+		t.Fatalf("another file under the key: %v", err)
+	}
+	if n := f.count(t, "import_jobs"); n != 1 {
+		t.Fatalf("%d jobs", n)
 	}
 }

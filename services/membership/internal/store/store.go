@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -250,14 +251,14 @@ func checkUpdated(res sql.Result, err error, what string) error {
 
 // --- guards ---
 
-const guardCols = `id, company_id, name, id_number, id_hash, certificate_number, certificate_issued_on,
+const guardCols = `id, company_id, name, id_number_sealed, id_hash, certificate_number, certificate_issued_on,
 	background_check_status, background_check_on, pre_job_trained, training_hours, badge_service, volunteer_police,
 	party_member, employment_status, hired_on, left_on, created_at, updated_at, version`
 
 func (q queries) scanGuard(r scanner) (service.Guard, error) {
 	var g service.Guard
 	var created, upd string
-	err := r.Scan(&g.ID, &g.CompanyID, &g.Name, &g.IDNumber, &g.IDHash, &g.CertificateNumber, &g.CertificateIssuedOn,
+	err := r.Scan(&g.ID, &g.CompanyID, &g.Name, &g.IDNumberSealed, &g.IDHash, &g.CertificateNumber, &g.CertificateIssuedOn,
 		&g.BackgroundCheckStatus, &g.BackgroundCheckOn, &g.PreJobTrained, &g.TrainingHours, &g.BadgeService, &g.VolunteerPolice,
 		&g.PartyMember, &g.EmploymentStatus, &g.HiredOn, &g.LeftOn, &created, &upd, &g.Version)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -306,10 +307,15 @@ func (q queries) ListGuards(ctx context.Context, f service.GuardFilter, p kitx.P
 	return listRows(ctx, q, `SELECT `+guardCols+` FROM guards`+clause, args, p, q.scanGuard, func(g service.Guard) string { return g.ID })
 }
 
-// InsertGuard implements service.Queries.
+// InsertGuard implements service.Queries. Only the sealed ID number is
+// stored; a guard without one is refused, so a clear number can never be
+// the only copy (or a missing one go unnoticed).
 func (q queries) InsertGuard(ctx context.Context, g service.Guard) error {
+	if g.IDNumberSealed == "" {
+		return fmt.Errorf("store: guard %s has no sealed id number", g.ID)
+	}
 	_, err := q.exec(ctx, `INSERT INTO guards (`+guardCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		g.ID, g.CompanyID, g.Name, g.IDNumber, g.IDHash, g.CertificateNumber, g.CertificateIssuedOn,
+		g.ID, g.CompanyID, g.Name, g.IDNumberSealed, g.IDHash, g.CertificateNumber, g.CertificateIssuedOn,
 		g.BackgroundCheckStatus, g.BackgroundCheckOn, g.PreJobTrained, g.TrainingHours, g.BadgeService, g.VolunteerPolice,
 		g.PartyMember, g.EmploymentStatus, g.HiredOn, g.LeftOn, ts(g.CreatedAt), ts(g.UpdatedAt), g.Version)
 	if storage.IsUniqueViolation(err) {
@@ -428,9 +434,12 @@ func (q queries) UpdateCouncilMember(ctx context.Context, m service.CouncilMembe
 func (q queries) GetImport(ctx context.Context, id string) (service.ImportJob, error) {
 	var j service.ImportJob
 	var errsJSON, created, upd string
-	err := q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT id, company_id, status, csv, total_rows, processed_rows, succeeded, failed,
+	a := &j.StartedBy
+	err := q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT id, company_id, status, csv_sealed, started_subject, started_role,
+		started_scope, started_request_id, started_remote_ip, total_rows, processed_rows, succeeded, failed,
 		errors, created_at, updated_at FROM import_jobs WHERE id = ?`), id).Scan(
-		&j.ID, &j.CompanyID, &j.Status, &j.CSV, &j.TotalRows, &j.ProcessedRows, &j.Succeeded, &j.Failed, &errsJSON, &created, &upd)
+		&j.ID, &j.CompanyID, &j.Status, &j.CSVSealed, &a.Subject, &a.Role, &a.Scope, &a.RequestID, &a.RemoteIP,
+		&j.TotalRows, &j.ProcessedRows, &j.Succeeded, &j.Failed, &errsJSON, &created, &upd)
 	if errors.Is(err, sql.ErrNoRows) {
 		return j, service.ErrImportNotFound
 	}
@@ -446,8 +455,13 @@ func (q queries) GetImport(ctx context.Context, id string) (service.ImportJob, e
 
 // InsertImport implements service.Queries.
 func (q queries) InsertImport(ctx context.Context, j service.ImportJob) error {
-	_, err := q.exec(ctx, `INSERT INTO import_jobs (id, company_id, status, csv, total_rows, created_at, updated_at) VALUES (?,?,?,?,?,?,?)`,
-		j.ID, j.CompanyID, j.Status, j.CSV, j.TotalRows, ts(j.CreatedAt), ts(j.UpdatedAt))
+	if j.CSVSealed == "" {
+		return fmt.Errorf("store: import %s has no sealed file", j.ID)
+	}
+	a := j.StartedBy
+	_, err := q.exec(ctx, `INSERT INTO import_jobs (id, company_id, status, csv_sealed, started_subject, started_role, started_scope,
+		started_request_id, started_remote_ip, total_rows, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
+		j.ID, j.CompanyID, j.Status, j.CSVSealed, a.Subject, a.Role, a.Scope, a.RequestID, a.RemoteIP, j.TotalRows, ts(j.CreatedAt), ts(j.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("store: insert import: %w", err)
 	}
@@ -487,6 +501,114 @@ func (q queries) PendingImports(ctx context.Context) ([]string, error) {
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()
+}
+
+// GuardsSealedWithOtherKey implements service.Queries.
+func (q queries) GuardsSealedWithOtherKey(ctx context.Context, kid string, limit int) ([]service.Guard, error) {
+	// substr, not LIKE: a key id may hold '_', a LIKE wildcard.
+	prefix := kid + ":"
+	rows, err := q.x.QueryContext(ctx, q.db.Rebind(`SELECT id, id_number_sealed FROM guards
+		WHERE substr(id_number_sealed, 1, ?) <> ? ORDER BY id LIMIT ?`), len(prefix), prefix, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: guards to re-seal: %w", err)
+	}
+	defer rows.Close()
+	var out []service.Guard
+	for rows.Next() {
+		var g service.Guard
+		if err := rows.Scan(&g.ID, &g.IDNumberSealed); err != nil {
+			return nil, fmt.Errorf("store: guards to re-seal: %w", err)
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// ResealGuard implements service.Queries.
+func (q queries) ResealGuard(ctx context.Context, id, old, sealed string) (bool, error) {
+	res, err := q.exec(ctx, `UPDATE guards SET id_number_sealed = ? WHERE id = ? AND id_number_sealed = ?`, sealed, id, old)
+	if err != nil {
+		return false, fmt.Errorf("store: re-seal guard: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// ScrubImportCSV implements service.Queries.
+func (q queries) ScrubImportCSV(ctx context.Context, id string) error {
+	if _, err := q.exec(ctx, `UPDATE import_jobs SET csv_sealed = '' WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("store: scrub import: %w", err)
+	}
+	return nil
+}
+
+// --- audit ---
+
+// InsertAudit implements service.Queries.
+func (q queries) InsertAudit(ctx context.Context, e service.AuditEntry) error {
+	if e.FieldsChanged == nil {
+		e.FieldsChanged = []string{}
+	}
+	fields, err := json.Marshal(e.FieldsChanged)
+	if err != nil {
+		return fmt.Errorf("store: audit fields: %w", err)
+	}
+	_, err = q.exec(ctx, `INSERT INTO audit_log (at, subject, role, scope, action, resource, resource_id, fields_changed,
+		request_id, remote_ip) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+		ts(e.At), e.Subject, e.Role, e.Scope, e.Action, e.Resource, e.ResourceID, string(fields), e.RequestID, e.RemoteIP)
+	if err != nil {
+		return fmt.Errorf("store: insert audit: %w", err)
+	}
+	return nil
+}
+
+// ListAudit implements service.Queries. Rows come newest first (id DESC);
+// the page cursor is the id of the last row returned.
+func (q queries) ListAudit(ctx context.Context, f service.AuditFilter, p kitx.Page) ([]service.AuditEntry, string, error) {
+	var where []string
+	var args []any
+	for _, c := range []struct{ col, v string }{
+		{"subject", f.Subject}, {"action", f.Action}, {"resource", f.Resource}, {"resource_id", f.ResourceID},
+	} {
+		if c.v != "" {
+			where = append(where, c.col+" = ?")
+			args = append(args, c.v)
+		}
+	}
+	if !f.Since.IsZero() {
+		where, args = append(where, "at >= ?"), append(args, ts(f.Since))
+	}
+	if !f.Until.IsZero() {
+		where, args = append(where, "at < ?"), append(args, ts(f.Until))
+	}
+	if p.Cursor != "" {
+		after, err := strconv.ParseInt(p.Cursor, 10, 64)
+		if err != nil || after < 1 {
+			return nil, "", kitx.ErrPageToken.WithField("page_token")
+		}
+		where, args = append(where, "id < ?"), append(args, after)
+	}
+	clause := ""
+	if len(where) > 0 {
+		clause = " WHERE " + strings.Join(where, " AND ")
+	}
+	args = append(args, p.Size+1)
+	query := `SELECT id, at, subject, role, scope, action, resource, resource_id, fields_changed, request_id, remote_ip
+		FROM audit_log` + clause + ` ORDER BY id DESC LIMIT ?`
+	return listRows(ctx, q, query, args, p, scanAudit, func(e service.AuditEntry) string { return strconv.FormatInt(e.ID, 10) })
+}
+
+func scanAudit(r scanner) (service.AuditEntry, error) {
+	var e service.AuditEntry
+	var at, fields string
+	if err := r.Scan(&e.ID, &at, &e.Subject, &e.Role, &e.Scope, &e.Action, &e.Resource, &e.ResourceID, &fields, &e.RequestID, &e.RemoteIP); err != nil {
+		return e, fmt.Errorf("store: scan audit: %w", err)
+	}
+	e.At = parseTS(at)
+	if err := json.Unmarshal([]byte(fields), &e.FieldsChanged); err != nil {
+		return e, fmt.Errorf("store: audit fields: %w", err)
+	}
+	return e, nil
 }
 
 // --- idempotency ---

@@ -10,8 +10,10 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-kit/kit/endpoint"
 	kithttp "github.com/go-kit/kit/transport/http"
@@ -64,14 +66,29 @@ func Routes(set endpoints.Set) []Route {
 		{"POST", "/council-members", "appoint_council_member", set.AppointCouncilMember, decodeAppointCouncil},
 		{"GET", "/council-members", "list_council_members", set.ListCouncilMembers, decodeListCouncil},
 		{"PATCH", "/council-members/{id}", "update_council_member", set.UpdateCouncilMember, decodeUpdate[service.UpdateCouncilMemberInput]},
+		{"GET", "/audit", "list_audit", set.ListAudit, decodeListAudit},
 	}
+}
+
+// Options tunes the HTTP handler.
+type Options struct {
+	// TrustProxy takes the client address for the audit log from the
+	// first X-Forwarded-For hop instead of the connection's peer. Set it
+	// only behind a proxy that sets that header: anyone else can forge it.
+	TrustProxy bool
 }
 
 // NewHTTPHandler serves set for district. A request naming another
 // district gets 404 district.not_found before any routing, so one node never
-// answers for another's data.
-func NewHTTPHandler(district string, set endpoints.Set, logger *slog.Logger) http.Handler {
-	opts := kitx.ServerOptions(kithttp.ServerErrorHandler(errorLogger{logger}))
+// answers for another's data. Every request's context carries its client
+// address (service.WithRemoteIP) for the audit log.
+func NewHTTPHandler(district string, set endpoints.Set, logger *slog.Logger, o Options) http.Handler {
+	opts := kitx.ServerOptions(
+		kithttp.ServerErrorHandler(errorLogger{logger}),
+		kithttp.ServerBefore(func(ctx context.Context, r *http.Request) context.Context {
+			return service.WithRemoteIP(ctx, RemoteIP(r, o.TrustProxy))
+		}),
+	)
 	mux := http.NewServeMux()
 	for _, rt := range Routes(set) {
 		mux.Handle(rt.Method+" "+Prefix+rt.Path, kithttp.NewServer(rt.endpoint, rt.decode, kitx.EncodeJSONResponse, opts...))
@@ -88,6 +105,26 @@ func NewHTTPHandler(district string, set endpoints.Set, logger *slog.Logger) htt
 		}
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// RemoteIP is the client address of r: the host of r.RemoteAddr or, with
+// trustProxy, the first X-Forwarded-For hop when it is an IP address. Only
+// a parsed address is returned, so a forged header cannot put arbitrary
+// text in the audit log.
+func RemoteIP(r *http.Request, trustProxy bool) string {
+	if trustProxy {
+		first, _, _ := strings.Cut(r.Header.Get("X-Forwarded-For"), ",")
+		if ip, err := netip.ParseAddr(strings.TrimSpace(first)); err == nil {
+			return ip.String()
+		}
+	}
+	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+		return ap.Addr().Unmap().String()
+	}
+	if ip, err := netip.ParseAddr(r.RemoteAddr); err == nil {
+		return ip.String()
+	}
+	return ""
 }
 
 // errorLogger logs the errors go-kit's server sees: decode failures and
@@ -224,6 +261,32 @@ func decodeListCompanyGuards(_ context.Context, r *http.Request) (any, error) {
 	f := guardFilter(r)
 	f.CompanyID = r.PathValue("id")
 	return endpoints.ListGuardsRequest{Page: p, Filter: f}, nil
+}
+
+func decodeListAudit(_ context.Context, r *http.Request) (any, error) {
+	p, err := kitx.ParsePage(r)
+	if err != nil {
+		return nil, err
+	}
+	q := r.URL.Query()
+	f := service.AuditFilter{
+		Subject: q.Get("subject"), Action: q.Get("action"), Resource: q.Get("resource"), ResourceID: q.Get("resource_id"),
+	}
+	for _, t := range []struct {
+		name string
+		dst  *time.Time
+		bad  error
+	}{{"since", &f.Since, service.ErrAuditSinceInvalid}, {"until", &f.Until, service.ErrAuditUntilInvalid}} {
+		if v := q.Get(t.name); v != "" {
+			// RFC 3339 has no spaces: a space is a "+08:00" offset whose
+			// '+' the client did not percent-encode.
+			v = strings.ReplaceAll(v, " ", "+")
+			if *t.dst, err = time.Parse(time.RFC3339Nano, v); err != nil {
+				return nil, t.bad
+			}
+		}
+	}
+	return endpoints.ListAuditRequest{Page: p, Filter: f}, nil
 }
 
 func decodeListCouncil(_ context.Context, r *http.Request) (any, error) {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/guildhall/guildhall/pkg/pii"
 	"github.com/guildhall/guildhall/services/membership"
 )
 
@@ -20,10 +21,15 @@ import (
 func newNode(t *testing.T, district string) *membership.Node {
 	t.Helper()
 	ctx := t.Context()
+	sealer, err := pii.NewSealer(map[string][]byte{"k1": make([]byte, pii.SealKeyLen)}, "k1")
+	if err != nil {
+		t.Fatal(err)
+	}
 	node, err := membership.New(ctx, membership.Config{
 		District:  district,
 		DBPath:    filepath.Join(t.TempDir(), "m.db"),
 		IDHashKey: make([]byte, 32),
+		Sealer:    sealer,
 	}, membership.Deps{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatalf("membership.New: %v", err)

@@ -22,13 +22,15 @@ CREATE TABLE companies (
 );
 CREATE INDEX companies_status ON companies (status, id);
 
--- Guards (保安员). id_number is personal data; id_hash (city-wide HMAC) is
--- what events carry and what uniqueness is checked on.
+-- Guards (保安员). The national ID number is personal data: it is stored
+-- only sealed (pii.Sealer, AES-256-GCM, "<key id>:<base64>", so keys can
+-- rotate); id_hash (city-wide HMAC) is what events carry and what
+-- uniqueness and lookups use.
 CREATE TABLE guards (
     id                      TEXT    PRIMARY KEY,
     company_id              TEXT    NOT NULL REFERENCES companies (id),
     name                    TEXT    NOT NULL,
-    id_number               TEXT    NOT NULL,
+    id_number_sealed        TEXT    NOT NULL,
     id_hash                 TEXT    NOT NULL,
     certificate_number      TEXT    NOT NULL DEFAULT '',
     certificate_issued_on   TEXT    NOT NULL DEFAULT '',
@@ -88,12 +90,20 @@ CREATE TABLE idempotency_keys (
 CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
 
 -- Bulk guard imports: the uploaded CSV and the progress, so an interrupted
--- job resumes after a restart.
+-- job resumes after a restart. The CSV holds ID numbers in clear, so it is
+-- stored sealed like id_number_sealed and emptied when the job ends. The
+-- started_* columns are who started the job (for the audit rows its chunks
+-- write in the background).
 CREATE TABLE import_jobs (
-    id             TEXT    PRIMARY KEY,
-    company_id     TEXT    NOT NULL REFERENCES companies (id),
-    status         TEXT    NOT NULL,
-    csv            BLOB    NOT NULL,
+    id                 TEXT    PRIMARY KEY,
+    company_id         TEXT    NOT NULL REFERENCES companies (id),
+    status             TEXT    NOT NULL,
+    csv_sealed         TEXT    NOT NULL,
+    started_subject    TEXT    NOT NULL DEFAULT '',
+    started_role       TEXT    NOT NULL DEFAULT '',
+    started_scope      TEXT    NOT NULL DEFAULT '',
+    started_request_id TEXT    NOT NULL DEFAULT '',
+    started_remote_ip  TEXT    NOT NULL DEFAULT '',
     total_rows     INTEGER NOT NULL,
     processed_rows INTEGER NOT NULL DEFAULT 0,
     succeeded      INTEGER NOT NULL DEFAULT 0,
@@ -104,7 +114,30 @@ CREATE TABLE import_jobs (
 );
 CREATE INDEX import_jobs_pending ON import_jobs (status, created_at);
 
+-- The audit log: one row per write, in the write's transaction. Who
+-- (subject, role, scope), what (action on resource/resource_id, and the
+-- NAMES of the fields written, a JSON array, never their values), when, and
+-- from where (request id, remote IP). Rows are only ever inserted; id
+-- orders them (newest first is id DESC).
+CREATE TABLE audit_log (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    at             TEXT    NOT NULL,
+    subject        TEXT    NOT NULL,
+    role           TEXT    NOT NULL,
+    scope          TEXT    NOT NULL,
+    action         TEXT    NOT NULL,
+    resource       TEXT    NOT NULL,
+    resource_id    TEXT    NOT NULL,
+    fields_changed TEXT    NOT NULL DEFAULT '[]',
+    request_id     TEXT    NOT NULL DEFAULT '',
+    remote_ip      TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_log_resource ON audit_log (resource, resource_id, id);
+CREATE INDEX audit_log_subject ON audit_log (subject, id);
+CREATE INDEX audit_log_at ON audit_log (at);
+
 -- +goose Down
+DROP TABLE audit_log;
 DROP TABLE import_jobs;
 DROP TABLE idempotency_keys;
 DROP TABLE council_members;
