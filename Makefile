@@ -28,6 +28,7 @@ test: ## Run every module's tests (unit, end-to-end, fault and security tests).
 .PHONY: bench
 bench: ## Run the benchmarks; they print ratios against raw baselines measured in the same run.
 	cd services/standalone && go test $(BENCH_FLAGS) ./bench/...
+	cd pkg && go test -run '^$$' -bench 'Authenticate|NoAuth' -benchtime 500x ./auth/
 
 .PHONY: tools
 tools: ## Install the pinned tools into ./bin.

@@ -180,7 +180,8 @@ type JWKSVerifier struct {
 	now    func() time.Time
 	parser *jwt.Parser
 
-	keys atomic.Pointer[keySet]
+	keys     atomic.Pointer[keySet]
+	verified *verifiedCache
 	// mu serialises fetches; lastAttempt is guarded by it.
 	mu          sync.Mutex
 	lastAttempt time.Time
@@ -228,6 +229,7 @@ func newJWKSVerifier(issuer, audience string, refresh time.Duration, fetch func(
 		refreshInterval: refresh,
 		minGap:          MinRefreshGap,
 		now:             time.Now,
+		verified:        newVerifiedCache(10000),
 	}
 	v.parser = jwt.NewParser(
 		jwt.WithValidMethods(allowedAlgs),
@@ -248,8 +250,12 @@ func (v *JWKSVerifier) Verify(ctx context.Context, raw string) (Principal, error
 	if raw == "" {
 		return Principal{}, ErrTokenMissing
 	}
+	now := v.now()
+	if p, ok := v.verified.get(raw, now, v.hasKey); ok {
+		return p, nil
+	}
 	var claims Claims
-	_, err := v.parser.ParseWithClaims(raw, &claims, func(t *jwt.Token) (any, error) {
+	tok, err := v.parser.ParseWithClaims(raw, &claims, func(t *jwt.Token) (any, error) {
 		return v.keyFor(ctx, t)
 	})
 	if err != nil {
@@ -267,7 +273,21 @@ func (v *JWKSVerifier) Verify(ctx context.Context, raw string) (Principal, error
 		v.logger.DebugContext(ctx, "auth: token rejected", "reason", err.Error())
 		return Principal{}, ErrTokenInvalid.Wrap(err)
 	}
+	if claims.ExpiresAt != nil {
+		kid, _ := tok.Header["kid"].(string)
+		v.verified.put(raw, p, kid, claims.ExpiresAt.Time, now)
+	}
 	return p, nil
+}
+
+// hasKey reports whether the current key set still holds kid.
+func (v *JWKSVerifier) hasKey(kid string) bool {
+	ks := v.keys.Load()
+	if ks == nil {
+		return false
+	}
+	_, ok := ks.byKID[kid]
+	return ok
 }
 
 // keyFor finds the key a token names by kid, refreshing the set when it is

@@ -432,3 +432,59 @@ func TestBearerHeaderParsing(t *testing.T) {
 		}
 	}
 }
+
+func TestVerifiedTokensAreReusedOnlyWhileTheirKeyAndTimeLast(t *testing.T) {
+	t.Parallel()
+	oldK, newK := ecKey(t), ecKey(t)
+	srv := newJWKSServer(t, pubJWK(t, oldK, "k-old", "ES256"))
+	clock := newFakeClock()
+	v := newTestVerifier(t, srv, clock, nil)
+	ctx := context.Background()
+	claims := goodClaims(clock.Now())
+	tok := sign(t, jwt.SigningMethodES256, oldK, "k-old", claims)
+	first, err := v.Verify(ctx, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := v.Verify(ctx, tok)
+	if err != nil || again.Subject != first.Subject || again.Role != first.Role {
+		t.Fatalf("a verified token was not accepted again: %+v %v", again, err)
+	}
+	// A token that differs in its signature is not the cached one. (Change
+	// a character well inside the signature: the last base64 character
+	// also holds padding bits a lenient decoder ignores.)
+	i := len(tok) - 10
+	swap := byte('A')
+	if tok[i] == 'A' {
+		swap = 'B'
+	}
+	if _, err := v.Verify(ctx, tok[:i]+string(swap)+tok[i+1:]); err == nil {
+		t.Fatal("a token with a changed signature was accepted")
+	}
+	// Retiring the key ends its cached tokens as soon as the set is refetched.
+	srv.setKeys(t, pubJWK(t, newK, "k-new", "ES256"))
+	clock.Advance(MinRefreshGap)
+	if _, err := v.Verify(ctx, sign(t, jwt.SigningMethodES256, newK, "k-new", goodClaims(clock.Now()))); err != nil {
+		t.Fatal(err)
+	}
+	_, err = v.Verify(ctx, tok)
+	wantAuthErr(t, err, ErrTokenInvalid, http.StatusUnauthorized, tok)
+}
+
+func TestAnExpiredTokenIsNotServedFromTheCache(t *testing.T) {
+	t.Parallel()
+	k := ecKey(t)
+	srv := newJWKSServer(t, pubJWK(t, k, "k1", "ES256"))
+	clock := newFakeClock()
+	v := newTestVerifier(t, srv, clock, nil)
+	ctx := context.Background()
+	c := goodClaims(clock.Now())
+	c.ExpiresAt = jwt.NewNumericDate(clock.Now().Add(40 * time.Second))
+	tok := sign(t, jwt.SigningMethodES256, k, "k1", c)
+	if _, err := v.Verify(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(40*time.Second + ClockLeeway + time.Second)
+	_, err := v.Verify(ctx, tok)
+	wantAuthErr(t, err, ErrTokenExpired, http.StatusUnauthorized, tok)
+}

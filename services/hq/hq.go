@@ -107,7 +107,8 @@ type Deps struct {
 	// nil registers nothing.
 	Registerer prometheus.Registerer
 	// Endpoint is an optional endpoint middleware chain (instrumenting,
-	// tracing, auth) applied to every endpoint; nil for none.
+	// tracing) applied to every endpoint, outside the authorization check
+	// the node always applies itself (Policy); nil for none.
 	Endpoint func(service, endpoint string) endpoint.Middleware
 	// Dialer is an optional Kafka dialer for the consumers' readers (TLS,
 	// SASL); nil for plain TCP.
@@ -230,7 +231,11 @@ func newProjectorMetrics(reg prometheus.Registerer) (m *projector.Metrics, err e
 	return projector.NewMetrics(reg), nil
 }
 
-// Handler serves /api/v1/hq/….
+// Handler serves /api/v1/hq/…. Every endpoint enforces Policy, so the
+// caller must have run auth.Authenticate on the request (the standalone
+// binary and cmd/hq do): a request without a principal is answered 401
+// auth.token_missing (or the token's own error), one whose role or scope
+// does not allow the endpoint on the path's district 403 auth.forbidden.
 func (n *Node) Handler() http.Handler { return n.handler }
 
 // OpenAPI returns HQ's OpenAPI 3 document.

@@ -163,7 +163,7 @@ func TestIntegration(t *testing.T) {
 		hired("jingkai", "g2", "c1", "p2", false))
 	publish(t, w, cd, registered("caidian", "c2", "active"), hired("caidian", "g3", "c2", "p1", true))
 
-	srv := httptest.NewServer(node.Handler())
+	srv := httptest.NewServer(asHQAdmin(node.Handler()))
 	defer srv.Close()
 	district := func(id string) map[string]any {
 		resp, err := srv.Client().Get(srv.URL + "/api/v1/hq/districts/" + id)

@@ -128,9 +128,20 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	}
 	svc := service.New(cfg.District, store.New(db, outbox), service.PKGIDRules(hasher), cfg.Sealer, logger)
 	var api service.Service = service.LoggingMiddleware(logger)(svc)
-	var mw func(string) endpoint.Middleware
-	if deps.Endpoint != nil {
-		mw = func(name string) endpoint.Middleware { return deps.Endpoint(ServiceName, name) }
+	authz, err := newAuthorizer(cfg.District, svc, logger)
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	// Instrumentation (Deps.Endpoint) wraps authorization, so 401s and
+	// 403s are counted and traced like any other outcome.
+	mw := func(name string) endpoint.Middleware {
+		if deps.Endpoint != nil {
+			if outer := deps.Endpoint(ServiceName, name); outer != nil {
+				return endpoint.Chain(outer, authz.middleware(name))
+			}
+		}
+		return authz.middleware(name)
 	}
 	set := endpoints.New(api, transport.BasePath(cfg.District), mw)
 	return &Node{
@@ -140,7 +151,9 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 }
 
 // Handler serves /api/v1/districts/<district>/…; another district's path
-// gets 404 district.not_found.
+// gets 404 district.not_found. Every endpoint enforces Policy: the host
+// must run auth.Authenticate in front of it to put the caller's principal
+// in the request context; a request without one gets 401.
 func (n *Node) Handler() http.Handler { return n.handler }
 
 // Outbox is the node's outbox, for the relay that publishes it.

@@ -83,13 +83,38 @@ func openEnv(t *testing.T, path string) *env {
 	return openEnvWith(t, path, keyring(t, "k1"))
 }
 
-// subjectHeader and roleHeader let a test request carry a principal, as
-// the authentication middleware (not part of this service) will put one in
-// the request context.
+// The test headers let a request carry a principal, as auth.Authenticate
+// puts one in the request context in the binaries: subject, role, the
+// comma-separated districts (default jingkai for the scoped roles),
+// company and guard. A request without subjectHeader is an hq-admin's,
+// unless it sets anonymousHeader: then it carries no principal at all.
 const (
-	subjectHeader = "X-Test-Subject"
-	roleHeader    = "X-Test-Role"
+	subjectHeader   = "X-Test-Subject"
+	roleHeader      = "X-Test-Role"
+	districtsHeader = "X-Test-Districts"
+	companyHeader   = "X-Test-Company"
+	guardHeader     = "X-Test-Guard"
+	anonymousHeader = "X-Test-Anonymous"
 )
+
+// testPrincipal is the principal the test headers of r describe.
+func testPrincipal(r *http.Request) (auth.Principal, bool) {
+	if r.Header.Get(anonymousHeader) != "" {
+		return auth.Principal{}, false
+	}
+	sub := r.Header.Get(subjectHeader)
+	if sub == "" {
+		return auth.Principal{Subject: "test-admin", Role: auth.RoleHQAdmin}, true
+	}
+	p := auth.Principal{Subject: sub, Role: auth.Role(r.Header.Get(roleHeader)),
+		Company: r.Header.Get(companyHeader), Guard: r.Header.Get(guardHeader)}
+	if d := r.Header.Get(districtsHeader); d != "" {
+		p.Districts = strings.Split(d, ",")
+	} else if p.Role != auth.RoleHQAdmin && p.Role != auth.RoleOps && p.Role != auth.RolePolice {
+		p.Districts = []string{"jingkai"}
+	}
+	return p, true
+}
 
 func openEnvWith(t *testing.T, path string, sealer *pii.Sealer) *env {
 	t.Helper()
@@ -104,10 +129,11 @@ func openEnvWith(t *testing.T, path string, sealer *pii.Sealer) *env {
 	}
 	h := node.Handler()
 	withPrincipal := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if sub := r.Header.Get(subjectHeader); sub != "" {
-			r = r.WithContext(auth.WithPrincipal(r.Context(), auth.Principal{
-				Subject: sub, Role: auth.Role(r.Header.Get(roleHeader)), Districts: []string{"jingkai"},
-			}))
+		if p, ok := testPrincipal(r); ok {
+			if err := p.Validate(); err != nil && p.Role != "" {
+				t.Errorf("test principal %+v is not one a token could carry: %v", p, err)
+			}
+			r = r.WithContext(auth.WithPrincipal(r.Context(), p))
 		}
 		h.ServeHTTP(w, r)
 	})
@@ -390,8 +416,15 @@ func TestCompanyLifecycleGuardsListsAndEvents(t *testing.T) {
 		if hired.GetGuard().GetIdHash() == "" || hired.GetGuard().GetCompanyId() != c.ID || hired.GetGuard().GetEmploymentStatus() != "active" {
 			t.Fatalf("GuardHired %v", hired)
 		}
-		if g.IDNumber != residentID(i)[:3]+"************"+residentID(i)[15:] {
-			t.Fatalf("id_number not masked: %q", g.IDNumber)
+		// The test's default caller is an hq-admin, who sees numbers in
+		// full; a district-admin reads them masked.
+		if g.IDNumber != residentID(i) {
+			t.Fatalf("hq-admin's id_number %q, want the full number", g.IDNumber)
+		}
+		var masked guard
+		e.must(http.StatusOK, "GET", "/guards/"+g.ID, nil, &masked, subjectHeader, "dora", roleHeader, "district-admin")
+		if masked.IDNumber != residentID(i)[:3]+"************"+residentID(i)[15:] {
+			t.Fatalf("id_number not masked for a district-admin: %q", masked.IDNumber)
 		}
 		guards = append(guards, g)
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/services/membership"
 	"github.com/guildhall/guildhall/services/membership/internal/endpoints"
 	"github.com/guildhall/guildhall/services/membership/internal/transport"
@@ -47,5 +48,58 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	}
 	if ops != documented {
 		t.Errorf("openapi.json has %d operations, the service serves %d", ops, documented)
+	}
+}
+
+// TestOpenAPIDocumentsAuthorization: a bearer security scheme applies to
+// every operation, each documents 401 and 403, and each names exactly the
+// roles (with their scope) that Policy allows on it.
+func TestOpenAPIDocumentsAuthorization(t *testing.T) {
+	type op struct {
+		Description string         `json:"description"`
+		Responses   map[string]any `json:"responses"`
+		Security    []any          `json:"security"`
+	}
+	var doc struct {
+		Security   []map[string][]string    `json:"security"`
+		Paths      map[string]map[string]op `json:"paths"`
+		Components struct {
+			SecuritySchemes map[string]struct{ Type, Scheme string } `json:"securitySchemes"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(membership.OpenAPIDocument(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if s := doc.Components.SecuritySchemes["bearerAuth"]; s.Type != "http" || s.Scheme != "bearer" {
+		t.Fatalf("bearerAuth scheme %+v", s)
+	}
+	if len(doc.Security) != 1 || doc.Security[0]["bearerAuth"] == nil {
+		t.Fatalf("document security %v", doc.Security)
+	}
+	policy := membership.Policy()
+	for _, rt := range membership.Routes() {
+		o, ok := doc.Paths[rt.Pattern][strings.ToLower(rt.Method)]
+		if !ok {
+			t.Errorf("%s %s undocumented", rt.Method, rt.Pattern)
+			continue
+		}
+		if o.Security != nil {
+			t.Errorf("%s %s overrides the bearer requirement", rt.Method, rt.Pattern)
+		}
+		for _, code := range []string{"401", "403"} {
+			if o.Responses[code] == nil {
+				t.Errorf("%s %s documents no %s", rt.Method, rt.Pattern, code)
+			}
+		}
+		var parts []string
+		for _, r := range auth.Roles {
+			if s := policy[rt.Endpoint].Roles[r]; s != auth.ScopeDeny {
+				parts = append(parts, string(r)+" ("+s.String()+")")
+			}
+		}
+		want := "Allowed roles: " + strings.Join(parts, ", ") + "."
+		if !strings.Contains(o.Description, want) {
+			t.Errorf("%s %s: description %q does not say %q", rt.Method, rt.Pattern, o.Description, want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package standalone_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,7 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/config"
+	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/segmentio/kafka-go"
+
 	"github.com/guildhall/guildhall/services/standalone"
 	"github.com/guildhall/guildhall/services/standalone/internal/citytest"
 )
@@ -39,7 +44,13 @@ func startCity(t *testing.T, dir string, extra ...string) (*standalone.City, *ci
 		t.Fatal(err)
 	}
 	t.Cleanup(city.Close)
-	return city, citytest.New("http://" + city.Addr())
+	c := citytest.New("http://" + city.Addr())
+	token, _, err := city.Issuer().Issue(auth.Principal{Subject: "e2e-test", Role: auth.RoleHQAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Token = token
+	return city, c
 }
 
 func TestRegisterCompanyAndHireGuardsReachesHQ(t *testing.T) {
@@ -184,8 +195,10 @@ func TestOpenAPIDocumentCoversEveryService(t *testing.T) {
 		OpenAPI    string                    `json:"openapi"`
 		Paths      map[string]map[string]any `json:"paths"`
 		Components struct {
-			Schemas map[string]any `json:"schemas"`
+			Schemas         map[string]any `json:"schemas"`
+			SecuritySchemes map[string]any `json:"securitySchemes"`
 		} `json:"components"`
+		Security []map[string]any `json:"security"`
 	}
 	if err := c.Must(context.Background(), http.StatusOK, "GET", "/api/v1/openapi.json", nil, &doc); err != nil {
 		t.Fatal(err)
@@ -195,10 +208,18 @@ func TestOpenAPIDocumentCoversEveryService(t *testing.T) {
 		"/api/v1/districts/{district}/companies/{id}/guards",
 		"/api/v1/hq/summary",
 		"/api/v1/hq/districts/{district}",
+		"/api/v1/auth/login",
+		"/api/v1/auth/accounts",
 	} {
 		if _, ok := doc.Paths[p]; !ok {
 			t.Errorf("merged document lacks %s", p)
 		}
+	}
+	if _, ok := doc.Components.SecuritySchemes["bearerAuth"]; !ok || len(doc.Security) == 0 {
+		t.Errorf("merged document lacks the bearer scheme or the global security requirement")
+	}
+	if _, ok := doc.Components.SecuritySchemes["HQbearerAuth"]; ok {
+		t.Errorf("services define the bearer scheme differently (HQ's copy was renamed)")
 	}
 	raw, _ := json.Marshal(doc.Paths)
 	for _, ref := range regexp.MustCompile(`#/components/schemas/([A-Za-z0-9_]+)`).FindAllStringSubmatch(string(raw), -1) {
@@ -220,5 +241,60 @@ func TestASecondProcessOnTheSameDataDirIsRefused(t *testing.T) {
 	_, err := standalone.Start(context.Background(), cfg, slog.New(slog.DiscardHandler), io.Discard)
 	if !errors.Is(err, standalone.ErrDataDirInUse) {
 		t.Fatalf("second start on %s: %v", dir, err)
+	}
+}
+
+// TestNoNationalIDNumberLeavesTheDistrict hires guards through the API, then
+// reads every message on the district's topic straight from the broker (as
+// any Kafka client could) and looks for the numbers: events carry only the
+// keyed hash.
+func TestNoNationalIDNumberLeavesTheDistrict(t *testing.T) {
+	city, c := startCity(t, t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	co, err := c.RegisterActiveCompany(ctx, "jingkai", 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var numbers []string
+	for i := 0; i < 5; i++ {
+		if _, err := c.HireGuard(ctx, "jingkai", co, 500+i); err != nil {
+			t.Fatal(err)
+		}
+		numbers = append(numbers, citytest.ResidentID(500+i))
+	}
+	if _, err := c.WaitHQ(ctx, "jingkai", func(v citytest.DistrictView) bool { return v.GuardsActive == 5 }); err != nil {
+		t.Fatal(err)
+	}
+	topic := eventbus.Topic("jingkai", "membership")
+	cli := &kafka.Client{Addr: kafka.TCP(city.BrokerAddrs()...)}
+	md, err := cli.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen int
+	for _, tp := range md.Topics {
+		for _, p := range tp.Partitions {
+			resp, err := cli.Fetch(ctx, &kafka.FetchRequest{Topic: topic, Partition: p.ID, Offset: 0, MaxBytes: 10 << 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for {
+				r, err := resp.Records.ReadRecord()
+				if err != nil {
+					break
+				}
+				v, _ := kafka.ReadAll(r.Value)
+				seen++
+				for _, n := range numbers {
+					if bytes.Contains(v, []byte(n)) || bytes.Contains(v, []byte(n[:17])) {
+						t.Fatalf("a national ID number is on Kafka in %s partition %d", topic, p.ID)
+					}
+				}
+			}
+		}
+	}
+	if seen < 7 { // company registered + activated + 5 hires
+		t.Fatalf("read %d messages from %s, want at least 7", seen, topic)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -48,7 +49,33 @@ func guildhallBinary(t *testing.T) string {
 type proc struct {
 	cmd  *exec.Cmd
 	base string
+	dir  string
 }
+
+// creds holds the bootstrap admin printed for each data dir.
+var (
+	credsMu sync.Mutex
+	creds   = map[string][2]string{}
+)
+
+// client logs in as the data dir's bootstrap admin.
+func (p *proc) client(t *testing.T, ctx context.Context) *citytest.Client {
+	t.Helper()
+	c := citytest.New(p.base)
+	credsMu.Lock()
+	cr, ok := creds[p.dir]
+	credsMu.Unlock()
+	if !ok {
+		t.Fatalf("no bootstrap admin was printed for %s", p.dir)
+	}
+	if err := c.Login(ctx, cr[0], cr[1]); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// bootstrapLine is what guildhall prints once, on the first start of a data dir.
+var bootstrapLine = regexp.MustCompile(`^bootstrap admin: username (\S+) password (\S+)$`)
 
 func startProc(t *testing.T, dir string, extra ...string) *proc {
 	t.Helper()
@@ -67,6 +94,11 @@ func startProc(t *testing.T, dir string, extra ...string) *proc {
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
+			if m := bootstrapLine.FindStringSubmatch(sc.Text()); m != nil {
+				credsMu.Lock()
+				creds[dir] = [2]string{m[1], m[2]}
+				credsMu.Unlock()
+			}
 			if _, u, ok := strings.Cut(sc.Text(), "serving the city on "); ok {
 				urlc <- strings.TrimSpace(u)
 			}
@@ -74,7 +106,7 @@ func startProc(t *testing.T, dir string, extra ...string) *proc {
 	}()
 	select {
 	case u := <-urlc:
-		return &proc{cmd: cmd, base: u}
+		return &proc{cmd: cmd, base: u, dir: dir}
 	case <-time.After(60 * time.Second):
 		t.Fatal("guildhall did not start within 60s")
 		return nil
@@ -97,9 +129,9 @@ func TestSIGKILLDuringABurstLosesNothing(t *testing.T) {
 		t.Run("broker.persist="+persist, func(t *testing.T) {
 			dir := t.TempDir()
 			p := startProc(t, dir, "-broker.persist="+persist)
-			c := citytest.New(p.base)
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 			defer cancel()
+			c := p.client(t, ctx)
 			const companies, guardsEach = 3, 40
 			var ids []string
 			for i := 0; i < companies; i++ {
@@ -132,7 +164,7 @@ func TestSIGKILLDuringABurstLosesNothing(t *testing.T) {
 			p.kill(t)
 
 			p2 := startProc(t, dir, "-broker.persist="+persist)
-			c2 := citytest.New(p2.base)
+			c2 := p2.client(t, ctx)
 			v, err := c2.WaitHQ(ctx, "jingkai", func(v citytest.DistrictView) bool {
 				return v.Companies == companies && v.CompaniesActive == companies && v.GuardsActive == companies*guardsEach
 			})

@@ -78,6 +78,11 @@ func mergeOpenAPI(docs ...serviceDoc) ([]byte, error) {
 	}
 	merged["paths"] = paths
 	merged["components"] = components
+	// Every service authenticates the same way (a bearer JWT, defined alike
+	// in each document); login and the JWKS opt out per operation.
+	if _, ok := components["securitySchemes"]["bearerAuth"]; ok {
+		merged["security"] = []any{map[string]any{"bearerAuth": []any{}}}
+	}
 	if len(tags) > 0 {
 		merged["tags"] = tags
 	}
@@ -142,6 +147,9 @@ func (c *City) serveOpenAPI(w http.ResponseWriter, _ *http.Request) {
 	docs := []serviceDoc{{raw: membership.OpenAPIDocument()}}
 	if c.hq != nil {
 		docs = append(docs, serviceDoc{prefix: "HQ", raw: c.hq.OpenAPI()})
+	}
+	if c.accounts != nil {
+		docs = append(docs, serviceDoc{prefix: "Accounts", raw: c.accounts.OpenAPI()})
 	}
 	b, err := mergeOpenAPI(docs...)
 	if err != nil {

@@ -30,6 +30,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/guildhall/guildhall/pkg/accounts"
+	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/config"
 	"github.com/guildhall/guildhall/pkg/devstack"
 	"github.com/guildhall/guildhall/pkg/errs"
@@ -63,6 +65,8 @@ type Config struct {
 	StaleAfter     time.Duration
 	ElectionTTL    int
 	RelayRetention time.Duration
+	OIDC           auth.OIDCConfig
+	TokenTTL       time.Duration
 }
 
 // RegisterFlags registers the binary's flags on fs.
@@ -85,6 +89,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.StaleAfter, "hq.stale-after", 2*time.Minute, "HQ marks a district stale when it is behind and nothing arrived for this long")
 	fs.IntVar(&c.ElectionTTL, "relay.election-ttl", 5, "seconds a dead relay leader keeps its etcd lease")
 	fs.DurationVar(&c.RelayRetention, "outbox.retention", 7*24*time.Hour, "how long sent outbox rows are kept to refill a broker that lost them")
+	c.OIDC.RegisterFlags("", fs)
+	fs.DurationVar(&c.TokenTTL, "auth.token-ttl", 12*time.Hour, "lifetime of the tokens the built-in issuer signs at /api/v1/auth/login")
 }
 
 // Validate checks the configuration.
@@ -104,6 +110,9 @@ func (c *Config) Validate() error {
 	// Empty broker and etcd lists mean "run the embedded ones", so those
 	// configs are only validated when they point somewhere.
 	checks := []interface{ Validate() error }{&c.Storage, &c.Tracing}
+	if c.OIDC.Enabled() {
+		checks = append(checks, &c.OIDC)
+	}
 	if len(c.Kafka.Brokers) > 0 {
 		checks = append(checks, &c.Kafka)
 	}
@@ -155,6 +164,9 @@ type City struct {
 	server    *http.Server
 	freshDir  bool
 	lock      *os.File
+	issuer    *auth.LocalIssuer
+	verifier  auth.Verifier
+	accounts  *accounts.Node
 	candidate string
 
 	mu        sync.RWMutex
@@ -232,6 +244,9 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 	if c.sealer, err = pii.ParseKeyring(string(sealRing)); err != nil {
 		return nil, fmt.Errorf("standalone: %s: %w", sealFile, err)
 	}
+	if err := c.startAuth(ctx); err != nil {
+		return nil, err
+	}
 
 	if len(cfg.Etcd.Endpoints) == 0 {
 		if c.etcd, err = devstack.StartEtcd(ctx, filepath.Join(cfg.DataDir, "etcd")); err != nil {
@@ -302,7 +317,7 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 	if c.listener, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
 		return nil, fmt.Errorf("standalone: listen %s: %w", cfg.HTTPAddr, err)
 	}
-	c.server = telemetry.NewServer(cfg.HTTPAddr, telemetry.HTTPMiddleware(c.routes(), logger))
+	c.server = telemetry.NewServer(cfg.HTTPAddr, telemetry.HTTPMiddleware(auth.Authenticate(c.verifier)(c.routes()), logger))
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
@@ -520,9 +535,68 @@ func (c *City) close() {
 	} else if c.cli != nil {
 		_ = c.cli.Close()
 	}
+	if c.accounts != nil {
+		_ = c.accounts.Close()
+	}
 	if c.lock != nil {
 		_ = c.lock.Close() // releases the flock
 	}
+}
+
+// startAuth sets up who may call the API: an external OIDC issuer when
+// -auth.oidc.* is configured, else the built-in issuer (signing key under
+// <data>/secrets) with the local account store at /api/v1/auth/, whose
+// first start creates a one-time bootstrap admin.
+func (c *City) startAuth(ctx context.Context) error {
+	if c.cfg.OIDC.Enabled() {
+		v, err := auth.NewJWKSVerifier(c.cfg.OIDC, &http.Client{Timeout: 10 * time.Second}, c.logger.With("component", "oidc"))
+		if err != nil {
+			return fmt.Errorf("standalone: oidc: %w", err)
+		}
+		c.verifier = v
+		fmt.Fprintf(c.out, "auth: tokens from %s\n", c.cfg.OIDC.Issuer)
+		return nil
+	}
+	issuer, err := auth.NewLocalIssuer(filepath.Join(c.cfg.DataDir, "secrets"), LocalIssuerName, LocalAudience, c.cfg.TokenTTL)
+	if err != nil {
+		return fmt.Errorf("standalone: token issuer: %w", err)
+	}
+	c.issuer, c.verifier = issuer, issuer.Verifier()
+	c.accounts, err = accounts.New(ctx, accounts.Config{
+		DBPath:   filepath.Join(c.cfg.DataDir, "auth", "accounts.db"),
+		Storage:  c.cfg.Storage,
+		Issuer:   issuer,
+		Limiter:  auth.NewLoginLimiter(auth.LoginLimiterConfig{}),
+		Endpoint: c.endpointMiddleware(""),
+	}, c.logger.With("component", "accounts"))
+	if err != nil {
+		return fmt.Errorf("standalone: accounts: %w", err)
+	}
+	password, created, err := c.accounts.EnsureBootstrapAdmin(ctx)
+	if err != nil {
+		return fmt.Errorf("standalone: bootstrap admin: %w", err)
+	}
+	if created {
+		fmt.Fprintf(c.out, "bootstrap admin: username %s password %s\n", accounts.BootstrapUsername, password)
+	}
+	return nil
+}
+
+// The built-in issuer's names, in every token it signs.
+const (
+	LocalIssuerName = "guildhall-standalone"
+	LocalAudience   = "guildhall"
+)
+
+// Issuer is the built-in token issuer, nil when tokens come from OIDC.
+func (c *City) Issuer() *auth.LocalIssuer { return c.issuer }
+
+// asSystem runs h as the city itself (an hq-admin principal named subject),
+// for work the process does on its own behalf, such as loading demo data.
+func asSystem(h http.Handler, subject string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(auth.WithPrincipal(r.Context(), auth.Principal{Subject: subject, Role: auth.RoleHQAdmin})))
+	})
 }
 
 // ErrDataDirInUse reports a data dir locked by another running process.
@@ -546,6 +620,7 @@ func lockDataDir(dir string) (*os.File, error) {
 func (c *City) loadDemo(ctx context.Context) error {
 	for _, id := range c.RunningDistricts() {
 		h, _ := c.DistrictHandler(id)
+		h = asSystem(h, "system:demo")
 		if has, err := hasCompanies(h, id); err != nil || has {
 			if err != nil {
 				return err
@@ -588,6 +663,9 @@ func (c *City) routes() http.Handler {
 	})
 	if c.hq != nil {
 		mux.Handle("/api/v1/hq/", c.hq.Handler())
+	}
+	if c.accounts != nil {
+		mux.Handle("/api/v1/auth/", c.accounts.Handler())
 	}
 	mux.HandleFunc("GET /api/v1/openapi.json", c.serveOpenAPI)
 	mux.HandleFunc("GET /{$}", c.serveIndex)

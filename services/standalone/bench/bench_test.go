@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/idcheck"
 	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/services/standalone"
@@ -56,7 +57,13 @@ func startCity(b *testing.B, extra ...string) (*standalone.City, *citytest.Clien
 		b.Fatal(err)
 	}
 	b.Cleanup(city.Close)
-	return city, citytest.New("http://" + city.Addr())
+	c := citytest.New("http://" + city.Addr())
+	token, _, err := city.Issuer().Issue(auth.Principal{Subject: "bench", Role: auth.RoleHQAdmin})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c.Token = token
+	return city, c
 }
 
 // BenchmarkGuardCreate measures hiring guards through the HTTP API (request

@@ -4,9 +4,19 @@
 // read model under /api/v1/hq/… plus /healthz, /readyz, /metrics and
 // /api/v1/openapi.json on one listener.
 //
+// Every /api/v1/hq/… request must carry "Authorization: Bearer <JWT>" from
+// the association's OpenID Connect issuer, verified through its JWKS; the
+// role and scope claims decide what the caller may see (hq.Policy). The
+// admin routes and the OpenAPI document stay open. The command refuses to
+// start without -auth.oidc.issuer, -auth.oidc.audience and
+// -auth.oidc.jwks-url: an HQ without authentication is a misconfiguration,
+// not a mode.
+//
 // Flags (env GUILDHALL_<FLAG> with dots and dashes as underscores; flags win):
-// -http.addr, -hq.db-path, -hq.group-id, -hq.stale-after, -kafka.*, -etcd.*,
-// -sqlite.*, -tracing.*, -log.level.
+// -http.addr, -hq.db-path, -hq.group-id, -hq.stale-after,
+// -auth.oidc.issuer, -auth.oidc.audience, -auth.oidc.jwks-url,
+// -auth.oidc.refresh-interval, -kafka.*, -etcd.*, -sqlite.*, -tracing.*,
+// -log.level.
 package main
 
 import (
@@ -27,6 +37,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 
+	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/config"
 	"github.com/guildhall/guildhall/pkg/eventbus"
 	"github.com/guildhall/guildhall/pkg/storage"
@@ -53,6 +64,7 @@ type flags struct {
 	Etcd       config.Etcd
 	Storage    storage.Config
 	Tracing    telemetry.TracingConfig
+	OIDC       auth.OIDCConfig
 }
 
 func (f *flags) register(fs *flag.FlagSet) {
@@ -65,7 +77,35 @@ func (f *flags) register(fs *flag.FlagSet) {
 	f.Etcd.RegisterFlags("", fs)
 	f.Storage.RegisterFlags("", fs)
 	f.Tracing.RegisterFlags("", fs)
+	f.OIDC.RegisterFlags("", fs)
 }
+
+// usage is the head of the -h text; the flag list follows it.
+const usage = `Usage: hq [flags]
+
+Runs the association HQ: consumes every registered district's membership
+topic and serves the city-wide read model under /api/v1/hq/.
+
+Authentication is required. Every /api/v1/hq/ request carries
+"Authorization: Bearer <JWT>" signed (RS256 or ES256) by the OIDC issuer:
+  -auth.oidc.issuer     exact iss of accepted tokens (required)
+  -auth.oidc.audience   aud the tokens must be issued for (required)
+  -auth.oidc.jwks-url   the issuer's JSON Web Key Set, https (required;
+                        plain http only to a loopback address)
+  -auth.oidc.refresh-interval  how often the keys are refetched
+Tokens carry the claims role (hq-admin, district-admin, police, ops, ...)
+and districts; hq-admin sees everything, district-admin and district-scoped
+police their own districts' views. /healthz, /readyz, /metrics and
+/api/v1/openapi.json need no token.
+
+Every flag may also be set in the environment as GUILDHALL_<FLAG>, e.g.
+GUILDHALL_AUTH_OIDC_ISSUER; flags win.
+
+Flags:
+`
+
+// ErrNoAuth is returned when no OIDC issuer is configured.
+var ErrNoAuth = errors.New("-auth.oidc.issuer, -auth.oidc.audience and -auth.oidc.jwks-url are required: HQ does not serve its API without authentication")
 
 func (f *flags) hqConfig() hq.Config {
 	return hq.Config{DBPath: f.DBPath, Storage: f.Storage, Brokers: []string(f.Kafka.Brokers), GroupID: f.GroupID, StaleAfter: f.StaleAfter}
@@ -75,6 +115,10 @@ func runMain(args []string) error {
 	fs := flag.NewFlagSet("hq", flag.ContinueOnError)
 	var f flags
 	f.register(fs)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -98,6 +142,9 @@ func runMain(args []string) error {
 	if err := f.hqConfig().Validate(); err != nil {
 		return err
 	}
+	if !f.OIDC.Enabled() {
+		return ErrNoAuth
+	}
 	dialer, err := f.Kafka.Dialer()
 	if err != nil {
 		return err
@@ -107,6 +154,11 @@ func runMain(args []string) error {
 		return err
 	}
 	logger := telemetry.NewLogger(os.Stderr, level)
+	// Validates the OIDC settings (all three set, https JWKS); no I/O yet.
+	verifier, err := auth.NewJWKSVerifier(f.OIDC, nil, logger)
+	if err != nil {
+		return err
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -125,7 +177,7 @@ func runMain(args []string) error {
 	}
 	defer cli.Close()
 	reg := telemetry.NewRegistry()
-	w, err := wire(ctx, f.hqConfig(), logger, reg, config.NewRegistry(cli, logger, reg), kafkaDeps{dialer, transport})
+	w, err := wire(ctx, f.hqConfig(), logger, reg, config.NewRegistry(cli, logger, reg), kafkaDeps{dialer, transport}, verifier)
 	if err != nil {
 		return err
 	}
@@ -157,6 +209,12 @@ func runMain(args []string) error {
 		})
 	}
 	{
+		// Keeps the issuer's keys fresh so requests rarely wait for a
+		// fetch; a failed fetch is logged and the cached keys go on.
+		keysCtx, cancel := context.WithCancel(ctx)
+		g.Add(func() error { return verifier.Run(keysCtx) }, func(error) { cancel() })
+	}
+	{
 		g.Add(func() error {
 			<-ctx.Done()
 			return nil
@@ -178,8 +236,14 @@ type wiring struct {
 }
 
 // wire builds the node and mounts its API, the admin routes and the OpenAPI
-// document on one handler, with endpoint metrics and tracing on every endpoint.
-func wire(ctx context.Context, cfg hq.Config, logger *slog.Logger, reg *prometheus.Registry, districts hq.Districts, kd kafkaDeps) (*wiring, error) {
+// document on one handler, with endpoint metrics and tracing on every
+// endpoint. Every request goes through auth.Authenticate with verifier; it
+// never answers by itself, so the admin routes and the document stay open
+// while the node's endpoints refuse a request without a valid token.
+func wire(ctx context.Context, cfg hq.Config, logger *slog.Logger, reg *prometheus.Registry, districts hq.Districts, kd kafkaDeps, verifier auth.Verifier) (*wiring, error) {
+	if verifier == nil {
+		return nil, ErrNoAuth
+	}
 	em := telemetry.NewEndpointMetrics(reg)
 	mw := func(service, name string) endpoint.Middleware {
 		return endpoint.Chain(telemetry.TracingMiddleware(service, name), em.Middleware(service, "", name))
@@ -204,5 +268,5 @@ func wire(ctx context.Context, cfg hq.Config, logger *slog.Logger, reg *promethe
 		_, _ = w.Write(doc)
 	})
 	mux.Handle("/api/v1/hq/", node.Handler())
-	return &wiring{node: node, handler: telemetry.HTTPMiddleware(mux, logger)}, nil
+	return &wiring{node: node, handler: telemetry.HTTPMiddleware(auth.Authenticate(verifier)(mux), logger)}, nil
 }

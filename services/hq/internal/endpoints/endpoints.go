@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-kit/kit/endpoint"
 
+	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/kitx"
 
 	"github.com/guildhall/guildhall/services/hq/internal/service"
@@ -23,21 +24,26 @@ type Set struct {
 	ConflictsEndpoint endpoint.Endpoint
 }
 
-// New returns the endpoints of svc, each wrapped in mw(ServiceName, name)
-// when mw is not nil (instrumenting, tracing, auth).
+// New returns the endpoints of svc. Each one is guarded by the auth
+// middleware with its row of Policy (always: there is no way to build an
+// unguarded Set, so no caller can forget it) and, when mw is not nil,
+// wrapped in mw(ServiceName, name) outside that (instrumenting, tracing),
+// so refused requests are counted and traced like any other error.
 func New(svc service.Service, mw func(service, endpoint string) endpoint.Middleware) Set {
+	policy := Policy()
 	wrap := func(name string, e endpoint.Endpoint) endpoint.Endpoint {
+		e = auth.Middleware(policy, PolicyName(name), target(name))(e)
 		if mw == nil {
 			return e
 		}
 		return mw(ServiceName, name)(e)
 	}
 	return Set{
-		SummaryEndpoint:   wrap("summary", MakeSummaryEndpoint(svc)),
-		DistrictsEndpoint: wrap("districts", MakeDistrictsEndpoint(svc)),
-		DistrictEndpoint:  wrap("district", MakeDistrictEndpoint(svc)),
-		CompaniesEndpoint: wrap("companies", MakeCompaniesEndpoint(svc)),
-		ConflictsEndpoint: wrap("conflicts", MakeConflictsEndpoint(svc)),
+		SummaryEndpoint:   wrap(NameSummary, MakeSummaryEndpoint(svc)),
+		DistrictsEndpoint: wrap(NameDistricts, MakeDistrictsEndpoint(svc)),
+		DistrictEndpoint:  wrap(NameDistrict, MakeDistrictEndpoint(svc)),
+		CompaniesEndpoint: wrap(NameCompanies, MakeCompaniesEndpoint(svc)),
+		ConflictsEndpoint: wrap(NameConflicts, MakeConflictsEndpoint(svc)),
 	}
 }
 
@@ -132,8 +138,11 @@ func MakeCompaniesEndpoint(svc service.Service) endpoint.Endpoint {
 	}
 }
 
-// ConflictsRequest asks for the people active in more than one district.
-type ConflictsRequest struct{}
+// ConflictsRequest asks for the people active in more than one district:
+// all of them, or with District set only those active in that district.
+type ConflictsRequest struct {
+	District string
+}
 
 // ConflictsResponse lists the conflicts.
 type ConflictsResponse struct {
@@ -146,8 +155,9 @@ func (r ConflictsResponse) Failed() error { return r.Err }
 
 // MakeConflictsEndpoint returns the endpoint of Service.Conflicts.
 func MakeConflictsEndpoint(svc service.Service) endpoint.Endpoint {
-	return func(ctx context.Context, _ any) (any, error) {
-		c, err := svc.Conflicts(ctx)
+	return func(ctx context.Context, request any) (any, error) {
+		req := request.(ConflictsRequest)
+		c, err := svc.Conflicts(ctx, req.District)
 		if c == nil {
 			c = []service.Conflict{}
 		}

@@ -88,7 +88,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		g(c.coverage, v.WorkersHomeRate, id, "workers_home")
 		g(c.coverage, v.ConventionRate, id, "convention")
 	}
-	conflicts, err := c.svc.Conflicts(ctx)
+	conflicts, err := c.svc.Conflicts(ctx, "")
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(c.conflicts, err)
 		return

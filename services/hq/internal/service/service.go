@@ -162,9 +162,11 @@ type DistrictData struct {
 
 // GuardPosition is one guard record taking part in a conflict.
 type GuardPosition struct {
-	District    string    `json:"district"`
-	CompanyID   string    `json:"company_id"`
-	GuardID     string    `json:"guard_id"`
+	District string `json:"district"`
+	// CompanyID and GuardID are empty (left out) for a position outside
+	// the district a conflict list was asked for (Conflict.RedactOutside).
+	CompanyID   string    `json:"company_id,omitempty"`
+	GuardID     string    `json:"guard_id,omitempty"`
 	HiredOn     string    `json:"hired_on,omitempty"`
 	ActiveSince time.Time `json:"active_since"`
 }
@@ -295,8 +297,11 @@ type Service interface {
 	District(ctx context.Context, id string) (DistrictView, error)
 	// Companies returns a page of a district's companies.
 	Companies(ctx context.Context, district string, page kitx.Page) (CompanyPage, error)
-	// Conflicts returns every person active in more than one district.
-	Conflicts(ctx context.Context) ([]Conflict, error)
+	// Conflicts returns every person active in more than one district; with
+	// district set, only those active in it, each reduced by RedactOutside.
+	// A district neither registered nor in the read model is
+	// ErrDistrictNotFound, as for District.
+	Conflicts(ctx context.Context, district string) ([]Conflict, error)
 }
 
 // Config tunes the service.
@@ -490,13 +495,50 @@ func (s *hqService) Companies(ctx context.Context, district string, page kitx.Pa
 	return CompanyPage{Items: rows, NextCursor: next}, nil
 }
 
-func (s *hqService) Conflicts(ctx context.Context) ([]Conflict, error) {
-	c, err := s.repo.Conflicts(ctx)
+func (s *hqService) Conflicts(ctx context.Context, district string) ([]Conflict, error) {
+	if district != "" {
+		// Validates the id and 404s an unknown district, like the
+		// district's other views.
+		if _, err := s.District(ctx, district); err != nil {
+			return nil, err
+		}
+	}
+	all, err := s.repo.Conflicts(ctx)
 	if err != nil {
 		return nil, errs.E(errs.Internal, "hq.read_model", "").Wrap(err)
 	}
-	if c == nil {
-		c = []Conflict{}
+	if district == "" {
+		if all == nil {
+			all = []Conflict{}
+		}
+		return all, nil
 	}
-	return c, nil
+	out := []Conflict{}
+	for _, c := range all {
+		if slices.Contains(c.Districts, district) {
+			out = append(out, c.RedactOutside(district))
+		}
+	}
+	return out, nil
+}
+
+// RedactOutside returns c as one district sees it: its own guard positions
+// in full, and those in other districts reduced to the district and since
+// when the person is active there. The other district's company and guard
+// record ids are that district's data (a district-scoped caller may not
+// read them anywhere else either); what the viewing district needs to act
+// is that its guard is also active elsewhere, where, and since when. The
+// answer depends only on the request, never on who asks, so the policy
+// table alone decides who may ask.
+func (c Conflict) RedactOutside(district string) Conflict {
+	guards := make([]GuardPosition, len(c.Guards))
+	for i, g := range c.Guards {
+		if g.District != district {
+			g = GuardPosition{District: g.District, ActiveSince: g.ActiveSince}
+		}
+		guards[i] = g
+	}
+	c.Guards = guards
+	c.Districts = slices.Clone(c.Districts)
+	return c
 }

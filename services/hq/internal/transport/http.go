@@ -8,37 +8,70 @@ import (
 	"github.com/go-kit/kit/endpoint"
 	kithttp "github.com/go-kit/kit/transport/http"
 
+	"github.com/guildhall/guildhall/pkg/auth"
+	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/kitx"
 
 	"github.com/guildhall/guildhall/services/hq/internal/endpoints"
 )
 
-// Routes are the method and path patterns HQ serves (http.ServeMux syntax);
-// the OpenAPI test checks each is documented.
-var Routes = []string{
-	"GET /api/v1/hq/summary",
-	"GET /api/v1/hq/districts",
-	"GET /api/v1/hq/districts/{district}",
-	"GET /api/v1/hq/districts/{district}/companies",
-	"GET /api/v1/hq/conflicts",
+// Route is one HTTP route of HQ.
+type Route struct {
+	// Pattern is the method and path pattern (http.ServeMux syntax).
+	Pattern string
+	// Name is the endpoint's name (endpoints.Name…); its policy row is
+	// endpoints.PolicyName(Name).
+	Name     string
+	endpoint endpoint.Endpoint
+	decode   kithttp.DecodeRequestFunc
+}
+
+// Routes lists every route HQ serves with the endpoint behind it; the
+// OpenAPI test checks each is documented and the authorization tests that
+// each has a policy row. Routes(endpoints.Set{}) lists them without a
+// service.
+func Routes(set endpoints.Set) []Route {
+	return []Route{
+		{"GET /api/v1/hq/summary", endpoints.NameSummary, set.SummaryEndpoint, decodeEmpty(endpoints.SummaryRequest{})},
+		{"GET /api/v1/hq/districts", endpoints.NameDistricts, set.DistrictsEndpoint, decodeEmpty(endpoints.DistrictsRequest{})},
+		{"GET /api/v1/hq/districts/{district}", endpoints.NameDistrict, set.DistrictEndpoint, decodeDistrictRequest},
+		{"GET /api/v1/hq/districts/{district}/companies", endpoints.NameCompanies, set.CompaniesEndpoint, decodeCompaniesRequest},
+		{"GET /api/v1/hq/conflicts", endpoints.NameConflicts, set.ConflictsEndpoint, decodeConflictsRequest},
+	}
 }
 
 // NewHTTPHandler returns the handler of every HQ route; other paths under
-// /api/v1/hq/ get the API's 404 body.
+// /api/v1/hq/ get the API's 404 body. The endpoints of set enforce the
+// policy, so the caller must have run auth.Authenticate on the request
+// first; a request without a principal is answered 401.
 func NewHTTPHandler(set endpoints.Set, opts ...kithttp.ServerOption) http.Handler {
 	options := kitx.ServerOptions(opts...)
-	server := func(e endpoint.Endpoint, dec kithttp.DecodeRequestFunc) http.Handler {
-		return kithttp.NewServer(e, dec, kitx.EncodeJSONResponse, options...)
-	}
 	mux := http.NewServeMux()
-	mux.Handle(Routes[0], server(set.SummaryEndpoint, decodeEmpty(endpoints.SummaryRequest{})))
-	mux.Handle(Routes[1], server(set.DistrictsEndpoint, decodeEmpty(endpoints.DistrictsRequest{})))
-	mux.Handle(Routes[2], server(set.DistrictEndpoint, decodeDistrictRequest))
-	mux.Handle(Routes[3], server(set.CompaniesEndpoint, decodeCompaniesRequest))
-	mux.Handle(Routes[4], server(set.ConflictsEndpoint, decodeEmpty(endpoints.ConflictsRequest{})))
+	for _, rt := range Routes(set) {
+		mux.Handle(rt.Pattern, kithttp.NewServer(rt.endpoint, authenticatedFirst(rt.decode), kitx.EncodeJSONResponse, options...))
+	}
 	mux.Handle("/api/v1/hq/", kitx.NotFoundHandler())
 	return mux
 }
+
+// authenticatedFirst skips decoding a request without a principal: it
+// hands the endpoint an anonymous request, which the endpoint's auth
+// middleware answers 401 (counted and traced by the endpoint middleware
+// like any refusal) before anything reads it. So an anonymous caller
+// learns only that it needs a token, never how its parameters would have
+// been validated (no 400 before the 401).
+func authenticatedFirst(dec kithttp.DecodeRequestFunc) kithttp.DecodeRequestFunc {
+	return func(ctx context.Context, r *http.Request) (any, error) {
+		if _, err := auth.RequirePrincipal(ctx); err != nil {
+			return anonymous{}, nil
+		}
+		return dec(ctx, r)
+	}
+}
+
+// anonymous is the request of a caller without a principal; no endpoint
+// ever sees it past the auth middleware.
+type anonymous struct{}
 
 func decodeEmpty(req any) kithttp.DecodeRequestFunc {
 	return func(context.Context, *http.Request) (any, error) { return req, nil }
@@ -55,3 +88,27 @@ func decodeCompaniesRequest(_ context.Context, r *http.Request) (any, error) {
 	}
 	return endpoints.CompaniesRequest{District: r.PathValue("district"), Page: page}, nil
 }
+
+// decodeConflictsRequest reads the optional ?district filter. Given twice
+// it is refused rather than one value picked: the auth middleware and the
+// service must see the same district.
+func decodeConflictsRequest(_ context.Context, r *http.Request) (any, error) {
+	vals := r.URL.Query()["district"]
+	switch {
+	case len(vals) > 1:
+		return nil, ErrDistrictFilterRepeated
+	case len(vals) == 1 && vals[0] == "":
+		return nil, ErrDistrictFilterEmpty
+	case len(vals) == 1:
+		return endpoints.ConflictsRequest{District: vals[0]}, nil
+	}
+	return endpoints.ConflictsRequest{}, nil
+}
+
+// Errors of the conflicts filter.
+var (
+	// ErrDistrictFilterRepeated means ?district was given more than once.
+	ErrDistrictFilterRepeated = errs.InvalidField("request.district_repeated", "district", "give ?district at most once")
+	// ErrDistrictFilterEmpty means ?district= was given without a value.
+	ErrDistrictFilterEmpty = errs.InvalidField("request.district_empty", "district", "?district needs a district id")
+)

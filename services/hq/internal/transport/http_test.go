@@ -4,15 +4,18 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/storage"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 
@@ -92,9 +95,21 @@ func newServer(t *testing.T) *httptest.Server {
 		},
 	}
 	svc := service.New(st, mon, service.Config{StaleAfter: 2 * time.Minute, Now: func() time.Time { return now }})
-	srv := httptest.NewServer(transport.NewHTTPHandler(endpoints.New(svc, nil)))
+	srv := httptest.NewServer(asPrincipal(transport.NewHTTPHandler(endpoints.New(svc, nil)), hqAdmin))
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// hqAdmin is the city-wide caller these tests read as; who may read what
+// is the authorization tests' business (auth_test.go).
+var hqAdmin = auth.Principal{Subject: "hq-admin-1", Role: auth.RoleHQAdmin}
+
+// asPrincipal puts p in every request's context, as auth.Authenticate does
+// for a valid token, so the handler's endpoints see an authenticated caller.
+func asPrincipal(h http.Handler, p auth.Principal) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(auth.WithPrincipal(r.Context(), p)))
+	})
 }
 
 func get(t *testing.T, srv *httptest.Server, path string, wantStatus int, into any) {
@@ -262,6 +277,63 @@ func TestHTTP(t *testing.T) {
 		}
 	})
 
+	t.Run("Conflicts of one district show its own positions in full and the others' only by district and date.", func(t *testing.T) {
+		var body struct {
+			Items []map[string]any `json:"items"`
+		}
+		get(t, srv, "/api/v1/hq/conflicts?district=jingkai", http.StatusOK, &body)
+		if len(body.Items) != 1 || body.Items[0]["id_hash"] != "p1" {
+			t.Fatalf("conflicts of jingkai = %v", body.Items)
+		}
+		byDistrict := map[string]map[string]any{}
+		for _, g := range body.Items[0]["guards"].([]any) {
+			pos := g.(map[string]any)
+			byDistrict[pos["district"].(string)] = pos
+		}
+		if own := byDistrict["jingkai"]; own["guard_id"] != "g1" || own["company_id"] != "c1" || own["hired_on"] != "2025-03-01" {
+			t.Errorf("jingkai's own position = %v", own)
+		}
+		other := byDistrict["caidian"]
+		if other == nil || other["active_since"] == nil {
+			t.Fatalf("caidian's position = %v, want its district and active_since", other)
+		}
+		for _, k := range []string{"guard_id", "company_id", "hired_on"} {
+			if _, ok := other[k]; ok {
+				t.Errorf("caidian's position shows %s to a jingkai view: %v", k, other)
+			}
+		}
+		// The same person seen from caidian: the roles swap.
+		get(t, srv, "/api/v1/hq/conflicts?district=caidian", http.StatusOK, &body)
+		if len(body.Items) != 1 || !strings.Contains(fmt.Sprint(body.Items[0]["guards"]), "g3") ||
+			strings.Contains(fmt.Sprint(body.Items[0]["guards"]), "g1") {
+			t.Errorf("conflicts of caidian = %v", body.Items)
+		}
+		// A district with no conflict gets an empty list, not an error.
+		get(t, srv, "/api/v1/hq/conflicts?district=hannan", http.StatusOK, &body)
+		if body.Items == nil || len(body.Items) != 0 {
+			t.Errorf("conflicts of hannan = %#v, want []", body.Items)
+		}
+	})
+
+	t.Run("The conflicts filter rejects unknown, malformed, empty and repeated districts.", func(t *testing.T) {
+		for _, tc := range []struct {
+			query  string
+			status int
+			id     string
+		}{
+			{"district=nowhere", http.StatusNotFound, "district.not_found"},
+			{"district=Not_A_District", http.StatusBadRequest, "district.id_invalid"},
+			{"district=", http.StatusBadRequest, "request.district_empty"},
+			{"district=jingkai&district=caidian", http.StatusBadRequest, "request.district_repeated"},
+		} {
+			var e errorBody
+			get(t, srv, "/api/v1/hq/conflicts?"+tc.query, tc.status, &e)
+			if e.Error.ID != tc.id {
+				t.Errorf("?%s: id = %q, want %q", tc.query, e.Error.ID, tc.id)
+			}
+		}
+	})
+
 	t.Run("An unknown route under /api/v1/hq is 404 route.not_found.", func(t *testing.T) {
 		var e errorBody
 		get(t, srv, "/api/v1/hq/nothing", http.StatusNotFound, &e)
@@ -269,4 +341,25 @@ func TestHTTP(t *testing.T) {
 			t.Errorf("id = %q", e.Error.ID)
 		}
 	})
+}
+
+func TestAnonymousRequestIs401BeforeAnyValidation(t *testing.T) {
+	t.Parallel()
+	svc := service.New(nil, monitor{}, service.Config{})
+	srv := httptest.NewServer(transport.NewHTTPHandler(endpoints.New(svc, nil)))
+	defer srv.Close()
+	// Each path would be a 400 for an authenticated caller; an anonymous
+	// one learns only that it needs a token.
+	for _, path := range []string{
+		"/api/v1/hq/summary",
+		"/api/v1/hq/districts/Not_A_District",
+		"/api/v1/hq/districts/jingkai/companies?page_size=9999",
+		"/api/v1/hq/conflicts?district=a&district=b",
+	} {
+		var e errorBody
+		get(t, srv, path, http.StatusUnauthorized, &e)
+		if e.Error.ID != "auth.token_missing" {
+			t.Errorf("GET %s: id = %q, want auth.token_missing", path, e.Error.ID)
+		}
+	}
 }

@@ -2,7 +2,9 @@
 // Kubernetes deployment): the HTTP API with /healthz, /readyz, /metrics and
 // /api/v1/openapi.json, the background import worker, and the outbox relay
 // to Kafka, which publishes only while this replica holds the district's
-// etcd election.
+// etcd election. Every API request must carry a bearer token from the
+// configured OIDC issuer (-auth.oidc.*, required); the admin endpoints and
+// the OpenAPI document stay open.
 //
 // Every flag can also be set from the environment: flag "kafka.brokers" ←
 // GUILDHALL_KAFKA_BROKERS; flags win.
@@ -28,6 +30,7 @@ import (
 	"github.com/oklog/run"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/config"
 	"github.com/guildhall/guildhall/pkg/eventbus"
 	"github.com/guildhall/guildhall/pkg/pii"
@@ -59,6 +62,9 @@ type Config struct {
 	Kafka           config.Kafka
 	Etcd            config.Etcd
 	Tracing         telemetry.TracingConfig
+	// OIDC is the external token issuer; the service refuses to start
+	// without one, since every endpoint needs an authenticated caller.
+	OIDC auth.OIDCConfig
 }
 
 // RegisterFlags registers every flag of the command.
@@ -78,6 +84,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	c.Kafka.RegisterFlags("", fs)
 	c.Etcd.RegisterFlags("", fs)
 	c.Tracing.RegisterFlags("", fs)
+	c.OIDC.RegisterFlags("", fs)
 }
 
 // Errors of Config.Validate.
@@ -111,7 +118,9 @@ func (c *Config) Validate() error {
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		problems = append(problems, err)
 	}
-	for _, err := range []error{c.Storage.Validate(), c.Kafka.Validate(), c.Etcd.Validate(), c.Tracing.Validate()} {
+	// Without an issuer no request could be authenticated: refuse to start
+	// rather than serve an API that answers 401 to everyone.
+	for _, err := range []error{c.Storage.Validate(), c.Kafka.Validate(), c.Etcd.Validate(), c.Tracing.Validate(), c.OIDC.Validate()} {
 		if err != nil {
 			problems = append(problems, err)
 		}
@@ -193,8 +202,12 @@ func runMain(ctx context.Context, args []string, lookup func(string) (string, bo
 		_ = shutdownTracing(sctx)
 	}()
 
+	verifier, err := auth.NewJWKSVerifier(cfg.OIDC, nil, logger.With("component", "auth"))
+	if err != nil {
+		return err
+	}
 	reg := telemetry.NewRegistry()
-	app, err := wire(ctx, cfg, key, sealer, logger, reg)
+	app, err := wire(ctx, cfg, key, sealer, verifier, logger, reg)
 	if err != nil {
 		return err
 	}
@@ -231,6 +244,8 @@ func runMain(ctx context.Context, args []string, lookup func(string) (string, bo
 	bg, cancelBG := context.WithCancel(ctx)
 	g.Add(func() error { return app.node.Run(bg) }, func(error) { cancelBG() })
 	g.Add(func() error { return relay.Run(bg) }, func(error) { cancelBG() })
+	// Keeps the issuer's keys fresh so requests rarely wait for a fetch.
+	g.Add(func() error { return verifier.Run(bg) }, func(error) { cancelBG() })
 	g.Add(func() error {
 		if ready != nil {
 			ready(ln.Addr().String())
@@ -262,9 +277,9 @@ type app struct {
 }
 
 // wire builds the node with instrumenting and tracing endpoint middleware
-// and one HTTP handler serving the API, the OpenAPI document and the admin
-// endpoints.
-func wire(ctx context.Context, cfg Config, key []byte, sealer *pii.Sealer, logger *slog.Logger, reg *prometheus.Registry) (*app, error) {
+// and one HTTP handler serving the API (authenticated with v), the OpenAPI
+// document and the admin endpoints (open).
+func wire(ctx context.Context, cfg Config, key []byte, sealer *pii.Sealer, v auth.Verifier, logger *slog.Logger, reg *prometheus.Registry) (*app, error) {
 	epm := telemetry.NewEndpointMetrics(reg)
 	node, err := membership.New(ctx, membership.Config{
 		District: cfg.District, DBPath: cfg.DBPath, Storage: cfg.Storage, IDHashKey: key,
@@ -284,6 +299,8 @@ func wire(ctx context.Context, cfg Config, key []byte, sealer *pii.Sealer, logge
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		_, _ = w.Write(node.OpenAPI())
 	})
-	mux.Handle("/api/v1/districts/", node.Handler())
+	// Authenticate only puts the caller in the context; each endpoint's
+	// policy middleware answers 401/403.
+	mux.Handle("/api/v1/districts/", auth.Authenticate(v)(node.Handler()))
 	return &app{node: node, handler: telemetry.HTTPMiddleware(mux, logger)}, nil
 }

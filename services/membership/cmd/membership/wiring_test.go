@@ -8,12 +8,14 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/devstack"
 	"github.com/guildhall/guildhall/pkg/idcheck"
 	"github.com/guildhall/guildhall/pkg/storage"
@@ -24,7 +26,7 @@ func TestFlagsAreValidatedBeforeAnythingStarts(t *testing.T) {
 	if err == nil {
 		t.Fatal("bad flags accepted")
 	}
-	for _, want := range []string{"-district", "pii.id-hash-key-file", "pii.seal-key-file", "kafka", "etcd"} {
+	for _, want := range []string{"-district", "pii.id-hash-key-file", "pii.seal-key-file", "kafka", "etcd", "auth.oidc.issuer"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %s", err, want)
 		}
@@ -66,8 +68,24 @@ func TestRealWiring(t *testing.T) {
 	if err := os.WriteFile(sealFile, []byte(sealRing), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The OIDC issuer: a local one whose key set is served over loopback
+	// http, as an external issuer's JWKS would be.
+	issuer, err := auth.NewLocalIssuer(filepath.Join(dir, "issuer"), "https://id.example.test/realms/guildhall", "guildhall-api", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(issuer.JWKS())
+	}))
+	defer jwks.Close()
+	token, _, err := issuer.Issue(auth.Principal{Subject: "alice", Role: auth.RoleDistrictAdmin, Districts: []string{"jingkai"}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	dbPath := filepath.Join(dir, "membership.db")
 	args := []string{
+		"-auth.oidc.issuer=https://id.example.test/realms/guildhall", "-auth.oidc.audience=guildhall-api", "-auth.oidc.jwks-url=" + jwks.URL,
 		"-district=jingkai", "-http.addr=127.0.0.1:0", "-db.path=" + dbPath,
 		"-pii.id-hash-key-file=" + keyFile, "-pii.seal-key-file=" + sealFile, "-http.trust-proxy",
 		"-sqlite.synchronous=normal", "-relay.election-ttl=2",
@@ -89,7 +107,8 @@ func TestRealWiring(t *testing.T) {
 		t.Fatal("never ready")
 	}
 
-	do := func(method, path string, body any) (int, []byte) {
+	// doAs calls the API with bearer token tok ("" for none).
+	doAs := func(tok, method, path string, body any) (int, []byte) {
 		t.Helper()
 		var rd io.Reader
 		if body != nil {
@@ -97,6 +116,9 @@ func TestRealWiring(t *testing.T) {
 			rd = bytes.NewReader(b)
 		}
 		req, _ := http.NewRequestWithContext(ctx, method, base+path, rd)
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -104,6 +126,25 @@ func TestRealWiring(t *testing.T) {
 		defer res.Body.Close()
 		b, _ := io.ReadAll(res.Body)
 		return res.StatusCode, b
+	}
+	do := func(method, path string, body any) (int, []byte) {
+		t.Helper()
+		return doAs(token, method, path, body)
+	}
+
+	// No token, or a bad one: 401 with the stable ids, nothing written.
+	for _, tc := range []struct{ tok, id string }{{"", "auth.token_missing"}, {token + "x", "auth.token_invalid"}} {
+		if status, body := doAs(tc.tok, "GET", "/api/v1/districts/jingkai/companies", nil); status != http.StatusUnauthorized || !strings.Contains(string(body), tc.id) {
+			t.Fatalf("token %q…: %d %s", tc.id, status, body)
+		}
+	}
+	// A token of another district's admin: 403.
+	other, _, err := issuer.Issue(auth.Principal{Subject: "bob", Role: auth.RoleDistrictAdmin, Districts: []string{"caidian"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, body := doAs(other, "GET", "/api/v1/districts/jingkai/companies", nil); status != http.StatusForbidden || !strings.Contains(string(body), "auth.forbidden") {
+		t.Fatalf("other district's admin: %d %s", status, body)
 	}
 
 	code, err := idcheck.MakeCreditCode("91420100MA0000001")
@@ -127,6 +168,7 @@ func TestRealWiring(t *testing.T) {
 	req, _ := http.NewRequestWithContext(ctx, "POST", base+"/api/v1/districts/jingkai/companies/"+company.ID+"/guards", bytes.NewReader(hb))
 	req.Header.Set("X-Forwarded-For", "203.0.113.7, 10.0.0.1")
 	req.Header.Set("X-Request-Id", "wiring-hire-1")
+	req.Header.Set("Authorization", "Bearer "+token)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -147,22 +189,23 @@ func TestRealWiring(t *testing.T) {
 	if err := json.Unmarshal(body, &audit); status != http.StatusOK || err != nil || len(audit.Items) != 1 {
 		t.Fatalf("audit: %d %s", status, body)
 	}
-	if a := audit.Items[0]; a.Subject != "anonymous" || a.RequestID != "wiring-hire-1" || a.RemoteIP != "203.0.113.7" {
+	if a := audit.Items[0]; a.Subject != "alice" || a.RequestID != "wiring-hire-1" || a.RemoteIP != "203.0.113.7" {
 		t.Fatalf("audit row %+v", a)
 	}
 	if status, body := do("GET", "/api/v1/districts/caidian/companies", nil); status != http.StatusNotFound || !strings.Contains(string(body), "district.not_found") {
 		t.Fatalf("other district: %d %s", status, body)
 	}
-	if status, _ := do("GET", "/healthz", nil); status != http.StatusOK {
+	// The admin endpoints and the OpenAPI document need no token.
+	if status, _ := doAs("", "GET", "/healthz", nil); status != http.StatusOK {
 		t.Fatalf("healthz %d", status)
 	}
-	if status, body := do("GET", "/readyz", nil); status != http.StatusOK {
+	if status, body := doAs("", "GET", "/readyz", nil); status != http.StatusOK {
 		t.Fatalf("readyz %d %s", status, body)
 	}
-	if status, body := do("GET", "/api/v1/openapi.json", nil); status != http.StatusOK || !json.Valid(body) {
+	if status, body := doAs("", "GET", "/api/v1/openapi.json", nil); status != http.StatusOK || !json.Valid(body) {
 		t.Fatalf("openapi %d", status)
 	}
-	_, metrics := do("GET", "/metrics", nil)
+	_, metrics := doAs("", "GET", "/metrics", nil)
 	if !strings.Contains(string(metrics), `guildhall_endpoint_requests_total{district="jingkai",endpoint="register_company",outcome="success",service="membership"} 1`) {
 		t.Fatalf("endpoint metrics missing:\n%s", metrics)
 	}

@@ -11,9 +11,10 @@ import (
 	"github.com/guildhall/guildhall/pkg/telemetry"
 )
 
-// AnonymousSubject is the audit subject of a request that carried no
-// authenticated principal. Until authentication is enforced such requests
-// exist; the log says so rather than inventing an identity.
+// AnonymousSubject is the audit subject of a write whose context carries no
+// authenticated principal. Every HTTP endpoint refuses such requests (401)
+// before the service runs, so it only appears for calls made in-process
+// without one; the log says so rather than inventing an identity.
 const AnonymousSubject = "anonymous"
 
 // Audit actions: "<resource>.<verb>", one per kind of write.

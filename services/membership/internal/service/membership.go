@@ -248,7 +248,10 @@ func (s *Membership) HireGuard(ctx context.Context, in HireGuardInput) (Guard, e
 	// (it is stored); hash it with the same keyed HMAC the events use.
 	hashed := in
 	hashed.IDNumber = s.ids.HashResidentID(in.IDNumber)
-	return idempotent(ctx, s, "POST companies/"+in.CompanyID+"/guards", in.IdempotencyKey, hashed, func(q Queries) (Guard, []Change, error) {
+	// The stored (replayable) result is always masked: the idempotency
+	// table must not hold a number in clear. The caller's view is made
+	// afterwards.
+	g, err := idempotent(ctx, s, "POST companies/"+in.CompanyID+"/guards", in.IdempotencyKey, hashed, func(q Queries) (Guard, []Change, error) {
 		g, err := s.hire(ctx, q, in)
 		if err != nil {
 			return Guard{}, nil, err
@@ -258,6 +261,10 @@ func (s *Membership) HireGuard(ctx context.Context, in HireGuardInput) (Guard, e
 		}
 		return g, []Change{{Type: EventGuardHired, Guard: &g}}, nil
 	})
+	if err != nil || !revealFor(ctx, g.CompanyID) {
+		return g, err
+	}
+	return s.presentFor(ctx, g)
 }
 
 // hire inserts a validated hire inside q's transaction.
@@ -332,7 +339,7 @@ func (s *Membership) GetGuard(ctx context.Context, id string) (Guard, error) {
 	if err != nil {
 		return Guard{}, err
 	}
-	return s.present(g)
+	return s.presentFor(ctx, g)
 }
 
 // ListGuards implements Service.
@@ -356,7 +363,7 @@ func (s *Membership) ListGuards(ctx context.Context, f GuardFilter, page kitx.Pa
 		return nil, "", err
 	}
 	for i := range items {
-		if items[i], err = s.present(items[i]); err != nil {
+		if items[i], err = s.presentFor(ctx, items[i]); err != nil {
 			return nil, "", err
 		}
 	}
@@ -399,7 +406,7 @@ func (s *Membership) updateGuard(ctx context.Context, id string, ifMatch int64, 
 	if err != nil {
 		return Guard{}, err
 	}
-	return s.present(out)
+	return s.presentFor(ctx, out)
 }
 
 // UpdateGuard implements Service.

@@ -28,6 +28,9 @@ type Queries interface {
 	UpdateCompany(ctx context.Context, c Company) error
 
 	GetGuard(ctx context.Context, id string) (Guard, error)
+	// GuardCompany returns the id of the company that employs (or
+	// employed) a guard, for authorization: ErrGuardNotFound if none.
+	GuardCompany(ctx context.Context, id string) (string, error)
 	// ActiveGuardByHash reports whether a guard with this ID hash is
 	// employed (active) anywhere in the district.
 	ActiveGuardByHash(ctx context.Context, idHash string) (bool, error)
@@ -43,6 +46,9 @@ type Queries interface {
 	UpdateCouncilMember(ctx context.Context, m CouncilMember) error
 
 	GetImport(ctx context.Context, id string) (ImportJob, error)
+	// ImportCompany returns the company an import job imports into, for
+	// authorization: ErrImportNotFound if none.
+	ImportCompany(ctx context.Context, id string) (string, error)
 	InsertImport(ctx context.Context, j ImportJob) error
 	// UpdateImportProgress stores a job's status, counters and errors.
 	UpdateImportProgress(ctx context.Context, j ImportJob) error

@@ -154,7 +154,10 @@ type Guard struct {
 	// IDNumber is the national ID number in clear, set only while a hire
 	// is being written; it never leaves the service: responses carry
 	// IDNumberMasked, events IDHash, the database IDNumberSealed.
-	IDNumber       string `json:"-"`
+	IDNumber string `json:"-"`
+	// IDNumberMasked is the ID number as the response shows it: masked
+	// (420************123), or in full for the callers RevealIDNumber
+	// names. Only the masked form is ever stored (idempotent replays).
 	IDNumberMasked string `json:"id_number"`
 	// IDNumberSealed is the ID number sealed with the district's Sealer,
 	// the only form in which it is stored.

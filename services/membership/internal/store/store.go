@@ -277,6 +277,20 @@ func (q queries) GetGuard(ctx context.Context, id string) (service.Guard, error)
 	return q.scanGuard(q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT `+guardCols+` FROM guards WHERE id = ?`), id))
 }
 
+// GuardCompany implements service.Queries: one indexed column, so the
+// authorization check that needs a guard's owner stays cheap.
+func (q queries) GuardCompany(ctx context.Context, id string) (string, error) {
+	var c string
+	err := q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT company_id FROM guards WHERE id = ?`), id).Scan(&c)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", service.ErrGuardNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: guard company: %w", err)
+	}
+	return c, nil
+}
+
 // ActiveGuardByHash implements service.Queries.
 func (q queries) ActiveGuardByHash(ctx context.Context, idHash string) (bool, error) {
 	var n int
@@ -451,6 +465,19 @@ func (q queries) GetImport(ctx context.Context, id string) (service.ImportJob, e
 	}
 	j.CreatedAt, j.UpdatedAt = parseTS(created), parseTS(upd)
 	return j, nil
+}
+
+// ImportCompany implements service.Queries.
+func (q queries) ImportCompany(ctx context.Context, id string) (string, error) {
+	var c string
+	err := q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT company_id FROM import_jobs WHERE id = ?`), id).Scan(&c)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", service.ErrImportNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: import company: %w", err)
+	}
+	return c, nil
 }
 
 // InsertImport implements service.Queries.

@@ -52,7 +52,7 @@ func Routes(set endpoints.Set) []Route {
 		{"PATCH", "/companies/{id}", "update_company", set.UpdateCompany, decodeUpdate[service.UpdateCompanyInput]},
 		{"POST", "/companies/{id}/status", "change_company_status", set.ChangeCompanyStatus, decodeAction[service.ChangeStatusInput]},
 		{"POST", "/companies/{id}/guards", "hire_guard", set.HireGuard, decodeHireGuard},
-		{"GET", "/companies/{id}/guards", "list_company_guards", set.ListGuards, decodeListCompanyGuards},
+		{"GET", "/companies/{id}/guards", "list_company_guards", set.ListCompanyGuards, decodeListCompanyGuards},
 		{"POST", "/companies/{id}/guards/imports", "start_guard_import", set.StartGuardImport, decodeStartImport},
 		{"GET", "/imports/{id}", "get_import", set.GetImport, decodeID},
 		{"GET", "/guards", "list_guards", set.ListGuards, decodeListGuards},

@@ -17,8 +17,9 @@ import (
 
 // Client talks to one city's HTTP API.
 type Client struct {
-	Base string // e.g. http://127.0.0.1:8080
-	HTTP *http.Client
+	Base  string // e.g. http://127.0.0.1:8080
+	HTTP  *http.Client
+	Token string // bearer token sent with every request, if set
 }
 
 // New returns a client for base.
@@ -43,6 +44,9 @@ func (c *Client) Do(ctx context.Context, method, path string, body any, out any)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
@@ -70,6 +74,22 @@ func (c *Client) Must(ctx context.Context, want int, method, path string, body a
 	if status != want {
 		return fmt.Errorf("%s %s: status %d, want %d: %s", method, path, status, want, raw)
 	}
+	return nil
+}
+
+// Login exchanges a username and password for a token at
+// /api/v1/auth/login and keeps it for the following requests.
+func (c *Client) Login(ctx context.Context, username, password string) error {
+	var out struct {
+		Token string `json:"token"`
+	}
+	if err := c.Must(ctx, http.StatusOK, "POST", "/api/v1/auth/login", map[string]string{"username": username, "password": password}, &out); err != nil {
+		return err
+	}
+	if out.Token == "" {
+		return fmt.Errorf("login of %s returned no token", username)
+	}
+	c.Token = out.Token
 	return nil
 }
 
@@ -102,13 +122,18 @@ func (c *Client) RegisterActiveCompany(ctx context.Context, district string, n i
 	return co.ID, nil
 }
 
-// HireGuard hires guard number n (its ID number derives from n) into company.
-func (c *Client) HireGuard(ctx context.Context, district, company string, n int) (string, error) {
+// ResidentID is the national ID number of test guard n.
+func ResidentID(n int) string {
 	birth := time.Date(1970+n%30, time.Month(1+n%12), 1+n%28, 0, 0, 0, 0, time.UTC)
+	return idcheck.MakeResidentID("420106", birth, n%1000)
+}
+
+// HireGuard hires guard number n (its ID number is ResidentID(n)) into company.
+func (c *Client) HireGuard(ctx context.Context, district, company string, n int) (string, error) {
 	var g Created
 	err := c.Must(ctx, http.StatusCreated, "POST", "/api/v1/districts/"+district+"/companies/"+company+"/guards", map[string]any{
 		"name":      "测试保安" + strconv.Itoa(n),
-		"id_number": idcheck.MakeResidentID("420106", birth, n%1000),
+		"id_number": ResidentID(n),
 	}, &g)
 	return g.ID, err
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/pii"
 	"github.com/guildhall/guildhall/services/membership"
 )
@@ -36,6 +37,14 @@ func newNode(t *testing.T, district string) *membership.Node {
 	}
 	t.Cleanup(func() { _ = node.Close() })
 	return node
+}
+
+// asAdmin serves h as an hq-admin, as the standalone binary serves the
+// demo loader (authentication happens in front of the node's handler).
+func asAdmin(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(auth.WithPrincipal(r.Context(), auth.Principal{Subject: "demo-test", Role: auth.RoleHQAdmin})))
+	})
 }
 
 // listAll GETs every page of a list under the district and decodes the items.
@@ -196,7 +205,7 @@ func statsOf(ds Dataset) LoadStats {
 
 func TestLoadFillsAMembershipNodeOnceOnly(t *testing.T) {
 	node := newNode(t, "jingkai")
-	h := node.Handler()
+	h := asAdmin(node.Handler())
 	ds := Generate(20250923, "jingkai")
 	ctx := t.Context()
 
@@ -229,7 +238,7 @@ func TestLoadFillsAMembershipNodeOnceOnly(t *testing.T) {
 }
 
 func TestLoadCompletesAHalfFinishedLoad(t *testing.T) {
-	h := newNode(t, "caidian").Handler()
+	h := asAdmin(newNode(t, "caidian").Handler())
 	ds := Generate(5, "caidian")
 	ctx := t.Context()
 
@@ -267,7 +276,7 @@ func TestLoadCompletesAHalfFinishedLoad(t *testing.T) {
 }
 
 func TestLoadStopsAtTheFirstRefusedRequest(t *testing.T) {
-	h := newNode(t, "jingkai").Handler()
+	h := asAdmin(newNode(t, "jingkai").Handler())
 	ds := Generate(9, "jingkai")
 	bad := ds.Companies[1]
 	bad.CreditCode = bad.CreditCode[:17] + "?" // not a credit code
@@ -290,7 +299,7 @@ func TestLoadStopsAtTheFirstRefusedRequest(t *testing.T) {
 }
 
 func TestLoadHonoursCancellation(t *testing.T) {
-	h := newNode(t, "jingkai").Handler()
+	h := asAdmin(newNode(t, "jingkai").Handler())
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	if _, err := Load(ctx, h, Generate(1, "jingkai")); !errors.Is(err, context.Canceled) {

@@ -1,0 +1,407 @@
+package hq
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/guildhall/guildhall/pkg/auth"
+	"github.com/guildhall/guildhall/pkg/errs"
+	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
+
+	"github.com/guildhall/guildhall/services/hq/internal/endpoints"
+	"github.com/guildhall/guildhall/services/hq/internal/transport"
+)
+
+// asHQAdmin puts a city-wide hq-admin principal in every request's context,
+// as auth.Authenticate does for a valid token, for the tests whose subject
+// is not authorization.
+func asHQAdmin(h http.Handler) http.Handler {
+	p := auth.Principal{Subject: "hq-admin-test", Role: auth.RoleHQAdmin}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(auth.WithPrincipal(r.Context(), p)))
+	})
+}
+
+const (
+	testIssuer   = "https://id.guildhall.test"
+	testAudience = "guildhall-hq"
+	// own is the district of every scoped test caller; other is not theirs.
+	own   = "jingkai"
+	other = "caidian"
+)
+
+// caller is one principal of the matrix, named for the failure messages.
+type caller struct {
+	name string
+	p    auth.Principal
+}
+
+// callers covers every role, and police both city-wide and scoped.
+var callers = []caller{
+	{"hq-admin", auth.Principal{Subject: "u-hq", Role: auth.RoleHQAdmin}},
+	{"district-admin", auth.Principal{Subject: "u-da", Role: auth.RoleDistrictAdmin, Districts: []string{own}}},
+	{"company-admin", auth.Principal{Subject: "u-ca", Role: auth.RoleCompanyAdmin, Districts: []string{own}, Company: "c1"}},
+	{"police city-wide", auth.Principal{Subject: "u-pc", Role: auth.RolePolice}},
+	{"police scoped", auth.Principal{Subject: "u-ps", Role: auth.RolePolice, Districts: []string{own}}},
+	{"guard", auth.Principal{Subject: "u-g", Role: auth.RoleGuard, Districts: []string{own}, Company: "c1", Guard: "g1"}},
+	{"ops", auth.Principal{Subject: "u-ops", Role: auth.RoleOps}},
+}
+
+// request is one concrete request of a route: where, and which district
+// it targets ("" for none).
+type request struct {
+	route    transport.Route
+	path     string
+	district string
+	// cell names the request in the explicit table: endpoint, plus own,
+	// other or all where the district varies.
+	cell string
+}
+
+// requests expands every route into its concrete requests: a route with
+// {district} once for own and once for other; the conflicts route without
+// a filter and with ?district=own and other.
+func requests(t *testing.T) []request {
+	t.Helper()
+	var out []request
+	for _, rt := range transport.Routes(endpoints.Set{}) {
+		_, path, _ := strings.Cut(rt.Pattern, " ")
+		switch {
+		case strings.Contains(path, "{district}"):
+			for _, d := range []struct{ id, rel string }{{own, "own"}, {other, "other"}} {
+				p := strings.ReplaceAll(path, "{district}", d.id)
+				out = append(out, request{rt, p, d.id, rt.Name + " " + d.rel})
+			}
+		case rt.Name == endpoints.NameConflicts:
+			out = append(out,
+				request{rt, path, "", rt.Name + " all"},
+				request{rt, path + "?district=" + own, own, rt.Name + " own"},
+				request{rt, path + "?district=" + other, other, rt.Name + " other"})
+		default:
+			out = append(out, request{rt, path, "", rt.Name})
+		}
+		if p := out[len(out)-1].path; strings.Contains(p, "{") {
+			t.Fatalf("route %s has a path parameter this test does not fill in: %s", rt.Pattern, p)
+		}
+	}
+	return out
+}
+
+// allowed is the policy written out cell by cell: the decisions this test
+// pins, so a change of policy.go that is not also made here fails.
+var allowed = map[string][]string{
+	"hq-admin": {"summary", "districts", "district own", "district other", "companies own", "companies other",
+		"conflicts all", "conflicts own", "conflicts other"},
+	"district-admin":   {"summary", "districts", "district own", "companies own", "conflicts own"},
+	"company-admin":    {},
+	"police city-wide": {"summary", "districts", "district own", "district other", "companies own", "companies other", "conflicts all", "conflicts own", "conflicts other"},
+	"police scoped":    {"summary", "districts", "district own", "companies own", "conflicts own"},
+	"guard":            {},
+	"ops":              {"summary", "districts", "district own", "district other"},
+}
+
+// matrixNode is a node whose read model holds both districts and one
+// person active in both, so every allowed request answers 200.
+func matrixNode(t *testing.T) *Node {
+	t.Helper()
+	ctx := context.Background()
+	n, err := New(ctx, Config{DBPath: filepath.Join(t.TempDir(), "hq.db"), Brokers: []string{"127.0.0.1:1"}}, Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	for _, e := range []*eventsv1.Envelope{guardHired(own, "g1", "p1"), guardHired(other, "g2", "p1")} {
+		if err := n.db.InTx(ctx, func(tx *sql.Tx) error { _, err := n.proj.Apply(ctx, tx, e); return err }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return n
+}
+
+// issuerServer serves n's handler behind auth.Authenticate with a local
+// issuer's verifier, so the matrix runs on real signed tokens.
+func issuerServer(t *testing.T, n *Node) (*httptest.Server, *auth.LocalIssuer) {
+	t.Helper()
+	iss, err := auth.NewLocalIssuer(t.TempDir(), testIssuer, testAudience, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(auth.Authenticate(iss.Verifier())(n.Handler()))
+	t.Cleanup(srv.Close)
+	return srv, iss
+}
+
+// call GETs path with token (none if empty) and returns the status and the
+// error id of the body ("" on success).
+func call(t *testing.T, srv *httptest.Server, path, token string) (int, string, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body json.RawMessage
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatalf("GET %s: decode: %v", path, err)
+	}
+	var e errs.Body
+	_ = json.Unmarshal(body, &e)
+	return resp.StatusCode, e.Error.ID, body
+}
+
+func TestPolicyCoversEveryRoute(t *testing.T) {
+	t.Parallel()
+	pol := Policy()
+	if err := pol.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	routes := transport.Routes(endpoints.Set{})
+	var names []string
+	for _, rt := range routes {
+		row := endpoints.PolicyName(rt.Name)
+		if _, ok := pol[row]; !ok {
+			t.Errorf("route %s has no policy row %q", rt.Pattern, row)
+		}
+		if slices.Contains(names, row) {
+			t.Errorf("route %s shares the endpoint %q with another route", rt.Pattern, row)
+		}
+		names = append(names, row)
+	}
+	for _, e := range pol.Endpoints() {
+		if !slices.Contains(names, e) {
+			t.Errorf("policy row %q has no route", e)
+		}
+	}
+	if exported := Routes(); len(exported) != len(routes) {
+		t.Errorf("hq.Routes has %d routes, the handler %d", len(exported), len(routes))
+	} else {
+		for i, r := range exported {
+			if r.Pattern != routes[i].Pattern || r.Endpoint != endpoints.PolicyName(routes[i].Name) {
+				t.Errorf("hq.Routes[%d] = %+v, handler route %+v", i, r, routes[i])
+			}
+		}
+	}
+	// Every role is in the explicit table, so a new role cannot slip
+	// through the matrix untested.
+	for _, r := range auth.Roles {
+		found := false
+		for _, c := range callers {
+			found = found || c.p.Role == r
+		}
+		if !found {
+			t.Errorf("role %s has no caller in the matrix", r)
+		}
+	}
+}
+
+// TestAuthorizationMatrix walks every route × every role (police both
+// city-wide and scoped) × own/other district with real tokens and checks
+// that the answer is exactly what Policy().Decide says, that Decide says
+// what the explicit table says, and that the status is 200 or 403
+// auth.forbidden accordingly.
+func TestAuthorizationMatrix(t *testing.T) {
+	t.Parallel()
+	n := matrixNode(t)
+	srv, iss := issuerServer(t, n)
+	pol := Policy()
+	reqs := requests(t)
+	cells := map[string]bool{}
+	for _, r := range reqs {
+		cells[r.cell] = true
+	}
+	for _, c := range callers {
+		for _, a := range allowed[c.name] {
+			if !cells[a] {
+				t.Fatalf("explicit table names %q for %s, which is no request of the matrix", a, c.name)
+			}
+		}
+	}
+	for _, c := range callers {
+		token, _, err := iss.Issue(c.p)
+		if err != nil {
+			t.Fatalf("%s: issue: %v", c.name, err)
+		}
+		for _, r := range reqs {
+			ctx := context.Background()
+			decided := pol.Decide(c.p, endpoints.PolicyName(r.route.Name), endpoints.Target(ctx, r.route.Name, decoded(r)))
+			want := slices.Contains(allowed[c.name], r.cell)
+			if (decided == nil) != want {
+				t.Errorf("%s on %s: Decide = %v, the explicit table says allowed=%v", c.name, r.cell, decided, want)
+			}
+			status, id, body := call(t, srv, r.path, token)
+			switch {
+			case decided == nil && status != http.StatusOK:
+				t.Errorf("%s GET %s = %d %s, want 200 (allowed)", c.name, r.path, status, id)
+			case decided != nil && (status != http.StatusForbidden || id != "auth.forbidden"):
+				t.Errorf("%s GET %s = %d %s, want 403 auth.forbidden", c.name, r.path, status, id)
+			}
+			// An allowed list is never silently empty: the read model holds
+			// one conflict, in both districts.
+			if decided == nil && r.route.Name == endpoints.NameConflicts && !strings.Contains(string(body), `"id_hash":"p1"`) {
+				t.Errorf("%s GET %s = %s, want the conflict of p1", c.name, r.path, body)
+			}
+		}
+	}
+}
+
+// decoded is the decoded request the middleware sees for r, built the way
+// the transport builds it, so the test asks Decide about the same target.
+func decoded(r request) any {
+	switch r.route.Name {
+	case endpoints.NameDistrict:
+		return endpoints.DistrictRequest{District: r.district}
+	case endpoints.NameCompanies:
+		return endpoints.CompaniesRequest{District: r.district}
+	case endpoints.NameConflicts:
+		return endpoints.ConflictsRequest{District: r.district}
+	}
+	return nil
+}
+
+func TestRequestsWithoutAValidTokenAre401(t *testing.T) {
+	t.Parallel()
+	n := matrixNode(t)
+	srv, _ := issuerServer(t, n)
+	// A token signed by another issuer's key (same iss and aud, unknown
+	// kid) is as good as forged.
+	forger, err := auth.NewLocalIssuer(t.TempDir(), testIssuer, testAudience, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged, _, err := forger.Issue(callers[0].p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range requests(t) {
+		if status, id, _ := call(t, srv, r.path, ""); status != http.StatusUnauthorized || id != "auth.token_missing" {
+			t.Errorf("GET %s without a token = %d %s, want 401 auth.token_missing", r.path, status, id)
+		}
+		if status, id, _ := call(t, srv, r.path, "not-a-jwt"); status != http.StatusUnauthorized || id != "auth.token_invalid" {
+			t.Errorf("GET %s with garbage = %d %s, want 401 auth.token_invalid", r.path, status, id)
+		}
+		if status, id, _ := call(t, srv, r.path, forged); status != http.StatusUnauthorized || id != "auth.token_invalid" {
+			t.Errorf("GET %s with a forged token = %d %s, want 401 auth.token_invalid", r.path, status, id)
+		}
+	}
+	// The handler without Authenticate in front has no principal either:
+	// it fails closed rather than trusting the caller.
+	bare := httptest.NewServer(n.Handler())
+	defer bare.Close()
+	if status, id, _ := call(t, bare, "/api/v1/hq/summary", ""); status != http.StatusUnauthorized || id != "auth.token_missing" {
+		t.Errorf("bare handler = %d %s, want 401 auth.token_missing", status, id)
+	}
+}
+
+func TestForbiddenRequestsNeverReachTheService(t *testing.T) {
+	t.Parallel()
+	// A scoped caller asking about another district is refused before the
+	// lookup, so a 403 cannot tell it whether the district exists.
+	n := matrixNode(t)
+	srv, iss := issuerServer(t, n)
+	token, _, err := iss.Issue(callers[1].p) // district-admin of own
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/api/v1/hq/districts/nowhere", "/api/v1/hq/districts/" + other,
+		"/api/v1/hq/districts/nowhere/companies", "/api/v1/hq/conflicts?district=nowhere", "/api/v1/hq/conflicts"} {
+		if status, id, _ := call(t, srv, path, token); status != http.StatusForbidden || id != "auth.forbidden" {
+			t.Errorf("district-admin GET %s = %d %s, want 403 auth.forbidden", path, status, id)
+		}
+	}
+	// Decide agrees, and it is a 403 error, not a 404 or an empty answer.
+	err = Policy().Decide(callers[1].p, "hq.conflicts", auth.Target{})
+	if !errors.Is(err, auth.ErrForbidden) {
+		t.Errorf("Decide(district-admin, conflicts, no district) = %v, want auth.forbidden", err)
+	}
+	if status, _ := errs.HTTP(err); status != http.StatusForbidden {
+		t.Errorf("status of %v = %d", err, status)
+	}
+}
+
+func ExamplePolicy() {
+	pol := Policy()
+	da := auth.Principal{Subject: "vp-jingkai", Role: auth.RoleDistrictAdmin, Districts: []string{"jingkai"}}
+	fmt.Println(pol.Decide(da, "hq.district", auth.Target{District: "jingkai"}) == nil)
+	fmt.Println(pol.Decide(da, "hq.district", auth.Target{District: "caidian"}) == nil)
+	// Output:
+	// true
+	// false
+}
+
+// TestOpenAPIDocumentsAuthorization checks the document against the policy
+// table: the bearer scheme and global security, a 401 and a 403 on every
+// operation, and each operation's x-guildhall-roles equal to its row.
+func TestOpenAPIDocumentsAuthorization(t *testing.T) {
+	t.Parallel()
+	var doc struct {
+		Security   []map[string][]string `json:"security"`
+		Components struct {
+			SecuritySchemes map[string]struct {
+				Type, Scheme string
+			} `json:"securitySchemes"`
+		} `json:"components"`
+		Paths map[string]map[string]struct {
+			Description string                `json:"description"`
+			Security    []map[string][]string `json:"security"`
+			Roles       map[string]string     `json:"x-guildhall-roles"`
+			Responses   map[string]any        `json:"responses"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(openAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if s := doc.Components.SecuritySchemes["bearerAuth"]; s.Type != "http" || s.Scheme != "bearer" {
+		t.Errorf("securitySchemes.bearerAuth = %+v", s)
+	}
+	if len(doc.Security) != 1 || doc.Security[0]["bearerAuth"] == nil {
+		t.Errorf("global security = %v", doc.Security)
+	}
+	pol := Policy()
+	for _, r := range Routes() {
+		method, path, _ := strings.Cut(r.Pattern, " ")
+		op, ok := doc.Paths[path][strings.ToLower(method)]
+		if !ok {
+			t.Errorf("%s is not documented", r.Pattern)
+			continue
+		}
+		for _, code := range []string{"401", "403"} {
+			if op.Responses[code] == nil {
+				t.Errorf("%s documents no %s", r.Pattern, code)
+			}
+		}
+		if len(op.Security) != 1 || op.Security[0]["bearerAuth"] == nil {
+			t.Errorf("%s security = %v", r.Pattern, op.Security)
+		}
+		want := map[string]string{}
+		for role, scope := range pol[r.Endpoint].Roles {
+			if scope != auth.ScopeDeny {
+				want[string(role)] = scope.String()
+			}
+		}
+		if fmt.Sprint(op.Roles) != fmt.Sprint(want) {
+			t.Errorf("%s x-guildhall-roles = %v, the policy row %v", r.Pattern, op.Roles, want)
+		}
+		for role := range want {
+			if !strings.Contains(op.Description, role) {
+				t.Errorf("%s description does not name the allowed role %s", r.Pattern, role)
+			}
+		}
+	}
+}
