@@ -436,3 +436,31 @@ func TestHTTPMiddlewarePanic(t *testing.T) {
 func otelContext(span interface{ SpanContext() oteltrace.SpanContext }) context.Context {
 	return oteltrace.ContextWithSpanContext(context.Background(), span.SpanContext())
 }
+
+func TestHTTPMiddlewareSetsSecurityHeaders(t *testing.T) {
+	h := HTTPMiddleware(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{}`))
+	}), slog.New(slog.DiscardHandler))
+	for _, withToken := range []bool{false, true} {
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/hq/summary", nil)
+		if withToken {
+			req.Header.Set("Authorization", "Bearer x")
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		for k, want := range map[string]string{
+			"X-Content-Type-Options":  "nosniff",
+			"X-Frame-Options":         "DENY",
+			"Referrer-Policy":         "no-referrer",
+			"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+		} {
+			if got := rec.Header().Get(k); got != want {
+				t.Errorf("%s = %q, want %q", k, got, want)
+			}
+		}
+		if got := rec.Header().Get("Cache-Control"); (got == "no-store") != withToken {
+			t.Errorf("authenticated=%v: Cache-Control %q", withToken, got)
+		}
+	}
+}
