@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/config"
 	"github.com/guildhall/guildhall/pkg/eventbus"
 	"github.com/segmentio/kafka-go"
@@ -39,17 +38,16 @@ func startCity(t *testing.T, dir string, extra ...string) (*standalone.City, *ci
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	city, err := standalone.Start(ctx, cfg, slog.New(slog.DiscardHandler), io.Discard)
+	var out bytes.Buffer
+	city, err := standalone.Start(ctx, cfg, slog.New(slog.DiscardHandler), &out)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(city.Close)
 	c := citytest.New("http://" + city.Addr())
-	token, _, err := city.Issuer().Issue(auth.Principal{Subject: "e2e-test", Role: auth.RoleHQAdmin})
-	if err != nil {
+	if err := c.LoginBootstrap(ctx, dir, out.String()); err != nil {
 		t.Fatal(err)
 	}
-	c.Token = token
 	return city, c
 }
 

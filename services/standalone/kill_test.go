@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -52,30 +51,15 @@ type proc struct {
 	dir  string
 }
 
-// creds holds the bootstrap admin printed for each data dir.
-var (
-	credsMu sync.Mutex
-	creds   = map[string][2]string{}
-)
-
 // client logs in as the data dir's bootstrap admin.
 func (p *proc) client(t *testing.T, ctx context.Context) *citytest.Client {
 	t.Helper()
 	c := citytest.New(p.base)
-	credsMu.Lock()
-	cr, ok := creds[p.dir]
-	credsMu.Unlock()
-	if !ok {
-		t.Fatalf("no bootstrap admin was printed for %s", p.dir)
-	}
-	if err := c.Login(ctx, cr[0], cr[1]); err != nil {
+	if err := c.LoginBootstrap(ctx, p.dir, ""); err != nil {
 		t.Fatal(err)
 	}
 	return c
 }
-
-// bootstrapLine is what guildhall prints once, on the first start of a data dir.
-var bootstrapLine = regexp.MustCompile(`^bootstrap admin: username (\S+) password (\S+)$`)
 
 func startProc(t *testing.T, dir string, extra ...string) *proc {
 	t.Helper()
@@ -94,11 +78,7 @@ func startProc(t *testing.T, dir string, extra ...string) *proc {
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
-			if m := bootstrapLine.FindStringSubmatch(sc.Text()); m != nil {
-				credsMu.Lock()
-				creds[dir] = [2]string{m[1], m[2]}
-				credsMu.Unlock()
-			}
+			citytest.RememberBootstrap(dir, sc.Text())
 			if _, u, ok := strings.Cut(sc.Text(), "serving the city on "); ok {
 				urlc <- strings.TrimSpace(u)
 			}

@@ -561,7 +561,7 @@ func (c *City) startAuth(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("standalone: token issuer: %w", err)
 	}
-	c.issuer, c.verifier = issuer, issuer.Verifier()
+	c.issuer = issuer
 	c.accounts, err = accounts.New(ctx, accounts.Config{
 		DBPath:   filepath.Join(c.cfg.DataDir, "auth", "accounts.db"),
 		Storage:  c.cfg.Storage,
@@ -572,6 +572,9 @@ func (c *City) startAuth(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("standalone: accounts: %w", err)
 	}
+	// A token counts only while its account is enabled and unchanged, so
+	// disabling an account or changing its role takes effect at once.
+	c.verifier = c.accounts.LiveVerifier(issuer.Verifier())
 	password, created, err := c.accounts.EnsureBootstrapAdmin(ctx)
 	if err != nil {
 		return fmt.Errorf("standalone: bootstrap admin: %w", err)

@@ -4,11 +4,11 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"path/filepath"
 	"sort"
@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/idcheck"
 	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/services/standalone"
@@ -48,21 +47,21 @@ func startCity(b *testing.B, extra ...string) (*standalone.City, *citytest.Clien
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	var cfg standalone.Config
 	cfg.RegisterFlags(fs)
-	args := append([]string{"-http.addr=127.0.0.1:0", "-broker.addr=127.0.0.1:0", "-data.dir=" + b.TempDir(), "-relay.election-ttl=2"}, extra...)
+	dir := b.TempDir()
+	args := append([]string{"-http.addr=127.0.0.1:0", "-broker.addr=127.0.0.1:0", "-data.dir=" + dir, "-relay.election-ttl=2"}, extra...)
 	if err := fs.Parse(args); err != nil {
 		b.Fatal(err)
 	}
-	city, err := standalone.Start(context.Background(), cfg, slog.New(slog.DiscardHandler), io.Discard)
+	var out bytes.Buffer
+	city, err := standalone.Start(context.Background(), cfg, slog.New(slog.DiscardHandler), &out)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(city.Close)
 	c := citytest.New("http://" + city.Addr())
-	token, _, err := city.Issuer().Issue(auth.Principal{Subject: "bench", Role: auth.RoleHQAdmin})
-	if err != nil {
+	if err := c.LoginBootstrap(context.Background(), dir, out.String()); err != nil {
 		b.Fatal(err)
 	}
-	c.Token = token
 	return city, c
 }
 

@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/guildhall/guildhall/pkg/idcheck"
@@ -91,6 +93,39 @@ func (c *Client) Login(ctx context.Context, username, password string) error {
 	}
 	c.Token = out.Token
 	return nil
+}
+
+// bootstrapLine is what guildhall prints once, on the first start of a data dir.
+var bootstrapLine = regexp.MustCompile(`(?m)^bootstrap admin: username (\S+) password (\S+)$`)
+
+// bootstrap remembers the bootstrap admin printed for each data dir, so a
+// test can log in again after restarting a city on the same dir.
+var (
+	bootstrapMu sync.Mutex
+	bootstrap   = map[string][2]string{}
+)
+
+// RememberBootstrap records the bootstrap admin if out (a city's start-up
+// output, or one line of it) prints one for dataDir.
+func RememberBootstrap(dataDir, out string) {
+	if m := bootstrapLine.FindStringSubmatch(out); m != nil {
+		bootstrapMu.Lock()
+		bootstrap[dataDir] = [2]string{m[1], m[2]}
+		bootstrapMu.Unlock()
+	}
+}
+
+// LoginBootstrap logs in as the bootstrap admin of dataDir, first looking
+// for it in out (pass "" when it was remembered before).
+func (c *Client) LoginBootstrap(ctx context.Context, dataDir, out string) error {
+	RememberBootstrap(dataDir, out)
+	bootstrapMu.Lock()
+	cr, ok := bootstrap[dataDir]
+	bootstrapMu.Unlock()
+	if !ok {
+		return fmt.Errorf("no bootstrap admin was printed for %s", dataDir)
+	}
+	return c.Login(ctx, cr[0], cr[1])
 }
 
 // Created is the part of a create response the tests use.
