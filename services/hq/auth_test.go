@@ -101,13 +101,14 @@ func requests(t *testing.T) []request {
 // pins, so a change of policy.go that is not also made here fails.
 var allowed = map[string][]string{
 	"hq-admin": {"summary", "districts", "district own", "district other", "companies own", "companies other",
-		"conflicts all", "conflicts own", "conflicts other"},
-	"district-admin":   {"summary", "districts", "district own", "companies own", "conflicts own"},
-	"company-admin":    {},
-	"police city-wide": {"summary", "districts", "district own", "district other", "companies own", "companies other", "conflicts all", "conflicts own", "conflicts other"},
-	"police scoped":    {"summary", "districts", "district own", "companies own", "conflicts own"},
-	"guard":            {},
-	"ops":              {"summary", "districts", "district own", "district other"},
+		"conflicts all", "conflicts own", "conflicts other", "action_items own", "action_items other"},
+	"district-admin": {"summary", "districts", "district own", "companies own", "conflicts own", "action_items own"},
+	"company-admin":  {},
+	"police city-wide": {"summary", "districts", "district own", "district other", "companies own", "companies other",
+		"conflicts all", "conflicts own", "conflicts other", "action_items own", "action_items other"},
+	"police scoped": {"summary", "districts", "district own", "companies own", "conflicts own", "action_items own"},
+	"guard":         {},
+	"ops":           {"summary", "districts", "district own", "district other"},
 }
 
 // matrixNode is a node whose read model holds both districts and one
@@ -271,6 +272,8 @@ func decoded(r request) any {
 		return endpoints.CompaniesRequest{District: r.district}
 	case endpoints.NameConflicts:
 		return endpoints.ConflictsRequest{District: r.district}
+	case endpoints.NameActionItems:
+		return endpoints.ActionItemsRequest{District: r.district}
 	}
 	return nil
 }

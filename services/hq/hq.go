@@ -1,7 +1,10 @@
 // Package hq is the association HQ's node: it consumes every registered
-// district's membership topic (gh.<district>.membership.v1), builds a
-// city-wide read model only from those events, and serves it under
-// /api/v1/hq/… with each district's freshness.
+// district's membership and meetings topics (gh.<district>.membership.v1,
+// gh.<district>.meetings.v1), builds a city-wide read model only from those
+// events, and serves it under /api/v1/hq/… with each district's freshness.
+// With an etcd client it also reads the current convention version
+// (ConventionKey) and the districts' roundtable cadences (CadenceKey) for
+// the convention signature rate and the roundtable timeliness.
 //
 // The standalone binary links it through New; cmd/hq runs it on its own.
 package hq
@@ -22,6 +25,7 @@ import (
 	"github.com/go-kit/kit/endpoint"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
+	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/guildhall/guildhall/pkg/config"
 	"github.com/guildhall/guildhall/pkg/errs"
@@ -44,8 +48,13 @@ const (
 	DefaultStaleAfter = 2 * time.Minute
 )
 
-// ConsumedService is the district service whose topic HQ consumes.
+// ConsumedService is the district membership service, whose topic HQ
+// consumes (with ConsumedServices' other topics).
 const ConsumedService = "membership"
+
+// ConsumedServices lists the district services whose topics HQ consumes:
+// one consumer per (district, service), all in Config.GroupID.
+var ConsumedServices = []string{ConsumedService, "meetings"}
 
 // Config configures an HQ node.
 type Config struct {
@@ -119,6 +128,12 @@ type Deps struct {
 	// Applied, if set, is called after each event's read-model change has
 	// committed (latency probes, benchmarks); nil for none.
 	Applied func(eventbus.Message)
+	// Etcd, if set, is where the node reads the current convention version
+	// (ConventionKey) and each registered district's roundtable cadence
+	// (CadenceKey), watched live. nil: neither is known, and the views
+	// report convention_current_version, convention_signed_current,
+	// convention_signature_rate and roundtables as null.
+	Etcd *clientv3.Client
 }
 
 // consumer is what the node needs of an eventbus.Consumer; tests swap it.
@@ -141,20 +156,33 @@ type Node struct {
 	watching atomic.Bool
 	running  atomic.Bool
 
-	// newConsumer builds the consumer of one district's topic.
-	newConsumer func(district string) (consumer, error)
+	// newConsumer builds the consumer of one district's service topic.
+	newConsumer func(district, service string) (consumer, error)
 	// retryDelay is the first pause before restarting a failed consumer.
 	retryDelay time.Duration
+
+	// convention is the live current convention; nil without etcd.
+	convention *config.Value[*Convention]
 
 	mu         sync.Mutex
 	registered []service.District
 	consumers  map[string]*districtConsumer
-	wg         sync.WaitGroup
+	// cadences holds the live roundtable cadence of each registered
+	// district; empty without etcd.
+	cadences map[string]*config.Value[*Cadence]
+	wg       sync.WaitGroup
 }
 
-// districtConsumer supervises the consumer of one district.
+// districtConsumer is what HQ runs for one district: one supervised
+// consumer per consumed service, stopped together.
 type districtConsumer struct {
-	cancel  context.CancelFunc
+	cancel context.CancelFunc
+	// subs is fixed when the district is started, so it is read unlocked.
+	subs map[string]*serviceConsumer
+}
+
+// serviceConsumer supervises the consumer of one district's service topic.
+type serviceConsumer struct {
 	running atomic.Bool
 	since   atomic.Int64 // unix nanos of the last start
 	current atomic.Pointer[consumerBox]
@@ -197,13 +225,18 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 		started:    time.Now(),
 		retryDelay: time.Second,
 		consumers:  map[string]*districtConsumer{},
+		cadences:   map[string]*config.Value[*Cadence]{},
+	}
+	if deps.Etcd != nil {
+		n.convention = config.NewValue(deps.Etcd, ConventionKey, (*Convention)(nil), ParseConvention,
+			logger.With("component", "policy"), deps.Registerer)
 	}
 	var pm *projector.Metrics
 	reg := deps.Registerer
 	if reg == nil {
 		reg = prometheus.NewRegistry() // metrics still work, nobody scrapes them
 	}
-	svc := service.New(n.store, monitor{n}, service.Config{StaleAfter: cfg.StaleAfter})
+	svc := service.New(n.store, monitor{n}, service.Config{StaleAfter: cfg.StaleAfter, Policies: n.policies()})
 	if err := reg.Register(service.NewCollector(svc, 5*time.Second)); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("hq: register metrics: %w", err)
@@ -262,10 +295,21 @@ func (n *Node) Close() error { return n.db.Close() }
 // ErrNoRegistry is returned by Run without Deps.Districts.
 var ErrNoRegistry = errors.New("hq: Deps.Districts is required to run")
 
+// policies returns what the service reads the etcd values through; nil
+// without etcd, so the service reports those figures as null.
+func (n *Node) policies() service.Policies {
+	if n.deps.Etcd == nil {
+		return nil
+	}
+	return policies{n}
+}
+
 // Run watches the district registry and keeps one consumer per registered
-// district's membership topic: it starts those of new districts and stops
-// those of removed ones, without restart. It returns when ctx ends, after
-// every consumer stopped.
+// district's consumed topic (ConsumedServices): it starts those of new
+// districts and stops those of removed ones, without restart. With
+// Deps.Etcd it also watches the convention policy and each district's
+// roundtable cadence. It returns when ctx ends, after every consumer
+// stopped.
 func (n *Node) Run(ctx context.Context) error {
 	if n.deps.Districts == nil {
 		return ErrNoRegistry
@@ -280,6 +324,13 @@ func (n *Node) Run(ctx context.Context) error {
 		n.wg.Wait()
 		n.watching.Store(false)
 	}()
+	if n.convention != nil {
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			_ = n.convention.Run(runCtx) // retries etcd errors itself; returns nil when ctx ends
+		}()
+	}
 	err := n.deps.Districts.Watch(runCtx, func(ds []config.District) { n.reconcile(runCtx, ds) })
 	if ctx.Err() != nil {
 		return nil
@@ -326,6 +377,7 @@ func (n *Node) reconcile(ctx context.Context, ds []config.District) {
 			n.logger.InfoContext(ctx, "hq: district removed, stopping its consumer", "district", id)
 			dc.cancel()
 			delete(n.consumers, id)
+			delete(n.cadences, id)
 		}
 	}
 	for id := range want {
@@ -333,35 +385,49 @@ func (n *Node) reconcile(ctx context.Context, ds []config.District) {
 			continue
 		}
 		cctx, cancel := context.WithCancel(ctx)
-		dc := &districtConsumer{cancel: cancel}
+		dc := &districtConsumer{cancel: cancel, subs: map[string]*serviceConsumer{}}
+		for _, svc := range ConsumedServices {
+			sc := &serviceConsumer{}
+			dc.subs[svc] = sc
+			n.wg.Add(1)
+			go func() {
+				defer n.wg.Done()
+				n.supervise(cctx, id, svc, sc)
+			}()
+			n.logger.InfoContext(ctx, "hq: consuming district", "district", id, "topic", eventbus.Topic(id, svc))
+		}
 		n.consumers[id] = dc
-		n.wg.Add(1)
-		go func() {
-			defer n.wg.Done()
-			n.supervise(cctx, id, dc)
-		}()
-		n.logger.InfoContext(ctx, "hq: consuming district", "district", id, "topic", eventbus.Topic(id, ConsumedService))
+		if n.deps.Etcd != nil {
+			v := config.NewValue(n.deps.Etcd, CadenceKey(id), (*Cadence)(nil), ParseCadence,
+				n.logger.With("component", "policy", "district", id), n.deps.Registerer)
+			n.cadences[id] = v
+			n.wg.Add(1)
+			go func() {
+				defer n.wg.Done()
+				_ = v.Run(cctx) // stops with the district's consumers
+			}()
+		}
 	}
 	n.watching.Store(true)
 }
 
-// supervise runs a district's consumer, restarting it with backoff when it
-// fails, until ctx ends.
-func (n *Node) supervise(ctx context.Context, district string, dc *districtConsumer) {
+// supervise runs the consumer of a district's service topic, restarting it
+// with backoff when it fails, until ctx ends.
+func (n *Node) supervise(ctx context.Context, district, svc string, sc *serviceConsumer) {
 	delay := n.retryDelay
 	for {
-		dc.since.Store(time.Now().UnixNano())
-		c, err := n.newConsumer(district)
+		sc.since.Store(time.Now().UnixNano())
+		c, err := n.newConsumer(district, svc)
 		if err == nil {
-			dc.current.Store(&consumerBox{c: c})
-			dc.running.Store(true)
+			sc.current.Store(&consumerBox{c: c})
+			sc.running.Store(true)
 			err = c.Run(ctx)
-			dc.running.Store(false)
+			sc.running.Store(false)
 		}
 		if ctx.Err() != nil {
 			return
 		}
-		n.logger.ErrorContext(ctx, "hq: consumer stopped, restarting", "district", district, "err", err, "in", delay)
+		n.logger.ErrorContext(ctx, "hq: consumer stopped, restarting", "district", district, "service", svc, "err", err, "in", delay)
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
@@ -373,11 +439,13 @@ func (n *Node) supervise(ctx context.Context, district string, dc *districtConsu
 	}
 }
 
-// kafkaConsumer builds the eventbus consumer of district's membership topic.
-func (n *Node) kafkaConsumer(district string) (consumer, error) {
+// kafkaConsumer builds the eventbus consumer of district's svc topic. Every
+// topic's consumer shares the group and the inbox name: event ids are
+// unique across services, and the group's offsets are per topic.
+func (n *Node) kafkaConsumer(district, svc string) (consumer, error) {
 	return eventbus.NewConsumer(eventbus.ConsumerConfig{
 		Brokers:   n.cfg.Brokers,
-		Topic:     eventbus.Topic(district, ConsumedService),
+		Topic:     eventbus.Topic(district, svc),
 		GroupID:   n.cfg.GroupID,
 		Name:      "hq",
 		DB:        n.db,
@@ -393,6 +461,16 @@ func (n *Node) kafkaConsumer(district string) (consumer, error) {
 // handle applies one event; events that can never be applied are rejected
 // so the consumer dead-letters them and moves on.
 func (n *Node) handle(ctx context.Context, tx *sql.Tx, msg eventbus.Message) error {
+	// A service speaks only on its own topic, as a district only on its
+	// own (which the consumer checks): a meetings event on the membership
+	// topic is refused, not applied.
+	if _, svc, ok := eventbus.ParseTopic(msg.Topic); ok && msg.Envelope.GetService() != svc {
+		if m := n.proj.Metrics(); m != nil {
+			m.Rejected.WithLabelValues(msg.Envelope.GetDistrict(), projector.ReasonWrongService).Inc()
+		}
+		return eventbus.Reject(projector.ReasonWrongService,
+			fmt.Errorf("hq: service %q on topic %s", msg.Envelope.GetService(), msg.Topic))
+	}
 	_, err := n.proj.Apply(ctx, tx, msg.Envelope)
 	if reason, ok := projector.IsReject(err); ok {
 		return eventbus.Reject(reason, err)
@@ -424,9 +502,34 @@ func (n *Node) consumerState(district string) service.ConsumerState {
 		// Registered but not consumed: Run has not started (or ended).
 		return service.ConsumerState{Lag: -1, Since: n.started}
 	}
-	st := service.ConsumerState{Running: dc.running.Load(), Lag: -1, Since: time.Unix(0, dc.since.Load())}
-	if box := dc.current.Load(); box != nil && st.Running {
-		st.Lag = box.c.Lag()
+	// The district's state is its topics' together: running when all run,
+	// started when the last of them (re)started, and behind by the sum of
+	// their lags. The membership topic decides whether the lag is known: a
+	// district whose meetings service has not published yet has no
+	// meetings topic, so that consumer's lag stays unknown (-1) however
+	// healthy the district is; it adds nothing rather than making the
+	// district look disconnected (and stale) forever. An unreachable broker
+	// makes the membership lag unknown too, so that case is still caught.
+	st := service.ConsumerState{Running: true}
+	for svc, sc := range dc.subs {
+		running := sc.running.Load()
+		st.Running = st.Running && running
+		if since := time.Unix(0, sc.since.Load()); since.After(st.Since) {
+			st.Since = since
+		}
+		lag := int64(-1)
+		if box := sc.current.Load(); box != nil && running {
+			lag = box.c.Lag()
+		}
+		switch {
+		case lag >= 0 && st.Lag >= 0:
+			st.Lag += lag
+		case svc == ConsumedService && lag < 0:
+			st.Lag = -1
+		}
+	}
+	if !st.Running {
+		st.Lag = -1
 	}
 	return st
 }

@@ -20,6 +20,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/guildhall/guildhall/pkg/config"
+	"github.com/guildhall/guildhall/pkg/eventbus"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 
 	"github.com/guildhall/guildhall/services/hq/internal/endpoints"
@@ -111,10 +112,16 @@ func TestNode(t *testing.T) {
 	}
 	defer n.Close()
 	fakes := &consumers{byID: map[string]*fakeConsumer{}, lags: map[string]*atomic.Int64{}}
-	n.newConsumer = func(d string) (consumer, error) {
-		c := &fakeConsumer{lag: fakes.lag(d), stopped: make(chan struct{})}
+	// The membership consumer of district d is fakes[d], the meetings
+	// one fakes[d+"/meetings"].
+	n.newConsumer = func(d, svc string) (consumer, error) {
+		key := d
+		if svc != ConsumedService {
+			key = d + "/" + svc
+		}
+		c := &fakeConsumer{lag: fakes.lag(key), stopped: make(chan struct{})}
 		fakes.mu.Lock()
-		fakes.byID[d] = c
+		fakes.byID[key] = c
 		fakes.mu.Unlock()
 		return c, nil
 	}
@@ -127,11 +134,19 @@ func TestNode(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- n.Run(runCtx) }()
 	eventually(t, "ready", func() bool { return n.Ready(ctx) == nil })
-	eventually(t, "jingkai's consumer", func() bool { return fakes.get("jingkai") != nil })
+	eventually(t, "jingkai's consumers", func() bool {
+		return fakes.get("jingkai") != nil && fakes.get("jingkai/meetings") != nil
+	})
 	if n.CaughtUp() {
 		t.Error("CaughtUp with a lag of 3")
 	}
 	fakes.lag("jingkai").Store(0)
+	fakes.lag("jingkai/meetings").Store(2)
+	// The district's lag is its topics' together.
+	if st := n.consumerState("jingkai"); st.Lag != 2 || !st.Running || n.CaughtUp() {
+		t.Errorf("state with the meetings topic 2 behind = %+v, caught up %v", st, n.CaughtUp())
+	}
+	fakes.lag("jingkai/meetings").Store(0)
 	eventually(t, "caught up", n.CaughtUp)
 
 	for _, e := range []*eventsv1.Envelope{guardHired("jingkai", "g1", "p1"), guardHired("caidian", "g2", "p1")} {
@@ -172,7 +187,7 @@ guildhall_hq_conflicts 1
 # HELP guildhall_hq_district_guards_active Active guards of the district.
 # TYPE guildhall_hq_district_guards_active gauge
 guildhall_hq_district_guards_active{district="jingkai"} 1
-# HELP guildhall_hq_district_events_behind Events of the district's membership topic HQ has not applied yet (consumer lag); absent when unknown.
+# HELP guildhall_hq_district_events_behind Events of the district's topics (membership, meetings) HQ has not applied yet (consumer lag); absent when unknown.
 # TYPE guildhall_hq_district_events_behind gauge
 guildhall_hq_district_events_behind{district="jingkai"} 0
 `), "guildhall_hq_conflicts", "guildhall_hq_district_guards_active", "guildhall_hq_district_events_behind"); err != nil {
@@ -272,5 +287,39 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	}
 	if len(doc.Paths) != len(routes) {
 		t.Errorf("openapi.json has %d paths, the handler %d routes", len(doc.Paths), len(routes))
+	}
+}
+
+// TestHandleRejectsAnotherServicesEventOnATopic: a service speaks only on
+// its own topic; the event is rejected (dead-lettered) and counted, and
+// the read model is unchanged.
+func TestHandleRejectsAnotherServicesEventOnATopic(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	reg := prometheus.NewPedanticRegistry()
+	n, err := New(ctx, Config{DBPath: filepath.Join(t.TempDir(), "hq.db"), Brokers: []string{"127.0.0.1:1"}}, Deps{Registerer: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	e := guardHired("jingkai", "g1", "p1") // a membership event …
+	err = n.db.InTx(ctx, func(tx *sql.Tx) error {
+		return n.handle(ctx, tx, eventbus.Message{Topic: eventbus.Topic("jingkai", "meetings"), Envelope: e}) // … on the meetings topic
+	})
+	if reason, ok := eventbus.IsRejected(err); !ok || reason != "wrong_service" {
+		t.Fatalf("handle = %v, want a wrong_service reject", err)
+	}
+	if v := testutil.ToFloat64(n.proj.Metrics().Rejected.WithLabelValues("jingkai", "wrong_service")); v != 1 {
+		t.Errorf("rejected counter = %v", v)
+	}
+	// On its own topic it applies.
+	if err := n.db.InTx(ctx, func(tx *sql.Tx) error {
+		return n.handle(ctx, tx, eventbus.Message{Topic: eventbus.Topic("jingkai", "membership"), Envelope: e})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := n.svc.District(ctx, "jingkai")
+	if err != nil || v.GuardsActive != 1 {
+		t.Errorf("jingkai = %+v, %v", v.Stats, err)
 	}
 }

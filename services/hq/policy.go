@@ -8,7 +8,8 @@ import (
 )
 
 // Policy returns HQ's rows of the policy table ("hq.summary",
-// "hq.districts", "hq.district", "hq.companies", "hq.conflicts"), the same
+// "hq.districts", "hq.district", "hq.companies", "hq.conflicts",
+// "hq.action_items"), the same
 // table the node's endpoints enforce; the reason for each cell is written
 // next to it in internal/endpoints/policy.go. The city-wide authorization
 // matrix walks it together with Routes.

@@ -12,8 +12,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 
 	"github.com/go-kit/kit/endpoint"
+	"github.com/segmentio/kafka-go"
 
 	"github.com/guildhall/guildhall/pkg/eventbus"
 	"github.com/guildhall/guildhall/pkg/pii"
@@ -53,6 +55,12 @@ type Config struct {
 	// the first X-Forwarded-For hop; set it only behind a proxy that sets
 	// that header. Off: the connection's peer address.
 	TrustProxy bool
+	// Brokers are the Kafka bootstrap addresses the node consumes its
+	// district's meetings topic from (gh.<district>.meetings.v1), so a
+	// company's signature of the current convention becomes its
+	// convention_version. Empty: no consumer (the convention version is
+	// then only set through the API).
+	Brokers []string
 }
 
 // Errors of Config.Validate.
@@ -61,6 +69,7 @@ var (
 	ErrNoDBPath    = errors.New("membership: a database path is required")
 	ErrShortKey    = fmt.Errorf("membership: the ID hash key must be at least %d bytes", pii.MinKeyLen)
 	ErrNoSealer    = errors.New("membership: a sealing keyring for personal data is required")
+	ErrEmptyBroker = errors.New("membership: a Kafka broker address is empty")
 )
 
 // Validate checks the configuration.
@@ -77,6 +86,9 @@ func (c Config) Validate() error {
 	if c.Sealer == nil {
 		return ErrNoSealer
 	}
+	if slices.Contains(c.Brokers, "") {
+		return ErrEmptyBroker
+	}
 	return c.Storage.Validate()
 }
 
@@ -87,13 +99,24 @@ type Deps struct {
 	// Endpoint, if not nil, returns the middleware chain (instrumenting,
 	// tracing) for one endpoint of a service.
 	Endpoint func(service, endpoint string) endpoint.Middleware
+	// Bus holds the event bus metrics shared by the process, for the
+	// meetings consumer; nil uses unregistered metrics.
+	Bus *eventbus.Metrics
+	// Dialer is an optional Kafka dialer (TLS, SASL) for the meetings
+	// consumer's group; nil for plain TCP.
+	Dialer *kafka.Dialer
+	// Transport is an optional Kafka transport (TLS, SASL) for the
+	// meetings consumer's fetches, dead letters and lag; nil for plain TCP.
+	Transport kafka.RoundTripper
 }
 
 // Node is a running membership service of one district.
 type Node struct {
 	cfg     Config
+	deps    Deps
 	db      *storage.DB
 	outbox  *eventbus.Outbox
+	store   *store.Store
 	svc     *service.Membership
 	handler http.Handler
 	logger  *slog.Logger
@@ -126,7 +149,8 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 		_ = db.Close()
 		return nil, err
 	}
-	svc := service.New(cfg.District, store.New(db, outbox), service.PKGIDRules(hasher), cfg.Sealer, logger)
+	st := store.New(db, outbox)
+	svc := service.New(cfg.District, st, service.PKGIDRules(hasher), cfg.Sealer, logger)
 	var api service.Service = service.LoggingMiddleware(logger)(svc)
 	authz, err := newAuthorizer(cfg.District, svc, logger)
 	if err != nil {
@@ -145,7 +169,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	}
 	set := endpoints.New(api, transport.BasePath(cfg.District), mw)
 	return &Node{
-		cfg: cfg, db: db, outbox: outbox, svc: svc, logger: logger,
+		cfg: cfg, deps: deps, db: db, outbox: outbox, store: st, svc: svc, logger: logger,
 		handler: transport.NewHTTPHandler(cfg.District, set, logger, transport.Options{TrustProxy: cfg.TrustProxy}),
 	}, nil
 }
@@ -166,10 +190,26 @@ func (n *Node) DB() *storage.DB { return n.db }
 func (n *Node) District() string { return n.cfg.District }
 
 // Run does the node's background work — guard imports (resuming jobs a
-// restart interrupted), idempotency-key expiry and re-sealing stored ID
-// numbers with the current key after a rotation (at start, then hourly) —
-// until ctx ends.
-func (n *Node) Run(ctx context.Context) error { return n.svc.Run(ctx) }
+// restart interrupted), idempotency-key expiry, re-sealing stored ID
+// numbers with the current key after a rotation (at start, then hourly)
+// and, with Config.Brokers, consuming the district's meetings topic — until
+// ctx ends.
+func (n *Node) Run(ctx context.Context) error {
+	if len(n.cfg.Brokers) == 0 {
+		return n.svc.Run(ctx)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		n.consumeMeetings(ctx)
+	}()
+	err := n.svc.Run(ctx)
+	cancel()
+	<-done
+	return err
+}
 
 // Ready reports whether the node's database answers.
 func (n *Node) Ready(ctx context.Context) error {

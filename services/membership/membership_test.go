@@ -118,11 +118,18 @@ func testPrincipal(r *http.Request) (auth.Principal, bool) {
 
 func openEnvWith(t *testing.T, path string, sealer *pii.Sealer) *env {
 	t.Helper()
+	return openEnvBrokers(t, path, sealer, nil)
+}
+
+// openEnvBrokers opens a node that consumes its meetings topic from brokers
+// (none: no consumer).
+func openEnvBrokers(t *testing.T, path string, sealer *pii.Sealer, brokers []string) *env {
+	t.Helper()
 	logs := &lockedBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	node, err := membership.New(context.Background(), membership.Config{
 		District: "jingkai", DBPath: path, IDHashKey: hashKey, Sealer: sealer,
-		Storage: storage.Config{Synchronous: "normal"},
+		Storage: storage.Config{Synchronous: "normal"}, Brokers: brokers,
 	}, membership.Deps{Logger: logger})
 	if err != nil {
 		t.Fatal(err)
@@ -265,6 +272,8 @@ type company struct {
 	Status  string `json:"status"`
 	Version int64  `json:"version"`
 	ETag    string `json:"etag"`
+	// ConventionVersion is the convention version the company signed.
+	ConventionVersion string `json:"convention_version"`
 }
 
 type guard struct {

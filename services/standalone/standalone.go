@@ -298,6 +298,7 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 			Bus:        c.bus,
 			Registerer: c.reg,
 			Endpoint:   c.endpointMiddleware("hq"),
+			Etcd:       c.cli,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("standalone: hq: %w", err)
@@ -430,9 +431,12 @@ func (c *City) startDistrict(ctx context.Context, id string) error {
 		Storage:   c.cfg.Storage,
 		IDHashKey: c.idKey,
 		Sealer:    c.sealer,
+		// Follows its district's meetings events (convention signatures).
+		Brokers: c.brokers,
 	}, membership.Deps{
 		Logger:   c.logger.With("node", id, "service", "membership"),
 		Endpoint: c.endpointMiddleware(id),
+		Bus:      c.bus,
 	})
 	if err != nil {
 		return err

@@ -36,6 +36,7 @@ import (
 	"github.com/oklog/run"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
+	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/config"
@@ -177,7 +178,7 @@ func runMain(args []string) error {
 	}
 	defer cli.Close()
 	reg := telemetry.NewRegistry()
-	w, err := wire(ctx, f.hqConfig(), logger, reg, config.NewRegistry(cli, logger, reg), kafkaDeps{dialer, transport}, verifier)
+	w, err := wire(ctx, f.hqConfig(), logger, reg, config.NewRegistry(cli, logger, reg), cli, kafkaDeps{dialer, transport}, verifier)
 	if err != nil {
 		return err
 	}
@@ -240,7 +241,7 @@ type wiring struct {
 // endpoint. Every request goes through auth.Authenticate with verifier; it
 // never answers by itself, so the admin routes and the document stay open
 // while the node's endpoints refuse a request without a valid token.
-func wire(ctx context.Context, cfg hq.Config, logger *slog.Logger, reg *prometheus.Registry, districts hq.Districts, kd kafkaDeps, verifier auth.Verifier) (*wiring, error) {
+func wire(ctx context.Context, cfg hq.Config, logger *slog.Logger, reg *prometheus.Registry, districts hq.Districts, etcd *clientv3.Client, kd kafkaDeps, verifier auth.Verifier) (*wiring, error) {
 	if verifier == nil {
 		return nil, ErrNoAuth
 	}
@@ -256,6 +257,9 @@ func wire(ctx context.Context, cfg hq.Config, logger *slog.Logger, reg *promethe
 		Endpoint:   mw,
 		Dialer:     kd.dialer,
 		Transport:  kd.transport,
+		// The convention policy and the roundtable cadences live in the
+		// same etcd as the district registry.
+		Etcd: etcd,
 	})
 	if err != nil {
 		return nil, err

@@ -86,7 +86,7 @@ func TestWiring(t *testing.T) {
 	reg := telemetry.NewRegistry()
 	cfg := hq.Config{DBPath: filepath.Join(t.TempDir(), "hq.db"), Brokers: []string{"127.0.0.1:1"}}
 	idp := newOIDCIssuer(t)
-	w, err := wire(ctx, cfg, telemetry.NewLogger(io.Discard, 0), reg, staticDistricts{}, kafkaDeps{}, idp.verifier(t))
+	w, err := wire(ctx, cfg, telemetry.NewLogger(io.Discard, 0), reg, staticDistricts{}, nil, kafkaDeps{}, idp.verifier(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func TestRefusesToStartWithoutAuthentication(t *testing.T) {
 			}
 		})
 	}
-	if _, err := wire(context.Background(), hq.Config{}, nil, nil, nil, kafkaDeps{}, nil); !errors.Is(err, ErrNoAuth) {
+	if _, err := wire(context.Background(), hq.Config{}, nil, nil, nil, nil, kafkaDeps{}, nil); !errors.Is(err, ErrNoAuth) {
 		t.Errorf("wire without a verifier = %v, want ErrNoAuth", err)
 	}
 }

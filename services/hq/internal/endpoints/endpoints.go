@@ -22,6 +22,8 @@ type Set struct {
 	DistrictEndpoint  endpoint.Endpoint
 	CompaniesEndpoint endpoint.Endpoint
 	ConflictsEndpoint endpoint.Endpoint
+	// ActionItemsEndpoint lists a district's action items.
+	ActionItemsEndpoint endpoint.Endpoint
 }
 
 // New returns the endpoints of svc. Each one is guarded by the auth
@@ -39,11 +41,12 @@ func New(svc service.Service, mw func(service, endpoint string) endpoint.Middlew
 		return mw(ServiceName, name)(e)
 	}
 	return Set{
-		SummaryEndpoint:   wrap(NameSummary, MakeSummaryEndpoint(svc)),
-		DistrictsEndpoint: wrap(NameDistricts, MakeDistrictsEndpoint(svc)),
-		DistrictEndpoint:  wrap(NameDistrict, MakeDistrictEndpoint(svc)),
-		CompaniesEndpoint: wrap(NameCompanies, MakeCompaniesEndpoint(svc)),
-		ConflictsEndpoint: wrap(NameConflicts, MakeConflictsEndpoint(svc)),
+		SummaryEndpoint:     wrap(NameSummary, MakeSummaryEndpoint(svc)),
+		DistrictsEndpoint:   wrap(NameDistricts, MakeDistrictsEndpoint(svc)),
+		DistrictEndpoint:    wrap(NameDistrict, MakeDistrictEndpoint(svc)),
+		CompaniesEndpoint:   wrap(NameCompanies, MakeCompaniesEndpoint(svc)),
+		ConflictsEndpoint:   wrap(NameConflicts, MakeConflictsEndpoint(svc)),
+		ActionItemsEndpoint: wrap(NameActionItems, MakeActionItemsEndpoint(svc)),
 	}
 }
 
@@ -162,5 +165,32 @@ func MakeConflictsEndpoint(svc service.Service) endpoint.Endpoint {
 			c = []service.Conflict{}
 		}
 		return ConflictsResponse{Items: c, Err: err}, nil
+	}
+}
+
+// ActionItemsRequest asks for a page of a district's action items; with
+// Overdue only the open ones due before today (Asia/Shanghai).
+type ActionItemsRequest struct {
+	District string
+	Overdue  bool
+	Page     kitx.Page
+}
+
+// ActionItemsResponse is a page of a district's action items.
+type ActionItemsResponse struct {
+	Items         []service.ActionItemRow `json:"items"`
+	NextPageToken string                  `json:"next_page_token"`
+	Err           error                   `json:"-"`
+}
+
+// Failed implements kitx.Failer.
+func (r ActionItemsResponse) Failed() error { return r.Err }
+
+// MakeActionItemsEndpoint returns the endpoint of Service.ActionItems.
+func MakeActionItemsEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		req := request.(ActionItemsRequest)
+		p, err := svc.ActionItems(ctx, req.District, service.ActionItemFilter{Overdue: req.Overdue}, req.Page)
+		return ActionItemsResponse{Items: p.Items, NextPageToken: kitx.PageToken(p.NextCursor), Err: err}, nil
 	}
 }

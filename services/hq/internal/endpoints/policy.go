@@ -14,10 +14,12 @@ const (
 	NameDistrict  = "district"
 	NameCompanies = "companies"
 	NameConflicts = "conflicts"
+	// NameActionItems lists a district's action items (岗位责任清单).
+	NameActionItems = "action_items"
 )
 
 // Names lists every endpoint of the Set, in the order of New.
-var Names = []string{NameSummary, NameDistricts, NameDistrict, NameCompanies, NameConflicts}
+var Names = []string{NameSummary, NameDistricts, NameDistrict, NameCompanies, NameConflicts, NameActionItems}
 
 // PolicyName returns the policy row of the endpoint called name.
 func PolicyName(name string) string { return ServiceName + "." + name }
@@ -101,6 +103,21 @@ func Policy() auth.Policy {
 			// ops: denied; id hashes identify people, and ops has no
 			// personal data. company-admin, guard: denied.
 		}},
+		PolicyName(NameActionItems): {Roles: map[auth.Role]auth.Scope{
+			// HQ follows every district's resolutions up ("HQ can see").
+			auth.RoleHQAdmin: auth.ScopeAny,
+			// The district lead accepts its district's items and chases
+			// the overdue ones; another district's list is 403.
+			auth.RoleDistrictAdmin: auth.ScopeDistrict,
+			// Read-only oversight: the police officers' requirements at a
+			// meeting become action items; city-wide police any district,
+			// a district's police office its own.
+			auth.RolePolice: auth.ScopeDistrict,
+			// ops: denied; the items name companies and people and are no
+			// metric (the overdue count is, on /metrics). company-admin:
+			// denied even for its own district, since the list shows the
+			// other companies' items. guard: denied.
+		}},
 	}
 }
 
@@ -123,6 +140,11 @@ func target(name string) func(context.Context, any) auth.Target {
 	case NameConflicts:
 		return func(_ context.Context, req any) auth.Target {
 			r, _ := req.(ConflictsRequest)
+			return auth.Target{District: r.District}
+		}
+	case NameActionItems:
+		return func(_ context.Context, req any) auth.Target {
+			r, _ := req.(ActionItemsRequest)
 			return auth.Target{District: r.District}
 		}
 	}

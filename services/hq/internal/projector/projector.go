@@ -1,5 +1,5 @@
-// Package projector turns the districts' membership events into HQ's read
-// model. Events carry whole snapshots, so applying one is an upsert by
+// Package projector turns the districts' membership and meetings events
+// into HQ's read model. Events carry whole snapshots, so applying one is an upsert by
 // aggregate id that only moves forward in version: events of different
 // aggregates may arrive in any order, and a redelivered old event never rolls
 // state back.
@@ -22,8 +22,17 @@ import (
 	"github.com/guildhall/guildhall/services/hq/internal/store"
 )
 
-// Service is the only service whose events the projector applies.
-const Service = "membership"
+// The services whose events the projector applies; the envelope's service
+// picks the events it may carry.
+const (
+	// Service is the membership service (gh.<district>.membership.v1).
+	Service = "membership"
+	// ServiceMeetings is the meetings service (gh.<district>.meetings.v1).
+	ServiceMeetings = "meetings"
+)
+
+// Services lists every service whose events the projector applies.
+var Services = []string{Service, ServiceMeetings}
 
 // Reasons an event is rejected (dead-lettered, never retried).
 const (
@@ -84,7 +93,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 }
 
-// Projector applies membership events to the read model.
+// Projector applies membership and meetings events to the read model.
 type Projector struct {
 	store   *store.Store
 	logger  *slog.Logger
@@ -129,8 +138,8 @@ func (p *Projector) apply(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelop
 	if env == nil {
 		return false, reject(ReasonBadPayload, "no envelope")
 	}
-	if env.GetService() != Service {
-		return false, reject(ReasonWrongService, "service %q on a membership topic", env.GetService())
+	if env.GetService() != Service && env.GetService() != ServiceMeetings {
+		return false, reject(ReasonWrongService, "events of service %q are not HQ's to apply", env.GetService())
 	}
 	now := p.now().UTC()
 	occurred := now
@@ -141,24 +150,40 @@ func (p *Projector) apply(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelop
 		applied bool
 		err     error
 	)
-	switch env.GetType() {
-	case "CompanyRegistered", "CompanyStatusChanged", "CompanyUpdated":
+	switch env.GetService() + "." + env.GetType() {
+	case "meetings.MeetingScheduled", "meetings.MeetingUpdated", "meetings.MeetingStatusChanged",
+		"meetings.AttendanceRecorded", "meetings.MinutesPublished":
+		var m *eventsv1.Meeting
+		if m, err = decodeMeeting(env); err == nil {
+			applied, err = p.meeting(ctx, tx, env, m)
+		}
+	case "meetings.ActionItemCreated", "meetings.ActionItemStatusChanged", "meetings.ActionItemReminder":
+		var a *eventsv1.ActionItem
+		if a, err = decodeActionItem(env); err == nil {
+			applied, err = p.actionItem(ctx, tx, env, a)
+		}
+	case "meetings.ResolutionAdopted":
+		applied, err = p.resolution(ctx, tx, env)
+	case "meetings.ConventionSigned":
+		applied, err = p.signature(ctx, tx, env)
+	case "membership.CompanyRegistered", "membership.CompanyStatusChanged", "membership.CompanyUpdated":
 		var c *eventsv1.Company
 		if c, err = decodeCompany(env); err == nil {
 			applied, err = p.company(ctx, tx, env, c)
 		}
-	case "GuardHired", "GuardUpdated", "GuardLeft", "TrainingRecorded", "BackgroundCheckRecorded", "CertificateIssued":
+	case "membership.GuardHired", "membership.GuardUpdated", "membership.GuardLeft", "membership.TrainingRecorded",
+		"membership.BackgroundCheckRecorded", "membership.CertificateIssued":
 		var g *eventsv1.Guard
 		if g, err = decodeGuard(env); err == nil {
 			applied, err = p.guard(ctx, tx, env, g, occurred)
 		}
-	case "CouncilMemberAppointed", "CouncilMemberUpdated":
+	case "membership.CouncilMemberAppointed", "membership.CouncilMemberUpdated":
 		var m *eventsv1.CouncilMember
 		if m, err = decodeMember(env); err == nil {
 			applied, err = p.member(ctx, tx, env, m)
 		}
 	default:
-		return false, reject(ReasonUnknownType, "unknown event type %q", env.GetType())
+		return false, reject(ReasonUnknownType, "unknown %s event type %q", env.GetService(), env.GetType())
 	}
 	if err != nil {
 		return false, err

@@ -15,6 +15,7 @@ type Collector struct {
 	timeout time.Duration
 
 	lastEvent, behind, stale, guards, companies, fourRate, coverage, conflicts *prometheus.Desc
+	overdue, signatureRate, onTrack                                            *prometheus.Desc
 }
 
 // NewCollector returns a Collector over svc; each scrape reads the read
@@ -26,7 +27,7 @@ func NewCollector(svc Service, timeout time.Duration) *Collector {
 		lastEvent: prometheus.NewDesc("guildhall_hq_district_last_event_timestamp_seconds",
 			"Occurred-at of the newest event HQ applied from the district (unix seconds).", d, nil),
 		behind: prometheus.NewDesc("guildhall_hq_district_events_behind",
-			"Events of the district's membership topic HQ has not applied yet (consumer lag); absent when unknown.", d, nil),
+			"Events of the district's topics (membership, meetings) HQ has not applied yet (consumer lag); absent when unknown.", d, nil),
 		stale: prometheus.NewDesc("guildhall_hq_district_stale",
 			"1 when the district's data at HQ is stale (behind or disconnected for longer than the stale period).", d, nil),
 		guards: prometheus.NewDesc("guildhall_hq_district_guards_active",
@@ -41,12 +42,19 @@ func NewCollector(svc Service, timeout time.Duration) *Collector {
 			[]string{"district", "kind"}, nil),
 		conflicts: prometheus.NewDesc("guildhall_hq_conflicts",
 			"People active as guards in more than one district at once.", nil, nil),
+		overdue: prometheus.NewDesc("guildhall_hq_district_action_items_overdue",
+			"Open action items of the district due before today (Asia/Shanghai).", d, nil),
+		signatureRate: prometheus.NewDesc("guildhall_hq_district_convention_signature_rate",
+			"Active companies of the district that signed the current convention version, 0..1; absent when the current version is unknown.", d, nil),
+		onTrack: prometheus.NewDesc("guildhall_hq_district_roundtables_on_track",
+			"1 when the district held its expected roundtables in the current period; absent without a cadence.", d, nil),
 	}
 }
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.lastEvent, c.behind, c.stale, c.guards, c.companies, c.fourRate, c.coverage, c.conflicts} {
+	for _, d := range []*prometheus.Desc{c.lastEvent, c.behind, c.stale, c.guards, c.companies, c.fourRate, c.coverage, c.conflicts,
+		c.overdue, c.signatureRate, c.onTrack} {
 		ch <- d
 	}
 }
@@ -87,6 +95,17 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		g(c.coverage, v.UnionRate, id, "union")
 		g(c.coverage, v.WorkersHomeRate, id, "workers_home")
 		g(c.coverage, v.ConventionRate, id, "convention")
+		g(c.overdue, float64(v.ActionItemsOverdue), id)
+		if v.ConventionSignatureRate != nil {
+			g(c.signatureRate, *v.ConventionSignatureRate, id)
+		}
+		if v.Roundtables != nil {
+			on := 0.0
+			if v.Roundtables.OnTrack {
+				on = 1
+			}
+			g(c.onTrack, on, id)
+		}
 	}
 	conflicts, err := c.svc.Conflicts(ctx, "")
 	if err != nil {

@@ -223,6 +223,7 @@ type Repository interface {
 	Conflicts(ctx context.Context) ([]Conflict, error)
 	// Ping checks the database is reachable.
 	Ping(ctx context.Context) error
+	MeetingsRepository
 }
 
 // District is a registered district as the registry names it.
@@ -260,6 +261,7 @@ type DistrictView struct {
 	NameZH     string `json:"name_zh"`
 	Registered bool   `json:"registered"`
 	Stats
+	MeetingStats
 	LastEventAt   *time.Time `json:"last_event_at"`
 	LastAppliedAt *time.Time `json:"last_applied_at"`
 	EventsApplied int64      `json:"events_applied"`
@@ -274,6 +276,7 @@ type Summary struct {
 	// Districts counts registered districts.
 	Districts int `json:"districts"`
 	Stats
+	MeetingStats
 	Conflicts      int        `json:"conflicts"`
 	LastEventAt    *time.Time `json:"last_event_at"`
 	StaleDistricts []string   `json:"stale_districts"`
@@ -302,6 +305,9 @@ type Service interface {
 	// A district neither registered nor in the read model is
 	// ErrDistrictNotFound, as for District.
 	Conflicts(ctx context.Context, district string) ([]Conflict, error)
+	// ActionItems returns a page of a district's action items (all, or
+	// with f.Overdue only the overdue ones), as for Companies.
+	ActionItems(ctx context.Context, district string, f ActionItemFilter, page kitx.Page) (ActionItemPage, error)
 }
 
 // Config tunes the service.
@@ -311,6 +317,9 @@ type Config struct {
 	StaleAfter time.Duration
 	// Now returns the current time; time.Now if nil.
 	Now func() time.Time
+	// Policies supplies the current convention version and the districts'
+	// roundtable cadences; nil reports the figures needing them as null.
+	Policies Policies
 }
 
 type hqService struct {
@@ -392,9 +401,17 @@ func (s *hqService) Districts(ctx context.Context) ([]DistrictView, error) {
 	}
 	reg := s.registry()
 	now := s.cfg.Now()
+	md, err := s.readMeetings(ctx, now)
+	if err != nil {
+		return nil, errs.E(errs.Internal, "hq.read_model", "").Wrap(err)
+	}
 	out := make([]DistrictView, 0, len(reg))
 	for id, d := range reg {
-		out = append(out, s.view(id, d, true, data[id], now))
+		v := s.view(id, d, true, data[id], now)
+		if v.MeetingStats, err = s.meetingStats(ctx, id, md, v.CompaniesActive, now); err != nil {
+			return nil, errs.E(errs.Internal, "hq.read_model", "").Wrap(err)
+		}
+		out = append(out, v)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].District < out[j].District })
 	return out, nil
@@ -420,13 +437,22 @@ func (s *hqService) District(ctx context.Context, id string) (DistrictView, erro
 	if err != nil {
 		return DistrictView{}, errs.E(errs.Internal, "hq.read_model", "").Wrap(err)
 	}
+	now := s.cfg.Now()
+	md, err := s.readMeetings(ctx, now)
+	if err != nil {
+		return DistrictView{}, errs.E(errs.Internal, "hq.read_model", "").Wrap(err)
+	}
 	reg := s.registry()
 	d, registered := reg[id]
 	dd, seen := data[id]
-	if !registered && !seen {
+	if _, met := md.counts[id]; !registered && !seen && !met {
 		return DistrictView{}, ErrDistrictNotFound
 	}
-	return s.view(id, d, registered, dd, s.cfg.Now()), nil
+	v := s.view(id, d, registered, dd, now)
+	if v.MeetingStats, err = s.meetingStats(ctx, id, md, v.CompaniesActive, now); err != nil {
+		return DistrictView{}, errs.E(errs.Internal, "hq.read_model", "").Wrap(err)
+	}
+	return v, nil
 }
 
 func (s *hqService) Summary(ctx context.Context) (Summary, error) {
@@ -440,6 +466,10 @@ func (s *hqService) Summary(ctx context.Context) (Summary, error) {
 	}
 	reg := s.registry()
 	now := s.cfg.Now()
+	md, err := s.readMeetings(ctx, now)
+	if err != nil {
+		return Summary{}, errs.E(errs.Internal, "hq.read_model", "").Wrap(err)
+	}
 	var total Counts
 	var last time.Time
 	for _, dd := range data {
@@ -449,15 +479,28 @@ func (s *hqService) Summary(ctx context.Context) (Summary, error) {
 		}
 	}
 	stale := []string{}
-	for id, d := range reg {
-		if s.view(id, d, true, data[id], now).Stale {
+	// The roundtable figures are per registered district: a cadence is
+	// configured for a district the city runs, not for a retired one.
+	ids := make([]string, 0, len(reg))
+	for id := range reg {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	views := make([]MeetingStats, 0, len(ids))
+	for _, id := range ids {
+		if s.view(id, reg[id], true, data[id], now).Stale {
 			stale = append(stale, id)
 		}
+		m, err := s.meetingStats(ctx, id, md, data[id].Counts.CompaniesActive, now)
+		if err != nil {
+			return Summary{}, errs.E(errs.Internal, "hq.read_model", "").Wrap(err)
+		}
+		views = append(views, m)
 	}
-	slices.Sort(stale)
 	return Summary{
 		Districts:      len(reg),
 		Stats:          NewStats(total),
+		MeetingStats:   cityMeetings(md, views, ids, total.CompaniesActive),
 		Conflicts:      len(conflicts),
 		LastEventAt:    timePtr(last),
 		StaleDistricts: stale,

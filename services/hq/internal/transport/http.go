@@ -4,6 +4,7 @@ package transport
 import (
 	"context"
 	"net/http"
+	"strconv"
 
 	"github.com/go-kit/kit/endpoint"
 	kithttp "github.com/go-kit/kit/transport/http"
@@ -37,6 +38,7 @@ func Routes(set endpoints.Set) []Route {
 		{"GET /api/v1/hq/districts/{district}", endpoints.NameDistrict, set.DistrictEndpoint, decodeDistrictRequest},
 		{"GET /api/v1/hq/districts/{district}/companies", endpoints.NameCompanies, set.CompaniesEndpoint, decodeCompaniesRequest},
 		{"GET /api/v1/hq/conflicts", endpoints.NameConflicts, set.ConflictsEndpoint, decodeConflictsRequest},
+		{"GET /api/v1/hq/districts/{district}/action-items", endpoints.NameActionItems, set.ActionItemsEndpoint, decodeActionItemsRequest},
 	}
 }
 
@@ -104,6 +106,29 @@ func decodeConflictsRequest(_ context.Context, r *http.Request) (any, error) {
 	}
 	return endpoints.ConflictsRequest{}, nil
 }
+
+// decodeActionItemsRequest reads the page and the optional ?overdue=true|false.
+func decodeActionItemsRequest(_ context.Context, r *http.Request) (any, error) {
+	page, err := kitx.ParsePage(r)
+	if err != nil {
+		return nil, err
+	}
+	req := endpoints.ActionItemsRequest{District: r.PathValue("district"), Page: page}
+	switch vals := r.URL.Query()["overdue"]; {
+	case len(vals) > 1:
+		return nil, ErrOverdueInvalid
+	case len(vals) == 1:
+		v, err := strconv.ParseBool(vals[0])
+		if err != nil {
+			return nil, ErrOverdueInvalid
+		}
+		req.Overdue = v
+	}
+	return req, nil
+}
+
+// ErrOverdueInvalid means ?overdue was not one true or false.
+var ErrOverdueInvalid = errs.InvalidField("request.overdue_invalid", "overdue", "?overdue is true or false, given at most once")
 
 // Errors of the conflicts filter.
 var (

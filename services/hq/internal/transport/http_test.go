@@ -334,6 +334,28 @@ func TestHTTP(t *testing.T) {
 		}
 	})
 
+	t.Run("Action items: a bad ?overdue is 400 request.overdue_invalid; an empty district lists none.", func(t *testing.T) {
+		for _, q := range []string{"overdue=maybe", "overdue=true&overdue=false"} {
+			var e errorBody
+			get(t, srv, "/api/v1/hq/districts/jingkai/action-items?"+q, http.StatusBadRequest, &e)
+			if e.Error.ID != "request.overdue_invalid" || e.Error.Field != "overdue" {
+				t.Errorf("?%s: error = %+v", q, e.Error)
+			}
+		}
+		var body struct {
+			Items []map[string]any `json:"items"`
+		}
+		get(t, srv, "/api/v1/hq/districts/jingkai/action-items?overdue=true", http.StatusOK, &body)
+		if body.Items == nil || len(body.Items) != 0 {
+			t.Errorf("items = %#v, want []", body.Items)
+		}
+		var e errorBody
+		get(t, srv, "/api/v1/hq/districts/nowhere/action-items", http.StatusNotFound, &e)
+		if e.Error.ID != "district.not_found" {
+			t.Errorf("unknown district: id = %q", e.Error.ID)
+		}
+	})
+
 	t.Run("An unknown route under /api/v1/hq is 404 route.not_found.", func(t *testing.T) {
 		var e errorBody
 		get(t, srv, "/api/v1/hq/nothing", http.StatusNotFound, &e)

@@ -227,7 +227,7 @@ func runMain(ctx context.Context, args []string, lookup func(string) (string, bo
 		Outbox:    app.node.Outbox(),
 		Elector:   eventbus.NewEtcdElector(cli, eventbus.ElectionKey(cfg.District, membership.ServiceName), cfg.Candidate, cfg.ElectionTTL),
 		Logger:    logger.With("component", "relay"),
-		Metrics:   eventbus.NewMetrics(reg),
+		Metrics:   app.bus,
 		Transport: transport,
 	})
 	if err != nil {
@@ -274,6 +274,9 @@ func runMain(ctx context.Context, args []string, lookup func(string) (string, bo
 type app struct {
 	node    *membership.Node
 	handler http.Handler
+	// bus is the event bus metrics of the process, shared by the relay and
+	// the node's meetings consumer.
+	bus *eventbus.Metrics
 }
 
 // wire builds the node with instrumenting and tracing endpoint middleware
@@ -281,11 +284,26 @@ type app struct {
 // document and the admin endpoints (open).
 func wire(ctx context.Context, cfg Config, key []byte, sealer *pii.Sealer, v auth.Verifier, logger *slog.Logger, reg *prometheus.Registry) (*app, error) {
 	epm := telemetry.NewEndpointMetrics(reg)
+	bus := eventbus.NewMetrics(reg)
+	dialer, err := cfg.Kafka.Dialer()
+	if err != nil {
+		return nil, fmt.Errorf("kafka: %w", err)
+	}
+	transport, err := cfg.Kafka.Transport()
+	if err != nil {
+		return nil, fmt.Errorf("kafka: %w", err)
+	}
 	node, err := membership.New(ctx, membership.Config{
 		District: cfg.District, DBPath: cfg.DBPath, Storage: cfg.Storage, IDHashKey: key,
 		Sealer: sealer, TrustProxy: cfg.TrustProxy,
+		// The node consumes its district's meetings topic for the
+		// convention signatures (membership.Config.Brokers).
+		Brokers: cfg.Kafka.Brokers,
 	}, membership.Deps{
-		Logger: logger,
+		Logger:    logger,
+		Bus:       bus,
+		Dialer:    dialer,
+		Transport: transport,
 		Endpoint: func(service, name string) endpoint.Middleware {
 			return endpoint.Chain(epm.Middleware(service, cfg.District, name), telemetry.TracingMiddleware(service, name))
 		},
@@ -302,5 +320,5 @@ func wire(ctx context.Context, cfg Config, key []byte, sealer *pii.Sealer, v aut
 	// Authenticate only puts the caller in the context; each endpoint's
 	// policy middleware answers 401/403.
 	mux.Handle("/api/v1/districts/", auth.Authenticate(v)(node.Handler()))
-	return &app{node: node, handler: telemetry.HTTPMiddleware(mux, logger)}, nil
+	return &app{node: node, handler: telemetry.HTTPMiddleware(mux, logger), bus: bus}, nil
 }

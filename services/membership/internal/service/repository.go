@@ -64,6 +64,13 @@ type Queries interface {
 	// the file holds ID numbers and is no longer needed.
 	ScrubImportCSV(ctx context.Context, id string) error
 
+	// LatestConventionSignature returns the newest current-version
+	// signature applied for company; false if none.
+	LatestConventionSignature(ctx context.Context, companyID string) (ConventionSignature, bool, error)
+	// PutConventionSignature records s as company s.CompanyID's newest
+	// applied signature.
+	PutConventionSignature(ctx context.Context, s ConventionSignature) error
+
 	// InsertAudit appends a row to the audit log.
 	InsertAudit(ctx context.Context, e AuditEntry) error
 	// ListAudit lists audit rows, newest first; the cursor is the last id.

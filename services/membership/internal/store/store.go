@@ -683,3 +683,54 @@ func (q queries) ExpireIdempotency(ctx context.Context, cutoff time.Time) (int64
 	}
 	return res.RowsAffected()
 }
+
+// LatestConventionSignature implements service.Queries.
+func (q queries) LatestConventionSignature(ctx context.Context, companyID string) (service.ConventionSignature, bool, error) {
+	var s service.ConventionSignature
+	var at string
+	err := q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT signature_id, company_id, convention_version, signed_at
+		FROM convention_signatures WHERE company_id = ?`), companyID).Scan(&s.ID, &s.CompanyID, &s.Version, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, false, nil
+	}
+	if err != nil {
+		return s, false, fmt.Errorf("store: convention signature: %w", err)
+	}
+	s.SignedAt, s.Current = parseTS(at), true
+	return s, true, nil
+}
+
+// PutConventionSignature implements service.Queries.
+func (q queries) PutConventionSignature(ctx context.Context, s service.ConventionSignature) error {
+	_, err := q.exec(ctx, `INSERT INTO convention_signatures (company_id, signature_id, convention_version, signed_at)
+		VALUES (?, ?, ?, ?) ON CONFLICT (company_id) DO UPDATE SET signature_id = excluded.signature_id,
+		convention_version = excluded.convention_version, signed_at = excluded.signed_at`,
+		s.CompanyID, s.ID, s.Version, ts(s.SignedAt))
+	if err != nil {
+		return fmt.Errorf("store: put convention signature: %w", err)
+	}
+	return nil
+}
+
+// In runs fn on tx, a transaction the caller owns (the event consumer's),
+// and appends the events of the changes fn returns to the outbox in it. It
+// reports how many events it appended: the caller must call the outbox's
+// Notify after committing when that is not zero.
+func (s *Store) In(ctx context.Context, tx *sql.Tx, fn func(q service.Queries) ([]service.Change, error)) (int, error) {
+	changes, err := fn(queries{db: s.db, x: s.db.Cached(tx), districtID: s.districtID})
+	if err != nil {
+		return 0, err
+	}
+	events := make([]eventbus.Event, 0, len(changes))
+	for _, c := range changes {
+		ev, err := toEvent(s.outbox.District(), c)
+		if err != nil {
+			return 0, err
+		}
+		events = append(events, ev)
+	}
+	if err := s.outbox.Append(ctx, tx, events...); err != nil {
+		return 0, err
+	}
+	return len(events), nil
+}

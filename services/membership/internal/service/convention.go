@@ -1,0 +1,81 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// MeetingsEventsSubject is the audit subject of changes the node makes on
+// its own in reaction to the meetings service's events: no request and no
+// person is behind them, the event is.
+const MeetingsEventsSubject = "system:meetings-events"
+
+// ActionConventionSigned is the audit action of a company's convention
+// version following its signature of the current convention.
+const ActionConventionSigned = "company.convention_signed"
+
+// ConventionSignature is a company's signature of a version of the
+// self-discipline convention (《行业自律公约》), as the meetings service
+// reports it.
+type ConventionSignature struct {
+	// ID is the signature's id at the meetings service.
+	ID        string
+	CompanyID string
+	// Version is the convention version signed.
+	Version  string
+	SignedAt time.Time
+	// Current reports whether Version was the association's current
+	// version when the company signed.
+	Current bool
+}
+
+// ApplyConventionSignature makes company sig.CompanyID's convention version
+// the signed one, in q (the caller's transaction), and returns the change
+// to publish: a CompanyUpdated with fields ["convention_version"] and the
+// company's next version, audited as MeetingsEventsSubject. It returns no
+// change, and writes nothing, for a signature that is not of the current
+// version (what membership shows is the current version signed), for a
+// company the district does not know (the meetings service may invite
+// companies membership has not registered), for a signature older than
+// the newest one applied (signatures of different companies may arrive in
+// any order), and for one that changes nothing.
+func (s *Membership) ApplyConventionSignature(ctx context.Context, q Queries, sig ConventionSignature) ([]Change, error) {
+	if !sig.Current || sig.Version == "" || sig.CompanyID == "" {
+		return nil, nil
+	}
+	c, err := q.GetCompany(ctx, sig.CompanyID)
+	if errors.Is(err, ErrCompanyNotFound) {
+		s.logger.DebugContext(ctx, "membership: convention signature of an unknown company ignored",
+			"company", sig.CompanyID, "signature", sig.ID)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	last, found, err := q.LatestConventionSignature(ctx, sig.CompanyID)
+	if err != nil {
+		return nil, err
+	}
+	if found && (last.ID == sig.ID || sig.SignedAt.Before(last.SignedAt)) {
+		return nil, nil
+	}
+	if err := q.PutConventionSignature(ctx, sig); err != nil {
+		return nil, err
+	}
+	if c.ConventionVersion == sig.Version {
+		// Signed again, or set by an admin already: no new version, no event.
+		return nil, nil
+	}
+	c.ConventionVersion = sig.Version
+	c.Version++
+	c.UpdatedAt = s.now().UTC()
+	if err := q.UpdateCompany(ctx, c); err != nil {
+		return nil, err
+	}
+	fields := []string{"convention_version"}
+	if err := s.auditAs(ctx, q, Actor{Subject: MeetingsEventsSubject}, ActionConventionSigned, ResourceCompany, c.ID, fields); err != nil {
+		return nil, err
+	}
+	return []Change{{Type: EventCompanyUpdated, Company: &c, Fields: fields}}, nil
+}
