@@ -1,0 +1,138 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/guildhall/guildhall/pkg/kitx"
+)
+
+// Repository is the storage the service needs. Reads go straight to it;
+// every write goes through Tx so the change, its audit row and the events
+// describing it commit together.
+type Repository interface {
+	Queries
+	// Tx runs fn in one transaction. The changes fn returns are turned into
+	// events and appended to the outbox in that transaction; if fn fails,
+	// nothing is written.
+	Tx(ctx context.Context, fn func(q Queries) ([]Change, error)) error
+}
+
+// Queries reads and writes the meetings tables, inside or outside a
+// transaction. Getters return the service's NotFound errors.
+type Queries interface {
+	GetMeeting(ctx context.Context, id string) (Meeting, error)
+	ListMeetings(ctx context.Context, f MeetingFilter, page kitx.Page) ([]Meeting, string, error)
+	InsertMeeting(ctx context.Context, m Meeting) error
+	// UpdateMeeting writes m if the stored version is m.Version-1.
+	UpdateMeeting(ctx context.Context, m Meeting) error
+	// FillCounts sets m's invitation and attendance counts.
+	FillCounts(ctx context.Context, m *Meeting) error
+	// RoundtableStarts returns the start times of roundtables held (in
+	// progress or closed) starting in [from, to).
+	RoundtableStarts(ctx context.Context, from, to time.Time) ([]time.Time, error)
+
+	ListAgenda(ctx context.Context, meetingID string) ([]AgendaItem, error)
+	InsertAgendaItem(ctx context.Context, a AgendaItem) error
+	UpdateAgendaItem(ctx context.Context, a AgendaItem) error
+
+	InsertInvitation(ctx context.Context, inv Invitation) error
+	GetInvitation(ctx context.Context, meetingID, id string) (Invitation, error)
+	// InvitationByCode finds a meeting's invitation by its code's hash:
+	// ErrInvitationNotFound if none.
+	InvitationByCode(ctx context.Context, meetingID, codeHash string) (Invitation, error)
+	ListInvitations(ctx context.Context, meetingID string, page kitx.Page) ([]Invitation, string, error)
+	UpdateInvitation(ctx context.Context, inv Invitation) error
+	// CompanyInvitations returns a company's invitations with their
+	// meetings starting in [since, until), oldest first.
+	CompanyInvitations(ctx context.Context, companyID string, since, until time.Time) ([]Invitation, []Meeting, error)
+
+	GetMinuteEntry(ctx context.Context, meetingID, id string) (MinuteEntry, error)
+	ListMinuteEntries(ctx context.Context, meetingID string) ([]MinuteEntry, error)
+	InsertMinuteEntry(ctx context.Context, e MinuteEntry) error
+	UpdateMinuteEntry(ctx context.Context, e MinuteEntry) error
+	DeleteMinuteEntry(ctx context.Context, meetingID, id string) error
+	// PublishDrafts marks a meeting's draft entries published in version
+	// and returns how many it marked.
+	PublishDrafts(ctx context.Context, meetingID string, version int) (int, error)
+	InsertMinutesVersion(ctx context.Context, meetingID string, v MinutesVersion) error
+	ListMinutesVersions(ctx context.Context, meetingID string) ([]MinutesVersion, error)
+
+	GetResolution(ctx context.Context, id string) (Resolution, error)
+	ListResolutions(ctx context.Context, meetingID string, page kitx.Page) ([]Resolution, string, error)
+	InsertResolution(ctx context.Context, r Resolution) error
+
+	GetActionItem(ctx context.Context, id string) (ActionItem, error)
+	ListActionItems(ctx context.Context, f ActionItemFilter, page kitx.Page) ([]ActionItem, string, error)
+	ActionItemsOf(ctx context.Context, resolutionID string) ([]ActionItem, error)
+	InsertActionItem(ctx context.Context, a ActionItem) error
+	// UpdateActionItem writes a if the stored version is a.Version-1.
+	UpdateActionItem(ctx context.Context, a ActionItem) error
+	// DueActionItems lists open items due on or before day that were not
+	// reminded on today.
+	DueActionItems(ctx context.Context, day, today string, limit int) ([]ActionItem, error)
+	// MarkReminded records that an item's reminder went out today; it
+	// reports false if another run already did.
+	MarkReminded(ctx context.Context, id, today string) (bool, error)
+
+	InsertSignature(ctx context.Context, s Signature) error
+	ListSignatures(ctx context.Context, f SignatureFilter, page kitx.Page) ([]Signature, string, error)
+	// SignatureCounts returns the distinct companies that signed version
+	// and the distinct companies the district knows (invited to any
+	// meeting, or signed any version).
+	SignatureCounts(ctx context.Context, version string) (signed, companies int, err error)
+
+	// InsertAudit appends a row to the audit log.
+	InsertAudit(ctx context.Context, e AuditEntry) error
+	// ListAudit lists audit rows, newest first; the cursor is the last id.
+	ListAudit(ctx context.Context, f AuditFilter, page kitx.Page) ([]AuditEntry, string, error)
+
+	GetIdempotency(ctx context.Context, scope, key string) (IdempotencyRecord, bool, error)
+	PutIdempotency(ctx context.Context, r IdempotencyRecord) error
+	// ExpireIdempotency deletes records created before cutoff.
+	ExpireIdempotency(ctx context.Context, cutoff time.Time) (int64, error)
+}
+
+// IdempotencyRecord is the stored first result of a create sent with an
+// Idempotency-Key.
+type IdempotencyRecord struct {
+	Scope       string // the endpoint and path the key was used on
+	Key         string
+	RequestHash string
+	Body        []byte // the JSON of the created resource
+	CreatedAt   time.Time
+}
+
+// Event types the meetings service emits, named after their payload
+// messages in proto/guildhall/events/v1/meetings.proto.
+const (
+	EventMeetingScheduled     = "MeetingScheduled"
+	EventMeetingUpdated       = "MeetingUpdated"
+	EventMeetingStatusChanged = "MeetingStatusChanged"
+	EventAttendanceRecorded   = "AttendanceRecorded"
+	EventMinutesPublished     = "MinutesPublished"
+	EventResolutionAdopted    = "ResolutionAdopted"
+	EventActionItemCreated    = "ActionItemCreated"
+	EventActionItemStatus     = "ActionItemStatusChanged"
+	EventActionItemReminder   = "ActionItemReminder"
+	EventConventionSigned     = "ConventionSigned"
+)
+
+// Change is a domain change the repository publishes as an event: the
+// aggregate's snapshot after the change plus what the event type needs.
+type Change struct {
+	Type       string
+	Meeting    *Meeting
+	Invitation *Invitation
+	Resolution *Resolution
+	ActionItem *ActionItem
+	Signature  *Signature
+
+	FromStatus, ToStatus string   // MeetingStatusChanged, ActionItemStatusChanged
+	By                   string   // ActionItemStatusChanged
+	Fields               []string // MeetingUpdated
+	MinutesVersion       int      // MinutesPublished
+	Entries              int      // MinutesPublished
+	Overdue              bool     // ActionItemReminder
+	Days                 int      // ActionItemReminder
+}

@@ -1,0 +1,531 @@
+// Package service is the meetings service's business layer: meetings
+// (council, president's office, district working meetings, roundtables),
+// their agenda, invitations and attendance, minutes, resolutions and the
+// action items they spawn, and signatures of the self-discipline
+// convention. It validates every request before anything is written and
+// hands each change to the repository with the domain change it reports, so
+// the state change, its audit row and its outbox event commit together.
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/guildhall/guildhall/pkg/kitx"
+)
+
+// Service is the meetings API of one district.
+type Service interface {
+	// CreateMeeting creates a meeting in status draft.
+	CreateMeeting(ctx context.Context, in CreateMeetingInput) (Meeting, error)
+	// GetMeeting returns one meeting.
+	GetMeeting(ctx context.Context, id string) (Meeting, error)
+	// ListMeetings lists meetings in id order.
+	ListMeetings(ctx context.Context, f MeetingFilter, page kitx.Page) ([]Meeting, string, error)
+	// UpdateMeeting changes a draft or scheduled meeting; ifMatch, when
+	// non-zero, must be its current version.
+	UpdateMeeting(ctx context.Context, id string, ifMatch int64, in UpdateMeetingInput) (Meeting, error)
+	// ChangeMeetingStatus moves a meeting through draft → scheduled →
+	// in_progress → closed.
+	ChangeMeetingStatus(ctx context.Context, id string, in MeetingStatusInput) (Meeting, error)
+
+	// AddAgendaItem appends an item to a meeting's agenda.
+	AddAgendaItem(ctx context.Context, meetingID string, in AgendaItemInput) (AgendaItem, error)
+	// ListAgenda returns a meeting's agenda in order.
+	ListAgenda(ctx context.Context, meetingID string) ([]AgendaItem, error)
+	// ReorderAgenda puts a meeting's agenda in the order given.
+	ReorderAgenda(ctx context.Context, meetingID string, in ReorderInput) ([]AgendaItem, error)
+
+	// Invite invites companies and people; the returned invitations carry
+	// their check-in codes, which are never shown again.
+	Invite(ctx context.Context, meetingID string, in InviteInput) ([]Invitation, error)
+	// ListInvitations lists a meeting's invitations in id order.
+	ListInvitations(ctx context.Context, meetingID string, page kitx.Page) ([]Invitation, string, error)
+	// CheckIn checks an invitee in with its code.
+	CheckIn(ctx context.Context, meetingID string, in CheckInInput) (Invitation, error)
+	// RecordAttendance sets an invitee's attendance (an admin's check-in,
+	// late or absent mark).
+	RecordAttendance(ctx context.Context, meetingID, invitationID string, in AttendanceInput) (Invitation, error)
+	// MeetingAttendance returns a meeting's attendance rates.
+	MeetingAttendance(ctx context.Context, meetingID string) (MeetingAttendance, error)
+	// CompanyAttendance returns a company's attendance over the meetings
+	// it was invited to, in [since, until).
+	CompanyAttendance(ctx context.Context, companyID string, since, until time.Time) (CompanyAttendance, error)
+
+	// AddMinuteEntry records who spoke on which agenda item (a draft entry).
+	AddMinuteEntry(ctx context.Context, meetingID string, in MinuteEntryInput) (MinuteEntry, error)
+	// UpdateMinuteEntry changes a draft entry; published entries are immutable.
+	UpdateMinuteEntry(ctx context.Context, meetingID, entryID string, ifMatch int64, in UpdateMinuteEntryInput) (MinuteEntry, error)
+	// DeleteMinuteEntry deletes a draft entry; published entries are immutable.
+	DeleteMinuteEntry(ctx context.Context, meetingID, entryID string) error
+	// PublishMinutes publishes the draft entries as the next minutes version.
+	PublishMinutes(ctx context.Context, meetingID string) (Minutes, error)
+	// GetMinutes returns a published minutes version (0: the latest), or
+	// with draft the working copy (latest published plus drafts).
+	GetMinutes(ctx context.Context, meetingID string, version int, draft bool) (Minutes, error)
+
+	// AdoptResolution records a resolution with its action items.
+	AdoptResolution(ctx context.Context, meetingID string, in ResolutionInput) (Resolution, error)
+	// GetResolution returns a resolution with its action items.
+	GetResolution(ctx context.Context, id string) (Resolution, error)
+	// ListResolutions lists resolutions in id order.
+	ListResolutions(ctx context.Context, meetingID string, page kitx.Page) ([]Resolution, string, error)
+	// GetActionItem returns one action item.
+	GetActionItem(ctx context.Context, id string) (ActionItem, error)
+	// ListActionItems lists action items in id order.
+	ListActionItems(ctx context.Context, f ActionItemFilter, page kitx.Page) ([]ActionItem, string, error)
+	// ChangeActionItemStatus moves an item open → done → accepted (or back
+	// from done to open).
+	ChangeActionItemStatus(ctx context.Context, id string, in ActionItemStatusInput) (ActionItem, error)
+
+	// CurrentConvention returns the association's current convention.
+	CurrentConvention(ctx context.Context) (Convention, error)
+	// SignConvention records a company's signature.
+	SignConvention(ctx context.Context, in SignInput) (Signature, error)
+	// ListSignatures lists signatures in id order.
+	ListSignatures(ctx context.Context, f SignatureFilter, page kitx.Page) ([]Signature, string, error)
+	// SignatureRate returns the district's signature rate of the current version.
+	SignatureRate(ctx context.Context) (SignatureRate, error)
+
+	// RoundtableCadence returns held vs expected roundtables for the last
+	// periods periods (the current one included).
+	RoundtableCadence(ctx context.Context, periods int) (CadenceReport, error)
+
+	// ListAudit lists the district's audit log, newest first.
+	ListAudit(ctx context.Context, f AuditFilter, page kitx.Page) ([]AuditEntry, string, error)
+}
+
+// Meeting types.
+const (
+	TypeCouncil            = "council"             // 理事会
+	TypePresidentsOffice   = "presidents_office"   // 会长办公会
+	TypeDistrictWorking    = "district_working"    // 片区工作会议
+	TypeDistrictRoundtable = "district_roundtable" // 片区行业圆桌会
+)
+
+// Meeting statuses.
+const (
+	MeetingDraft      = "draft"
+	MeetingScheduled  = "scheduled"
+	MeetingInProgress = "in_progress"
+	MeetingClosed     = "closed"
+)
+
+// Agenda item kinds.
+const (
+	AgendaBriefing   = "briefing"
+	AgendaSpeeches   = "speeches"
+	AgendaDeployment = "deployment"
+	AgendaSigning    = "signing"
+	AgendaRemarks    = "remarks"
+)
+
+// Invitation kinds and attendance statuses.
+const (
+	InviteeCompany = "company"
+	InviteePerson  = "person"
+
+	AttendanceInvited = "invited"
+	AttendancePresent = "present"
+	AttendanceLate    = "late"
+	AttendanceAbsent  = "absent"
+)
+
+// Person roles of an invitation.
+const (
+	RoleOfficer = "officer" // association officer (会长, 秘书长, 监事长…)
+	RolePolice  = "police"  // police officer (民警)
+	RoleGuest   = "guest"
+)
+
+// Minute entry kinds.
+const (
+	EntrySpeech       = "speech"       // a company head's remarks
+	EntryRequirements = "requirements" // requirements stated (police, supervisors)
+	EntryBriefing     = "briefing"
+	EntryDeployment   = "deployment"
+	EntryNote         = "note"
+)
+
+// Action item owner kinds and statuses.
+const (
+	OwnerCompany  = "company"
+	OwnerDistrict = "district"
+	OwnerPerson   = "person"
+
+	ItemOpen     = "open"
+	ItemDone     = "done"
+	ItemAccepted = "accepted"
+)
+
+// Meeting is a meeting (会议) of the district.
+type Meeting struct {
+	ID                string    `json:"id"`
+	District          string    `json:"district"`
+	Type              string    `json:"type"`
+	Title             string    `json:"title"`
+	StartsAt          time.Time `json:"starts_at"`
+	EndsAt            time.Time `json:"ends_at"`
+	Venue             string    `json:"venue"`
+	Host              string    `json:"host"`
+	Status            string    `json:"status"`
+	MinutesVersion    int       `json:"minutes_version"`
+	InvitedCompanies  int       `json:"invited_companies"`
+	AttendedCompanies int       `json:"attended_companies"`
+	InvitedPeople     int       `json:"invited_people"`
+	AttendedPeople    int       `json:"attended_people"`
+	CreatedAt         time.Time `json:"created_at"`
+	UpdatedAt         time.Time `json:"updated_at"`
+	Version           int64     `json:"version"`
+	ETag              string    `json:"etag"`
+}
+
+// AgendaItem is one item of a meeting's agenda.
+type AgendaItem struct {
+	ID           string    `json:"id"`
+	MeetingID    string    `json:"meeting_id"`
+	Position     int       `json:"position"`
+	Kind         string    `json:"kind"`
+	Title        string    `json:"title"`
+	Presenter    string    `json:"presenter"`
+	DurationMin  int       `json:"duration_minutes"`
+	ResolutionID string    `json:"resolution_id,omitempty"`
+	Signing      bool      `json:"signing"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// Invitation is one invitee of a meeting and its attendance.
+type Invitation struct {
+	ID           string     `json:"id"`
+	MeetingID    string     `json:"meeting_id"`
+	Kind         string     `json:"kind"`
+	CompanyID    string     `json:"company_id,omitempty"`
+	CompanyName  string     `json:"company_name,omitempty"`
+	PersonName   string     `json:"person_name,omitempty"`
+	PersonRole   string     `json:"person_role,omitempty"`
+	Organization string     `json:"organization,omitempty"`
+	Status       string     `json:"status"`
+	CheckedInAt  *time.Time `json:"checked_in_at,omitempty"`
+	CheckedInBy  string     `json:"checked_in_by,omitempty"`
+	// CheckInCode is the invitee's code, set only in the response that
+	// made the invitation: only its hash (CodeHash) is stored.
+	CheckInCode string    `json:"check_in_code,omitempty"`
+	CodeHash    string    `json:"-"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// MinuteEntry is one entry of the minutes: who spoke on which item.
+type MinuteEntry struct {
+	ID           string `json:"id"`
+	MeetingID    string `json:"meeting_id"`
+	AgendaItemID string `json:"agenda_item_id,omitempty"`
+	Position     int    `json:"position"`
+	Speaker      string `json:"speaker"`
+	SpeakerRole  string `json:"speaker_role,omitempty"`
+	CompanyID    string `json:"company_id,omitempty"`
+	Kind         string `json:"kind"`
+	Text         string `json:"text"`
+	// Supersedes is the published entry this one corrects.
+	Supersedes string `json:"supersedes,omitempty"`
+	// PublishedIn is the minutes version that published the entry; 0
+	// while it is a draft.
+	PublishedIn int       `json:"published_in"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	Version     int64     `json:"version"`
+	ETag        string    `json:"etag"`
+}
+
+// MinutesVersion is one published version of a meeting's minutes.
+type MinutesVersion struct {
+	Version     int       `json:"version"`
+	Entries     int       `json:"entries"`
+	PublishedAt time.Time `json:"published_at"`
+	PublishedBy string    `json:"published_by"`
+}
+
+// Minutes is a meeting's minutes as of one version (0: the working draft).
+type Minutes struct {
+	MeetingID string           `json:"meeting_id"`
+	Version   int              `json:"version"`
+	Draft     bool             `json:"draft"`
+	Entries   []MinuteEntry    `json:"entries"`
+	Versions  []MinutesVersion `json:"versions"`
+}
+
+// Resolution is a resolution (决议) adopted at a meeting.
+type Resolution struct {
+	ID           string       `json:"id"`
+	District     string       `json:"district"`
+	MeetingID    string       `json:"meeting_id"`
+	AgendaItemID string       `json:"agenda_item_id,omitempty"`
+	Title        string       `json:"title"`
+	Text         string       `json:"text"`
+	AdoptedAt    time.Time    `json:"adopted_at"`
+	ActionItems  []ActionItem `json:"action_items"`
+}
+
+// ActionItem is a task a resolution spawned (岗位责任清单).
+type ActionItem struct {
+	ID             string    `json:"id"`
+	District       string    `json:"district"`
+	ResolutionID   string    `json:"resolution_id"`
+	MeetingID      string    `json:"meeting_id"`
+	Title          string    `json:"title"`
+	OwnerKind      string    `json:"owner_kind"`
+	OwnerCompanyID string    `json:"owner_company_id,omitempty"`
+	OwnerName      string    `json:"owner_name,omitempty"`
+	DueOn          string    `json:"due_on"`
+	Status         string    `json:"status"`
+	Overdue        bool      `json:"overdue"`
+	LastRemindedOn string    `json:"-"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	Version        int64     `json:"version"`
+	ETag           string    `json:"etag"`
+}
+
+// Convention is a version of the association's self-discipline convention
+// (《行业自律公约》), city-wide policy read from etcd.
+type Convention struct {
+	Version     string    `json:"version"`
+	Title       string    `json:"title"`
+	Text        string    `json:"text"`
+	PublishedAt time.Time `json:"published_at"`
+}
+
+// Signature is a company's signature of a convention version.
+type Signature struct {
+	ID                string    `json:"id"`
+	District          string    `json:"district"`
+	CompanyID         string    `json:"company_id"`
+	ConventionVersion string    `json:"convention_version"`
+	SignedBy          string    `json:"signed_by"`
+	SignedAt          time.Time `json:"signed_at"`
+	MeetingID         string    `json:"meeting_id,omitempty"`
+	// Current reports whether the signed version was the current one when
+	// the company signed.
+	Current   bool      `json:"current"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// SignatureRate is the district's signature rate of the current version.
+// Companies is the number of distinct companies the district knows of:
+// those invited to any of its meetings, plus any that signed without an
+// invitation. The meetings service does not own the company register; HQ
+// computes the authoritative rate against membership's active companies.
+type SignatureRate struct {
+	ConventionVersion string  `json:"convention_version"`
+	Signed            int     `json:"signed"`
+	Companies         int     `json:"companies"`
+	Rate              float64 `json:"rate"`
+}
+
+// MeetingAttendance is a meeting's attendance: present and late count as
+// attended.
+type MeetingAttendance struct {
+	MeetingID         string  `json:"meeting_id"`
+	InvitedCompanies  int     `json:"invited_companies"`
+	AttendedCompanies int     `json:"attended_companies"`
+	LateCompanies     int     `json:"late_companies"`
+	AbsentCompanies   int     `json:"absent_companies"`
+	CompanyRate       float64 `json:"company_rate"`
+	InvitedPeople     int     `json:"invited_people"`
+	AttendedPeople    int     `json:"attended_people"`
+	PeopleRate        float64 `json:"people_rate"`
+}
+
+// CompanyAttendance is a company's attendance over time.
+type CompanyAttendance struct {
+	CompanyID string                     `json:"company_id"`
+	Invited   int                        `json:"invited"`
+	Attended  int                        `json:"attended"`
+	Late      int                        `json:"late"`
+	Absent    int                        `json:"absent"`
+	Rate      float64                    `json:"rate"`
+	Meetings  []CompanyMeetingAttendance `json:"meetings"`
+}
+
+// CompanyMeetingAttendance is one meeting of a CompanyAttendance.
+type CompanyMeetingAttendance struct {
+	MeetingID string    `json:"meeting_id"`
+	Title     string    `json:"title"`
+	Type      string    `json:"type"`
+	StartsAt  time.Time `json:"starts_at"`
+	Status    string    `json:"status"`
+}
+
+// Cadence is a district's expected roundtables per period.
+type Cadence struct {
+	Per   string `json:"per"` // month | quarter | year
+	Count int    `json:"count"`
+}
+
+// CadencePeriod is one period of a CadenceReport.
+type CadencePeriod struct {
+	Period   string    `json:"period"` // 2025-09, 2025-Q3, 2025
+	Start    time.Time `json:"start"`
+	End      time.Time `json:"end"`
+	Expected int       `json:"expected"`
+	Held     int       `json:"held"`
+	OnTrack  bool      `json:"on_track"`
+}
+
+// CadenceReport is held vs expected roundtables per period, oldest first.
+type CadenceReport struct {
+	Per     string          `json:"per"`
+	Count   int             `json:"count"`
+	Periods []CadencePeriod `json:"periods"`
+}
+
+// CreateMeetingInput is the body of a meeting creation.
+type CreateMeetingInput struct {
+	Type     string    `json:"type"`
+	Title    string    `json:"title"`
+	StartsAt time.Time `json:"starts_at"`
+	EndsAt   time.Time `json:"ends_at"`
+	Venue    string    `json:"venue"`
+	Host     string    `json:"host"`
+	// IdempotencyKey is the request's Idempotency-Key header, if any.
+	IdempotencyKey string `json:"-"`
+}
+
+// UpdateMeetingInput holds the fields of a meeting PATCH; nil: unchanged.
+type UpdateMeetingInput struct {
+	Title    *string    `json:"title"`
+	StartsAt *time.Time `json:"starts_at"`
+	EndsAt   *time.Time `json:"ends_at"`
+	Venue    *string    `json:"venue"`
+	Host     *string    `json:"host"`
+}
+
+// MeetingStatusInput is the body of a meeting status change.
+type MeetingStatusInput struct {
+	Status string `json:"status"`
+}
+
+// MeetingFilter narrows a meeting list.
+type MeetingFilter struct {
+	Type   string
+	Status string
+}
+
+// AgendaItemInput is the body of a new agenda item.
+type AgendaItemInput struct {
+	Kind        string `json:"kind"`
+	Title       string `json:"title"`
+	Presenter   string `json:"presenter"`
+	DurationMin int    `json:"duration_minutes"`
+	// IdempotencyKey is the request's Idempotency-Key header, if any.
+	IdempotencyKey string `json:"-"`
+}
+
+// ReorderInput is the new order of a meeting's agenda: every item id once.
+type ReorderInput struct {
+	ItemIDs []string `json:"item_ids"`
+}
+
+// InviteInput invites companies (a list) and people.
+type InviteInput struct {
+	Companies []CompanyInvitee `json:"companies"`
+	People    []PersonInvitee  `json:"people"`
+	// IdempotencyKey is the request's Idempotency-Key header, if any.
+	IdempotencyKey string `json:"-"`
+}
+
+// CompanyInvitee is a company to invite.
+type CompanyInvitee struct {
+	CompanyID string `json:"company_id"`
+	Name      string `json:"name"`
+}
+
+// PersonInvitee is a person to invite.
+type PersonInvitee struct {
+	Name         string `json:"name"`
+	Role         string `json:"role"` // officer | police | guest
+	Organization string `json:"organization"`
+}
+
+// CheckInInput is a check-in by code.
+type CheckInInput struct {
+	Code string `json:"code"`
+}
+
+// AttendanceInput is an admin's attendance mark.
+type AttendanceInput struct {
+	Status string `json:"status"` // present | late | absent
+}
+
+// MinuteEntryInput is the body of a minute entry.
+type MinuteEntryInput struct {
+	AgendaItemID string `json:"agenda_item_id"`
+	Speaker      string `json:"speaker"`
+	SpeakerRole  string `json:"speaker_role"`
+	CompanyID    string `json:"company_id"`
+	Kind         string `json:"kind"`
+	Text         string `json:"text"`
+	Supersedes   string `json:"supersedes"`
+	// IdempotencyKey is the request's Idempotency-Key header, if any.
+	IdempotencyKey string `json:"-"`
+}
+
+// UpdateMinuteEntryInput holds the fields of a minute entry PATCH.
+type UpdateMinuteEntryInput struct {
+	Speaker     *string `json:"speaker"`
+	SpeakerRole *string `json:"speaker_role"`
+	Text        *string `json:"text"`
+}
+
+// ResolutionInput is the body of a resolution with its action items.
+type ResolutionInput struct {
+	Title        string            `json:"title"`
+	Text         string            `json:"text"`
+	AgendaItemID string            `json:"agenda_item_id"`
+	ActionItems  []ActionItemInput `json:"action_items"`
+	// IdempotencyKey is the request's Idempotency-Key header, if any.
+	IdempotencyKey string `json:"-"`
+}
+
+// ActionItemInput is one action item of a resolution.
+type ActionItemInput struct {
+	Title          string `json:"title"`
+	OwnerKind      string `json:"owner_kind"`
+	OwnerCompanyID string `json:"owner_company_id"`
+	OwnerName      string `json:"owner_name"`
+	DueOn          string `json:"due_on"`
+}
+
+// ActionItemFilter narrows an action item list.
+type ActionItemFilter struct {
+	Status         string
+	OwnerCompanyID string
+	MeetingID      string
+	Overdue        bool
+	// Today is the date overdue is judged against; set by the service.
+	Today string
+}
+
+// ActionItemStatusInput is the body of an action item status change.
+type ActionItemStatusInput struct {
+	Status string `json:"status"`
+}
+
+// SignInput is the body of a convention signature.
+type SignInput struct {
+	CompanyID string `json:"company_id"`
+	SignedBy  string `json:"signed_by"`
+	// SignedAt defaults to now.
+	SignedAt  *time.Time `json:"signed_at"`
+	MeetingID string     `json:"meeting_id"`
+	// ConventionVersion defaults to the current version.
+	ConventionVersion string `json:"convention_version"`
+	// IdempotencyKey is the request's Idempotency-Key header, if any.
+	IdempotencyKey string `json:"-"`
+}
+
+// SignatureFilter narrows a signature list.
+type SignatureFilter struct {
+	CompanyID         string
+	ConventionVersion string
+}
