@@ -19,6 +19,7 @@ run: ## Start the whole city in one process on $(ADDR) with data under $(DATA).
 build: ## Build every binary into ./bin.
 	go build -o bin/guildhall ./services/standalone/cmd/guildhall
 	go build -o bin/membership ./services/membership/cmd/membership
+	go build -o bin/meetings ./services/meetings/cmd/meetings
 	go build -o bin/hq ./services/hq/cmd/hq
 
 .PHONY: test

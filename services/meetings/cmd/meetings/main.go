@@ -1,0 +1,270 @@
+// Command meetings runs one district's meetings service on its own (the
+// Kubernetes deployment): the HTTP API with /healthz, /readyz, /metrics and
+// /api/v1/openapi.json, the background work (action item reminders,
+// idempotency-key expiry, and the etcd watches of the association's
+// convention and the district's roundtable cadence), and the outbox relay to
+// Kafka, which publishes only while this replica holds the district's etcd
+// election. Every API request must carry a bearer token from the configured
+// OIDC issuer (-auth.oidc.*, required); the admin endpoints and the OpenAPI
+// document stay open.
+//
+// Every flag can also be set from the environment: flag "kafka.brokers" ←
+// GUILDHALL_KAFKA_BROKERS; flags win.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/go-kit/kit/endpoint"
+	"github.com/oklog/run"
+	"github.com/prometheus/client_golang/prometheus"
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/guildhall/guildhall/pkg/auth"
+	"github.com/guildhall/guildhall/pkg/config"
+	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/storage"
+	"github.com/guildhall/guildhall/pkg/telemetry"
+	"github.com/guildhall/guildhall/services/meetings"
+)
+
+func main() {
+	if err := runMain(context.Background(), os.Args[1:], os.LookupEnv, os.Stderr, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "meetings:", err)
+		os.Exit(1)
+	}
+}
+
+// Config is the command's configuration.
+type Config struct {
+	District        string
+	HTTPAddr        string
+	DBPath          string
+	TrustProxy      bool
+	ElectionTTL     int
+	Candidate       string
+	ShutdownTimeout time.Duration
+	LogLevel        string
+	Storage         storage.Config
+	Kafka           config.Kafka
+	Etcd            config.Etcd
+	Tracing         telemetry.TracingConfig
+	// OIDC is the external token issuer; the service refuses to start
+	// without one, since every endpoint needs an authenticated caller.
+	OIDC auth.OIDCConfig
+}
+
+// RegisterFlags registers every flag of the command.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.District, "district", "", "district this node serves, e.g. jingkai (required)")
+	fs.StringVar(&c.HTTPAddr, "http.addr", ":8080", "listen address of the API and admin endpoints")
+	fs.StringVar(&c.DBPath, "db.path", "", "SQLite file (default data/<district>/meetings.db)")
+	fs.BoolVar(&c.TrustProxy, "http.trust-proxy", false, "record the first X-Forwarded-For hop as a request's client address in the audit log (only behind a proxy that sets it)")
+	fs.IntVar(&c.ElectionTTL, "relay.election-ttl", 10, "seconds before a dead relay leader's etcd lease expires")
+	host, _ := os.Hostname()
+	fs.StringVar(&c.Candidate, "relay.candidate", host, "this replica's name in the relay election: unique among live replicas, stable across its restarts (the pod name)")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight requests get on shutdown")
+	fs.StringVar(&c.LogLevel, "log.level", "info", "log level: debug, info, warn or error")
+	c.Storage.RegisterFlags("", fs)
+	c.Kafka.RegisterFlags("", fs)
+	c.Etcd.RegisterFlags("", fs)
+	c.Tracing.RegisterFlags("", fs)
+	c.OIDC.RegisterFlags("", fs)
+}
+
+// Errors of Config.Validate.
+var (
+	errNoDistrict = errors.New("-district is required")
+	errTTL        = errors.New("-relay.election-ttl must be at least 1")
+)
+
+// Validate checks the configuration, reporting every problem at once.
+func (c *Config) Validate() error {
+	var problems []error
+	if c.District == "" {
+		problems = append(problems, errNoDistrict)
+	} else if !eventbus.ValidName(c.District) {
+		problems = append(problems, fmt.Errorf("-district %q: %w", c.District, meetings.ErrBadDistrict))
+	}
+	if c.ElectionTTL < 1 {
+		problems = append(problems, errTTL)
+	}
+	if c.Candidate == "" {
+		problems = append(problems, errors.New("relay.candidate is required (the hostname could not be read)"))
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		problems = append(problems, err)
+	}
+	// Without an issuer no request could be authenticated: refuse to start
+	// rather than serve an API that answers 401 to everyone. Etcd is
+	// required too: it holds the convention and the cadence the node
+	// watches, and the relay election.
+	for _, err := range []error{c.Storage.Validate(), c.Kafka.Validate(), c.Etcd.Validate(), c.Tracing.Validate(), c.OIDC.Validate()} {
+		if err != nil {
+			problems = append(problems, err)
+		}
+	}
+	return errors.Join(problems...)
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return l, fmt.Errorf("-log.level %q: %w", s, err)
+	}
+	return l, nil
+}
+
+// runMain parses args (and the environment through lookup), wires the
+// service and runs it until ctx ends or a SIGINT/SIGTERM arrives. ready, if
+// not nil, is called with the listen address once the server accepts.
+func runMain(ctx context.Context, args []string, lookup func(string) (string, bool), stderr io.Writer, ready func(addr string)) error {
+	fs := flag.NewFlagSet("meetings", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg Config
+	cfg.RegisterFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := config.ApplyEnv(fs, "GUILDHALL", lookup); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if cfg.DBPath == "" {
+		cfg.DBPath = filepath.Join("data", cfg.District, "meetings.db")
+	}
+	level, _ := parseLevel(cfg.LogLevel)
+	logger := telemetry.NewLogger(stderr, level).With("service", meetings.ServiceName, "district", cfg.District)
+
+	shutdownTracing, err := telemetry.SetupTracing(ctx, cfg.Tracing)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = shutdownTracing(sctx)
+	}()
+
+	verifier, err := auth.NewJWKSVerifier(cfg.OIDC, nil, logger.With("component", "auth"))
+	if err != nil {
+		return err
+	}
+	// The client is opened before the node because the node watches the
+	// convention and cadence keys through it; it is closed after the node
+	// (deferred first, runs last).
+	cli, err := cfg.Etcd.Client(nil)
+	if err != nil {
+		return fmt.Errorf("etcd: %w", err)
+	}
+	defer cli.Close()
+	reg := telemetry.NewRegistry()
+	app, err := wire(ctx, cfg, cli, verifier, logger, reg)
+	if err != nil {
+		return err
+	}
+	defer app.node.Close()
+
+	transport, err := cfg.Kafka.Transport()
+	if err != nil {
+		return fmt.Errorf("kafka: %w", err)
+	}
+	relay, err := eventbus.NewRelay(eventbus.RelayConfig{
+		Brokers:   cfg.Kafka.Brokers,
+		Outbox:    app.node.Outbox(),
+		Elector:   eventbus.NewEtcdElector(cli, eventbus.ElectionKey(cfg.District, meetings.ServiceName), cfg.Candidate, cfg.ElectionTTL),
+		Logger:    logger.With("component", "relay"),
+		Metrics:   app.bus,
+		Transport: transport,
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return err
+	}
+	srv := telemetry.NewServer(cfg.HTTPAddr, app.handler)
+
+	var g run.Group
+	bg, cancelBG := context.WithCancel(ctx)
+	g.Add(func() error { return app.node.Run(bg) }, func(error) { cancelBG() })
+	g.Add(func() error { return relay.Run(bg) }, func(error) { cancelBG() })
+	// Keeps the issuer's keys fresh so requests rarely wait for a fetch.
+	g.Add(func() error { return verifier.Run(bg) }, func(error) { cancelBG() })
+	g.Add(func() error {
+		if ready != nil {
+			ready(ln.Addr().String())
+		}
+		logger.Info("serving", "addr", ln.Addr().String())
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}, func(error) {
+		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	})
+	g.Add(run.SignalHandler(ctx, os.Interrupt, syscall.SIGTERM))
+	err = g.Run()
+	var sig run.SignalError
+	if errors.As(err, &sig) || errors.Is(err, context.Canceled) {
+		logger.Info("shut down", "reason", err.Error())
+		return nil
+	}
+	return err
+}
+
+// app is the wired service: the node and the process's HTTP handler.
+type app struct {
+	node    *meetings.Node
+	handler http.Handler
+	// bus is the event bus metrics of the process, used by the relay.
+	bus *eventbus.Metrics
+}
+
+// wire builds the node with instrumenting and tracing endpoint middleware
+// and one HTTP handler serving the API (authenticated with v), the OpenAPI
+// document and the admin endpoints (open).
+func wire(ctx context.Context, cfg Config, cli *clientv3.Client, v auth.Verifier, logger *slog.Logger, reg *prometheus.Registry) (*app, error) {
+	epm := telemetry.NewEndpointMetrics(reg)
+	bus := eventbus.NewMetrics(reg)
+	node, err := meetings.New(ctx, meetings.Config{
+		District: cfg.District, DBPath: cfg.DBPath, Storage: cfg.Storage, TrustProxy: cfg.TrustProxy,
+		// The live convention and roundtable cadence come from etcd.
+		Etcd: cli,
+	}, meetings.Deps{
+		Logger: logger,
+		Endpoint: func(service, name string) endpoint.Middleware {
+			return endpoint.Chain(epm.Middleware(service, cfg.District, name), telemetry.TracingMiddleware(service, name))
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	telemetry.AdminRoutes(mux, reg, map[string]telemetry.Check{"database": node.Ready})
+	mux.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, _ = w.Write(node.OpenAPI())
+	})
+	// Authenticate only puts the caller in the context; each endpoint's
+	// policy middleware answers 401/403.
+	mux.Handle("/api/v1/districts/", auth.Authenticate(v)(node.Handler()))
+	return &app{node: node, handler: telemetry.HTTPMiddleware(mux, logger), bus: bus}, nil
+}
