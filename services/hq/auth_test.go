@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -14,7 +15,10 @@ import (
 	"testing"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
+
 	"github.com/guildhall/guildhall/pkg/auth"
+	"github.com/guildhall/guildhall/pkg/devstack"
 	"github.com/guildhall/guildhall/pkg/errs"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 
@@ -61,7 +65,9 @@ var callers = []caller{
 // it targets ("" for none).
 type request struct {
 	route    transport.Route
+	method   string
 	path     string
+	body     string
 	district string
 	// cell names the request in the explicit table: endpoint, plus own,
 	// other or all where the district varies.
@@ -75,20 +81,24 @@ func requests(t *testing.T) []request {
 	t.Helper()
 	var out []request
 	for _, rt := range transport.Routes(endpoints.Set{}) {
-		_, path, _ := strings.Cut(rt.Pattern, " ")
+		method, path, _ := strings.Cut(rt.Pattern, " ")
+		body := ""
+		if method != http.MethodGet {
+			body = matrixBody(t, rt.Name)
+		}
 		switch {
 		case strings.Contains(path, "{district}"):
 			for _, d := range []struct{ id, rel string }{{own, "own"}, {other, "other"}} {
 				p := strings.ReplaceAll(path, "{district}", d.id)
-				out = append(out, request{rt, p, d.id, rt.Name + " " + d.rel})
+				out = append(out, request{rt, method, p, body, d.id, rt.Name + " " + d.rel})
 			}
 		case rt.Name == endpoints.NameConflicts:
 			out = append(out,
-				request{rt, path, "", rt.Name + " all"},
-				request{rt, path + "?district=" + own, own, rt.Name + " own"},
-				request{rt, path + "?district=" + other, other, rt.Name + " other"})
+				request{rt, method, path, body, "", rt.Name + " all"},
+				request{rt, method, path + "?district=" + own, body, own, rt.Name + " own"},
+				request{rt, method, path + "?district=" + other, body, other, rt.Name + " other"})
 		default:
-			out = append(out, request{rt, path, "", rt.Name})
+			out = append(out, request{rt, method, path, body, "", rt.Name})
 		}
 		if p := out[len(out)-1].path; strings.Contains(p, "{") {
 			t.Fatalf("route %s has a path parameter this test does not fill in: %s", rt.Pattern, p)
@@ -97,26 +107,52 @@ func requests(t *testing.T) []request {
 	return out
 }
 
+// matrixConvention is the convention the matrix node's etcd holds; the
+// matrix's PUT re-submits it, so the one allowed publication is the
+// idempotent repeat and the matrix can check that nothing was written.
+var matrixConvention = Convention{Version: "2025", Title: "武汉市保安行业自律公约", Text: "一、依法经营……",
+	PublishedAt: time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)}
+
+// matrixBody is a valid body of the write route called name; a write route
+// without one fails the test, so a new one is not walked with an empty body.
+func matrixBody(t *testing.T, name string) string {
+	t.Helper()
+	switch name {
+	case endpoints.NamePublishConvention:
+		b, _ := json.Marshal(map[string]string{"version": matrixConvention.Version, "title": matrixConvention.Title,
+			"text": matrixConvention.Text})
+		return string(b)
+	}
+	t.Fatalf("write route %s has no body in the matrix", name)
+	return ""
+}
+
 // allowed is the policy written out cell by cell: the decisions this test
 // pins, so a change of policy.go that is not also made here fails.
 var allowed = map[string][]string{
 	"hq-admin": {"summary", "districts", "district own", "district other", "companies own", "companies other",
-		"conflicts all", "conflicts own", "conflicts other", "action_items own", "action_items other"},
-	"district-admin": {"summary", "districts", "district own", "companies own", "conflicts own", "action_items own"},
-	"company-admin":  {},
+		"conflicts all", "conflicts own", "conflicts other", "action_items own", "action_items other",
+		"convention", "publish_convention"},
+	"district-admin": {"summary", "districts", "district own", "companies own", "conflicts own", "action_items own",
+		"convention"},
+	"company-admin": {"convention"},
 	"police city-wide": {"summary", "districts", "district own", "district other", "companies own", "companies other",
-		"conflicts all", "conflicts own", "conflicts other", "action_items own", "action_items other"},
-	"police scoped": {"summary", "districts", "district own", "companies own", "conflicts own", "action_items own"},
-	"guard":         {},
-	"ops":           {"summary", "districts", "district own", "district other"},
+		"conflicts all", "conflicts own", "conflicts other", "action_items own", "action_items other",
+		"convention"},
+	"police scoped": {"summary", "districts", "district own", "companies own", "conflicts own", "action_items own",
+		"convention"},
+	"guard": {},
+	"ops":   {"summary", "districts", "district own", "district other"},
 }
 
 // matrixNode is a node whose read model holds both districts and one
-// person active in both, so every allowed request answers 200.
-func matrixNode(t *testing.T) *Node {
+// person active in both, so every allowed request answers 200. With cli it
+// publishes and reads the convention there (matrixConvention, which the
+// caller puts); without, the convention endpoints answer 503.
+func matrixNode(t *testing.T, cli *clientv3.Client) *Node {
 	t.Helper()
 	ctx := context.Background()
-	n, err := New(ctx, Config{DBPath: filepath.Join(t.TempDir(), "hq.db"), Brokers: []string{"127.0.0.1:1"}}, Deps{})
+	n, err := New(ctx, Config{DBPath: filepath.Join(t.TempDir(), "hq.db"), Brokers: []string{"127.0.0.1:1"}}, Deps{Etcd: cli})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,9 +182,22 @@ func issuerServer(t *testing.T, n *Node) (*httptest.Server, *auth.LocalIssuer) {
 // error id of the body ("" on success).
 func call(t *testing.T, srv *httptest.Server, path, token string) (int, string, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+	return send(t, srv, http.MethodGet, path, "", token)
+}
+
+// send is call with any method and a JSON body (none if empty).
+func send(t *testing.T, srv *httptest.Server, method, path, body, token string) (int, string, []byte) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, srv.URL+path, rd)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -158,13 +207,13 @@ func call(t *testing.T, srv *httptest.Server, path, token string) (int, string, 
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var body json.RawMessage
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		t.Fatalf("GET %s: decode: %v", path, err)
+	var out json.RawMessage
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatalf("%s %s: decode: %v", method, path, err)
 	}
 	var e errs.Body
-	_ = json.Unmarshal(body, &e)
-	return resp.StatusCode, e.Error.ID, body
+	_ = json.Unmarshal(out, &e)
+	return resp.StatusCode, e.Error.ID, out
 }
 
 func TestPolicyCoversEveryRoute(t *testing.T) {
@@ -217,9 +266,26 @@ func TestPolicyCoversEveryRoute(t *testing.T) {
 // that the answer is exactly what Policy().Decide says, that Decide says
 // what the explicit table says, and that the status is 200 or 403
 // auth.forbidden accordingly.
+//
+// The convention routes run against a real embedded etcd holding
+// matrixConvention; afterwards the key must not have been written at all:
+// the refused publishers never reached the service, and hq-admin's PUT
+// re-submitted the current version, which writes nothing.
 func TestAuthorizationMatrix(t *testing.T) {
 	t.Parallel()
-	n := matrixNode(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	etcd, err := devstack.StartEtcd(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer etcd.Close()
+	seed, _ := json.Marshal(matrixConvention)
+	put, err := etcd.Client.Put(ctx, ConventionKey, string(seed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := matrixNode(t, etcd.Client)
 	srv, iss := issuerServer(t, n)
 	pol := Policy()
 	reqs := requests(t)
@@ -246,12 +312,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 			if (decided == nil) != want {
 				t.Errorf("%s on %s: Decide = %v, the explicit table says allowed=%v", c.name, r.cell, decided, want)
 			}
-			status, id, body := call(t, srv, r.path, token)
+			status, id, body := send(t, srv, r.method, r.path, r.body, token)
 			switch {
 			case decided == nil && status != http.StatusOK:
-				t.Errorf("%s GET %s = %d %s, want 200 (allowed)", c.name, r.path, status, id)
+				t.Errorf("%s %s %s = %d %s, want 200 (allowed)", c.name, r.method, r.path, status, id)
 			case decided != nil && (status != http.StatusForbidden || id != "auth.forbidden"):
-				t.Errorf("%s GET %s = %d %s, want 403 auth.forbidden", c.name, r.path, status, id)
+				t.Errorf("%s %s %s = %d %s, want 403 auth.forbidden", c.name, r.method, r.path, status, id)
+			}
+			if decided == nil && r.route.Name == endpoints.NameConvention && !strings.Contains(string(body), `"version":"2025"`) {
+				t.Errorf("%s GET %s = %s, want version 2025", c.name, r.path, body)
 			}
 			// An allowed list is never silently empty: the read model holds
 			// one conflict, in both districts.
@@ -259,6 +328,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 				t.Errorf("%s GET %s = %s, want the conflict of p1", c.name, r.path, body)
 			}
 		}
+	}
+	got, err := etcd.Client.Get(ctx, ConventionKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Kvs) != 1 || got.Kvs[0].ModRevision != put.Header.Revision || string(got.Kvs[0].Value) != string(seed) {
+		t.Errorf("the convention key was written during the matrix: %v (seeded at revision %d)", got.Kvs, put.Header.Revision)
 	}
 }
 
@@ -274,13 +350,15 @@ func decoded(r request) any {
 		return endpoints.ConflictsRequest{District: r.district}
 	case endpoints.NameActionItems:
 		return endpoints.ActionItemsRequest{District: r.district}
+	case endpoints.NamePublishConvention:
+		return endpoints.PublishConventionRequest{}
 	}
 	return nil
 }
 
 func TestRequestsWithoutAValidTokenAre401(t *testing.T) {
 	t.Parallel()
-	n := matrixNode(t)
+	n := matrixNode(t, nil)
 	srv, _ := issuerServer(t, n)
 	// A token signed by another issuer's key (same iss and aud, unknown
 	// kid) is as good as forged.
@@ -293,15 +371,20 @@ func TestRequestsWithoutAValidTokenAre401(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range requests(t) {
-		if status, id, _ := call(t, srv, r.path, ""); status != http.StatusUnauthorized || id != "auth.token_missing" {
-			t.Errorf("GET %s without a token = %d %s, want 401 auth.token_missing", r.path, status, id)
+		if status, id, _ := send(t, srv, r.method, r.path, r.body, ""); status != http.StatusUnauthorized || id != "auth.token_missing" {
+			t.Errorf("%s %s without a token = %d %s, want 401 auth.token_missing", r.method, r.path, status, id)
 		}
-		if status, id, _ := call(t, srv, r.path, "not-a-jwt"); status != http.StatusUnauthorized || id != "auth.token_invalid" {
-			t.Errorf("GET %s with garbage = %d %s, want 401 auth.token_invalid", r.path, status, id)
+		if status, id, _ := send(t, srv, r.method, r.path, r.body, "not-a-jwt"); status != http.StatusUnauthorized || id != "auth.token_invalid" {
+			t.Errorf("%s %s with garbage = %d %s, want 401 auth.token_invalid", r.method, r.path, status, id)
 		}
-		if status, id, _ := call(t, srv, r.path, forged); status != http.StatusUnauthorized || id != "auth.token_invalid" {
-			t.Errorf("GET %s with a forged token = %d %s, want 401 auth.token_invalid", r.path, status, id)
+		if status, id, _ := send(t, srv, r.method, r.path, r.body, forged); status != http.StatusUnauthorized || id != "auth.token_invalid" {
+			t.Errorf("%s %s with a forged token = %d %s, want 401 auth.token_invalid", r.method, r.path, status, id)
 		}
+	}
+	// An anonymous publication with a bad body is still 401, not 400: the
+	// body is judged only for a caller allowed to publish.
+	if status, id, _ := send(t, srv, http.MethodPut, "/api/v1/hq/convention", `{"bogus":1}`, ""); status != http.StatusUnauthorized || id != "auth.token_missing" {
+		t.Errorf("anonymous PUT convention with a bad body = %d %s, want 401 auth.token_missing", status, id)
 	}
 	// The handler without Authenticate in front has no principal either:
 	// it fails closed rather than trusting the caller.
@@ -316,7 +399,7 @@ func TestForbiddenRequestsNeverReachTheService(t *testing.T) {
 	t.Parallel()
 	// A scoped caller asking about another district is refused before the
 	// lookup, so a 403 cannot tell it whether the district exists.
-	n := matrixNode(t)
+	n := matrixNode(t, nil)
 	srv, iss := issuerServer(t, n)
 	token, _, err := iss.Issue(callers[1].p) // district-admin of own
 	if err != nil {
@@ -326,6 +409,13 @@ func TestForbiddenRequestsNeverReachTheService(t *testing.T) {
 		"/api/v1/hq/districts/nowhere/companies", "/api/v1/hq/conflicts?district=nowhere", "/api/v1/hq/conflicts"} {
 		if status, id, _ := call(t, srv, path, token); status != http.StatusForbidden || id != "auth.forbidden" {
 			t.Errorf("district-admin GET %s = %d %s, want 403 auth.forbidden", path, status, id)
+		}
+	}
+	// A refused publisher's body is never judged: 403, not 400, for a
+	// malformed body, an unknown field and an invalid draft alike.
+	for _, body := range []string{`{`, `{"published_at":"2099-01-01T00:00:00Z"}`, `{"version":"","title":"","text":""}`} {
+		if status, id, _ := send(t, srv, http.MethodPut, "/api/v1/hq/convention", body, token); status != http.StatusForbidden || id != "auth.forbidden" {
+			t.Errorf("district-admin PUT convention %s = %d %s, want 403 auth.forbidden", body, status, id)
 		}
 	}
 	// Decide agrees, and it is a 403 error, not a 404 or an empty answer.

@@ -4,7 +4,9 @@
 // events, and serves it under /api/v1/hq/… with each district's freshness.
 // With an etcd client it also reads the current convention version
 // (ConventionKey) and the districts' roundtable cadences (CadenceKey) for
-// the convention signature rate and the roundtable timeliness.
+// the convention signature rate and the roundtable timeliness, and it is
+// where the association publishes a new convention version
+// (PUT /api/v1/hq/convention), which every district's meetings node follows.
 //
 // The standalone binary links it through New; cmd/hq runs it on its own.
 package hq
@@ -130,9 +132,11 @@ type Deps struct {
 	Applied func(eventbus.Message)
 	// Etcd, if set, is where the node reads the current convention version
 	// (ConventionKey) and each registered district's roundtable cadence
-	// (CadenceKey), watched live. nil: neither is known, and the views
-	// report convention_current_version, convention_signed_current,
-	// convention_signature_rate and roundtables as null.
+	// (CadenceKey), watched live, and where PUT /api/v1/hq/convention
+	// publishes. nil: neither is known, the views report
+	// convention_current_version, convention_signed_current,
+	// convention_signature_rate and roundtables as null, and the
+	// convention endpoints answer 503 convention.unavailable.
 	Etcd *clientv3.Client
 }
 
@@ -236,7 +240,8 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	if reg == nil {
 		reg = prometheus.NewRegistry() // metrics still work, nobody scrapes them
 	}
-	svc := service.New(n.store, monitor{n}, service.Config{StaleAfter: cfg.StaleAfter, Policies: n.policies()})
+	svc := service.New(n.store, monitor{n}, service.Config{StaleAfter: cfg.StaleAfter, Policies: n.policies(),
+		Conventions: n.conventions(), Logger: logger})
 	if err := reg.Register(service.NewCollector(svc, 5*time.Second)); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("hq: register metrics: %w", err)
@@ -302,6 +307,16 @@ func (n *Node) policies() service.Policies {
 		return nil
 	}
 	return policies{n}
+}
+
+// conventions returns where the service reads and publishes the
+// convention; nil without etcd, so both convention endpoints answer 503
+// convention.unavailable.
+func (n *Node) conventions() service.ConventionStore {
+	if n.deps.Etcd == nil {
+		return nil
+	}
+	return etcdConventions{cli: n.deps.Etcd, logger: n.logger.With("component", "policy")}
 }
 
 // Run watches the district registry and keeps one consumer per registered

@@ -9,7 +9,7 @@ import (
 
 // Policy returns HQ's rows of the policy table ("hq.summary",
 // "hq.districts", "hq.district", "hq.companies", "hq.conflicts",
-// "hq.action_items"), the same
+// "hq.action_items", "hq.convention", "hq.publish_convention"), the same
 // table the node's endpoints enforce; the reason for each cell is written
 // next to it in internal/endpoints/policy.go. The city-wide authorization
 // matrix walks it together with Routes.

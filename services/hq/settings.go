@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/guildhall/guildhall/services/hq/internal/service"
 )
@@ -21,15 +20,11 @@ func CadenceKey(district string) string {
 	return "/guildhall/config/" + district + "/meetings/roundtable-cadence"
 }
 
-// Convention is the current convention as published at ConventionKey. HQ
-// uses only its version: a company's signature counts for the signature
-// rate when it names this version and was made while it was current.
-type Convention struct {
-	Version     string    `json:"version"`
-	Title       string    `json:"title"`
-	Text        string    `json:"text"`
-	PublishedAt time.Time `json:"published_at"`
-}
+// Convention is a convention version as published at ConventionKey. HQ
+// uses only its version for its figures: a company's signature counts for
+// the signature rate when it names this version and was made while it was
+// current. PUT /api/v1/hq/convention publishes one (Node.Handler).
+type Convention = service.Convention
 
 // Cadence is a district's expected roundtables per period.
 type Cadence = service.Cadence

@@ -16,6 +16,7 @@ require (
 	github.com/go-kit/kit v0.13.0
 	github.com/google/uuid v1.6.0
 	github.com/guildhall/guildhall/services/hq v0.0.0
+	github.com/guildhall/guildhall/services/meetings v0.0.0
 	github.com/guildhall/guildhall/services/membership v0.0.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/segmentio/kafka-go v0.4.51
@@ -105,5 +106,6 @@ require (
 
 replace (
 	github.com/guildhall/guildhall/services/hq => ../hq
+	github.com/guildhall/guildhall/services/meetings => ../meetings
 	github.com/guildhall/guildhall/services/membership => ../membership
 )

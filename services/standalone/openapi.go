@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sort"
 
+	"github.com/guildhall/guildhall/services/meetings"
 	"github.com/guildhall/guildhall/services/membership"
 )
 
@@ -144,7 +145,7 @@ func rewriteRefs(v any, renames map[string]string) {
 }
 
 func (c *City) serveOpenAPI(w http.ResponseWriter, _ *http.Request) {
-	docs := []serviceDoc{{raw: membership.OpenAPIDocument()}}
+	docs := []serviceDoc{{raw: membership.OpenAPIDocument()}, {prefix: "Meetings", raw: meetings.OpenAPIDocument()}}
 	if c.hq != nil {
 		docs = append(docs, serviceDoc{prefix: "HQ", raw: c.hq.OpenAPI()})
 	}

@@ -41,6 +41,8 @@ import (
 	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/pkg/telemetry"
 	"github.com/guildhall/guildhall/services/hq"
+	"github.com/guildhall/guildhall/services/meetings"
+	"github.com/guildhall/guildhall/services/meetings/seed"
 	"github.com/guildhall/guildhall/services/membership"
 	"github.com/guildhall/guildhall/services/standalone/internal/demo"
 )
@@ -179,10 +181,13 @@ type City struct {
 	errc      chan error
 }
 
+// districtNode is one district's services, their relays and the handler
+// that routes the district's paths to them.
 type districtNode struct {
-	id    string
-	node  *membership.Node
-	relay *eventbus.Relay
+	id       string
+	node     *membership.Node
+	meetings *meetings.Node
+	handler  http.Handler
 }
 
 // Start brings the city up: etcd, broker, registry, HQ, district nodes and
@@ -283,6 +288,11 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 	for _, d := range DefaultDistricts {
 		if _, err := c.registry.RegisterIfAbsent(ctx, d); err != nil {
 			return nil, fmt.Errorf("standalone: register %s: %w", d.ID, err)
+		}
+		// The seed report asks each district group to hold its roundtable
+		// "定期"; monthly is the default a district lead can change in etcd.
+		if err := putIfAbsent(ctx, c.cli, meetings.CadenceKey(d.ID), `{"per":"month","count":1}`); err != nil {
+			return nil, fmt.Errorf("standalone: roundtable cadence of %s: %w", d.ID, err)
 		}
 	}
 
@@ -441,28 +451,61 @@ func (c *City) startDistrict(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	relay, err := eventbus.NewRelay(eventbus.RelayConfig{
-		Brokers:   c.brokers,
-		Outbox:    node.Outbox(),
-		Elector:   eventbus.NewEtcdElector(c.cli, eventbus.ElectionKey(id, membership.ServiceName), c.candidate, c.cfg.ElectionTTL),
-		Logger:    c.logger.With("node", id, "component", "relay"),
-		Metrics:   c.bus,
-		Retention: c.cfg.RelayRetention,
+	mt, err := meetings.New(ctx, meetings.Config{
+		District: id,
+		DBPath:   filepath.Join(c.cfg.DataDir, id, "meetings.db"),
+		Storage:  c.cfg.Storage,
+		Etcd:     c.cli,
+	}, meetings.Deps{
+		Logger:   c.logger.With("node", id, "service", "meetings"),
+		Endpoint: c.endpointMiddleware(id),
 	})
 	if err != nil {
 		_ = node.Close()
 		return err
 	}
-	dn := &districtNode{id: id, node: node, relay: relay}
+	var relays []*eventbus.Relay
+	for _, ob := range []*eventbus.Outbox{node.Outbox(), mt.Outbox()} {
+		relay, err := eventbus.NewRelay(eventbus.RelayConfig{
+			Brokers:   c.brokers,
+			Outbox:    ob,
+			Elector:   eventbus.NewEtcdElector(c.cli, eventbus.ElectionKey(id, ob.Service()), c.candidate, c.cfg.ElectionTTL),
+			Logger:    c.logger.With("node", id, "component", "relay", "service", ob.Service()),
+			Metrics:   c.bus,
+			Retention: c.cfg.RelayRetention,
+		})
+		if err != nil {
+			_ = node.Close()
+			_ = mt.Close()
+			return err
+		}
+		relays = append(relays, relay)
+	}
+	dn := &districtNode{id: id, node: node, meetings: mt, handler: districtRouter(id, node, mt)}
 	c.mu.Lock()
 	c.districts[id] = dn
 	c.mu.Unlock()
 	c.goRun(id+" membership", node.Run)
-	c.goRun(id+" relay", relay.Run)
+	c.goRun(id+" meetings", mt.Run)
+	for _, r := range relays {
+		c.goRun(id+" relay", r.Run)
+	}
 	return nil
 }
 
-// DistrictHandler returns the membership handler of a running district.
+// districtRouter sends a district's paths to the service that owns them:
+// the meetings service's routes (from its own route table) to it,
+// everything else to membership, which answers unknown paths.
+func districtRouter(id string, m *membership.Node, mt *meetings.Node) http.Handler {
+	mux := http.NewServeMux()
+	for _, r := range meetings.Routes() {
+		mux.Handle(r.Method+" "+strings.Replace(r.Pattern, "{district}", id, 1), mt.Handler())
+	}
+	mux.Handle("/", m.Handler())
+	return mux
+}
+
+// DistrictHandler returns the handler of a running district's services.
 func (c *City) DistrictHandler(id string) (http.Handler, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
@@ -470,7 +513,7 @@ func (c *City) DistrictHandler(id string) (http.Handler, bool) {
 	if !ok {
 		return nil, false
 	}
-	return dn.node.Handler(), true
+	return dn.handler, true
 }
 
 // RunningDistricts lists the district nodes of this process.
@@ -525,6 +568,7 @@ func (c *City) close() {
 	c.mu.Lock()
 	for _, dn := range c.districts {
 		_ = dn.node.Close()
+		_ = dn.meetings.Close()
 	}
 	c.districts = map[string]*districtNode{}
 	c.mu.Unlock()
@@ -641,7 +685,74 @@ func (c *City) loadDemo(ctx context.Context) error {
 			return fmt.Errorf("standalone: demo data for %s: %w", id, err)
 		}
 		fmt.Fprintf(c.out, "demo: %s filled with %d companies, %d guards, %d council members\n", id, st.Companies, st.Guards, st.CouncilMembers)
+		if id == SeedMeetingDistrict {
+			if err := c.loadSeedMeeting(ctx, h); err != nil {
+				return err
+			}
+		}
 	}
+	return nil
+}
+
+// SeedMeetingDistrict hosts the demo's copy of the 2025-09-23 district
+// working meeting of the 经开/蔡甸 group (shared/seed), held in 经开.
+const SeedMeetingDistrict = "jingkai"
+
+// demoConvention is the convention the demo signs when the association has
+// published none yet: its text is what the seed report says it commits to.
+var demoConvention = meetings.Convention{
+	Version:     "2025",
+	Title:       "武汉市保安服务行业自律公约",
+	Text:        "各会员单位以书面承诺践行规范经营理念，依法依规严守底线，合法依规经营，承担社会责任，公平友善竞争，杜绝恶意竞争行为，严控企业风险，畅通信息共享交流，共同促进行业健康规范发展。",
+	PublishedAt: time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC),
+}
+
+// loadSeedMeeting enters the seed meeting through the district's API, with
+// the district's active companies as the attending member units.
+func (c *City) loadSeedMeeting(ctx context.Context, h http.Handler) error {
+	resp, err := c.cli.Get(ctx, meetings.ConventionKey)
+	if err != nil {
+		return fmt.Errorf("standalone: read convention: %w", err)
+	}
+	if len(resp.Kvs) == 0 {
+		if err := meetings.PublishConvention(ctx, c.cli, demoConvention); err != nil {
+			return fmt.Errorf("standalone: publish demo convention: %w", err)
+		}
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/districts/"+SeedMeetingDistrict+"/companies?status=active&page_size=500", nil))
+	var list struct {
+		Items []struct {
+			ID          string `json:"id"`
+			Name        string `json:"name"`
+			ContactName string `json:"contact_name"`
+		} `json:"items"`
+	}
+	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &list) != nil {
+		return fmt.Errorf("standalone: list companies for the seed meeting: %d %s", rec.Code, rec.Body.String())
+	}
+	companies := make([]seed.Company, 0, len(list.Items))
+	for _, it := range list.Items {
+		companies = append(companies, seed.Company{ID: it.ID, Name: it.Name, Head: it.ContactName})
+	}
+	// The district's meetings node may not have seen the convention yet.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/districts/"+SeedMeetingDistrict+"/convention", nil))
+		if rec.Code == http.StatusOK || time.Now().After(deadline) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	if _, err := seed.Load(ctx, h, SeedMeetingDistrict, companies); err != nil {
+		return fmt.Errorf("standalone: seed meeting: %w", err)
+	}
+	fmt.Fprintf(c.out, "demo: %s holds the %s (%d member units signed the convention)\n", SeedMeetingDistrict, seed.Title, len(companies))
 	return nil
 }
 
@@ -678,6 +789,16 @@ func (c *City) routes() http.Handler {
 	mux.HandleFunc("GET /{$}", c.serveIndex)
 	mux.Handle("/", kitx.NotFoundHandler())
 	return mux
+}
+
+// putIfAbsent writes value at key unless the key exists: first-start
+// defaults never overwrite what an operator set.
+func putIfAbsent(ctx context.Context, cli *clientv3.Client, key, value string) error {
+	_, err := cli.Txn(ctx).
+		If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0)).
+		Then(clientv3.OpPut(key, value)).
+		Commit()
+	return err
 }
 
 // hasCompanies asks a district's own API whether it holds any company, so

@@ -24,6 +24,10 @@ type Set struct {
 	ConflictsEndpoint endpoint.Endpoint
 	// ActionItemsEndpoint lists a district's action items.
 	ActionItemsEndpoint endpoint.Endpoint
+	// ConventionEndpoint returns the current convention.
+	ConventionEndpoint endpoint.Endpoint
+	// PublishConventionEndpoint publishes a convention version.
+	PublishConventionEndpoint endpoint.Endpoint
 }
 
 // New returns the endpoints of svc. Each one is guarded by the auth
@@ -41,12 +45,14 @@ func New(svc service.Service, mw func(service, endpoint string) endpoint.Middlew
 		return mw(ServiceName, name)(e)
 	}
 	return Set{
-		SummaryEndpoint:     wrap(NameSummary, MakeSummaryEndpoint(svc)),
-		DistrictsEndpoint:   wrap(NameDistricts, MakeDistrictsEndpoint(svc)),
-		DistrictEndpoint:    wrap(NameDistrict, MakeDistrictEndpoint(svc)),
-		CompaniesEndpoint:   wrap(NameCompanies, MakeCompaniesEndpoint(svc)),
-		ConflictsEndpoint:   wrap(NameConflicts, MakeConflictsEndpoint(svc)),
-		ActionItemsEndpoint: wrap(NameActionItems, MakeActionItemsEndpoint(svc)),
+		SummaryEndpoint:           wrap(NameSummary, MakeSummaryEndpoint(svc)),
+		DistrictsEndpoint:         wrap(NameDistricts, MakeDistrictsEndpoint(svc)),
+		DistrictEndpoint:          wrap(NameDistrict, MakeDistrictEndpoint(svc)),
+		CompaniesEndpoint:         wrap(NameCompanies, MakeCompaniesEndpoint(svc)),
+		ConflictsEndpoint:         wrap(NameConflicts, MakeConflictsEndpoint(svc)),
+		ActionItemsEndpoint:       wrap(NameActionItems, MakeActionItemsEndpoint(svc)),
+		ConventionEndpoint:        wrap(NameConvention, MakeConventionEndpoint(svc)),
+		PublishConventionEndpoint: wrap(NamePublishConvention, MakePublishConventionEndpoint(svc)),
 	}
 }
 
@@ -192,5 +198,49 @@ func MakeActionItemsEndpoint(svc service.Service) endpoint.Endpoint {
 		req := request.(ActionItemsRequest)
 		p, err := svc.ActionItems(ctx, req.District, service.ActionItemFilter{Overdue: req.Overdue}, req.Page)
 		return ActionItemsResponse{Items: p.Items, NextPageToken: kitx.PageToken(p.NextCursor), Err: err}, nil
+	}
+}
+
+// ConventionRequest asks for the current convention.
+type ConventionRequest struct{}
+
+// ConventionResponse is a convention version (the current one, or the one
+// just published).
+type ConventionResponse struct {
+	service.Convention
+	Err error `json:"-"`
+}
+
+// Failed implements kitx.Failer.
+func (r ConventionResponse) Failed() error { return r.Err }
+
+// MakeConventionEndpoint returns the endpoint of Service.Convention.
+func MakeConventionEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, _ any) (any, error) {
+		c, err := svc.Convention(ctx)
+		return ConventionResponse{Convention: c, Err: err}, nil
+	}
+}
+
+// PublishConventionRequest publishes a convention version. DecodeErr is
+// the body's decoding error (malformed JSON, unknown field, too large):
+// the transport keeps it in the request instead of failing, so it is only
+// reported after the auth middleware let the caller through, and a caller
+// who may not publish learns nothing about how its body would be judged.
+type PublishConventionRequest struct {
+	Draft     service.ConventionDraft
+	DecodeErr error
+}
+
+// MakePublishConventionEndpoint returns the endpoint of
+// Service.PublishConvention.
+func MakePublishConventionEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		req := request.(PublishConventionRequest)
+		if req.DecodeErr != nil {
+			return ConventionResponse{Err: req.DecodeErr}, nil
+		}
+		c, err := svc.PublishConvention(ctx, req.Draft)
+		return ConventionResponse{Convention: c, Err: err}, nil
 	}
 }

@@ -16,10 +16,15 @@ const (
 	NameConflicts = "conflicts"
 	// NameActionItems lists a district's action items (岗位责任清单).
 	NameActionItems = "action_items"
+	// NameConvention reads the current self-discipline convention (《行业自律公约》).
+	NameConvention = "convention"
+	// NamePublishConvention publishes a new convention version.
+	NamePublishConvention = "publish_convention"
 )
 
 // Names lists every endpoint of the Set, in the order of New.
-var Names = []string{NameSummary, NameDistricts, NameDistrict, NameCompanies, NameConflicts, NameActionItems}
+var Names = []string{NameSummary, NameDistricts, NameDistrict, NameCompanies, NameConflicts, NameActionItems,
+	NameConvention, NamePublishConvention}
 
 // PolicyName returns the policy row of the endpoint called name.
 func PolicyName(name string) string { return ServiceName + "." + name }
@@ -117,6 +122,34 @@ func Policy() auth.Policy {
 			// metric (the overdue count is, on /metrics). company-admin:
 			// denied even for its own district, since the list shows the
 			// other companies' items. guard: denied.
+		}},
+		// The convention is city-wide policy with no district, company or
+		// person in it, so every allowed role has ScopeAny: a district
+		// scope could never match (the request has no district) and would
+		// lock out exactly the scoped callers who must read it.
+		PolicyName(NameConvention): {Roles: map[auth.Role]auth.Scope{
+			// HQ publishes it and follows the signature rate.
+			auth.RoleHQAdmin: auth.ScopeAny,
+			// The district lead runs the signing at the district's
+			// meetings and must present the current wording.
+			auth.RoleDistrictAdmin: auth.ScopeAny,
+			// A company signs it: its head must read what they sign.
+			auth.RoleCompanyAdmin: auth.ScopeAny,
+			// The police oversee the industry's self-discipline and state
+			// requirements against it at the meetings.
+			auth.RolePolice: auth.ScopeAny,
+			// guard: denied. Guards do not sign (their company does) and
+			// HQ's API is no guard-facing channel; the company passes the
+			// convention on. ops: denied; policy text is no operational
+			// signal, and ops sees that the key is watched on /metrics.
+		}},
+		PolicyName(NamePublishConvention): {Roles: map[auth.Role]auth.Scope{
+			// Only the association (HQ) publishes the convention: it is
+			// city-wide policy that every district's signing campaign and
+			// signature rate follow at once, so no district, company,
+			// police office or operator may change it. A publication is
+			// logged (subject, role, version), HQ having no audit table.
+			auth.RoleHQAdmin: auth.ScopeAny,
 		}},
 	}
 }

@@ -5,6 +5,7 @@ package service
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"sort"
 	"time"
@@ -308,6 +309,15 @@ type Service interface {
 	// ActionItems returns a page of a district's action items (all, or
 	// with f.Overdue only the overdue ones), as for Companies.
 	ActionItems(ctx context.Context, district string, f ActionItemFilter, page kitx.Page) (ActionItemPage, error)
+	// Convention returns the association's current convention;
+	// ErrConventionNotPublished when none, ErrConventionUnavailable
+	// without a ConventionStore or when it does not answer.
+	Convention(ctx context.Context) (Convention, error)
+	// PublishConvention makes d the current convention, published now
+	// (UTC), and returns it as stored; see ValidateConventionDraft for the
+	// rules and ErrConventionVersionExists, ErrConventionNotNewer for the
+	// conflicts.
+	PublishConvention(ctx context.Context, d ConventionDraft) (Convention, error)
 }
 
 // Config tunes the service.
@@ -320,6 +330,12 @@ type Config struct {
 	// Policies supplies the current convention version and the districts'
 	// roundtable cadences; nil reports the figures needing them as null.
 	Policies Policies
+	// Conventions is where the convention is read and published (etcd);
+	// nil answers both convention methods ErrConventionUnavailable.
+	Conventions ConventionStore
+	// Logger records who published which convention version (HQ has no
+	// audit table); discarded if nil.
+	Logger *slog.Logger
 }
 
 type hqService struct {

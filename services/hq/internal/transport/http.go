@@ -39,6 +39,8 @@ func Routes(set endpoints.Set) []Route {
 		{"GET /api/v1/hq/districts/{district}/companies", endpoints.NameCompanies, set.CompaniesEndpoint, decodeCompaniesRequest},
 		{"GET /api/v1/hq/conflicts", endpoints.NameConflicts, set.ConflictsEndpoint, decodeConflictsRequest},
 		{"GET /api/v1/hq/districts/{district}/action-items", endpoints.NameActionItems, set.ActionItemsEndpoint, decodeActionItemsRequest},
+		{"GET /api/v1/hq/convention", endpoints.NameConvention, set.ConventionEndpoint, decodeEmpty(endpoints.ConventionRequest{})},
+		{"PUT /api/v1/hq/convention", endpoints.NamePublishConvention, set.PublishConventionEndpoint, decodePublishConventionRequest},
 	}
 }
 
@@ -124,6 +126,16 @@ func decodeActionItemsRequest(_ context.Context, r *http.Request) (any, error) {
 		}
 		req.Overdue = v
 	}
+	return req, nil
+}
+
+// decodePublishConventionRequest reads the body {version, title, text}
+// with kitx.DecodeJSON (1 MiB limit, unknown fields such as published_at
+// rejected). A decoding error travels in the request to be reported after
+// the authorization check (endpoints.PublishConventionRequest).
+func decodePublishConventionRequest(_ context.Context, r *http.Request) (any, error) {
+	var req endpoints.PublishConventionRequest
+	req.DecodeErr = kitx.DecodeJSON(r, &req.Draft)
 	return req, nil
 }
 

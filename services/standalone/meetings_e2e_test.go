@@ -1,0 +1,99 @@
+package standalone_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/guildhall/guildhall/services/meetings"
+	"github.com/guildhall/guildhall/services/meetings/seed"
+)
+
+// TestTheSeedMeetingReachesHQAndMembership runs the 2025-09-23 district
+// working meeting through the public API of a running city: meeting,
+// invitations, check-ins, minutes, the four deployments and the convention
+// signing. Its events then travel through Kafka to HQ (attendance, open
+// action items, signature rate) and back to the district's membership
+// service (each signer's convention_version), with no call between services.
+func TestTheSeedMeetingReachesHQAndMembership(t *testing.T) {
+	city, c := startCity(t, t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+
+	conv := meetings.Convention{Version: "2025", Title: "武汉市保安行业自律公约", Text: "依法经营，公平竞争，抱团取暖。",
+		PublishedAt: time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)}
+	if err := meetings.PublishConvention(ctx, city.Etcd(), conv); err != nil {
+		t.Fatal(err)
+	}
+	var companies []seed.Company
+	for i := 0; i < 3; i++ {
+		id, err := c.RegisterActiveCompany(ctx, "jingkai", 40+i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		companies = append(companies, seed.Company{ID: id, Name: "公司" + id[:4], Head: "负责人" + string(rune('甲'+i))})
+	}
+
+	// The loader speaks HTTP to a handler; point it at the city's listener
+	// with the admin's token, so every request takes the real path.
+	base, _ := url.Parse("http://" + city.Addr())
+	proxy := httputil.NewSingleHostReverseProxy(base)
+	viaHTTP := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Set("Authorization", "Bearer "+c.Token)
+		proxy.ServeHTTP(w, r)
+	})
+	// The convention watch in the district's meetings node may lag the put.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var cur struct {
+			Version string `json:"version"`
+		}
+		if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/jingkai/convention", nil, &cur); err == nil && cur.Version == conv.Version {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the district never saw the published convention")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := seed.Load(ctx, viaHTTP, "jingkai", companies); err != nil {
+		t.Fatal(err)
+	}
+
+	deadline = time.Now().Add(60 * time.Second)
+	for {
+		var v map[string]any
+		if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/hq/districts/jingkai", nil, &v); err != nil {
+			t.Fatal(err)
+		}
+		if v["convention_signed_current"] == float64(3) && v["company_attendance_rate"] == float64(1) && v["action_items_open"] == float64(4) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("HQ never showed the meeting: signed %v, attendance %v, open items %v",
+				v["convention_signed_current"], v["company_attendance_rate"], v["action_items_open"])
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, co := range companies {
+		deadline = time.Now().Add(30 * time.Second)
+		for {
+			var got struct {
+				ConventionVersion string `json:"convention_version"`
+			}
+			if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/jingkai/companies/"+co.ID, nil, &got); err != nil {
+				t.Fatal(err)
+			}
+			if got.ConventionVersion == conv.Version {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("company %s never reflected its signature: %q", co.ID, got.ConventionVersion)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+}
