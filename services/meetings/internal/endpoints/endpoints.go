@@ -6,12 +6,12 @@ package endpoints
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"time"
 
 	"github.com/go-kit/kit/endpoint"
 
+	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/services/meetings/internal/service"
 )
@@ -32,21 +32,21 @@ func New(svc service.Service, basePath string, mw func(name string) endpoint.Mid
 		"list_meetings": func(ctx context.Context, req any) (any, error) {
 			r := req.(ListRequest[service.MeetingFilter])
 			items, next, err := svc.ListMeetings(ctx, r.Filter, r.Page)
-			return list(items, next, err), nil
+			return kitx.List(items, next, err), nil
 		},
 		"get_meeting": func(ctx context.Context, req any) (any, error) {
 			m, err := svc.GetMeeting(ctx, req.(IDRequest).ID)
-			return one(m, m.ETag, err), nil
+			return kitx.One(m, m.ETag, err), nil
 		},
 		"update_meeting": func(ctx context.Context, req any) (any, error) {
 			r := req.(UpdateRequest[service.UpdateMeetingInput])
 			m, err := svc.UpdateMeeting(ctx, r.ID, r.IfMatch, r.Input)
-			return one(m, m.ETag, err), nil
+			return kitx.One(m, m.ETag, err), nil
 		},
 		"change_meeting_status": func(ctx context.Context, req any) (any, error) {
 			r := req.(ActionRequest[service.MeetingStatusInput])
 			m, err := svc.ChangeMeetingStatus(ctx, r.ID, r.Input)
-			return one(m, m.ETag, err), nil
+			return kitx.One(m, m.ETag, err), nil
 		},
 		"add_agenda_item": func(ctx context.Context, req any) (any, error) {
 			r := req.(ActionRequest[service.AgendaItemInput])
@@ -55,44 +55,44 @@ func New(svc service.Service, basePath string, mw func(name string) endpoint.Mid
 		},
 		"list_agenda": func(ctx context.Context, req any) (any, error) {
 			items, err := svc.ListAgenda(ctx, req.(IDRequest).ID)
-			return list(items, "", err), nil
+			return kitx.List(items, "", err), nil
 		},
 		"reorder_agenda": func(ctx context.Context, req any) (any, error) {
 			r := req.(ActionRequest[service.ReorderInput])
 			items, err := svc.ReorderAgenda(ctx, r.ID, r.Input)
-			return list(items, "", err), nil
+			return kitx.List(items, "", err), nil
 		},
 		"invite": func(ctx context.Context, req any) (any, error) {
 			r := req.(ActionRequest[service.InviteInput])
 			items, err := svc.Invite(ctx, r.ID, r.Input)
 			if err != nil {
-				return ListResponse[service.Invitation]{Err: err}, nil
+				return kitx.ListResponse[service.Invitation]{Err: err}, nil
 			}
-			return ListResponse[service.Invitation]{Items: items, status: http.StatusCreated}, nil
+			return kitx.ListResponse[service.Invitation]{Items: items, Status: http.StatusCreated}, nil
 		},
 		"list_invitations": func(ctx context.Context, req any) (any, error) {
 			r := req.(ListRequest[struct{}])
 			items, next, err := svc.ListInvitations(ctx, r.ID, r.Page)
-			return list(items, next, err), nil
+			return kitx.List(items, next, err), nil
 		},
 		"check_in": func(ctx context.Context, req any) (any, error) {
 			r := req.(ActionRequest[service.CheckInInput])
 			inv, err := svc.CheckIn(ctx, r.ID, r.Input)
-			return one(inv, "", err), nil
+			return kitx.One(inv, "", err), nil
 		},
 		"record_attendance": func(ctx context.Context, req any) (any, error) {
 			r := req.(ActionRequest[service.AttendanceInput])
 			inv, err := svc.RecordAttendance(ctx, r.ID, r.SubID, r.Input)
-			return one(inv, "", err), nil
+			return kitx.One(inv, "", err), nil
 		},
 		"meeting_attendance": func(ctx context.Context, req any) (any, error) {
 			a, err := svc.MeetingAttendance(ctx, req.(IDRequest).ID)
-			return one(a, "", err), nil
+			return kitx.One(a, "", err), nil
 		},
 		"company_attendance": func(ctx context.Context, req any) (any, error) {
 			r := req.(CompanyAttendanceRequest)
 			a, err := svc.CompanyAttendance(ctx, r.CompanyID, r.Since, r.Until)
-			return one(a, "", err), nil
+			return kitx.One(a, "", err), nil
 		},
 		"add_minute_entry": func(ctx context.Context, req any) (any, error) {
 			r := req.(ActionRequest[service.MinuteEntryInput])
@@ -102,24 +102,24 @@ func New(svc service.Service, basePath string, mw func(name string) endpoint.Mid
 		"update_minute_entry": func(ctx context.Context, req any) (any, error) {
 			r := req.(UpdateRequest[service.UpdateMinuteEntryInput])
 			e, err := svc.UpdateMinuteEntry(ctx, r.ID, r.SubID, r.IfMatch, r.Input)
-			return one(e, e.ETag, err), nil
+			return kitx.One(e, e.ETag, err), nil
 		},
 		"delete_minute_entry": func(ctx context.Context, req any) (any, error) {
 			r := req.(IDRequest)
 			err := svc.DeleteMinuteEntry(ctx, r.ID, r.SubID)
 			if err != nil {
-				return Response[struct{}]{Err: err}, nil
+				return kitx.Response[struct{}]{Err: err}, nil
 			}
-			return Response[struct{}]{Status: http.StatusNoContent}, nil
+			return kitx.Response[struct{}]{Status: http.StatusNoContent}, nil
 		},
 		"publish_minutes": func(ctx context.Context, req any) (any, error) {
 			m, err := svc.PublishMinutes(ctx, req.(IDRequest).ID)
-			return one(m, "", err), nil
+			return kitx.One(m, "", err), nil
 		},
 		"get_minutes": func(ctx context.Context, req any) (any, error) {
 			r := req.(MinutesRequest)
 			m, err := svc.GetMinutes(ctx, r.ID, r.Version, r.Draft)
-			return one(m, "", err), nil
+			return kitx.One(m, "", err), nil
 		},
 		"adopt_resolution": func(ctx context.Context, req any) (any, error) {
 			r := req.(ActionRequest[service.ResolutionInput])
@@ -129,29 +129,29 @@ func New(svc service.Service, basePath string, mw func(name string) endpoint.Mid
 		"list_resolutions": func(ctx context.Context, req any) (any, error) {
 			r := req.(ListRequest[string])
 			items, next, err := svc.ListResolutions(ctx, r.Filter, r.Page)
-			return list(items, next, err), nil
+			return kitx.List(items, next, err), nil
 		},
 		"get_resolution": func(ctx context.Context, req any) (any, error) {
 			res, err := svc.GetResolution(ctx, req.(IDRequest).ID)
-			return one(res, "", err), nil
+			return kitx.One(res, "", err), nil
 		},
 		"list_action_items": func(ctx context.Context, req any) (any, error) {
 			r := req.(ListRequest[service.ActionItemFilter])
 			items, next, err := svc.ListActionItems(ctx, r.Filter, r.Page)
-			return list(items, next, err), nil
+			return kitx.List(items, next, err), nil
 		},
 		"get_action_item": func(ctx context.Context, req any) (any, error) {
 			a, err := svc.GetActionItem(ctx, req.(IDRequest).ID)
-			return one(a, a.ETag, err), nil
+			return kitx.One(a, a.ETag, err), nil
 		},
 		"change_action_item_status": func(ctx context.Context, req any) (any, error) {
 			r := req.(ActionRequest[service.ActionItemStatusInput])
 			a, err := svc.ChangeActionItemStatus(ctx, r.ID, r.Input)
-			return one(a, a.ETag, err), nil
+			return kitx.One(a, a.ETag, err), nil
 		},
 		"get_convention": func(ctx context.Context, _ any) (any, error) {
 			c, err := svc.CurrentConvention(ctx)
-			return one(c, "", err), nil
+			return kitx.One(c, "", err), nil
 		},
 		"sign_convention": func(ctx context.Context, req any) (any, error) {
 			s, err := svc.SignConvention(ctx, req.(service.SignInput))
@@ -160,20 +160,20 @@ func New(svc service.Service, basePath string, mw func(name string) endpoint.Mid
 		"list_signatures": func(ctx context.Context, req any) (any, error) {
 			r := req.(ListRequest[service.SignatureFilter])
 			items, next, err := svc.ListSignatures(ctx, r.Filter, r.Page)
-			return list(items, next, err), nil
+			return kitx.List(items, next, err), nil
 		},
 		"signature_rate": func(ctx context.Context, _ any) (any, error) {
 			r, err := svc.SignatureRate(ctx)
-			return one(r, "", err), nil
+			return kitx.One(r, "", err), nil
 		},
 		"roundtable_cadence": func(ctx context.Context, req any) (any, error) {
 			r, err := svc.RoundtableCadence(ctx, req.(CadenceRequest).Periods)
-			return one(r, "", err), nil
+			return kitx.One(r, "", err), nil
 		},
 		"list_audit": func(ctx context.Context, req any) (any, error) {
-			r := req.(ListRequest[service.AuditFilter])
+			r := req.(ListRequest[audit.Filter])
 			items, next, err := svc.ListAudit(ctx, r.Filter, r.Page)
-			return list(items, next, err), nil
+			return kitx.List(items, next, err), nil
 		},
 	}
 	if mw != nil {
@@ -184,84 +184,6 @@ func New(svc service.Service, basePath string, mw func(name string) endpoint.Mid
 		}
 	}
 	return set
-}
-
-// Response is a single resource, or the business error that replaced it.
-type Response[T any] struct {
-	Value    T
-	Err      error
-	Status   int    // 0 means 200
-	Location string // set for creates
-	ETag     string
-}
-
-// Failed implements kitx.Failer.
-func (r Response[T]) Failed() error { return r.Err }
-
-// StatusCode implements kitx.StatusCoder.
-func (r Response[T]) StatusCode() int {
-	if r.Status == 0 {
-		return http.StatusOK
-	}
-	return r.Status
-}
-
-// Headers implements kitx.Headerer.
-func (r Response[T]) Headers() http.Header {
-	h := http.Header{}
-	if r.Location != "" {
-		h.Set("Location", r.Location)
-	}
-	if r.ETag != "" {
-		h.Set("ETag", r.ETag)
-	}
-	return h
-}
-
-// MarshalJSON renders the resource itself.
-func (r Response[T]) MarshalJSON() ([]byte, error) { return json.Marshal(r.Value) }
-
-// ListResponse is one page of a list.
-type ListResponse[T any] struct {
-	Items         []T    `json:"items"`
-	NextPageToken string `json:"next_page_token"`
-	Err           error  `json:"-"`
-	status        int
-}
-
-// Failed implements kitx.Failer.
-func (r ListResponse[T]) Failed() error { return r.Err }
-
-// StatusCode implements kitx.StatusCoder.
-func (r ListResponse[T]) StatusCode() int {
-	if r.status == 0 {
-		return http.StatusOK
-	}
-	return r.status
-}
-
-func list[T any](items []T, next string, err error) ListResponse[T] {
-	if err != nil {
-		return ListResponse[T]{Err: err}
-	}
-	if items == nil {
-		items = []T{}
-	}
-	return ListResponse[T]{Items: items, NextPageToken: kitx.PageToken(next)}
-}
-
-func one[T any](v T, etag string, err error) Response[T] {
-	if err != nil {
-		return Response[T]{Err: err}
-	}
-	return Response[T]{Value: v, ETag: etag}
-}
-
-func created[T any](v T, location, etag string, err error) Response[T] {
-	if err != nil {
-		return Response[T]{Err: err}
-	}
-	return Response[T]{Value: v, Status: http.StatusCreated, Location: location, ETag: etag}
 }
 
 // IDRequest names one resource (ID) and, under a meeting, one of its parts
@@ -326,4 +248,9 @@ func (r MinutesRequest) ResourceID() string { return r.ID }
 // CadenceRequest asks for the last Periods roundtable periods.
 type CadenceRequest struct {
 	Periods int
+}
+
+// created is the Response of a create: meetings creates always answer 201.
+func created[T any](v T, location, etag string, err error) kitx.Response[T] {
+	return kitx.Created(v, location, etag, http.StatusCreated, err)
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/kitx"
@@ -172,7 +173,7 @@ func (s *Meetings) CreateMeeting(ctx context.Context, in CreateMeetingInput) (Me
 			return Meeting{}, nil, err
 		}
 		if err := s.audit(ctx, q, ActionMeetingCreate, ResourceMeeting, m.ID,
-			setFields("type", m.Type, "title", m.Title, "starts_at", "x", "ends_at", "x", "venue", m.Venue, "host", m.Host)); err != nil {
+			audit.SetFields("type", m.Type, "title", m.Title, "starts_at", "x", "ends_at", "x", "venue", m.Venue, "host", m.Host)); err != nil {
 			return Meeting{}, nil, err
 		}
 		m.ETag = kitx.ETag(m.Version)
@@ -584,7 +585,7 @@ func (s *Meetings) attend(ctx context.Context, q Queries, m *Meeting, inv *Invit
 		if inv.CheckedInAt == nil {
 			inv.CheckedInAt = &now
 		}
-		inv.CheckedInBy = ActorFromContext(ctx).Subject
+		inv.CheckedInBy = audit.ActorFromContext(ctx).Subject
 	} else {
 		inv.CheckedInAt, inv.CheckedInBy = nil, ""
 	}
@@ -829,7 +830,7 @@ func (s *Meetings) AddMinuteEntry(ctx context.Context, meetingID string, in Minu
 			return MinuteEntry{}, nil, err
 		}
 		if err := s.audit(ctx, q, ActionMinuteAdd, ResourceMinute, e.ID,
-			setFields("speaker", e.Speaker, "speaker_role", e.SpeakerRole, "company_id", e.CompanyID, "kind", e.Kind, "text", e.Text, "supersedes", e.Supersedes)); err != nil {
+			audit.SetFields("speaker", e.Speaker, "speaker_role", e.SpeakerRole, "company_id", e.CompanyID, "kind", e.Kind, "text", e.Text, "supersedes", e.Supersedes)); err != nil {
 			return MinuteEntry{}, nil, err
 		}
 		e.ETag = kitx.ETag(e.Version)
@@ -931,7 +932,7 @@ func (s *Meetings) PublishMinutes(ctx context.Context, meetingID string) (Minute
 			return nil, ErrMinutesNothingToPublish
 		}
 		if err := q.InsertMinutesVersion(ctx, meetingID, MinutesVersion{Version: version, Entries: n,
-			PublishedAt: s.now().UTC(), PublishedBy: ActorFromContext(ctx).Subject}); err != nil {
+			PublishedAt: s.now().UTC(), PublishedBy: audit.ActorFromContext(ctx).Subject}); err != nil {
 			return nil, err
 		}
 		m.MinutesVersion = version
@@ -1102,7 +1103,7 @@ func (s *Meetings) AdoptResolution(ctx context.Context, meetingID string, in Res
 		for i := range r.ActionItems {
 			changes = append(changes, Change{Type: EventActionItemCreated, ActionItem: &r.ActionItems[i]})
 		}
-		if err := s.audit(ctx, q, ActionResolutionAdopt, ResourceResolution, r.ID, setFields("title", r.Title, "text", r.Text, "agenda_item_id", r.AgendaItemID, "action_items", len(r.ActionItems))); err != nil {
+		if err := s.audit(ctx, q, ActionResolutionAdopt, ResourceResolution, r.ID, audit.SetFields("title", r.Title, "text", r.Text, "agenda_item_id", r.AgendaItemID, "action_items", len(r.ActionItems))); err != nil {
 			return Resolution{}, nil, err
 		}
 		return r, changes, nil
@@ -1211,7 +1212,7 @@ func (s *Meetings) ChangeActionItemStatus(ctx context.Context, id string, in Act
 		}
 		s.presentItem(&a)
 		out = a
-		return []Change{{Type: EventActionItemStatus, ActionItem: &out, FromStatus: from, ToStatus: in.Status, By: ActorFromContext(ctx).Subject}}, nil
+		return []Change{{Type: EventActionItemStatus, ActionItem: &out, FromStatus: from, ToStatus: in.Status, By: audit.ActorFromContext(ctx).Subject}}, nil
 	})
 	return out, err
 }
@@ -1247,7 +1248,7 @@ func (s *Meetings) SendReminders(ctx context.Context) (int, error) {
 				if !overdue {
 					days = -days
 				}
-				sys := Actor{Subject: SystemSubject}
+				sys := audit.Actor{Subject: audit.SystemSubject}
 				if err := s.auditAs(ctx, q, sys, ActionActionItemRemind, ResourceActionItem, a.ID, []string{"last_reminded_on"}); err != nil {
 					return nil, err
 				}
@@ -1332,7 +1333,7 @@ func (s *Meetings) SignConvention(ctx context.Context, in SignInput) (Signature,
 		if err := q.InsertSignature(ctx, sig); err != nil {
 			return Signature{}, nil, err
 		}
-		if err := s.audit(ctx, q, ActionConventionSign, ResourceSignature, sig.ID, setFields("company_id", sig.CompanyID,
+		if err := s.audit(ctx, q, ActionConventionSign, ResourceSignature, sig.ID, audit.SetFields("company_id", sig.CompanyID,
 			"convention_version", sig.ConventionVersion, "signed_by", sig.SignedBy, "signed_at", "x", "meeting_id", sig.MeetingID)); err != nil {
 			return Signature{}, nil, err
 		}
@@ -1522,26 +1523,4 @@ func replay[T any](ctx context.Context, s *Meetings, scope, key, hash string) (T
 		return zero, false, fmt.Errorf("meetings: stored idempotent result: %w", err)
 	}
 	return v, true, nil
-}
-
-// setFields returns the names of the fields a create set, in the order
-// given: name/value pairs whose value is not the zero value.
-func setFields(pairs ...any) []string {
-	out := []string{}
-	for i := 0; i+1 < len(pairs); i += 2 {
-		name, _ := pairs[i].(string)
-		switch v := pairs[i+1].(type) {
-		case string:
-			if v != "" {
-				out = append(out, name)
-			}
-		case int:
-			if v != 0 {
-				out = append(out, name)
-			}
-		default:
-			out = append(out, name)
-		}
-	}
-	return out
 }

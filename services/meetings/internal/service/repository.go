@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/kitx"
 )
 
@@ -83,9 +84,9 @@ type Queries interface {
 	SignatureCounts(ctx context.Context, version string) (signed, companies int, err error)
 
 	// InsertAudit appends a row to the audit log.
-	InsertAudit(ctx context.Context, e AuditEntry) error
+	InsertAudit(ctx context.Context, e audit.Entry) error
 	// ListAudit lists audit rows, newest first; the cursor is the last id.
-	ListAudit(ctx context.Context, f AuditFilter, page kitx.Page) ([]AuditEntry, string, error)
+	ListAudit(ctx context.Context, f audit.Filter, page kitx.Page) ([]audit.Entry, string, error)
 
 	GetIdempotency(ctx context.Context, scope, key string) (IdempotencyRecord, bool, error)
 	PutIdempotency(ctx context.Context, r IdempotencyRecord) error

@@ -11,6 +11,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/kitx"
 )
 
@@ -92,7 +93,7 @@ type Service interface {
 	RoundtableCadence(ctx context.Context, periods int) (CadenceReport, error)
 
 	// ListAudit lists the district's audit log, newest first.
-	ListAudit(ctx context.Context, f AuditFilter, page kitx.Page) ([]AuditEntry, string, error)
+	ListAudit(ctx context.Context, f audit.Filter, page kitx.Page) ([]audit.Entry, string, error)
 }
 
 // Meeting types.

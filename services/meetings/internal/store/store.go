@@ -7,13 +7,12 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/eventbus"
 	"github.com/guildhall/guildhall/pkg/kitx"
@@ -37,13 +36,6 @@ func Migrate(ctx context.Context, db *storage.DB) error {
 	return eventbus.Migrate(ctx, db)
 }
 
-// execer is what *sql.DB and *sql.Tx have in common.
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // Store implements service.Repository.
 type Store struct {
 	queries
@@ -53,7 +45,7 @@ type Store struct {
 // New returns the store over db, publishing through outbox (which must use
 // the same database).
 func New(db *storage.DB, outbox *eventbus.Outbox) *Store {
-	return &Store{queries: queries{db: db, x: db.DB, districtID: outbox.District()}, outbox: outbox}
+	return &Store{queries: queries{Querier: db.Querier(), districtID: outbox.District()}, outbox: outbox}
 }
 
 var _ service.Repository = (*Store)(nil)
@@ -61,7 +53,7 @@ var _ service.Repository = (*Store)(nil)
 // Tx implements service.Repository.
 func (s *Store) Tx(ctx context.Context, fn func(q service.Queries) ([]service.Change, error)) error {
 	return s.outbox.Tx(ctx, func(tx *sql.Tx) ([]eventbus.Event, error) {
-		changes, err := fn(queries{db: s.db, x: s.db.Cached(tx), districtID: s.districtID})
+		changes, err := fn(queries{Querier: s.DB.TxQuerier(tx), districtID: s.districtID})
 		if err != nil {
 			return nil, err
 		}
@@ -79,74 +71,15 @@ func (s *Store) Tx(ctx context.Context, fn func(q service.Queries) ([]service.Ch
 
 // queries implements service.Queries on a database or a transaction.
 type queries struct {
-	db         *storage.DB
-	x          execer
+	storage.Querier
 	districtID string
-}
-
-func (q queries) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return q.x.ExecContext(ctx, q.db.Rebind(query), args...)
-}
-
-// tsLayout is RFC 3339 with a fixed number of fraction digits, so stored
-// timestamps compare correctly as text (created_at < cutoff).
-const tsLayout = "2006-01-02T15:04:05.000000000Z07:00"
-
-func ts(t time.Time) string { return t.UTC().Format(tsLayout) }
-
-func parseTS(s string) time.Time {
-	t, _ := time.Parse(time.RFC3339Nano, s)
-	return t
-}
-
-// scanner is *sql.Row or *sql.Rows.
-type scanner interface{ Scan(dest ...any) error }
-
-// page appends the keyset condition and limit of a list query; it fetches
-// one extra row to know whether there is a next page.
-func page(where []string, args []any, p kitx.Page) (string, []any) {
-	if p.Cursor != "" {
-		where = append(where, "id > ?")
-		args = append(args, p.Cursor)
-	}
-	clause := ""
-	if len(where) > 0 {
-		clause = " WHERE " + strings.Join(where, " AND ")
-	}
-	args = append(args, p.Size+1)
-	return clause + " ORDER BY id LIMIT ?", args
-}
-
-func listRows[T any](ctx context.Context, q queries, query string, args []any, p kitx.Page, scan func(scanner) (T, error), id func(T) string) ([]T, string, error) {
-	rows, err := q.x.QueryContext(ctx, q.db.Rebind(query), args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("store: list: %w", err)
-	}
-	defer rows.Close()
-	items := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		items = append(items, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("store: list: %w", err)
-	}
-	next := ""
-	if len(items) > p.Size {
-		items = items[:p.Size]
-		next = id(items[len(items)-1])
-	}
-	return items, next, nil
 }
 
 // --- meetings ---
 
 const meetingCols = `id, type, title, starts_at, ends_at, venue, host, status, minutes_version, created_at, updated_at, version`
 
-func scanMeeting(r scanner) (service.Meeting, error) {
+func scanMeeting(r storage.Scanner) (service.Meeting, error) {
 	var m service.Meeting
 	var st, en, cr, up string
 	err := r.Scan(&m.ID, &m.Type, &m.Title, &st, &en, &m.Venue, &m.Host, &m.Status, &m.MinutesVersion, &cr, &up, &m.Version)
@@ -156,20 +89,20 @@ func scanMeeting(r scanner) (service.Meeting, error) {
 	if err != nil {
 		return m, fmt.Errorf("store: scan meeting: %w", err)
 	}
-	m.StartsAt, m.EndsAt, m.CreatedAt, m.UpdatedAt = parseTS(st), parseTS(en), parseTS(cr), parseTS(up)
+	m.StartsAt, m.EndsAt, m.CreatedAt, m.UpdatedAt = storage.ParseTime(st), storage.ParseTime(en), storage.ParseTime(cr), storage.ParseTime(up)
 	return m, nil
 }
 
 // GetMeeting implements service.Queries.
 func (q queries) GetMeeting(ctx context.Context, id string) (service.Meeting, error) {
-	return scanMeeting(q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT `+meetingCols+` FROM meetings WHERE id = ?`), id))
+	return scanMeeting(q.X.QueryRowContext(ctx, q.DB.Rebind(`SELECT `+meetingCols+` FROM meetings WHERE id = ?`), id))
 }
 
 // ListMeetings implements service.Queries.
 func (q queries) ListMeetings(ctx context.Context, f service.MeetingFilter, p kitx.Page) ([]service.Meeting, string, error) {
 	where, args := eq(nil, nil, "type", f.Type, "status", f.Status)
-	clause, args := page(where, args, p)
-	return listRows(ctx, q, `SELECT `+meetingCols+` FROM meetings`+clause, args, p, scanMeeting, func(m service.Meeting) string { return m.ID })
+	clause, args := storage.Page(where, args, p)
+	return storage.ListRows(ctx, q.Querier, `SELECT `+meetingCols+` FROM meetings`+clause, args, p, scanMeeting, func(m service.Meeting) string { return m.ID })
 }
 
 // eq appends "col = ?" conditions for the non-empty values of col/value pairs.
@@ -185,8 +118,8 @@ func eq(where []string, args []any, pairs ...string) ([]string, []any) {
 
 // InsertMeeting implements service.Queries.
 func (q queries) InsertMeeting(ctx context.Context, m service.Meeting) error {
-	_, err := q.exec(ctx, `INSERT INTO meetings (`+meetingCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
-		m.ID, m.Type, m.Title, ts(m.StartsAt), ts(m.EndsAt), m.Venue, m.Host, m.Status, m.MinutesVersion, ts(m.CreatedAt), ts(m.UpdatedAt), m.Version)
+	_, err := q.Exec(ctx, `INSERT INTO meetings (`+meetingCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
+		m.ID, m.Type, m.Title, storage.FormatTime(m.StartsAt), storage.FormatTime(m.EndsAt), m.Venue, m.Host, m.Status, m.MinutesVersion, storage.FormatTime(m.CreatedAt), storage.FormatTime(m.UpdatedAt), m.Version)
 	if err != nil {
 		return fmt.Errorf("store: insert meeting: %w", err)
 	}
@@ -195,14 +128,14 @@ func (q queries) InsertMeeting(ctx context.Context, m service.Meeting) error {
 
 // UpdateMeeting implements service.Queries.
 func (q queries) UpdateMeeting(ctx context.Context, m service.Meeting) error {
-	res, err := q.exec(ctx, `UPDATE meetings SET title=?, starts_at=?, ends_at=?, venue=?, host=?, status=?, minutes_version=?, updated_at=?, version=?
-		WHERE id=? AND version=?`, m.Title, ts(m.StartsAt), ts(m.EndsAt), m.Venue, m.Host, m.Status, m.MinutesVersion, ts(m.UpdatedAt), m.Version, m.ID, m.Version-1)
+	res, err := q.Exec(ctx, `UPDATE meetings SET title=?, starts_at=?, ends_at=?, venue=?, host=?, status=?, minutes_version=?, updated_at=?, version=?
+		WHERE id=? AND version=?`, m.Title, storage.FormatTime(m.StartsAt), storage.FormatTime(m.EndsAt), m.Venue, m.Host, m.Status, m.MinutesVersion, storage.FormatTime(m.UpdatedAt), m.Version, m.ID, m.Version-1)
 	return checkUpdated(res, err, "meeting")
 }
 
 // FillCounts implements service.Queries.
 func (q queries) FillCounts(ctx context.Context, m *service.Meeting) error {
-	err := q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT
+	err := q.X.QueryRowContext(ctx, q.DB.Rebind(`SELECT
 		coalesce(sum(kind = 'company'), 0), coalesce(sum(kind = 'company' AND status IN ('present','late')), 0),
 		coalesce(sum(kind = 'person'), 0), coalesce(sum(kind = 'person' AND status IN ('present','late')), 0)
 		FROM invitations WHERE meeting_id = ?`), m.ID).Scan(&m.InvitedCompanies, &m.AttendedCompanies, &m.InvitedPeople, &m.AttendedPeople)
@@ -214,8 +147,8 @@ func (q queries) FillCounts(ctx context.Context, m *service.Meeting) error {
 
 // RoundtableStarts implements service.Queries.
 func (q queries) RoundtableStarts(ctx context.Context, from, to time.Time) ([]time.Time, error) {
-	rows, err := q.x.QueryContext(ctx, q.db.Rebind(`SELECT starts_at FROM meetings WHERE type = 'district_roundtable'
-		AND status IN ('in_progress','closed') AND starts_at >= ? AND starts_at < ? ORDER BY starts_at`), ts(from), ts(to))
+	rows, err := q.X.QueryContext(ctx, q.DB.Rebind(`SELECT starts_at FROM meetings WHERE type = 'district_roundtable'
+		AND status IN ('in_progress','closed') AND starts_at >= ? AND starts_at < ? ORDER BY starts_at`), storage.FormatTime(from), storage.FormatTime(to))
 	if err != nil {
 		return nil, fmt.Errorf("store: roundtables: %w", err)
 	}
@@ -226,7 +159,7 @@ func (q queries) RoundtableStarts(ctx context.Context, from, to time.Time) ([]ti
 		if err := rows.Scan(&s); err != nil {
 			return nil, fmt.Errorf("store: roundtables: %w", err)
 		}
-		out = append(out, parseTS(s))
+		out = append(out, storage.ParseTime(s))
 	}
 	return out, rows.Err()
 }
@@ -235,13 +168,13 @@ func (q queries) RoundtableStarts(ctx context.Context, from, to time.Time) ([]ti
 
 const agendaCols = `id, meeting_id, position, kind, title, presenter, duration_min, resolution_id, signing, created_at`
 
-func scanAgenda(r scanner) (service.AgendaItem, error) {
+func scanAgenda(r storage.Scanner) (service.AgendaItem, error) {
 	var a service.AgendaItem
 	var cr string
 	if err := r.Scan(&a.ID, &a.MeetingID, &a.Position, &a.Kind, &a.Title, &a.Presenter, &a.DurationMin, &a.ResolutionID, &a.Signing, &cr); err != nil {
 		return a, fmt.Errorf("store: scan agenda item: %w", err)
 	}
-	a.CreatedAt = parseTS(cr)
+	a.CreatedAt = storage.ParseTime(cr)
 	return a, nil
 }
 
@@ -251,8 +184,8 @@ func (q queries) ListAgenda(ctx context.Context, meetingID string) ([]service.Ag
 }
 
 // all runs a query and scans every row.
-func all[T any](ctx context.Context, q queries, query string, args []any, scan func(scanner) (T, error)) ([]T, error) {
-	rows, err := q.x.QueryContext(ctx, q.db.Rebind(query), args...)
+func all[T any](ctx context.Context, q queries, query string, args []any, scan func(storage.Scanner) (T, error)) ([]T, error) {
+	rows, err := q.X.QueryContext(ctx, q.DB.Rebind(query), args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: query: %w", err)
 	}
@@ -273,8 +206,8 @@ func all[T any](ctx context.Context, q queries, query string, args []any, scan f
 
 // InsertAgendaItem implements service.Queries.
 func (q queries) InsertAgendaItem(ctx context.Context, a service.AgendaItem) error {
-	_, err := q.exec(ctx, `INSERT INTO agenda_items (`+agendaCols+`) VALUES (?,?,?,?,?,?,?,?,?,?)`,
-		a.ID, a.MeetingID, a.Position, a.Kind, a.Title, a.Presenter, a.DurationMin, a.ResolutionID, a.Signing, ts(a.CreatedAt))
+	_, err := q.Exec(ctx, `INSERT INTO agenda_items (`+agendaCols+`) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+		a.ID, a.MeetingID, a.Position, a.Kind, a.Title, a.Presenter, a.DurationMin, a.ResolutionID, a.Signing, storage.FormatTime(a.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("store: insert agenda item: %w", err)
 	}
@@ -283,7 +216,7 @@ func (q queries) InsertAgendaItem(ctx context.Context, a service.AgendaItem) err
 
 // UpdateAgendaItem implements service.Queries.
 func (q queries) UpdateAgendaItem(ctx context.Context, a service.AgendaItem) error {
-	res, err := q.exec(ctx, `UPDATE agenda_items SET position=?, resolution_id=? WHERE id=?`, a.Position, a.ResolutionID, a.ID)
+	res, err := q.Exec(ctx, `UPDATE agenda_items SET position=?, resolution_id=? WHERE id=?`, a.Position, a.ResolutionID, a.ID)
 	if err != nil {
 		return fmt.Errorf("store: update agenda item: %w", err)
 	}
@@ -298,7 +231,7 @@ func (q queries) UpdateAgendaItem(ctx context.Context, a service.AgendaItem) err
 const invitationCols = `id, meeting_id, kind, company_id, company_name, person_name, person_role, organization, code_hash, status,
 	checked_in_at, checked_in_by, created_at, updated_at`
 
-func scanInvitation(r scanner) (service.Invitation, error) {
+func scanInvitation(r storage.Scanner) (service.Invitation, error) {
 	var v service.Invitation
 	var at, cr, up string
 	err := r.Scan(&v.ID, &v.MeetingID, &v.Kind, &v.CompanyID, &v.CompanyName, &v.PersonName, &v.PersonRole, &v.Organization, &v.CodeHash, &v.Status,
@@ -310,10 +243,10 @@ func scanInvitation(r scanner) (service.Invitation, error) {
 		return v, fmt.Errorf("store: scan invitation: %w", err)
 	}
 	if at != "" {
-		t := parseTS(at)
+		t := storage.ParseTime(at)
 		v.CheckedInAt = &t
 	}
-	v.CreatedAt, v.UpdatedAt = parseTS(cr), parseTS(up)
+	v.CreatedAt, v.UpdatedAt = storage.ParseTime(cr), storage.ParseTime(up)
 	return v, nil
 }
 
@@ -321,14 +254,14 @@ func optTS(t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	return ts(*t)
+	return storage.FormatTime(*t)
 }
 
 // InsertInvitation implements service.Queries.
 func (q queries) InsertInvitation(ctx context.Context, v service.Invitation) error {
-	_, err := q.exec(ctx, `INSERT INTO invitations (`+invitationCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err := q.Exec(ctx, `INSERT INTO invitations (`+invitationCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		v.ID, v.MeetingID, v.Kind, v.CompanyID, v.CompanyName, v.PersonName, v.PersonRole, v.Organization, v.CodeHash, v.Status,
-		optTS(v.CheckedInAt), v.CheckedInBy, ts(v.CreatedAt), ts(v.UpdatedAt))
+		optTS(v.CheckedInAt), v.CheckedInBy, storage.FormatTime(v.CreatedAt), storage.FormatTime(v.UpdatedAt))
 	if storage.IsUniqueViolation(err) {
 		return service.ErrInviteCompanyDuplicate
 	}
@@ -340,24 +273,24 @@ func (q queries) InsertInvitation(ctx context.Context, v service.Invitation) err
 
 // GetInvitation implements service.Queries.
 func (q queries) GetInvitation(ctx context.Context, meetingID, id string) (service.Invitation, error) {
-	return scanInvitation(q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT `+invitationCols+` FROM invitations WHERE meeting_id = ? AND id = ?`), meetingID, id))
+	return scanInvitation(q.X.QueryRowContext(ctx, q.DB.Rebind(`SELECT `+invitationCols+` FROM invitations WHERE meeting_id = ? AND id = ?`), meetingID, id))
 }
 
 // InvitationByCode implements service.Queries.
 func (q queries) InvitationByCode(ctx context.Context, meetingID, codeHash string) (service.Invitation, error) {
-	return scanInvitation(q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT `+invitationCols+` FROM invitations WHERE meeting_id = ? AND code_hash = ?`), meetingID, codeHash))
+	return scanInvitation(q.X.QueryRowContext(ctx, q.DB.Rebind(`SELECT `+invitationCols+` FROM invitations WHERE meeting_id = ? AND code_hash = ?`), meetingID, codeHash))
 }
 
 // ListInvitations implements service.Queries.
 func (q queries) ListInvitations(ctx context.Context, meetingID string, p kitx.Page) ([]service.Invitation, string, error) {
-	clause, args := page([]string{"meeting_id = ?"}, []any{meetingID}, p)
-	return listRows(ctx, q, `SELECT `+invitationCols+` FROM invitations`+clause, args, p, scanInvitation, func(v service.Invitation) string { return v.ID })
+	clause, args := storage.Page([]string{"meeting_id = ?"}, []any{meetingID}, p)
+	return storage.ListRows(ctx, q.Querier, `SELECT `+invitationCols+` FROM invitations`+clause, args, p, scanInvitation, func(v service.Invitation) string { return v.ID })
 }
 
 // UpdateInvitation implements service.Queries.
 func (q queries) UpdateInvitation(ctx context.Context, v service.Invitation) error {
-	_, err := q.exec(ctx, `UPDATE invitations SET status=?, checked_in_at=?, checked_in_by=?, updated_at=? WHERE id=?`,
-		v.Status, optTS(v.CheckedInAt), v.CheckedInBy, ts(v.UpdatedAt), v.ID)
+	_, err := q.Exec(ctx, `UPDATE invitations SET status=?, checked_in_at=?, checked_in_by=?, updated_at=? WHERE id=?`,
+		v.Status, optTS(v.CheckedInAt), v.CheckedInBy, storage.FormatTime(v.UpdatedAt), v.ID)
 	if err != nil {
 		return fmt.Errorf("store: update invitation: %w", err)
 	}
@@ -368,12 +301,12 @@ func (q queries) UpdateInvitation(ctx context.Context, v service.Invitation) err
 func (q queries) CompanyInvitations(ctx context.Context, companyID string, since, until time.Time) ([]service.Invitation, []service.Meeting, error) {
 	where, args := []string{"i.company_id = ?"}, []any{companyID}
 	if !since.IsZero() {
-		where, args = append(where, "m.starts_at >= ?"), append(args, ts(since))
+		where, args = append(where, "m.starts_at >= ?"), append(args, storage.FormatTime(since))
 	}
 	if !until.IsZero() {
-		where, args = append(where, "m.starts_at < ?"), append(args, ts(until))
+		where, args = append(where, "m.starts_at < ?"), append(args, storage.FormatTime(until))
 	}
-	rows, err := q.x.QueryContext(ctx, q.db.Rebind(`SELECT i.status, m.id, m.type, m.title, m.starts_at, m.status
+	rows, err := q.X.QueryContext(ctx, q.DB.Rebind(`SELECT i.status, m.id, m.type, m.title, m.starts_at, m.status
 		FROM invitations i JOIN meetings m ON m.id = i.meeting_id WHERE `+strings.Join(where, " AND ")+` ORDER BY m.starts_at, m.id LIMIT 1000`), args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: company invitations: %w", err)
@@ -388,7 +321,7 @@ func (q queries) CompanyInvitations(ctx context.Context, companyID string, since
 		if err := rows.Scan(&v.Status, &m.ID, &m.Type, &m.Title, &st, &m.Status); err != nil {
 			return nil, nil, fmt.Errorf("store: company invitations: %w", err)
 		}
-		m.StartsAt = parseTS(st)
+		m.StartsAt = storage.ParseTime(st)
 		v.MeetingID, v.CompanyID = m.ID, companyID
 		invs, ms = append(invs, v), append(ms, m)
 	}
@@ -399,7 +332,7 @@ func (q queries) CompanyInvitations(ctx context.Context, companyID string, since
 
 const entryCols = `id, meeting_id, agenda_item_id, position, speaker, speaker_role, company_id, kind, text, supersedes, published_in, created_at, updated_at, version`
 
-func scanEntry(r scanner) (service.MinuteEntry, error) {
+func scanEntry(r storage.Scanner) (service.MinuteEntry, error) {
 	var e service.MinuteEntry
 	var cr, up string
 	err := r.Scan(&e.ID, &e.MeetingID, &e.AgendaItemID, &e.Position, &e.Speaker, &e.SpeakerRole, &e.CompanyID, &e.Kind, &e.Text, &e.Supersedes,
@@ -410,13 +343,13 @@ func scanEntry(r scanner) (service.MinuteEntry, error) {
 	if err != nil {
 		return e, fmt.Errorf("store: scan minute entry: %w", err)
 	}
-	e.CreatedAt, e.UpdatedAt = parseTS(cr), parseTS(up)
+	e.CreatedAt, e.UpdatedAt = storage.ParseTime(cr), storage.ParseTime(up)
 	return e, nil
 }
 
 // GetMinuteEntry implements service.Queries.
 func (q queries) GetMinuteEntry(ctx context.Context, meetingID, id string) (service.MinuteEntry, error) {
-	return scanEntry(q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT `+entryCols+` FROM minute_entries WHERE meeting_id = ? AND id = ?`), meetingID, id))
+	return scanEntry(q.X.QueryRowContext(ctx, q.DB.Rebind(`SELECT `+entryCols+` FROM minute_entries WHERE meeting_id = ? AND id = ?`), meetingID, id))
 }
 
 // ListMinuteEntries implements service.Queries.
@@ -426,9 +359,9 @@ func (q queries) ListMinuteEntries(ctx context.Context, meetingID string) ([]ser
 
 // InsertMinuteEntry implements service.Queries.
 func (q queries) InsertMinuteEntry(ctx context.Context, e service.MinuteEntry) error {
-	_, err := q.exec(ctx, `INSERT INTO minute_entries (`+entryCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err := q.Exec(ctx, `INSERT INTO minute_entries (`+entryCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		e.ID, e.MeetingID, e.AgendaItemID, e.Position, e.Speaker, e.SpeakerRole, e.CompanyID, e.Kind, e.Text, e.Supersedes,
-		e.PublishedIn, ts(e.CreatedAt), ts(e.UpdatedAt), e.Version)
+		e.PublishedIn, storage.FormatTime(e.CreatedAt), storage.FormatTime(e.UpdatedAt), e.Version)
 	if err != nil {
 		return fmt.Errorf("store: insert minute entry: %w", err)
 	}
@@ -439,14 +372,14 @@ func (q queries) InsertMinuteEntry(ctx context.Context, e service.MinuteEntry) e
 // version read) is written: a published entry can never change, whatever
 // the caller.
 func (q queries) UpdateMinuteEntry(ctx context.Context, e service.MinuteEntry) error {
-	res, err := q.exec(ctx, `UPDATE minute_entries SET speaker=?, speaker_role=?, text=?, updated_at=?, version=?
-		WHERE id=? AND version=? AND published_in = 0`, e.Speaker, e.SpeakerRole, e.Text, ts(e.UpdatedAt), e.Version, e.ID, e.Version-1)
+	res, err := q.Exec(ctx, `UPDATE minute_entries SET speaker=?, speaker_role=?, text=?, updated_at=?, version=?
+		WHERE id=? AND version=? AND published_in = 0`, e.Speaker, e.SpeakerRole, e.Text, storage.FormatTime(e.UpdatedAt), e.Version, e.ID, e.Version-1)
 	return checkUpdated(res, err, "minute entry")
 }
 
 // DeleteMinuteEntry implements service.Queries (drafts only).
 func (q queries) DeleteMinuteEntry(ctx context.Context, meetingID, id string) error {
-	res, err := q.exec(ctx, `DELETE FROM minute_entries WHERE meeting_id = ? AND id = ? AND published_in = 0`, meetingID, id)
+	res, err := q.Exec(ctx, `DELETE FROM minute_entries WHERE meeting_id = ? AND id = ? AND published_in = 0`, meetingID, id)
 	if err != nil {
 		return fmt.Errorf("store: delete minute entry: %w", err)
 	}
@@ -458,7 +391,7 @@ func (q queries) DeleteMinuteEntry(ctx context.Context, meetingID, id string) er
 
 // PublishDrafts implements service.Queries.
 func (q queries) PublishDrafts(ctx context.Context, meetingID string, version int) (int, error) {
-	res, err := q.exec(ctx, `UPDATE minute_entries SET published_in = ? WHERE meeting_id = ? AND published_in = 0`, version, meetingID)
+	res, err := q.Exec(ctx, `UPDATE minute_entries SET published_in = ? WHERE meeting_id = ? AND published_in = 0`, version, meetingID)
 	if err != nil {
 		return 0, fmt.Errorf("store: publish minutes: %w", err)
 	}
@@ -468,8 +401,8 @@ func (q queries) PublishDrafts(ctx context.Context, meetingID string, version in
 
 // InsertMinutesVersion implements service.Queries.
 func (q queries) InsertMinutesVersion(ctx context.Context, meetingID string, v service.MinutesVersion) error {
-	_, err := q.exec(ctx, `INSERT INTO minutes_versions (meeting_id, version, entries, published_at, published_by) VALUES (?,?,?,?,?)`,
-		meetingID, v.Version, v.Entries, ts(v.PublishedAt), v.PublishedBy)
+	_, err := q.Exec(ctx, `INSERT INTO minutes_versions (meeting_id, version, entries, published_at, published_by) VALUES (?,?,?,?,?)`,
+		meetingID, v.Version, v.Entries, storage.FormatTime(v.PublishedAt), v.PublishedBy)
 	if err != nil {
 		return fmt.Errorf("store: insert minutes version: %w", err)
 	}
@@ -479,13 +412,13 @@ func (q queries) InsertMinutesVersion(ctx context.Context, meetingID string, v s
 // ListMinutesVersions implements service.Queries.
 func (q queries) ListMinutesVersions(ctx context.Context, meetingID string) ([]service.MinutesVersion, error) {
 	return all(ctx, q, `SELECT version, entries, published_at, published_by FROM minutes_versions WHERE meeting_id = ? ORDER BY version`, []any{meetingID},
-		func(r scanner) (service.MinutesVersion, error) {
+		func(r storage.Scanner) (service.MinutesVersion, error) {
 			var v service.MinutesVersion
 			var at string
 			if err := r.Scan(&v.Version, &v.Entries, &at, &v.PublishedBy); err != nil {
 				return v, fmt.Errorf("store: scan minutes version: %w", err)
 			}
-			v.PublishedAt = parseTS(at)
+			v.PublishedAt = storage.ParseTime(at)
 			return v, nil
 		})
 }
@@ -494,7 +427,7 @@ func (q queries) ListMinutesVersions(ctx context.Context, meetingID string) ([]s
 
 const resolutionCols = `id, meeting_id, agenda_item_id, title, text, adopted_at`
 
-func scanResolution(r scanner) (service.Resolution, error) {
+func scanResolution(r storage.Scanner) (service.Resolution, error) {
 	var v service.Resolution
 	var at string
 	err := r.Scan(&v.ID, &v.MeetingID, &v.AgendaItemID, &v.Title, &v.Text, &at)
@@ -504,25 +437,25 @@ func scanResolution(r scanner) (service.Resolution, error) {
 	if err != nil {
 		return v, fmt.Errorf("store: scan resolution: %w", err)
 	}
-	v.AdoptedAt = parseTS(at)
+	v.AdoptedAt = storage.ParseTime(at)
 	return v, nil
 }
 
 // GetResolution implements service.Queries.
 func (q queries) GetResolution(ctx context.Context, id string) (service.Resolution, error) {
-	return scanResolution(q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT `+resolutionCols+` FROM resolutions WHERE id = ?`), id))
+	return scanResolution(q.X.QueryRowContext(ctx, q.DB.Rebind(`SELECT `+resolutionCols+` FROM resolutions WHERE id = ?`), id))
 }
 
 // ListResolutions implements service.Queries.
 func (q queries) ListResolutions(ctx context.Context, meetingID string, p kitx.Page) ([]service.Resolution, string, error) {
 	where, args := eq(nil, nil, "meeting_id", meetingID)
-	clause, args := page(where, args, p)
-	return listRows(ctx, q, `SELECT `+resolutionCols+` FROM resolutions`+clause, args, p, scanResolution, func(r service.Resolution) string { return r.ID })
+	clause, args := storage.Page(where, args, p)
+	return storage.ListRows(ctx, q.Querier, `SELECT `+resolutionCols+` FROM resolutions`+clause, args, p, scanResolution, func(r service.Resolution) string { return r.ID })
 }
 
 // InsertResolution implements service.Queries.
 func (q queries) InsertResolution(ctx context.Context, r service.Resolution) error {
-	_, err := q.exec(ctx, `INSERT INTO resolutions (`+resolutionCols+`) VALUES (?,?,?,?,?,?)`, r.ID, r.MeetingID, r.AgendaItemID, r.Title, r.Text, ts(r.AdoptedAt))
+	_, err := q.Exec(ctx, `INSERT INTO resolutions (`+resolutionCols+`) VALUES (?,?,?,?,?,?)`, r.ID, r.MeetingID, r.AgendaItemID, r.Title, r.Text, storage.FormatTime(r.AdoptedAt))
 	if err != nil {
 		return fmt.Errorf("store: insert resolution: %w", err)
 	}
@@ -531,7 +464,7 @@ func (q queries) InsertResolution(ctx context.Context, r service.Resolution) err
 
 const itemCols = `id, resolution_id, meeting_id, title, owner_kind, owner_company_id, owner_name, due_on, status, last_reminded_on, created_at, updated_at, version`
 
-func scanItem(r scanner) (service.ActionItem, error) {
+func scanItem(r storage.Scanner) (service.ActionItem, error) {
 	var a service.ActionItem
 	var cr, up string
 	err := r.Scan(&a.ID, &a.ResolutionID, &a.MeetingID, &a.Title, &a.OwnerKind, &a.OwnerCompanyID, &a.OwnerName, &a.DueOn, &a.Status, &a.LastRemindedOn, &cr, &up, &a.Version)
@@ -541,13 +474,13 @@ func scanItem(r scanner) (service.ActionItem, error) {
 	if err != nil {
 		return a, fmt.Errorf("store: scan action item: %w", err)
 	}
-	a.CreatedAt, a.UpdatedAt = parseTS(cr), parseTS(up)
+	a.CreatedAt, a.UpdatedAt = storage.ParseTime(cr), storage.ParseTime(up)
 	return a, nil
 }
 
 // GetActionItem implements service.Queries.
 func (q queries) GetActionItem(ctx context.Context, id string) (service.ActionItem, error) {
-	return scanItem(q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT `+itemCols+` FROM action_items WHERE id = ?`), id))
+	return scanItem(q.X.QueryRowContext(ctx, q.DB.Rebind(`SELECT `+itemCols+` FROM action_items WHERE id = ?`), id))
 }
 
 // ListActionItems implements service.Queries.
@@ -556,8 +489,8 @@ func (q queries) ListActionItems(ctx context.Context, f service.ActionItemFilter
 	if f.Overdue {
 		where, args = append(where, "status = 'open' AND due_on < ?"), append(args, f.Today)
 	}
-	clause, args := page(where, args, p)
-	return listRows(ctx, q, `SELECT `+itemCols+` FROM action_items`+clause, args, p, scanItem, func(a service.ActionItem) string { return a.ID })
+	clause, args := storage.Page(where, args, p)
+	return storage.ListRows(ctx, q.Querier, `SELECT `+itemCols+` FROM action_items`+clause, args, p, scanItem, func(a service.ActionItem) string { return a.ID })
 }
 
 // ActionItemsOf implements service.Queries.
@@ -567,8 +500,8 @@ func (q queries) ActionItemsOf(ctx context.Context, resolutionID string) ([]serv
 
 // InsertActionItem implements service.Queries.
 func (q queries) InsertActionItem(ctx context.Context, a service.ActionItem) error {
-	_, err := q.exec(ctx, `INSERT INTO action_items (`+itemCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		a.ID, a.ResolutionID, a.MeetingID, a.Title, a.OwnerKind, a.OwnerCompanyID, a.OwnerName, a.DueOn, a.Status, a.LastRemindedOn, ts(a.CreatedAt), ts(a.UpdatedAt), a.Version)
+	_, err := q.Exec(ctx, `INSERT INTO action_items (`+itemCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		a.ID, a.ResolutionID, a.MeetingID, a.Title, a.OwnerKind, a.OwnerCompanyID, a.OwnerName, a.DueOn, a.Status, a.LastRemindedOn, storage.FormatTime(a.CreatedAt), storage.FormatTime(a.UpdatedAt), a.Version)
 	if err != nil {
 		return fmt.Errorf("store: insert action item: %w", err)
 	}
@@ -577,8 +510,8 @@ func (q queries) InsertActionItem(ctx context.Context, a service.ActionItem) err
 
 // UpdateActionItem implements service.Queries.
 func (q queries) UpdateActionItem(ctx context.Context, a service.ActionItem) error {
-	res, err := q.exec(ctx, `UPDATE action_items SET status=?, updated_at=?, version=? WHERE id=? AND version=?`,
-		a.Status, ts(a.UpdatedAt), a.Version, a.ID, a.Version-1)
+	res, err := q.Exec(ctx, `UPDATE action_items SET status=?, updated_at=?, version=? WHERE id=? AND version=?`,
+		a.Status, storage.FormatTime(a.UpdatedAt), a.Version, a.ID, a.Version-1)
 	return checkUpdated(res, err, "action item")
 }
 
@@ -591,7 +524,7 @@ func (q queries) DueActionItems(ctx context.Context, day, today string, limit in
 // MarkReminded implements service.Queries; the condition makes two nodes
 // racing on the same item send one reminder.
 func (q queries) MarkReminded(ctx context.Context, id, today string) (bool, error) {
-	res, err := q.exec(ctx, `UPDATE action_items SET last_reminded_on = ? WHERE id = ? AND last_reminded_on <> ?`, today, id, today)
+	res, err := q.Exec(ctx, `UPDATE action_items SET last_reminded_on = ? WHERE id = ? AND last_reminded_on <> ?`, today, id, today)
 	if err != nil {
 		return false, fmt.Errorf("store: mark reminded: %w", err)
 	}
@@ -603,20 +536,20 @@ func (q queries) MarkReminded(ctx context.Context, id, today string) (bool, erro
 
 const signatureCols = `id, company_id, convention_version, signed_by, signed_at, meeting_id, current, created_at`
 
-func scanSignature(r scanner) (service.Signature, error) {
+func scanSignature(r storage.Scanner) (service.Signature, error) {
 	var s service.Signature
 	var at, cr string
 	if err := r.Scan(&s.ID, &s.CompanyID, &s.ConventionVersion, &s.SignedBy, &at, &s.MeetingID, &s.Current, &cr); err != nil {
 		return s, fmt.Errorf("store: scan signature: %w", err)
 	}
-	s.SignedAt, s.CreatedAt = parseTS(at), parseTS(cr)
+	s.SignedAt, s.CreatedAt = storage.ParseTime(at), storage.ParseTime(cr)
 	return s, nil
 }
 
 // InsertSignature implements service.Queries.
 func (q queries) InsertSignature(ctx context.Context, s service.Signature) error {
-	_, err := q.exec(ctx, `INSERT INTO convention_signatures (`+signatureCols+`) VALUES (?,?,?,?,?,?,?,?)`,
-		s.ID, s.CompanyID, s.ConventionVersion, s.SignedBy, ts(s.SignedAt), s.MeetingID, s.Current, ts(s.CreatedAt))
+	_, err := q.Exec(ctx, `INSERT INTO convention_signatures (`+signatureCols+`) VALUES (?,?,?,?,?,?,?,?)`,
+		s.ID, s.CompanyID, s.ConventionVersion, s.SignedBy, storage.FormatTime(s.SignedAt), s.MeetingID, s.Current, storage.FormatTime(s.CreatedAt))
 	if storage.IsUniqueViolation(err) {
 		return service.ErrSignatureDuplicate
 	}
@@ -629,14 +562,14 @@ func (q queries) InsertSignature(ctx context.Context, s service.Signature) error
 // ListSignatures implements service.Queries.
 func (q queries) ListSignatures(ctx context.Context, f service.SignatureFilter, p kitx.Page) ([]service.Signature, string, error) {
 	where, args := eq(nil, nil, "company_id", f.CompanyID, "convention_version", f.ConventionVersion)
-	clause, args := page(where, args, p)
-	return listRows(ctx, q, `SELECT `+signatureCols+` FROM convention_signatures`+clause, args, p, scanSignature, func(s service.Signature) string { return s.ID })
+	clause, args := storage.Page(where, args, p)
+	return storage.ListRows(ctx, q.Querier, `SELECT `+signatureCols+` FROM convention_signatures`+clause, args, p, scanSignature, func(s service.Signature) string { return s.ID })
 }
 
 // SignatureCounts implements service.Queries.
 func (q queries) SignatureCounts(ctx context.Context, version string) (int, int, error) {
 	var signed, companies int
-	err := q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT
+	err := q.X.QueryRowContext(ctx, q.DB.Rebind(`SELECT
 		(SELECT count(DISTINCT company_id) FROM convention_signatures WHERE convention_version = ?),
 		(SELECT count(*) FROM (SELECT company_id FROM invitations WHERE company_id <> '' UNION SELECT company_id FROM convention_signatures))`),
 		version).Scan(&signed, &companies)
@@ -648,71 +581,18 @@ func (q queries) SignatureCounts(ctx context.Context, version string) (int, int,
 
 // --- audit ---
 
+// auditTable is this service's audit log, created by its migrations.
+const auditTable = "audit_log"
+
 // InsertAudit implements service.Queries.
-func (q queries) InsertAudit(ctx context.Context, e service.AuditEntry) error {
-	if e.FieldsChanged == nil {
-		e.FieldsChanged = []string{}
-	}
-	fields, err := json.Marshal(e.FieldsChanged)
-	if err != nil {
-		return fmt.Errorf("store: audit fields: %w", err)
-	}
-	_, err = q.exec(ctx, `INSERT INTO audit_log (at, subject, role, scope, action, resource, resource_id, fields_changed,
-		request_id, remote_ip) VALUES (?,?,?,?,?,?,?,?,?,?)`,
-		ts(e.At), e.Subject, e.Role, e.Scope, e.Action, e.Resource, e.ResourceID, string(fields), e.RequestID, e.RemoteIP)
-	if err != nil {
-		return fmt.Errorf("store: insert audit: %w", err)
-	}
-	return nil
+func (q queries) InsertAudit(ctx context.Context, e audit.Entry) error {
+	return audit.Insert(ctx, q.Querier, auditTable, e)
 }
 
 // ListAudit implements service.Queries. Rows come newest first (id DESC);
 // the page cursor is the id of the last row returned.
-func (q queries) ListAudit(ctx context.Context, f service.AuditFilter, p kitx.Page) ([]service.AuditEntry, string, error) {
-	var where []string
-	var args []any
-	for _, c := range []struct{ col, v string }{
-		{"subject", f.Subject}, {"action", f.Action}, {"resource", f.Resource}, {"resource_id", f.ResourceID},
-	} {
-		if c.v != "" {
-			where = append(where, c.col+" = ?")
-			args = append(args, c.v)
-		}
-	}
-	if !f.Since.IsZero() {
-		where, args = append(where, "at >= ?"), append(args, ts(f.Since))
-	}
-	if !f.Until.IsZero() {
-		where, args = append(where, "at < ?"), append(args, ts(f.Until))
-	}
-	if p.Cursor != "" {
-		after, err := strconv.ParseInt(p.Cursor, 10, 64)
-		if err != nil || after < 1 {
-			return nil, "", kitx.ErrPageToken.WithField("page_token")
-		}
-		where, args = append(where, "id < ?"), append(args, after)
-	}
-	clause := ""
-	if len(where) > 0 {
-		clause = " WHERE " + strings.Join(where, " AND ")
-	}
-	args = append(args, p.Size+1)
-	query := `SELECT id, at, subject, role, scope, action, resource, resource_id, fields_changed, request_id, remote_ip
-		FROM audit_log` + clause + ` ORDER BY id DESC LIMIT ?`
-	return listRows(ctx, q, query, args, p, scanAudit, func(e service.AuditEntry) string { return strconv.FormatInt(e.ID, 10) })
-}
-
-func scanAudit(r scanner) (service.AuditEntry, error) {
-	var e service.AuditEntry
-	var at, fields string
-	if err := r.Scan(&e.ID, &at, &e.Subject, &e.Role, &e.Scope, &e.Action, &e.Resource, &e.ResourceID, &fields, &e.RequestID, &e.RemoteIP); err != nil {
-		return e, fmt.Errorf("store: scan audit: %w", err)
-	}
-	e.At = parseTS(at)
-	if err := json.Unmarshal([]byte(fields), &e.FieldsChanged); err != nil {
-		return e, fmt.Errorf("store: audit fields: %w", err)
-	}
-	return e, nil
+func (q queries) ListAudit(ctx context.Context, f audit.Filter, p kitx.Page) ([]audit.Entry, string, error) {
+	return audit.List(ctx, q.Querier, auditTable, f, p)
 }
 
 // --- idempotency ---
@@ -721,7 +601,7 @@ func scanAudit(r scanner) (service.AuditEntry, error) {
 func (q queries) GetIdempotency(ctx context.Context, scope, key string) (service.IdempotencyRecord, bool, error) {
 	r := service.IdempotencyRecord{Scope: scope, Key: key}
 	var created string
-	err := q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT request_hash, body, created_at FROM idempotency_keys WHERE scope = ? AND key = ?`), scope, key).
+	err := q.X.QueryRowContext(ctx, q.DB.Rebind(`SELECT request_hash, body, created_at FROM idempotency_keys WHERE scope = ? AND key = ?`), scope, key).
 		Scan(&r.RequestHash, &r.Body, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, false, nil
@@ -729,7 +609,7 @@ func (q queries) GetIdempotency(ctx context.Context, scope, key string) (service
 	if err != nil {
 		return r, false, fmt.Errorf("store: idempotency key: %w", err)
 	}
-	r.CreatedAt = parseTS(created)
+	r.CreatedAt = storage.ParseTime(created)
 	return r, true, nil
 }
 
@@ -739,10 +619,10 @@ var errKeyTaken = errs.E(errs.Conflict, "request.idempotency_key_in_use", "this 
 // PutIdempotency implements service.Queries. An expired record under the
 // same key is replaced; a live one makes it fail with a Conflict.
 func (q queries) PutIdempotency(ctx context.Context, r service.IdempotencyRecord) error {
-	cutoff := ts(r.CreatedAt.Add(-service.IdempotencyTTL))
-	res, err := q.exec(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, body, created_at) VALUES (?,?,?,?,?)
+	cutoff := storage.FormatTime(r.CreatedAt.Add(-service.IdempotencyTTL))
+	res, err := q.Exec(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, body, created_at) VALUES (?,?,?,?,?)
 		ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash, body = excluded.body, created_at = excluded.created_at
-		WHERE idempotency_keys.created_at < ?`, r.Scope, r.Key, r.RequestHash, r.Body, ts(r.CreatedAt), cutoff)
+		WHERE idempotency_keys.created_at < ?`, r.Scope, r.Key, r.RequestHash, r.Body, storage.FormatTime(r.CreatedAt), cutoff)
 	if err != nil {
 		return fmt.Errorf("store: put idempotency key: %w", err)
 	}
@@ -754,7 +634,7 @@ func (q queries) PutIdempotency(ctx context.Context, r service.IdempotencyRecord
 
 // ExpireIdempotency implements service.Queries.
 func (q queries) ExpireIdempotency(ctx context.Context, cutoff time.Time) (int64, error) {
-	res, err := q.exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?`, ts(cutoff))
+	res, err := q.Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?`, storage.FormatTime(cutoff))
 	if err != nil {
 		return 0, fmt.Errorf("store: expire idempotency keys: %w", err)
 	}

@@ -5,17 +5,13 @@ package transport
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"strconv"
-	"strings"
-	"time"
 
 	kithttp "github.com/go-kit/kit/transport/http"
 
-	"github.com/guildhall/guildhall/pkg/errs"
+	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/services/meetings/internal/endpoints"
 	"github.com/guildhall/guildhall/services/meetings/internal/service"
@@ -88,12 +84,12 @@ type Options struct {
 // NewHTTPHandler serves set for district. A request naming another
 // district gets 404 district.not_found before any routing, so one node never
 // answers for another's data. Every request's context carries its client
-// address (service.WithRemoteIP) for the audit log.
+// address (audit.WithRemoteIP) for the audit log.
 func NewHTTPHandler(district string, set endpoints.Set, logger *slog.Logger, o Options) http.Handler {
 	opts := kitx.ServerOptions(
-		kithttp.ServerErrorHandler(errorLogger{logger}),
+		kithttp.ServerErrorHandler(kitx.ErrorLogger{Logger: logger, Service: "meetings"}),
 		kithttp.ServerBefore(func(ctx context.Context, r *http.Request) context.Context {
-			return service.WithRemoteIP(ctx, RemoteIP(r, o.TrustProxy))
+			return audit.WithRemoteIP(ctx, audit.RemoteIP(r, o.TrustProxy))
 		}),
 	)
 	mux := http.NewServeMux()
@@ -101,49 +97,7 @@ func NewHTTPHandler(district string, set endpoints.Set, logger *slog.Logger, o O
 		mux.Handle(rt.Method+" "+Prefix+rt.Path, kithttp.NewServer(set[rt.Name], rt.decode, kitx.EncodeJSONResponse, opts...))
 	}
 	mux.Handle("/", kitx.NotFoundHandler())
-	prefix := "/api/v1/districts/"
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if rest, ok := strings.CutPrefix(r.URL.Path, prefix); ok {
-			d, _, _ := strings.Cut(rest, "/")
-			if d != district {
-				errs.WriteHTTP(w, service.ErrDistrictNotFound)
-				return
-			}
-		}
-		mux.ServeHTTP(w, r)
-	})
-}
-
-// RemoteIP is the client address of r: the host of r.RemoteAddr or, with
-// trustProxy, the first X-Forwarded-For hop when it is an IP address. Only
-// a parsed address is returned, so a forged header cannot put arbitrary
-// text in the audit log.
-func RemoteIP(r *http.Request, trustProxy bool) string {
-	if trustProxy {
-		first, _, _ := strings.Cut(r.Header.Get("X-Forwarded-For"), ",")
-		if ip, err := netip.ParseAddr(strings.TrimSpace(first)); err == nil {
-			return ip.String()
-		}
-	}
-	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
-		return ap.Addr().Unmap().String()
-	}
-	if ip, err := netip.ParseAddr(r.RemoteAddr); err == nil {
-		return ip.String()
-	}
-	return ""
-}
-
-// errorLogger logs the errors go-kit's server sees: decode failures and
-// business errors at debug, anything unexpected at error.
-type errorLogger struct{ logger *slog.Logger }
-
-func (l errorLogger) Handle(ctx context.Context, err error) {
-	if errs.KindOf(err) == errs.Internal && !errors.Is(err, context.Canceled) {
-		l.logger.ErrorContext(ctx, "meetings request failed", "err", err)
-		return
-	}
-	l.logger.DebugContext(ctx, "meetings request rejected", "err", err)
+	return kitx.DistrictOnly(district, service.ErrDistrictNotFound, mux)
 }
 
 // IdempotencyKeyHeader is the header a client sets to make a create safe to retry.
@@ -155,21 +109,8 @@ func decodeID(_ context.Context, r *http.Request) (any, error) {
 	return endpoints.IDRequest{ID: r.PathValue("id"), SubID: r.PathValue("sub")}, nil
 }
 
-func decodeBody[T any](r *http.Request) (T, error) {
-	var in T
-	err := kitx.DecodeJSON(r, &in)
-	return in, err
-}
-
 func decodeUpdate[T any](_ context.Context, r *http.Request) (any, error) {
-	v, ok, err := kitx.IfMatch(r)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		v = 0
-	}
-	in, err := decodeBody[T](r)
+	v, in, err := kitx.DecodeUpdate[T](r)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +118,7 @@ func decodeUpdate[T any](_ context.Context, r *http.Request) (any, error) {
 }
 
 func decodeAction[T any](_ context.Context, r *http.Request) (any, error) {
-	in, err := decodeBody[T](r)
+	in, err := kitx.DecodeBody[T](r)
 	if err != nil {
 		return nil, err
 	}
@@ -185,37 +126,37 @@ func decodeAction[T any](_ context.Context, r *http.Request) (any, error) {
 }
 
 func decodeCreateMeeting(_ context.Context, r *http.Request) (any, error) {
-	in, err := decodeBody[service.CreateMeetingInput](r)
+	in, err := kitx.DecodeBody[service.CreateMeetingInput](r)
 	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
 	return in, err
 }
 
 func decodeAgendaItem(_ context.Context, r *http.Request) (any, error) {
-	in, err := decodeBody[service.AgendaItemInput](r)
+	in, err := kitx.DecodeBody[service.AgendaItemInput](r)
 	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
 	return endpoints.ActionRequest[service.AgendaItemInput]{ID: r.PathValue("id"), Input: in}, err
 }
 
 func decodeInvite(_ context.Context, r *http.Request) (any, error) {
-	in, err := decodeBody[service.InviteInput](r)
+	in, err := kitx.DecodeBody[service.InviteInput](r)
 	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
 	return endpoints.ActionRequest[service.InviteInput]{ID: r.PathValue("id"), Input: in}, err
 }
 
 func decodeMinuteEntry(_ context.Context, r *http.Request) (any, error) {
-	in, err := decodeBody[service.MinuteEntryInput](r)
+	in, err := kitx.DecodeBody[service.MinuteEntryInput](r)
 	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
 	return endpoints.ActionRequest[service.MinuteEntryInput]{ID: r.PathValue("id"), Input: in}, err
 }
 
 func decodeResolution(_ context.Context, r *http.Request) (any, error) {
-	in, err := decodeBody[service.ResolutionInput](r)
+	in, err := kitx.DecodeBody[service.ResolutionInput](r)
 	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
 	return endpoints.ActionRequest[service.ResolutionInput]{ID: r.PathValue("id"), Input: in}, err
 }
 
 func decodeSign(_ context.Context, r *http.Request) (any, error) {
-	in, err := decodeBody[service.SignInput](r)
+	in, err := kitx.DecodeBody[service.SignInput](r)
 	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
 	return in, err
 }
@@ -270,26 +211,12 @@ func decodeListSignatures(_ context.Context, r *http.Request) (any, error) {
 		CompanyID: q.Get("company_id"), ConventionVersion: q.Get("convention_version")}}, nil
 }
 
-// parseTime reads an RFC 3339 query parameter; a space is a "+08:00"
-// offset whose '+' the client did not percent-encode.
-func parseTime(r *http.Request, name string, bad error) (time.Time, error) {
-	v := r.URL.Query().Get(name)
-	if v == "" {
-		return time.Time{}, nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, strings.ReplaceAll(v, " ", "+"))
-	if err != nil {
-		return time.Time{}, bad
-	}
-	return t, nil
-}
-
 func decodeCompanyAttendance(_ context.Context, r *http.Request) (any, error) {
-	since, err := parseTime(r, "since", service.ErrAttendanceSinceInvalid)
+	since, err := kitx.QueryTime(r, "since", service.ErrAttendanceSinceInvalid)
 	if err != nil {
 		return nil, err
 	}
-	until, err := parseTime(r, "until", service.ErrAttendanceUntilInvalid)
+	until, err := kitx.QueryTime(r, "until", service.ErrAttendanceUntilInvalid)
 	if err != nil {
 		return nil, err
 	}
@@ -329,13 +256,9 @@ func decodeListAudit(_ context.Context, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	q := r.URL.Query()
-	f := service.AuditFilter{Subject: q.Get("subject"), Action: q.Get("action"), Resource: q.Get("resource"), ResourceID: q.Get("resource_id")}
-	if f.Since, err = parseTime(r, "since", service.ErrAuditSinceInvalid); err != nil {
+	f, err := audit.FilterFromQuery(r)
+	if err != nil {
 		return nil, err
 	}
-	if f.Until, err = parseTime(r, "until", service.ErrAuditUntilInvalid); err != nil {
-		return nil, err
-	}
-	return endpoints.ListRequest[service.AuditFilter]{Page: p, Filter: f}, nil
+	return endpoints.ListRequest[audit.Filter]{Page: p, Filter: f}, nil
 }

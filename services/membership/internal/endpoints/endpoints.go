@@ -6,11 +6,11 @@ package endpoints
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 
 	"github.com/go-kit/kit/endpoint"
 
+	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/services/membership/internal/service"
 )
@@ -81,75 +81,6 @@ func New(svc service.Service, basePath string, mw func(name string) endpoint.Mid
 	}
 }
 
-// Response is a single resource, or the business error that replaced it.
-type Response[T any] struct {
-	Value    T
-	Err      error
-	Status   int    // 0 means 200
-	Location string // set for creates
-	ETag     string
-}
-
-// Failed implements kitx.Failer.
-func (r Response[T]) Failed() error { return r.Err }
-
-// StatusCode implements kitx.StatusCoder.
-func (r Response[T]) StatusCode() int {
-	if r.Status == 0 {
-		return http.StatusOK
-	}
-	return r.Status
-}
-
-// Headers implements kitx.Headerer.
-func (r Response[T]) Headers() http.Header {
-	h := http.Header{}
-	if r.Location != "" {
-		h.Set("Location", r.Location)
-	}
-	if r.ETag != "" {
-		h.Set("ETag", r.ETag)
-	}
-	return h
-}
-
-// MarshalJSON renders the resource itself.
-func (r Response[T]) MarshalJSON() ([]byte, error) { return json.Marshal(r.Value) }
-
-// ListResponse is one page of a list.
-type ListResponse[T any] struct {
-	Items         []T    `json:"items"`
-	NextPageToken string `json:"next_page_token"`
-	Err           error  `json:"-"`
-}
-
-// Failed implements kitx.Failer.
-func (r ListResponse[T]) Failed() error { return r.Err }
-
-func list[T any](items []T, next string, err error) ListResponse[T] {
-	if err != nil {
-		return ListResponse[T]{Err: err}
-	}
-	if items == nil {
-		items = []T{}
-	}
-	return ListResponse[T]{Items: items, NextPageToken: kitx.PageToken(next)}
-}
-
-func one[T any](v T, etag string, err error) Response[T] {
-	if err != nil {
-		return Response[T]{Err: err}
-	}
-	return Response[T]{Value: v, ETag: etag}
-}
-
-func created[T any](v T, location, etag string, status int, err error) Response[T] {
-	if err != nil {
-		return Response[T]{Err: err}
-	}
-	return Response[T]{Value: v, Status: status, Location: location, ETag: etag}
-}
-
 // IDRequest names one resource.
 type IDRequest struct {
 	ID string
@@ -198,7 +129,7 @@ type ListCouncilRequest struct {
 
 // ListAuditRequest is an audit log query.
 type ListAuditRequest struct {
-	Filter service.AuditFilter
+	Filter audit.Filter
 	Page   kitx.Page
 }
 
@@ -206,7 +137,7 @@ type ListAuditRequest struct {
 func MakeRegisterCompanyEndpoint(svc service.Service, base string) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
 		c, err := svc.RegisterCompany(ctx, request.(service.RegisterCompanyInput))
-		return created(c, base+"/companies/"+c.ID, c.ETag, http.StatusCreated, err), nil
+		return kitx.Created(c, base+"/companies/"+c.ID, c.ETag, http.StatusCreated, err), nil
 	}
 }
 
@@ -214,7 +145,7 @@ func MakeRegisterCompanyEndpoint(svc service.Service, base string) endpoint.Endp
 func MakeGetCompanyEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
 		c, err := svc.GetCompany(ctx, request.(IDRequest).ID)
-		return one(c, c.ETag, err), nil
+		return kitx.One(c, c.ETag, err), nil
 	}
 }
 
@@ -223,7 +154,7 @@ func MakeListCompaniesEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
 		req := request.(ListCompaniesRequest)
 		items, next, err := svc.ListCompanies(ctx, req.Filter, req.Page)
-		return list(items, next, err), nil
+		return kitx.List(items, next, err), nil
 	}
 }
 
@@ -232,7 +163,7 @@ func MakeUpdateCompanyEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
 		req := request.(UpdateRequest[service.UpdateCompanyInput])
 		c, err := svc.UpdateCompany(ctx, req.ID, req.IfMatch, req.Input)
-		return one(c, c.ETag, err), nil
+		return kitx.One(c, c.ETag, err), nil
 	}
 }
 
@@ -241,7 +172,7 @@ func MakeChangeCompanyStatusEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
 		req := request.(ActionRequest[service.ChangeStatusInput])
 		c, err := svc.ChangeCompanyStatus(ctx, req.ID, req.Input)
-		return one(c, c.ETag, err), nil
+		return kitx.One(c, c.ETag, err), nil
 	}
 }
 
@@ -249,7 +180,7 @@ func MakeChangeCompanyStatusEndpoint(svc service.Service) endpoint.Endpoint {
 func MakeHireGuardEndpoint(svc service.Service, base string) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
 		g, err := svc.HireGuard(ctx, request.(service.HireGuardInput))
-		return created(g, base+"/guards/"+g.ID, g.ETag, http.StatusCreated, err), nil
+		return kitx.Created(g, base+"/guards/"+g.ID, g.ETag, http.StatusCreated, err), nil
 	}
 }
 
@@ -257,7 +188,7 @@ func MakeHireGuardEndpoint(svc service.Service, base string) endpoint.Endpoint {
 func MakeGetGuardEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
 		g, err := svc.GetGuard(ctx, request.(IDRequest).ID)
-		return one(g, g.ETag, err), nil
+		return kitx.One(g, g.ETag, err), nil
 	}
 }
 
@@ -266,7 +197,7 @@ func MakeListGuardsEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
 		req := request.(ListGuardsRequest)
 		items, next, err := svc.ListGuards(ctx, req.Filter, req.Page)
-		return list(items, next, err), nil
+		return kitx.List(items, next, err), nil
 	}
 }
 
@@ -275,7 +206,7 @@ func MakeUpdateGuardEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
 		req := request.(UpdateRequest[service.UpdateGuardInput])
 		g, err := svc.UpdateGuard(ctx, req.ID, req.IfMatch, req.Input)
-		return one(g, g.ETag, err), nil
+		return kitx.One(g, g.ETag, err), nil
 	}
 }
 
@@ -284,7 +215,7 @@ func MakeGuardLeavesEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
 		req := request.(ActionRequest[service.LeaveInput])
 		g, err := svc.GuardLeaves(ctx, req.ID, req.Input)
-		return one(g, g.ETag, err), nil
+		return kitx.One(g, g.ETag, err), nil
 	}
 }
 
@@ -293,7 +224,7 @@ func MakeRecordTrainingEndpoint(svc service.Service, base string) endpoint.Endpo
 	return func(ctx context.Context, request any) (any, error) {
 		req := request.(ActionRequest[service.TrainingInput])
 		t, err := svc.RecordTraining(ctx, req.ID, req.Input)
-		return created(t, base+"/guards/"+req.ID+"/trainings", "", http.StatusCreated, err), nil
+		return kitx.Created(t, base+"/guards/"+req.ID+"/trainings", "", http.StatusCreated, err), nil
 	}
 }
 
@@ -301,7 +232,7 @@ func MakeRecordTrainingEndpoint(svc service.Service, base string) endpoint.Endpo
 func MakeListTrainingsEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
 		items, err := svc.ListTrainings(ctx, request.(IDRequest).ID)
-		return list(items, "", err), nil
+		return kitx.List(items, "", err), nil
 	}
 }
 
@@ -310,7 +241,7 @@ func MakeRecordBackgroundCheckEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
 		req := request.(ActionRequest[service.BackgroundCheckInput])
 		g, err := svc.RecordBackgroundCheck(ctx, req.ID, req.Input)
-		return one(g, g.ETag, err), nil
+		return kitx.One(g, g.ETag, err), nil
 	}
 }
 
@@ -319,7 +250,7 @@ func MakeIssueCertificateEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
 		req := request.(ActionRequest[service.CertificateInput])
 		g, err := svc.IssueCertificate(ctx, req.ID, req.Input)
-		return one(g, g.ETag, err), nil
+		return kitx.One(g, g.ETag, err), nil
 	}
 }
 
@@ -327,7 +258,7 @@ func MakeIssueCertificateEndpoint(svc service.Service) endpoint.Endpoint {
 func MakeAppointCouncilMemberEndpoint(svc service.Service, base string) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
 		m, err := svc.AppointCouncilMember(ctx, request.(service.AppointCouncilMemberInput))
-		return created(m, base+"/council-members/"+m.ID, m.ETag, http.StatusCreated, err), nil
+		return kitx.Created(m, base+"/council-members/"+m.ID, m.ETag, http.StatusCreated, err), nil
 	}
 }
 
@@ -336,7 +267,7 @@ func MakeListCouncilMembersEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
 		req := request.(ListCouncilRequest)
 		items, next, err := svc.ListCouncilMembers(ctx, req.Filter, req.Page)
-		return list(items, next, err), nil
+		return kitx.List(items, next, err), nil
 	}
 }
 
@@ -345,7 +276,7 @@ func MakeUpdateCouncilMemberEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
 		req := request.(UpdateRequest[service.UpdateCouncilMemberInput])
 		m, err := svc.UpdateCouncilMember(ctx, req.ID, req.IfMatch, req.Input)
-		return one(m, m.ETag, err), nil
+		return kitx.One(m, m.ETag, err), nil
 	}
 }
 
@@ -353,7 +284,7 @@ func MakeUpdateCouncilMemberEndpoint(svc service.Service) endpoint.Endpoint {
 func MakeStartGuardImportEndpoint(svc service.Service, base string) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
 		j, err := svc.StartGuardImport(ctx, request.(service.StartImportInput))
-		return created(j, base+"/imports/"+j.ID, "", http.StatusAccepted, err), nil
+		return kitx.Created(j, base+"/imports/"+j.ID, "", http.StatusAccepted, err), nil
 	}
 }
 
@@ -361,7 +292,7 @@ func MakeStartGuardImportEndpoint(svc service.Service, base string) endpoint.End
 func MakeGetImportEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
 		j, err := svc.GetImport(ctx, request.(IDRequest).ID)
-		return one(j, "", err), nil
+		return kitx.One(j, "", err), nil
 	}
 }
 
@@ -370,6 +301,6 @@ func MakeListAuditEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
 		req := request.(ListAuditRequest)
 		items, next, err := svc.ListAudit(ctx, req.Filter, req.Page)
-		return list(items, next, err), nil
+		return kitx.List(items, next, err), nil
 	}
 }

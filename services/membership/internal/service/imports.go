@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/pii"
 )
@@ -178,7 +179,7 @@ func (s *Membership) StartGuardImport(ctx context.Context, in StartImportInput) 
 	if err != nil {
 		return ImportJob{}, fmt.Errorf("membership: seal import: %w", err)
 	}
-	actor := ActorFromContext(ctx)
+	actor := audit.ActorFromContext(ctx)
 	job, err := idempotent(ctx, s, "POST companies/"+in.CompanyID+"/guards/imports", in.IdempotencyKey, hashed, func(q Queries) (ImportJob, []Change, error) {
 		c, err := q.GetCompany(ctx, in.CompanyID)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/kitx"
 )
 
@@ -149,7 +150,7 @@ func (mw loggingMiddleware) GetImport(ctx context.Context, id string) (r0 Import
 }
 
 // ListAudit implements Service.
-func (mw loggingMiddleware) ListAudit(ctx context.Context, f AuditFilter, page kitx.Page) (r0 []AuditEntry, r1 string, err error) {
+func (mw loggingMiddleware) ListAudit(ctx context.Context, f audit.Filter, page kitx.Page) (r0 []audit.Entry, r1 string, err error) {
 	defer func(begin time.Time) { mw.log(ctx, "ListAudit", begin, err) }(time.Now())
 	return mw.next.ListAudit(ctx, f, page)
 }

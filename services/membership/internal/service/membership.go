@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/kitx"
 )
@@ -119,7 +120,7 @@ func (s *Membership) RegisterCompany(ctx context.Context, in RegisterCompanyInpu
 		if err := q.InsertCompany(ctx, c); err != nil {
 			return Company{}, nil, err
 		}
-		fields := setFields("name", c.Name, "credit_code", c.CreditCode, "licence_number", c.LicenceNumber,
+		fields := audit.SetFields("name", c.Name, "credit_code", c.CreditCode, "licence_number", c.LicenceNumber,
 			"kind", c.Kind, "level", c.Level, "status", c.Status, "contact_name", c.ContactName, "contact_phone", c.ContactPhone,
 			"address", c.Address, "party_org", c.PartyOrg, "party_org_since", c.PartyOrgSince, "trade_union", c.TradeUnion,
 			"workers_home", c.WorkersHome, "convention_version", c.ConventionVersion)
@@ -311,7 +312,7 @@ func (s *Membership) hire(ctx context.Context, q Queries, in HireGuardInput) (Gu
 
 // hireFields names the fields a hire sets, for the audit log.
 func hireFields(in HireGuardInput) []string {
-	return setFields("name", in.Name, "id_number", in.IDNumber, "certificate_number", in.CertificateNumber,
+	return audit.SetFields("name", in.Name, "id_number", in.IDNumber, "certificate_number", in.CertificateNumber,
 		"certificate_issued_on", in.CertificateIssuedOn, "hired_on", in.HiredOn, "badge_service", in.BadgeService,
 		"volunteer_police", in.VolunteerPolice, "party_member", in.PartyMember)
 }
@@ -578,7 +579,7 @@ func (s *Membership) AppointCouncilMember(ctx context.Context, in AppointCouncil
 		if err := q.InsertCouncilMember(ctx, m); err != nil {
 			return CouncilMember{}, nil, err
 		}
-		fields := setFields("term", m.Term, "position", m.Position, "person_name", m.PersonName,
+		fields := audit.SetFields("term", m.Term, "position", m.Position, "person_name", m.PersonName,
 			"company_id", m.CompanyID, "district_in_charge", m.DistrictInCharge, "active", m.Active)
 		if err := s.audit(ctx, q, ActionCouncilAppoint, ResourceCouncilMember, m.ID, fields); err != nil {
 			return CouncilMember{}, nil, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/kitx"
 )
 
@@ -72,9 +73,9 @@ type Queries interface {
 	PutConventionSignature(ctx context.Context, s ConventionSignature) error
 
 	// InsertAudit appends a row to the audit log.
-	InsertAudit(ctx context.Context, e AuditEntry) error
+	InsertAudit(ctx context.Context, e audit.Entry) error
 	// ListAudit lists audit rows, newest first; the cursor is the last id.
-	ListAudit(ctx context.Context, f AuditFilter, page kitx.Page) ([]AuditEntry, string, error)
+	ListAudit(ctx context.Context, f audit.Filter, page kitx.Page) ([]audit.Entry, string, error)
 
 	GetIdempotency(ctx context.Context, scope, key string) (IdempotencyRecord, bool, error)
 	PutIdempotency(ctx context.Context, r IdempotencyRecord) error

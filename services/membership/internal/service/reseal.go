@@ -3,6 +3,8 @@ package service
 import (
 	"context"
 	"fmt"
+
+	"github.com/guildhall/guildhall/pkg/audit"
 )
 
 // resealBatch is how many guards one re-seal transaction rewrites.
@@ -44,7 +46,7 @@ func (s *Membership) ResealIDNumbers(ctx context.Context) (int, error) {
 			if n == 0 {
 				return nil, nil
 			}
-			return nil, s.auditAs(ctx, q, Actor{Subject: SystemSubject}, ActionGuardReseal, ResourceGuard, "", []string{"id_number"})
+			return nil, s.auditAs(ctx, q, audit.Actor{Subject: audit.SystemSubject}, ActionGuardReseal, ResourceGuard, "", []string{"id_number"})
 		})
 		if err != nil {
 			return total, err

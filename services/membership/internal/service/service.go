@@ -10,6 +10,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/kitx"
 )
 
@@ -59,7 +60,7 @@ type Service interface {
 	GetImport(ctx context.Context, id string) (ImportJob, error)
 
 	// ListAudit lists the district's audit log, newest first.
-	ListAudit(ctx context.Context, f AuditFilter, page kitx.Page) ([]AuditEntry, string, error)
+	ListAudit(ctx context.Context, f audit.Filter, page kitx.Page) ([]audit.Entry, string, error)
 }
 
 // Company statuses (lifecycle applied → active → suspended → lapsed).
@@ -229,7 +230,7 @@ type ImportJob struct {
 	CSVSealed string `json:"-"`
 	// StartedBy is who started the job; the audit rows of its chunks name
 	// them.
-	StartedBy Actor `json:"-"`
+	StartedBy audit.Actor `json:"-"`
 }
 
 // ImportError reports one rejected row of an import.

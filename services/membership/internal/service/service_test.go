@@ -21,7 +21,6 @@ import (
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/pii"
 	"github.com/guildhall/guildhall/pkg/storage"
-	"github.com/guildhall/guildhall/pkg/telemetry"
 	"github.com/guildhall/guildhall/services/membership/internal/service"
 	"github.com/guildhall/guildhall/services/membership/internal/store"
 )
@@ -313,35 +312,6 @@ func TestExpiredIdempotencyKeysAreDeleted(t *testing.T) {
 	// now-taken credit code), proving no stale replay.
 	if _, err := svc.RegisterCompany(ctx, in); !errors.Is(err, service.ErrCompanyCreditCodeTaken) {
 		t.Fatalf("after expiry: %v", err)
-	}
-}
-
-func TestActorFromContext(t *testing.T) {
-	ctx := telemetry.ContextWithRequestID(service.WithRemoteIP(context.Background(), "192.0.2.1"), "rid-1")
-	for name, tc := range map[string]struct {
-		p    *auth.Principal
-		want service.Actor
-	}{
-		"no principal": {nil, service.Actor{Subject: "anonymous", RequestID: "rid-1", RemoteIP: "192.0.2.1"}},
-		"hq-admin":     {&auth.Principal{Subject: "root", Role: auth.RoleHQAdmin}, service.Actor{Subject: "root", Role: "hq-admin", Scope: "city", RequestID: "rid-1", RemoteIP: "192.0.2.1"}},
-		"police of two districts": {&auth.Principal{Subject: "p1", Role: auth.RolePolice, Districts: []string{"caidian", "jingkai"}},
-			service.Actor{Subject: "p1", Role: "police", Scope: "districts:caidian,jingkai", RequestID: "rid-1", RemoteIP: "192.0.2.1"}},
-		"company-admin": {&auth.Principal{Subject: "ca", Role: auth.RoleCompanyAdmin, Districts: []string{"caidian"}, Company: "c-1"},
-			service.Actor{Subject: "ca", Role: "company-admin", Scope: "districts:caidian company:c-1", RequestID: "rid-1", RemoteIP: "192.0.2.1"}},
-		"guard": {&auth.Principal{Subject: "g", Role: auth.RoleGuard, Company: "c-1", Guard: "g-1"},
-			service.Actor{Subject: "g", Role: "guard", Scope: "company:c-1 guard:g-1", RequestID: "rid-1", RemoteIP: "192.0.2.1"}},
-		"an empty subject is not an identity": {&auth.Principal{Role: auth.RoleOps},
-			service.Actor{Subject: "anonymous", Role: "ops", Scope: "city", RequestID: "rid-1", RemoteIP: "192.0.2.1"}},
-	} {
-		t.Run(name, func(t *testing.T) {
-			c := ctx
-			if tc.p != nil {
-				c = auth.WithPrincipal(ctx, *tc.p)
-			}
-			if got := service.ActorFromContext(c); got != tc.want {
-				t.Fatalf("got %+v\nwant %+v", got, tc.want)
-			}
-		})
 	}
 }
 

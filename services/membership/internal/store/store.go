@@ -10,10 +10,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
+	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/eventbus"
 	"github.com/guildhall/guildhall/pkg/kitx"
@@ -37,13 +36,6 @@ func Migrate(ctx context.Context, db *storage.DB) error {
 	return eventbus.Migrate(ctx, db)
 }
 
-// execer is what *sql.DB and *sql.Tx have in common.
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // Store implements service.Repository.
 type Store struct {
 	queries
@@ -53,7 +45,7 @@ type Store struct {
 // New returns the store over db, publishing through outbox (which must use
 // the same database).
 func New(db *storage.DB, outbox *eventbus.Outbox) *Store {
-	return &Store{queries: queries{db: db, x: db.DB, districtID: outbox.District()}, outbox: outbox}
+	return &Store{queries: queries{Querier: db.Querier(), districtID: outbox.District()}, outbox: outbox}
 }
 
 var _ service.Repository = (*Store)(nil)
@@ -61,7 +53,7 @@ var _ service.Repository = (*Store)(nil)
 // Tx implements service.Repository.
 func (s *Store) Tx(ctx context.Context, fn func(q service.Queries) ([]service.Change, error)) error {
 	return s.outbox.Tx(ctx, func(tx *sql.Tx) ([]eventbus.Event, error) {
-		changes, err := fn(queries{db: s.db, x: s.db.Cached(tx), districtID: s.districtID})
+		changes, err := fn(queries{Querier: s.DB.TxQuerier(tx), districtID: s.districtID})
 		if err != nil {
 			return nil, err
 		}
@@ -79,67 +71,8 @@ func (s *Store) Tx(ctx context.Context, fn func(q service.Queries) ([]service.Ch
 
 // queries implements service.Queries on a database or a transaction.
 type queries struct {
-	db         *storage.DB
-	x          execer
+	storage.Querier
 	districtID string
-}
-
-func (q queries) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return q.x.ExecContext(ctx, q.db.Rebind(query), args...)
-}
-
-// tsLayout is RFC 3339 with a fixed number of fraction digits, so stored
-// timestamps compare correctly as text (created_at < cutoff).
-const tsLayout = "2006-01-02T15:04:05.000000000Z07:00"
-
-func ts(t time.Time) string { return t.UTC().Format(tsLayout) }
-
-func parseTS(s string) time.Time {
-	t, _ := time.Parse(time.RFC3339Nano, s)
-	return t
-}
-
-// scanner is *sql.Row or *sql.Rows.
-type scanner interface{ Scan(dest ...any) error }
-
-// page appends the keyset condition and limit of a list query; it fetches
-// one extra row to know whether there is a next page.
-func page(where []string, args []any, p kitx.Page) (string, []any) {
-	if p.Cursor != "" {
-		where = append(where, "id > ?")
-		args = append(args, p.Cursor)
-	}
-	clause := ""
-	if len(where) > 0 {
-		clause = " WHERE " + strings.Join(where, " AND ")
-	}
-	args = append(args, p.Size+1)
-	return clause + " ORDER BY id LIMIT ?", args
-}
-
-func listRows[T any](ctx context.Context, q queries, query string, args []any, p kitx.Page, scan func(scanner) (T, error), id func(T) string) ([]T, string, error) {
-	rows, err := q.x.QueryContext(ctx, q.db.Rebind(query), args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("store: list: %w", err)
-	}
-	defer rows.Close()
-	items := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		items = append(items, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("store: list: %w", err)
-	}
-	next := ""
-	if len(items) > p.Size {
-		items = items[:p.Size]
-		next = id(items[len(items)-1])
-	}
-	return items, next, nil
 }
 
 // --- companies ---
@@ -147,7 +80,7 @@ func listRows[T any](ctx context.Context, q queries, query string, args []any, p
 const companyCols = `id, name, credit_code, licence_number, kind, level, status, contact_name, contact_phone,
 	address, party_org, party_org_since, trade_union, workers_home, convention_version, registered_at, updated_at, version`
 
-func (q queries) scanCompany(r scanner) (service.Company, error) {
+func (q queries) scanCompany(r storage.Scanner) (service.Company, error) {
 	var c service.Company
 	var reg, upd string
 	err := r.Scan(&c.ID, &c.Name, &c.CreditCode, &c.LicenceNumber, &c.Kind, &c.Level, &c.Status, &c.ContactName, &c.ContactPhone,
@@ -158,13 +91,13 @@ func (q queries) scanCompany(r scanner) (service.Company, error) {
 	if err != nil {
 		return c, fmt.Errorf("store: scan company: %w", err)
 	}
-	c.RegisteredAt, c.UpdatedAt = parseTS(reg), parseTS(upd)
+	c.RegisteredAt, c.UpdatedAt = storage.ParseTime(reg), storage.ParseTime(upd)
 	return c, nil
 }
 
 // GetCompany implements service.Queries.
 func (q queries) GetCompany(ctx context.Context, id string) (service.Company, error) {
-	c, err := q.scanCompany(q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT `+companyCols+` FROM companies WHERE id = ?`), id))
+	c, err := q.scanCompany(q.X.QueryRowContext(ctx, q.DB.Rebind(`SELECT `+companyCols+` FROM companies WHERE id = ?`), id))
 	return q.withDistrict(c), err
 }
 
@@ -181,7 +114,7 @@ func (q queries) district() string { return q.districtID }
 // CreditCodeTaken implements service.Queries.
 func (q queries) CreditCodeTaken(ctx context.Context, code string) (bool, error) {
 	var n int
-	if err := q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT count(*) FROM companies WHERE credit_code = ?`), code).Scan(&n); err != nil {
+	if err := q.X.QueryRowContext(ctx, q.DB.Rebind(`SELECT count(*) FROM companies WHERE credit_code = ?`), code).Scan(&n); err != nil {
 		return false, fmt.Errorf("store: credit code: %w", err)
 	}
 	return n > 0, nil
@@ -201,8 +134,8 @@ func (q queries) ListCompanies(ctx context.Context, f service.CompanyFilter, p k
 		where = append(where, "instr(lower(name), lower(?)) > 0")
 		args = append(args, f.Query)
 	}
-	clause, args := page(where, args, p)
-	items, next, err := listRows(ctx, q, `SELECT `+companyCols+` FROM companies`+clause, args, p, q.scanCompany, func(c service.Company) string { return c.ID })
+	clause, args := storage.Page(where, args, p)
+	items, next, err := storage.ListRows(ctx, q.Querier, `SELECT `+companyCols+` FROM companies`+clause, args, p, q.scanCompany, func(c service.Company) string { return c.ID })
 	for i := range items {
 		items[i] = q.withDistrict(items[i])
 	}
@@ -211,9 +144,9 @@ func (q queries) ListCompanies(ctx context.Context, f service.CompanyFilter, p k
 
 // InsertCompany implements service.Queries.
 func (q queries) InsertCompany(ctx context.Context, c service.Company) error {
-	_, err := q.exec(ctx, `INSERT INTO companies (`+companyCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err := q.Exec(ctx, `INSERT INTO companies (`+companyCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		c.ID, c.Name, c.CreditCode, c.LicenceNumber, c.Kind, c.Level, c.Status, c.ContactName, c.ContactPhone,
-		c.Address, c.PartyOrg, c.PartyOrgSince, c.TradeUnion, c.WorkersHome, c.ConventionVersion, ts(c.RegisteredAt), ts(c.UpdatedAt), c.Version)
+		c.Address, c.PartyOrg, c.PartyOrgSince, c.TradeUnion, c.WorkersHome, c.ConventionVersion, storage.FormatTime(c.RegisteredAt), storage.FormatTime(c.UpdatedAt), c.Version)
 	if storage.IsUniqueViolation(err) {
 		return service.ErrCompanyCreditCodeTaken
 	}
@@ -226,11 +159,11 @@ func (q queries) InsertCompany(ctx context.Context, c service.Company) error {
 // UpdateCompany implements service.Queries. It writes only if the stored
 // version is the one before c's, so a concurrent update cannot be lost.
 func (q queries) UpdateCompany(ctx context.Context, c service.Company) error {
-	res, err := q.exec(ctx, `UPDATE companies SET name=?, licence_number=?, level=?, status=?, contact_name=?, contact_phone=?,
+	res, err := q.Exec(ctx, `UPDATE companies SET name=?, licence_number=?, level=?, status=?, contact_name=?, contact_phone=?,
 		address=?, party_org=?, party_org_since=?, trade_union=?, workers_home=?, convention_version=?, updated_at=?, version=?
 		WHERE id=? AND version=?`,
 		c.Name, c.LicenceNumber, c.Level, c.Status, c.ContactName, c.ContactPhone,
-		c.Address, c.PartyOrg, c.PartyOrgSince, c.TradeUnion, c.WorkersHome, c.ConventionVersion, ts(c.UpdatedAt), c.Version,
+		c.Address, c.PartyOrg, c.PartyOrgSince, c.TradeUnion, c.WorkersHome, c.ConventionVersion, storage.FormatTime(c.UpdatedAt), c.Version,
 		c.ID, c.Version-1)
 	return checkUpdated(res, err, "company")
 }
@@ -255,7 +188,7 @@ const guardCols = `id, company_id, name, id_number_sealed, id_hash, certificate_
 	background_check_status, background_check_on, pre_job_trained, training_hours, badge_service, volunteer_police,
 	party_member, employment_status, hired_on, left_on, created_at, updated_at, version`
 
-func (q queries) scanGuard(r scanner) (service.Guard, error) {
+func (q queries) scanGuard(r storage.Scanner) (service.Guard, error) {
 	var g service.Guard
 	var created, upd string
 	err := r.Scan(&g.ID, &g.CompanyID, &g.Name, &g.IDNumberSealed, &g.IDHash, &g.CertificateNumber, &g.CertificateIssuedOn,
@@ -267,21 +200,21 @@ func (q queries) scanGuard(r scanner) (service.Guard, error) {
 	if err != nil {
 		return g, fmt.Errorf("store: scan guard: %w", err)
 	}
-	g.CreatedAt, g.UpdatedAt = parseTS(created), parseTS(upd)
+	g.CreatedAt, g.UpdatedAt = storage.ParseTime(created), storage.ParseTime(upd)
 	g.District = q.district()
 	return g, nil
 }
 
 // GetGuard implements service.Queries.
 func (q queries) GetGuard(ctx context.Context, id string) (service.Guard, error) {
-	return q.scanGuard(q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT `+guardCols+` FROM guards WHERE id = ?`), id))
+	return q.scanGuard(q.X.QueryRowContext(ctx, q.DB.Rebind(`SELECT `+guardCols+` FROM guards WHERE id = ?`), id))
 }
 
 // GuardCompany implements service.Queries: one indexed column, so the
 // authorization check that needs a guard's owner stays cheap.
 func (q queries) GuardCompany(ctx context.Context, id string) (string, error) {
 	var c string
-	err := q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT company_id FROM guards WHERE id = ?`), id).Scan(&c)
+	err := q.X.QueryRowContext(ctx, q.DB.Rebind(`SELECT company_id FROM guards WHERE id = ?`), id).Scan(&c)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", service.ErrGuardNotFound
 	}
@@ -294,7 +227,7 @@ func (q queries) GuardCompany(ctx context.Context, id string) (string, error) {
 // ActiveGuardByHash implements service.Queries.
 func (q queries) ActiveGuardByHash(ctx context.Context, idHash string) (bool, error) {
 	var n int
-	err := q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT count(*) FROM guards WHERE id_hash = ? AND employment_status = 'active'`), idHash).Scan(&n)
+	err := q.X.QueryRowContext(ctx, q.DB.Rebind(`SELECT count(*) FROM guards WHERE id_hash = ? AND employment_status = 'active'`), idHash).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("store: active guard: %w", err)
 	}
@@ -317,8 +250,8 @@ func (q queries) ListGuards(ctx context.Context, f service.GuardFilter, p kitx.P
 	case "none":
 		where = append(where, "certificate_number = ''")
 	}
-	clause, args := page(where, args, p)
-	return listRows(ctx, q, `SELECT `+guardCols+` FROM guards`+clause, args, p, q.scanGuard, func(g service.Guard) string { return g.ID })
+	clause, args := storage.Page(where, args, p)
+	return storage.ListRows(ctx, q.Querier, `SELECT `+guardCols+` FROM guards`+clause, args, p, q.scanGuard, func(g service.Guard) string { return g.ID })
 }
 
 // InsertGuard implements service.Queries. Only the sealed ID number is
@@ -328,10 +261,10 @@ func (q queries) InsertGuard(ctx context.Context, g service.Guard) error {
 	if g.IDNumberSealed == "" {
 		return fmt.Errorf("store: guard %s has no sealed id number", g.ID)
 	}
-	_, err := q.exec(ctx, `INSERT INTO guards (`+guardCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err := q.Exec(ctx, `INSERT INTO guards (`+guardCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		g.ID, g.CompanyID, g.Name, g.IDNumberSealed, g.IDHash, g.CertificateNumber, g.CertificateIssuedOn,
 		g.BackgroundCheckStatus, g.BackgroundCheckOn, g.PreJobTrained, g.TrainingHours, g.BadgeService, g.VolunteerPolice,
-		g.PartyMember, g.EmploymentStatus, g.HiredOn, g.LeftOn, ts(g.CreatedAt), ts(g.UpdatedAt), g.Version)
+		g.PartyMember, g.EmploymentStatus, g.HiredOn, g.LeftOn, storage.FormatTime(g.CreatedAt), storage.FormatTime(g.UpdatedAt), g.Version)
 	if storage.IsUniqueViolation(err) {
 		// The partial unique index on active guards' id_hash backs up the
 		// service's check against a concurrent hire.
@@ -346,19 +279,19 @@ func (q queries) InsertGuard(ctx context.Context, g service.Guard) error {
 // UpdateGuard implements service.Queries, with the same version check as
 // UpdateCompany.
 func (q queries) UpdateGuard(ctx context.Context, g service.Guard) error {
-	res, err := q.exec(ctx, `UPDATE guards SET name=?, certificate_number=?, certificate_issued_on=?, background_check_status=?,
+	res, err := q.Exec(ctx, `UPDATE guards SET name=?, certificate_number=?, certificate_issued_on=?, background_check_status=?,
 		background_check_on=?, pre_job_trained=?, training_hours=?, badge_service=?, volunteer_police=?, party_member=?,
 		employment_status=?, left_on=?, updated_at=?, version=? WHERE id=? AND version=?`,
 		g.Name, g.CertificateNumber, g.CertificateIssuedOn, g.BackgroundCheckStatus,
 		g.BackgroundCheckOn, g.PreJobTrained, g.TrainingHours, g.BadgeService, g.VolunteerPolice, g.PartyMember,
-		g.EmploymentStatus, g.LeftOn, ts(g.UpdatedAt), g.Version, g.ID, g.Version-1)
+		g.EmploymentStatus, g.LeftOn, storage.FormatTime(g.UpdatedAt), g.Version, g.ID, g.Version-1)
 	return checkUpdated(res, err, "guard")
 }
 
 // InsertTraining implements service.Queries.
 func (q queries) InsertTraining(ctx context.Context, t service.Training) error {
-	_, err := q.exec(ctx, `INSERT INTO guard_trainings (id, guard_id, training_type, hours, trained_on, topic, recorded_at) VALUES (?,?,?,?,?,?,?)`,
-		t.ID, t.GuardID, t.Type, t.Hours, t.TrainedOn, t.Topic, ts(t.RecordedAt))
+	_, err := q.Exec(ctx, `INSERT INTO guard_trainings (id, guard_id, training_type, hours, trained_on, topic, recorded_at) VALUES (?,?,?,?,?,?,?)`,
+		t.ID, t.GuardID, t.Type, t.Hours, t.TrainedOn, t.Topic, storage.FormatTime(t.RecordedAt))
 	if err != nil {
 		return fmt.Errorf("store: insert training: %w", err)
 	}
@@ -367,7 +300,7 @@ func (q queries) InsertTraining(ctx context.Context, t service.Training) error {
 
 // ListTrainings implements service.Queries.
 func (q queries) ListTrainings(ctx context.Context, guardID string) ([]service.Training, error) {
-	rows, err := q.x.QueryContext(ctx, q.db.Rebind(`SELECT id, guard_id, training_type, hours, trained_on, topic, recorded_at
+	rows, err := q.X.QueryContext(ctx, q.DB.Rebind(`SELECT id, guard_id, training_type, hours, trained_on, topic, recorded_at
 		FROM guard_trainings WHERE guard_id = ? ORDER BY id`), guardID)
 	if err != nil {
 		return nil, fmt.Errorf("store: list trainings: %w", err)
@@ -380,7 +313,7 @@ func (q queries) ListTrainings(ctx context.Context, guardID string) ([]service.T
 		if err := rows.Scan(&t.ID, &t.GuardID, &t.Type, &t.Hours, &t.TrainedOn, &t.Topic, &rec); err != nil {
 			return nil, fmt.Errorf("store: scan training: %w", err)
 		}
-		t.RecordedAt = parseTS(rec)
+		t.RecordedAt = storage.ParseTime(rec)
 		out = append(out, t)
 	}
 	return out, rows.Err()
@@ -390,7 +323,7 @@ func (q queries) ListTrainings(ctx context.Context, guardID string) ([]service.T
 
 const councilCols = `id, term, position, person_name, company_id, district_in_charge, active, created_at, updated_at, version`
 
-func (q queries) scanCouncil(r scanner) (service.CouncilMember, error) {
+func (q queries) scanCouncil(r storage.Scanner) (service.CouncilMember, error) {
 	var m service.CouncilMember
 	var created, upd string
 	err := r.Scan(&m.ID, &m.Term, &m.Position, &m.PersonName, &m.CompanyID, &m.DistrictInCharge, &m.Active, &created, &upd, &m.Version)
@@ -400,14 +333,14 @@ func (q queries) scanCouncil(r scanner) (service.CouncilMember, error) {
 	if err != nil {
 		return m, fmt.Errorf("store: scan council member: %w", err)
 	}
-	m.CreatedAt, m.UpdatedAt = parseTS(created), parseTS(upd)
+	m.CreatedAt, m.UpdatedAt = storage.ParseTime(created), storage.ParseTime(upd)
 	m.District = q.district()
 	return m, nil
 }
 
 // GetCouncilMember implements service.Queries.
 func (q queries) GetCouncilMember(ctx context.Context, id string) (service.CouncilMember, error) {
-	return q.scanCouncil(q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT `+councilCols+` FROM council_members WHERE id = ?`), id))
+	return q.scanCouncil(q.X.QueryRowContext(ctx, q.DB.Rebind(`SELECT `+councilCols+` FROM council_members WHERE id = ?`), id))
 }
 
 // ListCouncilMembers implements service.Queries.
@@ -420,14 +353,14 @@ func (q queries) ListCouncilMembers(ctx context.Context, f service.CouncilFilter
 	if f.Position != "" {
 		where, args = append(where, "position = ?"), append(args, f.Position)
 	}
-	clause, args := page(where, args, p)
-	return listRows(ctx, q, `SELECT `+councilCols+` FROM council_members`+clause, args, p, q.scanCouncil, func(m service.CouncilMember) string { return m.ID })
+	clause, args := storage.Page(where, args, p)
+	return storage.ListRows(ctx, q.Querier, `SELECT `+councilCols+` FROM council_members`+clause, args, p, q.scanCouncil, func(m service.CouncilMember) string { return m.ID })
 }
 
 // InsertCouncilMember implements service.Queries.
 func (q queries) InsertCouncilMember(ctx context.Context, m service.CouncilMember) error {
-	_, err := q.exec(ctx, `INSERT INTO council_members (`+councilCols+`) VALUES (?,?,?,?,?,?,?,?,?,?)`,
-		m.ID, m.Term, m.Position, m.PersonName, m.CompanyID, m.DistrictInCharge, m.Active, ts(m.CreatedAt), ts(m.UpdatedAt), m.Version)
+	_, err := q.Exec(ctx, `INSERT INTO council_members (`+councilCols+`) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+		m.ID, m.Term, m.Position, m.PersonName, m.CompanyID, m.DistrictInCharge, m.Active, storage.FormatTime(m.CreatedAt), storage.FormatTime(m.UpdatedAt), m.Version)
 	if err != nil {
 		return fmt.Errorf("store: insert council member: %w", err)
 	}
@@ -436,9 +369,9 @@ func (q queries) InsertCouncilMember(ctx context.Context, m service.CouncilMembe
 
 // UpdateCouncilMember implements service.Queries.
 func (q queries) UpdateCouncilMember(ctx context.Context, m service.CouncilMember) error {
-	res, err := q.exec(ctx, `UPDATE council_members SET term=?, position=?, person_name=?, company_id=?, district_in_charge=?,
+	res, err := q.Exec(ctx, `UPDATE council_members SET term=?, position=?, person_name=?, company_id=?, district_in_charge=?,
 		active=?, updated_at=?, version=? WHERE id=? AND version=?`,
-		m.Term, m.Position, m.PersonName, m.CompanyID, m.DistrictInCharge, m.Active, ts(m.UpdatedAt), m.Version, m.ID, m.Version-1)
+		m.Term, m.Position, m.PersonName, m.CompanyID, m.DistrictInCharge, m.Active, storage.FormatTime(m.UpdatedAt), m.Version, m.ID, m.Version-1)
 	return checkUpdated(res, err, "council member")
 }
 
@@ -449,7 +382,7 @@ func (q queries) GetImport(ctx context.Context, id string) (service.ImportJob, e
 	var j service.ImportJob
 	var errsJSON, created, upd string
 	a := &j.StartedBy
-	err := q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT id, company_id, status, csv_sealed, started_subject, started_role,
+	err := q.X.QueryRowContext(ctx, q.DB.Rebind(`SELECT id, company_id, status, csv_sealed, started_subject, started_role,
 		started_scope, started_request_id, started_remote_ip, total_rows, processed_rows, succeeded, failed,
 		errors, created_at, updated_at FROM import_jobs WHERE id = ?`), id).Scan(
 		&j.ID, &j.CompanyID, &j.Status, &j.CSVSealed, &a.Subject, &a.Role, &a.Scope, &a.RequestID, &a.RemoteIP,
@@ -463,14 +396,14 @@ func (q queries) GetImport(ctx context.Context, id string) (service.ImportJob, e
 	if err := json.Unmarshal([]byte(errsJSON), &j.Errors); err != nil {
 		return j, fmt.Errorf("store: import errors: %w", err)
 	}
-	j.CreatedAt, j.UpdatedAt = parseTS(created), parseTS(upd)
+	j.CreatedAt, j.UpdatedAt = storage.ParseTime(created), storage.ParseTime(upd)
 	return j, nil
 }
 
 // ImportCompany implements service.Queries.
 func (q queries) ImportCompany(ctx context.Context, id string) (string, error) {
 	var c string
-	err := q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT company_id FROM import_jobs WHERE id = ?`), id).Scan(&c)
+	err := q.X.QueryRowContext(ctx, q.DB.Rebind(`SELECT company_id FROM import_jobs WHERE id = ?`), id).Scan(&c)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", service.ErrImportNotFound
 	}
@@ -486,9 +419,9 @@ func (q queries) InsertImport(ctx context.Context, j service.ImportJob) error {
 		return fmt.Errorf("store: import %s has no sealed file", j.ID)
 	}
 	a := j.StartedBy
-	_, err := q.exec(ctx, `INSERT INTO import_jobs (id, company_id, status, csv_sealed, started_subject, started_role, started_scope,
+	_, err := q.Exec(ctx, `INSERT INTO import_jobs (id, company_id, status, csv_sealed, started_subject, started_role, started_scope,
 		started_request_id, started_remote_ip, total_rows, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
-		j.ID, j.CompanyID, j.Status, j.CSVSealed, a.Subject, a.Role, a.Scope, a.RequestID, a.RemoteIP, j.TotalRows, ts(j.CreatedAt), ts(j.UpdatedAt))
+		j.ID, j.CompanyID, j.Status, j.CSVSealed, a.Subject, a.Role, a.Scope, a.RequestID, a.RemoteIP, j.TotalRows, storage.FormatTime(j.CreatedAt), storage.FormatTime(j.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("store: insert import: %w", err)
 	}
@@ -504,8 +437,8 @@ func (q queries) UpdateImportProgress(ctx context.Context, j service.ImportJob) 
 	if err != nil {
 		return fmt.Errorf("store: import errors: %w", err)
 	}
-	_, err = q.exec(ctx, `UPDATE import_jobs SET status=?, processed_rows=?, succeeded=?, failed=?, errors=?, updated_at=? WHERE id=?`,
-		j.Status, j.ProcessedRows, j.Succeeded, j.Failed, string(b), ts(j.UpdatedAt), j.ID)
+	_, err = q.Exec(ctx, `UPDATE import_jobs SET status=?, processed_rows=?, succeeded=?, failed=?, errors=?, updated_at=? WHERE id=?`,
+		j.Status, j.ProcessedRows, j.Succeeded, j.Failed, string(b), storage.FormatTime(j.UpdatedAt), j.ID)
 	if err != nil {
 		return fmt.Errorf("store: update import: %w", err)
 	}
@@ -514,7 +447,7 @@ func (q queries) UpdateImportProgress(ctx context.Context, j service.ImportJob) 
 
 // PendingImports implements service.Queries.
 func (q queries) PendingImports(ctx context.Context) ([]string, error) {
-	rows, err := q.x.QueryContext(ctx, q.db.Rebind(`SELECT id FROM import_jobs WHERE status IN ('queued', 'running') ORDER BY created_at, id`))
+	rows, err := q.X.QueryContext(ctx, q.DB.Rebind(`SELECT id FROM import_jobs WHERE status IN ('queued', 'running') ORDER BY created_at, id`))
 	if err != nil {
 		return nil, fmt.Errorf("store: pending imports: %w", err)
 	}
@@ -534,7 +467,7 @@ func (q queries) PendingImports(ctx context.Context) ([]string, error) {
 func (q queries) GuardsSealedWithOtherKey(ctx context.Context, kid string, limit int) ([]service.Guard, error) {
 	// substr, not LIKE: a key id may hold '_', a LIKE wildcard.
 	prefix := kid + ":"
-	rows, err := q.x.QueryContext(ctx, q.db.Rebind(`SELECT id, id_number_sealed FROM guards
+	rows, err := q.X.QueryContext(ctx, q.DB.Rebind(`SELECT id, id_number_sealed FROM guards
 		WHERE substr(id_number_sealed, 1, ?) <> ? ORDER BY id LIMIT ?`), len(prefix), prefix, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: guards to re-seal: %w", err)
@@ -553,7 +486,7 @@ func (q queries) GuardsSealedWithOtherKey(ctx context.Context, kid string, limit
 
 // ResealGuard implements service.Queries.
 func (q queries) ResealGuard(ctx context.Context, id, old, sealed string) (bool, error) {
-	res, err := q.exec(ctx, `UPDATE guards SET id_number_sealed = ? WHERE id = ? AND id_number_sealed = ?`, sealed, id, old)
+	res, err := q.Exec(ctx, `UPDATE guards SET id_number_sealed = ? WHERE id = ? AND id_number_sealed = ?`, sealed, id, old)
 	if err != nil {
 		return false, fmt.Errorf("store: re-seal guard: %w", err)
 	}
@@ -563,7 +496,7 @@ func (q queries) ResealGuard(ctx context.Context, id, old, sealed string) (bool,
 
 // ScrubImportCSV implements service.Queries.
 func (q queries) ScrubImportCSV(ctx context.Context, id string) error {
-	if _, err := q.exec(ctx, `UPDATE import_jobs SET csv_sealed = '' WHERE id = ?`, id); err != nil {
+	if _, err := q.Exec(ctx, `UPDATE import_jobs SET csv_sealed = '' WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("store: scrub import: %w", err)
 	}
 	return nil
@@ -571,71 +504,18 @@ func (q queries) ScrubImportCSV(ctx context.Context, id string) error {
 
 // --- audit ---
 
+// auditTable is this service's audit log, created by its migrations.
+const auditTable = "audit_log"
+
 // InsertAudit implements service.Queries.
-func (q queries) InsertAudit(ctx context.Context, e service.AuditEntry) error {
-	if e.FieldsChanged == nil {
-		e.FieldsChanged = []string{}
-	}
-	fields, err := json.Marshal(e.FieldsChanged)
-	if err != nil {
-		return fmt.Errorf("store: audit fields: %w", err)
-	}
-	_, err = q.exec(ctx, `INSERT INTO audit_log (at, subject, role, scope, action, resource, resource_id, fields_changed,
-		request_id, remote_ip) VALUES (?,?,?,?,?,?,?,?,?,?)`,
-		ts(e.At), e.Subject, e.Role, e.Scope, e.Action, e.Resource, e.ResourceID, string(fields), e.RequestID, e.RemoteIP)
-	if err != nil {
-		return fmt.Errorf("store: insert audit: %w", err)
-	}
-	return nil
+func (q queries) InsertAudit(ctx context.Context, e audit.Entry) error {
+	return audit.Insert(ctx, q.Querier, auditTable, e)
 }
 
 // ListAudit implements service.Queries. Rows come newest first (id DESC);
 // the page cursor is the id of the last row returned.
-func (q queries) ListAudit(ctx context.Context, f service.AuditFilter, p kitx.Page) ([]service.AuditEntry, string, error) {
-	var where []string
-	var args []any
-	for _, c := range []struct{ col, v string }{
-		{"subject", f.Subject}, {"action", f.Action}, {"resource", f.Resource}, {"resource_id", f.ResourceID},
-	} {
-		if c.v != "" {
-			where = append(where, c.col+" = ?")
-			args = append(args, c.v)
-		}
-	}
-	if !f.Since.IsZero() {
-		where, args = append(where, "at >= ?"), append(args, ts(f.Since))
-	}
-	if !f.Until.IsZero() {
-		where, args = append(where, "at < ?"), append(args, ts(f.Until))
-	}
-	if p.Cursor != "" {
-		after, err := strconv.ParseInt(p.Cursor, 10, 64)
-		if err != nil || after < 1 {
-			return nil, "", kitx.ErrPageToken.WithField("page_token")
-		}
-		where, args = append(where, "id < ?"), append(args, after)
-	}
-	clause := ""
-	if len(where) > 0 {
-		clause = " WHERE " + strings.Join(where, " AND ")
-	}
-	args = append(args, p.Size+1)
-	query := `SELECT id, at, subject, role, scope, action, resource, resource_id, fields_changed, request_id, remote_ip
-		FROM audit_log` + clause + ` ORDER BY id DESC LIMIT ?`
-	return listRows(ctx, q, query, args, p, scanAudit, func(e service.AuditEntry) string { return strconv.FormatInt(e.ID, 10) })
-}
-
-func scanAudit(r scanner) (service.AuditEntry, error) {
-	var e service.AuditEntry
-	var at, fields string
-	if err := r.Scan(&e.ID, &at, &e.Subject, &e.Role, &e.Scope, &e.Action, &e.Resource, &e.ResourceID, &fields, &e.RequestID, &e.RemoteIP); err != nil {
-		return e, fmt.Errorf("store: scan audit: %w", err)
-	}
-	e.At = parseTS(at)
-	if err := json.Unmarshal([]byte(fields), &e.FieldsChanged); err != nil {
-		return e, fmt.Errorf("store: audit fields: %w", err)
-	}
-	return e, nil
+func (q queries) ListAudit(ctx context.Context, f audit.Filter, p kitx.Page) ([]audit.Entry, string, error) {
+	return audit.List(ctx, q.Querier, auditTable, f, p)
 }
 
 // --- idempotency ---
@@ -644,7 +524,7 @@ func scanAudit(r scanner) (service.AuditEntry, error) {
 func (q queries) GetIdempotency(ctx context.Context, scope, key string) (service.IdempotencyRecord, bool, error) {
 	r := service.IdempotencyRecord{Scope: scope, Key: key}
 	var created string
-	err := q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT request_hash, body, created_at FROM idempotency_keys WHERE scope = ? AND key = ?`), scope, key).
+	err := q.X.QueryRowContext(ctx, q.DB.Rebind(`SELECT request_hash, body, created_at FROM idempotency_keys WHERE scope = ? AND key = ?`), scope, key).
 		Scan(&r.RequestHash, &r.Body, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, false, nil
@@ -652,7 +532,7 @@ func (q queries) GetIdempotency(ctx context.Context, scope, key string) (service
 	if err != nil {
 		return r, false, fmt.Errorf("store: idempotency key: %w", err)
 	}
-	r.CreatedAt = parseTS(created)
+	r.CreatedAt = storage.ParseTime(created)
 	return r, true, nil
 }
 
@@ -662,10 +542,10 @@ var errKeyTaken = errs.E(errs.Conflict, "request.idempotency_key_in_use", "this 
 // PutIdempotency implements service.Queries. An expired record under the
 // same key is replaced; a live one makes it fail with a Conflict.
 func (q queries) PutIdempotency(ctx context.Context, r service.IdempotencyRecord) error {
-	cutoff := ts(r.CreatedAt.Add(-service.IdempotencyTTL))
-	res, err := q.exec(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, body, created_at) VALUES (?,?,?,?,?)
+	cutoff := storage.FormatTime(r.CreatedAt.Add(-service.IdempotencyTTL))
+	res, err := q.Exec(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, body, created_at) VALUES (?,?,?,?,?)
 		ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash, body = excluded.body, created_at = excluded.created_at
-		WHERE idempotency_keys.created_at < ?`, r.Scope, r.Key, r.RequestHash, r.Body, ts(r.CreatedAt), cutoff)
+		WHERE idempotency_keys.created_at < ?`, r.Scope, r.Key, r.RequestHash, r.Body, storage.FormatTime(r.CreatedAt), cutoff)
 	if err != nil {
 		return fmt.Errorf("store: put idempotency key: %w", err)
 	}
@@ -677,7 +557,7 @@ func (q queries) PutIdempotency(ctx context.Context, r service.IdempotencyRecord
 
 // ExpireIdempotency implements service.Queries.
 func (q queries) ExpireIdempotency(ctx context.Context, cutoff time.Time) (int64, error) {
-	res, err := q.exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?`, ts(cutoff))
+	res, err := q.Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?`, storage.FormatTime(cutoff))
 	if err != nil {
 		return 0, fmt.Errorf("store: expire idempotency keys: %w", err)
 	}
@@ -688,7 +568,7 @@ func (q queries) ExpireIdempotency(ctx context.Context, cutoff time.Time) (int64
 func (q queries) LatestConventionSignature(ctx context.Context, companyID string) (service.ConventionSignature, bool, error) {
 	var s service.ConventionSignature
 	var at string
-	err := q.x.QueryRowContext(ctx, q.db.Rebind(`SELECT signature_id, company_id, convention_version, signed_at
+	err := q.X.QueryRowContext(ctx, q.DB.Rebind(`SELECT signature_id, company_id, convention_version, signed_at
 		FROM convention_signatures WHERE company_id = ?`), companyID).Scan(&s.ID, &s.CompanyID, &s.Version, &at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, false, nil
@@ -696,16 +576,16 @@ func (q queries) LatestConventionSignature(ctx context.Context, companyID string
 	if err != nil {
 		return s, false, fmt.Errorf("store: convention signature: %w", err)
 	}
-	s.SignedAt, s.Current = parseTS(at), true
+	s.SignedAt, s.Current = storage.ParseTime(at), true
 	return s, true, nil
 }
 
 // PutConventionSignature implements service.Queries.
 func (q queries) PutConventionSignature(ctx context.Context, s service.ConventionSignature) error {
-	_, err := q.exec(ctx, `INSERT INTO convention_signatures (company_id, signature_id, convention_version, signed_at)
+	_, err := q.Exec(ctx, `INSERT INTO convention_signatures (company_id, signature_id, convention_version, signed_at)
 		VALUES (?, ?, ?, ?) ON CONFLICT (company_id) DO UPDATE SET signature_id = excluded.signature_id,
 		convention_version = excluded.convention_version, signed_at = excluded.signed_at`,
-		s.CompanyID, s.ID, s.Version, ts(s.SignedAt))
+		s.CompanyID, s.ID, s.Version, storage.FormatTime(s.SignedAt))
 	if err != nil {
 		return fmt.Errorf("store: put convention signature: %w", err)
 	}
@@ -717,7 +597,7 @@ func (q queries) PutConventionSignature(ctx context.Context, s service.Conventio
 // reports how many events it appended: the caller must call the outbox's
 // Notify after committing when that is not zero.
 func (s *Store) In(ctx context.Context, tx *sql.Tx, fn func(q service.Queries) ([]service.Change, error)) (int, error) {
-	changes, err := fn(queries{db: s.db, x: s.db.Cached(tx), districtID: s.districtID})
+	changes, err := fn(queries{Querier: s.DB.TxQuerier(tx), districtID: s.districtID})
 	if err != nil {
 		return 0, err
 	}

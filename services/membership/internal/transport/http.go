@@ -10,15 +10,12 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
-	"net/netip"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/go-kit/kit/endpoint"
 	kithttp "github.com/go-kit/kit/transport/http"
 
-	"github.com/guildhall/guildhall/pkg/errs"
+	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/services/membership/internal/endpoints"
 	"github.com/guildhall/guildhall/services/membership/internal/service"
@@ -81,12 +78,12 @@ type Options struct {
 // NewHTTPHandler serves set for district. A request naming another
 // district gets 404 district.not_found before any routing, so one node never
 // answers for another's data. Every request's context carries its client
-// address (service.WithRemoteIP) for the audit log.
+// address (audit.WithRemoteIP) for the audit log.
 func NewHTTPHandler(district string, set endpoints.Set, logger *slog.Logger, o Options) http.Handler {
 	opts := kitx.ServerOptions(
-		kithttp.ServerErrorHandler(errorLogger{logger}),
+		kithttp.ServerErrorHandler(kitx.ErrorLogger{Logger: logger, Service: "membership"}),
 		kithttp.ServerBefore(func(ctx context.Context, r *http.Request) context.Context {
-			return service.WithRemoteIP(ctx, RemoteIP(r, o.TrustProxy))
+			return audit.WithRemoteIP(ctx, audit.RemoteIP(r, o.TrustProxy))
 		}),
 	)
 	mux := http.NewServeMux()
@@ -94,49 +91,7 @@ func NewHTTPHandler(district string, set endpoints.Set, logger *slog.Logger, o O
 		mux.Handle(rt.Method+" "+Prefix+rt.Path, kithttp.NewServer(rt.endpoint, rt.decode, kitx.EncodeJSONResponse, opts...))
 	}
 	mux.Handle("/", kitx.NotFoundHandler())
-	prefix := "/api/v1/districts/"
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if rest, ok := strings.CutPrefix(r.URL.Path, prefix); ok {
-			d, _, _ := strings.Cut(rest, "/")
-			if d != district {
-				errs.WriteHTTP(w, service.ErrDistrictNotFound)
-				return
-			}
-		}
-		mux.ServeHTTP(w, r)
-	})
-}
-
-// RemoteIP is the client address of r: the host of r.RemoteAddr or, with
-// trustProxy, the first X-Forwarded-For hop when it is an IP address. Only
-// a parsed address is returned, so a forged header cannot put arbitrary
-// text in the audit log.
-func RemoteIP(r *http.Request, trustProxy bool) string {
-	if trustProxy {
-		first, _, _ := strings.Cut(r.Header.Get("X-Forwarded-For"), ",")
-		if ip, err := netip.ParseAddr(strings.TrimSpace(first)); err == nil {
-			return ip.String()
-		}
-	}
-	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
-		return ap.Addr().Unmap().String()
-	}
-	if ip, err := netip.ParseAddr(r.RemoteAddr); err == nil {
-		return ip.String()
-	}
-	return ""
-}
-
-// errorLogger logs the errors go-kit's server sees: decode failures and
-// business errors at debug, anything unexpected at error.
-type errorLogger struct{ logger *slog.Logger }
-
-func (l errorLogger) Handle(ctx context.Context, err error) {
-	if errs.KindOf(err) == errs.Internal && !errors.Is(err, context.Canceled) {
-		l.logger.ErrorContext(ctx, "membership request failed", "err", err)
-		return
-	}
-	l.logger.DebugContext(ctx, "membership request rejected", "err", err)
+	return kitx.DistrictOnly(district, service.ErrDistrictNotFound, mux)
 }
 
 // IdempotencyKeyHeader is the header a client sets to make a create safe to retry.
@@ -146,21 +101,8 @@ func decodeID(_ context.Context, r *http.Request) (any, error) {
 	return endpoints.IDRequest{ID: r.PathValue("id")}, nil
 }
 
-func decodeBody[T any](r *http.Request) (T, error) {
-	var in T
-	err := kitx.DecodeJSON(r, &in)
-	return in, err
-}
-
 func decodeUpdate[T any](_ context.Context, r *http.Request) (any, error) {
-	v, ok, err := kitx.IfMatch(r)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		v = 0
-	}
-	in, err := decodeBody[T](r)
+	v, in, err := kitx.DecodeUpdate[T](r)
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +110,7 @@ func decodeUpdate[T any](_ context.Context, r *http.Request) (any, error) {
 }
 
 func decodeAction[T any](_ context.Context, r *http.Request) (any, error) {
-	in, err := decodeBody[T](r)
+	in, err := kitx.DecodeBody[T](r)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +119,7 @@ func decodeAction[T any](_ context.Context, r *http.Request) (any, error) {
 
 // decodeLeave accepts an empty body: the guard leaves today.
 func decodeLeave(_ context.Context, r *http.Request) (any, error) {
-	in, err := decodeBody[service.LeaveInput](r)
+	in, err := kitx.DecodeBody[service.LeaveInput](r)
 	if err != nil && !errors.Is(err, kitx.ErrBodyEmpty) {
 		return nil, err
 	}
@@ -185,26 +127,26 @@ func decodeLeave(_ context.Context, r *http.Request) (any, error) {
 }
 
 func decodeRegisterCompany(_ context.Context, r *http.Request) (any, error) {
-	in, err := decodeBody[service.RegisterCompanyInput](r)
+	in, err := kitx.DecodeBody[service.RegisterCompanyInput](r)
 	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
 	return in, err
 }
 
 func decodeHireGuard(_ context.Context, r *http.Request) (any, error) {
-	in, err := decodeBody[service.HireGuardInput](r)
+	in, err := kitx.DecodeBody[service.HireGuardInput](r)
 	in.CompanyID = r.PathValue("id")
 	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
 	return in, err
 }
 
 func decodeTraining(_ context.Context, r *http.Request) (any, error) {
-	in, err := decodeBody[service.TrainingInput](r)
+	in, err := kitx.DecodeBody[service.TrainingInput](r)
 	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
 	return endpoints.ActionRequest[service.TrainingInput]{ID: r.PathValue("id"), Input: in}, err
 }
 
 func decodeAppointCouncil(_ context.Context, r *http.Request) (any, error) {
-	in, err := decodeBody[service.AppointCouncilMemberInput](r)
+	in, err := kitx.DecodeBody[service.AppointCouncilMemberInput](r)
 	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
 	return in, err
 }
@@ -268,23 +210,9 @@ func decodeListAudit(_ context.Context, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	q := r.URL.Query()
-	f := service.AuditFilter{
-		Subject: q.Get("subject"), Action: q.Get("action"), Resource: q.Get("resource"), ResourceID: q.Get("resource_id"),
-	}
-	for _, t := range []struct {
-		name string
-		dst  *time.Time
-		bad  error
-	}{{"since", &f.Since, service.ErrAuditSinceInvalid}, {"until", &f.Until, service.ErrAuditUntilInvalid}} {
-		if v := q.Get(t.name); v != "" {
-			// RFC 3339 has no spaces: a space is a "+08:00" offset whose
-			// '+' the client did not percent-encode.
-			v = strings.ReplaceAll(v, " ", "+")
-			if *t.dst, err = time.Parse(time.RFC3339Nano, v); err != nil {
-				return nil, t.bad
-			}
-		}
+	f, err := audit.FilterFromQuery(r)
+	if err != nil {
+		return nil, err
 	}
 	return endpoints.ListAuditRequest{Page: p, Filter: f}, nil
 }
