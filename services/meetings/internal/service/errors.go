@@ -1,6 +1,9 @@
 package service
 
-import "github.com/guildhall/guildhall/pkg/errs"
+import (
+	"github.com/guildhall/guildhall/pkg/errs"
+	"github.com/guildhall/guildhall/pkg/idempotency"
+)
 
 // Stable error ids of the meetings API. Users script against them: never
 // rename one.
@@ -75,6 +78,6 @@ var (
 	ErrSignatureMeetingInvalid   = errs.InvalidField("signature.meeting_invalid", "meeting_id", "meeting_id must name a meeting of this district")
 	ErrCadencePeriodsInvalid     = errs.InvalidField("cadence.periods_invalid", "periods", "periods is 1 to 36")
 
-	ErrIdempotencyKeyReused = errs.E(errs.Unprocessable, "request.idempotency_key_reused", "this Idempotency-Key was used with a different request").WithField("Idempotency-Key")
-	ErrIdempotencyKeyLong   = errs.InvalidField("request.idempotency_key_invalid", "Idempotency-Key", "an Idempotency-Key is 1 to 200 characters")
+	ErrIdempotencyKeyReused = idempotency.ErrKeyReused
+	ErrIdempotencyKeyLong   = idempotency.ErrKeyInvalid
 )

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -20,11 +19,12 @@ import (
 	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/errs"
+	"github.com/guildhall/guildhall/pkg/idempotency"
 	"github.com/guildhall/guildhall/pkg/kitx"
 )
 
 // IdempotencyTTL is how long an Idempotency-Key replays its first result.
-const IdempotencyTTL = 24 * time.Hour
+const IdempotencyTTL = idempotency.TTL
 
 // Local is the association's time zone: due dates, "today" for overdue
 // items and reminders, and roundtable periods are China Standard Time
@@ -1443,84 +1443,20 @@ func (s *Meetings) RoundtableCadence(ctx context.Context, periods int) (CadenceR
 
 // --- idempotency ---
 
-// errKeyRace reports that a concurrent request with the same key committed
-// first; the caller replays that request's result.
-var errKeyRace = errors.New("meetings: idempotency key raced")
-
-// idempotent runs a create once per (scope, key): the first result is stored
-// with the key in the create's transaction and replayed for the same request
-// within IdempotencyTTL; the same key with a different request is refused.
+// idempotent runs a create once per (scope, key) through pkg/idempotency:
+// the first result is stored with the key in the create's transaction and
+// replayed for the same request within IdempotencyTTL; the same key with a
+// different request is refused.
 func idempotent[T any](ctx context.Context, s *Meetings, scope, key string, in any, create func(q Queries) (T, []Change, error)) (T, error) {
-	var zero T
-	if key == "" {
-		var out T
-		err := s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
-			v, ch, err := create(q)
-			out = v
-			return ch, err
-		})
-		return out, err
-	}
-	if len(key) > 200 {
-		return zero, ErrIdempotencyKeyLong
-	}
-	raw, err := json.Marshal(in)
-	if err != nil {
-		return zero, fmt.Errorf("meetings: hash request: %w", err)
-	}
-	sum := sha256.Sum256(append([]byte(scope+"\n"), raw...))
-	hash := hex.EncodeToString(sum[:])
-
-	for range 2 {
-		v, replayed, err := replay[T](ctx, s, scope, key, hash)
-		if err != nil || replayed {
-			return v, err
-		}
-		var out T
-		err = s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
-			v, ch, err := create(q)
-			if err != nil {
-				return nil, err
-			}
-			var stored any = v
-			if st, ok := any(v).(storable); ok {
-				stored = st.forStorage()
-			}
-			body, err := json.Marshal(stored)
-			if err != nil {
-				return nil, fmt.Errorf("meetings: store idempotent result: %w", err)
-			}
-			rec := IdempotencyRecord{Scope: scope, Key: key, RequestHash: hash, Body: body, CreatedAt: s.now().UTC()}
-			if err := q.PutIdempotency(ctx, rec); err != nil {
-				if errs.IsKind(err, errs.Conflict) {
-					return nil, errKeyRace
-				}
-				return nil, err
-			}
-			out = v
-			return ch, nil
-		})
-		if errors.Is(err, errKeyRace) {
-			continue
-		}
-		return out, err
-	}
-	return zero, errs.E(errs.Conflict, "request.idempotency_key_in_use", "a request with this Idempotency-Key is in progress; retry")
+	req := idempotency.Request{Scope: scope, Key: key, In: in, Now: s.now}
+	return idempotency.Do(ctx, s.repo, s.repo.Tx, req, create, storedForm[T])
 }
 
-// replay returns the stored result of (scope, key) if there is a live one.
-func replay[T any](ctx context.Context, s *Meetings, scope, key, hash string) (T, bool, error) {
-	var zero T
-	rec, ok, err := s.repo.GetIdempotency(ctx, scope, key)
-	if err != nil || !ok || s.now().Sub(rec.CreatedAt) > IdempotencyTTL {
-		return zero, false, err
+// storedForm is the form of v the idempotency record keeps: forStorage's
+// for a storable result, v itself otherwise.
+func storedForm[T any](v T) any {
+	if st, ok := any(v).(storable); ok {
+		return st.forStorage()
 	}
-	if rec.RequestHash != hash {
-		return zero, false, ErrIdempotencyKeyReused
-	}
-	var v T
-	if err := json.Unmarshal(rec.Body, &v); err != nil {
-		return zero, false, fmt.Errorf("meetings: stored idempotent result: %w", err)
-	}
-	return v, true, nil
+	return v
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/guildhall/guildhall/pkg/audit"
+	"github.com/guildhall/guildhall/pkg/idempotency"
 	"github.com/guildhall/guildhall/pkg/kitx"
 )
 
@@ -88,20 +89,12 @@ type Queries interface {
 	// ListAudit lists audit rows, newest first; the cursor is the last id.
 	ListAudit(ctx context.Context, f audit.Filter, page kitx.Page) ([]audit.Entry, string, error)
 
-	GetIdempotency(ctx context.Context, scope, key string) (IdempotencyRecord, bool, error)
-	PutIdempotency(ctx context.Context, r IdempotencyRecord) error
+	// GetIdempotency reads the record of (scope, key); false if none.
+	GetIdempotency(ctx context.Context, scope, key string) (idempotency.Record, bool, error)
+	// PutIdempotency stores r; a live record under its key is a Conflict.
+	PutIdempotency(ctx context.Context, r idempotency.Record) error
 	// ExpireIdempotency deletes records created before cutoff.
 	ExpireIdempotency(ctx context.Context, cutoff time.Time) (int64, error)
-}
-
-// IdempotencyRecord is the stored first result of a create sent with an
-// Idempotency-Key.
-type IdempotencyRecord struct {
-	Scope       string // the endpoint and path the key was used on
-	Key         string
-	RequestHash string
-	Body        []byte // the JSON of the created resource
-	CreatedAt   time.Time
 }
 
 // Event types the meetings service emits, named after their payload

@@ -1,6 +1,9 @@
 package service
 
-import "github.com/guildhall/guildhall/pkg/errs"
+import (
+	"github.com/guildhall/guildhall/pkg/errs"
+	"github.com/guildhall/guildhall/pkg/idempotency"
+)
 
 // Stable error ids of the membership API. Users script against them: never
 // rename one.
@@ -61,6 +64,6 @@ var (
 	ErrImportNotUTF8      = errs.E(errs.Invalid, "import.encoding_invalid", "the file must be UTF-8")
 	ErrImportRowMalformed = errs.E(errs.Invalid, "import.row_malformed", "the row does not have the header's number of fields")
 
-	ErrIdempotencyKeyReused = errs.E(errs.Unprocessable, "request.idempotency_key_reused", "this Idempotency-Key was used with a different request").WithField("Idempotency-Key")
-	ErrIdempotencyKeyLong   = errs.InvalidField("request.idempotency_key_invalid", "Idempotency-Key", "an Idempotency-Key is 1 to 200 characters")
+	ErrIdempotencyKeyReused = idempotency.ErrKeyReused
+	ErrIdempotencyKeyLong   = idempotency.ErrKeyInvalid
 )

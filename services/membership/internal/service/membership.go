@@ -2,9 +2,6 @@ package service
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,7 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/guildhall/guildhall/pkg/audit"
-	"github.com/guildhall/guildhall/pkg/errs"
+	"github.com/guildhall/guildhall/pkg/idempotency"
 	"github.com/guildhall/guildhall/pkg/kitx"
 )
 
@@ -45,7 +42,7 @@ type Sealer interface {
 }
 
 // IdempotencyTTL is how long an Idempotency-Key replays its first result.
-const IdempotencyTTL = 24 * time.Hour
+const IdempotencyTTL = idempotency.TTL
 
 // Membership implements Service for one district, and runs its background
 // work (guard imports, idempotency-key expiry).
@@ -695,82 +692,13 @@ func (s *Membership) UpdateCouncilMember(ctx context.Context, id string, ifMatch
 
 // --- idempotency ---
 
-// errKeyRace reports that a concurrent request with the same key committed
-// first; the caller replays that request's result.
-var errKeyRace = errors.New("membership: idempotency key raced")
-
-// idempotent runs a create once per (scope, key): the first result is stored
-// with the key in the create's transaction and replayed for the same request
-// within IdempotencyTTL; the same key with a different request is refused.
+// idempotent runs a create once per (scope, key) through pkg/idempotency:
+// the first result is stored with the key in the create's transaction and
+// replayed for the same request within IdempotencyTTL; the same key with a
+// different request is refused.
 func idempotent[T any](ctx context.Context, s *Membership, scope, key string, in any, create func(q Queries) (T, []Change, error)) (T, error) {
-	var zero T
-	if key == "" {
-		var out T
-		err := s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
-			v, ch, err := create(q)
-			out = v
-			return ch, err
-		})
-		return out, err
-	}
-	if len(key) > 200 {
-		return zero, ErrIdempotencyKeyLong
-	}
-	raw, err := json.Marshal(in)
-	if err != nil {
-		return zero, fmt.Errorf("membership: hash request: %w", err)
-	}
-	sum := sha256.Sum256(append([]byte(scope+"\n"), raw...))
-	hash := hex.EncodeToString(sum[:])
-
-	for attempt := 0; attempt < 2; attempt++ {
-		v, replayed, err := replay[T](ctx, s, scope, key, hash)
-		if err != nil || replayed {
-			return v, err
-		}
-		var out T
-		err = s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
-			v, ch, err := create(q)
-			if err != nil {
-				return nil, err
-			}
-			body, err := json.Marshal(v)
-			if err != nil {
-				return nil, fmt.Errorf("membership: store idempotent result: %w", err)
-			}
-			rec := IdempotencyRecord{Scope: scope, Key: key, RequestHash: hash, Body: body, CreatedAt: s.now().UTC()}
-			if err := q.PutIdempotency(ctx, rec); err != nil {
-				if errs.IsKind(err, errs.Conflict) {
-					return nil, errKeyRace
-				}
-				return nil, err
-			}
-			out = v
-			return ch, nil
-		})
-		if errors.Is(err, errKeyRace) {
-			continue
-		}
-		return out, err
-	}
-	return zero, errs.E(errs.Conflict, "request.idempotency_key_in_use", "a request with this Idempotency-Key is in progress; retry")
-}
-
-// replay returns the stored result of (scope, key) if there is a live one.
-func replay[T any](ctx context.Context, s *Membership, scope, key, hash string) (T, bool, error) {
-	var zero T
-	rec, ok, err := s.repo.GetIdempotency(ctx, scope, key)
-	if err != nil || !ok || s.now().Sub(rec.CreatedAt) > IdempotencyTTL {
-		return zero, false, err
-	}
-	if rec.RequestHash != hash {
-		return zero, false, ErrIdempotencyKeyReused
-	}
-	var v T
-	if err := json.Unmarshal(rec.Body, &v); err != nil {
-		return zero, false, fmt.Errorf("membership: stored idempotent result: %w", err)
-	}
-	return v, true, nil
+	req := idempotency.Request{Scope: scope, Key: key, In: in, Now: s.now}
+	return idempotency.Do(ctx, s.repo, s.repo.Tx, req, create, nil)
 }
 
 // ExpireIdempotencyKeys deletes keys older than IdempotencyTTL.

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/guildhall/guildhall/pkg/audit"
-	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/idempotency"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/services/membership/internal/service"
@@ -520,48 +520,24 @@ func (q queries) ListAudit(ctx context.Context, f audit.Filter, p kitx.Page) ([]
 
 // --- idempotency ---
 
-// GetIdempotency implements service.Queries.
-func (q queries) GetIdempotency(ctx context.Context, scope, key string) (service.IdempotencyRecord, bool, error) {
-	r := service.IdempotencyRecord{Scope: scope, Key: key}
-	var created string
-	err := q.X.QueryRowContext(ctx, q.DB.Rebind(`SELECT request_hash, body, created_at FROM idempotency_keys WHERE scope = ? AND key = ?`), scope, key).
-		Scan(&r.RequestHash, &r.Body, &created)
-	if errors.Is(err, sql.ErrNoRows) {
-		return r, false, nil
-	}
-	if err != nil {
-		return r, false, fmt.Errorf("store: idempotency key: %w", err)
-	}
-	r.CreatedAt = storage.ParseTime(created)
-	return r, true, nil
-}
+// idempotencyTable is this service's idempotency keys, created by its
+// migrations.
+const idempotencyTable = "idempotency_keys"
 
-// errKeyTaken reports a live idempotency key stored by another request.
-var errKeyTaken = errs.E(errs.Conflict, "request.idempotency_key_in_use", "this Idempotency-Key is in use")
+// GetIdempotency implements service.Queries.
+func (q queries) GetIdempotency(ctx context.Context, scope, key string) (idempotency.Record, bool, error) {
+	return idempotency.Get(ctx, q.Querier, idempotencyTable, scope, key)
+}
 
 // PutIdempotency implements service.Queries. An expired record under the
 // same key is replaced; a live one makes it fail with a Conflict.
-func (q queries) PutIdempotency(ctx context.Context, r service.IdempotencyRecord) error {
-	cutoff := storage.FormatTime(r.CreatedAt.Add(-service.IdempotencyTTL))
-	res, err := q.Exec(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, body, created_at) VALUES (?,?,?,?,?)
-		ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash, body = excluded.body, created_at = excluded.created_at
-		WHERE idempotency_keys.created_at < ?`, r.Scope, r.Key, r.RequestHash, r.Body, storage.FormatTime(r.CreatedAt), cutoff)
-	if err != nil {
-		return fmt.Errorf("store: put idempotency key: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return errKeyTaken
-	}
-	return nil
+func (q queries) PutIdempotency(ctx context.Context, r idempotency.Record) error {
+	return idempotency.Put(ctx, q.Querier, idempotencyTable, r)
 }
 
 // ExpireIdempotency implements service.Queries.
 func (q queries) ExpireIdempotency(ctx context.Context, cutoff time.Time) (int64, error) {
-	res, err := q.Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?`, storage.FormatTime(cutoff))
-	if err != nil {
-		return 0, fmt.Errorf("store: expire idempotency keys: %w", err)
-	}
-	return res.RowsAffected()
+	return idempotency.Expire(ctx, q.Querier, idempotencyTable, cutoff)
 }
 
 // LatestConventionSignature implements service.Queries.
