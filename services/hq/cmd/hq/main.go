@@ -33,7 +33,6 @@ import (
 	"time"
 
 	"github.com/go-kit/kit/endpoint"
-	"github.com/oklog/run"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -190,38 +189,11 @@ func runMain(args []string) error {
 	}
 	srv := telemetry.NewServer(f.HTTPAddr, w.handler)
 
-	var g run.Group
-	{
-		runCtx, cancel := context.WithCancel(ctx)
-		g.Add(func() error { return w.node.Run(runCtx) }, func(error) { cancel() })
-	}
-	{
-		g.Add(func() error {
-			logger.Info("hq: listening", "addr", ln.Addr().String())
-			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-				return err
-			}
-			return nil
-		}, func(error) {
-			// Let in-flight requests finish; a stuck one gets 10 s.
-			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			_ = srv.Shutdown(sctx)
-		})
-	}
-	{
-		// Keeps the issuer's keys fresh so requests rarely wait for a
-		// fetch; a failed fetch is logged and the cached keys go on.
-		keysCtx, cancel := context.WithCancel(ctx)
-		g.Add(func() error { return verifier.Run(keysCtx) }, func(error) { cancel() })
-	}
-	{
-		g.Add(func() error {
-			<-ctx.Done()
-			return nil
-		}, func(error) { stop() })
-	}
-	return g.Run()
+	// In-flight requests get 10 s to finish on shutdown.
+	return telemetry.Serve(ctx, logger, ln, srv, 10*time.Second,
+		w.node.Run,
+		verifier.Run, // keeps the issuer's keys fresh; a failed fetch keeps the cached keys
+	)
 }
 
 // kafkaDeps are the TLS/SASL-aware Kafka connectors; zero values mean plain TCP.

@@ -23,11 +23,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/go-kit/kit/endpoint"
-	"github.com/oklog/run"
 	"github.com/prometheus/client_golang/prometheus"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -200,34 +198,13 @@ func runMain(ctx context.Context, args []string, lookup func(string) (string, bo
 	}
 	srv := telemetry.NewServer(cfg.HTTPAddr, app.handler)
 
-	var g run.Group
-	bg, cancelBG := context.WithCancel(ctx)
-	g.Add(func() error { return app.node.Run(bg) }, func(error) { cancelBG() })
-	g.Add(func() error { return relay.Run(bg) }, func(error) { cancelBG() })
-	// Keeps the issuer's keys fresh so requests rarely wait for a fetch.
-	g.Add(func() error { return verifier.Run(bg) }, func(error) { cancelBG() })
-	g.Add(func() error {
-		if ready != nil {
-			ready(ln.Addr().String())
-		}
-		logger.Info("serving", "addr", ln.Addr().String())
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-		return nil
-	}, func(error) {
-		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-	})
-	g.Add(run.SignalHandler(ctx, os.Interrupt, syscall.SIGTERM))
-	err = g.Run()
-	var sig run.SignalError
-	if errors.As(err, &sig) || errors.Is(err, context.Canceled) {
-		logger.Info("shut down", "reason", err.Error())
-		return nil
+	if ready != nil {
+		ready(ln.Addr().String())
 	}
-	return err
+	return telemetry.Serve(ctx, logger, ln, srv, cfg.ShutdownTimeout,
+		app.node.Run, relay.Run,
+		verifier.Run, // keeps the issuer's keys fresh so requests rarely wait for a fetch
+	)
 }
 
 // app is the wired service: the node and the process's HTTP handler.

@@ -1,0 +1,48 @@
+package telemetry
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/oklog/run"
+)
+
+// Serve runs a node's process: srv on ln, and every background task (the
+// node's own work, its relay, key refreshes), until ctx ends, SIGINT or
+// SIGTERM arrives, the server fails or a task returns. Then the server
+// drains (in-flight requests get shutdownTimeout) and the tasks' context is
+// cancelled. Ending through ctx or a signal is a clean exit: Serve returns
+// nil; otherwise it returns the first failure.
+func Serve(ctx context.Context, logger *slog.Logger, ln net.Listener, srv *http.Server, shutdownTimeout time.Duration, tasks ...func(context.Context) error) error {
+	var g run.Group
+	bg, cancelBG := context.WithCancel(ctx)
+	defer cancelBG()
+	for _, task := range tasks {
+		g.Add(func() error { return task(bg) }, func(error) { cancelBG() })
+	}
+	g.Add(func() error {
+		logger.Info("serving", "addr", ln.Addr().String())
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}, func(error) {
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	})
+	g.Add(run.SignalHandler(ctx, os.Interrupt, syscall.SIGTERM))
+	err := g.Run()
+	var sig run.SignalError
+	if errors.As(err, &sig) || errors.Is(err, context.Canceled) {
+		logger.Info("shut down", "reason", err.Error())
+		return nil
+	}
+	return err
+}
