@@ -218,3 +218,25 @@ func (o *Outbox) Backlog(ctx context.Context) (int64, error) {
 	err := o.db.QueryRowContext(ctx, `SELECT count(*) FROM eventbus_outbox WHERE sent_at IS NULL`).Scan(&n)
 	return n, err
 }
+
+// TxChanges is Tx for a service whose domain layer reports its changes in
+// its own types: fn's changes are turned into events with toEvent, so the
+// service layer never sees protobuf and the events still commit with the
+// change.
+func TxChanges[C any](ctx context.Context, o *Outbox, fn func(tx *sql.Tx) ([]C, error), toEvent func(C) (Event, error)) error {
+	return o.Tx(ctx, func(tx *sql.Tx) ([]Event, error) {
+		changes, err := fn(tx)
+		if err != nil {
+			return nil, err
+		}
+		events := make([]Event, 0, len(changes))
+		for _, c := range changes {
+			ev, err := toEvent(c)
+			if err != nil {
+				return nil, err
+			}
+			events = append(events, ev)
+		}
+		return events, nil
+	})
+}

@@ -52,21 +52,11 @@ var _ service.Repository = (*Store)(nil)
 
 // Tx implements service.Repository.
 func (s *Store) Tx(ctx context.Context, fn func(q service.Queries) ([]service.Change, error)) error {
-	return s.outbox.Tx(ctx, func(tx *sql.Tx) ([]eventbus.Event, error) {
-		changes, err := fn(queries{Querier: s.DB.TxQuerier(tx), districtID: s.districtID})
-		if err != nil {
-			return nil, err
-		}
-		events := make([]eventbus.Event, 0, len(changes))
-		for _, c := range changes {
-			ev, err := toEvent(s.outbox.District(), c)
-			if err != nil {
-				return nil, err
-			}
-			events = append(events, ev)
-		}
-		return events, nil
-	})
+	return eventbus.TxChanges(ctx, s.outbox,
+		func(tx *sql.Tx) ([]service.Change, error) {
+			return fn(queries{Querier: s.DB.TxQuerier(tx), districtID: s.districtID})
+		},
+		func(c service.Change) (eventbus.Event, error) { return toEvent(s.outbox.District(), c) })
 }
 
 // queries implements service.Queries on a database or a transaction.
