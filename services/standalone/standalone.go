@@ -166,7 +166,6 @@ type City struct {
 	server    *http.Server
 	freshDir  bool
 	lock      *os.File
-	issuer    *auth.LocalIssuer
 	verifier  auth.Verifier
 	accounts  *accounts.Node
 	candidate string
@@ -609,7 +608,6 @@ func (c *City) startAuth(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("standalone: token issuer: %w", err)
 	}
-	c.issuer = issuer
 	c.accounts, err = accounts.New(ctx, accounts.Config{
 		DBPath:   filepath.Join(c.cfg.DataDir, "auth", "accounts.db"),
 		Storage:  c.cfg.Storage,
@@ -638,9 +636,6 @@ const (
 	LocalIssuerName = "guildhall-standalone"
 	LocalAudience   = "guildhall"
 )
-
-// Issuer is the built-in token issuer, nil when tokens come from OIDC.
-func (c *City) Issuer() *auth.LocalIssuer { return c.issuer }
 
 // asSystem runs h as the city itself (an hq-admin principal named subject),
 // for work the process does on its own behalf, such as loading demo data.
