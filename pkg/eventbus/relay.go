@@ -490,12 +490,19 @@ func (r *Relay) publishBatch(ctx context.Context, w *kafka.Writer, pos *position
 func (r *Relay) applyRetention(ctx context.Context) (int64, error) {
 	cutoff := r.now().Add(-r.cfg.Retention).UTC().Format(time.RFC3339Nano)
 	db := r.outbox.DB()
-	res, err := db.ExecContext(ctx, db.Rebind(`DELETE FROM eventbus_outbox
-		WHERE topic = ? AND sent_at IS NOT NULL AND created_at < ?`), r.outbox.Topic(), cutoff)
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
+	var n int64
+	// Through InTx so the delete queues with the service's writes instead
+	// of contending for SQLite's lock.
+	err := db.InTx(ctx, func(tx *sql.Tx) error {
+		res, err := db.ExecTx(ctx, tx, `DELETE FROM eventbus_outbox
+			WHERE topic = ? AND sent_at IS NOT NULL AND created_at < ?`, r.outbox.Topic(), cutoff)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
 }
 
 func (r *Relay) updateBacklog(ctx context.Context) {
