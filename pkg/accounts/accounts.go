@@ -72,9 +72,10 @@ func (c Config) Validate() error {
 
 // Node is the open account store with its HTTP handler.
 type Node struct {
-	db      *storage.DB
-	svc     *service
-	handler http.Handler
+	db       *storage.DB
+	svc      *service
+	verifier *liveVerifier
+	handler  http.Handler
 }
 
 // New opens and migrates the accounts database and wires the service.
@@ -103,18 +104,31 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, error) {
 		_ = db.Close()
 		return nil, err
 	}
+	live := newLiveVerifier(cfg.Issuer.Verifier(), svc)
+	// A write to an account ends its cached state at once, so in this
+	// process a disabled or re-scoped account's tokens stop on the next
+	// request rather than after liveTTL.
+	svc.onChange = live.forget
 	set := makeEndpoints(svc, Policy(), cfg.Endpoint)
 	return &Node{
-		db:      db,
-		svc:     svc,
-		handler: newHTTPHandler(set, cfg.Issuer.JWKS(), cfg.Issuer.Verifier(), cfg.TrustProxy, logger),
+		db:       db,
+		svc:      svc,
+		verifier: live,
+		handler:  newHTTPHandler(set, cfg.Issuer.JWKS(), live, cfg.TrustProxy, logger),
 	}, nil
 }
 
 // Handler serves /api/v1/auth/…: login, the JWKS, /me and account
-// management. It authenticates bearer tokens with the issuer's verifier
-// unless an outer middleware already put a principal in the context.
+// management. It authenticates bearer tokens with Verifier unless an outer
+// auth.Authenticate already decided the request (which must then have used
+// Verifier too: the standalone binary authenticates every route with it).
 func (n *Node) Handler() http.Handler { return n.handler }
+
+// Verifier is the one verifier for the issuer's tokens: a token counts only
+// while its account exists, is enabled and still has the role and scope the
+// token names. Every route that accepts these tokens must authenticate with
+// it; the issuer's plain verifier knows nothing of disabled accounts.
+func (n *Node) Verifier() auth.Verifier { return n.verifier }
 
 // OpenAPI returns the OpenAPI 3 document of the handler's routes.
 func (n *Node) OpenAPI() []byte { return OpenAPIDocument() }

@@ -19,14 +19,10 @@ const liveTTL = 5 * time.Second
 // another role or scope since the token was issued: the holder logs in again.
 var errAccountChanged = errors.New("accounts: the token's account was disabled or changed")
 
-// LiveVerifier wraps the issuer's verifier so a token is accepted only while
+// liveVerifier wraps the issuer's verifier so a token is accepted only while
 // its account still exists, is enabled and has the role and scope the token
 // names. Tokens are otherwise valid until they expire; without this, disabling
 // an account or demoting an admin would not take effect until then.
-func (n *Node) LiveVerifier(inner auth.Verifier) auth.Verifier {
-	return &liveVerifier{inner: inner, svc: n.svc, now: time.Now, cache: map[string]liveEntry{}}
-}
-
 type liveVerifier struct {
 	inner auth.Verifier
 	svc   *service
@@ -34,6 +30,18 @@ type liveVerifier struct {
 
 	mu    sync.Mutex
 	cache map[string]liveEntry
+}
+
+func newLiveVerifier(inner auth.Verifier, svc *service) *liveVerifier {
+	return &liveVerifier{inner: inner, svc: svc, now: time.Now, cache: map[string]liveEntry{}}
+}
+
+// forget drops what is cached of an account, so the next request with one
+// of its tokens looks it up again.
+func (v *liveVerifier) forget(subject string) {
+	v.mu.Lock()
+	delete(v.cache, subject)
+	v.mu.Unlock()
 }
 
 type liveEntry struct {

@@ -13,7 +13,7 @@ import (
 func TestTokensEndWhenTheirAccountIsDisabledOrChanged(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	live := e.node.LiveVerifier(e.issuer.Verifier()).(*liveVerifier)
+	live := e.node.verifier
 	clock := time.Now()
 	live.now = func() time.Time { return clock }
 

@@ -101,6 +101,16 @@ type service struct {
 	// that does and timing does not reveal which usernames exist.
 	dummyHash string
 	now       func() time.Time
+	// onChange, if set, is told the id of every account a committed write
+	// changed (the live verifier forgets what it cached of it).
+	onChange func(id string)
+}
+
+// changed tells onChange that the account id was written.
+func (s *service) changed(id string) {
+	if s.onChange != nil {
+		s.onChange(id)
+	}
 }
 
 func newService(st *store, issuer *auth.LocalIssuer, limiter *auth.LoginLimiter, logger *slog.Logger) (*service, error) {
@@ -319,6 +329,9 @@ func (s *service) Update(ctx context.Context, id string, ifMatch int64, in Updat
 		out = next
 		return s.audit(ctx, tx, actorFromContext(ctx), ActionUpdate, cur.ID, fields)
 	})
+	if err == nil {
+		s.changed(id)
+	}
 	return out, err
 }
 

@@ -236,8 +236,8 @@ func makeEndpoints(s *service, policy auth.Policy, instrument func(service, endp
 // ---- HTTP ----
 
 // newHTTPHandler serves the endpoints and the issuer's JWKS under Prefix.
-// Requests are authenticated with verifier unless an outer middleware has
-// already put a principal in the context.
+// Requests are authenticated with verifier unless an outer auth.Authenticate
+// has already decided them.
 func newHTTPHandler(set endpoints, jwks []byte, verifier auth.Verifier, trustProxy bool, logger *slog.Logger) http.Handler {
 	opts := []kithttp.ServerOption{
 		kithttp.ServerErrorEncoder(errorEncoder),
@@ -309,14 +309,10 @@ func newHTTPHandler(set endpoints, jwks []byte, verifier auth.Verifier, trustPro
 		mux.Handle(rt.Method+" "+Prefix+rt.Path, handlers[rt.Name])
 	}
 	mux.Handle("/", kitx.NotFoundHandler())
-	authn := auth.Authenticate(verifier)(mux)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, ok := auth.FromContext(r.Context()); ok {
-			mux.ServeHTTP(w, r) // already authenticated by an outer middleware
-			return
-		}
-		authn.ServeHTTP(w, r)
-	})
+	// An outer auth.Authenticate that already decided the request is final
+	// (Authenticate runs once per request): a token it refused is never
+	// verified again here.
+	return auth.Authenticate(verifier)(mux)
 }
 
 // encodeResponse is kitx.EncodeJSONResponse, except that a failed response

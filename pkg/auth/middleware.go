@@ -21,12 +21,22 @@ type authFailureKey struct{}
 // auth.token_invalid or auth.token_expired. That way /healthz, /metrics,
 // the OpenAPI document and the login endpoint stay open, while every
 // endpoint with a policy row fails closed. It never logs the token.
+//
+// Authentication happens once per request: when an outer Authenticate has
+// already decided (a principal, or the reason there is none), an inner one
+// passes the request on untouched. An inner handler can therefore never
+// accept a token the outer, stricter verifier refused (a disabled account's,
+// say) by verifying it again with a more lenient one.
 func Authenticate(v Verifier) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if Authenticated(r.Context()) {
+				next.ServeHTTP(w, r)
+				return
+			}
 			raw, err := bearer(r.Header)
 			if err == nil && raw == "" {
-				next.ServeHTTP(w, r)
+				next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), authFailureKey{}, ErrTokenMissing)))
 				return
 			}
 			ctx := r.Context()
@@ -40,6 +50,16 @@ func Authenticate(v Verifier) func(http.Handler) http.Handler {
 			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, authFailureKey{}, err)))
 		})
 	}
+}
+
+// Authenticated reports whether Authenticate has already run for the
+// request of ctx, whatever it decided.
+func Authenticated(ctx context.Context) bool {
+	if _, ok := FromContext(ctx); ok {
+		return true
+	}
+	err, _ := ctx.Value(authFailureKey{}).(error)
+	return err != nil
 }
 
 // bearer returns the token of the Authorization header: "" with no header,

@@ -620,7 +620,7 @@ func (c *City) startAuth(ctx context.Context) error {
 	}
 	// A token counts only while its account is enabled and unchanged, so
 	// disabling an account or changing its role takes effect at once.
-	c.verifier = c.accounts.LiveVerifier(issuer.Verifier())
+	c.verifier = c.accounts.Verifier()
 	password, created, err := c.accounts.EnsureBootstrapAdmin(ctx)
 	if err != nil {
 		return fmt.Errorf("standalone: bootstrap admin: %w", err)
