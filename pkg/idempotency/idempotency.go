@@ -79,10 +79,13 @@ type Getter interface {
 	GetIdempotency(ctx context.Context, scope, key string) (Record, bool, error)
 }
 
-// Putter stores a record in the transaction of the create it belongs to.
-// A live record under the same key makes it fail with an errs.Conflict.
+// Putter stores a record in the transaction of the create it belongs to:
+// PutIdempotency reserves the key before the create runs (a live record
+// under the same key makes it fail with an errs.Conflict), and
+// CompleteIdempotency stores the create's result under the reserved key.
 type Putter interface {
 	PutIdempotency(ctx context.Context, r Record) error
+	CompleteIdempotency(ctx context.Context, scope, key string, body []byte) error
 }
 
 // Request is one idempotent create: where it was sent, under which key
@@ -100,8 +103,14 @@ type Request struct {
 // a different request (ErrKeyReused), and otherwise runs create and stores
 // its result, as stored returns it (nil: the result itself; a result
 // holding secrets returns a form without them), in create's transaction,
-// so the record exists exactly when the create committed. A concurrent
-// request that stored the key first wins; Do then replays its result.
+// so the record exists exactly when the create committed.
+//
+// The key is reserved in that transaction before create runs. A concurrent
+// request with the same key therefore loses on the key, never on the
+// create's own uniqueness rules (a guard already active, a credit code
+// taken, which it would otherwise hit first since the winner's rows are
+// there): its transaction rolls back and Do replays the winner's result, so
+// every retry gets the first response.
 func Do[T any, Q Putter, C any](ctx context.Context, get Getter, tx func(context.Context, func(Q) ([]C, error)) error,
 	req Request, create func(q Q) (T, []C, error), stored func(T) any) (T, error) {
 	var zero T
@@ -129,6 +138,13 @@ func Do[T any, Q Putter, C any](ctx context.Context, get Getter, tx func(context
 		}
 		var out T
 		err = tx(ctx, func(q Q) ([]C, error) {
+			rec := Record{Scope: req.Scope, Key: req.Key, RequestHash: hash, Body: []byte{}, CreatedAt: req.Now().UTC()}
+			if err := q.PutIdempotency(ctx, rec); err != nil {
+				if errs.IsKind(err, errs.Conflict) {
+					return nil, errKeyRace
+				}
+				return nil, err
+			}
 			v, ch, err := create(q)
 			if err != nil {
 				return nil, err
@@ -141,11 +157,7 @@ func Do[T any, Q Putter, C any](ctx context.Context, get Getter, tx func(context
 			if err != nil {
 				return nil, fmt.Errorf("idempotency: store result: %w", err)
 			}
-			rec := Record{Scope: req.Scope, Key: req.Key, RequestHash: hash, Body: body, CreatedAt: req.Now().UTC()}
-			if err := q.PutIdempotency(ctx, rec); err != nil {
-				if errs.IsKind(err, errs.Conflict) {
-					return nil, errKeyRace
-				}
+			if err := q.CompleteIdempotency(ctx, req.Scope, req.Key, body); err != nil {
 				return nil, err
 			}
 			out = v
@@ -195,7 +207,7 @@ func Get(ctx context.Context, q storage.Querier, table, scope, key string) (Reco
 }
 
 // Put writes r into table through q, normally in the transaction of the
-// create. An expired record (older than TTL at r.CreatedAt) under the same
+// create, before the create runs (a reservation; Complete adds the result). An expired record (older than TTL at r.CreatedAt) under the same
 // key is replaced; a live one makes it fail with an errs.Conflict.
 func Put(ctx context.Context, q storage.Querier, table string, r Record) error {
 	cutoff := storage.FormatTime(r.CreatedAt.Add(-TTL))
@@ -207,6 +219,19 @@ func Put(ctx context.Context, q storage.Querier, table string, r Record) error {
 	}
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		return errKeyTaken
+	}
+	return nil
+}
+
+// Complete stores body, the create's result, under the key that Put
+// reserved in the same transaction.
+func Complete(ctx context.Context, q storage.Querier, table, scope, key string, body []byte) error {
+	res, err := q.Exec(ctx, `UPDATE `+table+` SET body = ? WHERE scope = ? AND key = ?`, body, scope, key)
+	if err != nil {
+		return fmt.Errorf("store: complete idempotency key: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("store: complete idempotency key: the reservation of %q is gone", key)
 	}
 	return nil
 }

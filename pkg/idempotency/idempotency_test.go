@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"path/filepath"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -58,6 +59,10 @@ func (q queries) GetIdempotency(ctx context.Context, scope, key string) (Record,
 
 func (q queries) PutIdempotency(ctx context.Context, r Record) error {
 	return Put(ctx, q.q, table, r)
+}
+
+func (q queries) CompleteIdempotency(ctx context.Context, scope, key string, body []byte) error {
+	return Complete(ctx, q.q, table, scope, key, body)
 }
 
 func (r repo) GetIdempotency(ctx context.Context, scope, key string) (Record, bool, error) {
@@ -250,5 +255,81 @@ func TestDoReplaysTheWinnerOfARace(t *testing.T) {
 	}
 	if n := count(t, db, "things"); n != 0 {
 		t.Fatalf("%d things: the loser's create committed", n)
+	}
+}
+
+// barrierGetter holds the first n lookups until all n have been made, so n
+// concurrent requests all miss the record before any of them commits: the
+// race the key reservation exists for.
+type barrierGetter struct {
+	inner Getter
+	mu    sync.Mutex
+	n     int
+	all   chan struct{}
+}
+
+func (b *barrierGetter) GetIdempotency(ctx context.Context, scope, key string) (Record, bool, error) {
+	rec, ok, err := b.inner.GetIdempotency(ctx, scope, key)
+	b.mu.Lock()
+	wait := b.n > 0
+	if wait {
+		b.n--
+		if b.n == 0 {
+			close(b.all)
+		}
+	}
+	b.mu.Unlock()
+	if wait {
+		<-b.all
+	}
+	return rec, ok, err
+}
+
+// Concurrent retries under one key all get the first result, even when the
+// create has a uniqueness rule of its own that the second create would trip
+// over first (a guard already active, a credit code taken).
+func TestConcurrentRetriesWithOneKeyAllGetTheFirstResult(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	r := repo{db}
+	const n = 8
+	get := &barrierGetter{inner: r, n: n, all: make(chan struct{})}
+	errTaken := errs.E(errs.Conflict, "thing.name_taken", "a thing has this name")
+	createUnique := func(q queries) (thing, []string, error) {
+		var exists int
+		if err := q.q.QueryRow(ctx, `SELECT COUNT(*) FROM things WHERE name = ?`, "u").Scan(&exists); err != nil {
+			return thing{}, nil, err
+		}
+		if exists > 0 {
+			return thing{}, nil, errTaken
+		}
+		return create(ctx, "u")(q)
+	}
+	req := Request{Scope: "POST things", Key: "retry-1", In: map[string]string{"name": "u"}, Now: time.Now}
+	var wg sync.WaitGroup
+	results := make([]thing, n)
+	errsOut := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errsOut[i] = Do(ctx, get, r.Tx, req, createUnique, nil)
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		if errsOut[i] != nil {
+			t.Errorf("retry %d: %v", i, errsOut[i])
+			continue
+		}
+		if results[i] != results[0] {
+			t.Errorf("retry %d got %+v, the first got %+v", i, results[i], results[0])
+		}
+	}
+	if got := count(t, db, "things"); got != 1 {
+		t.Errorf("%d things created", got)
+	}
+	if got := count(t, db, table); got != 1 {
+		t.Errorf("%d idempotency records", got)
 	}
 }

@@ -647,6 +647,75 @@ func TestIdempotencyKeyReplaysTheFirstResultAndWritesNothing(t *testing.T) {
 	}
 }
 
+// Concurrent retries of one create under one Idempotency-Key all get the
+// first response, byte for byte — never 409 guard.already_active or
+// company.credit_code_taken from the loser tripping over the winner's row.
+func TestConcurrentRetriesWithOneIdempotencyKeyAllGetTheFirstResponse(t *testing.T) {
+	e := newEnv(t)
+	c := e.activeCompany(20)
+	type create struct {
+		name, path string
+		body       map[string]any
+	}
+	// The race is not forced here (pkg/idempotency forces it); a few rounds
+	// make losing it all but certain when the replay is decided wrongly.
+	var cases []create
+	for i := range 6 {
+		cases = append(cases,
+			create{fmt.Sprintf("a company registered eight times at once (%d)", i), "/companies",
+				map[string]any{"name": fmt.Sprintf("并发保安公司%d", i), "credit_code": creditCode(t, 30+i), "licence_number": fmt.Sprintf("L-%d", 30+i), "kind": "in_house_unit"}},
+			create{fmt.Sprintf("a guard hired eight times at once (%d)", i), "/companies/" + c.ID + "/guards",
+				map[string]any{"name": "王五", "id_number": residentID(30 + i)}})
+	}
+	for round, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			raw, _ := json.Marshal(tc.body)
+			before := e.counts()
+			const n = 8
+			type result struct {
+				status int
+				body   []byte
+				err    error
+			}
+			results := make([]result, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					req, _ := http.NewRequest("POST", e.base+tc.path, bytes.NewReader(raw))
+					req.Header.Set("Content-Type", "application/json")
+					req.Header.Set("Idempotency-Key", fmt.Sprintf("concurrent-%d", round))
+					res, err := e.srv.Client().Do(req)
+					if err != nil {
+						results[i].err = err
+						return
+					}
+					defer res.Body.Close()
+					results[i].status = res.StatusCode
+					results[i].body, results[i].err = io.ReadAll(res.Body)
+				}()
+			}
+			wg.Wait()
+			for i, r := range results {
+				if r.err != nil || r.status != http.StatusCreated {
+					t.Errorf("retry %d: %d %s %v", i, r.status, r.body, r.err)
+				} else if !bytes.Equal(r.body, results[0].body) {
+					t.Errorf("retry %d answered\n%s\nthe first\n%s", i, r.body, results[0].body)
+				}
+			}
+			after := e.counts()
+			created := "companies"
+			if strings.Contains(tc.path, "/guards") {
+				created = "guards"
+			}
+			if after[created] != before[created]+1 || after["eventbus_outbox"] != before["eventbus_outbox"]+1 || after["idempotency_keys"] != before["idempotency_keys"]+1 {
+				t.Errorf("eight retries wrote %v → %v", before, after)
+			}
+		})
+	}
+}
+
 func TestBadInputIsRejectedWithStableIDAndChangesNothing(t *testing.T) {
 	e := newEnv(t)
 	c := e.activeCompany(1)

@@ -602,6 +602,12 @@ func (q queries) PutIdempotency(ctx context.Context, r idempotency.Record) error
 	return idempotency.Put(ctx, q.Querier, idempotencyTable, r)
 }
 
+// CompleteIdempotency implements service.Queries: the create's result
+// under the key PutIdempotency reserved in the same transaction.
+func (q queries) CompleteIdempotency(ctx context.Context, scope, key string, body []byte) error {
+	return idempotency.Complete(ctx, q.Querier, idempotencyTable, scope, key, body)
+}
+
 // ExpireIdempotency implements service.Queries.
 func (q queries) ExpireIdempotency(ctx context.Context, cutoff time.Time) (int64, error) {
 	return idempotency.Expire(ctx, q.Querier, idempotencyTable, cutoff)

@@ -80,8 +80,11 @@ type Queries interface {
 
 	// GetIdempotency reads the record of (scope, key); false if none.
 	GetIdempotency(ctx context.Context, scope, key string) (idempotency.Record, bool, error)
-	// PutIdempotency stores r; a live record under its key is a Conflict.
+	// PutIdempotency reserves r's key before a create; a live record under
+	// its key is a Conflict.
 	PutIdempotency(ctx context.Context, r idempotency.Record) error
+	// CompleteIdempotency stores the create's result under the reserved key.
+	CompleteIdempotency(ctx context.Context, scope, key string, body []byte) error
 	// ExpireIdempotency deletes records created before cutoff.
 	ExpireIdempotency(ctx context.Context, cutoff time.Time) (int64, error)
 }
