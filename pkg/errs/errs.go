@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 )
 
 // Kind classifies an error; the transport maps each kind to one HTTP status.
@@ -179,6 +180,9 @@ func HTTP(err error) (int, Body) {
 // WriteHTTP writes err as a JSON error response.
 func WriteHTTP(w http.ResponseWriter, err error) {
 	status, body := HTTP(err)
+	if d, ok := RetryAfterOf(err); ok {
+		w.Header().Set("Retry-After", strconv.Itoa(RetryAfterSeconds(d)))
+	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)

@@ -91,6 +91,7 @@ type DB struct {
 	// handler (which sleeps 1, 2, 5 … 100 ms between tries) keeps the tail
 	// latency of concurrent writes near the cost of one commit.
 	writeMu sync.Mutex
+	refusal
 }
 
 // OpenSQLite opens (creating if needed) the SQLite file at path with WAL,
@@ -237,21 +238,24 @@ func (db *DB) Close() error {
 func (db *DB) Rebind(query string) string { return db.Dialect.Rebind(query) }
 
 // InTx runs fn in a write transaction, committing if it returns nil and
-// rolling back otherwise. fn must not start another transaction on db.
+// rolling back otherwise. fn must not start another transaction on db. A
+// write the disk refused (full, quota, file-size limit) comes back as
+// ErrUnavailable, with a Retry-After, and is counted (see Instrument).
 func (db *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	db.writeMu.Lock()
 	defer db.writeMu.Unlock()
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("storage: begin: %w", err)
+		return db.refused(fmt.Errorf("storage: begin: %w", err))
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
-		return err
+		return db.refused(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("storage: commit: %w", err)
+		return db.refused(fmt.Errorf("storage: commit: %w", err))
 	}
+	db.refusedAt.Store(0)
 	return nil
 }
 

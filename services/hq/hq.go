@@ -113,6 +113,9 @@ type Deps struct {
 	Districts Districts
 	// Bus holds the event bus metrics shared by the process; may be nil.
 	Bus *eventbus.Metrics
+	// Storage counts the writes the process's databases refused for lack of
+	// disk (shared by the process); nil counts nothing.
+	Storage *storage.Metrics
 	// Registerer receives HQ's own metrics (freshness and business gauges,
 	// rejected events). HQ is one per process, so it registers directly;
 	// nil registers nothing.
@@ -216,6 +219,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	db.Instrument(deps.Storage, "hq")
 	if err := eventbus.Migrate(ctx, db); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("hq: %w", err)
@@ -285,8 +289,8 @@ var ErrNotReady = errs.E(errs.Unavailable, "hq.not_ready", "HQ has not read the 
 // Ready reports whether the read model's database answers and the node is
 // running with the district registry loaded.
 func (n *Node) Ready(ctx context.Context) error {
-	if err := n.db.PingContext(ctx); err != nil {
-		return errs.E(errs.Unavailable, "hq.db_unavailable", "the HQ database does not answer").Wrap(err)
+	if err := n.db.Ready(ctx); err != nil {
+		return errs.E(errs.Unavailable, "hq.db_unavailable", "the HQ database does not answer or cannot take writes").Wrap(err)
 	}
 	if !n.running.Load() || !n.watching.Load() {
 		return ErrNotReady

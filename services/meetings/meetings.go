@@ -116,6 +116,9 @@ type Deps struct {
 	// Endpoint, if not nil, returns the middleware chain (instrumenting,
 	// tracing) for one endpoint of a service.
 	Endpoint func(service, endpoint string) endpoint.Middleware
+	// Storage counts the writes the process's databases refused for lack of
+	// disk (shared by the process); nil counts nothing.
+	Storage *storage.Metrics
 }
 
 // Node is a running meetings service of one district.
@@ -186,6 +189,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	db.Instrument(deps.Storage, cfg.District+"."+ServiceName)
 	if err := store.Migrate(ctx, db); err != nil {
 		_ = db.Close()
 		return nil, err
@@ -275,9 +279,10 @@ func (n *Node) Run(ctx context.Context) error {
 	return g.Wait()
 }
 
-// Ready reports whether the node's database answers.
+// Ready reports whether the node's database answers and can take writes
+// (its disk has room; see storage.DB.Ready).
 func (n *Node) Ready(ctx context.Context) error {
-	if err := n.db.PingContext(ctx); err != nil {
+	if err := n.db.Ready(ctx); err != nil {
 		return fmt.Errorf("meetings: database: %w", err)
 	}
 	return nil

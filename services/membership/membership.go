@@ -102,6 +102,9 @@ type Deps struct {
 	// Bus holds the event bus metrics shared by the process, for the
 	// meetings consumer; nil uses unregistered metrics.
 	Bus *eventbus.Metrics
+	// Storage counts the writes the process's databases refused for lack of
+	// disk (shared by the process, like Bus); nil counts nothing.
+	Storage *storage.Metrics
 	// Dialer is an optional Kafka dialer (TLS, SASL) for the meetings
 	// consumer's group; nil for plain TCP.
 	Dialer *kafka.Dialer
@@ -140,6 +143,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	db.Instrument(deps.Storage, cfg.District+"."+ServiceName)
 	if err := store.Migrate(ctx, db); err != nil {
 		_ = db.Close()
 		return nil, err
@@ -211,9 +215,10 @@ func (n *Node) Run(ctx context.Context) error {
 	return err
 }
 
-// Ready reports whether the node's database answers.
+// Ready reports whether the node's database answers and can take writes
+// (its disk has room; see storage.DB.Ready).
 func (n *Node) Ready(ctx context.Context) error {
-	if err := n.db.PingContext(ctx); err != nil {
+	if err := n.db.Ready(ctx); err != nil {
 		return fmt.Errorf("membership: database: %w", err)
 	}
 	return nil

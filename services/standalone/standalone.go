@@ -153,6 +153,7 @@ type City struct {
 	out       io.Writer
 	reg       *prometheus.Registry
 	bus       *eventbus.Metrics
+	storage   *storage.Metrics
 	epm       *telemetry.EndpointMetrics
 	etcd      *devstack.Etcd
 	broker    *devstack.Broker
@@ -209,6 +210,9 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 		}
 	}()
 	c.bus = eventbus.NewMetrics(c.reg)
+	if c.storage, err = storage.NewMetrics(c.reg); err != nil {
+		return nil, err
+	}
 	c.epm = telemetry.NewEndpointMetrics(c.reg)
 
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
@@ -305,6 +309,7 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 			Logger:     logger.With("node", "hq"),
 			Districts:  c.registry,
 			Bus:        c.bus,
+			Storage:    c.storage,
 			Registerer: c.reg,
 			Endpoint:   c.endpointMiddleware("hq"),
 			Etcd:       c.cli,
@@ -446,6 +451,7 @@ func (c *City) startDistrict(ctx context.Context, id string) error {
 		Logger:   c.logger.With("node", id, "service", "membership"),
 		Endpoint: c.endpointMiddleware(id),
 		Bus:      c.bus,
+		Storage:  c.storage,
 	})
 	if err != nil {
 		return err
@@ -458,6 +464,7 @@ func (c *City) startDistrict(ctx context.Context, id string) error {
 	}, meetings.Deps{
 		Logger:   c.logger.With("node", id, "service", "meetings"),
 		Endpoint: c.endpointMiddleware(id),
+		Storage:  c.storage,
 	})
 	if err != nil {
 		_ = node.Close()

@@ -221,10 +221,15 @@ func wire(ctx context.Context, cfg hq.Config, logger *slog.Logger, reg *promethe
 	mw := func(service, name string) endpoint.Middleware {
 		return endpoint.Chain(telemetry.TracingMiddleware(service, name), em.Middleware(service, "", name))
 	}
+	sm, err := storage.NewMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
 	node, err := hq.New(ctx, cfg, hq.Deps{
 		Logger:     logger,
 		Districts:  districts,
 		Bus:        eventbus.NewMetrics(reg),
+		Storage:    sm,
 		Registerer: reg,
 		Endpoint:   mw,
 		Dialer:     kd.dialer,

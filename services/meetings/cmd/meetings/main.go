@@ -221,12 +221,17 @@ type app struct {
 func wire(ctx context.Context, cfg Config, cli *clientv3.Client, v auth.Verifier, logger *slog.Logger, reg *prometheus.Registry) (*app, error) {
 	epm := telemetry.NewEndpointMetrics(reg)
 	bus := eventbus.NewMetrics(reg)
+	sm, err := storage.NewMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
 	node, err := meetings.New(ctx, meetings.Config{
 		District: cfg.District, DBPath: cfg.DBPath, Storage: cfg.Storage, TrustProxy: cfg.TrustProxy,
 		// The live convention and roundtable cadence come from etcd.
 		Etcd: cli,
 	}, meetings.Deps{
-		Logger: logger,
+		Logger:  logger,
+		Storage: sm,
 		Endpoint: func(service, name string) endpoint.Middleware {
 			return endpoint.Chain(epm.Middleware(service, cfg.District, name), telemetry.TracingMiddleware(service, name))
 		},

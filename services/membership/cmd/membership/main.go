@@ -262,6 +262,10 @@ type app struct {
 func wire(ctx context.Context, cfg Config, key []byte, sealer *pii.Sealer, v auth.Verifier, logger *slog.Logger, reg *prometheus.Registry) (*app, error) {
 	epm := telemetry.NewEndpointMetrics(reg)
 	bus := eventbus.NewMetrics(reg)
+	sm, err := storage.NewMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
 	dialer, err := cfg.Kafka.Dialer()
 	if err != nil {
 		return nil, fmt.Errorf("kafka: %w", err)
@@ -279,6 +283,7 @@ func wire(ctx context.Context, cfg Config, key []byte, sealer *pii.Sealer, v aut
 	}, membership.Deps{
 		Logger:    logger,
 		Bus:       bus,
+		Storage:   sm,
 		Dialer:    dialer,
 		Transport: transport,
 		Endpoint: func(service, name string) endpoint.Middleware {
