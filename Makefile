@@ -22,9 +22,16 @@ build: ## Build every binary into ./bin.
 	go build -o bin/meetings ./services/meetings/cmd/meetings
 	go build -o bin/hq ./services/hq/cmd/hq
 
+FUZZTIME ?= 3s
+
 .PHONY: test
-test: ## Run every module's tests (unit, end-to-end, fault and security tests).
+test: ## Run every module's tests (unit, end-to-end, fault and security tests), then a short run of every fuzz target.
 	./scripts/each-module.sh go test $(GO_TEST_FLAGS) ./...
+	./scripts/fuzz.sh $(FUZZTIME)
+
+.PHONY: fuzz
+fuzz: ## Fuzz every target for FUZZTIME (e.g. make fuzz FUZZTIME=5m) and add what it found to the committed corpora.
+	./scripts/fuzz.sh -corpus $(FUZZTIME)
 
 .PHONY: bench
 bench: ## Run the benchmarks; they print ratios against raw baselines measured in the same run.

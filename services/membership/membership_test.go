@@ -30,7 +30,7 @@ var hashKey = []byte("0123456789abcdef-test-key")
 
 // keyring returns a sealing keyring of the given key ids (each key is its
 // id's bytes repeated), the first one current.
-func keyring(t *testing.T, kids ...string) *pii.Sealer {
+func keyring(t testing.TB, kids ...string) *pii.Sealer {
 	t.Helper()
 	keys := map[string][]byte{}
 	for _, kid := range kids {

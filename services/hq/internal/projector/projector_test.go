@@ -23,7 +23,7 @@ import (
 
 var t0 = time.Date(2025, 9, 23, 9, 0, 0, 0, time.UTC)
 
-func open(t *testing.T) (*storage.DB, *store.Store) {
+func open(t testing.TB) (*storage.DB, *store.Store) {
 	t.Helper()
 	ctx := context.Background()
 	db, err := storage.OpenSQLite(ctx, filepath.Join(t.TempDir(), "hq.db"), storage.Config{Synchronous: "normal"})
