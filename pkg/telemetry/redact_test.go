@@ -140,7 +140,7 @@ func spanTexts(s tracetest.SpanStub) []string {
 		kvs = append(kvs, l.Attributes...)
 	}
 	for _, kv := range kvs {
-		out = append(out, string(kv.Key)+"="+kv.Value.Emit())
+		out = append(out, string(kv.Key)+"="+kv.Value.String())
 	}
 	return out
 }
@@ -223,7 +223,7 @@ func TestHTTPMiddlewareKeepsIDNumbersOutOfLogsAndSpans(t *testing.T) {
 func spanAttr(s tracetest.SpanStub, key string) string {
 	for _, kv := range s.Attributes {
 		if string(kv.Key) == key {
-			return kv.Value.Emit()
+			return kv.Value.String()
 		}
 	}
 	return ""
