@@ -314,3 +314,19 @@ func TestTracerProviderExportsRedactedSpans(t *testing.T) {
 		t.Errorf("a clean span was changed: %v", spans[2].Attributes)
 	}
 }
+
+// BenchmarkRedactIDNumbers measures the cost every access-log line pays:
+// a path without an ID number (the fast path, no allocation) and one with.
+func BenchmarkRedactIDNumbers(b *testing.B) {
+	for name, path := range map[string]string{
+		"clean":     "/api/v1/districts/jingkai/guards/" + uuidSegment + "/trainings",
+		"id-number": "/api/v1/districts/jingkai/guards/" + residentID + "/trainings",
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = RedactIDNumbers(path)
+			}
+		})
+	}
+}
