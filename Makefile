@@ -3,6 +3,7 @@ SHELL := /usr/bin/env bash
 .DEFAULT_GOAL := help
 
 ADDR        ?= :8080
+ADMIN_ADDR  ?= 127.0.0.1:8081
 DATA        ?= ./data
 GO_TEST_FLAGS ?= -count=1 -timeout 20m
 BENCH_FLAGS ?= -run '^$$' -bench . -benchtime 1x -timeout 30m
@@ -12,8 +13,8 @@ help: ## Show this help.
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 .PHONY: run
-run: ## Start the whole city in one process on $(ADDR) with data under $(DATA).
-	go run ./services/standalone/cmd/guildhall -http.addr=$(ADDR) -data.dir=$(DATA) -demo.when-empty
+run: ## Start the whole city in one process on $(ADDR) (metrics and health on $(ADMIN_ADDR)) with data under $(DATA).
+	go run ./services/standalone/cmd/guildhall -http.addr=$(ADDR) -admin.addr=$(ADMIN_ADDR) -data.dir=$(DATA) -demo.when-empty
 
 .PHONY: build
 build: ## Build every binary into ./bin.

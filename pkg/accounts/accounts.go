@@ -41,8 +41,10 @@ type Config struct {
 	// served at /api/v1/auth/jwks.json and its Verifier authenticates the
 	// management requests.
 	Issuer *auth.LocalIssuer
-	// Limiter throttles failed logins; nil gets auth's defaults (the 6th
-	// failure per account or per address within a minute is refused).
+	// Limiter throttles failed logins; nil gets auth's defaults: within a
+	// minute, the 6th attempt after 5 failures of one account from one
+	// address, the 21st of one account from anywhere and the 101st from one
+	// address over all accounts are refused (429 with Retry-After).
 	Limiter *auth.LoginLimiter
 	// TrustProxy takes the client address (for the limiter and the audit
 	// log) from the first X-Forwarded-For hop; set it only behind a proxy

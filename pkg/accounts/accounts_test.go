@@ -56,6 +56,12 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, func(*Config) {})
+}
+
+// newEnvWith is newEnv with the node's Config changed by set first.
+func newEnvWith(t *testing.T, set func(*Config)) *env {
+	t.Helper()
 	dir := t.TempDir()
 	issuer, err := auth.NewLocalIssuer(filepath.Join(dir, "keys"), "guildhall-test", "guildhall", time.Hour)
 	if err != nil {
@@ -63,7 +69,9 @@ func newEnv(t *testing.T) *env {
 	}
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	node, err := New(context.Background(), Config{DBPath: filepath.Join(dir, "accounts.db"), Issuer: issuer}, logger)
+	cfg := Config{DBPath: filepath.Join(dir, "accounts.db"), Issuer: issuer}
+	set(&cfg)
+	node, err := New(context.Background(), cfg, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,24 +265,52 @@ func TestLoginFailuresAreIndistinguishable(t *testing.T) {
 	}
 }
 
+// wantThrottled fails unless rec is the limiter's 429 with a Retry-After
+// within the window (and at most one of its twelve buckets more).
+func wantThrottled(t *testing.T, rec *httptest.ResponseRecorder) {
+	t.Helper()
+	if rec.Code != http.StatusTooManyRequests || errID(t, rec) != "auth.too_many_attempts" {
+		t.Fatalf("want 429 auth.too_many_attempts, got %d %s", rec.Code, rec.Body)
+	}
+	if s, err := strconv.Atoi(rec.Header().Get("Retry-After")); err != nil || s < 1 || s > 65 {
+		t.Fatalf("Retry-After %q", rec.Header().Get("Retry-After"))
+	}
+}
+
+func TestLoginThrottledPerAccountAndAddress(t *testing.T) {
+	e := newEnv(t)
+	e.create(map[string]any{"username": "wang", "password": "wang's right password", "role": "ops"})
+	e.create(map[string]any{"username": "li.na", "password": "li's right password", "role": "ops"})
+	for i := range 5 {
+		if rec := e.login("wang", "wrong password", "192.0.2.50"); rec.Code != http.StatusUnauthorized {
+			t.Fatalf("failure %d: %d %s", i+1, rec.Code, rec.Body)
+		}
+	}
+	// The 6th attempt from the same address, even with the right password,
+	// is refused for that account there.
+	wantThrottled(t, e.login("wang", "wang's right password", "192.0.2.50"))
+	// A colleague behind the same address (the office NAT) logs in.
+	if rec := e.login("li.na", "li's right password", "192.0.2.50"); rec.Code != http.StatusOK {
+		t.Fatalf("colleague behind the same address: %d %s", rec.Code, rec.Body)
+	}
+	// So does wang from elsewhere: the account's own limit is higher.
+	if rec := e.login("wang", "wang's right password", "198.51.100.20"); rec.Code != http.StatusOK {
+		t.Fatalf("the account from another address: %d %s", rec.Code, rec.Body)
+	}
+}
+
 func TestLoginThrottledPerAccount(t *testing.T) {
 	e := newEnv(t)
 	e.create(map[string]any{"username": "target", "password": "the right password", "role": "ops"})
-	for i := range 5 {
+	for i := range auth.DefaultMaxAccountFailures {
 		rec := e.login("target", "wrong password", fmt.Sprintf("192.0.2.%d", 100+i))
 		if rec.Code != http.StatusUnauthorized {
 			t.Fatalf("failure %d: %d %s", i+1, rec.Code, rec.Body)
 		}
 	}
-	// 6th attempt, from yet another address and even with the right
+	// The next attempt, from yet another address and even with the right
 	// password: refused for the account.
-	rec := e.login("target", "the right password", "192.0.2.200")
-	if rec.Code != http.StatusTooManyRequests || errID(t, rec) != "auth.too_many_attempts" {
-		t.Fatalf("6th: %d %s", rec.Code, rec.Body)
-	}
-	if s, err := strconv.Atoi(rec.Header().Get("Retry-After")); err != nil || s < 1 || s > 60 {
-		t.Errorf("Retry-After %q", rec.Header().Get("Retry-After"))
-	}
+	wantThrottled(t, e.login("target", "the right password", "192.0.2.200"))
 	// Another account from a fresh address is not affected.
 	if rec := e.login("admin", e.adminPass, "192.0.2.201"); rec.Code != http.StatusOK {
 		t.Errorf("other account: %d %s", rec.Code, rec.Body)
@@ -282,19 +318,55 @@ func TestLoginThrottledPerAccount(t *testing.T) {
 }
 
 func TestLoginThrottledPerAddress(t *testing.T) {
-	e := newEnv(t)
-	for i := range 5 {
+	// A low ceiling keeps the test short; the default is
+	// auth.DefaultMaxAddressFailures.
+	const ceiling = 8
+	e := newEnvWith(t, func(c *Config) {
+		c.Limiter = auth.NewLoginLimiter(auth.LoginLimiterConfig{MaxAddressFailures: ceiling})
+	})
+	for i := range ceiling {
 		rec := e.login(fmt.Sprintf("user%d", i), "wrong password", "192.0.2.77")
 		if rec.Code != http.StatusUnauthorized {
 			t.Fatalf("failure %d: %d %s", i+1, rec.Code, rec.Body)
 		}
 	}
-	rec := e.login("admin", e.adminPass, "192.0.2.77")
-	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
-		t.Fatalf("6th from the address: %d %s (Retry-After %q)", rec.Code, rec.Body, rec.Header().Get("Retry-After"))
-	}
+	wantThrottled(t, e.login("admin", e.adminPass, "192.0.2.77"))
 	if rec := e.login("admin", e.adminPass, "192.0.2.78"); rec.Code != http.StatusOK {
 		t.Errorf("another address: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestLoginLimiterUsesTheForwardedClientOnlyWhenTrusted sends five wrong
+// passwords for one account through one proxy (one peer address) on
+// behalf of one client, then the right password on behalf of another.
+// Trusting the proxy, the limiter keys on the forwarded clients, so the
+// second one logs in; not trusting it, both are the proxy's address and
+// the second is refused.
+func TestLoginLimiterUsesTheForwardedClientOnlyWhenTrusted(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		trust bool
+		want  int
+	}{
+		{"Behind a trusted proxy the forwarded client address is limited.", true, http.StatusOK},
+		{"Without trusting the proxy its own address is limited.", false, http.StatusTooManyRequests},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnvWith(t, func(c *Config) { c.TrustProxy = tc.trust })
+			e.create(map[string]any{"username": "zhou", "password": "zhou's right password", "role": "ops"})
+			login := func(password, client string) *httptest.ResponseRecorder {
+				return e.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "zhou", "password": password},
+					"RemoteAddr", "10.9.0.1:443", "X-Forwarded-For", client+", 10.9.0.1")
+			}
+			for i := range 5 {
+				if rec := login("wrong password", "203.0.113.50"); rec.Code != http.StatusUnauthorized {
+					t.Fatalf("failure %d: %d %s", i+1, rec.Code, rec.Body)
+				}
+			}
+			if rec := login("zhou's right password", "203.0.113.51"); rec.Code != tc.want {
+				t.Fatalf("login on behalf of another client: %d %s, want %d", rec.Code, rec.Body, tc.want)
+			}
+		})
 	}
 }
 

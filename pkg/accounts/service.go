@@ -137,7 +137,8 @@ func randomPassword() (string, error) {
 // Login checks username and password and returns a signed token. A wrong
 // password, an unknown username and a disabled account all get
 // ErrLoginFailed after the same argon2id work; more than the limiter's
-// failures per account or per address get auth.ErrTooManyAttempts.
+// failures per (account, address), per account or per address get
+// auth.ErrTooManyAttempts.
 func (s *service) Login(ctx context.Context, in LoginInput, remoteIP string) (string, time.Time, error) {
 	username := strings.ToLower(strings.TrimSpace(in.Username))
 	// Attempt counts this try as a failure up front (Succeeded takes it

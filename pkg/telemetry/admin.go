@@ -3,6 +3,9 @@ package telemetry
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"sort"
 	"sync"
@@ -10,6 +13,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/guildhall/guildhall/pkg/kitx"
 )
 
 // ReadyTimeout bounds one run of the readiness checks.
@@ -43,6 +48,124 @@ func AdminRoutes(mux *http.ServeMux, reg *prometheus.Registry, checks map[string
 		writeJSON(w, http.StatusOK, ReadyResponse{Status: "ready"})
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+}
+
+// AdminPaths are the routes of the admin listener.
+var AdminPaths = []string{"/healthz", "/readyz", "/metrics"}
+
+// AdminHandler serves AdminRoutes for reg and checks, and the JSON 404 of
+// kitx for every other path: the handler of a process's admin listener.
+func AdminHandler(reg *prometheus.Registry, checks map[string]Check) http.Handler {
+	mux := http.NewServeMux()
+	AdminRoutes(mux, reg, checks)
+	mux.Handle("/", kitx.NotFoundHandler())
+	return mux
+}
+
+// AdminOnAPIListener is the -admin.addr value that serves the admin routes
+// on the API listener instead of a listener of their own, for a setup with
+// one port only (a laptop, a single-port platform). Anyone who can reach
+// the API can then read the metrics.
+const AdminOnAPIListener = "same"
+
+// ErrAdminAddr means an -admin.addr is neither host:port nor
+// AdminOnAPIListener.
+var ErrAdminAddr = errors.New(`telemetry: -admin.addr must be host:port (e.g. :9090) or "same" (on the API listener)`)
+
+// ValidateAdminAddr checks an -admin.addr value.
+func ValidateAdminAddr(addr string) error {
+	if addr == AdminOnAPIListener {
+		return nil
+	}
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return fmt.Errorf("%w: got %q", ErrAdminAddr, addr)
+	}
+	return nil
+}
+
+// Server is one HTTP server of a process and the socket it serves.
+type Server struct {
+	// Name tells the servers apart in the logs: "api" or "admin".
+	Name     string
+	Listener net.Listener
+	HTTP     *http.Server
+}
+
+// Listeners are a process's HTTP servers: the public API and, unless the
+// admin routes share the API listener, the admin listener.
+type Listeners struct {
+	API Server
+	// Admin is the admin listener; its Listener is nil when the admin
+	// routes are served on the API listener (AdminOnAPIListener).
+	Admin Server
+}
+
+// Listen opens the API listener on apiAddr serving api and the admin
+// listener on adminAddr serving admin (AdminHandler), each with NewServer's
+// limits. The API listener never answers the admin paths: api alone decides
+// them (a JSON 404), so metrics and probes are reachable only where the
+// admin listener is. With adminAddr AdminOnAPIListener there is one
+// listener: AdminPaths go to admin, everything else to api.
+func Listen(apiAddr, adminAddr string, api, admin http.Handler) (*Listeners, error) {
+	if err := ValidateAdminAddr(adminAddr); err != nil {
+		return nil, err
+	}
+	ls := &Listeners{}
+	if adminAddr == AdminOnAPIListener {
+		mux := http.NewServeMux()
+		for _, p := range AdminPaths {
+			mux.Handle(p, admin)
+		}
+		mux.Handle("/", api)
+		api = mux
+	} else {
+		ln, err := net.Listen("tcp", adminAddr)
+		if err != nil {
+			return nil, fmt.Errorf("admin listener: %w", err)
+		}
+		ls.Admin = Server{Name: "admin", Listener: ln, HTTP: NewServer(adminAddr, admin)}
+	}
+	ln, err := net.Listen("tcp", apiAddr)
+	if err != nil {
+		_ = ls.Close()
+		return nil, fmt.Errorf("API listener: %w", err)
+	}
+	ls.API = Server{Name: "api", Listener: ln, HTTP: NewServer(apiAddr, api)}
+	return ls, nil
+}
+
+// APIAddr is the address the API listener is bound to.
+func (ls *Listeners) APIAddr() string { return ls.API.Listener.Addr().String() }
+
+// AdminAddr is the address the admin routes are served on: the admin
+// listener's, or the API listener's when they share it.
+func (ls *Listeners) AdminAddr() string {
+	if ls.Admin.Listener == nil {
+		return ls.APIAddr()
+	}
+	return ls.Admin.Listener.Addr().String()
+}
+
+// Servers are the servers to run, the API first.
+func (ls *Listeners) Servers() []Server {
+	out := []Server{ls.API}
+	if ls.Admin.Listener != nil {
+		out = append(out, ls.Admin)
+	}
+	return out
+}
+
+// Close closes the listeners of servers that were never started.
+func (ls *Listeners) Close() error {
+	var failed []error
+	for _, s := range []Server{ls.API, ls.Admin} {
+		if s.Listener != nil {
+			if err := s.Listener.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+				failed = append(failed, err)
+			}
+		}
+	}
+	return errors.Join(failed...)
 }
 
 // runChecks runs every check concurrently under ReadyTimeout and returns the

@@ -52,10 +52,14 @@ func ContextWithRequestID(ctx context.Context, id string) context.Context {
 // trace context of the request, an access-log line (method, path, route,
 // status, bytes, duration, request id, trace id) and panic recovery that
 // answers 500 with the errs JSON body and logs the stack. Bodies and query
-// strings are never logged: they may carry personal data.
+// strings are never logged or traced: they may carry personal data. The
+// path is, with any national-ID-shaped segment redacted (RedactIDNumbers):
+// a client may well put an ID number in a URL.
 func HTTPMiddleware(h http.Handler, logger *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		// Path and method are the client's text; the route is ours.
+		path, method := RedactIDNumbers(r.URL.Path), RedactIDNumbers(r.Method)
 		id := r.Header.Get(RequestIDHeader)
 		if !validRequestID(id) {
 			id = newRequestID()
@@ -64,11 +68,11 @@ func HTTPMiddleware(h http.Handler, logger *slog.Logger) http.Handler {
 		setSecurityHeaders(w.Header(), r)
 		ctx := ContextWithRequestID(r.Context(), id)
 		ctx = otel.GetTextMapPropagator().Extract(ctx, propagation.HeaderCarrier(r.Header))
-		ctx, span := otel.Tracer(instrumentationName).Start(ctx, r.Method,
+		ctx, span := otel.Tracer(instrumentationName).Start(ctx, method,
 			trace.WithSpanKind(trace.SpanKindServer),
 			trace.WithAttributes(
-				attribute.String("http.request.method", r.Method),
-				attribute.String("url.path", r.URL.Path),
+				attribute.String("http.request.method", method),
+				attribute.String("url.path", path),
 				attribute.String("guildhall.request_id", id),
 			))
 		defer span.End()
@@ -83,7 +87,7 @@ func HTTPMiddleware(h http.Handler, logger *slog.Logger) http.Handler {
 				}
 				logger.ErrorContext(ctx, "panic serving request",
 					"panic", fmt.Sprint(p), "stack", string(debug.Stack()),
-					"method", r.Method, "path", r.URL.Path, "request_id", id)
+					"method", method, "path", path, "request_id", id)
 				span.SetStatus(codes.Error, "panic")
 				if !rec.wroteHeader {
 					errs.WriteHTTP(rec, ErrPanic)
@@ -94,7 +98,7 @@ func HTTPMiddleware(h http.Handler, logger *slog.Logger) http.Handler {
 			if r.Pattern != "" {
 				name := r.Pattern
 				if !strings.Contains(name, " ") {
-					name = r.Method + " " + name // a pattern without a method
+					name = method + " " + name // a pattern without a method
 				}
 				span.SetName(name)
 				span.SetAttributes(attribute.String("http.route", r.Pattern))
@@ -104,8 +108,8 @@ func HTTPMiddleware(h http.Handler, logger *slog.Logger) http.Handler {
 				span.SetStatus(codes.Error, http.StatusText(status))
 			}
 			attrs := []any{
-				"method", r.Method,
-				"path", r.URL.Path,
+				"method", method,
+				"path", path,
 				"route", r.Pattern,
 				"status", status,
 				"bytes", rec.bytes,

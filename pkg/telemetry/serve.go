@@ -3,8 +3,8 @@ package telemetry
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"syscall"
@@ -13,30 +13,33 @@ import (
 	"github.com/oklog/run"
 )
 
-// Serve runs a node's process: srv on ln, and every background task (the
-// node's own work, its relay, key refreshes), until ctx ends, SIGINT or
-// SIGTERM arrives, the server fails or a task returns. Then the server
-// drains (in-flight requests get shutdownTimeout) and the tasks' context is
-// cancelled. Ending through ctx or a signal is a clean exit: Serve returns
-// nil; otherwise it returns the first failure.
-func Serve(ctx context.Context, logger *slog.Logger, ln net.Listener, srv *http.Server, shutdownTimeout time.Duration, tasks ...func(context.Context) error) error {
+// Serve runs a node's process: every server of ls (the API and the admin
+// listener), and every background task (the node's own work, its relay, key
+// refreshes), until ctx ends, SIGINT or SIGTERM arrives, a server fails or a
+// task returns. Then the servers drain (in-flight requests get
+// shutdownTimeout) and the tasks' context is cancelled. Ending through ctx
+// or a signal is a clean exit: Serve returns nil; otherwise it returns the
+// first failure.
+func Serve(ctx context.Context, logger *slog.Logger, ls *Listeners, shutdownTimeout time.Duration, tasks ...func(context.Context) error) error {
 	var g run.Group
 	bg, cancelBG := context.WithCancel(ctx)
 	defer cancelBG()
 	for _, task := range tasks {
 		g.Add(func() error { return task(bg) }, func(error) { cancelBG() })
 	}
-	g.Add(func() error {
-		logger.Info("serving", "addr", ln.Addr().String())
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-		return nil
-	}, func(error) {
-		sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-	})
+	for _, s := range ls.Servers() {
+		g.Add(func() error {
+			logger.Info("serving", "listener", s.Name, "addr", s.Listener.Addr().String())
+			if err := s.HTTP.Serve(s.Listener); !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("%s listener: %w", s.Name, err)
+			}
+			return nil
+		}, func(error) {
+			sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+			defer cancel()
+			_ = s.HTTP.Shutdown(sctx)
+		})
+	}
 	g.Add(run.SignalHandler(ctx, os.Interrupt, syscall.SIGTERM))
 	err := g.Run()
 	var sig run.SignalError

@@ -14,9 +14,10 @@ import (
 )
 
 // NewLogger returns a logger writing one JSON object per line to w, dropping
-// records below level.
+// records below level, with every national-ID-shaped string redacted
+// (RedactingHandler).
 func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+	return slog.New(RedactingHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})))
 }
 
 // NewRegistry returns a fresh Prometheus registry holding the Go runtime and

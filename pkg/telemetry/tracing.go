@@ -91,10 +91,7 @@ func SetupTracing(ctx context.Context, cfg TracingConfig) (shutdown func(context
 	if err != nil {
 		return nil, fmt.Errorf("telemetry: tracing resource: %w", err)
 	}
-	opts := []sdktrace.TracerProviderOption{
-		sdktrace.WithResource(res),
-		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(cfg.SampleRatio))),
-	}
+	var exp sdktrace.SpanExporter
 	if cfg.OTLPEndpoint != "" {
 		var eopts []otlptracegrpc.Option
 		if strings.Contains(cfg.OTLPEndpoint, "://") {
@@ -107,14 +104,28 @@ func SetupTracing(ctx context.Context, cfg TracingConfig) (shutdown func(context
 		}
 		// The gRPC connection is made lazily, so an absent collector does not
 		// stop the process from starting; export errors go to otel's handler.
-		exp, err := otlptracegrpc.New(ctx, eopts...)
-		if err != nil {
+		if exp, err = otlptracegrpc.New(ctx, eopts...); err != nil {
 			return nil, fmt.Errorf("telemetry: OTLP exporter: %w", err)
 		}
-		opts = append(opts, sdktrace.WithBatcher(exp))
 	}
+	opts := providerOptions(res, cfg.SampleRatio, exp)
 	tp := sdktrace.NewTracerProvider(opts...)
 	otel.SetTracerProvider(tp)
 	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
 	return tp.Shutdown, nil
+}
+
+// providerOptions are the tracer provider's options: res, parent-based
+// sampling at ratio and, when exp is not nil, batched export to exp through
+// RedactingExporter, so no attribute, event or name carries a national ID
+// number to the collector.
+func providerOptions(res *resource.Resource, ratio float64, exp sdktrace.SpanExporter) []sdktrace.TracerProviderOption {
+	opts := []sdktrace.TracerProviderOption{
+		sdktrace.WithResource(res),
+		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(ratio))),
+	}
+	if exp != nil {
+		opts = append(opts, sdktrace.WithBatcher(RedactingExporter(exp)))
+	}
+	return opts
 }

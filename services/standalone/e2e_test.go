@@ -26,11 +26,19 @@ import (
 // startCity starts an in-process city on random ports in dir.
 func startCity(t *testing.T, dir string, extra ...string) (*standalone.City, *citytest.Client) {
 	t.Helper()
+	city, c, _ := startCityOut(t, dir, extra...)
+	return city, c
+}
+
+// startCityOut is startCity that also returns what the city printed at
+// start.
+func startCityOut(t *testing.T, dir string, extra ...string) (*standalone.City, *citytest.Client, string) {
+	t.Helper()
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	var cfg standalone.Config
 	cfg.RegisterFlags(fs)
 	args := append([]string{
-		"-http.addr=127.0.0.1:0", "-broker.addr=127.0.0.1:0", "-data.dir=" + dir,
+		"-http.addr=127.0.0.1:0", "-admin.addr=127.0.0.1:0", "-broker.addr=127.0.0.1:0", "-data.dir=" + dir,
 		"-sqlite.synchronous=normal", "-relay.election-ttl=2",
 	}, extra...)
 	if err := fs.Parse(args); err != nil {
@@ -48,7 +56,7 @@ func startCity(t *testing.T, dir string, extra ...string) (*standalone.City, *ci
 	if err := c.LoginBootstrap(ctx, dir, out.String()); err != nil {
 		t.Fatal(err)
 	}
-	return city, c
+	return city, c, out.String()
 }
 
 func TestRegisterCompanyAndHireGuardsReachesHQ(t *testing.T) {
@@ -236,7 +244,7 @@ func TestASecondProcessOnTheSameDataDirIsRefused(t *testing.T) {
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	var cfg standalone.Config
 	cfg.RegisterFlags(fs)
-	if err := fs.Parse([]string{"-http.addr=127.0.0.1:0", "-broker.addr=127.0.0.1:0", "-data.dir=" + dir}); err != nil {
+	if err := fs.Parse([]string{"-http.addr=127.0.0.1:0", "-admin.addr=127.0.0.1:0", "-broker.addr=127.0.0.1:0", "-data.dir=" + dir}); err != nil {
 		t.Fatal(err)
 	}
 	_, err := standalone.Start(context.Background(), cfg, slog.New(slog.DiscardHandler), io.Discard)

@@ -63,7 +63,7 @@ func (p *proc) client(t *testing.T, ctx context.Context) *citytest.Client {
 
 func startProc(t *testing.T, dir string, extra ...string) *proc {
 	t.Helper()
-	args := append([]string{"-http.addr=127.0.0.1:0", "-broker.addr=127.0.0.1:0", "-data.dir=" + dir, "-relay.election-ttl=2", "-log.level=warn"}, extra...)
+	args := append([]string{"-http.addr=127.0.0.1:0", "-admin.addr=127.0.0.1:0", "-broker.addr=127.0.0.1:0", "-data.dir=" + dir, "-relay.election-ttl=2", "-log.level=warn"}, extra...)
 	cmd := exec.Command(guildhallBinary(t), args...)
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sort"
 
+	"github.com/guildhall/guildhall/pkg/telemetry"
 	"github.com/guildhall/guildhall/services/meetings"
 	"github.com/guildhall/guildhall/services/membership"
 )
@@ -166,9 +167,10 @@ func (c *City) serveIndex(w http.ResponseWriter, _ *http.Request) {
 	sort.Strings(districts)
 	links := map[string]string{
 		"openapi": "/api/v1/openapi.json",
-		"metrics": "/metrics",
-		"health":  "/healthz",
-		"ready":   "/readyz",
+	}
+	// The admin routes are linked only where this listener serves them.
+	if c.cfg.AdminAddr == telemetry.AdminOnAPIListener {
+		links["metrics"], links["health"], links["ready"] = "/metrics", "/healthz", "/readyz"
 	}
 	if c.hq != nil {
 		links["hq_summary"] = "/api/v1/hq/summary"

@@ -1,6 +1,7 @@
 // Package standalone runs a whole city in one process: a real embedded etcd,
 // an in-process Kafka-protocol broker, the HQ node and a membership node for
-// every district in the registry, all on one HTTP listener. Pointed at real
+// every district in the registry, all on one API listener (with the admin
+// routes on a second, loopback one by default). Pointed at real
 // brokers and etcd endpoints (flags or GUILDHALL_* env), the same process
 // runs a real node and starts neither embedded server.
 package standalone
@@ -49,7 +50,13 @@ import (
 
 // Config configures the standalone binary.
 type Config struct {
-	HTTPAddr       string
+	HTTPAddr string
+	// AdminAddr is the listener of /healthz, /readyz and /metrics, or
+	// telemetry.AdminOnAPIListener to serve them on HTTPAddr.
+	AdminAddr string
+	// TrustProxy takes a request's client address (for the login limiter
+	// and the audit logs) from the first X-Forwarded-For hop.
+	TrustProxy     bool
 	DataDir        string
 	BrokerAddr     string
 	BrokerPersist  bool
@@ -74,6 +81,8 @@ type Config struct {
 // RegisterFlags registers the binary's flags on fs.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.HTTPAddr, "http.addr", ":8080", "address of the HTTP API")
+	fs.StringVar(&c.AdminAddr, "admin.addr", "127.0.0.1:8081", `address of /healthz, /readyz and /metrics (loopback by default: the metrics are per-district business figures); "same" serves them on -http.addr`)
+	fs.BoolVar(&c.TrustProxy, "http.trust-proxy", false, "take a request's client address (for the login limiter and the audit logs) from the first X-Forwarded-For hop (only behind a proxy that sets it, replacing what the client sent)")
 	fs.StringVar(&c.DataDir, "data.dir", "./data", "directory for SQLite files, the embedded etcd and the broker log")
 	fs.StringVar(&c.BrokerAddr, "broker.addr", "127.0.0.1:9092", "listen address of the in-process Kafka-protocol broker (used when -kafka.brokers is empty)")
 	fs.BoolVar(&c.BrokerPersist, "broker.persist", true, "keep the in-process broker's log under the data dir across restarts")
@@ -103,6 +112,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ElectionTTL < 1 {
 		problems = append(problems, errors.New("standalone: relay.election-ttl must be at least 1"))
+	}
+	if err := telemetry.ValidateAdminAddr(c.AdminAddr); err != nil {
+		problems = append(problems, err)
 	}
 	for _, d := range c.districtList() {
 		if !eventbus.ValidName(d) {
@@ -163,8 +175,7 @@ type City struct {
 	hq        *hq.Node
 	idKey     []byte
 	sealer    *pii.Sealer
-	listener  net.Listener
-	server    *http.Server
+	listeners *telemetry.Listeners
 	freshDir  bool
 	lock      *os.File
 	verifier  auth.Verifier
@@ -190,9 +201,9 @@ type districtNode struct {
 	handler  http.Handler
 }
 
-// Start brings the city up: etcd, broker, registry, HQ, district nodes and
-// the HTTP listener. It returns once the API is being served; Wait blocks
-// until ctx ends or a component fails.
+// Start brings the city up: etcd, broker, registry, HQ, district nodes, the
+// API listener and the admin listener. It returns once both are being
+// served; Wait blocks until ctx ends or a component fails.
 func Start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) (_ *City, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -329,18 +340,21 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 		return c.registry.Watch(ctx, func(ds []config.District) { c.syncDistricts(ctx, ds) })
 	})
 
-	if c.listener, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
-		return nil, fmt.Errorf("standalone: listen %s: %w", cfg.HTTPAddr, err)
+	api := telemetry.HTTPMiddleware(auth.Authenticate(c.verifier)(c.routes()), logger)
+	if c.listeners, err = telemetry.Listen(cfg.HTTPAddr, cfg.AdminAddr, api, c.adminHandler()); err != nil {
+		return nil, fmt.Errorf("standalone: %w", err)
 	}
-	c.server = telemetry.NewServer(cfg.HTTPAddr, telemetry.HTTPMiddleware(auth.Authenticate(c.verifier)(c.routes()), logger))
-	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
-		if err := c.server.Serve(c.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			c.errc <- fmt.Errorf("standalone: http: %w", err)
-		}
-	}()
-	fmt.Fprintf(out, "guildhall: serving the city on http://%s\n", displayAddr(c.listener.Addr()))
+	for _, s := range c.listeners.Servers() {
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			if err := s.HTTP.Serve(s.Listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				c.errc <- fmt.Errorf("standalone: %s listener: %w", s.Name, err)
+			}
+		}()
+	}
+	fmt.Fprintf(out, "guildhall: serving the city on http://%s\n", displayAddr(c.listeners.API.Listener.Addr()))
+	fmt.Fprintf(out, "guildhall: metrics and health on http://%s (/metrics, /healthz, /readyz)\n", c.displayAdminAddr())
 
 	if cfg.Demo || (cfg.DemoWhenEmpty && c.freshDir) {
 		if err := c.loadDemo(ctx); err != nil {
@@ -348,6 +362,14 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 		}
 	}
 	return c, nil
+}
+
+// displayAdminAddr is the admin listener's address as a user would type it.
+func (c *City) displayAdminAddr() string {
+	if c.listeners.Admin.Listener == nil {
+		return displayAddr(c.listeners.API.Listener.Addr())
+	}
+	return displayAddr(c.listeners.Admin.Listener.Addr())
 }
 
 func displayAddr(a net.Addr) string {
@@ -440,11 +462,12 @@ func (c *City) syncDistricts(ctx context.Context, ds []config.District) {
 
 func (c *City) startDistrict(ctx context.Context, id string) error {
 	node, err := membership.New(ctx, membership.Config{
-		District:  id,
-		DBPath:    filepath.Join(c.cfg.DataDir, id, "membership.db"),
-		Storage:   c.cfg.Storage,
-		IDHashKey: c.idKey,
-		Sealer:    c.sealer,
+		District:   id,
+		DBPath:     filepath.Join(c.cfg.DataDir, id, "membership.db"),
+		Storage:    c.cfg.Storage,
+		IDHashKey:  c.idKey,
+		Sealer:     c.sealer,
+		TrustProxy: c.cfg.TrustProxy,
 		// Follows its district's meetings events (convention signatures).
 		Brokers: c.brokers,
 	}, membership.Deps{
@@ -457,10 +480,11 @@ func (c *City) startDistrict(ctx context.Context, id string) error {
 		return err
 	}
 	mt, err := meetings.New(ctx, meetings.Config{
-		District: id,
-		DBPath:   filepath.Join(c.cfg.DataDir, id, "meetings.db"),
-		Storage:  c.cfg.Storage,
-		Etcd:     c.cli,
+		District:   id,
+		DBPath:     filepath.Join(c.cfg.DataDir, id, "meetings.db"),
+		Storage:    c.cfg.Storage,
+		Etcd:       c.cli,
+		TrustProxy: c.cfg.TrustProxy,
 	}, meetings.Deps{
 		Logger:   c.logger.With("node", id, "service", "meetings"),
 		Endpoint: c.endpointMiddleware(id),
@@ -535,7 +559,11 @@ func (c *City) RunningDistricts() []string {
 }
 
 // Addr is the address the HTTP API listens on.
-func (c *City) Addr() string { return c.listener.Addr().String() }
+func (c *City) Addr() string { return c.listeners.APIAddr() }
+
+// AdminAddr is the address /healthz, /readyz and /metrics are served on:
+// the admin listener's, or the API's with -admin.addr=same.
+func (c *City) AdminAddr() string { return c.listeners.AdminAddr() }
 
 // BrokerAddrs are the Kafka bootstrap addresses the city uses.
 func (c *City) BrokerAddrs() []string { return c.brokers }
@@ -559,14 +587,16 @@ func (c *City) Wait(ctx context.Context) error {
 	}
 }
 
-// Close stops everything gracefully: the listener drains, relays resign
+// Close stops everything gracefully: the listeners drain, relays resign
 // leadership, databases close, then the broker and etcd stop.
 func (c *City) Close() { c.closeOnce.Do(c.close) }
 
 func (c *City) close() {
-	if c.server != nil {
+	if c.listeners != nil {
 		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		_ = c.server.Shutdown(sctx)
+		for _, s := range c.listeners.Servers() {
+			_ = s.HTTP.Shutdown(sctx)
+		}
 		cancel()
 	}
 	c.cancel()
@@ -616,11 +646,12 @@ func (c *City) startAuth(ctx context.Context) error {
 		return fmt.Errorf("standalone: token issuer: %w", err)
 	}
 	c.accounts, err = accounts.New(ctx, accounts.Config{
-		DBPath:   filepath.Join(c.cfg.DataDir, "auth", "accounts.db"),
-		Storage:  c.cfg.Storage,
-		Issuer:   issuer,
-		Limiter:  auth.NewLoginLimiter(auth.LoginLimiterConfig{}),
-		Endpoint: c.endpointMiddleware(""),
+		DBPath:     filepath.Join(c.cfg.DataDir, "auth", "accounts.db"),
+		Storage:    c.cfg.Storage,
+		Issuer:     issuer,
+		Limiter:    auth.NewLoginLimiter(auth.LoginLimiterConfig{}),
+		TrustProxy: c.cfg.TrustProxy,
+		Endpoint:   c.endpointMiddleware(""),
 	}, c.logger.With("component", "accounts"))
 	if err != nil {
 		return fmt.Errorf("standalone: accounts: %w", err)
@@ -761,8 +792,9 @@ func (c *City) loadSeedMeeting(ctx context.Context, h http.Handler) error {
 // errDistrictNotFound answers a path naming a district this process does not run.
 var errDistrictNotFound = errs.E(errs.NotFound, "district.not_found", "no such district on this node")
 
-func (c *City) routes() http.Handler {
-	mux := http.NewServeMux()
+// adminHandler serves /healthz, /readyz (etcd and HQ) and /metrics, for
+// the admin listener.
+func (c *City) adminHandler() http.Handler {
 	checks := map[string]telemetry.Check{
 		"etcd": func(ctx context.Context) error {
 			_, err := c.cli.Get(ctx, "/guildhall/health", clientv3.WithCountOnly())
@@ -772,7 +804,12 @@ func (c *City) routes() http.Handler {
 	if c.hq != nil {
 		checks["hq"] = c.hq.Ready
 	}
-	telemetry.AdminRoutes(mux, c.reg, checks)
+	return telemetry.AdminHandler(c.reg, checks)
+}
+
+// routes serves the API; the admin paths are not among them.
+func (c *City) routes() http.Handler {
+	mux := http.NewServeMux()
 	mux.HandleFunc("/api/v1/districts/{district}/", func(w http.ResponseWriter, r *http.Request) {
 		h, ok := c.DistrictHandler(r.PathValue("district"))
 		if !ok {

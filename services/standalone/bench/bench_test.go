@@ -48,7 +48,7 @@ func startCity(b *testing.B, extra ...string) (*standalone.City, *citytest.Clien
 	var cfg standalone.Config
 	cfg.RegisterFlags(fs)
 	dir := b.TempDir()
-	args := append([]string{"-http.addr=127.0.0.1:0", "-broker.addr=127.0.0.1:0", "-data.dir=" + dir, "-relay.election-ttl=2"}, extra...)
+	args := append([]string{"-http.addr=127.0.0.1:0", "-admin.addr=127.0.0.1:0", "-broker.addr=127.0.0.1:0", "-data.dir=" + dir, "-relay.election-ttl=2"}, extra...)
 	if err := fs.Parse(args); err != nil {
 		b.Fatal(err)
 	}

@@ -1,8 +1,9 @@
 // Command hq runs the association HQ on its own (one Kubernetes release with
 // role=hq): it consumes every registered district's membership topic from
 // Kafka, watches the district registry in etcd, and serves the city-wide
-// read model under /api/v1/hq/… plus /healthz, /readyz, /metrics and
-// /api/v1/openapi.json on one listener.
+// read model under /api/v1/hq/… and /api/v1/openapi.json on -http.addr,
+// and /healthz, /readyz and /metrics on the admin listener -admin.addr
+// (default :9090; "same" puts them on the API listener).
 //
 // Every /api/v1/hq/… request must carry "Authorization: Bearer <JWT>" from
 // the association's OpenID Connect issuer, verified through its JWKS; the
@@ -13,7 +14,7 @@
 // not a mode.
 //
 // Flags (env GUILDHALL_<FLAG> with dots and dashes as underscores; flags win):
-// -http.addr, -hq.db-path, -hq.group-id, -hq.stale-after,
+// -http.addr, -admin.addr, -hq.db-path, -hq.group-id, -hq.stale-after,
 // -auth.oidc.issuer, -auth.oidc.audience, -auth.oidc.jwks-url,
 // -auth.oidc.refresh-interval, -kafka.*, -etcd.*, -sqlite.*, -tracing.*,
 // -log.level.
@@ -25,7 +26,6 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -40,6 +40,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/config"
 	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/pkg/telemetry"
 
@@ -56,6 +57,7 @@ func main() {
 // flags are the command's settings.
 type flags struct {
 	HTTPAddr   string
+	AdminAddr  string
 	DBPath     string
 	GroupID    string
 	StaleAfter time.Duration
@@ -68,7 +70,8 @@ type flags struct {
 }
 
 func (f *flags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.HTTPAddr, "http.addr", ":8080", "listen address of the API, health and metrics")
+	fs.StringVar(&f.HTTPAddr, "http.addr", ":8080", "listen address of the API")
+	fs.StringVar(&f.AdminAddr, "admin.addr", ":9090", `listen address of /healthz, /readyz and /metrics (keep it off the public network); "same" serves them on -http.addr`)
 	fs.StringVar(&f.DBPath, "hq.db-path", "data/hq/hq.db", "SQLite file of HQ's read model")
 	fs.StringVar(&f.GroupID, "hq.group-id", hq.DefaultGroupID, "Kafka consumer group of HQ")
 	fs.DurationVar(&f.StaleAfter, "hq.stale-after", hq.DefaultStaleAfter, "how long a district may be behind with nothing applied before it is stale")
@@ -95,8 +98,9 @@ Authentication is required. Every /api/v1/hq/ request carries
   -auth.oidc.refresh-interval  how often the keys are refetched
 Tokens carry the claims role (hq-admin, district-admin, police, ops, ...)
 and districts; hq-admin sees everything, district-admin and district-scoped
-police their own districts' views. /healthz, /readyz, /metrics and
-/api/v1/openapi.json need no token.
+police their own districts' views. /api/v1/openapi.json needs no token,
+nor do /healthz, /readyz and /metrics, which are served on -admin.addr
+only (default :9090; "same" serves them on -http.addr).
 
 Every flag may also be set in the environment as GUILDHALL_<FLAG>, e.g.
 GUILDHALL_AUTH_OIDC_ISSUER; flags win.
@@ -130,6 +134,9 @@ func runMain(args []string) error {
 		return fmt.Errorf("bad -log.level: %w", err)
 	}
 	if err := f.Tracing.Validate(); err != nil {
+		return err
+	}
+	if err := telemetry.ValidateAdminAddr(f.AdminAddr); err != nil {
 		return err
 	}
 	if err := f.Kafka.Validate(); err != nil {
@@ -183,14 +190,13 @@ func runMain(args []string) error {
 	}
 	defer w.node.Close()
 
-	ln, err := net.Listen("tcp", f.HTTPAddr)
+	ls, err := telemetry.Listen(f.HTTPAddr, f.AdminAddr, w.handler, w.admin)
 	if err != nil {
-		return fmt.Errorf("hq: listen %s: %w", f.HTTPAddr, err)
+		return fmt.Errorf("hq: %w", err)
 	}
-	srv := telemetry.NewServer(f.HTTPAddr, w.handler)
 
 	// In-flight requests get 10 s to finish on shutdown.
-	return telemetry.Serve(ctx, logger, ln, srv, 10*time.Second,
+	return telemetry.Serve(ctx, logger, ls, 10*time.Second,
 		w.node.Run,
 		verifier.Run, // keeps the issuer's keys fresh; a failed fetch keeps the cached keys
 	)
@@ -202,17 +208,21 @@ type kafkaDeps struct {
 	transport kafka.RoundTripper
 }
 
-// wiring is the assembled process: the node and the one HTTP handler.
+// wiring is the assembled process: the node and its HTTP handlers.
 type wiring struct {
-	node    *hq.Node
+	node *hq.Node
+	// handler serves the API and its OpenAPI document.
 	handler http.Handler
+	// admin serves /healthz, /readyz and /metrics, for the admin listener.
+	admin http.Handler
 }
 
-// wire builds the node and mounts its API, the admin routes and the OpenAPI
-// document on one handler, with endpoint metrics and tracing on every
-// endpoint. Every request goes through auth.Authenticate with verifier; it
-// never answers by itself, so the admin routes and the document stay open
-// while the node's endpoints refuse a request without a valid token.
+// wire builds the node and mounts its API and the OpenAPI document on one
+// handler, with endpoint metrics and tracing on every endpoint, and the
+// admin routes on another. Every API request goes through
+// auth.Authenticate with verifier; it never answers by itself, so the
+// document stays open while the node's endpoints refuse a request without
+// a valid token. The API answers the admin paths with the JSON 404.
 func wire(ctx context.Context, cfg hq.Config, logger *slog.Logger, reg *prometheus.Registry, districts hq.Districts, etcd *clientv3.Client, kd kafkaDeps, verifier auth.Verifier) (*wiring, error) {
 	if verifier == nil {
 		return nil, ErrNoAuth
@@ -242,12 +252,16 @@ func wire(ctx context.Context, cfg hq.Config, logger *slog.Logger, reg *promethe
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	telemetry.AdminRoutes(mux, reg, map[string]telemetry.Check{"hq": node.Ready})
 	doc := node.OpenAPI()
 	mux.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(doc)
 	})
 	mux.Handle("/api/v1/hq/", node.Handler())
-	return &wiring{node: node, handler: telemetry.HTTPMiddleware(auth.Authenticate(verifier)(mux), logger)}, nil
+	mux.Handle("/", kitx.NotFoundHandler())
+	return &wiring{
+		node:    node,
+		handler: telemetry.HTTPMiddleware(auth.Authenticate(verifier)(mux), logger),
+		admin:   telemetry.AdminHandler(reg, map[string]telemetry.Check{"hq": node.Ready}),
+	}, nil
 }

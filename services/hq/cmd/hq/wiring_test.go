@@ -94,20 +94,28 @@ func TestWiring(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- w.node.Run(ctx) }()
 	defer func() { cancel(); <-done }()
-	srv := httptest.NewServer(w.handler)
-	defer srv.Close()
+	// The listeners as runMain opens them: the API and the admin routes
+	// each on a port of their own.
+	ls, err := telemetry.Listen("127.0.0.1:0", "127.0.0.1:0", w.handler, w.admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- telemetry.Serve(ctx, telemetry.NewLogger(io.Discard, 0), ls, time.Second) }()
+	defer func() { cancel(); <-served }()
+	apiURL, adminURL := "http://"+ls.APIAddr(), "http://"+ls.AdminAddr()
 
 	admin := idp.token(t, auth.Principal{Subject: "hq-1", Role: auth.RoleHQAdmin})
-	getAs := func(token, path string) (int, string) {
+	at := func(root, token, path string) (int, string) {
 		t.Helper()
-		req, err := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+		req, err := http.NewRequest(http.MethodGet, root+path, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if token != "" {
 			req.Header.Set("Authorization", "Bearer "+token)
 		}
-		resp, err := srv.Client().Do(req)
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,14 +123,17 @@ func TestWiring(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
-	// The admin routes and the document are open: get sends no token.
+	getAs := func(token, path string) (int, string) { t.Helper(); return at(apiURL, token, path) }
+	// The admin routes and the document are open: get and getAdmin send no
+	// token.
 	get := func(path string) (int, string) { t.Helper(); return getAs("", path) }
-	if code, _ := get("/healthz"); code != http.StatusOK {
+	getAdmin := func(path string) (int, string) { t.Helper(); return at(adminURL, "", path) }
+	if code, _ := getAdmin("/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz = %d", code)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		code, body := get("/readyz")
+		code, body := getAdmin("/readyz")
 		if code == http.StatusOK {
 			break
 		}
@@ -168,7 +179,19 @@ func TestWiring(t *testing.T) {
 	if code, body := getAs(forged, "/api/v1/hq/summary"); code != http.StatusUnauthorized || !strings.Contains(body, "auth.token_invalid") {
 		t.Errorf("forged token = %d %s", code, body)
 	}
-	_, metrics := get("/metrics")
+	// The public API port refuses the admin routes with the JSON 404, token
+	// or not; the admin port serves no API.
+	for _, p := range []string{"/metrics", "/healthz", "/readyz"} {
+		for _, tok := range []string{"", admin} {
+			if code, body := getAs(tok, p); code != http.StatusNotFound || !strings.Contains(body, `"route.not_found"`) {
+				t.Errorf("API port %s = %d %s, want the JSON 404", p, code, body)
+			}
+		}
+	}
+	if code, body := at(adminURL, admin, "/api/v1/hq/summary"); code != http.StatusNotFound || !strings.Contains(body, `"route.not_found"`) {
+		t.Errorf("admin port served the API: %d %s", code, body)
+	}
+	_, metrics := getAdmin("/metrics")
 	for _, want := range []string{
 		`guildhall_endpoint_requests_total{district="",endpoint="summary",outcome="success",service="hq"} 1`,
 		`guildhall_endpoint_errors_total{district="",endpoint="district",error_id="district.not_found",service="hq"} 1`,
@@ -205,6 +228,9 @@ func TestRefusesToStartWithoutAuthentication(t *testing.T) {
 				t.Errorf("runMain = %v, want %v", err, tc.want)
 			}
 		})
+	}
+	if err := runMain(append(slices.Clone(base), "-admin.addr=9090")); !errors.Is(err, telemetry.ErrAdminAddr) {
+		t.Errorf("runMain with -admin.addr=9090 = %v, want telemetry.ErrAdminAddr", err)
 	}
 	if _, err := wire(context.Background(), hq.Config{}, nil, nil, nil, nil, kafkaDeps{}, nil); !errors.Is(err, ErrNoAuth) {
 		t.Errorf("wire without a verifier = %v, want ErrNoAuth", err)

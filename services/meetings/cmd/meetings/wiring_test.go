@@ -25,11 +25,11 @@ import (
 )
 
 func TestFlagsAreValidatedBeforeAnythingStarts(t *testing.T) {
-	err := runMain(context.Background(), []string{"-district=Bad District", "-relay.election-ttl=0", "-log.level=loud"}, func(string) (string, bool) { return "", false }, io.Discard, nil)
+	err := runMain(context.Background(), []string{"-district=Bad District", "-relay.election-ttl=0", "-log.level=loud", "-admin.addr="}, func(string) (string, bool) { return "", false }, io.Discard, nil)
 	if err == nil {
 		t.Fatal("bad flags accepted")
 	}
-	for _, want := range []string{"-district", "-relay.election-ttl", "-log.level", "kafka", "etcd", "auth.oidc.issuer"} {
+	for _, want := range []string{"-district", "-relay.election-ttl", "-log.level", "kafka", "etcd", "auth.oidc.issuer", "-admin.addr"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %s", err, want)
 		}
@@ -50,7 +50,8 @@ func TestEnvironmentFillsFlags(t *testing.T) {
 
 // TestRealWiring runs the command as main does, against an embedded etcd
 // and an in-process Kafka-protocol broker, and checks the API behind real
-// OIDC tokens, the admin endpoints, the etcd watches, that the relay
+// OIDC tokens, the admin endpoints on their own listener (and not on the
+// API's), the etcd watches, that the relay
 // publishes the outbox and that the process shuts down gracefully.
 func TestRealWiring(t *testing.T) {
 	dir := t.TempDir()
@@ -85,35 +86,35 @@ func TestRealWiring(t *testing.T) {
 	dbPath := filepath.Join(dir, "meetings.db")
 	args := []string{
 		"-auth.oidc.issuer=https://id.example.test/realms/guildhall", "-auth.oidc.audience=guildhall-api", "-auth.oidc.jwks-url=" + jwks.URL,
-		"-district=jingkai", "-http.addr=127.0.0.1:0", "-db.path=" + dbPath, "-http.trust-proxy",
+		"-district=jingkai", "-http.addr=127.0.0.1:0", "-admin.addr=127.0.0.1:0", "-db.path=" + dbPath, "-http.trust-proxy",
 		"-sqlite.synchronous=normal", "-relay.election-ttl=2", "-relay.candidate=meetings-0",
 		"-kafka.brokers=" + broker.Addr, "-etcd.endpoints=" + strings.Join(etcd.Endpoints, ","),
 	}
 	runCtx, stop := context.WithCancel(ctx)
-	addrc := make(chan string, 1)
+	addrc := make(chan [2]string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- runMain(runCtx, args, func(string) (string, bool) { return "", false }, io.Discard, func(a string) { addrc <- a })
+		done <- runMain(runCtx, args, func(string) (string, bool) { return "", false }, io.Discard, func(api, admin string) { addrc <- [2]string{api, admin} })
 	}()
-	var base string
+	var base, adminBase string
 	select {
 	case a := <-addrc:
-		base = "http://" + a
+		base, adminBase = "http://"+a[0], "http://"+a[1]
 	case err := <-done:
 		t.Fatalf("runMain ended early: %v", err)
 	case <-ctx.Done():
 		t.Fatal("never ready")
 	}
 
-	// doAs calls the API with bearer token tok ("" for none).
-	doAs := func(tok, method, path string, body any) (int, []byte) {
+	// at calls the server at root with bearer token tok ("" for none).
+	at := func(root, tok, method, path string, body any) (int, []byte) {
 		t.Helper()
 		var rd io.Reader
 		if body != nil {
 			b, _ := json.Marshal(body)
 			rd = bytes.NewReader(b)
 		}
-		req, _ := http.NewRequestWithContext(ctx, method, base+path, rd)
+		req, _ := http.NewRequestWithContext(ctx, method, root+path, rd)
 		if tok != "" {
 			req.Header.Set("Authorization", "Bearer "+tok)
 		}
@@ -124,6 +125,11 @@ func TestRealWiring(t *testing.T) {
 		defer res.Body.Close()
 		b, _ := io.ReadAll(res.Body)
 		return res.StatusCode, b
+	}
+	// doAs calls the API with bearer token tok ("" for none).
+	doAs := func(tok, method, path string, body any) (int, []byte) {
+		t.Helper()
+		return at(base, tok, method, path, body)
 	}
 	do := func(method, path string, body any) (int, []byte) {
 		t.Helper()
@@ -198,19 +204,28 @@ func TestRealWiring(t *testing.T) {
 		return status == http.StatusOK && json.Unmarshal(body, &rep) == nil && rep.Per == "quarter" && rep.Count == 2
 	})
 
-	// The admin endpoints and the OpenAPI document need no token.
-	if status, _ := doAs("", "GET", "/healthz", nil); status != http.StatusOK {
+	// The admin endpoints are on the admin listener and need no token; the
+	// OpenAPI document is on the API's.
+	if status, _ := at(adminBase, "", "GET", "/healthz", nil); status != http.StatusOK {
 		t.Fatalf("healthz %d", status)
 	}
-	if status, body := doAs("", "GET", "/readyz", nil); status != http.StatusOK {
+	if status, body := at(adminBase, "", "GET", "/readyz", nil); status != http.StatusOK {
 		t.Fatalf("readyz %d %s", status, body)
 	}
 	if status, body := doAs("", "GET", "/api/v1/openapi.json", nil); status != http.StatusOK || !json.Valid(body) || !strings.Contains(string(body), "create_meeting") {
 		t.Fatalf("openapi %d", status)
 	}
-	_, metrics := doAs("", "GET", "/metrics", nil)
+	_, metrics := at(adminBase, "", "GET", "/metrics", nil)
 	if !strings.Contains(string(metrics), `guildhall_endpoint_requests_total{district="jingkai",endpoint="create_meeting",outcome="success",service="meetings"} 1`) {
 		t.Fatalf("endpoint metrics missing:\n%s", metrics)
+	}
+	// The public API port refuses them with the JSON 404, token or not.
+	for _, p := range []string{"/metrics", "/healthz", "/readyz"} {
+		for _, tok := range []string{"", token} {
+			if status, body := doAs(tok, "GET", p, nil); status != http.StatusNotFound || !strings.Contains(string(body), `"route.not_found"`) {
+				t.Fatalf("API port %s: %d %s, want the JSON 404", p, status, body)
+			}
+		}
 	}
 
 	// The relay, elected through etcd, publishes the MeetingScheduled
@@ -275,8 +290,10 @@ func TestRealWiring(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("no graceful shutdown")
 	}
-	// After shutdown the listener is closed: the process really stopped.
-	if _, err := http.Get(base + "/healthz"); err == nil {
-		t.Fatal("server still answering after shutdown")
+	// After shutdown the listeners are closed: the process really stopped.
+	for _, root := range []string{base, adminBase} {
+		if _, err := http.Get(root + "/healthz"); err == nil {
+			t.Fatalf("%s still answering after shutdown", root)
+		}
 	}
 }

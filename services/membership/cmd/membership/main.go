@@ -1,10 +1,12 @@
 // Command membership runs one district's membership service on its own (the
-// Kubernetes deployment): the HTTP API with /healthz, /readyz, /metrics and
-// /api/v1/openapi.json, the background import worker, and the outbox relay
-// to Kafka, which publishes only while this replica holds the district's
-// etcd election. Every API request must carry a bearer token from the
-// configured OIDC issuer (-auth.oidc.*, required); the admin endpoints and
-// the OpenAPI document stay open.
+// Kubernetes deployment): the HTTP API and /api/v1/openapi.json on
+// -http.addr, /healthz, /readyz and /metrics on the admin listener
+// -admin.addr (default :9090; "same" puts them on the API listener), the
+// background import worker, and the outbox relay to Kafka, which publishes
+// only while this replica holds the district's etcd election. Every API
+// request must carry a bearer token from the configured OIDC issuer
+// (-auth.oidc.*, required); the admin endpoints and the OpenAPI document
+// stay open.
 //
 // Every flag can also be set from the environment: flag "kafka.brokers" ←
 // GUILDHALL_KAFKA_BROKERS; flags win.
@@ -18,7 +20,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -31,6 +32,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/config"
 	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/pii"
 	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/pkg/telemetry"
@@ -48,6 +50,7 @@ func main() {
 type Config struct {
 	District        string
 	HTTPAddr        string
+	AdminAddr       string
 	DBPath          string
 	IDHashKeyFile   string
 	SealKeyFile     string
@@ -68,7 +71,8 @@ type Config struct {
 // RegisterFlags registers every flag of the command.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.District, "district", "", "district this node serves, e.g. jingkai (required)")
-	fs.StringVar(&c.HTTPAddr, "http.addr", ":8080", "listen address of the API and admin endpoints")
+	fs.StringVar(&c.HTTPAddr, "http.addr", ":8080", "listen address of the API")
+	fs.StringVar(&c.AdminAddr, "admin.addr", ":9090", `listen address of /healthz, /readyz and /metrics (keep it off the public network); "same" serves them on -http.addr`)
 	fs.StringVar(&c.DBPath, "db.path", "", "SQLite file (default data/<district>/membership.db)")
 	fs.StringVar(&c.IDHashKeyFile, "pii.id-hash-key-file", "", "file holding the city-wide hex HMAC key for national ID numbers (required)")
 	fs.StringVar(&c.SealKeyFile, "pii.seal-key-file", "", "file holding the keyring that encrypts national ID numbers at rest: lines <kid>:<64 hex digits>, the first (or the one named by a current=<kid> line) seals (required)")
@@ -116,6 +120,9 @@ func (c *Config) Validate() error {
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		problems = append(problems, err)
 	}
+	if err := telemetry.ValidateAdminAddr(c.AdminAddr); err != nil {
+		problems = append(problems, err)
+	}
 	// Without an issuer no request could be authenticated: refuse to start
 	// rather than serve an API that answers 401 to everyone.
 	for _, err := range []error{c.Storage.Validate(), c.Kafka.Validate(), c.Etcd.Validate(), c.Tracing.Validate(), c.OIDC.Validate()} {
@@ -161,8 +168,9 @@ func readSealer(path string) (*pii.Sealer, error) {
 
 // runMain parses args (and the environment through lookup), wires the
 // service and runs it until ctx ends or a SIGINT/SIGTERM arrives. ready, if
-// not nil, is called with the listen address once the server accepts.
-func runMain(ctx context.Context, args []string, lookup func(string) (string, bool), stderr io.Writer, ready func(addr string)) error {
+// not nil, is called with the API's and the admin routes' listen addresses
+// once both listeners accept.
+func runMain(ctx context.Context, args []string, lookup func(string) (string, bool), stderr io.Writer, ready func(api, admin string)) error {
 	fs := flag.NewFlagSet("membership", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg Config
@@ -232,33 +240,35 @@ func runMain(ctx context.Context, args []string, lookup func(string) (string, bo
 		return err
 	}
 
-	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	ls, err := telemetry.Listen(cfg.HTTPAddr, cfg.AdminAddr, app.handler, app.admin)
 	if err != nil {
 		return err
 	}
-	srv := telemetry.NewServer(cfg.HTTPAddr, app.handler)
-
 	if ready != nil {
-		ready(ln.Addr().String())
+		ready(ls.APIAddr(), ls.AdminAddr())
 	}
-	return telemetry.Serve(ctx, logger, ln, srv, cfg.ShutdownTimeout,
+	return telemetry.Serve(ctx, logger, ls, cfg.ShutdownTimeout,
 		app.node.Run, relay.Run,
 		verifier.Run, // keeps the issuer's keys fresh so requests rarely wait for a fetch
 	)
 }
 
-// app is the wired service: the node and the process's HTTP handler.
+// app is the wired service: the node and the process's HTTP handlers.
 type app struct {
-	node    *membership.Node
+	node *membership.Node
+	// handler serves the API and its OpenAPI document.
 	handler http.Handler
+	// admin serves /healthz, /readyz and /metrics.
+	admin http.Handler
 	// bus is the event bus metrics of the process, shared by the relay and
 	// the node's meetings consumer.
 	bus *eventbus.Metrics
 }
 
-// wire builds the node with instrumenting and tracing endpoint middleware
-// and one HTTP handler serving the API (authenticated with v), the OpenAPI
-// document and the admin endpoints (open).
+// wire builds the node with instrumenting and tracing endpoint middleware,
+// the HTTP handler of the API (authenticated with v) and its OpenAPI
+// document, and the handler of the admin endpoints (open, for the admin
+// listener only: the API answers 404 for them).
 func wire(ctx context.Context, cfg Config, key []byte, sealer *pii.Sealer, v auth.Verifier, logger *slog.Logger, reg *prometheus.Registry) (*app, error) {
 	epm := telemetry.NewEndpointMetrics(reg)
 	bus := eventbus.NewMetrics(reg)
@@ -294,7 +304,6 @@ func wire(ctx context.Context, cfg Config, key []byte, sealer *pii.Sealer, v aut
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	telemetry.AdminRoutes(mux, reg, map[string]telemetry.Check{"database": node.Ready})
 	mux.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		_, _ = w.Write(node.OpenAPI())
@@ -302,5 +311,11 @@ func wire(ctx context.Context, cfg Config, key []byte, sealer *pii.Sealer, v aut
 	// Authenticate only puts the caller in the context; each endpoint's
 	// policy middleware answers 401/403.
 	mux.Handle("/api/v1/districts/", auth.Authenticate(v)(node.Handler()))
-	return &app{node: node, handler: telemetry.HTTPMiddleware(mux, logger), bus: bus}, nil
+	mux.Handle("/", kitx.NotFoundHandler())
+	return &app{
+		node:    node,
+		handler: telemetry.HTTPMiddleware(mux, logger),
+		admin:   telemetry.AdminHandler(reg, map[string]telemetry.Check{"database": node.Ready}),
+		bus:     bus,
+	}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,11 +23,11 @@ import (
 )
 
 func TestFlagsAreValidatedBeforeAnythingStarts(t *testing.T) {
-	err := runMain(context.Background(), []string{"-district=Bad District"}, func(string) (string, bool) { return "", false }, io.Discard, nil)
+	err := runMain(context.Background(), []string{"-district=Bad District", "-admin.addr=9090"}, func(string) (string, bool) { return "", false }, io.Discard, nil)
 	if err == nil {
 		t.Fatal("bad flags accepted")
 	}
-	for _, want := range []string{"-district", "pii.id-hash-key-file", "pii.seal-key-file", "kafka", "etcd", "auth.oidc.issuer"} {
+	for _, want := range []string{"-district", "pii.id-hash-key-file", "pii.seal-key-file", "kafka", "etcd", "auth.oidc.issuer", "-admin.addr"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %s", err, want)
 		}
@@ -41,9 +42,28 @@ func TestEnvironmentFillsFlags(t *testing.T) {
 	}
 }
 
+// syncBuffer is a bytes.Buffer safe for the logger's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 // TestRealWiring runs the command as main does, against an embedded etcd
 // and an in-process Kafka-protocol broker, and checks the API, the admin
-// endpoints and that the relay publishes the outbox.
+// endpoints on their own listener (and not on the API's), that no national
+// ID number reaches the log, and that the relay publishes the outbox.
 func TestRealWiring(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -86,36 +106,37 @@ func TestRealWiring(t *testing.T) {
 	dbPath := filepath.Join(dir, "membership.db")
 	args := []string{
 		"-auth.oidc.issuer=https://id.example.test/realms/guildhall", "-auth.oidc.audience=guildhall-api", "-auth.oidc.jwks-url=" + jwks.URL,
-		"-district=jingkai", "-http.addr=127.0.0.1:0", "-db.path=" + dbPath,
+		"-district=jingkai", "-http.addr=127.0.0.1:0", "-admin.addr=127.0.0.1:0", "-db.path=" + dbPath,
 		"-pii.id-hash-key-file=" + keyFile, "-pii.seal-key-file=" + sealFile, "-http.trust-proxy",
 		"-sqlite.synchronous=normal", "-relay.election-ttl=2",
 		"-kafka.brokers=" + broker.Addr, "-etcd.endpoints=" + strings.Join(etcd.Endpoints, ","),
 	}
 	runCtx, stop := context.WithCancel(ctx)
-	addrc := make(chan string, 1)
+	addrc := make(chan [2]string, 1)
 	done := make(chan error, 1)
+	var logs syncBuffer
 	go func() {
-		done <- runMain(runCtx, args, func(string) (string, bool) { return "", false }, io.Discard, func(a string) { addrc <- a })
+		done <- runMain(runCtx, args, func(string) (string, bool) { return "", false }, &logs, func(api, admin string) { addrc <- [2]string{api, admin} })
 	}()
-	var base string
+	var base, adminBase string
 	select {
 	case a := <-addrc:
-		base = "http://" + a
+		base, adminBase = "http://"+a[0], "http://"+a[1]
 	case err := <-done:
 		t.Fatalf("runMain ended early: %v", err)
 	case <-ctx.Done():
 		t.Fatal("never ready")
 	}
 
-	// doAs calls the API with bearer token tok ("" for none).
-	doAs := func(tok, method, path string, body any) (int, []byte) {
+	// at calls the server at root with bearer token tok ("" for none).
+	at := func(root, tok, method, path string, body any) (int, []byte) {
 		t.Helper()
 		var rd io.Reader
 		if body != nil {
 			b, _ := json.Marshal(body)
 			rd = bytes.NewReader(b)
 		}
-		req, _ := http.NewRequestWithContext(ctx, method, base+path, rd)
+		req, _ := http.NewRequestWithContext(ctx, method, root+path, rd)
 		if tok != "" {
 			req.Header.Set("Authorization", "Bearer "+tok)
 		}
@@ -126,6 +147,11 @@ func TestRealWiring(t *testing.T) {
 		defer res.Body.Close()
 		b, _ := io.ReadAll(res.Body)
 		return res.StatusCode, b
+	}
+	// doAs calls the API with bearer token tok ("" for none).
+	doAs := func(tok, method, path string, body any) (int, []byte) {
+		t.Helper()
+		return at(base, tok, method, path, body)
 	}
 	do := func(method, path string, body any) (int, []byte) {
 		t.Helper()
@@ -195,19 +221,36 @@ func TestRealWiring(t *testing.T) {
 	if status, body := do("GET", "/api/v1/districts/caidian/companies", nil); status != http.StatusNotFound || !strings.Contains(string(body), "district.not_found") {
 		t.Fatalf("other district: %d %s", status, body)
 	}
-	// The admin endpoints and the OpenAPI document need no token.
-	if status, _ := doAs("", "GET", "/healthz", nil); status != http.StatusOK {
+	// A client that puts the ID number in the URL gets its answer, and the
+	// number reaches neither the access log nor the service's own log.
+	if status, body := do("GET", "/api/v1/districts/jingkai/guards/"+idNumber+"?id_number="+idNumber, nil); status != http.StatusNotFound {
+		t.Fatalf("a guard by ID number in the path: %d %s", status, body)
+	}
+	// The admin endpoints are on the admin listener and need no token; the
+	// OpenAPI document is on the API's.
+	if status, _ := at(adminBase, "", "GET", "/healthz", nil); status != http.StatusOK {
 		t.Fatalf("healthz %d", status)
 	}
-	if status, body := doAs("", "GET", "/readyz", nil); status != http.StatusOK {
+	if status, body := at(adminBase, "", "GET", "/readyz", nil); status != http.StatusOK {
 		t.Fatalf("readyz %d %s", status, body)
 	}
 	if status, body := doAs("", "GET", "/api/v1/openapi.json", nil); status != http.StatusOK || !json.Valid(body) {
 		t.Fatalf("openapi %d", status)
 	}
-	_, metrics := doAs("", "GET", "/metrics", nil)
+	_, metrics := at(adminBase, "", "GET", "/metrics", nil)
 	if !strings.Contains(string(metrics), `guildhall_endpoint_requests_total{district="jingkai",endpoint="register_company",outcome="success",service="membership"} 1`) {
 		t.Fatalf("endpoint metrics missing:\n%s", metrics)
+	}
+	// The public API port refuses them with the JSON 404, token or not.
+	for _, p := range []string{"/metrics", "/healthz", "/readyz"} {
+		for _, tok := range []string{"", token} {
+			if status, body := doAs(tok, "GET", p, nil); status != http.StatusNotFound || !strings.Contains(string(body), `"route.not_found"`) {
+				t.Fatalf("API port %s: %d %s, want the JSON 404", p, status, body)
+			}
+		}
+	}
+	if status, body := at(adminBase, "", "GET", "/api/v1/districts/jingkai/companies", nil); status != http.StatusNotFound || !strings.Contains(string(body), `"route.not_found"`) {
+		t.Fatalf("admin port served the API: %d %s", status, body)
 	}
 
 	// The relay, elected through etcd, publishes the CompanyRegistered and
@@ -247,5 +290,9 @@ func TestRealWiring(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("no graceful shutdown")
+	}
+	out := logs.String()
+	if strings.Contains(out, idNumber) || !strings.Contains(out, `"path":"/api/v1/districts/jingkai/guards/[redacted]"`) {
+		t.Fatalf("the log holds the ID number or lacks the redacted access line:\n%s", out)
 	}
 }

@@ -1,6 +1,8 @@
 // Command guildhall runs a whole city in one process: embedded etcd, an
 // in-process Kafka-protocol broker, the HQ node and every district's nodes,
-// on one HTTP listener (see the README). Given -kafka.brokers and
+// on one API listener, with /metrics, /healthz and /readyz on the admin
+// listener -admin.addr (default 127.0.0.1:8081; "same" serves them on the
+// API listener) (see the README). Given -kafka.brokers and
 // -etcd.endpoints (or GUILDHALL_KAFKA_BROKERS, GUILDHALL_ETCD_ENDPOINTS) it
 // runs against real clusters instead.
 package main
