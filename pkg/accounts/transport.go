@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
 
@@ -240,7 +239,7 @@ func makeEndpoints(s *service, policy auth.Policy, instrument func(service, endp
 // has already decided them.
 func newHTTPHandler(set endpoints, jwks []byte, verifier auth.Verifier, trustProxy bool, logger *slog.Logger) http.Handler {
 	opts := []kithttp.ServerOption{
-		kithttp.ServerErrorEncoder(errorEncoder),
+		kithttp.ServerErrorEncoder(kitx.ErrorEncoder),
 		kithttp.ServerErrorHandler(errorLogger{logger}),
 		kithttp.ServerBefore(func(ctx context.Context, r *http.Request) context.Context {
 			return withRemoteIP(ctx, RemoteIP(r, trustProxy))
@@ -253,7 +252,7 @@ func newHTTPHandler(set endpoints, jwks []byte, verifier auth.Verifier, trustPro
 		if f, ok := response.(kitx.Failer); ok && f.Failed() != nil {
 			errLog.Handle(ctx, f.Failed())
 		}
-		return encodeResponse(ctx, w, response)
+		return kitx.EncodeJSONResponse(ctx, w, response)
 	}
 	server := func(e endpoint.Endpoint, dec kithttp.DecodeRequestFunc) http.Handler {
 		return kithttp.NewServer(e, dec, encode, opts...)
@@ -313,25 +312,6 @@ func newHTTPHandler(set endpoints, jwks []byte, verifier auth.Verifier, trustPro
 	// (Authenticate runs once per request): a token it refused is never
 	// verified again here.
 	return auth.Authenticate(verifier)(mux)
-}
-
-// encodeResponse is kitx.EncodeJSONResponse, except that a failed response
-// goes through errorEncoder (for Retry-After).
-func encodeResponse(ctx context.Context, w http.ResponseWriter, response any) error {
-	if f, ok := response.(kitx.Failer); ok && f.Failed() != nil {
-		errorEncoder(ctx, f.Failed(), w)
-		return nil
-	}
-	return kitx.EncodeJSONResponse(ctx, w, response)
-}
-
-// errorEncoder is kitx.ErrorEncoder plus the Retry-After header of a
-// throttled login.
-func errorEncoder(ctx context.Context, err error, w http.ResponseWriter) {
-	if d, ok := auth.RetryAfter(err); ok {
-		w.Header().Set("Retry-After", strconv.Itoa(auth.RetryAfterSeconds(d)))
-	}
-	kitx.ErrorEncoder(ctx, err, w)
 }
 
 // RemoteIP is the client address of r: the host of r.RemoteAddr or, with

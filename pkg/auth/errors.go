@@ -1,9 +1,6 @@
 package auth
 
 import (
-	"errors"
-	"fmt"
-	"math"
 	"time"
 
 	"github.com/guildhall/guildhall/pkg/errs"
@@ -28,37 +25,10 @@ var (
 	// table fails closed so a forgotten row denies instead of allowing.
 	ErrNoPolicy = errs.E(errs.Forbidden, "auth.no_policy", "this endpoint is not open to any role")
 	// ErrTooManyAttempts means too many failed logins for the account or the
-	// client address within the window; the error carries a RetryAfterError.
+	// client address within the window; it carries the wait (errs.RetryAfter).
 	ErrTooManyAttempts = errs.E(errs.TooManyRequests, "auth.too_many_attempts", "too many failed sign-in attempts; try again later")
 )
 
-// RetryAfterError is the cause carried by ErrTooManyAttempts: how long the
-// caller should wait before trying again (the transport's Retry-After).
-type RetryAfterError struct {
-	// After is the time until the oldest counted failure leaves the window.
-	After time.Duration
-}
-
-// Error implements error.
-func (e *RetryAfterError) Error() string {
-	return fmt.Sprintf("auth: retry after %s", e.After)
-}
-
-// RetryAfter returns the wait carried by err (see LoginLimiter.Attempt).
-func RetryAfter(err error) (time.Duration, bool) {
-	var ra *RetryAfterError
-	if errors.As(err, &ra) {
-		return ra.After, true
-	}
-	return 0, false
-}
-
-// RetryAfterSeconds rounds d up to whole seconds, at least 1, as the
-// Retry-After header wants.
-func RetryAfterSeconds(d time.Duration) int {
-	s := int(math.Ceil(d.Seconds()))
-	if s < 1 {
-		return 1
-	}
-	return s
-}
+// RetryAfter returns the wait carried by err (see LoginLimiter.Attempt):
+// the errs.RetryAfter delay, which the transport sends as Retry-After.
+func RetryAfter(err error) (time.Duration, bool) { return errs.RetryAfterOf(err) }

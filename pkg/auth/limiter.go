@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/guildhall/guildhall/pkg/errs"
 )
 
 // The default limits of a LoginLimiter, per Window.
@@ -127,7 +129,7 @@ func (l *LoginLimiter) Attempt(account, ip string) error {
 	if wait > 0 {
 		// The bucket that frees a slot leaves the window at the start of
 		// bucket wait; the client waits until then.
-		return ErrTooManyAttempts.Wrap(&RetryAfterError{After: time.Duration(wait*l.width - now)})
+		return errs.RetryAfter(ErrTooManyAttempts, time.Duration(wait*l.width-now))
 	}
 	l.accounts.record(account, b)
 	if ip != "" {

@@ -72,7 +72,7 @@ func TestLoginLimiterSixthFailureOfAnAccountFromOneAddressIs429(t *testing.T) {
 	if err := l.Attempt("admin", "10.0.0.1"); err != nil {
 		t.Fatalf("after the first failures left the window: %v", err)
 	}
-	if RetryAfterSeconds(55*time.Second+time.Millisecond) != 56 || RetryAfterSeconds(0) != 1 {
+	if errs.RetryAfterSeconds(55*time.Second+time.Millisecond) != 56 || errs.RetryAfterSeconds(0) != 1 {
 		t.Fatal("RetryAfterSeconds rounding")
 	}
 }
