@@ -47,7 +47,7 @@ type Config struct {
 	// address over all accounts are refused (429 with Retry-After).
 	Limiter *auth.LoginLimiter
 	// TrustProxy takes the client address (for the limiter and the audit
-	// log) from the first X-Forwarded-For hop; set it only behind a proxy
+	// log) from the last X-Forwarded-For entry (the one the trusted proxy appended); set it only behind a proxy
 	// that sets that header. Off: the connection's peer address.
 	TrustProxy bool
 	// Endpoint, if not nil, returns the middleware chain (instrumenting,

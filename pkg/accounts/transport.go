@@ -5,8 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/netip"
-	"strings"
 	"time"
 
 	"github.com/go-kit/kit/endpoint"
@@ -242,7 +240,7 @@ func newHTTPHandler(set endpoints, jwks []byte, verifier auth.Verifier, trustPro
 		kithttp.ServerErrorEncoder(kitx.ErrorEncoder),
 		kithttp.ServerErrorHandler(errorLogger{logger}),
 		kithttp.ServerBefore(func(ctx context.Context, r *http.Request) context.Context {
-			return withRemoteIP(ctx, RemoteIP(r, trustProxy))
+			return withRemoteIP(ctx, kitx.ClientIP(r, trustProxy))
 		}),
 	}
 	errLog := errorLogger{logger}
@@ -312,26 +310,6 @@ func newHTTPHandler(set endpoints, jwks []byte, verifier auth.Verifier, trustPro
 	// (Authenticate runs once per request): a token it refused is never
 	// verified again here.
 	return auth.Authenticate(verifier)(mux)
-}
-
-// RemoteIP is the client address of r: the host of r.RemoteAddr or, with
-// trustProxy, the first X-Forwarded-For hop when it is an IP address. Only
-// a parsed address is returned, so a forged header cannot put arbitrary
-// text in the audit log or the limiter's table.
-func RemoteIP(r *http.Request, trustProxy bool) string {
-	if trustProxy {
-		first, _, _ := strings.Cut(r.Header.Get("X-Forwarded-For"), ",")
-		if ip, err := netip.ParseAddr(strings.TrimSpace(first)); err == nil {
-			return ip.Unmap().String()
-		}
-	}
-	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
-		return ap.Addr().Unmap().String()
-	}
-	if ip, err := netip.ParseAddr(r.RemoteAddr); err == nil {
-		return ip.Unmap().String()
-	}
-	return ""
 }
 
 // errorLogger logs unexpected errors; rejected requests at debug. Errors

@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -130,26 +129,6 @@ func WithRemoteIP(ctx context.Context, ip string) context.Context {
 func RemoteIPFromContext(ctx context.Context) string {
 	ip, _ := ctx.Value(remoteIPKey{}).(string)
 	return ip
-}
-
-// RemoteIP is the client address of r: the host of r.RemoteAddr or, with
-// trustProxy, the first X-Forwarded-For hop when it is an IP address. Only
-// a parsed address is returned, so a forged header cannot put arbitrary
-// text in the audit log.
-func RemoteIP(r *http.Request, trustProxy bool) string {
-	if trustProxy {
-		first, _, _ := strings.Cut(r.Header.Get("X-Forwarded-For"), ",")
-		if ip, err := netip.ParseAddr(strings.TrimSpace(first)); err == nil {
-			return ip.String()
-		}
-	}
-	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
-		return ap.Addr().Unmap().String()
-	}
-	if ip, err := netip.ParseAddr(r.RemoteAddr); err == nil {
-		return ip.String()
-	}
-	return ""
 }
 
 // ActorFromContext reads the writer of a request from ctx: the principal

@@ -81,7 +81,7 @@ type Config struct {
 	// (default 1h; an item is reminded at most once a day anyway).
 	ReminderInterval time.Duration
 	// TrustProxy takes a request's client address for the audit log from
-	// the first X-Forwarded-For hop.
+	// the last X-Forwarded-For entry (the one the trusted proxy appended).
 	TrustProxy bool
 	// Now is the clock (tests); nil is time.Now.
 	Now func() time.Time

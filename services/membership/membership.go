@@ -52,7 +52,7 @@ type Config struct {
 	// a rotation still open.
 	Sealer *pii.Sealer
 	// TrustProxy takes a request's client address for the audit log from
-	// the first X-Forwarded-For hop; set it only behind a proxy that sets
+	// the last X-Forwarded-For entry (the one the trusted proxy appended); set it only behind a proxy that sets
 	// that header. Off: the connection's peer address.
 	TrustProxy bool
 	// Brokers are the Kafka bootstrap addresses the node consumes its

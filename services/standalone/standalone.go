@@ -55,7 +55,7 @@ type Config struct {
 	// telemetry.AdminOnAPIListener to serve them on HTTPAddr.
 	AdminAddr string
 	// TrustProxy takes a request's client address (for the login limiter
-	// and the audit logs) from the first X-Forwarded-For hop.
+	// and the audit logs) from the last X-Forwarded-For entry (the one the trusted proxy appended).
 	TrustProxy     bool
 	DataDir        string
 	BrokerAddr     string
@@ -82,7 +82,7 @@ type Config struct {
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.HTTPAddr, "http.addr", ":8080", "address of the HTTP API")
 	fs.StringVar(&c.AdminAddr, "admin.addr", "127.0.0.1:8081", `address of /healthz, /readyz and /metrics (loopback by default: the metrics are per-district business figures); "same" serves them on -http.addr`)
-	fs.BoolVar(&c.TrustProxy, "http.trust-proxy", false, "take a request's client address (for the login limiter and the audit logs) from the first X-Forwarded-For hop (only behind a proxy that sets it, replacing what the client sent)")
+	fs.BoolVar(&c.TrustProxy, "http.trust-proxy", false, "take a request's client address (for the login limiter and the audit logs) from the last X-Forwarded-For entry, the one the trusted reverse proxy appended (only behind such a proxy)")
 	fs.StringVar(&c.DataDir, "data.dir", "./data", "directory for SQLite files, the embedded etcd and the broker log")
 	fs.StringVar(&c.BrokerAddr, "broker.addr", "127.0.0.1:9092", "listen address of the in-process Kafka-protocol broker (used when -kafka.brokers is empty)")
 	fs.BoolVar(&c.BrokerPersist, "broker.persist", true, "keep the in-process broker's log under the data dir across restarts")

@@ -72,7 +72,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.HTTPAddr, "http.addr", ":8080", "listen address of the API")
 	fs.StringVar(&c.AdminAddr, "admin.addr", ":9090", `listen address of /healthz, /readyz and /metrics (keep it off the public network); "same" serves them on -http.addr`)
 	fs.StringVar(&c.DBPath, "db.path", "", "SQLite file (default data/<district>/meetings.db)")
-	fs.BoolVar(&c.TrustProxy, "http.trust-proxy", false, "record the first X-Forwarded-For hop as a request's client address in the audit log (only behind a proxy that sets it)")
+	fs.BoolVar(&c.TrustProxy, "http.trust-proxy", false, "record the last X-Forwarded-For entry (the one the trusted reverse proxy appended) as a request's client address in the audit log (only behind such a proxy)")
 	fs.IntVar(&c.ElectionTTL, "relay.election-ttl", 10, "seconds before a dead relay leader's etcd lease expires")
 	host, _ := os.Hostname()
 	fs.StringVar(&c.Candidate, "relay.candidate", host, "this replica's name in the relay election: unique among live replicas, stable across its restarts (the pod name)")

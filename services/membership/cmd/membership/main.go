@@ -76,7 +76,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DBPath, "db.path", "", "SQLite file (default data/<district>/membership.db)")
 	fs.StringVar(&c.IDHashKeyFile, "pii.id-hash-key-file", "", "file holding the city-wide hex HMAC key for national ID numbers (required)")
 	fs.StringVar(&c.SealKeyFile, "pii.seal-key-file", "", "file holding the keyring that encrypts national ID numbers at rest: lines <kid>:<64 hex digits>, the first (or the one named by a current=<kid> line) seals (required)")
-	fs.BoolVar(&c.TrustProxy, "http.trust-proxy", false, "record the first X-Forwarded-For hop as a request's client address in the audit log (only behind a proxy that sets it)")
+	fs.BoolVar(&c.TrustProxy, "http.trust-proxy", false, "record the last X-Forwarded-For entry (the one the trusted reverse proxy appended) as a request's client address in the audit log (only behind such a proxy)")
 	fs.IntVar(&c.ElectionTTL, "relay.election-ttl", 10, "seconds before a dead relay leader's etcd lease expires")
 	host, _ := os.Hostname()
 	fs.StringVar(&c.Candidate, "relay.candidate", host, "this replica's name in the relay election: unique among live replicas, stable across its restarts (the pod name)")

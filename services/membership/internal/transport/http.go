@@ -70,7 +70,7 @@ func Routes(set endpoints.Set) []Route {
 // Options tunes the HTTP handler.
 type Options struct {
 	// TrustProxy takes the client address for the audit log from the
-	// first X-Forwarded-For hop instead of the connection's peer. Set it
+	// last X-Forwarded-For entry (kitx.ClientIP) instead of the connection's peer. Set it
 	// only behind a proxy that sets that header: anyone else can forge it.
 	TrustProxy bool
 }
@@ -83,7 +83,7 @@ func NewHTTPHandler(district string, set endpoints.Set, logger *slog.Logger, o O
 	opts := kitx.ServerOptions(
 		kithttp.ServerErrorHandler(kitx.ErrorLogger{Logger: logger, Service: "membership"}),
 		kithttp.ServerBefore(func(ctx context.Context, r *http.Request) context.Context {
-			return audit.WithRemoteIP(ctx, audit.RemoteIP(r, o.TrustProxy))
+			return audit.WithRemoteIP(ctx, kitx.ClientIP(r, o.TrustProxy))
 		}),
 	)
 	mux := http.NewServeMux()
