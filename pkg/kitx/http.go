@@ -183,19 +183,59 @@ func PageToken(cursor string) string {
 // ETag renders a resource version as a strong entity tag.
 func ETag(version int64) string { return fmt.Sprintf(`"%d"`, version) }
 
-// IfMatch parses an If-Match header into the version it names. ok is false
-// when the header is absent (the update is unconditional).
-func IfMatch(r *http.Request) (version int64, ok bool, err error) {
+// Precondition is the If-Match of an update: the version of the resource
+// the client last read. Every PATCH checks it with Check, inside the
+// transaction that loads the resource.
+type Precondition struct {
+	// Version is the version the If-Match names.
+	Version int64
+	// Set is true when the request named a version. No If-Match (or
+	// If-Match: *) leaves it false: the update is unconditional.
+	Set bool
+}
+
+// IfMatchVersion is the Precondition of an If-Match naming version v.
+func IfMatchVersion(v int64) Precondition { return Precondition{Version: v, Set: true} }
+
+// Check returns ErrEtagStale unless p is unset or names current. A version
+// this API never issued (0: versions start at 1) is stale like any other
+// that is not current, so "0" can never stand for "no precondition".
+func (p Precondition) Check(current int64) error {
+	if !p.Set {
+		return nil
+	}
+	if p.Version < 1 || p.Version != current {
+		return ErrEtagStale
+	}
+	return nil
+}
+
+// maxVersionDigits bounds the digits of an If-Match version (int64 holds 18
+// for certain).
+const maxVersionDigits = 18
+
+// IfMatch parses an If-Match header: absent or "*" is no precondition; an
+// entity tag this API issues ("3", also weak W/"3" or bare 3, as proxies and
+// hand-written scripts send it) names that version. Anything else — a sign,
+// a list of tags, letters — is ErrIfMatchInvalid (400): it is not a version,
+// so it cannot be compared with one.
+func IfMatch(r *http.Request) (Precondition, error) {
 	h := strings.TrimSpace(r.Header.Get("If-Match"))
 	if h == "" || h == "*" {
-		return 0, false, nil
+		return Precondition{}, nil
 	}
 	h = strings.TrimPrefix(h, "W/")
-	v, perr := strconv.ParseInt(strings.Trim(h, `"`), 10, 64)
-	if perr != nil {
-		return 0, false, ErrIfMatchInvalid.WithField("If-Match")
+	if len(h) >= 2 && h[0] == '"' && h[len(h)-1] == '"' {
+		h = h[1 : len(h)-1]
 	}
-	return v, true, nil
+	if h == "" || len(h) > maxVersionDigits || strings.Trim(h, "0123456789") != "" {
+		return Precondition{}, ErrIfMatchInvalid.WithField("If-Match")
+	}
+	v, err := strconv.ParseInt(h, 10, 64)
+	if err != nil {
+		return Precondition{}, ErrIfMatchInvalid.WithField("If-Match")
+	}
+	return IfMatchVersion(v), nil
 }
 
 // NotFoundHandler answers unknown routes with the API's error body.

@@ -67,18 +67,61 @@ func TestPageTokensRoundTripAndRejectForgeries(t *testing.T) {
 	}
 }
 
-func TestIfMatch(t *testing.T) {
+func TestIfMatchAndPrecondition(t *testing.T) {
 	t.Parallel()
-	r := httptest.NewRequest("PATCH", "/", nil)
-	if _, ok, err := IfMatch(r); ok || err != nil {
-		t.Fatal("absent header must be unconditional")
+	const current = 4
+	cases := []struct {
+		name    string
+		header  string // "" sends none
+		invalid bool   // 400 request.if_match_invalid
+		holds   bool   // Check(current) passes
+	}{
+		{"no If-Match is no precondition", "", false, true},
+		{"If-Match: * is no precondition", "*", false, true},
+		{"the current etag holds", `"4"`, false, true},
+		{"the current etag, weak, holds", `W/"4"`, false, true},
+		{"the current version unquoted holds", `4`, false, true},
+		{"the previous version is stale", `"3"`, false, false},
+		{"a version from the future is stale", `"5"`, false, false},
+		{`"0" is stale, never unconditional`, `"0"`, false, false},
+		{`W/"0" is stale`, `W/"0"`, false, false},
+		{"a bare 0 is stale", `0`, false, false},
+		{"leading zeros name the same version", `"004"`, false, true},
+		{"a negative version is not an etag", `"-1"`, true, false},
+		{"a plus sign is not an etag", `"+4"`, true, false},
+		{"letters are not an etag", `"four"`, true, false},
+		{"an empty quoted etag is not an etag", `""`, true, false},
+		{"a list of etags is not accepted", `"3", "4"`, true, false},
+		{"a version beyond int64 is not an etag", `"99999999999999999999"`, true, false},
 	}
-	r.Header.Set("If-Match", ETag(4))
-	if v, ok, err := IfMatch(r); !ok || err != nil || v != 4 {
-		t.Fatalf("%d %v %v", v, ok, err)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r := httptest.NewRequest("PATCH", "/", nil)
+			if c.header != "" {
+				r.Header.Set("If-Match", c.header)
+			}
+			pre, err := IfMatch(r)
+			if c.invalid {
+				var e *errs.Error
+				if !errors.As(err, &e) || e.ID != "request.if_match_invalid" || e.Field != "If-Match" || errs.KindOf(err) != errs.Invalid {
+					t.Fatalf("got %+v %v, want request.if_match_invalid", pre, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = pre.Check(current)
+			if c.holds != (err == nil) {
+				t.Fatalf("precondition %+v against version %d: %v", pre, current, err)
+			}
+			if err != nil && !errors.Is(err, ErrEtagStale) {
+				t.Fatalf("a failed precondition is %v, want request.etag_stale", err)
+			}
+		})
 	}
-	r.Header.Set("If-Match", `"four"`)
-	if _, _, err := IfMatch(r); err == nil {
-		t.Fatal("garbage etag accepted")
+	if IfMatchVersion(0).Check(0) == nil {
+		t.Fatal("version 0 matched a resource at version 0: no version 0 is ever issued")
 	}
 }

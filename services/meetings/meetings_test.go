@@ -318,17 +318,96 @@ func TestMeetingStateMachine(t *testing.T) {
 	})
 }
 
-func TestPatchMeetingIfMatch(t *testing.T) {
-	e := newEnv(t)
-	m := e.createMeeting("council")
-	r := e.do("PATCH", "/meetings/"+m.ID, map[string]string{"venue": "协会会议室"}, "If-Match", `"99"`)
-	if r.status != http.StatusPreconditionFailed {
-		t.Fatalf("stale If-Match: %d %s", r.status, r.body)
+// errorField returns the field of an error body.
+func (r resp) errorField(t *testing.T) string {
+	t.Helper()
+	var b struct {
+		Error struct{ Field string } `json:"error"`
 	}
-	var got meeting
-	e.must(200, "PATCH", "/meetings/"+m.ID, map[string]string{"venue": "协会会议室"}, &got, "If-Match", fmt.Sprintf(`"%d"`, m.Version))
-	if got.Version != m.Version+1 {
-		t.Fatalf("version %d", got.Version)
+	r.decode(t, &b)
+	return b.Error.Field
+}
+
+// version reads a row's version straight from its table.
+func (e *env) version(table, id string) int64 {
+	e.t.Helper()
+	var v int64
+	if err := e.node.DB().QueryRow("SELECT version FROM "+table+" WHERE id = ?", id).Scan(&v); err != nil {
+		e.t.Fatal(err)
+	}
+	return v
+}
+
+// TestEveryPatchHonoursIfMatch sends each PATCH route an If-Match of the
+// version before the current one (a client that read before someone else
+// wrote), of a version never issued ("0" in each spelling) and of one from
+// the future: each is 412 and changes nothing — no row, no event, no audit
+// entry, the same version. Only the current version (or none) applies.
+func TestEveryPatchHonoursIfMatch(t *testing.T) {
+	e := newEnv(t)
+	draft := e.createMeeting("council")
+	held := e.heldMeeting()
+	var entry struct {
+		ID string `json:"id"`
+	}
+	e.must(http.StatusCreated, "POST", "/meetings/"+held.ID+"/minutes/entries", map[string]any{"speaker": "罗灯亮", "kind": "speech", "text": "讲话"}, &entry)
+	routes := []struct {
+		name, table, id, path, field string
+	}{
+		{"meeting", "meetings", draft.ID, "/meetings/" + draft.ID, "venue"},
+		{"minute entry", "minute_entries", entry.ID, "/meetings/" + held.ID + "/minutes/entries/" + entry.ID, "text"},
+	}
+	for _, rt := range routes {
+		t.Run("A "+rt.name+" PATCH refuses every If-Match but the current version.", func(t *testing.T) {
+			n := 0
+			change := func() map[string]any { n++; return map[string]any{rt.field: fmt.Sprintf("改动%d", n)} }
+			e.must(http.StatusOK, "PATCH", rt.path, change(), nil)
+			cur := e.version(rt.table, rt.id)
+			if cur < 2 {
+				t.Fatalf("version %d after an update", cur)
+			}
+			for _, ifMatch := range []string{
+				fmt.Sprintf(`"%d"`, cur-1), fmt.Sprintf(`W/"%d"`, cur-1), fmt.Sprint(cur - 1),
+				`"0"`, `W/"0"`, `0`, `"00"`,
+				fmt.Sprintf(`"%d"`, cur+1),
+			} {
+				before := e.counts()
+				r := e.do("PATCH", rt.path, change(), "If-Match", ifMatch)
+				if r.status != http.StatusPreconditionFailed || r.errorID(t) != "request.etag_stale" {
+					t.Fatalf("If-Match %s on version %d: %d %s, want 412 request.etag_stale", ifMatch, cur, r.status, r.body)
+				}
+				if after := e.counts(); fmt.Sprint(after) != fmt.Sprint(before) {
+					t.Fatalf("If-Match %s wrote: %v → %v", ifMatch, before, after)
+				}
+				if v := e.version(rt.table, rt.id); v != cur {
+					t.Fatalf("If-Match %s moved the version %d → %d", ifMatch, cur, v)
+				}
+			}
+			before := e.counts()
+			r := e.do("PATCH", rt.path, change(), "If-Match", `"-1"`)
+			if r.status != http.StatusBadRequest || r.errorID(t) != "request.if_match_invalid" || r.errorField(t) != "If-Match" {
+				t.Fatalf(`If-Match "-1": %d %s`, r.status, r.body)
+			}
+			if after := e.counts(); fmt.Sprint(after) != fmt.Sprint(before) {
+				t.Fatalf(`If-Match "-1" wrote: %v → %v`, before, after)
+			}
+			audited := e.counts()["audit_log"]
+			for i, ifMatch := range []string{fmt.Sprintf(`"%d"`, cur), fmt.Sprintf(`W/"%d"`, cur+1), ""} {
+				var hdr []string
+				if ifMatch != "" {
+					hdr = []string{"If-Match", ifMatch}
+				}
+				r := e.must(http.StatusOK, "PATCH", rt.path, change(), nil, hdr...)
+				if want := cur + int64(i) + 1; e.version(rt.table, rt.id) != want || r.header.Get("ETag") != fmt.Sprintf(`"%d"`, want) {
+					t.Fatalf("If-Match %q: version %d, ETag %s, want %d", ifMatch, e.version(rt.table, rt.id), r.header.Get("ETag"), want)
+				}
+			}
+			// (A draft minute entry has no event of its own; every
+			// applied update has its audit entry.)
+			if got := e.counts()["audit_log"] - audited; got != 3 {
+				t.Fatalf("%d audit entries for three applied updates", got)
+			}
+		})
 	}
 }
 

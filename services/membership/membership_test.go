@@ -581,29 +581,91 @@ func (e *env) assertNoPlaintextIDs(n int) {
 	}
 }
 
-func TestStaleIfMatchIs412AndWritesNothing(t *testing.T) {
+// version reads a resource's version straight from its table.
+func (e *env) version(table, id string) int64 {
+	e.t.Helper()
+	var v int64
+	if err := e.node.DB().QueryRow("SELECT version FROM "+table+" WHERE id = ?", id).Scan(&v); err != nil {
+		e.t.Fatal(err)
+	}
+	return v
+}
+
+// TestEveryPatchHonoursIfMatch sends each PATCH route an If-Match of the
+// version before the current one (the realistic lost update: a client that
+// read before someone else wrote), of a version never issued ("0" in each
+// spelling) and of one from the future: each is 412 and changes nothing —
+// no row, no event, no audit entry, the same version. Only the current
+// version (or no If-Match) applies.
+func TestEveryPatchHonoursIfMatch(t *testing.T) {
 	e := newEnv(t)
 	c := e.activeCompany(1)
-	before := e.counts()
-	r := e.do("PATCH", "/companies/"+c.ID, map[string]any{"name": "新名字"}, "If-Match", `"1"`)
-	if r.status != http.StatusPreconditionFailed {
-		t.Fatalf("status %d %s", r.status, r.body)
-	}
-	if id, _ := r.errorID(t); id != "request.etag_stale" {
-		t.Fatalf("error id %s", id)
-	}
-	if after := e.counts(); fmt.Sprint(after) != fmt.Sprint(before) {
-		t.Fatalf("counts %v → %v", before, after)
-	}
-	var got company
-	e.must(http.StatusOK, "GET", "/companies/"+c.ID, nil, &got)
-	if got.Name == "新名字" || got.Version != 2 {
-		t.Fatalf("stale PATCH applied: %+v", got)
-	}
 	g := e.hire(c.ID, 1)
-	r = e.do("PATCH", "/guards/"+g.ID, map[string]any{"name": "x"}, "If-Match", `"7"`)
-	if r.status != http.StatusPreconditionFailed {
-		t.Fatalf("guard PATCH status %d", r.status)
+	var m struct {
+		ID string `json:"id"`
+	}
+	e.must(http.StatusCreated, "POST", "/council-members", map[string]any{"term": 3, "position": "director", "person_name": "钱七"}, &m)
+	routes := []struct {
+		name, table, id, path string
+		body                  map[string]any // a change; the test varies it per request
+		field                 string
+	}{
+		{"company", "companies", c.ID, "/companies/" + c.ID, map[string]any{}, "contact_name"},
+		{"guard", "guards", g.ID, "/guards/" + g.ID, map[string]any{}, "name"},
+		{"council member", "council_members", m.ID, "/council-members/" + m.ID, map[string]any{}, "person_name"},
+	}
+	for _, rt := range routes {
+		t.Run("A "+rt.name+" PATCH refuses every If-Match but the current version.", func(t *testing.T) {
+			n := 0
+			change := func() map[string]any { n++; return map[string]any{rt.field: fmt.Sprintf("改名%d", n)} }
+			// One update first, so that there is a previous version.
+			e.must(http.StatusOK, "PATCH", rt.path, change(), nil)
+			cur := e.version(rt.table, rt.id)
+			if cur < 2 {
+				t.Fatalf("version %d after an update", cur)
+			}
+			for _, ifMatch := range []string{
+				fmt.Sprintf(`"%d"`, cur-1), fmt.Sprintf(`W/"%d"`, cur-1), fmt.Sprint(cur - 1),
+				`"0"`, `W/"0"`, `0`, `"00"`,
+				fmt.Sprintf(`"%d"`, cur+1),
+			} {
+				before := e.counts()
+				r := e.do("PATCH", rt.path, change(), "If-Match", ifMatch)
+				if id, field := r.errorID(t); r.status != http.StatusPreconditionFailed || id != "request.etag_stale" || field != "" {
+					t.Fatalf("If-Match %s on version %d: %d %s, want 412 request.etag_stale", ifMatch, cur, r.status, r.body)
+				}
+				if after := e.counts(); fmt.Sprint(after) != fmt.Sprint(before) {
+					t.Fatalf("If-Match %s wrote: %v → %v", ifMatch, before, after)
+				}
+				if v := e.version(rt.table, rt.id); v != cur {
+					t.Fatalf("If-Match %s moved the version %d → %d", ifMatch, cur, v)
+				}
+			}
+			// A negative version is no etag at all: 400, nothing written.
+			before := e.counts()
+			r := e.do("PATCH", rt.path, change(), "If-Match", `"-1"`)
+			if id, field := r.errorID(t); r.status != http.StatusBadRequest || id != "request.if_match_invalid" || field != "If-Match" {
+				t.Fatalf(`If-Match "-1": %d %s`, r.status, r.body)
+			}
+			if after := e.counts(); fmt.Sprint(after) != fmt.Sprint(before) {
+				t.Fatalf(`If-Match "-1" wrote: %v → %v`, before, after)
+			}
+			// The current version applies, weak or strong, and so does none.
+			seq := e.lastSeq()
+			for i, ifMatch := range []string{fmt.Sprintf(`"%d"`, cur), fmt.Sprintf(`W/"%d"`, cur+1), ""} {
+				var hdr []string
+				if ifMatch != "" {
+					hdr = []string{"If-Match", ifMatch}
+				}
+				r := e.must(http.StatusOK, "PATCH", rt.path, change(), nil, hdr...)
+				if want := cur + int64(i) + 1; e.version(rt.table, rt.id) != want || r.header.Get("ETag") != fmt.Sprintf(`"%d"`, want) {
+					t.Fatalf("If-Match %q: version %d, ETag %s, want %d", ifMatch, e.version(rt.table, rt.id), r.header.Get("ETag"), want)
+				}
+			}
+			if len(e.events(seq)) != 3 {
+				t.Fatalf("%d events for three applied updates", len(e.events(seq)))
+			}
+		})
 	}
 }
 

@@ -233,15 +233,15 @@ func (s *Meetings) touch(ctx context.Context, q Queries, m *Meeting) error {
 }
 
 // UpdateMeeting implements Service.
-func (s *Meetings) UpdateMeeting(ctx context.Context, id string, ifMatch int64, in UpdateMeetingInput) (Meeting, error) {
+func (s *Meetings) UpdateMeeting(ctx context.Context, id string, pre kitx.Precondition, in UpdateMeetingInput) (Meeting, error) {
 	var out Meeting
 	err := s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
 		m, err := q.GetMeeting(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		if ifMatch != 0 && ifMatch != m.Version {
-			return nil, kitx.ErrEtagStale
+		if err := pre.Check(m.Version); err != nil {
+			return nil, err
 		}
 		var fields []string
 		for _, f := range []struct {
@@ -851,7 +851,7 @@ func agendaItemOf(ctx context.Context, q Queries, meetingID, itemID string) erro
 }
 
 // UpdateMinuteEntry implements Service.
-func (s *Meetings) UpdateMinuteEntry(ctx context.Context, meetingID, entryID string, ifMatch int64, in UpdateMinuteEntryInput) (MinuteEntry, error) {
+func (s *Meetings) UpdateMinuteEntry(ctx context.Context, meetingID, entryID string, pre kitx.Precondition, in UpdateMinuteEntryInput) (MinuteEntry, error) {
 	var out MinuteEntry
 	err := s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
 		e, err := q.GetMinuteEntry(ctx, meetingID, entryID)
@@ -861,8 +861,8 @@ func (s *Meetings) UpdateMinuteEntry(ctx context.Context, meetingID, entryID str
 		if e.PublishedIn > 0 {
 			return nil, ErrMinuteEntryPublished
 		}
-		if ifMatch != 0 && ifMatch != e.Version {
-			return nil, kitx.ErrEtagStale
+		if err := pre.Check(e.Version); err != nil {
+			return nil, err
 		}
 		var fields []string
 		for _, f := range []struct {
