@@ -4,12 +4,14 @@
 package kitx
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -36,24 +38,78 @@ var (
 	ErrIfMatchInvalid = errs.E(errs.Invalid, "request.if_match_invalid", "If-Match must be an etag this API issued")
 	ErrNotFound       = errs.E(errs.NotFound, "route.not_found", "no such endpoint")
 	ErrMethod         = errs.E(errs.Invalid, "route.method_not_allowed", "method not allowed on this endpoint")
+
+	ErrUnsupportedMediaType = errs.E(errs.UnsupportedMediaType, "request.unsupported_media_type",
+		"a request body must be sent as Content-Type: application/json (charset utf-8 or none)").WithField("Content-Type")
+	ErrInvalidUTF8      = errs.E(errs.Invalid, "request.invalid_utf8", "a string in the request body is not valid UTF-8")
+	ErrNULCharacter     = errs.E(errs.Invalid, "request.nul_character", "a string in the request body holds the NUL character (\\u0000)")
+	ErrControlCharacter = errs.E(errs.Invalid, "request.control_character", "a string holds a control character; single-line fields take no tab or line break either")
+	ErrDuplicateKey     = errs.E(errs.Invalid, "request.duplicate_key", "a key appears twice in one JSON object")
 )
 
-// DecodeJSON reads one JSON object from r's body into dst, rejecting bodies
-// over MaxBodyBytes, unknown fields, wrong types and trailing data, each with
-// a stable error id and the field at fault.
+// DecodeJSON reads one JSON object from r's body into dst. It rejects, each
+// with a stable error id and the field at fault where there is one:
+//
+//   - a body that is not sent as application/json (415; charset utf-8 or
+//     none): a form post or a text/plain body is never parsed as JSON;
+//   - a body over MaxBodyBytes (413), an empty body;
+//   - a string (key or value) that is not valid UTF-8, or that holds NUL
+//     or another control character than tab, line feed and carriage return
+//     (encoding/json would store U+FFFD or the character silently);
+//   - a key that appears twice in one object (encoding/json keeps the last);
+//   - unknown fields, wrong types, malformed JSON and trailing data.
+//
+// An empty body is ErrBodyEmpty whatever its Content-Type, so endpoints
+// that take an optional body accept a bare POST.
 func DecodeJSON(r *http.Request, dst any) error {
-	body := http.MaxBytesReader(nil, r.Body, MaxBodyBytes)
-	dec := json.NewDecoder(body)
+	if r.Body == nil {
+		return ErrBodyEmpty
+	}
+	// A body that announces its size is refused before it is read; a
+	// chunked one is read first, so that an empty one stays empty.
+	if r.ContentLength > 0 {
+		if err := checkJSONMediaType(r.Header.Get("Content-Type")); err != nil {
+			return err
+		}
+	}
+	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBodyBytes))
+	if err != nil {
+		return decodeError(err)
+	}
+	if len(bytes.Trim(raw, jsonSpace)) == 0 {
+		return ErrBodyEmpty
+	}
+	if r.ContentLength <= 0 {
+		if err := checkJSONMediaType(r.Header.Get("Content-Type")); err != nil {
+			return err
+		}
+	}
+	if err := checkJSONText(raw); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return decodeError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return ErrBodyTooLarge
-		}
 		return ErrTrailingData
+	}
+	return nil
+}
+
+// jsonSpace is the white space JSON allows between tokens.
+const jsonSpace = " \t\r\n"
+
+// checkJSONMediaType accepts application/json with no charset or charset
+// utf-8 (JSON is UTF-8, RFC 8259 §8.1), in any case.
+func checkJSONMediaType(contentType string) error {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil || mt != "application/json" {
+		return ErrUnsupportedMediaType
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return ErrUnsupportedMediaType
 	}
 	return nil
 }

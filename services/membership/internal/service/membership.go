@@ -417,6 +417,9 @@ func (s *Membership) UpdateGuard(ctx context.Context, id string, pre kitx.Precon
 		if len([]rune(n)) > 100 {
 			return Guard{}, ErrGuardNameTooLong
 		}
+		if err := kitx.SingleLine("name", n); err != nil {
+			return Guard{}, err
+		}
 		in.Name = &n
 	}
 	return s.updateGuard(ctx, id, pre, ActionGuardUpdate, func(_ Queries, g *Guard) (*Change, []string, error) {
@@ -473,12 +476,15 @@ func (s *Membership) RecordTraining(ctx context.Context, guardID string, in Trai
 	if !(in.Hours > 0 && in.Hours <= 1000) || math.IsNaN(in.Hours) {
 		return Training{}, ErrTrainingHoursInvalid
 	}
-	if !pastDate(in.TrainedOn, s.now()) {
+	if !dateBetween(in.TrainedOn, earliestRecordDate, s.now()) {
 		return Training{}, ErrTrainingDateInvalid
 	}
 	in.Topic = strings.TrimSpace(in.Topic)
 	if len([]rune(in.Topic)) > 200 {
 		return Training{}, ErrTrainingTopicTooLong
+	}
+	if err := kitx.SingleLine("topic", in.Topic); err != nil {
+		return Training{}, err
 	}
 	return idempotent(ctx, s, "POST guards/"+guardID+"/trainings", in.IdempotencyKey, in, func(q Queries) (Training, []Change, error) {
 		g, err := q.GetGuard(ctx, guardID)
@@ -525,7 +531,7 @@ func (s *Membership) RecordBackgroundCheck(ctx context.Context, guardID string, 
 	if !validCheckResult(in.Status) {
 		return Guard{}, ErrBackgroundCheckStatus
 	}
-	if !pastDate(in.CheckedOn, s.now()) {
+	if !dateBetween(in.CheckedOn, earliestRecordDate, s.now()) {
 		return Guard{}, ErrBackgroundCheckDate
 	}
 	return s.updateGuard(ctx, guardID, kitx.Precondition{}, ActionGuardBackgroundCheck, func(_ Queries, g *Guard) (*Change, []string, error) {
@@ -541,7 +547,10 @@ func (s *Membership) IssueCertificate(ctx context.Context, guardID string, in Ce
 	if in.CertificateNumber == "" || len([]rune(in.CertificateNumber)) > 100 {
 		return Guard{}, ErrCertificateNumberRequired
 	}
-	if !pastDate(in.IssuedOn, s.now()) {
+	if err := kitx.SingleLine("certificate_number", in.CertificateNumber); err != nil {
+		return Guard{}, err
+	}
+	if !dateBetween(in.IssuedOn, earliestRecordDate, s.now()) {
 		return Guard{}, ErrCertificateIssuedOnInvalid
 	}
 	return s.updateGuard(ctx, guardID, kitx.Precondition{}, ActionGuardCertificateIssue, func(_ Queries, g *Guard) (*Change, []string, error) {
