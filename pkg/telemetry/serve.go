@@ -13,7 +13,8 @@ import (
 	"github.com/oklog/run"
 )
 
-// Serve runs a node's process: srv on ln, and every background task (the
+// Serve runs a node's process: srv on ln (through JSONErrorListener, so
+// that even net/http's own refusals are JSON), and every background task (the
 // node's own work, its relay, key refreshes), until ctx ends, SIGINT or
 // SIGTERM arrives, the server fails or a task returns. Then the server
 // drains (in-flight requests get shutdownTimeout) and the tasks' context is
@@ -28,7 +29,7 @@ func Serve(ctx context.Context, logger *slog.Logger, ln net.Listener, srv *http.
 	}
 	g.Add(func() error {
 		logger.Info("serving", "addr", ln.Addr().String())
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(JSONErrorListener(ln)); !errors.Is(err, http.ErrServerClosed) {
 			return err
 		}
 		return nil

@@ -331,7 +331,8 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
-		if err := c.server.Serve(c.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		// JSONErrorListener: even net/http's own refusals are JSON.
+		if err := c.server.Serve(telemetry.JSONErrorListener(c.listener)); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			c.errc <- fmt.Errorf("standalone: http: %w", err)
 		}
 	}()
