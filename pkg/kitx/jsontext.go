@@ -99,7 +99,11 @@ func checkJSONText(raw []byte) error {
 		case string:
 			// The token's literal is the segment from its opening quote:
 			// before it there are only white space, ':' and ','.
-			lit := seg[bytes.IndexByte(seg, '"'):]
+			q := bytes.IndexByte(seg, '"')
+			if q < 0 {
+				return nil // cannot happen for a string token; leave it to the decoder
+			}
+			lit := seg[q:]
 			if top := topFrame(stack); top != nil && top.object && top.wantKey {
 				if err := checkJSONString(lit); err != nil {
 					return err.WithField(top.path)
@@ -160,6 +164,9 @@ func foldKey(k string) string {
 // bytes, or an escaped surrogate without its pair — and for NUL and other
 // control characters, raw or escaped.
 func checkJSONString(lit []byte) *errs.Error {
+	if len(lit) < 2 {
+		return nil
+	}
 	s := lit[1 : len(lit)-1]
 	for i := 0; i < len(s); {
 		c := s[i]
