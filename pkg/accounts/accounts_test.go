@@ -126,6 +126,9 @@ func (e *env) do(method, path, token string, body any, hdr ...string) *httptest.
 	}
 	req := httptest.NewRequest(method, path, rd)
 	req.RemoteAddr = "203.0.113.9:4711"
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -446,6 +449,53 @@ func TestAdminManagesAccounts(t *testing.T) {
 	}
 	if rec := e.do("PATCH", "/api/v1/auth/accounts/"+e.adminID, e.adminToken, map[string]any{"role": "ops"}); rec.Code != http.StatusConflict {
 		t.Errorf("demote last admin: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestAccountPatchHonoursIfMatch: the version before the current one, a
+// version never issued ("0" in each spelling) and one from the future are
+// each 412 and change nothing (row, version, audit); the current one
+// applies.
+func TestAccountPatchHonoursIfMatch(t *testing.T) {
+	e := newEnv(t)
+	a := e.create(map[string]any{"username": "li.company", "password": "first password!", "role": "company-admin", "districts": []string{"jingkai"}, "company": "c-0"})
+	n := 0
+	change := func() map[string]any { n++; return map[string]any{"company": fmt.Sprintf("c-%d", n)} }
+	path := "/api/v1/auth/accounts/" + a.ID
+	if rec := e.do("PATCH", path, e.adminToken, change()); rec.Code != http.StatusOK {
+		t.Fatalf("first update: %d %s", rec.Code, rec.Body)
+	}
+	state := func() string {
+		t.Helper()
+		var version, audits int
+		var company string
+		if err := e.node.DB().QueryRow(`SELECT version, company FROM accounts WHERE id = ?`, a.ID).Scan(&version, &company); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.node.DB().QueryRow(`SELECT count(*) FROM audit_log`).Scan(&audits); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("version %d company %s audit rows %d", version, company, audits)
+	}
+	for _, ifMatch := range []string{`"1"`, `W/"1"`, `1`, `"0"`, `W/"0"`, `0`, `"3"`} {
+		before := state()
+		rec := e.do("PATCH", path, e.adminToken, change(), "If-Match", ifMatch)
+		if rec.Code != http.StatusPreconditionFailed || errID(t, rec) != "request.etag_stale" {
+			t.Fatalf("If-Match %s on version 2: %d %s", ifMatch, rec.Code, rec.Body)
+		}
+		if after := state(); after != before {
+			t.Fatalf("If-Match %s changed %s → %s", ifMatch, before, after)
+		}
+	}
+	before := state()
+	if rec := e.do("PATCH", path, e.adminToken, change(), "If-Match", `"-1"`); rec.Code != http.StatusBadRequest || errID(t, rec) != "request.if_match_invalid" {
+		t.Fatalf(`If-Match "-1": %d %s`, rec.Code, rec.Body)
+	}
+	if after := state(); after != before {
+		t.Fatalf(`If-Match "-1" changed %s → %s`, before, after)
+	}
+	if rec := e.do("PATCH", path, e.adminToken, change(), "If-Match", `"2"`); rec.Code != http.StatusOK || rec.Header().Get("ETag") != `"3"` {
+		t.Fatalf("current If-Match: %d %s", rec.Code, rec.Body)
 	}
 }
 

@@ -254,10 +254,11 @@ func (s *service) List(ctx context.Context, page kitx.Page) ([]Account, string, 
 	return items, next, nil
 }
 
-// Update changes an account's role, scope or disabled flag. ifMatch, when
-// not 0, is the version the caller read (412 if it changed since). An
+// Update changes an account's role, scope or disabled flag. pre, when set
+// (the request's If-Match), is the version the caller read: 412 unless it
+// is the current one. An
 // update that changes nothing writes nothing (and audits nothing).
-func (s *service) Update(ctx context.Context, id string, ifMatch int64, in UpdateInput) (Account, error) {
+func (s *service) Update(ctx context.Context, id string, pre kitx.Precondition, in UpdateInput) (Account, error) {
 	if in.Role == nil && in.Districts == nil && in.Company == nil && in.Guard == nil && in.Disabled == nil {
 		return Account{}, ErrUpdateEmpty
 	}
@@ -267,8 +268,8 @@ func (s *service) Update(ctx context.Context, id string, ifMatch int64, in Updat
 		if err != nil {
 			return err
 		}
-		if ifMatch != 0 && ifMatch != cur.Version {
-			return kitx.ErrEtagStale
+		if err := pre.Check(cur.Version); err != nil {
+			return err
 		}
 		next := cur.Account
 		next.Districts = slices.Clone(cur.Districts)

@@ -89,7 +89,7 @@ type listRequest struct{ Page kitx.Page }
 
 type updateRequest struct {
 	ID      string
-	IfMatch int64
+	IfMatch kitx.Precondition
 	Input   UpdateInput
 }
 
@@ -283,15 +283,11 @@ func newHTTPHandler(set endpoints, jwks []byte, verifier auth.Verifier, trustPro
 			return idRequest{ID: r.PathValue("id")}, nil
 		}),
 		EndpointUpdateAccount: server(set.Update, func(_ context.Context, r *http.Request) (any, error) {
-			v, _, err := kitx.IfMatch(r)
+			pre, in, err := kitx.DecodeUpdate[UpdateInput](r)
 			if err != nil {
 				return nil, err
 			}
-			var in UpdateInput
-			if err := kitx.DecodeJSON(r, &in); err != nil {
-				return nil, err
-			}
-			return updateRequest{ID: r.PathValue("id"), IfMatch: v, Input: in}, nil
+			return updateRequest{ID: r.PathValue("id"), IfMatch: pre, Input: in}, nil
 		}),
 		EndpointResetPassword: server(set.ResetPassword, func(_ context.Context, r *http.Request) (any, error) {
 			var in PasswordInput

@@ -30,6 +30,14 @@ const (
 	TooLarge
 	Unprocessable
 	TooManyRequests
+	// UnsupportedMediaType is a request body in a format the endpoint does
+	// not take (415): JSON endpoints take only application/json.
+	UnsupportedMediaType
+	// URITooLong is a request line over the server's URL limit (414).
+	URITooLong
+	// HeadersTooLarge is a request whose header fields exceed the
+	// server's limit (431).
+	HeadersTooLarge
 )
 
 var kindNames = map[Kind]string{
@@ -44,6 +52,10 @@ var kindNames = map[Kind]string{
 	TooLarge:           "too_large",
 	Unprocessable:      "unprocessable",
 	TooManyRequests:    "too_many_requests",
+
+	UnsupportedMediaType: "unsupported_media_type",
+	URITooLong:           "uri_too_long",
+	HeadersTooLarge:      "headers_too_large",
 }
 
 // String returns the kind's name.
@@ -138,6 +150,10 @@ var statusOf = map[Kind]int{
 	TooLarge:           http.StatusRequestEntityTooLarge,
 	Unprocessable:      http.StatusUnprocessableEntity,
 	TooManyRequests:    http.StatusTooManyRequests,
+
+	UnsupportedMediaType: http.StatusUnsupportedMediaType,
+	URITooLong:           http.StatusRequestURITooLong,
+	HeadersTooLarge:      http.StatusRequestHeaderFieldsTooLarge,
 }
 
 // Body is the JSON error body of every API response that fails.

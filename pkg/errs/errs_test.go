@@ -24,6 +24,9 @@ func TestHTTPMapsEveryKindToItsStatus(t *testing.T) {
 		{"a conflict is a 409", E(Conflict, "company.status_transition_illegal", "x"), 409, "company.status_transition_illegal", ""},
 		{"a stale etag is a 412", E(PreconditionFailed, "request.etag_stale", "x"), 412, "request.etag_stale", ""},
 		{"an oversize body is a 413", E(TooLarge, "request.body_too_large", "x"), 413, "request.body_too_large", ""},
+		{"a body in the wrong media type is a 415", E(UnsupportedMediaType, "request.unsupported_media_type", "x").WithField("Content-Type"), 415, "request.unsupported_media_type", "Content-Type"},
+		{"an overlong URL is a 414", E(URITooLong, "request.uri_too_long", "x"), 414, "request.uri_too_long", ""},
+		{"oversized headers are a 431", E(HeadersTooLarge, "request.headers_too_large", "x"), 431, "request.headers_too_large", ""},
 		{"a forbidden request is a 403", E(Forbidden, "auth.forbidden", "x"), 403, "auth.forbidden", ""},
 		{"an untyped error is a 500 that hides its cause", errors.New("sql: near SELECT: syntax error"), 500, "internal", ""},
 		{"a deadline is a 504", context.DeadlineExceeded, 504, "request.timeout", ""},
@@ -65,5 +68,19 @@ func TestIsMatchesSentinelsAfterWithField(t *testing.T) {
 	}
 	if KindOf(err) != Invalid || !IsKind(err, Invalid) {
 		t.Fatal("kind lost")
+	}
+}
+
+func TestEveryKindHasAStatusAndAName(t *testing.T) {
+	t.Parallel()
+	// A kind added without a row would answer status 0 (net/http panics
+	// on it) and print as kind(n).
+	for k := Internal; k <= HeadersTooLarge; k++ {
+		if statusOf[k] == 0 {
+			t.Errorf("kind %d has no HTTP status", int(k))
+		}
+		if _, ok := kindNames[k]; !ok {
+			t.Errorf("kind %d has no name", int(k))
+		}
 	}
 }

@@ -4,12 +4,14 @@
 package kitx
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -36,24 +38,78 @@ var (
 	ErrIfMatchInvalid = errs.E(errs.Invalid, "request.if_match_invalid", "If-Match must be an etag this API issued")
 	ErrNotFound       = errs.E(errs.NotFound, "route.not_found", "no such endpoint")
 	ErrMethod         = errs.E(errs.Invalid, "route.method_not_allowed", "method not allowed on this endpoint")
+
+	ErrUnsupportedMediaType = errs.E(errs.UnsupportedMediaType, "request.unsupported_media_type",
+		"a request body must be sent as Content-Type: application/json (charset utf-8 or none)").WithField("Content-Type")
+	ErrInvalidUTF8      = errs.E(errs.Invalid, "request.invalid_utf8", "a string in the request body is not valid UTF-8")
+	ErrNULCharacter     = errs.E(errs.Invalid, "request.nul_character", "a string in the request body holds the NUL character (\\u0000)")
+	ErrControlCharacter = errs.E(errs.Invalid, "request.control_character", "a string holds a control character; single-line fields take no tab or line break either")
+	ErrDuplicateKey     = errs.E(errs.Invalid, "request.duplicate_key", "a key appears twice in one JSON object")
 )
 
-// DecodeJSON reads one JSON object from r's body into dst, rejecting bodies
-// over MaxBodyBytes, unknown fields, wrong types and trailing data, each with
-// a stable error id and the field at fault.
+// DecodeJSON reads one JSON object from r's body into dst. It rejects, each
+// with a stable error id and the field at fault where there is one:
+//
+//   - a body that is not sent as application/json (415; charset utf-8 or
+//     none): a form post or a text/plain body is never parsed as JSON;
+//   - a body over MaxBodyBytes (413), an empty body;
+//   - a string (key or value) that is not valid UTF-8, or that holds NUL
+//     or another control character than tab, line feed and carriage return
+//     (encoding/json would store U+FFFD or the character silently);
+//   - a key that appears twice in one object (encoding/json keeps the last);
+//   - unknown fields, wrong types, malformed JSON and trailing data.
+//
+// An empty body is ErrBodyEmpty whatever its Content-Type, so endpoints
+// that take an optional body accept a bare POST.
 func DecodeJSON(r *http.Request, dst any) error {
-	body := http.MaxBytesReader(nil, r.Body, MaxBodyBytes)
-	dec := json.NewDecoder(body)
+	if r.Body == nil {
+		return ErrBodyEmpty
+	}
+	// A body that announces its size is refused before it is read; a
+	// chunked one is read first, so that an empty one stays empty.
+	if r.ContentLength > 0 {
+		if err := checkJSONMediaType(r.Header.Get("Content-Type")); err != nil {
+			return err
+		}
+	}
+	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBodyBytes))
+	if err != nil {
+		return decodeError(err)
+	}
+	if len(bytes.Trim(raw, jsonSpace)) == 0 {
+		return ErrBodyEmpty
+	}
+	if r.ContentLength <= 0 {
+		if err := checkJSONMediaType(r.Header.Get("Content-Type")); err != nil {
+			return err
+		}
+	}
+	if err := checkJSONText(raw); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return decodeError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return ErrBodyTooLarge
-		}
 		return ErrTrailingData
+	}
+	return nil
+}
+
+// jsonSpace is the white space JSON allows between tokens.
+const jsonSpace = " \t\r\n"
+
+// checkJSONMediaType accepts application/json with no charset or charset
+// utf-8 (JSON is UTF-8, RFC 8259 §8.1), in any case.
+func checkJSONMediaType(contentType string) error {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil || mt != "application/json" {
+		return ErrUnsupportedMediaType
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return ErrUnsupportedMediaType
 	}
 	return nil
 }
@@ -183,19 +239,59 @@ func PageToken(cursor string) string {
 // ETag renders a resource version as a strong entity tag.
 func ETag(version int64) string { return fmt.Sprintf(`"%d"`, version) }
 
-// IfMatch parses an If-Match header into the version it names. ok is false
-// when the header is absent (the update is unconditional).
-func IfMatch(r *http.Request) (version int64, ok bool, err error) {
+// Precondition is the If-Match of an update: the version of the resource
+// the client last read. Every PATCH checks it with Check, inside the
+// transaction that loads the resource.
+type Precondition struct {
+	// Version is the version the If-Match names.
+	Version int64
+	// Set is true when the request named a version. No If-Match (or
+	// If-Match: *) leaves it false: the update is unconditional.
+	Set bool
+}
+
+// IfMatchVersion is the Precondition of an If-Match naming version v.
+func IfMatchVersion(v int64) Precondition { return Precondition{Version: v, Set: true} }
+
+// Check returns ErrEtagStale unless p is unset or names current. A version
+// this API never issued (0: versions start at 1) is stale like any other
+// that is not current, so "0" can never stand for "no precondition".
+func (p Precondition) Check(current int64) error {
+	if !p.Set {
+		return nil
+	}
+	if p.Version < 1 || p.Version != current {
+		return ErrEtagStale
+	}
+	return nil
+}
+
+// maxVersionDigits bounds the digits of an If-Match version (int64 holds 18
+// for certain).
+const maxVersionDigits = 18
+
+// IfMatch parses an If-Match header: absent or "*" is no precondition; an
+// entity tag this API issues ("3", also weak W/"3" or bare 3, as proxies and
+// hand-written scripts send it) names that version. Anything else — a sign,
+// a list of tags, letters — is ErrIfMatchInvalid (400): it is not a version,
+// so it cannot be compared with one.
+func IfMatch(r *http.Request) (Precondition, error) {
 	h := strings.TrimSpace(r.Header.Get("If-Match"))
 	if h == "" || h == "*" {
-		return 0, false, nil
+		return Precondition{}, nil
 	}
 	h = strings.TrimPrefix(h, "W/")
-	v, perr := strconv.ParseInt(strings.Trim(h, `"`), 10, 64)
-	if perr != nil {
-		return 0, false, ErrIfMatchInvalid.WithField("If-Match")
+	if len(h) >= 2 && h[0] == '"' && h[len(h)-1] == '"' {
+		h = h[1 : len(h)-1]
 	}
-	return v, true, nil
+	if h == "" || len(h) > maxVersionDigits || strings.Trim(h, "0123456789") != "" {
+		return Precondition{}, ErrIfMatchInvalid.WithField("If-Match")
+	}
+	v, err := strconv.ParseInt(h, 10, 64)
+	if err != nil {
+		return Precondition{}, ErrIfMatchInvalid.WithField("If-Match")
+	}
+	return IfMatchVersion(v), nil
 }
 
 // NotFoundHandler answers unknown routes with the API's error body.

@@ -37,21 +37,18 @@ func DecodeBody[T any](r *http.Request) (T, error) {
 	return in, err
 }
 
-// DecodeUpdate reads a PATCH: the If-Match version (0 when absent: the
-// update is unconditional) and the JSON body.
-func DecodeUpdate[T any](r *http.Request) (ifMatch int64, in T, err error) {
-	v, ok, err := IfMatch(r)
+// DecodeUpdate reads a PATCH: the If-Match precondition (unset when the
+// header is absent: the update is unconditional) and the JSON body.
+func DecodeUpdate[T any](r *http.Request) (pre Precondition, in T, err error) {
+	pre, err = IfMatch(r)
 	if err != nil {
-		return 0, in, err
-	}
-	if !ok {
-		v = 0
+		return Precondition{}, in, err
 	}
 	in, err = DecodeBody[T](r)
 	if err != nil {
-		return 0, in, err
+		return Precondition{}, in, err
 	}
-	return v, in, nil
+	return pre, in, nil
 }
 
 // DistrictOnly serves next only for paths under /api/v1/districts/<district>/;

@@ -77,13 +77,18 @@ func TestDecodeUpdate(t *testing.T) {
 		}
 		return r
 	}
-	v, in, err := DecodeUpdate[patch](req("", `{"name":"n"}`))
-	if err != nil || v != 0 || in.Name == nil || *in.Name != "n" {
-		t.Fatalf("unconditional: %d %+v %v", v, in, err)
+	pre, in, err := DecodeUpdate[patch](req("", `{"name":"n"}`))
+	if err != nil || pre.Set || in.Name == nil || *in.Name != "n" {
+		t.Fatalf("unconditional: %+v %+v %v", pre, in, err)
 	}
-	v, _, err = DecodeUpdate[patch](req(`"7"`, `{}`))
-	if err != nil || v != 7 {
-		t.Fatalf("If-Match 7: %d %v", v, err)
+	pre, _, err = DecodeUpdate[patch](req(`"7"`, `{}`))
+	if err != nil || pre != IfMatchVersion(7) {
+		t.Fatalf("If-Match 7: %+v %v", pre, err)
+	}
+	// "0" is a precondition too (one that never holds), not "none".
+	pre, _, err = DecodeUpdate[patch](req(`"0"`, `{}`))
+	if err != nil || !pre.Set || pre.Check(1) == nil {
+		t.Fatalf(`If-Match "0": %+v %v`, pre, err)
 	}
 	if _, _, err = DecodeUpdate[patch](req(`"x"`, `{}`)); !errors.Is(err, ErrIfMatchInvalid) {
 		t.Fatalf("bad If-Match: %v", err)

@@ -213,16 +213,22 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // NewServer returns an http.Server for h on addr with the timeouts every
-// Guildhall listener uses: ReadHeaderTimeout 5s (slowloris), ReadTimeout 30s,
-// WriteTimeout 60s, IdleTimeout 120s and MaxHeaderBytes 64 KiB.
+// Guildhall listener uses — ReadHeaderTimeout 5s (slowloris), ReadTimeout
+// 30s, WriteTimeout 60s, IdleTimeout 120s — and its request limits, each
+// answered with the API's JSON error body: a URL over MaxURIBytes is 414, a
+// header block over MaxHeaderBytes 431, more than MaxQueryParams query
+// parameters 400. net/http's own MaxHeaderBytes is HardHeaderBytes, well
+// above them, so that its plain-text 431 is reached only by requests past
+// that (and JSONErrorListener makes that one JSON too). Plain-text errors of
+// handlers h wraps (ServeMux's 404 and 405) become JSON as well.
 func NewServer(addr string, h http.Handler) *http.Server {
 	return &http.Server{
 		Addr:              addr,
-		Handler:           h,
+		Handler:           limitRequests(h),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    HardHeaderBytes,
 	}
 }

@@ -14,7 +14,8 @@ import (
 )
 
 // Serve runs a node's process: every server of ls (the API and the admin
-// listener), and every background task (the node's own work, its relay, key
+// listener, each through JSONErrorListener so that even net/http's own
+// refusals are JSON), and every background task (the node's own work, its relay, key
 // refreshes), until ctx ends, SIGINT or SIGTERM arrives, a server fails or a
 // task returns. Then the servers drain (in-flight requests get
 // shutdownTimeout) and the tasks' context is cancelled. Ending through ctx
@@ -30,7 +31,7 @@ func Serve(ctx context.Context, logger *slog.Logger, ls *Listeners, shutdownTime
 	for _, s := range ls.Servers() {
 		g.Add(func() error {
 			logger.Info("serving", "listener", s.Name, "addr", s.Listener.Addr().String())
-			if err := s.HTTP.Serve(s.Listener); !errors.Is(err, http.ErrServerClosed) {
+			if err := s.HTTP.Serve(JSONErrorListener(s.Listener)); !errors.Is(err, http.ErrServerClosed) {
 				return fmt.Errorf("%s listener: %w", s.Name, err)
 			}
 			return nil

@@ -1,10 +1,12 @@
 package telemetry
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -161,5 +163,36 @@ func TestValidateAdminAddr(t *testing.T) {
 	}
 	if _, err := Listen("127.0.0.1:0", "nonsense", http.NotFoundHandler(), http.NotFoundHandler()); !errors.Is(err, ErrAdminAddr) {
 		t.Errorf("Listen with a bad admin address: %v", err)
+	}
+}
+
+func TestServeAnswersNetHTTPsOwnRefusalsAsJSON(t *testing.T) {
+	ls, err := Listen("127.0.0.1:0", AdminOnAPIListener, http.NotFoundHandler(), http.NotFoundHandler())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Serve(ctx, slog.New(slog.DiscardHandler), ls, time.Second)
+	}()
+	defer func() { cancel(); <-done }()
+	conn, err := net.Dial("tcp", ls.APIAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(30 * time.Second)) // against a hang only
+	if _, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Content-Type") != "application/json; charset=utf-8" || !strings.Contains(string(raw), `"id":"request.malformed"`) {
+		t.Fatalf("%d %q %s", resp.StatusCode, resp.Header.Get("Content-Type"), raw)
 	}
 }

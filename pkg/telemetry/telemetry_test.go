@@ -329,7 +329,7 @@ func TestReadyzCheckIgnoringContextTimesOut(t *testing.T) {
 func TestNewServerTimeouts(t *testing.T) {
 	s := NewServer(":0", http.NotFoundHandler())
 	if s.ReadHeaderTimeout != 5*time.Second || s.ReadTimeout != 30*time.Second ||
-		s.WriteTimeout != 60*time.Second || s.IdleTimeout != 120*time.Second || s.MaxHeaderBytes != 64<<10 {
+		s.WriteTimeout != 60*time.Second || s.IdleTimeout != 120*time.Second || s.MaxHeaderBytes != HardHeaderBytes {
 		t.Fatalf("server %+v", s)
 	}
 }

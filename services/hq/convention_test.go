@@ -340,6 +340,7 @@ func TestConventionConcurrentPublishers(t *testing.T) {
 				t.Error(err)
 				return
 			}
+			req.Header.Set("Content-Type", "application/json")
 			resp, err := e.srv.Client().Do(req)
 			if err != nil {
 				t.Error(err)

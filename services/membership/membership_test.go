@@ -216,7 +216,12 @@ func (e *env) do(method, path string, body any, hdr ...string) resp {
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	// An empty value removes the header (a body sent without Content-Type).
 	for i := 0; i+1 < len(hdr); i += 2 {
+		if hdr[i+1] == "" {
+			req.Header.Del(hdr[i])
+			continue
+		}
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	res, err := e.srv.Client().Do(req)
@@ -581,29 +586,91 @@ func (e *env) assertNoPlaintextIDs(n int) {
 	}
 }
 
-func TestStaleIfMatchIs412AndWritesNothing(t *testing.T) {
+// version reads a resource's version straight from its table.
+func (e *env) version(table, id string) int64 {
+	e.t.Helper()
+	var v int64
+	if err := e.node.DB().QueryRow("SELECT version FROM "+table+" WHERE id = ?", id).Scan(&v); err != nil {
+		e.t.Fatal(err)
+	}
+	return v
+}
+
+// TestEveryPatchHonoursIfMatch sends each PATCH route an If-Match of the
+// version before the current one (the realistic lost update: a client that
+// read before someone else wrote), of a version never issued ("0" in each
+// spelling) and of one from the future: each is 412 and changes nothing —
+// no row, no event, no audit entry, the same version. Only the current
+// version (or no If-Match) applies.
+func TestEveryPatchHonoursIfMatch(t *testing.T) {
 	e := newEnv(t)
 	c := e.activeCompany(1)
-	before := e.counts()
-	r := e.do("PATCH", "/companies/"+c.ID, map[string]any{"name": "新名字"}, "If-Match", `"1"`)
-	if r.status != http.StatusPreconditionFailed {
-		t.Fatalf("status %d %s", r.status, r.body)
-	}
-	if id, _ := r.errorID(t); id != "request.etag_stale" {
-		t.Fatalf("error id %s", id)
-	}
-	if after := e.counts(); fmt.Sprint(after) != fmt.Sprint(before) {
-		t.Fatalf("counts %v → %v", before, after)
-	}
-	var got company
-	e.must(http.StatusOK, "GET", "/companies/"+c.ID, nil, &got)
-	if got.Name == "新名字" || got.Version != 2 {
-		t.Fatalf("stale PATCH applied: %+v", got)
-	}
 	g := e.hire(c.ID, 1)
-	r = e.do("PATCH", "/guards/"+g.ID, map[string]any{"name": "x"}, "If-Match", `"7"`)
-	if r.status != http.StatusPreconditionFailed {
-		t.Fatalf("guard PATCH status %d", r.status)
+	var m struct {
+		ID string `json:"id"`
+	}
+	e.must(http.StatusCreated, "POST", "/council-members", map[string]any{"term": 3, "position": "director", "person_name": "钱七"}, &m)
+	routes := []struct {
+		name, table, id, path string
+		body                  map[string]any // a change; the test varies it per request
+		field                 string
+	}{
+		{"company", "companies", c.ID, "/companies/" + c.ID, map[string]any{}, "contact_name"},
+		{"guard", "guards", g.ID, "/guards/" + g.ID, map[string]any{}, "name"},
+		{"council member", "council_members", m.ID, "/council-members/" + m.ID, map[string]any{}, "person_name"},
+	}
+	for _, rt := range routes {
+		t.Run("A "+rt.name+" PATCH refuses every If-Match but the current version.", func(t *testing.T) {
+			n := 0
+			change := func() map[string]any { n++; return map[string]any{rt.field: fmt.Sprintf("改名%d", n)} }
+			// One update first, so that there is a previous version.
+			e.must(http.StatusOK, "PATCH", rt.path, change(), nil)
+			cur := e.version(rt.table, rt.id)
+			if cur < 2 {
+				t.Fatalf("version %d after an update", cur)
+			}
+			for _, ifMatch := range []string{
+				fmt.Sprintf(`"%d"`, cur-1), fmt.Sprintf(`W/"%d"`, cur-1), fmt.Sprint(cur - 1),
+				`"0"`, `W/"0"`, `0`, `"00"`,
+				fmt.Sprintf(`"%d"`, cur+1),
+			} {
+				before := e.counts()
+				r := e.do("PATCH", rt.path, change(), "If-Match", ifMatch)
+				if id, field := r.errorID(t); r.status != http.StatusPreconditionFailed || id != "request.etag_stale" || field != "" {
+					t.Fatalf("If-Match %s on version %d: %d %s, want 412 request.etag_stale", ifMatch, cur, r.status, r.body)
+				}
+				if after := e.counts(); fmt.Sprint(after) != fmt.Sprint(before) {
+					t.Fatalf("If-Match %s wrote: %v → %v", ifMatch, before, after)
+				}
+				if v := e.version(rt.table, rt.id); v != cur {
+					t.Fatalf("If-Match %s moved the version %d → %d", ifMatch, cur, v)
+				}
+			}
+			// A negative version is no etag at all: 400, nothing written.
+			before := e.counts()
+			r := e.do("PATCH", rt.path, change(), "If-Match", `"-1"`)
+			if id, field := r.errorID(t); r.status != http.StatusBadRequest || id != "request.if_match_invalid" || field != "If-Match" {
+				t.Fatalf(`If-Match "-1": %d %s`, r.status, r.body)
+			}
+			if after := e.counts(); fmt.Sprint(after) != fmt.Sprint(before) {
+				t.Fatalf(`If-Match "-1" wrote: %v → %v`, before, after)
+			}
+			// The current version applies, weak or strong, and so does none.
+			seq := e.lastSeq()
+			for i, ifMatch := range []string{fmt.Sprintf(`"%d"`, cur), fmt.Sprintf(`W/"%d"`, cur+1), ""} {
+				var hdr []string
+				if ifMatch != "" {
+					hdr = []string{"If-Match", ifMatch}
+				}
+				r := e.must(http.StatusOK, "PATCH", rt.path, change(), nil, hdr...)
+				if want := cur + int64(i) + 1; e.version(rt.table, rt.id) != want || r.header.Get("ETag") != fmt.Sprintf(`"%d"`, want) {
+					t.Fatalf("If-Match %q: version %d, ETag %s, want %d", ifMatch, e.version(rt.table, rt.id), r.header.Get("ETag"), want)
+				}
+			}
+			if len(e.events(seq)) != 3 {
+				t.Fatalf("%d events for three applied updates", len(e.events(seq)))
+			}
+		})
 	}
 }
 
@@ -740,7 +807,12 @@ func TestBadInputIsRejectedWithStableIDAndChangesNothing(t *testing.T) {
 	badCode := creditCode(t, 78)
 	badCode = badCode[:17] + map[bool]string{true: "1", false: "0"}[badCode[17] == '0']
 	future := time.Now().AddDate(0, 0, 3).Format("2006-01-02")
+	// A person who turned 16 ten days ago.
+	sixteenth := time.Now().UTC().AddDate(0, 0, -10)
+	young := idcheck.MakeResidentID("420106", sixteenth.AddDate(-16, 0, 0), 77)
+	hireBody := func(rest string) string { return `{"id_number":"` + residentID(6) + `",` + rest + `}` }
 
+	// contentType "none" sends the body without a Content-Type header.
 	cases := []struct {
 		name, method, path string
 		body               any
@@ -748,6 +820,53 @@ func TestBadInputIsRejectedWithStableIDAndChangesNothing(t *testing.T) {
 		status             int
 		id, field          string
 	}{
+		// Text the decoder refuses (item 4 of issue 7): nothing of it is stored.
+		{"Invalid UTF-8 in a guard's name is request.invalid_utf8.", "POST", "/companies/" + c.ID + "/guards",
+			hireBody("\"name\":\"\xff张\""), "", 400, "request.invalid_utf8", "name"},
+		{"An escaped lone surrogate in a company name is request.invalid_utf8.", "POST", "/companies",
+			`{"name":"好\ud800公司","credit_code":"` + creditCode(t, 77) + `","licence_number":"L-77","kind":"service_company"}`, "", 400, "request.invalid_utf8", "name"},
+		{"An escaped NUL in a company name is request.nul_character.", "POST", "/companies",
+			validCompany(map[string]any{"name": "好\u0000公司"}), "", 400, "request.nul_character", "name"},
+		{"An escaped NUL in a guard's name on PATCH is request.nul_character.", "PATCH", "/guards/" + g.ID,
+			map[string]any{"name": "张\u0000伟"}, "", 400, "request.nul_character", "name"},
+		{"An escape sequence (ESC) in a guard's name is request.control_character.", "POST", "/companies/" + c.ID + "/guards",
+			map[string]any{"name": "\u001b[31m张伟", "id_number": residentID(6)}, "", 400, "request.control_character", "name"},
+		{"A line break in a company name is request.control_character.", "POST", "/companies",
+			validCompany(map[string]any{"name": "好\n公司"}), "", 400, "request.control_character", "name"},
+		{"A tab in a guard's name on PATCH is request.control_character.", "PATCH", "/guards/" + g.ID,
+			map[string]any{"name": "张\t伟"}, "", 400, "request.control_character", "name"},
+		{"A line break in a council member's name is request.control_character.", "POST", "/council-members",
+			map[string]any{"term": 3, "position": "director", "person_name": "钱\n七"}, "", 400, "request.control_character", "person_name"},
+		{"A line break in a contact name on PATCH is request.control_character.", "PATCH", "/companies/" + c.ID,
+			map[string]any{"contact_name": "王\r\n经理"}, "", 400, "request.control_character", "contact_name"},
+		{"A key given twice is request.duplicate_key.", "POST", "/companies",
+			`{"name":"好公司","name":"坏公司","credit_code":"` + creditCode(t, 77) + `","licence_number":"L-77","kind":"service_company"}`, "", 400, "request.duplicate_key", "name"},
+		{"A key given twice in two cases is request.duplicate_key.", "POST", "/companies/" + c.ID + "/guards",
+			hireBody(`"name":"张伟","Name":"李伟"`), "", 400, "request.duplicate_key", "Name"},
+		{"A body without Content-Type is 415.", "POST", "/companies", validCompany(nil), "none", 415, "request.unsupported_media_type", "Content-Type"},
+		{"A form post is 415.", "POST", "/companies", validCompany(nil), "application/x-www-form-urlencoded", 415, "request.unsupported_media_type", "Content-Type"},
+		{"A text/plain body is 415.", "POST", "/companies/" + c.ID + "/status", map[string]any{"status": "suspended"}, "text/plain", 415, "request.unsupported_media_type", "Content-Type"},
+		{"JSON in another charset is 415.", "PATCH", "/companies/" + c.ID, map[string]any{"name": "x"}, "application/json; charset=gbk", 415, "request.unsupported_media_type", "Content-Type"},
+		{"A PATCH without Content-Type is 415.", "PATCH", "/guards/" + g.ID, map[string]any{"name": "x"}, "none", 415, "request.unsupported_media_type", "Content-Type"},
+		// Dates out of their field's range.
+		{"A hire date of 0001-01-01 is before working age.", "POST", "/companies/" + c.ID + "/guards",
+			map[string]any{"name": "赵六", "id_number": residentID(6), "hired_on": "0001-01-01"}, "", 400, "guard.hired_on_before_working_age", "hired_on"},
+		{"A hire the day before the 16th birthday is before working age.", "POST", "/companies/" + c.ID + "/guards",
+			map[string]any{"name": "少年", "id_number": young, "hired_on": sixteenth.AddDate(0, 0, -1).Format("2006-01-02")}, "", 400, "guard.hired_on_before_working_age", "hired_on"},
+		{"A hire date of 9999-12-31 is invalid.", "POST", "/companies/" + c.ID + "/guards",
+			map[string]any{"name": "赵六", "id_number": residentID(6), "hired_on": "9999-12-31"}, "", 400, "guard.hired_on_invalid", "hired_on"},
+		{"A certificate issued in 1989 at hire is invalid.", "POST", "/companies/" + c.ID + "/guards",
+			map[string]any{"name": "赵六", "id_number": residentID(6), "certificate_number": "C1", "certificate_issued_on": "1989-12-31"}, "", 400, "guard.certificate_issued_on_invalid", "certificate_issued_on"},
+		{"A certificate issued on 0001-01-01 is invalid.", "POST", "/guards/" + g.ID + "/certificate",
+			map[string]any{"certificate_number": "C1", "issued_on": "0001-01-01"}, "", 400, "guard.certificate_issued_on_invalid", "issued_on"},
+		{"A certificate issued in 9999 is invalid.", "POST", "/guards/" + g.ID + "/certificate",
+			map[string]any{"certificate_number": "C1", "issued_on": "9999-01-01"}, "", 400, "guard.certificate_issued_on_invalid", "issued_on"},
+		{"A training in 1989 is invalid.", "POST", "/guards/" + g.ID + "/trainings",
+			map[string]any{"type": "pre_job", "hours": 8, "trained_on": "1989-12-31"}, "", 400, "guard.trained_on_invalid", "trained_on"},
+		{"A background check in year 0 is invalid.", "POST", "/guards/" + g.ID + "/background-checks",
+			map[string]any{"status": "passed", "checked_on": "0000-01-01"}, "", 400, "guard.checked_on_invalid", "checked_on"},
+		{"A Party organisation from before 1949-10-01 is invalid.", "PATCH", "/companies/" + c.ID,
+			map[string]any{"party_org": true, "party_org_since": "1949-09-30"}, "", 400, "company.party_org_since_invalid", "party_org_since"},
 		{"A wrong ID check digit is guard.id_number_invalid.", "POST", "/companies/" + c.ID + "/guards",
 			map[string]any{"name": "王五", "id_number": badCheckDigit(residentID(5))}, "", 400, "guard.id_number_invalid", "id_number"},
 		{"A 17-character ID number is invalid.", "POST", "/companies/" + c.ID + "/guards",
@@ -807,8 +926,10 @@ func TestBadInputIsRejectedWithStableIDAndChangesNothing(t *testing.T) {
 			map[string]any{"term": 3, "position": "king", "person_name": "钱七"}, "", 400, "council_member.position_invalid", "position"},
 		{"A council seat for an unknown company is 422.", "POST", "/council-members",
 			map[string]any{"term": 3, "position": "director", "person_name": "钱七", "company_id": "nope"}, "", 422, "council_member.company_unknown", "company_id"},
-		{"An import that is not CSV is refused.", "POST", "/companies/" + c.ID + "/guards/imports",
-			"name,id_number\n", "application/json", 400, "import.content_type_invalid", "Content-Type"},
+		{"An import that is not CSV is 415.", "POST", "/companies/" + c.ID + "/guards/imports",
+			"name,id_number\n", "application/json", 415, "import.content_type_invalid", "Content-Type"},
+		{"An import without Content-Type is 415.", "POST", "/companies/" + c.ID + "/guards/imports",
+			"name,id_number\n", "none", 415, "import.content_type_invalid", "Content-Type"},
 		{"An import with a bad header is refused.", "POST", "/companies/" + c.ID + "/guards/imports",
 			"nom,id_number\n张三," + residentID(9) + "\n", "text/csv", 400, "import.header_invalid", ""},
 		{"An import without rows is refused.", "POST", "/companies/" + c.ID + "/guards/imports",
@@ -820,7 +941,11 @@ func TestBadInputIsRejectedWithStableIDAndChangesNothing(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			before := e.counts()
 			var hdr []string
-			if tc.contentType != "" {
+			switch tc.contentType {
+			case "":
+			case "none":
+				hdr = []string{"Content-Type", ""}
+			default:
 				hdr = []string{"Content-Type", tc.contentType}
 			}
 			r := e.do(tc.method, tc.path, tc.body, hdr...)
@@ -836,6 +961,37 @@ func TestBadInputIsRejectedWithStableIDAndChangesNothing(t *testing.T) {
 			}
 		})
 	}
+	// Nor did any refused request change the rows it named.
+	var got guard
+	e.must(http.StatusOK, "GET", "/guards/"+g.ID, nil, &got)
+	if got.Name != "保安1" || got.Version != g.Version || got.CertificateNumber != "" {
+		t.Fatalf("guard after the refused requests: %+v", got)
+	}
+	var gotC company
+	e.must(http.StatusOK, "GET", "/companies/"+c.ID, nil, &gotC)
+	if gotC.Status != "active" || gotC.Version != c.Version {
+		t.Fatalf("company after the refused requests: %+v", gotC)
+	}
+}
+
+// TestDatesAtTheirBoundsAreAccepted: the first day each date field takes is
+// taken, so the bounds refuse only what is outside them.
+func TestDatesAtTheirBoundsAreAccepted(t *testing.T) {
+	e := newEnv(t)
+	c := e.activeCompany(1)
+	sixteenth := time.Now().UTC().AddDate(0, 0, -10)
+	young := idcheck.MakeResidentID("420106", sixteenth.AddDate(-16, 0, 0), 77)
+	var g guard
+	e.must(http.StatusCreated, "POST", "/companies/"+c.ID+"/guards", map[string]any{
+		"name": "十六岁", "id_number": young, "hired_on": sixteenth.Format("2006-01-02"),
+		"certificate_number": "C-1990", "certificate_issued_on": "1990-01-01",
+	}, &g)
+	e.must(http.StatusCreated, "POST", "/guards/"+g.ID+"/trainings", map[string]any{"type": "pre_job", "hours": 8, "trained_on": "1990-01-01"}, nil)
+	e.must(http.StatusOK, "POST", "/guards/"+g.ID+"/background-checks", map[string]any{"status": "passed", "checked_on": "1990-01-01"}, nil)
+	e.must(http.StatusOK, "POST", "/guards/"+g.ID+"/certificate", map[string]any{"certificate_number": "C-2", "issued_on": "1990-01-01"}, nil)
+	e.must(http.StatusOK, "PATCH", "/companies/"+c.ID, map[string]any{"party_org": true, "party_org_since": "1949-10-01"}, nil)
+	// Tabs and line breaks stay allowed in free text.
+	e.must(http.StatusOK, "PATCH", "/companies/"+c.ID, map[string]any{"address": "武汉市\n经开区\t1号"}, nil)
 }
 
 func TestLegalStatusTransitionsOverHTTP(t *testing.T) {
@@ -881,6 +1037,9 @@ func TestCSVImportLandsGoodRowsAndReportsBadOnes(t *testing.T) {
 		"张六," + residentID(6) + ",,,,maybe,,\n" +
 		"张七," + residentID(7) + ",,,,true,true,false\n" +
 		"张七again," + residentID(7) + ",,,,,,\n" +
+		"张\x00八," + residentID(8) + ",,,,,,\n" +
+		"张九," + residentID(9) + ",,,0001-01-01,,,\n" +
+		"张十," + residentID(10) + ",鄂保\t10,2024-01-02,,,,\n" +
 		"short row\n"
 	seq := e.lastSeq()
 	var job struct {
@@ -889,11 +1048,11 @@ func TestCSVImportLandsGoodRowsAndReportsBadOnes(t *testing.T) {
 		TotalRows int    `json:"total_rows"`
 	}
 	r := e.must(http.StatusAccepted, "POST", "/companies/"+c.ID+"/guards/imports", csv, &job, "Content-Type", "text/csv; charset=utf-8")
-	if job.TotalRows != 9 || job.Status != "queued" || r.header.Get("Location") != "/api/v1/districts/jingkai/imports/"+job.ID {
+	if job.TotalRows != 12 || job.Status != "queued" || r.header.Get("Location") != "/api/v1/districts/jingkai/imports/"+job.ID {
 		t.Fatalf("job %+v, Location %q", job, r.header.Get("Location"))
 	}
 	done := e.waitImport(job.ID)
-	if done["status"] != "done" || done["succeeded"] != float64(2) || done["failed"] != float64(7) || done["processed_rows"] != float64(9) {
+	if done["status"] != "done" || done["succeeded"] != float64(2) || done["failed"] != float64(10) || done["processed_rows"] != float64(12) {
 		t.Fatalf("job %v", done)
 	}
 	type rowErr struct {
@@ -913,7 +1072,12 @@ func TestCSVImportLandsGoodRowsAndReportsBadOnes(t *testing.T) {
 		{6, "id_number", "guard.already_active"},
 		{7, "badge_service", "guard.flag_invalid"},
 		{9, "id_number", "guard.already_active"},
-		{10, "", "import.row_malformed"},
+		// The same ids as through the JSON API: a NUL, a hire before
+		// working age, a tab in a one-line cell.
+		{10, "name", "request.nul_character"},
+		{11, "hired_on", "guard.hired_on_before_working_age"},
+		{12, "certificate_number", "request.control_character"},
+		{13, "", "import.row_malformed"},
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("errors\n got %v\nwant %v", got, want)

@@ -348,7 +348,8 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 		c.wg.Add(1)
 		go func() {
 			defer c.wg.Done()
-			if err := s.HTTP.Serve(s.Listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			// JSONErrorListener: even net/http's own refusals are JSON.
+			if err := s.HTTP.Serve(telemetry.JSONErrorListener(s.Listener)); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				c.errc <- fmt.Errorf("standalone: %s listener: %w", s.Name, err)
 			}
 		}()

@@ -115,6 +115,9 @@ func TestRealWiring(t *testing.T) {
 			rd = bytes.NewReader(b)
 		}
 		req, _ := http.NewRequestWithContext(ctx, method, root+path, rd)
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
 		if tok != "" {
 			req.Header.Set("Authorization", "Bearer "+tok)
 		}

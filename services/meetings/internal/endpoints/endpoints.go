@@ -195,11 +195,11 @@ type IDRequest struct {
 // ResourceID returns the id the request names.
 func (r IDRequest) ResourceID() string { return r.ID }
 
-// UpdateRequest is a PATCH: the resource, the If-Match version (0 = none)
-// and the fields.
+// UpdateRequest is a PATCH: the resource, the If-Match precondition
+// (unset: unconditional) and the fields.
 type UpdateRequest[T any] struct {
 	ID, SubID string
-	IfMatch   int64
+	IfMatch   kitx.Precondition
 	Input     T
 }
 

@@ -123,6 +123,26 @@ func CanTransitionMeeting(from, to string) bool {
 	return false
 }
 
+// Meetings are entered from the association's records (none before 2000)
+// and planned at most five years ahead; a time outside is a typo (0001,
+// 9999) that would break every period and rate computed from it.
+var earliestMeeting = time.Date(2000, 1, 1, 0, 0, 0, 0, Local)
+
+// meetingHorizon is how far ahead a meeting, or an action item's due date,
+// may lie.
+const meetingHorizonYears = 5
+
+// validStart checks a meeting's start against its range.
+func (s *Meetings) validStart(start time.Time) error {
+	if start.IsZero() {
+		return ErrMeetingStartRequired
+	}
+	if start.Before(earliestMeeting) || start.After(s.now().AddDate(meetingHorizonYears, 0, 0)) {
+		return ErrMeetingStartInvalid
+	}
+	return nil
+}
+
 func validTimes(start, end time.Time) error {
 	if start.IsZero() {
 		return ErrMeetingStartRequired
@@ -146,6 +166,17 @@ func validMeetingText(title, venue, host string) error {
 	if runeLen(host) > 200 {
 		return ErrMeetingTextTooLong.WithField("host")
 	}
+	return singleLine("title", title, "venue", venue, "host", host)
+}
+
+// singleLine checks name/value pairs of one-line text (titles, names): no
+// tab, line break or other control character (kitx.SingleLine).
+func singleLine(pairs ...string) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if err := kitx.SingleLine(pairs[i], pairs[i+1]); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -156,6 +187,9 @@ func (s *Meetings) CreateMeeting(ctx context.Context, in CreateMeetingInput) (Me
 		return Meeting{}, ErrMeetingTypeInvalid
 	}
 	if err := validMeetingText(in.Title, in.Venue, in.Host); err != nil {
+		return Meeting{}, err
+	}
+	if err := s.validStart(in.StartsAt); err != nil {
 		return Meeting{}, err
 	}
 	if err := validTimes(in.StartsAt, in.EndsAt); err != nil {
@@ -233,15 +267,15 @@ func (s *Meetings) touch(ctx context.Context, q Queries, m *Meeting) error {
 }
 
 // UpdateMeeting implements Service.
-func (s *Meetings) UpdateMeeting(ctx context.Context, id string, ifMatch int64, in UpdateMeetingInput) (Meeting, error) {
+func (s *Meetings) UpdateMeeting(ctx context.Context, id string, pre kitx.Precondition, in UpdateMeetingInput) (Meeting, error) {
 	var out Meeting
 	err := s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
 		m, err := q.GetMeeting(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		if ifMatch != 0 && ifMatch != m.Version {
-			return nil, kitx.ErrEtagStale
+		if err := pre.Check(m.Version); err != nil {
+			return nil, err
 		}
 		var fields []string
 		for _, f := range []struct {
@@ -255,6 +289,9 @@ func (s *Meetings) UpdateMeeting(ctx context.Context, id string, ifMatch int64, 
 			}
 		}
 		if in.StartsAt != nil && !in.StartsAt.Equal(m.StartsAt) {
+			if err := s.validStart(*in.StartsAt); err != nil {
+				return nil, err
+			}
 			m.StartsAt, fields = in.StartsAt.UTC(), append(fields, "starts_at")
 		}
 		if in.EndsAt != nil && !in.EndsAt.Equal(m.EndsAt) {
@@ -338,6 +375,9 @@ func (s *Meetings) AddAgendaItem(ctx context.Context, meetingID string, in Agend
 	}
 	if runeLen(in.Presenter) > 100 {
 		return AgendaItem{}, ErrAgendaPresenterTooLong
+	}
+	if err := singleLine("title", in.Title, "presenter", in.Presenter); err != nil {
+		return AgendaItem{}, err
 	}
 	if in.DurationMin < 0 || in.DurationMin > 600 {
 		return AgendaItem{}, ErrAgendaDurationInvalid
@@ -468,6 +508,9 @@ func (s *Meetings) Invite(ctx context.Context, meetingID string, in InviteInput)
 		if c.CompanyID == "" || len(c.CompanyID) > 64 || runeLen(c.Name) > 200 {
 			return nil, ErrInviteCompanyIDRequired
 		}
+		if err := singleLine(fmt.Sprintf("companies[%d].company_id", i), c.CompanyID, fmt.Sprintf("companies[%d].name", i), c.Name); err != nil {
+			return nil, err
+		}
 		if seen[c.CompanyID] {
 			return nil, ErrInviteCompanyDuplicate
 		}
@@ -478,6 +521,9 @@ func (s *Meetings) Invite(ctx context.Context, meetingID string, in InviteInput)
 		p.Name, p.Organization = strings.TrimSpace(p.Name), strings.TrimSpace(p.Organization)
 		if p.Name == "" || runeLen(p.Name) > 100 || !validPersonRole(p.Role) || runeLen(p.Organization) > 200 {
 			return nil, ErrInvitePersonInvalid
+		}
+		if err := singleLine(fmt.Sprintf("people[%d].name", i), p.Name, fmt.Sprintf("people[%d].organization", i), p.Organization); err != nil {
+			return nil, err
 		}
 		in.People[i] = p
 	}
@@ -770,6 +816,9 @@ func validEntry(speaker, role, text string) error {
 	if runeLen(role) > 100 {
 		return ErrMinuteRoleTooLong
 	}
+	if err := singleLine("speaker", speaker, "speaker_role", role); err != nil {
+		return err
+	}
 	if strings.TrimSpace(text) == "" || runeLen(text) > 20000 {
 		return ErrMinuteTextRequired
 	}
@@ -851,7 +900,7 @@ func agendaItemOf(ctx context.Context, q Queries, meetingID, itemID string) erro
 }
 
 // UpdateMinuteEntry implements Service.
-func (s *Meetings) UpdateMinuteEntry(ctx context.Context, meetingID, entryID string, ifMatch int64, in UpdateMinuteEntryInput) (MinuteEntry, error) {
+func (s *Meetings) UpdateMinuteEntry(ctx context.Context, meetingID, entryID string, pre kitx.Precondition, in UpdateMinuteEntryInput) (MinuteEntry, error) {
 	var out MinuteEntry
 	err := s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
 		e, err := q.GetMinuteEntry(ctx, meetingID, entryID)
@@ -861,8 +910,8 @@ func (s *Meetings) UpdateMinuteEntry(ctx context.Context, meetingID, entryID str
 		if e.PublishedIn > 0 {
 			return nil, ErrMinuteEntryPublished
 		}
-		if ifMatch != 0 && ifMatch != e.Version {
-			return nil, kitx.ErrEtagStale
+		if err := pre.Check(e.Version); err != nil {
+			return nil, err
 		}
 		var fields []string
 		for _, f := range []struct {
@@ -1013,9 +1062,15 @@ func CanTransitionItem(from, to string) bool {
 	return false
 }
 
-func validDate(d string) bool {
-	_, err := time.Parse(time.DateOnly, d)
-	return err == nil
+// validDueDate reports whether d is a YYYY-MM-DD date from 2000-01-01 to
+// meetingHorizonYears ahead (China time), like the meetings that set it.
+func (s *Meetings) validDueDate(d string) bool {
+	t, err := time.Parse(time.DateOnly, d)
+	if err != nil {
+		return false
+	}
+	day := t.Format(time.DateOnly)
+	return day >= earliestMeeting.Format(time.DateOnly) && day <= today(s.now().AddDate(meetingHorizonYears, 0, 0))
 }
 
 // AdoptResolution implements Service.
@@ -1023,6 +1078,9 @@ func (s *Meetings) AdoptResolution(ctx context.Context, meetingID string, in Res
 	in.Title, in.Text = strings.TrimSpace(in.Title), strings.TrimSpace(in.Text)
 	if in.Title == "" || runeLen(in.Title) > 200 {
 		return Resolution{}, ErrResolutionTitleRequired
+	}
+	if err := kitx.SingleLine("title", in.Title); err != nil {
+		return Resolution{}, err
 	}
 	if runeLen(in.Text) > 20000 {
 		return Resolution{}, ErrResolutionTextTooLong
@@ -1050,8 +1108,11 @@ func (s *Meetings) AdoptResolution(ctx context.Context, meetingID string, in Res
 		if !ok || runeLen(a.OwnerName) > 100 {
 			return Resolution{}, ErrActionItemOwnerInvalid
 		}
-		if !validDate(a.DueOn) {
+		if !s.validDueDate(a.DueOn) {
 			return Resolution{}, ErrActionItemDueInvalid
+		}
+		if err := singleLine(fmt.Sprintf("action_items[%d].title", i), a.Title, fmt.Sprintf("action_items[%d].owner_name", i), a.OwnerName); err != nil {
+			return Resolution{}, err
 		}
 		in.ActionItems[i] = a
 	}
@@ -1298,7 +1359,10 @@ func (s *Meetings) SignConvention(ctx context.Context, in SignInput) (Signature,
 	if in.SignedBy == "" || runeLen(in.SignedBy) > 100 {
 		return Signature{}, ErrSignatureSignedByRequired
 	}
-	if in.SignedAt != nil && in.SignedAt.After(s.now().Add(time.Minute)) {
+	if err := kitx.SingleLine("signed_by", in.SignedBy); err != nil {
+		return Signature{}, err
+	}
+	if in.SignedAt != nil && (in.SignedAt.After(s.now().Add(time.Minute)) || in.SignedAt.Before(earliestMeeting)) {
 		return Signature{}, ErrSignatureSignedAtInvalid
 	}
 	if runeLen(in.ConventionVersion) > 50 {

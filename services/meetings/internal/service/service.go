@@ -23,9 +23,10 @@ type Service interface {
 	GetMeeting(ctx context.Context, id string) (Meeting, error)
 	// ListMeetings lists meetings in id order.
 	ListMeetings(ctx context.Context, f MeetingFilter, page kitx.Page) ([]Meeting, string, error)
-	// UpdateMeeting changes a draft or scheduled meeting; ifMatch, when
-	// non-zero, must be its current version.
-	UpdateMeeting(ctx context.Context, id string, ifMatch int64, in UpdateMeetingInput) (Meeting, error)
+	// UpdateMeeting changes a draft or scheduled meeting; pre, when set
+	// (the request's If-Match), must name its current version, else nothing
+	// changes and the error is kitx.ErrEtagStale.
+	UpdateMeeting(ctx context.Context, id string, pre kitx.Precondition, in UpdateMeetingInput) (Meeting, error)
 	// ChangeMeetingStatus moves a meeting through draft → scheduled →
 	// in_progress → closed.
 	ChangeMeetingStatus(ctx context.Context, id string, in MeetingStatusInput) (Meeting, error)
@@ -55,8 +56,9 @@ type Service interface {
 
 	// AddMinuteEntry records who spoke on which agenda item (a draft entry).
 	AddMinuteEntry(ctx context.Context, meetingID string, in MinuteEntryInput) (MinuteEntry, error)
-	// UpdateMinuteEntry changes a draft entry; published entries are immutable.
-	UpdateMinuteEntry(ctx context.Context, meetingID, entryID string, ifMatch int64, in UpdateMinuteEntryInput) (MinuteEntry, error)
+	// UpdateMinuteEntry changes a draft entry; published entries are
+	// immutable. pre as for UpdateMeeting.
+	UpdateMinuteEntry(ctx context.Context, meetingID, entryID string, pre kitx.Precondition, in UpdateMinuteEntryInput) (MinuteEntry, error)
 	// DeleteMinuteEntry deletes a draft entry; published entries are immutable.
 	DeleteMinuteEntry(ctx context.Context, meetingID, entryID string) error
 	// PublishMinutes publishes the draft entries as the next minutes version.

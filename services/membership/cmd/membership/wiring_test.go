@@ -137,6 +137,9 @@ func TestRealWiring(t *testing.T) {
 			rd = bytes.NewReader(b)
 		}
 		req, _ := http.NewRequestWithContext(ctx, method, root+path, rd)
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
 		if tok != "" {
 			req.Header.Set("Authorization", "Bearer "+tok)
 		}
@@ -192,6 +195,7 @@ func TestRealWiring(t *testing.T) {
 	idNumber := idcheck.MakeResidentID("420106", time.Date(1990, 3, 14, 0, 0, 0, 0, time.UTC), 123)
 	hb, _ := json.Marshal(map[string]any{"name": "张伟", "id_number": idNumber})
 	req, _ := http.NewRequestWithContext(ctx, "POST", base+"/api/v1/districts/jingkai/companies/"+company.ID+"/guards", bytes.NewReader(hb))
+	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Forwarded-For", "10.0.0.1, 203.0.113.7") // a client-sent entry, then the proxy's
 	req.Header.Set("X-Request-Id", "wiring-hire-1")
 	req.Header.Set("Authorization", "Bearer "+token)

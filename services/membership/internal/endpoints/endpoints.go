@@ -95,11 +95,11 @@ func (r UpdateRequest[T]) ResourceID() string { return r.ID }
 // ResourceID returns the id of the resource the action acts on.
 func (r ActionRequest[T]) ResourceID() string { return r.ID }
 
-// UpdateRequest is a PATCH: the resource, the If-Match version (0 = none)
-// and the fields.
+// UpdateRequest is a PATCH: the resource, the If-Match precondition
+// (unset: unconditional) and the fields.
 type UpdateRequest[T any] struct {
 	ID      string
-	IfMatch int64
+	IfMatch kitx.Precondition
 	Input   T
 }
 

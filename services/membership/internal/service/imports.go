@@ -15,6 +15,7 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/errs"
+	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/pii"
 )
 
@@ -133,6 +134,13 @@ func (p parsedCSV) hireInput(companyID string, row csvRow) (HireGuardInput, erro
 			return strings.TrimSpace(row.fields[i])
 		}
 		return ""
+	}
+	// A cell is one line of text: a NUL or control character is refused
+	// with the same id as in a JSON body, naming its column.
+	for _, c := range importColumns {
+		if err := kitx.SingleLine(c, get(c)); err != nil {
+			return HireGuardInput{}, err
+		}
 	}
 	in := HireGuardInput{
 		CompanyID: companyID, Name: get("name"), IDNumber: get("id_number"),

@@ -54,9 +54,9 @@ func (mw loggingMiddleware) ListCompanies(ctx context.Context, f CompanyFilter, 
 }
 
 // UpdateCompany implements Service.
-func (mw loggingMiddleware) UpdateCompany(ctx context.Context, id string, ifMatch int64, in UpdateCompanyInput) (r0 Company, err error) {
+func (mw loggingMiddleware) UpdateCompany(ctx context.Context, id string, pre kitx.Precondition, in UpdateCompanyInput) (r0 Company, err error) {
 	defer func(begin time.Time) { mw.log(ctx, "UpdateCompany", begin, err, "id", id) }(time.Now())
-	return mw.next.UpdateCompany(ctx, id, ifMatch, in)
+	return mw.next.UpdateCompany(ctx, id, pre, in)
 }
 
 // ChangeCompanyStatus implements Service.
@@ -84,9 +84,9 @@ func (mw loggingMiddleware) ListGuards(ctx context.Context, f GuardFilter, page 
 }
 
 // UpdateGuard implements Service.
-func (mw loggingMiddleware) UpdateGuard(ctx context.Context, id string, ifMatch int64, in UpdateGuardInput) (r0 Guard, err error) {
+func (mw loggingMiddleware) UpdateGuard(ctx context.Context, id string, pre kitx.Precondition, in UpdateGuardInput) (r0 Guard, err error) {
 	defer func(begin time.Time) { mw.log(ctx, "UpdateGuard", begin, err, "id", id) }(time.Now())
-	return mw.next.UpdateGuard(ctx, id, ifMatch, in)
+	return mw.next.UpdateGuard(ctx, id, pre, in)
 }
 
 // GuardLeaves implements Service.
@@ -132,9 +132,9 @@ func (mw loggingMiddleware) ListCouncilMembers(ctx context.Context, f CouncilFil
 }
 
 // UpdateCouncilMember implements Service.
-func (mw loggingMiddleware) UpdateCouncilMember(ctx context.Context, id string, ifMatch int64, in UpdateCouncilMemberInput) (r0 CouncilMember, err error) {
+func (mw loggingMiddleware) UpdateCouncilMember(ctx context.Context, id string, pre kitx.Precondition, in UpdateCouncilMemberInput) (r0 CouncilMember, err error) {
 	defer func(begin time.Time) { mw.log(ctx, "UpdateCouncilMember", begin, err, "id", id) }(time.Now())
-	return mw.next.UpdateCouncilMember(ctx, id, ifMatch, in)
+	return mw.next.UpdateCouncilMember(ctx, id, pre, in)
 }
 
 // StartGuardImport implements Service.

@@ -161,15 +161,15 @@ func (s *Membership) ListCompanies(ctx context.Context, f CompanyFilter, page ki
 }
 
 // UpdateCompany implements Service.
-func (s *Membership) UpdateCompany(ctx context.Context, id string, ifMatch int64, in UpdateCompanyInput) (Company, error) {
+func (s *Membership) UpdateCompany(ctx context.Context, id string, pre kitx.Precondition, in UpdateCompanyInput) (Company, error) {
 	var out Company
 	err := s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
 		c, err := q.GetCompany(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		if ifMatch != 0 && ifMatch != c.Version {
-			return nil, kitx.ErrEtagStale
+		if err := pre.Check(c.Version); err != nil {
+			return nil, err
 		}
 		fields, err := s.applyCompanyUpdate(&c, in)
 		if err != nil {
@@ -371,15 +371,15 @@ func (s *Membership) ListGuards(ctx context.Context, f GuardFilter, page kitx.Pa
 // updateGuard loads a guard in a transaction, lets fn change it, bumps its
 // version and stores it with the change fn describes and one audit row of
 // action naming the fields fn reports (nil change: nothing written).
-func (s *Membership) updateGuard(ctx context.Context, id string, ifMatch int64, action string, fn func(q Queries, g *Guard) (*Change, []string, error)) (Guard, error) {
+func (s *Membership) updateGuard(ctx context.Context, id string, pre kitx.Precondition, action string, fn func(q Queries, g *Guard) (*Change, []string, error)) (Guard, error) {
 	var out Guard
 	err := s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
 		g, err := q.GetGuard(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		if ifMatch != 0 && ifMatch != g.Version {
-			return nil, kitx.ErrEtagStale
+		if err := pre.Check(g.Version); err != nil {
+			return nil, err
 		}
 		ch, fields, err := fn(q, &g)
 		if err != nil {
@@ -408,7 +408,7 @@ func (s *Membership) updateGuard(ctx context.Context, id string, ifMatch int64, 
 }
 
 // UpdateGuard implements Service.
-func (s *Membership) UpdateGuard(ctx context.Context, id string, ifMatch int64, in UpdateGuardInput) (Guard, error) {
+func (s *Membership) UpdateGuard(ctx context.Context, id string, pre kitx.Precondition, in UpdateGuardInput) (Guard, error) {
 	if in.Name != nil {
 		n := strings.TrimSpace(*in.Name)
 		if n == "" {
@@ -417,9 +417,12 @@ func (s *Membership) UpdateGuard(ctx context.Context, id string, ifMatch int64, 
 		if len([]rune(n)) > 100 {
 			return Guard{}, ErrGuardNameTooLong
 		}
+		if err := kitx.SingleLine("name", n); err != nil {
+			return Guard{}, err
+		}
 		in.Name = &n
 	}
-	return s.updateGuard(ctx, id, ifMatch, ActionGuardUpdate, func(_ Queries, g *Guard) (*Change, []string, error) {
+	return s.updateGuard(ctx, id, pre, ActionGuardUpdate, func(_ Queries, g *Guard) (*Change, []string, error) {
 		var fields []string
 		if in.Name != nil && *in.Name != g.Name {
 			g.Name, fields = *in.Name, append(fields, "name")
@@ -453,7 +456,7 @@ func (s *Membership) GuardLeaves(ctx context.Context, id string, in LeaveInput) 
 	if !pastDate(in.LeftOn, s.now()) {
 		return Guard{}, ErrGuardLeftOnInvalid
 	}
-	return s.updateGuard(ctx, id, 0, ActionGuardLeave, func(_ Queries, g *Guard) (*Change, []string, error) {
+	return s.updateGuard(ctx, id, kitx.Precondition{}, ActionGuardLeave, func(_ Queries, g *Guard) (*Change, []string, error) {
 		if g.EmploymentStatus != EmploymentActive {
 			return nil, nil, ErrGuardNotActive
 		}
@@ -473,12 +476,15 @@ func (s *Membership) RecordTraining(ctx context.Context, guardID string, in Trai
 	if !(in.Hours > 0 && in.Hours <= 1000) || math.IsNaN(in.Hours) {
 		return Training{}, ErrTrainingHoursInvalid
 	}
-	if !pastDate(in.TrainedOn, s.now()) {
+	if !dateBetween(in.TrainedOn, earliestRecordDate, s.now()) {
 		return Training{}, ErrTrainingDateInvalid
 	}
 	in.Topic = strings.TrimSpace(in.Topic)
 	if len([]rune(in.Topic)) > 200 {
 		return Training{}, ErrTrainingTopicTooLong
+	}
+	if err := kitx.SingleLine("topic", in.Topic); err != nil {
+		return Training{}, err
 	}
 	return idempotent(ctx, s, "POST guards/"+guardID+"/trainings", in.IdempotencyKey, in, func(q Queries) (Training, []Change, error) {
 		g, err := q.GetGuard(ctx, guardID)
@@ -525,10 +531,10 @@ func (s *Membership) RecordBackgroundCheck(ctx context.Context, guardID string, 
 	if !validCheckResult(in.Status) {
 		return Guard{}, ErrBackgroundCheckStatus
 	}
-	if !pastDate(in.CheckedOn, s.now()) {
+	if !dateBetween(in.CheckedOn, earliestRecordDate, s.now()) {
 		return Guard{}, ErrBackgroundCheckDate
 	}
-	return s.updateGuard(ctx, guardID, 0, ActionGuardBackgroundCheck, func(_ Queries, g *Guard) (*Change, []string, error) {
+	return s.updateGuard(ctx, guardID, kitx.Precondition{}, ActionGuardBackgroundCheck, func(_ Queries, g *Guard) (*Change, []string, error) {
 		g.BackgroundCheckStatus, g.BackgroundCheckOn = in.Status, in.CheckedOn
 		return &Change{Type: EventBackgroundCheckRecorded, CheckStatus: in.Status, CheckedOn: in.CheckedOn},
 			[]string{"background_check_status", "background_check_on"}, nil
@@ -541,10 +547,13 @@ func (s *Membership) IssueCertificate(ctx context.Context, guardID string, in Ce
 	if in.CertificateNumber == "" || len([]rune(in.CertificateNumber)) > 100 {
 		return Guard{}, ErrCertificateNumberRequired
 	}
-	if !pastDate(in.IssuedOn, s.now()) {
+	if err := kitx.SingleLine("certificate_number", in.CertificateNumber); err != nil {
+		return Guard{}, err
+	}
+	if !dateBetween(in.IssuedOn, earliestRecordDate, s.now()) {
 		return Guard{}, ErrCertificateIssuedOnInvalid
 	}
-	return s.updateGuard(ctx, guardID, 0, ActionGuardCertificateIssue, func(_ Queries, g *Guard) (*Change, []string, error) {
+	return s.updateGuard(ctx, guardID, kitx.Precondition{}, ActionGuardCertificateIssue, func(_ Queries, g *Guard) (*Change, []string, error) {
 		g.CertificateNumber, g.CertificateIssuedOn = in.CertificateNumber, in.IssuedOn
 		return &Change{Type: EventCertificateIssued, IssuedOn: in.IssuedOn},
 			[]string{"certificate_number", "certificate_issued_on"}, nil
@@ -631,15 +640,15 @@ func (s *Membership) ListCouncilMembers(ctx context.Context, f CouncilFilter, pa
 }
 
 // UpdateCouncilMember implements Service.
-func (s *Membership) UpdateCouncilMember(ctx context.Context, id string, ifMatch int64, in UpdateCouncilMemberInput) (CouncilMember, error) {
+func (s *Membership) UpdateCouncilMember(ctx context.Context, id string, pre kitx.Precondition, in UpdateCouncilMemberInput) (CouncilMember, error) {
 	var out CouncilMember
 	err := s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
 		m, err := q.GetCouncilMember(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		if ifMatch != 0 && ifMatch != m.Version {
-			return nil, kitx.ErrEtagStale
+		if err := pre.Check(m.Version); err != nil {
+			return nil, err
 		}
 		next := m
 		if in.Term != nil {

@@ -22,9 +22,10 @@ type Service interface {
 	GetCompany(ctx context.Context, id string) (Company, error)
 	// ListCompanies lists companies in id order.
 	ListCompanies(ctx context.Context, f CompanyFilter, page kitx.Page) ([]Company, string, error)
-	// UpdateCompany changes the fields set in in; ifMatch, when non-zero,
-	// must be the company's current version.
-	UpdateCompany(ctx context.Context, id string, ifMatch int64, in UpdateCompanyInput) (Company, error)
+	// UpdateCompany changes the fields set in in; pre, when set (the
+	// request's If-Match), must name the company's current version, else
+	// nothing changes and the error is kitx.ErrEtagStale.
+	UpdateCompany(ctx context.Context, id string, pre kitx.Precondition, in UpdateCompanyInput) (Company, error)
 	// ChangeCompanyStatus moves a company through its lifecycle.
 	ChangeCompanyStatus(ctx context.Context, id string, in ChangeStatusInput) (Company, error)
 
@@ -34,8 +35,8 @@ type Service interface {
 	GetGuard(ctx context.Context, id string) (Guard, error)
 	// ListGuards lists guards in id order.
 	ListGuards(ctx context.Context, f GuardFilter, page kitx.Page) ([]Guard, string, error)
-	// UpdateGuard changes the fields set in in; ifMatch as for UpdateCompany.
-	UpdateGuard(ctx context.Context, id string, ifMatch int64, in UpdateGuardInput) (Guard, error)
+	// UpdateGuard changes the fields set in in; pre as for UpdateCompany.
+	UpdateGuard(ctx context.Context, id string, pre kitx.Precondition, in UpdateGuardInput) (Guard, error)
 	// GuardLeaves ends a guard's employment.
 	GuardLeaves(ctx context.Context, id string, in LeaveInput) (Guard, error)
 	// RecordTraining adds a training record (教育培训) to a guard.
@@ -51,8 +52,8 @@ type Service interface {
 	AppointCouncilMember(ctx context.Context, in AppointCouncilMemberInput) (CouncilMember, error)
 	// ListCouncilMembers lists council seats in id order.
 	ListCouncilMembers(ctx context.Context, f CouncilFilter, page kitx.Page) ([]CouncilMember, string, error)
-	// UpdateCouncilMember changes a council seat.
-	UpdateCouncilMember(ctx context.Context, id string, ifMatch int64, in UpdateCouncilMemberInput) (CouncilMember, error)
+	// UpdateCouncilMember changes a council seat; pre as for UpdateCompany.
+	UpdateCouncilMember(ctx context.Context, id string, pre kitx.Precondition, in UpdateCouncilMemberInput) (CouncilMember, error)
 
 	// StartGuardImport queues a CSV import of guards into a company.
 	StartGuardImport(ctx context.Context, in StartImportInput) (ImportJob, error)

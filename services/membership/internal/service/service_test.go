@@ -200,12 +200,12 @@ func TestValidationRejectsBadInputBeforeWriting(t *testing.T) {
 		}, service.ErrCompanyLicenceRequired},
 		{"An empty PATCH name is refused.", func() error {
 			empty := " "
-			_, err := f.svc.UpdateCompany(ctx, c.ID, 0, service.UpdateCompanyInput{Name: &empty})
+			_, err := f.svc.UpdateCompany(ctx, c.ID, kitx.Precondition{}, service.UpdateCompanyInput{Name: &empty})
 			return err
 		}, service.ErrCompanyNameRequired},
 		{"A stale version is refused.", func() error {
 			name := "丙"
-			_, err := f.svc.UpdateCompany(ctx, c.ID, 99, service.UpdateCompanyInput{Name: &name})
+			_, err := f.svc.UpdateCompany(ctx, c.ID, kitx.IfMatchVersion(99), service.UpdateCompanyInput{Name: &name})
 			return err
 		}, kitx.ErrEtagStale},
 		{"A future training date is refused.", func() error {

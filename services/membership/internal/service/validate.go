@@ -7,6 +7,7 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/kitx"
 )
 
 // dateLayout is the API's date format.
@@ -62,6 +63,37 @@ func validCheckResult(s string) bool {
 
 func validCheckStatus(s string) bool { return s == CheckNone || validCheckResult(s) }
 
+// The earliest dates the records accept: a date before them is a typo
+// (0001-01-01, a two-digit year) that would skew every rate computed from
+// it. Dates are also never after today.
+const (
+	// earliestRecordDate bounds certificates (保安员证), trainings and
+	// background checks: the association holds no record from before.
+	earliestRecordDate = "1990-01-01"
+	// earliestPartyOrgDate bounds a company's Party organisation: the
+	// founding of the People's Republic.
+	earliestPartyOrgDate = "1949-10-01"
+	// minWorkingAge is the youngest a guard may be hired at: the Labour
+	// Law (劳动法 art. 15) forbids employing anyone under 16.
+	minWorkingAge = 16
+)
+
+// dateBetween reports whether s is a YYYY-MM-DD date from earliest (a
+// YYYY-MM-DD string) to today in China time.
+func dateBetween(s, earliest string, now time.Time) bool {
+	return pastDate(s, now) && s >= earliest
+}
+
+// birthDate is the date of birth a normalized resident ID number carries
+// in digits 7–14 (YYYYMMDD); ok is false for anything else.
+func birthDate(id string) (time.Time, bool) {
+	if len(id) != 18 {
+		return time.Time{}, false
+	}
+	d, err := time.Parse("20060102", id[6:14])
+	return d, err == nil
+}
+
 // pastDate reports whether s is a YYYY-MM-DD date that is not after today
 // (in China time).
 func pastDate(s string, now time.Time) bool {
@@ -97,6 +129,9 @@ func (s *Membership) validateRegister(in *RegisterCompanyInput) error {
 	if utf8.RuneCountInString(in.Name) > 200 {
 		return ErrCompanyNameTooLong
 	}
+	if err := singleLine("name", in.Name, "licence_number", in.LicenceNumber, "contact_name", in.ContactName, "contact_phone", in.ContactPhone); err != nil {
+		return err
+	}
 	if err := s.ids.ValidateCreditCode(in.CreditCode); err != nil {
 		return explain(ErrCompanyCreditCodeInvalid, err)
 	}
@@ -109,7 +144,7 @@ func (s *Membership) validateRegister(in *RegisterCompanyInput) error {
 	if !validLevel(in.Level) {
 		return ErrCompanyLevelInvalid
 	}
-	if in.PartyOrgSince != "" && !pastDate(in.PartyOrgSince, s.now()) {
+	if in.PartyOrgSince != "" && !dateBetween(in.PartyOrgSince, earliestPartyOrgDate, s.now()) {
 		return ErrCompanyPartyOrgSince
 	}
 	return firstErr(
@@ -132,6 +167,11 @@ func (s *Membership) applyCompanyUpdate(c *Company, in UpdateCompanyInput) ([]st
 		val := strings.TrimSpace(*v)
 		if err := tooLong(name, val, max); err != nil {
 			return err
+		}
+		if name != "address" {
+			if err := kitx.SingleLine(name, val); err != nil {
+				return err
+			}
 		}
 		if *dst != val {
 			*dst = val
@@ -160,7 +200,7 @@ func (s *Membership) applyCompanyUpdate(c *Company, in UpdateCompanyInput) ([]st
 	if in.Level != nil && !validLevel(*in.Level) {
 		return nil, ErrCompanyLevelInvalid
 	}
-	if in.PartyOrgSince != nil && *in.PartyOrgSince != "" && !pastDate(*in.PartyOrgSince, s.now()) {
+	if in.PartyOrgSince != nil && *in.PartyOrgSince != "" && !dateBetween(*in.PartyOrgSince, earliestPartyOrgDate, s.now()) {
 		return nil, ErrCompanyPartyOrgSince
 	}
 	if err := firstErr(
@@ -192,12 +232,15 @@ func (s *Membership) validateHire(in *HireGuardInput) error {
 	if utf8.RuneCountInString(in.Name) > 100 {
 		return ErrGuardNameTooLong
 	}
+	if err := singleLine("name", in.Name, "certificate_number", in.CertificateNumber); err != nil {
+		return err
+	}
 	id, err := s.ids.NormalizeResidentID(in.IDNumber)
 	if err != nil {
 		return explain(ErrGuardIDNumberInvalid, err)
 	}
 	in.IDNumber = id
-	if in.CertificateIssuedOn != "" && !pastDate(in.CertificateIssuedOn, s.now()) {
+	if in.CertificateIssuedOn != "" && !dateBetween(in.CertificateIssuedOn, earliestRecordDate, s.now()) {
 		return ErrGuardCertificateDate
 	}
 	if in.CertificateIssuedOn != "" && in.CertificateNumber == "" {
@@ -214,6 +257,11 @@ func (s *Membership) validateHire(in *HireGuardInput) error {
 	} else if !pastDate(in.HiredOn, s.now()) {
 		return ErrGuardHiredOnInvalid
 	}
+	// The ID number says when the guard was born; nobody is hired before
+	// working age (a hire date of 0001-01-01 fails here too).
+	if birth, ok := birthDate(in.IDNumber); ok && in.HiredOn < birth.AddDate(minWorkingAge, 0, 0).Format(dateLayout) {
+		return ErrGuardHiredBeforeWorkingAge
+	}
 	return nil
 }
 
@@ -227,8 +275,22 @@ func (s *Membership) validateCouncil(term int, position, person, district string
 	if n := utf8.RuneCountInString(strings.TrimSpace(person)); n == 0 || n > 100 {
 		return ErrCouncilPersonRequired
 	}
+	if err := kitx.SingleLine("person_name", person); err != nil {
+		return err
+	}
 	if district != "" && !eventbus.ValidName(district) {
 		return ErrCouncilDistrictInvalid
+	}
+	return nil
+}
+
+// singleLine checks name/value pairs of one-line text (names, numbers):
+// no tab, line break or other control character (kitx.SingleLine).
+func singleLine(pairs ...string) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if err := kitx.SingleLine(pairs[i], pairs[i+1]); err != nil {
+			return err
+		}
 	}
 	return nil
 }
