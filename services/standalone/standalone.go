@@ -793,7 +793,8 @@ func (c *City) loadSeedMeeting(ctx context.Context, h http.Handler) error {
 // errDistrictNotFound answers a path naming a district this process does not run.
 var errDistrictNotFound = errs.E(errs.NotFound, "district.not_found", "no such district on this node")
 
-// adminHandler serves /healthz, /readyz (etcd and HQ) and /metrics, for
+// adminHandler serves /healthz, /readyz (etcd, HQ and every district
+// node's databases) and /metrics, for
 // the admin listener.
 func (c *City) adminHandler() http.Handler {
 	checks := map[string]telemetry.Check{
@@ -804,6 +805,26 @@ func (c *City) adminHandler() http.Handler {
 	}
 	if c.hq != nil {
 		checks["hq"] = c.hq.Ready
+	}
+	// The district nodes come and go with the registry: one check reads
+	// every running node's databases (a full disk fails it).
+	checks["districts"] = func(ctx context.Context) error {
+		c.mu.RLock()
+		nodes := make([]*districtNode, 0, len(c.districts))
+		for _, dn := range c.districts {
+			nodes = append(nodes, dn)
+		}
+		c.mu.RUnlock()
+		var failed []error
+		for _, dn := range nodes {
+			if err := dn.node.Ready(ctx); err != nil {
+				failed = append(failed, fmt.Errorf("%s: %w", dn.id, err))
+			}
+			if err := dn.meetings.Ready(ctx); err != nil {
+				failed = append(failed, fmt.Errorf("%s: %w", dn.id, err))
+			}
+		}
+		return errors.Join(failed...)
 	}
 	return telemetry.AdminHandler(c.reg, checks)
 }
