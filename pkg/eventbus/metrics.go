@@ -16,6 +16,12 @@ type Metrics struct {
 	PublishErrors *prometheus.CounterVec
 	// RelayLeader is 1 while this process's relay leads its (district, service).
 	RelayLeader *prometheus.GaugeVec
+	// RelayFenced is 1 while this process's relay is elected but its lease
+	// is not confirmed (etcd unreachable past the local deadline), so it
+	// does not publish.
+	RelayFenced *prometheus.GaugeVec
+	// RelayFencings counts the times a leading relay was fenced.
+	RelayFencings *prometheus.CounterVec
 	// ConsumerApplied counts events a consumer applied.
 	ConsumerApplied *prometheus.CounterVec
 	// ConsumerDuplicates counts redelivered events a consumer skipped.
@@ -63,6 +69,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Namespace: ns, Subsystem: sub, Name: "relay_leader",
 			Help: "1 while this process's relay is the elected publisher of its outbox.",
 		}, relayLabels),
+		RelayFenced: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: ns, Subsystem: sub, Name: "relay_fenced",
+			Help: "1 while this process's relay is elected but cannot confirm its etcd lease in time, and so does not publish.",
+		}, relayLabels),
+		RelayFencings: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "relay_fencings_total",
+			Help: "Times a leading relay stopped publishing because its etcd lease could not be confirmed in time.",
+		}, relayLabels),
 		ConsumerApplied: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: ns, Subsystem: sub, Name: "consumer_applied_total",
 			Help: "Events a consumer applied.",
@@ -98,7 +112,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, consumerLabels),
 	}
 	if reg != nil {
-		reg.MustRegister(m.OutboxBacklog, m.Published, m.PublishErrors, m.RelayLeader,
+		reg.MustRegister(m.OutboxBacklog, m.Published, m.PublishErrors, m.RelayLeader, m.RelayFenced, m.RelayFencings,
 			m.ConsumerApplied, m.ConsumerDuplicates, m.ConsumerDeadLettered, m.ConsumerRejected,
 			m.ConsumerRetries, m.ConsumerResets, m.ConsumerLag, m.ApplyDuration)
 	}
