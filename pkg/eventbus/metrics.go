@@ -37,7 +37,10 @@ type Metrics struct {
 	// because the broker's log no longer matched what it had consumed, by
 	// reason (log_truncated, log_rewritten, no_local_position).
 	ConsumerResets *prometheus.CounterVec
-	// ConsumerLag is how many events a consumer group is behind the topic's end.
+	// ConsumerLag is how many events a consumer group is behind the topic's
+	// end. The series is absent while the consumer cannot tell (before it
+	// has read the broker's high watermarks, and again after a broker
+	// failure until it has read them anew).
 	ConsumerLag *prometheus.GaugeVec
 	// ApplyDuration is how long applying one event took, including dedup.
 	ApplyDuration *prometheus.HistogramVec
@@ -103,7 +106,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, append(append([]string{}, consumerLabels...), "reason")),
 		ConsumerLag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: ns, Subsystem: sub, Name: "consumer_lag",
-			Help: "Events the consumer group has not yet committed on its topic.",
+			Help: "Events the consumer group has not yet committed on its topic; absent while the consumer cannot tell (high watermarks not read since it started or since a broker failure).",
 		}, consumerLabels),
 		ApplyDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: ns, Subsystem: sub, Name: "apply_duration_seconds",
