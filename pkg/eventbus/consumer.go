@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -141,14 +140,21 @@ type Consumer struct {
 	dups     prometheus.Counter
 	dead     prometheus.Counter
 	retries  prometheus.Counter
-	lagGauge prometheus.Gauge
 	latency  prometheus.Observer
 	tracer   trace.Tracer
-	lag      atomic.Int64
 	retryMin time.Duration
 	retryMax time.Duration
 	// mu serializes settling events across the partition workers.
 	mu sync.Mutex
+
+	// lagMu guards the lag and its epoch, which every broker failure
+	// advances so that a measurement begun before it is not recorded.
+	lagMu    sync.Mutex
+	lagEpoch uint64
+	lag      Lag
+	// lagTrigger, when set (tests), replaces the LagInterval ticker: a
+	// measurement follows each receive, and closes the channel received.
+	lagTrigger chan chan struct{}
 }
 
 // NewConsumer returns a consumer for cfg.
@@ -193,19 +199,13 @@ func NewConsumer(cfg ConsumerConfig) (*Consumer, error) {
 		dups:     m.ConsumerDuplicates.With(labels),
 		dead:     m.ConsumerDeadLettered.With(labels),
 		retries:  m.ConsumerRetries.With(labels),
-		lagGauge: m.ConsumerLag.With(labels),
 		latency:  m.ApplyDuration.With(labels),
 		tracer:   otel.Tracer("github.com/guildhall/guildhall/pkg/eventbus"),
 		retryMin: 100 * time.Millisecond,
 		retryMax: 10 * time.Second,
 	}
-	c.lag.Store(-1)
 	return c, nil
 }
-
-// Lag is how many events the group is behind the topic's end, as last
-// measured; -1 when unknown (topic not there yet, broker unreachable).
-func (c *Consumer) Lag() int64 { return c.lag.Load() }
 
 // Run consumes until ctx ends, then leaves the group and returns nil. A
 // topic that does not exist yet is waited for.
@@ -226,6 +226,16 @@ func (c *Consumer) Run(ctx context.Context) error {
 		defer own.CloseIdleConnections()
 		tr = own
 	}
+	// The lag is measured from the start, also while the topic does not
+	// exist yet (0 behind if this consumer never read it), and is unknown
+	// again once Run returns.
+	lagCtx, stopLag := context.WithCancel(ctx)
+	lagDone := make(chan struct{})
+	go func() {
+		defer close(lagDone)
+		c.watchLag(lagCtx)
+	}()
+	defer func() { stopLag(); <-lagDone; c.lagUnknown() }()
 	if !c.waitForTopic(ctx) {
 		return nil
 	}
@@ -263,14 +273,6 @@ func (c *Consumer) Run(ctx context.Context) error {
 	// after the generation's partition workers have returned.
 	defer group.Close()
 
-	lagCtx, stopLag := context.WithCancel(ctx)
-	lagDone := make(chan struct{})
-	go func() {
-		defer close(lagDone)
-		c.watchLag(lagCtx)
-	}()
-	defer func() { stopLag(); <-lagDone }()
-
 	bo := newBackoff(100*time.Millisecond, 5*time.Second)
 	for {
 		gen, err := group.Next(ctx)
@@ -278,6 +280,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil
 			}
+			c.lagUnknown()
 			c.log.WarnContext(ctx, "joining consumer group failed; retrying", "err", err)
 			if !sleepCtx(ctx, bo.next()) {
 				return nil
@@ -341,6 +344,7 @@ func (c *Consumer) consumePartition(ctx context.Context, gen *kafka.Generation, 
 			if ctx.Err() != nil {
 				return false
 			}
+			c.lagUnknown()
 			log.WarnContext(ctx, "cannot check partition against the broker; retrying", "err", err)
 			if !sleepCtx(ctx, bo.next()) {
 				return false
@@ -375,6 +379,7 @@ func (c *Consumer) consumePartition(ctx context.Context, gen *kafka.Generation, 
 		case errors.Is(err, kafka.OffsetOutOfRange) || (err == nil && hwm < st.next):
 			// The log is shorter than where we are (or starts after it):
 			// find out why before reading on.
+			c.lagUnknown()
 			log.InfoContext(ctx, "partition offset out of range; checking the log", "next_offset", st.next, "err", err)
 			if !verify() {
 				return
@@ -384,6 +389,7 @@ func (c *Consumer) consumePartition(ctx context.Context, gen *kafka.Generation, 
 			// Topic being recreated, leader moving, broker down: retry with
 			// a fresh client (fresh metadata), then check the log again
 			// before trusting what is read next.
+			c.lagUnknown()
 			log.DebugContext(ctx, "fetch failed; retrying", "err", err)
 			refresh()
 			if !sleepCtx(ctx, bo.next()) {
@@ -396,6 +402,7 @@ func (c *Consumer) consumePartition(ctx context.Context, gen *kafka.Generation, 
 				// The broker says there is more but sent none of it: its log
 				// is not what its index claims (seen with a crashed kfake).
 				// Check the log, and back off rather than spin.
+				c.lagUnknown()
 				log.WarnContext(ctx, "broker returned no events below its high watermark; checking the log", "next_offset", st.next, "high_watermark", hwm)
 				if !sleepCtx(ctx, bo.next()) || !verify() {
 					return
@@ -417,6 +424,7 @@ func (c *Consumer) consumePartition(ctx context.Context, gen *kafka.Generation, 
 				if ctx.Err() != nil {
 					return
 				}
+				c.lagUnknown()
 				log.DebugContext(ctx, "check of previous message failed; fetching again", "err", err)
 				refresh()
 				if !sleepCtx(ctx, bo.next()) {
@@ -453,6 +461,7 @@ func (c *Consumer) consumePartition(ctx context.Context, gen *kafka.Generation, 
 				if ctx.Err() != nil {
 					return // settled but not committed: the position table knows
 				}
+				c.lagUnknown()
 				log.WarnContext(ctx, "commit failed; retrying", "err", err, "offset", m.Offset)
 				if !sleepCtx(ctx, bo.next()) {
 					return
@@ -956,87 +965,4 @@ func (c *Consumer) deadLetter(ctx context.Context, dlq *kafka.Writer, m kafka.Me
 			return false
 		}
 	}
-}
-
-// watchLag measures the group's lag every LagInterval until ctx ends.
-func (c *Consumer) watchLag(ctx context.Context) {
-	t := time.NewTicker(c.cfg.LagInterval)
-	defer t.Stop()
-	for {
-		cli, release := adminClient(c.cfg.Brokers, c.cfg.Transport)
-		lag, err := c.measureLag(ctx, cli)
-		release()
-		if err == nil {
-			c.lag.Store(lag)
-			c.lagGauge.Set(float64(lag))
-		} else if ctx.Err() == nil {
-			c.log.DebugContext(ctx, "lag unknown", "err", err)
-			c.lag.Store(-1)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-// measureLag sums, over the topic's partitions, the end offset minus the
-// group's committed offset (the log start when nothing is committed).
-func (c *Consumer) measureLag(ctx context.Context, cli *kafka.Client) (int64, error) {
-	topic := c.cfg.Topic
-	md, err := cli.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
-	if err != nil {
-		return -1, err
-	}
-	var parts []int
-	for _, t := range md.Topics {
-		if t.Name == topic {
-			if t.Error != nil {
-				return -1, t.Error
-			}
-			for _, p := range t.Partitions {
-				parts = append(parts, p.ID)
-			}
-		}
-	}
-	if len(parts) == 0 {
-		return -1, errors.New("topic has no partitions")
-	}
-	req := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
-	for _, p := range parts {
-		req.Topics[topic] = append(req.Topics[topic], kafka.FirstOffsetOf(p), kafka.LastOffsetOf(p))
-	}
-	lo, err := cli.ListOffsets(ctx, req)
-	if err != nil {
-		return -1, err
-	}
-	of, err := cli.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: c.cfg.GroupID, Topics: map[string][]int{topic: parts}})
-	if err != nil {
-		return -1, err
-	}
-	if of.Error != nil {
-		return -1, of.Error
-	}
-	committed := map[int]int64{}
-	for _, p := range of.Topics[topic] {
-		if p.Error != nil {
-			return -1, p.Error
-		}
-		committed[p.Partition] = p.CommittedOffset
-	}
-	var lag int64
-	for _, po := range lo.Topics[topic] {
-		if po.Error != nil {
-			return -1, po.Error
-		}
-		from := po.FirstOffset
-		if off, ok := committed[po.Partition]; ok && off >= 0 {
-			from = off
-		}
-		if d := po.LastOffset - from; d > 0 {
-			lag += d
-		}
-	}
-	return lag, nil
 }

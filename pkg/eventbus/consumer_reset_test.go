@@ -159,7 +159,7 @@ func TestConsumerRereadsTopicLostWhileStopped(t *testing.T) {
 	if f.resets() == 0 {
 		t.Error("no partition reset counted")
 	}
-	waitFor(t, 10*time.Second, "lag 0", func() bool { return c2.Lag() == 0 })
+	waitFor(t, 10*time.Second, "lag 0", func() bool { return c2.Lag() == KnownLag(0) })
 	if got := f.groupOffsets(); got[0]+got[1]+got[2] != 14 {
 		t.Errorf("group offsets %v after replay, want them at the refilled log's end (14 in all)", got)
 	}
@@ -182,7 +182,7 @@ func TestConsumerRereadsTopicLostWhileRunning(t *testing.T) {
 	if f.resets() == 0 {
 		t.Error("no partition reset counted")
 	}
-	waitFor(t, 10*time.Second, "lag 0", func() bool { return c.Lag() == 0 })
+	waitFor(t, 10*time.Second, "lag 0", func() bool { return c.Lag() == KnownLag(0) })
 	// And it goes on consuming new events.
 	addEvents(t, ctx, f.ob, aggregates(2), 7, 1)
 	f.waitApplied(cdb, 30)

@@ -237,7 +237,7 @@ func TestABacklogIsAppliedInBatchesThatStopAtBadEvents(t *testing.T) {
 	run(t, c.Run)
 	waitFor(t, 20*time.Second, "good events applied", func() bool {
 		d, _ := appliedCounts(t, db)
-		return d == good && c.Lag() == 0
+		return d == good && c.Lag() == KnownLag(0)
 	})
 	d, over := appliedCounts(t, db)
 	if d != good || over != 0 {

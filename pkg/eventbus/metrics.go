@@ -16,6 +16,12 @@ type Metrics struct {
 	PublishErrors *prometheus.CounterVec
 	// RelayLeader is 1 while this process's relay leads its (district, service).
 	RelayLeader *prometheus.GaugeVec
+	// RelayFenced is 1 while this process's relay is elected but its lease
+	// is not confirmed (etcd unreachable past the local deadline), so it
+	// does not publish.
+	RelayFenced *prometheus.GaugeVec
+	// RelayFencings counts the times a leading relay was fenced.
+	RelayFencings *prometheus.CounterVec
 	// ConsumerApplied counts events a consumer applied.
 	ConsumerApplied *prometheus.CounterVec
 	// ConsumerDuplicates counts redelivered events a consumer skipped.
@@ -31,7 +37,10 @@ type Metrics struct {
 	// because the broker's log no longer matched what it had consumed, by
 	// reason (log_truncated, log_rewritten, no_local_position).
 	ConsumerResets *prometheus.CounterVec
-	// ConsumerLag is how many events a consumer group is behind the topic's end.
+	// ConsumerLag is how many events a consumer group is behind the topic's
+	// end. The series is absent while the consumer cannot tell (before it
+	// has read the broker's high watermarks, and again after a broker
+	// failure until it has read them anew).
 	ConsumerLag *prometheus.GaugeVec
 	// ApplyDuration is how long applying one event took, including dedup.
 	ApplyDuration *prometheus.HistogramVec
@@ -63,6 +72,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Namespace: ns, Subsystem: sub, Name: "relay_leader",
 			Help: "1 while this process's relay is the elected publisher of its outbox.",
 		}, relayLabels),
+		RelayFenced: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: ns, Subsystem: sub, Name: "relay_fenced",
+			Help: "1 while this process's relay is elected but cannot confirm its etcd lease in time, and so does not publish.",
+		}, relayLabels),
+		RelayFencings: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "relay_fencings_total",
+			Help: "Times a leading relay stopped publishing because its etcd lease could not be confirmed in time.",
+		}, relayLabels),
 		ConsumerApplied: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: ns, Subsystem: sub, Name: "consumer_applied_total",
 			Help: "Events a consumer applied.",
@@ -89,7 +106,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, append(append([]string{}, consumerLabels...), "reason")),
 		ConsumerLag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: ns, Subsystem: sub, Name: "consumer_lag",
-			Help: "Events the consumer group has not yet committed on its topic.",
+			Help: "Events the consumer group has not yet committed on its topic; absent while the consumer cannot tell (high watermarks not read since it started or since a broker failure).",
 		}, consumerLabels),
 		ApplyDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: ns, Subsystem: sub, Name: "apply_duration_seconds",
@@ -98,7 +115,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, consumerLabels),
 	}
 	if reg != nil {
-		reg.MustRegister(m.OutboxBacklog, m.Published, m.PublishErrors, m.RelayLeader,
+		reg.MustRegister(m.OutboxBacklog, m.Published, m.PublishErrors, m.RelayLeader, m.RelayFenced, m.RelayFencings,
 			m.ConsumerApplied, m.ConsumerDuplicates, m.ConsumerDeadLettered, m.ConsumerRejected,
 			m.ConsumerRetries, m.ConsumerResets, m.ConsumerLag, m.ApplyDuration)
 	}

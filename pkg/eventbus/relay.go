@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/protocol"
 )
 
 // RelayConfig configures a Relay.
@@ -43,6 +45,16 @@ type RelayConfig struct {
 
 // Relay publishes an outbox to Kafka while its elector says it leads.
 //
+// An elector that is also a Fence (NewEtcdElector) fences the relay: it
+// publishes only while the Fence confirms its term for at least
+// produceBudget more, checked before every batch and, because kafka-go's
+// writer retries and flushes on its own goroutines, on every produce
+// request as it leaves; a batch that reached Kafka after its deadline
+// passed is not marked sent (it goes out again, consumers drop the
+// duplicates). While fenced the relay keeps its election but publishes
+// nothing; it resumes when the lease is confirmed again or, once the term
+// is lost, when it wins a new one.
+//
 // It remembers, per broker cluster id and topic, the last outbox seq it
 // published and how many messages it published. At the start of every
 // leadership term, after every write error and every SafetyPoll it checks
@@ -61,6 +73,12 @@ type Relay struct {
 	leader  prometheus.Gauge
 	leading atomic.Bool
 	now     func() time.Time
+
+	// fence is the elector as a Fence; nil when it is none (AlwaysLeader).
+	fence     Fence
+	fencedG   prometheus.Gauge
+	fencings  prometheus.Counter
+	fencedNow atomic.Bool
 
 	// beforeMark, when set (tests), runs after a successful Kafka write and
 	// before the rows are marked sent; an error there is treated like a
@@ -97,6 +115,7 @@ func NewRelay(cfg RelayConfig) (*Relay, error) {
 	o := cfg.Outbox
 	labels := prometheus.Labels{"district": o.District(), "service": o.Service(), "topic": o.Topic()}
 	m := cfg.Metrics
+	fence, _ := cfg.Elector.(Fence)
 	return &Relay{
 		cfg:     cfg,
 		outbox:  o,
@@ -108,11 +127,142 @@ func NewRelay(cfg RelayConfig) (*Relay, error) {
 		pubErrs: m.PublishErrors.With(labels),
 		leader:  m.RelayLeader.With(labels),
 		now:     time.Now,
+
+		fence:    fence,
+		fencedG:  m.RelayFenced.With(labels),
+		fencings: m.RelayFencings.With(labels),
 	}, nil
 }
 
-// Leading reports whether this relay currently leads (and so publishes).
+// Leading reports whether this relay currently holds the election. It
+// publishes while it leads and is not Fenced.
 func (r *Relay) Leading() bool { return r.leading.Load() }
+
+// Fenced reports whether this relay leads but does not publish, its lease
+// not being confirmed in time.
+func (r *Relay) Fenced() bool { return r.fencedNow.Load() }
+
+// produceBudget is the least time a write must have before the fence's
+// deadline to be started: one that could not finish before it would be
+// cut off anyway.
+const produceBudget = 250 * time.Millisecond
+
+// errFenced is returned for work refused because the relay's lease is not
+// confirmed in time.
+var errFenced = errors.New("eventbus: relay fenced: its election lease is not confirmed in time")
+
+// mayPublish reports whether the relay may start a write now: it has no
+// fence, or its term is confirmed for at least produceBudget more. It also
+// returns the deadline and a channel closed at the next confirmation.
+func (r *Relay) mayPublish() (ok bool, until time.Time, next <-chan struct{}) {
+	if r.fence == nil {
+		return true, time.Time{}, nil
+	}
+	until, next = r.fence.Confirmed()
+	return time.Until(until) >= produceBudget, until, next
+}
+
+// leaseHolds reports whether the term is still confirmed at all (no
+// fence, or its deadline not passed): the test before the relay records
+// anything in the outbox's database.
+func (r *Relay) leaseHolds() bool {
+	if r.fence == nil {
+		return true
+	}
+	until, _ := r.fence.Confirmed()
+	return time.Now().Before(until)
+}
+
+// waitConfirmed returns once the relay may publish, true, or when ctx (the
+// term) ends first, false.
+func (r *Relay) waitConfirmed(ctx context.Context) bool {
+	for {
+		ok, _, next := r.mayPublish()
+		if ok {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-next:
+		}
+	}
+}
+
+// watchFence keeps the fenced gauge, the fencing counter and the log in
+// step with the term's confirmation until ctx (the term) ends, so that the
+// metric says fenced even while the relay has nothing to publish.
+func (r *Relay) watchFence(ctx context.Context) {
+	if r.fence == nil {
+		return
+	}
+	fenced := false
+	set := func(on bool, until time.Time) {
+		if on == fenced {
+			return
+		}
+		fenced = on
+		r.fencedNow.Store(on)
+		if on {
+			r.fencedG.Set(1)
+			r.fencings.Inc()
+			r.log.WarnContext(ctx, "relay fenced: its election lease could not be confirmed in time; publishing paused",
+				"confirmed_until", until.Format(time.RFC3339Nano))
+			return
+		}
+		r.fencedG.Set(0)
+		if ctx.Err() != nil {
+			r.log.InfoContext(ctx, "relay no longer fenced: its term ended")
+		} else {
+			r.log.InfoContext(ctx, "relay no longer fenced: lease confirmed again; publishing resumes")
+		}
+	}
+	defer set(false, time.Time{})
+	t := time.NewTimer(time.Hour)
+	defer t.Stop()
+	for {
+		ok, until, next := r.mayPublish()
+		set(!ok, until)
+		var wake <-chan time.Time
+		if ok {
+			t.Reset(time.Until(until) - produceBudget)
+			wake = t.C
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-next:
+		case <-wake:
+		}
+		t.Stop()
+	}
+}
+
+// fencedTransport refuses to send a produce request unless the relay may
+// publish, and bounds each one by the deadline. The check has to sit here:
+// kafka-go's writer sends batches, retries them and flushes them on Close
+// on its own goroutines, after the relay's own check.
+type fencedTransport struct {
+	kafka.RoundTripper
+	r *Relay
+}
+
+// RoundTrip implements kafka.RoundTripper.
+func (t fencedTransport) RoundTrip(ctx context.Context, addr net.Addr, req kafka.Request) (kafka.Response, error) {
+	if req.ApiKey() != protocol.Produce {
+		return t.RoundTripper.RoundTrip(ctx, addr, req)
+	}
+	ok, until, _ := t.r.mayPublish()
+	if !ok {
+		return nil, errFenced
+	}
+	if t.r.fence != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, until)
+		defer cancel()
+	}
+	return t.RoundTripper.RoundTrip(ctx, addr, req)
+}
 
 // Run campaigns for leadership and publishes while leading, going back to
 // campaigning when leadership is lost. It returns nil when ctx ends, after
@@ -147,8 +297,14 @@ func (r *Relay) Run(ctx context.Context) error {
 			case <-termCtx.Done():
 			}
 		}()
+		fenceDone := make(chan struct{})
+		go func() {
+			defer close(fenceDone)
+			r.watchFence(termCtx)
+		}()
 		r.lead(termCtx)
 		cancel()
+		<-fenceDone
 
 		r.leading.Store(false)
 		r.leader.Set(0)
@@ -188,6 +344,7 @@ func (r *Relay) dial() *conn {
 		tr = owned
 	}
 	w := &kafka.Writer{
+		Transport:              fencedTransport{RoundTripper: tr, r: r},
 		Addr:                   kafka.TCP(r.cfg.Brokers...),
 		Topic:                  r.outbox.Topic(),
 		Balancer:               &kafka.Hash{}, // one aggregate → one partition → ordered
@@ -200,7 +357,6 @@ func (r *Relay) dial() *conn {
 		MaxAttempts:     3,
 		WriteBackoffMin: 50 * time.Millisecond,
 		WriteBackoffMax: 500 * time.Millisecond,
-		Transport:       tr,
 	}
 	c := &conn{w: w}
 	c.closer = func() {
@@ -226,6 +382,9 @@ func (r *Relay) lead(ctx context.Context) {
 	poll := time.NewTimer(r.cfg.SafetyPoll)
 	defer poll.Stop()
 	for ctx.Err() == nil {
+		if !r.waitConfirmed(ctx) {
+			return
+		}
 		if now := r.now(); !now.Before(nextRetention) {
 			if n, err := r.applyRetention(ctx); err != nil {
 				r.log.WarnContext(ctx, "outbox retention failed", "err", err)
@@ -240,6 +399,9 @@ func (r *Relay) lead(ctx context.Context) {
 				if ctx.Err() != nil {
 					return
 				}
+				if errors.Is(err, errFenced) {
+					continue // waits for the lease at the top
+				}
 				r.log.WarnContext(ctx, "relay cannot check broker; retrying", "err", err)
 				c.closer()
 				c = r.dial()
@@ -252,6 +414,17 @@ func (r *Relay) lead(ctx context.Context) {
 		if err != nil {
 			if ctx.Err() != nil {
 				return
+			}
+			if ok, _, _ := r.mayPublish(); !ok || errors.Is(err, errFenced) {
+				// Fenced during the batch, not a broker fault: drop the
+				// writer (and whatever it still queues), check the broker
+				// again once confirmed, and publish the unmarked rows
+				// again then.
+				r.log.DebugContext(ctx, "relay batch stopped by its fence", "err", err)
+				c.closer()
+				c = r.dial()
+				needSync = true
+				continue
 			}
 			r.pubErrs.Inc()
 			r.updateBacklog(ctx)
@@ -309,6 +482,9 @@ func (r *Relay) sync(ctx context.Context) (position, error) {
 	err = db.QueryRowContext(ctx, db.Rebind(`SELECT last_seq, published FROM eventbus_relay_position
 		WHERE cluster_id = ? AND topic = ?`), clusterID, topic).Scan(&pos.lastSeq, &pos.published)
 	if errors.Is(err, sql.ErrNoRows) {
+		if !r.leaseHolds() {
+			return position{}, errFenced
+		}
 		// Record the (empty) position at once: with nothing to publish no
 		// batch would write it, and every SafetyPoll would meet the cluster
 		// "for the first time" again.
@@ -363,6 +539,9 @@ func (r *Relay) sync(ctx context.Context) (position, error) {
 	}
 	if !missing && end >= pos.published {
 		return pos, nil
+	}
+	if !r.leaseHolds() {
+		return position{}, errFenced
 	}
 	r.log.WarnContext(ctx, "broker lacks published events; re-publishing retained outbox",
 		"cluster_id", clusterID, "topic_missing", missing, "end_offsets", end, "published", pos.published)
@@ -441,7 +620,16 @@ func (r *Relay) publishBatch(ctx context.Context, w *kafka.Writer, pos *position
 		}
 		msgs[i] = kafka.Message{Key: []byte(o.aggregateID), Value: o.envelope, Headers: headers}
 	}
-	if err := w.WriteMessages(ctx, msgs...); err != nil {
+	wctx := ctx
+	if r.fence != nil {
+		// The transport refuses produce requests past the deadline; this
+		// ends the wait for the batch there too.
+		_, until, _ := r.mayPublish()
+		var cancel context.CancelFunc
+		wctx, cancel = context.WithDeadline(ctx, until)
+		defer cancel()
+	}
+	if err := w.WriteMessages(wctx, msgs...); err != nil {
 		return 0, fmt.Errorf("write %d events: %w", len(msgs), err)
 	}
 	if r.beforeMark != nil {
@@ -449,6 +637,7 @@ func (r *Relay) publishBatch(ctx context.Context, w *kafka.Writer, pos *position
 			return 0, fmt.Errorf("before mark: %w", err)
 		}
 	}
+
 	next := *pos
 	next.published += int64(len(rows))
 	for _, o := range rows {
@@ -472,6 +661,14 @@ func (r *Relay) publishBatch(ctx context.Context, w *kafka.Writer, pos *position
 			ON CONFLICT (cluster_id, topic) DO UPDATE SET last_seq = excluded.last_seq,
 				published = excluded.published, updated_at = excluded.updated_at`,
 			next.clusterID, r.outbox.Topic(), next.lastSeq, next.published, now)
+		if err == nil && !r.leaseHolds() {
+			// A fenced relay records nothing: by the time another relay
+			// may lead, its marks and position would overwrite that
+			// relay's. Checked last, as the transaction may have waited
+			// for the database's lock. The events are on Kafka, unmarked;
+			// they go out again and consumers drop the duplicates.
+			err = errFenced
+		}
 		return err
 	})
 	if err != nil {

@@ -146,7 +146,7 @@ type Deps struct {
 // consumer is what the node needs of an eventbus.Consumer; tests swap it.
 type consumer interface {
 	Run(ctx context.Context) error
-	Lag() int64
+	Lag() eventbus.Lag
 }
 
 // Node is a running HQ.
@@ -519,45 +519,45 @@ func (n *Node) consumerState(district string) service.ConsumerState {
 	n.mu.Unlock()
 	if dc == nil {
 		// Registered but not consumed: Run has not started (or ended).
-		return service.ConsumerState{Lag: -1, Since: n.started}
+		return service.ConsumerState{Since: n.started}
 	}
 	// The district's state is its topics' together: running when all run,
 	// started when the last of them (re)started, and behind by the sum of
-	// their lags. The membership topic decides whether the lag is known: a
-	// district whose meetings service has not published yet has no
-	// meetings topic, so that consumer's lag stays unknown (-1) however
-	// healthy the district is; it adds nothing rather than making the
-	// district look disconnected (and stale) forever. An unreachable broker
-	// makes the membership lag unknown too, so that case is still caught.
-	st := service.ConsumerState{Running: true}
-	for svc, sc := range dc.subs {
+	// their lags — known only when every topic's is. A topic that does not
+	// exist yet (a district whose meetings service has not published) is
+	// known to be 0 behind by its consumer, so it does not hold the
+	// district's lag unknown; any consumer that has not read its topic's
+	// high watermarks since it started or since a broker failure does.
+	st := service.ConsumerState{Running: true, Lag: service.KnownLag(0)}
+	for _, sc := range dc.subs {
 		running := sc.running.Load()
 		st.Running = st.Running && running
 		if since := time.Unix(0, sc.since.Load()); since.After(st.Since) {
 			st.Since = since
 		}
-		lag := int64(-1)
+		var lag eventbus.Lag
 		if box := sc.current.Load(); box != nil && running {
 			lag = box.c.Lag()
 		}
-		switch {
-		case lag >= 0 && st.Lag >= 0:
-			st.Lag += lag
-		case svc == ConsumedService && lag < 0:
-			st.Lag = -1
+		if !lag.Known {
+			st.Lag = service.Lag{}
+			continue
+		}
+		if st.Lag.Known {
+			st.Lag.Events += lag.Events
 		}
 	}
 	if !st.Running {
-		st.Lag = -1
+		st.Lag = service.Lag{}
 	}
 	return st
 }
 
-// CaughtUp reports whether every registered district's consumer is running
-// and has lag 0 (for tests and benchmarks).
+// CaughtUp reports whether every registered district's consumers are
+// running and known to be 0 behind (for tests and benchmarks).
 func (n *Node) CaughtUp() bool {
 	for _, d := range n.registeredDistricts() {
-		if st := n.consumerState(d.ID); !st.Running || st.Lag != 0 {
+		if st := n.consumerState(d.ID); !st.Running || st.Lag != service.KnownLag(0) {
 			return false
 		}
 	}

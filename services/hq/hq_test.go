@@ -22,6 +22,8 @@ import (
 	"github.com/guildhall/guildhall/pkg/config"
 	"github.com/guildhall/guildhall/pkg/eventbus"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
+
+	"github.com/guildhall/guildhall/services/hq/internal/service"
 )
 
 // fakeRegistry is a district registry whose list the test changes.
@@ -42,7 +44,8 @@ func (r *fakeRegistry) Watch(ctx context.Context, fn func([]config.District)) er
 	}
 }
 
-// fakeConsumer runs until its context ends and reports the lag the test sets.
+// fakeConsumer runs until its context ends and reports the lag the test
+// sets, a negative one as unknown.
 type fakeConsumer struct {
 	lag     *atomic.Int64
 	stopped chan struct{}
@@ -54,7 +57,12 @@ func (c *fakeConsumer) Run(ctx context.Context) error {
 	return ctx.Err()
 }
 
-func (c *fakeConsumer) Lag() int64 { return c.lag.Load() }
+func (c *fakeConsumer) Lag() eventbus.Lag {
+	if n := c.lag.Load(); n >= 0 {
+		return eventbus.KnownLag(n)
+	}
+	return eventbus.Lag{}
+}
 
 type consumers struct {
 	mu   sync.Mutex
@@ -140,10 +148,22 @@ func TestNode(t *testing.T) {
 	fakes.lag("jingkai").Store(0)
 	fakes.lag("jingkai/meetings").Store(2)
 	// The district's lag is its topics' together.
-	if st := n.consumerState("jingkai"); st.Lag != 2 || !st.Running || n.CaughtUp() {
+	if st := n.consumerState("jingkai"); st.Lag != service.KnownLag(2) || !st.Running || n.CaughtUp() {
 		t.Errorf("state with the meetings topic 2 behind = %+v, caught up %v", st, n.CaughtUp())
 	}
+	// One topic whose consumer cannot tell makes the district's lag
+	// unknown, whichever topic it is: the membership topic caught up says
+	// nothing about the meetings events not applied yet.
+	fakes.lag("jingkai/meetings").Store(-1)
+	if st := n.consumerState("jingkai"); st.Lag.Known || n.CaughtUp() {
+		t.Errorf("state with the meetings lag unknown = %+v, caught up %v", st, n.CaughtUp())
+	}
+	fakes.lag("jingkai").Store(-1)
 	fakes.lag("jingkai/meetings").Store(0)
+	if st := n.consumerState("jingkai"); st.Lag.Known || n.CaughtUp() {
+		t.Errorf("state with the membership lag unknown = %+v, caught up %v", st, n.CaughtUp())
+	}
+	fakes.lag("jingkai").Store(0)
 	eventually(t, "caught up", n.CaughtUp)
 
 	for _, e := range []*eventsv1.Envelope{guardHired("jingkai", "g1", "p1"), guardHired("caidian", "g2", "p1")} {

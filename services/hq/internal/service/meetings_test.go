@@ -61,7 +61,7 @@ func (m monitor) Registered() []service.District {
 }
 
 func (m monitor) Consumer(string) service.ConsumerState {
-	return service.ConsumerState{Running: true, Lag: 0}
+	return service.ConsumerState{Running: true, Lag: service.KnownLag(0)}
 }
 
 // policies is a fixed convention version and cadences.

@@ -234,13 +234,27 @@ type District struct {
 	NameZH string
 }
 
-// ConsumerState is the state of the consumer of one district's topic.
+// Lag is how many events of a district HQ has not applied yet, or that it
+// cannot tell.
+type Lag struct {
+	// Events is the number of events not applied yet; 0 when not Known.
+	Events int64
+	// Known is false while the district's consumers cannot tell: not
+	// running, or not having read the broker's high watermarks of every
+	// partition of each of the district's topics since they started or
+	// since their last broker failure.
+	Known bool
+}
+
+// KnownLag is a lag of n events.
+func KnownLag(n int64) Lag { return Lag{Events: n, Known: true} }
+
+// ConsumerState is the state of the consumers of one district's topics.
 type ConsumerState struct {
-	// Running is true while the consumer's Run loop is live.
+	// Running is true while the consumers' Run loops are live.
 	Running bool
-	// Lag is how many events the consumer has not applied yet; -1 unknown
-	// (not connected yet, or not running).
-	Lag int64
+	// Lag is how many events the consumers have not applied yet, if known.
+	Lag Lag
 	// Since is when the consumer was (last) started; the zero time if it
 	// never was.
 	Since time.Time
@@ -266,7 +280,7 @@ type DistrictView struct {
 	LastEventAt   *time.Time `json:"last_event_at"`
 	LastAppliedAt *time.Time `json:"last_applied_at"`
 	EventsApplied int64      `json:"events_applied"`
-	// EventsBehind is the consumer lag; nil when unknown.
+	// EventsBehind is the consumers' lag; nil (JSON null) when unknown.
 	EventsBehind    *int64 `json:"events_behind"`
 	ConsumerRunning bool   `json:"consumer_running"`
 	Stale           bool   `json:"stale"`
@@ -363,13 +377,27 @@ func timePtr(t time.Time) *time.Time {
 	return &u
 }
 
-// view builds the view of district id. The stale rule: a district is stale
-// when it is registered and its consumer is behind (lag > 0) or its lag is
-// unknown (consumer not running, or not connected yet), and nothing has been
-// applied from it for StaleAfter (counted from the later of the last applied
-// event and the consumer's start). A quiet district whose consumer is caught
-// up (lag 0) is never stale, however old its last event.
-func (s *hqService) view(id string, reg District, registered bool, data DistrictData, now time.Time) DistrictView {
+// consumers returns the consumer state of every registered district. The
+// service reads it before the read model, so a view's events_behind was
+// measured no later than its counts: lag 0 means the counts hold every
+// event the broker had when the lag was measured.
+func (s *hqService) consumers(reg map[string]District) map[string]ConsumerState {
+	out := make(map[string]ConsumerState, len(reg))
+	for id := range reg {
+		out[id] = s.monitor.Consumer(id)
+	}
+	return out
+}
+
+// view builds the view of district id from its consumers' state cs. The
+// stale rule: a district is stale when it is registered and its consumers
+// are behind (lag > 0) or cannot tell (lag unknown: not running, or not
+// having read the broker's high watermarks since they started or since a
+// broker failure), and nothing has been applied from it for StaleAfter
+// (counted from the later of the last applied event and the consumers'
+// start). A quiet district whose consumers are caught up (lag known to be
+// 0) is never stale, however old its last event.
+func (s *hqService) view(id string, reg District, registered bool, data DistrictData, cs ConsumerState, now time.Time) DistrictView {
 	v := DistrictView{
 		District:      id,
 		Name:          reg.Name,
@@ -385,10 +413,9 @@ func (s *hqService) view(id string, reg District, registered bool, data District
 		// purpose, so it is not "stale".
 		return v
 	}
-	cs := s.monitor.Consumer(id)
 	v.ConsumerRunning = cs.Running
-	if cs.Running && cs.Lag >= 0 {
-		lag := cs.Lag
+	if cs.Running && cs.Lag.Known {
+		lag := cs.Lag.Events
 		v.EventsBehind = &lag
 	}
 	if v.EventsBehind != nil && *v.EventsBehind == 0 {
@@ -411,11 +438,12 @@ func (s *hqService) registry() map[string]District {
 }
 
 func (s *hqService) Districts(ctx context.Context) ([]DistrictView, error) {
+	reg := s.registry()
+	states := s.consumers(reg)
 	data, err := s.repo.Districts(ctx)
 	if err != nil {
 		return nil, errs.E(errs.Internal, "hq.read_model", "").Wrap(err)
 	}
-	reg := s.registry()
 	now := s.cfg.Now()
 	md, err := s.readMeetings(ctx, now)
 	if err != nil {
@@ -423,7 +451,7 @@ func (s *hqService) Districts(ctx context.Context) ([]DistrictView, error) {
 	}
 	out := make([]DistrictView, 0, len(reg))
 	for id, d := range reg {
-		v := s.view(id, d, true, data[id], now)
+		v := s.view(id, d, true, data[id], states[id], now)
 		if v.MeetingStats, err = s.meetingStats(ctx, id, md, v.CompaniesActive, now); err != nil {
 			return nil, errs.E(errs.Internal, "hq.read_model", "").Wrap(err)
 		}
@@ -449,6 +477,12 @@ func (s *hqService) District(ctx context.Context, id string) (DistrictView, erro
 	if !validDistrict(id) {
 		return DistrictView{}, ErrDistrictInvalid
 	}
+	reg := s.registry()
+	d, registered := reg[id]
+	var cs ConsumerState
+	if registered {
+		cs = s.monitor.Consumer(id) // before the read model, see consumers
+	}
 	data, err := s.repo.Districts(ctx)
 	if err != nil {
 		return DistrictView{}, errs.E(errs.Internal, "hq.read_model", "").Wrap(err)
@@ -458,13 +492,11 @@ func (s *hqService) District(ctx context.Context, id string) (DistrictView, erro
 	if err != nil {
 		return DistrictView{}, errs.E(errs.Internal, "hq.read_model", "").Wrap(err)
 	}
-	reg := s.registry()
-	d, registered := reg[id]
 	dd, seen := data[id]
 	if _, met := md.counts[id]; !registered && !seen && !met {
 		return DistrictView{}, ErrDistrictNotFound
 	}
-	v := s.view(id, d, registered, dd, now)
+	v := s.view(id, d, registered, dd, cs, now)
 	if v.MeetingStats, err = s.meetingStats(ctx, id, md, v.CompaniesActive, now); err != nil {
 		return DistrictView{}, errs.E(errs.Internal, "hq.read_model", "").Wrap(err)
 	}
@@ -472,6 +504,8 @@ func (s *hqService) District(ctx context.Context, id string) (DistrictView, erro
 }
 
 func (s *hqService) Summary(ctx context.Context) (Summary, error) {
+	reg := s.registry()
+	states := s.consumers(reg)
 	data, err := s.repo.Districts(ctx)
 	if err != nil {
 		return Summary{}, errs.E(errs.Internal, "hq.read_model", "").Wrap(err)
@@ -480,7 +514,6 @@ func (s *hqService) Summary(ctx context.Context) (Summary, error) {
 	if err != nil {
 		return Summary{}, errs.E(errs.Internal, "hq.read_model", "").Wrap(err)
 	}
-	reg := s.registry()
 	now := s.cfg.Now()
 	md, err := s.readMeetings(ctx, now)
 	if err != nil {
@@ -504,7 +537,7 @@ func (s *hqService) Summary(ctx context.Context) (Summary, error) {
 	slices.Sort(ids)
 	views := make([]MeetingStats, 0, len(ids))
 	for _, id := range ids {
-		if s.view(id, reg[id], true, data[id], now).Stale {
+		if s.view(id, reg[id], true, data[id], states[id], now).Stale {
 			stale = append(stale, id)
 		}
 		m, err := s.meetingStats(ctx, id, md, data[id].Counts.CompaniesActive, now)

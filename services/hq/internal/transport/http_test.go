@@ -87,11 +87,11 @@ func newServer(t *testing.T) *httptest.Server {
 		},
 		states: map[string]service.ConsumerState{
 			// Caught up, quiet for two days: not stale.
-			"jingkai": {Running: true, Lag: 0, Since: now.Add(-72 * time.Hour)},
+			"jingkai": {Running: true, Lag: service.KnownLag(0), Since: now.Add(-72 * time.Hour)},
 			// Behind and nothing applied for an hour: stale.
-			"caidian": {Running: true, Lag: 5, Since: now.Add(-72 * time.Hour)},
+			"caidian": {Running: true, Lag: service.KnownLag(5), Since: now.Add(-72 * time.Hour)},
 			// Started a second ago and not connected yet: not stale yet.
-			"hannan": {Running: true, Lag: -1, Since: now.Add(-time.Second)},
+			"hannan": {Running: true, Lag: service.Lag{}, Since: now.Add(-time.Second)},
 		},
 	}
 	svc := service.New(st, mon, service.Config{StaleAfter: 2 * time.Minute, Now: func() time.Time { return now }})
