@@ -118,6 +118,10 @@ type ConsumerConfig struct {
 	Transport kafka.RoundTripper
 	// LagInterval is how often the group's lag is measured; default 2s.
 	LagInterval time.Duration
+	// InboxRetention is how long applied event ids are kept for
+	// deduplication; default DefaultInboxRetention. It must be longer than
+	// the outbox retention of the producing relays.
+	InboxRetention time.Duration
 	// Applied, if set, is called after an event's transaction committed
 	// (not for duplicates or dead letters): for end-to-end latency probes
 	// and benchmarks. It runs on the consuming goroutine; keep it cheap.
@@ -186,6 +190,9 @@ func NewConsumer(cfg ConsumerConfig) (*Consumer, error) {
 	if cfg.LagInterval <= 0 {
 		cfg.LagInterval = 2 * time.Second
 	}
+	if cfg.InboxRetention <= 0 {
+		cfg.InboxRetention = DefaultInboxRetention
+	}
 	district, service, _ := ParseTopic(cfg.Topic)
 	labels := prometheus.Labels{"district": district, "service": service, "topic": cfg.Topic, "consumer": cfg.Name}
 	m := cfg.Metrics
@@ -235,7 +242,12 @@ func (c *Consumer) Run(ctx context.Context) error {
 		defer close(lagDone)
 		c.watchLag(lagCtx)
 	}()
-	defer func() { stopLag(); <-lagDone; c.lagUnknown() }()
+	inboxDone := make(chan struct{})
+	go func() {
+		defer close(inboxDone)
+		c.watchInbox(lagCtx)
+	}()
+	defer func() { stopLag(); <-lagDone; <-inboxDone; c.lagUnknown() }()
 	if !c.waitForTopic(ctx) {
 		return nil
 	}
