@@ -825,8 +825,10 @@ func (c *City) routes() http.Handler {
 	if c.accounts != nil {
 		mux.Handle("/api/v1/auth/", c.accounts.Handler())
 	}
-	mux.HandleFunc("GET /api/v1/openapi.json", c.serveOpenAPI)
-	mux.HandleFunc("GET /{$}", c.serveIndex)
+	// The services' go-kit routes name themselves in the access log; these
+	// two are named by kitx.Route.
+	mux.Handle("GET /api/v1/openapi.json", kitx.Route(http.HandlerFunc(c.serveOpenAPI)))
+	mux.Handle("GET /{$}", kitx.Route(http.HandlerFunc(c.serveIndex)))
 	mux.Handle("/", kitx.NotFoundHandler())
 	return mux
 }

@@ -253,10 +253,12 @@ func wire(ctx context.Context, cfg hq.Config, logger *slog.Logger, reg *promethe
 	}
 	mux := http.NewServeMux()
 	doc := node.OpenAPI()
-	mux.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+	// Behind Authenticate the mux routes a copy of the request: kitx.Route
+	// names the route in the access log all the same.
+	mux.Handle("GET /api/v1/openapi.json", kitx.Route(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(doc)
-	})
+	})))
 	mux.Handle("/api/v1/hq/", node.Handler())
 	mux.Handle("/", kitx.NotFoundHandler())
 	return &wiring{
