@@ -501,7 +501,7 @@ func (c *City) startDistrict(ctx context.Context, id string) error {
 			Brokers:   c.brokers,
 			Outbox:    ob,
 			Elector:   eventbus.NewEtcdElector(c.cli, eventbus.ElectionKey(id, ob.Service()), c.candidate, c.cfg.ElectionTTL),
-			Logger:    c.logger.With("node", id, "component", "relay", "service", ob.Service()),
+			Logger:    c.logger.With("node", id, "service", ob.Service()), // NewRelay adds its component
 			Metrics:   c.bus,
 			Retention: c.cfg.RelayRetention,
 		})

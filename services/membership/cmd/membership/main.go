@@ -232,7 +232,7 @@ func runMain(ctx context.Context, args []string, lookup func(string) (string, bo
 		Brokers:   cfg.Kafka.Brokers,
 		Outbox:    app.node.Outbox(),
 		Elector:   eventbus.NewEtcdElector(cli, eventbus.ElectionKey(cfg.District, membership.ServiceName), cfg.Candidate, cfg.ElectionTTL),
-		Logger:    logger.With("component", "relay"),
+		Logger:    logger, // NewRelay adds its component
 		Metrics:   app.bus,
 		Transport: transport,
 	})
