@@ -74,13 +74,14 @@ func (h *tidyHandler) WithGroup(name string) slog.Handler {
 // Handle implements slog.Handler: the record's attributes join the
 // innermost frame's, and each frame becomes a group in the one around it.
 func (h *tidyHandler) Handle(ctx context.Context, r slog.Record) error {
-	recAttrs := make([]slog.Attr, 0, r.NumAttrs())
+	last := len(h.frames) - 1
+	base := h.frames[last].attrs
+	attrs := make([]slog.Attr, len(base), len(base)+r.NumAttrs())
+	copy(attrs, base)
 	r.Attrs(func(a slog.Attr) bool {
-		recAttrs = append(recAttrs, a)
+		attrs = tidyAdd(attrs, a, last == 0)
 		return true
 	})
-	last := len(h.frames) - 1
-	attrs := tidyMerge(h.frames[last].attrs, recAttrs, last == 0)
 	for i := last; i > 0; i-- {
 		var group []slog.Attr
 		// A group without attributes is not written at all (slog's rule).

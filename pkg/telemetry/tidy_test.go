@@ -3,9 +3,11 @@ package telemetry
 import (
 	"bytes"
 	"errors"
+	"io"
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/guildhall/guildhall/pkg/testutil"
 )
@@ -114,5 +116,27 @@ func TestTidyHandlerKeepsRedacting(t *testing.T) {
 	NewLogger(&buf, slog.LevelInfo).With("path", "/guards/420106198803141236").Info("m", "path", "/guards/420106198803141236/leave")
 	if s := buf.String(); strings.Contains(s, "420106198803141236") || strings.Count(s, `"path"`) != 1 {
 		t.Fatalf("got %s", s)
+	}
+}
+
+// BenchmarkAccessLine measures one access-log record through NewLogger's
+// handlers, with and without TidyHandler.
+func BenchmarkAccessLine(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		h    slog.Handler
+	}{
+		{"tidy", RedactingHandler(TidyHandler(slog.NewJSONHandler(io.Discard, nil)))},
+		{"json-only", RedactingHandler(slog.NewJSONHandler(io.Discard, nil))},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			l := slog.New(tc.h).With("service", "membership", "district", "jingkai")
+			b.ReportAllocs()
+			for b.Loop() {
+				l.Info("http request", "method", "GET", "path", "/api/v1/districts/jingkai/guards/g-1",
+					"route", "GET /api/v1/districts/{district}/guards/{id}", "status", 200, "bytes", 512,
+					"duration", time.Millisecond, "request_id", "0123456789abcdef0123456789abcdef", "trace_id", "4bf92f3577b34da6a3ce929d0e0e4736")
+			}
+		})
 	}
 }
