@@ -383,7 +383,7 @@ func (c *City) nodesLine() string {
 	var line string
 	switch len(ds) {
 	case 0:
-		line = "no district nodes (none registered yet)"
+		line = "no district nodes yet (they start when their districts are registered)"
 	case 1:
 		line = "district " + ds[0]
 	default:
