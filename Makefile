@@ -4,7 +4,10 @@ SHELL := /usr/bin/env bash
 
 ADDR        ?= :8080
 ADMIN_ADDR  ?= 127.0.0.1:8081
+BROKER      ?= 127.0.0.1:9092
 DATA        ?= ./data
+LOG_LEVEL   ?= warn
+LOG_FILE    ?=
 GO_TEST_FLAGS ?= -count=1 -timeout 20m
 BENCH_FLAGS ?= -run '^$$' -bench . -benchtime 1x -timeout 30m
 
@@ -13,8 +16,9 @@ help: ## Show this help.
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 .PHONY: run
-run: ## Start the whole city in one process on $(ADDR) (metrics and health on $(ADMIN_ADDR)) with data under $(DATA).
-	go run ./services/standalone/cmd/guildhall -http.addr=$(ADDR) -admin.addr=$(ADMIN_ADDR) -data.dir=$(DATA) -demo.when-empty
+run: ## Start the whole city in one process on $(ADDR) (metrics and health on $(ADMIN_ADDR), the Kafka broker on $(BROKER)) with data under $(DATA); JSON logs from LOG_LEVEL (warn) to stderr, or to LOG_FILE under DATA.
+	go run ./services/standalone/cmd/guildhall -http.addr=$(ADDR) -admin.addr=$(ADMIN_ADDR) -broker.addr=$(BROKER) -data.dir=$(DATA) \
+		-log.level=$(LOG_LEVEL) -log.file=$(LOG_FILE) -demo.when-empty
 
 .PHONY: build
 build: ## Build every binary into ./bin.

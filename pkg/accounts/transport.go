@@ -236,13 +236,12 @@ func makeEndpoints(s *service, policy auth.Policy, instrument func(service, endp
 // Requests are authenticated with verifier unless an outer auth.Authenticate
 // has already decided them.
 func newHTTPHandler(set endpoints, jwks []byte, verifier auth.Verifier, trustProxy bool, logger *slog.Logger) http.Handler {
-	opts := []kithttp.ServerOption{
-		kithttp.ServerErrorEncoder(kitx.ErrorEncoder),
+	opts := kitx.ServerOptions(
 		kithttp.ServerErrorHandler(errorLogger{logger}),
 		kithttp.ServerBefore(func(ctx context.Context, r *http.Request) context.Context {
 			return withRemoteIP(ctx, kitx.ClientIP(r, trustProxy))
 		}),
-	}
+	)
 	errLog := errorLogger{logger}
 	// Business errors travel in Failer responses, which the server's error
 	// handler never sees; log the unexpected ones here.
@@ -263,12 +262,12 @@ func newHTTPHandler(set endpoints, jwks []byte, verifier auth.Verifier, trustPro
 			}
 			return loginRequest{Input: in, RemoteIP: remoteIPFromContext(ctx)}, nil
 		}),
-		EndpointJWKS: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		EndpointJWKS: kitx.Route(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/jwk-set+json")
 			w.Header().Set("Cache-Control", "public, max-age=300")
 			w.Header().Set("X-Content-Type-Options", "nosniff")
 			_, _ = w.Write(jwks)
-		}),
+		})),
 		EndpointMe: server(set.Me, func(context.Context, *http.Request) (any, error) { return struct{}{}, nil }),
 		EndpointCreateAccount: server(set.Create, func(_ context.Context, r *http.Request) (any, error) {
 			var in CreateInput

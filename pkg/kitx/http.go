@@ -190,9 +190,10 @@ func ErrorEncoder(_ context.Context, err error, w http.ResponseWriter) {
 	errs.WriteHTTP(w, err)
 }
 
-// ServerOptions are the go-kit server options every service uses.
+// ServerOptions are the go-kit server options every service uses: the API's
+// error encoder, and RecordRoute, which names the route in the access log.
 func ServerOptions(extra ...kithttp.ServerOption) []kithttp.ServerOption {
-	return append([]kithttp.ServerOption{kithttp.ServerErrorEncoder(ErrorEncoder)}, extra...)
+	return append([]kithttp.ServerOption{kithttp.ServerErrorEncoder(ErrorEncoder), kithttp.ServerBefore(RecordRoute)}, extra...)
 }
 
 // Page is a decoded list request: how many items and from where.
@@ -294,9 +295,11 @@ func IfMatch(r *http.Request) (Precondition, error) {
 	return IfMatchVersion(v), nil
 }
 
-// NotFoundHandler answers unknown routes with the API's error body.
+// NotFoundHandler answers unknown routes with the API's error body; their
+// route in the access log is RouteUnmatched.
 func NotFoundHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		SetRoute(r.Context(), RouteUnmatched)
 		errs.WriteHTTP(w, ErrNotFound)
 	})
 }

@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/guildhall/guildhall/pkg/errs"
+	"github.com/guildhall/guildhall/pkg/kitx"
 )
 
 // RequestIDHeader carries the request id in both directions.
@@ -55,6 +56,13 @@ func ContextWithRequestID(ctx context.Context, id string) context.Context {
 // strings are never logged or traced: they may carry personal data. The
 // path is, with any national-ID-shaped segment redacted (RedactIDNumbers):
 // a client may well put an ID number in a URL.
+//
+// The route is the pattern of the handler that served the request, however
+// deeply its mux is nested: what the handlers recorded in the request's
+// route slot (kitx.WithRouteSlot: every go-kit server, kitx.Route,
+// kitx.NotFoundHandler), else the pattern of a mux h itself is (unless it
+// is a subtree pattern ending in "/", which only hands the request on),
+// else kitx.RouteUnmatched. It also names the span.
 func HTTPMiddleware(h http.Handler, logger *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -67,6 +75,7 @@ func HTTPMiddleware(h http.Handler, logger *slog.Logger) http.Handler {
 		w.Header().Set(RequestIDHeader, id)
 		setSecurityHeaders(w.Header(), r)
 		ctx := ContextWithRequestID(r.Context(), id)
+		ctx, recordedRoute := kitx.WithRouteSlot(ctx)
 		ctx = otel.GetTextMapPropagator().Extract(ctx, propagation.HeaderCarrier(r.Header))
 		ctx, span := otel.Tracer(instrumentationName).Start(ctx, method,
 			trace.WithSpanKind(trace.SpanKindServer),
@@ -94,14 +103,14 @@ func HTTPMiddleware(h http.Handler, logger *slog.Logger) http.Handler {
 				}
 			}
 			status := rec.statusCode()
-			// r.Pattern is set in place by http.ServeMux once it has routed.
-			if r.Pattern != "" {
-				name := r.Pattern
+			route := routeOf(recordedRoute(), r)
+			if route != kitx.RouteUnmatched {
+				name := route
 				if !strings.Contains(name, " ") {
 					name = method + " " + name // a pattern without a method
 				}
 				span.SetName(name)
-				span.SetAttributes(attribute.String("http.route", r.Pattern))
+				span.SetAttributes(attribute.String("http.route", route))
 			}
 			span.SetAttributes(attribute.Int("http.response.status_code", status))
 			if status >= 500 {
@@ -110,7 +119,7 @@ func HTTPMiddleware(h http.Handler, logger *slog.Logger) http.Handler {
 			attrs := []any{
 				"method", method,
 				"path", path,
-				"route", r.Pattern,
+				"route", route,
 				"status", status,
 				"bytes", rec.bytes,
 				"duration", time.Since(start),
@@ -127,6 +136,21 @@ func HTTPMiddleware(h http.Handler, logger *slog.Logger) http.Handler {
 		}()
 		h.ServeHTTP(rec, r)
 	})
+}
+
+// routeOf is the route of a request served by HTTPMiddleware: the one the
+// handlers recorded, else the pattern a mux directly inside the middleware
+// matched (http.ServeMux sets r.Pattern in place), unless that is a
+// subtree ("/api/v1/districts/") that handed the request to an inner mux
+// which matched nothing.
+func routeOf(recorded string, r *http.Request) string {
+	if recorded != "" {
+		return recorded
+	}
+	if r.Pattern != "" && !strings.HasSuffix(r.Pattern, "/") {
+		return r.Pattern
+	}
+	return kitx.RouteUnmatched
 }
 
 // validRequestID accepts ids of visible ASCII up to maxRequestIDLen, so a

@@ -15,9 +15,10 @@ import (
 
 // NewLogger returns a logger writing one JSON object per line to w, dropping
 // records below level, with every national-ID-shaped string redacted
-// (RedactingHandler).
+// (RedactingHandler), each key once per object and no null values
+// (TidyHandler).
 func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
-	return slog.New(RedactingHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})))
+	return slog.New(RedactingHandler(TidyHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))))
 }
 
 // NewRegistry returns a fresh Prometheus registry holding the Go runtime and

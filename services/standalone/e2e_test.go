@@ -34,6 +34,14 @@ func startCity(t *testing.T, dir string, extra ...string) (*standalone.City, *ci
 // start.
 func startCityOut(t *testing.T, dir string, extra ...string) (*standalone.City, *citytest.Client, string) {
 	t.Helper()
+	city, c, out := startCityLive(t, dir, extra...)
+	return city, c, string(out.Bytes())
+}
+
+// startCityLive is startCity that also returns the city's stdout, which
+// it goes on writing to while it runs.
+func startCityLive(t *testing.T, dir string, extra ...string) (*standalone.City, *citytest.Client, *syncBuffer) {
+	t.Helper()
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	var cfg standalone.Config
 	cfg.RegisterFlags(fs)
@@ -46,17 +54,17 @@ func startCityOut(t *testing.T, dir string, extra ...string) (*standalone.City, 
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	var out bytes.Buffer
-	city, err := standalone.Start(ctx, cfg, slog.New(slog.DiscardHandler), &out)
+	out := &syncBuffer{}
+	city, err := standalone.Start(ctx, cfg, slog.New(slog.DiscardHandler), out)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(city.Close)
 	c := citytest.New("http://" + city.Addr())
-	if err := c.LoginBootstrap(ctx, dir, out.String()); err != nil {
+	if err := c.LoginBootstrap(ctx, dir, string(out.Bytes())); err != nil {
 		t.Fatal(err)
 	}
-	return city, c, out.String()
+	return city, c, out
 }
 
 func TestRegisterCompanyAndHireGuardsReachesHQ(t *testing.T) {
@@ -118,7 +126,7 @@ func TestUnknownDistrictIs404WithStableID(t *testing.T) {
 }
 
 func TestADistrictRegisteredWhileRunningReachesHQ(t *testing.T) {
-	city, c := startCity(t, t.TempDir())
+	city, c, out := startCityLive(t, t.TempDir())
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := city.Registry().Register(ctx, config.District{ID: "hanyang", Name: "Hanyang", NameZH: "汉阳"}); err != nil {
@@ -145,6 +153,13 @@ func TestADistrictRegisteredWhileRunningReachesHQ(t *testing.T) {
 		return v.Companies == 1 && v.GuardsActive == 1
 	}); err != nil {
 		t.Fatal(err)
+	}
+	// The person watching the terminal learns of it too.
+	for !bytes.Contains(out.Bytes(), []byte("\nguildhall: district hanyang registered, its node started\n")) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the new district's node was not announced:\n%s", out.Bytes())
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

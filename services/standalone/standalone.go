@@ -24,6 +24,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -76,6 +77,11 @@ type Config struct {
 	RelayRetention time.Duration
 	OIDC           auth.OIDCConfig
 	TokenTTL       time.Duration
+	// Log is the JSON log: stderr at warn by default, so the start-up
+	// lines are what a person sees; a relative Log.File is under DataDir.
+	// Start is handed the logger (Log.Open(DataDir, …)) and only reports
+	// where it goes.
+	Log telemetry.LogConfig
 }
 
 // RegisterFlags registers the binary's flags on fs.
@@ -102,6 +108,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.RelayRetention, "outbox.retention", 7*24*time.Hour, "how long sent outbox rows are kept to refill a broker that lost them")
 	c.OIDC.RegisterFlags("", fs)
 	fs.DurationVar(&c.TokenTTL, "auth.token-ttl", 12*time.Hour, "lifetime of the tokens the built-in issuer signs at /api/v1/auth/login")
+	c.Log = telemetry.LogConfig{Level: "warn"}
+	c.Log.RegisterFlags("", fs)
 }
 
 // Validate checks the configuration.
@@ -123,7 +131,7 @@ func (c *Config) Validate() error {
 	}
 	// Empty broker and etcd lists mean "run the embedded ones", so those
 	// configs are only validated when they point somewhere.
-	checks := []interface{ Validate() error }{&c.Storage, &c.Tracing}
+	checks := []interface{ Validate() error }{&c.Storage, &c.Tracing, &c.Log}
 	if c.OIDC.Enabled() {
 		checks = append(checks, &c.OIDC)
 	}
@@ -162,7 +170,8 @@ var DefaultDistricts = []config.District{
 type City struct {
 	cfg       Config
 	logger    *slog.Logger
-	out       io.Writer
+	out       *lineWriter
+	started   atomic.Bool // Start has returned: later news is printed as it happens
 	reg       *prometheus.Registry
 	bus       *eventbus.Metrics
 	storage   *storage.Metrics
@@ -209,7 +218,7 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 		return nil, err
 	}
 	c := &City{
-		cfg: cfg, logger: logger, out: out,
+		cfg: cfg, logger: logger, out: &lineWriter{w: out},
 		reg:       telemetry.NewRegistry(),
 		districts: map[string]*districtNode{},
 		errc:      make(chan error, 16),
@@ -229,13 +238,13 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("standalone: data dir: %w", err)
 	}
-	entries, _ := os.ReadDir(cfg.DataDir)
-	c.freshDir = len(entries) == 0
+	c.freshDir = freshDataDir(cfg.DataDir, cfg.Log.Path(cfg.DataDir))
 	// Two processes on one data dir would share SQLite files, the etcd
 	// data and the broker log; refuse instead of corrupting them.
 	if c.lock, err = lockDataDir(cfg.DataDir); err != nil {
 		return nil, err
 	}
+	c.printf("guildhall: starting the city in %s (JSON logs: %s)\n", cfg.DataDir, cfg.Log.Describe(cfg.DataDir))
 	// The election candidate names this process and survives its restarts
 	// (the data dir is locked to one process), so a killed relay that comes
 	// back reclaims leadership at once instead of waiting out its lease.
@@ -272,12 +281,12 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 			return nil, fmt.Errorf("standalone: embedded etcd: %w", err)
 		}
 		c.cli = c.etcd.Client
-		fmt.Fprintf(out, "etcd (embedded): %s\n", strings.Join(c.etcd.Endpoints, ","))
+		c.printf("etcd (embedded): %s\n", strings.Join(c.etcd.Endpoints, ","))
 	} else {
 		if c.cli, err = cfg.Etcd.Client(nil); err != nil {
 			return nil, fmt.Errorf("standalone: etcd client: %w", err)
 		}
-		fmt.Fprintf(out, "etcd: %s\n", strings.Join(cfg.Etcd.Endpoints, ","))
+		c.printf("etcd: %s\n", strings.Join(cfg.Etcd.Endpoints, ","))
 	}
 
 	if len(cfg.Kafka.Brokers) == 0 {
@@ -289,13 +298,13 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 			return nil, fmt.Errorf("standalone: in-process broker: %w", err)
 		}
 		c.brokers = []string{c.broker.Addr}
-		fmt.Fprintf(out, "kafka broker (in-process): %s\n", c.broker.Addr)
+		c.printf("kafka broker (in-process): %s\n", c.broker.Addr)
 		if c.broker.Recovered {
-			fmt.Fprintln(out, "kafka broker: the last run did not stop cleanly; its log was discarded and the districts re-publish their outboxes")
+			c.println("kafka broker: the last run did not stop cleanly; its log was discarded and the districts re-publish their outboxes")
 		}
 	} else {
 		c.brokers = cfg.Kafka.Brokers
-		fmt.Fprintf(out, "kafka brokers: %s\n", strings.Join(c.brokers, ","))
+		c.printf("kafka brokers: %s\n", strings.Join(c.brokers, ","))
 	}
 
 	c.registry = config.NewRegistry(c.cli, logger, c.reg)
@@ -354,16 +363,71 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 			}
 		}()
 	}
-	fmt.Fprintf(out, "guildhall: serving the city on http://%s\n", displayAddr(c.listeners.API.Listener.Addr()))
-	fmt.Fprintf(out, "guildhall: metrics and health on http://%s (/metrics, /healthz, /readyz)\n", c.displayAdminAddr())
+	c.printf("guildhall: serving the city on http://%s\n", displayAddr(c.listeners.API.Listener.Addr()))
+	c.printf("guildhall: metrics and health on http://%s (/metrics, /healthz, /readyz)\n", c.displayAdminAddr())
+	c.printf("guildhall: %s\n", c.nodesLine())
 
 	if cfg.Demo || (cfg.DemoWhenEmpty && c.freshDir) {
 		if err := c.loadDemo(ctx); err != nil {
 			return nil, err
 		}
 	}
+	c.started.Store(true)
 	return c, nil
 }
+
+// nodesLine says which nodes this process runs: "districts caidian, jingkai
+// and HQ".
+func (c *City) nodesLine() string {
+	ds := c.RunningDistricts()
+	var line string
+	switch len(ds) {
+	case 0:
+		line = "no district nodes yet (they start when their districts are registered)"
+	case 1:
+		line = "district " + ds[0]
+	default:
+		line = "districts " + strings.Join(ds, ", ")
+	}
+	if c.hq != nil {
+		line += " and HQ"
+	}
+	return line
+}
+
+// freshDataDir reports whether dir holds nothing yet but, perhaps, the log
+// file (opened before Start, possibly in a directory of its own under dir):
+// a data dir where the demo may be loaded.
+func freshDataDir(dir, logFile string) bool {
+	entries, _ := os.ReadDir(dir)
+	var logEntry string
+	if logFile != "" {
+		if rel, err := filepath.Rel(dir, logFile); err == nil && filepath.IsLocal(rel) {
+			logEntry, _, _ = strings.Cut(filepath.ToSlash(rel), "/")
+		}
+	}
+	for _, e := range entries {
+		if e.Name() != logEntry {
+			return false
+		}
+	}
+	return true
+}
+
+// lineWriter serialises the human lines of the city: district nodes can
+// start (and print) while the demo is still loading.
+type lineWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (c *City) printf(format string, args ...any) {
+	c.out.mu.Lock()
+	defer c.out.mu.Unlock()
+	fmt.Fprintf(c.out.w, format, args...)
+}
+
+func (c *City) println(line string) { c.printf("%s\n", line) }
 
 // displayAdminAddr is the admin listener's address as a user would type it.
 func (c *City) displayAdminAddr() string {
@@ -455,9 +519,15 @@ func (c *City) syncDistricts(ctx context.Context, ds []config.District) {
 		}
 		if err := c.startDistrict(ctx, d.ID); err != nil {
 			c.logger.Error("district node failed to start", "district", d.ID, "err", err)
+			if c.started.Load() {
+				c.printf("guildhall: district %s registered but its node failed to start (see the log): %v\n", d.ID, err)
+			}
 			continue
 		}
 		c.logger.Info("district node started", "district", d.ID)
+		if c.started.Load() {
+			c.printf("guildhall: district %s registered, its node started\n", d.ID)
+		}
 	}
 }
 
@@ -501,7 +571,7 @@ func (c *City) startDistrict(ctx context.Context, id string) error {
 			Brokers:   c.brokers,
 			Outbox:    ob,
 			Elector:   eventbus.NewEtcdElector(c.cli, eventbus.ElectionKey(id, ob.Service()), c.candidate, c.cfg.ElectionTTL),
-			Logger:    c.logger.With("node", id, "component", "relay", "service", ob.Service()),
+			Logger:    c.logger.With("node", id, "service", ob.Service()), // NewRelay adds its component
 			Metrics:   c.bus,
 			Retention: c.cfg.RelayRetention,
 		})
@@ -639,7 +709,7 @@ func (c *City) startAuth(ctx context.Context) error {
 			return fmt.Errorf("standalone: oidc: %w", err)
 		}
 		c.verifier = v
-		fmt.Fprintf(c.out, "auth: tokens from %s\n", c.cfg.OIDC.Issuer)
+		c.printf("auth: tokens from %s\n", c.cfg.OIDC.Issuer)
 		return nil
 	}
 	issuer, err := auth.NewLocalIssuer(filepath.Join(c.cfg.DataDir, "secrets"), LocalIssuerName, LocalAudience, c.cfg.TokenTTL)
@@ -665,7 +735,8 @@ func (c *City) startAuth(ctx context.Context) error {
 		return fmt.Errorf("standalone: bootstrap admin: %w", err)
 	}
 	if created {
-		fmt.Fprintf(c.out, "bootstrap admin: username %s password %s\n", accounts.BootstrapUsername, password)
+		c.printf("bootstrap admin: username %s password %s\n", accounts.BootstrapUsername, password)
+		c.println("  (shown once, on the first start of this data dir: note the password)")
 	}
 	return nil
 }
@@ -710,7 +781,7 @@ func (c *City) loadDemo(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(c.out, "demo: %s already has companies, left as it is\n", id)
+			c.printf("demo: %s already has companies, left as it is\n", id)
 			continue
 		}
 		ds := demo.Generate(c.cfg.DemoSeed, id)
@@ -718,7 +789,7 @@ func (c *City) loadDemo(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("standalone: demo data for %s: %w", id, err)
 		}
-		fmt.Fprintf(c.out, "demo: %s filled with %d companies, %d guards, %d council members\n", id, st.Companies, st.Guards, st.CouncilMembers)
+		c.printf("demo: %s filled with %d companies, %d guards, %d council members\n", id, st.Companies, st.Guards, st.CouncilMembers)
 		if id == SeedMeetingDistrict {
 			if err := c.loadSeedMeeting(ctx, h); err != nil {
 				return err
@@ -786,7 +857,7 @@ func (c *City) loadSeedMeeting(ctx context.Context, h http.Handler) error {
 	if _, err := seed.Load(ctx, h, SeedMeetingDistrict, companies); err != nil {
 		return fmt.Errorf("standalone: seed meeting: %w", err)
 	}
-	fmt.Fprintf(c.out, "demo: %s holds the %s (%d member units signed the convention)\n", SeedMeetingDistrict, seed.Title, len(companies))
+	c.printf("demo: %s holds the %s (%d member units signed the convention)\n", SeedMeetingDistrict, seed.Title, len(companies))
 	return nil
 }
 
@@ -846,8 +917,10 @@ func (c *City) routes() http.Handler {
 	if c.accounts != nil {
 		mux.Handle("/api/v1/auth/", c.accounts.Handler())
 	}
-	mux.HandleFunc("GET /api/v1/openapi.json", c.serveOpenAPI)
-	mux.HandleFunc("GET /{$}", c.serveIndex)
+	// The services' go-kit routes name themselves in the access log; these
+	// two are named by kitx.Route.
+	mux.Handle("GET /api/v1/openapi.json", kitx.Route(http.HandlerFunc(c.serveOpenAPI)))
+	mux.Handle("GET /{$}", kitx.Route(http.HandlerFunc(c.serveIndex)))
 	mux.Handle("/", kitx.NotFoundHandler())
 	return mux
 }

@@ -17,7 +17,7 @@
 // -http.addr, -admin.addr, -hq.db-path, -hq.group-id, -hq.stale-after,
 // -auth.oidc.issuer, -auth.oidc.audience, -auth.oidc.jwks-url,
 // -auth.oidc.refresh-interval, -kafka.*, -etcd.*, -sqlite.*, -tracing.*,
-// -log.level.
+// -log.level, -log.file.
 package main
 
 import (
@@ -61,7 +61,7 @@ type flags struct {
 	DBPath     string
 	GroupID    string
 	StaleAfter time.Duration
-	LogLevel   string
+	Log        telemetry.LogConfig
 	Kafka      config.Kafka
 	Etcd       config.Etcd
 	Storage    storage.Config
@@ -75,7 +75,8 @@ func (f *flags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.DBPath, "hq.db-path", "data/hq/hq.db", "SQLite file of HQ's read model")
 	fs.StringVar(&f.GroupID, "hq.group-id", hq.DefaultGroupID, "Kafka consumer group of HQ")
 	fs.DurationVar(&f.StaleAfter, "hq.stale-after", hq.DefaultStaleAfter, "how long a district may be behind with nothing applied before it is stale")
-	fs.StringVar(&f.LogLevel, "log.level", "info", "log level: debug, info, warn, error")
+	f.Log = telemetry.LogConfig{Level: "info"}
+	f.Log.RegisterFlags("", fs) // log.level, log.file
 	f.Kafka.RegisterFlags("", fs)
 	f.Etcd.RegisterFlags("", fs)
 	f.Storage.RegisterFlags("", fs)
@@ -129,9 +130,8 @@ func runMain(args []string) error {
 	if err := config.ApplyEnv(fs, "GUILDHALL", os.LookupEnv); err != nil {
 		return err
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(f.LogLevel)); err != nil {
-		return fmt.Errorf("bad -log.level: %w", err)
+	if err := f.Log.Validate(); err != nil {
+		return err
 	}
 	if err := f.Tracing.Validate(); err != nil {
 		return err
@@ -160,7 +160,11 @@ func runMain(args []string) error {
 	if err != nil {
 		return err
 	}
-	logger := telemetry.NewLogger(os.Stderr, level)
+	logger, closeLog, err := f.Log.Open("", os.Stderr)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = closeLog() }()
 	// Validates the OIDC settings (all three set, https JWKS); no I/O yet.
 	verifier, err := auth.NewJWKSVerifier(f.OIDC, nil, logger)
 	if err != nil {
@@ -253,10 +257,12 @@ func wire(ctx context.Context, cfg hq.Config, logger *slog.Logger, reg *promethe
 	}
 	mux := http.NewServeMux()
 	doc := node.OpenAPI()
-	mux.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+	// Behind Authenticate the mux routes a copy of the request: kitx.Route
+	// names the route in the access log all the same.
+	mux.Handle("GET /api/v1/openapi.json", kitx.Route(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(doc)
-	})
+	})))
 	mux.Handle("/api/v1/hq/", node.Handler())
 	mux.Handle("/", kitx.NotFoundHandler())
 	return &wiring{

@@ -58,7 +58,7 @@ type Config struct {
 	ElectionTTL     int
 	Candidate       string
 	ShutdownTimeout time.Duration
-	LogLevel        string
+	Log             telemetry.LogConfig
 	Storage         storage.Config
 	Kafka           config.Kafka
 	Etcd            config.Etcd
@@ -81,7 +81,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	host, _ := os.Hostname()
 	fs.StringVar(&c.Candidate, "relay.candidate", host, "this replica's name in the relay election: unique among live replicas, stable across its restarts (the pod name)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight requests get on shutdown")
-	fs.StringVar(&c.LogLevel, "log.level", "info", "log level: debug, info, warn or error")
+	c.Log = telemetry.LogConfig{Level: "info"}
+	c.Log.RegisterFlags("", fs) // log.level, log.file
 	c.Storage.RegisterFlags("", fs)
 	c.Kafka.RegisterFlags("", fs)
 	c.Etcd.RegisterFlags("", fs)
@@ -117,7 +118,7 @@ func (c *Config) Validate() error {
 	if c.Candidate == "" {
 		problems = append(problems, errors.New("relay.candidate is required (the hostname could not be read)"))
 	}
-	if _, err := parseLevel(c.LogLevel); err != nil {
+	if err := c.Log.Validate(); err != nil {
 		problems = append(problems, err)
 	}
 	if err := telemetry.ValidateAdminAddr(c.AdminAddr); err != nil {
@@ -131,14 +132,6 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(problems...)
-}
-
-func parseLevel(s string) (slog.Level, error) {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(s)); err != nil {
-		return l, fmt.Errorf("-log.level %q: %w", s, err)
-	}
-	return l, nil
 }
 
 func readKey(path string) ([]byte, error) {
@@ -187,8 +180,12 @@ func runMain(ctx context.Context, args []string, lookup func(string) (string, bo
 	if cfg.DBPath == "" {
 		cfg.DBPath = filepath.Join("data", cfg.District, "membership.db")
 	}
-	level, _ := parseLevel(cfg.LogLevel)
-	logger := telemetry.NewLogger(stderr, level).With("service", membership.ServiceName, "district", cfg.District)
+	logger, closeLog, err := cfg.Log.Open("", stderr)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = closeLog() }()
+	logger = logger.With("service", membership.ServiceName, "district", cfg.District)
 	key, err := readKey(cfg.IDHashKeyFile)
 	if err != nil {
 		return err
@@ -232,7 +229,7 @@ func runMain(ctx context.Context, args []string, lookup func(string) (string, bo
 		Brokers:   cfg.Kafka.Brokers,
 		Outbox:    app.node.Outbox(),
 		Elector:   eventbus.NewEtcdElector(cli, eventbus.ElectionKey(cfg.District, membership.ServiceName), cfg.Candidate, cfg.ElectionTTL),
-		Logger:    logger.With("component", "relay"),
+		Logger:    logger, // NewRelay adds its component
 		Metrics:   app.bus,
 		Transport: transport,
 	})

@@ -20,6 +20,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/devstack"
 	"github.com/guildhall/guildhall/pkg/idcheck"
 	"github.com/guildhall/guildhall/pkg/storage"
+	"github.com/guildhall/guildhall/pkg/testutil"
 )
 
 func TestFlagsAreValidatedBeforeAnythingStarts(t *testing.T) {
@@ -298,5 +299,16 @@ func TestRealWiring(t *testing.T) {
 	out := logs.String()
 	if strings.Contains(out, idNumber) || !strings.Contains(out, `"path":"/api/v1/districts/jingkai/guards/[redacted]"`) {
 		t.Fatalf("the log holds the ID number or lacks the redacted access line:\n%s", out)
+	}
+	// Every record has each key once and no null; every access line names
+	// the route that served it.
+	testutil.CheckLog(t, []byte(out))
+	for _, route := range []string{`"route":"GET /api/v1/openapi.json"`, `"route":"POST /api/v1/districts/{district}/companies/{id}/guards"`} {
+		if !strings.Contains(out, route) {
+			t.Errorf("no access line with %s", route)
+		}
+	}
+	if strings.Contains(out, `"route":""`) {
+		t.Errorf("an access line without a route:\n%s", out)
 	}
 }
