@@ -13,20 +13,11 @@ import (
 	"github.com/guildhall/guildhall/pkg/kitx"
 )
 
-// ValidateConvention checks a convention version before it is published.
-func ValidateConvention(c Convention) error {
-	if strings.TrimSpace(c.Version) == "" || runeLen(c.Version) > 50 || strings.TrimSpace(c.Title) == "" ||
-		runeLen(c.Title) > 200 || strings.TrimSpace(c.Text) == "" || runeLen(c.Text) > 100000 || c.PublishedAt.IsZero() {
-		return ErrConventionInvalid
-	}
-	return nil
-}
-
 // CurrentConvention implements Service.
 func (s *Meetings) CurrentConvention(context.Context) (Convention, error) {
 	c := s.convention()
 	if c.Version == "" {
-		return Convention{}, ErrConventionNone
+		return Convention{}, ErrConventionNotPublished
 	}
 	return c, nil
 }
@@ -54,7 +45,7 @@ func (s *Meetings) SignConvention(ctx context.Context, in SignInput) (Signature,
 	cur := s.convention()
 	if in.ConventionVersion == "" {
 		if cur.Version == "" {
-			return Signature{}, ErrConventionNone
+			return Signature{}, ErrConventionNotPublished
 		}
 		in.ConventionVersion = cur.Version
 	}
@@ -101,7 +92,7 @@ func (s *Meetings) ListSignatures(ctx context.Context, f SignatureFilter, page k
 func (s *Meetings) SignatureRate(ctx context.Context) (SignatureRate, error) {
 	cur := s.convention()
 	if cur.Version == "" {
-		return SignatureRate{}, ErrConventionNone
+		return SignatureRate{}, ErrConventionNotPublished
 	}
 	signed, companies, err := s.repo.SignatureCounts(ctx, cur.Version)
 	if err != nil {

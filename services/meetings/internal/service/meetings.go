@@ -13,12 +13,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+
+	"github.com/guildhall/guildhall/pkg/policy"
 )
 
-// Local is the association's time zone: due dates, "today" for overdue
-// items and reminders, and roundtable periods are China Standard Time
-// dates, whatever the server's zone.
-var Local = time.FixedZone("CST", 8*3600)
+// Local is the association's time zone (policy.Zone): due dates, "today"
+// for overdue items and reminders, and roundtable periods are China
+// Standard Time dates, whatever the server's zone.
+var Local = policy.Zone
 
 // Options are the service's tunables; zero fields take the defaults.
 type Options struct {
