@@ -74,6 +74,9 @@ type Error struct {
 	Field   string // request field at fault, snake_case; empty if none
 	Message string // human-readable; safe to show to the caller
 	Err     error  // cause; never shown to the caller
+	// AliasOf is set on the sentinel of a deprecated id (see Alias): the
+	// id that replaced it, which errors.Is and the API answer use.
+	AliasOf string
 }
 
 // Error implements error.
@@ -118,11 +121,33 @@ func (e *Error) WithField(field string) *Error {
 	return &c
 }
 
-// Is reports whether target is an *Error with the same ID, so sentinels
-// declared with E can be matched with errors.Is after WithField or Wrap.
+// Alias returns the sentinel of a deprecated id, old, that names the same
+// error as canonical. An id is never renamed once clients may script
+// against it; when two ids turn out to mean one thing, one stays and the
+// other becomes its alias: errors.Is matches the alias with every error of
+// canonical's id (and the other way round), and an alias that reaches the
+// API is answered with canonical's id. Declare it next to canonical with a
+// Deprecated comment saying since when.
+func Alias(old string, canonical *Error) *Error {
+	a := *canonical
+	a.ID, a.AliasOf = old, canonical.id()
+	return &a
+}
+
+// id is the id the error stands for: the canonical id of an alias.
+func (e *Error) id() string {
+	if e.AliasOf != "" {
+		return e.AliasOf
+	}
+	return e.ID
+}
+
+// Is reports whether target is an *Error with the same ID (an alias
+// counting as the id it names), so sentinels declared with E can be matched
+// with errors.Is after WithField or Wrap.
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
-	return ok && t.ID == e.ID && t.ID != ""
+	return ok && t.id() == e.id() && t.id() != ""
 }
 
 // KindOf returns the kind of err, Internal if it carries none.
@@ -182,7 +207,7 @@ func HTTP(err error) (int, Body) {
 		if e.Kind == Internal {
 			msg = "internal error"
 		}
-		return statusOf[e.Kind], Body{Error: BodyError{ID: e.ID, Message: msg, Field: e.Field}}
+		return statusOf[e.Kind], Body{Error: BodyError{ID: e.id(), Message: msg, Field: e.Field}}
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout, Body{Error: BodyError{ID: "request.timeout", Message: "the request took too long"}}
 	case errors.Is(err, context.Canceled):

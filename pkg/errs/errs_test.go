@@ -71,6 +71,35 @@ func TestIsMatchesSentinelsAfterWithField(t *testing.T) {
 	}
 }
 
+func TestADeprecatedAliasNamesTheSameErrorAsItsCanonicalID(t *testing.T) {
+	t.Parallel()
+	canonical := E(NotFound, "convention.not_published", "no convention has been published yet")
+	alias := Alias("convention.none_published", canonical)
+	other := E(NotFound, "meeting.not_found", "")
+	for _, tc := range []struct {
+		name        string
+		err, target error
+		want        bool
+	}{
+		{"An error of the canonical id matches the alias.", fmt.Errorf("get: %w", canonical.Wrap(errors.New("empty"))), alias, true},
+		{"The alias matches the canonical sentinel.", alias.WithField("version"), canonical, true},
+		{"An alias of an alias names the first canonical id.", canonical, Alias("convention.missing", alias), true},
+		{"Another id matches neither.", other, alias, false},
+		{"The alias does not match another id.", alias, other, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := errors.Is(tc.err, tc.target); got != tc.want {
+				t.Fatalf("errors.Is(%v, %v) = %v, want %v", tc.err, tc.target, got, tc.want)
+			}
+		})
+	}
+	t.Run("An alias that reaches the API is answered with the canonical id.", func(t *testing.T) {
+		if status, body := HTTP(alias); status != http.StatusNotFound || body.Error.ID != "convention.not_published" {
+			t.Fatalf("HTTP(alias) = %d %+v", status, body)
+		}
+	})
+}
+
 func TestEveryKindHasAStatusAndAName(t *testing.T) {
 	t.Parallel()
 	// A kind added without a row would answer status 0 (net/http panics

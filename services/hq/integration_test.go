@@ -177,9 +177,11 @@ func TestIntegration(t *testing.T) {
 		}
 		return m
 	}
+	// Companies and guards are keyed apart, so they may sit on different
+	// partitions and arrive in either order: wait for both.
 	eventually(t, "jingkai's and caidian's events at HQ", func() bool {
 		j, c := district("jingkai"), district("caidian")
-		return j["guards_active"] == 2.0 && c["guards_active"] == 1.0
+		return j["guards_active"] == 2.0 && c["guards_active"] == 1.0 && j["companies_active"] == 1.0
 	})
 	j := district("jingkai")
 	if j["certified_rate"] != 0.5 || j["companies_active"] != 1.0 || j["party_org_rate"] != 1.0 || j["name_zh"] != "经开" {

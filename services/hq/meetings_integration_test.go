@@ -164,7 +164,7 @@ guildhall_hq_district_roundtables_on_track{district="jingkai"} 1
 
 	// A new convention version: nobody has signed it yet. A stricter
 	// cadence: one roundtable is no longer enough.
-	put(ConventionKey, `{"version":"2026","title":"武汉市保安行业自律公约（修订）","text":"……"}`)
+	put(ConventionKey, `{"version":"2026","title":"武汉市保安行业自律公约（修订）","text":"……","published_at":"2026-01-01T00:00:00+08:00"}`)
 	put(CadenceKey("jingkai"), `{"per":"month","count":2}`)
 	eventually(t, "the new policy applied", func() bool {
 		d := getJSON("/api/v1/hq/districts/jingkai")

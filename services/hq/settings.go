@@ -1,24 +1,18 @@
 package hq
 
 import (
-	"encoding/json"
-	"errors"
-	"fmt"
-	"strings"
-
+	"github.com/guildhall/guildhall/pkg/policy"
 	"github.com/guildhall/guildhall/services/hq/internal/service"
 )
 
 // ConventionKey is the etcd key of the association's current
-// self-discipline convention (《行业自律公约》), city-wide policy: JSON
-// {"version", "title", "text", "published_at"}.
-const ConventionKey = "/guildhall/policy/convention"
+// self-discipline convention (《行业自律公约》), city-wide policy
+// (pkg/policy, where every service finds it).
+const ConventionKey = policy.ConventionKey
 
-// CadenceKey returns the etcd key of district's expected roundtable cadence:
-// JSON {"per": "week"|"month"|"quarter", "count": n}.
-func CadenceKey(district string) string {
-	return "/guildhall/config/" + district + "/meetings/roundtable-cadence"
-}
+// CadenceKey returns the etcd key of district's expected roundtable cadence
+// (policy.CadenceKey).
+func CadenceKey(district string) string { return policy.CadenceKey(district) }
 
 // Convention is a convention version as published at ConventionKey. HQ
 // uses only its version for its figures: a company's signature counts for
@@ -29,42 +23,22 @@ type Convention = service.Convention
 // Cadence is a district's expected roundtables per period.
 type Cadence = service.Cadence
 
-// Errors of ParseConvention and ParseCadence; the value is rejected and the
-// last good one kept (pkg/config.Value).
-var (
-	ErrConventionNoVersion = errors.New("hq: the convention policy needs a version")
-	ErrCadencePeriod       = errors.New(`hq: a roundtable cadence's "per" is week, month or quarter`)
-	ErrCadenceCount        = errors.New(`hq: a roundtable cadence's "count" must be between 1 and 100`)
-)
+// ParseConvention decodes and checks the value at ConventionKey with
+// policy.ParseConvention, the rule every district's meetings node applies
+// too; nil means none (the watched value's default).
+func ParseConvention(b []byte) (*Convention, error) { return pointer(policy.ParseConvention(b)) }
 
-// ParseConvention decodes and checks the value at ConventionKey.
-func ParseConvention(b []byte) (*Convention, error) {
-	var c Convention
-	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, fmt.Errorf("hq: convention policy: %w", err)
-	}
-	c.Version = strings.TrimSpace(c.Version)
-	if c.Version == "" {
-		return nil, ErrConventionNoVersion
-	}
-	return &c, nil
-}
+// ParseCadence decodes and checks the value at CadenceKey with
+// policy.ParseCadence, the rule the district's meetings node applies too.
+func ParseCadence(b []byte) (*Cadence, error) { return pointer(policy.ParseCadence(b)) }
 
-// ParseCadence decodes and checks the value at CadenceKey.
-func ParseCadence(b []byte) (*Cadence, error) {
-	var c Cadence
-	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, fmt.Errorf("hq: roundtable cadence: %w", err)
+// pointer adapts a policy parser to the node's watched values, whose nil
+// default means "no value in etcd".
+func pointer[T any](v T, err error) (*T, error) {
+	if err != nil {
+		return nil, err
 	}
-	switch c.Per {
-	case service.PerWeek, service.PerMonth, service.PerQuarter:
-	default:
-		return nil, ErrCadencePeriod
-	}
-	if c.Count < 1 || c.Count > 100 {
-		return nil, ErrCadenceCount
-	}
-	return &c, nil
+	return &v, nil
 }
 
 // policies reads the node's live etcd values for the service.
@@ -92,7 +66,9 @@ func (p policies) Cadence(district string) (service.Cadence, bool) {
 	}
 	c := v.Load()
 	if c == nil {
-		return service.Cadence{}, false
+		// No cadence in etcd (or none valid yet): the district's meetings
+		// node counts against the default, and so does HQ.
+		return policy.DefaultCadence, true
 	}
 	return *c, true
 }

@@ -9,7 +9,6 @@ package meetings
 import (
 	"context"
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/config"
 	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/policy"
 	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/services/meetings/internal/endpoints"
 	"github.com/guildhall/guildhall/services/meetings/internal/service"
@@ -32,31 +32,19 @@ import (
 // ServiceName is the service's name in topics, metrics and elections.
 const ServiceName = "meetings"
 
-// ConventionKey is the etcd key of the association's current convention
-// (city-wide policy): JSON {version, title, text, published_at}.
-const ConventionKey = "/guildhall/policy/convention"
-
-// CadenceKey returns the etcd key of a district's roundtable cadence: JSON
-// {"per":"month","count":1}.
-func CadenceKey(district string) string {
-	return "/guildhall/config/" + district + "/meetings/roundtable-cadence"
-}
-
 //go:embed openapi.json
 var openAPI []byte
 
 // OpenAPIDocument returns the service's OpenAPI 3 document.
 func OpenAPIDocument() []byte { return append([]byte(nil), openAPI...) }
 
-// Convention is a version of the self-discipline convention (《行业自律公约》).
+// Convention is a version of the self-discipline convention (《行业自律公约》),
+// city-wide policy at policy.ConventionKey.
 type Convention = service.Convention
 
-// Cadence is a district's expected roundtables per period.
+// Cadence is a district's expected roundtables per period, at
+// policy.CadenceKey; policy.DefaultCadence while the key is absent.
 type Cadence = service.Cadence
-
-// DefaultCadence is the cadence when etcd has none: one roundtable a month
-// (肖军's "定期召开片区行业圆桌会").
-var DefaultCadence = Cadence{Per: "month", Count: 1}
 
 // Config configures a meetings node.
 type Config struct {
@@ -66,14 +54,14 @@ type Config struct {
 	DBPath string
 	// Storage tunes SQLite.
 	Storage storage.Config
-	// Etcd holds the live convention and cadence; nil (tests) uses
-	// DefaultConvention and DefaultCadence only.
+	// Etcd holds the live convention and cadence (pkg/policy's keys, read
+	// with its Parse functions, as HQ reads them); nil (tests) uses
+	// DefaultConvention and policy.DefaultCadence only.
 	Etcd *clientv3.Client
 	// DefaultConvention is the convention while etcd has none (zero: none
-	// published).
+	// published); tests set it. The cadence's default is not a setting:
+	// it is policy.DefaultCadence, the one HQ assumes too.
 	DefaultConvention Convention
-	// DefaultCadence overrides the package's DefaultCadence when set.
-	DefaultCadence Cadence
 	// CheckInGrace is how long after a meeting's end its codes still work
 	// (default 2h).
 	CheckInGrace time.Duration
@@ -101,9 +89,9 @@ func (c Config) Validate() error {
 	if c.DBPath == "" {
 		return ErrNoDBPath
 	}
-	if c.DefaultCadence != (Cadence{}) {
-		if err := service.ValidateCadence(c.DefaultCadence); err != nil {
-			return fmt.Errorf("meetings: default cadence: %w", err)
+	if c.DefaultConvention != (Convention{}) {
+		if err := c.DefaultConvention.Validate(); err != nil {
+			return fmt.Errorf("meetings: default convention: %w", err)
 		}
 	}
 	return c.Storage.Validate()
@@ -133,45 +121,6 @@ type Node struct {
 	cadence    *config.Value[Cadence]
 }
 
-// ParseConvention decodes and validates a convention as stored in etcd.
-func ParseConvention(raw []byte) (Convention, error) {
-	var c Convention
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return Convention{}, fmt.Errorf("meetings: convention: %w", err)
-	}
-	if err := service.ValidateConvention(c); err != nil {
-		return Convention{}, err
-	}
-	return c, nil
-}
-
-// ParseCadence decodes and validates a roundtable cadence as stored in etcd.
-func ParseCadence(raw []byte) (Cadence, error) {
-	var c Cadence
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return Cadence{}, fmt.Errorf("meetings: cadence: %w", err)
-	}
-	return c, service.ValidateCadence(c)
-}
-
-// PublishConvention makes c the association's current convention, city-wide:
-// every district node's watch picks it up. It is HQ's operation (the lead
-// mounts it as an HQ endpoint); c is validated first, and the error of an
-// invalid one has the id convention.invalid.
-func PublishConvention(ctx context.Context, cli *clientv3.Client, c Convention) error {
-	if err := service.ValidateConvention(c); err != nil {
-		return err
-	}
-	raw, err := json.Marshal(c)
-	if err != nil {
-		return fmt.Errorf("meetings: convention: %w", err)
-	}
-	if _, err := cli.Put(ctx, ConventionKey, string(raw)); err != nil {
-		return fmt.Errorf("meetings: publish convention: %w", err)
-	}
-	return nil
-}
-
 // New opens and migrates the node's database and wires the service. Call
 // Run for its background work and Close when done.
 func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
@@ -181,9 +130,6 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	logger := deps.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
-	}
-	if cfg.DefaultCadence == (Cadence{}) {
-		cfg.DefaultCadence = DefaultCadence
 	}
 	db, err := storage.OpenSQLite(ctx, cfg.DBPath, cfg.Storage)
 	if err != nil {
@@ -199,8 +145,8 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 		_ = db.Close()
 		return nil, err
 	}
-	conv := config.NewValue(cfg.Etcd, ConventionKey, cfg.DefaultConvention, ParseConvention, logger, nil)
-	cad := config.NewValue(cfg.Etcd, CadenceKey(cfg.District), cfg.DefaultCadence, ParseCadence, logger, nil)
+	conv := config.NewValue(cfg.Etcd, policy.ConventionKey, cfg.DefaultConvention, policy.ParseConvention, logger, nil)
+	cad := config.NewValue(cfg.Etcd, policy.CadenceKey(cfg.District), policy.DefaultCadence, policy.ParseCadence, logger, nil)
 	svc := service.New(cfg.District, store.New(db, outbox), conv.Load, cad.Load, logger,
 		service.Options{CheckInGrace: cfg.CheckInGrace, Now: cfg.Now})
 	authz, err := newAuthorizer(cfg.District, svc, logger)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/guildhall/guildhall/pkg/auth"
+	"github.com/guildhall/guildhall/pkg/policy"
 	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/pkg/telemetry"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
@@ -813,26 +815,37 @@ func TestConventionSignatures(t *testing.T) {
 	e.must(201, "POST", "/convention/signatures", map[string]any{"company_id": "c3", "signed_by": "王总"}, nil, ca...)
 	// Without a published convention there is nothing current to sign.
 	e2 := newEnvWith(t, meetings.Convention{})
-	if r := e2.do("GET", "/convention", nil); r.status != 404 || r.errorID(t) != "convention.none_published" {
+	// convention.not_published is HQ's id too (convention.none_published
+	// until issue 8).
+	if r := e2.do("GET", "/convention", nil); r.status != 404 || r.errorID(t) != "convention.not_published" {
 		t.Fatalf("none: %d %s", r.status, r.body)
 	}
-	if r := e2.do("POST", "/convention/signatures", map[string]any{"company_id": "c1", "signed_by": "x"}); r.status != 404 {
+	if r := e2.do("GET", "/convention/rate", nil); r.status != 404 || r.errorID(t) != "convention.not_published" {
+		t.Fatalf("rate of none: %d %s", r.status, r.body)
+	}
+	if r := e2.do("POST", "/convention/signatures", map[string]any{"company_id": "c1", "signed_by": "x"}); r.status != 404 || r.errorID(t) != "convention.not_published" {
 		t.Fatalf("sign none: %d %s", r.status, r.body)
 	}
 }
 
-func TestPublishConventionValidates(t *testing.T) {
-	if err := meetings.PublishConvention(context.Background(), nil, meetings.Convention{Version: "v"}); err == nil || !strings.Contains(err.Error(), "convention") {
-		t.Fatalf("invalid convention accepted: %v", err)
-	}
-	if _, err := meetings.ParseConvention([]byte(`{"version":"v","title":"t","text":"x"}`)); err == nil {
-		t.Fatal("convention without published_at parsed")
-	}
-	if c, err := meetings.ParseCadence([]byte(`{"per":"quarter","count":2}`)); err != nil || c.Count != 2 {
-		t.Fatalf("cadence %v %v", c, err)
-	}
-	if _, err := meetings.ParseCadence([]byte(`{"per":"week","count":2}`)); err == nil {
-		t.Fatal("bad cadence parsed")
+func TestConfigRefusesADefaultConventionThatNoReaderWouldAccept(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		conv meetings.Convention
+		err  error // nil: valid
+	}{
+		{"No default convention is valid.", meetings.Convention{}, nil},
+		{"A complete default convention is valid.", testConvention, nil},
+		{"A default convention without a title is refused.", meetings.Convention{Version: "v", Text: "x", PublishedAt: meetingStart}, policy.ErrConventionTitleRequired},
+		{"A default convention with a version HQ would not publish is refused.", meetings.Convention{Version: "2025 修订", Title: "t", Text: "x", PublishedAt: meetingStart}, policy.ErrConventionVersionInvalid},
+		{"A default convention without a publication time is refused.", meetings.Convention{Version: "v", Title: "t", Text: "x"}, policy.ErrConventionPublishedAtRequired},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := meetings.Config{District: "jingkai", DBPath: "meetings.db", DefaultConvention: tc.conv}
+			if err := cfg.Validate(); (tc.err == nil && err != nil) || !errors.Is(err, tc.err) {
+				t.Fatalf("Validate = %v, want %v", err, tc.err)
+			}
+		})
 	}
 }
 

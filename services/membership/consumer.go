@@ -48,7 +48,7 @@ func (n *Node) consumeMeetings(ctx context.Context) {
 			// transaction, which the consumer commits; the relay is woken
 			// only once that commit is done, or it could look too early.
 			Applied: func(msg eventbus.Message) {
-				if msg.Envelope.GetType() == "ConventionSigned" {
+				if msg.Envelope.GetType() == eventsv1.TypeConventionSigned {
 					n.outbox.Notify()
 				}
 			},
@@ -85,7 +85,7 @@ func (n *Node) applyMeetingsEvent(ctx context.Context, tx *sql.Tx, env *eventsv1
 	if env.GetService() != MeetingsService {
 		return eventbus.Reject(ReasonWrongService, fmt.Errorf("membership: service %q on the meetings topic", env.GetService()))
 	}
-	if env.GetType() != "ConventionSigned" {
+	if env.GetType() != eventsv1.TypeConventionSigned {
 		return nil
 	}
 	var m eventsv1.ConventionSigned

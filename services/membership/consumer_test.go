@@ -31,7 +31,7 @@ func signature(eventID, sigID, companyID, version string, current bool, at time.
 		panic(err)
 	}
 	return &eventsv1.Envelope{EventId: eventID, District: "jingkai", Service: membership.MeetingsService,
-		Type: "ConventionSigned", AggregateType: "convention_signature", AggregateId: sigID, Sequence: 1,
+		Type: eventsv1.TypeConventionSigned, AggregateType: "convention_signature", AggregateId: sigID, Sequence: 1,
 		OccurredAt: timestamppb.New(at), SchemaVersion: 1, Payload: b}
 }
 
@@ -100,6 +100,13 @@ func TestConventionSignaturesFromTheMeetingsTopic(t *testing.T) {
 	w := &kafka.Writer{Addr: kafka.TCP(broker.Addr), Topic: topic, Balancer: &kafka.Hash{},
 		BatchTimeout: 5 * time.Millisecond, RequiredAcks: kafka.RequireAll, Transport: tr}
 	defer w.Close()
+	// The registrations above woke the relay (nobody runs one here);
+	// from now on only an applied ConventionSigned may.
+	wake := e.node.Outbox().Wake()
+	select {
+	case <-wake:
+	default:
+	}
 	if err := w.WriteMessages(ctx, msgs...); err != nil {
 		t.Fatal(err)
 	}
@@ -115,6 +122,15 @@ func TestConventionSignaturesFromTheMeetingsTopic(t *testing.T) {
 			t.Fatal("timed out waiting for c2's signature to be applied")
 		}
 		time.Sleep(10 * time.Millisecond) // polling interval, not a wait for an outcome
+	}
+
+	// The CompanyUpdated events were appended in the consumer's own
+	// transaction, which the outbox cannot see: the relay must be woken
+	// once it committed, by the event type's constant.
+	select {
+	case <-wake:
+	case <-time.After(10 * time.Second):
+		t.Fatal("applying ConventionSigned never woke the relay")
 	}
 
 	got1 := getCompany(c1.ID)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/guildhall/guildhall/pkg/policy"
 	"github.com/guildhall/guildhall/services/meetings"
 	"github.com/guildhall/guildhall/services/meetings/seed"
 )
@@ -25,8 +26,8 @@ func TestTheSeedMeetingReachesHQAndMembership(t *testing.T) {
 
 	conv := meetings.Convention{Version: "2025", Title: "武汉市保安行业自律公约", Text: "依法经营，公平竞争，抱团取暖。",
 		PublishedAt: time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)}
-	if err := meetings.PublishConvention(ctx, city.Etcd(), conv); err != nil {
-		t.Fatal(err)
+	if wrote, err := policy.PublishConventionIfAbsent(ctx, city.Etcd(), conv); err != nil || !wrote {
+		t.Fatalf("publish the convention: %v, %v", wrote, err)
 	}
 	var companies []seed.Company
 	for i := 0; i < 3; i++ {

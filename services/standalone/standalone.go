@@ -40,6 +40,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/eventbus"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/pii"
+	"github.com/guildhall/guildhall/pkg/policy"
 	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/pkg/telemetry"
 	"github.com/guildhall/guildhall/services/hq"
@@ -313,8 +314,14 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 			return nil, fmt.Errorf("standalone: register %s: %w", d.ID, err)
 		}
 		// The seed report asks each district group to hold its roundtable
-		// "定期"; monthly is the default a district lead can change in etcd.
-		if err := putIfAbsent(ctx, c.cli, meetings.CadenceKey(d.ID), `{"per":"month","count":1}`); err != nil {
+		// "定期"; policy.DefaultCadence (monthly) is what every reader
+		// assumes without the key, written so a district lead finds it to
+		// change in etcd.
+		cadence, err := policy.EncodeCadence(policy.DefaultCadence)
+		if err != nil {
+			return nil, fmt.Errorf("standalone: roundtable cadence: %w", err)
+		}
+		if err := putIfAbsent(ctx, c.cli, policy.CadenceKey(d.ID), string(cadence)); err != nil {
 			return nil, fmt.Errorf("standalone: roundtable cadence of %s: %w", d.ID, err)
 		}
 	}
@@ -815,14 +822,11 @@ var demoConvention = meetings.Convention{
 // loadSeedMeeting enters the seed meeting through the district's API, with
 // the district's active companies as the attending member units.
 func (c *City) loadSeedMeeting(ctx context.Context, h http.Handler) error {
-	resp, err := c.cli.Get(ctx, meetings.ConventionKey)
-	if err != nil {
-		return fmt.Errorf("standalone: read convention: %w", err)
-	}
-	if len(resp.Kvs) == 0 {
-		if err := meetings.PublishConvention(ctx, c.cli, demoConvention); err != nil {
-			return fmt.Errorf("standalone: publish demo convention: %w", err)
-		}
+	// Through the convention's one publisher (the compare-and-swap HQ's
+	// PUT uses), and only while none is published: the demo never replaces
+	// the association's own.
+	if _, err := policy.PublishConventionIfAbsent(ctx, c.cli, demoConvention); err != nil {
+		return fmt.Errorf("standalone: publish demo convention: %w", err)
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/districts/"+SeedMeetingDistrict+"/companies?status=active&page_size=500", nil))

@@ -27,13 +27,13 @@ func decodeMeeting(env *eventsv1.Envelope) (*eventsv1.Meeting, error) {
 		GetMeeting() *eventsv1.Meeting
 	}
 	switch env.GetType() {
-	case "MeetingScheduled":
+	case eventsv1.TypeMeetingScheduled:
 		m = &eventsv1.MeetingScheduled{}
-	case "MeetingUpdated":
+	case eventsv1.TypeMeetingUpdated:
 		m = &eventsv1.MeetingUpdated{}
-	case "MeetingStatusChanged":
+	case eventsv1.TypeMeetingStatusChanged:
 		m = &eventsv1.MeetingStatusChanged{}
-	case "AttendanceRecorded":
+	case eventsv1.TypeAttendanceRecorded:
 		m = &eventsv1.AttendanceRecorded{}
 	default:
 		m = &eventsv1.MinutesPublished{}
@@ -54,9 +54,9 @@ func decodeActionItem(env *eventsv1.Envelope) (*eventsv1.ActionItem, error) {
 		GetItem() *eventsv1.ActionItem
 	}
 	switch env.GetType() {
-	case "ActionItemCreated":
+	case eventsv1.TypeActionItemCreated:
 		m = &eventsv1.ActionItemCreated{}
-	case "ActionItemStatusChanged":
+	case eventsv1.TypeActionItemStatusChanged:
 		m = &eventsv1.ActionItemStatusChanged{}
 	default:
 		m = &eventsv1.ActionItemReminder{}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -150,34 +151,39 @@ func (p *Projector) apply(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelop
 		applied bool
 		err     error
 	)
-	switch env.GetService() + "." + env.GetType() {
-	case "meetings.MeetingScheduled", "meetings.MeetingUpdated", "meetings.MeetingStatusChanged",
-		"meetings.AttendanceRecorded", "meetings.MinutesPublished":
+	// The service was checked above; a type is looked up among its own
+	// service's types only, so a membership event named like a meetings
+	// one is still unknown.
+	switch meetings := env.GetService() == ServiceMeetings; {
+	case meetings && isOneOf(env.GetType(), eventsv1.TypeMeetingScheduled, eventsv1.TypeMeetingUpdated,
+		eventsv1.TypeMeetingStatusChanged, eventsv1.TypeAttendanceRecorded, eventsv1.TypeMinutesPublished):
 		var m *eventsv1.Meeting
 		if m, err = decodeMeeting(env); err == nil {
 			applied, err = p.meeting(ctx, tx, env, m)
 		}
-	case "meetings.ActionItemCreated", "meetings.ActionItemStatusChanged", "meetings.ActionItemReminder":
+	case meetings && isOneOf(env.GetType(), eventsv1.TypeActionItemCreated, eventsv1.TypeActionItemStatusChanged,
+		eventsv1.TypeActionItemReminder):
 		var a *eventsv1.ActionItem
 		if a, err = decodeActionItem(env); err == nil {
 			applied, err = p.actionItem(ctx, tx, env, a)
 		}
-	case "meetings.ResolutionAdopted":
+	case meetings && env.GetType() == eventsv1.TypeResolutionAdopted:
 		applied, err = p.resolution(ctx, tx, env)
-	case "meetings.ConventionSigned":
+	case meetings && env.GetType() == eventsv1.TypeConventionSigned:
 		applied, err = p.signature(ctx, tx, env)
-	case "membership.CompanyRegistered", "membership.CompanyStatusChanged", "membership.CompanyUpdated":
+	case !meetings && isOneOf(env.GetType(), eventsv1.TypeCompanyRegistered, eventsv1.TypeCompanyStatusChanged,
+		eventsv1.TypeCompanyUpdated):
 		var c *eventsv1.Company
 		if c, err = decodeCompany(env); err == nil {
 			applied, err = p.company(ctx, tx, env, c)
 		}
-	case "membership.GuardHired", "membership.GuardUpdated", "membership.GuardLeft", "membership.TrainingRecorded",
-		"membership.BackgroundCheckRecorded", "membership.CertificateIssued":
+	case !meetings && isOneOf(env.GetType(), eventsv1.TypeGuardHired, eventsv1.TypeGuardUpdated, eventsv1.TypeGuardLeft,
+		eventsv1.TypeTrainingRecorded, eventsv1.TypeBackgroundCheckRecorded, eventsv1.TypeCertificateIssued):
 		var g *eventsv1.Guard
 		if g, err = decodeGuard(env); err == nil {
 			applied, err = p.guard(ctx, tx, env, g, occurred)
 		}
-	case "membership.CouncilMemberAppointed", "membership.CouncilMemberUpdated":
+	case !meetings && isOneOf(env.GetType(), eventsv1.TypeCouncilMemberAppointed, eventsv1.TypeCouncilMemberUpdated):
 		var m *eventsv1.CouncilMember
 		if m, err = decodeMember(env); err == nil {
 			applied, err = p.member(ctx, tx, env, m)
@@ -193,6 +199,9 @@ func (p *Projector) apply(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelop
 	}
 	return applied, nil
 }
+
+// isOneOf reports whether typ is one of types.
+func isOneOf(typ string, types ...string) bool { return slices.Contains(types, typ) }
 
 func unmarshal(env *eventsv1.Envelope, m proto.Message) error {
 	if err := proto.Unmarshal(env.GetPayload(), m); err != nil {
@@ -213,9 +222,9 @@ func decodeCompany(env *eventsv1.Envelope) (*eventsv1.Company, error) {
 		companyEvent
 	}
 	switch env.GetType() {
-	case "CompanyRegistered":
+	case eventsv1.TypeCompanyRegistered:
 		m = &eventsv1.CompanyRegistered{}
-	case "CompanyStatusChanged":
+	case eventsv1.TypeCompanyStatusChanged:
 		m = &eventsv1.CompanyStatusChanged{}
 	default:
 		m = &eventsv1.CompanyUpdated{}
@@ -236,15 +245,15 @@ func decodeGuard(env *eventsv1.Envelope) (*eventsv1.Guard, error) {
 		guardEvent
 	}
 	switch env.GetType() {
-	case "GuardHired":
+	case eventsv1.TypeGuardHired:
 		m = &eventsv1.GuardHired{}
-	case "GuardUpdated":
+	case eventsv1.TypeGuardUpdated:
 		m = &eventsv1.GuardUpdated{}
-	case "GuardLeft":
+	case eventsv1.TypeGuardLeft:
 		m = &eventsv1.GuardLeft{}
-	case "TrainingRecorded":
+	case eventsv1.TypeTrainingRecorded:
 		m = &eventsv1.TrainingRecorded{}
-	case "BackgroundCheckRecorded":
+	case eventsv1.TypeBackgroundCheckRecorded:
 		m = &eventsv1.BackgroundCheckRecorded{}
 	default:
 		m = &eventsv1.CertificateIssued{}
@@ -264,7 +273,7 @@ func decodeMember(env *eventsv1.Envelope) (*eventsv1.CouncilMember, error) {
 		proto.Message
 		memberEvent
 	}
-	if env.GetType() == "CouncilMemberAppointed" {
+	if env.GetType() == eventsv1.TypeCouncilMemberAppointed {
 		m = &eventsv1.CouncilMemberAppointed{}
 	} else {
 		m = &eventsv1.CouncilMemberUpdated{}

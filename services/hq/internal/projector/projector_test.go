@@ -274,6 +274,10 @@ func TestProjectorRejects(t *testing.T) {
 	good := company("jingkai", "c1", "active", 1, false, false, false, "")
 	unknown := proto.Clone(good).(*eventsv1.Envelope)
 	unknown.Type = "CompanyExploded"
+	// A meetings event type under the membership service is unknown there,
+	// even with a payload that would decode.
+	crossed := proto.Clone(good).(*eventsv1.Envelope)
+	crossed.Type = eventsv1.TypeMeetingScheduled
 	garbage := proto.Clone(good).(*eventsv1.Envelope)
 	garbage.Payload = []byte{0xff, 0xff, 0xff}
 	empty := proto.Clone(good).(*eventsv1.Envelope)
@@ -288,6 +292,7 @@ func TestProjectorRejects(t *testing.T) {
 		reason string
 	}{
 		{"An unknown event type is rejected.", unknown, projector.ReasonUnknownType},
+		{"A meetings event type under the membership service is rejected as unknown.", crossed, projector.ReasonUnknownType},
 		{"An undecodable payload is rejected.", garbage, projector.ReasonBadPayload},
 		{"A payload without a snapshot is rejected.", empty, projector.ReasonBadPayload},
 		{"An event of another service on the membership topic is rejected.", wrongService, projector.ReasonWrongService},

@@ -5,24 +5,18 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
-	"time"
-	"unicode/utf8"
 
 	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/errs"
+	"github.com/guildhall/guildhall/pkg/policy"
 )
 
 // Convention is a version of the association's self-discipline convention
 // (《行业自律公约》) as published city-wide in etcd: JSON {"version",
-// "title", "text", "published_at"}. HQ's figures use only its version: a
-// company's signature counts for the signature rate when it names the
-// current version.
-type Convention struct {
-	Version     string    `json:"version"`
-	Title       string    `json:"title"`
-	Text        string    `json:"text"`
-	PublishedAt time.Time `json:"published_at"`
-}
+// "title", "text", "published_at"} (pkg/policy). HQ's figures use only its
+// version: a company's signature counts for the signature rate when it
+// names the current version.
+type Convention = policy.Convention
 
 // ConventionDraft is what the association submits to publish a version;
 // the publication time is the service's, never the caller's.
@@ -32,31 +26,26 @@ type ConventionDraft struct {
 	Text    string `json:"text"`
 }
 
-// Limits of a published convention. The version is an identifier that
-// travels in every district's signature events and URLs, hence the short
-// ASCII alphabet. The title and text limits also keep under what the
-// meetings service accepts from etcd (title ≤ 200 characters, text ≤
-// 100000 characters): a version that every district node refused would be
-// "published" at HQ while the districts kept collecting signatures of the
-// old one.
+// Limits of a published convention: pkg/policy's, which every district's
+// meetings node applies to what it reads, so a version HQ publishes is
+// never one the districts refuse (and keep collecting signatures of the
+// old one).
 const (
-	MaxConventionVersionLen   = 32
-	MaxConventionTitleRunes   = 200
-	MaxConventionTextBytes    = 256 << 10
-	MaxConventionTextRunes    = 100000
-	conventionVersionAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
+	MaxConventionVersionLen = policy.MaxConventionVersionLen
+	MaxConventionTitleRunes = policy.MaxConventionTitleRunes
+	MaxConventionTextBytes  = policy.MaxConventionTextBytes
+	MaxConventionTextRunes  = policy.MaxConventionTextRunes
 )
 
-// Stable error ids of the convention endpoints.
+// Stable error ids of the convention endpoints. The validation ids are
+// pkg/policy's.
 var (
-	ErrConventionVersionRequired = errs.InvalidField("convention.version_required", "version", "version is required")
-	ErrConventionVersionInvalid  = errs.InvalidField("convention.version_invalid", "version",
-		"version is at most 32 characters of A-Z, a-z, 0-9, '.', '_' and '-'")
-	ErrConventionTitleRequired = errs.InvalidField("convention.title_required", "title", "title is required")
-	ErrConventionTitleTooLong  = errs.InvalidField("convention.title_too_long", "title", "title is at most 200 characters")
-	ErrConventionTextRequired  = errs.InvalidField("convention.text_required", "text", "text is required")
-	ErrConventionTextTooLong   = errs.InvalidField("convention.text_too_long", "text",
-		"text is at most 256 KiB and 100000 characters")
+	ErrConventionVersionRequired = policy.ErrConventionVersionRequired
+	ErrConventionVersionInvalid  = policy.ErrConventionVersionInvalid
+	ErrConventionTitleRequired   = policy.ErrConventionTitleRequired
+	ErrConventionTitleTooLong    = policy.ErrConventionTitleTooLong
+	ErrConventionTextRequired    = policy.ErrConventionTextRequired
+	ErrConventionTextTooLong     = policy.ErrConventionTextTooLong
 	// ErrConventionVersionExists: the version is already the current one
 	// with another title or text. A published version is what companies
 	// sign, so its wording never changes; publish a new version instead.
@@ -67,8 +56,9 @@ var (
 	// back in time (a skewed HQ replica), so it is refused.
 	ErrConventionNotNewer = errs.E(errs.Conflict, "convention.not_newer",
 		"the current convention was published later than now; check this node's clock")
-	// ErrConventionNotPublished: no convention has been published yet.
-	ErrConventionNotPublished = errs.E(errs.NotFound, "convention.not_published", "no convention has been published yet")
+	// ErrConventionNotPublished: no convention has been published yet
+	// (the same id at every service).
+	ErrConventionNotPublished = policy.ErrConventionNotPublished
 	// ErrConventionUnavailable: the node has no etcd, or etcd does not answer.
 	ErrConventionUnavailable = errs.E(errs.Unavailable, "convention.unavailable", "the convention policy store is not available")
 	// ErrConventionStoredInvalid: the value in etcd is not a convention
@@ -92,23 +82,13 @@ type ConventionStore interface {
 	Swap(ctx context.Context, decide func(current *Convention) (next Convention, write bool, err error)) (Convention, error)
 }
 
-// ValidateConventionDraft checks d and returns the convention it would
-// publish (without PublishedAt), or the first violated rule's error.
+// ValidateConventionDraft checks d with policy's rules and returns the
+// convention it would publish (without PublishedAt, title trimmed), or the
+// first violated rule's error.
 func ValidateConventionDraft(d ConventionDraft) (Convention, error) {
 	c := Convention{Version: d.Version, Title: strings.TrimSpace(d.Title), Text: d.Text}
-	switch {
-	case c.Version == "":
-		return Convention{}, ErrConventionVersionRequired
-	case len(c.Version) > MaxConventionVersionLen || strings.Trim(c.Version, conventionVersionAlphabet) != "":
-		return Convention{}, ErrConventionVersionInvalid
-	case c.Title == "":
-		return Convention{}, ErrConventionTitleRequired
-	case utf8.RuneCountInString(c.Title) > MaxConventionTitleRunes:
-		return Convention{}, ErrConventionTitleTooLong
-	case strings.TrimSpace(c.Text) == "":
-		return Convention{}, ErrConventionTextRequired
-	case len(c.Text) > MaxConventionTextBytes || utf8.RuneCountInString(c.Text) > MaxConventionTextRunes:
-		return Convention{}, ErrConventionTextTooLong
+	if err := c.ValidateContent(); err != nil {
+		return Convention{}, err
 	}
 	return c, nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/policy"
 )
 
 // Meeting types of the meetings service.
@@ -30,26 +31,22 @@ const (
 	ActionItemAccepted = "accepted"
 )
 
-// Cadence periods of a district's roundtables.
+// Cadence periods of a district's roundtables (pkg/policy).
 const (
-	PerWeek    = "week"
-	PerMonth   = "month"
-	PerQuarter = "quarter"
+	PerWeek    = policy.Week
+	PerMonth   = policy.Month
+	PerQuarter = policy.Quarter
+	PerYear    = policy.Year
 )
 
-// Shanghai is the association's time zone (Asia/Shanghai). China has had no
-// daylight saving time since 1991, so a fixed +08:00 zone is exact and does
-// not depend on the host's tzdata.
-var Shanghai = time.FixedZone("CST", 8*60*60)
+// Shanghai is the association's time zone (Asia/Shanghai), policy.Zone:
+// periods and "today" follow it.
+var Shanghai = policy.Zone
 
 // Cadence is a district's expected roundtables (片区行业圆桌会) per period,
-// as configured in etcd at /guildhall/config/<district>/meetings/roundtable-cadence.
-type Cadence struct {
-	// Per is week, month or quarter.
-	Per string `json:"per"`
-	// Count is how many roundtables are expected per period.
-	Count int `json:"count"`
-}
+// as configured in etcd at policy.CadenceKey and read with
+// policy.ParseCadence, like the district's meetings node reads it.
+type Cadence = policy.Cadence
 
 // Policies is the city-wide policy and per-district configuration the
 // meetings figures depend on; the Node reads them from etcd. A nil Policies
@@ -58,8 +55,9 @@ type Policies interface {
 	// ConventionVersion returns the association's current convention
 	// version; false when unknown (no policy published, or no etcd).
 	ConventionVersion() (string, bool)
-	// Cadence returns district's roundtable cadence; false when none is
-	// configured.
+	// Cadence returns district's roundtable cadence (policy.DefaultCadence
+	// while its key is absent, as at the district); false when unknown
+	// (no etcd).
 	Cadence(district string) (Cadence, bool)
 }
 
@@ -100,7 +98,7 @@ func (c *MeetingCounts) Add(o MeetingCounts) {
 // the period) against the cadence's expected count. In the summary it is
 // the sum over the districts with a cadence, Per and PeriodStart empty.
 type Roundtables struct {
-	// Per is the cadence's period (week, month, quarter); empty in the summary.
+	// Per is the cadence's period (week, month, quarter, year); empty in the summary.
 	Per string `json:"per,omitempty"`
 	// PeriodStart is the start of the current period in Asia/Shanghai;
 	// absent in the summary.
@@ -184,24 +182,9 @@ func (m *MeetingStats) setConvention(version string, signed, active int64) {
 }
 
 // Period returns the start and end (exclusive) of the cadence period per
-// that contains now, in Asia/Shanghai: weeks start on Monday, quarters in
-// January, April, July and October.
-func Period(per string, now time.Time) (start, end time.Time) {
-	t := now.In(Shanghai)
-	y, m, d := t.Date()
-	switch per {
-	case PerWeek:
-		back := (int(t.Weekday()) + 6) % 7 // days since Monday
-		start = time.Date(y, m, d-back, 0, 0, 0, 0, Shanghai)
-		return start, start.AddDate(0, 0, 7)
-	case PerQuarter:
-		start = time.Date(y, m-(m-1)%3, 1, 0, 0, 0, 0, Shanghai)
-		return start, start.AddDate(0, 3, 0)
-	default:
-		start = time.Date(y, m, 1, 0, 0, 0, 0, Shanghai)
-		return start, start.AddDate(0, 1, 0)
-	}
-}
+// that contains now, in Asia/Shanghai: policy.Period.Bounds, the periods
+// the district's meetings node counts too.
+func Period(per policy.Period, now time.Time) (start, end time.Time) { return per.Bounds(now) }
 
 // Today returns the date of now in Asia/Shanghai, YYYY-MM-DD: an action
 // item due before it is overdue.
@@ -299,7 +282,7 @@ func (s *hqService) meetingStats(ctx context.Context, id string, md meetingsData
 		return m, err
 	}
 	ps := start.UTC()
-	m.Roundtables = &Roundtables{Per: c.Per, PeriodStart: &ps, Held: held, Expected: int64(c.Count), OnTrack: held >= int64(c.Count)}
+	m.Roundtables = &Roundtables{Per: string(c.Per), PeriodStart: &ps, Held: held, Expected: int64(c.Count), OnTrack: c.OnTrack(held)}
 	return m, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/policy"
 	"github.com/guildhall/guildhall/pkg/storage"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 
@@ -27,12 +28,13 @@ func TestPeriodAndToday(t *testing.T) {
 	t.Parallel()
 	sh := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, service.Shanghai) }
 	for _, tc := range []struct {
-		per        string
+		per        policy.Period
 		start, end time.Time
 	}{
 		{service.PerWeek, sh(2025, 9, 29), sh(2025, 10, 6)}, // 2025-10-01 is a Wednesday
 		{service.PerMonth, sh(2025, 10, 1), sh(2025, 11, 1)},
 		{service.PerQuarter, sh(2025, 10, 1), sh(2026, 1, 1)},
+		{service.PerYear, sh(2025, 1, 1), sh(2026, 1, 1)},
 	} {
 		start, end := service.Period(tc.per, now)
 		if !start.Equal(tc.start) || !end.Equal(tc.end) {

@@ -19,6 +19,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/devstack"
 	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/policy"
 	"github.com/guildhall/guildhall/pkg/storage"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 	"github.com/guildhall/guildhall/services/meetings"
@@ -185,18 +186,18 @@ func TestRealWiring(t *testing.T) {
 
 	// The node watches etcd through the command's client: a convention and
 	// a cadence put while it runs are what the API answers with.
-	if status, body := do("GET", "/api/v1/districts/jingkai/convention", nil); status != http.StatusNotFound || !strings.Contains(string(body), "convention.none_published") {
+	if status, body := do("GET", "/api/v1/districts/jingkai/convention", nil); status != http.StatusNotFound || !strings.Contains(string(body), "convention.not_published") {
 		t.Fatalf("convention before publishing: %d %s", status, body)
 	}
 	conv := meetings.Convention{Version: "2025-1", Title: "武汉市保安服务行业自律公约", Text: "第一条 …", PublishedAt: start}
-	if err := meetings.PublishConvention(ctx, etcd.Client, conv); err != nil {
-		t.Fatal(err)
+	if wrote, err := policy.PublishConventionIfAbsent(ctx, etcd.Client, conv); err != nil || !wrote {
+		t.Fatalf("publish: %v, %v", wrote, err)
 	}
 	poll("convention watch", "/api/v1/districts/jingkai/convention", func(status int, body []byte) bool {
 		var c meetings.Convention
 		return status == http.StatusOK && json.Unmarshal(body, &c) == nil && c.Version == "2025-1"
 	})
-	if _, err := etcd.Client.Put(ctx, meetings.CadenceKey("jingkai"), `{"per":"quarter","count":2}`); err != nil {
+	if _, err := etcd.Client.Put(ctx, policy.CadenceKey("jingkai"), `{"per":"week","count":2}`); err != nil {
 		t.Fatal(err)
 	}
 	poll("cadence watch", "/api/v1/districts/jingkai/roundtables/cadence", func(status int, body []byte) bool {
@@ -204,7 +205,7 @@ func TestRealWiring(t *testing.T) {
 			Per   string `json:"per"`
 			Count int    `json:"count"`
 		}
-		return status == http.StatusOK && json.Unmarshal(body, &rep) == nil && rep.Per == "quarter" && rep.Count == 2
+		return status == http.StatusOK && json.Unmarshal(body, &rep) == nil && rep.Per == "week" && rep.Count == 2
 	})
 
 	// The admin endpoints are on the admin listener and need no token; the

@@ -3,6 +3,7 @@ package service
 import (
 	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/idempotency"
+	"github.com/guildhall/guildhall/pkg/policy"
 )
 
 // Stable error ids of the meetings API. Users script against them: never
@@ -69,8 +70,10 @@ var (
 	ErrActionItemAcceptDenied   = errs.E(errs.Forbidden, "action_item.accept_forbidden", "only the district lead or HQ accepts (or reopens) an action item")
 	ErrActionItemOverdueInvalid = errs.InvalidField("action_item.overdue_invalid", "overdue", "overdue is true or false")
 
-	ErrConventionNone            = errs.E(errs.NotFound, "convention.none_published", "the association has not published a convention yet")
-	ErrConventionInvalid         = errs.E(errs.Invalid, "convention.invalid", "a convention needs a version (at most 50 characters), a title, a text and a publication time")
+	// ErrConventionNotPublished is pkg/policy's: the same id as HQ's. Until
+	// issue 8 this service answered convention.none_published, which
+	// policy.ErrConventionNonePublished keeps as a deprecated alias.
+	ErrConventionNotPublished    = policy.ErrConventionNotPublished
 	ErrSignatureCompanyRequired  = errs.InvalidField("signature.company_id_required", "company_id", "company_id is required (at most 64 characters)")
 	ErrSignatureSignedByRequired = errs.InvalidField("signature.signed_by_required", "signed_by", "signed_by is required (at most 100 characters)")
 	ErrSignatureSignedAtInvalid  = errs.InvalidField("signature.signed_at_invalid", "signed_at", "signed_at must be from 2000-01-01 and not in the future")

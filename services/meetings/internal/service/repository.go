@@ -7,6 +7,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/idempotency"
 	"github.com/guildhall/guildhall/pkg/kitx"
+	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 )
 
 // Repository is the storage the service needs. Reads go straight to it;
@@ -100,19 +101,21 @@ type Queries interface {
 	ExpireIdempotency(ctx context.Context, cutoff time.Time) (int64, error)
 }
 
-// Event types the meetings service emits, named after their payload
-// messages in proto/guildhall/events/v1/meetings.proto.
+// Event types the meetings service emits: the constants of the proto package
+// (each names its payload message in proto/guildhall/events/v1/meetings.proto)
+// under the service's own names. The service layer builds no protobuf; it
+// only names the types.
 const (
-	EventMeetingScheduled     = "MeetingScheduled"
-	EventMeetingUpdated       = "MeetingUpdated"
-	EventMeetingStatusChanged = "MeetingStatusChanged"
-	EventAttendanceRecorded   = "AttendanceRecorded"
-	EventMinutesPublished     = "MinutesPublished"
-	EventResolutionAdopted    = "ResolutionAdopted"
-	EventActionItemCreated    = "ActionItemCreated"
-	EventActionItemStatus     = "ActionItemStatusChanged"
-	EventActionItemReminder   = "ActionItemReminder"
-	EventConventionSigned     = "ConventionSigned"
+	EventMeetingScheduled     = eventsv1.TypeMeetingScheduled
+	EventMeetingUpdated       = eventsv1.TypeMeetingUpdated
+	EventMeetingStatusChanged = eventsv1.TypeMeetingStatusChanged
+	EventAttendanceRecorded   = eventsv1.TypeAttendanceRecorded
+	EventMinutesPublished     = eventsv1.TypeMinutesPublished
+	EventResolutionAdopted    = eventsv1.TypeResolutionAdopted
+	EventActionItemCreated    = eventsv1.TypeActionItemCreated
+	EventActionItemStatus     = eventsv1.TypeActionItemStatusChanged
+	EventActionItemReminder   = eventsv1.TypeActionItemReminder
+	EventConventionSigned     = eventsv1.TypeConventionSigned
 )
 
 // Change is a domain change the repository publishes as an event: the

@@ -13,6 +13,7 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/policy"
 )
 
 // Service is the meetings API of one district.
@@ -290,13 +291,8 @@ type ActionItem struct {
 }
 
 // Convention is a version of the association's self-discipline convention
-// (《行业自律公约》), city-wide policy read from etcd.
-type Convention struct {
-	Version     string    `json:"version"`
-	Title       string    `json:"title"`
-	Text        string    `json:"text"`
-	PublishedAt time.Time `json:"published_at"`
-}
+// (《行业自律公约》), city-wide policy read from etcd (pkg/policy).
+type Convention = policy.Convention
 
 // Signature is a company's signature of a convention version.
 type Signature struct {
@@ -359,15 +355,13 @@ type CompanyMeetingAttendance struct {
 	Status    string    `json:"status"`
 }
 
-// Cadence is a district's expected roundtables per period.
-type Cadence struct {
-	Per   string `json:"per"` // month | quarter | year
-	Count int    `json:"count"`
-}
+// Cadence is a district's expected roundtables per period, read from etcd
+// (pkg/policy): week, month, quarter or year, count 0 to 100.
+type Cadence = policy.Cadence
 
 // CadencePeriod is one period of a CadenceReport.
 type CadencePeriod struct {
-	Period   string    `json:"period"` // 2025-09, 2025-Q3, 2025
+	Period   string    `json:"period"` // 2025-W39, 2025-09, 2025-Q3, 2025
 	Start    time.Time `json:"start"`
 	End      time.Time `json:"end"`
 	Expected int       `json:"expected"`
@@ -377,7 +371,7 @@ type CadencePeriod struct {
 
 // CadenceReport is held vs expected roundtables per period, oldest first.
 type CadenceReport struct {
-	Per     string          `json:"per"`
+	Per     policy.Period   `json:"per"`
 	Count   int             `json:"count"`
 	Periods []CadencePeriod `json:"periods"`
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/idempotency"
 	"github.com/guildhall/guildhall/pkg/kitx"
+	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 )
 
 // Repository is the storage the service needs. Reads go straight to it;
@@ -89,20 +90,22 @@ type Queries interface {
 	ExpireIdempotency(ctx context.Context, cutoff time.Time) (int64, error)
 }
 
-// Event types the membership service emits, named after their payload
-// messages in proto/guildhall/events/v1/membership.proto.
+// Event types the membership service emits: the constants of the proto package
+// (each names its payload message in proto/guildhall/events/v1/membership.proto)
+// under the service's own names. The service layer builds no protobuf; it
+// only names the types.
 const (
-	EventCompanyRegistered       = "CompanyRegistered"
-	EventCompanyStatusChanged    = "CompanyStatusChanged"
-	EventCompanyUpdated          = "CompanyUpdated"
-	EventGuardHired              = "GuardHired"
-	EventGuardUpdated            = "GuardUpdated"
-	EventGuardLeft               = "GuardLeft"
-	EventTrainingRecorded        = "TrainingRecorded"
-	EventBackgroundCheckRecorded = "BackgroundCheckRecorded"
-	EventCertificateIssued       = "CertificateIssued"
-	EventCouncilMemberAppointed  = "CouncilMemberAppointed"
-	EventCouncilMemberUpdated    = "CouncilMemberUpdated"
+	EventCompanyRegistered       = eventsv1.TypeCompanyRegistered
+	EventCompanyStatusChanged    = eventsv1.TypeCompanyStatusChanged
+	EventCompanyUpdated          = eventsv1.TypeCompanyUpdated
+	EventGuardHired              = eventsv1.TypeGuardHired
+	EventGuardUpdated            = eventsv1.TypeGuardUpdated
+	EventGuardLeft               = eventsv1.TypeGuardLeft
+	EventTrainingRecorded        = eventsv1.TypeTrainingRecorded
+	EventBackgroundCheckRecorded = eventsv1.TypeBackgroundCheckRecorded
+	EventCertificateIssued       = eventsv1.TypeCertificateIssued
+	EventCouncilMemberAppointed  = eventsv1.TypeCouncilMemberAppointed
+	EventCouncilMemberUpdated    = eventsv1.TypeCouncilMemberUpdated
 )
 
 // Change is a domain change the repository publishes as an event: the
