@@ -808,7 +808,11 @@ func (c *Consumer) waitForTopic(ctx context.Context) bool {
 			return false
 		}
 		if !logged {
-			c.log.InfoContext(ctx, "waiting for topic", "err", err)
+			if err != nil {
+				c.log.InfoContext(ctx, "waiting for topic", "err", err)
+			} else {
+				c.log.InfoContext(ctx, "waiting for topic: the broker does not have it yet")
+			}
 			logged = true
 		}
 		if !sleepCtx(ctx, bo.next()) {

@@ -40,7 +40,7 @@ func (n *Node) consumeMeetings(ctx context.Context) {
 			GroupID:   MeetingsGroupID(n.cfg.District),
 			DB:        n.db,
 			Handler:   n.handleMeetings,
-			Logger:    n.logger.With("component", "meetings-consumer"),
+			Logger:    n.logger, // NewConsumer names its component and topic itself
 			Metrics:   n.deps.Bus,
 			Dialer:    n.deps.Dialer,
 			Transport: n.deps.Transport,
