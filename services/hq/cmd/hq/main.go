@@ -1,6 +1,6 @@
 // Command hq runs the association HQ on its own (one Kubernetes release with
-// role=hq): it consumes every registered district's membership topic from
-// Kafka, watches the district registry in etcd, and serves the city-wide
+// role=hq): it consumes every registered district's membership and meetings
+// topics from Kafka, watches the district registry in etcd, and serves the city-wide
 // read model under /api/v1/hq/… and /api/v1/openapi.json on -http.addr,
 // and /healthz, /readyz and /metrics on the admin listener -admin.addr
 // (default :9090; "same" puts them on the API listener).
@@ -14,7 +14,7 @@
 // not a mode.
 //
 // Flags (env GUILDHALL_<FLAG> with dots and dashes as underscores; flags win):
-// -http.addr, -admin.addr, -hq.db-path, -hq.group-id, -hq.stale-after,
+// -http.addr, -admin.addr, -db.path (formerly -hq.db-path), -hq.group-id, -hq.stale-after,
 // -auth.oidc.issuer, -auth.oidc.audience, -auth.oidc.jwks-url,
 // -auth.oidc.refresh-interval, -kafka.*, -etcd.*, -sqlite.*, -tracing.*,
 // -log.level, -log.file.
@@ -54,8 +54,8 @@ func main() {
 	}
 }
 
-// flags are the command's settings.
-type flags struct {
+// Config is the command's configuration.
+type Config struct {
 	HTTPAddr   string
 	AdminAddr  string
 	DBPath     string
@@ -69,26 +69,50 @@ type flags struct {
 	OIDC       auth.OIDCConfig
 }
 
-func (f *flags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.HTTPAddr, "http.addr", ":8080", "listen address of the API")
-	fs.StringVar(&f.AdminAddr, "admin.addr", ":9090", `listen address of /healthz, /readyz and /metrics (keep it off the public network); "same" serves them on -http.addr`)
-	fs.StringVar(&f.DBPath, "hq.db-path", "data/hq/hq.db", "SQLite file of HQ's read model")
-	fs.StringVar(&f.GroupID, "hq.group-id", hq.DefaultGroupID, "Kafka consumer group of HQ")
-	fs.DurationVar(&f.StaleAfter, "hq.stale-after", hq.DefaultStaleAfter, "how long a district may be behind with nothing applied before it is stale")
-	f.Log = telemetry.LogConfig{Level: "info"}
-	f.Log.RegisterFlags("", fs) // log.level, log.file
-	f.Kafka.RegisterFlags("", fs)
-	f.Etcd.RegisterFlags("", fs)
-	f.Storage.RegisterFlags("", fs)
-	f.Tracing.RegisterFlags("", fs)
-	f.OIDC.RegisterFlags("", fs)
+// RegisterFlags registers every flag of the command.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.HTTPAddr, "http.addr", ":8080", "listen address of the API")
+	fs.StringVar(&c.AdminAddr, "admin.addr", ":9090", `listen address of /healthz, /readyz and /metrics (keep it off the public network); "same" serves them on -http.addr`)
+	fs.StringVar(&c.DBPath, "db.path", "data/hq/hq.db", "SQLite file of HQ's read model")
+	// The flag's name before it matched the other services' -db.path; kept
+	// so existing deployments start.
+	fs.StringVar(&c.DBPath, "hq.db-path", "data/hq/hq.db", "deprecated: use -db.path")
+	fs.StringVar(&c.GroupID, "hq.group-id", hq.DefaultGroupID, "Kafka consumer group of HQ")
+	fs.DurationVar(&c.StaleAfter, "hq.stale-after", hq.DefaultStaleAfter, "how long a district may be behind with nothing applied before it is stale")
+	c.Log = telemetry.LogConfig{Level: "info"}
+	c.Log.RegisterFlags("", fs) // log.level, log.file
+	c.Kafka.RegisterFlags("", fs)
+	c.Etcd.RegisterFlags("", fs)
+	c.Storage.RegisterFlags("", fs)
+	c.Tracing.RegisterFlags("", fs)
+	c.OIDC.RegisterFlags("", fs)
+}
+
+// Validate checks the configuration, reporting every problem at once.
+func (c *Config) Validate() error {
+	var problems []error
+	if err := telemetry.ValidateAdminAddr(c.AdminAddr); err != nil {
+		problems = append(problems, err)
+	}
+	// The district registry lives in etcd: HQ cannot run without it.
+	for _, err := range []error{c.Log.Validate(), c.Tracing.Validate(), c.Kafka.Validate(), c.Etcd.Validate(), c.hqConfig().Validate()} {
+		if err != nil {
+			problems = append(problems, err)
+		}
+	}
+	// Without an issuer no request could be authenticated: refuse to start
+	// rather than serve an API that answers 401 to everyone.
+	if !c.OIDC.Enabled() {
+		problems = append(problems, ErrNoAuth)
+	}
+	return errors.Join(problems...)
 }
 
 // usage is the head of the -h text; the flag list follows it.
 const usage = `Usage: hq [flags]
 
 Runs the association HQ: consumes every registered district's membership
-topic and serves the city-wide read model under /api/v1/hq/.
+and meetings topics and serves the city-wide read model under /api/v1/hq/.
 
 Authentication is required. Every /api/v1/hq/ request carries
 "Authorization: Bearer <JWT>" signed (RS256 or ES256) by the OIDC issuer:
@@ -112,14 +136,14 @@ Flags:
 // ErrNoAuth is returned when no OIDC issuer is configured.
 var ErrNoAuth = errors.New("-auth.oidc.issuer, -auth.oidc.audience and -auth.oidc.jwks-url are required: HQ does not serve its API without authentication")
 
-func (f *flags) hqConfig() hq.Config {
-	return hq.Config{DBPath: f.DBPath, Storage: f.Storage, Brokers: []string(f.Kafka.Brokers), GroupID: f.GroupID, StaleAfter: f.StaleAfter}
+func (c *Config) hqConfig() hq.Config {
+	return hq.Config{DBPath: c.DBPath, Storage: c.Storage, Brokers: []string(c.Kafka.Brokers), GroupID: c.GroupID, StaleAfter: c.StaleAfter}
 }
 
 func runMain(args []string) error {
 	fs := flag.NewFlagSet("hq", flag.ContinueOnError)
-	var f flags
-	f.register(fs)
+	var f Config
+	f.RegisterFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
@@ -130,27 +154,8 @@ func runMain(args []string) error {
 	if err := config.ApplyEnv(fs, "GUILDHALL", os.LookupEnv); err != nil {
 		return err
 	}
-	if err := f.Log.Validate(); err != nil {
+	if err := f.Validate(); err != nil {
 		return err
-	}
-	if err := f.Tracing.Validate(); err != nil {
-		return err
-	}
-	if err := telemetry.ValidateAdminAddr(f.AdminAddr); err != nil {
-		return err
-	}
-	if err := f.Kafka.Validate(); err != nil {
-		return err
-	}
-	// The district registry lives in etcd: HQ cannot run without it.
-	if err := f.Etcd.Validate(); err != nil {
-		return err
-	}
-	if err := f.hqConfig().Validate(); err != nil {
-		return err
-	}
-	if !f.OIDC.Enabled() {
-		return ErrNoAuth
 	}
 	dialer, err := f.Kafka.Dialer()
 	if err != nil {

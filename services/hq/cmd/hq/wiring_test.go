@@ -207,7 +207,7 @@ func TestWiring(t *testing.T) {
 }
 
 func TestRefusesToStartWithoutAuthentication(t *testing.T) {
-	base := []string{"-kafka.brokers=127.0.0.1:1", "-etcd.endpoints=127.0.0.1:2", "-hq.db-path=" + filepath.Join(t.TempDir(), "hq.db")}
+	base := []string{"-kafka.brokers=127.0.0.1:1", "-etcd.endpoints=127.0.0.1:2", "-db.path=" + filepath.Join(t.TempDir(), "hq.db")}
 	for _, tc := range []struct {
 		name  string
 		flags []string
@@ -239,8 +239,8 @@ func TestRefusesToStartWithoutAuthentication(t *testing.T) {
 
 func TestUsageDocumentsTheAuthFlags(t *testing.T) {
 	fs := flag.NewFlagSet("hq", flag.ContinueOnError)
-	var f flags
-	f.register(fs)
+	var f Config
+	f.RegisterFlags(fs)
 	for _, name := range []string{"auth.oidc.issuer", "auth.oidc.audience", "auth.oidc.jwks-url", "auth.oidc.refresh-interval"} {
 		if fs.Lookup(name) == nil {
 			t.Errorf("flag -%s is not registered", name)
@@ -248,5 +248,29 @@ func TestUsageDocumentsTheAuthFlags(t *testing.T) {
 		if !strings.Contains(usage, "-"+name) {
 			t.Errorf("the usage text does not mention -%s", name)
 		}
+	}
+}
+
+func TestConfigTakesTheOldDBPathFlagAndReportsEveryProblem(t *testing.T) {
+	for _, name := range []string{"db.path", "hq.db-path"} {
+		fs := flag.NewFlagSet("hq", flag.ContinueOnError)
+		var c Config
+		c.RegisterFlags(fs)
+		if err := fs.Parse([]string{"-" + name + "=/var/lib/guildhall/hq.db"}); err != nil {
+			t.Fatal(err)
+		}
+		if c.DBPath != "/var/lib/guildhall/hq.db" {
+			t.Errorf("-%s set DBPath %q", name, c.DBPath)
+		}
+	}
+	fs := flag.NewFlagSet("hq", flag.ContinueOnError)
+	var c Config
+	c.RegisterFlags(fs)
+	if err := fs.Parse([]string{"-admin.addr=9090", "-log.level=loud"}); err != nil {
+		t.Fatal(err)
+	}
+	err := c.Validate()
+	if !errors.Is(err, telemetry.ErrAdminAddr) || !errors.Is(err, ErrNoAuth) || !strings.Contains(err.Error(), "log.level") {
+		t.Errorf("Validate = %v, want the admin address, the log level and the missing issuer at once", err)
 	}
 }
