@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/go-kit/kit/endpoint"
+	"github.com/prometheus/client_golang/prometheus"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"golang.org/x/sync/errgroup"
 
@@ -107,6 +108,10 @@ type Deps struct {
 	// Storage counts the writes the process's databases refused for lack of
 	// disk (shared by the process); nil counts nothing.
 	Storage *storage.Metrics
+	// Registerer receives the counters of the live etcd values (the
+	// convention, the roundtable cadence): reloads, rejected values, etcd
+	// errors. Shared by the process's services; nil counts nothing.
+	Registerer prometheus.Registerer
 }
 
 // Node is a running meetings service of one district.
@@ -145,8 +150,8 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 		_ = db.Close()
 		return nil, err
 	}
-	conv := config.NewValue(cfg.Etcd, policy.ConventionKey, cfg.DefaultConvention, policy.ParseConvention, logger, nil)
-	cad := config.NewValue(cfg.Etcd, policy.CadenceKey(cfg.District), policy.DefaultCadence, policy.ParseCadence, logger, nil)
+	conv := config.NewValue(cfg.Etcd, policy.ConventionKey, cfg.DefaultConvention, policy.ParseConvention, logger, deps.Registerer)
+	cad := config.NewValue(cfg.Etcd, policy.CadenceKey(cfg.District), policy.DefaultCadence, policy.ParseCadence, logger, deps.Registerer)
 	svc := service.New(cfg.District, store.New(db, outbox), conv.Load, cad.Load, logger,
 		service.Options{CheckInGrace: cfg.CheckInGrace, Now: cfg.Now})
 	authz, err := newAuthorizer(cfg.District, svc, logger)

@@ -564,9 +564,10 @@ func (c *City) startDistrict(ctx context.Context, id string) error {
 		Etcd:       c.cli,
 		TrustProxy: c.cfg.TrustProxy,
 	}, meetings.Deps{
-		Logger:   c.logger.With("node", id, "service", "meetings"),
-		Endpoint: c.endpointMiddleware(id),
-		Storage:  c.storage,
+		Logger:     c.logger.With("node", id, "service", "meetings"),
+		Endpoint:   c.endpointMiddleware(id),
+		Storage:    c.storage,
+		Registerer: c.reg,
 	})
 	if err != nil {
 		_ = node.Close()

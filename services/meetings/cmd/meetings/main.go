@@ -237,8 +237,9 @@ func wire(ctx context.Context, cfg Config, cli *clientv3.Client, v auth.Verifier
 		// The live convention and roundtable cadence come from etcd.
 		Etcd: cli,
 	}, meetings.Deps{
-		Logger:  logger,
-		Storage: sm,
+		Logger:     logger,
+		Storage:    sm,
+		Registerer: reg,
 		Endpoint: func(service, name string) endpoint.Middleware {
 			return endpoint.Chain(epm.Middleware(service, cfg.District, name), telemetry.TracingMiddleware(service, name))
 		},

@@ -207,6 +207,23 @@ func TestRealWiring(t *testing.T) {
 		}
 		return status == http.StatusOK && json.Unmarshal(body, &rep) == nil && rep.Per == "week" && rep.Count == 2
 	})
+	// A value no reader accepts is refused, kept out, and counted where
+	// Prometheus can see it (the process's registry, on the admin listener).
+	if _, err := etcd.Client.Put(ctx, policy.CadenceKey("jingkai"), `{"per":"fortnight","count":2}`); err != nil {
+		t.Fatal(err)
+	}
+	rejected := `guildhall_config_invalid_total{source="` + policy.CadenceKey("jingkai") + `"} 1`
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, m := at(adminBase, "", "GET", "/metrics", nil)
+		if strings.Contains(string(m), rejected) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a rejected cadence is not counted on /metrics (want %s)", rejected)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 
 	// The admin endpoints are on the admin listener and need no token; the
 	// OpenAPI document is on the API's.
