@@ -54,6 +54,7 @@ type Config struct {
 	DBPath          string
 	TrustProxy      bool
 	ElectionTTL     int
+	OutboxRetention time.Duration
 	Candidate       string
 	ShutdownTimeout time.Duration
 	Log             telemetry.LogConfig
@@ -74,6 +75,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DBPath, "db.path", "", "SQLite file (default data/<district>/meetings.db)")
 	fs.BoolVar(&c.TrustProxy, "http.trust-proxy", false, "record the last X-Forwarded-For entry (the one the trusted reverse proxy appended) as a request's client address in the audit log (only behind such a proxy)")
 	fs.IntVar(&c.ElectionTTL, "relay.election-ttl", 10, "seconds before a dead relay leader's etcd lease expires")
+	fs.DurationVar(&c.OutboxRetention, "outbox.retention", 7*24*time.Hour, "how long sent outbox rows are kept to refill a broker that lost them (consumers' inbox retention must be longer)")
 	host, _ := os.Hostname()
 	fs.StringVar(&c.Candidate, "relay.candidate", host, "this replica's name in the relay election: unique among live replicas, stable across its restarts (the pod name)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight requests get on shutdown")
@@ -90,6 +92,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 var (
 	errNoDistrict = errors.New("-district is required")
 	errTTL        = errors.New("-relay.election-ttl must be at least 1")
+	errRetention  = errors.New("-outbox.retention must be at least 1h")
 )
 
 // Validate checks the configuration, reporting every problem at once.
@@ -102,6 +105,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ElectionTTL < 1 {
 		problems = append(problems, errTTL)
+	}
+	if c.OutboxRetention < time.Hour {
+		problems = append(problems, errRetention)
 	}
 	if c.Candidate == "" {
 		problems = append(problems, errors.New("relay.candidate is required (the hostname could not be read)"))
@@ -192,6 +198,7 @@ func runMain(ctx context.Context, args []string, lookup func(string) (string, bo
 		Logger:    logger, // NewRelay adds its component
 		Metrics:   app.bus,
 		Transport: transport,
+		Retention: cfg.OutboxRetention,
 	})
 	if err != nil {
 		return err
