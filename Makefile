@@ -21,6 +21,7 @@ build: ## Build every binary into ./bin.
 	go build -o bin/membership ./services/membership/cmd/membership
 	go build -o bin/meetings ./services/meetings/cmd/meetings
 	go build -o bin/hq ./services/hq/cmd/hq
+	go build -o bin/devstack ./services/standalone/cmd/devstack
 
 .PHONY: test
 test: ## Run every module's tests (unit, end-to-end, fault and security tests).
