@@ -27,6 +27,11 @@ build: ## Build every binary into ./bin.
 test: ## Run every module's tests (unit, end-to-end, fault and security tests).
 	./scripts/each-module.sh go test $(GO_TEST_FLAGS) ./...
 
+.PHONY: test-faults
+test-faults: build ## Fault harness: the binaries under load; kill -9, broker/etcd down, full disk, partition (FAULTS_FLAGS).
+	go build -o bin/faults ./services/standalone/cmd/faults
+	./bin/faults -bin=./bin -report=bin/faults-report.txt $(FAULTS_FLAGS)
+
 .PHONY: bench
 bench: ## Run the benchmarks; they print ratios against raw baselines measured in the same run.
 	cd services/standalone && go test $(BENCH_FLAGS) ./bench/...
