@@ -26,6 +26,7 @@ build: ## Build every binary into ./bin.
 	go build -o bin/membership ./services/membership/cmd/membership
 	go build -o bin/meetings ./services/meetings/cmd/meetings
 	go build -o bin/hq ./services/hq/cmd/hq
+	go build -o bin/devstack ./services/standalone/cmd/devstack
 
 FUZZTIME ?= 3s
 
@@ -37,6 +38,11 @@ test: ## Run every module's tests (unit, end-to-end, fault and security tests), 
 .PHONY: fuzz
 fuzz: ## Fuzz every target for FUZZTIME (e.g. make fuzz FUZZTIME=5m) and add what it found to the committed corpora.
 	./scripts/fuzz.sh -corpus $(FUZZTIME)
+
+.PHONY: test-faults
+test-faults: build ## Fault harness: the binaries under load; kill -9, broker/etcd down, full disk, partition (FAULTS_FLAGS).
+	go build -o bin/faults ./services/standalone/cmd/faults
+	./bin/faults -bin=./bin -report=bin/faults-report.txt $(FAULTS_FLAGS)
 
 .PHONY: bench
 bench: ## Run the benchmarks; they print ratios against raw baselines measured in the same run.

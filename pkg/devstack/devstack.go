@@ -39,6 +39,23 @@ type Etcd struct {
 // random loopback ports. Starting again with the same dir keeps the data.
 // It returns once the server is ready to serve requests.
 func StartEtcd(ctx context.Context, dir string) (*Etcd, error) {
+	return StartEtcdAt(ctx, dir, "127.0.0.1:0")
+}
+
+// StartEtcdAt is StartEtcd with the client listener on clientAddr
+// (host:port; port 0 picks one). A fixed address lets a separate etcd
+// process that was stopped be found again at the same place after its
+// restart; a host other than loopback lets clients in another network
+// namespace reach it (the fault harness). Peers stay on a random loopback
+// port: the member is alone.
+func StartEtcdAt(ctx context.Context, dir, clientAddr string) (*Etcd, error) {
+	host, port, err := net.SplitHostPort(clientAddr)
+	if err != nil {
+		return nil, fmt.Errorf("devstack: etcd addr %q: %w", clientAddr, err)
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
 	cfg := embed.NewConfig()
 	cfg.Name = "devstack"
 	cfg.Dir = dir
@@ -49,14 +66,18 @@ func StartEtcd(ctx context.Context, dir string) (*Etcd, error) {
 	// etcd logs a lot (and prints stack traces on Close) through zap; the
 	// caller's own logs are what matter here.
 	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
-	u, err := url.Parse("http://127.0.0.1:0")
+	peer, err := url.Parse("http://127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	cfg.ListenPeerUrls = []url.URL{*u}
-	cfg.ListenClientUrls = []url.URL{*u}
-	cfg.AdvertisePeerUrls = []url.URL{*u}
-	cfg.AdvertiseClientUrls = []url.URL{*u}
+	client, err := url.Parse("http://" + net.JoinHostPort(host, port))
+	if err != nil {
+		return nil, fmt.Errorf("devstack: etcd addr %q: %w", clientAddr, err)
+	}
+	cfg.ListenPeerUrls = []url.URL{*peer}
+	cfg.ListenClientUrls = []url.URL{*client}
+	cfg.AdvertisePeerUrls = []url.URL{*peer}
+	cfg.AdvertiseClientUrls = []url.URL{*client}
 	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
 
 	srv, err := embed.StartEtcd(cfg)
@@ -106,6 +127,15 @@ type BrokerConfig struct {
 	DataDir string
 	// Partitions is the partition count of created topics; default 3.
 	Partitions int32
+	// ListenHost, if set, is the IP address to listen on instead of
+	// 127.0.0.1 (with Addr's port), e.g. an address other network
+	// namespaces reach (the fault harness).
+	ListenHost string
+	// Advertise, if set, is the host:port the broker names in its metadata
+	// (where clients connect after bootstrapping) instead of its listen
+	// address: a proxy in front of it, for instance. Clients must reach the
+	// broker through it, StartBroker included.
+	Advertise string
 }
 
 // Broker is an in-process Kafka-protocol broker (kfake) with one node.
@@ -159,6 +189,27 @@ func StartBroker(cfg BrokerConfig) (*Broker, error) {
 		if port != 0 {
 			opts = append(opts, kfake.Ports(port))
 		}
+	}
+	if cfg.ListenHost != "" || cfg.Advertise != "" {
+		opts = append(opts, kfake.ListenFn(func(network, address string) (net.Listener, error) {
+			if cfg.ListenHost != "" {
+				_, port, err := net.SplitHostPort(address)
+				if err != nil {
+					return nil, err
+				}
+				address = net.JoinHostPort(cfg.ListenHost, port)
+			}
+			ln, err := net.Listen(network, address)
+			if err != nil || cfg.Advertise == "" {
+				return ln, err
+			}
+			adv, err := net.ResolveTCPAddr("tcp", cfg.Advertise)
+			if err != nil {
+				_ = ln.Close()
+				return nil, fmt.Errorf("devstack: broker advertise %q: %w", cfg.Advertise, err)
+			}
+			return advertisedListener{Listener: ln, addr: adv}, nil
+		}))
 	}
 	var (
 		marker  string
@@ -268,3 +319,13 @@ func (b *Broker) Close() {
 		}
 	})
 }
+
+// advertisedListener reports addr as its address: kfake puts a listener's
+// address in the metadata it answers, which is where clients connect.
+type advertisedListener struct {
+	net.Listener
+	addr net.Addr
+}
+
+// Addr implements net.Listener.
+func (l advertisedListener) Addr() net.Addr { return l.addr }

@@ -2,11 +2,15 @@ package devstack
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/segmentio/kafka-go"
 	"go.uber.org/goleak"
 )
 
@@ -120,5 +124,126 @@ func TestABrokerLogLeftByACrashIsDiscarded(t *testing.T) {
 	defer b.Close()
 	if !b.Recovered || b.ClusterID == first {
 		t.Fatalf("after a crash: recovered=%v cluster %s, want true and a new cluster id", b.Recovered, b.ClusterID)
+	}
+}
+
+// freePort returns a loopback port nothing listens on right now.
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return port
+}
+
+func TestEtcdAtAFixedAddressComesBackAtIt(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	dir := t.TempDir()
+	addr := "127.0.0.1:" + freePort(t)
+	e, err := StartEtcdAt(ctx, dir, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"http://" + addr}; len(e.Endpoints) != 1 || e.Endpoints[0] != want[0] {
+		t.Fatalf("endpoints %v, want %v", e.Endpoints, want)
+	}
+	if _, err := e.Client.Put(ctx, "/guildhall/test", "kept"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e2, err := StartEtcdAt(ctx, dir, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e2.Close()
+	if e2.Endpoints[0] != "http://"+addr {
+		t.Fatalf("restarted at %v, want http://%s", e2.Endpoints, addr)
+	}
+	resp, err := e2.Client.Get(ctx, "/guildhall/test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.Kvs) != 1 || string(resp.Kvs[0].Value) != "kept" {
+		t.Fatalf("after restart got %v", resp.Kvs)
+	}
+	if _, err := StartEtcdAt(ctx, t.TempDir(), "no-port"); err == nil {
+		t.Error("an address without a port was accepted")
+	}
+}
+
+// forward copies every connection accepted on ln to target, both ways.
+func forward(t *testing.T, ln net.Listener, target string) {
+	t.Helper()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				u, err := net.Dial("tcp", target)
+				if err != nil {
+					return
+				}
+				defer u.Close()
+				done := make(chan struct{}, 2)
+				go func() { _, _ = io.Copy(u, c); done <- struct{}{} }()
+				go func() { _, _ = io.Copy(c, u); done <- struct{}{} }()
+				<-done
+			}()
+		}
+	}()
+}
+
+func TestBrokerListensOnTheHostItIsGivenAndAdvertisesTheAddressItIsTold(t *testing.T) {
+	// 127.0.0.0/8 is all loopback on Linux: 127.0.0.2 is another host.
+	port := freePort(t)
+	b, err := StartBroker(BrokerConfig{Addr: "127.0.0.1:" + port, ListenHost: "127.0.0.2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Addr != "127.0.0.2:"+port {
+		t.Errorf("broker at %s, want 127.0.0.2:%s", b.Addr, port)
+	}
+	b.Close()
+
+	// A proxy in front of the broker: metadata must name the proxy, so a
+	// client that bootstraps through it keeps talking through it.
+	proxy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proxy.Close()
+	port = freePort(t)
+	forward(t, proxy, "127.0.0.1:"+port)
+	b, err = StartBroker(BrokerConfig{Addr: "127.0.0.1:" + port, Advertise: proxy.Addr().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if b.Addr != proxy.Addr().String() {
+		t.Fatalf("broker advertises %s, want the proxy %s", b.Addr, proxy.Addr())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	tr := &kafka.Transport{}
+	defer tr.CloseIdleConnections()
+	cli := &kafka.Client{Addr: kafka.TCP(b.Addr), Transport: tr}
+	md, err := cli.Metadata(ctx, &kafka.MetadataRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(md.Brokers) != 1 || fmt.Sprintf("%s:%d", md.Brokers[0].Host, md.Brokers[0].Port) != proxy.Addr().String() {
+		t.Errorf("metadata brokers %+v, want the proxy %s", md.Brokers, proxy.Addr())
+	}
+	if _, err := StartBroker(BrokerConfig{Advertise: "no-port"}); err == nil {
+		t.Error("an advertise address without a port was accepted")
 	}
 }
