@@ -106,7 +106,7 @@ func Document(api kitx.API) (*openapi3.T, error) {
 		Components: &openapi3.Components{
 			SecuritySchemes: openapi3.SecuritySchemes{BearerScheme: &openapi3.SecuritySchemeRef{Value: &openapi3.SecurityScheme{
 				Type: "http", Scheme: "bearer", BearerFormat: "JWT",
-				Description: "A JWT from the association's OpenID Connect issuer, or in the guildhall binary from POST /api/v1/auth/login.",
+				Description: "A JWT from the configured OIDC issuer (or the standalone binary's own issuer) carrying role, districts, company and guard claims.",
 			}}},
 		},
 	}
@@ -283,12 +283,22 @@ var (
 	genericArgs      = regexp.MustCompile(`^([A-Za-z0-9_]+)\[(.*)\]$`)
 )
 
+// SchemaNamer is implemented by a type whose component name is not its Go
+// name (audit.Entry is AuditEntry: "Entry" says nothing in a service's
+// document).
+type SchemaNamer interface {
+	SchemaName() string
+}
+
 // typeName names a type's component: its Go name, "<Elem>List" for a
 // kitx.ListResponse[Elem], and Error / ErrorDetail for the error body. Two
 // types of one name (from different packages) are an error: a document
 // cannot tell them apart.
 func (g *generator) typeName(t reflect.Type) string {
 	name := t.Name()
+	if n, ok := reflect.Zero(t).Interface().(SchemaNamer); ok && t.Kind() == reflect.Struct {
+		name = n.SchemaName()
+	}
 	switch t {
 	case errBodyType:
 		name = ErrorSchema

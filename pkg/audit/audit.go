@@ -50,6 +50,9 @@ type Entry struct {
 	RemoteIP      string    `json:"remote_ip"`
 }
 
+// SchemaName names the type in the services' OpenAPI documents.
+func (Entry) SchemaName() string { return "AuditEntry" }
+
 // Filter narrows an audit list; empty fields do not filter. Since is
 // inclusive, Until exclusive.
 type Filter struct {
@@ -94,6 +97,22 @@ func FilterFromQuery(r *http.Request) (Filter, error) {
 	}
 	return f, nil
 }
+
+// QueryParams documents the query parameters FilterFromQuery reads, for a
+// list route's row in its service's route table.
+func QueryParams() []kitx.Param {
+	return []kitx.Param{
+		kitx.Query("subject", "only writes by this subject"),
+		kitx.Query("action", "only this action, e.g. guard.hire"),
+		kitx.Query("resource", "only writes to this kind of resource"),
+		kitx.Query("resource_id", "only writes to this resource"),
+		{Name: "since", In: "query", Format: "date-time", Description: "from this time on (RFC 3339, inclusive); 400 audit.since_invalid otherwise"},
+		{Name: "until", In: "query", Format: "date-time", Description: "before this time (RFC 3339, exclusive, after since); 400 audit.until_invalid or audit.range_invalid otherwise"},
+	}
+}
+
+// Errors lists the errors a list filtered by FilterFromQuery can answer.
+func Errors() []*errs.Error { return []*errs.Error{ErrSinceInvalid, ErrUntilInvalid, ErrRange} }
 
 // Actor is who makes a write, as the audit log records it.
 type Actor struct {

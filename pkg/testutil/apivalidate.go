@@ -22,6 +22,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/guildhall/guildhall/pkg/apidoc"
+	"github.com/guildhall/guildhall/pkg/kitx"
 )
 
 // APIValidator checks HTTP exchanges against an OpenAPI document with
@@ -140,6 +141,11 @@ func (v *APIValidator) Check(req *http.Request, reqBody []byte, status int, head
 		IncludeResponseStatus: true,
 		MultiError:            true,
 	}
+	// The field and the reason; the schema and value dumps kin-openapi
+	// adds by default bury them.
+	opts.WithCustomSchemaErrorFunc(func(err *openapi3.SchemaError) string {
+		return fmt.Sprintf("at /%s: %s (value %v)", strings.Join(err.JSONPointer(), "/"), err.Reason, short(err.Value))
+	})
 	r := req.Clone(context.Background())
 	r.Body = io.NopCloser(bytes.NewReader(reqBody))
 	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: m.params, Route: route, Options: opts}
@@ -308,4 +314,39 @@ func decodeJSON(b []byte) (any, error) {
 		return nil, err
 	}
 	return v, nil
+}
+
+// CheckGenerated fails t unless committed (a service's openapi.json) is
+// exactly what the generator makes of api today: the document is a
+// generated artefact, and `make openapi` rewrites it.
+func CheckGenerated(t testing.TB, committed []byte, api kitx.API) {
+	t.Helper()
+	want, err := apidoc.Generate(api)
+	if err != nil {
+		t.Fatalf("generate the %s document: %v", api.Service, err)
+	}
+	if !bytes.Equal(committed, want) {
+		t.Errorf("the committed openapi.json of %s is not what its route table generates: run make openapi and commit the result", api.Service)
+	}
+}
+
+// ValidatedHandler wraps h in an APIValidator of doc that reports every
+// problem to t: the handler tests of a service go through it, so a request
+// or response that disagrees with the document fails the test.
+func ValidatedHandler(t testing.TB, doc []byte, h http.Handler) http.Handler {
+	t.Helper()
+	v, err := NewAPIValidator(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v.Handler(t, h)
+}
+
+// short prints a value for an error message, cut to 80 characters.
+func short(v any) string {
+	s := fmt.Sprint(v)
+	if len(s) > 80 {
+		return s[:77] + "..."
+	}
+	return s
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/pkg/telemetry"
+	"github.com/guildhall/guildhall/pkg/testutil"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 	"github.com/guildhall/guildhall/services/meetings"
 )
@@ -85,9 +86,11 @@ func newEnvWith(t *testing.T, conv meetings.Convention) *env {
 		t.Fatal(err)
 	}
 	h := node.Handler()
-	srv := httptest.NewServer(telemetry.HTTPMiddleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// Every exchange of these tests is checked against the service's
+	// OpenAPI document.
+	srv := httptest.NewServer(testutil.ValidatedHandler(t, meetings.OpenAPIDocument(), telemetry.HTTPMiddleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(w, r.WithContext(auth.WithPrincipal(r.Context(), testPrincipal(r))))
-	}), slog.New(slog.DiscardHandler)))
+	}), slog.New(slog.DiscardHandler))))
 	t.Cleanup(func() { srv.Close(); _ = node.Close() })
 	return &env{t: t, node: node, srv: srv, base: srv.URL + "/api/v1/districts/jingkai", clock: c}
 }
