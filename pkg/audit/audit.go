@@ -106,8 +106,10 @@ func QueryParams() []kitx.Param {
 		kitx.Query("action", "only this action, e.g. guard.hire"),
 		kitx.Query("resource", "only writes to this kind of resource"),
 		kitx.Query("resource_id", "only writes to this resource"),
-		{Name: "since", In: "query", Format: "date-time", Description: "from this time on (RFC 3339, inclusive); 400 audit.since_invalid otherwise"},
-		{Name: "until", In: "query", Format: "date-time", Description: "before this time (RFC 3339, exclusive, after since); 400 audit.until_invalid or audit.range_invalid otherwise"},
+		// No date-time format: the server also takes the space a '+'
+		// offset the client did not percent-encode becomes (kitx.QueryTime).
+		kitx.Query("since", "from this time on (RFC 3339, inclusive; a space stands for an unencoded '+'); 400 audit.since_invalid otherwise"),
+		kitx.Query("until", "before this time (RFC 3339, exclusive, after since); 400 audit.until_invalid or audit.range_invalid otherwise"),
 	}
 }
 

@@ -119,8 +119,8 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 		{Name: "company_attendance", Method: "GET", Path: p("/attendance/companies/{id}"), Tag: "attendance", Summary: "A company's attendance over time",
 			Params: []kitx.Param{
 				{Name: "id", In: "path", Description: "the company's id"},
-				{Name: "since", In: "query", Format: "date-time", Description: "meetings starting from this time (RFC 3339)"},
-				{Name: "until", In: "query", Format: "date-time", Description: "meetings starting before this time (RFC 3339)"},
+				kitx.Query("since", "meetings starting from this time (RFC 3339; a space stands for an unencoded '+')"),
+				kitx.Query("until", "meetings starting before this time (RFC 3339)"),
 			},
 			Response: service.CompanyAttendance{}, Errors: errsOf(service.ErrAttendanceSinceInvalid, service.ErrAttendanceUntilInvalid),
 			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}),

@@ -22,6 +22,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/pii"
 	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/pkg/telemetry"
+	"github.com/guildhall/guildhall/pkg/testutil"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 	"github.com/guildhall/guildhall/services/membership"
 )
@@ -144,7 +145,9 @@ func openEnvBrokers(t *testing.T, path string, sealer *pii.Sealer, brokers []str
 		}
 		h.ServeHTTP(w, r)
 	})
-	srv := httptest.NewServer(telemetry.HTTPMiddleware(withPrincipal, logger))
+	// Every exchange of these tests is checked against the service's
+	// OpenAPI document.
+	srv := httptest.NewServer(testutil.ValidatedHandler(t, membership.OpenAPIDocument(), telemetry.HTTPMiddleware(withPrincipal, logger)))
 	e := &env{t: t, node: node, srv: srv, base: srv.URL + "/api/v1/districts/jingkai", path: path, logs: logs}
 	t.Cleanup(func() { e.close() })
 	return e

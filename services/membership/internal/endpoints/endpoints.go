@@ -1,5 +1,6 @@
 // Package endpoints turns the membership Service into go-kit endpoints:
-// one per operation, each taking a typed request and returning a response
+// one maker per route of the service's route table (routes.go at the
+// module root), each taking a typed request and returning a response
 // that carries business errors in Failed() (go-kit's addsvc pattern), so
 // they do not trip circuit breakers and the transport maps them once.
 package endpoints
@@ -14,72 +15,6 @@ import (
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/services/membership/internal/service"
 )
-
-// Set holds every endpoint of the membership service.
-type Set struct {
-	RegisterCompany     endpoint.Endpoint
-	GetCompany          endpoint.Endpoint
-	ListCompanies       endpoint.Endpoint
-	UpdateCompany       endpoint.Endpoint
-	ChangeCompanyStatus endpoint.Endpoint
-	HireGuard           endpoint.Endpoint
-	GetGuard            endpoint.Endpoint
-	ListGuards          endpoint.Endpoint
-	// ListCompanyGuards serves the same query as ListGuards under
-	// /companies/{id}/guards; it is its own endpoint so that each route
-	// has its own name in metrics and its own row in the policy table.
-	ListCompanyGuards     endpoint.Endpoint
-	UpdateGuard           endpoint.Endpoint
-	GuardLeaves           endpoint.Endpoint
-	RecordTraining        endpoint.Endpoint
-	ListTrainings         endpoint.Endpoint
-	RecordBackgroundCheck endpoint.Endpoint
-	IssueCertificate      endpoint.Endpoint
-	AppointCouncilMember  endpoint.Endpoint
-	ListCouncilMembers    endpoint.Endpoint
-	UpdateCouncilMember   endpoint.Endpoint
-	StartGuardImport      endpoint.Endpoint
-	GetImport             endpoint.Endpoint
-	ListAudit             endpoint.Endpoint
-}
-
-// New builds the endpoints of svc. mw, if not nil, returns the middleware
-// (instrumenting, tracing, auth) to wrap the named endpoint in; the names
-// are the route names of transport.Routes, one endpoint per route.
-func New(svc service.Service, basePath string, mw func(name string) endpoint.Middleware) Set {
-	wrap := func(name string, e endpoint.Endpoint) endpoint.Endpoint {
-		if mw == nil {
-			return e
-		}
-		if m := mw(name); m != nil {
-			return m(e)
-		}
-		return e
-	}
-	return Set{
-		RegisterCompany:       wrap("register_company", MakeRegisterCompanyEndpoint(svc, basePath)),
-		GetCompany:            wrap("get_company", MakeGetCompanyEndpoint(svc)),
-		ListCompanies:         wrap("list_companies", MakeListCompaniesEndpoint(svc)),
-		UpdateCompany:         wrap("update_company", MakeUpdateCompanyEndpoint(svc)),
-		ChangeCompanyStatus:   wrap("change_company_status", MakeChangeCompanyStatusEndpoint(svc)),
-		HireGuard:             wrap("hire_guard", MakeHireGuardEndpoint(svc, basePath)),
-		GetGuard:              wrap("get_guard", MakeGetGuardEndpoint(svc)),
-		ListGuards:            wrap("list_guards", MakeListGuardsEndpoint(svc)),
-		ListCompanyGuards:     wrap("list_company_guards", MakeListGuardsEndpoint(svc)),
-		UpdateGuard:           wrap("update_guard", MakeUpdateGuardEndpoint(svc)),
-		GuardLeaves:           wrap("guard_leaves", MakeGuardLeavesEndpoint(svc)),
-		RecordTraining:        wrap("record_training", MakeRecordTrainingEndpoint(svc, basePath)),
-		ListTrainings:         wrap("list_trainings", MakeListTrainingsEndpoint(svc)),
-		RecordBackgroundCheck: wrap("record_background_check", MakeRecordBackgroundCheckEndpoint(svc)),
-		IssueCertificate:      wrap("issue_certificate", MakeIssueCertificateEndpoint(svc)),
-		AppointCouncilMember:  wrap("appoint_council_member", MakeAppointCouncilMemberEndpoint(svc, basePath)),
-		ListCouncilMembers:    wrap("list_council_members", MakeListCouncilMembersEndpoint(svc)),
-		UpdateCouncilMember:   wrap("update_council_member", MakeUpdateCouncilMemberEndpoint(svc)),
-		StartGuardImport:      wrap("start_guard_import", MakeStartGuardImportEndpoint(svc, basePath)),
-		GetImport:             wrap("get_import", MakeGetImportEndpoint(svc)),
-		ListAudit:             wrap("list_audit", MakeListAuditEndpoint(svc)),
-	}
-}
 
 // IDRequest names one resource.
 type IDRequest struct {

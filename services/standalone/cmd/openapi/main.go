@@ -20,6 +20,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/apidoc"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/services/meetings"
+	"github.com/guildhall/guildhall/services/membership"
 )
 
 // documents are the generated files, relative to the repository root.
@@ -27,6 +28,7 @@ var documents = []struct {
 	path string
 	api  func() kitx.API
 }{
+	{"services/membership/openapi.json", membership.API},
 	{"services/meetings/openapi.json", meetings.API},
 }
 
