@@ -291,7 +291,7 @@ type SchemaNamer interface {
 }
 
 // typeName names a type's component: its Go name, "<Elem>List" for a
-// kitx.ListResponse[Elem], and Error / ErrorDetail for the error body. Two
+// kitx.ListResponse[Elem] ("<Elem>Items" for a kitx.ItemsResponse), and Error / ErrorDetail for the error body. Two
 // types of one name (from different packages) are an error: a document
 // cannot tell them apart.
 func (g *generator) typeName(t reflect.Type) string {
@@ -310,9 +310,12 @@ func (g *generator) typeName(t reflect.Type) string {
 			if i := strings.LastIndex(arg, "."); i >= 0 {
 				arg = arg[i+1:]
 			}
-			if m[1] == "ListResponse" {
+			switch m[1] {
+			case "ListResponse":
 				name = arg + "List"
-			} else {
+			case "ItemsResponse":
+				name = arg + "Items"
+			default:
 				name = arg + m[1]
 			}
 		}
@@ -356,6 +359,14 @@ func objectRules(m mode, t reflect.Type, s *openapi3.Schema) {
 	s.AdditionalProperties = openapi3.AdditionalProperties{Has: &no}
 	var req []string
 	for _, f := range jsonFields(t) {
+		// A nil pointer to a struct is written as null (unless omitempty
+		// leaves it out). The struct is a shared component, and in OpenAPI
+		// 3.0 nothing may sit beside a $ref: null is allowed around it.
+		if f.nullableRef {
+			if p := s.Properties[f.name]; p != nil && p.Ref != "" {
+				s.Properties[f.name] = &openapi3.SchemaRef{Value: &openapi3.Schema{Nullable: true, AllOf: openapi3.SchemaRefs{p}}}
+			}
+		}
 		switch {
 		case f.tag.Get("required") == "true":
 			req = append(req, f.name)
@@ -412,6 +423,9 @@ type jsonField struct {
 	name      string
 	omitEmpty bool
 	tag       reflect.StructTag
+	// nullableRef marks a pointer to a struct (time.Time aside) that JSON
+	// writes as null when nil.
+	nullableRef bool
 }
 
 // jsonFields lists the fields encoding/json writes for t, embedded structs
@@ -448,7 +462,8 @@ func jsonFields(t reflect.Type) []jsonField {
 				omit = true
 			}
 		}
-		out = append(out, jsonField{name: name, omitEmpty: omit, tag: f.Tag})
+		ptrStruct := f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.Struct && f.Type.Elem() != timeType
+		out = append(out, jsonField{name: name, omitEmpty: omit, tag: f.Tag, nullableRef: ptrStruct && !omit})
 	}
 	return out
 }

@@ -24,6 +24,7 @@ type Thing struct {
 	Parts    []Part     `json:"parts"`
 	Labels   []string   `json:"labels" enum:"red,green"`
 	Role     auth.Role  `json:"role"`
+	Extra    *Part      `json:"extra"`
 	internal string     //lint:ignore U1000 an unexported field the schema must leave out
 	Secret   string     `json:"-"`
 }
@@ -115,7 +116,9 @@ func TestSchemasComeFromTheGoTypes(t *testing.T) {
 		want any
 	}{
 		{"A response's required fields are those without omitempty.", strs(at(t, thing, "required")),
-			[]string{"at", "gone", "id", "labels", "parts", "role", "status"}},
+			[]string{"at", "extra", "gone", "id", "labels", "parts", "role", "status"}},
+		{"A nil pointer to a struct may be null around its $ref.", at(t, props, "extra", "nullable"), true},
+		{"The nullable struct is still its component.", at(t, props, "extra", "allOf").([]any)[0], map[string]any{"$ref": "#/components/schemas/Part"}},
 		{"A response closes its object.", at(t, thing, "additionalProperties"), false},
 		{"An enum tag gives the values.", strs(at(t, props, "status", "enum")), []string{"applied", "active"}},
 		{"A format tag gives the format.", at(t, props, "due_on", "format"), "date"},

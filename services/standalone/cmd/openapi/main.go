@@ -19,6 +19,7 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/apidoc"
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/services/hq"
 	"github.com/guildhall/guildhall/services/meetings"
 	"github.com/guildhall/guildhall/services/membership"
 )
@@ -30,6 +31,7 @@ var documents = []struct {
 }{
 	{"services/membership/openapi.json", membership.API},
 	{"services/meetings/openapi.json", meetings.API},
+	{"services/hq/openapi.json", hq.API},
 }
 
 func main() {
