@@ -362,6 +362,13 @@ func objectRules(m mode, t reflect.Type, s *openapi3.Schema) {
 		// A nil pointer to a struct is written as null (unless omitempty
 		// leaves it out). The struct is a shared component, and in OpenAPI
 		// 3.0 nothing may sit beside a $ref: null is allowed around it.
+		// encoding/json takes null for a slice or a map (it leaves it
+		// nil), so a request may send it; a response is held to [] or {}.
+		if m == requestMode && f.nilable {
+			if p := s.Properties[f.name]; p != nil && p.Ref == "" && p.Value != nil {
+				p.Value.Nullable = true
+			}
+		}
 		if f.nullableRef {
 			if p := s.Properties[f.name]; p != nil && p.Ref != "" {
 				s.Properties[f.name] = &openapi3.SchemaRef{Value: &openapi3.Schema{Nullable: true, AllOf: openapi3.SchemaRefs{p}}}
@@ -426,6 +433,8 @@ type jsonField struct {
 	// nullableRef marks a pointer to a struct (time.Time aside) that JSON
 	// writes as null when nil.
 	nullableRef bool
+	// nilable marks a slice or a map.
+	nilable bool
 }
 
 // jsonFields lists the fields encoding/json writes for t, embedded structs
@@ -463,7 +472,9 @@ func jsonFields(t reflect.Type) []jsonField {
 			}
 		}
 		ptrStruct := f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.Struct && f.Type.Elem() != timeType
-		out = append(out, jsonField{name: name, omitEmpty: omit, tag: f.Tag, nullableRef: ptrStruct && !omit})
+		k := f.Type.Kind()
+		out = append(out, jsonField{name: name, omitEmpty: omit, tag: f.Tag, nullableRef: ptrStruct && !omit,
+			nilable: (k == reflect.Slice && f.Type.Elem().Kind() != reflect.Uint8) || k == reflect.Map})
 	}
 	return out
 }

@@ -36,8 +36,9 @@ type Part struct {
 
 // ThingInput is a request body: only fields tagged required are.
 type ThingInput struct {
-	Status string  `json:"status" enum:"applied,active" required:"true"`
-	Title  *string `json:"title"`
+	Status string   `json:"status" enum:"applied,active" required:"true"`
+	Title  *string  `json:"title"`
+	Tags   []string `json:"tags"`
 }
 
 var errThingGone = errs.E(errs.NotFound, "thing.not_found", "no such thing")
@@ -128,6 +129,8 @@ func TestSchemasComeFromTheGoTypes(t *testing.T) {
 		{"A named type's enum comes from the API's Enums.", strs(at(t, props, "role", "enum")), []string{"hq-admin", "guard"}},
 		{"A nested struct is its own component.", at(t, props, "parts", "items", "$ref"), "#/components/schemas/Part"},
 		{"A doc tag describes the field.", at(t, d, "components", "schemas", "Part", "properties", "n", "description"), "how many"},
+		{"A request's slice may be null: encoding/json takes it.", at(t, d, "components", "schemas", "ThingInput", "properties", "tags", "nullable"), true},
+		{"A response's slice may not: the service writes [].", at(t, props, "parts").(map[string]any)["nullable"] == nil, true},
 		{"A request's required fields are those tagged required.", strs(at(t, d, "components", "schemas", "ThingInput", "required")), []string{"status"}},
 		{"A list response is named after its element.", at(t, d, "paths", "/api/v1/districts/{district}/things", "get", "responses", "200", "content", "application/json", "schema", "$ref"), "#/components/schemas/ThingList"},
 		{"The error body is generated from errs.Body.", strs(at(t, d, "components", "schemas", "ErrorDetail", "required")), []string{"id", "message"}},

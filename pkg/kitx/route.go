@@ -239,6 +239,12 @@ func Chain(service string, routes []Route, instrument func(service, endpoint str
 // and traced like any refusal). So an anonymous caller learns only that it
 // needs a token, never how its body or parameters would have been judged.
 func Mount(mux *http.ServeMux, routes []Route, opts ...kithttp.ServerOption) {
+	MountWith(mux, routes, EncodeJSONResponse, opts...)
+}
+
+// MountWith is Mount with another response encoder (one that also logs,
+// say); it must write what EncodeJSONResponse writes.
+func MountWith(mux *http.ServeMux, routes []Route, encode kithttp.EncodeResponseFunc, opts ...kithttp.ServerOption) {
 	options := ServerOptions(opts...)
 	for _, r := range routes {
 		if r.Handler != nil {
@@ -249,7 +255,7 @@ func Mount(mux *http.ServeMux, routes []Route, opts ...kithttp.ServerOption) {
 		if !r.Public {
 			dec = authenticatedFirst(dec)
 		}
-		mux.Handle(r.Pattern(), kithttp.NewServer(r.Endpoint, dec, EncodeJSONResponse, options...))
+		mux.Handle(r.Pattern(), kithttp.NewServer(r.Endpoint, dec, encode, options...))
 	}
 }
 
