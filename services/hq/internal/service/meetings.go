@@ -214,11 +214,11 @@ type ActionItemRow struct {
 	ResolutionID   string    `json:"resolution_id"`
 	MeetingID      string    `json:"meeting_id"`
 	Title          string    `json:"title"`
-	OwnerKind      string    `json:"owner_kind" enum:"company,district,person"`
+	OwnerKind      string    `json:"owner_kind"`
 	OwnerCompanyID string    `json:"owner_company_id"`
 	OwnerName      string    `json:"owner_name"`
-	DueOn          string    `json:"due_on" format:"date"`
-	Status         string    `json:"status" enum:"open,done,accepted"`
+	DueOn          string    `json:"due_on"`
+	Status         string    `json:"status"`
 	Overdue        bool      `json:"overdue"`
 	Version        int64     `json:"version"`
 	UpdatedAt      time.Time `json:"updated_at"`

@@ -189,9 +189,9 @@ type CompanyRow struct {
 	District          string    `json:"district"`
 	Name              string    `json:"name"`
 	CreditCode        string    `json:"credit_code"`
-	Kind              string    `json:"kind" enum:"service_company,in_house_unit"`
-	Level             string    `json:"level" enum:"president,vice_president,council,member"`
-	Status            string    `json:"status" enum:"applied,active,suspended,lapsed"`
+	Kind              string    `json:"kind"`
+	Level             string    `json:"level"`
+	Status            string    `json:"status"`
 	PartyOrg          bool      `json:"party_org"`
 	TradeUnion        bool      `json:"trade_union"`
 	WorkersHome       bool      `json:"workers_home"`
