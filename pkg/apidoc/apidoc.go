@@ -167,6 +167,20 @@ func Load(raw []byte) (*openapi3.T, error) {
 	return doc, nil
 }
 
+// ErrorIDsExtension is the extension of an error response that lists the
+// stable error ids the operation answers with that status (the default
+// response: those any operation may answer). testutil.APIValidator holds
+// every error response to it.
+const ErrorIDsExtension = "x-error-ids"
+
+// AnyOperationErrorIDs are the errors any operation may answer, whatever
+// its route: the server's limits before routing, a full disk, a failure
+// of the server itself, a request that timed out or was given up.
+var AnyOperationErrorIDs = []string{
+	"internal", "request.canceled", "request.headers_too_large", "request.timeout",
+	"request.too_many_query_parameters", "request.uri_too_long", "storage.unavailable",
+}
+
 // commonDescription is what every document says about the refusals every
 // operation shares.
 const commonDescription = "Every operation but the public ones needs `Authorization: Bearer <JWT>` " +
@@ -534,12 +548,14 @@ func (g *generator) operation(service string, r kitx.Route, errRef *openapi3.Sch
 		op.Responses.Set(strconv.Itoa(status), &openapi3.ResponseRef{Value: &openapi3.Response{
 			Description: &d,
 			Content:     openapi3.NewContentWithJSONSchemaRef(errRef),
+			Extensions:  map[string]any{ErrorIDsExtension: ids},
 		}})
 	}
-	d := "Any other refusal or failure (see the document's description), as the error body."
+	d := "Any other refusal or failure any operation may answer: " + strings.Join(AnyOperationErrorIDs, ", ") + "."
 	op.Responses.Set("default", &openapi3.ResponseRef{Value: &openapi3.Response{
 		Description: &d,
 		Content:     openapi3.NewContentWithJSONSchemaRef(errRef),
+		Extensions:  map[string]any{ErrorIDsExtension: AnyOperationErrorIDs},
 	}})
 	return op, nil
 }

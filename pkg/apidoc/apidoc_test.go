@@ -173,6 +173,8 @@ func TestOperationsCarryRolesParametersAndErrorIDs(t *testing.T) {
 		{"A list documents paging and its filters.", slices.Equal(paramNames(list), []string{"path:district", "query:page_size", "query:page_token", "query:status"}), paramNames(list)},
 		{"A PATCH answers 412 request.etag_stale.", strings.Contains(at(t, update, "responses", "412", "description").(string), "request.etag_stale"), at(t, update, "responses")},
 		{"A route's own errors are listed under their status.", strings.Contains(at(t, update, "responses", "404", "description").(string), "thing.not_found"), at(t, update, "responses", "404")},
+		{"A status's error ids are listed for validators in x-error-ids.", slices.Contains(strs(at(t, update, "responses", "404", "x-error-ids")), "thing.not_found"), at(t, update, "responses", "404")},
+		{"The default response lists the ids any operation may answer.", slices.Contains(strs(at(t, ping, "responses", "default", "x-error-ids")), "storage.unavailable"), nil},
 		{"Every protected operation documents 401 with the token ids.", strings.Contains(at(t, list, "responses", "401", "description").(string), "auth.token_missing"), at(t, list, "responses", "401")},
 		{"A body route documents 415.", at(t, create, "responses", "415") != nil, nil},
 		{"A create answers its own status with its Location.", at(t, create, "responses", "201", "headers", "Location") != nil, nil},

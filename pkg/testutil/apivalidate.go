@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -167,6 +168,11 @@ func (v *APIValidator) Check(req *http.Request, reqBody []byte, status int, head
 			problems = append(problems, fmt.Errorf("the request the server accepted does not match the document: %w", err))
 		}
 		if err := undocumentedQuery(m, req); err != nil {
+			problems = append(problems, err)
+		}
+	}
+	if status >= 400 {
+		if err := errorIDDocumented(m.op, status, respBody); err != nil {
 			problems = append(problems, err)
 		}
 	}
@@ -361,4 +367,36 @@ func short(v any) string {
 		return s[:77] + "..."
 	}
 	return s
+}
+
+// errorIDDocumented checks that an error response's id is one the
+// operation documents for its status (apidoc.ErrorIDsExtension), or one
+// any operation may answer (its default response's).
+func errorIDDocumented(op *openapi3.Operation, status int, body []byte) error {
+	var b struct {
+		Error struct {
+			ID string `json:"id"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &b) != nil || b.Error.ID == "" {
+		return nil // the schema check reports a body that is no error body
+	}
+	var listed []string
+	for _, key := range []string{strconv.Itoa(status), "default"} {
+		r := op.Responses.Value(key)
+		if r == nil || r.Value == nil {
+			continue
+		}
+		ids, _ := r.Value.Extensions[apidoc.ErrorIDsExtension].([]any)
+		for _, id := range ids {
+			if s, ok := id.(string); ok {
+				if s == b.Error.ID {
+					return nil
+				}
+				listed = append(listed, s)
+			}
+		}
+	}
+	return fmt.Errorf("the %d response has the error id %s, which the operation does not document for that status (it lists %s)",
+		status, b.Error.ID, strings.Join(listed, ", "))
 }

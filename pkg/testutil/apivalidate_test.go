@@ -9,6 +9,7 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/apidoc"
 	"github.com/guildhall/guildhall/pkg/auth"
+	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/testutil"
 )
@@ -18,6 +19,8 @@ type meeting struct {
 	Status string `json:"status" enum:"draft,closed"`
 	On     string `json:"on,omitempty" format:"date"`
 }
+
+var errMeetingGone = errs.E(errs.NotFound, "m.not_found", "no such meeting")
 
 type meetingInput struct {
 	Title string `json:"title" required:"true"`
@@ -29,7 +32,7 @@ func validatorDoc(t *testing.T) []byte {
 	t.Helper()
 	rule := auth.Rule{Roles: map[auth.Role]auth.Scope{auth.RoleHQAdmin: auth.ScopeAny}}
 	raw, err := apidoc.Generate(kitx.API{Service: "m", Title: "m", Version: "v1", Routes: []kitx.Route{
-		{Name: "get", Method: "GET", Path: "/m/{id}", Response: meeting{}, Rule: rule},
+		{Name: "get", Method: "GET", Path: "/m/{id}", Response: meeting{}, Rule: rule, Errors: []*errs.Error{errMeetingGone}},
 		{Name: "audit", Method: "GET", Path: "/m/audit", Response: kitx.ListResponse[meeting]{}, Paged: true, Rule: rule},
 		{Name: "create", Method: "POST", Path: "/m", Request: meetingInput{}, Response: meeting{}, Status: 201, Rule: rule},
 	}})
@@ -43,7 +46,7 @@ func TestAPIValidatorFailsWhatTheDocumentDoesNotSay(t *testing.T) {
 	t.Parallel()
 	const (
 		good    = `{"id":"1","status":"draft"}`
-		errBody = `{"error":{"id":"x.y","message":"no"}}`
+		errBody = `{"error":{"id":"m.not_found","message":"no"}}`
 	)
 	cases := []struct {
 		name, method, target, reqBody string
@@ -59,12 +62,16 @@ func TestAPIValidatorFailsWhatTheDocumentDoesNotSay(t *testing.T) {
 		{"A success status the operation does not document fails.", "GET", "/m/1", "", 202, good, "202"},
 		{"An error response with the error body passes.", "GET", "/m/1", "", 404, errBody, ""},
 		{"An error response that is not the error body fails.", "GET", "/m/1", "", 404, `{"message":"no"}`, "error"},
+		{"An error id the operation does not document for its status fails.", "GET", "/m/1", "", 404, `{"error":{"id":"m.gone","message":"no"}}`, "m.gone"},
+		{"A documented id under another status fails.", "GET", "/m/1", "", 409, errBody, "m.not_found"},
+		{"An error any operation may answer passes under any status.", "GET", "/m/1", "", 503, `{"error":{"id":"storage.unavailable","message":"full"}}`, ""},
+		{"The authentication ids of a protected operation pass.", "GET", "/m/1", "", 401, `{"error":{"id":"auth.token_expired","message":"again"}}`, ""},
 		{"A static segment is matched before a wildcard, as ServeMux does.", "GET", "/m/audit", "", 200, `{"items":[],"next_page_token":""}`, ""},
 		{"An accepted request with an undocumented query parameter fails.", "GET", "/m/audit?color=red", "", 200, `{"items":[],"next_page_token":""}`, "color"},
 		{"An accepted request with a documented query parameter passes.", "GET", "/m/audit?page_size=5", "", 200, `{"items":[],"next_page_token":""}`, ""},
 		{"An accepted request body without a required field fails.", "POST", "/m", `{}`, 201, good, "title"},
 		{"An accepted request body with an undocumented field fails.", "POST", "/m", `{"title":"t","room":"a"}`, 201, good, "room"},
-		{"A refused request is not held to the document.", "POST", "/m", `{"room":"a"}`, 400, errBody, ""},
+		{"A refused request is not held to the document.", "POST", "/m", `{"room":"a"}`, 400, `{"error":{"id":"request.unknown_field","message":"no"}}`, ""},
 		{"A success on an undocumented route fails.", "GET", "/elsewhere", "", 200, `{}`, "describes no such operation"},
 		{"A 404 with the error body on an undocumented route passes.", "GET", "/elsewhere", "", 404, errBody, ""},
 		{"A 404 that is not JSON fails.", "GET", "/elsewhere", "", 404, "404 page not found", "Content-Type"},
