@@ -8,7 +8,6 @@ import (
 	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/kitx"
-	"github.com/guildhall/guildhall/services/meetings/internal/endpoints"
 	"github.com/guildhall/guildhall/services/meetings/internal/service"
 )
 
@@ -129,11 +128,11 @@ func (a *authorizer) target(ctx context.Context, kind targetKind, req any) auth.
 		switch r := req.(type) {
 		case service.SignInput:
 			t.Company = r.CompanyID
-		case endpoints.ListRequest[service.ActionItemFilter]:
+		case kitx.ListRequest[service.ActionItemFilter]:
 			t.Company = r.Filter.OwnerCompanyID
 		}
 	case targetCheckInCode:
-		if r, ok := req.(endpoints.ActionRequest[service.CheckInInput]); ok && r.Input.Code != "" {
+		if r, ok := req.(kitx.ActionRequest[service.CheckInInput]); ok && r.Input.Code != "" {
 			t.Company, err = a.svc.InvitationCompany(ctx, id, r.Input.Code)
 		}
 	case targetActionItem:

@@ -60,18 +60,18 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Rule:   readers(), Target: district, Decode: t.DecodeListMeetings, Endpoint: endpoints.MakeListMeetingsEndpoint(svc)},
 		{Name: "get_meeting", Method: "GET", Path: p("/meetings/{id}"), Tag: "meetings", Summary: "Read a meeting",
 			Response: service.Meeting{}, ResponseHeaders: []string{"ETag"}, Errors: errsOf(service.ErrMeetingNotFound),
-			Rule: readers(), Target: district, Decode: t.DecodeID, Endpoint: endpoints.MakeGetMeetingEndpoint(svc)},
+			Rule: readers(), Target: district, Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeGetMeetingEndpoint(svc)},
 		{Name: "update_meeting", Method: "PATCH", Path: p("/meetings/{id}"), Tag: "meetings", Summary: "Change a draft or scheduled meeting",
 			Description: "Fields absent or null stay as they are.",
 			Request:     service.UpdateMeetingInput{}, Response: service.Meeting{}, IfMatch: true, ResponseHeaders: []string{"ETag"},
 			Errors: errsOf(append(meetingFields, service.ErrMeetingNotFound, service.ErrMeetingNotEditable)...),
-			Rule:   admins(), Target: district, Decode: t.DecodeUpdate[service.UpdateMeetingInput], Endpoint: endpoints.MakeUpdateMeetingEndpoint(svc)},
+			Rule:   admins(), Target: district, Decode: kitx.DecodeUpdateRequest[service.UpdateMeetingInput], Endpoint: endpoints.MakeUpdateMeetingEndpoint(svc)},
 		{Name: "change_meeting_status", Method: "POST", Path: p("/meetings/{id}/status"), Tag: "meetings",
 			Summary:     "Move a meeting along draft → scheduled → in_progress → closed",
 			Description: "Closing needs published minutes (meeting.minutes_unpublished).",
 			Request:     service.MeetingStatusInput{}, Response: service.Meeting{}, ResponseHeaders: []string{"ETag"},
 			Errors: errsOf(service.ErrMeetingNotFound, service.ErrMeetingStatusInvalid, service.ErrMeetingStatusIllegal, service.ErrMeetingMinutesMissing),
-			Rule:   admins(), Target: district, Decode: t.DecodeAction[service.MeetingStatusInput], Endpoint: endpoints.MakeChangeMeetingStatusEndpoint(svc)},
+			Rule:   admins(), Target: district, Decode: kitx.DecodeActionRequest[service.MeetingStatusInput], Endpoint: endpoints.MakeChangeMeetingStatusEndpoint(svc)},
 
 		// Agenda.
 		{Name: "add_agenda_item", Method: "POST", Path: p("/meetings/{id}/agenda"), Tag: "agenda", Summary: "Add an item at the end of the agenda",
@@ -82,11 +82,11 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Rule: admins(), Target: district, Decode: t.DecodeAgendaItem, Endpoint: endpoints.MakeAddAgendaItemEndpoint(svc, base)},
 		{Name: "list_agenda", Method: "GET", Path: p("/meetings/{id}/agenda"), Tag: "agenda", Summary: "The agenda, in order",
 			Response: kitx.ListResponse[service.AgendaItem]{}, Errors: errsOf(service.ErrMeetingNotFound),
-			Rule: readers(), Target: district, Decode: t.DecodeID, Endpoint: endpoints.MakeListAgendaEndpoint(svc)},
+			Rule: readers(), Target: district, Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeListAgendaEndpoint(svc)},
 		{Name: "reorder_agenda", Method: "POST", Path: p("/meetings/{id}/agenda/order"), Tag: "agenda", Summary: "Put the agenda in a new order",
 			Request: service.ReorderInput{}, Response: kitx.ListResponse[service.AgendaItem]{},
 			Errors: errsOf(service.ErrMeetingNotFound, service.ErrMeetingNotEditable, service.ErrAgendaOrderInvalid),
-			Rule:   admins(), Target: district, Decode: t.DecodeAction[service.ReorderInput], Endpoint: endpoints.MakeReorderAgendaEndpoint(svc)},
+			Rule:   admins(), Target: district, Decode: kitx.DecodeActionRequest[service.ReorderInput], Endpoint: endpoints.MakeReorderAgendaEndpoint(svc)},
 
 		// Invitations and attendance.
 		{Name: "invite", Method: "POST", Path: p("/meetings/{id}/invitations"), Tag: "attendance", Summary: "Invite companies and people",
@@ -104,17 +104,17 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Summary: "Mark an invitee present, late or absent", Params: []kitx.Param{{Name: "sub", In: "path", Description: "the invitation's id"}},
 			Request: service.AttendanceInput{}, Response: service.Invitation{},
 			Errors: errsOf(service.ErrMeetingNotFound, service.ErrInvitationNotFound, service.ErrAttendanceStatusInvalid, service.ErrMeetingNotHeld),
-			Rule:   admins(), Target: district, Decode: t.DecodeAction[service.AttendanceInput], Endpoint: endpoints.MakeRecordAttendanceEndpoint(svc)},
+			Rule:   admins(), Target: district, Decode: kitx.DecodeActionRequest[service.AttendanceInput], Endpoint: endpoints.MakeRecordAttendanceEndpoint(svc)},
 		// A company-admin checks in only the invitation its code opens for
 		// its own company; police (a person invitation) within its scope.
 		{Name: "check_in", Method: "POST", Path: p("/meetings/{id}/check-in"), Tag: "attendance", Summary: "Check in with an invitation's code",
 			Request: service.CheckInInput{}, Response: service.Invitation{},
 			Errors: errsOf(service.ErrMeetingNotFound, service.ErrCheckInCodeInvalid, service.ErrCheckInCodeExpired, service.ErrCheckInAlreadyUsed, service.ErrMeetingNotOpenCheckIn),
 			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}),
-			Target: az.at(targetCheckInCode), Decode: t.DecodeAction[service.CheckInInput], Endpoint: endpoints.MakeCheckInEndpoint(svc)},
+			Target: az.at(targetCheckInCode), Decode: kitx.DecodeActionRequest[service.CheckInInput], Endpoint: endpoints.MakeCheckInEndpoint(svc)},
 		{Name: "meeting_attendance", Method: "GET", Path: p("/meetings/{id}/attendance"), Tag: "attendance", Summary: "A meeting's attendance and rates",
 			Response: service.MeetingAttendance{}, Errors: errsOf(service.ErrMeetingNotFound),
-			Rule: supervisors(), Target: district, Decode: t.DecodeID, Endpoint: endpoints.MakeMeetingAttendanceEndpoint(svc)},
+			Rule: supervisors(), Target: district, Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeMeetingAttendanceEndpoint(svc)},
 		// A company sees its own attendance record.
 		{Name: "company_attendance", Method: "GET", Path: p("/attendance/companies/{id}"), Tag: "attendance", Summary: "A company's attendance over time",
 			Params: []kitx.Param{
@@ -139,15 +139,15 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Request: service.UpdateMinuteEntryInput{}, Response: service.MinuteEntry{}, IfMatch: true, ResponseHeaders: []string{"ETag"},
 			Errors: errsOf(service.ErrMeetingNotFound, service.ErrMinuteEntryNotFound, service.ErrMinuteEntryPublished,
 				service.ErrMinuteSpeakerRequired, service.ErrMinuteTextRequired, service.ErrMinuteRoleTooLong),
-			Rule: admins(), Target: district, Decode: t.DecodeUpdate[service.UpdateMinuteEntryInput], Endpoint: endpoints.MakeUpdateMinuteEntryEndpoint(svc)},
+			Rule: admins(), Target: district, Decode: kitx.DecodeUpdateRequest[service.UpdateMinuteEntryInput], Endpoint: endpoints.MakeUpdateMinuteEntryEndpoint(svc)},
 		{Name: "delete_minute_entry", Method: "DELETE", Path: p("/meetings/{id}/minutes/entries/{sub}"), Tag: "minutes", Summary: "Delete a draft entry",
 			Params: []kitx.Param{{Name: "sub", In: "path", Description: "the entry's id"}}, Status: http.StatusNoContent,
 			Errors: errsOf(service.ErrMeetingNotFound, service.ErrMinuteEntryNotFound, service.ErrMinuteEntryPublished),
-			Rule:   admins(), Target: district, Decode: t.DecodeID, Endpoint: endpoints.MakeDeleteMinuteEntryEndpoint(svc)},
+			Rule:   admins(), Target: district, Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeDeleteMinuteEntryEndpoint(svc)},
 		{Name: "publish_minutes", Method: "POST", Path: p("/meetings/{id}/minutes/publish"), Tag: "minutes",
 			Summary:  "Publish the draft entries as the next version (immutable)",
 			Response: service.Minutes{}, Errors: errsOf(service.ErrMeetingNotFound, service.ErrMeetingNotHeld, service.ErrMinutesNothingToPublish),
-			Rule: admins(), Target: district, Decode: t.DecodeID, Endpoint: endpoints.MakePublishMinutesEndpoint(svc)},
+			Rule: admins(), Target: district, Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakePublishMinutesEndpoint(svc)},
 		{Name: "get_minutes", Method: "GET", Path: p("/meetings/{id}/minutes"), Tag: "minutes", Summary: "The minutes: the latest version, one version, or the draft",
 			Params:   []kitx.Param{kitx.Query("version", "a published version (1, 2, …) or draft; absent: the latest")},
 			Response: service.Minutes{}, Errors: errsOf(service.ErrMeetingNotFound, service.ErrMinutesNotPublished, service.ErrMinutesVersionInvalid),
@@ -167,7 +167,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Rule: readers(), Target: district, Decode: t.DecodeListResolutions, Endpoint: endpoints.MakeListResolutionsEndpoint(svc)},
 		{Name: "get_resolution", Method: "GET", Path: p("/resolutions/{id}"), Tag: "resolutions", Summary: "Read a resolution and its action items",
 			Response: service.Resolution{}, Errors: errsOf(service.ErrResolutionNotFound),
-			Rule: readers(), Target: district, Decode: t.DecodeID, Endpoint: endpoints.MakeGetResolutionEndpoint(svc)},
+			Rule: readers(), Target: district, Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeGetResolutionEndpoint(svc)},
 		// A company-admin lists its own action items (owner_company_id
 		// must be its company: a 403, never a silently filtered list).
 		{Name: "list_action_items", Method: "GET", Path: p("/action-items"), Tag: "resolutions", Summary: "List action items",
@@ -184,7 +184,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 		{Name: "get_action_item", Method: "GET", Path: p("/action-items/{id}"), Tag: "resolutions", Summary: "Read an action item",
 			Response: service.ActionItem{}, ResponseHeaders: []string{"ETag"}, Errors: errsOf(service.ErrActionItemNotFound),
 			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}),
-			Target: az.at(targetActionItem), Decode: t.DecodeID, Endpoint: endpoints.MakeGetActionItemEndpoint(svc)},
+			Target: az.at(targetActionItem), Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeGetActionItemEndpoint(svc)},
 		// A company-admin marks its own item done; accepting or reopening is
 		// the district lead's (enforced in the service:
 		// action_item.accept_forbidden).
@@ -193,7 +193,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Request: service.ActionItemStatusInput{}, Response: service.ActionItem{}, ResponseHeaders: []string{"ETag"},
 			Errors: errsOf(service.ErrActionItemNotFound, service.ErrActionItemStatusInvalid, service.ErrActionItemStatusIllegal, service.ErrActionItemAcceptDenied),
 			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}),
-			Target: az.at(targetActionItem), Decode: t.DecodeAction[service.ActionItemStatusInput], Endpoint: endpoints.MakeChangeActionItemStatusEndpoint(svc)},
+			Target: az.at(targetActionItem), Decode: kitx.DecodeActionRequest[service.ActionItemStatusInput], Endpoint: endpoints.MakeChangeActionItemStatusEndpoint(svc)},
 
 		// The convention and the roundtable cadence.
 		{Name: "get_convention", Method: "GET", Path: p("/convention"), Tag: "convention", Summary: "The association's current convention",

@@ -10,7 +10,6 @@ import (
 	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/kitx"
-	"github.com/guildhall/guildhall/services/membership/internal/endpoints"
 	"github.com/guildhall/guildhall/services/membership/internal/service"
 )
 
@@ -119,7 +118,7 @@ func companyOf(req any) string {
 		return r.CompanyID
 	case service.StartImportInput:
 		return r.CompanyID
-	case endpoints.ListGuardsRequest:
+	case kitx.ListRequest[service.GuardFilter]:
 		return r.Filter.CompanyID
 	}
 	return ""
@@ -166,7 +165,7 @@ func companyAdminFields(next endpoint.Endpoint) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
 		p, ok := auth.FromContext(ctx)
 		if ok && p.Role == auth.RoleCompanyAdmin {
-			if r, ok := request.(endpoints.UpdateRequest[service.UpdateCompanyInput]); ok {
+			if r, ok := request.(kitx.UpdateRequest[service.UpdateCompanyInput]); ok {
 				in := r.Input
 				for _, f := range []struct {
 					name string

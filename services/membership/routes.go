@@ -80,7 +80,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 		{Name: "get_company", Method: "GET", Path: p("/companies/{id}"), Tag: "companies", Summary: "Get a company",
 			Response: service.Company{}, ResponseHeaders: []string{"ETag"}, Errors: errsOf(service.ErrCompanyNotFound),
 			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}), Target: companyID,
-			Decode: t.DecodeID, Endpoint: endpoints.MakeGetCompanyEndpoint(svc)},
+			Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeGetCompanyEndpoint(svc)},
 		// A company-admin keeps its own contact, Party and union fields
 		// current; name, licence, level and convention are the association's
 		// records (companyAdminFields).
@@ -90,7 +90,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Request: service.UpdateCompanyInput{}, Response: service.Company{}, IfMatch: true, ResponseHeaders: []string{"ETag"},
 			Errors: errsOf(append(companyFields, service.ErrCompanyNotFound, ErrCompanyFieldForbidden)...),
 			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}), Target: companyID, Middleware: companyAdminFields,
-			Decode: t.DecodeUpdate[service.UpdateCompanyInput], Endpoint: endpoints.MakeUpdateCompanyEndpoint(svc)},
+			Decode: kitx.DecodeUpdateRequest[service.UpdateCompanyInput], Endpoint: endpoints.MakeUpdateCompanyEndpoint(svc)},
 		// Status (admission, suspension, lapse) is the association's
 		// decision, never the company's own.
 		{Name: "change_company_status", Method: "POST", Path: p("/companies/{id}/status"), Tag: "companies",
@@ -98,7 +98,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Request: service.ChangeStatusInput{}, Response: service.Company{}, ResponseHeaders: []string{"ETag"},
 			Errors: errsOf(service.ErrCompanyNotFound, service.ErrCompanyStatusInvalid, service.ErrCompanyStatusIllegal),
 			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS}), Target: companyID,
-			Decode: t.DecodeAction[service.ChangeStatusInput], Endpoint: endpoints.MakeChangeCompanyStatusEndpoint(svc)},
+			Decode: kitx.DecodeActionRequest[service.ChangeStatusInput], Endpoint: endpoints.MakeChangeCompanyStatusEndpoint(svc)},
 
 		// Guards of a company. A company hires into its own company only.
 		{Name: "hire_guard", Method: "POST", Path: p("/companies/{id}/guards"), Tag: "guards", Summary: "Hire a guard into a company",
@@ -127,7 +127,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 		{Name: "get_import", Method: "GET", Path: p("/imports/{id}"), Tag: "guards", Summary: "An import job's progress and per-row error report",
 			Response: service.ImportJob{}, Errors: errsOf(service.ErrImportNotFound),
 			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}), Target: importID,
-			Decode: t.DecodeID, Endpoint: endpoints.MakeGetImportEndpoint(svc)},
+			Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeGetImportEndpoint(svc)},
 
 		// Guards. District-wide list: a company-admin must name its own
 		// company_id (else 403, never a silently filtered list).
@@ -142,13 +142,13 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Description: "id_number is in full for hq-admin, police and the guard's own company-admin, masked (420************123) for everyone else.",
 			Response:    service.Guard{}, ResponseHeaders: []string{"ETag"}, Errors: errsOf(service.ErrGuardNotFound),
 			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS, guard: selfS}), Target: guardID,
-			Decode: t.DecodeID, Endpoint: endpoints.MakeGetGuardEndpoint(svc)},
+			Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeGetGuardEndpoint(svc)},
 		// The employer keeps its guards' records; a guard cannot edit their own.
 		{Name: "update_guard", Method: "PATCH", Path: p("/guards/{id}"), Tag: "guards", Summary: "Update a guard",
 			Request: service.UpdateGuardInput{}, Response: service.Guard{}, IfMatch: true, ResponseHeaders: []string{"ETag"},
 			Errors: errsOf(service.ErrGuardNotFound, service.ErrGuardNameRequired, service.ErrGuardNameTooLong, service.ErrGuardFlagInvalid),
 			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}), Target: guardID,
-			Decode: t.DecodeUpdate[service.UpdateGuardInput], Endpoint: endpoints.MakeUpdateGuardEndpoint(svc)},
+			Decode: kitx.DecodeUpdateRequest[service.UpdateGuardInput], Endpoint: endpoints.MakeUpdateGuardEndpoint(svc)},
 		// The employer records a guard's leaving.
 		{Name: "guard_leaves", Method: "POST", Path: p("/guards/{id}/leave"), Tag: "guards", Summary: "End a guard's employment",
 			Description: "An empty body: the guard leaves today.",
@@ -169,20 +169,20 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 		{Name: "list_trainings", Method: "GET", Path: p("/guards/{id}/trainings"), Tag: "guards", Summary: "A guard's trainings",
 			Response: kitx.ListResponse[service.Training]{}, Errors: errsOf(service.ErrGuardNotFound),
 			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS, guard: selfS}), Target: guardID,
-			Decode: t.DecodeID, Endpoint: endpoints.MakeListTrainingsEndpoint(svc)},
+			Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeListTrainingsEndpoint(svc)},
 		// The employer records the result of its guards' background checks.
 		{Name: "record_background_check", Method: "POST", Path: p("/guards/{id}/background-checks"), Tag: "guards",
 			Summary: "Record a background check result",
 			Request: service.BackgroundCheckInput{}, Response: service.Guard{}, ResponseHeaders: []string{"ETag"},
 			Errors: errsOf(service.ErrGuardNotFound, service.ErrBackgroundCheckStatus, service.ErrBackgroundCheckDate),
 			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}), Target: guardID,
-			Decode: t.DecodeAction[service.BackgroundCheckInput], Endpoint: endpoints.MakeRecordBackgroundCheckEndpoint(svc)},
+			Decode: kitx.DecodeActionRequest[service.BackgroundCheckInput], Endpoint: endpoints.MakeRecordBackgroundCheckEndpoint(svc)},
 		// The employer records the certificate its guard was issued.
 		{Name: "issue_certificate", Method: "POST", Path: p("/guards/{id}/certificate"), Tag: "guards", Summary: "Record a guard's certificate",
 			Request: service.CertificateInput{}, Response: service.Guard{}, ResponseHeaders: []string{"ETag"},
 			Errors: errsOf(service.ErrGuardNotFound, service.ErrCertificateNumberRequired, service.ErrCertificateIssuedOnInvalid),
 			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}), Target: guardID,
-			Decode: t.DecodeAction[service.CertificateInput], Endpoint: endpoints.MakeIssueCertificateEndpoint(svc)},
+			Decode: kitx.DecodeActionRequest[service.CertificateInput], Endpoint: endpoints.MakeIssueCertificateEndpoint(svc)},
 
 		// The council is the association's own governance.
 		{Name: "appoint_council_member", Method: "POST", Path: p("/council-members"), Tag: "council", Summary: "Seat a council member",
@@ -209,7 +209,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Errors: errsOf(service.ErrCouncilNotFound, service.ErrCouncilTermInvalid, service.ErrCouncilPositionInvalid, service.ErrCouncilPersonRequired,
 				service.ErrCouncilCompanyUnknown, service.ErrCouncilDistrictInvalid),
 			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS}), Target: district,
-			Decode: t.DecodeUpdate[service.UpdateCouncilMemberInput], Endpoint: endpoints.MakeUpdateCouncilMemberEndpoint(svc)},
+			Decode: kitx.DecodeUpdateRequest[service.UpdateCouncilMemberInput], Endpoint: endpoints.MakeUpdateCouncilMemberEndpoint(svc)},
 
 		// The audit log is for admins only (issue 3): police oversight reads
 		// the data, not the association's internal trail.

@@ -28,7 +28,7 @@ func MakeCreateMeetingEndpoint(svc service.Service, basePath string) endpoint.En
 // MakeListMeetingsEndpoint returns the endpoint of the route list_meetings.
 func MakeListMeetingsEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		r := request.(ListRequest[service.MeetingFilter])
+		r := request.(kitx.ListRequest[service.MeetingFilter])
 		items, next, err := svc.ListMeetings(ctx, r.Filter, r.Page)
 		return kitx.List(items, next, err), nil
 	}
@@ -37,7 +37,7 @@ func MakeListMeetingsEndpoint(svc service.Service) endpoint.Endpoint {
 // MakeGetMeetingEndpoint returns the endpoint of the route get_meeting.
 func MakeGetMeetingEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		m, err := svc.GetMeeting(ctx, request.(IDRequest).ID)
+		m, err := svc.GetMeeting(ctx, request.(kitx.IDRequest).ID)
 		return kitx.One(m, m.ETag, err), nil
 	}
 }
@@ -45,7 +45,7 @@ func MakeGetMeetingEndpoint(svc service.Service) endpoint.Endpoint {
 // MakeUpdateMeetingEndpoint returns the endpoint of the route update_meeting.
 func MakeUpdateMeetingEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		r := request.(UpdateRequest[service.UpdateMeetingInput])
+		r := request.(kitx.UpdateRequest[service.UpdateMeetingInput])
 		m, err := svc.UpdateMeeting(ctx, r.ID, r.IfMatch, r.Input)
 		return kitx.One(m, m.ETag, err), nil
 	}
@@ -54,7 +54,7 @@ func MakeUpdateMeetingEndpoint(svc service.Service) endpoint.Endpoint {
 // MakeChangeMeetingStatusEndpoint returns the endpoint of the route change_meeting_status.
 func MakeChangeMeetingStatusEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		r := request.(ActionRequest[service.MeetingStatusInput])
+		r := request.(kitx.ActionRequest[service.MeetingStatusInput])
 		m, err := svc.ChangeMeetingStatus(ctx, r.ID, r.Input)
 		return kitx.One(m, m.ETag, err), nil
 	}
@@ -63,7 +63,7 @@ func MakeChangeMeetingStatusEndpoint(svc service.Service) endpoint.Endpoint {
 // MakeAddAgendaItemEndpoint returns the endpoint of the route add_agenda_item.
 func MakeAddAgendaItemEndpoint(svc service.Service, basePath string) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		r := request.(ActionRequest[service.AgendaItemInput])
+		r := request.(kitx.ActionRequest[service.AgendaItemInput])
 		a, err := svc.AddAgendaItem(ctx, r.ID, r.Input)
 		return created(a, basePath+"/meetings/"+r.ID+"/agenda", "", err), nil
 	}
@@ -72,7 +72,7 @@ func MakeAddAgendaItemEndpoint(svc service.Service, basePath string) endpoint.En
 // MakeListAgendaEndpoint returns the endpoint of the route list_agenda.
 func MakeListAgendaEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		items, err := svc.ListAgenda(ctx, request.(IDRequest).ID)
+		items, err := svc.ListAgenda(ctx, request.(kitx.IDRequest).ID)
 		return kitx.List(items, "", err), nil
 	}
 }
@@ -80,7 +80,7 @@ func MakeListAgendaEndpoint(svc service.Service) endpoint.Endpoint {
 // MakeReorderAgendaEndpoint returns the endpoint of the route reorder_agenda.
 func MakeReorderAgendaEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		r := request.(ActionRequest[service.ReorderInput])
+		r := request.(kitx.ActionRequest[service.ReorderInput])
 		items, err := svc.ReorderAgenda(ctx, r.ID, r.Input)
 		return kitx.List(items, "", err), nil
 	}
@@ -89,7 +89,7 @@ func MakeReorderAgendaEndpoint(svc service.Service) endpoint.Endpoint {
 // MakeInviteEndpoint returns the endpoint of the route invite.
 func MakeInviteEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		r := request.(ActionRequest[service.InviteInput])
+		r := request.(kitx.ActionRequest[service.InviteInput])
 		items, err := svc.Invite(ctx, r.ID, r.Input)
 		if err != nil {
 			return kitx.ListResponse[service.Invitation]{Err: err}, nil
@@ -101,7 +101,7 @@ func MakeInviteEndpoint(svc service.Service) endpoint.Endpoint {
 // MakeListInvitationsEndpoint returns the endpoint of the route list_invitations.
 func MakeListInvitationsEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		r := request.(ListRequest[struct{}])
+		r := request.(kitx.ListRequest[struct{}])
 		items, next, err := svc.ListInvitations(ctx, r.ID, r.Page)
 		return kitx.List(items, next, err), nil
 	}
@@ -110,7 +110,7 @@ func MakeListInvitationsEndpoint(svc service.Service) endpoint.Endpoint {
 // MakeCheckInEndpoint returns the endpoint of the route check_in.
 func MakeCheckInEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		r := request.(ActionRequest[service.CheckInInput])
+		r := request.(kitx.ActionRequest[service.CheckInInput])
 		inv, err := svc.CheckIn(ctx, r.ID, r.Input)
 		return kitx.One(inv, "", err), nil
 	}
@@ -119,7 +119,7 @@ func MakeCheckInEndpoint(svc service.Service) endpoint.Endpoint {
 // MakeRecordAttendanceEndpoint returns the endpoint of the route record_attendance.
 func MakeRecordAttendanceEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		r := request.(ActionRequest[service.AttendanceInput])
+		r := request.(kitx.ActionRequest[service.AttendanceInput])
 		inv, err := svc.RecordAttendance(ctx, r.ID, r.SubID, r.Input)
 		return kitx.One(inv, "", err), nil
 	}
@@ -128,7 +128,7 @@ func MakeRecordAttendanceEndpoint(svc service.Service) endpoint.Endpoint {
 // MakeMeetingAttendanceEndpoint returns the endpoint of the route meeting_attendance.
 func MakeMeetingAttendanceEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		a, err := svc.MeetingAttendance(ctx, request.(IDRequest).ID)
+		a, err := svc.MeetingAttendance(ctx, request.(kitx.IDRequest).ID)
 		return kitx.One(a, "", err), nil
 	}
 }
@@ -145,7 +145,7 @@ func MakeCompanyAttendanceEndpoint(svc service.Service) endpoint.Endpoint {
 // MakeAddMinuteEntryEndpoint returns the endpoint of the route add_minute_entry.
 func MakeAddMinuteEntryEndpoint(svc service.Service, basePath string) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		r := request.(ActionRequest[service.MinuteEntryInput])
+		r := request.(kitx.ActionRequest[service.MinuteEntryInput])
 		e, err := svc.AddMinuteEntry(ctx, r.ID, r.Input)
 		return created(e, basePath+"/meetings/"+r.ID+"/minutes/entries/"+e.ID, e.ETag, err), nil
 	}
@@ -154,7 +154,7 @@ func MakeAddMinuteEntryEndpoint(svc service.Service, basePath string) endpoint.E
 // MakeUpdateMinuteEntryEndpoint returns the endpoint of the route update_minute_entry.
 func MakeUpdateMinuteEntryEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		r := request.(UpdateRequest[service.UpdateMinuteEntryInput])
+		r := request.(kitx.UpdateRequest[service.UpdateMinuteEntryInput])
 		e, err := svc.UpdateMinuteEntry(ctx, r.ID, r.SubID, r.IfMatch, r.Input)
 		return kitx.One(e, e.ETag, err), nil
 	}
@@ -163,7 +163,7 @@ func MakeUpdateMinuteEntryEndpoint(svc service.Service) endpoint.Endpoint {
 // MakeDeleteMinuteEntryEndpoint returns the endpoint of the route delete_minute_entry.
 func MakeDeleteMinuteEntryEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		r := request.(IDRequest)
+		r := request.(kitx.IDRequest)
 		err := svc.DeleteMinuteEntry(ctx, r.ID, r.SubID)
 		if err != nil {
 			return kitx.Response[struct{}]{Err: err}, nil
@@ -175,7 +175,7 @@ func MakeDeleteMinuteEntryEndpoint(svc service.Service) endpoint.Endpoint {
 // MakePublishMinutesEndpoint returns the endpoint of the route publish_minutes.
 func MakePublishMinutesEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		m, err := svc.PublishMinutes(ctx, request.(IDRequest).ID)
+		m, err := svc.PublishMinutes(ctx, request.(kitx.IDRequest).ID)
 		return kitx.One(m, "", err), nil
 	}
 }
@@ -192,7 +192,7 @@ func MakeGetMinutesEndpoint(svc service.Service) endpoint.Endpoint {
 // MakeAdoptResolutionEndpoint returns the endpoint of the route adopt_resolution.
 func MakeAdoptResolutionEndpoint(svc service.Service, basePath string) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		r := request.(ActionRequest[service.ResolutionInput])
+		r := request.(kitx.ActionRequest[service.ResolutionInput])
 		res, err := svc.AdoptResolution(ctx, r.ID, r.Input)
 		return created(res, basePath+"/resolutions/"+res.ID, "", err), nil
 	}
@@ -201,7 +201,7 @@ func MakeAdoptResolutionEndpoint(svc service.Service, basePath string) endpoint.
 // MakeListResolutionsEndpoint returns the endpoint of the route list_resolutions.
 func MakeListResolutionsEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		r := request.(ListRequest[string])
+		r := request.(kitx.ListRequest[string])
 		items, next, err := svc.ListResolutions(ctx, r.Filter, r.Page)
 		return kitx.List(items, next, err), nil
 	}
@@ -210,7 +210,7 @@ func MakeListResolutionsEndpoint(svc service.Service) endpoint.Endpoint {
 // MakeGetResolutionEndpoint returns the endpoint of the route get_resolution.
 func MakeGetResolutionEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		res, err := svc.GetResolution(ctx, request.(IDRequest).ID)
+		res, err := svc.GetResolution(ctx, request.(kitx.IDRequest).ID)
 		return kitx.One(res, "", err), nil
 	}
 }
@@ -218,7 +218,7 @@ func MakeGetResolutionEndpoint(svc service.Service) endpoint.Endpoint {
 // MakeListActionItemsEndpoint returns the endpoint of the route list_action_items.
 func MakeListActionItemsEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		r := request.(ListRequest[service.ActionItemFilter])
+		r := request.(kitx.ListRequest[service.ActionItemFilter])
 		items, next, err := svc.ListActionItems(ctx, r.Filter, r.Page)
 		return kitx.List(items, next, err), nil
 	}
@@ -227,7 +227,7 @@ func MakeListActionItemsEndpoint(svc service.Service) endpoint.Endpoint {
 // MakeGetActionItemEndpoint returns the endpoint of the route get_action_item.
 func MakeGetActionItemEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		a, err := svc.GetActionItem(ctx, request.(IDRequest).ID)
+		a, err := svc.GetActionItem(ctx, request.(kitx.IDRequest).ID)
 		return kitx.One(a, a.ETag, err), nil
 	}
 }
@@ -235,7 +235,7 @@ func MakeGetActionItemEndpoint(svc service.Service) endpoint.Endpoint {
 // MakeChangeActionItemStatusEndpoint returns the endpoint of the route change_action_item_status.
 func MakeChangeActionItemStatusEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		r := request.(ActionRequest[service.ActionItemStatusInput])
+		r := request.(kitx.ActionRequest[service.ActionItemStatusInput])
 		a, err := svc.ChangeActionItemStatus(ctx, r.ID, r.Input)
 		return kitx.One(a, a.ETag, err), nil
 	}
@@ -260,7 +260,7 @@ func MakeSignConventionEndpoint(svc service.Service, basePath string) endpoint.E
 // MakeListSignaturesEndpoint returns the endpoint of the route list_signatures.
 func MakeListSignaturesEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		r := request.(ListRequest[service.SignatureFilter])
+		r := request.(kitx.ListRequest[service.SignatureFilter])
 		items, next, err := svc.ListSignatures(ctx, r.Filter, r.Page)
 		return kitx.List(items, next, err), nil
 	}
@@ -285,50 +285,11 @@ func MakeRoundtableCadenceEndpoint(svc service.Service) endpoint.Endpoint {
 // MakeListAuditEndpoint returns the endpoint of the route list_audit.
 func MakeListAuditEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		r := request.(ListRequest[audit.Filter])
+		r := request.(kitx.ListRequest[audit.Filter])
 		items, next, err := svc.ListAudit(ctx, r.Filter, r.Page)
 		return kitx.List(items, next, err), nil
 	}
 }
-
-// IDRequest names one resource (ID) and, under a meeting, one of its parts
-// (SubID: a minute entry or an invitation).
-type IDRequest struct {
-	ID, SubID string
-}
-
-// ResourceID returns the id the request names.
-func (r IDRequest) ResourceID() string { return r.ID }
-
-// UpdateRequest is a PATCH: the resource, the If-Match precondition
-// (unset: unconditional) and the fields.
-type UpdateRequest[T any] struct {
-	ID, SubID string
-	IfMatch   kitx.Precondition
-	Input     T
-}
-
-// ResourceID returns the id of the resource the PATCH changes.
-func (r UpdateRequest[T]) ResourceID() string { return r.ID }
-
-// ActionRequest is a POST on one resource.
-type ActionRequest[T any] struct {
-	ID, SubID string
-	Input     T
-}
-
-// ResourceID returns the id of the resource the action acts on.
-func (r ActionRequest[T]) ResourceID() string { return r.ID }
-
-// ListRequest is a list query, under a resource (ID) or not.
-type ListRequest[F any] struct {
-	ID     string
-	Filter F
-	Page   kitx.Page
-}
-
-// ResourceID returns the id of the resource the list is under.
-func (r ListRequest[F]) ResourceID() string { return r.ID }
 
 // CompanyAttendanceRequest asks for a company's attendance in [Since, Until).
 type CompanyAttendanceRequest struct {

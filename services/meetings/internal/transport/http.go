@@ -55,29 +55,6 @@ const IdempotencyKeyHeader = "Idempotency-Key"
 // DecodeNone decodes the request of its route (see the route table).
 func DecodeNone(context.Context, *http.Request) (any, error) { return struct{}{}, nil }
 
-// DecodeID decodes the request of its route (see the route table).
-func DecodeID(_ context.Context, r *http.Request) (any, error) {
-	return endpoints.IDRequest{ID: r.PathValue("id"), SubID: r.PathValue("sub")}, nil
-}
-
-// DecodeUpdate decodes the request of its route (see the route table).
-func DecodeUpdate[T any](_ context.Context, r *http.Request) (any, error) {
-	v, in, err := kitx.DecodeUpdate[T](r)
-	if err != nil {
-		return nil, err
-	}
-	return endpoints.UpdateRequest[T]{ID: r.PathValue("id"), SubID: r.PathValue("sub"), IfMatch: v, Input: in}, nil
-}
-
-// DecodeAction decodes the request of its route (see the route table).
-func DecodeAction[T any](_ context.Context, r *http.Request) (any, error) {
-	in, err := kitx.DecodeBody[T](r)
-	if err != nil {
-		return nil, err
-	}
-	return endpoints.ActionRequest[T]{ID: r.PathValue("id"), SubID: r.PathValue("sub"), Input: in}, nil
-}
-
 // DecodeCreateMeeting decodes the request of its route (see the route table).
 func DecodeCreateMeeting(_ context.Context, r *http.Request) (any, error) {
 	in, err := kitx.DecodeBody[service.CreateMeetingInput](r)
@@ -89,28 +66,28 @@ func DecodeCreateMeeting(_ context.Context, r *http.Request) (any, error) {
 func DecodeAgendaItem(_ context.Context, r *http.Request) (any, error) {
 	in, err := kitx.DecodeBody[service.AgendaItemInput](r)
 	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
-	return endpoints.ActionRequest[service.AgendaItemInput]{ID: r.PathValue("id"), Input: in}, err
+	return kitx.ActionRequest[service.AgendaItemInput]{ID: r.PathValue("id"), Input: in}, err
 }
 
 // DecodeInvite decodes the request of its route (see the route table).
 func DecodeInvite(_ context.Context, r *http.Request) (any, error) {
 	in, err := kitx.DecodeBody[service.InviteInput](r)
 	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
-	return endpoints.ActionRequest[service.InviteInput]{ID: r.PathValue("id"), Input: in}, err
+	return kitx.ActionRequest[service.InviteInput]{ID: r.PathValue("id"), Input: in}, err
 }
 
 // DecodeMinuteEntry decodes the request of its route (see the route table).
 func DecodeMinuteEntry(_ context.Context, r *http.Request) (any, error) {
 	in, err := kitx.DecodeBody[service.MinuteEntryInput](r)
 	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
-	return endpoints.ActionRequest[service.MinuteEntryInput]{ID: r.PathValue("id"), Input: in}, err
+	return kitx.ActionRequest[service.MinuteEntryInput]{ID: r.PathValue("id"), Input: in}, err
 }
 
 // DecodeResolution decodes the request of its route (see the route table).
 func DecodeResolution(_ context.Context, r *http.Request) (any, error) {
 	in, err := kitx.DecodeBody[service.ResolutionInput](r)
 	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
-	return endpoints.ActionRequest[service.ResolutionInput]{ID: r.PathValue("id"), Input: in}, err
+	return kitx.ActionRequest[service.ResolutionInput]{ID: r.PathValue("id"), Input: in}, err
 }
 
 // DecodeSign decodes the request of its route (see the route table).
@@ -127,7 +104,7 @@ func DecodeListMeetings(_ context.Context, r *http.Request) (any, error) {
 		return nil, err
 	}
 	q := r.URL.Query()
-	return endpoints.ListRequest[service.MeetingFilter]{Page: p, Filter: service.MeetingFilter{Type: q.Get("type"), Status: q.Get("status")}}, nil
+	return kitx.ListRequest[service.MeetingFilter]{Page: p, Filter: service.MeetingFilter{Type: q.Get("type"), Status: q.Get("status")}}, nil
 }
 
 // DecodeListInvitations decodes the request of its route (see the route table).
@@ -136,7 +113,7 @@ func DecodeListInvitations(_ context.Context, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return endpoints.ListRequest[struct{}]{ID: r.PathValue("id"), Page: p}, nil
+	return kitx.ListRequest[struct{}]{ID: r.PathValue("id"), Page: p}, nil
 }
 
 // DecodeListResolutions decodes the request of its route (see the route table).
@@ -145,7 +122,7 @@ func DecodeListResolutions(_ context.Context, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return endpoints.ListRequest[string]{Page: p, Filter: r.URL.Query().Get("meeting_id")}, nil
+	return kitx.ListRequest[string]{Page: p, Filter: r.URL.Query().Get("meeting_id")}, nil
 }
 
 // DecodeListActionItems decodes the request of its route (see the route table).
@@ -161,7 +138,7 @@ func DecodeListActionItems(_ context.Context, r *http.Request) (any, error) {
 			return nil, service.ErrActionItemOverdueInvalid
 		}
 	}
-	return endpoints.ListRequest[service.ActionItemFilter]{Page: p, Filter: f}, nil
+	return kitx.ListRequest[service.ActionItemFilter]{Page: p, Filter: f}, nil
 }
 
 // DecodeListSignatures decodes the request of its route (see the route table).
@@ -171,7 +148,7 @@ func DecodeListSignatures(_ context.Context, r *http.Request) (any, error) {
 		return nil, err
 	}
 	q := r.URL.Query()
-	return endpoints.ListRequest[service.SignatureFilter]{Page: p, Filter: service.SignatureFilter{
+	return kitx.ListRequest[service.SignatureFilter]{Page: p, Filter: service.SignatureFilter{
 		CompanyID: q.Get("company_id"), ConventionVersion: q.Get("convention_version")}}, nil
 }
 
@@ -228,5 +205,5 @@ func DecodeListAudit(_ context.Context, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return endpoints.ListRequest[audit.Filter]{Page: p, Filter: f}, nil
+	return kitx.ListRequest[audit.Filter]{Page: p, Filter: f}, nil
 }

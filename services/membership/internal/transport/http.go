@@ -16,7 +16,6 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/kitx"
-	"github.com/guildhall/guildhall/services/membership/internal/endpoints"
 	"github.com/guildhall/guildhall/services/membership/internal/service"
 )
 
@@ -55,36 +54,13 @@ func NewHTTPHandler(district string, routes []kitx.Route, logger *slog.Logger, o
 // IdempotencyKeyHeader is the header a client sets to make a create safe to retry.
 const IdempotencyKeyHeader = "Idempotency-Key"
 
-// DecodeID decodes the request of its route (see the route table).
-func DecodeID(_ context.Context, r *http.Request) (any, error) {
-	return endpoints.IDRequest{ID: r.PathValue("id")}, nil
-}
-
-// DecodeUpdate decodes the request of its route (see the route table).
-func DecodeUpdate[T any](_ context.Context, r *http.Request) (any, error) {
-	v, in, err := kitx.DecodeUpdate[T](r)
-	if err != nil {
-		return nil, err
-	}
-	return endpoints.UpdateRequest[T]{ID: r.PathValue("id"), IfMatch: v, Input: in}, nil
-}
-
-// DecodeAction decodes the request of its route (see the route table).
-func DecodeAction[T any](_ context.Context, r *http.Request) (any, error) {
-	in, err := kitx.DecodeBody[T](r)
-	if err != nil {
-		return nil, err
-	}
-	return endpoints.ActionRequest[T]{ID: r.PathValue("id"), Input: in}, nil
-}
-
 // DecodeLeave accepts an empty body: the guard leaves today.
 func DecodeLeave(_ context.Context, r *http.Request) (any, error) {
 	in, err := kitx.DecodeBody[service.LeaveInput](r)
 	if err != nil && !errors.Is(err, kitx.ErrBodyEmpty) {
 		return nil, err
 	}
-	return endpoints.ActionRequest[service.LeaveInput]{ID: r.PathValue("id"), Input: in}, nil
+	return kitx.ActionRequest[service.LeaveInput]{ID: r.PathValue("id"), Input: in}, nil
 }
 
 // DecodeRegisterCompany decodes the request of its route (see the route table).
@@ -106,7 +82,7 @@ func DecodeHireGuard(_ context.Context, r *http.Request) (any, error) {
 func DecodeTraining(_ context.Context, r *http.Request) (any, error) {
 	in, err := kitx.DecodeBody[service.TrainingInput](r)
 	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
-	return endpoints.ActionRequest[service.TrainingInput]{ID: r.PathValue("id"), Input: in}, err
+	return kitx.ActionRequest[service.TrainingInput]{ID: r.PathValue("id"), Input: in}, err
 }
 
 // DecodeAppointCouncil decodes the request of its route (see the route table).
@@ -140,7 +116,7 @@ func DecodeListCompanies(_ context.Context, r *http.Request) (any, error) {
 		return nil, err
 	}
 	q := r.URL.Query()
-	return endpoints.ListCompaniesRequest{Page: p, Filter: service.CompanyFilter{
+	return kitx.ListRequest[service.CompanyFilter]{Page: p, Filter: service.CompanyFilter{
 		Status: q.Get("status"), Kind: q.Get("kind"), Level: q.Get("level"), Query: q.Get("q"),
 	}}, nil
 }
@@ -159,7 +135,7 @@ func DecodeListGuards(_ context.Context, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return endpoints.ListGuardsRequest{Page: p, Filter: guardFilter(r)}, nil
+	return kitx.ListRequest[service.GuardFilter]{Page: p, Filter: guardFilter(r)}, nil
 }
 
 // DecodeListCompanyGuards decodes the request of its route (see the route table).
@@ -170,7 +146,7 @@ func DecodeListCompanyGuards(_ context.Context, r *http.Request) (any, error) {
 	}
 	f := guardFilter(r)
 	f.CompanyID = r.PathValue("id")
-	return endpoints.ListGuardsRequest{Page: p, Filter: f}, nil
+	return kitx.ListRequest[service.GuardFilter]{Page: p, Filter: f}, nil
 }
 
 // DecodeListAudit decodes the request of its route (see the route table).
@@ -183,7 +159,7 @@ func DecodeListAudit(_ context.Context, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return endpoints.ListAuditRequest{Page: p, Filter: f}, nil
+	return kitx.ListRequest[audit.Filter]{Page: p, Filter: f}, nil
 }
 
 // DecodeListCouncil decodes the request of its route (see the route table).
@@ -201,5 +177,5 @@ func DecodeListCouncil(_ context.Context, r *http.Request) (any, error) {
 		}
 		f.Term = n
 	}
-	return endpoints.ListCouncilRequest{Page: p, Filter: f}, nil
+	return kitx.ListRequest[service.CouncilFilter]{Page: p, Filter: f}, nil
 }
