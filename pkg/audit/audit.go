@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	kithttp "github.com/go-kit/kit/transport/http"
+
 	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/kitx"
@@ -144,6 +146,17 @@ type remoteIPKey struct{}
 // the audit log.
 func WithRemoteIP(ctx context.Context, ip string) context.Context {
 	return context.WithValue(ctx, remoteIPKey{}, ip)
+}
+
+// RecordRemoteIP is the go-kit server option that puts every request's
+// client address in its context (WithRemoteIP) for the audit log: the
+// connection's peer, or with trustProxy the last X-Forwarded-For entry
+// (kitx.ClientIP). Set trustProxy only behind a proxy that sets that
+// header: anyone else can forge it.
+func RecordRemoteIP(trustProxy bool) kithttp.ServerOption {
+	return kithttp.ServerBefore(func(ctx context.Context, r *http.Request) context.Context {
+		return WithRemoteIP(ctx, kitx.ClientIP(r, trustProxy))
+	})
 }
 
 // RemoteIPFromContext returns the address WithRemoteIP stored, or "".

@@ -304,3 +304,15 @@ type Enum struct {
 	// Values are the values it takes.
 	Values []string
 }
+
+// DistrictHandler serves a district service's chained route table (Mount)
+// for district, the one way every district service builds its handler: a
+// request naming another district under /api/v1/districts/ gets notFound
+// before any routing, so one node never answers for another's data; an
+// unknown path gets the API's 404 body.
+func DistrictHandler(district string, notFound error, routes []Route, opts ...kithttp.ServerOption) http.Handler {
+	mux := http.NewServeMux()
+	Mount(mux, routes, opts...)
+	mux.Handle("/", NotFoundHandler())
+	return DistrictOnly(district, notFound, mux)
+}

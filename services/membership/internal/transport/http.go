@@ -40,15 +40,8 @@ type Options struct {
 // request's context carries its client address (audit.WithRemoteIP) for
 // the audit log.
 func NewHTTPHandler(district string, routes []kitx.Route, logger *slog.Logger, o Options) http.Handler {
-	mux := http.NewServeMux()
-	kitx.Mount(mux, routes,
-		kithttp.ServerErrorHandler(kitx.ErrorLogger{Logger: logger, Service: "membership"}),
-		kithttp.ServerBefore(func(ctx context.Context, r *http.Request) context.Context {
-			return audit.WithRemoteIP(ctx, kitx.ClientIP(r, o.TrustProxy))
-		}),
-	)
-	mux.Handle("/", kitx.NotFoundHandler())
-	return kitx.DistrictOnly(district, service.ErrDistrictNotFound, mux)
+	return kitx.DistrictHandler(district, service.ErrDistrictNotFound, routes,
+		kithttp.ServerErrorHandler(kitx.ErrorLogger{Logger: logger, Service: "membership"}), audit.RecordRemoteIP(o.TrustProxy))
 }
 
 // IdempotencyKeyHeader is the header a client sets to make a create safe to retry.
