@@ -115,6 +115,20 @@ func QueryParams() []kitx.Param {
 	}
 }
 
+// DecodeListRequest is the decoder of a service's audit list route: the
+// page and the filter (FilterFromQuery) as a kitx.ListRequest[Filter].
+func DecodeListRequest(_ context.Context, r *http.Request) (any, error) {
+	p, err := kitx.ParsePage(r)
+	if err != nil {
+		return nil, err
+	}
+	f, err := FilterFromQuery(r)
+	if err != nil {
+		return nil, err
+	}
+	return kitx.ListRequest[Filter]{Page: p, Filter: f}, nil
+}
+
 // Errors lists the errors a list filtered by FilterFromQuery can answer.
 func Errors() []*errs.Error { return []*errs.Error{ErrSinceInvalid, ErrUntilInvalid, ErrRange} }
 

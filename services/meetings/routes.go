@@ -224,7 +224,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 		// The audit log is for admins only (issue 3).
 		{Name: "list_audit", Method: "GET", Path: p("/meetings/audit"), Tag: "audit", Summary: "The meetings service's audit log, newest first",
 			Response: kitx.ListResponse[audit.Entry]{}, Paged: true, Params: audit.QueryParams(), Errors: errsOf(audit.Errors()...),
-			Rule: admins(), Target: district, Decode: t.DecodeListAudit, Endpoint: endpoints.MakeListAuditEndpoint(svc)},
+			Rule: admins(), Target: district, Decode: audit.DecodeListRequest, Endpoint: endpoints.MakeListAuditEndpoint(svc)},
 	}
 }
 

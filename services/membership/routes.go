@@ -220,7 +220,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 				"subject \"system\"). fields_changed names the fields written, never their values.",
 			Response: kitx.ListResponse[audit.Entry]{}, Paged: true, Params: audit.QueryParams(), Errors: errsOf(audit.Errors()...),
 			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS}), Target: district,
-			Decode: t.DecodeListAudit, Endpoint: endpoints.MakeListAuditEndpoint(svc)},
+			Decode: audit.DecodeListRequest, Endpoint: endpoints.MakeListAuditEndpoint(svc)},
 	}
 }
 

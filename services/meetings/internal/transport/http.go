@@ -187,16 +187,3 @@ func DecodeCadence(_ context.Context, r *http.Request) (any, error) {
 	}
 	return req, nil
 }
-
-// DecodeListAudit decodes the request of its route (see the route table).
-func DecodeListAudit(_ context.Context, r *http.Request) (any, error) {
-	p, err := kitx.ParsePage(r)
-	if err != nil {
-		return nil, err
-	}
-	f, err := audit.FilterFromQuery(r)
-	if err != nil {
-		return nil, err
-	}
-	return kitx.ListRequest[audit.Filter]{Page: p, Filter: f}, nil
-}

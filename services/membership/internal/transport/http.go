@@ -142,19 +142,6 @@ func DecodeListCompanyGuards(_ context.Context, r *http.Request) (any, error) {
 	return kitx.ListRequest[service.GuardFilter]{Page: p, Filter: f}, nil
 }
 
-// DecodeListAudit decodes the request of its route (see the route table).
-func DecodeListAudit(_ context.Context, r *http.Request) (any, error) {
-	p, err := kitx.ParsePage(r)
-	if err != nil {
-		return nil, err
-	}
-	f, err := audit.FilterFromQuery(r)
-	if err != nil {
-		return nil, err
-	}
-	return kitx.ListRequest[audit.Filter]{Page: p, Filter: f}, nil
-}
-
 // DecodeListCouncil decodes the request of its route (see the route table).
 func DecodeListCouncil(_ context.Context, r *http.Request) (any, error) {
 	p, err := kitx.ParsePage(r)
