@@ -38,3 +38,29 @@ func CheckAuthenticatesFirst(t *testing.T, h http.Handler, routes []Route, distr
 		}
 	}
 }
+
+// CheckCovers fails t for every route of method that none of paths (the
+// concrete paths a table test sends, e.g. "/api/v1/districts/jingkai/guards/g1")
+// reaches, as http.ServeMux matches them: a test meant to hold for every
+// PATCH, say, then fails when a route is added without a case.
+func CheckCovers(t *testing.T, routes []Route, method string, paths []string) {
+	t.Helper()
+	mux := http.NewServeMux()
+	want := map[string]bool{}
+	for _, rt := range routes {
+		if strings.EqualFold(rt.Method, method) {
+			want[rt.Path] = false
+			mux.HandleFunc(strings.ToUpper(method)+" "+rt.Path, func(http.ResponseWriter, *http.Request) {})
+		}
+	}
+	for _, p := range paths {
+		if _, pattern := mux.Handler(httptest.NewRequest(strings.ToUpper(method), p, nil)); pattern != "" {
+			want[strings.TrimPrefix(pattern, strings.ToUpper(method)+" ")] = true
+		}
+	}
+	for path, covered := range want {
+		if !covered {
+			t.Errorf("%s %s has no case in this test: add one", strings.ToUpper(method), path)
+		}
+	}
+}

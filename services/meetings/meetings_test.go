@@ -370,6 +370,16 @@ func TestEveryPatchHonoursIfMatch(t *testing.T) {
 		{"meeting", "meetings", draft.ID, "/meetings/" + draft.ID, "venue"},
 		{"minute entry", "minute_entries", entry.ID, "/meetings/" + held.ID + "/minutes/entries/" + entry.ID, "text"},
 	}
+	// Every PATCH route of the route table has a case here.
+	var paths []string
+	for _, rt := range routes {
+		paths = append(paths, "/api/v1/districts/jingkai"+rt.path)
+	}
+	var all []testutil.Route
+	for _, r := range meetings.Routes() {
+		all = append(all, testutil.Route{Method: r.Method, Path: r.Pattern})
+	}
+	testutil.CheckCovers(t, all, "PATCH", paths)
 	for _, rt := range routes {
 		t.Run("A "+rt.name+" PATCH refuses every If-Match but the current version.", func(t *testing.T) {
 			n := 0

@@ -622,6 +622,16 @@ func TestEveryPatchHonoursIfMatch(t *testing.T) {
 		{"guard", "guards", g.ID, "/guards/" + g.ID, map[string]any{}, "name"},
 		{"council member", "council_members", m.ID, "/council-members/" + m.ID, map[string]any{}, "person_name"},
 	}
+	// Every PATCH route of the route table has a case here.
+	var paths []string
+	for _, rt := range routes {
+		paths = append(paths, "/api/v1/districts/jingkai"+rt.path)
+	}
+	var all []testutil.Route
+	for _, r := range membership.Routes() {
+		all = append(all, testutil.Route{Method: r.Method, Path: r.Pattern})
+	}
+	testutil.CheckCovers(t, all, "PATCH", paths)
 	for _, rt := range routes {
 		t.Run("A "+rt.name+" PATCH refuses every If-Match but the current version.", func(t *testing.T) {
 			n := 0
