@@ -395,3 +395,15 @@ func newHandler(t *testing.T, svc service.Service) http.Handler {
 	}
 	return h
 }
+
+// TestEveryRouteAuthenticatesBeforeItReads sends every route of the table
+// an anonymous, otherwise malformed request: 401, never a 400.
+func TestEveryRouteAuthenticatesBeforeItReads(t *testing.T) {
+	t.Parallel()
+	h := newHandler(t, service.New(nil, monitor{}, service.Config{}))
+	var routes []testutil.Route
+	for _, r := range hq.Routes() {
+		routes = append(routes, testutil.Route{Method: r.Method, Path: r.Pattern, Endpoint: r.Endpoint})
+	}
+	testutil.CheckAuthenticatesFirst(t, h, routes, "Not_A_District")
+}
