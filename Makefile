@@ -67,7 +67,14 @@ proto: tools ## Regenerate the Go code of proto/.
 work: ## Regenerate go.work from the modules in the tree.
 	./scripts/gen-work.sh
 
+# The generated OpenAPI documents, one per service.
+OPENAPI_DOCS := services/membership/openapi.json services/meetings/openapi.json services/hq/openapi.json pkg/accounts/openapi.json
+
+.PHONY: openapi
+openapi: ## Regenerate every service's openapi.json from its route table.
+	go run ./services/standalone/cmd/openapi
+
 .PHONY: verify
-verify: proto work ## Fail if generated code or go.work differ from what is committed.
-	@git diff --exit-code -- proto go.work || { echo "generated files are stale: run make proto work and commit"; exit 1; }
-	@test -z "$$(git status --porcelain -- proto go.work)" || { git status --porcelain -- proto go.work; echo "untracked generated files"; exit 1; }
+verify: proto work openapi ## Fail if generated code, OpenAPI documents or go.work differ from what is committed.
+	@git diff --exit-code -- proto go.work $(OPENAPI_DOCS) || { echo "generated files are stale: run make proto work openapi and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- proto go.work $(OPENAPI_DOCS))" || { git status --porcelain -- proto go.work $(OPENAPI_DOCS); echo "untracked generated files"; exit 1; }

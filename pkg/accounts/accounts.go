@@ -21,9 +21,14 @@ import (
 	"github.com/go-kit/kit/endpoint"
 
 	"github.com/guildhall/guildhall/pkg/auth"
+	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/storage"
 )
 
+// openAPI is the OpenAPI 3 document of the package's routes, generated from
+// the route table by `make openapi` (pkg/apidoc); a test fails when it is
+// stale.
+//
 //go:embed openapi.json
 var openAPI []byte
 
@@ -111,12 +116,18 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, error) {
 	// process a disabled or re-scoped account's tokens stop on the next
 	// request rather than after liveTTL.
 	svc.onChange = live.forget
-	set := makeEndpoints(svc, Policy(), cfg.Endpoint)
+	// The policy check sits inside instrumentation (kitx.Chain) so metrics
+	// see the 401s and 403s too.
+	routes, err := kitx.Chain(ServiceName, routeTable(svc, cfg.Issuer.JWKS()), cfg.Endpoint)
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
 	return &Node{
 		db:       db,
 		svc:      svc,
 		verifier: live,
-		handler:  newHTTPHandler(set, cfg.Issuer.JWKS(), live, cfg.TrustProxy, logger),
+		handler:  newHTTPHandler(routes, live, cfg.TrustProxy, logger),
 	}, nil
 }
 

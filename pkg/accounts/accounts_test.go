@@ -21,6 +21,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/telemetry"
+	"github.com/guildhall/guildhall/pkg/testutil"
 )
 
 // syncBuffer is a log sink safe for the concurrent writes of a server.
@@ -79,12 +80,14 @@ func newEnvWith(t *testing.T, set func(*Config)) *env {
 	e := &env{t: t, dir: dir, node: node, issuer: issuer, logs: logs}
 	// Stand in for telemetry.HTTPMiddleware's request id, which the audit
 	// log records.
-	e.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// Every exchange of these tests is checked against the OpenAPI
+	// document.
+	e.handler = testutil.ValidatedHandler(t, OpenAPIDocument(), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if id := r.Header.Get(telemetry.RequestIDHeader); id != "" {
 			r = r.WithContext(telemetry.ContextWithRequestID(r.Context(), id))
 		}
 		node.Handler().ServeHTTP(w, r)
-	})
+	}))
 	pw, created, err := node.EnsureBootstrapAdmin(context.Background())
 	if err != nil || !created {
 		t.Fatalf("bootstrap: created=%v err=%v", created, err)
@@ -813,22 +816,22 @@ func TestPolicyCoversEveryRoute(t *testing.T) {
 	routed := map[string]bool{}
 	for _, r := range Routes() {
 		if r.Public {
-			if _, ok := p[r.PolicyKey()]; ok {
-				t.Errorf("public route %s has a policy row", r.Name)
+			if _, ok := p[r.Endpoint]; ok {
+				t.Errorf("public route %s has a policy row", r.Endpoint)
 			}
 			continue
 		}
-		routed[r.PolicyKey()] = true
-		rule, ok := p[r.PolicyKey()]
+		routed[r.Endpoint] = true
+		rule, ok := p[r.Endpoint]
 		if !ok {
-			t.Errorf("route %s %s has no policy row", r.Method, r.Path)
+			t.Errorf("route %s %s has no policy row", r.Method, r.Pattern)
 			continue
 		}
 		for _, role := range auth.Roles {
-			err := p.Decide(scoped(role), r.PolicyKey(), auth.Target{})
-			allowed := role == auth.RoleHQAdmin || r.Name == EndpointMe
+			err := p.Decide(scoped(role), r.Endpoint, auth.Target{})
+			allowed := role == auth.RoleHQAdmin || r.Endpoint == ServiceName+"."+EndpointMe
 			if (err == nil) != allowed {
-				t.Errorf("%s on %s: allowed=%v, want %v (rule %v)", role, r.Name, err == nil, allowed, rule)
+				t.Errorf("%s on %s: allowed=%v, want %v (rule %v)", role, r.Endpoint, err == nil, allowed, rule)
 			}
 		}
 	}
@@ -837,4 +840,16 @@ func TestPolicyCoversEveryRoute(t *testing.T) {
 			t.Errorf("policy row %s has no route", k)
 		}
 	}
+}
+
+// TestAnonymousRequestsAreRefusedBeforeTheyAreRead sends every protected
+// route an anonymous, otherwise malformed request: 401, never a 400 that
+// describes the body.
+func TestAnonymousRequestsAreRefusedBeforeTheyAreRead(t *testing.T) {
+	e := newEnv(t)
+	var routes []testutil.Route
+	for _, rt := range Routes() {
+		routes = append(routes, testutil.Route{Method: rt.Method, Path: rt.Pattern, Endpoint: rt.Endpoint, Public: rt.Public})
+	}
+	testutil.CheckAuthenticatesFirst(t, e.node.Handler(), routes, "jingkai")
 }

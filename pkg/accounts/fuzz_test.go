@@ -34,7 +34,7 @@ func FuzzRequests(f *testing.F) {
 	}
 	var routes []testutil.Route
 	for _, r := range Routes() {
-		routes = append(routes, testutil.Route{Method: r.Method, Path: Prefix + r.Path, Endpoint: r.PolicyKey(), Public: r.Public})
+		routes = append(routes, testutil.Route{Method: r.Method, Path: r.Pattern, Endpoint: r.Endpoint, Public: r.Public})
 	}
 	admin := rows[0].Principal()
 	testutil.FuzzRequests(f, node.Handler(), routes, "jingkai", &admin,

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/go-kit/kit/endpoint"
 	kithttp "github.com/go-kit/kit/transport/http"
 
 	"github.com/guildhall/guildhall/pkg/auth"
@@ -34,51 +33,191 @@ const (
 	EndpointResetPassword = "reset_password"
 )
 
-// Route is one HTTP route of the package.
+// Route is one HTTP route of the package, as the matrix tests walk them.
 type Route struct {
 	// Method is the HTTP method.
 	Method string
-	// Path is relative to Prefix, with {id} wildcards.
-	Path string
-	// Name is the endpoint name, without the "accounts." prefix.
-	Name string
+	// Pattern is the full path pattern, e.g. "/api/v1/auth/accounts/{id}".
+	Pattern string
+	// Endpoint is the route's row in Policy, e.g. "accounts.get_account";
+	// the row a public route would have, were it protected.
+	Endpoint string
 	// Public routes (login, JWKS) are open to anonymous callers and have
 	// no policy row; every other route is checked against Policy.
 	Public bool
 }
 
-// PolicyKey returns the route's key in Policy: "accounts.<name>".
-func (r Route) PolicyKey() string { return ServiceName + "." + r.Name }
-
-// Routes lists every route the handler serves, for the OpenAPI test and
-// the city-wide authorization matrix.
+// Routes lists every route the handler serves, from the route table, for
+// the OpenAPI test and the city-wide authorization matrix.
 func Routes() []Route {
-	return []Route{
-		{"POST", "/login", EndpointLogin, true},
-		{"GET", "/jwks.json", EndpointJWKS, true},
-		{"GET", "/me", EndpointMe, false},
-		{"POST", "/accounts", EndpointCreateAccount, false},
-		{"GET", "/accounts", EndpointListAccounts, false},
-		{"GET", "/accounts/{id}", EndpointGetAccount, false},
-		{"PATCH", "/accounts/{id}", EndpointUpdateAccount, false},
-		{"POST", "/accounts/{id}/password", EndpointResetPassword, false},
+	var out []Route
+	for _, r := range routeTable(nil, nil) {
+		out = append(out, Route{Method: r.Method, Pattern: r.Path, Endpoint: r.PolicyKey(ServiceName), Public: r.Public})
 	}
+	return out
 }
 
 // Policy returns the policy table of this package's endpoints: account
 // management is hq-admin's alone; /me is open to every authenticated role.
-// It is built fresh on each call so no caller can change another's table.
-func Policy() auth.Policy {
-	admin := func() auth.Rule { return auth.Rule{Roles: map[auth.Role]auth.Scope{auth.RoleHQAdmin: auth.ScopeAny}} }
-	everyone := auth.Rule{Roles: map[auth.Role]auth.Scope{}}
-	for _, r := range auth.Roles {
-		everyone.Roles[r] = auth.ScopeAny
+// It is read from the route table, built fresh on each call so no caller
+// can change another's table.
+func Policy() auth.Policy { return kitx.Policy(ServiceName, routeTable(nil, nil)) }
+
+// admin is the row of the management routes: hq-admin's alone.
+func admin() auth.Rule {
+	return auth.Rule{Roles: map[auth.Role]auth.Scope{auth.RoleHQAdmin: auth.ScopeAny}}
+}
+
+// everyone is the row of /me: every authenticated role.
+func everyone() auth.Rule {
+	r := auth.Rule{Roles: map[auth.Role]auth.Scope{}}
+	for _, role := range auth.Roles {
+		r.Roles[role] = auth.ScopeAny
 	}
-	p := auth.Policy{ServiceName + "." + EndpointMe: everyone}
-	for _, name := range []string{EndpointCreateAccount, EndpointListAccounts, EndpointGetAccount, EndpointUpdateAccount, EndpointResetPassword} {
-		p[ServiceName+"."+name] = admin()
+	return r
+}
+
+// routeTable is THE table of the accounts routes: every route once, with
+// its request and response types (the OpenAPI document is generated from
+// them), its policy row, its decoder and its endpoint. s and jwks may be
+// nil: the document generator and the tests read the table without a
+// service, and nothing in a row is called until a request arrives.
+func routeTable(s *service, jwks []byte) []kitx.Route {
+	p := func(path string) string { return Prefix + path }
+	accountFields := []*errs.Error{ErrRoleInvalid, ErrDistrictInvalid, ErrScopeMismatch, ErrScopeFieldTooLong}
+	return []kitx.Route{
+		{Name: EndpointLogin, Method: "POST", Path: p("/login"), Tag: "auth", Public: true,
+			Summary: "Sign in with a username and password; returns a bearer token",
+			Description: "Failed logins are limited per minute (429 auth.too_many_attempts with Retry-After): 5 per account from one " +
+				"address, 20 per account from all addresses, 100 per address over all accounts. A wrong password, an unknown " +
+				"username and a disabled account all answer 401 auth.login_failed.",
+			Request: LoginInput{}, Response: loginResponse{}, ResponseHeaders: []string{"Cache-Control"},
+			Errors: []*errs.Error{ErrLoginFailed, auth.ErrTooManyAttempts},
+			Decode: func(ctx context.Context, r *http.Request) (any, error) {
+				var in LoginInput
+				if err := kitx.DecodeJSON(r, &in); err != nil {
+					return nil, err
+				}
+				return loginRequest{Input: in, RemoteIP: remoteIPFromContext(ctx)}, nil
+			},
+			Endpoint: func(ctx context.Context, request any) (any, error) {
+				req := request.(loginRequest)
+				token, exp, err := s.Login(ctx, req.Input, req.RemoteIP)
+				if err != nil {
+					return loginResponse{err: err}, nil
+				}
+				return loginResponse{Token: token, ExpiresAt: exp.UTC().Format(time.RFC3339)}, nil
+			}},
+		{Name: EndpointJWKS, Method: "GET", Path: p("/jwks.json"), Tag: "auth", Public: true,
+			Summary:  "The issuer's public keys (JWK set), to verify its tokens",
+			Response: jwkSet{}, ResponseContentType: "application/jwk-set+json",
+			Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "application/jwk-set+json")
+				w.Header().Set("Cache-Control", "public, max-age=300")
+				w.Header().Set("X-Content-Type-Options", "nosniff")
+				_, _ = w.Write(jwks)
+			})},
+		{Name: EndpointMe, Method: "GET", Path: p("/me"), Tag: "auth", Summary: "Who the token says you are",
+			Response: meResponse{}, Rule: everyone(),
+			Decode: func(context.Context, *http.Request) (any, error) { return struct{}{}, nil },
+			Endpoint: func(ctx context.Context, _ any) (any, error) {
+				p, err := auth.RequirePrincipal(ctx)
+				if err != nil {
+					return nil, err
+				}
+				d := p.Districts
+				if d == nil {
+					d = []string{}
+				}
+				return meResponse{Subject: p.Subject, Role: p.Role, Districts: d, Company: p.Company, Guard: p.Guard}, nil
+			}},
+		{Name: EndpointCreateAccount, Method: "POST", Path: p("/accounts"), Tag: "accounts", Summary: "Create an account",
+			Request: CreateInput{}, Response: Account{}, Status: http.StatusCreated, ResponseHeaders: []string{"Location", "ETag", "Cache-Control"},
+			Errors: append([]*errs.Error{ErrUsernameInvalid, ErrUsernameTaken, ErrPasswordTooShort, ErrPasswordTooLong}, accountFields...),
+			Rule:   admin(),
+			Decode: func(_ context.Context, r *http.Request) (any, error) {
+				var in CreateInput
+				err := kitx.DecodeJSON(r, &in)
+				return in, err
+			},
+			Endpoint: func(ctx context.Context, request any) (any, error) {
+				a, err := s.Create(ctx, request.(CreateInput))
+				return accountResponse{Account: a, created: err == nil, err: err}, nil
+			}},
+		{Name: EndpointListAccounts, Method: "GET", Path: p("/accounts"), Tag: "accounts", Summary: "List the accounts",
+			Response: kitx.ListResponse[Account]{}, Paged: true, Rule: admin(),
+			Decode: func(_ context.Context, r *http.Request) (any, error) {
+				p, err := kitx.ParsePage(r)
+				return listRequest{Page: p}, err
+			},
+			Endpoint: func(ctx context.Context, request any) (any, error) {
+				items, next, err := s.List(ctx, request.(listRequest).Page)
+				return listResponse{Items: items, NextPageToken: kitx.PageToken(next), err: err}, nil
+			}},
+		{Name: EndpointGetAccount, Method: "GET", Path: p("/accounts/{id}"), Tag: "accounts", Summary: "Read an account",
+			Response: Account{}, ResponseHeaders: []string{"ETag", "Cache-Control"}, Errors: []*errs.Error{ErrAccountNotFound}, Rule: admin(),
+			Decode: func(_ context.Context, r *http.Request) (any, error) {
+				return idRequest{ID: r.PathValue("id")}, nil
+			},
+			Endpoint: func(ctx context.Context, request any) (any, error) {
+				a, err := s.Get(ctx, request.(idRequest).ID)
+				return accountResponse{Account: a, err: err}, nil
+			}},
+		{Name: EndpointUpdateAccount, Method: "PATCH", Path: p("/accounts/{id}"), Tag: "accounts",
+			Summary: "Change an account's role, scope or disabled flag",
+			Description: "Fields absent or null stay as they are. The resulting role and scope must fit together, so changing the " +
+				"role usually changes the scope in the same request (e.g. \"districts\": [] when promoting to hq-admin). Disabling " +
+				"or re-scoping an account ends its tokens on the next request.",
+			Request: UpdateInput{}, Response: Account{}, IfMatch: true, ResponseHeaders: []string{"ETag", "Cache-Control"},
+			Errors: append([]*errs.Error{ErrAccountNotFound, ErrLastAdmin, ErrUpdateEmpty}, accountFields...), Rule: admin(),
+			Decode: func(_ context.Context, r *http.Request) (any, error) {
+				pre, in, err := kitx.DecodeUpdate[UpdateInput](r)
+				if err != nil {
+					return nil, err
+				}
+				return updateRequest{ID: r.PathValue("id"), IfMatch: pre, Input: in}, nil
+			},
+			Endpoint: func(ctx context.Context, request any) (any, error) {
+				req := request.(updateRequest)
+				a, err := s.Update(ctx, req.ID, req.IfMatch, req.Input)
+				return accountResponse{Account: a, err: err}, nil
+			}},
+		{Name: EndpointResetPassword, Method: "POST", Path: p("/accounts/{id}/password"), Tag: "accounts", Summary: "Set a new password",
+			Request: PasswordInput{}, Status: http.StatusNoContent,
+			Errors: []*errs.Error{ErrAccountNotFound, ErrPasswordTooShort, ErrPasswordTooLong}, Rule: admin(),
+			Decode: func(_ context.Context, r *http.Request) (any, error) {
+				var in PasswordInput
+				if err := kitx.DecodeJSON(r, &in); err != nil {
+					return nil, err
+				}
+				return passwordRequest{ID: r.PathValue("id"), Input: in}, nil
+			},
+			Endpoint: func(ctx context.Context, request any) (any, error) {
+				req := request.(passwordRequest)
+				return noContentResponse{err: s.ResetPassword(ctx, req.ID, req.Input)}, nil
+			}},
 	}
-	return p
+}
+
+// API describes the accounts routes for their OpenAPI document
+// (pkg/apidoc): the route table, read without a service.
+func API() kitx.API {
+	roles := make([]string, len(auth.Roles))
+	for i, r := range auth.Roles {
+		roles[i] = string(r)
+	}
+	return kitx.API{
+		Service: ServiceName, Title: "Guildhall accounts API", Version: "v1",
+		Description: "The guildhall binary's built-in sign-in and its local accounts. Production deployments sign in through " +
+			"an external OIDC issuer instead and do not serve these routes. Login and the JWKS are public; every other route " +
+			"needs a bearer token that counts only while its account is enabled and has the role and scope it names.",
+		Tags: []kitx.Tag{
+			{Name: "auth", Description: "Signing in and the issuer's keys"},
+			{Name: "accounts", Description: "Account management (hq-admin)"},
+		},
+		Routes: routeTable(nil, nil),
+		Enums:  []kitx.Enum{{Type: auth.Role(""), Values: roles}},
+	}
 }
 
 // ---- requests and responses ----
@@ -108,6 +247,9 @@ type loginRequest struct {
 
 // LogValue keeps the password out of any log line the request ends up in.
 func (r loginRequest) LogValue() slog.Value { return r.Input.LogValue() }
+
+// SchemaName names the type in the OpenAPI document.
+func (loginResponse) SchemaName() string { return "LoginResponse" }
 
 type loginResponse struct {
 	Token     string `json:"token"`
@@ -155,8 +297,20 @@ func (r listResponse) Failed() error { return r.err }
 
 type noContentResponse struct{ err error }
 
+// jwkSet is the JWKS document, for the OpenAPI document: the keys are the
+// issuer's public JWKs (RFC 7517).
+type jwkSet struct {
+	Keys []map[string]any `json:"keys"`
+}
+
+// SchemaName names the type in the OpenAPI document.
+func (jwkSet) SchemaName() string { return "JWKSet" }
+
 func (r noContentResponse) Failed() error   { return r.err }
 func (r noContentResponse) StatusCode() int { return http.StatusNoContent }
+
+// SchemaName names the type in the OpenAPI document.
+func (meResponse) SchemaName() string { return "Principal" }
 
 type meResponse struct {
 	Subject   string    `json:"subject"`
@@ -166,82 +320,12 @@ type meResponse struct {
 	Guard     string    `json:"guard"`
 }
 
-// ---- endpoints ----
-
-type endpoints struct {
-	Login, Me, Create, List, Get, Update, ResetPassword endpoint.Endpoint
-}
-
-func makeEndpoints(s *service, policy auth.Policy, instrument func(service, endpoint string) endpoint.Middleware) endpoints {
-	wrap := func(name string, public bool, e endpoint.Endpoint) endpoint.Endpoint {
-		if !public {
-			// The policy check sits inside instrumentation so metrics see
-			// the 401s and 403s too.
-			e = auth.Middleware(policy, ServiceName+"."+name, nil)(e)
-		}
-		if instrument != nil {
-			if m := instrument(ServiceName, name); m != nil {
-				e = m(e)
-			}
-		}
-		return e
-	}
-	return endpoints{
-		Login: wrap(EndpointLogin, true, func(ctx context.Context, request any) (any, error) {
-			req := request.(loginRequest)
-			token, exp, err := s.Login(ctx, req.Input, req.RemoteIP)
-			if err != nil {
-				return loginResponse{err: err}, nil
-			}
-			return loginResponse{Token: token, ExpiresAt: exp.UTC().Format(time.RFC3339)}, nil
-		}),
-		Me: wrap(EndpointMe, false, func(ctx context.Context, _ any) (any, error) {
-			p, err := auth.RequirePrincipal(ctx)
-			if err != nil {
-				return nil, err
-			}
-			d := p.Districts
-			if d == nil {
-				d = []string{}
-			}
-			return meResponse{Subject: p.Subject, Role: p.Role, Districts: d, Company: p.Company, Guard: p.Guard}, nil
-		}),
-		Create: wrap(EndpointCreateAccount, false, func(ctx context.Context, request any) (any, error) {
-			a, err := s.Create(ctx, request.(CreateInput))
-			return accountResponse{Account: a, created: err == nil, err: err}, nil
-		}),
-		List: wrap(EndpointListAccounts, false, func(ctx context.Context, request any) (any, error) {
-			items, next, err := s.List(ctx, request.(listRequest).Page)
-			return listResponse{Items: items, NextPageToken: kitx.PageToken(next), err: err}, nil
-		}),
-		Get: wrap(EndpointGetAccount, false, func(ctx context.Context, request any) (any, error) {
-			a, err := s.Get(ctx, request.(idRequest).ID)
-			return accountResponse{Account: a, err: err}, nil
-		}),
-		Update: wrap(EndpointUpdateAccount, false, func(ctx context.Context, request any) (any, error) {
-			req := request.(updateRequest)
-			a, err := s.Update(ctx, req.ID, req.IfMatch, req.Input)
-			return accountResponse{Account: a, err: err}, nil
-		}),
-		ResetPassword: wrap(EndpointResetPassword, false, func(ctx context.Context, request any) (any, error) {
-			req := request.(passwordRequest)
-			return noContentResponse{err: s.ResetPassword(ctx, req.ID, req.Input)}, nil
-		}),
-	}
-}
-
 // ---- HTTP ----
 
-// newHTTPHandler serves the endpoints and the issuer's JWKS under Prefix.
-// Requests are authenticated with verifier unless an outer auth.Authenticate
-// has already decided them.
-func newHTTPHandler(set endpoints, jwks []byte, verifier auth.Verifier, trustProxy bool, logger *slog.Logger) http.Handler {
-	opts := kitx.ServerOptions(
-		kithttp.ServerErrorHandler(errorLogger{logger}),
-		kithttp.ServerBefore(func(ctx context.Context, r *http.Request) context.Context {
-			return withRemoteIP(ctx, kitx.ClientIP(r, trustProxy))
-		}),
-	)
+// newHTTPHandler serves the chained route table under Prefix. Requests
+// are authenticated with verifier unless an outer auth.Authenticate has
+// already decided them.
+func newHTTPHandler(routes []kitx.Route, verifier auth.Verifier, trustProxy bool, logger *slog.Logger) http.Handler {
 	errLog := errorLogger{logger}
 	// Business errors travel in Failer responses, which the server's error
 	// handler never sees; log the unexpected ones here.
@@ -251,55 +335,13 @@ func newHTTPHandler(set endpoints, jwks []byte, verifier auth.Verifier, trustPro
 		}
 		return kitx.EncodeJSONResponse(ctx, w, response)
 	}
-	server := func(e endpoint.Endpoint, dec kithttp.DecodeRequestFunc) http.Handler {
-		return kithttp.NewServer(e, dec, encode, opts...)
-	}
-	handlers := map[string]http.Handler{
-		EndpointLogin: server(set.Login, func(ctx context.Context, r *http.Request) (any, error) {
-			var in LoginInput
-			if err := kitx.DecodeJSON(r, &in); err != nil {
-				return nil, err
-			}
-			return loginRequest{Input: in, RemoteIP: remoteIPFromContext(ctx)}, nil
-		}),
-		EndpointJWKS: kitx.Route(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("Content-Type", "application/jwk-set+json")
-			w.Header().Set("Cache-Control", "public, max-age=300")
-			w.Header().Set("X-Content-Type-Options", "nosniff")
-			_, _ = w.Write(jwks)
-		})),
-		EndpointMe: server(set.Me, func(context.Context, *http.Request) (any, error) { return struct{}{}, nil }),
-		EndpointCreateAccount: server(set.Create, func(_ context.Context, r *http.Request) (any, error) {
-			var in CreateInput
-			err := kitx.DecodeJSON(r, &in)
-			return in, err
-		}),
-		EndpointListAccounts: server(set.List, func(_ context.Context, r *http.Request) (any, error) {
-			p, err := kitx.ParsePage(r)
-			return listRequest{Page: p}, err
-		}),
-		EndpointGetAccount: server(set.Get, func(_ context.Context, r *http.Request) (any, error) {
-			return idRequest{ID: r.PathValue("id")}, nil
-		}),
-		EndpointUpdateAccount: server(set.Update, func(_ context.Context, r *http.Request) (any, error) {
-			pre, in, err := kitx.DecodeUpdate[UpdateInput](r)
-			if err != nil {
-				return nil, err
-			}
-			return updateRequest{ID: r.PathValue("id"), IfMatch: pre, Input: in}, nil
-		}),
-		EndpointResetPassword: server(set.ResetPassword, func(_ context.Context, r *http.Request) (any, error) {
-			var in PasswordInput
-			if err := kitx.DecodeJSON(r, &in); err != nil {
-				return nil, err
-			}
-			return passwordRequest{ID: r.PathValue("id"), Input: in}, nil
-		}),
-	}
 	mux := http.NewServeMux()
-	for _, rt := range Routes() {
-		mux.Handle(rt.Method+" "+Prefix+rt.Path, handlers[rt.Name])
-	}
+	kitx.MountWith(mux, routes, encode,
+		kithttp.ServerErrorHandler(errLog),
+		kithttp.ServerBefore(func(ctx context.Context, r *http.Request) context.Context {
+			return withRemoteIP(ctx, kitx.ClientIP(r, trustProxy))
+		}),
+	)
 	mux.Handle("/", kitx.NotFoundHandler())
 	// An outer auth.Authenticate that already decided the request is final
 	// (Authenticate runs once per request): a token it refused is never

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	kithttp "github.com/go-kit/kit/transport/http"
+
 	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/kitx"
@@ -49,6 +51,9 @@ type Entry struct {
 	RequestID     string    `json:"request_id"`
 	RemoteIP      string    `json:"remote_ip"`
 }
+
+// SchemaName names the type in the services' OpenAPI documents.
+func (Entry) SchemaName() string { return "AuditEntry" }
 
 // Filter narrows an audit list; empty fields do not filter. Since is
 // inclusive, Until exclusive.
@@ -95,6 +100,38 @@ func FilterFromQuery(r *http.Request) (Filter, error) {
 	return f, nil
 }
 
+// QueryParams documents the query parameters FilterFromQuery reads, for a
+// list route's row in its service's route table.
+func QueryParams() []kitx.Param {
+	return []kitx.Param{
+		kitx.Query("subject", "only writes by this subject"),
+		kitx.Query("action", "only this action, e.g. guard.hire"),
+		kitx.Query("resource", "only writes to this kind of resource"),
+		kitx.Query("resource_id", "only writes to this resource"),
+		// No date-time format: the server also takes the space a '+'
+		// offset the client did not percent-encode becomes (kitx.QueryTime).
+		kitx.Query("since", "from this time on (RFC 3339, inclusive; a space stands for an unencoded '+'); 400 audit.since_invalid otherwise"),
+		kitx.Query("until", "before this time (RFC 3339, exclusive, after since); 400 audit.until_invalid or audit.range_invalid otherwise"),
+	}
+}
+
+// DecodeListRequest is the decoder of a service's audit list route: the
+// page and the filter (FilterFromQuery) as a kitx.ListRequest[Filter].
+func DecodeListRequest(_ context.Context, r *http.Request) (any, error) {
+	p, err := kitx.ParsePage(r)
+	if err != nil {
+		return nil, err
+	}
+	f, err := FilterFromQuery(r)
+	if err != nil {
+		return nil, err
+	}
+	return kitx.ListRequest[Filter]{Page: p, Filter: f}, nil
+}
+
+// Errors lists the errors a list filtered by FilterFromQuery can answer.
+func Errors() []*errs.Error { return []*errs.Error{ErrSinceInvalid, ErrUntilInvalid, ErrRange} }
+
 // Actor is who makes a write, as the audit log records it.
 type Actor struct {
 	Subject   string
@@ -123,6 +160,17 @@ type remoteIPKey struct{}
 // the audit log.
 func WithRemoteIP(ctx context.Context, ip string) context.Context {
 	return context.WithValue(ctx, remoteIPKey{}, ip)
+}
+
+// RecordRemoteIP is the go-kit server option that puts every request's
+// client address in its context (WithRemoteIP) for the audit log: the
+// connection's peer, or with trustProxy the last X-Forwarded-For entry
+// (kitx.ClientIP). Set trustProxy only behind a proxy that sets that
+// header: anyone else can forge it.
+func RecordRemoteIP(trustProxy bool) kithttp.ServerOption {
+	return kithttp.ServerBefore(func(ctx context.Context, r *http.Request) context.Context {
+		return WithRemoteIP(ctx, kitx.ClientIP(r, trustProxy))
+	})
 }
 
 // RemoteIPFromContext returns the address WithRemoteIP stored, or "".

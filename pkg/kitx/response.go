@@ -93,3 +93,26 @@ func List[T any](items []T, next string, err error) ListResponse[T] {
 	}
 	return ListResponse[T]{Items: items, NextPageToken: PageToken(next)}
 }
+
+// ItemsResponse is a whole list that is never paged (a handful of rows by
+// nature, e.g. HQ's districts): {"items": [...]}, or the business error
+// that replaced it.
+type ItemsResponse[T any] struct {
+	Items []T   `json:"items"`
+	Err   error `json:"-"`
+}
+
+// Failed implements Failer.
+func (r ItemsResponse[T]) Failed() error { return r.Err }
+
+// Items is the ItemsResponse of items, or err. No items encode as [],
+// never null.
+func Items[T any](items []T, err error) ItemsResponse[T] {
+	if err != nil {
+		return ItemsResponse[T]{Err: err}
+	}
+	if items == nil {
+		items = []T{}
+	}
+	return ItemsResponse[T]{Items: items}
+}

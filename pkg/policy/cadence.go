@@ -31,6 +31,15 @@ const (
 // Periods lists every period, shortest first.
 func Periods() []Period { return []Period{Week, Month, Quarter, Year} }
 
+// PeriodNames are the Periods as strings, for an API document's enum.
+func PeriodNames() []string {
+	var out []string
+	for _, p := range Periods() {
+		out = append(out, string(p))
+	}
+	return out
+}
+
 // Valid reports whether p is one of Periods.
 func (p Period) Valid() bool {
 	switch p {

@@ -20,10 +20,11 @@ import (
 	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/devstack"
 	"github.com/guildhall/guildhall/pkg/errs"
+	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/testutil"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 
 	"github.com/guildhall/guildhall/services/hq/internal/endpoints"
-	"github.com/guildhall/guildhall/services/hq/internal/transport"
 )
 
 // asHQAdmin puts a city-wide hq-admin principal in every request's context,
@@ -64,7 +65,7 @@ var callers = []caller{
 // request is one concrete request of a route: where, and which district
 // it targets ("" for none).
 type request struct {
-	route    transport.Route
+	route    kitx.Route
 	method   string
 	path     string
 	body     string
@@ -80,8 +81,8 @@ type request struct {
 func requests(t *testing.T) []request {
 	t.Helper()
 	var out []request
-	for _, rt := range transport.Routes(endpoints.Set{}) {
-		method, path, _ := strings.Cut(rt.Pattern, " ")
+	for _, rt := range routeTable(nil) {
+		method, path := rt.Method, rt.Path
 		body := ""
 		if method != http.MethodGet {
 			body = matrixBody(t, rt.Name)
@@ -101,7 +102,7 @@ func requests(t *testing.T) []request {
 			out = append(out, request{rt, method, path, body, "", rt.Name})
 		}
 		if p := out[len(out)-1].path; strings.Contains(p, "{") {
-			t.Fatalf("route %s has a path parameter this test does not fill in: %s", rt.Pattern, p)
+			t.Fatalf("route %s has a path parameter this test does not fill in: %s", rt.Pattern(), p)
 		}
 	}
 	return out
@@ -173,7 +174,7 @@ func issuerServer(t *testing.T, n *Node) (*httptest.Server, *auth.LocalIssuer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(auth.Authenticate(iss.Verifier())(n.Handler()))
+	srv := httptest.NewServer(testutil.ValidatedHandler(t, openAPI, auth.Authenticate(iss.Verifier())(n.Handler())))
 	t.Cleanup(srv.Close)
 	return srv, iss
 }
@@ -222,15 +223,15 @@ func TestPolicyCoversEveryRoute(t *testing.T) {
 	if err := pol.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	routes := transport.Routes(endpoints.Set{})
+	routes := routeTable(nil)
 	var names []string
 	for _, rt := range routes {
-		row := endpoints.PolicyName(rt.Name)
+		row := rt.PolicyKey(ServiceName)
 		if _, ok := pol[row]; !ok {
-			t.Errorf("route %s has no policy row %q", rt.Pattern, row)
+			t.Errorf("route %s has no policy row %q", rt.Pattern(), row)
 		}
 		if slices.Contains(names, row) {
-			t.Errorf("route %s shares the endpoint %q with another route", rt.Pattern, row)
+			t.Errorf("route %s shares the endpoint %q with another route", rt.Pattern(), row)
 		}
 		names = append(names, row)
 	}
@@ -243,7 +244,7 @@ func TestPolicyCoversEveryRoute(t *testing.T) {
 		t.Errorf("hq.Routes has %d routes, the handler %d", len(exported), len(routes))
 	} else {
 		for i, r := range exported {
-			if r.Pattern != routes[i].Pattern || r.Endpoint != endpoints.PolicyName(routes[i].Name) {
+			if r.Method != routes[i].Method || r.Pattern != routes[i].Path || r.Endpoint != routes[i].PolicyKey(ServiceName) {
 				t.Errorf("hq.Routes[%d] = %+v, handler route %+v", i, r, routes[i])
 			}
 		}
@@ -307,7 +308,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 		for _, r := range reqs {
 			ctx := context.Background()
-			decided := pol.Decide(c.p, endpoints.PolicyName(r.route.Name), endpoints.Target(ctx, r.route.Name, decoded(r)))
+			var target auth.Target
+			if r.route.Target != nil {
+				target = r.route.Target(ctx, decoded(r))
+			}
+			decided := pol.Decide(c.p, r.route.PolicyKey(ServiceName), target)
 			want := slices.Contains(allowed[c.name], r.cell)
 			if (decided == nil) != want {
 				t.Errorf("%s on %s: Decide = %v, the explicit table says allowed=%v", c.name, r.cell, decided, want)

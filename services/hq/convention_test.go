@@ -20,6 +20,7 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/config"
 	"github.com/guildhall/guildhall/pkg/devstack"
+	"github.com/guildhall/guildhall/pkg/testutil"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 )
 
@@ -75,7 +76,7 @@ func newConventionEnv(t *testing.T) *conventionEnv {
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- n.Run(runCtx) }()
-	srv := httptest.NewServer(asHQAdmin(n.Handler()))
+	srv := httptest.NewServer(testutil.ValidatedHandler(t, openAPI, asHQAdmin(n.Handler())))
 	// Cleanups run last-in first-out: the server, then Run, then the
 	// database, then etcd.
 	t.Cleanup(func() { n.Close() })
@@ -383,7 +384,7 @@ func TestConventionConcurrentPublishers(t *testing.T) {
 func TestConventionWithoutEtcd(t *testing.T) {
 	t.Parallel()
 	n := matrixNode(t, nil)
-	srv := httptest.NewServer(asHQAdmin(n.Handler()))
+	srv := httptest.NewServer(testutil.ValidatedHandler(t, openAPI, asHQAdmin(n.Handler())))
 	defer srv.Close()
 	for _, tc := range []struct{ method, body string }{
 		{http.MethodGet, ""},

@@ -3,7 +3,6 @@ package hq
 import (
 	"context"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -30,7 +29,7 @@ func FuzzRequests(f *testing.F) {
 	f.Cleanup(func() { n.Close() })
 	var routes []testutil.Route
 	for _, r := range Routes() {
-		method, path, _ := strings.Cut(r.Pattern, " ")
+		method, path := r.Method, r.Pattern
 		routes = append(routes, testutil.Route{Method: method, Path: path, Endpoint: r.Endpoint})
 	}
 	admin := auth.Principal{Subject: "fuzz-admin", Role: auth.RoleHQAdmin}

@@ -34,13 +34,14 @@ import (
 	"github.com/guildhall/guildhall/pkg/eventbus"
 	"github.com/guildhall/guildhall/pkg/storage"
 
-	"github.com/guildhall/guildhall/services/hq/internal/endpoints"
 	"github.com/guildhall/guildhall/services/hq/internal/projector"
 	"github.com/guildhall/guildhall/services/hq/internal/service"
 	"github.com/guildhall/guildhall/services/hq/internal/store"
-	"github.com/guildhall/guildhall/services/hq/internal/transport"
 )
 
+// openAPI is HQ's OpenAPI 3 document, generated from the route table by
+// `make openapi` (pkg/apidoc); a test fails when it is stale.
+//
 //go:embed openapi.json
 var openAPI []byte
 
@@ -257,7 +258,10 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	}
 	n.proj = projector.New(n.store, logger, pm)
 	n.svc = svc
-	n.handler = transport.NewHTTPHandler(endpoints.New(svc, deps.Endpoint))
+	if n.handler, err = NewHandler(svc, deps.Endpoint); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
 	n.newConsumer = n.kafkaConsumer
 	return n, nil
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/config"
 	"github.com/guildhall/guildhall/pkg/eventbus"
+	apitest "github.com/guildhall/guildhall/pkg/testutil"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 
 	"github.com/guildhall/guildhall/services/hq/internal/service"
@@ -172,7 +173,7 @@ func TestNode(t *testing.T) {
 		}
 	}
 
-	srv := httptest.NewServer(asHQAdmin(n.Handler()))
+	srv := httptest.NewServer(apitest.ValidatedHandler(t, openAPI, asHQAdmin(n.Handler())))
 	defer srv.Close()
 	getJSON := func(path string, into any) {
 		t.Helper()

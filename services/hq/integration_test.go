@@ -20,6 +20,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/devstack"
 	"github.com/guildhall/guildhall/pkg/eventbus"
 	"github.com/guildhall/guildhall/pkg/storage"
+	apitest "github.com/guildhall/guildhall/pkg/testutil"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 )
 
@@ -163,7 +164,7 @@ func TestIntegration(t *testing.T) {
 		hired("jingkai", "g2", "c1", "p2", false))
 	publish(t, w, cd, registered("caidian", "c2", "active"), hired("caidian", "g3", "c2", "p1", true))
 
-	srv := httptest.NewServer(asHQAdmin(node.Handler()))
+	srv := httptest.NewServer(apitest.ValidatedHandler(t, openAPI, asHQAdmin(node.Handler())))
 	defer srv.Close()
 	district := func(id string) map[string]any {
 		resp, err := srv.Client().Get(srv.URL + "/api/v1/hq/districts/" + id)

@@ -20,6 +20,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/config"
 	"github.com/guildhall/guildhall/pkg/devstack"
 	"github.com/guildhall/guildhall/pkg/eventbus"
+	apitest "github.com/guildhall/guildhall/pkg/testutil"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 
 	"github.com/guildhall/guildhall/services/hq/internal/service"
@@ -117,7 +118,7 @@ func TestIntegrationMeetings(t *testing.T) {
 			Id: "s2", District: "jingkai", CompanyId: "c2", ConventionVersion: "2024", Current: true}}),
 	)
 
-	srv := httptest.NewServer(asHQAdmin(node.Handler()))
+	srv := httptest.NewServer(apitest.ValidatedHandler(t, openAPI, asHQAdmin(node.Handler())))
 	defer srv.Close()
 	getJSON := func(path string) map[string]any {
 		resp, err := srv.Client().Get(srv.URL + path)

@@ -2,25 +2,25 @@ package hq
 
 import (
 	"github.com/guildhall/guildhall/pkg/auth"
-
-	"github.com/guildhall/guildhall/services/hq/internal/endpoints"
-	"github.com/guildhall/guildhall/services/hq/internal/transport"
+	"github.com/guildhall/guildhall/pkg/kitx"
 )
 
 // Policy returns HQ's rows of the policy table ("hq.summary",
 // "hq.districts", "hq.district", "hq.companies", "hq.conflicts",
 // "hq.action_items", "hq.convention", "hq.publish_convention"), the same
 // table the node's endpoints enforce; the reason for each cell is written
-// next to it in internal/endpoints/policy.go. The city-wide authorization
-// matrix walks it together with Routes.
-func Policy() auth.Policy { return endpoints.Policy() }
+// next to its route in routes.go. The city-wide authorization matrix walks
+// it together with Routes.
+func Policy() auth.Policy { return kitx.Policy(ServiceName, routeTable(nil)) }
 
-// Route is one HTTP route of HQ and the policy row that guards it.
+// Route is one HTTP route of HQ and the policy row that guards it, as the
+// matrix tests walk them.
 type Route struct {
-	// Pattern is the method and path pattern, e.g.
-	// "GET /api/v1/hq/districts/{district}".
+	// Method is the HTTP method.
+	Method string
+	// Pattern is the full path pattern, e.g. "/api/v1/hq/districts/{district}".
 	Pattern string
-	// Endpoint is the endpoint's row in Policy, e.g. "hq.district".
+	// Endpoint is the route's row in Policy, e.g. "hq.district".
 	Endpoint string
 }
 
@@ -29,10 +29,9 @@ type Route struct {
 // path value; GET /api/v1/hq/conflicts takes it from ?district (absent:
 // the city-wide list, which only city-wide callers may read).
 func Routes() []Route {
-	rs := transport.Routes(endpoints.Set{})
-	out := make([]Route, len(rs))
-	for i, r := range rs {
-		out[i] = Route{Pattern: r.Pattern, Endpoint: endpoints.PolicyName(r.Name)}
+	var out []Route
+	for _, r := range routeTable(nil) {
+		out = append(out, Route{Method: r.Method, Pattern: r.Path, Endpoint: r.PolicyKey(ServiceName)})
 	}
 	return out
 }

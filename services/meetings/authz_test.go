@@ -1,11 +1,14 @@
 package meetings_test
 
 import (
+	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/guildhall/guildhall/pkg/auth"
+	"github.com/guildhall/guildhall/pkg/testutil"
 	"github.com/guildhall/guildhall/services/meetings"
 )
 
@@ -119,4 +122,22 @@ func TestAuthzMatrix(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestAnonymousRequestsAreRefusedBeforeTheyAreRead sends every route an
+// anonymous, otherwise malformed request: 401, never a 400 that describes
+// the body.
+func TestAnonymousRequestsAreRefusedBeforeTheyAreRead(t *testing.T) {
+	node, err := meetings.New(context.Background(), meetings.Config{
+		District: "jingkai", DBPath: filepath.Join(t.TempDir(), "meetings.db"),
+	}, meetings.Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = node.Close() })
+	var routes []testutil.Route
+	for _, rt := range meetings.Routes() {
+		routes = append(routes, testutil.Route{Method: rt.Method, Path: rt.Pattern, Endpoint: rt.Endpoint})
+	}
+	testutil.CheckAuthenticatesFirst(t, node.Handler(), routes, "jingkai")
 }

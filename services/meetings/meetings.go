@@ -23,8 +23,8 @@ import (
 	"github.com/guildhall/guildhall/pkg/config"
 	"github.com/guildhall/guildhall/pkg/eventbus"
 	"github.com/guildhall/guildhall/pkg/policy"
+	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/storage"
-	"github.com/guildhall/guildhall/services/meetings/internal/endpoints"
 	"github.com/guildhall/guildhall/services/meetings/internal/service"
 	"github.com/guildhall/guildhall/services/meetings/internal/store"
 	"github.com/guildhall/guildhall/services/meetings/internal/transport"
@@ -33,6 +33,9 @@ import (
 // ServiceName is the service's name in topics, metrics and elections.
 const ServiceName = "meetings"
 
+// openAPI is the service's OpenAPI 3 document, generated from the route
+// table by `make openapi` (pkg/apidoc); a test fails when it is stale.
+//
 //go:embed openapi.json
 var openAPI []byte
 
@@ -154,25 +157,19 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	cad := config.NewValue(cfg.Etcd, policy.CadenceKey(cfg.District), policy.DefaultCadence, policy.ParseCadence, logger, deps.Registerer)
 	svc := service.New(cfg.District, store.New(db, outbox), conv.Load, cad.Load, logger,
 		service.Options{CheckInGrace: cfg.CheckInGrace, Now: cfg.Now})
-	authz, err := newAuthorizer(cfg.District, svc, logger)
+	az := &authorizer{district: cfg.District, svc: svc, logger: logger}
+	// The endpoint middleware chain (route middleware, authorization,
+	// then Deps.Endpoint's instrumentation outermost, so 401s and 403s are
+	// counted and traced like any other outcome) is kitx.Chain's, the same
+	// in every service.
+	routes, err := kitx.Chain(ServiceName, routeTable(svc, az, transport.BasePath(cfg.District)), deps.Endpoint)
 	if err != nil {
 		_ = db.Close()
 		return nil, err
 	}
-	// Instrumentation (Deps.Endpoint) wraps authorization, so 401s and
-	// 403s are counted and traced like any other outcome.
-	mw := func(name string) endpoint.Middleware {
-		if deps.Endpoint != nil {
-			if outer := deps.Endpoint(ServiceName, name); outer != nil {
-				return endpoint.Chain(outer, authz.middleware(name))
-			}
-		}
-		return authz.middleware(name)
-	}
-	set := endpoints.New(svc, transport.BasePath(cfg.District), mw)
 	return &Node{
 		cfg: cfg, db: db, outbox: outbox, svc: svc, logger: logger, convention: conv, cadence: cad,
-		handler: transport.NewHTTPHandler(cfg.District, set, logger, transport.Options{TrustProxy: cfg.TrustProxy}),
+		handler: transport.NewHTTPHandler(cfg.District, routes, logger, transport.Options{TrustProxy: cfg.TrustProxy}),
 	}, nil
 }
 

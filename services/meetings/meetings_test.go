@@ -22,6 +22,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/policy"
 	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/pkg/telemetry"
+	"github.com/guildhall/guildhall/pkg/testutil"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 	"github.com/guildhall/guildhall/services/meetings"
 )
@@ -87,9 +88,11 @@ func newEnvWith(t *testing.T, conv meetings.Convention) *env {
 		t.Fatal(err)
 	}
 	h := node.Handler()
-	srv := httptest.NewServer(telemetry.HTTPMiddleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// Every exchange of these tests is checked against the service's
+	// OpenAPI document.
+	srv := httptest.NewServer(testutil.ValidatedHandler(t, meetings.OpenAPIDocument(), telemetry.HTTPMiddleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(w, r.WithContext(auth.WithPrincipal(r.Context(), testPrincipal(r))))
-	}), slog.New(slog.DiscardHandler)))
+	}), slog.New(slog.DiscardHandler))))
 	t.Cleanup(func() { srv.Close(); _ = node.Close() })
 	return &env{t: t, node: node, srv: srv, base: srv.URL + "/api/v1/districts/jingkai", clock: c}
 }
@@ -369,6 +372,16 @@ func TestEveryPatchHonoursIfMatch(t *testing.T) {
 		{"meeting", "meetings", draft.ID, "/meetings/" + draft.ID, "venue"},
 		{"minute entry", "minute_entries", entry.ID, "/meetings/" + held.ID + "/minutes/entries/" + entry.ID, "text"},
 	}
+	// Every PATCH route of the route table has a case here.
+	var paths []string
+	for _, rt := range routes {
+		paths = append(paths, "/api/v1/districts/jingkai"+rt.path)
+	}
+	var all []testutil.Route
+	for _, r := range meetings.Routes() {
+		all = append(all, testutil.Route{Method: r.Method, Path: r.Pattern})
+	}
+	testutil.CheckCovers(t, all, "PATCH", paths)
 	for _, rt := range routes {
 		t.Run("A "+rt.name+" PATCH refuses every If-Match but the current version.", func(t *testing.T) {
 			n := 0

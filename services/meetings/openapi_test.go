@@ -7,13 +7,22 @@ import (
 	"github.com/guildhall/guildhall/services/meetings"
 )
 
+// TestOpenAPIDocumentIsGenerated fails when the committed openapi.json is
+// not what the route table generates (make openapi rewrites it).
+func TestOpenAPIDocumentIsGenerated(t *testing.T) {
+	t.Parallel()
+	testutil.CheckGenerated(t, meetings.OpenAPIDocument(), meetings.API())
+}
+
 // TestOpenAPIDocumentsRoutesAndAuthorization checks openapi.json against
 // the routes the service serves and the policy table: OpenAPI 3.x JSON,
 // every route documented and nothing else, a bearer scheme required at the
 // document level and inherited (never overridden) by every operation, a 401
-// and a 403 on each, and each description naming exactly the roles (with
-// their scope) that Policy allows on it.
+// and a 403 on each, and each operation naming exactly the roles (with
+// their scope) that Policy allows on it, in its description and in
+// x-guildhall-roles.
 func TestOpenAPIDocumentsRoutesAndAuthorization(t *testing.T) {
+	t.Parallel()
 	var routes []testutil.Route
 	for _, rt := range meetings.Routes() {
 		routes = append(routes, testutil.Route{Method: rt.Method, Path: rt.Pattern, Endpoint: rt.Endpoint})
@@ -22,5 +31,5 @@ func TestOpenAPIDocumentsRoutesAndAuthorization(t *testing.T) {
 		t.Fatal("meetings.Routes() is empty")
 	}
 	testutil.CheckOpenAPI(t, meetings.OpenAPIDocument(), routes, meetings.Policy(),
-		testutil.RequireInheritedSecurity(), testutil.RequireRolesText())
+		testutil.RequireInheritedSecurity(), testutil.RequireRolesText(), testutil.RequireRolesExtension())
 }

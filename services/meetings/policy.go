@@ -3,16 +3,12 @@ package meetings
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-
-	"github.com/go-kit/kit/endpoint"
 
 	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/errs"
-	"github.com/guildhall/guildhall/services/meetings/internal/endpoints"
+	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/services/meetings/internal/service"
-	"github.com/guildhall/guildhall/services/meetings/internal/transport"
 )
 
 // targetKind says where an endpoint's authorization target comes from.
@@ -35,13 +31,6 @@ const (
 	targetActionItem
 )
 
-// endpointRule is one row of the table: where the target comes from and
-// which role may call the endpoint with what scope.
-type endpointRule struct {
-	target targetKind
-	roles  map[auth.Role]auth.Scope
-}
-
 // Short names keep the table one row per line.
 const (
 	hq     = auth.RoleHQAdmin
@@ -55,90 +44,32 @@ const (
 )
 
 // admins run meetings: HQ city-wide, a district-admin in its districts.
-func admins() map[auth.Role]auth.Scope { return map[auth.Role]auth.Scope{hq: anyS, da: districtS} }
+func admins() auth.Rule { return rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS}) }
 
 // readers read the district's meetings: admins, police (the supervising
 // authority, read-only) and the district's company-admins.
-func readers() map[auth.Role]auth.Scope {
-	return map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: districtS}
+func readers() auth.Rule {
+	return rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: districtS})
 }
 
 // supervisors read what is the association's and the police's business but
 // not the member companies' (other companies' attendance, the rates).
-func supervisors() map[auth.Role]auth.Scope {
-	return map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS}
+func supervisors() auth.Rule {
+	return rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS})
 }
 
-// rules is THE authorization table of the meetings service: one row per
-// route of transport.Routes. A role not named is denied; guard and ops have
-// no row anywhere (meetings are the association's and its members'
-// business). hq-admin is city-wide; district-admin runs its districts'
-// meetings and accepts action items; police reads within its scope and
-// checks itself in; a company-admin reads its district's meetings, checks
-// in its own invitation, signs the convention for its own company and marks
-// its own action items done. A function, not a variable, so no caller can
-// change the table at run time.
-func rules() map[string]endpointRule {
-	return map[string]endpointRule{
-		"create_meeting":        {targetDistrict, admins()},
-		"list_meetings":         {targetDistrict, readers()},
-		"get_meeting":           {targetDistrict, readers()},
-		"update_meeting":        {targetDistrict, admins()},
-		"change_meeting_status": {targetDistrict, admins()},
-		"add_agenda_item":       {targetDistrict, admins()},
-		"list_agenda":           {targetDistrict, readers()},
-		"reorder_agenda":        {targetDistrict, admins()},
-		"invite":                {targetDistrict, admins()},
-		// Who else was invited (and whether they came) is the association's
-		// and the police's, not a competitor's.
-		"list_invitations":  {targetDistrict, supervisors()},
-		"record_attendance": {targetDistrict, admins()},
-		// A company-admin checks in only the invitation its code opens for
-		// its own company; police (a person invitation) within its scope.
-		"check_in":           {targetCheckInCode, map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}},
-		"meeting_attendance": {targetDistrict, supervisors()},
-		// A company sees its own attendance record.
-		"company_attendance":  {targetCompanyPath, map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}},
-		"add_minute_entry":    {targetDistrict, admins()},
-		"update_minute_entry": {targetDistrict, admins()},
-		"delete_minute_entry": {targetDistrict, admins()},
-		"publish_minutes":     {targetDistrict, admins()},
-		"get_minutes":         {targetDistrict, readers()},
-		"adopt_resolution":    {targetDistrict, admins()},
-		"list_resolutions":    {targetDistrict, readers()},
-		"get_resolution":      {targetDistrict, readers()},
-		// A company-admin lists its own action items (owner_company_id
-		// must be its company: a 403, never a silently filtered list).
-		"list_action_items": {targetCompanyField, map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}},
-		"get_action_item":   {targetActionItem, map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}},
-		// A company-admin marks its own item done; accepting or reopening
-		// is the district lead's (enforced in the service:
-		// action_item.accept_forbidden).
-		"change_action_item_status": {targetActionItem, map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}},
-		"get_convention":            {targetDistrict, readers()},
-		// A company-admin signs for its own company only.
-		"sign_convention":    {targetCompanyField, map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}},
-		"list_signatures":    {targetDistrict, supervisors()},
-		"signature_rate":     {targetDistrict, supervisors()},
-		"roundtable_cadence": {targetDistrict, supervisors()},
-		// The audit log is for admins only (issue 3).
-		"list_audit": {targetDistrict, admins()},
-	}
-}
+// rule is a policy row. The rows are built fresh for every table, so no
+// caller can change another's at run time.
+func rule(roles map[auth.Role]auth.Scope) auth.Rule { return auth.Rule{Roles: roles} }
 
 // EndpointPrefix prefixes the meetings endpoint names in the policy table:
 // "meetings.<route name>".
 const EndpointPrefix = ServiceName + "."
 
 // Policy returns the meetings service's policy table, keyed
-// "meetings.<endpoint>" for every route (Routes).
-func Policy() auth.Policy {
-	p := auth.Policy{}
-	for name, r := range rules() {
-		p[EndpointPrefix+name] = auth.Rule{Roles: r.roles}
-	}
-	return p
-}
+// "meetings.<route name>": one row per route of the route table
+// (routes.go), where each row is written next to its route.
+func Policy() auth.Policy { return kitx.Policy(ServiceName, routeTable(nil, nil, "")) }
 
 // Route is one HTTP route of the service, as the matrix tests walk them.
 type Route struct {
@@ -152,45 +83,28 @@ type Route struct {
 	Endpoint string
 }
 
-// Routes returns every route the handler serves.
+// Routes returns every route the handler serves, from the route table.
 func Routes() []Route {
 	var out []Route
-	for _, rt := range transport.Routes(nil) {
-		out = append(out, Route{Method: rt.Method, Pattern: transport.Prefix + rt.Path, Endpoint: EndpointPrefix + rt.Name})
+	for _, rt := range routeTable(nil, nil, "") {
+		out = append(out, Route{Method: rt.Method, Pattern: rt.Path, Endpoint: rt.PolicyKey(ServiceName)})
 	}
 	return out
 }
 
-// authorizer builds the auth middleware of each endpoint.
+// authorizer resolves the authorization target of the routes whose target
+// is a stored resource's company (a check-in code's, an action item's).
 type authorizer struct {
 	district string
 	svc      *service.Meetings
 	logger   *slog.Logger
-	policy   auth.Policy
-	rules    map[string]endpointRule
 }
 
-func newAuthorizer(district string, svc *service.Meetings, logger *slog.Logger) (*authorizer, error) {
-	a := &authorizer{district: district, svc: svc, logger: logger, policy: Policy(), rules: rules()}
-	// Every route must have a row: a missing one is a build mistake to
-	// catch at start, not in production traffic.
-	for _, rt := range transport.Routes(nil) {
-		if _, ok := a.rules[rt.Name]; !ok {
-			return nil, fmt.Errorf("meetings: route %s %s (%s) has no policy row", rt.Method, rt.Path, rt.Name)
-		}
-	}
-	if err := a.policy.Validate(); err != nil {
-		return nil, err
-	}
-	return a, nil
-}
-
-// middleware returns the authorization middleware of the named endpoint.
-func (a *authorizer) middleware(name string) endpoint.Middleware {
-	rule := a.rules[name]
-	return auth.Middleware(a.policy, EndpointPrefix+name, func(ctx context.Context, req any) auth.Target {
-		return a.target(ctx, rule.target, req)
-	})
+// at returns the Target function of a route whose target is of kind: what
+// the policy row's scope is matched against. a is only used when a request
+// arrives, so a table built without an authorizer (nil) can still be read.
+func (a *authorizer) at(kind targetKind) func(context.Context, any) auth.Target {
+	return func(ctx context.Context, req any) auth.Target { return a.target(ctx, kind, req) }
 }
 
 // resourceIDer is what the decoded request of a /…/{id} route implements.
@@ -214,11 +128,11 @@ func (a *authorizer) target(ctx context.Context, kind targetKind, req any) auth.
 		switch r := req.(type) {
 		case service.SignInput:
 			t.Company = r.CompanyID
-		case endpoints.ListRequest[service.ActionItemFilter]:
+		case kitx.ListRequest[service.ActionItemFilter]:
 			t.Company = r.Filter.OwnerCompanyID
 		}
 	case targetCheckInCode:
-		if r, ok := req.(endpoints.ActionRequest[service.CheckInInput]); ok && r.Input.Code != "" {
+		if r, ok := req.(kitx.ActionRequest[service.CheckInInput]); ok && r.Input.Code != "" {
 			t.Company, err = a.svc.InvitationCompany(ctx, id, r.Input.Code)
 		}
 	case targetActionItem:

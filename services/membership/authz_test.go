@@ -9,6 +9,7 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/pii"
+	"github.com/guildhall/guildhall/pkg/testutil"
 	"github.com/guildhall/guildhall/services/membership"
 )
 
@@ -399,4 +400,16 @@ func TestIDNumberIsUnmaskedOnlyForTheRolesThatNeedIt(t *testing.T) {
 	if n := e.scanDBFiles([]string{full, residentID(7)}); n == 0 {
 		t.Fatal("scanned no database bytes")
 	}
+}
+
+// TestAnonymousRequestsAreRefusedBeforeTheyAreRead sends every route an
+// anonymous, otherwise malformed request: 401, never a 400 that describes
+// the body.
+func TestAnonymousRequestsAreRefusedBeforeTheyAreRead(t *testing.T) {
+	e := newEnv(t)
+	var routes []testutil.Route
+	for _, rt := range membership.Routes() {
+		routes = append(routes, testutil.Route{Method: rt.Method, Path: rt.Pattern, Endpoint: rt.Endpoint})
+	}
+	testutil.CheckAuthenticatesFirst(t, e.node.Handler(), routes, "jingkai")
 }

@@ -18,9 +18,9 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/pii"
 	"github.com/guildhall/guildhall/pkg/storage"
-	"github.com/guildhall/guildhall/services/membership/internal/endpoints"
 	"github.com/guildhall/guildhall/services/membership/internal/service"
 	"github.com/guildhall/guildhall/services/membership/internal/store"
 	"github.com/guildhall/guildhall/services/membership/internal/transport"
@@ -29,6 +29,9 @@ import (
 // ServiceName is the service's name in topics, metrics and elections.
 const ServiceName = "membership"
 
+// openAPI is the service's OpenAPI 3 document, generated from the route
+// table by `make openapi` (pkg/apidoc); a test fails when it is stale.
+//
 //go:embed openapi.json
 var openAPI []byte
 
@@ -156,25 +159,19 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	st := store.New(db, outbox)
 	svc := service.New(cfg.District, st, service.PKGIDRules(hasher), cfg.Sealer, logger)
 	var api service.Service = service.LoggingMiddleware(logger)(svc)
-	authz, err := newAuthorizer(cfg.District, svc, logger)
+	az := &authorizer{district: cfg.District, svc: svc, logger: logger}
+	// The endpoint middleware chain (route middleware, authorization,
+	// then Deps.Endpoint's instrumentation outermost, so 401s and 403s are
+	// counted and traced like any other outcome) is kitx.Chain's, the same
+	// in every service.
+	routes, err := kitx.Chain(ServiceName, routeTable(api, az, transport.BasePath(cfg.District)), deps.Endpoint)
 	if err != nil {
 		_ = db.Close()
 		return nil, err
 	}
-	// Instrumentation (Deps.Endpoint) wraps authorization, so 401s and
-	// 403s are counted and traced like any other outcome.
-	mw := func(name string) endpoint.Middleware {
-		if deps.Endpoint != nil {
-			if outer := deps.Endpoint(ServiceName, name); outer != nil {
-				return endpoint.Chain(outer, authz.middleware(name))
-			}
-		}
-		return authz.middleware(name)
-	}
-	set := endpoints.New(api, transport.BasePath(cfg.District), mw)
 	return &Node{
 		cfg: cfg, deps: deps, db: db, outbox: outbox, store: st, svc: svc, logger: logger,
-		handler: transport.NewHTTPHandler(cfg.District, set, logger, transport.Options{TrustProxy: cfg.TrustProxy}),
+		handler: transport.NewHTTPHandler(cfg.District, routes, logger, transport.Options{TrustProxy: cfg.TrustProxy}),
 	}, nil
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/pii"
 	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/pkg/telemetry"
+	"github.com/guildhall/guildhall/pkg/testutil"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 	"github.com/guildhall/guildhall/services/membership"
 )
@@ -144,7 +145,9 @@ func openEnvBrokers(t *testing.T, path string, sealer *pii.Sealer, brokers []str
 		}
 		h.ServeHTTP(w, r)
 	})
-	srv := httptest.NewServer(telemetry.HTTPMiddleware(withPrincipal, logger))
+	// Every exchange of these tests is checked against the service's
+	// OpenAPI document.
+	srv := httptest.NewServer(testutil.ValidatedHandler(t, membership.OpenAPIDocument(), telemetry.HTTPMiddleware(withPrincipal, logger)))
 	e := &env{t: t, node: node, srv: srv, base: srv.URL + "/api/v1/districts/jingkai", path: path, logs: logs}
 	t.Cleanup(func() { e.close() })
 	return e
@@ -619,6 +622,16 @@ func TestEveryPatchHonoursIfMatch(t *testing.T) {
 		{"guard", "guards", g.ID, "/guards/" + g.ID, map[string]any{}, "name"},
 		{"council member", "council_members", m.ID, "/council-members/" + m.ID, map[string]any{}, "person_name"},
 	}
+	// Every PATCH route of the route table has a case here.
+	var paths []string
+	for _, rt := range routes {
+		paths = append(paths, "/api/v1/districts/jingkai"+rt.path)
+	}
+	var all []testutil.Route
+	for _, r := range membership.Routes() {
+		all = append(all, testutil.Route{Method: r.Method, Path: r.Pattern})
+	}
+	testutil.CheckCovers(t, all, "PATCH", paths)
 	for _, rt := range routes {
 		t.Run("A "+rt.name+" PATCH refuses every If-Match but the current version.", func(t *testing.T) {
 			n := 0

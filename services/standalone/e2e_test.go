@@ -61,6 +61,11 @@ func startCityLive(t *testing.T, dir string, extra ...string) (*standalone.City,
 	}
 	t.Cleanup(city.Close)
 	c := citytest.New("http://" + city.Addr())
+	// Every exchange of the end-to-end tests is checked against the
+	// city's merged OpenAPI document.
+	if err := c.ValidateAgainstOpenAPI(ctx, t); err != nil {
+		t.Fatal(err)
+	}
 	if err := c.LoginBootstrap(ctx, dir, string(out.Bytes())); err != nil {
 		t.Fatal(err)
 	}

@@ -55,6 +55,9 @@ type proc struct {
 func (p *proc) client(t *testing.T, ctx context.Context) *citytest.Client {
 	t.Helper()
 	c := citytest.New(p.base)
+	if err := c.ValidateAgainstOpenAPI(ctx, t); err != nil {
+		t.Fatal(err)
+	}
 	if err := c.LoginBootstrap(ctx, p.dir, ""); err != nil {
 		t.Fatal(err)
 	}

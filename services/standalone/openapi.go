@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 
 	"github.com/guildhall/guildhall/pkg/telemetry"
@@ -74,8 +75,15 @@ func mergeOpenAPI(docs ...serviceDoc) ([]byte, error) {
 				}
 			}
 		}
-		if t, ok := doc["tags"].([]any); ok {
-			tags = append(tags, t...)
+		// Services share tag names (membership and meetings both have
+		// "audit"); a document lists each tag once.
+		if ts, ok := doc["tags"].([]any); ok {
+			for _, t := range ts {
+				name, _ := t.(map[string]any)["name"].(string)
+				if !slices.ContainsFunc(tags, func(o any) bool { n, _ := o.(map[string]any)["name"].(string); return n == name }) {
+					tags = append(tags, t)
+				}
+			}
 		}
 	}
 	merged["paths"] = paths

@@ -44,6 +44,9 @@ func TestARevokedAdminTokenIsRefusedOnEveryRoute(t *testing.T) {
 			t.Fatal(err)
 		}
 		victim := citytest.New("http://" + city.Addr())
+		if err := victim.ValidateAgainstOpenAPI(ctx, t); err != nil {
+			t.Fatal(err)
+		}
 		if err := victim.Login(ctx, "admin2", pw); err != nil {
 			t.Fatal(err)
 		}

@@ -924,8 +924,8 @@ func (c *City) routes() http.Handler {
 	}
 	// The services' go-kit routes name themselves in the access log; these
 	// two are named by kitx.Route.
-	mux.Handle("GET /api/v1/openapi.json", kitx.Route(http.HandlerFunc(c.serveOpenAPI)))
-	mux.Handle("GET /{$}", kitx.Route(http.HandlerFunc(c.serveIndex)))
+	mux.Handle("GET /api/v1/openapi.json", kitx.RouteHandler(http.HandlerFunc(c.serveOpenAPI)))
+	mux.Handle("GET /{$}", kitx.RouteHandler(http.HandlerFunc(c.serveIndex)))
 	mux.Handle("/", kitx.NotFoundHandler())
 	return mux
 }

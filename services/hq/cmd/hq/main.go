@@ -264,7 +264,7 @@ func wire(ctx context.Context, cfg hq.Config, logger *slog.Logger, reg *promethe
 	doc := node.OpenAPI()
 	// Behind Authenticate the mux routes a copy of the request: kitx.Route
 	// names the route in the access log all the same.
-	mux.Handle("GET /api/v1/openapi.json", kitx.Route(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	mux.Handle("GET /api/v1/openapi.json", kitx.RouteHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(doc)
 	})))

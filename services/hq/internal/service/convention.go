@@ -21,9 +21,9 @@ type Convention = policy.Convention
 // ConventionDraft is what the association submits to publish a version;
 // the publication time is the service's, never the caller's.
 type ConventionDraft struct {
-	Version string `json:"version"`
-	Title   string `json:"title"`
-	Text    string `json:"text"`
+	Version string `json:"version" required:"true"`
+	Title   string `json:"title" required:"true"`
+	Text    string `json:"text" required:"true"`
 }
 
 // Limits of a published convention: pkg/policy's, which every district's

@@ -17,13 +17,13 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/storage"
+	"github.com/guildhall/guildhall/pkg/testutil"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 
-	"github.com/guildhall/guildhall/services/hq/internal/endpoints"
+	"github.com/guildhall/guildhall/services/hq"
 	"github.com/guildhall/guildhall/services/hq/internal/projector"
 	"github.com/guildhall/guildhall/services/hq/internal/service"
 	"github.com/guildhall/guildhall/services/hq/internal/store"
-	"github.com/guildhall/guildhall/services/hq/internal/transport"
 )
 
 var now = time.Date(2025, 9, 23, 12, 0, 0, 0, time.UTC)
@@ -95,7 +95,7 @@ func newServer(t *testing.T) *httptest.Server {
 		},
 	}
 	svc := service.New(st, mon, service.Config{StaleAfter: 2 * time.Minute, Now: func() time.Time { return now }})
-	srv := httptest.NewServer(asPrincipal(transport.NewHTTPHandler(endpoints.New(svc, nil)), hqAdmin))
+	srv := httptest.NewServer(testutil.ValidatedHandler(t, hq.OpenAPIDocument(), asPrincipal(newHandler(t, svc), hqAdmin)))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -368,7 +368,7 @@ func TestHTTP(t *testing.T) {
 func TestAnonymousRequestIs401BeforeAnyValidation(t *testing.T) {
 	t.Parallel()
 	svc := service.New(nil, monitor{}, service.Config{})
-	srv := httptest.NewServer(transport.NewHTTPHandler(endpoints.New(svc, nil)))
+	srv := httptest.NewServer(newHandler(t, svc))
 	defer srv.Close()
 	// Each path would be a 400 for an authenticated caller; an anonymous
 	// one learns only that it needs a token.
@@ -384,4 +384,26 @@ func TestAnonymousRequestIs401BeforeAnyValidation(t *testing.T) {
 			t.Errorf("GET %s: id = %q, want auth.token_missing", path, e.Error.ID)
 		}
 	}
+}
+
+// newHandler is HQ's handler over svc, as the node builds it.
+func newHandler(t *testing.T, svc service.Service) http.Handler {
+	t.Helper()
+	h, err := hq.NewHandler(svc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// TestEveryRouteAuthenticatesBeforeItReads sends every route of the table
+// an anonymous, otherwise malformed request: 401, never a 400.
+func TestEveryRouteAuthenticatesBeforeItReads(t *testing.T) {
+	t.Parallel()
+	h := newHandler(t, service.New(nil, monitor{}, service.Config{}))
+	var routes []testutil.Route
+	for _, r := range hq.Routes() {
+		routes = append(routes, testutil.Route{Method: r.Method, Path: r.Pattern, Endpoint: r.Endpoint})
+	}
+	testutil.CheckAuthenticatesFirst(t, h, routes, "Not_A_District")
 }

@@ -166,13 +166,13 @@ const (
 type Meeting struct {
 	ID                string    `json:"id"`
 	District          string    `json:"district"`
-	Type              string    `json:"type"`
+	Type              string    `json:"type" enum:"council,presidents_office,district_working,district_roundtable"`
 	Title             string    `json:"title"`
 	StartsAt          time.Time `json:"starts_at"`
 	EndsAt            time.Time `json:"ends_at"`
 	Venue             string    `json:"venue"`
 	Host              string    `json:"host"`
-	Status            string    `json:"status"`
+	Status            string    `json:"status" enum:"draft,scheduled,in_progress,closed"`
 	MinutesVersion    int       `json:"minutes_version"`
 	InvitedCompanies  int       `json:"invited_companies"`
 	AttendedCompanies int       `json:"attended_companies"`
@@ -189,7 +189,7 @@ type AgendaItem struct {
 	ID           string    `json:"id"`
 	MeetingID    string    `json:"meeting_id"`
 	Position     int       `json:"position"`
-	Kind         string    `json:"kind"`
+	Kind         string    `json:"kind" enum:"briefing,speeches,deployment,signing,remarks"`
 	Title        string    `json:"title"`
 	Presenter    string    `json:"presenter"`
 	DurationMin  int       `json:"duration_minutes"`
@@ -202,13 +202,13 @@ type AgendaItem struct {
 type Invitation struct {
 	ID           string     `json:"id"`
 	MeetingID    string     `json:"meeting_id"`
-	Kind         string     `json:"kind"`
+	Kind         string     `json:"kind" enum:"company,person"`
 	CompanyID    string     `json:"company_id,omitempty"`
 	CompanyName  string     `json:"company_name,omitempty"`
 	PersonName   string     `json:"person_name,omitempty"`
-	PersonRole   string     `json:"person_role,omitempty"`
+	PersonRole   string     `json:"person_role,omitempty" enum:"officer,police,guest"`
 	Organization string     `json:"organization,omitempty"`
-	Status       string     `json:"status"`
+	Status       string     `json:"status" enum:"invited,present,late,absent"`
 	CheckedInAt  *time.Time `json:"checked_in_at,omitempty"`
 	CheckedInBy  string     `json:"checked_in_by,omitempty"`
 	// CheckInCode is the invitee's code, set only in the response that
@@ -228,7 +228,7 @@ type MinuteEntry struct {
 	Speaker      string `json:"speaker"`
 	SpeakerRole  string `json:"speaker_role,omitempty"`
 	CompanyID    string `json:"company_id,omitempty"`
-	Kind         string `json:"kind"`
+	Kind         string `json:"kind" enum:"speech,requirements,briefing,deployment,note"`
 	Text         string `json:"text"`
 	// Supersedes is the published entry this one corrects.
 	Supersedes string `json:"supersedes,omitempty"`
@@ -277,11 +277,11 @@ type ActionItem struct {
 	ResolutionID   string    `json:"resolution_id"`
 	MeetingID      string    `json:"meeting_id"`
 	Title          string    `json:"title"`
-	OwnerKind      string    `json:"owner_kind"`
+	OwnerKind      string    `json:"owner_kind" enum:"company,district,person"`
 	OwnerCompanyID string    `json:"owner_company_id,omitempty"`
 	OwnerName      string    `json:"owner_name,omitempty"`
-	DueOn          string    `json:"due_on"`
-	Status         string    `json:"status"`
+	DueOn          string    `json:"due_on" format:"date"`
+	Status         string    `json:"status" enum:"open,done,accepted"`
 	Overdue        bool      `json:"overdue"`
 	LastRemindedOn string    `json:"-"`
 	CreatedAt      time.Time `json:"created_at"`
@@ -350,9 +350,10 @@ type CompanyAttendance struct {
 type CompanyMeetingAttendance struct {
 	MeetingID string    `json:"meeting_id"`
 	Title     string    `json:"title"`
-	Type      string    `json:"type"`
+	Type      string    `json:"type" enum:"council,presidents_office,district_working,district_roundtable"`
 	StartsAt  time.Time `json:"starts_at"`
-	Status    string    `json:"status"`
+	// Status is the company's attendance of the meeting.
+	Status string `json:"status" enum:"invited,present,late,absent"`
 }
 
 // Cadence is a district's expected roundtables per period, read from etcd
@@ -378,10 +379,10 @@ type CadenceReport struct {
 
 // CreateMeetingInput is the body of a meeting creation.
 type CreateMeetingInput struct {
-	Type     string    `json:"type"`
-	Title    string    `json:"title"`
-	StartsAt time.Time `json:"starts_at"`
-	EndsAt   time.Time `json:"ends_at"`
+	Type     string    `json:"type" enum:"council,presidents_office,district_working,district_roundtable" required:"true"`
+	Title    string    `json:"title" required:"true"`
+	StartsAt time.Time `json:"starts_at" required:"true"`
+	EndsAt   time.Time `json:"ends_at" required:"true"`
 	Venue    string    `json:"venue"`
 	Host     string    `json:"host"`
 	// IdempotencyKey is the request's Idempotency-Key header, if any.
@@ -399,7 +400,7 @@ type UpdateMeetingInput struct {
 
 // MeetingStatusInput is the body of a meeting status change.
 type MeetingStatusInput struct {
-	Status string `json:"status"`
+	Status string `json:"status" enum:"draft,scheduled,in_progress,closed" required:"true"`
 }
 
 // MeetingFilter narrows a meeting list.
@@ -410,8 +411,8 @@ type MeetingFilter struct {
 
 // AgendaItemInput is the body of a new agenda item.
 type AgendaItemInput struct {
-	Kind        string `json:"kind"`
-	Title       string `json:"title"`
+	Kind        string `json:"kind" enum:"briefing,speeches,deployment,signing,remarks" required:"true"`
+	Title       string `json:"title" required:"true"`
 	Presenter   string `json:"presenter"`
 	DurationMin int    `json:"duration_minutes"`
 	// IdempotencyKey is the request's Idempotency-Key header, if any.
@@ -420,7 +421,7 @@ type AgendaItemInput struct {
 
 // ReorderInput is the new order of a meeting's agenda: every item id once.
 type ReorderInput struct {
-	ItemIDs []string `json:"item_ids"`
+	ItemIDs []string `json:"item_ids" required:"true"`
 }
 
 // InviteInput invites companies (a list) and people.
@@ -433,35 +434,35 @@ type InviteInput struct {
 
 // CompanyInvitee is a company to invite.
 type CompanyInvitee struct {
-	CompanyID string `json:"company_id"`
+	CompanyID string `json:"company_id" required:"true"`
 	Name      string `json:"name"`
 }
 
 // PersonInvitee is a person to invite.
 type PersonInvitee struct {
-	Name         string `json:"name"`
-	Role         string `json:"role"` // officer | police | guest
+	Name         string `json:"name" required:"true"`
+	Role         string `json:"role" enum:"officer,police,guest" required:"true"` // officer | police | guest
 	Organization string `json:"organization"`
 }
 
 // CheckInInput is a check-in by code.
 type CheckInInput struct {
-	Code string `json:"code"`
+	Code string `json:"code" required:"true"`
 }
 
 // AttendanceInput is an admin's attendance mark.
 type AttendanceInput struct {
-	Status string `json:"status"` // present | late | absent
+	Status string `json:"status" enum:"present,late,absent" required:"true"` // present | late | absent
 }
 
 // MinuteEntryInput is the body of a minute entry.
 type MinuteEntryInput struct {
 	AgendaItemID string `json:"agenda_item_id"`
-	Speaker      string `json:"speaker"`
+	Speaker      string `json:"speaker" required:"true"`
 	SpeakerRole  string `json:"speaker_role"`
 	CompanyID    string `json:"company_id"`
-	Kind         string `json:"kind"`
-	Text         string `json:"text"`
+	Kind         string `json:"kind" enum:"speech,requirements,briefing,deployment,note" required:"true"`
+	Text         string `json:"text" required:"true"`
 	Supersedes   string `json:"supersedes"`
 	// IdempotencyKey is the request's Idempotency-Key header, if any.
 	IdempotencyKey string `json:"-"`
@@ -476,7 +477,7 @@ type UpdateMinuteEntryInput struct {
 
 // ResolutionInput is the body of a resolution with its action items.
 type ResolutionInput struct {
-	Title        string            `json:"title"`
+	Title        string            `json:"title" required:"true"`
 	Text         string            `json:"text"`
 	AgendaItemID string            `json:"agenda_item_id"`
 	ActionItems  []ActionItemInput `json:"action_items"`
@@ -486,11 +487,11 @@ type ResolutionInput struct {
 
 // ActionItemInput is one action item of a resolution.
 type ActionItemInput struct {
-	Title          string `json:"title"`
-	OwnerKind      string `json:"owner_kind"`
+	Title          string `json:"title" required:"true"`
+	OwnerKind      string `json:"owner_kind" enum:"company,district,person" required:"true"`
 	OwnerCompanyID string `json:"owner_company_id"`
 	OwnerName      string `json:"owner_name"`
-	DueOn          string `json:"due_on"`
+	DueOn          string `json:"due_on" format:"date" required:"true"`
 }
 
 // ActionItemFilter narrows an action item list.
@@ -505,13 +506,13 @@ type ActionItemFilter struct {
 
 // ActionItemStatusInput is the body of an action item status change.
 type ActionItemStatusInput struct {
-	Status string `json:"status"`
+	Status string `json:"status" enum:"open,done,accepted" required:"true"`
 }
 
 // SignInput is the body of a convention signature.
 type SignInput struct {
-	CompanyID string `json:"company_id"`
-	SignedBy  string `json:"signed_by"`
+	CompanyID string `json:"company_id" required:"true"`
+	SignedBy  string `json:"signed_by" required:"true"`
 	// SignedAt defaults to now.
 	SignedAt  *time.Time `json:"signed_at"`
 	MeetingID string     `json:"meeting_id"`

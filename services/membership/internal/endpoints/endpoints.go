@@ -1,5 +1,6 @@
 // Package endpoints turns the membership Service into go-kit endpoints:
-// one per operation, each taking a typed request and returning a response
+// one maker per route of the service's route table (routes.go at the
+// module root), each taking a typed request and returning a response
 // that carries business errors in Failed() (go-kit's addsvc pattern), so
 // they do not trip circuit breakers and the transport maps them once.
 package endpoints
@@ -15,124 +16,6 @@ import (
 	"github.com/guildhall/guildhall/services/membership/internal/service"
 )
 
-// Set holds every endpoint of the membership service.
-type Set struct {
-	RegisterCompany     endpoint.Endpoint
-	GetCompany          endpoint.Endpoint
-	ListCompanies       endpoint.Endpoint
-	UpdateCompany       endpoint.Endpoint
-	ChangeCompanyStatus endpoint.Endpoint
-	HireGuard           endpoint.Endpoint
-	GetGuard            endpoint.Endpoint
-	ListGuards          endpoint.Endpoint
-	// ListCompanyGuards serves the same query as ListGuards under
-	// /companies/{id}/guards; it is its own endpoint so that each route
-	// has its own name in metrics and its own row in the policy table.
-	ListCompanyGuards     endpoint.Endpoint
-	UpdateGuard           endpoint.Endpoint
-	GuardLeaves           endpoint.Endpoint
-	RecordTraining        endpoint.Endpoint
-	ListTrainings         endpoint.Endpoint
-	RecordBackgroundCheck endpoint.Endpoint
-	IssueCertificate      endpoint.Endpoint
-	AppointCouncilMember  endpoint.Endpoint
-	ListCouncilMembers    endpoint.Endpoint
-	UpdateCouncilMember   endpoint.Endpoint
-	StartGuardImport      endpoint.Endpoint
-	GetImport             endpoint.Endpoint
-	ListAudit             endpoint.Endpoint
-}
-
-// New builds the endpoints of svc. mw, if not nil, returns the middleware
-// (instrumenting, tracing, auth) to wrap the named endpoint in; the names
-// are the route names of transport.Routes, one endpoint per route.
-func New(svc service.Service, basePath string, mw func(name string) endpoint.Middleware) Set {
-	wrap := func(name string, e endpoint.Endpoint) endpoint.Endpoint {
-		if mw == nil {
-			return e
-		}
-		if m := mw(name); m != nil {
-			return m(e)
-		}
-		return e
-	}
-	return Set{
-		RegisterCompany:       wrap("register_company", MakeRegisterCompanyEndpoint(svc, basePath)),
-		GetCompany:            wrap("get_company", MakeGetCompanyEndpoint(svc)),
-		ListCompanies:         wrap("list_companies", MakeListCompaniesEndpoint(svc)),
-		UpdateCompany:         wrap("update_company", MakeUpdateCompanyEndpoint(svc)),
-		ChangeCompanyStatus:   wrap("change_company_status", MakeChangeCompanyStatusEndpoint(svc)),
-		HireGuard:             wrap("hire_guard", MakeHireGuardEndpoint(svc, basePath)),
-		GetGuard:              wrap("get_guard", MakeGetGuardEndpoint(svc)),
-		ListGuards:            wrap("list_guards", MakeListGuardsEndpoint(svc)),
-		ListCompanyGuards:     wrap("list_company_guards", MakeListGuardsEndpoint(svc)),
-		UpdateGuard:           wrap("update_guard", MakeUpdateGuardEndpoint(svc)),
-		GuardLeaves:           wrap("guard_leaves", MakeGuardLeavesEndpoint(svc)),
-		RecordTraining:        wrap("record_training", MakeRecordTrainingEndpoint(svc, basePath)),
-		ListTrainings:         wrap("list_trainings", MakeListTrainingsEndpoint(svc)),
-		RecordBackgroundCheck: wrap("record_background_check", MakeRecordBackgroundCheckEndpoint(svc)),
-		IssueCertificate:      wrap("issue_certificate", MakeIssueCertificateEndpoint(svc)),
-		AppointCouncilMember:  wrap("appoint_council_member", MakeAppointCouncilMemberEndpoint(svc, basePath)),
-		ListCouncilMembers:    wrap("list_council_members", MakeListCouncilMembersEndpoint(svc)),
-		UpdateCouncilMember:   wrap("update_council_member", MakeUpdateCouncilMemberEndpoint(svc)),
-		StartGuardImport:      wrap("start_guard_import", MakeStartGuardImportEndpoint(svc, basePath)),
-		GetImport:             wrap("get_import", MakeGetImportEndpoint(svc)),
-		ListAudit:             wrap("list_audit", MakeListAuditEndpoint(svc)),
-	}
-}
-
-// IDRequest names one resource.
-type IDRequest struct {
-	ID string
-}
-
-// ResourceID returns the id the request names.
-func (r IDRequest) ResourceID() string { return r.ID }
-
-// ResourceID returns the id of the resource the PATCH changes.
-func (r UpdateRequest[T]) ResourceID() string { return r.ID }
-
-// ResourceID returns the id of the resource the action acts on.
-func (r ActionRequest[T]) ResourceID() string { return r.ID }
-
-// UpdateRequest is a PATCH: the resource, the If-Match precondition
-// (unset: unconditional) and the fields.
-type UpdateRequest[T any] struct {
-	ID      string
-	IfMatch kitx.Precondition
-	Input   T
-}
-
-// ActionRequest is a POST on one resource (status, leave, certificate…).
-type ActionRequest[T any] struct {
-	ID    string
-	Input T
-}
-
-// ListCompaniesRequest is a company list query.
-type ListCompaniesRequest struct {
-	Filter service.CompanyFilter
-	Page   kitx.Page
-}
-
-// ListGuardsRequest is a guard list query.
-type ListGuardsRequest struct {
-	Filter service.GuardFilter
-	Page   kitx.Page
-}
-
-// ListCouncilRequest is a council list query.
-type ListCouncilRequest struct {
-	Filter service.CouncilFilter
-	Page   kitx.Page
-}
-
-// ListAuditRequest is an audit log query.
-type ListAuditRequest struct {
-	Filter audit.Filter
-	Page   kitx.Page
-}
-
 // MakeRegisterCompanyEndpoint returns the endpoint of POST /companies.
 func MakeRegisterCompanyEndpoint(svc service.Service, base string) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
@@ -144,7 +27,7 @@ func MakeRegisterCompanyEndpoint(svc service.Service, base string) endpoint.Endp
 // MakeGetCompanyEndpoint returns the endpoint of GET /companies/{id}.
 func MakeGetCompanyEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		c, err := svc.GetCompany(ctx, request.(IDRequest).ID)
+		c, err := svc.GetCompany(ctx, request.(kitx.IDRequest).ID)
 		return kitx.One(c, c.ETag, err), nil
 	}
 }
@@ -152,7 +35,7 @@ func MakeGetCompanyEndpoint(svc service.Service) endpoint.Endpoint {
 // MakeListCompaniesEndpoint returns the endpoint of GET /companies.
 func MakeListCompaniesEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		req := request.(ListCompaniesRequest)
+		req := request.(kitx.ListRequest[service.CompanyFilter])
 		items, next, err := svc.ListCompanies(ctx, req.Filter, req.Page)
 		return kitx.List(items, next, err), nil
 	}
@@ -161,7 +44,7 @@ func MakeListCompaniesEndpoint(svc service.Service) endpoint.Endpoint {
 // MakeUpdateCompanyEndpoint returns the endpoint of PATCH /companies/{id}.
 func MakeUpdateCompanyEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		req := request.(UpdateRequest[service.UpdateCompanyInput])
+		req := request.(kitx.UpdateRequest[service.UpdateCompanyInput])
 		c, err := svc.UpdateCompany(ctx, req.ID, req.IfMatch, req.Input)
 		return kitx.One(c, c.ETag, err), nil
 	}
@@ -170,7 +53,7 @@ func MakeUpdateCompanyEndpoint(svc service.Service) endpoint.Endpoint {
 // MakeChangeCompanyStatusEndpoint returns the endpoint of POST /companies/{id}/status.
 func MakeChangeCompanyStatusEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		req := request.(ActionRequest[service.ChangeStatusInput])
+		req := request.(kitx.ActionRequest[service.ChangeStatusInput])
 		c, err := svc.ChangeCompanyStatus(ctx, req.ID, req.Input)
 		return kitx.One(c, c.ETag, err), nil
 	}
@@ -187,7 +70,7 @@ func MakeHireGuardEndpoint(svc service.Service, base string) endpoint.Endpoint {
 // MakeGetGuardEndpoint returns the endpoint of GET /guards/{id}.
 func MakeGetGuardEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		g, err := svc.GetGuard(ctx, request.(IDRequest).ID)
+		g, err := svc.GetGuard(ctx, request.(kitx.IDRequest).ID)
 		return kitx.One(g, g.ETag, err), nil
 	}
 }
@@ -195,7 +78,7 @@ func MakeGetGuardEndpoint(svc service.Service) endpoint.Endpoint {
 // MakeListGuardsEndpoint returns the endpoint of GET /guards and GET /companies/{id}/guards.
 func MakeListGuardsEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		req := request.(ListGuardsRequest)
+		req := request.(kitx.ListRequest[service.GuardFilter])
 		items, next, err := svc.ListGuards(ctx, req.Filter, req.Page)
 		return kitx.List(items, next, err), nil
 	}
@@ -204,7 +87,7 @@ func MakeListGuardsEndpoint(svc service.Service) endpoint.Endpoint {
 // MakeUpdateGuardEndpoint returns the endpoint of PATCH /guards/{id}.
 func MakeUpdateGuardEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		req := request.(UpdateRequest[service.UpdateGuardInput])
+		req := request.(kitx.UpdateRequest[service.UpdateGuardInput])
 		g, err := svc.UpdateGuard(ctx, req.ID, req.IfMatch, req.Input)
 		return kitx.One(g, g.ETag, err), nil
 	}
@@ -213,7 +96,7 @@ func MakeUpdateGuardEndpoint(svc service.Service) endpoint.Endpoint {
 // MakeGuardLeavesEndpoint returns the endpoint of POST /guards/{id}/leave.
 func MakeGuardLeavesEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		req := request.(ActionRequest[service.LeaveInput])
+		req := request.(kitx.ActionRequest[service.LeaveInput])
 		g, err := svc.GuardLeaves(ctx, req.ID, req.Input)
 		return kitx.One(g, g.ETag, err), nil
 	}
@@ -222,7 +105,7 @@ func MakeGuardLeavesEndpoint(svc service.Service) endpoint.Endpoint {
 // MakeRecordTrainingEndpoint returns the endpoint of POST /guards/{id}/trainings.
 func MakeRecordTrainingEndpoint(svc service.Service, base string) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		req := request.(ActionRequest[service.TrainingInput])
+		req := request.(kitx.ActionRequest[service.TrainingInput])
 		t, err := svc.RecordTraining(ctx, req.ID, req.Input)
 		return kitx.Created(t, base+"/guards/"+req.ID+"/trainings", "", http.StatusCreated, err), nil
 	}
@@ -231,7 +114,7 @@ func MakeRecordTrainingEndpoint(svc service.Service, base string) endpoint.Endpo
 // MakeListTrainingsEndpoint returns the endpoint of GET /guards/{id}/trainings.
 func MakeListTrainingsEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		items, err := svc.ListTrainings(ctx, request.(IDRequest).ID)
+		items, err := svc.ListTrainings(ctx, request.(kitx.IDRequest).ID)
 		return kitx.List(items, "", err), nil
 	}
 }
@@ -239,7 +122,7 @@ func MakeListTrainingsEndpoint(svc service.Service) endpoint.Endpoint {
 // MakeRecordBackgroundCheckEndpoint returns the endpoint of POST /guards/{id}/background-checks.
 func MakeRecordBackgroundCheckEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		req := request.(ActionRequest[service.BackgroundCheckInput])
+		req := request.(kitx.ActionRequest[service.BackgroundCheckInput])
 		g, err := svc.RecordBackgroundCheck(ctx, req.ID, req.Input)
 		return kitx.One(g, g.ETag, err), nil
 	}
@@ -248,7 +131,7 @@ func MakeRecordBackgroundCheckEndpoint(svc service.Service) endpoint.Endpoint {
 // MakeIssueCertificateEndpoint returns the endpoint of POST /guards/{id}/certificate.
 func MakeIssueCertificateEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		req := request.(ActionRequest[service.CertificateInput])
+		req := request.(kitx.ActionRequest[service.CertificateInput])
 		g, err := svc.IssueCertificate(ctx, req.ID, req.Input)
 		return kitx.One(g, g.ETag, err), nil
 	}
@@ -265,7 +148,7 @@ func MakeAppointCouncilMemberEndpoint(svc service.Service, base string) endpoint
 // MakeListCouncilMembersEndpoint returns the endpoint of GET /council-members.
 func MakeListCouncilMembersEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		req := request.(ListCouncilRequest)
+		req := request.(kitx.ListRequest[service.CouncilFilter])
 		items, next, err := svc.ListCouncilMembers(ctx, req.Filter, req.Page)
 		return kitx.List(items, next, err), nil
 	}
@@ -274,7 +157,7 @@ func MakeListCouncilMembersEndpoint(svc service.Service) endpoint.Endpoint {
 // MakeUpdateCouncilMemberEndpoint returns the endpoint of PATCH /council-members/{id}.
 func MakeUpdateCouncilMemberEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		req := request.(UpdateRequest[service.UpdateCouncilMemberInput])
+		req := request.(kitx.UpdateRequest[service.UpdateCouncilMemberInput])
 		m, err := svc.UpdateCouncilMember(ctx, req.ID, req.IfMatch, req.Input)
 		return kitx.One(m, m.ETag, err), nil
 	}
@@ -291,7 +174,7 @@ func MakeStartGuardImportEndpoint(svc service.Service, base string) endpoint.End
 // MakeGetImportEndpoint returns the endpoint of GET /imports/{id}.
 func MakeGetImportEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		j, err := svc.GetImport(ctx, request.(IDRequest).ID)
+		j, err := svc.GetImport(ctx, request.(kitx.IDRequest).ID)
 		return kitx.One(j, "", err), nil
 	}
 }
@@ -299,7 +182,7 @@ func MakeGetImportEndpoint(svc service.Service) endpoint.Endpoint {
 // MakeListAuditEndpoint returns the endpoint of GET /audit.
 func MakeListAuditEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		req := request.(ListAuditRequest)
+		req := request.(kitx.ListRequest[audit.Filter])
 		items, next, err := svc.ListAudit(ctx, req.Filter, req.Page)
 		return kitx.List(items, next, err), nil
 	}

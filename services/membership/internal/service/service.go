@@ -130,14 +130,14 @@ type Company struct {
 	Name              string    `json:"name"`
 	CreditCode        string    `json:"credit_code"`
 	LicenceNumber     string    `json:"licence_number"`
-	Kind              string    `json:"kind"`
-	Level             string    `json:"level"`
-	Status            string    `json:"status"`
+	Kind              string    `json:"kind" enum:"service_company,in_house_unit"`
+	Level             string    `json:"level" enum:"president,vice_president,council,member"`
+	Status            string    `json:"status" enum:"applied,active,suspended,lapsed"`
 	ContactName       string    `json:"contact_name"`
 	ContactPhone      string    `json:"contact_phone"`
 	Address           string    `json:"address"`
 	PartyOrg          bool      `json:"party_org"`
-	PartyOrgSince     string    `json:"party_org_since,omitempty"`
+	PartyOrgSince     string    `json:"party_org_since,omitempty" format:"date"`
 	TradeUnion        bool      `json:"trade_union"`
 	WorkersHome       bool      `json:"workers_home"`
 	ConventionVersion string    `json:"convention_version"`
@@ -166,17 +166,17 @@ type Guard struct {
 	IDNumberSealed        string    `json:"-"`
 	IDHash                string    `json:"-"`
 	CertificateNumber     string    `json:"certificate_number"`
-	CertificateIssuedOn   string    `json:"certificate_issued_on,omitempty"`
-	BackgroundCheckStatus string    `json:"background_check_status"`
-	BackgroundCheckOn     string    `json:"background_check_on,omitempty"`
+	CertificateIssuedOn   string    `json:"certificate_issued_on,omitempty" format:"date"`
+	BackgroundCheckStatus string    `json:"background_check_status" enum:"none,pending,passed,failed"`
+	BackgroundCheckOn     string    `json:"background_check_on,omitempty" format:"date"`
 	PreJobTrained         bool      `json:"pre_job_trained"`
 	TrainingHours         float64   `json:"training_hours"`
 	BadgeService          bool      `json:"badge_service"`
 	VolunteerPolice       bool      `json:"volunteer_police"`
 	PartyMember           bool      `json:"party_member"`
-	EmploymentStatus      string    `json:"employment_status"`
-	HiredOn               string    `json:"hired_on"`
-	LeftOn                string    `json:"left_on,omitempty"`
+	EmploymentStatus      string    `json:"employment_status" enum:"active,left"`
+	HiredOn               string    `json:"hired_on" format:"date"`
+	LeftOn                string    `json:"left_on,omitempty" format:"date"`
 	CreatedAt             time.Time `json:"created_at"`
 	UpdatedAt             time.Time `json:"updated_at"`
 	Version               int64     `json:"version"`
@@ -190,9 +190,9 @@ func (g Guard) HasCertificate() bool { return g.CertificateNumber != "" }
 type Training struct {
 	ID         string    `json:"id"`
 	GuardID    string    `json:"guard_id"`
-	Type       string    `json:"type"`
+	Type       string    `json:"type" enum:"pre_job,in_service"`
 	Hours      float64   `json:"hours"`
-	TrainedOn  string    `json:"trained_on"`
+	TrainedOn  string    `json:"trained_on" format:"date"`
 	Topic      string    `json:"topic"`
 	RecordedAt time.Time `json:"recorded_at"`
 }
@@ -202,7 +202,7 @@ type CouncilMember struct {
 	ID               string    `json:"id"`
 	District         string    `json:"district"`
 	Term             int       `json:"term"`
-	Position         string    `json:"position"`
+	Position         string    `json:"position" enum:"president,vice_president,secretary_general,supervisor_chief,director"`
 	PersonName       string    `json:"person_name"`
 	CompanyID        string    `json:"company_id,omitempty"`
 	DistrictInCharge string    `json:"district_in_charge,omitempty"`
@@ -217,7 +217,7 @@ type CouncilMember struct {
 type ImportJob struct {
 	ID            string        `json:"id"`
 	CompanyID     string        `json:"company_id"`
-	Status        string        `json:"status"`
+	Status        string        `json:"status" enum:"queued,running,done,failed"`
 	TotalRows     int           `json:"total_rows"`
 	ProcessedRows int           `json:"processed_rows"`
 	Succeeded     int           `json:"succeeded"`
@@ -244,16 +244,16 @@ type ImportError struct {
 
 // RegisterCompanyInput is the body of a company registration.
 type RegisterCompanyInput struct {
-	Name              string `json:"name"`
-	CreditCode        string `json:"credit_code"`
-	LicenceNumber     string `json:"licence_number"`
-	Kind              string `json:"kind"`
-	Level             string `json:"level"`
+	Name              string `json:"name" required:"true"`
+	CreditCode        string `json:"credit_code" required:"true"`
+	LicenceNumber     string `json:"licence_number" required:"true"`
+	Kind              string `json:"kind" enum:"service_company,in_house_unit" required:"true"`
+	Level             string `json:"level" enum:"president,vice_president,council,member"`
 	ContactName       string `json:"contact_name"`
 	ContactPhone      string `json:"contact_phone"`
 	Address           string `json:"address"`
 	PartyOrg          bool   `json:"party_org"`
-	PartyOrgSince     string `json:"party_org_since"`
+	PartyOrgSince     string `json:"party_org_since" format:"date"`
 	TradeUnion        bool   `json:"trade_union"`
 	WorkersHome       bool   `json:"workers_home"`
 	ConventionVersion string `json:"convention_version"`
@@ -265,12 +265,12 @@ type RegisterCompanyInput struct {
 type UpdateCompanyInput struct {
 	Name              *string `json:"name"`
 	LicenceNumber     *string `json:"licence_number"`
-	Level             *string `json:"level"`
+	Level             *string `json:"level" enum:"president,vice_president,council,member"`
 	ContactName       *string `json:"contact_name"`
 	ContactPhone      *string `json:"contact_phone"`
 	Address           *string `json:"address"`
 	PartyOrg          *bool   `json:"party_org"`
-	PartyOrgSince     *string `json:"party_org_since"`
+	PartyOrgSince     *string `json:"party_org_since" format:"date"`
 	TradeUnion        *bool   `json:"trade_union"`
 	WorkersHome       *bool   `json:"workers_home"`
 	ConventionVersion *string `json:"convention_version"`
@@ -278,7 +278,7 @@ type UpdateCompanyInput struct {
 
 // ChangeStatusInput is the body of a company status change.
 type ChangeStatusInput struct {
-	Status string `json:"status"`
+	Status string `json:"status" enum:"applied,active,suspended,lapsed" required:"true"`
 	Reason string `json:"reason"`
 }
 
@@ -293,11 +293,11 @@ type CompanyFilter struct {
 // HireGuardInput is the body of a hire; CompanyID comes from the path.
 type HireGuardInput struct {
 	CompanyID           string `json:"-"`
-	Name                string `json:"name"`
-	IDNumber            string `json:"id_number"`
+	Name                string `json:"name" required:"true"`
+	IDNumber            string `json:"id_number" required:"true"`
 	CertificateNumber   string `json:"certificate_number"`
-	CertificateIssuedOn string `json:"certificate_issued_on"`
-	HiredOn             string `json:"hired_on"`
+	CertificateIssuedOn string `json:"certificate_issued_on" format:"date"`
+	HiredOn             string `json:"hired_on" format:"date"`
 	BadgeService        bool   `json:"badge_service"`
 	VolunteerPolice     bool   `json:"volunteer_police"`
 	PartyMember         bool   `json:"party_member"`
@@ -323,14 +323,14 @@ type GuardFilter struct {
 
 // LeaveInput is the body of a guard's leaving.
 type LeaveInput struct {
-	LeftOn string `json:"left_on"`
+	LeftOn string `json:"left_on" format:"date"`
 }
 
 // TrainingInput is the body of a training record.
 type TrainingInput struct {
-	Type      string  `json:"type"`
-	Hours     float64 `json:"hours"`
-	TrainedOn string  `json:"trained_on"`
+	Type      string  `json:"type" enum:"pre_job,in_service" required:"true"`
+	Hours     float64 `json:"hours" required:"true"`
+	TrainedOn string  `json:"trained_on" format:"date" required:"true"`
 	Topic     string  `json:"topic"`
 	// IdempotencyKey is the request's Idempotency-Key header, if any.
 	IdempotencyKey string `json:"-"`
@@ -338,21 +338,21 @@ type TrainingInput struct {
 
 // BackgroundCheckInput is the body of a background check result.
 type BackgroundCheckInput struct {
-	Status    string `json:"status"`
-	CheckedOn string `json:"checked_on"`
+	Status    string `json:"status" enum:"pending,passed,failed" required:"true"`
+	CheckedOn string `json:"checked_on" format:"date" required:"true"`
 }
 
 // CertificateInput is the body of a certificate issue.
 type CertificateInput struct {
-	CertificateNumber string `json:"certificate_number"`
-	IssuedOn          string `json:"issued_on"`
+	CertificateNumber string `json:"certificate_number" required:"true"`
+	IssuedOn          string `json:"issued_on" format:"date" required:"true"`
 }
 
 // AppointCouncilMemberInput is the body of a council appointment.
 type AppointCouncilMemberInput struct {
-	Term             int    `json:"term"`
-	Position         string `json:"position"`
-	PersonName       string `json:"person_name"`
+	Term             int    `json:"term" required:"true"`
+	Position         string `json:"position" enum:"president,vice_president,secretary_general,supervisor_chief,director" required:"true"`
+	PersonName       string `json:"person_name" required:"true"`
 	CompanyID        string `json:"company_id"`
 	DistrictInCharge string `json:"district_in_charge"`
 	// IdempotencyKey is the request's Idempotency-Key header, if any.
@@ -362,7 +362,7 @@ type AppointCouncilMemberInput struct {
 // UpdateCouncilMemberInput holds the fields of a council PATCH.
 type UpdateCouncilMemberInput struct {
 	Term             *int    `json:"term"`
-	Position         *string `json:"position"`
+	Position         *string `json:"position" enum:"president,vice_president,secretary_general,supervisor_chief,director"`
 	PersonName       *string `json:"person_name"`
 	CompanyID        *string `json:"company_id"`
 	DistrictInCharge *string `json:"district_in_charge"`

@@ -12,12 +12,10 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/go-kit/kit/endpoint"
 	kithttp "github.com/go-kit/kit/transport/http"
 
 	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/kitx"
-	"github.com/guildhall/guildhall/services/membership/internal/endpoints"
 	"github.com/guildhall/guildhall/services/membership/internal/service"
 )
 
@@ -28,45 +26,6 @@ const Prefix = "/api/v1/districts/{district}"
 // BasePath returns the path prefix of district's resources.
 func BasePath(district string) string { return "/api/v1/districts/" + district }
 
-// Route is one HTTP route of the service.
-type Route struct {
-	Method string
-	// Path is relative to Prefix, with {id} wildcards, e.g. "/companies/{id}".
-	Path string
-	// Name is the endpoint's name (as given to the endpoint middleware).
-	Name     string
-	endpoint endpoint.Endpoint
-	decode   kithttp.DecodeRequestFunc
-}
-
-// Routes lists every route of the service; the OpenAPI test checks each one
-// is documented.
-func Routes(set endpoints.Set) []Route {
-	return []Route{
-		{"POST", "/companies", "register_company", set.RegisterCompany, decodeRegisterCompany},
-		{"GET", "/companies", "list_companies", set.ListCompanies, decodeListCompanies},
-		{"GET", "/companies/{id}", "get_company", set.GetCompany, decodeID},
-		{"PATCH", "/companies/{id}", "update_company", set.UpdateCompany, decodeUpdate[service.UpdateCompanyInput]},
-		{"POST", "/companies/{id}/status", "change_company_status", set.ChangeCompanyStatus, decodeAction[service.ChangeStatusInput]},
-		{"POST", "/companies/{id}/guards", "hire_guard", set.HireGuard, decodeHireGuard},
-		{"GET", "/companies/{id}/guards", "list_company_guards", set.ListCompanyGuards, decodeListCompanyGuards},
-		{"POST", "/companies/{id}/guards/imports", "start_guard_import", set.StartGuardImport, decodeStartImport},
-		{"GET", "/imports/{id}", "get_import", set.GetImport, decodeID},
-		{"GET", "/guards", "list_guards", set.ListGuards, decodeListGuards},
-		{"GET", "/guards/{id}", "get_guard", set.GetGuard, decodeID},
-		{"PATCH", "/guards/{id}", "update_guard", set.UpdateGuard, decodeUpdate[service.UpdateGuardInput]},
-		{"POST", "/guards/{id}/leave", "guard_leaves", set.GuardLeaves, decodeLeave},
-		{"POST", "/guards/{id}/trainings", "record_training", set.RecordTraining, decodeTraining},
-		{"GET", "/guards/{id}/trainings", "list_trainings", set.ListTrainings, decodeID},
-		{"POST", "/guards/{id}/background-checks", "record_background_check", set.RecordBackgroundCheck, decodeAction[service.BackgroundCheckInput]},
-		{"POST", "/guards/{id}/certificate", "issue_certificate", set.IssueCertificate, decodeAction[service.CertificateInput]},
-		{"POST", "/council-members", "appoint_council_member", set.AppointCouncilMember, decodeAppointCouncil},
-		{"GET", "/council-members", "list_council_members", set.ListCouncilMembers, decodeListCouncil},
-		{"PATCH", "/council-members/{id}", "update_council_member", set.UpdateCouncilMember, decodeUpdate[service.UpdateCouncilMemberInput]},
-		{"GET", "/audit", "list_audit", set.ListAudit, decodeListAudit},
-	}
-}
-
 // Options tunes the HTTP handler.
 type Options struct {
 	// TrustProxy takes the client address for the audit log from the
@@ -75,84 +34,59 @@ type Options struct {
 	TrustProxy bool
 }
 
-// NewHTTPHandler serves set for district. A request naming another
-// district gets 404 district.not_found before any routing, so one node never
-// answers for another's data. Every request's context carries its client
-// address (audit.WithRemoteIP) for the audit log.
-func NewHTTPHandler(district string, set endpoints.Set, logger *slog.Logger, o Options) http.Handler {
-	opts := kitx.ServerOptions(
-		kithttp.ServerErrorHandler(kitx.ErrorLogger{Logger: logger, Service: "membership"}),
-		kithttp.ServerBefore(func(ctx context.Context, r *http.Request) context.Context {
-			return audit.WithRemoteIP(ctx, kitx.ClientIP(r, o.TrustProxy))
-		}),
-	)
-	mux := http.NewServeMux()
-	for _, rt := range Routes(set) {
-		mux.Handle(rt.Method+" "+Prefix+rt.Path, kithttp.NewServer(rt.endpoint, rt.decode, kitx.EncodeJSONResponse, opts...))
-	}
-	mux.Handle("/", kitx.NotFoundHandler())
-	return kitx.DistrictOnly(district, service.ErrDistrictNotFound, mux)
+// NewHTTPHandler serves the chained route table (kitx.Chain) for
+// district. A request naming another district gets 404 district.not_found
+// before any routing, so one node never answers for another's data. Every
+// request's context carries its client address (audit.WithRemoteIP) for
+// the audit log.
+func NewHTTPHandler(district string, routes []kitx.Route, logger *slog.Logger, o Options) http.Handler {
+	return kitx.DistrictHandler(district, service.ErrDistrictNotFound, routes,
+		kithttp.ServerErrorHandler(kitx.ErrorLogger{Logger: logger, Service: "membership"}), audit.RecordRemoteIP(o.TrustProxy))
 }
 
 // IdempotencyKeyHeader is the header a client sets to make a create safe to retry.
 const IdempotencyKeyHeader = "Idempotency-Key"
 
-func decodeID(_ context.Context, r *http.Request) (any, error) {
-	return endpoints.IDRequest{ID: r.PathValue("id")}, nil
-}
-
-func decodeUpdate[T any](_ context.Context, r *http.Request) (any, error) {
-	v, in, err := kitx.DecodeUpdate[T](r)
-	if err != nil {
-		return nil, err
-	}
-	return endpoints.UpdateRequest[T]{ID: r.PathValue("id"), IfMatch: v, Input: in}, nil
-}
-
-func decodeAction[T any](_ context.Context, r *http.Request) (any, error) {
-	in, err := kitx.DecodeBody[T](r)
-	if err != nil {
-		return nil, err
-	}
-	return endpoints.ActionRequest[T]{ID: r.PathValue("id"), Input: in}, nil
-}
-
-// decodeLeave accepts an empty body: the guard leaves today.
-func decodeLeave(_ context.Context, r *http.Request) (any, error) {
+// DecodeLeave accepts an empty body: the guard leaves today.
+func DecodeLeave(_ context.Context, r *http.Request) (any, error) {
 	in, err := kitx.DecodeBody[service.LeaveInput](r)
 	if err != nil && !errors.Is(err, kitx.ErrBodyEmpty) {
 		return nil, err
 	}
-	return endpoints.ActionRequest[service.LeaveInput]{ID: r.PathValue("id"), Input: in}, nil
+	return kitx.ActionRequest[service.LeaveInput]{ID: r.PathValue("id"), Input: in}, nil
 }
 
-func decodeRegisterCompany(_ context.Context, r *http.Request) (any, error) {
+// DecodeRegisterCompany decodes the request of its route (see the route table).
+func DecodeRegisterCompany(_ context.Context, r *http.Request) (any, error) {
 	in, err := kitx.DecodeBody[service.RegisterCompanyInput](r)
 	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
 	return in, err
 }
 
-func decodeHireGuard(_ context.Context, r *http.Request) (any, error) {
+// DecodeHireGuard decodes the request of its route (see the route table).
+func DecodeHireGuard(_ context.Context, r *http.Request) (any, error) {
 	in, err := kitx.DecodeBody[service.HireGuardInput](r)
 	in.CompanyID = r.PathValue("id")
 	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
 	return in, err
 }
 
-func decodeTraining(_ context.Context, r *http.Request) (any, error) {
+// DecodeTraining decodes the request of its route (see the route table).
+func DecodeTraining(_ context.Context, r *http.Request) (any, error) {
 	in, err := kitx.DecodeBody[service.TrainingInput](r)
 	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
-	return endpoints.ActionRequest[service.TrainingInput]{ID: r.PathValue("id"), Input: in}, err
+	return kitx.ActionRequest[service.TrainingInput]{ID: r.PathValue("id"), Input: in}, err
 }
 
-func decodeAppointCouncil(_ context.Context, r *http.Request) (any, error) {
+// DecodeAppointCouncil decodes the request of its route (see the route table).
+func DecodeAppointCouncil(_ context.Context, r *http.Request) (any, error) {
 	in, err := kitx.DecodeBody[service.AppointCouncilMemberInput](r)
 	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
 	return in, err
 }
 
-// decodeStartImport reads a text/csv body of at most service.MaxImportBytes.
-func decodeStartImport(_ context.Context, r *http.Request) (any, error) {
+// DecodeStartImport reads a text/csv body of at most service.MaxImportBytes.
+func DecodeStartImport(_ context.Context, r *http.Request) (any, error) {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "text/csv" {
 		return nil, service.ErrImportContentType
@@ -168,13 +102,14 @@ func decodeStartImport(_ context.Context, r *http.Request) (any, error) {
 	return service.StartImportInput{CompanyID: r.PathValue("id"), CSV: body, IdempotencyKey: r.Header.Get(IdempotencyKeyHeader)}, nil
 }
 
-func decodeListCompanies(_ context.Context, r *http.Request) (any, error) {
+// DecodeListCompanies decodes the request of its route (see the route table).
+func DecodeListCompanies(_ context.Context, r *http.Request) (any, error) {
 	p, err := kitx.ParsePage(r)
 	if err != nil {
 		return nil, err
 	}
 	q := r.URL.Query()
-	return endpoints.ListCompaniesRequest{Page: p, Filter: service.CompanyFilter{
+	return kitx.ListRequest[service.CompanyFilter]{Page: p, Filter: service.CompanyFilter{
 		Status: q.Get("status"), Kind: q.Get("kind"), Level: q.Get("level"), Query: q.Get("q"),
 	}}, nil
 }
@@ -187,37 +122,28 @@ func guardFilter(r *http.Request) service.GuardFilter {
 	}
 }
 
-func decodeListGuards(_ context.Context, r *http.Request) (any, error) {
+// DecodeListGuards decodes the request of its route (see the route table).
+func DecodeListGuards(_ context.Context, r *http.Request) (any, error) {
 	p, err := kitx.ParsePage(r)
 	if err != nil {
 		return nil, err
 	}
-	return endpoints.ListGuardsRequest{Page: p, Filter: guardFilter(r)}, nil
+	return kitx.ListRequest[service.GuardFilter]{Page: p, Filter: guardFilter(r)}, nil
 }
 
-func decodeListCompanyGuards(_ context.Context, r *http.Request) (any, error) {
+// DecodeListCompanyGuards decodes the request of its route (see the route table).
+func DecodeListCompanyGuards(_ context.Context, r *http.Request) (any, error) {
 	p, err := kitx.ParsePage(r)
 	if err != nil {
 		return nil, err
 	}
 	f := guardFilter(r)
 	f.CompanyID = r.PathValue("id")
-	return endpoints.ListGuardsRequest{Page: p, Filter: f}, nil
+	return kitx.ListRequest[service.GuardFilter]{Page: p, Filter: f}, nil
 }
 
-func decodeListAudit(_ context.Context, r *http.Request) (any, error) {
-	p, err := kitx.ParsePage(r)
-	if err != nil {
-		return nil, err
-	}
-	f, err := audit.FilterFromQuery(r)
-	if err != nil {
-		return nil, err
-	}
-	return endpoints.ListAuditRequest{Page: p, Filter: f}, nil
-}
-
-func decodeListCouncil(_ context.Context, r *http.Request) (any, error) {
+// DecodeListCouncil decodes the request of its route (see the route table).
+func DecodeListCouncil(_ context.Context, r *http.Request) (any, error) {
 	p, err := kitx.ParsePage(r)
 	if err != nil {
 		return nil, err
@@ -231,5 +157,5 @@ func decodeListCouncil(_ context.Context, r *http.Request) (any, error) {
 		}
 		f.Term = n
 	}
-	return endpoints.ListCouncilRequest{Page: p, Filter: f}, nil
+	return kitx.ListRequest[service.CouncilFilter]{Page: p, Filter: f}, nil
 }

@@ -12,9 +12,11 @@ import (
 	"regexp"
 	"strconv"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/guildhall/guildhall/pkg/idcheck"
+	"github.com/guildhall/guildhall/pkg/testutil"
 )
 
 // Client talks to one city's HTTP API.
@@ -27,6 +29,30 @@ type Client struct {
 // New returns a client for base.
 func New(base string) *Client {
 	return &Client{Base: base, HTTP: &http.Client{Timeout: 30 * time.Second}}
+}
+
+// OpenAPIPath is where a city serves its merged OpenAPI document.
+const OpenAPIPath = "/api/v1/openapi.json"
+
+// ValidateAgainstOpenAPI reads the city's OpenAPI document and from then on
+// checks every request the client sends and every response it gets
+// against it (testutil.APIValidator), reporting each mismatch to t: a
+// field the document does not list, or lists wrong, fails the test that
+// sent it.
+func (c *Client) ValidateAgainstOpenAPI(ctx context.Context, t testing.TB) error {
+	status, doc, err := c.Do(ctx, "GET", OpenAPIPath, nil, nil)
+	if err != nil {
+		return err
+	}
+	if status != http.StatusOK {
+		return fmt.Errorf("GET %s: status %d", OpenAPIPath, status)
+	}
+	v, err := testutil.NewAPIValidator(doc, OpenAPIPath, "/")
+	if err != nil {
+		return err
+	}
+	c.HTTP.Transport = v.Transport(t, c.HTTP.Transport)
+	return nil
 }
 
 // Do sends a JSON request and decodes a JSON response into out (if not nil).

@@ -1,0 +1,76 @@
+package kitx
+
+import (
+	"context"
+	"net/http"
+)
+
+// The decoded requests every service's routes share: a resource named by
+// the path, a PATCH of it, an action on it, a list. ID is the path's {id},
+// SubID its {sub} (a part under the resource: a minute entry of a meeting,
+// say), empty where the path has none. Each implements ResourceID, which
+// the services' authorizers read the target from.
+
+// IDRequest names one resource.
+type IDRequest struct {
+	ID, SubID string
+}
+
+// ResourceID returns the id the request names.
+func (r IDRequest) ResourceID() string { return r.ID }
+
+// UpdateRequest is a PATCH: the resource, the If-Match precondition
+// (unset: unconditional) and the fields.
+type UpdateRequest[T any] struct {
+	ID, SubID string
+	IfMatch   Precondition
+	Input     T
+}
+
+// ResourceID returns the id of the resource the PATCH changes.
+func (r UpdateRequest[T]) ResourceID() string { return r.ID }
+
+// ActionRequest is a POST on one resource (a status change, a check-in…).
+type ActionRequest[T any] struct {
+	ID, SubID string
+	Input     T
+}
+
+// ResourceID returns the id of the resource the action acts on.
+func (r ActionRequest[T]) ResourceID() string { return r.ID }
+
+// ListRequest is a list query, under a resource (ID) or not: its filter
+// and its page.
+type ListRequest[F any] struct {
+	ID     string
+	Filter F
+	Page   Page
+}
+
+// ResourceID returns the id of the resource the list is under.
+func (r ListRequest[F]) ResourceID() string { return r.ID }
+
+// DecodeIDRequest is the decoder of a route that names a resource and
+// takes no body.
+func DecodeIDRequest(_ context.Context, r *http.Request) (any, error) {
+	return IDRequest{ID: r.PathValue("id"), SubID: r.PathValue("sub")}, nil
+}
+
+// DecodeUpdateRequest is the decoder of a PATCH: If-Match and a JSON body
+// of T.
+func DecodeUpdateRequest[T any](_ context.Context, r *http.Request) (any, error) {
+	pre, in, err := DecodeUpdate[T](r)
+	if err != nil {
+		return nil, err
+	}
+	return UpdateRequest[T]{ID: r.PathValue("id"), SubID: r.PathValue("sub"), IfMatch: pre, Input: in}, nil
+}
+
+// DecodeActionRequest is the decoder of an action: a JSON body of T.
+func DecodeActionRequest[T any](_ context.Context, r *http.Request) (any, error) {
+	in, err := DecodeBody[T](r)
+	if err != nil {
+		return nil, err
+	}
+	return ActionRequest[T]{ID: r.PathValue("id"), SubID: r.PathValue("sub"), Input: in}, nil
+}

@@ -1,0 +1,252 @@
+package meetings
+
+import (
+	"net/http"
+
+	"github.com/guildhall/guildhall/pkg/audit"
+	"github.com/guildhall/guildhall/pkg/auth"
+	"github.com/guildhall/guildhall/pkg/errs"
+	"github.com/guildhall/guildhall/pkg/idempotency"
+	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/policy"
+	"github.com/guildhall/guildhall/pkg/storage"
+	"github.com/guildhall/guildhall/services/meetings/internal/endpoints"
+	"github.com/guildhall/guildhall/services/meetings/internal/service"
+	t "github.com/guildhall/guildhall/services/meetings/internal/transport"
+)
+
+// Prefix is the path prefix of every meetings route; {district} is the
+// district id.
+const Prefix = t.Prefix
+
+// routeTable is THE table of the meetings service: every route once, with
+// its request and response types (the OpenAPI document is generated from
+// them), its row of the policy table and where its authorization target
+// comes from, its decoder and its endpoint. svc and az may be nil: the
+// document generator and the tests read the table without a service, and
+// nothing in a row is called until a request arrives.
+//
+// The policy: a role not named is denied; guard and ops have no row
+// anywhere (meetings are the association's and its members' business).
+// hq-admin is city-wide; district-admin runs its districts' meetings and
+// accepts action items; police reads within its scope and checks itself
+// in; a company-admin reads its district's meetings, checks in its own
+// invitation, signs the convention for its own company and marks its own
+// action items done.
+func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
+	district := az.at(targetDistrict)
+	// Every route can answer these: the district is not this node's, or
+	// the database's disk is full.
+	common := []*errs.Error{service.ErrDistrictNotFound, storage.ErrUnavailable}
+	errsOf := func(es ...*errs.Error) []*errs.Error { return append(es, common...) }
+	create := func(es ...*errs.Error) []*errs.Error {
+		return errsOf(append(es, idempotency.ErrKeyReused, idempotency.ErrKeyInvalid, idempotency.ErrKeyInUse)...)
+	}
+	p := func(path string) string { return Prefix + path }
+	meetingFields := []*errs.Error{service.ErrMeetingTypeInvalid, service.ErrMeetingTitleRequired, service.ErrMeetingTitleTooLong,
+		service.ErrMeetingStartRequired, service.ErrMeetingStartInvalid, service.ErrMeetingTimesInvalid, service.ErrMeetingTextTooLong}
+	return []kitx.Route{
+		// Meetings.
+		{Name: "create_meeting", Method: "POST", Path: p("/meetings"), Tag: "meetings", Summary: "Create a meeting (status draft)",
+			Request: service.CreateMeetingInput{}, Response: service.Meeting{}, Status: http.StatusCreated,
+			IdempotencyKey: true, ResponseHeaders: []string{"Location", "ETag"}, Errors: create(meetingFields...),
+			Rule: admins(), Target: district, Decode: t.DecodeCreateMeeting, Endpoint: endpoints.MakeCreateMeetingEndpoint(svc, base)},
+		{Name: "list_meetings", Method: "GET", Path: p("/meetings"), Tag: "meetings", Summary: "List meetings, latest first",
+			Response: kitx.ListResponse[service.Meeting]{}, Paged: true,
+			Params: []kitx.Param{
+				kitx.Query("type", "only meetings of this type", service.TypeCouncil, service.TypePresidentsOffice, service.TypeDistrictWorking, service.TypeDistrictRoundtable),
+				kitx.Query("status", "only meetings in this status", service.MeetingDraft, service.MeetingScheduled, service.MeetingInProgress, service.MeetingClosed),
+			},
+			Errors: errsOf(service.ErrMeetingFilterType, service.ErrMeetingFilterStatus),
+			Rule:   readers(), Target: district, Decode: t.DecodeListMeetings, Endpoint: endpoints.MakeListMeetingsEndpoint(svc)},
+		{Name: "get_meeting", Method: "GET", Path: p("/meetings/{id}"), Tag: "meetings", Summary: "Read a meeting",
+			Response: service.Meeting{}, ResponseHeaders: []string{"ETag"}, Errors: errsOf(service.ErrMeetingNotFound),
+			Rule: readers(), Target: district, Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeGetMeetingEndpoint(svc)},
+		{Name: "update_meeting", Method: "PATCH", Path: p("/meetings/{id}"), Tag: "meetings", Summary: "Change a draft or scheduled meeting",
+			Description: "Fields absent or null stay as they are.",
+			Request:     service.UpdateMeetingInput{}, Response: service.Meeting{}, IfMatch: true, ResponseHeaders: []string{"ETag"},
+			Errors: errsOf(append(meetingFields, service.ErrMeetingNotFound, service.ErrMeetingNotEditable)...),
+			Rule:   admins(), Target: district, Decode: kitx.DecodeUpdateRequest[service.UpdateMeetingInput], Endpoint: endpoints.MakeUpdateMeetingEndpoint(svc)},
+		{Name: "change_meeting_status", Method: "POST", Path: p("/meetings/{id}/status"), Tag: "meetings",
+			Summary:     "Move a meeting along draft → scheduled → in_progress → closed",
+			Description: "Closing needs published minutes (meeting.minutes_unpublished).",
+			Request:     service.MeetingStatusInput{}, Response: service.Meeting{}, ResponseHeaders: []string{"ETag"},
+			Errors: errsOf(service.ErrMeetingNotFound, service.ErrMeetingStatusInvalid, service.ErrMeetingStatusIllegal, service.ErrMeetingMinutesMissing),
+			Rule:   admins(), Target: district, Decode: kitx.DecodeActionRequest[service.MeetingStatusInput], Endpoint: endpoints.MakeChangeMeetingStatusEndpoint(svc)},
+
+		// Agenda.
+		{Name: "add_agenda_item", Method: "POST", Path: p("/meetings/{id}/agenda"), Tag: "agenda", Summary: "Add an item at the end of the agenda",
+			Request: service.AgendaItemInput{}, Response: service.AgendaItem{}, Status: http.StatusCreated, IdempotencyKey: true,
+			ResponseHeaders: []string{"Location"},
+			Errors: create(service.ErrMeetingNotFound, service.ErrMeetingNotEditable, service.ErrAgendaKindInvalid, service.ErrAgendaTitleRequired,
+				service.ErrAgendaPresenterTooLong, service.ErrAgendaDurationInvalid, service.ErrAgendaTooLong),
+			Rule: admins(), Target: district, Decode: t.DecodeAgendaItem, Endpoint: endpoints.MakeAddAgendaItemEndpoint(svc, base)},
+		{Name: "list_agenda", Method: "GET", Path: p("/meetings/{id}/agenda"), Tag: "agenda", Summary: "The agenda, in order",
+			Response: kitx.ListResponse[service.AgendaItem]{}, Errors: errsOf(service.ErrMeetingNotFound),
+			Rule: readers(), Target: district, Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeListAgendaEndpoint(svc)},
+		{Name: "reorder_agenda", Method: "POST", Path: p("/meetings/{id}/agenda/order"), Tag: "agenda", Summary: "Put the agenda in a new order",
+			Request: service.ReorderInput{}, Response: kitx.ListResponse[service.AgendaItem]{},
+			Errors: errsOf(service.ErrMeetingNotFound, service.ErrMeetingNotEditable, service.ErrAgendaOrderInvalid),
+			Rule:   admins(), Target: district, Decode: kitx.DecodeActionRequest[service.ReorderInput], Endpoint: endpoints.MakeReorderAgendaEndpoint(svc)},
+
+		// Invitations and attendance.
+		{Name: "invite", Method: "POST", Path: p("/meetings/{id}/invitations"), Tag: "attendance", Summary: "Invite companies and people",
+			Description: "Each new invitation carries its one-time check_in_code, in this response only (only its hash is stored).",
+			Request:     service.InviteInput{}, Response: kitx.ListResponse[service.Invitation]{}, Status: http.StatusCreated, IdempotencyKey: true,
+			Errors: create(service.ErrMeetingNotFound, service.ErrMeetingClosed, service.ErrInviteEmpty, service.ErrInviteCompanyIDRequired,
+				service.ErrInviteCompanyDuplicate, service.ErrInvitePersonInvalid),
+			Rule: admins(), Target: district, Decode: t.DecodeInvite, Endpoint: endpoints.MakeInviteEndpoint(svc)},
+		// Who else was invited (and whether they came) is the association's
+		// and the police's, not a competitor's.
+		{Name: "list_invitations", Method: "GET", Path: p("/meetings/{id}/invitations"), Tag: "attendance", Summary: "The invitations and their attendance",
+			Response: kitx.ListResponse[service.Invitation]{}, Paged: true, Errors: errsOf(service.ErrMeetingNotFound),
+			Rule: supervisors(), Target: district, Decode: t.DecodeListInvitations, Endpoint: endpoints.MakeListInvitationsEndpoint(svc)},
+		{Name: "record_attendance", Method: "POST", Path: p("/meetings/{id}/invitations/{sub}/attendance"), Tag: "attendance",
+			Summary: "Mark an invitee present, late or absent", Params: []kitx.Param{{Name: "sub", In: "path", Description: "the invitation's id"}},
+			Request: service.AttendanceInput{}, Response: service.Invitation{},
+			Errors: errsOf(service.ErrMeetingNotFound, service.ErrInvitationNotFound, service.ErrAttendanceStatusInvalid, service.ErrMeetingNotHeld),
+			Rule:   admins(), Target: district, Decode: kitx.DecodeActionRequest[service.AttendanceInput], Endpoint: endpoints.MakeRecordAttendanceEndpoint(svc)},
+		// A company-admin checks in only the invitation its code opens for
+		// its own company; police (a person invitation) within its scope.
+		{Name: "check_in", Method: "POST", Path: p("/meetings/{id}/check-in"), Tag: "attendance", Summary: "Check in with an invitation's code",
+			Request: service.CheckInInput{}, Response: service.Invitation{},
+			Errors: errsOf(service.ErrMeetingNotFound, service.ErrCheckInCodeInvalid, service.ErrCheckInCodeExpired, service.ErrCheckInAlreadyUsed, service.ErrMeetingNotOpenCheckIn),
+			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}),
+			Target: az.at(targetCheckInCode), Decode: kitx.DecodeActionRequest[service.CheckInInput], Endpoint: endpoints.MakeCheckInEndpoint(svc)},
+		{Name: "meeting_attendance", Method: "GET", Path: p("/meetings/{id}/attendance"), Tag: "attendance", Summary: "A meeting's attendance and rates",
+			Response: service.MeetingAttendance{}, Errors: errsOf(service.ErrMeetingNotFound),
+			Rule: supervisors(), Target: district, Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeMeetingAttendanceEndpoint(svc)},
+		// A company sees its own attendance record.
+		{Name: "company_attendance", Method: "GET", Path: p("/attendance/companies/{id}"), Tag: "attendance", Summary: "A company's attendance over time",
+			Params: []kitx.Param{
+				{Name: "id", In: "path", Description: "the company's id"},
+				kitx.Query("since", "meetings starting from this time (RFC 3339; a space stands for an unencoded '+')"),
+				kitx.Query("until", "meetings starting before this time (RFC 3339)"),
+			},
+			Response: service.CompanyAttendance{}, Errors: errsOf(service.ErrAttendanceSinceInvalid, service.ErrAttendanceUntilInvalid),
+			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}),
+			Target: az.at(targetCompanyPath), Decode: t.DecodeCompanyAttendance, Endpoint: endpoints.MakeCompanyAttendanceEndpoint(svc)},
+
+		// Minutes.
+		{Name: "add_minute_entry", Method: "POST", Path: p("/meetings/{id}/minutes/entries"), Tag: "minutes", Summary: "Add an entry to the draft minutes",
+			Description: "An entry that supersedes a published one is its correction, published with the next version.",
+			Request:     service.MinuteEntryInput{}, Response: service.MinuteEntry{}, Status: http.StatusCreated, IdempotencyKey: true,
+			ResponseHeaders: []string{"Location", "ETag"},
+			Errors: create(service.ErrMeetingNotFound, service.ErrMeetingNotHeld, service.ErrMinuteSpeakerRequired, service.ErrMinuteTextRequired,
+				service.ErrMinuteKindInvalid, service.ErrMinuteRoleTooLong, service.ErrMinuteSupersedesInvalid, service.ErrAgendaItemNotFound),
+			Rule: admins(), Target: district, Decode: t.DecodeMinuteEntry, Endpoint: endpoints.MakeAddMinuteEntryEndpoint(svc, base)},
+		{Name: "update_minute_entry", Method: "PATCH", Path: p("/meetings/{id}/minutes/entries/{sub}"), Tag: "minutes", Summary: "Change a draft entry",
+			Params:  []kitx.Param{{Name: "sub", In: "path", Description: "the entry's id"}},
+			Request: service.UpdateMinuteEntryInput{}, Response: service.MinuteEntry{}, IfMatch: true, ResponseHeaders: []string{"ETag"},
+			Errors: errsOf(service.ErrMeetingNotFound, service.ErrMinuteEntryNotFound, service.ErrMinuteEntryPublished,
+				service.ErrMinuteSpeakerRequired, service.ErrMinuteTextRequired, service.ErrMinuteRoleTooLong),
+			Rule: admins(), Target: district, Decode: kitx.DecodeUpdateRequest[service.UpdateMinuteEntryInput], Endpoint: endpoints.MakeUpdateMinuteEntryEndpoint(svc)},
+		{Name: "delete_minute_entry", Method: "DELETE", Path: p("/meetings/{id}/minutes/entries/{sub}"), Tag: "minutes", Summary: "Delete a draft entry",
+			Params: []kitx.Param{{Name: "sub", In: "path", Description: "the entry's id"}}, Status: http.StatusNoContent,
+			Errors: errsOf(service.ErrMeetingNotFound, service.ErrMinuteEntryNotFound, service.ErrMinuteEntryPublished),
+			Rule:   admins(), Target: district, Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeDeleteMinuteEntryEndpoint(svc)},
+		{Name: "publish_minutes", Method: "POST", Path: p("/meetings/{id}/minutes/publish"), Tag: "minutes",
+			Summary:  "Publish the draft entries as the next version (immutable)",
+			Response: service.Minutes{}, Errors: errsOf(service.ErrMeetingNotFound, service.ErrMeetingNotHeld, service.ErrMinutesNothingToPublish),
+			Rule: admins(), Target: district, Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakePublishMinutesEndpoint(svc)},
+		{Name: "get_minutes", Method: "GET", Path: p("/meetings/{id}/minutes"), Tag: "minutes", Summary: "The minutes: the latest version, one version, or the draft",
+			Params:   []kitx.Param{kitx.Query("version", "a published version (1, 2, …) or draft; absent: the latest")},
+			Response: service.Minutes{}, Errors: errsOf(service.ErrMeetingNotFound, service.ErrMinutesNotPublished, service.ErrMinutesVersionInvalid),
+			Rule: readers(), Target: district, Decode: t.DecodeMinutes, Endpoint: endpoints.MakeGetMinutesEndpoint(svc)},
+
+		// Resolutions and action items.
+		{Name: "adopt_resolution", Method: "POST", Path: p("/meetings/{id}/resolutions"), Tag: "resolutions", Summary: "Adopt a resolution with its action items",
+			Request: service.ResolutionInput{}, Response: service.Resolution{}, Status: http.StatusCreated, IdempotencyKey: true,
+			ResponseHeaders: []string{"Location"},
+			Errors: create(service.ErrMeetingNotFound, service.ErrMeetingNotHeld, service.ErrResolutionTitleRequired, service.ErrResolutionTextTooLong,
+				service.ErrResolutionItemsInvalid, service.ErrActionItemTitleRequired, service.ErrActionItemOwnerInvalid, service.ErrActionItemDueInvalid,
+				service.ErrAgendaItemNotFound),
+			Rule: admins(), Target: district, Decode: t.DecodeResolution, Endpoint: endpoints.MakeAdoptResolutionEndpoint(svc, base)},
+		{Name: "list_resolutions", Method: "GET", Path: p("/resolutions"), Tag: "resolutions", Summary: "List resolutions",
+			Response: kitx.ListResponse[service.Resolution]{}, Paged: true,
+			Params: []kitx.Param{kitx.Query("meeting_id", "only this meeting's")}, Errors: errsOf(),
+			Rule: readers(), Target: district, Decode: t.DecodeListResolutions, Endpoint: endpoints.MakeListResolutionsEndpoint(svc)},
+		{Name: "get_resolution", Method: "GET", Path: p("/resolutions/{id}"), Tag: "resolutions", Summary: "Read a resolution and its action items",
+			Response: service.Resolution{}, Errors: errsOf(service.ErrResolutionNotFound),
+			Rule: readers(), Target: district, Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeGetResolutionEndpoint(svc)},
+		// A company-admin lists its own action items (owner_company_id
+		// must be its company: a 403, never a silently filtered list).
+		{Name: "list_action_items", Method: "GET", Path: p("/action-items"), Tag: "resolutions", Summary: "List action items",
+			Response: kitx.ListResponse[service.ActionItem]{}, Paged: true,
+			Params: []kitx.Param{
+				kitx.Query("status", "only items in this status", service.ItemOpen, service.ItemDone, service.ItemAccepted),
+				kitx.Query("owner_company_id", "only this company's items (a company-admin must name its own)"),
+				kitx.Query("meeting_id", "only this meeting's items"),
+				{Name: "overdue", In: "query", Type: "boolean", Description: "true: only open items due before today (Asia/Shanghai)"},
+			},
+			Errors: errsOf(service.ErrActionItemStatusInvalid, service.ErrActionItemOverdueInvalid),
+			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}),
+			Target: az.at(targetCompanyField), Decode: t.DecodeListActionItems, Endpoint: endpoints.MakeListActionItemsEndpoint(svc)},
+		{Name: "get_action_item", Method: "GET", Path: p("/action-items/{id}"), Tag: "resolutions", Summary: "Read an action item",
+			Response: service.ActionItem{}, ResponseHeaders: []string{"ETag"}, Errors: errsOf(service.ErrActionItemNotFound),
+			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}),
+			Target: az.at(targetActionItem), Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeGetActionItemEndpoint(svc)},
+		// A company-admin marks its own item done; accepting or reopening is
+		// the district lead's (enforced in the service:
+		// action_item.accept_forbidden).
+		{Name: "change_action_item_status", Method: "POST", Path: p("/action-items/{id}/status"), Tag: "resolutions",
+			Summary: "Mark an action item done, accept it or reopen it",
+			Request: service.ActionItemStatusInput{}, Response: service.ActionItem{}, ResponseHeaders: []string{"ETag"},
+			Errors: errsOf(service.ErrActionItemNotFound, service.ErrActionItemStatusInvalid, service.ErrActionItemStatusIllegal, service.ErrActionItemAcceptDenied),
+			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}),
+			Target: az.at(targetActionItem), Decode: kitx.DecodeActionRequest[service.ActionItemStatusInput], Endpoint: endpoints.MakeChangeActionItemStatusEndpoint(svc)},
+
+		// The convention and the roundtable cadence.
+		{Name: "get_convention", Method: "GET", Path: p("/convention"), Tag: "convention", Summary: "The association's current convention",
+			Response: service.Convention{}, Errors: errsOf(service.ErrConventionNotPublished),
+			Rule: readers(), Target: district, Decode: t.DecodeNone, Endpoint: endpoints.MakeGetConventionEndpoint(svc)},
+		// A company-admin signs for its own company only.
+		{Name: "sign_convention", Method: "POST", Path: p("/convention/signatures"), Tag: "convention", Summary: "Record a company's signature",
+			Description: "convention_version defaults to the current version, signed_at to now.",
+			Request:     service.SignInput{}, Response: service.Signature{}, Status: http.StatusCreated, IdempotencyKey: true,
+			ResponseHeaders: []string{"Location"},
+			Errors: create(service.ErrConventionNotPublished, service.ErrSignatureCompanyRequired, service.ErrSignatureSignedByRequired,
+				service.ErrSignatureSignedAtInvalid, service.ErrSignatureVersionInvalid, service.ErrSignatureDuplicate, service.ErrSignatureMeetingInvalid),
+			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}),
+			Target: az.at(targetCompanyField), Decode: t.DecodeSign, Endpoint: endpoints.MakeSignConventionEndpoint(svc, base)},
+		{Name: "list_signatures", Method: "GET", Path: p("/convention/signatures"), Tag: "convention", Summary: "List signatures",
+			Response: kitx.ListResponse[service.Signature]{}, Paged: true,
+			Params: []kitx.Param{kitx.Query("company_id", "only this company's"), kitx.Query("convention_version", "only of this version")},
+			Errors: errsOf(),
+			Rule:   supervisors(), Target: district, Decode: t.DecodeListSignatures, Endpoint: endpoints.MakeListSignaturesEndpoint(svc)},
+		{Name: "signature_rate", Method: "GET", Path: p("/convention/rate"), Tag: "convention", Summary: "The district's signature rate of the current version",
+			Response: service.SignatureRate{}, Errors: errsOf(service.ErrConventionNotPublished),
+			Rule: supervisors(), Target: district, Decode: t.DecodeNone, Endpoint: endpoints.MakeSignatureRateEndpoint(svc)},
+		{Name: "roundtable_cadence", Method: "GET", Path: p("/roundtables/cadence"), Tag: "convention", Summary: "Roundtables held against the expected cadence, per period",
+			Params:   []kitx.Param{{Name: "periods", In: "query", Type: "integer", Min: 1, Description: "how many periods back (1–36, default 6)"}},
+			Response: service.CadenceReport{}, Errors: errsOf(service.ErrCadencePeriodsInvalid),
+			Rule: supervisors(), Target: district, Decode: t.DecodeCadence, Endpoint: endpoints.MakeRoundtableCadenceEndpoint(svc)},
+
+		// The audit log is for admins only (issue 3).
+		{Name: "list_audit", Method: "GET", Path: p("/meetings/audit"), Tag: "audit", Summary: "The meetings service's audit log, newest first",
+			Response: kitx.ListResponse[audit.Entry]{}, Paged: true, Params: audit.QueryParams(), Errors: errsOf(audit.Errors()...),
+			Rule: admins(), Target: district, Decode: audit.DecodeListRequest, Endpoint: endpoints.MakeListAuditEndpoint(svc)},
+	}
+}
+
+// API describes the meetings service for its OpenAPI document
+// (pkg/apidoc): the route table, read without a service.
+func API() kitx.API {
+	return kitx.API{
+		Service: ServiceName, Title: "Guildhall meetings API", Version: "v1",
+		Description: "Meetings (会议) of one district: council, president's office, district working meetings and roundtables; " +
+			"their agenda, invitations and check-in, minutes, resolutions and action items; and the self-discipline convention " +
+			"campaign (《行业自律公约》). Every route is under /api/v1/districts/{district}; another district's path is 404 district.not_found.",
+		Tags: []kitx.Tag{
+			{Name: "meetings", Description: "Meetings and their status"},
+			{Name: "agenda", Description: "A meeting's ordered agenda"},
+			{Name: "attendance", Description: "Invitations, check-in and attendance"},
+			{Name: "minutes", Description: "Minutes: draft entries, published versions, corrections"},
+			{Name: "resolutions", Description: "Resolutions and the action items they spawn"},
+			{Name: "convention", Description: "The self-discipline convention and the roundtable cadence"},
+			{Name: "audit", Description: "Who changed what, when"},
+		},
+		Routes: routeTable(nil, nil, ""),
+		Enums:  []kitx.Enum{{Type: policy.Period(""), Values: policy.PeriodNames()}},
+	}
+}
