@@ -44,6 +44,13 @@ test-faults: build ## Fault harness: the binaries under load; kill -9, broker/et
 	go build -o bin/faults ./services/standalone/cmd/faults
 	./bin/faults -bin=./bin -report=bin/faults-report.txt $(FAULTS_FLAGS)
 
+SOAK ?= 1h
+
+.PHONY: soak
+soak: build ## An hour (SOAK=…) under steady load, sampling memory, goroutines, open files and DB sizes; fails if any keeps growing. Not in CI.
+	go build -o bin/soak ./services/standalone/cmd/soak
+	./bin/soak -bin=./bin -duration=$(SOAK) -report=bin/soak-report.txt $(SOAK_FLAGS)
+
 .PHONY: bench
 bench: ## Run the benchmarks; they print ratios against raw baselines measured in the same run.
 	cd services/standalone && go test $(BENCH_FLAGS) ./bench/...
