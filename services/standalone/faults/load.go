@@ -106,6 +106,9 @@ type Load struct {
 	Workers    int
 	// Tag makes keys and names unique to the run.
 	Tag string
+	// NoSetupMeeting leaves the meetings topic empty until the load's
+	// first meeting.
+	NoSetupMeeting bool
 
 	companies []string
 	next      atomic.Int64
@@ -133,7 +136,7 @@ func creditCode(n int) (string, error) {
 // district's topics carry events before any fault. They are recorded as
 // acknowledged writes.
 func (l *Load) Setup(ctx context.Context, companies int) error {
-	if l.Meetings != nil {
+	if l.Meetings != nil && !l.NoSetupMeeting {
 		w := l.newWrite(KindMeeting)
 		if err := l.perform(ctx, w, time.Now().Add(30*time.Second)); err != nil {
 			return err
