@@ -282,8 +282,10 @@ func (c *Consumer) Run(ctx context.Context) error {
 		return fmt.Errorf("eventbus: consumer group: %w", err)
 	}
 	// Close leaves the group (so a successor gets the partitions at once)
-	// after the generation's partition workers have returned.
-	defer group.Close()
+	// after the generation's partition workers have returned. It also waits
+	// for a JoinGroup in flight, up to the group's 30 s rebalance timeout:
+	// a shutdown does not wait that long (closeGroupWithin).
+	defer c.closeGroupWithin(group, groupCloseTimeout)
 
 	bo := newBackoff(100*time.Millisecond, 5*time.Second)
 	for {
@@ -980,5 +982,27 @@ func (c *Consumer) deadLetter(ctx context.Context, dlq *kafka.Writer, m kafka.Me
 		if !sleepCtx(ctx, bo.next()) {
 			return false
 		}
+	}
+}
+
+// groupCloseTimeout bounds how long Run waits for the consumer group to
+// leave on the way out. Past it the group is left to the broker's session
+// timeout, as after a crash: nothing is lost (offsets are committed only
+// after events are applied, and the inbox drops what is redelivered).
+const groupCloseTimeout = 5 * time.Second
+
+// closeGroupWithin closes group, giving up waiting after d.
+func (c *Consumer) closeGroupWithin(group io.Closer, d time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = group.Close()
+	}()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		c.log.Warn("the consumer group did not leave in time; the broker ends its session", "waited", d)
 	}
 }

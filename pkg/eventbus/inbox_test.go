@@ -43,3 +43,23 @@ func TestInboxRetentionForgetsOnlyOldIDsOfItsConsumer(t *testing.T) {
 		t.Errorf("default retention %s", c2.cfg.InboxRetention)
 	}
 }
+
+type slowCloser struct{ release chan struct{} }
+
+func (s slowCloser) Close() error { <-s.release; return nil }
+
+// A consumer group whose Close waits (a JoinGroup in flight holds it up to
+// the 30 s rebalance timeout) does not hold the consumer's shutdown.
+func TestShutdownDoesNotWaitForAGroupThatWillNotLeave(t *testing.T) {
+	db := newDB(t, "close")
+	c := newConsumer(t, ConsumerConfig{Brokers: []string{"127.0.0.1:1"}, Topic: "gh.jingkai.membership.v1", GroupID: "hq", DB: db, Handler: countingHandler})
+	g := slowCloser{release: make(chan struct{})}
+	defer close(g.release)
+	done := make(chan struct{})
+	go func() { c.closeGroupWithin(g, 50*time.Millisecond); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second): // against a hang only
+		t.Fatal("closeGroupWithin waited for a Close that does not return")
+	}
+}
