@@ -24,23 +24,7 @@ import (
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 )
 
-// syncBuffer is a log sink the test reads while the node may still log.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testutil.SyncBuffer
 
 // conventionEnv is a running node on a real embedded etcd, with fake
 // Kafka consumers (the events are applied directly), behind an hq-admin

@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,23 +20,7 @@ import (
 	"github.com/guildhall/guildhall/services/standalone/internal/citytest"
 )
 
-// syncBuffer is a bytes.Buffer many goroutines may log to.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) Bytes() []byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return bytes.Clone(s.b.Bytes())
-}
+type syncBuffer = testutil.SyncBuffer
 
 // pathParam is a path parameter of an OpenAPI template.
 var pathParam = regexp.MustCompile(`\{[^}]+\}`)
