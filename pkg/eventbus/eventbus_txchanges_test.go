@@ -44,3 +44,31 @@ func TestTxChangesCommitsEventsWithTheChangeOrNothing(t *testing.T) {
 		t.Fatal("the failed change's own write was committed")
 	}
 }
+
+// An event the outbox cannot append fails the whole transaction: the
+// change's own rows are rolled back with it and the caller gets the error.
+// (Swallowing Append's error would commit a change whose event never
+// leaves the district.)
+func TestAFailedAppendRollsTheChangeBack(t *testing.T) {
+	db := newDB(t, "membership")
+	ob := newOutbox(t, db, "north", "membership")
+	ctx := context.Background()
+	err := TxChanges(ctx, ob, func(tx *sql.Tx) ([]string, error) {
+		if _, err := tx.Exec(`CREATE TABLE guards_marker (x INTEGER)`); err != nil {
+			return nil, err
+		}
+		return []string{"g1"}, nil
+	}, func(id string) (Event, error) {
+		// No payload: Append refuses it.
+		return Event{Type: "GuardHired", AggregateType: "guard", AggregateID: id, Sequence: 1}, nil
+	})
+	if !errors.Is(err, ErrBadEvent) {
+		t.Fatalf("TxChanges = %v, want the Append error", err)
+	}
+	if n := sqlCount(t, db, `SELECT count(*) FROM sqlite_master WHERE name = 'guards_marker'`); n != 0 {
+		t.Fatal("the change was committed although its event was not appended")
+	}
+	if n := sqlCount(t, db, `SELECT count(*) FROM eventbus_outbox`); n != 0 {
+		t.Fatalf("outbox rows %d, want 0", n)
+	}
+}
