@@ -17,9 +17,9 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/guildhall/guildhall/pkg/accounts"
 	"github.com/guildhall/guildhall/pkg/apidoc"
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/services/accounts"
 	"github.com/guildhall/guildhall/services/hq"
 	"github.com/guildhall/guildhall/services/meetings"
 	"github.com/guildhall/guildhall/services/membership"
@@ -33,7 +33,7 @@ var documents = []struct {
 	{"services/membership/openapi.json", membership.API},
 	{"services/meetings/openapi.json", meetings.API},
 	{"services/hq/openapi.json", hq.API},
-	{"pkg/accounts/openapi.json", accounts.API},
+	{"services/accounts/openapi.json", accounts.API},
 }
 
 func main() {
