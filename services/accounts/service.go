@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/telemetry"
@@ -439,31 +440,9 @@ func remoteIPFromContext(ctx context.Context) string {
 func actorFromContext(ctx context.Context) actor {
 	a := actor{Subject: AnonymousSubject, RequestID: telemetry.RequestIDFromContext(ctx), RemoteIP: remoteIPFromContext(ctx)}
 	if p, ok := auth.FromContext(ctx); ok && p.Subject != "" {
-		a.Subject, a.Role, a.Scope = p.Subject, string(p.Role), scopeOf(p)
+		a.Subject, a.Role, a.Scope = p.Subject, string(p.Role), audit.Scope(p)
 	}
 	return a
-}
-
-// scopeOf renders a principal's scope the way the membership audit log
-// does: "city" for city-wide roles, else "districts:a,b company:<id> guard:<id>".
-func scopeOf(p auth.Principal) string {
-	var parts []string
-	if len(p.Districts) > 0 {
-		parts = append(parts, "districts:"+strings.Join(p.Districts, ","))
-	}
-	if p.Company != "" {
-		parts = append(parts, "company:"+p.Company)
-	}
-	if p.Guard != "" {
-		parts = append(parts, "guard:"+p.Guard)
-	}
-	if len(parts) == 0 {
-		switch p.Role {
-		case auth.RoleHQAdmin, auth.RoleOps, auth.RolePolice:
-			return "city"
-		}
-	}
-	return strings.Join(parts, " ")
 }
 
 func (s *service) audit(ctx context.Context, tx *sql.Tx, a actor, action, accountID string, fields []string) error {
