@@ -33,7 +33,7 @@ const MaxKeyLen = 200
 // script against them.
 var (
 	// ErrKeyReused is a key sent again with a different request.
-	ErrKeyReused = errs.E(errs.Unprocessable, "request.idempotency_key_reused", "this Idempotency-Key was used with a different request").WithField("Idempotency-Key")
+	ErrKeyReused = errs.EField(errs.Unprocessable, "request.idempotency_key_reused", "Idempotency-Key", "this Idempotency-Key was used with a different request")
 	// ErrKeyInvalid is a key longer than MaxKeyLen.
 	ErrKeyInvalid = errs.InvalidField("request.idempotency_key_invalid", "Idempotency-Key", "an Idempotency-Key is 1 to 200 characters")
 	// ErrKeyInUse is a key whose first request is still running: the
@@ -43,7 +43,7 @@ var (
 
 // errKeyTaken is what Put reports for a live record under the key, stored
 // by another request.
-var errKeyTaken = errs.E(errs.Conflict, "request.idempotency_key_in_use", "this Idempotency-Key is in use")
+var errKeyTaken = ErrKeyInUse
 
 // errKeyRace reports that a concurrent request with the same key committed
 // first; Do then replays that request's result.
