@@ -48,7 +48,7 @@ var (
 	ErrLoginFailed          = errs.E(errs.Unauthenticated, "auth.login_failed", "wrong username or password")
 	ErrAccountNotFound      = errs.E(errs.NotFound, "account.not_found", "no such account")
 	ErrUsernameInvalid      = errs.InvalidField("account.username_invalid", "username", "username must be 3 to 64 characters of a-z, 0-9, '.', '_' and '-'")
-	ErrUsernameTaken        = errs.E(errs.Conflict, "account.username_taken", "an account with this username already exists").WithField("username")
+	ErrUsernameTaken        = errs.EField(errs.Conflict, "account.username_taken", "username", "an account with this username already exists")
 	ErrPasswordTooShort     = errs.InvalidField("account.password_too_short", "password", "password must be at least 12 characters")
 	ErrPasswordTooLong      = errs.InvalidField("account.password_too_long", "password", "password must be at most 256 bytes")
 	ErrRoleInvalid          = errs.InvalidField("account.role_invalid", "role", "role must be hq-admin, district-admin, company-admin, police, guard or ops")

@@ -66,6 +66,10 @@ func (v *liveVerifier) Verify(ctx context.Context, raw string) (auth.Principal, 
 	return p, nil
 }
 
+// errAccountsUnavailable is a token that cannot be checked against the
+// accounts right now (their store fails).
+var errAccountsUnavailable = errs.E(errs.Unavailable, "auth.accounts_unavailable", "accounts cannot be checked right now")
+
 // current returns the principal the account now stands for; ok is false
 // for an unknown or disabled account.
 func (v *liveVerifier) current(ctx context.Context, subject string) (auth.Principal, bool, error) {
@@ -81,7 +85,7 @@ func (v *liveVerifier) current(ctx context.Context, subject string) (auth.Princi
 	case errs.IsKind(err, errs.NotFound):
 		e = liveEntry{checked: now}
 	case err != nil:
-		return auth.Principal{}, false, errs.E(errs.Unavailable, "auth.accounts_unavailable", "accounts cannot be checked right now").Wrap(err)
+		return auth.Principal{}, false, errAccountsUnavailable.Wrap(err)
 	default:
 		e = liveEntry{p: a.Principal(), ok: !a.Disabled, checked: now}
 	}
