@@ -290,11 +290,15 @@ func (n *Node) OpenAPI() []byte { return slices.Clone(openAPI) }
 // ErrNotReady is returned by Ready before the district registry was read.
 var ErrNotReady = errs.E(errs.Unavailable, "hq.not_ready", "HQ has not read the district registry yet")
 
+// errDBUnavailable is returned by Ready when the read model's database
+// does not answer.
+var errDBUnavailable = errs.E(errs.Unavailable, "hq.db_unavailable", "the HQ database does not answer or cannot take writes")
+
 // Ready reports whether the read model's database answers and the node is
 // running with the district registry loaded.
 func (n *Node) Ready(ctx context.Context) error {
 	if err := n.db.Ready(ctx); err != nil {
-		return errs.E(errs.Unavailable, "hq.db_unavailable", "the HQ database does not answer or cannot take writes").Wrap(err)
+		return errDBUnavailable.Wrap(err)
 	}
 	if !n.running.Load() || !n.watching.Load() {
 		return ErrNotReady

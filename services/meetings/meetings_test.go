@@ -978,6 +978,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 		{"entry speaker", "POST", "/meetings/" + held.ID + "/minutes/entries", map[string]any{"kind": "speech", "text": "t"}, "", 400, "minute.speaker_required", "speaker"},
 		{"entry kind", "POST", "/meetings/" + held.ID + "/minutes/entries", map[string]any{"speaker": "s", "kind": "song", "text": "t"}, "", 400, "minute.kind_invalid", "kind"},
 		{"entry text", "POST", "/meetings/" + held.ID + "/minutes/entries", map[string]any{"speaker": "s", "kind": "speech"}, "", 400, "minute.text_required", "text"},
+		{"A minute entry's company_id over 64 characters is minute.company_id_invalid.", "POST", "/meetings/" + held.ID + "/minutes/entries", map[string]any{"speaker": "s", "kind": "speech", "text": "t", "company_id": strings.Repeat("c", 65)}, "", 400, "minute.company_id_invalid", "company_id"},
 		{"entry agenda item", "POST", "/meetings/" + held.ID + "/minutes/entries", map[string]any{"speaker": "s", "kind": "speech", "text": "t", "agenda_item_id": "x"}, "", 400, "agenda.item_not_found", "agenda_item_id"},
 		{"resolution title", "POST", "/meetings/" + held.ID + "/resolutions", map[string]any{"title": ""}, "", 400, "resolution.title_required", "title"},
 		{"resolution owner", "POST", "/meetings/" + held.ID + "/resolutions", map[string]any{"title": "r", "action_items": []map[string]any{{"title": "t", "owner_kind": "company", "due_on": "2025-10-01"}}}, "", 400, "action_item.owner_invalid", "action_items.owner_kind"},

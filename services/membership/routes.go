@@ -51,7 +51,8 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 		service.ErrCompanyLevelInvalid, service.ErrCompanyPartyOrgSince, service.ErrCompanyFieldTooLong}
 	hireFields := []*errs.Error{service.ErrCompanyNotFound, service.ErrCompanyNotAcceptingGuards, service.ErrGuardNameRequired,
 		service.ErrGuardNameTooLong, service.ErrGuardIDNumberInvalid, service.ErrGuardAlreadyActive, service.ErrGuardCertificateDate,
-		service.ErrGuardCertificateNumber, service.ErrGuardCertificateIssuedOn, service.ErrGuardHiredOnInvalid, service.ErrGuardHiredBeforeWorkingAge}
+		service.ErrGuardCertificateNumber, service.ErrGuardCertificateNumberLong, service.ErrGuardCertificateIssuedOn,
+		service.ErrGuardHiredOnInvalid, service.ErrGuardHiredBeforeWorkingAge}
 	return []kitx.Route{
 		// Companies. Admitting a member is the association's decision, not
 		// the applicant's.
@@ -180,7 +181,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 		// The employer records the certificate its guard was issued.
 		{Name: "issue_certificate", Method: "POST", Path: p("/guards/{id}/certificate"), Tag: "guards", Summary: "Record a guard's certificate",
 			Request: service.CertificateInput{}, Response: service.Guard{}, ResponseHeaders: []string{"ETag"},
-			Errors: errsOf(service.ErrGuardNotFound, service.ErrCertificateNumberRequired, service.ErrCertificateIssuedOnInvalid),
+			Errors: errsOf(service.ErrGuardNotFound, service.ErrCertificateNumberRequired, service.ErrGuardCertificateNumberLong, service.ErrCertificateIssuedOnInvalid),
 			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}), Target: guardID,
 			Decode: kitx.DecodeActionRequest[service.CertificateInput], Endpoint: endpoints.MakeIssueCertificateEndpoint(svc)},
 

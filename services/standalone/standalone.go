@@ -867,7 +867,7 @@ func (c *City) loadSeedMeeting(ctx context.Context, h http.Handler) error {
 }
 
 // errDistrictNotFound answers a path naming a district this process does not run.
-var errDistrictNotFound = errs.E(errs.NotFound, "district.not_found", "no such district on this node")
+var errDistrictNotFound = kitx.ErrDistrictNotFound
 
 // adminHandler serves /healthz, /readyz (etcd, HQ and every district
 // node's databases) and /metrics, for

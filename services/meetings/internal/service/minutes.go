@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/guildhall/guildhall/pkg/audit"
-	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/kitx"
 )
 
@@ -49,7 +48,7 @@ func (s *Meetings) AddMinuteEntry(ctx context.Context, meetingID string, in Minu
 		return MinuteEntry{}, err
 	}
 	if len(in.CompanyID) > 64 {
-		return MinuteEntry{}, errs.InvalidField("minute.company_id_invalid", "company_id", "company_id is at most 64 characters")
+		return MinuteEntry{}, ErrMinuteCompanyIDInvalid
 	}
 	return idempotent(ctx, s, "POST meetings/"+meetingID+"/minutes/entries", in.IdempotencyKey, in, func(q Queries) (MinuteEntry, []Change, error) {
 		m, err := q.GetMeeting(ctx, meetingID)

@@ -544,8 +544,11 @@ func (s *Membership) RecordBackgroundCheck(ctx context.Context, guardID string, 
 // IssueCertificate implements Service.
 func (s *Membership) IssueCertificate(ctx context.Context, guardID string, in CertificateInput) (Guard, error) {
 	in.CertificateNumber = strings.TrimSpace(in.CertificateNumber)
-	if in.CertificateNumber == "" || len([]rune(in.CertificateNumber)) > 100 {
+	if in.CertificateNumber == "" {
 		return Guard{}, ErrCertificateNumberRequired
+	}
+	if len([]rune(in.CertificateNumber)) > 100 {
+		return Guard{}, ErrGuardCertificateNumberLong
 	}
 	if err := kitx.SingleLine("certificate_number", in.CertificateNumber); err != nil {
 		return Guard{}, err
