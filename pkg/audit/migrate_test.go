@@ -5,43 +5,35 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/storage"
 )
 
-// legacyTable is the audit log as the membership and meetings services'
-// first migrations created it before this package owned the table: the
-// same columns; meetings had one index, membership three.
-const legacyTable = `-- +goose Up
-CREATE TABLE audit_log (
-    id             INTEGER PRIMARY KEY AUTOINCREMENT,
-    at             TEXT    NOT NULL,
-    subject        TEXT    NOT NULL,
-    role           TEXT    NOT NULL,
-    scope          TEXT    NOT NULL,
-    action         TEXT    NOT NULL,
-    resource       TEXT    NOT NULL,
-    resource_id    TEXT    NOT NULL,
-    fields_changed TEXT    NOT NULL DEFAULT '[]',
-    request_id     TEXT    NOT NULL DEFAULT '',
-    remote_ip      TEXT    NOT NULL DEFAULT ''
-);
-CREATE INDEX audit_log_resource ON audit_log (resource, resource_id, id);
-`
+// legacy are the indexes each service's own first migration created with
+// the audit log before this package owned the table (the same columns).
+var legacy = map[string][]string{
+	"meetings":   {"audit_log_resource"},
+	"membership": {"audit_log_resource", "audit_log_subject", "audit_log_at"},
+}
 
-// legacy are the old services' audit tables.
-var legacy = map[string]string{
-	"meetings": legacyTable + `-- +goose Down
-DROP TABLE audit_log;
-`,
-	"membership": legacyTable + `CREATE INDEX audit_log_subject ON audit_log (subject, id);
-CREATE INDEX audit_log_at ON audit_log (at);
--- +goose Down
-DROP TABLE audit_log;
-`,
+// makeLegacy gives db the audit log as svc's own migration made it: this
+// package's table recorded under the service's goose table, not
+// MigrationsTable, with only the service's indexes. The services' real old
+// databases are their tests' fixtures (migrationtest.CheckUpgrade).
+func makeLegacy(t *testing.T, db *storage.DB, svc string) {
+	t.Helper()
+	if err := db.Migrate(context.Background(), Migrations, "migrations", "goose_"+svc); err != nil {
+		t.Fatal(err)
+	}
+	for _, idx := range wantIndexes {
+		if !slices.Contains(legacy[svc], idx) {
+			if _, err := db.DB.Exec(`DROP INDEX ` + idx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 }
 
 func openEmpty(t *testing.T) *storage.DB {
@@ -97,18 +89,15 @@ func TestMigrateCreatesTheLogOnceWithTheIndexesItsQueriesUse(t *testing.T) {
 // its rows and ids; the migration adds the indexes it lacked, and the log
 // goes on from the last id.
 func TestMigrateAdoptsTheLogAServiceCreatedBefore(t *testing.T) {
-	for svc, ddl := range legacy {
-		t.Run("The "+svc+" service's old audit log is kept.", func(t *testing.T) { adopt(t, svc, ddl) })
+	for svc := range legacy {
+		t.Run("The "+svc+" service's old audit log is kept.", func(t *testing.T) { adopt(t, svc) })
 	}
 }
 
-func adopt(t *testing.T, svc, ddl string) {
+func adopt(t *testing.T, svc string) {
 	ctx := context.Background()
 	db := openEmpty(t)
-	fsys := fstest.MapFS{"m/sqlite/00001_" + svc + ".sql": {Data: []byte(ddl)}}
-	if err := db.Migrate(ctx, fsys, "m", "goose_"+svc); err != nil {
-		t.Fatal(err)
-	}
+	makeLegacy(t, db, svc)
 	t0 := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 	old := Entry{At: t0, Subject: "alice", Role: "hq-admin", Scope: "city", Action: "meeting.create", Resource: "meeting",
 		ResourceID: "m-1", FieldsChanged: []string{"title"}, RequestID: "r-1", RemoteIP: "192.0.2.1"}

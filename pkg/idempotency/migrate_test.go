@@ -4,27 +4,10 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/guildhall/guildhall/pkg/storage"
 )
-
-// legacyTable is idempotency_keys as the membership and meetings services'
-// first migrations created it before this package owned the table.
-const legacyTable = `-- +goose Up
-CREATE TABLE idempotency_keys (
-    scope        TEXT NOT NULL,
-    key          TEXT NOT NULL,
-    request_hash TEXT NOT NULL,
-    body         BLOB NOT NULL,
-    created_at   TEXT NOT NULL,
-    PRIMARY KEY (scope, key)
-);
-CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
--- +goose Down
-DROP TABLE idempotency_keys;
-`
 
 func openEmpty(t *testing.T) *storage.DB {
 	t.Helper()
@@ -58,7 +41,10 @@ func TestMigrateCreatesTheTableOnce(t *testing.T) {
 func TestMigrateKeepsTheRecordsOfATableAServiceCreatedBefore(t *testing.T) {
 	ctx := context.Background()
 	db := openEmpty(t)
-	if err := db.Migrate(ctx, fstest.MapFS{"m/sqlite/00001_membership.sql": {Data: []byte(legacyTable)}}, "m", "goose_membership"); err != nil {
+	// The table as the service's own first migration made it (the same
+	// shape), recorded under the service's goose table; the services' real
+	// old databases are their tests' fixtures (migrationtest.CheckUpgrade).
+	if err := db.Migrate(ctx, Migrations, "migrations", "goose_membership"); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 2, 3, 4, 5, 6, 0, time.UTC)
