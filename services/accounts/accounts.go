@@ -22,6 +22,7 @@ import (
 
 	"github.com/go-kit/kit/endpoint"
 
+	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/storage"
@@ -184,9 +185,10 @@ func (n *Node) EnsureBootstrapAdmin(ctx context.Context) (password string, creat
 }
 
 // Audit returns the audit rows of an account ("" for all accounts), oldest
-// first.
-func (n *Node) Audit(ctx context.Context, accountID string) ([]service.AuditEntry, error) {
-	return n.svc.Audit(ctx, accountID)
+// first: pkg/audit's entries, of resource "account" and resource_id the
+// account's id.
+func (n *Node) Audit(ctx context.Context, accountID string) ([]audit.Entry, error) {
+	return n.svc.AccountAudit(ctx, accountID)
 }
 
 // DB is the accounts database.

@@ -782,7 +782,7 @@ func TestAuditRowPerWrite(t *testing.T) {
 		if r.Action != w.action || !slices.Equal(r.FieldsChanged, w.fields) {
 			t.Errorf("row %d: %s %v, want %s %v", i, r.Action, r.FieldsChanged, w.action, w.fields)
 		}
-		if r.Subject != e.adminID || r.Role != "hq-admin" || r.Scope != "city" || r.RemoteIP != "203.0.113.9" || r.AccountID != a.ID {
+		if r.Subject != e.adminID || r.Role != "hq-admin" || r.Scope != "city" || r.RemoteIP != "203.0.113.9" || r.Resource != service.ResourceAccount || r.ResourceID != a.ID {
 			t.Errorf("row %d: who/where %+v", i, r)
 		}
 	}

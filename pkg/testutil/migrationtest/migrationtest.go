@@ -27,10 +27,10 @@ import (
 // Migrate is a service's migration of its database (its store.Migrate).
 type Migrate func(ctx context.Context, db *storage.DB) error
 
-// Open copies the database file fixture into a temporary directory and
-// opens the copy (the fixture itself is never written); it is closed when
-// the test ends.
-func Open(t testing.TB, fixture string) *storage.DB {
+// Copy copies the database file fixture into a temporary directory and
+// returns the copy's path, for a test that opens it itself (the fixture is
+// never written).
+func Copy(t testing.TB, fixture string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), filepath.Base(fixture))
 	src, err := os.Open(fixture)
@@ -48,7 +48,14 @@ func Open(t testing.TB, fixture string) *storage.DB {
 	if err := dst.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return open(t, path)
+	return path
+}
+
+// Open opens a copy of the database file fixture (Copy); it is closed when
+// the test ends.
+func Open(t testing.TB, fixture string) *storage.DB {
+	t.Helper()
+	return open(t, Copy(t, fixture))
 }
 
 // Fresh returns a new database migrated by migrate; it is closed when the
@@ -209,7 +216,7 @@ func Versions(t testing.TB, db *storage.DB) []string {
 	var out []string
 	for _, table := range tables(t, db) {
 		if strings.HasPrefix(table, "goose_") {
-			for _, v := range query(t, db, `SELECT version_id FROM "`+table+`" WHERE is_applied ORDER BY version_id`) {
+			for _, v := range Query(t, db, `SELECT version_id FROM "`+table+`" WHERE is_applied ORDER BY version_id`) {
 				out = append(out, table+" "+v)
 			}
 		}
@@ -226,12 +233,12 @@ func Schema(t testing.TB, db *storage.DB) map[string]string {
 	out := map[string]string{}
 	for _, table := range tables(t, db) {
 		var b strings.Builder
-		for _, col := range query(t, db, `SELECT name, type, "notnull", COALESCE(dflt_value, 'NULL'), pk FROM pragma_table_info(?) ORDER BY cid`, table) {
+		for _, col := range Query(t, db, `SELECT name, type, "notnull", COALESCE(dflt_value, 'NULL'), pk FROM pragma_table_info(?) ORDER BY cid`, table) {
 			fmt.Fprintf(&b, "column %s\n", col)
 		}
-		for _, idx := range query(t, db, `SELECT name, "unique", origin, partial FROM pragma_index_list(?) ORDER BY name`, table) {
+		for _, idx := range Query(t, db, `SELECT name, "unique", origin, partial FROM pragma_index_list(?) ORDER BY name`, table) {
 			name := strings.Fields(idx)[0]
-			cols := query(t, db, `SELECT COALESCE(name, '<expr>') FROM pragma_index_info(?) ORDER BY seqno`, name)
+			cols := Query(t, db, `SELECT COALESCE(name, '<expr>') FROM pragma_index_info(?) ORDER BY seqno`, name)
 			fmt.Fprintf(&b, "index %s (%s)\n", idx, strings.Join(cols, ", "))
 		}
 		out[table] = b.String()
@@ -241,11 +248,11 @@ func Schema(t testing.TB, db *storage.DB) map[string]string {
 
 func tables(t testing.TB, db *storage.DB) []string {
 	t.Helper()
-	return query(t, db, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+	return Query(t, db, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
 }
 
-// query returns each row of q as its values joined by spaces.
-func query(t testing.TB, db *storage.DB, q string, args ...any) []string {
+// Query returns each row of q as its values joined by spaces.
+func Query(t testing.TB, db *storage.DB, q string, args ...any) []string {
 	t.Helper()
 	rows, err := db.DB.Query(q, args...)
 	if err != nil {

@@ -1,8 +1,9 @@
 package service
 
-import (
-	"time"
-)
+// The service's audit actions and its resource. Recording and listing are
+// audit.Log's, which the service embeds: s.Audit records a write of the
+// request in ctx, s.AuditAs one on behalf of another actor, both in the
+// write's transaction.
 
 // Audit actions, one per kind of write to accounts.
 const (
@@ -14,17 +15,6 @@ const (
 	ActionBootstrap = "account.bootstrap"
 )
 
-// AuditEntry is one row of the accounts audit log: who wrote which account,
-// when, from where, and the names (never the values) of the fields written.
-type AuditEntry struct {
-	ID            int64     `json:"id"`
-	At            time.Time `json:"at"`
-	Subject       string    `json:"subject"`
-	Role          string    `json:"role"`
-	Scope         string    `json:"scope"`
-	Action        string    `json:"action"`
-	AccountID     string    `json:"account_id"`
-	FieldsChanged []string  `json:"fields_changed"`
-	RequestID     string    `json:"request_id"`
-	RemoteIP      string    `json:"remote_ip"`
-}
+// ResourceAccount is the resource of every row of the accounts audit log;
+// its resource_id is the account's id.
+const ResourceAccount = "account"

@@ -3,6 +3,9 @@ package service
 import (
 	"context"
 	"time"
+
+	"github.com/guildhall/guildhall/pkg/audit"
+	"github.com/guildhall/guildhall/pkg/kitx"
 )
 
 // Repository is the storage of the accounts. Reads go straight to it;
@@ -40,9 +43,9 @@ type Queries interface {
 	// version.
 	SetPassword(ctx context.Context, id, hash string, at time.Time) error
 	// InsertAudit appends a row to the audit log.
-	InsertAudit(ctx context.Context, e AuditEntry) error
-	// Audit returns the audit rows of accountID ("" for all), oldest first.
-	Audit(ctx context.Context, accountID string) ([]AuditEntry, error)
+	InsertAudit(ctx context.Context, e audit.Entry) error
+	// ListAudit lists audit rows, newest first; the cursor is the last id.
+	ListAudit(ctx context.Context, f audit.Filter, page kitx.Page) ([]audit.Entry, string, error)
 }
 
 // Row is an account as stored, with its password hash.

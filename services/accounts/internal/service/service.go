@@ -49,6 +49,8 @@ type Issuer interface {
 
 // Accounts implements Service.
 type Accounts struct {
+	// Log records the service's writes and lists them (AccountAudit).
+	audit.Log
 	repo    Repository
 	issuer  Issuer
 	limiter *auth.LoginLimiter
@@ -76,7 +78,7 @@ func New(repo Repository, issuer Issuer, limiter *auth.LoginLimiter, logger *slo
 	if err != nil {
 		return nil, fmt.Errorf("accounts: dummy hash: %w", err)
 	}
-	return &Accounts{repo: repo, issuer: issuer, limiter: limiter, logger: logger, dummyHash: dummy, now: now}, nil
+	return &Accounts{Log: audit.NewLog(now, repo), repo: repo, issuer: issuer, limiter: limiter, logger: logger, dummyHash: dummy, now: now}, nil
 }
 
 // OnChange has fn told the id of every account a committed write changes.
@@ -187,7 +189,7 @@ func (s *Accounts) Create(ctx context.Context, in CreateInput) (Account, error) 
 		if err := q.Insert(ctx, a, hash); err != nil {
 			return err
 		}
-		return s.audit(ctx, q, audit.ActorFromContext(ctx), ActionCreate, a.ID, fields)
+		return s.Audit(ctx, q, ActionCreate, ResourceAccount, a.ID, fields)
 	})
 	if err != nil {
 		return Account{}, err
@@ -290,7 +292,7 @@ func (s *Accounts) Update(ctx context.Context, id string, pre kitx.Precondition,
 			return kitx.ErrEtagStale
 		}
 		out = next
-		return s.audit(ctx, q, audit.ActorFromContext(ctx), ActionUpdate, cur.ID, fields)
+		return s.Audit(ctx, q, ActionUpdate, ResourceAccount, cur.ID, fields)
 	})
 	if err == nil {
 		s.changed(id)
@@ -319,7 +321,7 @@ func (s *Accounts) ResetPassword(ctx context.Context, id string, in PasswordInpu
 		if err := q.SetPassword(ctx, id, hash, s.now()); err != nil {
 			return err
 		}
-		return s.audit(ctx, q, audit.ActorFromContext(ctx), ActionPasswordReset, id, []string{"password"})
+		return s.Audit(ctx, q, ActionPasswordReset, ResourceAccount, id, []string{"password"})
 	})
 }
 
@@ -362,7 +364,7 @@ func (s *Accounts) EnsureBootstrapAdmin(ctx context.Context) (string, bool, erro
 			return err
 		}
 		created = true
-		return s.audit(ctx, q, audit.Actor{Subject: audit.SystemSubject}, ActionBootstrap, a.ID, []string{"username", "password", "role"})
+		return s.AuditAs(ctx, q, audit.Actor{Subject: audit.SystemSubject}, ActionBootstrap, ResourceAccount, a.ID, []string{"username", "password", "role"})
 	})
 	if err != nil || !created {
 		return "", false, err
@@ -371,15 +373,26 @@ func (s *Accounts) EnsureBootstrapAdmin(ctx context.Context) (string, bool, erro
 	return pw, true, nil
 }
 
-// Audit returns the audit rows of an account ("" for every account), oldest
-// first.
-func (s *Accounts) Audit(ctx context.Context, accountID string) ([]AuditEntry, error) {
-	return s.repo.Audit(ctx, accountID)
-}
+// auditPage is how many audit rows AccountAudit reads at a time.
+const auditPage = 500
 
-func (s *Accounts) audit(ctx context.Context, q Queries, a audit.Actor, action, accountID string, fields []string) error {
-	return q.InsertAudit(ctx, AuditEntry{
-		At: s.now().UTC(), Subject: a.Subject, Role: a.Role, Scope: a.Scope, Action: action,
-		AccountID: accountID, FieldsChanged: fields, RequestID: a.RequestID, RemoteIP: a.RemoteIP,
-	})
+// AccountAudit returns the audit rows of an account ("" for every
+// account), oldest first.
+func (s *Accounts) AccountAudit(ctx context.Context, accountID string) ([]audit.Entry, error) {
+	f := audit.Filter{Resource: ResourceAccount, ResourceID: accountID}
+	out := []audit.Entry{}
+	page := kitx.Page{Size: auditPage}
+	for {
+		items, next, err := s.ListAudit(ctx, f, page)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, items...)
+		if next == "" {
+			break
+		}
+		page.Cursor = next
+	}
+	slices.Reverse(out)
+	return out, nil
 }

@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/auth"
+	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/services/accounts/internal/service"
 )
@@ -25,9 +27,16 @@ var Migrations embed.FS
 // separate from any other owner's tables in the same database.
 const MigrationsTable = "goose_accounts"
 
-// Migrate applies the accounts tables to db.
+// Migrate applies the accounts tables to db, then the audit log's
+// (audit.Migrate). The accounts migrations come first: the second turns
+// the audit log of databases made before pkg/audit owned it (account_id)
+// into pkg/audit's (resource, resource_id), which audit.Migrate then
+// finds and indexes.
 func Migrate(ctx context.Context, db *storage.DB) error {
-	return db.Migrate(ctx, Migrations, "migrations", MigrationsTable)
+	if err := db.Migrate(ctx, Migrations, "migrations", MigrationsTable); err != nil {
+		return err
+	}
+	return audit.Migrate(ctx, db)
 }
 
 // Store implements service.Repository. Writes run in one transaction of
@@ -171,44 +180,14 @@ func (q queries) SetPassword(ctx context.Context, id, hash string, at time.Time)
 }
 
 // InsertAudit implements service.Queries.
-func (q queries) InsertAudit(ctx context.Context, e service.AuditEntry) error {
-	if e.FieldsChanged == nil {
-		e.FieldsChanged = []string{}
-	}
-	fields, err := json.Marshal(e.FieldsChanged)
-	if err != nil {
-		return err
-	}
-	_, err = q.Exec(ctx, `INSERT INTO audit_log (at, subject, role, scope, action, account_id, fields_changed, request_id, remote_ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		ts(e.At), e.Subject, e.Role, e.Scope, e.Action, e.AccountID, string(fields), e.RequestID, e.RemoteIP)
-	return err
+func (q queries) InsertAudit(ctx context.Context, e audit.Entry) error {
+	return audit.Insert(ctx, q.Querier, audit.Table, e)
 }
 
-// Audit implements service.Queries.
-func (q queries) Audit(ctx context.Context, accountID string) ([]service.AuditEntry, error) {
-	rows, err := q.Query(ctx, `SELECT id, at, subject, role, scope, action, account_id, fields_changed, request_id, remote_ip FROM audit_log WHERE ? = '' OR account_id = ? ORDER BY id`, accountID, accountID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []service.AuditEntry{}
-	for rows.Next() {
-		var (
-			e         service.AuditEntry
-			at, field string
-		)
-		if err := rows.Scan(&e.ID, &at, &e.Subject, &e.Role, &e.Scope, &e.Action, &e.AccountID, &field, &e.RequestID, &e.RemoteIP); err != nil {
-			return nil, err
-		}
-		if e.At, err = time.Parse(time.RFC3339Nano, at); err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal([]byte(field), &e.FieldsChanged); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+// ListAudit implements service.Queries. Rows come newest first (id DESC);
+// the page cursor is the id of the last row returned.
+func (q queries) ListAudit(ctx context.Context, f audit.Filter, p kitx.Page) ([]audit.Entry, string, error) {
+	return audit.List(ctx, q.Querier, audit.Table, f, p)
 }
 
 func boolInt(b bool) int {
