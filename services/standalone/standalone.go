@@ -727,11 +727,13 @@ func (c *City) startAuth(ctx context.Context) error {
 	c.accounts, err = accounts.New(ctx, accounts.Config{
 		DBPath:     filepath.Join(c.cfg.DataDir, "auth", "accounts.db"),
 		Storage:    c.cfg.Storage,
-		Issuer:     issuer,
-		Limiter:    auth.NewLoginLimiter(auth.LoginLimiterConfig{}),
 		TrustProxy: c.cfg.TrustProxy,
-		Endpoint:   c.endpointMiddleware(""),
-	}, c.logger.With("component", "accounts"))
+	}, accounts.Deps{
+		Issuer:   issuer,
+		Limiter:  auth.NewLoginLimiter(auth.LoginLimiterConfig{}),
+		Logger:   c.logger.With("component", "accounts"),
+		Endpoint: c.endpointMiddleware(""),
+	})
 	if err != nil {
 		return fmt.Errorf("standalone: accounts: %w", err)
 	}
