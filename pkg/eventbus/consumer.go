@@ -193,8 +193,8 @@ func NewConsumer(cfg ConsumerConfig) (*Consumer, error) {
 	if cfg.InboxRetention <= 0 {
 		cfg.InboxRetention = DefaultInboxRetention
 	}
-	district, service, _ := ParseTopic(cfg.Topic)
-	labels := prometheus.Labels{"district": district, "service": service, "topic": cfg.Topic, "consumer": cfg.Name}
+	labels := consumerSeries(cfg.Topic, cfg.Name)
+	district := labels["district"]
 	m := cfg.Metrics
 	c := &Consumer{
 		cfg:      cfg,
