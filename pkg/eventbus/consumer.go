@@ -46,49 +46,6 @@ type Message struct {
 // dead-letters the event, any other error retries it.
 type Handler func(ctx context.Context, tx *sql.Tx, msg Message) error
 
-// Reasons for dead-lettering that the consumer itself decides.
-const (
-	// ReasonUndecodable is the reason of a message that is not an Envelope.
-	ReasonUndecodable = "undecodable"
-	// ReasonDistrictMismatch is the reason of an envelope whose district is
-	// not its topic's district (a district must not speak for another).
-	ReasonDistrictMismatch = "district_mismatch"
-)
-
-type rejected struct {
-	reason string
-	err    error
-}
-
-func (e *rejected) Error() string {
-	if e.err == nil {
-		return "rejected: " + e.reason
-	}
-	return "rejected: " + e.reason + ": " + e.err.Error()
-}
-
-func (e *rejected) Unwrap() error { return e.err }
-
-// Reject marks an error as permanent: the event is dead-lettered with
-// reason, the consumer moves on. Other handler errors are retried with
-// backoff.
-func Reject(reason string, err error) error {
-	if reason == "" {
-		reason = "rejected"
-	}
-	return &rejected{reason: reason, err: err}
-}
-
-// IsRejected reports whether err (or an error it wraps) came from Reject,
-// and its reason.
-func IsRejected(err error) (reason string, ok bool) {
-	var r *rejected
-	if errors.As(err, &r) {
-		return r.reason, true
-	}
-	return "", false
-}
-
 // ConsumerConfig configures a Consumer.
 type ConsumerConfig struct {
 	// Brokers are the Kafka bootstrap addresses.
@@ -868,7 +825,7 @@ func (c *Consumer) process(ctx context.Context, dlq *kafka.Writer, m kafka.Messa
 			return true
 		}
 		if reason, ok := IsRejected(err); ok {
-			span.SetStatus(codes.Error, "rejected: "+reason)
+			span.SetStatus(codes.Error, "rejected: "+string(reason))
 			return c.deadLetter(ctx, dlq, m, reason, err) && c.recordPosition(ctx, m)
 		}
 		if ctx.Err() != nil {
@@ -948,10 +905,10 @@ func (c *Consumer) recordPosition(ctx context.Context, m kafka.Message) bool {
 // deadLetter writes m to the dead-letter topic with the reason, retrying
 // until it is written (an event is never skipped silently). It reports
 // false only when ctx ended first.
-func (c *Consumer) deadLetter(ctx context.Context, dlq *kafka.Writer, m kafka.Message, reason string, cause error) bool {
+func (c *Consumer) deadLetter(ctx context.Context, dlq *kafka.Writer, m kafka.Message, reason Reason, cause error) bool {
 	c.metrics.ConsumerRejected.With(prometheus.Labels{
 		"district": c.labels["district"], "service": c.labels["service"],
-		"topic": c.labels["topic"], "consumer": c.labels["consumer"], "reason": reason,
+		"topic": c.labels["topic"], "consumer": c.labels["consumer"], "reason": string(reason),
 	}).Inc()
 	headers := append([]kafka.Header{}, m.Headers...)
 	errText := ""

@@ -486,15 +486,13 @@ func (n *Node) handle(ctx context.Context, tx *sql.Tx, msg eventbus.Message) err
 	// topic is refused, not applied.
 	if _, svc, ok := eventbus.ParseTopic(msg.Topic); ok && msg.Envelope.GetService() != svc {
 		if m := n.proj.Metrics(); m != nil {
-			m.Rejected.WithLabelValues(msg.Envelope.GetDistrict(), projector.ReasonWrongService).Inc()
+			m.Rejected.WithLabelValues(msg.Envelope.GetDistrict(), string(eventbus.ReasonWrongService)).Inc()
 		}
-		return eventbus.Reject(projector.ReasonWrongService,
+		return eventbus.Reject(eventbus.ReasonWrongService,
 			fmt.Errorf("hq: service %q on topic %s", msg.Envelope.GetService(), msg.Topic))
 	}
+	// The projector's rejections are eventbus.Reject errors already.
 	_, err := n.proj.Apply(ctx, tx, msg.Envelope)
-	if reason, ok := projector.IsReject(err); ok {
-		return eventbus.Reject(reason, err)
-	}
 	return err
 }
 
