@@ -1,8 +1,15 @@
 package eventbus
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"slices"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/segmentio/kafka-go"
 )
 
 // Reason is why an event was dead-lettered: the dlq_reason header of the
@@ -97,4 +104,81 @@ func IsRejected(err error) (reason Reason, ok bool) {
 		return r.reason, true
 	}
 	return "", false
+}
+
+// newDLQWriter returns the writer of the consumer's dead-letter topic
+// (created on first use), on tr.
+func (c *Consumer) newDLQWriter(tr kafka.RoundTripper) *kafka.Writer {
+	return &kafka.Writer{
+		Addr:                   kafka.TCP(c.cfg.Brokers...),
+		Topic:                  DLQTopic(c.cfg.Topic),
+		Balancer:               &kafka.Hash{},
+		RequiredAcks:           kafka.RequireAll,
+		BatchTimeout:           5 * time.Millisecond,
+		AllowAutoTopicCreation: true,
+		MaxAttempts:            3,
+		Transport:              tr,
+	}
+}
+
+// deadLetter writes m to the dead-letter topic with the reason, retrying
+// until it is written (an event is never skipped silently). It reports
+// false only when ctx ended first.
+func (c *Consumer) deadLetter(ctx context.Context, dlq *kafka.Writer, m kafka.Message, reason Reason, cause error) bool {
+	c.metrics.ConsumerRejected.With(prometheus.Labels{
+		"district": c.labels["district"], "service": c.labels["service"],
+		"topic": c.labels["topic"], "consumer": c.labels["consumer"], "reason": string(reason),
+	}).Inc()
+	headers := append([]kafka.Header{}, m.Headers...)
+	errText := ""
+	if cause != nil {
+		errText = cause.Error()
+	}
+	headers = append(headers,
+		kafka.Header{Key: "dlq_reason", Value: []byte(reason)},
+		kafka.Header{Key: "dlq_error", Value: []byte(errText)},
+		kafka.Header{Key: "dlq_source_topic", Value: []byte(m.Topic)},
+		kafka.Header{Key: "dlq_source_partition", Value: []byte(strconv.Itoa(m.Partition))},
+		kafka.Header{Key: "dlq_source_offset", Value: []byte(strconv.FormatInt(m.Offset, 10))},
+		kafka.Header{Key: "dlq_consumer", Value: []byte(c.cfg.Name)},
+	)
+	c.log.WarnContext(ctx, "dead-lettering event", "reason", reason, "err", cause,
+		"partition", m.Partition, "offset", m.Offset)
+	bo := newBackoff(100*time.Millisecond, 5*time.Second)
+	for {
+		err := dlq.WriteMessages(ctx, kafka.Message{Key: m.Key, Value: m.Value, Headers: headers})
+		if err == nil {
+			c.dead.Inc()
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		c.log.WarnContext(ctx, "dead-letter write failed; retrying", "err", err)
+		if !sleepCtx(ctx, bo.next()) {
+			return false
+		}
+	}
+}
+
+// recordPosition stores the position after m, which was settled without an
+// apply transaction (dead-lettered), retrying until it is stored: it must be
+// there before the offset is committed. It reports false only when ctx
+// ended first.
+func (c *Consumer) recordPosition(ctx context.Context, m kafka.Message) bool {
+	pos := partitionState{next: m.Offset + 1, lastID: identity(m)}
+	bo := newBackoff(c.retryMin, c.retryMax)
+	for {
+		err := c.cfg.DB.InTx(ctx, func(tx *sql.Tx) error { return c.savePosition(ctx, tx, m.Partition, pos) })
+		if err == nil {
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		c.log.WarnContext(ctx, "recording consumer position failed; retrying", "err", err, "partition", m.Partition, "offset", m.Offset)
+		if !sleepCtx(ctx, bo.next()) {
+			return false
+		}
+	}
 }
