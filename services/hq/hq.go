@@ -439,32 +439,29 @@ func (n *Node) reconcile(ctx context.Context, ds []config.District) {
 }
 
 // supervise runs the consumer of a district's service topic, restarting it
-// with backoff when it fails, until ctx ends.
+// with backoff when it fails (eventbus.Supervise), until ctx ends.
 func (n *Node) supervise(ctx context.Context, district, svc string, sc *serviceConsumer) {
-	delay := n.retryDelay
-	for {
+	eventbus.Supervise(ctx, eventbus.SuperviseConfig{
+		Name:     "hq: consumer",
+		Logger:   n.logger.With("district", district, "service", svc),
+		Restarts: n.deps.Bus.ConsumerRestartsOf(eventbus.Topic(district, svc), consumerName),
+		MinDelay: n.retryDelay,
+	}, func(ctx context.Context) error {
 		sc.since.Store(time.Now().UnixNano())
 		c, err := n.newConsumer(district, svc)
-		if err == nil {
-			sc.current.Store(&consumerBox{c: c})
-			sc.running.Store(true)
-			err = c.Run(ctx)
-			sc.running.Store(false)
+		if err != nil {
+			return err
 		}
-		if ctx.Err() != nil {
-			return
-		}
-		n.logger.ErrorContext(ctx, "hq: consumer stopped, restarting", "district", district, "service", svc, "err", err, "in", delay)
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-		delay = min(delay*2, 30*time.Second)
-	}
+		sc.current.Store(&consumerBox{c: c})
+		sc.running.Store(true)
+		defer sc.running.Store(false)
+		return c.Run(ctx)
+	})
 }
+
+// consumerName scopes HQ's inbox (eventbus.ConsumerConfig.Name) and names
+// its consumers in the event bus metrics, whatever its group.
+const consumerName = "hq"
 
 // kafkaConsumer builds the eventbus consumer of district's svc topic. Every
 // topic's consumer shares the group and the inbox name: event ids are
@@ -474,7 +471,7 @@ func (n *Node) kafkaConsumer(district, svc string) (consumer, error) {
 		Brokers:   n.cfg.Brokers,
 		Topic:     eventbus.Topic(district, svc),
 		GroupID:   n.cfg.GroupID,
-		Name:      "hq",
+		Name:      consumerName,
 		DB:        n.db,
 		Handler:   n.handle,
 		Logger:    n.logger.With("district", district),
@@ -493,15 +490,13 @@ func (n *Node) handle(ctx context.Context, tx *sql.Tx, msg eventbus.Message) err
 	// topic is refused, not applied.
 	if _, svc, ok := eventbus.ParseTopic(msg.Topic); ok && msg.Envelope.GetService() != svc {
 		if m := n.proj.Metrics(); m != nil {
-			m.Rejected.WithLabelValues(msg.Envelope.GetDistrict(), projector.ReasonWrongService).Inc()
+			m.Rejected.WithLabelValues(msg.Envelope.GetDistrict(), string(eventbus.ReasonWrongService)).Inc()
 		}
-		return eventbus.Reject(projector.ReasonWrongService,
+		return eventbus.Reject(eventbus.ReasonWrongService,
 			fmt.Errorf("hq: service %q on topic %s", msg.Envelope.GetService(), msg.Topic))
 	}
+	// The projector's rejections are eventbus.Reject errors already.
 	_, err := n.proj.Apply(ctx, tx, msg.Envelope)
-	if reason, ok := projector.IsReject(err); ok {
-		return eventbus.Reject(reason, err)
-	}
 	return err
 }
 

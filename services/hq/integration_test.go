@@ -214,11 +214,11 @@ func TestIntegration(t *testing.T) {
 	for _, h := range dead[0].Headers {
 		headers[h.Key] = string(h.Value)
 	}
-	if len(dead) != 1 || headers["dlq_reason"] != eventbus.ReasonDistrictMismatch {
+	if len(dead) != 1 || headers["dlq_reason"] != string(eventbus.ReasonDistrictMismatch) {
 		t.Errorf("dead letters = %d, headers %v", len(dead), headers)
 	}
 	rejected := bus.ConsumerRejected.With(prometheus.Labels{"district": "jingkai", "service": "membership",
-		"topic": jk, "consumer": "hq", "reason": eventbus.ReasonDistrictMismatch})
+		"topic": jk, "consumer": "hq", "reason": string(eventbus.ReasonDistrictMismatch)})
 	if n := testutil.ToFloat64(rejected); n != 1 {
 		t.Errorf("rejected counter = %v, want 1", n)
 	}

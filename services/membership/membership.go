@@ -204,7 +204,14 @@ func (n *Node) Run(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		n.consumeMeetings(ctx)
+		transport.MeetingsEvents{
+			District: n.cfg.District, Store: n.store, Service: n.svc, Wake: n.outbox.Notify,
+			Consumer: eventbus.ConsumerConfig{
+				Brokers: n.cfg.Brokers, DB: n.db,
+				Logger:  n.logger, // NewConsumer names its component and topic itself
+				Metrics: n.deps.Bus, Dialer: n.deps.Dialer, Transport: n.deps.Transport,
+			},
+		}.Run(ctx)
 	}()
 	err := n.svc.Run(ctx)
 	cancel()

@@ -15,7 +15,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/devstack"
 	"github.com/guildhall/guildhall/pkg/eventbus"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
-	"github.com/guildhall/guildhall/services/membership"
+	"github.com/guildhall/guildhall/services/membership/internal/transport"
 )
 
 var signedAt = time.Date(2025, 9, 23, 10, 30, 0, 0, time.UTC)
@@ -30,7 +30,7 @@ func signature(eventID, sigID, companyID, version string, current bool, at time.
 	if err != nil {
 		panic(err)
 	}
-	return &eventsv1.Envelope{EventId: eventID, District: "jingkai", Service: membership.MeetingsService,
+	return &eventsv1.Envelope{EventId: eventID, District: "jingkai", Service: transport.MeetingsService,
 		Type: eventsv1.TypeConventionSigned, AggregateType: "convention_signature", AggregateId: sigID, Sequence: 1,
 		OccurredAt: timestamppb.New(at), SchemaVersion: 1, Payload: b}
 }
@@ -52,7 +52,7 @@ func TestConventionSignaturesFromTheMeetingsTopic(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer broker.Close()
-	topic := eventbus.Topic("jingkai", membership.MeetingsService)
+	topic := eventbus.Topic("jingkai", transport.MeetingsService)
 	if err := broker.CreateTopics(ctx, topic); err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestConventionSignaturesFromTheMeetingsTopic(t *testing.T) {
 	first := signature("ev-1", "s1", c1.ID, "2025", true, signedAt)
 	envs := []*eventsv1.Envelope{
 		// Another meetings event: not membership's business, settled as is.
-		{EventId: "ev-0", District: "jingkai", Service: "meetings", Type: "MeetingScheduled", AggregateId: "m1",
+		{EventId: "ev-0", District: "jingkai", Service: transport.MeetingsService, Type: eventsv1.TypeMeetingScheduled, AggregateId: "m1",
 			Sequence: 1, OccurredAt: timestamppb.New(signedAt), Payload: meeting},
 		first,
 		// The same event delivered again.
