@@ -1,19 +1,17 @@
 package membership_test
 
 import (
-	"context"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/segmentio/kafka-go"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/guildhall/guildhall/pkg/devstack"
 	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/testutil"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 	"github.com/guildhall/guildhall/services/membership"
 )
@@ -45,18 +43,11 @@ func TestConventionSignaturesFromTheMeetingsTopic(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts an in-process Kafka broker; skipped in -short")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	broker, err := devstack.StartBroker(devstack.BrokerConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer broker.Close()
+	// One partition: the events below arrive in the order they are sent.
+	infra := testutil.NewEnv(t, testutil.WithBroker(devstack.BrokerConfig{Partitions: 1}))
 	topic := eventbus.Topic("jingkai", membership.MeetingsService)
-	if err := broker.CreateTopics(ctx, topic); err != nil {
-		t.Fatal(err)
-	}
-	e := openEnvBrokers(t, filepath.Join(t.TempDir(), "membership.db"), keyring(t, "k1"), []string{broker.Addr})
+	infra.CreateTopics(topic)
+	e := openEnvBrokers(t, infra.Path("membership.db"), keyring(t, "k1"), []string{infra.Broker().Addr})
 	c1, c2 := e.activeCompany(1), e.activeCompany(2)
 	seq := e.lastSeq()
 	var lastAudit int64
@@ -85,21 +76,6 @@ func TestConventionSignaturesFromTheMeetingsTopic(t *testing.T) {
 		// event before it (one key, one partition, in order) was settled.
 		signature("ev-5", "s5", c2.ID, "2025", true, signedAt.Add(time.Hour)),
 	}
-	var msgs []kafka.Message
-	for _, env := range envs {
-		b, err := proto.Marshal(env)
-		if err != nil {
-			t.Fatal(err)
-		}
-		msgs = append(msgs, kafka.Message{Key: []byte("one-partition"), Value: b})
-	}
-	// The writer's own transport, closed at the end: the default one would
-	// keep its connections (and goroutines) for the whole test binary.
-	tr := &kafka.Transport{}
-	defer tr.CloseIdleConnections()
-	w := &kafka.Writer{Addr: kafka.TCP(broker.Addr), Topic: topic, Balancer: &kafka.Hash{},
-		BatchTimeout: 5 * time.Millisecond, RequiredAcks: kafka.RequireAll, Transport: tr}
-	defer w.Close()
 	// The registrations above woke the relay (nobody runs one here);
 	// from now on only an applied ConventionSigned may.
 	wake := e.node.Outbox().Wake()
@@ -107,9 +83,7 @@ func TestConventionSignaturesFromTheMeetingsTopic(t *testing.T) {
 	case <-wake:
 	default:
 	}
-	if err := w.WriteMessages(ctx, msgs...); err != nil {
-		t.Fatal(err)
-	}
+	infra.Publish(topic, envs...)
 
 	getCompany := func(id string) company {
 		var c company
