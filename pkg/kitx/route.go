@@ -292,6 +292,32 @@ type API struct {
 	Enums []Enum
 }
 
+// RouteInfo is one route of a service as its tests, the OpenAPI checks
+// (pkg/testutil) and a router in front of the service read it: what the
+// route table declares, without the service.
+type RouteInfo struct {
+	// Method is the HTTP method, upper case.
+	Method string
+	// Path is the full http.ServeMux path pattern, e.g.
+	// "/api/v1/districts/{district}/guards/{id}".
+	Path string
+	// Endpoint is the route's row in the service's policy table,
+	// "<service>.<name>" (for a public route, the row it would have).
+	Endpoint string
+	// Public routes (login, the JWKS) are open to anonymous callers and
+	// have no policy row.
+	Public bool
+}
+
+// RouteInfos lists the routes of the API's table, in table order.
+func (a API) RouteInfos() []RouteInfo {
+	out := make([]RouteInfo, 0, len(a.Routes))
+	for _, r := range a.Routes {
+		out = append(out, RouteInfo{Method: r.Method, Path: r.Path, Endpoint: r.PolicyKey(a.Service), Public: r.Public})
+	}
+	return out
+}
+
 // Tag is one tag of the document.
 type Tag struct {
 	Name, Description string

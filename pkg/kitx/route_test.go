@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -163,6 +164,19 @@ func TestPolicyHasOneRowPerProtectedRoute(t *testing.T) {
 	p := kitx.Policy("svc", table(&decoded))
 	if len(p) != 1 || p["svc.create_thing"].Roles[auth.RoleHQAdmin] != auth.ScopeAny {
 		t.Fatalf("policy %v, want one row svc.create_thing", p)
+	}
+}
+
+func TestRouteInfosListTheTableInOrder(t *testing.T) {
+	t.Parallel()
+	var decoded atomic.Int32
+	got := kitx.API{Service: "svc", Routes: table(&decoded)}.RouteInfos()
+	want := []kitx.RouteInfo{
+		{Method: "POST", Path: "/api/v1/things", Endpoint: "svc.create_thing"},
+		{Method: "GET", Path: "/api/v1/ping", Endpoint: "svc.ping", Public: true},
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("RouteInfos = %+v, want %+v", got, want)
 	}
 }
 

@@ -243,7 +243,7 @@ func TestPolicyCoversEveryRoute(t *testing.T) {
 		t.Errorf("hq.Routes has %d routes, the handler %d", len(exported), len(routes))
 	} else {
 		for i, r := range exported {
-			if r.Method != routes[i].Method || r.Pattern != routes[i].Path || r.Endpoint != routes[i].PolicyKey(ServiceName) {
+			if r.Method != routes[i].Method || r.Path != routes[i].Path || r.Endpoint != routes[i].PolicyKey(ServiceName) {
 				t.Errorf("hq.Routes[%d] = %+v, handler route %+v", i, r, routes[i])
 			}
 		}

@@ -17,13 +17,8 @@ func FuzzRequests(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { n.Close() })
-	var routes []testutil.Route
-	for _, r := range Routes() {
-		method, path := r.Method, r.Pattern
-		routes = append(routes, testutil.Route{Method: method, Path: path, Endpoint: r.Endpoint})
-	}
 	admin := auth.Principal{Subject: "fuzz-admin", Role: auth.RoleHQAdmin}
-	testutil.FuzzRequests(f, n.Handler(), routes, "jingkai", &admin,
+	testutil.FuzzRequests(f, n.Handler(), Routes(), "jingkai", &admin,
 		`{"version":"2025-2","title":"武汉市保安行业自律公约","text":"依法经营，公平竞争。"}`,
 		`{"version":"","title":"","text":""}`)
 }

@@ -135,9 +135,6 @@ func TestAnonymousRequestsAreRefusedBeforeTheyAreRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = node.Close() })
-	var routes []testutil.Route
-	for _, rt := range meetings.Routes() {
-		routes = append(routes, testutil.Route{Method: rt.Method, Path: rt.Pattern, Endpoint: rt.Endpoint})
-	}
+	routes := meetings.Routes()
 	testutil.CheckAuthenticatesFirst(t, node.Handler(), routes, "jingkai")
 }

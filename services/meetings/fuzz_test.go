@@ -24,10 +24,7 @@ func FuzzRequests(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { _ = node.Close() })
-	var routes []testutil.Route
-	for _, r := range meetings.Routes() {
-		routes = append(routes, testutil.Route{Method: r.Method, Path: r.Pattern, Endpoint: r.Endpoint})
-	}
+	routes := meetings.Routes()
 	admin := auth.Principal{Subject: "fuzz-admin", Role: auth.RoleHQAdmin}
 	testutil.FuzzRequests(f, node.Handler(), routes, "jingkai", &admin,
 		`{"kind":"district_working","title":"片区工作会议","starts_at":"2025-09-23T09:00:00+08:00","ends_at":"2025-09-23T12:00:00+08:00","location":"经开区"}`,

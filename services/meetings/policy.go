@@ -71,26 +71,13 @@ const EndpointPrefix = ServiceName + "."
 // (routes.go), where each row is written next to its route.
 func Policy() auth.Policy { return kitx.Policy(ServiceName, routeTable(nil, nil, "")) }
 
-// Route is one HTTP route of the service, as the matrix tests walk them.
-type Route struct {
-	// Method is the HTTP method.
-	Method string
-	// Pattern is the full path pattern, e.g.
-	// "/api/v1/districts/{district}/meetings/{id}".
-	Pattern string
-	// Endpoint is the route's name in the policy table, e.g.
-	// "meetings.get_meeting".
-	Endpoint string
-}
+// Route is one HTTP route of the service and its row in Policy (e.g.
+// meetings.get_meeting), as the matrix tests and a router in front of the service walk
+// them.
+type Route = kitx.RouteInfo
 
 // Routes returns every route the handler serves, from the route table.
-func Routes() []Route {
-	var out []Route
-	for _, rt := range routeTable(nil, nil, "") {
-		out = append(out, Route{Method: rt.Method, Pattern: rt.Path, Endpoint: rt.PolicyKey(ServiceName)})
-	}
-	return out
-}
+func Routes() []Route { return API().RouteInfos() }
 
 // authorizer resolves the authorization target of the routes whose target
 // is a stored resource's company (a check-in code's, an action item's).

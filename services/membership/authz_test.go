@@ -108,9 +108,9 @@ type matrixRequest struct {
 // for a route shape it does not know, so a new route needs a line here.
 func (f *matrixFixture) requests(t *testing.T, rt membership.Route) []matrixRequest {
 	t.Helper()
-	rel, ok := strings.CutPrefix(rt.Pattern, "/api/v1/districts/{district}")
+	rel, ok := strings.CutPrefix(rt.Path, "/api/v1/districts/{district}")
 	if !ok {
-		t.Fatalf("route %s %s is not under the district prefix", rt.Method, rt.Pattern)
+		t.Fatalf("route %s %s is not under the district prefix", rt.Method, rt.Path)
 	}
 	district := auth.Target{District: "jingkai"}
 	onA := auth.Target{District: "jingkai", Company: f.a.ID}
@@ -153,7 +153,7 @@ func (f *matrixFixture) requests(t *testing.T, rt membership.Route) []matrixRequ
 		return append(one("/imports/"+f.importA, onA),
 			matrixRequest{"GET /imports/B", "GET", "/imports/" + f.importB, nil, "", auth.Target{District: "jingkai", Company: f.b.ID}})
 	}
-	t.Fatalf("the matrix does not know how to call %s %s: add it", rt.Method, rt.Pattern)
+	t.Fatalf("the matrix does not know how to call %s %s: add it", rt.Method, rt.Path)
 	return nil
 }
 
@@ -174,7 +174,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	for _, rt := range routes {
 		names = append(names, rt.Endpoint)
 		if _, ok := f.policy[rt.Endpoint]; !ok {
-			t.Errorf("route %s %s (%s) has no policy row", rt.Method, rt.Pattern, rt.Endpoint)
+			t.Errorf("route %s %s (%s) has no policy row", rt.Method, rt.Path, rt.Endpoint)
 		}
 	}
 	for _, ep := range f.policy.Endpoints() {
@@ -407,9 +407,6 @@ func TestIDNumberIsUnmaskedOnlyForTheRolesThatNeedIt(t *testing.T) {
 // the body.
 func TestAnonymousRequestsAreRefusedBeforeTheyAreRead(t *testing.T) {
 	e := newEnv(t)
-	var routes []testutil.Route
-	for _, rt := range membership.Routes() {
-		routes = append(routes, testutil.Route{Method: rt.Method, Path: rt.Pattern, Endpoint: rt.Endpoint})
-	}
+	routes := membership.Routes()
 	testutil.CheckAuthenticatesFirst(t, e.node.Handler(), routes, "jingkai")
 }

@@ -23,10 +23,7 @@ func FuzzRequests(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { _ = node.Close() })
-	var routes []testutil.Route
-	for _, r := range membership.Routes() {
-		routes = append(routes, testutil.Route{Method: r.Method, Path: r.Pattern, Endpoint: r.Endpoint})
-	}
+	routes := membership.Routes()
 	admin := auth.Principal{Subject: "fuzz-admin", Role: auth.RoleHQAdmin}
 	testutil.FuzzRequests(f, node.Handler(), routes, "jingkai", &admin,
 		`{"name":"武汉经开区安泰保安服务有限公司","credit_code":"91420100MA4KX1234B","licence_number":"鄂公保服20190123","kind":"service_company","level":"member"}`,

@@ -64,26 +64,13 @@ func Policy() auth.Policy { return kitx.Policy(ServiceName, routeTable(nil, nil,
 // caller can change another's at run time.
 func rule(roles map[auth.Role]auth.Scope) auth.Rule { return auth.Rule{Roles: roles} }
 
-// Route is one HTTP route of the service, as the matrix tests walk them.
-type Route struct {
-	// Method is the HTTP method.
-	Method string
-	// Pattern is the full path pattern, e.g.
-	// "/api/v1/districts/{district}/guards/{id}".
-	Pattern string
-	// Endpoint is the route's name in the policy table, e.g.
-	// "membership.get_guard".
-	Endpoint string
-}
+// Route is one HTTP route of the service and its row in Policy (e.g.
+// membership.get_guard), as the matrix tests and a router in front of the service walk
+// them.
+type Route = kitx.RouteInfo
 
 // Routes returns every route the handler serves, from the route table.
-func Routes() []Route {
-	var out []Route
-	for _, rt := range routeTable(nil, nil, "") {
-		out = append(out, Route{Method: rt.Method, Pattern: rt.Path, Endpoint: rt.PolicyKey(ServiceName)})
-	}
-	return out
-}
+func Routes() []Route { return API().RouteInfos() }
 
 // ErrCompanyFieldForbidden means a company-admin tried to change a field of
 // its own company that only the association may change.

@@ -608,7 +608,7 @@ func (c *City) startDistrict(ctx context.Context, id string) error {
 func districtRouter(id string, m *membership.Node, mt *meetings.Node) http.Handler {
 	mux := http.NewServeMux()
 	for _, r := range meetings.Routes() {
-		mux.Handle(r.Method+" "+strings.Replace(r.Pattern, "{district}", id, 1), mt.Handler())
+		mux.Handle(r.Method+" "+strings.Replace(r.Path, "{district}", id, 1), mt.Handler())
 	}
 	mux.Handle("/", m.Handler())
 	return mux
