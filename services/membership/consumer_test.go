@@ -87,7 +87,7 @@ func TestConventionSignaturesFromTheMeetingsTopic(t *testing.T) {
 
 	getCompany := func(id string) company {
 		var c company
-		e.must(http.StatusOK, "GET", "/companies/"+id, nil, &c)
+		e.Must(http.StatusOK, "GET", "/companies/"+id, nil, &c)
 		return c
 	}
 	deadline := time.Now().Add(30 * time.Second)
@@ -122,15 +122,15 @@ func TestConventionSignaturesFromTheMeetingsTopic(t *testing.T) {
 	}
 	for i, want := range []company{c1, c2} {
 		var u eventsv1.CompanyUpdated
-		if evs[i].kind != "CompanyUpdated" || evs[i].env.GetService() != "membership" {
-			t.Fatalf("event %d = %s of %s", i, evs[i].kind, evs[i].env.GetService())
+		if evs[i].Type != "CompanyUpdated" || evs[i].Envelope.GetService() != "membership" {
+			t.Fatalf("event %d = %s of %s", i, evs[i].Type, evs[i].Envelope.GetService())
 		}
-		if err := proto.Unmarshal(evs[i].env.GetPayload(), &u); err != nil {
+		if err := proto.Unmarshal(evs[i].Envelope.GetPayload(), &u); err != nil {
 			t.Fatal(err)
 		}
 		if u.GetCompany().GetId() != want.ID || u.GetCompany().GetConventionVersion() != "2025" ||
-			!slices.Equal(u.GetFields(), []string{"convention_version"}) || evs[i].env.GetSequence() != want.Version+1 {
-			t.Errorf("event %d = %v fields %v seq %d", i, u.GetCompany(), u.GetFields(), evs[i].env.GetSequence())
+			!slices.Equal(u.GetFields(), []string{"convention_version"}) || evs[i].Envelope.GetSequence() != want.Version+1 {
+			t.Errorf("event %d = %v fields %v seq %d", i, u.GetCompany(), u.GetFields(), evs[i].Envelope.GetSequence())
 		}
 	}
 
