@@ -342,3 +342,26 @@ func DistrictHandler(district string, notFound error, routes []Route, opts ...ki
 	mux.Handle("/", NotFoundHandler())
 	return DistrictOnly(district, notFound, mux)
 }
+
+// Targets resolves what a decoded request acts on, for the authorization
+// check of a route whose target is of kind (a service's own enumeration:
+// the path's company, a stored guard's company, …). A service's authorizer
+// implements it; its route table takes each route's Target from At.
+type Targets[K any] func(ctx context.Context, kind K, request any) auth.Target
+
+// At returns the Target function of the routes whose target is of kind.
+// The resolver is only called when a request arrives, so a table built
+// without its service (a method value of a nil authorizer) can be read.
+func (f Targets[K]) At(kind K) func(ctx context.Context, request any) auth.Target {
+	return func(ctx context.Context, request any) auth.Target { return f(ctx, kind, request) }
+}
+
+// ResourceID returns the path's {id} a decoded request names (the shared
+// request types, and a service's own that implement ResourceID() string),
+// or "" when it names none.
+func ResourceID(request any) string {
+	if r, ok := request.(interface{ ResourceID() string }); ok {
+		return r.ResourceID()
+	}
+	return ""
+}

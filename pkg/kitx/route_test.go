@@ -3,6 +3,7 @@ package kitx_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -177,6 +178,21 @@ func TestRouteInfosListTheTableInOrder(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("RouteInfos = %+v, want %+v", got, want)
+	}
+}
+
+func TestTargetsAtPassesTheKindAndTheRequest(t *testing.T) {
+	t.Parallel()
+	type kind int
+	resolve := kitx.Targets[kind](func(_ context.Context, k kind, req any) auth.Target {
+		return auth.Target{District: "jingkai", Company: fmt.Sprint(k), Guard: kitx.ResourceID(req)}
+	})
+	got := resolve.At(7)(context.Background(), kitx.IDRequest{ID: "g1"})
+	if want := (auth.Target{District: "jingkai", Company: "7", Guard: "g1"}); got != want {
+		t.Fatalf("target %+v, want %+v", got, want)
+	}
+	if id := kitx.ResourceID(struct{}{}); id != "" {
+		t.Fatalf("ResourceID of a request naming nothing = %q", id)
 	}
 }
 

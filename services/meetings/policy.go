@@ -87,15 +87,7 @@ type authorizer struct {
 	logger   *slog.Logger
 }
 
-// at returns the Target function of a route whose target is of kind: what
-// the policy row's scope is matched against. a is only used when a request
-// arrives, so a table built without an authorizer (nil) can still be read.
-func (a *authorizer) at(kind targetKind) func(context.Context, any) auth.Target {
-	return func(ctx context.Context, req any) auth.Target { return a.target(ctx, kind, req) }
-}
 
-// resourceIDer is what the decoded request of a /…/{id} route implements.
-type resourceIDer interface{ ResourceID() string }
 
 // target resolves what req acts on. A code or id that opens nothing leaves
 // the company empty, which no scoped caller matches: a company-admin gets
@@ -103,10 +95,7 @@ type resourceIDer interface{ ResourceID() string }
 // answer reveals nothing; admins go on to the service's own error.
 func (a *authorizer) target(ctx context.Context, kind targetKind, req any) auth.Target {
 	t := auth.Target{District: a.district}
-	id := ""
-	if r, ok := req.(resourceIDer); ok {
-		id = r.ResourceID()
-	}
+	id := kitx.ResourceID(req)
 	var err error
 	switch kind {
 	case targetCompanyPath:

@@ -34,7 +34,8 @@ const Prefix = t.Prefix
 // invitation, signs the convention for its own company and marks its own
 // action items done.
 func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
-	district := az.at(targetDistrict)
+	at := kitx.Targets[targetKind](az.target).At
+	district := at(targetDistrict)
 	// Every route can answer these: the district is not this node's, or
 	// the database's disk is full.
 	common := []*errs.Error{service.ErrDistrictNotFound, storage.ErrUnavailable}
@@ -112,7 +113,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Request: service.CheckInInput{}, Response: service.Invitation{},
 			Errors: errsOf(service.ErrMeetingNotFound, service.ErrCheckInCodeInvalid, service.ErrCheckInCodeExpired, service.ErrCheckInAlreadyUsed, service.ErrMeetingNotOpenCheckIn),
 			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}),
-			Target: az.at(targetCheckInCode), Decode: kitx.DecodeActionRequest[service.CheckInInput], Endpoint: endpoints.MakeCheckInEndpoint(svc)},
+			Target: at(targetCheckInCode), Decode: kitx.DecodeActionRequest[service.CheckInInput], Endpoint: endpoints.MakeCheckInEndpoint(svc)},
 		{Name: "meeting_attendance", Method: "GET", Path: p("/meetings/{id}/attendance"), Tag: "attendance", Summary: "A meeting's attendance and rates",
 			Response: service.MeetingAttendance{}, Errors: errsOf(service.ErrMeetingNotFound),
 			Rule: supervisors(), Target: district, Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeMeetingAttendanceEndpoint(svc)},
@@ -125,7 +126,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			},
 			Response: service.CompanyAttendance{}, Errors: errsOf(service.ErrAttendanceSinceInvalid, service.ErrAttendanceUntilInvalid),
 			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}),
-			Target: az.at(targetCompanyPath), Decode: t.DecodeCompanyAttendance, Endpoint: endpoints.MakeCompanyAttendanceEndpoint(svc)},
+			Target: at(targetCompanyPath), Decode: t.DecodeCompanyAttendance, Endpoint: endpoints.MakeCompanyAttendanceEndpoint(svc)},
 
 		// Minutes.
 		{Name: "add_minute_entry", Method: "POST", Path: p("/meetings/{id}/minutes/entries"), Tag: "minutes", Summary: "Add an entry to the draft minutes",
@@ -181,11 +182,11 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			},
 			Errors: errsOf(service.ErrActionItemStatusInvalid, service.ErrActionItemOverdueInvalid),
 			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}),
-			Target: az.at(targetCompanyField), Decode: t.DecodeListActionItems, Endpoint: endpoints.MakeListActionItemsEndpoint(svc)},
+			Target: at(targetCompanyField), Decode: t.DecodeListActionItems, Endpoint: endpoints.MakeListActionItemsEndpoint(svc)},
 		{Name: "get_action_item", Method: "GET", Path: p("/action-items/{id}"), Tag: "resolutions", Summary: "Read an action item",
 			Response: service.ActionItem{}, ResponseHeaders: []string{"ETag"}, Errors: errsOf(service.ErrActionItemNotFound),
 			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}),
-			Target: az.at(targetActionItem), Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeGetActionItemEndpoint(svc)},
+			Target: at(targetActionItem), Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeGetActionItemEndpoint(svc)},
 		// A company-admin marks its own item done; accepting or reopening is
 		// the district lead's (enforced in the service:
 		// action_item.accept_forbidden).
@@ -194,7 +195,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Request: service.ActionItemStatusInput{}, Response: service.ActionItem{}, ResponseHeaders: []string{"ETag"},
 			Errors: errsOf(service.ErrActionItemNotFound, service.ErrActionItemStatusInvalid, service.ErrActionItemStatusIllegal, service.ErrActionItemAcceptDenied),
 			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}),
-			Target: az.at(targetActionItem), Decode: kitx.DecodeActionRequest[service.ActionItemStatusInput], Endpoint: endpoints.MakeChangeActionItemStatusEndpoint(svc)},
+			Target: at(targetActionItem), Decode: kitx.DecodeActionRequest[service.ActionItemStatusInput], Endpoint: endpoints.MakeChangeActionItemStatusEndpoint(svc)},
 
 		// The convention and the roundtable cadence.
 		{Name: "get_convention", Method: "GET", Path: p("/convention"), Tag: "convention", Summary: "The association's current convention",
@@ -208,7 +209,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Errors: create(service.ErrConventionNotPublished, service.ErrSignatureCompanyRequired, service.ErrSignatureSignedByRequired,
 				service.ErrSignatureSignedAtInvalid, service.ErrSignatureVersionInvalid, service.ErrSignatureDuplicate, service.ErrSignatureMeetingInvalid),
 			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}),
-			Target: az.at(targetCompanyField), Decode: t.DecodeSign, Endpoint: endpoints.MakeSignConventionEndpoint(svc, base)},
+			Target: at(targetCompanyField), Decode: t.DecodeSign, Endpoint: endpoints.MakeSignConventionEndpoint(svc, base)},
 		{Name: "list_signatures", Method: "GET", Path: p("/convention/signatures"), Tag: "convention", Summary: "List signatures",
 			Response: kitx.ListResponse[service.Signature]{}, Paged: true,
 			Params: []kitx.Param{kitx.Query("company_id", "only this company's"), kitx.Query("convention_version", "only of this version")},

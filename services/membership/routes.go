@@ -32,8 +32,9 @@ const Prefix = t.Prefix
 // on every GET except the audit log (the issue gives that to admins; police
 // oversight reads the data, not who of the association touched it).
 func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
+	at := kitx.Targets[targetKind](az.target).At
 	district, companyID, companyField, guardID, importID :=
-		az.at(targetDistrict), az.at(targetCompanyID), az.at(targetCompanyField), az.at(targetGuardID), az.at(targetImportID)
+		at(targetDistrict), at(targetCompanyID), at(targetCompanyField), at(targetGuardID), at(targetImportID)
 	common := []*errs.Error{service.ErrDistrictNotFound, storage.ErrUnavailable}
 	errsOf := func(es ...*errs.Error) []*errs.Error { return append(es, common...) }
 	create := func(es ...*errs.Error) []*errs.Error {
