@@ -96,6 +96,24 @@ type Route struct {
 	Handler http.Handler
 }
 
+// Errors lists a route's error ids for its document (Route.Errors): the
+// route's own, then those every route of its kind answers. A route table
+// builds one from the errors all its routes can answer (CommonErrors) and
+// calls it in each row.
+type Errors func(own ...*errs.Error) []*errs.Error
+
+// CommonErrors returns the Errors of a table whose every route can answer
+// common (another district's path, a full disk, …).
+func CommonErrors(common ...*errs.Error) Errors {
+	return func(own ...*errs.Error) []*errs.Error { return append(slices.Clone(own), common...) }
+}
+
+// With returns the Errors of the routes that also answer more (a create's
+// Idempotency-Key errors, say).
+func (e Errors) With(more ...*errs.Error) Errors {
+	return func(own ...*errs.Error) []*errs.Error { return e(append(slices.Clone(own), more...)...) }
+}
+
 // Param is one documented query or header parameter of a route.
 type Param struct {
 	// Name is the parameter's name, e.g. "status" or "If-Match".

@@ -14,6 +14,7 @@ import (
 	"github.com/go-kit/kit/endpoint"
 
 	"github.com/guildhall/guildhall/pkg/auth"
+	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/kitx"
 )
 
@@ -193,6 +194,28 @@ func TestTargetsAtPassesTheKindAndTheRequest(t *testing.T) {
 	}
 	if id := kitx.ResourceID(struct{}{}); id != "" {
 		t.Fatalf("ResourceID of a request naming nothing = %q", id)
+	}
+}
+
+func TestErrorsListTheRoutesOwnThenTheCommonOnes(t *testing.T) {
+	t.Parallel()
+	own, more, common := errs.E(errs.Invalid, "a.own", "own"), errs.E(errs.Conflict, "a.more", "more"), errs.E(errs.NotFound, "a.common", "common")
+	of := kitx.CommonErrors(common)
+	create := of.With(more)
+	ids := func(es []*errs.Error) (out []string) {
+		for _, e := range es {
+			out = append(out, e.ID)
+		}
+		return out
+	}
+	if got := ids(of(own)); !slices.Equal(got, []string{"a.own", "a.common"}) {
+		t.Errorf("of = %v", got)
+	}
+	if got := ids(create(own)); !slices.Equal(got, []string{"a.own", "a.more", "a.common"}) {
+		t.Errorf("create = %v", got)
+	}
+	if got := ids(of()); !slices.Equal(got, []string{"a.common"}) {
+		t.Errorf("no own errors = %v", got)
 	}
 }
 

@@ -87,8 +87,6 @@ type authorizer struct {
 	logger   *slog.Logger
 }
 
-
-
 // target resolves what req acts on. A code or id that opens nothing leaves
 // the company empty, which no scoped caller matches: a company-admin gets
 // the same 403 whether the code is wrong or another company's, so the

@@ -17,7 +17,7 @@ import (
 
 // Prefix is the path prefix of every meetings route; {district} is the
 // district id.
-const Prefix = t.Prefix
+const Prefix = kitx.DistrictPrefix
 
 // routeTable is THE table of the meetings service: every route once, with
 // its request and response types (the OpenAPI document is generated from
@@ -38,11 +38,8 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 	district := at(targetDistrict)
 	// Every route can answer these: the district is not this node's, or
 	// the database's disk is full.
-	common := []*errs.Error{service.ErrDistrictNotFound, storage.ErrUnavailable}
-	errsOf := func(es ...*errs.Error) []*errs.Error { return append(es, common...) }
-	create := func(es ...*errs.Error) []*errs.Error {
-		return errsOf(append(es, idempotency.ErrKeyReused, idempotency.ErrKeyInvalid, idempotency.ErrKeyInUse)...)
-	}
+	errsOf := kitx.CommonErrors(service.ErrDistrictNotFound, storage.ErrUnavailable)
+	create := errsOf.With(idempotency.ErrKeyReused, idempotency.ErrKeyInvalid, idempotency.ErrKeyInUse)
 	p := func(path string) string { return Prefix + path }
 	meetingFields := []*errs.Error{service.ErrMeetingTypeInvalid, service.ErrMeetingTitleRequired, service.ErrMeetingTitleTooLong,
 		service.ErrMeetingStartRequired, service.ErrMeetingStartInvalid, service.ErrMeetingTimesInvalid, service.ErrMeetingTextTooLong}
@@ -51,7 +48,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 		{Name: "create_meeting", Method: "POST", Path: p("/meetings"), Tag: "meetings", Summary: "Create a meeting (status draft)",
 			Request: service.CreateMeetingInput{}, Response: service.Meeting{}, Status: http.StatusCreated,
 			IdempotencyKey: true, ResponseHeaders: []string{"Location", "ETag"}, Errors: create(meetingFields...),
-			Rule: admins(), Target: district, Decode: t.DecodeCreateMeeting, Endpoint: endpoints.MakeCreateMeetingEndpoint(svc, base)},
+			Rule: admins(), Target: district, Decode: kitx.DecodeCreate[service.CreateMeetingInput], Endpoint: endpoints.MakeCreateMeetingEndpoint(svc, base)},
 		{Name: "list_meetings", Method: "GET", Path: p("/meetings"), Tag: "meetings", Summary: "List meetings, latest first",
 			Response: kitx.ListResponse[service.Meeting]{}, Paged: true,
 			Params: []kitx.Param{
@@ -81,7 +78,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			ResponseHeaders: []string{"Location"},
 			Errors: create(service.ErrMeetingNotFound, service.ErrMeetingNotEditable, service.ErrAgendaKindInvalid, service.ErrAgendaTitleRequired,
 				service.ErrAgendaPresenterTooLong, service.ErrAgendaDurationInvalid, service.ErrAgendaTooLong),
-			Rule: admins(), Target: district, Decode: t.DecodeAgendaItem, Endpoint: endpoints.MakeAddAgendaItemEndpoint(svc, base)},
+			Rule: admins(), Target: district, Decode: kitx.DecodeCreateUnder[service.AgendaItemInput], Endpoint: endpoints.MakeAddAgendaItemEndpoint(svc, base)},
 		{Name: "list_agenda", Method: "GET", Path: p("/meetings/{id}/agenda"), Tag: "agenda", Summary: "The agenda, in order",
 			Response: kitx.ListResponse[service.AgendaItem]{}, Errors: errsOf(service.ErrMeetingNotFound),
 			Rule: readers(), Target: district, Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeListAgendaEndpoint(svc)},
@@ -96,7 +93,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Request:     service.InviteInput{}, Response: kitx.ListResponse[service.Invitation]{}, Status: http.StatusCreated, IdempotencyKey: true,
 			Errors: create(service.ErrMeetingNotFound, service.ErrMeetingClosed, service.ErrInviteEmpty, service.ErrInviteCompanyIDRequired,
 				service.ErrInviteCompanyDuplicate, service.ErrInvitePersonInvalid),
-			Rule: admins(), Target: district, Decode: t.DecodeInvite, Endpoint: endpoints.MakeInviteEndpoint(svc)},
+			Rule: admins(), Target: district, Decode: kitx.DecodeCreateUnder[service.InviteInput], Endpoint: endpoints.MakeInviteEndpoint(svc)},
 		// Who else was invited (and whether they came) is the association's
 		// and the police's, not a competitor's.
 		{Name: "list_invitations", Method: "GET", Path: p("/meetings/{id}/invitations"), Tag: "attendance", Summary: "The invitations and their attendance",
@@ -135,7 +132,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			ResponseHeaders: []string{"Location", "ETag"},
 			Errors: create(service.ErrMeetingNotFound, service.ErrMeetingNotHeld, service.ErrMinuteSpeakerRequired, service.ErrMinuteTextRequired,
 				service.ErrMinuteKindInvalid, service.ErrMinuteRoleTooLong, service.ErrMinuteSupersedesInvalid, service.ErrAgendaItemNotFound),
-			Rule: admins(), Target: district, Decode: t.DecodeMinuteEntry, Endpoint: endpoints.MakeAddMinuteEntryEndpoint(svc, base)},
+			Rule: admins(), Target: district, Decode: kitx.DecodeCreateUnder[service.MinuteEntryInput], Endpoint: endpoints.MakeAddMinuteEntryEndpoint(svc, base)},
 		{Name: "update_minute_entry", Method: "PATCH", Path: p("/meetings/{id}/minutes/entries/{sub}"), Tag: "minutes", Summary: "Change a draft entry",
 			Params:  []kitx.Param{{Name: "sub", In: "path", Description: "the entry's id"}},
 			Request: service.UpdateMinuteEntryInput{}, Response: service.MinuteEntry{}, IfMatch: true, ResponseHeaders: []string{"ETag"},
@@ -162,7 +159,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Errors: create(service.ErrMeetingNotFound, service.ErrMeetingNotHeld, service.ErrResolutionTitleRequired, service.ErrResolutionTextTooLong,
 				service.ErrResolutionItemsInvalid, service.ErrActionItemTitleRequired, service.ErrActionItemOwnerInvalid, service.ErrActionItemDueInvalid,
 				service.ErrAgendaItemNotFound),
-			Rule: admins(), Target: district, Decode: t.DecodeResolution, Endpoint: endpoints.MakeAdoptResolutionEndpoint(svc, base)},
+			Rule: admins(), Target: district, Decode: kitx.DecodeCreateUnder[service.ResolutionInput], Endpoint: endpoints.MakeAdoptResolutionEndpoint(svc, base)},
 		{Name: "list_resolutions", Method: "GET", Path: p("/resolutions"), Tag: "resolutions", Summary: "List resolutions",
 			Response: kitx.ListResponse[service.Resolution]{}, Paged: true,
 			Params: []kitx.Param{kitx.Query("meeting_id", "only this meeting's")}, Errors: errsOf(),
@@ -200,7 +197,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 		// The convention and the roundtable cadence.
 		{Name: "get_convention", Method: "GET", Path: p("/convention"), Tag: "convention", Summary: "The association's current convention",
 			Response: service.Convention{}, Errors: errsOf(service.ErrConventionNotPublished),
-			Rule: readers(), Target: district, Decode: t.DecodeNone, Endpoint: endpoints.MakeGetConventionEndpoint(svc)},
+			Rule: readers(), Target: district, Decode: kitx.DecodeNone, Endpoint: endpoints.MakeGetConventionEndpoint(svc)},
 		// A company-admin signs for its own company only.
 		{Name: "sign_convention", Method: "POST", Path: p("/convention/signatures"), Tag: "convention", Summary: "Record a company's signature",
 			Description: "convention_version defaults to the current version, signed_at to now.",
@@ -209,7 +206,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Errors: create(service.ErrConventionNotPublished, service.ErrSignatureCompanyRequired, service.ErrSignatureSignedByRequired,
 				service.ErrSignatureSignedAtInvalid, service.ErrSignatureVersionInvalid, service.ErrSignatureDuplicate, service.ErrSignatureMeetingInvalid),
 			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}),
-			Target: at(targetCompanyField), Decode: t.DecodeSign, Endpoint: endpoints.MakeSignConventionEndpoint(svc, base)},
+			Target: at(targetCompanyField), Decode: kitx.DecodeCreate[service.SignInput], Endpoint: endpoints.MakeSignConventionEndpoint(svc, base)},
 		{Name: "list_signatures", Method: "GET", Path: p("/convention/signatures"), Tag: "convention", Summary: "List signatures",
 			Response: kitx.ListResponse[service.Signature]{}, Paged: true,
 			Params: []kitx.Param{kitx.Query("company_id", "only this company's"), kitx.Query("convention_version", "only of this version")},
@@ -217,7 +214,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Rule:   supervisors(), Target: district, Decode: t.DecodeListSignatures, Endpoint: endpoints.MakeListSignaturesEndpoint(svc)},
 		{Name: "signature_rate", Method: "GET", Path: p("/convention/rate"), Tag: "convention", Summary: "The district's signature rate of the current version",
 			Response: service.SignatureRate{}, Errors: errsOf(service.ErrConventionNotPublished),
-			Rule: supervisors(), Target: district, Decode: t.DecodeNone, Endpoint: endpoints.MakeSignatureRateEndpoint(svc)},
+			Rule: supervisors(), Target: district, Decode: kitx.DecodeNone, Endpoint: endpoints.MakeSignatureRateEndpoint(svc)},
 		{Name: "roundtable_cadence", Method: "GET", Path: p("/roundtables/cadence"), Tag: "convention", Summary: "Roundtables held against the expected cadence, per period",
 			Params:   []kitx.Param{{Name: "periods", In: "query", Type: "integer", Min: 1, Description: "how many periods back (1–36, default 6)"}},
 			Response: service.CadenceReport{}, Errors: errsOf(service.ErrCadencePeriodsInvalid),

@@ -164,7 +164,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	// then Deps.Endpoint's instrumentation outermost, so 401s and 403s are
 	// counted and traced like any other outcome) is kitx.Chain's, the same
 	// in every service.
-	routes, err := kitx.Chain(ServiceName, routeTable(api, az, transport.BasePath(cfg.District)), deps.Endpoint)
+	routes, err := kitx.Chain(ServiceName, routeTable(api, az, kitx.DistrictPath(cfg.District)), deps.Endpoint)
 	if err != nil {
 		_ = db.Close()
 		return nil, err

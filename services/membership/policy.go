@@ -86,8 +86,6 @@ type authorizer struct {
 	logger   *slog.Logger
 }
 
-
-
 // companyOf returns the company a company-scoped request acts on: the
 // path's {id} of hire/import/company guard list, the company_id filter of
 // the district-wide guard list.

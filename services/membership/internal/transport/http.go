@@ -19,13 +19,6 @@ import (
 	"github.com/guildhall/guildhall/services/membership/internal/service"
 )
 
-// Prefix is the path prefix of every membership route; {district} is the
-// district id.
-const Prefix = "/api/v1/districts/{district}"
-
-// BasePath returns the path prefix of district's resources.
-func BasePath(district string) string { return "/api/v1/districts/" + district }
-
 // Options tunes the HTTP handler.
 type Options struct {
 	// TrustProxy takes the client address for the audit log from the
@@ -44,9 +37,6 @@ func NewHTTPHandler(district string, routes []kitx.Route, logger *slog.Logger, o
 		kithttp.ServerErrorHandler(kitx.ErrorLogger{Logger: logger, Service: "membership"}), audit.RecordRemoteIP(o.TrustProxy))
 }
 
-// IdempotencyKeyHeader is the header a client sets to make a create safe to retry.
-const IdempotencyKeyHeader = "Idempotency-Key"
-
 // DecodeLeave accepts an empty body: the guard leaves today.
 func DecodeLeave(_ context.Context, r *http.Request) (any, error) {
 	in, err := kitx.DecodeBody[service.LeaveInput](r)
@@ -56,32 +46,11 @@ func DecodeLeave(_ context.Context, r *http.Request) (any, error) {
 	return kitx.ActionRequest[service.LeaveInput]{ID: r.PathValue("id"), Input: in}, nil
 }
 
-// DecodeRegisterCompany decodes the request of its route (see the route table).
-func DecodeRegisterCompany(_ context.Context, r *http.Request) (any, error) {
-	in, err := kitx.DecodeBody[service.RegisterCompanyInput](r)
-	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
-	return in, err
-}
-
 // DecodeHireGuard decodes the request of its route (see the route table).
 func DecodeHireGuard(_ context.Context, r *http.Request) (any, error) {
 	in, err := kitx.DecodeBody[service.HireGuardInput](r)
 	in.CompanyID = r.PathValue("id")
-	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
-	return in, err
-}
-
-// DecodeTraining decodes the request of its route (see the route table).
-func DecodeTraining(_ context.Context, r *http.Request) (any, error) {
-	in, err := kitx.DecodeBody[service.TrainingInput](r)
-	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
-	return kitx.ActionRequest[service.TrainingInput]{ID: r.PathValue("id"), Input: in}, err
-}
-
-// DecodeAppointCouncil decodes the request of its route (see the route table).
-func DecodeAppointCouncil(_ context.Context, r *http.Request) (any, error) {
-	in, err := kitx.DecodeBody[service.AppointCouncilMemberInput](r)
-	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
+	in.IdempotencyKey = r.Header.Get(kitx.IdempotencyKeyHeader)
 	return in, err
 }
 
@@ -99,7 +68,7 @@ func DecodeStartImport(_ context.Context, r *http.Request) (any, error) {
 		}
 		return nil, err
 	}
-	return service.StartImportInput{CompanyID: r.PathValue("id"), CSV: body, IdempotencyKey: r.Header.Get(IdempotencyKeyHeader)}, nil
+	return service.StartImportInput{CompanyID: r.PathValue("id"), CSV: body, Idempotent: kitx.Idempotent{IdempotencyKey: r.Header.Get(kitx.IdempotencyKeyHeader)}}, nil
 }
 
 // DecodeListCompanies decodes the request of its route (see the route table).
