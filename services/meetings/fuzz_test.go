@@ -18,8 +18,8 @@ func FuzzRequests(f *testing.F) {
 	c := &clock{t: meetingStart}
 	node, err := meetings.New(context.Background(), meetings.Config{
 		District: "jingkai", DBPath: filepath.Join(f.TempDir(), "meetings.db"),
-		Storage: storage.Config{Synchronous: "normal"}, DefaultConvention: testConvention, Now: c.now,
-	}, meetings.Deps{})
+		Storage: storage.Config{Synchronous: "normal"}, DefaultConvention: testConvention,
+	}, meetings.Deps{Now: c.now})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -57,8 +57,8 @@ func newEnvWith(t *testing.T, conv meetings.Convention) *env {
 	c := &clock{t: meetingStart.Add(-24 * time.Hour)}
 	node, err := meetings.New(context.Background(), meetings.Config{
 		District: "jingkai", DBPath: filepath.Join(t.TempDir(), "meetings.db"),
-		Storage: storage.Config{Synchronous: "normal"}, DefaultConvention: conv, Now: c.now,
-	}, meetings.Deps{})
+		Storage: storage.Config{Synchronous: "normal"}, DefaultConvention: conv,
+	}, meetings.Deps{Now: c.now})
 	if err != nil {
 		t.Fatal(err)
 	}

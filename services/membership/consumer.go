@@ -38,7 +38,7 @@ func (n *Node) consumeMeetings(ctx context.Context) {
 			Brokers:   n.cfg.Brokers,
 			Topic:     eventbus.Topic(n.cfg.District, MeetingsService),
 			GroupID:   MeetingsGroupID(n.cfg.District),
-			DB:        n.db,
+			DB:        n.DB(),
 			Handler:   n.handleMeetings,
 			Logger:    n.logger, // NewConsumer names its component and topic itself
 			Metrics:   n.deps.Bus,
@@ -49,7 +49,7 @@ func (n *Node) consumeMeetings(ctx context.Context) {
 			// only once that commit is done, or it could look too early.
 			Applied: func(msg eventbus.Message) {
 				if msg.Envelope.GetType() == eventsv1.TypeConventionSigned {
-					n.outbox.Notify()
+					n.Outbox().Notify()
 				}
 			},
 		})

@@ -561,9 +561,9 @@ func (c *City) startDistrict(ctx context.Context, id string) error {
 		District:   id,
 		DBPath:     filepath.Join(c.cfg.DataDir, id, "meetings.db"),
 		Storage:    c.cfg.Storage,
-		Etcd:       c.cli,
 		TrustProxy: c.cfg.TrustProxy,
 	}, meetings.Deps{
+		Etcd:       c.cli,
 		Logger:     c.logger.With("node", id, "service", "meetings"),
 		Endpoint:   c.endpointMiddleware(id),
 		Storage:    c.storage,

@@ -241,9 +241,9 @@ func wire(ctx context.Context, cfg Config, cli *clientv3.Client, v auth.Verifier
 	}
 	node, err := meetings.New(ctx, meetings.Config{
 		District: cfg.District, DBPath: cfg.DBPath, Storage: cfg.Storage, TrustProxy: cfg.TrustProxy,
-		// The live convention and roundtable cadence come from etcd.
-		Etcd: cli,
 	}, meetings.Deps{
+		// The live convention and roundtable cadence come from etcd.
+		Etcd:       cli,
 		Logger:     logger,
 		Storage:    sm,
 		Registerer: reg,

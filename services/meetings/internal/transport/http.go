@@ -1,39 +1,18 @@
-// Package transport serves the meetings endpoints over HTTP/JSON with
-// go-kit, on Go 1.22+ http.ServeMux patterns under
-// /api/v1/districts/{district}.
+// Package transport holds the meetings service's own HTTP decoders, those
+// its route table (routes.go) names beyond kitx's shared ones; the routes
+// are mounted by node.Base.Serve with go-kit, on Go 1.22+ http.ServeMux
+// patterns under /api/v1/districts/{district}.
 package transport
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"strconv"
 
-	kithttp "github.com/go-kit/kit/transport/http"
-
-	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/services/meetings/internal/endpoints"
 	"github.com/guildhall/guildhall/services/meetings/internal/service"
 )
-
-// Options tunes the HTTP handler.
-type Options struct {
-	// TrustProxy takes the client address for the audit log from the
-	// last X-Forwarded-For entry (kitx.ClientIP) instead of the connection's peer. Set it
-	// only behind a proxy that sets that header: anyone else can forge it.
-	TrustProxy bool
-}
-
-// NewHTTPHandler serves the chained route table (kitx.Chain) for
-// district. A request naming another district gets 404 district.not_found
-// before any routing, so one node never answers for another's data. Every
-// request's context carries its client address (audit.WithRemoteIP) for
-// the audit log.
-func NewHTTPHandler(district string, routes []kitx.Route, logger *slog.Logger, o Options) http.Handler {
-	return kitx.DistrictHandler(district, service.ErrDistrictNotFound, routes,
-		kithttp.ServerErrorHandler(kitx.ErrorLogger{Logger: logger, Service: "meetings"}), audit.RecordRemoteIP(o.TrustProxy))
-}
 
 // DecodeListMeetings decodes the request of its route (see the route table).
 func DecodeListMeetings(_ context.Context, r *http.Request) (any, error) {
