@@ -490,9 +490,7 @@ func loadOrCreateKey(path string) ([]byte, error) {
 }
 
 func (c *City) endpointMiddleware(district string) func(service, name string) endpoint.Middleware {
-	return func(service, name string) endpoint.Middleware {
-		return endpoint.Chain(c.epm.Middleware(service, district, name), telemetry.TracingMiddleware(service, name))
-	}
+	return c.epm.For(district)
 }
 
 // goRun runs a component until the city stops; a failure is reported to Wait.
