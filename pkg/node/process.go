@@ -189,6 +189,24 @@ func Parse(name string, cfg Config, args []string, lookup func(string) (string, 
 	return cfg.Validate()
 }
 
+// RunFunc is a service binary's runMain: it parses args (and the
+// environment through lookup), logs to stderr, calls ready (if not nil)
+// with its listeners' addresses once they accept, and runs until ctx ends
+// or SIGINT or SIGTERM arrives.
+type RunFunc func(ctx context.Context, args []string, lookup func(string) (string, bool), stderr io.Writer, ready func(api, admin string)) error
+
+// Main runs a binary's runMain the way its main function does, with the
+// process's arguments, environment and stderr, and returns the exit code:
+// 0, or 1 after printing "<name>: <error>" on stderr. Use it as
+// func main() { os.Exit(node.Main("hq", runMain)) }.
+func Main(name string, run RunFunc) int {
+	if err := run(context.Background(), os.Args[1:], os.LookupEnv, os.Stderr, nil); err != nil {
+		fmt.Fprintln(os.Stderr, name+":", err)
+		return 1
+	}
+	return 0
+}
+
 // Process is what a service binary runs its node in: opened by Start from
 // the binary's Flags, shared by everything the node needs from the
 // process, closed by Close.
@@ -340,4 +358,29 @@ func (p *Process) Serve(ctx context.Context, api, admin http.Handler, ready func
 	// The verifier keeps the issuer's keys fresh, so requests rarely wait
 	// for a fetch; a failed fetch keeps the cached keys.
 	return telemetry.Serve(ctx, p.Logger, ls, p.flags.ShutdownTimeout, append(tasks, p.Verifier.Run)...)
+}
+
+// DistrictNode is what a district service's Node offers its binary: the
+// methods of Base and the service's own Run.
+type DistrictNode interface {
+	Handler() http.Handler
+	OpenAPI() []byte
+	Outbox() *eventbus.Outbox
+	Ready(ctx context.Context) error
+	Run(ctx context.Context) error
+	Close() error
+}
+
+// ServeDistrict serves a district service's node in the process until ctx
+// ends (Serve): its API under /api/v1/districts/ with its document, its
+// database as the readiness check (/readyz's "database"), its Run, and the
+// relay of its outbox. It closes n when done.
+func (p *Process) ServeDistrict(ctx context.Context, n DistrictNode, d DistrictFlags, ready func(api, admin string)) error {
+	defer n.Close()
+	relay, err := p.Relay(n.Outbox(), d)
+	if err != nil {
+		return err
+	}
+	return p.Serve(ctx, p.APIHandler(n.OpenAPI(), n.Handler(), "/api/v1/districts/"),
+		p.AdminHandler(map[string]telemetry.Check{"database": n.Ready}), ready, n.Run, relay.Run)
 }

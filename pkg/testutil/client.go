@@ -155,3 +155,19 @@ func (c *Client) Must(want int, method, path string, body, out any, hdr ...strin
 	}
 	return r
 }
+
+// Object GETs path and returns its JSON object body when the answer is 200
+// (nil otherwise): what a test polls a view with until it shows what it
+// waits for.
+func (c *Client) Object(path string) map[string]any {
+	c.t.Helper()
+	r := c.Do("GET", path, nil)
+	if r.Status != http.StatusOK {
+		return nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		c.t.Fatalf("GET %s: %v: %s", path, err, r.Body)
+	}
+	return m
+}

@@ -80,3 +80,10 @@ func WithHeaderPrincipal(t testing.TB, h http.Handler, district string) http.Han
 		h.ServeHTTP(w, r)
 	})
 }
+
+// HQAdmin returns a city-wide hq-admin, the caller every route of every
+// service lets through to its decoder and validation (what a fuzz target
+// wants to reach).
+func HQAdmin() *auth.Principal {
+	return &auth.Principal{Subject: "test-hq-admin", Role: auth.RoleHQAdmin}
+}

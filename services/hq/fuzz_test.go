@@ -3,7 +3,6 @@ package hq
 import (
 	"testing"
 
-	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/testutil"
 )
 
@@ -17,8 +16,7 @@ func FuzzRequests(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { n.Close() })
-	admin := auth.Principal{Subject: "fuzz-admin", Role: auth.RoleHQAdmin}
-	testutil.FuzzRequests(f, n.Handler(), Routes(), "jingkai", &admin,
+	testutil.FuzzRequests(f, n.Handler(), Routes(), "jingkai", testutil.HQAdmin(),
 		`{"version":"2025-2","title":"武汉市保安行业自律公约","text":"依法经营，公平竞争。"}`,
 		`{"version":"","title":"","text":""}`)
 }

@@ -1,8 +1,6 @@
 package hq
 
 import (
-	"encoding/json"
-	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -25,6 +23,15 @@ func hired(district, id, companyID, hash string, certified bool) *eventsv1.Envel
 func registered(district, id, status string) *eventsv1.Envelope {
 	return apitest.Envelope(district, "membership", eventsv1.TypeCompanyRegistered, "company", id, &eventsv1.CompanyRegistered{
 		Company: &eventsv1.Company{Id: id, District: district, Name: id, Status: status, PartyOrg: true, Version: 1}})
+}
+
+// serveAsAdmin serves node's handler to an hq-admin, every exchange
+// validated against the document, and returns the client of it.
+func serveAsAdmin(t *testing.T, node *Node) *apitest.Client {
+	t.Helper()
+	srv := httptest.NewServer(apitest.ValidatedHandler(t, openAPI, asHQAdmin(node.Handler())))
+	t.Cleanup(srv.Close)
+	return apitest.NewClient(t, srv.URL)
 }
 
 // startNode opens an HQ node on the env's broker (and the registry and
@@ -57,20 +64,8 @@ func TestIntegration(t *testing.T) {
 		hired("jingkai", "g2", "c1", "p2", false))
 	env.Publish(cd, registered("caidian", "c2", "active"), hired("caidian", "g3", "c2", "p1", true))
 
-	srv := httptest.NewServer(apitest.ValidatedHandler(t, openAPI, asHQAdmin(node.Handler())))
-	defer srv.Close()
-	district := func(id string) map[string]any {
-		resp, err := srv.Client().Get(srv.URL + "/api/v1/hq/districts/" + id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var m map[string]any
-		if resp.StatusCode == http.StatusOK {
-			_ = json.NewDecoder(resp.Body).Decode(&m)
-		}
-		return m
-	}
+	api := serveAsAdmin(t, node)
+	district := func(id string) map[string]any { return api.Object("/api/v1/hq/districts/" + id) }
 	// Companies and guards are keyed apart, so they may sit on different
 	// partitions and arrive in either order: wait for both.
 	apitest.Eventually(t, "jingkai's and caidian's events at HQ", func() bool {
@@ -120,16 +115,7 @@ func TestIntegration(t *testing.T) {
 	}
 
 	// The person p1 is active in jingkai and caidian at once.
-	resp, err := srv.Client().Get(srv.URL + "/api/v1/hq/summary")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var sum map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&sum); err != nil {
-		t.Fatal(err)
-	}
-	if sum["districts"] != 3.0 || sum["guards_active"] != 4.0 || sum["conflicts"] != 1.0 {
+	if sum := api.Object("/api/v1/hq/summary"); sum["districts"] != 3.0 || sum["guards_active"] != 4.0 || sum["conflicts"] != 1.0 {
 		t.Errorf("summary = %v", sum)
 	}
 }

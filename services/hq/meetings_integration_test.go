@@ -1,9 +1,6 @@
 package hq
 
 import (
-	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -67,20 +64,7 @@ func TestIntegrationMeetings(t *testing.T) {
 			Id: "s2", District: "jingkai", CompanyId: "c2", ConventionVersion: "2024", Current: true}}),
 	)
 
-	srv := httptest.NewServer(apitest.ValidatedHandler(t, openAPI, asHQAdmin(node.Handler())))
-	defer srv.Close()
-	getJSON := func(path string) map[string]any {
-		resp, err := srv.Client().Get(srv.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var m map[string]any
-		if resp.StatusCode == http.StatusOK {
-			_ = json.NewDecoder(resp.Body).Decode(&m)
-		}
-		return m
-	}
+	getJSON := serveAsAdmin(t, node).Object
 	apitest.Eventually(t, "jingkai's meetings at HQ", func() bool {
 		d := getJSON("/api/v1/hq/districts/jingkai")
 		rt, _ := d["roundtables"].(map[string]any)

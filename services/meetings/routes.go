@@ -15,10 +15,6 @@ import (
 	t "github.com/guildhall/guildhall/services/meetings/internal/transport"
 )
 
-// Prefix is the path prefix of every meetings route; {district} is the
-// district id.
-const Prefix = kitx.DistrictPrefix
-
 // routeTable is THE table of the meetings service: every route once, with
 // its request and response types (the OpenAPI document is generated from
 // them), its row of the policy table and where its authorization target
@@ -40,7 +36,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 	// the database's disk is full.
 	errsOf := kitx.CommonErrors(service.ErrDistrictNotFound, storage.ErrUnavailable)
 	create := errsOf.With(idempotency.ErrKeyReused, idempotency.ErrKeyInvalid, idempotency.ErrKeyInUse)
-	p := func(path string) string { return Prefix + path }
+	p := func(path string) string { return kitx.DistrictPrefix + path }
 	meetingFields := []*errs.Error{service.ErrMeetingTypeInvalid, service.ErrMeetingTitleRequired, service.ErrMeetingTitleTooLong,
 		service.ErrMeetingStartRequired, service.ErrMeetingStartInvalid, service.ErrMeetingTimesInvalid, service.ErrMeetingTextTooLong}
 	return []kitx.Route{

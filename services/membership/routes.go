@@ -14,10 +14,6 @@ import (
 	t "github.com/guildhall/guildhall/services/membership/internal/transport"
 )
 
-// Prefix is the path prefix of every membership route; {district} is the
-// district id.
-const Prefix = kitx.DistrictPrefix
-
 // routeTable is THE table of the membership service: every route once,
 // with its request and response types (the OpenAPI document is generated
 // from them), its row of the policy table and where its authorization
@@ -37,7 +33,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 		at(targetDistrict), at(targetCompanyID), at(targetCompanyField), at(targetGuardID), at(targetImportID)
 	errsOf := kitx.CommonErrors(service.ErrDistrictNotFound, storage.ErrUnavailable)
 	create := errsOf.With(idempotency.ErrKeyReused, idempotency.ErrKeyInvalid, idempotency.ErrKeyInUse)
-	p := func(path string) string { return Prefix + path }
+	p := func(path string) string { return kitx.DistrictPrefix + path }
 	guardFilters := []kitx.Param{
 		kitx.Query("employment_status", "only guards in this employment status", service.EmploymentActive, service.EmploymentLeft),
 		kitx.Query("certificate", "has: only certified guards; none: only uncertified ones", "has", "none"),

@@ -24,7 +24,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"os"
 	"time"
@@ -36,12 +35,7 @@ import (
 	"github.com/guildhall/guildhall/services/hq"
 )
 
-func main() {
-	if err := runMain(context.Background(), os.Args[1:], os.LookupEnv, os.Stderr, nil); err != nil {
-		fmt.Fprintln(os.Stderr, "hq:", err)
-		os.Exit(1)
-	}
-}
+func main() { os.Exit(node.Main(hq.ServiceName, runMain)) }
 
 // Config is the command's configuration: the flags of every service
 // binary (node.Flags) and HQ's own.

@@ -24,16 +24,10 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/node"
 	"github.com/guildhall/guildhall/pkg/pii"
-	"github.com/guildhall/guildhall/pkg/telemetry"
 	"github.com/guildhall/guildhall/services/membership"
 )
 
-func main() {
-	if err := runMain(context.Background(), os.Args[1:], os.LookupEnv, os.Stderr, nil); err != nil {
-		fmt.Fprintln(os.Stderr, "membership:", err)
-		os.Exit(1)
-	}
-}
+func main() { os.Exit(node.Main(membership.ServiceName, runMain)) }
 
 // Config is the command's configuration: the flags of every service
 // binary (node.Flags), of every district service (node.DistrictFlags) and
@@ -134,11 +128,5 @@ func runMain(ctx context.Context, args []string, lookup func(string) (string, bo
 	if err != nil {
 		return err
 	}
-	defer n.Close()
-	relay, err := p.Relay(n.Outbox(), cfg.DistrictFlags)
-	if err != nil {
-		return err
-	}
-	return p.Serve(ctx, p.APIHandler(n.OpenAPI(), n.Handler(), "/api/v1/districts/"),
-		p.AdminHandler(map[string]telemetry.Check{"database": n.Ready}), ready, n.Run, relay.Run)
+	return p.ServeDistrict(ctx, n, cfg.DistrictFlags, ready)
 }
