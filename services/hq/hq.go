@@ -32,6 +32,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/config"
 	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/node"
 	"github.com/guildhall/guildhall/pkg/storage"
 
 	"github.com/guildhall/guildhall/services/hq/internal/projector"
@@ -211,22 +212,10 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	if cfg.StaleAfter == 0 {
 		cfg.StaleAfter = DefaultStaleAfter
 	}
-	logger := deps.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	logger = logger.With("service", "hq")
-	db, err := storage.OpenSQLite(ctx, cfg.DBPath, cfg.Storage)
+	logger := node.Logger(deps.Logger).With("service", "hq")
+	// The read model and the consumers' inbox (eventbus.Migrate).
+	db, err := node.OpenDB(ctx, cfg.DBPath, cfg.Storage, deps.Storage, "hq", eventbus.Migrate, store.Migrate)
 	if err != nil {
-		return nil, err
-	}
-	db.Instrument(deps.Storage, "hq")
-	if err := eventbus.Migrate(ctx, db); err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("hq: %w", err)
-	}
-	if err := store.Migrate(ctx, db); err != nil {
-		_ = db.Close()
 		return nil, fmt.Errorf("hq: %w", err)
 	}
 	n := &Node{

@@ -9,7 +9,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	"github.com/segmentio/kafka-go"
+
+	apitest "github.com/guildhall/guildhall/pkg/testutil"
 
 	"github.com/guildhall/guildhall/pkg/config"
 	"github.com/guildhall/guildhall/pkg/devstack"
@@ -135,23 +136,13 @@ func TestARedeliveredTopicIsAppliedOnlyOnceAtHQ(t *testing.T) {
 			defer cancel()
 			// One partition per topic: once a later event is applied, every
 			// redelivered one before it has been settled.
-			broker, err := devstack.StartBroker(devstack.BrokerConfig{Partitions: 1})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer broker.Close()
+			infra := apitest.NewEnv(t, apitest.WithBroker(devstack.BrokerConfig{Partitions: 1}))
+			broker := infra.Broker()
 			members, meetings := eventbus.Topic("jingkai", "membership"), eventbus.Topic("jingkai", "meetings")
-			if err := broker.CreateTopics(ctx, members, meetings); err != nil {
-				t.Fatal(err)
-			}
-			tr := &kafka.Transport{}
-			defer tr.CloseIdleConnections()
-			w := &kafka.Writer{Addr: kafka.TCP(broker.Addr), Balancer: &kafka.Hash{}, BatchTimeout: 5 * time.Millisecond,
-				RequiredAcks: kafka.RequireAll, Transport: tr}
-			defer w.Close()
-			publish(t, w, members, registered("jingkai", "c1", "active"), hired("jingkai", "g1", "c1", "p1", true),
+			infra.CreateTopics(members, meetings)
+			infra.Publish(members, registered("jingkai", "c1", "active"), hired("jingkai", "g1", "c1", "p1", true),
 				hired("jingkai", "g2", "c1", "p2", false), hired("jingkai", "g3", "c1", "p3", true), registered("jingkai", "c2", "active"))
-			publish(t, w, meetings,
+			infra.Publish(meetings,
 				meetingsEvent("jingkai", eventsv1.TypeMeetingScheduled, "m1", &eventsv1.MeetingScheduled{Meeting: &eventsv1.Meeting{
 					Id: "m1", District: "jingkai", Type: "district_roundtable", Status: "scheduled", Version: 1}}),
 				meetingsEvent("jingkai", eventsv1.TypeConventionSigned, "s1", &eventsv1.ConventionSigned{Signature: &eventsv1.ConventionSignature{
@@ -159,7 +150,7 @@ func TestARedeliveredTopicIsAppliedOnlyOnceAtHQ(t *testing.T) {
 
 			dbPath := filepath.Join(t.TempDir(), "hq.db")
 			first := startRedeliveryRun(t, dbPath, broker.Addr)
-			eventually(t, "the 7 events applied", func() bool { return first.eventsApplied(t) == 7 && first.node.CaughtUp() })
+			apitest.Eventually(t, "the 7 events applied", func() bool { return first.eventsApplied(t) == 7 && first.node.CaughtUp() })
 			before := first.inbox(t)
 			if len(before) != 7 {
 				t.Fatalf("inbox after the first run = %v, want 7 ids", before)
@@ -187,9 +178,9 @@ func TestARedeliveredTopicIsAppliedOnlyOnceAtHQ(t *testing.T) {
 			g4 := hired("jingkai", "g4", "c2", "p4", true)
 			m2 := meetingsEvent("jingkai", eventsv1.TypeMeetingScheduled, "m2", &eventsv1.MeetingScheduled{
 				Meeting: &eventsv1.Meeting{Id: "m2", District: "jingkai", Type: "council", Status: "scheduled", Version: 1}})
-			publish(t, w, members, g4)
-			publish(t, w, meetings, m2)
-			eventually(t, "both new events in the inbox, HQ caught up", func() bool {
+			infra.Publish(members, g4)
+			infra.Publish(meetings, m2)
+			apitest.Eventually(t, "both new events in the inbox, HQ caught up", func() bool {
 				ids := second.inbox(t)
 				return slices.Contains(ids, g4.GetEventId()) && slices.Contains(ids, m2.GetEventId()) && second.node.CaughtUp()
 			})

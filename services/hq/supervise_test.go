@@ -1,6 +1,8 @@
 package hq
 
 import (
+	apitest "github.com/guildhall/guildhall/pkg/testutil"
+
 	"context"
 	"errors"
 	"path/filepath"
@@ -49,7 +51,7 @@ func TestAConsumerThatCannotBeBuiltIsBuiltAgainAndCounted(t *testing.T) {
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- n.Run(runCtx) }()
-	eventually(t, "jingkai's consumers running", func() bool { return n.consumerState("jingkai").Running })
+	apitest.Eventually(t, "jingkai's consumers running", func() bool { return n.consumerState("jingkai").Running })
 
 	mu.Lock()
 	if attempts[ConsumedService] != 3 || attempts["meetings"] != 1 {
