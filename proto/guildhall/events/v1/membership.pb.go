@@ -211,8 +211,18 @@ type Guard struct {
 	PartyMember           bool                   `protobuf:"varint,16,opt,name=party_member,json=partyMember,proto3" json:"party_member,omitempty"`
 	Version               int64                  `protobuf:"varint,17,opt,name=version,proto3" json:"version,omitempty"`
 	UpdatedAt             *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
-	unknownFields         protoimpl.UnknownFields
-	sizeCache             protoimpl.SizeCache
+	// certificate_number is the guard certificate's number (保安员证号), printed
+	// on the card the guard shows on duty; HQ compares it across districts.
+	CertificateNumber string `protobuf:"bytes,19,opt,name=certificate_number,json=certificateNumber,proto3" json:"certificate_number,omitempty"`
+	// certificate_valid_until is the last day (YYYY-MM-DD, Asia/Shanghai) the
+	// certificate is valid; empty for a certificate without an end date. A
+	// guard is "certified on duty" through that day and not from the next:
+	// consumers recompute that at the day boundary, no event says it.
+	CertificateValidUntil string `protobuf:"bytes,20,opt,name=certificate_valid_until,json=certificateValidUntil,proto3" json:"certificate_valid_until,omitempty"`
+	// certificate_authority is who issued the certificate (发证机关).
+	CertificateAuthority string `protobuf:"bytes,21,opt,name=certificate_authority,json=certificateAuthority,proto3" json:"certificate_authority,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *Guard) Reset() {
@@ -369,6 +379,27 @@ func (x *Guard) GetUpdatedAt() *timestamppb.Timestamp {
 		return x.UpdatedAt
 	}
 	return nil
+}
+
+func (x *Guard) GetCertificateNumber() string {
+	if x != nil {
+		return x.CertificateNumber
+	}
+	return ""
+}
+
+func (x *Guard) GetCertificateValidUntil() string {
+	if x != nil {
+		return x.CertificateValidUntil
+	}
+	return ""
+}
+
+func (x *Guard) GetCertificateAuthority() string {
+	if x != nil {
+		return x.CertificateAuthority
+	}
+	return ""
 }
 
 // CouncilMember is a seat on the council (理事会) for a term.
@@ -974,6 +1005,78 @@ func (x *CertificateIssued) GetIssuedOn() string {
 	return ""
 }
 
+// CertificateExpiring says a guard's certificate entered the expiry window
+// (its valid_until is within the city-wide number of days) on window_date,
+// the district's day (YYYY-MM-DD, Asia/Shanghai). Emitted once per
+// certificate and valid_until: renewing the certificate starts over.
+type CertificateExpiring struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Guard         *Guard                 `protobuf:"bytes,1,opt,name=guard,proto3" json:"guard,omitempty"`
+	ValidUntil    string                 `protobuf:"bytes,2,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"`
+	WindowDate    string                 `protobuf:"bytes,3,opt,name=window_date,json=windowDate,proto3" json:"window_date,omitempty"`
+	DaysLeft      int32                  `protobuf:"varint,4,opt,name=days_left,json=daysLeft,proto3" json:"days_left,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CertificateExpiring) Reset() {
+	*x = CertificateExpiring{}
+	mi := &file_guildhall_events_v1_membership_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CertificateExpiring) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CertificateExpiring) ProtoMessage() {}
+
+func (x *CertificateExpiring) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_membership_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CertificateExpiring.ProtoReflect.Descriptor instead.
+func (*CertificateExpiring) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_membership_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *CertificateExpiring) GetGuard() *Guard {
+	if x != nil {
+		return x.Guard
+	}
+	return nil
+}
+
+func (x *CertificateExpiring) GetValidUntil() string {
+	if x != nil {
+		return x.ValidUntil
+	}
+	return ""
+}
+
+func (x *CertificateExpiring) GetWindowDate() string {
+	if x != nil {
+		return x.WindowDate
+	}
+	return ""
+}
+
+func (x *CertificateExpiring) GetDaysLeft() int32 {
+	if x != nil {
+		return x.DaysLeft
+	}
+	return 0
+}
+
 type CouncilMemberAppointed struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Member        *CouncilMember         `protobuf:"bytes,1,opt,name=member,proto3" json:"member,omitempty"`
@@ -983,7 +1086,7 @@ type CouncilMemberAppointed struct {
 
 func (x *CouncilMemberAppointed) Reset() {
 	*x = CouncilMemberAppointed{}
-	mi := &file_guildhall_events_v1_membership_proto_msgTypes[12]
+	mi := &file_guildhall_events_v1_membership_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -995,7 +1098,7 @@ func (x *CouncilMemberAppointed) String() string {
 func (*CouncilMemberAppointed) ProtoMessage() {}
 
 func (x *CouncilMemberAppointed) ProtoReflect() protoreflect.Message {
-	mi := &file_guildhall_events_v1_membership_proto_msgTypes[12]
+	mi := &file_guildhall_events_v1_membership_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1008,7 +1111,7 @@ func (x *CouncilMemberAppointed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CouncilMemberAppointed.ProtoReflect.Descriptor instead.
 func (*CouncilMemberAppointed) Descriptor() ([]byte, []int) {
-	return file_guildhall_events_v1_membership_proto_rawDescGZIP(), []int{12}
+	return file_guildhall_events_v1_membership_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CouncilMemberAppointed) GetMember() *CouncilMember {
@@ -1027,7 +1130,7 @@ type CouncilMemberUpdated struct {
 
 func (x *CouncilMemberUpdated) Reset() {
 	*x = CouncilMemberUpdated{}
-	mi := &file_guildhall_events_v1_membership_proto_msgTypes[13]
+	mi := &file_guildhall_events_v1_membership_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1039,7 +1142,7 @@ func (x *CouncilMemberUpdated) String() string {
 func (*CouncilMemberUpdated) ProtoMessage() {}
 
 func (x *CouncilMemberUpdated) ProtoReflect() protoreflect.Message {
-	mi := &file_guildhall_events_v1_membership_proto_msgTypes[13]
+	mi := &file_guildhall_events_v1_membership_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1052,7 +1155,7 @@ func (x *CouncilMemberUpdated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CouncilMemberUpdated.ProtoReflect.Descriptor instead.
 func (*CouncilMemberUpdated) Descriptor() ([]byte, []int) {
-	return file_guildhall_events_v1_membership_proto_rawDescGZIP(), []int{13}
+	return file_guildhall_events_v1_membership_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CouncilMemberUpdated) GetMember() *CouncilMember {
@@ -1086,7 +1189,7 @@ const file_guildhall_events_v1_membership_proto_rawDesc = "" +
 	"\x12convention_version\x18\r \x01(\tR\x11conventionVersion\x12\x18\n" +
 	"\aversion\x18\x0e \x01(\x03R\aversion\x129\n" +
 	"\n" +
-	"updated_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\xa8\x05\n" +
+	"updated_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\xc4\x06\n" +
 	"\x05Guard\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
 	"\bdistrict\x18\x02 \x01(\tR\bdistrict\x12\x1d\n" +
@@ -1108,7 +1211,10 @@ const file_guildhall_events_v1_membership_proto_rawDesc = "" +
 	"\fparty_member\x18\x10 \x01(\bR\vpartyMember\x12\x18\n" +
 	"\aversion\x18\x11 \x01(\x03R\aversion\x129\n" +
 	"\n" +
-	"updated_at\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\x8b\x02\n" +
+	"updated_at\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12-\n" +
+	"\x12certificate_number\x18\x13 \x01(\tR\x11certificateNumber\x126\n" +
+	"\x17certificate_valid_until\x18\x14 \x01(\tR\x15certificateValidUntil\x123\n" +
+	"\x15certificate_authority\x18\x15 \x01(\tR\x14certificateAuthority\"\x8b\x02\n" +
 	"\rCouncilMember\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
 	"\bdistrict\x18\x02 \x01(\tR\bdistrict\x12\x12\n" +
@@ -1154,7 +1260,14 @@ const file_guildhall_events_v1_membership_proto_rawDesc = "" +
 	"checked_on\x18\x03 \x01(\tR\tcheckedOn\"b\n" +
 	"\x11CertificateIssued\x120\n" +
 	"\x05guard\x18\x01 \x01(\v2\x1a.guildhall.events.v1.GuardR\x05guard\x12\x1b\n" +
-	"\tissued_on\x18\x02 \x01(\tR\bissuedOn\"T\n" +
+	"\tissued_on\x18\x02 \x01(\tR\bissuedOn\"\xa6\x01\n" +
+	"\x13CertificateExpiring\x120\n" +
+	"\x05guard\x18\x01 \x01(\v2\x1a.guildhall.events.v1.GuardR\x05guard\x12\x1f\n" +
+	"\vvalid_until\x18\x02 \x01(\tR\n" +
+	"validUntil\x12\x1f\n" +
+	"\vwindow_date\x18\x03 \x01(\tR\n" +
+	"windowDate\x12\x1b\n" +
+	"\tdays_left\x18\x04 \x01(\x05R\bdaysLeft\"T\n" +
 	"\x16CouncilMemberAppointed\x12:\n" +
 	"\x06member\x18\x01 \x01(\v2\".guildhall.events.v1.CouncilMemberR\x06member\"R\n" +
 	"\x14CouncilMemberUpdated\x12:\n" +
@@ -1172,7 +1285,7 @@ func file_guildhall_events_v1_membership_proto_rawDescGZIP() []byte {
 	return file_guildhall_events_v1_membership_proto_rawDescData
 }
 
-var file_guildhall_events_v1_membership_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_guildhall_events_v1_membership_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_guildhall_events_v1_membership_proto_goTypes = []any{
 	(*Company)(nil),                 // 0: guildhall.events.v1.Company
 	(*Guard)(nil),                   // 1: guildhall.events.v1.Guard
@@ -1186,13 +1299,14 @@ var file_guildhall_events_v1_membership_proto_goTypes = []any{
 	(*TrainingRecorded)(nil),        // 9: guildhall.events.v1.TrainingRecorded
 	(*BackgroundCheckRecorded)(nil), // 10: guildhall.events.v1.BackgroundCheckRecorded
 	(*CertificateIssued)(nil),       // 11: guildhall.events.v1.CertificateIssued
-	(*CouncilMemberAppointed)(nil),  // 12: guildhall.events.v1.CouncilMemberAppointed
-	(*CouncilMemberUpdated)(nil),    // 13: guildhall.events.v1.CouncilMemberUpdated
-	(*timestamppb.Timestamp)(nil),   // 14: google.protobuf.Timestamp
+	(*CertificateExpiring)(nil),     // 12: guildhall.events.v1.CertificateExpiring
+	(*CouncilMemberAppointed)(nil),  // 13: guildhall.events.v1.CouncilMemberAppointed
+	(*CouncilMemberUpdated)(nil),    // 14: guildhall.events.v1.CouncilMemberUpdated
+	(*timestamppb.Timestamp)(nil),   // 15: google.protobuf.Timestamp
 }
 var file_guildhall_events_v1_membership_proto_depIdxs = []int32{
-	14, // 0: guildhall.events.v1.Company.updated_at:type_name -> google.protobuf.Timestamp
-	14, // 1: guildhall.events.v1.Guard.updated_at:type_name -> google.protobuf.Timestamp
+	15, // 0: guildhall.events.v1.Company.updated_at:type_name -> google.protobuf.Timestamp
+	15, // 1: guildhall.events.v1.Guard.updated_at:type_name -> google.protobuf.Timestamp
 	0,  // 2: guildhall.events.v1.CompanyRegistered.company:type_name -> guildhall.events.v1.Company
 	0,  // 3: guildhall.events.v1.CompanyStatusChanged.company:type_name -> guildhall.events.v1.Company
 	0,  // 4: guildhall.events.v1.CompanyUpdated.company:type_name -> guildhall.events.v1.Company
@@ -1202,13 +1316,14 @@ var file_guildhall_events_v1_membership_proto_depIdxs = []int32{
 	1,  // 8: guildhall.events.v1.TrainingRecorded.guard:type_name -> guildhall.events.v1.Guard
 	1,  // 9: guildhall.events.v1.BackgroundCheckRecorded.guard:type_name -> guildhall.events.v1.Guard
 	1,  // 10: guildhall.events.v1.CertificateIssued.guard:type_name -> guildhall.events.v1.Guard
-	2,  // 11: guildhall.events.v1.CouncilMemberAppointed.member:type_name -> guildhall.events.v1.CouncilMember
-	2,  // 12: guildhall.events.v1.CouncilMemberUpdated.member:type_name -> guildhall.events.v1.CouncilMember
-	13, // [13:13] is the sub-list for method output_type
-	13, // [13:13] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	1,  // 11: guildhall.events.v1.CertificateExpiring.guard:type_name -> guildhall.events.v1.Guard
+	2,  // 12: guildhall.events.v1.CouncilMemberAppointed.member:type_name -> guildhall.events.v1.CouncilMember
+	2,  // 13: guildhall.events.v1.CouncilMemberUpdated.member:type_name -> guildhall.events.v1.CouncilMember
+	14, // [14:14] is the sub-list for method output_type
+	14, // [14:14] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_guildhall_events_v1_membership_proto_init() }
@@ -1222,7 +1337,7 @@ func file_guildhall_events_v1_membership_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_guildhall_events_v1_membership_proto_rawDesc), len(file_guildhall_events_v1_membership_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -19,6 +19,7 @@ const (
 	TypeTrainingRecorded        = "TrainingRecorded"
 	TypeBackgroundCheckRecorded = "BackgroundCheckRecorded"
 	TypeCertificateIssued       = "CertificateIssued"
+	TypeCertificateExpiring     = "CertificateExpiring"
 	TypeCouncilMemberAppointed  = "CouncilMemberAppointed"
 	TypeCouncilMemberUpdated    = "CouncilMemberUpdated"
 )
@@ -42,7 +43,7 @@ func MembershipTypes() []string {
 	return []string{
 		TypeCompanyRegistered, TypeCompanyStatusChanged, TypeCompanyUpdated,
 		TypeGuardHired, TypeGuardUpdated, TypeGuardLeft, TypeTrainingRecorded,
-		TypeBackgroundCheckRecorded, TypeCertificateIssued,
+		TypeBackgroundCheckRecorded, TypeCertificateIssued, TypeCertificateExpiring,
 		TypeCouncilMemberAppointed, TypeCouncilMemberUpdated,
 	}
 }

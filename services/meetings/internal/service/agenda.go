@@ -60,7 +60,7 @@ func (s *Meetings) AddAgendaItem(ctx context.Context, meetingID string, in Agend
 		if err := s.touch(ctx, q, &m); err != nil {
 			return AgendaItem{}, nil, err
 		}
-		if err := s.audit(ctx, q, ActionAgendaAdd, ResourceMeeting, m.ID, []string{"agenda"}); err != nil {
+		if err := s.Audit(ctx, q, ActionAgendaAdd, ResourceMeeting, m.ID, []string{"agenda"}); err != nil {
 			return AgendaItem{}, nil, err
 		}
 		return a, []Change{{Type: EventMeetingUpdated, Meeting: &m, Fields: []string{"agenda"}}}, nil
@@ -116,7 +116,7 @@ func (s *Meetings) ReorderAgenda(ctx context.Context, meetingID string, in Reord
 		if err := s.touch(ctx, q, &m); err != nil {
 			return nil, err
 		}
-		if err := s.audit(ctx, q, ActionAgendaReorder, ResourceMeeting, m.ID, []string{"agenda"}); err != nil {
+		if err := s.Audit(ctx, q, ActionAgendaReorder, ResourceMeeting, m.ID, []string{"agenda"}); err != nil {
 			return nil, err
 		}
 		return []Change{{Type: EventMeetingUpdated, Meeting: &m, Fields: []string{"agenda"}}}, nil

@@ -113,7 +113,7 @@ func (s *Meetings) Invite(ctx context.Context, meetingID string, in InviteInput)
 		if err := s.touch(ctx, q, &m); err != nil {
 			return nil, nil, err
 		}
-		if err := s.audit(ctx, q, ActionInvite, ResourceMeeting, m.ID, []string{"invitations"}); err != nil {
+		if err := s.Audit(ctx, q, ActionInvite, ResourceMeeting, m.ID, []string{"invitations"}); err != nil {
 			return nil, nil, err
 		}
 		return invitationBatch(out), []Change{{Type: EventMeetingUpdated, Meeting: &m, Fields: []string{"invitations"}}}, nil
@@ -170,7 +170,7 @@ func (s *Meetings) attend(ctx context.Context, q Queries, m *Meeting, inv *Invit
 	if err := s.touch(ctx, q, m); err != nil {
 		return nil, err
 	}
-	if err := s.audit(ctx, q, action, ResourceInvitation, inv.ID, []string{"status"}); err != nil {
+	if err := s.Audit(ctx, q, action, ResourceInvitation, inv.ID, []string{"status"}); err != nil {
 		return nil, err
 	}
 	return []Change{{Type: EventAttendanceRecorded, Meeting: m, Invitation: inv}}, nil

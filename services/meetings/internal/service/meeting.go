@@ -124,7 +124,7 @@ func (s *Meetings) CreateMeeting(ctx context.Context, in CreateMeetingInput) (Me
 		if err := q.InsertMeeting(ctx, m); err != nil {
 			return Meeting{}, nil, err
 		}
-		if err := s.audit(ctx, q, ActionMeetingCreate, ResourceMeeting, m.ID,
+		if err := s.Audit(ctx, q, ActionMeetingCreate, ResourceMeeting, m.ID,
 			audit.SetFields("type", m.Type, "title", m.Title, "starts_at", "x", "ends_at", "x", "venue", m.Venue, "host", m.Host)); err != nil {
 			return Meeting{}, nil, err
 		}
@@ -231,7 +231,7 @@ func (s *Meetings) UpdateMeeting(ctx context.Context, id string, pre kitx.Precon
 		if err := s.touch(ctx, q, &m); err != nil {
 			return nil, err
 		}
-		if err := s.audit(ctx, q, ActionMeetingUpdate, ResourceMeeting, m.ID, fields); err != nil {
+		if err := s.Audit(ctx, q, ActionMeetingUpdate, ResourceMeeting, m.ID, fields); err != nil {
 			return nil, err
 		}
 		out = m
@@ -263,7 +263,7 @@ func (s *Meetings) ChangeMeetingStatus(ctx context.Context, id string, in Meetin
 		if err := s.touch(ctx, q, &m); err != nil {
 			return nil, err
 		}
-		if err := s.audit(ctx, q, ActionMeetingStatus, ResourceMeeting, m.ID, []string{"status"}); err != nil {
+		if err := s.Audit(ctx, q, ActionMeetingStatus, ResourceMeeting, m.ID, []string{"status"}); err != nil {
 			return nil, err
 		}
 		out = m

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/guildhall/guildhall/pkg/audit"
-	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/kitx"
 )
 
@@ -49,7 +48,7 @@ func (s *Meetings) AddMinuteEntry(ctx context.Context, meetingID string, in Minu
 		return MinuteEntry{}, err
 	}
 	if len(in.CompanyID) > 64 {
-		return MinuteEntry{}, errs.InvalidField("minute.company_id_invalid", "company_id", "company_id is at most 64 characters")
+		return MinuteEntry{}, ErrMinuteCompanyIDInvalid
 	}
 	return idempotent(ctx, s, "POST meetings/"+meetingID+"/minutes/entries", in.IdempotencyKey, in, func(q Queries) (MinuteEntry, []Change, error) {
 		m, err := q.GetMeeting(ctx, meetingID)
@@ -89,7 +88,7 @@ func (s *Meetings) AddMinuteEntry(ctx context.Context, meetingID string, in Minu
 		if err := q.InsertMinuteEntry(ctx, e); err != nil {
 			return MinuteEntry{}, nil, err
 		}
-		if err := s.audit(ctx, q, ActionMinuteAdd, ResourceMinute, e.ID,
+		if err := s.Audit(ctx, q, ActionMinuteAdd, ResourceMinute, e.ID,
 			audit.SetFields("speaker", e.Speaker, "speaker_role", e.SpeakerRole, "company_id", e.CompanyID, "kind", e.Kind, "text", e.Text, "supersedes", e.Supersedes)); err != nil {
 			return MinuteEntry{}, nil, err
 		}
@@ -144,7 +143,7 @@ func (s *Meetings) UpdateMinuteEntry(ctx context.Context, meetingID, entryID str
 			if err := q.UpdateMinuteEntry(ctx, e); err != nil {
 				return nil, err
 			}
-			if err := s.audit(ctx, q, ActionMinuteUpdate, ResourceMinute, e.ID, fields); err != nil {
+			if err := s.Audit(ctx, q, ActionMinuteUpdate, ResourceMinute, e.ID, fields); err != nil {
 				return nil, err
 			}
 		}
@@ -168,7 +167,7 @@ func (s *Meetings) DeleteMinuteEntry(ctx context.Context, meetingID, entryID str
 		if err := q.DeleteMinuteEntry(ctx, meetingID, entryID); err != nil {
 			return nil, err
 		}
-		return nil, s.audit(ctx, q, ActionMinuteDelete, ResourceMinute, e.ID, []string{})
+		return nil, s.Audit(ctx, q, ActionMinuteDelete, ResourceMinute, e.ID, []string{})
 	})
 }
 
@@ -199,7 +198,7 @@ func (s *Meetings) PublishMinutes(ctx context.Context, meetingID string) (Minute
 		if err := s.touch(ctx, q, &m); err != nil {
 			return nil, err
 		}
-		if err := s.audit(ctx, q, ActionMinutesPublish, ResourceMeeting, m.ID, []string{"minutes_version"}); err != nil {
+		if err := s.Audit(ctx, q, ActionMinutesPublish, ResourceMeeting, m.ID, []string{"minutes_version"}); err != nil {
 			return nil, err
 		}
 		return []Change{{Type: EventMinutesPublished, Meeting: &m, MinutesVersion: version, Entries: n}}, nil

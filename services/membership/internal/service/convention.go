@@ -76,7 +76,7 @@ func (s *Membership) ApplyConventionSignature(ctx context.Context, q Queries, si
 		return nil, err
 	}
 	fields := []string{"convention_version"}
-	if err := s.auditAs(ctx, q, audit.Actor{Subject: MeetingsEventsSubject}, ActionConventionSigned, ResourceCompany, c.ID, fields); err != nil {
+	if err := s.AuditAs(ctx, q, audit.Actor{Subject: MeetingsEventsSubject}, ActionConventionSigned, ResourceCompany, c.ID, fields); err != nil {
 		return nil, err
 	}
 	return []Change{{Type: EventCompanyUpdated, Company: &c, Fields: fields}}, nil

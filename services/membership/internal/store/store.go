@@ -28,9 +28,16 @@ var Migrations embed.FS
 // MigrationsTable is the goose version table of the membership migrations.
 const MigrationsTable = "goose_membership"
 
-// Migrate applies the membership and eventbus tables to db.
+// Migrate applies the membership tables to db, then the tables of the kit's
+// packages it uses: the audit log, the idempotency keys and the eventbus's.
 func Migrate(ctx context.Context, db *storage.DB) error {
 	if err := db.Migrate(ctx, Migrations, "migrations", MigrationsTable); err != nil {
+		return err
+	}
+	if err := audit.Migrate(ctx, db); err != nil {
+		return err
+	}
+	if err := idempotency.Migrate(ctx, db); err != nil {
 		return err
 	}
 	return eventbus.Migrate(ctx, db)
@@ -494,8 +501,8 @@ func (q queries) ScrubImportCSV(ctx context.Context, id string) error {
 
 // --- audit ---
 
-// auditTable is this service's audit log, created by its migrations.
-const auditTable = "audit_log"
+// auditTable is this service's audit log, created by audit.Migrate.
+const auditTable = audit.Table
 
 // InsertAudit implements service.Queries.
 func (q queries) InsertAudit(ctx context.Context, e audit.Entry) error {
@@ -510,9 +517,9 @@ func (q queries) ListAudit(ctx context.Context, f audit.Filter, p kitx.Page) ([]
 
 // --- idempotency ---
 
-// idempotencyTable is this service's idempotency keys, created by its
-// migrations.
-const idempotencyTable = "idempotency_keys"
+// idempotencyTable is this service's idempotency keys, created by
+// idempotency.Migrate.
+const idempotencyTable = idempotency.Table
 
 // GetIdempotency implements service.Queries.
 func (q queries) GetIdempotency(ctx context.Context, scope, key string) (idempotency.Record, bool, error) {
