@@ -604,7 +604,8 @@ func (e *env) version(table, id string) int64 {
 // read before someone else wrote), of a version never issued ("0" in each
 // spelling) and of one from the future: each is 412 and changes nothing —
 // no row, no event, no audit entry, the same version. Only the current
-// version (or no If-Match) applies.
+// version (or no If-Match) applies. A change the update refuses halfway
+// (its closure's error, with the current version) changes nothing either.
 func TestEveryPatchHonoursIfMatch(t *testing.T) {
 	e := newEnv(t)
 	c := e.activeCompany(1)
@@ -615,12 +616,19 @@ func TestEveryPatchHonoursIfMatch(t *testing.T) {
 	e.must(http.StatusCreated, "POST", "/council-members", map[string]any{"term": 3, "position": "director", "person_name": "钱七"}, &m)
 	routes := []struct {
 		name, table, id, path string
-		body                  map[string]any // a change; the test varies it per request
-		field                 string
+		field                 string // a field the test changes, differently per request
+		// refused is a change the update refuses, where it can halfway
+		// through (a field already changed, the next one wrong), with its
+		// error id.
+		refused   map[string]any
+		refusedID string
 	}{
-		{"company", "companies", c.ID, "/companies/" + c.ID, map[string]any{}, "contact_name"},
-		{"guard", "guards", g.ID, "/guards/" + g.ID, map[string]any{}, "name"},
-		{"council member", "council_members", m.ID, "/council-members/" + m.ID, map[string]any{}, "person_name"},
+		{"company", "companies", c.ID, "/companies/" + c.ID, "contact_name",
+			map[string]any{"contact_name": "改了一半", "contact_phone": "1\n2"}, "request.control_character"},
+		{"guard", "guards", g.ID, "/guards/" + g.ID, "name",
+			map[string]any{"badge_service": true, "name": " "}, "guard.name_required"},
+		{"council member", "council_members", m.ID, "/council-members/" + m.ID, "person_name",
+			map[string]any{"person_name": "改了一半", "company_id": "no-such-company"}, "council_member.company_unknown"},
 	}
 	// Every PATCH route of the route table has a case here.
 	var paths []string
@@ -655,9 +663,22 @@ func TestEveryPatchHonoursIfMatch(t *testing.T) {
 					t.Fatalf("If-Match %s moved the version %d → %d", ifMatch, cur, v)
 				}
 			}
-			// A negative version is no etag at all: 400, nothing written.
+			// A change the update refuses, with the current version, writes
+			// nothing either: the closure's error rolls back what it began.
 			before := e.counts()
-			r := e.do("PATCH", rt.path, change(), "If-Match", `"-1"`)
+			r := e.do("PATCH", rt.path, rt.refused, "If-Match", fmt.Sprintf(`"%d"`, cur))
+			if id, _ := r.errorID(t); r.status/100 != 4 || id != rt.refusedID {
+				t.Fatalf("refused change: %d %s, want %s", r.status, r.body, rt.refusedID)
+			}
+			if after := e.counts(); fmt.Sprint(after) != fmt.Sprint(before) {
+				t.Fatalf("a refused change wrote: %v → %v", before, after)
+			}
+			if v := e.version(rt.table, rt.id); v != cur {
+				t.Fatalf("a refused change moved the version %d → %d", cur, v)
+			}
+			// A negative version is no etag at all: 400, nothing written.
+			before = e.counts()
+			r = e.do("PATCH", rt.path, change(), "If-Match", `"-1"`)
 			if id, field := r.errorID(t); r.status != http.StatusBadRequest || id != "request.if_match_invalid" || field != "If-Match" {
 				t.Fatalf(`If-Match "-1": %d %s`, r.status, r.body)
 			}
