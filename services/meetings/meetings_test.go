@@ -357,7 +357,9 @@ func (e *env) version(table, id string) int64 {
 // version before the current one (a client that read before someone else
 // wrote), of a version never issued ("0" in each spelling) and of one from
 // the future: each is 412 and changes nothing — no row, no event, no audit
-// entry, the same version. Only the current version (or none) applies.
+// entry, the same version. Only the current version (or none) applies. A
+// change the update refuses halfway (its closure's error, with the current
+// version) changes nothing either.
 func TestEveryPatchHonoursIfMatch(t *testing.T) {
 	e := newEnv(t)
 	draft := e.createMeeting("council")
@@ -368,9 +370,15 @@ func TestEveryPatchHonoursIfMatch(t *testing.T) {
 	e.must(http.StatusCreated, "POST", "/meetings/"+held.ID+"/minutes/entries", map[string]any{"speaker": "罗灯亮", "kind": "speech", "text": "讲话"}, &entry)
 	routes := []struct {
 		name, table, id, path, field string
+		// refused is a change the update refuses halfway through (a
+		// field already changed, the next one wrong), with its error id.
+		refused   map[string]any
+		refusedID string
 	}{
-		{"meeting", "meetings", draft.ID, "/meetings/" + draft.ID, "venue"},
-		{"minute entry", "minute_entries", entry.ID, "/meetings/" + held.ID + "/minutes/entries/" + entry.ID, "text"},
+		{"meeting", "meetings", draft.ID, "/meetings/" + draft.ID, "venue",
+			map[string]any{"venue": "改了一半", "title": " "}, "meeting.title_required"},
+		{"minute entry", "minute_entries", entry.ID, "/meetings/" + held.ID + "/minutes/entries/" + entry.ID, "text",
+			map[string]any{"speaker": "改了一半", "text": " "}, "minute.text_required"},
 	}
 	// Every PATCH route of the route table has a case here.
 	var paths []string
@@ -404,8 +412,21 @@ func TestEveryPatchHonoursIfMatch(t *testing.T) {
 					t.Fatalf("If-Match %s moved the version %d → %d", ifMatch, cur, v)
 				}
 			}
+			// A change the update refuses, with the current version, writes
+			// nothing either: the closure's error rolls back what it began.
 			before := e.counts()
-			r := e.do("PATCH", rt.path, change(), "If-Match", `"-1"`)
+			r := e.do("PATCH", rt.path, rt.refused, "If-Match", fmt.Sprintf(`"%d"`, cur))
+			if r.status/100 != 4 || r.errorID(t) != rt.refusedID {
+				t.Fatalf("refused change: %d %s, want %s", r.status, r.body, rt.refusedID)
+			}
+			if after := e.counts(); fmt.Sprint(after) != fmt.Sprint(before) {
+				t.Fatalf("a refused change wrote: %v → %v", before, after)
+			}
+			if v := e.version(rt.table, rt.id); v != cur {
+				t.Fatalf("a refused change moved the version %d → %d", cur, v)
+			}
+			before = e.counts()
+			r = e.do("PATCH", rt.path, change(), "If-Match", `"-1"`)
 			if r.status != http.StatusBadRequest || r.errorID(t) != "request.if_match_invalid" || r.errorField(t) != "If-Match" {
 				t.Fatalf(`If-Match "-1": %d %s`, r.status, r.body)
 			}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/versioned"
 )
 
 // Audit actions: "<resource>.<verb>", one per kind of write.
@@ -45,6 +46,12 @@ func (s *Meetings) audit(ctx context.Context, q Queries, action, resource, resou
 // auditAs records a write made on behalf of a, in q's transaction.
 func (s *Meetings) auditAs(ctx context.Context, q Queries, a audit.Actor, action, resource, resourceID string, fields []string) error {
 	return q.InsertAudit(ctx, a.Entry(s.now(), action, resource, resourceID, fields))
+}
+
+// edit is the Edit of a change the request in ctx made to a versioned row
+// (see versioned.Update): its audit row and the events describing it.
+func (s *Meetings) edit(ctx context.Context, action, resource, resourceID string, fields []string, changes ...Change) Edit {
+	return versioned.Changed(audit.ActorFromContext(ctx).Entry(s.now(), action, resource, resourceID, fields), changes...)
 }
 
 // ListAudit implements Service.
