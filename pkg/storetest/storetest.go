@@ -13,6 +13,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/eventbus"
 	"github.com/guildhall/guildhall/pkg/idempotency"
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/pkg/versioned"
 )
 
@@ -304,4 +306,76 @@ func Idempotency(t *testing.T, q idempotency.Queries) {
 			t.Fatal("expiry deleted a newer record")
 		}
 	})
+}
+
+// Must fails t on an error.
+func Must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Equal fails t unless got is deeply equal to want.
+func Equal[T any](t *testing.T, what string, got, want T) {
+	t.Helper()
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%s:\n got %+v\nwant %+v", what, got, want)
+	}
+}
+
+// IDs lists the ids of items, never nil.
+func IDs[T any](items []T, id func(T) string) []string {
+	out := []string{}
+	for _, v := range items {
+		out = append(out, id(v))
+	}
+	return out
+}
+
+// Pages reads every page of size 2 of a list and returns the ids in the
+// order read and how many pages there were: a list that pages by id
+// returns every item once, in id order, and ends with an empty cursor.
+func Pages[T any](t *testing.T, list func(p kitx.Page) ([]T, string, error), id func(T) string) ([]string, int) {
+	t.Helper()
+	var all []string
+	p := kitx.Page{Size: 2}
+	for n := 1; ; n++ {
+		items, next, err := list(p)
+		Must(t, err)
+		if len(items) > p.Size {
+			t.Fatalf("page of %d items for a size of %d", len(items), p.Size)
+		}
+		all = append(all, IDs(items, id)...)
+		if next == "" {
+			return all, n
+		}
+		if n > 100 {
+			t.Fatal("the pages never end")
+		}
+		p.Cursor = next
+	}
+}
+
+// SQLite opens a SQLite database in a temporary directory of t, migrated
+// with migrate and closed when t ends: the database of a SQLite store
+// under the contract.
+func SQLite(t *testing.T, migrate func(ctx context.Context, db *storage.DB) error) *storage.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := storage.OpenSQLite(ctx, filepath.Join(t.TempDir(), "store.db"), storage.Config{Synchronous: "normal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	Must(t, migrate(ctx, db))
+	return db
+}
+
+// NewOutbox returns the outbox of (district, service) in db.
+func NewOutbox(t *testing.T, db *storage.DB, district, service string) *eventbus.Outbox {
+	t.Helper()
+	ob, err := eventbus.NewOutbox(db, district, service)
+	Must(t, err)
+	return ob
 }

@@ -15,7 +15,7 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/kitx"
-	kitstoretest "github.com/guildhall/guildhall/pkg/storetest"
+	kit "github.com/guildhall/guildhall/pkg/storetest"
 	"github.com/guildhall/guildhall/pkg/versioned"
 	"github.com/guildhall/guildhall/services/membership/internal/service"
 	"github.com/guildhall/guildhall/services/membership/internal/store"
@@ -30,8 +30,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 	t.Run("Council members", func(t *testing.T) { council(t, open(t)) })
 	t.Run("Imports", func(t *testing.T) { imports(t, open(t)) })
 	t.Run("Convention signatures", func(t *testing.T) { signatures(t, open(t)) })
-	t.Run("Audit log", func(t *testing.T) { kitstoretest.Audit(t, open(t)) })
-	t.Run("Idempotency keys", func(t *testing.T) { kitstoretest.Idempotency(t, open(t)) })
+	t.Run("Audit log", func(t *testing.T) { kit.Audit(t, open(t)) })
+	t.Run("Idempotency keys", func(t *testing.T) { kit.Idempotency(t, open(t)) })
 	t.Run("Outbox", func(t *testing.T) { outbox(t, open(t)) })
 }
 
@@ -43,20 +43,6 @@ var (
 	// at is a time with nanoseconds, which every timestamp must keep.
 	at = time.Date(2026, 4, 5, 6, 7, 8, 123456789, time.UTC)
 )
-
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-func equal[T any](t *testing.T, what string, got, want T) {
-	t.Helper()
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("%s:\n got %+v\nwant %+v", what, got, want)
-	}
-}
 
 func company(n int) service.Company {
 	return service.Company{
@@ -79,48 +65,16 @@ func guard(n int, companyID string) service.Guard {
 	}
 }
 
-// ids lists the ids of items.
-func ids[T any](items []T, id func(T) string) []string {
-	out := []string{}
-	for _, v := range items {
-		out = append(out, id(v))
-	}
-	return out
-}
-
-// pages reads every page of a list of page size 2 and returns the ids in
-// the order read and the number of pages.
-func pages[T any](t *testing.T, list func(p kitx.Page) ([]T, string, error), id func(T) string) ([]string, int) {
-	t.Helper()
-	var all []string
-	p := kitx.Page{Size: 2}
-	for n := 1; ; n++ {
-		items, next, err := list(p)
-		must(t, err)
-		if len(items) > p.Size {
-			t.Fatalf("page of %d items for a size of %d", len(items), p.Size)
-		}
-		all = append(all, ids(items, id)...)
-		if next == "" {
-			return all, n
-		}
-		if n > 20 {
-			t.Fatal("the pages never end")
-		}
-		p.Cursor = next
-	}
-}
-
 func companyID(c service.Company) string { return c.ID }
 
 func companies(t *testing.T, s *store.Store) {
 	for n := 1; n <= 5; n++ {
-		must(t, s.InsertCompany(ctx, company(n)))
+		kit.Must(t, s.InsertCompany(ctx, company(n)))
 	}
 	t.Run("A company reads back as it was inserted, with the store's district.", func(t *testing.T) {
 		got, err := s.GetCompany(ctx, "c03")
-		must(t, err)
-		equal(t, "company", got, company(3))
+		kit.Must(t, err)
+		kit.Equal(t, "company", got, company(3))
 	})
 	t.Run("A company that is not there is ErrCompanyNotFound.", func(t *testing.T) {
 		if _, err := s.GetCompany(ctx, "nope"); !errors.Is(err, service.ErrCompanyNotFound) {
@@ -153,8 +107,8 @@ func companies(t *testing.T, s *store.Store) {
 			{service.CompanyFilter{Level: "president"}, []string{}},
 		} {
 			items, next, err := s.ListCompanies(ctx, tc.f, kitx.Page{Size: 50})
-			must(t, err)
-			if got := ids(items, companyID); !reflect.DeepEqual(got, tc.want) || next != "" {
+			kit.Must(t, err)
+			if got := kit.IDs(items, companyID); !reflect.DeepEqual(got, tc.want) || next != "" {
 				t.Fatalf("%+v: %v next %q, want %v", tc.f, got, next, tc.want)
 			}
 			for _, c := range items {
@@ -165,13 +119,13 @@ func companies(t *testing.T, s *store.Store) {
 		}
 	})
 	t.Run("Pages of a list follow one another in id order to the end.", func(t *testing.T) {
-		got, n := pages(t, func(p kitx.Page) ([]service.Company, string, error) {
+		got, n := kit.Pages(t, func(p kitx.Page) ([]service.Company, string, error) {
 			return s.ListCompanies(ctx, service.CompanyFilter{}, p)
 		}, companyID)
-		equal(t, "pages", fmt.Sprint(got, n), "[c01 c02 c03 c04 c05] 3")
+		kit.Equal(t, "pages", fmt.Sprint(got, n), "[c01 c02 c03 c04 c05] 3")
 	})
 	t.Run("A company is written only over the version read.", func(t *testing.T) {
-		kitstoretest.Versioned(t, service.Queries(s), companyRow, "c01", func(c *service.Company) {
+		kit.Versioned(t, service.Queries(s), companyRow, "c01", func(c *service.Company) {
 			c.Name, c.LicenceNumber, c.Level, c.Status, c.ContactName, c.ContactPhone = "新名", "L-new", "council", "suspended", "李四", "110"
 			c.Address, c.PartyOrg, c.PartyOrgSince, c.TradeUnion, c.WorkersHome = "新址", false, "", true, false
 			c.ConventionVersion, c.UpdatedAt = "2027", at.Add(time.Hour)
@@ -199,15 +153,15 @@ var (
 func guardID(g service.Guard) string { return g.ID }
 
 func guards(t *testing.T, s *store.Store) {
-	must(t, s.InsertCompany(ctx, company(1)))
-	must(t, s.InsertCompany(ctx, company(2)))
+	kit.Must(t, s.InsertCompany(ctx, company(1)))
+	kit.Must(t, s.InsertCompany(ctx, company(2)))
 	for n := 1; n <= 4; n++ {
-		must(t, s.InsertGuard(ctx, guard(n, []string{"c01", "c02"}[n/3])))
+		kit.Must(t, s.InsertGuard(ctx, guard(n, []string{"c01", "c02"}[n/3])))
 	}
 	t.Run("A guard reads back as hired, with the store's district and its company.", func(t *testing.T) {
 		got, err := s.GetGuard(ctx, "g01")
-		must(t, err)
-		equal(t, "guard", got, guard(1, "c01"))
+		kit.Must(t, err)
+		kit.Equal(t, "guard", got, guard(1, "c01"))
 		c, err := s.GuardCompany(ctx, "g03")
 		if err != nil || c != "c02" {
 			t.Fatalf("GuardCompany = %q, %v", c, err)
@@ -239,13 +193,13 @@ func guards(t *testing.T, s *store.Store) {
 			t.Fatalf("a second active guard of one person: %v", err)
 		}
 		left, err := s.GetGuard(ctx, "g02")
-		must(t, err)
+		kit.Must(t, err)
 		left.EmploymentStatus, left.LeftOn, left.Version = "left", "2026-01-01", left.Version+1
-		must(t, s.WriteGuard(ctx, left))
+		kit.Must(t, s.WriteGuard(ctx, left))
 		if active, err := s.ActiveGuardByHash(ctx, "hash-2"); err != nil || active {
 			t.Fatalf("ActiveGuardByHash after leaving = %v, %v", active, err)
 		}
-		must(t, s.InsertGuard(ctx, again))
+		kit.Must(t, s.InsertGuard(ctx, again))
 	})
 	t.Run("Lists filter by company, employment, background check and certificate, in id order.", func(t *testing.T) {
 		for _, tc := range []struct {
@@ -259,18 +213,18 @@ func guards(t *testing.T, s *store.Store) {
 			{service.GuardFilter{Certificate: "none", CompanyID: "c02"}, []string{"g04"}},
 		} {
 			items, _, err := s.ListGuards(ctx, tc.f, kitx.Page{Size: 50})
-			must(t, err)
-			if got := ids(items, guardID); !reflect.DeepEqual(got, tc.want) {
+			kit.Must(t, err)
+			if got := kit.IDs(items, guardID); !reflect.DeepEqual(got, tc.want) {
 				t.Fatalf("%+v: %v, want %v", tc.f, got, tc.want)
 			}
 		}
-		got, n := pages(t, func(p kitx.Page) ([]service.Guard, string, error) {
+		got, n := kit.Pages(t, func(p kitx.Page) ([]service.Guard, string, error) {
 			return s.ListGuards(ctx, service.GuardFilter{}, p)
 		}, guardID)
-		equal(t, "pages", fmt.Sprint(got, n), "[g01 g02 g03 g04 g09] 3")
+		kit.Equal(t, "pages", fmt.Sprint(got, n), "[g01 g02 g03 g04 g09] 3")
 	})
 	t.Run("A guard is written only over the version read.", func(t *testing.T) {
-		kitstoretest.Versioned(t, service.Queries(s), guardRow, "g03", func(g *service.Guard) {
+		kit.Versioned(t, service.Queries(s), guardRow, "g03", func(g *service.Guard) {
 			g.Name, g.CertificateNumber, g.CertificateIssuedOn, g.BackgroundCheckStatus, g.BackgroundCheckOn = "新名", "C-2", "2024-02-02", "failed", "2024-03-03"
 			g.PreJobTrained, g.TrainingHours, g.BadgeService, g.VolunteerPolice, g.PartyMember = false, 40, false, true, true
 			g.EmploymentStatus, g.LeftOn, g.UpdatedAt = "left", "2026-02-02", at.Add(time.Hour)
@@ -278,11 +232,11 @@ func guards(t *testing.T, s *store.Store) {
 	})
 	t.Run("A guard's trainings come back in id order.", func(t *testing.T) {
 		for _, id := range []string{"t2", "t1"} {
-			must(t, s.InsertTraining(ctx, service.Training{ID: id, GuardID: "g01", Type: "in_service", Hours: 1.5, TrainedOn: "2025-01-01", Topic: id, RecordedAt: at}))
+			kit.Must(t, s.InsertTraining(ctx, service.Training{ID: id, GuardID: "g01", Type: "in_service", Hours: 1.5, TrainedOn: "2025-01-01", Topic: id, RecordedAt: at}))
 		}
 		got, err := s.ListTrainings(ctx, "g01")
-		must(t, err)
-		equal(t, "trainings", got, []service.Training{
+		kit.Must(t, err)
+		kit.Equal(t, "trainings", got, []service.Training{
 			{ID: "t1", GuardID: "g01", Type: "in_service", Hours: 1.5, TrainedOn: "2025-01-01", Topic: "t1", RecordedAt: at},
 			{ID: "t2", GuardID: "g01", Type: "in_service", Hours: 1.5, TrainedOn: "2025-01-01", Topic: "t2", RecordedAt: at},
 		})
@@ -297,8 +251,8 @@ func guards(t *testing.T, s *store.Store) {
 			t.Fatalf("ResealGuard = %v, %v", done, err)
 		}
 		other, err := s.GuardsSealedWithOtherKey(ctx, "k_2", 2)
-		must(t, err)
-		if got := ids(other, guardID); fmt.Sprint(got) != "[g01 g02]" || other[0].IDNumberSealed != "k1:sealed-1" {
+		kit.Must(t, err)
+		if got := kit.IDs(other, guardID); fmt.Sprint(got) != "[g01 g02]" || other[0].IDNumberSealed != "k1:sealed-1" {
 			t.Fatalf("sealed with another key: %+v", other)
 		}
 		done, err := s.ResealGuard(ctx, "g01", "k1:sealed-1", "k_2:sealed-1")
@@ -318,52 +272,52 @@ func guards(t *testing.T, s *store.Store) {
 func councilID(m service.CouncilMember) string { return m.ID }
 
 func council(t *testing.T, s *store.Store) {
-	must(t, s.InsertCompany(ctx, company(1)))
+	kit.Must(t, s.InsertCompany(ctx, company(1)))
 	member := func(n int) service.CouncilMember {
 		return service.CouncilMember{ID: fmt.Sprintf("m%d", n), District: District, Term: 2 + n%2, Position: []string{"director", "president"}[n%2],
 			PersonName: fmt.Sprintf("理事%d", n), CompanyID: []string{"", "c01"}[n%2], DistrictInCharge: []string{"", "north"}[n%2],
 			Active: true, CreatedAt: at, UpdatedAt: at, Version: 1}
 	}
 	for n := 1; n <= 4; n++ {
-		must(t, s.InsertCouncilMember(ctx, member(n)))
+		kit.Must(t, s.InsertCouncilMember(ctx, member(n)))
 	}
 	t.Run("A council member reads back as appointed; one that is not there is ErrCouncilNotFound.", func(t *testing.T) {
 		got, err := s.GetCouncilMember(ctx, "m3")
-		must(t, err)
-		equal(t, "member", got, member(3))
+		kit.Must(t, err)
+		kit.Equal(t, "member", got, member(3))
 		if _, err := s.GetCouncilMember(ctx, "nope"); !errors.Is(err, service.ErrCouncilNotFound) {
 			t.Fatalf("got %v", err)
 		}
 	})
 	t.Run("Lists filter by term and position, in pages.", func(t *testing.T) {
 		items, _, err := s.ListCouncilMembers(ctx, service.CouncilFilter{Term: 3, Position: "president"}, kitx.Page{Size: 50})
-		must(t, err)
-		equal(t, "term 3 presidents", ids(items, councilID), []string{"m1", "m3"})
-		got, n := pages(t, func(p kitx.Page) ([]service.CouncilMember, string, error) {
+		kit.Must(t, err)
+		kit.Equal(t, "term 3 presidents", kit.IDs(items, councilID), []string{"m1", "m3"})
+		got, n := kit.Pages(t, func(p kitx.Page) ([]service.CouncilMember, string, error) {
 			return s.ListCouncilMembers(ctx, service.CouncilFilter{}, p)
 		}, councilID)
-		equal(t, "pages", fmt.Sprint(got, n), "[m1 m2 m3 m4] 2")
+		kit.Equal(t, "pages", fmt.Sprint(got, n), "[m1 m2 m3 m4] 2")
 	})
 	t.Run("A council member is written only over the version read.", func(t *testing.T) {
-		kitstoretest.Versioned(t, service.Queries(s), councilRow, "m2", func(m *service.CouncilMember) {
+		kit.Versioned(t, service.Queries(s), councilRow, "m2", func(m *service.CouncilMember) {
 			m.Term, m.Position, m.PersonName, m.CompanyID, m.DistrictInCharge, m.Active, m.UpdatedAt = 4, "supervisor_chief", "新人", "c01", "south", false, at.Add(time.Hour)
 		})
 	})
 }
 
 func imports(t *testing.T, s *store.Store) {
-	must(t, s.InsertCompany(ctx, company(1)))
+	kit.Must(t, s.InsertCompany(ctx, company(1)))
 	job := func(id string, created time.Time) service.ImportJob {
 		return service.ImportJob{ID: id, CompanyID: "c01", Status: "queued", TotalRows: 3, Errors: []service.ImportError{},
 			CreatedAt: created, UpdatedAt: created, CSVSealed: "k1:csv",
 			StartedBy: audit.Actor{Subject: "u1", Role: "company-admin", Scope: "company:c01", RequestID: "r1", RemoteIP: "192.0.2.1"}}
 	}
-	must(t, s.InsertImport(ctx, job("j2", at)))
-	must(t, s.InsertImport(ctx, job("j1", at.Add(time.Minute))))
+	kit.Must(t, s.InsertImport(ctx, job("j2", at)))
+	kit.Must(t, s.InsertImport(ctx, job("j1", at.Add(time.Minute))))
 	t.Run("A job reads back as queued, with who started it; one that is not there is ErrImportNotFound.", func(t *testing.T) {
 		got, err := s.GetImport(ctx, "j2")
-		must(t, err)
-		equal(t, "job", got, job("j2", at))
+		kit.Must(t, err)
+		kit.Equal(t, "job", got, job("j2", at))
 		c, err := s.ImportCompany(ctx, "j2")
 		if err != nil || c != "c01" {
 			t.Fatalf("ImportCompany = %q, %v", c, err)
@@ -384,25 +338,25 @@ func imports(t *testing.T, s *store.Store) {
 	})
 	t.Run("Progress is stored with the per-row errors; pending jobs come oldest first; a file is scrubbed.", func(t *testing.T) {
 		p, err := s.PendingImports(ctx)
-		must(t, err)
-		equal(t, "pending", p, []string{"j2", "j1"})
+		kit.Must(t, err)
+		kit.Equal(t, "pending", p, []string{"j2", "j1"})
 		j := job("j2", at)
 		j.Status, j.ProcessedRows, j.Succeeded, j.Failed, j.UpdatedAt = "done", 3, 2, 1, at.Add(time.Hour)
 		j.Errors = []service.ImportError{{Line: 3, Field: "id_number", ErrorID: "guard.id_number_invalid", Message: "bad"}}
-		must(t, s.UpdateImportProgress(ctx, j))
-		must(t, s.ScrubImportCSV(ctx, "j2"))
+		kit.Must(t, s.UpdateImportProgress(ctx, j))
+		kit.Must(t, s.ScrubImportCSV(ctx, "j2"))
 		got, err := s.GetImport(ctx, "j2")
-		must(t, err)
+		kit.Must(t, err)
 		j.CSVSealed = ""
-		equal(t, "job", got, j)
+		kit.Equal(t, "job", got, j)
 		p, err = s.PendingImports(ctx)
-		must(t, err)
-		equal(t, "pending", p, []string{"j1"})
+		kit.Must(t, err)
+		kit.Equal(t, "pending", p, []string{"j1"})
 	})
 }
 
 func signatures(t *testing.T, s *store.Store) {
-	must(t, s.InsertCompany(ctx, company(1)))
+	kit.Must(t, s.InsertCompany(ctx, company(1)))
 	t.Run("A company has no signature until one is put; the newest put is the one read.", func(t *testing.T) {
 		if _, found, err := s.LatestConventionSignature(ctx, "c01"); found || err != nil {
 			t.Fatalf("before: %v %v", found, err)
@@ -411,16 +365,16 @@ func signatures(t *testing.T, s *store.Store) {
 			{ID: "s1", CompanyID: "c01", Version: "2025", SignedAt: at},
 			{ID: "s2", CompanyID: "c01", Version: "2026", SignedAt: at.Add(time.Hour)},
 		} {
-			must(t, s.PutConventionSignature(ctx, sig))
+			kit.Must(t, s.PutConventionSignature(ctx, sig))
 		}
 		got, found, err := s.LatestConventionSignature(ctx, "c01")
-		must(t, err)
-		equal(t, "signature", got, service.ConventionSignature{ID: "s2", CompanyID: "c01", Version: "2026", SignedAt: at.Add(time.Hour), Current: found})
+		kit.Must(t, err)
+		kit.Equal(t, "signature", got, service.ConventionSignature{ID: "s2", CompanyID: "c01", Version: "2026", SignedAt: at.Add(time.Hour), Current: found})
 	})
 }
 
 func outbox(t *testing.T, s *store.Store) {
-	kitstoretest.Outbox(t, kitstoretest.Changes[service.Queries, service.Change]{
+	kit.Outbox(t, kit.Changes[service.Queries, service.Change]{
 		Tx: s.Tx, In: s.In, Outbox: s.Outbox(),
 		Create: func(ctx context.Context, q service.Queries, n int) (service.Change, error) {
 			c := company(n)
