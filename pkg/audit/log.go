@@ -27,6 +27,14 @@ type Log struct {
 
 var _ Queries = Log{}
 
+// logTable is the name every district service's migrations give their
+// audit log.
+const logTable = "audit_log"
+
+// NewLog returns the audit log of a district service's database (its
+// audit_log table) through q.
+func NewLog(q storage.Querier) Log { return Log{Q: q, Table: logTable} }
+
 // InsertAudit implements Queries (Insert).
 func (l Log) InsertAudit(ctx context.Context, e Entry) error { return Insert(ctx, l.Q, l.Table, e) }
 

@@ -28,6 +28,14 @@ type Keys struct {
 
 var _ Queries = Keys{}
 
+// keysTable is the name every district service's migrations give their
+// idempotency keys.
+const keysTable = "idempotency_keys"
+
+// NewKeys returns the idempotency keys of a district service's database
+// (its idempotency_keys table) through q.
+func NewKeys(q storage.Querier) Keys { return Keys{Q: q, Table: keysTable} }
+
 // GetIdempotency implements Getter (Get).
 func (k Keys) GetIdempotency(ctx context.Context, scope, key string) (Record, bool, error) {
 	return Get(ctx, k.Q, k.Table, scope, key)

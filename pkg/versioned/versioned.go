@@ -66,6 +66,15 @@ type Auditor interface {
 	InsertAudit(ctx context.Context, e audit.Entry) error
 }
 
+// Transactions is what a service's Repository declares for its writes:
+// the transaction Update runs in.
+type Transactions[Q, C any] interface {
+	// Tx runs fn in one transaction. The changes fn returns are turned
+	// into events and appended to the outbox in that transaction; if fn
+	// fails, nothing is written.
+	Tx(ctx context.Context, fn func(q Q) ([]C, error)) error
+}
+
 // Tx is a repository's transaction (eventbus.Writer's Tx): it runs fn and
 // appends the events of the changes fn returns to the outbox in the same
 // transaction; if fn fails, nothing is written.

@@ -54,13 +54,6 @@ func New(db *storage.DB, outbox *eventbus.Outbox) *Store {
 
 var _ service.Repository = (*Store)(nil)
 
-// Tables of the audit log and the idempotency keys, created by this
-// service's migrations.
-const (
-	auditTable       = "audit_log"
-	idempotencyTable = "idempotency_keys"
-)
-
 // queries implements service.Queries on a database or a transaction.
 type queries struct {
 	storage.Querier
@@ -69,7 +62,7 @@ type queries struct {
 }
 
 func newQueries(q storage.Querier) queries {
-	return queries{Querier: q, Log: audit.Log{Q: q, Table: auditTable}, Keys: idempotency.Keys{Q: q, Table: idempotencyTable}}
+	return queries{Querier: q, Log: audit.NewLog(q), Keys: idempotency.NewKeys(q)}
 }
 
 // --- meetings ---

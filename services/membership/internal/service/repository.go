@@ -12,14 +12,11 @@ import (
 )
 
 // Repository is the storage the service needs. Reads go straight to it;
-// every write goes through Tx so the change and the events describing it
-// commit together.
+// every write goes through Tx (versioned.Update for a versioned row) so the
+// change, its audit row and the events describing it commit together.
 type Repository interface {
 	Queries
-	// Tx runs fn in one transaction. The changes fn returns are turned into
-	// events and appended to the outbox in that transaction; if fn fails,
-	// nothing is written.
-	Tx(ctx context.Context, fn func(q Queries) ([]Change, error)) error
+	versioned.Transactions[Queries, Change]
 }
 
 // Queries reads and writes the membership tables, inside or outside a
