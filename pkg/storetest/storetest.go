@@ -379,3 +379,30 @@ func NewOutbox(t *testing.T, db *storage.DB, district, service string) *eventbus
 	Must(t, err)
 	return ob
 }
+
+// At is a time with nanoseconds, which every timestamp a store keeps must
+// keep.
+var At = time.Date(2026, 4, 5, 6, 7, 8, 123456789, time.UTC)
+
+// Group is one group of a store contract's cases.
+type Group[S any] struct {
+	Name string
+	Run  func(t *testing.T, s S)
+}
+
+// Run runs each group on a store of its own that open returns (over an
+// empty, migrated database), and, when the store keeps an audit log or
+// idempotency keys, Audit and Idempotency on one more.
+func Run[S any](t *testing.T, open func(t *testing.T) S, groups ...Group[S]) {
+	t.Helper()
+	for _, g := range groups {
+		t.Run(g.Name, func(t *testing.T) { g.Run(t, open(t)) })
+	}
+	s := any(open(t))
+	if q, ok := s.(audit.Queries); ok {
+		t.Run("Audit log", func(t *testing.T) { Audit(t, q) })
+	}
+	if q, ok := s.(idempotency.Queries); ok {
+		t.Run("Idempotency keys", func(t *testing.T) { Idempotency(t, q) })
+	}
+}

@@ -22,20 +22,17 @@ import (
 // Run runs the contract on stores open returns: each a store over an
 // empty, migrated database of its own.
 func Run(t *testing.T, open func(t *testing.T) *store.Store) {
-	t.Run("Companies", func(t *testing.T) { companies(t, open(t)) })
-	t.Run("Guards and conflicts", func(t *testing.T) { guards(t, open(t)) })
-	t.Run("Council members", func(t *testing.T) { council(t, open(t)) })
-	t.Run("Districts", func(t *testing.T) { districts(t, open(t)) })
-	t.Run("Meetings", func(t *testing.T) { meetings(t, open(t)) })
-	t.Run("Action items", func(t *testing.T) { actionItems(t, open(t)) })
-	t.Run("Transactions", func(t *testing.T) { transactions(t, open(t)) })
+	kit.Run(t, open,
+		kit.Group[*store.Store]{Name: "Companies", Run: companies},
+		kit.Group[*store.Store]{Name: "Guards and conflicts", Run: guards},
+		kit.Group[*store.Store]{Name: "Council members", Run: council},
+		kit.Group[*store.Store]{Name: "Districts", Run: districts},
+		kit.Group[*store.Store]{Name: "Meetings", Run: meetings},
+		kit.Group[*store.Store]{Name: "Action items", Run: actionItems},
+		kit.Group[*store.Store]{Name: "Transactions", Run: transactions})
 }
 
-var (
-	ctx = context.Background()
-	// at is a time with nanoseconds, which every timestamp must keep.
-	at = time.Date(2026, 4, 5, 6, 7, 8, 123456789, time.UTC)
-)
+var ctx = context.Background()
 
 // in runs fn in a transaction of s's database, as the projector runs in
 // a consumer's.
@@ -46,15 +43,15 @@ func in(t *testing.T, s *store.Store, fn func(tx *sql.Tx) error) {
 
 func company(id, district, status string) store.Company {
 	return store.Company{ID: id, District: district, Name: "公司" + id, CreditCode: "CC" + id, Kind: "service_company", Level: "member",
-		Status: status, PartyOrg: true, TradeUnion: id != "c2", WorkersHome: false, ConventionVersion: "2026", Version: 2, UpdatedAt: at}
+		Status: status, PartyOrg: true, TradeUnion: id != "c2", WorkersHome: false, ConventionVersion: "2026", Version: 2, UpdatedAt: kit.At}
 }
 
 func guard(id, district, companyID, hash, status string) store.Guard {
 	g := store.Guard{ID: id, District: district, CompanyID: companyID, IDHash: hash, EmploymentStatus: status, HiredOn: "2024-01-01",
 		HasCertificate: true, BackgroundCheckStatus: "passed", PreJobTrained: true, BadgeService: id != "g2", VolunteerPolice: false,
-		PartyMember: true, Version: 1, UpdatedAt: at}
+		PartyMember: true, Version: 1, UpdatedAt: kit.At}
 	if status == "active" {
-		g.ActiveSince = at
+		g.ActiveSince = kit.At
 	}
 	return g
 }
@@ -85,11 +82,11 @@ func companies(t *testing.T, s *store.Store) {
 	})
 	t.Run("A company put again is replaced.", func(t *testing.T) {
 		c := company("c3", "north", "active")
-		c.Name, c.Version, c.UpdatedAt = "改名", 5, at.Add(time.Hour)
+		c.Name, c.Version, c.UpdatedAt = "改名", 5, kit.At.Add(time.Hour)
 		in(t, s, func(tx *sql.Tx) error { return s.PutCompany(ctx, tx, c) })
 		rows, err := s.Companies(ctx, "north", "c2", 1)
 		kit.Must(t, err)
-		if len(rows) != 1 || rows[0].Name != "改名" || rows[0].Version != 5 || rows[0].Status != "active" || !rows[0].UpdatedAt.Equal(at.Add(time.Hour)) {
+		if len(rows) != 1 || rows[0].Name != "改名" || rows[0].Version != 5 || rows[0].Status != "active" || !rows[0].UpdatedAt.Equal(kit.At.Add(time.Hour)) {
 			t.Fatalf("after replacing: %+v", rows)
 		}
 	})
@@ -98,7 +95,7 @@ func companies(t *testing.T, s *store.Store) {
 		kit.Must(t, err)
 		kit.Equal(t, "first page", kit.IDs(rows, func(r service.CompanyRow) string { return r.ID }), []string{"c1", "c2"})
 		want := service.CompanyRow{ID: "c1", District: "north", Name: "公司c1", CreditCode: "CCc1", Kind: "service_company", Level: "member",
-			Status: "active", PartyOrg: true, TradeUnion: true, ConventionVersion: "2026", Version: 2, UpdatedAt: at,
+			Status: "active", PartyOrg: true, TradeUnion: true, ConventionVersion: "2026", Version: 2, UpdatedAt: kit.At,
 			GuardsActive: 2, GuardsBackgroundChecked: 2, GuardsTrained: 2, GuardsCertified: 2, GuardsBadgeService: 1, GuardsPartyMembers: 2}
 		kit.Equal(t, "c1", rows[0], want)
 		rows, err = s.Companies(ctx, "north", "c2", 10)
@@ -111,7 +108,7 @@ func companies(t *testing.T, s *store.Store) {
 }
 
 func guards(t *testing.T, s *store.Store) {
-	later := at.Add(48 * time.Hour)
+	later := kit.At.Add(48 * time.Hour)
 	in(t, s, func(tx *sql.Tx) error {
 		for _, g := range []store.Guard{
 			guard("g1", "north", "c1", "same", "active"), guard("g2", "north", "c2", "same", "active"),
@@ -191,10 +188,10 @@ func districts(t *testing.T, s *store.Store) {
 			guard("g3", "north", "c2", "h3", "left")} {
 			kit.Must(t, s.PutGuard(ctx, tx, g))
 		}
-		kit.Must(t, s.TouchDistrict(ctx, tx, "north", at.Add(time.Minute), at.Add(2*time.Minute)))
+		kit.Must(t, s.TouchDistrict(ctx, tx, "north", kit.At.Add(time.Minute), kit.At.Add(2*time.Minute)))
 		// An older event applied later: last_event_at stays, applied moves.
-		kit.Must(t, s.TouchDistrict(ctx, tx, "north", at, at.Add(3*time.Minute)))
-		kit.Must(t, s.TouchDistrict(ctx, tx, "quiet", at, at))
+		kit.Must(t, s.TouchDistrict(ctx, tx, "north", kit.At, kit.At.Add(3*time.Minute)))
+		kit.Must(t, s.TouchDistrict(ctx, tx, "quiet", kit.At, kit.At))
 		return nil
 	})
 	t.Run("A district's counts are its companies by status and its active companies' and guards' tallies, with its freshness.", func(t *testing.T) {
@@ -204,10 +201,10 @@ func districts(t *testing.T, s *store.Store) {
 			Counts: service.Counts{Companies: 3, CompaniesByStatus: map[string]int64{"active": 2, "applied": 1}, CompaniesActive: 2,
 				GuardsActive: 2, GuardsBackgroundChecked: 2, GuardsTrained: 2, GuardsCertified: 2, GuardsBadgeService: 1, GuardsPartyMembers: 2,
 				PartyOrgCompanies: 2, UnionCompanies: 1, ConventionSigned: 2},
-			Freshness: service.Freshness{LastEventAt: at.Add(time.Minute), LastAppliedAt: at.Add(3 * time.Minute), EventsApplied: 2},
+			Freshness: service.Freshness{LastEventAt: kit.At.Add(time.Minute), LastAppliedAt: kit.At.Add(3 * time.Minute), EventsApplied: 2},
 		})
 		kit.Equal(t, "quiet", got["quiet"], service.DistrictData{Counts: service.Counts{CompaniesByStatus: map[string]int64{}},
-			Freshness: service.Freshness{LastEventAt: at, LastAppliedAt: at, EventsApplied: 1}})
+			Freshness: service.Freshness{LastEventAt: kit.At, LastAppliedAt: kit.At, EventsApplied: 1}})
 		if len(got) != 2 {
 			t.Fatalf("districts %v", got)
 		}
@@ -216,9 +213,9 @@ func districts(t *testing.T, s *store.Store) {
 
 func meetings(t *testing.T, s *store.Store) {
 	meeting := func(id, district, typ, status string, day int) store.Meeting {
-		start := at.Add(time.Duration(day) * 24 * time.Hour)
+		start := kit.At.Add(time.Duration(day) * 24 * time.Hour)
 		return store.Meeting{ID: id, District: district, Type: typ, Title: "会议" + id, Status: status, StartsAt: start, EndsAt: start.Add(time.Hour),
-			InvitedCompanies: 10, AttendedCompanies: 8, InvitedPeople: 3, AttendedPeople: 2, Version: 3, UpdatedAt: at}
+			InvitedCompanies: 10, AttendedCompanies: 8, InvitedPeople: 3, AttendedPeople: 2, Version: 3, UpdatedAt: kit.At}
 	}
 	in(t, s, func(tx *sql.Tx) error {
 		for _, m := range []store.Meeting{
@@ -236,13 +233,13 @@ func meetings(t *testing.T, s *store.Store) {
 	t.Run("A meeting's snapshot state is found, replaced by a newer put; a meeting never put is not found.", func(t *testing.T) {
 		in(t, s, func(tx *sql.Tx) error {
 			st, found, err := s.MeetingState(ctx, tx, "m1")
-			if err != nil || !found || st != (store.SnapshotState{Version: 3, UpdatedAt: at}) {
+			if err != nil || !found || st != (store.SnapshotState{Version: 3, UpdatedAt: kit.At}) {
 				t.Fatalf("MeetingState = %+v %v %v", st, found, err)
 			}
 			m := meeting("m4", "north", service.MeetingDistrictRoundtable, "in_progress", 3)
-			m.Version, m.UpdatedAt = 4, at.Add(time.Hour)
+			m.Version, m.UpdatedAt = 4, kit.At.Add(time.Hour)
 			kit.Must(t, s.PutMeeting(ctx, tx, m))
-			if st, _, err := s.MeetingState(ctx, tx, "m4"); err != nil || st != (store.SnapshotState{Version: 4, UpdatedAt: at.Add(time.Hour)}) {
+			if st, _, err := s.MeetingState(ctx, tx, "m4"); err != nil || st != (store.SnapshotState{Version: 4, UpdatedAt: kit.At.Add(time.Hour)}) {
 				t.Fatalf("after a newer put: %+v %v", st, err)
 			}
 			if _, found, err := s.MeetingState(ctx, tx, "nope"); found || err != nil {
@@ -259,11 +256,11 @@ func meetings(t *testing.T, s *store.Store) {
 				}
 			}
 			for _, g := range []store.Signature{
-				{ID: "s1", District: "north", CompanyID: "c1", ConventionVersion: "2026", Current: true, SignedAt: at},
-				{ID: "s2", District: "north", CompanyID: "c1", ConventionVersion: "2026", Current: true, SignedAt: at},
-				{ID: "s3", District: "north", CompanyID: "c2", ConventionVersion: "2026", Current: true, SignedAt: at},
-				{ID: "s4", District: "south", CompanyID: "c9", ConventionVersion: "2025", Current: true, SignedAt: at},
-				{ID: "s5", District: "south", CompanyID: "c9", ConventionVersion: "2026", Current: false, SignedAt: at},
+				{ID: "s1", District: "north", CompanyID: "c1", ConventionVersion: "2026", Current: true, SignedAt: kit.At},
+				{ID: "s2", District: "north", CompanyID: "c1", ConventionVersion: "2026", Current: true, SignedAt: kit.At},
+				{ID: "s3", District: "north", CompanyID: "c2", ConventionVersion: "2026", Current: true, SignedAt: kit.At},
+				{ID: "s4", District: "south", CompanyID: "c9", ConventionVersion: "2025", Current: true, SignedAt: kit.At},
+				{ID: "s5", District: "south", CompanyID: "c9", ConventionVersion: "2026", Current: false, SignedAt: kit.At},
 			} {
 				for _, want := range []bool{true, false} {
 					if n, err := s.PutSignature(ctx, tx, g); err != nil || n != want {
@@ -288,11 +285,11 @@ func meetings(t *testing.T, s *store.Store) {
 		kit.Equal(t, "signers", got, map[string]int64{"north": 1})
 	})
 	t.Run("Roundtables held are a district's closed roundtables starting in the window.", func(t *testing.T) {
-		n, err := s.RoundtablesHeld(ctx, "north", at, at.Add(10*24*time.Hour))
+		n, err := s.RoundtablesHeld(ctx, "north", kit.At, kit.At.Add(10*24*time.Hour))
 		if err != nil || n != 1 {
 			t.Fatalf("RoundtablesHeld = %d, %v", n, err)
 		}
-		n, err = s.RoundtablesHeld(ctx, "north", at, at.Add(10*24*time.Hour+time.Nanosecond))
+		n, err = s.RoundtablesHeld(ctx, "north", kit.At, kit.At.Add(10*24*time.Hour+time.Nanosecond))
 		if err != nil || n != 2 {
 			t.Fatalf("RoundtablesHeld to the start of m2 = %d, %v", n, err)
 		}
@@ -302,7 +299,7 @@ func meetings(t *testing.T, s *store.Store) {
 func actionItems(t *testing.T, s *store.Store) {
 	item := func(n int, status, due string) store.ActionItem {
 		return store.ActionItem{ID: fmt.Sprintf("a%d", n), District: "north", ResolutionID: "r1", MeetingID: "m1", Title: fmt.Sprintf("任务%d", n),
-			OwnerKind: "company", OwnerCompanyID: "c1", DueOn: due, Status: status, Version: 1, UpdatedAt: at}
+			OwnerKind: "company", OwnerCompanyID: "c1", DueOn: due, Status: status, Version: 1, UpdatedAt: kit.At}
 	}
 	in(t, s, func(tx *sql.Tx) error {
 		for _, a := range []store.ActionItem{item(1, "open", "2026-04-01"), item(2, "open", "2026-06-01"), item(3, "done", "2026-04-01"),
@@ -315,7 +312,7 @@ func actionItems(t *testing.T, s *store.Store) {
 	})
 	t.Run("An action item's snapshot state is found; one never put is not.", func(t *testing.T) {
 		in(t, s, func(tx *sql.Tx) error {
-			if st, found, err := s.ActionItemState(ctx, tx, "a2"); err != nil || !found || st != (store.SnapshotState{Version: 1, UpdatedAt: at}) {
+			if st, found, err := s.ActionItemState(ctx, tx, "a2"); err != nil || !found || st != (store.SnapshotState{Version: 1, UpdatedAt: kit.At}) {
 				t.Fatalf("ActionItemState = %+v %v %v", st, found, err)
 			}
 			if _, found, err := s.ActionItemState(ctx, tx, "nope"); found || err != nil {
@@ -338,7 +335,7 @@ func actionItems(t *testing.T, s *store.Store) {
 		kit.Must(t, err)
 		kit.Equal(t, "after a1", kit.IDs(rows, id), []string{"a2", "a3", "a4"})
 		kit.Equal(t, "a2", rows[0], service.ActionItemRow{ID: "a2", District: "north", ResolutionID: "r1", MeetingID: "m1", Title: "任务2",
-			OwnerKind: "company", OwnerCompanyID: "c1", DueOn: "2026-06-01", Status: "open", Version: 1, UpdatedAt: at})
+			OwnerKind: "company", OwnerCompanyID: "c1", DueOn: "2026-06-01", Status: "open", Version: 1, UpdatedAt: kit.At})
 		rows, err = s.ActionItems(ctx, "north", "2026-05-01", "", 10)
 		kit.Must(t, err)
 		kit.Equal(t, "overdue", kit.IDs(rows, id), []string{"a1"})
@@ -349,7 +346,7 @@ func transactions(t *testing.T, s *store.Store) {
 	t.Run("Writes in a transaction that rolls back leave nothing behind.", func(t *testing.T) {
 		err := s.DB().InTx(ctx, func(tx *sql.Tx) error {
 			kit.Must(t, s.PutCompany(ctx, tx, company("c1", "north", "active")))
-			kit.Must(t, s.TouchDistrict(ctx, tx, "north", at, at))
+			kit.Must(t, s.TouchDistrict(ctx, tx, "north", kit.At, kit.At))
 			return errors.New("the event is refused")
 		})
 		if err == nil {

@@ -20,37 +20,31 @@ import (
 )
 
 // Run runs the contract on stores open returns: each a store over an
-// empty, migrated database of its own, with an outbox of district
-// District.
+// empty, migrated database of its own, with an outbox of District.
 func Run(t *testing.T, open func(t *testing.T) *store.Store) {
-	t.Run("Meetings", func(t *testing.T) { meetings(t, open(t)) })
-	t.Run("Agenda", func(t *testing.T) { agenda(t, open(t)) })
-	t.Run("Invitations", func(t *testing.T) { invitations(t, open(t)) })
-	t.Run("Minutes", func(t *testing.T) { minutes(t, open(t)) })
-	t.Run("Resolutions and action items", func(t *testing.T) { actionItems(t, open(t)) })
-	t.Run("Convention signatures", func(t *testing.T) { signatures(t, open(t)) })
-	t.Run("Audit log", func(t *testing.T) { kit.Audit(t, open(t)) })
-	t.Run("Idempotency keys", func(t *testing.T) { kit.Idempotency(t, open(t)) })
-	t.Run("Outbox", func(t *testing.T) { outbox(t, open(t)) })
+	kit.Run(t, open,
+		kit.Group[*store.Store]{Name: "Meetings", Run: meetings},
+		kit.Group[*store.Store]{Name: "Agenda", Run: agenda},
+		kit.Group[*store.Store]{Name: "Invitations", Run: invitations},
+		kit.Group[*store.Store]{Name: "Minutes", Run: minutes},
+		kit.Group[*store.Store]{Name: "Resolutions and action items", Run: actionItems},
+		kit.Group[*store.Store]{Name: "Convention signatures", Run: signatures},
+		kit.Group[*store.Store]{Name: "Outbox", Run: outbox})
 }
 
 // District is the district of the stores Run is given.
 const District = "north"
 
-var (
-	ctx = context.Background()
-	// at is a time with nanoseconds, which every timestamp must keep.
-	at = time.Date(2026, 4, 5, 6, 7, 8, 123456789, time.UTC)
-)
+var ctx = context.Background()
 
 // meeting is the n-th meeting: odd ones are roundtables in progress, even
 // ones council meetings in draft, a day apart.
 func meeting(n int) service.Meeting {
-	start := at.Add(time.Duration(n) * 24 * time.Hour)
+	start := kit.At.Add(time.Duration(n) * 24 * time.Hour)
 	return service.Meeting{
 		ID: fmt.Sprintf("m%02d", n), Type: []string{"council", "district_roundtable"}[n%2], Title: fmt.Sprintf("第%d次工作会议", n),
 		StartsAt: start, EndsAt: start.Add(2 * time.Hour), Venue: "协会三楼", Host: "罗灯亮",
-		Status: []string{"draft", "in_progress"}[n%2], CreatedAt: at, UpdatedAt: at, Version: 1,
+		Status: []string{"draft", "in_progress"}[n%2], CreatedAt: kit.At, UpdatedAt: kit.At, Version: 1,
 	}
 }
 
@@ -102,8 +96,8 @@ func meetings(t *testing.T, s *store.Store) {
 	})
 	t.Run("A meeting is written only over the version read.", func(t *testing.T) {
 		kit.Versioned(t, service.Queries(s), meetingRow, "m02", func(m *service.Meeting) {
-			m.Title, m.StartsAt, m.EndsAt, m.Venue, m.Host = "改期", at.Add(time.Hour), at.Add(3*time.Hour), "新址", "薛龙"
-			m.Status, m.MinutesVersion, m.UpdatedAt = "scheduled", 2, at.Add(time.Minute)
+			m.Title, m.StartsAt, m.EndsAt, m.Venue, m.Host = "改期", kit.At.Add(time.Hour), kit.At.Add(3*time.Hour), "新址", "薛龙"
+			m.Status, m.MinutesVersion, m.UpdatedAt = "scheduled", 2, kit.At.Add(time.Minute)
 		})
 	})
 	t.Run("Roundtables held are those in progress or closed that start in the window, earliest first.", func(t *testing.T) {
@@ -123,7 +117,7 @@ func agenda(t *testing.T, s *store.Store) {
 	kit.Must(t, s.InsertMeeting(ctx, meeting(1)))
 	item := func(id string, pos int) service.AgendaItem {
 		return service.AgendaItem{ID: id, MeetingID: "m01", Position: pos, Kind: "signing", Title: "签订公约" + id, Presenter: "秘书长",
-			DurationMin: 15, Signing: true, CreatedAt: at}
+			DurationMin: 15, Signing: true, CreatedAt: kit.At}
 	}
 	t.Run("A meeting's agenda comes back in position order; no items is an empty agenda.", func(t *testing.T) {
 		none, err := s.ListAgenda(ctx, "m01")
@@ -157,10 +151,10 @@ func invitations(t *testing.T, s *store.Store) {
 	kit.Must(t, s.InsertMeeting(ctx, meeting(2)))
 	company := func(id, meetingID, companyID string) service.Invitation {
 		return service.Invitation{ID: id, MeetingID: meetingID, Kind: "company", CompanyID: companyID, CompanyName: "公司" + companyID,
-			CodeHash: "hash-" + id, Status: "invited", CreatedAt: at, UpdatedAt: at}
+			CodeHash: "hash-" + id, Status: "invited", CreatedAt: kit.At, UpdatedAt: kit.At}
 	}
 	person := service.Invitation{ID: "i3", MeetingID: "m01", Kind: "person", PersonName: "王警官", PersonRole: "police", Organization: "经开分局",
-		CodeHash: "hash-i3", Status: "invited", CreatedAt: at, UpdatedAt: at}
+		CodeHash: "hash-i3", Status: "invited", CreatedAt: kit.At, UpdatedAt: kit.At}
 	for _, v := range []service.Invitation{company("i1", "m01", "c1"), company("i2", "m01", "c2"), person, company("i4", "m02", "c1")} {
 		kit.Must(t, s.InsertInvitation(ctx, v))
 	}
@@ -187,7 +181,7 @@ func invitations(t *testing.T, s *store.Store) {
 	})
 	t.Run("Attendance is written with its check-in, and cleared again.", func(t *testing.T) {
 		v := company("i1", "m01", "c1")
-		in := at.Add(time.Hour)
+		in := kit.At.Add(time.Hour)
 		v.Status, v.CheckedInAt, v.CheckedInBy, v.UpdatedAt = "present", &in, "door", in
 		kit.Must(t, s.UpdateInvitation(ctx, v))
 		got, err := s.GetInvitation(ctx, "m01", "i1")
@@ -228,7 +222,7 @@ func minutes(t *testing.T, s *store.Store) {
 	kit.Must(t, s.InsertMeeting(ctx, meeting(1)))
 	entry := func(id string, pos int) service.MinuteEntry {
 		return service.MinuteEntry{ID: id, MeetingID: "m01", Position: pos, Speaker: "余朦", SpeakerRole: "会长", CompanyID: "c1",
-			Kind: "speech", Text: "讲话" + id, CreatedAt: at, UpdatedAt: at, Version: 1}
+			Kind: "speech", Text: "讲话" + id, CreatedAt: kit.At, UpdatedAt: kit.At, Version: 1}
 	}
 	for _, e := range []service.MinuteEntry{entry("e1", 2), entry("e2", 1), entry("e3", 3)} {
 		kit.Must(t, s.InsertMinuteEntry(ctx, e))
@@ -246,7 +240,7 @@ func minutes(t *testing.T, s *store.Store) {
 	})
 	t.Run("A draft entry is written only over the version read.", func(t *testing.T) {
 		kit.Versioned(t, service.Queries(s), entryRow("m01"), "e3", func(e *service.MinuteEntry) {
-			e.Speaker, e.SpeakerRole, e.Text, e.UpdatedAt = "薛龙", "副会长", "更正", at.Add(time.Hour)
+			e.Speaker, e.SpeakerRole, e.Text, e.UpdatedAt = "薛龙", "副会长", "更正", kit.At.Add(time.Hour)
 		})
 	})
 	t.Run("A draft entry may be deleted.", func(t *testing.T) {
@@ -278,7 +272,7 @@ func minutes(t *testing.T, s *store.Store) {
 	})
 	t.Run("Versions of the minutes list in order.", func(t *testing.T) {
 		v := func(n int) service.MinutesVersion {
-			return service.MinutesVersion{Version: n, Entries: n + 1, PublishedAt: at.Add(time.Duration(n) * time.Hour), PublishedBy: "admin"}
+			return service.MinutesVersion{Version: n, Entries: n + 1, PublishedAt: kit.At.Add(time.Duration(n) * time.Hour), PublishedBy: "admin"}
 		}
 		kit.Must(t, s.InsertMinutesVersion(ctx, "m01", v(2)))
 		kit.Must(t, s.InsertMinutesVersion(ctx, "m01", v(1)))
@@ -294,7 +288,7 @@ func actionItems(t *testing.T, s *store.Store) {
 	kit.Must(t, s.InsertMeeting(ctx, meeting(1)))
 	kit.Must(t, s.InsertMeeting(ctx, meeting(2)))
 	res := func(id, meetingID string) service.Resolution {
-		return service.Resolution{ID: id, MeetingID: meetingID, AgendaItemID: "a1", Title: "决议" + id, Text: "全文", AdoptedAt: at}
+		return service.Resolution{ID: id, MeetingID: meetingID, AgendaItemID: "a1", Title: "决议" + id, Text: "全文", AdoptedAt: kit.At}
 	}
 	for _, r := range []service.Resolution{res("r1", "m01"), res("r2", "m01"), res("r3", "m02")} {
 		kit.Must(t, s.InsertResolution(ctx, r))
@@ -302,7 +296,7 @@ func actionItems(t *testing.T, s *store.Store) {
 	item := func(n int) service.ActionItem {
 		return service.ActionItem{ID: fmt.Sprintf("x%d", n), ResolutionID: []string{"r1", "r3"}[n%2], MeetingID: []string{"m01", "m02"}[n%2],
 			Title: fmt.Sprintf("任务%d", n), OwnerKind: "company", OwnerCompanyID: []string{"c1", "c2"}[n%2], DueOn: fmt.Sprintf("2026-05-0%d", n),
-			Status: []string{"open", "done"}[n/4], CreatedAt: at, UpdatedAt: at, Version: 1}
+			Status: []string{"open", "done"}[n/4], CreatedAt: kit.At, UpdatedAt: kit.At, Version: 1}
 	}
 	for n := 1; n <= 5; n++ {
 		kit.Must(t, s.InsertActionItem(ctx, item(n)))
@@ -349,7 +343,7 @@ func actionItems(t *testing.T, s *store.Store) {
 	})
 	t.Run("An action item is written only over the version read.", func(t *testing.T) {
 		kit.Versioned(t, service.Queries(s), itemRow, "x2", func(a *service.ActionItem) {
-			a.Status, a.UpdatedAt = "done", at.Add(time.Hour)
+			a.Status, a.UpdatedAt = "done", kit.At.Add(time.Hour)
 		})
 	})
 	t.Run("Open items due by a day and not reminded today are due; each is marked reminded once a day.", func(t *testing.T) {
@@ -370,14 +364,14 @@ func actionItems(t *testing.T, s *store.Store) {
 func signatures(t *testing.T, s *store.Store) {
 	kit.Must(t, s.InsertMeeting(ctx, meeting(1)))
 	sig := func(id, companyID, version string) service.Signature {
-		return service.Signature{ID: id, CompanyID: companyID, ConventionVersion: version, SignedBy: "法人", SignedAt: at,
-			MeetingID: "m01", Current: version == "2026", CreatedAt: at}
+		return service.Signature{ID: id, CompanyID: companyID, ConventionVersion: version, SignedBy: "法人", SignedAt: kit.At,
+			MeetingID: "m01", Current: version == "2026", CreatedAt: kit.At}
 	}
 	for _, g := range []service.Signature{sig("s1", "c1", "2025"), sig("s2", "c1", "2026"), sig("s3", "c2", "2026")} {
 		kit.Must(t, s.InsertSignature(ctx, g))
 	}
 	kit.Must(t, s.InsertInvitation(ctx, service.Invitation{ID: "i1", MeetingID: "m01", Kind: "company", CompanyID: "c3",
-		CodeHash: "h1", Status: "invited", CreatedAt: at, UpdatedAt: at}))
+		CodeHash: "h1", Status: "invited", CreatedAt: kit.At, UpdatedAt: kit.At}))
 	t.Run("A company signs a version once.", func(t *testing.T) {
 		if err := s.InsertSignature(ctx, sig("s9", "c1", "2026")); !errors.Is(err, service.ErrSignatureDuplicate) {
 			t.Fatalf("got %v", err)

@@ -22,27 +22,21 @@ import (
 )
 
 // Run runs the contract on stores open returns: each a store over an
-// empty, migrated database of its own, with an outbox of district
-// "north" (the store's district).
+// empty, migrated database of its own, with an outbox of District.
 func Run(t *testing.T, open func(t *testing.T) *store.Store) {
-	t.Run("Companies", func(t *testing.T) { companies(t, open(t)) })
-	t.Run("Guards", func(t *testing.T) { guards(t, open(t)) })
-	t.Run("Council members", func(t *testing.T) { council(t, open(t)) })
-	t.Run("Imports", func(t *testing.T) { imports(t, open(t)) })
-	t.Run("Convention signatures", func(t *testing.T) { signatures(t, open(t)) })
-	t.Run("Audit log", func(t *testing.T) { kit.Audit(t, open(t)) })
-	t.Run("Idempotency keys", func(t *testing.T) { kit.Idempotency(t, open(t)) })
-	t.Run("Outbox", func(t *testing.T) { outbox(t, open(t)) })
+	kit.Run(t, open,
+		kit.Group[*store.Store]{Name: "Companies", Run: companies},
+		kit.Group[*store.Store]{Name: "Guards", Run: guards},
+		kit.Group[*store.Store]{Name: "Council members", Run: council},
+		kit.Group[*store.Store]{Name: "Imports", Run: imports},
+		kit.Group[*store.Store]{Name: "Convention signatures", Run: signatures},
+		kit.Group[*store.Store]{Name: "Outbox", Run: outbox})
 }
 
 // District is the district of the stores Run is given.
 const District = "north"
 
-var (
-	ctx = context.Background()
-	// at is a time with nanoseconds, which every timestamp must keep.
-	at = time.Date(2026, 4, 5, 6, 7, 8, 123456789, time.UTC)
-)
+var ctx = context.Background()
 
 func company(n int) service.Company {
 	return service.Company{
@@ -50,7 +44,7 @@ func company(n int) service.Company {
 		CreditCode: fmt.Sprintf("91420100MA4KX%04dB", n), LicenceNumber: fmt.Sprintf("L-%d", n),
 		Kind: []string{"service_company", "in_house_unit"}[n%2], Level: "member", Status: []string{"applied", "active"}[n%2],
 		ContactName: "张三", ContactPhone: "027-1234", Address: "经开区\n东风大道", PartyOrg: true, PartyOrgSince: "2019-07-01",
-		TradeUnion: n%2 == 0, WorkersHome: true, ConventionVersion: "2026", RegisteredAt: at, UpdatedAt: at.Add(time.Second), Version: 1,
+		TradeUnion: n%2 == 0, WorkersHome: true, ConventionVersion: "2026", RegisteredAt: kit.At, UpdatedAt: kit.At.Add(time.Second), Version: 1,
 	}
 }
 
@@ -61,7 +55,7 @@ func guard(n int, companyID string) service.Guard {
 		CertificateNumber: []string{"", "420100201900001"}[n%2], CertificateIssuedOn: []string{"", "2019-05-01"}[n%2],
 		BackgroundCheckStatus: []string{"none", "passed"}[n%2], BackgroundCheckOn: []string{"", "2020-01-02"}[n%2],
 		PreJobTrained: true, TrainingHours: 12.5, BadgeService: true, PartyMember: n%2 == 0,
-		EmploymentStatus: "active", HiredOn: "2021-03-01", CreatedAt: at, UpdatedAt: at, Version: 1,
+		EmploymentStatus: "active", HiredOn: "2021-03-01", CreatedAt: kit.At, UpdatedAt: kit.At, Version: 1,
 	}
 }
 
@@ -128,7 +122,7 @@ func companies(t *testing.T, s *store.Store) {
 		kit.Versioned(t, service.Queries(s), companyRow, "c01", func(c *service.Company) {
 			c.Name, c.LicenceNumber, c.Level, c.Status, c.ContactName, c.ContactPhone = "新名", "L-new", "council", "suspended", "李四", "110"
 			c.Address, c.PartyOrg, c.PartyOrgSince, c.TradeUnion, c.WorkersHome = "新址", false, "", true, false
-			c.ConventionVersion, c.UpdatedAt = "2027", at.Add(time.Hour)
+			c.ConventionVersion, c.UpdatedAt = "2027", kit.At.Add(time.Hour)
 		})
 	})
 }
@@ -227,18 +221,18 @@ func guards(t *testing.T, s *store.Store) {
 		kit.Versioned(t, service.Queries(s), guardRow, "g03", func(g *service.Guard) {
 			g.Name, g.CertificateNumber, g.CertificateIssuedOn, g.BackgroundCheckStatus, g.BackgroundCheckOn = "新名", "C-2", "2024-02-02", "failed", "2024-03-03"
 			g.PreJobTrained, g.TrainingHours, g.BadgeService, g.VolunteerPolice, g.PartyMember = false, 40, false, true, true
-			g.EmploymentStatus, g.LeftOn, g.UpdatedAt = "left", "2026-02-02", at.Add(time.Hour)
+			g.EmploymentStatus, g.LeftOn, g.UpdatedAt = "left", "2026-02-02", kit.At.Add(time.Hour)
 		})
 	})
 	t.Run("A guard's trainings come back in id order.", func(t *testing.T) {
 		for _, id := range []string{"t2", "t1"} {
-			kit.Must(t, s.InsertTraining(ctx, service.Training{ID: id, GuardID: "g01", Type: "in_service", Hours: 1.5, TrainedOn: "2025-01-01", Topic: id, RecordedAt: at}))
+			kit.Must(t, s.InsertTraining(ctx, service.Training{ID: id, GuardID: "g01", Type: "in_service", Hours: 1.5, TrainedOn: "2025-01-01", Topic: id, RecordedAt: kit.At}))
 		}
 		got, err := s.ListTrainings(ctx, "g01")
 		kit.Must(t, err)
 		kit.Equal(t, "trainings", got, []service.Training{
-			{ID: "t1", GuardID: "g01", Type: "in_service", Hours: 1.5, TrainedOn: "2025-01-01", Topic: "t1", RecordedAt: at},
-			{ID: "t2", GuardID: "g01", Type: "in_service", Hours: 1.5, TrainedOn: "2025-01-01", Topic: "t2", RecordedAt: at},
+			{ID: "t1", GuardID: "g01", Type: "in_service", Hours: 1.5, TrainedOn: "2025-01-01", Topic: "t1", RecordedAt: kit.At},
+			{ID: "t2", GuardID: "g01", Type: "in_service", Hours: 1.5, TrainedOn: "2025-01-01", Topic: "t2", RecordedAt: kit.At},
 		})
 		if none, err := s.ListTrainings(ctx, "g04"); err != nil || none == nil || len(none) != 0 {
 			t.Fatalf("no trainings: %#v, %v", none, err)
@@ -276,7 +270,7 @@ func council(t *testing.T, s *store.Store) {
 	member := func(n int) service.CouncilMember {
 		return service.CouncilMember{ID: fmt.Sprintf("m%d", n), District: District, Term: 2 + n%2, Position: []string{"director", "president"}[n%2],
 			PersonName: fmt.Sprintf("理事%d", n), CompanyID: []string{"", "c01"}[n%2], DistrictInCharge: []string{"", "north"}[n%2],
-			Active: true, CreatedAt: at, UpdatedAt: at, Version: 1}
+			Active: true, CreatedAt: kit.At, UpdatedAt: kit.At, Version: 1}
 	}
 	for n := 1; n <= 4; n++ {
 		kit.Must(t, s.InsertCouncilMember(ctx, member(n)))
@@ -300,7 +294,7 @@ func council(t *testing.T, s *store.Store) {
 	})
 	t.Run("A council member is written only over the version read.", func(t *testing.T) {
 		kit.Versioned(t, service.Queries(s), councilRow, "m2", func(m *service.CouncilMember) {
-			m.Term, m.Position, m.PersonName, m.CompanyID, m.DistrictInCharge, m.Active, m.UpdatedAt = 4, "supervisor_chief", "新人", "c01", "south", false, at.Add(time.Hour)
+			m.Term, m.Position, m.PersonName, m.CompanyID, m.DistrictInCharge, m.Active, m.UpdatedAt = 4, "supervisor_chief", "新人", "c01", "south", false, kit.At.Add(time.Hour)
 		})
 	})
 }
@@ -312,12 +306,12 @@ func imports(t *testing.T, s *store.Store) {
 			CreatedAt: created, UpdatedAt: created, CSVSealed: "k1:csv",
 			StartedBy: audit.Actor{Subject: "u1", Role: "company-admin", Scope: "company:c01", RequestID: "r1", RemoteIP: "192.0.2.1"}}
 	}
-	kit.Must(t, s.InsertImport(ctx, job("j2", at)))
-	kit.Must(t, s.InsertImport(ctx, job("j1", at.Add(time.Minute))))
+	kit.Must(t, s.InsertImport(ctx, job("j2", kit.At)))
+	kit.Must(t, s.InsertImport(ctx, job("j1", kit.At.Add(time.Minute))))
 	t.Run("A job reads back as queued, with who started it; one that is not there is ErrImportNotFound.", func(t *testing.T) {
 		got, err := s.GetImport(ctx, "j2")
 		kit.Must(t, err)
-		kit.Equal(t, "job", got, job("j2", at))
+		kit.Equal(t, "job", got, job("j2", kit.At))
 		c, err := s.ImportCompany(ctx, "j2")
 		if err != nil || c != "c01" {
 			t.Fatalf("ImportCompany = %q, %v", c, err)
@@ -330,7 +324,7 @@ func imports(t *testing.T, s *store.Store) {
 		}
 	})
 	t.Run("A job without its sealed file is refused.", func(t *testing.T) {
-		j := job("j9", at)
+		j := job("j9", kit.At)
 		j.CSVSealed = ""
 		if err := s.InsertImport(ctx, j); err == nil {
 			t.Fatal("stored a job without its file")
@@ -340,8 +334,8 @@ func imports(t *testing.T, s *store.Store) {
 		p, err := s.PendingImports(ctx)
 		kit.Must(t, err)
 		kit.Equal(t, "pending", p, []string{"j2", "j1"})
-		j := job("j2", at)
-		j.Status, j.ProcessedRows, j.Succeeded, j.Failed, j.UpdatedAt = "done", 3, 2, 1, at.Add(time.Hour)
+		j := job("j2", kit.At)
+		j.Status, j.ProcessedRows, j.Succeeded, j.Failed, j.UpdatedAt = "done", 3, 2, 1, kit.At.Add(time.Hour)
 		j.Errors = []service.ImportError{{Line: 3, Field: "id_number", ErrorID: "guard.id_number_invalid", Message: "bad"}}
 		kit.Must(t, s.UpdateImportProgress(ctx, j))
 		kit.Must(t, s.ScrubImportCSV(ctx, "j2"))
@@ -362,14 +356,14 @@ func signatures(t *testing.T, s *store.Store) {
 			t.Fatalf("before: %v %v", found, err)
 		}
 		for _, sig := range []service.ConventionSignature{
-			{ID: "s1", CompanyID: "c01", Version: "2025", SignedAt: at},
-			{ID: "s2", CompanyID: "c01", Version: "2026", SignedAt: at.Add(time.Hour)},
+			{ID: "s1", CompanyID: "c01", Version: "2025", SignedAt: kit.At},
+			{ID: "s2", CompanyID: "c01", Version: "2026", SignedAt: kit.At.Add(time.Hour)},
 		} {
 			kit.Must(t, s.PutConventionSignature(ctx, sig))
 		}
 		got, found, err := s.LatestConventionSignature(ctx, "c01")
 		kit.Must(t, err)
-		kit.Equal(t, "signature", got, service.ConventionSignature{ID: "s2", CompanyID: "c01", Version: "2026", SignedAt: at.Add(time.Hour), Current: found})
+		kit.Equal(t, "signature", got, service.ConventionSignature{ID: "s2", CompanyID: "c01", Version: "2026", SignedAt: kit.At.Add(time.Hour), Current: found})
 	})
 }
 
