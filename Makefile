@@ -81,7 +81,12 @@ OPENAPI_DOCS := services/membership/openapi.json services/meetings/openapi.json 
 openapi: ## Regenerate every service's openapi.json from its route table.
 	go run ./services/standalone/cmd/openapi
 
+.PHONY: errors-doc
+errors-doc: ## Regenerate the README's table of every error id from the pkg/errs registry.
+	go run ./services/standalone/cmd/errtable
+
 .PHONY: verify
-verify: proto work openapi ## Fail if generated code, OpenAPI documents or go.work differ from what is committed.
+verify: proto work openapi ## Fail if generated code, OpenAPI documents, the README's error table or go.work differ from what is committed.
 	@git diff --exit-code -- proto go.work $(OPENAPI_DOCS) || { echo "generated files are stale: run make proto work openapi and commit"; exit 1; }
 	@test -z "$$(git status --porcelain -- proto go.work $(OPENAPI_DOCS))" || { git status --porcelain -- proto go.work $(OPENAPI_DOCS); echo "untracked generated files"; exit 1; }
+	@go run ./services/standalone/cmd/errtable -check

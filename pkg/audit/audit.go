@@ -1,14 +1,18 @@
 // Package audit is the audit log every service keeps of its writes: who
 // (Actor, from the auth principal and the request), what (action, resource,
-// the names of the fields written) and when, stored in the service's own
-// audit_log table in the transaction of the write. Each service names its
-// own actions and resources and owns its table's migration; this package
-// holds what they share: the entry and filter types, the actor and its
-// scope, the client address, the filter's query parameters and the SQL.
+// the names of the fields written) and when, stored in the audit_log table
+// (Table) of the service's own database in the transaction of the write.
+// Each service names its own actions and resources; this package holds
+// everything else: the table and its migration (Migrate), the entry and
+// filter types, the actor and its scope, the client address, the filter's
+// query parameters, the SQL, Store, the table as a service's store's
+// queries hold it, and Log, the part of a service's business logic that
+// records and lists through them.
 package audit
 
 import (
 	"context"
+	"embed"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -24,6 +28,26 @@ import (
 	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/pkg/telemetry"
 )
+
+// Table is the audit log's table, created by Migrate.
+const Table = "audit_log"
+
+// Migrations holds the audit log's table, per dialect.
+//
+//go:embed migrations
+var Migrations embed.FS
+
+// MigrationsTable is the goose version table of the audit migrations,
+// apart from the service's own and the eventbus's in the same database.
+const MigrationsTable = "goose_audit"
+
+// Migrate creates the audit log in db, or brings an existing one up to
+// date. A database whose service created audit_log in its own migrations
+// (before this package owned it) keeps its rows: the first migration finds
+// the table and adds only the indexes it lacks.
+func Migrate(ctx context.Context, db *storage.DB) error {
+	return db.Migrate(ctx, Migrations, "migrations", MigrationsTable)
+}
 
 // AnonymousSubject is the audit subject of a write whose context carries no
 // authenticated principal. Every HTTP endpoint refuses such requests (401)
@@ -220,9 +244,9 @@ func Scope(p auth.Principal) string {
 	return strings.Join(parts, " ")
 }
 
-// Insert writes e into table (the service's audit_log, created by its own
-// migration) through q, normally in the transaction of the write it
-// records. table is a constant of the calling service, never input.
+// Insert writes e into table (Table, created by Migrate) through q,
+// normally in the transaction of the write it records. table is a
+// constant of the calling service, never input.
 func Insert(ctx context.Context, q storage.Querier, table string, e Entry) error {
 	if e.FieldsChanged == nil {
 		e.FieldsChanged = []string{}

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/guildhall/guildhall/pkg/auth"
@@ -111,7 +110,7 @@ func TestActorEntry(t *testing.T) {
 	}
 }
 
-const testTable = "audit_log"
+const testTable = Table
 
 func openLog(t *testing.T) *storage.DB {
 	t.Helper()
@@ -120,25 +119,7 @@ func openLog(t *testing.T) *storage.DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	// The same table the services' migrations create.
-	fsys := fstest.MapFS{"m/sqlite/00001_audit.sql": {Data: []byte(`-- +goose Up
-CREATE TABLE audit_log (
-    id             INTEGER PRIMARY KEY AUTOINCREMENT,
-    at             TEXT    NOT NULL,
-    subject        TEXT    NOT NULL,
-    role           TEXT    NOT NULL,
-    scope          TEXT    NOT NULL,
-    action         TEXT    NOT NULL,
-    resource       TEXT    NOT NULL,
-    resource_id    TEXT    NOT NULL,
-    fields_changed TEXT    NOT NULL DEFAULT '[]',
-    request_id     TEXT    NOT NULL DEFAULT '',
-    remote_ip      TEXT    NOT NULL DEFAULT ''
-);
--- +goose Down
-DROP TABLE audit_log;
-`)}}
-	if err := db.Migrate(context.Background(), fsys, "m", "goose_audit_test"); err != nil {
+	if err := Migrate(context.Background(), db); err != nil {
 		t.Fatal(err)
 	}
 	return db

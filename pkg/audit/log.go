@@ -2,44 +2,70 @@ package audit
 
 import (
 	"context"
+	"time"
 
 	"github.com/guildhall/guildhall/pkg/kitx"
-	"github.com/guildhall/guildhall/pkg/storage"
 )
 
-// Queries is the audit log's part of a service's queries: a service's
-// Queries interface embeds it, and its store's queries embed a Log.
-type Queries interface {
-	// InsertAudit appends a row to the audit log.
+// Inserter stores audit entries: a service's queries, normally those of
+// the transaction of the write an entry records (Insert does the SQL).
+type Inserter interface {
 	InsertAudit(ctx context.Context, e Entry) error
-	// ListAudit lists audit rows, newest first; the cursor is the last id.
-	ListAudit(ctx context.Context, f Filter, page kitx.Page) ([]Entry, string, error)
 }
 
-// Log is a service's audit log table, read and written through Q (the
-// database, or a transaction of the write the row records). It implements
-// Queries.
+// Lister lists a page of the entries a filter selects, newest first, and
+// the cursor of the next page: a service's repository (List does the SQL).
+type Lister interface {
+	ListAudit(ctx context.Context, f Filter, p kitx.Page) ([]Entry, string, error)
+}
+
+// Log is the audit log as a service's business logic uses it, the same in
+// every service: Audit and AuditAs record a write, stamped by the service's
+// clock, in the write's own transaction (Entry and EntryAs make the entry
+// for a write that stores it itself); ListAudit lists the log for the
+// service's audit route. A service embeds one, so that its ListAudit is the
+// service's.
 type Log struct {
-	Q storage.Querier
-	// Table is the table's name, a constant of the service, never input.
-	Table string
+	now  func() time.Time
+	repo Lister
 }
 
-var _ Queries = Log{}
+// NewLog returns the audit log of a service whose clock is now, listed
+// from repo.
+func NewLog(now func() time.Time, repo Lister) Log { return Log{now: now, repo: repo} }
 
-// logTable is the name every district service's migrations give their
-// audit log.
-const logTable = "audit_log"
+// Audit records, through q, a write made by the request in ctx (the actor
+// is ActorFromContext's).
+func (l Log) Audit(ctx context.Context, q Inserter, action, resource, resourceID string, fields []string) error {
+	return q.InsertAudit(ctx, l.Entry(ctx, action, resource, resourceID, fields))
+}
 
-// NewLog returns the audit log of a district service's database (its
-// audit_log table) through q.
-func NewLog(q storage.Querier) Log { return Log{Q: q, Table: logTable} }
+// AuditAs records, through q, a write made on behalf of a: a background
+// job acting for the request that started it, an event applied for its
+// producer, or the node itself (SystemSubject).
+func (l Log) AuditAs(ctx context.Context, q Inserter, a Actor, action, resource, resourceID string, fields []string) error {
+	return q.InsertAudit(ctx, l.EntryAs(a, action, resource, resourceID, fields))
+}
 
-// InsertAudit implements Queries (Insert).
-func (l Log) InsertAudit(ctx context.Context, e Entry) error { return Insert(ctx, l.Q, l.Table, e) }
+// Entry is the entry Audit would record now for a write made by the
+// request in ctx, for a write that stores its entry itself (an update of
+// pkg/versioned, whose entry's time is also the row's update time).
+func (l Log) Entry(ctx context.Context, action, resource, resourceID string, fields []string) Entry {
+	return l.EntryAs(ActorFromContext(ctx), action, resource, resourceID, fields)
+}
 
-// ListAudit implements Queries (List): rows come newest first (id DESC);
-// the page cursor is the id of the last row returned.
-func (l Log) ListAudit(ctx context.Context, f Filter, p kitx.Page) ([]Entry, string, error) {
-	return List(ctx, l.Q, l.Table, f, p)
+// EntryAs is the entry AuditAs would record now for a write made on
+// behalf of a.
+func (l Log) EntryAs(a Actor, action, resource, resourceID string, fields []string) Entry {
+	return a.Entry(l.now(), action, resource, resourceID, fields)
+}
+
+// ListAudit lists a page of the entries f selects, newest first. A filter
+// whose window is empty is ErrRange (Filter.Validate), checked here so that
+// in-process callers get it too, not only HTTP ones.
+func (l Log) ListAudit(ctx context.Context, f Filter, page kitx.Page) ([]Entry, string, error) {
+	if err := f.Validate(); err != nil {
+		return nil, "", err
+	}
+	return l.repo.ListAudit(ctx, f, page)
 }

@@ -310,6 +310,59 @@ func (b *Broker) DeleteTopics(ctx context.Context, topics ...string) error {
 	return errors.Join(errs...)
 }
 
+// ResetGroupOffsets sets group's committed offset of every partition of
+// topic to the partition's first offset, as `kafka-consumer-groups
+// --reset-offsets --to-earliest` does: a consumer of the group that trusts
+// the group's offsets reads the topic again. The group must have no live
+// member (stop its consumers first); the broker refuses the commit
+// otherwise.
+func (b *Broker) ResetGroupOffsets(ctx context.Context, group, topic string) error {
+	tr := &kafka.Transport{}
+	defer tr.CloseIdleConnections()
+	cli := &kafka.Client{Addr: kafka.TCP(b.Addr), Transport: tr}
+	md, err := cli.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
+	if err != nil {
+		return fmt.Errorf("devstack: metadata of %s: %w", topic, err)
+	}
+	lreq := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
+	for _, t := range md.Topics {
+		if t.Name != topic {
+			continue
+		}
+		if t.Error != nil {
+			return fmt.Errorf("devstack: metadata of %s: %w", topic, t.Error)
+		}
+		for _, p := range t.Partitions {
+			lreq.Topics[topic] = append(lreq.Topics[topic], kafka.FirstOffsetOf(p.ID))
+		}
+	}
+	if len(lreq.Topics[topic]) == 0 {
+		return fmt.Errorf("devstack: topic %s has no partitions", topic)
+	}
+	lo, err := cli.ListOffsets(ctx, lreq)
+	if err != nil {
+		return fmt.Errorf("devstack: list offsets of %s: %w", topic, err)
+	}
+	creq := &kafka.OffsetCommitRequest{GroupID: group, GenerationID: -1, Topics: map[string][]kafka.OffsetCommit{}}
+	for _, po := range lo.Topics[topic] {
+		if po.Error != nil {
+			return fmt.Errorf("devstack: first offset of %s/%d: %w", topic, po.Partition, po.Error)
+		}
+		creq.Topics[topic] = append(creq.Topics[topic], kafka.OffsetCommit{Partition: po.Partition, Offset: po.FirstOffset})
+	}
+	resp, err := cli.OffsetCommit(ctx, creq)
+	if err != nil {
+		return fmt.Errorf("devstack: reset offsets of group %s: %w", group, err)
+	}
+	var errs []error
+	for _, p := range resp.Topics[topic] {
+		if p.Error != nil {
+			errs = append(errs, fmt.Errorf("devstack: reset offset of group %s on %s/%d: %w", group, topic, p.Partition, p.Error))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // Close stops the broker; with a DataDir its log is flushed to disk first.
 func (b *Broker) Close() {
 	b.closeOnce.Do(func() {

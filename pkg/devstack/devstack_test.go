@@ -247,3 +247,56 @@ func TestBrokerListensOnTheHostItIsGivenAndAdvertisesTheAddressItIsTold(t *testi
 		t.Error("an advertise address without a port was accepted")
 	}
 }
+
+func TestResetGroupOffsetsPutsEveryPartitionOfTheGroupBackAtItsFirstOffset(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	b, err := StartBroker(BrokerConfig{Partitions: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	const topic, group = "gh.north.membership.v1", "hq"
+	if err := b.CreateTopics(ctx, topic); err != nil {
+		t.Fatal(err)
+	}
+	tr := &kafka.Transport{}
+	defer tr.CloseIdleConnections()
+	cli := &kafka.Client{Addr: kafka.TCP(b.Addr), Transport: tr}
+	committed := func() map[int]int64 {
+		t.Helper()
+		of, err := cli.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{topic: {0, 1}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[int]int64{}
+		for _, p := range of.Topics[topic] {
+			out[p.Partition] = p.CommittedOffset
+		}
+		return out
+	}
+	// The group read a few events of each partition.
+	w := &kafka.Writer{Addr: kafka.TCP(b.Addr), Topic: topic, Balancer: &kafka.RoundRobin{}, Transport: tr, BatchTimeout: time.Millisecond}
+	defer w.Close()
+	for i := range 6 {
+		if err := w.WriteMessages(ctx, kafka.Message{Value: fmt.Appendf(nil, "event %d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := cli.OffsetCommit(ctx, &kafka.OffsetCommitRequest{GroupID: group, GenerationID: -1, Topics: map[string][]kafka.OffsetCommit{
+		topic: {{Partition: 0, Offset: 3}, {Partition: 1, Offset: 2}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := committed(); got[0] != 3 || got[1] != 2 {
+		t.Fatalf("committed offsets before the reset %v, want 3 and 2", got)
+	}
+	if err := b.ResetGroupOffsets(ctx, group, topic); err != nil {
+		t.Fatal(err)
+	}
+	if got := committed(); got[0] != 0 || got[1] != 0 {
+		t.Errorf("committed offsets after the reset %v, want 0 and 0", got)
+	}
+	if err := b.ResetGroupOffsets(ctx, group, "gh.north.nothing.v1"); err == nil {
+		t.Error("reset of a topic the broker does not have succeeded")
+	}
+}

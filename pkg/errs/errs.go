@@ -38,6 +38,20 @@ const (
 	// HeadersTooLarge is a request whose header fields exceed the
 	// server's limit (431).
 	HeadersTooLarge
+	// MethodNotAllowed is a known path asked with a method it does not
+	// take (405, with Allow).
+	MethodNotAllowed
+	// NotImplemented is a request in a form the server does not implement,
+	// such as an unknown transfer encoding (501).
+	NotImplemented
+	// HTTPVersionNotSupported is a request in an HTTP version the server
+	// does not speak (505).
+	HTTPVersionNotSupported
+	// Timeout is a request that ran out of time on the server (504).
+	Timeout
+	// Canceled is a request its client gave up (499, nginx's "client
+	// closed request": nobody reads the answer, the access log does).
+	Canceled
 )
 
 var kindNames = map[Kind]string{
@@ -56,6 +70,12 @@ var kindNames = map[Kind]string{
 	UnsupportedMediaType: "unsupported_media_type",
 	URITooLong:           "uri_too_long",
 	HeadersTooLarge:      "headers_too_large",
+
+	MethodNotAllowed:        "method_not_allowed",
+	NotImplemented:          "not_implemented",
+	HTTPVersionNotSupported: "http_version_not_supported",
+	Timeout:                 "timeout",
+	Canceled:                "canceled",
 }
 
 // String returns the kind's name.
@@ -97,14 +117,26 @@ func (e *Error) Error() string {
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// E builds an Error of the given kind.
+// E declares the stable id id, an error of the given kind that means
+// message, and returns its sentinel. Every id is declared once, as a
+// package-level variable, and registered with its kind and meaning (see
+// Registry); an error returned from a function body reuses a sentinel
+// (Wrap, WithField), it never declares one.
 func E(kind Kind, id, message string) *Error {
-	return &Error{Kind: kind, ID: id, Message: message}
+	return declare(&Error{Kind: kind, ID: id, Message: message})
 }
 
-// InvalidField builds an Invalid error naming the field at fault.
+// EField declares id like E, for an error that always names the same
+// request field (a conflict on credit_code, a bad Idempotency-Key header),
+// so the registry lists the field too.
+func EField(kind Kind, id, field, message string) *Error {
+	return declare(&Error{Kind: kind, ID: id, Field: field, Message: message})
+}
+
+// InvalidField declares id like E, an Invalid error naming the field at
+// fault.
 func InvalidField(id, field, message string) *Error {
-	return &Error{Kind: Invalid, ID: id, Field: field, Message: message}
+	return declare(&Error{Kind: Invalid, ID: id, Field: field, Message: message})
 }
 
 // Wrap attaches a cause to a copy of e.
@@ -131,7 +163,7 @@ func (e *Error) WithField(field string) *Error {
 func Alias(old string, canonical *Error) *Error {
 	a := *canonical
 	a.ID, a.AliasOf = old, canonical.id()
-	return &a
+	return declare(&a)
 }
 
 // id is the id the error stands for: the canonical id of an alias.
@@ -179,7 +211,25 @@ var statusOf = map[Kind]int{
 	UnsupportedMediaType: http.StatusUnsupportedMediaType,
 	URITooLong:           http.StatusRequestURITooLong,
 	HeadersTooLarge:      http.StatusRequestHeaderFieldsTooLarge,
+
+	MethodNotAllowed:        http.StatusMethodNotAllowed,
+	NotImplemented:          http.StatusNotImplemented,
+	HTTPVersionNotSupported: http.StatusHTTPVersionNotSupported,
+	Timeout:                 http.StatusGatewayTimeout,
+	Canceled:                499,
 }
+
+// The errors HTTP answers for what carries no id of its own.
+var (
+	// ErrInternal is any failure that is not the caller's: an error
+	// without a Kind, a panic, an Internal error of any id (whose own id
+	// and cause go to the log, never to the client).
+	ErrInternal = E(Internal, "internal", "internal error")
+	// ErrTimeout is a request whose context ran out of time.
+	ErrTimeout = E(Timeout, "request.timeout", "the request took too long")
+	// ErrCanceled is a request whose client went away.
+	ErrCanceled = E(Canceled, "request.canceled", "the request was canceled")
+)
 
 // Body is the JSON error body of every API response that fails.
 type Body struct {
@@ -195,27 +245,27 @@ type BodyError struct {
 
 // HTTP returns the status and body for err. Errors without a Kind become a
 // 500 with a generic message: causes (SQL errors, stack traces) never leak.
-// Context cancellation and deadlines map to 499-like 503/504 semantics.
+// A context deadline is ErrTimeout (504), a canceled context ErrCanceled
+// (499).
 func HTTP(err error) (int, Body) {
 	var e *Error
 	switch {
 	case errors.As(err, &e):
-		msg := e.Message
-		if msg == "" {
-			msg = e.Kind.String()
-		}
-		if e.Kind == Internal {
-			msg = "internal error"
-		}
-		return statusOf[e.Kind], Body{Error: BodyError{ID: e.id(), Message: msg, Field: e.Field}}
 	case errors.Is(err, context.DeadlineExceeded):
-		return http.StatusGatewayTimeout, Body{Error: BodyError{ID: "request.timeout", Message: "the request took too long"}}
+		e = ErrTimeout
 	case errors.Is(err, context.Canceled):
-		// The client went away; 499 is nginx's "client closed request".
-		return 499, Body{Error: BodyError{ID: "request.canceled", Message: "the request was canceled"}}
+		e = ErrCanceled
 	default:
-		return http.StatusInternalServerError, Body{Error: BodyError{ID: "internal", Message: "internal error"}}
+		e = ErrInternal
 	}
+	msg := e.Message
+	if msg == "" {
+		msg = e.Kind.String()
+	}
+	if e.Kind == Internal {
+		msg = ErrInternal.Message
+	}
+	return statusOf[e.Kind], Body{Error: BodyError{ID: e.id(), Message: msg, Field: e.Field}}
 }
 
 // WriteHTTP writes err as a JSON error response.

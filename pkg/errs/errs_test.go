@@ -30,6 +30,8 @@ func TestHTTPMapsEveryKindToItsStatus(t *testing.T) {
 		{"a forbidden request is a 403", E(Forbidden, "auth.forbidden", "x"), 403, "auth.forbidden", ""},
 		{"an untyped error is a 500 that hides its cause", errors.New("sql: near SELECT: syntax error"), 500, "internal", ""},
 		{"a deadline is a 504", context.DeadlineExceeded, 504, "request.timeout", ""},
+		{"a request its client gave up is a 499", fmt.Errorf("read: %w", context.Canceled), 499, "request.canceled", ""},
+		{"a method a path does not take is a 405", E(MethodNotAllowed, "route.method_not_allowed", "x"), 405, "route.method_not_allowed", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -104,7 +106,7 @@ func TestEveryKindHasAStatusAndAName(t *testing.T) {
 	t.Parallel()
 	// A kind added without a row would answer status 0 (net/http panics
 	// on it) and print as kind(n).
-	for k := Internal; k <= HeadersTooLarge; k++ {
+	for k := Internal; k <= Canceled; k++ {
 		if statusOf[k] == 0 {
 			t.Errorf("kind %d has no HTTP status", int(k))
 		}

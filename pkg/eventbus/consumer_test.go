@@ -78,17 +78,17 @@ func TestConsumerDeadLettersPoisonAndForeignDistrict(t *testing.T) {
 	if len(dlq) != 2 {
 		t.Fatalf("dead letters: %d, want 2", len(dlq))
 	}
-	poison, ok := reasons[ReasonUndecodable]
+	poison, ok := reasons[string(ReasonUndecodable)]
 	if !ok || string(poison.Value) != "\xff\xfe not a protobuf" || string(poison.Key) != "x" {
 		t.Errorf("poison message not dead-lettered intact: %+v", poison)
 	}
-	foreign, ok := reasons[ReasonDistrictMismatch]
+	foreign, ok := reasons[string(ReasonDistrictMismatch)]
 	if !ok || header(foreign, "event_id") != "e-south" || header(foreign, "dlq_source_topic") != topic ||
 		header(foreign, "dlq_source_partition") != "0" || header(foreign, "dlq_source_offset") != "1" || header(foreign, "dlq_error") == "" {
 		t.Errorf("foreign-district message dead letter headers: %v", foreign.Headers)
 	}
 	labels := []string{"north", "membership", topic, "hq"}
-	if got := metricValue(m.ConsumerRejected.WithLabelValues(append(labels, ReasonDistrictMismatch)...)); got != 1 {
+	if got := metricValue(m.ConsumerRejected.WithLabelValues(append(labels, string(ReasonDistrictMismatch))...)); got != 1 {
 		t.Errorf("district_mismatch rejected metric %v, want 1", got)
 	}
 	if got := metricValue(m.ConsumerDeadLettered.WithLabelValues(labels...)); got != 2 {
@@ -124,7 +124,7 @@ func TestConsumerRejectDeadLettersAndTransientErrorsRetry(t *testing.T) {
 	handler := func(ctx context.Context, tx *sql.Tx, msg Message) error {
 		switch msg.Envelope.GetType() {
 		case "Bad":
-			return Reject("invalid_payload", errors.New("guard has no name"))
+			return Reject(ReasonBadPayload, errors.New("guard has no name"))
 		case "Flaky":
 			if flakyAttempts.Add(1) <= 2 {
 				// Write first, then fail: the rollback must undo the write.
@@ -165,20 +165,20 @@ func TestConsumerRejectDeadLettersAndTransientErrorsRetry(t *testing.T) {
 		t.Error("rejected event recorded in the inbox")
 	}
 	dlq := topicMessages(t, b.Addr, DLQTopic(topic))
-	if len(dlq) != 1 || header(dlq[0], "dlq_reason") != "invalid_payload" || header(dlq[0], "event_id") != "e-bad" {
+	if len(dlq) != 1 || header(dlq[0], "dlq_reason") != string(ReasonBadPayload) || header(dlq[0], "event_id") != "e-bad" {
 		t.Fatalf("dead letters %v", dlq)
 	}
-	if got := metricValue(m.ConsumerRejected.WithLabelValues(append(labels, "invalid_payload")...)); got != 1 {
+	if got := metricValue(m.ConsumerRejected.WithLabelValues(append(labels, string(ReasonBadPayload))...)); got != 1 {
 		t.Errorf("rejected metric %v, want 1", got)
 	}
 }
 
 func TestRejectWrapsAndReports(t *testing.T) {
 	base := errors.New("boom")
-	err := Reject("bad_guard", base)
+	err := Reject(ReasonBadPayload, base)
 	wrapped := errors.Join(errors.New("ctx"), err)
 	reason, ok := IsRejected(wrapped)
-	if !ok || reason != "bad_guard" {
+	if !ok || reason != ReasonBadPayload {
 		t.Errorf("IsRejected = %q, %v", reason, ok)
 	}
 	if !errors.Is(err, base) {
@@ -227,7 +227,7 @@ func TestABacklogIsAppliedInBatchesThatStopAtBadEvents(t *testing.T) {
 	)
 	handler := func(ctx context.Context, tx *sql.Tx, msg Message) error {
 		if msg.Envelope.GetType() == "Reject" {
-			return Reject("test_reject", errors.New("this event is refused"))
+			return Reject(ReasonUnknownType, errors.New("this event is refused"))
 		}
 		return countingHandler(ctx, tx, msg)
 	}

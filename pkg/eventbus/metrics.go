@@ -37,6 +37,9 @@ type Metrics struct {
 	// because the broker's log no longer matched what it had consumed, by
 	// reason (log_truncated, log_rewritten, no_local_position).
 	ConsumerResets *prometheus.CounterVec
+	// ConsumerRestarts counts the times Supervise started a consumer again
+	// after it stopped on its own (see ConsumerRestartsOf).
+	ConsumerRestarts *prometheus.CounterVec
 	// ConsumerLag is how many events a consumer group is behind the topic's
 	// end. The series is absent while the consumer cannot tell (before it
 	// has read the broker's high watermarks, and again after a broker
@@ -104,6 +107,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Namespace: ns, Subsystem: sub, Name: "consumer_resets_total",
 			Help: "Partitions a consumer re-read from the start because the broker lost or rewrote its log.",
 		}, append(append([]string{}, consumerLabels...), "reason")),
+		ConsumerRestarts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "consumer_restarts_total",
+			Help: "Times a supervised consumer stopped on its own and was started again.",
+		}, consumerLabels),
 		ConsumerLag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: ns, Subsystem: sub, Name: "consumer_lag",
 			Help: "Events the consumer group has not yet committed on its topic; absent while the consumer cannot tell (high watermarks not read since it started or since a broker failure).",
@@ -117,7 +124,25 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	if reg != nil {
 		reg.MustRegister(m.OutboxBacklog, m.Published, m.PublishErrors, m.RelayLeader, m.RelayFenced, m.RelayFencings,
 			m.ConsumerApplied, m.ConsumerDuplicates, m.ConsumerDeadLettered, m.ConsumerRejected,
-			m.ConsumerRetries, m.ConsumerResets, m.ConsumerLag, m.ApplyDuration)
+			m.ConsumerRetries, m.ConsumerResets, m.ConsumerRestarts, m.ConsumerLag, m.ApplyDuration)
 	}
 	return m
+}
+
+// consumerSeries returns the labels of the consumer named consumer on
+// topic: its district and service are the topic's.
+func consumerSeries(topic, consumer string) prometheus.Labels {
+	district, service, _ := ParseTopic(topic)
+	return prometheus.Labels{"district": district, "service": service, "topic": topic, "consumer": consumer}
+}
+
+// ConsumerRestartsOf returns the restart counter of the consumer named
+// consumer (ConsumerConfig.Name, or its GroupID) on topic, for
+// SuperviseConfig.Restarts. On a nil Metrics it returns nil: nothing is
+// counted.
+func (m *Metrics) ConsumerRestartsOf(topic, consumer string) prometheus.Counter {
+	if m == nil {
+		return nil
+	}
+	return m.ConsumerRestarts.With(consumerSeries(topic, consumer))
 }

@@ -2,16 +2,18 @@
 // sent with an Idempotency-Key runs once per (scope, key), its result is
 // stored with the key in the create's own transaction, and the same request
 // under the same key within TTL replays that result instead of creating
-// again. The same key with a different request is refused. Each service
-// owns its table's migration; this package holds what they share: the
-// request hash, the run-once flow, the errors and the SQL, parameterised
-// by the table name.
+// again. The same key with a different request is refused. The records
+// live in the idempotency_keys table (Table) of the service's own database,
+// created by Migrate; this package holds everything the services share:
+// the table and its migration, the request hash, the run-once flow, the
+// errors and the SQL.
 package idempotency
 
 import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"embed"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -21,6 +23,25 @@ import (
 	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/storage"
 )
+
+// Table is the table of the records, created by Migrate.
+const Table = "idempotency_keys"
+
+// Migrations holds the records' table, per dialect.
+//
+//go:embed migrations
+var Migrations embed.FS
+
+// MigrationsTable is the goose version table of the idempotency
+// migrations, apart from the service's own in the same database.
+const MigrationsTable = "goose_idempotency"
+
+// Migrate creates the records' table in db, or brings an existing one up
+// to date. A database whose service created idempotency_keys in its own
+// migrations (before this package owned it) keeps its records.
+func Migrate(ctx context.Context, db *storage.DB) error {
+	return db.Migrate(ctx, Migrations, "migrations", MigrationsTable)
+}
 
 // TTL is how long an Idempotency-Key replays its first result. A day covers
 // any sane client retry loop while keeping the table small.
@@ -33,7 +54,7 @@ const MaxKeyLen = 200
 // script against them.
 var (
 	// ErrKeyReused is a key sent again with a different request.
-	ErrKeyReused = errs.E(errs.Unprocessable, "request.idempotency_key_reused", "this Idempotency-Key was used with a different request").WithField("Idempotency-Key")
+	ErrKeyReused = errs.EField(errs.Unprocessable, "request.idempotency_key_reused", "Idempotency-Key", "this Idempotency-Key was used with a different request")
 	// ErrKeyInvalid is a key longer than MaxKeyLen.
 	ErrKeyInvalid = errs.InvalidField("request.idempotency_key_invalid", "Idempotency-Key", "an Idempotency-Key is 1 to 200 characters")
 	// ErrKeyInUse is a key whose first request is still running: the
@@ -43,7 +64,7 @@ var (
 
 // errKeyTaken is what Put reports for a live record under the key, stored
 // by another request.
-var errKeyTaken = errs.E(errs.Conflict, "request.idempotency_key_in_use", "this Idempotency-Key is in use")
+var errKeyTaken = ErrKeyInUse
 
 // errKeyRace reports that a concurrent request with the same key committed
 // first; Do then replays that request's result.
@@ -188,9 +209,9 @@ func replay[T any](ctx context.Context, get Getter, req Request, hash string) (T
 	return v, true, nil
 }
 
-// Get reads the record of (scope, key) from table (the service's
-// idempotency_keys, created by its own migration) through q; false if
-// there is none. table is a constant of the calling service, never input.
+// Get reads the record of (scope, key) from table (Table, created by
+// Migrate) through q; false if there is none. table is a constant of the
+// calling service, never input.
 func Get(ctx context.Context, q storage.Querier, table, scope, key string) (Record, bool, error) {
 	r := Record{Scope: scope, Key: key}
 	var created string

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/guildhall/guildhall/pkg/errs"
@@ -26,23 +25,19 @@ func openDB(t *testing.T) *storage.DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	// The same columns the services' migrations create.
-	fsys := fstest.MapFS{"m/sqlite/00001_idem.sql": {Data: []byte(`-- +goose Up
-CREATE TABLE idem_test (
-    scope        TEXT NOT NULL,
-    key          TEXT NOT NULL,
-    request_hash TEXT NOT NULL,
-    body         BLOB NOT NULL,
-    created_at   TEXT NOT NULL,
-    PRIMARY KEY (scope, key)
-);
-CREATE TABLE things (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL);
--- +goose Down
-DROP TABLE things;
-DROP TABLE idem_test;
-`)}}
-	if err := db.Migrate(context.Background(), fsys, "m", "goose_idem_test"); err != nil {
+	// The package's own table under another name: the SQL must take the
+	// table it is given.
+	ctx := context.Background()
+	if err := Migrate(ctx, db); err != nil {
 		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`ALTER TABLE ` + Table + ` RENAME TO ` + table,
+		`CREATE TABLE things (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL)`,
+	} {
+		if _, err := db.DB.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return db
 }

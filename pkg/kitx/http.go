@@ -37,10 +37,10 @@ var (
 	ErrEtagStale      = errs.E(errs.PreconditionFailed, "request.etag_stale", "the resource changed since you read it; read it again")
 	ErrIfMatchInvalid = errs.E(errs.Invalid, "request.if_match_invalid", "If-Match must be an etag this API issued")
 	ErrNotFound       = errs.E(errs.NotFound, "route.not_found", "no such endpoint")
-	ErrMethod         = errs.E(errs.Invalid, "route.method_not_allowed", "method not allowed on this endpoint")
+	ErrMethod         = errs.E(errs.MethodNotAllowed, "route.method_not_allowed", "method not allowed on this endpoint (see the Allow header)")
 
-	ErrUnsupportedMediaType = errs.E(errs.UnsupportedMediaType, "request.unsupported_media_type",
-		"a request body must be sent as Content-Type: application/json (charset utf-8 or none)").WithField("Content-Type")
+	ErrUnsupportedMediaType = errs.EField(errs.UnsupportedMediaType, "request.unsupported_media_type", "Content-Type",
+		"a request body must be sent as Content-Type: application/json (charset utf-8 or none)")
 	ErrInvalidUTF8      = errs.E(errs.Invalid, "request.invalid_utf8", "a string in the request body is not valid UTF-8")
 	ErrNULCharacter     = errs.E(errs.Invalid, "request.nul_character", "a string in the request body holds the NUL character (\\u0000)")
 	ErrControlCharacter = errs.E(errs.Invalid, "request.control_character", "a string holds a control character; single-line fields take no tab or line break either")

@@ -56,6 +56,10 @@ func DecodeIDRequest(_ context.Context, r *http.Request) (any, error) {
 	return IDRequest{ID: r.PathValue("id"), SubID: r.PathValue("sub")}, nil
 }
 
+// DecodeNone is the decoder of a route that reads nothing of the request
+// beyond its path's district (the node's own).
+func DecodeNone(context.Context, *http.Request) (any, error) { return struct{}{}, nil }
+
 // DecodeUpdateRequest is the decoder of a PATCH: If-Match and a JSON body
 // of T.
 func DecodeUpdateRequest[T any](_ context.Context, r *http.Request) (any, error) {
@@ -72,5 +76,53 @@ func DecodeActionRequest[T any](_ context.Context, r *http.Request) (any, error)
 	if err != nil {
 		return nil, err
 	}
+	return ActionRequest[T]{ID: r.PathValue("id"), SubID: r.PathValue("sub"), Input: in}, nil
+}
+
+// IdempotencyKeyHeader is the header a client sets to make a create safe to
+// retry (pkg/idempotency replays the first result).
+const IdempotencyKeyHeader = "Idempotency-Key"
+
+// Idempotent is embedded in the input of a create: the request's
+// Idempotency-Key header, which DecodeCreate and DecodeCreateUnder fill.
+// It is no part of the JSON body.
+type Idempotent struct {
+	// IdempotencyKey is the header's value ("" when the client sent none).
+	IdempotencyKey string `json:"-"`
+}
+
+// SetIdempotencyKey implements Keyed.
+func (k *Idempotent) SetIdempotencyKey(v string) { k.IdempotencyKey = v }
+
+// Keyed is what the input of a create implements (by embedding Idempotent)
+// to take the request's Idempotency-Key.
+type Keyed interface{ SetIdempotencyKey(string) }
+
+// DecodeCreate is the decoder of a create: a JSON body of T and its
+// Idempotency-Key header (PT is *T, inferred: DecodeCreate[Input]).
+func DecodeCreate[T any, PT interface {
+	*T
+	Keyed
+}](_ context.Context, r *http.Request) (any, error) {
+	in, err := DecodeBody[T](r)
+	if err != nil {
+		return nil, err
+	}
+	PT(&in).SetIdempotencyKey(r.Header.Get(IdempotencyKeyHeader))
+	return in, nil
+}
+
+// DecodeCreateUnder is the decoder of a create under the path's resource
+// (an agenda item of the meeting {id}, say): the ActionRequest of a JSON
+// body of T with its Idempotency-Key header.
+func DecodeCreateUnder[T any, PT interface {
+	*T
+	Keyed
+}](_ context.Context, r *http.Request) (any, error) {
+	in, err := DecodeBody[T](r)
+	if err != nil {
+		return nil, err
+	}
+	PT(&in).SetIdempotencyKey(r.Header.Get(IdempotencyKeyHeader))
 	return ActionRequest[T]{ID: r.PathValue("id"), SubID: r.PathValue("sub"), Input: in}, nil
 }

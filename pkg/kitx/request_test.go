@@ -47,3 +47,40 @@ func TestSharedDecodersReadThePathTheIfMatchAndTheBody(t *testing.T) {
 		t.Errorf("DecodeIDRequest = %+v, %v", got, err)
 	}
 }
+
+// keyedInput is a create's input: a body field and the Idempotency-Key.
+type keyedInput struct {
+	Name string `json:"name"`
+	kitx.Idempotent
+}
+
+func TestCreateDecodersTakeTheIdempotencyKey(t *testing.T) {
+	t.Parallel()
+	newReq := func(target, body, key string) *http.Request {
+		r := httptest.NewRequest("POST", target, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		if key != "" {
+			r.Header.Set(kitx.IdempotencyKeyHeader, key)
+		}
+		return r
+	}
+	got, err := serveDecoder(t, "POST /things", kitx.DecodeCreate[keyedInput], newReq("/things", `{"name":"x"}`, "k-1"))
+	if want := (keyedInput{Name: "x", Idempotent: kitx.Idempotent{IdempotencyKey: "k-1"}}); err != nil || got != want {
+		t.Fatalf("DecodeCreate = %+v, %v; want %+v", got, err, want)
+	}
+	got, err = serveDecoder(t, "POST /m/{id}/items", kitx.DecodeCreateUnder[keyedInput], newReq("/m/7/items", `{"name":"y"}`, "k-2"))
+	want := kitx.ActionRequest[keyedInput]{ID: "7", Input: keyedInput{Name: "y", Idempotent: kitx.Idempotent{IdempotencyKey: "k-2"}}}
+	if err != nil || got != want {
+		t.Fatalf("DecodeCreateUnder = %+v, %v; want %+v", got, err, want)
+	}
+	// The key is no part of the body: a body that names it sets nothing.
+	got, err = serveDecoder(t, "POST /things", kitx.DecodeCreate[keyedInput], newReq("/things", `{"name":"z","IdempotencyKey":"forged"}`, ""))
+	if err == nil {
+		if in := got.(keyedInput); in.IdempotencyKey != "" {
+			t.Fatalf("the body set the key %q", in.IdempotencyKey)
+		}
+	}
+	if _, err := serveDecoder(t, "POST /things", kitx.DecodeCreate[keyedInput], newReq("/things", `{"name":`, "k")); err == nil {
+		t.Fatal("a malformed body decoded")
+	}
+}

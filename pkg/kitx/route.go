@@ -96,6 +96,24 @@ type Route struct {
 	Handler http.Handler
 }
 
+// Errors lists a route's error ids for its document (Route.Errors): the
+// route's own, then those every route of its kind answers. A route table
+// builds one from the errors all its routes can answer (CommonErrors) and
+// calls it in each row.
+type Errors func(own ...*errs.Error) []*errs.Error
+
+// CommonErrors returns the Errors of a table whose every route can answer
+// common (another district's path, a full disk, …).
+func CommonErrors(common ...*errs.Error) Errors {
+	return func(own ...*errs.Error) []*errs.Error { return append(slices.Clone(own), common...) }
+}
+
+// With returns the Errors of the routes that also answer more (a create's
+// Idempotency-Key errors, say).
+func (e Errors) With(more ...*errs.Error) Errors {
+	return func(own ...*errs.Error) []*errs.Error { return e(append(slices.Clone(own), more...)...) }
+}
+
 // Param is one documented query or header parameter of a route.
 type Param struct {
 	// Name is the parameter's name, e.g. "status" or "If-Match".
@@ -292,6 +310,32 @@ type API struct {
 	Enums []Enum
 }
 
+// RouteInfo is one route of a service as its tests, the OpenAPI checks
+// (pkg/testutil) and a router in front of the service read it: what the
+// route table declares, without the service.
+type RouteInfo struct {
+	// Method is the HTTP method, upper case.
+	Method string
+	// Path is the full http.ServeMux path pattern, e.g.
+	// "/api/v1/districts/{district}/guards/{id}".
+	Path string
+	// Endpoint is the route's row in the service's policy table,
+	// "<service>.<name>" (for a public route, the row it would have).
+	Endpoint string
+	// Public routes (login, the JWKS) are open to anonymous callers and
+	// have no policy row.
+	Public bool
+}
+
+// RouteInfos lists the routes of the API's table, in table order.
+func (a API) RouteInfos() []RouteInfo {
+	out := make([]RouteInfo, 0, len(a.Routes))
+	for _, r := range a.Routes {
+		out = append(out, RouteInfo{Method: r.Method, Path: r.Path, Endpoint: r.PolicyKey(a.Service), Public: r.Public})
+	}
+	return out
+}
+
 // Tag is one tag of the document.
 type Tag struct {
 	Name, Description string
@@ -315,4 +359,27 @@ func DistrictHandler(district string, notFound error, routes []Route, opts ...ki
 	Mount(mux, routes, opts...)
 	mux.Handle("/", NotFoundHandler())
 	return DistrictOnly(district, notFound, mux)
+}
+
+// Targets resolves what a decoded request acts on, for the authorization
+// check of a route whose target is of kind (a service's own enumeration:
+// the path's company, a stored guard's company, …). A service's authorizer
+// implements it; its route table takes each route's Target from At.
+type Targets[K any] func(ctx context.Context, kind K, request any) auth.Target
+
+// At returns the Target function of the routes whose target is of kind.
+// The resolver is only called when a request arrives, so a table built
+// without its service (a method value of a nil authorizer) can be read.
+func (f Targets[K]) At(kind K) func(ctx context.Context, request any) auth.Target {
+	return func(ctx context.Context, request any) auth.Target { return f(ctx, kind, request) }
+}
+
+// ResourceID returns the path's {id} a decoded request names (the shared
+// request types, and a service's own that implement ResourceID() string),
+// or "" when it names none.
+func ResourceID(request any) string {
+	if r, ok := request.(interface{ ResourceID() string }); ok {
+		return r.ResourceID()
+	}
+	return ""
 }

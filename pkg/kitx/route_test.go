@@ -3,8 +3,10 @@ package kitx_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -12,6 +14,7 @@ import (
 	"github.com/go-kit/kit/endpoint"
 
 	"github.com/guildhall/guildhall/pkg/auth"
+	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/kitx"
 )
 
@@ -163,6 +166,56 @@ func TestPolicyHasOneRowPerProtectedRoute(t *testing.T) {
 	p := kitx.Policy("svc", table(&decoded))
 	if len(p) != 1 || p["svc.create_thing"].Roles[auth.RoleHQAdmin] != auth.ScopeAny {
 		t.Fatalf("policy %v, want one row svc.create_thing", p)
+	}
+}
+
+func TestRouteInfosListTheTableInOrder(t *testing.T) {
+	t.Parallel()
+	var decoded atomic.Int32
+	got := kitx.API{Service: "svc", Routes: table(&decoded)}.RouteInfos()
+	want := []kitx.RouteInfo{
+		{Method: "POST", Path: "/api/v1/things", Endpoint: "svc.create_thing"},
+		{Method: "GET", Path: "/api/v1/ping", Endpoint: "svc.ping", Public: true},
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("RouteInfos = %+v, want %+v", got, want)
+	}
+}
+
+func TestTargetsAtPassesTheKindAndTheRequest(t *testing.T) {
+	t.Parallel()
+	type kind int
+	resolve := kitx.Targets[kind](func(_ context.Context, k kind, req any) auth.Target {
+		return auth.Target{District: "jingkai", Company: fmt.Sprint(k), Guard: kitx.ResourceID(req)}
+	})
+	got := resolve.At(7)(context.Background(), kitx.IDRequest{ID: "g1"})
+	if want := (auth.Target{District: "jingkai", Company: "7", Guard: "g1"}); got != want {
+		t.Fatalf("target %+v, want %+v", got, want)
+	}
+	if id := kitx.ResourceID(struct{}{}); id != "" {
+		t.Fatalf("ResourceID of a request naming nothing = %q", id)
+	}
+}
+
+func TestErrorsListTheRoutesOwnThenTheCommonOnes(t *testing.T) {
+	t.Parallel()
+	own, more, common := errs.E(errs.Invalid, "a.own", "own"), errs.E(errs.Conflict, "a.more", "more"), errs.E(errs.NotFound, "a.common", "common")
+	of := kitx.CommonErrors(common)
+	create := of.With(more)
+	ids := func(es []*errs.Error) (out []string) {
+		for _, e := range es {
+			out = append(out, e.ID)
+		}
+		return out
+	}
+	if got := ids(of(own)); !slices.Equal(got, []string{"a.own", "a.common"}) {
+		t.Errorf("of = %v", got)
+	}
+	if got := ids(create(own)); !slices.Equal(got, []string{"a.own", "a.more", "a.common"}) {
+		t.Errorf("create = %v", got)
+	}
+	if got := ids(of()); !slices.Equal(got, []string{"a.common"}) {
+		t.Errorf("no own errors = %v", got)
 	}
 }
 

@@ -51,13 +51,23 @@ func DecodeUpdate[T any](r *http.Request) (pre Precondition, in T, err error) {
 	return pre, in, nil
 }
 
+// DistrictPrefix is the path prefix of every route of a district service
+// (membership, meetings, …); {district} is the district's id.
+const DistrictPrefix = "/api/v1/districts/{district}"
+
+// DistrictPath returns the path prefix of district's resources:
+// DistrictPrefix filled in, e.g. "/api/v1/districts/jingkai".
+func DistrictPath(district string) string { return districtsPath + district }
+
+// districtsPath is the part of DistrictPrefix before the district.
+const districtsPath = "/api/v1/districts/"
+
 // DistrictOnly serves next only for paths under /api/v1/districts/<district>/;
 // a request naming another district gets notFound before any routing, so
 // one node never answers for another's data. Other paths go to next.
 func DistrictOnly(district string, notFound error, next http.Handler) http.Handler {
-	const prefix = "/api/v1/districts/"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if rest, ok := strings.CutPrefix(r.URL.Path, prefix); ok {
+		if rest, ok := strings.CutPrefix(r.URL.Path, districtsPath); ok {
 			d, _, _ := strings.Cut(rest, "/")
 			if d != district {
 				errs.WriteHTTP(w, notFound)

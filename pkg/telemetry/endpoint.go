@@ -59,6 +59,16 @@ func NewEndpointMetrics(reg prometheus.Registerer) *EndpointMetrics {
 	}
 }
 
+// For returns the endpoint middleware of every endpoint a process serves
+// for district ("" for HQ, whose endpoints are city-wide): these metrics
+// outermost, so that refused requests are counted like any other outcome,
+// then tracing.
+func (m *EndpointMetrics) For(district string) func(service, name string) endpoint.Middleware {
+	return func(service, name string) endpoint.Middleware {
+		return endpoint.Chain(m.Middleware(service, district, name), TracingMiddleware(service, name))
+	}
+}
+
 // Middleware returns a go-kit endpoint middleware counting and timing every
 // call of the named endpoint. The outcome comes from the returned error or,
 // when there is none, from the response's Failed() error (kitx.Failer), so

@@ -31,8 +31,9 @@ const maxRequestIDLen = 128
 type requestIDKey struct{}
 
 // ErrPanic is the error answered when a handler panics; the panic value and
-// stack go to the log, never to the client.
-var ErrPanic = errs.E(errs.Internal, "internal", "internal error")
+// stack go to the log, never to the client: errs.ErrInternal, the id of
+// every failure that is not the caller's.
+var ErrPanic = errs.ErrInternal
 
 // RequestIDFromContext returns the request id HTTPMiddleware put in ctx, or
 // "" if there is none.

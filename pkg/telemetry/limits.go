@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/guildhall/guildhall/pkg/errs"
+	"github.com/guildhall/guildhall/pkg/kitx"
 )
 
 // The request limits of every Guildhall listener. They are enforced by
@@ -136,32 +137,48 @@ func (w *jsonErrorWriter) Flush() {
 // Unwrap exposes the underlying writer to http.ResponseController.
 func (w *jsonErrorWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// The ids of net/http's own refusals (see plainErrorBody) that no handler
+// answers.
+var (
+	// ErrMalformedRequest is a request line or header net/http cannot parse.
+	ErrMalformedRequest = errs.E(errs.Invalid, "request.malformed", "malformed HTTP request")
+	// ErrTransferEncoding is a Transfer-Encoding net/http does not know.
+	ErrTransferEncoding = errs.E(errs.NotImplemented, "request.transfer_encoding_unsupported", "unsupported transfer encoding")
+	// ErrHTTPVersion is an HTTP version net/http does not speak.
+	ErrHTTPVersion = errs.E(errs.HTTPVersionNotSupported, "request.http_version_unsupported", "unsupported HTTP version")
+	// ErrUnavailable is a 503 a library handler wrote in plain text.
+	ErrUnavailable = errs.E(errs.Unavailable, "unavailable", "the service is unavailable; try again")
+	// ErrRejected is any other 4xx a library handler wrote in plain text;
+	// its status is the handler's, its message names it.
+	ErrRejected = errs.E(errs.Invalid, "request.rejected", "the request was refused (the status says why)")
+)
+
 // plainErrorBody is the JSON error for a plain-text error of status code.
 // The ids are the API's own for the same conditions.
 func plainErrorBody(code int) errs.Body {
 	var id, msg string
 	switch code {
 	case http.StatusNotFound:
-		id, msg = "route.not_found", "no such endpoint"
+		id, msg = kitx.ErrNotFound.ID, kitx.ErrNotFound.Message
 	case http.StatusMethodNotAllowed:
-		id, msg = "route.method_not_allowed", "method not allowed on this endpoint (see the Allow header)"
+		id, msg = kitx.ErrMethod.ID, kitx.ErrMethod.Message
 	case http.StatusRequestEntityTooLarge:
-		id, msg = "request.body_too_large", "the request body is too large"
+		id, msg = kitx.ErrBodyTooLarge.ID, "the request body is too large"
 	case http.StatusRequestHeaderFieldsTooLarge:
 		id, msg = ErrHeadersTooLarge.ID, "the request headers are larger than net/http's limit of 1 MiB"
 	case http.StatusBadRequest:
-		id, msg = "request.malformed", "malformed HTTP request"
+		id, msg = ErrMalformedRequest.ID, ErrMalformedRequest.Message
 	case http.StatusNotImplemented:
-		id, msg = "request.transfer_encoding_unsupported", "unsupported transfer encoding"
+		id, msg = ErrTransferEncoding.ID, ErrTransferEncoding.Message
 	case http.StatusHTTPVersionNotSupported:
-		id, msg = "request.http_version_unsupported", "unsupported HTTP version"
+		id, msg = ErrHTTPVersion.ID, ErrHTTPVersion.Message
 	case http.StatusServiceUnavailable:
-		id, msg = "unavailable", "the service is unavailable; try again"
+		id, msg = ErrUnavailable.ID, ErrUnavailable.Message
 	default:
 		if code >= 500 {
-			id, msg = "internal", "internal error"
+			id, msg = errs.ErrInternal.ID, errs.ErrInternal.Message
 		} else {
-			id, msg = "request.rejected", "the request was refused ("+strings.ToLower(http.StatusText(code))+")"
+			id, msg = ErrRejected.ID, "the request was refused ("+strings.ToLower(http.StatusText(code))+")"
 		}
 	}
 	return errs.Body{Error: errs.BodyError{ID: id, Message: msg}}

@@ -348,6 +348,27 @@ func CheckGenerated(t testing.TB, committed []byte, api kitx.API) {
 	}
 }
 
+// CheckDocument is the document test of every service (its
+// openapi_test.go): committed (the service's openapi.json) must be what
+// the generator makes of api today (CheckGenerated), and must describe
+// api's routes and policy the way every Guildhall document does
+// (CheckOpenAPI): every route documented and nothing else, the bearer
+// scheme required at the document level and inherited by every protected
+// operation (a public one stays anonymous), a 401 and a 403 on each, and
+// each protected operation naming exactly the roles, with their scope,
+// that its policy row allows, in its description and in
+// x-guildhall-roles.
+func CheckDocument(t testing.TB, committed []byte, api kitx.API) {
+	t.Helper()
+	CheckGenerated(t, committed, api)
+	routes := api.RouteInfos()
+	if len(routes) == 0 {
+		t.Fatalf("the route table of %s is empty", api.Service)
+	}
+	CheckOpenAPI(t, committed, routes, kitx.Policy(api.Service, api.Routes),
+		RequireInheritedSecurity(), RequireRolesText(), RequireRolesExtension())
+}
+
 // ValidatedHandler wraps h in an APIValidator of doc that reports every
 // problem to t: the handler tests of a service go through it, so a request
 // or response that disagrees with the document fails the test.

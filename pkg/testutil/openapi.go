@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/guildhall/guildhall/pkg/auth"
+	"github.com/guildhall/guildhall/pkg/kitx"
 )
 
 // BearerScheme is the name of the security scheme every Guildhall document
@@ -18,20 +19,8 @@ import (
 const BearerScheme = "bearerAuth"
 
 // Route is one route a service serves, as the OpenAPI document must
-// describe it.
-type Route struct {
-	// Method is the HTTP method, in any case ("GET" or "get").
-	Method string
-	// Path is the full documented path, prefix included, e.g.
-	// "/api/v1/districts/{district}/guards/{id}".
-	Path string
-	// Endpoint is the route's row in the policy table, e.g.
-	// "membership.get_guard"; empty for a public route.
-	Endpoint string
-	// Public routes (login, JWKS) are open to anonymous callers: they have
-	// no policy row, no bearer requirement and need not document 401/403.
-	Public bool
-}
+// describe it: a service's Routes() (kitx.API.RouteInfos) passes as is.
+type Route = kitx.RouteInfo
 
 // Option adds a service-specific rule to CheckOpenAPI.
 type Option func(*options)

@@ -60,12 +60,6 @@ type Edit[C any] struct {
 	Changes []C
 }
 
-// Auditor is what Q must do besides reading and writing rows: write an
-// audit row in the same transaction.
-type Auditor interface {
-	InsertAudit(ctx context.Context, e audit.Entry) error
-}
-
 // Transactions is what a service's Repository declares for its writes:
 // the transaction Update runs in.
 type Transactions[Q, C any] interface {
@@ -88,7 +82,7 @@ var ErrUnaudited = errors.New("versioned: a change without its audit row")
 // tx: In, then the events of the change appended to the outbox in the same
 // transaction. It returns the row as written, or as read when fn changed
 // nothing; on any error, the zero T and nothing written.
-func Update[Q Auditor, T, C any](ctx context.Context, tx Tx[Q, C], row Row[Q, T], id string, pre kitx.Precondition,
+func Update[Q audit.Inserter, T, C any](ctx context.Context, tx Tx[Q, C], row Row[Q, T], id string, pre kitx.Precondition,
 	fn func(q Q, t *T) (Edit[C], error)) (T, error) {
 	var out T
 	err := tx(ctx, func(q Q) ([]C, error) {
@@ -109,7 +103,7 @@ func Update[Q Auditor, T, C any](ctx context.Context, tx Tx[Q, C], row Row[Q, T]
 // change, saves it (Save). It returns the row and the changes for the
 // caller to hand to its outbox; the caller's transaction must roll back on
 // an error, which In's own writes leave half done.
-func In[Q Auditor, T, C any](ctx context.Context, q Q, row Row[Q, T], id string, pre kitx.Precondition,
+func In[Q audit.Inserter, T, C any](ctx context.Context, q Q, row Row[Q, T], id string, pre kitx.Precondition,
 	fn func(q Q, t *T) (Edit[C], error)) (T, []C, error) {
 	var zero T
 	t, err := row.Get(q, ctx, id)
@@ -135,7 +129,7 @@ func In[Q Auditor, T, C any](ctx context.Context, q Q, row Row[Q, T], id string,
 // e's audit time, writes it over the version read and writes e's audit row.
 // The zero Edit saves nothing. It is the second half of In, for a write
 // that changes a row's parts (a meeting's agenda) and bumps the row itself.
-func Save[Q Auditor, T, C any](ctx context.Context, q Q, row Row[Q, T], t *T, e Edit[C]) ([]C, error) {
+func Save[Q audit.Inserter, T, C any](ctx context.Context, q Q, row Row[Q, T], t *T, e Edit[C]) ([]C, error) {
 	if e.Audit == nil {
 		if len(e.Changes) > 0 {
 			return nil, ErrUnaudited

@@ -4,10 +4,11 @@
 // hq-admin manages the accounts (create, list, change role and scope,
 // disable, reset password); every write is audited in the same transaction.
 // Production deployments sign in through an external OIDC issuer instead
-// and do not run this package.
+// and do not run this service.
 //
-// It is built like a service (store → service → go-kit endpoints → HTTP)
-// and linked into the guildhall binary by New.
+// It is built like every service: New wires its layers (store → service →
+// endpoints → HTTP) from a Config of settings and the Deps it is given, and
+// the guildhall binary links it like the district services.
 package accounts
 
 import (
@@ -17,50 +18,52 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/go-kit/kit/endpoint"
 
+	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/storage"
+	"github.com/guildhall/guildhall/services/accounts/internal/service"
+	"github.com/guildhall/guildhall/services/accounts/internal/store"
+	"github.com/guildhall/guildhall/services/accounts/internal/transport"
 )
 
-// openAPI is the OpenAPI 3 document of the package's routes, generated from
-// the route table by `make openapi` (pkg/apidoc); a test fails when it is
-// stale.
+// ServiceName prefixes the service's endpoint names in the policy table
+// and in the instrumentation middleware.
+const ServiceName = "accounts"
+
+// BootstrapUsername is the username of the bootstrap hq-admin account
+// (EnsureBootstrapAdmin).
+const BootstrapUsername = service.BootstrapUsername
+
+// openAPI is the OpenAPI 3 document of the service's routes, generated
+// from the route table by `make openapi` (pkg/apidoc); a test fails when
+// it is stale.
 //
 //go:embed openapi.json
 var openAPI []byte
 
-// OpenAPIDocument returns the OpenAPI 3 document of the routes of this
-// package (a copy; callers may merge it into theirs).
+// OpenAPIDocument returns the OpenAPI 3 document of the service's routes
+// (a copy; callers may merge it into theirs).
 func OpenAPIDocument() []byte { return append([]byte(nil), openAPI...) }
 
-// Config configures a Node.
+// Config configures an accounts node.
 type Config struct {
-	// DBPath is the SQLite file of the accounts, e.g. data/accounts.db.
+	// DBPath is the SQLite file of the accounts, e.g. data/auth/accounts.db.
 	DBPath string
 	// Storage tunes SQLite.
 	Storage storage.Config
-	// Issuer signs the tokens of successful logins; required. Its JWKS is
-	// served at /api/v1/auth/jwks.json and its Verifier authenticates the
-	// management requests.
-	Issuer *auth.LocalIssuer
-	// Limiter throttles failed logins; nil gets auth's defaults: within a
-	// minute, the 6th attempt after 5 failures of one account from one
-	// address, the 21st of one account from anywhere and the 101st from one
-	// address over all accounts are refused (429 with Retry-After).
-	Limiter *auth.LoginLimiter
-	// TrustProxy takes the client address (for the limiter and the audit
-	// log) from the last X-Forwarded-For entry (the one the trusted proxy appended); set it only behind a proxy
-	// that sets that header. Off: the connection's peer address.
+	// TrustProxy takes the client address (for the login limiter and the
+	// audit log) from the last X-Forwarded-For entry (the one the trusted
+	// proxy appended); set it only behind a proxy that sets that header.
+	// Off: the connection's peer address.
 	TrustProxy bool
-	// Endpoint, if not nil, returns the middleware chain (instrumenting,
-	// tracing) of one endpoint; it wraps the policy check.
-	Endpoint func(service, endpoint string) endpoint.Middleware
 }
 
-// Errors of Config.Validate.
+// Errors of Config.Validate and New.
 var (
 	ErrNoDBPath = errors.New("accounts: a database path is required")
 	ErrNoIssuer = errors.New("accounts: a local token issuer is required")
@@ -71,63 +74,88 @@ func (c Config) Validate() error {
 	if c.DBPath == "" {
 		return ErrNoDBPath
 	}
-	if c.Issuer == nil {
-		return ErrNoIssuer
-	}
 	return c.Storage.Validate()
+}
+
+// Deps are the node's collaborators.
+type Deps struct {
+	// Issuer signs the tokens of successful logins; required. Its JWKS is
+	// served at /api/v1/auth/jwks.json and its Verifier, wrapped by the
+	// node's (Node.Verifier), authenticates the management requests.
+	Issuer *auth.LocalIssuer
+	// Limiter throttles failed logins; nil gets auth's defaults: within a
+	// minute, the 6th attempt after 5 failures of one account from one
+	// address, the 21st of one account from anywhere and the 101st from one
+	// address over all accounts are refused (429 with Retry-After).
+	Limiter *auth.LoginLimiter
+	// Logger receives the node's logs; nil discards them.
+	Logger *slog.Logger
+	// Endpoint, if not nil, returns the middleware chain (instrumenting,
+	// tracing) of one endpoint; it wraps the policy check.
+	Endpoint func(service, endpoint string) endpoint.Middleware
+	// Now is the clock of the accounts' timestamps, the audit log and the
+	// live verifier's cache; nil is time.Now.
+	Now func() time.Time
 }
 
 // Node is the open account store with its HTTP handler.
 type Node struct {
 	db       *storage.DB
-	svc      *service
-	verifier *liveVerifier
+	svc      *service.Accounts
+	verifier *service.LiveVerifier
 	handler  http.Handler
 }
 
 // New opens and migrates the accounts database and wires the service.
-// logger may be nil (logs discarded). Call Close when done.
-func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, error) {
+// Call Close when done.
+func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if deps.Issuer == nil {
+		return nil, ErrNoIssuer
+	}
+	logger := deps.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	limiter := cfg.Limiter
+	limiter := deps.Limiter
 	if limiter == nil {
 		limiter = auth.NewLoginLimiter(auth.LoginLimiterConfig{})
+	}
+	now := deps.Now
+	if now == nil {
+		now = time.Now
 	}
 	db, err := storage.OpenSQLite(ctx, cfg.DBPath, cfg.Storage)
 	if err != nil {
 		return nil, err
 	}
-	if err := migrate(ctx, db); err != nil {
+	if err := store.Migrate(ctx, db); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("accounts: %w", err)
 	}
-	svc, err := newService(&store{db: db}, cfg.Issuer, limiter, logger)
+	svc, err := service.New(store.New(db), deps.Issuer, limiter, logger, now)
 	if err != nil {
 		_ = db.Close()
 		return nil, err
 	}
-	live := newLiveVerifier(cfg.Issuer.Verifier(), svc)
+	live := service.NewLiveVerifier(deps.Issuer.Verifier(), svc, now)
 	// A write to an account ends its cached state at once, so in this
 	// process a disabled or re-scoped account's tokens stop on the next
-	// request rather than after liveTTL.
-	svc.onChange = live.forget
-	// The policy check sits inside instrumentation (kitx.Chain) so metrics
-	// see the 401s and 403s too.
-	routes, err := kitx.Chain(ServiceName, routeTable(svc, cfg.Issuer.JWKS()), cfg.Endpoint)
+	// request rather than after service.LiveTTL.
+	svc.OnChange(live.Forget)
+	// The endpoint middleware chain (authorization, then Deps.Endpoint's
+	// instrumentation outermost, so 401s and 403s are counted and traced
+	// like any other outcome) is kitx.Chain's, the same in every service.
+	routes, err := kitx.Chain(ServiceName, routeTable(svc, deps.Issuer.JWKS()), deps.Endpoint)
 	if err != nil {
 		_ = db.Close()
 		return nil, err
 	}
 	return &Node{
-		db:       db,
-		svc:      svc,
-		verifier: live,
-		handler:  newHTTPHandler(routes, live, cfg.TrustProxy, logger),
+		db: db, svc: svc, verifier: live,
+		handler: transport.NewHTTPHandler(routes, live, logger, transport.Options{TrustProxy: cfg.TrustProxy}),
 	}, nil
 }
 
@@ -146,10 +174,10 @@ func (n *Node) Verifier() auth.Verifier { return n.verifier }
 // OpenAPI returns the OpenAPI 3 document of the handler's routes.
 func (n *Node) OpenAPI() []byte { return OpenAPIDocument() }
 
-// EnsureBootstrapAdmin creates the hq-admin account "admin" with a random
-// password when the store has no account, returning the password (this is
-// the only time it exists in clear) and created true; otherwise it returns
-// "", false. The caller prints it once:
+// EnsureBootstrapAdmin creates the hq-admin account BootstrapUsername with
+// a random password when the store has no account, returning the password
+// (this is the only time it exists in clear) and created true; otherwise it
+// returns "", false. The caller prints it once:
 //
 //	bootstrap admin: username admin password <password>
 func (n *Node) EnsureBootstrapAdmin(ctx context.Context) (password string, created bool, err error) {
@@ -157,9 +185,10 @@ func (n *Node) EnsureBootstrapAdmin(ctx context.Context) (password string, creat
 }
 
 // Audit returns the audit rows of an account ("" for all accounts), oldest
-// first.
-func (n *Node) Audit(ctx context.Context, accountID string) ([]AuditEntry, error) {
-	return n.svc.Audit(ctx, accountID)
+// first: pkg/audit's entries, of resource "account" and resource_id the
+// account's id.
+func (n *Node) Audit(ctx context.Context, accountID string) ([]audit.Entry, error) {
+	return n.svc.AccountAudit(ctx, accountID)
 }
 
 // DB is the accounts database.

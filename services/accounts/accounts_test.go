@@ -18,10 +18,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/errs"
+	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/telemetry"
 	"github.com/guildhall/guildhall/pkg/testutil"
+	"github.com/guildhall/guildhall/services/accounts/internal/endpoints"
+	"github.com/guildhall/guildhall/services/accounts/internal/service"
 )
 
 type syncBuffer = testutil.SyncBuffer
@@ -41,11 +45,11 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	return newEnvWith(t, func(*Config) {})
+	return newEnvWith(t, func(*Config, *Deps) {})
 }
 
-// newEnvWith is newEnv with the node's Config changed by set first.
-func newEnvWith(t *testing.T, set func(*Config)) *env {
+// newEnvWith is newEnv with the node's Config and Deps changed by set first.
+func newEnvWith(t *testing.T, set func(*Config, *Deps)) *env {
 	t.Helper()
 	dir := t.TempDir()
 	issuer, err := auth.NewLocalIssuer(filepath.Join(dir, "keys"), "guildhall-test", "guildhall", time.Hour)
@@ -54,9 +58,10 @@ func newEnvWith(t *testing.T, set func(*Config)) *env {
 	}
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	cfg := Config{DBPath: filepath.Join(dir, "accounts.db"), Issuer: issuer}
-	set(&cfg)
-	node, err := New(context.Background(), cfg, logger)
+	cfg := Config{DBPath: filepath.Join(dir, "accounts.db")}
+	deps := Deps{Issuer: issuer, Logger: logger}
+	set(&cfg, &deps)
+	node, err := New(context.Background(), cfg, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,13 +141,13 @@ func (e *env) login(username, password, ip string) *httptest.ResponseRecorder {
 	return e.do("POST", "/api/v1/auth/login", "", map[string]string{"username": username, "password": password}, "RemoteAddr", ip+":5555")
 }
 
-func (e *env) create(in map[string]any) Account {
+func (e *env) create(in map[string]any) service.Account {
 	e.t.Helper()
 	rec := e.do("POST", "/api/v1/auth/accounts", e.adminToken, in)
 	if rec.Code != http.StatusCreated {
 		e.t.Fatalf("create %v: %d %s", in["username"], rec.Code, rec.Body)
 	}
-	return decode[Account](e.t, rec)
+	return decode[service.Account](e.t, rec)
 }
 
 func decode[T any](t *testing.T, rec *httptest.ResponseRecorder) T {
@@ -216,7 +221,7 @@ func TestLoginIssuesVerifiableTokenWithRoleAndScope(t *testing.T) {
 	if me.Code != http.StatusOK {
 		t.Fatalf("me: %d %s", me.Code, me.Body)
 	}
-	if m := decode[meResponse](t, me); m.Subject != a.ID || m.Role != auth.RoleDistrictAdmin {
+	if m := decode[endpoints.MeResponse](t, me); m.Subject != a.ID || m.Role != auth.RoleDistrictAdmin {
 		t.Errorf("me = %+v", m)
 	}
 	// JWKS is public and holds the issuer's key.
@@ -311,8 +316,8 @@ func TestLoginThrottledPerAddress(t *testing.T) {
 	// A low ceiling keeps the test short; the default is
 	// auth.DefaultMaxAddressFailures.
 	const ceiling = 8
-	e := newEnvWith(t, func(c *Config) {
-		c.Limiter = auth.NewLoginLimiter(auth.LoginLimiterConfig{MaxAddressFailures: ceiling})
+	e := newEnvWith(t, func(_ *Config, d *Deps) {
+		d.Limiter = auth.NewLoginLimiter(auth.LoginLimiterConfig{MaxAddressFailures: ceiling})
 	})
 	for i := range ceiling {
 		rec := e.login(fmt.Sprintf("user%d", i), "wrong password", "192.0.2.77")
@@ -342,7 +347,7 @@ func TestLoginLimiterUsesTheForwardedClientOnlyWhenTrusted(t *testing.T) {
 		{"Without trusting the proxy its own address is limited.", false, http.StatusTooManyRequests},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnvWith(t, func(c *Config) { c.TrustProxy = tc.trust })
+			e := newEnvWith(t, func(c *Config, _ *Deps) { c.TrustProxy = tc.trust })
 			e.create(map[string]any{"username": "zhou", "password": "zhou's right password", "role": "ops"})
 			login := func(password, client string) *httptest.ResponseRecorder {
 				return e.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "zhou", "password": password},
@@ -379,12 +384,12 @@ func TestAdminManagesAccounts(t *testing.T) {
 	}
 	// List, one per page: admin, then li.company.
 	page1 := e.do("GET", "/api/v1/auth/accounts?page_size=1", e.adminToken, nil)
-	l1 := decode[listResponse](t, page1)
+	l1 := decode[kitx.ListResponse[service.Account]](t, page1)
 	if page1.Code != http.StatusOK || len(l1.Items) != 1 || l1.Items[0].Username != "admin" || l1.NextPageToken == "" {
 		t.Fatalf("page 1: %d %s", page1.Code, page1.Body)
 	}
 	page2 := e.do("GET", "/api/v1/auth/accounts?page_size=1&page_token="+l1.NextPageToken, e.adminToken, nil)
-	l2 := decode[listResponse](t, page2)
+	l2 := decode[kitx.ListResponse[service.Account]](t, page2)
 	if len(l2.Items) != 1 || l2.Items[0].ID != a.ID || l2.NextPageToken != "" {
 		t.Fatalf("page 2: %s", page2.Body)
 	}
@@ -397,7 +402,7 @@ func TestAdminManagesAccounts(t *testing.T) {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("patch: %d %s", rec.Code, rec.Body)
 	}
-	if got := decode[Account](t, rec); got.Role != auth.RolePolice || got.Company != "" || got.Version != 2 || rec.Header().Get("ETag") != `"2"` {
+	if got := decode[service.Account](t, rec); got.Role != auth.RolePolice || got.Company != "" || got.Version != 2 || rec.Header().Get("ETag") != `"2"` {
 		t.Fatalf("patched %+v", got)
 	}
 	// A scope that does not fit the role is refused.
@@ -424,7 +429,7 @@ func TestAdminManagesAccounts(t *testing.T) {
 		t.Errorf("new password after reset: %d %s", rec.Code, rec.Body)
 	}
 	// Disable: the right password no longer signs in.
-	if rec := e.do("PATCH", "/api/v1/auth/accounts/"+a.ID, e.adminToken, map[string]any{"disabled": true}); rec.Code != http.StatusOK || !decode[Account](t, rec).Disabled {
+	if rec := e.do("PATCH", "/api/v1/auth/accounts/"+a.ID, e.adminToken, map[string]any{"disabled": true}); rec.Code != http.StatusOK || !decode[service.Account](t, rec).Disabled {
 		t.Fatalf("disable: %d %s", rec.Code, rec.Body)
 	}
 	if rec := e.login("li.company", "second password!", "192.0.2.53"); rec.Code != http.StatusUnauthorized {
@@ -561,7 +566,7 @@ func TestManagementIsHQAdminOnly(t *testing.T) {
 		}
 		// Every role may read its own principal.
 		me := e.do("GET", "/api/v1/auth/me", tok, nil)
-		if me.Code != http.StatusOK || decode[meResponse](t, me).Role != role {
+		if me.Code != http.StatusOK || decode[endpoints.MeResponse](t, me).Role != role {
 			t.Errorf("%s /me: %d %s", role, me.Code, me.Body)
 		}
 	}
@@ -605,7 +610,7 @@ func TestHandlerTrustsOuterAuthentication(t *testing.T) {
 	req.Header.Set("Authorization", "Bearer "+e.token(scoped(auth.RoleOps)))
 	rec := httptest.NewRecorder()
 	outer.ServeHTTP(rec, req)
-	if rec.Code != http.StatusOK || decode[meResponse](t, rec).Role != auth.RoleOps {
+	if rec.Code != http.StatusOK || decode[endpoints.MeResponse](t, rec).Role != auth.RoleOps {
 		t.Fatalf("me behind outer auth: %d %s", rec.Code, rec.Body)
 	}
 	if rec := e.do("GET", "/api/v1/auth/nothing", "", nil); rec.Code != http.StatusNotFound {
@@ -629,7 +634,7 @@ func TestBootstrapOnlyOnce(t *testing.T) {
 	if err := e.node.Close(); err != nil {
 		t.Fatal(err)
 	}
-	n2, err := New(context.Background(), Config{DBPath: filepath.Join(e.dir, "accounts.db"), Issuer: e.issuer}, nil)
+	n2, err := New(context.Background(), Config{DBPath: filepath.Join(e.dir, "accounts.db")}, Deps{Issuer: e.issuer})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -638,7 +643,7 @@ func TestBootstrapOnlyOnce(t *testing.T) {
 		t.Fatalf("bootstrap after restart: created=%v err=%v", created, err)
 	}
 	rows, err := n2.Audit(context.Background(), "")
-	if err != nil || len(rows) != 1 || rows[0].Action != ActionBootstrap || rows[0].Subject != SystemSubject {
+	if err != nil || len(rows) != 1 || rows[0].Action != service.ActionBootstrap || rows[0].Subject != audit.SystemSubject {
 		t.Fatalf("audit: %+v %v", rows, err)
 	}
 	// Two fresh nodes never share a bootstrap password.
@@ -654,7 +659,7 @@ func TestBootstrapConcurrentCreatesOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := New(context.Background(), Config{DBPath: filepath.Join(dir, "a.db"), Issuer: issuer}, nil)
+	n, err := New(context.Background(), Config{DBPath: filepath.Join(dir, "a.db")}, Deps{Issuer: issuer})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -765,9 +770,9 @@ func TestAuditRowPerWrite(t *testing.T) {
 		action string
 		fields []string
 	}{
-		{ActionCreate, []string{"username", "password", "role", "districts", "company", "guard"}},
-		{ActionUpdate, []string{"guard", "disabled"}},
-		{ActionPasswordReset, []string{"password"}},
+		{service.ActionCreate, []string{"username", "password", "role", "districts", "company", "guard"}},
+		{service.ActionUpdate, []string{"guard", "disabled"}},
+		{service.ActionPasswordReset, []string{"password"}},
 	}
 	if len(rows) != len(want) {
 		t.Fatalf("%d audit rows, want %d: %+v", len(rows), len(want), rows)
@@ -777,7 +782,7 @@ func TestAuditRowPerWrite(t *testing.T) {
 		if r.Action != w.action || !slices.Equal(r.FieldsChanged, w.fields) {
 			t.Errorf("row %d: %s %v, want %s %v", i, r.Action, r.FieldsChanged, w.action, w.fields)
 		}
-		if r.Subject != e.adminID || r.Role != "hq-admin" || r.Scope != "city" || r.RemoteIP != "203.0.113.9" || r.AccountID != a.ID {
+		if r.Subject != e.adminID || r.Role != "hq-admin" || r.Scope != "city" || r.RemoteIP != "203.0.113.9" || r.Resource != service.ResourceAccount || r.ResourceID != a.ID {
 			t.Errorf("row %d: who/where %+v", i, r)
 		}
 	}

@@ -20,7 +20,7 @@ func FuzzRequests(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	node, err := New(context.Background(), Config{DBPath: filepath.Join(dir, "accounts.db"), Issuer: issuer}, nil)
+	node, err := New(context.Background(), Config{DBPath: filepath.Join(dir, "accounts.db")}, Deps{Issuer: issuer})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -8,14 +8,14 @@ import (
 	"time"
 
 	"github.com/guildhall/guildhall/pkg/auth"
+	"github.com/guildhall/guildhall/services/accounts/internal/service"
 )
 
 func TestTokensEndWhenTheirAccountIsDisabledOrChanged(t *testing.T) {
-	e := newEnv(t)
-	ctx := context.Background()
-	live := e.node.verifier
 	clock := time.Now()
-	live.now = func() time.Time { return clock }
+	e := newEnvWith(t, func(_ *Config, d *Deps) { d.Now = func() time.Time { return clock } })
+	ctx := context.Background()
+	live := e.node.Verifier()
 
 	pw := "a-long-password-1"
 	a := e.create(map[string]any{"username": "da1", "password": pw, "role": "district-admin", "districts": []string{"jingkai"}})
@@ -32,7 +32,7 @@ func TestTokensEndWhenTheirAccountIsDisabledOrChanged(t *testing.T) {
 	if rec := e.do(http.MethodPatch, "/api/v1/auth/accounts/"+a.ID, e.adminToken, map[string]any{"districts": []string{"caidian"}}); rec.Code != http.StatusOK {
 		t.Fatalf("patch: %d %s", rec.Code, rec.Body)
 	}
-	clock = clock.Add(liveTTL)
+	clock = clock.Add(service.LiveTTL)
 	if _, err := live.Verify(ctx, tok); !errsIs(err, auth.ErrTokenInvalid) {
 		t.Fatalf("a token naming the old scope was accepted: %v", err)
 	}
@@ -46,7 +46,7 @@ func TestTokensEndWhenTheirAccountIsDisabledOrChanged(t *testing.T) {
 	if rec := e.do(http.MethodPatch, "/api/v1/auth/accounts/"+a.ID, e.adminToken, map[string]any{"disabled": true}); rec.Code != http.StatusOK {
 		t.Fatalf("disable: %d %s", rec.Code, rec.Body)
 	}
-	clock = clock.Add(liveTTL)
+	clock = clock.Add(service.LiveTTL)
 	if _, err := live.Verify(ctx, tok); !errsIs(err, auth.ErrTokenInvalid) {
 		t.Fatalf("a disabled account's token was accepted: %v", err)
 	}

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/guildhall/guildhall/pkg/auth"
+	"github.com/guildhall/guildhall/services/accounts/internal/endpoints"
+	"github.com/guildhall/guildhall/services/accounts/internal/service"
 )
 
 // routeRequest is one request to every non-public route, keyed by endpoint
@@ -88,7 +90,7 @@ func TestDisabledOrDemotedAdminTokensLoseEveryAccountsRoute(t *testing.T) {
 					t.Errorf("%s: the refused requests wrote %d audit rows", step.name, len(after)-len(before))
 				}
 				got := e.do("GET", "/api/v1/auth/accounts/"+second.ID, e.adminToken, nil)
-				if a := decode[Account](t, got); a.Role == auth.RoleHQAdmin && !a.Disabled {
+				if a := decode[service.Account](t, got); a.Role == auth.RoleHQAdmin && !a.Disabled {
 					t.Errorf("%s: admin2 restored itself: %s", step.name, got.Body)
 				}
 				list := e.do("GET", "/api/v1/auth/accounts?page_size=500", e.adminToken, nil)
@@ -99,7 +101,7 @@ func TestDisabledOrDemotedAdminTokensLoseEveryAccountsRoute(t *testing.T) {
 			// Demoted to ops, a fresh login gets an ops token: /me, nothing more.
 			patch(`{"disabled":false,"role":"ops","districts":[]}`)
 			ops := login()
-			if rec := e.do("GET", "/api/v1/auth/me", ops, nil); rec.Code != http.StatusOK || decode[meResponse](t, rec).Role != auth.RoleOps {
+			if rec := e.do("GET", "/api/v1/auth/me", ops, nil); rec.Code != http.StatusOK || decode[endpoints.MeResponse](t, rec).Role != auth.RoleOps {
 				t.Errorf("ops /me: %d %s", rec.Code, rec.Body)
 			}
 			if rec := e.do("PATCH", "/api/v1/auth/accounts/"+second.ID, ops, `{"role":"hq-admin"}`); rec.Code != http.StatusForbidden {

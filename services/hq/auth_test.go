@@ -18,7 +18,6 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/guildhall/guildhall/pkg/auth"
-	"github.com/guildhall/guildhall/pkg/devstack"
 	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/testutil"
@@ -244,7 +243,7 @@ func TestPolicyCoversEveryRoute(t *testing.T) {
 		t.Errorf("hq.Routes has %d routes, the handler %d", len(exported), len(routes))
 	} else {
 		for i, r := range exported {
-			if r.Method != routes[i].Method || r.Pattern != routes[i].Path || r.Endpoint != routes[i].PolicyKey(ServiceName) {
+			if r.Method != routes[i].Method || r.Path != routes[i].Path || r.Endpoint != routes[i].PolicyKey(ServiceName) {
 				t.Errorf("hq.Routes[%d] = %+v, handler route %+v", i, r, routes[i])
 			}
 		}
@@ -274,13 +273,9 @@ func TestPolicyCoversEveryRoute(t *testing.T) {
 // re-submitted the current version, which writes nothing.
 func TestAuthorizationMatrix(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	etcd, err := devstack.StartEtcd(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer etcd.Close()
+	env := testutil.NewEnv(t)
+	ctx := env.Context()
+	etcd := env.Etcd()
 	seed, _ := json.Marshal(matrixConvention)
 	put, err := etcd.Client.Put(ctx, ConventionKey, string(seed))
 	if err != nil {

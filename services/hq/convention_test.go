@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,7 +18,6 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/guildhall/guildhall/pkg/config"
-	"github.com/guildhall/guildhall/pkg/devstack"
 	"github.com/guildhall/guildhall/pkg/testutil"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 )
@@ -39,17 +37,12 @@ type conventionEnv struct {
 
 func newConventionEnv(t *testing.T) *conventionEnv {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	t.Cleanup(cancel)
-	etcd, err := devstack.StartEtcd(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { etcd.Close() })
+	env := testutil.NewEnv(t)
+	ctx, etcd := env.Context(), env.Etcd()
 	logs := &syncBuffer{}
 	registry := &fakeRegistry{initial: []config.District{{ID: "jingkai", Name: "Jingkai", NameZH: "经开"}},
 		updates: make(chan []config.District)}
-	n, err := New(ctx, Config{DBPath: filepath.Join(t.TempDir(), "hq.db"), Brokers: []string{"127.0.0.1:1"}},
+	n, err := New(ctx, Config{DBPath: env.Path("hq.db"), Brokers: []string{"127.0.0.1:1"}},
 		Deps{Districts: registry, Etcd: etcd.Client, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -57,19 +50,11 @@ func newConventionEnv(t *testing.T) *conventionEnv {
 	n.newConsumer = func(string, string) (consumer, error) {
 		return &fakeConsumer{lag: &atomic.Int64{}, stopped: make(chan struct{})}, nil
 	}
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- n.Run(runCtx) }()
-	srv := httptest.NewServer(testutil.ValidatedHandler(t, openAPI, asHQAdmin(n.Handler())))
 	// Cleanups run last-in first-out: the server, then Run, then the
 	// database, then etcd.
 	t.Cleanup(func() { n.Close() })
-	t.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
+	env.Background("Run", n.Run)
+	srv := httptest.NewServer(testutil.ValidatedHandler(t, openAPI, asHQAdmin(n.Handler())))
 	t.Cleanup(srv.Close)
 	return &conventionEnv{ctx: ctx, cli: etcd.Client, node: n, srv: srv, logs: logs}
 }
@@ -160,7 +145,7 @@ func TestConventionPublish(t *testing.T) {
 		_, _, d := e.do(t, http.MethodGet, "/api/v1/hq/districts/jingkai", "")
 		return d
 	}
-	eventually(t, "the rate against 2025", func() bool {
+	testutil.Eventually(t, "the rate against 2025", func() bool {
 		d := district()
 		return d["convention_current_version"] == "2025" && d["convention_signature_rate"] == 2.0/3
 	})
@@ -173,7 +158,7 @@ func TestConventionPublish(t *testing.T) {
 	if _, _, got := e.do(t, http.MethodGet, "/api/v1/hq/convention", ""); got["version"] != "2026" || got["text"] != text2026 {
 		t.Errorf("GET after PUT 2026 = %v", got)
 	}
-	eventually(t, "the rate against 2026", func() bool {
+	testutil.Eventually(t, "the rate against 2026", func() bool {
 		d := district()
 		return d["convention_current_version"] == "2026" && d["convention_signature_rate"] == 1.0/3
 	})

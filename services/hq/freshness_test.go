@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -24,6 +23,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/devstack"
 	"github.com/guildhall/guildhall/pkg/eventbus"
 	"github.com/guildhall/guildhall/pkg/storage"
+	apitest "github.com/guildhall/guildhall/pkg/testutil"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 )
 
@@ -99,19 +99,19 @@ func TestHQNeverClaimsCaughtUpBeforeReadingTheBrokersHighWatermarks(t *testing.T
 	addr := l.Addr().String()
 	_ = l.Close()
 	brokerDir := t.TempDir()
-	broker, err := devstack.StartBroker(devstack.BrokerConfig{Addr: addr, DataDir: brokerDir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { broker.Close() }()
+	env := apitest.NewEnv(t, apitest.WithBroker(devstack.BrokerConfig{Addr: addr, DataDir: brokerDir}))
+	broker := env.Broker()
+	// The broker restarts below: whichever runs at the end stops after the
+	// node (cleanups run in reverse order).
+	t.Cleanup(func() { broker.Close() })
 
 	// The district: one database, its membership and meetings outboxes,
 	// and their relays (which always reach the broker).
-	ddb, err := storage.OpenSQLite(ctx, filepath.Join(t.TempDir(), "district.db"), storageConfigForTests())
+	ddb, err := storage.OpenSQLite(ctx, env.Path("district.db"), storageConfigForTests())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ddb.Close()
+	t.Cleanup(func() { _ = ddb.Close() })
 	if err := eventbus.Migrate(ctx, ddb); err != nil {
 		t.Fatal(err)
 	}
@@ -123,16 +123,13 @@ func TestHQNeverClaimsCaughtUpBeforeReadingTheBrokersHighWatermarks(t *testing.T
 	if err != nil {
 		t.Fatal(err)
 	}
-	relayCtx, stopRelays := context.WithCancel(ctx)
-	var relays sync.WaitGroup
-	defer func() { stopRelays(); relays.Wait() }()
 	for _, ob := range []*eventbus.Outbox{members, meetings} {
 		r, err := eventbus.NewRelay(eventbus.RelayConfig{Brokers: []string{addr}, Outbox: ob, SafetyPoll: 100 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}
-		relays.Add(1)
-		go func() { defer relays.Done(); _ = r.Run(relayCtx) }()
+		// A relay's error on the way out is no finding of this test.
+		env.Background("relay", func(ctx context.Context) error { _ = r.Run(ctx); return nil })
 	}
 	written := 0
 	write := func(ob *eventbus.Outbox, n int) {
@@ -168,23 +165,8 @@ func TestHQNeverClaimsCaughtUpBeforeReadingTheBrokersHighWatermarks(t *testing.T
 
 	gate := &kafkaGate{inner: &kafka.Transport{}}
 	defer gate.inner.CloseIdleConnections()
-	node, err := New(ctx, Config{DBPath: filepath.Join(t.TempDir(), "hq.db"), Storage: storageConfigForTests(),
-		Brokers: []string{addr}, GroupID: "hq-test"},
-		Deps{Districts: &fakeRegistry{initial: []config.District{{ID: "jingkai", Name: "Jingkai", NameZH: "经开"}}},
-			Transport: gate})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer node.Close()
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- node.Run(runCtx) }()
-	defer func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	node := startNode(t, env, Deps{Districts: &fakeRegistry{initial: []config.District{{ID: "jingkai", Name: "Jingkai", NameZH: "经开"}}},
+		Transport: gate})
 	srv := httptest.NewServer(asHQAdmin(node.Handler()))
 	defer srv.Close()
 	type observation struct {

@@ -1,13 +1,8 @@
 package hq
 
 import (
-	"context"
-	"path/filepath"
 	"testing"
-	"time"
 
-	"github.com/guildhall/guildhall/pkg/auth"
-	"github.com/guildhall/guildhall/pkg/devstack"
 	"github.com/guildhall/guildhall/pkg/testutil"
 )
 
@@ -15,25 +10,13 @@ import (
 // real embedded etcd (the convention is published there): no panic, no
 // 5xx, every refusal the API's JSON error with a stable id.
 func FuzzRequests(f *testing.F) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	etcd, err := devstack.StartEtcd(ctx, f.TempDir())
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { etcd.Close() })
-	n, err := New(ctx, Config{DBPath: filepath.Join(f.TempDir(), "hq.db"), Brokers: []string{"127.0.0.1:1"}}, Deps{Etcd: etcd.Client})
+	env := testutil.NewEnv(f)
+	n, err := New(env.Context(), Config{DBPath: env.Path("hq.db"), Brokers: []string{"127.0.0.1:1"}}, Deps{Etcd: env.Etcd().Client})
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { n.Close() })
-	var routes []testutil.Route
-	for _, r := range Routes() {
-		method, path := r.Method, r.Pattern
-		routes = append(routes, testutil.Route{Method: method, Path: path, Endpoint: r.Endpoint})
-	}
-	admin := auth.Principal{Subject: "fuzz-admin", Role: auth.RoleHQAdmin}
-	testutil.FuzzRequests(f, n.Handler(), routes, "jingkai", &admin,
+	testutil.FuzzRequests(f, n.Handler(), Routes(), "jingkai", testutil.HQAdmin(),
 		`{"version":"2025-2","title":"武汉市保安行业自律公约","text":"依法经营，公平竞争。"}`,
 		`{"version":"","title":"","text":""}`)
 }

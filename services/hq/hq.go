@@ -32,6 +32,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/config"
 	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/node"
 	"github.com/guildhall/guildhall/pkg/storage"
 
 	"github.com/guildhall/guildhall/services/hq/internal/projector"
@@ -211,22 +212,10 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	if cfg.StaleAfter == 0 {
 		cfg.StaleAfter = DefaultStaleAfter
 	}
-	logger := deps.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	logger = logger.With("service", "hq")
-	db, err := storage.OpenSQLite(ctx, cfg.DBPath, cfg.Storage)
+	logger := node.Logger(deps.Logger).With("service", "hq")
+	// The read model and the consumers' inbox (eventbus.Migrate).
+	db, err := node.OpenDB(ctx, cfg.DBPath, cfg.Storage, deps.Storage, "hq", eventbus.Migrate, store.Migrate)
 	if err != nil {
-		return nil, err
-	}
-	db.Instrument(deps.Storage, "hq")
-	if err := eventbus.Migrate(ctx, db); err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("hq: %w", err)
-	}
-	if err := store.Migrate(ctx, db); err != nil {
-		_ = db.Close()
 		return nil, fmt.Errorf("hq: %w", err)
 	}
 	n := &Node{
@@ -290,11 +279,15 @@ func (n *Node) OpenAPI() []byte { return slices.Clone(openAPI) }
 // ErrNotReady is returned by Ready before the district registry was read.
 var ErrNotReady = errs.E(errs.Unavailable, "hq.not_ready", "HQ has not read the district registry yet")
 
+// errDBUnavailable is returned by Ready when the read model's database
+// does not answer.
+var errDBUnavailable = errs.E(errs.Unavailable, "hq.db_unavailable", "the HQ database does not answer or cannot take writes")
+
 // Ready reports whether the read model's database answers and the node is
 // running with the district registry loaded.
 func (n *Node) Ready(ctx context.Context) error {
 	if err := n.db.Ready(ctx); err != nil {
-		return errs.E(errs.Unavailable, "hq.db_unavailable", "the HQ database does not answer or cannot take writes").Wrap(err)
+		return errDBUnavailable.Wrap(err)
 	}
 	if !n.running.Load() || !n.watching.Load() {
 		return ErrNotReady
@@ -435,32 +428,29 @@ func (n *Node) reconcile(ctx context.Context, ds []config.District) {
 }
 
 // supervise runs the consumer of a district's service topic, restarting it
-// with backoff when it fails, until ctx ends.
+// with backoff when it fails (eventbus.Supervise), until ctx ends.
 func (n *Node) supervise(ctx context.Context, district, svc string, sc *serviceConsumer) {
-	delay := n.retryDelay
-	for {
+	eventbus.Supervise(ctx, eventbus.SuperviseConfig{
+		Name:     "hq: consumer",
+		Logger:   n.logger.With("district", district, "service", svc),
+		Restarts: n.deps.Bus.ConsumerRestartsOf(eventbus.Topic(district, svc), consumerName),
+		MinDelay: n.retryDelay,
+	}, func(ctx context.Context) error {
 		sc.since.Store(time.Now().UnixNano())
 		c, err := n.newConsumer(district, svc)
-		if err == nil {
-			sc.current.Store(&consumerBox{c: c})
-			sc.running.Store(true)
-			err = c.Run(ctx)
-			sc.running.Store(false)
+		if err != nil {
+			return err
 		}
-		if ctx.Err() != nil {
-			return
-		}
-		n.logger.ErrorContext(ctx, "hq: consumer stopped, restarting", "district", district, "service", svc, "err", err, "in", delay)
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-		delay = min(delay*2, 30*time.Second)
-	}
+		sc.current.Store(&consumerBox{c: c})
+		sc.running.Store(true)
+		defer sc.running.Store(false)
+		return c.Run(ctx)
+	})
 }
+
+// consumerName scopes HQ's inbox (eventbus.ConsumerConfig.Name) and names
+// its consumers in the event bus metrics, whatever its group.
+const consumerName = "hq"
 
 // kafkaConsumer builds the eventbus consumer of district's svc topic. Every
 // topic's consumer shares the group and the inbox name: event ids are
@@ -470,7 +460,7 @@ func (n *Node) kafkaConsumer(district, svc string) (consumer, error) {
 		Brokers:   n.cfg.Brokers,
 		Topic:     eventbus.Topic(district, svc),
 		GroupID:   n.cfg.GroupID,
-		Name:      "hq",
+		Name:      consumerName,
 		DB:        n.db,
 		Handler:   n.handle,
 		Logger:    n.logger.With("district", district),
@@ -489,15 +479,13 @@ func (n *Node) handle(ctx context.Context, tx *sql.Tx, msg eventbus.Message) err
 	// topic is refused, not applied.
 	if _, svc, ok := eventbus.ParseTopic(msg.Topic); ok && msg.Envelope.GetService() != svc {
 		if m := n.proj.Metrics(); m != nil {
-			m.Rejected.WithLabelValues(msg.Envelope.GetDistrict(), projector.ReasonWrongService).Inc()
+			m.Rejected.WithLabelValues(msg.Envelope.GetDistrict(), string(eventbus.ReasonWrongService)).Inc()
 		}
-		return eventbus.Reject(projector.ReasonWrongService,
+		return eventbus.Reject(eventbus.ReasonWrongService,
 			fmt.Errorf("hq: service %q on topic %s", msg.Envelope.GetService(), msg.Topic))
 	}
+	// The projector's rejections are eventbus.Reject errors already.
 	_, err := n.proj.Apply(ctx, tx, msg.Envelope)
-	if reason, ok := projector.IsReject(err); ok {
-		return eventbus.Reject(reason, err)
-	}
 	return err
 }
 

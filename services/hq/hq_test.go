@@ -86,17 +86,6 @@ func (c *consumers) lag(id string) *atomic.Int64 {
 	return c.lags[id]
 }
 
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond) // polling interval, not a wait for an outcome
-	}
-}
-
 func guardHired(district, id, hash string) *eventsv1.Envelope {
 	b, _ := proto.Marshal(&eventsv1.GuardHired{Guard: &eventsv1.Guard{Id: id, District: district, CompanyId: "c1",
 		IdHash: hash, EmploymentStatus: "active", HasCertificate: true, Version: 1}})
@@ -139,8 +128,8 @@ func TestNode(t *testing.T) {
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- n.Run(runCtx) }()
-	eventually(t, "ready", func() bool { return n.Ready(ctx) == nil })
-	eventually(t, "jingkai's consumers", func() bool {
+	apitest.Eventually(t, "ready", func() bool { return n.Ready(ctx) == nil })
+	apitest.Eventually(t, "jingkai's consumers", func() bool {
 		return fakes.get("jingkai") != nil && fakes.get("jingkai/meetings") != nil
 	})
 	if n.CaughtUp() {
@@ -165,7 +154,7 @@ func TestNode(t *testing.T) {
 		t.Errorf("state with the membership lag unknown = %+v, caught up %v", st, n.CaughtUp())
 	}
 	fakes.lag("jingkai").Store(0)
-	eventually(t, "caught up", n.CaughtUp)
+	apitest.Eventually(t, "caught up", n.CaughtUp)
 
 	for _, e := range []*eventsv1.Envelope{guardHired("jingkai", "g1", "p1"), guardHired("caidian", "g2", "p1")} {
 		if err := n.db.InTx(ctx, func(tx *sql.Tx) error { _, err := n.proj.Apply(ctx, tx, e); return err }); err != nil {
@@ -215,14 +204,14 @@ guildhall_hq_district_events_behind{district="jingkai"} 0
 	// A district registered while running gets a consumer without restart,
 	// and a removed one's consumer stops.
 	registry.updates <- []config.District{{ID: "caidian", Name: "Caidian", NameZH: "蔡甸"}}
-	eventually(t, "caidian's consumer", func() bool { return fakes.get("caidian") != nil })
+	apitest.Eventually(t, "caidian's consumer", func() bool { return fakes.get("caidian") != nil })
 	select {
 	case <-fakes.get("jingkai").stopped:
 	case <-time.After(10 * time.Second):
 		t.Fatal("jingkai's consumer still runs after the district was removed")
 	}
 	fakes.lag("caidian").Store(0)
-	eventually(t, "caught up on caidian", n.CaughtUp)
+	apitest.Eventually(t, "caught up on caidian", n.CaughtUp)
 	getJSON("/api/v1/hq/districts", &list)
 	if len(list.Items) != 1 || list.Items[0]["district"] != "caidian" || list.Items[0]["guards_active"] != 1.0 {
 		t.Fatalf("districts after the change = %v", list.Items)

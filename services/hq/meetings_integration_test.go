@@ -1,24 +1,16 @@
 package hq
 
 import (
-	"context"
-	"encoding/json"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	"github.com/segmentio/kafka-go"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/guildhall/guildhall/pkg/config"
-	"github.com/guildhall/guildhall/pkg/devstack"
 	"github.com/guildhall/guildhall/pkg/eventbus"
 	apitest "github.com/guildhall/guildhall/pkg/testutil"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
@@ -27,12 +19,7 @@ import (
 )
 
 func meetingsEvent(district, typ, id string, m proto.Message) *eventsv1.Envelope {
-	b, err := proto.Marshal(m)
-	if err != nil {
-		panic(err)
-	}
-	return &eventsv1.Envelope{EventId: "ev-" + district + "-" + typ + "-" + id, District: district, Service: "meetings",
-		Type: typ, AggregateId: id, Sequence: 1, OccurredAt: timestamppb.Now(), SchemaVersion: 1, Payload: b}
+	return apitest.Envelope(district, "meetings", typ, "", id, m)
 }
 
 // TestIntegrationMeetings runs HQ against a real embedded etcd and an
@@ -45,63 +32,22 @@ func TestIntegrationMeetings(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts embedded etcd and an in-process Kafka broker; skipped in -short")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	etcd, err := devstack.StartEtcd(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer etcd.Close()
-	broker, err := devstack.StartBroker(devstack.BrokerConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer broker.Close()
+	env := apitest.NewEnv(t)
 	members, meetings := eventbus.Topic("jingkai", "membership"), eventbus.Topic("jingkai", "meetings")
-	if err := broker.CreateTopics(ctx, members, meetings); err != nil {
-		t.Fatal(err)
-	}
-	registry := config.NewRegistry(etcd.Client, slog.New(slog.DiscardHandler), nil)
-	registerDistrict(t, registry, config.District{ID: "jingkai", Name: "Jingkai", NameZH: "经开"})
-	put := func(key, value string) {
-		t.Helper()
-		if _, err := etcd.Client.Put(ctx, key, value); err != nil {
-			t.Fatal(err)
-		}
-	}
-	put(ConventionKey, `{"version":"2025","title":"武汉市保安行业自律公约","text":"……","published_at":"2025-09-01T00:00:00+08:00"}`)
-	put(CadenceKey("jingkai"), `{"per":"month","count":1}`)
+	env.CreateTopics(members, meetings)
+	env.RegisterDistrict(config.District{ID: "jingkai", Name: "Jingkai", NameZH: "经开"})
+	env.Put(ConventionKey, `{"version":"2025","title":"武汉市保安行业自律公约","text":"……","published_at":"2025-09-01T00:00:00+08:00"}`)
+	env.Put(CadenceKey("jingkai"), `{"per":"month","count":1}`)
 
 	reg := prometheus.NewPedanticRegistry()
-	node, err := New(ctx, Config{DBPath: filepath.Join(t.TempDir(), "hq.db"), Storage: storageConfigForTests(),
-		Brokers: []string{broker.Addr}, GroupID: "hq-test"},
-		Deps{Districts: registry, Bus: eventbus.NewMetrics(reg), Registerer: reg, Etcd: etcd.Client})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer node.Close()
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- node.Run(runCtx) }()
-	defer func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
-
-	tr := &kafka.Transport{}
-	defer tr.CloseIdleConnections()
-	w := &kafka.Writer{Addr: kafka.TCP(broker.Addr), Balancer: &kafka.Hash{}, BatchTimeout: 5 * time.Millisecond,
-		RequiredAcks: kafka.RequireAll, Transport: tr}
-	defer w.Close()
-	publish(t, w, members, registered("jingkai", "c1", "active"), registered("jingkai", "c2", "active"))
+	node := startNode(t, env, Deps{Districts: env.Registry(), Bus: eventbus.NewMetrics(reg), Registerer: reg, Etcd: env.Etcd().Client})
+	env.Publish(members, registered("jingkai", "c1", "active"), registered("jingkai", "c2", "active"))
 	// The roundtable started at the start of this month (Shanghai), so it
 	// is in the current period whenever the test runs.
 	monthStart, _ := service.Period(service.PerMonth, time.Now())
 	started := timestamppb.New(monthStart)
 	yesterday := time.Now().In(service.Shanghai).AddDate(0, 0, -1).Format(time.DateOnly)
-	publish(t, w, meetings,
+	env.Publish(meetings,
 		meetingsEvent("jingkai", "MeetingStatusChanged", "m1", &eventsv1.MeetingStatusChanged{Meeting: &eventsv1.Meeting{
 			Id: "m1", District: "jingkai", Type: "district_roundtable", Title: "片区行业圆桌会", Status: "closed",
 			StartsAt: started, InvitedCompanies: 4, AttendedCompanies: 3, InvitedPeople: 2, AttendedPeople: 2, Version: 4},
@@ -118,21 +64,8 @@ func TestIntegrationMeetings(t *testing.T) {
 			Id: "s2", District: "jingkai", CompanyId: "c2", ConventionVersion: "2024", Current: true}}),
 	)
 
-	srv := httptest.NewServer(apitest.ValidatedHandler(t, openAPI, asHQAdmin(node.Handler())))
-	defer srv.Close()
-	getJSON := func(path string) map[string]any {
-		resp, err := srv.Client().Get(srv.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var m map[string]any
-		if resp.StatusCode == http.StatusOK {
-			_ = json.NewDecoder(resp.Body).Decode(&m)
-		}
-		return m
-	}
-	eventually(t, "jingkai's meetings at HQ", func() bool {
+	getJSON := serveAsAdmin(t, node).Object
+	apitest.Eventually(t, "jingkai's meetings at HQ", func() bool {
 		d := getJSON("/api/v1/hq/districts/jingkai")
 		rt, _ := d["roundtables"].(map[string]any)
 		return d["companies_active"] == 2.0 && d["company_attendance_rate"] == 0.75 && d["action_items_overdue"] == 1.0 &&
@@ -165,9 +98,9 @@ guildhall_hq_district_roundtables_on_track{district="jingkai"} 1
 
 	// A new convention version: nobody has signed it yet. A stricter
 	// cadence: one roundtable is no longer enough.
-	put(ConventionKey, `{"version":"2026","title":"武汉市保安行业自律公约（修订）","text":"……","published_at":"2026-01-01T00:00:00+08:00"}`)
-	put(CadenceKey("jingkai"), `{"per":"month","count":2}`)
-	eventually(t, "the new policy applied", func() bool {
+	env.Put(ConventionKey, `{"version":"2026","title":"武汉市保安行业自律公约（修订）","text":"……","published_at":"2026-01-01T00:00:00+08:00"}`)
+	env.Put(CadenceKey("jingkai"), `{"per":"month","count":2}`)
+	apitest.Eventually(t, "the new policy applied", func() bool {
 		d := getJSON("/api/v1/hq/districts/jingkai")
 		rt, _ := d["roundtables"].(map[string]any)
 		return d["convention_current_version"] == "2026" && d["convention_signature_rate"] == 0.0 &&
@@ -177,5 +110,5 @@ guildhall_hq_district_roundtables_on_track{district="jingkai"} 1
 	if s["action_items_overdue"] != 1.0 || s["convention_signature_rate"] != 0.0 || s["company_attendance_rate"] != 0.75 {
 		t.Errorf("summary = %v", s)
 	}
-	eventually(t, "HQ caught up on both topics", node.CaughtUp)
+	apitest.Eventually(t, "HQ caught up on both topics", node.CaughtUp)
 }

@@ -13,25 +13,13 @@ import (
 // it together with Routes.
 func Policy() auth.Policy { return kitx.Policy(ServiceName, routeTable(nil)) }
 
-// Route is one HTTP route of HQ and the policy row that guards it, as the
-// matrix tests walk them.
-type Route struct {
-	// Method is the HTTP method.
-	Method string
-	// Pattern is the full path pattern, e.g. "/api/v1/hq/districts/{district}".
-	Pattern string
-	// Endpoint is the route's row in Policy, e.g. "hq.district".
-	Endpoint string
-}
+// Route is one HTTP route of the service and its row in Policy (e.g.
+// hq.district), as the matrix tests and a router in front of the service walk
+// them.
+type Route = kitx.RouteInfo
 
-// Routes lists every route the node's Handler serves with its policy row.
+// Routes returns every route the handler serves, from the route table.
 // For the routes with {district} in the path the target's district is that
 // path value; GET /api/v1/hq/conflicts takes it from ?district (absent:
 // the city-wide list, which only city-wide callers may read).
-func Routes() []Route {
-	var out []Route
-	for _, r := range routeTable(nil) {
-		out = append(out, Route{Method: r.Method, Pattern: r.Path, Endpoint: r.PolicyKey(ServiceName)})
-	}
-	return out
-}
+func Routes() []Route { return API().RouteInfos() }

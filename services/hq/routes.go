@@ -203,7 +203,7 @@ func routeTable(svc service.Service) []kitx.Route {
 }
 
 // readModel is the error of a read model that cannot be read (a 500).
-var readModel = errs.E(errs.Internal, "hq.read_model", "")
+var readModel = service.ErrReadModel
 
 // rule is a policy row. The rows are built fresh for every table, so no
 // caller can change another's at run time.

@@ -23,7 +23,7 @@ func TestAuthzMatrix(t *testing.T) {
 	res := e.resolution(m.ID)
 	item := res.ActionItems[1] // owned by c1
 	var ent entry
-	e.must(201, "POST", "/meetings/"+m.ID+"/minutes/entries", map[string]any{"speaker": "s", "kind": "speech", "text": "t"}, &ent)
+	e.Must(201, "POST", "/meetings/"+m.ID+"/minutes/entries", map[string]any{"speaker": "s", "kind": "speech", "text": "t"}, &ent)
 
 	callers := []struct {
 		label string
@@ -98,16 +98,12 @@ func TestAuthzMatrix(t *testing.T) {
 				target.Company = "c1"
 			}
 			allowed := policy.Decide(cl.p, rt.Endpoint, target) == nil
-			hdr := []string{subjectHeader, cl.label, roleHeader, string(cl.p.Role), companyHeader, cl.p.Company}
-			if len(cl.p.Districts) > 0 {
-				hdr = append(hdr, districtsHeader, strings.Join(cl.p.Districts, ","))
+			r := e.Do(rt.Method, c.path, c.body, testutil.PrincipalHeaders(cl.p, cl.label)...)
+			if allowed && (r.Status == 403 || r.Status == 401) {
+				t.Errorf("%s %s as %s: %d %s, want allowed", rt.Method, name, cl.label, r.Status, r.Body)
 			}
-			r := e.do(rt.Method, c.path, c.body, hdr...)
-			if allowed && (r.status == 403 || r.status == 401) {
-				t.Errorf("%s %s as %s: %d %s, want allowed", rt.Method, name, cl.label, r.status, r.body)
-			}
-			if !allowed && (r.status != 403 || r.errorID(t) != "auth.forbidden") {
-				t.Errorf("%s %s as %s: %d %s, want 403", rt.Method, name, cl.label, r.status, r.body)
+			if !allowed && (r.Status != 403 || r.ErrorID() != "auth.forbidden") {
+				t.Errorf("%s %s as %s: %d %s, want 403", rt.Method, name, cl.label, r.Status, r.Body)
 			}
 		}
 	}
@@ -135,9 +131,6 @@ func TestAnonymousRequestsAreRefusedBeforeTheyAreRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = node.Close() })
-	var routes []testutil.Route
-	for _, rt := range meetings.Routes() {
-		routes = append(routes, testutil.Route{Method: rt.Method, Path: rt.Pattern, Endpoint: rt.Endpoint})
-	}
+	routes := meetings.Routes()
 	testutil.CheckAuthenticatesFirst(t, node.Handler(), routes, "jingkai")
 }

@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/pkg/testutil"
 	"github.com/guildhall/guildhall/services/meetings"
@@ -18,18 +17,13 @@ func FuzzRequests(f *testing.F) {
 	c := &clock{t: meetingStart}
 	node, err := meetings.New(context.Background(), meetings.Config{
 		District: "jingkai", DBPath: filepath.Join(f.TempDir(), "meetings.db"),
-		Storage: storage.Config{Synchronous: "normal"}, DefaultConvention: testConvention, Now: c.now,
-	}, meetings.Deps{})
+		Storage: storage.Config{Synchronous: "normal"}, DefaultConvention: testConvention,
+	}, meetings.Deps{Now: c.now})
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { _ = node.Close() })
-	var routes []testutil.Route
-	for _, r := range meetings.Routes() {
-		routes = append(routes, testutil.Route{Method: r.Method, Path: r.Pattern, Endpoint: r.Endpoint})
-	}
-	admin := auth.Principal{Subject: "fuzz-admin", Role: auth.RoleHQAdmin}
-	testutil.FuzzRequests(f, node.Handler(), routes, "jingkai", &admin,
+	testutil.FuzzRequests(f, node.Handler(), meetings.Routes(), "jingkai", testutil.HQAdmin(),
 		`{"kind":"district_working","title":"片区工作会议","starts_at":"2025-09-23T09:00:00+08:00","ends_at":"2025-09-23T12:00:00+08:00","location":"经开区"}`,
 		`{"kind":"speech","title":"解读会长办公会精神","presenter":"陈年初","minutes":20}`,
 		`{"company_id":"c1"}`, `{"person":"薛龙","role":"police"}`, `{"code":"x"}`,

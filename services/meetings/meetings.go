@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"time"
 
 	"github.com/go-kit/kit/endpoint"
@@ -23,11 +22,11 @@ import (
 	"github.com/guildhall/guildhall/pkg/config"
 	"github.com/guildhall/guildhall/pkg/eventbus"
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/node"
 	"github.com/guildhall/guildhall/pkg/policy"
 	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/services/meetings/internal/service"
 	"github.com/guildhall/guildhall/services/meetings/internal/store"
-	"github.com/guildhall/guildhall/services/meetings/internal/transport"
 )
 
 // ServiceName is the service's name in topics, metrics and elections.
@@ -58,10 +57,6 @@ type Config struct {
 	DBPath string
 	// Storage tunes SQLite.
 	Storage storage.Config
-	// Etcd holds the live convention and cadence (pkg/policy's keys, read
-	// with its Parse functions, as HQ reads them); nil (tests) uses
-	// DefaultConvention and policy.DefaultCadence only.
-	Etcd *clientv3.Client
 	// DefaultConvention is the convention while etcd has none (zero: none
 	// published); tests set it. The cadence's default is not a setting:
 	// it is policy.DefaultCadence, the one HQ assumes too.
@@ -75,8 +70,6 @@ type Config struct {
 	// TrustProxy takes a request's client address for the audit log from
 	// the last X-Forwarded-For entry (the one the trusted proxy appended).
 	TrustProxy bool
-	// Now is the clock (tests); nil is time.Now.
-	Now func() time.Time
 }
 
 // Errors of Config.Validate.
@@ -115,15 +108,25 @@ type Deps struct {
 	// convention, the roundtable cadence): reloads, rejected values, etcd
 	// errors. Shared by the process's services; nil counts nothing.
 	Registerer prometheus.Registerer
+	// Etcd holds the live convention and cadence (pkg/policy's keys, read
+	// with its Parse functions, as HQ reads them); nil (tests) uses
+	// Config.DefaultConvention and policy.DefaultCadence only.
+	Etcd *clientv3.Client
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
 }
 
-// Node is a running meetings service of one district.
+// Node is a running meetings service of one district. Its database,
+// outbox and handler are node.Base's (Handler, Outbox, DB, District,
+// OpenAPI, Ready, Close); the handler serves /meetings…, /action-items,
+// /resolutions, /convention…, /attendance…, /roundtables… and
+// /meetings/audit under /api/v1/districts/<district> (the membership
+// service owns /audit).
 type Node struct {
+	*node.Base
 	cfg        Config
-	db         *storage.DB
-	outbox     *eventbus.Outbox
+	etcd       bool
 	svc        *service.Meetings
-	handler    http.Handler
 	logger     *slog.Logger
 	convention *config.Value[Convention]
 	cadence    *config.Value[Cadence]
@@ -135,58 +138,28 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	logger := deps.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	db, err := storage.OpenSQLite(ctx, cfg.DBPath, cfg.Storage)
+	logger := node.Logger(deps.Logger)
+	base, err := node.OpenDistrict(ctx, node.District{Service: ServiceName, District: cfg.District, DBPath: cfg.DBPath,
+		Storage: cfg.Storage, StorageMetrics: deps.Storage, Migrate: store.Migrate, Document: openAPI})
 	if err != nil {
 		return nil, err
 	}
-	db.Instrument(deps.Storage, cfg.District+"."+ServiceName)
-	if err := store.Migrate(ctx, db); err != nil {
-		_ = db.Close()
-		return nil, err
-	}
-	outbox, err := eventbus.NewOutbox(db, cfg.District, ServiceName)
-	if err != nil {
-		_ = db.Close()
-		return nil, err
-	}
-	conv := config.NewValue(cfg.Etcd, policy.ConventionKey, cfg.DefaultConvention, policy.ParseConvention, logger, deps.Registerer)
-	cad := config.NewValue(cfg.Etcd, policy.CadenceKey(cfg.District), policy.DefaultCadence, policy.ParseCadence, logger, deps.Registerer)
-	svc := service.New(cfg.District, store.New(db, outbox), conv.Load, cad.Load, logger,
-		service.Options{CheckInGrace: cfg.CheckInGrace, Now: cfg.Now})
+	conv := config.NewValue(deps.Etcd, policy.ConventionKey, cfg.DefaultConvention, policy.ParseConvention, logger, deps.Registerer)
+	cad := config.NewValue(deps.Etcd, policy.CadenceKey(cfg.District), policy.DefaultCadence, policy.ParseCadence, logger, deps.Registerer)
+	svc := service.New(cfg.District, store.New(base.DB(), base.Outbox()), conv.Load, cad.Load, logger,
+		service.Options{CheckInGrace: cfg.CheckInGrace, Now: deps.Now})
 	az := &authorizer{district: cfg.District, svc: svc, logger: logger}
 	// The endpoint middleware chain (route middleware, authorization,
 	// then Deps.Endpoint's instrumentation outermost, so 401s and 403s are
 	// counted and traced like any other outcome) is kitx.Chain's, the same
 	// in every service.
-	routes, err := kitx.Chain(ServiceName, routeTable(svc, az, transport.BasePath(cfg.District)), deps.Endpoint)
-	if err != nil {
-		_ = db.Close()
+	if err := base.Serve(routeTable(svc, az, kitx.DistrictPath(cfg.District)), deps.Endpoint,
+		service.ErrDistrictNotFound, cfg.TrustProxy, logger); err != nil {
+		_ = base.Close()
 		return nil, err
 	}
-	return &Node{
-		cfg: cfg, db: db, outbox: outbox, svc: svc, logger: logger, convention: conv, cadence: cad,
-		handler: transport.NewHTTPHandler(cfg.District, routes, logger, transport.Options{TrustProxy: cfg.TrustProxy}),
-	}, nil
+	return &Node{Base: base, cfg: cfg, etcd: deps.Etcd != nil, svc: svc, logger: logger, convention: conv, cadence: cad}, nil
 }
-
-// Handler serves /api/v1/districts/<district>/meetings…, /action-items,
-// /resolutions, /convention…, /attendance…, /roundtables… and /meetings/audit (the membership service owns /audit);
-// another district's path gets 404 district.not_found. Every endpoint
-// enforces Policy: the host must run auth.Authenticate in front of it.
-func (n *Node) Handler() http.Handler { return n.handler }
-
-// Outbox is the node's outbox, for the relay that publishes it.
-func (n *Node) Outbox() *eventbus.Outbox { return n.outbox }
-
-// DB is the node's database.
-func (n *Node) DB() *storage.DB { return n.db }
-
-// District is the district the node serves.
-func (n *Node) District() string { return n.cfg.District }
 
 // SendReminders runs one reminder pass now (Run does it on its ticker) and
 // returns how many ActionItemReminder events it emitted.
@@ -197,7 +170,7 @@ func (n *Node) SendReminders(ctx context.Context) (int, error) { return n.svc.Se
 // and, with etcd, watching the convention and the roundtable cadence.
 func (n *Node) Run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
-	if n.cfg.Etcd != nil {
+	if n.etcd {
 		g.Go(func() error { return n.convention.Run(ctx) })
 		g.Go(func() error { return n.cadence.Run(ctx) })
 	}
@@ -226,18 +199,3 @@ func (n *Node) Run(ctx context.Context) error {
 	})
 	return g.Wait()
 }
-
-// Ready reports whether the node's database answers and can take writes
-// (its disk has room; see storage.DB.Ready).
-func (n *Node) Ready(ctx context.Context) error {
-	if err := n.db.Ready(ctx); err != nil {
-		return fmt.Errorf("meetings: database: %w", err)
-	}
-	return nil
-}
-
-// Close closes the database. Stop Run first.
-func (n *Node) Close() error { return n.db.Close() }
-
-// OpenAPI returns the service's OpenAPI 3 document.
-func (n *Node) OpenAPI() []byte { return OpenAPIDocument() }

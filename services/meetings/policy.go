@@ -71,26 +71,13 @@ const EndpointPrefix = ServiceName + "."
 // (routes.go), where each row is written next to its route.
 func Policy() auth.Policy { return kitx.Policy(ServiceName, routeTable(nil, nil, "")) }
 
-// Route is one HTTP route of the service, as the matrix tests walk them.
-type Route struct {
-	// Method is the HTTP method.
-	Method string
-	// Pattern is the full path pattern, e.g.
-	// "/api/v1/districts/{district}/meetings/{id}".
-	Pattern string
-	// Endpoint is the route's name in the policy table, e.g.
-	// "meetings.get_meeting".
-	Endpoint string
-}
+// Route is one HTTP route of the service and its row in Policy (e.g.
+// meetings.get_meeting), as the matrix tests and a router in front of the service walk
+// them.
+type Route = kitx.RouteInfo
 
 // Routes returns every route the handler serves, from the route table.
-func Routes() []Route {
-	var out []Route
-	for _, rt := range routeTable(nil, nil, "") {
-		out = append(out, Route{Method: rt.Method, Pattern: rt.Path, Endpoint: rt.PolicyKey(ServiceName)})
-	}
-	return out
-}
+func Routes() []Route { return API().RouteInfos() }
 
 // authorizer resolves the authorization target of the routes whose target
 // is a stored resource's company (a check-in code's, an action item's).
@@ -100,26 +87,13 @@ type authorizer struct {
 	logger   *slog.Logger
 }
 
-// at returns the Target function of a route whose target is of kind: what
-// the policy row's scope is matched against. a is only used when a request
-// arrives, so a table built without an authorizer (nil) can still be read.
-func (a *authorizer) at(kind targetKind) func(context.Context, any) auth.Target {
-	return func(ctx context.Context, req any) auth.Target { return a.target(ctx, kind, req) }
-}
-
-// resourceIDer is what the decoded request of a /…/{id} route implements.
-type resourceIDer interface{ ResourceID() string }
-
 // target resolves what req acts on. A code or id that opens nothing leaves
 // the company empty, which no scoped caller matches: a company-admin gets
 // the same 403 whether the code is wrong or another company's, so the
 // answer reveals nothing; admins go on to the service's own error.
 func (a *authorizer) target(ctx context.Context, kind targetKind, req any) auth.Target {
 	t := auth.Target{District: a.district}
-	id := ""
-	if r, ok := req.(resourceIDer); ok {
-		id = r.ResourceID()
-	}
+	id := kitx.ResourceID(req)
 	var err error
 	switch kind {
 	case targetCompanyPath:

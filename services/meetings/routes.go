@@ -15,10 +15,6 @@ import (
 	t "github.com/guildhall/guildhall/services/meetings/internal/transport"
 )
 
-// Prefix is the path prefix of every meetings route; {district} is the
-// district id.
-const Prefix = t.Prefix
-
 // routeTable is THE table of the meetings service: every route once, with
 // its request and response types (the OpenAPI document is generated from
 // them), its row of the policy table and where its authorization target
@@ -34,15 +30,13 @@ const Prefix = t.Prefix
 // invitation, signs the convention for its own company and marks its own
 // action items done.
 func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
-	district := az.at(targetDistrict)
+	at := kitx.Targets[targetKind](az.target).At
+	district := at(targetDistrict)
 	// Every route can answer these: the district is not this node's, or
 	// the database's disk is full.
-	common := []*errs.Error{service.ErrDistrictNotFound, storage.ErrUnavailable}
-	errsOf := func(es ...*errs.Error) []*errs.Error { return append(es, common...) }
-	create := func(es ...*errs.Error) []*errs.Error {
-		return errsOf(append(es, idempotency.ErrKeyReused, idempotency.ErrKeyInvalid, idempotency.ErrKeyInUse)...)
-	}
-	p := func(path string) string { return Prefix + path }
+	errsOf := kitx.CommonErrors(service.ErrDistrictNotFound, storage.ErrUnavailable)
+	create := errsOf.With(idempotency.ErrKeyReused, idempotency.ErrKeyInvalid, idempotency.ErrKeyInUse)
+	p := func(path string) string { return kitx.DistrictPrefix + path }
 	meetingFields := []*errs.Error{service.ErrMeetingTypeInvalid, service.ErrMeetingTitleRequired, service.ErrMeetingTitleTooLong,
 		service.ErrMeetingStartRequired, service.ErrMeetingStartInvalid, service.ErrMeetingTimesInvalid, service.ErrMeetingTextTooLong}
 	return []kitx.Route{
@@ -50,7 +44,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 		{Name: "create_meeting", Method: "POST", Path: p("/meetings"), Tag: "meetings", Summary: "Create a meeting (status draft)",
 			Request: service.CreateMeetingInput{}, Response: service.Meeting{}, Status: http.StatusCreated,
 			IdempotencyKey: true, ResponseHeaders: []string{"Location", "ETag"}, Errors: create(meetingFields...),
-			Rule: admins(), Target: district, Decode: t.DecodeCreateMeeting, Endpoint: endpoints.MakeCreateMeetingEndpoint(svc, base)},
+			Rule: admins(), Target: district, Decode: kitx.DecodeCreate[service.CreateMeetingInput], Endpoint: endpoints.MakeCreateMeetingEndpoint(svc, base)},
 		{Name: "list_meetings", Method: "GET", Path: p("/meetings"), Tag: "meetings", Summary: "List meetings, latest first",
 			Response: kitx.ListResponse[service.Meeting]{}, Paged: true,
 			Params: []kitx.Param{
@@ -80,7 +74,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			ResponseHeaders: []string{"Location"},
 			Errors: create(service.ErrMeetingNotFound, service.ErrMeetingNotEditable, service.ErrAgendaKindInvalid, service.ErrAgendaTitleRequired,
 				service.ErrAgendaPresenterTooLong, service.ErrAgendaDurationInvalid, service.ErrAgendaTooLong),
-			Rule: admins(), Target: district, Decode: t.DecodeAgendaItem, Endpoint: endpoints.MakeAddAgendaItemEndpoint(svc, base)},
+			Rule: admins(), Target: district, Decode: kitx.DecodeCreateUnder[service.AgendaItemInput], Endpoint: endpoints.MakeAddAgendaItemEndpoint(svc, base)},
 		{Name: "list_agenda", Method: "GET", Path: p("/meetings/{id}/agenda"), Tag: "agenda", Summary: "The agenda, in order",
 			Response: kitx.ListResponse[service.AgendaItem]{}, Errors: errsOf(service.ErrMeetingNotFound),
 			Rule: readers(), Target: district, Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeListAgendaEndpoint(svc)},
@@ -95,7 +89,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Request:     service.InviteInput{}, Response: kitx.ListResponse[service.Invitation]{}, Status: http.StatusCreated, IdempotencyKey: true,
 			Errors: create(service.ErrMeetingNotFound, service.ErrMeetingClosed, service.ErrInviteEmpty, service.ErrInviteCompanyIDRequired,
 				service.ErrInviteCompanyDuplicate, service.ErrInvitePersonInvalid),
-			Rule: admins(), Target: district, Decode: t.DecodeInvite, Endpoint: endpoints.MakeInviteEndpoint(svc)},
+			Rule: admins(), Target: district, Decode: kitx.DecodeCreateUnder[service.InviteInput], Endpoint: endpoints.MakeInviteEndpoint(svc)},
 		// Who else was invited (and whether they came) is the association's
 		// and the police's, not a competitor's.
 		{Name: "list_invitations", Method: "GET", Path: p("/meetings/{id}/invitations"), Tag: "attendance", Summary: "The invitations and their attendance",
@@ -112,7 +106,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Request: service.CheckInInput{}, Response: service.Invitation{},
 			Errors: errsOf(service.ErrMeetingNotFound, service.ErrCheckInCodeInvalid, service.ErrCheckInCodeExpired, service.ErrCheckInAlreadyUsed, service.ErrMeetingNotOpenCheckIn),
 			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}),
-			Target: az.at(targetCheckInCode), Decode: kitx.DecodeActionRequest[service.CheckInInput], Endpoint: endpoints.MakeCheckInEndpoint(svc)},
+			Target: at(targetCheckInCode), Decode: kitx.DecodeActionRequest[service.CheckInInput], Endpoint: endpoints.MakeCheckInEndpoint(svc)},
 		{Name: "meeting_attendance", Method: "GET", Path: p("/meetings/{id}/attendance"), Tag: "attendance", Summary: "A meeting's attendance and rates",
 			Response: service.MeetingAttendance{}, Errors: errsOf(service.ErrMeetingNotFound),
 			Rule: supervisors(), Target: district, Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeMeetingAttendanceEndpoint(svc)},
@@ -125,7 +119,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			},
 			Response: service.CompanyAttendance{}, Errors: errsOf(service.ErrAttendanceSinceInvalid, service.ErrAttendanceUntilInvalid),
 			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}),
-			Target: az.at(targetCompanyPath), Decode: t.DecodeCompanyAttendance, Endpoint: endpoints.MakeCompanyAttendanceEndpoint(svc)},
+			Target: at(targetCompanyPath), Decode: t.DecodeCompanyAttendance, Endpoint: endpoints.MakeCompanyAttendanceEndpoint(svc)},
 
 		// Minutes.
 		{Name: "add_minute_entry", Method: "POST", Path: p("/meetings/{id}/minutes/entries"), Tag: "minutes", Summary: "Add an entry to the draft minutes",
@@ -133,8 +127,9 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Request:     service.MinuteEntryInput{}, Response: service.MinuteEntry{}, Status: http.StatusCreated, IdempotencyKey: true,
 			ResponseHeaders: []string{"Location", "ETag"},
 			Errors: create(service.ErrMeetingNotFound, service.ErrMeetingNotHeld, service.ErrMinuteSpeakerRequired, service.ErrMinuteTextRequired,
-				service.ErrMinuteKindInvalid, service.ErrMinuteRoleTooLong, service.ErrMinuteSupersedesInvalid, service.ErrAgendaItemNotFound),
-			Rule: admins(), Target: district, Decode: t.DecodeMinuteEntry, Endpoint: endpoints.MakeAddMinuteEntryEndpoint(svc, base)},
+				service.ErrMinuteKindInvalid, service.ErrMinuteRoleTooLong, service.ErrMinuteCompanyIDInvalid, service.ErrMinuteSupersedesInvalid,
+				service.ErrAgendaItemNotFound),
+			Rule: admins(), Target: district, Decode: kitx.DecodeCreateUnder[service.MinuteEntryInput], Endpoint: endpoints.MakeAddMinuteEntryEndpoint(svc, base)},
 		{Name: "update_minute_entry", Method: "PATCH", Path: p("/meetings/{id}/minutes/entries/{sub}"), Tag: "minutes", Summary: "Change a draft entry",
 			Params:  []kitx.Param{{Name: "sub", In: "path", Description: "the entry's id"}},
 			Request: service.UpdateMinuteEntryInput{}, Response: service.MinuteEntry{}, IfMatch: true, ResponseHeaders: []string{"ETag"},
@@ -161,7 +156,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Errors: create(service.ErrMeetingNotFound, service.ErrMeetingNotHeld, service.ErrResolutionTitleRequired, service.ErrResolutionTextTooLong,
 				service.ErrResolutionItemsInvalid, service.ErrActionItemTitleRequired, service.ErrActionItemOwnerInvalid, service.ErrActionItemDueInvalid,
 				service.ErrAgendaItemNotFound),
-			Rule: admins(), Target: district, Decode: t.DecodeResolution, Endpoint: endpoints.MakeAdoptResolutionEndpoint(svc, base)},
+			Rule: admins(), Target: district, Decode: kitx.DecodeCreateUnder[service.ResolutionInput], Endpoint: endpoints.MakeAdoptResolutionEndpoint(svc, base)},
 		{Name: "list_resolutions", Method: "GET", Path: p("/resolutions"), Tag: "resolutions", Summary: "List resolutions",
 			Response: kitx.ListResponse[service.Resolution]{}, Paged: true,
 			Params: []kitx.Param{kitx.Query("meeting_id", "only this meeting's")}, Errors: errsOf(),
@@ -181,11 +176,11 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			},
 			Errors: errsOf(service.ErrActionItemStatusInvalid, service.ErrActionItemOverdueInvalid),
 			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}),
-			Target: az.at(targetCompanyField), Decode: t.DecodeListActionItems, Endpoint: endpoints.MakeListActionItemsEndpoint(svc)},
+			Target: at(targetCompanyField), Decode: t.DecodeListActionItems, Endpoint: endpoints.MakeListActionItemsEndpoint(svc)},
 		{Name: "get_action_item", Method: "GET", Path: p("/action-items/{id}"), Tag: "resolutions", Summary: "Read an action item",
 			Response: service.ActionItem{}, ResponseHeaders: []string{"ETag"}, Errors: errsOf(service.ErrActionItemNotFound),
 			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}),
-			Target: az.at(targetActionItem), Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeGetActionItemEndpoint(svc)},
+			Target: at(targetActionItem), Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeGetActionItemEndpoint(svc)},
 		// A company-admin marks its own item done; accepting or reopening is
 		// the district lead's (enforced in the service:
 		// action_item.accept_forbidden).
@@ -194,12 +189,12 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Request: service.ActionItemStatusInput{}, Response: service.ActionItem{}, ResponseHeaders: []string{"ETag"},
 			Errors: errsOf(service.ErrActionItemNotFound, service.ErrActionItemStatusInvalid, service.ErrActionItemStatusIllegal, service.ErrActionItemAcceptDenied),
 			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}),
-			Target: az.at(targetActionItem), Decode: kitx.DecodeActionRequest[service.ActionItemStatusInput], Endpoint: endpoints.MakeChangeActionItemStatusEndpoint(svc)},
+			Target: at(targetActionItem), Decode: kitx.DecodeActionRequest[service.ActionItemStatusInput], Endpoint: endpoints.MakeChangeActionItemStatusEndpoint(svc)},
 
 		// The convention and the roundtable cadence.
 		{Name: "get_convention", Method: "GET", Path: p("/convention"), Tag: "convention", Summary: "The association's current convention",
 			Response: service.Convention{}, Errors: errsOf(service.ErrConventionNotPublished),
-			Rule: readers(), Target: district, Decode: t.DecodeNone, Endpoint: endpoints.MakeGetConventionEndpoint(svc)},
+			Rule: readers(), Target: district, Decode: kitx.DecodeNone, Endpoint: endpoints.MakeGetConventionEndpoint(svc)},
 		// A company-admin signs for its own company only.
 		{Name: "sign_convention", Method: "POST", Path: p("/convention/signatures"), Tag: "convention", Summary: "Record a company's signature",
 			Description: "convention_version defaults to the current version, signed_at to now.",
@@ -208,7 +203,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Errors: create(service.ErrConventionNotPublished, service.ErrSignatureCompanyRequired, service.ErrSignatureSignedByRequired,
 				service.ErrSignatureSignedAtInvalid, service.ErrSignatureVersionInvalid, service.ErrSignatureDuplicate, service.ErrSignatureMeetingInvalid),
 			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}),
-			Target: az.at(targetCompanyField), Decode: t.DecodeSign, Endpoint: endpoints.MakeSignConventionEndpoint(svc, base)},
+			Target: at(targetCompanyField), Decode: kitx.DecodeCreate[service.SignInput], Endpoint: endpoints.MakeSignConventionEndpoint(svc, base)},
 		{Name: "list_signatures", Method: "GET", Path: p("/convention/signatures"), Tag: "convention", Summary: "List signatures",
 			Response: kitx.ListResponse[service.Signature]{}, Paged: true,
 			Params: []kitx.Param{kitx.Query("company_id", "only this company's"), kitx.Query("convention_version", "only of this version")},
@@ -216,7 +211,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Rule:   supervisors(), Target: district, Decode: t.DecodeListSignatures, Endpoint: endpoints.MakeListSignaturesEndpoint(svc)},
 		{Name: "signature_rate", Method: "GET", Path: p("/convention/rate"), Tag: "convention", Summary: "The district's signature rate of the current version",
 			Response: service.SignatureRate{}, Errors: errsOf(service.ErrConventionNotPublished),
-			Rule: supervisors(), Target: district, Decode: t.DecodeNone, Endpoint: endpoints.MakeSignatureRateEndpoint(svc)},
+			Rule: supervisors(), Target: district, Decode: kitx.DecodeNone, Endpoint: endpoints.MakeSignatureRateEndpoint(svc)},
 		{Name: "roundtable_cadence", Method: "GET", Path: p("/roundtables/cadence"), Tag: "convention", Summary: "Roundtables held against the expected cadence, per period",
 			Params:   []kitx.Param{{Name: "periods", In: "query", Type: "integer", Min: 1, Description: "how many periods back (1–36, default 6)"}},
 			Response: service.CadenceReport{}, Errors: errsOf(service.ErrCadencePeriodsInvalid),

@@ -21,19 +21,10 @@ type caller struct {
 
 // headers returns the test headers that make a request carry c's principal.
 func (c caller) headers() []string {
-	h := []string{subjectHeader, c.label, roleHeader, string(c.p.Role)}
-	if len(c.p.Districts) > 0 {
-		h = append(h, districtsHeader, strings.Join(c.p.Districts, ","))
-	} else if c.p.Role != auth.RoleHQAdmin && c.p.Role != auth.RoleOps && c.p.Role != auth.RolePolice {
+	if len(c.p.Districts) == 0 && c.p.Role != auth.RoleHQAdmin && c.p.Role != auth.RoleOps && c.p.Role != auth.RolePolice {
 		panic("scoped role without districts: " + c.label)
 	}
-	if c.p.Company != "" {
-		h = append(h, companyHeader, c.p.Company)
-	}
-	if c.p.Guard != "" {
-		h = append(h, guardHeader, c.p.Guard)
-	}
-	return h
+	return testutil.PrincipalHeaders(c.p, c.label)
 }
 
 // matrixFixture is a district with two companies (own = A, other = B),
@@ -58,12 +49,12 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 		dst     *string
 	}{{f.a.ID, &f.importA}, {f.b.ID, &f.importB}} {
 		var job struct{ ID string }
-		e.must(http.StatusAccepted, "POST", "/companies/"+x.company+"/guards/imports",
+		e.Must(http.StatusAccepted, "POST", "/companies/"+x.company+"/guards/imports",
 			"name,id_number\n导入,"+residentID(500)+"\n", &job, "Content-Type", "text/csv")
 		*x.dst = job.ID
 	}
 	var m struct{ ID string }
-	e.must(http.StatusCreated, "POST", "/council-members", map[string]any{"term": 1, "position": "director", "person_name": "理事甲"}, &m)
+	e.Must(http.StatusCreated, "POST", "/council-members", map[string]any{"term": 1, "position": "director", "person_name": "理事甲"}, &m)
 	f.council = m.ID
 
 	own, other := []string{"jingkai"}, []string{"caidian"}
@@ -108,9 +99,9 @@ type matrixRequest struct {
 // for a route shape it does not know, so a new route needs a line here.
 func (f *matrixFixture) requests(t *testing.T, rt membership.Route) []matrixRequest {
 	t.Helper()
-	rel, ok := strings.CutPrefix(rt.Pattern, "/api/v1/districts/{district}")
+	rel, ok := strings.CutPrefix(rt.Path, "/api/v1/districts/{district}")
 	if !ok {
-		t.Fatalf("route %s %s is not under the district prefix", rt.Method, rt.Pattern)
+		t.Fatalf("route %s %s is not under the district prefix", rt.Method, rt.Path)
 	}
 	district := auth.Target{District: "jingkai"}
 	onA := auth.Target{District: "jingkai", Company: f.a.ID}
@@ -153,7 +144,7 @@ func (f *matrixFixture) requests(t *testing.T, rt membership.Route) []matrixRequ
 		return append(one("/imports/"+f.importA, onA),
 			matrixRequest{"GET /imports/B", "GET", "/imports/" + f.importB, nil, "", auth.Target{District: "jingkai", Company: f.b.ID}})
 	}
-	t.Fatalf("the matrix does not know how to call %s %s: add it", rt.Method, rt.Pattern)
+	t.Fatalf("the matrix does not know how to call %s %s: add it", rt.Method, rt.Path)
 	return nil
 }
 
@@ -174,7 +165,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	for _, rt := range routes {
 		names = append(names, rt.Endpoint)
 		if _, ok := f.policy[rt.Endpoint]; !ok {
-			t.Errorf("route %s %s (%s) has no policy row", rt.Method, rt.Pattern, rt.Endpoint)
+			t.Errorf("route %s %s (%s) has no policy row", rt.Method, rt.Path, rt.Endpoint)
 		}
 	}
 	for _, ep := range f.policy.Endpoints() {
@@ -193,9 +184,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 				return extra
 			}
 			// Without a principal: 401, whatever the route.
-			r := f.e.do(rq.method, rq.path, rq.body, hdr(anonymousHeader, "1")...)
-			if id, _ := r.errorID(t); r.status != http.StatusUnauthorized || id != "auth.token_missing" {
-				t.Errorf("%s without a principal: %d %s", rq.label, r.status, r.body)
+			r := f.e.Do(rq.method, rq.path, rq.body, hdr(testutil.AnonymousHeader, "1")...)
+			if id := r.ErrorID(); r.Status != http.StatusUnauthorized || id != "auth.token_missing" {
+				t.Errorf("%s without a principal: %d %s", rq.label, r.Status, r.Body)
 			}
 			for _, c := range f.callers {
 				cells++
@@ -203,16 +194,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 				if want != nil && !errors.Is(want, auth.ErrForbidden) {
 					t.Fatalf("%s %s: Decide: %v", c.label, rq.label, want)
 				}
-				r := f.e.do(rq.method, rq.path, rq.body, hdr(c.headers()...)...)
+				r := f.e.Do(rq.method, rq.path, rq.body, hdr(c.headers()...)...)
 				switch {
-				case r.status == http.StatusUnauthorized:
-					t.Errorf("%s %s: 401 with a principal: %s", c.label, rq.label, r.body)
-				case want == nil && r.status == http.StatusForbidden:
-					t.Errorf("%s %s: 403, the policy allows it: %s", c.label, rq.label, r.body)
-				case want != nil && r.status != http.StatusForbidden:
-					t.Errorf("%s %s: %d, the policy denies it (403): %s", c.label, rq.label, r.status, r.body)
+				case r.Status == http.StatusUnauthorized:
+					t.Errorf("%s %s: 401 with a principal: %s", c.label, rq.label, r.Body)
+				case want == nil && r.Status == http.StatusForbidden:
+					t.Errorf("%s %s: 403, the policy allows it: %s", c.label, rq.label, r.Body)
+				case want != nil && r.Status != http.StatusForbidden:
+					t.Errorf("%s %s: %d, the policy denies it (403): %s", c.label, rq.label, r.Status, r.Body)
 				case want != nil:
-					if id, _ := r.errorID(t); id != "auth.forbidden" {
+					if id := r.ErrorID(); id != "auth.forbidden" {
 						t.Errorf("%s %s: error id %q", c.label, rq.label, id)
 					}
 				default:
@@ -278,42 +269,42 @@ func TestCompanyAdminStaysInsideItsCompany(t *testing.T) {
 	f := newMatrixFixture(t)
 	e := f.e
 	ca := caller{"carol", auth.Principal{Role: auth.RoleCompanyAdmin, Districts: []string{"jingkai"}, Company: f.a.ID}}
-	forbidden := func(r resp, what, wantID string) {
+	forbidden := func(r testutil.Response, what, wantID string) {
 		t.Helper()
-		if id, _ := r.errorID(t); r.status != http.StatusForbidden || id != wantID {
-			t.Errorf("%s: %d %s, want 403 %s", what, r.status, r.body, wantID)
+		if id := r.ErrorID(); r.Status != http.StatusForbidden || id != wantID {
+			t.Errorf("%s: %d %s, want 403 %s", what, r.Status, r.Body, wantID)
 		}
 	}
-	forbidden(e.do("GET", "/guards/"+f.gb.ID, nil, ca.headers()...), "another company's guard", "auth.forbidden")
-	forbidden(e.do("GET", "/guards/"+f.gb.ID+"/trainings", nil, ca.headers()...), "another company's trainings", "auth.forbidden")
-	forbidden(e.do("GET", "/guards/0193aaaa-0000-7000-8000-000000000000", nil, ca.headers()...), "an unknown guard", "auth.forbidden")
-	forbidden(e.do("GET", "/imports/"+f.importB, nil, ca.headers()...), "another company's import", "auth.forbidden")
-	forbidden(e.do("GET", "/imports/0193aaaa-0000-7000-8000-000000000000", nil, ca.headers()...), "an unknown import", "auth.forbidden")
-	forbidden(e.do("GET", "/guards", nil, ca.headers()...), "the guard list without company_id", "auth.forbidden")
-	forbidden(e.do("GET", "/guards?company_id="+f.b.ID, nil, ca.headers()...), "the guard list of another company", "auth.forbidden")
-	forbidden(e.do("GET", "/companies/"+f.b.ID+"/guards", nil, ca.headers()...), "another company's roster", "auth.forbidden")
-	forbidden(e.do("POST", "/companies/"+f.a.ID+"/status", map[string]any{"status": "suspended"}, ca.headers()...), "its own status", "auth.forbidden")
+	forbidden(e.Do("GET", "/guards/"+f.gb.ID, nil, ca.headers()...), "another company's guard", "auth.forbidden")
+	forbidden(e.Do("GET", "/guards/"+f.gb.ID+"/trainings", nil, ca.headers()...), "another company's trainings", "auth.forbidden")
+	forbidden(e.Do("GET", "/guards/0193aaaa-0000-7000-8000-000000000000", nil, ca.headers()...), "an unknown guard", "auth.forbidden")
+	forbidden(e.Do("GET", "/imports/"+f.importB, nil, ca.headers()...), "another company's import", "auth.forbidden")
+	forbidden(e.Do("GET", "/imports/0193aaaa-0000-7000-8000-000000000000", nil, ca.headers()...), "an unknown import", "auth.forbidden")
+	forbidden(e.Do("GET", "/guards", nil, ca.headers()...), "the guard list without company_id", "auth.forbidden")
+	forbidden(e.Do("GET", "/guards?company_id="+f.b.ID, nil, ca.headers()...), "the guard list of another company", "auth.forbidden")
+	forbidden(e.Do("GET", "/companies/"+f.b.ID+"/guards", nil, ca.headers()...), "another company's roster", "auth.forbidden")
+	forbidden(e.Do("POST", "/companies/"+f.a.ID+"/status", map[string]any{"status": "suspended"}, ca.headers()...), "its own status", "auth.forbidden")
 	for _, field := range []string{"level", "name", "licence_number", "convention_version"} {
 		body := map[string]any{field: "x"}
 		if field == "level" {
 			body[field] = "president"
 		}
-		r := e.do("PATCH", "/companies/"+f.a.ID, body, ca.headers()...)
+		r := e.Do("PATCH", "/companies/"+f.a.ID, body, ca.headers()...)
 		forbidden(r, "PATCH "+field, "company.field_forbidden")
-		if _, fld := r.errorID(t); fld != field {
+		if fld := r.ErrorField(); fld != field {
 			t.Errorf("PATCH %s: error field %q", field, fld)
 		}
 	}
 	// Nothing above wrote: company A is still version 2 (register, activate).
 	var a company
-	e.must(http.StatusOK, "GET", "/companies/"+f.a.ID, nil, &a)
+	e.Must(http.StatusOK, "GET", "/companies/"+f.a.ID, nil, &a)
 	if a.Version != 2 || a.Status != "active" {
 		t.Fatalf("company A changed: %+v", a)
 	}
 
 	// Its own company's list holds only its own guards.
 	var page struct{ Items []guard }
-	e.must(http.StatusOK, "GET", "/guards?company_id="+f.a.ID, nil, &page, ca.headers()...)
+	e.Must(http.StatusOK, "GET", "/guards?company_id="+f.a.ID, nil, &page, ca.headers()...)
 	if len(page.Items) != 2 {
 		t.Fatalf("own list: %d guards", len(page.Items))
 	}
@@ -323,15 +314,15 @@ func TestCompanyAdminStaysInsideItsCompany(t *testing.T) {
 		}
 	}
 	// Its contact and union fields are its own to keep.
-	e.must(http.StatusOK, "PATCH", "/companies/"+f.a.ID, map[string]any{"contact_name": "王经理", "trade_union": true}, &a, ca.headers()...)
+	e.Must(http.StatusOK, "PATCH", "/companies/"+f.a.ID, map[string]any{"contact_name": "王经理", "trade_union": true}, &a, ca.headers()...)
 	if a.Version != 3 {
 		t.Fatalf("version %d after own PATCH", a.Version)
 	}
 	// Admins get their ordinary 404 for an unknown guard.
 	for _, c := range []caller{f.callers[0], f.callers[1]} {
-		r := e.do("GET", "/guards/0193aaaa-0000-7000-8000-000000000000", nil, c.headers()...)
-		if id, _ := r.errorID(t); r.status != http.StatusNotFound || id != "guard.not_found" {
-			t.Errorf("%s unknown guard: %d %s", c.label, r.status, r.body)
+		r := e.Do("GET", "/guards/0193aaaa-0000-7000-8000-000000000000", nil, c.headers()...)
+		if id := r.ErrorID(); r.Status != http.StatusNotFound || id != "guard.not_found" {
+			t.Errorf("%s unknown guard: %d %s", c.label, r.Status, r.Body)
 		}
 	}
 }
@@ -358,14 +349,14 @@ func TestIDNumberIsUnmaskedOnlyForTheRolesThatNeedIt(t *testing.T) {
 		{"da-own", masked}, {"guard-self", masked},
 	} {
 		var g guard
-		e.must(http.StatusOK, "GET", "/guards/"+f.ga.ID, nil, &g, byLabel[tc.label].headers()...)
+		e.Must(http.StatusOK, "GET", "/guards/"+f.ga.ID, nil, &g, byLabel[tc.label].headers()...)
 		if g.IDNumber != tc.want {
 			t.Errorf("%s reads id_number %q, want %q", tc.label, g.IDNumber, tc.want)
 		}
 		// A list shows the same form.
 		var page struct{ Items []guard }
 		if tc.label != "guard-self" {
-			e.must(http.StatusOK, "GET", "/companies/"+f.a.ID+"/guards", nil, &page, byLabel[tc.label].headers()...)
+			e.Must(http.StatusOK, "GET", "/companies/"+f.a.ID+"/guards", nil, &page, byLabel[tc.label].headers()...)
 			if i := slices.IndexFunc(page.Items, func(x guard) bool { return x.ID == f.ga.ID }); i < 0 || page.Items[i].IDNumber != tc.want {
 				t.Errorf("%s lists %+v", tc.label, page.Items)
 			}
@@ -375,23 +366,23 @@ func TestIDNumberIsUnmaskedOnlyForTheRolesThatNeedIt(t *testing.T) {
 	// company's (it cannot read them at all), on writes as well as reads.
 	ca := byLabel["ca-own"]
 	var g guard
-	e.must(http.StatusOK, "PATCH", "/guards/"+f.ga.ID, map[string]any{"badge_service": true}, &g, ca.headers()...)
+	e.Must(http.StatusOK, "PATCH", "/guards/"+f.ga.ID, map[string]any{"badge_service": true}, &g, ca.headers()...)
 	if g.IDNumber != full {
 		t.Errorf("company-admin PATCH response %q", g.IDNumber)
 	}
-	e.must(http.StatusCreated, "POST", "/companies/"+f.a.ID+"/guards", map[string]any{"name": "新人", "id_number": residentID(7)}, &g,
+	e.Must(http.StatusCreated, "POST", "/companies/"+f.a.ID+"/guards", map[string]any{"name": "新人", "id_number": residentID(7)}, &g,
 		append(ca.headers(), "Idempotency-Key", "ca-hire")...)
 	if g.IDNumber != residentID(7) {
 		t.Errorf("company-admin hire response %q", g.IDNumber)
 	}
 	// Its replay too, although the stored result is masked.
-	e.must(http.StatusCreated, "POST", "/companies/"+f.a.ID+"/guards", map[string]any{"name": "新人", "id_number": residentID(7)}, &g,
+	e.Must(http.StatusCreated, "POST", "/companies/"+f.a.ID+"/guards", map[string]any{"name": "新人", "id_number": residentID(7)}, &g,
 		append(ca.headers(), "Idempotency-Key", "ca-hire")...)
 	if g.IDNumber != residentID(7) {
 		t.Errorf("company-admin replayed hire response %q", g.IDNumber)
 	}
 	da := byLabel["da-own"]
-	e.must(http.StatusOK, "POST", "/guards/"+g.ID+"/certificate", map[string]any{"certificate_number": "C-9", "issued_on": "2025-01-01"}, &g, da.headers()...)
+	e.Must(http.StatusOK, "POST", "/guards/"+g.ID+"/certificate", map[string]any{"certificate_number": "C-9", "issued_on": "2025-01-01"}, &g, da.headers()...)
 	if g.IDNumber != pii.MaskResidentID(residentID(7)) {
 		t.Errorf("district-admin certificate response %q", g.IDNumber)
 	}
@@ -407,9 +398,6 @@ func TestIDNumberIsUnmaskedOnlyForTheRolesThatNeedIt(t *testing.T) {
 // the body.
 func TestAnonymousRequestsAreRefusedBeforeTheyAreRead(t *testing.T) {
 	e := newEnv(t)
-	var routes []testutil.Route
-	for _, rt := range membership.Routes() {
-		routes = append(routes, testutil.Route{Method: rt.Method, Path: rt.Pattern, Endpoint: rt.Endpoint})
-	}
+	routes := membership.Routes()
 	testutil.CheckAuthenticatesFirst(t, e.node.Handler(), routes, "jingkai")
 }

@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/pkg/testutil"
 	"github.com/guildhall/guildhall/services/membership"
@@ -23,12 +22,7 @@ func FuzzRequests(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { _ = node.Close() })
-	var routes []testutil.Route
-	for _, r := range membership.Routes() {
-		routes = append(routes, testutil.Route{Method: r.Method, Path: r.Pattern, Endpoint: r.Endpoint})
-	}
-	admin := auth.Principal{Subject: "fuzz-admin", Role: auth.RoleHQAdmin}
-	testutil.FuzzRequests(f, node.Handler(), routes, "jingkai", &admin,
+	testutil.FuzzRequests(f, node.Handler(), membership.Routes(), "jingkai", testutil.HQAdmin(),
 		`{"name":"武汉经开区安泰保安服务有限公司","credit_code":"91420100MA4KX1234B","licence_number":"鄂公保服20190123","kind":"service_company","level":"member"}`,
 		`{"name":"张伟","id_number":"420106198803141236","certificate_number":"420100201900001","certificate_issued_on":"2019-05-01","hired_on":"2020-01-01"}`,
 		`{"status":"active"}`, `{"topic":"岗前培训","hours":8,"date":"2024-03-01"}`, `{"result":"passed","checked_on":"2024-01-01"}`,

@@ -7,7 +7,6 @@ require (
 	github.com/google/uuid v1.6.0
 	github.com/guildhall/guildhall/pkg v0.0.0
 	github.com/guildhall/guildhall/proto v0.0.0
-	github.com/prometheus/client_golang v1.25.0
 	github.com/segmentio/kafka-go v0.4.51
 	go.uber.org/goleak v1.3.0
 	google.golang.org/protobuf v1.36.12
@@ -43,6 +42,7 @@ require (
 	github.com/oklog/run v1.2.0 // indirect
 	github.com/pierrec/lz4/v4 v4.1.33 // indirect
 	github.com/pressly/goose/v3 v3.30.0 // indirect
+	github.com/prometheus/client_golang v1.25.0 // indirect
 	github.com/prometheus/client_model v0.6.3 // indirect
 	github.com/prometheus/common v0.72.0 // indirect
 	github.com/prometheus/procfs v0.23.0 // indirect

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"slices"
 
 	"github.com/go-kit/kit/endpoint"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/eventbus"
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/node"
 	"github.com/guildhall/guildhall/pkg/pii"
 	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/services/membership/internal/service"
@@ -116,16 +116,16 @@ type Deps struct {
 	Transport kafka.RoundTripper
 }
 
-// Node is a running membership service of one district.
+// Node is a running membership service of one district. Its database,
+// outbox and handler are node.Base's (Handler, Outbox, DB, District,
+// OpenAPI, Ready, Close).
 type Node struct {
-	cfg     Config
-	deps    Deps
-	db      *storage.DB
-	outbox  *eventbus.Outbox
-	store   *store.Store
-	svc     *service.Membership
-	handler http.Handler
-	logger  *slog.Logger
+	*node.Base
+	cfg    Config
+	deps   Deps
+	store  *store.Store
+	svc    *service.Membership
+	logger *slog.Logger
 }
 
 // New opens and migrates the node's database and wires the service. Call
@@ -134,29 +134,17 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	logger := deps.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
+	logger := node.Logger(deps.Logger)
 	hasher, err := pii.NewHasher(cfg.IDHashKey)
 	if err != nil {
 		return nil, fmt.Errorf("membership: %w", err)
 	}
-	db, err := storage.OpenSQLite(ctx, cfg.DBPath, cfg.Storage)
+	base, err := node.OpenDistrict(ctx, node.District{Service: ServiceName, District: cfg.District, DBPath: cfg.DBPath,
+		Storage: cfg.Storage, StorageMetrics: deps.Storage, Migrate: store.Migrate, Document: openAPI})
 	if err != nil {
 		return nil, err
 	}
-	db.Instrument(deps.Storage, cfg.District+"."+ServiceName)
-	if err := store.Migrate(ctx, db); err != nil {
-		_ = db.Close()
-		return nil, err
-	}
-	outbox, err := eventbus.NewOutbox(db, cfg.District, ServiceName)
-	if err != nil {
-		_ = db.Close()
-		return nil, err
-	}
-	st := store.New(db, outbox)
+	st := store.New(base.DB(), base.Outbox())
 	svc := service.New(cfg.District, st, service.PKGIDRules(hasher), cfg.Sealer, logger)
 	var api service.Service = service.LoggingMiddleware(logger)(svc)
 	az := &authorizer{district: cfg.District, svc: svc, logger: logger}
@@ -164,31 +152,13 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	// then Deps.Endpoint's instrumentation outermost, so 401s and 403s are
 	// counted and traced like any other outcome) is kitx.Chain's, the same
 	// in every service.
-	routes, err := kitx.Chain(ServiceName, routeTable(api, az, transport.BasePath(cfg.District)), deps.Endpoint)
-	if err != nil {
-		_ = db.Close()
+	if err := base.Serve(routeTable(api, az, kitx.DistrictPath(cfg.District)), deps.Endpoint,
+		service.ErrDistrictNotFound, cfg.TrustProxy, logger); err != nil {
+		_ = base.Close()
 		return nil, err
 	}
-	return &Node{
-		cfg: cfg, deps: deps, db: db, outbox: outbox, store: st, svc: svc, logger: logger,
-		handler: transport.NewHTTPHandler(cfg.District, routes, logger, transport.Options{TrustProxy: cfg.TrustProxy}),
-	}, nil
+	return &Node{Base: base, cfg: cfg, deps: deps, store: st, svc: svc, logger: logger}, nil
 }
-
-// Handler serves /api/v1/districts/<district>/…; another district's path
-// gets 404 district.not_found. Every endpoint enforces Policy: the host
-// must run auth.Authenticate in front of it to put the caller's principal
-// in the request context; a request without one gets 401.
-func (n *Node) Handler() http.Handler { return n.handler }
-
-// Outbox is the node's outbox, for the relay that publishes it.
-func (n *Node) Outbox() *eventbus.Outbox { return n.outbox }
-
-// DB is the node's database.
-func (n *Node) DB() *storage.DB { return n.db }
-
-// District is the district the node serves.
-func (n *Node) District() string { return n.cfg.District }
 
 // Run does the node's background work — guard imports (resuming jobs a
 // restart interrupted), idempotency-key expiry, re-sealing stored ID
@@ -204,25 +174,17 @@ func (n *Node) Run(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		n.consumeMeetings(ctx)
+		transport.MeetingsEvents{
+			District: n.cfg.District, Store: n.store, Service: n.svc, Wake: n.Outbox().Notify,
+			Consumer: eventbus.ConsumerConfig{
+				Brokers: n.cfg.Brokers, DB: n.DB(),
+				Logger:  n.logger, // NewConsumer names its component and topic itself
+				Metrics: n.deps.Bus, Dialer: n.deps.Dialer, Transport: n.deps.Transport,
+			},
+		}.Run(ctx)
 	}()
 	err := n.svc.Run(ctx)
 	cancel()
 	<-done
 	return err
 }
-
-// Ready reports whether the node's database answers and can take writes
-// (its disk has room; see storage.DB.Ready).
-func (n *Node) Ready(ctx context.Context) error {
-	if err := n.db.Ready(ctx); err != nil {
-		return fmt.Errorf("membership: database: %w", err)
-	}
-	return nil
-}
-
-// Close closes the database. Stop Run first.
-func (n *Node) Close() error { return n.db.Close() }
-
-// OpenAPI returns the service's OpenAPI 3 document.
-func (n *Node) OpenAPI() []byte { return OpenAPIDocument() }

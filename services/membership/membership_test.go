@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -17,7 +16,6 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/idcheck"
 	"github.com/guildhall/guildhall/pkg/pii"
 	"github.com/guildhall/guildhall/pkg/storage"
@@ -44,34 +42,17 @@ func keyring(t testing.TB, kids ...string) *pii.Sealer {
 	return s
 }
 
-// lockedBuffer is a bytes.Buffer the node's goroutines may log into.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) Bytes() []byte {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]byte(nil), b.buf.Bytes()...)
-}
-
 // env is a real membership node on httptest, behind the same request-id
 // and access-log middleware the binaries use, logging at debug level into
-// logs.
+// logs; its Client sends the requests (as an hq-admin, unless the test
+// headers say otherwise).
 type env struct {
+	*testutil.Client
 	t    *testing.T
 	node *membership.Node
 	srv  *httptest.Server
-	base string
 	path string
-	logs *lockedBuffer
+	logs *testutil.SyncBuffer
 }
 
 func newEnv(t *testing.T) *env {
@@ -84,39 +65,6 @@ func openEnv(t *testing.T, path string) *env {
 	return openEnvWith(t, path, keyring(t, "k1"))
 }
 
-// The test headers let a request carry a principal, as auth.Authenticate
-// puts one in the request context in the binaries: subject, role, the
-// comma-separated districts (default jingkai for the scoped roles),
-// company and guard. A request without subjectHeader is an hq-admin's,
-// unless it sets anonymousHeader: then it carries no principal at all.
-const (
-	subjectHeader   = "X-Test-Subject"
-	roleHeader      = "X-Test-Role"
-	districtsHeader = "X-Test-Districts"
-	companyHeader   = "X-Test-Company"
-	guardHeader     = "X-Test-Guard"
-	anonymousHeader = "X-Test-Anonymous"
-)
-
-// testPrincipal is the principal the test headers of r describe.
-func testPrincipal(r *http.Request) (auth.Principal, bool) {
-	if r.Header.Get(anonymousHeader) != "" {
-		return auth.Principal{}, false
-	}
-	sub := r.Header.Get(subjectHeader)
-	if sub == "" {
-		return auth.Principal{Subject: "test-admin", Role: auth.RoleHQAdmin}, true
-	}
-	p := auth.Principal{Subject: sub, Role: auth.Role(r.Header.Get(roleHeader)),
-		Company: r.Header.Get(companyHeader), Guard: r.Header.Get(guardHeader)}
-	if d := r.Header.Get(districtsHeader); d != "" {
-		p.Districts = strings.Split(d, ",")
-	} else if p.Role != auth.RoleHQAdmin && p.Role != auth.RoleOps && p.Role != auth.RolePolice {
-		p.Districts = []string{"jingkai"}
-	}
-	return p, true
-}
-
 func openEnvWith(t *testing.T, path string, sealer *pii.Sealer) *env {
 	t.Helper()
 	return openEnvBrokers(t, path, sealer, nil)
@@ -126,7 +74,7 @@ func openEnvWith(t *testing.T, path string, sealer *pii.Sealer) *env {
 // (none: no consumer).
 func openEnvBrokers(t *testing.T, path string, sealer *pii.Sealer, brokers []string) *env {
 	t.Helper()
-	logs := &lockedBuffer{}
+	logs := &testutil.SyncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	node, err := membership.New(context.Background(), membership.Config{
 		District: "jingkai", DBPath: path, IDHashKey: hashKey, Sealer: sealer,
@@ -135,20 +83,13 @@ func openEnvBrokers(t *testing.T, path string, sealer *pii.Sealer, brokers []str
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := node.Handler()
-	withPrincipal := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p, ok := testPrincipal(r); ok {
-			if err := p.Validate(); err != nil && p.Role != "" {
-				t.Errorf("test principal %+v is not one a token could carry: %v", p, err)
-			}
-			r = r.WithContext(auth.WithPrincipal(r.Context(), p))
-		}
-		h.ServeHTTP(w, r)
-	})
 	// Every exchange of these tests is checked against the service's
 	// OpenAPI document.
-	srv := httptest.NewServer(testutil.ValidatedHandler(t, membership.OpenAPIDocument(), telemetry.HTTPMiddleware(withPrincipal, logger)))
-	e := &env{t: t, node: node, srv: srv, base: srv.URL + "/api/v1/districts/jingkai", path: path, logs: logs}
+	srv := httptest.NewServer(testutil.ValidatedHandler(t, membership.OpenAPIDocument(),
+		telemetry.HTTPMiddleware(testutil.WithHeaderPrincipal(t, node.Handler(), "jingkai"), logger)))
+	cl := testutil.NewClient(t, srv.URL)
+	cl.Prefix = "/api/v1/districts/jingkai"
+	e := &env{Client: cl, t: t, node: node, srv: srv, path: path, logs: logs}
 	t.Cleanup(func() { e.close() })
 	return e
 }
@@ -167,88 +108,6 @@ func (e *env) runNode() {
 	done := make(chan struct{})
 	go func() { defer close(done); _ = e.node.Run(ctx) }()
 	e.t.Cleanup(func() { cancel(); <-done })
-}
-
-type resp struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (r resp) decode(t *testing.T, v any) {
-	t.Helper()
-	if err := json.Unmarshal(r.body, v); err != nil {
-		t.Fatalf("decode %s: %v", r.body, err)
-	}
-}
-
-// errorID returns the error id and field of an error body.
-func (r resp) errorID(t *testing.T) (string, string) {
-	t.Helper()
-	var b struct {
-		Error struct{ ID, Field string } `json:"error"`
-	}
-	r.decode(t, &b)
-	return b.Error.ID, b.Error.Field
-}
-
-func (e *env) do(method, path string, body any, hdr ...string) resp {
-	e.t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	case []byte:
-		rd = bytes.NewReader(b)
-	default:
-		raw, err := json.Marshal(b)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		rd = bytes.NewReader(raw)
-	}
-	url := e.base + path
-	if strings.HasPrefix(path, "/api/") {
-		url = e.srv.URL + path
-	}
-	req, err := http.NewRequest(method, url, rd)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	// An empty value removes the header (a body sent without Content-Type).
-	for i := 0; i+1 < len(hdr); i += 2 {
-		if hdr[i+1] == "" {
-			req.Header.Del(hdr[i])
-			continue
-		}
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	res, err := e.srv.Client().Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return resp{status: res.StatusCode, header: res.Header, body: raw}
-}
-
-func (e *env) must(want int, method, path string, body any, out any, hdr ...string) resp {
-	e.t.Helper()
-	r := e.do(method, path, body, hdr...)
-	if r.status != want {
-		e.t.Fatalf("%s %s: status %d, want %d: %s", method, path, r.status, want, r.body)
-	}
-	if out != nil {
-		r.decode(e.t, out)
-	}
-	return r
 }
 
 func creditCode(t *testing.T, n int) string {
@@ -301,7 +160,7 @@ type guard struct {
 func (e *env) registerCompany(n int) company {
 	e.t.Helper()
 	var c company
-	e.must(http.StatusCreated, "POST", "/companies", map[string]any{
+	e.Must(http.StatusCreated, "POST", "/companies", map[string]any{
 		"name": fmt.Sprintf("武汉经开保安服务有限公司%d", n), "credit_code": creditCode(e.t, n),
 		"licence_number": fmt.Sprintf("鄂公保服2019%04d", n), "kind": "service_company",
 	}, &c)
@@ -311,14 +170,14 @@ func (e *env) registerCompany(n int) company {
 func (e *env) activeCompany(n int) company {
 	e.t.Helper()
 	c := e.registerCompany(n)
-	e.must(http.StatusOK, "POST", "/companies/"+c.ID+"/status", map[string]any{"status": "active"}, &c)
+	e.Must(http.StatusOK, "POST", "/companies/"+c.ID+"/status", map[string]any{"status": "active"}, &c)
 	return c
 }
 
 func (e *env) hire(companyID string, n int) guard {
 	e.t.Helper()
 	var g guard
-	e.must(http.StatusCreated, "POST", "/companies/"+companyID+"/guards", map[string]any{
+	e.Must(http.StatusCreated, "POST", "/companies/"+companyID+"/guards", map[string]any{
 		"name": fmt.Sprintf("保安%d", n), "id_number": residentID(n), "hired_on": "2025-01-01",
 	}, &g)
 	return g
@@ -327,57 +186,17 @@ func (e *env) hire(companyID string, n int) guard {
 // counts returns the rows in the membership tables and the outbox.
 func (e *env) counts() map[string]int {
 	e.t.Helper()
-	out := map[string]int{}
-	for _, table := range []string{"companies", "guards", "guard_trainings", "council_members", "import_jobs", "idempotency_keys", "eventbus_outbox", "audit_log"} {
-		var n int
-		if err := e.node.DB().QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
-			e.t.Fatal(err)
-		}
-		out[table] = n
-	}
-	return out
-}
-
-type outboxEvent struct {
-	seq  int64
-	env  *eventsv1.Envelope
-	raw  []byte
-	kind string
+	return testutil.Counts(e.t, e.node.DB().DB, "companies", "guards", "guard_trainings", "council_members", "import_jobs",
+		"idempotency_keys", "eventbus_outbox", "audit_log")
 }
 
 // events returns the outbox rows after seq.
-func (e *env) events(after int64) []outboxEvent {
+func (e *env) events(after int64) []testutil.OutboxEvent {
 	e.t.Helper()
-	rows, err := e.node.DB().Query(`SELECT seq, event_type, envelope FROM eventbus_outbox WHERE seq > ? ORDER BY seq`, after)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []outboxEvent
-	for rows.Next() {
-		var ev outboxEvent
-		if err := rows.Scan(&ev.seq, &ev.kind, &ev.raw); err != nil {
-			e.t.Fatal(err)
-		}
-		ev.env = &eventsv1.Envelope{}
-		if err := proto.Unmarshal(ev.raw, ev.env); err != nil {
-			e.t.Fatal(err)
-		}
-		out = append(out, ev)
-	}
-	if err := rows.Err(); err != nil {
-		e.t.Fatal(err)
-	}
-	return out
+	return testutil.OutboxEvents(e.t, e.node.DB().DB, after)
 }
 
-func (e *env) lastSeq() int64 {
-	var n int64
-	if err := e.node.DB().QueryRow(`SELECT coalesce(max(seq), 0) FROM eventbus_outbox`).Scan(&n); err != nil {
-		e.t.Fatal(err)
-	}
-	return n
-}
+func (e *env) lastSeq() int64 { return testutil.LastSeq(e.t, e.node.DB().DB) }
 
 // expectOneEvent checks that exactly one event of type typ was added after
 // seq and returns its decoded payload.
@@ -388,29 +207,26 @@ func expectOneEvent[T proto.Message](e *env, after int64, typ string, payload T)
 		e.t.Fatalf("%d events after %d, want 1 %s", len(evs), after, typ)
 	}
 	ev := evs[0]
-	if ev.kind != typ || ev.env.GetType() != typ || ev.env.GetDistrict() != "jingkai" || ev.env.GetService() != "membership" {
-		e.t.Fatalf("event %s/%s district %s service %s, want %s", ev.kind, ev.env.GetType(), ev.env.GetDistrict(), ev.env.GetService(), typ)
+	if ev.Type != typ || ev.Envelope.GetType() != typ || ev.Envelope.GetDistrict() != "jingkai" || ev.Envelope.GetService() != "membership" {
+		e.t.Fatalf("event %s/%s district %s service %s, want %s", ev.Type, ev.Envelope.GetType(), ev.Envelope.GetDistrict(), ev.Envelope.GetService(), typ)
 	}
-	if err := proto.Unmarshal(ev.env.GetPayload(), payload); err != nil {
-		e.t.Fatalf("payload of %s: %v", typ, err)
-	}
-	return payload
+	return testutil.Payload(e.t, ev, payload)
 }
 
 func TestCompanyLifecycleGuardsListsAndEvents(t *testing.T) {
 	e := newEnv(t)
 
 	seq := e.lastSeq()
-	r := e.must(http.StatusCreated, "POST", "/companies", map[string]any{
+	r := e.Must(http.StatusCreated, "POST", "/companies", map[string]any{
 		"name": "武汉经开保安服务有限公司", "credit_code": creditCode(t, 1), "licence_number": "鄂公保服20190001",
 		"kind": "service_company", "level": "council", "address": "武汉市经济技术开发区", "party_org": true, "party_org_since": "2020-07-01",
 	}, nil)
 	var c company
-	r.decode(t, &c)
+	r.Decode(t, &c)
 	if c.Status != "applied" || c.Version != 1 || c.Name != "武汉经开保安服务有限公司" || c.ETag != `"1"` {
 		t.Fatalf("registered %+v", c)
 	}
-	if loc := r.header.Get("Location"); loc != "/api/v1/districts/jingkai/companies/"+c.ID {
+	if loc := r.Header.Get("Location"); loc != "/api/v1/districts/jingkai/companies/"+c.ID {
 		t.Fatalf("Location %q", loc)
 	}
 	reg := expectOneEvent(e, seq, "CompanyRegistered", &eventsv1.CompanyRegistered{})
@@ -419,7 +235,7 @@ func TestCompanyLifecycleGuardsListsAndEvents(t *testing.T) {
 	}
 
 	seq = e.lastSeq()
-	e.must(http.StatusOK, "POST", "/companies/"+c.ID+"/status", map[string]any{"status": "active", "reason": "审核通过"}, &c)
+	e.Must(http.StatusOK, "POST", "/companies/"+c.ID+"/status", map[string]any{"status": "active", "reason": "审核通过"}, &c)
 	sc := expectOneEvent(e, seq, "CompanyStatusChanged", &eventsv1.CompanyStatusChanged{})
 	if sc.GetFromStatus() != "applied" || sc.GetToStatus() != "active" || sc.GetReason() != "审核通过" || sc.GetCompany().GetVersion() != 2 {
 		t.Fatalf("CompanyStatusChanged %v", sc)
@@ -439,7 +255,7 @@ func TestCompanyLifecycleGuardsListsAndEvents(t *testing.T) {
 			t.Fatalf("hq-admin's id_number %q, want the full number", g.IDNumber)
 		}
 		var masked guard
-		e.must(http.StatusOK, "GET", "/guards/"+g.ID, nil, &masked, subjectHeader, "dora", roleHeader, "district-admin")
+		e.Must(http.StatusOK, "GET", "/guards/"+g.ID, nil, &masked, testutil.SubjectHeader, "dora", testutil.RoleHeader, "district-admin")
 		if masked.IDNumber != residentID(i)[:3]+"************"+residentID(i)[15:] {
 			t.Fatalf("id_number not masked for a district-admin: %q", masked.IDNumber)
 		}
@@ -454,7 +270,7 @@ func TestCompanyLifecycleGuardsListsAndEvents(t *testing.T) {
 			Items []guard `json:"items"`
 			Next  string  `json:"next_page_token"`
 		}
-		e.must(http.StatusOK, "GET", "/companies/"+c.ID+"/guards?page_size=2&page_token="+token, nil, &page)
+		e.Must(http.StatusOK, "GET", "/companies/"+c.ID+"/guards?page_size=2&page_token="+token, nil, &page)
 		for _, g := range page.Items {
 			seen = append(seen, g.ID)
 		}
@@ -473,19 +289,19 @@ func TestCompanyLifecycleGuardsListsAndEvents(t *testing.T) {
 	// Training, background check, certificate, leaving: one event each.
 	g := guards[0]
 	seq = e.lastSeq()
-	e.must(http.StatusCreated, "POST", "/guards/"+g.ID+"/trainings", map[string]any{"type": "pre_job", "hours": 24, "trained_on": "2025-09-01", "topic": "岗前培训"}, nil)
+	e.Must(http.StatusCreated, "POST", "/guards/"+g.ID+"/trainings", map[string]any{"type": "pre_job", "hours": 24, "trained_on": "2025-09-01", "topic": "岗前培训"}, nil)
 	tr := expectOneEvent(e, seq, "TrainingRecorded", &eventsv1.TrainingRecorded{})
 	if !tr.GetGuard().GetPreJobTrained() || tr.GetGuard().GetTrainingHours() != 24 || tr.GetTopic() != "岗前培训" {
 		t.Fatalf("TrainingRecorded %v", tr)
 	}
 	seq = e.lastSeq()
-	e.must(http.StatusOK, "POST", "/guards/"+g.ID+"/background-checks", map[string]any{"status": "passed", "checked_on": "2025-08-01"}, nil)
+	e.Must(http.StatusOK, "POST", "/guards/"+g.ID+"/background-checks", map[string]any{"status": "passed", "checked_on": "2025-08-01"}, nil)
 	bc := expectOneEvent(e, seq, "BackgroundCheckRecorded", &eventsv1.BackgroundCheckRecorded{})
 	if bc.GetGuard().GetBackgroundCheckStatus() != "passed" || bc.GetCheckedOn() != "2025-08-01" {
 		t.Fatalf("BackgroundCheckRecorded %v", bc)
 	}
 	seq = e.lastSeq()
-	e.must(http.StatusOK, "POST", "/guards/"+g.ID+"/certificate", map[string]any{"certificate_number": "鄂保001", "issued_on": "2025-08-15"}, nil)
+	e.Must(http.StatusOK, "POST", "/guards/"+g.ID+"/certificate", map[string]any{"certificate_number": "鄂保001", "issued_on": "2025-08-15"}, nil)
 	ci := expectOneEvent(e, seq, "CertificateIssued", &eventsv1.CertificateIssued{})
 	if !ci.GetGuard().GetHasCertificate() || ci.GetGuard().GetVersion() != 4 {
 		t.Fatalf("CertificateIssued %v", ci)
@@ -495,23 +311,23 @@ func TestCompanyLifecycleGuardsListsAndEvents(t *testing.T) {
 	var list struct {
 		Items []guard `json:"items"`
 	}
-	e.must(http.StatusOK, "GET", "/guards?certificate=has", nil, &list)
+	e.Must(http.StatusOK, "GET", "/guards?certificate=has", nil, &list)
 	if len(list.Items) != 1 || list.Items[0].ID != g.ID || list.Items[0].CertificateNumber != "鄂保001" {
 		t.Fatalf("certificate=has %+v", list.Items)
 	}
-	e.must(http.StatusOK, "GET", "/guards?background_check_status=none&company_id="+c.ID, nil, &list)
+	e.Must(http.StatusOK, "GET", "/guards?background_check_status=none&company_id="+c.ID, nil, &list)
 	if len(list.Items) != 4 {
 		t.Fatalf("background_check_status=none: %d guards", len(list.Items))
 	}
 
 	seq = e.lastSeq()
 	var left guard
-	e.must(http.StatusOK, "POST", "/guards/"+g.ID+"/leave", map[string]any{"left_on": "2025-09-20"}, &left)
+	e.Must(http.StatusOK, "POST", "/guards/"+g.ID+"/leave", map[string]any{"left_on": "2025-09-20"}, &left)
 	gl := expectOneEvent(e, seq, "GuardLeft", &eventsv1.GuardLeft{})
 	if left.EmploymentStatus != "left" || gl.GetGuard().GetLeftOn() != "2025-09-20" {
 		t.Fatalf("left %+v %v", left, gl)
 	}
-	e.must(http.StatusOK, "GET", "/companies/"+c.ID+"/guards?employment_status=active", nil, &list)
+	e.Must(http.StatusOK, "GET", "/companies/"+c.ID+"/guards?employment_status=active", nil, &list)
 	if len(list.Items) != 4 {
 		t.Fatalf("active guards %d", len(list.Items))
 	}
@@ -523,24 +339,24 @@ func TestCompanyLifecycleGuardsListsAndEvents(t *testing.T) {
 	var cl struct {
 		Items []company `json:"items"`
 	}
-	e.must(http.StatusOK, "GET", "/companies?status=applied", nil, &cl)
+	e.Must(http.StatusOK, "GET", "/companies?status=applied", nil, &cl)
 	if len(cl.Items) != 1 || cl.Items[0].Status != "applied" {
 		t.Fatalf("status=applied %+v", cl.Items)
 	}
-	e.must(http.StatusOK, "GET", "/companies?q=经开保安服务有限公司2", nil, &cl)
+	e.Must(http.StatusOK, "GET", "/companies?q=经开保安服务有限公司2", nil, &cl)
 	if len(cl.Items) != 1 {
 		t.Fatalf("q filter %+v", cl.Items)
 	}
 
 	// Updates: PATCH company emits CompanyUpdated with the changed fields.
 	seq = e.lastSeq()
-	e.must(http.StatusOK, "PATCH", "/companies/"+c.ID, map[string]any{"convention_version": "2025版", "workers_home": true}, &c, "If-Match", c.ETag)
+	e.Must(http.StatusOK, "PATCH", "/companies/"+c.ID, map[string]any{"convention_version": "2025版", "workers_home": true}, &c, "If-Match", c.ETag)
 	cu := expectOneEvent(e, seq, "CompanyUpdated", &eventsv1.CompanyUpdated{})
 	if cu.GetCompany().GetConventionVersion() != "2025版" || strings.Join(cu.GetFields(), ",") != "convention_version,workers_home" {
 		t.Fatalf("CompanyUpdated %v", cu)
 	}
 	seq = e.lastSeq()
-	e.must(http.StatusOK, "PATCH", "/guards/"+guards[1].ID, map[string]any{"badge_service": true}, nil)
+	e.Must(http.StatusOK, "PATCH", "/guards/"+guards[1].ID, map[string]any{"badge_service": true}, nil)
 	gu := expectOneEvent(e, seq, "GuardUpdated", &eventsv1.GuardUpdated{})
 	if !gu.GetGuard().GetBadgeService() || gu.GetFields()[0] != "badge_service" {
 		t.Fatalf("GuardUpdated %v", gu)
@@ -552,10 +368,10 @@ func TestCompanyLifecycleGuardsListsAndEvents(t *testing.T) {
 		ID   string `json:"id"`
 		ETag string `json:"etag"`
 	}
-	e.must(http.StatusCreated, "POST", "/council-members", map[string]any{"term": 3, "position": "vice_president", "person_name": "张三", "company_id": c.ID, "district_in_charge": "jingkai"}, &m)
+	e.Must(http.StatusCreated, "POST", "/council-members", map[string]any{"term": 3, "position": "vice_president", "person_name": "张三", "company_id": c.ID, "district_in_charge": "jingkai"}, &m)
 	expectOneEvent(e, seq, "CouncilMemberAppointed", &eventsv1.CouncilMemberAppointed{})
 	seq = e.lastSeq()
-	e.must(http.StatusOK, "PATCH", "/council-members/"+m.ID, map[string]any{"position": "president"}, nil, "If-Match", m.ETag)
+	e.Must(http.StatusOK, "PATCH", "/council-members/"+m.ID, map[string]any{"position": "president"}, nil, "If-Match", m.ETag)
 	cm := expectOneEvent(e, seq, "CouncilMemberUpdated", &eventsv1.CouncilMemberUpdated{})
 	if cm.GetMember().GetPosition() != "president" || cm.GetMember().GetTerm() != 3 || cm.GetMember().GetVersion() != 2 {
 		t.Fatalf("CouncilMemberUpdated %v", cm)
@@ -563,7 +379,7 @@ func TestCompanyLifecycleGuardsListsAndEvents(t *testing.T) {
 	var ml struct {
 		Items []map[string]any `json:"items"`
 	}
-	e.must(http.StatusOK, "GET", "/council-members?term=3", nil, &ml)
+	e.Must(http.StatusOK, "GET", "/council-members?term=3", nil, &ml)
 	if len(ml.Items) != 1 {
 		t.Fatalf("council list %v", ml.Items)
 	}
@@ -582,8 +398,8 @@ func (e *env) assertNoPlaintextIDs(n int) {
 	for _, ev := range evs {
 		for i := range n {
 			id := residentID(i)
-			if bytes.Contains(ev.raw, []byte(id)) || bytes.Contains(ev.raw, []byte(id[:17])) {
-				e.t.Fatalf("event %s contains the plaintext ID number of guard %d", ev.kind, i)
+			if bytes.Contains(ev.Raw, []byte(id)) || bytes.Contains(ev.Raw, []byte(id[:17])) {
+				e.t.Fatalf("event %s contains the plaintext ID number of guard %d", ev.Type, i)
 			}
 		}
 	}
@@ -591,21 +407,17 @@ func (e *env) assertNoPlaintextIDs(n int) {
 
 // version reads a resource's version straight from its table.
 func (e *env) version(table, id string) int64 {
-	e.t.Helper()
-	var v int64
-	if err := e.node.DB().QueryRow("SELECT version FROM "+table+" WHERE id = ?", id).Scan(&v); err != nil {
-		e.t.Fatal(err)
-	}
-	return v
+	return testutil.Version(e.t, e.node.DB().DB, table, id)
 }
 
-// TestEveryPatchHonoursIfMatch sends each PATCH route an If-Match of the
-// version before the current one (the realistic lost update: a client that
-// read before someone else wrote), of a version never issued ("0" in each
-// spelling) and of one from the future: each is 412 and changes nothing —
-// no row, no event, no audit entry, the same version. Only the current
-// version (or no If-Match) applies. A change the update refuses halfway
-// (its closure's error, with the current version) changes nothing either.
+// TestEveryPatchHonoursIfMatch runs testutil.CheckIfMatch over every
+// PATCH route: the previous version (the realistic lost update: a client
+// that read before someone else wrote), a version never issued ("0" in
+// each spelling) and one from the future are 412 and change nothing — no
+// row, no event, no audit entry, the same version. Only the current
+// version (or no If-Match) applies, each with its event. A change the
+// update refuses halfway (its closure's error, with the current version)
+// changes nothing either.
 func TestEveryPatchHonoursIfMatch(t *testing.T) {
 	e := newEnv(t)
 	c := e.activeCompany(1)
@@ -613,115 +425,41 @@ func TestEveryPatchHonoursIfMatch(t *testing.T) {
 	var m struct {
 		ID string `json:"id"`
 	}
-	e.must(http.StatusCreated, "POST", "/council-members", map[string]any{"term": 3, "position": "director", "person_name": "钱七"}, &m)
-	routes := []struct {
-		name, table, id, path string
-		field                 string // a field the test changes, differently per request
-		// refused is a change the update refuses, where it can halfway
-		// through (a field already changed, the next one wrong), with its
-		// error id.
-		refused   map[string]any
-		refusedID string
-	}{
-		{"company", "companies", c.ID, "/companies/" + c.ID, "contact_name",
-			map[string]any{"contact_name": "改了一半", "contact_phone": "1\n2"}, "request.control_character"},
-		{"guard", "guards", g.ID, "/guards/" + g.ID, "name",
-			map[string]any{"badge_service": true, "name": " "}, "guard.name_required"},
-		{"council member", "council_members", m.ID, "/council-members/" + m.ID, "person_name",
-			map[string]any{"person_name": "改了一半", "company_id": "no-such-company"}, "council_member.company_unknown"},
-	}
-	// Every PATCH route of the route table has a case here.
-	var paths []string
-	for _, rt := range routes {
-		paths = append(paths, "/api/v1/districts/jingkai"+rt.path)
-	}
-	var all []testutil.Route
-	for _, r := range membership.Routes() {
-		all = append(all, testutil.Route{Method: r.Method, Path: r.Pattern})
-	}
-	testutil.CheckCovers(t, all, "PATCH", paths)
-	for _, rt := range routes {
-		t.Run("A "+rt.name+" PATCH refuses every If-Match but the current version.", func(t *testing.T) {
-			n := 0
-			change := func() map[string]any { n++; return map[string]any{rt.field: fmt.Sprintf("改名%d", n)} }
-			// One update first, so that there is a previous version.
-			e.must(http.StatusOK, "PATCH", rt.path, change(), nil)
-			cur := e.version(rt.table, rt.id)
-			if cur < 2 {
-				t.Fatalf("version %d after an update", cur)
-			}
-			for _, ifMatch := range testutil.StaleIfMatch(cur) {
-				before := e.counts()
-				r := e.do("PATCH", rt.path, change(), "If-Match", ifMatch)
-				if id, field := r.errorID(t); r.status != http.StatusPreconditionFailed || id != "request.etag_stale" || field != "" {
-					t.Fatalf("If-Match %s on version %d: %d %s, want 412 request.etag_stale", ifMatch, cur, r.status, r.body)
-				}
-				if after := e.counts(); fmt.Sprint(after) != fmt.Sprint(before) {
-					t.Fatalf("If-Match %s wrote: %v → %v", ifMatch, before, after)
-				}
-				if v := e.version(rt.table, rt.id); v != cur {
-					t.Fatalf("If-Match %s moved the version %d → %d", ifMatch, cur, v)
-				}
-			}
-			// A change the update refuses, with the current version, writes
-			// nothing either: the closure's error rolls back what it began.
-			before := e.counts()
-			r := e.do("PATCH", rt.path, rt.refused, "If-Match", fmt.Sprintf(`"%d"`, cur))
-			if id, _ := r.errorID(t); r.status/100 != 4 || id != rt.refusedID {
-				t.Fatalf("refused change: %d %s, want %s", r.status, r.body, rt.refusedID)
-			}
-			if after := e.counts(); fmt.Sprint(after) != fmt.Sprint(before) {
-				t.Fatalf("a refused change wrote: %v → %v", before, after)
-			}
-			if v := e.version(rt.table, rt.id); v != cur {
-				t.Fatalf("a refused change moved the version %d → %d", cur, v)
-			}
-			// A negative version is no etag at all: 400, nothing written.
-			before = e.counts()
-			r = e.do("PATCH", rt.path, change(), "If-Match", `"-1"`)
-			if id, field := r.errorID(t); r.status != http.StatusBadRequest || id != "request.if_match_invalid" || field != "If-Match" {
-				t.Fatalf(`If-Match "-1": %d %s`, r.status, r.body)
-			}
-			if after := e.counts(); fmt.Sprint(after) != fmt.Sprint(before) {
-				t.Fatalf(`If-Match "-1" wrote: %v → %v`, before, after)
-			}
-			// The current version applies, weak or strong, and so does none.
-			seq := e.lastSeq()
-			for i, ifMatch := range []string{fmt.Sprintf(`"%d"`, cur), fmt.Sprintf(`W/"%d"`, cur+1), ""} {
-				var hdr []string
-				if ifMatch != "" {
-					hdr = []string{"If-Match", ifMatch}
-				}
-				r := e.must(http.StatusOK, "PATCH", rt.path, change(), nil, hdr...)
-				if want := cur + int64(i) + 1; e.version(rt.table, rt.id) != want || r.header.Get("ETag") != fmt.Sprintf(`"%d"`, want) {
-					t.Fatalf("If-Match %q: version %d, ETag %s, want %d", ifMatch, e.version(rt.table, rt.id), r.header.Get("ETag"), want)
-				}
-			}
-			if len(e.events(seq)) != 3 {
-				t.Fatalf("%d events for three applied updates", len(e.events(seq)))
-			}
-		})
-	}
+	e.Must(http.StatusCreated, "POST", "/council-members", map[string]any{"term": 3, "position": "director", "person_name": "钱七"}, &m)
+	version := func(table, id string) func() int64 { return func() int64 { return e.version(table, id) } }
+	testutil.CheckIfMatch(t, testutil.IfMatchSuite{
+		Client: e.Client, Routes: membership.Routes(),
+		State: func() string { return fmt.Sprint(e.counts()) },
+		Trail: func() int { return e.counts()["eventbus_outbox"] },
+		Cases: []testutil.PatchCase{
+			{Name: "company", Path: "/companies/" + c.ID, Field: "contact_name", Version: version("companies", c.ID),
+				Refused: map[string]any{"contact_name": "改了一半", "contact_phone": "1\n2"}, RefusedID: "request.control_character"},
+			{Name: "guard", Path: "/guards/" + g.ID, Field: "name", Version: version("guards", g.ID),
+				Refused: map[string]any{"badge_service": true, "name": " "}, RefusedID: "guard.name_required"},
+			{Name: "council member", Path: "/council-members/" + m.ID, Field: "person_name", Version: version("council_members", m.ID),
+				Refused: map[string]any{"person_name": "改了一半", "company_id": "no-such-company"}, RefusedID: "council_member.company_unknown"},
+		},
+	})
 }
 
 func TestIdempotencyKeyReplaysTheFirstResultAndWritesNothing(t *testing.T) {
 	e := newEnv(t)
 	body := map[string]any{"name": "幂等保安公司", "credit_code": creditCode(t, 9), "licence_number": "L-9", "kind": "in_house_unit"}
 	var first, second company
-	r1 := e.must(http.StatusCreated, "POST", "/companies", body, &first, "Idempotency-Key", "key-1")
+	r1 := e.Must(http.StatusCreated, "POST", "/companies", body, &first, "Idempotency-Key", "key-1")
 	before := e.counts()
-	r2 := e.must(http.StatusCreated, "POST", "/companies", body, &second, "Idempotency-Key", "key-1")
-	if first.ID == "" || second.ID != first.ID || !bytes.Equal(r1.body, r2.body) || r2.header.Get("Location") != r1.header.Get("Location") {
-		t.Fatalf("replay differs:\n%s\n%s", r1.body, r2.body)
+	r2 := e.Must(http.StatusCreated, "POST", "/companies", body, &second, "Idempotency-Key", "key-1")
+	if first.ID == "" || second.ID != first.ID || !bytes.Equal(r1.Body, r2.Body) || r2.Header.Get("Location") != r1.Header.Get("Location") {
+		t.Fatalf("replay differs:\n%s\n%s", r1.Body, r2.Body)
 	}
 	if after := e.counts(); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Fatalf("replay wrote: %v → %v", before, after)
 	}
 	// Same key, different body.
 	body["name"] = "别的公司"
-	r := e.do("POST", "/companies", body, "Idempotency-Key", "key-1")
-	if id, field := r.errorID(t); r.status != http.StatusUnprocessableEntity || id != "request.idempotency_key_reused" || field != "Idempotency-Key" {
-		t.Fatalf("reuse: %d %s", r.status, r.body)
+	r := e.Do("POST", "/companies", body, "Idempotency-Key", "key-1")
+	if id, field := r.ErrorID(), r.ErrorField(); r.Status != http.StatusUnprocessableEntity || id != "request.idempotency_key_reused" || field != "Idempotency-Key" {
+		t.Fatalf("reuse: %d %s", r.Status, r.Body)
 	}
 	if after := e.counts(); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Fatalf("reuse wrote: %v → %v", before, after)
@@ -731,9 +469,9 @@ func TestIdempotencyKeyReplaysTheFirstResultAndWritesNothing(t *testing.T) {
 	c := e.activeCompany(10)
 	hire := map[string]any{"name": "李四", "id_number": residentID(4)}
 	var g1, g2 guard
-	e.must(http.StatusCreated, "POST", "/companies/"+c.ID+"/guards", hire, &g1, "Idempotency-Key", "hire-1")
+	e.Must(http.StatusCreated, "POST", "/companies/"+c.ID+"/guards", hire, &g1, "Idempotency-Key", "hire-1")
 	seq := e.lastSeq()
-	e.must(http.StatusCreated, "POST", "/companies/"+c.ID+"/guards", hire, &g2, "Idempotency-Key", "hire-1")
+	e.Must(http.StatusCreated, "POST", "/companies/"+c.ID+"/guards", hire, &g2, "Idempotency-Key", "hire-1")
 	if g1.ID != g2.ID || len(e.events(seq)) != 0 {
 		t.Fatalf("guard replay: %s vs %s, %d new events", g1.ID, g2.ID, len(e.events(seq)))
 	}
@@ -770,9 +508,8 @@ func TestConcurrentRetriesWithOneIdempotencyKeyAllGetTheFirstResponse(t *testing
 			before := e.counts()
 			const n = 8
 			type result struct {
-				status int
-				body   []byte
-				err    error
+				testutil.Response
+				err error
 			}
 			results := make([]result, n)
 			var wg sync.WaitGroup
@@ -780,25 +517,18 @@ func TestConcurrentRetriesWithOneIdempotencyKeyAllGetTheFirstResponse(t *testing
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					req, _ := http.NewRequest("POST", e.base+tc.path, bytes.NewReader(raw))
-					req.Header.Set("Content-Type", "application/json")
-					req.Header.Set("Idempotency-Key", fmt.Sprintf("concurrent-%d", round))
-					res, err := e.srv.Client().Do(req)
-					if err != nil {
-						results[i].err = err
-						return
-					}
-					defer res.Body.Close()
-					results[i].status = res.StatusCode
-					results[i].body, results[i].err = io.ReadAll(res.Body)
+					// Send, not the Client: this goroutine may not fail
+					// the test.
+					results[i].Response, results[i].err = testutil.Send(context.Background(), e.srv.Client(), "POST",
+						e.URL+e.Prefix+tc.path, raw, "Content-Type", "application/json", "Idempotency-Key", fmt.Sprintf("concurrent-%d", round))
 				}()
 			}
 			wg.Wait()
 			for i, r := range results {
-				if r.err != nil || r.status != http.StatusCreated {
-					t.Errorf("retry %d: %d %s %v", i, r.status, r.body, r.err)
-				} else if !bytes.Equal(r.body, results[0].body) {
-					t.Errorf("retry %d answered\n%s\nthe first\n%s", i, r.body, results[0].body)
+				if r.err != nil || r.Status != http.StatusCreated {
+					t.Errorf("retry %d: %d %s %v", i, r.Status, r.Body, r.err)
+				} else if !bytes.Equal(r.Body, results[0].Body) {
+					t.Errorf("retry %d answered\n%s\nthe first\n%s", i, r.Body, results[0].Body)
 				}
 			}
 			after := e.counts()
@@ -819,9 +549,9 @@ func TestBadInputIsRejectedWithStableIDAndChangesNothing(t *testing.T) {
 	other := e.activeCompany(2)
 	g := e.hire(c.ID, 1)
 	suspended := e.activeCompany(3)
-	e.must(http.StatusOK, "POST", "/companies/"+suspended.ID+"/status", map[string]any{"status": "suspended"}, nil)
+	e.Must(http.StatusOK, "POST", "/companies/"+suspended.ID+"/status", map[string]any{"status": "suspended"}, nil)
 	lapsed := e.registerCompany(4)
-	e.must(http.StatusOK, "POST", "/companies/"+lapsed.ID+"/status", map[string]any{"status": "lapsed"}, nil)
+	e.Must(http.StatusOK, "POST", "/companies/"+lapsed.ID+"/status", map[string]any{"status": "lapsed"}, nil)
 
 	validCompany := func(mod map[string]any) map[string]any {
 		b := map[string]any{"name": "好公司", "credit_code": creditCode(t, 77), "licence_number": "L-77", "kind": "service_company"}
@@ -891,6 +621,12 @@ func TestBadInputIsRejectedWithStableIDAndChangesNothing(t *testing.T) {
 			map[string]any{"certificate_number": "C1", "issued_on": "0001-01-01"}, "", 400, "guard.certificate_issued_on_invalid", "issued_on"},
 		{"A certificate issued in 9999 is invalid.", "POST", "/guards/" + g.ID + "/certificate",
 			map[string]any{"certificate_number": "C1", "issued_on": "9999-01-01"}, "", 400, "guard.certificate_issued_on_invalid", "issued_on"},
+		{"A 101-character certificate number at hire is guard.certificate_number_too_long.", "POST", "/companies/" + c.ID + "/guards",
+			map[string]any{"name": "赵六", "id_number": residentID(6), "certificate_number": strings.Repeat("C", 101), "certificate_issued_on": "2025-01-01"}, "", 400, "guard.certificate_number_too_long", "certificate_number"},
+		{"A 101-character certificate number issued later is the same guard.certificate_number_too_long.", "POST", "/guards/" + g.ID + "/certificate",
+			map[string]any{"certificate_number": strings.Repeat("C", 101), "issued_on": "2025-01-01"}, "", 400, "guard.certificate_number_too_long", "certificate_number"},
+		{"A certificate issued later without a number is guard.certificate_number_required.", "POST", "/guards/" + g.ID + "/certificate",
+			map[string]any{"certificate_number": " ", "issued_on": "2025-01-01"}, "", 400, "guard.certificate_number_required", "certificate_number"},
 		{"A training in 1989 is invalid.", "POST", "/guards/" + g.ID + "/trainings",
 			map[string]any{"type": "pre_job", "hours": 8, "trained_on": "1989-12-31"}, "", 400, "guard.trained_on_invalid", "trained_on"},
 		{"A background check in year 0 is invalid.", "POST", "/guards/" + g.ID + "/background-checks",
@@ -978,13 +714,13 @@ func TestBadInputIsRejectedWithStableIDAndChangesNothing(t *testing.T) {
 			default:
 				hdr = []string{"Content-Type", tc.contentType}
 			}
-			r := e.do(tc.method, tc.path, tc.body, hdr...)
-			if r.status != tc.status {
-				t.Fatalf("status %d, want %d: %s", r.status, tc.status, r.body)
+			r := e.Do(tc.method, tc.path, tc.body, hdr...)
+			if r.Status != tc.status {
+				t.Fatalf("status %d, want %d: %s", r.Status, tc.status, r.Body)
 			}
-			id, field := r.errorID(t)
+			id, field := r.ErrorID(), r.ErrorField()
 			if id != tc.id || field != tc.field {
-				t.Fatalf("error %s (field %q), want %s (field %q): %s", id, field, tc.id, tc.field, r.body)
+				t.Fatalf("error %s (field %q), want %s (field %q): %s", id, field, tc.id, tc.field, r.Body)
 			}
 			if after := e.counts(); fmt.Sprint(after) != fmt.Sprint(before) {
 				t.Fatalf("rejected request wrote: %v → %v", before, after)
@@ -993,12 +729,12 @@ func TestBadInputIsRejectedWithStableIDAndChangesNothing(t *testing.T) {
 	}
 	// Nor did any refused request change the rows it named.
 	var got guard
-	e.must(http.StatusOK, "GET", "/guards/"+g.ID, nil, &got)
+	e.Must(http.StatusOK, "GET", "/guards/"+g.ID, nil, &got)
 	if got.Name != "保安1" || got.Version != g.Version || got.CertificateNumber != "" {
 		t.Fatalf("guard after the refused requests: %+v", got)
 	}
 	var gotC company
-	e.must(http.StatusOK, "GET", "/companies/"+c.ID, nil, &gotC)
+	e.Must(http.StatusOK, "GET", "/companies/"+c.ID, nil, &gotC)
 	if gotC.Status != "active" || gotC.Version != c.Version {
 		t.Fatalf("company after the refused requests: %+v", gotC)
 	}
@@ -1012,16 +748,16 @@ func TestDatesAtTheirBoundsAreAccepted(t *testing.T) {
 	sixteenth := time.Now().UTC().AddDate(0, 0, -10)
 	young := idcheck.MakeResidentID("420106", sixteenth.AddDate(-16, 0, 0), 77)
 	var g guard
-	e.must(http.StatusCreated, "POST", "/companies/"+c.ID+"/guards", map[string]any{
+	e.Must(http.StatusCreated, "POST", "/companies/"+c.ID+"/guards", map[string]any{
 		"name": "十六岁", "id_number": young, "hired_on": sixteenth.Format("2006-01-02"),
 		"certificate_number": "C-1990", "certificate_issued_on": "1990-01-01",
 	}, &g)
-	e.must(http.StatusCreated, "POST", "/guards/"+g.ID+"/trainings", map[string]any{"type": "pre_job", "hours": 8, "trained_on": "1990-01-01"}, nil)
-	e.must(http.StatusOK, "POST", "/guards/"+g.ID+"/background-checks", map[string]any{"status": "passed", "checked_on": "1990-01-01"}, nil)
-	e.must(http.StatusOK, "POST", "/guards/"+g.ID+"/certificate", map[string]any{"certificate_number": "C-2", "issued_on": "1990-01-01"}, nil)
-	e.must(http.StatusOK, "PATCH", "/companies/"+c.ID, map[string]any{"party_org": true, "party_org_since": "1949-10-01"}, nil)
+	e.Must(http.StatusCreated, "POST", "/guards/"+g.ID+"/trainings", map[string]any{"type": "pre_job", "hours": 8, "trained_on": "1990-01-01"}, nil)
+	e.Must(http.StatusOK, "POST", "/guards/"+g.ID+"/background-checks", map[string]any{"status": "passed", "checked_on": "1990-01-01"}, nil)
+	e.Must(http.StatusOK, "POST", "/guards/"+g.ID+"/certificate", map[string]any{"certificate_number": "C-2", "issued_on": "1990-01-01"}, nil)
+	e.Must(http.StatusOK, "PATCH", "/companies/"+c.ID, map[string]any{"party_org": true, "party_org_since": "1949-10-01"}, nil)
 	// Tabs and line breaks stay allowed in free text.
-	e.must(http.StatusOK, "PATCH", "/companies/"+c.ID, map[string]any{"address": "武汉市\n经开区\t1号"}, nil)
+	e.Must(http.StatusOK, "PATCH", "/companies/"+c.ID, map[string]any{"address": "武汉市\n经开区\t1号"}, nil)
 }
 
 func TestLegalStatusTransitionsOverHTTP(t *testing.T) {
@@ -1029,7 +765,7 @@ func TestLegalStatusTransitionsOverHTTP(t *testing.T) {
 	c := e.registerCompany(1)
 	for _, to := range []string{"active", "suspended", "active", "suspended", "lapsed"} {
 		var got company
-		e.must(http.StatusOK, "POST", "/companies/"+c.ID+"/status", map[string]any{"status": to}, &got)
+		e.Must(http.StatusOK, "POST", "/companies/"+c.ID+"/status", map[string]any{"status": to}, &got)
 		if got.Status != to {
 			t.Fatalf("status %s, want %s", got.Status, to)
 		}
@@ -1042,7 +778,7 @@ func (e *env) waitImport(id string) map[string]any {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		var job map[string]any
-		e.must(http.StatusOK, "GET", "/imports/"+id, nil, &job)
+		e.Must(http.StatusOK, "GET", "/imports/"+id, nil, &job)
 		if job["status"] == "done" || job["status"] == "failed" {
 			return job
 		}
@@ -1077,9 +813,9 @@ func TestCSVImportLandsGoodRowsAndReportsBadOnes(t *testing.T) {
 		Status    string `json:"status"`
 		TotalRows int    `json:"total_rows"`
 	}
-	r := e.must(http.StatusAccepted, "POST", "/companies/"+c.ID+"/guards/imports", csv, &job, "Content-Type", "text/csv; charset=utf-8")
-	if job.TotalRows != 12 || job.Status != "queued" || r.header.Get("Location") != "/api/v1/districts/jingkai/imports/"+job.ID {
-		t.Fatalf("job %+v, Location %q", job, r.header.Get("Location"))
+	r := e.Must(http.StatusAccepted, "POST", "/companies/"+c.ID+"/guards/imports", csv, &job, "Content-Type", "text/csv; charset=utf-8")
+	if job.TotalRows != 12 || job.Status != "queued" || r.Header.Get("Location") != "/api/v1/districts/jingkai/imports/"+job.ID {
+		t.Fatalf("job %+v, Location %q", job, r.Header.Get("Location"))
 	}
 	done := e.waitImport(job.ID)
 	if done["status"] != "done" || done["succeeded"] != float64(2) || done["failed"] != float64(10) || done["processed_rows"] != float64(12) {
@@ -1117,12 +853,12 @@ func TestCSVImportLandsGoodRowsAndReportsBadOnes(t *testing.T) {
 		t.Fatalf("%d events, want 2 GuardHired", len(evs))
 	}
 	for _, ev := range evs {
-		if ev.kind != "GuardHired" {
-			t.Fatalf("event %s", ev.kind)
+		if ev.Type != "GuardHired" {
+			t.Fatalf("event %s", ev.Type)
 		}
 	}
 	var first eventsv1.GuardHired
-	if err := proto.Unmarshal(evs[0].env.GetPayload(), &first); err != nil {
+	if err := proto.Unmarshal(evs[0].Envelope.GetPayload(), &first); err != nil {
 		t.Fatal(err)
 	}
 	if !first.GetGuard().GetHasCertificate() || !first.GetGuard().GetBadgeService() || first.GetGuard().GetVolunteerPolice() || !first.GetGuard().GetPartyMember() || first.GetGuard().GetHiredOn() != "2024-02-01" {
@@ -1131,7 +867,7 @@ func TestCSVImportLandsGoodRowsAndReportsBadOnes(t *testing.T) {
 	var list struct {
 		Items []guard `json:"items"`
 	}
-	e.must(http.StatusOK, "GET", "/companies/"+c.ID+"/guards", nil, &list)
+	e.Must(http.StatusOK, "GET", "/companies/"+c.ID+"/guards", nil, &list)
 	if len(list.Items) != 3 {
 		t.Fatalf("%d guards, want 3", len(list.Items))
 	}
@@ -1153,14 +889,14 @@ func TestInterruptedImportResumesAfterRestart(t *testing.T) {
 	}
 	// Run is not running: the job stays queued, as if the node stopped
 	// right after accepting it.
-	e.must(http.StatusAccepted, "POST", "/companies/"+c.ID+"/guards/imports", b.String(), &job, "Content-Type", "text/csv")
+	e.Must(http.StatusAccepted, "POST", "/companies/"+c.ID+"/guards/imports", b.String(), &job, "Content-Type", "text/csv")
 	e.close()
 
 	// The restarted node picks the queued job up (the chunk-level resume
 	// is tested in internal/service).
 	e2 := openEnv(t, path)
 	var queued map[string]any
-	e2.must(http.StatusOK, "GET", "/imports/"+job.ID, nil, &queued)
+	e2.Must(http.StatusOK, "GET", "/imports/"+job.ID, nil, &queued)
 	if queued["status"] != "queued" {
 		t.Fatalf("before restart work: %v", queued)
 	}

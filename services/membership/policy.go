@@ -64,26 +64,13 @@ func Policy() auth.Policy { return kitx.Policy(ServiceName, routeTable(nil, nil,
 // caller can change another's at run time.
 func rule(roles map[auth.Role]auth.Scope) auth.Rule { return auth.Rule{Roles: roles} }
 
-// Route is one HTTP route of the service, as the matrix tests walk them.
-type Route struct {
-	// Method is the HTTP method.
-	Method string
-	// Pattern is the full path pattern, e.g.
-	// "/api/v1/districts/{district}/guards/{id}".
-	Pattern string
-	// Endpoint is the route's name in the policy table, e.g.
-	// "membership.get_guard".
-	Endpoint string
-}
+// Route is one HTTP route of the service and its row in Policy (e.g.
+// membership.get_guard), as the matrix tests and a router in front of the service walk
+// them.
+type Route = kitx.RouteInfo
 
 // Routes returns every route the handler serves, from the route table.
-func Routes() []Route {
-	var out []Route
-	for _, rt := range routeTable(nil, nil, "") {
-		out = append(out, Route{Method: rt.Method, Pattern: rt.Path, Endpoint: rt.PolicyKey(ServiceName)})
-	}
-	return out
-}
+func Routes() []Route { return API().RouteInfos() }
 
 // ErrCompanyFieldForbidden means a company-admin tried to change a field of
 // its own company that only the association may change.
@@ -98,16 +85,6 @@ type authorizer struct {
 	svc      *service.Membership
 	logger   *slog.Logger
 }
-
-// at returns the Target function of a route whose target is of kind: what
-// the policy row's scope is matched against. a is only used when a request
-// arrives, so a table built without an authorizer (nil) can still be read.
-func (a *authorizer) at(kind targetKind) func(context.Context, any) auth.Target {
-	return func(ctx context.Context, req any) auth.Target { return a.target(ctx, kind, req) }
-}
-
-// resourceIDer is what the decoded request of a /…/{id} route implements.
-type resourceIDer interface{ ResourceID() string }
 
 // companyOf returns the company a company-scoped request acts on: the
 // path's {id} of hire/import/company guard list, the company_id filter of
@@ -131,10 +108,7 @@ func companyOf(req any) string {
 // 404.
 func (a *authorizer) target(ctx context.Context, kind targetKind, req any) auth.Target {
 	t := auth.Target{District: a.district}
-	id := ""
-	if r, ok := req.(resourceIDer); ok {
-		id = r.ResourceID()
-	}
+	id := kitx.ResourceID(req)
 	var err error
 	switch kind {
 	case targetCompanyID:

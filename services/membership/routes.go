@@ -14,10 +14,6 @@ import (
 	t "github.com/guildhall/guildhall/services/membership/internal/transport"
 )
 
-// Prefix is the path prefix of every membership route; {district} is the
-// district id.
-const Prefix = t.Prefix
-
 // routeTable is THE table of the membership service: every route once,
 // with its request and response types (the OpenAPI document is generated
 // from them), its row of the policy table and where its authorization
@@ -32,14 +28,12 @@ const Prefix = t.Prefix
 // on every GET except the audit log (the issue gives that to admins; police
 // oversight reads the data, not who of the association touched it).
 func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
+	at := kitx.Targets[targetKind](az.target).At
 	district, companyID, companyField, guardID, importID :=
-		az.at(targetDistrict), az.at(targetCompanyID), az.at(targetCompanyField), az.at(targetGuardID), az.at(targetImportID)
-	common := []*errs.Error{service.ErrDistrictNotFound, storage.ErrUnavailable}
-	errsOf := func(es ...*errs.Error) []*errs.Error { return append(es, common...) }
-	create := func(es ...*errs.Error) []*errs.Error {
-		return errsOf(append(es, idempotency.ErrKeyReused, idempotency.ErrKeyInvalid, idempotency.ErrKeyInUse)...)
-	}
-	p := func(path string) string { return Prefix + path }
+		at(targetDistrict), at(targetCompanyID), at(targetCompanyField), at(targetGuardID), at(targetImportID)
+	errsOf := kitx.CommonErrors(service.ErrDistrictNotFound, storage.ErrUnavailable)
+	create := errsOf.With(idempotency.ErrKeyReused, idempotency.ErrKeyInvalid, idempotency.ErrKeyInUse)
+	p := func(path string) string { return kitx.DistrictPrefix + path }
 	guardFilters := []kitx.Param{
 		kitx.Query("employment_status", "only guards in this employment status", service.EmploymentActive, service.EmploymentLeft),
 		kitx.Query("certificate", "has: only certified guards; none: only uncertified ones", "has", "none"),
@@ -51,7 +45,8 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 		service.ErrCompanyLevelInvalid, service.ErrCompanyPartyOrgSince, service.ErrCompanyFieldTooLong}
 	hireFields := []*errs.Error{service.ErrCompanyNotFound, service.ErrCompanyNotAcceptingGuards, service.ErrGuardNameRequired,
 		service.ErrGuardNameTooLong, service.ErrGuardIDNumberInvalid, service.ErrGuardAlreadyActive, service.ErrGuardCertificateDate,
-		service.ErrGuardCertificateNumber, service.ErrGuardCertificateIssuedOn, service.ErrGuardHiredOnInvalid, service.ErrGuardHiredBeforeWorkingAge}
+		service.ErrGuardCertificateNumber, service.ErrGuardCertificateNumberLong, service.ErrGuardCertificateIssuedOn,
+		service.ErrGuardHiredOnInvalid, service.ErrGuardHiredBeforeWorkingAge}
 	return []kitx.Route{
 		// Companies. Admitting a member is the association's decision, not
 		// the applicant's.
@@ -61,7 +56,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			ResponseHeaders: []string{"Location", "ETag"},
 			Errors:          create(append(companyFields, service.ErrCompanyKindInvalid, service.ErrCompanyCreditCodeInvalid, service.ErrCompanyCreditCodeTaken)...),
 			Rule:            rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS}), Target: district,
-			Decode: t.DecodeRegisterCompany, Endpoint: endpoints.MakeRegisterCompanyEndpoint(svc, base)},
+			Decode: kitx.DecodeCreate[service.RegisterCompanyInput], Endpoint: endpoints.MakeRegisterCompanyEndpoint(svc, base)},
 		// The member directory carries other companies' contact persons and
 		// phones: association-internal, so company-admin is denied (it reads
 		// its own company with get_company); police supervises all companies.
@@ -164,7 +159,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Errors: create(service.ErrGuardNotFound, service.ErrTrainingTypeInvalid, service.ErrTrainingHoursInvalid, service.ErrTrainingDateInvalid,
 				service.ErrTrainingTopicTooLong),
 			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}), Target: guardID,
-			Decode: t.DecodeTraining, Endpoint: endpoints.MakeRecordTrainingEndpoint(svc, base)},
+			Decode: kitx.DecodeCreateUnder[service.TrainingInput], Endpoint: endpoints.MakeRecordTrainingEndpoint(svc, base)},
 		// A guard reads their own training record.
 		{Name: "list_trainings", Method: "GET", Path: p("/guards/{id}/trainings"), Tag: "guards", Summary: "A guard's trainings",
 			Response: kitx.ListResponse[service.Training]{}, Errors: errsOf(service.ErrGuardNotFound),
@@ -180,7 +175,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 		// The employer records the certificate its guard was issued.
 		{Name: "issue_certificate", Method: "POST", Path: p("/guards/{id}/certificate"), Tag: "guards", Summary: "Record a guard's certificate",
 			Request: service.CertificateInput{}, Response: service.Guard{}, ResponseHeaders: []string{"ETag"},
-			Errors: errsOf(service.ErrGuardNotFound, service.ErrCertificateNumberRequired, service.ErrCertificateIssuedOnInvalid),
+			Errors: errsOf(service.ErrGuardNotFound, service.ErrCertificateNumberRequired, service.ErrGuardCertificateNumberLong, service.ErrCertificateIssuedOnInvalid),
 			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}), Target: guardID,
 			Decode: kitx.DecodeActionRequest[service.CertificateInput], Endpoint: endpoints.MakeIssueCertificateEndpoint(svc)},
 
@@ -191,7 +186,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Errors: create(service.ErrCouncilTermInvalid, service.ErrCouncilPositionInvalid, service.ErrCouncilPersonRequired,
 				service.ErrCouncilCompanyUnknown, service.ErrCouncilDistrictInvalid),
 			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS}), Target: district,
-			Decode: t.DecodeAppointCouncil, Endpoint: endpoints.MakeAppointCouncilMemberEndpoint(svc, base)},
+			Decode: kitx.DecodeCreate[service.AppointCouncilMemberInput], Endpoint: endpoints.MakeAppointCouncilMemberEndpoint(svc, base)},
 		// Police may read who sits on the council (every GET but audit);
 		// companies and guards have no business in the council roster here.
 		{Name: "list_council_members", Method: "GET", Path: p("/council-members"), Tag: "council", Summary: "List council seats",

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/guildhall/guildhall/pkg/pii"
+	"github.com/guildhall/guildhall/pkg/testutil"
 )
 
 // auditRow is one row of the audit log as stored.
@@ -126,7 +127,7 @@ func TestPersonalDataIsNeverStoredLoggedOrPublishedInClear(t *testing.T) {
 			hdr = []string{"Idempotency-Key", fmt.Sprintf("hire-%d", i)}
 		}
 		var g guard
-		e.must(http.StatusCreated, "POST", "/companies/"+c.ID+"/guards", map[string]any{
+		e.Must(http.StatusCreated, "POST", "/companies/"+c.ID+"/guards", map[string]any{
 			"name": fmt.Sprintf("保安%d", i), "id_number": residentID(i),
 		}, &g, hdr...)
 		// The hq-admin who hired sees the number in full (from the sealed
@@ -136,18 +137,18 @@ func TestPersonalDataIsNeverStoredLoggedOrPublishedInClear(t *testing.T) {
 		}
 		// … a district-admin masked.
 		var got guard
-		e.must(http.StatusOK, "GET", "/guards/"+g.ID, nil, &got, subjectHeader, "dora", roleHeader, "district-admin")
+		e.Must(http.StatusOK, "GET", "/guards/"+g.ID, nil, &got, testutil.SubjectHeader, "dora", testutil.RoleHeader, "district-admin")
 		if got.IDNumber != pii.MaskResidentID(residentID(i)) {
 			t.Fatalf("district-admin read back %q, want the masked number", got.IDNumber)
 		}
 	}
 	// A rejected hire that carries a number (already active).
-	e.must(http.StatusConflict, "POST", "/companies/"+c.ID+"/guards", map[string]any{"name": "重复", "id_number": residentID(0)}, nil)
+	e.Must(http.StatusConflict, "POST", "/companies/"+c.ID+"/guards", map[string]any{"name": "重复", "id_number": residentID(0)}, nil)
 	// A bad check digit: the number is refused, and must not be echoed.
 	bad := badCheckDigit(residentID(90))
 	ids = append(ids, bad)
-	r := e.must(http.StatusBadRequest, "POST", "/companies/"+c.ID+"/guards", map[string]any{"name": "错号", "id_number": bad}, nil)
-	assertNoIDsIn(t, "an error response", r.body, []string{bad})
+	r := e.Must(http.StatusBadRequest, "POST", "/companies/"+c.ID+"/guards", map[string]any{"name": "错号", "id_number": bad}, nil)
+	assertNoIDsIn(t, "an error response", r.Body, []string{bad})
 
 	// Through a CSV import, which the node keeps (sealed) until it is done.
 	var b strings.Builder
@@ -157,7 +158,7 @@ func TestPersonalDataIsNeverStoredLoggedOrPublishedInClear(t *testing.T) {
 		fmt.Fprintf(&b, "导入%d,%s\n", i, residentID(i))
 	}
 	var job struct{ ID string }
-	e.must(http.StatusAccepted, "POST", "/companies/"+c.ID+"/guards/imports", b.String(), &job, "Content-Type", "text/csv", "Idempotency-Key", "imp-1")
+	e.Must(http.StatusAccepted, "POST", "/companies/"+c.ID+"/guards/imports", b.String(), &job, "Content-Type", "text/csv", "Idempotency-Key", "imp-1")
 	if done := e.waitImport(job.ID); done["succeeded"] != float64(500) {
 		t.Fatalf("import %v", done)
 	}
@@ -169,8 +170,8 @@ func TestPersonalDataIsNeverStoredLoggedOrPublishedInClear(t *testing.T) {
 	// the refusal (and its log line) must not quote it.
 	headless := residentID(95) + ",张三\n"
 	ids = append(ids, residentID(95))
-	r = e.must(http.StatusBadRequest, "POST", "/companies/"+c.ID+"/guards/imports", headless, nil, "Content-Type", "text/csv")
-	assertNoIDsIn(t, "an import error response", r.body, []string{residentID(95)})
+	r = e.Must(http.StatusBadRequest, "POST", "/companies/"+c.ID+"/guards/imports", headless, nil, "Content-Type", "text/csv")
+	assertNoIDsIn(t, "an import error response", r.Body, []string{residentID(95)})
 
 	// Every guard's stored number is sealed, and opens to the right value
 	// only through the service (checked above via the masked reads).
@@ -187,7 +188,7 @@ func TestPersonalDataIsNeverStoredLoggedOrPublishedInClear(t *testing.T) {
 	// … the outbox envelopes that leave the district …
 	e.assertNoPlaintextIDs(5)
 	for _, ev := range e.events(0) {
-		assertNoIDsIn(t, "outbox event "+ev.kind, ev.raw, ids)
+		assertNoIDsIn(t, "outbox event "+ev.Type, ev.Raw, ids)
 	}
 	// … and everything logged, at debug level.
 	logs := e.logs.Bytes()
@@ -203,7 +204,7 @@ func TestPersonalDataIsNeverStoredLoggedOrPublishedInClear(t *testing.T) {
 
 func TestEveryWriteIsAuditedOnce(t *testing.T) {
 	e := newEnv(t)
-	as := []string{subjectHeader, "alice", roleHeader, "district-admin", "X-Request-Id", "req-audit-1", "X-Forwarded-For", "198.51.100.9"}
+	as := []string{testutil.SubjectHeader, "alice", testutil.RoleHeader, "district-admin", "X-Request-Id", "req-audit-1", "X-Forwarded-For", "198.51.100.9"}
 
 	var c company
 	mark := e.lastAudit()
@@ -231,7 +232,7 @@ func TestEveryWriteIsAuditedOnce(t *testing.T) {
 		return a
 	}
 
-	e.must(http.StatusCreated, "POST", "/companies", map[string]any{
+	e.Must(http.StatusCreated, "POST", "/companies", map[string]any{
 		"name": "审计保安公司", "credit_code": creditCode(t, 1), "licence_number": "L-1", "kind": "service_company", "address": "经开区",
 	}, &c, as...)
 	a := expect("company.register", "company", c.ID, "name", "credit_code", "licence_number", "kind", "level", "status", "address")
@@ -242,62 +243,62 @@ func TestEveryWriteIsAuditedOnce(t *testing.T) {
 	}
 
 	// Without a principal the write is refused (401) and not audited.
-	r := e.do("PATCH", "/companies/"+c.ID, map[string]any{"contact_phone": "027-1234"}, anonymousHeader, "1")
-	if id, _ := r.errorID(t); r.status != http.StatusUnauthorized || id != "auth.token_missing" {
-		t.Fatalf("anonymous PATCH: %d %s", r.status, r.body)
+	r := e.Do("PATCH", "/companies/"+c.ID, map[string]any{"contact_phone": "027-1234"}, testutil.AnonymousHeader, "1")
+	if id := r.ErrorID(); r.Status != http.StatusUnauthorized || id != "auth.token_missing" {
+		t.Fatalf("anonymous PATCH: %d %s", r.Status, r.Body)
 	}
 	if n := len(e.audits(mark)); n != 0 {
 		t.Fatalf("a refused PATCH wrote %d audit rows", n)
 	}
 	// The company's own admin, from its own scope: the row names them; a
 	// request id is generated by the middleware when the client sent none.
-	e.must(http.StatusOK, "PATCH", "/companies/"+c.ID, map[string]any{"contact_phone": "027-1234", "trade_union": true}, &c,
-		subjectHeader, "carol", roleHeader, "company-admin", companyHeader, c.ID)
+	e.Must(http.StatusOK, "PATCH", "/companies/"+c.ID, map[string]any{"contact_phone": "027-1234", "trade_union": true}, &c,
+		testutil.SubjectHeader, "carol", testutil.RoleHeader, "company-admin", testutil.CompanyHeader, c.ID)
 	a = expect("company.update", "company", c.ID, "contact_phone", "trade_union")
 	if a.Subject != "carol" || a.Role != "company-admin" || a.Scope != "districts:jingkai company:"+c.ID || a.RequestID == "" || a.RemoteIP != "127.0.0.1" {
 		t.Fatalf("company-admin row %+v", a)
 	}
 	// A PATCH that changes nothing writes nothing, so it is not audited.
-	e.must(http.StatusOK, "PATCH", "/companies/"+c.ID, map[string]any{"trade_union": true}, nil)
+	e.Must(http.StatusOK, "PATCH", "/companies/"+c.ID, map[string]any{"trade_union": true}, nil)
 	if n := len(e.audits(mark)); n != 0 {
 		t.Fatalf("a no-op PATCH wrote %d audit rows", n)
 	}
 
-	e.must(http.StatusOK, "POST", "/companies/"+c.ID+"/status", map[string]any{"status": "active"}, &c, as...)
+	e.Must(http.StatusOK, "POST", "/companies/"+c.ID+"/status", map[string]any{"status": "active"}, &c, as...)
 	expect("company.status_change", "company", c.ID, "status")
 
 	var g guard
-	e.must(http.StatusCreated, "POST", "/companies/"+c.ID+"/guards", map[string]any{"name": "审计保安", "id_number": residentID(1), "hired_on": "2025-01-01", "party_member": true}, &g, as...)
+	e.Must(http.StatusCreated, "POST", "/companies/"+c.ID+"/guards", map[string]any{"name": "审计保安", "id_number": residentID(1), "hired_on": "2025-01-01", "party_member": true}, &g, as...)
 	expect("guard.hire", "guard", g.ID, "name", "id_number", "hired_on", "party_member")
 
-	e.must(http.StatusOK, "PATCH", "/guards/"+g.ID, map[string]any{"name": "审计保安二", "badge_service": true}, nil, as...)
+	e.Must(http.StatusOK, "PATCH", "/guards/"+g.ID, map[string]any{"name": "审计保安二", "badge_service": true}, nil, as...)
 	expect("guard.update", "guard", g.ID, "name", "badge_service")
 
-	e.must(http.StatusCreated, "POST", "/guards/"+g.ID+"/trainings", map[string]any{"type": "pre_job", "hours": 8, "trained_on": "2025-01-02"}, nil, as...)
+	e.Must(http.StatusCreated, "POST", "/guards/"+g.ID+"/trainings", map[string]any{"type": "pre_job", "hours": 8, "trained_on": "2025-01-02"}, nil, as...)
 	expect("guard.training_record", "guard", g.ID, "trainings", "training_hours", "pre_job_trained")
 
-	e.must(http.StatusOK, "POST", "/guards/"+g.ID+"/background-checks", map[string]any{"status": "passed", "checked_on": "2025-01-03"}, nil, as...)
+	e.Must(http.StatusOK, "POST", "/guards/"+g.ID+"/background-checks", map[string]any{"status": "passed", "checked_on": "2025-01-03"}, nil, as...)
 	expect("guard.background_check", "guard", g.ID, "background_check_status", "background_check_on")
 
-	e.must(http.StatusOK, "POST", "/guards/"+g.ID+"/certificate", map[string]any{"certificate_number": "鄂保9", "issued_on": "2025-01-04"}, nil, as...)
+	e.Must(http.StatusOK, "POST", "/guards/"+g.ID+"/certificate", map[string]any{"certificate_number": "鄂保9", "issued_on": "2025-01-04"}, nil, as...)
 	expect("guard.certificate_issue", "guard", g.ID, "certificate_number", "certificate_issued_on")
 
-	e.must(http.StatusOK, "POST", "/guards/"+g.ID+"/leave", map[string]any{"left_on": "2025-02-01"}, nil, as...)
+	e.Must(http.StatusOK, "POST", "/guards/"+g.ID+"/leave", map[string]any{"left_on": "2025-02-01"}, nil, as...)
 	expect("guard.leave", "guard", g.ID, "employment_status", "left_on")
 
 	var m struct{ ID, ETag string }
-	e.must(http.StatusCreated, "POST", "/council-members", map[string]any{"term": 2, "position": "director", "person_name": "钱七"}, &m, as...)
+	e.Must(http.StatusCreated, "POST", "/council-members", map[string]any{"term": 2, "position": "director", "person_name": "钱七"}, &m, as...)
 	expect("council_member.appoint", "council_member", m.ID, "term", "position", "person_name", "active")
 
-	e.must(http.StatusOK, "PATCH", "/council-members/"+m.ID, map[string]any{"position": "vice_president", "district_in_charge": "jingkai"}, nil, as...)
+	e.Must(http.StatusOK, "PATCH", "/council-members/"+m.ID, map[string]any{"position": "vice_president", "district_in_charge": "jingkai"}, nil, as...)
 	expect("council_member.update", "council_member", m.ID, "position", "district_in_charge")
 
 	// An idempotent replay is not a second write.
 	hire := map[string]any{"name": "重放", "id_number": residentID(2)}
 	var g2 guard
-	e.must(http.StatusCreated, "POST", "/companies/"+c.ID+"/guards", hire, &g2, "Idempotency-Key", "k-1")
+	e.Must(http.StatusCreated, "POST", "/companies/"+c.ID+"/guards", hire, &g2, "Idempotency-Key", "k-1")
 	expect("guard.hire", "guard", g2.ID, "name", "id_number", "hired_on")
-	e.must(http.StatusCreated, "POST", "/companies/"+c.ID+"/guards", hire, nil, "Idempotency-Key", "k-1")
+	e.Must(http.StatusCreated, "POST", "/companies/"+c.ID+"/guards", hire, nil, "Idempotency-Key", "k-1")
 	if n := len(e.audits(mark)); n != 0 {
 		t.Fatalf("a replay wrote %d audit rows", n)
 	}
@@ -311,8 +312,8 @@ func TestEveryWriteIsAuditedOnce(t *testing.T) {
 		fmt.Fprintf(&b, "导入%d,%s,是\n", i, residentID(3000+i))
 	}
 	var job struct{ ID string }
-	e.must(http.StatusAccepted, "POST", "/companies/"+c.ID+"/guards/imports", b.String(), &job,
-		"Content-Type", "text/csv", subjectHeader, "bob", roleHeader, "company-admin", companyHeader, c.ID, "X-Request-Id", "req-import-1")
+	e.Must(http.StatusAccepted, "POST", "/companies/"+c.ID+"/guards/imports", b.String(), &job,
+		"Content-Type", "text/csv", testutil.SubjectHeader, "bob", testutil.RoleHeader, "company-admin", testutil.CompanyHeader, c.ID, "X-Request-Id", "req-import-1")
 	start := expect("import.start", "import", job.ID, "name", "id_number", "badge_service")
 	if start.Subject != "bob" || start.RequestID != "req-import-1" {
 		t.Fatalf("import start %+v", start)
@@ -353,7 +354,7 @@ func TestRejectedWritesAreNotAudited(t *testing.T) {
 		{"POST", "/companies/" + c.ID + "/status", map[string]any{"status": "applied"}, 409, nil},
 		{"PATCH", "/council-members/nope", map[string]any{"term": 2}, 404, nil},
 	} {
-		e.must(tc.status, tc.method, tc.path, tc.body, nil, tc.hdr...)
+		e.Must(tc.status, tc.method, tc.path, tc.body, nil, tc.hdr...)
 	}
 	if rows := e.audits(mark); len(rows) != 0 {
 		t.Fatalf("rejected writes were audited: %+v", rows)
@@ -362,19 +363,21 @@ func TestRejectedWritesAreNotAudited(t *testing.T) {
 
 func TestAuditListFiltersAndPaginates(t *testing.T) {
 	e := newEnv(t)
-	as := func(who string) []string { return []string{subjectHeader, who, roleHeader, "district-admin"} }
+	as := func(who string) []string {
+		return []string{testutil.SubjectHeader, who, testutil.RoleHeader, "district-admin"}
+	}
 	var c company
-	e.must(http.StatusCreated, "POST", "/companies", map[string]any{
+	e.Must(http.StatusCreated, "POST", "/companies", map[string]any{
 		"name": "列表公司", "credit_code": creditCode(t, 1), "licence_number": "L", "kind": "service_company",
 	}, &c, as("alice")...)
-	e.must(http.StatusOK, "POST", "/companies/"+c.ID+"/status", map[string]any{"status": "active"}, nil, as("alice")...)
+	e.Must(http.StatusOK, "POST", "/companies/"+c.ID+"/status", map[string]any{"status": "active"}, nil, as("alice")...)
 	var guards []guard
 	for i := range 5 {
 		var g guard
-		e.must(http.StatusCreated, "POST", "/companies/"+c.ID+"/guards", map[string]any{"name": fmt.Sprintf("保安%d", i), "id_number": residentID(i)}, &g, as("bob")...)
+		e.Must(http.StatusCreated, "POST", "/companies/"+c.ID+"/guards", map[string]any{"name": fmt.Sprintf("保安%d", i), "id_number": residentID(i)}, &g, as("bob")...)
 		guards = append(guards, g)
 	}
-	e.must(http.StatusOK, "PATCH", "/guards/"+guards[2].ID, map[string]any{"volunteer_police": true}, nil, as("carol")...)
+	e.Must(http.StatusOK, "PATCH", "/guards/"+guards[2].ID, map[string]any{"volunteer_police": true}, nil, as("carol")...)
 
 	type page struct {
 		Items []auditRow `json:"items"`
@@ -383,7 +386,7 @@ func TestAuditListFiltersAndPaginates(t *testing.T) {
 	list := func(query string) page {
 		t.Helper()
 		var p page
-		e.must(http.StatusOK, "GET", "/audit?"+query, nil, &p)
+		e.Must(http.StatusOK, "GET", "/audit?"+query, nil, &p)
 		return p
 	}
 
@@ -469,9 +472,9 @@ func TestAuditListFiltersAndPaginates(t *testing.T) {
 		{"page_token=" + base64.RawURLEncoding.EncodeToString([]byte("v1:abc")), "request.page_token_invalid", "page_token"},
 		{"page_token=%25%25", "request.page_token_invalid", "page_token"},
 	} {
-		r := e.do("GET", "/audit?"+tc.query, nil)
-		if id, field := r.errorID(t); r.status != http.StatusBadRequest || id != tc.id || field != tc.field {
-			t.Errorf("%s: %d %s", tc.query, r.status, r.body)
+		r := e.Do("GET", "/audit?"+tc.query, nil)
+		if id, field := r.ErrorID(), r.ErrorField(); r.Status != http.StatusBadRequest || id != tc.id || field != tc.field {
+			t.Errorf("%s: %d %s", tc.query, r.Status, r.Body)
 		}
 	}
 }
@@ -483,7 +486,7 @@ func TestSealingKeysRotate(t *testing.T) {
 	old := e.hire(c.ID, 1)
 	// An import queued under k1 and left for after the rotation.
 	var job struct{ ID string }
-	e.must(http.StatusAccepted, "POST", "/companies/"+c.ID+"/guards/imports", "name,id_number\n甲,"+residentID(7)+"\n", &job, "Content-Type", "text/csv")
+	e.Must(http.StatusAccepted, "POST", "/companies/"+c.ID+"/guards/imports", "name,id_number\n甲,"+residentID(7)+"\n", &job, "Content-Type", "text/csv")
 	e.close()
 
 	sealedWith := func(e *env, id string) string {
@@ -498,7 +501,7 @@ func TestSealingKeysRotate(t *testing.T) {
 	masked := func(e *env, id string, n int) {
 		t.Helper()
 		var got guard
-		e.must(http.StatusOK, "GET", "/guards/"+id, nil, &got, subjectHeader, "dora", roleHeader, "district-admin")
+		e.Must(http.StatusOK, "GET", "/guards/"+id, nil, &got, testutil.SubjectHeader, "dora", testutil.RoleHeader, "district-admin")
 		if got.IDNumber != pii.MaskResidentID(residentID(n)) {
 			t.Fatalf("guard %d reads %q", n, got.IDNumber)
 		}
@@ -516,9 +519,9 @@ func TestSealingKeysRotate(t *testing.T) {
 	// A keyring that lost k1 too early cannot show the old guard: an
 	// internal error (500), never a wrong or clear value.
 	e = openEnvWith(t, path, keyring(t, "k2"))
-	r := e.do("GET", "/guards/"+old.ID, nil)
-	if id, _ := r.errorID(t); r.status != http.StatusInternalServerError || id != "internal" {
-		t.Fatalf("old guard without its key: %d %s", r.status, r.body)
+	r := e.Do("GET", "/guards/"+old.ID, nil)
+	if id := r.ErrorID(); r.Status != http.StatusInternalServerError || id != "internal" {
+		t.Fatalf("old guard without its key: %d %s", r.Status, r.Body)
 	}
 	masked(e, fresh.ID, 2)
 	e.close()

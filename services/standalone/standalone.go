@@ -490,9 +490,7 @@ func loadOrCreateKey(path string) ([]byte, error) {
 }
 
 func (c *City) endpointMiddleware(district string) func(service, name string) endpoint.Middleware {
-	return func(service, name string) endpoint.Middleware {
-		return endpoint.Chain(c.epm.Middleware(service, district, name), telemetry.TracingMiddleware(service, name))
-	}
+	return c.epm.For(district)
 }
 
 // goRun runs a component until the city stops; a failure is reported to Wait.
@@ -561,9 +559,9 @@ func (c *City) startDistrict(ctx context.Context, id string) error {
 		District:   id,
 		DBPath:     filepath.Join(c.cfg.DataDir, id, "meetings.db"),
 		Storage:    c.cfg.Storage,
-		Etcd:       c.cli,
 		TrustProxy: c.cfg.TrustProxy,
 	}, meetings.Deps{
+		Etcd:       c.cli,
 		Logger:     c.logger.With("node", id, "service", "meetings"),
 		Endpoint:   c.endpointMiddleware(id),
 		Storage:    c.storage,
@@ -608,7 +606,7 @@ func (c *City) startDistrict(ctx context.Context, id string) error {
 func districtRouter(id string, m *membership.Node, mt *meetings.Node) http.Handler {
 	mux := http.NewServeMux()
 	for _, r := range meetings.Routes() {
-		mux.Handle(r.Method+" "+strings.Replace(r.Pattern, "{district}", id, 1), mt.Handler())
+		mux.Handle(r.Method+" "+strings.Replace(r.Path, "{district}", id, 1), mt.Handler())
 	}
 	mux.Handle("/", m.Handler())
 	return mux
@@ -727,11 +725,13 @@ func (c *City) startAuth(ctx context.Context) error {
 	c.accounts, err = accounts.New(ctx, accounts.Config{
 		DBPath:     filepath.Join(c.cfg.DataDir, "auth", "accounts.db"),
 		Storage:    c.cfg.Storage,
-		Issuer:     issuer,
-		Limiter:    auth.NewLoginLimiter(auth.LoginLimiterConfig{}),
 		TrustProxy: c.cfg.TrustProxy,
-		Endpoint:   c.endpointMiddleware(""),
-	}, c.logger.With("component", "accounts"))
+	}, accounts.Deps{
+		Issuer:   issuer,
+		Limiter:  auth.NewLoginLimiter(auth.LoginLimiterConfig{}),
+		Logger:   c.logger.With("component", "accounts"),
+		Endpoint: c.endpointMiddleware(""),
+	})
 	if err != nil {
 		return fmt.Errorf("standalone: accounts: %w", err)
 	}
@@ -867,7 +867,7 @@ func (c *City) loadSeedMeeting(ctx context.Context, h http.Handler) error {
 }
 
 // errDistrictNotFound answers a path naming a district this process does not run.
-var errDistrictNotFound = errs.E(errs.NotFound, "district.not_found", "no such district on this node")
+var errDistrictNotFound = kitx.ErrDistrictNotFound
 
 // adminHandler serves /healthz, /readyz (etcd, HQ and every district
 // node's databases) and /metrics, for

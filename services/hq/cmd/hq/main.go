@@ -14,99 +14,51 @@
 // not a mode.
 //
 // Flags (env GUILDHALL_<FLAG> with dots and dashes as underscores; flags win):
-// -http.addr, -admin.addr, -db.path (formerly -hq.db-path), -hq.group-id, -hq.stale-after,
-// -auth.oidc.issuer, -auth.oidc.audience, -auth.oidc.jwks-url,
-// -auth.oidc.refresh-interval, -kafka.*, -etcd.*, -sqlite.*, -tracing.*,
-// -log.level, -log.file.
+// those of every service binary (node.Flags: -http.addr, -admin.addr,
+// -db.path (formerly -hq.db-path), -shutdown-timeout, -auth.oidc.*,
+// -kafka.*, -etcd.*, -sqlite.*, -tracing.*, -log.level, -log.file) and
+// -hq.group-id, -hq.stale-after.
 package main
 
 import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
-	"log/slog"
-	"net/http"
+	"io"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
-	"github.com/go-kit/kit/endpoint"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/segmentio/kafka-go"
-	clientv3 "go.etcd.io/etcd/client/v3"
-
-	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/config"
-	"github.com/guildhall/guildhall/pkg/eventbus"
-	"github.com/guildhall/guildhall/pkg/kitx"
-	"github.com/guildhall/guildhall/pkg/storage"
+	"github.com/guildhall/guildhall/pkg/node"
 	"github.com/guildhall/guildhall/pkg/telemetry"
 
 	"github.com/guildhall/guildhall/services/hq"
 )
 
-func main() {
-	if err := runMain(os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "hq:", err)
-		os.Exit(1)
-	}
-}
+func main() { os.Exit(node.Main(hq.ServiceName, runMain)) }
 
-// Config is the command's configuration.
+// Config is the command's configuration: the flags of every service
+// binary (node.Flags) and HQ's own.
 type Config struct {
-	HTTPAddr   string
-	AdminAddr  string
-	DBPath     string
+	node.Flags
 	GroupID    string
 	StaleAfter time.Duration
-	Log        telemetry.LogConfig
-	Kafka      config.Kafka
-	Etcd       config.Etcd
-	Storage    storage.Config
-	Tracing    telemetry.TracingConfig
-	OIDC       auth.OIDCConfig
 }
 
-// RegisterFlags registers every flag of the command.
-func (c *Config) RegisterFlags(fs *flag.FlagSet) {
-	fs.StringVar(&c.HTTPAddr, "http.addr", ":8080", "listen address of the API")
-	fs.StringVar(&c.AdminAddr, "admin.addr", ":9090", `listen address of /healthz, /readyz and /metrics (keep it off the public network); "same" serves them on -http.addr`)
-	fs.StringVar(&c.DBPath, "db.path", "data/hq/hq.db", "SQLite file of HQ's read model")
+// RegisterFlags registers every flag of the command under prefix.
+func (c *Config) RegisterFlags(prefix string, fs *flag.FlagSet) {
+	c.DBPath = "data/hq/hq.db" // -db.path's default
+	c.Flags.RegisterFlags(prefix, fs)
 	// The flag's name before it matched the other services' -db.path; kept
 	// so existing deployments start.
-	fs.StringVar(&c.DBPath, "hq.db-path", "data/hq/hq.db", "deprecated: use -db.path")
-	fs.StringVar(&c.GroupID, "hq.group-id", hq.DefaultGroupID, "Kafka consumer group of HQ")
-	fs.DurationVar(&c.StaleAfter, "hq.stale-after", hq.DefaultStaleAfter, "how long a district may be behind with nothing applied before it is stale")
-	c.Log = telemetry.LogConfig{Level: "info"}
-	c.Log.RegisterFlags("", fs) // log.level, log.file
-	c.Kafka.RegisterFlags("", fs)
-	c.Etcd.RegisterFlags("", fs)
-	c.Storage.RegisterFlags("", fs)
-	c.Tracing.RegisterFlags("", fs)
-	c.OIDC.RegisterFlags("", fs)
+	fs.StringVar(&c.DBPath, prefix+"hq.db-path", c.DBPath, "deprecated: use -db.path")
+	fs.StringVar(&c.GroupID, prefix+"hq.group-id", hq.DefaultGroupID, "Kafka consumer group of HQ")
+	fs.DurationVar(&c.StaleAfter, prefix+"hq.stale-after", hq.DefaultStaleAfter, "how long a district may be behind with nothing applied before it is stale")
 }
 
-// Validate checks the configuration, reporting every problem at once.
-func (c *Config) Validate() error {
-	var problems []error
-	if err := telemetry.ValidateAdminAddr(c.AdminAddr); err != nil {
-		problems = append(problems, err)
-	}
-	// The district registry lives in etcd: HQ cannot run without it.
-	for _, err := range []error{c.Log.Validate(), c.Tracing.Validate(), c.Kafka.Validate(), c.Etcd.Validate(), c.hqConfig().Validate()} {
-		if err != nil {
-			problems = append(problems, err)
-		}
-	}
-	// Without an issuer no request could be authenticated: refuse to start
-	// rather than serve an API that answers 401 to everyone.
-	if !c.OIDC.Enabled() {
-		problems = append(problems, ErrNoAuth)
-	}
-	return errors.Join(problems...)
-}
+// Validate checks the configuration, reporting every problem at once. The
+// district registry lives in etcd: HQ cannot run without it.
+func (c *Config) Validate() error { return errors.Join(c.Flags.Validate(), c.hqConfig().Validate()) }
 
 // usage is the head of the -h text; the flag list follows it.
 const usage = `Usage: hq [flags]
@@ -134,145 +86,43 @@ Flags:
 `
 
 // ErrNoAuth is returned when no OIDC issuer is configured.
-var ErrNoAuth = errors.New("-auth.oidc.issuer, -auth.oidc.audience and -auth.oidc.jwks-url are required: HQ does not serve its API without authentication")
+var ErrNoAuth = node.ErrNoAuth
 
 func (c *Config) hqConfig() hq.Config {
 	return hq.Config{DBPath: c.DBPath, Storage: c.Storage, Brokers: []string(c.Kafka.Brokers), GroupID: c.GroupID, StaleAfter: c.StaleAfter}
 }
 
-func runMain(args []string) error {
-	fs := flag.NewFlagSet("hq", flag.ContinueOnError)
-	var f Config
-	f.RegisterFlags(fs)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), usage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
+// runMain parses args (and the environment through lookup), wires HQ and
+// runs it until ctx ends or a SIGINT/SIGTERM arrives. ready, if not nil,
+// is called with the API's and the admin routes' listen addresses once
+// both listeners accept.
+func runMain(ctx context.Context, args []string, lookup func(string) (string, bool), stderr io.Writer, ready func(api, admin string)) error {
+	var cfg Config
+	if err := node.Parse(hq.ServiceName, &cfg, args, lookup, stderr, usage); err != nil {
 		return err
 	}
-	if err := config.ApplyEnv(fs, "GUILDHALL", os.LookupEnv); err != nil {
-		return err
-	}
-	if err := f.Validate(); err != nil {
-		return err
-	}
-	dialer, err := f.Kafka.Dialer()
+	p, err := node.Start(ctx, cfg.Flags, hq.ServiceName, "", stderr)
 	if err != nil {
 		return err
 	}
-	transport, err := f.Kafka.Transport()
-	if err != nil {
-		return err
-	}
-	logger, closeLog, err := f.Log.Open("", os.Stderr)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = closeLog() }()
-	// Validates the OIDC settings (all three set, https JWKS); no I/O yet.
-	verifier, err := auth.NewJWKSVerifier(f.OIDC, nil, logger)
-	if err != nil {
-		return err
-	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if f.Tracing.ServiceName == "" || f.Tracing.ServiceName == telemetry.DefaultServiceName {
-		f.Tracing.ServiceName = "guildhall-hq"
-	}
-	shutdownTracing, err := telemetry.SetupTracing(ctx, f.Tracing)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = shutdownTracing(context.Background()) }()
-
-	cli, err := f.Etcd.Client(nil)
-	if err != nil {
-		return fmt.Errorf("hq: etcd client: %w", err)
-	}
-	defer cli.Close()
-	reg := telemetry.NewRegistry()
-	w, err := wire(ctx, f.hqConfig(), logger, reg, config.NewRegistry(cli, logger, reg), cli, kafkaDeps{dialer, transport}, verifier)
-	if err != nil {
-		return err
-	}
-	defer w.node.Close()
-
-	ls, err := telemetry.Listen(f.HTTPAddr, f.AdminAddr, w.handler, w.admin)
-	if err != nil {
-		return fmt.Errorf("hq: %w", err)
-	}
-
-	// In-flight requests get 10 s to finish on shutdown.
-	return telemetry.Serve(ctx, logger, ls, 10*time.Second,
-		w.node.Run,
-		verifier.Run, // keeps the issuer's keys fresh; a failed fetch keeps the cached keys
-	)
-}
-
-// kafkaDeps are the TLS/SASL-aware Kafka connectors; zero values mean plain TCP.
-type kafkaDeps struct {
-	dialer    *kafka.Dialer
-	transport kafka.RoundTripper
-}
-
-// wiring is the assembled process: the node and its HTTP handlers.
-type wiring struct {
-	node *hq.Node
-	// handler serves the API and its OpenAPI document.
-	handler http.Handler
-	// admin serves /healthz, /readyz and /metrics, for the admin listener.
-	admin http.Handler
-}
-
-// wire builds the node and mounts its API and the OpenAPI document on one
-// handler, with endpoint metrics and tracing on every endpoint, and the
-// admin routes on another. Every API request goes through
-// auth.Authenticate with verifier; it never answers by itself, so the
-// document stays open while the node's endpoints refuse a request without
-// a valid token. The API answers the admin paths with the JSON 404.
-func wire(ctx context.Context, cfg hq.Config, logger *slog.Logger, reg *prometheus.Registry, districts hq.Districts, etcd *clientv3.Client, kd kafkaDeps, verifier auth.Verifier) (*wiring, error) {
-	if verifier == nil {
-		return nil, ErrNoAuth
-	}
-	em := telemetry.NewEndpointMetrics(reg)
-	mw := func(service, name string) endpoint.Middleware {
-		return endpoint.Chain(telemetry.TracingMiddleware(service, name), em.Middleware(service, "", name))
-	}
-	sm, err := storage.NewMetrics(reg)
-	if err != nil {
-		return nil, err
-	}
-	node, err := hq.New(ctx, cfg, hq.Deps{
-		Logger:     logger,
-		Districts:  districts,
-		Bus:        eventbus.NewMetrics(reg),
-		Storage:    sm,
-		Registerer: reg,
-		Endpoint:   mw,
-		Dialer:     kd.dialer,
-		Transport:  kd.transport,
+	defer p.Close()
+	n, err := hq.New(ctx, cfg.hqConfig(), hq.Deps{
+		Logger:     p.Logger,
+		Districts:  config.NewRegistry(p.Etcd, p.Logger, p.Registry),
+		Bus:        p.Bus,
+		Storage:    p.Storage,
+		Registerer: p.Registry,
+		Endpoint:   p.Endpoint,
+		Dialer:     p.Dialer,
+		Transport:  p.Transport,
 		// The convention policy and the roundtable cadences live in the
 		// same etcd as the district registry.
-		Etcd: etcd,
+		Etcd: p.Etcd,
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	mux := http.NewServeMux()
-	doc := node.OpenAPI()
-	// Behind Authenticate the mux routes a copy of the request: kitx.Route
-	// names the route in the access log all the same.
-	mux.Handle("GET /api/v1/openapi.json", kitx.RouteHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(doc)
-	})))
-	mux.Handle("/api/v1/hq/", node.Handler())
-	mux.Handle("/", kitx.NotFoundHandler())
-	return &wiring{
-		node:    node,
-		handler: telemetry.HTTPMiddleware(auth.Authenticate(verifier)(mux), logger),
-		admin:   telemetry.AdminHandler(reg, map[string]telemetry.Check{"hq": node.Ready}),
-	}, nil
+	defer n.Close()
+	return p.Serve(ctx, p.APIHandler(n.OpenAPI(), n.Handler(), "/api/v1/hq/"),
+		p.AdminHandler(map[string]telemetry.Check{"hq": n.Ready}), ready, n.Run)
 }

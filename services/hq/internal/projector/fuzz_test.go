@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/guildhall/guildhall/pkg/eventbus"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 	"github.com/guildhall/guildhall/services/hq/internal/projector"
 )
@@ -28,7 +29,7 @@ var fuzzTypes = []string{
 // FuzzApplyEnvelope decodes arbitrary bytes as an event envelope, as the
 // consumer does, and applies it; and applies an envelope of every known
 // type around an arbitrary payload. Whatever arrives, Apply never panics
-// and fails only with a RejectError: a transient error for a poison event
+// and fails only with a rejection (eventbus.Reject): a transient error for a poison event
 // would have the consumer retry it forever instead of dead-lettering it.
 func FuzzApplyEnvelope(f *testing.F) {
 	db, st := open(f)
@@ -45,7 +46,7 @@ func FuzzApplyEnvelope(f *testing.F) {
 			_, err := p.Apply(ctx, tx, env)
 			return err
 		})
-		if _, reject := projector.IsReject(err); err != nil && !reject {
+		if _, reject := eventbus.IsRejected(err); err != nil && !reject {
 			t.Fatalf("%s.%s: a transient error for an event that can never apply: %v", env.GetService(), env.GetType(), err)
 		}
 	}

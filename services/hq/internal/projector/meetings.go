@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/guildhall/guildhall/pkg/eventbus"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 
 	"github.com/guildhall/guildhall/services/hq/internal/store"
@@ -43,7 +44,7 @@ func decodeMeeting(env *eventsv1.Envelope) (*eventsv1.Meeting, error) {
 	}
 	mt := m.GetMeeting()
 	if mt == nil || mt.GetId() == "" {
-		return nil, reject(ReasonBadPayload, "%s without a meeting snapshot", env.GetType())
+		return nil, reject(eventbus.ReasonBadPayload, "%s without a meeting snapshot", env.GetType())
 	}
 	return mt, nil
 }
@@ -66,7 +67,7 @@ func decodeActionItem(env *eventsv1.Envelope) (*eventsv1.ActionItem, error) {
 	}
 	a := m.GetItem()
 	if a == nil || a.GetId() == "" {
-		return nil, reject(ReasonBadPayload, "%s without an action item snapshot", env.GetType())
+		return nil, reject(eventbus.ReasonBadPayload, "%s without an action item snapshot", env.GetType())
 	}
 	return a, nil
 }
@@ -74,7 +75,7 @@ func decodeActionItem(env *eventsv1.Envelope) (*eventsv1.ActionItem, error) {
 // ownDistrict rejects a snapshot of another district than the envelope's.
 func ownDistrict(env *eventsv1.Envelope, district string) error {
 	if district != "" && district != env.GetDistrict() {
-		return reject(ReasonDistrictMismatch, "snapshot of district %q in an event of district %q", district, env.GetDistrict())
+		return reject(eventbus.ReasonDistrictMismatch, "snapshot of district %q in an event of district %q", district, env.GetDistrict())
 	}
 	return nil
 }
@@ -133,7 +134,7 @@ func (p *Projector) resolution(ctx context.Context, tx *sql.Tx, env *eventsv1.En
 		return false, err
 	}
 	if r.GetId() == "" {
-		return false, reject(ReasonBadPayload, "ResolutionAdopted without an id")
+		return false, reject(eventbus.ReasonBadPayload, "ResolutionAdopted without an id")
 	}
 	if err := ownDistrict(env, r.GetDistrict()); err != nil {
 		return false, err
@@ -155,7 +156,7 @@ func (p *Projector) signature(ctx context.Context, tx *sql.Tx, env *eventsv1.Env
 	}
 	g := m.GetSignature()
 	if g == nil || g.GetId() == "" || g.GetCompanyId() == "" {
-		return false, reject(ReasonBadPayload, "ConventionSigned without a signature of a company")
+		return false, reject(eventbus.ReasonBadPayload, "ConventionSigned without a signature of a company")
 	}
 	if err := ownDistrict(env, g.GetDistrict()); err != nil {
 		return false, err

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/guildhall/guildhall/pkg/eventbus"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 
 	"github.com/guildhall/guildhall/services/hq/internal/projector"
@@ -171,17 +172,17 @@ func TestMeetingsRejects(t *testing.T) {
 	crossed := menv("jingkai", "CompanyUpdated", "c1", t0, &eventsv1.CompanyUpdated{})
 	for _, tc := range []struct {
 		env    *eventsv1.Envelope
-		reason string
+		reason eventbus.Reason
 	}{
-		{foreign, projector.ReasonDistrictMismatch},
-		{noItem, projector.ReasonBadPayload},
-		{noSig, projector.ReasonBadPayload},
-		{unknown, projector.ReasonUnknownType},
-		{crossed, projector.ReasonUnknownType},
+		{foreign, eventbus.ReasonDistrictMismatch},
+		{noItem, eventbus.ReasonBadPayload},
+		{noSig, eventbus.ReasonBadPayload},
+		{unknown, eventbus.ReasonUnknownType},
+		{crossed, eventbus.ReasonUnknownType},
 	} {
 		db, st := open(t)
 		p := projector.New(st, nil, nil)
-		if reason, ok := projector.IsReject(apply(t, db, p, tc.env)[0]); !ok || reason != tc.reason {
+		if reason, ok := eventbus.IsRejected(apply(t, db, p, tc.env)[0]); !ok || reason != tc.reason {
 			t.Errorf("%s: reject %q %v, want %q", tc.env.GetType(), reason, ok, tc.reason)
 		}
 	}

@@ -8,7 +8,6 @@ package projector
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -18,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/guildhall/guildhall/pkg/eventbus"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 
 	"github.com/guildhall/guildhall/services/hq/internal/store"
@@ -35,40 +35,10 @@ const (
 // Services lists every service whose events the projector applies.
 var Services = []string{Service, ServiceMeetings}
 
-// Reasons an event is rejected (dead-lettered, never retried).
-const (
-	ReasonUnknownType      = "unknown_type"
-	ReasonBadPayload       = "bad_payload"
-	ReasonWrongService     = "wrong_service"
-	ReasonDistrictMismatch = "district_mismatch"
-)
-
-// RejectError reports an event that can never be applied. The consumer
-// adapter turns it into eventbus.Reject so the event is dead-lettered.
-type RejectError struct {
-	Reason string
-	Err    error
-}
-
-// Error implements error.
-func (e *RejectError) Error() string {
-	return "projector: rejected (" + e.Reason + "): " + e.Err.Error()
-}
-
-// Unwrap returns the cause.
-func (e *RejectError) Unwrap() error { return e.Err }
-
-func reject(reason string, format string, args ...any) error {
-	return &RejectError{Reason: reason, Err: fmt.Errorf(format, args...)}
-}
-
-// IsReject returns the reason if err is a RejectError.
-func IsReject(err error) (reason string, ok bool) {
-	var re *RejectError
-	if errors.As(err, &re) {
-		return re.Reason, true
-	}
-	return "", false
+// reject reports an event that can never be applied: the consumer
+// dead-letters it with reason (eventbus.Reject, the one reject wrapper).
+func reject(reason eventbus.Reason, format string, args ...any) error {
+	return eventbus.Reject(reason, fmt.Errorf("projector: "+format, args...))
 }
 
 // Metrics are the projector's metrics.
@@ -115,12 +85,13 @@ func (p *Projector) SetClock(now func() time.Time) { p.now = now }
 
 // Apply applies env inside tx. It reports whether the read model changed
 // (false for an event older than the stored snapshot). Errors that are
-// RejectError mean the event can never be applied; others are transient.
+// rejections (eventbus.IsRejected) mean the event can never be applied;
+// others are transient.
 func (p *Projector) Apply(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope) (bool, error) {
 	applied, err := p.apply(ctx, tx, env)
-	if reason, ok := IsReject(err); ok {
+	if reason, ok := eventbus.IsRejected(err); ok {
 		if p.metrics != nil {
-			p.metrics.Rejected.WithLabelValues(env.GetDistrict(), reason).Inc()
+			p.metrics.Rejected.WithLabelValues(env.GetDistrict(), string(reason)).Inc()
 		}
 		p.logger.WarnContext(ctx, "hq: event rejected", "district", env.GetDistrict(), "type", env.GetType(),
 			"event_id", env.GetEventId(), "reason", reason, "err", err)
@@ -137,10 +108,10 @@ func (p *Projector) Apply(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelop
 
 func (p *Projector) apply(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope) (bool, error) {
 	if env == nil {
-		return false, reject(ReasonBadPayload, "no envelope")
+		return false, reject(eventbus.ReasonBadPayload, "no envelope")
 	}
 	if env.GetService() != Service && env.GetService() != ServiceMeetings {
-		return false, reject(ReasonWrongService, "events of service %q are not HQ's to apply", env.GetService())
+		return false, reject(eventbus.ReasonWrongService, "events of service %q are not HQ's to apply", env.GetService())
 	}
 	now := p.now().UTC()
 	occurred := now
@@ -189,7 +160,7 @@ func (p *Projector) apply(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelop
 			applied, err = p.member(ctx, tx, env, m)
 		}
 	default:
-		return false, reject(ReasonUnknownType, "unknown %s event type %q", env.GetService(), env.GetType())
+		return false, reject(eventbus.ReasonUnknownType, "unknown %s event type %q", env.GetService(), env.GetType())
 	}
 	if err != nil {
 		return false, err
@@ -205,7 +176,7 @@ func isOneOf(typ string, types ...string) bool { return slices.Contains(types, t
 
 func unmarshal(env *eventsv1.Envelope, m proto.Message) error {
 	if err := proto.Unmarshal(env.GetPayload(), m); err != nil {
-		return reject(ReasonBadPayload, "decode %s: %v", env.GetType(), err)
+		return reject(eventbus.ReasonBadPayload, "decode %s: %v", env.GetType(), err)
 	}
 	return nil
 }
@@ -234,7 +205,7 @@ func decodeCompany(env *eventsv1.Envelope) (*eventsv1.Company, error) {
 	}
 	c := m.GetCompany()
 	if c == nil || c.GetId() == "" {
-		return nil, reject(ReasonBadPayload, "%s without a company snapshot", env.GetType())
+		return nil, reject(eventbus.ReasonBadPayload, "%s without a company snapshot", env.GetType())
 	}
 	return c, nil
 }
@@ -263,7 +234,7 @@ func decodeGuard(env *eventsv1.Envelope) (*eventsv1.Guard, error) {
 	}
 	g := m.GetGuard()
 	if g == nil || g.GetId() == "" {
-		return nil, reject(ReasonBadPayload, "%s without a guard snapshot", env.GetType())
+		return nil, reject(eventbus.ReasonBadPayload, "%s without a guard snapshot", env.GetType())
 	}
 	return g, nil
 }
@@ -283,7 +254,7 @@ func decodeMember(env *eventsv1.Envelope) (*eventsv1.CouncilMember, error) {
 	}
 	c := m.GetMember()
 	if c == nil || c.GetId() == "" {
-		return nil, reject(ReasonBadPayload, "%s without a council member snapshot", env.GetType())
+		return nil, reject(eventbus.ReasonBadPayload, "%s without a council member snapshot", env.GetType())
 	}
 	return c, nil
 }
@@ -294,12 +265,12 @@ func decodeMember(env *eventsv1.Envelope) (*eventsv1.CouncilMember, error) {
 // envelope has none.
 func check(env *eventsv1.Envelope, id, district string, version int64) (int64, error) {
 	if env.GetAggregateId() != "" && env.GetAggregateId() != id {
-		return 0, reject(ReasonBadPayload, "snapshot %q under aggregate %q", id, env.GetAggregateId())
+		return 0, reject(eventbus.ReasonBadPayload, "snapshot %q under aggregate %q", id, env.GetAggregateId())
 	}
 	// A district may only speak for its own records: the envelope's district
 	// is checked against the topic by the consumer, the snapshot's here.
 	if district != "" && district != env.GetDistrict() {
-		return 0, reject(ReasonDistrictMismatch, "snapshot of district %q in an event of district %q", district, env.GetDistrict())
+		return 0, reject(eventbus.ReasonDistrictMismatch, "snapshot of district %q in an event of district %q", district, env.GetDistrict())
 	}
 	if env.GetSequence() > 0 {
 		return env.GetSequence(), nil

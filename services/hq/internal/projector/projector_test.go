@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/guildhall/guildhall/pkg/eventbus"
 	"github.com/guildhall/guildhall/pkg/storage"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 
@@ -289,14 +290,14 @@ func TestProjectorRejects(t *testing.T) {
 	tests := []struct {
 		name   string
 		env    *eventsv1.Envelope
-		reason string
+		reason eventbus.Reason
 	}{
-		{"An unknown event type is rejected.", unknown, projector.ReasonUnknownType},
-		{"A meetings event type under the membership service is rejected as unknown.", crossed, projector.ReasonUnknownType},
-		{"An undecodable payload is rejected.", garbage, projector.ReasonBadPayload},
-		{"A payload without a snapshot is rejected.", empty, projector.ReasonBadPayload},
-		{"An event of another service on the membership topic is rejected.", wrongService, projector.ReasonWrongService},
-		{"A snapshot of another district is rejected.", foreign, projector.ReasonDistrictMismatch},
+		{"An unknown event type is rejected.", unknown, eventbus.ReasonUnknownType},
+		{"A meetings event type under the membership service is rejected as unknown.", crossed, eventbus.ReasonUnknownType},
+		{"An undecodable payload is rejected.", garbage, eventbus.ReasonBadPayload},
+		{"A payload without a snapshot is rejected.", empty, eventbus.ReasonBadPayload},
+		{"An event of another service on the membership topic is rejected.", wrongService, eventbus.ReasonWrongService},
+		{"A snapshot of another district is rejected.", foreign, eventbus.ReasonDistrictMismatch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -305,11 +306,11 @@ func TestProjectorRejects(t *testing.T) {
 			reg := prometheus.NewPedanticRegistry()
 			p := projector.New(st, nil, projector.NewMetrics(reg))
 			err := apply(t, db, p, tt.env)[0]
-			reason, ok := projector.IsReject(err)
+			reason, ok := eventbus.IsRejected(err)
 			if !ok || reason != tt.reason {
 				t.Fatalf("err = %v, want reject %q", err, tt.reason)
 			}
-			if n := testutil.ToFloat64(p.Metrics().Rejected.WithLabelValues("jingkai", tt.reason)); n != 1 {
+			if n := testutil.ToFloat64(p.Metrics().Rejected.WithLabelValues("jingkai", string(tt.reason))); n != 1 {
 				t.Errorf("rejected counter = %v, want 1", n)
 			}
 			got, err := st.Districts(context.Background())

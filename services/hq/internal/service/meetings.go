@@ -5,7 +5,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/policy"
 )
@@ -338,7 +337,7 @@ func (s *hqService) ActionItems(ctx context.Context, district string, f ActionIt
 	}
 	rows, err := s.repo.ActionItems(ctx, district, before, page.Cursor, size+1)
 	if err != nil {
-		return ActionItemPage{}, errs.E(errs.Internal, "hq.read_model", "").Wrap(err)
+		return ActionItemPage{}, ErrReadModel.Wrap(err)
 	}
 	var next string
 	if len(rows) > size {

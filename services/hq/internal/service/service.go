@@ -17,10 +17,14 @@ import (
 // Stable error ids of the HQ API.
 var (
 	// ErrDistrictNotFound is returned for a district that is neither
-	// registered nor present in the read model.
-	ErrDistrictNotFound = errs.E(errs.NotFound, "district.not_found", "no such district")
+	// registered nor present in the read model: the kit's, the id every
+	// service answers.
+	ErrDistrictNotFound = kitx.ErrDistrictNotFound
 	// ErrDistrictInvalid is returned for a district id that cannot exist.
 	ErrDistrictInvalid = errs.InvalidField("district.id_invalid", "district", "a district id is lower-case letters, digits and dashes")
+	// ErrReadModel is a read model that cannot be read (a 500; the cause
+	// goes to the log).
+	ErrReadModel = errs.E(errs.Internal, "hq.read_model", "the HQ read model cannot be read")
 )
 
 // Company statuses of the membership service.
@@ -442,18 +446,18 @@ func (s *hqService) Districts(ctx context.Context) ([]DistrictView, error) {
 	states := s.consumers(reg)
 	data, err := s.repo.Districts(ctx)
 	if err != nil {
-		return nil, errs.E(errs.Internal, "hq.read_model", "").Wrap(err)
+		return nil, ErrReadModel.Wrap(err)
 	}
 	now := s.cfg.Now()
 	md, err := s.readMeetings(ctx, now)
 	if err != nil {
-		return nil, errs.E(errs.Internal, "hq.read_model", "").Wrap(err)
+		return nil, ErrReadModel.Wrap(err)
 	}
 	out := make([]DistrictView, 0, len(reg))
 	for id, d := range reg {
 		v := s.view(id, d, true, data[id], states[id], now)
 		if v.MeetingStats, err = s.meetingStats(ctx, id, md, v.CompaniesActive, now); err != nil {
-			return nil, errs.E(errs.Internal, "hq.read_model", "").Wrap(err)
+			return nil, ErrReadModel.Wrap(err)
 		}
 		out = append(out, v)
 	}
@@ -485,12 +489,12 @@ func (s *hqService) District(ctx context.Context, id string) (DistrictView, erro
 	}
 	data, err := s.repo.Districts(ctx)
 	if err != nil {
-		return DistrictView{}, errs.E(errs.Internal, "hq.read_model", "").Wrap(err)
+		return DistrictView{}, ErrReadModel.Wrap(err)
 	}
 	now := s.cfg.Now()
 	md, err := s.readMeetings(ctx, now)
 	if err != nil {
-		return DistrictView{}, errs.E(errs.Internal, "hq.read_model", "").Wrap(err)
+		return DistrictView{}, ErrReadModel.Wrap(err)
 	}
 	dd, seen := data[id]
 	if _, met := md.counts[id]; !registered && !seen && !met {
@@ -498,7 +502,7 @@ func (s *hqService) District(ctx context.Context, id string) (DistrictView, erro
 	}
 	v := s.view(id, d, registered, dd, cs, now)
 	if v.MeetingStats, err = s.meetingStats(ctx, id, md, v.CompaniesActive, now); err != nil {
-		return DistrictView{}, errs.E(errs.Internal, "hq.read_model", "").Wrap(err)
+		return DistrictView{}, ErrReadModel.Wrap(err)
 	}
 	return v, nil
 }
@@ -508,16 +512,16 @@ func (s *hqService) Summary(ctx context.Context) (Summary, error) {
 	states := s.consumers(reg)
 	data, err := s.repo.Districts(ctx)
 	if err != nil {
-		return Summary{}, errs.E(errs.Internal, "hq.read_model", "").Wrap(err)
+		return Summary{}, ErrReadModel.Wrap(err)
 	}
 	conflicts, err := s.repo.Conflicts(ctx)
 	if err != nil {
-		return Summary{}, errs.E(errs.Internal, "hq.read_model", "").Wrap(err)
+		return Summary{}, ErrReadModel.Wrap(err)
 	}
 	now := s.cfg.Now()
 	md, err := s.readMeetings(ctx, now)
 	if err != nil {
-		return Summary{}, errs.E(errs.Internal, "hq.read_model", "").Wrap(err)
+		return Summary{}, ErrReadModel.Wrap(err)
 	}
 	var total Counts
 	var last time.Time
@@ -542,7 +546,7 @@ func (s *hqService) Summary(ctx context.Context) (Summary, error) {
 		}
 		m, err := s.meetingStats(ctx, id, md, data[id].Counts.CompaniesActive, now)
 		if err != nil {
-			return Summary{}, errs.E(errs.Internal, "hq.read_model", "").Wrap(err)
+			return Summary{}, ErrReadModel.Wrap(err)
 		}
 		views = append(views, m)
 	}
@@ -566,7 +570,7 @@ func (s *hqService) Companies(ctx context.Context, district string, page kitx.Pa
 	}
 	rows, err := s.repo.Companies(ctx, district, page.Cursor, size+1)
 	if err != nil {
-		return CompanyPage{}, errs.E(errs.Internal, "hq.read_model", "").Wrap(err)
+		return CompanyPage{}, ErrReadModel.Wrap(err)
 	}
 	var next string
 	if len(rows) > size {
@@ -597,7 +601,7 @@ func (s *hqService) Conflicts(ctx context.Context, district string) ([]Conflict,
 	}
 	all, err := s.repo.Conflicts(ctx)
 	if err != nil {
-		return nil, errs.E(errs.Internal, "hq.read_model", "").Wrap(err)
+		return nil, ErrReadModel.Wrap(err)
 	}
 	if district == "" {
 		if all == nil {

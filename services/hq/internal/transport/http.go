@@ -91,8 +91,11 @@ func DecodePublishConventionRequest(_ context.Context, r *http.Request) (any, er
 	return req, nil
 }
 
-// ErrOverdueInvalid means ?overdue was not one true or false.
-var ErrOverdueInvalid = errs.InvalidField("request.overdue_invalid", "overdue", "?overdue is true or false, given at most once")
+// ErrOverdueInvalid means ?overdue was not one true or false (or was given
+// twice): the kit's, the id the district's action-item list answers too.
+// HQ answered request.overdue_invalid before issue 8; kitx.ErrOverdueInvalidHQ
+// keeps that id as a deprecated alias.
+var ErrOverdueInvalid = kitx.ErrOverdueInvalid
 
 // Errors of the conflicts filter.
 var (

@@ -334,11 +334,11 @@ func TestHTTP(t *testing.T) {
 		}
 	})
 
-	t.Run("Action items: a bad ?overdue is 400 request.overdue_invalid; an empty district lists none.", func(t *testing.T) {
+	t.Run("Action items: a bad ?overdue is 400 action_item.overdue_invalid (the id the district answers; request.overdue_invalid before issue 8); an empty district lists none.", func(t *testing.T) {
 		for _, q := range []string{"overdue=maybe", "overdue=true&overdue=false"} {
 			var e errorBody
 			get(t, srv, "/api/v1/hq/districts/jingkai/action-items?"+q, http.StatusBadRequest, &e)
-			if e.Error.ID != "request.overdue_invalid" || e.Error.Field != "overdue" {
+			if e.Error.ID != "action_item.overdue_invalid" || e.Error.Field != "overdue" {
 				t.Errorf("?%s: error = %+v", q, e.Error)
 			}
 		}
@@ -401,9 +401,6 @@ func newHandler(t *testing.T, svc service.Service) http.Handler {
 func TestEveryRouteAuthenticatesBeforeItReads(t *testing.T) {
 	t.Parallel()
 	h := newHandler(t, service.New(nil, monitor{}, service.Config{}))
-	var routes []testutil.Route
-	for _, r := range hq.Routes() {
-		routes = append(routes, testutil.Route{Method: r.Method, Path: r.Pattern, Endpoint: r.Endpoint})
-	}
+	routes := hq.Routes()
 	testutil.CheckAuthenticatesFirst(t, h, routes, "Not_A_District")
 }

@@ -142,7 +142,7 @@ func (s *Meetings) AdoptResolution(ctx context.Context, meetingID string, in Res
 		for i := range r.ActionItems {
 			changes = append(changes, Change{Type: EventActionItemCreated, ActionItem: &r.ActionItems[i]})
 		}
-		if err := s.audit(ctx, q, ActionResolutionAdopt, ResourceResolution, r.ID, audit.SetFields("title", r.Title, "text", r.Text, "agenda_item_id", r.AgendaItemID, "action_items", len(r.ActionItems))); err != nil {
+		if err := s.Audit(ctx, q, ActionResolutionAdopt, ResourceResolution, r.ID, audit.SetFields("title", r.Title, "text", r.Text, "agenda_item_id", r.AgendaItemID, "action_items", len(r.ActionItems))); err != nil {
 			return Resolution{}, nil, err
 		}
 		return r, changes, nil
@@ -278,7 +278,7 @@ func (s *Meetings) SendReminders(ctx context.Context) (int, error) {
 					days = -days
 				}
 				sys := audit.Actor{Subject: audit.SystemSubject}
-				if err := s.auditAs(ctx, q, sys, ActionActionItemRemind, ResourceActionItem, a.ID, []string{"last_reminded_on"}); err != nil {
+				if err := s.AuditAs(ctx, q, sys, ActionActionItemRemind, ResourceActionItem, a.ID, []string{"last_reminded_on"}); err != nil {
 					return nil, err
 				}
 				sent++

@@ -71,7 +71,7 @@ func (s *Meetings) SignConvention(ctx context.Context, in SignInput) (Signature,
 		if err := q.InsertSignature(ctx, sig); err != nil {
 			return Signature{}, nil, err
 		}
-		if err := s.audit(ctx, q, ActionConventionSign, ResourceSignature, sig.ID, audit.SetFields("company_id", sig.CompanyID,
+		if err := s.Audit(ctx, q, ActionConventionSign, ResourceSignature, sig.ID, audit.SetFields("company_id", sig.CompanyID,
 			"convention_version", sig.ConventionVersion, "signed_by", sig.SignedBy, "signed_at", "x", "meeting_id", sig.MeetingID)); err != nil {
 			return Signature{}, nil, err
 		}

@@ -3,13 +3,15 @@ package service
 import (
 	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/idempotency"
+	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/policy"
 )
 
 // Stable error ids of the meetings API. Users script against them: never
 // rename one.
 var (
-	ErrDistrictNotFound = errs.E(errs.NotFound, "district.not_found", "this node does not serve that district")
+	// ErrDistrictNotFound is the kit's: one id for every service.
+	ErrDistrictNotFound = kitx.ErrDistrictNotFound
 
 	ErrMeetingNotFound        = errs.E(errs.NotFound, "meeting.not_found", "no such meeting")
 	ErrMeetingTypeInvalid     = errs.InvalidField("meeting.type_invalid", "type", "type must be council, presidents_office, district_working or district_roundtable")
@@ -26,8 +28,8 @@ var (
 	ErrMeetingNotHeld         = errs.E(errs.Conflict, "meeting.not_held", "this needs the meeting to be in progress or closed")
 	ErrMeetingMinutesMissing  = errs.E(errs.Conflict, "meeting.minutes_unpublished", "publish the minutes before closing the meeting")
 	ErrMeetingNotOpenCheckIn  = errs.E(errs.Conflict, "meeting.check_in_closed", "check-in is open only while the meeting is scheduled or in progress")
-	ErrMeetingFilterType      = errs.InvalidField("meeting.type_invalid", "type", "type must be council, presidents_office, district_working or district_roundtable")
-	ErrMeetingFilterStatus    = errs.InvalidField("meeting.status_invalid", "status", "status must be draft, scheduled, in_progress or closed")
+	ErrMeetingFilterType      = ErrMeetingTypeInvalid   // the ?type filter: the same id and meaning
+	ErrMeetingFilterStatus    = ErrMeetingStatusInvalid // the ?status filter: the same id and meaning
 	ErrAgendaKindInvalid      = errs.InvalidField("agenda.kind_invalid", "kind", "kind must be briefing, speeches, deployment, signing or remarks")
 	ErrAgendaTitleRequired    = errs.InvalidField("agenda.title_required", "title", "an agenda item needs a title (at most 200 characters)")
 	ErrAgendaPresenterTooLong = errs.InvalidField("agenda.presenter_too_long", "presenter", "a presenter is at most 100 characters")
@@ -39,7 +41,7 @@ var (
 	ErrInvitationNotFound       = errs.E(errs.NotFound, "invitation.not_found", "no such invitation")
 	ErrInviteEmpty              = errs.InvalidField("invitation.empty", "companies", "invite at least one company or person (at most 500)")
 	ErrInviteCompanyIDRequired  = errs.InvalidField("invitation.company_id_required", "companies", "each company needs a company_id (at most 64 characters) and a name (at most 200)")
-	ErrInviteCompanyDuplicate   = errs.E(errs.Conflict, "invitation.company_duplicate", "that company is already invited to this meeting").WithField("companies")
+	ErrInviteCompanyDuplicate   = errs.EField(errs.Conflict, "invitation.company_duplicate", "companies", "that company is already invited to this meeting")
 	ErrInvitePersonInvalid      = errs.InvalidField("invitation.person_invalid", "people", "each person needs a name (at most 100 characters) and a role of officer, police or guest")
 	ErrCheckInCodeInvalid       = errs.InvalidField("invitation.code_invalid", "code", "this check-in code is not valid for this meeting")
 	ErrCheckInCodeExpired       = errs.E(errs.Conflict, "invitation.code_expired", "this check-in code has expired")
@@ -52,6 +54,7 @@ var (
 	ErrMinuteTextRequired       = errs.InvalidField("minute.text_required", "text", "a minute entry needs a text (at most 20000 characters)")
 	ErrMinuteKindInvalid        = errs.InvalidField("minute.kind_invalid", "kind", "kind must be speech, requirements, briefing, deployment or note")
 	ErrMinuteRoleTooLong        = errs.InvalidField("minute.speaker_role_too_long", "speaker_role", "a speaker role is at most 100 characters")
+	ErrMinuteCompanyIDInvalid   = errs.InvalidField("minute.company_id_invalid", "company_id", "company_id is at most 64 characters")
 	ErrMinuteSupersedesInvalid  = errs.InvalidField("minute.supersedes_invalid", "supersedes", "supersedes must name a published entry of this meeting")
 	ErrMinuteEntryPublished     = errs.E(errs.Conflict, "minute.published", "published minutes are immutable; add a correction that supersedes the entry")
 	ErrMinutesNothingToPublish  = errs.E(errs.Conflict, "minutes.nothing_to_publish", "there are no draft entries to publish")
@@ -68,7 +71,7 @@ var (
 	ErrActionItemStatusInvalid  = errs.InvalidField("action_item.status_invalid", "status", "status must be open, done or accepted")
 	ErrActionItemStatusIllegal  = errs.E(errs.Conflict, "action_item.status_illegal", "the action item cannot move to that status from its current one")
 	ErrActionItemAcceptDenied   = errs.E(errs.Forbidden, "action_item.accept_forbidden", "only the district lead or HQ accepts (or reopens) an action item")
-	ErrActionItemOverdueInvalid = errs.InvalidField("action_item.overdue_invalid", "overdue", "overdue is true or false")
+	ErrActionItemOverdueInvalid = kitx.ErrOverdueInvalid // HQ's action-item list answers it too
 
 	// ErrConventionNotPublished is pkg/policy's: the same id as HQ's. Until
 	// issue 8 this service answered convention.none_published, which

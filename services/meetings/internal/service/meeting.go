@@ -125,7 +125,7 @@ func (s *Meetings) CreateMeeting(ctx context.Context, in CreateMeetingInput) (Me
 		if err := q.InsertMeeting(ctx, m); err != nil {
 			return Meeting{}, nil, err
 		}
-		if err := s.audit(ctx, q, ActionMeetingCreate, ResourceMeeting, m.ID,
+		if err := s.Audit(ctx, q, ActionMeetingCreate, ResourceMeeting, m.ID,
 			audit.SetFields("type", m.Type, "title", m.Title, "starts_at", "x", "ends_at", "x", "venue", m.Venue, "host", m.Host)); err != nil {
 			return Meeting{}, nil, err
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/policy"
 )
 
@@ -40,6 +41,8 @@ type Options struct {
 // Meetings implements Service for one district and runs its background work
 // (reminders, idempotency-key expiry).
 type Meetings struct {
+	// Log records the service's writes and lists them (ListAudit).
+	audit.Log
 	district   string
 	repo       Repository
 	convention func() Convention
@@ -65,7 +68,7 @@ func New(district string, repo Repository, convention func() Convention, cadence
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Meetings{district: district, repo: repo, convention: convention, cadence: cadence, logger: logger, now: o.Now, opt: o}
+	return &Meetings{Log: audit.NewLog(o.Now, repo), district: district, repo: repo, convention: convention, cadence: cadence, logger: logger, now: o.Now, opt: o}
 }
 
 var _ Service = (*Meetings)(nil)

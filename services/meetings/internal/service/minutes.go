@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/guildhall/guildhall/pkg/audit"
-	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/versioned"
 )
@@ -50,7 +49,7 @@ func (s *Meetings) AddMinuteEntry(ctx context.Context, meetingID string, in Minu
 		return MinuteEntry{}, err
 	}
 	if len(in.CompanyID) > 64 {
-		return MinuteEntry{}, errs.InvalidField("minute.company_id_invalid", "company_id", "company_id is at most 64 characters")
+		return MinuteEntry{}, ErrMinuteCompanyIDInvalid
 	}
 	return idempotent(ctx, s, "POST meetings/"+meetingID+"/minutes/entries", in.IdempotencyKey, in, func(q Queries) (MinuteEntry, []Change, error) {
 		m, err := q.GetMeeting(ctx, meetingID)
@@ -90,7 +89,7 @@ func (s *Meetings) AddMinuteEntry(ctx context.Context, meetingID string, in Minu
 		if err := q.InsertMinuteEntry(ctx, e); err != nil {
 			return MinuteEntry{}, nil, err
 		}
-		if err := s.audit(ctx, q, ActionMinuteAdd, ResourceMinute, e.ID,
+		if err := s.Audit(ctx, q, ActionMinuteAdd, ResourceMinute, e.ID,
 			audit.SetFields("speaker", e.Speaker, "speaker_role", e.SpeakerRole, "company_id", e.CompanyID, "kind", e.Kind, "text", e.Text, "supersedes", e.Supersedes)); err != nil {
 			return MinuteEntry{}, nil, err
 		}
@@ -154,7 +153,7 @@ func (s *Meetings) DeleteMinuteEntry(ctx context.Context, meetingID, entryID str
 		if err := q.DeleteMinuteEntry(ctx, meetingID, entryID); err != nil {
 			return nil, err
 		}
-		return nil, s.audit(ctx, q, ActionMinuteDelete, ResourceMinute, e.ID, []string{})
+		return nil, s.Audit(ctx, q, ActionMinuteDelete, ResourceMinute, e.ID, []string{})
 	})
 }
 

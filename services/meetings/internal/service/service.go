@@ -385,8 +385,8 @@ type CreateMeetingInput struct {
 	EndsAt   time.Time `json:"ends_at" required:"true"`
 	Venue    string    `json:"venue"`
 	Host     string    `json:"host"`
-	// IdempotencyKey is the request's Idempotency-Key header, if any.
-	IdempotencyKey string `json:"-"`
+	// Idempotent holds the request's Idempotency-Key header, if any.
+	kitx.Idempotent
 }
 
 // UpdateMeetingInput holds the fields of a meeting PATCH; nil: unchanged.
@@ -415,8 +415,8 @@ type AgendaItemInput struct {
 	Title       string `json:"title" required:"true"`
 	Presenter   string `json:"presenter"`
 	DurationMin int    `json:"duration_minutes"`
-	// IdempotencyKey is the request's Idempotency-Key header, if any.
-	IdempotencyKey string `json:"-"`
+	// Idempotent holds the request's Idempotency-Key header, if any.
+	kitx.Idempotent
 }
 
 // ReorderInput is the new order of a meeting's agenda: every item id once.
@@ -428,8 +428,8 @@ type ReorderInput struct {
 type InviteInput struct {
 	Companies []CompanyInvitee `json:"companies"`
 	People    []PersonInvitee  `json:"people"`
-	// IdempotencyKey is the request's Idempotency-Key header, if any.
-	IdempotencyKey string `json:"-"`
+	// Idempotent holds the request's Idempotency-Key header, if any.
+	kitx.Idempotent
 }
 
 // CompanyInvitee is a company to invite.
@@ -464,8 +464,8 @@ type MinuteEntryInput struct {
 	Kind         string `json:"kind" enum:"speech,requirements,briefing,deployment,note" required:"true"`
 	Text         string `json:"text" required:"true"`
 	Supersedes   string `json:"supersedes"`
-	// IdempotencyKey is the request's Idempotency-Key header, if any.
-	IdempotencyKey string `json:"-"`
+	// Idempotent holds the request's Idempotency-Key header, if any.
+	kitx.Idempotent
 }
 
 // UpdateMinuteEntryInput holds the fields of a minute entry PATCH.
@@ -481,8 +481,8 @@ type ResolutionInput struct {
 	Text         string            `json:"text"`
 	AgendaItemID string            `json:"agenda_item_id"`
 	ActionItems  []ActionItemInput `json:"action_items"`
-	// IdempotencyKey is the request's Idempotency-Key header, if any.
-	IdempotencyKey string `json:"-"`
+	// Idempotent holds the request's Idempotency-Key header, if any.
+	kitx.Idempotent
 }
 
 // ActionItemInput is one action item of a resolution.
@@ -518,8 +518,8 @@ type SignInput struct {
 	MeetingID string     `json:"meeting_id"`
 	// ConventionVersion defaults to the current version.
 	ConventionVersion string `json:"convention_version"`
-	// IdempotencyKey is the request's Idempotency-Key header, if any.
-	IdempotencyKey string `json:"-"`
+	// Idempotent holds the request's Idempotency-Key header, if any.
+	kitx.Idempotent
 }
 
 // SignatureFilter narrows a signature list.

@@ -29,9 +29,16 @@ var Migrations embed.FS
 // MigrationsTable is the goose version table of the meetings migrations.
 const MigrationsTable = "goose_meetings"
 
-// Migrate applies the meetings and eventbus tables to db.
+// Migrate applies the meetings tables to db, then the tables of the kit's
+// packages it uses: the audit log, the idempotency keys and the eventbus's.
 func Migrate(ctx context.Context, db *storage.DB) error {
 	if err := db.Migrate(ctx, Migrations, "migrations", MigrationsTable); err != nil {
+		return err
+	}
+	if err := audit.Migrate(ctx, db); err != nil {
+		return err
+	}
+	if err := idempotency.Migrate(ctx, db); err != nil {
 		return err
 	}
 	return eventbus.Migrate(ctx, db)
@@ -57,12 +64,12 @@ var _ service.Repository = (*Store)(nil)
 // queries implements service.Queries on a database or a transaction.
 type queries struct {
 	storage.Querier
-	audit.Log
+	audit.Store
 	idempotency.Keys
 }
 
 func newQueries(q storage.Querier) queries {
-	return queries{Querier: q, Log: audit.NewLog(q), Keys: idempotency.NewKeys(q)}
+	return queries{Querier: q, Store: audit.NewStore(q), Keys: idempotency.NewKeys(q)}
 }
 
 // --- meetings ---

@@ -1,94 +1,18 @@
-// Package transport serves the meetings endpoints over HTTP/JSON with
-// go-kit, on Go 1.22+ http.ServeMux patterns under
-// /api/v1/districts/{district}.
+// Package transport holds the meetings service's own HTTP decoders, those
+// its route table (routes.go) names beyond kitx's shared ones; the routes
+// are mounted by node.Base.Serve with go-kit, on Go 1.22+ http.ServeMux
+// patterns under /api/v1/districts/{district}.
 package transport
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"strconv"
 
-	kithttp "github.com/go-kit/kit/transport/http"
-
-	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/services/meetings/internal/endpoints"
 	"github.com/guildhall/guildhall/services/meetings/internal/service"
 )
-
-// Prefix is the path prefix of every meetings route; {district} is the
-// district id.
-const Prefix = "/api/v1/districts/{district}"
-
-// BasePath returns the path prefix of district's resources.
-func BasePath(district string) string { return "/api/v1/districts/" + district }
-
-// Options tunes the HTTP handler.
-type Options struct {
-	// TrustProxy takes the client address for the audit log from the
-	// last X-Forwarded-For entry (kitx.ClientIP) instead of the connection's peer. Set it
-	// only behind a proxy that sets that header: anyone else can forge it.
-	TrustProxy bool
-}
-
-// NewHTTPHandler serves the chained route table (kitx.Chain) for
-// district. A request naming another district gets 404 district.not_found
-// before any routing, so one node never answers for another's data. Every
-// request's context carries its client address (audit.WithRemoteIP) for
-// the audit log.
-func NewHTTPHandler(district string, routes []kitx.Route, logger *slog.Logger, o Options) http.Handler {
-	return kitx.DistrictHandler(district, service.ErrDistrictNotFound, routes,
-		kithttp.ServerErrorHandler(kitx.ErrorLogger{Logger: logger, Service: "meetings"}), audit.RecordRemoteIP(o.TrustProxy))
-}
-
-// IdempotencyKeyHeader is the header a client sets to make a create safe to retry.
-const IdempotencyKeyHeader = "Idempotency-Key"
-
-// DecodeNone decodes the request of its route (see the route table).
-func DecodeNone(context.Context, *http.Request) (any, error) { return struct{}{}, nil }
-
-// DecodeCreateMeeting decodes the request of its route (see the route table).
-func DecodeCreateMeeting(_ context.Context, r *http.Request) (any, error) {
-	in, err := kitx.DecodeBody[service.CreateMeetingInput](r)
-	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
-	return in, err
-}
-
-// DecodeAgendaItem decodes the request of its route (see the route table).
-func DecodeAgendaItem(_ context.Context, r *http.Request) (any, error) {
-	in, err := kitx.DecodeBody[service.AgendaItemInput](r)
-	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
-	return kitx.ActionRequest[service.AgendaItemInput]{ID: r.PathValue("id"), Input: in}, err
-}
-
-// DecodeInvite decodes the request of its route (see the route table).
-func DecodeInvite(_ context.Context, r *http.Request) (any, error) {
-	in, err := kitx.DecodeBody[service.InviteInput](r)
-	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
-	return kitx.ActionRequest[service.InviteInput]{ID: r.PathValue("id"), Input: in}, err
-}
-
-// DecodeMinuteEntry decodes the request of its route (see the route table).
-func DecodeMinuteEntry(_ context.Context, r *http.Request) (any, error) {
-	in, err := kitx.DecodeBody[service.MinuteEntryInput](r)
-	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
-	return kitx.ActionRequest[service.MinuteEntryInput]{ID: r.PathValue("id"), Input: in}, err
-}
-
-// DecodeResolution decodes the request of its route (see the route table).
-func DecodeResolution(_ context.Context, r *http.Request) (any, error) {
-	in, err := kitx.DecodeBody[service.ResolutionInput](r)
-	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
-	return kitx.ActionRequest[service.ResolutionInput]{ID: r.PathValue("id"), Input: in}, err
-}
-
-// DecodeSign decodes the request of its route (see the route table).
-func DecodeSign(_ context.Context, r *http.Request) (any, error) {
-	in, err := kitx.DecodeBody[service.SignInput](r)
-	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
-	return in, err
-}
 
 // DecodeListMeetings decodes the request of its route (see the route table).
 func DecodeListMeetings(_ context.Context, r *http.Request) (any, error) {

@@ -19,123 +19,48 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
-	"time"
 
-	"github.com/go-kit/kit/endpoint"
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/guildhall/guildhall/pkg/auth"
-	"github.com/guildhall/guildhall/pkg/config"
-	"github.com/guildhall/guildhall/pkg/eventbus"
-	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/node"
 	"github.com/guildhall/guildhall/pkg/pii"
-	"github.com/guildhall/guildhall/pkg/storage"
-	"github.com/guildhall/guildhall/pkg/telemetry"
 	"github.com/guildhall/guildhall/services/membership"
 )
 
-func main() {
-	if err := runMain(context.Background(), os.Args[1:], os.LookupEnv, os.Stderr, nil); err != nil {
-		fmt.Fprintln(os.Stderr, "membership:", err)
-		os.Exit(1)
-	}
-}
+func main() { os.Exit(node.Main(membership.ServiceName, runMain)) }
 
-// Config is the command's configuration.
+// Config is the command's configuration: the flags of every service
+// binary (node.Flags), of every district service (node.DistrictFlags) and
+// the keys of the personal data.
 type Config struct {
-	District        string
-	HTTPAddr        string
-	AdminAddr       string
-	DBPath          string
-	IDHashKeyFile   string
-	SealKeyFile     string
-	TrustProxy      bool
-	ElectionTTL     int
-	OutboxRetention time.Duration
-	Candidate       string
-	ShutdownTimeout time.Duration
-	Log             telemetry.LogConfig
-	Storage         storage.Config
-	Kafka           config.Kafka
-	Etcd            config.Etcd
-	Tracing         telemetry.TracingConfig
-	// OIDC is the external token issuer; the service refuses to start
-	// without one, since every endpoint needs an authenticated caller.
-	OIDC auth.OIDCConfig
+	node.Flags
+	node.DistrictFlags
+	IDHashKeyFile string
+	SealKeyFile   string
 }
 
-// RegisterFlags registers every flag of the command.
-func (c *Config) RegisterFlags(fs *flag.FlagSet) {
-	fs.StringVar(&c.District, "district", "", "district this node serves, e.g. jingkai (required)")
-	fs.StringVar(&c.HTTPAddr, "http.addr", ":8080", "listen address of the API")
-	fs.StringVar(&c.AdminAddr, "admin.addr", ":9090", `listen address of /healthz, /readyz and /metrics (keep it off the public network); "same" serves them on -http.addr`)
-	fs.StringVar(&c.DBPath, "db.path", "", "SQLite file (default data/<district>/membership.db)")
-	fs.StringVar(&c.IDHashKeyFile, "pii.id-hash-key-file", "", "file holding the city-wide hex HMAC key for national ID numbers (required)")
-	fs.StringVar(&c.SealKeyFile, "pii.seal-key-file", "", "file holding the keyring that encrypts national ID numbers at rest: lines <kid>:<64 hex digits>, the first (or the one named by a current=<kid> line) seals (required)")
-	fs.BoolVar(&c.TrustProxy, "http.trust-proxy", false, "record the last X-Forwarded-For entry (the one the trusted reverse proxy appended) as a request's client address in the audit log (only behind such a proxy)")
-	fs.IntVar(&c.ElectionTTL, "relay.election-ttl", 10, "seconds before a dead relay leader's etcd lease expires")
-	fs.DurationVar(&c.OutboxRetention, "outbox.retention", 7*24*time.Hour, "how long sent outbox rows are kept to refill a broker that lost them (consumers' inbox retention must be longer)")
-	host, _ := os.Hostname()
-	fs.StringVar(&c.Candidate, "relay.candidate", host, "this replica's name in the relay election: unique among live replicas, stable across its restarts (the pod name)")
-	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight requests get on shutdown")
-	c.Log = telemetry.LogConfig{Level: "info"}
-	c.Log.RegisterFlags("", fs) // log.level, log.file
-	c.Storage.RegisterFlags("", fs)
-	c.Kafka.RegisterFlags("", fs)
-	c.Etcd.RegisterFlags("", fs)
-	c.Tracing.RegisterFlags("", fs)
-	c.OIDC.RegisterFlags("", fs)
+// RegisterFlags registers every flag of the command under prefix.
+func (c *Config) RegisterFlags(prefix string, fs *flag.FlagSet) {
+	c.Flags.RegisterFlags(prefix, fs)
+	c.DistrictFlags.RegisterFlags(prefix, fs)
+	fs.StringVar(&c.IDHashKeyFile, prefix+"pii.id-hash-key-file", "", "file holding the city-wide hex HMAC key for national ID numbers (required)")
+	fs.StringVar(&c.SealKeyFile, prefix+"pii.seal-key-file", "", "file holding the keyring that encrypts national ID numbers at rest: lines <kid>:<64 hex digits>, the first (or the one named by a current=<kid> line) seals (required)")
 }
 
-// Errors of Config.Validate.
+// Errors of Config.Validate beyond node.Flags' and node.DistrictFlags'.
 var (
-	errNoDistrict = errors.New("-district is required")
 	errNoKeyFile  = errors.New("-pii.id-hash-key-file is required")
 	errNoSealFile = errors.New("-pii.seal-key-file is required")
-	errTTL        = errors.New("-relay.election-ttl must be at least 1")
-	errRetention  = errors.New("-outbox.retention must be at least 1h")
 )
 
 // Validate checks the configuration, reporting every problem at once.
 func (c *Config) Validate() error {
-	var problems []error
-	if c.District == "" {
-		problems = append(problems, errNoDistrict)
-	} else if !eventbus.ValidName(c.District) {
-		problems = append(problems, fmt.Errorf("-district %q: %w", c.District, membership.ErrBadDistrict))
-	}
+	problems := []error{c.DistrictFlags.Validate(), c.Flags.Validate()}
 	if c.IDHashKeyFile == "" {
 		problems = append(problems, errNoKeyFile)
 	}
 	if c.SealKeyFile == "" {
 		problems = append(problems, errNoSealFile)
-	}
-	if c.ElectionTTL < 1 {
-		problems = append(problems, errTTL)
-	}
-	if c.OutboxRetention < time.Hour {
-		problems = append(problems, errRetention)
-	}
-	if c.Candidate == "" {
-		problems = append(problems, errors.New("relay.candidate is required (the hostname could not be read)"))
-	}
-	if err := c.Log.Validate(); err != nil {
-		problems = append(problems, err)
-	}
-	if err := telemetry.ValidateAdminAddr(c.AdminAddr); err != nil {
-		problems = append(problems, err)
-	}
-	// Without an issuer no request could be authenticated: refuse to start
-	// rather than serve an API that answers 401 to everyone.
-	for _, err := range []error{c.Storage.Validate(), c.Kafka.Validate(), c.Etcd.Validate(), c.Tracing.Validate(), c.OIDC.Validate()} {
-		if err != nil {
-			problems = append(problems, err)
-		}
 	}
 	return errors.Join(problems...)
 }
@@ -170,28 +95,13 @@ func readSealer(path string) (*pii.Sealer, error) {
 // not nil, is called with the API's and the admin routes' listen addresses
 // once both listeners accept.
 func runMain(ctx context.Context, args []string, lookup func(string) (string, bool), stderr io.Writer, ready func(api, admin string)) error {
-	fs := flag.NewFlagSet("membership", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var cfg Config
-	cfg.RegisterFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := config.ApplyEnv(fs, "GUILDHALL", lookup); err != nil {
-		return err
-	}
-	if err := cfg.Validate(); err != nil {
+	if err := node.Parse(membership.ServiceName, &cfg, args, lookup, stderr, ""); err != nil {
 		return err
 	}
 	if cfg.DBPath == "" {
-		cfg.DBPath = filepath.Join("data", cfg.District, "membership.db")
+		cfg.DBPath = cfg.DefaultDBPath(membership.ServiceName)
 	}
-	logger, closeLog, err := cfg.Log.Open("", stderr)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = closeLog() }()
-	logger = logger.With("service", membership.ServiceName, "district", cfg.District)
 	key, err := readKey(cfg.IDHashKeyFile)
 	if err != nil {
 		return err
@@ -200,126 +110,23 @@ func runMain(ctx context.Context, args []string, lookup func(string) (string, bo
 	if err != nil {
 		return err
 	}
-
-	shutdownTracing, err := telemetry.SetupTracing(ctx, cfg.Tracing)
+	p, err := node.Start(ctx, cfg.Flags, membership.ServiceName, cfg.District, stderr)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = shutdownTracing(sctx)
-	}()
-
-	verifier, err := auth.NewJWKSVerifier(cfg.OIDC, nil, logger.With("component", "auth"))
-	if err != nil {
-		return err
-	}
-	reg := telemetry.NewRegistry()
-	app, err := wire(ctx, cfg, key, sealer, verifier, logger, reg)
-	if err != nil {
-		return err
-	}
-	defer app.node.Close()
-
-	cli, err := cfg.Etcd.Client(nil)
-	if err != nil {
-		return fmt.Errorf("etcd: %w", err)
-	}
-	defer cli.Close()
-	transport, err := cfg.Kafka.Transport()
-	if err != nil {
-		return fmt.Errorf("kafka: %w", err)
-	}
-	relay, err := eventbus.NewRelay(eventbus.RelayConfig{
-		Brokers:   cfg.Kafka.Brokers,
-		Outbox:    app.node.Outbox(),
-		Elector:   eventbus.NewEtcdElector(cli, eventbus.ElectionKey(cfg.District, membership.ServiceName), cfg.Candidate, cfg.ElectionTTL),
-		Logger:    logger, // NewRelay adds its component
-		Metrics:   app.bus,
-		Transport: transport,
-		Retention: cfg.OutboxRetention,
-	})
-	if err != nil {
-		return err
-	}
-
-	ls, err := telemetry.Listen(cfg.HTTPAddr, cfg.AdminAddr, app.handler, app.admin)
-	if err != nil {
-		return err
-	}
-	if ready != nil {
-		ready(ls.APIAddr(), ls.AdminAddr())
-	}
-	return telemetry.Serve(ctx, logger, ls, cfg.ShutdownTimeout,
-		app.node.Run, relay.Run,
-		verifier.Run, // keeps the issuer's keys fresh so requests rarely wait for a fetch
-	)
-}
-
-// app is the wired service: the node and the process's HTTP handlers.
-type app struct {
-	node *membership.Node
-	// handler serves the API and its OpenAPI document.
-	handler http.Handler
-	// admin serves /healthz, /readyz and /metrics.
-	admin http.Handler
-	// bus is the event bus metrics of the process, shared by the relay and
-	// the node's meetings consumer.
-	bus *eventbus.Metrics
-}
-
-// wire builds the node with instrumenting and tracing endpoint middleware,
-// the HTTP handler of the API (authenticated with v) and its OpenAPI
-// document, and the handler of the admin endpoints (open, for the admin
-// listener only: the API answers 404 for them).
-func wire(ctx context.Context, cfg Config, key []byte, sealer *pii.Sealer, v auth.Verifier, logger *slog.Logger, reg *prometheus.Registry) (*app, error) {
-	epm := telemetry.NewEndpointMetrics(reg)
-	bus := eventbus.NewMetrics(reg)
-	sm, err := storage.NewMetrics(reg)
-	if err != nil {
-		return nil, err
-	}
-	dialer, err := cfg.Kafka.Dialer()
-	if err != nil {
-		return nil, fmt.Errorf("kafka: %w", err)
-	}
-	transport, err := cfg.Kafka.Transport()
-	if err != nil {
-		return nil, fmt.Errorf("kafka: %w", err)
-	}
-	node, err := membership.New(ctx, membership.Config{
+	defer p.Close()
+	n, err := membership.New(ctx, membership.Config{
 		District: cfg.District, DBPath: cfg.DBPath, Storage: cfg.Storage, IDHashKey: key,
 		Sealer: sealer, TrustProxy: cfg.TrustProxy,
 		// The node consumes its district's meetings topic for the
 		// convention signatures (membership.Config.Brokers).
 		Brokers: cfg.Kafka.Brokers,
 	}, membership.Deps{
-		Logger:    logger,
-		Bus:       bus,
-		Storage:   sm,
-		Dialer:    dialer,
-		Transport: transport,
-		Endpoint: func(service, name string) endpoint.Middleware {
-			return endpoint.Chain(epm.Middleware(service, cfg.District, name), telemetry.TracingMiddleware(service, name))
-		},
+		Logger: p.Logger, Endpoint: p.Endpoint, Bus: p.Bus, Storage: p.Storage,
+		Dialer: p.Dialer, Transport: p.Transport,
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		_, _ = w.Write(node.OpenAPI())
-	})
-	// Authenticate only puts the caller in the context; each endpoint's
-	// policy middleware answers 401/403.
-	mux.Handle("/api/v1/districts/", auth.Authenticate(v)(node.Handler()))
-	mux.Handle("/", kitx.NotFoundHandler())
-	return &app{
-		node:    node,
-		handler: telemetry.HTTPMiddleware(mux, logger),
-		admin:   telemetry.AdminHandler(reg, map[string]telemetry.Check{"database": node.Ready}),
-		bus:     bus,
-	}, nil
+	return p.ServeDistrict(ctx, n, cfg.DistrictFlags, ready)
 }

@@ -65,7 +65,7 @@ func (s *Membership) ApplyConventionSignature(ctx context.Context, q Queries, si
 		}
 		c.ConventionVersion = sig.Version
 		fields := []string{"convention_version"}
-		e := audit.Actor{Subject: MeetingsEventsSubject}.Entry(s.now(), ActionConventionSigned, ResourceCompany, c.ID, fields)
+		e := s.EntryAs(audit.Actor{Subject: MeetingsEventsSubject}, ActionConventionSigned, ResourceCompany, c.ID, fields)
 		return versioned.Changed(e, Change{Type: EventCompanyUpdated, Company: c, Fields: fields}), nil
 	})
 	if errors.Is(err, ErrCompanyNotFound) {

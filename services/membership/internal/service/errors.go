@@ -3,35 +3,38 @@ package service
 import (
 	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/idempotency"
+	"github.com/guildhall/guildhall/pkg/kitx"
 )
 
 // Stable error ids of the membership API. Users script against them: never
 // rename one.
 var (
-	ErrDistrictNotFound = errs.E(errs.NotFound, "district.not_found", "this node does not serve that district")
+	// ErrDistrictNotFound is the kit's: one id for every service.
+	ErrDistrictNotFound = kitx.ErrDistrictNotFound
 
 	ErrCompanyNotFound           = errs.E(errs.NotFound, "company.not_found", "no such company")
-	ErrCompanyNameRequired       = errs.InvalidField("company.name_required", "name", "name is required")
+	ErrCompanyNameRequired       = errs.InvalidField("company.name_required", "name", "a company needs a name")
 	ErrCompanyNameTooLong        = errs.InvalidField("company.name_too_long", "name", "name is longer than 200 characters")
 	ErrCompanyCreditCodeInvalid  = errs.InvalidField("company.credit_code_invalid", "credit_code", "credit_code is not a valid unified social credit code")
-	ErrCompanyCreditCodeTaken    = errs.E(errs.Conflict, "company.credit_code_taken", "a company with this credit code is already registered in the district").WithField("credit_code")
+	ErrCompanyCreditCodeTaken    = errs.EField(errs.Conflict, "company.credit_code_taken", "credit_code", "a company with this credit code is already registered in the district")
 	ErrCompanyLicenceRequired    = errs.InvalidField("company.licence_number_required", "licence_number", "licence_number is required")
 	ErrCompanyKindInvalid        = errs.InvalidField("company.kind_invalid", "kind", "kind must be service_company or in_house_unit")
 	ErrCompanyLevelInvalid       = errs.InvalidField("company.level_invalid", "level", "level must be president, vice_president, council or member")
 	ErrCompanyStatusInvalid      = errs.InvalidField("company.status_invalid", "status", "status must be applied, active, suspended or lapsed")
-	ErrCompanyStatusIllegal      = errs.E(errs.Conflict, "company.status_transition_illegal", "the company cannot move from its current status to that one").WithField("status")
+	ErrCompanyStatusIllegal      = errs.EField(errs.Conflict, "company.status_transition_illegal", "status", "the company cannot move from its current status to that one")
 	ErrCompanyNotAcceptingGuards = errs.E(errs.Conflict, "company.not_accepting_guards", "the company is suspended or lapsed and cannot hire guards")
 	ErrCompanyPartyOrgSince      = errs.InvalidField("company.party_org_since_invalid", "party_org_since", "party_org_since must be a date YYYY-MM-DD from 1949-10-01 to today")
 	ErrCompanyFieldTooLong       = errs.E(errs.Invalid, "company.field_too_long", "the field is too long")
 
 	ErrGuardNotFound              = errs.E(errs.NotFound, "guard.not_found", "no such guard")
-	ErrGuardNameRequired          = errs.InvalidField("guard.name_required", "name", "name is required")
+	ErrGuardNameRequired          = errs.InvalidField("guard.name_required", "name", "a guard needs a name")
 	ErrGuardNameTooLong           = errs.InvalidField("guard.name_too_long", "name", "name is longer than 100 characters")
 	ErrGuardIDNumberInvalid       = errs.InvalidField("guard.id_number_invalid", "id_number", "id_number is not a valid resident ID number")
-	ErrGuardAlreadyActive         = errs.E(errs.Conflict, "guard.already_active", "this person is already employed as an active guard elsewhere").WithField("id_number")
+	ErrGuardAlreadyActive         = errs.EField(errs.Conflict, "guard.already_active", "id_number", "this person is already employed as an active guard elsewhere")
 	ErrGuardNotActive             = errs.E(errs.Conflict, "guard.not_active", "the guard has already left")
-	ErrGuardCertificateDate       = errs.InvalidField("guard.certificate_issued_on_invalid", "certificate_issued_on", "certificate_issued_on must be a date YYYY-MM-DD from 1990-01-01 to today")
-	ErrGuardCertificateNumber     = errs.InvalidField("guard.certificate_number_required", "certificate_number", "certificate_number is required with an issue date")
+	ErrGuardCertificateDate       = errs.InvalidField("guard.certificate_issued_on_invalid", "certificate_issued_on", "a certificate's issue date must be a date YYYY-MM-DD from 1990-01-01 to today")
+	ErrGuardCertificateNumber     = errs.InvalidField("guard.certificate_number_required", "certificate_number", "certificate_number is required: a certificate has a number and an issue date")
+	ErrGuardCertificateNumberLong = errs.InvalidField("guard.certificate_number_too_long", "certificate_number", "certificate_number is longer than 100 characters")
 	ErrGuardCertificateIssuedOn   = errs.InvalidField("guard.certificate_issued_on_required", "certificate_issued_on", "certificate_issued_on is required with a certificate number")
 	ErrGuardHiredOnInvalid        = errs.InvalidField("guard.hired_on_invalid", "hired_on", "hired_on must be a date YYYY-MM-DD, not in the future")
 	ErrGuardHiredBeforeWorkingAge = errs.InvalidField("guard.hired_on_before_working_age", "hired_on", "hired_on is before the guard's 16th birthday (the birth date in id_number)")
@@ -45,18 +48,20 @@ var (
 	ErrTrainingTopicTooLong       = errs.InvalidField("guard.training_topic_too_long", "topic", "topic is longer than 200 characters")
 	ErrBackgroundCheckStatus      = errs.InvalidField("guard.background_check_status_invalid", "status", "status must be pending, passed or failed")
 	ErrBackgroundCheckDate        = errs.InvalidField("guard.checked_on_invalid", "checked_on", "checked_on must be a date YYYY-MM-DD from 1990-01-01 to today")
-	ErrCertificateNumberRequired  = errs.InvalidField("guard.certificate_number_required", "certificate_number", "certificate_number is required")
-	ErrCertificateIssuedOnInvalid = errs.InvalidField("guard.certificate_issued_on_invalid", "issued_on", "issued_on must be a date YYYY-MM-DD from 1990-01-01 to today")
+	// A certificate issued to a guard already hired: the ids of a hire
+	// with a certificate, on the request's issued_on.
+	ErrCertificateNumberRequired  = ErrGuardCertificateNumber
+	ErrCertificateIssuedOnInvalid = ErrGuardCertificateDate.WithField("issued_on")
 
 	ErrCouncilNotFound        = errs.E(errs.NotFound, "council_member.not_found", "no such council member")
 	ErrCouncilTermInvalid     = errs.InvalidField("council_member.term_invalid", "term", "term must be an integer of at least 1")
 	ErrCouncilPositionInvalid = errs.InvalidField("council_member.position_invalid", "position", "position must be president, vice_president, secretary_general, supervisor_chief or director")
 	ErrCouncilPersonRequired  = errs.InvalidField("council_member.person_name_required", "person_name", "person_name is required and at most 100 characters")
-	ErrCouncilCompanyUnknown  = errs.E(errs.Unprocessable, "council_member.company_unknown", "company_id names no company of this district").WithField("company_id")
+	ErrCouncilCompanyUnknown  = errs.EField(errs.Unprocessable, "council_member.company_unknown", "company_id", "company_id names no company of this district")
 	ErrCouncilDistrictInvalid = errs.InvalidField("council_member.district_in_charge_invalid", "district_in_charge", "district_in_charge must be a district id")
 
 	ErrImportNotFound     = errs.E(errs.NotFound, "import.not_found", "no such import job")
-	ErrImportContentType  = errs.E(errs.UnsupportedMediaType, "import.content_type_invalid", "an import must be sent as text/csv").WithField("Content-Type")
+	ErrImportContentType  = errs.EField(errs.UnsupportedMediaType, "import.content_type_invalid", "Content-Type", "an import must be sent as text/csv")
 	ErrImportTooLarge     = errs.E(errs.TooLarge, "import.too_large", "an import is at most 10 MiB")
 	ErrImportTooManyRows  = errs.E(errs.TooLarge, "import.too_many_rows", "an import has at most 50000 rows")
 	ErrImportHeader       = errs.E(errs.Invalid, "import.header_invalid", "the first row must be the header name,id_number,certificate_number,certificate_issued_on,hired_on,badge_service,volunteer_police,party_member")

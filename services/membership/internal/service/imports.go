@@ -208,7 +208,7 @@ func (s *Membership) StartGuardImport(ctx context.Context, in StartImportInput) 
 		if err := q.InsertImport(ctx, j); err != nil {
 			return ImportJob{}, nil, err
 		}
-		if err := s.auditAs(ctx, q, actor, ActionImportStart, ResourceImport, j.ID, p.columns()); err != nil {
+		if err := s.AuditAs(ctx, q, actor, ActionImportStart, ResourceImport, j.ID, p.columns()); err != nil {
 			return ImportJob{}, nil, err
 		}
 		return j, nil, nil
@@ -364,7 +364,7 @@ func (s *Membership) processImport(ctx context.Context, id string, maxChunks int
 			if err := q.UpdateImportProgress(ctx, next); err != nil {
 				return nil, err
 			}
-			return changes, s.auditAs(ctx, q, job.StartedBy, ActionImportChunk, ResourceImport, job.ID, p.columns())
+			return changes, s.AuditAs(ctx, q, job.StartedBy, ActionImportChunk, ResourceImport, job.ID, p.columns())
 		})
 		if err != nil {
 			return err
@@ -394,7 +394,7 @@ func (s *Membership) endImport(ctx context.Context, q Queries, job ImportJob, ac
 	if err := q.ScrubImportCSV(ctx, job.ID); err != nil {
 		return err
 	}
-	return s.auditAs(ctx, q, job.StartedBy, action, ResourceImport, job.ID, fields)
+	return s.AuditAs(ctx, q, job.StartedBy, action, ResourceImport, job.ID, fields)
 }
 
 func (s *Membership) importRow(ctx context.Context, q Queries, p parsedCSV, companyID string, row csvRow) (Guard, error) {

@@ -48,6 +48,8 @@ const IdempotencyTTL = idempotency.TTL
 // Membership implements Service for one district, and runs its background
 // work (guard imports, idempotency-key expiry).
 type Membership struct {
+	// Log records the service's writes and lists them (ListAudit).
+	audit.Log
 	district   string
 	repo       Repository
 	ids        IDRules
@@ -74,6 +76,7 @@ func New(district string, repo Repository, ids IDRules, sealer Sealer, logger *s
 	for _, o := range opts {
 		o(m)
 	}
+	m.Log = audit.NewLog(m.now, repo)
 	return m
 }
 
@@ -122,7 +125,7 @@ func (s *Membership) RegisterCompany(ctx context.Context, in RegisterCompanyInpu
 			"kind", c.Kind, "level", c.Level, "status", c.Status, "contact_name", c.ContactName, "contact_phone", c.ContactPhone,
 			"address", c.Address, "party_org", c.PartyOrg, "party_org_since", c.PartyOrgSince, "trade_union", c.TradeUnion,
 			"workers_home", c.WorkersHome, "convention_version", c.ConventionVersion)
-		if err := s.audit(ctx, q, ActionCompanyRegister, ResourceCompany, c.ID, fields); err != nil {
+		if err := s.Audit(ctx, q, ActionCompanyRegister, ResourceCompany, c.ID, fields); err != nil {
 			return Company{}, nil, err
 		}
 		c.ETag = kitx.ETag(c.Version)
@@ -221,7 +224,7 @@ func (s *Membership) HireGuard(ctx context.Context, in HireGuardInput) (Guard, e
 		if err != nil {
 			return Guard{}, nil, err
 		}
-		if err := s.audit(ctx, q, ActionGuardHire, ResourceGuard, g.ID, hireFields(in)); err != nil {
+		if err := s.Audit(ctx, q, ActionGuardHire, ResourceGuard, g.ID, hireFields(in)); err != nil {
 			return Guard{}, nil, err
 		}
 		return g, []Change{{Type: EventGuardHired, Guard: &g}}, nil
@@ -481,8 +484,11 @@ func (s *Membership) RecordBackgroundCheck(ctx context.Context, guardID string, 
 // IssueCertificate implements Service.
 func (s *Membership) IssueCertificate(ctx context.Context, guardID string, in CertificateInput) (Guard, error) {
 	in.CertificateNumber = strings.TrimSpace(in.CertificateNumber)
-	if in.CertificateNumber == "" || len([]rune(in.CertificateNumber)) > 100 {
+	if in.CertificateNumber == "" {
 		return Guard{}, ErrCertificateNumberRequired
+	}
+	if len([]rune(in.CertificateNumber)) > 100 {
+		return Guard{}, ErrGuardCertificateNumberLong
 	}
 	if err := kitx.SingleLine("certificate_number", in.CertificateNumber); err != nil {
 		return Guard{}, err
@@ -524,7 +530,7 @@ func (s *Membership) AppointCouncilMember(ctx context.Context, in AppointCouncil
 		}
 		fields := audit.SetFields("term", m.Term, "position", m.Position, "person_name", m.PersonName,
 			"company_id", m.CompanyID, "district_in_charge", m.DistrictInCharge, "active", m.Active)
-		if err := s.audit(ctx, q, ActionCouncilAppoint, ResourceCouncilMember, m.ID, fields); err != nil {
+		if err := s.Audit(ctx, q, ActionCouncilAppoint, ResourceCouncilMember, m.ID, fields); err != nil {
 			return CouncilMember{}, nil, err
 		}
 		m.ETag = kitx.ETag(m.Version)

@@ -46,7 +46,7 @@ func (s *Membership) ResealIDNumbers(ctx context.Context) (int, error) {
 			if n == 0 {
 				return nil, nil
 			}
-			return nil, s.auditAs(ctx, q, audit.Actor{Subject: audit.SystemSubject}, ActionGuardReseal, ResourceGuard, "", []string{"id_number"})
+			return nil, s.AuditAs(ctx, q, audit.Actor{Subject: audit.SystemSubject}, ActionGuardReseal, ResourceGuard, "", []string{"id_number"})
 		})
 		if err != nil {
 			return total, err

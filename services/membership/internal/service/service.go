@@ -257,8 +257,8 @@ type RegisterCompanyInput struct {
 	TradeUnion        bool   `json:"trade_union"`
 	WorkersHome       bool   `json:"workers_home"`
 	ConventionVersion string `json:"convention_version"`
-	// IdempotencyKey is the request's Idempotency-Key header, if any.
-	IdempotencyKey string `json:"-"`
+	// Idempotent holds the request's Idempotency-Key header, if any.
+	kitx.Idempotent
 }
 
 // UpdateCompanyInput holds the fields of a company PATCH; nil means unchanged.
@@ -301,8 +301,8 @@ type HireGuardInput struct {
 	BadgeService        bool   `json:"badge_service"`
 	VolunteerPolice     bool   `json:"volunteer_police"`
 	PartyMember         bool   `json:"party_member"`
-	// IdempotencyKey is the request's Idempotency-Key header, if any.
-	IdempotencyKey string `json:"-"`
+	// Idempotent holds the request's Idempotency-Key header, if any.
+	kitx.Idempotent
 }
 
 // UpdateGuardInput holds the fields of a guard PATCH; nil means unchanged.
@@ -332,8 +332,8 @@ type TrainingInput struct {
 	Hours     float64 `json:"hours" required:"true"`
 	TrainedOn string  `json:"trained_on" format:"date" required:"true"`
 	Topic     string  `json:"topic"`
-	// IdempotencyKey is the request's Idempotency-Key header, if any.
-	IdempotencyKey string `json:"-"`
+	// Idempotent holds the request's Idempotency-Key header, if any.
+	kitx.Idempotent
 }
 
 // BackgroundCheckInput is the body of a background check result.
@@ -355,8 +355,8 @@ type AppointCouncilMemberInput struct {
 	PersonName       string `json:"person_name" required:"true"`
 	CompanyID        string `json:"company_id"`
 	DistrictInCharge string `json:"district_in_charge"`
-	// IdempotencyKey is the request's Idempotency-Key header, if any.
-	IdempotencyKey string `json:"-"`
+	// Idempotent holds the request's Idempotency-Key header, if any.
+	kitx.Idempotent
 }
 
 // UpdateCouncilMemberInput holds the fields of a council PATCH.
@@ -379,6 +379,6 @@ type CouncilFilter struct {
 type StartImportInput struct {
 	CompanyID string `json:"-"`
 	CSV       []byte `json:"csv"`
-	// IdempotencyKey is the request's Idempotency-Key header, if any.
-	IdempotencyKey string `json:"-"`
+	// Idempotent holds the request's Idempotency-Key header, if any.
+	kitx.Idempotent
 }

@@ -294,7 +294,7 @@ func TestExpiredIdempotencyKeysAreDeleted(t *testing.T) {
 	now := time.Now()
 	clock := func() time.Time { return now }
 	svc := service.New("caidian", f.store, f.ids, f.sealer, slog.New(slog.DiscardHandler), service.WithClock(func() time.Time { return clock() }))
-	in := service.RegisterCompanyInput{Name: "戊", CreditCode: code(t, 5), LicenceNumber: "L", Kind: "service_company", IdempotencyKey: "k"}
+	in := service.RegisterCompanyInput{Name: "戊", CreditCode: code(t, 5), LicenceNumber: "L", Kind: "service_company", Idempotent: kitx.Idempotent{IdempotencyKey: "k"}}
 	first, err := svc.RegisterCompany(ctx, in)
 	if err != nil {
 		t.Fatal(err)
@@ -389,7 +389,7 @@ func TestImportIdempotencyHashIsKeyed(t *testing.T) {
 	f := newFixture(t)
 	c := f.company(t, 1)
 	csv := []byte("name,id_number\n甲," + rid(1) + "\n")
-	if _, err := f.svc.StartGuardImport(context.Background(), service.StartImportInput{CompanyID: c.ID, CSV: csv, IdempotencyKey: "i-1"}); err != nil {
+	if _, err := f.svc.StartGuardImport(context.Background(), service.StartImportInput{CompanyID: c.ID, CSV: csv, Idempotent: kitx.Idempotent{IdempotencyKey: "i-1"}}); err != nil {
 		t.Fatal(err)
 	}
 	var hash string
@@ -404,11 +404,11 @@ func TestImportIdempotencyHashIsKeyed(t *testing.T) {
 		t.Fatalf("request hash %q is the unkeyed hash of the file", hash)
 	}
 	// The same file replays; another file under the key is refused.
-	if _, err := f.svc.StartGuardImport(context.Background(), service.StartImportInput{CompanyID: c.ID, CSV: csv, IdempotencyKey: "i-1"}); err != nil {
+	if _, err := f.svc.StartGuardImport(context.Background(), service.StartImportInput{CompanyID: c.ID, CSV: csv, Idempotent: kitx.Idempotent{IdempotencyKey: "i-1"}}); err != nil {
 		t.Fatalf("replay: %v", err)
 	}
 	other := []byte("name,id_number\n乙," + rid(2) + "\n")
-	if _, err := f.svc.StartGuardImport(context.Background(), service.StartImportInput{CompanyID: c.ID, CSV: other, IdempotencyKey: "i-1"}); !errors.Is(err, service.ErrIdempotencyKeyReused) {
+	if _, err := f.svc.StartGuardImport(context.Background(), service.StartImportInput{CompanyID: c.ID, CSV: other, Idempotent: kitx.Idempotent{IdempotencyKey: "i-1"}}); !errors.Is(err, service.ErrIdempotencyKeyReused) {
 		t.Fatalf("another file under the key: %v", err)
 	}
 	if n := f.count(t, "import_jobs"); n != 1 {

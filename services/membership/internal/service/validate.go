@@ -250,7 +250,7 @@ func (s *Membership) validateHire(in *HireGuardInput) error {
 		return ErrGuardCertificateIssuedOn
 	}
 	if utf8.RuneCountInString(in.CertificateNumber) > 100 {
-		return errs.InvalidField("guard.certificate_number_too_long", "certificate_number", "certificate_number is longer than 100 characters")
+		return ErrGuardCertificateNumberLong
 	}
 	if in.HiredOn == "" {
 		in.HiredOn = today(s.now())

@@ -28,9 +28,16 @@ var Migrations embed.FS
 // MigrationsTable is the goose version table of the membership migrations.
 const MigrationsTable = "goose_membership"
 
-// Migrate applies the membership and eventbus tables to db.
+// Migrate applies the membership tables to db, then the tables of the kit's
+// packages it uses: the audit log, the idempotency keys and the eventbus's.
 func Migrate(ctx context.Context, db *storage.DB) error {
 	if err := db.Migrate(ctx, Migrations, "migrations", MigrationsTable); err != nil {
+		return err
+	}
+	if err := audit.Migrate(ctx, db); err != nil {
+		return err
+	}
+	if err := idempotency.Migrate(ctx, db); err != nil {
 		return err
 	}
 	return eventbus.Migrate(ctx, db)
@@ -56,13 +63,13 @@ var _ service.Repository = (*Store)(nil)
 // queries implements service.Queries on a database or a transaction.
 type queries struct {
 	storage.Querier
-	audit.Log
+	audit.Store
 	idempotency.Keys
 	districtID string
 }
 
 func newQueries(q storage.Querier, district string) queries {
-	return queries{Querier: q, Log: audit.NewLog(q), Keys: idempotency.NewKeys(q), districtID: district}
+	return queries{Querier: q, Store: audit.NewStore(q), Keys: idempotency.NewKeys(q), districtID: district}
 }
 
 // --- companies ---

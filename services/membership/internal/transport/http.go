@@ -1,51 +1,20 @@
-// Package transport serves the membership endpoints over HTTP/JSON with
-// go-kit, on Go 1.22+ http.ServeMux patterns under
-// /api/v1/districts/{district}.
+// Package transport holds the membership service's own HTTP decoders, those
+// its route table (routes.go) names beyond kitx's shared ones; the routes
+// are mounted by node.Base.Serve with go-kit, on Go 1.22+ http.ServeMux
+// patterns under /api/v1/districts/{district}.
 package transport
 
 import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"mime"
 	"net/http"
 	"strconv"
 
-	kithttp "github.com/go-kit/kit/transport/http"
-
-	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/services/membership/internal/service"
 )
-
-// Prefix is the path prefix of every membership route; {district} is the
-// district id.
-const Prefix = "/api/v1/districts/{district}"
-
-// BasePath returns the path prefix of district's resources.
-func BasePath(district string) string { return "/api/v1/districts/" + district }
-
-// Options tunes the HTTP handler.
-type Options struct {
-	// TrustProxy takes the client address for the audit log from the
-	// last X-Forwarded-For entry (kitx.ClientIP) instead of the connection's peer. Set it
-	// only behind a proxy that sets that header: anyone else can forge it.
-	TrustProxy bool
-}
-
-// NewHTTPHandler serves the chained route table (kitx.Chain) for
-// district. A request naming another district gets 404 district.not_found
-// before any routing, so one node never answers for another's data. Every
-// request's context carries its client address (audit.WithRemoteIP) for
-// the audit log.
-func NewHTTPHandler(district string, routes []kitx.Route, logger *slog.Logger, o Options) http.Handler {
-	return kitx.DistrictHandler(district, service.ErrDistrictNotFound, routes,
-		kithttp.ServerErrorHandler(kitx.ErrorLogger{Logger: logger, Service: "membership"}), audit.RecordRemoteIP(o.TrustProxy))
-}
-
-// IdempotencyKeyHeader is the header a client sets to make a create safe to retry.
-const IdempotencyKeyHeader = "Idempotency-Key"
 
 // DecodeLeave accepts an empty body: the guard leaves today.
 func DecodeLeave(_ context.Context, r *http.Request) (any, error) {
@@ -56,32 +25,11 @@ func DecodeLeave(_ context.Context, r *http.Request) (any, error) {
 	return kitx.ActionRequest[service.LeaveInput]{ID: r.PathValue("id"), Input: in}, nil
 }
 
-// DecodeRegisterCompany decodes the request of its route (see the route table).
-func DecodeRegisterCompany(_ context.Context, r *http.Request) (any, error) {
-	in, err := kitx.DecodeBody[service.RegisterCompanyInput](r)
-	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
-	return in, err
-}
-
 // DecodeHireGuard decodes the request of its route (see the route table).
 func DecodeHireGuard(_ context.Context, r *http.Request) (any, error) {
 	in, err := kitx.DecodeBody[service.HireGuardInput](r)
 	in.CompanyID = r.PathValue("id")
-	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
-	return in, err
-}
-
-// DecodeTraining decodes the request of its route (see the route table).
-func DecodeTraining(_ context.Context, r *http.Request) (any, error) {
-	in, err := kitx.DecodeBody[service.TrainingInput](r)
-	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
-	return kitx.ActionRequest[service.TrainingInput]{ID: r.PathValue("id"), Input: in}, err
-}
-
-// DecodeAppointCouncil decodes the request of its route (see the route table).
-func DecodeAppointCouncil(_ context.Context, r *http.Request) (any, error) {
-	in, err := kitx.DecodeBody[service.AppointCouncilMemberInput](r)
-	in.IdempotencyKey = r.Header.Get(IdempotencyKeyHeader)
+	in.IdempotencyKey = r.Header.Get(kitx.IdempotencyKeyHeader)
 	return in, err
 }
 
@@ -99,7 +47,7 @@ func DecodeStartImport(_ context.Context, r *http.Request) (any, error) {
 		}
 		return nil, err
 	}
-	return service.StartImportInput{CompanyID: r.PathValue("id"), CSV: body, IdempotencyKey: r.Header.Get(IdempotencyKeyHeader)}, nil
+	return service.StartImportInput{CompanyID: r.PathValue("id"), CSV: body, Idempotent: kitx.Idempotent{IdempotencyKey: r.Header.Get(kitx.IdempotencyKeyHeader)}}, nil
 }
 
 // DecodeListCompanies decodes the request of its route (see the route table).

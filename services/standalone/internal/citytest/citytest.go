@@ -3,11 +3,9 @@
 package citytest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -55,42 +53,32 @@ func (c *Client) ValidateAgainstOpenAPI(ctx context.Context, t testing.TB) error
 	return nil
 }
 
-// Do sends a JSON request and decodes a JSON response into out (if not nil).
-// It returns the status code; transport errors are returned as err.
+// Do sends a JSON request (testutil.Send) and decodes a JSON response into
+// out (if not nil). It returns the status code; transport errors are
+// returned as err.
 func (c *Client) Do(ctx context.Context, method, path string, body any, out any) (int, []byte, error) {
-	var rd io.Reader
+	var hdr []string
+	if c.Token != "" {
+		hdr = []string{"Authorization", "Bearer " + c.Token}
+	}
 	if body != nil {
+		// A string body is a value to send as JSON here, not raw text.
 		b, err := json.Marshal(body)
 		if err != nil {
 			return 0, nil, err
 		}
-		rd = bytes.NewReader(b)
+		body = b
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.Base+path, rd)
+	r, err := testutil.Send(ctx, c.HTTP, method, c.Base+path, body, hdr...)
 	if err != nil {
-		return 0, nil, err
+		return r.Status, r.Body, err
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if c.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.Token)
-	}
-	resp, err := c.HTTP.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return resp.StatusCode, nil, err
-	}
-	if out != nil && len(raw) > 0 && resp.StatusCode < 300 {
-		if err := json.Unmarshal(raw, out); err != nil {
-			return resp.StatusCode, raw, fmt.Errorf("decode %s %s: %w: %s", method, path, err, raw)
+	if out != nil && len(r.Body) > 0 && r.Status < 300 {
+		if err := json.Unmarshal(r.Body, out); err != nil {
+			return r.Status, r.Body, fmt.Errorf("decode %s %s: %w: %s", method, path, err, r.Body)
 		}
 	}
-	return resp.StatusCode, raw, nil
+	return r.Status, r.Body, nil
 }
 
 // Must is Do that fails unless the status is want.

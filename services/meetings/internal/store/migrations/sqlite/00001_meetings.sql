@@ -133,35 +133,13 @@ CREATE TABLE convention_signatures (
 -- A company signs a given version once.
 CREATE UNIQUE INDEX convention_signatures_once ON convention_signatures (company_id, convention_version);
 
-CREATE TABLE idempotency_keys (
-    scope        TEXT NOT NULL,
-    key          TEXT NOT NULL,
-    request_hash TEXT NOT NULL,
-    body         BLOB NOT NULL,
-    created_at   TEXT NOT NULL,
-    PRIMARY KEY (scope, key)
-);
-CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
-
--- Who wrote what, when, from where (issue 3), in each write's transaction.
-CREATE TABLE audit_log (
-    id             INTEGER PRIMARY KEY AUTOINCREMENT,
-    at             TEXT    NOT NULL,
-    subject        TEXT    NOT NULL,
-    role           TEXT    NOT NULL,
-    scope          TEXT    NOT NULL,
-    action         TEXT    NOT NULL,
-    resource       TEXT    NOT NULL,
-    resource_id    TEXT    NOT NULL,
-    fields_changed TEXT    NOT NULL DEFAULT '[]',
-    request_id     TEXT    NOT NULL DEFAULT '',
-    remote_ip      TEXT    NOT NULL DEFAULT ''
-);
-CREATE INDEX audit_log_resource ON audit_log (resource, resource_id, id);
+-- The audit log and the idempotency keys are pkg/audit's and
+-- pkg/idempotency's tables, created by their Migrate after this service's
+-- migrations. This migration created them (the same shape) until those
+-- packages owned them; a database from then keeps them, and the packages'
+-- migrations take them as they are.
 
 -- +goose Down
-DROP TABLE audit_log;
-DROP TABLE idempotency_keys;
 DROP TABLE convention_signatures;
 DROP TABLE action_items;
 DROP TABLE resolutions;

@@ -78,17 +78,6 @@ CREATE TABLE council_members (
     version            INTEGER NOT NULL
 );
 
--- The first result of each create sent with an Idempotency-Key.
-CREATE TABLE idempotency_keys (
-    scope        TEXT NOT NULL,
-    key          TEXT NOT NULL,
-    request_hash TEXT NOT NULL,
-    body         BLOB NOT NULL,
-    created_at   TEXT NOT NULL,
-    PRIMARY KEY (scope, key)
-);
-CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
-
 -- Bulk guard imports: the uploaded CSV and the progress, so an interrupted
 -- job resumes after a restart. The CSV holds ID numbers in clear, so it is
 -- stored sealed like id_number_sealed and emptied when the job ends. The
@@ -114,32 +103,14 @@ CREATE TABLE import_jobs (
 );
 CREATE INDEX import_jobs_pending ON import_jobs (status, created_at);
 
--- The audit log: one row per write, in the write's transaction. Who
--- (subject, role, scope), what (action on resource/resource_id, and the
--- NAMES of the fields written, a JSON array, never their values), when, and
--- from where (request id, remote IP). Rows are only ever inserted; id
--- orders them (newest first is id DESC).
-CREATE TABLE audit_log (
-    id             INTEGER PRIMARY KEY AUTOINCREMENT,
-    at             TEXT    NOT NULL,
-    subject        TEXT    NOT NULL,
-    role           TEXT    NOT NULL,
-    scope          TEXT    NOT NULL,
-    action         TEXT    NOT NULL,
-    resource       TEXT    NOT NULL,
-    resource_id    TEXT    NOT NULL,
-    fields_changed TEXT    NOT NULL DEFAULT '[]',
-    request_id     TEXT    NOT NULL DEFAULT '',
-    remote_ip      TEXT    NOT NULL DEFAULT ''
-);
-CREATE INDEX audit_log_resource ON audit_log (resource, resource_id, id);
-CREATE INDEX audit_log_subject ON audit_log (subject, id);
-CREATE INDEX audit_log_at ON audit_log (at);
+-- The audit log and the idempotency keys are pkg/audit's and
+-- pkg/idempotency's tables, created by their Migrate after this service's
+-- migrations. This migration created them (the same shape) until those
+-- packages owned them; a database from then keeps them, and the packages'
+-- migrations take them as they are.
 
 -- +goose Down
-DROP TABLE audit_log;
 DROP TABLE import_jobs;
-DROP TABLE idempotency_keys;
 DROP TABLE council_members;
 DROP TABLE guard_trainings;
 DROP TABLE guards;

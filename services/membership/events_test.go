@@ -1,21 +1,19 @@
 package membership_test
 
 import (
-	"context"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/segmentio/kafka-go"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/guildhall/guildhall/pkg/devstack"
 	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/testutil"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
-	"github.com/guildhall/guildhall/services/membership"
+	"github.com/guildhall/guildhall/services/membership/internal/transport"
 )
 
 var signedAt = time.Date(2025, 9, 23, 10, 30, 0, 0, time.UTC)
@@ -30,7 +28,7 @@ func signature(eventID, sigID, companyID, version string, current bool, at time.
 	if err != nil {
 		panic(err)
 	}
-	return &eventsv1.Envelope{EventId: eventID, District: "jingkai", Service: membership.MeetingsService,
+	return &eventsv1.Envelope{EventId: eventID, District: "jingkai", Service: transport.MeetingsService,
 		Type: eventsv1.TypeConventionSigned, AggregateType: "convention_signature", AggregateId: sigID, Sequence: 1,
 		OccurredAt: timestamppb.New(at), SchemaVersion: 1, Payload: b}
 }
@@ -45,18 +43,11 @@ func TestConventionSignaturesFromTheMeetingsTopic(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts an in-process Kafka broker; skipped in -short")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	broker, err := devstack.StartBroker(devstack.BrokerConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer broker.Close()
-	topic := eventbus.Topic("jingkai", membership.MeetingsService)
-	if err := broker.CreateTopics(ctx, topic); err != nil {
-		t.Fatal(err)
-	}
-	e := openEnvBrokers(t, filepath.Join(t.TempDir(), "membership.db"), keyring(t, "k1"), []string{broker.Addr})
+	// One partition: the events below arrive in the order they are sent.
+	infra := testutil.NewEnv(t, testutil.WithBroker(devstack.BrokerConfig{Partitions: 1}))
+	topic := eventbus.Topic("jingkai", transport.MeetingsService)
+	infra.CreateTopics(topic)
+	e := openEnvBrokers(t, infra.Path("membership.db"), keyring(t, "k1"), []string{infra.Broker().Addr})
 	c1, c2 := e.activeCompany(1), e.activeCompany(2)
 	seq := e.lastSeq()
 	var lastAudit int64
@@ -70,7 +61,7 @@ func TestConventionSignaturesFromTheMeetingsTopic(t *testing.T) {
 	first := signature("ev-1", "s1", c1.ID, "2025", true, signedAt)
 	envs := []*eventsv1.Envelope{
 		// Another meetings event: not membership's business, settled as is.
-		{EventId: "ev-0", District: "jingkai", Service: "meetings", Type: "MeetingScheduled", AggregateId: "m1",
+		{EventId: "ev-0", District: "jingkai", Service: transport.MeetingsService, Type: eventsv1.TypeMeetingScheduled, AggregateId: "m1",
 			Sequence: 1, OccurredAt: timestamppb.New(signedAt), Payload: meeting},
 		first,
 		// The same event delivered again.
@@ -85,21 +76,6 @@ func TestConventionSignaturesFromTheMeetingsTopic(t *testing.T) {
 		// event before it (one key, one partition, in order) was settled.
 		signature("ev-5", "s5", c2.ID, "2025", true, signedAt.Add(time.Hour)),
 	}
-	var msgs []kafka.Message
-	for _, env := range envs {
-		b, err := proto.Marshal(env)
-		if err != nil {
-			t.Fatal(err)
-		}
-		msgs = append(msgs, kafka.Message{Key: []byte("one-partition"), Value: b})
-	}
-	// The writer's own transport, closed at the end: the default one would
-	// keep its connections (and goroutines) for the whole test binary.
-	tr := &kafka.Transport{}
-	defer tr.CloseIdleConnections()
-	w := &kafka.Writer{Addr: kafka.TCP(broker.Addr), Topic: topic, Balancer: &kafka.Hash{},
-		BatchTimeout: 5 * time.Millisecond, RequiredAcks: kafka.RequireAll, Transport: tr}
-	defer w.Close()
 	// The registrations above woke the relay (nobody runs one here);
 	// from now on only an applied ConventionSigned may.
 	wake := e.node.Outbox().Wake()
@@ -107,13 +83,11 @@ func TestConventionSignaturesFromTheMeetingsTopic(t *testing.T) {
 	case <-wake:
 	default:
 	}
-	if err := w.WriteMessages(ctx, msgs...); err != nil {
-		t.Fatal(err)
-	}
+	infra.Publish(topic, envs...)
 
 	getCompany := func(id string) company {
 		var c company
-		e.must(http.StatusOK, "GET", "/companies/"+id, nil, &c)
+		e.Must(http.StatusOK, "GET", "/companies/"+id, nil, &c)
 		return c
 	}
 	deadline := time.Now().Add(30 * time.Second)
@@ -148,15 +122,15 @@ func TestConventionSignaturesFromTheMeetingsTopic(t *testing.T) {
 	}
 	for i, want := range []company{c1, c2} {
 		var u eventsv1.CompanyUpdated
-		if evs[i].kind != "CompanyUpdated" || evs[i].env.GetService() != "membership" {
-			t.Fatalf("event %d = %s of %s", i, evs[i].kind, evs[i].env.GetService())
+		if evs[i].Type != "CompanyUpdated" || evs[i].Envelope.GetService() != "membership" {
+			t.Fatalf("event %d = %s of %s", i, evs[i].Type, evs[i].Envelope.GetService())
 		}
-		if err := proto.Unmarshal(evs[i].env.GetPayload(), &u); err != nil {
+		if err := proto.Unmarshal(evs[i].Envelope.GetPayload(), &u); err != nil {
 			t.Fatal(err)
 		}
 		if u.GetCompany().GetId() != want.ID || u.GetCompany().GetConventionVersion() != "2025" ||
-			!slices.Equal(u.GetFields(), []string{"convention_version"}) || evs[i].env.GetSequence() != want.Version+1 {
-			t.Errorf("event %d = %v fields %v seq %d", i, u.GetCompany(), u.GetFields(), evs[i].env.GetSequence())
+			!slices.Equal(u.GetFields(), []string{"convention_version"}) || evs[i].Envelope.GetSequence() != want.Version+1 {
+			t.Errorf("event %d = %v fields %v seq %d", i, u.GetCompany(), u.GetFields(), evs[i].Envelope.GetSequence())
 		}
 	}
 

@@ -1,14 +1,14 @@
-package accounts
+package service
 
 import (
 	"errors"
+	"log/slog"
 	"regexp"
 	"slices"
 	"time"
 	"unicode/utf8"
 
 	"github.com/guildhall/guildhall/pkg/auth"
-	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/eventbus"
 )
 
@@ -40,25 +40,58 @@ const (
 	MaxPasswordLen = 256 // bytes
 )
 
-// Stable error ids of the accounts API. Users script against them: never
-// rename one.
-var (
-	// ErrLoginFailed is the one answer to a wrong password, an unknown
-	// username and a disabled account, so a caller cannot tell them apart.
-	ErrLoginFailed          = errs.E(errs.Unauthenticated, "auth.login_failed", "wrong username or password")
-	ErrAccountNotFound      = errs.E(errs.NotFound, "account.not_found", "no such account")
-	ErrUsernameInvalid      = errs.InvalidField("account.username_invalid", "username", "username must be 3 to 64 characters of a-z, 0-9, '.', '_' and '-'")
-	ErrUsernameTaken        = errs.E(errs.Conflict, "account.username_taken", "an account with this username already exists").WithField("username")
-	ErrPasswordTooShort     = errs.InvalidField("account.password_too_short", "password", "password must be at least 12 characters")
-	ErrPasswordTooLong      = errs.InvalidField("account.password_too_long", "password", "password must be at most 256 bytes")
-	ErrRoleInvalid          = errs.InvalidField("account.role_invalid", "role", "role must be hq-admin, district-admin, company-admin, police, guard or ops")
-	ErrDistrictInvalid      = errs.InvalidField("account.district_invalid", "districts", "each district must be a district id (lower-case letters, digits and dashes), listed once")
-	ErrScopeMismatch        = errs.E(errs.Unprocessable, "account.scope_mismatch", "the scope does not fit the role: district-admin needs districts; company-admin a district and a company; guard a district, a company and a guard id; police only districts; hq-admin and ops no scope")
-	ErrScopeFieldTooLong    = errs.E(errs.Invalid, "account.scope_field_too_long", "company and guard must be at most 64 characters")
-	ErrLastAdmin            = errs.E(errs.Conflict, "account.last_admin", "this is the last enabled hq-admin account; it cannot be disabled or demoted")
-	ErrUpdateEmpty          = errs.E(errs.Invalid, "account.update_empty", "the update names no field")
-	errBootstrapPasswordLen = errors.New("accounts: bootstrap password generator returned a short password")
-)
+// BootstrapUsername is the username of the bootstrap hq-admin account.
+const BootstrapUsername = "admin"
+
+// bootstrapPasswordBytes is the entropy of the bootstrap password: 24
+// random bytes are 32 URL-safe base64 characters (192 bits).
+const bootstrapPasswordBytes = 24
+
+// LoginInput is the body of POST /api/v1/auth/login.
+type LoginInput struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+// LogValue keeps the password out of any log line the input ends up in.
+func (in LoginInput) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("username", in.Username), slog.String("password", "[redacted]"))
+}
+
+// CreateInput is the body of POST /api/v1/auth/accounts.
+type CreateInput struct {
+	Username  string    `json:"username"`
+	Password  string    `json:"password"`
+	Role      auth.Role `json:"role"`
+	Districts []string  `json:"districts"`
+	Company   string    `json:"company"`
+	Guard     string    `json:"guard"`
+}
+
+// LogValue keeps the password out of any log line the input ends up in.
+func (in CreateInput) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("username", in.Username), slog.String("role", string(in.Role)), slog.String("password", "[redacted]"))
+}
+
+// UpdateInput is the body of PATCH /api/v1/auth/accounts/{id}: the fields
+// to change (absent or null: unchanged). The resulting role and scope must
+// fit together, so changing the role usually changes the scope in the same
+// request (e.g. "districts": [] when promoting to hq-admin).
+type UpdateInput struct {
+	Role      *auth.Role `json:"role"`
+	Districts *[]string  `json:"districts"`
+	Company   *string    `json:"company"`
+	Guard     *string    `json:"guard"`
+	Disabled  *bool      `json:"disabled"`
+}
+
+// PasswordInput is the body of POST /api/v1/auth/accounts/{id}/password.
+type PasswordInput struct {
+	Password string `json:"password"`
+}
+
+// LogValue keeps the password out of any log line the input ends up in.
+func (PasswordInput) LogValue() slog.Value { return slog.StringValue("[redacted]") }
 
 var usernamePattern = regexp.MustCompile(`^[a-z0-9._-]{3,64}$`)
 

@@ -1,0 +1,268 @@
+package eventbus
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/protobuf/proto"
+
+	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
+)
+
+// startSpan continues the producer's trace (from the Kafka headers) with a
+// consumer span around applying msg.
+func (c *Consumer) startSpan(ctx context.Context, msg Message) (context.Context, trace.Span) {
+	ctx = otel.GetTextMapPropagator().Extract(ctx, propagation.MapCarrier(msg.Headers))
+	return c.tracer.Start(ctx, "eventbus.apply "+msg.Envelope.GetType(),
+		trace.WithSpanKind(trace.SpanKindConsumer),
+		trace.WithAttributes(
+			attribute.String("messaging.system", "kafka"),
+			attribute.String("messaging.destination.name", msg.Topic),
+			attribute.String("messaging.message.id", msg.Envelope.GetEventId()),
+			attribute.Int("messaging.kafka.partition", msg.Partition),
+			attribute.Int64("messaging.kafka.offset", msg.Offset),
+			attribute.String("messaging.consumer.group.name", c.cfg.GroupID),
+		))
+}
+
+// decode turns m into the Message a handler gets, or says why it can never
+// be applied — ReasonUndecodable (not an envelope, or one without an event
+// id) or ReasonDistrictMismatch (an envelope of another district than the
+// topic's) — with the error for the dead letter.
+func (c *Consumer) decode(m kafka.Message) (Message, Reason, error) {
+	env := &eventsv1.Envelope{}
+	if err := proto.Unmarshal(m.Value, env); err != nil || env.GetEventId() == "" {
+		if err == nil {
+			err = errors.New("envelope has no event id")
+		}
+		return Message{}, ReasonUndecodable, err
+	}
+	if c.district != "" && env.GetDistrict() != c.district {
+		return Message{}, ReasonDistrictMismatch,
+			fmt.Errorf("envelope district %q on topic of district %q", env.GetDistrict(), c.district)
+	}
+	headers := make(map[string]string, len(m.Headers))
+	for _, h := range m.Headers {
+		headers[h.Key] = string(h.Value)
+	}
+	return Message{
+		Topic: m.Topic, Partition: m.Partition, Offset: m.Offset,
+		Envelope: env, Time: m.Time, Headers: headers,
+	}, "", nil
+}
+
+// counted records a settled event in the metrics, taking took seconds:
+// applied (and handed to the Applied hook) or a duplicate skipped.
+func (c *Consumer) counted(msg Message, dup bool, took float64) {
+	c.latency.Observe(took)
+	if dup {
+		c.dups.Inc()
+		return
+	}
+	c.applied.Inc()
+	if c.cfg.Applied != nil {
+		c.cfg.Applied(msg)
+	}
+}
+
+// maxBatch bounds the events applied in one transaction.
+const maxBatch = 500
+
+// batched is an event settleBatch applied, or skipped as a duplicate.
+type batched struct {
+	msg Message
+	dup bool
+}
+
+// settleBatch applies a run of msgs in one transaction on the consumer's
+// database, so catching up costs one commit (one fsync) per batch rather
+// than per event. Each event runs in its own savepoint; the run stops before
+// the first message that is not a well-formed envelope of this district or
+// that its handler fails or rejects, which the caller then settles alone.
+// It returns how many messages it settled (0: none, the first must be
+// settled alone).
+func (c *Consumer) settleBatch(ctx context.Context, msgs []kafka.Message) int {
+	if len(msgs) < 2 {
+		return 0 // the single-event path is the same cost and handles every case
+	}
+	if len(msgs) > maxBatch {
+		msgs = msgs[:maxBatch]
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var settled []batched
+	start := time.Now()
+	err := c.cfg.DB.InTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		settled, err = c.applyBatch(ctx, tx, msgs)
+		return err
+	})
+	if err != nil {
+		// Nothing of the batch committed; the single-event path retries.
+		c.log.DebugContext(ctx, "batch apply failed; settling one by one", "err", err)
+		return 0
+	}
+	if len(settled) > 0 {
+		per := time.Since(start).Seconds() / float64(len(settled))
+		for _, d := range settled {
+			c.counted(d.msg, d.dup, per)
+		}
+	}
+	return len(settled)
+}
+
+// applyBatch applies the leading run of msgs that applies cleanly, each in
+// a savepoint of tx, and returns it. An error is the database's: nothing
+// of tx may be committed.
+func (c *Consumer) applyBatch(ctx context.Context, tx *sql.Tx, msgs []kafka.Message) ([]batched, error) {
+	var settled []batched
+	for _, m := range msgs {
+		msg, reason, _ := c.decode(m)
+		if reason != "" {
+			break
+		}
+		ok, dup, err := c.applyInSavepoint(ctx, tx, m, msg)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			break
+		}
+		settled = append(settled, batched{msg, dup})
+	}
+	return settled, nil
+}
+
+// applyInSavepoint applies msg (read as m) in a savepoint of tx. ok is false
+// when its handler failed or rejected it: the savepoint is rolled back and
+// the single-event path settles it. An error is the database's.
+func (c *Consumer) applyInSavepoint(ctx context.Context, tx *sql.Tx, m kafka.Message, msg Message) (ok, dup bool, err error) {
+	db := c.cfg.DB
+	if _, err := db.ExecTx(ctx, tx, "SAVEPOINT eventbus_event"); err != nil {
+		return false, false, err
+	}
+	sctx, span := c.startSpan(ctx, msg)
+	dup, err = c.applyIn(sctx, tx, msg, partitionState{next: m.Offset + 1, lastID: identity(m)})
+	if dup {
+		span.SetAttributes(attribute.Bool("eventbus.duplicate", true))
+	}
+	span.End()
+	if err != nil {
+		if _, rejected := IsRejected(err); !rejected {
+			c.retries.Inc() // the single-event path applies it again
+		}
+		if _, rerr := db.ExecTx(ctx, tx, "ROLLBACK TO SAVEPOINT eventbus_event"); rerr != nil {
+			return false, false, rerr
+		}
+		return false, false, nil
+	}
+	if _, err := db.ExecTx(ctx, tx, "RELEASE SAVEPOINT eventbus_event"); err != nil {
+		return false, false, err
+	}
+	return true, dup, nil
+}
+
+// settle processes m and records the partition position with it, holding
+// the consumer's lock: partitions are fetched concurrently but applied one
+// event at a time, as handlers expect.
+func (c *Consumer) settle(ctx context.Context, dlq *kafka.Writer, m kafka.Message) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.process(ctx, dlq, m)
+}
+
+// process settles one message: applied, duplicate or dead-lettered. It
+// reports false only when ctx ended first.
+func (c *Consumer) process(ctx context.Context, dlq *kafka.Writer, m kafka.Message) bool {
+	msg, reason, err := c.decode(m)
+	if reason != "" {
+		return c.deadLetter(ctx, dlq, m, reason, err) && c.recordPosition(ctx, m)
+	}
+	ctx, span := c.startSpan(ctx, msg)
+	defer span.End()
+	err = c.applyRetrying(ctx, span, msg, partitionState{next: m.Offset + 1, lastID: identity(m)})
+	if reason, ok := IsRejected(err); ok {
+		span.SetStatus(codes.Error, "rejected: "+string(reason))
+		return c.deadLetter(ctx, dlq, m, reason, err) && c.recordPosition(ctx, m)
+	}
+	return err == nil
+}
+
+// applyRetrying applies msg with its position pos, retrying a transient
+// error with backoff until it is applied (nil), rejected (the Reject
+// error) or ctx ends (ctx's error).
+func (c *Consumer) applyRetrying(ctx context.Context, span trace.Span, msg Message, pos partitionState) error {
+	bo := newBackoff(c.retryMin, c.retryMax)
+	for {
+		start := time.Now()
+		dup, err := c.apply(ctx, msg, pos)
+		if err == nil {
+			if dup {
+				span.SetAttributes(attribute.Bool("eventbus.duplicate", true))
+			}
+			c.counted(msg, dup, time.Since(start).Seconds())
+			return nil
+		}
+		if _, ok := IsRejected(err); ok {
+			return err
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		c.retries.Inc()
+		span.RecordError(err)
+		c.log.WarnContext(ctx, "apply failed; retrying", "err", err,
+			"event_id", msg.Envelope.GetEventId(), "event_type", msg.Envelope.GetType())
+		if !sleepCtx(ctx, bo.next()) {
+			return ctx.Err()
+		}
+	}
+}
+
+// apply records the event id and the partition position and runs the
+// handler, in one transaction. It reports whether the event had been applied
+// before (and so was skipped).
+func (c *Consumer) apply(ctx context.Context, msg Message, pos partitionState) (dup bool, err error) {
+	err = c.cfg.DB.InTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		dup, err = c.applyIn(ctx, tx, msg, pos)
+		return err
+	})
+	return dup, err
+}
+
+// applyIn records the event id and the partition position in tx and, unless
+// the event was applied before, runs the handler in it.
+func (c *Consumer) applyIn(ctx context.Context, tx *sql.Tx, msg Message, pos partitionState) (dup bool, err error) {
+	db := c.cfg.DB
+	err = func() error {
+		res, err := db.ExecTx(ctx, tx, `INSERT INTO eventbus_inbox (consumer, event_id, topic, applied_at)
+			VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			c.cfg.Name, msg.Envelope.GetEventId(), msg.Topic, time.Now().UTC().Format(time.RFC3339Nano))
+		if err != nil {
+			return fmt.Errorf("eventbus: inbox insert: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("eventbus: inbox insert: %w", err)
+		}
+		if err := c.savePosition(ctx, tx, msg.Partition, pos); err != nil {
+			return err
+		}
+		if n == 0 {
+			dup = true
+			return nil
+		}
+		return c.cfg.Handler(ctx, tx, msg)
+	}()
+	return dup, err
+}

@@ -1,0 +1,21 @@
+package kitx
+
+import "github.com/guildhall/guildhall/pkg/errs"
+
+// Stable ids that more than one service answers for one condition: declared
+// here once, so the services cannot drift apart on them (each service's
+// errors.go names them after its own vocabulary).
+var (
+	// ErrDistrictNotFound is a district nobody here knows: a district
+	// node asked for another district's data (DistrictOnly), or HQ asked
+	// for a district that is neither registered nor in its read model.
+	ErrDistrictNotFound = errs.E(errs.NotFound, "district.not_found", "no such district, or not one this node serves")
+	// ErrOverdueInvalid is an action-item list's ?overdue filter that is
+	// not a boolean, at the district (meetings) and at HQ.
+	ErrOverdueInvalid = errs.InvalidField("action_item.overdue_invalid", "overdue", "?overdue is true or false")
+	// ErrOverdueInvalidHQ is HQ's id for ErrOverdueInvalid.
+	//
+	// Deprecated: since issue 8 HQ answers action_item.overdue_invalid,
+	// like the district; errors.Is still matches this one.
+	ErrOverdueInvalidHQ = errs.Alias("request.overdue_invalid", ErrOverdueInvalid)
+)

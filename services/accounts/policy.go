@@ -1,0 +1,26 @@
+package accounts
+
+import (
+	"github.com/guildhall/guildhall/pkg/auth"
+	"github.com/guildhall/guildhall/pkg/kitx"
+)
+
+// Policy returns the policy table of the service's endpoints: account
+// management is hq-admin's alone; /me is open to every authenticated role.
+// It is read from the route table, built fresh on each call so no caller
+// can change another's table.
+func Policy() auth.Policy { return kitx.Policy(ServiceName, routeTable(nil, nil)) }
+
+// admin is the row of the management routes: hq-admin's alone.
+func admin() auth.Rule {
+	return auth.Rule{Roles: map[auth.Role]auth.Scope{auth.RoleHQAdmin: auth.ScopeAny}}
+}
+
+// everyone is the row of /me: every authenticated role.
+func everyone() auth.Rule {
+	r := auth.Rule{Roles: map[auth.Role]auth.Scope{}}
+	for _, role := range auth.Roles {
+		r.Roles[role] = auth.ScopeAny
+	}
+	return r
+}
