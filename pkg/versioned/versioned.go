@@ -78,6 +78,29 @@ type Tx[Q, C any] func(ctx context.Context, fn func(q Q) ([]C, error)) error
 // nobody could trace. Update writes nothing then.
 var ErrUnaudited = errors.New("versioned: a change without its audit row")
 
+// NoEvent is the change type of a repository without an outbox (the
+// accounts store): an Edit[NoEvent] carries its audit row and no events.
+type NoEvent struct{}
+
+// ErrNoOutbox is a closure that reported events to a repository without an
+// outbox (WithoutEvents): they would be lost, so Update writes nothing.
+var ErrNoOutbox = errors.New("versioned: events for a repository without an outbox")
+
+// WithoutEvents is the Tx of a repository without an outbox, whose
+// transaction tx runs fn and rolls back if fn fails: Update runs in it as
+// in any other, the row and its audit row committing together.
+func WithoutEvents[Q any](tx func(ctx context.Context, fn func(q Q) error) error) Tx[Q, NoEvent] {
+	return func(ctx context.Context, fn func(q Q) ([]NoEvent, error)) error {
+		return tx(ctx, func(q Q) error {
+			changes, err := fn(q)
+			if err == nil && len(changes) > 0 {
+				return ErrNoOutbox
+			}
+			return err
+		})
+	}
+}
+
 // Update runs one optimistic update of the row with id in a transaction of
 // tx: In, then the events of the change appended to the outbox in the same
 // transaction. It returns the row as written, or as read when fn changed

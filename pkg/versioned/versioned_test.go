@@ -270,3 +270,50 @@ func TestInLeavesTheTransactionToItsCaller(t *testing.T) {
 		t.Fatalf("after the caller's rollback: %+v", s)
 	}
 }
+
+// WithoutEvents runs Update in the plain transaction of a repository
+// without an outbox (the accounts store): the row and its audit row commit
+// together, a closure's error rolls both back, and a closure that reports
+// events anyway writes nothing, since nothing would publish them.
+func TestWithoutEventsRunsUpdateInAPlainTransaction(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	tx := versioned.WithoutEvents(func(ctx context.Context, fn func(q queries) error) error {
+		return f.db.InTx(ctx, func(tx *sql.Tx) error { return fn(queries{Querier: f.db.TxQuerier(tx)}) })
+	})
+	rename := func(name string, events ...versioned.NoEvent) func(queries, *thing) (versioned.Edit[versioned.NoEvent], error) {
+		return func(_ queries, t *thing) (versioned.Edit[versioned.NoEvent], error) {
+			t.Name = name
+			return versioned.Changed(audit.Actor{Subject: "alice"}.Entry(at, "thing.update", "thing", t.ID, []string{"name"}), events...), nil
+		}
+	}
+	for _, tc := range []struct {
+		name    string
+		fn      func(queries, *thing) (versioned.Edit[versioned.NoEvent], error)
+		wantErr error
+		want    state
+	}{
+		{name: "A change that reports events is refused and writes nothing.",
+			fn: rename("lost", versioned.NoEvent{}), wantErr: versioned.ErrNoOutbox, want: state{Name: "first", Version: 3, Things: 1}},
+		{name: "A closure's error rolls back what it began.",
+			fn: func(q queries, t *thing) (versioned.Edit[versioned.NoEvent], error) {
+				t.Name = "half done"
+				if _, err := q.Exec(ctx, `INSERT INTO audits VALUES ('t1', 'side', '')`); err != nil {
+					return versioned.Edit[versioned.NoEvent]{}, err
+				}
+				return versioned.Edit[versioned.NoEvent]{}, errors.New("refused halfway")
+			}, wantErr: errors.New("refused halfway"), want: state{Name: "first", Version: 3, Things: 1}},
+		{name: "A change writes the row at the next version and its audit row, and no event.",
+			fn: rename("second"), want: state{Name: "second", Version: 4, Things: 1, Audits: 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := versioned.Update(ctx, tx, things, "t1", kitx.Precondition{}, tc.fn)
+			if (err == nil) != (tc.wantErr == nil) || err != nil && !errors.Is(err, tc.wantErr) && err.Error() != tc.wantErr.Error() {
+				t.Fatalf("Update: %v, want %v", err, tc.wantErr)
+			}
+			if s := f.state(t); s != tc.want {
+				t.Fatalf("state %+v\nwant  %+v", s, tc.want)
+			}
+		})
+	}
+}
