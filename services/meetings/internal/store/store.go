@@ -30,7 +30,9 @@ var Migrations embed.FS
 const MigrationsTable = "goose_meetings"
 
 // Migrate applies the meetings tables to db, then the tables of the kit's
-// packages it uses: the audit log, the idempotency keys and the eventbus's.
+// packages the store keeps: the audit log and the idempotency keys. The
+// outbox's tables are the node's (node.OpenDistrict migrates them after
+// these; node.MigrateDistrict(Migrate) is the whole migration).
 func Migrate(ctx context.Context, db *storage.DB) error {
 	if err := db.Migrate(ctx, Migrations, "migrations", MigrationsTable); err != nil {
 		return err
@@ -38,10 +40,7 @@ func Migrate(ctx context.Context, db *storage.DB) error {
 	if err := audit.Migrate(ctx, db); err != nil {
 		return err
 	}
-	if err := idempotency.Migrate(ctx, db); err != nil {
-		return err
-	}
-	return eventbus.Migrate(ctx, db)
+	return idempotency.Migrate(ctx, db)
 }
 
 // Store implements service.Repository: the queries on the database, and
