@@ -5,8 +5,9 @@
 // Each service names its own actions and resources; this package holds
 // everything else: the table and its migration (Migrate), the entry and
 // filter types, the actor and its scope, the client address, the filter's
-// query parameters, the SQL, and Log, the part of a service's business
-// logic that records and lists.
+// query parameters, the SQL, Store, the table as a service's store's
+// queries hold it, and Log, the part of a service's business logic that
+// records and lists through them.
 package audit
 
 import (

@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -51,6 +52,30 @@ func TestLogStampsEachWriteWithTheActorAndTheServiceClock(t *testing.T) {
 	// AuditAs records the actor given, not the request's.
 	if sys.Subject != SystemSubject || sys.Role != "" || sys.RequestID != "" || !sys.At.Equal(at) || sys.FieldsChanged == nil {
 		t.Errorf("the system's entry: %+v", sys)
+	}
+}
+
+// A write that stores its entry itself (pkg/versioned's) gets from Entry
+// and EntryAs the entries Audit and AuditAs record: the actor of the
+// request (or the one given) at the service's clock; nothing is stored.
+func TestLogEntryIsWhatAuditWouldRecord(t *testing.T) {
+	at := time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)
+	m := &memLog{}
+	l := NewLog(func() time.Time { return at }, m)
+	ctx := telemetry.ContextWithRequestID(WithRemoteIP(context.Background(), "192.0.2.7"), "rid-9")
+	ctx = auth.WithPrincipal(ctx, auth.Principal{Subject: "ca-1", Role: auth.RoleCompanyAdmin, Districts: []string{"jingkai"}, Company: "c-1"})
+	req := l.Entry(ctx, "company.update", "company", "c-1", []string{"name"})
+	want := Entry{At: at, Subject: "ca-1", Role: "company-admin", Scope: "districts:jingkai company:c-1", Action: "company.update",
+		Resource: "company", ResourceID: "c-1", FieldsChanged: []string{"name"}, RequestID: "rid-9", RemoteIP: "192.0.2.7"}
+	if fmt.Sprintf("%+v", req) != fmt.Sprintf("%+v", want) {
+		t.Errorf("Entry: %+v\nwant   %+v", req, want)
+	}
+	sys := l.EntryAs(Actor{Subject: SystemSubject}, "guard.reseal", "guard", "", nil)
+	if sys.Subject != SystemSubject || sys.RequestID != "" || !sys.At.Equal(at) || sys.FieldsChanged == nil {
+		t.Errorf("EntryAs: %+v", sys)
+	}
+	if len(m.entries) != 0 {
+		t.Fatalf("Entry and EntryAs stored %d entries", len(m.entries))
 	}
 }
 

@@ -90,11 +90,7 @@ type Base struct {
 // "<district>.<service>": the service's migrations, then the outbox's) and
 // opens its outbox. Close it when done.
 func OpenDistrict(ctx context.Context, d District) (*Base, error) {
-	migrations := []func(context.Context, *storage.DB) error{eventbus.Migrate}
-	if d.Migrate != nil {
-		migrations = []func(context.Context, *storage.DB) error{d.Migrate, eventbus.Migrate}
-	}
-	db, err := OpenDB(ctx, d.DBPath, d.Storage, d.StorageMetrics, d.District+"."+d.Service, migrations...)
+	db, err := OpenDB(ctx, d.DBPath, d.Storage, d.StorageMetrics, d.District+"."+d.Service, MigrateDistrict(d.Migrate))
 	if err != nil {
 		return nil, err
 	}
@@ -104,6 +100,22 @@ func OpenDistrict(ctx context.Context, d District) (*Base, error) {
 		return nil, err
 	}
 	return &Base{d: d, db: db, outbox: outbox}, nil
+}
+
+// MigrateDistrict is the whole migration of a district node's database, as
+// OpenDistrict runs it: the service's own (migrate, its store.Migrate; nil
+// for none), then the outbox's tables (eventbus.Migrate). A test that opens
+// a store's database without a node migrates it with this, so that its
+// database is the node's.
+func MigrateDistrict(migrate func(context.Context, *storage.DB) error) func(context.Context, *storage.DB) error {
+	return func(ctx context.Context, db *storage.DB) error {
+		if migrate != nil {
+			if err := migrate(ctx, db); err != nil {
+				return err
+			}
+		}
+		return eventbus.Migrate(ctx, db)
+	}
 }
 
 // Serve builds the node's handler from its route table, the one way every

@@ -3,6 +3,7 @@ package node_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -40,6 +41,44 @@ func TestOpenDBRunsTheMigrationsInOrderAndClosesOnFailure(t *testing.T) {
 	}
 	if strings.Join(ran, ",") != "one" {
 		t.Fatalf("migrations after a failed one ran: %v", ran)
+	}
+}
+
+// The service's migration comes first and the outbox's tables after it,
+// whether OpenDistrict runs them or a store's test does (MigrateDistrict):
+// a store whose own Migrate forgot the outbox still gets one, and a failed
+// service migration stops there.
+func TestMigrateDistrictRunsTheServiceThenTheOutbox(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	outbox := func(db *storage.DB) bool {
+		var n int
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE name = 'eventbus_outbox'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n == 1
+	}
+	var sawOutbox []bool
+	own := func(_ context.Context, db *storage.DB) error { sawOutbox = append(sawOutbox, outbox(db)); return nil }
+	b, err := node.OpenDistrict(ctx, node.District{Service: "things", District: "jingkai", DBPath: filepath.Join(t.TempDir(), "a.db"), Migrate: own})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if fmt.Sprint(sawOutbox) != "[false]" || !outbox(b.DB()) {
+		t.Fatalf("the service's migration saw the outbox %v; the node has it: %v", sawOutbox, outbox(b.DB()))
+	}
+	boom := errors.New("boom")
+	db, err := node.OpenDB(ctx, filepath.Join(t.TempDir(), "b.db"), storage.Config{}, nil, "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := node.MigrateDistrict(func(context.Context, *storage.DB) error { return boom })(ctx, db); !errors.Is(err, boom) || outbox(db) {
+		t.Fatalf("a failed service migration: %v, outbox made anyway: %v", err, outbox(db))
+	}
+	if err := node.MigrateDistrict(nil)(ctx, db); err != nil || !outbox(db) {
+		t.Fatalf("no service migration: %v, outbox %v", err, outbox(db))
 	}
 }
 

@@ -33,6 +33,12 @@ type PatchCase struct {
 	// Version reads the resource's stored version (from its table, not the
 	// API, so a refusal that wrote anyway is seen).
 	Version func() int64
+	// Refused is a PATCH body the update refuses halfway through (one field
+	// changed, the next one wrong), and RefusedID the id of its error: sent
+	// with the current version, it must change nothing either, the
+	// closure's error rolling back what it began. Every case has one.
+	Refused   map[string]any
+	RefusedID string
 }
 
 // IfMatchSuite is the If-Match test every service runs over every PATCH
@@ -60,7 +66,8 @@ type IfMatchSuite struct {
 // request.if_match_invalid on the If-Match field, nothing written; and the
 // current version (strong), the next one weak, and no If-Match at all
 // each apply, moving the version by one with its ETag and leaving one more
-// Trail.
+// Trail. The case's Refused change, with the current version, is refused
+// with RefusedID and changes nothing.
 func CheckIfMatch(t *testing.T, s IfMatchSuite) {
 	t.Helper()
 	var paths []string
@@ -81,13 +88,13 @@ func CheckIfMatch(t *testing.T, s IfMatchSuite) {
 			if cur < 2 {
 				t.Fatalf("version %d after an update", cur)
 			}
-			refused := func(ifMatch string, status int, id, field string) {
+			if c.Refused == nil || c.RefusedID == "" {
+				t.Fatalf("case %s has no refused change", c.Name)
+			}
+			refusedBody := func(ifMatch string, body map[string]any, check func(r Response)) {
 				t.Helper()
 				before := s.State()
-				r := s.Client.Do("PATCH", c.Path, change(), "If-Match", ifMatch)
-				if r.Status != status || r.ErrorID() != id || r.ErrorField() != field {
-					t.Fatalf("If-Match %s on version %d: %d %s, want %d %s", ifMatch, cur, r.Status, r.Body, status, id)
-				}
+				check(s.Client.Do("PATCH", c.Path, body, "If-Match", ifMatch))
 				if after := s.State(); after != before {
 					t.Fatalf("If-Match %s wrote: %s → %s", ifMatch, before, after)
 				}
@@ -95,10 +102,27 @@ func CheckIfMatch(t *testing.T, s IfMatchSuite) {
 					t.Fatalf("If-Match %s moved the version %d → %d", ifMatch, cur, v)
 				}
 			}
+			refused := func(ifMatch string, status int, id, field string) {
+				t.Helper()
+				refusedBody(ifMatch, change(), func(r Response) {
+					t.Helper()
+					if r.Status != status || r.ErrorID() != id || r.ErrorField() != field {
+						t.Fatalf("If-Match %s on version %d: %d %s, want %d %s", ifMatch, cur, r.Status, r.Body, status, id)
+					}
+				})
+			}
 			for _, ifMatch := range StaleIfMatch(cur) {
 				refused(ifMatch, http.StatusPreconditionFailed, "request.etag_stale", "")
 			}
 			refused(`"-1"`, http.StatusBadRequest, "request.if_match_invalid", "If-Match")
+			// A change the update refuses halfway, with the current
+			// version: the closure's error rolls back what it began.
+			refusedBody(fmt.Sprintf(`"%d"`, cur), c.Refused, func(r Response) {
+				t.Helper()
+				if r.Status/100 != 4 || r.ErrorID() != c.RefusedID {
+					t.Fatalf("refused change: %d %s, want %s", r.Status, r.Body, c.RefusedID)
+				}
+			})
 			trail := s.Trail()
 			for i, ifMatch := range []string{fmt.Sprintf(`"%d"`, cur), fmt.Sprintf(`W/"%d"`, cur+1), ""} {
 				var hdr []string

@@ -444,52 +444,61 @@ func TestAdminManagesAccounts(t *testing.T) {
 	}
 }
 
-// TestAccountPatchHonoursIfMatch: the version before the current one, a
-// version never issued ("0" in each spelling) and one from the future are
-// each 412 and change nothing (row, version, audit); the current one
-// applies.
-func TestAccountPatchHonoursIfMatch(t *testing.T) {
+// TestEveryPatchHonoursIfMatch runs testutil.CheckIfMatch over every
+// PATCH route, as every service does: the previous version, a version
+// never issued ("0" in each spelling) and one from the future are 412 and
+// change nothing (no account, version or audit entry); only the current
+// version (or none) applies, each with its audit entry. A change the
+// update refuses halfway (a company changed, then a role it does not fit)
+// changes nothing either.
+func TestEveryPatchHonoursIfMatch(t *testing.T) {
 	e := newEnv(t)
 	a := e.create(map[string]any{"username": "li.company", "password": "first password!", "role": "company-admin", "districts": []string{"jingkai"}, "company": "c-0"})
-	n := 0
-	change := func() map[string]any { n++; return map[string]any{"company": fmt.Sprintf("c-%d", n)} }
-	path := "/api/v1/auth/accounts/" + a.ID
-	if rec := e.do("PATCH", path, e.adminToken, change()); rec.Code != http.StatusOK {
-		t.Fatalf("first update: %d %s", rec.Code, rec.Body)
-	}
-	state := func() string {
+	srv := httptest.NewServer(e.handler)
+	t.Cleanup(srv.Close)
+	lines := func(q string, args ...any) string {
 		t.Helper()
-		var version, audits int
-		var company string
-		if err := e.node.DB().QueryRow(`SELECT version, company FROM accounts WHERE id = ?`, a.ID).Scan(&version, &company); err != nil {
+		rows, err := e.node.DB().Query(q, args...)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if err := e.node.DB().QueryRow(`SELECT count(*) FROM audit_log`).Scan(&audits); err != nil {
+		defer func() { _ = rows.Close() }()
+		var out []string
+		for rows.Next() {
+			var v string
+			if err := rows.Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, v)
+		}
+		return strings.Join(out, "; ")
+	}
+	trail := func() int {
+		var n int
+		if err := e.node.DB().QueryRow(`SELECT count(*) FROM audit_log`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
-		return fmt.Sprintf("version %d company %s audit rows %d", version, company, audits)
+		return n
 	}
-	// Created at version 1, updated once: version 2 is current.
-	for _, ifMatch := range testutil.StaleIfMatch(2) {
-		before := state()
-		rec := e.do("PATCH", path, e.adminToken, change(), "If-Match", ifMatch)
-		if rec.Code != http.StatusPreconditionFailed || errID(t, rec) != "request.etag_stale" {
-			t.Fatalf("If-Match %s on version 2: %d %s", ifMatch, rec.Code, rec.Body)
-		}
-		if after := state(); after != before {
-			t.Fatalf("If-Match %s changed %s → %s", ifMatch, before, after)
-		}
-	}
-	before := state()
-	if rec := e.do("PATCH", path, e.adminToken, change(), "If-Match", `"-1"`); rec.Code != http.StatusBadRequest || errID(t, rec) != "request.if_match_invalid" {
-		t.Fatalf(`If-Match "-1": %d %s`, rec.Code, rec.Body)
-	}
-	if after := state(); after != before {
-		t.Fatalf(`If-Match "-1" changed %s → %s`, before, after)
-	}
-	if rec := e.do("PATCH", path, e.adminToken, change(), "If-Match", `"2"`); rec.Code != http.StatusOK || rec.Header().Get("ETag") != `"3"` {
-		t.Fatalf("current If-Match: %d %s", rec.Code, rec.Body)
-	}
+	testutil.CheckIfMatch(t, testutil.IfMatchSuite{
+		Client: testutil.NewClient(t, srv.URL).As(e.adminToken), Routes: Routes(),
+		State: func() string {
+			return lines(`SELECT id || ' ' || version || ' ' || role || ' ' || districts || ' ' || company || ' ' || guard || ' ' ||
+				disabled || ' ' || password_hash || ' ' || updated_at FROM accounts ORDER BY id`) + fmt.Sprintf(" | %d audit entries", trail())
+		},
+		Trail: trail,
+		Cases: []testutil.PatchCase{
+			{Name: "account", Path: Prefix + "/accounts/" + a.ID, Field: "company",
+				Version: func() int64 {
+					var v int64
+					if err := e.node.DB().QueryRow(`SELECT version FROM accounts WHERE id = ?`, a.ID).Scan(&v); err != nil {
+						t.Fatal(err)
+					}
+					return v
+				},
+				Refused: map[string]any{"company": "改了一半", "role": "hq-admin"}, RefusedID: "account.scope_mismatch"},
+		},
+	})
 }
 
 func TestCreateValidation(t *testing.T) {
@@ -814,7 +823,7 @@ func TestPolicyCoversEveryRoute(t *testing.T) {
 		routed[r.Endpoint] = true
 		rule, ok := p[r.Endpoint]
 		if !ok {
-			t.Errorf("route %s %s has no policy row", r.Method, r.Pattern)
+			t.Errorf("route %s %s has no policy row", r.Method, r.Path)
 			continue
 		}
 		for _, role := range auth.Roles {
@@ -837,9 +846,5 @@ func TestPolicyCoversEveryRoute(t *testing.T) {
 // describes the body.
 func TestAnonymousRequestsAreRefusedBeforeTheyAreRead(t *testing.T) {
 	e := newEnv(t)
-	var routes []testutil.Route
-	for _, rt := range Routes() {
-		routes = append(routes, testutil.Route{Method: rt.Method, Path: rt.Pattern, Endpoint: rt.Endpoint, Public: rt.Public})
-	}
-	testutil.CheckAuthenticatesFirst(t, e.node.Handler(), routes, "jingkai")
+	testutil.CheckAuthenticatesFirst(t, e.node.Handler(), Routes(), "jingkai")
 }

@@ -32,12 +32,8 @@ func FuzzRequests(f *testing.F) {
 	if err != nil || len(rows) != 1 {
 		f.Fatalf("bootstrap admin: %v %v", rows, err)
 	}
-	var routes []testutil.Route
-	for _, r := range Routes() {
-		routes = append(routes, testutil.Route{Method: r.Method, Path: r.Pattern, Endpoint: r.Endpoint, Public: r.Public})
-	}
 	admin := rows[0].Principal()
-	testutil.FuzzRequests(f, node.Handler(), routes, "jingkai", &admin,
+	testutil.FuzzRequests(f, node.Handler(), Routes(), "jingkai", &admin,
 		`{"username":"admin","password":"wrong password 1"}`,
 		`{"username":"da1","password":"a long password","role":"district-admin","districts":["jingkai"]}`,
 		`{"disabled":true}`, `{"role":"ops","districts":[]}`, `{"password":"another long pw"}`)

@@ -24,3 +24,12 @@ func everyone() auth.Rule {
 	}
 	return r
 }
+
+// Route is one HTTP route of the service and its row in Policy (e.g.
+// accounts.get_account; the row a public route would have, were it
+// protected), as the matrix tests and a router in front of the service
+// walk them.
+type Route = kitx.RouteInfo
+
+// Routes returns every route the handler serves, from the route table.
+func Routes() []Route { return API().RouteInfos() }

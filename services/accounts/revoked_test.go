@@ -55,7 +55,7 @@ func TestDisabledOrDemotedAdminTokensLoseEveryAccountsRoute(t *testing.T) {
 			reqs := routeRequests(second.ID)
 			for _, r := range Routes() {
 				if _, ok := reqs[strings.TrimPrefix(r.Endpoint, ServiceName+".")]; !ok && !r.Public {
-					t.Fatalf("route %s %s has no request in this test", r.Method, r.Pattern)
+					t.Fatalf("route %s %s has no request in this test", r.Method, r.Path)
 				}
 			}
 			// Each step leaves admin2 with a token its account no longer backs.

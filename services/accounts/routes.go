@@ -98,27 +98,3 @@ func API() kitx.API {
 		Enums:  []kitx.Enum{{Type: auth.Role(""), Values: roles}},
 	}
 }
-
-// Route is one HTTP route of the service, as the matrix tests walk them.
-type Route struct {
-	// Method is the HTTP method.
-	Method string
-	// Pattern is the full path pattern, e.g. "/api/v1/auth/accounts/{id}".
-	Pattern string
-	// Endpoint is the route's row in Policy, e.g. "accounts.get_account";
-	// the row a public route would have, were it protected.
-	Endpoint string
-	// Public routes (login, JWKS) are open to anonymous callers and have
-	// no policy row; every other route is checked against Policy.
-	Public bool
-}
-
-// Routes lists every route the handler serves, from the route table, for
-// the OpenAPI test and the city-wide authorization matrix.
-func Routes() []Route {
-	var out []Route
-	for _, r := range routeTable(nil, nil) {
-		out = append(out, Route{Method: r.Method, Pattern: r.Path, Endpoint: r.PolicyKey(ServiceName), Public: r.Public})
-	}
-	return out
-}

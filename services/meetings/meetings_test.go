@@ -203,7 +203,9 @@ func (e *env) version(table, id string) int64 {
 // PATCH route: the previous version, a version never issued ("0" in each
 // spelling) and one from the future are 412 and change nothing; only the
 // current version (or none) applies. (A draft minute entry has no event of
-// its own: every applied update's trail is its audit entry.)
+// its own: every applied update's trail is its audit entry.) A change the
+// update refuses halfway (its closure's error, with the current version)
+// changes nothing either.
 func TestEveryPatchHonoursIfMatch(t *testing.T) {
 	e := newEnv(t)
 	draft := e.createMeeting("council")
@@ -218,9 +220,11 @@ func TestEveryPatchHonoursIfMatch(t *testing.T) {
 		Trail: func() int { return e.counts()["audit_log"] },
 		Cases: []testutil.PatchCase{
 			{Name: "meeting", Path: "/meetings/" + draft.ID, Field: "venue",
-				Version: func() int64 { return e.version("meetings", draft.ID) }},
+				Version: func() int64 { return e.version("meetings", draft.ID) },
+				Refused: map[string]any{"venue": "改了一半", "title": " "}, RefusedID: "meeting.title_required"},
 			{Name: "minute entry", Path: "/meetings/" + held.ID + "/minutes/entries/" + entry.ID, Field: "text",
-				Version: func() int64 { return e.version("minute_entries", entry.ID) }},
+				Version: func() int64 { return e.version("minute_entries", entry.ID) },
+				Refused: map[string]any{"speaker": "改了一半", "text": " "}, RefusedID: "minute.text_required"},
 		},
 	})
 }

@@ -415,7 +415,9 @@ func (e *env) version(table, id string) int64 {
 // that read before someone else wrote), a version never issued ("0" in
 // each spelling) and one from the future are 412 and change nothing — no
 // row, no event, no audit entry, the same version. Only the current
-// version (or no If-Match) applies, each with its event.
+// version (or no If-Match) applies, each with its event. A change the
+// update refuses halfway (its closure's error, with the current version)
+// changes nothing either.
 func TestEveryPatchHonoursIfMatch(t *testing.T) {
 	e := newEnv(t)
 	c := e.activeCompany(1)
@@ -430,9 +432,12 @@ func TestEveryPatchHonoursIfMatch(t *testing.T) {
 		State: func() string { return fmt.Sprint(e.counts()) },
 		Trail: func() int { return e.counts()["eventbus_outbox"] },
 		Cases: []testutil.PatchCase{
-			{Name: "company", Path: "/companies/" + c.ID, Field: "contact_name", Version: version("companies", c.ID)},
-			{Name: "guard", Path: "/guards/" + g.ID, Field: "name", Version: version("guards", g.ID)},
-			{Name: "council member", Path: "/council-members/" + m.ID, Field: "person_name", Version: version("council_members", m.ID)},
+			{Name: "company", Path: "/companies/" + c.ID, Field: "contact_name", Version: version("companies", c.ID),
+				Refused: map[string]any{"contact_name": "改了一半", "contact_phone": "1\n2"}, RefusedID: "request.control_character"},
+			{Name: "guard", Path: "/guards/" + g.ID, Field: "name", Version: version("guards", g.ID),
+				Refused: map[string]any{"badge_service": true, "name": " "}, RefusedID: "guard.name_required"},
+			{Name: "council member", Path: "/council-members/" + m.ID, Field: "person_name", Version: version("council_members", m.ID),
+				Refused: map[string]any{"person_name": "改了一半", "company_id": "no-such-company"}, RefusedID: "council_member.company_unknown"},
 		},
 	})
 }

@@ -5,12 +5,13 @@ import (
 	"time"
 
 	"github.com/guildhall/guildhall/pkg/audit"
-	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/versioned"
 )
 
 // Repository is the storage of the accounts. Reads go straight to it;
-// every write goes through Tx, so an account's row and its audit row
-// commit together.
+// every write goes through Tx (versioned.Update, through
+// versioned.WithoutEvents, for a change to an account), so an account's
+// row and its audit row commit together.
 type Repository interface {
 	Queries
 	// Tx runs fn in one write transaction; if fn fails, nothing is
@@ -36,16 +37,28 @@ type Queries interface {
 	// Insert adds a with its password hash; ErrUsernameTaken if the
 	// username is.
 	Insert(ctx context.Context, a Account, hash string) error
-	// Update writes a's role, scope and state if the stored version is
-	// still prev; it reports false when another write got there first.
-	Update(ctx context.Context, a Account, prev int64) (bool, error)
-	// SetPassword replaces an account's password hash and counts a new
-	// version.
-	SetPassword(ctx context.Context, id, hash string, at time.Time) error
-	// InsertAudit appends a row to the audit log.
-	InsertAudit(ctx context.Context, e audit.Entry) error
-	// ListAudit lists audit rows, newest first; the cursor is the last id.
-	ListAudit(ctx context.Context, f audit.Filter, page kitx.Page) ([]audit.Entry, string, error)
+	// WriteAccount stores r (its role, scope, state and password hash)
+	// over the stored account of version r.Version-1, and is
+	// kitx.ErrEtagStale where that is not the stored version. It is the
+	// Write of the accounts row: the service changes an account through
+	// versioned.Update, never directly.
+	WriteAccount(ctx context.Context, r Row) error
+
+	audit.Queries
+}
+
+// Edit is what an update's closure reports: the change's audit row, or
+// nothing (the zero Edit) when it changed nothing. Accounts publish no
+// events.
+type Edit = versioned.Edit[versioned.NoEvent]
+
+// accounts is the versioned row of an account, as stored with its
+// password hash.
+var accounts = versioned.Row[Queries, Row]{
+	Get:       Queries.ByID,
+	Write:     Queries.WriteAccount,
+	Version:   func(r *Row) *int64 { return &r.Version },
+	UpdatedAt: func(r *Row) *time.Time { return &r.UpdatedAt },
 }
 
 // Row is an account as stored, with its password hash.

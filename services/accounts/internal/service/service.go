@@ -21,6 +21,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/versioned"
 )
 
 // Service is the accounts API.
@@ -225,20 +226,11 @@ func (s *Accounts) Update(ctx context.Context, id string, pre kitx.Precondition,
 	if in.Role == nil && in.Districts == nil && in.Company == nil && in.Guard == nil && in.Disabled == nil {
 		return Account{}, ErrUpdateEmpty
 	}
-	var out Account
-	err := s.repo.Tx(ctx, func(q Queries) error {
-		cur, err := q.ByID(ctx, id)
-		if err != nil {
-			return err
-		}
-		if err := pre.Check(cur.Version); err != nil {
-			return err
-		}
-		next := cur.Account
-		next.Districts = slices.Clone(cur.Districts)
+	r, err := versioned.Update(ctx, versioned.WithoutEvents(s.repo.Tx), accounts, id, pre, func(q Queries, r *Row) (Edit, error) {
+		cur := r.Account
 		var fields []string
 		if in.Role != nil && *in.Role != cur.Role {
-			next.Role = *in.Role
+			r.Role = *in.Role
 			fields = append(fields, "role")
 		}
 		if in.Districts != nil {
@@ -247,66 +239,56 @@ func (s *Accounts) Update(ctx context.Context, id string, pre kitx.Precondition,
 				d = []string{}
 			}
 			if !slices.Equal(d, cur.Districts) {
-				next.Districts = d
+				r.Districts = d
 				fields = append(fields, "districts")
 			}
 		}
 		if in.Company != nil && *in.Company != cur.Company {
-			next.Company = *in.Company
+			r.Company = *in.Company
 			fields = append(fields, "company")
 		}
 		if in.Guard != nil && *in.Guard != cur.Guard {
-			next.Guard = *in.Guard
+			r.Guard = *in.Guard
 			fields = append(fields, "guard")
 		}
 		if in.Disabled != nil && *in.Disabled != cur.Disabled {
-			next.Disabled = *in.Disabled
+			r.Disabled = *in.Disabled
 			fields = append(fields, "disabled")
 		}
-		if err := checkScope(next.Role, next.Districts, next.Company, next.Guard); err != nil {
-			return err
+		if err := checkScope(r.Role, r.Districts, r.Company, r.Guard); err != nil {
+			return Edit{}, err
 		}
 		if len(fields) == 0 {
-			out = cur.Account
-			return nil
+			return Edit{}, nil
 		}
 		// Disabling or demoting the last enabled hq-admin would leave
 		// nobody able to manage accounts (and no bootstrap to recover, since
 		// the store is not empty).
-		if cur.Role == auth.RoleHQAdmin && !cur.Disabled && (next.Role != auth.RoleHQAdmin || next.Disabled) {
+		if cur.Role == auth.RoleHQAdmin && !cur.Disabled && (r.Role != auth.RoleHQAdmin || r.Disabled) {
 			n, err := q.OtherEnabledAdmins(ctx, cur.ID)
 			if err != nil {
-				return err
+				return Edit{}, err
 			}
 			if n == 0 {
-				return ErrLastAdmin
+				return Edit{}, ErrLastAdmin
 			}
 		}
-		next.Version = cur.Version + 1
-		next.UpdatedAt = s.now().UTC()
-		ok, err := q.Update(ctx, next, cur.Version)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return kitx.ErrEtagStale
-		}
-		out = next
-		return s.Audit(ctx, q, ActionUpdate, ResourceAccount, cur.ID, fields)
+		return s.edit(ctx, ActionUpdate, cur.ID, fields), nil
 	})
 	if err == nil {
 		s.changed(id)
 	}
-	return out, err
+	return r.Account, err
 }
 
-// ResetPassword implements Service.
+// ResetPassword implements Service: a new password hash is a new version
+// of the account, written like any other change (versioned.Update).
 func (s *Accounts) ResetPassword(ctx context.Context, id string, in PasswordInput) error {
 	if err := checkPassword(in.Password); err != nil {
 		return err
 	}
 	// Existence is checked before the (costly) hash, so a typo'd id is a
-	// fast 404; the transaction below checks again.
+	// fast 404; the update below reads the account again.
 	if _, err := s.repo.ByID(ctx, id); err != nil {
 		return err
 	}
@@ -314,15 +296,11 @@ func (s *Accounts) ResetPassword(ctx context.Context, id string, in PasswordInpu
 	if err != nil {
 		return fmt.Errorf("accounts: hash: %w", err)
 	}
-	return s.repo.Tx(ctx, func(q Queries) error {
-		if _, err := q.ByID(ctx, id); err != nil {
-			return err
-		}
-		if err := q.SetPassword(ctx, id, hash, s.now()); err != nil {
-			return err
-		}
-		return s.Audit(ctx, q, ActionPasswordReset, ResourceAccount, id, []string{"password"})
+	_, err = versioned.Update(ctx, versioned.WithoutEvents(s.repo.Tx), accounts, id, kitx.Precondition{}, func(_ Queries, r *Row) (Edit, error) {
+		r.Hash = hash
+		return s.edit(ctx, ActionPasswordReset, r.ID, []string{"password"}), nil
 	})
+	return err
 }
 
 // EnsureBootstrapAdmin creates the hq-admin account BootstrapUsername with

@@ -13,8 +13,8 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/auth"
-	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/storage"
+	"github.com/guildhall/guildhall/pkg/versioned"
 	"github.com/guildhall/guildhall/services/accounts/internal/service"
 )
 
@@ -46,19 +46,22 @@ type Store struct {
 }
 
 // New returns the store over db (migrated with Migrate).
-func New(db *storage.DB) *Store { return &Store{queries{db.Querier()}} }
+func New(db *storage.DB) *Store { return &Store{newQueries(db.Querier())} }
 
 var _ service.Repository = (*Store)(nil)
 
 // Tx implements service.Repository.
 func (s *Store) Tx(ctx context.Context, fn func(q service.Queries) error) error {
-	return s.DB.InTx(ctx, func(tx *sql.Tx) error { return fn(queries{s.DB.TxQuerier(tx)}) })
+	return s.DB.InTx(ctx, func(tx *sql.Tx) error { return fn(newQueries(s.DB.TxQuerier(tx))) })
 }
 
 // queries implements service.Queries on the database or a transaction.
 type queries struct {
 	storage.Querier
+	audit.Store
 }
+
+func newQueries(q storage.Querier) queries { return queries{Querier: q, Store: audit.NewStore(q)} }
 
 const accountColumns = `id, username, password_hash, role, districts, company, guard, disabled, created_at, updated_at, version`
 
@@ -162,32 +165,12 @@ func (q queries) Insert(ctx context.Context, a service.Account, hash string) err
 	return err
 }
 
-// Update implements service.Queries.
-func (q queries) Update(ctx context.Context, a service.Account, prev int64) (bool, error) {
-	res, err := q.Exec(ctx, `UPDATE accounts SET role = ?, districts = ?, company = ?, guard = ?, disabled = ?, updated_at = ?, version = ? WHERE id = ? AND version = ?`,
-		string(a.Role), districtsJSON(a.Districts), a.Company, a.Guard, boolInt(a.Disabled), ts(a.UpdatedAt), a.Version, a.ID, prev)
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
-}
-
-// SetPassword implements service.Queries.
-func (q queries) SetPassword(ctx context.Context, id, hash string, at time.Time) error {
-	_, err := q.Exec(ctx, `UPDATE accounts SET password_hash = ?, updated_at = ?, version = version + 1 WHERE id = ?`, hash, ts(at), id)
-	return err
-}
-
-// InsertAudit implements service.Queries.
-func (q queries) InsertAudit(ctx context.Context, e audit.Entry) error {
-	return audit.Insert(ctx, q.Querier, audit.Table, e)
-}
-
-// ListAudit implements service.Queries. Rows come newest first (id DESC);
-// the page cursor is the id of the last row returned.
-func (q queries) ListAudit(ctx context.Context, f audit.Filter, p kitx.Page) ([]audit.Entry, string, error) {
-	return audit.List(ctx, q.Querier, audit.Table, f, p)
+// WriteAccount implements service.Queries.
+func (q queries) WriteAccount(ctx context.Context, r service.Row) error {
+	res, err := q.Exec(ctx, `UPDATE accounts SET password_hash = ?, role = ?, districts = ?, company = ?, guard = ?, disabled = ?,
+		updated_at = ?, version = ? WHERE id = ? AND version = ?`,
+		r.Hash, string(r.Role), districtsJSON(r.Districts), r.Company, r.Guard, boolInt(r.Disabled), ts(r.UpdatedAt), r.Version, r.ID, r.Version-1)
+	return versioned.Written(res, err, "account")
 }
 
 func boolInt(b bool) int {

@@ -37,6 +37,10 @@ type Store struct {
 // New returns the Store over db (migrated with Migrate).
 func New(db *storage.DB) *Store { return &Store{db: db} }
 
+// DB is the database of the read model. The projector writes it in the
+// transactions of HQ's event consumers, which are on this database.
+func (s *Store) DB() *storage.DB { return s.db }
+
 // Company is a company snapshot as the projector writes it.
 type Company struct {
 	ID, District, Name, CreditCode, Kind, Level, Status string

@@ -13,6 +13,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/versioned"
 )
 
 // ActionItemCompany returns the owner company of an action item, for
@@ -224,35 +225,25 @@ func (s *Meetings) ChangeActionItemStatus(ctx context.Context, id string, in Act
 	if !ValidItemStatus(in.Status) {
 		return ActionItem{}, ErrActionItemStatusInvalid
 	}
-	var out ActionItem
-	err := s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
-		a, err := q.GetActionItem(ctx, id)
-		if err != nil {
-			return nil, err
-		}
+	a, err := versioned.Update(ctx, s.repo.Tx, actionItems, id, kitx.Precondition{}, func(_ Queries, a *ActionItem) (Edit, error) {
 		from := a.Status
 		if !CanTransitionItem(from, in.Status) {
-			return nil, ErrActionItemStatusIllegal.Wrap(fmt.Errorf("%s → %s", from, in.Status))
+			return Edit{}, ErrActionItemStatusIllegal.Wrap(fmt.Errorf("%s → %s", from, in.Status))
 		}
 		if from == ItemDone {
 			if p, ok := auth.FromContext(ctx); !ok || (p.Role != auth.RoleHQAdmin && p.Role != auth.RoleDistrictAdmin) {
-				return nil, ErrActionItemAcceptDenied
+				return Edit{}, ErrActionItemAcceptDenied
 			}
 		}
 		a.Status = in.Status
-		a.Version++
-		a.UpdatedAt = s.now().UTC()
-		if err := q.UpdateActionItem(ctx, a); err != nil {
-			return nil, err
-		}
-		if err := s.Audit(ctx, q, ActionActionItemStatus, ResourceActionItem, a.ID, []string{"status"}); err != nil {
-			return nil, err
-		}
-		s.presentItem(&a)
-		out = a
-		return []Change{{Type: EventActionItemStatus, ActionItem: &out, FromStatus: from, ToStatus: in.Status, By: audit.ActorFromContext(ctx).Subject}}, nil
+		return s.edit(ctx, ActionActionItemStatus, ResourceActionItem, a.ID, []string{"status"},
+			Change{Type: EventActionItemStatus, ActionItem: a, FromStatus: from, ToStatus: in.Status, By: audit.ActorFromContext(ctx).Subject}), nil
 	})
-	return out, err
+	if err != nil {
+		return ActionItem{}, err
+	}
+	s.presentItem(&a)
+	return a, nil
 }
 
 // SendReminders emits one ActionItemReminder per open item due within

@@ -57,13 +57,9 @@ func (s *Meetings) AddAgendaItem(ctx context.Context, meetingID string, in Agend
 		if err := q.InsertAgendaItem(ctx, a); err != nil {
 			return AgendaItem{}, nil, err
 		}
-		if err := s.touch(ctx, q, &m); err != nil {
-			return AgendaItem{}, nil, err
-		}
-		if err := s.Audit(ctx, q, ActionAgendaAdd, ResourceMeeting, m.ID, []string{"agenda"}); err != nil {
-			return AgendaItem{}, nil, err
-		}
-		return a, []Change{{Type: EventMeetingUpdated, Meeting: &m, Fields: []string{"agenda"}}}, nil
+		changes, err := s.touch(ctx, q, &m, s.edit(ctx, ActionAgendaAdd, ResourceMeeting, m.ID, []string{"agenda"},
+			Change{Type: EventMeetingUpdated, Meeting: &m, Fields: []string{"agenda"}}))
+		return a, changes, err
 	})
 }
 
@@ -113,13 +109,8 @@ func (s *Meetings) ReorderAgenda(ctx context.Context, meetingID string, in Reord
 				return nil, err
 			}
 		}
-		if err := s.touch(ctx, q, &m); err != nil {
-			return nil, err
-		}
-		if err := s.Audit(ctx, q, ActionAgendaReorder, ResourceMeeting, m.ID, []string{"agenda"}); err != nil {
-			return nil, err
-		}
-		return []Change{{Type: EventMeetingUpdated, Meeting: &m, Fields: []string{"agenda"}}}, nil
+		return s.touch(ctx, q, &m, s.edit(ctx, ActionAgendaReorder, ResourceMeeting, m.ID, []string{"agenda"},
+			Change{Type: EventMeetingUpdated, Meeting: &m, Fields: []string{"agenda"}}))
 	})
 	return out, err
 }

@@ -110,13 +110,9 @@ func (s *Meetings) Invite(ctx context.Context, meetingID string, in InviteInput)
 				return nil, nil, err
 			}
 		}
-		if err := s.touch(ctx, q, &m); err != nil {
-			return nil, nil, err
-		}
-		if err := s.Audit(ctx, q, ActionInvite, ResourceMeeting, m.ID, []string{"invitations"}); err != nil {
-			return nil, nil, err
-		}
-		return invitationBatch(out), []Change{{Type: EventMeetingUpdated, Meeting: &m, Fields: []string{"invitations"}}}, nil
+		changes, err := s.touch(ctx, q, &m, s.edit(ctx, ActionInvite, ResourceMeeting, m.ID, []string{"invitations"},
+			Change{Type: EventMeetingUpdated, Meeting: &m, Fields: []string{"invitations"}}))
+		return invitationBatch(out), changes, err
 	})
 	return []Invitation(batch), err
 }
@@ -167,13 +163,8 @@ func (s *Meetings) attend(ctx context.Context, q Queries, m *Meeting, inv *Invit
 	if err := q.UpdateInvitation(ctx, *inv); err != nil {
 		return nil, err
 	}
-	if err := s.touch(ctx, q, m); err != nil {
-		return nil, err
-	}
-	if err := s.Audit(ctx, q, action, ResourceInvitation, inv.ID, []string{"status"}); err != nil {
-		return nil, err
-	}
-	return []Change{{Type: EventAttendanceRecorded, Meeting: m, Invitation: inv}}, nil
+	return s.touch(ctx, q, m, s.edit(ctx, action, ResourceInvitation, inv.ID, []string{"status"},
+		Change{Type: EventAttendanceRecorded, Meeting: m, Invitation: inv}))
 }
 
 // CheckIn implements Service. A code works once, only for its own meeting,

@@ -1,5 +1,11 @@
 package service
 
+import (
+	"context"
+
+	"github.com/guildhall/guildhall/pkg/versioned"
+)
+
 // The service's audit actions and resources. Recording and listing are
 // audit.Log's, which the service embeds: s.Audit records a write of the
 // request in ctx, s.AuditAs one on behalf of another actor, both in the
@@ -34,3 +40,10 @@ const (
 	ResourceActionItem = "action_item"
 	ResourceSignature  = "convention_signature"
 )
+
+// edit is the Edit of a change the request in ctx made to a versioned row
+// (see versioned.Update): its audit entry (audit.Log's, stamped by the
+// service's clock) and the events describing it.
+func (s *Meetings) edit(ctx context.Context, action, resource, resourceID string, fields []string, changes ...Change) Edit {
+	return versioned.Changed(s.Entry(ctx, action, resource, resourceID, fields), changes...)
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/versioned"
 )
 
 // ValidMeetingType reports whether t is a meeting type.
@@ -137,9 +138,15 @@ func (s *Meetings) present(ctx context.Context, q Queries, m Meeting) (Meeting, 
 	if err := q.FillCounts(ctx, &m); err != nil {
 		return Meeting{}, err
 	}
+	s.presentMeeting(&m)
+	return m, nil
+}
+
+// presentMeeting sets what a meeting's answer carries besides its row and
+// counts: its district and its ETag.
+func (s *Meetings) presentMeeting(m *Meeting) {
 	m.District = s.district
 	m.ETag = kitx.ETag(m.Version)
-	return m, nil
 }
 
 // GetMeeting implements Service.
@@ -171,30 +178,24 @@ func (s *Meetings) ListMeetings(ctx context.Context, f MeetingFilter, page kitx.
 	return items, next, nil
 }
 
-// touch bumps a meeting's version after a change to it or its parts, and
-// fills the counts its snapshot carries.
-func (s *Meetings) touch(ctx context.Context, q Queries, m *Meeting) error {
-	m.Version++
-	m.UpdatedAt = s.now().UTC()
-	if err := q.UpdateMeeting(ctx, *m); err != nil {
-		return err
+// touch saves a meeting after a change to it or its parts (versioned.Save:
+// a new version, its audit row e), with the counts its snapshot carries,
+// and returns the change's events.
+func (s *Meetings) touch(ctx context.Context, q Queries, m *Meeting, e Edit) ([]Change, error) {
+	if err := q.FillCounts(ctx, m); err != nil {
+		return nil, err
 	}
-	p, err := s.present(ctx, q, *m)
-	*m = p
-	return err
+	changes, err := versioned.Save(ctx, q, meetings, m, e)
+	if err != nil {
+		return nil, err
+	}
+	s.presentMeeting(m)
+	return changes, nil
 }
 
 // UpdateMeeting implements Service.
 func (s *Meetings) UpdateMeeting(ctx context.Context, id string, pre kitx.Precondition, in UpdateMeetingInput) (Meeting, error) {
-	var out Meeting
-	err := s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
-		m, err := q.GetMeeting(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		if err := pre.Check(m.Version); err != nil {
-			return nil, err
-		}
+	m, err := versioned.Update(ctx, s.repo.Tx, meetings, id, pre, func(q Queries, m *Meeting) (Edit, error) {
 		var fields []string
 		for _, f := range []struct {
 			name string
@@ -208,7 +209,7 @@ func (s *Meetings) UpdateMeeting(ctx context.Context, id string, pre kitx.Precon
 		}
 		if in.StartsAt != nil && !in.StartsAt.Equal(m.StartsAt) {
 			if err := s.validStart(*in.StartsAt); err != nil {
-				return nil, err
+				return Edit{}, err
 			}
 			m.StartsAt, fields = in.StartsAt.UTC(), append(fields, "starts_at")
 		}
@@ -216,28 +217,28 @@ func (s *Meetings) UpdateMeeting(ctx context.Context, id string, pre kitx.Precon
 			m.EndsAt, fields = in.EndsAt.UTC(), append(fields, "ends_at")
 		}
 		if err := validMeetingText(m.Title, m.Venue, m.Host); err != nil {
-			return nil, err
+			return Edit{}, err
 		}
 		if err := validTimes(m.StartsAt, m.EndsAt); err != nil {
-			return nil, err
+			return Edit{}, err
+		}
+		// The counts are the snapshot's, in the event and the answer.
+		if err := q.FillCounts(ctx, m); err != nil {
+			return Edit{}, err
 		}
 		if len(fields) == 0 {
-			out, err = s.present(ctx, q, m)
-			return nil, err
+			return Edit{}, nil
 		}
 		if m.Status != MeetingDraft && m.Status != MeetingScheduled {
-			return nil, ErrMeetingNotEditable
+			return Edit{}, ErrMeetingNotEditable
 		}
-		if err := s.touch(ctx, q, &m); err != nil {
-			return nil, err
-		}
-		if err := s.Audit(ctx, q, ActionMeetingUpdate, ResourceMeeting, m.ID, fields); err != nil {
-			return nil, err
-		}
-		out = m
-		return []Change{{Type: EventMeetingUpdated, Meeting: &out, Fields: fields}}, nil
+		return s.edit(ctx, ActionMeetingUpdate, ResourceMeeting, m.ID, fields, Change{Type: EventMeetingUpdated, Meeting: m, Fields: fields}), nil
 	})
-	return out, err
+	if err != nil {
+		return Meeting{}, err
+	}
+	s.presentMeeting(&m)
+	return m, nil
 }
 
 // ChangeMeetingStatus implements Service.
@@ -245,29 +246,25 @@ func (s *Meetings) ChangeMeetingStatus(ctx context.Context, id string, in Meetin
 	if !ValidMeetingStatus(in.Status) {
 		return Meeting{}, ErrMeetingStatusInvalid
 	}
-	var out Meeting
-	err := s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
-		m, err := q.GetMeeting(ctx, id)
-		if err != nil {
-			return nil, err
-		}
+	m, err := versioned.Update(ctx, s.repo.Tx, meetings, id, kitx.Precondition{}, func(q Queries, m *Meeting) (Edit, error) {
 		from := m.Status
 		if !CanTransitionMeeting(from, in.Status) {
-			return nil, ErrMeetingStatusIllegal.Wrap(fmt.Errorf("%s → %s", from, in.Status))
+			return Edit{}, ErrMeetingStatusIllegal.Wrap(fmt.Errorf("%s → %s", from, in.Status))
 		}
 		if in.Status == MeetingClosed && m.MinutesVersion == 0 {
 			// "closed (minutes published)": a meeting is closed by its record.
-			return nil, ErrMeetingMinutesMissing
+			return Edit{}, ErrMeetingMinutesMissing
 		}
 		m.Status = in.Status
-		if err := s.touch(ctx, q, &m); err != nil {
-			return nil, err
+		if err := q.FillCounts(ctx, m); err != nil {
+			return Edit{}, err
 		}
-		if err := s.Audit(ctx, q, ActionMeetingStatus, ResourceMeeting, m.ID, []string{"status"}); err != nil {
-			return nil, err
-		}
-		out = m
-		return []Change{{Type: EventMeetingStatusChanged, Meeting: &out, FromStatus: from, ToStatus: in.Status}}, nil
+		return s.edit(ctx, ActionMeetingStatus, ResourceMeeting, m.ID, []string{"status"},
+			Change{Type: EventMeetingStatusChanged, Meeting: m, FromStatus: from, ToStatus: in.Status}), nil
 	})
-	return out, err
+	if err != nil {
+		return Meeting{}, err
+	}
+	s.presentMeeting(&m)
+	return m, nil
 }

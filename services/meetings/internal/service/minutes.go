@@ -9,6 +9,7 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/versioned"
 )
 
 func validEntryKind(k string) bool {
@@ -111,18 +112,7 @@ func agendaItemOf(ctx context.Context, q Queries, meetingID, itemID string) erro
 
 // UpdateMinuteEntry implements Service.
 func (s *Meetings) UpdateMinuteEntry(ctx context.Context, meetingID, entryID string, pre kitx.Precondition, in UpdateMinuteEntryInput) (MinuteEntry, error) {
-	var out MinuteEntry
-	err := s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
-		e, err := q.GetMinuteEntry(ctx, meetingID, entryID)
-		if err != nil {
-			return nil, err
-		}
-		if e.PublishedIn > 0 {
-			return nil, ErrMinuteEntryPublished
-		}
-		if err := pre.Check(e.Version); err != nil {
-			return nil, err
-		}
+	e, err := versioned.Update(ctx, s.repo.Tx, draftEntries(meetingID), entryID, pre, func(_ Queries, e *MinuteEntry) (Edit, error) {
 		var fields []string
 		for _, f := range []struct {
 			name string
@@ -135,23 +125,19 @@ func (s *Meetings) UpdateMinuteEntry(ctx context.Context, meetingID, entryID str
 			}
 		}
 		if err := validEntry(e.Speaker, e.SpeakerRole, e.Text); err != nil {
-			return nil, err
+			return Edit{}, err
 		}
-		if len(fields) > 0 {
-			e.Version++
-			e.UpdatedAt = s.now().UTC()
-			if err := q.UpdateMinuteEntry(ctx, e); err != nil {
-				return nil, err
-			}
-			if err := s.Audit(ctx, q, ActionMinuteUpdate, ResourceMinute, e.ID, fields); err != nil {
-				return nil, err
-			}
+		if len(fields) == 0 {
+			return Edit{}, nil
 		}
-		e.ETag = kitx.ETag(e.Version)
-		out = e
-		return nil, nil
+		// A draft entry has no event of its own: the minutes publish.
+		return s.edit(ctx, ActionMinuteUpdate, ResourceMinute, e.ID, fields), nil
 	})
-	return out, err
+	if err != nil {
+		return MinuteEntry{}, err
+	}
+	e.ETag = kitx.ETag(e.Version)
+	return e, nil
 }
 
 // DeleteMinuteEntry implements Service.
@@ -195,13 +181,8 @@ func (s *Meetings) PublishMinutes(ctx context.Context, meetingID string) (Minute
 			return nil, err
 		}
 		m.MinutesVersion = version
-		if err := s.touch(ctx, q, &m); err != nil {
-			return nil, err
-		}
-		if err := s.Audit(ctx, q, ActionMinutesPublish, ResourceMeeting, m.ID, []string{"minutes_version"}); err != nil {
-			return nil, err
-		}
-		return []Change{{Type: EventMinutesPublished, Meeting: &m, MinutesVersion: version, Entries: n}}, nil
+		return s.touch(ctx, q, &m, s.edit(ctx, ActionMinutesPublish, ResourceMeeting, m.ID, []string{"minutes_version"},
+			Change{Type: EventMinutesPublished, Meeting: &m, MinutesVersion: version, Entries: n}))
 	})
 	if err != nil {
 		return Minutes{}, err

@@ -7,18 +7,16 @@ import (
 	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/idempotency"
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/versioned"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 )
 
 // Repository is the storage the service needs. Reads go straight to it;
-// every write goes through Tx so the change, its audit row and the events
-// describing it commit together.
+// every write goes through Tx (versioned.Update for a versioned row) so the
+// change, its audit row and the events describing it commit together.
 type Repository interface {
 	Queries
-	// Tx runs fn in one transaction. The changes fn returns are turned into
-	// events and appended to the outbox in that transaction; if fn fails,
-	// nothing is written.
-	Tx(ctx context.Context, fn func(q Queries) ([]Change, error)) error
+	versioned.Transactions[Queries, Change]
 }
 
 // Queries reads and writes the meetings tables, inside or outside a
@@ -27,8 +25,11 @@ type Queries interface {
 	GetMeeting(ctx context.Context, id string) (Meeting, error)
 	ListMeetings(ctx context.Context, f MeetingFilter, page kitx.Page) ([]Meeting, string, error)
 	InsertMeeting(ctx context.Context, m Meeting) error
-	// UpdateMeeting writes m if the stored version is m.Version-1.
-	UpdateMeeting(ctx context.Context, m Meeting) error
+	// WriteMeeting stores m over the stored meeting of version
+	// m.Version-1, and is kitx.ErrEtagStale where that is not the stored
+	// version. It is the Write of the meetings row: the service changes a
+	// meeting through versioned (Update, In, Save), never directly.
+	WriteMeeting(ctx context.Context, m Meeting) error
 	// FillCounts sets m's invitation and attendance counts.
 	FillCounts(ctx context.Context, m *Meeting) error
 	// RoundtableStarts returns the start times of roundtables held (in
@@ -53,7 +54,9 @@ type Queries interface {
 	GetMinuteEntry(ctx context.Context, meetingID, id string) (MinuteEntry, error)
 	ListMinuteEntries(ctx context.Context, meetingID string) ([]MinuteEntry, error)
 	InsertMinuteEntry(ctx context.Context, e MinuteEntry) error
-	UpdateMinuteEntry(ctx context.Context, e MinuteEntry) error
+	// WriteMinuteEntry is WriteMeeting for a draft minute entry (a
+	// published one is never written: kitx.ErrEtagStale).
+	WriteMinuteEntry(ctx context.Context, e MinuteEntry) error
 	DeleteMinuteEntry(ctx context.Context, meetingID, id string) error
 	// PublishDrafts marks a meeting's draft entries published in version
 	// and returns how many it marked.
@@ -69,8 +72,8 @@ type Queries interface {
 	ListActionItems(ctx context.Context, f ActionItemFilter, page kitx.Page) ([]ActionItem, string, error)
 	ActionItemsOf(ctx context.Context, resolutionID string) ([]ActionItem, error)
 	InsertActionItem(ctx context.Context, a ActionItem) error
-	// UpdateActionItem writes a if the stored version is a.Version-1.
-	UpdateActionItem(ctx context.Context, a ActionItem) error
+	// WriteActionItem is WriteMeeting for an action item.
+	WriteActionItem(ctx context.Context, a ActionItem) error
 	// DueActionItems lists open items due on or before day that were not
 	// reminded on today.
 	DueActionItems(ctx context.Context, day, today string, limit int) ([]ActionItem, error)
@@ -85,20 +88,8 @@ type Queries interface {
 	// meeting, or signed any version).
 	SignatureCounts(ctx context.Context, version string) (signed, companies int, err error)
 
-	// InsertAudit appends a row to the audit log.
-	InsertAudit(ctx context.Context, e audit.Entry) error
-	// ListAudit lists audit rows, newest first; the cursor is the last id.
-	ListAudit(ctx context.Context, f audit.Filter, page kitx.Page) ([]audit.Entry, string, error)
-
-	// GetIdempotency reads the record of (scope, key); false if none.
-	GetIdempotency(ctx context.Context, scope, key string) (idempotency.Record, bool, error)
-	// PutIdempotency reserves r's key before a create; a live record under
-	// its key is a Conflict.
-	PutIdempotency(ctx context.Context, r idempotency.Record) error
-	// CompleteIdempotency stores the create's result under the reserved key.
-	CompleteIdempotency(ctx context.Context, scope, key string, body []byte) error
-	// ExpireIdempotency deletes records created before cutoff.
-	ExpireIdempotency(ctx context.Context, cutoff time.Time) (int64, error)
+	audit.Queries
+	idempotency.Queries
 }
 
 // Event types the meetings service emits: the constants of the proto package
@@ -135,4 +126,44 @@ type Change struct {
 	Entries              int      // MinutesPublished
 	Overdue              bool     // ActionItemReminder
 	Days                 int      // ActionItemReminder
+}
+
+// Edit is what an update's closure reports: the change's audit row and
+// events, or nothing (the zero Edit) when it changed nothing.
+type Edit = versioned.Edit[Change]
+
+// The versioned rows of the service: how versioned reads, writes and
+// versions each kind. Every write that changes one of them (every PATCH,
+// every status change, every change to a meeting's parts) goes through
+// versioned, so a version is checked, bumped and written in one place.
+var (
+	meetings = versioned.Row[Queries, Meeting]{
+		Get: Queries.GetMeeting, Write: Queries.WriteMeeting,
+		Version:   func(m *Meeting) *int64 { return &m.Version },
+		UpdatedAt: func(m *Meeting) *time.Time { return &m.UpdatedAt },
+	}
+	actionItems = versioned.Row[Queries, ActionItem]{
+		Get: Queries.GetActionItem, Write: Queries.WriteActionItem,
+		Version:   func(a *ActionItem) *int64 { return &a.Version },
+		UpdatedAt: func(a *ActionItem) *time.Time { return &a.UpdatedAt },
+	}
+)
+
+// draftEntries is the versioned row of meeting meetingID's minute entries.
+// It refuses a published entry (ErrMinuteEntryPublished) as it reads it,
+// whatever the If-Match: a published entry never changes, and no version
+// a client could send would make it.
+func draftEntries(meetingID string) versioned.Row[Queries, MinuteEntry] {
+	return versioned.Row[Queries, MinuteEntry]{
+		Get: func(q Queries, ctx context.Context, id string) (MinuteEntry, error) {
+			e, err := q.GetMinuteEntry(ctx, meetingID, id)
+			if err == nil && e.PublishedIn > 0 {
+				return MinuteEntry{}, ErrMinuteEntryPublished
+			}
+			return e, err
+		},
+		Write:     Queries.WriteMinuteEntry,
+		Version:   func(e *MinuteEntry) *int64 { return &e.Version },
+		UpdatedAt: func(e *MinuteEntry) *time.Time { return &e.UpdatedAt },
+	}
 }

@@ -12,60 +12,60 @@ import (
 	"github.com/guildhall/guildhall/services/meetings/internal/service"
 )
 
-// toEvent turns a domain change into its outbox event. Protobuf stays here,
-// out of the service layer.
-func toEvent(district string, c service.Change) (eventbus.Event, error) {
-	var (
-		payload proto.Message
-		aggType string
-		aggID   string
-		seq     int64
-	)
+// events turns the service's changes into outbox events. Protobuf stays
+// here, out of the service layer.
+var events = eventbus.Mapping[service.Change]{
+	Type:      func(c service.Change) string { return c.Type },
+	Aggregate: aggregate,
+	Payload:   payload,
+}
+
+func aggregate(c service.Change) (eventbus.Aggregate, error) {
 	switch {
 	case c.Meeting != nil:
-		aggType, aggID, seq = "meeting", c.Meeting.ID, c.Meeting.Version
+		return eventbus.Aggregate{Type: "meeting", ID: c.Meeting.ID, Version: c.Meeting.Version}, nil
 	case c.ActionItem != nil:
-		aggType, aggID, seq = "action_item", c.ActionItem.ID, c.ActionItem.Version
+		return eventbus.Aggregate{Type: "action_item", ID: c.ActionItem.ID, Version: c.ActionItem.Version}, nil
 	case c.Resolution != nil:
-		aggType, aggID, seq = "resolution", c.Resolution.ID, 1
+		return eventbus.Aggregate{Type: "resolution", ID: c.Resolution.ID, Version: 1}, nil
 	case c.Signature != nil:
-		aggType, aggID, seq = "convention_signature", c.Signature.ID, 1
-	default:
-		return eventbus.Event{}, fmt.Errorf("store: change %s has no aggregate", c.Type)
+		return eventbus.Aggregate{Type: "convention_signature", ID: c.Signature.ID, Version: 1}, nil
 	}
+	return eventbus.Aggregate{}, fmt.Errorf("store: change %s has no aggregate", c.Type)
+}
+
+func payload(district string, c service.Change) (proto.Message, error) {
 	switch c.Type {
 	case service.EventMeetingScheduled:
-		payload = &eventsv1.MeetingScheduled{Meeting: meetingSnapshot(district, c.Meeting)}
+		return &eventsv1.MeetingScheduled{Meeting: meetingSnapshot(district, c.Meeting)}, nil
 	case service.EventMeetingUpdated:
-		payload = &eventsv1.MeetingUpdated{Meeting: meetingSnapshot(district, c.Meeting), Fields: c.Fields}
+		return &eventsv1.MeetingUpdated{Meeting: meetingSnapshot(district, c.Meeting), Fields: c.Fields}, nil
 	case service.EventMeetingStatusChanged:
-		payload = &eventsv1.MeetingStatusChanged{Meeting: meetingSnapshot(district, c.Meeting), FromStatus: c.FromStatus, ToStatus: c.ToStatus}
+		return &eventsv1.MeetingStatusChanged{Meeting: meetingSnapshot(district, c.Meeting), FromStatus: c.FromStatus, ToStatus: c.ToStatus}, nil
 	case service.EventAttendanceRecorded:
 		if c.Invitation == nil {
-			return eventbus.Event{}, fmt.Errorf("store: %s without an invitation", c.Type)
+			return nil, fmt.Errorf("store: %s without an invitation", c.Type)
 		}
-		payload = &eventsv1.AttendanceRecorded{Meeting: meetingSnapshot(district, c.Meeting), Attendance: attendanceSnapshot(c.Invitation)}
+		return &eventsv1.AttendanceRecorded{Meeting: meetingSnapshot(district, c.Meeting), Attendance: attendanceSnapshot(c.Invitation)}, nil
 	case service.EventMinutesPublished:
-		payload = &eventsv1.MinutesPublished{Meeting: meetingSnapshot(district, c.Meeting), MinutesVersion: int32(c.MinutesVersion), Entries: int32(c.Entries)}
+		return &eventsv1.MinutesPublished{Meeting: meetingSnapshot(district, c.Meeting), MinutesVersion: int32(c.MinutesVersion), Entries: int32(c.Entries)}, nil
 	case service.EventResolutionAdopted:
 		r := c.Resolution
-		payload = &eventsv1.ResolutionAdopted{Id: r.ID, District: district, MeetingId: r.MeetingID, Title: r.Title, ActionItems: int32(len(r.ActionItems))}
+		return &eventsv1.ResolutionAdopted{Id: r.ID, District: district, MeetingId: r.MeetingID, Title: r.Title, ActionItems: int32(len(r.ActionItems))}, nil
 	case service.EventActionItemCreated:
-		payload = &eventsv1.ActionItemCreated{Item: itemSnapshot(district, c.ActionItem)}
+		return &eventsv1.ActionItemCreated{Item: itemSnapshot(district, c.ActionItem)}, nil
 	case service.EventActionItemStatus:
-		payload = &eventsv1.ActionItemStatusChanged{Item: itemSnapshot(district, c.ActionItem), FromStatus: c.FromStatus, ToStatus: c.ToStatus, By: c.By}
+		return &eventsv1.ActionItemStatusChanged{Item: itemSnapshot(district, c.ActionItem), FromStatus: c.FromStatus, ToStatus: c.ToStatus, By: c.By}, nil
 	case service.EventActionItemReminder:
-		payload = &eventsv1.ActionItemReminder{Item: itemSnapshot(district, c.ActionItem), Overdue: c.Overdue, Days: int32(c.Days)}
+		return &eventsv1.ActionItemReminder{Item: itemSnapshot(district, c.ActionItem), Overdue: c.Overdue, Days: int32(c.Days)}, nil
 	case service.EventConventionSigned:
 		s := c.Signature
-		payload = &eventsv1.ConventionSigned{Signature: &eventsv1.ConventionSignature{
+		return &eventsv1.ConventionSigned{Signature: &eventsv1.ConventionSignature{
 			Id: s.ID, District: district, CompanyId: s.CompanyID, ConventionVersion: s.ConventionVersion, SignedBy: s.SignedBy,
 			SignedAt: timestamppb.New(s.SignedAt), MeetingId: s.MeetingID, Current: s.Current,
-		}}
-	default:
-		return eventbus.Event{}, fmt.Errorf("store: unknown change type %q", c.Type)
+		}}, nil
 	}
-	return eventbus.Event{Type: c.Type, AggregateType: aggType, AggregateID: aggID, Sequence: seq, Payload: payload}, nil
+	return nil, nil
 }
 
 func meetingSnapshot(district string, m *service.Meeting) *eventsv1.Meeting {

@@ -3,6 +3,7 @@ package store
 import (
 	"testing"
 
+	"github.com/guildhall/guildhall/pkg/node"
 	"github.com/guildhall/guildhall/pkg/testutil/migrationtest"
 )
 
@@ -14,5 +15,5 @@ import (
 // small. A data dir of `make run` from then holds such a file; it must open
 // with every row and end with the schema of a new database.
 func TestMigrateUpgradesADatabaseOfBeforeTheKitOwnedItsTables(t *testing.T) {
-	migrationtest.CheckUpgrade(t, "testdata/v1.db", Migrate)
+	migrationtest.CheckUpgrade(t, "testdata/v1.db", node.MigrateDistrict(Migrate))
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/idempotency"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/storage"
+	"github.com/guildhall/guildhall/pkg/versioned"
 	"github.com/guildhall/guildhall/services/meetings/internal/service"
 )
 
@@ -29,7 +30,9 @@ var Migrations embed.FS
 const MigrationsTable = "goose_meetings"
 
 // Migrate applies the meetings tables to db, then the tables of the kit's
-// packages it uses: the audit log, the idempotency keys and the eventbus's.
+// packages the store keeps: the audit log and the idempotency keys. The
+// outbox's tables are the node's (node.OpenDistrict migrates them after
+// these; node.MigrateDistrict(Migrate) is the whole migration).
 func Migrate(ctx context.Context, db *storage.DB) error {
 	if err := db.Migrate(ctx, Migrations, "migrations", MigrationsTable); err != nil {
 		return err
@@ -37,39 +40,35 @@ func Migrate(ctx context.Context, db *storage.DB) error {
 	if err := audit.Migrate(ctx, db); err != nil {
 		return err
 	}
-	if err := idempotency.Migrate(ctx, db); err != nil {
-		return err
-	}
-	return eventbus.Migrate(ctx, db)
+	return idempotency.Migrate(ctx, db)
 }
 
-// Store implements service.Repository.
+// Store implements service.Repository: the queries on the database, and
+// the transactions of eventbus.Writer, whose changes' events go to the
+// outbox with them.
 type Store struct {
 	queries
-	outbox *eventbus.Outbox
+	eventbus.Writer[service.Queries, service.Change]
 }
 
 // New returns the store over db, publishing through outbox (which must use
 // the same database).
 func New(db *storage.DB, outbox *eventbus.Outbox) *Store {
-	return &Store{queries: queries{Querier: db.Querier(), districtID: outbox.District()}, outbox: outbox}
+	at := func(q storage.Querier) service.Queries { return newQueries(q) }
+	return &Store{queries: newQueries(db.Querier()), Writer: eventbus.NewWriter(outbox, at, events)}
 }
 
 var _ service.Repository = (*Store)(nil)
 
-// Tx implements service.Repository.
-func (s *Store) Tx(ctx context.Context, fn func(q service.Queries) ([]service.Change, error)) error {
-	return eventbus.TxChanges(ctx, s.outbox,
-		func(tx *sql.Tx) ([]service.Change, error) {
-			return fn(queries{Querier: s.DB.TxQuerier(tx), districtID: s.districtID})
-		},
-		func(c service.Change) (eventbus.Event, error) { return toEvent(s.outbox.District(), c) })
-}
-
 // queries implements service.Queries on a database or a transaction.
 type queries struct {
 	storage.Querier
-	districtID string
+	audit.Store
+	idempotency.Keys
+}
+
+func newQueries(q storage.Querier) queries {
+	return queries{Querier: q, Store: audit.NewStore(q), Keys: idempotency.NewKeys(q)}
 }
 
 // --- meetings ---
@@ -123,11 +122,11 @@ func (q queries) InsertMeeting(ctx context.Context, m service.Meeting) error {
 	return nil
 }
 
-// UpdateMeeting implements service.Queries.
-func (q queries) UpdateMeeting(ctx context.Context, m service.Meeting) error {
+// WriteMeeting implements service.Queries.
+func (q queries) WriteMeeting(ctx context.Context, m service.Meeting) error {
 	res, err := q.Exec(ctx, `UPDATE meetings SET title=?, starts_at=?, ends_at=?, venue=?, host=?, status=?, minutes_version=?, updated_at=?, version=?
 		WHERE id=? AND version=?`, m.Title, storage.FormatTime(m.StartsAt), storage.FormatTime(m.EndsAt), m.Venue, m.Host, m.Status, m.MinutesVersion, storage.FormatTime(m.UpdatedAt), m.Version, m.ID, m.Version-1)
-	return checkUpdated(res, err, "meeting")
+	return versioned.Written(res, err, "meeting")
 }
 
 // FillCounts implements service.Queries.
@@ -365,13 +364,13 @@ func (q queries) InsertMinuteEntry(ctx context.Context, e service.MinuteEntry) e
 	return nil
 }
 
-// UpdateMinuteEntry implements service.Queries. Only a draft row (and the
+// WriteMinuteEntry implements service.Queries. Only a draft row (and the
 // version read) is written: a published entry can never change, whatever
 // the caller.
-func (q queries) UpdateMinuteEntry(ctx context.Context, e service.MinuteEntry) error {
+func (q queries) WriteMinuteEntry(ctx context.Context, e service.MinuteEntry) error {
 	res, err := q.Exec(ctx, `UPDATE minute_entries SET speaker=?, speaker_role=?, text=?, updated_at=?, version=?
 		WHERE id=? AND version=? AND published_in = 0`, e.Speaker, e.SpeakerRole, e.Text, storage.FormatTime(e.UpdatedAt), e.Version, e.ID, e.Version-1)
-	return checkUpdated(res, err, "minute entry")
+	return versioned.Written(res, err, "minute entry")
 }
 
 // DeleteMinuteEntry implements service.Queries (drafts only).
@@ -505,11 +504,11 @@ func (q queries) InsertActionItem(ctx context.Context, a service.ActionItem) err
 	return nil
 }
 
-// UpdateActionItem implements service.Queries.
-func (q queries) UpdateActionItem(ctx context.Context, a service.ActionItem) error {
+// WriteActionItem implements service.Queries.
+func (q queries) WriteActionItem(ctx context.Context, a service.ActionItem) error {
 	res, err := q.Exec(ctx, `UPDATE action_items SET status=?, updated_at=?, version=? WHERE id=? AND version=?`,
 		a.Status, storage.FormatTime(a.UpdatedAt), a.Version, a.ID, a.Version-1)
-	return checkUpdated(res, err, "action item")
+	return versioned.Written(res, err, "action item")
 }
 
 // DueActionItems implements service.Queries.
@@ -574,62 +573,4 @@ func (q queries) SignatureCounts(ctx context.Context, version string) (int, int,
 		return 0, 0, fmt.Errorf("store: signature counts: %w", err)
 	}
 	return signed, companies, nil
-}
-
-// --- audit ---
-
-// auditTable is this service's audit log, created by audit.Migrate.
-const auditTable = audit.Table
-
-// InsertAudit implements service.Queries.
-func (q queries) InsertAudit(ctx context.Context, e audit.Entry) error {
-	return audit.Insert(ctx, q.Querier, auditTable, e)
-}
-
-// ListAudit implements service.Queries. Rows come newest first (id DESC);
-// the page cursor is the id of the last row returned.
-func (q queries) ListAudit(ctx context.Context, f audit.Filter, p kitx.Page) ([]audit.Entry, string, error) {
-	return audit.List(ctx, q.Querier, auditTable, f, p)
-}
-
-// --- idempotency ---
-
-// idempotencyTable is this service's idempotency keys, created by
-// idempotency.Migrate.
-const idempotencyTable = idempotency.Table
-
-// GetIdempotency implements service.Queries.
-func (q queries) GetIdempotency(ctx context.Context, scope, key string) (idempotency.Record, bool, error) {
-	return idempotency.Get(ctx, q.Querier, idempotencyTable, scope, key)
-}
-
-// PutIdempotency implements service.Queries. An expired record under the
-// same key is replaced; a live one makes it fail with a Conflict.
-func (q queries) PutIdempotency(ctx context.Context, r idempotency.Record) error {
-	return idempotency.Put(ctx, q.Querier, idempotencyTable, r)
-}
-
-// CompleteIdempotency implements service.Queries: the create's result
-// under the key PutIdempotency reserved in the same transaction.
-func (q queries) CompleteIdempotency(ctx context.Context, scope, key string, body []byte) error {
-	return idempotency.Complete(ctx, q.Querier, idempotencyTable, scope, key, body)
-}
-
-// ExpireIdempotency implements service.Queries.
-func (q queries) ExpireIdempotency(ctx context.Context, cutoff time.Time) (int64, error) {
-	return idempotency.Expire(ctx, q.Querier, idempotencyTable, cutoff)
-}
-
-func checkUpdated(res sql.Result, err error, what string) error {
-	if err != nil {
-		return fmt.Errorf("store: update %s: %w", what, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("store: update %s: %w", what, err)
-	}
-	if n != 1 {
-		return kitx.ErrEtagStale
-	}
-	return nil
 }

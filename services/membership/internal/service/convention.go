@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/guildhall/guildhall/pkg/audit"
+	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/versioned"
 )
 
 // MeetingsEventsSubject is the audit subject of changes the node makes on
@@ -46,38 +48,30 @@ func (s *Membership) ApplyConventionSignature(ctx context.Context, q Queries, si
 	if !sig.Current || sig.Version == "" || sig.CompanyID == "" {
 		return nil, nil
 	}
-	c, err := q.GetCompany(ctx, sig.CompanyID)
+	_, changes, err := versioned.In(ctx, q, companies, sig.CompanyID, kitx.Precondition{}, func(q Queries, c *Company) (Edit, error) {
+		last, found, err := q.LatestConventionSignature(ctx, sig.CompanyID)
+		if err != nil {
+			return Edit{}, err
+		}
+		if found && (last.ID == sig.ID || sig.SignedAt.Before(last.SignedAt)) {
+			return Edit{}, nil
+		}
+		if err := q.PutConventionSignature(ctx, sig); err != nil {
+			return Edit{}, err
+		}
+		if c.ConventionVersion == sig.Version {
+			// Signed again, or set by an admin already: no new version, no event.
+			return Edit{}, nil
+		}
+		c.ConventionVersion = sig.Version
+		fields := []string{"convention_version"}
+		e := s.EntryAs(audit.Actor{Subject: MeetingsEventsSubject}, ActionConventionSigned, ResourceCompany, c.ID, fields)
+		return versioned.Changed(e, Change{Type: EventCompanyUpdated, Company: c, Fields: fields}), nil
+	})
 	if errors.Is(err, ErrCompanyNotFound) {
 		s.logger.DebugContext(ctx, "membership: convention signature of an unknown company ignored",
 			"company", sig.CompanyID, "signature", sig.ID)
 		return nil, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	last, found, err := q.LatestConventionSignature(ctx, sig.CompanyID)
-	if err != nil {
-		return nil, err
-	}
-	if found && (last.ID == sig.ID || sig.SignedAt.Before(last.SignedAt)) {
-		return nil, nil
-	}
-	if err := q.PutConventionSignature(ctx, sig); err != nil {
-		return nil, err
-	}
-	if c.ConventionVersion == sig.Version {
-		// Signed again, or set by an admin already: no new version, no event.
-		return nil, nil
-	}
-	c.ConventionVersion = sig.Version
-	c.Version++
-	c.UpdatedAt = s.now().UTC()
-	if err := q.UpdateCompany(ctx, c); err != nil {
-		return nil, err
-	}
-	fields := []string{"convention_version"}
-	if err := s.AuditAs(ctx, q, audit.Actor{Subject: MeetingsEventsSubject}, ActionConventionSigned, ResourceCompany, c.ID, fields); err != nil {
-		return nil, err
-	}
-	return []Change{{Type: EventCompanyUpdated, Company: &c, Fields: fields}}, nil
+	return changes, err
 }

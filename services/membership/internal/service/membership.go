@@ -14,6 +14,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/idempotency"
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/versioned"
 )
 
 // IDRules checks, normalises, hashes and masks identity numbers. The
@@ -165,40 +166,19 @@ func (s *Membership) ListCompanies(ctx context.Context, f CompanyFilter, page ki
 
 // UpdateCompany implements Service.
 func (s *Membership) UpdateCompany(ctx context.Context, id string, pre kitx.Precondition, in UpdateCompanyInput) (Company, error) {
-	var out Company
-	err := s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
-		c, err := q.GetCompany(ctx, id)
-		if err != nil {
-			return nil, err
+	c, err := versioned.Update(ctx, s.repo.Tx, companies, id, pre, func(_ Queries, c *Company) (Edit, error) {
+		fields, err := s.applyCompanyUpdate(c, in)
+		if err != nil || len(fields) == 0 {
+			// Nothing changed (or nothing may): no new version, no event.
+			return Edit{}, err
 		}
-		if err := pre.Check(c.Version); err != nil {
-			return nil, err
-		}
-		fields, err := s.applyCompanyUpdate(&c, in)
-		if err != nil {
-			return nil, err
-		}
-		if len(fields) == 0 {
-			// Nothing changed: no new version, no event.
-			out = c
-			return nil, nil
-		}
-		c.Version++
-		c.UpdatedAt = s.now().UTC()
-		if err := q.UpdateCompany(ctx, c); err != nil {
-			return nil, err
-		}
-		if err := s.Audit(ctx, q, ActionCompanyUpdate, ResourceCompany, c.ID, fields); err != nil {
-			return nil, err
-		}
-		out = c
-		return []Change{{Type: EventCompanyUpdated, Company: &out, Fields: fields}}, nil
+		return s.edit(ctx, ActionCompanyUpdate, ResourceCompany, c.ID, fields, Change{Type: EventCompanyUpdated, Company: c, Fields: fields}), nil
 	})
 	if err != nil {
 		return Company{}, err
 	}
-	out.ETag = kitx.ETag(out.Version)
-	return out, nil
+	c.ETag = kitx.ETag(c.Version)
+	return c, nil
 }
 
 // ChangeCompanyStatus implements Service.
@@ -209,33 +189,20 @@ func (s *Membership) ChangeCompanyStatus(ctx context.Context, id string, in Chan
 	if err := tooLong("reason", in.Reason, 500); err != nil {
 		return Company{}, err
 	}
-	var out Company
-	err := s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
-		c, err := q.GetCompany(ctx, id)
-		if err != nil {
-			return nil, err
-		}
+	c, err := versioned.Update(ctx, s.repo.Tx, companies, id, kitx.Precondition{}, func(_ Queries, c *Company) (Edit, error) {
 		from := c.Status
 		if !CanTransition(from, in.Status) {
-			return nil, ErrCompanyStatusIllegal.Wrap(fmt.Errorf("%s → %s", from, in.Status))
+			return Edit{}, ErrCompanyStatusIllegal.Wrap(fmt.Errorf("%s → %s", from, in.Status))
 		}
 		c.Status = in.Status
-		c.Version++
-		c.UpdatedAt = s.now().UTC()
-		if err := q.UpdateCompany(ctx, c); err != nil {
-			return nil, err
-		}
-		if err := s.Audit(ctx, q, ActionCompanyStatusChange, ResourceCompany, c.ID, []string{"status"}); err != nil {
-			return nil, err
-		}
-		out = c
-		return []Change{{Type: EventCompanyStatusChanged, Company: &out, FromStatus: from, ToStatus: in.Status, Reason: in.Reason}}, nil
+		return s.edit(ctx, ActionCompanyStatusChange, ResourceCompany, c.ID, []string{"status"},
+			Change{Type: EventCompanyStatusChanged, Company: c, FromStatus: from, ToStatus: in.Status, Reason: in.Reason}), nil
 	})
 	if err != nil {
 		return Company{}, err
 	}
-	out.ETag = kitx.ETag(out.Version)
-	return out, nil
+	c.ETag = kitx.ETag(c.Version)
+	return c, nil
 }
 
 // --- guards ---
@@ -371,43 +338,22 @@ func (s *Membership) ListGuards(ctx context.Context, f GuardFilter, page kitx.Pa
 	return items, next, nil
 }
 
-// updateGuard loads a guard in a transaction, lets fn change it, bumps its
-// version and stores it with the change fn describes and one audit row of
-// action naming the fields fn reports (nil change: nothing written).
+// updateGuard changes a guard through versioned.Update: fn changes it and
+// describes the change, which is stored with one audit row of action
+// naming the fields fn reports (nil change: nothing written).
 func (s *Membership) updateGuard(ctx context.Context, id string, pre kitx.Precondition, action string, fn func(q Queries, g *Guard) (*Change, []string, error)) (Guard, error) {
-	var out Guard
-	err := s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
-		g, err := q.GetGuard(ctx, id)
-		if err != nil {
-			return nil, err
+	g, err := versioned.Update(ctx, s.repo.Tx, guards, id, pre, func(q Queries, g *Guard) (Edit, error) {
+		ch, fields, err := fn(q, g)
+		if err != nil || ch == nil {
+			return Edit{}, err
 		}
-		if err := pre.Check(g.Version); err != nil {
-			return nil, err
-		}
-		ch, fields, err := fn(q, &g)
-		if err != nil {
-			return nil, err
-		}
-		if ch == nil {
-			out = g
-			return nil, nil
-		}
-		g.Version++
-		g.UpdatedAt = s.now().UTC()
-		if err := q.UpdateGuard(ctx, g); err != nil {
-			return nil, err
-		}
-		if err := s.Audit(ctx, q, action, ResourceGuard, g.ID, fields); err != nil {
-			return nil, err
-		}
-		out = g
-		ch.Guard = &out
-		return []Change{*ch}, nil
+		ch.Guard = g
+		return s.edit(ctx, action, ResourceGuard, g.ID, fields, *ch), nil
 	})
 	if err != nil {
 		return Guard{}, err
 	}
-	return s.presentFor(ctx, out)
+	return s.presentFor(ctx, g)
 }
 
 // UpdateGuard implements Service.
@@ -490,34 +436,25 @@ func (s *Membership) RecordTraining(ctx context.Context, guardID string, in Trai
 		return Training{}, err
 	}
 	return idempotent(ctx, s, "POST guards/"+guardID+"/trainings", in.IdempotencyKey, in, func(q Queries) (Training, []Change, error) {
-		g, err := q.GetGuard(ctx, guardID)
-		if err != nil {
-			return Training{}, nil, err
-		}
-		id, err := newID()
-		if err != nil {
-			return Training{}, nil, err
-		}
-		now := s.now().UTC()
-		t := Training{ID: id, GuardID: g.ID, Type: in.Type, Hours: in.Hours, TrainedOn: in.TrainedOn, Topic: in.Topic, RecordedAt: now}
-		if err := q.InsertTraining(ctx, t); err != nil {
-			return Training{}, nil, err
-		}
-		fields := []string{"trainings", "training_hours"}
-		if t.Type == TrainingPreJob && !g.PreJobTrained {
-			g.PreJobTrained = true
-			fields = append(fields, "pre_job_trained")
-		}
-		g.TrainingHours += t.Hours
-		g.Version++
-		g.UpdatedAt = now
-		if err := q.UpdateGuard(ctx, g); err != nil {
-			return Training{}, nil, err
-		}
-		if err := s.Audit(ctx, q, ActionGuardTrainingRecord, ResourceGuard, g.ID, fields); err != nil {
-			return Training{}, nil, err
-		}
-		return t, []Change{{Type: EventTrainingRecorded, Guard: &g, Training: &t}}, nil
+		var t Training
+		_, changes, err := versioned.In(ctx, q, guards, guardID, kitx.Precondition{}, func(q Queries, g *Guard) (Edit, error) {
+			id, err := newID()
+			if err != nil {
+				return Edit{}, err
+			}
+			t = Training{ID: id, GuardID: g.ID, Type: in.Type, Hours: in.Hours, TrainedOn: in.TrainedOn, Topic: in.Topic, RecordedAt: s.now().UTC()}
+			if err := q.InsertTraining(ctx, t); err != nil {
+				return Edit{}, err
+			}
+			fields := []string{"trainings", "training_hours"}
+			if t.Type == TrainingPreJob && !g.PreJobTrained {
+				g.PreJobTrained = true
+				fields = append(fields, "pre_job_trained")
+			}
+			g.TrainingHours += t.Hours
+			return s.edit(ctx, ActionGuardTrainingRecord, ResourceGuard, g.ID, fields, Change{Type: EventTrainingRecorded, Guard: g, Training: &t}), nil
+		})
+		return t, changes, err
 	})
 }
 
@@ -647,16 +584,8 @@ func (s *Membership) ListCouncilMembers(ctx context.Context, f CouncilFilter, pa
 
 // UpdateCouncilMember implements Service.
 func (s *Membership) UpdateCouncilMember(ctx context.Context, id string, pre kitx.Precondition, in UpdateCouncilMemberInput) (CouncilMember, error) {
-	var out CouncilMember
-	err := s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
-		m, err := q.GetCouncilMember(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		if err := pre.Check(m.Version); err != nil {
-			return nil, err
-		}
-		next := m
+	m, err := versioned.Update(ctx, s.repo.Tx, councilMembers, id, pre, func(q Queries, m *CouncilMember) (Edit, error) {
+		next := *m
 		if in.Term != nil {
 			next.Term = *in.Term
 		}
@@ -676,33 +605,25 @@ func (s *Membership) UpdateCouncilMember(ctx context.Context, id string, pre kit
 			next.Active = *in.Active
 		}
 		if err := s.validateCouncil(next.Term, next.Position, next.PersonName, next.DistrictInCharge); err != nil {
-			return nil, err
+			return Edit{}, err
 		}
 		if next.CompanyID != m.CompanyID {
 			if err := s.checkCompanyRef(ctx, q, next.CompanyID); err != nil {
-				return nil, err
+				return Edit{}, err
 			}
 		}
-		if next == m {
-			out = m
-			return nil, nil
+		if next == *m {
+			return Edit{}, nil
 		}
-		next.Version++
-		next.UpdatedAt = s.now().UTC()
-		if err := q.UpdateCouncilMember(ctx, next); err != nil {
-			return nil, err
-		}
-		if err := s.Audit(ctx, q, ActionCouncilUpdate, ResourceCouncilMember, next.ID, councilDiff(m, next)); err != nil {
-			return nil, err
-		}
-		out = next
-		return []Change{{Type: EventCouncilMemberUpdated, CouncilMember: &out}}, nil
+		fields := councilDiff(*m, next)
+		*m = next
+		return s.edit(ctx, ActionCouncilUpdate, ResourceCouncilMember, m.ID, fields, Change{Type: EventCouncilMemberUpdated, CouncilMember: m}), nil
 	})
 	if err != nil {
 		return CouncilMember{}, err
 	}
-	out.ETag = kitx.ETag(out.Version)
-	return out, nil
+	m.ETag = kitx.ETag(m.Version)
+	return m, nil
 }
 
 // --- idempotency ---

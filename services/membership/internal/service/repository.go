@@ -7,18 +7,16 @@ import (
 	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/idempotency"
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/versioned"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 )
 
 // Repository is the storage the service needs. Reads go straight to it;
-// every write goes through Tx so the change and the events describing it
-// commit together.
+// every write goes through Tx (versioned.Update for a versioned row) so the
+// change, its audit row and the events describing it commit together.
 type Repository interface {
 	Queries
-	// Tx runs fn in one transaction. The changes fn returns are turned into
-	// events and appended to the outbox in that transaction; if fn fails,
-	// nothing is written.
-	Tx(ctx context.Context, fn func(q Queries) ([]Change, error)) error
+	versioned.Transactions[Queries, Change]
 }
 
 // Queries reads and writes the membership tables, inside or outside a
@@ -28,7 +26,11 @@ type Queries interface {
 	CreditCodeTaken(ctx context.Context, code string) (bool, error)
 	ListCompanies(ctx context.Context, f CompanyFilter, page kitx.Page) ([]Company, string, error)
 	InsertCompany(ctx context.Context, c Company) error
-	UpdateCompany(ctx context.Context, c Company) error
+	// WriteCompany stores c over the stored company of version
+	// c.Version-1, and is kitx.ErrEtagStale where that is not the stored
+	// version. It is the Write of the companies row: the service changes a
+	// company through versioned.Update or versioned.In, never directly.
+	WriteCompany(ctx context.Context, c Company) error
 
 	GetGuard(ctx context.Context, id string) (Guard, error)
 	// GuardCompany returns the id of the company that employs (or
@@ -39,14 +41,17 @@ type Queries interface {
 	ActiveGuardByHash(ctx context.Context, idHash string) (bool, error)
 	ListGuards(ctx context.Context, f GuardFilter, page kitx.Page) ([]Guard, string, error)
 	InsertGuard(ctx context.Context, g Guard) error
-	UpdateGuard(ctx context.Context, g Guard) error
+	// WriteGuard is WriteCompany for a guard (the guards row).
+	WriteGuard(ctx context.Context, g Guard) error
 	InsertTraining(ctx context.Context, t Training) error
 	ListTrainings(ctx context.Context, guardID string) ([]Training, error)
 
 	GetCouncilMember(ctx context.Context, id string) (CouncilMember, error)
 	ListCouncilMembers(ctx context.Context, f CouncilFilter, page kitx.Page) ([]CouncilMember, string, error)
 	InsertCouncilMember(ctx context.Context, m CouncilMember) error
-	UpdateCouncilMember(ctx context.Context, m CouncilMember) error
+	// WriteCouncilMember is WriteCompany for a council member (the
+	// councilMembers row).
+	WriteCouncilMember(ctx context.Context, m CouncilMember) error
 
 	GetImport(ctx context.Context, id string) (ImportJob, error)
 	// ImportCompany returns the company an import job imports into, for
@@ -74,20 +79,8 @@ type Queries interface {
 	// applied signature.
 	PutConventionSignature(ctx context.Context, s ConventionSignature) error
 
-	// InsertAudit appends a row to the audit log.
-	InsertAudit(ctx context.Context, e audit.Entry) error
-	// ListAudit lists audit rows, newest first; the cursor is the last id.
-	ListAudit(ctx context.Context, f audit.Filter, page kitx.Page) ([]audit.Entry, string, error)
-
-	// GetIdempotency reads the record of (scope, key); false if none.
-	GetIdempotency(ctx context.Context, scope, key string) (idempotency.Record, bool, error)
-	// PutIdempotency reserves r's key before a create; a live record under
-	// its key is a Conflict.
-	PutIdempotency(ctx context.Context, r idempotency.Record) error
-	// CompleteIdempotency stores the create's result under the reserved key.
-	CompleteIdempotency(ctx context.Context, scope, key string, body []byte) error
-	// ExpireIdempotency deletes records created before cutoff.
-	ExpireIdempotency(ctx context.Context, cutoff time.Time) (int64, error)
+	audit.Queries
+	idempotency.Queries
 }
 
 // Event types the membership service emits: the constants of the proto package
@@ -122,3 +115,29 @@ type Change struct {
 	CheckStatus, CheckedOn       string // BackgroundCheckRecorded
 	IssuedOn                     string // CertificateIssued
 }
+
+// Edit is what an update's closure reports: the change's audit row and
+// events, or nothing (the zero Edit) when it changed nothing.
+type Edit = versioned.Edit[Change]
+
+// The versioned rows of the service: how versioned.Update reads, writes and
+// versions each kind. Every write that changes one of them (every PATCH,
+// every status change) goes through versioned, so a version is checked,
+// bumped and written in one place.
+var (
+	companies = versioned.Row[Queries, Company]{
+		Get: Queries.GetCompany, Write: Queries.WriteCompany,
+		Version:   func(c *Company) *int64 { return &c.Version },
+		UpdatedAt: func(c *Company) *time.Time { return &c.UpdatedAt },
+	}
+	guards = versioned.Row[Queries, Guard]{
+		Get: Queries.GetGuard, Write: Queries.WriteGuard,
+		Version:   func(g *Guard) *int64 { return &g.Version },
+		UpdatedAt: func(g *Guard) *time.Time { return &g.UpdatedAt },
+	}
+	councilMembers = versioned.Row[Queries, CouncilMember]{
+		Get: Queries.GetCouncilMember, Write: Queries.WriteCouncilMember,
+		Version:   func(m *CouncilMember) *int64 { return &m.Version },
+		UpdatedAt: func(m *CouncilMember) *time.Time { return &m.UpdatedAt },
+	}
+)

@@ -19,6 +19,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/eventbus"
 	"github.com/guildhall/guildhall/pkg/idcheck"
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/node"
 	"github.com/guildhall/guildhall/pkg/pii"
 	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/services/membership/internal/service"
@@ -50,7 +51,7 @@ func newFixture(t *testing.T) fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	if err := store.Migrate(ctx, db); err != nil {
+	if err := node.MigrateDistrict(store.Migrate)(ctx, db); err != nil {
 		t.Fatal(err)
 	}
 	ob, err := eventbus.NewOutbox(db, "caidian", "membership")

@@ -11,61 +11,61 @@ import (
 	"github.com/guildhall/guildhall/services/membership/internal/service"
 )
 
-// toEvent turns a domain change into its outbox event. Protobuf stays here,
-// out of the service layer.
-func toEvent(district string, c service.Change) (eventbus.Event, error) {
-	var (
-		payload proto.Message
-		aggType string
-		aggID   string
-		seq     int64
-	)
+// events turns the service's changes into outbox events. Protobuf stays
+// here, out of the service layer.
+var events = eventbus.Mapping[service.Change]{
+	Type:      func(c service.Change) string { return c.Type },
+	Aggregate: aggregate,
+	Payload:   payload,
+}
+
+func aggregate(c service.Change) (eventbus.Aggregate, error) {
 	switch {
 	case c.Company != nil:
-		aggType, aggID, seq = "company", c.Company.ID, c.Company.Version
+		return eventbus.Aggregate{Type: "company", ID: c.Company.ID, Version: c.Company.Version}, nil
 	case c.Guard != nil:
-		aggType, aggID, seq = "guard", c.Guard.ID, c.Guard.Version
+		if c.Guard.IDHash == "" {
+			// A guard event without the hash would break HQ's
+			// cross-district person matching; refuse rather than publish it.
+			return eventbus.Aggregate{}, fmt.Errorf("store: guard %s has no id hash", c.Guard.ID)
+		}
+		return eventbus.Aggregate{Type: "guard", ID: c.Guard.ID, Version: c.Guard.Version}, nil
 	case c.CouncilMember != nil:
-		aggType, aggID, seq = "council_member", c.CouncilMember.ID, c.CouncilMember.Version
-	default:
-		return eventbus.Event{}, fmt.Errorf("store: change %s has no aggregate", c.Type)
+		return eventbus.Aggregate{Type: "council_member", ID: c.CouncilMember.ID, Version: c.CouncilMember.Version}, nil
 	}
+	return eventbus.Aggregate{}, fmt.Errorf("store: change %s has no aggregate", c.Type)
+}
+
+func payload(district string, c service.Change) (proto.Message, error) {
 	switch c.Type {
 	case service.EventCompanyRegistered:
-		payload = &eventsv1.CompanyRegistered{Company: companySnapshot(district, c.Company)}
+		return &eventsv1.CompanyRegistered{Company: companySnapshot(district, c.Company)}, nil
 	case service.EventCompanyStatusChanged:
-		payload = &eventsv1.CompanyStatusChanged{Company: companySnapshot(district, c.Company), FromStatus: c.FromStatus, ToStatus: c.ToStatus, Reason: c.Reason}
+		return &eventsv1.CompanyStatusChanged{Company: companySnapshot(district, c.Company), FromStatus: c.FromStatus, ToStatus: c.ToStatus, Reason: c.Reason}, nil
 	case service.EventCompanyUpdated:
-		payload = &eventsv1.CompanyUpdated{Company: companySnapshot(district, c.Company), Fields: c.Fields}
+		return &eventsv1.CompanyUpdated{Company: companySnapshot(district, c.Company), Fields: c.Fields}, nil
 	case service.EventGuardHired:
-		payload = &eventsv1.GuardHired{Guard: guardSnapshot(district, c.Guard)}
+		return &eventsv1.GuardHired{Guard: guardSnapshot(district, c.Guard)}, nil
 	case service.EventGuardUpdated:
-		payload = &eventsv1.GuardUpdated{Guard: guardSnapshot(district, c.Guard), Fields: c.Fields}
+		return &eventsv1.GuardUpdated{Guard: guardSnapshot(district, c.Guard), Fields: c.Fields}, nil
 	case service.EventGuardLeft:
-		payload = &eventsv1.GuardLeft{Guard: guardSnapshot(district, c.Guard)}
+		return &eventsv1.GuardLeft{Guard: guardSnapshot(district, c.Guard)}, nil
 	case service.EventTrainingRecorded:
 		if c.Training == nil {
-			return eventbus.Event{}, fmt.Errorf("store: %s without a training", c.Type)
+			return nil, fmt.Errorf("store: %s without a training", c.Type)
 		}
-		payload = &eventsv1.TrainingRecorded{Guard: guardSnapshot(district, c.Guard), TrainingType: c.Training.Type,
-			Hours: c.Training.Hours, TrainedOn: c.Training.TrainedOn, Topic: c.Training.Topic}
+		return &eventsv1.TrainingRecorded{Guard: guardSnapshot(district, c.Guard), TrainingType: c.Training.Type,
+			Hours: c.Training.Hours, TrainedOn: c.Training.TrainedOn, Topic: c.Training.Topic}, nil
 	case service.EventBackgroundCheckRecorded:
-		payload = &eventsv1.BackgroundCheckRecorded{Guard: guardSnapshot(district, c.Guard), Status: c.CheckStatus, CheckedOn: c.CheckedOn}
+		return &eventsv1.BackgroundCheckRecorded{Guard: guardSnapshot(district, c.Guard), Status: c.CheckStatus, CheckedOn: c.CheckedOn}, nil
 	case service.EventCertificateIssued:
-		payload = &eventsv1.CertificateIssued{Guard: guardSnapshot(district, c.Guard), IssuedOn: c.IssuedOn}
+		return &eventsv1.CertificateIssued{Guard: guardSnapshot(district, c.Guard), IssuedOn: c.IssuedOn}, nil
 	case service.EventCouncilMemberAppointed:
-		payload = &eventsv1.CouncilMemberAppointed{Member: councilSnapshot(district, c.CouncilMember)}
+		return &eventsv1.CouncilMemberAppointed{Member: councilSnapshot(district, c.CouncilMember)}, nil
 	case service.EventCouncilMemberUpdated:
-		payload = &eventsv1.CouncilMemberUpdated{Member: councilSnapshot(district, c.CouncilMember)}
-	default:
-		return eventbus.Event{}, fmt.Errorf("store: unknown change type %q", c.Type)
+		return &eventsv1.CouncilMemberUpdated{Member: councilSnapshot(district, c.CouncilMember)}, nil
 	}
-	if aggType == "guard" && c.Guard.IDHash == "" {
-		// A guard event without the hash would break HQ's cross-district
-		// person matching; refuse rather than publish it.
-		return eventbus.Event{}, fmt.Errorf("store: guard %s has no id hash", aggID)
-	}
-	return eventbus.Event{Type: c.Type, AggregateType: aggType, AggregateID: aggID, Sequence: seq, Payload: payload}, nil
+	return nil, nil
 }
 
 func companySnapshot(district string, c *service.Company) *eventsv1.Company {

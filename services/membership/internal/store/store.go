@@ -10,13 +10,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/eventbus"
 	"github.com/guildhall/guildhall/pkg/idempotency"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/storage"
+	"github.com/guildhall/guildhall/pkg/versioned"
 	"github.com/guildhall/guildhall/services/membership/internal/service"
 )
 
@@ -29,7 +29,9 @@ var Migrations embed.FS
 const MigrationsTable = "goose_membership"
 
 // Migrate applies the membership tables to db, then the tables of the kit's
-// packages it uses: the audit log, the idempotency keys and the eventbus's.
+// packages the store keeps: the audit log and the idempotency keys. The
+// outbox's tables are the node's (node.OpenDistrict migrates them after
+// these; node.MigrateDistrict(Migrate) is the whole migration).
 func Migrate(ctx context.Context, db *storage.DB) error {
 	if err := db.Migrate(ctx, Migrations, "migrations", MigrationsTable); err != nil {
 		return err
@@ -37,39 +39,36 @@ func Migrate(ctx context.Context, db *storage.DB) error {
 	if err := audit.Migrate(ctx, db); err != nil {
 		return err
 	}
-	if err := idempotency.Migrate(ctx, db); err != nil {
-		return err
-	}
-	return eventbus.Migrate(ctx, db)
+	return idempotency.Migrate(ctx, db)
 }
 
-// Store implements service.Repository.
+// Store implements service.Repository: the queries on the database, and
+// the transactions (Tx, and In for the meetings consumer's) of
+// eventbus.Writer, whose changes' events go to the outbox with them.
 type Store struct {
 	queries
-	outbox *eventbus.Outbox
+	eventbus.Writer[service.Queries, service.Change]
 }
 
 // New returns the store over db, publishing through outbox (which must use
 // the same database).
 func New(db *storage.DB, outbox *eventbus.Outbox) *Store {
-	return &Store{queries: queries{Querier: db.Querier(), districtID: outbox.District()}, outbox: outbox}
+	at := func(q storage.Querier) service.Queries { return newQueries(q, outbox.District()) }
+	return &Store{queries: newQueries(db.Querier(), outbox.District()), Writer: eventbus.NewWriter(outbox, at, events)}
 }
 
 var _ service.Repository = (*Store)(nil)
 
-// Tx implements service.Repository.
-func (s *Store) Tx(ctx context.Context, fn func(q service.Queries) ([]service.Change, error)) error {
-	return eventbus.TxChanges(ctx, s.outbox,
-		func(tx *sql.Tx) ([]service.Change, error) {
-			return fn(queries{Querier: s.DB.TxQuerier(tx), districtID: s.districtID})
-		},
-		func(c service.Change) (eventbus.Event, error) { return toEvent(s.outbox.District(), c) })
-}
-
 // queries implements service.Queries on a database or a transaction.
 type queries struct {
 	storage.Querier
+	audit.Store
+	idempotency.Keys
 	districtID string
+}
+
+func newQueries(q storage.Querier, district string) queries {
+	return queries{Querier: q, Store: audit.NewStore(q), Keys: idempotency.NewKeys(q), districtID: district}
 }
 
 // --- companies ---
@@ -153,30 +152,16 @@ func (q queries) InsertCompany(ctx context.Context, c service.Company) error {
 	return nil
 }
 
-// UpdateCompany implements service.Queries. It writes only if the stored
+// WriteCompany implements service.Queries. It writes only if the stored
 // version is the one before c's, so a concurrent update cannot be lost.
-func (q queries) UpdateCompany(ctx context.Context, c service.Company) error {
+func (q queries) WriteCompany(ctx context.Context, c service.Company) error {
 	res, err := q.Exec(ctx, `UPDATE companies SET name=?, licence_number=?, level=?, status=?, contact_name=?, contact_phone=?,
 		address=?, party_org=?, party_org_since=?, trade_union=?, workers_home=?, convention_version=?, updated_at=?, version=?
 		WHERE id=? AND version=?`,
 		c.Name, c.LicenceNumber, c.Level, c.Status, c.ContactName, c.ContactPhone,
 		c.Address, c.PartyOrg, c.PartyOrgSince, c.TradeUnion, c.WorkersHome, c.ConventionVersion, storage.FormatTime(c.UpdatedAt), c.Version,
 		c.ID, c.Version-1)
-	return checkUpdated(res, err, "company")
-}
-
-func checkUpdated(res sql.Result, err error, what string) error {
-	if err != nil {
-		return fmt.Errorf("store: update %s: %w", what, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("store: update %s: %w", what, err)
-	}
-	if n != 1 {
-		return kitx.ErrEtagStale
-	}
-	return nil
+	return versioned.Written(res, err, "company")
 }
 
 // --- guards ---
@@ -273,16 +258,16 @@ func (q queries) InsertGuard(ctx context.Context, g service.Guard) error {
 	return nil
 }
 
-// UpdateGuard implements service.Queries, with the same version check as
-// UpdateCompany.
-func (q queries) UpdateGuard(ctx context.Context, g service.Guard) error {
+// WriteGuard implements service.Queries, with the same version check as
+// WriteCompany.
+func (q queries) WriteGuard(ctx context.Context, g service.Guard) error {
 	res, err := q.Exec(ctx, `UPDATE guards SET name=?, certificate_number=?, certificate_issued_on=?, background_check_status=?,
 		background_check_on=?, pre_job_trained=?, training_hours=?, badge_service=?, volunteer_police=?, party_member=?,
 		employment_status=?, left_on=?, updated_at=?, version=? WHERE id=? AND version=?`,
 		g.Name, g.CertificateNumber, g.CertificateIssuedOn, g.BackgroundCheckStatus,
 		g.BackgroundCheckOn, g.PreJobTrained, g.TrainingHours, g.BadgeService, g.VolunteerPolice, g.PartyMember,
 		g.EmploymentStatus, g.LeftOn, storage.FormatTime(g.UpdatedAt), g.Version, g.ID, g.Version-1)
-	return checkUpdated(res, err, "guard")
+	return versioned.Written(res, err, "guard")
 }
 
 // InsertTraining implements service.Queries.
@@ -364,12 +349,13 @@ func (q queries) InsertCouncilMember(ctx context.Context, m service.CouncilMembe
 	return nil
 }
 
-// UpdateCouncilMember implements service.Queries.
-func (q queries) UpdateCouncilMember(ctx context.Context, m service.CouncilMember) error {
+// WriteCouncilMember implements service.Queries, with the same version
+// check as WriteCompany.
+func (q queries) WriteCouncilMember(ctx context.Context, m service.CouncilMember) error {
 	res, err := q.Exec(ctx, `UPDATE council_members SET term=?, position=?, person_name=?, company_id=?, district_in_charge=?,
 		active=?, updated_at=?, version=? WHERE id=? AND version=?`,
 		m.Term, m.Position, m.PersonName, m.CompanyID, m.DistrictInCharge, m.Active, storage.FormatTime(m.UpdatedAt), m.Version, m.ID, m.Version-1)
-	return checkUpdated(res, err, "council member")
+	return versioned.Written(res, err, "council member")
 }
 
 // --- imports ---
@@ -499,50 +485,6 @@ func (q queries) ScrubImportCSV(ctx context.Context, id string) error {
 	return nil
 }
 
-// --- audit ---
-
-// auditTable is this service's audit log, created by audit.Migrate.
-const auditTable = audit.Table
-
-// InsertAudit implements service.Queries.
-func (q queries) InsertAudit(ctx context.Context, e audit.Entry) error {
-	return audit.Insert(ctx, q.Querier, auditTable, e)
-}
-
-// ListAudit implements service.Queries. Rows come newest first (id DESC);
-// the page cursor is the id of the last row returned.
-func (q queries) ListAudit(ctx context.Context, f audit.Filter, p kitx.Page) ([]audit.Entry, string, error) {
-	return audit.List(ctx, q.Querier, auditTable, f, p)
-}
-
-// --- idempotency ---
-
-// idempotencyTable is this service's idempotency keys, created by
-// idempotency.Migrate.
-const idempotencyTable = idempotency.Table
-
-// GetIdempotency implements service.Queries.
-func (q queries) GetIdempotency(ctx context.Context, scope, key string) (idempotency.Record, bool, error) {
-	return idempotency.Get(ctx, q.Querier, idempotencyTable, scope, key)
-}
-
-// PutIdempotency implements service.Queries. An expired record under the
-// same key is replaced; a live one makes it fail with a Conflict.
-func (q queries) PutIdempotency(ctx context.Context, r idempotency.Record) error {
-	return idempotency.Put(ctx, q.Querier, idempotencyTable, r)
-}
-
-// CompleteIdempotency implements service.Queries: the create's result
-// under the key PutIdempotency reserved in the same transaction.
-func (q queries) CompleteIdempotency(ctx context.Context, scope, key string, body []byte) error {
-	return idempotency.Complete(ctx, q.Querier, idempotencyTable, scope, key, body)
-}
-
-// ExpireIdempotency implements service.Queries.
-func (q queries) ExpireIdempotency(ctx context.Context, cutoff time.Time) (int64, error) {
-	return idempotency.Expire(ctx, q.Querier, idempotencyTable, cutoff)
-}
-
 // LatestConventionSignature implements service.Queries.
 func (q queries) LatestConventionSignature(ctx context.Context, companyID string) (service.ConventionSignature, bool, error) {
 	var s service.ConventionSignature
@@ -569,27 +511,4 @@ func (q queries) PutConventionSignature(ctx context.Context, s service.Conventio
 		return fmt.Errorf("store: put convention signature: %w", err)
 	}
 	return nil
-}
-
-// In runs fn on tx, a transaction the caller owns (the event consumer's),
-// and appends the events of the changes fn returns to the outbox in it. It
-// reports how many events it appended: the caller must call the outbox's
-// Notify after committing when that is not zero.
-func (s *Store) In(ctx context.Context, tx *sql.Tx, fn func(q service.Queries) ([]service.Change, error)) (int, error) {
-	changes, err := fn(queries{Querier: s.DB.TxQuerier(tx), districtID: s.districtID})
-	if err != nil {
-		return 0, err
-	}
-	events := make([]eventbus.Event, 0, len(changes))
-	for _, c := range changes {
-		ev, err := toEvent(s.outbox.District(), c)
-		if err != nil {
-			return 0, err
-		}
-		events = append(events, ev)
-	}
-	if err := s.outbox.Append(ctx, tx, events...); err != nil {
-		return 0, err
-	}
-	return len(events), nil
 }
