@@ -131,10 +131,10 @@ type MeetingStats struct {
 	MeetingPeopleAttended    int64 `json:"meeting_people_attended"`
 	// CompanyAttendanceRate is meeting_companies_attended /
 	// meeting_companies_invited; null when no company was invited.
-	CompanyAttendanceRate *float64 `json:"company_attendance_rate"`
+	CompanyAttendanceRate *float64 `json:"company_attendance_rate" doc:"meeting_companies_attended / meeting_companies_invited; null (not reported) when no company was invited"`
 	// PersonAttendanceRate is meeting_people_attended /
 	// meeting_people_invited; null when nobody was invited.
-	PersonAttendanceRate *float64 `json:"person_attendance_rate"`
+	PersonAttendanceRate *float64 `json:"person_attendance_rate" doc:"meeting_people_attended / meeting_people_invited; null (not reported) when nobody was invited"`
 	// ActionItemsOpen counts open action items, overdue ones included.
 	ActionItemsOpen int64 `json:"action_items_open"`
 	// ActionItemsOverdue counts open action items due before today (Asia/Shanghai).
@@ -148,7 +148,7 @@ type MeetingStats struct {
 	ConventionSignedCurrent *int64 `json:"convention_signed_current"`
 	// ConventionSignatureRate is convention_signed_current / companies_active;
 	// null when the version is unknown or no company is active.
-	ConventionSignatureRate *float64 `json:"convention_signature_rate"`
+	ConventionSignatureRate *float64 `json:"convention_signature_rate" doc:"convention_signed_current / companies_active; null when the current version is unknown or companies_active is 0"`
 	// Roundtables is the roundtable timeliness; null without a cadence.
 	Roundtables *Roundtables `json:"roundtables"`
 }

@@ -103,21 +103,21 @@ func (c *Counts) Add(o Counts) {
 type Stats struct {
 	Counts
 	// BackgroundCheckRate is guards_background_checked / guards_active; null without active guards.
-	BackgroundCheckRate *float64 `json:"background_check_rate"`
+	BackgroundCheckRate *float64 `json:"background_check_rate" doc:"guards_background_checked / guards_active; null (not reported) when guards_active is 0"`
 	// TrainingRate is guards_trained / guards_active; null without active guards.
-	TrainingRate *float64 `json:"training_rate"`
+	TrainingRate *float64 `json:"training_rate" doc:"guards_trained / guards_active; null (not reported) when guards_active is 0"`
 	// CertifiedRate is guards_certified / guards_active; null without active guards.
-	CertifiedRate *float64 `json:"certified_rate"`
+	CertifiedRate *float64 `json:"certified_rate" doc:"guards_certified (certified on duty today, Asia/Shanghai) / guards_active; null (not reported) when guards_active is 0"`
 	// BadgeRate is guards_badge_service / guards_active; null without active guards.
-	BadgeRate *float64 `json:"badge_rate"`
+	BadgeRate *float64 `json:"badge_rate" doc:"guards_badge_service / guards_active; null (not reported) when guards_active is 0"`
 	// PartyOrgRate is party_org_companies / companies_active; null without active companies.
-	PartyOrgRate *float64 `json:"party_org_rate"`
+	PartyOrgRate *float64 `json:"party_org_rate" doc:"party_org_companies / companies_active; null (not reported) when companies_active is 0"`
 	// UnionRate is union_companies / companies_active; null without active companies.
-	UnionRate *float64 `json:"union_rate"`
+	UnionRate *float64 `json:"union_rate" doc:"union_companies / companies_active; null (not reported) when companies_active is 0"`
 	// WorkersHomeRate is workers_home_companies / companies_active; null without active companies.
-	WorkersHomeRate *float64 `json:"workers_home_rate"`
+	WorkersHomeRate *float64 `json:"workers_home_rate" doc:"workers_home_companies / companies_active; null (not reported) when companies_active is 0"`
 	// ConventionRate is convention_signed / companies_active; null without active companies.
-	ConventionRate *float64 `json:"convention_rate"`
+	ConventionRate *float64 `json:"convention_rate" doc:"convention_signed / companies_active; null (not reported) when companies_active is 0"`
 }
 
 // Ratio is n / d, or nil (not reported, JSON null) when d is 0: the one
@@ -207,9 +207,9 @@ type GuardPosition struct {
 	GuardID     string `json:"guard_id,omitempty"`
 	// Link is the API path of the guard record in its district, e.g.
 	// /api/v1/districts/jingkai/guards/{id}.
-	Link string `json:"link,omitempty"`
+	Link string `json:"link,omitempty" doc:"API path of the guard record in its district (a caller allowed there reads the guard, name included); absent outside the ?district asked for"`
 	// CompanyLink is the API path of the guard's company in its district.
-	CompanyLink string `json:"company_link,omitempty"`
+	CompanyLink string `json:"company_link,omitempty" doc:"API path of the guard's company in its district"`
 	HiredOn     string `json:"hired_on,omitempty" format:"date"`
 	// CertificateValidUntil and CertificateAuthority describe the
 	// certificate of a certificate_number conflict: its last valid day and
@@ -230,7 +230,7 @@ type CompanyPosition struct {
 	Status    string `json:"status,omitempty" enum:"applied,active,suspended"`
 	// Link is the API path of the company in its district, e.g.
 	// /api/v1/districts/jingkai/companies/{id}.
-	Link string `json:"link,omitempty"`
+	Link string `json:"link,omitempty" doc:"API path of the company in its district; absent outside the ?district asked for"`
 }
 
 // Conflict is one fact across districts that only HQ can see: a person
@@ -248,7 +248,7 @@ type Conflict struct {
 	Districts []string `json:"districts"`
 	// Persons counts the different people holding the certificate number
 	// (certificate_number only).
-	Persons int `json:"persons,omitempty"`
+	Persons int `json:"persons,omitempty" doc:"certificate_number only: how many different people (id_hash) hold the number"`
 	// Guards are the guard records of a person or certificate_number
 	// conflict; empty for a credit_code one.
 	Guards []GuardPosition `json:"guards"`
@@ -259,12 +259,12 @@ type Conflict struct {
 	// latest of the earliest active_since per district, or per district and
 	// person for a certificate number); null for a credit_code conflict,
 	// since HQ does not know when a company registered.
-	Since *time.Time `json:"since"`
+	Since *time.Time `json:"since" doc:"when the last party to the conflict became active; null for credit_code"`
 	// FirstSeenAt is when HQ first saw the conflict: the time it applied
 	// the event that made it one (a conflict that ends and comes back is
 	// new again). Null only for a conflict HQ holds no record of, which
 	// its own writes never leave.
-	FirstSeenAt *time.Time `json:"first_seen_at"`
+	FirstSeenAt *time.Time `json:"first_seen_at" doc:"when HQ first saw the conflict (it applied the event that made it one); a conflict that ends and comes back is new again"`
 }
 
 // CompanyRow is one company of a district with its guards' tallies.
@@ -293,10 +293,10 @@ type CompanyRow struct {
 	GuardsVolunteerPolice int64 `json:"guards_volunteer_police"`
 	GuardsPartyMembers    int64 `json:"guards_party_members"`
 	// The rates are over the company's active guards; null without any.
-	BackgroundCheckRate *float64 `json:"background_check_rate"`
-	TrainingRate        *float64 `json:"training_rate"`
-	CertifiedRate       *float64 `json:"certified_rate"`
-	BadgeRate           *float64 `json:"badge_rate"`
+	BackgroundCheckRate *float64 `json:"background_check_rate" doc:"over the company's active guards; null (not reported) without any"`
+	TrainingRate        *float64 `json:"training_rate" doc:"over the company's active guards; null (not reported) without any"`
+	CertifiedRate       *float64 `json:"certified_rate" doc:"over the company's active guards; null (not reported) without any"`
+	BadgeRate           *float64 `json:"badge_rate" doc:"over the company's active guards; null (not reported) without any"`
 }
 
 // Repository is the read side of the read model; internal/store implements it.
