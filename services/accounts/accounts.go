@@ -96,7 +96,17 @@ type Deps struct {
 	// Now is the clock of the accounts' timestamps, the audit log and the
 	// live verifier's cache; nil is time.Now.
 	Now func() time.Time
+	// Directory, if set, is asked whether a new account's districts are
+	// registered and its company is one of its district's: otherwise 422
+	// account.scope_unknown, and 503 account.directory_unavailable when it
+	// cannot answer; nothing is written either way. nil checks only the
+	// scope's form (the guildhall binary always gives one).
+	Directory Directory
 }
+
+// Directory is what the accounts ask about the districts and companies an
+// account's scope names (service.Directory).
+type Directory = service.Directory
 
 // Node is the open account store with its HTTP handler.
 type Node struct {
@@ -139,6 +149,9 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	if err != nil {
 		_ = db.Close()
 		return nil, err
+	}
+	if deps.Directory != nil {
+		svc.UseDirectory(deps.Directory)
 	}
 	live := service.NewLiveVerifier(deps.Issuer.Verifier(), svc, now)
 	// A write to an account ends its cached state at once, so in this

@@ -75,8 +75,8 @@ type request struct {
 }
 
 // requests expands every route into its concrete requests: a route with
-// {district} once for own and once for other; the conflicts route without
-// a filter and with ?district=own and other.
+// {district} once for own and once for other; the district and conflict
+// lists without a filter and with ?district=own and other.
 func requests(t *testing.T) []request {
 	t.Helper()
 	var out []request
@@ -92,7 +92,7 @@ func requests(t *testing.T) []request {
 				p := strings.ReplaceAll(path, "{district}", d.id)
 				out = append(out, request{rt, method, p, body, d.id, rt.Name + " " + d.rel})
 			}
-		case rt.Name == endpoints.NameConflicts:
+		case rt.Name == endpoints.NameConflicts || rt.Name == endpoints.NameDistricts:
 			out = append(out,
 				request{rt, method, path, body, "", rt.Name + " all"},
 				request{rt, method, path + "?district=" + own, body, own, rt.Name + " own"},
@@ -129,20 +129,24 @@ func matrixBody(t *testing.T, name string) string {
 
 // allowed is the policy written out cell by cell: the decisions this test
 // pins, so a change of policy.go that is not also made here fails.
+//
+// The district list and the district view agree: whoever may read
+// /hq/districts/{d} may read /hq/districts?district={d}, and only a caller
+// who may read every district's view reads the whole list.
 var allowed = map[string][]string{
-	"hq-admin": {"summary", "districts", "district own", "district other", "companies own", "companies other",
-		"conflicts all", "conflicts own", "conflicts other", "action_items own", "action_items other",
-		"convention", "publish_convention"},
-	"district-admin": {"summary", "districts", "district own", "companies own", "conflicts own", "action_items own",
+	"hq-admin": {"summary", "districts all", "districts own", "districts other", "district own", "district other",
+		"companies own", "companies other", "conflicts all", "conflicts own", "conflicts other", "action_items own",
+		"action_items other", "convention", "publish_convention"},
+	"district-admin": {"summary", "districts own", "district own", "companies own", "conflicts own", "action_items own",
 		"convention"},
 	"company-admin": {"convention"},
-	"police city-wide": {"summary", "districts", "district own", "district other", "companies own", "companies other",
-		"conflicts all", "conflicts own", "conflicts other", "action_items own", "action_items other",
-		"convention"},
-	"police scoped": {"summary", "districts", "district own", "companies own", "conflicts own", "action_items own",
+	"police city-wide": {"summary", "districts all", "districts own", "districts other", "district own", "district other",
+		"companies own", "companies other", "conflicts all", "conflicts own", "conflicts other", "action_items own",
+		"action_items other", "convention"},
+	"police scoped": {"summary", "districts own", "district own", "companies own", "conflicts own", "action_items own",
 		"convention"},
 	"guard": {},
-	"ops":   {"summary", "districts", "district own", "district other"},
+	"ops":   {"summary", "districts all", "districts own", "districts other", "district own", "district other"},
 }
 
 // matrixNode is a node whose read model holds both districts and one
@@ -322,6 +326,18 @@ func TestAuthorizationMatrix(t *testing.T) {
 			if decided == nil && r.route.Name == endpoints.NameConvention && !strings.Contains(string(body), `"version":"2025"`) {
 				t.Errorf("%s GET %s = %s, want version 2025", c.name, r.path, body)
 			}
+			// The district list filtered to d is d's view alone, the one
+			// /hq/districts/{d} answers the same caller.
+			if decided == nil && r.route.Name == endpoints.NameDistricts && r.district != "" {
+				var list struct {
+					Items []struct {
+						District string `json:"district"`
+					} `json:"items"`
+				}
+				if err := json.Unmarshal(body, &list); err != nil || len(list.Items) != 1 || list.Items[0].District != r.district {
+					t.Errorf("%s GET %s = %s, want the one item of %s", c.name, r.path, body, r.district)
+				}
+			}
 			// An allowed list is never silently empty: the read model holds
 			// one conflict, in both districts.
 			if decided == nil && r.route.Name == endpoints.NameConflicts && !strings.Contains(string(body), `"id_hash":"p1"`) {
@@ -342,6 +358,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 // the transport builds it, so the test asks Decide about the same target.
 func decoded(r request) any {
 	switch r.route.Name {
+	case endpoints.NameDistricts:
+		return endpoints.DistrictsRequest{District: r.district}
 	case endpoints.NameDistrict:
 		return endpoints.DistrictRequest{District: r.district}
 	case endpoints.NameCompanies:
@@ -406,6 +424,7 @@ func TestForbiddenRequestsNeverReachTheService(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, path := range []string{"/api/v1/hq/districts/nowhere", "/api/v1/hq/districts/" + other,
+		"/api/v1/hq/districts", "/api/v1/hq/districts?district=" + other, "/api/v1/hq/districts?district=nowhere",
 		"/api/v1/hq/districts/nowhere/companies", "/api/v1/hq/conflicts?district=nowhere", "/api/v1/hq/conflicts"} {
 		if status, id, _ := call(t, srv, path, token); status != http.StatusForbidden || id != "auth.forbidden" {
 			t.Errorf("district-admin GET %s = %d %s, want 403 auth.forbidden", path, status, id)

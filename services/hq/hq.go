@@ -143,6 +143,11 @@ type Deps struct {
 	// convention_signature_rate and roundtables as null, and the
 	// convention endpoints answer 503 convention.unavailable.
 	Etcd *clientv3.Client
+	// Now is the clock of the read model: "today" in Asia/Shanghai (a
+	// certificate counts through its last valid day, an action item is
+	// overdue after its due day), staleness, and when an event was applied
+	// and a conflict first seen; nil is time.Now.
+	Now func() time.Time
 }
 
 // consumer is what the node needs of an eventbus.Consumer; tests swap it.
@@ -235,7 +240,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 		reg = prometheus.NewRegistry() // metrics still work, nobody scrapes them
 	}
 	svc := service.New(n.store, monitor{n}, service.Config{StaleAfter: cfg.StaleAfter, Policies: n.policies(),
-		Conventions: n.conventions(), Logger: logger})
+		Conventions: n.conventions(), Logger: logger, Now: deps.Now})
 	if err := reg.Register(service.NewCollector(svc, 5*time.Second)); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("hq: register metrics: %w", err)
@@ -246,6 +251,9 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 		return nil, err
 	}
 	n.proj = projector.New(n.store, logger, pm)
+	if deps.Now != nil {
+		n.proj.SetClock(deps.Now)
+	}
 	n.svc = svc
 	if n.handler, err = NewHandler(svc, deps.Endpoint); err != nil {
 		_ = db.Close()
@@ -293,6 +301,18 @@ func (n *Node) Ready(ctx context.Context) error {
 		return ErrNotReady
 	}
 	return nil
+}
+
+// CompanyInDistrict reports whether HQ's read model holds the company id
+// in district (in any status): what HQ knows of a district's companies,
+// as of the last event it applied from there. The standalone binary's
+// accounts ask it before creating a company-scoped account.
+func (n *Node) CompanyInDistrict(ctx context.Context, district, id string) (bool, error) {
+	ok, err := n.store.CompanyInDistrict(ctx, district, id)
+	if err != nil {
+		return false, service.ErrReadModel.Wrap(err)
+	}
+	return ok, nil
 }
 
 // Close closes the database. Call it after Run returned.

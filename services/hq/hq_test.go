@@ -188,16 +188,21 @@ func TestNode(t *testing.T) {
 	}
 
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(`
-# HELP guildhall_hq_conflicts People active as guards in more than one district at once.
+# HELP guildhall_hq_conflicts Conflicts across districts by kind: person (one person active in two districts), credit_code (one credit code registered in two), certificate_number (one certificate number in two districts or held by two people).
 # TYPE guildhall_hq_conflicts gauge
-guildhall_hq_conflicts 1
+guildhall_hq_conflicts{kind="certificate_number"} 0
+guildhall_hq_conflicts{kind="credit_code"} 0
+guildhall_hq_conflicts{kind="person"} 1
 # HELP guildhall_hq_district_guards_active Active guards of the district.
 # TYPE guildhall_hq_district_guards_active gauge
 guildhall_hq_district_guards_active{district="jingkai"} 1
 # HELP guildhall_hq_district_events_behind Events of the district's topics (membership, meetings) HQ has not applied yet (consumer lag); absent when unknown.
 # TYPE guildhall_hq_district_events_behind gauge
 guildhall_hq_district_events_behind{district="jingkai"} 0
-`), "guildhall_hq_conflicts", "guildhall_hq_district_guards_active", "guildhall_hq_district_events_behind"); err != nil {
+`), "guildhall_hq_conflicts", "guildhall_hq_district_guards_active", "guildhall_hq_district_events_behind",
+		// jingkai has a guard and no company: its coverage rates are not
+		// reported, so they have no sample (a 0 would read as 0%).
+		"guildhall_hq_district_coverage_rate"); err != nil {
 		t.Error(err)
 	}
 

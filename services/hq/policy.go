@@ -20,6 +20,7 @@ type Route = kitx.RouteInfo
 
 // Routes returns every route the handler serves, from the route table.
 // For the routes with {district} in the path the target's district is that
-// path value; GET /api/v1/hq/conflicts takes it from ?district (absent:
-// the city-wide list, which only city-wide callers may read).
+// path value; GET /api/v1/hq/districts and /api/v1/hq/conflicts take it
+// from ?district (absent: the city-wide list, which only city-wide callers
+// may read).
 func Routes() []Route { return API().RouteInfos() }

@@ -31,9 +31,10 @@ const ServiceName = "hq"
 // Every (role × route) cell is decided here on purpose; a role left out of
 // a row is denied, and so is a route without a row, so a new route is
 // closed until someone writes its row. HQ's views are of two kinds. The
-// summary and the district list are aggregates (counts and rates,
-// freshness) with no record of any person or company in them; the district
-// view is the same aggregate for one district. The per-company rows name
+// summary is a city-wide aggregate (counts and rates, freshness) with no
+// record of any person or company in it; the district view, and the
+// district list that is every district's view, are the same aggregate per
+// district, scoped like the district's own data. The per-company rows name
 // companies (business data of one district) and the conflicts name people
 // by the keyed hash of their national ID number and the companies and guard
 // records they hold in each district, which is personal data. The scopes
@@ -62,26 +63,40 @@ func routeTable(svc service.Service) []kitx.Route {
 			}),
 			Decode: t.DecodeEmpty(e.SummaryRequest{}), Endpoint: e.MakeSummaryEndpoint(svc)},
 		{Name: e.NameDistricts, Method: "GET", Path: "/api/v1/hq/districts", Tag: "hq",
-			Summary:  "One item per registered district, with its freshness",
-			Response: kitx.ItemsResponse[service.DistrictView]{}, Errors: []*errs.Error{readModel},
+			Summary: "One item per registered district, with its freshness; or ?district=<id>, that district's item alone",
+			Params: []kitx.Param{kitx.Query("district", "only this district's item (the view of /api/v1/hq/districts/{district}); "+
+				"a district-scoped caller must give one of its districts")},
+			Response: kitx.ItemsResponse[service.DistrictView]{},
+			Errors:   []*errs.Error{bad, t.ErrDistrictFilterEmpty, t.ErrDistrictFilterRepeated, service.ErrDistrictNotFound, readModel},
 			Rule: rule(map[auth.Role]auth.Scope{
-				// Same reasoning as the summary: one aggregate row per
-				// district (counts, rates, freshness), no person, no company.
-				auth.RoleHQAdmin:       auth.ScopeAny,
-				auth.RoleDistrictAdmin: auth.ScopeAny,
-				auth.RolePolice:        auth.ScopeAny,
-				// Which district is stale or behind is an operational question.
+				// The list is every district's view, so it is open exactly
+				// as the district view is (hq.district below): before issue
+				// 9 a district-admin read every district here while
+				// /hq/districts/{other} was 403, two answers to one
+				// question. City-wide callers read the whole list.
+				auth.RoleHQAdmin: auth.ScopeAny,
+				// Only ?district=<own>: its own district's item. Without
+				// ?district the target has no district and a scoped caller
+				// is refused (403), never handed a silently filtered list
+				// (the conflicts row's rule); the city-wide figures are the
+				// summary's.
+				auth.RoleDistrictAdmin: auth.ScopeDistrict,
+				// City-wide police the whole list; a district's police
+				// office, like a district-admin, ?district=<one of theirs>.
+				auth.RolePolice: auth.ScopeDistrict,
+				// Which district is stale or behind is an operational
+				// question; aggregates only, no personal data.
 				auth.RoleOps: auth.ScopeAny,
 			}),
-			Decode: t.DecodeEmpty(e.DistrictsRequest{}), Endpoint: e.MakeDistrictsEndpoint(svc)},
+			Target: districtOf, Decode: t.DecodeDistrictsRequest, Endpoint: e.MakeDistrictsEndpoint(svc)},
 		{Name: e.NameDistrict, Method: "GET", Path: "/api/v1/hq/districts/{district}", Tag: "hq",
 			Summary: "One district, registered or present in the read model", Params: []kitx.Param{districtParam},
 			Response: service.DistrictView{}, Errors: []*errs.Error{bad, service.ErrDistrictNotFound, readModel},
 			Rule: rule(map[auth.Role]auth.Scope{
 				auth.RoleHQAdmin: auth.ScopeAny,
 				// One district's own view is for its own admins; another
-				// district's is 403, not an empty body (the districts list
-				// already gives everyone the headline numbers).
+				// district's is 403, not an empty body (and so is the list,
+				// hq.districts, without ?district=<own>).
 				auth.RoleDistrictAdmin: auth.ScopeDistrict,
 				// City-wide police or the police office of this district.
 				auth.RolePolice: auth.ScopeDistrict,
@@ -107,9 +122,14 @@ func routeTable(svc service.Service) []kitx.Route {
 			}),
 			Target: districtOf, Decode: t.DecodeCompaniesRequest, Endpoint: e.MakeCompaniesEndpoint(svc)},
 		{Name: e.NameConflicts, Method: "GET", Path: "/api/v1/hq/conflicts", Tag: "hq",
-			Summary: "People (same id_hash) active as guards in more than one district at once; all of them, or those active in ?district",
-			Params: []kitx.Param{kitx.Query("district", "only the conflicts involving this district; the guard positions in other "+
-				"districts are then reduced to their district and active_since (their company and guard ids are the other district's data)")},
+			Summary: "Conflicts only HQ can see: one person active as a guard in two districts, one credit code registered in two, " +
+				"one guard certificate number in two districts or held by two people; all of them, or those involving ?district",
+			Description: "Each conflict has its kind, the districts, and the records involved with their company names and links " +
+				"(the API paths of the district records). Guard names are not sent to HQ (personal data stays in the district): a " +
+				"caller allowed to read the record there follows its link. first_seen_at is when HQ first saw the conflict.",
+			Params: []kitx.Param{kitx.Query("district", "only the conflicts involving this district; the positions in other "+
+				"districts are then reduced to their district (and a guard's active_since): their companies, records, names and "+
+				"links are the other district's data")},
 			Response: kitx.ItemsResponse[service.Conflict]{},
 			Errors:   []*errs.Error{bad, t.ErrDistrictFilterEmpty, t.ErrDistrictFilterRepeated, service.ErrDistrictNotFound, readModel},
 			Rule: rule(map[auth.Role]auth.Scope{
@@ -211,10 +231,12 @@ func rule(roles map[auth.Role]auth.Scope) auth.Rule { return auth.Rule{Roles: ro
 
 // districtOf is the authorization target of the routes that name a
 // district: the path's (district, companies, action items) or the
-// ?district filter's (conflicts, absent: the city-wide list, which only
-// city-wide callers may read).
+// ?district filter's (districts, conflicts; absent: the city-wide list,
+// which only city-wide callers may read).
 func districtOf(_ context.Context, req any) auth.Target {
 	switch r := req.(type) {
+	case e.DistrictsRequest:
+		return auth.Target{District: r.District}
 	case e.DistrictRequest:
 		return auth.Target{District: r.District}
 	case e.CompaniesRequest:

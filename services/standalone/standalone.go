@@ -21,6 +21,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -727,10 +728,11 @@ func (c *City) startAuth(ctx context.Context) error {
 		Storage:    c.cfg.Storage,
 		TrustProxy: c.cfg.TrustProxy,
 	}, accounts.Deps{
-		Issuer:   issuer,
-		Limiter:  auth.NewLoginLimiter(auth.LoginLimiterConfig{}),
-		Logger:   c.logger.With("component", "accounts"),
-		Endpoint: c.endpointMiddleware(""),
+		Issuer:    issuer,
+		Limiter:   auth.NewLoginLimiter(auth.LoginLimiterConfig{}),
+		Logger:    c.logger.With("component", "accounts"),
+		Endpoint:  c.endpointMiddleware(""),
+		Directory: cityDirectory{c},
 	})
 	if err != nil {
 		return fmt.Errorf("standalone: accounts: %w", err)
@@ -747,6 +749,48 @@ func (c *City) startAuth(ctx context.Context) error {
 		c.println("  (shown once, on the first start of this data dir: note the password)")
 	}
 	return nil
+}
+
+// directoryTimeout bounds one question to the directory, so that an etcd
+// that does not answer is a quick 503, not a request hanging to its end.
+const directoryTimeout = 5 * time.Second
+
+// errNoHQ is the directory's answer about companies in a process that
+// does not run HQ, whose read model is where it looks them up.
+var errNoHQ = errors.New("standalone: HQ does not run in this process (-hq=false); the companies of a district cannot be looked up")
+
+// cityDirectory answers the accounts' questions about an account's scope
+// (accounts.Directory): a district is known when the etcd registry holds a
+// valid entry for it, a company when HQ's read model holds it in that
+// district (as of the last event HQ applied from there: a company
+// registered a moment ago is known within a second or two). Either store
+// not answering is an error, which the accounts turn into 503
+// account.directory_unavailable rather than accept the scope unchecked.
+// It reads c's registry and HQ when asked: they are set up after the
+// accounts, before the API serves.
+type cityDirectory struct{ c *City }
+
+// DistrictKnown implements accounts.Directory.
+func (d cityDirectory) DistrictKnown(ctx context.Context, district string) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, directoryTimeout)
+	defer cancel()
+	// List skips invalid entries, as HQ and the city do: such a district
+	// is not registered.
+	ds, err := d.c.registry.List(ctx)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(ds, func(x config.District) bool { return x.ID == district }), nil
+}
+
+// CompanyInDistrict implements accounts.Directory.
+func (d cityDirectory) CompanyInDistrict(ctx context.Context, district, company string) (bool, error) {
+	if d.c.hq == nil {
+		return false, errNoHQ
+	}
+	ctx, cancel := context.WithTimeout(ctx, directoryTimeout)
+	defer cancel()
+	return d.c.hq.CompanyInDistrict(ctx, district, company)
 }
 
 // The built-in issuer's names, in every token it signs.

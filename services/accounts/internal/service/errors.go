@@ -26,6 +26,22 @@ var (
 	errBootstrapPasswordLen = errors.New("accounts: bootstrap password generator returned a short password")
 )
 
+// Errors of an account's scope that the directory (Directory) refuses or
+// cannot judge. A scope naming what does not exist is 422 like
+// account.scope_mismatch: well-formed, but not an account that can be.
+var (
+	// ErrScopeUnknown names a district that is not in the registry, or a
+	// company that is not one of its district's; the use site names the
+	// field (districts or company).
+	ErrScopeUnknown = errs.E(errs.Unprocessable, "account.scope_unknown",
+		"the scope names a district that is not registered, or a company that is not in the account's district")
+	// ErrDirectoryUnavailable means the registry or the companies could not
+	// be read (etcd or HQ's read model down): nothing is created rather than
+	// a scope accepted unchecked.
+	ErrDirectoryUnavailable = errs.E(errs.Unavailable, "account.directory_unavailable",
+		"the district registry or the companies cannot be read right now, so the scope cannot be checked; nothing was created, retry")
+)
+
 // ErrAccountsUnavailable answers a request whose token cannot be checked
 // against its account because the accounts cannot be read.
 var ErrAccountsUnavailable = errs.E(errs.Unavailable, "auth.accounts_unavailable", "accounts cannot be checked right now")

@@ -43,6 +43,16 @@ type Service interface {
 	ResetPassword(ctx context.Context, id string, in PasswordInput) error
 }
 
+// Directory tells whether an account's scope names what exists: the
+// district registry and each district's companies. The guildhall binary
+// answers from the etcd registry and HQ's read model.
+type Directory interface {
+	// DistrictKnown reports whether district is in the registry.
+	DistrictKnown(ctx context.Context, district string) (bool, error)
+	// CompanyInDistrict reports whether company is a company of district.
+	CompanyInDistrict(ctx context.Context, district, company string) (bool, error)
+}
+
 // Issuer signs the token of a successful login (auth.LocalIssuer).
 type Issuer interface {
 	Issue(p auth.Principal) (token string, expires time.Time, err error)
@@ -64,6 +74,9 @@ type Accounts struct {
 	// onChange, if set, is told the id of every account a committed write
 	// changed (the live verifier forgets what it cached of it).
 	onChange func(id string)
+	// directory, if set, is asked whether a new account's districts and
+	// company exist (checkScopeKnown).
+	directory Directory
 }
 
 var _ Service = (*Accounts)(nil)
@@ -80,6 +93,43 @@ func New(repo Repository, issuer Issuer, limiter *auth.LoginLimiter, logger *slo
 		return nil, fmt.Errorf("accounts: dummy hash: %w", err)
 	}
 	return &Accounts{Log: audit.NewLog(now, repo), repo: repo, issuer: issuer, limiter: limiter, logger: logger, dummyHash: dummy, now: now}, nil
+}
+
+// UseDirectory has Create check a new account's districts and company
+// against d; without one only their form is checked.
+func (s *Accounts) UseDirectory(d Directory) { s.directory = d }
+
+// checkScopeKnown refuses a scope that names a district the registry does
+// not hold (any role with districts: district-admin, police, company-admin,
+// guard) or a company that is not its district's (company-admin, guard),
+// with ErrScopeUnknown; a directory that cannot answer is
+// ErrDirectoryUnavailable, never an unchecked account. It runs after the
+// form checks (checkScope), so the company's district is the account's
+// only one.
+func (s *Accounts) checkScopeKnown(ctx context.Context, districts []string, company string) error {
+	if s.directory == nil {
+		return nil
+	}
+	for _, d := range districts {
+		ok, err := s.directory.DistrictKnown(ctx, d)
+		if err != nil {
+			return ErrDirectoryUnavailable.Wrap(err)
+		}
+		if !ok {
+			return ErrScopeUnknown.WithField("districts").Wrap(fmt.Errorf("accounts: district %q is not registered", d))
+		}
+	}
+	if company == "" || len(districts) == 0 {
+		return nil
+	}
+	ok, err := s.directory.CompanyInDistrict(ctx, districts[0], company)
+	if err != nil {
+		return ErrDirectoryUnavailable.Wrap(err)
+	}
+	if !ok {
+		return ErrScopeUnknown.WithField("company").Wrap(fmt.Errorf("accounts: company %q is not in district %q", company, districts[0]))
+	}
+	return nil
 }
 
 // OnChange has fn told the id of every account a committed write changes.
@@ -161,6 +211,10 @@ func (s *Accounts) Create(ctx context.Context, in CreateInput) (Account, error) 
 		in.Districts = []string{}
 	}
 	if err := checkScope(in.Role, in.Districts, in.Company, in.Guard); err != nil {
+		return Account{}, err
+	}
+	// Before the costly hash, and before anything is written.
+	if err := s.checkScopeKnown(ctx, in.Districts, in.Company); err != nil {
 		return Account{}, err
 	}
 	hash, err := auth.HashPassword(in.Password)

@@ -73,7 +73,7 @@ func TestWiring(t *testing.T) {
 		// Refusals are counted like any other error (metrics sit outside auth).
 		`guildhall_endpoint_errors_total{district="",endpoint="summary",error_id="auth.token_missing",service="hq"} 1`,
 		`guildhall_endpoint_errors_total{district="",endpoint="conflicts",error_id="auth.forbidden",service="hq"} 1`,
-		`guildhall_hq_conflicts 0`,
+		`guildhall_hq_conflicts{kind="person"} 0`,
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)

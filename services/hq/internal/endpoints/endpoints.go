@@ -42,13 +42,17 @@ func MakeSummaryEndpoint(svc service.Service) endpoint.Endpoint {
 	}
 }
 
-// DistrictsRequest asks for every registered district.
-type DistrictsRequest struct{}
+// DistrictsRequest asks for every registered district, or with District
+// set only that district's view.
+type DistrictsRequest struct {
+	District string
+}
 
 // MakeDistrictsEndpoint returns the endpoint of Service.Districts.
 func MakeDistrictsEndpoint(svc service.Service) endpoint.Endpoint {
-	return func(ctx context.Context, _ any) (any, error) {
-		d, err := svc.Districts(ctx)
+	return func(ctx context.Context, request any) (any, error) {
+		req := request.(DistrictsRequest)
+		d, err := svc.Districts(ctx, req.District)
 		return kitx.Items(d, err), nil
 	}
 }
@@ -82,8 +86,8 @@ func MakeCompaniesEndpoint(svc service.Service) endpoint.Endpoint {
 	}
 }
 
-// ConflictsRequest asks for the people active in more than one district:
-// all of them, or with District set only those active in that district.
+// ConflictsRequest asks for the conflicts across districts: all of them,
+// or with District set only those involving that district.
 type ConflictsRequest struct {
 	District string
 }

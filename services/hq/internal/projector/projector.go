@@ -146,13 +146,14 @@ func (p *Projector) apply(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelop
 		eventsv1.TypeCompanyUpdated):
 		var c *eventsv1.Company
 		if c, err = decodeCompany(env); err == nil {
-			applied, err = p.company(ctx, tx, env, c)
+			applied, err = p.company(ctx, tx, env, c, now)
 		}
 	case !meetings && isOneOf(env.GetType(), eventsv1.TypeGuardHired, eventsv1.TypeGuardUpdated, eventsv1.TypeGuardLeft,
-		eventsv1.TypeTrainingRecorded, eventsv1.TypeBackgroundCheckRecorded, eventsv1.TypeCertificateIssued):
+		eventsv1.TypeTrainingRecorded, eventsv1.TypeBackgroundCheckRecorded, eventsv1.TypeCertificateIssued,
+		eventsv1.TypeCertificateExpiring):
 		var g *eventsv1.Guard
 		if g, err = decodeGuard(env); err == nil {
-			applied, err = p.guard(ctx, tx, env, g, occurred)
+			applied, err = p.guard(ctx, tx, env, g, occurred, now)
 		}
 	case !meetings && isOneOf(env.GetType(), eventsv1.TypeCouncilMemberAppointed, eventsv1.TypeCouncilMemberUpdated):
 		var m *eventsv1.CouncilMember
@@ -226,6 +227,8 @@ func decodeGuard(env *eventsv1.Envelope) (*eventsv1.Guard, error) {
 		m = &eventsv1.TrainingRecorded{}
 	case eventsv1.TypeBackgroundCheckRecorded:
 		m = &eventsv1.BackgroundCheckRecorded{}
+	case eventsv1.TypeCertificateExpiring:
+		m = &eventsv1.CertificateExpiring{}
 	default:
 		m = &eventsv1.CertificateIssued{}
 	}
@@ -235,6 +238,13 @@ func decodeGuard(env *eventsv1.Envelope) (*eventsv1.Guard, error) {
 	g := m.GetGuard()
 	if g == nil || g.GetId() == "" {
 		return nil, reject(eventbus.ReasonBadPayload, "%s without a guard snapshot", env.GetType())
+	}
+	// HQ compares the last valid day with today's date as text, so it must
+	// be a date; a district never sends another form.
+	if v := g.GetCertificateValidUntil(); v != "" {
+		if _, err := time.Parse(time.DateOnly, v); err != nil {
+			return nil, reject(eventbus.ReasonBadPayload, "%s with certificate_valid_until %q, not a date YYYY-MM-DD", env.GetType(), v)
+		}
 	}
 	return g, nil
 }
@@ -278,7 +288,9 @@ func check(env *eventsv1.Envelope, id, district string, version int64) (int64, e
 	return version, nil
 }
 
-func (p *Projector) company(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope, c *eventsv1.Company) (bool, error) {
+// company applies a company snapshot; now is when HQ applies it (when it
+// first sees a conflict the company makes).
+func (p *Projector) company(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope, c *eventsv1.Company, now time.Time) (bool, error) {
 	version, err := check(env, c.GetId(), c.GetDistrict(), c.GetVersion())
 	if err != nil {
 		return false, err
@@ -299,10 +311,12 @@ func (p *Projector) company(ctx context.Context, tx *sql.Tx, env *eventsv1.Envel
 		Kind: c.GetKind(), Level: c.GetLevel(), Status: c.GetStatus(), PartyOrg: c.GetPartyOrg(),
 		TradeUnion: c.GetTradeUnion(), WorkersHome: c.GetWorkersHome(),
 		ConventionVersion: c.GetConventionVersion(), Version: version, UpdatedAt: updated,
-	})
+	}, now)
 }
 
-func (p *Projector) guard(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope, g *eventsv1.Guard, occurred time.Time) (bool, error) {
+// guard applies a guard snapshot that occurred at occurred; now is when HQ
+// applies it (when it first sees a conflict the guard makes).
+func (p *Projector) guard(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope, g *eventsv1.Guard, occurred, now time.Time) (bool, error) {
 	version, err := check(env, g.GetId(), g.GetDistrict(), g.GetVersion())
 	if err != nil {
 		return false, err
@@ -337,8 +351,10 @@ func (p *Projector) guard(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelop
 		EmploymentStatus: g.GetEmploymentStatus(), HiredOn: g.GetHiredOn(), HasCertificate: g.GetHasCertificate(),
 		BackgroundCheckStatus: g.GetBackgroundCheckStatus(), PreJobTrained: g.GetPreJobTrained(),
 		BadgeService: g.GetBadgeService(), VolunteerPolice: g.GetVolunteerPolice(), PartyMember: g.GetPartyMember(),
-		Version: version, ActiveSince: since, UpdatedAt: updated,
-	})
+		CertificateNumber: g.GetCertificateNumber(), CertificateValidUntil: g.GetCertificateValidUntil(),
+		CertificateAuthority: g.GetCertificateAuthority(),
+		Version:              version, ActiveSince: since, UpdatedAt: updated,
+	}, now)
 }
 
 func (p *Projector) member(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope, m *eventsv1.CouncilMember) (bool, error) {

@@ -170,7 +170,7 @@ func TestProjectorCounts(t *testing.T) {
 			db, st := open(t)
 			p := projector.New(st, nil, nil)
 			mustApply(t, db, p, tt.events...)
-			got, err := st.Districts(context.Background())
+			got, err := st.Districts(context.Background(), "2025-09-23")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -198,6 +198,9 @@ func keys[V any](m map[string]V) []string {
 
 func equalCounts(a, b service.Counts) bool { return reflect.DeepEqual(a, b) }
 
+// is reports whether the rate r is reported and equals want.
+func is(r *float64, want float64) bool { return r != nil && *r == want }
+
 func TestProjectorRates(t *testing.T) {
 	t.Parallel()
 	db, st := open(t)
@@ -213,20 +216,28 @@ func TestProjectorRates(t *testing.T) {
 		guard("jingkai", "g4", "c1", "h4", "active", 1, certified),
 		company("caidian", "c9", "applied", 1, true, true, true, "2025"),
 	)
-	got, err := st.Districts(context.Background())
+	got, err := st.Districts(context.Background(), "2025-09-23")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := service.NewStats(got["jingkai"].Counts)
-	if s.CertifiedRate != 1 || s.BackgroundCheckRate != 0.75 || s.TrainingRate != 0.5 || s.BadgeRate != 0.25 {
+	if !is(s.CertifiedRate, 1) || !is(s.BackgroundCheckRate, 0.75) || !is(s.TrainingRate, 0.5) || !is(s.BadgeRate, 0.25) {
 		t.Errorf("four rates = %v %v %v %v, want 1 0.75 0.5 0.25", s.CertifiedRate, s.BackgroundCheckRate, s.TrainingRate, s.BadgeRate)
 	}
-	if s.PartyOrgRate != 0.25 || s.ConventionRate != 0.25 || s.UnionRate != 0 {
+	if !is(s.PartyOrgRate, 0.25) || !is(s.ConventionRate, 0.25) || !is(s.UnionRate, 0) {
 		t.Errorf("coverage = party %v convention %v union %v, want 0.25 0.25 0", s.PartyOrgRate, s.ConventionRate, s.UnionRate)
 	}
-	// No active guards and no active companies: every rate is 0, not NaN.
+	// No active guards and no active companies: every rate is not
+	// reported (nil), neither 0 nor NaN.
 	c := service.NewStats(got["caidian"].Counts)
-	if c.CertifiedRate != 0 || c.PartyOrgRate != 0 || c.CompaniesByStatus["applied"] != 1 || c.CompaniesByStatus["active"] != 0 {
+	for name, r := range map[string]*float64{"background_check": c.BackgroundCheckRate, "training": c.TrainingRate,
+		"certified": c.CertifiedRate, "badge": c.BadgeRate, "party_org": c.PartyOrgRate, "union": c.UnionRate,
+		"workers_home": c.WorkersHomeRate, "convention": c.ConventionRate} {
+		if r != nil {
+			t.Errorf("caidian's %s rate = %v, want nil (nothing to count)", name, *r)
+		}
+	}
+	if c.CompaniesByStatus["applied"] != 1 || c.CompaniesByStatus["active"] != 0 {
 		t.Errorf("caidian stats = %+v", c)
 	}
 	if f := got["jingkai"].Freshness; f.EventsApplied != 8 || !f.LastEventAt.Equal(t0.Add(time.Minute)) || f.LastAppliedAt.IsZero() {
@@ -313,7 +324,7 @@ func TestProjectorRejects(t *testing.T) {
 			if n := testutil.ToFloat64(p.Metrics().Rejected.WithLabelValues("jingkai", string(tt.reason))); n != 1 {
 				t.Errorf("rejected counter = %v, want 1", n)
 			}
-			got, err := st.Districts(context.Background())
+			got, err := st.Districts(context.Background(), "2025-09-23")
 			if err != nil || len(got) != 0 {
 				t.Errorf("read model after a rejected event = %+v, %v; want empty", got, err)
 			}

@@ -113,10 +113,11 @@ type Roundtables struct {
 }
 
 // MeetingStats are the meetings figures of a district or of the city.
-// Attendance rates are 0 when nobody was invited to a closed meeting. The
+// Attendance rates are null when nobody was invited to a closed meeting. The
 // convention figures are null when the current convention version is
-// unknown (no etcd, or no policy published); roundtables is null when no
-// cadence is configured for the district (or, in the summary, for any).
+// unknown (no etcd, or no policy published), and the signature rate also
+// when there is no active company; roundtables is null when no cadence is
+// configured for the district (or, in the summary, for any).
 type MeetingStats struct {
 	// MeetingsHeld counts closed meetings by type; every type is present.
 	MeetingsHeld map[string]int64 `json:"meetings_held"`
@@ -128,10 +129,12 @@ type MeetingStats struct {
 	MeetingCompaniesAttended int64 `json:"meeting_companies_attended"`
 	MeetingPeopleInvited     int64 `json:"meeting_people_invited"`
 	MeetingPeopleAttended    int64 `json:"meeting_people_attended"`
-	// CompanyAttendanceRate is meeting_companies_attended / meeting_companies_invited.
-	CompanyAttendanceRate float64 `json:"company_attendance_rate"`
-	// PersonAttendanceRate is meeting_people_attended / meeting_people_invited.
-	PersonAttendanceRate float64 `json:"person_attendance_rate"`
+	// CompanyAttendanceRate is meeting_companies_attended /
+	// meeting_companies_invited; null when no company was invited.
+	CompanyAttendanceRate *float64 `json:"company_attendance_rate" doc:"meeting_companies_attended / meeting_companies_invited; null (not reported) when no company was invited"`
+	// PersonAttendanceRate is meeting_people_attended /
+	// meeting_people_invited; null when nobody was invited.
+	PersonAttendanceRate *float64 `json:"person_attendance_rate" doc:"meeting_people_attended / meeting_people_invited; null (not reported) when nobody was invited"`
 	// ActionItemsOpen counts open action items, overdue ones included.
 	ActionItemsOpen int64 `json:"action_items_open"`
 	// ActionItemsOverdue counts open action items due before today (Asia/Shanghai).
@@ -143,8 +146,9 @@ type MeetingStats struct {
 	// ConventionSignedCurrent counts active companies that signed the
 	// current version (a signature made while it was current).
 	ConventionSignedCurrent *int64 `json:"convention_signed_current"`
-	// ConventionSignatureRate is convention_signed_current / companies_active.
-	ConventionSignatureRate *float64 `json:"convention_signature_rate"`
+	// ConventionSignatureRate is convention_signed_current / companies_active;
+	// null when the version is unknown or no company is active.
+	ConventionSignatureRate *float64 `json:"convention_signature_rate" doc:"convention_signed_current / companies_active; null when the current version is unknown or companies_active is 0"`
 	// Roundtables is the roundtable timeliness; null without a cadence.
 	Roundtables *Roundtables `json:"roundtables"`
 }
@@ -165,8 +169,8 @@ func newMeetingStats(mc MeetingCounts) MeetingStats {
 		MeetingCompaniesAttended: mc.AttendedCompanies,
 		MeetingPeopleInvited:     mc.InvitedPeople,
 		MeetingPeopleAttended:    mc.AttendedPeople,
-		CompanyAttendanceRate:    ratio(mc.AttendedCompanies, mc.InvitedCompanies),
-		PersonAttendanceRate:     ratio(mc.AttendedPeople, mc.InvitedPeople),
+		CompanyAttendanceRate:    Ratio(mc.AttendedCompanies, mc.InvitedCompanies),
+		PersonAttendanceRate:     Ratio(mc.AttendedPeople, mc.InvitedPeople),
 		ActionItemsOpen:          mc.ActionItemsOpen,
 		ActionItemsOverdue:       mc.ActionItemsOverdue,
 		ActionItemsDone:          mc.ActionItemsDone,
@@ -174,10 +178,11 @@ func newMeetingStats(mc MeetingCounts) MeetingStats {
 	}
 }
 
-// setConvention fills the convention figures for version.
+// setConvention fills the convention figures for version; the rate stays
+// null without active companies.
 func (m *MeetingStats) setConvention(version string, signed, active int64) {
-	v, r := version, ratio(signed, active)
-	m.ConventionCurrentVersion, m.ConventionSignedCurrent, m.ConventionSignatureRate = &v, &signed, &r
+	v := version
+	m.ConventionCurrentVersion, m.ConventionSignedCurrent, m.ConventionSignatureRate = &v, &signed, Ratio(signed, active)
 }
 
 // Period returns the start and end (exclusive) of the cadence period per

@@ -15,7 +15,7 @@ type Collector struct {
 	timeout time.Duration
 
 	lastEvent, behind, stale, guards, companies, fourRate, coverage, conflicts *prometheus.Desc
-	overdue, signatureRate, onTrack                                            *prometheus.Desc
+	conflictSeen, overdue, signatureRate, onTrack                              *prometheus.Desc
 }
 
 // NewCollector returns a Collector over svc; each scrape reads the read
@@ -35,13 +35,17 @@ func NewCollector(svc Service, timeout time.Duration) *Collector {
 		companies: prometheus.NewDesc("guildhall_hq_district_companies_active",
 			"Active member companies of the district.", d, nil),
 		fourRate: prometheus.NewDesc("guildhall_hq_district_four_hundred_rate",
-			"The four 100% rates (四个100%) among active guards, 0..1: background_check, training, certified, badge.",
+			"The four 100% rates (四个100%) among active guards, 0..1: background_check, training, certified, badge; absent without active guards.",
 			[]string{"district", "target"}, nil),
 		coverage: prometheus.NewDesc("guildhall_hq_district_coverage_rate",
-			"Coverage among active companies, 0..1: party_org, union, workers_home, convention.",
+			"Coverage among active companies, 0..1: party_org, union, workers_home, convention; absent without active companies.",
 			[]string{"district", "kind"}, nil),
 		conflicts: prometheus.NewDesc("guildhall_hq_conflicts",
-			"People active as guards in more than one district at once.", nil, nil),
+			"Conflicts across districts by kind: person (one person active in two districts), credit_code (one credit code registered in two), certificate_number (one certificate number in two districts or held by two people).",
+			[]string{"kind"}, nil),
+		conflictSeen: prometheus.NewDesc("guildhall_hq_conflict_newest_first_seen_timestamp_seconds",
+			"When HQ first saw the newest conflict of the kind that still exists (unix seconds); absent when there is none.",
+			[]string{"kind"}, nil),
 		overdue: prometheus.NewDesc("guildhall_hq_district_action_items_overdue",
 			"Open action items of the district due before today (Asia/Shanghai).", d, nil),
 		signatureRate: prometheus.NewDesc("guildhall_hq_district_convention_signature_rate",
@@ -54,7 +58,7 @@ func NewCollector(svc Service, timeout time.Duration) *Collector {
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.lastEvent, c.behind, c.stale, c.guards, c.companies, c.fourRate, c.coverage, c.conflicts,
-		c.overdue, c.signatureRate, c.onTrack} {
+		c.conflictSeen, c.overdue, c.signatureRate, c.onTrack} {
 		ch <- d
 	}
 }
@@ -64,13 +68,20 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	// Collect has no context; the timeout bounds a scrape against a busy database.
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
-	views, err := c.svc.Districts(ctx)
+	views, err := c.svc.Districts(ctx, "")
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(c.guards, err)
 		return
 	}
 	g := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	// A rate that is not reported (null in the API) has no sample: a
+	// gauge of 0 would read as 0% and set off the alerts on low rates.
+	rate := func(d *prometheus.Desc, v *float64, labels ...string) {
+		if v != nil {
+			g(d, *v, labels...)
+		}
 	}
 	for _, v := range views {
 		id := v.District
@@ -87,18 +98,16 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		g(c.stale, stale, id)
 		g(c.guards, float64(v.GuardsActive), id)
 		g(c.companies, float64(v.CompaniesActive), id)
-		g(c.fourRate, v.BackgroundCheckRate, id, "background_check")
-		g(c.fourRate, v.TrainingRate, id, "training")
-		g(c.fourRate, v.CertifiedRate, id, "certified")
-		g(c.fourRate, v.BadgeRate, id, "badge")
-		g(c.coverage, v.PartyOrgRate, id, "party_org")
-		g(c.coverage, v.UnionRate, id, "union")
-		g(c.coverage, v.WorkersHomeRate, id, "workers_home")
-		g(c.coverage, v.ConventionRate, id, "convention")
+		rate(c.fourRate, v.BackgroundCheckRate, id, "background_check")
+		rate(c.fourRate, v.TrainingRate, id, "training")
+		rate(c.fourRate, v.CertifiedRate, id, "certified")
+		rate(c.fourRate, v.BadgeRate, id, "badge")
+		rate(c.coverage, v.PartyOrgRate, id, "party_org")
+		rate(c.coverage, v.UnionRate, id, "union")
+		rate(c.coverage, v.WorkersHomeRate, id, "workers_home")
+		rate(c.coverage, v.ConventionRate, id, "convention")
 		g(c.overdue, float64(v.ActionItemsOverdue), id)
-		if v.ConventionSignatureRate != nil {
-			g(c.signatureRate, *v.ConventionSignatureRate, id)
-		}
+		rate(c.signatureRate, v.ConventionSignatureRate, id)
 		if v.Roundtables != nil {
 			on := 0.0
 			if v.Roundtables.OnTrack {
@@ -112,5 +121,20 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.NewInvalidMetric(c.conflicts, err)
 		return
 	}
-	g(c.conflicts, float64(len(conflicts)))
+	count := map[string]int{}
+	newest := map[string]time.Time{}
+	for _, cf := range conflicts {
+		count[cf.Kind]++
+		if cf.FirstSeenAt != nil && cf.FirstSeenAt.After(newest[cf.Kind]) {
+			newest[cf.Kind] = *cf.FirstSeenAt
+		}
+	}
+	// Every kind has a sample, 0 included, so an alert on > 0 sees the
+	// series before the first conflict.
+	for _, k := range ConflictKinds {
+		g(c.conflicts, float64(count[k]), k)
+		if t, ok := newest[k]; ok {
+			g(c.conflictSeen, float64(t.UnixNano())/1e9, k)
+		}
+	}
 }

@@ -53,7 +53,9 @@ type Counts struct {
 	GuardsBackgroundChecked int64 `json:"guards_background_checked"`
 	// GuardsTrained counts active guards with pre-job training (岗前培训).
 	GuardsTrained int64 `json:"guards_trained"`
-	// GuardsCertified counts active guards holding a valid guard certificate (持证上岗).
+	// GuardsCertified counts active guards certified on duty (持证上岗) today:
+	// holding a guard certificate whose last valid day (Asia/Shanghai) is not
+	// before today, or that has no end date.
 	GuardsCertified int64 `json:"guards_certified"`
 	// GuardsBadgeService counts active guards serving with a badge (挂牌服务).
 	GuardsBadgeService int64 `json:"guards_badge_service"`
@@ -96,32 +98,38 @@ func (c *Counts) Add(o Counts) {
 
 // Stats are Counts plus the rates derived from them: the four 100% rates
 // (四个100%) over active guards and the coverage rates over active companies.
-// A rate is 0 when its denominator is 0.
+// A rate whose denominator is 0 is not reported: nil, null in JSON (a
+// district without active guards has no training rate; it is not 0%).
 type Stats struct {
 	Counts
-	// BackgroundCheckRate is guards_background_checked / guards_active.
-	BackgroundCheckRate float64 `json:"background_check_rate"`
-	// TrainingRate is guards_trained / guards_active.
-	TrainingRate float64 `json:"training_rate"`
-	// CertifiedRate is guards_certified / guards_active.
-	CertifiedRate float64 `json:"certified_rate"`
-	// BadgeRate is guards_badge_service / guards_active.
-	BadgeRate float64 `json:"badge_rate"`
-	// PartyOrgRate is party_org_companies / companies_active.
-	PartyOrgRate float64 `json:"party_org_rate"`
-	// UnionRate is union_companies / companies_active.
-	UnionRate float64 `json:"union_rate"`
-	// WorkersHomeRate is workers_home_companies / companies_active.
-	WorkersHomeRate float64 `json:"workers_home_rate"`
-	// ConventionRate is convention_signed / companies_active.
-	ConventionRate float64 `json:"convention_rate"`
+	// BackgroundCheckRate is guards_background_checked / guards_active; null without active guards.
+	BackgroundCheckRate *float64 `json:"background_check_rate" doc:"guards_background_checked / guards_active; null (not reported) when guards_active is 0"`
+	// TrainingRate is guards_trained / guards_active; null without active guards.
+	TrainingRate *float64 `json:"training_rate" doc:"guards_trained / guards_active; null (not reported) when guards_active is 0"`
+	// CertifiedRate is guards_certified / guards_active; null without active guards.
+	CertifiedRate *float64 `json:"certified_rate" doc:"guards_certified (certified on duty today, Asia/Shanghai) / guards_active; null (not reported) when guards_active is 0"`
+	// BadgeRate is guards_badge_service / guards_active; null without active guards.
+	BadgeRate *float64 `json:"badge_rate" doc:"guards_badge_service / guards_active; null (not reported) when guards_active is 0"`
+	// PartyOrgRate is party_org_companies / companies_active; null without active companies.
+	PartyOrgRate *float64 `json:"party_org_rate" doc:"party_org_companies / companies_active; null (not reported) when companies_active is 0"`
+	// UnionRate is union_companies / companies_active; null without active companies.
+	UnionRate *float64 `json:"union_rate" doc:"union_companies / companies_active; null (not reported) when companies_active is 0"`
+	// WorkersHomeRate is workers_home_companies / companies_active; null without active companies.
+	WorkersHomeRate *float64 `json:"workers_home_rate" doc:"workers_home_companies / companies_active; null (not reported) when companies_active is 0"`
+	// ConventionRate is convention_signed / companies_active; null without active companies.
+	ConventionRate *float64 `json:"convention_rate" doc:"convention_signed / companies_active; null (not reported) when companies_active is 0"`
 }
 
-func ratio(n, d int64) float64 {
+// Ratio is n / d, or nil (not reported, JSON null) when d is 0: the one
+// rule of every rate HQ shows. A city-wide rate is the Ratio of the
+// districts' summed numerators and denominators, so a district with
+// nothing to count adds 0 to both and leaves the city's rate as it is.
+func Ratio(n, d int64) *float64 {
 	if d <= 0 {
-		return 0
+		return nil
 	}
-	return float64(n) / float64(d)
+	r := float64(n) / float64(d)
+	return &r
 }
 
 // NewStats derives the rates of c. Every company status appears in
@@ -137,14 +145,14 @@ func NewStats(c Counts) Stats {
 	c.CompaniesByStatus = byStatus
 	return Stats{
 		Counts:              c,
-		BackgroundCheckRate: ratio(c.GuardsBackgroundChecked, c.GuardsActive),
-		TrainingRate:        ratio(c.GuardsTrained, c.GuardsActive),
-		CertifiedRate:       ratio(c.GuardsCertified, c.GuardsActive),
-		BadgeRate:           ratio(c.GuardsBadgeService, c.GuardsActive),
-		PartyOrgRate:        ratio(c.PartyOrgCompanies, c.CompaniesActive),
-		UnionRate:           ratio(c.UnionCompanies, c.CompaniesActive),
-		WorkersHomeRate:     ratio(c.WorkersHomeCompanies, c.CompaniesActive),
-		ConventionRate:      ratio(c.ConventionSigned, c.CompaniesActive),
+		BackgroundCheckRate: Ratio(c.GuardsBackgroundChecked, c.GuardsActive),
+		TrainingRate:        Ratio(c.GuardsTrained, c.GuardsActive),
+		CertifiedRate:       Ratio(c.GuardsCertified, c.GuardsActive),
+		BadgeRate:           Ratio(c.GuardsBadgeService, c.GuardsActive),
+		PartyOrgRate:        Ratio(c.PartyOrgCompanies, c.CompaniesActive),
+		UnionRate:           Ratio(c.UnionCompanies, c.CompaniesActive),
+		WorkersHomeRate:     Ratio(c.WorkersHomeCompanies, c.CompaniesActive),
+		ConventionRate:      Ratio(c.ConventionSigned, c.CompaniesActive),
 	}
 }
 
@@ -165,26 +173,98 @@ type DistrictData struct {
 	Freshness Freshness
 }
 
-// GuardPosition is one guard record taking part in a conflict.
+// The kinds of conflict HQ finds across districts.
+const (
+	// ConflictPerson is one person (the same id_hash) active as a guard in
+	// more than one district at once.
+	ConflictPerson = "person"
+	// ConflictCreditCode is one unified social credit code registered by
+	// companies of more than one district that have not lapsed (applied,
+	// active or suspended).
+	ConflictCreditCode = "credit_code"
+	// ConflictCertificateNumber is one guard certificate number held by
+	// active guards of more than one district, or by more than one person
+	// (valid or expired: the number must name one person).
+	ConflictCertificateNumber = "certificate_number"
+)
+
+// ConflictKinds lists every conflict kind, in the order the list gives them.
+var ConflictKinds = []string{ConflictPerson, ConflictCreditCode, ConflictCertificateNumber}
+
+// GuardPosition is one guard record taking part in a conflict. HQ never
+// has a guard's name (personal data stays in the district): Link is where
+// a caller allowed to read the record there finds it.
 type GuardPosition struct {
 	District string `json:"district"`
-	// CompanyID and GuardID are empty (left out) for a position outside
-	// the district a conflict list was asked for (Conflict.RedactOutside).
-	CompanyID   string    `json:"company_id,omitempty"`
-	GuardID     string    `json:"guard_id,omitempty"`
-	HiredOn     string    `json:"hired_on,omitempty"`
-	ActiveSince time.Time `json:"active_since"`
+	// CompanyID, CompanyName, GuardID, Link, CompanyLink and HiredOn are
+	// left out for a position outside the district a conflict list was
+	// asked for (Conflict.RedactOutside), and so are the certificate's
+	// details.
+	CompanyID string `json:"company_id,omitempty"`
+	// CompanyName is the company's name as HQ last saw it (absent while
+	// HQ has not applied the company's own event yet).
+	CompanyName string `json:"company_name,omitempty"`
+	GuardID     string `json:"guard_id,omitempty"`
+	// Link is the API path of the guard record in its district, e.g.
+	// /api/v1/districts/jingkai/guards/{id}.
+	Link string `json:"link,omitempty" doc:"API path of the guard record in its district (a caller allowed there reads the guard, name included); absent outside the ?district asked for"`
+	// CompanyLink is the API path of the guard's company in its district.
+	CompanyLink string `json:"company_link,omitempty" doc:"API path of the guard's company in its district"`
+	HiredOn     string `json:"hired_on,omitempty" format:"date"`
+	// CertificateValidUntil and CertificateAuthority describe the
+	// certificate of a certificate_number conflict: its last valid day and
+	// who issued it (which card is genuine).
+	CertificateValidUntil string    `json:"certificate_valid_until,omitempty" format:"date"`
+	CertificateAuthority  string    `json:"certificate_authority,omitempty"`
+	ActiveSince           time.Time `json:"active_since"`
 }
 
-// Conflict is one person (the same id_hash) employed as an active guard in
-// more than one district at once.
+// CompanyPosition is one company record taking part in a credit_code
+// conflict.
+type CompanyPosition struct {
+	District string `json:"district"`
+	// CompanyID, Name, Status and Link are left out for a position outside
+	// the district a conflict list was asked for (Conflict.RedactOutside).
+	CompanyID string `json:"company_id,omitempty"`
+	Name      string `json:"name,omitempty"`
+	Status    string `json:"status,omitempty" enum:"applied,active,suspended"`
+	// Link is the API path of the company in its district, e.g.
+	// /api/v1/districts/jingkai/companies/{id}.
+	Link string `json:"link,omitempty" doc:"API path of the company in its district; absent outside the ?district asked for"`
+}
+
+// Conflict is one fact across districts that only HQ can see: a person
+// active in two districts, a credit code registered in two, or a guard
+// certificate number held in two districts or by two people.
 type Conflict struct {
-	IDHash    string          `json:"id_hash"`
-	Districts []string        `json:"districts"`
-	Guards    []GuardPosition `json:"guards"`
-	// Since is when the person became active in the last of the districts,
-	// i.e. since when the double employment exists.
-	Since time.Time `json:"since"`
+	Kind string `json:"kind" enum:"person,credit_code,certificate_number"`
+	// IDHash is the person's keyed hash of a person conflict.
+	IDHash string `json:"id_hash,omitempty"`
+	// CreditCode is the code of a credit_code conflict.
+	CreditCode string `json:"credit_code,omitempty"`
+	// CertificateNumber is the number of a certificate_number conflict.
+	CertificateNumber string `json:"certificate_number,omitempty"`
+	// Districts are the districts involved, sorted.
+	Districts []string `json:"districts"`
+	// Persons counts the different people holding the certificate number
+	// (certificate_number only).
+	Persons int `json:"persons,omitempty" doc:"certificate_number only: how many different people (id_hash) hold the number"`
+	// Guards are the guard records of a person or certificate_number
+	// conflict; empty for a credit_code one.
+	Guards []GuardPosition `json:"guards"`
+	// Companies are the companies of a credit_code conflict; empty for the
+	// other kinds.
+	Companies []CompanyPosition `json:"companies"`
+	// Since is when the last party to the conflict became active (the
+	// latest of the earliest active_since per district, or per district and
+	// person for a certificate number); null for a credit_code conflict,
+	// since HQ does not know when a company registered.
+	Since *time.Time `json:"since" doc:"when the last party to the conflict became active; null for credit_code"`
+	// FirstSeenAt is when HQ first saw the conflict: the time it applied
+	// the event that made it one (a conflict that ends and comes back is
+	// new again). Null only for a conflict HQ holds no record of, which
+	// its own writes never leave.
+	FirstSeenAt *time.Time `json:"first_seen_at" doc:"when HQ first saw the conflict (it applied the event that made it one); a conflict that ends and comes back is new again"`
 }
 
 // CompanyRow is one company of a district with its guards' tallies.
@@ -205,26 +285,30 @@ type CompanyRow struct {
 	UpdatedAt         time.Time `json:"updated_at"`
 	GuardsActive      int64     `json:"guards_active"`
 	// GuardsBackgroundChecked and the following count the company's active guards.
-	GuardsBackgroundChecked int64   `json:"guards_background_checked"`
-	GuardsTrained           int64   `json:"guards_trained"`
-	GuardsCertified         int64   `json:"guards_certified"`
-	GuardsBadgeService      int64   `json:"guards_badge_service"`
-	GuardsVolunteerPolice   int64   `json:"guards_volunteer_police"`
-	GuardsPartyMembers      int64   `json:"guards_party_members"`
-	BackgroundCheckRate     float64 `json:"background_check_rate"`
-	TrainingRate            float64 `json:"training_rate"`
-	CertifiedRate           float64 `json:"certified_rate"`
-	BadgeRate               float64 `json:"badge_rate"`
+	GuardsBackgroundChecked int64 `json:"guards_background_checked"`
+	GuardsTrained           int64 `json:"guards_trained"`
+	// GuardsCertified counts the active guards certified on duty today.
+	GuardsCertified       int64 `json:"guards_certified"`
+	GuardsBadgeService    int64 `json:"guards_badge_service"`
+	GuardsVolunteerPolice int64 `json:"guards_volunteer_police"`
+	GuardsPartyMembers    int64 `json:"guards_party_members"`
+	// The rates are over the company's active guards; null without any.
+	BackgroundCheckRate *float64 `json:"background_check_rate" doc:"over the company's active guards; null (not reported) without any"`
+	TrainingRate        *float64 `json:"training_rate" doc:"over the company's active guards; null (not reported) without any"`
+	CertifiedRate       *float64 `json:"certified_rate" doc:"over the company's active guards; null (not reported) without any"`
+	BadgeRate           *float64 `json:"badge_rate" doc:"over the company's active guards; null (not reported) without any"`
 }
 
 // Repository is the read side of the read model; internal/store implements it.
 type Repository interface {
-	// Districts returns the read model of every district it holds data for.
-	Districts(ctx context.Context) (map[string]DistrictData, error)
+	// Districts returns the read model of every district it holds data for,
+	// its guards counted as certified on today (YYYY-MM-DD, Asia/Shanghai).
+	Districts(ctx context.Context, today string) (map[string]DistrictData, error)
 	// Companies returns up to limit companies of district with an id greater
-	// than after, ordered by id, without rates.
-	Companies(ctx context.Context, district, after string, limit int) ([]CompanyRow, error)
-	// Conflicts returns every person active in more than one district.
+	// than after, ordered by id, without rates; certified as for Districts.
+	Companies(ctx context.Context, district, today, after string, limit int) ([]CompanyRow, error)
+	// Conflicts returns every conflict of every kind (ConflictKinds, in
+	// that order), without links.
 	Conflicts(ctx context.Context) ([]Conflict, error)
 	// Ping checks the database is reachable.
 	Ping(ctx context.Context) error
@@ -296,9 +380,12 @@ type Summary struct {
 	Districts int `json:"districts"`
 	Stats
 	MeetingStats
-	Conflicts      int        `json:"conflicts"`
-	LastEventAt    *time.Time `json:"last_event_at"`
-	StaleDistricts []string   `json:"stale_districts"`
+	// Conflicts counts the conflicts of every kind (GET /api/v1/hq/conflicts).
+	Conflicts int `json:"conflicts"`
+	// ConflictsByKind counts them per kind; every kind is present.
+	ConflictsByKind map[string]int64 `json:"conflicts_by_kind"`
+	LastEventAt     *time.Time       `json:"last_event_at"`
+	StaleDistricts  []string         `json:"stale_districts"`
 }
 
 // CompanyPage is one page of a district's companies.
@@ -312,17 +399,20 @@ type CompanyPage struct {
 type Service interface {
 	// Summary returns the city-wide view over every district in the read model.
 	Summary(ctx context.Context) (Summary, error)
-	// Districts returns one view per registered district, ordered by id.
-	Districts(ctx context.Context) ([]DistrictView, error)
+	// Districts returns one view per registered district, ordered by id;
+	// with district set, only that district's view (as District, an
+	// unknown one ErrDistrictNotFound).
+	Districts(ctx context.Context, district string) ([]DistrictView, error)
 	// District returns one district; ErrDistrictNotFound if it is neither
 	// registered nor in the read model.
 	District(ctx context.Context, id string) (DistrictView, error)
 	// Companies returns a page of a district's companies.
 	Companies(ctx context.Context, district string, page kitx.Page) (CompanyPage, error)
-	// Conflicts returns every person active in more than one district; with
-	// district set, only those active in it, each reduced by RedactOutside.
-	// A district neither registered nor in the read model is
-	// ErrDistrictNotFound, as for District.
+	// Conflicts returns every conflict across districts (ConflictKinds),
+	// with the links of their records; with district set, only those
+	// involving it, each reduced by RedactOutside. A district neither
+	// registered nor in the read model is ErrDistrictNotFound, as for
+	// District.
 	Conflicts(ctx context.Context, district string) ([]Conflict, error)
 	// ActionItems returns a page of a district's action items (all, or
 	// with f.Overdue only the overdue ones), as for Companies.
@@ -441,14 +531,21 @@ func (s *hqService) registry() map[string]District {
 	return m
 }
 
-func (s *hqService) Districts(ctx context.Context) ([]DistrictView, error) {
+func (s *hqService) Districts(ctx context.Context, district string) ([]DistrictView, error) {
+	if district != "" {
+		v, err := s.District(ctx, district)
+		if err != nil {
+			return nil, err
+		}
+		return []DistrictView{v}, nil
+	}
 	reg := s.registry()
 	states := s.consumers(reg)
-	data, err := s.repo.Districts(ctx)
+	now := s.cfg.Now()
+	data, err := s.repo.Districts(ctx, Today(now))
 	if err != nil {
 		return nil, ErrReadModel.Wrap(err)
 	}
-	now := s.cfg.Now()
 	md, err := s.readMeetings(ctx, now)
 	if err != nil {
 		return nil, ErrReadModel.Wrap(err)
@@ -487,11 +584,11 @@ func (s *hqService) District(ctx context.Context, id string) (DistrictView, erro
 	if registered {
 		cs = s.monitor.Consumer(id) // before the read model, see consumers
 	}
-	data, err := s.repo.Districts(ctx)
+	now := s.cfg.Now()
+	data, err := s.repo.Districts(ctx, Today(now))
 	if err != nil {
 		return DistrictView{}, ErrReadModel.Wrap(err)
 	}
-	now := s.cfg.Now()
 	md, err := s.readMeetings(ctx, now)
 	if err != nil {
 		return DistrictView{}, ErrReadModel.Wrap(err)
@@ -510,7 +607,8 @@ func (s *hqService) District(ctx context.Context, id string) (DistrictView, erro
 func (s *hqService) Summary(ctx context.Context) (Summary, error) {
 	reg := s.registry()
 	states := s.consumers(reg)
-	data, err := s.repo.Districts(ctx)
+	now := s.cfg.Now()
+	data, err := s.repo.Districts(ctx, Today(now))
 	if err != nil {
 		return Summary{}, ErrReadModel.Wrap(err)
 	}
@@ -518,7 +616,13 @@ func (s *hqService) Summary(ctx context.Context) (Summary, error) {
 	if err != nil {
 		return Summary{}, ErrReadModel.Wrap(err)
 	}
-	now := s.cfg.Now()
+	byKind := make(map[string]int64, len(ConflictKinds))
+	for _, k := range ConflictKinds {
+		byKind[k] = 0
+	}
+	for _, c := range conflicts {
+		byKind[c.Kind]++
+	}
 	md, err := s.readMeetings(ctx, now)
 	if err != nil {
 		return Summary{}, ErrReadModel.Wrap(err)
@@ -551,12 +655,13 @@ func (s *hqService) Summary(ctx context.Context) (Summary, error) {
 		views = append(views, m)
 	}
 	return Summary{
-		Districts:      len(reg),
-		Stats:          NewStats(total),
-		MeetingStats:   cityMeetings(md, views, ids, total.CompaniesActive),
-		Conflicts:      len(conflicts),
-		LastEventAt:    timePtr(last),
-		StaleDistricts: stale,
+		Districts:       len(reg),
+		Stats:           NewStats(total),
+		MeetingStats:    cityMeetings(md, views, ids, total.CompaniesActive),
+		Conflicts:       len(conflicts),
+		ConflictsByKind: byKind,
+		LastEventAt:     timePtr(last),
+		StaleDistricts:  stale,
 	}, nil
 }
 
@@ -568,7 +673,7 @@ func (s *hqService) Companies(ctx context.Context, district string, page kitx.Pa
 	if size <= 0 {
 		size = kitx.DefaultPageSize
 	}
-	rows, err := s.repo.Companies(ctx, district, page.Cursor, size+1)
+	rows, err := s.repo.Companies(ctx, district, Today(s.cfg.Now()), page.Cursor, size+1)
 	if err != nil {
 		return CompanyPage{}, ErrReadModel.Wrap(err)
 	}
@@ -580,10 +685,10 @@ func (s *hqService) Companies(ctx context.Context, district string, page kitx.Pa
 	for i := range rows {
 		r := &rows[i]
 		r.ConventionSigned = r.ConventionVersion != ""
-		r.BackgroundCheckRate = ratio(r.GuardsBackgroundChecked, r.GuardsActive)
-		r.TrainingRate = ratio(r.GuardsTrained, r.GuardsActive)
-		r.CertifiedRate = ratio(r.GuardsCertified, r.GuardsActive)
-		r.BadgeRate = ratio(r.GuardsBadgeService, r.GuardsActive)
+		r.BackgroundCheckRate = Ratio(r.GuardsBackgroundChecked, r.GuardsActive)
+		r.TrainingRate = Ratio(r.GuardsTrained, r.GuardsActive)
+		r.CertifiedRate = Ratio(r.GuardsCertified, r.GuardsActive)
+		r.BadgeRate = Ratio(r.GuardsBadgeService, r.GuardsActive)
 	}
 	if rows == nil {
 		rows = []CompanyRow{}
@@ -603,6 +708,9 @@ func (s *hqService) Conflicts(ctx context.Context, district string) ([]Conflict,
 	if err != nil {
 		return nil, ErrReadModel.Wrap(err)
 	}
+	for i := range all {
+		all[i] = all[i].withLinks()
+	}
 	if district == "" {
 		if all == nil {
 			all = []Conflict{}
@@ -618,14 +726,41 @@ func (s *hqService) Conflicts(ctx context.Context, district string) ([]Conflict,
 	return out, nil
 }
 
-// RedactOutside returns c as one district sees it: its own guard positions
-// in full, and those in other districts reduced to the district and since
-// when the person is active there. The other district's company and guard
-// record ids are that district's data (a district-scoped caller may not
-// read them anywhere else either); what the viewing district needs to act
-// is that its guard is also active elsewhere, where, and since when. The
-// answer depends only on the request, never on who asks, so the policy
-// table alone decides who may ask.
+// GuardLink is the API path of guard id's record in district.
+func GuardLink(district, id string) string { return "/api/v1/districts/" + district + "/guards/" + id }
+
+// CompanyLink is the API path of company id in district.
+func CompanyLink(district, id string) string {
+	return "/api/v1/districts/" + district + "/companies/" + id
+}
+
+// withLinks returns c with the API path of each of its records.
+func (c Conflict) withLinks() Conflict {
+	c.Guards = slices.Clone(c.Guards)
+	for i := range c.Guards {
+		g := &c.Guards[i]
+		g.Link = GuardLink(g.District, g.GuardID)
+		if g.CompanyID != "" {
+			g.CompanyLink = CompanyLink(g.District, g.CompanyID)
+		}
+	}
+	c.Companies = slices.Clone(c.Companies)
+	for i := range c.Companies {
+		p := &c.Companies[i]
+		p.Link = CompanyLink(p.District, p.CompanyID)
+	}
+	return c
+}
+
+// RedactOutside returns c as one district sees it: its own positions in
+// full, and those in other districts reduced to the district (and, for a
+// guard, since when the record is active there). The other district's
+// companies, records, names and links are that district's data (a
+// district-scoped caller may not read them anywhere else either); what
+// the viewing district needs to act is that its guard, certificate number
+// or company is also active elsewhere, where, and since when. The answer
+// depends only on the request, never on who asks, so the policy table
+// alone decides who may ask.
 func (c Conflict) RedactOutside(district string) Conflict {
 	guards := make([]GuardPosition, len(c.Guards))
 	for i, g := range c.Guards {
@@ -634,7 +769,14 @@ func (c Conflict) RedactOutside(district string) Conflict {
 		}
 		guards[i] = g
 	}
-	c.Guards = guards
+	companies := make([]CompanyPosition, len(c.Companies))
+	for i, p := range c.Companies {
+		if p.District != district {
+			p = CompanyPosition{District: p.District}
+		}
+		companies[i] = p
+	}
+	c.Guards, c.Companies = guards, companies
 	c.Districts = slices.Clone(c.Districts)
 	return c
 }

@@ -1,5 +1,6 @@
 // Package store is HQ's SQL read model: company, guard and council-member
-// snapshots per district, and each district's freshness.
+// snapshots per district, each district's freshness, and the conflicts
+// across districts with when HQ first saw each.
 package store
 
 import (
@@ -8,7 +9,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/guildhall/guildhall/pkg/storage"
@@ -54,9 +54,13 @@ type Company struct {
 type Guard struct {
 	ID, District, CompanyID, IDHash, EmploymentStatus, HiredOn string
 	HasCertificate                                             bool
-	BackgroundCheckStatus                                      string
-	PreJobTrained, BadgeService, VolunteerPolice, PartyMember  bool
-	Version                                                    int64
+	// CertificateNumber, CertificateValidUntil (YYYY-MM-DD, the last day it
+	// is valid in Asia/Shanghai; empty: no end date) and
+	// CertificateAuthority describe the certificate.
+	CertificateNumber, CertificateValidUntil, CertificateAuthority string
+	BackgroundCheckStatus                                          string
+	PreJobTrained, BadgeService, VolunteerPolice, PartyMember      bool
+	Version                                                        int64
 	// ActiveSince is when the guard became active; zero when not active.
 	ActiveSince time.Time
 	UpdatedAt   time.Time
@@ -105,9 +109,15 @@ func (s *Store) CompanyVersion(ctx context.Context, tx *sql.Tx, id string) (vers
 	return version, true, nil
 }
 
-// PutCompany inserts or replaces company c.
-func (s *Store) PutCompany(ctx context.Context, tx *sql.Tx, c Company) error {
-	_, err := s.db.ExecTx(ctx, tx, `INSERT INTO hq_companies
+// PutCompany inserts or replaces company c and brings the credit-code
+// conflicts of its old and new code up to date, a new one first seen at.
+func (s *Store) PutCompany(ctx context.Context, tx *sql.Tx, c Company, at time.Time) error {
+	var old string
+	err := s.db.QueryRowTx(ctx, tx, `SELECT credit_code FROM hq_companies WHERE id = ?`, c.ID).Scan(&old)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("store: put company: %w", err)
+	}
+	_, err = s.db.ExecTx(ctx, tx, `INSERT INTO hq_companies
 		(id, district, name, credit_code, kind, level, status, party_org, trade_union, workers_home, convention_version, version, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET district = excluded.district, name = excluded.name,
@@ -120,7 +130,7 @@ func (s *Store) PutCompany(ctx context.Context, tx *sql.Tx, c Company) error {
 	if err != nil {
 		return fmt.Errorf("store: put company: %w", err)
 	}
-	return nil
+	return s.syncConflicts(ctx, tx, service.ConflictCreditCode, at, old, c.CreditCode)
 }
 
 // GuardState is what the projector needs to know about a stored guard.
@@ -145,25 +155,39 @@ func (s *Store) GuardState(ctx context.Context, tx *sql.Tx, id string) (st Guard
 	return st, true, nil
 }
 
-// PutGuard inserts or replaces guard g.
-func (s *Store) PutGuard(ctx context.Context, tx *sql.Tx, g Guard) error {
-	_, err := s.db.ExecTx(ctx, tx, `INSERT INTO hq_guards
+// PutGuard inserts or replaces guard g and brings the person and
+// certificate-number conflicts of its old and new id_hash and certificate
+// number up to date, a new one first seen at.
+func (s *Store) PutGuard(ctx context.Context, tx *sql.Tx, g Guard, at time.Time) error {
+	var oldHash, oldCert string
+	err := s.db.QueryRowTx(ctx, tx, `SELECT id_hash, certificate_number FROM hq_guards WHERE id = ?`, g.ID).Scan(&oldHash, &oldCert)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("store: put guard: %w", err)
+	}
+	_, err = s.db.ExecTx(ctx, tx, `INSERT INTO hq_guards
 		(id, district, company_id, id_hash, employment_status, hired_on, has_certificate, background_check_status,
-		 pre_job_trained, badge_service, volunteer_police, party_member, version, active_since, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		 pre_job_trained, badge_service, volunteer_police, party_member, version, active_since, updated_at,
+		 certificate_number, certificate_valid_until, certificate_authority)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET district = excluded.district, company_id = excluded.company_id,
 		id_hash = excluded.id_hash, employment_status = excluded.employment_status, hired_on = excluded.hired_on,
 		has_certificate = excluded.has_certificate, background_check_status = excluded.background_check_status,
 		pre_job_trained = excluded.pre_job_trained, badge_service = excluded.badge_service,
 		volunteer_police = excluded.volunteer_police, party_member = excluded.party_member,
-		version = excluded.version, active_since = excluded.active_since, updated_at = excluded.updated_at`,
+		version = excluded.version, active_since = excluded.active_since, updated_at = excluded.updated_at,
+		certificate_number = excluded.certificate_number, certificate_valid_until = excluded.certificate_valid_until,
+		certificate_authority = excluded.certificate_authority`,
 		g.ID, g.District, g.CompanyID, g.IDHash, g.EmploymentStatus, g.HiredOn, b2i(g.HasCertificate),
 		g.BackgroundCheckStatus, b2i(g.PreJobTrained), b2i(g.BadgeService), b2i(g.VolunteerPolice),
-		b2i(g.PartyMember), g.Version, nanos(g.ActiveSince), nanos(g.UpdatedAt))
+		b2i(g.PartyMember), g.Version, nanos(g.ActiveSince), nanos(g.UpdatedAt),
+		g.CertificateNumber, g.CertificateValidUntil, g.CertificateAuthority)
 	if err != nil {
 		return fmt.Errorf("store: put guard: %w", err)
 	}
-	return nil
+	if err := s.syncConflicts(ctx, tx, service.ConflictPerson, at, oldHash, g.IDHash); err != nil {
+		return err
+	}
+	return s.syncConflicts(ctx, tx, service.ConflictCertificateNumber, at, oldCert, g.CertificateNumber)
 }
 
 // PutCouncilMember inserts or replaces council member m if m.Version is
@@ -214,8 +238,23 @@ func (s *Store) district(m map[string]service.DistrictData, d string) service.Di
 	return dd
 }
 
-// Districts returns the counts and freshness of every district in the read model.
-func (s *Store) Districts(ctx context.Context) (map[string]service.DistrictData, error) {
+// certifiedOnDuty is the SQL condition of a guard (of the table alias g,
+// "" for none) "certified on duty" (持证上岗) on the day of its one
+// parameter (YYYY-MM-DD, Asia/Shanghai): it holds a certificate whose last
+// valid day is not before that day, or that has no end date. It is
+// evaluated at read time, so a certificate stops counting on the day after
+// it lapses without any event.
+func certifiedOnDuty(g string) string {
+	if g != "" {
+		g += "."
+	}
+	return `(` + g + `has_certificate AND (` + g + `certificate_valid_until = '' OR ` + g + `certificate_valid_until >= ?))`
+}
+
+// Districts returns the counts and freshness of every district in the read
+// model; guards are counted as certified on today (YYYY-MM-DD in
+// Asia/Shanghai, see certifiedOnDuty).
+func (s *Store) Districts(ctx context.Context, today string) (map[string]service.DistrictData, error) {
 	out := map[string]service.DistrictData{}
 	rows, err := s.db.QueryContext(ctx, `SELECT district, status, count(*),
 		coalesce(sum(party_org), 0), coalesce(sum(trade_union), 0), coalesce(sum(workers_home), 0),
@@ -250,9 +289,9 @@ func (s *Store) Districts(ctx context.Context) (map[string]service.DistrictData,
 
 	rows, err = s.db.QueryContext(ctx, `SELECT district, count(*),
 		coalesce(sum(background_check_status = 'passed'), 0), coalesce(sum(pre_job_trained), 0),
-		coalesce(sum(has_certificate), 0), coalesce(sum(badge_service), 0),
+		coalesce(sum(`+certifiedOnDuty("")+`), 0), coalesce(sum(badge_service), 0),
 		coalesce(sum(volunteer_police), 0), coalesce(sum(party_member), 0)
-		FROM hq_guards WHERE employment_status = 'active' GROUP BY district`)
+		FROM hq_guards WHERE employment_status = 'active' GROUP BY district`, today)
 	if err != nil {
 		return nil, fmt.Errorf("store: guard counts: %w", err)
 	}
@@ -296,18 +335,18 @@ func (s *Store) Districts(ctx context.Context) (map[string]service.DistrictData,
 }
 
 // Companies returns up to limit companies of district after the id after,
-// with their active guards' tallies.
-func (s *Store) Companies(ctx context.Context, district, after string, limit int) ([]service.CompanyRow, error) {
+// with their active guards' tallies (certified on today, as for Districts).
+func (s *Store) Companies(ctx context.Context, district, today, after string, limit int) ([]service.CompanyRow, error) {
 	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT c.id, c.district, c.name, c.credit_code, c.kind, c.level,
 		c.status, c.party_org, c.trade_union, c.workers_home, c.convention_version, c.version, c.updated_at,
 		count(g.id),
 		coalesce(sum(g.background_check_status = 'passed'), 0), coalesce(sum(g.pre_job_trained), 0),
-		coalesce(sum(g.has_certificate), 0), coalesce(sum(g.badge_service), 0),
-		coalesce(sum(g.volunteer_police), 0), coalesce(sum(g.party_member), 0)
+		coalesce(sum(`+certifiedOnDuty("g")+`), 0),
+		coalesce(sum(g.badge_service), 0), coalesce(sum(g.volunteer_police), 0), coalesce(sum(g.party_member), 0)
 		FROM hq_companies c
 		LEFT JOIN hq_guards g ON g.company_id = c.id AND g.employment_status = 'active'
 		WHERE c.district = ? AND c.id > ?
-		GROUP BY c.id ORDER BY c.id LIMIT ?`), district, after, limit)
+		GROUP BY c.id ORDER BY c.id LIMIT ?`), today, district, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: companies: %w", err)
 	}
@@ -330,59 +369,5 @@ func (s *Store) Companies(ctx context.Context, district, after string, limit int
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: companies: %w", err)
 	}
-	return out, nil
-}
-
-// Conflicts returns every id_hash active as a guard in more than one district.
-func (s *Store) Conflicts(ctx context.Context) ([]service.Conflict, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id_hash, district, company_id, id, hired_on, active_since
-		FROM hq_guards
-		WHERE employment_status = 'active' AND id_hash <> '' AND id_hash IN (
-			SELECT id_hash FROM hq_guards
-			WHERE employment_status = 'active' AND id_hash <> ''
-			GROUP BY id_hash HAVING count(DISTINCT district) > 1)
-		ORDER BY id_hash, district, company_id, id`)
-	if err != nil {
-		return nil, fmt.Errorf("store: conflicts: %w", err)
-	}
-	defer rows.Close()
-	var out []service.Conflict
-	for rows.Next() {
-		var hash string
-		var p service.GuardPosition
-		var since int64
-		if err := rows.Scan(&hash, &p.District, &p.CompanyID, &p.GuardID, &p.HiredOn, &since); err != nil {
-			return nil, fmt.Errorf("store: conflicts: %w", err)
-		}
-		p.ActiveSince = fromNanos(since)
-		if len(out) == 0 || out[len(out)-1].IDHash != hash {
-			out = append(out, service.Conflict{IDHash: hash})
-		}
-		c := &out[len(out)-1]
-		c.Guards = append(c.Guards, p)
-		if n := len(c.Districts); n == 0 || c.Districts[n-1] != p.District {
-			c.Districts = append(c.Districts, p.District)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: conflicts: %w", err)
-	}
-	for i := range out {
-		c := &out[i]
-		// The double employment began when the person became active in the
-		// second district: the latest of the earliest start per district.
-		first := map[string]time.Time{}
-		for _, g := range c.Guards {
-			if t, ok := first[g.District]; !ok || g.ActiveSince.Before(t) {
-				first[g.District] = g.ActiveSince
-			}
-		}
-		for _, t := range first {
-			if t.After(c.Since) {
-				c.Since = t
-			}
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].IDHash < out[j].IDHash })
 	return out, nil
 }

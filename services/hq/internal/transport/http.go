@@ -45,20 +45,38 @@ func DecodeCompaniesRequest(_ context.Context, r *http.Request) (any, error) {
 	return endpoints.CompaniesRequest{District: r.PathValue("district"), Page: page}, nil
 }
 
-// DecodeConflictsRequest reads the optional ?district filter. Given twice
-// it is refused rather than one value picked: the auth middleware and the
-// service must see the same district.
-func DecodeConflictsRequest(_ context.Context, r *http.Request) (any, error) {
+// districtFilter reads the optional ?district filter of a city-wide list.
+// Given twice it is refused rather than one value picked: the auth
+// middleware and the service must see the same district.
+func districtFilter(r *http.Request) (string, error) {
 	vals := r.URL.Query()["district"]
 	switch {
 	case len(vals) > 1:
-		return nil, ErrDistrictFilterRepeated
+		return "", ErrDistrictFilterRepeated
 	case len(vals) == 1 && vals[0] == "":
-		return nil, ErrDistrictFilterEmpty
+		return "", ErrDistrictFilterEmpty
 	case len(vals) == 1:
-		return endpoints.ConflictsRequest{District: vals[0]}, nil
+		return vals[0], nil
 	}
-	return endpoints.ConflictsRequest{}, nil
+	return "", nil
+}
+
+// DecodeDistrictsRequest reads the district list's optional ?district.
+func DecodeDistrictsRequest(_ context.Context, r *http.Request) (any, error) {
+	d, err := districtFilter(r)
+	if err != nil {
+		return nil, err
+	}
+	return endpoints.DistrictsRequest{District: d}, nil
+}
+
+// DecodeConflictsRequest reads the conflict list's optional ?district.
+func DecodeConflictsRequest(_ context.Context, r *http.Request) (any, error) {
+	d, err := districtFilter(r)
+	if err != nil {
+		return nil, err
+	}
+	return endpoints.ConflictsRequest{District: d}, nil
 }
 
 // DecodeActionItemsRequest reads the page and the optional ?overdue=true|false.
@@ -97,7 +115,7 @@ func DecodePublishConventionRequest(_ context.Context, r *http.Request) (any, er
 // keeps that id as a deprecated alias.
 var ErrOverdueInvalid = kitx.ErrOverdueInvalid
 
-// Errors of the conflicts filter.
+// Errors of the ?district filter of the district and conflict lists.
 var (
 	// ErrDistrictFilterRepeated means ?district was given more than once.
 	ErrDistrictFilterRepeated = errs.InvalidField("request.district_repeated", "district", "give ?district at most once")

@@ -151,6 +151,14 @@ func TestHTTP(t *testing.T) {
 				t.Errorf("summary %s = %v, want %v", k, s[k], v)
 			}
 		}
+		// certified_rate (above) is the summed numerators over the summed
+		// denominators of the districts that report (jingkai 1 of 2,
+		// caidian 0 of 1): 1/3. hannan, with no guard, reports no rate
+		// and moves nothing; an average of the districts' rates would
+		// be 1/4, or 1/6 with hannan counted as 0.
+		if bk, _ := s["conflicts_by_kind"].(map[string]any); bk["person"] != 1.0 || bk["credit_code"] != 0.0 || bk["certificate_number"] != 0.0 {
+			t.Errorf("conflicts_by_kind = %v", s["conflicts_by_kind"])
+		}
 		if st, _ := s["stale_districts"].([]any); len(st) != 1 || st[0] != "caidian" {
 			t.Errorf("stale_districts = %v, want [caidian]", s["stale_districts"])
 		}
@@ -179,6 +187,32 @@ func TestHTTP(t *testing.T) {
 		}
 		if h := byID["hannan"]; h["stale"] != false || h["events_behind"] != nil || h["last_event_at"] != nil || h["guards_active"] != 0.0 {
 			t.Errorf("hannan (just started, no data) = %v", h)
+		}
+		// hannan has no guard and no company: none of its rates is
+		// reported. Each is null, not 0 and not left out.
+		for _, k := range []string{"background_check_rate", "training_rate", "certified_rate", "badge_rate", "party_org_rate",
+			"union_rate", "workers_home_rate", "convention_rate", "company_attendance_rate", "person_attendance_rate",
+			"convention_signature_rate"} {
+			if v, ok := byID["hannan"][k]; !ok || v != nil {
+				t.Errorf("hannan's %s = %v (present %v), want null", k, v, ok)
+			}
+		}
+	})
+
+	t.Run("The district list filtered to one district is that district's view alone.", func(t *testing.T) {
+		var body struct {
+			Items []map[string]any `json:"items"`
+		}
+		get(t, srv, "/api/v1/hq/districts?district=jingkai", http.StatusOK, &body)
+		var one map[string]any
+		get(t, srv, "/api/v1/hq/districts/jingkai", http.StatusOK, &one)
+		if len(body.Items) != 1 || fmt.Sprint(body.Items[0]) != fmt.Sprint(one) {
+			t.Errorf("?district=jingkai = %v, want [%v]", body.Items, one)
+		}
+		// A district only the read model knows is shown as by its view.
+		get(t, srv, "/api/v1/hq/districts?district=retired", http.StatusOK, &body)
+		if len(body.Items) != 1 || body.Items[0]["district"] != "retired" || body.Items[0]["registered"] != false {
+			t.Errorf("?district=retired = %v", body.Items)
 		}
 	})
 
@@ -244,6 +278,12 @@ func TestHTTP(t *testing.T) {
 			c1["convention_signed"] != true || c1["party_org"] != true {
 			t.Errorf("c1 = %v", c1)
 		}
+		// c2 has no active guard: its rates are not reported.
+		for _, k := range []string{"background_check_rate", "training_rate", "certified_rate", "badge_rate"} {
+			if v, ok := p1.Items[1][k]; !ok || v != nil {
+				t.Errorf("c2's %s = %v (present %v), want null", k, v, ok)
+			}
+		}
 		get(t, srv, "/api/v1/hq/districts/jingkai/companies?page_size=2&page_token="+p1.Next, http.StatusOK, &p2)
 		if len(p2.Items) != 1 || p2.Items[0]["id"] != "c3" || p2.Next != "" {
 			t.Fatalf("page 2 = %+v", p2)
@@ -271,9 +311,17 @@ func TestHTTP(t *testing.T) {
 			t.Fatalf("conflicts = %+v", body.Items)
 		}
 		c := body.Items[0]
-		if c.IDHash != "p1" || len(c.Districts) != 2 || c.Districts[0] != "caidian" || c.Districts[1] != "jingkai" ||
-			!c.Since.Equal(time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)) || len(c.Guards) != 2 || c.Guards[1].CompanyID != "c1" {
+		if c.Kind != "person" || c.IDHash != "p1" || len(c.Districts) != 2 || c.Districts[0] != "caidian" || c.Districts[1] != "jingkai" ||
+			c.Since == nil || !c.Since.Equal(time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)) || len(c.Guards) != 2 || c.Guards[1].CompanyID != "c1" {
 			t.Errorf("conflict = %+v", c)
+		}
+		// HQ applied g3, the second district's record, an hour before now.
+		if c.FirstSeenAt == nil || !c.FirstSeenAt.Equal(now.Add(-time.Hour)) {
+			t.Errorf("first_seen_at = %v, want %v", c.FirstSeenAt, now.Add(-time.Hour))
+		}
+		if g := c.Guards[1]; g.CompanyName != "武汉经开保安服务有限公司" || g.Link != "/api/v1/districts/jingkai/guards/g1" ||
+			g.CompanyLink != "/api/v1/districts/jingkai/companies/c1" {
+			t.Errorf("jingkai's position = %+v", g)
 		}
 	})
 
@@ -297,7 +345,7 @@ func TestHTTP(t *testing.T) {
 		if other == nil || other["active_since"] == nil {
 			t.Fatalf("caidian's position = %v, want its district and active_since", other)
 		}
-		for _, k := range []string{"guard_id", "company_id", "hired_on"} {
+		for _, k := range []string{"guard_id", "company_id", "company_name", "hired_on", "link", "company_link"} {
 			if _, ok := other[k]; ok {
 				t.Errorf("caidian's position shows %s to a jingkai view: %v", k, other)
 			}
@@ -315,21 +363,24 @@ func TestHTTP(t *testing.T) {
 		}
 	})
 
-	t.Run("The conflicts filter rejects unknown, malformed, empty and repeated districts.", func(t *testing.T) {
-		for _, tc := range []struct {
-			query  string
-			status int
-			id     string
-		}{
-			{"district=nowhere", http.StatusNotFound, "district.not_found"},
-			{"district=Not_A_District", http.StatusBadRequest, "district.id_invalid"},
-			{"district=", http.StatusBadRequest, "request.district_empty"},
-			{"district=jingkai&district=caidian", http.StatusBadRequest, "request.district_repeated"},
-		} {
-			var e errorBody
-			get(t, srv, "/api/v1/hq/conflicts?"+tc.query, tc.status, &e)
-			if e.Error.ID != tc.id {
-				t.Errorf("?%s: id = %q, want %q", tc.query, e.Error.ID, tc.id)
+	t.Run("The district and conflict lists' filter rejects unknown, malformed, empty and repeated districts.", func(t *testing.T) {
+		for _, list := range []string{"/api/v1/hq/conflicts", "/api/v1/hq/districts"} {
+			for _, tc := range []struct {
+				query  string
+				status int
+				id     string
+				field  string
+			}{
+				{"district=nowhere", http.StatusNotFound, "district.not_found", ""},
+				{"district=Not_A_District", http.StatusBadRequest, "district.id_invalid", "district"},
+				{"district=", http.StatusBadRequest, "request.district_empty", "district"},
+				{"district=jingkai&district=caidian", http.StatusBadRequest, "request.district_repeated", "district"},
+			} {
+				var e errorBody
+				get(t, srv, list+"?"+tc.query, tc.status, &e)
+				if e.Error.ID != tc.id || e.Error.Field != tc.field {
+					t.Errorf("%s?%s: error = %+v, want %s field %q", list, tc.query, e.Error, tc.id, tc.field)
+				}
 			}
 		}
 	})
@@ -363,6 +414,39 @@ func TestHTTP(t *testing.T) {
 			t.Errorf("id = %q", e.Error.ID)
 		}
 	})
+}
+
+// TestACityWithNothingToCountReportsNoRate: an empty read model has no
+// denominator anywhere, so every rate of the summary and of the district is
+// null (and the OpenAPI document, which every response here is validated
+// against, says they may be).
+func TestACityWithNothingToCountReportsNoRate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := storage.OpenSQLite(ctx, filepath.Join(t.TempDir(), "hq.db"), storage.Config{Synchronous: "normal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := store.Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	mon := monitor{districts: []service.District{{ID: "jingkai"}},
+		states: map[string]service.ConsumerState{"jingkai": {Running: true, Lag: service.KnownLag(0)}}}
+	svc := service.New(store.New(db), mon, service.Config{Now: func() time.Time { return now }})
+	srv := httptest.NewServer(testutil.ValidatedHandler(t, hq.OpenAPIDocument(), asPrincipal(newHandler(t, svc), hqAdmin)))
+	defer srv.Close()
+	rates := []string{"background_check_rate", "training_rate", "certified_rate", "badge_rate", "party_org_rate",
+		"union_rate", "workers_home_rate", "convention_rate", "company_attendance_rate", "person_attendance_rate"}
+	for _, path := range []string{"/api/v1/hq/summary", "/api/v1/hq/districts/jingkai"} {
+		var body map[string]any
+		get(t, srv, path, http.StatusOK, &body)
+		for _, k := range rates {
+			if v, ok := body[k]; !ok || v != nil {
+				t.Errorf("%s: %s = %v (present %v), want null", path, k, v, ok)
+			}
+		}
+	}
 }
 
 func TestAnonymousRequestIs401BeforeAnyValidation(t *testing.T) {

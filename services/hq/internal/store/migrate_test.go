@@ -1,0 +1,83 @@
+package store
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/guildhall/guildhall/pkg/testutil/migrationtest"
+	"github.com/guildhall/guildhall/services/hq/internal/service"
+)
+
+// testdata/v2.db is an HQ read model as HQ made it before issue 9 (its
+// migrations 1 and 2): made by Migrate at commit 6ab52ac, holding two
+// companies of jingkai and caidian with one credit code (the caidian one
+// applied) and one person active as a guard in both, then VACUUMed with
+// 512-byte pages. A data dir of `make run` from then holds such a file.
+//
+// migrationtest.CheckUpgrade compares whole rows, and migration 3 adds
+// columns to hq_guards, so the check is spelled out here: every row keeps
+// its old columns' values, the new columns are empty, the schema is a new
+// database's, and the conflicts the read model already held are recorded
+// as first seen at the upgrade.
+func TestMigrateUpgradesAReadModelOfBeforeIssue9(t *testing.T) {
+	ctx := context.Background()
+	db := migrationtest.Open(t, "testdata/v2.db")
+	before := migrationtest.Rows(t, db)
+	if len(before["hq_guards"]) != 2 || len(before["hq_companies"]) != 2 {
+		t.Fatalf("fixture rows = %v", before)
+	}
+	start := time.Now().Add(-time.Second)
+	for range 2 {
+		if err := Migrate(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after := migrationtest.Rows(t, db)
+	for table, rows := range before {
+		got := after[table]
+		if len(got) != len(rows) {
+			t.Errorf("table %s: %d rows after the migration, %d before", table, len(got), len(rows))
+			continue
+		}
+		for i, row := range rows {
+			// The old columns come first, in their order; the new ones
+			// follow, empty.
+			if !strings.HasPrefix(got[i], row) {
+				t.Errorf("table %s row %d before:\n%s\nafter:\n%s", table, i, row, got[i])
+			}
+			if table == "hq_guards" && !strings.HasSuffix(got[i], " certificate_number= certificate_valid_until= certificate_authority=") {
+				t.Errorf("guard row %d after the migration = %s, want empty certificate columns", i, got[i])
+			}
+		}
+	}
+	got, want := migrationtest.Schema(t, db), migrationtest.Schema(t, migrationtest.Fresh(t, Migrate))
+	for _, table := range slices.Sorted(maps.Keys(want)) {
+		if got[table] != want[table] {
+			t.Errorf("table %s of the migrated read model:\n%s\nof a new one:\n%s", table, got[table], want[table])
+		}
+	}
+	s := New(db)
+	cs, err := s.Conflicts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, c := range cs {
+		kinds = append(kinds, c.Kind)
+		if c.FirstSeenAt == nil || c.FirstSeenAt.Before(start) {
+			t.Errorf("%s conflict first seen %v, want at the upgrade (after %v)", c.Kind, c.FirstSeenAt, start)
+		}
+	}
+	if !slices.Equal(kinds, []string{service.ConflictPerson, service.ConflictCreditCode}) {
+		t.Errorf("conflicts of the upgraded read model = %v, want the person and the credit code", kinds)
+	}
+	// The old guards count as certified as before (no end date).
+	d, err := s.Districts(ctx, "2030-01-01")
+	if err != nil || d["jingkai"].Counts.GuardsCertified != 1 || d["caidian"].Counts.GuardsCertified != 0 {
+		t.Errorf("districts after the upgrade = %+v, %v", d, err)
+	}
+}
