@@ -60,11 +60,11 @@ func companies(t *testing.T, s *store.Store) {
 	in(t, s, func(tx *sql.Tx) error {
 		for _, c := range []store.Company{company("c1", "north", "active"), company("c2", "north", "active"),
 			company("c3", "north", "applied"), company("c9", "south", "active")} {
-			kit.Must(t, s.PutCompany(ctx, tx, c))
+			kit.Must(t, s.PutCompany(ctx, tx, c, seenAt))
 		}
 		for _, g := range []store.Guard{guard("g1", "north", "c1", "h1", "active"), guard("g2", "north", "c1", "h2", "active"),
 			guard("g3", "north", "c1", "h3", "left"), guard("g4", "north", "c2", "h4", "active")} {
-			kit.Must(t, s.PutGuard(ctx, tx, g))
+			kit.Must(t, s.PutGuard(ctx, tx, g, seenAt))
 		}
 		return nil
 	})
@@ -83,22 +83,22 @@ func companies(t *testing.T, s *store.Store) {
 	t.Run("A company put again is replaced.", func(t *testing.T) {
 		c := company("c3", "north", "active")
 		c.Name, c.Version, c.UpdatedAt = "改名", 5, kit.At.Add(time.Hour)
-		in(t, s, func(tx *sql.Tx) error { return s.PutCompany(ctx, tx, c) })
-		rows, err := s.Companies(ctx, "north", "c2", 1)
+		in(t, s, func(tx *sql.Tx) error { return s.PutCompany(ctx, tx, c, seenAt) })
+		rows, err := s.Companies(ctx, "north", today, "c2", 1)
 		kit.Must(t, err)
 		if len(rows) != 1 || rows[0].Name != "改名" || rows[0].Version != 5 || rows[0].Status != "active" || !rows[0].UpdatedAt.Equal(kit.At.Add(time.Hour)) {
 			t.Fatalf("after replacing: %+v", rows)
 		}
 	})
 	t.Run("A district's companies come in id order after a cursor, with their active guards' tallies.", func(t *testing.T) {
-		rows, err := s.Companies(ctx, "north", "", 2)
+		rows, err := s.Companies(ctx, "north", today, "", 2)
 		kit.Must(t, err)
 		kit.Equal(t, "first page", kit.IDs(rows, func(r service.CompanyRow) string { return r.ID }), []string{"c1", "c2"})
 		want := service.CompanyRow{ID: "c1", District: "north", Name: "公司c1", CreditCode: "CCc1", Kind: "service_company", Level: "member",
 			Status: "active", PartyOrg: true, TradeUnion: true, ConventionVersion: "2026", Version: 2, UpdatedAt: kit.At,
 			GuardsActive: 2, GuardsBackgroundChecked: 2, GuardsTrained: 2, GuardsCertified: 2, GuardsBadgeService: 1, GuardsPartyMembers: 2}
 		kit.Equal(t, "c1", rows[0], want)
-		rows, err = s.Companies(ctx, "north", "c2", 10)
+		rows, err = s.Companies(ctx, "north", today, "c2", 10)
 		kit.Must(t, err)
 		kit.Equal(t, "after c2", kit.IDs(rows, func(r service.CompanyRow) string { return r.ID }), []string{"c3"})
 		if rows[0].GuardsActive != 0 {
@@ -119,7 +119,7 @@ func guards(t *testing.T, s *store.Store) {
 			if g.ID == "g3" {
 				g.ActiveSince = later
 			}
-			kit.Must(t, s.PutGuard(ctx, tx, g))
+			kit.Must(t, s.PutGuard(ctx, tx, g, seenAt))
 		}
 		return nil
 	})
@@ -136,7 +136,7 @@ func guards(t *testing.T, s *store.Store) {
 			}
 			left := guard("g1", "north", "c1", "same", "left")
 			left.Version = 2
-			kit.Must(t, s.PutGuard(ctx, tx, left))
+			kit.Must(t, s.PutGuard(ctx, tx, left, seenAt))
 			st, _, err = s.GuardState(ctx, tx, "g1")
 			kit.Must(t, err)
 			kit.Equal(t, "after leaving", st, store.GuardState{Version: 2, EmploymentStatus: "left"})
@@ -182,11 +182,11 @@ func council(t *testing.T, s *store.Store) {
 func districts(t *testing.T, s *store.Store) {
 	in(t, s, func(tx *sql.Tx) error {
 		for _, c := range []store.Company{company("c1", "north", "active"), company("c2", "north", "active"), company("c3", "north", "applied")} {
-			kit.Must(t, s.PutCompany(ctx, tx, c))
+			kit.Must(t, s.PutCompany(ctx, tx, c, seenAt))
 		}
 		for _, g := range []store.Guard{guard("g1", "north", "c1", "h1", "active"), guard("g2", "north", "c1", "h2", "active"),
 			guard("g3", "north", "c2", "h3", "left")} {
-			kit.Must(t, s.PutGuard(ctx, tx, g))
+			kit.Must(t, s.PutGuard(ctx, tx, g, seenAt))
 		}
 		kit.Must(t, s.TouchDistrict(ctx, tx, "north", kit.At.Add(time.Minute), kit.At.Add(2*time.Minute)))
 		// An older event applied later: last_event_at stays, applied moves.
@@ -195,7 +195,7 @@ func districts(t *testing.T, s *store.Store) {
 		return nil
 	})
 	t.Run("A district's counts are its companies by status and its active companies' and guards' tallies, with its freshness.", func(t *testing.T) {
-		got, err := s.Districts(ctx)
+		got, err := s.Districts(ctx, today)
 		kit.Must(t, err)
 		kit.Equal(t, "north", got["north"], service.DistrictData{
 			Counts: service.Counts{Companies: 3, CompaniesByStatus: map[string]int64{"active": 2, "applied": 1}, CompaniesActive: 2,
@@ -226,7 +226,7 @@ func meetings(t *testing.T, s *store.Store) {
 			kit.Must(t, s.PutMeeting(ctx, tx, m))
 		}
 		for _, c := range []store.Company{company("c1", "north", "active"), company("c2", "north", "suspended"), company("c9", "south", "active")} {
-			kit.Must(t, s.PutCompany(ctx, tx, c))
+			kit.Must(t, s.PutCompany(ctx, tx, c, seenAt))
 		}
 		return nil
 	})
@@ -345,17 +345,25 @@ func actionItems(t *testing.T, s *store.Store) {
 func transactions(t *testing.T, s *store.Store) {
 	t.Run("Writes in a transaction that rolls back leave nothing behind.", func(t *testing.T) {
 		err := s.DB().InTx(ctx, func(tx *sql.Tx) error {
-			kit.Must(t, s.PutCompany(ctx, tx, company("c1", "north", "active")))
+			kit.Must(t, s.PutCompany(ctx, tx, company("c1", "north", "active"), seenAt))
 			kit.Must(t, s.TouchDistrict(ctx, tx, "north", kit.At, kit.At))
 			return errors.New("the event is refused")
 		})
 		if err == nil {
 			t.Fatal("the transaction committed")
 		}
-		got, err := s.Districts(ctx)
+		got, err := s.Districts(ctx, today)
 		kit.Must(t, err)
 		if len(got) != 0 {
 			t.Fatalf("after a rollback: %+v", got)
 		}
 	})
 }
+
+// seenAt is when the suite's writes happen (the first-seen time of any
+// conflict they start) and today the day HQ reads them on; the contract
+// holds whatever they are, as long as no certificate has lapsed by today.
+var (
+	seenAt = time.Date(2025, 9, 23, 10, 0, 0, 0, time.UTC)
+	today  = "2025-09-23"
+)
