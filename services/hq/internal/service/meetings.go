@@ -67,7 +67,8 @@ type MeetingCounts struct {
 	Held map[string]int64
 	// Resolutions counts resolutions adopted.
 	Resolutions int64
-	// The invited and attended tallies are summed over closed meetings.
+	// The invited and attended tallies are summed over the meetings held:
+	// closed and in progress.
 	InvitedCompanies, AttendedCompanies, InvitedPeople, AttendedPeople int64
 	// Action items by status; Overdue counts the open ones due before today.
 	ActionItemsOpen, ActionItemsOverdue, ActionItemsDone, ActionItemsAccepted int64
@@ -123,7 +124,8 @@ type MeetingStats struct {
 	// ResolutionsAdopted counts the resolutions adopted.
 	ResolutionsAdopted int64 `json:"resolutions_adopted"`
 	// MeetingCompaniesInvited and the three following sum the invitees of
-	// closed meetings.
+	// the meetings held: closed, and in progress (they move as check-ins
+	// happen, not only when the meeting closes).
 	MeetingCompaniesInvited  int64 `json:"meeting_companies_invited"`
 	MeetingCompaniesAttended int64 `json:"meeting_companies_attended"`
 	MeetingPeopleInvited     int64 `json:"meeting_people_invited"`
