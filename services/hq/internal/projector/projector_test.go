@@ -221,8 +221,8 @@ func TestProjectorRates(t *testing.T) {
 	if s.CertifiedRate != 1 || s.BackgroundCheckRate != 0.75 || s.TrainingRate != 0.5 || s.BadgeRate != 0.25 {
 		t.Errorf("four rates = %v %v %v %v, want 1 0.75 0.5 0.25", s.CertifiedRate, s.BackgroundCheckRate, s.TrainingRate, s.BadgeRate)
 	}
-	if s.PartyOrgRate != 0.25 || s.ConventionRate != 0.25 || s.UnionRate != 0 {
-		t.Errorf("coverage = party %v convention %v union %v, want 0.25 0.25 0", s.PartyOrgRate, s.ConventionRate, s.UnionRate)
+	if s.PartyOrgRate != 0.25 || s.ConventionSigned != 1 || s.UnionRate != 0 {
+		t.Errorf("coverage = party %v convention signed %v union %v, want 0.25 1 0", s.PartyOrgRate, s.ConventionSigned, s.UnionRate)
 	}
 	// No active guards and no active companies: every rate is 0, not NaN.
 	c := service.NewStats(got["caidian"].Counts)

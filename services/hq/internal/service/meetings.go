@@ -7,6 +7,7 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/policy"
+	"github.com/guildhall/guildhall/pkg/rates"
 )
 
 // Meeting types of the meetings service.
@@ -145,8 +146,18 @@ type MeetingStats struct {
 	// ConventionSignedCurrent counts active companies that signed the
 	// current version (a signature made while it was current).
 	ConventionSignedCurrent *int64 `json:"convention_signed_current"`
-	// ConventionSignatureRate is convention_signed_current / companies_active.
-	ConventionSignatureRate *float64 `json:"convention_signature_rate"`
+	// ConventionSignatureRate is the convention rate (rates.Convention,
+	// the one definition meetings' /convention/rate uses too):
+	// convention_signed_current / companies_active, null when no company
+	// is active.
+	ConventionSignatureRate *float64 `json:"convention_signature_rate" nullable:"true" doc:"convention_signed_current / companies_active: the share of active member companies whose signature of the current version is on record; null when the current version is unknown or no company is active"`
+	// ConventionRate is ConventionSignatureRate under the name the
+	// membership figures used to give a rate of companies with any
+	// convention version recorded, which disagreed with it.
+	//
+	// Deprecated: since issue 9 it is convention_signature_rate's value;
+	// read convention_signature_rate.
+	ConventionRate *float64 `json:"convention_rate" nullable:"true" deprecated:"true" doc:"deprecated: the same value as convention_signature_rate, which replaces it"`
 	// Roundtables is the roundtable timeliness; null without a cadence.
 	Roundtables *Roundtables `json:"roundtables"`
 }
@@ -178,8 +189,9 @@ func newMeetingStats(mc MeetingCounts) MeetingStats {
 
 // setConvention fills the convention figures for version.
 func (m *MeetingStats) setConvention(version string, signed, active int64) {
-	v, r := version, ratio(signed, active)
-	m.ConventionCurrentVersion, m.ConventionSignedCurrent, m.ConventionSignatureRate = &v, &signed, &r
+	v, r := version, rates.Convention(signed, active)
+	m.ConventionCurrentVersion, m.ConventionSignedCurrent, m.ConventionSignatureRate = &v, &signed, r
+	m.ConventionRate = r // deprecated: the same figure under its old name
 }
 
 // Period returns the start and end (exclusive) of the cadence period per

@@ -38,7 +38,7 @@ func NewCollector(svc Service, timeout time.Duration) *Collector {
 			"The four 100% rates (四个100%) among active guards, 0..1: background_check, training, certified, badge.",
 			[]string{"district", "target"}, nil),
 		coverage: prometheus.NewDesc("guildhall_hq_district_coverage_rate",
-			"Coverage among active companies, 0..1: party_org, union, workers_home, convention.",
+			"Coverage among active companies, 0..1: party_org, union, workers_home (the convention's is guildhall_hq_district_convention_signature_rate).",
 			[]string{"district", "kind"}, nil),
 		conflicts: prometheus.NewDesc("guildhall_hq_conflicts",
 			"People active as guards in more than one district at once.", nil, nil),
@@ -94,7 +94,6 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		g(c.coverage, v.PartyOrgRate, id, "party_org")
 		g(c.coverage, v.UnionRate, id, "union")
 		g(c.coverage, v.WorkersHomeRate, id, "workers_home")
-		g(c.coverage, v.ConventionRate, id, "convention")
 		g(c.overdue, float64(v.ActionItemsOverdue), id)
 		if v.ConventionSignatureRate != nil {
 			g(c.signatureRate, *v.ConventionSignatureRate, id)

@@ -113,8 +113,6 @@ type Stats struct {
 	UnionRate float64 `json:"union_rate"`
 	// WorkersHomeRate is workers_home_companies / companies_active.
 	WorkersHomeRate float64 `json:"workers_home_rate"`
-	// ConventionRate is convention_signed / companies_active.
-	ConventionRate float64 `json:"convention_rate"`
 }
 
 func ratio(n, d int64) float64 {
@@ -144,7 +142,6 @@ func NewStats(c Counts) Stats {
 		PartyOrgRate:        ratio(c.PartyOrgCompanies, c.CompaniesActive),
 		UnionRate:           ratio(c.UnionCompanies, c.CompaniesActive),
 		WorkersHomeRate:     ratio(c.WorkersHomeCompanies, c.CompaniesActive),
-		ConventionRate:      ratio(c.ConventionSigned, c.CompaniesActive),
 	}
 }
 
