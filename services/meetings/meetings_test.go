@@ -920,3 +920,38 @@ func TestRunStops(t *testing.T) {
 		t.Fatal("Run did not stop")
 	}
 }
+
+// TestRatesWithNothingToCountAreNull: a rate whose denominator is 0 is
+// not reported (null), not 0: a meeting nobody was invited to, a company
+// invited to no meeting held, a district with no active company.
+func TestRatesWithNothingToCountAreNull(t *testing.T) {
+	e := newEnv(t)
+	m := e.heldMeeting()
+	for path, fields := range map[string][]string{
+		"/meetings/" + m.ID + "/attendance": {"company_rate", "people_rate"},
+		"/attendance/companies/c1":          {"rate"},
+	} {
+		got := e.Object(path)
+		for _, f := range fields {
+			if v, ok := got[f]; !ok || v != nil {
+				t.Errorf("GET %s: %s = %v (present %v), want null", path, f, v, ok)
+			}
+		}
+	}
+	// No company is active once c1 to c4 are suspended (newer versions).
+	for i := 1; i <= 4; i++ {
+		id := fmt.Sprintf("c%d", i)
+		if err := e.node.PutCompany(context.Background(), meetings.Company{ID: id, Name: "公司" + id, Status: "suspended", Version: 2}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rate := e.Object("/convention/rate")
+	if v, ok := rate["rate"]; !ok || v != nil || rate["companies"] != 0.0 {
+		t.Errorf("rate with no active company = %v, want rate null of 0 companies", rate)
+	}
+	// With one invited company the rate is reported again.
+	e.invite(m.ID, "c1")
+	if got := e.Object("/meetings/" + m.ID + "/attendance"); got["company_rate"] != 0.0 {
+		t.Errorf("company_rate with one company invited, none attended = %v, want 0", got["company_rate"])
+	}
+}
