@@ -117,6 +117,7 @@ func TestInvitationsNameOnlyTheDistrictsCompanies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	registeredAt := time.Now()
 	foreign, err := c.RegisterActiveCompany(ctx, "caidian", 61)
 	if err != nil {
 		t.Fatal(err)
@@ -143,6 +144,7 @@ func TestInvitationsNameOnlyTheDistrictsCompanies(t *testing.T) {
 	for {
 		status, body := invite(own)
 		if status == http.StatusCreated {
+			t.Logf("the company was invitable %v after membership answered its activation", time.Since(registeredAt).Round(time.Millisecond))
 			if !strings.Contains(body, `"company_name":"武汉测试保安服务有限公司60"`) {
 				t.Fatalf("invitation %s does not carry the registered name", body)
 			}
