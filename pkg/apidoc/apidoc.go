@@ -20,6 +20,7 @@
 //	required:"true"          a request field the service refuses to do without
 //	nullable:"true"          a field that may be null on the wire (a nil slice)
 //	doc:"…"                  the field's description
+//	deprecated:"true"        a field kept for compatibility (say its replacement in doc)
 //
 // In a response every field without omitempty (or omitzero) is required:
 // encoding/json always writes it. Every object schema forbids properties it
@@ -427,6 +428,9 @@ func fieldTags(tag reflect.StructTag, s *openapi3.Schema) error {
 	}
 	if tag.Get("nullable") == "true" {
 		s.Nullable = true
+	}
+	if tag.Get("deprecated") == "true" {
+		s.Deprecated = true
 	}
 	return nil
 }

@@ -39,6 +39,7 @@ type ThingInput struct {
 	Status string   `json:"status" enum:"applied,active" required:"true"`
 	Title  *string  `json:"title"`
 	Tags   []string `json:"tags"`
+	Old    string   `json:"old" deprecated:"true"`
 }
 
 var errThingGone = errs.E(errs.NotFound, "thing.not_found", "no such thing")
@@ -131,6 +132,7 @@ func TestSchemasComeFromTheGoTypes(t *testing.T) {
 		{"A doc tag describes the field.", at(t, d, "components", "schemas", "Part", "properties", "n", "description"), "how many"},
 		{"A request's slice may be null: encoding/json takes it.", at(t, d, "components", "schemas", "ThingInput", "properties", "tags", "nullable"), true},
 		{"A response's slice may not: the service writes [].", at(t, props, "parts").(map[string]any)["nullable"] == nil, true},
+		{"A deprecated tag marks the field deprecated.", at(t, d, "components", "schemas", "ThingInput", "properties", "old", "deprecated"), true},
 		{"A request's required fields are those tagged required.", strs(at(t, d, "components", "schemas", "ThingInput", "required")), []string{"status"}},
 		{"A list response is named after its element.", at(t, d, "paths", "/api/v1/districts/{district}/things", "get", "responses", "200", "content", "application/json", "schema", "$ref"), "#/components/schemas/ThingList"},
 		{"The error body is generated from errs.Body.", strs(at(t, d, "components", "schemas", "ErrorDetail", "required")), []string{"id", "message"}},

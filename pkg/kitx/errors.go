@@ -10,6 +10,13 @@ var (
 	// node asked for another district's data (DistrictOnly), or HQ asked
 	// for a district that is neither registered nor in its read model.
 	ErrDistrictNotFound = errs.E(errs.NotFound, "district.not_found", "no such district, or not one this node serves")
+	// ErrCompanyNotFound is a company the district does not have: asked
+	// for at membership, which owns the register, or named in an
+	// invitation or a convention signature at meetings, which knows the
+	// district's companies from membership's events. A company registered
+	// a moment ago may not have reached meetings yet: retrying soon is
+	// right there.
+	ErrCompanyNotFound = errs.E(errs.NotFound, "company.not_found", "no such company in this district (one registered a moment ago may not be known to every service yet: retry)")
 	// ErrOverdueInvalid is an action-item list's ?overdue filter that is
 	// not a boolean, at the district (meetings) and at HQ.
 	ErrOverdueInvalid = errs.InvalidField("action_item.overdue_invalid", "overdue", "?overdue is true or false")

@@ -165,6 +165,12 @@ func TestConventionPublish(t *testing.T) {
 	if _, _, s := e.do(t, http.MethodGet, "/api/v1/hq/summary", ""); s["convention_signature_rate"] != 1.0/3 {
 		t.Errorf("summary = %v, want the 2026 rate 1/3", s)
 	}
+	// The deprecated convention_rate is the same figure, in the district
+	// and the summary: there is one convention rate.
+	_, _, s := e.do(t, http.MethodGet, "/api/v1/hq/summary", "")
+	if d := district(); d["convention_rate"] != 1.0/3 || s["convention_rate"] != 1.0/3 {
+		t.Errorf("convention_rate = %v (district), %v (summary), want convention_signature_rate's 1/3", d["convention_rate"], s["convention_rate"])
+	}
 
 	// The same request again (a retry) is answered with what is stored
 	// and writes nothing.

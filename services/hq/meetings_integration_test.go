@@ -1,6 +1,7 @@
 package hq
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -111,4 +112,50 @@ guildhall_hq_district_roundtables_on_track{district="jingkai"} 1
 		t.Errorf("summary = %v", s)
 	}
 	apitest.Eventually(t, "HQ caught up on both topics", node.CaughtUp)
+}
+
+// TestIntegrationAttendanceMovesAsCheckInsHappen: a meeting's check-ins
+// (AttendanceRecorded, each carrying the meeting's tallies) move HQ's
+// attendance figures while the meeting is in progress, before it closes;
+// the meeting counts as held only once closed.
+func TestIntegrationAttendanceMovesAsCheckInsHappen(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts embedded etcd and an in-process Kafka broker; skipped in -short")
+	}
+	env := apitest.NewEnv(t)
+	meetings := eventbus.Topic("jingkai", "meetings")
+	env.CreateTopics(eventbus.Topic("jingkai", "membership"), meetings)
+	env.RegisterDistrict(config.District{ID: "jingkai", Name: "Jingkai", NameZH: "经开"})
+	node := startNode(t, env, Deps{Districts: env.Registry(), Etcd: env.Etcd().Client})
+	getJSON := serveAsAdmin(t, node).Object
+
+	meeting := func(status string, attended int32, version int64) *eventsv1.Meeting {
+		return &eventsv1.Meeting{Id: "m1", District: "jingkai", Type: "district_working", Title: "片区工作会议", Status: status,
+			InvitedCompanies: 3, AttendedCompanies: attended, InvitedPeople: 1, Version: version}
+	}
+	checkIn := func(eventID, invitee string, attended int32, version int64) *eventsv1.Envelope {
+		e := meetingsEvent("jingkai", "AttendanceRecorded", invitee, &eventsv1.AttendanceRecorded{Meeting: meeting("in_progress", attended, version),
+			Attendance: &eventsv1.Attendance{MeetingId: "m1", InviteeId: invitee, Kind: "company", CompanyId: "c-" + invitee, Status: "present"}})
+		e.EventId = eventID
+		return e
+	}
+	figures := func() string {
+		d := getJSON("/api/v1/hq/districts/jingkai")
+		held, _ := d["meetings_held"].(map[string]any)
+		return fmt.Sprintf("invited %v attended %v held %v", d["meeting_companies_invited"], d["meeting_companies_attended"], held["district_working"])
+	}
+	waitFor := func(want string) {
+		t.Helper()
+		apitest.Eventually(t, want, func() bool { return figures() == want })
+	}
+	env.Publish(meetings, meetingsEvent("jingkai", "MeetingStatusChanged", "m1", &eventsv1.MeetingStatusChanged{
+		Meeting: meeting("in_progress", 0, 3), FromStatus: "scheduled", ToStatus: "in_progress"}))
+	waitFor("invited 3 attended 0 held 0")
+	env.Publish(meetings, checkIn("ev-i1", "i1", 1, 4))
+	waitFor("invited 3 attended 1 held 0")
+	env.Publish(meetings, checkIn("ev-i2", "i2", 2, 5))
+	waitFor("invited 3 attended 2 held 0")
+	env.Publish(meetings, meetingsEvent("jingkai", "MeetingStatusChanged", "m1-closed", &eventsv1.MeetingStatusChanged{
+		Meeting: meeting("closed", 2, 6), FromStatus: "in_progress", ToStatus: "closed"}))
+	waitFor("invited 3 attended 2 held 1")
 }

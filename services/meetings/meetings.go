@@ -12,10 +12,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/go-kit/kit/endpoint"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/segmentio/kafka-go"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"golang.org/x/sync/errgroup"
 
@@ -27,6 +29,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/services/meetings/internal/service"
 	"github.com/guildhall/guildhall/services/meetings/internal/store"
+	"github.com/guildhall/guildhall/services/meetings/internal/transport"
 )
 
 // ServiceName is the service's name in topics, metrics and elections.
@@ -70,12 +73,21 @@ type Config struct {
 	// TrustProxy takes a request's client address for the audit log from
 	// the last X-Forwarded-For entry (the one the trusted proxy appended).
 	TrustProxy bool
+	// Brokers are the Kafka bootstrap addresses the node consumes its
+	// district's membership topic from (gh.<district>.membership.v1), to
+	// keep its projection of the district's companies: invitations and
+	// signatures name a company from it, and the convention rate counts
+	// its active ones. Empty: no consumer, so no company is known and
+	// every invitation of a company is company.not_found (tests that need
+	// companies put them with Node.PutCompany).
+	Brokers []string
 }
 
 // Errors of Config.Validate.
 var (
 	ErrBadDistrict = errors.New("meetings: district must be lower-case letters, digits and dashes")
 	ErrNoDBPath    = errors.New("meetings: a database path is required")
+	ErrEmptyBroker = errors.New("meetings: a Kafka broker address is empty")
 )
 
 // Validate checks the configuration.
@@ -85,6 +97,9 @@ func (c Config) Validate() error {
 	}
 	if c.DBPath == "" {
 		return ErrNoDBPath
+	}
+	if slices.Contains(c.Brokers, "") {
+		return ErrEmptyBroker
 	}
 	if c.DefaultConvention != (Convention{}) {
 		if err := c.DefaultConvention.Validate(); err != nil {
@@ -114,6 +129,15 @@ type Deps struct {
 	Etcd *clientv3.Client
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
+	// Bus holds the event bus metrics shared by the process, for the
+	// membership consumer; nil uses unregistered metrics.
+	Bus *eventbus.Metrics
+	// Dialer is an optional Kafka dialer (TLS, SASL) for the membership
+	// consumer's group; nil for plain TCP.
+	Dialer *kafka.Dialer
+	// Transport is an optional Kafka transport (TLS, SASL) for the
+	// membership consumer's fetches, dead letters and lag; nil for plain TCP.
+	Transport kafka.RoundTripper
 }
 
 // Node is a running meetings service of one district. Its database,
@@ -125,7 +149,9 @@ type Deps struct {
 type Node struct {
 	*node.Base
 	cfg        Config
+	deps       Deps
 	etcd       bool
+	store      *store.Store
 	svc        *service.Meetings
 	logger     *slog.Logger
 	convention *config.Value[Convention]
@@ -146,7 +172,8 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	}
 	conv := config.NewValue(deps.Etcd, policy.ConventionKey, cfg.DefaultConvention, policy.ParseConvention, logger, deps.Registerer)
 	cad := config.NewValue(deps.Etcd, policy.CadenceKey(cfg.District), policy.DefaultCadence, policy.ParseCadence, logger, deps.Registerer)
-	svc := service.New(cfg.District, store.New(base.DB(), base.Outbox()), conv.Load, cad.Load, logger,
+	st := store.New(base.DB(), base.Outbox())
+	svc := service.New(cfg.District, st, conv.Load, cad.Load, logger,
 		service.Options{CheckInGrace: cfg.CheckInGrace, Now: deps.Now})
 	az := &authorizer{district: cfg.District, svc: svc, logger: logger}
 	// The endpoint middleware chain (route middleware, authorization,
@@ -158,18 +185,44 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 		_ = base.Close()
 		return nil, err
 	}
-	return &Node{Base: base, cfg: cfg, etcd: deps.Etcd != nil, svc: svc, logger: logger, convention: conv, cadence: cad}, nil
+	return &Node{Base: base, cfg: cfg, deps: deps, etcd: deps.Etcd != nil, store: st, svc: svc, logger: logger, convention: conv, cadence: cad}, nil
 }
 
 // SendReminders runs one reminder pass now (Run does it on its ticker) and
 // returns how many ActionItemReminder events it emitted.
 func (n *Node) SendReminders(ctx context.Context) (int, error) { return n.svc.SendReminders(ctx) }
 
+// PutCompany puts c into the node's projection of the district's
+// companies as an applied membership event would (versions only move
+// forward), for a node without Config.Brokers: tests, and seeding a demo.
+func (n *Node) PutCompany(ctx context.Context, c Company) error {
+	_, err := n.store.PutCompany(ctx, c)
+	return err
+}
+
+// Company is a member company as the node's projection holds it.
+type Company = service.Company
+
 // Run does the node's background work until ctx ends: action item
 // reminders (at start, then every ReminderInterval), idempotency-key expiry,
-// and, with etcd, watching the convention and the roundtable cadence.
+// with etcd, watching the convention and the roundtable cadence, and, with
+// Config.Brokers, consuming the district's membership topic into the
+// projection of its companies.
 func (n *Node) Run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
+	if len(n.cfg.Brokers) > 0 {
+		g.Go(func() error {
+			transport.MembershipEvents{
+				District: n.cfg.District, Store: n.store,
+				Consumer: eventbus.ConsumerConfig{
+					Brokers: n.cfg.Brokers, DB: n.DB(),
+					Logger:  n.logger, // NewConsumer names its component and topic itself
+					Metrics: n.deps.Bus, Dialer: n.deps.Dialer, Transport: n.deps.Transport,
+				},
+			}.Run(ctx)
+			return nil
+		})
+	}
 	if n.etcd {
 		g.Go(func() error { return n.convention.Run(ctx) })
 		g.Go(func() error { return n.cadence.Run(ctx) })

@@ -62,6 +62,14 @@ func newEnvWith(t *testing.T, conv meetings.Convention) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The district's register as meetings knows it (membership's events,
+	// TestCompaniesFromTheMembershipTopic): c1 to c4 active, c5 suspended.
+	for i, status := range []string{"active", "active", "active", "active", "suspended"} {
+		id := fmt.Sprintf("c%d", i+1)
+		if err := node.PutCompany(context.Background(), meetings.Company{ID: id, Name: "公司" + id, Status: status, Version: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// Every exchange of these tests is checked against the service's
 	// OpenAPI document.
 	srv := httptest.NewServer(testutil.ValidatedHandler(t, meetings.OpenAPIDocument(),
@@ -233,6 +241,7 @@ type invitation struct {
 	ID          string `json:"id"`
 	Kind        string `json:"kind"`
 	CompanyID   string `json:"company_id"`
+	CompanyName string `json:"company_name"`
 	PersonName  string `json:"person_name"`
 	Status      string `json:"status"`
 	CheckInCode string `json:"check_in_code"`
@@ -242,7 +251,9 @@ func (e *env) invite(meetingID string, companies ...string) []invitation {
 	e.t.Helper()
 	var cs []map[string]string
 	for _, c := range companies {
-		cs = append(cs, map[string]string{"company_id": c, "name": "公司" + c})
+		// The name sent is not the register's: the invitation carries the
+		// register's ("公司"+id, newEnvWith).
+		cs = append(cs, map[string]string{"company_id": c, "name": "请求里的名字"})
 	}
 	var out struct{ Items []invitation }
 	e.Must(201, "POST", "/meetings/"+meetingID+"/invitations", map[string]any{
@@ -257,6 +268,11 @@ func TestCheckIn(t *testing.T) {
 	invs := e.invite(m.ID, "c1", "c2", "c3")
 	if len(invs) != 4 {
 		t.Fatalf("%d invitations", len(invs))
+	}
+	for i, want := range []string{"公司c1", "公司c2", "公司c3", ""} {
+		if invs[i].CompanyName != want {
+			t.Fatalf("invitation %d names company %q, want the register's %q", i, invs[i].CompanyName, want)
+		}
 	}
 	for _, inv := range invs {
 		if len(inv.CheckInCode) < 22 || strings.ContainsAny(inv.CheckInCode, "+/=") {
@@ -298,7 +314,7 @@ func TestCheckIn(t *testing.T) {
 		t.Fatalf("events %v", evs)
 	}
 	p := testutil.Payload(t, evs[0], &eventsv1.AttendanceRecorded{})
-	if p.GetAttendance().GetStatus() != "present" || p.GetMeeting().GetAttendedCompanies() != 1 || p.GetMeeting().GetInvitedCompanies() != 3 {
+	if p.GetAttendance().GetStatus() != "present" || p.GetAttendance().GetCompanyName() != "公司c1" || p.GetMeeting().GetAttendedCompanies() != 1 || p.GetMeeting().GetInvitedCompanies() != 3 {
 		t.Fatalf("payload %v", p)
 	}
 	if r := ck(invs[0].CheckInCode); r.Status != 409 || r.ErrorID() != "invitation.already_checked_in" {
@@ -327,7 +343,7 @@ func TestCheckIn(t *testing.T) {
 		PeopleRate        float64 `json:"people_rate"`
 	}
 	e.Must(200, "GET", "/meetings/"+m.ID+"/attendance", nil, &a)
-	if a.InvitedCompanies != 3 || a.AttendedCompanies != 2 || a.LateCompanies != 1 || a.AbsentCompanies != 1 || a.CompanyRate != 0.667 || a.PeopleRate != 1 {
+	if a.InvitedCompanies != 3 || a.AttendedCompanies != 2 || a.LateCompanies != 1 || a.AbsentCompanies != 1 || a.CompanyRate != 2.0/3 || a.PeopleRate != 1 {
 		t.Fatalf("attendance %+v", a)
 	}
 	// Per company over time: held meetings only.
@@ -610,6 +626,13 @@ func TestConventionSignatures(t *testing.T) {
 	if rate.Signed != 1 || rate.Companies != 4 || rate.Rate != 0.25 {
 		t.Fatalf("rate %+v", rate)
 	}
+	// A suspended company may sign, but only active companies count, in
+	// the numerator as in the denominator (rates.Convention).
+	e.Must(201, "POST", "/convention/signatures", map[string]any{"company_id": "c5", "signed_by": "赵总"}, nil)
+	e.Must(200, "GET", "/convention/rate", nil, &rate)
+	if rate.Signed != 1 || rate.Companies != 4 || rate.Rate != 0.25 {
+		t.Fatalf("rate after a suspended company signed: %+v", rate)
+	}
 	if r := e.Do("POST", "/convention/signatures", map[string]any{"company_id": "c1", "signed_by": "张总"}); r.Status != 409 || r.ErrorID() != "signature.duplicate" {
 		t.Fatalf("duplicate: %d %s", r.Status, r.Body)
 	}
@@ -768,6 +791,9 @@ func TestBadInputWritesNothing(t *testing.T) {
 		{"agenda duration", "POST", "/meetings/" + draft.ID + "/agenda", map[string]any{"kind": "remarks", "title": "t", "duration_minutes": -1}, "", 400, "agenda.duration_invalid", "duration_minutes"},
 		{"agenda unknown meeting", "POST", "/meetings/nope/agenda", map[string]any{"kind": "remarks", "title": "t"}, "", 404, "meeting.not_found", ""},
 		{"invite nobody", "POST", "/meetings/" + draft.ID + "/invitations", map[string]any{}, "", 400, "invitation.empty", "companies"},
+		{"An invitation of a company meetings does not know is company.not_found, naming the company.", "POST", "/meetings/" + draft.ID + "/invitations", map[string]any{"companies": []map[string]string{{"company_id": "nope"}}}, "", 404, "company.not_found", "companies[0].company_id"},
+		{"An invitation of a known and an unknown company writes neither.", "POST", "/meetings/" + draft.ID + "/invitations", map[string]any{"companies": []map[string]string{{"company_id": "c1"}, {"company_id": "caidian-c1"}}}, "", 404, "company.not_found", "companies[1].company_id"},
+		{"A signature of a company meetings does not know is company.not_found.", "POST", "/convention/signatures", map[string]any{"company_id": "nope", "signed_by": "x"}, "", 404, "company.not_found", "company_id"},
 		{"invite company twice", "POST", "/meetings/" + draft.ID + "/invitations", map[string]any{"companies": []map[string]string{{"company_id": "a"}, {"company_id": "a"}}}, "", 409, "invitation.company_duplicate", "companies"},
 		{"invite person role", "POST", "/meetings/" + draft.ID + "/invitations", map[string]any{"people": []map[string]string{{"name": "x", "role": "king"}}}, "", 400, "invitation.person_invalid", "people"},
 		{"check-in empty code", "POST", "/meetings/" + held.ID + "/check-in", map[string]any{"code": ""}, "", 400, "invitation.code_invalid", "code"},
@@ -892,5 +918,40 @@ func TestRunStops(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Run did not stop")
+	}
+}
+
+// TestRatesWithNothingToCountAreNull: a rate whose denominator is 0 is
+// not reported (null), not 0: a meeting nobody was invited to, a company
+// invited to no meeting held, a district with no active company.
+func TestRatesWithNothingToCountAreNull(t *testing.T) {
+	e := newEnv(t)
+	m := e.heldMeeting()
+	for path, fields := range map[string][]string{
+		"/meetings/" + m.ID + "/attendance": {"company_rate", "people_rate"},
+		"/attendance/companies/c1":          {"rate"},
+	} {
+		got := e.Object(path)
+		for _, f := range fields {
+			if v, ok := got[f]; !ok || v != nil {
+				t.Errorf("GET %s: %s = %v (present %v), want null", path, f, v, ok)
+			}
+		}
+	}
+	// No company is active once c1 to c4 are suspended (newer versions).
+	for i := 1; i <= 4; i++ {
+		id := fmt.Sprintf("c%d", i)
+		if err := e.node.PutCompany(context.Background(), meetings.Company{ID: id, Name: "公司" + id, Status: "suspended", Version: 2}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rate := e.Object("/convention/rate")
+	if v, ok := rate["rate"]; !ok || v != nil || rate["companies"] != 0.0 {
+		t.Errorf("rate with no active company = %v, want rate null of 0 companies", rate)
+	}
+	// With one invited company the rate is reported again.
+	e.invite(m.ID, "c1")
+	if got := e.Object("/meetings/" + m.ID + "/attendance"); got["company_rate"] != 0.0 {
+		t.Errorf("company_rate with one company invited, none attended = %v, want 0", got["company_rate"])
 	}
 }

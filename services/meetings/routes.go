@@ -85,10 +85,13 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 
 		// Invitations and attendance.
 		{Name: "invite", Method: "POST", Path: p("/meetings/{id}/invitations"), Tag: "attendance", Summary: "Invite companies and people",
-			Description: "Each new invitation carries its one-time check_in_code, in this response only (only its hash is stored).",
-			Request:     service.InviteInput{}, Response: kitx.ListResponse[service.Invitation]{}, Status: http.StatusCreated, IdempotencyKey: true,
+			Description: "Each new invitation carries its one-time check_in_code, in this response only (only its hash is stored). " +
+				"Every company must be one of the district's as meetings knows them from membership's events, else company.not_found (404) " +
+				"naming it, and nothing is invited; its company_name is the register's. A company registered moments ago may not have " +
+				"reached meetings yet: company.not_found then clears on a retry.",
+			Request: service.InviteInput{}, Response: kitx.ListResponse[service.Invitation]{}, Status: http.StatusCreated, IdempotencyKey: true,
 			Errors: create(service.ErrMeetingNotFound, service.ErrMeetingClosed, service.ErrInviteEmpty, service.ErrInviteCompanyIDRequired,
-				service.ErrInviteCompanyDuplicate, service.ErrInvitePersonInvalid),
+				service.ErrInviteCompanyDuplicate, service.ErrInvitePersonInvalid, service.ErrCompanyNotFound),
 			Rule: admins(), Target: district, Decode: kitx.DecodeCreateUnder[service.InviteInput], Endpoint: endpoints.MakeInviteEndpoint(svc)},
 		// Who else was invited (and whether they came) is the association's
 		// and the police's, not a competitor's.
@@ -197,11 +200,13 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Rule: readers(), Target: district, Decode: kitx.DecodeNone, Endpoint: endpoints.MakeGetConventionEndpoint(svc)},
 		// A company-admin signs for its own company only.
 		{Name: "sign_convention", Method: "POST", Path: p("/convention/signatures"), Tag: "convention", Summary: "Record a company's signature",
-			Description: "convention_version defaults to the current version, signed_at to now.",
-			Request:     service.SignInput{}, Response: service.Signature{}, Status: http.StatusCreated, IdempotencyKey: true,
+			Description: "convention_version defaults to the current version, signed_at to now. The company must be one of the district's " +
+				"(company.not_found otherwise, retryable for a company registered moments ago); a company that is not active may sign, but only active companies count in the rate.",
+			Request: service.SignInput{}, Response: service.Signature{}, Status: http.StatusCreated, IdempotencyKey: true,
 			ResponseHeaders: []string{"Location"},
 			Errors: create(service.ErrConventionNotPublished, service.ErrSignatureCompanyRequired, service.ErrSignatureSignedByRequired,
-				service.ErrSignatureSignedAtInvalid, service.ErrSignatureVersionInvalid, service.ErrSignatureDuplicate, service.ErrSignatureMeetingInvalid),
+				service.ErrSignatureSignedAtInvalid, service.ErrSignatureVersionInvalid, service.ErrSignatureDuplicate, service.ErrSignatureMeetingInvalid,
+				service.ErrCompanyNotFound),
 			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}),
 			Target: at(targetCompanyField), Decode: kitx.DecodeCreate[service.SignInput], Endpoint: endpoints.MakeSignConventionEndpoint(svc, base)},
 		{Name: "list_signatures", Method: "GET", Path: p("/convention/signatures"), Tag: "convention", Summary: "List signatures",
@@ -210,6 +215,8 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Errors: errsOf(),
 			Rule:   supervisors(), Target: district, Decode: t.DecodeListSignatures, Endpoint: endpoints.MakeListSignaturesEndpoint(svc)},
 		{Name: "signature_rate", Method: "GET", Path: p("/convention/rate"), Tag: "convention", Summary: "The district's signature rate of the current version",
+			Description: "The share of the district's active member companies with a signature of the current version made while it was current " +
+				"(the one definition, HQ's convention_signature_rate too); null when no company is active.",
 			Response: service.SignatureRate{}, Errors: errsOf(service.ErrConventionNotPublished),
 			Rule: supervisors(), Target: district, Decode: kitx.DecodeNone, Endpoint: endpoints.MakeSignatureRateEndpoint(svc)},
 		{Name: "roundtable_cadence", Method: "GET", Path: p("/roundtables/cadence"), Tag: "convention", Summary: "Roundtables held against the expected cadence, per period",

@@ -561,7 +561,11 @@ func (c *City) startDistrict(ctx context.Context, id string) error {
 		DBPath:     filepath.Join(c.cfg.DataDir, id, "meetings.db"),
 		Storage:    c.cfg.Storage,
 		TrustProxy: c.cfg.TrustProxy,
+		// Follows its district's membership events (the companies it
+		// knows for invitations, signatures and the convention rate).
+		Brokers: c.brokers,
 	}, meetings.Deps{
+		Bus:        c.bus,
 		Etcd:       c.cli,
 		Logger:     c.logger.With("node", id, "service", "meetings"),
 		Endpoint:   c.endpointMiddleware(id),
@@ -889,12 +893,17 @@ func (c *City) loadSeedMeeting(ctx context.Context, h http.Handler) error {
 	for _, it := range list.Items {
 		companies = append(companies, seed.Company{ID: it.ID, Name: it.Name, Head: it.ContactName})
 	}
-	// The district's meetings node may not have seen the convention yet.
-	deadline := time.Now().Add(10 * time.Second)
+	// The district's meetings node may not have seen the convention yet,
+	// nor the companies just registered (it learns them from membership's
+	// events): wait until its rate counts them all as active.
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/districts/"+SeedMeetingDistrict+"/convention", nil))
-		if rec.Code == http.StatusOK || time.Now().After(deadline) {
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/districts/"+SeedMeetingDistrict+"/convention/rate", nil))
+		var rate struct {
+			Companies int `json:"companies"`
+		}
+		if rec.Code == http.StatusOK && json.Unmarshal(rec.Body.Bytes(), &rate) == nil && rate.Companies >= len(companies) || time.Now().After(deadline) {
 			break
 		}
 		select {

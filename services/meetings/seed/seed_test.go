@@ -59,6 +59,10 @@ func TestLoadEntersTheMeeting(t *testing.T) {
 	var companies []seed.Company
 	for i := range 32 {
 		companies = append(companies, seed.Company{ID: fmt.Sprintf("c%02d", i), Name: fmt.Sprintf("保安服务公司%d", i), Head: fmt.Sprintf("负责人%d", i)})
+		// The district's register as meetings knows it from membership's events.
+		if err := node.PutCompany(ctx, meetings.Company{ID: companies[i].ID, Name: companies[i].Name, Status: "active", Version: 1}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	id, err := seed.Load(ctx, h, "jingkai", companies)
 	if err != nil {

@@ -193,8 +193,12 @@ type Attendance struct {
 	CompanyId  string `protobuf:"bytes,4,opt,name=company_id,json=companyId,proto3" json:"company_id,omitempty"`
 	PersonName string `protobuf:"bytes,5,opt,name=person_name,json=personName,proto3" json:"person_name,omitempty"`
 	// status: invited | present | late | absent.
-	Status        string                 `protobuf:"bytes,6,opt,name=status,proto3" json:"status,omitempty"`
-	CheckedInAt   *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=checked_in_at,json=checkedInAt,proto3" json:"checked_in_at,omitempty"`
+	Status      string                 `protobuf:"bytes,6,opt,name=status,proto3" json:"status,omitempty"`
+	CheckedInAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=checked_in_at,json=checkedInAt,proto3" json:"checked_in_at,omitempty"`
+	// company_name is a company invitee's name as the district's register
+	// had it when the company was invited (meetings' projection of
+	// membership's company events).
+	CompanyName   string `protobuf:"bytes,8,opt,name=company_name,json=companyName,proto3" json:"company_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -276,6 +280,13 @@ func (x *Attendance) GetCheckedInAt() *timestamppb.Timestamp {
 		return x.CheckedInAt
 	}
 	return nil
+}
+
+func (x *Attendance) GetCompanyName() string {
+	if x != nil {
+		return x.CompanyName
+	}
+	return ""
 }
 
 // ActionItem is a snapshot of a task that follows a resolution (岗位责任清单).
@@ -1100,7 +1111,7 @@ const file_guildhall_events_v1_meetings_proto_rawDesc = "" +
 	"\x0fattended_people\x18\r \x01(\x05R\x0eattendedPeople\x12\x18\n" +
 	"\aversion\x18\x0e \x01(\x03R\aversion\x129\n" +
 	"\n" +
-	"updated_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\xf6\x01\n" +
+	"updated_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\x99\x02\n" +
 	"\n" +
 	"Attendance\x12\x1d\n" +
 	"\n" +
@@ -1113,7 +1124,8 @@ const file_guildhall_events_v1_meetings_proto_rawDesc = "" +
 	"\vperson_name\x18\x05 \x01(\tR\n" +
 	"personName\x12\x16\n" +
 	"\x06status\x18\x06 \x01(\tR\x06status\x12>\n" +
-	"\rchecked_in_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\vcheckedInAt\"\xfe\x02\n" +
+	"\rchecked_in_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\vcheckedInAt\x12!\n" +
+	"\fcompany_name\x18\b \x01(\tR\vcompanyName\"\xfe\x02\n" +
 	"\n" +
 	"ActionItem\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +

@@ -224,15 +224,15 @@ func TestProjectorRates(t *testing.T) {
 	if !is(s.CertifiedRate, 1) || !is(s.BackgroundCheckRate, 0.75) || !is(s.TrainingRate, 0.5) || !is(s.BadgeRate, 0.25) {
 		t.Errorf("four rates = %v %v %v %v, want 1 0.75 0.5 0.25", s.CertifiedRate, s.BackgroundCheckRate, s.TrainingRate, s.BadgeRate)
 	}
-	if !is(s.PartyOrgRate, 0.25) || !is(s.ConventionRate, 0.25) || !is(s.UnionRate, 0) {
-		t.Errorf("coverage = party %v convention %v union %v, want 0.25 0.25 0", s.PartyOrgRate, s.ConventionRate, s.UnionRate)
+	if !is(s.PartyOrgRate, 0.25) || s.ConventionSigned != 1 || !is(s.UnionRate, 0) {
+		t.Errorf("coverage = party %v convention signed %v union %v, want 0.25 1 0", s.PartyOrgRate, s.ConventionSigned, s.UnionRate)
 	}
 	// No active guards and no active companies: every rate is not
 	// reported (nil), neither 0 nor NaN.
 	c := service.NewStats(got["caidian"].Counts)
 	for name, r := range map[string]*float64{"background_check": c.BackgroundCheckRate, "training": c.TrainingRate,
 		"certified": c.CertifiedRate, "badge": c.BadgeRate, "party_org": c.PartyOrgRate, "union": c.UnionRate,
-		"workers_home": c.WorkersHomeRate, "convention": c.ConventionRate} {
+		"workers_home": c.WorkersHomeRate} {
 		if r != nil {
 			t.Errorf("caidian's %s rate = %v, want nil (nothing to count)", name, *r)
 		}

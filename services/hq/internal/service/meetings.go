@@ -7,6 +7,7 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/policy"
+	"github.com/guildhall/guildhall/pkg/rates"
 )
 
 // Meeting types of the meetings service.
@@ -67,7 +68,8 @@ type MeetingCounts struct {
 	Held map[string]int64
 	// Resolutions counts resolutions adopted.
 	Resolutions int64
-	// The invited and attended tallies are summed over closed meetings.
+	// The invited and attended tallies are summed over the meetings held:
+	// closed and in progress.
 	InvitedCompanies, AttendedCompanies, InvitedPeople, AttendedPeople int64
 	// Action items by status; Overdue counts the open ones due before today.
 	ActionItemsOpen, ActionItemsOverdue, ActionItemsDone, ActionItemsAccepted int64
@@ -124,7 +126,8 @@ type MeetingStats struct {
 	// ResolutionsAdopted counts the resolutions adopted.
 	ResolutionsAdopted int64 `json:"resolutions_adopted"`
 	// MeetingCompaniesInvited and the three following sum the invitees of
-	// closed meetings.
+	// the meetings held: closed, and in progress (they move as check-ins
+	// happen, not only when the meeting closes).
 	MeetingCompaniesInvited  int64 `json:"meeting_companies_invited"`
 	MeetingCompaniesAttended int64 `json:"meeting_companies_attended"`
 	MeetingPeopleInvited     int64 `json:"meeting_people_invited"`
@@ -146,9 +149,18 @@ type MeetingStats struct {
 	// ConventionSignedCurrent counts active companies that signed the
 	// current version (a signature made while it was current).
 	ConventionSignedCurrent *int64 `json:"convention_signed_current"`
-	// ConventionSignatureRate is convention_signed_current / companies_active;
-	// null when the version is unknown or no company is active.
-	ConventionSignatureRate *float64 `json:"convention_signature_rate" doc:"convention_signed_current / companies_active; null when the current version is unknown or companies_active is 0"`
+	// ConventionSignatureRate is the convention rate (rates.Convention,
+	// the one definition meetings' /convention/rate uses too):
+	// convention_signed_current / companies_active, null when no company
+	// is active.
+	ConventionSignatureRate *float64 `json:"convention_signature_rate" nullable:"true" doc:"convention_signed_current / companies_active: the share of active member companies whose signature of the current version is on record; null when the current version is unknown or no company is active"`
+	// ConventionRate is ConventionSignatureRate under the name the
+	// membership figures used to give a rate of companies with any
+	// convention version recorded, which disagreed with it.
+	//
+	// Deprecated: since issue 9 it is convention_signature_rate's value;
+	// read convention_signature_rate.
+	ConventionRate *float64 `json:"convention_rate" nullable:"true" deprecated:"true" doc:"deprecated: the same value as convention_signature_rate, which replaces it"`
 	// Roundtables is the roundtable timeliness; null without a cadence.
 	Roundtables *Roundtables `json:"roundtables"`
 }
@@ -169,8 +181,8 @@ func newMeetingStats(mc MeetingCounts) MeetingStats {
 		MeetingCompaniesAttended: mc.AttendedCompanies,
 		MeetingPeopleInvited:     mc.InvitedPeople,
 		MeetingPeopleAttended:    mc.AttendedPeople,
-		CompanyAttendanceRate:    Ratio(mc.AttendedCompanies, mc.InvitedCompanies),
-		PersonAttendanceRate:     Ratio(mc.AttendedPeople, mc.InvitedPeople),
+		CompanyAttendanceRate:    rates.Of(mc.AttendedCompanies, mc.InvitedCompanies),
+		PersonAttendanceRate:     rates.Of(mc.AttendedPeople, mc.InvitedPeople),
 		ActionItemsOpen:          mc.ActionItemsOpen,
 		ActionItemsOverdue:       mc.ActionItemsOverdue,
 		ActionItemsDone:          mc.ActionItemsDone,
@@ -181,8 +193,9 @@ func newMeetingStats(mc MeetingCounts) MeetingStats {
 // setConvention fills the convention figures for version; the rate stays
 // null without active companies.
 func (m *MeetingStats) setConvention(version string, signed, active int64) {
-	v := version
-	m.ConventionCurrentVersion, m.ConventionSignedCurrent, m.ConventionSignatureRate = &v, &signed, Ratio(signed, active)
+	v, r := version, rates.Convention(signed, active)
+	m.ConventionCurrentVersion, m.ConventionSignedCurrent, m.ConventionSignatureRate = &v, &signed, r
+	m.ConventionRate = r // deprecated: the same figure under its old name
 }
 
 // Period returns the start and end (exclusive) of the cadence period per

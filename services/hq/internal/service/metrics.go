@@ -38,7 +38,7 @@ func NewCollector(svc Service, timeout time.Duration) *Collector {
 			"The four 100% rates (四个100%) among active guards, 0..1: background_check, training, certified, badge; absent without active guards.",
 			[]string{"district", "target"}, nil),
 		coverage: prometheus.NewDesc("guildhall_hq_district_coverage_rate",
-			"Coverage among active companies, 0..1: party_org, union, workers_home, convention; absent without active companies.",
+			"Coverage among active companies, 0..1: party_org, union, workers_home (the convention's is guildhall_hq_district_convention_signature_rate).",
 			[]string{"district", "kind"}, nil),
 		conflicts: prometheus.NewDesc("guildhall_hq_conflicts",
 			"Conflicts across districts by kind: person (one person active in two districts), credit_code (one credit code registered in two), certificate_number (one certificate number in two districts or held by two people).",
@@ -105,7 +105,6 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		rate(c.coverage, v.PartyOrgRate, id, "party_org")
 		rate(c.coverage, v.UnionRate, id, "union")
 		rate(c.coverage, v.WorkersHomeRate, id, "workers_home")
-		rate(c.coverage, v.ConventionRate, id, "convention")
 		g(c.overdue, float64(v.ActionItemsOverdue), id)
 		rate(c.signatureRate, v.ConventionSignatureRate, id)
 		if v.Roundtables != nil {

@@ -5,6 +5,7 @@ package service
 
 import (
 	"context"
+	"github.com/guildhall/guildhall/pkg/rates"
 	"log/slog"
 	"slices"
 	"sort"
@@ -116,20 +117,6 @@ type Stats struct {
 	UnionRate *float64 `json:"union_rate" doc:"union_companies / companies_active; null (not reported) when companies_active is 0"`
 	// WorkersHomeRate is workers_home_companies / companies_active; null without active companies.
 	WorkersHomeRate *float64 `json:"workers_home_rate" doc:"workers_home_companies / companies_active; null (not reported) when companies_active is 0"`
-	// ConventionRate is convention_signed / companies_active; null without active companies.
-	ConventionRate *float64 `json:"convention_rate" doc:"convention_signed / companies_active; null (not reported) when companies_active is 0"`
-}
-
-// Ratio is n / d, or nil (not reported, JSON null) when d is 0: the one
-// rule of every rate HQ shows. A city-wide rate is the Ratio of the
-// districts' summed numerators and denominators, so a district with
-// nothing to count adds 0 to both and leaves the city's rate as it is.
-func Ratio(n, d int64) *float64 {
-	if d <= 0 {
-		return nil
-	}
-	r := float64(n) / float64(d)
-	return &r
 }
 
 // NewStats derives the rates of c. Every company status appears in
@@ -145,14 +132,13 @@ func NewStats(c Counts) Stats {
 	c.CompaniesByStatus = byStatus
 	return Stats{
 		Counts:              c,
-		BackgroundCheckRate: Ratio(c.GuardsBackgroundChecked, c.GuardsActive),
-		TrainingRate:        Ratio(c.GuardsTrained, c.GuardsActive),
-		CertifiedRate:       Ratio(c.GuardsCertified, c.GuardsActive),
-		BadgeRate:           Ratio(c.GuardsBadgeService, c.GuardsActive),
-		PartyOrgRate:        Ratio(c.PartyOrgCompanies, c.CompaniesActive),
-		UnionRate:           Ratio(c.UnionCompanies, c.CompaniesActive),
-		WorkersHomeRate:     Ratio(c.WorkersHomeCompanies, c.CompaniesActive),
-		ConventionRate:      Ratio(c.ConventionSigned, c.CompaniesActive),
+		BackgroundCheckRate: rates.Of(c.GuardsBackgroundChecked, c.GuardsActive),
+		TrainingRate:        rates.Of(c.GuardsTrained, c.GuardsActive),
+		CertifiedRate:       rates.Of(c.GuardsCertified, c.GuardsActive),
+		BadgeRate:           rates.Of(c.GuardsBadgeService, c.GuardsActive),
+		PartyOrgRate:        rates.Of(c.PartyOrgCompanies, c.CompaniesActive),
+		UnionRate:           rates.Of(c.UnionCompanies, c.CompaniesActive),
+		WorkersHomeRate:     rates.Of(c.WorkersHomeCompanies, c.CompaniesActive),
 	}
 }
 
@@ -685,10 +671,10 @@ func (s *hqService) Companies(ctx context.Context, district string, page kitx.Pa
 	for i := range rows {
 		r := &rows[i]
 		r.ConventionSigned = r.ConventionVersion != ""
-		r.BackgroundCheckRate = Ratio(r.GuardsBackgroundChecked, r.GuardsActive)
-		r.TrainingRate = Ratio(r.GuardsTrained, r.GuardsActive)
-		r.CertifiedRate = Ratio(r.GuardsCertified, r.GuardsActive)
-		r.BadgeRate = Ratio(r.GuardsBadgeService, r.GuardsActive)
+		r.BackgroundCheckRate = rates.Of(r.GuardsBackgroundChecked, r.GuardsActive)
+		r.TrainingRate = rates.Of(r.GuardsTrained, r.GuardsActive)
+		r.CertifiedRate = rates.Of(r.GuardsCertified, r.GuardsActive)
+		r.BadgeRate = rates.Of(r.GuardsBadgeService, r.GuardsActive)
 	}
 	if rows == nil {
 		rows = []CompanyRow{}

@@ -158,10 +158,13 @@ func (s *Store) meetingCounts(m map[string]service.MeetingCounts, d string) serv
 // Meetings implements service.MeetingsRepository.
 func (s *Store) Meetings(ctx context.Context, today string) (map[string]service.MeetingCounts, error) {
 	out := map[string]service.MeetingCounts{}
-	rows, err := s.db.QueryContext(ctx, `SELECT district, type, count(*),
+	// Attendance sums the meetings held, in progress as well as closed, so
+	// HQ's figures move as check-ins happen (each AttendanceRecorded
+	// carries the meeting's tallies); only closed meetings count as held.
+	rows, err := s.db.QueryContext(ctx, `SELECT district, type, coalesce(sum(status = 'closed'), 0),
 		coalesce(sum(invited_companies), 0), coalesce(sum(attended_companies), 0),
 		coalesce(sum(invited_people), 0), coalesce(sum(attended_people), 0)
-		FROM hq_meetings WHERE status = 'closed' GROUP BY district, type`)
+		FROM hq_meetings WHERE status IN ('in_progress', 'closed') GROUP BY district, type`)
 	if err != nil {
 		return nil, fmt.Errorf("store: meeting counts: %w", err)
 	}

@@ -3,7 +3,8 @@
 // -http.addr, /healthz, /readyz and /metrics on the admin listener
 // -admin.addr (default :9090; "same" puts them on the API listener), the
 // background work (action item reminders,
-// idempotency-key expiry, and the etcd watches of the association's
+// idempotency-key expiry, the consumer of the district's membership topic
+// that keeps the companies meetings knows, and the etcd watches of the association's
 // convention and the district's roundtable cadence), and the outbox relay to
 // Kafka, which publishes only while this replica holds the district's etcd
 // election. Every API request must carry a bearer token from the configured
@@ -64,8 +65,12 @@ func runMain(ctx context.Context, args []string, lookup func(string) (string, bo
 	defer p.Close()
 	n, err := meetings.New(ctx, meetings.Config{
 		District: cfg.District, DBPath: cfg.DBPath, Storage: cfg.Storage, TrustProxy: cfg.TrustProxy,
+		// The node consumes its district's membership topic for the
+		// companies it knows (meetings.Config.Brokers).
+		Brokers: cfg.Kafka.Brokers,
 	}, meetings.Deps{
 		Logger: p.Logger, Endpoint: p.Endpoint, Storage: p.Storage, Registerer: p.Registry,
+		Bus: p.Bus, Dialer: p.Dialer, Transport: p.Transport,
 		// The live convention and roundtable cadence come from etcd.
 		Etcd: p.Etcd,
 	})

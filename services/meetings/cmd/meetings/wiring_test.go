@@ -169,6 +169,16 @@ func TestRealWiring(t *testing.T) {
 		scheduled.GetMeeting().GetTitle() != "经开、蔡甸片区第一次工作会议" {
 		t.Fatalf("published %v %+v %+v", headers, &ev, &scheduled)
 	}
+	// The node consumes the district's membership topic (-kafka.brokers):
+	// a company registered there can be invited once it is projected.
+	members := eventbus.Topic("jingkai", "membership")
+	env.CreateTopics(members)
+	env.Publish(members, testutil.Envelope("jingkai", "membership", eventsv1.TypeCompanyRegistered, "company", "k1",
+		&eventsv1.CompanyRegistered{Company: &eventsv1.Company{Id: "k1", District: "jingkai", Name: "江城保安", Status: "active", Version: 1}}))
+	testutil.Eventually(t, "the company projected from the membership topic", func() bool {
+		r := api.Do("POST", "/meetings/"+created.ID+"/invitations", map[string]any{"companies": []map[string]string{{"company_id": "k1"}}})
+		return r.Status == http.StatusCreated && strings.Contains(string(r.Body), `"company_name":"江城保安"`)
+	})
 	// The shutdown is graceful, and after it the listeners are closed.
 	cmd.Stop()
 	testutil.CheckLog(t, cmd.Log.Bytes())

@@ -16,6 +16,7 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/rates"
 )
 
 // NewCheckInCode returns a fresh check-in code: 160 random bits, base64url
@@ -100,8 +101,22 @@ func (s *Meetings) Invite(ctx context.Context, meetingID string, in InviteInput)
 			out = append(out, inv)
 			return nil
 		}
-		for _, c := range in.Companies {
-			if err := add(Invitation{Kind: InviteeCompany, CompanyID: c.CompanyID, CompanyName: c.Name}); err != nil {
+		// Every company must be one of the district's, as meetings knows
+		// them from membership's events; its name is the register's (the
+		// request's name is ignored). Checked before anything is written.
+		companies := make([]Company, len(in.Companies))
+		for i, c := range in.Companies {
+			co, err := q.GetCompany(ctx, c.CompanyID)
+			if errors.Is(err, ErrCompanyNotFound) {
+				return nil, nil, ErrCompanyNotFound.WithField(fmt.Sprintf("companies[%d].company_id", i))
+			}
+			if err != nil {
+				return nil, nil, err
+			}
+			companies[i] = co
+		}
+		for _, co := range companies {
+			if err := add(Invitation{Kind: InviteeCompany, CompanyID: co.ID, CompanyName: co.Name}); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -238,12 +253,8 @@ func (s *Meetings) RecordAttendance(ctx context.Context, meetingID, invitationID
 	return out, err
 }
 
-func rate(n, d int) float64 {
-	if d == 0 {
-		return 0
-	}
-	return float64(int(float64(n)/float64(d)*1000+0.5)) / 1000
-}
+// rate is the kit's one rate (rates.Of): null when d is 0.
+func rate(n, d int) *float64 { return rates.Of(int64(n), int64(d)) }
 
 // MeetingAttendance implements Service.
 func (s *Meetings) MeetingAttendance(ctx context.Context, meetingID string) (MeetingAttendance, error) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/rates"
 )
 
 // CurrentConvention implements Service.
@@ -22,7 +23,8 @@ func (s *Meetings) CurrentConvention(context.Context) (Convention, error) {
 	return c, nil
 }
 
-// SignConvention implements Service. A signature of any version is
+// SignConvention implements Service. Only a company of the district may
+// sign (ErrCompanyNotFound otherwise). A signature of any version is
 // recorded; Current says whether it was the current one at signing, and
 // only signatures of the version current now count in SignatureRate.
 func (s *Meetings) SignConvention(ctx context.Context, in SignInput) (Signature, error) {
@@ -50,6 +52,14 @@ func (s *Meetings) SignConvention(ctx context.Context, in SignInput) (Signature,
 		in.ConventionVersion = cur.Version
 	}
 	return idempotent(ctx, s, "POST convention/signatures", in.IdempotencyKey, in, func(q Queries) (Signature, []Change, error) {
+		// The company must be one of the district's (meetings' projection
+		// of membership's register); a suspended or lapsed one may sign,
+		// but only active companies count in SignatureRate.
+		if _, err := q.GetCompany(ctx, in.CompanyID); errors.Is(err, ErrCompanyNotFound) {
+			return Signature{}, nil, ErrCompanyNotFound.WithField("company_id")
+		} else if err != nil {
+			return Signature{}, nil, err
+		}
 		if in.MeetingID != "" {
 			if _, err := q.GetMeeting(ctx, in.MeetingID); errors.Is(err, ErrMeetingNotFound) {
 				return Signature{}, nil, ErrSignatureMeetingInvalid
@@ -98,5 +108,5 @@ func (s *Meetings) SignatureRate(ctx context.Context) (SignatureRate, error) {
 	if err != nil {
 		return SignatureRate{}, err
 	}
-	return SignatureRate{ConventionVersion: cur.Version, Signed: signed, Companies: companies, Rate: rate(signed, companies)}, nil
+	return SignatureRate{ConventionVersion: cur.Version, Signed: signed, Companies: companies, Rate: rates.Convention(int64(signed), int64(companies))}, nil
 }

@@ -13,6 +13,13 @@ var (
 	// ErrDistrictNotFound is the kit's: one id for every service.
 	ErrDistrictNotFound = kitx.ErrDistrictNotFound
 
+	// ErrCompanyNotFound is the kit's, membership's id: a company not in
+	// the district's register as meetings knows it (the projection of
+	// membership's events). A company registered a moment ago may not be
+	// projected yet; the error is a 404 the client may retry (the message
+	// says so), not a 409: nothing the client holds is stale.
+	ErrCompanyNotFound = kitx.ErrCompanyNotFound
+
 	ErrMeetingNotFound        = errs.E(errs.NotFound, "meeting.not_found", "no such meeting")
 	ErrMeetingTypeInvalid     = errs.InvalidField("meeting.type_invalid", "type", "type must be council, presidents_office, district_working or district_roundtable")
 	ErrMeetingTitleRequired   = errs.InvalidField("meeting.title_required", "title", "a meeting needs a title")

@@ -83,10 +83,17 @@ type Queries interface {
 
 	InsertSignature(ctx context.Context, s Signature) error
 	ListSignatures(ctx context.Context, f SignatureFilter, page kitx.Page) ([]Signature, string, error)
-	// SignatureCounts returns the distinct companies that signed version
-	// and the distinct companies the district knows (invited to any
-	// meeting, or signed any version).
+	// SignatureCounts returns the active companies (of the projection)
+	// with a signature of version made while it was current, and the
+	// active companies: the counts of rates.Convention.
 	SignatureCounts(ctx context.Context, version string) (signed, companies int, err error)
+
+	// GetCompany returns a company of the projection of membership's
+	// events: ErrCompanyNotFound if the district has none of that id.
+	GetCompany(ctx context.Context, id string) (Company, error)
+	// PutCompany stores c unless the stored company's version is at
+	// least c's (versions only move forward); it reports whether it did.
+	PutCompany(ctx context.Context, c Company) (bool, error)
 
 	audit.Queries
 	idempotency.Queries

@@ -294,6 +294,20 @@ type ActionItem struct {
 // (《行业自律公约》), city-wide policy read from etcd (pkg/policy).
 type Convention = policy.Convention
 
+// CompanyActive is the status of a member company in good standing
+// (membership's statuses: applied, active, suspended, lapsed).
+const CompanyActive = "active"
+
+// Company is a member company of the district as meetings knows it: the
+// projection of membership's company events (meetings never calls
+// membership). Version is membership's version of the company.
+type Company struct {
+	ID      string
+	Name    string
+	Status  string
+	Version int64
+}
+
 // Signature is a company's signature of a convention version.
 type Signature struct {
 	ID                string    `json:"id"`
@@ -309,30 +323,30 @@ type Signature struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// SignatureRate is the district's signature rate of the current version.
-// Companies is the number of distinct companies the district knows of:
-// those invited to any of its meetings, plus any that signed without an
-// invitation. The meetings service does not own the company register; HQ
-// computes the authoritative rate against membership's active companies.
+// SignatureRate is the district's signature rate of the current version
+// (rates.Convention): Signed active companies with a signature of the
+// current version made while it was current, over the Companies active in
+// the district (meetings' projection of membership's register, the
+// denominator HQ uses too). Rate is null when no company is active.
 type SignatureRate struct {
-	ConventionVersion string  `json:"convention_version"`
-	Signed            int     `json:"signed"`
-	Companies         int     `json:"companies"`
-	Rate              float64 `json:"rate"`
+	ConventionVersion string   `json:"convention_version"`
+	Signed            int      `json:"signed"`
+	Companies         int      `json:"companies"`
+	Rate              *float64 `json:"rate" nullable:"true" doc:"signed / companies; null (not reported) when no company is active"`
 }
 
 // MeetingAttendance is a meeting's attendance: present and late count as
-// attended.
+// attended. A rate is null when nobody of its kind was invited.
 type MeetingAttendance struct {
-	MeetingID         string  `json:"meeting_id"`
-	InvitedCompanies  int     `json:"invited_companies"`
-	AttendedCompanies int     `json:"attended_companies"`
-	LateCompanies     int     `json:"late_companies"`
-	AbsentCompanies   int     `json:"absent_companies"`
-	CompanyRate       float64 `json:"company_rate"`
-	InvitedPeople     int     `json:"invited_people"`
-	AttendedPeople    int     `json:"attended_people"`
-	PeopleRate        float64 `json:"people_rate"`
+	MeetingID         string   `json:"meeting_id"`
+	InvitedCompanies  int      `json:"invited_companies"`
+	AttendedCompanies int      `json:"attended_companies"`
+	LateCompanies     int      `json:"late_companies"`
+	AbsentCompanies   int      `json:"absent_companies"`
+	CompanyRate       *float64 `json:"company_rate" nullable:"true" doc:"attended_companies / invited_companies; null when no company was invited"`
+	InvitedPeople     int      `json:"invited_people"`
+	AttendedPeople    int      `json:"attended_people"`
+	PeopleRate        *float64 `json:"people_rate" nullable:"true" doc:"attended_people / invited_people; null when nobody was invited"`
 }
 
 // CompanyAttendance is a company's attendance over time.
@@ -342,7 +356,7 @@ type CompanyAttendance struct {
 	Attended  int                        `json:"attended"`
 	Late      int                        `json:"late"`
 	Absent    int                        `json:"absent"`
-	Rate      float64                    `json:"rate"`
+	Rate      *float64                   `json:"rate" nullable:"true" doc:"attended / invited; null when the company was invited to no meeting held"`
 	Meetings  []CompanyMeetingAttendance `json:"meetings"`
 }
 
@@ -434,8 +448,10 @@ type InviteInput struct {
 
 // CompanyInvitee is a company to invite.
 type CompanyInvitee struct {
-	CompanyID string `json:"company_id" required:"true"`
-	Name      string `json:"name"`
+	CompanyID string `json:"company_id" required:"true" doc:"a company of the district (company.not_found otherwise)"`
+	// Name is ignored: an invitation carries the company's name from the
+	// register (meetings' projection of membership's events).
+	Name string `json:"name" deprecated:"true" doc:"ignored: the invitation's company_name is the register's name of company_id"`
 }
 
 // PersonInvitee is a person to invite.

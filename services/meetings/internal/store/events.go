@@ -79,7 +79,7 @@ func meetingSnapshot(district string, m *service.Meeting) *eventsv1.Meeting {
 }
 
 func attendanceSnapshot(v *service.Invitation) *eventsv1.Attendance {
-	a := &eventsv1.Attendance{MeetingId: v.MeetingID, InviteeId: v.ID, Kind: v.Kind, CompanyId: v.CompanyID, PersonName: v.PersonName, Status: v.Status}
+	a := &eventsv1.Attendance{MeetingId: v.MeetingID, InviteeId: v.ID, Kind: v.Kind, CompanyId: v.CompanyID, CompanyName: v.CompanyName, PersonName: v.PersonName, Status: v.Status}
 	if v.CheckedInAt != nil {
 		a.CheckedInAt = timestamppb.New(*v.CheckedInAt)
 	}

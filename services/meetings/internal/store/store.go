@@ -562,15 +562,50 @@ func (q queries) ListSignatures(ctx context.Context, f service.SignatureFilter, 
 	return storage.ListRows(ctx, q.Querier, `SELECT `+signatureCols+` FROM convention_signatures`+clause, args, p, scanSignature, func(s service.Signature) string { return s.ID })
 }
 
-// SignatureCounts implements service.Queries.
+// SignatureCounts implements service.Queries: the active companies of the
+// projection with a signature of version made while it was current, and
+// the active companies.
 func (q queries) SignatureCounts(ctx context.Context, version string) (int, int, error) {
 	var signed, companies int
 	err := q.X.QueryRowContext(ctx, q.DB.Rebind(`SELECT
-		(SELECT count(DISTINCT company_id) FROM convention_signatures WHERE convention_version = ?),
-		(SELECT count(*) FROM (SELECT company_id FROM invitations WHERE company_id <> '' UNION SELECT company_id FROM convention_signatures))`),
-		version).Scan(&signed, &companies)
+		(SELECT count(DISTINCT s.company_id) FROM convention_signatures s JOIN companies c ON c.id = s.company_id
+			WHERE s.convention_version = ? AND s.current AND c.status = ?),
+		(SELECT count(*) FROM companies WHERE status = ?)`),
+		version, service.CompanyActive, service.CompanyActive).Scan(&signed, &companies)
 	if err != nil {
 		return 0, 0, fmt.Errorf("store: signature counts: %w", err)
 	}
 	return signed, companies, nil
+}
+
+// --- companies (membership's, projected) ---
+
+// GetCompany implements service.Queries.
+func (q queries) GetCompany(ctx context.Context, id string) (service.Company, error) {
+	var c service.Company
+	err := q.X.QueryRowContext(ctx, q.DB.Rebind(`SELECT id, name, status, version FROM companies WHERE id = ?`), id).
+		Scan(&c.ID, &c.Name, &c.Status, &c.Version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, service.ErrCompanyNotFound
+	}
+	if err != nil {
+		return c, fmt.Errorf("store: get company: %w", err)
+	}
+	return c, nil
+}
+
+// PutCompany implements service.Queries. The upsert's WHERE keeps a
+// stored version at least as new as c's: versions only move forward.
+func (q queries) PutCompany(ctx context.Context, c service.Company) (bool, error) {
+	res, err := q.Exec(ctx, `INSERT INTO companies (id, name, status, version) VALUES (?,?,?,?)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = excluded.status, version = excluded.version
+		WHERE excluded.version > companies.version`, c.ID, c.Name, c.Status, c.Version)
+	if err != nil {
+		return false, fmt.Errorf("store: put company: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: put company: %w", err)
+	}
+	return n > 0, nil
 }

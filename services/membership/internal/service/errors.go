@@ -12,7 +12,7 @@ var (
 	// ErrDistrictNotFound is the kit's: one id for every service.
 	ErrDistrictNotFound = kitx.ErrDistrictNotFound
 
-	ErrCompanyNotFound           = errs.E(errs.NotFound, "company.not_found", "no such company")
+	ErrCompanyNotFound           = kitx.ErrCompanyNotFound // meetings answers it too
 	ErrCompanyNameRequired       = errs.InvalidField("company.name_required", "name", "a company needs a name")
 	ErrCompanyNameTooLong        = errs.InvalidField("company.name_too_long", "name", "name is longer than 200 characters")
 	ErrCompanyCreditCodeInvalid  = errs.InvalidField("company.credit_code_invalid", "credit_code", "credit_code is not a valid unified social credit code")

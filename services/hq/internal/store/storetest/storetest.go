@@ -222,6 +222,8 @@ func meetings(t *testing.T, s *store.Store) {
 			meeting("m1", "north", service.MeetingDistrictRoundtable, "closed", 1), meeting("m2", "north", service.MeetingDistrictRoundtable, "closed", 10),
 			meeting("m3", "north", service.MeetingCouncil, "closed", 2), meeting("m4", "north", service.MeetingDistrictRoundtable, "scheduled", 3),
 			meeting("m5", "south", service.MeetingDistrictRoundtable, "closed", 1),
+			// Not held yet: its invitees count nowhere.
+			meeting("m6", "north", service.MeetingCouncil, "scheduled", 4),
 		} {
 			kit.Must(t, s.PutMeeting(ctx, tx, m))
 		}
@@ -271,12 +273,14 @@ func meetings(t *testing.T, s *store.Store) {
 			return nil
 		})
 	})
-	t.Run("Closed meetings count per type with their attendance; resolutions count per district.", func(t *testing.T) {
+	t.Run("Closed meetings count per type; attendance sums the meetings held, in progress as well as closed; resolutions count per district.", func(t *testing.T) {
 		got, err := s.Meetings(ctx, "2026-05-01")
 		kit.Must(t, err)
+		// m1, m2 and m3 closed, m4 in progress (its check-ins count as
+		// they happen), m6 scheduled (nothing).
 		kit.Equal(t, "north", got["north"], service.MeetingCounts{
 			Held:        map[string]int64{service.MeetingDistrictRoundtable: 2, service.MeetingCouncil: 1},
-			Resolutions: 1, InvitedCompanies: 30, AttendedCompanies: 24, InvitedPeople: 9, AttendedPeople: 6,
+			Resolutions: 1, InvitedCompanies: 40, AttendedCompanies: 32, InvitedPeople: 12, AttendedPeople: 8,
 		})
 	})
 	t.Run("The signers of a version are active companies that signed it while it was current, once each.", func(t *testing.T) {

@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		kit.Group[*store.Store]{Name: "Minutes", Run: minutes},
 		kit.Group[*store.Store]{Name: "Resolutions and action items", Run: actionItems},
 		kit.Group[*store.Store]{Name: "Convention signatures", Run: signatures},
+		kit.Group[*store.Store]{Name: "Companies (membership's, projected)", Run: companies},
 		kit.Group[*store.Store]{Name: "Outbox", Run: outbox})
 }
 
@@ -386,11 +387,49 @@ func signatures(t *testing.T, s *store.Store) {
 		}, func(g service.Signature) string { return g.ID })
 		kit.Equal(t, "pages", fmt.Sprint(ids, n), "[s1 s2 s3] 2")
 	})
-	t.Run("The signature counts are the companies that signed a version of those the district knows.", func(t *testing.T) {
-		signed, companies, err := s.SignatureCounts(ctx, "2026")
-		if err != nil || signed != 2 || companies != 3 {
-			t.Fatalf("SignatureCounts = %d of %d, %v", signed, companies, err)
+	t.Run("The signature counts are the active companies that signed the version while it was current, of the active companies.", func(t *testing.T) {
+		// c1 and c2 signed 2026 while current, c4 (active) did not sign,
+		// c3 only has an invitation; c2 is suspended: it counts nowhere.
+		for _, c := range []service.Company{{ID: "c1", Name: "一", Status: "active", Version: 1}, {ID: "c2", Name: "二", Status: "suspended", Version: 2},
+			{ID: "c4", Name: "四", Status: "active", Version: 1}} {
+			_, err := s.PutCompany(ctx, c)
+			kit.Must(t, err)
 		}
+		kit.Must(t, s.InsertSignature(ctx, service.Signature{ID: "s4", CompanyID: "c4", ConventionVersion: "2026", SignedBy: "法人",
+			SignedAt: kit.At, Current: false, CreatedAt: kit.At}))
+		signed, companies, err := s.SignatureCounts(ctx, "2026")
+		if err != nil || signed != 1 || companies != 2 {
+			t.Fatalf("SignatureCounts = %d of %d, %v; want 1 of 2", signed, companies, err)
+		}
+	})
+}
+
+func companies(t *testing.T, s *store.Store) {
+	put := func(c service.Company) bool {
+		t.Helper()
+		ok, err := s.PutCompany(ctx, c)
+		kit.Must(t, err)
+		return ok
+	}
+	t.Run("An unknown company is company.not_found.", func(t *testing.T) {
+		if _, err := s.GetCompany(ctx, "c1"); !errors.Is(err, service.ErrCompanyNotFound) {
+			t.Fatalf("got %v", err)
+		}
+	})
+	t.Run("A company's versions only move forward.", func(t *testing.T) {
+		if !put(service.Company{ID: "c1", Name: "旧名", Status: "applied", Version: 1}) {
+			t.Fatal("the first version was not stored")
+		}
+		if !put(service.Company{ID: "c1", Name: "新名", Status: "active", Version: 3}) {
+			t.Fatal("a newer version was not stored")
+		}
+		// A redelivered or late older snapshot changes nothing.
+		if put(service.Company{ID: "c1", Name: "新名", Status: "active", Version: 3}) || put(service.Company{ID: "c1", Name: "旧名", Status: "applied", Version: 2}) {
+			t.Fatal("a version not newer than the stored one was stored")
+		}
+		got, err := s.GetCompany(ctx, "c1")
+		kit.Must(t, err)
+		kit.Equal(t, "c1", got, service.Company{ID: "c1", Name: "新名", Status: "active", Version: 3})
 	})
 }
 
