@@ -8,7 +8,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/errs"
 )
 
-// FuzzParseImport feeds arbitrary bytes to the CSV importer's parser and
+// FuzzParseImport feeds arbitrary bytes to the importer's parser and
 // row decoder. Whatever the file, they never panic, every refusal is a
 // stable, non-internal error id (what the job report shows), an accepted
 // file has 1 to MaxImportRows rows with increasing line numbers, and every
@@ -34,10 +34,10 @@ func FuzzParseImport(f *testing.F) {
 		}
 		last := 0
 		for _, row := range p.rows {
-			if row.line <= last {
-				t.Fatalf("row line %d after %d", row.line, last)
+			if row.Line <= last {
+				t.Fatalf("row line %d after %d", row.Line, last)
 			}
-			last = row.line
+			last = row.Line
 			in, err := p.hireInput("c1", row)
 			if err != nil {
 				if errs.KindOf(err) == errs.Internal {

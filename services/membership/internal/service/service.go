@@ -375,7 +375,8 @@ type CouncilFilter struct {
 	Position string
 }
 
-// StartImportInput is an uploaded CSV of guards for a company.
+// StartImportInput is an uploaded file of guards for a company: CSV or .xlsx
+// (the field keeps its name; it is the raw file).
 type StartImportInput struct {
 	CompanyID string `json:"-"`
 	CSV       []byte `json:"csv"`
