@@ -6,7 +6,26 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+
+	"github.com/guildhall/guildhall/pkg/sheet"
 )
+
+// FormatParam documents the ?format parameter of a download route.
+var FormatParam = Param{Name: "format", In: "query", Description: "the file's format (default xlsx)", Enum: []string{string(sheet.XLSX), string(sheet.CSV)}}
+
+// DownloadFormat reads a download's ?format: csv or xlsx, xlsx when
+// absent, ErrFormatInvalid otherwise.
+func DownloadFormat(r *http.Request) (sheet.Format, error) {
+	v := r.URL.Query().Get("format")
+	if v == "" {
+		return sheet.XLSX, nil
+	}
+	f, ok := sheet.ParseFormat(v)
+	if !ok {
+		return "", ErrFormatInvalid
+	}
+	return f, nil
+}
 
 // Download is the response of a route that answers with a file (an export,
 // an import template): Write produces it straight into the response body,

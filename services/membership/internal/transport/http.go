@@ -117,3 +117,29 @@ func DecodeListCouncil(_ context.Context, r *http.Request) (any, error) {
 	}
 	return kitx.ListRequest[service.CouncilFilter]{Page: p, Filter: f}, nil
 }
+
+// DecodeExportGuards reads the guard list's filters and ?format.
+func DecodeExportGuards(_ context.Context, r *http.Request) (any, error) {
+	f, err := kitx.DownloadFormat(r)
+	if err != nil {
+		return nil, err
+	}
+	return service.ExportGuardsInput{Filter: guardFilter(r), Format: f}, nil
+}
+
+// DecodeExportCompanies reads the company list's filters and ?format.
+func DecodeExportCompanies(_ context.Context, r *http.Request) (any, error) {
+	f, err := kitx.DownloadFormat(r)
+	if err != nil {
+		return nil, err
+	}
+	q := r.URL.Query()
+	return service.ExportCompaniesInput{Format: f, Filter: service.CompanyFilter{
+		Status: q.Get("status"), Kind: q.Get("kind"), Level: q.Get("level"), Query: q.Get("q"),
+	}}, nil
+}
+
+// DecodeFormat reads a download's ?format (the import template's).
+func DecodeFormat(_ context.Context, r *http.Request) (any, error) {
+	return kitx.DownloadFormat(r)
+}
