@@ -143,7 +143,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 				"填写说明 sheet describing each column; CSV: the header line with a UTF-8 byte order mark. Its header is accepted by start_guard_import.",
 			Params: []kitx.Param{kitx.FormatParam}, Response: "", ResponseContentType: downloadTypes, ResponseHeaders: []string{"Content-Disposition"},
 			Errors: errsOf(kitx.ErrFormatInvalid),
-			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}), Target: district,
+			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: districtS}), Target: district,
 			Decode: t.DecodeFormat, Endpoint: endpoints.MakeImportTemplateEndpoint()},
 		// An import job's report belongs to the company it imported into.
 		{Name: "get_import", Method: "GET", Path: p("/imports/{id}"), Tag: "guards", Summary: "An import job's progress and per-row error report",
