@@ -699,9 +699,9 @@ func mediaTypes(ct string) []string {
 
 var headerDescriptions = map[string]string{
 	"Content-Disposition": "attachment; the file's name, with an RFC 6266 filename* for non-ASCII names",
-	"ETag":          "the resource's version, for If-Match",
-	"Location":      "where the created resource is read",
-	"Cache-Control": "no-store: the response holds a secret",
+	"ETag":                "the resource's version, for If-Match",
+	"Location":            "where the created resource is read",
+	"Cache-Control":       "no-store: the response holds a secret",
 }
 
 // errorIDs groups the stable error ids a route can answer by their HTTP

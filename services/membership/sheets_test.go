@@ -80,7 +80,7 @@ func TestImportsInEveryEncodingAndFormatLandGuardsAndEvents(t *testing.T) {
 		{"An xlsx workbook built with excelize, with a date cell, imports.", xlsxType, xlsxFile(t, [][]any{
 			{"name", "id_number", "certificate_number", "certificate_issued_on", "hired_on", "badge_service", "volunteer_police", "party_member"},
 			{"张300", residentID(300), "鄂保300", "2024-01-02", 45323, true, false, 1}, // 45323 is 2024-02-01
-			{"李300", residentID(301), "", "", "2024-03-01", "", "是"},                  // Excel drops the trailing blank
+			{"李300", residentID(301), "", "", "2024-03-01", "", "是"},                // Excel drops the trailing blank
 		}), 300},
 		{"An xlsx sent as application/octet-stream is told apart by its bytes.", "application/octet-stream", xlsxFile(t, [][]any{
 			{"姓名", "身份证号", "保安员证号", "发证日期", "入职日期", "持证上岗", "志愿警察", "党员"},
