@@ -228,7 +228,7 @@ func (p parsedImport) hireInput(companyID string, row sheet.Row) (HireGuardInput
 				v = d
 			}
 			*c.text(&in) = v
-		default:
+		case cellText:
 			*c.text(&in) = v
 		}
 	}
