@@ -244,7 +244,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 }
 
 // downloadTypes are the media types of an export: the ?format chooses.
-var downloadTypes = sheet.XLSX.ContentType() + ", " + sheet.CSV.ContentType()
+var downloadTypes = sheet.XLSX.ContentType() + ", text/csv"
 
 // API describes the meetings service for its OpenAPI document
 // (pkg/apidoc): the route table, read without a service.

@@ -258,7 +258,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 
 // downloadTypes are the media types of an export or template: the
 // ?format chooses.
-var downloadTypes = sheet.XLSX.ContentType() + ", " + sheet.CSV.ContentType()
+var downloadTypes = sheet.XLSX.ContentType() + ", text/csv"
 
 // importColumnNames lists the import's field names for the document.
 func importColumnNames() string {
