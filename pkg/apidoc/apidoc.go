@@ -656,7 +656,7 @@ func (g *generator) requestBody(r kitx.Route) (*openapi3.RequestBodyRef, error) 
 	}
 	return &openapi3.RequestBodyRef{Value: &openapi3.RequestBody{
 		Required: !r.OptionalBody,
-		Content:  openapi3.NewContentWithSchemaRef(schema, []string{ct}),
+		Content:  openapi3.NewContentWithSchemaRef(schema, mediaTypes(ct)),
 	}}, nil
 }
 
@@ -672,7 +672,11 @@ func (g *generator) success(r kitx.Route) (*openapi3.Response, error) {
 		if err != nil {
 			return nil, err
 		}
-		resp.Content = openapi3.NewContentWithSchemaRef(schema, []string{ct})
+		if ct != "application/json" && !strings.HasSuffix(ct, "+json") {
+			// A file (an export, a template): bytes, not a JSON value.
+			schema = openapi3.NewStringSchema().WithFormat("binary").NewRef()
+		}
+		resp.Content = openapi3.NewContentWithSchemaRef(schema, mediaTypes(ct))
 	}
 	for _, h := range r.ResponseHeaders {
 		if resp.Headers == nil {
@@ -685,10 +689,23 @@ func (g *generator) success(r kitx.Route) (*openapi3.Response, error) {
 	return resp, nil
 }
 
+// mediaTypes splits a route's content type, which may list several
+// ("text/csv, application/vnd…sheet": a body or download in either).
+func mediaTypes(ct string) []string {
+	var out []string
+	for _, t := range strings.Split(ct, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 var headerDescriptions = map[string]string{
-	"ETag":          "the resource's version, for If-Match",
-	"Location":      "where the created resource is read",
-	"Cache-Control": "no-store: the response holds a secret",
+	"Content-Disposition": "attachment; the file's name, with an RFC 6266 filename* for non-ASCII names",
+	"ETag":                "the resource's version, for If-Match",
+	"Location":            "where the created resource is read",
+	"Cache-Control":       "no-store: the response holds a secret",
 }
 
 // errorIDs groups the stable error ids a route can answer by their HTTP

@@ -25,4 +25,7 @@ var (
 	// Deprecated: since issue 8 HQ answers action_item.overdue_invalid,
 	// like the district; errors.Is still matches this one.
 	ErrOverdueInvalidHQ = errs.Alias("request.overdue_invalid", ErrOverdueInvalid)
+	// ErrFormatInvalid is an export's or template's ?format that is
+	// neither csv nor xlsx, in membership and meetings.
+	ErrFormatInvalid = errs.InvalidField("request.format_invalid", "format", "format must be csv or xlsx")
 )

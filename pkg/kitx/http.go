@@ -163,6 +163,9 @@ func EncodeJSONResponse(ctx context.Context, w http.ResponseWriter, response any
 		ErrorEncoder(ctx, f.Failed(), w)
 		return nil
 	}
+	if d, ok := response.(Download); ok {
+		return d.serve(ctx, w)
+	}
 	if h, ok := response.(Headerer); ok {
 		for k, vs := range h.Headers() {
 			for _, v := range vs {

@@ -41,7 +41,8 @@ type Route struct {
 	// Request is the zero value of the JSON request body's Go type (nil:
 	// the route takes no body). Its schema is generated from the type.
 	Request any
-	// RequestContentType is the body's media type; "" is application/json.
+	// RequestContentType is the body's media type, or several separated by
+	// commas; "" is application/json.
 	// A non-JSON body is documented as a string.
 	RequestContentType string
 	// OptionalBody marks a body the route also accepts empty.
@@ -61,7 +62,8 @@ type Route struct {
 	// Response is the zero value of the success body's Go type, as it is
 	// written on the wire (nil: no body, e.g. a 204).
 	Response any
-	// ResponseContentType is the success body's media type; "" is
+	// ResponseContentType is the success body's media type, or several
+	// separated by commas (a download in either format); "" is
 	// application/json.
 	ResponseContentType string
 	// ResponseHeaders are the headers the success response sets (ETag,

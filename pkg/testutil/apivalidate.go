@@ -69,7 +69,12 @@ type match struct {
 // the paths in undocumented (exact paths, e.g. "/api/v1/openapi.json") are
 // let through unchecked: they are served outside the API.
 func NewAPIValidator(doc []byte, undocumented ...string) (*APIValidator, error) {
-	csvAsText.Do(func() { openapi3filter.RegisterBodyDecoder("text/csv", textBody) })
+	csvAsText.Do(func() {
+		// Files (imports, exports): the documents say a string of bytes.
+		for _, ct := range []string{"text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/octet-stream"} {
+			openapi3filter.RegisterBodyDecoder(ct, textBody)
+		}
+	})
 	d, err := apidoc.Load(doc)
 	if err != nil {
 		return nil, err

@@ -60,6 +60,7 @@ func TestAuthzMatrix(t *testing.T) {
 		"record_attendance":         {"/meetings/" + m.ID + "/invitations/" + invs[2].ID + "/attendance", map[string]any{"status": "present"}},
 		"check_in":                  {"/meetings/" + m.ID + "/check-in", map[string]any{"code": invs[0].CheckInCode}},
 		"meeting_attendance":        {"/meetings/" + m.ID + "/attendance", nil},
+		"export_attendance":         {"/meetings/" + m.ID + "/attendance/export", nil},
 		"company_attendance":        {"/attendance/companies/c1", nil},
 		"add_minute_entry":          {"/meetings/" + m.ID + "/minutes/entries", map[string]any{"speaker": "s", "kind": "speech", "text": "t"}},
 		"update_minute_entry":       {"/meetings/" + m.ID + "/minutes/entries/" + ent.ID, map[string]any{}},
@@ -70,6 +71,7 @@ func TestAuthzMatrix(t *testing.T) {
 		"list_resolutions":          {"/resolutions", nil},
 		"get_resolution":            {"/resolutions/" + res.ID, nil},
 		"list_action_items":         {"/action-items?owner_company_id=c1", nil},
+		"export_action_items":       {"/action-items/export?owner_company_id=c1&format=csv", nil},
 		"get_action_item":           {"/action-items/" + item.ID, nil},
 		"change_action_item_status": {"/action-items/" + item.ID + "/status", map[string]any{"status": "accepted"}},
 		"get_convention":            {"/convention", nil},
@@ -81,7 +83,8 @@ func TestAuthzMatrix(t *testing.T) {
 	}
 	policy := meetings.Policy()
 	companyRoutes := map[string]bool{"check_in": true, "company_attendance": true, "list_action_items": true, "get_action_item": true,
-		"change_action_item_status": true, "sign_convention": true}
+		"change_action_item_status": true, "sign_convention": true,
+		"export_action_items": true}
 	for _, rt := range meetings.Routes() {
 		name := strings.TrimPrefix(rt.Endpoint, meetings.EndpointPrefix)
 		c, ok := calls[name]

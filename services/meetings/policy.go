@@ -8,6 +8,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/services/meetings/internal/endpoints"
 	"github.com/guildhall/guildhall/services/meetings/internal/service"
 )
 
@@ -103,6 +104,8 @@ func (a *authorizer) target(ctx context.Context, kind targetKind, req any) auth.
 		case service.SignInput:
 			t.Company = r.CompanyID
 		case kitx.ListRequest[service.ActionItemFilter]:
+			t.Company = r.Filter.OwnerCompanyID
+		case endpoints.ExportRequest[service.ActionItemFilter]:
 			t.Company = r.Filter.OwnerCompanyID
 		}
 	case targetCheckInCode:

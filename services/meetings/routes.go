@@ -9,6 +9,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/idempotency"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/policy"
+	"github.com/guildhall/guildhall/pkg/sheet"
 	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/services/meetings/internal/endpoints"
 	"github.com/guildhall/guildhall/services/meetings/internal/service"
@@ -39,6 +40,12 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 	p := func(path string) string { return kitx.DistrictPrefix + path }
 	meetingFields := []*errs.Error{service.ErrMeetingTypeInvalid, service.ErrMeetingTitleRequired, service.ErrMeetingTitleTooLong,
 		service.ErrMeetingStartRequired, service.ErrMeetingStartInvalid, service.ErrMeetingTimesInvalid, service.ErrMeetingTextTooLong}
+	actionItemFilters := []kitx.Param{
+		kitx.Query("status", "only items in this status", service.ItemOpen, service.ItemDone, service.ItemAccepted),
+		kitx.Query("owner_company_id", "only this company's items (a company-admin must name its own)"),
+		kitx.Query("meeting_id", "only this meeting's items"),
+		{Name: "overdue", In: "query", Type: "boolean", Description: "true: only open items due before today (Asia/Shanghai)"},
+	}
 	return []kitx.Route{
 		// Meetings.
 		{Name: "create_meeting", Method: "POST", Path: p("/meetings"), Tag: "meetings", Summary: "Create a meeting (status draft)",
@@ -113,6 +120,14 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 		{Name: "meeting_attendance", Method: "GET", Path: p("/meetings/{id}/attendance"), Tag: "attendance", Summary: "A meeting's attendance and rates",
 			Response: service.MeetingAttendance{}, Errors: errsOf(service.ErrMeetingNotFound),
 			Rule: supervisors(), Target: district, Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeMeetingAttendanceEndpoint(svc)},
+		// The attendance as a file: whoever reads the invitations.
+		{Name: "export_attendance", Method: "GET", Path: p("/meetings/{id}/attendance/export"), Tag: "attendance",
+			Summary: "Export a meeting's invitations and attendance as .xlsx or CSV",
+			Description: "One row per invitation (company or person) with its attendance, streamed as it is read. Times are China time " +
+				"(\"2025-09-23 14:05:00 +08:00\"; the header says UTC+08:00).",
+			Params: []kitx.Param{kitx.FormatParam}, Response: "", ResponseContentType: downloadTypes, ResponseHeaders: []string{"Content-Disposition"},
+			Errors: errsOf(kitx.ErrFormatInvalid, service.ErrMeetingNotFound),
+			Rule:   supervisors(), Target: district, Decode: t.DecodeExportAttendance, Endpoint: endpoints.MakeExportAttendanceEndpoint(svc, base)},
 		// A company sees its own attendance record.
 		{Name: "company_attendance", Method: "GET", Path: p("/attendance/companies/{id}"), Tag: "attendance", Summary: "A company's attendance over time",
 			Params: []kitx.Param{
@@ -171,15 +186,19 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 		// must be its company: a 403, never a silently filtered list).
 		{Name: "list_action_items", Method: "GET", Path: p("/action-items"), Tag: "resolutions", Summary: "List action items",
 			Response: kitx.ListResponse[service.ActionItem]{}, Paged: true,
-			Params: []kitx.Param{
-				kitx.Query("status", "only items in this status", service.ItemOpen, service.ItemDone, service.ItemAccepted),
-				kitx.Query("owner_company_id", "only this company's items (a company-admin must name its own)"),
-				kitx.Query("meeting_id", "only this meeting's items"),
-				{Name: "overdue", In: "query", Type: "boolean", Description: "true: only open items due before today (Asia/Shanghai)"},
-			},
+			Params: actionItemFilters,
 			Errors: errsOf(service.ErrActionItemStatusInvalid, service.ErrActionItemOverdueInvalid),
 			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}),
 			Target: at(targetCompanyField), Decode: t.DecodeListActionItems, Endpoint: endpoints.MakeListActionItemsEndpoint(svc)},
+		// The action items as a file: the list's roles and filters.
+		{Name: "export_action_items", Method: "GET", Path: p("/action-items/export"), Tag: "resolutions", Summary: "Export action items as .xlsx or CSV",
+			Description: "Every action item the filters select (those of list_action_items; a company-admin must set owner_company_id to its own " +
+				"company), streamed as it is read. Times are China time (\"2025-09-23 14:05:00 +08:00\"; the header says UTC+08:00).",
+			Params: append([]kitx.Param{kitx.FormatParam}, actionItemFilters...), Response: "", ResponseContentType: downloadTypes,
+			ResponseHeaders: []string{"Content-Disposition"},
+			Errors:          errsOf(kitx.ErrFormatInvalid, service.ErrActionItemStatusInvalid, service.ErrActionItemOverdueInvalid),
+			Rule:            rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}),
+			Target:          at(targetCompanyField), Decode: t.DecodeExportActionItems, Endpoint: endpoints.MakeExportActionItemsEndpoint(svc, base)},
 		{Name: "get_action_item", Method: "GET", Path: p("/action-items/{id}"), Tag: "resolutions", Summary: "Read an action item",
 			Response: service.ActionItem{}, ResponseHeaders: []string{"ETag"}, Errors: errsOf(service.ErrActionItemNotFound),
 			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}),
@@ -230,6 +249,9 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Rule: admins(), Target: district, Decode: audit.DecodeListRequest, Endpoint: endpoints.MakeListAuditEndpoint(svc)},
 	}
 }
+
+// downloadTypes are the media types of an export: the ?format chooses.
+var downloadTypes = sheet.XLSX.ContentType() + ", text/csv"
 
 // API describes the meetings service for its OpenAPI document
 // (pkg/apidoc): the route table, read without a service.

@@ -132,7 +132,14 @@ func (f *matrixFixture) requests(t *testing.T, rt membership.Route) []matrixRequ
 			{"GET /guards?company_id=A", "GET", "/guards?company_id=" + f.a.ID, nil, "", onA},
 			{"GET /guards?company_id=B", "GET", "/guards?company_id=" + f.b.ID, nil, "", auth.Target{District: "jingkai", Company: f.b.ID}},
 		}
-	case rel == "/companies" || rel == "/council-members" || rel == "/audit":
+	case rel == "/guards/export":
+		// Like the district-wide list: a company-admin names its company.
+		return []matrixRequest{
+			{"GET /guards/export", "GET", "/guards/export", nil, "", district},
+			{"GET /guards/export?company_id=A", "GET", "/guards/export?company_id=" + f.a.ID, nil, "", onA},
+			{"GET /guards/export?company_id=B", "GET", "/guards/export?company_id=" + f.b.ID, nil, "", auth.Target{District: "jingkai", Company: f.b.ID}},
+		}
+	case rel == "/companies" || rel == "/council-members" || rel == "/audit" || rel == "/companies/export" || rel == "/guards/imports/template":
 		return one(rel, district)
 	case strings.HasPrefix(rel, "/council-members/{id}"):
 		return one(strings.Replace(rel, "{id}", f.council, 1), district)

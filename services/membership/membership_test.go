@@ -795,7 +795,7 @@ func TestCSVImportLandsGoodRowsAndReportsBadOnes(t *testing.T) {
 	c := e.activeCompany(1)
 	e.hire(c.ID, 50) // already active: the import's row for 50 must fail
 	csv := "\ufeffname,id_number,certificate_number,certificate_issued_on,hired_on,badge_service,volunteer_police,party_member\n" +
-		"张一," + residentID(1) + ",鄂保1,2024-01-02,2024-02-01,是,否,1\n" +
+		"张一," + residentID(1) + ",鄂保1,2024年1月2日,2024/2/1,是,否,1\n" +
 		"张二," + badCheckDigit(residentID(2)) + ",,,,,,\n" +
 		"张三," + residentID(3) + ",,,2099-01-01,,,\n" +
 		"," + residentID(4) + ",,,,,,\n" +
@@ -803,7 +803,7 @@ func TestCSVImportLandsGoodRowsAndReportsBadOnes(t *testing.T) {
 		"张六," + residentID(6) + ",,,,maybe,,\n" +
 		"张七," + residentID(7) + ",,,,true,true,false\n" +
 		"张七again," + residentID(7) + ",,,,,,\n" +
-		"张\x00八," + residentID(8) + ",,,,,,\n" +
+		"张八," + residentID(8) + ",鄂保1,2024-01-02,,,,\n" +
 		"张九," + residentID(9) + ",,,0001-01-01,,,\n" +
 		"张十," + residentID(10) + ",鄂保\t10,2024-01-02,,,,\n" +
 		"short row\n"
@@ -837,16 +837,25 @@ func TestCSVImportLandsGoodRowsAndReportsBadOnes(t *testing.T) {
 		{5, "name", "guard.name_required"},
 		{6, "id_number", "guard.already_active"},
 		{7, "badge_service", "guard.flag_invalid"},
-		{9, "id_number", "guard.already_active"},
-		// The same ids as through the JSON API: a NUL, a hire before
-		// working age, a tab in a one-line cell.
-		{10, "name", "request.nul_character"},
+		// A row repeating an earlier row's ID number or certificate
+		// number is a duplicate in the file, not a person already active.
+		{9, "id_number", "import.row_duplicate"},
+		{10, "certificate_number", "import.row_duplicate"},
+		// The same ids as through the JSON API: a hire before working
+		// age, a tab in a one-line cell.
 		{11, "hired_on", "guard.hired_on_before_working_age"},
 		{12, "certificate_number", "request.control_character"},
 		{13, "", "import.row_malformed"},
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("errors\n got %v\nwant %v", got, want)
+	}
+	// The report names the earlier line a duplicate repeats.
+	for i, line := range map[int]string{5: "8", 6: "2"} {
+		msg, _ := done["errors"].([]any)[i].(map[string]any)["message"].(string)
+		if !strings.HasPrefix(msg, "duplicate of line "+line+" in this file") {
+			t.Errorf("error %d: message %q, want \"duplicate of line %s in this file\"", i, msg, line)
+		}
 	}
 	evs := e.events(seq)
 	if len(evs) != 2 {

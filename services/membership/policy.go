@@ -95,6 +95,8 @@ func companyOf(req any) string {
 		return r.CompanyID
 	case service.StartImportInput:
 		return r.CompanyID
+	case service.ExportGuardsInput:
+		return r.Filter.CompanyID
 	case kitx.ListRequest[service.GuardFilter]:
 		return r.Filter.CompanyID
 	}

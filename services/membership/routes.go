@@ -2,12 +2,14 @@ package membership
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/idempotency"
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/sheet"
 	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/services/membership/internal/endpoints"
 	"github.com/guildhall/guildhall/services/membership/internal/service"
@@ -40,6 +42,12 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 		kitx.Query("background_check_status", "only guards with this background check status",
 			service.CheckNone, service.CheckPending, service.CheckPassed, service.CheckFailed),
 	}
+	companyFilters := []kitx.Param{
+		kitx.Query("status", "only companies in this status", service.StatusApplied, service.StatusActive, service.StatusSuspended, service.StatusLapsed),
+		kitx.Query("kind", "only companies of this kind", service.KindServiceCompany, service.KindInHouseUnit),
+		kitx.Query("level", "only companies of this level", service.LevelPresident, service.LevelVicePresident, service.LevelCouncil, service.LevelMember),
+		kitx.Query("q", "name substring"),
+	}
 	guardFilterErrs := []*errs.Error{service.ErrGuardEmploymentInvalid, service.ErrGuardCertificateFilter, service.ErrBackgroundCheckStatus}
 	companyFields := []*errs.Error{service.ErrCompanyNameRequired, service.ErrCompanyNameTooLong, service.ErrCompanyLicenceRequired,
 		service.ErrCompanyLevelInvalid, service.ErrCompanyPartyOrgSince, service.ErrCompanyFieldTooLong}
@@ -62,15 +70,19 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 		// its own company with get_company); police supervises all companies.
 		{Name: "list_companies", Method: "GET", Path: p("/companies"), Tag: "companies", Summary: "List companies",
 			Response: kitx.ListResponse[service.Company]{}, Paged: true,
-			Params: []kitx.Param{
-				kitx.Query("status", "only companies in this status", service.StatusApplied, service.StatusActive, service.StatusSuspended, service.StatusLapsed),
-				kitx.Query("kind", "only companies of this kind", service.KindServiceCompany, service.KindInHouseUnit),
-				kitx.Query("level", "only companies of this level", service.LevelPresident, service.LevelVicePresident, service.LevelCouncil, service.LevelMember),
-				kitx.Query("q", "name substring"),
-			},
+			Params: companyFilters,
 			Errors: errsOf(service.ErrCompanyStatusInvalid, service.ErrCompanyKindInvalid, service.ErrCompanyLevelInvalid),
 			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS}), Target: district,
 			Decode: t.DecodeListCompanies, Endpoint: endpoints.MakeListCompaniesEndpoint(svc)},
+		// The directory as a file: the list's roles and filters.
+		{Name: "export_companies", Method: "GET", Path: p("/companies/export"), Tag: "companies", Summary: "Export companies as .xlsx or CSV",
+			Description: "Every company the filters select (those of list_companies), streamed as it is read. Times are China time " +
+				"(\"2025-09-23 14:05:00 +08:00\"; the header says UTC+08:00); yes/no columns are 是/否.",
+			Params: append([]kitx.Param{kitx.FormatParam}, companyFilters...), Response: "", ResponseContentType: downloadTypes,
+			ResponseHeaders: []string{"Content-Disposition"},
+			Errors:          errsOf(kitx.ErrFormatInvalid, service.ErrCompanyStatusInvalid, service.ErrCompanyKindInvalid, service.ErrCompanyLevelInvalid),
+			Rule:            rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS}), Target: district,
+			Decode: t.DecodeExportCompanies, Endpoint: endpoints.MakeExportCompaniesEndpoint(svc, base)},
 		// A company-admin reads its own company only.
 		{Name: "get_company", Method: "GET", Path: p("/companies/{id}"), Tag: "companies", Summary: "Get a company",
 			Response: service.Company{}, ResponseHeaders: []string{"ETag"}, Errors: errsOf(service.ErrCompanyNotFound),
@@ -107,17 +119,32 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Response: kitx.ListResponse[service.Guard]{}, Paged: true, Params: guardFilters, Errors: errsOf(guardFilterErrs...),
 			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}), Target: companyField,
 			Decode: t.DecodeListCompanyGuards, Endpoint: endpoints.MakeListGuardsEndpoint(svc)},
-		// A CSV import is many hires: same scope as hire_guard.
+		// An import is many hires: same scope as hire_guard.
 		{Name: "start_guard_import", Method: "POST", Path: p("/companies/{id}/guards/imports"), Tag: "guards",
-			Summary:     "Import guards from CSV (header name,id_number,certificate_number,certificate_issued_on,hired_on,badge_service,volunteer_police,party_member)",
-			Description: "The import runs in the background; GET the Location for its progress and per-row error report. A body is text/csv of at most 10 MiB.",
-			Request:     "", RequestContentType: "text/csv", Response: service.ImportJob{}, Status: http.StatusAccepted, IdempotencyKey: true,
+			Summary: "Import guards from an .xlsx workbook or a CSV file",
+			Description: "The body is the file, at most 10 MiB and 50,000 rows: an .xlsx workbook (its first sheet) or CSV in UTF-8, UTF-8 with a BOM, " +
+				"UTF-16 or GB18030/GBK (what Excel on a Chinese Windows saves), sent as text/csv, the xlsx media type or application/octet-stream; " +
+				"the format and encoding are read from the bytes. The header row names the columns by field name (" + importColumnNames() + ") " +
+				"or by the template's Chinese titles (GET …/guards/imports/template); name and id_number are required. Dates may be written " +
+				"2024-01-02, 2024/1/2, 2024年1月2日, 20240102 or be Excel date cells; yes/no cells 是/否, 1/0 or true/false. " +
+				"The import runs in the background; GET the Location for its progress (processed_rows of total_rows) and per-row error report, " +
+				"where a row repeating an earlier row's id_number or certificate_number is import.row_duplicate \"duplicate of line N in this file\".",
+			Request: "", RequestContentType: strings.Join(t.ImportContentTypes, ", "), Response: service.ImportJob{}, Status: http.StatusAccepted, IdempotencyKey: true,
 			ResponseHeaders: []string{"Location"},
 			Errors: create(service.ErrCompanyNotFound, service.ErrCompanyNotAcceptingGuards, service.ErrImportContentType, service.ErrImportTooLarge,
 				service.ErrImportTooManyRows, service.ErrImportHeader, service.ErrImportEmpty, service.ErrImportMalformed, service.ErrImportNotUTF8,
-				service.ErrImportRowMalformed),
+				service.ErrImportLegacyFormat),
 			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}), Target: companyField,
 			Decode: t.DecodeStartImport, Endpoint: endpoints.MakeStartGuardImportEndpoint(svc, base)},
+		// The template holds no data: whoever may import may fetch it.
+		{Name: "guard_import_template", Method: "GET", Path: p("/guards/imports/template"), Tag: "guards",
+			Summary: "The guard import template (.xlsx with a notes sheet, or CSV)",
+			Description: "xlsx: a header of the columns' Chinese titles, every cell formatted as text (an 18-digit ID number stays digits), and a " +
+				"填写说明 sheet describing each column; CSV: the header line with a UTF-8 byte order mark. Its header is accepted by start_guard_import.",
+			Params: []kitx.Param{kitx.FormatParam}, Response: "", ResponseContentType: downloadTypes, ResponseHeaders: []string{"Content-Disposition"},
+			Errors: errsOf(kitx.ErrFormatInvalid),
+			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: districtS}), Target: district,
+			Decode: t.DecodeFormat, Endpoint: endpoints.MakeImportTemplateEndpoint()},
 		// An import job's report belongs to the company it imported into.
 		{Name: "get_import", Method: "GET", Path: p("/imports/{id}"), Tag: "guards", Summary: "An import job's progress and per-row error report",
 			Response: service.ImportJob{}, Errors: errsOf(service.ErrImportNotFound),
@@ -132,6 +159,16 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Params: append([]kitx.Param{kitx.Query("company_id", "only this company's guards")}, guardFilters...), Errors: errsOf(guardFilterErrs...),
 			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}), Target: companyField,
 			Decode: t.DecodeListGuards, Endpoint: endpoints.MakeListGuardsEndpoint(svc)},
+		// The roster as a file: list_guards' roles, filters and ID rule.
+		{Name: "export_guards", Method: "GET", Path: p("/guards/export"), Tag: "guards", Summary: "Export guards as .xlsx or CSV",
+			Description: "Every guard the filters select (those of list_guards; a company-admin must set company_id to its own company), " +
+				"streamed as it is read. 身份证号 is in full for hq-admin, police and the guard's own company-admin, masked (420************123) " +
+				"for everyone else, as in get_guard. Times are China time (\"2025-09-23 14:05:00 +08:00\"; the header says UTC+08:00).",
+			Params:   append([]kitx.Param{kitx.FormatParam, kitx.Query("company_id", "only this company's guards")}, guardFilters...),
+			Response: "", ResponseContentType: downloadTypes, ResponseHeaders: []string{"Content-Disposition"},
+			Errors: errsOf(append([]*errs.Error{kitx.ErrFormatInvalid, service.ErrCompanyNotFound}, guardFilterErrs...)...),
+			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}), Target: companyField,
+			Decode: t.DecodeExportGuards, Endpoint: endpoints.MakeExportGuardsEndpoint(svc, base)},
 		// A guard reads their own record; a company-admin its own guards.
 		{Name: "get_guard", Method: "GET", Path: p("/guards/{id}"), Tag: "guards", Summary: "Get a guard",
 			Description: "id_number is in full for hq-admin, police and the guard's own company-admin, masked (420************123) for everyone else.",
@@ -219,6 +256,19 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 	}
 }
 
+// downloadTypes are the media types of an export or template: the
+// ?format chooses.
+var downloadTypes = sheet.XLSX.ContentType() + ", text/csv"
+
+// importColumnNames lists the import's field names for the document.
+func importColumnNames() string {
+	var names []string
+	for _, c := range service.ImportColumns() {
+		names = append(names, c.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
 // API describes the membership service for its OpenAPI document
 // (pkg/apidoc): the route table, read without a service.
 func API() kitx.API {
@@ -230,7 +280,7 @@ func API() kitx.API {
 			"company-admin, masked (420************123) to everyone else.",
 		Tags: []kitx.Tag{
 			{Name: "companies", Description: "Member companies"},
-			{Name: "guards", Description: "Guards, their trainings, checks and certificates, and CSV imports"},
+			{Name: "guards", Description: "Guards, their trainings, checks and certificates, imports (.xlsx, CSV) and exports"},
 			{Name: "council", Description: "The council (理事会)"},
 			{Name: "audit", Description: "Who changed what, when"},
 		},

@@ -48,14 +48,45 @@ func DecodeListActionItems(_ context.Context, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	f, err := actionItemFilter(r)
+	if err != nil {
+		return nil, err
+	}
+	return kitx.ListRequest[service.ActionItemFilter]{Page: p, Filter: f}, nil
+}
+
+// DecodeExportActionItems reads the action-item list's filters and ?format.
+func DecodeExportActionItems(_ context.Context, r *http.Request) (any, error) {
+	format, err := kitx.DownloadFormat(r)
+	if err != nil {
+		return nil, err
+	}
+	f, err := actionItemFilter(r)
+	if err != nil {
+		return nil, err
+	}
+	return endpoints.ExportRequest[service.ActionItemFilter]{Filter: f, Format: format}, nil
+}
+
+// DecodeExportAttendance reads a meeting's attendance export: its id and ?format.
+func DecodeExportAttendance(_ context.Context, r *http.Request) (any, error) {
+	format, err := kitx.DownloadFormat(r)
+	if err != nil {
+		return nil, err
+	}
+	return endpoints.ExportRequest[struct{}]{ID: r.PathValue("id"), Format: format}, nil
+}
+
+func actionItemFilter(r *http.Request) (service.ActionItemFilter, error) {
+	var err error
 	q := r.URL.Query()
 	f := service.ActionItemFilter{Status: q.Get("status"), OwnerCompanyID: q.Get("owner_company_id"), MeetingID: q.Get("meeting_id")}
 	if v := q.Get("overdue"); v != "" {
 		if f.Overdue, err = strconv.ParseBool(v); err != nil {
-			return nil, service.ErrActionItemOverdueInvalid
+			return f, service.ErrActionItemOverdueInvalid
 		}
 	}
-	return kitx.ListRequest[service.ActionItemFilter]{Page: p, Filter: f}, nil
+	return f, nil
 }
 
 // DecodeListSignatures decodes the request of its route (see the route table).

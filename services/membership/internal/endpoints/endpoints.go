@@ -7,12 +7,16 @@ package endpoints
 
 import (
 	"context"
+	"io"
 	"net/http"
+	"path"
+	"time"
 
 	"github.com/go-kit/kit/endpoint"
 
 	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/sheet"
 	"github.com/guildhall/guildhall/services/membership/internal/service"
 )
 
@@ -185,5 +189,36 @@ func MakeListAuditEndpoint(svc service.Service) endpoint.Endpoint {
 		req := request.(kitx.ListRequest[audit.Filter])
 		items, next, err := svc.ListAudit(ctx, req.Filter, req.Page)
 		return kitx.List(items, next, err), nil
+	}
+}
+
+// download answers a file of the district (base is its
+// /api/v1/districts/<district> path) named after what it holds and today.
+func download(what, base string, f sheet.Format, write func(w io.Writer) error) kitx.Download {
+	return kitx.Download{Filename: service.ExportFilename(what, path.Base(base), f, time.Now()), ContentType: f.ContentType(), Write: write}
+}
+
+// MakeExportGuardsEndpoint returns the endpoint of GET /guards/export.
+func MakeExportGuardsEndpoint(svc service.Service, base string) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		in := request.(service.ExportGuardsInput)
+		return download("保安员", base, in.Format, func(w io.Writer) error { return svc.ExportGuards(ctx, in, w) }), nil
+	}
+}
+
+// MakeExportCompaniesEndpoint returns the endpoint of GET /companies/export.
+func MakeExportCompaniesEndpoint(svc service.Service, base string) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		in := request.(service.ExportCompaniesInput)
+		return download("会员单位", base, in.Format, func(w io.Writer) error { return svc.ExportCompanies(ctx, in, w) }), nil
+	}
+}
+
+// MakeImportTemplateEndpoint returns the endpoint of GET /guards/imports/template.
+func MakeImportTemplateEndpoint() endpoint.Endpoint {
+	return func(_ context.Context, request any) (any, error) {
+		f := request.(sheet.Format)
+		return kitx.Download{Filename: "保安员导入模板." + string(f), ContentType: f.ContentType(),
+			Write: func(w io.Writer) error { return service.WriteImportTemplate(w, f) }}, nil
 	}
 }

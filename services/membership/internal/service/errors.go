@@ -61,13 +61,15 @@ var (
 	ErrCouncilDistrictInvalid = errs.InvalidField("council_member.district_in_charge_invalid", "district_in_charge", "district_in_charge must be a district id")
 
 	ErrImportNotFound     = errs.E(errs.NotFound, "import.not_found", "no such import job")
-	ErrImportContentType  = errs.EField(errs.UnsupportedMediaType, "import.content_type_invalid", "Content-Type", "an import must be sent as text/csv")
+	ErrImportContentType  = errs.EField(errs.UnsupportedMediaType, "import.content_type_invalid", "Content-Type", "an import must be sent as text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet (.xlsx) or application/octet-stream")
 	ErrImportTooLarge     = errs.E(errs.TooLarge, "import.too_large", "an import is at most 10 MiB")
 	ErrImportTooManyRows  = errs.E(errs.TooLarge, "import.too_many_rows", "an import has at most 50000 rows")
-	ErrImportHeader       = errs.E(errs.Invalid, "import.header_invalid", "the first row must be the header name,id_number,certificate_number,certificate_issued_on,hired_on,badge_service,volunteer_police,party_member")
+	ErrImportHeader       = errs.E(errs.Invalid, "import.header_invalid", "the first row must be the header: the template's column titles (姓名, 身份证号, 保安员证号…) or field names (name, id_number, certificate_number…), each once; name and id_number are required")
 	ErrImportEmpty        = errs.E(errs.Invalid, "import.empty", "the file has no data rows")
-	ErrImportMalformed    = errs.E(errs.Invalid, "import.csv_malformed", "the file is not valid CSV")
-	ErrImportNotUTF8      = errs.E(errs.Invalid, "import.encoding_invalid", "the file must be UTF-8")
+	ErrImportMalformed    = errs.E(errs.Invalid, "import.csv_malformed", "the file is not a valid CSV file or .xlsx workbook")
+	ErrImportNotUTF8      = errs.E(errs.Invalid, "import.encoding_invalid", "the file is not text in UTF-8, UTF-16 or GB18030/GBK: in Excel choose Save As → \"CSV UTF-8 (comma delimited)\" or \"Excel Workbook (.xlsx)\"")
+	ErrImportLegacyFormat = errs.E(errs.Invalid, "import.format_unsupported", "the file is an old .xls or a password-protected workbook: in Excel choose Save As → \"Excel Workbook (.xlsx)\" without a password")
+	ErrImportRowDuplicate = errs.E(errs.Invalid, "import.row_duplicate", "the row repeats an earlier row of this file")
 	ErrImportRowMalformed = errs.E(errs.Invalid, "import.row_malformed", "the row does not have the header's number of fields")
 
 	ErrIdempotencyKeyReused = idempotency.ErrKeyReused

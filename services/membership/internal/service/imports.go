@@ -1,33 +1,33 @@
 package service
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/pii"
+	"github.com/guildhall/guildhall/pkg/sheet"
 )
 
 // Import limits.
 const (
-	// MaxImportBytes is the largest CSV accepted (10 MiB).
+	// MaxImportBytes is the largest file accepted (10 MiB).
 	MaxImportBytes = 10 << 20
-	// MaxImportRows is the most data rows a CSV may have.
+	// MaxImportRows is the most data rows a file may have.
 	MaxImportRows = 50000
 	// ImportChunkRows is how many rows one transaction imports: big enough
 	// to be fast, small enough that a restart redoes little and the writer
-	// lock is never held for long.
+	// lock is never held for long. The job's processed_rows moves by this
+	// much while it runs.
 	ImportChunkRows = 200
 	// maxReportedErrors caps the per-row error report stored with a job so
 	// a file of 50k bad rows does not make a 10 MB job record; Failed
@@ -35,140 +35,281 @@ const (
 	maxReportedErrors = 1000
 )
 
-// importColumns are the columns a guard import may have; name and id_number
-// are required.
-var importColumns = []string{"name", "id_number", "certificate_number", "certificate_issued_on", "hired_on", "badge_service", "volunteer_police", "party_member"}
+// cellKind is how an import cell is read.
+type cellKind int
 
-type csvRow struct {
-	line   int
-	fields []string
+const (
+	// cellText is taken as written (trimmed).
+	cellText cellKind = iota
+	// cellDate is read with sheet.Date (2025/9/23, 2025年9月23日, an Excel
+	// serial…) and handed on as YYYY-MM-DD; a cell it cannot read is
+	// handed on as written, for the field's own validation to refuse.
+	cellDate
+	// cellBool is read with sheet.Bool (是/否, 1/0, true/false…); empty is
+	// false.
+	cellBool
+)
+
+// ImportColumn is one column of a guard import. importColumns is the one
+// list that drives header matching, the downloadable template (its header
+// and notes sheet) and the error report's field names: a new guard field
+// becomes importable by adding a row there.
+type ImportColumn struct {
+	// Name is the API field name, used in the header and as the error
+	// report's field.
+	Name string
+	// Title is the column's Chinese title, the template's header; a header
+	// may use either.
+	Title string
+	// Required columns must be in the header.
+	Required bool
+	kind     cellKind
+	// Note and Example describe the column on the template's notes sheet.
+	Note, Example string
+	// text or flag is the HireGuardInput field the cell fills.
+	text func(*HireGuardInput) *string
+	flag func(*HireGuardInput) *bool
 }
 
-type parsedCSV struct {
-	col  map[string]int
-	rows []csvRow
+// importColumns are the columns a guard import may have, in the template's
+// order.
+var importColumns = []ImportColumn{
+	{Name: "name", Title: "姓名", Required: true, Note: "保安员姓名，必填，最多100字", Example: "张伟",
+		text: func(in *HireGuardInput) *string { return &in.Name }},
+	{Name: "id_number", Title: "身份证号", Required: true, Note: "18位居民身份证号，必填，校验位须正确；同一文件内不得重复", Example: "420106198803141236",
+		text: func(in *HireGuardInput) *string { return &in.IDNumber }},
+	{Name: "certificate_number", Title: "保安员证号", Note: "保安员证编号，可空；填写时须同时填写发证日期；同一文件内不得重复", Example: "鄂保2024000123",
+		text: func(in *HireGuardInput) *string { return &in.CertificateNumber }},
+	{Name: "certificate_issued_on", Title: "发证日期", kind: cellDate, Note: "保安员证发证日期，如 2024-01-02、2024/1/2 或 2024年1月2日", Example: "2024-01-02",
+		text: func(in *HireGuardInput) *string { return &in.CertificateIssuedOn }},
+	{Name: "hired_on", Title: "入职日期", kind: cellDate, Note: "入职日期，不得晚于今天；空则为导入当天", Example: "2024-02-01",
+		text: func(in *HireGuardInput) *string { return &in.HiredOn }},
+	{Name: "badge_service", Title: "持证上岗", kind: cellBool, Note: "是/否（1/0、true/false 亦可），空为否", Example: "是",
+		flag: func(in *HireGuardInput) *bool { return &in.BadgeService }},
+	{Name: "volunteer_police", Title: "志愿警察", kind: cellBool, Note: "是否为志愿警察：是/否，空为否", Example: "否",
+		flag: func(in *HireGuardInput) *bool { return &in.VolunteerPolice }},
+	{Name: "party_member", Title: "党员", kind: cellBool, Note: "是否为中共党员：是/否，空为否", Example: "否",
+		flag: func(in *HireGuardInput) *bool { return &in.PartyMember }},
 }
 
-// parseImport checks a CSV's encoding, header and size and returns its rows
-// with their line numbers.
-func parseImport(data []byte) (parsedCSV, error) {
-	if len(data) > MaxImportBytes {
-		return parsedCSV{}, ErrImportTooLarge
-	}
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	if !utf8.Valid(data) {
-		return parsedCSV{}, ErrImportNotUTF8
-	}
-	r := csv.NewReader(bytes.NewReader(data))
-	r.FieldsPerRecord = -1 // a short row is that row's error, not the file's
-	r.ReuseRecord = false
-	header, err := r.Read()
-	if errors.Is(err, io.EOF) {
-		return parsedCSV{}, ErrImportEmpty
-	}
-	if err != nil {
-		return parsedCSV{}, ErrImportMalformed.Wrap(err)
-	}
-	p := parsedCSV{col: map[string]int{}}
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(h))
-		known := false
-		for _, c := range importColumns {
-			known = known || c == h
+// ImportColumns returns the columns a guard import may have, in the
+// template's order.
+func ImportColumns() []ImportColumn { return slices.Clone(importColumns) }
+
+// columnByHeader finds the column a header cell names: its API name in any
+// case, or its Chinese title (a trailing "*", which a template may use to
+// mark a required column, is ignored).
+func columnByHeader(h string) (int, bool) {
+	h = strings.TrimSuffix(strings.TrimSpace(h), "*")
+	for i, c := range importColumns {
+		if strings.EqualFold(h, c.Name) || h == c.Title {
+			return i, true
 		}
-		if _, dup := p.col[h]; !known || dup {
+	}
+	return 0, false
+}
+
+// parsedImport is an accepted file: which cell of a row holds which column
+// (col[i] is the cell index of importColumns[i], or -1), and its rows.
+type parsedImport struct {
+	format sheet.Format
+	width  int
+	col    []int
+	rows   []sheet.Row
+}
+
+// importLimits are the file limits of an import, in pkg/sheet's terms.
+var importLimits = sheet.Limits{MaxBytes: MaxImportBytes, MaxRows: MaxImportRows}
+
+// parseImport reads an uploaded .xlsx or CSV (UTF-8, UTF-8 with a byte
+// order mark, UTF-16 or GB18030/GBK) with pkg/sheet, checks its header and
+// size and returns its rows with their line numbers.
+func parseImport(data []byte) (parsedImport, error) {
+	t, err := sheet.Parse(data, importLimits)
+	if err != nil {
+		return parsedImport{}, importFileError(err)
+	}
+	p := parsedImport{format: t.Format, width: len(t.Header), col: make([]int, len(importColumns)), rows: t.Rows}
+	for i := range p.col {
+		p.col[i] = -1
+	}
+	for i, h := range t.Header {
+		c, known := columnByHeader(h)
+		if !known || p.col[c] >= 0 {
 			// Only the column's position: a file without a header has a
 			// guard's ID number where the header should be, and errors are
 			// logged.
-			return parsedCSV{}, ErrImportHeader.Wrap(fmt.Errorf("column %d is unknown or repeated", i+1))
+			return parsedImport{}, ErrImportHeader.Wrap(fmt.Errorf("column %d is unknown or repeated", i+1))
 		}
-		p.col[h] = i
+		p.col[c] = i
 	}
-	if _, ok := p.col["name"]; !ok {
-		return parsedCSV{}, ErrImportHeader
-	}
-	if _, ok := p.col["id_number"]; !ok {
-		return parsedCSV{}, ErrImportHeader
-	}
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			e := ErrImportMalformed.Wrap(err)
-			e.Message = fmt.Sprintf("the file is not valid CSV: %v", err)
-			return parsedCSV{}, e
-		}
-		line, _ := r.FieldPos(0)
-		p.rows = append(p.rows, csvRow{line: line, fields: rec})
-		if len(p.rows) > MaxImportRows {
-			return parsedCSV{}, ErrImportTooManyRows
+	for i, c := range importColumns {
+		if c.Required && p.col[i] < 0 {
+			return parsedImport{}, ErrImportHeader.Wrap(fmt.Errorf("column %s is missing", c.Name))
 		}
 	}
 	if len(p.rows) == 0 {
-		return parsedCSV{}, ErrImportEmpty
+		return parsedImport{}, ErrImportEmpty
 	}
 	return p, nil
 }
 
+// importFileError maps pkg/sheet's plain errors to the import.* ids.
+func importFileError(err error) error {
+	var m *sheet.MalformedError
+	switch {
+	case errors.Is(err, sheet.ErrTooLarge):
+		return ErrImportTooLarge
+	case errors.Is(err, sheet.ErrTooMany):
+		return ErrImportTooManyRows
+	case errors.Is(err, sheet.ErrEmpty):
+		return ErrImportEmpty
+	case errors.Is(err, sheet.ErrEncoding):
+		return ErrImportNotUTF8.Wrap(err)
+	case errors.Is(err, sheet.ErrLegacyXLS):
+		return ErrImportLegacyFormat.Wrap(err)
+	case errors.As(err, &m):
+		e := ErrImportMalformed.Wrap(err)
+		if m.Line > 0 {
+			e.Message = fmt.Sprintf("%s (line %d: %v)", ErrImportMalformed.Message, m.Line, m.Err)
+		}
+		return e
+	}
+	return ErrImportMalformed.Wrap(err)
+}
+
 // columns lists the file's columns in importColumns order, for the audit
 // log (the names of the guard fields an import writes).
-func (p parsedCSV) columns() []string {
+func (p parsedImport) columns() []string {
 	var out []string
-	for _, c := range importColumns {
-		if _, ok := p.col[c]; ok {
-			out = append(out, c)
+	for i, c := range importColumns {
+		if p.col[i] >= 0 {
+			out = append(out, c.Name)
 		}
 	}
 	return out
 }
 
-// hireInput turns a CSV row into a hire, or reports the field at fault.
-func (p parsedCSV) hireInput(companyID string, row csvRow) (HireGuardInput, error) {
-	if len(row.fields) != len(p.col) {
+// cell returns column i's cell of row ("" when the row is short).
+func (p parsedImport) cell(row sheet.Row, i int) string {
+	if j := p.col[i]; j >= 0 && j < len(row.Cells) {
+		return row.Cells[j]
+	}
+	return ""
+}
+
+// hireInput turns a row into a hire, or reports the field at fault.
+func (p parsedImport) hireInput(companyID string, row sheet.Row) (HireGuardInput, error) {
+	// A CSV row has every field of the header; a worksheet row may stop
+	// early (Excel drops trailing blank cells) but never run past it.
+	if len(row.Cells) > p.width || (p.format == sheet.CSV && len(row.Cells) != p.width) {
 		return HireGuardInput{}, ErrImportRowMalformed
 	}
-	get := func(c string) string {
-		if i, ok := p.col[c]; ok {
-			return strings.TrimSpace(row.fields[i])
-		}
-		return ""
-	}
-	// A cell is one line of text: a NUL or control character is refused
-	// with the same id as in a JSON body, naming its column.
-	for _, c := range importColumns {
-		if err := kitx.SingleLine(c, get(c)); err != nil {
+	in := HireGuardInput{CompanyID: companyID}
+	for i, c := range importColumns {
+		v := p.cell(row, i)
+		// A cell is one line of text: a control character is refused with
+		// the same id as in a JSON body, naming its column.
+		if err := kitx.SingleLine(c.Name, v); err != nil {
 			return HireGuardInput{}, err
 		}
-	}
-	in := HireGuardInput{
-		CompanyID: companyID, Name: get("name"), IDNumber: get("id_number"),
-		CertificateNumber: get("certificate_number"), CertificateIssuedOn: get("certificate_issued_on"),
-		HiredOn: get("hired_on"),
-	}
-	for _, b := range []struct {
-		col string
-		dst *bool
-	}{{"badge_service", &in.BadgeService}, {"volunteer_police", &in.VolunteerPolice}, {"party_member", &in.PartyMember}} {
-		v, ok := parseFlag(get(b.col))
-		if !ok {
-			return HireGuardInput{}, ErrGuardFlagInvalid.WithField(b.col)
+		switch c.kind {
+		case cellBool:
+			if v == "" {
+				continue
+			}
+			b, ok := sheet.Bool(v)
+			if !ok {
+				return HireGuardInput{}, ErrGuardFlagInvalid.WithField(c.Name)
+			}
+			*c.flag(&in) = b
+		case cellDate:
+			if d, ok := sheet.Date(v); ok {
+				v = d
+			}
+			*c.text(&in) = v
+		case cellText:
+			*c.text(&in) = v
 		}
-		*b.dst = v
 	}
 	return in, nil
 }
 
-// parseFlag reads a spreadsheet yes/no cell, in English or Chinese.
-func parseFlag(s string) (bool, bool) {
-	switch strings.ToLower(s) {
-	case "", "0", "false", "no", "n", "否":
-		return false, true
-	case "1", "true", "yes", "y", "是":
-		return true, true
+// duplicateKeys are the columns whose value no two rows of one file may
+// share: the person, and the certificate.
+var duplicateKeys = []string{"id_number", "certificate_number"}
+
+// duplicates finds the rows that repeat an earlier row's ID number or
+// certificate number: row index → the error naming the earlier line. ID
+// numbers compare in their normal form (a lower-case x, spaces), so a
+// repeat is caught however it was typed; a number that does not validate
+// is left to the row's own validation. It reads the whole file, so a
+// resumed job finds the same duplicates.
+func (s *Membership) duplicates(p parsedImport) map[int]error {
+	out := map[int]error{}
+	for _, key := range duplicateKeys {
+		ci := slices.IndexFunc(importColumns, func(c ImportColumn) bool { return c.Name == key })
+		if ci < 0 || p.col[ci] < 0 {
+			continue
+		}
+		first := map[string]int{}
+		for i, row := range p.rows {
+			v := p.cell(row, ci)
+			if key == "id_number" {
+				n, err := s.ids.NormalizeResidentID(v)
+				if err != nil {
+					continue
+				}
+				v = n
+			} else {
+				v = strings.ToUpper(v)
+			}
+			if v == "" {
+				continue
+			}
+			line, seen := first[v]
+			if !seen {
+				first[v] = row.Line
+				continue
+			}
+			if _, already := out[i]; !already {
+				e := ErrImportRowDuplicate.WithField(key)
+				e.Message = fmt.Sprintf("duplicate of line %d in this file (the same %s)", line, key)
+				out[i] = e
+			}
+		}
 	}
-	return false, false
+	return out
+}
+
+// WriteImportTemplate writes the guard import template: a header of the
+// columns' Chinese titles, which the import accepts, and (in xlsx) a notes
+// sheet describing each column. Every xlsx cell is text, so an 18-digit ID
+// number typed into it stays a number's digits, not 4.2E+17; the CSV has a
+// UTF-8 byte order mark so that Excel opens it as UTF-8.
+func WriteImportTemplate(w io.Writer, f sheet.Format) error {
+	header := make([]string, len(importColumns))
+	widths := make([]float64, len(importColumns))
+	notes := [][]string{{"列名", "字段", "必填", "说明", "示例"}}
+	for i, c := range importColumns {
+		header[i] = c.Title
+		widths[i] = 16
+		if c.Name == "id_number" {
+			widths[i] = 22
+		}
+		required := "否"
+		if c.Required {
+			required = "是"
+		}
+		notes = append(notes, []string{c.Title, c.Name, required, c.Note, c.Example})
+	}
+	notes = append(notes, []string{}, []string{"说明", "", "", "表头可用中文列名或英文字段名；日期可写作 2024-01-02、2024/1/2、2024年1月2日；每行一名保安员，空行忽略。", ""})
+	sw, err := sheet.NewWriter(w, f, "保安员", header, widths...)
+	if err != nil {
+		return err
+	}
+	sw.AddNotes("填写说明", notes)
+	return sw.Close()
 }
 
 // StartGuardImport implements Service.
@@ -316,7 +457,7 @@ func (s *Membership) processImport(ctx context.Context, id string, maxChunks int
 		// operator can fix: keep the job for a retry after the fix.
 		return fmt.Errorf("membership: open import file: %w", err)
 	}
-	var p parsedCSV
+	var p parsedImport
 	if err == nil {
 		p, err = parseImport([]byte(raw))
 	}
@@ -330,6 +471,7 @@ func (s *Membership) processImport(ctx context.Context, id string, maxChunks int
 			return nil, s.endImport(ctx, q, job, ActionImportFail, nil)
 		})
 	}
+	dups := s.duplicates(p)
 	for chunks := 0; job.ProcessedRows < len(p.rows); chunks++ {
 		if ctx.Err() != nil || (maxChunks > 0 && chunks == maxChunks) {
 			return nil
@@ -339,8 +481,9 @@ func (s *Membership) processImport(ctx context.Context, id string, maxChunks int
 		next.Errors = append([]ImportError(nil), job.Errors...)
 		err := s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
 			var changes []Change
-			for _, row := range p.rows[job.ProcessedRows:end] {
-				g, err := s.importRow(ctx, q, p, job.CompanyID, row)
+			for i := job.ProcessedRows; i < end; i++ {
+				row := p.rows[i]
+				g, err := s.importRow(ctx, q, p, job.CompanyID, row, dups[i])
 				switch {
 				case err == nil:
 					next.Succeeded++
@@ -348,7 +491,7 @@ func (s *Membership) processImport(ctx context.Context, id string, maxChunks int
 				case errs.KindOf(err) != errs.Internal:
 					next.Failed++
 					if len(next.Errors) < maxReportedErrors {
-						next.Errors = append(next.Errors, rowError(row.line, err))
+						next.Errors = append(next.Errors, rowError(row.Line, err))
 					}
 				default:
 					return nil, err
@@ -397,8 +540,11 @@ func (s *Membership) endImport(ctx context.Context, q Queries, job ImportJob, ac
 	return s.AuditAs(ctx, q, job.StartedBy, action, ResourceImport, job.ID, fields)
 }
 
-func (s *Membership) importRow(ctx context.Context, q Queries, p parsedCSV, companyID string, row csvRow) (Guard, error) {
+func (s *Membership) importRow(ctx context.Context, q Queries, p parsedImport, companyID string, row sheet.Row, dup error) (Guard, error) {
 	in, err := p.hireInput(companyID, row)
+	if err == nil && dup != nil {
+		err = dup
+	}
 	if err != nil {
 		return Guard{}, err
 	}

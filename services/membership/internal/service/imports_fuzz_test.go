@@ -8,7 +8,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/errs"
 )
 
-// FuzzParseImport feeds arbitrary bytes to the CSV importer's parser and
+// FuzzParseImport feeds arbitrary bytes to the importer's parser and
 // row decoder. Whatever the file, they never panic, every refusal is a
 // stable, non-internal error id (what the job report shows), an accepted
 // file has 1 to MaxImportRows rows with increasing line numbers, and every
@@ -20,6 +20,10 @@ func FuzzParseImport(f *testing.F) {
 	f.Add([]byte("id_number,name,name\n"))
 	f.Add([]byte("name,id_number\n\xff\xfe,1\n"))
 	f.Add([]byte(""))
+	// GBK (姓名,身份证号 / 张伟), as Excel on a Chinese Windows saves it, and
+	// the template's Chinese titles with Excel's date and yes/no forms.
+	f.Add([]byte("\xd0\xd5\xc3\xfb,\xc9\xed\xb7\xdd\xd6\xa4\xba\xc5\r\n\xd5\xc5\xce\xb0,420106198803141236\r\n"))
+	f.Add([]byte("姓名,身份证号,入职日期,党员\n张伟,420106198803141236,2020年1月2日,是\n李四,420106198803141236,45323,否\n"))
 	f.Add([]byte("name,id_number,certificate_number,certificate_issued_on,hired_on,badge_service,volunteer_police,party_member\na,b,c,d,e,1,0,yes\na,b\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := parseImport(data)
@@ -34,10 +38,10 @@ func FuzzParseImport(f *testing.F) {
 		}
 		last := 0
 		for _, row := range p.rows {
-			if row.line <= last {
-				t.Fatalf("row line %d after %d", row.line, last)
+			if row.Line <= last {
+				t.Fatalf("row line %d after %d", row.Line, last)
 			}
-			last = row.line
+			last = row.Line
 			in, err := p.hireInput("c1", row)
 			if err != nil {
 				if errs.KindOf(err) == errs.Internal {

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"time"
 
@@ -153,4 +154,16 @@ func (mw loggingMiddleware) GetImport(ctx context.Context, id string) (r0 Import
 func (mw loggingMiddleware) ListAudit(ctx context.Context, f audit.Filter, page kitx.Page) (r0 []audit.Entry, r1 string, err error) {
 	defer func(begin time.Time) { mw.log(ctx, "ListAudit", begin, err) }(time.Now())
 	return mw.next.ListAudit(ctx, f, page)
+}
+
+// ExportGuards implements Service.
+func (mw loggingMiddleware) ExportGuards(ctx context.Context, in ExportGuardsInput, w io.Writer) (err error) {
+	defer func(begin time.Time) { mw.log(ctx, "ExportGuards", begin, err) }(time.Now())
+	return mw.next.ExportGuards(ctx, in, w)
+}
+
+// ExportCompanies implements Service.
+func (mw loggingMiddleware) ExportCompanies(ctx context.Context, in ExportCompaniesInput, w io.Writer) (err error) {
+	defer func(begin time.Time) { mw.log(ctx, "ExportCompanies", begin, err) }(time.Now())
+	return mw.next.ExportCompanies(ctx, in, w)
 }

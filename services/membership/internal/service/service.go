@@ -8,6 +8,7 @@ package service
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"github.com/guildhall/guildhall/pkg/audit"
@@ -59,6 +60,12 @@ type Service interface {
 	StartGuardImport(ctx context.Context, in StartImportInput) (ImportJob, error)
 	// GetImport returns an import job with its progress and error report.
 	GetImport(ctx context.Context, id string) (ImportJob, error)
+	// ExportGuards writes the guards of a filter to w as CSV or xlsx, a
+	// store page at a time; ID numbers as the caller may see them.
+	ExportGuards(ctx context.Context, in ExportGuardsInput, w io.Writer) error
+	// ExportCompanies writes the companies of a filter to w as CSV or
+	// xlsx, a store page at a time.
+	ExportCompanies(ctx context.Context, in ExportCompaniesInput, w io.Writer) error
 
 	// ListAudit lists the district's audit log, newest first.
 	ListAudit(ctx context.Context, f audit.Filter, page kitx.Page) ([]audit.Entry, string, error)
@@ -375,7 +382,8 @@ type CouncilFilter struct {
 	Position string
 }
 
-// StartImportInput is an uploaded CSV of guards for a company.
+// StartImportInput is an uploaded file of guards for a company: CSV or .xlsx
+// (the field keeps its name; it is the raw file).
 type StartImportInput struct {
 	CompanyID string `json:"-"`
 	CSV       []byte `json:"csv"`

@@ -289,6 +289,43 @@ func TestInterruptedImportResumesWhereItStopped(t *testing.T) {
 	}
 }
 
+func TestADuplicateInALaterChunkNamesItsLineAfterAResume(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	c := f.company(t, 1)
+	id := func(i int) string {
+		return idcheck.MakeResidentID("420114", time.Date(1970+i%40, 1+time.Month(i%12), 1, 0, 0, 0, 0, time.UTC), i)
+	}
+	var b strings.Builder
+	b.WriteString("姓名,身份证号\n")
+	for i := range service.ImportChunkRows {
+		fmt.Fprintf(&b, "保安%d,%s\n", i, id(i))
+	}
+	// The first data row (line 2) again, in lower case (a check
+	// character X typed as x is the same person).
+	fmt.Fprintf(&b, "又一个,%s\n", strings.ToLower(id(0)))
+	job, err := f.svc.StartGuardImport(ctx, service.StartImportInput{CompanyID: c.ID, CSV: []byte(b.String())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.ProcessImportChunks(ctx, job.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	restarted := service.New("caidian", f.store, f.ids, f.sealer, slog.New(slog.DiscardHandler))
+	if err := restarted.ProcessImports(ctx); err != nil {
+		t.Fatal(err)
+	}
+	done, err := restarted.GetImport(ctx, job.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := service.ImportError{Line: service.ImportChunkRows + 2, Field: "id_number", ErrorID: "import.row_duplicate",
+		Message: "duplicate of line 2 in this file (the same id_number)"}
+	if done.Succeeded != service.ImportChunkRows || len(done.Errors) != 1 || done.Errors[0] != want {
+		t.Fatalf("done: %+v", done)
+	}
+}
+
 func TestExpiredIdempotencyKeysAreDeleted(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()

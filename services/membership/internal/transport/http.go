@@ -10,9 +10,11 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/sheet"
 	"github.com/guildhall/guildhall/services/membership/internal/service"
 )
 
@@ -33,10 +35,18 @@ func DecodeHireGuard(_ context.Context, r *http.Request) (any, error) {
 	return in, err
 }
 
-// DecodeStartImport reads a text/csv body of at most service.MaxImportBytes.
+// ImportContentTypes are the media types an import body may be sent as:
+// CSV, an .xlsx workbook, or either as application/octet-stream (what a
+// browser or curl sends for a file it cannot name), told apart by content.
+var ImportContentTypes = []string{"text/csv", sheet.XLSX.ContentType(), "application/octet-stream"}
+
+// DecodeStartImport reads an import body of at most service.MaxImportBytes.
+// The media type only gates the request: whether the bytes are a workbook
+// or CSV text, and in which encoding, is read from the bytes themselves
+// (pkg/sheet), so a CSV mislabelled by its sender still imports.
 func DecodeStartImport(_ context.Context, r *http.Request) (any, error) {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "text/csv" {
+	if err != nil || !slices.Contains(ImportContentTypes, mt) {
 		return nil, service.ErrImportContentType
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, service.MaxImportBytes))
@@ -106,4 +116,30 @@ func DecodeListCouncil(_ context.Context, r *http.Request) (any, error) {
 		f.Term = n
 	}
 	return kitx.ListRequest[service.CouncilFilter]{Page: p, Filter: f}, nil
+}
+
+// DecodeExportGuards reads the guard list's filters and ?format.
+func DecodeExportGuards(_ context.Context, r *http.Request) (any, error) {
+	f, err := kitx.DownloadFormat(r)
+	if err != nil {
+		return nil, err
+	}
+	return service.ExportGuardsInput{Filter: guardFilter(r), Format: f}, nil
+}
+
+// DecodeExportCompanies reads the company list's filters and ?format.
+func DecodeExportCompanies(_ context.Context, r *http.Request) (any, error) {
+	f, err := kitx.DownloadFormat(r)
+	if err != nil {
+		return nil, err
+	}
+	q := r.URL.Query()
+	return service.ExportCompaniesInput{Format: f, Filter: service.CompanyFilter{
+		Status: q.Get("status"), Kind: q.Get("kind"), Level: q.Get("level"), Query: q.Get("q"),
+	}}, nil
+}
+
+// DecodeFormat reads a download's ?format (the import template's).
+func DecodeFormat(_ context.Context, r *http.Request) (any, error) {
+	return kitx.DownloadFormat(r)
 }
