@@ -284,7 +284,7 @@ func TestCompanyAdminStaysInsideItsCompany(t *testing.T) {
 	forbidden(e.Do("GET", "/guards?company_id="+f.b.ID, nil, ca.headers()...), "the guard list of another company", "auth.forbidden")
 	forbidden(e.Do("GET", "/companies/"+f.b.ID+"/guards", nil, ca.headers()...), "another company's roster", "auth.forbidden")
 	forbidden(e.Do("POST", "/companies/"+f.a.ID+"/status", map[string]any{"status": "suspended"}, ca.headers()...), "its own status", "auth.forbidden")
-	for _, field := range []string{"level", "name", "licence_number", "convention_version"} {
+	for _, field := range []string{"level", "name", "licence_number"} {
 		body := map[string]any{field: "x"}
 		if field == "level" {
 			body[field] = "president"

@@ -37,7 +37,7 @@ const (
 
 // importColumns are the columns a guard import may have; name and id_number
 // are required.
-var importColumns = []string{"name", "id_number", "certificate_number", "certificate_issued_on", "hired_on", "badge_service", "volunteer_police", "party_member"}
+var importColumns = []string{"name", "id_number", "certificate_number", "certificate_issued_on", "certificate_valid_until", "certificate_authority", "hired_on", "badge_service", "volunteer_police", "party_member"}
 
 type csvRow struct {
 	line   int
@@ -145,6 +145,7 @@ func (p parsedCSV) hireInput(companyID string, row csvRow) (HireGuardInput, erro
 	in := HireGuardInput{
 		CompanyID: companyID, Name: get("name"), IDNumber: get("id_number"),
 		CertificateNumber: get("certificate_number"), CertificateIssuedOn: get("certificate_issued_on"),
+		CertificateValidUntil: get("certificate_valid_until"), CertificateAuthority: get("certificate_authority"),
 		HiredOn: get("hired_on"),
 	}
 	for _, b := range []struct {

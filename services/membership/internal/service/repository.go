@@ -39,6 +39,9 @@ type Queries interface {
 	// ActiveGuardByHash reports whether a guard with this ID hash is
 	// employed (active) anywhere in the district.
 	ActiveGuardByHash(ctx context.Context, idHash string) (bool, error)
+	// CertificateHeldByActive reports whether an active guard of the
+	// district other than exceptGuardID holds certificate number number.
+	CertificateHeldByActive(ctx context.Context, number, exceptGuardID string) (bool, error)
 	ListGuards(ctx context.Context, f GuardFilter, page kitx.Page) ([]Guard, string, error)
 	InsertGuard(ctx context.Context, g Guard) error
 	// WriteGuard is WriteCompany for a guard (the guards row).

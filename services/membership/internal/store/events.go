@@ -83,6 +83,7 @@ func guardSnapshot(district string, g *service.Guard) *eventsv1.Guard {
 		Id: g.ID, District: district, CompanyId: g.CompanyID, IdHash: g.IDHash,
 		EmploymentStatus: g.EmploymentStatus, HiredOn: g.HiredOn, LeftOn: g.LeftOn,
 		HasCertificate: g.HasCertificate(), CertificateIssuedOn: g.CertificateIssuedOn,
+		CertificateNumber: g.CertificateNumber, CertificateValidUntil: g.CertificateValidUntil, CertificateAuthority: g.CertificateAuthority,
 		BackgroundCheckStatus: g.BackgroundCheckStatus, BackgroundCheckOn: g.BackgroundCheckOn,
 		PreJobTrained: g.PreJobTrained, TrainingHours: g.TrainingHours,
 		BadgeService: g.BadgeService, VolunteerPolice: g.VolunteerPolice, PartyMember: g.PartyMember,

@@ -168,14 +168,14 @@ func (q queries) WriteCompany(ctx context.Context, c service.Company) error {
 
 const guardCols = `id, company_id, name, id_number_sealed, id_hash, certificate_number, certificate_issued_on,
 	background_check_status, background_check_on, pre_job_trained, training_hours, badge_service, volunteer_police,
-	party_member, employment_status, hired_on, left_on, created_at, updated_at, version`
+	party_member, employment_status, hired_on, left_on, created_at, updated_at, version, certificate_valid_until, certificate_authority`
 
 func (q queries) scanGuard(r storage.Scanner) (service.Guard, error) {
 	var g service.Guard
 	var created, upd string
 	err := r.Scan(&g.ID, &g.CompanyID, &g.Name, &g.IDNumberSealed, &g.IDHash, &g.CertificateNumber, &g.CertificateIssuedOn,
 		&g.BackgroundCheckStatus, &g.BackgroundCheckOn, &g.PreJobTrained, &g.TrainingHours, &g.BadgeService, &g.VolunteerPolice,
-		&g.PartyMember, &g.EmploymentStatus, &g.HiredOn, &g.LeftOn, &created, &upd, &g.Version)
+		&g.PartyMember, &g.EmploymentStatus, &g.HiredOn, &g.LeftOn, &created, &upd, &g.Version, &g.CertificateValidUntil, &g.CertificateAuthority)
 	if errors.Is(err, sql.ErrNoRows) {
 		return g, service.ErrGuardNotFound
 	}
@@ -216,6 +216,17 @@ func (q queries) ActiveGuardByHash(ctx context.Context, idHash string) (bool, er
 	return n > 0, nil
 }
 
+// CertificateHeldByActive implements service.Queries.
+func (q queries) CertificateHeldByActive(ctx context.Context, number, exceptGuardID string) (bool, error) {
+	var n int
+	err := q.X.QueryRowContext(ctx, q.DB.Rebind(`SELECT count(*) FROM guards
+		WHERE certificate_number = ? AND certificate_number <> '' AND employment_status = 'active' AND id <> ?`), number, exceptGuardID).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("store: certificate holder: %w", err)
+	}
+	return n > 0, nil
+}
+
 // ListGuards implements service.Queries.
 func (q queries) ListGuards(ctx context.Context, f service.GuardFilter, p kitx.Page) ([]service.Guard, string, error) {
 	var where []string
@@ -226,11 +237,14 @@ func (q queries) ListGuards(ctx context.Context, f service.GuardFilter, p kitx.P
 			args = append(args, c.v)
 		}
 	}
+	// "has" is certified on duty on f.Day (Guard.CertifiedOn): a
+	// certificate whose last valid day is not before it.
+	const certified = "(certificate_number <> '' AND (certificate_valid_until = '' OR certificate_valid_until >= ?))"
 	switch f.Certificate {
 	case "has":
-		where = append(where, "certificate_number <> ''")
+		where, args = append(where, certified), append(args, f.Day)
 	case "none":
-		where = append(where, "certificate_number = ''")
+		where, args = append(where, "NOT "+certified), append(args, f.Day)
 	}
 	clause, args := storage.Page(where, args, p)
 	return storage.ListRows(ctx, q.Querier, `SELECT `+guardCols+` FROM guards`+clause, args, p, q.scanGuard, func(g service.Guard) string { return g.ID })
@@ -243,10 +257,11 @@ func (q queries) InsertGuard(ctx context.Context, g service.Guard) error {
 	if g.IDNumberSealed == "" {
 		return fmt.Errorf("store: guard %s has no sealed id number", g.ID)
 	}
-	_, err := q.Exec(ctx, `INSERT INTO guards (`+guardCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err := q.Exec(ctx, `INSERT INTO guards (`+guardCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		g.ID, g.CompanyID, g.Name, g.IDNumberSealed, g.IDHash, g.CertificateNumber, g.CertificateIssuedOn,
 		g.BackgroundCheckStatus, g.BackgroundCheckOn, g.PreJobTrained, g.TrainingHours, g.BadgeService, g.VolunteerPolice,
-		g.PartyMember, g.EmploymentStatus, g.HiredOn, g.LeftOn, storage.FormatTime(g.CreatedAt), storage.FormatTime(g.UpdatedAt), g.Version)
+		g.PartyMember, g.EmploymentStatus, g.HiredOn, g.LeftOn, storage.FormatTime(g.CreatedAt), storage.FormatTime(g.UpdatedAt), g.Version,
+		g.CertificateValidUntil, g.CertificateAuthority)
 	if storage.IsUniqueViolation(err) {
 		// The partial unique index on active guards' id_hash backs up the
 		// service's check against a concurrent hire.
@@ -263,10 +278,10 @@ func (q queries) InsertGuard(ctx context.Context, g service.Guard) error {
 func (q queries) WriteGuard(ctx context.Context, g service.Guard) error {
 	res, err := q.Exec(ctx, `UPDATE guards SET name=?, certificate_number=?, certificate_issued_on=?, background_check_status=?,
 		background_check_on=?, pre_job_trained=?, training_hours=?, badge_service=?, volunteer_police=?, party_member=?,
-		employment_status=?, left_on=?, updated_at=?, version=? WHERE id=? AND version=?`,
+		employment_status=?, left_on=?, updated_at=?, version=?, certificate_valid_until=?, certificate_authority=? WHERE id=? AND version=?`,
 		g.Name, g.CertificateNumber, g.CertificateIssuedOn, g.BackgroundCheckStatus,
 		g.BackgroundCheckOn, g.PreJobTrained, g.TrainingHours, g.BadgeService, g.VolunteerPolice, g.PartyMember,
-		g.EmploymentStatus, g.LeftOn, storage.FormatTime(g.UpdatedAt), g.Version, g.ID, g.Version-1)
+		g.EmploymentStatus, g.LeftOn, storage.FormatTime(g.UpdatedAt), g.Version, g.CertificateValidUntil, g.CertificateAuthority, g.ID, g.Version-1)
 	return versioned.Written(res, err, "guard")
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/guildhall/guildhall/pkg/audit"
+	"github.com/guildhall/guildhall/pkg/idcheck"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	kit "github.com/guildhall/guildhall/pkg/storetest"
 	"github.com/guildhall/guildhall/pkg/versioned"
@@ -41,7 +42,7 @@ var ctx = context.Background()
 func company(n int) service.Company {
 	return service.Company{
 		ID: fmt.Sprintf("c%02d", n), District: District, Name: fmt.Sprintf("安泰保安 Antai-%d", n),
-		CreditCode: fmt.Sprintf("91420100MA4KX%04dB", n), LicenceNumber: fmt.Sprintf("L-%d", n),
+		CreditCode: fmt.Sprintf("91420100MA4KX%04dB", n), LicenceNumber: idcheck.MakeLicenceNumber("鄂", 2019, n),
 		Kind: []string{"service_company", "in_house_unit"}[n%2], Level: "member", Status: []string{"applied", "active"}[n%2],
 		ContactName: "张三", ContactPhone: "027-1234", Address: "经开区\n东风大道", PartyOrg: true, PartyOrgSince: "2019-07-01",
 		TradeUnion: n%2 == 0, WorkersHome: true, ConventionVersion: "2026", RegisteredAt: kit.At, UpdatedAt: kit.At.Add(time.Second), Version: 1,
