@@ -125,12 +125,12 @@ func (f *matrixFixture) requests(t *testing.T, rt membership.Route) []matrixRequ
 		return []matrixRequest{{rt.Method + " " + path, rt.Method, path, body, ct, target}}
 	}
 	switch {
-	case rel == "/guards" && rt.Method == "GET":
-		// The district-wide guard list, with and without a company filter.
+	case (rel == "/guards" || rel == "/certificates/expiring") && rt.Method == "GET":
+		// A district-wide list of guards, with and without a company filter.
 		return []matrixRequest{
-			{"GET /guards", "GET", "/guards", nil, "", district},
-			{"GET /guards?company_id=A", "GET", "/guards?company_id=" + f.a.ID, nil, "", onA},
-			{"GET /guards?company_id=B", "GET", "/guards?company_id=" + f.b.ID, nil, "", auth.Target{District: "jingkai", Company: f.b.ID}},
+			{"GET " + rel, "GET", rel, nil, "", district},
+			{"GET " + rel + "?company_id=A", "GET", rel + "?company_id=" + f.a.ID, nil, "", onA},
+			{"GET " + rel + "?company_id=B", "GET", rel + "?company_id=" + f.b.ID, nil, "", auth.Target{District: "jingkai", Company: f.b.ID}},
 		}
 	case rel == "/companies" || rel == "/council-members" || rel == "/audit":
 		return one(rel, district)

@@ -97,6 +97,8 @@ func companyOf(req any) string {
 		return r.CompanyID
 	case kitx.ListRequest[service.GuardFilter]:
 		return r.Filter.CompanyID
+	case kitx.ListRequest[service.ExpiringFilter]:
+		return r.Filter.CompanyID
 	}
 	return ""
 }

@@ -58,7 +58,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 				"an optional 第, a serial of 1–6 digits, 号; full-width digits and spaces are accepted) are checked; the licence is stored in its " +
 				"canonical spelling (〔〕, ASCII digits, no spaces). An in_house_unit's licence_number is its police filing number, free form. " +
 				"convention_version is read-only: only the company's signature of the convention sets it.",
-			Request:     service.RegisterCompanyInput{}, Response: service.Company{}, Status: http.StatusCreated, IdempotencyKey: true,
+			Request: service.RegisterCompanyInput{}, Response: service.Company{}, Status: http.StatusCreated, IdempotencyKey: true,
 			ResponseHeaders: []string{"Location", "ETag"},
 			Errors:          create(append(companyFields, service.ErrCompanyKindInvalid, service.ErrCompanyCreditCodeInvalid, service.ErrCompanyCreditCodeTaken)...),
 			Rule:            rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS}), Target: district,
@@ -107,7 +107,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Description: "The national ID number's check digit is verified; a person active at another company of the district is 409 guard.already_active, " +
 				"a certificate number an active guard of the district holds 409 guard.certificate_number_taken. Only an active company hires " +
 				"(an applied, suspended or lapsed one is 409 company.not_accepting_guards).",
-			Request:     service.HireGuardInput{}, Response: service.Guard{}, Status: http.StatusCreated, IdempotencyKey: true,
+			Request: service.HireGuardInput{}, Response: service.Guard{}, Status: http.StatusCreated, IdempotencyKey: true,
 			ResponseHeaders: []string{"Location", "ETag"}, Errors: create(hireFields...),
 			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}), Target: companyField,
 			Decode: t.DecodeHireGuard, Endpoint: endpoints.MakeHireGuardEndpoint(svc, base)},
@@ -141,6 +141,19 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Params: append([]kitx.Param{kitx.Query("company_id", "only this company's guards")}, guardFilters...), Errors: errsOf(guardFilterErrs...),
 			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}), Target: companyField,
 			Decode: t.DecodeListGuards, Endpoint: endpoints.MakeListGuardsEndpoint(svc)},
+		// Certificates about to lapse: the office's renewal list. Scoped
+		// like list_guards (a company-admin names its own company_id).
+		{Name: "list_expiring_certificates", Method: "GET", Path: p("/certificates/expiring"), Tag: "guards",
+			Summary: "Active guards whose certificate lapses within a window of days",
+			Description: "Active guards whose certificate_valid_until is from today to today + within_days (Asia/Shanghai, the service clock), " +
+				"in id order. Without within_days the window is the city-wide policy at /guildhall/policy/certificate-expiry (default 30 days). " +
+				"A lapsed certificate is not listed (GET /guards?certificate=none finds it). A company-admin must set company_id to its own company.",
+			Response: kitx.ListResponse[service.Guard]{}, Paged: true,
+			Params: []kitx.Param{kitx.Query("company_id", "only this company's guards"),
+				{Name: "within_days", In: "query", Type: "integer", Min: 1, Description: "the window in days, 1–365; absent: the city-wide policy"}},
+			Errors: errsOf(service.ErrExpiringWithinInvalid, service.ErrCompanyNotFound),
+			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}), Target: companyField,
+			Decode: t.DecodeListExpiring, Endpoint: endpoints.MakeListExpiringCertificatesEndpoint(svc)},
 		// A guard reads their own record; a company-admin its own guards.
 		{Name: "get_guard", Method: "GET", Path: p("/guards/{id}"), Tag: "guards", Summary: "Get a guard",
 			Description: "id_number is in full for hq-admin, police and the guard's own company-admin, masked (420************123) for everyone else.",
@@ -186,7 +199,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Request: service.CertificateInput{}, Response: service.Guard{}, ResponseHeaders: []string{"ETag"},
 			Errors: errsOf(service.ErrGuardNotFound, service.ErrGuardNotActive, service.ErrGuardCertificateTaken, service.ErrCertificateNumberRequired,
 				service.ErrGuardCertificateNumberLong, service.ErrCertificateIssuedOnInvalid, service.ErrCertificateValidUntil, service.ErrCertificateAuthority),
-			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}), Target: guardID,
+			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}), Target: guardID,
 			Decode: kitx.DecodeActionRequest[service.CertificateInput], Endpoint: endpoints.MakeIssueCertificateEndpoint(svc)},
 
 		// The council is the association's own governance.

@@ -110,6 +110,10 @@ func TestDataRulesRefuseWithAStableIDAndWriteNothing(t *testing.T) {
 		{"A hire with a 101-character authority is guard.certificate_authority_too_long.", "POST", "/companies/" + c.ID + "/guards",
 			hire(map[string]any{"certificate_number": "鄂保证0003", "certificate_issued_on": "2025-01-02", "certificate_authority": strings.Repeat("局", 101)}),
 			nil, 400, "guard.certificate_authority_too_long", "certificate_authority"},
+		{"An expiry window of 0 days is guard.within_days_invalid.", "GET", "/certificates/expiring?within_days=0", nil, nil, 400, "guard.within_days_invalid", "within_days"},
+		{"An expiry window of 366 days is guard.within_days_invalid.", "GET", "/certificates/expiring?within_days=366", nil, nil, 400, "guard.within_days_invalid", "within_days"},
+		{"An expiry window that is not a number is guard.within_days_invalid.", "GET", "/certificates/expiring?within_days=abc", nil, nil, 400, "guard.within_days_invalid", "within_days"},
+		{"The expiring list of an unknown company is company.not_found.", "GET", "/certificates/expiring?company_id=nope", nil, nil, 404, "company.not_found", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/idempotency"
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/policy"
 	"github.com/guildhall/guildhall/pkg/versioned"
 )
 
@@ -57,6 +58,8 @@ type Membership struct {
 	logger     *slog.Logger
 	now        func() time.Time
 	importWake chan struct{}
+	// expiry reads the city-wide certificate-expiry window (expiry.go).
+	expiry func() policy.CertificateExpiry
 }
 
 // Option configures a Membership.

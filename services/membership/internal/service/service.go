@@ -47,6 +47,9 @@ type Service interface {
 	RecordBackgroundCheck(ctx context.Context, guardID string, in BackgroundCheckInput) (Guard, error)
 	// IssueCertificate records a guard's certificate (保安员证).
 	IssueCertificate(ctx context.Context, guardID string, in CertificateInput) (Guard, error)
+	// ListExpiringCertificates lists the active guards whose certificate
+	// lapses within a window of days, in id order.
+	ListExpiringCertificates(ctx context.Context, f ExpiringFilter, page kitx.Page) ([]Guard, string, error)
 
 	// AppointCouncilMember seats a person on the council.
 	AppointCouncilMember(ctx context.Context, in AppointCouncilMemberInput) (CouncilMember, error)
@@ -345,6 +348,9 @@ type GuardFilter struct {
 	// Day is the service's day in China time (YYYY-MM-DD) Certificate is
 	// judged on; the service sets it from its clock.
 	Day string
+	// ValidUntilFrom and ValidUntilTo, when set, keep the guards whose
+	// certificate's last valid day is in [from, to] (expiring certificates).
+	ValidUntilFrom, ValidUntilTo string
 }
 
 // LeaveInput is the body of a guard's leaving.

@@ -227,6 +227,47 @@ func (q queries) CertificateHeldByActive(ctx context.Context, number, exceptGuar
 	return n > 0, nil
 }
 
+// UnannouncedExpiring implements service.Queries.
+func (q queries) UnannouncedExpiring(ctx context.Context, from, to string, limit int) ([]service.Guard, error) {
+	rows, err := q.X.QueryContext(ctx, q.DB.Rebind(`SELECT `+guardCols+` FROM guards g
+		WHERE employment_status = 'active' AND certificate_number <> '' AND certificate_valid_until <> ''
+		AND certificate_valid_until >= ? AND certificate_valid_until <= ?
+		AND NOT EXISTS (SELECT 1 FROM certificate_expiry_notices n
+			WHERE n.guard_id = g.id AND n.certificate_number = g.certificate_number AND n.valid_until = g.certificate_valid_until)
+		ORDER BY id LIMIT ?`), from, to, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: expiring certificates: %w", err)
+	}
+	defer rows.Close()
+	var out []service.Guard
+	for rows.Next() {
+		g, err := q.scanGuard(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: expiring certificates: %w", err)
+	}
+	return out, nil
+}
+
+// RecordExpiryNotice implements service.Queries: the primary key makes a
+// second notice of one certificate a no-op.
+func (q queries) RecordExpiryNotice(ctx context.Context, guardID, number, validUntil, windowDate string) (bool, error) {
+	res, err := q.Exec(ctx, `INSERT INTO certificate_expiry_notices (guard_id, certificate_number, valid_until, window_date)
+		VALUES (?,?,?,?) ON CONFLICT DO NOTHING`, guardID, number, validUntil, windowDate)
+	if err != nil {
+		return false, fmt.Errorf("store: expiry notice: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: expiry notice: %w", err)
+	}
+	return n == 1, nil
+}
+
 // ListGuards implements service.Queries.
 func (q queries) ListGuards(ctx context.Context, f service.GuardFilter, p kitx.Page) ([]service.Guard, string, error) {
 	var where []string
@@ -245,6 +286,10 @@ func (q queries) ListGuards(ctx context.Context, f service.GuardFilter, p kitx.P
 		where, args = append(where, certified), append(args, f.Day)
 	case "none":
 		where, args = append(where, "NOT "+certified), append(args, f.Day)
+	}
+	if f.ValidUntilFrom != "" || f.ValidUntilTo != "" {
+		where = append(where, "certificate_number <> '' AND certificate_valid_until <> '' AND certificate_valid_until >= ? AND certificate_valid_until <= ?")
+		args = append(args, f.ValidUntilFrom, f.ValidUntilTo)
 	}
 	clause, args := storage.Page(where, args, p)
 	return storage.ListRows(ctx, q.Querier, `SELECT `+guardCols+` FROM guards`+clause, args, p, q.scanGuard, func(g service.Guard) string { return g.ID })
