@@ -132,6 +132,12 @@ func (f *matrixFixture) requests(t *testing.T, rt membership.Route) []matrixRequ
 			{"GET " + rel + "?company_id=A", "GET", rel + "?company_id=" + f.a.ID, nil, "", onA},
 			{"GET " + rel + "?company_id=B", "GET", rel + "?company_id=" + f.b.ID, nil, "", auth.Target{District: "jingkai", Company: f.b.ID}},
 		}
+	case rel == "/guards/search":
+		return []matrixRequest{
+			{"POST /guards/search", "POST", rel, map[string]any{}, "", district},
+			{"POST /guards/search for A", "POST", rel, map[string]any{"company_id": f.a.ID}, "", onA},
+			{"POST /guards/search for B", "POST", rel, map[string]any{"company_id": f.b.ID}, "", auth.Target{District: "jingkai", Company: f.b.ID}},
+		}
 	case rel == "/companies" || rel == "/council-members" || rel == "/audit":
 		return one(rel, district)
 	case strings.HasPrefix(rel, "/council-members/{id}"):

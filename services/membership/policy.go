@@ -99,6 +99,8 @@ func companyOf(req any) string {
 		return r.Filter.CompanyID
 	case kitx.ListRequest[service.ExpiringFilter]:
 		return r.Filter.CompanyID
+	case service.SearchRequest:
+		return r.Input.CompanyID
 	}
 	return ""
 }

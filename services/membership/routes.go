@@ -141,6 +141,19 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Params: append([]kitx.Param{kitx.Query("company_id", "only this company's guards")}, guardFilters...), Errors: errsOf(guardFilterErrs...),
 			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}), Target: companyField,
 			Decode: t.DecodeListGuards, Endpoint: endpoints.MakeListGuardsEndpoint(svc)},
+		// Finding people. A POST so a national ID number travels in the
+		// body, never in a URL that access logs and proxies record; scoped
+		// like list_guards (a company-admin names its own company_id).
+		{Name: "search_guards", Method: "POST", Path: p("/guards/search"), Tag: "guards", Summary: "Search guards",
+			Description: "Every field set narrows the search: name is a substring (张 finds 张伟), certificate_number and id_number are exact " +
+				"(the ID number is checked, then compared by its keyed hash; it is never logged), company_id, employment_status, " +
+				"volunteer_police, and missing (background_check: no passed check; training: no pre-job training; badge: no badge service). " +
+				"Paged like the lists (page_size, page_token in the query), in id order. A company-admin must set company_id to its own company.",
+			Request: service.SearchGuardsInput{}, OptionalBody: true, Response: kitx.ListResponse[service.Guard]{}, Paged: true,
+			Errors: errsOf(service.ErrGuardEmploymentInvalid, service.ErrSearchNameTooLong, service.ErrGuardCertificateNumberLong,
+				service.ErrGuardIDNumberInvalid, service.ErrSearchMissingInvalid, service.ErrCompanyNotFound),
+			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}), Target: companyField,
+			Decode: t.DecodeSearchGuards, Endpoint: endpoints.MakeSearchGuardsEndpoint(svc)},
 		// Certificates about to lapse: the office's renewal list. Scoped
 		// like list_guards (a company-admin names its own company_id).
 		{Name: "list_expiring_certificates", Method: "GET", Path: p("/certificates/expiring"), Tag: "guards",

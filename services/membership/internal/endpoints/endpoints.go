@@ -93,6 +93,15 @@ func MakeListExpiringCertificatesEndpoint(svc service.Service) endpoint.Endpoint
 	}
 }
 
+// MakeSearchGuardsEndpoint returns the endpoint of POST /guards/search.
+func MakeSearchGuardsEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		req := request.(service.SearchRequest)
+		items, next, err := svc.SearchGuards(ctx, req.Input, req.Page)
+		return kitx.List(items, next, err), nil
+	}
+}
+
 // MakeUpdateGuardEndpoint returns the endpoint of PATCH /guards/{id}.
 func MakeUpdateGuardEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {

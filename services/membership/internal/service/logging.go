@@ -83,6 +83,13 @@ func (mw loggingMiddleware) ListGuards(ctx context.Context, f GuardFilter, page 
 	return mw.next.ListGuards(ctx, f, page)
 }
 
+// SearchGuards implements Service. The input is not logged: it may hold a
+// national ID number.
+func (mw loggingMiddleware) SearchGuards(ctx context.Context, in SearchGuardsInput, page kitx.Page) (r0 []Guard, r1 string, err error) {
+	defer func(begin time.Time) { mw.log(ctx, "SearchGuards", begin, err) }(time.Now())
+	return mw.next.SearchGuards(ctx, in, page)
+}
+
 // ListExpiringCertificates implements Service.
 func (mw loggingMiddleware) ListExpiringCertificates(ctx context.Context, f ExpiringFilter, page kitx.Page) (r0 []Guard, r1 string, err error) {
 	defer func(begin time.Time) { mw.log(ctx, "ListExpiringCertificates", begin, err) }(time.Now())

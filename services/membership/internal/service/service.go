@@ -47,6 +47,9 @@ type Service interface {
 	RecordBackgroundCheck(ctx context.Context, guardID string, in BackgroundCheckInput) (Guard, error)
 	// IssueCertificate records a guard's certificate (保安员证).
 	IssueCertificate(ctx context.Context, guardID string, in CertificateInput) (Guard, error)
+	// SearchGuards finds guards by name, certificate number or national ID
+	// number and filters, in id order.
+	SearchGuards(ctx context.Context, in SearchGuardsInput, page kitx.Page) ([]Guard, string, error)
 	// ListExpiringCertificates lists the active guards whose certificate
 	// lapses within a window of days, in id order.
 	ListExpiringCertificates(ctx context.Context, f ExpiringFilter, page kitx.Page) ([]Guard, string, error)
@@ -351,6 +354,12 @@ type GuardFilter struct {
 	// ValidUntilFrom and ValidUntilTo, when set, keep the guards whose
 	// certificate's last valid day is in [from, to] (expiring certificates).
 	ValidUntilFrom, ValidUntilTo string
+	// The search's filters (SearchGuards): a name substring, a certificate
+	// number and an ID hash exactly, volunteer police or not, and what a
+	// guard lacks.
+	Name, CertificateNumber, IDHash                      string
+	VolunteerPolice                                      *bool
+	MissingBackgroundCheck, MissingTraining, MissingBadge bool
 }
 
 // LeaveInput is the body of a guard's leaving.

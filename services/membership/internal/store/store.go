@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/eventbus"
@@ -216,6 +217,9 @@ func (q queries) ActiveGuardByHash(ctx context.Context, idHash string) (bool, er
 	return n > 0, nil
 }
 
+// likeEscaper escapes a LIKE pattern's wildcards (ESCAPE '\').
+var likeEscaper = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)
+
 // CertificateHeldByActive implements service.Queries.
 func (q queries) CertificateHeldByActive(ctx context.Context, number, exceptGuardID string) (bool, error) {
 	var n int
@@ -286,6 +290,30 @@ func (q queries) ListGuards(ctx context.Context, f service.GuardFilter, p kitx.P
 		where, args = append(where, certified), append(args, f.Day)
 	case "none":
 		where, args = append(where, "NOT "+certified), append(args, f.Day)
+	}
+	for _, c := range []struct{ col, v string }{{"certificate_number", f.CertificateNumber}, {"id_hash", f.IDHash}} {
+		if c.v != "" {
+			where = append(where, c.col+" = ?")
+			args = append(args, c.v)
+		}
+	}
+	if f.Name != "" {
+		// A substring: LIKE with the pattern's own % _ and \ escaped.
+		where = append(where, `name LIKE ? ESCAPE '\'`)
+		args = append(args, "%"+likeEscaper.Replace(f.Name)+"%")
+	}
+	if f.VolunteerPolice != nil {
+		where = append(where, "volunteer_police = ?")
+		args = append(args, *f.VolunteerPolice)
+	}
+	if f.MissingBackgroundCheck {
+		where = append(where, "background_check_status <> 'passed'")
+	}
+	if f.MissingTraining {
+		where = append(where, "pre_job_trained = 0")
+	}
+	if f.MissingBadge {
+		where = append(where, "badge_service = 0")
 	}
 	if f.ValidUntilFrom != "" || f.ValidUntilTo != "" {
 		where = append(where, "certificate_number <> '' AND certificate_valid_until <> '' AND certificate_valid_until >= ? AND certificate_valid_until <= ?")
