@@ -357,8 +357,8 @@ type GuardFilter struct {
 	// The search's filters (SearchGuards): a name substring, a certificate
 	// number and an ID hash exactly, volunteer police or not, and what a
 	// guard lacks.
-	Name, CertificateNumber, IDHash                      string
-	VolunteerPolice                                      *bool
+	Name, CertificateNumber, IDHash                       string
+	VolunteerPolice                                       *bool
 	MissingBackgroundCheck, MissingTraining, MissingBadge bool
 }
 
