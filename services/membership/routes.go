@@ -150,7 +150,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 				"volunteer_police, and missing (background_check: no passed check; training: no pre-job training; badge: no badge service). " +
 				"Paged like the lists (page_size, page_token in the query), in id order. A company-admin must set company_id to its own company.",
 			Request: service.SearchGuardsInput{}, OptionalBody: true, Response: kitx.ListResponse[service.Guard]{}, Paged: true,
-			Errors: errsOf(service.ErrGuardEmploymentInvalid, service.ErrSearchNameTooLong, service.ErrGuardCertificateNumberLong,
+			Errors: errsOf(service.ErrGuardEmploymentInvalid, service.ErrGuardNameTooLong, service.ErrGuardCertificateNumberLong,
 				service.ErrGuardIDNumberInvalid, service.ErrSearchMissingInvalid, service.ErrCompanyNotFound),
 			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}), Target: companyField,
 			Decode: t.DecodeSearchGuards, Endpoint: endpoints.MakeSearchGuardsEndpoint(svc)},

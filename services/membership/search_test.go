@@ -99,7 +99,7 @@ func TestGuardSearchFindsPeopleAndNeverLogsTheIDNumber(t *testing.T) {
 	}{
 		{"A wrong ID check digit is guard.id_number_invalid.", map[string]any{"id_number": badCheckDigit(residentID(9))}, 400, "guard.id_number_invalid", "id_number"},
 		{"An unknown missing item is guard.search_missing_invalid.", map[string]any{"missing": []string{"haircut"}}, 400, "guard.search_missing_invalid", "missing"},
-		{"A 101-character name is guard.search_name_too_long.", map[string]any{"name": strings.Repeat("张", 101)}, 400, "guard.search_name_too_long", "name"},
+		{"A 101-character name is guard.name_too_long.", map[string]any{"name": strings.Repeat("张", 101)}, 400, "guard.name_too_long", "name"},
 		{"An unknown employment status is guard.employment_status_invalid.", map[string]any{"employment_status": "retired"}, 400, "guard.employment_status_invalid", "employment_status"},
 		{"An unknown company is company.not_found.", map[string]any{"company_id": "nope"}, 404, "company.not_found", ""},
 		{"An unknown field is request.unknown_field.", map[string]any{"colour": "red"}, 400, "request.unknown_field", "colour"},

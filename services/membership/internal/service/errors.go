@@ -57,7 +57,6 @@ var (
 	// with a certificate, on the request's issued_on.
 	ErrCertificateNumberRequired  = ErrGuardCertificateNumber
 	ErrCertificateIssuedOnInvalid = ErrGuardCertificateDate.WithField("issued_on")
-	ErrSearchNameTooLong          = errs.InvalidField("guard.search_name_too_long", "name", "name is longer than 100 characters")
 	ErrSearchMissingInvalid       = errs.InvalidField("guard.search_missing_invalid", "missing", "missing lists background_check, training or badge")
 	ErrExpiringWithinInvalid      = errs.InvalidField("guard.within_days_invalid", "within_days", "within_days must be an integer from 1 to 365 (omit it for the city-wide window)")
 	ErrCertificateValidUntil      = errs.InvalidField("guard.valid_until_invalid", "valid_until", "valid_until must be a date YYYY-MM-DD, not before issued_on")

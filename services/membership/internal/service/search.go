@@ -55,7 +55,7 @@ func (s *Membership) SearchGuards(ctx context.Context, in SearchGuardsInput, pag
 	}
 	f.Name = strings.TrimSpace(in.Name)
 	if utf8.RuneCountInString(f.Name) > 100 {
-		return nil, "", ErrSearchNameTooLong
+		return nil, "", ErrGuardNameTooLong
 	}
 	f.CertificateNumber = strings.TrimSpace(in.CertificateNumber)
 	if utf8.RuneCountInString(f.CertificateNumber) > 100 {
