@@ -149,7 +149,8 @@ func (p *Projector) apply(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelop
 			applied, err = p.company(ctx, tx, env, c)
 		}
 	case !meetings && isOneOf(env.GetType(), eventsv1.TypeGuardHired, eventsv1.TypeGuardUpdated, eventsv1.TypeGuardLeft,
-		eventsv1.TypeTrainingRecorded, eventsv1.TypeBackgroundCheckRecorded, eventsv1.TypeCertificateIssued):
+		eventsv1.TypeTrainingRecorded, eventsv1.TypeBackgroundCheckRecorded, eventsv1.TypeCertificateIssued,
+		eventsv1.TypeCertificateExpiring):
 		var g *eventsv1.Guard
 		if g, err = decodeGuard(env); err == nil {
 			applied, err = p.guard(ctx, tx, env, g, occurred)
@@ -226,6 +227,8 @@ func decodeGuard(env *eventsv1.Envelope) (*eventsv1.Guard, error) {
 		m = &eventsv1.TrainingRecorded{}
 	case eventsv1.TypeBackgroundCheckRecorded:
 		m = &eventsv1.BackgroundCheckRecorded{}
+	case eventsv1.TypeCertificateExpiring:
+		m = &eventsv1.CertificateExpiring{}
 	default:
 		m = &eventsv1.CertificateIssued{}
 	}
