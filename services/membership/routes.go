@@ -118,7 +118,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Decode: t.DecodeListCompanyGuards, Endpoint: endpoints.MakeListGuardsEndpoint(svc)},
 		// A CSV import is many hires: same scope as hire_guard.
 		{Name: "start_guard_import", Method: "POST", Path: p("/companies/{id}/guards/imports"), Tag: "guards",
-			Summary:     "Import guards from CSV (header name,id_number,certificate_number,certificate_issued_on,certificate_valid_until,certificate_authority,hired_on,badge_service,volunteer_police,party_member)",
+			Summary:     "Import guards from CSV (header name,id_number,certificate_number,certificate_issued_on,hired_on,badge_service,volunteer_police,party_member)",
 			Description: "The import runs in the background; GET the Location for its progress and per-row error report. A body is text/csv of at most 10 MiB.",
 			Request:     "", RequestContentType: "text/csv", Response: service.ImportJob{}, Status: http.StatusAccepted, IdempotencyKey: true,
 			ResponseHeaders: []string{"Location"},
@@ -141,32 +141,6 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Params: append([]kitx.Param{kitx.Query("company_id", "only this company's guards")}, guardFilters...), Errors: errsOf(guardFilterErrs...),
 			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}), Target: companyField,
 			Decode: t.DecodeListGuards, Endpoint: endpoints.MakeListGuardsEndpoint(svc)},
-		// Finding people. A POST so a national ID number travels in the
-		// body, never in a URL that access logs and proxies record; scoped
-		// like list_guards (a company-admin names its own company_id).
-		{Name: "search_guards", Method: "POST", Path: p("/guards/search"), Tag: "guards", Summary: "Search guards",
-			Description: "Every field set narrows the search: name is a substring (张 finds 张伟), certificate_number and id_number are exact " +
-				"(the ID number is checked, then compared by its keyed hash; it is never logged), company_id, employment_status, " +
-				"volunteer_police, and missing (background_check: no passed check; training: no pre-job training; badge: no badge service). " +
-				"Paged like the lists (page_size, page_token in the query), in id order. A company-admin must set company_id to its own company.",
-			Request: service.SearchGuardsInput{}, OptionalBody: true, Response: kitx.ListResponse[service.Guard]{}, Paged: true,
-			Errors: errsOf(service.ErrGuardEmploymentInvalid, service.ErrGuardNameTooLong, service.ErrGuardCertificateNumberLong,
-				service.ErrGuardIDNumberInvalid, service.ErrSearchMissingInvalid, service.ErrCompanyNotFound),
-			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}), Target: companyField,
-			Decode: t.DecodeSearchGuards, Endpoint: endpoints.MakeSearchGuardsEndpoint(svc)},
-		// Certificates about to lapse: the office's renewal list. Scoped
-		// like list_guards (a company-admin names its own company_id).
-		{Name: "list_expiring_certificates", Method: "GET", Path: p("/certificates/expiring"), Tag: "guards",
-			Summary: "Active guards whose certificate lapses within a window of days",
-			Description: "Active guards whose certificate_valid_until is from today to today + within_days (Asia/Shanghai, the service clock), " +
-				"in id order. Without within_days the window is the city-wide policy at /guildhall/policy/certificate-expiry (default 30 days). " +
-				"A lapsed certificate is not listed (GET /guards?certificate=none finds it). A company-admin must set company_id to its own company.",
-			Response: kitx.ListResponse[service.Guard]{}, Paged: true,
-			Params: []kitx.Param{kitx.Query("company_id", "only this company's guards"),
-				{Name: "within_days", In: "query", Type: "integer", Min: 1, Description: "the window in days, 1–365; absent: the city-wide policy"}},
-			Errors: errsOf(service.ErrExpiringWithinInvalid, service.ErrCompanyNotFound),
-			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}), Target: companyField,
-			Decode: t.DecodeListExpiring, Endpoint: endpoints.MakeListExpiringCertificatesEndpoint(svc)},
 		// A guard reads their own record; a company-admin its own guards.
 		{Name: "get_guard", Method: "GET", Path: p("/guards/{id}"), Tag: "guards", Summary: "Get a guard",
 			Description: "id_number is in full for hq-admin, police and the guard's own company-admin, masked (420************123) for everyone else.",
@@ -214,6 +188,33 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 				service.ErrGuardCertificateNumberLong, service.ErrCertificateIssuedOnInvalid, service.ErrCertificateValidUntil, service.ErrCertificateAuthority),
 			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}), Target: guardID,
 			Decode: kitx.DecodeActionRequest[service.CertificateInput], Endpoint: endpoints.MakeIssueCertificateEndpoint(svc)},
+
+		// Finding people. A POST so a national ID number travels in the
+		// body, never in a URL that access logs and proxies record; scoped
+		// like list_guards (a company-admin names its own company_id).
+		{Name: "search_guards", Method: "POST", Path: p("/guards/search"), Tag: "guards", Summary: "Search guards",
+			Description: "Every field set narrows the search: name is a substring (张 finds 张伟), certificate_number and id_number are exact " +
+				"(the ID number is checked, then compared by its keyed hash; it is never logged), company_id, employment_status, " +
+				"volunteer_police, and missing (background_check: no passed check; training: no pre-job training; badge: no badge service). " +
+				"Paged like the lists (page_size, page_token in the query), in id order. A company-admin must set company_id to its own company.",
+			Request: service.SearchGuardsInput{}, OptionalBody: true, Response: kitx.ListResponse[service.Guard]{}, Paged: true,
+			Errors: errsOf(service.ErrGuardEmploymentInvalid, service.ErrGuardNameTooLong, service.ErrGuardCertificateNumberLong,
+				service.ErrGuardIDNumberInvalid, service.ErrSearchMissingInvalid, service.ErrCompanyNotFound),
+			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}), Target: companyField,
+			Decode: t.DecodeSearchGuards, Endpoint: endpoints.MakeSearchGuardsEndpoint(svc)},
+		// Certificates about to lapse: the office's renewal list. Scoped
+		// like list_guards (a company-admin names its own company_id).
+		{Name: "list_expiring_certificates", Method: "GET", Path: p("/certificates/expiring"), Tag: "guards",
+			Summary: "Active guards whose certificate lapses within a window of days",
+			Description: "Active guards whose certificate_valid_until is from today to today + within_days (Asia/Shanghai, the service clock), " +
+				"in id order. Without within_days the window is the city-wide policy at /guildhall/policy/certificate-expiry (default 30 days). " +
+				"A lapsed certificate is not listed (GET /guards?certificate=none finds it). A company-admin must set company_id to its own company.",
+			Response: kitx.ListResponse[service.Guard]{}, Paged: true,
+			Params: []kitx.Param{kitx.Query("company_id", "only this company's guards"),
+				{Name: "within_days", In: "query", Type: "integer", Min: 1, Description: "the window in days, 1–365; absent: the city-wide policy"}},
+			Errors: errsOf(service.ErrExpiringWithinInvalid, service.ErrCompanyNotFound),
+			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}), Target: companyField,
+			Decode: t.DecodeListExpiring, Endpoint: endpoints.MakeListExpiringCertificatesEndpoint(svc)},
 
 		// The council is the association's own governance.
 		{Name: "appoint_council_member", Method: "POST", Path: p("/council-members"), Tag: "council", Summary: "Seat a council member",

@@ -73,7 +73,7 @@ var (
 	ErrImportContentType  = errs.EField(errs.UnsupportedMediaType, "import.content_type_invalid", "Content-Type", "an import must be sent as text/csv")
 	ErrImportTooLarge     = errs.E(errs.TooLarge, "import.too_large", "an import is at most 10 MiB")
 	ErrImportTooManyRows  = errs.E(errs.TooLarge, "import.too_many_rows", "an import has at most 50000 rows")
-	ErrImportHeader       = errs.E(errs.Invalid, "import.header_invalid", "the first row must be the header name,id_number,certificate_number,certificate_issued_on,certificate_valid_until,certificate_authority,hired_on,badge_service,volunteer_police,party_member")
+	ErrImportHeader       = errs.E(errs.Invalid, "import.header_invalid", "the first row must be the header name,id_number,certificate_number,certificate_issued_on,hired_on,badge_service,volunteer_police,party_member")
 	ErrImportEmpty        = errs.E(errs.Invalid, "import.empty", "the file has no data rows")
 	ErrImportMalformed    = errs.E(errs.Invalid, "import.csv_malformed", "the file is not valid CSV")
 	ErrImportNotUTF8      = errs.E(errs.Invalid, "import.encoding_invalid", "the file must be UTF-8")
