@@ -426,6 +426,9 @@ func fieldTags(tag reflect.StructTag, s *openapi3.Schema) error {
 	if v, ok := tag.Lookup("doc"); ok {
 		s.Description = v
 	}
+	if tag.Get("deprecated") == "true" {
+		s.Deprecated = true
+	}
 	if tag.Get("nullable") == "true" {
 		s.Nullable = true
 	}

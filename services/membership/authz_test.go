@@ -125,12 +125,18 @@ func (f *matrixFixture) requests(t *testing.T, rt membership.Route) []matrixRequ
 		return []matrixRequest{{rt.Method + " " + path, rt.Method, path, body, ct, target}}
 	}
 	switch {
-	case rel == "/guards" && rt.Method == "GET":
-		// The district-wide guard list, with and without a company filter.
+	case (rel == "/guards" || rel == "/certificates/expiring") && rt.Method == "GET":
+		// A district-wide list of guards, with and without a company filter.
 		return []matrixRequest{
-			{"GET /guards", "GET", "/guards", nil, "", district},
-			{"GET /guards?company_id=A", "GET", "/guards?company_id=" + f.a.ID, nil, "", onA},
-			{"GET /guards?company_id=B", "GET", "/guards?company_id=" + f.b.ID, nil, "", auth.Target{District: "jingkai", Company: f.b.ID}},
+			{"GET " + rel, "GET", rel, nil, "", district},
+			{"GET " + rel + "?company_id=A", "GET", rel + "?company_id=" + f.a.ID, nil, "", onA},
+			{"GET " + rel + "?company_id=B", "GET", rel + "?company_id=" + f.b.ID, nil, "", auth.Target{District: "jingkai", Company: f.b.ID}},
+		}
+	case rel == "/guards/search":
+		return []matrixRequest{
+			{"POST /guards/search", "POST", rel, map[string]any{}, "", district},
+			{"POST /guards/search for A", "POST", rel, map[string]any{"company_id": f.a.ID}, "", onA},
+			{"POST /guards/search for B", "POST", rel, map[string]any{"company_id": f.b.ID}, "", auth.Target{District: "jingkai", Company: f.b.ID}},
 		}
 	case rel == "/guards/export":
 		// Like the district-wide list: a company-admin names its company.
@@ -291,7 +297,7 @@ func TestCompanyAdminStaysInsideItsCompany(t *testing.T) {
 	forbidden(e.Do("GET", "/guards?company_id="+f.b.ID, nil, ca.headers()...), "the guard list of another company", "auth.forbidden")
 	forbidden(e.Do("GET", "/companies/"+f.b.ID+"/guards", nil, ca.headers()...), "another company's roster", "auth.forbidden")
 	forbidden(e.Do("POST", "/companies/"+f.a.ID+"/status", map[string]any{"status": "suspended"}, ca.headers()...), "its own status", "auth.forbidden")
-	for _, field := range []string{"level", "name", "licence_number", "convention_version"} {
+	for _, field := range []string{"level", "name", "licence_number"} {
 		body := map[string]any{field: "x"}
 		if field == "level" {
 			body[field] = "president"

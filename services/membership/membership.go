@@ -12,14 +12,20 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
+	"time"
 
 	"github.com/go-kit/kit/endpoint"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
+	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/guildhall/guildhall/pkg/config"
 	"github.com/guildhall/guildhall/pkg/eventbus"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/node"
 	"github.com/guildhall/guildhall/pkg/pii"
+	"github.com/guildhall/guildhall/pkg/policy"
 	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/services/membership/internal/service"
 	"github.com/guildhall/guildhall/services/membership/internal/store"
@@ -114,6 +120,23 @@ type Deps struct {
 	// Transport is an optional Kafka transport (TLS, SASL) for the
 	// meetings consumer's fetches, dead letters and lag; nil for plain TCP.
 	Transport kafka.RoundTripper
+	// Etcd holds the city-wide certificate-expiry window
+	// (policy.CertificateExpiryKey, read with policy.ParseCertificateExpiry
+	// and watched while Run runs); nil (tests) uses
+	// policy.DefaultCertificateExpiry.
+	Etcd *clientv3.Client
+	// Registerer receives the counters of the live etcd value (reloads,
+	// rejected values, etcd errors); nil counts nothing.
+	Registerer prometheus.Registerer
+	// Now is the service clock (certified on duty, the expiry window);
+	// nil is time.Now.
+	Now func() time.Time
+}
+
+// AnnounceExpiringCertificates runs one expiry check now (Run does it
+// hourly) and returns how many CertificateExpiring events it emitted.
+func (n *Node) AnnounceExpiringCertificates(ctx context.Context) (int, error) {
+	return n.svc.AnnounceExpiringCertificates(ctx)
 }
 
 // Node is a running membership service of one district. Its database,
@@ -126,6 +149,7 @@ type Node struct {
 	store  *store.Store
 	svc    *service.Membership
 	logger *slog.Logger
+	expiry *config.Value[policy.CertificateExpiry]
 }
 
 // New opens and migrates the node's database and wires the service. Call
@@ -145,7 +169,12 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 		return nil, err
 	}
 	st := store.New(base.DB(), base.Outbox())
-	svc := service.New(cfg.District, st, service.PKGIDRules(hasher), cfg.Sealer, logger)
+	expiry := config.NewValue(deps.Etcd, policy.CertificateExpiryKey, policy.DefaultCertificateExpiry, policy.ParseCertificateExpiry, logger, deps.Registerer)
+	opts := []service.Option{service.WithCertificateExpiry(expiry.Load)}
+	if deps.Now != nil {
+		opts = append(opts, service.WithClock(deps.Now))
+	}
+	svc := service.New(cfg.District, st, service.PKGIDRules(hasher), cfg.Sealer, logger, opts...)
 	var api service.Service = service.LoggingMiddleware(logger)(svc)
 	az := &authorizer{district: cfg.District, svc: svc, logger: logger}
 	// The endpoint middleware chain (route middleware, authorization,
@@ -157,20 +186,36 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 		_ = base.Close()
 		return nil, err
 	}
-	return &Node{Base: base, cfg: cfg, deps: deps, store: st, svc: svc, logger: logger}, nil
+	return &Node{Base: base, cfg: cfg, deps: deps, store: st, svc: svc, logger: logger, expiry: expiry}, nil
 }
 
 // Run does the node's background work — guard imports (resuming jobs a
 // restart interrupted), idempotency-key expiry, re-sealing stored ID
-// numbers with the current key after a rotation (at start, then hourly)
-// and, with Config.Brokers, consuming the district's meetings topic — until
-// ctx ends.
+// numbers with the current key after a rotation (at start, then hourly),
+// announcing certificates entering the expiry window (at start, then
+// hourly; once each), with Deps.Etcd watching that window and, with
+// Config.Brokers, consuming the district's meetings topic — until ctx ends.
 func (n *Node) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	// The expiry window's watch and the daily announcement of expiring
+	// certificates run beside the service's own work.
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	if n.deps.Etcd != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := n.expiry.Run(ctx); err != nil && ctx.Err() == nil {
+				n.logger.Error("membership: watching the certificate-expiry window failed", "err", err)
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() { defer wg.Done(); n.svc.RunCertificateExpiry(ctx) }()
 	if len(n.cfg.Brokers) == 0 {
 		return n.svc.Run(ctx)
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -162,7 +162,7 @@ func (e *env) registerCompany(n int) company {
 	var c company
 	e.Must(http.StatusCreated, "POST", "/companies", map[string]any{
 		"name": fmt.Sprintf("武汉经开保安服务有限公司%d", n), "credit_code": creditCode(e.t, n),
-		"licence_number": fmt.Sprintf("鄂公保服2019%04d", n), "kind": "service_company",
+		"licence_number": idcheck.MakeLicenceNumber("鄂", 2019, n), "kind": "service_company",
 	}, &c)
 	return c
 }
@@ -218,7 +218,7 @@ func TestCompanyLifecycleGuardsListsAndEvents(t *testing.T) {
 
 	seq := e.lastSeq()
 	r := e.Must(http.StatusCreated, "POST", "/companies", map[string]any{
-		"name": "武汉经开保安服务有限公司", "credit_code": creditCode(t, 1), "licence_number": "鄂公保服20190001",
+		"name": "武汉经开保安服务有限公司", "credit_code": creditCode(t, 1), "licence_number": idcheck.MakeLicenceNumber("鄂", 2019, 1),
 		"kind": "service_company", "level": "council", "address": "武汉市经济技术开发区", "party_org": true, "party_org_since": "2020-07-01",
 	}, nil)
 	var c company
@@ -350,9 +350,9 @@ func TestCompanyLifecycleGuardsListsAndEvents(t *testing.T) {
 
 	// Updates: PATCH company emits CompanyUpdated with the changed fields.
 	seq = e.lastSeq()
-	e.Must(http.StatusOK, "PATCH", "/companies/"+c.ID, map[string]any{"convention_version": "2025版", "workers_home": true}, &c, "If-Match", c.ETag)
+	e.Must(http.StatusOK, "PATCH", "/companies/"+c.ID, map[string]any{"contact_name": "王经理", "workers_home": true}, &c, "If-Match", c.ETag)
 	cu := expectOneEvent(e, seq, "CompanyUpdated", &eventsv1.CompanyUpdated{})
-	if cu.GetCompany().GetConventionVersion() != "2025版" || strings.Join(cu.GetFields(), ",") != "convention_version,workers_home" {
+	if !cu.GetCompany().GetWorkersHome() || strings.Join(cu.GetFields(), ",") != "contact_name,workers_home" {
 		t.Fatalf("CompanyUpdated %v", cu)
 	}
 	seq = e.lastSeq()
@@ -444,7 +444,7 @@ func TestEveryPatchHonoursIfMatch(t *testing.T) {
 
 func TestIdempotencyKeyReplaysTheFirstResultAndWritesNothing(t *testing.T) {
 	e := newEnv(t)
-	body := map[string]any{"name": "幂等保安公司", "credit_code": creditCode(t, 9), "licence_number": "L-9", "kind": "in_house_unit"}
+	body := map[string]any{"name": "幂等保安公司", "credit_code": creditCode(t, 9), "licence_number": idcheck.MakeLicenceNumber("鄂", 2019, 9), "kind": "in_house_unit"}
 	var first, second company
 	r1 := e.Must(http.StatusCreated, "POST", "/companies", body, &first, "Idempotency-Key", "key-1")
 	before := e.counts()
@@ -498,7 +498,7 @@ func TestConcurrentRetriesWithOneIdempotencyKeyAllGetTheFirstResponse(t *testing
 	for i := range 6 {
 		cases = append(cases,
 			create{fmt.Sprintf("a company registered eight times at once (%d)", i), "/companies",
-				map[string]any{"name": fmt.Sprintf("并发保安公司%d", i), "credit_code": creditCode(t, 30+i), "licence_number": fmt.Sprintf("L-%d", 30+i), "kind": "in_house_unit"}},
+				map[string]any{"name": fmt.Sprintf("并发保安公司%d", i), "credit_code": creditCode(t, 30+i), "licence_number": idcheck.MakeLicenceNumber("鄂", 2019, 30+i), "kind": "in_house_unit"}},
 			create{fmt.Sprintf("a guard hired eight times at once (%d)", i), "/companies/" + c.ID + "/guards",
 				map[string]any{"name": "王五", "id_number": residentID(30 + i)}})
 	}
@@ -554,7 +554,7 @@ func TestBadInputIsRejectedWithStableIDAndChangesNothing(t *testing.T) {
 	e.Must(http.StatusOK, "POST", "/companies/"+lapsed.ID+"/status", map[string]any{"status": "lapsed"}, nil)
 
 	validCompany := func(mod map[string]any) map[string]any {
-		b := map[string]any{"name": "好公司", "credit_code": creditCode(t, 77), "licence_number": "L-77", "kind": "service_company"}
+		b := map[string]any{"name": "好公司", "credit_code": creditCode(t, 77), "licence_number": idcheck.MakeLicenceNumber("鄂", 2019, 77), "kind": "service_company"}
 		for k, v := range mod {
 			if v == nil {
 				delete(b, k)
@@ -584,7 +584,7 @@ func TestBadInputIsRejectedWithStableIDAndChangesNothing(t *testing.T) {
 		{"Invalid UTF-8 in a guard's name is request.invalid_utf8.", "POST", "/companies/" + c.ID + "/guards",
 			hireBody("\"name\":\"\xff张\""), "", 400, "request.invalid_utf8", "name"},
 		{"An escaped lone surrogate in a company name is request.invalid_utf8.", "POST", "/companies",
-			`{"name":"好\ud800公司","credit_code":"` + creditCode(t, 77) + `","licence_number":"L-77","kind":"service_company"}`, "", 400, "request.invalid_utf8", "name"},
+			`{"name":"好\ud800公司","credit_code":"` + creditCode(t, 77) + `","licence_number":"鄂公保服务许字〔2019〕第077号","kind":"service_company"}`, "", 400, "request.invalid_utf8", "name"},
 		{"An escaped NUL in a company name is request.nul_character.", "POST", "/companies",
 			validCompany(map[string]any{"name": "好\u0000公司"}), "", 400, "request.nul_character", "name"},
 		{"An escaped NUL in a guard's name on PATCH is request.nul_character.", "PATCH", "/guards/" + g.ID,
@@ -600,7 +600,7 @@ func TestBadInputIsRejectedWithStableIDAndChangesNothing(t *testing.T) {
 		{"A line break in a contact name on PATCH is request.control_character.", "PATCH", "/companies/" + c.ID,
 			map[string]any{"contact_name": "王\r\n经理"}, "", 400, "request.control_character", "contact_name"},
 		{"A key given twice is request.duplicate_key.", "POST", "/companies",
-			`{"name":"好公司","name":"坏公司","credit_code":"` + creditCode(t, 77) + `","licence_number":"L-77","kind":"service_company"}`, "", 400, "request.duplicate_key", "name"},
+			`{"name":"好公司","name":"坏公司","credit_code":"` + creditCode(t, 77) + `","licence_number":"鄂公保服务许字〔2019〕第077号","kind":"service_company"}`, "", 400, "request.duplicate_key", "name"},
 		{"A key given twice in two cases is request.duplicate_key.", "POST", "/companies/" + c.ID + "/guards",
 			hireBody(`"name":"张伟","Name":"李伟"`), "", 400, "request.duplicate_key", "Name"},
 		{"A body without Content-Type is 415.", "POST", "/companies", validCompany(nil), "none", 415, "request.unsupported_media_type", "Content-Type"},

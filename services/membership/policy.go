@@ -99,6 +99,10 @@ func companyOf(req any) string {
 		return r.Filter.CompanyID
 	case kitx.ListRequest[service.GuardFilter]:
 		return r.Filter.CompanyID
+	case kitx.ListRequest[service.ExpiringFilter]:
+		return r.Filter.CompanyID
+	case service.SearchRequest:
+		return r.Input.CompanyID
 	}
 	return ""
 }
@@ -133,10 +137,11 @@ func (a *authorizer) target(ctx context.Context, kind targetKind, req any) auth.
 
 // companyAdminFields refuses a company-admin's PATCH of the fields of its
 // own company that are the association's records: name and licence number
-// (regulatory facts the association verified at admission), level (the
-// association's ranking) and convention version (which self-discipline
-// convention the association recorded it as signing). Contact, Party and
-// union fields stay the company's to keep current. Other roles pass.
+// (regulatory facts the association verified at admission) and level (the
+// association's ranking). Contact, Party and union fields stay the
+// company's to keep current. Other roles pass. convention_version is no
+// one's to PATCH (the service refuses it for every role: only a signature
+// sets it).
 func companyAdminFields(next endpoint.Endpoint) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
 		p, ok := auth.FromContext(ctx)
@@ -148,7 +153,7 @@ func companyAdminFields(next endpoint.Endpoint) endpoint.Endpoint {
 					set  bool
 				}{
 					{"name", in.Name != nil}, {"licence_number", in.LicenceNumber != nil},
-					{"level", in.Level != nil}, {"convention_version", in.ConventionVersion != nil},
+					{"level", in.Level != nil},
 				} {
 					if f.set {
 						return nil, ErrCompanyFieldForbidden.WithField(f.name)

@@ -19,6 +19,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/devstack"
 	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/idcheck"
 	"github.com/guildhall/guildhall/pkg/storage"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 	"github.com/guildhall/guildhall/services/membership"
@@ -165,7 +166,7 @@ func TestARedeliveredMeetingsTopicIsAppliedOnlyOnceAtMembership(t *testing.T) {
 		var c company
 		first.call(t, http.StatusCreated, "POST", "/companies", map[string]any{
 			"name": fmt.Sprintf("武汉经开保安服务有限公司%d", i), "credit_code": creditCode(t, 900+i),
-			"licence_number": fmt.Sprintf("鄂公保服2019%04d", 900+i), "kind": "service_company",
+			"licence_number": idcheck.MakeLicenceNumber("鄂", 2019, 900+i), "kind": "service_company",
 		}, &c)
 		first.call(t, http.StatusOK, "POST", "/companies/"+c.ID+"/status", map[string]any{"status": "active"}, &c)
 		companies = append(companies, c)

@@ -50,17 +50,23 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 	}
 	guardFilterErrs := []*errs.Error{service.ErrGuardEmploymentInvalid, service.ErrGuardCertificateFilter, service.ErrBackgroundCheckStatus}
 	companyFields := []*errs.Error{service.ErrCompanyNameRequired, service.ErrCompanyNameTooLong, service.ErrCompanyLicenceRequired,
+		service.ErrCompanyLicenceInvalid, service.ErrCompanyConventionReadOnly,
 		service.ErrCompanyLevelInvalid, service.ErrCompanyPartyOrgSince, service.ErrCompanyFieldTooLong}
 	hireFields := []*errs.Error{service.ErrCompanyNotFound, service.ErrCompanyNotAcceptingGuards, service.ErrGuardNameRequired,
 		service.ErrGuardNameTooLong, service.ErrGuardIDNumberInvalid, service.ErrGuardAlreadyActive, service.ErrGuardCertificateDate,
 		service.ErrGuardCertificateNumber, service.ErrGuardCertificateNumberLong, service.ErrGuardCertificateIssuedOn,
-		service.ErrGuardHiredOnInvalid, service.ErrGuardHiredBeforeWorkingAge}
+		service.ErrGuardHiredOnInvalid, service.ErrGuardHiredBeforeWorkingAge, service.ErrGuardCertificateTaken,
+		service.ErrGuardCertificateValidUntil, service.ErrGuardCertificateAuthority}
 	return []kitx.Route{
 		// Companies. Admitting a member is the association's decision, not
 		// the applicant's.
 		{Name: "register_company", Method: "POST", Path: p("/companies"), Tag: "companies", Summary: "Register a company (status applied)",
-			Description: "The unified social credit code (its check character) and the licence number are checked.",
-			Request:     service.RegisterCompanyInput{}, Response: service.Company{}, Status: http.StatusCreated, IdempotencyKey: true,
+			Description: "The unified social credit code (its check character) and, for a service_company, the security-service licence number " +
+				"(鄂公保服务许字〔2012〕第022号: a province's abbreviation, 公保服字/公保服务字/公保服许字/公保服务许字, a year 2000–this year in 〔〕 [] () or 【】, " +
+				"an optional 第, a serial of 1–6 digits, 号; full-width digits and spaces are accepted) are checked; the licence is stored in its " +
+				"canonical spelling (〔〕, ASCII digits, no spaces). An in_house_unit's licence_number is its police filing number, free form. " +
+				"convention_version is read-only: only the company's signature of the convention sets it.",
+			Request: service.RegisterCompanyInput{}, Response: service.Company{}, Status: http.StatusCreated, IdempotencyKey: true,
 			ResponseHeaders: []string{"Location", "ETag"},
 			Errors:          create(append(companyFields, service.ErrCompanyKindInvalid, service.ErrCompanyCreditCodeInvalid, service.ErrCompanyCreditCodeTaken)...),
 			Rule:            rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS}), Target: district,
@@ -93,7 +99,8 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 		// records (companyAdminFields).
 		{Name: "update_company", Method: "PATCH", Path: p("/companies/{id}"), Tag: "companies", Summary: "Update a company",
 			Description: "A company-admin may change only its own contact, Party and union fields (contact_name, contact_phone, address, " +
-				"party_org, party_org_since, trade_union, workers_home); name, licence_number, level and convention_version are 403 company.field_forbidden.",
+				"party_org, party_org_since, trade_union, workers_home); name, licence_number and level are 403 company.field_forbidden. " +
+				"convention_version is read-only for everyone (400 company.convention_version_read_only): only a signature of the convention sets it.",
 			Request: service.UpdateCompanyInput{}, Response: service.Company{}, IfMatch: true, ResponseHeaders: []string{"ETag"},
 			Errors: errsOf(append(companyFields, service.ErrCompanyNotFound, ErrCompanyFieldForbidden)...),
 			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}), Target: companyID, Middleware: companyAdminFields,
@@ -109,8 +116,10 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 
 		// Guards of a company. A company hires into its own company only.
 		{Name: "hire_guard", Method: "POST", Path: p("/companies/{id}/guards"), Tag: "guards", Summary: "Hire a guard into a company",
-			Description: "The national ID number's check digit is verified; a person active at another company of the district is 409 guard.already_active.",
-			Request:     service.HireGuardInput{}, Response: service.Guard{}, Status: http.StatusCreated, IdempotencyKey: true,
+			Description: "The national ID number's check digit is verified; a person active at another company of the district is 409 guard.already_active, " +
+				"a certificate number an active guard of the district holds 409 guard.certificate_number_taken. Only an active company hires " +
+				"(an applied, suspended or lapsed one is 409 company.not_accepting_guards).",
+			Request: service.HireGuardInput{}, Response: service.Guard{}, Status: http.StatusCreated, IdempotencyKey: true,
 			ResponseHeaders: []string{"Location", "ETag"}, Errors: create(hireFields...),
 			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}), Target: companyField,
 			Decode: t.DecodeHireGuard, Endpoint: endpoints.MakeHireGuardEndpoint(svc, base)},
@@ -193,8 +202,8 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 		{Name: "record_training", Method: "POST", Path: p("/guards/{id}/trainings"), Tag: "guards", Summary: "Record a training",
 			Request: service.TrainingInput{}, Response: service.Training{}, Status: http.StatusCreated, IdempotencyKey: true,
 			ResponseHeaders: []string{"Location"},
-			Errors: create(service.ErrGuardNotFound, service.ErrTrainingTypeInvalid, service.ErrTrainingHoursInvalid, service.ErrTrainingDateInvalid,
-				service.ErrTrainingTopicTooLong),
+			Errors: create(service.ErrGuardNotFound, service.ErrGuardNotActive, service.ErrTrainingTypeInvalid, service.ErrTrainingHoursInvalid,
+				service.ErrTrainingDateInvalid, service.ErrTrainingTopicTooLong),
 			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}), Target: guardID,
 			Decode: kitx.DecodeCreateUnder[service.TrainingInput], Endpoint: endpoints.MakeRecordTrainingEndpoint(svc, base)},
 		// A guard reads their own training record.
@@ -206,15 +215,43 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 		{Name: "record_background_check", Method: "POST", Path: p("/guards/{id}/background-checks"), Tag: "guards",
 			Summary: "Record a background check result",
 			Request: service.BackgroundCheckInput{}, Response: service.Guard{}, ResponseHeaders: []string{"ETag"},
-			Errors: errsOf(service.ErrGuardNotFound, service.ErrBackgroundCheckStatus, service.ErrBackgroundCheckDate),
+			Errors: errsOf(service.ErrGuardNotFound, service.ErrGuardNotActive, service.ErrBackgroundCheckStatus, service.ErrBackgroundCheckDate),
 			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}), Target: guardID,
 			Decode: kitx.DecodeActionRequest[service.BackgroundCheckInput], Endpoint: endpoints.MakeRecordBackgroundCheckEndpoint(svc)},
 		// The employer records the certificate its guard was issued.
 		{Name: "issue_certificate", Method: "POST", Path: p("/guards/{id}/certificate"), Tag: "guards", Summary: "Record a guard's certificate",
 			Request: service.CertificateInput{}, Response: service.Guard{}, ResponseHeaders: []string{"ETag"},
-			Errors: errsOf(service.ErrGuardNotFound, service.ErrCertificateNumberRequired, service.ErrGuardCertificateNumberLong, service.ErrCertificateIssuedOnInvalid),
-			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}), Target: guardID,
+			Errors: errsOf(service.ErrGuardNotFound, service.ErrGuardNotActive, service.ErrGuardCertificateTaken, service.ErrCertificateNumberRequired,
+				service.ErrGuardCertificateNumberLong, service.ErrCertificateIssuedOnInvalid, service.ErrCertificateValidUntil, service.ErrCertificateAuthority),
+			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}), Target: guardID,
 			Decode: kitx.DecodeActionRequest[service.CertificateInput], Endpoint: endpoints.MakeIssueCertificateEndpoint(svc)},
+
+		// Finding people. A POST so a national ID number travels in the
+		// body, never in a URL that access logs and proxies record; scoped
+		// like list_guards (a company-admin names its own company_id).
+		{Name: "search_guards", Method: "POST", Path: p("/guards/search"), Tag: "guards", Summary: "Search guards",
+			Description: "Every field set narrows the search: name is a substring (张 finds 张伟), certificate_number and id_number are exact " +
+				"(the ID number is checked, then compared by its keyed hash; it is never logged), company_id, employment_status, " +
+				"volunteer_police, and missing (background_check: no passed check; training: no pre-job training; badge: no badge service). " +
+				"Paged like the lists (page_size, page_token in the query), in id order. A company-admin must set company_id to its own company.",
+			Request: service.SearchGuardsInput{}, OptionalBody: true, Response: kitx.ListResponse[service.Guard]{}, Paged: true,
+			Errors: errsOf(service.ErrGuardEmploymentInvalid, service.ErrGuardNameTooLong, service.ErrGuardCertificateNumberLong,
+				service.ErrGuardIDNumberInvalid, service.ErrSearchMissingInvalid, service.ErrCompanyNotFound),
+			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}), Target: companyField,
+			Decode: t.DecodeSearchGuards, Endpoint: endpoints.MakeSearchGuardsEndpoint(svc)},
+		// Certificates about to lapse: the office's renewal list. Scoped
+		// like list_guards (a company-admin names its own company_id).
+		{Name: "list_expiring_certificates", Method: "GET", Path: p("/certificates/expiring"), Tag: "guards",
+			Summary: "Active guards whose certificate lapses within a window of days",
+			Description: "Active guards whose certificate_valid_until is from today to today + within_days (Asia/Shanghai, the service clock), " +
+				"in id order. Without within_days the window is the city-wide policy at /guildhall/policy/certificate-expiry (default 30 days). " +
+				"A lapsed certificate is not listed (GET /guards?certificate=none finds it). A company-admin must set company_id to its own company.",
+			Response: kitx.ListResponse[service.Guard]{}, Paged: true,
+			Params: []kitx.Param{kitx.Query("company_id", "only this company's guards"),
+				{Name: "within_days", In: "query", Type: "integer", Min: 1, Description: "the window in days, 1–365; absent: the city-wide policy"}},
+			Errors: errsOf(service.ErrExpiringWithinInvalid, service.ErrCompanyNotFound),
+			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}), Target: companyField,
+			Decode: t.DecodeListExpiring, Endpoint: endpoints.MakeListExpiringCertificatesEndpoint(svc)},
 
 		// The council is the association's own governance.
 		{Name: "appoint_council_member", Method: "POST", Path: p("/council-members"), Tag: "council", Summary: "Seat a council member",

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/guildhall/guildhall/pkg/idcheck"
 	"github.com/guildhall/guildhall/pkg/pii"
 	"github.com/guildhall/guildhall/pkg/testutil"
 )
@@ -233,7 +234,7 @@ func TestEveryWriteIsAuditedOnce(t *testing.T) {
 	}
 
 	e.Must(http.StatusCreated, "POST", "/companies", map[string]any{
-		"name": "审计保安公司", "credit_code": creditCode(t, 1), "licence_number": "L-1", "kind": "service_company", "address": "经开区",
+		"name": "审计保安公司", "credit_code": creditCode(t, 1), "licence_number": idcheck.MakeLicenceNumber("鄂", 2019, 1), "kind": "service_company", "address": "经开区",
 	}, &c, as...)
 	a := expect("company.register", "company", c.ID, "name", "credit_code", "licence_number", "kind", "level", "status", "address")
 	// The principal, the request id and the peer address (the proxy header
@@ -282,6 +283,9 @@ func TestEveryWriteIsAuditedOnce(t *testing.T) {
 
 	e.Must(http.StatusOK, "POST", "/guards/"+g.ID+"/certificate", map[string]any{"certificate_number": "鄂保9", "issued_on": "2025-01-04"}, nil, as...)
 	expect("guard.certificate_issue", "guard", g.ID, "certificate_number", "certificate_issued_on")
+	e.Must(http.StatusOK, "POST", "/guards/"+g.ID+"/certificate", map[string]any{"certificate_number": "鄂保10", "issued_on": "2025-01-05",
+		"valid_until": "2030-01-04", "authority": "武汉市公安局"}, nil, as...)
+	expect("guard.certificate_issue", "guard", g.ID, "certificate_number", "certificate_issued_on", "certificate_valid_until", "certificate_authority")
 
 	e.Must(http.StatusOK, "POST", "/guards/"+g.ID+"/leave", map[string]any{"left_on": "2025-02-01"}, nil, as...)
 	expect("guard.leave", "guard", g.ID, "employment_status", "left_on")
@@ -368,7 +372,7 @@ func TestAuditListFiltersAndPaginates(t *testing.T) {
 	}
 	var c company
 	e.Must(http.StatusCreated, "POST", "/companies", map[string]any{
-		"name": "列表公司", "credit_code": creditCode(t, 1), "licence_number": "L", "kind": "service_company",
+		"name": "列表公司", "credit_code": creditCode(t, 1), "licence_number": idcheck.MakeLicenceNumber("鄂", 2019, 2), "kind": "service_company",
 	}, &c, as("alice")...)
 	e.Must(http.StatusOK, "POST", "/companies/"+c.ID+"/status", map[string]any{"status": "active"}, nil, as("alice")...)
 	var guards []guard

@@ -1,9 +1,12 @@
 package membership_test
 
 import (
+	"slices"
+
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/guildhall/guildhall/services/membership/internal/service"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -66,7 +69,7 @@ func TestImportsInEveryEncodingAndFormatLandGuardsAndEvents(t *testing.T) {
 	e := newEnv(t)
 	e.runNode()
 	c := e.activeCompany(1)
-	header := "姓名,身份证号,保安员证号,发证日期,入职日期,持证上岗,志愿警察,党员\r\n"
+	header := "姓名,身份证号,保安员证号,发证日期,入职日期,挂牌服务,志愿警察,党员\r\n"
 	rows := func(base int) string {
 		return fmt.Sprintf("张%d,%s,鄂保%d,2024年1月2日,2024/2/1,是,否,1\r\n李%d,%s,,,20240301,,是,\r\n", base, residentID(base), base, base, residentID(base+1))
 	}
@@ -83,7 +86,7 @@ func TestImportsInEveryEncodingAndFormatLandGuardsAndEvents(t *testing.T) {
 			{"李300", residentID(301), "", "", "2024-03-01", "", "是"},                // Excel drops the trailing blank
 		}), 300},
 		{"An xlsx sent as application/octet-stream is told apart by its bytes.", "application/octet-stream", xlsxFile(t, [][]any{
-			{"姓名", "身份证号", "保安员证号", "发证日期", "入职日期", "持证上岗", "志愿警察", "党员"},
+			{"姓名", "身份证号", "保安员证号", "发证日期", "入职日期", "挂牌服务", "志愿警察", "党员"},
 			{"张400", residentID(400), "鄂保400", "2024/1/2", "2024-02-01", "是", "否", "是"},
 			{"李400", residentID(401), "", "", "2024-03-01", "", "1"},
 		}), 400},
@@ -174,7 +177,7 @@ func TestTheImportTemplateParsesBackAndItsHeaderImports(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(tbl.Header) != 8 || tbl.Header[0] != "姓名" || tbl.Header[1] != "身份证号" || len(tbl.Rows) != 0 {
+			if len(tbl.Header) != len(service.ImportColumns()) || tbl.Header[0] != "姓名" || tbl.Header[1] != "身份证号" || len(tbl.Rows) != 0 {
 				t.Fatalf("template %+v", tbl)
 			}
 			var body []byte
@@ -182,7 +185,13 @@ func TestTheImportTemplateParsesBackAndItsHeaderImports(t *testing.T) {
 				if !bytes.HasPrefix(r.Body, []byte("\xef\xbb\xbf")) {
 					t.Fatal("the CSV template has no UTF-8 byte order mark")
 				}
-				body = append(bytes.Clone(r.Body), []byte("模板甲,"+residentID(900)+",,,2024-01-01,,,\r\n")...)
+				// One row, a cell per template column: name, ID number and
+				// hire date filled, the rest empty.
+				cells := make([]string, len(service.ImportColumns()))
+				for i, c := range service.ImportColumns() {
+					cells[i] = map[string]string{"name": "模板甲", "id_number": residentID(900), "hired_on": "2024-01-01"}[c.Name]
+				}
+				body = append(bytes.Clone(r.Body), []byte(strings.Join(cells, ",")+"\r\n")...)
 			} else {
 				x, err := excelize.OpenReader(bytes.NewReader(r.Body))
 				if err != nil {
@@ -266,7 +275,8 @@ func TestGuardExportMasksIDNumbersUnlessTheCallerMaySeeThem(t *testing.T) {
 			if row == nil || row[1] != tc.want {
 				t.Fatalf("row %v, want id %s", row, tc.want)
 			}
-			if !strings.Contains(tbl.Header[16], "UTC+08:00") || !strings.HasSuffix(row[16], "+08:00") || row[2] != a.Name {
+			at := slices.IndexFunc(tbl.Header, func(h string) bool { return strings.HasPrefix(h, "登记时间") })
+			if at < 0 || !strings.Contains(tbl.Header[at], "UTC+08:00") || !strings.HasSuffix(row[at], "+08:00") || row[2] != a.Name {
 				t.Fatalf("header %v row %v", tbl.Header, row)
 			}
 		})

@@ -552,6 +552,9 @@ func (c *City) startDistrict(ctx context.Context, id string) error {
 		Endpoint: c.endpointMiddleware(id),
 		Bus:      c.bus,
 		Storage:  c.storage,
+		// The city-wide certificate-expiry window.
+		Etcd:       c.cli,
+		Registerer: c.reg,
 	})
 	if err != nil {
 		return err

@@ -310,7 +310,7 @@ func (l *Load) request(w *Write) (method string, api *API, path string, body any
 			return "", nil, "", nil, err
 		}
 		return "POST", l.Membership, d + "/companies", map[string]any{
-			"name": w.Name, "credit_code": code, "licence_number": "鄂公保服2019" + strconv.Itoa(100000+w.N),
+			"name": w.Name, "credit_code": code, "licence_number": idcheck.MakeLicenceNumber("鄂", 2019, 1+w.N%999999),
 			"kind": "service_company", "level": "member",
 		}, nil
 	case KindMeeting:

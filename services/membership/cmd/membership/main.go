@@ -124,6 +124,8 @@ func runMain(ctx context.Context, args []string, lookup func(string) (string, bo
 	}, membership.Deps{
 		Logger: p.Logger, Endpoint: p.Endpoint, Bus: p.Bus, Storage: p.Storage,
 		Dialer: p.Dialer, Transport: p.Transport,
+		// The city-wide certificate-expiry window comes from etcd.
+		Etcd: p.Etcd, Registerer: p.Registry,
 	})
 	if err != nil {
 		return err

@@ -84,8 +84,10 @@ func TestRealWiring(t *testing.T) {
 	}
 	var company struct{ ID string }
 	api.Must(http.StatusCreated, "POST", "/api/v1/districts/jingkai/companies", map[string]any{
-		"name": "武汉测试保安服务有限公司", "credit_code": code, "licence_number": "L1", "kind": "service_company",
+		"name": "武汉测试保安服务有限公司", "credit_code": code, "licence_number": idcheck.MakeLicenceNumber("鄂", 2019, 1), "kind": "service_company",
 	}, &company)
+	// Only an active member hires.
+	api.Must(http.StatusOK, "POST", "/api/v1/districts/jingkai/companies/"+company.ID+"/status", map[string]any{"status": "active"}, nil)
 	// A hire through a proxy: the ID number is sealed with the current key
 	// and the audit row has the forwarded client and the request id.
 	idNumber := idcheck.MakeResidentID("420106", time.Date(1990, 3, 14, 0, 0, 0, 0, time.UTC), 123)
@@ -127,8 +129,9 @@ func TestRealWiring(t *testing.T) {
 		t.Fatalf("endpoint metrics missing:\n%s", m.Body)
 	}
 
-	// The relay, elected through etcd, publishes the CompanyRegistered and
-	// GuardHired events: their outbox rows get marked sent.
+	// The relay, elected through etcd, publishes the CompanyRegistered,
+	// CompanyStatusChanged and GuardHired events: their outbox rows get
+	// marked sent.
 	db, err := storage.OpenSQLite(env.Context(), dbPath, storage.Config{Synchronous: "normal"})
 	if err != nil {
 		t.Fatal(err)
@@ -141,12 +144,12 @@ func TestRealWiring(t *testing.T) {
 	if !strings.HasPrefix(sealed, "k1:") || strings.Contains(sealed, idNumber) {
 		t.Fatalf("stored id number %q is not sealed with the current key k1", sealed)
 	}
-	testutil.Eventually(t, "the relay publishing both events", func() bool {
+	testutil.Eventually(t, "the relay publishing the three events", func() bool {
 		var sent int
 		if err := db.QueryRow(`SELECT count(*) FROM eventbus_outbox WHERE sent_at IS NOT NULL`).Scan(&sent); err != nil {
 			t.Fatal(err)
 		}
-		return sent == 2
+		return sent == 3
 	})
 
 	cmd.Stop()

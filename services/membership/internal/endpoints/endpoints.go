@@ -88,6 +88,24 @@ func MakeListGuardsEndpoint(svc service.Service) endpoint.Endpoint {
 	}
 }
 
+// MakeListExpiringCertificatesEndpoint returns the endpoint of GET /certificates/expiring.
+func MakeListExpiringCertificatesEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		req := request.(kitx.ListRequest[service.ExpiringFilter])
+		items, next, err := svc.ListExpiringCertificates(ctx, req.Filter, req.Page)
+		return kitx.List(items, next, err), nil
+	}
+}
+
+// MakeSearchGuardsEndpoint returns the endpoint of POST /guards/search.
+func MakeSearchGuardsEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		req := request.(service.SearchRequest)
+		items, next, err := svc.SearchGuards(ctx, req.Input, req.Page)
+		return kitx.List(items, next, err), nil
+	}
+}
+
 // MakeUpdateGuardEndpoint returns the endpoint of PATCH /guards/{id}.
 func MakeUpdateGuardEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {

@@ -31,8 +31,8 @@ type ExportCompaniesInput struct {
 	Format sheet.Format
 }
 
-var guardExportHeader = []string{"姓名", "身份证号", "单位", "单位ID", "保安员证号", "发证日期", "入职日期", "离职日期", "在职状态",
-	"背景审查", "背景审查日期", "岗前培训", "培训学时", "持证上岗", "志愿警察", "党员", "登记时间" + zoneNote, "更新时间" + zoneNote}
+var guardExportHeader = []string{"姓名", "身份证号", "单位", "单位ID", "保安员证号", "发证日期", "有效期至", "发证机关", "入职日期", "离职日期", "在职状态",
+	"背景审查", "背景审查日期", "岗前培训", "培训学时", "持证上岗", "挂牌服务", "志愿警察", "党员", "登记时间" + zoneNote, "更新时间" + zoneNote}
 
 // ExportGuards implements Service: the guards f selects as the caller sees
 // them through the list (ID numbers masked unless RevealIDNumber lets the
@@ -60,9 +60,10 @@ func (s *Membership) ExportGuards(ctx context.Context, in ExportGuardsInput, w i
 				}
 				names[g.CompanyID] = name
 			}
-			if err := sw.Write(g.Name, g.IDNumberMasked, name, g.CompanyID, g.CertificateNumber, g.CertificateIssuedOn, g.HiredOn, g.LeftOn,
+			if err := sw.Write(g.Name, g.IDNumberMasked, name, g.CompanyID, g.CertificateNumber, g.CertificateIssuedOn,
+				g.CertificateValidUntil, g.CertificateAuthority, g.HiredOn, g.LeftOn,
 				employmentTitle(g.EmploymentStatus), checkTitle(g.BackgroundCheckStatus), g.BackgroundCheckOn, yesNo(g.PreJobTrained),
-				strconv.FormatFloat(g.TrainingHours, 'f', -1, 64), yesNo(g.BadgeService), yesNo(g.VolunteerPolice), yesNo(g.PartyMember),
+				strconv.FormatFloat(g.TrainingHours, 'f', -1, 64), yesNo(g.Certified), yesNo(g.BadgeService), yesNo(g.VolunteerPolice), yesNo(g.PartyMember),
 				sheet.Timestamp(g.CreatedAt, policy.Zone), sheet.Timestamp(g.UpdatedAt, policy.Zone)); err != nil {
 				return err
 			}

@@ -18,11 +18,13 @@ var (
 	ErrCompanyCreditCodeInvalid  = errs.InvalidField("company.credit_code_invalid", "credit_code", "credit_code is not a valid unified social credit code")
 	ErrCompanyCreditCodeTaken    = errs.EField(errs.Conflict, "company.credit_code_taken", "credit_code", "a company with this credit code is already registered in the district")
 	ErrCompanyLicenceRequired    = errs.InvalidField("company.licence_number_required", "licence_number", "licence_number is required")
+	ErrCompanyLicenceInvalid     = errs.InvalidField("company.licence_number_invalid", "licence_number", "licence_number is not a security-service licence number of the form 鄂公保服务许字〔2012〕第022号")
+	ErrCompanyConventionReadOnly = errs.InvalidField("company.convention_version_read_only", "convention_version", "convention_version is set only by the company's signature of the convention (meetings service), never by a request")
 	ErrCompanyKindInvalid        = errs.InvalidField("company.kind_invalid", "kind", "kind must be service_company or in_house_unit")
 	ErrCompanyLevelInvalid       = errs.InvalidField("company.level_invalid", "level", "level must be president, vice_president, council or member")
 	ErrCompanyStatusInvalid      = errs.InvalidField("company.status_invalid", "status", "status must be applied, active, suspended or lapsed")
 	ErrCompanyStatusIllegal      = errs.EField(errs.Conflict, "company.status_transition_illegal", "status", "the company cannot move from its current status to that one")
-	ErrCompanyNotAcceptingGuards = errs.E(errs.Conflict, "company.not_accepting_guards", "the company is suspended or lapsed and cannot hire guards")
+	ErrCompanyNotAcceptingGuards = errs.E(errs.Conflict, "company.not_accepting_guards", "only an active member company hires guards: this one is applied (not yet admitted), suspended or lapsed")
 	ErrCompanyPartyOrgSince      = errs.InvalidField("company.party_org_since_invalid", "party_org_since", "party_org_since must be a date YYYY-MM-DD from 1949-10-01 to today")
 	ErrCompanyFieldTooLong       = errs.E(errs.Invalid, "company.field_too_long", "the field is too long")
 
@@ -31,7 +33,10 @@ var (
 	ErrGuardNameTooLong           = errs.InvalidField("guard.name_too_long", "name", "name is longer than 100 characters")
 	ErrGuardIDNumberInvalid       = errs.InvalidField("guard.id_number_invalid", "id_number", "id_number is not a valid resident ID number")
 	ErrGuardAlreadyActive         = errs.EField(errs.Conflict, "guard.already_active", "id_number", "this person is already employed as an active guard elsewhere")
-	ErrGuardNotActive             = errs.E(errs.Conflict, "guard.not_active", "the guard has already left")
+	ErrGuardNotActive             = errs.E(errs.Conflict, "guard.not_active", "the guard has already left: a left guard's record is closed (no leave, training, background check or certificate)")
+	ErrGuardCertificateTaken      = errs.EField(errs.Conflict, "guard.certificate_number_taken", "certificate_number", "an active guard of the district already holds this certificate number")
+	ErrGuardCertificateValidUntil = errs.InvalidField("guard.certificate_valid_until_invalid", "certificate_valid_until", "certificate_valid_until must be a date YYYY-MM-DD, not before the issue date")
+	ErrGuardCertificateAuthority  = errs.InvalidField("guard.certificate_authority_too_long", "certificate_authority", "certificate_authority is longer than 100 characters")
 	ErrGuardCertificateDate       = errs.InvalidField("guard.certificate_issued_on_invalid", "certificate_issued_on", "a certificate's issue date must be a date YYYY-MM-DD from 1990-01-01 to today")
 	ErrGuardCertificateNumber     = errs.InvalidField("guard.certificate_number_required", "certificate_number", "certificate_number is required: a certificate has a number and an issue date")
 	ErrGuardCertificateNumberLong = errs.InvalidField("guard.certificate_number_too_long", "certificate_number", "certificate_number is longer than 100 characters")
@@ -52,6 +57,10 @@ var (
 	// with a certificate, on the request's issued_on.
 	ErrCertificateNumberRequired  = ErrGuardCertificateNumber
 	ErrCertificateIssuedOnInvalid = ErrGuardCertificateDate.WithField("issued_on")
+	ErrSearchMissingInvalid       = errs.InvalidField("guard.search_missing_invalid", "missing", "missing lists background_check, training or badge")
+	ErrExpiringWithinInvalid      = errs.InvalidField("guard.within_days_invalid", "within_days", "within_days must be an integer from 1 to 365 (omit it for the city-wide window)")
+	ErrCertificateValidUntil      = errs.InvalidField("guard.valid_until_invalid", "valid_until", "valid_until must be a date YYYY-MM-DD, not before issued_on")
+	ErrCertificateAuthority       = errs.InvalidField("guard.authority_too_long", "authority", "authority is longer than 100 characters")
 
 	ErrCouncilNotFound        = errs.E(errs.NotFound, "council_member.not_found", "no such council member")
 	ErrCouncilTermInvalid     = errs.InvalidField("council_member.term_invalid", "term", "term must be an integer of at least 1")

@@ -84,6 +84,19 @@ func (mw loggingMiddleware) ListGuards(ctx context.Context, f GuardFilter, page 
 	return mw.next.ListGuards(ctx, f, page)
 }
 
+// SearchGuards implements Service. The input is not logged: it may hold a
+// national ID number.
+func (mw loggingMiddleware) SearchGuards(ctx context.Context, in SearchGuardsInput, page kitx.Page) (r0 []Guard, r1 string, err error) {
+	defer func(begin time.Time) { mw.log(ctx, "SearchGuards", begin, err) }(time.Now())
+	return mw.next.SearchGuards(ctx, in, page)
+}
+
+// ListExpiringCertificates implements Service.
+func (mw loggingMiddleware) ListExpiringCertificates(ctx context.Context, f ExpiringFilter, page kitx.Page) (r0 []Guard, r1 string, err error) {
+	defer func(begin time.Time) { mw.log(ctx, "ListExpiringCertificates", begin, err) }(time.Now())
+	return mw.next.ListExpiringCertificates(ctx, f, page)
+}
+
 // UpdateGuard implements Service.
 func (mw loggingMiddleware) UpdateGuard(ctx context.Context, id string, pre kitx.Precondition, in UpdateGuardInput) (r0 Guard, err error) {
 	defer func(begin time.Time) { mw.log(ctx, "UpdateGuard", begin, err, "id", id) }(time.Now())

@@ -14,6 +14,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/idempotency"
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/policy"
 	"github.com/guildhall/guildhall/pkg/versioned"
 )
 
@@ -57,6 +58,8 @@ type Membership struct {
 	logger     *slog.Logger
 	now        func() time.Time
 	importWake chan struct{}
+	// expiry reads the city-wide certificate-expiry window (expiry.go).
+	expiry func() policy.CertificateExpiry
 }
 
 // Option configures a Membership.
@@ -115,7 +118,7 @@ func (s *Membership) RegisterCompany(ctx context.Context, in RegisterCompanyInpu
 			LicenceNumber: in.LicenceNumber, Kind: in.Kind, Level: in.Level, Status: StatusApplied,
 			ContactName: strings.TrimSpace(in.ContactName), ContactPhone: strings.TrimSpace(in.ContactPhone),
 			Address: strings.TrimSpace(in.Address), PartyOrg: in.PartyOrg, PartyOrgSince: in.PartyOrgSince,
-			TradeUnion: in.TradeUnion, WorkersHome: in.WorkersHome, ConventionVersion: strings.TrimSpace(in.ConventionVersion),
+			TradeUnion: in.TradeUnion, WorkersHome: in.WorkersHome,
 			RegisteredAt: now, UpdatedAt: now, Version: 1,
 		}
 		if err := q.InsertCompany(ctx, c); err != nil {
@@ -124,7 +127,7 @@ func (s *Membership) RegisterCompany(ctx context.Context, in RegisterCompanyInpu
 		fields := audit.SetFields("name", c.Name, "credit_code", c.CreditCode, "licence_number", c.LicenceNumber,
 			"kind", c.Kind, "level", c.Level, "status", c.Status, "contact_name", c.ContactName, "contact_phone", c.ContactPhone,
 			"address", c.Address, "party_org", c.PartyOrg, "party_org_since", c.PartyOrgSince, "trade_union", c.TradeUnion,
-			"workers_home", c.WorkersHome, "convention_version", c.ConventionVersion)
+			"workers_home", c.WorkersHome)
 		if err := s.Audit(ctx, q, ActionCompanyRegister, ResourceCompany, c.ID, fields); err != nil {
 			return Company{}, nil, err
 		}
@@ -253,6 +256,9 @@ func (s *Membership) hire(ctx context.Context, q Queries, in HireGuardInput) (Gu
 		// Which company employs the person is not revealed.
 		return Guard{}, ErrGuardAlreadyActive
 	}
+	if err := s.certificateFree(ctx, q, in.CertificateNumber, ""); err != nil {
+		return Guard{}, err
+	}
 	id, err := newID()
 	if err != nil {
 		return Guard{}, err
@@ -266,6 +272,7 @@ func (s *Membership) hire(ctx context.Context, q Queries, in HireGuardInput) (Gu
 		ID: id, District: s.district, CompanyID: c.ID, Name: in.Name,
 		IDNumber: in.IDNumber, IDNumberSealed: sealed, IDHash: hash,
 		CertificateNumber: in.CertificateNumber, CertificateIssuedOn: in.CertificateIssuedOn,
+		CertificateValidUntil: in.CertificateValidUntil, CertificateAuthority: in.CertificateAuthority,
 		BackgroundCheckStatus: CheckNone,
 		BadgeService:          in.BadgeService, VolunteerPolice: in.VolunteerPolice, PartyMember: in.PartyMember,
 		EmploymentStatus: EmploymentActive, HiredOn: in.HiredOn,
@@ -277,10 +284,30 @@ func (s *Membership) hire(ctx context.Context, q Queries, in HireGuardInput) (Gu
 	return s.present(g)
 }
 
+// certificateFree refuses a certificate number an active guard of the
+// district other than guardID already holds: one certificate is one
+// person's. A guard who left keeps their number on record (history), so it
+// does not block; the same number active in another district is for HQ to
+// see.
+func (s *Membership) certificateFree(ctx context.Context, q Queries, number, guardID string) error {
+	if number == "" {
+		return nil
+	}
+	held, err := q.CertificateHeldByActive(ctx, number, guardID)
+	if err != nil {
+		return err
+	}
+	if held {
+		return ErrGuardCertificateTaken
+	}
+	return nil
+}
+
 // hireFields names the fields a hire sets, for the audit log.
 func hireFields(in HireGuardInput) []string {
 	return audit.SetFields("name", in.Name, "id_number", in.IDNumber, "certificate_number", in.CertificateNumber,
-		"certificate_issued_on", in.CertificateIssuedOn, "hired_on", in.HiredOn, "badge_service", in.BadgeService,
+		"certificate_issued_on", in.CertificateIssuedOn, "certificate_valid_until", in.CertificateValidUntil,
+		"certificate_authority", in.CertificateAuthority, "hired_on", in.HiredOn, "badge_service", in.BadgeService,
 		"volunteer_police", in.VolunteerPolice, "party_member", in.PartyMember)
 }
 
@@ -297,6 +324,7 @@ func (s *Membership) present(g Guard) (Guard, error) {
 	}
 	g.IDNumber = ""
 	g.IDNumberMasked = s.ids.MaskResidentID(id)
+	g.Certified = g.CertifiedOn(today(s.now()))
 	g.ETag = kitx.ETag(g.Version)
 	return g, nil
 }
@@ -326,6 +354,7 @@ func (s *Membership) ListGuards(ctx context.Context, f GuardFilter, page kitx.Pa
 			return nil, "", err
 		}
 	}
+	f.Day = today(s.now())
 	items, next, err := s.repo.ListGuards(ctx, f, page)
 	if err != nil {
 		return nil, "", err
@@ -438,6 +467,9 @@ func (s *Membership) RecordTraining(ctx context.Context, guardID string, in Trai
 	return idempotent(ctx, s, "POST guards/"+guardID+"/trainings", in.IdempotencyKey, in, func(q Queries) (Training, []Change, error) {
 		var t Training
 		_, changes, err := versioned.In(ctx, q, guards, guardID, kitx.Precondition{}, func(q Queries, g *Guard) (Edit, error) {
+			if g.EmploymentStatus != EmploymentActive {
+				return Edit{}, ErrGuardNotActive
+			}
 			id, err := newID()
 			if err != nil {
 				return Edit{}, err
@@ -475,6 +507,9 @@ func (s *Membership) RecordBackgroundCheck(ctx context.Context, guardID string, 
 		return Guard{}, ErrBackgroundCheckDate
 	}
 	return s.updateGuard(ctx, guardID, kitx.Precondition{}, ActionGuardBackgroundCheck, func(_ Queries, g *Guard) (*Change, []string, error) {
+		if g.EmploymentStatus != EmploymentActive {
+			return nil, nil, ErrGuardNotActive
+		}
 		g.BackgroundCheckStatus, g.BackgroundCheckOn = in.Status, in.CheckedOn
 		return &Change{Type: EventBackgroundCheckRecorded, CheckStatus: in.Status, CheckedOn: in.CheckedOn},
 			[]string{"background_check_status", "background_check_on"}, nil
@@ -496,10 +531,36 @@ func (s *Membership) IssueCertificate(ctx context.Context, guardID string, in Ce
 	if !dateBetween(in.IssuedOn, earliestRecordDate, s.now()) {
 		return Guard{}, ErrCertificateIssuedOnInvalid
 	}
-	return s.updateGuard(ctx, guardID, kitx.Precondition{}, ActionGuardCertificateIssue, func(_ Queries, g *Guard) (*Change, []string, error) {
+	if in.ValidUntil != "" && !validUntil(in.ValidUntil, in.IssuedOn) {
+		return Guard{}, ErrCertificateValidUntil
+	}
+	in.Authority = strings.TrimSpace(in.Authority)
+	if len([]rune(in.Authority)) > 100 {
+		return Guard{}, ErrCertificateAuthority
+	}
+	if err := kitx.SingleLine("authority", in.Authority); err != nil {
+		return Guard{}, err
+	}
+	return s.updateGuard(ctx, guardID, kitx.Precondition{}, ActionGuardCertificateIssue, func(q Queries, g *Guard) (*Change, []string, error) {
+		if g.EmploymentStatus != EmploymentActive {
+			return nil, nil, ErrGuardNotActive
+		}
+		if err := s.certificateFree(ctx, q, in.CertificateNumber, g.ID); err != nil {
+			return nil, nil, err
+		}
+		// A new certificate replaces the old one whole: an end date or
+		// authority the request leaves out is cleared, and named as
+		// written only when it changes.
+		fields := []string{"certificate_number", "certificate_issued_on"}
+		if g.CertificateValidUntil != in.ValidUntil {
+			fields = append(fields, "certificate_valid_until")
+		}
+		if g.CertificateAuthority != in.Authority {
+			fields = append(fields, "certificate_authority")
+		}
 		g.CertificateNumber, g.CertificateIssuedOn = in.CertificateNumber, in.IssuedOn
-		return &Change{Type: EventCertificateIssued, IssuedOn: in.IssuedOn},
-			[]string{"certificate_number", "certificate_issued_on"}, nil
+		g.CertificateValidUntil, g.CertificateAuthority = in.ValidUntil, in.Authority
+		return &Change{Type: EventCertificateIssued, IssuedOn: in.IssuedOn}, fields, nil
 	})
 }
 

@@ -39,7 +39,17 @@ type Queries interface {
 	// ActiveGuardByHash reports whether a guard with this ID hash is
 	// employed (active) anywhere in the district.
 	ActiveGuardByHash(ctx context.Context, idHash string) (bool, error)
+	// CertificateHeldByActive reports whether an active guard of the
+	// district other than exceptGuardID holds certificate number number.
+	CertificateHeldByActive(ctx context.Context, number, exceptGuardID string) (bool, error)
 	ListGuards(ctx context.Context, f GuardFilter, page kitx.Page) ([]Guard, string, error)
+	// UnannouncedExpiring returns up to limit active guards, in id order,
+	// whose certificate's valid_until is from from to to (YYYY-MM-DD) and
+	// has no expiry notice for that number and valid_until.
+	UnannouncedExpiring(ctx context.Context, from, to string, limit int) ([]Guard, error)
+	// RecordExpiryNotice records that the certificate (guard, number,
+	// valid_until) was announced on windowDate; false if it already was.
+	RecordExpiryNotice(ctx context.Context, guardID, number, validUntil, windowDate string) (bool, error)
 	InsertGuard(ctx context.Context, g Guard) error
 	// WriteGuard is WriteCompany for a guard (the guards row).
 	WriteGuard(ctx context.Context, g Guard) error
@@ -97,6 +107,7 @@ const (
 	EventTrainingRecorded        = eventsv1.TypeTrainingRecorded
 	EventBackgroundCheckRecorded = eventsv1.TypeBackgroundCheckRecorded
 	EventCertificateIssued       = eventsv1.TypeCertificateIssued
+	EventCertificateExpiring     = eventsv1.TypeCertificateExpiring
 	EventCouncilMemberAppointed  = eventsv1.TypeCouncilMemberAppointed
 	EventCouncilMemberUpdated    = eventsv1.TypeCouncilMemberUpdated
 )
@@ -114,6 +125,8 @@ type Change struct {
 	Training                     *Training
 	CheckStatus, CheckedOn       string // BackgroundCheckRecorded
 	IssuedOn                     string // CertificateIssued
+	ValidUntil, WindowDate       string // CertificateExpiring
+	DaysLeft                     int    // CertificateExpiring
 }
 
 // Edit is what an update's closure reports: the change's audit row and

@@ -44,6 +44,8 @@ func revealFor(ctx context.Context, companyID string) bool {
 // the sealed column (re-read when g came from a replayed idempotent result,
 // which never stores it) and only ever lives in the response.
 func (s *Membership) presentFor(ctx context.Context, g Guard) (Guard, error) {
+	// Certified is the day's, not the stored row's: judged on every read.
+	g.Certified = g.CertifiedOn(today(s.now()))
 	if !revealFor(ctx, g.CompanyID) {
 		return s.present(g)
 	}

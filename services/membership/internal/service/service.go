@@ -48,6 +48,12 @@ type Service interface {
 	RecordBackgroundCheck(ctx context.Context, guardID string, in BackgroundCheckInput) (Guard, error)
 	// IssueCertificate records a guard's certificate (保安员证).
 	IssueCertificate(ctx context.Context, guardID string, in CertificateInput) (Guard, error)
+	// SearchGuards finds guards by name, certificate number or national ID
+	// number and filters, in id order.
+	SearchGuards(ctx context.Context, in SearchGuardsInput, page kitx.Page) ([]Guard, string, error)
+	// ListExpiringCertificates lists the active guards whose certificate
+	// lapses within a window of days, in id order.
+	ListExpiringCertificates(ctx context.Context, f ExpiringFilter, page kitx.Page) ([]Guard, string, error)
 
 	// AppointCouncilMember seats a person on the council.
 	AppointCouncilMember(ctx context.Context, in AppointCouncilMemberInput) (CouncilMember, error)
@@ -170,10 +176,17 @@ type Guard struct {
 	IDNumberMasked string `json:"id_number"`
 	// IDNumberSealed is the ID number sealed with the district's Sealer,
 	// the only form in which it is stored.
-	IDNumberSealed        string    `json:"-"`
-	IDHash                string    `json:"-"`
-	CertificateNumber     string    `json:"certificate_number"`
-	CertificateIssuedOn   string    `json:"certificate_issued_on,omitempty" format:"date"`
+	IDNumberSealed        string `json:"-"`
+	IDHash                string `json:"-"`
+	CertificateNumber     string `json:"certificate_number"`
+	CertificateIssuedOn   string `json:"certificate_issued_on,omitempty" format:"date"`
+	CertificateValidUntil string `json:"certificate_valid_until,omitempty" format:"date" doc:"the certificate's last valid day (Asia/Shanghai); empty: no end date"`
+	CertificateAuthority  string `json:"certificate_authority,omitempty" doc:"who issued the certificate (发证机关)"`
+	// Certified is "certified on duty" (持证上岗) on the service clock's
+	// day in China time: a certificate whose valid_until is not past.
+	// It is computed on every read, so it turns false the day after
+	// valid_until with no event and no write.
+	Certified             bool      `json:"certified" doc:"holds a certificate valid today (Asia/Shanghai): false from the day after certificate_valid_until"`
 	BackgroundCheckStatus string    `json:"background_check_status" enum:"none,pending,passed,failed"`
 	BackgroundCheckOn     string    `json:"background_check_on,omitempty" format:"date"`
 	PreJobTrained         bool      `json:"pre_job_trained"`
@@ -190,8 +203,16 @@ type Guard struct {
 	ETag                  string    `json:"etag"`
 }
 
-// HasCertificate reports whether the guard holds a certificate (持证).
+// HasCertificate reports whether the guard has a certificate on record
+// (valid or not: see CertifiedOn).
 func (g Guard) HasCertificate() bool { return g.CertificateNumber != "" }
+
+// CertifiedOn reports whether the guard is certified on duty on day
+// (YYYY-MM-DD, China time): a certificate on record whose valid_until, if
+// any, is not before day. A certificate is valid through its last day.
+func (g Guard) CertifiedOn(day string) bool {
+	return g.HasCertificate() && (g.CertificateValidUntil == "" || day <= g.CertificateValidUntil)
+}
 
 // Training is one training record of a guard.
 type Training struct {
@@ -251,36 +272,40 @@ type ImportError struct {
 
 // RegisterCompanyInput is the body of a company registration.
 type RegisterCompanyInput struct {
-	Name              string `json:"name" required:"true"`
-	CreditCode        string `json:"credit_code" required:"true"`
-	LicenceNumber     string `json:"licence_number" required:"true"`
-	Kind              string `json:"kind" enum:"service_company,in_house_unit" required:"true"`
-	Level             string `json:"level" enum:"president,vice_president,council,member"`
-	ContactName       string `json:"contact_name"`
-	ContactPhone      string `json:"contact_phone"`
-	Address           string `json:"address"`
-	PartyOrg          bool   `json:"party_org"`
-	PartyOrgSince     string `json:"party_org_since" format:"date"`
-	TradeUnion        bool   `json:"trade_union"`
-	WorkersHome       bool   `json:"workers_home"`
-	ConventionVersion string `json:"convention_version"`
+	Name          string `json:"name" required:"true"`
+	CreditCode    string `json:"credit_code" required:"true"`
+	LicenceNumber string `json:"licence_number" required:"true"`
+	Kind          string `json:"kind" enum:"service_company,in_house_unit" required:"true"`
+	Level         string `json:"level" enum:"president,vice_president,council,member"`
+	ContactName   string `json:"contact_name"`
+	ContactPhone  string `json:"contact_phone"`
+	Address       string `json:"address"`
+	PartyOrg      bool   `json:"party_org"`
+	PartyOrgSince string `json:"party_org_since" format:"date"`
+	TradeUnion    bool   `json:"trade_union"`
+	WorkersHome   bool   `json:"workers_home"`
+	// ConventionVersion is read-only: only the company's signature of the
+	// convention (a ConventionSigned event) sets it. A request naming it is
+	// 400 company.convention_version_read_only.
+	ConventionVersion *string `json:"convention_version,omitempty" deprecated:"true" doc:"read-only: set only by the company's signature of the convention; a request naming it is 400 company.convention_version_read_only"`
 	// Idempotent holds the request's Idempotency-Key header, if any.
 	kitx.Idempotent
 }
 
 // UpdateCompanyInput holds the fields of a company PATCH; nil means unchanged.
 type UpdateCompanyInput struct {
-	Name              *string `json:"name"`
-	LicenceNumber     *string `json:"licence_number"`
-	Level             *string `json:"level" enum:"president,vice_president,council,member"`
-	ContactName       *string `json:"contact_name"`
-	ContactPhone      *string `json:"contact_phone"`
-	Address           *string `json:"address"`
-	PartyOrg          *bool   `json:"party_org"`
-	PartyOrgSince     *string `json:"party_org_since" format:"date"`
-	TradeUnion        *bool   `json:"trade_union"`
-	WorkersHome       *bool   `json:"workers_home"`
-	ConventionVersion *string `json:"convention_version"`
+	Name          *string `json:"name"`
+	LicenceNumber *string `json:"licence_number"`
+	Level         *string `json:"level" enum:"president,vice_president,council,member"`
+	ContactName   *string `json:"contact_name"`
+	ContactPhone  *string `json:"contact_phone"`
+	Address       *string `json:"address"`
+	PartyOrg      *bool   `json:"party_org"`
+	PartyOrgSince *string `json:"party_org_since" format:"date"`
+	TradeUnion    *bool   `json:"trade_union"`
+	WorkersHome   *bool   `json:"workers_home"`
+	// ConventionVersion is read-only (see RegisterCompanyInput).
+	ConventionVersion *string `json:"convention_version,omitempty" deprecated:"true" doc:"read-only: set only by the company's signature of the convention; a request naming it is 400 company.convention_version_read_only"`
 }
 
 // ChangeStatusInput is the body of a company status change.
@@ -304,10 +329,14 @@ type HireGuardInput struct {
 	IDNumber            string `json:"id_number" required:"true"`
 	CertificateNumber   string `json:"certificate_number"`
 	CertificateIssuedOn string `json:"certificate_issued_on" format:"date"`
-	HiredOn             string `json:"hired_on" format:"date"`
-	BadgeService        bool   `json:"badge_service"`
-	VolunteerPolice     bool   `json:"volunteer_police"`
-	PartyMember         bool   `json:"party_member"`
+	// CertificateValidUntil and CertificateAuthority are optional with a
+	// certificate: its last valid day and who issued it.
+	CertificateValidUntil string `json:"certificate_valid_until" format:"date"`
+	CertificateAuthority  string `json:"certificate_authority"`
+	HiredOn               string `json:"hired_on" format:"date"`
+	BadgeService          bool   `json:"badge_service"`
+	VolunteerPolice       bool   `json:"volunteer_police"`
+	PartyMember           bool   `json:"party_member"`
 	// Idempotent holds the request's Idempotency-Key header, if any.
 	kitx.Idempotent
 }
@@ -324,8 +353,20 @@ type UpdateGuardInput struct {
 type GuardFilter struct {
 	CompanyID             string
 	EmploymentStatus      string
-	Certificate           string // "has" | "none"
+	Certificate           string // "has" | "none": certified on duty on Day, or not
 	BackgroundCheckStatus string
+	// Day is the service's day in China time (YYYY-MM-DD) Certificate is
+	// judged on; the service sets it from its clock.
+	Day string
+	// ValidUntilFrom and ValidUntilTo, when set, keep the guards whose
+	// certificate's last valid day is in [from, to] (expiring certificates).
+	ValidUntilFrom, ValidUntilTo string
+	// The search's filters (SearchGuards): a name substring, a certificate
+	// number and an ID hash exactly, volunteer police or not, and what a
+	// guard lacks.
+	Name, CertificateNumber, IDHash                       string
+	VolunteerPolice                                       *bool
+	MissingBackgroundCheck, MissingTraining, MissingBadge bool
 }
 
 // LeaveInput is the body of a guard's leaving.
@@ -353,6 +394,10 @@ type BackgroundCheckInput struct {
 type CertificateInput struct {
 	CertificateNumber string `json:"certificate_number" required:"true"`
 	IssuedOn          string `json:"issued_on" format:"date" required:"true"`
+	// ValidUntil is the certificate's last valid day (empty: no end date).
+	ValidUntil string `json:"valid_until" format:"date"`
+	// Authority is who issued the certificate (发证机关).
+	Authority string `json:"authority"`
 }
 
 // AppointCouncilMemberInput is the body of a council appointment.

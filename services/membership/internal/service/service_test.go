@@ -43,7 +43,7 @@ func newSealer(t *testing.T, kid string, b byte) *pii.Sealer {
 	return s
 }
 
-func newFixture(t *testing.T) fixture {
+func newFixture(t *testing.T, opts ...service.Option) fixture {
 	t.Helper()
 	ctx := context.Background()
 	db, err := storage.OpenSQLite(ctx, filepath.Join(t.TempDir(), "m.db"), storage.Config{Synchronous: "normal"})
@@ -65,7 +65,7 @@ func newFixture(t *testing.T) fixture {
 	st := store.New(db, ob)
 	ids := service.PKGIDRules(h)
 	sealer := newSealer(t, "k1", 1)
-	return fixture{svc: service.New("caidian", st, ids, sealer, slog.New(slog.DiscardHandler)), store: st, db: db, ids: ids, sealer: sealer}
+	return fixture{svc: service.New("caidian", st, ids, sealer, slog.New(slog.DiscardHandler), opts...), store: st, db: db, ids: ids, sealer: sealer}
 }
 
 func (f fixture) count(t *testing.T, table string) int {
@@ -93,8 +93,19 @@ func rid(n int) string {
 func (f fixture) company(t *testing.T, n int) service.Company {
 	t.Helper()
 	c, err := f.svc.RegisterCompany(context.Background(), service.RegisterCompanyInput{
-		Name: fmt.Sprintf("蔡甸保安%d", n), CreditCode: code(t, n), LicenceNumber: "L", Kind: service.KindServiceCompany,
+		Name: fmt.Sprintf("蔡甸保安%d", n), CreditCode: code(t, n), LicenceNumber: idcheck.MakeLicenceNumber("鄂", 2019, 1), Kind: service.KindServiceCompany,
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// member registers company n and admits it (active): only an active member
+// hires.
+func (f fixture) member(t *testing.T, n int) service.Company {
+	t.Helper()
+	c, err := f.svc.ChangeCompanyStatus(context.Background(), f.company(t, n).ID, service.ChangeStatusInput{Status: service.StatusActive})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +168,7 @@ func TestEveryStatusTransitionPair(t *testing.T) {
 func TestValidationRejectsBadInputBeforeWriting(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	c := f.company(t, 1)
+	c := f.member(t, 1)
 	future := time.Now().AddDate(0, 1, 0).Format("2006-01-02")
 	good := rid(1)
 	wrongDigit := good[:17] + map[bool]string{true: "1", false: "0"}[good[17] == '0']
@@ -184,15 +195,15 @@ func TestValidationRejectsBadInputBeforeWriting(t *testing.T) {
 			return err
 		}, service.ErrGuardHiredOnInvalid},
 		{"A bad credit code is refused.", func() error {
-			_, err := f.svc.RegisterCompany(ctx, service.RegisterCompanyInput{Name: "乙", CreditCode: "91420114MA0000000", LicenceNumber: "L", Kind: "service_company"})
+			_, err := f.svc.RegisterCompany(ctx, service.RegisterCompanyInput{Name: "乙", CreditCode: "91420114MA0000000", LicenceNumber: idcheck.MakeLicenceNumber("鄂", 2019, 1), Kind: "service_company"})
 			return err
 		}, service.ErrCompanyCreditCodeInvalid},
 		{"An unknown level is refused.", func() error {
-			_, err := f.svc.RegisterCompany(ctx, service.RegisterCompanyInput{Name: "乙", CreditCode: code(t, 2), LicenceNumber: "L", Kind: "service_company", Level: "emperor"})
+			_, err := f.svc.RegisterCompany(ctx, service.RegisterCompanyInput{Name: "乙", CreditCode: code(t, 2), LicenceNumber: idcheck.MakeLicenceNumber("鄂", 2019, 1), Kind: "service_company", Level: "emperor"})
 			return err
 		}, service.ErrCompanyLevelInvalid},
 		{"A future Party organisation date is refused.", func() error {
-			_, err := f.svc.RegisterCompany(ctx, service.RegisterCompanyInput{Name: "乙", CreditCode: code(t, 2), LicenceNumber: "L", Kind: "service_company", PartyOrgSince: future})
+			_, err := f.svc.RegisterCompany(ctx, service.RegisterCompanyInput{Name: "乙", CreditCode: code(t, 2), LicenceNumber: idcheck.MakeLicenceNumber("鄂", 2019, 1), Kind: "service_company", PartyOrgSince: future})
 			return err
 		}, service.ErrCompanyPartyOrgSince},
 		{"A missing licence is refused.", func() error {
@@ -238,7 +249,7 @@ func TestValidationRejectsBadInputBeforeWriting(t *testing.T) {
 
 func TestInvalidIDMessageNamesTheCheckNotTheNumber(t *testing.T) {
 	f := newFixture(t)
-	c := f.company(t, 1)
+	c := f.member(t, 1)
 	id := rid(3)
 	bad := id[:17] + map[bool]string{true: "1", false: "0"}[id[17] == '0']
 	_, err := f.svc.HireGuard(context.Background(), service.HireGuardInput{CompanyID: c.ID, Name: "甲", IDNumber: bad})
@@ -251,7 +262,7 @@ func TestInvalidIDMessageNamesTheCheckNotTheNumber(t *testing.T) {
 func TestInterruptedImportResumesWhereItStopped(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	c := f.company(t, 1)
+	c := f.member(t, 1)
 	var b strings.Builder
 	b.WriteString("name,id_number\n")
 	const rows = 2*service.ImportChunkRows + 50
@@ -284,7 +295,7 @@ func TestInterruptedImportResumesWhereItStopped(t *testing.T) {
 	if done.Status != service.ImportDone || done.Succeeded != rows || done.Failed != 0 || len(done.Errors) != 0 {
 		t.Fatalf("done: %+v", done)
 	}
-	if f.count(t, "guards") != rows || f.count(t, "eventbus_outbox") != rows+1 {
+	if f.count(t, "guards") != rows || f.count(t, "eventbus_outbox") != rows+2 {
 		t.Fatalf("%d guards, %d events", f.count(t, "guards"), f.count(t, "eventbus_outbox"))
 	}
 }
@@ -292,7 +303,7 @@ func TestInterruptedImportResumesWhereItStopped(t *testing.T) {
 func TestADuplicateInALaterChunkNamesItsLineAfterAResume(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	c := f.company(t, 1)
+	c := f.member(t, 1)
 	id := func(i int) string {
 		return idcheck.MakeResidentID("420114", time.Date(1970+i%40, 1+time.Month(i%12), 1, 0, 0, 0, 0, time.UTC), i)
 	}
@@ -332,7 +343,7 @@ func TestExpiredIdempotencyKeysAreDeleted(t *testing.T) {
 	now := time.Now()
 	clock := func() time.Time { return now }
 	svc := service.New("caidian", f.store, f.ids, f.sealer, slog.New(slog.DiscardHandler), service.WithClock(func() time.Time { return clock() }))
-	in := service.RegisterCompanyInput{Name: "戊", CreditCode: code(t, 5), LicenceNumber: "L", Kind: "service_company", Idempotent: kitx.Idempotent{IdempotencyKey: "k"}}
+	in := service.RegisterCompanyInput{Name: "戊", CreditCode: code(t, 5), LicenceNumber: idcheck.MakeLicenceNumber("鄂", 2019, 1), Kind: "service_company", Idempotent: kitx.Idempotent{IdempotencyKey: "k"}}
 	first, err := svc.RegisterCompany(ctx, in)
 	if err != nil {
 		t.Fatal(err)
@@ -367,7 +378,7 @@ func (f fixture) startImport(t *testing.T, c service.Company) string {
 func TestTamperedImportFileFailsTheJobAndIsScrubbed(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	id := f.startImport(t, f.company(t, 1))
+	id := f.startImport(t, f.member(t, 1))
 	// Re-label the stored file to another key id of the same keyring: the
 	// key id is bound as additional data, so it must not open.
 	two, err := pii.NewSealer(map[string][]byte{"k1": bytes.Repeat([]byte{1}, 32), "k2": bytes.Repeat([]byte{1}, 32)}, "k1")
@@ -403,7 +414,7 @@ func TestTamperedImportFileFailsTheJobAndIsScrubbed(t *testing.T) {
 func TestImportUnderAMissingKeyWaitsForTheKeyring(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	id := f.startImport(t, f.company(t, 1))
+	id := f.startImport(t, f.member(t, 1))
 	// The process restarts with a keyring that lost the job's key: the job
 	// is not failed (an operator can restore the key), and nothing leaks.
 	svc := service.New("caidian", f.store, f.ids, newSealer(t, "k9", 9), slog.New(slog.DiscardHandler))
@@ -425,7 +436,7 @@ func TestImportUnderAMissingKeyWaitsForTheKeyring(t *testing.T) {
 
 func TestImportIdempotencyHashIsKeyed(t *testing.T) {
 	f := newFixture(t)
-	c := f.company(t, 1)
+	c := f.member(t, 1)
 	csv := []byte("name,id_number\n甲," + rid(1) + "\n")
 	if _, err := f.svc.StartGuardImport(context.Background(), service.StartImportInput{CompanyID: c.ID, CSV: csv, Idempotent: kitx.Idempotent{IdempotencyKey: "i-1"}}); err != nil {
 		t.Fatal(err)

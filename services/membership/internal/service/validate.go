@@ -7,6 +7,7 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/idcheck"
 	"github.com/guildhall/guildhall/pkg/kitx"
 )
 
@@ -36,8 +37,33 @@ func ValidCompanyStatus(s string) bool {
 	return ok
 }
 
-// AcceptsGuards reports whether a company in status may hire guards.
-func AcceptsGuards(status string) bool { return status == StatusApplied || status == StatusActive }
+// AcceptsGuards reports whether a company in status may hire guards: only
+// an active member. An applied company is not admitted yet (its guards
+// would count in the district's figures before the association said yes);
+// a suspended or lapsed one is out of good standing.
+func AcceptsGuards(status string) bool { return status == StatusActive }
+
+// normalizeLicence checks a company's licence_number for its kind and
+// returns its stored form. A service company (保安服务公司) holds a
+// security-service licence (保安服务许可证), checked by idcheck and stored
+// in its canonical spelling (〔〕 around the year, ASCII digits, no
+// spaces), so two spellings of one licence are one value. An in-house
+// unit (自行招用保安员单位) holds no such licence: the field carries its
+// filing (备案) number with the police, whose form varies by bureau, so it
+// is only trimmed.
+func normalizeLicence(kind, v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", ErrCompanyLicenceRequired
+	}
+	if kind != KindServiceCompany {
+		return v, nil
+	}
+	if err := idcheck.ValidateLicenceNumber(v); err != nil {
+		return "", ErrCompanyLicenceInvalid
+	}
+	return idcheck.NormalizeLicenceNumber(v), nil
+}
 
 func validKind(s string) bool { return s == KindServiceCompany || s == KindInHouseUnit }
 
@@ -107,6 +133,14 @@ func pastDate(s string, now time.Time) bool {
 
 func today(now time.Time) string { return now.In(chinaTime).Format(dateLayout) }
 
+// validUntil reports whether s is a YYYY-MM-DD date not before issuedOn
+// (a certificate may already have lapsed when it is recorded: the
+// district records history too).
+func validUntil(s, issuedOn string) bool {
+	d, err := time.Parse(dateLayout, s)
+	return err == nil && d.Format(dateLayout) == s && s >= issuedOn
+}
+
 // tooLong checks a free-text field's length in characters (not bytes, so
 // Chinese text gets the same limit as Latin).
 func tooLong(field, value string, max int) error {
@@ -135,12 +169,20 @@ func (s *Membership) validateRegister(in *RegisterCompanyInput) error {
 	if err := s.ids.ValidateCreditCode(in.CreditCode); err != nil {
 		return explain(ErrCompanyCreditCodeInvalid, err)
 	}
+	if in.ConventionVersion != nil {
+		return ErrCompanyConventionReadOnly
+	}
 	if in.LicenceNumber == "" {
 		return ErrCompanyLicenceRequired
 	}
 	if !validKind(in.Kind) {
 		return ErrCompanyKindInvalid
 	}
+	lic, err := normalizeLicence(in.Kind, in.LicenceNumber)
+	if err != nil {
+		return err
+	}
+	in.LicenceNumber = lic
 	if !validLevel(in.Level) {
 		return ErrCompanyLevelInvalid
 	}
@@ -152,7 +194,6 @@ func (s *Membership) validateRegister(in *RegisterCompanyInput) error {
 		tooLong("contact_name", in.ContactName, 100),
 		tooLong("contact_phone", in.ContactPhone, 50),
 		tooLong("address", in.Address, 500),
-		tooLong("convention_version", in.ConventionVersion, 50),
 	)
 }
 
@@ -194,8 +235,15 @@ func (s *Membership) applyCompanyUpdate(c *Company, in UpdateCompanyInput) ([]st
 			return nil, ErrCompanyNameTooLong
 		}
 	}
-	if in.LicenceNumber != nil && strings.TrimSpace(*in.LicenceNumber) == "" {
-		return nil, ErrCompanyLicenceRequired
+	if in.ConventionVersion != nil {
+		return nil, ErrCompanyConventionReadOnly
+	}
+	if in.LicenceNumber != nil {
+		lic, err := normalizeLicence(c.Kind, *in.LicenceNumber)
+		if err != nil {
+			return nil, err
+		}
+		in.LicenceNumber = &lic
 	}
 	if in.Level != nil && !validLevel(*in.Level) {
 		return nil, ErrCompanyLevelInvalid
@@ -211,7 +259,6 @@ func (s *Membership) applyCompanyUpdate(c *Company, in UpdateCompanyInput) ([]st
 		setStr("contact_phone", &c.ContactPhone, in.ContactPhone, 50),
 		setStr("address", &c.Address, in.Address, 500),
 		setStr("party_org_since", &c.PartyOrgSince, in.PartyOrgSince, 10),
-		setStr("convention_version", &c.ConventionVersion, in.ConventionVersion, 50),
 	); err != nil {
 		return nil, err
 	}
@@ -251,6 +298,19 @@ func (s *Membership) validateHire(in *HireGuardInput) error {
 	}
 	if utf8.RuneCountInString(in.CertificateNumber) > 100 {
 		return ErrGuardCertificateNumberLong
+	}
+	in.CertificateAuthority = strings.TrimSpace(in.CertificateAuthority)
+	if (in.CertificateValidUntil != "" || in.CertificateAuthority != "") && in.CertificateNumber == "" {
+		return ErrGuardCertificateNumber
+	}
+	if in.CertificateValidUntil != "" && !validUntil(in.CertificateValidUntil, in.CertificateIssuedOn) {
+		return ErrGuardCertificateValidUntil
+	}
+	if utf8.RuneCountInString(in.CertificateAuthority) > 100 {
+		return ErrGuardCertificateAuthority
+	}
+	if err := kitx.SingleLine("certificate_authority", in.CertificateAuthority); err != nil {
+		return err
 	}
 	if in.HiredOn == "" {
 		in.HiredOn = today(s.now())

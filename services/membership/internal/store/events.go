@@ -60,6 +60,9 @@ func payload(district string, c service.Change) (proto.Message, error) {
 		return &eventsv1.BackgroundCheckRecorded{Guard: guardSnapshot(district, c.Guard), Status: c.CheckStatus, CheckedOn: c.CheckedOn}, nil
 	case service.EventCertificateIssued:
 		return &eventsv1.CertificateIssued{Guard: guardSnapshot(district, c.Guard), IssuedOn: c.IssuedOn}, nil
+	case service.EventCertificateExpiring:
+		return &eventsv1.CertificateExpiring{Guard: guardSnapshot(district, c.Guard), ValidUntil: c.ValidUntil,
+			WindowDate: c.WindowDate, DaysLeft: int32(c.DaysLeft)}, nil
 	case service.EventCouncilMemberAppointed:
 		return &eventsv1.CouncilMemberAppointed{Member: councilSnapshot(district, c.CouncilMember)}, nil
 	case service.EventCouncilMemberUpdated:
@@ -83,6 +86,7 @@ func guardSnapshot(district string, g *service.Guard) *eventsv1.Guard {
 		Id: g.ID, District: district, CompanyId: g.CompanyID, IdHash: g.IDHash,
 		EmploymentStatus: g.EmploymentStatus, HiredOn: g.HiredOn, LeftOn: g.LeftOn,
 		HasCertificate: g.HasCertificate(), CertificateIssuedOn: g.CertificateIssuedOn,
+		CertificateNumber: g.CertificateNumber, CertificateValidUntil: g.CertificateValidUntil, CertificateAuthority: g.CertificateAuthority,
 		BackgroundCheckStatus: g.BackgroundCheckStatus, BackgroundCheckOn: g.BackgroundCheckOn,
 		PreJobTrained: g.PreJobTrained, TrainingHours: g.TrainingHours,
 		BadgeService: g.BadgeService, VolunteerPolice: g.VolunteerPolice, PartyMember: g.PartyMember,

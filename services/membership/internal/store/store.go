@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/eventbus"
@@ -168,14 +169,14 @@ func (q queries) WriteCompany(ctx context.Context, c service.Company) error {
 
 const guardCols = `id, company_id, name, id_number_sealed, id_hash, certificate_number, certificate_issued_on,
 	background_check_status, background_check_on, pre_job_trained, training_hours, badge_service, volunteer_police,
-	party_member, employment_status, hired_on, left_on, created_at, updated_at, version`
+	party_member, employment_status, hired_on, left_on, created_at, updated_at, version, certificate_valid_until, certificate_authority`
 
 func (q queries) scanGuard(r storage.Scanner) (service.Guard, error) {
 	var g service.Guard
 	var created, upd string
 	err := r.Scan(&g.ID, &g.CompanyID, &g.Name, &g.IDNumberSealed, &g.IDHash, &g.CertificateNumber, &g.CertificateIssuedOn,
 		&g.BackgroundCheckStatus, &g.BackgroundCheckOn, &g.PreJobTrained, &g.TrainingHours, &g.BadgeService, &g.VolunteerPolice,
-		&g.PartyMember, &g.EmploymentStatus, &g.HiredOn, &g.LeftOn, &created, &upd, &g.Version)
+		&g.PartyMember, &g.EmploymentStatus, &g.HiredOn, &g.LeftOn, &created, &upd, &g.Version, &g.CertificateValidUntil, &g.CertificateAuthority)
 	if errors.Is(err, sql.ErrNoRows) {
 		return g, service.ErrGuardNotFound
 	}
@@ -216,6 +217,61 @@ func (q queries) ActiveGuardByHash(ctx context.Context, idHash string) (bool, er
 	return n > 0, nil
 }
 
+// likeEscaper escapes a LIKE pattern's wildcards (ESCAPE '\').
+var likeEscaper = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)
+
+// CertificateHeldByActive implements service.Queries.
+func (q queries) CertificateHeldByActive(ctx context.Context, number, exceptGuardID string) (bool, error) {
+	var n int
+	err := q.X.QueryRowContext(ctx, q.DB.Rebind(`SELECT count(*) FROM guards
+		WHERE certificate_number = ? AND certificate_number <> '' AND employment_status = 'active' AND id <> ?`), number, exceptGuardID).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("store: certificate holder: %w", err)
+	}
+	return n > 0, nil
+}
+
+// UnannouncedExpiring implements service.Queries.
+func (q queries) UnannouncedExpiring(ctx context.Context, from, to string, limit int) ([]service.Guard, error) {
+	rows, err := q.X.QueryContext(ctx, q.DB.Rebind(`SELECT `+guardCols+` FROM guards g
+		WHERE employment_status = 'active' AND certificate_number <> '' AND certificate_valid_until <> ''
+		AND certificate_valid_until >= ? AND certificate_valid_until <= ?
+		AND NOT EXISTS (SELECT 1 FROM certificate_expiry_notices n
+			WHERE n.guard_id = g.id AND n.certificate_number = g.certificate_number AND n.valid_until = g.certificate_valid_until)
+		ORDER BY id LIMIT ?`), from, to, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: expiring certificates: %w", err)
+	}
+	defer rows.Close()
+	var out []service.Guard
+	for rows.Next() {
+		g, err := q.scanGuard(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: expiring certificates: %w", err)
+	}
+	return out, nil
+}
+
+// RecordExpiryNotice implements service.Queries: the primary key makes a
+// second notice of one certificate a no-op.
+func (q queries) RecordExpiryNotice(ctx context.Context, guardID, number, validUntil, windowDate string) (bool, error) {
+	res, err := q.Exec(ctx, `INSERT INTO certificate_expiry_notices (guard_id, certificate_number, valid_until, window_date)
+		VALUES (?,?,?,?) ON CONFLICT DO NOTHING`, guardID, number, validUntil, windowDate)
+	if err != nil {
+		return false, fmt.Errorf("store: expiry notice: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: expiry notice: %w", err)
+	}
+	return n == 1, nil
+}
+
 // ListGuards implements service.Queries.
 func (q queries) ListGuards(ctx context.Context, f service.GuardFilter, p kitx.Page) ([]service.Guard, string, error) {
 	var where []string
@@ -226,11 +282,42 @@ func (q queries) ListGuards(ctx context.Context, f service.GuardFilter, p kitx.P
 			args = append(args, c.v)
 		}
 	}
+	// "has" is certified on duty on f.Day (Guard.CertifiedOn): a
+	// certificate whose last valid day is not before it.
+	const certified = "(certificate_number <> '' AND (certificate_valid_until = '' OR certificate_valid_until >= ?))"
 	switch f.Certificate {
 	case "has":
-		where = append(where, "certificate_number <> ''")
+		where, args = append(where, certified), append(args, f.Day)
 	case "none":
-		where = append(where, "certificate_number = ''")
+		where, args = append(where, "NOT "+certified), append(args, f.Day)
+	}
+	for _, c := range []struct{ col, v string }{{"certificate_number", f.CertificateNumber}, {"id_hash", f.IDHash}} {
+		if c.v != "" {
+			where = append(where, c.col+" = ?")
+			args = append(args, c.v)
+		}
+	}
+	if f.Name != "" {
+		// A substring: LIKE with the pattern's own % _ and \ escaped.
+		where = append(where, `name LIKE ? ESCAPE '\'`)
+		args = append(args, "%"+likeEscaper.Replace(f.Name)+"%")
+	}
+	if f.VolunteerPolice != nil {
+		where = append(where, "volunteer_police = ?")
+		args = append(args, *f.VolunteerPolice)
+	}
+	if f.MissingBackgroundCheck {
+		where = append(where, "background_check_status <> 'passed'")
+	}
+	if f.MissingTraining {
+		where = append(where, "pre_job_trained = 0")
+	}
+	if f.MissingBadge {
+		where = append(where, "badge_service = 0")
+	}
+	if f.ValidUntilFrom != "" || f.ValidUntilTo != "" {
+		where = append(where, "certificate_number <> '' AND certificate_valid_until <> '' AND certificate_valid_until >= ? AND certificate_valid_until <= ?")
+		args = append(args, f.ValidUntilFrom, f.ValidUntilTo)
 	}
 	clause, args := storage.Page(where, args, p)
 	return storage.ListRows(ctx, q.Querier, `SELECT `+guardCols+` FROM guards`+clause, args, p, q.scanGuard, func(g service.Guard) string { return g.ID })
@@ -243,10 +330,11 @@ func (q queries) InsertGuard(ctx context.Context, g service.Guard) error {
 	if g.IDNumberSealed == "" {
 		return fmt.Errorf("store: guard %s has no sealed id number", g.ID)
 	}
-	_, err := q.Exec(ctx, `INSERT INTO guards (`+guardCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err := q.Exec(ctx, `INSERT INTO guards (`+guardCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		g.ID, g.CompanyID, g.Name, g.IDNumberSealed, g.IDHash, g.CertificateNumber, g.CertificateIssuedOn,
 		g.BackgroundCheckStatus, g.BackgroundCheckOn, g.PreJobTrained, g.TrainingHours, g.BadgeService, g.VolunteerPolice,
-		g.PartyMember, g.EmploymentStatus, g.HiredOn, g.LeftOn, storage.FormatTime(g.CreatedAt), storage.FormatTime(g.UpdatedAt), g.Version)
+		g.PartyMember, g.EmploymentStatus, g.HiredOn, g.LeftOn, storage.FormatTime(g.CreatedAt), storage.FormatTime(g.UpdatedAt), g.Version,
+		g.CertificateValidUntil, g.CertificateAuthority)
 	if storage.IsUniqueViolation(err) {
 		// The partial unique index on active guards' id_hash backs up the
 		// service's check against a concurrent hire.
@@ -263,10 +351,10 @@ func (q queries) InsertGuard(ctx context.Context, g service.Guard) error {
 func (q queries) WriteGuard(ctx context.Context, g service.Guard) error {
 	res, err := q.Exec(ctx, `UPDATE guards SET name=?, certificate_number=?, certificate_issued_on=?, background_check_status=?,
 		background_check_on=?, pre_job_trained=?, training_hours=?, badge_service=?, volunteer_police=?, party_member=?,
-		employment_status=?, left_on=?, updated_at=?, version=? WHERE id=? AND version=?`,
+		employment_status=?, left_on=?, updated_at=?, version=?, certificate_valid_until=?, certificate_authority=? WHERE id=? AND version=?`,
 		g.Name, g.CertificateNumber, g.CertificateIssuedOn, g.BackgroundCheckStatus,
 		g.BackgroundCheckOn, g.PreJobTrained, g.TrainingHours, g.BadgeService, g.VolunteerPolice, g.PartyMember,
-		g.EmploymentStatus, g.LeftOn, storage.FormatTime(g.UpdatedAt), g.Version, g.ID, g.Version-1)
+		g.EmploymentStatus, g.LeftOn, storage.FormatTime(g.UpdatedAt), g.Version, g.CertificateValidUntil, g.CertificateAuthority, g.ID, g.Version-1)
 	return versioned.Written(res, err, "guard")
 }
 

@@ -100,6 +100,40 @@ func DecodeListCompanyGuards(_ context.Context, r *http.Request) (any, error) {
 	return kitx.ListRequest[service.GuardFilter]{Page: p, Filter: f}, nil
 }
 
+// DecodeListExpiring decodes the request of its route (see the route
+// table): within_days is 1–365, or absent for the city-wide window.
+func DecodeListExpiring(_ context.Context, r *http.Request) (any, error) {
+	p, err := kitx.ParsePage(r)
+	if err != nil {
+		return nil, err
+	}
+	q := r.URL.Query()
+	f := service.ExpiringFilter{CompanyID: q.Get("company_id")}
+	if v, ok := q["within_days"]; ok {
+		n, err := strconv.Atoi(v[0])
+		if err != nil || n < 1 || len(v) > 1 {
+			return nil, service.ErrExpiringWithinInvalid
+		}
+		f.WithinDays = n
+	}
+	return kitx.ListRequest[service.ExpiringFilter]{Page: p, Filter: f}, nil
+}
+
+// DecodeSearchGuards decodes the request of its route (see the route
+// table): the page from the query, the search from the JSON body (an
+// empty body searches for everything the caller may see).
+func DecodeSearchGuards(_ context.Context, r *http.Request) (any, error) {
+	p, err := kitx.ParsePage(r)
+	if err != nil {
+		return nil, err
+	}
+	in, err := kitx.DecodeBody[service.SearchGuardsInput](r)
+	if err != nil && !errors.Is(err, kitx.ErrBodyEmpty) {
+		return nil, err
+	}
+	return service.SearchRequest{Page: p, Input: in}, nil
+}
+
 // DecodeListCouncil decodes the request of its route (see the route table).
 func DecodeListCouncil(_ context.Context, r *http.Request) (any, error) {
 	p, err := kitx.ParsePage(r)

@@ -159,7 +159,7 @@ func (c *Client) RegisterActiveCompany(ctx context.Context, district string, n i
 	if err := c.Must(ctx, http.StatusCreated, "POST", "/api/v1/districts/"+district+"/companies", map[string]any{
 		"name":           fmt.Sprintf("武汉测试保安服务有限公司%d", n),
 		"credit_code":    code,
-		"licence_number": "鄂公保服2019" + strconv.Itoa(1000+n),
+		"licence_number": idcheck.MakeLicenceNumber("鄂", 2019, 1000+n),
 		"kind":           "service_company",
 		"level":          "member",
 	}, &co); err != nil {

@@ -291,6 +291,12 @@ func (g *generator) companies() []Company {
 		for j := range c.Guards {
 			c.Guards[j] = g.guard()
 		}
+		if c.Status == StatusApplied {
+			// Only an active member hires (membership refuses an
+			// applicant's hire): an applicant's guards are drawn, so the
+			// other companies' data stays what it was, and not entered.
+			c.Guards = nil
+		}
 		out[i] = c
 	}
 	return out
@@ -351,21 +357,22 @@ func orgCodeCheck(body string) byte {
 	}
 }
 
-// licence returns a security-service licence (保安服务许可证) number, or for
-// an in-house unit its filing (备案) number, in one of the two spellings in
-// use.
+// licence returns a security-service licence (保安服务许可证) number
+// (idcheck.MakeLicenceNumber), or for an in-house unit its filing (备案)
+// number, in one of the two spellings in use.
 func (g *generator) licence(kind string) string {
 	return g.unique("licence", func() string {
 		year := 2010 + g.r.IntN(15)
 		num := g.r.IntN(10000)
-		word := "服"
-		if kind == KindInHouseUnit {
-			word = "备"
+		if kind != KindInHouseUnit {
+			// A service company's licence, in the form membership checks.
+			return idcheck.MakeLicenceNumber("鄂", year, 1+num)
 		}
+		// An in-house unit's filing number: free form at membership.
 		if g.chance(0.7) {
-			return fmt.Sprintf("鄂公保%s字[%d]%04d号", word, year, num)
+			return fmt.Sprintf("鄂公保备字[%d]%04d号", year, num)
 		}
-		return fmt.Sprintf("鄂公保%s%d%04d", word, year, num)
+		return fmt.Sprintf("鄂公保备%d%04d", year, num)
 	})
 }
 

@@ -35,7 +35,7 @@ func TestGenerateIsDeterministic(t *testing.T) {
 
 var (
 	phoneRe   = regexp.MustCompile(`^1[3-9]\d{9}$`)
-	licenceRe = regexp.MustCompile(`^鄂公保[服备](字\[20[12]\d\]\d{4}号|20[12]\d\d{4})$`)
+	licenceRe = regexp.MustCompile(`^(鄂公保服务许字〔20[12]\d〕第\d{3,4}号|鄂公保备(字\[20[12]\d\]\d{4}号|20[12]\d\d{4}))$`)
 	certRe    = regexp.MustCompile(`^420100\d{9}$`)
 	creditRe  = regexp.MustCompile(`^91(420100|420113|420114|4201\d\d)\d{8}[0-9X][0-9A-HJ-NPQRTUWXY]$`)
 )
@@ -90,8 +90,17 @@ func TestGenerateProducesValidRealisticData(t *testing.T) {
 				if c.WorkersHome {
 					home++
 				}
-				if len(c.Guards) < 5 || len(c.Guards) > 20 {
+				switch {
+				case c.Status == StatusApplied && len(c.Guards) != 0:
+					// Membership refuses a hire into a company not yet admitted.
+					t.Errorf("applied company %q has %d guards, want none", c.Name, len(c.Guards))
+				case c.Status != StatusApplied && (len(c.Guards) < 5 || len(c.Guards) > 20):
 					t.Errorf("company %q has %d guards, want 5–20", c.Name, len(c.Guards))
+				}
+				if c.Kind == KindServiceCompany {
+					if err := idcheck.ValidateLicenceNumber(c.LicenceNumber); err != nil {
+						t.Errorf("service company %q: licence %q: %v", c.Name, c.LicenceNumber, err)
+					}
 				}
 				for _, g := range c.Guards {
 					guards++

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/guildhall/guildhall/pkg/audit"
+	"github.com/guildhall/guildhall/pkg/idcheck"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	kit "github.com/guildhall/guildhall/pkg/storetest"
 	"github.com/guildhall/guildhall/pkg/versioned"
@@ -27,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 	kit.Run(t, open,
 		kit.Group[*store.Store]{Name: "Companies", Run: companies},
 		kit.Group[*store.Store]{Name: "Guards", Run: guards},
+		kit.Group[*store.Store]{Name: "Certificates and search", Run: certificates},
 		kit.Group[*store.Store]{Name: "Council members", Run: council},
 		kit.Group[*store.Store]{Name: "Imports", Run: imports},
 		kit.Group[*store.Store]{Name: "Convention signatures", Run: signatures},
@@ -41,7 +43,7 @@ var ctx = context.Background()
 func company(n int) service.Company {
 	return service.Company{
 		ID: fmt.Sprintf("c%02d", n), District: District, Name: fmt.Sprintf("安泰保安 Antai-%d", n),
-		CreditCode: fmt.Sprintf("91420100MA4KX%04dB", n), LicenceNumber: fmt.Sprintf("L-%d", n),
+		CreditCode: fmt.Sprintf("91420100MA4KX%04dB", n), LicenceNumber: idcheck.MakeLicenceNumber("鄂", 2019, n),
 		Kind: []string{"service_company", "in_house_unit"}[n%2], Level: "member", Status: []string{"applied", "active"}[n%2],
 		ContactName: "张三", ContactPhone: "027-1234", Address: "经开区\n东风大道", PartyOrg: true, PartyOrgSince: "2019-07-01",
 		TradeUnion: n%2 == 0, WorkersHome: true, ConventionVersion: "2026", RegisteredAt: kit.At, UpdatedAt: kit.At.Add(time.Second), Version: 1,
@@ -382,5 +384,130 @@ func outbox(t *testing.T, s *store.Store) {
 			return err == nil, err
 		},
 		Unmappable: func(c service.Change) service.Change { c.Company = nil; return c },
+	})
+}
+
+// certificates checks the certificate columns, the certificate-number
+// check, the day-dependent certificate filter, the expiry window and its
+// notices, and the search filters.
+func certificates(t *testing.T, s *store.Store) {
+	kit.Must(t, s.InsertCompany(ctx, company(1)))
+	mk := func(n int, name, number, validUntil string, edit func(g *service.Guard)) service.Guard {
+		g := guard(n, "c01")
+		g.Name, g.CertificateNumber, g.CertificateValidUntil = name, number, validUntil
+		if number != "" {
+			g.CertificateIssuedOn, g.CertificateAuthority = "2020-01-01", "武汉市公安局"
+		}
+		if edit != nil {
+			edit(&g)
+		}
+		kit.Must(t, s.InsertGuard(ctx, g))
+		return g
+	}
+	g1 := mk(1, "张伟", "C-1", "2026-04-01", func(g *service.Guard) { g.VolunteerPolice = true })
+	mk(2, "李张", "C-2", "2026-03-01", func(g *service.Guard) {
+		g.BackgroundCheckStatus, g.PreJobTrained, g.BadgeService = "failed", false, false
+	})
+	mk(3, "百分%号", "", "", func(g *service.Guard) { g.BackgroundCheckStatus = "none" })
+	mk(4, "王五", "C-4", "2026-03-20", func(g *service.Guard) { g.EmploymentStatus, g.LeftOn = "left", "2025-06-01" })
+
+	t.Run("A certificate's last valid day and authority read back and are rewritten.", func(t *testing.T) {
+		got, err := s.GetGuard(ctx, g1.ID)
+		kit.Must(t, err)
+		kit.Equal(t, "guard", got, g1)
+		got.CertificateValidUntil, got.CertificateAuthority, got.Version = "2031-04-01", "湖北省公安厅", got.Version+1
+		kit.Must(t, s.WriteGuard(ctx, got))
+		again, err := s.GetGuard(ctx, g1.ID)
+		kit.Must(t, err)
+		kit.Equal(t, "guard", again, got)
+		got.CertificateValidUntil, got.CertificateAuthority, got.Version = g1.CertificateValidUntil, g1.CertificateAuthority, got.Version+1
+		kit.Must(t, s.WriteGuard(ctx, got))
+	})
+	t.Run("A certificate number is held by an active guard other than the one excepted; a left guard holds none.", func(t *testing.T) {
+		for _, tc := range []struct {
+			number, except string
+			want           bool
+		}{
+			{"C-1", "", true}, {"C-1", g1.ID, false}, {"C-4", "", false}, {"C-9", "", false}, {"", "", false},
+		} {
+			got, err := s.CertificateHeldByActive(ctx, tc.number, tc.except)
+			if err != nil || got != tc.want {
+				t.Errorf("CertificateHeldByActive(%q, %q) = %v, %v; want %v", tc.number, tc.except, got, err, tc.want)
+			}
+		}
+	})
+	list := func(t *testing.T, f service.GuardFilter) []string {
+		t.Helper()
+		items, _, err := s.ListGuards(ctx, f, kitx.Page{Size: 50})
+		kit.Must(t, err)
+		return kit.IDs(items, func(g service.Guard) string { return g.ID })
+	}
+	t.Run("Certified is judged on the filter's day: through valid_until, not after.", func(t *testing.T) {
+		for _, tc := range []struct {
+			f    service.GuardFilter
+			want []string
+		}{
+			{service.GuardFilter{Certificate: "has", Day: "2026-03-01", EmploymentStatus: "active"}, []string{"g01", "g02"}},
+			{service.GuardFilter{Certificate: "has", Day: "2026-03-02", EmploymentStatus: "active"}, []string{"g01"}},
+			{service.GuardFilter{Certificate: "none", Day: "2026-03-02", EmploymentStatus: "active"}, []string{"g02", "g03"}},
+			{service.GuardFilter{ValidUntilFrom: "2026-03-01", ValidUntilTo: "2026-03-31"}, []string{"g02", "g04"}},
+			{service.GuardFilter{ValidUntilFrom: "2026-03-02", ValidUntilTo: "2026-04-01", EmploymentStatus: "active"}, []string{"g01"}},
+		} {
+			if got := list(t, tc.f); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("%+v: %v, want %v", tc.f, got, tc.want)
+			}
+		}
+	})
+	t.Run("The search filters: a name substring (its % a character), exact numbers and hash, flags and what is missing.", func(t *testing.T) {
+		yes, no := true, false
+		for _, tc := range []struct {
+			f    service.GuardFilter
+			want []string
+		}{
+			{service.GuardFilter{Name: "张"}, []string{"g01", "g02"}},
+			{service.GuardFilter{Name: "%"}, []string{"g03"}},
+			{service.GuardFilter{Name: "_"}, []string{}},
+			{service.GuardFilter{CertificateNumber: "C-2"}, []string{"g02"}},
+			{service.GuardFilter{CertificateNumber: "C-"}, []string{}},
+			{service.GuardFilter{IDHash: "hash-3"}, []string{"g03"}},
+			{service.GuardFilter{VolunteerPolice: &yes}, []string{"g01"}},
+			{service.GuardFilter{VolunteerPolice: &no, EmploymentStatus: "active"}, []string{"g02", "g03"}},
+			{service.GuardFilter{MissingBackgroundCheck: true}, []string{"g02", "g03", "g04"}},
+			{service.GuardFilter{MissingTraining: true}, []string{"g02"}},
+			{service.GuardFilter{MissingBadge: true, MissingBackgroundCheck: true}, []string{"g02"}},
+		} {
+			if got := list(t, tc.f); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("%+v: %v, want %v", tc.f, got, tc.want)
+			}
+		}
+	})
+	t.Run("Expiring certificates are listed until their notice is recorded, once per number and valid_until.", func(t *testing.T) {
+		ids := func(from, to string) []string {
+			t.Helper()
+			gs, err := s.UnannouncedExpiring(ctx, from, to, 10)
+			kit.Must(t, err)
+			return kit.IDs(gs, func(g service.Guard) string { return g.ID })
+		}
+		if got := ids("2026-03-01", "2026-04-01"); !reflect.DeepEqual(got, []string{"g01", "g02"}) {
+			t.Fatalf("unannounced %v (the left guard's is not one)", got)
+		}
+		fresh, err := s.RecordExpiryNotice(ctx, "g02", "C-2", "2026-03-01", "2026-03-01")
+		if err != nil || !fresh {
+			t.Fatalf("first notice: %v, %v", fresh, err)
+		}
+		if fresh, err := s.RecordExpiryNotice(ctx, "g02", "C-2", "2026-03-01", "2026-03-01"); err != nil || fresh {
+			t.Fatalf("second notice of one certificate: %v, %v", fresh, err)
+		}
+		if got := ids("2026-03-01", "2026-04-01"); !reflect.DeepEqual(got, []string{"g01"}) {
+			t.Fatalf("unannounced after g02's notice %v", got)
+		}
+		// A renewal is a new certificate: announced again.
+		g2, err := s.GetGuard(ctx, "g02")
+		kit.Must(t, err)
+		g2.CertificateValidUntil, g2.Version = "2026-03-15", g2.Version+1
+		kit.Must(t, s.WriteGuard(ctx, g2))
+		if got := ids("2026-03-01", "2026-04-01"); !reflect.DeepEqual(got, []string{"g01", "g02"}) {
+			t.Fatalf("unannounced after g02's renewal %v", got)
+		}
 	})
 }
