@@ -68,9 +68,11 @@ func routeTable(svc service.Service, jwks []byte) []kitx.Route {
 			Summary: "Change an account's role, scope or disabled flag",
 			Description: "Fields absent or null stay as they are. The resulting role and scope must fit together, so changing the " +
 				"role usually changes the scope in the same request (e.g. \"districts\": [] when promoting to hq-admin). Disabling " +
-				"or re-scoping an account ends its tokens on the next request.",
+				"or re-scoping an account ends its tokens on the next request. A new scope must name what exists, as at creation " +
+				"(account.scope_unknown; account.directory_unavailable when that cannot be checked).",
 			Request: service.UpdateInput{}, Response: service.Account{}, IfMatch: true, ResponseHeaders: []string{"ETag", "Cache-Control"},
-			Errors: append([]*errs.Error{service.ErrAccountNotFound, service.ErrLastAdmin, service.ErrUpdateEmpty}, accountFields...), Rule: admin(),
+			Errors: append([]*errs.Error{service.ErrAccountNotFound, service.ErrLastAdmin, service.ErrUpdateEmpty,
+				service.ErrScopeUnknown, service.ErrDirectoryUnavailable}, accountFields...), Rule: admin(),
 			Decode: kitx.DecodeUpdateRequest[service.UpdateInput], Endpoint: endpoints.MakeUpdateAccountEndpoint(svc)},
 		{Name: EndpointResetPassword, Method: "POST", Path: p("/accounts/{id}/password"), Tag: "accounts", Summary: "Set a new password",
 			Request: service.PasswordInput{}, Status: http.StatusNoContent,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/services/accounts/internal/service"
 )
 
 // fakeDirectory knows districts and their companies; down makes it fail
@@ -123,5 +124,72 @@ func TestCreateRefusesAScopeTheDirectoryDoesNotKnow(t *testing.T) {
 	e.create(map[string]any{"username": "police-city", "password": pw, "role": "police"})
 	if n := dir.asked.Load() - asked; n != 0 {
 		t.Errorf("the directory was asked %d times for accounts without a district", n)
+	}
+}
+
+// TestUpdateRefusesAScopeTheDirectoryDoesNotKnow: a PATCH that moves an
+// account to an unknown district or to another district's company is
+// refused like a create (422 account.scope_unknown, 503 when the directory
+// cannot answer), and the account keeps its scope, version and audit log;
+// disabling an account does not ask the directory.
+func TestUpdateRefusesAScopeTheDirectoryDoesNotKnow(t *testing.T) {
+	dir := &fakeDirectory{companies: map[string][]string{"jingkai": {"c-jk"}, "caidian": {"c-cd"}}}
+	e := newEnvWith(t, func(_ *Config, d *Deps) { d.Directory = dir })
+	pw := "a long enough password"
+	da := e.create(map[string]any{"username": "da-jk", "password": pw, "role": "district-admin", "districts": []string{"jingkai"}})
+	ca := e.create(map[string]any{"username": "ca-jk", "password": pw, "role": "company-admin", "districts": []string{"jingkai"}, "company": "c-jk"})
+	auditBefore, err := e.node.Audit(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		id     string
+		body   map[string]any
+		down   bool
+		status int
+		errID  string
+		field  string
+	}{
+		{"A district-admin moved to a district not in the registry is refused.",
+			da.ID, map[string]any{"districts": []string{"hanyang"}}, false, http.StatusUnprocessableEntity, "account.scope_unknown", "districts"},
+		{"A company-admin moved to another district's company is refused.",
+			ca.ID, map[string]any{"company": "c-cd"}, false, http.StatusUnprocessableEntity, "account.scope_unknown", "company"},
+		{"A district-admin made company-admin of a company its district does not have is refused.",
+			da.ID, map[string]any{"role": "company-admin", "company": "c-cd"}, false, http.StatusUnprocessableEntity, "account.scope_unknown", "company"},
+		{"When the directory cannot answer, a re-scope is not written unchecked.",
+			da.ID, map[string]any{"districts": []string{"caidian"}}, true, http.StatusServiceUnavailable, "account.directory_unavailable", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir.down.Store(tc.down)
+			defer dir.down.Store(false)
+			rec := e.do("PATCH", "/api/v1/auth/accounts/"+tc.id, e.adminToken, tc.body, "If-Match", `"1"`)
+			body := decode[errs.Body](t, rec)
+			if rec.Code != tc.status || body.Error.ID != tc.errID || body.Error.Field != tc.field {
+				t.Errorf("%d %s field %q, want %d %s field %q: %s", rec.Code, body.Error.ID, body.Error.Field, tc.status, tc.errID, tc.field, rec.Body)
+			}
+		})
+	}
+	for _, want := range []service.Account{da, ca} {
+		got, err := e.node.svc.Get(context.Background(), want.ID)
+		if err != nil || got.Version != want.Version || !slices.Equal(got.Districts, want.Districts) || got.Company != want.Company || got.Role != want.Role {
+			t.Errorf("after the refused updates %s = %+v %v, want unchanged %+v", want.Username, got, err, want)
+		}
+	}
+	if after, err := e.node.Audit(context.Background(), ""); err != nil || len(after) != len(auditBefore) {
+		t.Errorf("audit rows %d → %d (%v): a refused update wrote one", len(auditBefore), len(after), err)
+	}
+	// A known re-scope is written; disabling asks nothing.
+	rec := e.do("PATCH", "/api/v1/auth/accounts/"+da.ID, e.adminToken, map[string]any{"districts": []string{"jingkai", "caidian"}}, "If-Match", `"1"`)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("a re-scope to registered districts: %d %s", rec.Code, rec.Body)
+	}
+	dir.down.Store(true)
+	asked := dir.asked.Load()
+	if rec := e.do("PATCH", "/api/v1/auth/accounts/"+ca.ID, e.adminToken, map[string]any{"disabled": true}, "If-Match", `"1"`); rec.Code != http.StatusOK {
+		t.Fatalf("disabling with the directory down: %d %s", rec.Code, rec.Body)
+	}
+	if n := dir.asked.Load() - asked; n != 0 {
+		t.Errorf("disabling asked the directory %d times", n)
 	}
 }

@@ -95,7 +95,7 @@ func New(repo Repository, issuer Issuer, limiter *auth.LoginLimiter, logger *slo
 	return &Accounts{Log: audit.NewLog(now, repo), repo: repo, issuer: issuer, limiter: limiter, logger: logger, dummyHash: dummy, now: now}, nil
 }
 
-// UseDirectory has Create check a new account's districts and company
+// UseDirectory has Create and Update check an account's districts and company
 // against d; without one only their form is checked.
 func (s *Accounts) UseDirectory(d Directory) { s.directory = d }
 
@@ -314,6 +314,14 @@ func (s *Accounts) Update(ctx context.Context, id string, pre kitx.Precondition,
 		}
 		if len(fields) == 0 {
 			return Edit{}, nil
+		}
+		// A re-scoped account must name what exists, as a new one must:
+		// otherwise a PATCH would be the way around Create's check. Only a
+		// change of the scope asks the directory (disabling does not).
+		if slices.ContainsFunc(fields, func(f string) bool { return f == "role" || f == "districts" || f == "company" }) {
+			if err := s.checkScopeKnown(ctx, r.Districts, r.Company); err != nil {
+				return Edit{}, err
+			}
 		}
 		// Disabling or demoting the last enabled hq-admin would leave
 		// nobody able to manage accounts (and no bootstrap to recover, since
