@@ -3,6 +3,7 @@ package config
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,6 +22,11 @@ type Value[T any] struct {
 	logger *slog.Logger
 	m      *metrics
 	cur    atomic.Pointer[T]
+	// loaded is closed once the key has been read from etcd (present or
+	// absent), so a caller can wait for the city's value rather than act
+	// on the default in the moment between start and the first read.
+	loaded     chan struct{}
+	loadedOnce sync.Once
 }
 
 // NewValue returns a Value for key holding def until Run reads the key.
@@ -29,7 +35,7 @@ type Value[T any] struct {
 // between many Values and a Registry on the same registry; the key is the
 // source label.
 func NewValue[T any](cli *clientv3.Client, key string, def T, parse func([]byte) (T, error), logger *slog.Logger, reg prometheus.Registerer) *Value[T] {
-	v := &Value[T]{cli: cli, key: key, def: def, parse: parse, logger: logger, m: newMetrics(reg)}
+	v := &Value[T]{cli: cli, key: key, def: def, parse: parse, logger: logger, m: newMetrics(reg), loaded: make(chan struct{})}
 	v.cur.Store(&def)
 	return v
 }
@@ -37,6 +43,10 @@ func NewValue[T any](cli *clientv3.Client, key string, def T, parse func([]byte)
 // Load returns the current value: the default, or the last good value read
 // from etcd.
 func (v *Value[T]) Load() T { return *v.cur.Load() }
+
+// Loaded is closed once Run has read the key for the first time; until
+// then Load returns the default. It stays open while etcd cannot be read.
+func (v *Value[T]) Loaded() <-chan struct{} { return v.loaded }
 
 // Key returns the etcd key the value is read from.
 func (v *Value[T]) Key() string { return v.key }
@@ -47,6 +57,7 @@ func (v *Value[T]) Run(ctx context.Context) error {
 	w := &watcher{
 		cli: v.cli, key: v.key, source: v.key, logger: v.logger, m: v.m,
 		load: func(resp *clientv3.GetResponse) {
+			defer v.loadedOnce.Do(func() { close(v.loaded) })
 			if len(resp.Kvs) == 0 {
 				v.reset(ctx)
 				return

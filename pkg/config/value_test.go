@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -104,5 +105,40 @@ func TestValueKeepsLastGoodDuringOutage(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestValueLoadedClosesOnTheFirstRead: Loaded stays open until Run has read
+// the key (a value or its absence), so a caller can wait for the city's
+// setting instead of acting on the default; once closed, Load is the read
+// value.
+func TestValueLoadedClosesOnTheFirstRead(t *testing.T) {
+	_, ep := startEtcd(t)
+	cli := newClient(t, ep)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	const present, absent = "/guildhall/policy/present", "/guildhall/policy/absent"
+	if _, err := cli.Put(ctx, present, "45"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		key  string
+		want int
+	}{{present, 45}, {absent, 30}} {
+		v := NewValue(cli, tc.key, 30, parseWarningDays, discardLogger(), nil)
+		select {
+		case <-v.Loaded():
+			t.Fatalf("%s: Loaded closed before Run read the key", tc.key)
+		default:
+		}
+		go func() { _ = v.Run(ctx) }()
+		select {
+		case <-v.Loaded():
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%s: Loaded not closed after Run started", tc.key)
+		}
+		if got := v.Load(); got != tc.want {
+			t.Fatalf("%s: Load after Loaded = %d, want %d", tc.key, got, tc.want)
+		}
 	}
 }

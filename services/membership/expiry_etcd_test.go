@@ -65,6 +65,11 @@ func TestTheExpiryWindowIsTheCityPolicyInEtcd(t *testing.T) {
 		e.Must(http.StatusOK, "GET", "/certificates/expiring", nil, &out)
 		return len(out.Items)
 	}
+	// The node reads the key after it starts; until then it holds the
+	// 30-day default, which would list the certificate.
+	testutil.Eventually(t, "the node reading the 10-day window", func() bool {
+		return strings.Contains(logs.String(), `"msg":"configuration value applied","key":"`+policy.CertificateExpiryKey+`"`)
+	})
 	if n := listed(); n != 0 {
 		t.Fatalf("a 10-day window lists %d certificates lapsing in 19 days", n)
 	}

@@ -133,6 +133,10 @@ type Deps struct {
 	Now func() time.Time
 }
 
+// policyWait bounds how long the first certificate-expiry check waits for
+// the window's etcd value.
+const policyWait = 30 * time.Second
+
 // AnnounceExpiringCertificates runs one expiry check now (Run does it
 // hourly) and returns how many CertificateExpiring events it emitted.
 func (n *Node) AnnounceExpiringCertificates(ctx context.Context) (int, error) {
@@ -212,7 +216,24 @@ func (n *Node) Run(ctx context.Context) error {
 		}()
 	}
 	wg.Add(1)
-	go func() { defer wg.Done(); n.svc.RunCertificateExpiry(ctx) }()
+	go func() {
+		defer wg.Done()
+		// The first check waits for the city's window (at most
+		// policyWait): announcing with the default in the moment before
+		// etcd's value is read would send events a 10-day window never
+		// would. With etcd down it goes ahead with the default.
+		if n.deps.Etcd != nil {
+			t := time.NewTimer(policyWait)
+			select {
+			case <-n.expiry.Loaded():
+			case <-t.C:
+				n.logger.Warn("membership: the certificate-expiry window is not read from etcd yet; checking with the default", "default_days", policy.DefaultCertificateExpiry.WindowDays)
+			case <-ctx.Done():
+			}
+			t.Stop()
+		}
+		n.svc.RunCertificateExpiry(ctx)
+	}()
 	if len(n.cfg.Brokers) == 0 {
 		return n.svc.Run(ctx)
 	}
