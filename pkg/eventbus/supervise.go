@@ -92,3 +92,23 @@ func Supervise(ctx context.Context, cfg SuperviseConfig, run func(context.Contex
 		}
 	}
 }
+
+// SuperviseConsumer runs the consumer cfg describes until ctx ends,
+// building it again with Supervise's backoff whenever it stops with an
+// error (the broker down when the node starts, the group lost). name
+// starts the restart log message; restarts are counted per topic and
+// group (Metrics.ConsumerRestartsOf). A district service's consumer of
+// another service's topic is this call with its topic, group and handler.
+func SuperviseConsumer(ctx context.Context, name string, cfg ConsumerConfig) {
+	Supervise(ctx, SuperviseConfig{
+		Name:     name,
+		Logger:   cfg.Logger,
+		Restarts: cfg.Metrics.ConsumerRestartsOf(cfg.Topic, cfg.GroupID),
+	}, func(ctx context.Context) error {
+		c, err := NewConsumer(cfg)
+		if err != nil {
+			return err
+		}
+		return c.Run(ctx)
+	})
+}

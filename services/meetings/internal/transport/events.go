@@ -54,17 +54,7 @@ func (e MembershipEvents) Run(ctx context.Context) {
 	cfg.Topic = eventbus.Topic(e.District, MembershipService)
 	cfg.GroupID = MembershipGroupID(e.District)
 	cfg.Handler = e.Handle
-	eventbus.Supervise(ctx, eventbus.SuperviseConfig{
-		Name:     "meetings: membership consumer",
-		Logger:   cfg.Logger,
-		Restarts: cfg.Metrics.ConsumerRestartsOf(cfg.Topic, cfg.GroupID),
-	}, func(ctx context.Context) error {
-		c, err := eventbus.NewConsumer(cfg)
-		if err != nil {
-			return err
-		}
-		return c.Run(ctx)
-	})
+	eventbus.SuperviseConsumer(ctx, "meetings: membership consumer", cfg)
 }
 
 // companyOf decodes the company snapshot of a company event; ok is false

@@ -63,17 +63,7 @@ func (e MeetingsEvents) Run(ctx context.Context) {
 	cfg.GroupID = MeetingsGroupID(e.District)
 	cfg.Handler = e.Handle
 	cfg.Applied = e.applied
-	eventbus.Supervise(ctx, eventbus.SuperviseConfig{
-		Name:     "membership: meetings consumer",
-		Logger:   cfg.Logger,
-		Restarts: cfg.Metrics.ConsumerRestartsOf(cfg.Topic, cfg.GroupID),
-	}, func(ctx context.Context) error {
-		c, err := eventbus.NewConsumer(cfg)
-		if err != nil {
-			return err
-		}
-		return c.Run(ctx)
-	})
+	eventbus.SuperviseConsumer(ctx, "membership: meetings consumer", cfg)
 }
 
 // applied wakes the relay once the consumer committed an applied
