@@ -81,32 +81,14 @@ func (s *Store) syncConflicts(ctx context.Context, tx *sql.Tx, kind string, at t
 	return nil
 }
 
-// firstSeen returns when HQ first saw each conflict of kind.
-func (s *Store) firstSeen(ctx context.Context, kind string) (map[string]time.Time, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT key, first_seen_at FROM hq_conflicts WHERE kind = ?`, kind)
-	if err != nil {
-		return nil, fmt.Errorf("store: conflicts seen: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]time.Time{}
-	for rows.Next() {
-		var key string
-		var at int64
-		if err := rows.Scan(&key, &at); err != nil {
-			return nil, fmt.Errorf("store: conflicts seen: %w", err)
-		}
-		out[key] = fromNanos(at)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: conflicts seen: %w", err)
-	}
-	return out, nil
-}
-
 // Conflicts returns every conflict of the read model (conflictKeys): the
 // person conflicts, then the credit-code ones, then the certificate-number
 // ones, each kind ordered by its key, each position by district, company
-// and record id. Links are the service's to add.
+// and record id. Links are the service's to add. Each kind is one
+// statement, so its records and their first-seen times are one snapshot:
+// a conflict committed between two reads cannot appear without the time
+// HQ first saw it (the write that makes it records both in one
+// transaction).
 func (s *Store) Conflicts(ctx context.Context) ([]service.Conflict, error) {
 	var out []service.Conflict
 	for _, read := range []func(context.Context) ([]service.Conflict, error){s.personConflicts, s.creditCodeConflicts, s.certificateConflicts} {
@@ -121,24 +103,22 @@ func (s *Store) Conflicts(ctx context.Context) ([]service.Conflict, error) {
 
 // guardRow is one guard record of a person or certificate conflict.
 type guardRow struct {
-	key    string
-	holder string
-	pos    service.GuardPosition
+	key       string
+	holder    string
+	firstSeen int64
+	pos       service.GuardPosition
 }
 
 // guardConflicts reads the active guard records whose column (id_hash or
 // certificate_number) is a key of kind, and groups them into conflicts.
 func (s *Store) guardConflicts(ctx context.Context, kind, column string) ([]service.Conflict, error) {
-	seen, err := s.firstSeen(ctx, kind)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT g.`+column+`, `+holderOfG+`, g.district, g.company_id, coalesce(c.name, ''),
-		g.id, g.hired_on, g.active_since, g.certificate_valid_until, g.certificate_authority
+	rows, err := s.db.QueryContext(ctx, `SELECT g.`+column+`, `+holderOfG+`, coalesce(f.first_seen_at, 0), g.district,
+		g.company_id, coalesce(c.name, ''), g.id, g.hired_on, g.active_since, g.certificate_valid_until, g.certificate_authority
 		FROM hq_guards g
 		LEFT JOIN hq_companies c ON c.id = g.company_id AND c.district = g.district
+		LEFT JOIN hq_conflicts f ON f.kind = ? AND f.key = g.`+column+`
 		WHERE g.employment_status = 'active' AND g.`+column+` IN (`+conflictKeys[kind].all+`)
-		ORDER BY g.`+column+`, g.district, g.company_id, g.id`)
+		ORDER BY g.`+column+`, g.district, g.company_id, g.id`, kind)
 	if err != nil {
 		return nil, fmt.Errorf("store: %s conflicts: %w", kind, err)
 	}
@@ -147,7 +127,7 @@ func (s *Store) guardConflicts(ctx context.Context, kind, column string) ([]serv
 	for rows.Next() {
 		var r guardRow
 		var since int64
-		if err := rows.Scan(&r.key, &r.holder, &r.pos.District, &r.pos.CompanyID, &r.pos.CompanyName, &r.pos.GuardID,
+		if err := rows.Scan(&r.key, &r.holder, &r.firstSeen, &r.pos.District, &r.pos.CompanyID, &r.pos.CompanyName, &r.pos.GuardID,
 			&r.pos.HiredOn, &since, &r.pos.CertificateValidUntil, &r.pos.CertificateAuthority); err != nil {
 			return nil, fmt.Errorf("store: %s conflicts: %w", kind, err)
 		}
@@ -168,14 +148,14 @@ func (s *Store) guardConflicts(ctx context.Context, kind, column string) ([]serv
 		for end < len(recs) && recs[end].key == recs[start].key {
 			end++
 		}
-		out = append(out, guardConflict(kind, recs[start:end], seen))
+		out = append(out, guardConflict(kind, recs[start:end]))
 		start = end
 	}
 	return out, nil
 }
 
 // guardConflict builds the conflict of recs, the records of one key.
-func guardConflict(kind string, recs []guardRow, seen map[string]time.Time) service.Conflict {
+func guardConflict(kind string, recs []guardRow) service.Conflict {
 	key := recs[0].key
 	c := service.Conflict{Kind: kind, Districts: []string{}, Guards: []service.GuardPosition{}, Companies: []service.CompanyPosition{}}
 	switch kind {
@@ -213,9 +193,7 @@ func guardConflict(kind string, recs []guardRow, seen map[string]time.Time) serv
 	if kind == service.ConflictCertificateNumber {
 		c.Persons = len(holders)
 	}
-	if t, ok := seen[key]; ok {
-		c.FirstSeenAt = timeOrNil(t)
-	}
+	c.FirstSeenAt = timeOrNil(fromNanos(recs[0].firstSeen))
 	return c
 }
 
@@ -228,13 +206,11 @@ func (s *Store) certificateConflicts(ctx context.Context) ([]service.Conflict, e
 }
 
 func (s *Store) creditCodeConflicts(ctx context.Context) ([]service.Conflict, error) {
-	seen, err := s.firstSeen(ctx, service.ConflictCreditCode)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT credit_code, district, id, name, status FROM hq_companies
-		WHERE status <> 'lapsed' AND credit_code IN (`+conflictKeys[service.ConflictCreditCode].all+`)
-		ORDER BY credit_code, district, id`)
+	rows, err := s.db.QueryContext(ctx, `SELECT c.credit_code, coalesce(f.first_seen_at, 0), c.district, c.id, c.name, c.status
+		FROM hq_companies c
+		LEFT JOIN hq_conflicts f ON f.kind = ? AND f.key = c.credit_code
+		WHERE c.status <> 'lapsed' AND c.credit_code IN (`+conflictKeys[service.ConflictCreditCode].all+`)
+		ORDER BY c.credit_code, c.district, c.id`, service.ConflictCreditCode)
 	if err != nil {
 		return nil, fmt.Errorf("store: credit_code conflicts: %w", err)
 	}
@@ -242,16 +218,15 @@ func (s *Store) creditCodeConflicts(ctx context.Context) ([]service.Conflict, er
 	var out []service.Conflict
 	for rows.Next() {
 		var code string
+		var seen int64
 		var p service.CompanyPosition
-		if err := rows.Scan(&code, &p.District, &p.CompanyID, &p.Name, &p.Status); err != nil {
+		if err := rows.Scan(&code, &seen, &p.District, &p.CompanyID, &p.Name, &p.Status); err != nil {
 			return nil, fmt.Errorf("store: credit_code conflicts: %w", err)
 		}
 		if len(out) == 0 || out[len(out)-1].CreditCode != code {
 			c := service.Conflict{Kind: service.ConflictCreditCode, CreditCode: code, Districts: []string{},
 				Guards: []service.GuardPosition{}, Companies: []service.CompanyPosition{}}
-			if t, ok := seen[code]; ok {
-				c.FirstSeenAt = timeOrNil(t)
-			}
+			c.FirstSeenAt = timeOrNil(fromNanos(seen))
 			out = append(out, c)
 		}
 		c := &out[len(out)-1]
