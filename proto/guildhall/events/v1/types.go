@@ -57,3 +57,28 @@ func MeetingsTypes() []string {
 		TypeConventionSigned,
 	}
 }
+
+// Event types of the patrols service (gh.<district>.patrols.v1).
+const (
+	TypeTeamCreated              = "TeamCreated"
+	TypeTeamMemberJoined         = "TeamMemberJoined"
+	TypeTeamMemberSuspended      = "TeamMemberSuspended"
+	TypeTeamMemberReinstated     = "TeamMemberReinstated"
+	TypeKeyAreaCreated           = "KeyAreaCreated"
+	TypeCheckpointCreated        = "CheckpointCreated"
+	TypePatrolPlanCreated        = "PatrolPlanCreated"
+	TypePatrolShiftCreated       = "PatrolShiftCreated"
+	TypeShiftAssigned            = "ShiftAssigned"
+	TypeShiftAssignmentCancelled = "ShiftAssignmentCancelled"
+	TypeCheckpointScanned        = "CheckpointScanned"
+	TypeMissedTour               = "MissedTour"
+)
+
+// PatrolsTypes returns every event type of the patrols service.
+func PatrolsTypes() []string {
+	return []string{
+		TypeTeamCreated, TypeTeamMemberJoined, TypeTeamMemberSuspended, TypeTeamMemberReinstated,
+		TypeKeyAreaCreated, TypeCheckpointCreated, TypePatrolPlanCreated, TypePatrolShiftCreated,
+		TypeShiftAssigned, TypeShiftAssignmentCancelled, TypeCheckpointScanned, TypeMissedTour,
+	}
+}
