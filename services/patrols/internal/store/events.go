@@ -1,0 +1,103 @@
+package store
+
+import (
+	"fmt"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/guildhall/guildhall/pkg/eventbus"
+	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
+	"github.com/guildhall/guildhall/services/patrols/internal/service"
+)
+
+// events turns the service's changes into outbox events. Protobuf stays
+// here, out of the service layer.
+var events = eventbus.Mapping[service.Change]{
+	Type:      func(c service.Change) string { return c.Type },
+	Aggregate: aggregate,
+	Payload:   payload,
+}
+
+func aggregate(c service.Change) (eventbus.Aggregate, error) {
+	switch {
+	case c.Team != nil:
+		return eventbus.Aggregate{Type: "volunteer_team", ID: c.Team.ID, Version: c.Team.Version}, nil
+	case c.Shift != nil:
+		return eventbus.Aggregate{Type: "patrol_shift", ID: c.Shift.ID, Version: c.Shift.Version}, nil
+	case c.Area != nil:
+		return eventbus.Aggregate{Type: "key_area", ID: c.Area.ID, Version: 1}, nil
+	case c.Checkpoint != nil:
+		return eventbus.Aggregate{Type: "checkpoint", ID: c.Checkpoint.ID, Version: 1}, nil
+	case c.Plan != nil:
+		return eventbus.Aggregate{Type: "patrol_plan", ID: c.Plan.ID, Version: 1}, nil
+	case c.Scan != nil:
+		return eventbus.Aggregate{Type: "checkpoint_scan", ID: c.Scan.ID, Version: 1}, nil
+	case c.Missed != nil:
+		return eventbus.Aggregate{Type: "missed_tour", ID: c.Missed.ID, Version: 1}, nil
+	}
+	return eventbus.Aggregate{}, fmt.Errorf("store: change %s has no aggregate", c.Type)
+}
+
+func payload(district string, c service.Change) (proto.Message, error) {
+	switch c.Type {
+	case service.EventTeamCreated:
+		return &eventsv1.TeamCreated{Team: teamSnapshot(district, c.Team)}, nil
+	case service.EventTeamMemberJoined:
+		return &eventsv1.TeamMemberJoined{Team: teamSnapshot(district, c.Team), GuardId: c.GuardID, CompanyId: c.CompanyID}, nil
+	case service.EventTeamMemberSuspended:
+		return &eventsv1.TeamMemberSuspended{Team: teamSnapshot(district, c.Team), GuardId: c.GuardID, Reasons: c.Reasons,
+			NotifyGuardId: c.Notify, ShiftsDropped: int32(c.Dropped)}, nil
+	case service.EventTeamMemberReinstated:
+		return &eventsv1.TeamMemberReinstated{Team: teamSnapshot(district, c.Team), GuardId: c.GuardID, NotifyGuardId: c.Notify}, nil
+	case service.EventKeyAreaCreated:
+		a := c.Area
+		m := &eventsv1.KeyArea{Id: a.ID, District: district, Name: a.Name, Shape: a.Shape, RadiusM: a.RadiusM}
+		for _, p := range a.Polygon {
+			m.Polygon = append(m.Polygon, latLng(p))
+		}
+		if a.Center != nil {
+			m.Center = latLng(*a.Center)
+		}
+		return &eventsv1.KeyAreaCreated{Area: m}, nil
+	case service.EventCheckpointCreated:
+		cp := c.Checkpoint
+		return &eventsv1.CheckpointCreated{Checkpoint: &eventsv1.Checkpoint{Id: cp.ID, District: district, AreaId: cp.AreaID, Name: cp.Name,
+			TagKind: cp.TagKind, Location: latLng(cp.Location)}}, nil
+	case service.EventPatrolPlanCreated:
+		p := c.Plan
+		return &eventsv1.PatrolPlanCreated{Plan: &eventsv1.PatrolPlan{Id: p.ID, District: district, Name: p.Name, AreaId: p.AreaID,
+			StartsAt: timestamppb.New(p.StartsAt), EndsAt: timestamppb.New(p.EndsAt)}}, nil
+	case service.EventPatrolShiftCreated:
+		return &eventsv1.PatrolShiftCreated{Shift: shiftSnapshot(district, c.Shift)}, nil
+	case service.EventShiftAssigned:
+		return &eventsv1.ShiftAssigned{Shift: shiftSnapshot(district, c.Shift), GuardId: c.GuardID, TeamId: c.TeamID}, nil
+	case service.EventShiftAssignmentCancelled:
+		return &eventsv1.ShiftAssignmentCancelled{Shift: shiftSnapshot(district, c.Shift), GuardId: c.GuardID, Reason: c.Reason}, nil
+	case service.EventCheckpointScanned:
+		s := c.Scan
+		return &eventsv1.CheckpointScanned{Id: s.ID, District: district, ShiftId: s.ShiftID, GuardId: s.GuardID, CheckpointId: s.CheckpointID,
+			ScannedAt: timestamppb.New(s.ScannedAt), DeviceTime: timestamppb.New(s.DeviceTime), ReceivedAt: timestamppb.New(s.ReceivedAt),
+			Location: latLng(s.Location), AccuracyM: s.AccuracyM, DistanceM: s.DistanceM, DeviceId: s.DeviceID, DeviceSeq: s.DeviceSeq,
+			MockLocation: s.MockLocation, Offline: s.Offline, ClockSkewed: s.ClockSkewed, TimeCorrected: s.TimeCorrected,
+			ClockOffsetSeconds: s.ClockOffsetS}, nil
+	case service.EventMissedTour:
+		m := c.Missed
+		return &eventsv1.MissedTour{Id: m.ID, District: district, ShiftId: m.ShiftID, PlanId: m.PlanID, GuardId: m.GuardID, Kind: m.Kind,
+			Scans: int32(m.Scans), ExpectedScans: int32(m.ExpectedScans), RaisedAt: timestamppb.New(m.RaisedAt)}, nil
+	}
+	return nil, nil
+}
+
+func latLng(p service.LatLng) *eventsv1.LatLng { return &eventsv1.LatLng{Lat: p.Lat, Lng: p.Lng} }
+
+func teamSnapshot(district string, t *service.Team) *eventsv1.VolunteerTeam {
+	return &eventsv1.VolunteerTeam{Id: t.ID, District: district, Name: t.Name, CompanyId: t.CompanyID, LeaderGuardId: t.LeaderGuardID,
+		ActiveMembers: int32(t.ActiveMembers), SuspendedMembers: int32(t.SuspendedMembers), Version: t.Version, UpdatedAt: timestamppb.New(t.UpdatedAt)}
+}
+
+func shiftSnapshot(district string, s *service.Shift) *eventsv1.PatrolShift {
+	return &eventsv1.PatrolShift{Id: s.ID, District: district, PlanId: s.PlanID, AreaId: s.AreaID, StartsAt: timestamppb.New(s.StartsAt),
+		EndsAt: timestamppb.New(s.EndsAt), Required: int32(s.Required), Assigned: int32(s.Assigned), Route: s.Route,
+		ExpectedScans: int32(s.ExpectedScans), Version: s.Version}
+}

@@ -1,0 +1,235 @@
+// Package patrols is the patrols service of a district node: volunteer-
+// police teams (江城义警) drawn from membership's guards and gated on their
+// records, key areas and checkpoints, holiday patrol plans with shifts and
+// assignments, and checkpoint scans as proof of presence. New wires its
+// layers (store → service → endpoints → HTTP) so that both a service
+// binary and the all-in-one guildhall binary link the same code.
+package patrols
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/go-kit/kit/endpoint"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/segmentio/kafka-go"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/guildhall/guildhall/pkg/config"
+	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/node"
+	"github.com/guildhall/guildhall/pkg/policy"
+	"github.com/guildhall/guildhall/pkg/storage"
+	"github.com/guildhall/guildhall/services/patrols/internal/service"
+	"github.com/guildhall/guildhall/services/patrols/internal/store"
+	"github.com/guildhall/guildhall/services/patrols/internal/transport"
+)
+
+// ServiceName is the service's name in topics, metrics and elections.
+const ServiceName = "patrols"
+
+// openAPI is the service's OpenAPI 3 document, generated from the route
+// table by `make openapi` (pkg/apidoc); a test fails when it is stale.
+//
+//go:embed openapi.json
+var openAPI []byte
+
+// OpenAPIDocument returns the service's OpenAPI 3 document.
+func OpenAPIDocument() []byte { return append([]byte(nil), openAPI...) }
+
+// Rules are the city-wide patrol rules (policy.Patrols at
+// policy.PatrolsKey).
+type Rules = policy.Patrols
+
+// Guard is a guard as the node's projection of membership's events holds
+// it.
+type Guard = service.Guard
+
+// Config configures a patrols node.
+type Config struct {
+	// District is the district this node serves, e.g. "jingkai".
+	District string
+	// DBPath is the SQLite file, e.g. data/jingkai/patrols.db.
+	DBPath string
+	// Storage tunes SQLite.
+	Storage storage.Config
+	// SweepInterval is how often Run re-gates the roster (a certificate
+	// lapses at the Asia/Shanghai day rollover with no event) and looks
+	// for missed tours (default 1 minute).
+	SweepInterval time.Duration
+	// TrustProxy takes a request's client address for the audit log from
+	// the last X-Forwarded-For entry.
+	TrustProxy bool
+	// Brokers are the Kafka bootstrap addresses the node consumes its
+	// district's membership topic from (gh.<district>.membership.v1), to
+	// keep its projection of the district's guards. Empty: no consumer
+	// (tests put guards with Node.ApplyGuard).
+	Brokers []string
+}
+
+// Errors of Config.Validate.
+var (
+	ErrBadDistrict = errors.New("patrols: district must be lower-case letters, digits and dashes")
+	ErrNoDBPath    = errors.New("patrols: a database path is required")
+	ErrEmptyBroker = errors.New("patrols: a Kafka broker address is empty")
+)
+
+// Validate checks the configuration.
+func (c Config) Validate() error {
+	if !eventbus.ValidName(c.District) {
+		return fmt.Errorf("%w: %q", ErrBadDistrict, c.District)
+	}
+	if c.DBPath == "" {
+		return ErrNoDBPath
+	}
+	if slices.Contains(c.Brokers, "") {
+		return ErrEmptyBroker
+	}
+	return c.Storage.Validate()
+}
+
+// Deps are the node's collaborators.
+type Deps struct {
+	// Logger receives the node's logs; nil discards them.
+	Logger *slog.Logger
+	// Endpoint, if not nil, returns the middleware chain (instrumenting,
+	// tracing) for one endpoint of a service.
+	Endpoint func(service, endpoint string) endpoint.Middleware
+	// Storage counts the writes the process's databases refused for lack of
+	// disk; nil counts nothing.
+	Storage *storage.Metrics
+	// Registerer receives the counters of the live patrol rules (reloads,
+	// rejected values, etcd errors); nil counts nothing.
+	Registerer prometheus.Registerer
+	// Etcd holds the live patrol rules (policy.PatrolsKey); nil (tests)
+	// uses policy.DefaultPatrols.
+	Etcd *clientv3.Client
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
+	// Bus holds the event bus metrics shared by the process, for the
+	// membership consumer; nil uses unregistered metrics.
+	Bus *eventbus.Metrics
+	// Dialer and Transport are optional Kafka TLS/SASL settings for the
+	// membership consumer; nil for plain TCP.
+	Dialer    *kafka.Dialer
+	Transport kafka.RoundTripper
+}
+
+// Node is a running patrols service of one district. Its database, outbox
+// and handler are node.Base's; the handler serves /teams…, /guards/{id}/eligibility,
+// /areas…, /plans…, /shifts…, /coverage, /scans…, /patrol-hours,
+// /missed-tours and /patrols/audit under /api/v1/districts/<district>.
+type Node struct {
+	*node.Base
+	cfg    Config
+	deps   Deps
+	store  *store.Store
+	svc    *service.Patrols
+	logger *slog.Logger
+	rules  *config.Value[Rules]
+}
+
+// New opens and migrates the node's database and wires the service. Call
+// Run for its background work and Close when done.
+func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	logger := node.Logger(deps.Logger)
+	base, err := node.OpenDistrict(ctx, node.District{Service: ServiceName, District: cfg.District, DBPath: cfg.DBPath,
+		Storage: cfg.Storage, StorageMetrics: deps.Storage, Migrate: store.Migrate, Document: openAPI})
+	if err != nil {
+		return nil, err
+	}
+	rules := config.NewValue(deps.Etcd, policy.PatrolsKey, policy.DefaultPatrols, policy.ParsePatrols, logger, deps.Registerer)
+	st := store.New(base.DB(), base.Outbox())
+	svc := service.New(cfg.District, st, rules.Load, logger, service.Options{Now: deps.Now})
+	az := &authorizer{district: cfg.District, svc: svc, logger: logger}
+	if err := base.Serve(routeTable(svc, az, kitx.DistrictPath(cfg.District)), deps.Endpoint,
+		service.ErrDistrictNotFound, cfg.TrustProxy, logger); err != nil {
+		_ = base.Close()
+		return nil, err
+	}
+	return &Node{Base: base, cfg: cfg, deps: deps, store: st, svc: svc, logger: logger, rules: rules}, nil
+}
+
+// ApplyGuard puts g into the node's projection of the district's guards
+// as an applied membership event would (versions only move forward) and
+// re-gates the guard's memberships, for a node without Config.Brokers:
+// tests, and seeding a demo.
+func (n *Node) ApplyGuard(ctx context.Context, g Guard) error {
+	return n.store.Tx(ctx, func(q service.Queries) ([]service.Change, error) { return n.svc.ApplyGuard(ctx, q, g) })
+}
+
+// Sweep runs one pass of the background work now (Run does it every
+// SweepInterval): the roster's re-gating as of today and the missed-tour
+// sweep. It returns the members suspended or reinstated and the
+// anomalies raised.
+func (n *Node) Sweep(ctx context.Context) (regated, missed int, err error) {
+	regated, err = n.svc.Regate(ctx)
+	if err != nil {
+		return regated, 0, err
+	}
+	missed, err = n.svc.SweepTours(ctx)
+	return regated, missed, err
+}
+
+// Rules returns the patrol rules the node applies now.
+func (n *Node) Rules() Rules { return n.rules.Load() }
+
+// RulesLoaded is closed once the rules were read from etcd.
+func (n *Node) RulesLoaded() <-chan struct{} { return n.rules.Loaded() }
+
+// Run does the node's background work until ctx ends: the sweep (at
+// start, then every SweepInterval), idempotency-key expiry, with etcd,
+// watching the patrol rules, and, with Config.Brokers, consuming the
+// district's membership topic into the projection of its guards.
+func (n *Node) Run(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	if len(n.cfg.Brokers) > 0 {
+		g.Go(func() error {
+			transport.MembershipEvents{
+				District: n.cfg.District, Store: n.store, Service: n.svc, Notify: n.Outbox().Notify,
+				Consumer: eventbus.ConsumerConfig{
+					Brokers: n.cfg.Brokers, DB: n.DB(), Logger: n.logger,
+					Metrics: n.deps.Bus, Dialer: n.deps.Dialer, Transport: n.deps.Transport,
+				},
+			}.Run(ctx)
+			return nil
+		})
+	}
+	if n.deps.Etcd != nil {
+		g.Go(func() error { return n.rules.Run(ctx) })
+	}
+	g.Go(func() error {
+		every := n.cfg.SweepInterval
+		if every <= 0 {
+			every = time.Minute
+		}
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			if r, m, err := n.Sweep(ctx); err != nil && ctx.Err() == nil {
+				n.logger.Error("patrols: sweep failed; will retry", "err", err)
+			} else if r > 0 || m > 0 {
+				n.logger.Info("patrols: sweep", "regated", r, "missed_tours", m)
+			}
+			if _, err := n.svc.ExpireIdempotencyKeys(ctx); err != nil && ctx.Err() == nil {
+				n.logger.Error("patrols: idempotency key expiry failed", "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+			}
+		}
+	})
+	return g.Wait()
+}
