@@ -47,10 +47,10 @@ type Scan struct {
 
 // ScanInput is one online scan: the device sends it as it is made.
 type ScanInput struct {
-	GuardID      string    `json:"guard_id" required:"true"`
-	DeviceID     string    `json:"device_id" required:"true"`
-	DeviceTime   time.Time `json:"device_time" doc:"the device's clock when sending; default scanned_at"`
-	CRS          string    `json:"crs" enum:"wgs84,gcj02" doc:"the coordinate system of location (default wgs84)"`
+	GuardID    string    `json:"guard_id" required:"true"`
+	DeviceID   string    `json:"device_id" required:"true"`
+	DeviceTime time.Time `json:"device_time" doc:"the device's clock when sending; default scanned_at"`
+	CRS        string    `json:"crs" enum:"wgs84,gcj02" doc:"the coordinate system of location (default wgs84)"`
 	ScanItem
 }
 
