@@ -123,7 +123,8 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 
 		// Proof of presence.
 		{Name: "record_scan", Method: "POST", Path: p("/scans"), Tag: "scans", Summary: "Record an online checkpoint scan",
-			Description: "201 with the accepted scan; 200 with the stored scan when the device already sent this device_seq (nothing is written). " +
+			Description: "201 with the accepted scan (outcome accepted), or with the stored scan when the device already sent this device_seq " +
+				"(outcome duplicate; nothing is written, like an Idempotency-Key replay). " +
 				"A scan that is no proof of presence is 422 with the reason's id.",
 			Request: service.ScanInput{}, Response: service.ScanResult{}, Status: http.StatusCreated,
 			Errors: errsOf(append(scanInput, service.ErrScanTagUnknown, service.ErrScanOutsideShift, service.ErrScanNotAssigned,

@@ -171,15 +171,12 @@ func MakeCoverageEndpoint(svc service.Service) endpoint.Endpoint {
 }
 
 // MakeRecordScanEndpoint returns the endpoint of the route record_scan:
-// 201 for an accepted scan, 200 with the stored scan for a duplicate.
+// 201 with the accepted scan, or, like an idempotent create's replay,
+// with the stored one for a duplicate (outcome says which).
 func MakeRecordScanEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
 		r, err := svc.RecordScan(ctx, request.(service.ScanInput))
-		status := http.StatusCreated
-		if r.Outcome == service.OutcomeDuplicate {
-			status = http.StatusOK
-		}
-		return kitx.Created(r, "", "", status, err), nil
+		return kitx.Created(r, "", "", http.StatusCreated, err), nil
 	}
 }
 
