@@ -19,6 +19,7 @@ require (
 	github.com/guildhall/guildhall/services/hq v0.0.0
 	github.com/guildhall/guildhall/services/meetings v0.0.0
 	github.com/guildhall/guildhall/services/membership v0.0.0
+	github.com/guildhall/guildhall/services/patrols v0.0.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/segmentio/kafka-go v0.4.51
 	go.etcd.io/etcd/client/v3 v3.7.3
@@ -121,4 +122,5 @@ replace (
 	github.com/guildhall/guildhall/services/hq => ../hq
 	github.com/guildhall/guildhall/services/meetings => ../meetings
 	github.com/guildhall/guildhall/services/membership => ../membership
+	github.com/guildhall/guildhall/services/patrols => ../patrols
 )
