@@ -381,3 +381,34 @@ func TestMissedToursAndPatrolHours(t *testing.T) {
 		t.Fatalf("hours %+v, want g1 and g2 2 h each", hours)
 	}
 }
+
+// TestNoDoubleBooking: a guard on a shift cannot be assigned to another
+// shift of the district that overlaps it, even of another plan and area;
+// a shift that starts when the first ends is fine.
+func TestNoDoubleBooking(t *testing.T) {
+	e, w := scanWorld(t) // g1 on 09:00–11:00
+	var area, plan struct{ ID string }
+	e.Must(http.StatusCreated, "POST", "/areas", map[string]any{"name": "沌口体育中心", "shape": "circle", "center": north(areaCenter, 5000), "radius_m": 300}, &area)
+	var cp checkpoint
+	e.Must(http.StatusCreated, "POST", "/areas/"+area.ID+"/checkpoints", map[string]any{"name": "东门", "tag_kind": "qr", "tag_value": "QR-zone-b-0001", "location": north(areaCenter, 5000)}, &cp)
+	e.Must(http.StatusCreated, "POST", "/plans", map[string]any{"name": "另一计划", "area_id": area.ID, "starts_at": nationalDay, "ends_at": nationalDay.Add(24 * time.Hour)}, &plan)
+	overlapping := e.shift(plan.ID, nationalDay.Add(150*time.Minute), nationalDay.Add(4*time.Hour), 1, []string{cp.ID}, 1) // 10:30–12:00
+	adjacent := e.shift(plan.ID, nationalDay.Add(3*time.Hour), nationalDay.Add(5*time.Hour), 1, []string{cp.ID}, 1)     // 11:00–13:00
+	before, seq := e.counts(), e.lastSeq()
+	if r := e.Do("POST", "/shifts/"+overlapping.ID+"/assignments", map[string]string{"guard_id": "g1"}); r.Status != http.StatusConflict || r.ErrorID() != "assignment.double_booked" {
+		t.Fatalf("overlapping: %d %s", r.Status, r.Body)
+	}
+	if after := e.counts(); !mapsEqual(before, after) || len(e.events(seq)) != 0 {
+		t.Fatalf("a refused assignment wrote")
+	}
+	e.assign(adjacent.ID, "g1")
+	var p struct {
+		FillRate *float64 `json:"fill_rate"`
+		Required int
+		Staffed  int
+	}
+	e.Must(http.StatusOK, "GET", "/plans/"+w.planID, nil, &p)
+	if p.Required != 2 || p.Staffed != 2 || p.FillRate == nil || *p.FillRate != 1 {
+		t.Fatalf("plan %+v", p)
+	}
+}
