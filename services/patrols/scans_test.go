@@ -354,6 +354,14 @@ func TestMissedToursAndPatrolHours(t *testing.T) {
 	if _, n, _ := e.node.Sweep(t.Context()); n != 0 {
 		t.Fatalf("third sweep raised %d", n)
 	}
+	// A tour begun late: g3's shift 12:00–13:00, first scan 12:20, after
+	// start + grace. The sweep after it still raises not_started.
+	late := e.shift(w.planID, at(12, 0), at(13, 0), 1, []string{w.cp1.ID}, 1)
+	e.assign(late.ID, "g3")
+	scan("g3", 1, w.cp1.TagValue, at(12, 20), cp1At)
+	if _, n, _ := e.node.Sweep(t.Context()); n != 1 {
+		t.Fatalf("sweep after a late start raised %d, want g3 not started", n)
+	}
 	var kinds []string
 	for _, ev := range e.events(seq) {
 		if ev.Type == eventsv1.TypeMissedTour {
@@ -361,12 +369,12 @@ func TestMissedToursAndPatrolHours(t *testing.T) {
 			kinds = append(kinds, m.GetGuardId()+":"+m.GetKind())
 		}
 	}
-	if want := []string{"g2:not_started", "g2:not_finished"}; !slices.Equal(kinds, want) {
+	if want := []string{"g2:not_started", "g2:not_finished", "g3:not_started"}; !slices.Equal(kinds, want) {
 		t.Fatalf("missed tours %v, want %v", kinds, want)
 	}
 	var list struct{ Items []struct{ Kind string } }
 	e.Must(http.StatusOK, "GET", "/missed-tours?kind=not_finished", nil, &list)
-	if len(list.Items) != 1 {
+	if len(list.Items) != 1 || list.Items[0].Kind != "not_finished" {
 		t.Fatalf("list %+v", list)
 	}
 	var hours struct {
@@ -377,8 +385,8 @@ func TestMissedToursAndPatrolHours(t *testing.T) {
 		}
 	}
 	e.Must(http.StatusOK, "GET", fmt.Sprintf("/patrol-hours?from=%s&to=%s", "2026-10-01T00:00:00Z", "2026-10-02T00:00:00Z"), nil, &hours)
-	if hours.Hours != 4 || len(hours.Guards) != 2 || hours.Guards[0].Hours != 2 {
-		t.Fatalf("hours %+v, want g1 and g2 2 h each", hours)
+	if hours.Hours != 5 || len(hours.Guards) != 3 || hours.Guards[0].Hours != 2 || hours.Guards[2].Hours != 1 {
+		t.Fatalf("hours %+v, want g1 and g2 2 h each, g3 1 h", hours)
 	}
 }
 
