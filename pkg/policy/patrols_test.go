@@ -3,6 +3,7 @@ package policy_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/guildhall/guildhall/pkg/policy"
 )
@@ -45,5 +46,22 @@ func TestParsePatrols(t *testing.T) {
 	}
 	if back, err := policy.ParsePatrols(raw); err != nil || back != policy.DefaultPatrols {
 		t.Fatalf("round trip: %+v %v", back, err)
+	}
+}
+
+func TestParseDispatch(t *testing.T) {
+	t.Parallel()
+	d, err := policy.ParseDispatch([]byte(`{"urgent": {"accept_seconds": 20}}`))
+	if err != nil || d.Urgent.AcceptSeconds != 20 || d.Urgent.ArriveUrbanSeconds != 300 || d.Routine != policy.DefaultDispatch.Routine {
+		t.Fatalf("%+v %v: want urgent accept 20, the rest defaults", d, err)
+	}
+	for _, raw := range []string{`{"urgent": {"accept_seconds": 0}}`, `{"routine": {"feedback_seconds": 86401}}`,
+		`{"urgent": {"arrive_urban_seconds": 900, "arrive_suburban_seconds": 600}}`} {
+		if _, err := policy.ParseDispatch([]byte(raw)); !errors.Is(err, policy.ErrDispatchTarget) {
+			t.Errorf("%s: %v, want dispatch.target_invalid", raw, err)
+		}
+	}
+	if got := policy.DefaultDispatch.For("urgent").Arrive("suburban"); got != 10*time.Minute {
+		t.Fatalf("urgent suburban arrival %v", got)
 	}
 }

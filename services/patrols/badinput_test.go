@@ -2,6 +2,7 @@ package patrols_test
 
 import (
 	"context"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -108,6 +109,10 @@ func TestBadInputChangesNothing(t *testing.T) {
 func TestAuthzMatrix(t *testing.T) {
 	e, w := scanWorld(t)
 	tm := e.team("g1")
+	// A request offered to tm (on duty: g1 is on the 09:00 shift).
+	e.clock.set(nationalDay.Add(90 * time.Minute))
+	var dsp struct{ ID string }
+	e.Must(http.StatusCreated, "POST", "/dispatches", map[string]any{"kind": "k", "urgency": "urgent", "location": cp1At}, &dsp)
 	callers := []struct {
 		label string
 		p     auth.Principal
@@ -155,6 +160,11 @@ func TestAuthzMatrix(t *testing.T) {
 		"patrol_hours":      {"/patrol-hours?" + day, nil},
 		"list_missed_tours": {"/missed-tours", nil},
 		"list_audit":        {"/patrols/audit", nil},
+		"raise_dispatch":    {"/dispatches", map[string]any{"kind": "k", "urgency": "soon", "location": cp1At}},
+		"list_dispatches":   {"/dispatches", nil},
+		"get_dispatch":      {"/dispatches/" + dsp.ID, nil},
+		"accept_dispatch":   {"/dispatches/" + dsp.ID + "/accept", map[string]any{"team_id": tm.ID}},
+		"dispatch_step":     {"/dispatches/" + dsp.ID + "/steps", map[string]any{"step": "nope"}},
 	}
 	policy := patrols.Policy()
 	guardRoutes := map[string]bool{"join_team": true, "guard_eligibility": true, "assign_shift": true, "record_scan": true, "upload_scans": true}
@@ -168,6 +178,11 @@ func TestAuthzMatrix(t *testing.T) {
 		for _, cl := range callers {
 			target := auth.Target{District: "jingkai"}
 			switch {
+			case name == "accept_dispatch" || name == "dispatch_step":
+				target.Guard = "g1" // tm's leader (the step: the accepting team's, none yet: unmatched)
+				if name == "dispatch_step" {
+					target.Guard = ""
+				}
 			case guardRoutes[name]:
 				target.Guard, target.Company = "g1", "c1"
 			case name == "create_team":
@@ -187,7 +202,7 @@ func TestAuthzMatrix(t *testing.T) {
 		t.Errorf("%d matrix calls for %d routes", len(calls), len(patrols.Routes()))
 	}
 	// The policy's promises, stated: ops nowhere; a scan is only ever the
-	// scanning guard's own; the police never write.
+	// scanning guard's own; the police write only dispatch requests.
 	for ep, rule := range policy {
 		if rule.Roles[auth.RoleOps] != auth.ScopeDeny {
 			t.Errorf("%s allows ops", ep)
@@ -198,7 +213,8 @@ func TestAuthzMatrix(t *testing.T) {
 		}
 	}
 	for _, rt := range patrols.Routes() {
-		if rt.Method != "GET" && policy[rt.Endpoint].Roles[auth.RolePolice] != auth.ScopeDeny {
+		policeWrites := rt.Endpoint == "patrols.raise_dispatch" || rt.Endpoint == "patrols.dispatch_step" // raising and closing a request
+		if rt.Method != "GET" && !policeWrites && policy[rt.Endpoint].Roles[auth.RolePolice] != auth.ScopeDeny {
 			t.Errorf("%s lets the police write", rt.Endpoint)
 		}
 	}
@@ -215,4 +231,3 @@ func TestAnonymousRequestsAreRefusedBeforeTheyAreRead(t *testing.T) {
 	t.Cleanup(func() { _ = node.Close() })
 	testutil.CheckAuthenticatesFirst(t, node.Handler(), patrols.Routes(), "jingkai")
 }
-

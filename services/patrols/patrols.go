@@ -64,6 +64,9 @@ type Config struct {
 	// lapses at the Asia/Shanghai day rollover with no event) and looks
 	// for missed tours (default 1 minute).
 	SweepInterval time.Duration
+	// DispatchInterval is how often Run runs the dispatch timers (default
+	// 5 s, a sixth of the shortest default target).
+	DispatchInterval time.Duration
 	// TrustProxy takes a request's client address for the audit log from
 	// the last X-Forwarded-For entry.
 	TrustProxy bool
@@ -134,6 +137,8 @@ type Node struct {
 	svc    *service.Patrols
 	logger *slog.Logger
 	rules  *config.Value[Rules]
+	// dispatch holds the live dispatch targets (policy.DispatchKey).
+	dispatch *config.Value[policy.Dispatch]
 }
 
 // New opens and migrates the node's database and wires the service. Call
@@ -151,13 +156,15 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	rules := config.NewValue(deps.Etcd, policy.PatrolsKey, policy.DefaultPatrols, policy.ParsePatrols, logger, deps.Registerer)
 	st := store.New(base.DB(), base.Outbox())
 	svc := service.New(cfg.District, st, rules.Load, logger, service.Options{Now: deps.Now})
+	dispatch := config.NewValue(deps.Etcd, policy.DispatchKey, policy.DefaultDispatch, policy.ParseDispatch, logger, deps.Registerer)
+	svc.SetDispatch(dispatch.Load, newDispatchMetrics(deps.Registerer, cfg.District))
 	az := &authorizer{district: cfg.District, svc: svc, logger: logger}
 	if err := base.Serve(routeTable(svc, az, kitx.DistrictPath(cfg.District)), deps.Endpoint,
 		service.ErrDistrictNotFound, cfg.TrustProxy, logger); err != nil {
 		_ = base.Close()
 		return nil, err
 	}
-	return &Node{Base: base, cfg: cfg, deps: deps, store: st, svc: svc, logger: logger, rules: rules}, nil
+	return &Node{Base: base, cfg: cfg, deps: deps, store: st, svc: svc, logger: logger, rules: rules, dispatch: dispatch}, nil
 }
 
 // ApplyGuard puts g into the node's projection of the district's guards
@@ -169,17 +176,26 @@ func (n *Node) ApplyGuard(ctx context.Context, g Guard) error {
 }
 
 // Sweep runs one pass of the background work now (Run does it every
-// SweepInterval): the roster's re-gating as of today and the missed-tour
-// sweep. It returns the members suspended or reinstated and the
-// anomalies raised.
+// SweepInterval): the roster's re-gating as of today, the missed-tour
+// sweep and the dispatch timers. It returns the members suspended or
+// reinstated and the anomalies raised (missed tours, then dispatch
+// targets breached).
 func (n *Node) Sweep(ctx context.Context) (regated, missed int, err error) {
 	regated, err = n.svc.Regate(ctx)
 	if err != nil {
 		return regated, 0, err
 	}
-	missed, err = n.svc.SweepTours(ctx)
+	if missed, err = n.svc.SweepTours(ctx); err != nil {
+		return regated, missed, err
+	}
+	_, err = n.SweepDispatches(ctx)
 	return regated, missed, err
 }
+
+// SweepDispatches runs the dispatch timers now (Run does it every
+// DispatchInterval): re-offers, escalations and breaches. It returns the
+// breaches recorded.
+func (n *Node) SweepDispatches(ctx context.Context) (int, error) { return n.svc.SweepDispatches(ctx) }
 
 // Rules returns the patrol rules the node applies now.
 func (n *Node) Rules() Rules { return n.rules.Load() }
@@ -207,7 +223,28 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	if n.deps.Etcd != nil {
 		g.Go(func() error { return n.rules.Run(ctx) })
+		g.Go(func() error { return n.dispatch.Run(ctx) })
 	}
+	// The dispatch timers need a finer tick than the sweep: the accept
+	// target is 30 s.
+	g.Go(func() error {
+		every := n.cfg.DispatchInterval
+		if every <= 0 {
+			every = 5 * time.Second
+		}
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+			}
+			if _, err := n.svc.SweepDispatches(ctx); err != nil && ctx.Err() == nil {
+				n.logger.Error("patrols: dispatch timers failed; will retry", "err", err)
+			}
+		}
+	})
 	g.Go(func() error {
 		every := n.cfg.SweepInterval
 		if every <= 0 {

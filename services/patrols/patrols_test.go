@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/pkg/telemetry"
@@ -49,14 +51,16 @@ type env struct {
 	t     *testing.T
 	node  *patrols.Node
 	clock *clock
+	reg   *prometheus.Registry
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	c := &clock{t: nationalDay}
+	reg := prometheus.NewPedanticRegistry()
 	node, err := patrols.New(context.Background(), patrols.Config{
 		District: "jingkai", DBPath: filepath.Join(t.TempDir(), "patrols.db"), Storage: storage.Config{Synchronous: "normal"},
-	}, patrols.Deps{Now: c.now})
+	}, patrols.Deps{Now: c.now, Registerer: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +69,7 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(func() { srv.Close(); _ = node.Close() })
 	cl := testutil.NewClient(t, srv.URL)
 	cl.Prefix = "/api/v1/districts/jingkai"
-	return &env{Client: cl, t: t, node: node, clock: c}
+	return &env{Client: cl, t: t, node: node, clock: c, reg: reg}
 }
 
 // volunteer is a guard who meets every condition of the roster, of

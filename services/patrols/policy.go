@@ -24,6 +24,9 @@ const (
 	targetGuardBody
 	// targetGuardPath: the same for the path's {id}.
 	targetGuardPath
+	// targetDispatchLeader: the leader of the team a dispatch step is
+	// for (the accepting team named, or the team that accepted).
+	targetDispatchLeader
 )
 
 // Short names keep the table one row per line.
@@ -103,6 +106,17 @@ func (a *authorizer) target(ctx context.Context, kind targetKind, req any) auth.
 		return t
 	case targetGuardPath:
 		guardID = kitx.ResourceID(req)
+	case targetDispatchLeader:
+		var team string
+		if r, ok := req.(kitx.ActionRequest[service.AcceptInput]); ok {
+			team = r.Input.TeamID
+		}
+		leader, err := a.svc.DispatchLeader(ctx, kitx.ResourceID(req), team)
+		if err != nil && !errs.IsKind(err, errs.NotFound) && !errors.Is(err, context.Canceled) {
+			a.logger.ErrorContext(ctx, "patrols: resolve dispatch leader", "err", err)
+		}
+		t.Guard = leader
+		return t
 	case targetGuardBody:
 		switch r := req.(type) {
 		case kitx.ActionRequest[service.JoinInput]:

@@ -28,6 +28,10 @@ import (
 // joins a team and scans checkpoints as themself only — a scan is the
 // scanning guard's own proof of presence, so not even HQ records one.
 func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
+	var dsp endpoints.Dispatcher
+	if svc != nil {
+		dsp = svc.(endpoints.Dispatcher)
+	}
 	at := kitx.Targets[targetKind](az.target).At
 	district := at(targetDistrict)
 	errsOf := kitx.CommonErrors(service.ErrDistrictNotFound, storage.ErrUnavailable)
@@ -148,6 +152,36 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Response: kitx.ListResponse[service.MissedTour]{}, Paged: true, Errors: errsOf(service.ErrAnomalyKindFilter),
 			Rule: supervisors(), Target: district, Decode: t.DecodeMissedTours, Endpoint: endpoints.MakeListMissedToursEndpoint(svc)},
 
+		// Police dispatch (警保联动).
+		{Name: "raise_dispatch", Method: "POST", Path: p("/dispatches"), Tag: "dispatch", Summary: "Raise a dispatch request to the district's on-duty teams",
+			Description: "Offered to the on-duty teams (a member on a shift running now) nearest first; with none on duty it is unassigned and " +
+				"escalated at once. The timers run against the city's targets per urgency (/guildhall/policy/dispatch).",
+			Request: service.DispatchInput{}, Response: service.Dispatch{}, Status: http.StatusCreated, IdempotencyKey: true, ResponseHeaders: []string{"Location"},
+			Errors: create(service.ErrDispatchKind, service.ErrDispatchUrgency, service.ErrDispatchSetting, service.ErrDispatchLocation,
+				service.ErrDispatchDescription, service.ErrCRSInvalid),
+			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, police: districtS}), Target: district,
+			Decode: kitx.DecodeCreate[service.DispatchInput], Endpoint: endpoints.MakeRaiseDispatchEndpoint(dsp, base)},
+		{Name: "list_dispatches", Method: "GET", Path: p("/dispatches"), Tag: "dispatch", Summary: "List dispatch requests, newest first",
+			Params:   []kitx.Param{kitx.Query("status", "only this status", service.DispatchOffered, service.DispatchUnassigned, service.DispatchAccepted, service.DispatchEnRoute, service.DispatchArrived, service.DispatchClosed)},
+			Response: kitx.ListResponse[service.Dispatch]{}, Paged: true, Errors: errsOf(service.ErrDispatchStatusFilter),
+			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, guard: districtS}), Target: district,
+			Decode: t.DecodeDispatches, Endpoint: endpoints.MakeListDispatchesEndpoint(dsp)},
+		{Name: "get_dispatch", Method: "GET", Path: p("/dispatches/{id}"), Tag: "dispatch", Summary: "Read a dispatch request",
+			Response: service.Dispatch{}, Errors: errsOf(service.ErrDispatchNotFound),
+			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, guard: districtS}), Target: district,
+			Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeGetDispatchEndpoint(dsp)},
+		{Name: "accept_dispatch", Method: "POST", Path: p("/dispatches/{id}/accept"), Tag: "dispatch", Summary: "Accept (签收) the request for your team, as its leader",
+			Request: service.AcceptInput{}, Response: service.Dispatch{},
+			Errors: errsOf(service.ErrDispatchNotFound, service.ErrDispatchTeamRequired, service.ErrDispatchNotOffered),
+			Rule:   rule(map[auth.Role]auth.Scope{guard: selfS}), Target: at(targetDispatchLeader),
+			Decode: kitx.DecodeActionRequest[service.AcceptInput], Endpoint: endpoints.MakeAcceptDispatchEndpoint(dsp)},
+		{Name: "dispatch_step", Method: "POST", Path: p("/dispatches/{id}/steps"), Tag: "dispatch", Summary: "Record en route, arrival (到场), feedback (反馈) or closure",
+			Description: "The accepting team's leader records en_route, arrived and feedback (with a note); the police (or HQ) close, after feedback.",
+			Request:     service.StepInput{}, Response: service.Dispatch{},
+			Errors: errsOf(service.ErrDispatchNotFound, service.ErrDispatchStepInvalid, service.ErrDispatchStepIllegal, service.ErrDispatchNoteRequired, service.ErrDispatchStepDenied),
+			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, police: districtS, guard: selfS}), Target: at(targetDispatchLeader),
+			Decode: kitx.DecodeActionRequest[service.StepInput], Endpoint: endpoints.MakeDispatchStepEndpoint(dsp)},
+
 		{Name: "list_audit", Method: "GET", Path: p("/patrols/audit"), Tag: "audit", Summary: "The patrols service's audit log, newest first",
 			Response: kitx.ListResponse[audit.Entry]{}, Paged: true, Params: audit.QueryParams(), Errors: errsOf(audit.Errors()...),
 			Rule: planners(), Target: district, Decode: audit.DecodeListRequest, Endpoint: endpoints.MakeListAuditEndpoint(svc)},
@@ -167,6 +201,7 @@ func API() kitx.API {
 			{Name: "areas", Description: "Key areas and their checkpoints"},
 			{Name: "plans", Description: "Patrol plans, shifts, assignments and coverage"},
 			{Name: "scans", Description: "Checkpoint scans, shift reports, patrol hours and missed tours"},
+			{Name: "dispatch", Description: "Police dispatch requests (警保联动) and their response timers"},
 			{Name: "audit", Description: "Who changed what, when"},
 		},
 		Routes: routeTable(nil, nil, ""),

@@ -401,7 +401,7 @@ func TestNoDoubleBooking(t *testing.T) {
 	e.Must(http.StatusCreated, "POST", "/areas/"+area.ID+"/checkpoints", map[string]any{"name": "东门", "tag_kind": "qr", "tag_value": "QR-zone-b-0001", "location": north(areaCenter, 5000)}, &cp)
 	e.Must(http.StatusCreated, "POST", "/plans", map[string]any{"name": "另一计划", "area_id": area.ID, "starts_at": nationalDay, "ends_at": nationalDay.Add(24 * time.Hour)}, &plan)
 	overlapping := e.shift(plan.ID, nationalDay.Add(150*time.Minute), nationalDay.Add(4*time.Hour), 1, []string{cp.ID}, 1) // 10:30–12:00
-	adjacent := e.shift(plan.ID, nationalDay.Add(3*time.Hour), nationalDay.Add(5*time.Hour), 1, []string{cp.ID}, 1)     // 11:00–13:00
+	adjacent := e.shift(plan.ID, nationalDay.Add(3*time.Hour), nationalDay.Add(5*time.Hour), 1, []string{cp.ID}, 1)        // 11:00–13:00
 	before, seq := e.counts(), e.lastSeq()
 	if r := e.Do("POST", "/shifts/"+overlapping.ID+"/assignments", map[string]string{"guard_id": "g1"}); r.Status != http.StatusConflict || r.ErrorID() != "assignment.double_booked" {
 		t.Fatalf("overlapping: %d %s", r.Status, r.Body)

@@ -1419,6 +1419,483 @@ func (x *MissedTour) GetRaisedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+// Dispatch is a snapshot of a police dispatch request (警保联动).
+type Dispatch struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Id       string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	District string                 `protobuf:"bytes,2,opt,name=district,proto3" json:"district,omitempty"`
+	Kind     string                 `protobuf:"bytes,3,opt,name=kind,proto3" json:"kind,omitempty"`
+	// urgency: urgent | routine; setting: urban | suburban.
+	Urgency  string  `protobuf:"bytes,4,opt,name=urgency,proto3" json:"urgency,omitempty"`
+	Setting  string  `protobuf:"bytes,5,opt,name=setting,proto3" json:"setting,omitempty"`
+	Location *LatLng `protobuf:"bytes,6,opt,name=location,proto3" json:"location,omitempty"`
+	// status: offered | unassigned | accepted | en_route | arrived | closed.
+	Status string `protobuf:"bytes,7,opt,name=status,proto3" json:"status,omitempty"`
+	// offered_team_id is the team the request is offered to now; team_id the
+	// team that accepted it.
+	OfferedTeamId string                 `protobuf:"bytes,8,opt,name=offered_team_id,json=offeredTeamId,proto3" json:"offered_team_id,omitempty"`
+	TeamId        string                 `protobuf:"bytes,9,opt,name=team_id,json=teamId,proto3" json:"team_id,omitempty"`
+	RaisedAt      *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=raised_at,json=raisedAt,proto3" json:"raised_at,omitempty"`
+	AcceptedAt    *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=accepted_at,json=acceptedAt,proto3" json:"accepted_at,omitempty"`
+	ArrivedAt     *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=arrived_at,json=arrivedAt,proto3" json:"arrived_at,omitempty"`
+	FeedbackAt    *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=feedback_at,json=feedbackAt,proto3" json:"feedback_at,omitempty"`
+	ClosedAt      *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=closed_at,json=closedAt,proto3" json:"closed_at,omitempty"`
+	Escalated     bool                   `protobuf:"varint,15,opt,name=escalated,proto3" json:"escalated,omitempty"`
+	Version       int64                  `protobuf:"varint,16,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Dispatch) Reset() {
+	*x = Dispatch{}
+	mi := &file_guildhall_events_v1_patrols_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Dispatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Dispatch) ProtoMessage() {}
+
+func (x *Dispatch) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_patrols_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Dispatch.ProtoReflect.Descriptor instead.
+func (*Dispatch) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_patrols_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *Dispatch) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Dispatch) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *Dispatch) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *Dispatch) GetUrgency() string {
+	if x != nil {
+		return x.Urgency
+	}
+	return ""
+}
+
+func (x *Dispatch) GetSetting() string {
+	if x != nil {
+		return x.Setting
+	}
+	return ""
+}
+
+func (x *Dispatch) GetLocation() *LatLng {
+	if x != nil {
+		return x.Location
+	}
+	return nil
+}
+
+func (x *Dispatch) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *Dispatch) GetOfferedTeamId() string {
+	if x != nil {
+		return x.OfferedTeamId
+	}
+	return ""
+}
+
+func (x *Dispatch) GetTeamId() string {
+	if x != nil {
+		return x.TeamId
+	}
+	return ""
+}
+
+func (x *Dispatch) GetRaisedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RaisedAt
+	}
+	return nil
+}
+
+func (x *Dispatch) GetAcceptedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AcceptedAt
+	}
+	return nil
+}
+
+func (x *Dispatch) GetArrivedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ArrivedAt
+	}
+	return nil
+}
+
+func (x *Dispatch) GetFeedbackAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FeedbackAt
+	}
+	return nil
+}
+
+func (x *Dispatch) GetClosedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ClosedAt
+	}
+	return nil
+}
+
+func (x *Dispatch) GetEscalated() bool {
+	if x != nil {
+		return x.Escalated
+	}
+	return false
+}
+
+func (x *Dispatch) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+type DispatchRaised struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Dispatch      *Dispatch              `protobuf:"bytes,1,opt,name=dispatch,proto3" json:"dispatch,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DispatchRaised) Reset() {
+	*x = DispatchRaised{}
+	mi := &file_guildhall_events_v1_patrols_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DispatchRaised) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DispatchRaised) ProtoMessage() {}
+
+func (x *DispatchRaised) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_patrols_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DispatchRaised.ProtoReflect.Descriptor instead.
+func (*DispatchRaised) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_patrols_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *DispatchRaised) GetDispatch() *Dispatch {
+	if x != nil {
+		return x.Dispatch
+	}
+	return nil
+}
+
+// DispatchOffered: the request is offered to a team (the nearest on-duty
+// first, the next one at each accept target); notify_guard_id is its leader.
+type DispatchOffered struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Dispatch      *Dispatch              `protobuf:"bytes,1,opt,name=dispatch,proto3" json:"dispatch,omitempty"`
+	TeamId        string                 `protobuf:"bytes,2,opt,name=team_id,json=teamId,proto3" json:"team_id,omitempty"`
+	NotifyGuardId string                 `protobuf:"bytes,3,opt,name=notify_guard_id,json=notifyGuardId,proto3" json:"notify_guard_id,omitempty"`
+	DistanceM     float64                `protobuf:"fixed64,4,opt,name=distance_m,json=distanceM,proto3" json:"distance_m,omitempty"`
+	Offer         int32                  `protobuf:"varint,5,opt,name=offer,proto3" json:"offer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DispatchOffered) Reset() {
+	*x = DispatchOffered{}
+	mi := &file_guildhall_events_v1_patrols_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DispatchOffered) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DispatchOffered) ProtoMessage() {}
+
+func (x *DispatchOffered) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_patrols_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DispatchOffered.ProtoReflect.Descriptor instead.
+func (*DispatchOffered) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_patrols_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *DispatchOffered) GetDispatch() *Dispatch {
+	if x != nil {
+		return x.Dispatch
+	}
+	return nil
+}
+
+func (x *DispatchOffered) GetTeamId() string {
+	if x != nil {
+		return x.TeamId
+	}
+	return ""
+}
+
+func (x *DispatchOffered) GetNotifyGuardId() string {
+	if x != nil {
+		return x.NotifyGuardId
+	}
+	return ""
+}
+
+func (x *DispatchOffered) GetDistanceM() float64 {
+	if x != nil {
+		return x.DistanceM
+	}
+	return 0
+}
+
+func (x *DispatchOffered) GetOffer() int32 {
+	if x != nil {
+		return x.Offer
+	}
+	return 0
+}
+
+// DispatchStep: the request accepted, en route, arrived, fed back or
+// closed (step), by whom.
+type DispatchStep struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Dispatch      *Dispatch              `protobuf:"bytes,1,opt,name=dispatch,proto3" json:"dispatch,omitempty"`
+	Step          string                 `protobuf:"bytes,2,opt,name=step,proto3" json:"step,omitempty"`
+	By            string                 `protobuf:"bytes,3,opt,name=by,proto3" json:"by,omitempty"`
+	Note          string                 `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DispatchStep) Reset() {
+	*x = DispatchStep{}
+	mi := &file_guildhall_events_v1_patrols_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DispatchStep) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DispatchStep) ProtoMessage() {}
+
+func (x *DispatchStep) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_patrols_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DispatchStep.ProtoReflect.Descriptor instead.
+func (*DispatchStep) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_patrols_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *DispatchStep) GetDispatch() *Dispatch {
+	if x != nil {
+		return x.Dispatch
+	}
+	return nil
+}
+
+func (x *DispatchStep) GetStep() string {
+	if x != nil {
+		return x.Step
+	}
+	return ""
+}
+
+func (x *DispatchStep) GetBy() string {
+	if x != nil {
+		return x.By
+	}
+	return ""
+}
+
+func (x *DispatchStep) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+// DispatchEscalated: nobody accepted by the target (or no team was on
+// duty): the district lead must act.
+type DispatchEscalated struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Dispatch      *Dispatch              `protobuf:"bytes,1,opt,name=dispatch,proto3" json:"dispatch,omitempty"`
+	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DispatchEscalated) Reset() {
+	*x = DispatchEscalated{}
+	mi := &file_guildhall_events_v1_patrols_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DispatchEscalated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DispatchEscalated) ProtoMessage() {}
+
+func (x *DispatchEscalated) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_patrols_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DispatchEscalated.ProtoReflect.Descriptor instead.
+func (*DispatchEscalated) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_patrols_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *DispatchEscalated) GetDispatch() *Dispatch {
+	if x != nil {
+		return x.Dispatch
+	}
+	return nil
+}
+
+func (x *DispatchEscalated) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// DispatchTargetBreached: one response target missed, once per request
+// and stage (accept | arrive | feedback).
+type DispatchTargetBreached struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Dispatch      *Dispatch              `protobuf:"bytes,1,opt,name=dispatch,proto3" json:"dispatch,omitempty"`
+	Stage         string                 `protobuf:"bytes,2,opt,name=stage,proto3" json:"stage,omitempty"`
+	TargetSeconds int64                  `protobuf:"varint,3,opt,name=target_seconds,json=targetSeconds,proto3" json:"target_seconds,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DispatchTargetBreached) Reset() {
+	*x = DispatchTargetBreached{}
+	mi := &file_guildhall_events_v1_patrols_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DispatchTargetBreached) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DispatchTargetBreached) ProtoMessage() {}
+
+func (x *DispatchTargetBreached) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_patrols_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DispatchTargetBreached.ProtoReflect.Descriptor instead.
+func (*DispatchTargetBreached) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_patrols_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *DispatchTargetBreached) GetDispatch() *Dispatch {
+	if x != nil {
+		return x.Dispatch
+	}
+	return nil
+}
+
+func (x *DispatchTargetBreached) GetStage() string {
+	if x != nil {
+		return x.Stage
+	}
+	return ""
+}
+
+func (x *DispatchTargetBreached) GetTargetSeconds() int64 {
+	if x != nil {
+		return x.TargetSeconds
+	}
+	return 0
+}
+
 var File_guildhall_events_v1_patrols_proto protoreflect.FileDescriptor
 
 const file_guildhall_events_v1_patrols_proto_rawDesc = "" +
@@ -1547,7 +2024,49 @@ const file_guildhall_events_v1_patrols_proto_rawDesc = "" +
 	"\x04kind\x18\x06 \x01(\tR\x04kind\x12\x14\n" +
 	"\x05scans\x18\a \x01(\x05R\x05scans\x12%\n" +
 	"\x0eexpected_scans\x18\b \x01(\x05R\rexpectedScans\x127\n" +
-	"\traised_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\braisedAtBCZAgithub.com/guildhall/guildhall/proto/guildhall/events/v1;eventsv1b\x06proto3"
+	"\traised_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\braisedAt\"\xef\x04\n" +
+	"\bDispatch\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
+	"\bdistrict\x18\x02 \x01(\tR\bdistrict\x12\x12\n" +
+	"\x04kind\x18\x03 \x01(\tR\x04kind\x12\x18\n" +
+	"\aurgency\x18\x04 \x01(\tR\aurgency\x12\x18\n" +
+	"\asetting\x18\x05 \x01(\tR\asetting\x127\n" +
+	"\blocation\x18\x06 \x01(\v2\x1b.guildhall.events.v1.LatLngR\blocation\x12\x16\n" +
+	"\x06status\x18\a \x01(\tR\x06status\x12&\n" +
+	"\x0foffered_team_id\x18\b \x01(\tR\rofferedTeamId\x12\x17\n" +
+	"\ateam_id\x18\t \x01(\tR\x06teamId\x127\n" +
+	"\traised_at\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\braisedAt\x12;\n" +
+	"\vaccepted_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"acceptedAt\x129\n" +
+	"\n" +
+	"arrived_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tarrivedAt\x12;\n" +
+	"\vfeedback_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"feedbackAt\x127\n" +
+	"\tclosed_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\bclosedAt\x12\x1c\n" +
+	"\tescalated\x18\x0f \x01(\bR\tescalated\x12\x18\n" +
+	"\aversion\x18\x10 \x01(\x03R\aversion\"K\n" +
+	"\x0eDispatchRaised\x129\n" +
+	"\bdispatch\x18\x01 \x01(\v2\x1d.guildhall.events.v1.DispatchR\bdispatch\"\xc2\x01\n" +
+	"\x0fDispatchOffered\x129\n" +
+	"\bdispatch\x18\x01 \x01(\v2\x1d.guildhall.events.v1.DispatchR\bdispatch\x12\x17\n" +
+	"\ateam_id\x18\x02 \x01(\tR\x06teamId\x12&\n" +
+	"\x0fnotify_guard_id\x18\x03 \x01(\tR\rnotifyGuardId\x12\x1d\n" +
+	"\n" +
+	"distance_m\x18\x04 \x01(\x01R\tdistanceM\x12\x14\n" +
+	"\x05offer\x18\x05 \x01(\x05R\x05offer\"\x81\x01\n" +
+	"\fDispatchStep\x129\n" +
+	"\bdispatch\x18\x01 \x01(\v2\x1d.guildhall.events.v1.DispatchR\bdispatch\x12\x12\n" +
+	"\x04step\x18\x02 \x01(\tR\x04step\x12\x0e\n" +
+	"\x02by\x18\x03 \x01(\tR\x02by\x12\x12\n" +
+	"\x04note\x18\x04 \x01(\tR\x04note\"f\n" +
+	"\x11DispatchEscalated\x129\n" +
+	"\bdispatch\x18\x01 \x01(\v2\x1d.guildhall.events.v1.DispatchR\bdispatch\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"\x90\x01\n" +
+	"\x16DispatchTargetBreached\x129\n" +
+	"\bdispatch\x18\x01 \x01(\v2\x1d.guildhall.events.v1.DispatchR\bdispatch\x12\x14\n" +
+	"\x05stage\x18\x02 \x01(\tR\x05stage\x12%\n" +
+	"\x0etarget_seconds\x18\x03 \x01(\x03R\rtargetSecondsBCZAgithub.com/guildhall/guildhall/proto/guildhall/events/v1;eventsv1b\x06proto3"
 
 var (
 	file_guildhall_events_v1_patrols_proto_rawDescOnce sync.Once
@@ -1561,7 +2080,7 @@ func file_guildhall_events_v1_patrols_proto_rawDescGZIP() []byte {
 	return file_guildhall_events_v1_patrols_proto_rawDescData
 }
 
-var file_guildhall_events_v1_patrols_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_guildhall_events_v1_patrols_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_guildhall_events_v1_patrols_proto_goTypes = []any{
 	(*VolunteerTeam)(nil),            // 0: guildhall.events.v1.VolunteerTeam
 	(*TeamCreated)(nil),              // 1: guildhall.events.v1.TeamCreated
@@ -1581,10 +2100,16 @@ var file_guildhall_events_v1_patrols_proto_goTypes = []any{
 	(*ShiftAssignmentCancelled)(nil), // 15: guildhall.events.v1.ShiftAssignmentCancelled
 	(*CheckpointScanned)(nil),        // 16: guildhall.events.v1.CheckpointScanned
 	(*MissedTour)(nil),               // 17: guildhall.events.v1.MissedTour
-	(*timestamppb.Timestamp)(nil),    // 18: google.protobuf.Timestamp
+	(*Dispatch)(nil),                 // 18: guildhall.events.v1.Dispatch
+	(*DispatchRaised)(nil),           // 19: guildhall.events.v1.DispatchRaised
+	(*DispatchOffered)(nil),          // 20: guildhall.events.v1.DispatchOffered
+	(*DispatchStep)(nil),             // 21: guildhall.events.v1.DispatchStep
+	(*DispatchEscalated)(nil),        // 22: guildhall.events.v1.DispatchEscalated
+	(*DispatchTargetBreached)(nil),   // 23: guildhall.events.v1.DispatchTargetBreached
+	(*timestamppb.Timestamp)(nil),    // 24: google.protobuf.Timestamp
 }
 var file_guildhall_events_v1_patrols_proto_depIdxs = []int32{
-	18, // 0: guildhall.events.v1.VolunteerTeam.updated_at:type_name -> google.protobuf.Timestamp
+	24, // 0: guildhall.events.v1.VolunteerTeam.updated_at:type_name -> google.protobuf.Timestamp
 	0,  // 1: guildhall.events.v1.TeamCreated.team:type_name -> guildhall.events.v1.VolunteerTeam
 	0,  // 2: guildhall.events.v1.TeamMemberJoined.team:type_name -> guildhall.events.v1.VolunteerTeam
 	0,  // 3: guildhall.events.v1.TeamMemberSuspended.team:type_name -> guildhall.events.v1.VolunteerTeam
@@ -1594,24 +2119,35 @@ var file_guildhall_events_v1_patrols_proto_depIdxs = []int32{
 	6,  // 7: guildhall.events.v1.KeyAreaCreated.area:type_name -> guildhall.events.v1.KeyArea
 	5,  // 8: guildhall.events.v1.Checkpoint.location:type_name -> guildhall.events.v1.LatLng
 	8,  // 9: guildhall.events.v1.CheckpointCreated.checkpoint:type_name -> guildhall.events.v1.Checkpoint
-	18, // 10: guildhall.events.v1.PatrolPlan.starts_at:type_name -> google.protobuf.Timestamp
-	18, // 11: guildhall.events.v1.PatrolPlan.ends_at:type_name -> google.protobuf.Timestamp
+	24, // 10: guildhall.events.v1.PatrolPlan.starts_at:type_name -> google.protobuf.Timestamp
+	24, // 11: guildhall.events.v1.PatrolPlan.ends_at:type_name -> google.protobuf.Timestamp
 	10, // 12: guildhall.events.v1.PatrolPlanCreated.plan:type_name -> guildhall.events.v1.PatrolPlan
-	18, // 13: guildhall.events.v1.PatrolShift.starts_at:type_name -> google.protobuf.Timestamp
-	18, // 14: guildhall.events.v1.PatrolShift.ends_at:type_name -> google.protobuf.Timestamp
+	24, // 13: guildhall.events.v1.PatrolShift.starts_at:type_name -> google.protobuf.Timestamp
+	24, // 14: guildhall.events.v1.PatrolShift.ends_at:type_name -> google.protobuf.Timestamp
 	12, // 15: guildhall.events.v1.PatrolShiftCreated.shift:type_name -> guildhall.events.v1.PatrolShift
 	12, // 16: guildhall.events.v1.ShiftAssigned.shift:type_name -> guildhall.events.v1.PatrolShift
 	12, // 17: guildhall.events.v1.ShiftAssignmentCancelled.shift:type_name -> guildhall.events.v1.PatrolShift
-	18, // 18: guildhall.events.v1.CheckpointScanned.scanned_at:type_name -> google.protobuf.Timestamp
-	18, // 19: guildhall.events.v1.CheckpointScanned.device_time:type_name -> google.protobuf.Timestamp
-	18, // 20: guildhall.events.v1.CheckpointScanned.received_at:type_name -> google.protobuf.Timestamp
+	24, // 18: guildhall.events.v1.CheckpointScanned.scanned_at:type_name -> google.protobuf.Timestamp
+	24, // 19: guildhall.events.v1.CheckpointScanned.device_time:type_name -> google.protobuf.Timestamp
+	24, // 20: guildhall.events.v1.CheckpointScanned.received_at:type_name -> google.protobuf.Timestamp
 	5,  // 21: guildhall.events.v1.CheckpointScanned.location:type_name -> guildhall.events.v1.LatLng
-	18, // 22: guildhall.events.v1.MissedTour.raised_at:type_name -> google.protobuf.Timestamp
-	23, // [23:23] is the sub-list for method output_type
-	23, // [23:23] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	24, // 22: guildhall.events.v1.MissedTour.raised_at:type_name -> google.protobuf.Timestamp
+	5,  // 23: guildhall.events.v1.Dispatch.location:type_name -> guildhall.events.v1.LatLng
+	24, // 24: guildhall.events.v1.Dispatch.raised_at:type_name -> google.protobuf.Timestamp
+	24, // 25: guildhall.events.v1.Dispatch.accepted_at:type_name -> google.protobuf.Timestamp
+	24, // 26: guildhall.events.v1.Dispatch.arrived_at:type_name -> google.protobuf.Timestamp
+	24, // 27: guildhall.events.v1.Dispatch.feedback_at:type_name -> google.protobuf.Timestamp
+	24, // 28: guildhall.events.v1.Dispatch.closed_at:type_name -> google.protobuf.Timestamp
+	18, // 29: guildhall.events.v1.DispatchRaised.dispatch:type_name -> guildhall.events.v1.Dispatch
+	18, // 30: guildhall.events.v1.DispatchOffered.dispatch:type_name -> guildhall.events.v1.Dispatch
+	18, // 31: guildhall.events.v1.DispatchStep.dispatch:type_name -> guildhall.events.v1.Dispatch
+	18, // 32: guildhall.events.v1.DispatchEscalated.dispatch:type_name -> guildhall.events.v1.Dispatch
+	18, // 33: guildhall.events.v1.DispatchTargetBreached.dispatch:type_name -> guildhall.events.v1.Dispatch
+	34, // [34:34] is the sub-list for method output_type
+	34, // [34:34] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_guildhall_events_v1_patrols_proto_init() }
@@ -1625,7 +2161,7 @@ func file_guildhall_events_v1_patrols_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_guildhall_events_v1_patrols_proto_rawDesc), len(file_guildhall_events_v1_patrols_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   18,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -72,6 +72,11 @@ const (
 	TypeShiftAssignmentCancelled = "ShiftAssignmentCancelled"
 	TypeCheckpointScanned        = "CheckpointScanned"
 	TypeMissedTour               = "MissedTour"
+	TypeDispatchRaised           = "DispatchRaised"
+	TypeDispatchOffered          = "DispatchOffered"
+	TypeDispatchStep             = "DispatchStep"
+	TypeDispatchEscalated        = "DispatchEscalated"
+	TypeDispatchTargetBreached   = "DispatchTargetBreached"
 )
 
 // PatrolsTypes returns every event type of the patrols service.
@@ -80,5 +85,6 @@ func PatrolsTypes() []string {
 		TypeTeamCreated, TypeTeamMemberJoined, TypeTeamMemberSuspended, TypeTeamMemberReinstated,
 		TypeKeyAreaCreated, TypeCheckpointCreated, TypePatrolPlanCreated, TypePatrolShiftCreated,
 		TypeShiftAssigned, TypeShiftAssignmentCancelled, TypeCheckpointScanned, TypeMissedTour,
+		TypeDispatchRaised, TypeDispatchOffered, TypeDispatchStep, TypeDispatchEscalated, TypeDispatchTargetBreached,
 	}
 }

@@ -222,3 +222,55 @@ func MakeListAuditEndpoint(svc service.Service) endpoint.Endpoint {
 		return kitx.List(items, next, err), nil
 	}
 }
+
+// Dispatcher is the dispatch part of the service (service.Patrols).
+type Dispatcher interface {
+	RaiseDispatch(ctx context.Context, in service.DispatchInput) (service.Dispatch, error)
+	GetDispatch(ctx context.Context, id string) (service.Dispatch, error)
+	ListDispatches(ctx context.Context, status string, page kitx.Page) ([]service.Dispatch, string, error)
+	AcceptDispatch(ctx context.Context, id string, in service.AcceptInput) (service.Dispatch, error)
+	RecordDispatchStep(ctx context.Context, id string, in service.StepInput) (service.Dispatch, error)
+}
+
+// MakeRaiseDispatchEndpoint returns the endpoint of the route raise_dispatch.
+func MakeRaiseDispatchEndpoint(svc Dispatcher, base string) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		d, err := svc.RaiseDispatch(ctx, request.(service.DispatchInput))
+		return created(d, base+"/dispatches/"+d.ID, err), nil
+	}
+}
+
+// MakeGetDispatchEndpoint returns the endpoint of the route get_dispatch.
+func MakeGetDispatchEndpoint(svc Dispatcher) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		d, err := svc.GetDispatch(ctx, request.(kitx.IDRequest).ID)
+		return kitx.One(d, "", err), nil
+	}
+}
+
+// MakeListDispatchesEndpoint returns the endpoint of the route list_dispatches.
+func MakeListDispatchesEndpoint(svc Dispatcher) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ListRequest[string])
+		items, next, err := svc.ListDispatches(ctx, r.Filter, r.Page)
+		return kitx.List(items, next, err), nil
+	}
+}
+
+// MakeAcceptDispatchEndpoint returns the endpoint of the route accept_dispatch.
+func MakeAcceptDispatchEndpoint(svc Dispatcher) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ActionRequest[service.AcceptInput])
+		d, err := svc.AcceptDispatch(ctx, r.ID, r.Input)
+		return kitx.One(d, "", err), nil
+	}
+}
+
+// MakeDispatchStepEndpoint returns the endpoint of the route dispatch_step.
+func MakeDispatchStepEndpoint(svc Dispatcher) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ActionRequest[service.StepInput])
+		d, err := svc.RecordDispatchStep(ctx, r.ID, r.Input)
+		return kitx.One(d, "", err), nil
+	}
+}

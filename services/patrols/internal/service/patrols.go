@@ -47,6 +47,9 @@ type Patrols struct {
 	rules    func() Rules
 	logger   *slog.Logger
 	now      func() time.Time
+
+	dispatchRules func() DispatchRules
+	observer      DispatchObserver
 }
 
 // New returns the patrols service of district. rules returns the live

@@ -100,6 +100,17 @@ type Queries interface {
 	// the guard has an accepted scan in.
 	WorkedShifts(ctx context.Context, from, to time.Time) ([]WorkedShift, error)
 
+	// OnDutyTeams returns, per team with an active member on a shift
+	// running at t, the shift's key area (one row per team and area).
+	OnDutyTeams(ctx context.Context, t time.Time) ([]OnDuty, error)
+	InsertDispatch(ctx context.Context, d Dispatch) error
+	GetDispatch(ctx context.Context, id string) (Dispatch, error)
+	// WriteDispatch stores d over version d.Version-1.
+	WriteDispatch(ctx context.Context, d Dispatch) error
+	ListDispatches(ctx context.Context, status string, page kitx.Page) ([]Dispatch, string, error)
+	// OpenDispatches returns the requests not closed.
+	OpenDispatches(ctx context.Context) ([]Dispatch, error)
+
 	audit.Queries
 	idempotency.Queries
 }
@@ -143,4 +154,9 @@ const (
 	EventShiftAssignmentCancelled = eventsv1.TypeShiftAssignmentCancelled
 	EventCheckpointScanned        = eventsv1.TypeCheckpointScanned
 	EventMissedTour               = eventsv1.TypeMissedTour
+	EventDispatchRaised           = eventsv1.TypeDispatchRaised
+	EventDispatchOffered          = eventsv1.TypeDispatchOffered
+	EventDispatchStep             = eventsv1.TypeDispatchStep
+	EventDispatchEscalated        = eventsv1.TypeDispatchEscalated
+	EventDispatchTargetBreached   = eventsv1.TypeDispatchTargetBreached
 )

@@ -306,4 +306,10 @@ type Change struct {
 	Reason     string
 	Scan       *Scan
 	Missed     *MissedTour
+	Dispatch   *Dispatch
+	Offer      *Offer
+	OfferNo    int
+	By         string
+	Note       string
+	TargetS    int64
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -21,6 +22,8 @@ var events = eventbus.Mapping[service.Change]{
 
 func aggregate(c service.Change) (eventbus.Aggregate, error) {
 	switch {
+	case c.Dispatch != nil:
+		return eventbus.Aggregate{Type: "dispatch", ID: c.Dispatch.ID, Version: c.Dispatch.Version}, nil
 	case c.Team != nil:
 		return eventbus.Aggregate{Type: "volunteer_team", ID: c.Team.ID, Version: c.Team.Version}, nil
 	case c.Shift != nil:
@@ -85,8 +88,36 @@ func payload(district string, c service.Change) (proto.Message, error) {
 		m := c.Missed
 		return &eventsv1.MissedTour{Id: m.ID, District: district, ShiftId: m.ShiftID, PlanId: m.PlanID, GuardId: m.GuardID, Kind: m.Kind,
 			Scans: int32(m.Scans), ExpectedScans: int32(m.ExpectedScans), RaisedAt: timestamppb.New(m.RaisedAt)}, nil
+	case service.EventDispatchRaised:
+		return &eventsv1.DispatchRaised{Dispatch: dispatchSnapshot(district, c.Dispatch)}, nil
+	case service.EventDispatchOffered:
+		return &eventsv1.DispatchOffered{Dispatch: dispatchSnapshot(district, c.Dispatch), TeamId: c.Offer.TeamID,
+			NotifyGuardId: c.Offer.LeaderGuardID, DistanceM: c.Offer.DistanceM, Offer: int32(c.OfferNo)}, nil
+	case service.EventDispatchStep:
+		return &eventsv1.DispatchStep{Dispatch: dispatchSnapshot(district, c.Dispatch), Step: c.Reason, By: c.By, Note: c.Note}, nil
+	case service.EventDispatchEscalated:
+		return &eventsv1.DispatchEscalated{Dispatch: dispatchSnapshot(district, c.Dispatch), Reason: c.Reason}, nil
+	case service.EventDispatchTargetBreached:
+		return &eventsv1.DispatchTargetBreached{Dispatch: dispatchSnapshot(district, c.Dispatch), Stage: c.Reason, TargetSeconds: c.TargetS}, nil
 	}
 	return nil, nil
+}
+
+func ts(t *time.Time) *timestamppb.Timestamp {
+	if t == nil {
+		return nil
+	}
+	return timestamppb.New(*t)
+}
+
+func dispatchSnapshot(district string, d *service.Dispatch) *eventsv1.Dispatch {
+	m := &eventsv1.Dispatch{Id: d.ID, District: district, Kind: d.Kind, Urgency: d.Urgency, Setting: d.Setting, Location: latLng(d.Location),
+		Status: d.Status, TeamId: d.TeamID, RaisedAt: timestamppb.New(d.RaisedAt), AcceptedAt: ts(d.AcceptedAt), ArrivedAt: ts(d.ArrivedAt),
+		FeedbackAt: ts(d.FeedbackAt), ClosedAt: ts(d.ClosedAt), Escalated: d.Escalated, Version: d.Version}
+	if d.Status == service.DispatchOffered && d.OfferIndex < len(d.Offers) {
+		m.OfferedTeamId = d.Offers[d.OfferIndex].TeamID
+	}
+	return m
 }
 
 func latLng(p service.LatLng) *eventsv1.LatLng { return &eventsv1.LatLng{Lat: p.Lat, Lng: p.Lng} }

@@ -662,3 +662,82 @@ func (q queries) WorkedShifts(ctx context.Context, from, to time.Time) ([]servic
 			return w, err
 		})
 }
+
+// --- dispatch ---
+
+// OnDutyTeams implements service.Queries.
+func (q queries) OnDutyTeams(ctx context.Context, t time.Time) ([]service.OnDuty, error) {
+	now := ft(t)
+	return all(ctx, q, `SELECT DISTINCT a.team_id, tm.leader_guard_id, s.area_id FROM assignments a
+		JOIN shifts s ON s.id = a.shift_id
+		JOIN team_members m ON m.team_id = a.team_id AND m.guard_id = a.guard_id AND m.status = 'active'
+		JOIN teams tm ON tm.id = a.team_id
+		WHERE s.starts_at <= ? AND s.ends_at > ? ORDER BY a.team_id, s.area_id`, []any{now, now},
+		func(r storage.Scanner) (service.OnDuty, error) {
+			var o service.OnDuty
+			err := r.Scan(&o.TeamID, &o.LeaderGuardID, &o.AreaID)
+			return o, err
+		})
+}
+
+func scanDispatch(r storage.Scanner) (service.Dispatch, error) {
+	var d service.Dispatch
+	var body string
+	err := r.Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, service.ErrDispatchNotFound
+	}
+	if err != nil {
+		return d, fmt.Errorf("store: scan dispatch: %w", err)
+	}
+	if err := json.Unmarshal([]byte(body), &d); err != nil {
+		return d, fmt.Errorf("store: dispatch body: %w", err)
+	}
+	return d, nil
+}
+
+// InsertDispatch implements service.Queries.
+func (q queries) InsertDispatch(ctx context.Context, d service.Dispatch) error {
+	body, err := json.Marshal(d)
+	if err != nil {
+		return fmt.Errorf("store: dispatch body: %w", err)
+	}
+	return exec(ctx, q, "insert dispatch", `INSERT INTO dispatches (id, status, raised_at, body, version) VALUES (?,?,?,?,?)`,
+		d.ID, d.Status, ft(d.RaisedAt), string(body), d.Version)
+}
+
+// GetDispatch implements service.Queries.
+func (q queries) GetDispatch(ctx context.Context, id string) (service.Dispatch, error) {
+	return scanDispatch(q.QueryRow(ctx, `SELECT body FROM dispatches WHERE id = ?`, id))
+}
+
+// WriteDispatch implements service.Queries.
+func (q queries) WriteDispatch(ctx context.Context, d service.Dispatch) error {
+	body, err := json.Marshal(d)
+	if err != nil {
+		return fmt.Errorf("store: dispatch body: %w", err)
+	}
+	res, err := q.Exec(ctx, `UPDATE dispatches SET status = ?, body = ?, version = ? WHERE id = ? AND version = ?`,
+		d.Status, string(body), d.Version, d.ID, d.Version-1)
+	return versioned.Written(res, err, "dispatch")
+}
+
+// ListDispatches implements service.Queries: newest first.
+func (q queries) ListDispatches(ctx context.Context, status string, p kitx.Page) ([]service.Dispatch, string, error) {
+	var where []string
+	var args []any
+	if status != "" {
+		where, args = append(where, "status = ?"), append(args, status)
+	}
+	if p.Cursor != "" {
+		where, args = append(where, "id < ?"), append(args, p.Cursor)
+	}
+	args = append(args, p.Size+1)
+	return storage.ListRows(ctx, q.Querier, `SELECT body FROM dispatches`+storage.Where(where)+` ORDER BY id DESC LIMIT ?`, args, p,
+		scanDispatch, func(d service.Dispatch) string { return d.ID })
+}
+
+// OpenDispatches implements service.Queries.
+func (q queries) OpenDispatches(ctx context.Context) ([]service.Dispatch, error) {
+	return all(ctx, q, `SELECT body FROM dispatches WHERE status != 'closed' ORDER BY id`, nil, scanDispatch)
+}

@@ -60,3 +60,12 @@ func DecodeInput[T any](_ context.Context, r *http.Request) (any, error) {
 	}
 	return in, nil
 }
+
+// DecodeDispatches decodes the dispatch list: its ?status and page.
+func DecodeDispatches(_ context.Context, r *http.Request) (any, error) {
+	p, err := kitx.ParsePage(r)
+	if err != nil {
+		return nil, err
+	}
+	return kitx.ListRequest[string]{Page: p, Filter: r.URL.Query().Get("status")}, nil
+}

@@ -1,0 +1,15 @@
+-- +goose Up
+-- Police dispatch requests (警保联动). The request is one JSON document
+-- (its offers, timestamps and breaches change together, always whole);
+-- status and raised_at are columns for the open-request sweep and lists.
+CREATE TABLE dispatches (
+    id        TEXT    PRIMARY KEY,
+    status    TEXT    NOT NULL,
+    raised_at TEXT    NOT NULL,
+    body      TEXT    NOT NULL,
+    version   INTEGER NOT NULL
+);
+CREATE INDEX dispatches_status ON dispatches (status);
+
+-- +goose Down
+DROP TABLE dispatches;

@@ -1,0 +1,81 @@
+package patrols
+
+import (
+	"errors"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// dispatchMetrics are the dispatch SLA series the ops dashboards chart:
+// one histogram per response stage (time from the request being raised to
+// acceptance, arrival and feedback) and the breaches counted per stage,
+// labelled by district and urgency.
+type dispatchMetrics struct {
+	district string
+	accept   *prometheus.HistogramVec
+	arrive   *prometheus.HistogramVec
+	feedback *prometheus.HistogramVec
+	breaches *prometheus.CounterVec
+}
+
+// dispatchBuckets span the targets: 5 s to two hours.
+var dispatchBuckets = []float64{5, 10, 20, 30, 45, 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200}
+
+// newDispatchMetrics registers the series on reg (nil: unregistered); a
+// process with several district nodes shares them, so a series another
+// node registered first is reused.
+func newDispatchMetrics(reg prometheus.Registerer, district string) *dispatchMetrics {
+	hist := func(stage string) *prometheus.HistogramVec {
+		return register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "guildhall_dispatch_time_to_" + stage + "_seconds",
+			Help:    "Seconds from a police dispatch request being raised to its " + stage + ", per district and urgency.",
+			Buckets: dispatchBuckets,
+		}, []string{"district", "urgency"}))
+	}
+	return &dispatchMetrics{
+		district: district,
+		accept:   hist("accept"), arrive: hist("arrive"), feedback: hist("feedback"),
+		breaches: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "guildhall_dispatch_target_breaches_total",
+			Help: "Dispatch response targets missed (one per request and stage: accept, arrive, feedback).",
+		}, []string{"district", "stage", "urgency"})),
+	}
+}
+
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
+	if reg == nil {
+		return c
+	}
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if existing, ok := are.ExistingCollector.(C); ok {
+				return existing
+			}
+		}
+		panic(err) // a name clash of a different kind: a programming error
+	}
+	return c
+}
+
+// Observe implements service.DispatchObserver.
+func (m *dispatchMetrics) Observe(stage, urgency string, d time.Duration) {
+	var h *prometheus.HistogramVec
+	switch stage {
+	case "accept":
+		h = m.accept
+	case "arrive":
+		h = m.arrive
+	case "feedback":
+		h = m.feedback
+	default:
+		return
+	}
+	h.WithLabelValues(m.district, urgency).Observe(d.Seconds())
+}
+
+// Breached implements service.DispatchObserver.
+func (m *dispatchMetrics) Breached(stage, urgency string) {
+	m.breaches.WithLabelValues(m.district, stage, urgency).Inc()
+}
