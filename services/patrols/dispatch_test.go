@@ -158,6 +158,12 @@ func TestDispatchTimers(t *testing.T) {
 	step(guardP("g4"), "arrived", "")
 	e.clock.set(raised.Add(20 * time.Minute))
 	step(guardP("g4"), "feedback", "已到场调解，双方和解")
+	// The feedback target (30 min) passes with the feedback given: no
+	// breach.
+	e.clock.set(raised.Add(31 * time.Minute))
+	if n := e.sweepDispatches(); n != 0 {
+		t.Fatalf("feedback given in time, yet %d breaches", n)
+	}
 	closed := step(police, "closed", "")
 	if closed.Status != "closed" || !slices.Equal(closed.Breaches, []string{"accept", "arrive"}) || !closed.Escalated {
 		t.Fatalf("closed %+v", closed)
@@ -168,8 +174,7 @@ func TestDispatchTimers(t *testing.T) {
 	if n, sum := e.histogram("guildhall_dispatch_time_to_feedback_seconds"); n != 1 || sum != 1200 {
 		t.Fatalf("feedback histogram %d, %v", n, sum)
 	}
-	// The feedback target (30 min) passes after feedback: no breach; a
-	// closed request has no timers.
+	// A closed request has no timers.
 	e.clock.set(raised.Add(time.Hour))
 	if n := e.sweepDispatches(); n != 0 {
 		t.Fatalf("after closure: %d", n)
