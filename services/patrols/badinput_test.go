@@ -113,6 +113,10 @@ func TestAuthzMatrix(t *testing.T) {
 	e.clock.set(nationalDay.Add(90 * time.Minute))
 	var dsp struct{ ID string }
 	e.Must(http.StatusCreated, "POST", "/dispatches", map[string]any{"kind": "k", "urgency": "urgent", "location": cp1At}, &dsp)
+	// An incident g1 reported, resolved.
+	var inc struct{ ID string }
+	e.Must(http.StatusCreated, "POST", "/incidents", map[string]any{"guard_id": "g1", "kind": "可疑人员", "severity": "low", "location": cp1At}, &inc, as(guardP("g1"))...)
+	e.Must(http.StatusOK, "POST", "/incidents/"+inc.ID+"/resolve", nil, nil)
 	callers := []struct {
 		label string
 		p     auth.Principal
@@ -165,6 +169,14 @@ func TestAuthzMatrix(t *testing.T) {
 		"get_dispatch":      {"/dispatches/" + dsp.ID, nil},
 		"accept_dispatch":   {"/dispatches/" + dsp.ID + "/accept", map[string]any{"team_id": tm.ID}},
 		"dispatch_step":     {"/dispatches/" + dsp.ID + "/steps", map[string]any{"step": "nope"}},
+		"report_incident":   {"/incidents", map[string]any{"guard_id": "g1", "kind": "k", "severity": "dire", "location": cp1At}},
+		"list_incidents":    {"/incidents", nil},
+		"get_incident":      {"/incidents/" + inc.ID, nil},
+		// An incident already resolved: every allowed caller gets 409,
+		// nobody changes it.
+		"hand_over_incident":     {"/incidents/" + inc.ID + "/hand-over", nil},
+		"police_accept_incident": {"/incidents/" + inc.ID + "/police-accept", map[string]any{"urgency": "urgent"}},
+		"resolve_incident":       {"/incidents/" + inc.ID + "/resolve", nil},
 	}
 	policy := patrols.Policy()
 	guardRoutes := map[string]bool{"join_team": true, "guard_eligibility": true, "assign_shift": true, "record_scan": true, "upload_scans": true}
@@ -178,6 +190,10 @@ func TestAuthzMatrix(t *testing.T) {
 		for _, cl := range callers {
 			target := auth.Target{District: "jingkai"}
 			switch {
+			case name == "hand_over_incident" || name == "resolve_incident":
+				target.Guard = "g1" // the reporter
+			case name == "report_incident":
+				target.Guard, target.Company = "g1", "c1"
 			case name == "accept_dispatch" || name == "dispatch_step":
 				target.Guard = "g1" // tm's leader (the step: the accepting team's, none yet: unmatched)
 				if name == "dispatch_step" {
@@ -202,7 +218,8 @@ func TestAuthzMatrix(t *testing.T) {
 		t.Errorf("%d matrix calls for %d routes", len(calls), len(patrols.Routes()))
 	}
 	// The policy's promises, stated: ops nowhere; a scan is only ever the
-	// scanning guard's own; the police write only dispatch requests.
+	// scanning guard's own; the police write only dispatch requests and
+	// incidents handed to them.
 	for ep, rule := range policy {
 		if rule.Roles[auth.RoleOps] != auth.ScopeDeny {
 			t.Errorf("%s allows ops", ep)
@@ -213,7 +230,9 @@ func TestAuthzMatrix(t *testing.T) {
 		}
 	}
 	for _, rt := range patrols.Routes() {
-		policeWrites := rt.Endpoint == "patrols.raise_dispatch" || rt.Endpoint == "patrols.dispatch_step" // raising and closing a request
+		// Raising and closing a request, taking an incident over, resolving it.
+		policeWrites := map[string]bool{"patrols.raise_dispatch": true, "patrols.dispatch_step": true,
+			"patrols.police_accept_incident": true, "patrols.resolve_incident": true}[rt.Endpoint]
 		if rt.Method != "GET" && !policeWrites && policy[rt.Endpoint].Roles[auth.RolePolice] != auth.ScopeDeny {
 			t.Errorf("%s lets the police write", rt.Endpoint)
 		}

@@ -169,7 +169,7 @@ func (e *env) assign(shiftID, guardID string) {
 func (e *env) counts() map[string]int {
 	e.t.Helper()
 	return testutil.Counts(e.t, e.node.DB().DB, "guards", "teams", "team_members", "areas", "checkpoints", "plans", "shifts",
-		"shift_checkpoints", "assignments", "scans", "missed_tours", "idempotency_keys", "eventbus_outbox", "audit_log")
+		"shift_checkpoints", "assignments", "scans", "missed_tours", "dispatches", "incidents", "idempotency_keys", "eventbus_outbox", "audit_log")
 }
 
 func (e *env) lastSeq() int64 { return testutil.LastSeq(e.t, e.node.DB().DB) }

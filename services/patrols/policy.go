@@ -27,6 +27,8 @@ const (
 	// targetDispatchLeader: the leader of the team a dispatch step is
 	// for (the accepting team named, or the team that accepted).
 	targetDispatchLeader
+	// targetIncidentReporter: the guard who reported the path's incident.
+	targetIncidentReporter
 )
 
 // Short names keep the table one row per line.
@@ -106,6 +108,13 @@ func (a *authorizer) target(ctx context.Context, kind targetKind, req any) auth.
 		return t
 	case targetGuardPath:
 		guardID = kitx.ResourceID(req)
+	case targetIncidentReporter:
+		reporter, err := a.svc.IncidentReporter(ctx, kitx.ResourceID(req))
+		if err != nil && !errs.IsKind(err, errs.NotFound) && !errors.Is(err, context.Canceled) {
+			a.logger.ErrorContext(ctx, "patrols: resolve incident reporter", "err", err)
+		}
+		t.Guard = reporter
+		return t
 	case targetDispatchLeader:
 		var team string
 		if r, ok := req.(kitx.ActionRequest[service.AcceptInput]); ok {
@@ -126,6 +135,8 @@ func (a *authorizer) target(ctx context.Context, kind targetKind, req any) auth.
 		case service.ScanInput:
 			guardID = r.GuardID
 		case service.BatchInput:
+			guardID = r.GuardID
+		case service.IncidentInput:
 			guardID = r.GuardID
 		}
 	default:

@@ -1,6 +1,7 @@
 package patrols
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/guildhall/guildhall/pkg/audit"
@@ -29,8 +30,9 @@ import (
 // scanning guard's own proof of presence, so not even HQ records one.
 func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 	var dsp endpoints.Dispatcher
+	var inc endpoints.Incidents
 	if svc != nil {
-		dsp = svc.(endpoints.Dispatcher)
+		dsp, inc = svc.(endpoints.Dispatcher), svc.(endpoints.Incidents)
 	}
 	at := kitx.Targets[targetKind](az.target).At
 	district := at(targetDistrict)
@@ -152,6 +154,36 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Response: kitx.ListResponse[service.MissedTour]{}, Paged: true, Errors: errsOf(service.ErrAnomalyKindFilter),
 			Rule: supervisors(), Target: district, Decode: t.DecodeMissedTours, Endpoint: endpoints.MakeListMissedToursEndpoint(svc)},
 
+		// Incidents met on patrol.
+		{Name: "report_incident", Method: "POST", Path: p("/incidents"), Tag: "incidents", Summary: "Report an incident met on patrol",
+			Request: service.IncidentInput{}, Response: service.Incident{}, Status: http.StatusCreated, IdempotencyKey: true, ResponseHeaders: []string{"Location"},
+			Errors: create(service.ErrScanGuardRequired, service.ErrIncidentKind, service.ErrIncidentSeverity, service.ErrIncidentLocation,
+				service.ErrIncidentDescription, service.ErrIncidentAttachments, service.ErrIncidentNotMember, service.ErrCRSInvalid),
+			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, guard: selfS}), Target: at(targetGuardBody),
+			Decode: kitx.DecodeCreate[service.IncidentInput], Endpoint: endpoints.MakeReportIncidentEndpoint(inc, base)},
+		{Name: "list_incidents", Method: "GET", Path: p("/incidents"), Tag: "incidents", Summary: "List incidents, newest first",
+			Response: kitx.ListResponse[service.Incident]{}, Paged: true, Errors: errsOf(),
+			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, guard: districtS}), Target: district,
+			Decode: t.DecodeList, Endpoint: endpoints.MakeListIncidentsEndpoint(inc)},
+		{Name: "get_incident", Method: "GET", Path: p("/incidents/{id}"), Tag: "incidents", Summary: "Read an incident",
+			Response: service.Incident{}, Errors: errsOf(service.ErrIncidentNotFound),
+			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, guard: districtS}), Target: district,
+			Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeGetIncidentEndpoint(inc)},
+		{Name: "hand_over_incident", Method: "POST", Path: p("/incidents/{id}/hand-over"), Tag: "incidents", Summary: "Hand an open incident over to the police",
+			Response: service.Incident{}, Errors: errsOf(service.ErrIncidentNotFound, service.ErrIncidentStatus),
+			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, guard: selfS}), Target: at(targetIncidentReporter),
+			Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeIncidentActionEndpoint(func(ctx context.Context, id string) (service.Incident, error) { return inc.HandOverIncident(ctx, id) })},
+		{Name: "police_accept_incident", Method: "POST", Path: p("/incidents/{id}/police-accept"), Tag: "incidents", Summary: "Take a handed-over incident over: it becomes a dispatch",
+			Description: "The dispatch is raised at the incident's location and offered to the on-duty teams nearest first, like raise_dispatch.",
+			Request:     service.PoliceAcceptInput{}, Response: service.Incident{},
+			Errors: errsOf(service.ErrIncidentNotFound, service.ErrIncidentStatus, service.ErrDispatchUrgency, service.ErrDispatchSetting),
+			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, police: districtS}), Target: district,
+			Decode: kitx.DecodeActionRequest[service.PoliceAcceptInput], Endpoint: endpoints.MakePoliceAcceptIncidentEndpoint(inc)},
+		{Name: "resolve_incident", Method: "POST", Path: p("/incidents/{id}/resolve"), Tag: "incidents", Summary: "Resolve an incident",
+			Response: service.Incident{}, Errors: errsOf(service.ErrIncidentNotFound, service.ErrIncidentStatus),
+			Rule: rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, guard: selfS}), Target: at(targetIncidentReporter),
+			Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeIncidentActionEndpoint(func(ctx context.Context, id string) (service.Incident, error) { return inc.ResolveIncident(ctx, id) })},
+
 		// Police dispatch (警保联动).
 		{Name: "raise_dispatch", Method: "POST", Path: p("/dispatches"), Tag: "dispatch", Summary: "Raise a dispatch request to the district's on-duty teams",
 			Description: "Offered to the on-duty teams (a member on a shift running now) nearest first; with none on duty it is unassigned and " +
@@ -201,6 +233,7 @@ func API() kitx.API {
 			{Name: "areas", Description: "Key areas and their checkpoints"},
 			{Name: "plans", Description: "Patrol plans, shifts, assignments and coverage"},
 			{Name: "scans", Description: "Checkpoint scans, shift reports, patrol hours and missed tours"},
+			{Name: "incidents", Description: "Incidents met on patrol and their hand-over to the police"},
 			{Name: "dispatch", Description: "Police dispatch requests (警保联动) and their response timers"},
 			{Name: "audit", Description: "Who changed what, when"},
 		},

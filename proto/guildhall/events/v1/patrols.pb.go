@@ -1896,6 +1896,231 @@ func (x *DispatchTargetBreached) GetTargetSeconds() int64 {
 	return 0
 }
 
+// Incident is a snapshot of an incident met on patrol.
+type Incident struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Id       string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	District string                 `protobuf:"bytes,2,opt,name=district,proto3" json:"district,omitempty"`
+	Kind     string                 `protobuf:"bytes,3,opt,name=kind,proto3" json:"kind,omitempty"`
+	// severity: low | medium | high | critical.
+	Severity string  `protobuf:"bytes,4,opt,name=severity,proto3" json:"severity,omitempty"`
+	Location *LatLng `protobuf:"bytes,5,opt,name=location,proto3" json:"location,omitempty"`
+	// status: open | handed_over | dispatched | resolved.
+	Status        string                 `protobuf:"bytes,6,opt,name=status,proto3" json:"status,omitempty"`
+	GuardId       string                 `protobuf:"bytes,7,opt,name=guard_id,json=guardId,proto3" json:"guard_id,omitempty"`
+	TeamId        string                 `protobuf:"bytes,8,opt,name=team_id,json=teamId,proto3" json:"team_id,omitempty"`
+	Attachments   int32                  `protobuf:"varint,9,opt,name=attachments,proto3" json:"attachments,omitempty"`
+	DispatchId    string                 `protobuf:"bytes,10,opt,name=dispatch_id,json=dispatchId,proto3" json:"dispatch_id,omitempty"`
+	ReportedAt    *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=reported_at,json=reportedAt,proto3" json:"reported_at,omitempty"`
+	Version       int64                  `protobuf:"varint,12,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Incident) Reset() {
+	*x = Incident{}
+	mi := &file_guildhall_events_v1_patrols_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Incident) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Incident) ProtoMessage() {}
+
+func (x *Incident) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_patrols_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Incident.ProtoReflect.Descriptor instead.
+func (*Incident) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_patrols_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *Incident) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Incident) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *Incident) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *Incident) GetSeverity() string {
+	if x != nil {
+		return x.Severity
+	}
+	return ""
+}
+
+func (x *Incident) GetLocation() *LatLng {
+	if x != nil {
+		return x.Location
+	}
+	return nil
+}
+
+func (x *Incident) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *Incident) GetGuardId() string {
+	if x != nil {
+		return x.GuardId
+	}
+	return ""
+}
+
+func (x *Incident) GetTeamId() string {
+	if x != nil {
+		return x.TeamId
+	}
+	return ""
+}
+
+func (x *Incident) GetAttachments() int32 {
+	if x != nil {
+		return x.Attachments
+	}
+	return 0
+}
+
+func (x *Incident) GetDispatchId() string {
+	if x != nil {
+		return x.DispatchId
+	}
+	return ""
+}
+
+func (x *Incident) GetReportedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReportedAt
+	}
+	return nil
+}
+
+func (x *Incident) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+type IncidentReported struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Incident      *Incident              `protobuf:"bytes,1,opt,name=incident,proto3" json:"incident,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IncidentReported) Reset() {
+	*x = IncidentReported{}
+	mi := &file_guildhall_events_v1_patrols_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IncidentReported) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IncidentReported) ProtoMessage() {}
+
+func (x *IncidentReported) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_patrols_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IncidentReported.ProtoReflect.Descriptor instead.
+func (*IncidentReported) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_patrols_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *IncidentReported) GetIncident() *Incident {
+	if x != nil {
+		return x.Incident
+	}
+	return nil
+}
+
+// IncidentUpdated: handed over to the police, dispatched (the police took
+// it over: dispatch_id), or resolved.
+type IncidentUpdated struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Incident      *Incident              `protobuf:"bytes,1,opt,name=incident,proto3" json:"incident,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IncidentUpdated) Reset() {
+	*x = IncidentUpdated{}
+	mi := &file_guildhall_events_v1_patrols_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IncidentUpdated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IncidentUpdated) ProtoMessage() {}
+
+func (x *IncidentUpdated) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_patrols_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IncidentUpdated.ProtoReflect.Descriptor instead.
+func (*IncidentUpdated) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_patrols_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *IncidentUpdated) GetIncident() *Incident {
+	if x != nil {
+		return x.Incident
+	}
+	return nil
+}
+
 var File_guildhall_events_v1_patrols_proto protoreflect.FileDescriptor
 
 const file_guildhall_events_v1_patrols_proto_rawDesc = "" +
@@ -2066,7 +2291,27 @@ const file_guildhall_events_v1_patrols_proto_rawDesc = "" +
 	"\x16DispatchTargetBreached\x129\n" +
 	"\bdispatch\x18\x01 \x01(\v2\x1d.guildhall.events.v1.DispatchR\bdispatch\x12\x14\n" +
 	"\x05stage\x18\x02 \x01(\tR\x05stage\x12%\n" +
-	"\x0etarget_seconds\x18\x03 \x01(\x03R\rtargetSecondsBCZAgithub.com/guildhall/guildhall/proto/guildhall/events/v1;eventsv1b\x06proto3"
+	"\x0etarget_seconds\x18\x03 \x01(\x03R\rtargetSeconds\"\x85\x03\n" +
+	"\bIncident\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
+	"\bdistrict\x18\x02 \x01(\tR\bdistrict\x12\x12\n" +
+	"\x04kind\x18\x03 \x01(\tR\x04kind\x12\x1a\n" +
+	"\bseverity\x18\x04 \x01(\tR\bseverity\x127\n" +
+	"\blocation\x18\x05 \x01(\v2\x1b.guildhall.events.v1.LatLngR\blocation\x12\x16\n" +
+	"\x06status\x18\x06 \x01(\tR\x06status\x12\x19\n" +
+	"\bguard_id\x18\a \x01(\tR\aguardId\x12\x17\n" +
+	"\ateam_id\x18\b \x01(\tR\x06teamId\x12 \n" +
+	"\vattachments\x18\t \x01(\x05R\vattachments\x12\x1f\n" +
+	"\vdispatch_id\x18\n" +
+	" \x01(\tR\n" +
+	"dispatchId\x12;\n" +
+	"\vreported_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"reportedAt\x12\x18\n" +
+	"\aversion\x18\f \x01(\x03R\aversion\"M\n" +
+	"\x10IncidentReported\x129\n" +
+	"\bincident\x18\x01 \x01(\v2\x1d.guildhall.events.v1.IncidentR\bincident\"L\n" +
+	"\x0fIncidentUpdated\x129\n" +
+	"\bincident\x18\x01 \x01(\v2\x1d.guildhall.events.v1.IncidentR\bincidentBCZAgithub.com/guildhall/guildhall/proto/guildhall/events/v1;eventsv1b\x06proto3"
 
 var (
 	file_guildhall_events_v1_patrols_proto_rawDescOnce sync.Once
@@ -2080,7 +2325,7 @@ func file_guildhall_events_v1_patrols_proto_rawDescGZIP() []byte {
 	return file_guildhall_events_v1_patrols_proto_rawDescData
 }
 
-var file_guildhall_events_v1_patrols_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_guildhall_events_v1_patrols_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_guildhall_events_v1_patrols_proto_goTypes = []any{
 	(*VolunteerTeam)(nil),            // 0: guildhall.events.v1.VolunteerTeam
 	(*TeamCreated)(nil),              // 1: guildhall.events.v1.TeamCreated
@@ -2106,10 +2351,13 @@ var file_guildhall_events_v1_patrols_proto_goTypes = []any{
 	(*DispatchStep)(nil),             // 21: guildhall.events.v1.DispatchStep
 	(*DispatchEscalated)(nil),        // 22: guildhall.events.v1.DispatchEscalated
 	(*DispatchTargetBreached)(nil),   // 23: guildhall.events.v1.DispatchTargetBreached
-	(*timestamppb.Timestamp)(nil),    // 24: google.protobuf.Timestamp
+	(*Incident)(nil),                 // 24: guildhall.events.v1.Incident
+	(*IncidentReported)(nil),         // 25: guildhall.events.v1.IncidentReported
+	(*IncidentUpdated)(nil),          // 26: guildhall.events.v1.IncidentUpdated
+	(*timestamppb.Timestamp)(nil),    // 27: google.protobuf.Timestamp
 }
 var file_guildhall_events_v1_patrols_proto_depIdxs = []int32{
-	24, // 0: guildhall.events.v1.VolunteerTeam.updated_at:type_name -> google.protobuf.Timestamp
+	27, // 0: guildhall.events.v1.VolunteerTeam.updated_at:type_name -> google.protobuf.Timestamp
 	0,  // 1: guildhall.events.v1.TeamCreated.team:type_name -> guildhall.events.v1.VolunteerTeam
 	0,  // 2: guildhall.events.v1.TeamMemberJoined.team:type_name -> guildhall.events.v1.VolunteerTeam
 	0,  // 3: guildhall.events.v1.TeamMemberSuspended.team:type_name -> guildhall.events.v1.VolunteerTeam
@@ -2119,35 +2367,39 @@ var file_guildhall_events_v1_patrols_proto_depIdxs = []int32{
 	6,  // 7: guildhall.events.v1.KeyAreaCreated.area:type_name -> guildhall.events.v1.KeyArea
 	5,  // 8: guildhall.events.v1.Checkpoint.location:type_name -> guildhall.events.v1.LatLng
 	8,  // 9: guildhall.events.v1.CheckpointCreated.checkpoint:type_name -> guildhall.events.v1.Checkpoint
-	24, // 10: guildhall.events.v1.PatrolPlan.starts_at:type_name -> google.protobuf.Timestamp
-	24, // 11: guildhall.events.v1.PatrolPlan.ends_at:type_name -> google.protobuf.Timestamp
+	27, // 10: guildhall.events.v1.PatrolPlan.starts_at:type_name -> google.protobuf.Timestamp
+	27, // 11: guildhall.events.v1.PatrolPlan.ends_at:type_name -> google.protobuf.Timestamp
 	10, // 12: guildhall.events.v1.PatrolPlanCreated.plan:type_name -> guildhall.events.v1.PatrolPlan
-	24, // 13: guildhall.events.v1.PatrolShift.starts_at:type_name -> google.protobuf.Timestamp
-	24, // 14: guildhall.events.v1.PatrolShift.ends_at:type_name -> google.protobuf.Timestamp
+	27, // 13: guildhall.events.v1.PatrolShift.starts_at:type_name -> google.protobuf.Timestamp
+	27, // 14: guildhall.events.v1.PatrolShift.ends_at:type_name -> google.protobuf.Timestamp
 	12, // 15: guildhall.events.v1.PatrolShiftCreated.shift:type_name -> guildhall.events.v1.PatrolShift
 	12, // 16: guildhall.events.v1.ShiftAssigned.shift:type_name -> guildhall.events.v1.PatrolShift
 	12, // 17: guildhall.events.v1.ShiftAssignmentCancelled.shift:type_name -> guildhall.events.v1.PatrolShift
-	24, // 18: guildhall.events.v1.CheckpointScanned.scanned_at:type_name -> google.protobuf.Timestamp
-	24, // 19: guildhall.events.v1.CheckpointScanned.device_time:type_name -> google.protobuf.Timestamp
-	24, // 20: guildhall.events.v1.CheckpointScanned.received_at:type_name -> google.protobuf.Timestamp
+	27, // 18: guildhall.events.v1.CheckpointScanned.scanned_at:type_name -> google.protobuf.Timestamp
+	27, // 19: guildhall.events.v1.CheckpointScanned.device_time:type_name -> google.protobuf.Timestamp
+	27, // 20: guildhall.events.v1.CheckpointScanned.received_at:type_name -> google.protobuf.Timestamp
 	5,  // 21: guildhall.events.v1.CheckpointScanned.location:type_name -> guildhall.events.v1.LatLng
-	24, // 22: guildhall.events.v1.MissedTour.raised_at:type_name -> google.protobuf.Timestamp
+	27, // 22: guildhall.events.v1.MissedTour.raised_at:type_name -> google.protobuf.Timestamp
 	5,  // 23: guildhall.events.v1.Dispatch.location:type_name -> guildhall.events.v1.LatLng
-	24, // 24: guildhall.events.v1.Dispatch.raised_at:type_name -> google.protobuf.Timestamp
-	24, // 25: guildhall.events.v1.Dispatch.accepted_at:type_name -> google.protobuf.Timestamp
-	24, // 26: guildhall.events.v1.Dispatch.arrived_at:type_name -> google.protobuf.Timestamp
-	24, // 27: guildhall.events.v1.Dispatch.feedback_at:type_name -> google.protobuf.Timestamp
-	24, // 28: guildhall.events.v1.Dispatch.closed_at:type_name -> google.protobuf.Timestamp
+	27, // 24: guildhall.events.v1.Dispatch.raised_at:type_name -> google.protobuf.Timestamp
+	27, // 25: guildhall.events.v1.Dispatch.accepted_at:type_name -> google.protobuf.Timestamp
+	27, // 26: guildhall.events.v1.Dispatch.arrived_at:type_name -> google.protobuf.Timestamp
+	27, // 27: guildhall.events.v1.Dispatch.feedback_at:type_name -> google.protobuf.Timestamp
+	27, // 28: guildhall.events.v1.Dispatch.closed_at:type_name -> google.protobuf.Timestamp
 	18, // 29: guildhall.events.v1.DispatchRaised.dispatch:type_name -> guildhall.events.v1.Dispatch
 	18, // 30: guildhall.events.v1.DispatchOffered.dispatch:type_name -> guildhall.events.v1.Dispatch
 	18, // 31: guildhall.events.v1.DispatchStep.dispatch:type_name -> guildhall.events.v1.Dispatch
 	18, // 32: guildhall.events.v1.DispatchEscalated.dispatch:type_name -> guildhall.events.v1.Dispatch
 	18, // 33: guildhall.events.v1.DispatchTargetBreached.dispatch:type_name -> guildhall.events.v1.Dispatch
-	34, // [34:34] is the sub-list for method output_type
-	34, // [34:34] is the sub-list for method input_type
-	34, // [34:34] is the sub-list for extension type_name
-	34, // [34:34] is the sub-list for extension extendee
-	0,  // [0:34] is the sub-list for field type_name
+	5,  // 34: guildhall.events.v1.Incident.location:type_name -> guildhall.events.v1.LatLng
+	27, // 35: guildhall.events.v1.Incident.reported_at:type_name -> google.protobuf.Timestamp
+	24, // 36: guildhall.events.v1.IncidentReported.incident:type_name -> guildhall.events.v1.Incident
+	24, // 37: guildhall.events.v1.IncidentUpdated.incident:type_name -> guildhall.events.v1.Incident
+	38, // [38:38] is the sub-list for method output_type
+	38, // [38:38] is the sub-list for method input_type
+	38, // [38:38] is the sub-list for extension type_name
+	38, // [38:38] is the sub-list for extension extendee
+	0,  // [0:38] is the sub-list for field type_name
 }
 
 func init() { file_guildhall_events_v1_patrols_proto_init() }
@@ -2161,7 +2413,7 @@ func file_guildhall_events_v1_patrols_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_guildhall_events_v1_patrols_proto_rawDesc), len(file_guildhall_events_v1_patrols_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   24,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

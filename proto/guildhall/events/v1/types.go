@@ -77,6 +77,8 @@ const (
 	TypeDispatchStep             = "DispatchStep"
 	TypeDispatchEscalated        = "DispatchEscalated"
 	TypeDispatchTargetBreached   = "DispatchTargetBreached"
+	TypeIncidentReported         = "IncidentReported"
+	TypeIncidentUpdated          = "IncidentUpdated"
 )
 
 // PatrolsTypes returns every event type of the patrols service.
@@ -86,5 +88,6 @@ func PatrolsTypes() []string {
 		TypeKeyAreaCreated, TypeCheckpointCreated, TypePatrolPlanCreated, TypePatrolShiftCreated,
 		TypeShiftAssigned, TypeShiftAssignmentCancelled, TypeCheckpointScanned, TypeMissedTour,
 		TypeDispatchRaised, TypeDispatchOffered, TypeDispatchStep, TypeDispatchEscalated, TypeDispatchTargetBreached,
+		TypeIncidentReported, TypeIncidentUpdated,
 	}
 }

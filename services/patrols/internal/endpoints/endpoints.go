@@ -274,3 +274,56 @@ func MakeDispatchStepEndpoint(svc Dispatcher) endpoint.Endpoint {
 		return kitx.One(d, "", err), nil
 	}
 }
+
+// Incidents is the incident part of the service (service.Patrols).
+type Incidents interface {
+	ReportIncident(ctx context.Context, in service.IncidentInput) (service.Incident, error)
+	GetIncident(ctx context.Context, id string) (service.Incident, error)
+	ListIncidents(ctx context.Context, page kitx.Page) ([]service.Incident, string, error)
+	HandOverIncident(ctx context.Context, id string) (service.Incident, error)
+	PoliceAcceptIncident(ctx context.Context, id string, in service.PoliceAcceptInput) (service.Incident, error)
+	ResolveIncident(ctx context.Context, id string) (service.Incident, error)
+}
+
+// MakeReportIncidentEndpoint returns the endpoint of the route report_incident.
+func MakeReportIncidentEndpoint(svc Incidents, base string) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		inc, err := svc.ReportIncident(ctx, request.(service.IncidentInput))
+		return created(inc, base+"/incidents/"+inc.ID, err), nil
+	}
+}
+
+// MakeGetIncidentEndpoint returns the endpoint of the route get_incident.
+func MakeGetIncidentEndpoint(svc Incidents) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		inc, err := svc.GetIncident(ctx, request.(kitx.IDRequest).ID)
+		return kitx.One(inc, "", err), nil
+	}
+}
+
+// MakeListIncidentsEndpoint returns the endpoint of the route list_incidents.
+func MakeListIncidentsEndpoint(svc Incidents) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ListRequest[struct{}])
+		items, next, err := svc.ListIncidents(ctx, r.Page)
+		return kitx.List(items, next, err), nil
+	}
+}
+
+// MakeIncidentActionEndpoint returns the endpoint of hand_over_incident
+// or resolve_incident: act on the path's incident.
+func MakeIncidentActionEndpoint(act func(ctx context.Context, id string) (service.Incident, error)) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		inc, err := act(ctx, request.(kitx.IDRequest).ID)
+		return kitx.One(inc, "", err), nil
+	}
+}
+
+// MakePoliceAcceptIncidentEndpoint returns the endpoint of the route police_accept_incident.
+func MakePoliceAcceptIncidentEndpoint(svc Incidents) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ActionRequest[service.PoliceAcceptInput])
+		inc, err := svc.PoliceAcceptIncident(ctx, r.ID, r.Input)
+		return kitx.One(inc, "", err), nil
+	}
+}

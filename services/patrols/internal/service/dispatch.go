@@ -85,6 +85,7 @@ type Dispatch struct {
 	Setting     string     `json:"setting" enum:"urban,suburban"`
 	Location    LatLng     `json:"location"`
 	Description string     `json:"description"`
+	IncidentID  string     `json:"incident_id,omitempty" doc:"the incident handed over to the police this request came from"`
 	Status      string     `json:"status" enum:"offered,unassigned,accepted,en_route,arrived,closed"`
 	Offers      []Offer    `json:"offers"`
 	OfferIndex  int        `json:"offer_index" doc:"the offer standing now (offers[offer_index]); len(offers) once every team was offered"`
@@ -212,41 +213,46 @@ func (s *Patrols) RaiseDispatch(ctx context.Context, in DispatchInput) (Dispatch
 		return Dispatch{}, ErrDispatchDescription
 	}
 	loc := toWGS84(crs, in.Location)
-	pr, _ := auth.FromContext(ctx)
 	return idempotent(ctx, s, "POST dispatches", in.IdempotencyKey, in, func(q Queries) (Dispatch, []Change, error) {
-		now := s.now().UTC()
-		offers, err := s.nearestOnDuty(ctx, q, loc, now)
-		if err != nil {
-			return Dispatch{}, nil, err
-		}
-		id, err := newID()
-		if err != nil {
-			return Dispatch{}, nil, err
-		}
-		d := Dispatch{ID: id, District: s.district, Kind: kind, Urgency: in.Urgency, Setting: setting, Location: loc,
-			Description: strings.TrimSpace(in.Description), Offers: offers, RaisedBy: pr.Subject, RaisedAt: now, Breaches: []string{}, Version: 1}
-		changes := []Change{}
-		if len(offers) == 0 {
-			d.Status, d.Escalated = DispatchUnassigned, true
-		} else {
-			d.Status = DispatchOffered
-			d.Offers[0].OfferedAt = &now
-		}
-		if err := q.InsertDispatch(ctx, d); err != nil {
-			return Dispatch{}, nil, err
-		}
-		if err := s.Audit(ctx, q, "dispatch.raise", "dispatch", id, audit.SetFields("kind", kind, "urgency", in.Urgency, "setting", setting, "location", "x")); err != nil {
-			return Dispatch{}, nil, err
-		}
-		snap := d
-		changes = append(changes, Change{Type: EventDispatchRaised, Dispatch: &snap})
-		if len(offers) == 0 {
-			changes = append(changes, Change{Type: EventDispatchEscalated, Dispatch: &snap, Reason: "no_team_on_duty"})
-		} else {
-			changes = append(changes, Change{Type: EventDispatchOffered, Dispatch: &snap, Offer: &snap.Offers[0], OfferNo: 1})
-		}
-		return d, changes, nil
+		return s.raise(ctx, q, kind, in.Urgency, setting, loc, strings.TrimSpace(in.Description), "")
 	})
+}
+
+// raise stores a new request in q's transaction and offers it to the
+// nearest on-duty team (or escalates it with none): RaiseDispatch's, and
+// an incident's when the police take it over.
+func (s *Patrols) raise(ctx context.Context, q Queries, kind, urgency, setting string, loc LatLng, description, incidentID string) (Dispatch, []Change, error) {
+	now := s.now().UTC()
+	offers, err := s.nearestOnDuty(ctx, q, loc, now)
+	if err != nil {
+		return Dispatch{}, nil, err
+	}
+	id, err := newID()
+	if err != nil {
+		return Dispatch{}, nil, err
+	}
+	d := Dispatch{ID: id, District: s.district, Kind: kind, Urgency: urgency, Setting: setting, Location: loc, Description: description,
+		IncidentID: incidentID, Offers: offers, RaisedBy: subject(ctx), RaisedAt: now, Breaches: []string{}, Version: 1}
+	if len(offers) == 0 {
+		d.Status, d.Escalated = DispatchUnassigned, true
+	} else {
+		d.Status = DispatchOffered
+		d.Offers[0].OfferedAt = &now
+	}
+	if err := q.InsertDispatch(ctx, d); err != nil {
+		return Dispatch{}, nil, err
+	}
+	if err := s.Audit(ctx, q, "dispatch.raise", "dispatch", id, audit.SetFields("kind", kind, "urgency", urgency, "setting", setting, "location", "x")); err != nil {
+		return Dispatch{}, nil, err
+	}
+	snap := d
+	changes := []Change{{Type: EventDispatchRaised, Dispatch: &snap}}
+	if len(offers) == 0 {
+		changes = append(changes, Change{Type: EventDispatchEscalated, Dispatch: &snap, Reason: "no_team_on_duty"})
+	} else {
+		changes = append(changes, Change{Type: EventDispatchOffered, Dispatch: &snap, Offer: &snap.Offers[0], OfferNo: 1})
+	}
+	return d, changes, nil
 }
 
 // nearestOnDuty orders the teams on duty at now by distance from loc.

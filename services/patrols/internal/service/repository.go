@@ -110,6 +110,11 @@ type Queries interface {
 	ListDispatches(ctx context.Context, status string, page kitx.Page) ([]Dispatch, string, error)
 	// OpenDispatches returns the requests not closed.
 	OpenDispatches(ctx context.Context) ([]Dispatch, error)
+	InsertIncident(ctx context.Context, inc Incident) error
+	GetIncident(ctx context.Context, id string) (Incident, error)
+	// WriteIncident stores inc over version inc.Version-1.
+	WriteIncident(ctx context.Context, inc Incident) error
+	ListIncidents(ctx context.Context, page kitx.Page) ([]Incident, string, error)
 
 	audit.Queries
 	idempotency.Queries
@@ -159,4 +164,6 @@ const (
 	EventDispatchStep             = eventsv1.TypeDispatchStep
 	EventDispatchEscalated        = eventsv1.TypeDispatchEscalated
 	EventDispatchTargetBreached   = eventsv1.TypeDispatchTargetBreached
+	EventIncidentReported         = eventsv1.TypeIncidentReported
+	EventIncidentUpdated          = eventsv1.TypeIncidentUpdated
 )

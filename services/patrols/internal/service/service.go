@@ -307,6 +307,7 @@ type Change struct {
 	Scan       *Scan
 	Missed     *MissedTour
 	Dispatch   *Dispatch
+	Incident   *Incident
 	Offer      *Offer
 	OfferNo    int
 	By         string

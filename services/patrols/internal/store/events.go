@@ -22,6 +22,8 @@ var events = eventbus.Mapping[service.Change]{
 
 func aggregate(c service.Change) (eventbus.Aggregate, error) {
 	switch {
+	case c.Incident != nil && c.Dispatch == nil:
+		return eventbus.Aggregate{Type: "incident", ID: c.Incident.ID, Version: c.Incident.Version}, nil
 	case c.Dispatch != nil:
 		return eventbus.Aggregate{Type: "dispatch", ID: c.Dispatch.ID, Version: c.Dispatch.Version}, nil
 	case c.Team != nil:
@@ -88,6 +90,10 @@ func payload(district string, c service.Change) (proto.Message, error) {
 		m := c.Missed
 		return &eventsv1.MissedTour{Id: m.ID, District: district, ShiftId: m.ShiftID, PlanId: m.PlanID, GuardId: m.GuardID, Kind: m.Kind,
 			Scans: int32(m.Scans), ExpectedScans: int32(m.ExpectedScans), RaisedAt: timestamppb.New(m.RaisedAt)}, nil
+	case service.EventIncidentReported:
+		return &eventsv1.IncidentReported{Incident: incidentSnapshot(district, c.Incident)}, nil
+	case service.EventIncidentUpdated:
+		return &eventsv1.IncidentUpdated{Incident: incidentSnapshot(district, c.Incident)}, nil
 	case service.EventDispatchRaised:
 		return &eventsv1.DispatchRaised{Dispatch: dispatchSnapshot(district, c.Dispatch)}, nil
 	case service.EventDispatchOffered:
@@ -131,4 +137,10 @@ func shiftSnapshot(district string, s *service.Shift) *eventsv1.PatrolShift {
 	return &eventsv1.PatrolShift{Id: s.ID, District: district, PlanId: s.PlanID, AreaId: s.AreaID, StartsAt: timestamppb.New(s.StartsAt),
 		EndsAt: timestamppb.New(s.EndsAt), Required: int32(s.Required), Assigned: int32(s.Assigned), Route: s.Route,
 		ExpectedScans: int32(s.ExpectedScans), Version: s.Version}
+}
+
+func incidentSnapshot(district string, inc *service.Incident) *eventsv1.Incident {
+	return &eventsv1.Incident{Id: inc.ID, District: district, Kind: inc.Kind, Severity: inc.Severity, Location: latLng(inc.Location),
+		Status: inc.Status, GuardId: inc.GuardID, TeamId: inc.TeamID, Attachments: int32(len(inc.Attachments)), DispatchId: inc.DispatchID,
+		ReportedAt: timestamppb.New(inc.ReportedAt), Version: inc.Version}
 }

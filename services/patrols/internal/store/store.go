@@ -741,3 +741,59 @@ func (q queries) ListDispatches(ctx context.Context, status string, p kitx.Page)
 func (q queries) OpenDispatches(ctx context.Context) ([]service.Dispatch, error) {
 	return all(ctx, q, `SELECT body FROM dispatches WHERE status != 'closed' ORDER BY id`, nil, scanDispatch)
 }
+
+// --- incidents ---
+
+func scanIncident(r storage.Scanner) (service.Incident, error) {
+	var inc service.Incident
+	var body string
+	err := r.Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return inc, service.ErrIncidentNotFound
+	}
+	if err != nil {
+		return inc, fmt.Errorf("store: scan incident: %w", err)
+	}
+	if err := json.Unmarshal([]byte(body), &inc); err != nil {
+		return inc, fmt.Errorf("store: incident body: %w", err)
+	}
+	return inc, nil
+}
+
+// InsertIncident implements service.Queries.
+func (q queries) InsertIncident(ctx context.Context, inc service.Incident) error {
+	body, err := json.Marshal(inc)
+	if err != nil {
+		return fmt.Errorf("store: incident body: %w", err)
+	}
+	return exec(ctx, q, "insert incident", `INSERT INTO incidents (id, status, reported_at, body, version) VALUES (?,?,?,?,?)`,
+		inc.ID, inc.Status, ft(inc.ReportedAt), string(body), inc.Version)
+}
+
+// GetIncident implements service.Queries.
+func (q queries) GetIncident(ctx context.Context, id string) (service.Incident, error) {
+	return scanIncident(q.QueryRow(ctx, `SELECT body FROM incidents WHERE id = ?`, id))
+}
+
+// WriteIncident implements service.Queries.
+func (q queries) WriteIncident(ctx context.Context, inc service.Incident) error {
+	body, err := json.Marshal(inc)
+	if err != nil {
+		return fmt.Errorf("store: incident body: %w", err)
+	}
+	res, err := q.Exec(ctx, `UPDATE incidents SET status = ?, body = ?, version = ? WHERE id = ? AND version = ?`,
+		inc.Status, string(body), inc.Version, inc.ID, inc.Version-1)
+	return versioned.Written(res, err, "incident")
+}
+
+// ListIncidents implements service.Queries: newest first.
+func (q queries) ListIncidents(ctx context.Context, p kitx.Page) ([]service.Incident, string, error) {
+	var where []string
+	var args []any
+	if p.Cursor != "" {
+		where, args = append(where, "id < ?"), append(args, p.Cursor)
+	}
+	args = append(args, p.Size+1)
+	return storage.ListRows(ctx, q.Querier, `SELECT body FROM incidents`+storage.Where(where)+` ORDER BY id DESC LIMIT ?`, args, p,
+		scanIncident, func(inc service.Incident) string { return inc.ID })
+}

@@ -11,5 +11,15 @@ CREATE TABLE dispatches (
 );
 CREATE INDEX dispatches_status ON dispatches (status);
 
+-- Incidents met on patrol, one JSON document each like a dispatch.
+CREATE TABLE incidents (
+    id          TEXT    PRIMARY KEY,
+    status      TEXT    NOT NULL,
+    reported_at TEXT    NOT NULL,
+    body        TEXT    NOT NULL,
+    version     INTEGER NOT NULL
+);
+
 -- +goose Down
+DROP TABLE incidents;
 DROP TABLE dispatches;
