@@ -496,6 +496,9 @@ func (s *Patrols) SweepDispatches(ctx context.Context) (int, error) {
 			if err := q.WriteDispatch(ctx, d); err != nil {
 				return nil, err
 			}
+			if err := s.AuditAs(ctx, q, system, "dispatch.timer", "dispatch", d.ID, []string{"offer_index", "status", "escalated", "breaches"}); err != nil {
+				return nil, err
+			}
 			snap := d
 			for i := range changes {
 				changes[i].Dispatch = &snap

@@ -75,6 +75,9 @@ const (
 	ActionPlanCreate       = "plan.create"
 	ActionShiftCreate      = "shift.create"
 	ActionAssign           = "shift.assign"
+	ActionMemberSuspend    = "team.member_suspend"
+	ActionMemberReinstate  = "team.member_reinstate"
+	ActionMissedTour       = "missed_tour.raise"
 
 	ResourceTeam       = "team"
 	ResourceArea       = "key_area"

@@ -274,6 +274,9 @@ func (s *Patrols) regate(ctx context.Context, q Queries, g Guard) ([]Change, err
 			if err != nil {
 				return nil, err
 			}
+			if err := s.AuditAs(ctx, q, system, ActionMemberSuspend, ResourceTeam, m.TeamID, []string{"members." + g.ID + ".status"}); err != nil {
+				return nil, err
+			}
 			changes = append(changes, Change{Type: EventTeamMemberSuspended, Team: &t, GuardID: g.ID, Reasons: reasons,
 				Notify: t.LeaderGuardID, Dropped: max(dropped, 0)})
 		case len(reasons) == 0 && m.Status == MemberSuspended:
@@ -283,6 +286,9 @@ func (s *Patrols) regate(ctx context.Context, q Queries, g Guard) ([]Change, err
 			}
 			t, err := s.touchTeam(ctx, q, m.TeamID, +1, -1, now)
 			if err != nil {
+				return nil, err
+			}
+			if err := s.AuditAs(ctx, q, system, ActionMemberReinstate, ResourceTeam, m.TeamID, []string{"members." + g.ID + ".status"}); err != nil {
 				return nil, err
 			}
 			changes = append(changes, Change{Type: EventTeamMemberReinstated, Team: &t, GuardID: g.ID, Notify: t.LeaderGuardID})
@@ -341,3 +347,7 @@ func withField(err error, field string) error {
 	}
 	return err
 }
+
+// system is the audit actor of the roster's own changes (a membership
+// event or the day rollover, no request behind them).
+var system = audit.Actor{Subject: audit.SystemSubject}

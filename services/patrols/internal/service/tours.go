@@ -46,6 +46,9 @@ func (s *Patrols) SweepTours(ctx context.Context) (int, error) {
 				if err != nil || !ok {
 					return nil, err
 				}
+				if err := s.AuditAs(ctx, q, system, ActionMissedTour, ResourceShift, m.ShiftID, []string{"missed_tours." + m.Kind}); err != nil {
+					return nil, err
+				}
 				n++
 				snap := m
 				return []Change{{Type: EventMissedTour, Missed: &snap}}, nil
