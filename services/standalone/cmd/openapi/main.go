@@ -23,6 +23,7 @@ import (
 	"github.com/guildhall/guildhall/services/hq"
 	"github.com/guildhall/guildhall/services/meetings"
 	"github.com/guildhall/guildhall/services/membership"
+	"github.com/guildhall/guildhall/services/patrols"
 )
 
 // documents are the generated files, relative to the repository root.
@@ -32,6 +33,7 @@ var documents = []struct {
 }{
 	{"services/membership/openapi.json", membership.API},
 	{"services/meetings/openapi.json", meetings.API},
+	{"services/patrols/openapi.json", patrols.API},
 	{"services/hq/openapi.json", hq.API},
 	{"services/accounts/openapi.json", accounts.API},
 }
