@@ -76,7 +76,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"Missed tours of an unknown kind.", "GET", "/missed-tours?kind=late", nil, nil, 400, "missed_tour.kind_invalid", "kind"},
 		{"A scan without a tag.", "POST", "/scans", scan(func(m map[string]any) { m["tag"] = "" }), g1, 400, "scan.tag_required", "tag"},
 		{"A scan without a time.", "POST", "/scans", scan(func(m map[string]any) { delete(m, "scanned_at") }), g1, 400, "scan.scanned_at_required", "scanned_at"},
-		{"A scan at longitude 181.", "POST", "/scans", scan(func(m map[string]any) { m["location"] = map[string]float64{"lat": 30, "lng": 181} }), g1, 400, "scan.location_invalid", "location"},
+		{"A scan at longitude 181.", "POST", "/scans", scan(func(m map[string]any) { m["location"] = map[string]float64{"lat": 30, "lng": 181} }), g1, 400, "geo.location_invalid", "location"},
 		{"A scan with negative accuracy.", "POST", "/scans", scan(func(m map[string]any) { m["accuracy_m"] = -1 }), g1, 400, "scan.accuracy_invalid", "accuracy_m"},
 		{"A scan with sequence 0.", "POST", "/scans", scan(func(m map[string]any) { m["device_seq"] = 0 }), g1, 400, "scan.device_seq_invalid", "device_seq"},
 		{"A scan without a device.", "POST", "/scans", scan(func(m map[string]any) { m["device_id"] = "" }), g1, 400, "scan.device_id_required", "device_id"},

@@ -240,7 +240,7 @@ func TestDispatchWithNobodyAccepting(t *testing.T) {
 		{map[string]any{"kind": "x", "urgency": "soon", "location": cp1At}, "dispatch.urgency_invalid"},
 		{map[string]any{"kind": "x", "urgency": "urgent", "setting": "rural", "location": cp1At}, "dispatch.setting_invalid"},
 		{map[string]any{"kind": " ", "urgency": "urgent", "location": cp1At}, "dispatch.kind_required"},
-		{map[string]any{"kind": "x", "urgency": "urgent", "location": map[string]float64{"lat": 100, "lng": 0}}, "dispatch.location_invalid"},
+		{map[string]any{"kind": "x", "urgency": "urgent", "location": map[string]float64{"lat": 100, "lng": 0}}, "geo.location_invalid"},
 	} {
 		before, seq := e.counts(), e.lastSeq()
 		if r := e.Do("POST", "/dispatches", tc.body, as(police)...); r.Status != 400 || r.ErrorID() != tc.id {

@@ -67,7 +67,7 @@ func TestIncidentHandOverBecomesADispatch(t *testing.T) {
 		id   string
 	}{
 		{map[string]any{"guard_id": "g2", "kind": "x", "severity": "dire", "location": cp1At}, "incident.severity_invalid"},
-		{map[string]any{"guard_id": "g2", "kind": "x", "severity": "low", "location": map[string]float64{"lat": 0, "lng": 200}}, "incident.location_invalid"},
+		{map[string]any{"guard_id": "g2", "kind": "x", "severity": "low", "location": map[string]float64{"lat": 0, "lng": 200}}, "geo.location_invalid"},
 		{map[string]any{"guard_id": "g2", "kind": "x", "severity": "low", "location": cp1At, "attachments": []string{""}}, "incident.attachments_invalid"},
 		{map[string]any{"guard_id": "stranger", "kind": "x", "severity": "low", "location": cp1At}, "incident.reporter_not_member"},
 	} {

@@ -57,7 +57,7 @@ var (
 	ErrDispatchKind         = errs.InvalidField("dispatch.kind_required", "kind", "kind is what happened (at most 50 characters)")
 	ErrDispatchUrgency      = errs.InvalidField("dispatch.urgency_invalid", "urgency", "urgency is urgent or routine")
 	ErrDispatchSetting      = errs.InvalidField("dispatch.setting_invalid", "setting", "setting is urban or suburban")
-	ErrDispatchLocation     = errs.InvalidField("dispatch.location_invalid", "location", "location must be a valid latitude and longitude")
+	ErrDispatchLocation     = ErrLocationInvalid
 	ErrDispatchDescription  = errs.InvalidField("dispatch.description_too_long", "description", "description is at most 2000 characters")
 	ErrDispatchTeamRequired = errs.InvalidField("dispatch.team_id_required", "team_id", "team_id is the accepting team")
 	ErrDispatchNotOffered   = errs.EField(errs.Conflict, "dispatch.not_offered", "team_id", "the request is not (or no longer) offered to this team")

@@ -36,13 +36,16 @@ var (
 	ErrAreaCenterInvalid  = errs.InvalidField("area.center_invalid", "center", "center must be a valid latitude and longitude")
 	ErrAreaRadiusInvalid  = errs.InvalidField("area.radius_invalid", "radius_m", "radius_m is 10 to 20000 metres")
 	ErrCRSInvalid         = errs.InvalidField("geo.crs_invalid", "crs", "crs is wgs84 (GPS, the default) or gcj02 (Chinese map tiles)")
+	// ErrLocationInvalid is every location field's: a checkpoint's, a
+	// scan's, a dispatch request's, an incident's.
+	ErrLocationInvalid = errs.InvalidField("geo.location_invalid", "location", "location must be a valid latitude and longitude")
 
 	ErrCheckpointNotFound     = errs.E(errs.NotFound, "checkpoint.not_found", "no such checkpoint")
 	ErrCheckpointNameRequired = errs.InvalidField("checkpoint.name_required", "name", "a checkpoint needs a name (at most 100 characters)")
 	ErrCheckpointTagKind      = errs.InvalidField("checkpoint.tag_kind_invalid", "tag_kind", "tag_kind is qr or nfc")
 	ErrCheckpointTagValue     = errs.InvalidField("checkpoint.tag_value_invalid", "tag_value", "tag_value is 8 to 128 printable characters")
 	ErrCheckpointTagDuplicate = errs.EField(errs.Conflict, "checkpoint.tag_duplicate", "tag_value", "another checkpoint has this tag value")
-	ErrCheckpointLocation     = errs.InvalidField("checkpoint.location_invalid", "location", "location must be a valid latitude and longitude")
+	ErrCheckpointLocation     = ErrLocationInvalid
 	ErrCheckpointOutsideArea  = errs.EField(errs.Unprocessable, "checkpoint.outside_area", "location", "the checkpoint lies outside its key area")
 
 	ErrPlanNotFound       = errs.E(errs.NotFound, "plan.not_found", "no such patrol plan")
@@ -68,7 +71,7 @@ var (
 	// Scan input.
 	ErrScanTagRequired   = errs.InvalidField("scan.tag_required", "tag", "tag is the scanned QR/NFC value (at most 128 characters)")
 	ErrScanTimeRequired  = errs.InvalidField("scan.scanned_at_required", "scanned_at", "scanned_at is the device's time of the scan (RFC 3339)")
-	ErrScanLocation      = errs.InvalidField("scan.location_invalid", "location", "location must be a valid latitude and longitude")
+	ErrScanLocation      = ErrLocationInvalid
 	ErrScanAccuracy      = errs.InvalidField("scan.accuracy_invalid", "accuracy_m", "accuracy_m is 0 to 10000 metres")
 	ErrScanDeviceID      = errs.InvalidField("scan.device_id_required", "device_id", "device_id is required (at most 64 characters)")
 	ErrScanDeviceSeq     = errs.InvalidField("scan.device_seq_invalid", "device_seq", "device_seq is the device's positive sequence number of the scan")

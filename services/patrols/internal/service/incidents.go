@@ -29,9 +29,9 @@ const (
 // Errors of incidents.
 var (
 	ErrIncidentNotFound    = errs.E(errs.NotFound, "incident.not_found", "no such incident")
-	ErrIncidentKind        = errs.InvalidField("incident.kind_required", "kind", "kind is what happened (at most 50 characters)")
+	ErrIncidentKind        = errs.InvalidField("incident.kind_required", "kind", "kind is what the guard met (at most 50 characters)")
 	ErrIncidentSeverity    = errs.InvalidField("incident.severity_invalid", "severity", "severity is low, medium, high or critical")
-	ErrIncidentLocation    = errs.InvalidField("incident.location_invalid", "location", "location must be a valid latitude and longitude")
+	ErrIncidentLocation    = ErrLocationInvalid
 	ErrIncidentDescription = errs.InvalidField("incident.description_too_long", "description", "description is at most 5000 characters")
 	ErrIncidentAttachments = errs.InvalidField("incident.attachments_invalid", "attachments", "at most 20 attachment references, each 1 to 500 characters on one line")
 	ErrIncidentStatus      = errs.E(errs.Conflict, "incident.status_illegal", "the incident cannot take that step from its status")
