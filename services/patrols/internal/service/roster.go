@@ -218,7 +218,17 @@ func (s *Patrols) Regate(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	n := 0
+	day := today(s.now())
 	for _, id := range guards {
+		// A read first, outside any transaction: most members are as
+		// they were, and a write transaction per member per sweep would
+		// hold the database's one writer for nothing.
+		if due, err := s.regateDue(ctx, id, day); err != nil || !due {
+			if err != nil {
+				return n, err
+			}
+			continue
+		}
 		err := s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
 			g, err := q.GetGuard(ctx, id)
 			if err != nil {
@@ -237,6 +247,30 @@ func (s *Patrols) Regate(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// regateDue reports whether regate would change a membership of guard id
+// on day: an active one the guard no longer qualifies for, a suspended one
+// the guard qualifies for again or fails for other reasons now.
+func (s *Patrols) regateDue(ctx context.Context, id, day string) (bool, error) {
+	g, err := s.repo.GetGuard(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	members, err := s.repo.MembershipsOf(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	reasons := ids(Check(g, day))
+	for _, m := range members {
+		switch {
+		case len(reasons) > 0 && (m.Status == MemberActive || !slices.Equal(m.Reasons, reasons)):
+			return true, nil
+		case len(reasons) == 0 && m.Status == MemberSuspended:
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // regate suspends g's active memberships if g fails a condition today
