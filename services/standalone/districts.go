@@ -10,6 +10,7 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/eventbus"
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/node"
 	"github.com/guildhall/guildhall/services/meetings"
 	"github.com/guildhall/guildhall/services/membership"
 )
@@ -129,8 +130,8 @@ func (dn *districtNode) ready(ctx context.Context) error {
 	return errors.Join(failed...)
 }
 
-// startDistrict starts every service of district id, a relay per outbox,
-// and routes the district's paths to them.
+// startDistrict starts every service of district id, a relay and a
+// heartbeat per outbox, and routes the district's paths to them.
 func (c *City) startDistrict(ctx context.Context, id string) error {
 	dn := &districtNode{id: id}
 	for _, ds := range districtServices {
@@ -141,7 +142,11 @@ func (c *City) startDistrict(ctx context.Context, id string) error {
 		}
 		dn.services = append(dn.services, s)
 	}
-	relays := make([]*eventbus.Relay, 0, len(dn.services))
+	type task struct {
+		name string
+		run  func(context.Context) error
+	}
+	var tasks []task
 	for _, s := range dn.services {
 		ob := s.Outbox()
 		relay, err := eventbus.NewRelay(eventbus.RelayConfig{
@@ -156,7 +161,21 @@ func (c *City) startDistrict(ctx context.Context, id string) error {
 			_ = dn.close()
 			return err
 		}
-		relays = append(relays, relay)
+		hb, err := eventbus.NewHeartbeat(eventbus.HeartbeatConfig{
+			Brokers:  c.brokers,
+			Outbox:   ob,
+			Instance: c.candidate,
+			Version:  node.Version(),
+			Leading:  relay.Leading,
+			Interval: c.cfg.HeartbeatInterval,
+			Logger:   c.logger.With("node", id, "service", ob.Service()),
+			Metrics:  c.bus,
+		})
+		if err != nil {
+			_ = dn.close()
+			return err
+		}
+		tasks = append(tasks, task{ob.Service() + " relay", relay.Run}, task{ob.Service() + " heartbeat", hb.Run})
 	}
 	dn.handler = districtRouter(id, dn.services)
 	c.mu.Lock()
@@ -165,8 +184,8 @@ func (c *City) startDistrict(ctx context.Context, id string) error {
 	for i, s := range dn.services {
 		c.goRun(id+" "+districtServices[i].name, s.Run)
 	}
-	for _, r := range relays {
-		c.goRun(id+" relay", r.Run)
+	for _, t := range tasks {
+		c.goRun(id+" "+t.name, t.run)
 	}
 	return nil
 }

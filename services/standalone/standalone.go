@@ -76,8 +76,12 @@ type Config struct {
 	StaleAfter     time.Duration
 	ElectionTTL    int
 	RelayRetention time.Duration
-	OIDC           auth.OIDCConfig
-	TokenTTL       time.Duration
+	// HeartbeatInterval is how often each district service beats on its
+	// district's node topic, and what HQ counts three of before it calls
+	// one silent (zero: eventbus.DefaultHeartbeatInterval).
+	HeartbeatInterval time.Duration
+	OIDC              auth.OIDCConfig
+	TokenTTL          time.Duration
 	// Log is the JSON log: stderr at warn by default, so the start-up
 	// lines are what a person sees; a relative Log.File is under DataDir.
 	// Start is handed the logger (Log.Open(DataDir, …)) and only reports
@@ -107,6 +111,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.StaleAfter, "hq.stale-after", 2*time.Minute, "HQ marks a district stale when it is behind and nothing arrived for this long")
 	fs.IntVar(&c.ElectionTTL, "relay.election-ttl", 5, "seconds a dead relay leader keeps its etcd lease")
 	fs.DurationVar(&c.RelayRetention, "outbox.retention", 7*24*time.Hour, "how long sent outbox rows are kept to refill a broker that lost them")
+	fs.DurationVar(&c.HeartbeatInterval, "heartbeat.interval", eventbus.DefaultHeartbeatInterval, "how often each district service publishes its heartbeat on gh.<district>.node.v1; HQ calls a service silent after 3 intervals without one")
 	c.OIDC.RegisterFlags("", fs)
 	fs.DurationVar(&c.TokenTTL, "auth.token-ttl", 12*time.Hour, "lifetime of the tokens the built-in issuer signs at /api/v1/auth/login")
 	c.Log = telemetry.LogConfig{Level: "warn"}
@@ -121,6 +126,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ElectionTTL < 1 {
 		problems = append(problems, errors.New("standalone: relay.election-ttl must be at least 1"))
+	}
+	if c.HeartbeatInterval < 0 {
+		problems = append(problems, errors.New("standalone: heartbeat.interval must not be negative"))
 	}
 	if err := telemetry.ValidateAdminAddr(c.AdminAddr); err != nil {
 		problems = append(problems, err)
