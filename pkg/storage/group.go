@@ -29,6 +29,20 @@ type txRequest struct {
 	fn   func(tx *sql.Tx) error
 	err  error
 	done chan struct{}
+	// panicked is what fn panicked with, re-raised in the caller's
+	// goroutine (fn may run in another caller's).
+	panicked any
+}
+
+// call runs r's fn on tx; a panic becomes r.panicked and an error.
+func (r *txRequest) call(tx *sql.Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.panicked = p
+			err = fmt.Errorf("storage: the transaction's function panicked: %v", p)
+		}
+	}()
+	return r.fn(tx)
 }
 
 func (r *txRequest) finish(err error) {
@@ -56,7 +70,10 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	for {
 		select {
 		case <-req.done:
-			return req.err // a group before this one held it
+			if req.panicked != nil {
+				panic(req.panicked)
+			}
+			return req.err // a group before this one held it, or this one
 		default:
 		}
 		db.qmu.Lock()
@@ -68,6 +85,11 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 			db.queue = nil
 		}
 		db.qmu.Unlock()
+		if len(group) == 0 {
+			// Only the lock's holder takes requests off the queue and it
+			// finishes every one it takes: this cannot happen.
+			return errors.New("storage: a queued transaction was lost")
+		}
 		db.commitGroup(group)
 	}
 }
@@ -145,7 +167,7 @@ func (db *DB) runAlone(r *txRequest) error {
 	if err != nil {
 		return db.refused(fmt.Errorf("storage: begin: %w", err))
 	}
-	if err := r.fn(tx); err != nil {
+	if err := r.call(tx); err != nil {
 		_ = tx.Rollback()
 		return db.refused(err)
 	}
@@ -166,7 +188,7 @@ func (db *DB) runInSavepoint(tx *sql.Tx, r *txRequest) error {
 	if _, err := tx.Exec("SAVEPOINT storage_group"); err != nil {
 		return fmt.Errorf("%w: savepoint: %w", errTxLost, err)
 	}
-	if err := r.fn(tx); err != nil {
+	if err := r.call(tx); err != nil {
 		if _, rerr := tx.Exec("ROLLBACK TO SAVEPOINT storage_group"); rerr != nil {
 			return fmt.Errorf("%w: %w (rollback to savepoint: %w)", errTxLost, err, rerr)
 		}

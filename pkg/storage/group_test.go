@@ -177,3 +177,38 @@ func TestACallThatGaveUpWhileQueuedNeverRuns(t *testing.T) {
 		t.Errorf("err %v, fn ran %v", err, ran)
 	}
 }
+
+// TestAPanicInAGroupIsTheCallersAlone: a fn that panics in a group panics
+// in its own caller's goroutine; the others commit.
+func TestAPanicInAGroupIsTheCallersAlone(t *testing.T) {
+	db := groupDB(t)
+	release := queueBehind(t, db)
+	errs := make([]error, 3)
+	var recovered any
+	var wg sync.WaitGroup
+	for i := range 3 {
+		wg.Go(func() {
+			defer func() {
+				if p := recover(); p != nil {
+					recovered = p
+				}
+			}()
+			errs[i] = db.InTx(context.Background(), func(tx *sql.Tx) error {
+				if i == 1 {
+					panic("boom")
+				}
+				_, err := tx.Exec(`INSERT INTO t (n) VALUES (?)`, 200+i)
+				return err
+			})
+		})
+		waitQueued(t, db, i+1)
+	}
+	release()
+	wg.Wait()
+	if recovered != "boom" || errs[0] != nil || errs[2] != nil {
+		t.Errorf("recovered %v, errs %v", recovered, errs)
+	}
+	if got := rows(t, db); !got[200] || got[201] || !got[202] {
+		t.Errorf("rows %v", got)
+	}
+}
