@@ -13,6 +13,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/node"
 	"github.com/guildhall/guildhall/services/meetings"
 	"github.com/guildhall/guildhall/services/membership"
+	"github.com/guildhall/guildhall/services/patrols"
 )
 
 // DistrictService is one service of a district node as the city runs it:
@@ -55,6 +56,7 @@ type districtService struct {
 var districtServices = []districtService{
 	{name: membership.ServiceName, openAPI: membership.OpenAPIDocument, start: startMembership},
 	{name: meetings.ServiceName, routes: meetings.Routes, openAPI: meetings.OpenAPIDocument, prefix: "Meetings", start: startMeetings},
+	{name: patrols.ServiceName, routes: patrols.Routes, openAPI: patrols.OpenAPIDocument, prefix: "Patrols", start: startPatrols},
 }
 
 // dbPath is where district id keeps the database of service.
@@ -96,6 +98,26 @@ func startMeetings(ctx context.Context, c *City, id string) (DistrictService, er
 		Bus:        c.bus,
 		Etcd:       c.cli,
 		Logger:     c.logger.With("node", id, "service", meetings.ServiceName),
+		Endpoint:   c.endpointMiddleware(id),
+		Storage:    c.storage,
+		Registerer: c.reg,
+	})
+}
+
+func startPatrols(ctx context.Context, c *City, id string) (DistrictService, error) {
+	return patrols.New(ctx, patrols.Config{
+		District:   id,
+		DBPath:     c.dbPath(id, patrols.ServiceName),
+		Storage:    c.cfg.Storage,
+		TrustProxy: c.cfg.TrustProxy,
+		// Follows its district's membership events (the guards the
+		// volunteer roster gates).
+		Brokers: c.brokers,
+	}, patrols.Deps{
+		Bus: c.bus,
+		// The city-wide patrol rules and dispatch targets.
+		Etcd:       c.cli,
+		Logger:     c.logger.With("node", id, "service", patrols.ServiceName),
 		Endpoint:   c.endpointMiddleware(id),
 		Storage:    c.storage,
 		Registerer: c.reg,

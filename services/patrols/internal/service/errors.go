@@ -24,7 +24,7 @@ var (
 
 	ErrTeamNotFound        = errs.E(errs.NotFound, "team.not_found", "no such team")
 	ErrTeamNameRequired    = errs.InvalidField("team.name_required", "name", "a team needs a name (at most 100 characters)")
-	ErrTeamCompanyInvalid  = errs.InvalidField("team.company_id_invalid", "company_id", "company_id is at most 64 characters")
+	ErrTeamCompanyInvalid  = errs.InvalidField("team.company_id_invalid", "company_id", "a team's company_id is at most 64 characters (empty: a district team)")
 	ErrTeamLeaderRequired  = errs.InvalidField("team.leader_required", "leader_guard_id", "a team needs a leader: leader_guard_id (at most 64 characters)")
 	ErrTeamGuardIDRequired = errs.InvalidField("team.guard_id_required", "guard_id", "guard_id is required (at most 64 characters)")
 	ErrTeamMemberDuplicate = errs.EField(errs.Conflict, "team.member_duplicate", "guard_id", "the guard is already a member of this team")
