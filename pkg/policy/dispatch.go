@@ -89,7 +89,9 @@ func (t DispatchTargets) Arrive(setting string) time.Duration {
 }
 
 // Feedback is the feedback target.
-func (t DispatchTargets) Feedback() time.Duration { return time.Duration(t.FeedbackSeconds) * time.Second }
+func (t DispatchTargets) Feedback() time.Duration {
+	return time.Duration(t.FeedbackSeconds) * time.Second
+}
 
 // ParseDispatch decodes the value at DispatchKey over DefaultDispatch and
 // validates it.
