@@ -75,7 +75,7 @@ work: ## Regenerate go.work from the modules in the tree.
 	./scripts/gen-work.sh
 
 # The generated OpenAPI documents, one per service.
-OPENAPI_DOCS := services/membership/openapi.json services/meetings/openapi.json services/hq/openapi.json services/accounts/openapi.json
+OPENAPI_DOCS := services/membership/openapi.json services/meetings/openapi.json services/hq/openapi.json services/accounts/openapi.json services/messaging/openapi.json
 
 .PHONY: openapi
 openapi: ## Regenerate every service's openapi.json from its route table.

@@ -57,3 +57,22 @@ func MeetingsTypes() []string {
 		TypeConventionSigned,
 	}
 }
+
+// Event types of the messaging service: notices and receipts on
+// gh.<district>.messaging.v1, directives on gh.hq.directives.v1.
+const (
+	TypeNoticePublished     = "NoticePublished"
+	TypeNoticeRevised       = "NoticeRevised"
+	TypeReceiptRead         = "ReceiptRead"
+	TypeReceiptAcknowledged = "ReceiptAcknowledged"
+	TypeNoticeReminderSent  = "NoticeReminderSent"
+	TypeDirectiveIssued     = "DirectiveIssued"
+)
+
+// MessagingTypes returns every event type of the messaging service.
+func MessagingTypes() []string {
+	return []string{
+		TypeNoticePublished, TypeNoticeRevised, TypeReceiptRead,
+		TypeReceiptAcknowledged, TypeNoticeReminderSent, TypeDirectiveIssued,
+	}
+}

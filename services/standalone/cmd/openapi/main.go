@@ -23,6 +23,7 @@ import (
 	"github.com/guildhall/guildhall/services/hq"
 	"github.com/guildhall/guildhall/services/meetings"
 	"github.com/guildhall/guildhall/services/membership"
+	"github.com/guildhall/guildhall/services/messaging"
 )
 
 // documents are the generated files, relative to the repository root.
@@ -34,6 +35,7 @@ var documents = []struct {
 	{"services/meetings/openapi.json", meetings.API},
 	{"services/hq/openapi.json", hq.API},
 	{"services/accounts/openapi.json", accounts.API},
+	{"services/messaging/openapi.json", messaging.API},
 }
 
 func main() {
