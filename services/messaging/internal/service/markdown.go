@@ -7,13 +7,16 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/renderer/html"
 )
 
 // Markdown renders a notice's body to HTML that is safe to put in a page
-// as it is: goldmark turns the Markdown into HTML (raw HTML in the source
-// is dropped, goldmark's default without html.WithUnsafe), then
-// bluemonday's UGC policy removes whatever could still run or load:
-// scripts, event-handler attributes, javascript: and data: URLs, styles.
+// as it is: goldmark turns the Markdown into HTML, passing raw HTML of the
+// source through (html.WithUnsafe), and bluemonday's UGC policy, the one
+// gate, removes whatever could run or load: script elements with their
+// content, event-handler attributes, javascript: and data: URLs, styles.
+// Letting goldmark drop raw HTML instead would leave a script's text
+// behind as visible text (its tags gone, "alert(1)" shown).
 // Links get rel="nofollow noopener" and open in a new tab. Both are
 // well-kept libraries; a hand-written sanitiser is how XSS gets in.
 type Markdown struct {
@@ -28,7 +31,7 @@ func NewMarkdown() *Markdown {
 	p.AddTargetBlankToFullyQualifiedLinks(true)
 	p.AllowURLSchemes("https", "http", "mailto")
 	return &Markdown{
-		md:     goldmark.New(goldmark.WithExtensions(extension.GFM)),
+		md:     goldmark.New(goldmark.WithExtensions(extension.GFM), goldmark.WithRendererOptions(html.WithUnsafe())),
 		policy: p,
 	}
 }
