@@ -2,7 +2,6 @@ package messaging_test
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
@@ -22,8 +21,8 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) set(t time.Time)     { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 var cst = time.FixedZone("CST", 8*3600)
@@ -53,14 +52,27 @@ var register = []messaging.Company{
 
 func newEnv(t *testing.T, deps ...func(*messaging.Deps)) *env {
 	t.Helper()
+	return newEnvWith(t, messaging.Config{}, deps...)
+}
+
+// newEnvAt is a node consuming the broker of tenv (its membership and
+// directives topics), running until the test ends.
+func newEnvAt(t *testing.T, tenv *testutil.Env) *env {
+	t.Helper()
+	e := newEnvWith(t, messaging.Config{Brokers: []string{tenv.Broker().Addr}})
+	tenv.Background("messaging", e.node.Run)
+	return e
+}
+
+func newEnvWith(t *testing.T, cfg messaging.Config, deps ...func(*messaging.Deps)) *env {
+	t.Helper()
 	c := &clock{t: start}
 	d := messaging.Deps{Now: c.now}
 	for _, f := range deps {
 		f(&d)
 	}
-	node, err := messaging.New(context.Background(), messaging.Config{
-		District: "jingkai", DBPath: filepath.Join(t.TempDir(), "messaging.db"), Storage: storage.Config{Synchronous: "normal"},
-	}, d)
+	cfg.District, cfg.DBPath, cfg.Storage = "jingkai", filepath.Join(t.TempDir(), "messaging.db"), storage.Config{Synchronous: "normal"}
+	node, err := messaging.New(context.Background(), cfg, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,13 +154,3 @@ func (e *env) counts() map[string]int {
 	e.t.Helper()
 	return testutil.Counts(e.t, e.node.DB().DB, "notices", "receipts", "eventbus_outbox", "audit_log", "idempotency_keys")
 }
-
-func ids(n int, f func(i int) string) []string {
-	out := make([]string, n)
-	for i := range out {
-		out[i] = f(i)
-	}
-	return out
-}
-
-var _ = fmt.Sprint

@@ -83,7 +83,9 @@ func Policy() auth.Policy { return kitx.Policy(ServiceName, allRoutes()) }
 type Route = kitx.RouteInfo
 
 // Routes returns every route a district node serves.
-func Routes() []Route { return kitx.API{Service: ServiceName, Routes: districtRoutes(nil, nil, "")}.RouteInfos() }
+func Routes() []Route {
+	return kitx.API{Service: ServiceName, Routes: districtRoutes(nil, nil, "")}.RouteInfos()
+}
 
 // HQRoutes returns every route the HQ role serves.
 func HQRoutes() []Route { return kitx.API{Service: ServiceName, Routes: hqRoutes(nil)}.RouteInfos() }

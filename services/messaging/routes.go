@@ -88,7 +88,7 @@ func districtRoutes(svc service.Service, az *authorizer, base string) []kitx.Rou
 		{Name: "company_rollup", Method: "GET", Path: p("/company-notices/{id}/rollup"), Tag: "receipts", Summary: "A company's acknowledgement rate, pending and overdue notices",
 			Params:   []kitx.Param{{Name: "id", In: "path", Description: "the company's id"}},
 			Response: service.CompanyRollup{}, Errors: errsOf(),
-			Rule:     overseersAndCompany(), Target: at(targetCompany), Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeCompanyRollupEndpoint(svc)},
+			Rule: overseersAndCompany(), Target: at(targetCompany), Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeCompanyRollupEndpoint(svc)},
 		{Name: "list_audit", Method: "GET", Path: p("/messaging/audit"), Tag: "audit", Summary: "The messaging service's audit log, newest first",
 			Response: kitx.ListResponse[audit.Entry]{}, Paged: true, Params: audit.QueryParams(), Errors: errsOf(audit.Errors()...),
 			Rule: admins(), Target: district, Decode: audit.DecodeListRequest, Endpoint: endpoints.MakeListAuditEndpoint(svc)},

@@ -56,7 +56,6 @@ func payload(district string, c service.Change) (proto.Message, error) {
 	return nil, nil
 }
 
-
 func attachments(as []service.Attachment) []*eventsv1.Attachment {
 	out := make([]*eventsv1.Attachment, 0, len(as))
 	for _, a := range as {
