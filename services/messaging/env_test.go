@@ -152,5 +152,6 @@ func (e *env) ack(id, company string, revision int64) receipt {
 
 func (e *env) counts() map[string]int {
 	e.t.Helper()
-	return testutil.Counts(e.t, e.node.DB().DB, "notices", "receipts", "eventbus_outbox", "audit_log", "idempotency_keys")
+	return testutil.Counts(e.t, e.node.DB().DB, "notices", "receipts", "eventbus_outbox", "audit_log", "idempotency_keys",
+		"liaison_threads", "liaison_posts", "liaison_mentions", "liaison_read_markers")
 }

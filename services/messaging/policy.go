@@ -59,6 +59,12 @@ func overseersAndCompany() auth.Rule {
 // company's own word (read, acknowledged); nobody answers for it.
 func company() auth.Rule { return rule(map[auth.Role]auth.Scope{ca: companyS}) }
 
+// liaisons are the members of a district's liaison channel: its lead, its
+// companies, its police liaison officers, and HQ.
+func liaisons() auth.Rule {
+	return rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: districtS})
+}
+
 // admins read the audit log.
 func admins() auth.Rule { return rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS}) }
 

@@ -805,6 +805,384 @@ func (x *DirectiveIssued) GetDirective() *Directive {
 	return nil
 }
 
+// LiaisonThread is a snapshot of a thread of a district's standing liaison
+// channel (常态化联络机制).
+type LiaisonThread struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	District      string                 `protobuf:"bytes,2,opt,name=district,proto3" json:"district,omitempty"`
+	Title         string                 `protobuf:"bytes,3,opt,name=title,proto3" json:"title,omitempty"`
+	CreatedBy     string                 `protobuf:"bytes,4,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
+	CreatedByRole string                 `protobuf:"bytes,5,opt,name=created_by_role,json=createdByRole,proto3" json:"created_by_role,omitempty"`
+	Posts         int64                  `protobuf:"varint,6,opt,name=posts,proto3" json:"posts,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	LastPostAt    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=last_post_at,json=lastPostAt,proto3" json:"last_post_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LiaisonThread) Reset() {
+	*x = LiaisonThread{}
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LiaisonThread) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LiaisonThread) ProtoMessage() {}
+
+func (x *LiaisonThread) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LiaisonThread.ProtoReflect.Descriptor instead.
+func (*LiaisonThread) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_messaging_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *LiaisonThread) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *LiaisonThread) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *LiaisonThread) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *LiaisonThread) GetCreatedBy() string {
+	if x != nil {
+		return x.CreatedBy
+	}
+	return ""
+}
+
+func (x *LiaisonThread) GetCreatedByRole() string {
+	if x != nil {
+		return x.CreatedByRole
+	}
+	return ""
+}
+
+func (x *LiaisonThread) GetPosts() int64 {
+	if x != nil {
+		return x.Posts
+	}
+	return 0
+}
+
+func (x *LiaisonThread) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *LiaisonThread) GetLastPostAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastPostAt
+	}
+	return nil
+}
+
+// LiaisonPost is one post of a thread: its opening or a reply.
+type LiaisonPost struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	ThreadId      string                 `protobuf:"bytes,2,opt,name=thread_id,json=threadId,proto3" json:"thread_id,omitempty"`
+	Seq           int64                  `protobuf:"varint,3,opt,name=seq,proto3" json:"seq,omitempty"`
+	Author        string                 `protobuf:"bytes,4,opt,name=author,proto3" json:"author,omitempty"`
+	AuthorRole    string                 `protobuf:"bytes,5,opt,name=author_role,json=authorRole,proto3" json:"author_role,omitempty"`
+	CompanyId     string                 `protobuf:"bytes,6,opt,name=company_id,json=companyId,proto3" json:"company_id,omitempty"`
+	BodyMarkdown  string                 `protobuf:"bytes,7,opt,name=body_markdown,json=bodyMarkdown,proto3" json:"body_markdown,omitempty"`
+	Mentions      []string               `protobuf:"bytes,8,rep,name=mentions,proto3" json:"mentions,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LiaisonPost) Reset() {
+	*x = LiaisonPost{}
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LiaisonPost) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LiaisonPost) ProtoMessage() {}
+
+func (x *LiaisonPost) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LiaisonPost.ProtoReflect.Descriptor instead.
+func (*LiaisonPost) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_messaging_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *LiaisonPost) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *LiaisonPost) GetThreadId() string {
+	if x != nil {
+		return x.ThreadId
+	}
+	return ""
+}
+
+func (x *LiaisonPost) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *LiaisonPost) GetAuthor() string {
+	if x != nil {
+		return x.Author
+	}
+	return ""
+}
+
+func (x *LiaisonPost) GetAuthorRole() string {
+	if x != nil {
+		return x.AuthorRole
+	}
+	return ""
+}
+
+func (x *LiaisonPost) GetCompanyId() string {
+	if x != nil {
+		return x.CompanyId
+	}
+	return ""
+}
+
+func (x *LiaisonPost) GetBodyMarkdown() string {
+	if x != nil {
+		return x.BodyMarkdown
+	}
+	return ""
+}
+
+func (x *LiaisonPost) GetMentions() []string {
+	if x != nil {
+		return x.Mentions
+	}
+	return nil
+}
+
+func (x *LiaisonPost) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+// LiaisonThreadOpened: a thread was opened with its first post.
+type LiaisonThreadOpened struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Thread        *LiaisonThread         `protobuf:"bytes,1,opt,name=thread,proto3" json:"thread,omitempty"`
+	Post          *LiaisonPost           `protobuf:"bytes,2,opt,name=post,proto3" json:"post,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LiaisonThreadOpened) Reset() {
+	*x = LiaisonThreadOpened{}
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LiaisonThreadOpened) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LiaisonThreadOpened) ProtoMessage() {}
+
+func (x *LiaisonThreadOpened) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LiaisonThreadOpened.ProtoReflect.Descriptor instead.
+func (*LiaisonThreadOpened) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_messaging_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *LiaisonThreadOpened) GetThread() *LiaisonThread {
+	if x != nil {
+		return x.Thread
+	}
+	return nil
+}
+
+func (x *LiaisonThreadOpened) GetPost() *LiaisonPost {
+	if x != nil {
+		return x.Post
+	}
+	return nil
+}
+
+// LiaisonPostAdded: a reply was posted to a thread.
+type LiaisonPostAdded struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Thread        *LiaisonThread         `protobuf:"bytes,1,opt,name=thread,proto3" json:"thread,omitempty"`
+	Post          *LiaisonPost           `protobuf:"bytes,2,opt,name=post,proto3" json:"post,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LiaisonPostAdded) Reset() {
+	*x = LiaisonPostAdded{}
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LiaisonPostAdded) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LiaisonPostAdded) ProtoMessage() {}
+
+func (x *LiaisonPostAdded) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LiaisonPostAdded.ProtoReflect.Descriptor instead.
+func (*LiaisonPostAdded) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_messaging_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *LiaisonPostAdded) GetThread() *LiaisonThread {
+	if x != nil {
+		return x.Thread
+	}
+	return nil
+}
+
+func (x *LiaisonPostAdded) GetPost() *LiaisonPost {
+	if x != nil {
+		return x.Post
+	}
+	return nil
+}
+
+// LiaisonThreadRead: a reader's last-read marker of a thread moved to seq.
+type LiaisonThreadRead struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ThreadId      string                 `protobuf:"bytes,1,opt,name=thread_id,json=threadId,proto3" json:"thread_id,omitempty"`
+	Reader        string                 `protobuf:"bytes,2,opt,name=reader,proto3" json:"reader,omitempty"`
+	Seq           int64                  `protobuf:"varint,3,opt,name=seq,proto3" json:"seq,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LiaisonThreadRead) Reset() {
+	*x = LiaisonThreadRead{}
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LiaisonThreadRead) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LiaisonThreadRead) ProtoMessage() {}
+
+func (x *LiaisonThreadRead) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LiaisonThreadRead.ProtoReflect.Descriptor instead.
+func (*LiaisonThreadRead) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_messaging_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *LiaisonThreadRead) GetThreadId() string {
+	if x != nil {
+		return x.ThreadId
+	}
+	return ""
+}
+
+func (x *LiaisonThreadRead) GetReader() string {
+	if x != nil {
+		return x.Reader
+	}
+	return ""
+}
+
+func (x *LiaisonThreadRead) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
 var File_guildhall_events_v1_messaging_proto protoreflect.FileDescriptor
 
 const file_guildhall_events_v1_messaging_proto_rawDesc = "" +
@@ -877,7 +1255,42 @@ const file_guildhall_events_v1_messaging_proto_rawDesc = "" +
 	"\tissued_by\x18\n" +
 	" \x01(\tR\bissuedBy\"O\n" +
 	"\x0fDirectiveIssued\x12<\n" +
-	"\tdirective\x18\x01 \x01(\v2\x1e.guildhall.events.v1.DirectiveR\tdirectiveBCZAgithub.com/guildhall/guildhall/proto/guildhall/events/v1;eventsv1b\x06proto3"
+	"\tdirective\x18\x01 \x01(\v2\x1e.guildhall.events.v1.DirectiveR\tdirective\"\xa7\x02\n" +
+	"\rLiaisonThread\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
+	"\bdistrict\x18\x02 \x01(\tR\bdistrict\x12\x14\n" +
+	"\x05title\x18\x03 \x01(\tR\x05title\x12\x1d\n" +
+	"\n" +
+	"created_by\x18\x04 \x01(\tR\tcreatedBy\x12&\n" +
+	"\x0fcreated_by_role\x18\x05 \x01(\tR\rcreatedByRole\x12\x14\n" +
+	"\x05posts\x18\x06 \x01(\x03R\x05posts\x129\n" +
+	"\n" +
+	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12<\n" +
+	"\flast_post_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"lastPostAt\"\xa0\x02\n" +
+	"\vLiaisonPost\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
+	"\tthread_id\x18\x02 \x01(\tR\bthreadId\x12\x10\n" +
+	"\x03seq\x18\x03 \x01(\x03R\x03seq\x12\x16\n" +
+	"\x06author\x18\x04 \x01(\tR\x06author\x12\x1f\n" +
+	"\vauthor_role\x18\x05 \x01(\tR\n" +
+	"authorRole\x12\x1d\n" +
+	"\n" +
+	"company_id\x18\x06 \x01(\tR\tcompanyId\x12#\n" +
+	"\rbody_markdown\x18\a \x01(\tR\fbodyMarkdown\x12\x1a\n" +
+	"\bmentions\x18\b \x03(\tR\bmentions\x129\n" +
+	"\n" +
+	"created_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\x87\x01\n" +
+	"\x13LiaisonThreadOpened\x12:\n" +
+	"\x06thread\x18\x01 \x01(\v2\".guildhall.events.v1.LiaisonThreadR\x06thread\x124\n" +
+	"\x04post\x18\x02 \x01(\v2 .guildhall.events.v1.LiaisonPostR\x04post\"\x84\x01\n" +
+	"\x10LiaisonPostAdded\x12:\n" +
+	"\x06thread\x18\x01 \x01(\v2\".guildhall.events.v1.LiaisonThreadR\x06thread\x124\n" +
+	"\x04post\x18\x02 \x01(\v2 .guildhall.events.v1.LiaisonPostR\x04post\"Z\n" +
+	"\x11LiaisonThreadRead\x12\x1b\n" +
+	"\tthread_id\x18\x01 \x01(\tR\bthreadId\x12\x16\n" +
+	"\x06reader\x18\x02 \x01(\tR\x06reader\x12\x10\n" +
+	"\x03seq\x18\x03 \x01(\x03R\x03seqBCZAgithub.com/guildhall/guildhall/proto/guildhall/events/v1;eventsv1b\x06proto3"
 
 var (
 	file_guildhall_events_v1_messaging_proto_rawDescOnce sync.Once
@@ -891,7 +1304,7 @@ func file_guildhall_events_v1_messaging_proto_rawDescGZIP() []byte {
 	return file_guildhall_events_v1_messaging_proto_rawDescData
 }
 
-var file_guildhall_events_v1_messaging_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_guildhall_events_v1_messaging_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_guildhall_events_v1_messaging_proto_goTypes = []any{
 	(*Attachment)(nil),            // 0: guildhall.events.v1.Attachment
 	(*Notice)(nil),                // 1: guildhall.events.v1.Notice
@@ -903,16 +1316,21 @@ var file_guildhall_events_v1_messaging_proto_goTypes = []any{
 	(*NoticeReminderSent)(nil),    // 7: guildhall.events.v1.NoticeReminderSent
 	(*Directive)(nil),             // 8: guildhall.events.v1.Directive
 	(*DirectiveIssued)(nil),       // 9: guildhall.events.v1.DirectiveIssued
-	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
+	(*LiaisonThread)(nil),         // 10: guildhall.events.v1.LiaisonThread
+	(*LiaisonPost)(nil),           // 11: guildhall.events.v1.LiaisonPost
+	(*LiaisonThreadOpened)(nil),   // 12: guildhall.events.v1.LiaisonThreadOpened
+	(*LiaisonPostAdded)(nil),      // 13: guildhall.events.v1.LiaisonPostAdded
+	(*LiaisonThreadRead)(nil),     // 14: guildhall.events.v1.LiaisonThreadRead
+	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
 }
 var file_guildhall_events_v1_messaging_proto_depIdxs = []int32{
 	0,  // 0: guildhall.events.v1.Notice.attachments:type_name -> guildhall.events.v1.Attachment
-	10, // 1: guildhall.events.v1.Notice.ack_deadline:type_name -> google.protobuf.Timestamp
-	10, // 2: guildhall.events.v1.Notice.published_at:type_name -> google.protobuf.Timestamp
-	10, // 3: guildhall.events.v1.Notice.updated_at:type_name -> google.protobuf.Timestamp
-	10, // 4: guildhall.events.v1.Receipt.delivered_at:type_name -> google.protobuf.Timestamp
-	10, // 5: guildhall.events.v1.Receipt.read_at:type_name -> google.protobuf.Timestamp
-	10, // 6: guildhall.events.v1.Receipt.acknowledged_at:type_name -> google.protobuf.Timestamp
+	15, // 1: guildhall.events.v1.Notice.ack_deadline:type_name -> google.protobuf.Timestamp
+	15, // 2: guildhall.events.v1.Notice.published_at:type_name -> google.protobuf.Timestamp
+	15, // 3: guildhall.events.v1.Notice.updated_at:type_name -> google.protobuf.Timestamp
+	15, // 4: guildhall.events.v1.Receipt.delivered_at:type_name -> google.protobuf.Timestamp
+	15, // 5: guildhall.events.v1.Receipt.read_at:type_name -> google.protobuf.Timestamp
+	15, // 6: guildhall.events.v1.Receipt.acknowledged_at:type_name -> google.protobuf.Timestamp
 	1,  // 7: guildhall.events.v1.NoticePublished.notice:type_name -> guildhall.events.v1.Notice
 	1,  // 8: guildhall.events.v1.NoticeRevised.notice:type_name -> guildhall.events.v1.Notice
 	1,  // 9: guildhall.events.v1.ReceiptRead.notice:type_name -> guildhall.events.v1.Notice
@@ -922,14 +1340,21 @@ var file_guildhall_events_v1_messaging_proto_depIdxs = []int32{
 	1,  // 13: guildhall.events.v1.NoticeReminderSent.notice:type_name -> guildhall.events.v1.Notice
 	2,  // 14: guildhall.events.v1.NoticeReminderSent.receipt:type_name -> guildhall.events.v1.Receipt
 	0,  // 15: guildhall.events.v1.Directive.attachments:type_name -> guildhall.events.v1.Attachment
-	10, // 16: guildhall.events.v1.Directive.ack_deadline:type_name -> google.protobuf.Timestamp
-	10, // 17: guildhall.events.v1.Directive.issued_at:type_name -> google.protobuf.Timestamp
+	15, // 16: guildhall.events.v1.Directive.ack_deadline:type_name -> google.protobuf.Timestamp
+	15, // 17: guildhall.events.v1.Directive.issued_at:type_name -> google.protobuf.Timestamp
 	8,  // 18: guildhall.events.v1.DirectiveIssued.directive:type_name -> guildhall.events.v1.Directive
-	19, // [19:19] is the sub-list for method output_type
-	19, // [19:19] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	15, // 19: guildhall.events.v1.LiaisonThread.created_at:type_name -> google.protobuf.Timestamp
+	15, // 20: guildhall.events.v1.LiaisonThread.last_post_at:type_name -> google.protobuf.Timestamp
+	15, // 21: guildhall.events.v1.LiaisonPost.created_at:type_name -> google.protobuf.Timestamp
+	10, // 22: guildhall.events.v1.LiaisonThreadOpened.thread:type_name -> guildhall.events.v1.LiaisonThread
+	11, // 23: guildhall.events.v1.LiaisonThreadOpened.post:type_name -> guildhall.events.v1.LiaisonPost
+	10, // 24: guildhall.events.v1.LiaisonPostAdded.thread:type_name -> guildhall.events.v1.LiaisonThread
+	11, // 25: guildhall.events.v1.LiaisonPostAdded.post:type_name -> guildhall.events.v1.LiaisonPost
+	26, // [26:26] is the sub-list for method output_type
+	26, // [26:26] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_guildhall_events_v1_messaging_proto_init() }
@@ -943,7 +1368,7 @@ func file_guildhall_events_v1_messaging_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_guildhall_events_v1_messaging_proto_rawDesc), len(file_guildhall_events_v1_messaging_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -67,6 +67,9 @@ const (
 	TypeReceiptAcknowledged = "ReceiptAcknowledged"
 	TypeNoticeReminderSent  = "NoticeReminderSent"
 	TypeDirectiveIssued     = "DirectiveIssued"
+	TypeLiaisonThreadOpened = "LiaisonThreadOpened"
+	TypeLiaisonPostAdded    = "LiaisonPostAdded"
+	TypeLiaisonThreadRead   = "LiaisonThreadRead"
 )
 
 // MessagingTypes returns every event type of the messaging service.
@@ -74,5 +77,6 @@ func MessagingTypes() []string {
 	return []string{
 		TypeNoticePublished, TypeNoticeRevised, TypeReceiptRead,
 		TypeReceiptAcknowledged, TypeNoticeReminderSent, TypeDirectiveIssued,
+		TypeLiaisonThreadOpened, TypeLiaisonPostAdded, TypeLiaisonThreadRead,
 	}
 }

@@ -157,3 +157,63 @@ func MakeDirectiveDeliveryEndpoint(svc service.HQService) endpoint.Endpoint {
 		return kitx.One(v, "", err), nil
 	}
 }
+
+// MakeOpenThreadEndpoint returns the endpoint of open_thread.
+func MakeOpenThreadEndpoint(svc service.Service, basePath string) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		t, err := svc.OpenThread(ctx, request.(service.OpenThreadInput))
+		return kitx.Created(t, basePath+"/liaison/threads/"+t.ID, "", http.StatusCreated, err), nil
+	}
+}
+
+// MakeListThreadsEndpoint returns the endpoint of list_threads.
+func MakeListThreadsEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ListRequest[struct{}])
+		items, next, err := svc.ListThreads(ctx, r.Page)
+		return kitx.List(items, next, err), nil
+	}
+}
+
+// MakeGetThreadEndpoint returns the endpoint of get_thread.
+func MakeGetThreadEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		t, err := svc.GetThread(ctx, request.(kitx.IDRequest).ID)
+		return kitx.One(t, "", err), nil
+	}
+}
+
+// MakeAddPostEndpoint returns the endpoint of add_post.
+func MakeAddPostEndpoint(svc service.Service, basePath string) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ActionRequest[service.PostInput])
+		p, err := svc.AddPost(ctx, r.ID, r.Input)
+		return kitx.Created(p, basePath+"/liaison/threads/"+r.ID+"/posts", "", http.StatusCreated, err), nil
+	}
+}
+
+// MakeListPostsEndpoint returns the endpoint of list_posts.
+func MakeListPostsEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ListRequest[struct{}])
+		items, next, err := svc.ListPosts(ctx, r.ID, r.Page)
+		return kitx.List(items, next, err), nil
+	}
+}
+
+// MakeMarkReadEndpoint returns the endpoint of mark_read.
+func MakeMarkReadEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ActionRequest[service.MarkReadInput])
+		t, err := svc.MarkRead(ctx, r.ID, r.Input)
+		return kitx.One(t, "", err), nil
+	}
+}
+
+// MakeUnreadEndpoint returns the endpoint of liaison_unread.
+func MakeUnreadEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, _ any) (any, error) {
+		u, err := svc.UnreadSummary(ctx)
+		return kitx.One(u, "", err), nil
+	}
+}

@@ -79,6 +79,7 @@ type Queries interface {
 	// district) has a sequence at least d's; it reports whether it did.
 	PutDelivery(ctx context.Context, d Delivery) (bool, error)
 
+	LiaisonQueries
 	audit.Queries
 	idempotency.Queries
 }
@@ -93,6 +94,9 @@ const (
 	EventReceiptAcknowledged = eventsv1.TypeReceiptAcknowledged
 	EventNoticeReminderSent  = eventsv1.TypeNoticeReminderSent
 	EventDirectiveIssued     = eventsv1.TypeDirectiveIssued
+	EventLiaisonThreadOpened = eventsv1.TypeLiaisonThreadOpened
+	EventLiaisonPostAdded    = eventsv1.TypeLiaisonPostAdded
+	EventLiaisonThreadRead   = eventsv1.TypeLiaisonThreadRead
 )
 
 // Change is a domain change the repository publishes as an event.
@@ -107,6 +111,12 @@ type Change struct {
 	Fields []string
 	// Directive is the directive of DirectiveIssued.
 	Directive *Directive
+	// Thread and Post are the liaison thread and post of a liaison event;
+	// Reader and ReadSeq the marker of LiaisonThreadRead.
+	Thread  *Thread
+	Post    *Post
+	Reader  string
+	ReadSeq int64
 }
 
 // Edit is versioned's Edit of the service's changes.
@@ -127,10 +137,13 @@ const (
 	ActionReceiptAck        = "receipt.acknowledge"
 	ActionReceiptRemind     = "receipt.remind"
 	ActionDirectiveIssue    = "directive.issue"
+	ActionThreadOpen        = "liaison.open_thread"
+	ActionPostAdd           = "liaison.add_post"
 
 	ResourceNotice    = "notice"
 	ResourceReceipt   = "receipt"
 	ResourceDirective = "directive"
+	ResourceThread    = "liaison_thread"
 )
 
 // system is the actor of the writes no request makes: reminders and the

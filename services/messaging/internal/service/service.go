@@ -294,6 +294,8 @@ type Service interface {
 	CompanyRollup(ctx context.Context, company string) (CompanyRollup, error)
 	// ListAudit lists the service's audit log.
 	ListAudit(ctx context.Context, f audit.Filter, page kitx.Page) ([]audit.Entry, string, error)
+
+	Liaison
 }
 
 // Options are the service's tunables; zero fields take the defaults.

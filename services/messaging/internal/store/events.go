@@ -28,6 +28,11 @@ func aggregate(c service.Change) (eventbus.Aggregate, error) {
 		return eventbus.Aggregate{Type: "notice", ID: c.Notice.ID, Version: c.Notice.Seq}, nil
 	case c.Directive != nil:
 		return eventbus.Aggregate{Type: "directive", ID: c.Directive.ID, Version: 1}, nil
+	case c.Type == service.EventLiaisonThreadRead && c.Thread != nil:
+		// A reader's marker is its own aggregate: its seq only grows.
+		return eventbus.Aggregate{Type: "liaison_read_marker", ID: c.Thread.ID + "/" + c.Reader, Version: c.ReadSeq}, nil
+	case c.Thread != nil:
+		return eventbus.Aggregate{Type: "liaison_thread", ID: c.Thread.ID, Version: c.Thread.Posts}, nil
 	}
 	return eventbus.Aggregate{}, fmt.Errorf("store: change %s has no aggregate", c.Type)
 }
@@ -52,6 +57,17 @@ func payload(district string, c service.Change) (proto.Message, error) {
 		return &eventsv1.NoticeReminderSent{Notice: n, Receipt: r}, nil
 	case service.EventDirectiveIssued:
 		return &eventsv1.DirectiveIssued{Directive: DirectiveSnapshot(c.Directive)}, nil
+	case service.EventLiaisonThreadOpened, service.EventLiaisonPostAdded:
+		if c.Post == nil {
+			return nil, fmt.Errorf("store: %s without a post", c.Type)
+		}
+		t, p := threadSnapshot(district, c.Thread), postSnapshot(c.Post)
+		if c.Type == service.EventLiaisonThreadOpened {
+			return &eventsv1.LiaisonThreadOpened{Thread: t, Post: p}, nil
+		}
+		return &eventsv1.LiaisonPostAdded{Thread: t, Post: p}, nil
+	case service.EventLiaisonThreadRead:
+		return &eventsv1.LiaisonThreadRead{ThreadId: c.Thread.ID, Reader: c.Reader, Seq: c.ReadSeq}, nil
 	}
 	return nil, nil
 }
@@ -131,4 +147,14 @@ func DirectiveOf(m *eventsv1.Directive) service.Directive {
 		d.AckDeadline = &t
 	}
 	return d
+}
+
+func threadSnapshot(district string, t *service.Thread) *eventsv1.LiaisonThread {
+	return &eventsv1.LiaisonThread{Id: t.ID, District: district, Title: t.Title, CreatedBy: t.CreatedBy, CreatedByRole: t.CreatedByRole,
+		Posts: t.Posts, CreatedAt: timestamppb.New(t.CreatedAt), LastPostAt: timestamppb.New(t.LastPostAt)}
+}
+
+func postSnapshot(p *service.Post) *eventsv1.LiaisonPost {
+	return &eventsv1.LiaisonPost{Id: p.ID, ThreadId: p.ThreadID, Seq: p.Seq, Author: p.Author, AuthorRole: p.AuthorRole,
+		CompanyId: p.CompanyID, BodyMarkdown: p.BodyMarkdown, Mentions: p.Mentions, CreatedAt: timestamppb.New(p.CreatedAt)}
 }

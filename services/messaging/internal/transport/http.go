@@ -26,3 +26,15 @@ func DecodeListUnder(_ context.Context, r *http.Request) (any, error) {
 	}
 	return kitx.ListRequest[struct{}]{ID: r.PathValue("id"), Page: p}, nil
 }
+
+// DecodeMarkRead decodes mark_read: the thread and an optional body.
+func DecodeMarkRead(_ context.Context, r *http.Request) (any, error) {
+	var in service.MarkReadInput
+	if r.ContentLength != 0 {
+		var err error
+		if in, err = kitx.DecodeBody[service.MarkReadInput](r); err != nil {
+			return nil, err
+		}
+	}
+	return kitx.ActionRequest[service.MarkReadInput]{ID: r.PathValue("id"), Input: in}, nil
+}
