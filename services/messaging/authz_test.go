@@ -78,13 +78,13 @@ func TestAuthzMatrixOfADistrictNode(t *testing.T) {
 	var th struct{ ID string }
 	e.Must(201, "POST", "/liaison/threads", map[string]any{"title": "t", "body_markdown": "b"}, &th, lead...)
 	calls := map[string]call{
-		"open_thread":    {"/liaison/threads", map[string]any{"title": "t", "body_markdown": "b"}},
-		"list_threads":   {"/liaison/threads", nil},
-		"get_thread":     {"/liaison/threads/" + th.ID, nil},
-		"add_post":       {"/liaison/threads/" + th.ID + "/posts", map[string]any{"body_markdown": "b"}},
-		"list_posts":     {"/liaison/threads/" + th.ID + "/posts", nil},
-		"mark_read":      {"/liaison/threads/" + th.ID + "/read", map[string]any{}},
-		"liaison_unread": {"/liaison/unread", nil},
+		"open_thread":        {"/liaison/threads", map[string]any{"title": "t", "body_markdown": "b"}},
+		"list_threads":       {"/liaison/threads", nil},
+		"get_thread":         {"/liaison/threads/" + th.ID, nil},
+		"add_post":           {"/liaison/threads/" + th.ID + "/posts", map[string]any{"body_markdown": "b"}},
+		"list_posts":         {"/liaison/threads/" + th.ID + "/posts", nil},
+		"mark_read":          {"/liaison/threads/" + th.ID + "/read", map[string]any{}},
+		"liaison_unread":     {"/liaison/unread", nil},
 		"publish_notice":     {"/notices", e.noticeBody()},
 		"list_notices":       {"/notices", nil},
 		"get_notice":         {"/notices/" + n.ID, nil},
