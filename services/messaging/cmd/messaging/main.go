@@ -110,6 +110,6 @@ func runMain(ctx context.Context, args []string, lookup func(string) (string, bo
 	if err != nil {
 		return err
 	}
-	return p.Serve(ctx, p.APIHandler(n.OpenAPI(), n.Handler(), "/api/v1/hq/directives"),
+	return p.Serve(ctx, p.APIHandler(n.OpenAPI(), n.Handler(), "/api/v1/hq/directives", "/api/v1/hq/directives/"),
 		p.AdminHandler(map[string]telemetry.Check{"database": n.Ready}), ready, n.Run, relay.Run)
 }
