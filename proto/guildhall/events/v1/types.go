@@ -58,6 +58,32 @@ func MeetingsTypes() []string {
 	}
 }
 
+// TypeHeartbeat is the type of a district service's heartbeat on its
+// district's node topic (gh.<district>.node.v1; node.proto).
+const TypeHeartbeat = "Heartbeat"
+
+// ServiceNode is the envelope service of the node topic's heartbeats.
+const ServiceNode = "node"
+
+// TypesOf returns the event types service emits (nil for a service of no
+// known types); a heartbeat announces them.
+func TypesOf(service string) []string {
+	switch service {
+	case "membership":
+		return MembershipTypes()
+	case "meetings":
+		return MeetingsTypes()
+	case "messaging":
+		return MessagingTypes()
+	}
+	return nil
+}
+
+// SchemaVersion is the payload schema version this build writes for every
+// type: each event is still at its first version. A type whose payload
+// changes incompatibly gets its own entry here and a new version number.
+const SchemaVersion uint32 = 1
+
 // Event types of the messaging service: notices and receipts on
 // gh.<district>.messaging.v1, directives on gh.hq.directives.v1.
 const (
