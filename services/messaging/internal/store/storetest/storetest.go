@@ -59,7 +59,9 @@ func notices(t *testing.T, s *store.Store) {
 	if _, err := s.GetNotice(ctx, "nope"); !errors.Is(err, service.ErrNoticeNotFound) {
 		t.Fatalf("an unknown notice: %v", err)
 	}
-	ids, pages := kit.Pages(t, func(p kitx.Page) ([]service.Notice, string, error) { return s.ListNotices(ctx, service.NoticeFilter{}, p) },
+	ids, pages := kit.Pages(t, func(p kitx.Page) ([]service.Notice, string, error) {
+		return s.ListNotices(ctx, service.NoticeFilter{}, p)
+	},
 		func(n service.Notice) string { return n.ID })
 	kit.Equal(t, "every notice in id order", ids, []string{"n01", "n02", "n03", "n04", "n05"})
 	if pages < 2 {
