@@ -120,7 +120,7 @@ type HQService interface {
 	IssueDirective(ctx context.Context, in IssueDirectiveInput) (Directive, error)
 	// GetDirective returns one directive.
 	GetDirective(ctx context.Context, id string) (Directive, error)
-	// ListDirectives lists directives, newest first.
+	// ListDirectives lists directives in issue (id) order.
 	ListDirectives(ctx context.Context, page kitx.Page) ([]Directive, string, error)
 	// DirectiveDelivery returns a directive's delivery health per district.
 	DirectiveDelivery(ctx context.Context, id string) (DirectiveDelivery, error)

@@ -48,7 +48,7 @@ type Queries interface {
 	// revision (an edit asks again) and reports how many it reset.
 	ResetReceipts(ctx context.Context, noticeID string, revision int64, at time.Time) (int, error)
 	// CompanyNotices lists the notices a company received with its
-	// receipts, newest first; ackOnly keeps those that ask for
+	// receipts in publication order; ackOnly keeps those that ask for
 	// acknowledgement (and then returns every one, ignoring page).
 	CompanyNotices(ctx context.Context, companyID string, ackOnly bool, page kitx.Page) ([]CompanyNotice, string, error)
 	// RemindersDue returns the receipts to remind at now: not

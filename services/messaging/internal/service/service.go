@@ -273,7 +273,7 @@ type Service interface {
 	PublishNotice(ctx context.Context, in PublishNoticeInput) (Notice, error)
 	// GetNotice returns one notice.
 	GetNotice(ctx context.Context, id string) (Notice, error)
-	// ListNotices lists notices, newest first.
+	// ListNotices lists notices in publication (id) order.
 	ListNotices(ctx context.Context, f NoticeFilter, page kitx.Page) ([]Notice, string, error)
 	// ReviseNotice edits a published notice: a new revision that asks
 	// every recipient to acknowledge again.
@@ -288,7 +288,7 @@ type Service interface {
 	AcknowledgeNotice(ctx context.Context, id, company string, in AcknowledgeInput) (Receipt, error)
 	// NoticeRollup returns a notice's roll-up.
 	NoticeRollup(ctx context.Context, id string) (NoticeRollup, error)
-	// CompanyNotices lists the notices addressed to a company, newest first.
+	// CompanyNotices lists the notices addressed to a company in publication order.
 	CompanyNotices(ctx context.Context, company string, page kitx.Page) ([]CompanyNotice, string, error)
 	// CompanyRollup returns a company's roll-up.
 	CompanyRollup(ctx context.Context, company string) (CompanyRollup, error)
