@@ -152,6 +152,7 @@ func TestAuthzMatrixOfTheHQRole(t *testing.T) {
 		"get_directive":        {"/api/v1/hq/directives/" + d.ID, nil},
 		"directive_delivery":   {"/api/v1/hq/directives/" + d.ID + "/delivery", nil},
 		"list_directive_audit": {"/api/v1/hq/directives/audit", nil},
+		"notice_rates":         {"/api/v1/hq/directives/notice-rates", nil},
 	}
 	matrix(t, cl, messaging.HQRoutes(), calls, func(string) auth.Target { return auth.Target{} })
 }

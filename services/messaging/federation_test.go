@@ -150,6 +150,30 @@ func (d delivery) of(district string) (status string, acknowledged *int, recipie
 	return "", nil, nil, nil
 }
 
+type rate struct {
+	Reported            bool     `json:"reported"`
+	Notices             *int     `json:"notices"`
+	Recipients          *int     `json:"recipients"`
+	Acknowledged        *int     `json:"acknowledged"`
+	AcknowledgementRate *float64 `json:"acknowledgement_rate"`
+}
+
+func (f *federation) rates() map[string]rate {
+	f.t.Helper()
+	var v struct {
+		Districts []struct {
+			District string `json:"district"`
+			rate
+		} `json:"districts"`
+	}
+	f.hq.Must(200, "GET", "/api/v1/hq/directives/notice-rates", nil, &v)
+	out := map[string]rate{}
+	for _, d := range v.Districts {
+		out[d.District] = d.rate
+	}
+	return out
+}
+
 func (f *federation) issue(body map[string]any) string {
 	f.t.Helper()
 	var d struct{ ID string }
@@ -189,6 +213,12 @@ func TestADirectiveReachesAStoppedDistrictAfterItsRestartExactlyOnce(t *testing.
 	}
 	if d.Complete || d.Pending != 1 || d.Delivered != 1 {
 		t.Fatalf("delivery %+v, want 1 delivered, 1 pending, not complete", d)
+	}
+	// The city's notice rates: jingkai reported (0 of 3), caidian not
+	// reported at all — null, not 0.
+	if r := f.rates(); r["jingkai"].Recipients == nil || *r["jingkai"].Recipients != 3 || !r["jingkai"].Reported ||
+		r["caidian"].Reported || r["caidian"].Acknowledged != nil {
+		t.Fatalf("notice rates while caidian is stopped: %+v", r)
 	}
 
 	// caidian comes back: its node reads on from where it stopped.
@@ -238,6 +268,11 @@ func TestADirectiveReachesAStoppedDistrictAfterItsRestartExactlyOnce(t *testing.
 	if d := f.delivery(id); d.Recipients != 5 || d.Acknowledged != 1 {
 		t.Fatalf("city totals %d/%d, want 1 of 5", d.Acknowledged, d.Recipients)
 	}
+	// jingkai's rate counts both directives' notices (3 recipients each).
+	testutil.Eventually(t, "jingkai's notice rate at HQ", func() bool {
+		r := f.rates()["jingkai"]
+		return r.AcknowledgementRate != nil && *r.AcknowledgementRate == 1.0/6 && *r.Notices == 2
+	})
 
 	// A district registered later: pending until its node reads the topic
 	// from the start, then delivered.

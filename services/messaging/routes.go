@@ -153,6 +153,13 @@ func hqRoutes(svc service.HQService) []kitx.Route {
 				"whose node has not materialised it is pending_at_node with null counts (unknown, never 0 acknowledged).",
 			Response: service.DirectiveDelivery{}, Errors: errsOf(service.ErrDirectiveNotFound),
 			Rule: hqReaders(), Target: city, Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeDirectiveDeliveryEndpoint(svc)},
+		{Name: "notice_rates", Method: "GET", Path: "/api/v1/hq/directives/notice-rates", Tag: "directives",
+			Summary: "Notice acknowledgement rates per district",
+			Description: "Over every notice of each district that asks for acknowledgement (the district's own, the police office's and HQ's " +
+				"directives), as the districts' messaging topics reported them; a district whose node reported none is not reported (null " +
+				"counts), never 0.",
+			Response: service.NoticeRates{}, Errors: errsOf(),
+			Rule: hqReaders(), Target: city, Decode: kitx.DecodeNone, Endpoint: endpoints.MakeNoticeRatesEndpoint(svc)},
 		{Name: "list_directive_audit", Method: "GET", Path: "/api/v1/hq/directives/audit", Tag: "audit", Summary: "The HQ role's audit log, newest first",
 			Response: kitx.ListResponse[audit.Entry]{}, Paged: true, Params: audit.QueryParams(), Errors: errsOf(audit.Errors()...),
 			Rule: hqOnly(), Target: city, Decode: audit.DecodeListRequest, Endpoint: endpoints.MakeListAuditEndpoint(svc)},

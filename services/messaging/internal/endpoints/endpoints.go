@@ -217,3 +217,11 @@ func MakeUnreadEndpoint(svc service.Service) endpoint.Endpoint {
 		return kitx.One(u, "", err), nil
 	}
 }
+
+// MakeNoticeRatesEndpoint returns the endpoint of notice_rates.
+func MakeNoticeRatesEndpoint(svc service.HQService) endpoint.Endpoint {
+	return func(ctx context.Context, _ any) (any, error) {
+		v, err := svc.NoticeRates(ctx)
+		return kitx.One(v, "", err), nil
+	}
+}

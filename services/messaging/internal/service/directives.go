@@ -114,6 +114,36 @@ type DirectiveDelivery struct {
 	Complete bool `json:"complete"`
 }
 
+// DistrictNoticeRate is one district's acknowledgement rate over its
+// notices that ask for acknowledgement (its own, the police office's and
+// HQ's directives), as HQ knows them from the district's topic.
+type DistrictNoticeRate struct {
+	District     string `json:"district"`
+	Notices      int    `json:"notices"`
+	Recipients   int    `json:"recipients"`
+	Acknowledged int    `json:"acknowledged"`
+	// AcknowledgementRate is acknowledged / recipients (pkg/rates; null
+	// without recipients).
+	AcknowledgementRate *float64 `json:"acknowledgement_rate"`
+}
+
+// NoticeRates is the city's notice acknowledgement rates per district.
+type NoticeRates struct {
+	// Districts has every registered district; one whose node has sent
+	// nothing yet has null counts (not reported), never 0.
+	Districts []DistrictRateView `json:"districts"`
+}
+
+// DistrictRateView is a district's row of NoticeRates.
+type DistrictRateView struct {
+	District            string   `json:"district"`
+	Reported            bool     `json:"reported"`
+	Notices             *int     `json:"notices"`
+	Recipients          *int     `json:"recipients"`
+	Acknowledged        *int     `json:"acknowledged"`
+	AcknowledgementRate *float64 `json:"acknowledgement_rate"`
+}
+
 // HQService is the messaging API of the HQ role.
 type HQService interface {
 	// IssueDirective publishes a directive on gh.hq.directives.v1.
@@ -124,8 +154,41 @@ type HQService interface {
 	ListDirectives(ctx context.Context, page kitx.Page) ([]Directive, string, error)
 	// DirectiveDelivery returns a directive's delivery health per district.
 	DirectiveDelivery(ctx context.Context, id string) (DirectiveDelivery, error)
+	// NoticeRates returns the notice acknowledgement rate per district.
+	NoticeRates(ctx context.Context) (NoticeRates, error)
 	// ListAudit lists the HQ role's audit log.
 	ListAudit(ctx context.Context, f audit.Filter, page kitx.Page) ([]audit.Entry, string, error)
+}
+
+// NoticeRates implements HQService: every registered district, and any
+// other that reported; a district that reported no notice asking for
+// acknowledgement is not reported, with null counts.
+func (s *Directives) NoticeRates(ctx context.Context) (NoticeRates, error) {
+	rs, err := s.repo.NoticeRates(ctx)
+	if err != nil {
+		return NoticeRates{}, err
+	}
+	registered, _ := s.districts()
+	got := map[string]DistrictNoticeRate{}
+	all := slices.Clone(registered)
+	for _, r := range rs {
+		got[r.District] = r
+		if !slices.Contains(all, r.District) {
+			all = append(all, r.District)
+		}
+	}
+	slices.Sort(all)
+	out := NoticeRates{Districts: []DistrictRateView{}}
+	for _, d := range all {
+		r, ok := got[d]
+		if !ok {
+			out.Districts = append(out.Districts, DistrictRateView{District: d})
+			continue
+		}
+		out.Districts = append(out.Districts, DistrictRateView{District: d, Reported: true, Notices: &r.Notices, Recipients: &r.Recipients,
+			Acknowledged: &r.Acknowledged, AcknowledgementRate: rates.Of(int64(r.Acknowledged), int64(r.Recipients))})
+	}
+	return out, nil
 }
 
 // Directives implements HQService.
@@ -265,11 +328,15 @@ func (s *Directives) DirectiveDelivery(ctx context.Context, id string) (Directiv
 }
 
 // ApplyNoticeEvent records, in the consumer's transaction q, what a
-// district's notice event says of a directive's delivery there: the
-// notice's counts as of the event (kept only if newer than what HQ holds)
-// and, for a receipt event, when the last receipt came in. Events of the
-// district's own notices are not HQ's business here.
+// district's notice event says: the notice's counts as of the event (kept
+// only if newer than what HQ holds) for the district's acknowledgement
+// rate, and, for a notice that materialises a directive, the directive's
+// delivery there and, for a receipt event, when the last receipt came in.
 func ApplyNoticeEvent(ctx context.Context, q Queries, district string, n Notice, receiptAt *time.Time) error {
+	n.District = district
+	if err := q.PutDistrictNotice(ctx, n); err != nil {
+		return err
+	}
 	if n.DirectiveID == "" {
 		return nil
 	}

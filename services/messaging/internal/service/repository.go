@@ -75,6 +75,13 @@ type Queries interface {
 	// Deliveries returns what HQ knows of a directive's delivery, per
 	// district that materialised it.
 	Deliveries(ctx context.Context, directiveID string) ([]Delivery, error)
+	// PutDistrictNotice stores a district notice's counts unless the
+	// stored ones are of a sequence at least n.Seq.
+	PutDistrictNotice(ctx context.Context, n Notice) error
+	// NoticeRates returns, per district with notices that ask for
+	// acknowledgement, their count and the sums of recipients and
+	// acknowledgements, in district order.
+	NoticeRates(ctx context.Context) ([]DistrictNoticeRate, error)
 	// PutDelivery stores d unless the stored delivery of its (directive,
 	// district) has a sequence at least d's; it reports whether it did.
 	PutDelivery(ctx context.Context, d Delivery) (bool, error)

@@ -133,7 +133,7 @@ func DirectiveSnapshot(d *service.Directive) *eventsv1.Directive {
 // fields HQ's delivery view reads).
 func NoticeOf(m *eventsv1.Notice) service.Notice {
 	n := service.Notice{ID: m.GetId(), District: m.GetDistrict(), Origin: m.GetOrigin(), DirectiveID: m.GetDirectiveId(),
-		Title: m.GetTitle(), Version: m.GetRevision(), Recipients: int(m.GetRecipients()), Read: int(m.GetRead()),
+		Title: m.GetTitle(), Version: m.GetRevision(), AckRequired: m.GetAckRequired(), Recipients: int(m.GetRecipients()), Read: int(m.GetRead()),
 		Acknowledged: int(m.GetAcknowledged()), PublishedAt: m.GetPublishedAt().AsTime()}
 	return n
 }

@@ -489,3 +489,26 @@ func (q queries) PutDelivery(ctx context.Context, d service.Delivery) (bool, err
 	}
 	return n > 0, nil
 }
+
+// PutDistrictNotice implements service.Queries.
+func (q queries) PutDistrictNotice(ctx context.Context, n service.Notice) error {
+	_, err := q.Exec(ctx, `INSERT INTO district_notices (district, notice_id, origin, ack_required, recipients, ack_count, seq) VALUES (?,?,?,?,?,?,?)
+		ON CONFLICT (district, notice_id) DO UPDATE SET recipients = excluded.recipients, ack_count = excluded.ack_count, seq = excluded.seq
+		WHERE excluded.seq > district_notices.seq`, n.District, n.ID, n.Origin, n.AckRequired, n.Recipients, n.Acknowledged, n.Seq)
+	if err != nil {
+		return fmt.Errorf("store: put district notice: %w", err)
+	}
+	return nil
+}
+
+// NoticeRates implements service.Queries.
+func (q queries) NoticeRates(ctx context.Context) ([]service.DistrictNoticeRate, error) {
+	return all(ctx, q, `SELECT district, count(*), coalesce(sum(recipients), 0), coalesce(sum(ack_count), 0) FROM district_notices
+		WHERE ack_required = 1 GROUP BY district ORDER BY district`, nil, func(s storage.Scanner) (service.DistrictNoticeRate, error) {
+		var r service.DistrictNoticeRate
+		if err := s.Scan(&r.District, &r.Notices, &r.Recipients, &r.Acknowledged); err != nil {
+			return r, fmt.Errorf("store: scan notice rate: %w", err)
+		}
+		return r, nil
+	})
+}
