@@ -256,7 +256,8 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 		reg = prometheus.NewRegistry() // metrics still work, nobody scrapes them
 	}
 	svc := service.New(n.store, monitor{n}, service.Config{StaleAfter: cfg.StaleAfter, Policies: n.policies(),
-		Conventions: n.conventions(), Logger: logger, Now: deps.Now, ClockSkewLimit: cfg.ClockSkewLimit})
+		Conventions: n.conventions(), Logger: logger, Now: deps.Now, ClockSkewLimit: cfg.ClockSkewLimit,
+		Knows: projector.Knows})
 	if err := reg.Register(service.NewCollector(svc, 5*time.Second, deps.Now)); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("hq: register metrics: %w", err)
@@ -581,6 +582,25 @@ func (m monitor) Registered() []service.District { return m.n.registeredDistrict
 
 // Consumer implements service.Monitor.
 func (m monitor) Consumer(district string) service.ConsumerState { return m.n.consumerState(district) }
+
+// Parked implements service.Monitor: what HQ's consumers hold parked
+// (eventbus.Parked), by the district and service of its topic.
+func (m monitor) Parked(ctx context.Context) (map[string][]service.ParkedEvents, error) {
+	ps, err := eventbus.Parked(ctx, m.n.db, consumerName)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]service.ParkedEvents{}
+	for _, p := range ps {
+		district, svc, ok := eventbus.ParseTopic(p.Topic)
+		if !ok {
+			continue
+		}
+		out[district] = append(out[district], service.ParkedEvents{Service: svc, Type: p.Type, SchemaVersion: p.SchemaVersion,
+			Reason: string(p.Reason), Events: p.Events, FirstParkedAt: p.FirstParkedAt})
+	}
+	return out, nil
+}
 
 func (n *Node) registeredDistricts() []service.District {
 	n.mu.Lock()

@@ -79,18 +79,30 @@ type ServiceHealth struct {
 	IntervalSeconds        float64  `json:"interval_seconds" doc:"how often the service beats"`
 	// Emits are the event types the service writes.
 	Emits []EmittedType `json:"emits" doc:"event types and schema versions the service writes"`
+	// UnknownTypes are those of Emits HQ consumes but cannot apply yet.
+	UnknownTypes []EmittedType `json:"unknown_types" doc:"of the types the service writes, those this HQ consumes but cannot apply yet (the district runs a newer release: upgrade HQ; meanwhile HQ parks them)"`
 }
 
 // health builds the view of each service of hbs (one district's
 // heartbeats) at now, ordered by service.
-func health(hbs []Heartbeat, now time.Time, skewLimit time.Duration) []ServiceHealth {
+func health(hbs []Heartbeat, now time.Time, skewLimit time.Duration, knows func(string, string, uint32) (bool, bool)) []ServiceHealth {
 	by := map[string][]Heartbeat{}
 	for _, hb := range hbs {
 		by[hb.Service] = append(by[hb.Service], hb)
 	}
 	out := make([]ServiceHealth, 0, len(by))
 	for svc, insts := range by {
-		out = append(out, serviceHealth(svc, insts, now, skewLimit))
+		h := serviceHealth(svc, insts, now, skewLimit)
+		h.UnknownTypes = []EmittedType{}
+		for _, e := range h.Emits {
+			if knows == nil {
+				break
+			}
+			if consumed, known := knows(svc, e.Type, e.SchemaVersion); consumed && !known {
+				h.UnknownTypes = append(h.UnknownTypes, e)
+			}
+		}
+		out = append(out, h)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Service < out[j].Service })
 	return out

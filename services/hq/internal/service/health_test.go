@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -121,7 +122,7 @@ func TestDistrictStatusFollowsFromItsHeartbeats(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			st := healthStore(t, tc.beats...)
-			svc := service.New(st, stateMonitor{tc.state}, service.Config{StaleAfter: 2 * time.Minute, Now: func() time.Time { return now }})
+			svc := service.New(st, stateMonitor{state: tc.state}, service.Config{StaleAfter: 2 * time.Minute, Now: func() time.Time { return now }})
 			v, err := svc.District(context.Background(), "jingkai")
 			if err != nil {
 				t.Fatal(err)
@@ -172,3 +173,43 @@ type registryOf struct{}
 
 func (registryOf) Registered() []service.District        { return nil }
 func (registryOf) Consumer(string) service.ConsumerState { return service.ConsumerState{} }
+
+func (registryOf) Parked(context.Context) (map[string][]service.ParkedEvents, error) { return nil, nil }
+
+// TestHQSaysWhatADistrictSendsThatItCannotApply: the types a district's
+// heartbeat announces that HQ consumes but cannot apply are listed on its
+// service, and what HQ holds parked of it on the district, with counts.
+func TestHQSaysWhatADistrictSendsThatItCannotApply(t *testing.T) {
+	t.Parallel()
+	hb := beat("membership", "a", time.Second)
+	hb.Emits = []service.EmittedType{{Type: "GuardHired", SchemaVersion: 1}, {Type: "GuardTransferred", SchemaVersion: 1},
+		{Type: "GuardHired", SchemaVersion: 2}}
+	other := beat("patrols", "a", time.Second)
+	other.Emits = []service.EmittedType{{Type: "PatrolStarted", SchemaVersion: 1}}
+	st := healthStore(t, hb, other)
+	parked := []service.ParkedEvents{{Service: "membership", Type: "GuardTransferred", SchemaVersion: 1, Reason: "unknown_type",
+		Events: 3, FirstParkedAt: now.Add(-time.Minute)}}
+	knows := func(svc, typ string, v uint32) (bool, bool) {
+		return svc == "membership", typ == "GuardHired" && v == 1
+	}
+	svc := service.New(st, stateMonitor{state: service.ConsumerState{Running: true, Lag: service.KnownLag(0)},
+		parked: map[string][]service.ParkedEvents{"jingkai": parked}},
+		service.Config{Now: func() time.Time { return now }, Knows: knows})
+	v, err := svc.District(context.Background(), "jingkai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Services) != 2 {
+		t.Fatalf("services %+v", v.Services)
+	}
+	m, p := v.Services[0], v.Services[1]
+	if want := []service.EmittedType{{Type: "GuardTransferred", SchemaVersion: 1}, {Type: "GuardHired", SchemaVersion: 2}}; !slices.Equal(m.UnknownTypes, want) {
+		t.Errorf("membership's unknown types %v, want %v", m.UnknownTypes, want)
+	}
+	if len(p.UnknownTypes) != 0 {
+		t.Errorf("a service HQ does not consume has unknown types %v", p.UnknownTypes)
+	}
+	if len(v.Parked) != 1 || v.Parked[0] != parked[0] {
+		t.Errorf("parked %+v", v.Parked)
+	}
+}

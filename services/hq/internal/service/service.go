@@ -160,6 +160,9 @@ type DistrictData struct {
 	// Heartbeats are the newest heartbeat of each instance of each of the
 	// district's services.
 	Heartbeats []Heartbeat
+	// Parked is what HQ's consumers hold parked of the district (set by
+	// the service from its Monitor, not by the repository).
+	Parked []ParkedEvents
 }
 
 // The kinds of conflict HQ finds across districts.
@@ -344,6 +347,22 @@ type Monitor interface {
 	Registered() []District
 	// Consumer returns the state of district's consumer.
 	Consumer(district string) ConsumerState
+	// Parked returns, per district, the events HQ's consumers hold parked.
+	Parked(ctx context.Context) (map[string][]ParkedEvents, error)
+}
+
+// ParkedEvents counts the events of one type, schema version and reason
+// that HQ holds parked of a district: a type or schema version this HQ
+// cannot apply yet (the district runs a newer release), or a later event
+// of such an event's aggregate. They apply, in order, once HQ is upgraded
+// and restarted.
+type ParkedEvents struct {
+	Service       string    `json:"service" doc:"the district service whose topic the events are on"`
+	Type          string    `json:"type" doc:"the event type"`
+	SchemaVersion uint32    `json:"schema_version" doc:"its payload's schema version"`
+	Reason        string    `json:"reason" doc:"unknown_type | unknown_version (this HQ cannot apply it: upgrade HQ) | behind_parked (an earlier event of its aggregate is parked)"`
+	Events        int64     `json:"events" doc:"events parked"`
+	FirstParkedAt time.Time `json:"first_parked_at" doc:"when the oldest of them was parked"`
 }
 
 // DistrictView is one district as the API shows it.
@@ -366,6 +385,8 @@ type DistrictView struct {
 	Status string `json:"status" doc:"ok | behind (HQ is behind, or an outbox holds an event older than the stale period) | silent (a service stopped beating: figures are as of its last heartbeat) | not_reported (registered, no heartbeat yet) | deregistered (left the registry; last figures kept)"`
 	// Services is each district service as its heartbeats show it.
 	Services []ServiceHealth `json:"services" doc:"each service of the district as its heartbeats show it; empty before the first heartbeat"`
+	// Parked is what HQ holds parked of the district.
+	Parked []ParkedEvents `json:"parked" doc:"events of the district HQ holds parked until it is upgraded (types or schema versions it cannot apply yet, and the later events of their aggregates); empty when none"`
 }
 
 // Summary is the city-wide view.
@@ -443,6 +464,10 @@ type Config struct {
 	// ClockSkewLimit is how far a node's clock may be from HQ's before its
 	// heartbeats flag it (DefaultClockSkewLimit if zero).
 	ClockSkewLimit time.Duration
+	// Knows says whether HQ consumes service and can apply typ at version;
+	// a heartbeat's emitted types it cannot are listed as unknown. Nil:
+	// none is.
+	Knows func(service, typ string, version uint32) (consumed, known bool)
 }
 
 // DefaultClockSkewLimit is the clock offset a heartbeat may show before it
@@ -509,7 +534,11 @@ func (s *hqService) view(id string, reg District, registered bool, data District
 		LastEventAt:   timePtr(data.Freshness.LastEventAt),
 		LastAppliedAt: timePtr(data.Freshness.LastAppliedAt),
 		EventsApplied: data.Freshness.EventsApplied,
-		Services:      health(data.Heartbeats, now, s.cfg.ClockSkewLimit),
+		Services:      health(data.Heartbeats, now, s.cfg.ClockSkewLimit, s.cfg.Knows),
+		Parked:        data.Parked,
+	}
+	if v.Parked == nil {
+		v.Parked = []ParkedEvents{}
 	}
 	if !registered {
 		// Nobody consumes an unregistered district; its data is frozen on
@@ -536,6 +565,28 @@ func (s *hqService) view(id string, reg District, registered bool, data District
 	return v
 }
 
+// districtData reads the read model of every district and adds what HQ's
+// consumers hold parked of each.
+func (s *hqService) districtData(ctx context.Context, today string) (map[string]DistrictData, error) {
+	data, err := s.repo.Districts(ctx, today)
+	if err != nil {
+		return nil, err
+	}
+	parked, err := s.monitor.Parked(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for id, ps := range parked {
+		dd, ok := data[id]
+		if !ok {
+			dd.Counts.CompaniesByStatus = map[string]int64{}
+		}
+		dd.Parked = ps
+		data[id] = dd
+	}
+	return data, nil
+}
+
 func (s *hqService) registry() map[string]District {
 	m := map[string]District{}
 	for _, d := range s.monitor.Registered() {
@@ -555,7 +606,7 @@ func (s *hqService) Districts(ctx context.Context, district string) ([]DistrictV
 	reg := s.registry()
 	states := s.consumers(reg)
 	now := s.cfg.Now()
-	data, err := s.repo.Districts(ctx, Today(now))
+	data, err := s.districtData(ctx, Today(now))
 	if err != nil {
 		return nil, ErrReadModel.Wrap(err)
 	}
@@ -598,7 +649,7 @@ func (s *hqService) District(ctx context.Context, id string) (DistrictView, erro
 		cs = s.monitor.Consumer(id) // before the read model, see consumers
 	}
 	now := s.cfg.Now()
-	data, err := s.repo.Districts(ctx, Today(now))
+	data, err := s.districtData(ctx, Today(now))
 	if err != nil {
 		return DistrictView{}, ErrReadModel.Wrap(err)
 	}
@@ -621,7 +672,7 @@ func (s *hqService) Summary(ctx context.Context) (Summary, error) {
 	reg := s.registry()
 	states := s.consumers(reg)
 	now := s.cfg.Now()
-	data, err := s.repo.Districts(ctx, Today(now))
+	data, err := s.districtData(ctx, Today(now))
 	if err != nil {
 		return Summary{}, ErrReadModel.Wrap(err)
 	}
