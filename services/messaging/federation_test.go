@@ -70,10 +70,13 @@ type district struct {
 
 // start opens (or reopens: the same database file) district id's node,
 // with companies, and runs it with its relay.
-func (f *federation) start(id string, companies int) *district {
+func (f *federation) start(id string, companies int) *district { return f.startAt(id, companies, nil) }
+
+// startAt is start with the node's clock now (nil: time.Now).
+func (f *federation) startAt(id string, companies int, now func() time.Time) *district {
 	t := f.t
 	n, err := messaging.New(context.Background(), messaging.Config{District: id, DBPath: f.env.Path(id + "-messaging.db"),
-		Brokers: []string{f.env.Broker().Addr}}, messaging.Deps{})
+		Brokers: []string{f.env.Broker().Addr}}, messaging.Deps{Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,5 +309,29 @@ func TestADirectiveToListedDistrictsReachesOnlyThem(t *testing.T) {
 	d := f.delivery(id)
 	if len(d.Districts) != 1 || d.Districts[0].District != "jingkai" {
 		t.Fatalf("delivery of a jingkai directive lists %+v", d.Districts)
+	}
+}
+
+// TestADistrictRegisteredLaterGetsOnlyTheDirectivesStillInForce: a node
+// that reads the directives topic from the start after a directive's
+// deadline has passed does not materialise it (history, not news), and
+// does materialise one still in force.
+func TestADistrictRegisteredLaterGetsOnlyTheDirectivesStillInForce(t *testing.T) {
+	f := newFederation(t, "jingkai")
+	f.start("jingkai", 1)
+	past := f.issue(directiveBody()) // deadline in 72 h
+	b := directiveBody()
+	b["ack_deadline"] = time.Now().Add(200 * time.Hour)
+	inForce := f.issue(b)
+	f.env.RegisterDistrict(config.District{ID: "hannan", Name: "Hannan"})
+	// hannan's node starts 100 h later (its clock says so).
+	later := func() time.Time { return time.Now().Add(100 * time.Hour) }
+	hn := f.startAt("hannan", 2, later)
+	testutil.Eventually(t, "hannan to materialise the directive in force", func() bool { return materialised(t, hn, inForce) == 1 })
+	if got := materialised(t, hn, past); got != 0 {
+		t.Fatalf("hannan materialised a directive whose deadline had passed")
+	}
+	if s, ack, _, _ := f.delivery(past).of("hannan"); s != "pending_at_node" || ack != nil {
+		t.Fatalf("HQ shows hannan's expired directive as %s %v", s, ack)
 	}
 }
