@@ -150,6 +150,7 @@ func TestAuthzMatrixOfTheHQRole(t *testing.T) {
 		"issue_directive":      {"/api/v1/hq/directives", map[string]any{"title": "t", "body_markdown": "b"}},
 		"list_directives":      {"/api/v1/hq/directives", nil},
 		"get_directive":        {"/api/v1/hq/directives/" + d.ID, nil},
+		"revise_directive":     {"/api/v1/hq/directives/" + d.ID, map[string]any{}},
 		"directive_delivery":   {"/api/v1/hq/directives/" + d.ID + "/delivery", nil},
 		"list_directive_audit": {"/api/v1/hq/directives/audit", nil},
 		"notice_rates":         {"/api/v1/hq/directives/notice-rates", nil},

@@ -335,3 +335,46 @@ func TestADistrictRegisteredLaterGetsOnlyTheDirectivesStillInForce(t *testing.T)
 		t.Fatalf("HQ shows hannan's expired directive as %s %v", s, ack)
 	}
 }
+
+// TestARevisedDirectiveAsksEveryDistrictAgain: HQ revises a directive a
+// company has acknowledged; the district's notice becomes its next
+// version, the receipts are delivered again, HQ's delivery shows 0
+// acknowledged of the revision, and the old version cannot be acknowledged.
+func TestARevisedDirectiveAsksEveryDistrictAgain(t *testing.T) {
+	f := newFederation(t, "jingkai")
+	jk := f.start("jingkai", 2)
+	id := f.issue(directiveBody())
+	testutil.Eventually(t, "jingkai to materialise it", func() bool { return materialised(t, jk, id) == 1 })
+	var ns struct{ Items []notice }
+	jk.cl.Must(200, "GET", "/notices?origin=hq", nil, &ns)
+	nid := ns.Items[0].ID
+	ca := []string{testutil.SubjectHeader, "ca", testutil.RoleHeader, "company-admin", testutil.DistrictsHeader, "jingkai", testutil.CompanyHeader, "jingkai-c0"}
+	jk.cl.Must(200, "POST", "/notices/"+nid+"/receipts/jingkai-c0/read", map[string]any{"by": "王"}, nil, ca...)
+	jk.cl.Must(200, "POST", "/notices/"+nid+"/receipts/jingkai-c0/acknowledge", map[string]any{"revision": 1, "by": "王"}, nil, ca...)
+	testutil.Eventually(t, "HQ to see the acknowledgement", func() bool {
+		_, ack, _, _ := f.delivery(id).of("jingkai")
+		return ack != nil && *ack == 1
+	})
+	var d struct{ Version int64 }
+	f.hq.Must(200, "PATCH", "/api/v1/hq/directives/"+id, map[string]any{"body_markdown": "全市各会员单位**务必**落实，并于三日内上报。"}, &d, "If-Match", `"1"`)
+	if d.Version != 2 {
+		t.Fatalf("revised directive version %d", d.Version)
+	}
+	testutil.Eventually(t, "jingkai's notice to be revised", func() bool {
+		var n notice
+		jk.cl.Must(200, "GET", "/notices/"+nid, nil, &n)
+		return n.Version == 2 && n.Acknowledged == 0
+	})
+	testutil.Eventually(t, "HQ to see 0 acknowledged of the revision", func() bool {
+		_, ack, _, _ := f.delivery(id).of("jingkai")
+		return ack != nil && *ack == 0
+	})
+	r := jk.cl.Do("POST", "/notices/"+nid+"/receipts/jingkai-c0/acknowledge", map[string]any{"revision": 1, "by": "王"}, ca...)
+	if r.Status != 409 || (r.ErrorID() != "receipt.revision_stale" && r.ErrorID() != "receipt.not_read") {
+		t.Fatalf("acknowledging the old version: %d %s", r.Status, r.Body)
+	}
+	// A stale If-Match at HQ changes nothing.
+	if r := f.hq.Do("PATCH", "/api/v1/hq/directives/"+id, map[string]any{"title": "新"}, "If-Match", `"1"`); r.Status != 412 {
+		t.Fatalf("a stale If-Match: %d %s", r.Status, r.Body)
+	}
+}

@@ -653,9 +653,12 @@ type Directive struct {
 	AckRequired  bool                   `protobuf:"varint,6,opt,name=ack_required,json=ackRequired,proto3" json:"ack_required,omitempty"`
 	AckDeadline  *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=ack_deadline,json=ackDeadline,proto3" json:"ack_deadline,omitempty"`
 	// districts are the districts addressed; empty: the whole city.
-	Districts     []string               `protobuf:"bytes,8,rep,name=districts,proto3" json:"districts,omitempty"`
-	IssuedAt      *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=issued_at,json=issuedAt,proto3" json:"issued_at,omitempty"`
-	IssuedBy      string                 `protobuf:"bytes,10,opt,name=issued_by,json=issuedBy,proto3" json:"issued_by,omitempty"`
+	Districts []string               `protobuf:"bytes,8,rep,name=districts,proto3" json:"districts,omitempty"`
+	IssuedAt  *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=issued_at,json=issuedAt,proto3" json:"issued_at,omitempty"`
+	IssuedBy  string                 `protobuf:"bytes,10,opt,name=issued_by,json=issuedBy,proto3" json:"issued_by,omitempty"`
+	// revision is the directive's content version: 1 when issued, +1 per
+	// revision.
+	Revision      int64 `protobuf:"varint,11,opt,name=revision,proto3" json:"revision,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -760,6 +763,13 @@ func (x *Directive) GetIssuedBy() string {
 	return ""
 }
 
+func (x *Directive) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
 // DirectiveIssued: HQ issued a directive.
 type DirectiveIssued struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -805,6 +815,60 @@ func (x *DirectiveIssued) GetDirective() *Directive {
 	return nil
 }
 
+// DirectiveRevised: HQ revised a directive; every district node that
+// materialised it revises its notice, which asks for acknowledgement again.
+type DirectiveRevised struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Directive     *Directive             `protobuf:"bytes,1,opt,name=directive,proto3" json:"directive,omitempty"`
+	Fields        []string               `protobuf:"bytes,2,rep,name=fields,proto3" json:"fields,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DirectiveRevised) Reset() {
+	*x = DirectiveRevised{}
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DirectiveRevised) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DirectiveRevised) ProtoMessage() {}
+
+func (x *DirectiveRevised) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DirectiveRevised.ProtoReflect.Descriptor instead.
+func (*DirectiveRevised) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_messaging_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *DirectiveRevised) GetDirective() *Directive {
+	if x != nil {
+		return x.Directive
+	}
+	return nil
+}
+
+func (x *DirectiveRevised) GetFields() []string {
+	if x != nil {
+		return x.Fields
+	}
+	return nil
+}
+
 // LiaisonThread is a snapshot of a thread of a district's standing liaison
 // channel (常态化联络机制).
 type LiaisonThread struct {
@@ -823,7 +887,7 @@ type LiaisonThread struct {
 
 func (x *LiaisonThread) Reset() {
 	*x = LiaisonThread{}
-	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[10]
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -835,7 +899,7 @@ func (x *LiaisonThread) String() string {
 func (*LiaisonThread) ProtoMessage() {}
 
 func (x *LiaisonThread) ProtoReflect() protoreflect.Message {
-	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[10]
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -848,7 +912,7 @@ func (x *LiaisonThread) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LiaisonThread.ProtoReflect.Descriptor instead.
 func (*LiaisonThread) Descriptor() ([]byte, []int) {
-	return file_guildhall_events_v1_messaging_proto_rawDescGZIP(), []int{10}
+	return file_guildhall_events_v1_messaging_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *LiaisonThread) GetId() string {
@@ -925,7 +989,7 @@ type LiaisonPost struct {
 
 func (x *LiaisonPost) Reset() {
 	*x = LiaisonPost{}
-	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[11]
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -937,7 +1001,7 @@ func (x *LiaisonPost) String() string {
 func (*LiaisonPost) ProtoMessage() {}
 
 func (x *LiaisonPost) ProtoReflect() protoreflect.Message {
-	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[11]
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -950,7 +1014,7 @@ func (x *LiaisonPost) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LiaisonPost.ProtoReflect.Descriptor instead.
 func (*LiaisonPost) Descriptor() ([]byte, []int) {
-	return file_guildhall_events_v1_messaging_proto_rawDescGZIP(), []int{11}
+	return file_guildhall_events_v1_messaging_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *LiaisonPost) GetId() string {
@@ -1027,7 +1091,7 @@ type LiaisonThreadOpened struct {
 
 func (x *LiaisonThreadOpened) Reset() {
 	*x = LiaisonThreadOpened{}
-	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[12]
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1039,7 +1103,7 @@ func (x *LiaisonThreadOpened) String() string {
 func (*LiaisonThreadOpened) ProtoMessage() {}
 
 func (x *LiaisonThreadOpened) ProtoReflect() protoreflect.Message {
-	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[12]
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1052,7 +1116,7 @@ func (x *LiaisonThreadOpened) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LiaisonThreadOpened.ProtoReflect.Descriptor instead.
 func (*LiaisonThreadOpened) Descriptor() ([]byte, []int) {
-	return file_guildhall_events_v1_messaging_proto_rawDescGZIP(), []int{12}
+	return file_guildhall_events_v1_messaging_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *LiaisonThreadOpened) GetThread() *LiaisonThread {
@@ -1080,7 +1144,7 @@ type LiaisonPostAdded struct {
 
 func (x *LiaisonPostAdded) Reset() {
 	*x = LiaisonPostAdded{}
-	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[13]
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1092,7 +1156,7 @@ func (x *LiaisonPostAdded) String() string {
 func (*LiaisonPostAdded) ProtoMessage() {}
 
 func (x *LiaisonPostAdded) ProtoReflect() protoreflect.Message {
-	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[13]
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1105,7 +1169,7 @@ func (x *LiaisonPostAdded) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LiaisonPostAdded.ProtoReflect.Descriptor instead.
 func (*LiaisonPostAdded) Descriptor() ([]byte, []int) {
-	return file_guildhall_events_v1_messaging_proto_rawDescGZIP(), []int{13}
+	return file_guildhall_events_v1_messaging_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *LiaisonPostAdded) GetThread() *LiaisonThread {
@@ -1134,7 +1198,7 @@ type LiaisonThreadRead struct {
 
 func (x *LiaisonThreadRead) Reset() {
 	*x = LiaisonThreadRead{}
-	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[14]
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1146,7 +1210,7 @@ func (x *LiaisonThreadRead) String() string {
 func (*LiaisonThreadRead) ProtoMessage() {}
 
 func (x *LiaisonThreadRead) ProtoReflect() protoreflect.Message {
-	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[14]
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1159,7 +1223,7 @@ func (x *LiaisonThreadRead) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LiaisonThreadRead.ProtoReflect.Descriptor instead.
 func (*LiaisonThreadRead) Descriptor() ([]byte, []int) {
-	return file_guildhall_events_v1_messaging_proto_rawDescGZIP(), []int{14}
+	return file_guildhall_events_v1_messaging_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *LiaisonThreadRead) GetThreadId() string {
@@ -1241,7 +1305,7 @@ const file_guildhall_events_v1_messaging_proto_rawDesc = "" +
 	"\areceipt\x18\x02 \x01(\v2\x1c.guildhall.events.v1.ReceiptR\areceipt\"\x81\x01\n" +
 	"\x12NoticeReminderSent\x123\n" +
 	"\x06notice\x18\x01 \x01(\v2\x1b.guildhall.events.v1.NoticeR\x06notice\x126\n" +
-	"\areceipt\x18\x02 \x01(\v2\x1c.guildhall.events.v1.ReceiptR\areceipt\"\x8b\x03\n" +
+	"\areceipt\x18\x02 \x01(\v2\x1c.guildhall.events.v1.ReceiptR\areceipt\"\xa7\x03\n" +
 	"\tDirective\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12#\n" +
@@ -1253,9 +1317,13 @@ const file_guildhall_events_v1_messaging_proto_rawDesc = "" +
 	"\tdistricts\x18\b \x03(\tR\tdistricts\x127\n" +
 	"\tissued_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\bissuedAt\x12\x1b\n" +
 	"\tissued_by\x18\n" +
-	" \x01(\tR\bissuedBy\"O\n" +
+	" \x01(\tR\bissuedBy\x12\x1a\n" +
+	"\brevision\x18\v \x01(\x03R\brevision\"O\n" +
 	"\x0fDirectiveIssued\x12<\n" +
-	"\tdirective\x18\x01 \x01(\v2\x1e.guildhall.events.v1.DirectiveR\tdirective\"\xa7\x02\n" +
+	"\tdirective\x18\x01 \x01(\v2\x1e.guildhall.events.v1.DirectiveR\tdirective\"h\n" +
+	"\x10DirectiveRevised\x12<\n" +
+	"\tdirective\x18\x01 \x01(\v2\x1e.guildhall.events.v1.DirectiveR\tdirective\x12\x16\n" +
+	"\x06fields\x18\x02 \x03(\tR\x06fields\"\xa7\x02\n" +
 	"\rLiaisonThread\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
 	"\bdistrict\x18\x02 \x01(\tR\bdistrict\x12\x14\n" +
@@ -1304,7 +1372,7 @@ func file_guildhall_events_v1_messaging_proto_rawDescGZIP() []byte {
 	return file_guildhall_events_v1_messaging_proto_rawDescData
 }
 
-var file_guildhall_events_v1_messaging_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_guildhall_events_v1_messaging_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_guildhall_events_v1_messaging_proto_goTypes = []any{
 	(*Attachment)(nil),            // 0: guildhall.events.v1.Attachment
 	(*Notice)(nil),                // 1: guildhall.events.v1.Notice
@@ -1316,21 +1384,22 @@ var file_guildhall_events_v1_messaging_proto_goTypes = []any{
 	(*NoticeReminderSent)(nil),    // 7: guildhall.events.v1.NoticeReminderSent
 	(*Directive)(nil),             // 8: guildhall.events.v1.Directive
 	(*DirectiveIssued)(nil),       // 9: guildhall.events.v1.DirectiveIssued
-	(*LiaisonThread)(nil),         // 10: guildhall.events.v1.LiaisonThread
-	(*LiaisonPost)(nil),           // 11: guildhall.events.v1.LiaisonPost
-	(*LiaisonThreadOpened)(nil),   // 12: guildhall.events.v1.LiaisonThreadOpened
-	(*LiaisonPostAdded)(nil),      // 13: guildhall.events.v1.LiaisonPostAdded
-	(*LiaisonThreadRead)(nil),     // 14: guildhall.events.v1.LiaisonThreadRead
-	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
+	(*DirectiveRevised)(nil),      // 10: guildhall.events.v1.DirectiveRevised
+	(*LiaisonThread)(nil),         // 11: guildhall.events.v1.LiaisonThread
+	(*LiaisonPost)(nil),           // 12: guildhall.events.v1.LiaisonPost
+	(*LiaisonThreadOpened)(nil),   // 13: guildhall.events.v1.LiaisonThreadOpened
+	(*LiaisonPostAdded)(nil),      // 14: guildhall.events.v1.LiaisonPostAdded
+	(*LiaisonThreadRead)(nil),     // 15: guildhall.events.v1.LiaisonThreadRead
+	(*timestamppb.Timestamp)(nil), // 16: google.protobuf.Timestamp
 }
 var file_guildhall_events_v1_messaging_proto_depIdxs = []int32{
 	0,  // 0: guildhall.events.v1.Notice.attachments:type_name -> guildhall.events.v1.Attachment
-	15, // 1: guildhall.events.v1.Notice.ack_deadline:type_name -> google.protobuf.Timestamp
-	15, // 2: guildhall.events.v1.Notice.published_at:type_name -> google.protobuf.Timestamp
-	15, // 3: guildhall.events.v1.Notice.updated_at:type_name -> google.protobuf.Timestamp
-	15, // 4: guildhall.events.v1.Receipt.delivered_at:type_name -> google.protobuf.Timestamp
-	15, // 5: guildhall.events.v1.Receipt.read_at:type_name -> google.protobuf.Timestamp
-	15, // 6: guildhall.events.v1.Receipt.acknowledged_at:type_name -> google.protobuf.Timestamp
+	16, // 1: guildhall.events.v1.Notice.ack_deadline:type_name -> google.protobuf.Timestamp
+	16, // 2: guildhall.events.v1.Notice.published_at:type_name -> google.protobuf.Timestamp
+	16, // 3: guildhall.events.v1.Notice.updated_at:type_name -> google.protobuf.Timestamp
+	16, // 4: guildhall.events.v1.Receipt.delivered_at:type_name -> google.protobuf.Timestamp
+	16, // 5: guildhall.events.v1.Receipt.read_at:type_name -> google.protobuf.Timestamp
+	16, // 6: guildhall.events.v1.Receipt.acknowledged_at:type_name -> google.protobuf.Timestamp
 	1,  // 7: guildhall.events.v1.NoticePublished.notice:type_name -> guildhall.events.v1.Notice
 	1,  // 8: guildhall.events.v1.NoticeRevised.notice:type_name -> guildhall.events.v1.Notice
 	1,  // 9: guildhall.events.v1.ReceiptRead.notice:type_name -> guildhall.events.v1.Notice
@@ -1340,21 +1409,22 @@ var file_guildhall_events_v1_messaging_proto_depIdxs = []int32{
 	1,  // 13: guildhall.events.v1.NoticeReminderSent.notice:type_name -> guildhall.events.v1.Notice
 	2,  // 14: guildhall.events.v1.NoticeReminderSent.receipt:type_name -> guildhall.events.v1.Receipt
 	0,  // 15: guildhall.events.v1.Directive.attachments:type_name -> guildhall.events.v1.Attachment
-	15, // 16: guildhall.events.v1.Directive.ack_deadline:type_name -> google.protobuf.Timestamp
-	15, // 17: guildhall.events.v1.Directive.issued_at:type_name -> google.protobuf.Timestamp
+	16, // 16: guildhall.events.v1.Directive.ack_deadline:type_name -> google.protobuf.Timestamp
+	16, // 17: guildhall.events.v1.Directive.issued_at:type_name -> google.protobuf.Timestamp
 	8,  // 18: guildhall.events.v1.DirectiveIssued.directive:type_name -> guildhall.events.v1.Directive
-	15, // 19: guildhall.events.v1.LiaisonThread.created_at:type_name -> google.protobuf.Timestamp
-	15, // 20: guildhall.events.v1.LiaisonThread.last_post_at:type_name -> google.protobuf.Timestamp
-	15, // 21: guildhall.events.v1.LiaisonPost.created_at:type_name -> google.protobuf.Timestamp
-	10, // 22: guildhall.events.v1.LiaisonThreadOpened.thread:type_name -> guildhall.events.v1.LiaisonThread
-	11, // 23: guildhall.events.v1.LiaisonThreadOpened.post:type_name -> guildhall.events.v1.LiaisonPost
-	10, // 24: guildhall.events.v1.LiaisonPostAdded.thread:type_name -> guildhall.events.v1.LiaisonThread
-	11, // 25: guildhall.events.v1.LiaisonPostAdded.post:type_name -> guildhall.events.v1.LiaisonPost
-	26, // [26:26] is the sub-list for method output_type
-	26, // [26:26] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	8,  // 19: guildhall.events.v1.DirectiveRevised.directive:type_name -> guildhall.events.v1.Directive
+	16, // 20: guildhall.events.v1.LiaisonThread.created_at:type_name -> google.protobuf.Timestamp
+	16, // 21: guildhall.events.v1.LiaisonThread.last_post_at:type_name -> google.protobuf.Timestamp
+	16, // 22: guildhall.events.v1.LiaisonPost.created_at:type_name -> google.protobuf.Timestamp
+	11, // 23: guildhall.events.v1.LiaisonThreadOpened.thread:type_name -> guildhall.events.v1.LiaisonThread
+	12, // 24: guildhall.events.v1.LiaisonThreadOpened.post:type_name -> guildhall.events.v1.LiaisonPost
+	11, // 25: guildhall.events.v1.LiaisonPostAdded.thread:type_name -> guildhall.events.v1.LiaisonThread
+	12, // 26: guildhall.events.v1.LiaisonPostAdded.post:type_name -> guildhall.events.v1.LiaisonPost
+	27, // [27:27] is the sub-list for method output_type
+	27, // [27:27] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_guildhall_events_v1_messaging_proto_init() }
@@ -1368,7 +1438,7 @@ func file_guildhall_events_v1_messaging_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_guildhall_events_v1_messaging_proto_rawDesc), len(file_guildhall_events_v1_messaging_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   15,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

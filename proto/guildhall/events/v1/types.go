@@ -93,6 +93,7 @@ const (
 	TypeReceiptAcknowledged = "ReceiptAcknowledged"
 	TypeNoticeReminderSent  = "NoticeReminderSent"
 	TypeDirectiveIssued     = "DirectiveIssued"
+	TypeDirectiveRevised    = "DirectiveRevised"
 	TypeLiaisonThreadOpened = "LiaisonThreadOpened"
 	TypeLiaisonPostAdded    = "LiaisonPostAdded"
 	TypeLiaisonThreadRead   = "LiaisonThreadRead"
@@ -102,7 +103,7 @@ const (
 func MessagingTypes() []string {
 	return []string{
 		TypeNoticePublished, TypeNoticeRevised, TypeReceiptRead,
-		TypeReceiptAcknowledged, TypeNoticeReminderSent, TypeDirectiveIssued,
+		TypeReceiptAcknowledged, TypeNoticeReminderSent, TypeDirectiveIssued, TypeDirectiveRevised,
 		TypeLiaisonThreadOpened, TypeLiaisonPostAdded, TypeLiaisonThreadRead,
 	}
 }

@@ -146,7 +146,7 @@ func MakeListDirectivesEndpoint(svc service.HQService) endpoint.Endpoint {
 func MakeGetDirectiveEndpoint(svc service.HQService) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
 		d, err := svc.GetDirective(ctx, request.(kitx.IDRequest).ID)
-		return kitx.One(d, "", err), nil
+		return kitx.One(d, d.ETag, err), nil
 	}
 }
 
@@ -223,5 +223,14 @@ func MakeNoticeRatesEndpoint(svc service.HQService) endpoint.Endpoint {
 	return func(ctx context.Context, _ any) (any, error) {
 		v, err := svc.NoticeRates(ctx)
 		return kitx.One(v, "", err), nil
+	}
+}
+
+// MakeReviseDirectiveEndpoint returns the endpoint of revise_directive.
+func MakeReviseDirectiveEndpoint(svc service.HQService) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.UpdateRequest[service.ReviseDirectiveInput])
+		d, err := svc.ReviseDirective(ctx, r.ID, r.IfMatch, r.Input)
+		return kitx.One(d, d.ETag, err), nil
 	}
 }

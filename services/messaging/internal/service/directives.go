@@ -11,6 +11,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/idempotency"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/rates"
+	"github.com/guildhall/guildhall/pkg/versioned"
 )
 
 // Directive is a notice of HQ to every company of the city or of listed
@@ -30,6 +31,21 @@ type Directive struct {
 	Districts []string  `json:"districts"`
 	IssuedAt  time.Time `json:"issued_at"`
 	IssuedBy  string    `json:"issued_by"`
+	// Version is the directive's revision: 1 when issued, +1 for every
+	// revision, each of which every district's companies acknowledge
+	// again. It is the ETag.
+	Version   int64     `json:"version"`
+	UpdatedAt time.Time `json:"updated_at"`
+	ETag      string    `json:"-"`
+}
+
+// ReviseDirectiveInput is the body of revise_directive: fields absent stay.
+type ReviseDirectiveInput struct {
+	Title        *string            `json:"title,omitempty"`
+	BodyMarkdown *string            `json:"body_markdown,omitempty"`
+	Attachments  *[]AttachmentInput `json:"attachments,omitempty"`
+	Priority     *string            `json:"priority,omitempty"`
+	AckDeadline  *time.Time         `json:"ack_deadline,omitempty"`
 }
 
 // InForce reports whether a district node that has not materialised d yet
@@ -148,6 +164,9 @@ type DistrictRateView struct {
 type HQService interface {
 	// IssueDirective publishes a directive on gh.hq.directives.v1.
 	IssueDirective(ctx context.Context, in IssueDirectiveInput) (Directive, error)
+	// ReviseDirective revises a directive: its next version, which every
+	// district node that has it turns into a revision of its notice.
+	ReviseDirective(ctx context.Context, id string, pre kitx.Precondition, in ReviseDirectiveInput) (Directive, error)
 	// GetDirective returns one directive.
 	GetDirective(ctx context.Context, id string) (Directive, error)
 	// ListDirectives lists directives in issue (id) order.
@@ -251,7 +270,8 @@ func (s *Directives) IssueDirective(ctx context.Context, in IssueDirectiveInput)
 			return Directive{}, nil, err
 		}
 		d := Directive{ID: id, Title: c.Title, BodyMarkdown: c.Body, BodyHTML: html, Attachments: c.Attachments, Priority: c.Priority,
-			AckRequired: c.AckRequired, AckDeadline: c.Deadline, Districts: districts, IssuedAt: now, IssuedBy: p.Subject}
+			AckRequired: c.AckRequired, AckDeadline: c.Deadline, Districts: districts, IssuedAt: now, IssuedBy: p.Subject,
+			Version: 1, UpdatedAt: now, ETag: kitx.ETag(1)}
 		if err := q.InsertDirective(ctx, d); err != nil {
 			return Directive{}, nil, err
 		}
@@ -265,7 +285,41 @@ func (s *Directives) IssueDirective(ctx context.Context, in IssueDirectiveInput)
 
 // GetDirective implements HQService.
 func (s *Directives) GetDirective(ctx context.Context, id string) (Directive, error) {
-	return s.repo.GetDirective(ctx, id)
+	d, err := s.repo.GetDirective(ctx, id)
+	d.ETag = kitx.ETag(d.Version)
+	return d, err
+}
+
+var directives = versioned.Row[Queries, Directive]{
+	Get: Queries.GetDirective, Write: Queries.WriteDirective,
+	Version:   func(d *Directive) *int64 { return &d.Version },
+	UpdatedAt: func(d *Directive) *time.Time { return &d.UpdatedAt },
+}
+
+// ReviseDirective implements HQService, with the rules of a notice's
+// revision (content.validate).
+func (s *Directives) ReviseDirective(ctx context.Context, id string, pre kitx.Precondition, in ReviseDirectiveInput) (Directive, error) {
+	now := s.now().UTC()
+	d, err := versioned.Update(ctx, s.repo.Tx, directives, id, pre, func(q Queries, d *Directive) (Edit, error) {
+		c := content{Title: d.Title, Body: d.BodyMarkdown, Attachments: slices.Clone(d.Attachments), Priority: d.Priority,
+			AckRequired: d.AckRequired, Deadline: d.AckDeadline}
+		fields := c.revise(in.Title, in.BodyMarkdown, in.Attachments, in.Priority, in.AckDeadline)
+		if len(fields) == 0 {
+			return Edit{}, nil
+		}
+		if err := c.validate(now); err != nil {
+			return Edit{}, err
+		}
+		html, err := s.md.HTML(c.Body)
+		if err != nil {
+			return Edit{}, err
+		}
+		d.Title, d.BodyMarkdown, d.BodyHTML, d.Attachments, d.Priority, d.AckDeadline = c.Title, c.Body, html, c.Attachments, c.Priority, c.Deadline
+		return versioned.Changed(s.Entry(ctx, ActionDirectiveRevise, ResourceDirective, d.ID, fields),
+			Change{Type: EventDirectiveRevised, Directive: d, Fields: fields}), nil
+	})
+	d.ETag = kitx.ETag(d.Version)
+	return d, err
 }
 
 // ListDirectives implements HQService.
@@ -343,6 +397,45 @@ func ApplyNoticeEvent(ctx context.Context, q Queries, district string, n Notice,
 	_, err := q.PutDelivery(ctx, Delivery{DirectiveID: n.DirectiveID, District: district, NoticeID: n.ID, Recipients: n.Recipients,
 		Read: n.Read, Acknowledged: n.Acknowledged, DeliveredAt: n.PublishedAt, LastReceiptAt: receiptAt, Seq: n.Seq})
 	return err
+}
+
+// ReviseMaterialised applies a revision of directive d to the district
+// node's notice of it, inside q (the consumer's transaction): the notice's
+// next version, every receipt back to delivered, NoticeRevised. A revision
+// the notice already has (its version is at least d's) changes nothing, so
+// a redelivery is harmless. A node that has no notice of the directive has
+// nothing to revise: the revision follows its DirectiveIssued on the same
+// partition (both keyed by the directive), so a node that materialises
+// the directive reads the revision right after.
+func (s *Messaging) ReviseMaterialised(ctx context.Context, q Queries, d Directive, fields []string) ([]Change, error) {
+	n, err := q.NoticeOfDirective(ctx, d.ID)
+	if isNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if n.Version >= d.Version {
+		return nil, nil
+	}
+	html, err := s.md.HTML(d.BodyMarkdown)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	n.Title, n.BodyMarkdown, n.BodyHTML, n.Attachments, n.Priority, n.AckDeadline = d.Title, d.BodyMarkdown, html, d.Attachments, d.Priority, d.AckDeadline
+	n.Version, n.UpdatedAt = n.Version+1, now
+	if _, err := q.ResetReceipts(ctx, n.ID, n.Version, now); err != nil {
+		return nil, err
+	}
+	n.Read, n.Acknowledged, n.Seq = 0, 0, n.Seq+1
+	if err := q.WriteNotice(ctx, n); err != nil {
+		return nil, err
+	}
+	if err := q.InsertAudit(ctx, s.EntryAs(system, ActionNoticeRevise, ResourceNotice, n.ID, fields)); err != nil {
+		return nil, err
+	}
+	return []Change{{Type: EventNoticeRevised, Notice: &n, Fields: fields}}, nil
 }
 
 // MaterialiseDirective makes directive d a notice of the district node's,

@@ -80,6 +80,28 @@ func (c *content) validate(now time.Time) error {
 	return nil
 }
 
+// revise applies the fields of a revision that are given and differ, and
+// names them.
+func (c *content) revise(title, body *string, atts *[]AttachmentInput, priority *string, deadline *time.Time) []string {
+	var fields []string
+	if title != nil && strings.TrimSpace(*title) != c.Title {
+		c.Title, fields = *title, append(fields, "title")
+	}
+	if body != nil && *body != c.Body {
+		c.Body, fields = *body, append(fields, "body_markdown")
+	}
+	if atts != nil && !slices.Equal(attachmentsOf(*atts), c.Attachments) {
+		c.Attachments, fields = attachmentsOf(*atts), append(fields, "attachments")
+	}
+	if priority != nil && *priority != c.Priority {
+		c.Priority, fields = *priority, append(fields, "priority")
+	}
+	if deadline != nil && (c.Deadline == nil || !deadline.Equal(*c.Deadline)) {
+		c.Deadline, fields = deadline, append(fields, "ack_deadline")
+	}
+	return fields
+}
+
 func validAttachments(as []Attachment) error {
 	if len(as) > MaxAttachments {
 		return ErrAttachmentsTooMany
@@ -299,22 +321,7 @@ func (s *Messaging) ReviseNotice(ctx context.Context, id string, pre kitx.Precon
 		}
 		c := content{Title: n.Title, Body: n.BodyMarkdown, Attachments: slices.Clone(n.Attachments), Priority: n.Priority,
 			AckRequired: n.AckRequired, Deadline: n.AckDeadline}
-		var fields []string
-		if in.Title != nil && strings.TrimSpace(*in.Title) != c.Title {
-			c.Title, fields = *in.Title, append(fields, "title")
-		}
-		if in.BodyMarkdown != nil && *in.BodyMarkdown != c.Body {
-			c.Body, fields = *in.BodyMarkdown, append(fields, "body_markdown")
-		}
-		if in.Attachments != nil && !slices.Equal(attachmentsOf(*in.Attachments), c.Attachments) {
-			c.Attachments, fields = attachmentsOf(*in.Attachments), append(fields, "attachments")
-		}
-		if in.Priority != nil && *in.Priority != c.Priority {
-			c.Priority, fields = *in.Priority, append(fields, "priority")
-		}
-		if in.AckDeadline != nil && (c.Deadline == nil || !in.AckDeadline.Equal(*c.Deadline)) {
-			c.Deadline, fields = in.AckDeadline, append(fields, "ack_deadline")
-		}
+		fields := c.revise(in.Title, in.BodyMarkdown, in.Attachments, in.Priority, in.AckDeadline)
 		if len(fields) == 0 {
 			return Edit{}, nil
 		}

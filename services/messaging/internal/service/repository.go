@@ -71,6 +71,9 @@ type Queries interface {
 	// directives (the HQ role's database).
 	InsertDirective(ctx context.Context, d Directive) error
 	GetDirective(ctx context.Context, id string) (Directive, error)
+	// WriteDirective stores d over the stored directive of version
+	// d.Version-1 (kitx.ErrEtagStale otherwise).
+	WriteDirective(ctx context.Context, d Directive) error
 	ListDirectives(ctx context.Context, page kitx.Page) ([]Directive, string, error)
 	// Deliveries returns what HQ knows of a directive's delivery, per
 	// district that materialised it.
@@ -101,6 +104,7 @@ const (
 	EventReceiptAcknowledged = eventsv1.TypeReceiptAcknowledged
 	EventNoticeReminderSent  = eventsv1.TypeNoticeReminderSent
 	EventDirectiveIssued     = eventsv1.TypeDirectiveIssued
+	EventDirectiveRevised    = eventsv1.TypeDirectiveRevised
 	EventLiaisonThreadOpened = eventsv1.TypeLiaisonThreadOpened
 	EventLiaisonPostAdded    = eventsv1.TypeLiaisonPostAdded
 	EventLiaisonThreadRead   = eventsv1.TypeLiaisonThreadRead
@@ -144,6 +148,7 @@ const (
 	ActionReceiptAck        = "receipt.acknowledge"
 	ActionReceiptRemind     = "receipt.remind"
 	ActionDirectiveIssue    = "directive.issue"
+	ActionDirectiveRevise   = "directive.revise"
 	ActionThreadOpen        = "liaison.open_thread"
 	ActionPostAdd           = "liaison.add_post"
 

@@ -27,7 +27,7 @@ func aggregate(c service.Change) (eventbus.Aggregate, error) {
 	case c.Notice != nil:
 		return eventbus.Aggregate{Type: "notice", ID: c.Notice.ID, Version: c.Notice.Seq}, nil
 	case c.Directive != nil:
-		return eventbus.Aggregate{Type: "directive", ID: c.Directive.ID, Version: 1}, nil
+		return eventbus.Aggregate{Type: "directive", ID: c.Directive.ID, Version: c.Directive.Version}, nil
 	case c.Type == service.EventLiaisonThreadRead && c.Thread != nil:
 		// A reader's marker is its own aggregate: its seq only grows.
 		return eventbus.Aggregate{Type: "liaison_read_marker", ID: c.Thread.ID + "/" + c.Reader, Version: c.ReadSeq}, nil
@@ -57,6 +57,8 @@ func payload(district string, c service.Change) (proto.Message, error) {
 		return &eventsv1.NoticeReminderSent{Notice: n, Receipt: r}, nil
 	case service.EventDirectiveIssued:
 		return &eventsv1.DirectiveIssued{Directive: DirectiveSnapshot(c.Directive)}, nil
+	case service.EventDirectiveRevised:
+		return &eventsv1.DirectiveRevised{Directive: DirectiveSnapshot(c.Directive), Fields: c.Fields}, nil
 	case service.EventLiaisonThreadOpened, service.EventLiaisonPostAdded:
 		if c.Post == nil {
 			return nil, fmt.Errorf("store: %s without a post", c.Type)
@@ -121,7 +123,7 @@ func receiptSnapshot(r *service.Receipt) *eventsv1.Receipt {
 func DirectiveSnapshot(d *service.Directive) *eventsv1.Directive {
 	m := &eventsv1.Directive{
 		Id: d.ID, Title: d.Title, BodyMarkdown: d.BodyMarkdown, Attachments: attachments(d.Attachments), Priority: d.Priority,
-		AckRequired: d.AckRequired, Districts: d.Districts, IssuedAt: timestamppb.New(d.IssuedAt), IssuedBy: d.IssuedBy,
+		AckRequired: d.AckRequired, Districts: d.Districts, IssuedAt: timestamppb.New(d.IssuedAt), IssuedBy: d.IssuedBy, Revision: d.Version,
 	}
 	if d.AckDeadline != nil {
 		m.AckDeadline = timestamppb.New(*d.AckDeadline)
@@ -141,7 +143,8 @@ func NoticeOf(m *eventsv1.Notice) service.Notice {
 // DirectiveOf returns the service's directive of an event's snapshot.
 func DirectiveOf(m *eventsv1.Directive) service.Directive {
 	d := service.Directive{ID: m.GetId(), Title: m.GetTitle(), BodyMarkdown: m.GetBodyMarkdown(), Attachments: Attachments(m.GetAttachments()),
-		Priority: m.GetPriority(), AckRequired: m.GetAckRequired(), Districts: m.GetDistricts(), IssuedAt: m.GetIssuedAt().AsTime(), IssuedBy: m.GetIssuedBy()}
+		Priority: m.GetPriority(), AckRequired: m.GetAckRequired(), Districts: m.GetDistricts(), IssuedAt: m.GetIssuedAt().AsTime(), IssuedBy: m.GetIssuedBy(),
+		Version: max(m.GetRevision(), 1)}
 	if m.AckDeadline != nil {
 		t := m.GetAckDeadline().AsTime()
 		d.AckDeadline = &t

@@ -400,20 +400,21 @@ func (q queries) ActiveCompanies(ctx context.Context, level string) ([]service.C
 
 // --- directives (HQ role) ---
 
-const directiveCols = `id, title, body_markdown, body_html, attachments, priority, ack_required, ack_deadline, districts, issued_at, issued_by`
+const directiveCols = `id, title, body_markdown, body_html, attachments, priority, ack_required, ack_deadline, districts, issued_at, issued_by,
+	version, updated_at`
 
 func scanDirective(r storage.Scanner) (service.Directive, error) {
 	var d service.Directive
 	var deadline sql.NullString
-	var att, ds, at string
-	err := r.Scan(&d.ID, &d.Title, &d.BodyMarkdown, &d.BodyHTML, &att, &d.Priority, &d.AckRequired, &deadline, &ds, &at, &d.IssuedBy)
+	var att, ds, at, up string
+	err := r.Scan(&d.ID, &d.Title, &d.BodyMarkdown, &d.BodyHTML, &att, &d.Priority, &d.AckRequired, &deadline, &ds, &at, &d.IssuedBy, &d.Version, &up)
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, service.ErrDirectiveNotFound
 	}
 	if err != nil {
 		return d, fmt.Errorf("store: scan directive: %w", err)
 	}
-	d.AckDeadline, d.IssuedAt = parseOpt(deadline), storage.ParseTime(at)
+	d.AckDeadline, d.IssuedAt, d.UpdatedAt = parseOpt(deadline), storage.ParseTime(at), storage.ParseTime(up)
 	if err := json.Unmarshal([]byte(att), &d.Attachments); err != nil {
 		return d, fmt.Errorf("store: directive attachments: %w", err)
 	}
@@ -433,8 +434,9 @@ func (q queries) InsertDirective(ctx context.Context, d service.Directive) error
 	if err != nil {
 		return err
 	}
-	_, err = q.Exec(ctx, `INSERT INTO directives (`+directiveCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
-		d.ID, d.Title, d.BodyMarkdown, d.BodyHTML, att, d.Priority, d.AckRequired, optTime(d.AckDeadline), ds, storage.FormatTime(d.IssuedAt), d.IssuedBy)
+	_, err = q.Exec(ctx, `INSERT INTO directives (`+directiveCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		d.ID, d.Title, d.BodyMarkdown, d.BodyHTML, att, d.Priority, d.AckRequired, optTime(d.AckDeadline), ds, storage.FormatTime(d.IssuedAt), d.IssuedBy,
+		d.Version, storage.FormatTime(d.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("store: insert directive: %w", err)
 	}
@@ -444,6 +446,18 @@ func (q queries) InsertDirective(ctx context.Context, d service.Directive) error
 // GetDirective implements service.Queries.
 func (q queries) GetDirective(ctx context.Context, id string) (service.Directive, error) {
 	return scanDirective(q.QueryRow(ctx, `SELECT `+directiveCols+` FROM directives WHERE id = ?`, id))
+}
+
+// WriteDirective implements service.Queries.
+func (q queries) WriteDirective(ctx context.Context, d service.Directive) error {
+	att, err := jsonOf(d.Attachments)
+	if err != nil {
+		return err
+	}
+	res, err := q.Exec(ctx, `UPDATE directives SET title=?, body_markdown=?, body_html=?, attachments=?, priority=?, ack_deadline=?,
+		version=?, updated_at=? WHERE id=? AND version=?`, d.Title, d.BodyMarkdown, d.BodyHTML, att, d.Priority, optTime(d.AckDeadline),
+		d.Version, storage.FormatTime(d.UpdatedAt), d.ID, d.Version-1)
+	return versioned.Written(res, err, "directive")
 }
 
 // ListDirectives implements service.Queries.

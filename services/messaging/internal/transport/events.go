@@ -109,9 +109,11 @@ func (e MembershipEvents) Handle(ctx context.Context, tx *sql.Tx, msg eventbus.M
 	return err
 }
 
-// Materialiser materialises a directive inside the consumer's transaction.
+// Materialiser materialises a directive, and applies its revisions,
+// inside the consumer's transaction.
 type Materialiser interface {
 	MaterialiseDirective(ctx context.Context, q service.Queries, d service.Directive) ([]service.Change, error)
+	ReviseMaterialised(ctx context.Context, q service.Queries, d service.Directive, fields []string) ([]service.Change, error)
 }
 
 // DirectiveEvents is a district node's consumer of gh.hq.directives.v1.
@@ -150,26 +152,43 @@ func (e DirectiveEvents) Run(ctx context.Context) {
 	eventbus.SuperviseConsumer(ctx, "messaging: directives consumer", cfg)
 }
 
-// Handle materialises one DirectiveIssued for the node's companies. The
-// node's own outbox receives the notice's publication in the same
-// transaction; the consumer's commit wakes the relay.
+// Handle materialises a DirectiveIssued for the node's companies, or
+// applies a DirectiveRevised to the node's notice of it. The node's own
+// outbox receives the notice's event in the same transaction; the
+// consumer's commit wakes the relay.
 func (e DirectiveEvents) Handle(ctx context.Context, tx *sql.Tx, msg eventbus.Message) error {
 	env := msg.Envelope
 	if env.GetService() != DirectivesService {
 		return eventbus.Reject(eventbus.ReasonWrongService, fmt.Errorf("messaging: service %q on the directives topic", env.GetService()))
 	}
-	if env.GetType() != eventsv1.TypeDirectiveIssued {
+	var (
+		m      *eventsv1.Directive
+		fields []string
+	)
+	switch env.GetType() {
+	case eventsv1.TypeDirectiveIssued:
+		var ev eventsv1.DirectiveIssued
+		if err := proto.Unmarshal(env.GetPayload(), &ev); err != nil {
+			return eventbus.Reject(eventbus.ReasonBadPayload, fmt.Errorf("messaging: decode %s: %w", env.GetType(), err))
+		}
+		m = ev.GetDirective()
+	case eventsv1.TypeDirectiveRevised:
+		var ev eventsv1.DirectiveRevised
+		if err := proto.Unmarshal(env.GetPayload(), &ev); err != nil {
+			return eventbus.Reject(eventbus.ReasonBadPayload, fmt.Errorf("messaging: decode %s: %w", env.GetType(), err))
+		}
+		m, fields = ev.GetDirective(), ev.GetFields()
+	default:
 		return nil
 	}
-	var m eventsv1.DirectiveIssued
-	if err := proto.Unmarshal(env.GetPayload(), &m); err != nil {
-		return eventbus.Reject(eventbus.ReasonBadPayload, fmt.Errorf("messaging: decode %s: %w", env.GetType(), err))
-	}
-	if m.GetDirective().GetId() == "" || m.GetDirective().GetTitle() == "" {
+	if m.GetId() == "" || m.GetTitle() == "" {
 		return eventbus.Reject(eventbus.ReasonBadPayload, errors.New("messaging: a directive without an id or title"))
 	}
-	d := store.DirectiveOf(m.GetDirective())
+	d := store.DirectiveOf(m)
 	_, err := e.Store.In(ctx, tx, func(q service.Queries) ([]service.Change, error) {
+		if env.GetType() == eventsv1.TypeDirectiveRevised {
+			return e.Service.ReviseMaterialised(ctx, q, d, fields)
+		}
 		return e.Service.MaterialiseDirective(ctx, q, d)
 	})
 	return err
