@@ -369,8 +369,14 @@ func TestARevisedDirectiveAsksEveryDistrictAgain(t *testing.T) {
 		_, ack, _, _ := f.delivery(id).of("jingkai")
 		return ack != nil && *ack == 0
 	})
+	var v struct{ Receipt receipt }
+	jk.cl.Must(200, "GET", "/notices/"+nid+"/receipts/jingkai-c0", nil, &v, ca...)
+	if v.Receipt.Status != "delivered" || v.Receipt.Revision != 2 {
+		t.Fatalf("the company's receipt after the revision %+v, want delivered for version 2", v.Receipt)
+	}
+	jk.cl.Must(200, "POST", "/notices/"+nid+"/receipts/jingkai-c0/read", map[string]any{"by": "王"}, nil, ca...)
 	r := jk.cl.Do("POST", "/notices/"+nid+"/receipts/jingkai-c0/acknowledge", map[string]any{"revision": 1, "by": "王"}, ca...)
-	if r.Status != 409 || (r.ErrorID() != "receipt.revision_stale" && r.ErrorID() != "receipt.not_read") {
+	if r.Status != 409 || r.ErrorID() != "receipt.revision_stale" {
 		t.Fatalf("acknowledging the old version: %d %s", r.Status, r.Body)
 	}
 	// A stale If-Match at HQ changes nothing.
