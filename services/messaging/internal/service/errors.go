@@ -15,7 +15,7 @@ var (
 	ErrCompanyNotFound = kitx.ErrCompanyNotFound
 
 	ErrTitleRequired      = errs.InvalidField("notice.title_required", "title", "a notice needs a title")
-	ErrTitleTooLong       = errs.InvalidField("notice.title_too_long", "title", "a title is at most 200 characters")
+	ErrTitleTooLong       = errs.InvalidField("notice.title_too_long", "title", "a notice's or directive's title is at most 200 characters")
 	ErrBodyRequired       = errs.InvalidField("notice.body_required", "body_markdown", "a notice needs a body")
 	ErrBodyTooLong        = errs.InvalidField("notice.body_too_long", "body_markdown", "a body is at most 100000 bytes")
 	ErrPriorityInvalid    = errs.InvalidField("notice.priority_invalid", "priority", "priority is normal or urgent")
@@ -50,7 +50,7 @@ var (
 
 	ErrDirectiveNotFound    = errs.E(errs.NotFound, "directive.not_found", "no such directive")
 	ErrDirectiveDistricts   = errs.InvalidField("directive.districts_invalid", "districts", "districts are distinct registered district ids (empty: the whole city)")
-	ErrDirectiveNoDistricts = errs.E(errs.Unavailable, "directive.registry_unavailable", "HQ has not read the district registry yet")
+	ErrDirectiveNoDistricts = errs.E(errs.Unavailable, "directive.registry_unavailable", "messaging's HQ role has not read the district registry yet, so it cannot check the listed districts")
 )
 
 func isNotFound(err error) bool { return errs.IsKind(err, errs.NotFound) }
