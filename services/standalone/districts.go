@@ -13,6 +13,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/node"
 	"github.com/guildhall/guildhall/services/meetings"
 	"github.com/guildhall/guildhall/services/membership"
+	"github.com/guildhall/guildhall/services/messaging"
 )
 
 // DistrictService is one service of a district node as the city runs it:
@@ -55,6 +56,7 @@ type districtService struct {
 var districtServices = []districtService{
 	{name: membership.ServiceName, openAPI: membership.OpenAPIDocument, start: startMembership},
 	{name: meetings.ServiceName, routes: meetings.Routes, openAPI: meetings.OpenAPIDocument, prefix: "Meetings", start: startMeetings},
+	{name: messaging.ServiceName, routes: messaging.Routes, openAPI: messaging.OpenAPIDocument, prefix: "Messaging", start: startMessaging},
 }
 
 // dbPath is where district id keeps the database of service.
@@ -96,6 +98,26 @@ func startMeetings(ctx context.Context, c *City, id string) (DistrictService, er
 		Bus:        c.bus,
 		Etcd:       c.cli,
 		Logger:     c.logger.With("node", id, "service", meetings.ServiceName),
+		Endpoint:   c.endpointMiddleware(id),
+		Storage:    c.storage,
+		Registerer: c.reg,
+	})
+}
+
+func startMessaging(ctx context.Context, c *City, id string) (DistrictService, error) {
+	return messaging.New(ctx, messaging.Config{
+		District:   id,
+		DBPath:     c.dbPath(id, messaging.ServiceName),
+		Storage:    c.cfg.Storage,
+		TrustProxy: c.cfg.TrustProxy,
+		// Follows its district's membership events (the companies a
+		// notice reaches) and HQ's directives (gh.hq.directives.v1).
+		Brokers: c.brokers,
+	}, messaging.Deps{
+		Bus: c.bus,
+		// The city's reminder policy (/guildhall/policy/messaging).
+		Etcd:       c.cli,
+		Logger:     c.logger.With("node", id, "service", messaging.ServiceName),
 		Endpoint:   c.endpointMiddleware(id),
 		Storage:    c.storage,
 		Registerer: c.reg,
