@@ -25,6 +25,7 @@ build: ## Build every binary into ./bin.
 	go build -o bin/guildhall ./services/standalone/cmd/guildhall
 	go build -o bin/membership ./services/membership/cmd/membership
 	go build -o bin/meetings ./services/meetings/cmd/meetings
+	go build -o bin/messaging ./services/messaging/cmd/messaging
 	go build -o bin/hq ./services/hq/cmd/hq
 	go build -o bin/devstack ./services/standalone/cmd/devstack
 
