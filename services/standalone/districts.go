@@ -13,6 +13,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/node"
 	"github.com/guildhall/guildhall/services/meetings"
 	"github.com/guildhall/guildhall/services/membership"
+	"github.com/guildhall/guildhall/services/messaging"
 	"github.com/guildhall/guildhall/services/patrols"
 )
 
@@ -57,6 +58,7 @@ var districtServices = []districtService{
 	{name: membership.ServiceName, openAPI: membership.OpenAPIDocument, start: startMembership},
 	{name: meetings.ServiceName, routes: meetings.Routes, openAPI: meetings.OpenAPIDocument, prefix: "Meetings", start: startMeetings},
 	{name: patrols.ServiceName, routes: patrols.Routes, openAPI: patrols.OpenAPIDocument, prefix: "Patrols", start: startPatrols},
+	{name: messaging.ServiceName, routes: messaging.Routes, openAPI: messaging.OpenAPIDocument, prefix: "Messaging", start: startMessaging},
 }
 
 // dbPath is where district id keeps the database of service.
@@ -118,6 +120,26 @@ func startPatrols(ctx context.Context, c *City, id string) (DistrictService, err
 		// The city-wide patrol rules and dispatch targets.
 		Etcd:       c.cli,
 		Logger:     c.logger.With("node", id, "service", patrols.ServiceName),
+		Endpoint:   c.endpointMiddleware(id),
+		Storage:    c.storage,
+		Registerer: c.reg,
+	})
+}
+
+func startMessaging(ctx context.Context, c *City, id string) (DistrictService, error) {
+	return messaging.New(ctx, messaging.Config{
+		District:   id,
+		DBPath:     c.dbPath(id, messaging.ServiceName),
+		Storage:    c.cfg.Storage,
+		TrustProxy: c.cfg.TrustProxy,
+		// Follows its district's membership events (the companies a
+		// notice reaches) and HQ's directives (gh.hq.directives.v1).
+		Brokers: c.brokers,
+	}, messaging.Deps{
+		Bus: c.bus,
+		// The city's reminder policy (/guildhall/policy/messaging).
+		Etcd:       c.cli,
+		Logger:     c.logger.With("node", id, "service", messaging.ServiceName),
 		Endpoint:   c.endpointMiddleware(id),
 		Storage:    c.storage,
 		Registerer: c.reg,

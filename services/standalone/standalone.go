@@ -47,6 +47,7 @@ import (
 	"github.com/guildhall/guildhall/services/hq"
 	"github.com/guildhall/guildhall/services/meetings"
 	"github.com/guildhall/guildhall/services/meetings/seed"
+	"github.com/guildhall/guildhall/services/messaging"
 	"github.com/guildhall/guildhall/services/standalone/internal/demo"
 )
 
@@ -208,6 +209,10 @@ type City struct {
 	closeOnce sync.Once
 	wg        sync.WaitGroup
 	errc      chan error
+
+	// hqMessaging is the messaging service in its HQ role beside HQ: the
+	// directives on gh.hq.directives.v1 and their delivery per district.
+	hqMessaging *messaging.Node
 }
 
 // Start brings the city up: etcd, broker, registry, HQ, district nodes, the
@@ -344,6 +349,9 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 			return nil, fmt.Errorf("standalone: hq: %w", err)
 		}
 		c.goRun("hq", c.hq.Run)
+		if err := c.startHQMessaging(ctx); err != nil {
+			return nil, err
+		}
 	}
 
 	districts, err := c.registry.List(ctx)
@@ -610,6 +618,9 @@ func (c *City) close() {
 	if c.hq != nil {
 		_ = c.hq.Close()
 	}
+	if c.hqMessaging != nil {
+		_ = c.hqMessaging.Close()
+	}
 	if c.broker != nil {
 		c.broker.Close()
 	}
@@ -852,6 +863,9 @@ func (c *City) adminHandler() http.Handler {
 	if c.hq != nil {
 		checks["hq"] = c.hq.Ready
 	}
+	if c.hqMessaging != nil {
+		checks["hq-messaging"] = c.hqMessaging.Ready
+	}
 	// The district nodes come and go with the registry: one check reads
 	// every running node's databases (a full disk fails it).
 	checks["districts"] = func(ctx context.Context) error {
@@ -885,6 +899,12 @@ func (c *City) routes() http.Handler {
 	})
 	if c.hq != nil {
 		mux.Handle("/api/v1/hq/", c.hq.Handler())
+	}
+	if c.hqMessaging != nil {
+		// HQ's directives are the HQ-role messaging instance's; the rest
+		// of /api/v1/hq/ is HQ's.
+		mux.Handle("/api/v1/hq/directives", c.hqMessaging.Handler())
+		mux.Handle("/api/v1/hq/directives/", c.hqMessaging.Handler())
 	}
 	if c.accounts != nil {
 		mux.Handle("/api/v1/auth/", c.accounts.Handler())
@@ -923,4 +943,56 @@ func hasCompanies(h http.Handler, district string) (bool, error) {
 		return false, fmt.Errorf("standalone: list companies of %s: %w", district, err)
 	}
 	return len(list.Items) > 0, nil
+}
+
+// startHQMessaging starts the messaging service in its HQ role beside HQ:
+// its database under <data>/hq, the relay of its outbox to
+// gh.hq.directives.v1 (elected like every relay), and its Run, which
+// follows the district registry with one consumer per district's
+// messaging topic.
+func (c *City) startHQMessaging(ctx context.Context) error {
+	n, err := messaging.New(ctx, messaging.Config{
+		Role:       messaging.RoleHQ,
+		DBPath:     filepath.Join(c.cfg.DataDir, "hq", messaging.ServiceName+".db"),
+		Storage:    c.cfg.Storage,
+		TrustProxy: c.cfg.TrustProxy,
+		Brokers:    c.brokers,
+	}, messaging.Deps{
+		Logger:     c.logger.With("node", "hq", "service", messaging.ServiceName),
+		Districts:  c.registry,
+		Bus:        c.bus,
+		Storage:    c.storage,
+		Registerer: c.reg,
+		Endpoint:   c.endpointMiddleware("hq"),
+		Etcd:       c.cli,
+	})
+	if err != nil {
+		return fmt.Errorf("standalone: hq messaging: %w", err)
+	}
+	ob := n.Outbox()
+	relay, err := eventbus.NewRelay(eventbus.RelayConfig{
+		Brokers:   c.brokers,
+		Outbox:    ob,
+		Elector:   eventbus.NewEtcdElector(c.cli, eventbus.ElectionKey(ob.District(), ob.Service()), c.candidate, c.cfg.ElectionTTL),
+		Logger:    c.logger.With("node", "hq", "service", messaging.ServiceName),
+		Metrics:   c.bus,
+		Retention: c.cfg.RelayRetention,
+	})
+	if err != nil {
+		_ = n.Close()
+		return fmt.Errorf("standalone: hq messaging relay: %w", err)
+	}
+	if c.broker != nil {
+		// The in-process broker gets the directives topic now, so the
+		// district nodes' consumers find it at once rather than on their
+		// next look (a real cluster's topics are provisioned).
+		if err := c.broker.CreateTopics(ctx, messaging.DirectivesTopic); err != nil {
+			_ = n.Close()
+			return fmt.Errorf("standalone: create %s: %w", messaging.DirectivesTopic, err)
+		}
+	}
+	c.hqMessaging = n
+	c.goRun("hq messaging", n.Run)
+	c.goRun("hq messaging relay", relay.Run)
+	return nil
 }

@@ -109,6 +109,8 @@ func TypesOf(service string) []string {
 		return MeetingsTypes()
 	case "patrols":
 		return PatrolsTypes()
+	case "messaging":
+		return MessagingTypes()
 	}
 	return nil
 }
@@ -117,3 +119,27 @@ func TypesOf(service string) []string {
 // type: each event is still at its first version. A type whose payload
 // changes incompatibly gets its own entry here and a new version number.
 const SchemaVersion uint32 = 1
+
+// Event types of the messaging service: notices and receipts on
+// gh.<district>.messaging.v1, directives on gh.hq.directives.v1.
+const (
+	TypeNoticePublished     = "NoticePublished"
+	TypeNoticeRevised       = "NoticeRevised"
+	TypeReceiptRead         = "ReceiptRead"
+	TypeReceiptAcknowledged = "ReceiptAcknowledged"
+	TypeNoticeReminderSent  = "NoticeReminderSent"
+	TypeDirectiveIssued     = "DirectiveIssued"
+	TypeDirectiveRevised    = "DirectiveRevised"
+	TypeLiaisonThreadOpened = "LiaisonThreadOpened"
+	TypeLiaisonPostAdded    = "LiaisonPostAdded"
+	TypeLiaisonThreadRead   = "LiaisonThreadRead"
+)
+
+// MessagingTypes returns every event type of the messaging service.
+func MessagingTypes() []string {
+	return []string{
+		TypeNoticePublished, TypeNoticeRevised, TypeReceiptRead,
+		TypeReceiptAcknowledged, TypeNoticeReminderSent, TypeDirectiveIssued, TypeDirectiveRevised,
+		TypeLiaisonThreadOpened, TypeLiaisonPostAdded, TypeLiaisonThreadRead,
+	}
+}

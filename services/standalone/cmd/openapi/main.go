@@ -23,6 +23,7 @@ import (
 	"github.com/guildhall/guildhall/services/hq"
 	"github.com/guildhall/guildhall/services/meetings"
 	"github.com/guildhall/guildhall/services/membership"
+	"github.com/guildhall/guildhall/services/messaging"
 	"github.com/guildhall/guildhall/services/patrols"
 )
 
@@ -36,6 +37,7 @@ var documents = []struct {
 	{"services/patrols/openapi.json", patrols.API},
 	{"services/hq/openapi.json", hq.API},
 	{"services/accounts/openapi.json", accounts.API},
+	{"services/messaging/openapi.json", messaging.API},
 }
 
 func main() {

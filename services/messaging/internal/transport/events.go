@@ -1,0 +1,269 @@
+// Package transport holds the messaging service's own HTTP decoders and its
+// consumers of topics: the district's membership topic (its projection of
+// the companies), HQ's directives topic (gh.hq.directives.v1, on a
+// district node) and the districts' messaging topics (in the HQ role).
+package transport
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/guildhall/guildhall/pkg/eventbus"
+	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
+	"github.com/guildhall/guildhall/services/messaging/internal/service"
+	"github.com/guildhall/guildhall/services/messaging/internal/store"
+)
+
+// Topic names.
+const (
+	// MembershipService is the district service whose topic a district
+	// node consumes (gh.<district>.membership.v1).
+	MembershipService = "membership"
+	// HQDistrict and DirectivesService make HQ's directives topic,
+	// gh.hq.directives.v1: the HQ role's outbox is that of district "hq",
+	// service "directives".
+	HQDistrict        = "hq"
+	DirectivesService = "directives"
+	// MessagingService is the district topic the HQ role consumes.
+	MessagingService = "messaging"
+)
+
+// DirectivesTopic is the one topic of HQ's directives for the city.
+var DirectivesTopic = eventbus.Topic(HQDistrict, DirectivesService)
+
+// Store runs a write inside a consumer's transaction (store.Store.In), so
+// the change and the consumer's record of the event commit together.
+type Store interface {
+	In(ctx context.Context, tx *sql.Tx, fn func(q service.Queries) ([]service.Change, error)) (int, error)
+	Outbox() *eventbus.Outbox
+}
+
+// MembershipEvents is a district node's consumer of its district's
+// membership topic: the company events keep messaging's projection of the
+// district's companies (status, and level for an audience by role).
+type MembershipEvents struct {
+	District string
+	Store    Store
+	// Consumer is the rest of the consumer's configuration; Run sets
+	// Topic, GroupID and Handler.
+	Consumer eventbus.ConsumerConfig
+}
+
+// Run consumes the membership topic until ctx ends (eventbus.SuperviseConsumer).
+func (e MembershipEvents) Run(ctx context.Context) {
+	cfg := e.Consumer
+	cfg.Topic = eventbus.Topic(e.District, MembershipService)
+	cfg.GroupID = "messaging-" + e.District
+	cfg.Handler = e.Handle
+	eventbus.SuperviseConsumer(ctx, "messaging: membership consumer", cfg)
+}
+
+func companyOf(env *eventsv1.Envelope) (c *eventsv1.Company, ok bool, err error) {
+	switch env.GetType() {
+	case eventsv1.TypeCompanyRegistered:
+		var m eventsv1.CompanyRegistered
+		err = proto.Unmarshal(env.GetPayload(), &m)
+		return m.GetCompany(), true, err
+	case eventsv1.TypeCompanyUpdated:
+		var m eventsv1.CompanyUpdated
+		err = proto.Unmarshal(env.GetPayload(), &m)
+		return m.GetCompany(), true, err
+	case eventsv1.TypeCompanyStatusChanged:
+		var m eventsv1.CompanyStatusChanged
+		err = proto.Unmarshal(env.GetPayload(), &m)
+		return m.GetCompany(), true, err
+	}
+	return nil, false, nil
+}
+
+// Handle applies one event of the membership topic inside tx; versions
+// only move forward (PutCompany), and an event that can never apply is
+// rejected and dead-lettered.
+func (e MembershipEvents) Handle(ctx context.Context, tx *sql.Tx, msg eventbus.Message) error {
+	env := msg.Envelope
+	if env.GetService() != MembershipService {
+		return eventbus.Reject(eventbus.ReasonWrongService, fmt.Errorf("messaging: service %q on the membership topic", env.GetService()))
+	}
+	c, ok, err := companyOf(env)
+	if !ok {
+		return nil
+	}
+	if err != nil {
+		return eventbus.Reject(eventbus.ReasonBadPayload, fmt.Errorf("messaging: decode %s: %w", env.GetType(), err))
+	}
+	if c.GetId() == "" || c.GetVersion() <= 0 || c.GetStatus() == "" {
+		return eventbus.Reject(eventbus.ReasonBadPayload, fmt.Errorf("messaging: %s without a company id, version and status", env.GetType()))
+	}
+	if d := c.GetDistrict(); d != "" && d != env.GetDistrict() {
+		return eventbus.Reject(eventbus.ReasonDistrictMismatch, fmt.Errorf("messaging: company of district %q in an event of %q", d, env.GetDistrict()))
+	}
+	_, err = e.Store.In(ctx, tx, func(q service.Queries) ([]service.Change, error) {
+		_, err := q.PutCompany(ctx, service.Company{ID: c.GetId(), Name: c.GetName(), Status: c.GetStatus(), Level: c.GetLevel(), Version: c.GetVersion()})
+		return nil, err
+	})
+	return err
+}
+
+// Materialiser materialises a directive, and applies its revisions,
+// inside the consumer's transaction.
+type Materialiser interface {
+	MaterialiseDirective(ctx context.Context, q service.Queries, d service.Directive) ([]service.Change, error)
+	ReviseMaterialised(ctx context.Context, q service.Queries, d service.Directive, fields []string) ([]service.Change, error)
+}
+
+// DirectiveEvents is a district node's consumer of gh.hq.directives.v1.
+// Its group is the node's own and new, so a node reads the topic from the
+// start the first time (a district registered later gets every directive
+// still in force) and resumes where it stopped after a restart (a node
+// that was offline gets what it missed). The inbox and the notices'
+// unique directive id make the materialisation happen once.
+type DirectiveEvents struct {
+	District string
+	Store    Store
+	Service  Materialiser
+	Consumer eventbus.ConsumerConfig
+}
+
+// DirectivesGroupID is the consumer group of district's node on HQ's
+// directives topic.
+func DirectivesGroupID(district string) string { return "messaging-" + district + "-directives" }
+
+// Run consumes HQ's directives topic until ctx ends.
+func (e DirectiveEvents) Run(ctx context.Context) {
+	cfg := e.Consumer
+	cfg.Topic = DirectivesTopic
+	cfg.GroupID = DirectivesGroupID(e.District)
+	cfg.Handler = e.Handle
+	// The notice's publication is in the outbox once the consumer's
+	// transaction commits: wake the relay then (its safety poll would find
+	// the row too, a second later).
+	applied := cfg.Applied
+	cfg.Applied = func(m eventbus.Message) {
+		e.Store.Outbox().Notify()
+		if applied != nil {
+			applied(m)
+		}
+	}
+	eventbus.SuperviseConsumer(ctx, "messaging: directives consumer", cfg)
+}
+
+// Handle materialises a DirectiveIssued for the node's companies, or
+// applies a DirectiveRevised to the node's notice of it. The node's own
+// outbox receives the notice's event in the same transaction; the
+// consumer's commit wakes the relay.
+func (e DirectiveEvents) Handle(ctx context.Context, tx *sql.Tx, msg eventbus.Message) error {
+	env := msg.Envelope
+	if env.GetService() != DirectivesService {
+		return eventbus.Reject(eventbus.ReasonWrongService, fmt.Errorf("messaging: service %q on the directives topic", env.GetService()))
+	}
+	var (
+		m      *eventsv1.Directive
+		fields []string
+	)
+	switch env.GetType() {
+	case eventsv1.TypeDirectiveIssued:
+		var ev eventsv1.DirectiveIssued
+		if err := proto.Unmarshal(env.GetPayload(), &ev); err != nil {
+			return eventbus.Reject(eventbus.ReasonBadPayload, fmt.Errorf("messaging: decode %s: %w", env.GetType(), err))
+		}
+		m = ev.GetDirective()
+	case eventsv1.TypeDirectiveRevised:
+		var ev eventsv1.DirectiveRevised
+		if err := proto.Unmarshal(env.GetPayload(), &ev); err != nil {
+			return eventbus.Reject(eventbus.ReasonBadPayload, fmt.Errorf("messaging: decode %s: %w", env.GetType(), err))
+		}
+		m, fields = ev.GetDirective(), ev.GetFields()
+	default:
+		return nil
+	}
+	if m.GetId() == "" || m.GetTitle() == "" {
+		return eventbus.Reject(eventbus.ReasonBadPayload, errors.New("messaging: a directive without an id or title"))
+	}
+	d := store.DirectiveOf(m)
+	_, err := e.Store.In(ctx, tx, func(q service.Queries) ([]service.Change, error) {
+		if env.GetType() == eventsv1.TypeDirectiveRevised {
+			return e.Service.ReviseMaterialised(ctx, q, d, fields)
+		}
+		return e.Service.MaterialiseDirective(ctx, q, d)
+	})
+	return err
+}
+
+// DistrictEvents is the HQ role's consumer of one district's messaging
+// topic: the events of the notices that materialise directives become the
+// directive's delivery health at that district.
+type DistrictEvents struct {
+	District string
+	Store    Store
+	Consumer eventbus.ConsumerConfig
+}
+
+// HQGroupID is the HQ role's consumer group (and inbox name) on every
+// district's messaging topic; the group's offsets are per topic.
+const HQGroupID = "messaging-hq"
+
+// Run consumes the district's messaging topic until ctx ends.
+func (e DistrictEvents) Run(ctx context.Context) {
+	cfg := e.Consumer
+	cfg.Topic = eventbus.Topic(e.District, MessagingService)
+	cfg.GroupID = HQGroupID
+	cfg.Handler = e.Handle
+	eventbus.SuperviseConsumer(ctx, "messaging: district consumer", cfg)
+}
+
+// Handle applies one notice event of the district.
+func (e DistrictEvents) Handle(ctx context.Context, tx *sql.Tx, msg eventbus.Message) error {
+	env := msg.Envelope
+	if env.GetService() != MessagingService {
+		return eventbus.Reject(eventbus.ReasonWrongService, fmt.Errorf("messaging: service %q on a messaging topic", env.GetService()))
+	}
+	var (
+		notice    *eventsv1.Notice
+		receiptAt *time.Time
+		err       error
+	)
+	switch env.GetType() {
+	case eventsv1.TypeNoticePublished:
+		var m eventsv1.NoticePublished
+		err, notice = proto.Unmarshal(env.GetPayload(), &m), m.GetNotice()
+	case eventsv1.TypeNoticeRevised:
+		var m eventsv1.NoticeRevised
+		err, notice = proto.Unmarshal(env.GetPayload(), &m), m.GetNotice()
+	case eventsv1.TypeReceiptRead:
+		var m eventsv1.ReceiptRead
+		err, notice = proto.Unmarshal(env.GetPayload(), &m), m.GetNotice()
+		if t := m.GetReceipt().GetReadAt(); t != nil {
+			at := t.AsTime()
+			receiptAt = &at
+		}
+	case eventsv1.TypeReceiptAcknowledged:
+		var m eventsv1.ReceiptAcknowledged
+		err, notice = proto.Unmarshal(env.GetPayload(), &m), m.GetNotice()
+		if t := m.GetReceipt().GetAcknowledgedAt(); t != nil {
+			at := t.AsTime()
+			receiptAt = &at
+		}
+	case eventsv1.TypeNoticeReminderSent:
+		var m eventsv1.NoticeReminderSent
+		err, notice = proto.Unmarshal(env.GetPayload(), &m), m.GetNotice()
+	default:
+		return nil
+	}
+	if err != nil {
+		return eventbus.Reject(eventbus.ReasonBadPayload, fmt.Errorf("messaging: decode %s: %w", env.GetType(), err))
+	}
+	if notice.GetId() == "" {
+		return eventbus.Reject(eventbus.ReasonBadPayload, fmt.Errorf("messaging: %s without a notice", env.GetType()))
+	}
+	n := store.NoticeOf(notice)
+	n.Seq = env.GetSequence()
+	_, err = e.Store.In(ctx, tx, func(q service.Queries) ([]service.Change, error) {
+		return nil, service.ApplyNoticeEvent(ctx, q, env.GetDistrict(), n, receiptAt)
+	})
+	return err
+}
