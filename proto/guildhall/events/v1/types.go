@@ -38,6 +38,19 @@ const (
 	TypeConventionSigned        = "ConventionSigned"
 )
 
+// Event types of the compliance service (gh.<district>.compliance.v1).
+const (
+	TypeFourHundredReached = "FourHundredReached"
+	TypeFourHundredLost    = "FourHundredLost"
+	TypeRequirementLapsing = "RequirementLapsing"
+	TypeScoreboardSnapshot = "ScoreboardSnapshot"
+)
+
+// ComplianceTypes returns every event type of the compliance service.
+func ComplianceTypes() []string {
+	return []string{TypeFourHundredReached, TypeFourHundredLost, TypeRequirementLapsing, TypeScoreboardSnapshot}
+}
+
 // MembershipTypes returns every event type of the membership service.
 func MembershipTypes() []string {
 	return []string{

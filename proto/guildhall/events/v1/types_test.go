@@ -41,6 +41,7 @@ func TestEveryEventMessageHasItsTypeConstantAndNoConstantNamesAnythingElse(t *te
 	}{
 		{"The membership events are the membership types.", eventsv1.File_guildhall_events_v1_membership_proto, eventsv1.MembershipTypes()},
 		{"The meetings events are the meetings types.", eventsv1.File_guildhall_events_v1_meetings_proto, eventsv1.MeetingsTypes()},
+		{"The compliance events are the compliance types.", eventsv1.File_guildhall_events_v1_compliance_proto, eventsv1.ComplianceTypes()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want := eventMessages(tc.file)
