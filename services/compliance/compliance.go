@@ -1,0 +1,279 @@
+// Package compliance is the compliance service of a district node: the
+// four-100% scoreboard (四个100%: background checked, trained, certified
+// on duty, badge service) of every company and of the district, kept
+// incrementally from membership's events, with the drill-down to the
+// exact guards of each gap, the city's policy watched in etcd, the
+// day's rollover at midnight Asia/Shanghai and a daily snapshot for the
+// trend. New wires its layers (store → service → endpoints → HTTP) so that
+// both the service's binary and the guildhall binary link the same code.
+package compliance
+
+import (
+	"context"
+	"database/sql"
+	_ "embed"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/go-kit/kit/endpoint"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/segmentio/kafka-go"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/guildhall/guildhall/pkg/config"
+	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/node"
+	"github.com/guildhall/guildhall/pkg/policy"
+	"github.com/guildhall/guildhall/pkg/storage"
+	"github.com/guildhall/guildhall/services/compliance/internal/service"
+	"github.com/guildhall/guildhall/services/compliance/internal/store"
+	"github.com/guildhall/guildhall/services/compliance/internal/transport"
+)
+
+// ServiceName is the service's name in topics, metrics and elections.
+const ServiceName = "compliance"
+
+// openAPI is the service's OpenAPI 3 document, generated from the route
+// table by `make openapi` (pkg/apidoc); a test fails when it is stale.
+//
+//go:embed openapi.json
+var openAPI []byte
+
+// OpenAPIDocument returns the service's OpenAPI 3 document.
+func OpenAPIDocument() []byte { return append([]byte(nil), openAPI...) }
+
+// Config configures a compliance node.
+type Config struct {
+	// District is the district this node serves, e.g. "jingkai".
+	District string
+	// DBPath is the SQLite file, e.g. data/jingkai/compliance.db.
+	DBPath string
+	// Storage tunes SQLite.
+	Storage storage.Config
+	// TrustProxy takes a request's client address from the last
+	// X-Forwarded-For entry.
+	TrustProxy bool
+	// Brokers are the Kafka bootstrap addresses the node consumes its
+	// district's membership topic from (gh.<district>.membership.v1), the
+	// scoreboard's only source. Empty: no consumer (tests apply events
+	// with Node.ApplyMembership).
+	Brokers []string
+	// RefreshInterval is how often Run checks whether the day (China time)
+	// or the policy changed and, if so, recomputes the scoreboard (default
+	// 1s: the rollover lands within a second of midnight).
+	RefreshInterval time.Duration
+	// DefaultPolicy is the policy while etcd has none (zero:
+	// policy.DefaultCompliance).
+	DefaultPolicy policy.Compliance
+}
+
+// Errors of Config.Validate.
+var (
+	ErrBadDistrict = errors.New("compliance: district must be lower-case letters, digits and dashes")
+	ErrNoDBPath    = errors.New("compliance: a database path is required")
+	ErrEmptyBroker = errors.New("compliance: a Kafka broker address is empty")
+)
+
+// Validate checks the configuration.
+func (c Config) Validate() error {
+	if !eventbus.ValidName(c.District) {
+		return fmt.Errorf("%w: %q", ErrBadDistrict, c.District)
+	}
+	if c.DBPath == "" {
+		return ErrNoDBPath
+	}
+	if slices.Contains(c.Brokers, "") {
+		return ErrEmptyBroker
+	}
+	if c.DefaultPolicy != (policy.Compliance{}) {
+		if err := c.DefaultPolicy.Validate(); err != nil {
+			return fmt.Errorf("compliance: default policy: %w", err)
+		}
+	}
+	return c.Storage.Validate()
+}
+
+// Deps are the node's collaborators.
+type Deps struct {
+	// Logger receives the node's logs; nil discards them.
+	Logger *slog.Logger
+	// Endpoint, if not nil, returns the middleware chain (instrumenting,
+	// tracing) for one endpoint of a service.
+	Endpoint func(service, endpoint string) endpoint.Middleware
+	// Storage counts the writes refused for lack of disk; nil counts nothing.
+	Storage *storage.Metrics
+	// Registerer receives the counters of the live policy value; nil
+	// counts nothing.
+	Registerer prometheus.Registerer
+	// Etcd holds the city's compliance policy (policy.ComplianceKey); nil
+	// (tests) uses Config.DefaultPolicy only.
+	Etcd *clientv3.Client
+	// Now is the clock; nil is time.Now. The day rolls over at midnight
+	// China time on this clock.
+	Now func() time.Time
+	// Bus holds the event bus metrics shared by the process; nil uses
+	// unregistered metrics.
+	Bus *eventbus.Metrics
+	// Dialer and Transport are optional Kafka dialer and transport (TLS,
+	// SASL) for the membership consumer; nil for plain TCP.
+	Dialer    *kafka.Dialer
+	Transport kafka.RoundTripper
+}
+
+// Node is a running compliance service of one district. Its database,
+// outbox and handler are node.Base's; the handler serves /compliance/…
+// under /api/v1/districts/<district>.
+type Node struct {
+	*node.Base
+	cfg    Config
+	deps   Deps
+	store  *store.Store
+	board  *service.Scoreboard
+	logger *slog.Logger
+	policy *config.Value[policy.Compliance]
+}
+
+// New opens and migrates the node's database and wires the service. Call
+// Run for its background work and Close when done.
+func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.DefaultPolicy == (policy.Compliance{}) {
+		cfg.DefaultPolicy = policy.DefaultCompliance
+	}
+	if cfg.RefreshInterval <= 0 {
+		cfg.RefreshInterval = time.Second
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	logger := node.Logger(deps.Logger)
+	base, err := node.OpenDistrict(ctx, node.District{Service: ServiceName, District: cfg.District, DBPath: cfg.DBPath,
+		Storage: cfg.Storage, StorageMetrics: deps.Storage, Migrate: store.Migrate, Document: openAPI})
+	if err != nil {
+		return nil, err
+	}
+	pol := config.NewValue(deps.Etcd, policy.ComplianceKey, cfg.DefaultPolicy, policy.ParseCompliance, logger, deps.Registerer)
+	st := store.New(base.DB(), base.Outbox())
+	board := &service.Scoreboard{District: cfg.District, Now: deps.Now, Policy: pol.Load}
+	svc := &service.Compliance{District: cfg.District, Store: st.Queries, Policy: pol.Load}
+	az := &authorizer{district: cfg.District}
+	if err := base.Serve(routeTable(svc, az, kitx.DistrictPath(cfg.District)), deps.Endpoint,
+		service.ErrDistrictNotFound, cfg.TrustProxy, logger); err != nil {
+		_ = base.Close()
+		return nil, err
+	}
+	return &Node{Base: base, cfg: cfg, deps: deps, store: st, board: board, logger: logger, policy: pol}, nil
+}
+
+// applier applies membership events to the scoreboard in a consumer's
+// transaction.
+type applier struct{ n *Node }
+
+func (a applier) ApplyIn(ctx context.Context, tx *sql.Tx, ev service.MembershipEvent) error {
+	_, err := a.n.store.In(ctx, tx, func(q service.Queries) ([]service.Change, error) { return a.n.board.Apply(ctx, q, ev) })
+	return err
+}
+
+// MembershipEvent is one decoded event of the membership topic.
+type MembershipEvent = service.MembershipEvent
+
+// ApplyMembership applies env, an event of the district's membership
+// topic, in a transaction of its own as the consumer would (without the
+// consumer's inbox: the scoreboard's own version checks make a duplicate
+// change nothing), for a node without Config.Brokers: tests, benchmarks.
+func (n *Node) ApplyMembership(ctx context.Context, ev MembershipEvent) error {
+	return n.store.Tx(ctx, func(q service.Queries) ([]service.Change, error) { return n.board.Apply(ctx, q, ev) })
+}
+
+// Refresh recomputes the scoreboard now if the day or the policy changed
+// since the counts were computed (Run does it every RefreshInterval), and
+// reports whether it did.
+func (n *Node) Refresh(ctx context.Context) (bool, error) {
+	// The common case, nothing changed, takes no write lock.
+	st, ok, err := n.store.State(ctx)
+	if err != nil {
+		return false, err
+	}
+	if ok && st == (service.State{Day: service.Day(n.deps.Now()), Policy: n.policy.Load()}) {
+		return false, nil
+	}
+	var did bool
+	err = n.store.Tx(ctx, func(q service.Queries) ([]service.Change, error) {
+		ch, ok, err := n.board.Refresh(ctx, q)
+		did = ok
+		return ch, err
+	})
+	return did, err
+}
+
+// Recompute scores every guard from scratch now, whatever the stored
+// state (the benchmark's full recompute; Refresh does it when needed).
+func (n *Node) Recompute(ctx context.Context) error {
+	return n.store.Tx(ctx, func(q service.Queries) ([]service.Change, error) {
+		prev, ok, err := q.State(ctx)
+		if err != nil {
+			return nil, err
+		}
+		cur := service.State{Day: service.Day(n.deps.Now()), Policy: n.policy.Load()}
+		if !ok {
+			return n.board.Recompute(ctx, q, nil, cur)
+		}
+		return n.board.Recompute(ctx, q, &prev, cur)
+	})
+}
+
+// Run does the node's background work until ctx ends: with etcd, watching
+// the policy; every RefreshInterval, the day's rollover and the policy's
+// recompute; with Config.Brokers, consuming the membership topic.
+func (n *Node) Run(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	if len(n.cfg.Brokers) > 0 {
+		g.Go(func() error {
+			transport.MembershipEvents{
+				District: n.cfg.District, Apply: applier{n},
+				Consumer: eventbus.ConsumerConfig{
+					Brokers: n.cfg.Brokers, DB: n.DB(), Logger: n.logger,
+					Metrics: n.deps.Bus, Dialer: n.deps.Dialer, Transport: n.deps.Transport,
+				},
+			}.Run(ctx)
+			return nil
+		})
+	}
+	if n.deps.Etcd != nil {
+		g.Go(func() error { return n.policy.Run(ctx) })
+	}
+	g.Go(func() error {
+		if n.deps.Etcd != nil {
+			// Score with the city's policy, not the default of the moment
+			// before etcd is read (at most 30 s, as membership waits).
+			select {
+			case <-n.policy.Loaded():
+			case <-time.After(30 * time.Second):
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		t := time.NewTicker(n.cfg.RefreshInterval)
+		defer t.Stop()
+		for {
+			if did, err := n.Refresh(ctx); err != nil && ctx.Err() == nil {
+				n.logger.Error("compliance: scoreboard refresh failed; will retry", "err", err)
+			} else if did {
+				n.logger.Info("compliance: scoreboard recomputed", "day", service.Day(n.deps.Now()))
+			}
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+			}
+		}
+	})
+	return g.Wait()
+}

@@ -1,0 +1,43 @@
+package transport
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/services/compliance/internal/service"
+)
+
+// DecodeListGaps decodes the request of list_gaps (see the route table).
+func DecodeListGaps(_ context.Context, r *http.Request) (any, error) {
+	p, err := kitx.ParsePage(r)
+	if err != nil {
+		return nil, err
+	}
+	q := r.URL.Query()
+	return kitx.ListRequest[service.GapFilter]{Page: p, Filter: service.GapFilter{CompanyID: q.Get("company_id"), Criterion: q.Get("criterion")}}, nil
+}
+
+// DecodeTrend decodes the request of get_trend (see the route table).
+func DecodeTrend(_ context.Context, r *http.Request) (any, error) {
+	q := r.URL.Query()
+	req := service.TrendRequest{CompanyID: q.Get("company_id"), Days: 30}
+	if v := q.Get("days"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, service.ErrTrendDaysInvalid
+		}
+		req.Days = n
+	}
+	return req, nil
+}
+
+// DecodeListCompanies decodes the request of list_company_scores.
+func DecodeListCompanies(_ context.Context, r *http.Request) (any, error) {
+	p, err := kitx.ParsePage(r)
+	if err != nil {
+		return nil, err
+	}
+	return kitx.ListRequest[struct{}]{Page: p}, nil
+}

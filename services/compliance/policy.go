@@ -1,0 +1,89 @@
+package compliance
+
+import (
+	"context"
+
+	"github.com/guildhall/guildhall/pkg/auth"
+	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/services/compliance/internal/service"
+)
+
+// targetKind says where an endpoint's authorization target comes from.
+type targetKind int
+
+const (
+	// targetDistrict: the node's district only.
+	targetDistrict targetKind = iota + 1
+	// targetCompanyPath: the company is the path's {id}.
+	targetCompanyPath
+	// targetCompanyField: the company is the request's company_id filter
+	// (a company-admin must name its own: a 403, never a silently
+	// filtered list).
+	targetCompanyField
+)
+
+// Short names keep the table one row per line.
+const (
+	hq     = auth.RoleHQAdmin
+	da     = auth.RoleDistrictAdmin
+	ca     = auth.RoleCompanyAdmin
+	police = auth.RolePolice
+
+	anyS      = auth.ScopeAny
+	districtS = auth.ScopeDistrict
+	companyS  = auth.ScopeCompany
+)
+
+// supervisors see the whole district's scoreboard and every company's
+// gaps: HQ city-wide, the district lead and the police (the four 100% are
+// the police's targets) in their districts.
+func supervisors() auth.Rule {
+	return rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS})
+}
+
+// companyReaders are the supervisors and a company-admin for its own
+// company only: it sees its own guards' gaps, never another company's.
+func companyReaders() auth.Rule {
+	return rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS})
+}
+
+// readers read what is no company's secret: the policy in force.
+func readers() auth.Rule {
+	return rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: districtS})
+}
+
+// rule is a policy row, built fresh for every table.
+func rule(roles map[auth.Role]auth.Scope) auth.Rule { return auth.Rule{Roles: roles} }
+
+// EndpointPrefix prefixes the compliance endpoint names in the policy
+// table: "compliance.<route name>".
+const EndpointPrefix = ServiceName + "."
+
+// Policy returns the compliance service's policy table, keyed
+// "compliance.<route name>", one row per route of the route table.
+func Policy() auth.Policy { return kitx.Policy(ServiceName, routeTable(nil, nil, "")) }
+
+// Route is one HTTP route of the service and its row in Policy.
+type Route = kitx.RouteInfo
+
+// Routes returns every route the handler serves, from the route table.
+func Routes() []Route { return API().RouteInfos() }
+
+// authorizer resolves the authorization target of a request.
+type authorizer struct{ district string }
+
+func (a *authorizer) target(_ context.Context, kind targetKind, req any) auth.Target {
+	t := auth.Target{District: a.district}
+	switch kind {
+	case targetCompanyPath:
+		t.Company = kitx.ResourceID(req)
+	case targetCompanyField:
+		switch r := req.(type) {
+		case kitx.ListRequest[service.GapFilter]:
+			t.Company = r.Filter.CompanyID
+		case service.TrendRequest:
+			t.Company = r.CompanyID
+		}
+	}
+	return t
+}
