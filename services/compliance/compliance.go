@@ -30,6 +30,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/node"
 	"github.com/guildhall/guildhall/pkg/policy"
 	"github.com/guildhall/guildhall/pkg/storage"
+	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 	"github.com/guildhall/guildhall/services/compliance/internal/service"
 	"github.com/guildhall/guildhall/services/compliance/internal/store"
 	"github.com/guildhall/guildhall/services/compliance/internal/transport"
@@ -181,14 +182,16 @@ func (a applier) ApplyIn(ctx context.Context, tx *sql.Tx, ev service.MembershipE
 	return err
 }
 
-// MembershipEvent is one decoded event of the membership topic.
-type MembershipEvent = service.MembershipEvent
-
 // ApplyMembership applies env, an event of the district's membership
-// topic, in a transaction of its own as the consumer would (without the
-// consumer's inbox: the scoreboard's own version checks make a duplicate
-// change nothing), for a node without Config.Brokers: tests, benchmarks.
-func (n *Node) ApplyMembership(ctx context.Context, ev MembershipEvent) error {
+// topic, in a transaction of its own as the consumer's handler would
+// (without the consumer's inbox: the scoreboard's own version checks make
+// a duplicate change nothing), for a node without Config.Brokers: tests,
+// benchmarks. An event the consumer would dead-letter is an error.
+func (n *Node) ApplyMembership(ctx context.Context, env *eventsv1.Envelope) error {
+	ev, ok, err := transport.Decode(env)
+	if !ok || err != nil {
+		return err
+	}
 	return n.store.Tx(ctx, func(q service.Queries) ([]service.Change, error) { return n.board.Apply(ctx, q, ev) })
 }
 

@@ -133,7 +133,7 @@ func (s *Compliance) ListCompanies(ctx context.Context, p kitx.Page) ([]CompanyV
 	next := ""
 	if len(rows) > p.Size {
 		rows = rows[:p.Size]
-		next = kitx.PageToken(rows[len(rows)-1].CompanyID)
+		next = rows[len(rows)-1].CompanyID
 	}
 	out := make([]CompanyView, len(rows))
 	for i, r := range rows {
@@ -190,7 +190,7 @@ func (s *Compliance) Gaps(ctx context.Context, f GapFilter, p kitx.Page) ([]Gap,
 				continue
 			}
 			if len(out) == p.Size {
-				return out, kitx.PageToken(out[len(out)-1].GuardID), nil
+				return out, out[len(out)-1].GuardID, nil
 			}
 			out = append(out, gapOf(g, f.Criterion, st))
 		}
