@@ -1,0 +1,110 @@
+package compliance_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/guildhall/guildhall/pkg/auth"
+	"github.com/guildhall/guildhall/pkg/testutil"
+	"github.com/guildhall/guildhall/services/compliance"
+)
+
+// TestAuthzMatrix calls every route as every kind of caller and checks the
+// answer against the policy table: allowed callers never get 403, everyone
+// else gets 403 auth.forbidden (another company's gaps and another
+// district included).
+func TestAuthzMatrix(t *testing.T) {
+	e := newEnv(t)
+	e.hireTrained(okGuard("g1", "c1"))
+	callers := []struct {
+		label string
+		p     auth.Principal
+	}{
+		{"hq", auth.Principal{Role: auth.RoleHQAdmin}},
+		{"da-own", auth.Principal{Role: auth.RoleDistrictAdmin, Districts: []string{"jingkai"}}},
+		{"da-other", auth.Principal{Role: auth.RoleDistrictAdmin, Districts: []string{"caidian"}}},
+		{"ca-own", auth.Principal{Role: auth.RoleCompanyAdmin, Districts: []string{"jingkai"}, Company: "c1"}},
+		{"ca-othercompany", auth.Principal{Role: auth.RoleCompanyAdmin, Districts: []string{"jingkai"}, Company: "c2"}},
+		{"ca-otherdistrict", auth.Principal{Role: auth.RoleCompanyAdmin, Districts: []string{"caidian"}, Company: "c1"}},
+		{"police-city", auth.Principal{Role: auth.RolePolice}},
+		{"police-own", auth.Principal{Role: auth.RolePolice, Districts: []string{"jingkai"}}},
+		{"police-other", auth.Principal{Role: auth.RolePolice, Districts: []string{"caidian"}}},
+		{"guard", auth.Principal{Role: auth.RoleGuard, Districts: []string{"jingkai"}, Company: "c1", Guard: "g1"}},
+		{"ops", auth.Principal{Role: auth.RoleOps}},
+	}
+	// Each route as a concrete request about company c1.
+	calls := map[string]string{
+		"get_scoreboard":      "/compliance/scoreboard",
+		"list_company_scores": "/compliance/companies",
+		"get_company_score":   "/compliance/companies/c1",
+		"list_gaps":           "/compliance/gaps?criterion=training&company_id=c1",
+		"get_trend":           "/compliance/trend?company_id=c1",
+		"get_policy":          "/compliance/policy",
+	}
+	companyRoutes := map[string]bool{"get_company_score": true, "list_gaps": true, "get_trend": true}
+	pol := compliance.Policy()
+	for _, rt := range compliance.Routes() {
+		name := strings.TrimPrefix(rt.Endpoint, compliance.EndpointPrefix)
+		path, ok := calls[name]
+		if !ok {
+			t.Errorf("route %s has no matrix call", name)
+			continue
+		}
+		if _, ok := pol[rt.Endpoint]; !ok {
+			t.Errorf("route %s has no policy row", name)
+		}
+		for _, cl := range callers {
+			target := auth.Target{District: "jingkai"}
+			if companyRoutes[name] {
+				target.Company = "c1"
+			}
+			allowed := pol.Decide(cl.p, rt.Endpoint, target) == nil
+			r := e.Do(rt.Method, path, nil, testutil.PrincipalHeaders(cl.p, cl.label)...)
+			if allowed && (r.Status == 403 || r.Status == 401) {
+				t.Errorf("%s %s as %s: %d %s, want allowed", rt.Method, name, cl.label, r.Status, r.Body)
+			}
+			if !allowed && (r.Status != 403 || r.ErrorID() != "auth.forbidden") {
+				t.Errorf("%s %s as %s: %d %s, want 403", rt.Method, name, cl.label, r.Status, r.Body)
+			}
+		}
+	}
+	if len(calls) != len(compliance.Routes()) {
+		t.Errorf("%d matrix calls for %d routes", len(calls), len(compliance.Routes()))
+	}
+	// The rows the tests rely on: guard and ops nowhere; a company-admin
+	// only on its own company's routes; the district-wide views are the
+	// supervisors'.
+	for ep, rule := range pol {
+		for _, r := range []auth.Role{auth.RoleGuard, auth.RoleOps} {
+			if rule.Roles[r] != auth.ScopeDeny {
+				t.Errorf("%s allows %s", ep, r)
+			}
+		}
+	}
+	for _, name := range []string{"get_scoreboard", "list_company_scores"} {
+		if s := pol[compliance.EndpointPrefix+name].Roles[auth.RoleCompanyAdmin]; s != auth.ScopeDeny {
+			t.Errorf("%s: company-admin %v, want denied", name, s)
+		}
+	}
+	// A company-admin who leaves out company_id is refused, not given the
+	// district's gaps.
+	ca := testutil.PrincipalHeaders(callers[3].p, "ca-own")
+	if r := e.Do("GET", "/compliance/gaps?criterion=training", nil, ca...); r.Status != 403 {
+		t.Errorf("company-admin district gaps: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestAnonymousRequestsAreRefusedBeforeTheyAreRead sends every route an
+// anonymous, otherwise malformed request: 401, never a 400.
+func TestAnonymousRequestsAreRefusedBeforeTheyAreRead(t *testing.T) {
+	node, err := compliance.New(context.Background(), compliance.Config{
+		District: "jingkai", DBPath: filepath.Join(t.TempDir(), "compliance.db"),
+	}, compliance.Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = node.Close() })
+	testutil.CheckAuthenticatesFirst(t, node.Handler(), compliance.Routes(), "jingkai")
+}
