@@ -45,7 +45,6 @@ type env struct {
 	t     *testing.T
 	node  *compliance.Node
 	clock *clock
-	seq   int
 }
 
 func newEnv(t *testing.T) *env {

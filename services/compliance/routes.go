@@ -61,7 +61,7 @@ func routeTable(svc *service.Compliance, az *authorizer, _ string) []kitx.Route 
 			Response: kitx.ItemsResponse[service.TrendPoint]{}, Errors: errsOf(service.ErrTrendDaysInvalid, service.ErrCompanyIDInvalid),
 			Rule: companyReaders(), Target: at(targetCompanyField), Decode: t.DecodeTrend, Endpoint: endpoints.MakeTrendEndpoint(svc)},
 		{Name: "get_policy", Method: "GET", Path: p("/compliance/policy"), Tag: "policy",
-			Summary: "The city's compliance policy in force, and the one the counts were computed with",
+			Summary:  "The city's compliance policy in force, and the one the counts were computed with",
 			Response: service.PolicyView{}, Errors: errsOf(),
 			Rule: readers(), Target: district, Decode: kitx.DecodeNone, Endpoint: endpoints.MakePolicyEndpoint(svc)},
 	}

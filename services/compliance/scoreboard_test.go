@@ -160,7 +160,6 @@ func TestCertificateExpiresTheDayAfterValidUntilAtMidnightShanghai(t *testing.T)
 	if warned != 1 {
 		t.Fatalf("%d warnings, want 1", warned)
 	}
-	seq := e.lastSeq()
 
 	// 23:59:59 on the last valid day: still certified.
 	e.clock.set(time.Date(2026, 6, 11, 23, 59, 59, 0, cst))
@@ -170,7 +169,7 @@ func TestCertificateExpiresTheDayAfterValidUntilAtMidnightShanghai(t *testing.T)
 	if c := e.company("c1"); c.Counts.Certified != 1 {
 		t.Fatalf("on its last day: %+v", c)
 	}
-	seq = e.lastSeq()
+	seq := e.lastSeq()
 	// Midnight in Shanghai (16:00 UTC): expired.
 	e.clock.set(time.Date(2026, 6, 11, 16, 0, 0, 0, time.UTC))
 	if did, err := e.node.Refresh(ctx); err != nil || !did {

@@ -45,15 +45,15 @@ func Day(t time.Time) string { return t.In(Shanghai).Format(time.DateOnly) }
 // membership's latest guard snapshot it scores, and its training hours
 // (from the TrainingRecorded events, one per guard version).
 type Guard struct {
-	ID                    string  `json:"id"`
-	CompanyID             string  `json:"company_id"`
-	EmploymentStatus      string  `json:"employment_status"`
-	BackgroundCheckStatus string  `json:"background_check_status"`
-	HasCertificate        bool    `json:"has_certificate"`
-	CertificateValidUntil string  `json:"certificate_valid_until,omitempty"`
-	BadgeService          bool    `json:"badge_service"`
-	PreJobTrained         bool    `json:"pre_job_trained"`
-	Version               int64   `json:"version"`
+	ID                    string `json:"id"`
+	CompanyID             string `json:"company_id"`
+	EmploymentStatus      string `json:"employment_status"`
+	BackgroundCheckStatus string `json:"background_check_status"`
+	HasCertificate        bool   `json:"has_certificate"`
+	CertificateValidUntil string `json:"certificate_valid_until,omitempty"`
+	BadgeService          bool   `json:"badge_service"`
+	PreJobTrained         bool   `json:"pre_job_trained"`
+	Version               int64  `json:"version"`
 	// PreJobHours is every pre-job training hour on record.
 	PreJobHours float64 `json:"pre_job_hours"`
 	// Year is the calendar year YearPreJobHours and YearInServiceHours
