@@ -195,6 +195,30 @@ func (n *Node) ApplyMembership(ctx context.Context, env *eventsv1.Envelope) erro
 	return n.store.Tx(ctx, func(q service.Queries) ([]service.Change, error) { return n.board.Apply(ctx, q, ev) })
 }
 
+// ApplyMembershipBatch applies envs in one transaction, in order, as the
+// consumer applies a fetched batch (seeding a demo, the benchmark). An
+// event that cannot apply fails the batch and nothing is written.
+func (n *Node) ApplyMembershipBatch(ctx context.Context, envs []*eventsv1.Envelope) error {
+	return n.store.Tx(ctx, func(q service.Queries) ([]service.Change, error) {
+		var all []service.Change
+		for _, env := range envs {
+			ev, ok, err := transport.Decode(env)
+			if err != nil {
+				return nil, fmt.Errorf("compliance: %s %s: %w", env.GetType(), env.GetEventId(), err)
+			}
+			if !ok {
+				continue
+			}
+			ch, err := n.board.Apply(ctx, q, ev)
+			if err != nil {
+				return nil, err
+			}
+			all = append(all, ch...)
+		}
+		return all, nil
+	})
+}
+
 // Refresh recomputes the scoreboard now if the day or the policy changed
 // since the counts were computed (Run does it every RefreshInterval), and
 // reports whether it did.

@@ -327,6 +327,15 @@ func (b *Scoreboard) Apply(ctx context.Context, q Queries, ev MembershipEvent) (
 		return nil, err
 	}
 	oldMask, newMask := Evaluate(old, cur.Day, cur.Policy), Evaluate(next, cur.Day, cur.Policy)
+	if found && old.CompanyID == next.CompanyID && old.Active() == next.Active() && oldMask == newMask {
+		// A change the scoreboard does not score (a new version with the
+		// same standing): no count moves; only the warnings may be due.
+		if inWindow(next, newMask, cur) {
+			ch, err := b.lapses(ctx, q, next, cur)
+			return append(changes, ch...), err
+		}
+		return changes, nil
+	}
 	if found && old.CompanyID != next.CompanyID && old.Active() {
 		ch, err := b.shift(ctx, q, old.CompanyID, func(c *Counts) { c.Add(true, oldMask, -1) }, cur.Day)
 		if err != nil {

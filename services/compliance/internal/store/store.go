@@ -210,7 +210,8 @@ func scanScore(r storage.Scanner) (service.CompanyScore, error) {
 	return s, err
 }
 
-// CompanyScore implements service.Queries.
+// CompanyScore implements service.Queries and service.Reader: the
+// company's counts (its name and status from the register, if known).
 func (s Queries) CompanyScore(ctx context.Context, id string) (service.CompanyScore, bool, error) {
 	r, err := scanScore(s.q.QueryRow(ctx, `SELECT `+scoreCols+` FROM company_scores s LEFT JOIN companies c ON c.id = s.company_id
 		WHERE s.company_id = ?`, id))
