@@ -25,6 +25,7 @@ build: ## Build every binary into ./bin.
 	go build -o bin/guildhall ./services/standalone/cmd/guildhall
 	go build -o bin/membership ./services/membership/cmd/membership
 	go build -o bin/meetings ./services/meetings/cmd/meetings
+	go build -o bin/compliance ./services/compliance/cmd/compliance
 	go build -o bin/hq ./services/hq/cmd/hq
 	go build -o bin/devstack ./services/standalone/cmd/devstack
 
@@ -75,7 +76,7 @@ work: ## Regenerate go.work from the modules in the tree.
 	./scripts/gen-work.sh
 
 # The generated OpenAPI documents, one per service.
-OPENAPI_DOCS := services/membership/openapi.json services/meetings/openapi.json services/hq/openapi.json services/accounts/openapi.json
+OPENAPI_DOCS := services/membership/openapi.json services/meetings/openapi.json services/compliance/openapi.json services/hq/openapi.json services/accounts/openapi.json
 
 .PHONY: openapi
 openapi: ## Regenerate every service's openapi.json from its route table.

@@ -20,6 +20,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/apidoc"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/services/accounts"
+	"github.com/guildhall/guildhall/services/compliance"
 	"github.com/guildhall/guildhall/services/hq"
 	"github.com/guildhall/guildhall/services/meetings"
 	"github.com/guildhall/guildhall/services/membership"
@@ -32,6 +33,7 @@ var documents = []struct {
 }{
 	{"services/membership/openapi.json", membership.API},
 	{"services/meetings/openapi.json", meetings.API},
+	{"services/compliance/openapi.json", compliance.API},
 	{"services/hq/openapi.json", hq.API},
 	{"services/accounts/openapi.json", accounts.API},
 }
