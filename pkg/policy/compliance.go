@@ -12,7 +12,8 @@ import (
 // (四个100%) the compliance service scores every guard against: JSON
 // {"annual_training_hours": 24, "certificate_warning_days": 30,
 // "training_warning_days": 30, "pre_job_min_hours": 0,
-// "pre_job_counts_toward_annual": true}. A field left out keeps its
+// "pre_job_counts_toward_annual": true, "escalation_district_days": 7,
+// "escalation_hq_days": 14}. A field left out keeps its
 // default, so a writer may set one rule alone.
 const ComplianceKey = CityPrefix + "compliance"
 
@@ -41,17 +42,26 @@ type Compliance struct {
 	// PreJobCountsTowardAnnual says whether pre-job hours count toward the
 	// year's training hours, besides in-service training.
 	PreJobCountsTowardAnnual bool `json:"pre_job_counts_toward_annual"`
+	// EscalationDistrictDays is how many days after a hazard remediation
+	// became overdue (escalated to its company the day after it was due)
+	// it escalates to the district: 1 to 365.
+	EscalationDistrictDays int `json:"escalation_district_days"`
+	// EscalationHQDays is how many days after it became overdue it
+	// escalates to HQ: at least EscalationDistrictDays, at most 365.
+	EscalationHQDays int `json:"escalation_hq_days"`
 }
 
 // DefaultCompliance is the policy while the key is absent. The numbers are
 // the association's working choice, not a statute: 24 hours a year of
-// training, a 30-day warning before a certificate lapses (the same as
+// training, a week overdue before a remediation goes to the district and
+// two before it goes to HQ, a 30-day warning before a certificate lapses (the same as
 // DefaultCertificateExpiry's window, so a company is told by both services
 // on the same day), a 30-day warning before the year's hours are due, and
 // any pre-job training on record counting as pre-job training.
 var DefaultCompliance = Compliance{
 	AnnualTrainingHours: 24, CertificateWarningDays: 30, TrainingWarningDays: 30,
 	PreJobMinHours: 0, PreJobCountsTowardAnnual: true,
+	EscalationDistrictDays: 7, EscalationHQDays: 14,
 }
 
 // Stable error ids of a compliance policy out of range.
@@ -60,6 +70,7 @@ var (
 	ErrComplianceCertWarn     = errs.InvalidField("compliance_policy.certificate_warning_days_invalid", "certificate_warning_days", "certificate_warning_days is 1 to 365")
 	ErrComplianceTrainingWarn = errs.InvalidField("compliance_policy.training_warning_days_invalid", "training_warning_days", "training_warning_days is 1 to 365")
 	ErrCompliancePreJobHours  = errs.InvalidField("compliance_policy.pre_job_min_hours_invalid", "pre_job_min_hours", "pre_job_min_hours is 0 to 1000")
+	ErrComplianceEscalation   = errs.InvalidField("compliance_policy.escalation_days_invalid", "escalation_district_days", "escalation_district_days is 1 to 365 and escalation_hq_days from it to 365")
 )
 
 // Validate implements Value.
@@ -74,6 +85,9 @@ func (c Compliance) Validate() error {
 		return ErrComplianceTrainingWarn
 	case !hours(c.PreJobMinHours):
 		return ErrCompliancePreJobHours
+	case c.EscalationDistrictDays < 1 || c.EscalationDistrictDays > MaxComplianceWarnDays ||
+		c.EscalationHQDays < c.EscalationDistrictDays || c.EscalationHQDays > MaxComplianceWarnDays:
+		return ErrComplianceEscalation
 	}
 	return nil
 }

@@ -14,9 +14,11 @@ func TestParseCompliance(t *testing.T) {
 	}{
 		{name: "An empty object is the default.", raw: `{}`, want: DefaultCompliance},
 		{name: "One field set keeps the others' defaults.", raw: `{"annual_training_hours": 40}`,
-			want: Compliance{AnnualTrainingHours: 40, CertificateWarningDays: 30, TrainingWarningDays: 30, PreJobCountsTowardAnnual: true}},
+			want: Compliance{AnnualTrainingHours: 40, CertificateWarningDays: 30, TrainingWarningDays: 30, PreJobCountsTowardAnnual: true,
+				EscalationDistrictDays: 7, EscalationHQDays: 14}},
 		{name: "A false bool is kept, not defaulted.", raw: `{"pre_job_counts_toward_annual": false}`,
-			want: Compliance{AnnualTrainingHours: 24, CertificateWarningDays: 30, TrainingWarningDays: 30}},
+			want: Compliance{AnnualTrainingHours: 24, CertificateWarningDays: 30, TrainingWarningDays: 30, EscalationDistrictDays: 7, EscalationHQDays: 14}},
+		{name: "HQ before the district is refused.", raw: `{"escalation_district_days": 10, "escalation_hq_days": 5}`, err: ErrComplianceEscalation},
 		{name: "Negative hours are refused.", raw: `{"annual_training_hours": -1}`, err: ErrComplianceAnnualHours},
 		{name: "A zero certificate warning is refused.", raw: `{"certificate_warning_days": 0}`, err: ErrComplianceCertWarn},
 		{name: "A training warning over a year is refused.", raw: `{"training_warning_days": 366}`, err: ErrComplianceTrainingWarn},

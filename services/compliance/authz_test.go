@@ -18,6 +18,9 @@ import (
 func TestAuthzMatrix(t *testing.T) {
 	e := newEnv(t)
 	e.hireTrained(okGuard("g1", "c1"))
+	tpl := e.template()
+	in := e.inspect(inspectionBody(tpl, "2026-06-10", "no"))
+	fid := in.Findings[0].ID
 	callers := []struct {
 		label string
 		p     auth.Principal
@@ -36,14 +39,29 @@ func TestAuthzMatrix(t *testing.T) {
 	}
 	// Each route as a concrete request about company c1.
 	calls := map[string]string{
-		"get_scoreboard":      "/compliance/scoreboard",
-		"list_company_scores": "/compliance/companies",
-		"get_company_score":   "/compliance/companies/c1",
-		"list_gaps":           "/compliance/gaps?criterion=training&company_id=c1",
-		"get_trend":           "/compliance/trend?company_id=c1",
-		"get_policy":          "/compliance/policy",
+		"get_scoreboard":        "/compliance/scoreboard",
+		"list_company_scores":   "/compliance/companies",
+		"get_company_score":     "/compliance/companies/c1",
+		"list_gaps":             "/compliance/gaps?criterion=training&company_id=c1",
+		"get_trend":             "/compliance/trend?company_id=c1",
+		"get_policy":            "/compliance/policy",
+		"create_template":       "/compliance/templates",
+		"new_template_version":  "/compliance/templates/" + tpl + "/versions",
+		"get_template":          "/compliance/templates/" + tpl,
+		"record_inspection":     "/compliance/inspections",
+		"list_inspections":      "/compliance/inspections?company_id=c1",
+		"get_inspection":        "/compliance/inspections/" + in.ID,
+		"get_finding":           "/compliance/findings/" + fid,
+		"change_finding_status": "/compliance/findings/" + fid + "/status",
+		"create_schedule":       "/compliance/schedules",
+		"schedule_report":       "/compliance/schedules/c1/report",
 	}
-	companyRoutes := map[string]bool{"get_company_score": true, "list_gaps": true, "get_trend": true}
+	bodies := map[string]any{
+		"create_template": checklist, "new_template_version": checklist, "record_inspection": inspectionBody(tpl, "2026-06-10", "yes"),
+		"change_finding_status": map[string]string{"status": "bogus"}, "create_schedule": map[string]any{"company_id": "c1", "period": "month", "count": 1, "starts_on": "2026-06-01"},
+	}
+	companyRoutes := map[string]bool{"get_company_score": true, "list_gaps": true, "get_trend": true, "record_inspection": true,
+		"list_inspections": true, "get_inspection": true, "get_finding": true, "change_finding_status": true, "schedule_report": true}
 	pol := compliance.Policy()
 	for _, rt := range compliance.Routes() {
 		name := strings.TrimPrefix(rt.Endpoint, compliance.EndpointPrefix)
@@ -61,7 +79,7 @@ func TestAuthzMatrix(t *testing.T) {
 				target.Company = "c1"
 			}
 			allowed := pol.Decide(cl.p, rt.Endpoint, target) == nil
-			r := e.Do(rt.Method, path, nil, testutil.PrincipalHeaders(cl.p, cl.label)...)
+			r := e.Do(rt.Method, path, bodies[name], testutil.PrincipalHeaders(cl.p, cl.label)...)
 			if allowed && (r.Status == 403 || r.Status == 401) {
 				t.Errorf("%s %s as %s: %d %s, want allowed", rt.Method, name, cl.label, r.Status, r.Body)
 			}

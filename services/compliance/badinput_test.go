@@ -102,3 +102,61 @@ func TestBadMembershipEventsAreRefusedAndChangeNothing(t *testing.T) {
 		t.Fatalf("rows changed: %v → %v", before, after)
 	}
 }
+
+// TestBadInspectionInputWritesNothing: every malformed template,
+// inspection, finding or schedule is refused with its id and field, and
+// writes no row and no event.
+func TestBadInspectionInputWritesNothing(t *testing.T) {
+	e := newEnv(t)
+	tpl := e.template()
+	all := append(tables, "inspection_templates", "inspections", "findings", "inspection_schedules", "idempotency_keys")
+	before := testutil.Counts(t, e.node.DB().DB, all...)
+	with := func(k string, v any) map[string]any {
+		b := inspectionBody(tpl, "2026-06-10", "yes")
+		b[k] = v
+		return b
+	}
+	badFinding := func(f map[string]any) map[string]any {
+		return with("findings", []map[string]any{f})
+	}
+	item := func(it map[string]any) map[string]any {
+		return map[string]any{"name": "t", "sections": []map[string]any{{"title": "s", "items": []map[string]any{it}}}}
+	}
+	for _, tc := range []struct {
+		name, path string
+		body       any
+		id, field  string
+	}{
+		{"A template without a name.", "/compliance/templates", map[string]any{"sections": checklist["sections"]}, "template.name_required", "name"},
+		{"A template without sections.", "/compliance/templates", map[string]any{"name": "t", "sections": []any{}}, "template.sections_invalid", "sections"},
+		{"An item of an unknown kind.", "/compliance/templates", item(map[string]any{"id": "a", "text": "a", "kind": "photo", "weight": 1}), "template.item_invalid", "sections.items"},
+		{"A number item without a range.", "/compliance/templates", item(map[string]any{"id": "a", "text": "a", "kind": "number", "weight": 1}), "template.item_invalid", "sections.items"},
+		{"A weight over 100.", "/compliance/templates", item(map[string]any{"id": "a", "text": "a", "kind": "yes_no", "weight": 101}), "template.item_invalid", "sections.items"},
+		{"A pass mark over 1.", "/compliance/templates", map[string]any{"name": "t", "pass_mark": 1.5, "sections": checklist["sections"]}, "template.pass_mark_invalid", "pass_mark"},
+		{"An inspection without a company.", "/compliance/inspections", with("company_id", ""), "inspection.company_id_required", "company_id"},
+		{"An inspection in the future.", "/compliance/inspections", with("inspected_on", "2026-06-11"), "inspection.inspected_on_invalid", "inspected_on"},
+		{"An inspection of no template.", "/compliance/inspections", with("template_id", "nope"), "inspection.template_invalid", "template_id"},
+		{"An unanswered item.", "/compliance/inspections", with("answers", []map[string]any{{"item_id": "exit", "value": "yes"}}), "inspection.answer_invalid", "answers"},
+		{"A finding of no severity.", "/compliance/inspections", badFinding(map[string]any{"text": "x", "severity": "meh", "remediation_owner": "o", "remediation_due": "2026-06-12"}), "finding.invalid", "findings"},
+		{"A finding due before the inspection.", "/compliance/inspections", badFinding(map[string]any{"text": "x", "severity": "low", "remediation_owner": "o", "remediation_due": "2026-06-01"}), "finding.invalid", "findings"},
+		{"A finding without an owner.", "/compliance/inspections", badFinding(map[string]any{"text": "x", "severity": "low", "remediation_due": "2026-06-12"}), "finding.invalid", "findings"},
+		{"A schedule of an unknown period.", "/compliance/schedules", map[string]any{"company_id": "c1", "period": "fortnight", "count": 1, "starts_on": "2026-06-01"}, "schedule.invalid", "period"},
+		{"A schedule of 0 a period.", "/compliance/schedules", map[string]any{"company_id": "c1", "period": "month", "count": 0, "starts_on": "2026-06-01"}, "schedule.invalid", "period"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.Do("POST", tc.path, tc.body)
+			if r.Status != 400 || r.ErrorID() != tc.id || r.ErrorField() != tc.field {
+				t.Fatalf("%d %s, want 400 %s (field %q)", r.Status, r.Body, tc.id, tc.field)
+			}
+		})
+	}
+	if r := e.Do("POST", "/compliance/findings/nope/status", map[string]string{"status": "closed"}); r.Status != 404 || r.ErrorID() != "finding.not_found" {
+		t.Fatalf("unknown finding: %d %s", r.Status, r.Body)
+	}
+	if r := e.Do("GET", "/compliance/schedules/c1/report", nil); r.Status != 404 || r.ErrorID() != "schedule.not_found" {
+		t.Fatalf("no schedule: %d %s", r.Status, r.Body)
+	}
+	if after := testutil.Counts(t, e.node.DB().DB, all...); !maps.Equal(before, after) {
+		t.Fatalf("rows changed: %v → %v", before, after)
+	}
+}

@@ -135,6 +135,7 @@ type Node struct {
 	deps   Deps
 	store  *store.Store
 	board  *service.Scoreboard
+	ins    *service.Inspections
 	logger *slog.Logger
 	policy *config.Value[policy.Compliance]
 }
@@ -164,13 +165,14 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	st := store.New(base.DB(), base.Outbox())
 	board := &service.Scoreboard{District: cfg.District, Now: deps.Now, Policy: pol.Load}
 	svc := &service.Compliance{District: cfg.District, Store: st.Queries, Policy: pol.Load}
-	az := &authorizer{district: cfg.District}
-	if err := base.Serve(routeTable(svc, az, kitx.DistrictPath(cfg.District)), deps.Endpoint,
+	ins := &service.Inspections{Store: st, Now: deps.Now, Policy: pol.Load}
+	az := &authorizer{district: cfg.District, ins: ins}
+	if err := base.Serve(routeTable(svc, ins, az, kitx.DistrictPath(cfg.District)), deps.Endpoint,
 		service.ErrDistrictNotFound, cfg.TrustProxy, logger); err != nil {
 		_ = base.Close()
 		return nil, err
 	}
-	return &Node{Base: base, cfg: cfg, deps: deps, store: st, board: board, logger: logger, policy: pol}, nil
+	return &Node{Base: base, cfg: cfg, deps: deps, store: st, board: board, ins: ins, logger: logger, policy: pol}, nil
 }
 
 // applier applies membership events to the scoreboard in a consumer's
@@ -240,6 +242,10 @@ func (n *Node) Refresh(ctx context.Context) (bool, error) {
 	return did, err
 }
 
+// Escalate runs one pass of the overdue-remediation escalation now (Run
+// does it every RefreshInterval) and returns how many events it emitted.
+func (n *Node) Escalate(ctx context.Context) (int, error) { return n.ins.Escalate(ctx) }
+
 // Recompute scores every guard from scratch now, whatever the stored
 // state (the benchmark's full recompute; Refresh does it when needed).
 func (n *Node) Recompute(ctx context.Context) error {
@@ -294,6 +300,11 @@ func (n *Node) Run(ctx context.Context) error {
 				n.logger.Error("compliance: scoreboard refresh failed; will retry", "err", err)
 			} else if did {
 				n.logger.Info("compliance: scoreboard recomputed", "day", service.Day(n.deps.Now()))
+			}
+			if sent, err := n.ins.Escalate(ctx); err != nil && ctx.Err() == nil {
+				n.logger.Error("compliance: remediation escalation failed; will retry", "err", err)
+			} else if sent > 0 {
+				n.logger.Info("compliance: overdue remediations escalated", "events", sent)
 			}
 			select {
 			case <-ctx.Done():

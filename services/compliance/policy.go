@@ -20,6 +20,11 @@ const (
 	// (a company-admin must name its own: a 403, never a silently
 	// filtered list).
 	targetCompanyField
+	// targetInspection: the company of the path's inspection (read from
+	// the database).
+	targetInspection
+	// targetFinding: the company of the path's finding.
+	targetFinding
 )
 
 // Short names keep the table one row per line.
@@ -52,6 +57,22 @@ func readers() auth.Rule {
 	return rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: districtS})
 }
 
+// admins run the district's inspection programme: the association's
+// templates and each company's schedule.
+func admins() auth.Rule { return rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS}) }
+
+// inspectors record inspections: the association, the police in their
+// districts, and a company of its own sites.
+func inspectors() auth.Rule {
+	return rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS})
+}
+
+// remediators move a finding on: the association and the finding's own
+// company (the police read, and do not remediate).
+func remediators() auth.Rule {
+	return rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS})
+}
+
 // rule is a policy row, built fresh for every table.
 func rule(roles map[auth.Role]auth.Scope) auth.Rule { return auth.Rule{Roles: roles} }
 
@@ -61,7 +82,7 @@ const EndpointPrefix = ServiceName + "."
 
 // Policy returns the compliance service's policy table, keyed
 // "compliance.<route name>", one row per route of the route table.
-func Policy() auth.Policy { return kitx.Policy(ServiceName, routeTable(nil, nil, "")) }
+func Policy() auth.Policy { return kitx.Policy(ServiceName, routeTable(nil, nil, nil, "")) }
 
 // Route is one HTTP route of the service and its row in Policy.
 type Route = kitx.RouteInfo
@@ -70,9 +91,15 @@ type Route = kitx.RouteInfo
 func Routes() []Route { return API().RouteInfos() }
 
 // authorizer resolves the authorization target of a request.
-type authorizer struct{ district string }
+type authorizer struct {
+	district string
+	ins      *service.Inspections
+}
 
-func (a *authorizer) target(_ context.Context, kind targetKind, req any) auth.Target {
+// target resolves what req acts on. An id that opens nothing leaves the
+// company empty, which no company-scoped caller matches: the same 403 as
+// another company's, revealing nothing.
+func (a *authorizer) target(ctx context.Context, kind targetKind, req any) auth.Target {
 	t := auth.Target{District: a.district}
 	switch kind {
 	case targetCompanyPath:
@@ -83,7 +110,17 @@ func (a *authorizer) target(_ context.Context, kind targetKind, req any) auth.Ta
 			t.Company = r.Filter.CompanyID
 		case service.TrendRequest:
 			t.Company = r.CompanyID
+		case service.InspectionInput:
+			t.Company = r.CompanyID
+		case kitx.ListRequest[string]:
+			t.Company = r.Filter
 		}
+	case targetInspection:
+		if in, err := a.ins.GetInspection(ctx, kitx.ResourceID(req)); err == nil {
+			t.Company = in.CompanyID
+		}
+	case targetFinding:
+		t.Company = a.ins.FindingCompany(ctx, kitx.ResourceID(req))
 	}
 	return t
 }

@@ -1,7 +1,10 @@
 package compliance
 
 import (
+	"github.com/guildhall/guildhall/pkg/errs"
+	"github.com/guildhall/guildhall/pkg/idempotency"
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/policy"
 	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/services/compliance/internal/endpoints"
 	"github.com/guildhall/guildhall/services/compliance/internal/service"
@@ -18,13 +21,17 @@ import (
 // scoreboard names guards who fall short: the companies' and the
 // supervisors' business). hq-admin is city-wide; district-admin and police
 // read their districts; a company-admin reads its own company's score,
-// gaps and trend.
-func routeTable(svc *service.Compliance, az *authorizer, _ string) []kitx.Route {
+// gaps, trend, inspections and schedule, records its own inspections and
+// remediates its own findings. Templates and schedules are the
+// association's (hq-admin, district-admin).
+func routeTable(svc *service.Compliance, ins *service.Inspections, az *authorizer, base string) []kitx.Route {
 	at := kitx.Targets[targetKind](az.target).At
 	district := at(targetDistrict)
 	errsOf := kitx.CommonErrors(service.ErrDistrictNotFound, storage.ErrUnavailable)
 	p := func(path string) string { return kitx.DistrictPrefix + path }
 	criteria := service.Criteria()
+	create := errsOf.With(idempotency.ErrKeyReused, idempotency.ErrKeyInvalid, idempotency.ErrKeyInUse)
+	templateErrs := []*errs.Error{service.ErrTemplateNameRequired, service.ErrTemplateSections, service.ErrTemplateItemInvalid, service.ErrTemplatePassMark}
 	return []kitx.Route{
 		{Name: "get_scoreboard", Method: "GET", Path: p("/compliance/scoreboard"), Tag: "scoreboard",
 			Summary: "The district's four-100% scoreboard",
@@ -64,6 +71,60 @@ func routeTable(svc *service.Compliance, az *authorizer, _ string) []kitx.Route 
 			Summary:  "The city's compliance policy in force, and the one the counts were computed with",
 			Response: service.PolicyView{}, Errors: errsOf(),
 			Rule: readers(), Target: district, Decode: kitx.DecodeNone, Endpoint: endpoints.MakePolicyEndpoint(svc)},
+
+		// Hazard inspections (风险隐患排查).
+		{Name: "create_template", Method: "POST", Path: p("/compliance/templates"), Tag: "inspections",
+			Summary: "Publish a checklist template (version 1)",
+			Description: "Sections of items, each yes/no, a number with its passing range, or a choice with the passing options, with a " +
+				"weight; an item or a section may be critical. pass_mark defaults to 0.8.",
+			Request: service.TemplateInput{}, Response: service.Template{}, Status: 201, IdempotencyKey: true, ResponseHeaders: []string{"Location"},
+			Errors: create(templateErrs...),
+			Rule:   admins(), Target: district, Decode: kitx.DecodeCreate[service.TemplateInput], Endpoint: endpoints.MakeCreateTemplateEndpoint(ins, base)},
+		{Name: "new_template_version", Method: "POST", Path: p("/compliance/templates/{id}/versions"), Tag: "inspections",
+			Summary: "Publish the next version of a template (the earlier versions stay as they were)",
+			Request: service.TemplateInput{}, Response: service.Template{}, Status: 201, IdempotencyKey: true, ResponseHeaders: []string{"Location"},
+			Errors: create(append(templateErrs, service.ErrTemplateNotFound)...),
+			Rule:   admins(), Target: district, Decode: kitx.DecodeCreateUnder[service.TemplateInput], Endpoint: endpoints.MakeNewTemplateVersionEndpoint(ins, base)},
+		{Name: "get_template", Method: "GET", Path: p("/compliance/templates/{id}"), Tag: "inspections",
+			Summary: "A template's latest version, or ?version=", Params: []kitx.Param{{Name: "version", In: "query", Type: "integer", Min: 1, Description: "a version (default: the latest)"}},
+			Response: service.Template{}, Errors: errsOf(service.ErrTemplateNotFound, service.ErrTemplateVersionInvalid),
+			Rule: readers(), Target: district, Decode: t.DecodeGetTemplate, Endpoint: endpoints.MakeGetTemplateEndpoint(ins)},
+		{Name: "record_inspection", Method: "POST", Path: p("/compliance/inspections"), Tag: "inspections",
+			Summary: "Record an inspection: its answers are scored, its findings opened",
+			Description: "Every item of the template version is answered once. The score is the earned over the applicable weight (N-A in " +
+				"neither); a failed critical item, or a score under the pass mark, fails it. inspected_on is the day it was done (an " +
+				"inspection done offline is uploaded later and still counts in that day's period); for_period names an ended period it " +
+				"was for, counted there as late. A company-admin records its own company's.",
+			Request: service.InspectionInput{}, Response: service.Inspection{}, Status: 201, IdempotencyKey: true, ResponseHeaders: []string{"Location"},
+			Errors: create(service.ErrInspectionCompany, service.ErrInspectionSite, service.ErrInspectionInspector, service.ErrInspectionDate,
+				service.ErrInspectionTemplate, service.ErrInspectionForPeriod, service.ErrAnswerInvalid, service.ErrFindingInvalid),
+			Rule: inspectors(), Target: at(targetCompanyField), Decode: kitx.DecodeCreate[service.InspectionInput], Endpoint: endpoints.MakeRecordInspectionEndpoint(ins, base)},
+		{Name: "list_inspections", Method: "GET", Path: p("/compliance/inspections"), Tag: "inspections",
+			Summary: "List inspections by id (without their findings)", Params: []kitx.Param{kitx.Query("company_id", "only this company's (a company-admin must name its own)")},
+			Response: kitx.ListResponse[service.Inspection]{}, Paged: true, Errors: errsOf(),
+			Rule: companyReaders(), Target: at(targetCompanyField), Decode: t.DecodeListInspections, Endpoint: endpoints.MakeListInspectionsEndpoint(ins)},
+		{Name: "get_inspection", Method: "GET", Path: p("/compliance/inspections/{id}"), Tag: "inspections",
+			Summary: "An inspection with its answers, score and findings", Response: service.Inspection{}, Errors: errsOf(service.ErrInspectionNotFound),
+			Rule: companyReaders(), Target: at(targetInspection), Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeGetInspectionEndpoint(ins)},
+		{Name: "get_finding", Method: "GET", Path: p("/compliance/findings/{id}"), Tag: "inspections",
+			Summary: "A finding and its remediation", Response: service.Finding{}, ResponseHeaders: []string{"ETag"}, Errors: errsOf(service.ErrFindingNotFound),
+			Rule: companyReaders(), Target: at(targetFinding), Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeGetFindingEndpoint(ins)},
+		{Name: "change_finding_status", Method: "POST", Path: p("/compliance/findings/{id}/status"), Tag: "inspections",
+			Summary:     "Move a finding on: open → remediating → closed",
+			Description: "Closing is the verification: the caller's subject is recorded as the verifier and must not be the remediation owner.",
+			Request:     service.FindingStatusInput{}, Response: service.Finding{}, ResponseHeaders: []string{"ETag"},
+			Errors: errsOf(service.ErrFindingNotFound, service.ErrFindingStatusInvalid, service.ErrFindingStatusIllegal, service.ErrFindingVerifierOwner),
+			Rule:   remediators(), Target: at(targetFinding), Decode: kitx.DecodeActionRequest[service.FindingStatusInput], Endpoint: endpoints.MakeChangeFindingStatusEndpoint(ins)},
+		{Name: "create_schedule", Method: "POST", Path: p("/compliance/schedules"), Tag: "inspections",
+			Summary: "Expect a company to inspect count times per period from starts_on",
+			Request: service.ScheduleInput{}, Response: service.Schedule{}, Status: 201, IdempotencyKey: true, ResponseHeaders: []string{"Location"},
+			Errors: create(service.ErrScheduleCompany, service.ErrScheduleInvalid, service.ErrScheduleExists),
+			Rule:   admins(), Target: district, Decode: kitx.DecodeCreate[service.ScheduleInput], Endpoint: endpoints.MakeCreateScheduleEndpoint(ins, base)},
+		{Name: "schedule_report", Method: "GET", Path: p("/compliance/schedules/{id}/report"), Tag: "inspections",
+			Summary:  "A company's expected, done (on time, late) and missed inspections per period",
+			Params:   []kitx.Param{{Name: "periods", In: "query", Type: "integer", Min: 1, Description: "how many periods back (1–36, default 6)"}},
+			Response: service.ScheduleReport{}, Errors: errsOf(service.ErrScheduleNotFound, service.ErrSchedulePeriodsInvalid),
+			Rule: companyReaders(), Target: at(targetCompanyPath), Decode: t.DecodeScheduleReport, Endpoint: endpoints.MakeScheduleReportEndpoint(ins)},
 	}
 }
 
@@ -77,8 +138,10 @@ func API() kitx.API {
 			"/api/v1/districts/{district}; another district's path is 404 district.not_found.",
 		Tags: []kitx.Tag{
 			{Name: "scoreboard", Description: "The four 100%: counts, rates, gaps and trend"},
+			{Name: "inspections", Description: "Hazard inspections (风险隐患排查): templates, inspections, findings, schedules"},
 			{Name: "policy", Description: "The city-wide compliance policy (etcd /guildhall/policy/compliance)"},
 		},
-		Routes: routeTable(nil, nil, ""),
+		Routes: routeTable(nil, nil, nil, ""),
+		Enums:  []kitx.Enum{{Type: policy.Period(""), Values: policy.PeriodNames()}},
 	}
 }

@@ -9,6 +9,7 @@ package eventsv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -408,11 +409,628 @@ func (x *ScoreboardSnapshot) GetCounts() *FourHundredCounts {
 	return nil
 }
 
+// InspectionTemplatePublished says a version of a hazard-inspection
+// checklist template (风险隐患排查) was published; a version never changes.
+type InspectionTemplatePublished struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	District      string                 `protobuf:"bytes,1,opt,name=district,proto3" json:"district,omitempty"`
+	TemplateId    string                 `protobuf:"bytes,2,opt,name=template_id,json=templateId,proto3" json:"template_id,omitempty"`
+	Version       int32                  `protobuf:"varint,3,opt,name=version,proto3" json:"version,omitempty"`
+	Name          string                 `protobuf:"bytes,4,opt,name=name,proto3" json:"name,omitempty"`
+	Items         int32                  `protobuf:"varint,5,opt,name=items,proto3" json:"items,omitempty"`
+	PassMark      float64                `protobuf:"fixed64,6,opt,name=pass_mark,json=passMark,proto3" json:"pass_mark,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InspectionTemplatePublished) Reset() {
+	*x = InspectionTemplatePublished{}
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InspectionTemplatePublished) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InspectionTemplatePublished) ProtoMessage() {}
+
+func (x *InspectionTemplatePublished) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InspectionTemplatePublished.ProtoReflect.Descriptor instead.
+func (*InspectionTemplatePublished) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_compliance_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *InspectionTemplatePublished) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *InspectionTemplatePublished) GetTemplateId() string {
+	if x != nil {
+		return x.TemplateId
+	}
+	return ""
+}
+
+func (x *InspectionTemplatePublished) GetVersion() int32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *InspectionTemplatePublished) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *InspectionTemplatePublished) GetItems() int32 {
+	if x != nil {
+		return x.Items
+	}
+	return 0
+}
+
+func (x *InspectionTemplatePublished) GetPassMark() float64 {
+	if x != nil {
+		return x.PassMark
+	}
+	return 0
+}
+
+// InspectionRecorded says an inspection was uploaded (inspected_on is when
+// it was done: offline inspections are uploaded later) and how it scored:
+// earned over applicable weight (N-A in neither); score_reported is false
+// when nothing was applicable. A failed critical item fails it.
+type InspectionRecorded struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	District        string                 `protobuf:"bytes,1,opt,name=district,proto3" json:"district,omitempty"`
+	InspectionId    string                 `protobuf:"bytes,2,opt,name=inspection_id,json=inspectionId,proto3" json:"inspection_id,omitempty"`
+	CompanyId       string                 `protobuf:"bytes,3,opt,name=company_id,json=companyId,proto3" json:"company_id,omitempty"`
+	Site            string                 `protobuf:"bytes,4,opt,name=site,proto3" json:"site,omitempty"`
+	TemplateId      string                 `protobuf:"bytes,5,opt,name=template_id,json=templateId,proto3" json:"template_id,omitempty"`
+	TemplateVersion int32                  `protobuf:"varint,6,opt,name=template_version,json=templateVersion,proto3" json:"template_version,omitempty"`
+	Inspector       string                 `protobuf:"bytes,7,opt,name=inspector,proto3" json:"inspector,omitempty"`
+	InspectedOn     string                 `protobuf:"bytes,8,opt,name=inspected_on,json=inspectedOn,proto3" json:"inspected_on,omitempty"`
+	ForPeriod       string                 `protobuf:"bytes,9,opt,name=for_period,json=forPeriod,proto3" json:"for_period,omitempty"`
+	Earned          float64                `protobuf:"fixed64,10,opt,name=earned,proto3" json:"earned,omitempty"`
+	Applicable      float64                `protobuf:"fixed64,11,opt,name=applicable,proto3" json:"applicable,omitempty"`
+	ScoreReported   bool                   `protobuf:"varint,12,opt,name=score_reported,json=scoreReported,proto3" json:"score_reported,omitempty"`
+	Score           float64                `protobuf:"fixed64,13,opt,name=score,proto3" json:"score,omitempty"`
+	// result: passed | failed.
+	Result         string                 `protobuf:"bytes,14,opt,name=result,proto3" json:"result,omitempty"`
+	CriticalFailed []string               `protobuf:"bytes,15,rep,name=critical_failed,json=criticalFailed,proto3" json:"critical_failed,omitempty"`
+	Findings       int32                  `protobuf:"varint,16,opt,name=findings,proto3" json:"findings,omitempty"`
+	RecordedAt     *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=recorded_at,json=recordedAt,proto3" json:"recorded_at,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *InspectionRecorded) Reset() {
+	*x = InspectionRecorded{}
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InspectionRecorded) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InspectionRecorded) ProtoMessage() {}
+
+func (x *InspectionRecorded) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InspectionRecorded.ProtoReflect.Descriptor instead.
+func (*InspectionRecorded) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_compliance_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *InspectionRecorded) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *InspectionRecorded) GetInspectionId() string {
+	if x != nil {
+		return x.InspectionId
+	}
+	return ""
+}
+
+func (x *InspectionRecorded) GetCompanyId() string {
+	if x != nil {
+		return x.CompanyId
+	}
+	return ""
+}
+
+func (x *InspectionRecorded) GetSite() string {
+	if x != nil {
+		return x.Site
+	}
+	return ""
+}
+
+func (x *InspectionRecorded) GetTemplateId() string {
+	if x != nil {
+		return x.TemplateId
+	}
+	return ""
+}
+
+func (x *InspectionRecorded) GetTemplateVersion() int32 {
+	if x != nil {
+		return x.TemplateVersion
+	}
+	return 0
+}
+
+func (x *InspectionRecorded) GetInspector() string {
+	if x != nil {
+		return x.Inspector
+	}
+	return ""
+}
+
+func (x *InspectionRecorded) GetInspectedOn() string {
+	if x != nil {
+		return x.InspectedOn
+	}
+	return ""
+}
+
+func (x *InspectionRecorded) GetForPeriod() string {
+	if x != nil {
+		return x.ForPeriod
+	}
+	return ""
+}
+
+func (x *InspectionRecorded) GetEarned() float64 {
+	if x != nil {
+		return x.Earned
+	}
+	return 0
+}
+
+func (x *InspectionRecorded) GetApplicable() float64 {
+	if x != nil {
+		return x.Applicable
+	}
+	return 0
+}
+
+func (x *InspectionRecorded) GetScoreReported() bool {
+	if x != nil {
+		return x.ScoreReported
+	}
+	return false
+}
+
+func (x *InspectionRecorded) GetScore() float64 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
+func (x *InspectionRecorded) GetResult() string {
+	if x != nil {
+		return x.Result
+	}
+	return ""
+}
+
+func (x *InspectionRecorded) GetCriticalFailed() []string {
+	if x != nil {
+		return x.CriticalFailed
+	}
+	return nil
+}
+
+func (x *InspectionRecorded) GetFindings() int32 {
+	if x != nil {
+		return x.Findings
+	}
+	return 0
+}
+
+func (x *InspectionRecorded) GetRecordedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RecordedAt
+	}
+	return nil
+}
+
+// HazardFinding is a snapshot of a finding and its remediation.
+type HazardFinding struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Id           string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	District     string                 `protobuf:"bytes,2,opt,name=district,proto3" json:"district,omitempty"`
+	InspectionId string                 `protobuf:"bytes,3,opt,name=inspection_id,json=inspectionId,proto3" json:"inspection_id,omitempty"`
+	CompanyId    string                 `protobuf:"bytes,4,opt,name=company_id,json=companyId,proto3" json:"company_id,omitempty"`
+	ItemId       string                 `protobuf:"bytes,5,opt,name=item_id,json=itemId,proto3" json:"item_id,omitempty"`
+	// severity: low | medium | high | critical.
+	Severity         string `protobuf:"bytes,6,opt,name=severity,proto3" json:"severity,omitempty"`
+	RemediationOwner string `protobuf:"bytes,7,opt,name=remediation_owner,json=remediationOwner,proto3" json:"remediation_owner,omitempty"`
+	RemediationDue   string `protobuf:"bytes,8,opt,name=remediation_due,json=remediationDue,proto3" json:"remediation_due,omitempty"`
+	// status: open | remediating | closed.
+	Status     string `protobuf:"bytes,9,opt,name=status,proto3" json:"status,omitempty"`
+	VerifiedBy string `protobuf:"bytes,10,opt,name=verified_by,json=verifiedBy,proto3" json:"verified_by,omitempty"`
+	// escalated: "" | company | district | hq.
+	Escalated     string                 `protobuf:"bytes,11,opt,name=escalated,proto3" json:"escalated,omitempty"`
+	Version       int64                  `protobuf:"varint,12,opt,name=version,proto3" json:"version,omitempty"`
+	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HazardFinding) Reset() {
+	*x = HazardFinding{}
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HazardFinding) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HazardFinding) ProtoMessage() {}
+
+func (x *HazardFinding) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HazardFinding.ProtoReflect.Descriptor instead.
+func (*HazardFinding) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_compliance_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *HazardFinding) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *HazardFinding) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *HazardFinding) GetInspectionId() string {
+	if x != nil {
+		return x.InspectionId
+	}
+	return ""
+}
+
+func (x *HazardFinding) GetCompanyId() string {
+	if x != nil {
+		return x.CompanyId
+	}
+	return ""
+}
+
+func (x *HazardFinding) GetItemId() string {
+	if x != nil {
+		return x.ItemId
+	}
+	return ""
+}
+
+func (x *HazardFinding) GetSeverity() string {
+	if x != nil {
+		return x.Severity
+	}
+	return ""
+}
+
+func (x *HazardFinding) GetRemediationOwner() string {
+	if x != nil {
+		return x.RemediationOwner
+	}
+	return ""
+}
+
+func (x *HazardFinding) GetRemediationDue() string {
+	if x != nil {
+		return x.RemediationDue
+	}
+	return ""
+}
+
+func (x *HazardFinding) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *HazardFinding) GetVerifiedBy() string {
+	if x != nil {
+		return x.VerifiedBy
+	}
+	return ""
+}
+
+func (x *HazardFinding) GetEscalated() string {
+	if x != nil {
+		return x.Escalated
+	}
+	return ""
+}
+
+func (x *HazardFinding) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *HazardFinding) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+// FindingStatusChanged says a finding moved on (open → remediating →
+// closed; closing is the verification, by someone other than the owner).
+type FindingStatusChanged struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Finding       *HazardFinding         `protobuf:"bytes,1,opt,name=finding,proto3" json:"finding,omitempty"`
+	FromStatus    string                 `protobuf:"bytes,2,opt,name=from_status,json=fromStatus,proto3" json:"from_status,omitempty"`
+	ToStatus      string                 `protobuf:"bytes,3,opt,name=to_status,json=toStatus,proto3" json:"to_status,omitempty"`
+	By            string                 `protobuf:"bytes,4,opt,name=by,proto3" json:"by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FindingStatusChanged) Reset() {
+	*x = FindingStatusChanged{}
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FindingStatusChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FindingStatusChanged) ProtoMessage() {}
+
+func (x *FindingStatusChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FindingStatusChanged.ProtoReflect.Descriptor instead.
+func (*FindingStatusChanged) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_compliance_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *FindingStatusChanged) GetFinding() *HazardFinding {
+	if x != nil {
+		return x.Finding
+	}
+	return nil
+}
+
+func (x *FindingStatusChanged) GetFromStatus() string {
+	if x != nil {
+		return x.FromStatus
+	}
+	return ""
+}
+
+func (x *FindingStatusChanged) GetToStatus() string {
+	if x != nil {
+		return x.ToStatus
+	}
+	return ""
+}
+
+func (x *FindingStatusChanged) GetBy() string {
+	if x != nil {
+		return x.By
+	}
+	return ""
+}
+
+// RemediationEscalated says an overdue remediation was escalated to level
+// (company | district | hq), once per level.
+type RemediationEscalated struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Finding       *HazardFinding         `protobuf:"bytes,1,opt,name=finding,proto3" json:"finding,omitempty"`
+	Level         string                 `protobuf:"bytes,2,opt,name=level,proto3" json:"level,omitempty"`
+	DaysOverdue   int32                  `protobuf:"varint,3,opt,name=days_overdue,json=daysOverdue,proto3" json:"days_overdue,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemediationEscalated) Reset() {
+	*x = RemediationEscalated{}
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemediationEscalated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemediationEscalated) ProtoMessage() {}
+
+func (x *RemediationEscalated) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemediationEscalated.ProtoReflect.Descriptor instead.
+func (*RemediationEscalated) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_compliance_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *RemediationEscalated) GetFinding() *HazardFinding {
+	if x != nil {
+		return x.Finding
+	}
+	return nil
+}
+
+func (x *RemediationEscalated) GetLevel() string {
+	if x != nil {
+		return x.Level
+	}
+	return ""
+}
+
+func (x *RemediationEscalated) GetDaysOverdue() int32 {
+	if x != nil {
+		return x.DaysOverdue
+	}
+	return 0
+}
+
+// InspectionScheduleSet says a company is expected count inspections per
+// period (week | month | quarter | year) from starts_on.
+type InspectionScheduleSet struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	District      string                 `protobuf:"bytes,1,opt,name=district,proto3" json:"district,omitempty"`
+	CompanyId     string                 `protobuf:"bytes,2,opt,name=company_id,json=companyId,proto3" json:"company_id,omitempty"`
+	Period        string                 `protobuf:"bytes,3,opt,name=period,proto3" json:"period,omitempty"`
+	Count         int32                  `protobuf:"varint,4,opt,name=count,proto3" json:"count,omitempty"`
+	StartsOn      string                 `protobuf:"bytes,5,opt,name=starts_on,json=startsOn,proto3" json:"starts_on,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InspectionScheduleSet) Reset() {
+	*x = InspectionScheduleSet{}
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InspectionScheduleSet) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InspectionScheduleSet) ProtoMessage() {}
+
+func (x *InspectionScheduleSet) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InspectionScheduleSet.ProtoReflect.Descriptor instead.
+func (*InspectionScheduleSet) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_compliance_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *InspectionScheduleSet) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *InspectionScheduleSet) GetCompanyId() string {
+	if x != nil {
+		return x.CompanyId
+	}
+	return ""
+}
+
+func (x *InspectionScheduleSet) GetPeriod() string {
+	if x != nil {
+		return x.Period
+	}
+	return ""
+}
+
+func (x *InspectionScheduleSet) GetCount() int32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *InspectionScheduleSet) GetStartsOn() string {
+	if x != nil {
+		return x.StartsOn
+	}
+	return ""
+}
+
 var File_guildhall_events_v1_compliance_proto protoreflect.FileDescriptor
 
 const file_guildhall_events_v1_compliance_proto_rawDesc = "" +
 	"\n" +
-	"$guildhall/events/v1/compliance.proto\x12\x13guildhall.events.v1\"\x9e\x02\n" +
+	"$guildhall/events/v1/compliance.proto\x12\x13guildhall.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9e\x02\n" +
 	"\x11FourHundredCounts\x12\x1a\n" +
 	"\bdistrict\x18\x01 \x01(\tR\bdistrict\x12\x1d\n" +
 	"\n" +
@@ -443,7 +1061,75 @@ const file_guildhall_events_v1_compliance_proto_rawDesc = "" +
 	"\x05hours\x18\b \x01(\x01R\x05hours\x12%\n" +
 	"\x0erequired_hours\x18\t \x01(\x01R\rrequiredHours\"T\n" +
 	"\x12ScoreboardSnapshot\x12>\n" +
-	"\x06counts\x18\x01 \x01(\v2&.guildhall.events.v1.FourHundredCountsR\x06countsBCZAgithub.com/guildhall/guildhall/proto/guildhall/events/v1;eventsv1b\x06proto3"
+	"\x06counts\x18\x01 \x01(\v2&.guildhall.events.v1.FourHundredCountsR\x06counts\"\xbb\x01\n" +
+	"\x1bInspectionTemplatePublished\x12\x1a\n" +
+	"\bdistrict\x18\x01 \x01(\tR\bdistrict\x12\x1f\n" +
+	"\vtemplate_id\x18\x02 \x01(\tR\n" +
+	"templateId\x12\x18\n" +
+	"\aversion\x18\x03 \x01(\x05R\aversion\x12\x12\n" +
+	"\x04name\x18\x04 \x01(\tR\x04name\x12\x14\n" +
+	"\x05items\x18\x05 \x01(\x05R\x05items\x12\x1b\n" +
+	"\tpass_mark\x18\x06 \x01(\x01R\bpassMark\"\xc3\x04\n" +
+	"\x12InspectionRecorded\x12\x1a\n" +
+	"\bdistrict\x18\x01 \x01(\tR\bdistrict\x12#\n" +
+	"\rinspection_id\x18\x02 \x01(\tR\finspectionId\x12\x1d\n" +
+	"\n" +
+	"company_id\x18\x03 \x01(\tR\tcompanyId\x12\x12\n" +
+	"\x04site\x18\x04 \x01(\tR\x04site\x12\x1f\n" +
+	"\vtemplate_id\x18\x05 \x01(\tR\n" +
+	"templateId\x12)\n" +
+	"\x10template_version\x18\x06 \x01(\x05R\x0ftemplateVersion\x12\x1c\n" +
+	"\tinspector\x18\a \x01(\tR\tinspector\x12!\n" +
+	"\finspected_on\x18\b \x01(\tR\vinspectedOn\x12\x1d\n" +
+	"\n" +
+	"for_period\x18\t \x01(\tR\tforPeriod\x12\x16\n" +
+	"\x06earned\x18\n" +
+	" \x01(\x01R\x06earned\x12\x1e\n" +
+	"\n" +
+	"applicable\x18\v \x01(\x01R\n" +
+	"applicable\x12%\n" +
+	"\x0escore_reported\x18\f \x01(\bR\rscoreReported\x12\x14\n" +
+	"\x05score\x18\r \x01(\x01R\x05score\x12\x16\n" +
+	"\x06result\x18\x0e \x01(\tR\x06result\x12'\n" +
+	"\x0fcritical_failed\x18\x0f \x03(\tR\x0ecriticalFailed\x12\x1a\n" +
+	"\bfindings\x18\x10 \x01(\x05R\bfindings\x12;\n" +
+	"\vrecorded_at\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"recordedAt\"\xb6\x03\n" +
+	"\rHazardFinding\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
+	"\bdistrict\x18\x02 \x01(\tR\bdistrict\x12#\n" +
+	"\rinspection_id\x18\x03 \x01(\tR\finspectionId\x12\x1d\n" +
+	"\n" +
+	"company_id\x18\x04 \x01(\tR\tcompanyId\x12\x17\n" +
+	"\aitem_id\x18\x05 \x01(\tR\x06itemId\x12\x1a\n" +
+	"\bseverity\x18\x06 \x01(\tR\bseverity\x12+\n" +
+	"\x11remediation_owner\x18\a \x01(\tR\x10remediationOwner\x12'\n" +
+	"\x0fremediation_due\x18\b \x01(\tR\x0eremediationDue\x12\x16\n" +
+	"\x06status\x18\t \x01(\tR\x06status\x12\x1f\n" +
+	"\vverified_by\x18\n" +
+	" \x01(\tR\n" +
+	"verifiedBy\x12\x1c\n" +
+	"\tescalated\x18\v \x01(\tR\tescalated\x12\x18\n" +
+	"\aversion\x18\f \x01(\x03R\aversion\x129\n" +
+	"\n" +
+	"updated_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\xa2\x01\n" +
+	"\x14FindingStatusChanged\x12<\n" +
+	"\afinding\x18\x01 \x01(\v2\".guildhall.events.v1.HazardFindingR\afinding\x12\x1f\n" +
+	"\vfrom_status\x18\x02 \x01(\tR\n" +
+	"fromStatus\x12\x1b\n" +
+	"\tto_status\x18\x03 \x01(\tR\btoStatus\x12\x0e\n" +
+	"\x02by\x18\x04 \x01(\tR\x02by\"\x8d\x01\n" +
+	"\x14RemediationEscalated\x12<\n" +
+	"\afinding\x18\x01 \x01(\v2\".guildhall.events.v1.HazardFindingR\afinding\x12\x14\n" +
+	"\x05level\x18\x02 \x01(\tR\x05level\x12!\n" +
+	"\fdays_overdue\x18\x03 \x01(\x05R\vdaysOverdue\"\x9d\x01\n" +
+	"\x15InspectionScheduleSet\x12\x1a\n" +
+	"\bdistrict\x18\x01 \x01(\tR\bdistrict\x12\x1d\n" +
+	"\n" +
+	"company_id\x18\x02 \x01(\tR\tcompanyId\x12\x16\n" +
+	"\x06period\x18\x03 \x01(\tR\x06period\x12\x14\n" +
+	"\x05count\x18\x04 \x01(\x05R\x05count\x12\x1b\n" +
+	"\tstarts_on\x18\x05 \x01(\tR\bstartsOnBCZAgithub.com/guildhall/guildhall/proto/guildhall/events/v1;eventsv1b\x06proto3"
 
 var (
 	file_guildhall_events_v1_compliance_proto_rawDescOnce sync.Once
@@ -457,23 +1143,34 @@ func file_guildhall_events_v1_compliance_proto_rawDescGZIP() []byte {
 	return file_guildhall_events_v1_compliance_proto_rawDescData
 }
 
-var file_guildhall_events_v1_compliance_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_guildhall_events_v1_compliance_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_guildhall_events_v1_compliance_proto_goTypes = []any{
-	(*FourHundredCounts)(nil),  // 0: guildhall.events.v1.FourHundredCounts
-	(*FourHundredReached)(nil), // 1: guildhall.events.v1.FourHundredReached
-	(*FourHundredLost)(nil),    // 2: guildhall.events.v1.FourHundredLost
-	(*RequirementLapsing)(nil), // 3: guildhall.events.v1.RequirementLapsing
-	(*ScoreboardSnapshot)(nil), // 4: guildhall.events.v1.ScoreboardSnapshot
+	(*FourHundredCounts)(nil),           // 0: guildhall.events.v1.FourHundredCounts
+	(*FourHundredReached)(nil),          // 1: guildhall.events.v1.FourHundredReached
+	(*FourHundredLost)(nil),             // 2: guildhall.events.v1.FourHundredLost
+	(*RequirementLapsing)(nil),          // 3: guildhall.events.v1.RequirementLapsing
+	(*ScoreboardSnapshot)(nil),          // 4: guildhall.events.v1.ScoreboardSnapshot
+	(*InspectionTemplatePublished)(nil), // 5: guildhall.events.v1.InspectionTemplatePublished
+	(*InspectionRecorded)(nil),          // 6: guildhall.events.v1.InspectionRecorded
+	(*HazardFinding)(nil),               // 7: guildhall.events.v1.HazardFinding
+	(*FindingStatusChanged)(nil),        // 8: guildhall.events.v1.FindingStatusChanged
+	(*RemediationEscalated)(nil),        // 9: guildhall.events.v1.RemediationEscalated
+	(*InspectionScheduleSet)(nil),       // 10: guildhall.events.v1.InspectionScheduleSet
+	(*timestamppb.Timestamp)(nil),       // 11: google.protobuf.Timestamp
 }
 var file_guildhall_events_v1_compliance_proto_depIdxs = []int32{
-	0, // 0: guildhall.events.v1.FourHundredReached.counts:type_name -> guildhall.events.v1.FourHundredCounts
-	0, // 1: guildhall.events.v1.FourHundredLost.counts:type_name -> guildhall.events.v1.FourHundredCounts
-	0, // 2: guildhall.events.v1.ScoreboardSnapshot.counts:type_name -> guildhall.events.v1.FourHundredCounts
-	3, // [3:3] is the sub-list for method output_type
-	3, // [3:3] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	0,  // 0: guildhall.events.v1.FourHundredReached.counts:type_name -> guildhall.events.v1.FourHundredCounts
+	0,  // 1: guildhall.events.v1.FourHundredLost.counts:type_name -> guildhall.events.v1.FourHundredCounts
+	0,  // 2: guildhall.events.v1.ScoreboardSnapshot.counts:type_name -> guildhall.events.v1.FourHundredCounts
+	11, // 3: guildhall.events.v1.InspectionRecorded.recorded_at:type_name -> google.protobuf.Timestamp
+	11, // 4: guildhall.events.v1.HazardFinding.updated_at:type_name -> google.protobuf.Timestamp
+	7,  // 5: guildhall.events.v1.FindingStatusChanged.finding:type_name -> guildhall.events.v1.HazardFinding
+	7,  // 6: guildhall.events.v1.RemediationEscalated.finding:type_name -> guildhall.events.v1.HazardFinding
+	7,  // [7:7] is the sub-list for method output_type
+	7,  // [7:7] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_guildhall_events_v1_compliance_proto_init() }
@@ -487,7 +1184,7 @@ func file_guildhall_events_v1_compliance_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_guildhall_events_v1_compliance_proto_rawDesc), len(file_guildhall_events_v1_compliance_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -44,11 +44,18 @@ const (
 	TypeFourHundredLost    = "FourHundredLost"
 	TypeRequirementLapsing = "RequirementLapsing"
 	TypeScoreboardSnapshot = "ScoreboardSnapshot"
+
+	TypeInspectionTemplatePublished = "InspectionTemplatePublished"
+	TypeInspectionRecorded          = "InspectionRecorded"
+	TypeFindingStatusChanged        = "FindingStatusChanged"
+	TypeRemediationEscalated        = "RemediationEscalated"
+	TypeInspectionScheduleSet       = "InspectionScheduleSet"
 )
 
 // ComplianceTypes returns every event type of the compliance service.
 func ComplianceTypes() []string {
-	return []string{TypeFourHundredReached, TypeFourHundredLost, TypeRequirementLapsing, TypeScoreboardSnapshot}
+	return []string{TypeFourHundredReached, TypeFourHundredLost, TypeRequirementLapsing, TypeScoreboardSnapshot,
+		TypeInspectionTemplatePublished, TypeInspectionRecorded, TypeFindingStatusChanged, TypeRemediationEscalated, TypeInspectionScheduleSet}
 }
 
 // MembershipTypes returns every event type of the membership service.

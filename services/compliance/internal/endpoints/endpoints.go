@@ -5,6 +5,7 @@ package endpoints
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/go-kit/kit/endpoint"
 
@@ -59,5 +60,108 @@ func MakePolicyEndpoint(svc *service.Compliance) endpoint.Endpoint {
 	return func(ctx context.Context, _ any) (any, error) {
 		v, err := svc.GetPolicy(ctx)
 		return kitx.One(v, "", err), nil
+	}
+}
+
+// MakeCreateTemplateEndpoint returns the endpoint of create_template.
+func MakeCreateTemplateEndpoint(svc *service.Inspections, base string) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		t, err := svc.CreateTemplate(ctx, request.(service.TemplateInput))
+		return kitx.Created(t, base+"/compliance/templates/"+t.ID, "", 201, err), nil
+	}
+}
+
+// MakeNewTemplateVersionEndpoint returns the endpoint of new_template_version.
+func MakeNewTemplateVersionEndpoint(svc *service.Inspections, base string) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ActionRequest[service.TemplateInput])
+		t, err := svc.NewTemplateVersion(ctx, r.ID, r.Input)
+		return kitx.Created(t, fmt.Sprintf("%s/compliance/templates/%s?version=%d", base, t.ID, t.Version), "", 201, err), nil
+	}
+}
+
+// TemplateRequest reads one version of a template (0: the latest).
+type TemplateRequest struct {
+	ID      string
+	Version int
+}
+
+// ResourceID implements kitx's resource naming.
+func (r TemplateRequest) ResourceID() string { return r.ID }
+
+// MakeGetTemplateEndpoint returns the endpoint of get_template.
+func MakeGetTemplateEndpoint(svc *service.Inspections) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(TemplateRequest)
+		t, err := svc.GetTemplate(ctx, r.ID, r.Version)
+		return kitx.One(t, "", err), nil
+	}
+}
+
+// MakeRecordInspectionEndpoint returns the endpoint of record_inspection.
+func MakeRecordInspectionEndpoint(svc *service.Inspections, base string) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		in, err := svc.RecordInspection(ctx, request.(service.InspectionInput))
+		return kitx.Created(in, base+"/compliance/inspections/"+in.ID, "", 201, err), nil
+	}
+}
+
+// MakeGetInspectionEndpoint returns the endpoint of get_inspection.
+func MakeGetInspectionEndpoint(svc *service.Inspections) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		in, err := svc.GetInspection(ctx, request.(kitx.IDRequest).ID)
+		return kitx.One(in, "", err), nil
+	}
+}
+
+// MakeListInspectionsEndpoint returns the endpoint of list_inspections.
+func MakeListInspectionsEndpoint(svc *service.Inspections) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ListRequest[string])
+		items, next, err := svc.ListInspections(ctx, r.Filter, r.Page)
+		return kitx.List(items, next, err), nil
+	}
+}
+
+// MakeGetFindingEndpoint returns the endpoint of get_finding.
+func MakeGetFindingEndpoint(svc *service.Inspections) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		f, err := svc.GetFinding(ctx, request.(kitx.IDRequest).ID)
+		return kitx.One(f, kitx.ETag(f.Version), err), nil
+	}
+}
+
+// MakeChangeFindingStatusEndpoint returns the endpoint of change_finding_status.
+func MakeChangeFindingStatusEndpoint(svc *service.Inspections) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ActionRequest[service.FindingStatusInput])
+		f, err := svc.ChangeFindingStatus(ctx, r.ID, r.Input)
+		return kitx.One(f, kitx.ETag(f.Version), err), nil
+	}
+}
+
+// MakeCreateScheduleEndpoint returns the endpoint of create_schedule.
+func MakeCreateScheduleEndpoint(svc *service.Inspections, base string) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		s, err := svc.CreateSchedule(ctx, request.(service.ScheduleInput))
+		return kitx.Created(s, base+"/compliance/schedules/"+s.CompanyID+"/report", "", 201, err), nil
+	}
+}
+
+// ScheduleReportRequest reads a company's schedule report.
+type ScheduleReportRequest struct {
+	CompanyID string
+	Periods   int
+}
+
+// ResourceID implements kitx's resource naming.
+func (r ScheduleReportRequest) ResourceID() string { return r.CompanyID }
+
+// MakeScheduleReportEndpoint returns the endpoint of schedule_report.
+func MakeScheduleReportEndpoint(svc *service.Inspections) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(ScheduleReportRequest)
+		rep, err := svc.GetScheduleReport(ctx, r.CompanyID, r.Periods)
+		return kitx.One(rep, "", err), nil
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/guildhall/guildhall/pkg/idempotency"
 	"github.com/guildhall/guildhall/pkg/policy"
 )
 
@@ -90,6 +91,17 @@ type Change struct {
 	Criterion string
 	Lapse     *Lapse
 	Snapshot  *Snapshot
+
+	// The inspections' changes.
+	Template    *Template
+	Inspection  *Inspection
+	Finding     *Finding
+	Schedule    *Schedule
+	FromStatus  string
+	ToStatus    string
+	By          string
+	Level       string
+	DaysOverdue int
 }
 
 // Queries are the store's reads and writes the scoreboard runs inside one
@@ -116,6 +128,9 @@ type Queries interface {
 	MarkWarned(ctx context.Context, guardID, criterion, key, day string) (bool, error)
 	PutSnapshot(ctx context.Context, s Snapshot) error
 	PruneSnapshots(ctx context.Context, before string) error
+
+	InspectionQueries
+	idempotency.Queries
 }
 
 // Scoreboard keeps the four-100% counts current: Apply for each membership

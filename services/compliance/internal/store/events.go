@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/guildhall/guildhall/pkg/eventbus"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
@@ -36,6 +37,26 @@ func aggregate(c service.Change) (eventbus.Aggregate, error) {
 			break
 		}
 		return eventbus.Aggregate{Type: "scoreboard_snapshot", ID: c.Snapshot.CompanyID + "/" + c.Snapshot.Day, Version: 1}, nil
+	case service.EventTemplatePublished:
+		if c.Template == nil {
+			break
+		}
+		return eventbus.Aggregate{Type: "inspection_template", ID: c.Template.ID, Version: int64(c.Template.Version)}, nil
+	case service.EventInspectionRecorded:
+		if c.Inspection == nil {
+			break
+		}
+		return eventbus.Aggregate{Type: "inspection", ID: c.Inspection.ID, Version: 1}, nil
+	case service.EventFindingStatusChanged, service.EventRemediationEscalated:
+		if c.Finding == nil {
+			break
+		}
+		return eventbus.Aggregate{Type: "finding", ID: c.Finding.ID, Version: c.Finding.Version}, nil
+	case service.EventInspectionScheduleSet:
+		if c.Schedule == nil {
+			break
+		}
+		return eventbus.Aggregate{Type: "inspection_schedule", ID: c.Schedule.CompanyID, Version: 1}, nil
 	}
 	return eventbus.Aggregate{}, fmt.Errorf("store: change %s has no aggregate", c.Type)
 }
@@ -64,6 +85,38 @@ func payload(district string, c service.Change) (proto.Message, error) {
 			v = c.Score.Version
 		}
 		return &eventsv1.ScoreboardSnapshot{Counts: counts(district, s.CompanyID, s.Day, s.Counts, v)}, nil
+	case service.EventTemplatePublished:
+		t := c.Template
+		n := 0
+		for _, sec := range t.Sections {
+			n += len(sec.Items)
+		}
+		return &eventsv1.InspectionTemplatePublished{District: district, TemplateId: t.ID, Version: int32(t.Version), Name: t.Name,
+			Items: int32(n), PassMark: t.PassMark}, nil
+	case service.EventInspectionRecorded:
+		in := c.Inspection
+		m := &eventsv1.InspectionRecorded{District: district, InspectionId: in.ID, CompanyId: in.CompanyID, Site: in.Site,
+			TemplateId: in.TemplateID, TemplateVersion: int32(in.TemplateVersion), Inspector: in.Inspector, InspectedOn: in.InspectedOn,
+			ForPeriod: in.ForPeriod, Earned: in.Score.Earned, Applicable: in.Score.Applicable, Result: in.Score.Result,
+			CriticalFailed: in.Score.CriticalFailed, Findings: int32(len(in.Findings)), RecordedAt: timestamppb.New(in.RecordedAt)}
+		if in.Score.Score != nil {
+			m.ScoreReported, m.Score = true, *in.Score.Score
+		}
+		return m, nil
+	case service.EventFindingStatusChanged:
+		return &eventsv1.FindingStatusChanged{Finding: finding(district, c.Finding), FromStatus: c.FromStatus, ToStatus: c.ToStatus, By: c.By}, nil
+	case service.EventRemediationEscalated:
+		return &eventsv1.RemediationEscalated{Finding: finding(district, c.Finding), Level: c.Level, DaysOverdue: int32(c.DaysOverdue)}, nil
+	case service.EventInspectionScheduleSet:
+		sc := c.Schedule
+		return &eventsv1.InspectionScheduleSet{District: district, CompanyId: sc.CompanyID, Period: string(sc.Period), Count: int32(sc.Count),
+			StartsOn: sc.StartsOn}, nil
 	}
 	return nil, nil
+}
+
+func finding(district string, f *service.Finding) *eventsv1.HazardFinding {
+	return &eventsv1.HazardFinding{Id: f.ID, District: district, InspectionId: f.InspectionID, CompanyId: f.CompanyID, ItemId: f.ItemID,
+		Severity: f.Severity, RemediationOwner: f.RemediationOwner, RemediationDue: f.RemediationDue, Status: f.Status,
+		VerifiedBy: f.VerifiedBy, Escalated: f.Escalated, Version: f.Version, UpdatedAt: timestamppb.New(f.UpdatedAt)}
 }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 
 	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/idempotency"
 	"github.com/guildhall/guildhall/pkg/policy"
 	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/services/compliance/internal/service"
@@ -29,7 +30,10 @@ const MigrationsTable = "goose_compliance"
 // Migrate applies the compliance tables to db (the outbox's are the
 // node's: node.OpenDistrict migrates them after these).
 func Migrate(ctx context.Context, db *storage.DB) error {
-	return db.Migrate(ctx, Migrations, "migrations", MigrationsTable)
+	if err := db.Migrate(ctx, Migrations, "migrations", MigrationsTable); err != nil {
+		return err
+	}
+	return idempotency.Migrate(ctx, db)
 }
 
 // Store reads the scoreboard (Queries on the database) and runs its
@@ -42,8 +46,8 @@ type Store struct {
 // New returns the store over db, publishing through outbox (which must use
 // the same database).
 func New(db *storage.DB, outbox *eventbus.Outbox) *Store {
-	at := func(q storage.Querier) service.Queries { return Queries{q} }
-	return &Store{Queries: Queries{db.Querier()}, Writer: eventbus.NewWriter(outbox, at, events)}
+	at := func(q storage.Querier) service.Queries { return newQueries(q) }
+	return &Store{Queries: newQueries(db.Querier()), Writer: eventbus.NewWriter(outbox, at, events)}
 }
 
 var (
@@ -53,7 +57,12 @@ var (
 
 // Queries implements service.Queries and service.Reader on the database
 // or a transaction.
-type Queries struct{ q storage.Querier }
+type Queries struct {
+	q storage.Querier
+	idempotency.Keys
+}
+
+func newQueries(q storage.Querier) Queries { return Queries{q: q, Keys: idempotency.NewKeys(q)} }
 
 func b2i(b bool) int {
 	if b {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/services/compliance/internal/endpoints"
 	"github.com/guildhall/guildhall/services/compliance/internal/service"
 )
 
@@ -40,4 +41,39 @@ func DecodeListCompanies(_ context.Context, r *http.Request) (any, error) {
 		return nil, err
 	}
 	return kitx.ListRequest[struct{}]{Page: p}, nil
+}
+
+// DecodeGetTemplate decodes get_template: the path's id and ?version.
+func DecodeGetTemplate(_ context.Context, r *http.Request) (any, error) {
+	req := endpoints.TemplateRequest{ID: r.PathValue("id")}
+	if v := r.URL.Query().Get("version"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return nil, service.ErrTemplateVersionInvalid
+		}
+		req.Version = n
+	}
+	return req, nil
+}
+
+// DecodeListInspections decodes list_inspections.
+func DecodeListInspections(_ context.Context, r *http.Request) (any, error) {
+	p, err := kitx.ParsePage(r)
+	if err != nil {
+		return nil, err
+	}
+	return kitx.ListRequest[string]{Page: p, Filter: r.URL.Query().Get("company_id")}, nil
+}
+
+// DecodeScheduleReport decodes schedule_report.
+func DecodeScheduleReport(_ context.Context, r *http.Request) (any, error) {
+	req := endpoints.ScheduleReportRequest{CompanyID: r.PathValue("id"), Periods: 6}
+	if v := r.URL.Query().Get("periods"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, service.ErrSchedulePeriodsInvalid
+		}
+		req.Periods = n
+	}
+	return req, nil
 }
