@@ -21,6 +21,7 @@ func TestAuthzMatrix(t *testing.T) {
 	tpl := e.template()
 	in := e.inspect(inspectionBody(tpl, "2026-06-10", "no"))
 	fid := in.Findings[0].ID
+	disp := e.report("wages")
 	callers := []struct {
 		label string
 		p     auth.Principal
@@ -55,13 +56,21 @@ func TestAuthzMatrix(t *testing.T) {
 		"change_finding_status": "/compliance/findings/" + fid + "/status",
 		"create_schedule":       "/compliance/schedules",
 		"schedule_report":       "/compliance/schedules/c1/report",
+		"report_dispute":        "/compliance/disputes",
+		"list_disputes":         "/compliance/disputes?company_id=c1",
+		"get_dispute":           "/compliance/disputes/" + disp.ID,
+		"add_dispute_step":      "/compliance/disputes/" + disp.ID + "/steps",
+		"change_dispute_status": "/compliance/disputes/" + disp.ID + "/status",
+		"dispute_stats":         "/compliance/disputes/stats",
 	}
 	bodies := map[string]any{
 		"create_template": checklist, "new_template_version": checklist, "record_inspection": inspectionBody(tpl, "2026-06-10", "yes"),
-		"change_finding_status": map[string]string{"status": "bogus"}, "create_schedule": map[string]any{"company_id": "c1", "period": "month", "count": 1, "starts_on": "2026-06-01"},
+		"change_finding_status": map[string]string{"status": "bogus"}, "report_dispute": disputeBody("wages"),
+		"add_dispute_step": map[string]string{"kind": "bogus"}, "change_dispute_status": map[string]string{"status": "bogus"}, "create_schedule": map[string]any{"company_id": "c1", "period": "month", "count": 1, "starts_on": "2026-06-01"},
 	}
 	companyRoutes := map[string]bool{"get_company_score": true, "list_gaps": true, "get_trend": true, "record_inspection": true,
-		"list_inspections": true, "get_inspection": true, "get_finding": true, "change_finding_status": true, "schedule_report": true}
+		"list_inspections": true, "get_inspection": true, "get_finding": true, "change_finding_status": true, "schedule_report": true,
+		"report_dispute": true, "list_disputes": true, "get_dispute": true}
 	pol := compliance.Policy()
 	for _, rt := range compliance.Routes() {
 		name := strings.TrimPrefix(rt.Endpoint, compliance.EndpointPrefix)

@@ -160,3 +160,45 @@ func TestBadInspectionInputWritesNothing(t *testing.T) {
 		t.Fatalf("rows changed: %v → %v", before, after)
 	}
 }
+
+// TestBadDisputeInputWritesNothing: every malformed dispute, step or move
+// is refused with its id and field, and writes nothing.
+func TestBadDisputeInputWritesNothing(t *testing.T) {
+	e := newEnv(t)
+	d := e.report("wages")
+	all := append(tables, "disputes", "idempotency_keys")
+	before := testutil.Counts(t, e.node.DB().DB, all...)
+	with := func(k string, v any) map[string]any {
+		b := disputeBody("wages")
+		b[k] = v
+		return b
+	}
+	for _, tc := range []struct {
+		name, path string
+		body       any
+		id, field  string
+	}{
+		{"A dispute of an unknown kind.", "/compliance/disputes", with("kind", "love"), "dispute.kind_invalid", "kind"},
+		{"A dispute without parties.", "/compliance/disputes", with("parties", []any{}), "dispute.parties_invalid", "parties"},
+		{"A party of an unknown role.", "/compliance/disputes", with("parties", []map[string]string{{"role": "judge", "name": "x"}}), "dispute.parties_invalid", "parties"},
+		{"A negative amount.", "/compliance/disputes", with("amount", -1), "dispute.amount_invalid", "amount"},
+		{"A dispute without a description.", "/compliance/disputes", with("description", " "), "dispute.description_required", "description"},
+		{"A dispute without a company.", "/compliance/disputes", with("company_id", ""), "dispute.company_id_required", "company_id"},
+		{"A step without a note.", "/compliance/disputes/" + d.ID + "/steps", map[string]string{"kind": "note", "note": ""}, "dispute.step_invalid", "note"},
+		{"A move to reported.", "/compliance/disputes/" + d.ID + "/status", map[string]string{"status": "reported"}, "dispute.status_invalid", "status"},
+		{"Escalating without an outcome.", "/compliance/disputes/" + d.ID + "/status", map[string]string{"status": "escalated", "escalated_to": "court"}, "dispute.outcome_required", "outcome"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.Do("POST", tc.path, tc.body)
+			if r.Status != 400 || r.ErrorID() != tc.id || r.ErrorField() != tc.field {
+				t.Fatalf("%d %s, want 400 %s (field %q)", r.Status, r.Body, tc.id, tc.field)
+			}
+		})
+	}
+	if r := e.Do("GET", "/compliance/disputes?status=closed", nil); r.Status != 400 || r.ErrorID() != "dispute.status_filter_invalid" {
+		t.Fatalf("bad filter: %d %s", r.Status, r.Body)
+	}
+	if after := testutil.Counts(t, e.node.DB().DB, all...); !maps.Equal(before, after) {
+		t.Fatalf("rows changed: %v → %v", before, after)
+	}
+}

@@ -131,13 +131,14 @@ type Deps struct {
 // under /api/v1/districts/<district>.
 type Node struct {
 	*node.Base
-	cfg    Config
-	deps   Deps
-	store  *store.Store
-	board  *service.Scoreboard
-	ins    *service.Inspections
-	logger *slog.Logger
-	policy *config.Value[policy.Compliance]
+	cfg      Config
+	deps     Deps
+	store    *store.Store
+	board    *service.Scoreboard
+	ins      *service.Inspections
+	disputes *service.Disputes
+	logger   *slog.Logger
+	policy   *config.Value[policy.Compliance]
 }
 
 // New opens and migrates the node's database and wires the service. Call
@@ -166,13 +167,14 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	board := &service.Scoreboard{District: cfg.District, Now: deps.Now, Policy: pol.Load}
 	svc := &service.Compliance{District: cfg.District, Store: st.Queries, Policy: pol.Load}
 	ins := &service.Inspections{Store: st, Now: deps.Now, Policy: pol.Load}
-	az := &authorizer{district: cfg.District, ins: ins}
-	if err := base.Serve(routeTable(svc, ins, az, kitx.DistrictPath(cfg.District)), deps.Endpoint,
+	disp := service.NewDisputes(st, ins, deps.Now, pol.Load)
+	az := &authorizer{district: cfg.District, ins: ins, disputes: disp}
+	if err := base.Serve(routeTable(svc, ins, disp, az, kitx.DistrictPath(cfg.District)), deps.Endpoint,
 		service.ErrDistrictNotFound, cfg.TrustProxy, logger); err != nil {
 		_ = base.Close()
 		return nil, err
 	}
-	return &Node{Base: base, cfg: cfg, deps: deps, store: st, board: board, ins: ins, logger: logger, policy: pol}, nil
+	return &Node{Base: base, cfg: cfg, deps: deps, store: st, board: board, ins: ins, disputes: disp, logger: logger, policy: pol}, nil
 }
 
 // applier applies membership events to the scoreboard in a consumer's
@@ -246,6 +248,10 @@ func (n *Node) Refresh(ctx context.Context) (bool, error) {
 // does it every RefreshInterval) and returns how many events it emitted.
 func (n *Node) Escalate(ctx context.Context) (int, error) { return n.ins.Escalate(ctx) }
 
+// DisputeTimers runs one pass of the dispute timers now (Run does it every
+// RefreshInterval) and returns how many events it emitted.
+func (n *Node) DisputeTimers(ctx context.Context) (int, error) { return n.disputes.Timers(ctx) }
+
 // Recompute scores every guard from scratch now, whatever the stored
 // state (the benchmark's full recompute; Refresh does it when needed).
 func (n *Node) Recompute(ctx context.Context) error {
@@ -305,6 +311,11 @@ func (n *Node) Run(ctx context.Context) error {
 				n.logger.Error("compliance: remediation escalation failed; will retry", "err", err)
 			} else if sent > 0 {
 				n.logger.Info("compliance: overdue remediations escalated", "events", sent)
+			}
+			if sent, err := n.disputes.Timers(ctx); err != nil && ctx.Err() == nil {
+				n.logger.Error("compliance: dispute timers failed; will retry", "err", err)
+			} else if sent > 0 {
+				n.logger.Info("compliance: dispute timers fired", "events", sent)
 			}
 			select {
 			case <-ctx.Done():

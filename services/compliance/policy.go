@@ -25,6 +25,8 @@ const (
 	targetInspection
 	// targetFinding: the company of the path's finding.
 	targetFinding
+	// targetDispute: the company of the path's dispute.
+	targetDispute
 )
 
 // Short names keep the table one row per line.
@@ -73,6 +75,11 @@ func remediators() auth.Rule {
 	return rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS})
 }
 
+// reporters report a dispute: the association and the company concerned.
+func reporters() auth.Rule {
+	return rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS})
+}
+
 // rule is a policy row, built fresh for every table.
 func rule(roles map[auth.Role]auth.Scope) auth.Rule { return auth.Rule{Roles: roles} }
 
@@ -82,7 +89,7 @@ const EndpointPrefix = ServiceName + "."
 
 // Policy returns the compliance service's policy table, keyed
 // "compliance.<route name>", one row per route of the route table.
-func Policy() auth.Policy { return kitx.Policy(ServiceName, routeTable(nil, nil, nil, "")) }
+func Policy() auth.Policy { return kitx.Policy(ServiceName, routeTable(nil, nil, nil, nil, "")) }
 
 // Route is one HTTP route of the service and its row in Policy.
 type Route = kitx.RouteInfo
@@ -94,6 +101,7 @@ func Routes() []Route { return API().RouteInfos() }
 type authorizer struct {
 	district string
 	ins      *service.Inspections
+	disputes *service.Disputes
 }
 
 // target resolves what req acts on. An id that opens nothing leaves the
@@ -114,6 +122,10 @@ func (a *authorizer) target(ctx context.Context, kind targetKind, req any) auth.
 			t.Company = r.CompanyID
 		case kitx.ListRequest[string]:
 			t.Company = r.Filter
+		case service.DisputeInput:
+			t.Company = r.CompanyID
+		case kitx.ListRequest[service.DisputeFilter]:
+			t.Company = r.Filter.CompanyID
 		}
 	case targetInspection:
 		if in, err := a.ins.GetInspection(ctx, kitx.ResourceID(req)); err == nil {
@@ -121,6 +133,8 @@ func (a *authorizer) target(ctx context.Context, kind targetKind, req any) auth.
 		}
 	case targetFinding:
 		t.Company = a.ins.FindingCompany(ctx, kitx.ResourceID(req))
+	case targetDispute:
+		t.Company = a.disputes.Company(ctx, kitx.ResourceID(req))
 	}
 	return t
 }

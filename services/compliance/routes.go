@@ -24,7 +24,7 @@ import (
 // gaps, trend, inspections and schedule, records its own inspections and
 // remediates its own findings. Templates and schedules are the
 // association's (hq-admin, district-admin).
-func routeTable(svc *service.Compliance, ins *service.Inspections, az *authorizer, base string) []kitx.Route {
+func routeTable(svc *service.Compliance, ins *service.Inspections, disp *service.Disputes, az *authorizer, base string) []kitx.Route {
 	at := kitx.Targets[targetKind](az.target).At
 	district := at(targetDistrict)
 	errsOf := kitx.CommonErrors(service.ErrDistrictNotFound, storage.ErrUnavailable)
@@ -125,6 +125,44 @@ func routeTable(svc *service.Compliance, ins *service.Inspections, az *authorize
 			Params:   []kitx.Param{{Name: "periods", In: "query", Type: "integer", Min: 1, Description: "how many periods back (1–36, default 6)"}},
 			Response: service.ScheduleReport{}, Errors: errsOf(service.ErrScheduleNotFound, service.ErrSchedulePeriodsInvalid),
 			Rule: companyReaders(), Target: at(targetCompanyPath), Decode: t.DecodeScheduleReport, Endpoint: endpoints.MakeScheduleReportEndpoint(ins)},
+
+		// Disputes (矛盾纠纷化解).
+		{Name: "report_dispute", Method: "POST", Path: p("/compliance/disputes"), Tag: "disputes",
+			Summary: "Report a dispute (status reported)",
+			Description: "The first response (a step, or a move) is due by the end of the policy's working days after the report " +
+				"(dispute_response_working_days, default 2; Monday to Friday, public holidays not modelled). A company-admin reports its own company's.",
+			Request: service.DisputeInput{}, Response: service.Dispute{}, Status: 201, IdempotencyKey: true, ResponseHeaders: []string{"Location", "ETag"},
+			Errors: create(service.ErrDisputeCompany, service.ErrDisputeKind, service.ErrDisputeParties, service.ErrDisputeAmount,
+				service.ErrDisputeDescription, service.ErrDisputeMediator),
+			Rule: reporters(), Target: at(targetCompanyField), Decode: kitx.DecodeCreate[service.DisputeInput], Endpoint: endpoints.MakeReportDisputeEndpoint(disp, base)},
+		{Name: "list_disputes", Method: "GET", Path: p("/compliance/disputes"), Tag: "disputes", Summary: "List disputes by id",
+			Params: []kitx.Param{
+				kitx.Query("status", "only disputes in this status", service.DisputeReported, service.DisputeMediating, service.DisputeResolved, service.DisputeEscalated),
+				kitx.Query("kind", "only of this kind", service.DisputeKinds...),
+				kitx.Query("company_id", "only this company's (a company-admin must name its own)"),
+			},
+			Response: kitx.ListResponse[service.Dispute]{}, Paged: true, Errors: errsOf(service.ErrDisputeFilterStatus, service.ErrDisputeKind),
+			Rule: companyReaders(), Target: at(targetCompanyField), Decode: t.DecodeListDisputes, Endpoint: endpoints.MakeListDisputesEndpoint(disp)},
+		{Name: "get_dispute", Method: "GET", Path: p("/compliance/disputes/{id}"), Tag: "disputes", Summary: "A dispute with its timeline and timers",
+			Response: service.Dispute{}, ResponseHeaders: []string{"ETag"}, Errors: errsOf(service.ErrDisputeNotFound),
+			Rule: companyReaders(), Target: at(targetDispute), Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeGetDisputeEndpoint(disp)},
+		{Name: "add_dispute_step", Method: "POST", Path: p("/compliance/disputes/{id}/steps"), Tag: "disputes",
+			Summary: "Add a step to a dispute's timeline (the first is its response)",
+			Request: service.StepInput{}, Response: service.Dispute{}, ResponseHeaders: []string{"ETag"},
+			Errors: errsOf(service.ErrDisputeNotFound, service.ErrDisputeStepInvalid, service.ErrDisputeClosed),
+			Rule:   admins(), Target: district, Decode: kitx.DecodeActionRequest[service.StepInput], Endpoint: endpoints.MakeAddDisputeStepEndpoint(disp)},
+		{Name: "change_dispute_status", Method: "POST", Path: p("/compliance/disputes/{id}/status"), Tag: "disputes",
+			Summary: "Move a dispute on: reported → mediating → resolved | escalated",
+			Description: "Mediating needs a mediator and starts the 15 days of 劳动争议调解仲裁法 art. 14; resolving or escalating needs the outcome, " +
+				"escalating where to (labour_arbitration, police, court). A reported dispute may be escalated at once.",
+			Request: service.DisputeStatusInput{}, Response: service.Dispute{}, ResponseHeaders: []string{"ETag"},
+			Errors: errsOf(service.ErrDisputeNotFound, service.ErrDisputeStatusInvalid, service.ErrDisputeStatusIllegal, service.ErrDisputeMediator,
+				service.ErrDisputeOutcome, service.ErrDisputeEscalatedTo, service.ErrDisputeClosed),
+			Rule: admins(), Target: district, Decode: kitx.DecodeActionRequest[service.DisputeStatusInput], Endpoint: endpoints.MakeChangeDisputeStatusEndpoint(disp)},
+		{Name: "dispute_stats", Method: "GET", Path: p("/compliance/disputes/stats"), Tag: "disputes",
+			Summary:  "The district's disputes by kind, status and outcome, and the days to resolution (p50, p90)",
+			Response: service.DisputeStats{}, Errors: errsOf(),
+			Rule: supervisors(), Target: district, Decode: kitx.DecodeNone, Endpoint: endpoints.MakeDisputeStatsEndpoint(disp)},
 	}
 }
 
@@ -139,9 +177,10 @@ func API() kitx.API {
 		Tags: []kitx.Tag{
 			{Name: "scoreboard", Description: "The four 100%: counts, rates, gaps and trend"},
 			{Name: "inspections", Description: "Hazard inspections (风险隐患排查): templates, inspections, findings, schedules"},
+			{Name: "disputes", Description: "Disputes (矛盾纠纷化解): mediation, escalation, timers and statistics"},
 			{Name: "policy", Description: "The city-wide compliance policy (etcd /guildhall/policy/compliance)"},
 		},
-		Routes: routeTable(nil, nil, nil, ""),
+		Routes: routeTable(nil, nil, nil, nil, ""),
 		Enums:  []kitx.Enum{{Type: policy.Period(""), Values: policy.PeriodNames()}},
 	}
 }

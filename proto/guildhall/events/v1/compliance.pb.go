@@ -1026,6 +1026,445 @@ func (x *InspectionScheduleSet) GetStartsOn() string {
 	return ""
 }
 
+// DisputeCase is a snapshot of a dispute (矛盾纠纷化解). It carries no
+// party's name: only their roles, so counts leave the district and people
+// do not.
+type DisputeCase struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Id        string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	District  string                 `protobuf:"bytes,2,opt,name=district,proto3" json:"district,omitempty"`
+	CompanyId string                 `protobuf:"bytes,3,opt,name=company_id,json=companyId,proto3" json:"company_id,omitempty"`
+	// kind: wages | labour_contract | client_contract | injury | other.
+	Kind           string   `protobuf:"bytes,4,opt,name=kind,proto3" json:"kind,omitempty"`
+	PartyRoles     []string `protobuf:"bytes,5,rep,name=party_roles,json=partyRoles,proto3" json:"party_roles,omitempty"`
+	AmountReported bool     `protobuf:"varint,6,opt,name=amount_reported,json=amountReported,proto3" json:"amount_reported,omitempty"`
+	Amount         float64  `protobuf:"fixed64,7,opt,name=amount,proto3" json:"amount,omitempty"`
+	// status: reported | mediating | resolved | escalated.
+	Status string `protobuf:"bytes,8,opt,name=status,proto3" json:"status,omitempty"`
+	// escalated_to: labour_arbitration | police | court.
+	EscalatedTo     string                 `protobuf:"bytes,9,opt,name=escalated_to,json=escalatedTo,proto3" json:"escalated_to,omitempty"`
+	ReportedAt      *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=reported_at,json=reportedAt,proto3" json:"reported_at,omitempty"`
+	ResponseDue     *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=response_due,json=responseDue,proto3" json:"response_due,omitempty"`
+	RespondedAt     *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=responded_at,json=respondedAt,proto3" json:"responded_at,omitempty"`
+	MediationDue    *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=mediation_due,json=mediationDue,proto3" json:"mediation_due,omitempty"`
+	ClosedAt        *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=closed_at,json=closedAt,proto3" json:"closed_at,omitempty"`
+	ResponseOverdue bool                   `protobuf:"varint,15,opt,name=response_overdue,json=responseOverdue,proto3" json:"response_overdue,omitempty"`
+	EscalationDue   bool                   `protobuf:"varint,16,opt,name=escalation_due,json=escalationDue,proto3" json:"escalation_due,omitempty"`
+	Version         int64                  `protobuf:"varint,17,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *DisputeCase) Reset() {
+	*x = DisputeCase{}
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DisputeCase) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DisputeCase) ProtoMessage() {}
+
+func (x *DisputeCase) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DisputeCase.ProtoReflect.Descriptor instead.
+func (*DisputeCase) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_compliance_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *DisputeCase) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *DisputeCase) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *DisputeCase) GetCompanyId() string {
+	if x != nil {
+		return x.CompanyId
+	}
+	return ""
+}
+
+func (x *DisputeCase) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *DisputeCase) GetPartyRoles() []string {
+	if x != nil {
+		return x.PartyRoles
+	}
+	return nil
+}
+
+func (x *DisputeCase) GetAmountReported() bool {
+	if x != nil {
+		return x.AmountReported
+	}
+	return false
+}
+
+func (x *DisputeCase) GetAmount() float64 {
+	if x != nil {
+		return x.Amount
+	}
+	return 0
+}
+
+func (x *DisputeCase) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *DisputeCase) GetEscalatedTo() string {
+	if x != nil {
+		return x.EscalatedTo
+	}
+	return ""
+}
+
+func (x *DisputeCase) GetReportedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReportedAt
+	}
+	return nil
+}
+
+func (x *DisputeCase) GetResponseDue() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ResponseDue
+	}
+	return nil
+}
+
+func (x *DisputeCase) GetRespondedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RespondedAt
+	}
+	return nil
+}
+
+func (x *DisputeCase) GetMediationDue() *timestamppb.Timestamp {
+	if x != nil {
+		return x.MediationDue
+	}
+	return nil
+}
+
+func (x *DisputeCase) GetClosedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ClosedAt
+	}
+	return nil
+}
+
+func (x *DisputeCase) GetResponseOverdue() bool {
+	if x != nil {
+		return x.ResponseOverdue
+	}
+	return false
+}
+
+func (x *DisputeCase) GetEscalationDue() bool {
+	if x != nil {
+		return x.EscalationDue
+	}
+	return false
+}
+
+func (x *DisputeCase) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+// DisputeReported says a dispute was reported.
+type DisputeReported struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Dispute       *DisputeCase           `protobuf:"bytes,1,opt,name=dispute,proto3" json:"dispute,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DisputeReported) Reset() {
+	*x = DisputeReported{}
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DisputeReported) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DisputeReported) ProtoMessage() {}
+
+func (x *DisputeReported) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DisputeReported.ProtoReflect.Descriptor instead.
+func (*DisputeReported) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_compliance_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *DisputeReported) GetDispute() *DisputeCase {
+	if x != nil {
+		return x.Dispute
+	}
+	return nil
+}
+
+// DisputeStepRecorded says a step was added to a dispute's timeline.
+type DisputeStepRecorded struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Dispute       *DisputeCase           `protobuf:"bytes,1,opt,name=dispute,proto3" json:"dispute,omitempty"`
+	StepKind      string                 `protobuf:"bytes,2,opt,name=step_kind,json=stepKind,proto3" json:"step_kind,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DisputeStepRecorded) Reset() {
+	*x = DisputeStepRecorded{}
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DisputeStepRecorded) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DisputeStepRecorded) ProtoMessage() {}
+
+func (x *DisputeStepRecorded) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DisputeStepRecorded.ProtoReflect.Descriptor instead.
+func (*DisputeStepRecorded) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_compliance_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *DisputeStepRecorded) GetDispute() *DisputeCase {
+	if x != nil {
+		return x.Dispute
+	}
+	return nil
+}
+
+func (x *DisputeStepRecorded) GetStepKind() string {
+	if x != nil {
+		return x.StepKind
+	}
+	return ""
+}
+
+// DisputeStatusChanged says a dispute moved on (reported → mediating →
+// resolved | escalated).
+type DisputeStatusChanged struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Dispute       *DisputeCase           `protobuf:"bytes,1,opt,name=dispute,proto3" json:"dispute,omitempty"`
+	FromStatus    string                 `protobuf:"bytes,2,opt,name=from_status,json=fromStatus,proto3" json:"from_status,omitempty"`
+	ToStatus      string                 `protobuf:"bytes,3,opt,name=to_status,json=toStatus,proto3" json:"to_status,omitempty"`
+	By            string                 `protobuf:"bytes,4,opt,name=by,proto3" json:"by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DisputeStatusChanged) Reset() {
+	*x = DisputeStatusChanged{}
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DisputeStatusChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DisputeStatusChanged) ProtoMessage() {}
+
+func (x *DisputeStatusChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DisputeStatusChanged.ProtoReflect.Descriptor instead.
+func (*DisputeStatusChanged) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_compliance_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *DisputeStatusChanged) GetDispute() *DisputeCase {
+	if x != nil {
+		return x.Dispute
+	}
+	return nil
+}
+
+func (x *DisputeStatusChanged) GetFromStatus() string {
+	if x != nil {
+		return x.FromStatus
+	}
+	return ""
+}
+
+func (x *DisputeStatusChanged) GetToStatus() string {
+	if x != nil {
+		return x.ToStatus
+	}
+	return ""
+}
+
+func (x *DisputeStatusChanged) GetBy() string {
+	if x != nil {
+		return x.By
+	}
+	return ""
+}
+
+// DisputeResponseOverdue says a dispute had no response within the
+// policy's working days; once per dispute.
+type DisputeResponseOverdue struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Dispute       *DisputeCase           `protobuf:"bytes,1,opt,name=dispute,proto3" json:"dispute,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DisputeResponseOverdue) Reset() {
+	*x = DisputeResponseOverdue{}
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DisputeResponseOverdue) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DisputeResponseOverdue) ProtoMessage() {}
+
+func (x *DisputeResponseOverdue) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DisputeResponseOverdue.ProtoReflect.Descriptor instead.
+func (*DisputeResponseOverdue) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_compliance_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *DisputeResponseOverdue) GetDispute() *DisputeCase {
+	if x != nil {
+		return x.Dispute
+	}
+	return nil
+}
+
+// DisputeEscalationDue flags a mediation not concluded within 15 days of
+// its start (劳动争议调解仲裁法 art. 14): the parties may go to
+// arbitration; once per dispute.
+type DisputeEscalationDue struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Dispute       *DisputeCase           `protobuf:"bytes,1,opt,name=dispute,proto3" json:"dispute,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DisputeEscalationDue) Reset() {
+	*x = DisputeEscalationDue{}
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DisputeEscalationDue) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DisputeEscalationDue) ProtoMessage() {}
+
+func (x *DisputeEscalationDue) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DisputeEscalationDue.ProtoReflect.Descriptor instead.
+func (*DisputeEscalationDue) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_compliance_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *DisputeEscalationDue) GetDispute() *DisputeCase {
+	if x != nil {
+		return x.Dispute
+	}
+	return nil
+}
+
 var File_guildhall_events_v1_compliance_proto protoreflect.FileDescriptor
 
 const file_guildhall_events_v1_compliance_proto_rawDesc = "" +
@@ -1129,7 +1568,44 @@ const file_guildhall_events_v1_compliance_proto_rawDesc = "" +
 	"company_id\x18\x02 \x01(\tR\tcompanyId\x12\x16\n" +
 	"\x06period\x18\x03 \x01(\tR\x06period\x12\x14\n" +
 	"\x05count\x18\x04 \x01(\x05R\x05count\x12\x1b\n" +
-	"\tstarts_on\x18\x05 \x01(\tR\bstartsOnBCZAgithub.com/guildhall/guildhall/proto/guildhall/events/v1;eventsv1b\x06proto3"
+	"\tstarts_on\x18\x05 \x01(\tR\bstartsOn\"\xaa\x05\n" +
+	"\vDisputeCase\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
+	"\bdistrict\x18\x02 \x01(\tR\bdistrict\x12\x1d\n" +
+	"\n" +
+	"company_id\x18\x03 \x01(\tR\tcompanyId\x12\x12\n" +
+	"\x04kind\x18\x04 \x01(\tR\x04kind\x12\x1f\n" +
+	"\vparty_roles\x18\x05 \x03(\tR\n" +
+	"partyRoles\x12'\n" +
+	"\x0famount_reported\x18\x06 \x01(\bR\x0eamountReported\x12\x16\n" +
+	"\x06amount\x18\a \x01(\x01R\x06amount\x12\x16\n" +
+	"\x06status\x18\b \x01(\tR\x06status\x12!\n" +
+	"\fescalated_to\x18\t \x01(\tR\vescalatedTo\x12;\n" +
+	"\vreported_at\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"reportedAt\x12=\n" +
+	"\fresponse_due\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\vresponseDue\x12=\n" +
+	"\fresponded_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\vrespondedAt\x12?\n" +
+	"\rmediation_due\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\fmediationDue\x127\n" +
+	"\tclosed_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\bclosedAt\x12)\n" +
+	"\x10response_overdue\x18\x0f \x01(\bR\x0fresponseOverdue\x12%\n" +
+	"\x0eescalation_due\x18\x10 \x01(\bR\rescalationDue\x12\x18\n" +
+	"\aversion\x18\x11 \x01(\x03R\aversion\"M\n" +
+	"\x0fDisputeReported\x12:\n" +
+	"\adispute\x18\x01 \x01(\v2 .guildhall.events.v1.DisputeCaseR\adispute\"n\n" +
+	"\x13DisputeStepRecorded\x12:\n" +
+	"\adispute\x18\x01 \x01(\v2 .guildhall.events.v1.DisputeCaseR\adispute\x12\x1b\n" +
+	"\tstep_kind\x18\x02 \x01(\tR\bstepKind\"\xa0\x01\n" +
+	"\x14DisputeStatusChanged\x12:\n" +
+	"\adispute\x18\x01 \x01(\v2 .guildhall.events.v1.DisputeCaseR\adispute\x12\x1f\n" +
+	"\vfrom_status\x18\x02 \x01(\tR\n" +
+	"fromStatus\x12\x1b\n" +
+	"\tto_status\x18\x03 \x01(\tR\btoStatus\x12\x0e\n" +
+	"\x02by\x18\x04 \x01(\tR\x02by\"T\n" +
+	"\x16DisputeResponseOverdue\x12:\n" +
+	"\adispute\x18\x01 \x01(\v2 .guildhall.events.v1.DisputeCaseR\adispute\"R\n" +
+	"\x14DisputeEscalationDue\x12:\n" +
+	"\adispute\x18\x01 \x01(\v2 .guildhall.events.v1.DisputeCaseR\adisputeBCZAgithub.com/guildhall/guildhall/proto/guildhall/events/v1;eventsv1b\x06proto3"
 
 var (
 	file_guildhall_events_v1_compliance_proto_rawDescOnce sync.Once
@@ -1143,7 +1619,7 @@ func file_guildhall_events_v1_compliance_proto_rawDescGZIP() []byte {
 	return file_guildhall_events_v1_compliance_proto_rawDescData
 }
 
-var file_guildhall_events_v1_compliance_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_guildhall_events_v1_compliance_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_guildhall_events_v1_compliance_proto_goTypes = []any{
 	(*FourHundredCounts)(nil),           // 0: guildhall.events.v1.FourHundredCounts
 	(*FourHundredReached)(nil),          // 1: guildhall.events.v1.FourHundredReached
@@ -1156,21 +1632,37 @@ var file_guildhall_events_v1_compliance_proto_goTypes = []any{
 	(*FindingStatusChanged)(nil),        // 8: guildhall.events.v1.FindingStatusChanged
 	(*RemediationEscalated)(nil),        // 9: guildhall.events.v1.RemediationEscalated
 	(*InspectionScheduleSet)(nil),       // 10: guildhall.events.v1.InspectionScheduleSet
-	(*timestamppb.Timestamp)(nil),       // 11: google.protobuf.Timestamp
+	(*DisputeCase)(nil),                 // 11: guildhall.events.v1.DisputeCase
+	(*DisputeReported)(nil),             // 12: guildhall.events.v1.DisputeReported
+	(*DisputeStepRecorded)(nil),         // 13: guildhall.events.v1.DisputeStepRecorded
+	(*DisputeStatusChanged)(nil),        // 14: guildhall.events.v1.DisputeStatusChanged
+	(*DisputeResponseOverdue)(nil),      // 15: guildhall.events.v1.DisputeResponseOverdue
+	(*DisputeEscalationDue)(nil),        // 16: guildhall.events.v1.DisputeEscalationDue
+	(*timestamppb.Timestamp)(nil),       // 17: google.protobuf.Timestamp
 }
 var file_guildhall_events_v1_compliance_proto_depIdxs = []int32{
 	0,  // 0: guildhall.events.v1.FourHundredReached.counts:type_name -> guildhall.events.v1.FourHundredCounts
 	0,  // 1: guildhall.events.v1.FourHundredLost.counts:type_name -> guildhall.events.v1.FourHundredCounts
 	0,  // 2: guildhall.events.v1.ScoreboardSnapshot.counts:type_name -> guildhall.events.v1.FourHundredCounts
-	11, // 3: guildhall.events.v1.InspectionRecorded.recorded_at:type_name -> google.protobuf.Timestamp
-	11, // 4: guildhall.events.v1.HazardFinding.updated_at:type_name -> google.protobuf.Timestamp
+	17, // 3: guildhall.events.v1.InspectionRecorded.recorded_at:type_name -> google.protobuf.Timestamp
+	17, // 4: guildhall.events.v1.HazardFinding.updated_at:type_name -> google.protobuf.Timestamp
 	7,  // 5: guildhall.events.v1.FindingStatusChanged.finding:type_name -> guildhall.events.v1.HazardFinding
 	7,  // 6: guildhall.events.v1.RemediationEscalated.finding:type_name -> guildhall.events.v1.HazardFinding
-	7,  // [7:7] is the sub-list for method output_type
-	7,  // [7:7] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	17, // 7: guildhall.events.v1.DisputeCase.reported_at:type_name -> google.protobuf.Timestamp
+	17, // 8: guildhall.events.v1.DisputeCase.response_due:type_name -> google.protobuf.Timestamp
+	17, // 9: guildhall.events.v1.DisputeCase.responded_at:type_name -> google.protobuf.Timestamp
+	17, // 10: guildhall.events.v1.DisputeCase.mediation_due:type_name -> google.protobuf.Timestamp
+	17, // 11: guildhall.events.v1.DisputeCase.closed_at:type_name -> google.protobuf.Timestamp
+	11, // 12: guildhall.events.v1.DisputeReported.dispute:type_name -> guildhall.events.v1.DisputeCase
+	11, // 13: guildhall.events.v1.DisputeStepRecorded.dispute:type_name -> guildhall.events.v1.DisputeCase
+	11, // 14: guildhall.events.v1.DisputeStatusChanged.dispute:type_name -> guildhall.events.v1.DisputeCase
+	11, // 15: guildhall.events.v1.DisputeResponseOverdue.dispute:type_name -> guildhall.events.v1.DisputeCase
+	11, // 16: guildhall.events.v1.DisputeEscalationDue.dispute:type_name -> guildhall.events.v1.DisputeCase
+	17, // [17:17] is the sub-list for method output_type
+	17, // [17:17] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_guildhall_events_v1_compliance_proto_init() }
@@ -1184,7 +1676,7 @@ func file_guildhall_events_v1_compliance_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_guildhall_events_v1_compliance_proto_rawDesc), len(file_guildhall_events_v1_compliance_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

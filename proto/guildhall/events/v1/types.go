@@ -50,12 +50,19 @@ const (
 	TypeFindingStatusChanged        = "FindingStatusChanged"
 	TypeRemediationEscalated        = "RemediationEscalated"
 	TypeInspectionScheduleSet       = "InspectionScheduleSet"
+
+	TypeDisputeReported        = "DisputeReported"
+	TypeDisputeStepRecorded    = "DisputeStepRecorded"
+	TypeDisputeStatusChanged   = "DisputeStatusChanged"
+	TypeDisputeResponseOverdue = "DisputeResponseOverdue"
+	TypeDisputeEscalationDue   = "DisputeEscalationDue"
 )
 
 // ComplianceTypes returns every event type of the compliance service.
 func ComplianceTypes() []string {
 	return []string{TypeFourHundredReached, TypeFourHundredLost, TypeRequirementLapsing, TypeScoreboardSnapshot,
-		TypeInspectionTemplatePublished, TypeInspectionRecorded, TypeFindingStatusChanged, TypeRemediationEscalated, TypeInspectionScheduleSet}
+		TypeInspectionTemplatePublished, TypeInspectionRecorded, TypeFindingStatusChanged, TypeRemediationEscalated, TypeInspectionScheduleSet,
+		TypeDisputeReported, TypeDisputeStepRecorded, TypeDisputeStatusChanged, TypeDisputeResponseOverdue, TypeDisputeEscalationDue}
 }
 
 // MembershipTypes returns every event type of the membership service.

@@ -165,3 +165,54 @@ func MakeScheduleReportEndpoint(svc *service.Inspections) endpoint.Endpoint {
 		return kitx.One(rep, "", err), nil
 	}
 }
+
+// MakeReportDisputeEndpoint returns the endpoint of report_dispute.
+func MakeReportDisputeEndpoint(svc *service.Disputes, base string) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		d, err := svc.Report(ctx, request.(service.DisputeInput))
+		return kitx.Created(d, base+"/compliance/disputes/"+d.ID, kitx.ETag(d.Version), 201, err), nil
+	}
+}
+
+// MakeGetDisputeEndpoint returns the endpoint of get_dispute.
+func MakeGetDisputeEndpoint(svc *service.Disputes) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		d, err := svc.Get(ctx, request.(kitx.IDRequest).ID)
+		return kitx.One(d, kitx.ETag(d.Version), err), nil
+	}
+}
+
+// MakeListDisputesEndpoint returns the endpoint of list_disputes.
+func MakeListDisputesEndpoint(svc *service.Disputes) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ListRequest[service.DisputeFilter])
+		items, next, err := svc.List(ctx, r.Filter, r.Page)
+		return kitx.List(items, next, err), nil
+	}
+}
+
+// MakeAddDisputeStepEndpoint returns the endpoint of add_dispute_step.
+func MakeAddDisputeStepEndpoint(svc *service.Disputes) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ActionRequest[service.StepInput])
+		d, err := svc.AddStep(ctx, r.ID, r.Input)
+		return kitx.One(d, kitx.ETag(d.Version), err), nil
+	}
+}
+
+// MakeChangeDisputeStatusEndpoint returns the endpoint of change_dispute_status.
+func MakeChangeDisputeStatusEndpoint(svc *service.Disputes) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ActionRequest[service.DisputeStatusInput])
+		d, err := svc.ChangeStatus(ctx, r.ID, r.Input)
+		return kitx.One(d, kitx.ETag(d.Version), err), nil
+	}
+}
+
+// MakeDisputeStatsEndpoint returns the endpoint of dispute_stats.
+func MakeDisputeStatsEndpoint(svc *service.Disputes) endpoint.Endpoint {
+	return func(ctx context.Context, _ any) (any, error) {
+		st, err := svc.Stats(ctx)
+		return kitx.One(st, "", err), nil
+	}
+}

@@ -102,6 +102,7 @@ type Change struct {
 	By          string
 	Level       string
 	DaysOverdue int
+	Dispute     *Dispute
 }
 
 // Queries are the store's reads and writes the scoreboard runs inside one
@@ -130,6 +131,7 @@ type Queries interface {
 	PruneSnapshots(ctx context.Context, before string) error
 
 	InspectionQueries
+	DisputeQueries
 	idempotency.Queries
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -57,6 +58,12 @@ func aggregate(c service.Change) (eventbus.Aggregate, error) {
 			break
 		}
 		return eventbus.Aggregate{Type: "inspection_schedule", ID: c.Schedule.CompanyID, Version: 1}, nil
+	case service.EventDisputeReported, service.EventDisputeStepRecorded, service.EventDisputeStatusChanged,
+		service.EventDisputeResponseOverdue, service.EventDisputeEscalationDue:
+		if c.Dispute == nil {
+			break
+		}
+		return eventbus.Aggregate{Type: "dispute", ID: c.Dispute.ID, Version: c.Dispute.Version}, nil
 	}
 	return eventbus.Aggregate{}, fmt.Errorf("store: change %s has no aggregate", c.Type)
 }
@@ -111,8 +118,43 @@ func payload(district string, c service.Change) (proto.Message, error) {
 		sc := c.Schedule
 		return &eventsv1.InspectionScheduleSet{District: district, CompanyId: sc.CompanyID, Period: string(sc.Period), Count: int32(sc.Count),
 			StartsOn: sc.StartsOn}, nil
+	case service.EventDisputeReported:
+		return &eventsv1.DisputeReported{Dispute: dispute(district, c.Dispute)}, nil
+	case service.EventDisputeStepRecorded:
+		kind := ""
+		if n := len(c.Dispute.Timeline); n > 0 {
+			kind = c.Dispute.Timeline[n-1].Kind
+		}
+		return &eventsv1.DisputeStepRecorded{Dispute: dispute(district, c.Dispute), StepKind: kind}, nil
+	case service.EventDisputeStatusChanged:
+		return &eventsv1.DisputeStatusChanged{Dispute: dispute(district, c.Dispute), FromStatus: c.FromStatus, ToStatus: c.ToStatus, By: c.By}, nil
+	case service.EventDisputeResponseOverdue:
+		return &eventsv1.DisputeResponseOverdue{Dispute: dispute(district, c.Dispute)}, nil
+	case service.EventDisputeEscalationDue:
+		return &eventsv1.DisputeEscalationDue{Dispute: dispute(district, c.Dispute)}, nil
 	}
 	return nil, nil
+}
+
+// dispute is the event snapshot of d: the parties' roles, never their names.
+func dispute(district string, d *service.Dispute) *eventsv1.DisputeCase {
+	m := &eventsv1.DisputeCase{Id: d.ID, District: district, CompanyId: d.CompanyID, Kind: d.Kind, Status: d.Status, EscalatedTo: d.EscalatedTo,
+		ReportedAt: timestamppb.New(d.ReportedAt), ResponseDue: timestamppb.New(d.ResponseDue), ResponseOverdue: d.ResponseLate,
+		EscalationDue: d.EscalationDue, Version: d.Version}
+	for _, p := range d.Parties {
+		m.PartyRoles = append(m.PartyRoles, p.Role)
+	}
+	if d.Amount != nil {
+		m.AmountReported, m.Amount = true, *d.Amount
+	}
+	ts := func(t *time.Time) *timestamppb.Timestamp {
+		if t == nil {
+			return nil
+		}
+		return timestamppb.New(*t)
+	}
+	m.RespondedAt, m.MediationDue, m.ClosedAt = ts(d.RespondedAt), ts(d.MediationDue), ts(d.ClosedAt)
+	return m
 }
 
 func finding(district string, f *service.Finding) *eventsv1.HazardFinding {

@@ -77,3 +77,13 @@ func DecodeScheduleReport(_ context.Context, r *http.Request) (any, error) {
 	}
 	return req, nil
 }
+
+// DecodeListDisputes decodes list_disputes.
+func DecodeListDisputes(_ context.Context, r *http.Request) (any, error) {
+	p, err := kitx.ParsePage(r)
+	if err != nil {
+		return nil, err
+	}
+	q := r.URL.Query()
+	return kitx.ListRequest[service.DisputeFilter]{Page: p, Filter: service.DisputeFilter{Status: q.Get("status"), Kind: q.Get("kind"), CompanyID: q.Get("company_id")}}, nil
+}
