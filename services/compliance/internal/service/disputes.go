@@ -124,7 +124,7 @@ var (
 	ErrDisputeEscalatedTo   = errs.InvalidField("dispute.escalated_to_invalid", "escalated_to", "escalated_to must be labour_arbitration, police or court")
 	ErrDisputeStepInvalid   = errs.InvalidField("dispute.step_invalid", "note", "a step needs a kind (contact, meeting, note) and a note (1–2000 characters)")
 	ErrDisputeClosed        = errs.E(errs.Conflict, "dispute.closed", "the dispute is resolved or escalated")
-	ErrDisputeFilterStatus  = errs.InvalidField("dispute.status_invalid", "status", "status must be reported, mediating, resolved or escalated")
+	ErrDisputeFilterStatus  = errs.InvalidField("dispute.status_filter_invalid", "status", "the status filter is reported, mediating, resolved or escalated")
 	ErrDisputeFilterKind    = ErrDisputeKind
 )
 
