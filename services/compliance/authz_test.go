@@ -22,6 +22,9 @@ func TestAuthzMatrix(t *testing.T) {
 	in := e.inspect(inspectionBody(tpl, "2026-06-10", "no"))
 	fid := in.Findings[0].ID
 	disp := e.report("wages")
+	e.hireTrained(okGuard("g2", "c1"))
+	var fo struct{ ID string }
+	e.Must(201, "POST", "/compliance/four-one-checks", fourOneBody("g2"), &fo)
 	callers := []struct {
 		label string
 		p     auth.Principal
@@ -62,15 +65,20 @@ func TestAuthzMatrix(t *testing.T) {
 		"add_dispute_step":      "/compliance/disputes/" + disp.ID + "/steps",
 		"change_dispute_status": "/compliance/disputes/" + disp.ID + "/status",
 		"dispute_stats":         "/compliance/disputes/stats",
+		"record_four_one_check": "/compliance/four-one-checks",
+		"list_four_one_checks":  "/compliance/four-one-checks?company_id=c1",
+		"get_four_one_check":    "/compliance/four-one-checks/" + fo.ID,
+		"four_one_coverage":     "/compliance/four-one-coverage?company_id=c1&period=2026-06",
 	}
 	bodies := map[string]any{
 		"create_template": checklist, "new_template_version": checklist, "record_inspection": inspectionBody(tpl, "2026-06-10", "yes"),
 		"change_finding_status": map[string]string{"status": "bogus"}, "report_dispute": disputeBody("wages"),
-		"add_dispute_step": map[string]string{"kind": "bogus"}, "change_dispute_status": map[string]string{"status": "bogus"}, "create_schedule": map[string]any{"company_id": "c1", "period": "month", "count": 1, "starts_on": "2026-06-01"},
+		"add_dispute_step": map[string]string{"kind": "bogus"}, "record_four_one_check": map[string]any{"guard_id": "g2", "company_id": "c1"}, "change_dispute_status": map[string]string{"status": "bogus"}, "create_schedule": map[string]any{"company_id": "c1", "period": "month", "count": 1, "starts_on": "2026-06-01"},
 	}
 	companyRoutes := map[string]bool{"get_company_score": true, "list_gaps": true, "get_trend": true, "record_inspection": true,
 		"list_inspections": true, "get_inspection": true, "get_finding": true, "change_finding_status": true, "schedule_report": true,
-		"report_dispute": true, "list_disputes": true, "get_dispute": true}
+		"report_dispute": true, "list_disputes": true, "get_dispute": true, "record_four_one_check": true, "list_four_one_checks": true,
+		"get_four_one_check": true, "four_one_coverage": true}
 	pol := compliance.Policy()
 	for _, rt := range compliance.Routes() {
 		name := strings.TrimPrefix(rt.Endpoint, compliance.EndpointPrefix)
@@ -115,6 +123,12 @@ func TestAuthzMatrix(t *testing.T) {
 			t.Errorf("%s: company-admin %v, want denied", name, s)
 		}
 	}
+	// The two-four-one contents: never the district-admin's (coverage is).
+	for _, name := range []string{"record_four_one_check", "list_four_one_checks", "get_four_one_check"} {
+		if s := pol[compliance.EndpointPrefix+name].Roles[auth.RoleDistrictAdmin]; s != auth.ScopeDeny {
+			t.Errorf("%s: district-admin %v, want denied", name, s)
+		}
+	}
 	// A company-admin who leaves out company_id is refused, not given the
 	// district's gaps.
 	ca := testutil.PrincipalHeaders(callers[3].p, "ca-own")
@@ -127,7 +141,7 @@ func TestAuthzMatrix(t *testing.T) {
 // anonymous, otherwise malformed request: 401, never a 400.
 func TestAnonymousRequestsAreRefusedBeforeTheyAreRead(t *testing.T) {
 	node, err := compliance.New(context.Background(), compliance.Config{
-		District: "jingkai", DBPath: filepath.Join(t.TempDir(), "compliance.db"),
+		District: "jingkai", DBPath: filepath.Join(t.TempDir(), "compliance.db"), Sealer: testSealer(t),
 	}, compliance.Deps{})
 	if err != nil {
 		t.Fatal(err)

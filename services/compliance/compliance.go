@@ -28,6 +28,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/eventbus"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/node"
+	"github.com/guildhall/guildhall/pkg/pii"
 	"github.com/guildhall/guildhall/pkg/policy"
 	"github.com/guildhall/guildhall/pkg/storage"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
@@ -71,6 +72,9 @@ type Config struct {
 	// DefaultPolicy is the policy while etcd has none (zero:
 	// policy.DefaultCompliance).
 	DefaultPolicy policy.Compliance
+	// Sealer seals the two-four-one checks' contents at rest (the city's
+	// keyring, as membership's for national ID numbers). Required.
+	Sealer *pii.Sealer
 }
 
 // Errors of Config.Validate.
@@ -78,6 +82,7 @@ var (
 	ErrBadDistrict = errors.New("compliance: district must be lower-case letters, digits and dashes")
 	ErrNoDBPath    = errors.New("compliance: a database path is required")
 	ErrEmptyBroker = errors.New("compliance: a Kafka broker address is empty")
+	ErrNoSealer    = errors.New("compliance: a sealing keyring is required (two-four-one contents are sealed at rest)")
 )
 
 // Validate checks the configuration.
@@ -90,6 +95,9 @@ func (c Config) Validate() error {
 	}
 	if slices.Contains(c.Brokers, "") {
 		return ErrEmptyBroker
+	}
+	if c.Sealer == nil {
+		return ErrNoSealer
 	}
 	if c.DefaultPolicy != (policy.Compliance{}) {
 		if err := c.DefaultPolicy.Validate(); err != nil {
@@ -168,8 +176,9 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	svc := &service.Compliance{District: cfg.District, Store: st.Queries, Policy: pol.Load}
 	ins := &service.Inspections{Store: st, Now: deps.Now, Policy: pol.Load}
 	disp := service.NewDisputes(st, ins, deps.Now, pol.Load)
-	az := &authorizer{district: cfg.District, ins: ins, disputes: disp}
-	if err := base.Serve(routeTable(svc, ins, disp, az, kitx.DistrictPath(cfg.District)), deps.Endpoint,
+	fo := service.NewFourOne(st, cfg.Sealer, ins, deps.Now)
+	az := &authorizer{district: cfg.District, ins: ins, disputes: disp, fourOne: fo}
+	if err := base.Serve(routeTable(svc, ins, disp, fo, az, kitx.DistrictPath(cfg.District)), deps.Endpoint,
 		service.ErrDistrictNotFound, cfg.TrustProxy, logger); err != nil {
 		_ = base.Close()
 		return nil, err

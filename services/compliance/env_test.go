@@ -12,6 +12,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/guildhall/guildhall/pkg/pii"
 	"github.com/guildhall/guildhall/pkg/policy"
 	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/pkg/telemetry"
@@ -42,9 +43,10 @@ var start = time.Date(2026, 6, 10, 9, 0, 0, 0, cst)
 // middleware; every exchange is validated against the OpenAPI document.
 type env struct {
 	*testutil.Client
-	t     *testing.T
-	node  *compliance.Node
-	clock *clock
+	t      *testing.T
+	node   *compliance.Node
+	clock  *clock
+	dbPath string
 }
 
 func newEnv(t *testing.T) *env {
@@ -60,6 +62,7 @@ func newEnvWith(t *testing.T, cfg compliance.Config, deps compliance.Deps) *env 
 		cfg.DBPath = filepath.Join(t.TempDir(), "compliance.db")
 	}
 	cfg.Storage = storage.Config{Synchronous: "normal"}
+	cfg.Sealer = testSealer(t)
 	deps.Now = c.now
 	node, err := compliance.New(context.Background(), cfg, deps)
 	if err != nil {
@@ -70,7 +73,20 @@ func newEnvWith(t *testing.T, cfg compliance.Config, deps compliance.Deps) *env 
 	t.Cleanup(func() { srv.Close(); _ = node.Close() })
 	cl := testutil.NewClient(t, srv.URL)
 	cl.Prefix = "/api/v1/districts/jingkai"
-	return &env{Client: cl, t: t, node: node, clock: c}
+	return &env{Client: cl, t: t, node: node, clock: c, dbPath: cfg.DBPath}
+}
+
+// sealKey is the tests' sealing key; its bytes must never show in the
+// database file.
+var sealKey = []byte("0123456789abcdef0123456789abcdef")
+
+func testSealer(t testing.TB) *pii.Sealer {
+	t.Helper()
+	s, err := pii.NewSealer(map[string][]byte{"k1": sealKey}, "k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // guard is a test guard: a membership snapshot.

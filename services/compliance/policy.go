@@ -5,6 +5,7 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/services/compliance/internal/endpoints"
 	"github.com/guildhall/guildhall/services/compliance/internal/service"
 )
 
@@ -27,6 +28,8 @@ const (
 	targetFinding
 	// targetDispute: the company of the path's dispute.
 	targetDispute
+	// targetFourOne: the company of the path's two-four-one check.
+	targetFourOne
 )
 
 // Short names keep the table one row per line.
@@ -80,6 +83,14 @@ func reporters() auth.Rule {
 	return rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS})
 }
 
+// fourOneReaders are the only callers of a two-four-one check's contents
+// (issue 10): the guard's own company-admin, hq-admin and the police. Not
+// the district-admin: the association's district lead sees coverage, not
+// what a guard said.
+func fourOneReaders() auth.Rule {
+	return rule(map[auth.Role]auth.Scope{hq: anyS, police: districtS, ca: companyS})
+}
+
 // rule is a policy row, built fresh for every table.
 func rule(roles map[auth.Role]auth.Scope) auth.Rule { return auth.Rule{Roles: roles} }
 
@@ -89,7 +100,7 @@ const EndpointPrefix = ServiceName + "."
 
 // Policy returns the compliance service's policy table, keyed
 // "compliance.<route name>", one row per route of the route table.
-func Policy() auth.Policy { return kitx.Policy(ServiceName, routeTable(nil, nil, nil, nil, "")) }
+func Policy() auth.Policy { return kitx.Policy(ServiceName, routeTable(nil, nil, nil, nil, nil, "")) }
 
 // Route is one HTTP route of the service and its row in Policy.
 type Route = kitx.RouteInfo
@@ -102,6 +113,7 @@ type authorizer struct {
 	district string
 	ins      *service.Inspections
 	disputes *service.Disputes
+	fourOne  *service.FourOne
 }
 
 // target resolves what req acts on. An id that opens nothing leaves the
@@ -126,6 +138,10 @@ func (a *authorizer) target(ctx context.Context, kind targetKind, req any) auth.
 			t.Company = r.CompanyID
 		case kitx.ListRequest[service.DisputeFilter]:
 			t.Company = r.Filter.CompanyID
+		case service.FourOneInput:
+			t.Company = r.CompanyID
+		case endpoints.CoverageRequest:
+			t.Company = r.CompanyID
 		}
 	case targetInspection:
 		if in, err := a.ins.GetInspection(ctx, kitx.ResourceID(req)); err == nil {
@@ -135,6 +151,8 @@ func (a *authorizer) target(ctx context.Context, kind targetKind, req any) auth.
 		t.Company = a.ins.FindingCompany(ctx, kitx.ResourceID(req))
 	case targetDispute:
 		t.Company = a.disputes.Company(ctx, kitx.ResourceID(req))
+	case targetFourOne:
+		t.Company = a.fourOne.Company(ctx, kitx.ResourceID(req))
 	}
 	return t
 }

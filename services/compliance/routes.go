@@ -24,7 +24,7 @@ import (
 // gaps, trend, inspections and schedule, records its own inspections and
 // remediates its own findings. Templates and schedules are the
 // association's (hq-admin, district-admin).
-func routeTable(svc *service.Compliance, ins *service.Inspections, disp *service.Disputes, az *authorizer, base string) []kitx.Route {
+func routeTable(svc *service.Compliance, ins *service.Inspections, disp *service.Disputes, fo *service.FourOne, az *authorizer, base string) []kitx.Route {
 	at := kitx.Targets[targetKind](az.target).At
 	district := at(targetDistrict)
 	errsOf := kitx.CommonErrors(service.ErrDistrictNotFound, storage.ErrUnavailable)
@@ -163,6 +163,31 @@ func routeTable(svc *service.Compliance, ins *service.Inspections, disp *service
 			Summary:  "The district's disputes by kind, status and outcome, and the days to resolution (p50, p90)",
 			Response: service.DisputeStats{}, Errors: errsOf(),
 			Rule: supervisors(), Target: district, Decode: kitx.DecodeNone, Endpoint: endpoints.MakeDisputeStatsEndpoint(disp)},
+
+		// Two-four-one checks (双四一机制): contents sealed at rest, every read
+		// audited, only the guard's company-admin, hq-admin and police.
+		{Name: "record_four_one_check", Method: "POST", Path: p("/compliance/four-one-checks"), Tag: "four-one",
+			Summary: "Record a two-four-one check of a guard (contents sealed at rest)",
+			Description: "The four points (whereabouts, job duties, state of mind, career plan), each rated 1–5 with a note, are sealed with " +
+				"the city's keyring; the response and every list carry no contents, and the only event is the company's coverage (counts).",
+			Request: service.FourOneInput{}, Response: service.FourOneCheck{}, Status: 201, IdempotencyKey: true, ResponseHeaders: []string{"Location"},
+			Errors: create(service.ErrFourOneCompany, service.ErrFourOneDate, service.ErrFourOnePoints, service.ErrFourOneGuard),
+			Rule:   fourOneReaders(), Target: at(targetCompanyField), Decode: kitx.DecodeCreate[service.FourOneInput], Endpoint: endpoints.MakeRecordFourOneEndpoint(fo, base)},
+		{Name: "list_four_one_checks", Method: "GET", Path: p("/compliance/four-one-checks"), Tag: "four-one",
+			Summary: "A company's checks, without their contents", Params: []kitx.Param{{Name: "company_id", In: "query", Type: "string", Required: true, Description: "the company"}},
+			Response: kitx.ListResponse[service.FourOneCheck]{}, Paged: true, Errors: errsOf(),
+			Rule: fourOneReaders(), Target: at(targetCompanyField), Decode: t.DecodeListInspections, Endpoint: endpoints.MakeListFourOneEndpoint(fo)},
+		{Name: "get_four_one_check", Method: "GET", Path: p("/compliance/four-one-checks/{id}"), Tag: "four-one",
+			Summary: "A check with its contents (the read is audited)", Response: service.FourOneCheck{}, Errors: errsOf(service.ErrFourOneNotFound),
+			Rule: fourOneReaders(), Target: at(targetFourOne), Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeGetFourOneEndpoint(fo)},
+		{Name: "four_one_coverage", Method: "GET", Path: p("/compliance/four-one-coverage"), Tag: "four-one",
+			Summary: "A company's coverage of a month: guards checked over active guards",
+			Params: []kitx.Param{
+				{Name: "company_id", In: "query", Type: "string", Required: true, Description: "the company"},
+				{Name: "period", In: "query", Type: "string", Required: true, Description: "the month, YYYY-MM"},
+			},
+			Response: service.Coverage{}, Errors: errsOf(service.ErrFourOneCompany, service.ErrFourOnePeriod),
+			Rule: companyReaders(), Target: at(targetCompanyField), Decode: t.DecodeFourOneCoverage, Endpoint: endpoints.MakeFourOneCoverageEndpoint(fo)},
 	}
 }
 
@@ -178,9 +203,10 @@ func API() kitx.API {
 			{Name: "scoreboard", Description: "The four 100%: counts, rates, gaps and trend"},
 			{Name: "inspections", Description: "Hazard inspections (风险隐患排查): templates, inspections, findings, schedules"},
 			{Name: "disputes", Description: "Disputes (矛盾纠纷化解): mediation, escalation, timers and statistics"},
+			{Name: "four-one", Description: "Two-four-one checks (双四一机制): sealed, audited, counts only in events"},
 			{Name: "policy", Description: "The city-wide compliance policy (etcd /guildhall/policy/compliance)"},
 		},
-		Routes: routeTable(nil, nil, nil, nil, ""),
+		Routes: routeTable(nil, nil, nil, nil, nil, ""),
 		Enums:  []kitx.Enum{{Type: policy.Period(""), Values: policy.PeriodNames()}},
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/guildhall/guildhall/pkg/pii"
 	"github.com/guildhall/guildhall/pkg/storage"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 	"github.com/guildhall/guildhall/services/compliance"
@@ -54,8 +55,12 @@ func BenchmarkComplianceScoreboard(b *testing.B) {
 	for range b.N {
 		ctx := context.Background()
 		day := time.Date(2026, 6, 10, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
+		sealer, err := pii.NewSealer(map[string][]byte{"k1": []byte("bench-key-bench-key-bench-key-32")}, "k1")
+		if err != nil {
+			b.Fatal(err)
+		}
 		n, err := compliance.New(ctx, compliance.Config{District: "jingkai", DBPath: filepath.Join(b.TempDir(), "compliance.db"),
-			Storage: storage.Config{Synchronous: "full"}}, compliance.Deps{Now: func() time.Time { return day }})
+			Storage: storage.Config{Synchronous: "full"}, Sealer: sealer}, compliance.Deps{Now: func() time.Time { return day }})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1465,6 +1465,86 @@ func (x *DisputeEscalationDue) GetDispute() *DisputeCase {
 	return nil
 }
 
+// FourOneCoverage is a company's two-four-one coverage (双四一) of a month
+// after a check was recorded: distinct active guards checked over active
+// guards. The only two-four-one event: the checks' contents never leave
+// the service.
+type FourOneCoverage struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	District      string                 `protobuf:"bytes,1,opt,name=district,proto3" json:"district,omitempty"`
+	CompanyId     string                 `protobuf:"bytes,2,opt,name=company_id,json=companyId,proto3" json:"company_id,omitempty"`
+	Period        string                 `protobuf:"bytes,3,opt,name=period,proto3" json:"period,omitempty"`
+	Checked       int64                  `protobuf:"varint,4,opt,name=checked,proto3" json:"checked,omitempty"`
+	Active        int64                  `protobuf:"varint,5,opt,name=active,proto3" json:"active,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FourOneCoverage) Reset() {
+	*x = FourOneCoverage{}
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FourOneCoverage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FourOneCoverage) ProtoMessage() {}
+
+func (x *FourOneCoverage) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FourOneCoverage.ProtoReflect.Descriptor instead.
+func (*FourOneCoverage) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_compliance_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *FourOneCoverage) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *FourOneCoverage) GetCompanyId() string {
+	if x != nil {
+		return x.CompanyId
+	}
+	return ""
+}
+
+func (x *FourOneCoverage) GetPeriod() string {
+	if x != nil {
+		return x.Period
+	}
+	return ""
+}
+
+func (x *FourOneCoverage) GetChecked() int64 {
+	if x != nil {
+		return x.Checked
+	}
+	return 0
+}
+
+func (x *FourOneCoverage) GetActive() int64 {
+	if x != nil {
+		return x.Active
+	}
+	return 0
+}
+
 var File_guildhall_events_v1_compliance_proto protoreflect.FileDescriptor
 
 const file_guildhall_events_v1_compliance_proto_rawDesc = "" +
@@ -1605,7 +1685,14 @@ const file_guildhall_events_v1_compliance_proto_rawDesc = "" +
 	"\x16DisputeResponseOverdue\x12:\n" +
 	"\adispute\x18\x01 \x01(\v2 .guildhall.events.v1.DisputeCaseR\adispute\"R\n" +
 	"\x14DisputeEscalationDue\x12:\n" +
-	"\adispute\x18\x01 \x01(\v2 .guildhall.events.v1.DisputeCaseR\adisputeBCZAgithub.com/guildhall/guildhall/proto/guildhall/events/v1;eventsv1b\x06proto3"
+	"\adispute\x18\x01 \x01(\v2 .guildhall.events.v1.DisputeCaseR\adispute\"\x96\x01\n" +
+	"\x0fFourOneCoverage\x12\x1a\n" +
+	"\bdistrict\x18\x01 \x01(\tR\bdistrict\x12\x1d\n" +
+	"\n" +
+	"company_id\x18\x02 \x01(\tR\tcompanyId\x12\x16\n" +
+	"\x06period\x18\x03 \x01(\tR\x06period\x12\x18\n" +
+	"\achecked\x18\x04 \x01(\x03R\achecked\x12\x16\n" +
+	"\x06active\x18\x05 \x01(\x03R\x06activeBCZAgithub.com/guildhall/guildhall/proto/guildhall/events/v1;eventsv1b\x06proto3"
 
 var (
 	file_guildhall_events_v1_compliance_proto_rawDescOnce sync.Once
@@ -1619,7 +1706,7 @@ func file_guildhall_events_v1_compliance_proto_rawDescGZIP() []byte {
 	return file_guildhall_events_v1_compliance_proto_rawDescData
 }
 
-var file_guildhall_events_v1_compliance_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_guildhall_events_v1_compliance_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_guildhall_events_v1_compliance_proto_goTypes = []any{
 	(*FourHundredCounts)(nil),           // 0: guildhall.events.v1.FourHundredCounts
 	(*FourHundredReached)(nil),          // 1: guildhall.events.v1.FourHundredReached
@@ -1638,21 +1725,22 @@ var file_guildhall_events_v1_compliance_proto_goTypes = []any{
 	(*DisputeStatusChanged)(nil),        // 14: guildhall.events.v1.DisputeStatusChanged
 	(*DisputeResponseOverdue)(nil),      // 15: guildhall.events.v1.DisputeResponseOverdue
 	(*DisputeEscalationDue)(nil),        // 16: guildhall.events.v1.DisputeEscalationDue
-	(*timestamppb.Timestamp)(nil),       // 17: google.protobuf.Timestamp
+	(*FourOneCoverage)(nil),             // 17: guildhall.events.v1.FourOneCoverage
+	(*timestamppb.Timestamp)(nil),       // 18: google.protobuf.Timestamp
 }
 var file_guildhall_events_v1_compliance_proto_depIdxs = []int32{
 	0,  // 0: guildhall.events.v1.FourHundredReached.counts:type_name -> guildhall.events.v1.FourHundredCounts
 	0,  // 1: guildhall.events.v1.FourHundredLost.counts:type_name -> guildhall.events.v1.FourHundredCounts
 	0,  // 2: guildhall.events.v1.ScoreboardSnapshot.counts:type_name -> guildhall.events.v1.FourHundredCounts
-	17, // 3: guildhall.events.v1.InspectionRecorded.recorded_at:type_name -> google.protobuf.Timestamp
-	17, // 4: guildhall.events.v1.HazardFinding.updated_at:type_name -> google.protobuf.Timestamp
+	18, // 3: guildhall.events.v1.InspectionRecorded.recorded_at:type_name -> google.protobuf.Timestamp
+	18, // 4: guildhall.events.v1.HazardFinding.updated_at:type_name -> google.protobuf.Timestamp
 	7,  // 5: guildhall.events.v1.FindingStatusChanged.finding:type_name -> guildhall.events.v1.HazardFinding
 	7,  // 6: guildhall.events.v1.RemediationEscalated.finding:type_name -> guildhall.events.v1.HazardFinding
-	17, // 7: guildhall.events.v1.DisputeCase.reported_at:type_name -> google.protobuf.Timestamp
-	17, // 8: guildhall.events.v1.DisputeCase.response_due:type_name -> google.protobuf.Timestamp
-	17, // 9: guildhall.events.v1.DisputeCase.responded_at:type_name -> google.protobuf.Timestamp
-	17, // 10: guildhall.events.v1.DisputeCase.mediation_due:type_name -> google.protobuf.Timestamp
-	17, // 11: guildhall.events.v1.DisputeCase.closed_at:type_name -> google.protobuf.Timestamp
+	18, // 7: guildhall.events.v1.DisputeCase.reported_at:type_name -> google.protobuf.Timestamp
+	18, // 8: guildhall.events.v1.DisputeCase.response_due:type_name -> google.protobuf.Timestamp
+	18, // 9: guildhall.events.v1.DisputeCase.responded_at:type_name -> google.protobuf.Timestamp
+	18, // 10: guildhall.events.v1.DisputeCase.mediation_due:type_name -> google.protobuf.Timestamp
+	18, // 11: guildhall.events.v1.DisputeCase.closed_at:type_name -> google.protobuf.Timestamp
 	11, // 12: guildhall.events.v1.DisputeReported.dispute:type_name -> guildhall.events.v1.DisputeCase
 	11, // 13: guildhall.events.v1.DisputeStepRecorded.dispute:type_name -> guildhall.events.v1.DisputeCase
 	11, // 14: guildhall.events.v1.DisputeStatusChanged.dispute:type_name -> guildhall.events.v1.DisputeCase
@@ -1676,7 +1764,7 @@ func file_guildhall_events_v1_compliance_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_guildhall_events_v1_compliance_proto_rawDesc), len(file_guildhall_events_v1_compliance_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   17,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

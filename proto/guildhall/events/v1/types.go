@@ -56,13 +56,16 @@ const (
 	TypeDisputeStatusChanged   = "DisputeStatusChanged"
 	TypeDisputeResponseOverdue = "DisputeResponseOverdue"
 	TypeDisputeEscalationDue   = "DisputeEscalationDue"
+
+	TypeFourOneCoverage = "FourOneCoverage"
 )
 
 // ComplianceTypes returns every event type of the compliance service.
 func ComplianceTypes() []string {
 	return []string{TypeFourHundredReached, TypeFourHundredLost, TypeRequirementLapsing, TypeScoreboardSnapshot,
 		TypeInspectionTemplatePublished, TypeInspectionRecorded, TypeFindingStatusChanged, TypeRemediationEscalated, TypeInspectionScheduleSet,
-		TypeDisputeReported, TypeDisputeStepRecorded, TypeDisputeStatusChanged, TypeDisputeResponseOverdue, TypeDisputeEscalationDue}
+		TypeDisputeReported, TypeDisputeStepRecorded, TypeDisputeStatusChanged, TypeDisputeResponseOverdue, TypeDisputeEscalationDue,
+		TypeFourOneCoverage}
 }
 
 // MembershipTypes returns every event type of the membership service.

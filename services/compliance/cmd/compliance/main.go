@@ -15,10 +15,12 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 
 	"github.com/guildhall/guildhall/pkg/node"
+	"github.com/guildhall/guildhall/pkg/pii"
 	"github.com/guildhall/guildhall/services/compliance"
 )
 
@@ -29,16 +31,29 @@ func main() { os.Exit(node.Main(compliance.ServiceName, runMain)) }
 type Config struct {
 	node.Flags
 	node.DistrictFlags
+	// SealKeyFile holds the keyring sealing the two-four-one contents (the
+	// city's, pii.ParseKeyring's format, as membership's).
+	SealKeyFile string
 }
 
 // RegisterFlags registers every flag of the command under prefix.
 func (c *Config) RegisterFlags(prefix string, fs *flag.FlagSet) {
 	c.Flags.RegisterFlags(prefix, fs)
 	c.DistrictFlags.RegisterFlags(prefix, fs)
+	fs.StringVar(&c.SealKeyFile, prefix+"pii.seal-key-file", "", "file holding the keyring that encrypts two-four-one check contents at rest: lines <kid>:<64 hex digits>, the first (or the one named by a current=<kid> line) seals (required)")
 }
 
+// ErrNoSealKeyFile is a command started without -pii.seal-key-file.
+var ErrNoSealKeyFile = errors.New("compliance: -pii.seal-key-file is required")
+
 // Validate checks the configuration, reporting every problem at once.
-func (c *Config) Validate() error { return errors.Join(c.DistrictFlags.Validate(), c.Flags.Validate()) }
+func (c *Config) Validate() error {
+	var own error
+	if c.SealKeyFile == "" {
+		own = ErrNoSealKeyFile
+	}
+	return errors.Join(own, c.DistrictFlags.Validate(), c.Flags.Validate())
+}
 
 // runMain parses args, wires the service and runs it until ctx ends or a
 // signal arrives; ready, if not nil, gets the listen addresses.
@@ -50,6 +65,14 @@ func runMain(ctx context.Context, args []string, lookup func(string) (string, bo
 	if cfg.DBPath == "" {
 		cfg.DBPath = cfg.DefaultDBPath(compliance.ServiceName)
 	}
+	raw, err := os.ReadFile(cfg.SealKeyFile)
+	if err != nil {
+		return fmt.Errorf("compliance: read seal key file: %w", err)
+	}
+	sealer, err := pii.ParseKeyring(string(raw))
+	if err != nil {
+		return fmt.Errorf("compliance: %s: %w", cfg.SealKeyFile, err)
+	}
 	p, err := node.Start(ctx, cfg.Flags, compliance.ServiceName, cfg.District, stderr)
 	if err != nil {
 		return err
@@ -58,7 +81,7 @@ func runMain(ctx context.Context, args []string, lookup func(string) (string, bo
 	n, err := compliance.New(ctx, compliance.Config{
 		District: cfg.District, DBPath: cfg.DBPath, Storage: cfg.Storage, TrustProxy: cfg.TrustProxy,
 		// The scoreboard's only source is the district's membership topic.
-		Brokers: cfg.Kafka.Brokers,
+		Brokers: cfg.Kafka.Brokers, Sealer: sealer,
 	}, compliance.Deps{
 		Logger: p.Logger, Endpoint: p.Endpoint, Storage: p.Storage, Registerer: p.Registry,
 		Bus: p.Bus, Dialer: p.Dialer, Transport: p.Transport,

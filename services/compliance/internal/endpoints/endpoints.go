@@ -216,3 +216,43 @@ func MakeDisputeStatsEndpoint(svc *service.Disputes) endpoint.Endpoint {
 		return kitx.One(st, "", err), nil
 	}
 }
+
+// MakeRecordFourOneEndpoint returns the endpoint of record_four_one_check.
+func MakeRecordFourOneEndpoint(svc *service.FourOne, base string) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		c, err := svc.Record(ctx, request.(service.FourOneInput))
+		return kitx.Created(c, base+"/compliance/four-one-checks/"+c.ID, "", 201, err), nil
+	}
+}
+
+// MakeGetFourOneEndpoint returns the endpoint of get_four_one_check.
+func MakeGetFourOneEndpoint(svc *service.FourOne) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		c, err := svc.Get(ctx, request.(kitx.IDRequest).ID)
+		return kitx.One(c, "", err), nil
+	}
+}
+
+// MakeListFourOneEndpoint returns the endpoint of list_four_one_checks.
+func MakeListFourOneEndpoint(svc *service.FourOne) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ListRequest[string])
+		items, next, err := svc.List(ctx, r.Filter, r.Page)
+		return kitx.List(items, next, err), nil
+	}
+}
+
+// CoverageRequest reads a company's coverage of a month.
+type CoverageRequest struct {
+	CompanyID string
+	Period    string
+}
+
+// MakeFourOneCoverageEndpoint returns the endpoint of four_one_coverage.
+func MakeFourOneCoverageEndpoint(svc *service.FourOne) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(CoverageRequest)
+		c, err := svc.Coverage(ctx, r.CompanyID, r.Period)
+		return kitx.One(c, "", err), nil
+	}
+}

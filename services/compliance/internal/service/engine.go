@@ -103,6 +103,7 @@ type Change struct {
 	Level       string
 	DaysOverdue int
 	Dispute     *Dispute
+	Coverage    *Coverage
 }
 
 // Queries are the store's reads and writes the scoreboard runs inside one
@@ -132,6 +133,7 @@ type Queries interface {
 
 	InspectionQueries
 	DisputeQueries
+	FourOneQueries
 	idempotency.Queries
 }
 

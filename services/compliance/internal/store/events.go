@@ -64,6 +64,11 @@ func aggregate(c service.Change) (eventbus.Aggregate, error) {
 			break
 		}
 		return eventbus.Aggregate{Type: "dispute", ID: c.Dispute.ID, Version: c.Dispute.Version}, nil
+	case service.EventFourOneCoverage:
+		if c.Coverage == nil {
+			break
+		}
+		return eventbus.Aggregate{Type: "four_one_coverage", ID: c.Coverage.CompanyID + "/" + c.Coverage.Period, Version: c.Coverage.Checked}, nil
 	}
 	return eventbus.Aggregate{}, fmt.Errorf("store: change %s has no aggregate", c.Type)
 }
@@ -132,6 +137,9 @@ func payload(district string, c service.Change) (proto.Message, error) {
 		return &eventsv1.DisputeResponseOverdue{Dispute: dispute(district, c.Dispute)}, nil
 	case service.EventDisputeEscalationDue:
 		return &eventsv1.DisputeEscalationDue{Dispute: dispute(district, c.Dispute)}, nil
+	case service.EventFourOneCoverage:
+		v := c.Coverage
+		return &eventsv1.FourOneCoverage{District: district, CompanyId: v.CompanyID, Period: v.Period, Checked: v.Checked, Active: v.Active}, nil
 	}
 	return nil, nil
 }

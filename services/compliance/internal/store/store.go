@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/eventbus"
 	"github.com/guildhall/guildhall/pkg/idempotency"
 	"github.com/guildhall/guildhall/pkg/policy"
@@ -31,6 +32,9 @@ const MigrationsTable = "goose_compliance"
 // node's: node.OpenDistrict migrates them after these).
 func Migrate(ctx context.Context, db *storage.DB) error {
 	if err := db.Migrate(ctx, Migrations, "migrations", MigrationsTable); err != nil {
+		return err
+	}
+	if err := audit.Migrate(ctx, db); err != nil {
 		return err
 	}
 	return idempotency.Migrate(ctx, db)
@@ -60,9 +64,12 @@ var (
 type Queries struct {
 	q storage.Querier
 	idempotency.Keys
+	audit.Store
 }
 
-func newQueries(q storage.Querier) Queries { return Queries{q: q, Keys: idempotency.NewKeys(q)} }
+func newQueries(q storage.Querier) Queries {
+	return Queries{q: q, Keys: idempotency.NewKeys(q), Store: audit.NewStore(q)}
+}
 
 func b2i(b bool) int {
 	if b {

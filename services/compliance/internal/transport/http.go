@@ -87,3 +87,9 @@ func DecodeListDisputes(_ context.Context, r *http.Request) (any, error) {
 	q := r.URL.Query()
 	return kitx.ListRequest[service.DisputeFilter]{Page: p, Filter: service.DisputeFilter{Status: q.Get("status"), Kind: q.Get("kind"), CompanyID: q.Get("company_id")}}, nil
 }
+
+// DecodeFourOneCoverage decodes four_one_coverage.
+func DecodeFourOneCoverage(_ context.Context, r *http.Request) (any, error) {
+	q := r.URL.Query()
+	return endpoints.CoverageRequest{CompanyID: q.Get("company_id"), Period: q.Get("period")}, nil
+}
