@@ -125,6 +125,9 @@ type Queries interface {
 	CompanyScore(ctx context.Context, id string) (CompanyScore, bool, error)
 	CompanyScores(ctx context.Context) ([]CompanyScore, error)
 	PutCompanyScore(ctx context.Context, s CompanyScore) error
+	// AddCounts adds delta to company's counts (a new row starts at 0,
+	// version 1) and returns the row as it is now.
+	AddCounts(ctx context.Context, company string, delta Counts) (CompanyScore, error)
 	// MarkWarned records the warning of guard's criterion for key (a
 	// certificate's valid_until, a training year) once: false if it was.
 	MarkWarned(ctx context.Context, guardID, criterion, key, day string) (bool, error)
@@ -383,16 +386,23 @@ func (b *Scoreboard) Apply(ctx context.Context, q Queries, ev MembershipEvent) (
 	return changes, nil
 }
 
-// shift changes a company's counts by fn and rescores it.
+// shift changes a company's counts by the delta fn makes, in one
+// statement (AddCounts), and announces the criteria that reached or fell
+// from 100% (rescore, which then writes the row again: only then).
 func (b *Scoreboard) shift(ctx context.Context, q Queries, companyID string, fn func(*Counts), day string) ([]Change, error) {
-	s, _, err := q.CompanyScore(ctx, companyID)
+	var delta Counts
+	fn(&delta)
+	if delta == (Counts{}) {
+		return nil, nil
+	}
+	s, err := q.AddCounts(ctx, companyID, delta)
 	if err != nil {
 		return nil, err
 	}
-	s.CompanyID = companyID
-	c := s.Counts
-	fn(&c)
-	return b.rescore(ctx, q, s, c, day)
+	if s.Counts.Full() == s.Full {
+		return nil, nil
+	}
+	return b.rescore(ctx, q, s, s.Counts, day)
 }
 
 // addHours counts t's hours into g's totals; year is the scoreboard's.

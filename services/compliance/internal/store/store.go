@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/eventbus"
@@ -89,10 +90,34 @@ func (s Queries) State(ctx context.Context) (service.State, bool, error) {
 	if err != nil {
 		return st, false, fmt.Errorf("store: state: %w", err)
 	}
-	if err := json.Unmarshal([]byte(raw), &st.Policy); err != nil {
+	p, err := decodePolicy(raw)
+	if err != nil {
 		return st, false, fmt.Errorf("store: state policy: %w", err)
 	}
+	st.Policy = p
 	return st, true, nil
+}
+
+// lastPolicy memoises the decoding of the state row's policy: the row is
+// read before every membership event and changes about never.
+var lastPolicy atomic.Pointer[struct {
+	raw string
+	p   policy.Compliance
+}]
+
+func decodePolicy(raw string) (policy.Compliance, error) {
+	if m := lastPolicy.Load(); m != nil && m.raw == raw {
+		return m.p, nil
+	}
+	var p policy.Compliance
+	if err := json.Unmarshal([]byte(raw), &p); err != nil {
+		return p, err
+	}
+	lastPolicy.Store(&struct {
+		raw string
+		p   policy.Compliance
+	}{raw, p})
+	return p, nil
 }
 
 // PutState implements service.Queries.
@@ -273,6 +298,21 @@ func (s Queries) PutCompanyScore(ctx context.Context, r service.CompanyScore) er
 		badge_service = excluded.badge_service, full_mask = excluded.full_mask, version = excluded.version`,
 		r.CompanyID, c.Active, c.BackgroundChecked, c.Trained, c.Certified, c.BadgeService, int(r.Full), r.Version)
 	return wrap("put company score", err)
+}
+
+// AddCounts implements service.Queries: one upsert adding the delta.
+func (s Queries) AddCounts(ctx context.Context, company string, d service.Counts) (service.CompanyScore, error) {
+	r := service.CompanyScore{CompanyID: company}
+	var full int
+	err := s.q.QueryRow(ctx, `INSERT INTO company_scores (company_id, active, background_checked, trained, certified, badge_service, full_mask, version)
+		VALUES (?, ?, ?, ?, ?, ?, 0, 1) ON CONFLICT (company_id) DO UPDATE SET active = active + excluded.active,
+		background_checked = background_checked + excluded.background_checked, trained = trained + excluded.trained,
+		certified = certified + excluded.certified, badge_service = badge_service + excluded.badge_service
+		RETURNING active, background_checked, trained, certified, badge_service, full_mask, version`,
+		company, d.Active, d.BackgroundChecked, d.Trained, d.Certified, d.BadgeService).
+		Scan(&r.Counts.Active, &r.Counts.BackgroundChecked, &r.Counts.Trained, &r.Counts.Certified, &r.Counts.BadgeService, &full, &r.Version)
+	r.Full = service.Mask(full)
+	return r, wrap("add counts", err)
 }
 
 // DistrictCounts implements service.Reader: the sum of the companies'
