@@ -26,6 +26,7 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/config"
 	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/idempotency"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/node"
 	"github.com/guildhall/guildhall/pkg/pii"
@@ -310,7 +311,16 @@ func (n *Node) Run(ctx context.Context) error {
 		}
 		t := time.NewTicker(n.cfg.RefreshInterval)
 		defer t.Stop()
+		var expired time.Time
 		for {
+			// Idempotency keys older than their TTL go, hourly.
+			if now := n.deps.Now(); now.Sub(expired) >= time.Hour {
+				if _, err := n.store.ExpireIdempotency(ctx, now.Add(-idempotency.TTL)); err != nil && ctx.Err() == nil {
+					n.logger.Error("compliance: idempotency key expiry failed", "err", err)
+				} else {
+					expired = now
+				}
+			}
 			if did, err := n.Refresh(ctx); err != nil && ctx.Err() == nil {
 				n.logger.Error("compliance: scoreboard refresh failed; will retry", "err", err)
 			} else if did {
