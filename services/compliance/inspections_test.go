@@ -100,6 +100,23 @@ func TestInspectionScoredFindingRemediatedAndVerified(t *testing.T) {
 	if r := e.Do("POST", "/compliance/findings/"+fid+"/status", map[string]string{"status": "remediating"}); r.Status != 409 || r.ErrorID() != "finding.status_illegal" {
 		t.Fatalf("reopening: %d %s", r.Status, r.Body)
 	}
+	// Every write is audited with who made it; the refused ones are not.
+	var who []string
+	rows, err := e.node.DB().Query(`SELECT subject || ' ' || action FROM audit_log WHERE resource_id = ? ORDER BY id`, fid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		who = append(who, s)
+	}
+	_ = rows.Close()
+	if !slices.Equal(who, []string{"ca-c1 finding.status_change", "test-admin finding.status_change"}) {
+		t.Fatalf("audit %v", who)
+	}
 	ok := e.inspect(inspectionBody(tpl, "2026-06-10", "yes"))
 	if ok.Score.Score == nil || *ok.Score.Score != 1 || ok.Score.Result != "passed" {
 		t.Fatalf("passing score %+v", ok.Score)

@@ -212,6 +212,9 @@ func (s *Disputes) Report(ctx context.Context, in DisputeInput) (Dispute, error)
 		if err := q.PutDispute(ctx, d); err != nil {
 			return Dispute{}, nil, err
 		}
+		if err := auditWrite(ctx, q, now, ActionDisputeReport, "dispute", id, nil); err != nil {
+			return Dispute{}, nil, err
+		}
 		return d, []Change{{Type: EventDisputeReported, Dispute: &d}}, nil
 	})
 }
@@ -254,7 +257,7 @@ func (s *Disputes) List(ctx context.Context, f DisputeFilter, p kitx.Page) ([]Di
 	return rows, next, nil
 }
 
-func (s *Disputes) update(ctx context.Context, id string, fn func(d *Dispute, by string, now time.Time) (Change, error)) (Dispute, error) {
+func (s *Disputes) update(ctx context.Context, id, action string, fn func(d *Dispute, by string, now time.Time) (Change, error)) (Dispute, error) {
 	p, _ := auth.FromContext(ctx)
 	var out Dispute
 	err := s.Store.Tx(ctx, func(q Queries) ([]Change, error) {
@@ -280,6 +283,9 @@ func (s *Disputes) update(ctx context.Context, id string, fn func(d *Dispute, by
 		if err := q.PutDispute(ctx, d); err != nil {
 			return nil, err
 		}
+		if err := auditWrite(ctx, q, now, action, "dispute", id, nil); err != nil {
+			return nil, err
+		}
 		out = d
 		ch.Dispute = &out
 		return []Change{ch}, nil
@@ -292,7 +298,7 @@ func (s *Disputes) AddStep(ctx context.Context, id string, in StepInput) (Disput
 	if (in.Kind != "contact" && in.Kind != "meeting" && in.Kind != "note") || !textOK(in.Note, 2000) {
 		return Dispute{}, ErrDisputeStepInvalid
 	}
-	return s.update(ctx, id, func(d *Dispute, by string, now time.Time) (Change, error) {
+	return s.update(ctx, id, ActionDisputeStep, func(d *Dispute, by string, now time.Time) (Change, error) {
 		d.Timeline = append(d.Timeline, Step{At: now, By: by, Kind: in.Kind, Note: strings.TrimSpace(in.Note)})
 		return Change{Type: EventDisputeStepRecorded}, nil
 	})
@@ -316,7 +322,7 @@ func (s *Disputes) ChangeStatus(ctx context.Context, id string, in DisputeStatus
 	if in.Status == DisputeEscalated && !slices.Contains(EscalationTargets, in.EscalatedTo) {
 		return Dispute{}, ErrDisputeEscalatedTo
 	}
-	return s.update(ctx, id, func(d *Dispute, by string, now time.Time) (Change, error) {
+	return s.update(ctx, id, ActionDisputeStatus, func(d *Dispute, by string, now time.Time) (Change, error) {
 		from := d.Status
 		switch {
 		case in.Status == DisputeMediating && from == DisputeReported:
@@ -379,6 +385,9 @@ func (s *Disputes) Timers(ctx context.Context) (int, error) {
 				changes = append(changes, Change{Type: t, Dispute: &snap})
 			}
 			if err := q.PutDispute(ctx, d); err != nil {
+				return nil, err
+			}
+			if err := auditSystem(ctx, q, now, ActionDisputeTimer, "dispute", d.ID, types); err != nil {
 				return nil, err
 			}
 		}

@@ -80,6 +80,9 @@ func (s *Inspections) publish(ctx context.Context, q Queries, id string, version
 	if err := q.PutTemplate(ctx, t); err != nil {
 		return Template{}, nil, err
 	}
+	if err := auditWrite(ctx, q, t.CreatedAt, ActionTemplatePublish, "template", t.ID, []string{"version"}); err != nil {
+		return Template{}, nil, err
+	}
 	return t, []Change{{Type: EventTemplatePublished, Template: &t}}, nil
 }
 
@@ -177,6 +180,9 @@ func (s *Inspections) RecordInspection(ctx context.Context, in InspectionInput) 
 				return Inspection{}, nil, err
 			}
 		}
+		if err := auditWrite(ctx, q, now, ActionInspectionAdd, "inspection", id, nil); err != nil {
+			return Inspection{}, nil, err
+		}
 		return ins, []Change{{Type: EventInspectionRecorded, Inspection: &ins}}, nil
 	})
 }
@@ -272,6 +278,9 @@ func (s *Inspections) ChangeFindingStatus(ctx context.Context, id string, in Fin
 		if err := q.PutFinding(ctx, f); err != nil {
 			return nil, err
 		}
+		if err := auditWrite(ctx, q, f.UpdatedAt, ActionFindingStatus, "finding", f.ID, []string{"status"}); err != nil {
+			return nil, err
+		}
 		out = f
 		return []Change{{Type: EventFindingStatusChanged, Finding: &f, FromStatus: from, ToStatus: in.Status, By: p.Subject}}, nil
 	})
@@ -294,6 +303,9 @@ func (s *Inspections) CreateSchedule(ctx context.Context, in ScheduleInput) (Sch
 		}
 		sc := Schedule{CompanyID: in.CompanyID, Period: in.Period, Count: in.Count, StartsOn: in.StartsOn, CreatedAt: s.Now().UTC()}
 		if err := q.PutSchedule(ctx, sc); err != nil {
+			return Schedule{}, nil, err
+		}
+		if err := auditWrite(ctx, q, sc.CreatedAt, ActionScheduleCreate, "schedule", sc.CompanyID, nil); err != nil {
 			return Schedule{}, nil, err
 		}
 		return sc, []Change{{Type: EventInspectionScheduleSet, Schedule: &sc}}, nil

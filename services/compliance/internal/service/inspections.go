@@ -547,7 +547,7 @@ type InspectionQueries interface {
 // remediation is overdue on today (China time) under p: company, then
 // district, then HQ, each as a RemediationEscalated event; a node that
 // was down emits the levels it missed, in order.
-func Escalate(ctx context.Context, q InspectionQueries, today time.Time, p policy.Compliance) ([]Change, error) {
+func Escalate(ctx context.Context, q Queries, today time.Time, p policy.Compliance) ([]Change, error) {
 	day := Day(today)
 	fs, err := q.UnclosedFindingsDue(ctx, day)
 	if err != nil {
@@ -569,6 +569,9 @@ func Escalate(ctx context.Context, q InspectionQueries, today time.Time, p polic
 		if moved {
 			f.UpdatedAt = today.UTC()
 			if err := q.PutFinding(ctx, f); err != nil {
+				return nil, err
+			}
+			if err := auditSystem(ctx, q, today, ActionFindingEscalate, "finding", f.ID, []string{"escalated"}); err != nil {
 				return nil, err
 			}
 		}
