@@ -80,6 +80,17 @@ func TestFourOneContentsAreSealedAuditedAndNeverLeave(t *testing.T) {
 	if n := audits(); n != before+3 {
 		t.Fatalf("a refused read left an audit row")
 	}
+	var log struct {
+		Items []struct {
+			Subject    string `json:"subject"`
+			Action     string `json:"action"`
+			ResourceID string `json:"resource_id"`
+		} `json:"items"`
+	}
+	e.Must(200, "GET", "/compliance/audit?action=four_one.read", nil, &log)
+	if len(log.Items) != 3 || log.Items[0].Subject != "police" || log.Items[2].Subject != "ca-c1" || log.Items[0].ResourceID != c.ID {
+		t.Fatalf("audit log %+v", log.Items)
+	}
 	r := e.Must(200, "GET", "/compliance/four-one-checks?company_id=c1", nil, nil, ca...)
 	if strings.Contains(string(r.Body), marker) || strings.Contains(string(r.Body), "points") {
 		t.Fatalf("list carries contents: %s", r.Body)

@@ -1,6 +1,7 @@
 package compliance
 
 import (
+	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/idempotency"
 	"github.com/guildhall/guildhall/pkg/kitx"
@@ -25,6 +26,10 @@ import (
 // remediates its own findings. Templates and schedules are the
 // association's (hq-admin, district-admin).
 func routeTable(svc *service.Compliance, ins *service.Inspections, disp *service.Disputes, fo *service.FourOne, az *authorizer, base string) []kitx.Route {
+	var auditLog endpoints.AuditLister
+	if ins != nil {
+		auditLog = ins.Store.(endpoints.AuditLister)
+	}
 	at := kitx.Targets[targetKind](az.target).At
 	district := at(targetDistrict)
 	errsOf := kitx.CommonErrors(service.ErrDistrictNotFound, storage.ErrUnavailable)
@@ -188,6 +193,12 @@ func routeTable(svc *service.Compliance, ins *service.Inspections, disp *service
 			},
 			Response: service.Coverage{}, Errors: errsOf(service.ErrFourOneCompany, service.ErrFourOnePeriod),
 			Rule: companyReaders(), Target: at(targetCompanyField), Decode: t.DecodeFourOneCoverage, Endpoint: endpoints.MakeFourOneCoverageEndpoint(fo)},
+
+		// The audit log: who wrote what, and who read a two-four-one check.
+		{Name: "list_audit", Method: "GET", Path: p("/compliance/audit"), Tag: "audit", Summary: "The compliance service's audit log, newest first",
+			Description: "Every write, and every read of a two-four-one check's contents (four_one.read).",
+			Response:    kitx.ListResponse[audit.Entry]{}, Paged: true, Params: audit.QueryParams(), Errors: errsOf(audit.Errors()...),
+			Rule: admins(), Target: district, Decode: audit.DecodeListRequest, Endpoint: endpoints.MakeListAuditEndpoint(auditLog)},
 	}
 }
 
@@ -204,6 +215,7 @@ func API() kitx.API {
 			{Name: "inspections", Description: "Hazard inspections (风险隐患排查): templates, inspections, findings, schedules"},
 			{Name: "disputes", Description: "Disputes (矛盾纠纷化解): mediation, escalation, timers and statistics"},
 			{Name: "four-one", Description: "Two-four-one checks (双四一机制): sealed, audited, counts only in events"},
+			{Name: "audit", Description: "Who changed what, when; who read a check"},
 			{Name: "policy", Description: "The city-wide compliance policy (etcd /guildhall/policy/compliance)"},
 		},
 		Routes: routeTable(nil, nil, nil, nil, nil, ""),

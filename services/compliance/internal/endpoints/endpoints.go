@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-kit/kit/endpoint"
 
+	"github.com/guildhall/guildhall/pkg/audit"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/services/compliance/internal/service"
 )
@@ -254,5 +255,19 @@ func MakeFourOneCoverageEndpoint(svc *service.FourOne) endpoint.Endpoint {
 		r := request.(CoverageRequest)
 		c, err := svc.Coverage(ctx, r.CompanyID, r.Period)
 		return kitx.One(c, "", err), nil
+	}
+}
+
+// AuditLister lists the service's audit log (the store's audit.Store).
+type AuditLister interface {
+	ListAudit(ctx context.Context, f audit.Filter, p kitx.Page) ([]audit.Entry, string, error)
+}
+
+// MakeListAuditEndpoint returns the endpoint of list_audit.
+func MakeListAuditEndpoint(a AuditLister) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ListRequest[audit.Filter])
+		items, next, err := a.ListAudit(ctx, r.Filter, r.Page)
+		return kitx.List(items, next, err), nil
 	}
 }
