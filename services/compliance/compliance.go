@@ -254,6 +254,23 @@ func (n *Node) Refresh(ctx context.Context) (bool, error) {
 	return did, err
 }
 
+// AnnounceCounts emits one FourHundredCountsChanged per company whose
+// counts changed since the last call (Run calls it every RefreshInterval)
+// and returns how many.
+func (n *Node) AnnounceCounts(ctx context.Context) (int, error) {
+	// The common case, nothing changed, takes no write lock.
+	if dirty, err := n.store.DirtyScores(ctx); err != nil || len(dirty) == 0 {
+		return 0, err
+	}
+	var sent int
+	err := n.store.Tx(ctx, func(q service.Queries) ([]service.Change, error) {
+		ch, err := n.board.AnnounceCounts(ctx, q)
+		sent = len(ch)
+		return ch, err
+	})
+	return sent, err
+}
+
 // Escalate runs one pass of the overdue-remediation escalation now (Run
 // does it every RefreshInterval) and returns how many events it emitted.
 func (n *Node) Escalate(ctx context.Context) (int, error) { return n.ins.Escalate(ctx) }
@@ -325,6 +342,11 @@ func (n *Node) Run(ctx context.Context) error {
 				n.logger.Error("compliance: scoreboard refresh failed; will retry", "err", err)
 			} else if did {
 				n.logger.Info("compliance: scoreboard recomputed", "day", service.Day(n.deps.Now()))
+			}
+			if sent, err := n.AnnounceCounts(ctx); err != nil && ctx.Err() == nil {
+				n.logger.Error("compliance: announcing changed counts failed; will retry", "err", err)
+			} else if sent > 0 {
+				n.logger.Debug("compliance: changed counts announced", "companies", sent)
 			}
 			if sent, err := n.ins.Escalate(ctx); err != nil && ctx.Err() == nil {
 				n.logger.Error("compliance: remediation escalation failed; will retry", "err", err)

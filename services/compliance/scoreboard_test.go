@@ -308,3 +308,53 @@ func TestTrainingShortfallIsWarnedOnceBeforeTheYearEnds(t *testing.T) {
 		t.Fatalf("warnings %+v", warnings)
 	}
 }
+
+// TestChangedCountsAreAnnouncedCoalesced: however many membership events
+// move a company's counts between two refreshes, one
+// FourHundredCountsChanged per company carries its counts as they are
+// then; nothing changed, nothing announced; versions only move forward.
+func TestChangedCountsAreAnnouncedCoalesced(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.hireTrained(okGuard("g1", "c1"))
+	e.apply(hired(okGuard("g2", "c1")), hired(okGuard("g3", "c2")))
+	seq := e.lastSeq()
+	if n, err := e.node.AnnounceCounts(ctx); err != nil || n != 2 {
+		t.Fatalf("announced %d, %v; want c1 and c2", n, err)
+	}
+	var last int64
+	for _, ev := range e.events(seq) {
+		m := testutil.Payload(t, ev, &eventsv1.FourHundredCountsChanged{})
+		c := m.GetCounts()
+		if c.GetCompanyId() == "c1" && (c.GetActive() != 2 || c.GetTrained() != 1) {
+			t.Fatalf("c1 %+v", c)
+		}
+		if c.GetCompanyId() == "c1" {
+			last = c.GetVersion()
+		}
+	}
+	if n, _ := e.node.AnnounceCounts(ctx); n != 0 {
+		t.Fatalf("announced %d with nothing changed", n)
+	}
+	// A change that moves no count (a new version, same standing) is not one.
+	g := next(okGuard("g2", "c1"), func(*guard) {})
+	e.apply(updated(g))
+	if n, _ := e.node.AnnounceCounts(ctx); n != 0 {
+		t.Fatalf("announced %d for an unscored change", n)
+	}
+	g = next(g, func(g *guard) { g.BadgeService = false })
+	e.apply(updated(g))
+	seq = e.lastSeq()
+	if n, _ := e.node.AnnounceCounts(ctx); n != 1 {
+		t.Fatalf("announced %d, want c1", n)
+	}
+	for _, ev := range e.events(seq) {
+		if ev.Type != eventsv1.TypeFourHundredCountsChanged {
+			continue
+		}
+		c := testutil.Payload(t, ev, &eventsv1.FourHundredCountsChanged{}).GetCounts()
+		if c.GetBadgeService() != 1 || c.GetVersion() <= last {
+			t.Fatalf("c1 %+v after version %d", c, last)
+		}
+	}
+}

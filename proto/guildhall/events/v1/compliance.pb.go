@@ -1545,6 +1545,53 @@ func (x *FourOneCoverage) GetActive() int64 {
 	return 0
 }
 
+// FourHundredCountsChanged is a company's four-100% counts after they
+// changed: coalesced, at most one per company per refresh (about a
+// second), however many membership events moved them; HQ's live rates.
+type FourHundredCountsChanged struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Counts        *FourHundredCounts     `protobuf:"bytes,1,opt,name=counts,proto3" json:"counts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FourHundredCountsChanged) Reset() {
+	*x = FourHundredCountsChanged{}
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FourHundredCountsChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FourHundredCountsChanged) ProtoMessage() {}
+
+func (x *FourHundredCountsChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FourHundredCountsChanged.ProtoReflect.Descriptor instead.
+func (*FourHundredCountsChanged) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_compliance_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *FourHundredCountsChanged) GetCounts() *FourHundredCounts {
+	if x != nil {
+		return x.Counts
+	}
+	return nil
+}
+
 var File_guildhall_events_v1_compliance_proto protoreflect.FileDescriptor
 
 const file_guildhall_events_v1_compliance_proto_rawDesc = "" +
@@ -1692,7 +1739,9 @@ const file_guildhall_events_v1_compliance_proto_rawDesc = "" +
 	"company_id\x18\x02 \x01(\tR\tcompanyId\x12\x16\n" +
 	"\x06period\x18\x03 \x01(\tR\x06period\x12\x18\n" +
 	"\achecked\x18\x04 \x01(\x03R\achecked\x12\x16\n" +
-	"\x06active\x18\x05 \x01(\x03R\x06activeBCZAgithub.com/guildhall/guildhall/proto/guildhall/events/v1;eventsv1b\x06proto3"
+	"\x06active\x18\x05 \x01(\x03R\x06active\"Z\n" +
+	"\x18FourHundredCountsChanged\x12>\n" +
+	"\x06counts\x18\x01 \x01(\v2&.guildhall.events.v1.FourHundredCountsR\x06countsBCZAgithub.com/guildhall/guildhall/proto/guildhall/events/v1;eventsv1b\x06proto3"
 
 var (
 	file_guildhall_events_v1_compliance_proto_rawDescOnce sync.Once
@@ -1706,7 +1755,7 @@ func file_guildhall_events_v1_compliance_proto_rawDescGZIP() []byte {
 	return file_guildhall_events_v1_compliance_proto_rawDescData
 }
 
-var file_guildhall_events_v1_compliance_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_guildhall_events_v1_compliance_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_guildhall_events_v1_compliance_proto_goTypes = []any{
 	(*FourHundredCounts)(nil),           // 0: guildhall.events.v1.FourHundredCounts
 	(*FourHundredReached)(nil),          // 1: guildhall.events.v1.FourHundredReached
@@ -1726,31 +1775,33 @@ var file_guildhall_events_v1_compliance_proto_goTypes = []any{
 	(*DisputeResponseOverdue)(nil),      // 15: guildhall.events.v1.DisputeResponseOverdue
 	(*DisputeEscalationDue)(nil),        // 16: guildhall.events.v1.DisputeEscalationDue
 	(*FourOneCoverage)(nil),             // 17: guildhall.events.v1.FourOneCoverage
-	(*timestamppb.Timestamp)(nil),       // 18: google.protobuf.Timestamp
+	(*FourHundredCountsChanged)(nil),    // 18: guildhall.events.v1.FourHundredCountsChanged
+	(*timestamppb.Timestamp)(nil),       // 19: google.protobuf.Timestamp
 }
 var file_guildhall_events_v1_compliance_proto_depIdxs = []int32{
 	0,  // 0: guildhall.events.v1.FourHundredReached.counts:type_name -> guildhall.events.v1.FourHundredCounts
 	0,  // 1: guildhall.events.v1.FourHundredLost.counts:type_name -> guildhall.events.v1.FourHundredCounts
 	0,  // 2: guildhall.events.v1.ScoreboardSnapshot.counts:type_name -> guildhall.events.v1.FourHundredCounts
-	18, // 3: guildhall.events.v1.InspectionRecorded.recorded_at:type_name -> google.protobuf.Timestamp
-	18, // 4: guildhall.events.v1.HazardFinding.updated_at:type_name -> google.protobuf.Timestamp
+	19, // 3: guildhall.events.v1.InspectionRecorded.recorded_at:type_name -> google.protobuf.Timestamp
+	19, // 4: guildhall.events.v1.HazardFinding.updated_at:type_name -> google.protobuf.Timestamp
 	7,  // 5: guildhall.events.v1.FindingStatusChanged.finding:type_name -> guildhall.events.v1.HazardFinding
 	7,  // 6: guildhall.events.v1.RemediationEscalated.finding:type_name -> guildhall.events.v1.HazardFinding
-	18, // 7: guildhall.events.v1.DisputeCase.reported_at:type_name -> google.protobuf.Timestamp
-	18, // 8: guildhall.events.v1.DisputeCase.response_due:type_name -> google.protobuf.Timestamp
-	18, // 9: guildhall.events.v1.DisputeCase.responded_at:type_name -> google.protobuf.Timestamp
-	18, // 10: guildhall.events.v1.DisputeCase.mediation_due:type_name -> google.protobuf.Timestamp
-	18, // 11: guildhall.events.v1.DisputeCase.closed_at:type_name -> google.protobuf.Timestamp
+	19, // 7: guildhall.events.v1.DisputeCase.reported_at:type_name -> google.protobuf.Timestamp
+	19, // 8: guildhall.events.v1.DisputeCase.response_due:type_name -> google.protobuf.Timestamp
+	19, // 9: guildhall.events.v1.DisputeCase.responded_at:type_name -> google.protobuf.Timestamp
+	19, // 10: guildhall.events.v1.DisputeCase.mediation_due:type_name -> google.protobuf.Timestamp
+	19, // 11: guildhall.events.v1.DisputeCase.closed_at:type_name -> google.protobuf.Timestamp
 	11, // 12: guildhall.events.v1.DisputeReported.dispute:type_name -> guildhall.events.v1.DisputeCase
 	11, // 13: guildhall.events.v1.DisputeStepRecorded.dispute:type_name -> guildhall.events.v1.DisputeCase
 	11, // 14: guildhall.events.v1.DisputeStatusChanged.dispute:type_name -> guildhall.events.v1.DisputeCase
 	11, // 15: guildhall.events.v1.DisputeResponseOverdue.dispute:type_name -> guildhall.events.v1.DisputeCase
 	11, // 16: guildhall.events.v1.DisputeEscalationDue.dispute:type_name -> guildhall.events.v1.DisputeCase
-	17, // [17:17] is the sub-list for method output_type
-	17, // [17:17] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	0,  // 17: guildhall.events.v1.FourHundredCountsChanged.counts:type_name -> guildhall.events.v1.FourHundredCounts
+	18, // [18:18] is the sub-list for method output_type
+	18, // [18:18] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_guildhall_events_v1_compliance_proto_init() }
@@ -1764,7 +1815,7 @@ func file_guildhall_events_v1_compliance_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_guildhall_events_v1_compliance_proto_rawDesc), len(file_guildhall_events_v1_compliance_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   18,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

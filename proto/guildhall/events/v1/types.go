@@ -58,6 +58,8 @@ const (
 	TypeDisputeEscalationDue   = "DisputeEscalationDue"
 
 	TypeFourOneCoverage = "FourOneCoverage"
+
+	TypeFourHundredCountsChanged = "FourHundredCountsChanged"
 )
 
 // ComplianceTypes returns every event type of the compliance service.
@@ -65,7 +67,7 @@ func ComplianceTypes() []string {
 	return []string{TypeFourHundredReached, TypeFourHundredLost, TypeRequirementLapsing, TypeScoreboardSnapshot,
 		TypeInspectionTemplatePublished, TypeInspectionRecorded, TypeFindingStatusChanged, TypeRemediationEscalated, TypeInspectionScheduleSet,
 		TypeDisputeReported, TypeDisputeStepRecorded, TypeDisputeStatusChanged, TypeDisputeResponseOverdue, TypeDisputeEscalationDue,
-		TypeFourOneCoverage}
+		TypeFourOneCoverage, TypeFourHundredCountsChanged}
 }
 
 // MembershipTypes returns every event type of the membership service.

@@ -16,6 +16,7 @@ const (
 	EventFourHundredLost    = "FourHundredLost"
 	EventRequirementLapsing = "RequirementLapsing"
 	EventScoreboardSnapshot = "ScoreboardSnapshot"
+	EventCountsChanged      = "FourHundredCountsChanged"
 )
 
 // SnapshotRetentionDays is how long the daily snapshots are kept (the
@@ -125,6 +126,11 @@ type Queries interface {
 	CompanyScore(ctx context.Context, id string) (CompanyScore, bool, error)
 	CompanyScores(ctx context.Context) ([]CompanyScore, error)
 	PutCompanyScore(ctx context.Context, s CompanyScore) error
+	// DirtyScores returns the companies whose counts changed since
+	// Announced.
+	DirtyScores(ctx context.Context) ([]CompanyScore, error)
+	// Announced records that company's counts were announced at version.
+	Announced(ctx context.Context, company string, version int64) error
 	// AddCounts adds delta to company's counts (a new row starts at 0,
 	// version 1) and returns the row as it is now.
 	AddCounts(ctx context.Context, company string, delta Counts) (CompanyScore, error)
@@ -492,4 +498,26 @@ func addDays(day string, n int) string {
 		return day
 	}
 	return t.AddDate(0, 0, n).Format(time.DateOnly)
+}
+
+// AnnounceCounts emits, for each company whose counts changed since the
+// last announcement, one FourHundredCountsChanged with its counts now:
+// coalesced, however many membership events moved them (HQ's live
+// rates; Run calls it every refresh).
+func (b *Scoreboard) AnnounceCounts(ctx context.Context, q Queries) ([]Change, error) {
+	dirty, err := q.DirtyScores(ctx)
+	if err != nil {
+		return nil, err
+	}
+	day := Day(b.Now())
+	var changes []Change
+	for _, s := range dirty {
+		s.Version++
+		if err := q.Announced(ctx, s.CompanyID, s.Version); err != nil {
+			return nil, err
+		}
+		snap := s
+		changes = append(changes, Change{Type: EventCountsChanged, Score: &snap, Day: day})
+	}
+	return changes, nil
 }

@@ -22,7 +22,7 @@ var events = eventbus.Mapping[service.Change]{
 
 func aggregate(c service.Change) (eventbus.Aggregate, error) {
 	switch c.Type {
-	case service.EventFourHundredReached, service.EventFourHundredLost:
+	case service.EventFourHundredReached, service.EventFourHundredLost, service.EventCountsChanged:
 		if c.Score == nil {
 			break
 		}
@@ -86,6 +86,9 @@ func payload(district string, c service.Change) (proto.Message, error) {
 	case service.EventFourHundredLost:
 		s := c.Score
 		return &eventsv1.FourHundredLost{Counts: counts(district, s.CompanyID, c.Day, s.Counts, s.Version), Criterion: c.Criterion}, nil
+	case service.EventCountsChanged:
+		s := c.Score
+		return &eventsv1.FourHundredCountsChanged{Counts: counts(district, s.CompanyID, c.Day, s.Counts, s.Version)}, nil
 	case service.EventRequirementLapsing:
 		l := c.Lapse
 		return &eventsv1.RequirementLapsing{District: district, CompanyId: l.CompanyID, GuardId: l.GuardID, Criterion: l.Criterion,

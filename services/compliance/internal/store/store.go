@@ -292,9 +292,13 @@ func (s Queries) ListCompanyScores(ctx context.Context, after string, limit int)
 // PutCompanyScore implements service.Queries.
 func (s Queries) PutCompanyScore(ctx context.Context, r service.CompanyScore) error {
 	c := r.Counts
-	_, err := s.q.Exec(ctx, `INSERT INTO company_scores (company_id, active, background_checked, trained, certified, badge_service, full_mask, version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (company_id) DO UPDATE SET active = excluded.active,
-		background_checked = excluded.background_checked, trained = excluded.trained, certified = excluded.certified,
+	// A write that changes the counts marks them to announce; one that
+	// only moves the version on (the announcement itself) clears that.
+	_, err := s.q.Exec(ctx, `INSERT INTO company_scores (company_id, active, background_checked, trained, certified, badge_service, full_mask, version, dirty)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (company_id) DO UPDATE SET
+		dirty = CASE WHEN active != excluded.active OR background_checked != excluded.background_checked OR trained != excluded.trained
+			OR certified != excluded.certified OR badge_service != excluded.badge_service THEN 1 ELSE dirty END,
+		active = excluded.active, background_checked = excluded.background_checked, trained = excluded.trained, certified = excluded.certified,
 		badge_service = excluded.badge_service, full_mask = excluded.full_mask, version = excluded.version`,
 		r.CompanyID, c.Active, c.BackgroundChecked, c.Trained, c.Certified, c.BadgeService, int(r.Full), r.Version)
 	return wrap("put company score", err)
@@ -304,8 +308,8 @@ func (s Queries) PutCompanyScore(ctx context.Context, r service.CompanyScore) er
 func (s Queries) AddCounts(ctx context.Context, company string, d service.Counts) (service.CompanyScore, error) {
 	r := service.CompanyScore{CompanyID: company}
 	var full int
-	err := s.q.QueryRow(ctx, `INSERT INTO company_scores (company_id, active, background_checked, trained, certified, badge_service, full_mask, version)
-		VALUES (?, ?, ?, ?, ?, ?, 0, 1) ON CONFLICT (company_id) DO UPDATE SET active = active + excluded.active,
+	err := s.q.QueryRow(ctx, `INSERT INTO company_scores (company_id, active, background_checked, trained, certified, badge_service, full_mask, version, dirty)
+		VALUES (?, ?, ?, ?, ?, ?, 0, 1, 1) ON CONFLICT (company_id) DO UPDATE SET dirty = 1, active = active + excluded.active,
 		background_checked = background_checked + excluded.background_checked, trained = trained + excluded.trained,
 		certified = certified + excluded.certified, badge_service = badge_service + excluded.badge_service
 		RETURNING active, background_checked, trained, certified, badge_service, full_mask, version`,
@@ -313,6 +317,33 @@ func (s Queries) AddCounts(ctx context.Context, company string, d service.Counts
 		Scan(&r.Counts.Active, &r.Counts.BackgroundChecked, &r.Counts.Trained, &r.Counts.Certified, &r.Counts.BadgeService, &full, &r.Version)
 	r.Full = service.Mask(full)
 	return r, wrap("add counts", err)
+}
+
+// DirtyScores implements service.Queries: the companies whose counts
+// changed since they were announced.
+func (s Queries) DirtyScores(ctx context.Context) ([]service.CompanyScore, error) {
+	rows, err := s.q.Query(ctx, `SELECT `+scoreCols+` FROM company_scores s LEFT JOIN companies c ON c.id = s.company_id
+		WHERE s.dirty = 1 ORDER BY s.company_id`)
+	if err != nil {
+		return nil, wrap("dirty scores", err)
+	}
+	defer rows.Close()
+	var out []service.CompanyScore
+	for rows.Next() {
+		r, err := scanScore(rows)
+		if err != nil {
+			return nil, wrap("dirty score", err)
+		}
+		out = append(out, r)
+	}
+	return out, wrap("dirty scores", rows.Err())
+}
+
+// Announced implements service.Queries: company's counts were announced
+// at version.
+func (s Queries) Announced(ctx context.Context, company string, version int64) error {
+	_, err := s.q.Exec(ctx, `UPDATE company_scores SET dirty = 0, version = ? WHERE company_id = ?`, version, company)
+	return wrap("announced", err)
 }
 
 // DistrictCounts implements service.Reader: the sum of the companies'
