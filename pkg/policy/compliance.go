@@ -13,7 +13,8 @@ import (
 // {"annual_training_hours": 24, "certificate_warning_days": 30,
 // "training_warning_days": 30, "pre_job_min_hours": 0,
 // "pre_job_counts_toward_annual": true, "escalation_district_days": 7,
-// "escalation_hq_days": 14, "dispute_response_working_days": 2}. A field left out keeps its
+// "escalation_hq_days": 14, "dispute_response_working_days": 2,
+// "timeliness_days": 15}. A field left out keeps its
 // default, so a writer may set one rule alone.
 const ComplianceKey = CityPrefix + "compliance"
 
@@ -53,13 +54,19 @@ type Compliance struct {
 	// Friday, China time) after a dispute is reported its first response
 	// is due: 1 to 30.
 	DisputeResponseWorkingDays int `json:"dispute_response_working_days"`
+	// TimelinessDays is how many days after a period ends an obligation
+	// done for it (an inspection uploaded) still counts as on time: 0 to
+	// 90 (the DHIS2 way: expected, done, done on time).
+	TimelinessDays int `json:"timeliness_days"`
 }
 
 // DefaultCompliance is the policy while the key is absent. The numbers are
 // the association's working choice, not a statute: 24 hours a year of
 // training, a week overdue before a remediation goes to the district and
 // two before it goes to HQ, a first response to a dispute within 2
-// working days (the issue's figure: the association's own rule), a 30-day warning before a certificate lapses (the same as
+// working days (the issue's figure: the association's own rule), an upload
+// within 15 days of a period's end counting as on time (the association's
+// choice), a 30-day warning before a certificate lapses (the same as
 // DefaultCertificateExpiry's window, so a company is told by both services
 // on the same day), a 30-day warning before the year's hours are due, and
 // any pre-job training on record counting as pre-job training.
@@ -67,6 +74,7 @@ var DefaultCompliance = Compliance{
 	AnnualTrainingHours: 24, CertificateWarningDays: 30, TrainingWarningDays: 30,
 	PreJobMinHours: 0, PreJobCountsTowardAnnual: true,
 	EscalationDistrictDays: 7, EscalationHQDays: 14, DisputeResponseWorkingDays: 2,
+	TimelinessDays: 15,
 }
 
 // Stable error ids of a compliance policy out of range.
@@ -75,6 +83,7 @@ var (
 	ErrComplianceCertWarn     = errs.InvalidField("compliance_policy.certificate_warning_days_invalid", "certificate_warning_days", "certificate_warning_days is 1 to 365")
 	ErrComplianceTrainingWarn = errs.InvalidField("compliance_policy.training_warning_days_invalid", "training_warning_days", "training_warning_days is 1 to 365")
 	ErrCompliancePreJobHours  = errs.InvalidField("compliance_policy.pre_job_min_hours_invalid", "pre_job_min_hours", "pre_job_min_hours is 0 to 1000")
+	ErrComplianceTimeliness   = errs.InvalidField("compliance_policy.timeliness_days_invalid", "timeliness_days", "timeliness_days is 0 to 90")
 	ErrComplianceDisputeDays  = errs.InvalidField("compliance_policy.dispute_response_working_days_invalid", "dispute_response_working_days", "dispute_response_working_days is 1 to 30")
 	ErrComplianceEscalation   = errs.InvalidField("compliance_policy.escalation_days_invalid", "escalation_district_days", "escalation_district_days is 1 to 365 and escalation_hq_days from it to 365")
 )
@@ -96,6 +105,8 @@ func (c Compliance) Validate() error {
 		return ErrComplianceEscalation
 	case c.DisputeResponseWorkingDays < 1 || c.DisputeResponseWorkingDays > 30:
 		return ErrComplianceDisputeDays
+	case c.TimelinessDays < 0 || c.TimelinessDays > 90:
+		return ErrComplianceTimeliness
 	}
 	return nil
 }

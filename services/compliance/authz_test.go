@@ -70,6 +70,7 @@ func TestAuthzMatrix(t *testing.T) {
 		"get_four_one_check":    "/compliance/four-one-checks/" + fo.ID,
 		"four_one_coverage":     "/compliance/four-one-coverage?company_id=c1&period=2026-06",
 		"list_audit":            "/compliance/audit",
+		"timeliness":            "/compliance/timeliness",
 	}
 	bodies := map[string]any{
 		"create_template": checklist, "new_template_version": checklist, "record_inspection": inspectionBody(tpl, "2026-06-10", "yes"),

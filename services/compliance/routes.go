@@ -131,6 +131,15 @@ func routeTable(svc *service.Compliance, ins *service.Inspections, disp *service
 			Response: service.ScheduleReport{}, Errors: errsOf(service.ErrScheduleNotFound, service.ErrSchedulePeriodsInvalid),
 			Rule: companyReaders(), Target: at(targetCompanyPath), Decode: t.DecodeScheduleReport, Endpoint: endpoints.MakeScheduleReportEndpoint(ins)},
 
+		{Name: "timeliness", Method: "GET", Path: p("/compliance/timeliness"), Tag: "inspections",
+			Summary: "Inspection schedules the DHIS2 way: expected, done, done on time, per company and district",
+			Description: "Over each scheduled company's last ended periods: a period is expected only if it overlaps the company's active " +
+				"window (from the day membership reported it active, not after it lapsed); an inspection done for it counts as done, and " +
+				"as on time when uploaded by the end of the policy's timeliness_days (15) after the period. Rates are null when nothing was expected.",
+			Params:   []kitx.Param{{Name: "periods", In: "query", Type: "integer", Min: 1, Description: "how many periods back (1–36, default 6)"}},
+			Response: service.TimelinessReport{}, Errors: errsOf(service.ErrSchedulePeriodsInvalid),
+			Rule: supervisors(), Target: district, Decode: t.DecodeTimeliness, Endpoint: endpoints.MakeTimelinessEndpoint(ins)},
+
 		// Disputes (矛盾纠纷化解).
 		{Name: "report_dispute", Method: "POST", Path: p("/compliance/disputes"), Tag: "disputes",
 			Summary: "Report a dispute (status reported)",

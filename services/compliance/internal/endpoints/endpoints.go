@@ -271,3 +271,14 @@ func MakeListAuditEndpoint(a AuditLister) endpoint.Endpoint {
 		return kitx.List(items, next, err), nil
 	}
 }
+
+// TimelinessRequest reads the timeliness report.
+type TimelinessRequest struct{ Periods int }
+
+// MakeTimelinessEndpoint returns the endpoint of timeliness.
+func MakeTimelinessEndpoint(svc *service.Inspections) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		rep, err := svc.Timeliness(ctx, request.(TimelinessRequest).Periods)
+		return kitx.One(rep, "", err), nil
+	}
+}

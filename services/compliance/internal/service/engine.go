@@ -39,6 +39,9 @@ type Company struct {
 	Name    string
 	Status  string
 	Version int64
+	// At is when the event reporting it occurred (its activation or lapse
+	// day, in China time, bounds what it is expected to do).
+	At time.Time
 }
 
 // MembershipEvent is one event of the district's membership topic, decoded

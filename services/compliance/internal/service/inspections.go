@@ -541,6 +541,9 @@ type InspectionQueries interface {
 	// after since (without answers and findings).
 	CompanyInspections(ctx context.Context, company, since string) ([]Inspection, error)
 	ListInspections(ctx context.Context, company, after string, limit int) ([]Inspection, error)
+	Schedules(ctx context.Context) ([]Schedule, error)
+	// CompanyWindow returns when company became active and lapsed ("").
+	CompanyWindow(ctx context.Context, id string) (activeSince, lapsedOn string, err error)
 }
 
 // Escalate escalates, once per level, every unclosed finding whose

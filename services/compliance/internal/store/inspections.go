@@ -208,3 +208,23 @@ func (s Queries) Schedule(ctx context.Context, company string) (service.Schedule
 	sc.Period, sc.CreatedAt = policy.Period(period), storage.ParseTime(created)
 	return sc, err == nil, wrap("schedule", err)
 }
+
+// Schedules implements service.InspectionQueries: every schedule, by company.
+func (s Queries) Schedules(ctx context.Context) ([]service.Schedule, error) {
+	rows, err := s.q.Query(ctx, `SELECT company_id, period, count, starts_on, created_at FROM inspection_schedules ORDER BY company_id`)
+	if err != nil {
+		return nil, wrap("schedules", err)
+	}
+	defer rows.Close()
+	var out []service.Schedule
+	for rows.Next() {
+		var sc service.Schedule
+		var period, created string
+		if err := rows.Scan(&sc.CompanyID, &period, &sc.Count, &sc.StartsOn, &created); err != nil {
+			return nil, wrap("schedule", err)
+		}
+		sc.Period, sc.CreatedAt = policy.Period(period), storage.ParseTime(created)
+		out = append(out, sc)
+	}
+	return out, wrap("schedules", rows.Err())
+}

@@ -231,12 +231,33 @@ func (s Queries) ActiveGuards(ctx context.Context, company, after string, limit 
 	return out, wrap("active guards", rows.Err())
 }
 
-// PutCompany implements service.Queries: versions only move forward.
+// PutCompany implements service.Queries: versions only move forward. An
+// activation (of a new company, or after a lapse) starts its active window
+// on the event's day; a lapse ends it; a suspension leaves it.
 func (s Queries) PutCompany(ctx context.Context, c service.Company) error {
-	_, err := s.q.Exec(ctx, `INSERT INTO companies (id, name, status, version) VALUES (?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = excluded.status, version = excluded.version
-		WHERE excluded.version > companies.version`, c.ID, c.Name, c.Status, c.Version)
+	day := ""
+	if !c.At.IsZero() {
+		day = service.Day(c.At)
+	}
+	_, err := s.q.Exec(ctx, `INSERT INTO companies (id, name, status, version, active_since, lapsed_on)
+		VALUES (?, ?, ?, ?, CASE WHEN ? = 'active' THEN ? ELSE '' END, CASE WHEN ? = 'lapsed' THEN ? ELSE '' END)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = excluded.status, version = excluded.version,
+		active_since = CASE WHEN excluded.status = 'active' AND (companies.active_since = '' OR companies.lapsed_on != '')
+			THEN excluded.active_since ELSE companies.active_since END,
+		lapsed_on = CASE WHEN excluded.status = 'lapsed' AND companies.lapsed_on = '' THEN ?
+			WHEN excluded.status = 'active' THEN '' ELSE companies.lapsed_on END
+		WHERE excluded.version > companies.version`, c.ID, c.Name, c.Status, c.Version, c.Status, day, c.Status, day, day)
 	return wrap("put company", err)
+}
+
+// CompanyWindow implements service.Queries: the company's active window
+// ("" for a day not known).
+func (s Queries) CompanyWindow(ctx context.Context, id string) (activeSince, lapsedOn string, err error) {
+	err = s.q.QueryRow(ctx, `SELECT active_since, lapsed_on FROM companies WHERE id = ?`, id).Scan(&activeSince, &lapsedOn)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", nil
+	}
+	return activeSince, lapsedOn, wrap("company window", err)
 }
 
 const scoreCols = `s.company_id, COALESCE(c.name, ''), COALESCE(c.status, ''), s.active, s.background_checked, s.trained,

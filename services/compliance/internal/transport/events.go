@@ -132,6 +132,9 @@ func Decode(env *eventsv1.Envelope) (ev service.MembershipEvent, ok bool, err er
 			return ev, true, errDistrictMismatch
 		}
 		ev.Company = &service.Company{ID: c.GetId(), Name: c.GetName(), Status: c.GetStatus(), Version: c.GetVersion()}
+		if env.GetOccurredAt() != nil {
+			ev.Company.At = env.GetOccurredAt().AsTime()
+		}
 		return ev, true, nil
 	}
 	if g.GetId() == "" || g.GetVersion() <= 0 || g.GetCompanyId() == "" {

@@ -93,3 +93,16 @@ func DecodeFourOneCoverage(_ context.Context, r *http.Request) (any, error) {
 	q := r.URL.Query()
 	return endpoints.CoverageRequest{CompanyID: q.Get("company_id"), Period: q.Get("period")}, nil
 }
+
+// DecodeTimeliness decodes timeliness.
+func DecodeTimeliness(_ context.Context, r *http.Request) (any, error) {
+	req := endpoints.TimelinessRequest{Periods: 6}
+	if v := r.URL.Query().Get("periods"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, service.ErrSchedulePeriodsInvalid
+		}
+		req.Periods = n
+	}
+	return req, nil
+}
