@@ -56,6 +56,7 @@ soak: build ## An hour (SOAK=…) under steady load, sampling memory, goroutines
 bench: ## Run the benchmarks; they print ratios against raw baselines measured in the same run.
 	cd services/standalone && go test $(BENCH_FLAGS) ./bench/...
 	cd pkg && go test -run '^$$' -bench 'Authenticate|NoAuth' -benchtime 500x ./auth/
+	cd pkg && go test -run '^$$' -bench GroupCommit -benchtime 1x ./storage/
 
 .PHONY: tools
 tools: ## Install the pinned tools into ./bin.

@@ -23,10 +23,14 @@ while IFS=: read -r file name; do
   rel=${dir#"$mod"}; rel=${rel#/}
   pkg=./$rel; [ -n "$rel" ] || pkg=.
   echo "==> fuzz $name in $dir for $duration"
-  if ! (cd "$mod" && go test -run '^$' -fuzz "^${name}\$" -fuzztime "$duration" "$pkg" 2>&1 | tail -n 3); then
+  # The whole output on a failure (the reason is rarely in the last lines),
+  # the last lines on success.
+  if ! out=$(cd "$mod" && go test -run '^$' -fuzz "^${name}\$" -fuzztime "$duration" "$pkg" 2>&1); then
+    printf '%s\n' "$out" | tail -n 60
     failed+=("$dir:$name")
     continue
   fi
+  printf '%s\n' "$out" | tail -n 3
   if $corpus; then
     ip=$(cd "$mod" && go list "$pkg")
     if [ -d "$cache/$ip/$name" ]; then

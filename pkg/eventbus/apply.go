@@ -127,8 +127,8 @@ func (c *Consumer) applyBatch(ctx context.Context, tx *sql.Tx, msgs []kafka.Mess
 	var settled []batched
 	for _, m := range msgs {
 		msg, reason, _ := c.decode(m)
-		if reason != "" {
-			break
+		if reason != "" || c.blocked(msg) {
+			break // the single-event path dead-letters or parks it
 		}
 		ok, dup, err := c.applyInSavepoint(ctx, tx, m, msg)
 		if err != nil {
@@ -187,11 +187,17 @@ func (c *Consumer) process(ctx context.Context, dlq *kafka.Writer, m kafka.Messa
 	if reason != "" {
 		return c.deadLetter(ctx, dlq, m, reason, err) && c.recordPosition(ctx, m)
 	}
+	if c.blocked(msg) {
+		return c.park(ctx, m, msg, ReasonBehindParked, nil)
+	}
 	ctx, span := c.startSpan(ctx, msg)
 	defer span.End()
 	err = c.applyRetrying(ctx, span, msg, partitionState{next: m.Offset + 1, lastID: identity(m)})
 	if reason, ok := IsRejected(err); ok {
 		span.SetStatus(codes.Error, "rejected: "+string(reason))
+		if parks(reason) {
+			return c.park(ctx, m, msg, reason, err)
+		}
 		return c.deadLetter(ctx, dlq, m, reason, err) && c.recordPosition(ctx, m)
 	}
 	return err == nil
@@ -243,26 +249,27 @@ func (c *Consumer) apply(ctx context.Context, msg Message, pos partitionState) (
 // applyIn records the event id and the partition position in tx and, unless
 // the event was applied before, runs the handler in it.
 func (c *Consumer) applyIn(ctx context.Context, tx *sql.Tx, msg Message, pos partitionState) (dup bool, err error) {
-	db := c.cfg.DB
-	err = func() error {
-		res, err := db.ExecTx(ctx, tx, `INSERT INTO eventbus_inbox (consumer, event_id, topic, applied_at)
-			VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			c.cfg.Name, msg.Envelope.GetEventId(), msg.Topic, time.Now().UTC().Format(time.RFC3339Nano))
-		if err != nil {
-			return fmt.Errorf("eventbus: inbox insert: %w", err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return fmt.Errorf("eventbus: inbox insert: %w", err)
-		}
-		if err := c.savePosition(ctx, tx, msg.Partition, pos); err != nil {
-			return err
-		}
-		if n == 0 {
-			dup = true
-			return nil
-		}
-		return c.cfg.Handler(ctx, tx, msg)
-	}()
-	return dup, err
+	if err := c.savePosition(ctx, tx, msg.Partition, pos); err != nil {
+		return false, err
+	}
+	return c.applyEvent(ctx, tx, msg)
+}
+
+// applyEvent records the event id in tx and, unless the event was applied
+// before (dup), runs the handler in it.
+func (c *Consumer) applyEvent(ctx context.Context, tx *sql.Tx, msg Message) (dup bool, err error) {
+	res, err := c.cfg.DB.ExecTx(ctx, tx, `INSERT INTO eventbus_inbox (consumer, event_id, topic, applied_at)
+		VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		c.cfg.Name, msg.Envelope.GetEventId(), msg.Topic, time.Now().UTC().Format(time.RFC3339Nano))
+	if err != nil {
+		return false, fmt.Errorf("eventbus: inbox insert: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("eventbus: inbox insert: %w", err)
+	}
+	if n == 0 {
+		return true, nil
+	}
+	return false, c.cfg.Handler(ctx, tx, msg)
 }

@@ -100,6 +100,9 @@ type Consumer struct {
 	retryMax time.Duration
 	// mu serializes settling events across the partition workers.
 	mu sync.Mutex
+	// parked counts the parked events per aggregate id (parked.go); under mu.
+	parked  map[string]int
+	parkedG prometheus.Gauge
 
 	// lagMu guards the lag and its epoch, which every broker failure
 	// advances so that a measurement begun before it is not recorded.
@@ -157,6 +160,8 @@ func NewConsumer(cfg ConsumerConfig) (*Consumer, error) {
 		dead:     m.ConsumerDeadLettered.With(labels),
 		retries:  m.ConsumerRetries.With(labels),
 		latency:  m.ApplyDuration.With(labels),
+		parked:   map[string]int{},
+		parkedG:  m.ConsumerParked.With(labels),
 		tracer:   otel.Tracer("github.com/guildhall/guildhall/pkg/eventbus"),
 		retryMin: 100 * time.Millisecond,
 		retryMax: 10 * time.Second,
@@ -189,6 +194,14 @@ func (c *Consumer) Run(ctx context.Context) error {
 	}
 	dlq := c.newDLQWriter(tr)
 	defer dlq.Close()
+	// What an earlier build parked applies first, in order; what is still
+	// parked holds its aggregates' later events back.
+	if err := c.replayParked(ctx, dlq); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
 	group, err := c.newGroup()
 	if err != nil {
 		return fmt.Errorf("eventbus: consumer group: %w", err)

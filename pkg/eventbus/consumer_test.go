@@ -227,7 +227,7 @@ func TestABacklogIsAppliedInBatchesThatStopAtBadEvents(t *testing.T) {
 	)
 	handler := func(ctx context.Context, tx *sql.Tx, msg Message) error {
 		if msg.Envelope.GetType() == "Reject" {
-			return Reject(ReasonUnknownType, errors.New("this event is refused"))
+			return Reject(ReasonBadPayload, errors.New("this event is refused"))
 		}
 		return countingHandler(ctx, tx, msg)
 	}

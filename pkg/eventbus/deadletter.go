@@ -51,7 +51,8 @@ var reasons = []ReasonInfo{
 	{ReasonUndecodable, "the message is not an `Envelope`, or has no `event_id`"},
 	{ReasonDistrictMismatch, "a district speaking for another: the envelope's district is not its topic's, or a snapshot or signature in it is of another district than the envelope's"},
 	{ReasonWrongService, "a service speaking on another's topic: the envelope's service is not its topic's, or not one the consumer applies"},
-	{ReasonUnknownType, "a type the consumer does not know for that service (for example, a producer newer than the consumer)"},
+	{ReasonUnknownType, "a type the consumer does not know for that service (for example, a producer newer than the consumer); such an event is parked, not dead-lettered, and applies when the consumer is upgraded — a dead letter with this reason comes from a build before parking"},
+	{ReasonUnknownVersion, "a schema version of a known type the consumer cannot read yet; parked like unknown_type, never dead-lettered"},
 	{ReasonBadPayload, "the payload does not decode, lacks what its type carries (a snapshot, an id), or its snapshot's id is not the envelope's `aggregate_id`"},
 	{ReasonRejected, "a handler rejected the event without naming a reason (a handler should name one of the above)"},
 }

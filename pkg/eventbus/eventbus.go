@@ -219,6 +219,27 @@ func (o *Outbox) Backlog(ctx context.Context) (int64, error) {
 	return n, err
 }
 
+// OldestUnsent returns when the oldest unsent outbox row was written; ok
+// is false when every row was sent.
+func (o *Outbox) OldestUnsent(ctx context.Context) (at time.Time, ok bool, err error) {
+	// By seq, not min(created_at): RFC 3339 text with trimmed fractions
+	// does not sort as time does ("05.1Z" > "05.12Z").
+	var created string
+	err = o.db.QueryRowContext(ctx, `SELECT created_at FROM eventbus_outbox WHERE sent_at IS NULL
+		ORDER BY seq LIMIT 1`).Scan(&created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	at, err = time.Parse(time.RFC3339Nano, created)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("eventbus: outbox created_at %q: %w", created, err)
+	}
+	return at, true, nil
+}
+
 // TxChanges is Tx for a service whose domain layer reports its changes in
 // its own types: fn's changes are turned into events with toEvent, so the
 // service layer never sees protobuf and the events still commit with the

@@ -47,7 +47,19 @@ type Metrics struct {
 	ConsumerLag *prometheus.GaugeVec
 	// ApplyDuration is how long applying one event took, including dedup.
 	ApplyDuration *prometheus.HistogramVec
+	// ConsumerParked is how many events a consumer holds parked (types or
+	// schema versions it does not know yet, and the later events of their
+	// aggregates).
+	ConsumerParked *prometheus.GaugeVec
+	// HeartbeatsSent counts the heartbeats a district service published.
+	HeartbeatsSent *prometheus.CounterVec
+	// HeartbeatErrors counts heartbeats that could not be published (the
+	// next interval tries again).
+	HeartbeatErrors *prometheus.CounterVec
 }
+
+// heartbeatLabels are the labels of a service's heartbeat series.
+var heartbeatLabels = []string{"district", "service"}
 
 var (
 	relayLabels    = []string{"district", "service", "topic"}
@@ -120,11 +132,24 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help:    "Time to apply one event in the consumer's database.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, consumerLabels),
+		ConsumerParked: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: ns, Subsystem: sub, Name: "consumer_parked",
+			Help: "Events the consumer holds parked until it is upgraded: types or schema versions it does not know, and the later events of their aggregates.",
+		}, consumerLabels),
+		HeartbeatsSent: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "heartbeats_sent_total",
+			Help: "Heartbeats a district service published on its district's node topic.",
+		}, heartbeatLabels),
+		HeartbeatErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "heartbeat_errors_total",
+			Help: "Heartbeats a district service could not publish.",
+		}, heartbeatLabels),
 	}
 	if reg != nil {
 		reg.MustRegister(m.OutboxBacklog, m.Published, m.PublishErrors, m.RelayLeader, m.RelayFenced, m.RelayFencings,
 			m.ConsumerApplied, m.ConsumerDuplicates, m.ConsumerDeadLettered, m.ConsumerRejected,
-			m.ConsumerRetries, m.ConsumerResets, m.ConsumerRestarts, m.ConsumerLag, m.ApplyDuration)
+			m.ConsumerRetries, m.ConsumerResets, m.ConsumerRestarts, m.ConsumerLag, m.ApplyDuration,
+			m.ConsumerParked, m.HeartbeatsSent, m.HeartbeatErrors)
 	}
 	return m
 }

@@ -202,15 +202,18 @@ func (r *Relay) watchFence(ctx context.Context) {
 			return
 		}
 		fenced = on
-		r.fencedNow.Store(on)
+		// The gauge and the counter before the flag, so whoever sees
+		// Fenced() also sees them.
 		if on {
 			r.fencedG.Set(1)
 			r.fencings.Inc()
+			r.fencedNow.Store(true)
 			r.log.WarnContext(ctx, "relay fenced: its election lease could not be confirmed in time; publishing paused",
 				"confirmed_until", until.Format(time.RFC3339Nano))
 			return
 		}
 		r.fencedG.Set(0)
+		r.fencedNow.Store(false)
 		if ctx.Err() != nil {
 			r.log.InfoContext(ctx, "relay no longer fenced: its term ended")
 		} else {

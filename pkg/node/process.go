@@ -111,6 +111,10 @@ type DistrictFlags struct {
 	// OutboxRetention is how long sent outbox rows are kept
 	// (-outbox.retention).
 	OutboxRetention time.Duration
+	// HeartbeatInterval is how often the service beats on its district's
+	// node topic (-heartbeat.interval); HQ calls it silent after three
+	// intervals without one.
+	HeartbeatInterval time.Duration
 }
 
 // RegisterFlags registers the flags under prefix.
@@ -121,6 +125,7 @@ func (d *DistrictFlags) RegisterFlags(prefix string, fs *flag.FlagSet) {
 	host, _ := os.Hostname()
 	fs.StringVar(&d.Candidate, prefix+"relay.candidate", host, "this replica's name in the relay election: unique among live replicas, stable across its restarts (the pod name)")
 	fs.DurationVar(&d.OutboxRetention, prefix+"outbox.retention", 7*24*time.Hour, "how long sent outbox rows are kept to refill a broker that lost them (consumers' inbox retention must be longer)")
+	fs.DurationVar(&d.HeartbeatInterval, prefix+"heartbeat.interval", eventbus.DefaultHeartbeatInterval, "how often the service publishes its heartbeat on gh.<district>.node.v1 (HQ calls it silent after 3 intervals; HQ's -heartbeat.interval must match)")
 }
 
 // Errors of DistrictFlags.Validate.
@@ -130,6 +135,7 @@ var (
 	ErrElectionTTL = errors.New("-relay.election-ttl must be at least 1")
 	ErrRetention   = errors.New("-outbox.retention must be at least 1h")
 	ErrNoCandidate = errors.New("-relay.candidate is required (the hostname could not be read)")
+	ErrHeartbeat   = errors.New("-heartbeat.interval must be at least 1s")
 )
 
 // Validate checks the flags, reporting every problem at once.
@@ -148,6 +154,9 @@ func (d *DistrictFlags) Validate() error {
 	}
 	if d.Candidate == "" {
 		problems = append(problems, ErrNoCandidate)
+	}
+	if d.HeartbeatInterval < time.Second {
+		problems = append(problems, ErrHeartbeat)
 	}
 	return errors.Join(problems...)
 }
@@ -371,16 +380,36 @@ type DistrictNode interface {
 	Close() error
 }
 
+// Heartbeat returns the heartbeat of outbox's service, reporting relay's
+// leadership.
+func (p *Process) Heartbeat(outbox *eventbus.Outbox, relay *eventbus.Relay, d DistrictFlags) (*eventbus.Heartbeat, error) {
+	return eventbus.NewHeartbeat(eventbus.HeartbeatConfig{
+		Brokers:   p.flags.Kafka.Brokers,
+		Outbox:    outbox,
+		Instance:  d.Candidate,
+		Version:   Version(),
+		Leading:   relay.Leading,
+		Interval:  d.HeartbeatInterval,
+		Transport: p.Transport,
+		Logger:    p.Logger,
+		Metrics:   p.Bus,
+	})
+}
+
 // ServeDistrict serves a district service's node in the process until ctx
 // ends (Serve): its API under /api/v1/districts/ with its document, its
-// database as the readiness check (/readyz's "database"), its Run, and the
-// relay of its outbox. It closes n when done.
+// database as the readiness check (/readyz's "database"), its Run, the
+// relay of its outbox and its heartbeat. It closes n when done.
 func (p *Process) ServeDistrict(ctx context.Context, n DistrictNode, d DistrictFlags, ready func(api, admin string)) error {
 	defer n.Close()
 	relay, err := p.Relay(n.Outbox(), d)
 	if err != nil {
 		return err
 	}
+	hb, err := p.Heartbeat(n.Outbox(), relay, d)
+	if err != nil {
+		return err
+	}
 	return p.Serve(ctx, p.APIHandler(n.OpenAPI(), n.Handler(), "/api/v1/districts/"),
-		p.AdminHandler(map[string]telemetry.Check{"database": n.Ready}), ready, n.Run, relay.Run)
+		p.AdminHandler(map[string]telemetry.Check{"database": n.Ready}), ready, n.Run, relay.Run, hb.Run)
 }

@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -89,8 +90,15 @@ type DB struct {
 	// writeMu queues this process's write transactions in Go. SQLite has
 	// one writer at a time anyway; waiting here instead of in SQLite's busy
 	// handler (which sleeps 1, 2, 5 … 100 ms between tries) keeps the tail
-	// latency of concurrent writes near the cost of one commit.
+	// latency of concurrent writes near the cost of one commit. Whoever
+	// holds it commits every InTx queued meanwhile as one group (group.go).
 	writeMu sync.Mutex
+	// queue holds the InTx calls waiting for the next group commit.
+	qmu   sync.Mutex
+	queue []*txRequest
+	// groups counts the transactions that committed more than one InTx
+	// (tests).
+	groups atomic.Int64
 	refusal
 }
 
@@ -236,28 +244,6 @@ func (db *DB) Close() error {
 
 // Rebind rewrites `?` placeholders for the database's dialect.
 func (db *DB) Rebind(query string) string { return db.Dialect.Rebind(query) }
-
-// InTx runs fn in a write transaction, committing if it returns nil and
-// rolling back otherwise. fn must not start another transaction on db. A
-// write the disk refused (full, quota, file-size limit) comes back as
-// ErrUnavailable, with a Retry-After, and is counted (see Instrument).
-func (db *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	db.writeMu.Lock()
-	defer db.writeMu.Unlock()
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return db.refused(fmt.Errorf("storage: begin: %w", err))
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return db.refused(err)
-	}
-	if err := tx.Commit(); err != nil {
-		return db.refused(fmt.Errorf("storage: commit: %w", err))
-	}
-	db.refusedAt.Store(0)
-	return nil
-}
 
 // IsUniqueViolation reports whether err is a unique-constraint failure.
 func IsUniqueViolation(err error) bool {

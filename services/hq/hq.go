@@ -28,12 +28,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/guildhall/guildhall/pkg/config"
 	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/eventbus"
 	"github.com/guildhall/guildhall/pkg/node"
 	"github.com/guildhall/guildhall/pkg/storage"
+	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 
 	"github.com/guildhall/guildhall/services/hq/internal/projector"
 	"github.com/guildhall/guildhall/services/hq/internal/service"
@@ -74,6 +76,9 @@ type Config struct {
 	// consumer not connected) without HQ applying anything from it before
 	// it is reported stale; DefaultStaleAfter if zero.
 	StaleAfter time.Duration
+	// ClockSkewLimit is how far a district node's clock may be from HQ's
+	// before its heartbeats flag it; service.DefaultClockSkewLimit if zero.
+	ClockSkewLimit time.Duration
 }
 
 // Errors of Config.Validate.
@@ -81,7 +86,12 @@ var (
 	ErrNoDBPath     = errors.New("hq: the database path is required")
 	ErrNoBrokers    = errors.New("hq: at least one Kafka broker is required")
 	ErrBadStaleTime = errors.New("hq: the stale period must not be negative")
+	ErrBadClockSkew = errors.New("hq: the clock skew limit must not be negative")
 )
+
+// DefaultClockSkewLimit is how far a district node's clock may be from
+// HQ's before its heartbeats flag it.
+const DefaultClockSkewLimit = service.DefaultClockSkewLimit
 
 // Validate checks the configuration.
 func (c Config) Validate() error {
@@ -93,6 +103,9 @@ func (c Config) Validate() error {
 	}
 	if c.StaleAfter < 0 {
 		return ErrBadStaleTime
+	}
+	if c.ClockSkewLimit < 0 {
+		return ErrBadClockSkew
 	}
 	if err := c.Storage.Validate(); err != nil {
 		return fmt.Errorf("hq: %w", err)
@@ -193,6 +206,9 @@ type districtConsumer struct {
 	cancel context.CancelFunc
 	// subs is fixed when the district is started, so it is read unlocked.
 	subs map[string]*serviceConsumer
+	// node consumes the district's heartbeats (gh.<district>.node.v1);
+	// apart from subs, so heartbeats never count in the district's lag.
+	node *serviceConsumer
 }
 
 // serviceConsumer supervises the consumer of one district's service topic.
@@ -240,8 +256,9 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 		reg = prometheus.NewRegistry() // metrics still work, nobody scrapes them
 	}
 	svc := service.New(n.store, monitor{n}, service.Config{StaleAfter: cfg.StaleAfter, Policies: n.policies(),
-		Conventions: n.conventions(), Logger: logger, Now: deps.Now})
-	if err := reg.Register(service.NewCollector(svc, 5*time.Second)); err != nil {
+		Conventions: n.conventions(), Logger: logger, Now: deps.Now, ClockSkewLimit: cfg.ClockSkewLimit,
+		Knows: projector.Knows})
+	if err := reg.Register(service.NewCollector(svc, 5*time.Second, deps.Now)); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("hq: register metrics: %w", err)
 	}
@@ -421,7 +438,12 @@ func (n *Node) reconcile(ctx context.Context, ds []config.District) {
 			continue
 		}
 		cctx, cancel := context.WithCancel(ctx)
-		dc := &districtConsumer{cancel: cancel, subs: map[string]*serviceConsumer{}}
+		dc := &districtConsumer{cancel: cancel, subs: map[string]*serviceConsumer{}, node: &serviceConsumer{}}
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			n.supervise(cctx, id, eventsv1.ServiceNode, dc.node)
+		}()
 		for _, svc := range ConsumedServices {
 			sc := &serviceConsumer{}
 			dc.subs[svc] = sc
@@ -476,6 +498,10 @@ const consumerName = "hq"
 // topic's consumer shares the group and the inbox name: event ids are
 // unique across services, and the group's offsets are per topic.
 func (n *Node) kafkaConsumer(district, svc string) (consumer, error) {
+	applied := n.deps.Applied
+	if svc == eventsv1.ServiceNode {
+		applied = nil // a heartbeat is not an event of the read model
+	}
 	return eventbus.NewConsumer(eventbus.ConsumerConfig{
 		Brokers:   n.cfg.Brokers,
 		Topic:     eventbus.Topic(district, svc),
@@ -487,7 +513,7 @@ func (n *Node) kafkaConsumer(district, svc string) (consumer, error) {
 		Metrics:   n.deps.Bus,
 		Dialer:    n.deps.Dialer,
 		Transport: n.deps.Transport,
-		Applied:   n.deps.Applied,
+		Applied:   applied,
 	})
 }
 
@@ -504,9 +530,47 @@ func (n *Node) handle(ctx context.Context, tx *sql.Tx, msg eventbus.Message) err
 		return eventbus.Reject(eventbus.ReasonWrongService,
 			fmt.Errorf("hq: service %q on topic %s", msg.Envelope.GetService(), msg.Topic))
 	}
+	if msg.Envelope.GetService() == eventsv1.ServiceNode {
+		return n.heartbeat(ctx, tx, msg.Envelope)
+	}
 	// The projector's rejections are eventbus.Reject errors already.
 	_, err := n.proj.Apply(ctx, tx, msg.Envelope)
 	return err
+}
+
+// heartbeat records a district service's heartbeat, received now.
+func (n *Node) heartbeat(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope) error {
+	if env.GetType() != eventsv1.TypeHeartbeat {
+		return eventbus.Reject(eventbus.ReasonUnknownType, fmt.Errorf("hq: %q on a node topic", env.GetType()))
+	}
+	var hb eventsv1.Heartbeat
+	if err := proto.Unmarshal(env.GetPayload(), &hb); err != nil {
+		return eventbus.Reject(eventbus.ReasonBadPayload, fmt.Errorf("hq: heartbeat: %w", err))
+	}
+	if hb.GetDistrict() != env.GetDistrict() {
+		return eventbus.Reject(eventbus.ReasonDistrictMismatch,
+			fmt.Errorf("hq: heartbeat of district %q in an envelope of %q", hb.GetDistrict(), env.GetDistrict()))
+	}
+	if hb.GetService() == "" || hb.GetInstance() == "" {
+		return eventbus.Reject(eventbus.ReasonBadPayload, errors.New("hq: heartbeat without its service or instance"))
+	}
+	now := time.Now
+	if n.deps.Now != nil {
+		now = n.deps.Now
+	}
+	h := service.Heartbeat{
+		Service: hb.GetService(), Instance: hb.GetInstance(), Version: hb.GetVersion(),
+		OutboxBacklog: hb.GetOutboxBacklog(), RelayLeader: hb.GetRelayLeader(),
+		SentAt: hb.GetSentAt().AsTime(), ReceivedAt: now().UTC(),
+		Interval: time.Duration(hb.GetIntervalSeconds() * float64(time.Second)),
+	}
+	if hb.GetOldestUnsentAt() != nil {
+		h.OldestUnsentAt = hb.GetOldestUnsentAt().AsTime()
+	}
+	for _, e := range hb.GetEmits() {
+		h.Emits = append(h.Emits, service.EmittedType{Type: e.GetType(), SchemaVersion: e.GetSchemaVersion()})
+	}
+	return n.store.PutHeartbeat(ctx, tx, env.GetDistrict(), h)
 }
 
 // monitor shows the node's registry and consumers to the service without
@@ -518,6 +582,25 @@ func (m monitor) Registered() []service.District { return m.n.registeredDistrict
 
 // Consumer implements service.Monitor.
 func (m monitor) Consumer(district string) service.ConsumerState { return m.n.consumerState(district) }
+
+// Parked implements service.Monitor: what HQ's consumers hold parked
+// (eventbus.Parked), by the district and service of its topic.
+func (m monitor) Parked(ctx context.Context) (map[string][]service.ParkedEvents, error) {
+	ps, err := eventbus.Parked(ctx, m.n.db, consumerName)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]service.ParkedEvents{}
+	for _, p := range ps {
+		district, svc, ok := eventbus.ParseTopic(p.Topic)
+		if !ok {
+			continue
+		}
+		out[district] = append(out[district], service.ParkedEvents{Service: svc, Type: p.Type, SchemaVersion: p.SchemaVersion,
+			Reason: string(p.Reason), Events: p.Events, FirstParkedAt: p.FirstParkedAt})
+	}
+	return out, nil
+}
 
 func (n *Node) registeredDistricts() []service.District {
 	n.mu.Lock()

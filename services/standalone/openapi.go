@@ -8,8 +8,6 @@ import (
 	"sort"
 
 	"github.com/guildhall/guildhall/pkg/telemetry"
-	"github.com/guildhall/guildhall/services/meetings"
-	"github.com/guildhall/guildhall/services/membership"
 )
 
 // serviceDoc is one service's OpenAPI document and the prefix its component
@@ -154,7 +152,7 @@ func rewriteRefs(v any, renames map[string]string) {
 }
 
 func (c *City) serveOpenAPI(w http.ResponseWriter, _ *http.Request) {
-	docs := []serviceDoc{{raw: membership.OpenAPIDocument()}, {prefix: "Meetings", raw: meetings.OpenAPIDocument()}}
+	docs := districtDocs()
 	if c.hq != nil {
 		docs = append(docs, serviceDoc{prefix: "HQ", raw: c.hq.OpenAPI()})
 	}

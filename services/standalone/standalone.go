@@ -47,7 +47,6 @@ import (
 	"github.com/guildhall/guildhall/services/hq"
 	"github.com/guildhall/guildhall/services/meetings"
 	"github.com/guildhall/guildhall/services/meetings/seed"
-	"github.com/guildhall/guildhall/services/membership"
 	"github.com/guildhall/guildhall/services/standalone/internal/demo"
 )
 
@@ -77,8 +76,12 @@ type Config struct {
 	StaleAfter     time.Duration
 	ElectionTTL    int
 	RelayRetention time.Duration
-	OIDC           auth.OIDCConfig
-	TokenTTL       time.Duration
+	// HeartbeatInterval is how often each district service beats on its
+	// district's node topic, and what HQ counts three of before it calls
+	// one silent (zero: eventbus.DefaultHeartbeatInterval).
+	HeartbeatInterval time.Duration
+	OIDC              auth.OIDCConfig
+	TokenTTL          time.Duration
 	// Log is the JSON log: stderr at warn by default, so the start-up
 	// lines are what a person sees; a relative Log.File is under DataDir.
 	// Start is handed the logger (Log.Open(DataDir, …)) and only reports
@@ -108,6 +111,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.StaleAfter, "hq.stale-after", 2*time.Minute, "HQ marks a district stale when it is behind and nothing arrived for this long")
 	fs.IntVar(&c.ElectionTTL, "relay.election-ttl", 5, "seconds a dead relay leader keeps its etcd lease")
 	fs.DurationVar(&c.RelayRetention, "outbox.retention", 7*24*time.Hour, "how long sent outbox rows are kept to refill a broker that lost them")
+	fs.DurationVar(&c.HeartbeatInterval, "heartbeat.interval", eventbus.DefaultHeartbeatInterval, "how often each district service publishes its heartbeat on gh.<district>.node.v1; HQ calls a service silent after 3 intervals without one")
 	c.OIDC.RegisterFlags("", fs)
 	fs.DurationVar(&c.TokenTTL, "auth.token-ttl", 12*time.Hour, "lifetime of the tokens the built-in issuer signs at /api/v1/auth/login")
 	c.Log = telemetry.LogConfig{Level: "warn"}
@@ -122,6 +126,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ElectionTTL < 1 {
 		problems = append(problems, errors.New("standalone: relay.election-ttl must be at least 1"))
+	}
+	if c.HeartbeatInterval < 0 {
+		problems = append(problems, errors.New("standalone: heartbeat.interval must not be negative"))
 	}
 	if err := telemetry.ValidateAdminAddr(c.AdminAddr); err != nil {
 		problems = append(problems, err)
@@ -201,15 +208,6 @@ type City struct {
 	closeOnce sync.Once
 	wg        sync.WaitGroup
 	errc      chan error
-}
-
-// districtNode is one district's services, their relays and the handler
-// that routes the district's paths to them.
-type districtNode struct {
-	id       string
-	node     *membership.Node
-	meetings *meetings.Node
-	handler  http.Handler
 }
 
 // Start brings the city up: etcd, broker, registry, HQ, district nodes, the
@@ -537,89 +535,6 @@ func (c *City) syncDistricts(ctx context.Context, ds []config.District) {
 	}
 }
 
-func (c *City) startDistrict(ctx context.Context, id string) error {
-	node, err := membership.New(ctx, membership.Config{
-		District:   id,
-		DBPath:     filepath.Join(c.cfg.DataDir, id, "membership.db"),
-		Storage:    c.cfg.Storage,
-		IDHashKey:  c.idKey,
-		Sealer:     c.sealer,
-		TrustProxy: c.cfg.TrustProxy,
-		// Follows its district's meetings events (convention signatures).
-		Brokers: c.brokers,
-	}, membership.Deps{
-		Logger:   c.logger.With("node", id, "service", "membership"),
-		Endpoint: c.endpointMiddleware(id),
-		Bus:      c.bus,
-		Storage:  c.storage,
-		// The city-wide certificate-expiry window.
-		Etcd:       c.cli,
-		Registerer: c.reg,
-	})
-	if err != nil {
-		return err
-	}
-	mt, err := meetings.New(ctx, meetings.Config{
-		District:   id,
-		DBPath:     filepath.Join(c.cfg.DataDir, id, "meetings.db"),
-		Storage:    c.cfg.Storage,
-		TrustProxy: c.cfg.TrustProxy,
-		// Follows its district's membership events (the companies it
-		// knows for invitations, signatures and the convention rate).
-		Brokers: c.brokers,
-	}, meetings.Deps{
-		Bus:        c.bus,
-		Etcd:       c.cli,
-		Logger:     c.logger.With("node", id, "service", "meetings"),
-		Endpoint:   c.endpointMiddleware(id),
-		Storage:    c.storage,
-		Registerer: c.reg,
-	})
-	if err != nil {
-		_ = node.Close()
-		return err
-	}
-	var relays []*eventbus.Relay
-	for _, ob := range []*eventbus.Outbox{node.Outbox(), mt.Outbox()} {
-		relay, err := eventbus.NewRelay(eventbus.RelayConfig{
-			Brokers:   c.brokers,
-			Outbox:    ob,
-			Elector:   eventbus.NewEtcdElector(c.cli, eventbus.ElectionKey(id, ob.Service()), c.candidate, c.cfg.ElectionTTL),
-			Logger:    c.logger.With("node", id, "service", ob.Service()), // NewRelay adds its component
-			Metrics:   c.bus,
-			Retention: c.cfg.RelayRetention,
-		})
-		if err != nil {
-			_ = node.Close()
-			_ = mt.Close()
-			return err
-		}
-		relays = append(relays, relay)
-	}
-	dn := &districtNode{id: id, node: node, meetings: mt, handler: districtRouter(id, node, mt)}
-	c.mu.Lock()
-	c.districts[id] = dn
-	c.mu.Unlock()
-	c.goRun(id+" membership", node.Run)
-	c.goRun(id+" meetings", mt.Run)
-	for _, r := range relays {
-		c.goRun(id+" relay", r.Run)
-	}
-	return nil
-}
-
-// districtRouter sends a district's paths to the service that owns them:
-// the meetings service's routes (from its own route table) to it,
-// everything else to membership, which answers unknown paths.
-func districtRouter(id string, m *membership.Node, mt *meetings.Node) http.Handler {
-	mux := http.NewServeMux()
-	for _, r := range meetings.Routes() {
-		mux.Handle(r.Method+" "+strings.Replace(r.Path, "{district}", id, 1), mt.Handler())
-	}
-	mux.Handle("/", m.Handler())
-	return mux
-}
-
 // DistrictHandler returns the handler of a running district's services.
 func (c *City) DistrictHandler(id string) (http.Handler, bool) {
 	c.mu.RLock()
@@ -688,8 +603,7 @@ func (c *City) close() {
 	c.wg.Wait()
 	c.mu.Lock()
 	for _, dn := range c.districts {
-		_ = dn.node.Close()
-		_ = dn.meetings.Close()
+		_ = dn.close()
 	}
 	c.districts = map[string]*districtNode{}
 	c.mu.Unlock()
@@ -949,11 +863,8 @@ func (c *City) adminHandler() http.Handler {
 		c.mu.RUnlock()
 		var failed []error
 		for _, dn := range nodes {
-			if err := dn.node.Ready(ctx); err != nil {
-				failed = append(failed, fmt.Errorf("%s: %w", dn.id, err))
-			}
-			if err := dn.meetings.Ready(ctx); err != nil {
-				failed = append(failed, fmt.Errorf("%s: %w", dn.id, err))
+			if err := dn.ready(ctx); err != nil {
+				failed = append(failed, err)
 			}
 		}
 		return errors.Join(failed...)

@@ -73,6 +73,16 @@ type Fault struct {
 	// with Config.Known (make test-faults stays a test of what should
 	// hold; -known reproduces what does not yet).
 	Known string
+	// Silent is the district service the fault silences: the fault lasts
+	// until HQ's district view says that service is silent (its
+	// heartbeats stopped), and after the heal HQ must say ok again.
+	Silent string
+}
+
+// silencing is f, which kills the district service svc: HQ must notice.
+func silencing(f Fault, svc string) Fault {
+	f.Silent = svc
+	return f
 }
 
 func kill(name string) (inject, heal func(context.Context, *Topology) error) {
@@ -155,8 +165,8 @@ func Faults(partition string) []Fault {
 		fault("etcd stopped", TopoStandaloneDevstack, true, stop, ProcEtcd),
 		fault("etcd frozen (SIGSTOP)", TopoStandaloneDevstack, true, freeze, ProcEtcd),
 		diskFull("disk full", TopoStandaloneDevstack, DiskDistrict),
-		fault("kill -9 membership", TopoServices, false, kill, ProcMembership),
-		fault("kill -9 meetings", TopoServices, false, kill, ProcMeetings),
+		silencing(fault("kill -9 membership", TopoServices, false, kill, ProcMembership), "membership"),
+		silencing(fault("kill -9 meetings", TopoServices, false, kill, ProcMeetings), "meetings"),
 		fault("kill -9 hq", TopoServices, false, kill, ProcHQ),
 		fault("broker stopped", TopoServices, true, stop, ProcBroker),
 		fault("kill -9 broker (log lost)", TopoServices, true, kill, ProcBroker),
@@ -340,7 +350,20 @@ func (cfg *Config) runFault(ctx context.Context, f Fault, dir, tag string) (row 
 		return fail(fmt.Errorf("inject: %w", err))
 	}
 	cfg.logf("  %s: fault in, %s", f.Name, hold)
-	if !sleep(ctx, hold) {
+	if f.Silent != "" {
+		// A dead service must not look like a quiet one: it stays dead
+		// until HQ says it is silent (3 heartbeat intervals).
+		sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
+		err := waitHQStatus(sctx, t, "silent", f.Silent)
+		scancel()
+		if err != nil {
+			row.Violations = append(row.Violations, "HQ never said "+f.Silent+" is silent while it was dead: "+err.Error())
+		} else {
+			row.Note = fmt.Sprintf("HQ said %s silent %s after the kill", f.Silent, time.Since(injected).Round(100*time.Millisecond))
+		}
+		hold -= time.Since(injected)
+	}
+	if !sleep(ctx, max(hold, 0)) {
 		_ = f.Heal(context.Background(), t)
 		return fail(ctx.Err())
 	}
@@ -401,6 +424,14 @@ func (cfg *Config) runFault(ctx context.Context, f Fault, dir, tag string) (row 
 	}
 	if err := cfg.checkViews(ctx, t); err != nil {
 		row.Violations = append(row.Violations, err.Error())
+	}
+	if f.Silent != "" {
+		sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
+		err := waitHQStatus(sctx, t, "ok", "")
+		scancel()
+		if err != nil {
+			row.Violations = append(row.Violations, "HQ did not say the district is ok again after "+f.Silent+" came back: "+err.Error())
+		}
 	}
 	// A process that needs SIGKILL to stop is worth knowing (its log has
 	// the goroutine dump) but loses nothing by itself: what it did is in
@@ -497,6 +528,38 @@ func (cfg *Config) checkViews(ctx context.Context, t *Topology) error {
 		return fmt.Errorf("HQ's view shows %d companies and %d active guards, the district lists %d and %d", hq.Companies, hq.GuardsActive, companies, guards)
 	}
 	return nil
+}
+
+// waitHQStatus polls HQ's view of the district until its status is status
+// and, with svc set, that service is not alive; it returns the last view's
+// status and services in its error when ctx ends first.
+func waitHQStatus(ctx context.Context, t *Topology, status, svc string) error {
+	var last string
+	for {
+		var v struct {
+			Status   string `json:"status"`
+			Services []struct {
+				Service string `json:"service"`
+				Alive   bool   `json:"alive"`
+			} `json:"services"`
+		}
+		st, raw, err := t.HQ.call(ctx, "GET", "/api/v1/hq/districts/"+t.District, "", nil)
+		if err == nil && st == 200 && json.Unmarshal(raw, &v) == nil {
+			last = fmt.Sprintf("status %q, services %+v", v.Status, v.Services)
+			ok := v.Status == status
+			for _, s := range v.Services {
+				if s.Service == svc && s.Alive {
+					ok = false
+				}
+			}
+			if ok {
+				return nil
+			}
+		}
+		if !sleep(ctx, 100*time.Millisecond) {
+			return fmt.Errorf("%w; last %s", ctx.Err(), last)
+		}
+	}
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {

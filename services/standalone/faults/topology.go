@@ -371,6 +371,8 @@ func NewTopology(o TopologyOptions) (_ *Topology, err error) {
 	add(&Proc{Name: ProcMembership, Path: o.Bins.Membership, NetNS: distNS, Args: append(append([]string{
 		"-district=" + o.District, "-http.addr=" + mAddr, "-db.path=" + t.MembershipDB,
 		"-pii.id-hash-key-file=" + idKey, "-pii.seal-key-file=" + sealKey, "-relay.candidate=membership-0",
+		// HQ calls a service silent after 3 heartbeat intervals.
+		"-heartbeat.interval=1s",
 	}, append(common, t.oidcFlags(distJWKS)...)...), adm...)})
 	t.Membership = newAPI("http://"+mAddr, t.auth.token, distNS, 10*time.Second)
 
@@ -384,6 +386,7 @@ func NewTopology(o TopologyOptions) (_ *Topology, err error) {
 	}
 	add(&Proc{Name: ProcMeetings, Path: o.Bins.Meetings, NetNS: distNS, Args: append(append([]string{
 		"-district=" + o.District, "-http.addr=" + mtAddr, "-db.path=" + t.MeetingsDB, "-relay.candidate=meetings-0",
+		"-heartbeat.interval=1s",
 	}, append(common, t.oidcFlags(distJWKS)...)...), adm...)})
 	t.Meetings = newAPI("http://"+mtAddr, t.auth.token, distNS, 10*time.Second)
 

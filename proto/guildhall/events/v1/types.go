@@ -89,3 +89,29 @@ func MeetingsTypes() []string {
 		TypeConventionSigned,
 	}
 }
+
+// TypeHeartbeat is the type of a district service's heartbeat on its
+// district's node topic (gh.<district>.node.v1; node.proto).
+const TypeHeartbeat = "Heartbeat"
+
+// ServiceNode is the envelope service of the node topic's heartbeats.
+const ServiceNode = "node"
+
+// TypesOf returns the event types service emits (nil for a service of no
+// known types); a heartbeat announces them.
+func TypesOf(service string) []string {
+	switch service {
+	case "membership":
+		return MembershipTypes()
+	case "meetings":
+		return MeetingsTypes()
+	case "compliance":
+		return ComplianceTypes()
+	}
+	return nil
+}
+
+// SchemaVersion is the payload schema version this build writes for every
+// type: each event is still at its first version. A type whose payload
+// changes incompatibly gets its own entry here and a new version number.
+const SchemaVersion uint32 = 1

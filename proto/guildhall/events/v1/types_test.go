@@ -42,6 +42,7 @@ func TestEveryEventMessageHasItsTypeConstantAndNoConstantNamesAnythingElse(t *te
 		{"The membership events are the membership types.", eventsv1.File_guildhall_events_v1_membership_proto, eventsv1.MembershipTypes()},
 		{"The meetings events are the meetings types.", eventsv1.File_guildhall_events_v1_meetings_proto, eventsv1.MeetingsTypes()},
 		{"The compliance events are the compliance types.", eventsv1.File_guildhall_events_v1_compliance_proto, eventsv1.ComplianceTypes()},
+		{"The node topic carries only heartbeats.", eventsv1.File_guildhall_events_v1_node_proto, []string{eventsv1.TypeHeartbeat}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want := eventMessages(tc.file)
@@ -59,5 +60,20 @@ func TestTheTypeListsReturnFreshSlices(t *testing.T) {
 	a[0] = "changed"
 	if eventsv1.MeetingsTypes()[0] == "changed" {
 		t.Fatal("MeetingsTypes shares its backing array with its callers")
+	}
+}
+
+func TestTypesOfNamesEachServicesOwnList(t *testing.T) {
+	if got := eventsv1.TypesOf("membership"); !slices.Equal(got, eventsv1.MembershipTypes()) {
+		t.Errorf("TypesOf(membership) = %v", got)
+	}
+	if got := eventsv1.TypesOf("meetings"); !slices.Equal(got, eventsv1.MeetingsTypes()) {
+		t.Errorf("TypesOf(meetings) = %v", got)
+	}
+	if got := eventsv1.TypesOf("compliance"); !slices.Equal(got, eventsv1.ComplianceTypes()) {
+		t.Errorf("TypesOf(compliance) = %v", got)
+	}
+	if got := eventsv1.TypesOf("nonesuch"); got != nil {
+		t.Errorf("TypesOf(nonesuch) = %v, want nil", got)
 	}
 }

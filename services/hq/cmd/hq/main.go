@@ -41,8 +41,9 @@ func main() { os.Exit(node.Main(hq.ServiceName, runMain)) }
 // binary (node.Flags) and HQ's own.
 type Config struct {
 	node.Flags
-	GroupID    string
-	StaleAfter time.Duration
+	GroupID        string
+	StaleAfter     time.Duration
+	ClockSkewLimit time.Duration
 }
 
 // RegisterFlags registers every flag of the command under prefix.
@@ -54,6 +55,7 @@ func (c *Config) RegisterFlags(prefix string, fs *flag.FlagSet) {
 	fs.StringVar(&c.DBPath, prefix+"hq.db-path", c.DBPath, "deprecated: use -db.path")
 	fs.StringVar(&c.GroupID, prefix+"hq.group-id", hq.DefaultGroupID, "Kafka consumer group of HQ")
 	fs.DurationVar(&c.StaleAfter, prefix+"hq.stale-after", hq.DefaultStaleAfter, "how long a district may be behind with nothing applied before it is stale")
+	fs.DurationVar(&c.ClockSkewLimit, prefix+"hq.clock-skew-limit", hq.DefaultClockSkewLimit, "how far a district node's clock (from its heartbeats) may be from HQ's before it is flagged")
 }
 
 // Validate checks the configuration, reporting every problem at once. The
@@ -64,7 +66,8 @@ func (c *Config) Validate() error { return errors.Join(c.Flags.Validate(), c.hqC
 const usage = `Usage: hq [flags]
 
 Runs the association HQ: consumes every registered district's membership
-and meetings topics and serves the city-wide read model under /api/v1/hq/.
+and meetings topics and its services' heartbeats (gh.<district>.node.v1),
+and serves the city-wide read model under /api/v1/hq/.
 
 Authentication is required. Every /api/v1/hq/ request carries
 "Authorization: Bearer <JWT>" signed (RS256 or ES256) by the OIDC issuer:
@@ -89,7 +92,8 @@ Flags:
 var ErrNoAuth = node.ErrNoAuth
 
 func (c *Config) hqConfig() hq.Config {
-	return hq.Config{DBPath: c.DBPath, Storage: c.Storage, Brokers: []string(c.Kafka.Brokers), GroupID: c.GroupID, StaleAfter: c.StaleAfter}
+	return hq.Config{DBPath: c.DBPath, Storage: c.Storage, Brokers: []string(c.Kafka.Brokers), GroupID: c.GroupID, StaleAfter: c.StaleAfter,
+		ClockSkewLimit: c.ClockSkewLimit}
 }
 
 // runMain parses args (and the environment through lookup), wires HQ and

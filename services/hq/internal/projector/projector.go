@@ -113,6 +113,12 @@ func (p *Projector) apply(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelop
 	if env.GetService() != Service && env.GetService() != ServiceMeetings {
 		return false, reject(eventbus.ReasonWrongService, "events of service %q are not HQ's to apply", env.GetService())
 	}
+	// A newer producer's schema is parked until HQ is upgraded (the
+	// consumer parks unknown_version), never misread.
+	if v := env.GetSchemaVersion(); v > eventsv1.SchemaVersion {
+		return false, reject(eventbus.ReasonUnknownVersion, "%s at schema version %d; this HQ reads up to %d",
+			env.GetType(), v, eventsv1.SchemaVersion)
+	}
 	now := p.now().UTC()
 	occurred := now
 	if env.GetOccurredAt() != nil {
@@ -170,6 +176,17 @@ func (p *Projector) apply(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelop
 		return false, err
 	}
 	return applied, nil
+}
+
+// Knows reports whether the projector applies events of typ from service
+// at schema version: HQ consumes service, and this build knows the type
+// and can read the version. Heartbeats compare what a district emits with
+// it.
+func Knows(service, typ string, version uint32) (consumed, known bool) {
+	if !slices.Contains(Services, service) {
+		return false, false
+	}
+	return true, slices.Contains(eventsv1.TypesOf(service), typ) && version <= eventsv1.SchemaVersion
 }
 
 // isOneOf reports whether typ is one of types.

@@ -20,13 +20,20 @@ import (
 
 // stateMonitor registers jingkai and hannan and reports one consumer state
 // for both.
-type stateMonitor struct{ state service.ConsumerState }
+type stateMonitor struct {
+	state  service.ConsumerState
+	parked map[string][]service.ParkedEvents
+}
 
 func (m stateMonitor) Registered() []service.District {
 	return []service.District{{ID: "jingkai"}, {ID: "hannan"}}
 }
 
 func (m stateMonitor) Consumer(string) service.ConsumerState { return m.state }
+
+func (m stateMonitor) Parked(context.Context) (map[string][]service.ParkedEvents, error) {
+	return m.parked, nil
+}
 
 func TestStaleFollowsFromTheLagAndItsUnknownState(t *testing.T) {
 	t.Parallel()
@@ -72,7 +79,7 @@ func TestStaleFollowsFromTheLagAndItsUnknownState(t *testing.T) {
 			district: "hannan", state: service.ConsumerState{Running: true, Since: now.Add(-time.Hour)}, stale: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			svc := service.New(st, stateMonitor{tc.state}, service.Config{StaleAfter: 2 * time.Minute, Now: func() time.Time { return now }})
+			svc := service.New(st, stateMonitor{state: tc.state}, service.Config{StaleAfter: 2 * time.Minute, Now: func() time.Time { return now }})
 			v, err := svc.District(ctx, tc.district)
 			if err != nil {
 				t.Fatal(err)

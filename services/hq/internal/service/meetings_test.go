@@ -262,3 +262,5 @@ func TestMeetingsFigures(t *testing.T) {
 
 // is reports whether the rate r is reported and equals want.
 func is(r *float64, want float64) bool { return r != nil && *r == want }
+
+func (m monitor) Parked(context.Context) (map[string][]service.ParkedEvents, error) { return nil, nil }

@@ -13,17 +13,23 @@ import (
 type Collector struct {
 	svc     Service
 	timeout time.Duration
+	now     func() time.Time
 
 	lastEvent, behind, stale, guards, companies, fourRate, coverage, conflicts *prometheus.Desc
 	conflictSeen, overdue, signatureRate, onTrack                              *prometheus.Desc
+	status, beatAge, backlog, unsentAge, clockOffset, version                  *prometheus.Desc
 }
 
 // NewCollector returns a Collector over svc; each scrape reads the read
-// model with the given timeout.
-func NewCollector(svc Service, timeout time.Duration) *Collector {
+// model with the given timeout. now is the clock heartbeat ages are
+// measured on (the service's); time.Now if nil.
+func NewCollector(svc Service, timeout time.Duration, now func() time.Time) *Collector {
 	d := []string{"district"}
+	if now == nil {
+		now = time.Now
+	}
 	return &Collector{
-		svc: svc, timeout: timeout,
+		svc: svc, timeout: timeout, now: now,
 		lastEvent: prometheus.NewDesc("guildhall_hq_district_last_event_timestamp_seconds",
 			"Occurred-at of the newest event HQ applied from the district (unix seconds).", d, nil),
 		behind: prometheus.NewDesc("guildhall_hq_district_events_behind",
@@ -52,13 +58,28 @@ func NewCollector(svc Service, timeout time.Duration) *Collector {
 			"Active companies of the district that signed the current convention version, 0..1; absent when the current version is unknown.", d, nil),
 		onTrack: prometheus.NewDesc("guildhall_hq_district_roundtables_on_track",
 			"1 when the district held its expected roundtables in the current period; absent without a cadence.", d, nil),
+		status: prometheus.NewDesc("guildhall_hq_district_status",
+			"1 for the registered district's current status (ok, behind, silent, not_reported), 0 for the others; a deregistered district has no series.",
+			[]string{"district", "status"}, nil),
+		beatAge: prometheus.NewDesc("guildhall_hq_district_heartbeat_age_seconds",
+			"Seconds since HQ received the service's last heartbeat (HQ's clock).", []string{"district", "service"}, nil),
+		backlog: prometheus.NewDesc("guildhall_hq_district_outbox_backlog",
+			"Outbox rows the service had not sent, as of its last heartbeat; absent when the node could not tell.",
+			[]string{"district", "service"}, nil),
+		unsentAge: prometheus.NewDesc("guildhall_hq_district_outbox_oldest_unsent_age_seconds",
+			"Age of the service's oldest unsent outbox row as of its last heartbeat; 0 when none.", []string{"district", "service"}, nil),
+		clockOffset: prometheus.NewDesc("guildhall_hq_district_clock_offset_seconds",
+			"The node's clock minus HQ's when the service's last heartbeat arrived.", []string{"district", "service"}, nil),
+		version: prometheus.NewDesc("guildhall_hq_district_service_version_info",
+			"1, labelled with the build version the service's last heartbeat announced.", []string{"district", "service", "version"}, nil),
 	}
 }
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.lastEvent, c.behind, c.stale, c.guards, c.companies, c.fourRate, c.coverage, c.conflicts,
-		c.conflictSeen, c.overdue, c.signatureRate, c.onTrack} {
+		c.conflictSeen, c.overdue, c.signatureRate, c.onTrack, c.status, c.beatAge, c.backlog, c.unsentAge, c.clockOffset,
+		c.version} {
 		ch <- d
 	}
 }
@@ -83,8 +104,31 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			g(d, *v, labels...)
 		}
 	}
+	now := c.now()
 	for _, v := range views {
 		id := v.District
+		for _, st := range DistrictStatuses {
+			on := 0.0
+			if v.Status == st {
+				on = 1
+			}
+			g(c.status, on, id, st)
+		}
+		for _, sh := range v.Services {
+			if sh.AsOf != nil {
+				g(c.beatAge, max(now.Sub(*sh.AsOf).Seconds(), 0), id, sh.Service)
+			}
+			if sh.OutboxBacklog != nil {
+				g(c.backlog, float64(*sh.OutboxBacklog), id, sh.Service)
+				age := 0.0
+				if sh.OldestUnsentAgeSeconds != nil {
+					age = *sh.OldestUnsentAgeSeconds
+				}
+				g(c.unsentAge, age, id, sh.Service)
+			}
+			g(c.clockOffset, sh.ClockOffsetSeconds, id, sh.Service)
+			g(c.version, 1, id, sh.Service, sh.Version)
+		}
 		if v.LastEventAt != nil {
 			g(c.lastEvent, float64(v.LastEventAt.UnixNano())/1e9, id)
 		}

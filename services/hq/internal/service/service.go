@@ -157,6 +157,12 @@ type Freshness struct {
 type DistrictData struct {
 	Counts    Counts
 	Freshness Freshness
+	// Heartbeats are the newest heartbeat of each instance of each of the
+	// district's services.
+	Heartbeats []Heartbeat
+	// Parked is what HQ's consumers hold parked of the district (set by
+	// the service from its Monitor, not by the repository).
+	Parked []ParkedEvents
 }
 
 // The kinds of conflict HQ finds across districts.
@@ -341,6 +347,22 @@ type Monitor interface {
 	Registered() []District
 	// Consumer returns the state of district's consumer.
 	Consumer(district string) ConsumerState
+	// Parked returns, per district, the events HQ's consumers hold parked.
+	Parked(ctx context.Context) (map[string][]ParkedEvents, error)
+}
+
+// ParkedEvents counts the events of one type, schema version and reason
+// that HQ holds parked of a district: a type or schema version this HQ
+// cannot apply yet (the district runs a newer release), or a later event
+// of such an event's aggregate. They apply, in order, once HQ is upgraded
+// and restarted.
+type ParkedEvents struct {
+	Service       string    `json:"service" doc:"the district service whose topic the events are on"`
+	Type          string    `json:"type" doc:"the event type"`
+	SchemaVersion uint32    `json:"schema_version" doc:"its payload's schema version"`
+	Reason        string    `json:"reason" doc:"unknown_type | unknown_version (this HQ cannot apply it: upgrade HQ) | behind_parked (an earlier event of its aggregate is parked)"`
+	Events        int64     `json:"events" doc:"events parked"`
+	FirstParkedAt time.Time `json:"first_parked_at" doc:"when the oldest of them was parked"`
 }
 
 // DistrictView is one district as the API shows it.
@@ -358,6 +380,13 @@ type DistrictView struct {
 	EventsBehind    *int64 `json:"events_behind"`
 	ConsumerRunning bool   `json:"consumer_running"`
 	Stale           bool   `json:"stale"`
+	// Status is ok, behind, silent or not_reported for a registered
+	// district, deregistered for one that left the registry.
+	Status string `json:"status" doc:"ok | behind (HQ is behind, or an outbox holds an event older than the stale period) | silent (a service stopped beating: figures are as of its last heartbeat) | not_reported (registered, no heartbeat yet) | deregistered (left the registry; last figures kept)"`
+	// Services is each district service as its heartbeats show it.
+	Services []ServiceHealth `json:"services" doc:"each service of the district as its heartbeats show it; empty before the first heartbeat"`
+	// Parked is what HQ holds parked of the district.
+	Parked []ParkedEvents `json:"parked" doc:"events of the district HQ holds parked until it is upgraded (types or schema versions it cannot apply yet, and the later events of their aggregates); empty when none"`
 }
 
 // Summary is the city-wide view.
@@ -372,6 +401,8 @@ type Summary struct {
 	ConflictsByKind map[string]int64 `json:"conflicts_by_kind"`
 	LastEventAt     *time.Time       `json:"last_event_at"`
 	StaleDistricts  []string         `json:"stale_districts"`
+	// SilentDistricts are the registered districts with a silent service.
+	SilentDistricts []string `json:"silent_districts" doc:"registered districts with a service that stopped beating"`
 }
 
 // CompanyPage is one page of a district's companies.
@@ -430,7 +461,19 @@ type Config struct {
 	// Logger records who published which convention version (HQ has no
 	// audit table); discarded if nil.
 	Logger *slog.Logger
+	// ClockSkewLimit is how far a node's clock may be from HQ's before its
+	// heartbeats flag it (DefaultClockSkewLimit if zero).
+	ClockSkewLimit time.Duration
+	// Knows says whether HQ consumes service and can apply typ at version;
+	// a heartbeat's emitted types it cannot are listed as unknown. Nil:
+	// none is.
+	Knows func(service, typ string, version uint32) (consumed, known bool)
 }
+
+// DefaultClockSkewLimit is the clock offset a heartbeat may show before it
+// is flagged: far above NTP's milliseconds and a heartbeat's transit, far
+// below what would misdate events by a visible amount.
+const DefaultClockSkewLimit = time.Minute
 
 type hqService struct {
 	repo    Repository
@@ -445,6 +488,9 @@ func New(repo Repository, monitor Monitor, cfg Config) Service {
 	}
 	if cfg.StaleAfter <= 0 {
 		cfg.StaleAfter = 2 * time.Minute
+	}
+	if cfg.ClockSkewLimit <= 0 {
+		cfg.ClockSkewLimit = DefaultClockSkewLimit
 	}
 	return &hqService{repo: repo, monitor: monitor, cfg: cfg}
 }
@@ -476,7 +522,8 @@ func (s *hqService) consumers(reg map[string]District) map[string]ConsumerState 
 // broker failure), and nothing has been applied from it for StaleAfter
 // (counted from the later of the last applied event and the consumers'
 // start). A quiet district whose consumers are caught up (lag known to be
-// 0) is never stale, however old its last event.
+// 0) is not stale by that rule, however old its last event; but a district
+// with a silent service is stale, and its status says silent (see status).
 func (s *hqService) view(id string, reg District, registered bool, data DistrictData, cs ConsumerState, now time.Time) DistrictView {
 	v := DistrictView{
 		District:      id,
@@ -487,10 +534,16 @@ func (s *hqService) view(id string, reg District, registered bool, data District
 		LastEventAt:   timePtr(data.Freshness.LastEventAt),
 		LastAppliedAt: timePtr(data.Freshness.LastAppliedAt),
 		EventsApplied: data.Freshness.EventsApplied,
+		Services:      health(data.Heartbeats, now, s.cfg.ClockSkewLimit, s.cfg.Knows),
+		Parked:        data.Parked,
+	}
+	if v.Parked == nil {
+		v.Parked = []ParkedEvents{}
 	}
 	if !registered {
 		// Nobody consumes an unregistered district; its data is frozen on
 		// purpose, so it is not "stale".
+		v.Status = StatusDeregistered
 		return v
 	}
 	v.ConsumerRunning = cs.Running
@@ -498,15 +551,40 @@ func (s *hqService) view(id string, reg District, registered bool, data District
 		lag := cs.Lag.Events
 		v.EventsBehind = &lag
 	}
-	if v.EventsBehind != nil && *v.EventsBehind == 0 {
-		return v
+	if v.EventsBehind == nil || *v.EventsBehind != 0 {
+		ref := data.Freshness.LastAppliedAt
+		if cs.Since.After(ref) {
+			ref = cs.Since
+		}
+		v.Stale = ref.IsZero() || now.Sub(ref) > s.cfg.StaleAfter
 	}
-	ref := data.Freshness.LastAppliedAt
-	if cs.Since.After(ref) {
-		ref = cs.Since
+	v.Status = status(v.Services, v.Stale, s.cfg.StaleAfter)
+	if v.Status == StatusSilent {
+		v.Stale = true
 	}
-	v.Stale = ref.IsZero() || now.Sub(ref) > s.cfg.StaleAfter
 	return v
+}
+
+// districtData reads the read model of every district and adds what HQ's
+// consumers hold parked of each.
+func (s *hqService) districtData(ctx context.Context, today string) (map[string]DistrictData, error) {
+	data, err := s.repo.Districts(ctx, today)
+	if err != nil {
+		return nil, err
+	}
+	parked, err := s.monitor.Parked(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for id, ps := range parked {
+		dd, ok := data[id]
+		if !ok {
+			dd.Counts.CompaniesByStatus = map[string]int64{}
+		}
+		dd.Parked = ps
+		data[id] = dd
+	}
+	return data, nil
 }
 
 func (s *hqService) registry() map[string]District {
@@ -528,7 +606,7 @@ func (s *hqService) Districts(ctx context.Context, district string) ([]DistrictV
 	reg := s.registry()
 	states := s.consumers(reg)
 	now := s.cfg.Now()
-	data, err := s.repo.Districts(ctx, Today(now))
+	data, err := s.districtData(ctx, Today(now))
 	if err != nil {
 		return nil, ErrReadModel.Wrap(err)
 	}
@@ -571,7 +649,7 @@ func (s *hqService) District(ctx context.Context, id string) (DistrictView, erro
 		cs = s.monitor.Consumer(id) // before the read model, see consumers
 	}
 	now := s.cfg.Now()
-	data, err := s.repo.Districts(ctx, Today(now))
+	data, err := s.districtData(ctx, Today(now))
 	if err != nil {
 		return DistrictView{}, ErrReadModel.Wrap(err)
 	}
@@ -594,7 +672,7 @@ func (s *hqService) Summary(ctx context.Context) (Summary, error) {
 	reg := s.registry()
 	states := s.consumers(reg)
 	now := s.cfg.Now()
-	data, err := s.repo.Districts(ctx, Today(now))
+	data, err := s.districtData(ctx, Today(now))
 	if err != nil {
 		return Summary{}, ErrReadModel.Wrap(err)
 	}
@@ -621,7 +699,7 @@ func (s *hqService) Summary(ctx context.Context) (Summary, error) {
 			last = dd.Freshness.LastEventAt
 		}
 	}
-	stale := []string{}
+	stale, silent := []string{}, []string{}
 	// The roundtable figures are per registered district: a cadence is
 	// configured for a district the city runs, not for a retired one.
 	ids := make([]string, 0, len(reg))
@@ -631,8 +709,12 @@ func (s *hqService) Summary(ctx context.Context) (Summary, error) {
 	slices.Sort(ids)
 	views := make([]MeetingStats, 0, len(ids))
 	for _, id := range ids {
-		if s.view(id, reg[id], true, data[id], states[id], now).Stale {
+		v := s.view(id, reg[id], true, data[id], states[id], now)
+		if v.Stale {
 			stale = append(stale, id)
+		}
+		if v.Status == StatusSilent {
+			silent = append(silent, id)
 		}
 		m, err := s.meetingStats(ctx, id, md, data[id].Counts.CompaniesActive, now)
 		if err != nil {
@@ -648,6 +730,7 @@ func (s *hqService) Summary(ctx context.Context) (Summary, error) {
 		ConflictsByKind: byKind,
 		LastEventAt:     timePtr(last),
 		StaleDistricts:  stale,
+		SilentDistricts: silent,
 	}, nil
 }
 

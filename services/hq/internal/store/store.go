@@ -331,6 +331,9 @@ func (s *Store) Districts(ctx context.Context, today string) (map[string]service
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: freshness: %w", err)
 	}
+	if err := s.heartbeats(ctx, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

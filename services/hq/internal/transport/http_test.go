@@ -35,6 +35,9 @@ type monitor struct {
 
 func (m monitor) Registered() []service.District          { return m.districts }
 func (m monitor) Consumer(d string) service.ConsumerState { return m.states[d] }
+func (m monitor) Parked(context.Context) (map[string][]service.ParkedEvents, error) {
+	return nil, nil
+}
 
 func envelope(district, typ, id string, seq int64, at time.Time, m proto.Message) *eventsv1.Envelope {
 	b, _ := proto.Marshal(m)

@@ -196,6 +196,15 @@ type DistrictView struct {
 	LastEventAt     *string `json:"last_event_at"`
 	EventsBehind    *int64  `json:"events_behind"`
 	Stale           bool    `json:"stale"`
+	Status          string  `json:"status"`
+	Services        []struct {
+		Service       string  `json:"service"`
+		Alive         bool    `json:"alive"`
+		SilentSince   *string `json:"silent_since"`
+		AsOf          *string `json:"as_of"`
+		Version       string  `json:"version"`
+		OutboxBacklog *int64  `json:"outbox_backlog"`
+	} `json:"services"`
 }
 
 // WaitHQ polls HQ's view of district until ok accepts it or ctx ends; it

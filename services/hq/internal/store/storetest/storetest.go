@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		kit.Group[*store.Store]{Name: "Districts", Run: districts},
 		kit.Group[*store.Store]{Name: "Meetings", Run: meetings},
 		kit.Group[*store.Store]{Name: "Action items", Run: actionItems},
+		kit.Group[*store.Store]{Name: "Heartbeats", Run: heartbeats},
 		kit.Group[*store.Store]{Name: "Transactions", Run: transactions})
 }
 
