@@ -11,6 +11,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/eventbus"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/node"
+	"github.com/guildhall/guildhall/services/compliance"
 	"github.com/guildhall/guildhall/services/meetings"
 	"github.com/guildhall/guildhall/services/membership"
 )
@@ -55,6 +56,7 @@ type districtService struct {
 var districtServices = []districtService{
 	{name: membership.ServiceName, openAPI: membership.OpenAPIDocument, start: startMembership},
 	{name: meetings.ServiceName, routes: meetings.Routes, openAPI: meetings.OpenAPIDocument, prefix: "Meetings", start: startMeetings},
+	{name: compliance.ServiceName, routes: compliance.Routes, openAPI: compliance.OpenAPIDocument, prefix: "Compliance", start: startCompliance},
 }
 
 // dbPath is where district id keeps the database of service.
@@ -96,6 +98,27 @@ func startMeetings(ctx context.Context, c *City, id string) (DistrictService, er
 		Bus:        c.bus,
 		Etcd:       c.cli,
 		Logger:     c.logger.With("node", id, "service", meetings.ServiceName),
+		Endpoint:   c.endpointMiddleware(id),
+		Storage:    c.storage,
+		Registerer: c.reg,
+	})
+}
+
+func startCompliance(ctx context.Context, c *City, id string) (DistrictService, error) {
+	return compliance.New(ctx, compliance.Config{
+		District:   id,
+		DBPath:     c.dbPath(id, compliance.ServiceName),
+		Storage:    c.cfg.Storage,
+		TrustProxy: c.cfg.TrustProxy,
+		// The four-100% scoreboard follows its district's membership events.
+		Brokers: c.brokers,
+		// Two-four-one contents are sealed with the city's keyring, the one
+		// membership seals ID numbers with.
+		Sealer: c.sealer,
+	}, compliance.Deps{
+		Bus:        c.bus,
+		Etcd:       c.cli, // the city-wide compliance policy
+		Logger:     c.logger.With("node", id, "service", compliance.ServiceName),
 		Endpoint:   c.endpointMiddleware(id),
 		Storage:    c.storage,
 		Registerer: c.reg,

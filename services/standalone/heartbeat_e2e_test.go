@@ -53,7 +53,7 @@ func TestASilentDistrictIsNotAQuietOne(t *testing.T) {
 		}
 	}
 	v, err := hq.WaitHQ(ctx, "jingkai", func(v citytest.DistrictView) bool {
-		return v.Status == "ok" && v.GuardsActive == 3 && slices.Equal(serviceNames(v, true), []string{"meetings", "membership"})
+		return v.Status == "ok" && v.GuardsActive == 3 && slices.Equal(serviceNames(v, true), []string{"compliance", "meetings", "membership"})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +73,7 @@ func TestASilentDistrictIsNotAQuietOne(t *testing.T) {
 	if took := time.Since(stopped); took > 10*time.Second {
 		t.Errorf("silent only after %v", took)
 	}
-	if !v.Stale || v.GuardsActive != 3 || len(serviceNames(v, false)) != 2 {
+	if !v.Stale || v.GuardsActive != 3 || len(serviceNames(v, false)) != 3 {
 		t.Errorf("the silent district: %+v", v)
 	}
 	for _, s := range v.Services {
@@ -107,7 +107,7 @@ func TestASilentDistrictIsNotAQuietOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := hq.WaitHQ(ctx, "jingkai", func(v citytest.DistrictView) bool {
-		return v.Status == "ok" && v.GuardsActive == 4 && len(serviceNames(v, true)) == 2
+		return v.Status == "ok" && v.GuardsActive == 4 && len(serviceNames(v, true)) == 3
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -112,7 +112,7 @@ type Dispute struct {
 // Errors of the disputes.
 var (
 	ErrDisputeNotFound      = errs.E(errs.NotFound, "dispute.not_found", "no such dispute")
-	ErrDisputeCompany       = errs.InvalidField("dispute.company_id_required", "company_id", "company_id is required (at most 64 characters)")
+	ErrDisputeCompany       = ErrCompanyIDRequired
 	ErrDisputeKind          = errs.InvalidField("dispute.kind_invalid", "kind", "kind must be wages, labour_contract, client_contract, injury or other")
 	ErrDisputeParties       = errs.InvalidField("dispute.parties_invalid", "parties", "1 to 20 parties, each with a role (guard, company, client) and a name (at most 100 characters)")
 	ErrDisputeAmount        = errs.InvalidField("dispute.amount_invalid", "amount", "amount is 0 to 100,000,000 yuan")

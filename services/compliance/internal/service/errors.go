@@ -17,6 +17,10 @@ var (
 
 	ErrCriterionRequired = errs.InvalidField("compliance.criterion_required", "criterion", "criterion is required: background_check, training, certificate or badge")
 	ErrCriterionInvalid  = errs.InvalidField("compliance.criterion_invalid", "criterion", "criterion must be background_check, training, certificate or badge")
-	ErrCompanyIDInvalid  = errs.InvalidField("compliance.company_id_invalid", "company_id", "company_id is at most 64 characters")
+	ErrCompanyIDInvalid  = errs.InvalidField("compliance.company_id_invalid", "company_id", "the company_id filter is at most 64 characters")
+	// ErrCompanyIDRequired is every compliance record's: an inspection,
+	// a schedule, a dispute and a two-four-one check each belong to a
+	// member company.
+	ErrCompanyIDRequired = errs.InvalidField("compliance.company_id_required", "company_id", "company_id is required: the member company the inspection, schedule, dispute or check belongs to (at most 64 characters)")
 	ErrTrendDaysInvalid  = errs.InvalidField("compliance.days_invalid", "days", "days is 1 to 400")
 )

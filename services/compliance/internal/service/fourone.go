@@ -80,7 +80,7 @@ type Coverage struct {
 var (
 	ErrFourOneNotFound = errs.E(errs.NotFound, "four_one.not_found", "no such two-four-one check")
 	ErrFourOneGuard    = errs.InvalidField("four_one.guard_invalid", "guard_id", "guard_id must be an active guard of company_id (as membership's events report it)")
-	ErrFourOneCompany  = errs.InvalidField("four_one.company_id_required", "company_id", "company_id is required (at most 64 characters)")
+	ErrFourOneCompany  = ErrCompanyIDRequired
 	ErrFourOneDate     = errs.InvalidField("four_one.checked_on_invalid", "checked_on", "checked_on must be a date from 2000-01-01 to today")
 	ErrFourOnePoints   = errs.InvalidField("four_one.points_invalid", "points", "each of the four points needs a rating 1 to 5 and a note of at most 2000 characters")
 	ErrFourOnePeriod   = errs.InvalidField("four_one.period_invalid", "period", "period is a month, YYYY-MM")

@@ -273,7 +273,7 @@ var (
 	ErrTemplateItemInvalid    = errs.InvalidField("template.item_invalid", "sections.items", "each item needs a unique id (1–64 characters), a text (1–500), a kind (yes_no, number with min and/or max, choice with 2–20 distinct values) and a weight 0–100")
 	ErrTemplatePassMark       = errs.InvalidField("template.pass_mark_invalid", "pass_mark", "pass_mark is 0 to 1")
 	ErrInspectionNotFound     = errs.E(errs.NotFound, "inspection.not_found", "no such inspection")
-	ErrInspectionCompany      = errs.InvalidField("inspection.company_id_required", "company_id", "company_id is required (at most 64 characters)")
+	ErrInspectionCompany      = ErrCompanyIDRequired
 	ErrInspectionSite         = errs.InvalidField("inspection.site_required", "site", "site is required (at most 200 characters)")
 	ErrInspectionInspector    = errs.InvalidField("inspection.inspector_required", "inspector", "inspector is required (at most 100 characters)")
 	ErrInspectionDate         = errs.InvalidField("inspection.inspected_on_invalid", "inspected_on", "inspected_on must be a date from 2000-01-01 to today")
@@ -286,11 +286,11 @@ var (
 	ErrFindingStatusIllegal   = errs.E(errs.Conflict, "finding.status_illegal", "a finding moves open → remediating → closed")
 	ErrFindingVerifierOwner   = errs.E(errs.Conflict, "finding.verifier_is_owner", "a remediation is verified by someone other than its owner")
 	ErrScheduleInvalid        = errs.InvalidField("schedule.invalid", "period", "period is week, month, quarter or year; count 1 to 100; starts_on a date")
-	ErrScheduleCompany        = errs.InvalidField("schedule.company_id_required", "company_id", "company_id is required (at most 64 characters)")
+	ErrScheduleCompany        = ErrCompanyIDRequired
 	ErrScheduleExists         = errs.E(errs.Conflict, "schedule.exists", "this company already has a schedule")
 	ErrScheduleNotFound       = errs.E(errs.NotFound, "schedule.not_found", "this company has no inspection schedule")
 	ErrTemplateVersionInvalid = errs.InvalidField("template.version_invalid", "version", "version is a positive integer")
-	ErrSchedulePeriodsInvalid = errs.InvalidField("schedule.periods_invalid", "periods", "periods is 1 to 36")
+	ErrSchedulePeriodsInvalid = errs.InvalidField("schedule.periods_invalid", "periods", "periods is 1 to 36 periods of the company's schedule back from the current one")
 )
 
 func textOK(s string, max int) bool {
