@@ -27,6 +27,7 @@ build: ## Build every binary into ./bin.
 	go build -o bin/meetings ./services/meetings/cmd/meetings
 	go build -o bin/patrols ./services/patrols/cmd/patrols
 	go build -o bin/messaging ./services/messaging/cmd/messaging
+	go build -o bin/compliance ./services/compliance/cmd/compliance
 	go build -o bin/hq ./services/hq/cmd/hq
 	go build -o bin/devstack ./services/standalone/cmd/devstack
 
@@ -78,7 +79,7 @@ work: ## Regenerate go.work from the modules in the tree.
 	./scripts/gen-work.sh
 
 # The generated OpenAPI documents, one per service.
-OPENAPI_DOCS := services/membership/openapi.json services/meetings/openapi.json services/patrols/openapi.json services/hq/openapi.json services/accounts/openapi.json services/messaging/openapi.json
+OPENAPI_DOCS := services/membership/openapi.json services/meetings/openapi.json services/patrols/openapi.json services/hq/openapi.json services/accounts/openapi.json services/messaging/openapi.json services/compliance/openapi.json
 
 .PHONY: openapi
 openapi: ## Regenerate every service's openapi.json from its route table.

@@ -11,6 +11,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/eventbus"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/node"
+	"github.com/guildhall/guildhall/services/compliance"
 	"github.com/guildhall/guildhall/services/meetings"
 	"github.com/guildhall/guildhall/services/membership"
 	"github.com/guildhall/guildhall/services/messaging"
@@ -59,6 +60,7 @@ var districtServices = []districtService{
 	{name: meetings.ServiceName, routes: meetings.Routes, openAPI: meetings.OpenAPIDocument, prefix: "Meetings", start: startMeetings},
 	{name: patrols.ServiceName, routes: patrols.Routes, openAPI: patrols.OpenAPIDocument, prefix: "Patrols", start: startPatrols},
 	{name: messaging.ServiceName, routes: messaging.Routes, openAPI: messaging.OpenAPIDocument, prefix: "Messaging", start: startMessaging},
+	{name: compliance.ServiceName, routes: compliance.Routes, openAPI: compliance.OpenAPIDocument, prefix: "Compliance", start: startCompliance},
 }
 
 // dbPath is where district id keeps the database of service.
@@ -140,6 +142,27 @@ func startMessaging(ctx context.Context, c *City, id string) (DistrictService, e
 		// The city's reminder policy (/guildhall/policy/messaging).
 		Etcd:       c.cli,
 		Logger:     c.logger.With("node", id, "service", messaging.ServiceName),
+		Endpoint:   c.endpointMiddleware(id),
+		Storage:    c.storage,
+		Registerer: c.reg,
+	})
+}
+
+func startCompliance(ctx context.Context, c *City, id string) (DistrictService, error) {
+	return compliance.New(ctx, compliance.Config{
+		District:   id,
+		DBPath:     c.dbPath(id, compliance.ServiceName),
+		Storage:    c.cfg.Storage,
+		TrustProxy: c.cfg.TrustProxy,
+		// The four-100% scoreboard follows its district's membership events.
+		Brokers: c.brokers,
+		// Two-four-one contents are sealed with the city's keyring, the one
+		// membership seals ID numbers with.
+		Sealer: c.sealer,
+	}, compliance.Deps{
+		Bus:        c.bus,
+		Etcd:       c.cli, // the city-wide compliance policy
+		Logger:     c.logger.With("node", id, "service", compliance.ServiceName),
 		Endpoint:   c.endpointMiddleware(id),
 		Storage:    c.storage,
 		Registerer: c.reg,

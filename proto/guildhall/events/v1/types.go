@@ -38,6 +38,38 @@ const (
 	TypeConventionSigned        = "ConventionSigned"
 )
 
+// Event types of the compliance service (gh.<district>.compliance.v1).
+const (
+	TypeFourHundredReached = "FourHundredReached"
+	TypeFourHundredLost    = "FourHundredLost"
+	TypeRequirementLapsing = "RequirementLapsing"
+	TypeScoreboardSnapshot = "ScoreboardSnapshot"
+
+	TypeInspectionTemplatePublished = "InspectionTemplatePublished"
+	TypeInspectionRecorded          = "InspectionRecorded"
+	TypeFindingStatusChanged        = "FindingStatusChanged"
+	TypeRemediationEscalated        = "RemediationEscalated"
+	TypeInspectionScheduleSet       = "InspectionScheduleSet"
+
+	TypeDisputeReported        = "DisputeReported"
+	TypeDisputeStepRecorded    = "DisputeStepRecorded"
+	TypeDisputeStatusChanged   = "DisputeStatusChanged"
+	TypeDisputeResponseOverdue = "DisputeResponseOverdue"
+	TypeDisputeEscalationDue   = "DisputeEscalationDue"
+
+	TypeFourOneCoverage = "FourOneCoverage"
+
+	TypeFourHundredCountsChanged = "FourHundredCountsChanged"
+)
+
+// ComplianceTypes returns every event type of the compliance service.
+func ComplianceTypes() []string {
+	return []string{TypeFourHundredReached, TypeFourHundredLost, TypeRequirementLapsing, TypeScoreboardSnapshot,
+		TypeInspectionTemplatePublished, TypeInspectionRecorded, TypeFindingStatusChanged, TypeRemediationEscalated, TypeInspectionScheduleSet,
+		TypeDisputeReported, TypeDisputeStepRecorded, TypeDisputeStatusChanged, TypeDisputeResponseOverdue, TypeDisputeEscalationDue,
+		TypeFourOneCoverage, TypeFourHundredCountsChanged}
+}
+
 // MembershipTypes returns every event type of the membership service.
 func MembershipTypes() []string {
 	return []string{
@@ -111,6 +143,8 @@ func TypesOf(service string) []string {
 		return PatrolsTypes()
 	case "messaging":
 		return MessagingTypes()
+	case "compliance":
+		return ComplianceTypes()
 	}
 	return nil
 }

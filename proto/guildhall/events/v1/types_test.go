@@ -41,6 +41,7 @@ func TestEveryEventMessageHasItsTypeConstantAndNoConstantNamesAnythingElse(t *te
 	}{
 		{"The membership events are the membership types.", eventsv1.File_guildhall_events_v1_membership_proto, eventsv1.MembershipTypes()},
 		{"The meetings events are the meetings types.", eventsv1.File_guildhall_events_v1_meetings_proto, eventsv1.MeetingsTypes()},
+		{"The compliance events are the compliance types.", eventsv1.File_guildhall_events_v1_compliance_proto, eventsv1.ComplianceTypes()},
 		{"The node topic carries only heartbeats.", eventsv1.File_guildhall_events_v1_node_proto, []string{eventsv1.TypeHeartbeat}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -68,6 +69,9 @@ func TestTypesOfNamesEachServicesOwnList(t *testing.T) {
 	}
 	if got := eventsv1.TypesOf("meetings"); !slices.Equal(got, eventsv1.MeetingsTypes()) {
 		t.Errorf("TypesOf(meetings) = %v", got)
+	}
+	if got := eventsv1.TypesOf("compliance"); !slices.Equal(got, eventsv1.ComplianceTypes()) {
+		t.Errorf("TypesOf(compliance) = %v", got)
 	}
 	if got := eventsv1.TypesOf("nonesuch"); got != nil {
 		t.Errorf("TypesOf(nonesuch) = %v, want nil", got)

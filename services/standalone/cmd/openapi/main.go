@@ -20,6 +20,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/apidoc"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/services/accounts"
+	"github.com/guildhall/guildhall/services/compliance"
 	"github.com/guildhall/guildhall/services/hq"
 	"github.com/guildhall/guildhall/services/meetings"
 	"github.com/guildhall/guildhall/services/membership"
@@ -35,6 +36,7 @@ var documents = []struct {
 	{"services/membership/openapi.json", membership.API},
 	{"services/meetings/openapi.json", meetings.API},
 	{"services/patrols/openapi.json", patrols.API},
+	{"services/compliance/openapi.json", compliance.API},
 	{"services/hq/openapi.json", hq.API},
 	{"services/accounts/openapi.json", accounts.API},
 	{"services/messaging/openapi.json", messaging.API},

@@ -1,0 +1,284 @@
+// Package endpoints turns the compliance read API into go-kit endpoints:
+// one maker per route of the route table (routes.go), each returning a
+// response that carries business errors in Failed().
+package endpoints
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/go-kit/kit/endpoint"
+
+	"github.com/guildhall/guildhall/pkg/audit"
+	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/services/compliance/internal/service"
+)
+
+// MakeScoreboardEndpoint returns the endpoint of get_scoreboard.
+func MakeScoreboardEndpoint(svc *service.Compliance) endpoint.Endpoint {
+	return func(ctx context.Context, _ any) (any, error) {
+		v, err := svc.Scoreboard(ctx)
+		return kitx.One(v, "", err), nil
+	}
+}
+
+// MakeListCompaniesEndpoint returns the endpoint of list_company_scores.
+func MakeListCompaniesEndpoint(svc *service.Compliance) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ListRequest[struct{}])
+		items, next, err := svc.ListCompanies(ctx, r.Page)
+		return kitx.List(items, next, err), nil
+	}
+}
+
+// MakeCompanyEndpoint returns the endpoint of get_company_score.
+func MakeCompanyEndpoint(svc *service.Compliance) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		v, err := svc.Company(ctx, request.(kitx.IDRequest).ID)
+		return kitx.One(v, "", err), nil
+	}
+}
+
+// MakeListGapsEndpoint returns the endpoint of list_gaps.
+func MakeListGapsEndpoint(svc *service.Compliance) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ListRequest[service.GapFilter])
+		items, next, err := svc.Gaps(ctx, r.Filter, r.Page)
+		return kitx.List(items, next, err), nil
+	}
+}
+
+// MakeTrendEndpoint returns the endpoint of get_trend.
+func MakeTrendEndpoint(svc *service.Compliance) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		items, err := svc.Trend(ctx, request.(service.TrendRequest))
+		return kitx.Items(items, err), nil
+	}
+}
+
+// MakePolicyEndpoint returns the endpoint of get_policy.
+func MakePolicyEndpoint(svc *service.Compliance) endpoint.Endpoint {
+	return func(ctx context.Context, _ any) (any, error) {
+		v, err := svc.GetPolicy(ctx)
+		return kitx.One(v, "", err), nil
+	}
+}
+
+// MakeCreateTemplateEndpoint returns the endpoint of create_template.
+func MakeCreateTemplateEndpoint(svc *service.Inspections, base string) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		t, err := svc.CreateTemplate(ctx, request.(service.TemplateInput))
+		return kitx.Created(t, base+"/compliance/templates/"+t.ID, "", 201, err), nil
+	}
+}
+
+// MakeNewTemplateVersionEndpoint returns the endpoint of new_template_version.
+func MakeNewTemplateVersionEndpoint(svc *service.Inspections, base string) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ActionRequest[service.TemplateInput])
+		t, err := svc.NewTemplateVersion(ctx, r.ID, r.Input)
+		return kitx.Created(t, fmt.Sprintf("%s/compliance/templates/%s?version=%d", base, t.ID, t.Version), "", 201, err), nil
+	}
+}
+
+// TemplateRequest reads one version of a template (0: the latest).
+type TemplateRequest struct {
+	ID      string
+	Version int
+}
+
+// ResourceID implements kitx's resource naming.
+func (r TemplateRequest) ResourceID() string { return r.ID }
+
+// MakeGetTemplateEndpoint returns the endpoint of get_template.
+func MakeGetTemplateEndpoint(svc *service.Inspections) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(TemplateRequest)
+		t, err := svc.GetTemplate(ctx, r.ID, r.Version)
+		return kitx.One(t, "", err), nil
+	}
+}
+
+// MakeRecordInspectionEndpoint returns the endpoint of record_inspection.
+func MakeRecordInspectionEndpoint(svc *service.Inspections, base string) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		in, err := svc.RecordInspection(ctx, request.(service.InspectionInput))
+		return kitx.Created(in, base+"/compliance/inspections/"+in.ID, "", 201, err), nil
+	}
+}
+
+// MakeGetInspectionEndpoint returns the endpoint of get_inspection.
+func MakeGetInspectionEndpoint(svc *service.Inspections) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		in, err := svc.GetInspection(ctx, request.(kitx.IDRequest).ID)
+		return kitx.One(in, "", err), nil
+	}
+}
+
+// MakeListInspectionsEndpoint returns the endpoint of list_inspections.
+func MakeListInspectionsEndpoint(svc *service.Inspections) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ListRequest[string])
+		items, next, err := svc.ListInspections(ctx, r.Filter, r.Page)
+		return kitx.List(items, next, err), nil
+	}
+}
+
+// MakeGetFindingEndpoint returns the endpoint of get_finding.
+func MakeGetFindingEndpoint(svc *service.Inspections) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		f, err := svc.GetFinding(ctx, request.(kitx.IDRequest).ID)
+		return kitx.One(f, kitx.ETag(f.Version), err), nil
+	}
+}
+
+// MakeChangeFindingStatusEndpoint returns the endpoint of change_finding_status.
+func MakeChangeFindingStatusEndpoint(svc *service.Inspections) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ActionRequest[service.FindingStatusInput])
+		f, err := svc.ChangeFindingStatus(ctx, r.ID, r.Input)
+		return kitx.One(f, kitx.ETag(f.Version), err), nil
+	}
+}
+
+// MakeCreateScheduleEndpoint returns the endpoint of create_schedule.
+func MakeCreateScheduleEndpoint(svc *service.Inspections, base string) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		s, err := svc.CreateSchedule(ctx, request.(service.ScheduleInput))
+		return kitx.Created(s, base+"/compliance/schedules/"+s.CompanyID+"/report", "", 201, err), nil
+	}
+}
+
+// ScheduleReportRequest reads a company's schedule report.
+type ScheduleReportRequest struct {
+	CompanyID string
+	Periods   int
+}
+
+// ResourceID implements kitx's resource naming.
+func (r ScheduleReportRequest) ResourceID() string { return r.CompanyID }
+
+// MakeScheduleReportEndpoint returns the endpoint of schedule_report.
+func MakeScheduleReportEndpoint(svc *service.Inspections) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(ScheduleReportRequest)
+		rep, err := svc.GetScheduleReport(ctx, r.CompanyID, r.Periods)
+		return kitx.One(rep, "", err), nil
+	}
+}
+
+// MakeReportDisputeEndpoint returns the endpoint of report_dispute.
+func MakeReportDisputeEndpoint(svc *service.Disputes, base string) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		d, err := svc.Report(ctx, request.(service.DisputeInput))
+		return kitx.Created(d, base+"/compliance/disputes/"+d.ID, kitx.ETag(d.Version), 201, err), nil
+	}
+}
+
+// MakeGetDisputeEndpoint returns the endpoint of get_dispute.
+func MakeGetDisputeEndpoint(svc *service.Disputes) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		d, err := svc.Get(ctx, request.(kitx.IDRequest).ID)
+		return kitx.One(d, kitx.ETag(d.Version), err), nil
+	}
+}
+
+// MakeListDisputesEndpoint returns the endpoint of list_disputes.
+func MakeListDisputesEndpoint(svc *service.Disputes) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ListRequest[service.DisputeFilter])
+		items, next, err := svc.List(ctx, r.Filter, r.Page)
+		return kitx.List(items, next, err), nil
+	}
+}
+
+// MakeAddDisputeStepEndpoint returns the endpoint of add_dispute_step.
+func MakeAddDisputeStepEndpoint(svc *service.Disputes) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ActionRequest[service.StepInput])
+		d, err := svc.AddStep(ctx, r.ID, r.Input)
+		return kitx.One(d, kitx.ETag(d.Version), err), nil
+	}
+}
+
+// MakeChangeDisputeStatusEndpoint returns the endpoint of change_dispute_status.
+func MakeChangeDisputeStatusEndpoint(svc *service.Disputes) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ActionRequest[service.DisputeStatusInput])
+		d, err := svc.ChangeStatus(ctx, r.ID, r.Input)
+		return kitx.One(d, kitx.ETag(d.Version), err), nil
+	}
+}
+
+// MakeDisputeStatsEndpoint returns the endpoint of dispute_stats.
+func MakeDisputeStatsEndpoint(svc *service.Disputes) endpoint.Endpoint {
+	return func(ctx context.Context, _ any) (any, error) {
+		st, err := svc.Stats(ctx)
+		return kitx.One(st, "", err), nil
+	}
+}
+
+// MakeRecordFourOneEndpoint returns the endpoint of record_four_one_check.
+func MakeRecordFourOneEndpoint(svc *service.FourOne, base string) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		c, err := svc.Record(ctx, request.(service.FourOneInput))
+		return kitx.Created(c, base+"/compliance/four-one-checks/"+c.ID, "", 201, err), nil
+	}
+}
+
+// MakeGetFourOneEndpoint returns the endpoint of get_four_one_check.
+func MakeGetFourOneEndpoint(svc *service.FourOne) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		c, err := svc.Get(ctx, request.(kitx.IDRequest).ID)
+		return kitx.One(c, "", err), nil
+	}
+}
+
+// MakeListFourOneEndpoint returns the endpoint of list_four_one_checks.
+func MakeListFourOneEndpoint(svc *service.FourOne) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ListRequest[string])
+		items, next, err := svc.List(ctx, r.Filter, r.Page)
+		return kitx.List(items, next, err), nil
+	}
+}
+
+// CoverageRequest reads a company's coverage of a month.
+type CoverageRequest struct {
+	CompanyID string
+	Period    string
+}
+
+// MakeFourOneCoverageEndpoint returns the endpoint of four_one_coverage.
+func MakeFourOneCoverageEndpoint(svc *service.FourOne) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(CoverageRequest)
+		c, err := svc.Coverage(ctx, r.CompanyID, r.Period)
+		return kitx.One(c, "", err), nil
+	}
+}
+
+// AuditLister lists the service's audit log (the store's audit.Store).
+type AuditLister interface {
+	ListAudit(ctx context.Context, f audit.Filter, p kitx.Page) ([]audit.Entry, string, error)
+}
+
+// MakeListAuditEndpoint returns the endpoint of list_audit.
+func MakeListAuditEndpoint(a AuditLister) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ListRequest[audit.Filter])
+		items, next, err := a.ListAudit(ctx, r.Filter, r.Page)
+		return kitx.List(items, next, err), nil
+	}
+}
+
+// TimelinessRequest reads the timeliness report.
+type TimelinessRequest struct{ Periods int }
+
+// MakeTimelinessEndpoint returns the endpoint of timeliness.
+func MakeTimelinessEndpoint(svc *service.Inspections) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		rep, err := svc.Timeliness(ctx, request.(TimelinessRequest).Periods)
+		return kitx.One(rep, "", err), nil
+	}
+}

@@ -1,0 +1,175 @@
+package store
+
+import (
+	"fmt"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/guildhall/guildhall/pkg/eventbus"
+	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
+	"github.com/guildhall/guildhall/services/compliance/internal/service"
+)
+
+// events turns the scoreboard's changes into outbox events. Protobuf stays
+// here, out of the service layer.
+var events = eventbus.Mapping[service.Change]{
+	Type:      func(c service.Change) string { return c.Type },
+	Aggregate: aggregate,
+	Payload:   payload,
+}
+
+func aggregate(c service.Change) (eventbus.Aggregate, error) {
+	switch c.Type {
+	case service.EventFourHundredReached, service.EventFourHundredLost, service.EventCountsChanged:
+		if c.Score == nil {
+			break
+		}
+		return eventbus.Aggregate{Type: "company_score", ID: c.Score.CompanyID, Version: c.Score.Version}, nil
+	case service.EventRequirementLapsing:
+		if c.Lapse == nil {
+			break
+		}
+		l := c.Lapse
+		return eventbus.Aggregate{Type: "requirement_lapse", ID: l.GuardID + "/" + l.Criterion + "/" + l.LapsesOn, Version: 1}, nil
+	case service.EventScoreboardSnapshot:
+		if c.Snapshot == nil {
+			break
+		}
+		return eventbus.Aggregate{Type: "scoreboard_snapshot", ID: c.Snapshot.CompanyID + "/" + c.Snapshot.Day, Version: 1}, nil
+	case service.EventTemplatePublished:
+		if c.Template == nil {
+			break
+		}
+		return eventbus.Aggregate{Type: "inspection_template", ID: c.Template.ID, Version: int64(c.Template.Version)}, nil
+	case service.EventInspectionRecorded:
+		if c.Inspection == nil {
+			break
+		}
+		return eventbus.Aggregate{Type: "inspection", ID: c.Inspection.ID, Version: 1}, nil
+	case service.EventFindingStatusChanged, service.EventRemediationEscalated:
+		if c.Finding == nil {
+			break
+		}
+		return eventbus.Aggregate{Type: "finding", ID: c.Finding.ID, Version: c.Finding.Version}, nil
+	case service.EventInspectionScheduleSet:
+		if c.Schedule == nil {
+			break
+		}
+		return eventbus.Aggregate{Type: "inspection_schedule", ID: c.Schedule.CompanyID, Version: 1}, nil
+	case service.EventDisputeReported, service.EventDisputeStepRecorded, service.EventDisputeStatusChanged,
+		service.EventDisputeResponseOverdue, service.EventDisputeEscalationDue:
+		if c.Dispute == nil {
+			break
+		}
+		return eventbus.Aggregate{Type: "dispute", ID: c.Dispute.ID, Version: c.Dispute.Version}, nil
+	case service.EventFourOneCoverage:
+		if c.Coverage == nil {
+			break
+		}
+		return eventbus.Aggregate{Type: "four_one_coverage", ID: c.Coverage.CompanyID + "/" + c.Coverage.Period, Version: c.Coverage.Checked}, nil
+	}
+	return eventbus.Aggregate{}, fmt.Errorf("store: change %s has no aggregate", c.Type)
+}
+
+func counts(district, company, day string, c service.Counts, version int64) *eventsv1.FourHundredCounts {
+	return &eventsv1.FourHundredCounts{District: district, CompanyId: company, Day: day, Active: c.Active,
+		BackgroundChecked: c.BackgroundChecked, Trained: c.Trained, Certified: c.Certified, BadgeService: c.BadgeService, Version: version}
+}
+
+func payload(district string, c service.Change) (proto.Message, error) {
+	switch c.Type {
+	case service.EventFourHundredReached:
+		s := c.Score
+		return &eventsv1.FourHundredReached{Counts: counts(district, s.CompanyID, c.Day, s.Counts, s.Version), Criterion: c.Criterion}, nil
+	case service.EventFourHundredLost:
+		s := c.Score
+		return &eventsv1.FourHundredLost{Counts: counts(district, s.CompanyID, c.Day, s.Counts, s.Version), Criterion: c.Criterion}, nil
+	case service.EventCountsChanged:
+		s := c.Score
+		return &eventsv1.FourHundredCountsChanged{Counts: counts(district, s.CompanyID, c.Day, s.Counts, s.Version)}, nil
+	case service.EventRequirementLapsing:
+		l := c.Lapse
+		return &eventsv1.RequirementLapsing{District: district, CompanyId: l.CompanyID, GuardId: l.GuardID, Criterion: l.Criterion,
+			LapsesOn: l.LapsesOn, DaysLeft: int32(l.DaysLeft), WindowDate: l.WindowDate, Hours: l.Hours, RequiredHours: l.RequiredHours}, nil
+	case service.EventScoreboardSnapshot:
+		s := c.Snapshot
+		var v int64
+		if c.Score != nil {
+			v = c.Score.Version
+		}
+		return &eventsv1.ScoreboardSnapshot{Counts: counts(district, s.CompanyID, s.Day, s.Counts, v)}, nil
+	case service.EventTemplatePublished:
+		t := c.Template
+		n := 0
+		for _, sec := range t.Sections {
+			n += len(sec.Items)
+		}
+		return &eventsv1.InspectionTemplatePublished{District: district, TemplateId: t.ID, Version: int32(t.Version), Name: t.Name,
+			Items: int32(n), PassMark: t.PassMark}, nil
+	case service.EventInspectionRecorded:
+		in := c.Inspection
+		m := &eventsv1.InspectionRecorded{District: district, InspectionId: in.ID, CompanyId: in.CompanyID, Site: in.Site,
+			TemplateId: in.TemplateID, TemplateVersion: int32(in.TemplateVersion), Inspector: in.Inspector, InspectedOn: in.InspectedOn,
+			ForPeriod: in.ForPeriod, Earned: in.Score.Earned, Applicable: in.Score.Applicable, Result: in.Score.Result,
+			CriticalFailed: in.Score.CriticalFailed, Findings: int32(len(in.Findings)), RecordedAt: timestamppb.New(in.RecordedAt)}
+		if in.Score.Score != nil {
+			m.ScoreReported, m.Score = true, *in.Score.Score
+		}
+		return m, nil
+	case service.EventFindingStatusChanged:
+		return &eventsv1.FindingStatusChanged{Finding: finding(district, c.Finding), FromStatus: c.FromStatus, ToStatus: c.ToStatus, By: c.By}, nil
+	case service.EventRemediationEscalated:
+		return &eventsv1.RemediationEscalated{Finding: finding(district, c.Finding), Level: c.Level, DaysOverdue: int32(c.DaysOverdue)}, nil
+	case service.EventInspectionScheduleSet:
+		sc := c.Schedule
+		return &eventsv1.InspectionScheduleSet{District: district, CompanyId: sc.CompanyID, Period: string(sc.Period), Count: int32(sc.Count),
+			StartsOn: sc.StartsOn}, nil
+	case service.EventDisputeReported:
+		return &eventsv1.DisputeReported{Dispute: dispute(district, c.Dispute)}, nil
+	case service.EventDisputeStepRecorded:
+		kind := ""
+		if n := len(c.Dispute.Timeline); n > 0 {
+			kind = c.Dispute.Timeline[n-1].Kind
+		}
+		return &eventsv1.DisputeStepRecorded{Dispute: dispute(district, c.Dispute), StepKind: kind}, nil
+	case service.EventDisputeStatusChanged:
+		return &eventsv1.DisputeStatusChanged{Dispute: dispute(district, c.Dispute), FromStatus: c.FromStatus, ToStatus: c.ToStatus, By: c.By}, nil
+	case service.EventDisputeResponseOverdue:
+		return &eventsv1.DisputeResponseOverdue{Dispute: dispute(district, c.Dispute)}, nil
+	case service.EventDisputeEscalationDue:
+		return &eventsv1.DisputeEscalationDue{Dispute: dispute(district, c.Dispute)}, nil
+	case service.EventFourOneCoverage:
+		v := c.Coverage
+		return &eventsv1.FourOneCoverage{District: district, CompanyId: v.CompanyID, Period: v.Period, Checked: v.Checked, Active: v.Active}, nil
+	}
+	return nil, nil
+}
+
+// dispute is the event snapshot of d: the parties' roles, never their names.
+func dispute(district string, d *service.Dispute) *eventsv1.DisputeCase {
+	m := &eventsv1.DisputeCase{Id: d.ID, District: district, CompanyId: d.CompanyID, Kind: d.Kind, Status: d.Status, EscalatedTo: d.EscalatedTo,
+		ReportedAt: timestamppb.New(d.ReportedAt), ResponseDue: timestamppb.New(d.ResponseDue), ResponseOverdue: d.ResponseLate,
+		EscalationDue: d.EscalationDue, Version: d.Version}
+	for _, p := range d.Parties {
+		m.PartyRoles = append(m.PartyRoles, p.Role)
+	}
+	if d.Amount != nil {
+		m.AmountReported, m.Amount = true, *d.Amount
+	}
+	ts := func(t *time.Time) *timestamppb.Timestamp {
+		if t == nil {
+			return nil
+		}
+		return timestamppb.New(*t)
+	}
+	m.RespondedAt, m.MediationDue, m.ClosedAt = ts(d.RespondedAt), ts(d.MediationDue), ts(d.ClosedAt)
+	return m
+}
+
+func finding(district string, f *service.Finding) *eventsv1.HazardFinding {
+	return &eventsv1.HazardFinding{Id: f.ID, District: district, InspectionId: f.InspectionID, CompanyId: f.CompanyID, ItemId: f.ItemID,
+		Severity: f.Severity, RemediationOwner: f.RemediationOwner, RemediationDue: f.RemediationDue, Status: f.Status,
+		VerifiedBy: f.VerifiedBy, Escalated: f.Escalated, Version: f.Version, UpdatedAt: timestamppb.New(f.UpdatedAt)}
+}

@@ -1,0 +1,108 @@
+package transport
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/services/compliance/internal/endpoints"
+	"github.com/guildhall/guildhall/services/compliance/internal/service"
+)
+
+// DecodeListGaps decodes the request of list_gaps (see the route table).
+func DecodeListGaps(_ context.Context, r *http.Request) (any, error) {
+	p, err := kitx.ParsePage(r)
+	if err != nil {
+		return nil, err
+	}
+	q := r.URL.Query()
+	return kitx.ListRequest[service.GapFilter]{Page: p, Filter: service.GapFilter{CompanyID: q.Get("company_id"), Criterion: q.Get("criterion")}}, nil
+}
+
+// DecodeTrend decodes the request of get_trend (see the route table).
+func DecodeTrend(_ context.Context, r *http.Request) (any, error) {
+	q := r.URL.Query()
+	req := service.TrendRequest{CompanyID: q.Get("company_id"), Days: 30}
+	if v := q.Get("days"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, service.ErrTrendDaysInvalid
+		}
+		req.Days = n
+	}
+	return req, nil
+}
+
+// DecodeListCompanies decodes the request of list_company_scores.
+func DecodeListCompanies(_ context.Context, r *http.Request) (any, error) {
+	p, err := kitx.ParsePage(r)
+	if err != nil {
+		return nil, err
+	}
+	return kitx.ListRequest[struct{}]{Page: p}, nil
+}
+
+// DecodeGetTemplate decodes get_template: the path's id and ?version.
+func DecodeGetTemplate(_ context.Context, r *http.Request) (any, error) {
+	req := endpoints.TemplateRequest{ID: r.PathValue("id")}
+	if v := r.URL.Query().Get("version"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return nil, service.ErrTemplateVersionInvalid
+		}
+		req.Version = n
+	}
+	return req, nil
+}
+
+// DecodeListInspections decodes list_inspections.
+func DecodeListInspections(_ context.Context, r *http.Request) (any, error) {
+	p, err := kitx.ParsePage(r)
+	if err != nil {
+		return nil, err
+	}
+	return kitx.ListRequest[string]{Page: p, Filter: r.URL.Query().Get("company_id")}, nil
+}
+
+// DecodeScheduleReport decodes schedule_report.
+func DecodeScheduleReport(_ context.Context, r *http.Request) (any, error) {
+	req := endpoints.ScheduleReportRequest{CompanyID: r.PathValue("id"), Periods: 6}
+	if v := r.URL.Query().Get("periods"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, service.ErrSchedulePeriodsInvalid
+		}
+		req.Periods = n
+	}
+	return req, nil
+}
+
+// DecodeListDisputes decodes list_disputes.
+func DecodeListDisputes(_ context.Context, r *http.Request) (any, error) {
+	p, err := kitx.ParsePage(r)
+	if err != nil {
+		return nil, err
+	}
+	q := r.URL.Query()
+	return kitx.ListRequest[service.DisputeFilter]{Page: p, Filter: service.DisputeFilter{Status: q.Get("status"), Kind: q.Get("kind"), CompanyID: q.Get("company_id")}}, nil
+}
+
+// DecodeFourOneCoverage decodes four_one_coverage.
+func DecodeFourOneCoverage(_ context.Context, r *http.Request) (any, error) {
+	q := r.URL.Query()
+	return endpoints.CoverageRequest{CompanyID: q.Get("company_id"), Period: q.Get("period")}, nil
+}
+
+// DecodeTimeliness decodes timeliness.
+func DecodeTimeliness(_ context.Context, r *http.Request) (any, error) {
+	req := endpoints.TimelinessRequest{Periods: 6}
+	if v := r.URL.Query().Get("periods"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, service.ErrSchedulePeriodsInvalid
+		}
+		req.Periods = n
+	}
+	return req, nil
+}

@@ -1,0 +1,233 @@
+package compliance
+
+import (
+	"github.com/guildhall/guildhall/pkg/audit"
+	"github.com/guildhall/guildhall/pkg/errs"
+	"github.com/guildhall/guildhall/pkg/idempotency"
+	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/policy"
+	"github.com/guildhall/guildhall/pkg/storage"
+	"github.com/guildhall/guildhall/services/compliance/internal/endpoints"
+	"github.com/guildhall/guildhall/services/compliance/internal/service"
+	t "github.com/guildhall/guildhall/services/compliance/internal/transport"
+)
+
+// routeTable is THE table of the compliance service: every route once,
+// with its request and response types, its policy row and where its
+// authorization target comes from, its decoder and its endpoint. svc and
+// az may be nil: the document generator and the tests read the table
+// without a service.
+//
+// The policy: a role not named is denied; guard and ops have no row (the
+// scoreboard names guards who fall short: the companies' and the
+// supervisors' business). hq-admin is city-wide; district-admin and police
+// read their districts; a company-admin reads its own company's score,
+// gaps, trend, inspections and schedule, records its own inspections and
+// remediates its own findings. Templates and schedules are the
+// association's (hq-admin, district-admin).
+func routeTable(svc *service.Compliance, ins *service.Inspections, disp *service.Disputes, fo *service.FourOne, az *authorizer, base string) []kitx.Route {
+	var auditLog endpoints.AuditLister
+	if ins != nil {
+		auditLog = ins.Store.(endpoints.AuditLister)
+	}
+	at := kitx.Targets[targetKind](az.target).At
+	district := at(targetDistrict)
+	errsOf := kitx.CommonErrors(service.ErrDistrictNotFound, storage.ErrUnavailable)
+	p := func(path string) string { return kitx.DistrictPrefix + path }
+	criteria := service.Criteria()
+	create := errsOf.With(idempotency.ErrKeyReused, idempotency.ErrKeyInvalid, idempotency.ErrKeyInUse)
+	templateErrs := []*errs.Error{service.ErrTemplateNameRequired, service.ErrTemplateSections, service.ErrTemplateItemInvalid, service.ErrTemplatePassMark}
+	return []kitx.Route{
+		{Name: "get_scoreboard", Method: "GET", Path: p("/compliance/scoreboard"), Tag: "scoreboard",
+			Summary: "The district's four-100% scoreboard",
+			Description: "Of the district's active guards, how many meet each criterion (background check passed, trained this year as the " +
+				"policy requires, certified on duty today in China time, badge service), the four rates (null when no guard is active: not " +
+				"reported), and the criteria at 100%. Kept from membership's events; the day and the policy it was computed for are given.",
+			Response: service.DistrictScoreboard{}, Errors: errsOf(),
+			Rule: supervisors(), Target: district, Decode: kitx.DecodeNone, Endpoint: endpoints.MakeScoreboardEndpoint(svc)},
+		{Name: "list_company_scores", Method: "GET", Path: p("/compliance/companies"), Tag: "scoreboard",
+			Summary: "Every company's four rates, by company id", Response: kitx.ListResponse[service.CompanyView]{}, Paged: true,
+			Errors: errsOf(), Rule: supervisors(), Target: district, Decode: t.DecodeListCompanies, Endpoint: endpoints.MakeListCompaniesEndpoint(svc)},
+		{Name: "get_company_score", Method: "GET", Path: p("/compliance/companies/{id}"), Tag: "scoreboard",
+			Summary: "One company's four rates", Response: service.CompanyView{}, Errors: errsOf(service.ErrCompanyNotFound),
+			Rule: companyReaders(), Target: at(targetCompanyPath), Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeCompanyEndpoint(svc)},
+		{Name: "list_gaps", Method: "GET", Path: p("/compliance/gaps"), Tag: "scoreboard",
+			Summary: "The exact guards who make a gap on one criterion, by guard id",
+			Description: "Every active guard (of company_id, or of the district) who does not meet criterion, scored exactly as the counts " +
+				"are, with the reason. A company-admin must set company_id to its own company.",
+			Params: []kitx.Param{
+				{Name: "criterion", In: "query", Type: "string", Enum: criteria, Required: true, Description: "the criterion"},
+				kitx.Query("company_id", "only this company's guards"),
+			},
+			Response: kitx.ListResponse[service.Gap]{}, Paged: true,
+			Errors: errsOf(service.ErrCriterionRequired, service.ErrCriterionInvalid, service.ErrCompanyIDInvalid),
+			Rule:   companyReaders(), Target: at(targetCompanyField), Decode: t.DecodeListGaps, Endpoint: endpoints.MakeListGapsEndpoint(svc)},
+		{Name: "get_trend", Method: "GET", Path: p("/compliance/trend"), Tag: "scoreboard",
+			Summary: "The daily closing counts of the last days, oldest first",
+			Description: "The snapshots of company_id (or of the district) taken at each midnight China time, kept 400 days. A day the " +
+				"service did not run has no point (not reported, never 0). A company-admin must set company_id to its own company.",
+			Params: []kitx.Param{
+				kitx.Query("company_id", "this company's trend (absent: the district's)"),
+				{Name: "days", In: "query", Type: "integer", Min: 1, Description: "how many days back (1–400, default 30)"},
+			},
+			Response: kitx.ItemsResponse[service.TrendPoint]{}, Errors: errsOf(service.ErrTrendDaysInvalid, service.ErrCompanyIDInvalid),
+			Rule: companyReaders(), Target: at(targetCompanyField), Decode: t.DecodeTrend, Endpoint: endpoints.MakeTrendEndpoint(svc)},
+		{Name: "get_policy", Method: "GET", Path: p("/compliance/policy"), Tag: "policy",
+			Summary:  "The city's compliance policy in force, and the one the counts were computed with",
+			Response: service.PolicyView{}, Errors: errsOf(),
+			Rule: readers(), Target: district, Decode: kitx.DecodeNone, Endpoint: endpoints.MakePolicyEndpoint(svc)},
+
+		// Hazard inspections (风险隐患排查).
+		{Name: "create_template", Method: "POST", Path: p("/compliance/templates"), Tag: "inspections",
+			Summary: "Publish a checklist template (version 1)",
+			Description: "Sections of items, each yes/no, a number with its passing range, or a choice with the passing options, with a " +
+				"weight; an item or a section may be critical. pass_mark defaults to 0.8.",
+			Request: service.TemplateInput{}, Response: service.Template{}, Status: 201, IdempotencyKey: true, ResponseHeaders: []string{"Location"},
+			Errors: create(templateErrs...),
+			Rule:   admins(), Target: district, Decode: kitx.DecodeCreate[service.TemplateInput], Endpoint: endpoints.MakeCreateTemplateEndpoint(ins, base)},
+		{Name: "new_template_version", Method: "POST", Path: p("/compliance/templates/{id}/versions"), Tag: "inspections",
+			Summary: "Publish the next version of a template (the earlier versions stay as they were)",
+			Request: service.TemplateInput{}, Response: service.Template{}, Status: 201, IdempotencyKey: true, ResponseHeaders: []string{"Location"},
+			Errors: create(append(templateErrs, service.ErrTemplateNotFound)...),
+			Rule:   admins(), Target: district, Decode: kitx.DecodeCreateUnder[service.TemplateInput], Endpoint: endpoints.MakeNewTemplateVersionEndpoint(ins, base)},
+		{Name: "get_template", Method: "GET", Path: p("/compliance/templates/{id}"), Tag: "inspections",
+			Summary: "A template's latest version, or ?version=", Params: []kitx.Param{{Name: "version", In: "query", Type: "integer", Min: 1, Description: "a version (default: the latest)"}},
+			Response: service.Template{}, Errors: errsOf(service.ErrTemplateNotFound, service.ErrTemplateVersionInvalid),
+			Rule: readers(), Target: district, Decode: t.DecodeGetTemplate, Endpoint: endpoints.MakeGetTemplateEndpoint(ins)},
+		{Name: "record_inspection", Method: "POST", Path: p("/compliance/inspections"), Tag: "inspections",
+			Summary: "Record an inspection: its answers are scored, its findings opened",
+			Description: "Every item of the template version is answered once. The score is the earned over the applicable weight (N-A in " +
+				"neither); a failed critical item, or a score under the pass mark, fails it. inspected_on is the day it was done (an " +
+				"inspection done offline is uploaded later and still counts in that day's period); for_period names an ended period it " +
+				"was for, counted there as late. A company-admin records its own company's.",
+			Request: service.InspectionInput{}, Response: service.Inspection{}, Status: 201, IdempotencyKey: true, ResponseHeaders: []string{"Location"},
+			Errors: create(service.ErrInspectionCompany, service.ErrInspectionSite, service.ErrInspectionInspector, service.ErrInspectionDate,
+				service.ErrInspectionTemplate, service.ErrInspectionForPeriod, service.ErrAnswerInvalid, service.ErrFindingInvalid),
+			Rule: inspectors(), Target: at(targetCompanyField), Decode: kitx.DecodeCreate[service.InspectionInput], Endpoint: endpoints.MakeRecordInspectionEndpoint(ins, base)},
+		{Name: "list_inspections", Method: "GET", Path: p("/compliance/inspections"), Tag: "inspections",
+			Summary: "List inspections by id (without their findings)", Params: []kitx.Param{kitx.Query("company_id", "only this company's (a company-admin must name its own)")},
+			Response: kitx.ListResponse[service.Inspection]{}, Paged: true, Errors: errsOf(),
+			Rule: companyReaders(), Target: at(targetCompanyField), Decode: t.DecodeListInspections, Endpoint: endpoints.MakeListInspectionsEndpoint(ins)},
+		{Name: "get_inspection", Method: "GET", Path: p("/compliance/inspections/{id}"), Tag: "inspections",
+			Summary: "An inspection with its answers, score and findings", Response: service.Inspection{}, Errors: errsOf(service.ErrInspectionNotFound),
+			Rule: companyReaders(), Target: at(targetInspection), Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeGetInspectionEndpoint(ins)},
+		{Name: "get_finding", Method: "GET", Path: p("/compliance/findings/{id}"), Tag: "inspections",
+			Summary: "A finding and its remediation", Response: service.Finding{}, ResponseHeaders: []string{"ETag"}, Errors: errsOf(service.ErrFindingNotFound),
+			Rule: companyReaders(), Target: at(targetFinding), Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeGetFindingEndpoint(ins)},
+		{Name: "change_finding_status", Method: "POST", Path: p("/compliance/findings/{id}/status"), Tag: "inspections",
+			Summary:     "Move a finding on: open → remediating → closed",
+			Description: "Closing is the verification: the caller's subject is recorded as the verifier and must not be the remediation owner.",
+			Request:     service.FindingStatusInput{}, Response: service.Finding{}, ResponseHeaders: []string{"ETag"},
+			Errors: errsOf(service.ErrFindingNotFound, service.ErrFindingStatusInvalid, service.ErrFindingStatusIllegal, service.ErrFindingVerifierOwner),
+			Rule:   remediators(), Target: at(targetFinding), Decode: kitx.DecodeActionRequest[service.FindingStatusInput], Endpoint: endpoints.MakeChangeFindingStatusEndpoint(ins)},
+		{Name: "create_schedule", Method: "POST", Path: p("/compliance/schedules"), Tag: "inspections",
+			Summary: "Expect a company to inspect count times per period from starts_on",
+			Request: service.ScheduleInput{}, Response: service.Schedule{}, Status: 201, IdempotencyKey: true, ResponseHeaders: []string{"Location"},
+			Errors: create(service.ErrScheduleCompany, service.ErrScheduleInvalid, service.ErrScheduleExists),
+			Rule:   admins(), Target: district, Decode: kitx.DecodeCreate[service.ScheduleInput], Endpoint: endpoints.MakeCreateScheduleEndpoint(ins, base)},
+		{Name: "schedule_report", Method: "GET", Path: p("/compliance/schedules/{id}/report"), Tag: "inspections",
+			Summary:  "A company's expected, done (on time, late) and missed inspections per period",
+			Params:   []kitx.Param{{Name: "periods", In: "query", Type: "integer", Min: 1, Description: "how many periods back (1–36, default 6)"}},
+			Response: service.ScheduleReport{}, Errors: errsOf(service.ErrScheduleNotFound, service.ErrSchedulePeriodsInvalid),
+			Rule: companyReaders(), Target: at(targetCompanyPath), Decode: t.DecodeScheduleReport, Endpoint: endpoints.MakeScheduleReportEndpoint(ins)},
+
+		{Name: "timeliness", Method: "GET", Path: p("/compliance/timeliness"), Tag: "inspections",
+			Summary: "Inspection schedules the DHIS2 way: expected, done, done on time, per company and district",
+			Description: "Over each scheduled company's last ended periods: a period is expected only if it overlaps the company's active " +
+				"window (from the day membership reported it active, not after it lapsed); an inspection done for it counts as done, and " +
+				"as on time when uploaded by the end of the policy's timeliness_days (15) after the period. Rates are null when nothing was expected.",
+			Params:   []kitx.Param{{Name: "periods", In: "query", Type: "integer", Min: 1, Description: "how many periods back (1–36, default 6)"}},
+			Response: service.TimelinessReport{}, Errors: errsOf(service.ErrSchedulePeriodsInvalid),
+			Rule: supervisors(), Target: district, Decode: t.DecodeTimeliness, Endpoint: endpoints.MakeTimelinessEndpoint(ins)},
+
+		// Disputes (矛盾纠纷化解).
+		{Name: "report_dispute", Method: "POST", Path: p("/compliance/disputes"), Tag: "disputes",
+			Summary: "Report a dispute (status reported)",
+			Description: "The first response (a step, or a move) is due by the end of the policy's working days after the report " +
+				"(dispute_response_working_days, default 2; Monday to Friday, public holidays not modelled). A company-admin reports its own company's.",
+			Request: service.DisputeInput{}, Response: service.Dispute{}, Status: 201, IdempotencyKey: true, ResponseHeaders: []string{"Location", "ETag"},
+			Errors: create(service.ErrDisputeCompany, service.ErrDisputeKind, service.ErrDisputeParties, service.ErrDisputeAmount,
+				service.ErrDisputeDescription, service.ErrDisputeMediator),
+			Rule: reporters(), Target: at(targetCompanyField), Decode: kitx.DecodeCreate[service.DisputeInput], Endpoint: endpoints.MakeReportDisputeEndpoint(disp, base)},
+		{Name: "list_disputes", Method: "GET", Path: p("/compliance/disputes"), Tag: "disputes", Summary: "List disputes by id",
+			Params: []kitx.Param{
+				kitx.Query("status", "only disputes in this status", service.DisputeReported, service.DisputeMediating, service.DisputeResolved, service.DisputeEscalated),
+				kitx.Query("kind", "only of this kind", service.DisputeKinds...),
+				kitx.Query("company_id", "only this company's (a company-admin must name its own)"),
+			},
+			Response: kitx.ListResponse[service.Dispute]{}, Paged: true, Errors: errsOf(service.ErrDisputeFilterStatus, service.ErrDisputeKind),
+			Rule: companyReaders(), Target: at(targetCompanyField), Decode: t.DecodeListDisputes, Endpoint: endpoints.MakeListDisputesEndpoint(disp)},
+		{Name: "get_dispute", Method: "GET", Path: p("/compliance/disputes/{id}"), Tag: "disputes", Summary: "A dispute with its timeline and timers",
+			Response: service.Dispute{}, ResponseHeaders: []string{"ETag"}, Errors: errsOf(service.ErrDisputeNotFound),
+			Rule: companyReaders(), Target: at(targetDispute), Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeGetDisputeEndpoint(disp)},
+		{Name: "add_dispute_step", Method: "POST", Path: p("/compliance/disputes/{id}/steps"), Tag: "disputes",
+			Summary: "Add a step to a dispute's timeline (the first is its response)",
+			Request: service.StepInput{}, Response: service.Dispute{}, ResponseHeaders: []string{"ETag"},
+			Errors: errsOf(service.ErrDisputeNotFound, service.ErrDisputeStepInvalid, service.ErrDisputeClosed),
+			Rule:   admins(), Target: district, Decode: kitx.DecodeActionRequest[service.StepInput], Endpoint: endpoints.MakeAddDisputeStepEndpoint(disp)},
+		{Name: "change_dispute_status", Method: "POST", Path: p("/compliance/disputes/{id}/status"), Tag: "disputes",
+			Summary: "Move a dispute on: reported → mediating → resolved | escalated",
+			Description: "Mediating needs a mediator and starts the 15 days of 劳动争议调解仲裁法 art. 14; resolving or escalating needs the outcome, " +
+				"escalating where to (labour_arbitration, police, court). A reported dispute may be escalated at once.",
+			Request: service.DisputeStatusInput{}, Response: service.Dispute{}, ResponseHeaders: []string{"ETag"},
+			Errors: errsOf(service.ErrDisputeNotFound, service.ErrDisputeStatusInvalid, service.ErrDisputeStatusIllegal, service.ErrDisputeMediator,
+				service.ErrDisputeOutcome, service.ErrDisputeEscalatedTo, service.ErrDisputeClosed),
+			Rule: admins(), Target: district, Decode: kitx.DecodeActionRequest[service.DisputeStatusInput], Endpoint: endpoints.MakeChangeDisputeStatusEndpoint(disp)},
+		{Name: "dispute_stats", Method: "GET", Path: p("/compliance/disputes/stats"), Tag: "disputes",
+			Summary:  "The district's disputes by kind, status and outcome, and the days to resolution (p50, p90)",
+			Response: service.DisputeStats{}, Errors: errsOf(),
+			Rule: supervisors(), Target: district, Decode: kitx.DecodeNone, Endpoint: endpoints.MakeDisputeStatsEndpoint(disp)},
+
+		// Two-four-one checks (双四一机制): contents sealed at rest, every read
+		// audited, only the guard's company-admin, hq-admin and police.
+		{Name: "record_four_one_check", Method: "POST", Path: p("/compliance/four-one-checks"), Tag: "four-one",
+			Summary: "Record a two-four-one check of a guard (contents sealed at rest)",
+			Description: "The four points (whereabouts, job duties, state of mind, career plan), each rated 1–5 with a note, are sealed with " +
+				"the city's keyring; the response and every list carry no contents, and the only event is the company's coverage (counts).",
+			Request: service.FourOneInput{}, Response: service.FourOneCheck{}, Status: 201, IdempotencyKey: true, ResponseHeaders: []string{"Location"},
+			Errors: create(service.ErrFourOneCompany, service.ErrFourOneDate, service.ErrFourOnePoints, service.ErrFourOneGuard),
+			Rule:   fourOneReaders(), Target: at(targetCompanyField), Decode: kitx.DecodeCreate[service.FourOneInput], Endpoint: endpoints.MakeRecordFourOneEndpoint(fo, base)},
+		{Name: "list_four_one_checks", Method: "GET", Path: p("/compliance/four-one-checks"), Tag: "four-one",
+			Summary: "A company's checks, without their contents", Params: []kitx.Param{{Name: "company_id", In: "query", Type: "string", Required: true, Description: "the company"}},
+			Response: kitx.ListResponse[service.FourOneCheck]{}, Paged: true, Errors: errsOf(),
+			Rule: fourOneReaders(), Target: at(targetCompanyField), Decode: t.DecodeListInspections, Endpoint: endpoints.MakeListFourOneEndpoint(fo)},
+		{Name: "get_four_one_check", Method: "GET", Path: p("/compliance/four-one-checks/{id}"), Tag: "four-one",
+			Summary: "A check with its contents (the read is audited)", Response: service.FourOneCheck{}, Errors: errsOf(service.ErrFourOneNotFound),
+			Rule: fourOneReaders(), Target: at(targetFourOne), Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeGetFourOneEndpoint(fo)},
+		{Name: "four_one_coverage", Method: "GET", Path: p("/compliance/four-one-coverage"), Tag: "four-one",
+			Summary: "A company's coverage of a month: guards checked over active guards",
+			Params: []kitx.Param{
+				{Name: "company_id", In: "query", Type: "string", Required: true, Description: "the company"},
+				{Name: "period", In: "query", Type: "string", Required: true, Description: "the month, YYYY-MM"},
+			},
+			Response: service.Coverage{}, Errors: errsOf(service.ErrFourOneCompany, service.ErrFourOnePeriod),
+			Rule: companyReaders(), Target: at(targetCompanyField), Decode: t.DecodeFourOneCoverage, Endpoint: endpoints.MakeFourOneCoverageEndpoint(fo)},
+
+		// The audit log: who wrote what, and who read a two-four-one check.
+		{Name: "list_audit", Method: "GET", Path: p("/compliance/audit"), Tag: "audit", Summary: "The compliance service's audit log, newest first",
+			Description: "Every write, and every read of a two-four-one check's contents (four_one.read).",
+			Response:    kitx.ListResponse[audit.Entry]{}, Paged: true, Params: audit.QueryParams(), Errors: errsOf(audit.Errors()...),
+			Rule: admins(), Target: district, Decode: audit.DecodeListRequest, Endpoint: endpoints.MakeListAuditEndpoint(auditLog)},
+	}
+}
+
+// API describes the compliance service for its OpenAPI document
+// (pkg/apidoc): the route table, read without a service.
+func API() kitx.API {
+	return kitx.API{
+		Service: ServiceName, Title: "Guildhall compliance API", Version: "v1",
+		Description: "Compliance (合规) of one district: the four-100% scoreboard (四个100%) of every company and of the district, kept from " +
+			"membership's events, with the exact guards behind every gap and the daily trend. Every route is under " +
+			"/api/v1/districts/{district}; another district's path is 404 district.not_found.",
+		Tags: []kitx.Tag{
+			{Name: "scoreboard", Description: "The four 100%: counts, rates, gaps and trend"},
+			{Name: "inspections", Description: "Hazard inspections (风险隐患排查): templates, inspections, findings, schedules"},
+			{Name: "disputes", Description: "Disputes (矛盾纠纷化解): mediation, escalation, timers and statistics"},
+			{Name: "four-one", Description: "Two-four-one checks (双四一机制): sealed, audited, counts only in events"},
+			{Name: "audit", Description: "Who changed what, when; who read a check"},
+			{Name: "policy", Description: "The city-wide compliance policy (etcd /guildhall/policy/compliance)"},
+		},
+		Routes: routeTable(nil, nil, nil, nil, nil, ""),
+		Enums:  []kitx.Enum{{Type: policy.Period(""), Values: policy.PeriodNames()}},
+	}
+}
