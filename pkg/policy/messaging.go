@@ -59,7 +59,9 @@ func (m Messaging) Validate() error {
 }
 
 // RemindBefore is RemindBeforeHours as a duration.
-func (m Messaging) RemindBefore() time.Duration { return time.Duration(m.RemindBeforeHours) * time.Hour }
+func (m Messaging) RemindBefore() time.Duration {
+	return time.Duration(m.RemindBeforeHours) * time.Hour
+}
 
 // ReminderInterval is ReminderIntervalHours as a duration.
 func (m Messaging) ReminderInterval() time.Duration {
