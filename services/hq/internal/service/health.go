@@ -4,6 +4,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/guildhall/guildhall/pkg/eventbus"
 )
 
 // The statuses of a district at HQ (DistrictView.Status).
@@ -96,7 +98,7 @@ func health(hbs []Heartbeat, now time.Time, skewLimit time.Duration, knows func(
 		h.UnknownTypes = []EmittedType{}
 		for _, e := range h.Emits {
 			if knows == nil {
-				break
+				break // HQ says nothing about what it can apply
 			}
 			if consumed, known := knows(svc, e.Type, e.SchemaVersion); consumed && !known {
 				h.UnknownTypes = append(h.UnknownTypes, e)
@@ -112,7 +114,8 @@ func health(hbs []Heartbeat, now time.Time, skewLimit time.Duration, knows func(
 func (hb Heartbeat) alive(now time.Time) bool {
 	iv := hb.Interval
 	if iv <= 0 {
-		iv = 15 * time.Second
+		// A heartbeat that does not say its interval beats at the default.
+		iv = eventbus.DefaultHeartbeatInterval
 	}
 	return now.Sub(hb.ReceivedAt) <= SilentAfter*iv
 }
