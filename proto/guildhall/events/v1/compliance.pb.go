@@ -1592,6 +1592,295 @@ func (x *FourHundredCountsChanged) GetCounts() *FourHundredCounts {
 	return nil
 }
 
+// EvaluationCriterion is one line of a rating's breakdown: a criterion, its
+// weight under the policy version the rating used, the points earned, and
+// how much evidence backs it. The evidence itself (values and the source
+// event ids) stays in the compliance service's API; HQ gets the figures.
+type EvaluationCriterion struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// criterion: background_check | training | certificate | badge |
+	// inspection_score | overdue_remediations | disputes | convention |
+	// meeting_attendance | four_one_coverage | adjustment (a reviewed
+	// adjustment by the police or HQ; its points may be negative).
+	Criterion string  `protobuf:"bytes,1,opt,name=criterion,proto3" json:"criterion,omitempty"`
+	Weight    float64 `protobuf:"fixed64,2,opt,name=weight,proto3" json:"weight,omitempty"`
+	// points earned, 0..weight (an adjustment: its signed points).
+	Points float64 `protobuf:"fixed64,3,opt,name=points,proto3" json:"points,omitempty"`
+	// reported is false when the period holds no evidence for the criterion:
+	// it is then left out of the total (never counted as 0).
+	Reported      bool  `protobuf:"varint,4,opt,name=reported,proto3" json:"reported,omitempty"`
+	EvidenceCount int64 `protobuf:"varint,5,opt,name=evidence_count,json=evidenceCount,proto3" json:"evidence_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EvaluationCriterion) Reset() {
+	*x = EvaluationCriterion{}
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EvaluationCriterion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EvaluationCriterion) ProtoMessage() {}
+
+func (x *EvaluationCriterion) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EvaluationCriterion.ProtoReflect.Descriptor instead.
+func (*EvaluationCriterion) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_compliance_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *EvaluationCriterion) GetCriterion() string {
+	if x != nil {
+		return x.Criterion
+	}
+	return ""
+}
+
+func (x *EvaluationCriterion) GetWeight() float64 {
+	if x != nil {
+		return x.Weight
+	}
+	return 0
+}
+
+func (x *EvaluationCriterion) GetPoints() float64 {
+	if x != nil {
+		return x.Points
+	}
+	return 0
+}
+
+func (x *EvaluationCriterion) GetReported() bool {
+	if x != nil {
+		return x.Reported
+	}
+	return false
+}
+
+func (x *EvaluationCriterion) GetEvidenceCount() int64 {
+	if x != nil {
+		return x.EvidenceCount
+	}
+	return 0
+}
+
+// Evaluation is a snapshot of a published rating (行业评价) of a company
+// for a period. A published version never changes: a correction (an
+// adjustment, late evidence) is the next version of the same company and
+// period, and supersedes it.
+type Evaluation struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Id        string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	District  string                 `protobuf:"bytes,2,opt,name=district,proto3" json:"district,omitempty"`
+	CompanyId string                 `protobuf:"bytes,3,opt,name=company_id,json=companyId,proto3" json:"company_id,omitempty"`
+	// period: YYYY-Qn or YYYY (the policy's evaluation period).
+	Period string `protobuf:"bytes,4,opt,name=period,proto3" json:"period,omitempty"`
+	// version: 1 for the first publication, +1 for each correction.
+	Version int64 `protobuf:"varint,5,opt,name=version,proto3" json:"version,omitempty"`
+	// score: points over the reported criteria's weights, 0..100;
+	// score_reported is false when no criterion had evidence.
+	Score         float64 `protobuf:"fixed64,6,opt,name=score,proto3" json:"score,omitempty"`
+	ScoreReported bool    `protobuf:"varint,7,opt,name=score_reported,json=scoreReported,proto3" json:"score_reported,omitempty"`
+	// grade from the policy's thresholds (e.g. A | B | C | D), empty when the
+	// score is not reported.
+	Grade string `protobuf:"bytes,8,opt,name=grade,proto3" json:"grade,omitempty"`
+	// policy_version is the version of /guildhall/policy/evaluation whose
+	// weights and thresholds the rating used.
+	PolicyVersion int64                  `protobuf:"varint,9,opt,name=policy_version,json=policyVersion,proto3" json:"policy_version,omitempty"`
+	Criteria      []*EvaluationCriterion `protobuf:"bytes,10,rep,name=criteria,proto3" json:"criteria,omitempty"`
+	// correction_reason is why this version replaced the previous one.
+	CorrectionReason string                 `protobuf:"bytes,11,opt,name=correction_reason,json=correctionReason,proto3" json:"correction_reason,omitempty"`
+	PublishedAt      *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=published_at,json=publishedAt,proto3" json:"published_at,omitempty"`
+	// published_by_role is the role that published it (district-lead,
+	// police, hq-admin): never a person's name.
+	PublishedByRole string `protobuf:"bytes,13,opt,name=published_by_role,json=publishedByRole,proto3" json:"published_by_role,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *Evaluation) Reset() {
+	*x = Evaluation{}
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Evaluation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Evaluation) ProtoMessage() {}
+
+func (x *Evaluation) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Evaluation.ProtoReflect.Descriptor instead.
+func (*Evaluation) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_compliance_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *Evaluation) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Evaluation) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *Evaluation) GetCompanyId() string {
+	if x != nil {
+		return x.CompanyId
+	}
+	return ""
+}
+
+func (x *Evaluation) GetPeriod() string {
+	if x != nil {
+		return x.Period
+	}
+	return ""
+}
+
+func (x *Evaluation) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *Evaluation) GetScore() float64 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
+func (x *Evaluation) GetScoreReported() bool {
+	if x != nil {
+		return x.ScoreReported
+	}
+	return false
+}
+
+func (x *Evaluation) GetGrade() string {
+	if x != nil {
+		return x.Grade
+	}
+	return ""
+}
+
+func (x *Evaluation) GetPolicyVersion() int64 {
+	if x != nil {
+		return x.PolicyVersion
+	}
+	return 0
+}
+
+func (x *Evaluation) GetCriteria() []*EvaluationCriterion {
+	if x != nil {
+		return x.Criteria
+	}
+	return nil
+}
+
+func (x *Evaluation) GetCorrectionReason() string {
+	if x != nil {
+		return x.CorrectionReason
+	}
+	return ""
+}
+
+func (x *Evaluation) GetPublishedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PublishedAt
+	}
+	return nil
+}
+
+func (x *Evaluation) GetPublishedByRole() string {
+	if x != nil {
+		return x.PublishedByRole
+	}
+	return ""
+}
+
+// EvaluationPublished says a version of a company's rating was published
+// (version 1) or corrected (a later version of the same company and
+// period, which supersedes the earlier).
+type EvaluationPublished struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Evaluation    *Evaluation            `protobuf:"bytes,1,opt,name=evaluation,proto3" json:"evaluation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EvaluationPublished) Reset() {
+	*x = EvaluationPublished{}
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EvaluationPublished) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EvaluationPublished) ProtoMessage() {}
+
+func (x *EvaluationPublished) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EvaluationPublished.ProtoReflect.Descriptor instead.
+func (*EvaluationPublished) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_compliance_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *EvaluationPublished) GetEvaluation() *Evaluation {
+	if x != nil {
+		return x.Evaluation
+	}
+	return nil
+}
+
 var File_guildhall_events_v1_compliance_proto protoreflect.FileDescriptor
 
 const file_guildhall_events_v1_compliance_proto_rawDesc = "" +
@@ -1741,7 +2030,34 @@ const file_guildhall_events_v1_compliance_proto_rawDesc = "" +
 	"\achecked\x18\x04 \x01(\x03R\achecked\x12\x16\n" +
 	"\x06active\x18\x05 \x01(\x03R\x06active\"Z\n" +
 	"\x18FourHundredCountsChanged\x12>\n" +
-	"\x06counts\x18\x01 \x01(\v2&.guildhall.events.v1.FourHundredCountsR\x06countsBCZAgithub.com/guildhall/guildhall/proto/guildhall/events/v1;eventsv1b\x06proto3"
+	"\x06counts\x18\x01 \x01(\v2&.guildhall.events.v1.FourHundredCountsR\x06counts\"\xa6\x01\n" +
+	"\x13EvaluationCriterion\x12\x1c\n" +
+	"\tcriterion\x18\x01 \x01(\tR\tcriterion\x12\x16\n" +
+	"\x06weight\x18\x02 \x01(\x01R\x06weight\x12\x16\n" +
+	"\x06points\x18\x03 \x01(\x01R\x06points\x12\x1a\n" +
+	"\breported\x18\x04 \x01(\bR\breported\x12%\n" +
+	"\x0eevidence_count\x18\x05 \x01(\x03R\revidenceCount\"\xe1\x03\n" +
+	"\n" +
+	"Evaluation\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
+	"\bdistrict\x18\x02 \x01(\tR\bdistrict\x12\x1d\n" +
+	"\n" +
+	"company_id\x18\x03 \x01(\tR\tcompanyId\x12\x16\n" +
+	"\x06period\x18\x04 \x01(\tR\x06period\x12\x18\n" +
+	"\aversion\x18\x05 \x01(\x03R\aversion\x12\x14\n" +
+	"\x05score\x18\x06 \x01(\x01R\x05score\x12%\n" +
+	"\x0escore_reported\x18\a \x01(\bR\rscoreReported\x12\x14\n" +
+	"\x05grade\x18\b \x01(\tR\x05grade\x12%\n" +
+	"\x0epolicy_version\x18\t \x01(\x03R\rpolicyVersion\x12D\n" +
+	"\bcriteria\x18\n" +
+	" \x03(\v2(.guildhall.events.v1.EvaluationCriterionR\bcriteria\x12+\n" +
+	"\x11correction_reason\x18\v \x01(\tR\x10correctionReason\x12=\n" +
+	"\fpublished_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\vpublishedAt\x12*\n" +
+	"\x11published_by_role\x18\r \x01(\tR\x0fpublishedByRole\"V\n" +
+	"\x13EvaluationPublished\x12?\n" +
+	"\n" +
+	"evaluation\x18\x01 \x01(\v2\x1f.guildhall.events.v1.EvaluationR\n" +
+	"evaluationBCZAgithub.com/guildhall/guildhall/proto/guildhall/events/v1;eventsv1b\x06proto3"
 
 var (
 	file_guildhall_events_v1_compliance_proto_rawDescOnce sync.Once
@@ -1755,7 +2071,7 @@ func file_guildhall_events_v1_compliance_proto_rawDescGZIP() []byte {
 	return file_guildhall_events_v1_compliance_proto_rawDescData
 }
 
-var file_guildhall_events_v1_compliance_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_guildhall_events_v1_compliance_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_guildhall_events_v1_compliance_proto_goTypes = []any{
 	(*FourHundredCounts)(nil),           // 0: guildhall.events.v1.FourHundredCounts
 	(*FourHundredReached)(nil),          // 1: guildhall.events.v1.FourHundredReached
@@ -1776,32 +2092,38 @@ var file_guildhall_events_v1_compliance_proto_goTypes = []any{
 	(*DisputeEscalationDue)(nil),        // 16: guildhall.events.v1.DisputeEscalationDue
 	(*FourOneCoverage)(nil),             // 17: guildhall.events.v1.FourOneCoverage
 	(*FourHundredCountsChanged)(nil),    // 18: guildhall.events.v1.FourHundredCountsChanged
-	(*timestamppb.Timestamp)(nil),       // 19: google.protobuf.Timestamp
+	(*EvaluationCriterion)(nil),         // 19: guildhall.events.v1.EvaluationCriterion
+	(*Evaluation)(nil),                  // 20: guildhall.events.v1.Evaluation
+	(*EvaluationPublished)(nil),         // 21: guildhall.events.v1.EvaluationPublished
+	(*timestamppb.Timestamp)(nil),       // 22: google.protobuf.Timestamp
 }
 var file_guildhall_events_v1_compliance_proto_depIdxs = []int32{
 	0,  // 0: guildhall.events.v1.FourHundredReached.counts:type_name -> guildhall.events.v1.FourHundredCounts
 	0,  // 1: guildhall.events.v1.FourHundredLost.counts:type_name -> guildhall.events.v1.FourHundredCounts
 	0,  // 2: guildhall.events.v1.ScoreboardSnapshot.counts:type_name -> guildhall.events.v1.FourHundredCounts
-	19, // 3: guildhall.events.v1.InspectionRecorded.recorded_at:type_name -> google.protobuf.Timestamp
-	19, // 4: guildhall.events.v1.HazardFinding.updated_at:type_name -> google.protobuf.Timestamp
+	22, // 3: guildhall.events.v1.InspectionRecorded.recorded_at:type_name -> google.protobuf.Timestamp
+	22, // 4: guildhall.events.v1.HazardFinding.updated_at:type_name -> google.protobuf.Timestamp
 	7,  // 5: guildhall.events.v1.FindingStatusChanged.finding:type_name -> guildhall.events.v1.HazardFinding
 	7,  // 6: guildhall.events.v1.RemediationEscalated.finding:type_name -> guildhall.events.v1.HazardFinding
-	19, // 7: guildhall.events.v1.DisputeCase.reported_at:type_name -> google.protobuf.Timestamp
-	19, // 8: guildhall.events.v1.DisputeCase.response_due:type_name -> google.protobuf.Timestamp
-	19, // 9: guildhall.events.v1.DisputeCase.responded_at:type_name -> google.protobuf.Timestamp
-	19, // 10: guildhall.events.v1.DisputeCase.mediation_due:type_name -> google.protobuf.Timestamp
-	19, // 11: guildhall.events.v1.DisputeCase.closed_at:type_name -> google.protobuf.Timestamp
+	22, // 7: guildhall.events.v1.DisputeCase.reported_at:type_name -> google.protobuf.Timestamp
+	22, // 8: guildhall.events.v1.DisputeCase.response_due:type_name -> google.protobuf.Timestamp
+	22, // 9: guildhall.events.v1.DisputeCase.responded_at:type_name -> google.protobuf.Timestamp
+	22, // 10: guildhall.events.v1.DisputeCase.mediation_due:type_name -> google.protobuf.Timestamp
+	22, // 11: guildhall.events.v1.DisputeCase.closed_at:type_name -> google.protobuf.Timestamp
 	11, // 12: guildhall.events.v1.DisputeReported.dispute:type_name -> guildhall.events.v1.DisputeCase
 	11, // 13: guildhall.events.v1.DisputeStepRecorded.dispute:type_name -> guildhall.events.v1.DisputeCase
 	11, // 14: guildhall.events.v1.DisputeStatusChanged.dispute:type_name -> guildhall.events.v1.DisputeCase
 	11, // 15: guildhall.events.v1.DisputeResponseOverdue.dispute:type_name -> guildhall.events.v1.DisputeCase
 	11, // 16: guildhall.events.v1.DisputeEscalationDue.dispute:type_name -> guildhall.events.v1.DisputeCase
 	0,  // 17: guildhall.events.v1.FourHundredCountsChanged.counts:type_name -> guildhall.events.v1.FourHundredCounts
-	18, // [18:18] is the sub-list for method output_type
-	18, // [18:18] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	19, // 18: guildhall.events.v1.Evaluation.criteria:type_name -> guildhall.events.v1.EvaluationCriterion
+	22, // 19: guildhall.events.v1.Evaluation.published_at:type_name -> google.protobuf.Timestamp
+	20, // 20: guildhall.events.v1.EvaluationPublished.evaluation:type_name -> guildhall.events.v1.Evaluation
+	21, // [21:21] is the sub-list for method output_type
+	21, // [21:21] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_guildhall_events_v1_compliance_proto_init() }
@@ -1815,7 +2137,7 @@ func file_guildhall_events_v1_compliance_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_guildhall_events_v1_compliance_proto_rawDesc), len(file_guildhall_events_v1_compliance_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   19,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

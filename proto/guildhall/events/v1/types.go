@@ -60,6 +60,8 @@ const (
 	TypeFourOneCoverage = "FourOneCoverage"
 
 	TypeFourHundredCountsChanged = "FourHundredCountsChanged"
+
+	TypeEvaluationPublished = "EvaluationPublished"
 )
 
 // ComplianceTypes returns every event type of the compliance service.
@@ -67,7 +69,7 @@ func ComplianceTypes() []string {
 	return []string{TypeFourHundredReached, TypeFourHundredLost, TypeRequirementLapsing, TypeScoreboardSnapshot,
 		TypeInspectionTemplatePublished, TypeInspectionRecorded, TypeFindingStatusChanged, TypeRemediationEscalated, TypeInspectionScheduleSet,
 		TypeDisputeReported, TypeDisputeStepRecorded, TypeDisputeStatusChanged, TypeDisputeResponseOverdue, TypeDisputeEscalationDue,
-		TypeFourOneCoverage, TypeFourHundredCountsChanged}
+		TypeFourOneCoverage, TypeFourHundredCountsChanged, TypeEvaluationPublished}
 }
 
 // MembershipTypes returns every event type of the membership service.
