@@ -303,9 +303,13 @@ type ActionItem struct {
 	OwnerName      string `protobuf:"bytes,8,opt,name=owner_name,json=ownerName,proto3" json:"owner_name,omitempty"`
 	DueOn          string `protobuf:"bytes,9,opt,name=due_on,json=dueOn,proto3" json:"due_on,omitempty"`
 	// status: open | done | accepted.
-	Status        string                 `protobuf:"bytes,10,opt,name=status,proto3" json:"status,omitempty"`
-	Version       int64                  `protobuf:"varint,11,opt,name=version,proto3" json:"version,omitempty"`
-	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	Status    string                 `protobuf:"bytes,10,opt,name=status,proto3" json:"status,omitempty"`
+	Version   int64                  `protobuf:"varint,11,opt,name=version,proto3" json:"version,omitempty"`
+	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	// visit_id is the field visit whose follow-up the item is ("" for a
+	// resolution's item, whose resolution_id and meeting_id are set; a
+	// follow-up has neither).
+	VisitId       string `protobuf:"bytes,13,opt,name=visit_id,json=visitId,proto3" json:"visit_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -422,6 +426,13 @@ func (x *ActionItem) GetUpdatedAt() *timestamppb.Timestamp {
 		return x.UpdatedAt
 	}
 	return nil
+}
+
+func (x *ActionItem) GetVisitId() string {
+	if x != nil {
+		return x.VisitId
+	}
+	return ""
 }
 
 // ConventionSignature is a company's signature of a version of the
@@ -1089,6 +1100,751 @@ func (x *ConventionSigned) GetSignature() *ConventionSignature {
 	return nil
 }
 
+// VisitPoint is one structured finding of a field visit.
+type VisitPoint struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// area: staffing | training | party_union | risks | other.
+	Area string `protobuf:"bytes,1,opt,name=area,proto3" json:"area,omitempty"`
+	// rating: good | fair | poor.
+	Rating string `protobuf:"bytes,2,opt,name=rating,proto3" json:"rating,omitempty"`
+	// flagged marks a point the district lead wants followed up.
+	Flagged       bool   `protobuf:"varint,3,opt,name=flagged,proto3" json:"flagged,omitempty"`
+	Note          string `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VisitPoint) Reset() {
+	*x = VisitPoint{}
+	mi := &file_guildhall_events_v1_meetings_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VisitPoint) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VisitPoint) ProtoMessage() {}
+
+func (x *VisitPoint) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_meetings_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VisitPoint.ProtoReflect.Descriptor instead.
+func (*VisitPoint) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_meetings_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *VisitPoint) GetArea() string {
+	if x != nil {
+		return x.Area
+	}
+	return ""
+}
+
+func (x *VisitPoint) GetRating() string {
+	if x != nil {
+		return x.Rating
+	}
+	return ""
+}
+
+func (x *VisitPoint) GetFlagged() bool {
+	if x != nil {
+		return x.Flagged
+	}
+	return false
+}
+
+func (x *VisitPoint) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+// FieldVisit is a snapshot of a district lead's visit to a member company.
+// Who went (visited_by) stays in the district: the snapshot carries how
+// many went, never their names or roles.
+type FieldVisit struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Id          string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	District    string                 `protobuf:"bytes,2,opt,name=district,proto3" json:"district,omitempty"`
+	CompanyId   string                 `protobuf:"bytes,3,opt,name=company_id,json=companyId,proto3" json:"company_id,omitempty"`
+	CompanyName string                 `protobuf:"bytes,4,opt,name=company_name,json=companyName,proto3" json:"company_name,omitempty"`
+	// visited_on is the visit's date, YYYY-MM-DD in China time.
+	VisitedOn     string                 `protobuf:"bytes,5,opt,name=visited_on,json=visitedOn,proto3" json:"visited_on,omitempty"`
+	Visitors      int32                  `protobuf:"varint,6,opt,name=visitors,proto3" json:"visitors,omitempty"`
+	Points        []*VisitPoint          `protobuf:"bytes,7,rep,name=points,proto3" json:"points,omitempty"`
+	FollowUps     int32                  `protobuf:"varint,8,opt,name=follow_ups,json=followUps,proto3" json:"follow_ups,omitempty"`
+	Version       int64                  `protobuf:"varint,9,opt,name=version,proto3" json:"version,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FieldVisit) Reset() {
+	*x = FieldVisit{}
+	mi := &file_guildhall_events_v1_meetings_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FieldVisit) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FieldVisit) ProtoMessage() {}
+
+func (x *FieldVisit) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_meetings_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FieldVisit.ProtoReflect.Descriptor instead.
+func (*FieldVisit) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_meetings_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *FieldVisit) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *FieldVisit) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *FieldVisit) GetCompanyId() string {
+	if x != nil {
+		return x.CompanyId
+	}
+	return ""
+}
+
+func (x *FieldVisit) GetCompanyName() string {
+	if x != nil {
+		return x.CompanyName
+	}
+	return ""
+}
+
+func (x *FieldVisit) GetVisitedOn() string {
+	if x != nil {
+		return x.VisitedOn
+	}
+	return ""
+}
+
+func (x *FieldVisit) GetVisitors() int32 {
+	if x != nil {
+		return x.Visitors
+	}
+	return 0
+}
+
+func (x *FieldVisit) GetPoints() []*VisitPoint {
+	if x != nil {
+		return x.Points
+	}
+	return nil
+}
+
+func (x *FieldVisit) GetFollowUps() int32 {
+	if x != nil {
+		return x.FollowUps
+	}
+	return 0
+}
+
+func (x *FieldVisit) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *FieldVisit) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+// ServiceMilestone is one dated step of a practical-services plan item.
+type ServiceMilestone struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Title string                 `protobuf:"bytes,1,opt,name=title,proto3" json:"title,omitempty"`
+	DueOn string                 `protobuf:"bytes,2,opt,name=due_on,json=dueOn,proto3" json:"due_on,omitempty"`
+	// done_on is "" until the milestone is done.
+	DoneOn        string `protobuf:"bytes,3,opt,name=done_on,json=doneOn,proto3" json:"done_on,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ServiceMilestone) Reset() {
+	*x = ServiceMilestone{}
+	mi := &file_guildhall_events_v1_meetings_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ServiceMilestone) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ServiceMilestone) ProtoMessage() {}
+
+func (x *ServiceMilestone) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_meetings_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ServiceMilestone.ProtoReflect.Descriptor instead.
+func (*ServiceMilestone) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_meetings_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ServiceMilestone) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *ServiceMilestone) GetDueOn() string {
+	if x != nil {
+		return x.DueOn
+	}
+	return ""
+}
+
+func (x *ServiceMilestone) GetDoneOn() string {
+	if x != nil {
+		return x.DoneOn
+	}
+	return ""
+}
+
+// ServicePlanItem is a snapshot of an item of the practical-services plan.
+type ServicePlanItem struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Id       string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	District string                 `protobuf:"bytes,2,opt,name=district,proto3" json:"district,omitempty"`
+	// term is the council term the item belongs to, e.g. "2025-2028".
+	Term string `protobuf:"bytes,3,opt,name=term,proto3" json:"term,omitempty"`
+	// kind: training | legal | recruitment | insurance | other.
+	Kind  string `protobuf:"bytes,4,opt,name=kind,proto3" json:"kind,omitempty"`
+	Title string `protobuf:"bytes,5,opt,name=title,proto3" json:"title,omitempty"`
+	Owner string `protobuf:"bytes,6,opt,name=owner,proto3" json:"owner,omitempty"`
+	// target_unit: companies | sessions.
+	TargetUnit  string              `protobuf:"bytes,7,opt,name=target_unit,json=targetUnit,proto3" json:"target_unit,omitempty"`
+	TargetCount int32               `protobuf:"varint,8,opt,name=target_count,json=targetCount,proto3" json:"target_count,omitempty"`
+	Milestones  []*ServiceMilestone `protobuf:"bytes,9,rep,name=milestones,proto3" json:"milestones,omitempty"`
+	// achieved counts towards the target: beneficiary companies, or
+	// milestones done for a target in sessions.
+	Achieved      int32                  `protobuf:"varint,10,opt,name=achieved,proto3" json:"achieved,omitempty"`
+	Beneficiaries int32                  `protobuf:"varint,11,opt,name=beneficiaries,proto3" json:"beneficiaries,omitempty"`
+	Version       int64                  `protobuf:"varint,12,opt,name=version,proto3" json:"version,omitempty"`
+	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ServicePlanItem) Reset() {
+	*x = ServicePlanItem{}
+	mi := &file_guildhall_events_v1_meetings_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ServicePlanItem) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ServicePlanItem) ProtoMessage() {}
+
+func (x *ServicePlanItem) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_meetings_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ServicePlanItem.ProtoReflect.Descriptor instead.
+func (*ServicePlanItem) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_meetings_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ServicePlanItem) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ServicePlanItem) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *ServicePlanItem) GetTerm() string {
+	if x != nil {
+		return x.Term
+	}
+	return ""
+}
+
+func (x *ServicePlanItem) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *ServicePlanItem) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *ServicePlanItem) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+func (x *ServicePlanItem) GetTargetUnit() string {
+	if x != nil {
+		return x.TargetUnit
+	}
+	return ""
+}
+
+func (x *ServicePlanItem) GetTargetCount() int32 {
+	if x != nil {
+		return x.TargetCount
+	}
+	return 0
+}
+
+func (x *ServicePlanItem) GetMilestones() []*ServiceMilestone {
+	if x != nil {
+		return x.Milestones
+	}
+	return nil
+}
+
+func (x *ServicePlanItem) GetAchieved() int32 {
+	if x != nil {
+		return x.Achieved
+	}
+	return 0
+}
+
+func (x *ServicePlanItem) GetBeneficiaries() int32 {
+	if x != nil {
+		return x.Beneficiaries
+	}
+	return 0
+}
+
+func (x *ServicePlanItem) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *ServicePlanItem) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+// ServiceBeneficiary is a member company a plan item served, with its
+// feedback (rating 0 until the company answers).
+type ServiceBeneficiary struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ItemId    string                 `protobuf:"bytes,1,opt,name=item_id,json=itemId,proto3" json:"item_id,omitempty"`
+	District  string                 `protobuf:"bytes,2,opt,name=district,proto3" json:"district,omitempty"`
+	CompanyId string                 `protobuf:"bytes,3,opt,name=company_id,json=companyId,proto3" json:"company_id,omitempty"`
+	ServedOn  string                 `protobuf:"bytes,4,opt,name=served_on,json=servedOn,proto3" json:"served_on,omitempty"`
+	// rating is 1 to 5, 0 while the company has given no feedback.
+	Rating        int32                  `protobuf:"varint,5,opt,name=rating,proto3" json:"rating,omitempty"`
+	Comment       string                 `protobuf:"bytes,6,opt,name=comment,proto3" json:"comment,omitempty"`
+	FeedbackAt    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=feedback_at,json=feedbackAt,proto3" json:"feedback_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ServiceBeneficiary) Reset() {
+	*x = ServiceBeneficiary{}
+	mi := &file_guildhall_events_v1_meetings_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ServiceBeneficiary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ServiceBeneficiary) ProtoMessage() {}
+
+func (x *ServiceBeneficiary) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_meetings_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ServiceBeneficiary.ProtoReflect.Descriptor instead.
+func (*ServiceBeneficiary) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_meetings_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ServiceBeneficiary) GetItemId() string {
+	if x != nil {
+		return x.ItemId
+	}
+	return ""
+}
+
+func (x *ServiceBeneficiary) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *ServiceBeneficiary) GetCompanyId() string {
+	if x != nil {
+		return x.CompanyId
+	}
+	return ""
+}
+
+func (x *ServiceBeneficiary) GetServedOn() string {
+	if x != nil {
+		return x.ServedOn
+	}
+	return ""
+}
+
+func (x *ServiceBeneficiary) GetRating() int32 {
+	if x != nil {
+		return x.Rating
+	}
+	return 0
+}
+
+func (x *ServiceBeneficiary) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+func (x *ServiceBeneficiary) GetFeedbackAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FeedbackAt
+	}
+	return nil
+}
+
+// FieldVisitRecorded: a visit was recorded; its follow-ups follow as
+// ActionItemCreated events whose item carries visit_id.
+type FieldVisitRecorded struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Visit         *FieldVisit            `protobuf:"bytes,1,opt,name=visit,proto3" json:"visit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FieldVisitRecorded) Reset() {
+	*x = FieldVisitRecorded{}
+	mi := &file_guildhall_events_v1_meetings_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FieldVisitRecorded) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FieldVisitRecorded) ProtoMessage() {}
+
+func (x *FieldVisitRecorded) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_meetings_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FieldVisitRecorded.ProtoReflect.Descriptor instead.
+func (*FieldVisitRecorded) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_meetings_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *FieldVisitRecorded) GetVisit() *FieldVisit {
+	if x != nil {
+		return x.Visit
+	}
+	return nil
+}
+
+// ServicePlanItemCreated: an item was added to the plan.
+type ServicePlanItemCreated struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Item          *ServicePlanItem       `protobuf:"bytes,1,opt,name=item,proto3" json:"item,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ServicePlanItemCreated) Reset() {
+	*x = ServicePlanItemCreated{}
+	mi := &file_guildhall_events_v1_meetings_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ServicePlanItemCreated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ServicePlanItemCreated) ProtoMessage() {}
+
+func (x *ServicePlanItemCreated) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_meetings_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ServicePlanItemCreated.ProtoReflect.Descriptor instead.
+func (*ServicePlanItemCreated) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_meetings_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ServicePlanItemCreated) GetItem() *ServicePlanItem {
+	if x != nil {
+		return x.Item
+	}
+	return nil
+}
+
+// ServicePlanMilestoneDone: a milestone of an item was marked done.
+type ServicePlanMilestoneDone struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Item          *ServicePlanItem       `protobuf:"bytes,1,opt,name=item,proto3" json:"item,omitempty"`
+	Milestone     int32                  `protobuf:"varint,2,opt,name=milestone,proto3" json:"milestone,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ServicePlanMilestoneDone) Reset() {
+	*x = ServicePlanMilestoneDone{}
+	mi := &file_guildhall_events_v1_meetings_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ServicePlanMilestoneDone) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ServicePlanMilestoneDone) ProtoMessage() {}
+
+func (x *ServicePlanMilestoneDone) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_meetings_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ServicePlanMilestoneDone.ProtoReflect.Descriptor instead.
+func (*ServicePlanMilestoneDone) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_meetings_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ServicePlanMilestoneDone) GetItem() *ServicePlanItem {
+	if x != nil {
+		return x.Item
+	}
+	return nil
+}
+
+func (x *ServicePlanMilestoneDone) GetMilestone() int32 {
+	if x != nil {
+		return x.Milestone
+	}
+	return 0
+}
+
+// ServiceBeneficiaryAdded: a company was recorded as served by an item.
+type ServiceBeneficiaryAdded struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Item          *ServicePlanItem       `protobuf:"bytes,1,opt,name=item,proto3" json:"item,omitempty"`
+	Beneficiary   *ServiceBeneficiary    `protobuf:"bytes,2,opt,name=beneficiary,proto3" json:"beneficiary,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ServiceBeneficiaryAdded) Reset() {
+	*x = ServiceBeneficiaryAdded{}
+	mi := &file_guildhall_events_v1_meetings_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ServiceBeneficiaryAdded) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ServiceBeneficiaryAdded) ProtoMessage() {}
+
+func (x *ServiceBeneficiaryAdded) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_meetings_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ServiceBeneficiaryAdded.ProtoReflect.Descriptor instead.
+func (*ServiceBeneficiaryAdded) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_meetings_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ServiceBeneficiaryAdded) GetItem() *ServicePlanItem {
+	if x != nil {
+		return x.Item
+	}
+	return nil
+}
+
+func (x *ServiceBeneficiaryAdded) GetBeneficiary() *ServiceBeneficiary {
+	if x != nil {
+		return x.Beneficiary
+	}
+	return nil
+}
+
+// ServiceFeedbackGiven: a beneficiary company gave (or changed) its feedback.
+type ServiceFeedbackGiven struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Beneficiary   *ServiceBeneficiary    `protobuf:"bytes,1,opt,name=beneficiary,proto3" json:"beneficiary,omitempty"`
+	Changed       bool                   `protobuf:"varint,2,opt,name=changed,proto3" json:"changed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ServiceFeedbackGiven) Reset() {
+	*x = ServiceFeedbackGiven{}
+	mi := &file_guildhall_events_v1_meetings_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ServiceFeedbackGiven) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ServiceFeedbackGiven) ProtoMessage() {}
+
+func (x *ServiceFeedbackGiven) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_meetings_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ServiceFeedbackGiven.ProtoReflect.Descriptor instead.
+func (*ServiceFeedbackGiven) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_meetings_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ServiceFeedbackGiven) GetBeneficiary() *ServiceBeneficiary {
+	if x != nil {
+		return x.Beneficiary
+	}
+	return nil
+}
+
+func (x *ServiceFeedbackGiven) GetChanged() bool {
+	if x != nil {
+		return x.Changed
+	}
+	return false
+}
+
 var File_guildhall_events_v1_meetings_proto protoreflect.FileDescriptor
 
 const file_guildhall_events_v1_meetings_proto_rawDesc = "" +
@@ -1125,7 +1881,7 @@ const file_guildhall_events_v1_meetings_proto_rawDesc = "" +
 	"personName\x12\x16\n" +
 	"\x06status\x18\x06 \x01(\tR\x06status\x12>\n" +
 	"\rchecked_in_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\vcheckedInAt\x12!\n" +
-	"\fcompany_name\x18\b \x01(\tR\vcompanyName\"\xfe\x02\n" +
+	"\fcompany_name\x18\b \x01(\tR\vcompanyName\"\x99\x03\n" +
 	"\n" +
 	"ActionItem\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
@@ -1144,7 +1900,8 @@ const file_guildhall_events_v1_meetings_proto_rawDesc = "" +
 	" \x01(\tR\x06status\x12\x18\n" +
 	"\aversion\x18\v \x01(\x03R\aversion\x129\n" +
 	"\n" +
-	"updated_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\x9e\x02\n" +
+	"updated_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12\x19\n" +
+	"\bvisit_id\x18\r \x01(\tR\avisitId\"\x9e\x02\n" +
 	"\x13ConventionSignature\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
 	"\bdistrict\x18\x02 \x01(\tR\bdistrict\x12\x1d\n" +
@@ -1195,7 +1952,76 @@ const file_guildhall_events_v1_meetings_proto_rawDesc = "" +
 	"\aoverdue\x18\x02 \x01(\bR\aoverdue\x12\x12\n" +
 	"\x04days\x18\x03 \x01(\x05R\x04days\"Z\n" +
 	"\x10ConventionSigned\x12F\n" +
-	"\tsignature\x18\x01 \x01(\v2(.guildhall.events.v1.ConventionSignatureR\tsignatureBCZAgithub.com/guildhall/guildhall/proto/guildhall/events/v1;eventsv1b\x06proto3"
+	"\tsignature\x18\x01 \x01(\v2(.guildhall.events.v1.ConventionSignatureR\tsignature\"f\n" +
+	"\n" +
+	"VisitPoint\x12\x12\n" +
+	"\x04area\x18\x01 \x01(\tR\x04area\x12\x16\n" +
+	"\x06rating\x18\x02 \x01(\tR\x06rating\x12\x18\n" +
+	"\aflagged\x18\x03 \x01(\bR\aflagged\x12\x12\n" +
+	"\x04note\x18\x04 \x01(\tR\x04note\"\xe2\x02\n" +
+	"\n" +
+	"FieldVisit\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
+	"\bdistrict\x18\x02 \x01(\tR\bdistrict\x12\x1d\n" +
+	"\n" +
+	"company_id\x18\x03 \x01(\tR\tcompanyId\x12!\n" +
+	"\fcompany_name\x18\x04 \x01(\tR\vcompanyName\x12\x1d\n" +
+	"\n" +
+	"visited_on\x18\x05 \x01(\tR\tvisitedOn\x12\x1a\n" +
+	"\bvisitors\x18\x06 \x01(\x05R\bvisitors\x127\n" +
+	"\x06points\x18\a \x03(\v2\x1f.guildhall.events.v1.VisitPointR\x06points\x12\x1d\n" +
+	"\n" +
+	"follow_ups\x18\b \x01(\x05R\tfollowUps\x12\x18\n" +
+	"\aversion\x18\t \x01(\x03R\aversion\x129\n" +
+	"\n" +
+	"created_at\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"X\n" +
+	"\x10ServiceMilestone\x12\x14\n" +
+	"\x05title\x18\x01 \x01(\tR\x05title\x12\x15\n" +
+	"\x06due_on\x18\x02 \x01(\tR\x05dueOn\x12\x17\n" +
+	"\adone_on\x18\x03 \x01(\tR\x06doneOn\"\xb3\x03\n" +
+	"\x0fServicePlanItem\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
+	"\bdistrict\x18\x02 \x01(\tR\bdistrict\x12\x12\n" +
+	"\x04term\x18\x03 \x01(\tR\x04term\x12\x12\n" +
+	"\x04kind\x18\x04 \x01(\tR\x04kind\x12\x14\n" +
+	"\x05title\x18\x05 \x01(\tR\x05title\x12\x14\n" +
+	"\x05owner\x18\x06 \x01(\tR\x05owner\x12\x1f\n" +
+	"\vtarget_unit\x18\a \x01(\tR\n" +
+	"targetUnit\x12!\n" +
+	"\ftarget_count\x18\b \x01(\x05R\vtargetCount\x12E\n" +
+	"\n" +
+	"milestones\x18\t \x03(\v2%.guildhall.events.v1.ServiceMilestoneR\n" +
+	"milestones\x12\x1a\n" +
+	"\bachieved\x18\n" +
+	" \x01(\x05R\bachieved\x12$\n" +
+	"\rbeneficiaries\x18\v \x01(\x05R\rbeneficiaries\x12\x18\n" +
+	"\aversion\x18\f \x01(\x03R\aversion\x129\n" +
+	"\n" +
+	"updated_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\xf4\x01\n" +
+	"\x12ServiceBeneficiary\x12\x17\n" +
+	"\aitem_id\x18\x01 \x01(\tR\x06itemId\x12\x1a\n" +
+	"\bdistrict\x18\x02 \x01(\tR\bdistrict\x12\x1d\n" +
+	"\n" +
+	"company_id\x18\x03 \x01(\tR\tcompanyId\x12\x1b\n" +
+	"\tserved_on\x18\x04 \x01(\tR\bservedOn\x12\x16\n" +
+	"\x06rating\x18\x05 \x01(\x05R\x06rating\x12\x18\n" +
+	"\acomment\x18\x06 \x01(\tR\acomment\x12;\n" +
+	"\vfeedback_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"feedbackAt\"K\n" +
+	"\x12FieldVisitRecorded\x125\n" +
+	"\x05visit\x18\x01 \x01(\v2\x1f.guildhall.events.v1.FieldVisitR\x05visit\"R\n" +
+	"\x16ServicePlanItemCreated\x128\n" +
+	"\x04item\x18\x01 \x01(\v2$.guildhall.events.v1.ServicePlanItemR\x04item\"r\n" +
+	"\x18ServicePlanMilestoneDone\x128\n" +
+	"\x04item\x18\x01 \x01(\v2$.guildhall.events.v1.ServicePlanItemR\x04item\x12\x1c\n" +
+	"\tmilestone\x18\x02 \x01(\x05R\tmilestone\"\x9e\x01\n" +
+	"\x17ServiceBeneficiaryAdded\x128\n" +
+	"\x04item\x18\x01 \x01(\v2$.guildhall.events.v1.ServicePlanItemR\x04item\x12I\n" +
+	"\vbeneficiary\x18\x02 \x01(\v2'.guildhall.events.v1.ServiceBeneficiaryR\vbeneficiary\"{\n" +
+	"\x14ServiceFeedbackGiven\x12I\n" +
+	"\vbeneficiary\x18\x01 \x01(\v2'.guildhall.events.v1.ServiceBeneficiaryR\vbeneficiary\x12\x18\n" +
+	"\achanged\x18\x02 \x01(\bR\achangedBCZAgithub.com/guildhall/guildhall/proto/guildhall/events/v1;eventsv1b\x06proto3"
 
 var (
 	file_guildhall_events_v1_meetings_proto_rawDescOnce sync.Once
@@ -1209,31 +2035,41 @@ func file_guildhall_events_v1_meetings_proto_rawDescGZIP() []byte {
 	return file_guildhall_events_v1_meetings_proto_rawDescData
 }
 
-var file_guildhall_events_v1_meetings_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_guildhall_events_v1_meetings_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_guildhall_events_v1_meetings_proto_goTypes = []any{
-	(*Meeting)(nil),                 // 0: guildhall.events.v1.Meeting
-	(*Attendance)(nil),              // 1: guildhall.events.v1.Attendance
-	(*ActionItem)(nil),              // 2: guildhall.events.v1.ActionItem
-	(*ConventionSignature)(nil),     // 3: guildhall.events.v1.ConventionSignature
-	(*MeetingScheduled)(nil),        // 4: guildhall.events.v1.MeetingScheduled
-	(*MeetingUpdated)(nil),          // 5: guildhall.events.v1.MeetingUpdated
-	(*MeetingStatusChanged)(nil),    // 6: guildhall.events.v1.MeetingStatusChanged
-	(*AttendanceRecorded)(nil),      // 7: guildhall.events.v1.AttendanceRecorded
-	(*MinutesPublished)(nil),        // 8: guildhall.events.v1.MinutesPublished
-	(*ResolutionAdopted)(nil),       // 9: guildhall.events.v1.ResolutionAdopted
-	(*ActionItemCreated)(nil),       // 10: guildhall.events.v1.ActionItemCreated
-	(*ActionItemStatusChanged)(nil), // 11: guildhall.events.v1.ActionItemStatusChanged
-	(*ActionItemReminder)(nil),      // 12: guildhall.events.v1.ActionItemReminder
-	(*ConventionSigned)(nil),        // 13: guildhall.events.v1.ConventionSigned
-	(*timestamppb.Timestamp)(nil),   // 14: google.protobuf.Timestamp
+	(*Meeting)(nil),                  // 0: guildhall.events.v1.Meeting
+	(*Attendance)(nil),               // 1: guildhall.events.v1.Attendance
+	(*ActionItem)(nil),               // 2: guildhall.events.v1.ActionItem
+	(*ConventionSignature)(nil),      // 3: guildhall.events.v1.ConventionSignature
+	(*MeetingScheduled)(nil),         // 4: guildhall.events.v1.MeetingScheduled
+	(*MeetingUpdated)(nil),           // 5: guildhall.events.v1.MeetingUpdated
+	(*MeetingStatusChanged)(nil),     // 6: guildhall.events.v1.MeetingStatusChanged
+	(*AttendanceRecorded)(nil),       // 7: guildhall.events.v1.AttendanceRecorded
+	(*MinutesPublished)(nil),         // 8: guildhall.events.v1.MinutesPublished
+	(*ResolutionAdopted)(nil),        // 9: guildhall.events.v1.ResolutionAdopted
+	(*ActionItemCreated)(nil),        // 10: guildhall.events.v1.ActionItemCreated
+	(*ActionItemStatusChanged)(nil),  // 11: guildhall.events.v1.ActionItemStatusChanged
+	(*ActionItemReminder)(nil),       // 12: guildhall.events.v1.ActionItemReminder
+	(*ConventionSigned)(nil),         // 13: guildhall.events.v1.ConventionSigned
+	(*VisitPoint)(nil),               // 14: guildhall.events.v1.VisitPoint
+	(*FieldVisit)(nil),               // 15: guildhall.events.v1.FieldVisit
+	(*ServiceMilestone)(nil),         // 16: guildhall.events.v1.ServiceMilestone
+	(*ServicePlanItem)(nil),          // 17: guildhall.events.v1.ServicePlanItem
+	(*ServiceBeneficiary)(nil),       // 18: guildhall.events.v1.ServiceBeneficiary
+	(*FieldVisitRecorded)(nil),       // 19: guildhall.events.v1.FieldVisitRecorded
+	(*ServicePlanItemCreated)(nil),   // 20: guildhall.events.v1.ServicePlanItemCreated
+	(*ServicePlanMilestoneDone)(nil), // 21: guildhall.events.v1.ServicePlanMilestoneDone
+	(*ServiceBeneficiaryAdded)(nil),  // 22: guildhall.events.v1.ServiceBeneficiaryAdded
+	(*ServiceFeedbackGiven)(nil),     // 23: guildhall.events.v1.ServiceFeedbackGiven
+	(*timestamppb.Timestamp)(nil),    // 24: google.protobuf.Timestamp
 }
 var file_guildhall_events_v1_meetings_proto_depIdxs = []int32{
-	14, // 0: guildhall.events.v1.Meeting.starts_at:type_name -> google.protobuf.Timestamp
-	14, // 1: guildhall.events.v1.Meeting.ends_at:type_name -> google.protobuf.Timestamp
-	14, // 2: guildhall.events.v1.Meeting.updated_at:type_name -> google.protobuf.Timestamp
-	14, // 3: guildhall.events.v1.Attendance.checked_in_at:type_name -> google.protobuf.Timestamp
-	14, // 4: guildhall.events.v1.ActionItem.updated_at:type_name -> google.protobuf.Timestamp
-	14, // 5: guildhall.events.v1.ConventionSignature.signed_at:type_name -> google.protobuf.Timestamp
+	24, // 0: guildhall.events.v1.Meeting.starts_at:type_name -> google.protobuf.Timestamp
+	24, // 1: guildhall.events.v1.Meeting.ends_at:type_name -> google.protobuf.Timestamp
+	24, // 2: guildhall.events.v1.Meeting.updated_at:type_name -> google.protobuf.Timestamp
+	24, // 3: guildhall.events.v1.Attendance.checked_in_at:type_name -> google.protobuf.Timestamp
+	24, // 4: guildhall.events.v1.ActionItem.updated_at:type_name -> google.protobuf.Timestamp
+	24, // 5: guildhall.events.v1.ConventionSignature.signed_at:type_name -> google.protobuf.Timestamp
 	0,  // 6: guildhall.events.v1.MeetingScheduled.meeting:type_name -> guildhall.events.v1.Meeting
 	0,  // 7: guildhall.events.v1.MeetingUpdated.meeting:type_name -> guildhall.events.v1.Meeting
 	0,  // 8: guildhall.events.v1.MeetingStatusChanged.meeting:type_name -> guildhall.events.v1.Meeting
@@ -1244,11 +2080,22 @@ var file_guildhall_events_v1_meetings_proto_depIdxs = []int32{
 	2,  // 13: guildhall.events.v1.ActionItemStatusChanged.item:type_name -> guildhall.events.v1.ActionItem
 	2,  // 14: guildhall.events.v1.ActionItemReminder.item:type_name -> guildhall.events.v1.ActionItem
 	3,  // 15: guildhall.events.v1.ConventionSigned.signature:type_name -> guildhall.events.v1.ConventionSignature
-	16, // [16:16] is the sub-list for method output_type
-	16, // [16:16] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	14, // 16: guildhall.events.v1.FieldVisit.points:type_name -> guildhall.events.v1.VisitPoint
+	24, // 17: guildhall.events.v1.FieldVisit.created_at:type_name -> google.protobuf.Timestamp
+	16, // 18: guildhall.events.v1.ServicePlanItem.milestones:type_name -> guildhall.events.v1.ServiceMilestone
+	24, // 19: guildhall.events.v1.ServicePlanItem.updated_at:type_name -> google.protobuf.Timestamp
+	24, // 20: guildhall.events.v1.ServiceBeneficiary.feedback_at:type_name -> google.protobuf.Timestamp
+	15, // 21: guildhall.events.v1.FieldVisitRecorded.visit:type_name -> guildhall.events.v1.FieldVisit
+	17, // 22: guildhall.events.v1.ServicePlanItemCreated.item:type_name -> guildhall.events.v1.ServicePlanItem
+	17, // 23: guildhall.events.v1.ServicePlanMilestoneDone.item:type_name -> guildhall.events.v1.ServicePlanItem
+	17, // 24: guildhall.events.v1.ServiceBeneficiaryAdded.item:type_name -> guildhall.events.v1.ServicePlanItem
+	18, // 25: guildhall.events.v1.ServiceBeneficiaryAdded.beneficiary:type_name -> guildhall.events.v1.ServiceBeneficiary
+	18, // 26: guildhall.events.v1.ServiceFeedbackGiven.beneficiary:type_name -> guildhall.events.v1.ServiceBeneficiary
+	27, // [27:27] is the sub-list for method output_type
+	27, // [27:27] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_guildhall_events_v1_meetings_proto_init() }
@@ -1262,7 +2109,7 @@ func file_guildhall_events_v1_meetings_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_guildhall_events_v1_meetings_proto_rawDesc), len(file_guildhall_events_v1_meetings_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -36,6 +36,13 @@ const (
 	TypeActionItemStatusChanged = "ActionItemStatusChanged"
 	TypeActionItemReminder      = "ActionItemReminder"
 	TypeConventionSigned        = "ConventionSigned"
+
+	// Field visits and the practical-services plan (issue 17).
+	TypeFieldVisitRecorded       = "FieldVisitRecorded"
+	TypeServicePlanItemCreated   = "ServicePlanItemCreated"
+	TypeServicePlanMilestoneDone = "ServicePlanMilestoneDone"
+	TypeServiceBeneficiaryAdded  = "ServiceBeneficiaryAdded"
+	TypeServiceFeedbackGiven     = "ServiceFeedbackGiven"
 )
 
 // Event types of the compliance service (gh.<district>.compliance.v1).
@@ -89,6 +96,8 @@ func MeetingsTypes() []string {
 		TypeAttendanceRecorded, TypeMinutesPublished, TypeResolutionAdopted,
 		TypeActionItemCreated, TypeActionItemStatusChanged, TypeActionItemReminder,
 		TypeConventionSigned,
+		TypeFieldVisitRecorded, TypeServicePlanItemCreated, TypeServicePlanMilestoneDone,
+		TypeServiceBeneficiaryAdded, TypeServiceFeedbackGiven,
 	}
 }
 
