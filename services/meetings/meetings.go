@@ -52,6 +52,10 @@ type Convention = service.Convention
 // policy.CadenceKey; policy.DefaultCadence while the key is absent.
 type Cadence = service.Cadence
 
+// VisitPlan is the city-wide field-visit plan, at policy.VisitPlanKey;
+// policy.DefaultVisitPlan while the key is absent.
+type VisitPlan = service.VisitPlan
+
 // Config configures a meetings node.
 type Config struct {
 	// District is the district this node serves, e.g. "jingkai".
@@ -156,6 +160,7 @@ type Node struct {
 	logger     *slog.Logger
 	convention *config.Value[Convention]
 	cadence    *config.Value[Cadence]
+	visitPlan  *config.Value[VisitPlan]
 }
 
 // New opens and migrates the node's database and wires the service. Call
@@ -172,9 +177,12 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	}
 	conv := config.NewValue(deps.Etcd, policy.ConventionKey, cfg.DefaultConvention, policy.ParseConvention, logger, deps.Registerer)
 	cad := config.NewValue(deps.Etcd, policy.CadenceKey(cfg.District), policy.DefaultCadence, policy.ParseCadence, logger, deps.Registerer)
+	// The visit plan is city-wide, like the convention: HQ reads the same
+	// key to judge every district by the same plan.
+	vp := config.NewValue(deps.Etcd, policy.VisitPlanKey, policy.DefaultVisitPlan, policy.ParseVisitPlan, logger, deps.Registerer)
 	st := store.New(base.DB(), base.Outbox())
 	svc := service.New(cfg.District, st, conv.Load, cad.Load, logger,
-		service.Options{CheckInGrace: cfg.CheckInGrace, Now: deps.Now})
+		service.Options{CheckInGrace: cfg.CheckInGrace, Now: deps.Now, VisitPlan: vp.Load})
 	az := &authorizer{district: cfg.District, svc: svc, logger: logger}
 	// The endpoint middleware chain (route middleware, authorization,
 	// then Deps.Endpoint's instrumentation outermost, so 401s and 403s are
@@ -185,7 +193,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 		_ = base.Close()
 		return nil, err
 	}
-	return &Node{Base: base, cfg: cfg, deps: deps, etcd: deps.Etcd != nil, store: st, svc: svc, logger: logger, convention: conv, cadence: cad}, nil
+	return &Node{Base: base, cfg: cfg, deps: deps, etcd: deps.Etcd != nil, store: st, svc: svc, logger: logger, convention: conv, cadence: cad, visitPlan: vp}, nil
 }
 
 // SendReminders runs one reminder pass now (Run does it on its ticker) and
@@ -226,6 +234,7 @@ func (n *Node) Run(ctx context.Context) error {
 	if n.etcd {
 		g.Go(func() error { return n.convention.Run(ctx) })
 		g.Go(func() error { return n.cadence.Run(ctx) })
+		g.Go(func() error { return n.visitPlan.Run(ctx) })
 	}
 	g.Go(func() error {
 		every := n.cfg.ReminderInterval

@@ -30,6 +30,9 @@ const (
 	// targetActionItem: the company is the owner of the path's action item
 	// (read from the database).
 	targetActionItem
+	// targetVisit: the company is that of the path's field visit (read
+	// from the database).
+	targetVisit
 )
 
 // Short names keep the table one row per line.
@@ -107,6 +110,12 @@ func (a *authorizer) target(ctx context.Context, kind targetKind, req any) auth.
 			t.Company = r.Filter.OwnerCompanyID
 		case endpoints.ExportRequest[service.ActionItemFilter]:
 			t.Company = r.Filter.OwnerCompanyID
+		case kitx.ListRequest[service.FieldVisitFilter]:
+			t.Company = r.Filter.CompanyID
+		case kitx.ListRequest[service.BeneficiaryFilter]:
+			t.Company = r.Filter.CompanyID
+		case kitx.ActionRequest[service.FeedbackInput]:
+			t.Company = r.Input.CompanyID
 		}
 	case targetCheckInCode:
 		if r, ok := req.(kitx.ActionRequest[service.CheckInInput]); ok && r.Input.Code != "" {
@@ -114,6 +123,8 @@ func (a *authorizer) target(ctx context.Context, kind targetKind, req any) auth.
 		}
 	case targetActionItem:
 		t.Company, err = a.svc.ActionItemCompany(ctx, id)
+	case targetVisit:
+		t.Company, err = a.svc.VisitCompany(ctx, id)
 	}
 	if err != nil && !errs.IsKind(err, errs.NotFound) && !errors.Is(err, context.Canceled) {
 		a.logger.ErrorContext(ctx, "meetings: resolve authorization target", "kind", int(kind), "err", err)

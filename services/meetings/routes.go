@@ -44,6 +44,7 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 		kitx.Query("status", "only items in this status", service.ItemOpen, service.ItemDone, service.ItemAccepted),
 		kitx.Query("owner_company_id", "only this company's items (a company-admin must name its own)"),
 		kitx.Query("meeting_id", "only this meeting's items"),
+		kitx.Query("visit_id", "only this field visit's follow-ups"),
 		{Name: "overdue", In: "query", Type: "boolean", Description: "true: only open items due before today (Asia/Shanghai)"},
 	}
 	return []kitx.Route{
@@ -243,6 +244,86 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Response: service.CadenceReport{}, Errors: errsOf(service.ErrCadencePeriodsInvalid),
 			Rule: supervisors(), Target: district, Decode: t.DecodeCadence, Endpoint: endpoints.MakeRoundtableCadenceEndpoint(svc)},
 
+		// Field visits (片区负责人下沉调研, issue 17). A company-admin reads only
+		// its own company's visits (company_id must be its company on the
+		// list: a 403, never a silently filtered list); police read.
+		{Name: "record_field_visit", Method: "POST", Path: p("/field-visits"), Tag: "field-visits", Summary: "Record a field visit with its follow-ups",
+			Description: "A district lead's (or delegate's) visit to a member company: who went, what was found (free text and structured points), " +
+				"and follow-ups, each an action item owned by the company (due dates, status, reminders and overdue as a resolution's; " +
+				"GET /action-items?visit_id=… lists them). The company must be one of the district's (company.not_found otherwise).",
+			Request: service.FieldVisitInput{}, Response: service.FieldVisit{}, Status: http.StatusCreated, IdempotencyKey: true,
+			ResponseHeaders: []string{"Location"},
+			Errors: create(service.ErrVisitCompanyRequired, service.ErrVisitDateInvalid, service.ErrVisitVisitorsInvalid, service.ErrVisitFindingsTooLong,
+				service.ErrVisitPointsInvalid, service.ErrVisitFollowUpsInvalid, service.ErrVisitFollowUpDueInvalid, service.ErrCompanyNotFound),
+			Rule: admins(), Target: district, Decode: kitx.DecodeCreate[service.FieldVisitInput], Endpoint: endpoints.MakeRecordFieldVisitEndpoint(svc, base)},
+		{Name: "list_field_visits", Method: "GET", Path: p("/field-visits"), Tag: "field-visits", Summary: "List field visits in the order they were recorded",
+			Response: kitx.ListResponse[service.FieldVisit]{}, Paged: true,
+			Params: []kitx.Param{kitx.Query("company_id", "only this company's visits (a company-admin must name its own)")},
+			Errors: errsOf(),
+			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}),
+			Target: at(targetCompanyField), Decode: t.DecodeListFieldVisits, Endpoint: endpoints.MakeListFieldVisitsEndpoint(svc)},
+		{Name: "get_field_visit", Method: "GET", Path: p("/field-visits/{id}"), Tag: "field-visits", Summary: "Read a field visit and its follow-ups",
+			Response: service.FieldVisit{}, Errors: errsOf(service.ErrVisitNotFound),
+			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}),
+			Target: at(targetVisit), Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeGetFieldVisitEndpoint(svc)},
+		{Name: "field_visit_plan", Method: "GET", Path: p("/field-visits/plan"), Tag: "field-visits", Summary: "Visits held against the plan, per period",
+			Description: "The plan is city-wide policy (/guildhall/policy/meetings/field-visits: each active company visited once every every_months " +
+				"months, counted per month, quarter or year). A period counts the companies active now that became active before its end; planned is " +
+				"companies × period months / every_months, rounded up.",
+			Params:   []kitx.Param{{Name: "periods", In: "query", Type: "integer", Min: 1, Description: "how many periods back (1–36, default 4)"}},
+			Response: service.VisitPlanReport{}, Errors: errsOf(service.ErrVisitPeriodsInvalid),
+			Rule: supervisors(), Target: district, Decode: t.DecodeVisitPlan, Endpoint: endpoints.MakeFieldVisitPlanEndpoint(svc)},
+		{Name: "unvisited_companies", Method: "GET", Path: p("/field-visits/unvisited"), Tag: "field-visits", Summary: "Active companies not visited for the plan's months",
+			Description: "A company's clock starts at its last visit or, never visited, the day it became active: one active for less than every_months months is not due yet.",
+			Response:    service.UnvisitedReport{}, Errors: errsOf(),
+			Rule: supervisors(), Target: district, Decode: kitx.DecodeNone, Endpoint: endpoints.MakeUnvisitedCompaniesEndpoint(svc)},
+
+		// The practical-services plan (为会员单位办实事, issue 17). Members
+		// read the plan; a company-admin reads and answers only its own
+		// company's beneficiary record and feedback.
+		{Name: "create_service_item", Method: "POST", Path: p("/service-plan/items"), Tag: "service-plan", Summary: "Add an item to the practical-services plan",
+			Request: service.ServiceItemInput{}, Response: service.ServiceItem{}, Status: http.StatusCreated, IdempotencyKey: true,
+			ResponseHeaders: []string{"Location", "ETag"},
+			Errors: create(service.ErrServiceItemTermInvalid, service.ErrServiceItemKindInvalid, service.ErrServiceItemTitleRequired, service.ErrServiceItemDescriptionTooLong,
+				service.ErrServiceItemOwnerRequired, service.ErrServiceItemUnitInvalid, service.ErrServiceItemCountInvalid, service.ErrServiceItemMilestonesInvalid),
+			Rule: admins(), Target: district, Decode: kitx.DecodeCreate[service.ServiceItemInput], Endpoint: endpoints.MakeCreateServiceItemEndpoint(svc, base)},
+		{Name: "list_service_items", Method: "GET", Path: p("/service-plan/items"), Tag: "service-plan", Summary: "List the plan's items with their progress",
+			Response: kitx.ListResponse[service.ServiceItem]{}, Paged: true,
+			Params: []kitx.Param{kitx.Query("term", "only this council term's items")},
+			Errors: errsOf(service.ErrServiceItemTermInvalid),
+			Rule:   readers(), Target: district, Decode: t.DecodeListServiceItems, Endpoint: endpoints.MakeListServiceItemsEndpoint(svc)},
+		{Name: "get_service_item", Method: "GET", Path: p("/service-plan/items/{id}"), Tag: "service-plan", Summary: "Read a plan item and its progress",
+			Response: service.ServiceItem{}, ResponseHeaders: []string{"ETag"}, Errors: errsOf(service.ErrServiceItemNotFound),
+			Rule: readers(), Target: district, Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeGetServiceItemEndpoint(svc)},
+		{Name: "complete_milestone", Method: "POST", Path: p("/service-plan/items/{id}/milestones"), Tag: "service-plan", Summary: "Mark a milestone of an item done",
+			Request: service.MilestoneDoneInput{}, Response: service.ServiceItem{}, ResponseHeaders: []string{"ETag"},
+			Errors: errsOf(service.ErrServiceItemNotFound, service.ErrMilestoneInvalid, service.ErrMilestoneDoneOnInvalid, service.ErrMilestoneAlreadyDone),
+			Rule:   admins(), Target: district, Decode: kitx.DecodeActionRequest[service.MilestoneDoneInput], Endpoint: endpoints.MakeCompleteMilestoneEndpoint(svc)},
+		{Name: "add_beneficiary", Method: "POST", Path: p("/service-plan/items/{id}/beneficiaries"), Tag: "service-plan", Summary: "Record a company the item served",
+			Description: "Once per company per item (service_beneficiary.duplicate otherwise); the company must be one of the district's.",
+			Request:     service.BeneficiaryInput{}, Response: service.Beneficiary{},
+			Errors: errsOf(service.ErrServiceItemNotFound, service.ErrBeneficiaryCompanyRequired, service.ErrBeneficiaryServedOnInvalid, service.ErrBeneficiaryNoteTooLong,
+				service.ErrBeneficiaryDuplicate, service.ErrCompanyNotFound),
+			Rule: admins(), Target: district, Decode: kitx.DecodeActionRequest[service.BeneficiaryInput], Endpoint: endpoints.MakeAddBeneficiaryEndpoint(svc)},
+		{Name: "list_beneficiaries", Method: "GET", Path: p("/service-plan/items/{id}/beneficiaries"), Tag: "service-plan", Summary: "The companies an item served, with their feedback",
+			Params:   []kitx.Param{kitx.Query("company_id", "only this company's record (a company-admin must name its own)")},
+			Response: kitx.ListResponse[service.Beneficiary]{}, Errors: errsOf(service.ErrServiceItemNotFound),
+			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: companyS}),
+			Target: at(targetCompanyField), Decode: t.DecodeListBeneficiaries, Endpoint: endpoints.MakeListBeneficiariesEndpoint(svc)},
+		// Feedback is the beneficiary company's own: its company-admin alone
+		// gives or changes it (not HQ, not the district lead).
+		{Name: "give_feedback", Method: "POST", Path: p("/service-plan/items/{id}/feedback"), Tag: "service-plan", Summary: "Give or change the caller's company's feedback on an item",
+			Description: "One rating (1–5) and comment per company per item; sending it again changes it. The company must be a beneficiary of the item.",
+			Request:     service.FeedbackInput{}, Response: service.Beneficiary{},
+			Errors: errsOf(service.ErrServiceItemNotFound, service.ErrFeedbackCompanyRequired, service.ErrFeedbackRatingInvalid, service.ErrFeedbackCommentTooLong,
+				service.ErrFeedbackNotBeneficiary, service.ErrFeedbackForbidden),
+			Rule:   rule(map[auth.Role]auth.Scope{ca: companyS}),
+			Target: at(targetCompanyField), Decode: kitx.DecodeActionRequest[service.FeedbackInput], Endpoint: endpoints.MakeGiveFeedbackEndpoint(svc)},
+		{Name: "service_plan_progress", Method: "GET", Path: p("/service-plan/progress"), Tag: "service-plan", Summary: "The plan's progress per item and for the district",
+			Params:   []kitx.Param{kitx.Query("term", "only this council term (absent: every term)")},
+			Response: service.ServicePlanProgress{}, Errors: errsOf(service.ErrServiceItemTermInvalid),
+			Rule: supervisors(), Target: district, Decode: t.DecodeServicePlanProgress, Endpoint: endpoints.MakeServicePlanProgressEndpoint(svc)},
+
 		// The audit log is for admins only (issue 3).
 		{Name: "list_audit", Method: "GET", Path: p("/meetings/audit"), Tag: "audit", Summary: "The meetings service's audit log, newest first",
 			Response: kitx.ListResponse[audit.Entry]{}, Paged: true, Params: audit.QueryParams(), Errors: errsOf(audit.Errors()...),
@@ -268,6 +349,8 @@ func API() kitx.API {
 			{Name: "minutes", Description: "Minutes: draft entries, published versions, corrections"},
 			{Name: "resolutions", Description: "Resolutions and the action items they spawn"},
 			{Name: "convention", Description: "The self-discipline convention and the roundtable cadence"},
+			{Name: "field-visits", Description: "District leads' field visits to member companies (片区负责人下沉调研) and the visit plan"},
+			{Name: "service-plan", Description: "The practical-services plan for members (为会员单位办实事): items, beneficiaries, feedback, progress"},
 			{Name: "audit", Description: "Who changed what, when"},
 		},
 		Routes: routeTable(nil, nil, ""),

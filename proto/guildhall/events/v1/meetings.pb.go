@@ -1509,9 +1509,11 @@ type ServiceBeneficiary struct {
 	CompanyId string                 `protobuf:"bytes,3,opt,name=company_id,json=companyId,proto3" json:"company_id,omitempty"`
 	ServedOn  string                 `protobuf:"bytes,4,opt,name=served_on,json=servedOn,proto3" json:"served_on,omitempty"`
 	// rating is 1 to 5, 0 while the company has given no feedback.
-	Rating        int32                  `protobuf:"varint,5,opt,name=rating,proto3" json:"rating,omitempty"`
-	Comment       string                 `protobuf:"bytes,6,opt,name=comment,proto3" json:"comment,omitempty"`
-	FeedbackAt    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=feedback_at,json=feedbackAt,proto3" json:"feedback_at,omitempty"`
+	Rating     int32                  `protobuf:"varint,5,opt,name=rating,proto3" json:"rating,omitempty"`
+	Comment    string                 `protobuf:"bytes,6,opt,name=comment,proto3" json:"comment,omitempty"`
+	FeedbackAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=feedback_at,json=feedbackAt,proto3" json:"feedback_at,omitempty"`
+	// version counts the record's changes: 1 when added, +1 per feedback.
+	Version       int64 `protobuf:"varint,8,opt,name=version,proto3" json:"version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1593,6 +1595,13 @@ func (x *ServiceBeneficiary) GetFeedbackAt() *timestamppb.Timestamp {
 		return x.FeedbackAt
 	}
 	return nil
+}
+
+func (x *ServiceBeneficiary) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
 }
 
 // FieldVisitRecorded: a visit was recorded; its follow-ups follow as
@@ -1998,7 +2007,7 @@ const file_guildhall_events_v1_meetings_proto_rawDesc = "" +
 	"\rbeneficiaries\x18\v \x01(\x05R\rbeneficiaries\x12\x18\n" +
 	"\aversion\x18\f \x01(\x03R\aversion\x129\n" +
 	"\n" +
-	"updated_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\xf4\x01\n" +
+	"updated_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\x8e\x02\n" +
 	"\x12ServiceBeneficiary\x12\x17\n" +
 	"\aitem_id\x18\x01 \x01(\tR\x06itemId\x12\x1a\n" +
 	"\bdistrict\x18\x02 \x01(\tR\bdistrict\x12\x1d\n" +
@@ -2008,7 +2017,8 @@ const file_guildhall_events_v1_meetings_proto_rawDesc = "" +
 	"\x06rating\x18\x05 \x01(\x05R\x06rating\x12\x18\n" +
 	"\acomment\x18\x06 \x01(\tR\acomment\x12;\n" +
 	"\vfeedback_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"feedbackAt\"K\n" +
+	"feedbackAt\x12\x18\n" +
+	"\aversion\x18\b \x01(\x03R\aversion\"K\n" +
 	"\x12FieldVisitRecorded\x125\n" +
 	"\x05visit\x18\x01 \x01(\v2\x1f.guildhall.events.v1.FieldVisitR\x05visit\"R\n" +
 	"\x16ServicePlanItemCreated\x128\n" +

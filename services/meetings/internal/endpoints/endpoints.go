@@ -320,3 +320,118 @@ type CadenceRequest struct {
 func created[T any](v T, location, etag string, err error) kitx.Response[T] {
 	return kitx.Created(v, location, etag, http.StatusCreated, err)
 }
+
+// TermRequest asks for the practical-services plan of a term ("" for all).
+type TermRequest struct {
+	Term string
+}
+
+// MakeRecordFieldVisitEndpoint returns the endpoint of the route record_field_visit.
+func MakeRecordFieldVisitEndpoint(svc service.Service, basePath string) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		v, err := svc.RecordFieldVisit(ctx, request.(service.FieldVisitInput))
+		return created(v, basePath+"/field-visits/"+v.ID, "", err), nil
+	}
+}
+
+// MakeListFieldVisitsEndpoint returns the endpoint of the route list_field_visits.
+func MakeListFieldVisitsEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ListRequest[service.FieldVisitFilter])
+		items, next, err := svc.ListFieldVisits(ctx, r.Filter, r.Page)
+		return kitx.List(items, next, err), nil
+	}
+}
+
+// MakeGetFieldVisitEndpoint returns the endpoint of the route get_field_visit.
+func MakeGetFieldVisitEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		v, err := svc.GetFieldVisit(ctx, request.(kitx.IDRequest).ID)
+		return kitx.One(v, "", err), nil
+	}
+}
+
+// MakeFieldVisitPlanEndpoint returns the endpoint of the route field_visit_plan.
+func MakeFieldVisitPlanEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r, err := svc.FieldVisitPlan(ctx, request.(CadenceRequest).Periods)
+		return kitx.One(r, "", err), nil
+	}
+}
+
+// MakeUnvisitedCompaniesEndpoint returns the endpoint of the route unvisited_companies.
+func MakeUnvisitedCompaniesEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, _ any) (any, error) {
+		r, err := svc.UnvisitedCompanies(ctx)
+		return kitx.One(r, "", err), nil
+	}
+}
+
+// MakeCreateServiceItemEndpoint returns the endpoint of the route create_service_item.
+func MakeCreateServiceItemEndpoint(svc service.Service, basePath string) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		it, err := svc.CreateServiceItem(ctx, request.(service.ServiceItemInput))
+		return created(it, basePath+"/service-plan/items/"+it.ID, it.ETag, err), nil
+	}
+}
+
+// MakeListServiceItemsEndpoint returns the endpoint of the route list_service_items.
+func MakeListServiceItemsEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ListRequest[service.ServiceItemFilter])
+		items, next, err := svc.ListServiceItems(ctx, r.Filter, r.Page)
+		return kitx.List(items, next, err), nil
+	}
+}
+
+// MakeGetServiceItemEndpoint returns the endpoint of the route get_service_item.
+func MakeGetServiceItemEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		it, err := svc.GetServiceItem(ctx, request.(kitx.IDRequest).ID)
+		return kitx.One(it, it.ETag, err), nil
+	}
+}
+
+// MakeCompleteMilestoneEndpoint returns the endpoint of the route complete_milestone.
+func MakeCompleteMilestoneEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ActionRequest[service.MilestoneDoneInput])
+		it, err := svc.CompleteMilestone(ctx, r.ID, r.Input)
+		return kitx.One(it, it.ETag, err), nil
+	}
+}
+
+// MakeAddBeneficiaryEndpoint returns the endpoint of the route add_beneficiary.
+func MakeAddBeneficiaryEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ActionRequest[service.BeneficiaryInput])
+		b, err := svc.AddBeneficiary(ctx, r.ID, r.Input)
+		return kitx.One(b, "", err), nil
+	}
+}
+
+// MakeListBeneficiariesEndpoint returns the endpoint of the route list_beneficiaries.
+func MakeListBeneficiariesEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ListRequest[service.BeneficiaryFilter])
+		items, err := svc.ListBeneficiaries(ctx, r.ID, r.Filter)
+		return kitx.List(items, "", err), nil
+	}
+}
+
+// MakeGiveFeedbackEndpoint returns the endpoint of the route give_feedback.
+func MakeGiveFeedbackEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ActionRequest[service.FeedbackInput])
+		b, err := svc.GiveFeedback(ctx, r.ID, r.Input)
+		return kitx.One(b, "", err), nil
+	}
+}
+
+// MakeServicePlanProgressEndpoint returns the endpoint of the route service_plan_progress.
+func MakeServicePlanProgressEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		p, err := svc.ServicePlanProgress(ctx, request.(TermRequest).Term)
+		return kitx.One(p, "", err), nil
+	}
+}

@@ -29,6 +29,12 @@ const (
 	ActionActionItemStatus = "action_item.status_change"
 	ActionActionItemRemind = "action_item.remind"
 	ActionConventionSign   = "convention.sign"
+
+	ActionVisitRecord       = "field_visit.record"
+	ActionServiceItemCreate = "service_item.create"
+	ActionMilestoneDone     = "service_item.milestone_done"
+	ActionBeneficiaryAdd    = "service_item.beneficiary_add"
+	ActionFeedbackGive      = "service_item.feedback"
 )
 
 // Audit resources.
@@ -39,6 +45,9 @@ const (
 	ResourceResolution = "resolution"
 	ResourceActionItem = "action_item"
 	ResourceSignature  = "convention_signature"
+
+	ResourceVisit       = "field_visit"
+	ResourceServiceItem = "service_item"
 )
 
 // edit is the Edit of a change the request in ctx made to a versioned row

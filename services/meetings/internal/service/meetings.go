@@ -36,6 +36,9 @@ type Options struct {
 	ReminderLead int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// VisitPlan returns the live field-visit plan (default
+	// policy.DefaultVisitPlan).
+	VisitPlan func() VisitPlan
 }
 
 // Meetings implements Service for one district and runs its background work
@@ -47,6 +50,7 @@ type Meetings struct {
 	repo       Repository
 	convention func() Convention
 	cadence    func() Cadence
+	visitPlan  func() VisitPlan
 	logger     *slog.Logger
 	now        func() time.Time
 	opt        Options
@@ -68,7 +72,11 @@ func New(district string, repo Repository, convention func() Convention, cadence
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Meetings{Log: audit.NewLog(o.Now, repo), district: district, repo: repo, convention: convention, cadence: cadence, logger: logger, now: o.Now, opt: o}
+	if o.VisitPlan == nil {
+		o.VisitPlan = func() VisitPlan { return policy.DefaultVisitPlan }
+	}
+	return &Meetings{Log: audit.NewLog(o.Now, repo), district: district, repo: repo, convention: convention, cadence: cadence,
+		visitPlan: o.VisitPlan, logger: logger, now: o.Now, opt: o}
 }
 
 var _ Service = (*Meetings)(nil)

@@ -95,6 +95,35 @@ type Queries interface {
 	// least c's (versions only move forward); it reports whether it did.
 	PutCompany(ctx context.Context, c Company) (bool, error)
 
+	// ActiveCompanies returns the projection's active companies in id order.
+	ActiveCompanies(ctx context.Context) ([]Company, error)
+
+	InsertFieldVisit(ctx context.Context, v FieldVisit) error
+	GetFieldVisit(ctx context.Context, id string) (FieldVisit, error)
+	ListFieldVisits(ctx context.Context, f FieldVisitFilter, page kitx.Page) ([]FieldVisit, string, error)
+	// VisitsBetween returns the visits dated in [from, to) (YYYY-MM-DD),
+	// without their points.
+	VisitsBetween(ctx context.Context, from, to string) ([]FieldVisit, error)
+	// LastVisits returns each visited company's latest visit date.
+	LastVisits(ctx context.Context) (map[string]string, error)
+	// ActionItemsOfVisit returns a visit's follow-ups in id order.
+	ActionItemsOfVisit(ctx context.Context, visitID string) ([]ActionItem, error)
+
+	InsertServiceItem(ctx context.Context, it ServiceItem) error
+	GetServiceItem(ctx context.Context, id string) (ServiceItem, error)
+	ListServiceItems(ctx context.Context, f ServiceItemFilter, page kitx.Page) ([]ServiceItem, string, error)
+	// WriteServiceItem is WriteMeeting for a plan item (its milestones).
+	WriteServiceItem(ctx context.Context, it ServiceItem) error
+	// InsertBeneficiary is ErrBeneficiaryDuplicate for a company the item
+	// already served.
+	InsertBeneficiary(ctx context.Context, b Beneficiary) error
+	// GetBeneficiary is ErrFeedbackNotBeneficiary for a company the item
+	// did not serve.
+	GetBeneficiary(ctx context.Context, itemID, companyID string) (Beneficiary, error)
+	ListBeneficiaries(ctx context.Context, itemID string, f BeneficiaryFilter) ([]Beneficiary, error)
+	// WriteBeneficiary stores a beneficiary's feedback over version-1.
+	WriteBeneficiary(ctx context.Context, b Beneficiary) error
+
 	audit.Queries
 	idempotency.Queries
 }
@@ -114,6 +143,12 @@ const (
 	EventActionItemStatus     = eventsv1.TypeActionItemStatusChanged
 	EventActionItemReminder   = eventsv1.TypeActionItemReminder
 	EventConventionSigned     = eventsv1.TypeConventionSigned
+
+	EventFieldVisitRecorded      = eventsv1.TypeFieldVisitRecorded
+	EventServiceItemCreated      = eventsv1.TypeServicePlanItemCreated
+	EventServiceMilestoneDone    = eventsv1.TypeServicePlanMilestoneDone
+	EventServiceBeneficiaryAdded = eventsv1.TypeServiceBeneficiaryAdded
+	EventServiceFeedbackGiven    = eventsv1.TypeServiceFeedbackGiven
 )
 
 // Change is a domain change the repository publishes as an event: the
@@ -125,6 +160,11 @@ type Change struct {
 	Resolution *Resolution
 	ActionItem *ActionItem
 	Signature  *Signature
+	// Visit, ServiceItem and Beneficiary are the field-visit and
+	// practical-services changes' aggregates (issue 17).
+	Visit       *FieldVisit
+	ServiceItem *ServiceItem
+	Beneficiary *Beneficiary
 
 	FromStatus, ToStatus string   // MeetingStatusChanged, ActionItemStatusChanged
 	By                   string   // ActionItemStatusChanged
@@ -133,6 +173,8 @@ type Change struct {
 	Entries              int      // MinutesPublished
 	Overdue              bool     // ActionItemReminder
 	Days                 int      // ActionItemReminder
+	Milestone            int      // ServicePlanMilestoneDone (1-based)
+	Changed              bool     // ServiceFeedbackGiven: a change of earlier feedback
 }
 
 // Edit is what an update's closure reports: the change's audit row and
@@ -153,6 +195,11 @@ var (
 		Get: Queries.GetActionItem, Write: Queries.WriteActionItem,
 		Version:   func(a *ActionItem) *int64 { return &a.Version },
 		UpdatedAt: func(a *ActionItem) *time.Time { return &a.UpdatedAt },
+	}
+	serviceItems = versioned.Row[Queries, ServiceItem]{
+		Get: Queries.GetServiceItem, Write: Queries.WriteServiceItem,
+		Version:   func(it *ServiceItem) *int64 { return &it.Version },
+		UpdatedAt: func(it *ServiceItem) *time.Time { return &it.UpdatedAt },
 	}
 )
 

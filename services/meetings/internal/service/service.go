@@ -95,6 +95,37 @@ type Service interface {
 	// periods periods (the current one included).
 	RoundtableCadence(ctx context.Context, periods int) (CadenceReport, error)
 
+	// RecordFieldVisit records a district lead's visit to a company and
+	// opens its follow-ups as action items owned by the company.
+	RecordFieldVisit(ctx context.Context, in FieldVisitInput) (FieldVisit, error)
+	// GetFieldVisit returns a visit with its follow-ups.
+	GetFieldVisit(ctx context.Context, id string) (FieldVisit, error)
+	// ListFieldVisits lists visits in id order.
+	ListFieldVisits(ctx context.Context, f FieldVisitFilter, page kitx.Page) ([]FieldVisit, string, error)
+	// FieldVisitPlan returns visits held against the plan for the last
+	// periods periods (the current one included).
+	FieldVisitPlan(ctx context.Context, periods int) (VisitPlanReport, error)
+	// UnvisitedCompanies lists the active companies whose visit is due.
+	UnvisitedCompanies(ctx context.Context) (UnvisitedReport, error)
+
+	// CreateServiceItem adds an item to the practical-services plan.
+	CreateServiceItem(ctx context.Context, in ServiceItemInput) (ServiceItem, error)
+	// GetServiceItem returns a plan item with its progress.
+	GetServiceItem(ctx context.Context, id string) (ServiceItem, error)
+	// ListServiceItems lists plan items in id order.
+	ListServiceItems(ctx context.Context, f ServiceItemFilter, page kitx.Page) ([]ServiceItem, string, error)
+	// CompleteMilestone marks a milestone of an item done.
+	CompleteMilestone(ctx context.Context, id string, in MilestoneDoneInput) (ServiceItem, error)
+	// AddBeneficiary records a company served by an item.
+	AddBeneficiary(ctx context.Context, id string, in BeneficiaryInput) (Beneficiary, error)
+	// ListBeneficiaries lists the companies an item served.
+	ListBeneficiaries(ctx context.Context, id string, f BeneficiaryFilter) ([]Beneficiary, error)
+	// GiveFeedback records or changes a beneficiary company's feedback.
+	GiveFeedback(ctx context.Context, id string, in FeedbackInput) (Beneficiary, error)
+	// ServicePlanProgress returns the plan's progress per item and for
+	// the district.
+	ServicePlanProgress(ctx context.Context, term string) (ServicePlanProgress, error)
+
 	// ListAudit lists the district's audit log, newest first.
 	ListAudit(ctx context.Context, f audit.Filter, page kitx.Page) ([]audit.Entry, string, error)
 }
@@ -270,12 +301,15 @@ type Resolution struct {
 	ActionItems  []ActionItem `json:"action_items"`
 }
 
-// ActionItem is a task a resolution spawned (岗位责任清单).
+// ActionItem is a task a resolution spawned (岗位责任清单), or a follow-up
+// of a field visit: a resolution's item has ResolutionID and MeetingID, a
+// follow-up VisitID (and the others empty).
 type ActionItem struct {
 	ID             string    `json:"id"`
 	District       string    `json:"district"`
 	ResolutionID   string    `json:"resolution_id"`
 	MeetingID      string    `json:"meeting_id"`
+	VisitID        string    `json:"visit_id,omitempty"`
 	Title          string    `json:"title"`
 	OwnerKind      string    `json:"owner_kind" enum:"company,district,person"`
 	OwnerCompanyID string    `json:"owner_company_id,omitempty"`
@@ -306,6 +340,9 @@ type Company struct {
 	Name    string
 	Status  string
 	Version int64
+	// ActiveSince is when the company last became active (zero: active
+	// all along, or not active); the visit plan counts it from then.
+	ActiveSince time.Time
 }
 
 // Signature is a company's signature of a convention version.
@@ -515,6 +552,7 @@ type ActionItemFilter struct {
 	Status         string
 	OwnerCompanyID string
 	MeetingID      string
+	VisitID        string
 	Overdue        bool
 	// Today is the date overdue is judged against; set by the service.
 	Today string

@@ -30,6 +30,13 @@ func aggregate(c service.Change) (eventbus.Aggregate, error) {
 		return eventbus.Aggregate{Type: "resolution", ID: c.Resolution.ID, Version: 1}, nil
 	case c.Signature != nil:
 		return eventbus.Aggregate{Type: "convention_signature", ID: c.Signature.ID, Version: 1}, nil
+	case c.Visit != nil:
+		return eventbus.Aggregate{Type: "field_visit", ID: c.Visit.ID, Version: c.Visit.Version}, nil
+	case c.ServiceItem != nil:
+		return eventbus.Aggregate{Type: "service_item", ID: c.ServiceItem.ID, Version: c.ServiceItem.Version}, nil
+	case c.Beneficiary != nil:
+		// One record per company per item: its id is the pair.
+		return eventbus.Aggregate{Type: "service_beneficiary", ID: c.Beneficiary.ItemID + "/" + c.Beneficiary.CompanyID, Version: c.Beneficiary.Version}, nil
 	}
 	return eventbus.Aggregate{}, fmt.Errorf("store: change %s has no aggregate", c.Type)
 }
@@ -64,8 +71,55 @@ func payload(district string, c service.Change) (proto.Message, error) {
 			Id: s.ID, District: district, CompanyId: s.CompanyID, ConventionVersion: s.ConventionVersion, SignedBy: s.SignedBy,
 			SignedAt: timestamppb.New(s.SignedAt), MeetingId: s.MeetingID, Current: s.Current,
 		}}, nil
+	case service.EventFieldVisitRecorded:
+		return &eventsv1.FieldVisitRecorded{Visit: visitSnapshot(district, c.Visit)}, nil
+	case service.EventServiceItemCreated:
+		return &eventsv1.ServicePlanItemCreated{Item: serviceItemSnapshot(district, c.ServiceItem)}, nil
+	case service.EventServiceMilestoneDone:
+		return &eventsv1.ServicePlanMilestoneDone{Item: serviceItemSnapshot(district, c.ServiceItem), Milestone: int32(c.Milestone)}, nil
+	case service.EventServiceBeneficiaryAdded:
+		if c.Beneficiary == nil {
+			return nil, fmt.Errorf("store: %s without a beneficiary", c.Type)
+		}
+		return &eventsv1.ServiceBeneficiaryAdded{Item: serviceItemSnapshot(district, c.ServiceItem), Beneficiary: beneficiarySnapshot(district, c.Beneficiary)}, nil
+	case service.EventServiceFeedbackGiven:
+		return &eventsv1.ServiceFeedbackGiven{Beneficiary: beneficiarySnapshot(district, c.Beneficiary), Changed: c.Changed}, nil
 	}
 	return nil, nil
+}
+
+// visitSnapshot is a visit's event form: who went stays in the district,
+// only how many went leaves it.
+func visitSnapshot(district string, v *service.FieldVisit) *eventsv1.FieldVisit {
+	out := &eventsv1.FieldVisit{
+		Id: v.ID, District: district, CompanyId: v.CompanyID, CompanyName: v.CompanyName, VisitedOn: v.VisitedOn,
+		Visitors: int32(len(v.VisitedBy)), FollowUps: int32(len(v.FollowUps)), Version: v.Version, CreatedAt: timestamppb.New(v.CreatedAt),
+	}
+	for _, p := range v.Points {
+		out.Points = append(out.Points, &eventsv1.VisitPoint{Area: p.Area, Rating: p.Rating, Flagged: p.Flagged, Note: p.Note})
+	}
+	return out
+}
+
+func serviceItemSnapshot(district string, it *service.ServiceItem) *eventsv1.ServicePlanItem {
+	out := &eventsv1.ServicePlanItem{
+		Id: it.ID, District: district, Term: it.Term, Kind: it.Kind, Title: it.Title, Owner: it.Owner,
+		TargetUnit: it.TargetUnit, TargetCount: int32(it.TargetCount), Achieved: int32(it.Achieved), Beneficiaries: int32(it.Beneficiaries),
+		Version: it.Version, UpdatedAt: timestamppb.New(it.UpdatedAt),
+	}
+	for _, m := range it.Milestones {
+		out.Milestones = append(out.Milestones, &eventsv1.ServiceMilestone{Title: m.Title, DueOn: m.DueOn, DoneOn: m.DoneOn})
+	}
+	return out
+}
+
+func beneficiarySnapshot(district string, b *service.Beneficiary) *eventsv1.ServiceBeneficiary {
+	out := &eventsv1.ServiceBeneficiary{ItemId: b.ItemID, District: district, CompanyId: b.CompanyID, ServedOn: b.ServedOn,
+		Rating: int32(b.Rating), Comment: b.Comment, Version: b.Version}
+	if b.FeedbackAt != nil {
+		out.FeedbackAt = timestamppb.New(*b.FeedbackAt)
+	}
+	return out
 }
 
 func meetingSnapshot(district string, m *service.Meeting) *eventsv1.Meeting {
@@ -90,6 +144,6 @@ func itemSnapshot(district string, a *service.ActionItem) *eventsv1.ActionItem {
 	return &eventsv1.ActionItem{
 		Id: a.ID, District: district, ResolutionId: a.ResolutionID, MeetingId: a.MeetingID, Title: a.Title,
 		OwnerKind: a.OwnerKind, OwnerCompanyId: a.OwnerCompanyID, OwnerName: a.OwnerName, DueOn: a.DueOn,
-		Status: a.Status, Version: a.Version, UpdatedAt: timestamppb.New(a.UpdatedAt.In(time.UTC)),
+		Status: a.Status, Version: a.Version, UpdatedAt: timestamppb.New(a.UpdatedAt.In(time.UTC)), VisitId: a.VisitID,
 	}
 }

@@ -458,12 +458,12 @@ func (q queries) InsertResolution(ctx context.Context, r service.Resolution) err
 	return nil
 }
 
-const itemCols = `id, resolution_id, meeting_id, title, owner_kind, owner_company_id, owner_name, due_on, status, last_reminded_on, created_at, updated_at, version`
+const itemCols = `id, resolution_id, meeting_id, visit_id, title, owner_kind, owner_company_id, owner_name, due_on, status, last_reminded_on, created_at, updated_at, version`
 
 func scanItem(r storage.Scanner) (service.ActionItem, error) {
 	var a service.ActionItem
 	var cr, up string
-	err := r.Scan(&a.ID, &a.ResolutionID, &a.MeetingID, &a.Title, &a.OwnerKind, &a.OwnerCompanyID, &a.OwnerName, &a.DueOn, &a.Status, &a.LastRemindedOn, &cr, &up, &a.Version)
+	err := r.Scan(&a.ID, &a.ResolutionID, &a.MeetingID, &a.VisitID, &a.Title, &a.OwnerKind, &a.OwnerCompanyID, &a.OwnerName, &a.DueOn, &a.Status, &a.LastRemindedOn, &cr, &up, &a.Version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, service.ErrActionItemNotFound
 	}
@@ -481,7 +481,7 @@ func (q queries) GetActionItem(ctx context.Context, id string) (service.ActionIt
 
 // ListActionItems implements service.Queries.
 func (q queries) ListActionItems(ctx context.Context, f service.ActionItemFilter, p kitx.Page) ([]service.ActionItem, string, error) {
-	where, args := eq(nil, nil, "status", f.Status, "owner_company_id", f.OwnerCompanyID, "meeting_id", f.MeetingID)
+	where, args := eq(nil, nil, "status", f.Status, "owner_company_id", f.OwnerCompanyID, "meeting_id", f.MeetingID, "visit_id", f.VisitID)
 	if f.Overdue {
 		where, args = append(where, "status = 'open' AND due_on < ?"), append(args, f.Today)
 	}
@@ -496,8 +496,8 @@ func (q queries) ActionItemsOf(ctx context.Context, resolutionID string) ([]serv
 
 // InsertActionItem implements service.Queries.
 func (q queries) InsertActionItem(ctx context.Context, a service.ActionItem) error {
-	_, err := q.Exec(ctx, `INSERT INTO action_items (`+itemCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		a.ID, a.ResolutionID, a.MeetingID, a.Title, a.OwnerKind, a.OwnerCompanyID, a.OwnerName, a.DueOn, a.Status, a.LastRemindedOn, storage.FormatTime(a.CreatedAt), storage.FormatTime(a.UpdatedAt), a.Version)
+	_, err := q.Exec(ctx, `INSERT INTO action_items (`+itemCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		a.ID, a.ResolutionID, a.MeetingID, a.VisitID, a.Title, a.OwnerKind, a.OwnerCompanyID, a.OwnerName, a.DueOn, a.Status, a.LastRemindedOn, storage.FormatTime(a.CreatedAt), storage.FormatTime(a.UpdatedAt), a.Version)
 	if err != nil {
 		return fmt.Errorf("store: insert action item: %w", err)
 	}
@@ -596,10 +596,20 @@ func (q queries) GetCompany(ctx context.Context, id string) (service.Company, er
 
 // PutCompany implements service.Queries. The upsert's WHERE keeps a
 // stored version at least as new as c's: versions only move forward.
+// active_since keeps the day the company became active while it stays
+// active (an update of an active company does not restart its clock), takes
+// c's on a move to active, and is cleared when it stops being active.
 func (q queries) PutCompany(ctx context.Context, c service.Company) (bool, error) {
-	res, err := q.Exec(ctx, `INSERT INTO companies (id, name, status, version) VALUES (?,?,?,?)
-		ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = excluded.status, version = excluded.version
-		WHERE excluded.version > companies.version`, c.ID, c.Name, c.Status, c.Version)
+	since := ""
+	if c.Status == service.CompanyActive && !c.ActiveSince.IsZero() {
+		since = storage.FormatTime(c.ActiveSince)
+	}
+	res, err := q.Exec(ctx, `INSERT INTO companies (id, name, status, version, active_since) VALUES (?,?,?,?,?)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = excluded.status, version = excluded.version,
+			active_since = CASE WHEN excluded.status <> 'active' THEN ''
+				WHEN companies.status = 'active' THEN companies.active_since
+				ELSE excluded.active_since END
+		WHERE excluded.version > companies.version`, c.ID, c.Name, c.Status, c.Version, since)
 	if err != nil {
 		return false, fmt.Errorf("store: put company: %w", err)
 	}
@@ -608,4 +618,20 @@ func (q queries) PutCompany(ctx context.Context, c service.Company) (bool, error
 		return false, fmt.Errorf("store: put company: %w", err)
 	}
 	return n > 0, nil
+}
+
+// ActiveCompanies implements service.Queries.
+func (q queries) ActiveCompanies(ctx context.Context) ([]service.Company, error) {
+	return all(ctx, q, `SELECT id, name, status, version, active_since FROM companies WHERE status = ? ORDER BY id`, []any{service.CompanyActive},
+		func(r storage.Scanner) (service.Company, error) {
+			var c service.Company
+			var since string
+			if err := r.Scan(&c.ID, &c.Name, &c.Status, &c.Version, &since); err != nil {
+				return c, fmt.Errorf("store: scan company: %w", err)
+			}
+			if since != "" {
+				c.ActiveSince = storage.ParseTime(since)
+			}
+			return c, nil
+		})
 }

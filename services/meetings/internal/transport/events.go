@@ -107,7 +107,14 @@ func (e MembershipEvents) Handle(ctx context.Context, tx *sql.Tx, msg eventbus.M
 		return eventbus.Reject(eventbus.ReasonBadPayload, errors.New("meetings: company without a status"))
 	}
 	_, err = e.Store.In(ctx, tx, func(q service.Queries) ([]service.Change, error) {
-		_, err := q.PutCompany(ctx, service.Company{ID: c.GetId(), Name: c.GetName(), Status: c.GetStatus(), Version: c.GetVersion()})
+		// The snapshot's updated_at is when the company took this status
+		// (or changed otherwise): the store keeps the first such time of
+		// an active stretch as the day the company became active.
+		co := service.Company{ID: c.GetId(), Name: c.GetName(), Status: c.GetStatus(), Version: c.GetVersion()}
+		if c.GetUpdatedAt() != nil {
+			co.ActiveSince = c.GetUpdatedAt().AsTime()
+		}
+		_, err := q.PutCompany(ctx, co)
 		return nil, err
 	})
 	return err

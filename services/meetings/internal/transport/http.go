@@ -80,7 +80,7 @@ func DecodeExportAttendance(_ context.Context, r *http.Request) (any, error) {
 func actionItemFilter(r *http.Request) (service.ActionItemFilter, error) {
 	var err error
 	q := r.URL.Query()
-	f := service.ActionItemFilter{Status: q.Get("status"), OwnerCompanyID: q.Get("owner_company_id"), MeetingID: q.Get("meeting_id")}
+	f := service.ActionItemFilter{Status: q.Get("status"), OwnerCompanyID: q.Get("owner_company_id"), MeetingID: q.Get("meeting_id"), VisitID: q.Get("visit_id")}
 	if v := q.Get("overdue"); v != "" {
 		if f.Overdue, err = strconv.ParseBool(v); err != nil {
 			return f, service.ErrActionItemOverdueInvalid
@@ -141,4 +141,45 @@ func DecodeCadence(_ context.Context, r *http.Request) (any, error) {
 		req.Periods = n
 	}
 	return req, nil
+}
+
+// DecodeListFieldVisits decodes the request of its route (see the route table).
+func DecodeListFieldVisits(_ context.Context, r *http.Request) (any, error) {
+	p, err := kitx.ParsePage(r)
+	if err != nil {
+		return nil, err
+	}
+	return kitx.ListRequest[service.FieldVisitFilter]{Page: p, Filter: service.FieldVisitFilter{CompanyID: r.URL.Query().Get("company_id")}}, nil
+}
+
+// DecodeVisitPlan decodes the request of its route (see the route table).
+func DecodeVisitPlan(_ context.Context, r *http.Request) (any, error) {
+	req := endpoints.CadenceRequest{Periods: 4}
+	if v := r.URL.Query().Get("periods"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, service.ErrVisitPeriodsInvalid
+		}
+		req.Periods = n
+	}
+	return req, nil
+}
+
+// DecodeListServiceItems decodes the request of its route (see the route table).
+func DecodeListServiceItems(_ context.Context, r *http.Request) (any, error) {
+	p, err := kitx.ParsePage(r)
+	if err != nil {
+		return nil, err
+	}
+	return kitx.ListRequest[service.ServiceItemFilter]{Page: p, Filter: service.ServiceItemFilter{Term: r.URL.Query().Get("term")}}, nil
+}
+
+// DecodeListBeneficiaries decodes the request of its route (see the route table).
+func DecodeListBeneficiaries(_ context.Context, r *http.Request) (any, error) {
+	return kitx.ListRequest[service.BeneficiaryFilter]{ID: r.PathValue("id"), Filter: service.BeneficiaryFilter{CompanyID: r.URL.Query().Get("company_id")}}, nil
+}
+
+// DecodeServicePlanProgress decodes the request of its route (see the route table).
+func DecodeServicePlanProgress(_ context.Context, r *http.Request) (any, error) {
+	return endpoints.TermRequest{Term: r.URL.Query().Get("term")}, nil
 }
