@@ -24,6 +24,13 @@ func TestAuthzMatrix(t *testing.T) {
 	item := res.ActionItems[1] // owned by c1
 	var ent entry
 	e.Must(201, "POST", "/meetings/"+m.ID+"/minutes/entries", map[string]any{"speaker": "s", "kind": "speech", "text": "t"}, &ent)
+	// A visit of c1 and a plan item that served c1 (issue 17).
+	var visit struct{ ID string }
+	e.Must(201, "POST", "/field-visits", map[string]any{"company_id": "c1", "visited_on": "2025-09-22", "visited_by": []map[string]string{{"name": "罗灯亮"}}}, &visit)
+	var svcItem struct{ ID string }
+	e.Must(201, "POST", "/service-plan/items", map[string]any{"term": "2025-2028", "kind": "training", "title": "联合培训", "owner": "秘书处",
+		"target_unit": "sessions", "target_count": 2, "milestones": []map[string]string{{"title": "第一期", "due_on": "2025-10-30"}}}, &svcItem)
+	e.Must(200, "POST", "/service-plan/items/"+svcItem.ID+"/beneficiaries", map[string]any{"company_id": "c1"}, nil)
 
 	callers := []struct {
 		label string
@@ -80,11 +87,24 @@ func TestAuthzMatrix(t *testing.T) {
 		"signature_rate":            {"/convention/rate", nil},
 		"roundtable_cadence":        {"/roundtables/cadence", nil},
 		"list_audit":                {"/meetings/audit", nil},
+		"record_field_visit":        {"/field-visits", map[string]any{"company_id": "c1", "visited_on": "2025-09-22", "visited_by": []map[string]string{{"name": "x"}}}},
+		"list_field_visits":         {"/field-visits?company_id=c1", nil},
+		"get_field_visit":           {"/field-visits/" + visit.ID, nil},
+		"field_visit_plan":          {"/field-visits/plan", nil},
+		"unvisited_companies":       {"/field-visits/unvisited", nil},
+		"create_service_item":       {"/service-plan/items", map[string]any{"term": "2025-2028", "kind": "legal", "title": "t", "owner": "o", "target_unit": "companies", "target_count": 1}},
+		"list_service_items":        {"/service-plan/items", nil},
+		"get_service_item":          {"/service-plan/items/" + svcItem.ID, nil},
+		"complete_milestone":        {"/service-plan/items/" + svcItem.ID + "/milestones", map[string]any{"milestone": 9}},
+		"add_beneficiary":           {"/service-plan/items/" + svcItem.ID + "/beneficiaries", map[string]any{"company_id": "c2"}},
+		"list_beneficiaries":        {"/service-plan/items/" + svcItem.ID + "/beneficiaries?company_id=c1", nil},
+		"give_feedback":             {"/service-plan/items/" + svcItem.ID + "/feedback", map[string]any{"company_id": "c1", "rating": 4}},
+		"service_plan_progress":     {"/service-plan/progress", nil},
 	}
 	policy := meetings.Policy()
 	companyRoutes := map[string]bool{"check_in": true, "company_attendance": true, "list_action_items": true, "get_action_item": true,
 		"change_action_item_status": true, "sign_convention": true,
-		"export_action_items": true}
+		"export_action_items": true, "list_field_visits": true, "get_field_visit": true, "list_beneficiaries": true, "give_feedback": true}
 	for _, rt := range meetings.Routes() {
 		name := strings.TrimPrefix(rt.Endpoint, meetings.EndpointPrefix)
 		c, ok := calls[name]

@@ -9,6 +9,7 @@ package service
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -234,6 +235,9 @@ func (s *Meetings) RecordFieldVisit(ctx context.Context, in FieldVisitInput) (Fi
 	}
 	return idempotent(ctx, s, "POST field-visits", in.IdempotencyKey, in, func(q Queries) (FieldVisit, []Change, error) {
 		c, err := q.GetCompany(ctx, in.CompanyID)
+		if errors.Is(err, ErrCompanyNotFound) {
+			return FieldVisit{}, nil, ErrCompanyNotFound.WithField("company_id")
+		}
 		if err != nil {
 			return FieldVisit{}, nil, err
 		}

@@ -8,6 +8,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -355,6 +356,9 @@ func (s *Meetings) AddBeneficiary(ctx context.Context, id string, in Beneficiary
 	var b Beneficiary
 	_, err := versioned.Update(ctx, s.repo.Tx, serviceItems, id, kitx.Precondition{}, func(q Queries, it *ServiceItem) (Edit, error) {
 		c, err := q.GetCompany(ctx, in.CompanyID)
+		if errors.Is(err, ErrCompanyNotFound) {
+			return Edit{}, ErrCompanyNotFound.WithField("company_id")
+		}
 		if err != nil {
 			return Edit{}, err
 		}
