@@ -94,14 +94,14 @@ var (
 
 	// Field visits (issue 17).
 	ErrVisitNotFound           = errs.E(errs.NotFound, "field_visit.not_found", "no such field visit")
-	ErrVisitCompanyRequired    = errs.InvalidField("field_visit.company_id_required", "company_id", "company_id is required (at most 64 characters)")
+	ErrVisitCompanyRequired    = errs.InvalidField("field_visit.company_id_required", "company_id", "a field visit needs the company_id of the visited company (at most 64 characters)")
 	ErrVisitDateInvalid        = errs.InvalidField("field_visit.visited_on_invalid", "visited_on", "visited_on must be a date YYYY-MM-DD from 2000-01-01 and not after today")
 	ErrVisitVisitorsInvalid    = errs.InvalidField("field_visit.visited_by_invalid", "visited_by", "name 1 to 20 visitors, each with a name (at most 100 characters) and a role of at most 100")
 	ErrVisitFindingsTooLong    = errs.InvalidField("field_visit.findings_too_long", "findings", "findings are at most 20000 characters")
 	ErrVisitPointsInvalid      = errs.InvalidField("field_visit.points_invalid", "points", "at most 50 points, each with an area of staffing, training, party_union, risks or other, a rating of good, fair or poor and a note of at most 2000 characters")
 	ErrVisitFollowUpsInvalid   = errs.InvalidField("field_visit.follow_ups_invalid", "follow_ups", "at most 50 follow-ups, each with a title (at most 500 characters)")
 	ErrVisitFollowUpDueInvalid = errs.InvalidField("field_visit.follow_up_due_on_invalid", "follow_ups.due_on", "a follow-up's due_on must be a date YYYY-MM-DD from 2000-01-01 to five years from today")
-	ErrVisitPeriodsInvalid     = errs.InvalidField("field_visit.periods_invalid", "periods", "periods is 1 to 36")
+	ErrVisitPeriodsInvalid     = errs.InvalidField("field_visit.periods_invalid", "periods", "periods is how many plan periods back, 1 to 36")
 
 	// The practical-services plan (issue 17).
 	ErrServiceItemNotFound           = errs.E(errs.NotFound, "service_item.not_found", "no such item of the practical-services plan")
@@ -116,13 +116,13 @@ var (
 	ErrMilestoneInvalid              = errs.InvalidField("service_item.milestone_invalid", "milestone", "milestone is the number (1, 2, …) of one of the item's milestones")
 	ErrMilestoneDoneOnInvalid        = errs.InvalidField("service_item.done_on_invalid", "done_on", "done_on must be a date YYYY-MM-DD from 2000-01-01 and not after today")
 	ErrMilestoneAlreadyDone          = errs.E(errs.Conflict, "service_item.milestone_done", "that milestone is already done")
-	ErrBeneficiaryCompanyRequired    = errs.InvalidField("service_beneficiary.company_id_required", "company_id", "company_id is required (at most 64 characters)")
+	ErrBeneficiaryCompanyRequired    = errs.InvalidField("service_beneficiary.company_id_required", "company_id", "a beneficiary needs the company_id of the company served (at most 64 characters)")
 	ErrBeneficiaryServedOnInvalid    = errs.InvalidField("service_beneficiary.served_on_invalid", "served_on", "served_on must be a date YYYY-MM-DD from 2000-01-01 and not after today")
 	ErrBeneficiaryNoteTooLong        = errs.InvalidField("service_beneficiary.note_too_long", "note", "a note is at most 500 characters")
 	ErrBeneficiaryDuplicate          = errs.EField(errs.Conflict, "service_beneficiary.duplicate", "company_id", "that company is already recorded as served by this item")
 	ErrFeedbackCompanyRequired       = errs.InvalidField("service_feedback.company_id_required", "company_id", "company_id is required: the caller's own company")
 	ErrFeedbackRatingInvalid         = errs.InvalidField("service_feedback.rating_invalid", "rating", "rating is 1 to 5")
-	ErrFeedbackCommentTooLong        = errs.InvalidField("service_feedback.comment_too_long", "comment", "a comment is at most 2000 characters")
+	ErrFeedbackCommentTooLong        = errs.InvalidField("service_feedback.comment_too_long", "comment", "a feedback comment is at most 2000 characters")
 	ErrFeedbackNotBeneficiary        = errs.EField(errs.Conflict, "service_feedback.not_beneficiary", "company_id", "the item has not served that company: record it as a beneficiary first")
 	ErrFeedbackForbidden             = errs.E(errs.Forbidden, "service_feedback.forbidden", "only the company's own company-admin gives its feedback")
 
