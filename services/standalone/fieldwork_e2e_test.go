@@ -149,10 +149,9 @@ func TestFieldVisitsAndTheServicePlanThroughTheCity(t *testing.T) {
 	}
 
 	// Every change reaches the district's meetings topic.
-	want := map[string]bool{}
 	deadline = time.Now().Add(45 * time.Second)
 	for {
-		want = map[string]bool{}
+		want := map[string]bool{}
 		for _, env := range meetingsTopicEvents(ctx, t, city.BrokerAddrs(), "jingkai") {
 			if strings.Contains(string(env.GetPayload()), visitor) {
 				t.Fatalf("%s names who went on the visit", env.GetType())
