@@ -335,6 +335,15 @@ func TestServicePlanProgressAndFeedback(t *testing.T) {
 	if p := testutil.Payload(t, evs[1], &eventsv1.ServiceFeedbackGiven{}); !p.GetChanged() || p.GetBeneficiary().GetRating() != 5 || p.GetBeneficiary().GetVersion() != 3 {
 		t.Fatalf("changed feedback payload %v", p)
 	}
+	// The same rating with another comment is a change; the same answer
+	// again is none.
+	seq = e.lastSeq()
+	e.Must(200, "POST", "/service-plan/items/"+legal.ID+"/feedback", map[string]any{"company_id": "c1", "rating": 5, "comment": "非常及时！"}, nil, c1...)
+	e.Must(200, "POST", "/service-plan/items/"+legal.ID+"/feedback", map[string]any{"company_id": "c1", "rating": 5, "comment": "非常及时"}, nil, c1...)
+	e.Must(200, "POST", "/service-plan/items/"+legal.ID+"/feedback", map[string]any{"company_id": "c1", "rating": 5, "comment": "非常及时"}, nil, c1...)
+	if evs = e.events(seq); len(evs) != 2 {
+		t.Fatalf("events of a comment changed and back, then repeated: %v", evs)
+	}
 	for _, tc := range []struct {
 		name   string
 		hdr    []string
