@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/guildhall/guildhall/pkg/devstack"
 	"github.com/guildhall/guildhall/pkg/eventbus"
@@ -74,6 +75,10 @@ func TestCompaniesFromTheMembershipTopic(t *testing.T) {
 	redelivered := proto.Clone(registered).(*eventsv1.Envelope)
 	redelivered.Payload, _ = proto.Marshal(&eventsv1.CompanyRegistered{Company: co("k1", "重复投递", "lapsed", 9)})
 	other := co("x1", "蔡甸保安", "active", 1)
+	// k2 is registered active on 2025-08-01 (its snapshot's updated_at):
+	// the visit plan counts it from that day.
+	k2 := co("k2", "楚天保安", "active", 1)
+	k2.UpdatedAt = timestamppb.New(time.Date(2025, 8, 1, 9, 0, 0, 0, cst))
 	other.District = "caidian"
 	guard, _ := proto.Marshal(&eventsv1.GuardHired{Guard: &eventsv1.Guard{Id: "g1", District: "jingkai", CompanyId: "k1", Version: 1}})
 	infra.Publish(topic,
@@ -89,7 +94,7 @@ func TestCompaniesFromTheMembershipTopic(t *testing.T) {
 		// A company of caidian on jingkai's topic.
 		companyEvent("ev-6", eventsv1.TypeCompanyRegistered, other),
 		// Last: k2, so once k2 is projected every event before it was settled.
-		companyEvent("ev-7", eventsv1.TypeCompanyRegistered, co("k2", "楚天保安", "active", 1)),
+		companyEvent("ev-7", eventsv1.TypeCompanyRegistered, k2),
 	)
 
 	type rate struct {
@@ -133,6 +138,19 @@ func TestCompaniesFromTheMembershipTopic(t *testing.T) {
 	}
 	if want := []string{"k1 江城保安服务有限公司 active 3", "k2 楚天保安 active 1"}; len(rows) != 2 || rows[0] != want[0] || rows[1] != want[1] {
 		t.Fatalf("projection %q, want %q", rows, want)
+	}
+	// k2 became active on its snapshot's updated_at; k1's snapshots carry
+	// none, so it counts as active all along.
+	var un struct {
+		Companies []struct {
+			CompanyID   string `json:"company_id"`
+			ActiveSince string `json:"active_since"`
+		}
+	}
+	cl.Must(http.StatusOK, "GET", "/field-visits/unvisited", nil, &un)
+	if len(un.Companies) != 2 || un.Companies[0].CompanyID != "k1" || un.Companies[0].ActiveSince != "" ||
+		un.Companies[1].CompanyID != "k2" || un.Companies[1].ActiveSince != "2025-08-01" {
+		t.Fatalf("unvisited %+v, want k1 active all along and k2 since 2025-08-01", un.Companies)
 	}
 	// caidian's company went to the dead letters with its reason.
 	dlq := infra.Messages(eventbus.DLQTopic(topic))
