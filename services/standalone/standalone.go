@@ -843,6 +843,20 @@ func (c *City) loadSeedMeeting(ctx context.Context, h http.Handler) error {
 	if _, err := seed.Load(ctx, h, SeedMeetingDistrict, companies); err != nil {
 		return fmt.Errorf("standalone: seed meeting: %w", err)
 	}
+	// The district lead's field visit and the practical-services plan; the
+	// companies' feedback is theirs to give, so it goes in as each
+	// company's company-admin, not as the system.
+	ids := make([]string, 0, len(companies))
+	for _, co := range companies {
+		ids = append(ids, co.ID)
+	}
+	if raw, ok := c.DistrictHandler(SeedMeetingDistrict); ok {
+		if _, err := demo.LoadFieldwork(ctx, h, SeedMeetingDistrict, ids, func(co string) http.Handler {
+			return demo.AsCompanyAdmin(raw, SeedMeetingDistrict, co)
+		}); err != nil {
+			return fmt.Errorf("standalone: demo field work: %w", err)
+		}
+	}
 	c.printf("demo: %s holds the %s (%d member units signed the convention)\n", SeedMeetingDistrict, seed.Title, len(companies))
 	return nil
 }
