@@ -92,7 +92,8 @@ func (m Messaging) Validate() error {
 		return ErrMessagingInterval
 	}
 	switch m.AidVisibility {
-	case AidOwnDistrict, AidCity:
+	case "", AidOwnDistrict, AidCity:
+		// "" is the city, as written by a writer of the older fields only.
 		if len(m.AidDistricts) > 0 {
 			return ErrMessagingAidDistricts
 		}
