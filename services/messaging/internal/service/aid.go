@@ -93,7 +93,7 @@ var (
 	ErrOfferNotFound        = errs.E(errs.NotFound, "aid.offer_not_found", "no such offer for this request")
 	ErrOfferAccepted        = errs.E(errs.Conflict, "aid.offer_already_accepted", "the offer is accepted already")
 	ErrAcceptHeadcount      = errs.InvalidField("aid.accept_headcount_invalid", "headcount", "accept 1 to the offer's headcount")
-	ErrAcceptExceedsNeed    = errs.EField(errs.Unprocessable, "aid.accept_exceeds_need", "headcount", "more guards than the request still needs")
+	ErrAcceptExceedsNeed    = errs.EField(errs.Unprocessable, "aid.accept_exceeds_need", "headcount", "accepting them would pass the headcount the request still needs")
 	ErrAidOutcome           = errs.InvalidField("aid.outcome_invalid", "outcome", "outcome is fulfilled or cancelled")
 	ErrAidNothingAccepted   = errs.E(errs.Unprocessable, "aid.nothing_accepted", "a request with no accepted guard cannot be fulfilled: cancel it")
 	ErrAidCloseReasonLength = errs.InvalidField("aid.reason_too_long", "reason", "a reason is at most 1000 characters")
