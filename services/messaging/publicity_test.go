@@ -3,9 +3,36 @@ package messaging_test
 import (
 	"strings"
 	"testing"
+	"time"
 
+	"google.golang.org/protobuf/proto"
+
+	"github.com/guildhall/guildhall/pkg/eventbus"
 	"github.com/guildhall/guildhall/pkg/testutil"
+	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
+	"github.com/guildhall/guildhall/services/messaging"
 )
+
+// replay publishes again, under a new event id, the last event of type typ
+// about aggregate on topic (a redelivery the inbox cannot recognise).
+func (f *federation) replay(topic, typ, aggregate, eventID string) {
+	f.t.Helper()
+	var again *eventsv1.Envelope
+	for _, m := range f.env.Messages(topic) {
+		var env eventsv1.Envelope
+		if err := proto.Unmarshal(m.Value, &env); err != nil {
+			f.t.Fatal(err)
+		}
+		if env.GetAggregateId() == aggregate && env.GetType() == typ {
+			again = proto.Clone(&env).(*eventsv1.Envelope)
+		}
+	}
+	if again == nil {
+		f.t.Fatalf("no %s of %s on %s", typ, aggregate, topic)
+	}
+	again.EventId = eventID
+	f.env.Publish(topic, again)
+}
 
 type post struct {
 	ID               string `json:"id"`
@@ -127,6 +154,20 @@ func TestAPublicityPostIsPublishedCityWideAfterHQsReview(t *testing.T) {
 	if strings.Contains(at.BodyHTML, "<script") || !strings.Contains(at.BodyHTML, "拾金不昧") {
 		t.Fatalf("HQ's body_html %s", at.BodyHTML)
 	}
+	// The older snapshot (pending_district) delivered again does not take
+	// the post back from HQ's review.
+	f.replay(eventbus.Topic("jingkai", "messaging"), eventsv1.TypePublicityPostSubmitted, p.ID, "0190cccc-0000-7000-8000-0000000000c1")
+	var marker aidRequest
+	jk.cl.Must(201, "POST", "/aid/requests", aidBody(time.Now()), &marker, leadOf("jingkai")...)
+	testutil.Eventually(t, "HQ to read past the replay", func() bool {
+		var n int
+		_ = f.hqN.DB().DB.QueryRow(`SELECT count(*) FROM aid_requests WHERE id = ?`, marker.ID).Scan(&n)
+		return n == 1
+	})
+	f.hq.Must(200, "GET", "/api/v1/hq/publicity/posts/"+p.ID, nil, &at)
+	if at.Status != "pending_hq" {
+		t.Fatalf("HQ's post after a replayed older snapshot: %s, want pending_hq", at.Status)
+	}
 	if r := f.hq.Do("POST", "/api/v1/hq/publicity/posts/"+p.ID+"/review", map[string]any{"version": 1, "decision": "approve"}, leadOf("jingkai")...); r.Status != 403 {
 		t.Fatalf("a district lead reviewing at HQ: %d %s", r.Status, r.Body)
 	}
@@ -153,6 +194,16 @@ func TestAPublicityPostIsPublishedCityWideAfterHQsReview(t *testing.T) {
 	})
 	if r := f.hq.Do("POST", "/api/v1/hq/publicity/posts/"+p.ID+"/review", map[string]any{"version": 2, "decision": "approve"}); r.ErrorID() != "publicity.not_pending" {
 		t.Fatalf("HQ approving before the lead: %d %s", r.Status, r.Body)
+	}
+	// HQ's publication of version 1 delivered again does not publish the
+	// unreviewed version 2 at jingkai.
+	f.replay(messaging.DirectivesTopic, eventsv1.TypePublicityPostPublished, p.ID, "0190cccc-0000-7000-8000-0000000000c2")
+	dm := f.issue(directiveBody())
+	testutil.Eventually(t, "jingkai to read past the replay", func() bool { return materialised(t, jk, dm) == 1 })
+	var v2 post
+	jk.cl.Must(200, "GET", "/publicity/posts/"+p.ID, nil, &v2, leadOf("jingkai")...)
+	if v2.Version != 2 || v2.Status != "pending_district" || v2.PublishedVersion != 1 {
+		t.Fatalf("jingkai's post after a replayed publication %+v, want version 2 pending_district, version 1 published", v2)
 	}
 	jk.cl.Must(200, "POST", "/publicity/posts/"+p.ID+"/review", map[string]any{"version": 2, "decision": "approve"}, nil, leadOf("jingkai")...)
 	testutil.Eventually(t, "HQ to have version 2 to review", func() bool {
