@@ -340,12 +340,15 @@ func benchAid(b *testing.B, districts int) {
 	// Warm up: every consumer group joins, every topic is read once.
 	warm := post()
 	wait("the warm-up request everywhere", everywhere(warm), 5*time.Minute)
+	ca := auth.Principal{Role: auth.RoleCompanyAdmin, Subject: "bench-ca", Districts: []string{"d01"}, Company: "d01-c0"}
+	var wo struct{ ID string }
+	call(b, nodes["d01"], "POST", "/api/v1/districts/d01/aid/requests/"+warm+"/offers", `{"headcount":1}`, ca, 201, &wo)
+	wait("the warm-up offer at d00", func() bool { return count(eventsTypeAidOffer+"/"+wo.ID) >= 1 }, 5*time.Minute)
 
 	t0 := time.Now()
 	id := post()
 	wait("the request at every other node", everywhere(id), 5*time.Minute)
 	visible := time.Since(t0)
-	ca := auth.Principal{Role: auth.RoleCompanyAdmin, Subject: "bench-ca", Districts: []string{"d01"}, Company: "d01-c0"}
 	t1 := time.Now()
 	var o struct{ ID string }
 	call(b, nodes["d01"], "POST", "/api/v1/districts/d01/aid/requests/"+id+"/offers", `{"headcount":5}`, ca, 201, &o)
