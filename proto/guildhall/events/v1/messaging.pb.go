@@ -1663,11 +1663,13 @@ func (x *AidRequestPosted) GetRequest() *AidRequest {
 	return nil
 }
 
-// AidRequestClosed: a request closed: fulfilled, cancelled or expired.
+// AidRequestClosed: a request closed: fulfilled, cancelled or expired (its
+// status says which).
 type AidRequestClosed struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Request       *AidRequest            `protobuf:"bytes,1,opt,name=request,proto3" json:"request,omitempty"`
-	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Request *AidRequest            `protobuf:"bytes,1,opt,name=request,proto3" json:"request,omitempty"`
+	// reason is the requester's words when it closed it ("" otherwise).
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }

@@ -538,10 +538,10 @@ func (s *Messaging) ListOffers(ctx context.Context, requestID string, page kitx.
 	}
 	company := ""
 	if p.Role == auth.RoleCompanyAdmin && !(r.District == s.district && r.RequesterCompanyID == p.Company) {
-		company = p.Company
-		if company == "" {
-			company = "\x00"
+		if p.Company == "" {
+			return nil, "", ErrAidOfferCompany
 		}
+		company = p.Company
 	}
 	return s.repo.ListOffers(ctx, requestID, company, page)
 }
@@ -624,7 +624,7 @@ func (s *Messaging) AcceptOffer(ctx context.Context, requestID, offerID string, 
 		out = o
 		changes := []Change{{Type: EventAidOfferAccepted, AidRequest: &r, AidOffer: &o}}
 		if closing {
-			changes = append(changes, Change{Type: EventAidRequestClosed, AidRequest: &r, Reason: AidFulfilled})
+			changes = append(changes, Change{Type: EventAidRequestClosed, AidRequest: &r})
 		}
 		return changes, nil
 	})
@@ -671,7 +671,7 @@ func (s *Messaging) CloseAidRequest(ctx context.Context, id string, in CloseAidI
 			return nil, err
 		}
 		out = r
-		return []Change{{Type: EventAidRequestClosed, AidRequest: &r, Reason: in.Outcome}}, nil
+		return []Change{{Type: EventAidRequestClosed, AidRequest: &r, Reason: r.CloseReason}}, nil
 	})
 	return out, err
 }
@@ -699,7 +699,7 @@ func (s *Messaging) ExpireAidRequests(ctx context.Context) (int, error) {
 				return nil, err
 			}
 			n++
-			return []Change{{Type: EventAidRequestClosed, AidRequest: &cur, Reason: AidExpired}}, nil
+			return []Change{{Type: EventAidRequestClosed, AidRequest: &cur}}, nil
 		})
 		if err != nil {
 			return n, err

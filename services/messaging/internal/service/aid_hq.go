@@ -40,7 +40,7 @@ func ApplyDistrictAid(ctx context.Context, q Queries, district, typ string, r *A
 		if !r.SharedBeyond() {
 			return nil, nil
 		}
-		return []Change{{Type: typ, AidRequest: r, Reason: r.Status}}, nil
+		return []Change{{Type: typ, AidRequest: r, Reason: r.CloseReason}}, nil
 	case EventAidOfferMade:
 		if o == nil || o.District != district {
 			return nil, nil
