@@ -156,3 +156,39 @@ func TestAnAidRequestKeptInItsDistrictIsNotRelayed(t *testing.T) {
 		t.Fatalf("caidian reading it: %d %s", got.Status, got.Body)
 	}
 }
+
+// TestAnAidRequestToListedDistrictsReachesOnlyThem: with aid_visibility
+// listed_districts [caidian], HQ relays jingkai's request (another district
+// sees it); caidian keeps a copy, hannan, which reads the same relay,
+// does not.
+func TestAnAidRequestToListedDistrictsReachesOnlyThem(t *testing.T) {
+	f := newFederation(t, "jingkai", "caidian", "hannan")
+	f.deps = func(_ string, d *messaging.Deps) { d.Etcd = f.env.Etcd().Client }
+	raw, err := policy.EncodeMessaging(policy.Messaging{RemindBeforeHours: 72, ReminderIntervalHours: 24,
+		AidVisibility: policy.AidListedDistricts, AidDistricts: []string{"caidian"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.env.Put(policy.MessagingKey, string(raw))
+	jk := f.start("jingkai", 1)
+	cd := f.start("caidian", 1)
+	hn := f.start("hannan", 1)
+	testutil.Eventually(t, "jingkai to load the policy", func() bool { return jk.node.Policy().AidVisibility == policy.AidListedDistricts })
+	var r aidRequest
+	jk.cl.Must(201, "POST", "/aid/requests", aidBody(time.Now()), &r, leadOf("jingkai")...)
+	if fmt.Sprint(r.VisibleTo) != "[jingkai caidian]" {
+		t.Fatalf("visible_to %v", r.VisibleTo)
+	}
+	testutil.Eventually(t, "caidian to see the request", func() bool {
+		return cd.cl.Do("GET", "/aid/requests/"+r.ID, nil, leadOf("caidian")...).Status == 200
+	})
+	marker := f.issue(directiveBody()) // after the relay on the topic: once hannan has it, it read the relay
+	testutil.Eventually(t, "hannan to read past the relay", func() bool { return materialised(t, hn, marker) == 1 })
+	if got := hn.cl.Do("GET", "/aid/requests/"+r.ID, nil, leadOf("hannan")...); got.Status != 404 {
+		t.Fatalf("hannan reading a request listed for caidian: %d %s", got.Status, got.Body)
+	}
+	var n int
+	if err := hn.node.DB().DB.QueryRow(`SELECT count(*) FROM aid_requests`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("hannan keeps %d aid requests (%v), want none", n, err)
+	}
+}
