@@ -141,6 +141,25 @@ func TestAPublicityPostIsPublishedCityWideAfterHQsReview(t *testing.T) {
 	cd := f.start("caidian", 1)
 	var p post
 	jk.cl.Must(201, "POST", "/publicity/posts", map[string]any{"title": "拾金不昧", "body_markdown": goodDeed}, &p, companyOf("jingkai", "jingkai-c0")...)
+	// Before the lead's review HQ does not hold it.
+	var first aidRequest
+	jk.cl.Must(201, "POST", "/aid/requests", aidBody(time.Now()), &first, leadOf("jingkai")...)
+	testutil.Eventually(t, "HQ to read past the submission", func() bool {
+		var n int
+		_ = f.hqN.DB().DB.QueryRow(`SELECT count(*) FROM aid_requests WHERE id = ?`, first.ID).Scan(&n)
+		return n == 1
+	})
+	if r := f.hq.Do("GET", "/api/v1/hq/publicity/posts/"+p.ID, nil); r.Status != 404 {
+		t.Fatalf("HQ reading a post the lead has not reviewed: %d %s", r.Status, r.Body)
+	}
+	if r := jk.cl.Do("GET", "/publicity/posts/"+p.ID, nil, companyOf("jingkai", "jingkai-c1")...); r.ErrorID() != "publicity.post_not_found" {
+		t.Fatalf("another company reading the unpublished post: %d %s", r.Status, r.Body)
+	}
+	var mine struct{ Items []post }
+	jk.cl.Must(200, "GET", "/publicity/posts", nil, &mine, companyOf("jingkai", "jingkai-c1")...)
+	if len(mine.Items) != 0 {
+		t.Fatalf("another company lists %d posts", len(mine.Items))
+	}
 	jk.cl.Must(200, "POST", "/publicity/posts/"+p.ID+"/review", map[string]any{"version": 1, "decision": "approve"}, nil, leadOf("jingkai")...)
 	var at post
 	testutil.Eventually(t, "HQ to have the approved post", func() bool {

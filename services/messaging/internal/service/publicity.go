@@ -130,6 +130,9 @@ type ReviewInput struct {
 // PostFilter filters the lists of posts.
 type PostFilter struct {
 	Status string
+	// CompanyID keeps one company's posts (a company-admin sees its own:
+	// a post is not public before HQ publishes it).
+	CompanyID string
 }
 
 // Publicity is the positive-publicity API of a district node.
@@ -321,17 +324,37 @@ func (s *Messaging) ReviewPost(ctx context.Context, id string, in ReviewInput) (
 	return out, err
 }
 
-// GetPublicityPost implements Publicity.
+// GetPublicityPost implements Publicity: a company-admin reads its own
+// company's posts only (the city's feed has the published ones).
 func (s *Messaging) GetPublicityPost(ctx context.Context, id string) (PublicityPost, error) {
+	pr, err := auth.RequirePrincipal(ctx)
+	if err != nil {
+		return PublicityPost{}, err
+	}
 	p, err := s.repo.GetPublicityPost(ctx, id)
+	if err == nil && pr.Role == auth.RoleCompanyAdmin && p.CompanyID != pr.Company {
+		return PublicityPost{}, ErrPublicityNotFound
+	}
 	p.ETag = kitx.ETag(p.Version)
 	return p, err
 }
 
-// ListPublicityPosts implements Publicity: the district's posts in id order.
+// ListPublicityPosts implements Publicity: the district's posts in id
+// order; a company-admin's own company's.
 func (s *Messaging) ListPublicityPosts(ctx context.Context, f PostFilter, page kitx.Page) ([]PublicityPost, string, error) {
+	pr, err := auth.RequirePrincipal(ctx)
+	if err != nil {
+		return nil, "", err
+	}
 	if f.Status != "" && !slices.Contains(postStatuses, f.Status) {
 		return nil, "", ErrPublicityStatus
+	}
+	f.CompanyID = ""
+	if pr.Role == auth.RoleCompanyAdmin {
+		if pr.Company == "" {
+			return nil, "", ErrPublicityAuthor
+		}
+		f.CompanyID = pr.Company
 	}
 	return s.repo.ListPublicityPosts(ctx, f, page)
 }
@@ -398,8 +421,10 @@ func (s *Messaging) ApplyHQPublicity(ctx context.Context, q Queries, typ string,
 }
 
 // ApplyDistrictPublicity records, in the HQ role's consumer transaction, a
-// district's post event: the newest snapshot of each post (a later version,
-// or a later stage of the same one), so HQ reviews what the lead approved.
+// district's post event: from the lead's approval on, the newest snapshot
+// of each post (a later version, or a later stage of the same one), so HQ
+// reviews what the lead approved and sees a later version go back to the
+// district.
 func (s *Directives) ApplyDistrictPublicity(ctx context.Context, q Queries, post PublicityPost) error {
 	html, err := s.md.HTML(post.BodyMarkdown)
 	if err != nil {
@@ -409,6 +434,11 @@ func (s *Directives) ApplyDistrictPublicity(ctx context.Context, q Queries, post
 	cur, err := q.GetPublicityPost(ctx, post.ID)
 	if err != nil && !isNotFound(err) {
 		return err
+	}
+	if err != nil && post.Status != PostPendingHQ {
+		// HQ first holds a post when the lead approved it: what the
+		// district has not reviewed is not HQ's to see.
+		return nil
 	}
 	if err == nil && !newer(post, cur) {
 		return nil

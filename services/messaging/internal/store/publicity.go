@@ -52,6 +52,9 @@ func (q queries) ListPublicityPosts(ctx context.Context, f service.PostFilter, p
 	if f.Status != "" {
 		query, args = query+` AND status = ?`, append(args, f.Status)
 	}
+	if f.CompanyID != "" {
+		query, args = query+` AND company_id = ?`, append(args, f.CompanyID)
+	}
 	ps, err := all(ctx, q, query+` ORDER BY id LIMIT ?`, append(args, p.Size+1), scanPublicity)
 	if err != nil {
 		return nil, "", err
