@@ -179,7 +179,7 @@ func districtRoutes(svc service.Service, az *authorizer, base string) []kitx.Rou
 			ResponseHeaders: []string{"Location", "ETag"},
 			Errors:          create(service.ErrPublicityTitle, service.ErrPublicityBody, service.ErrPublicityRedShield, service.ErrPublicityAuthor),
 			Rule:            requesters(), Target: district, Decode: kitx.DecodeCreate[service.WritePostInput], Endpoint: endpoints.MakeSubmitPostEndpoint(svc, base)},
-		{Name: "list_publicity_posts", Method: "GET", Path: p("/publicity/posts"), Tag: "publicity", Summary: "The district's posts and their review status",
+		{Name: "list_publicity_posts", Method: "GET", Path: p("/publicity/posts"), Tag: "publicity", Summary: "The district's posts and their review status (a company-admin: its own company's)",
 			Response: kitx.ListResponse[service.PublicityPost]{}, Paged: true,
 			Params: []kitx.Param{kitx.Query("status", "only posts of this status", service.PostPendingDistrict, service.PostPendingHQ, service.PostPublished, service.PostRejected)},
 			Errors: errsOf(service.ErrPublicityStatus),
