@@ -6,7 +6,10 @@
 // gh.hq.directives.v1 and materialised once for the district's companies.
 // In the HQ role (Config.Role "hq"): the directives, published through the
 // role's outbox on gh.hq.directives.v1, and their delivery health per
-// district, read from every registered district's messaging topic. New
+// district, read from every registered district's messaging topic. Both
+// roles carry mutual aid (互助机制: a district node's requests and offers,
+// the HQ role's relay of what crosses districts) and positive publicity
+// (正面宣传: the district lead's review at the node, HQ's in the HQ role). New
 // wires the layers (store → service → endpoints → HTTP) so that the
 // service's binary and the all-in-one guildhall binary link the same code.
 package messaging
