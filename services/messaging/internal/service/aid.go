@@ -611,9 +611,13 @@ func (s *Messaging) AcceptOffer(ctx context.Context, requestID, offerID string, 
 		}
 		r.Accepted += n
 		r.Seq++
-		closing := r.Accepted >= r.Headcount
-		if closing {
-			r.Status, r.ClosedAt, r.CloseReason = AidFulfilled, &now, ""
+		// Each event its own sequence of the request: the acceptance, then
+		// the closure it causes.
+		accepted := r
+		changes := []Change{{Type: EventAidOfferAccepted, AidRequest: &accepted, AidOffer: &o}}
+		if r.Accepted >= r.Headcount {
+			r.Status, r.ClosedAt, r.CloseReason, r.Seq = AidFulfilled, &now, "", r.Seq+1
+			changes = append(changes, Change{Type: EventAidRequestClosed, AidRequest: &r})
 		}
 		if _, err := q.PutAidRequest(ctx, r); err != nil {
 			return nil, err
@@ -622,10 +626,6 @@ func (s *Messaging) AcceptOffer(ctx context.Context, requestID, offerID string, 
 			return nil, err
 		}
 		out = o
-		changes := []Change{{Type: EventAidOfferAccepted, AidRequest: &r, AidOffer: &o}}
-		if closing {
-			changes = append(changes, Change{Type: EventAidRequestClosed, AidRequest: &r})
-		}
 		return changes, nil
 	})
 	return out, err
