@@ -9,7 +9,7 @@ import (
 )
 
 // MessagingKey is the etcd key of the city-wide messaging policy: JSON
-// {"remind_before_hours": 72, "reminder_interval_hours": 24}. Every
+// {"remind_before_hours": 72, "reminder_interval_hours": 24, "aid_visibility": "city"}. Every
 // district's messaging node reminds the recipients of a notice that asks
 // for acknowledgement and have not given it, from remind_before_hours
 // before the deadline until the deadline, at most once every
@@ -33,11 +33,43 @@ type Messaging struct {
 	// ReminderIntervalHours is the least time between two reminders of
 	// one recipient: 1 to 168.
 	ReminderIntervalHours int `json:"reminder_interval_hours"`
+	// AidVisibility is who sees a district's mutual-aid requests (互助机制):
+	// AidOwnDistrict, AidListedDistricts (the posting district and
+	// AidDistricts) or AidCity (every district; the default).
+	AidVisibility string `json:"aid_visibility"`
+	// AidDistricts are the districts of AidListedDistricts (1 to 100
+	// district ids; only with that visibility).
+	AidDistricts []string `json:"aid_districts,omitempty"`
+}
+
+// Visibilities of mutual-aid requests.
+const (
+	AidOwnDistrict     = "own_district"
+	AidListedDistricts = "listed_districts"
+	AidCity            = "city"
+)
+
+// AidVisibleTo returns the districts that see a request posted in
+// district: nil for the whole city.
+func (m Messaging) AidVisibleTo(district string) []string {
+	switch m.AidVisibility {
+	case AidOwnDistrict:
+		return []string{district}
+	case AidListedDistricts:
+		out := []string{district}
+		for _, d := range m.AidDistricts {
+			if d != district {
+				out = append(out, d)
+			}
+		}
+		return out
+	}
+	return nil
 }
 
 // DefaultMessaging is the policy while the key is absent: reminders in the
 // last three days before the deadline, once a day.
-var DefaultMessaging = Messaging{RemindBeforeHours: 72, ReminderIntervalHours: 24}
+var DefaultMessaging = Messaging{RemindBeforeHours: 72, ReminderIntervalHours: 24, AidVisibility: AidCity}
 
 // Stable ids of a messaging policy out of range.
 var (
@@ -45,6 +77,10 @@ var (
 		"remind_before_hours is 1 to 720")
 	ErrMessagingInterval = errs.InvalidField("messaging_policy.reminder_interval_invalid", "reminder_interval_hours",
 		"reminder_interval_hours is 1 to 168")
+	ErrMessagingAidVisibility = errs.InvalidField("messaging_policy.aid_visibility_invalid", "aid_visibility",
+		"aid_visibility is own_district, listed_districts or city")
+	ErrMessagingAidDistricts = errs.InvalidField("messaging_policy.aid_districts_invalid", "aid_districts",
+		"aid_districts are 1 to 100 distinct district ids, with aid_visibility listed_districts only")
 )
 
 // Validate implements Value.
@@ -55,7 +91,41 @@ func (m Messaging) Validate() error {
 	if m.ReminderIntervalHours < MinReminderIntervalHours || m.ReminderIntervalHours > MaxReminderIntervalHours {
 		return ErrMessagingInterval
 	}
+	switch m.AidVisibility {
+	case "", AidOwnDistrict, AidCity:
+		// "" is the city, as written by a writer of the older fields only.
+		if len(m.AidDistricts) > 0 {
+			return ErrMessagingAidDistricts
+		}
+	case AidListedDistricts:
+		if len(m.AidDistricts) == 0 || len(m.AidDistricts) > 100 {
+			return ErrMessagingAidDistricts
+		}
+		seen := map[string]bool{}
+		for _, d := range m.AidDistricts {
+			if !validDistrictID(d) || seen[d] {
+				return ErrMessagingAidDistricts
+			}
+			seen[d] = true
+		}
+	default:
+		return ErrMessagingAidVisibility
+	}
 	return nil
+}
+
+// validDistrictID is a district id as topics name it: lower-case letters,
+// digits and dashes, starting with a letter.
+func validDistrictID(d string) bool {
+	if d == "" || len(d) > 63 || d[0] < 'a' || d[0] > 'z' {
+		return false
+	}
+	for _, r := range d {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' {
+			return false
+		}
+	}
+	return true
 }
 
 // RemindBefore is RemindBeforeHours as a duration.

@@ -77,26 +77,44 @@ func TestAuthzMatrixOfADistrictNode(t *testing.T) {
 	n := e.publish(e.noticeBody())
 	var th struct{ ID string }
 	e.Must(201, "POST", "/liaison/threads", map[string]any{"title": "t", "body_markdown": "b"}, &th, lead...)
+	var aid, post struct{ ID string }
+	e.Must(201, "POST", "/aid/requests", aidBody(e.clock.now()), &aid, lead...)
+	e.Must(201, "POST", "/publicity/posts", map[string]any{"title": "t", "body_markdown": "b"}, &post, lead...)
 	calls := map[string]call{
-		"open_thread":        {"/liaison/threads", map[string]any{"title": "t", "body_markdown": "b"}},
-		"list_threads":       {"/liaison/threads", nil},
-		"get_thread":         {"/liaison/threads/" + th.ID, nil},
-		"add_post":           {"/liaison/threads/" + th.ID + "/posts", map[string]any{"body_markdown": "b"}},
-		"list_posts":         {"/liaison/threads/" + th.ID + "/posts", nil},
-		"mark_read":          {"/liaison/threads/" + th.ID + "/read", map[string]any{}},
-		"liaison_unread":     {"/liaison/unread", nil},
-		"publish_notice":     {"/notices", e.noticeBody()},
-		"list_notices":       {"/notices", nil},
-		"get_notice":         {"/notices/" + n.ID, nil},
-		"revise_notice":      {"/notices/" + n.ID, map[string]any{}},
-		"list_receipts":      {"/notices/" + n.ID + "/receipts", nil},
-		"get_receipt":        {"/notices/" + n.ID + "/receipts/c1", nil},
-		"read_notice":        {"/notices/" + n.ID + "/receipts/c1/read", map[string]any{"by": "x"}},
-		"acknowledge_notice": {"/notices/" + n.ID + "/receipts/c1/acknowledge", map[string]any{"revision": 1, "by": "x"}},
-		"notice_rollup":      {"/notices/" + n.ID + "/rollup", nil},
-		"company_notices":    {"/company-notices/c1", nil},
-		"company_rollup":     {"/company-notices/c1/rollup", nil},
-		"list_audit":         {"/messaging/audit", nil},
+		"post_aid_request":      {"/aid/requests", aidBody(e.clock.now())},
+		"list_aid_requests":     {"/aid/requests", nil},
+		"get_aid_request":       {"/aid/requests/" + aid.ID, nil},
+		"aid_availability":      {"/aid/requests/" + aid.ID + "/availability", nil},
+		"make_aid_offer":        {"/aid/requests/" + aid.ID + "/offers", map[string]any{"headcount": 1}},
+		"list_aid_offers":       {"/aid/requests/" + aid.ID + "/offers", nil},
+		"accept_aid_offer":      {"/aid/requests/" + aid.ID + "/offers/nonesuch/accept", map[string]any{}},
+		"close_aid_request":     {"/aid/requests/" + aid.ID + "/close", map[string]any{"outcome": "bogus"}},
+		"aid_stats":             {"/aid/stats", nil},
+		"submit_post":           {"/publicity/posts", map[string]any{"title": "t", "body_markdown": "b"}},
+		"list_publicity_posts":  {"/publicity/posts", nil},
+		"get_publicity_post":    {"/publicity/posts/" + post.ID, nil},
+		"revise_publicity_post": {"/publicity/posts/" + post.ID, map[string]any{}},
+		"review_publicity_post": {"/publicity/posts/" + post.ID + "/review", map[string]any{"version": 9, "decision": "approve"}},
+		"list_published_posts":  {"/publicity/published", nil},
+		"open_thread":           {"/liaison/threads", map[string]any{"title": "t", "body_markdown": "b"}},
+		"list_threads":          {"/liaison/threads", nil},
+		"get_thread":            {"/liaison/threads/" + th.ID, nil},
+		"add_post":              {"/liaison/threads/" + th.ID + "/posts", map[string]any{"body_markdown": "b"}},
+		"list_posts":            {"/liaison/threads/" + th.ID + "/posts", nil},
+		"mark_read":             {"/liaison/threads/" + th.ID + "/read", map[string]any{}},
+		"liaison_unread":        {"/liaison/unread", nil},
+		"publish_notice":        {"/notices", e.noticeBody()},
+		"list_notices":          {"/notices", nil},
+		"get_notice":            {"/notices/" + n.ID, nil},
+		"revise_notice":         {"/notices/" + n.ID, map[string]any{}},
+		"list_receipts":         {"/notices/" + n.ID + "/receipts", nil},
+		"get_receipt":           {"/notices/" + n.ID + "/receipts/c1", nil},
+		"read_notice":           {"/notices/" + n.ID + "/receipts/c1/read", map[string]any{"by": "x"}},
+		"acknowledge_notice":    {"/notices/" + n.ID + "/receipts/c1/acknowledge", map[string]any{"revision": 1, "by": "x"}},
+		"notice_rollup":         {"/notices/" + n.ID + "/rollup", nil},
+		"company_notices":       {"/company-notices/c1", nil},
+		"company_rollup":        {"/company-notices/c1/rollup", nil},
+		"list_audit":            {"/messaging/audit", nil},
 	}
 	company := map[string]bool{"get_receipt": true, "read_notice": true, "acknowledge_notice": true, "company_notices": true, "company_rollup": true}
 	matrix(t, e.Client, messaging.Routes(), calls, func(name string) auth.Target {
@@ -147,13 +165,18 @@ func TestAuthzMatrixOfTheHQRole(t *testing.T) {
 	var d struct{ ID string }
 	cl.Must(201, "POST", "/api/v1/hq/directives", map[string]any{"title": "t", "body_markdown": "b"}, &d)
 	calls := map[string]call{
-		"issue_directive":      {"/api/v1/hq/directives", map[string]any{"title": "t", "body_markdown": "b"}},
-		"list_directives":      {"/api/v1/hq/directives", nil},
-		"get_directive":        {"/api/v1/hq/directives/" + d.ID, nil},
-		"revise_directive":     {"/api/v1/hq/directives/" + d.ID, map[string]any{}},
-		"directive_delivery":   {"/api/v1/hq/directives/" + d.ID + "/delivery", nil},
-		"list_directive_audit": {"/api/v1/hq/directives/audit", nil},
-		"notice_rates":         {"/api/v1/hq/directives/notice-rates", nil},
+		"issue_directive":          {"/api/v1/hq/directives", map[string]any{"title": "t", "body_markdown": "b"}},
+		"list_directives":          {"/api/v1/hq/directives", nil},
+		"get_directive":            {"/api/v1/hq/directives/" + d.ID, nil},
+		"revise_directive":         {"/api/v1/hq/directives/" + d.ID, map[string]any{}},
+		"directive_delivery":       {"/api/v1/hq/directives/" + d.ID + "/delivery", nil},
+		"list_directive_audit":     {"/api/v1/hq/directives/audit", nil},
+		"notice_rates":             {"/api/v1/hq/directives/notice-rates", nil},
+		"city_aid_stats":           {"/api/v1/hq/aid/stats", nil},
+		"list_hq_publicity_posts":  {"/api/v1/hq/publicity/posts", nil},
+		"get_hq_publicity_post":    {"/api/v1/hq/publicity/posts/nonesuch", nil},
+		"review_hq_publicity_post": {"/api/v1/hq/publicity/posts/nonesuch/review", map[string]any{"version": 1, "decision": "approve"}},
+		"list_hq_published_posts":  {"/api/v1/hq/publicity/published", nil},
 	}
 	matrix(t, cl, messaging.HQRoutes(), calls, func(string) auth.Target { return auth.Target{} })
 }

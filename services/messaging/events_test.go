@@ -1,6 +1,7 @@
 package messaging_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -95,5 +96,60 @@ func TestCompaniesComeFromTheMembershipTopic(t *testing.T) {
 	_ = e.node.DB().DB.QueryRow(`SELECT status FROM companies WHERE id = 'm2'`).Scan(&status)
 	if status != "active" {
 		t.Fatalf("m2 is %q after an older snapshot, want active", status)
+	}
+}
+
+// TestGuardsComeFromTheMembershipTopic: the guards an offer is checked
+// against are membership's: hired, certified (valid through the window's
+// last day), left; an older snapshot never replaces a newer.
+func TestGuardsComeFromTheMembershipTopic(t *testing.T) {
+	env := testutil.NewEnv(t)
+	topic := eventbus.Topic("jingkai", "membership")
+	env.CreateTopics(topic, eventbus.Topic("jingkai", "messaging"), messaging.DirectivesTopic)
+	e := newEnvAt(t, env)
+	n := 0
+	event := func(typ string, g *eventsv1.Guard) *eventsv1.Envelope {
+		var m proto.Message
+		switch typ {
+		case eventsv1.TypeGuardHired:
+			m = &eventsv1.GuardHired{Guard: g}
+		case eventsv1.TypeCertificateIssued:
+			m = &eventsv1.CertificateIssued{Guard: g}
+		default:
+			m = &eventsv1.GuardLeft{Guard: g}
+		}
+		b, err := proto.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		return &eventsv1.Envelope{EventId: fmt.Sprintf("0190bbbb-0000-7000-8000-%012d", n), District: "jingkai", Service: "membership", Type: typ,
+			AggregateType: "guard", AggregateId: g.GetId(), Sequence: g.GetVersion(), OccurredAt: timestamppb.Now(), SchemaVersion: 1, Payload: b}
+	}
+	g := func(id string, version int64, status string, cert bool, until string) *eventsv1.Guard {
+		return &eventsv1.Guard{Id: id, District: "jingkai", CompanyId: "c2", EmploymentStatus: status, HasCertificate: cert,
+			CertificateValidUntil: until, Version: version}
+	}
+	env.Publish(topic,
+		event(eventsv1.TypeGuardHired, g("g1", 1, "active", false, "")),
+		event(eventsv1.TypeCertificateIssued, g("g1", 2, "active", true, "2030-01-01")),
+		event(eventsv1.TypeGuardHired, g("g2", 1, "active", false, "")),
+		event(eventsv1.TypeCertificateIssued, g("g2", 2, "active", true, "")),
+		event(eventsv1.TypeGuardLeft, g("g2", 3, "left", true, "")),
+		// g2's hiring again, late: it must not bring g2 back.
+		event(eventsv1.TypeGuardHired, g("g2", 2, "active", true, "")),
+		event(eventsv1.TypeCertificateIssued, g("g3", 1, "active", true, "2025-09-23")), // lapses before the event
+	)
+	testutil.Eventually(t, "the guard events to be settled", func() bool {
+		var c int
+		_ = e.node.DB().DB.QueryRow(`SELECT count(*) FROM eventbus_inbox WHERE event_id LIKE '0190bbbb-%'`).Scan(&c)
+		return c == 7
+	})
+	var r aidRequest
+	e.Must(201, "POST", "/aid/requests", aidBody(e.clock.now()), &r, lead...)
+	var av struct{ Qualified int }
+	e.Must(200, "GET", "/aid/requests/"+r.ID+"/availability", nil, &av, companyAdmin("c2")...)
+	if av.Qualified != 1 {
+		t.Fatalf("c2 has %d qualified guards, want g1 alone", av.Qualified)
 	}
 }

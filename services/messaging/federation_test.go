@@ -23,10 +23,12 @@ import (
 // broker, the HQ-role messaging node and district nodes, each with the
 // relay of its outbox.
 type federation struct {
-	t   *testing.T
-	env *testutil.Env
-	hq  *testutil.Client
-	hqN *messaging.Node
+	// deps, if set, adds to a district node's dependencies.
+	deps func(id string, d *messaging.Deps)
+	t    *testing.T
+	env  *testutil.Env
+	hq   *testutil.Client
+	hqN  *messaging.Node
 }
 
 func relay(t *testing.T, env *testutil.Env, ob *eventbus.Outbox) func() {
@@ -75,8 +77,12 @@ func (f *federation) start(id string, companies int) *district { return f.startA
 // startAt is start with the node's clock now (nil: time.Now).
 func (f *federation) startAt(id string, companies int, now func() time.Time) *district {
 	t := f.t
+	deps := messaging.Deps{Now: now}
+	if f.deps != nil {
+		f.deps(id, &deps)
+	}
 	n, err := messaging.New(context.Background(), messaging.Config{District: id, DBPath: f.env.Path(id + "-messaging.db"),
-		Brokers: []string{f.env.Broker().Addr}}, messaging.Deps{Now: now})
+		Brokers: []string{f.env.Broker().Addr}}, deps)
 	if err != nil {
 		t.Fatal(err)
 	}

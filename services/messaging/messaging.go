@@ -6,7 +6,10 @@
 // gh.hq.directives.v1 and materialised once for the district's companies.
 // In the HQ role (Config.Role "hq"): the directives, published through the
 // role's outbox on gh.hq.directives.v1, and their delivery health per
-// district, read from every registered district's messaging topic. New
+// district, read from every registered district's messaging topic. Both
+// roles carry mutual aid (互助机制: a district node's requests and offers,
+// the HQ role's relay of what crosses districts) and positive publicity
+// (正面宣传: the district lead's review at the node, HQ's in the HQ role). New
 // wires the layers (store → service → endpoints → HTTP) so that the
 // service's binary and the all-in-one guildhall binary link the same code.
 package messaging
@@ -240,7 +243,7 @@ func (n *Node) Role() string {
 // reminderPolicy is the live policy as the service takes it.
 func (n *Node) reminderPolicy() service.Policy {
 	p := n.policy.Load()
-	return service.Policy{RemindBefore: p.RemindBefore(), Interval: p.ReminderInterval()}
+	return service.Policy{RemindBefore: p.RemindBefore(), Interval: p.ReminderInterval(), AidVisibleTo: p.AidVisibleTo(n.cfg.District)}
 }
 
 // Policy returns the messaging policy in force (the default until etcd's
@@ -265,6 +268,25 @@ func (n *Node) SendReminders(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	return n.svc.SendReminders(ctx)
+}
+
+// ExpireAidRequests closes the node's open aid requests whose window ended
+// now (Run does it every Config.ReminderPass) and returns how many.
+func (n *Node) ExpireAidRequests(ctx context.Context) (int, error) {
+	if n.svc == nil {
+		return 0, nil
+	}
+	return n.svc.ExpireAidRequests(ctx)
+}
+
+// Guard is a guard as a district node's projection holds it.
+type Guard = service.Guard
+
+// PutGuard puts g into the node's projection of the district's guards as
+// an applied membership event would, for a node without Config.Brokers.
+func (n *Node) PutGuard(ctx context.Context, g Guard) error {
+	_, err := n.store.PutGuard(ctx, g)
+	return err
 }
 
 // Company is a member company as a district node's projection holds it.
@@ -315,6 +337,11 @@ func (n *Node) Run(ctx context.Context) error {
 				n.logger.Error("messaging: reminders failed; will retry", "err", err)
 			} else if sent > 0 {
 				n.logger.Info("messaging: reminders sent", "count", sent)
+			}
+			if closed, err := n.svc.ExpireAidRequests(ctx); err != nil && ctx.Err() == nil {
+				n.logger.Error("messaging: aid request expiry failed; will retry", "err", err)
+			} else if closed > 0 {
+				n.logger.Info("messaging: aid requests expired", "count", closed)
 			}
 			if _, err := n.svc.ExpireIdempotencyKeys(ctx); err != nil && ctx.Err() == nil {
 				n.logger.Error("messaging: idempotency key expiry failed", "err", err)
@@ -375,7 +402,7 @@ func (n *Node) runHQ(ctx context.Context) error {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				transport.DistrictEvents{District: id, Store: n.store, Consumer: eventbus.ConsumerConfig{
+				transport.DistrictEvents{District: id, Store: n.store, HQ: n.hq, Consumer: eventbus.ConsumerConfig{
 					Brokers: n.cfg.Brokers, DB: n.DB(), Name: transport.HQGroupID, Logger: n.logger.With("district", id),
 					Metrics: n.deps.Bus, Dialer: n.deps.Dialer, Transport: n.deps.Transport, Applied: n.deps.Applied,
 				}}.Run(cctx)

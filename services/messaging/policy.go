@@ -65,6 +65,18 @@ func liaisons() auth.Rule {
 	return rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS, ca: districtS})
 }
 
+// requesters post aid requests and publicity posts and decide on their
+// own: the district lead, and a company-admin of the district (the service
+// holds it to its own company's).
+func requesters() auth.Rule { return rule(map[auth.Role]auth.Scope{da: districtS, ca: districtS}) }
+
+// districtCompanies are the district's company-admins (an offer is a
+// company's own word).
+func districtCompanies() auth.Rule { return rule(map[auth.Role]auth.Scope{ca: districtS}) }
+
+// leadOnly is the district lead: the district's review of publicity.
+func leadOnly() auth.Rule { return rule(map[auth.Role]auth.Scope{da: districtS}) }
+
 // admins read the audit log.
 func admins() auth.Rule { return rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS}) }
 

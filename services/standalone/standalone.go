@@ -919,6 +919,9 @@ func (c *City) routes() http.Handler {
 		// of /api/v1/hq/ is HQ's.
 		mux.Handle("/api/v1/hq/directives", c.hqMessaging.Handler())
 		mux.Handle("/api/v1/hq/directives/", c.hqMessaging.Handler())
+		// Mutual aid's city statistics and HQ's review of publicity too.
+		mux.Handle("/api/v1/hq/aid/", c.hqMessaging.Handler())
+		mux.Handle("/api/v1/hq/publicity/", c.hqMessaging.Handler())
 	}
 	if c.accounts != nil {
 		mux.Handle("/api/v1/auth/", c.accounts.Handler())

@@ -1247,6 +1247,956 @@ func (x *LiaisonThreadRead) GetSeq() int64 {
 	return 0
 }
 
+// AidRequest is a snapshot of a mutual-aid request (互助机制) after a
+// change at the district that posted it: a company or the district lead
+// asks other companies (of the districts the messaging policy lets see
+// it) for guards. seq grows with every change of the request at its
+// district, so a copy elsewhere keeps the newest.
+type AidRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// district is the district that posted it (its node owns it).
+	District string `protobuf:"bytes,2,opt,name=district,proto3" json:"district,omitempty"`
+	// kind: cultural_tourism | manufacturing | other.
+	Kind      string `protobuf:"bytes,3,opt,name=kind,proto3" json:"kind,omitempty"`
+	Title     string `protobuf:"bytes,4,opt,name=title,proto3" json:"title,omitempty"`
+	Headcount int32  `protobuf:"varint,5,opt,name=headcount,proto3" json:"headcount,omitempty"`
+	// qualification: certified (guards with a valid 保安员证 through the
+	// window) | any.
+	Qualification string                 `protobuf:"bytes,6,opt,name=qualification,proto3" json:"qualification,omitempty"`
+	StartsAt      *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=starts_at,json=startsAt,proto3" json:"starts_at,omitempty"`
+	EndsAt        *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=ends_at,json=endsAt,proto3" json:"ends_at,omitempty"`
+	Place         string                 `protobuf:"bytes,9,opt,name=place,proto3" json:"place,omitempty"`
+	// contact_role: the role to contact (e.g. 现场负责人), not a person's data.
+	ContactRole string `protobuf:"bytes,10,opt,name=contact_role,json=contactRole,proto3" json:"contact_role,omitempty"`
+	Description string `protobuf:"bytes,11,opt,name=description,proto3" json:"description,omitempty"`
+	// visible_to are the districts that see it; empty: the whole city.
+	VisibleTo     []string `protobuf:"bytes,12,rep,name=visible_to,json=visibleTo,proto3" json:"visible_to,omitempty"`
+	RequestedBy   string   `protobuf:"bytes,13,opt,name=requested_by,json=requestedBy,proto3" json:"requested_by,omitempty"`
+	RequesterRole string   `protobuf:"bytes,14,opt,name=requester_role,json=requesterRole,proto3" json:"requester_role,omitempty"`
+	// requester_company_id is the company that asked ("" for the lead).
+	RequesterCompanyId string `protobuf:"bytes,15,opt,name=requester_company_id,json=requesterCompanyId,proto3" json:"requester_company_id,omitempty"`
+	// status: open | fulfilled | cancelled | expired.
+	Status        string                 `protobuf:"bytes,16,opt,name=status,proto3" json:"status,omitempty"`
+	Offered       int32                  `protobuf:"varint,17,opt,name=offered,proto3" json:"offered,omitempty"`
+	Accepted      int32                  `protobuf:"varint,18,opt,name=accepted,proto3" json:"accepted,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	FirstOfferAt  *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=first_offer_at,json=firstOfferAt,proto3" json:"first_offer_at,omitempty"`
+	ClosedAt      *timestamppb.Timestamp `protobuf:"bytes,21,opt,name=closed_at,json=closedAt,proto3" json:"closed_at,omitempty"`
+	Seq           int64                  `protobuf:"varint,22,opt,name=seq,proto3" json:"seq,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AidRequest) Reset() {
+	*x = AidRequest{}
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AidRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AidRequest) ProtoMessage() {}
+
+func (x *AidRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AidRequest.ProtoReflect.Descriptor instead.
+func (*AidRequest) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_messaging_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *AidRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *AidRequest) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *AidRequest) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *AidRequest) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *AidRequest) GetHeadcount() int32 {
+	if x != nil {
+		return x.Headcount
+	}
+	return 0
+}
+
+func (x *AidRequest) GetQualification() string {
+	if x != nil {
+		return x.Qualification
+	}
+	return ""
+}
+
+func (x *AidRequest) GetStartsAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartsAt
+	}
+	return nil
+}
+
+func (x *AidRequest) GetEndsAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndsAt
+	}
+	return nil
+}
+
+func (x *AidRequest) GetPlace() string {
+	if x != nil {
+		return x.Place
+	}
+	return ""
+}
+
+func (x *AidRequest) GetContactRole() string {
+	if x != nil {
+		return x.ContactRole
+	}
+	return ""
+}
+
+func (x *AidRequest) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *AidRequest) GetVisibleTo() []string {
+	if x != nil {
+		return x.VisibleTo
+	}
+	return nil
+}
+
+func (x *AidRequest) GetRequestedBy() string {
+	if x != nil {
+		return x.RequestedBy
+	}
+	return ""
+}
+
+func (x *AidRequest) GetRequesterRole() string {
+	if x != nil {
+		return x.RequesterRole
+	}
+	return ""
+}
+
+func (x *AidRequest) GetRequesterCompanyId() string {
+	if x != nil {
+		return x.RequesterCompanyId
+	}
+	return ""
+}
+
+func (x *AidRequest) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *AidRequest) GetOffered() int32 {
+	if x != nil {
+		return x.Offered
+	}
+	return 0
+}
+
+func (x *AidRequest) GetAccepted() int32 {
+	if x != nil {
+		return x.Accepted
+	}
+	return 0
+}
+
+func (x *AidRequest) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *AidRequest) GetFirstOfferAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FirstOfferAt
+	}
+	return nil
+}
+
+func (x *AidRequest) GetClosedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ClosedAt
+	}
+	return nil
+}
+
+func (x *AidRequest) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+// AidOffer is a company's offer of guards for a request, made at the
+// company's own district node.
+type AidOffer struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Id              string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	RequestId       string                 `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestDistrict string                 `protobuf:"bytes,3,opt,name=request_district,json=requestDistrict,proto3" json:"request_district,omitempty"`
+	// district is the offering company's district.
+	District    string `protobuf:"bytes,4,opt,name=district,proto3" json:"district,omitempty"`
+	CompanyId   string `protobuf:"bytes,5,opt,name=company_id,json=companyId,proto3" json:"company_id,omitempty"`
+	CompanyName string `protobuf:"bytes,6,opt,name=company_name,json=companyName,proto3" json:"company_name,omitempty"`
+	Headcount   int32  `protobuf:"varint,7,opt,name=headcount,proto3" json:"headcount,omitempty"`
+	// status: offered | accepted.
+	Status            string                 `protobuf:"bytes,8,opt,name=status,proto3" json:"status,omitempty"`
+	AcceptedHeadcount int32                  `protobuf:"varint,9,opt,name=accepted_headcount,json=acceptedHeadcount,proto3" json:"accepted_headcount,omitempty"`
+	OfferedBy         string                 `protobuf:"bytes,10,opt,name=offered_by,json=offeredBy,proto3" json:"offered_by,omitempty"`
+	OfferedAt         *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=offered_at,json=offeredAt,proto3" json:"offered_at,omitempty"`
+	AcceptedAt        *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=accepted_at,json=acceptedAt,proto3" json:"accepted_at,omitempty"`
+	Note              string                 `protobuf:"bytes,13,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *AidOffer) Reset() {
+	*x = AidOffer{}
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AidOffer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AidOffer) ProtoMessage() {}
+
+func (x *AidOffer) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AidOffer.ProtoReflect.Descriptor instead.
+func (*AidOffer) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_messaging_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *AidOffer) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *AidOffer) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *AidOffer) GetRequestDistrict() string {
+	if x != nil {
+		return x.RequestDistrict
+	}
+	return ""
+}
+
+func (x *AidOffer) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *AidOffer) GetCompanyId() string {
+	if x != nil {
+		return x.CompanyId
+	}
+	return ""
+}
+
+func (x *AidOffer) GetCompanyName() string {
+	if x != nil {
+		return x.CompanyName
+	}
+	return ""
+}
+
+func (x *AidOffer) GetHeadcount() int32 {
+	if x != nil {
+		return x.Headcount
+	}
+	return 0
+}
+
+func (x *AidOffer) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *AidOffer) GetAcceptedHeadcount() int32 {
+	if x != nil {
+		return x.AcceptedHeadcount
+	}
+	return 0
+}
+
+func (x *AidOffer) GetOfferedBy() string {
+	if x != nil {
+		return x.OfferedBy
+	}
+	return ""
+}
+
+func (x *AidOffer) GetOfferedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OfferedAt
+	}
+	return nil
+}
+
+func (x *AidOffer) GetAcceptedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AcceptedAt
+	}
+	return nil
+}
+
+func (x *AidOffer) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+// AidRequestPosted: a request was posted (on the poster's district topic;
+// HQ's messaging relays it on gh.hq.directives.v1 when other districts see
+// it).
+type AidRequestPosted struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Request       *AidRequest            `protobuf:"bytes,1,opt,name=request,proto3" json:"request,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AidRequestPosted) Reset() {
+	*x = AidRequestPosted{}
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AidRequestPosted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AidRequestPosted) ProtoMessage() {}
+
+func (x *AidRequestPosted) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AidRequestPosted.ProtoReflect.Descriptor instead.
+func (*AidRequestPosted) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_messaging_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *AidRequestPosted) GetRequest() *AidRequest {
+	if x != nil {
+		return x.Request
+	}
+	return nil
+}
+
+// AidRequestClosed: a request closed: fulfilled, cancelled or expired (its
+// status says which).
+type AidRequestClosed struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Request *AidRequest            `protobuf:"bytes,1,opt,name=request,proto3" json:"request,omitempty"`
+	// reason is the requester's words when it closed it ("" otherwise).
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AidRequestClosed) Reset() {
+	*x = AidRequestClosed{}
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AidRequestClosed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AidRequestClosed) ProtoMessage() {}
+
+func (x *AidRequestClosed) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AidRequestClosed.ProtoReflect.Descriptor instead.
+func (*AidRequestClosed) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_messaging_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *AidRequestClosed) GetRequest() *AidRequest {
+	if x != nil {
+		return x.Request
+	}
+	return nil
+}
+
+func (x *AidRequestClosed) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// AidOfferMade: a company offered guards (on its district's topic; relayed
+// by HQ when the request is another district's).
+type AidOfferMade struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Offer         *AidOffer              `protobuf:"bytes,1,opt,name=offer,proto3" json:"offer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AidOfferMade) Reset() {
+	*x = AidOfferMade{}
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AidOfferMade) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AidOfferMade) ProtoMessage() {}
+
+func (x *AidOfferMade) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AidOfferMade.ProtoReflect.Descriptor instead.
+func (*AidOfferMade) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_messaging_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *AidOfferMade) GetOffer() *AidOffer {
+	if x != nil {
+		return x.Offer
+	}
+	return nil
+}
+
+// AidOfferAccepted: the requester accepted an offer, in part or in full
+// (on the request's district topic; relayed by HQ to the offer's district).
+type AidOfferAccepted struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Request       *AidRequest            `protobuf:"bytes,1,opt,name=request,proto3" json:"request,omitempty"`
+	Offer         *AidOffer              `protobuf:"bytes,2,opt,name=offer,proto3" json:"offer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AidOfferAccepted) Reset() {
+	*x = AidOfferAccepted{}
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AidOfferAccepted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AidOfferAccepted) ProtoMessage() {}
+
+func (x *AidOfferAccepted) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AidOfferAccepted.ProtoReflect.Descriptor instead.
+func (*AidOfferAccepted) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_messaging_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *AidOfferAccepted) GetRequest() *AidRequest {
+	if x != nil {
+		return x.Request
+	}
+	return nil
+}
+
+func (x *AidOfferAccepted) GetOffer() *AidOffer {
+	if x != nil {
+		return x.Offer
+	}
+	return nil
+}
+
+// PublicityPost is a snapshot of a positive-publicity post (正面宣传) of a
+// district: a good deed of a company or a 红盾先锋 post, reviewed by the
+// district lead and then by HQ before it is published city-wide.
+type PublicityPost struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Id       string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	District string                 `protobuf:"bytes,2,opt,name=district,proto3" json:"district,omitempty"`
+	// version: 1 when written, +1 for every edit (each reviewed again).
+	Version      int64  `protobuf:"varint,3,opt,name=version,proto3" json:"version,omitempty"`
+	Title        string `protobuf:"bytes,4,opt,name=title,proto3" json:"title,omitempty"`
+	BodyMarkdown string `protobuf:"bytes,5,opt,name=body_markdown,json=bodyMarkdown,proto3" json:"body_markdown,omitempty"`
+	// red_shield_post names the 红盾先锋 demonstration post, if any.
+	RedShieldPost string `protobuf:"bytes,6,opt,name=red_shield_post,json=redShieldPost,proto3" json:"red_shield_post,omitempty"`
+	CompanyId     string `protobuf:"bytes,7,opt,name=company_id,json=companyId,proto3" json:"company_id,omitempty"`
+	Author        string `protobuf:"bytes,8,opt,name=author,proto3" json:"author,omitempty"`
+	AuthorRole    string `protobuf:"bytes,9,opt,name=author_role,json=authorRole,proto3" json:"author_role,omitempty"`
+	// status: pending_district | pending_hq | published | rejected.
+	Status        string                 `protobuf:"bytes,10,opt,name=status,proto3" json:"status,omitempty"`
+	Reason        string                 `protobuf:"bytes,11,opt,name=reason,proto3" json:"reason,omitempty"`
+	SubmittedAt   *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=submitted_at,json=submittedAt,proto3" json:"submitted_at,omitempty"`
+	PublishedAt   *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=published_at,json=publishedAt,proto3" json:"published_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublicityPost) Reset() {
+	*x = PublicityPost{}
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublicityPost) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublicityPost) ProtoMessage() {}
+
+func (x *PublicityPost) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublicityPost.ProtoReflect.Descriptor instead.
+func (*PublicityPost) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_messaging_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *PublicityPost) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *PublicityPost) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *PublicityPost) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *PublicityPost) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *PublicityPost) GetBodyMarkdown() string {
+	if x != nil {
+		return x.BodyMarkdown
+	}
+	return ""
+}
+
+func (x *PublicityPost) GetRedShieldPost() string {
+	if x != nil {
+		return x.RedShieldPost
+	}
+	return ""
+}
+
+func (x *PublicityPost) GetCompanyId() string {
+	if x != nil {
+		return x.CompanyId
+	}
+	return ""
+}
+
+func (x *PublicityPost) GetAuthor() string {
+	if x != nil {
+		return x.Author
+	}
+	return ""
+}
+
+func (x *PublicityPost) GetAuthorRole() string {
+	if x != nil {
+		return x.AuthorRole
+	}
+	return ""
+}
+
+func (x *PublicityPost) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *PublicityPost) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *PublicityPost) GetSubmittedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SubmittedAt
+	}
+	return nil
+}
+
+func (x *PublicityPost) GetPublishedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PublishedAt
+	}
+	return nil
+}
+
+// PublicityPostSubmitted: a post, or a new version of it, awaits the
+// district lead's review.
+type PublicityPostSubmitted struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Post          *PublicityPost         `protobuf:"bytes,1,opt,name=post,proto3" json:"post,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublicityPostSubmitted) Reset() {
+	*x = PublicityPostSubmitted{}
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublicityPostSubmitted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublicityPostSubmitted) ProtoMessage() {}
+
+func (x *PublicityPostSubmitted) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublicityPostSubmitted.ProtoReflect.Descriptor instead.
+func (*PublicityPostSubmitted) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_messaging_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *PublicityPostSubmitted) GetPost() *PublicityPost {
+	if x != nil {
+		return x.Post
+	}
+	return nil
+}
+
+// PublicityPostReviewed: the district lead approved (on to HQ) or rejected
+// (with reason) a version of a post.
+type PublicityPostReviewed struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Post  *PublicityPost         `protobuf:"bytes,1,opt,name=post,proto3" json:"post,omitempty"`
+	// decision: approve | reject.
+	Decision      string `protobuf:"bytes,2,opt,name=decision,proto3" json:"decision,omitempty"`
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	Reviewer      string `protobuf:"bytes,4,opt,name=reviewer,proto3" json:"reviewer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublicityPostReviewed) Reset() {
+	*x = PublicityPostReviewed{}
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublicityPostReviewed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublicityPostReviewed) ProtoMessage() {}
+
+func (x *PublicityPostReviewed) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublicityPostReviewed.ProtoReflect.Descriptor instead.
+func (*PublicityPostReviewed) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_messaging_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *PublicityPostReviewed) GetPost() *PublicityPost {
+	if x != nil {
+		return x.Post
+	}
+	return nil
+}
+
+func (x *PublicityPostReviewed) GetDecision() string {
+	if x != nil {
+		return x.Decision
+	}
+	return ""
+}
+
+func (x *PublicityPostReviewed) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *PublicityPostReviewed) GetReviewer() string {
+	if x != nil {
+		return x.Reviewer
+	}
+	return ""
+}
+
+// PublicityPostPublished: HQ approved a version; every district shows it
+// (on gh.hq.directives.v1).
+type PublicityPostPublished struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Post          *PublicityPost         `protobuf:"bytes,1,opt,name=post,proto3" json:"post,omitempty"`
+	Reviewer      string                 `protobuf:"bytes,2,opt,name=reviewer,proto3" json:"reviewer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublicityPostPublished) Reset() {
+	*x = PublicityPostPublished{}
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublicityPostPublished) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublicityPostPublished) ProtoMessage() {}
+
+func (x *PublicityPostPublished) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublicityPostPublished.ProtoReflect.Descriptor instead.
+func (*PublicityPostPublished) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_messaging_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *PublicityPostPublished) GetPost() *PublicityPost {
+	if x != nil {
+		return x.Post
+	}
+	return nil
+}
+
+func (x *PublicityPostPublished) GetReviewer() string {
+	if x != nil {
+		return x.Reviewer
+	}
+	return ""
+}
+
+// PublicityPostRejected: HQ rejected a version, with its reason (on
+// gh.hq.directives.v1).
+type PublicityPostRejected struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Post          *PublicityPost         `protobuf:"bytes,1,opt,name=post,proto3" json:"post,omitempty"`
+	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	Reviewer      string                 `protobuf:"bytes,3,opt,name=reviewer,proto3" json:"reviewer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublicityPostRejected) Reset() {
+	*x = PublicityPostRejected{}
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublicityPostRejected) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublicityPostRejected) ProtoMessage() {}
+
+func (x *PublicityPostRejected) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_messaging_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublicityPostRejected.ProtoReflect.Descriptor instead.
+func (*PublicityPostRejected) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_messaging_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *PublicityPostRejected) GetPost() *PublicityPost {
+	if x != nil {
+		return x.Post
+	}
+	return nil
+}
+
+func (x *PublicityPostRejected) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *PublicityPostRejected) GetReviewer() string {
+	if x != nil {
+		return x.Reviewer
+	}
+	return ""
+}
+
 var File_guildhall_events_v1_messaging_proto protoreflect.FileDescriptor
 
 const file_guildhall_events_v1_messaging_proto_rawDesc = "" +
@@ -1358,7 +2308,95 @@ const file_guildhall_events_v1_messaging_proto_rawDesc = "" +
 	"\x11LiaisonThreadRead\x12\x1b\n" +
 	"\tthread_id\x18\x01 \x01(\tR\bthreadId\x12\x16\n" +
 	"\x06reader\x18\x02 \x01(\tR\x06reader\x12\x10\n" +
-	"\x03seq\x18\x03 \x01(\x03R\x03seqBCZAgithub.com/guildhall/guildhall/proto/guildhall/events/v1;eventsv1b\x06proto3"
+	"\x03seq\x18\x03 \x01(\x03R\x03seq\"\xa0\x06\n" +
+	"\n" +
+	"AidRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
+	"\bdistrict\x18\x02 \x01(\tR\bdistrict\x12\x12\n" +
+	"\x04kind\x18\x03 \x01(\tR\x04kind\x12\x14\n" +
+	"\x05title\x18\x04 \x01(\tR\x05title\x12\x1c\n" +
+	"\theadcount\x18\x05 \x01(\x05R\theadcount\x12$\n" +
+	"\rqualification\x18\x06 \x01(\tR\rqualification\x127\n" +
+	"\tstarts_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\bstartsAt\x123\n" +
+	"\aends_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x06endsAt\x12\x14\n" +
+	"\x05place\x18\t \x01(\tR\x05place\x12!\n" +
+	"\fcontact_role\x18\n" +
+	" \x01(\tR\vcontactRole\x12 \n" +
+	"\vdescription\x18\v \x01(\tR\vdescription\x12\x1d\n" +
+	"\n" +
+	"visible_to\x18\f \x03(\tR\tvisibleTo\x12!\n" +
+	"\frequested_by\x18\r \x01(\tR\vrequestedBy\x12%\n" +
+	"\x0erequester_role\x18\x0e \x01(\tR\rrequesterRole\x120\n" +
+	"\x14requester_company_id\x18\x0f \x01(\tR\x12requesterCompanyId\x12\x16\n" +
+	"\x06status\x18\x10 \x01(\tR\x06status\x12\x18\n" +
+	"\aoffered\x18\x11 \x01(\x05R\aoffered\x12\x1a\n" +
+	"\baccepted\x18\x12 \x01(\x05R\baccepted\x129\n" +
+	"\n" +
+	"created_at\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12@\n" +
+	"\x0efirst_offer_at\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampR\ffirstOfferAt\x127\n" +
+	"\tclosed_at\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampR\bclosedAt\x12\x10\n" +
+	"\x03seq\x18\x16 \x01(\x03R\x03seq\"\xd2\x03\n" +
+	"\bAidOffer\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\x12)\n" +
+	"\x10request_district\x18\x03 \x01(\tR\x0frequestDistrict\x12\x1a\n" +
+	"\bdistrict\x18\x04 \x01(\tR\bdistrict\x12\x1d\n" +
+	"\n" +
+	"company_id\x18\x05 \x01(\tR\tcompanyId\x12!\n" +
+	"\fcompany_name\x18\x06 \x01(\tR\vcompanyName\x12\x1c\n" +
+	"\theadcount\x18\a \x01(\x05R\theadcount\x12\x16\n" +
+	"\x06status\x18\b \x01(\tR\x06status\x12-\n" +
+	"\x12accepted_headcount\x18\t \x01(\x05R\x11acceptedHeadcount\x12\x1d\n" +
+	"\n" +
+	"offered_by\x18\n" +
+	" \x01(\tR\tofferedBy\x129\n" +
+	"\n" +
+	"offered_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tofferedAt\x12;\n" +
+	"\vaccepted_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"acceptedAt\x12\x12\n" +
+	"\x04note\x18\r \x01(\tR\x04note\"M\n" +
+	"\x10AidRequestPosted\x129\n" +
+	"\arequest\x18\x01 \x01(\v2\x1f.guildhall.events.v1.AidRequestR\arequest\"e\n" +
+	"\x10AidRequestClosed\x129\n" +
+	"\arequest\x18\x01 \x01(\v2\x1f.guildhall.events.v1.AidRequestR\arequest\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"C\n" +
+	"\fAidOfferMade\x123\n" +
+	"\x05offer\x18\x01 \x01(\v2\x1d.guildhall.events.v1.AidOfferR\x05offer\"\x82\x01\n" +
+	"\x10AidOfferAccepted\x129\n" +
+	"\arequest\x18\x01 \x01(\v2\x1f.guildhall.events.v1.AidRequestR\arequest\x123\n" +
+	"\x05offer\x18\x02 \x01(\v2\x1d.guildhall.events.v1.AidOfferR\x05offer\"\xbe\x03\n" +
+	"\rPublicityPost\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
+	"\bdistrict\x18\x02 \x01(\tR\bdistrict\x12\x18\n" +
+	"\aversion\x18\x03 \x01(\x03R\aversion\x12\x14\n" +
+	"\x05title\x18\x04 \x01(\tR\x05title\x12#\n" +
+	"\rbody_markdown\x18\x05 \x01(\tR\fbodyMarkdown\x12&\n" +
+	"\x0fred_shield_post\x18\x06 \x01(\tR\rredShieldPost\x12\x1d\n" +
+	"\n" +
+	"company_id\x18\a \x01(\tR\tcompanyId\x12\x16\n" +
+	"\x06author\x18\b \x01(\tR\x06author\x12\x1f\n" +
+	"\vauthor_role\x18\t \x01(\tR\n" +
+	"authorRole\x12\x16\n" +
+	"\x06status\x18\n" +
+	" \x01(\tR\x06status\x12\x16\n" +
+	"\x06reason\x18\v \x01(\tR\x06reason\x12=\n" +
+	"\fsubmitted_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\vsubmittedAt\x12=\n" +
+	"\fpublished_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\vpublishedAt\"P\n" +
+	"\x16PublicityPostSubmitted\x126\n" +
+	"\x04post\x18\x01 \x01(\v2\".guildhall.events.v1.PublicityPostR\x04post\"\x9f\x01\n" +
+	"\x15PublicityPostReviewed\x126\n" +
+	"\x04post\x18\x01 \x01(\v2\".guildhall.events.v1.PublicityPostR\x04post\x12\x1a\n" +
+	"\bdecision\x18\x02 \x01(\tR\bdecision\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x1a\n" +
+	"\breviewer\x18\x04 \x01(\tR\breviewer\"l\n" +
+	"\x16PublicityPostPublished\x126\n" +
+	"\x04post\x18\x01 \x01(\v2\".guildhall.events.v1.PublicityPostR\x04post\x12\x1a\n" +
+	"\breviewer\x18\x02 \x01(\tR\breviewer\"\x83\x01\n" +
+	"\x15PublicityPostRejected\x126\n" +
+	"\x04post\x18\x01 \x01(\v2\".guildhall.events.v1.PublicityPostR\x04post\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x1a\n" +
+	"\breviewer\x18\x03 \x01(\tR\breviewerBCZAgithub.com/guildhall/guildhall/proto/guildhall/events/v1;eventsv1b\x06proto3"
 
 var (
 	file_guildhall_events_v1_messaging_proto_rawDescOnce sync.Once
@@ -1372,34 +2410,45 @@ func file_guildhall_events_v1_messaging_proto_rawDescGZIP() []byte {
 	return file_guildhall_events_v1_messaging_proto_rawDescData
 }
 
-var file_guildhall_events_v1_messaging_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_guildhall_events_v1_messaging_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_guildhall_events_v1_messaging_proto_goTypes = []any{
-	(*Attachment)(nil),            // 0: guildhall.events.v1.Attachment
-	(*Notice)(nil),                // 1: guildhall.events.v1.Notice
-	(*Receipt)(nil),               // 2: guildhall.events.v1.Receipt
-	(*NoticePublished)(nil),       // 3: guildhall.events.v1.NoticePublished
-	(*NoticeRevised)(nil),         // 4: guildhall.events.v1.NoticeRevised
-	(*ReceiptRead)(nil),           // 5: guildhall.events.v1.ReceiptRead
-	(*ReceiptAcknowledged)(nil),   // 6: guildhall.events.v1.ReceiptAcknowledged
-	(*NoticeReminderSent)(nil),    // 7: guildhall.events.v1.NoticeReminderSent
-	(*Directive)(nil),             // 8: guildhall.events.v1.Directive
-	(*DirectiveIssued)(nil),       // 9: guildhall.events.v1.DirectiveIssued
-	(*DirectiveRevised)(nil),      // 10: guildhall.events.v1.DirectiveRevised
-	(*LiaisonThread)(nil),         // 11: guildhall.events.v1.LiaisonThread
-	(*LiaisonPost)(nil),           // 12: guildhall.events.v1.LiaisonPost
-	(*LiaisonThreadOpened)(nil),   // 13: guildhall.events.v1.LiaisonThreadOpened
-	(*LiaisonPostAdded)(nil),      // 14: guildhall.events.v1.LiaisonPostAdded
-	(*LiaisonThreadRead)(nil),     // 15: guildhall.events.v1.LiaisonThreadRead
-	(*timestamppb.Timestamp)(nil), // 16: google.protobuf.Timestamp
+	(*Attachment)(nil),             // 0: guildhall.events.v1.Attachment
+	(*Notice)(nil),                 // 1: guildhall.events.v1.Notice
+	(*Receipt)(nil),                // 2: guildhall.events.v1.Receipt
+	(*NoticePublished)(nil),        // 3: guildhall.events.v1.NoticePublished
+	(*NoticeRevised)(nil),          // 4: guildhall.events.v1.NoticeRevised
+	(*ReceiptRead)(nil),            // 5: guildhall.events.v1.ReceiptRead
+	(*ReceiptAcknowledged)(nil),    // 6: guildhall.events.v1.ReceiptAcknowledged
+	(*NoticeReminderSent)(nil),     // 7: guildhall.events.v1.NoticeReminderSent
+	(*Directive)(nil),              // 8: guildhall.events.v1.Directive
+	(*DirectiveIssued)(nil),        // 9: guildhall.events.v1.DirectiveIssued
+	(*DirectiveRevised)(nil),       // 10: guildhall.events.v1.DirectiveRevised
+	(*LiaisonThread)(nil),          // 11: guildhall.events.v1.LiaisonThread
+	(*LiaisonPost)(nil),            // 12: guildhall.events.v1.LiaisonPost
+	(*LiaisonThreadOpened)(nil),    // 13: guildhall.events.v1.LiaisonThreadOpened
+	(*LiaisonPostAdded)(nil),       // 14: guildhall.events.v1.LiaisonPostAdded
+	(*LiaisonThreadRead)(nil),      // 15: guildhall.events.v1.LiaisonThreadRead
+	(*AidRequest)(nil),             // 16: guildhall.events.v1.AidRequest
+	(*AidOffer)(nil),               // 17: guildhall.events.v1.AidOffer
+	(*AidRequestPosted)(nil),       // 18: guildhall.events.v1.AidRequestPosted
+	(*AidRequestClosed)(nil),       // 19: guildhall.events.v1.AidRequestClosed
+	(*AidOfferMade)(nil),           // 20: guildhall.events.v1.AidOfferMade
+	(*AidOfferAccepted)(nil),       // 21: guildhall.events.v1.AidOfferAccepted
+	(*PublicityPost)(nil),          // 22: guildhall.events.v1.PublicityPost
+	(*PublicityPostSubmitted)(nil), // 23: guildhall.events.v1.PublicityPostSubmitted
+	(*PublicityPostReviewed)(nil),  // 24: guildhall.events.v1.PublicityPostReviewed
+	(*PublicityPostPublished)(nil), // 25: guildhall.events.v1.PublicityPostPublished
+	(*PublicityPostRejected)(nil),  // 26: guildhall.events.v1.PublicityPostRejected
+	(*timestamppb.Timestamp)(nil),  // 27: google.protobuf.Timestamp
 }
 var file_guildhall_events_v1_messaging_proto_depIdxs = []int32{
 	0,  // 0: guildhall.events.v1.Notice.attachments:type_name -> guildhall.events.v1.Attachment
-	16, // 1: guildhall.events.v1.Notice.ack_deadline:type_name -> google.protobuf.Timestamp
-	16, // 2: guildhall.events.v1.Notice.published_at:type_name -> google.protobuf.Timestamp
-	16, // 3: guildhall.events.v1.Notice.updated_at:type_name -> google.protobuf.Timestamp
-	16, // 4: guildhall.events.v1.Receipt.delivered_at:type_name -> google.protobuf.Timestamp
-	16, // 5: guildhall.events.v1.Receipt.read_at:type_name -> google.protobuf.Timestamp
-	16, // 6: guildhall.events.v1.Receipt.acknowledged_at:type_name -> google.protobuf.Timestamp
+	27, // 1: guildhall.events.v1.Notice.ack_deadline:type_name -> google.protobuf.Timestamp
+	27, // 2: guildhall.events.v1.Notice.published_at:type_name -> google.protobuf.Timestamp
+	27, // 3: guildhall.events.v1.Notice.updated_at:type_name -> google.protobuf.Timestamp
+	27, // 4: guildhall.events.v1.Receipt.delivered_at:type_name -> google.protobuf.Timestamp
+	27, // 5: guildhall.events.v1.Receipt.read_at:type_name -> google.protobuf.Timestamp
+	27, // 6: guildhall.events.v1.Receipt.acknowledged_at:type_name -> google.protobuf.Timestamp
 	1,  // 7: guildhall.events.v1.NoticePublished.notice:type_name -> guildhall.events.v1.Notice
 	1,  // 8: guildhall.events.v1.NoticeRevised.notice:type_name -> guildhall.events.v1.Notice
 	1,  // 9: guildhall.events.v1.ReceiptRead.notice:type_name -> guildhall.events.v1.Notice
@@ -1409,22 +2458,40 @@ var file_guildhall_events_v1_messaging_proto_depIdxs = []int32{
 	1,  // 13: guildhall.events.v1.NoticeReminderSent.notice:type_name -> guildhall.events.v1.Notice
 	2,  // 14: guildhall.events.v1.NoticeReminderSent.receipt:type_name -> guildhall.events.v1.Receipt
 	0,  // 15: guildhall.events.v1.Directive.attachments:type_name -> guildhall.events.v1.Attachment
-	16, // 16: guildhall.events.v1.Directive.ack_deadline:type_name -> google.protobuf.Timestamp
-	16, // 17: guildhall.events.v1.Directive.issued_at:type_name -> google.protobuf.Timestamp
+	27, // 16: guildhall.events.v1.Directive.ack_deadline:type_name -> google.protobuf.Timestamp
+	27, // 17: guildhall.events.v1.Directive.issued_at:type_name -> google.protobuf.Timestamp
 	8,  // 18: guildhall.events.v1.DirectiveIssued.directive:type_name -> guildhall.events.v1.Directive
 	8,  // 19: guildhall.events.v1.DirectiveRevised.directive:type_name -> guildhall.events.v1.Directive
-	16, // 20: guildhall.events.v1.LiaisonThread.created_at:type_name -> google.protobuf.Timestamp
-	16, // 21: guildhall.events.v1.LiaisonThread.last_post_at:type_name -> google.protobuf.Timestamp
-	16, // 22: guildhall.events.v1.LiaisonPost.created_at:type_name -> google.protobuf.Timestamp
+	27, // 20: guildhall.events.v1.LiaisonThread.created_at:type_name -> google.protobuf.Timestamp
+	27, // 21: guildhall.events.v1.LiaisonThread.last_post_at:type_name -> google.protobuf.Timestamp
+	27, // 22: guildhall.events.v1.LiaisonPost.created_at:type_name -> google.protobuf.Timestamp
 	11, // 23: guildhall.events.v1.LiaisonThreadOpened.thread:type_name -> guildhall.events.v1.LiaisonThread
 	12, // 24: guildhall.events.v1.LiaisonThreadOpened.post:type_name -> guildhall.events.v1.LiaisonPost
 	11, // 25: guildhall.events.v1.LiaisonPostAdded.thread:type_name -> guildhall.events.v1.LiaisonThread
 	12, // 26: guildhall.events.v1.LiaisonPostAdded.post:type_name -> guildhall.events.v1.LiaisonPost
-	27, // [27:27] is the sub-list for method output_type
-	27, // [27:27] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	27, // 27: guildhall.events.v1.AidRequest.starts_at:type_name -> google.protobuf.Timestamp
+	27, // 28: guildhall.events.v1.AidRequest.ends_at:type_name -> google.protobuf.Timestamp
+	27, // 29: guildhall.events.v1.AidRequest.created_at:type_name -> google.protobuf.Timestamp
+	27, // 30: guildhall.events.v1.AidRequest.first_offer_at:type_name -> google.protobuf.Timestamp
+	27, // 31: guildhall.events.v1.AidRequest.closed_at:type_name -> google.protobuf.Timestamp
+	27, // 32: guildhall.events.v1.AidOffer.offered_at:type_name -> google.protobuf.Timestamp
+	27, // 33: guildhall.events.v1.AidOffer.accepted_at:type_name -> google.protobuf.Timestamp
+	16, // 34: guildhall.events.v1.AidRequestPosted.request:type_name -> guildhall.events.v1.AidRequest
+	16, // 35: guildhall.events.v1.AidRequestClosed.request:type_name -> guildhall.events.v1.AidRequest
+	17, // 36: guildhall.events.v1.AidOfferMade.offer:type_name -> guildhall.events.v1.AidOffer
+	16, // 37: guildhall.events.v1.AidOfferAccepted.request:type_name -> guildhall.events.v1.AidRequest
+	17, // 38: guildhall.events.v1.AidOfferAccepted.offer:type_name -> guildhall.events.v1.AidOffer
+	27, // 39: guildhall.events.v1.PublicityPost.submitted_at:type_name -> google.protobuf.Timestamp
+	27, // 40: guildhall.events.v1.PublicityPost.published_at:type_name -> google.protobuf.Timestamp
+	22, // 41: guildhall.events.v1.PublicityPostSubmitted.post:type_name -> guildhall.events.v1.PublicityPost
+	22, // 42: guildhall.events.v1.PublicityPostReviewed.post:type_name -> guildhall.events.v1.PublicityPost
+	22, // 43: guildhall.events.v1.PublicityPostPublished.post:type_name -> guildhall.events.v1.PublicityPost
+	22, // 44: guildhall.events.v1.PublicityPostRejected.post:type_name -> guildhall.events.v1.PublicityPost
+	45, // [45:45] is the sub-list for method output_type
+	45, // [45:45] is the sub-list for method input_type
+	45, // [45:45] is the sub-list for extension type_name
+	45, // [45:45] is the sub-list for extension extendee
+	0,  // [0:45] is the sub-list for field type_name
 }
 
 func init() { file_guildhall_events_v1_messaging_proto_init() }
@@ -1438,7 +2505,7 @@ func file_guildhall_events_v1_messaging_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_guildhall_events_v1_messaging_proto_rawDesc), len(file_guildhall_events_v1_messaging_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   16,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

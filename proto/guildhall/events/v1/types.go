@@ -178,6 +178,15 @@ const (
 	TypeLiaisonThreadOpened = "LiaisonThreadOpened"
 	TypeLiaisonPostAdded    = "LiaisonPostAdded"
 	TypeLiaisonThreadRead   = "LiaisonThreadRead"
+
+	TypeAidRequestPosted       = "AidRequestPosted"
+	TypeAidRequestClosed       = "AidRequestClosed"
+	TypeAidOfferMade           = "AidOfferMade"
+	TypeAidOfferAccepted       = "AidOfferAccepted"
+	TypePublicityPostSubmitted = "PublicityPostSubmitted"
+	TypePublicityPostReviewed  = "PublicityPostReviewed"
+	TypePublicityPostPublished = "PublicityPostPublished"
+	TypePublicityPostRejected  = "PublicityPostRejected"
 )
 
 // MessagingTypes returns every event type of the messaging service.
@@ -186,5 +195,7 @@ func MessagingTypes() []string {
 		TypeNoticePublished, TypeNoticeRevised, TypeReceiptRead,
 		TypeReceiptAcknowledged, TypeNoticeReminderSent, TypeDirectiveIssued, TypeDirectiveRevised,
 		TypeLiaisonThreadOpened, TypeLiaisonPostAdded, TypeLiaisonThreadRead,
+		TypeAidRequestPosted, TypeAidRequestClosed, TypeAidOfferMade, TypeAidOfferAccepted,
+		TypePublicityPostSubmitted, TypePublicityPostReviewed, TypePublicityPostPublished, TypePublicityPostRejected,
 	}
 }

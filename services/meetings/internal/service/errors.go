@@ -108,7 +108,7 @@ var (
 	ErrServiceItemTermInvalid        = errs.InvalidField("service_item.term_invalid", "term", "term is the council term, 1 to 20 characters on one line (e.g. 2025-2028)")
 	ErrServiceItemKindInvalid        = errs.InvalidField("service_item.kind_invalid", "kind", "kind must be training, legal, recruitment, insurance or other")
 	ErrServiceItemTitleRequired      = errs.InvalidField("service_item.title_required", "title", "an item needs a title (at most 200 characters)")
-	ErrServiceItemDescriptionTooLong = errs.InvalidField("service_item.description_too_long", "description", "a description is at most 5000 characters")
+	ErrServiceItemDescriptionTooLong = errs.InvalidField("service_item.description_too_long", "description", "a plan item's description is at most 5000 characters")
 	ErrServiceItemOwnerRequired      = errs.InvalidField("service_item.owner_required", "owner", "an item needs an owner (at most 100 characters)")
 	ErrServiceItemUnitInvalid        = errs.InvalidField("service_item.target_unit_invalid", "target_unit", "target_unit must be companies or sessions")
 	ErrServiceItemCountInvalid       = errs.InvalidField("service_item.target_count_invalid", "target_count", "target_count is 1 to 10000")

@@ -177,6 +177,9 @@ type HQService interface {
 	NoticeRates(ctx context.Context) (NoticeRates, error)
 	// ListAudit lists the HQ role's audit log.
 	ListAudit(ctx context.Context, f audit.Filter, page kitx.Page) ([]audit.Entry, string, error)
+
+	HQAid
+	HQPublicity
 }
 
 // NoticeRates implements HQService: every registered district, and any

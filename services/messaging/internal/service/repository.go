@@ -90,6 +90,11 @@ type Queries interface {
 	PutDelivery(ctx context.Context, d Delivery) (bool, error)
 
 	LiaisonQueries
+	AidQueries
+	// NoteFirstOffer moves a request's first offer time back to at if it
+	// is earlier (HQ's statistics).
+	NoteFirstOffer(ctx context.Context, requestID string, at time.Time) error
+	PublicityQueries
 	audit.Queries
 	idempotency.Queries
 }
@@ -108,6 +113,15 @@ const (
 	EventLiaisonThreadOpened = eventsv1.TypeLiaisonThreadOpened
 	EventLiaisonPostAdded    = eventsv1.TypeLiaisonPostAdded
 	EventLiaisonThreadRead   = eventsv1.TypeLiaisonThreadRead
+
+	EventAidRequestPosted       = eventsv1.TypeAidRequestPosted
+	EventAidRequestClosed       = eventsv1.TypeAidRequestClosed
+	EventAidOfferMade           = eventsv1.TypeAidOfferMade
+	EventAidOfferAccepted       = eventsv1.TypeAidOfferAccepted
+	EventPublicityPostSubmitted = eventsv1.TypePublicityPostSubmitted
+	EventPublicityPostReviewed  = eventsv1.TypePublicityPostReviewed
+	EventPublicityPostPublished = eventsv1.TypePublicityPostPublished
+	EventPublicityPostRejected  = eventsv1.TypePublicityPostRejected
 )
 
 // Change is a domain change the repository publishes as an event.
@@ -128,6 +142,15 @@ type Change struct {
 	Post    *Post
 	Reader  string
 	ReadSeq int64
+	// AidRequest and AidOffer are a mutual-aid event's.
+	AidRequest *AidRequest
+	AidOffer   *AidOffer
+	// Publicity is a positive-publicity event's post; Decision, Reason
+	// and Reviewer its review (Reason also a closed request's outcome).
+	Publicity *PublicityPost
+	Decision  string
+	Reason    string
+	Reviewer  string
 }
 
 // Edit is versioned's Edit of the service's changes.
@@ -151,11 +174,20 @@ const (
 	ActionDirectiveRevise   = "directive.revise"
 	ActionThreadOpen        = "liaison.open_thread"
 	ActionPostAdd           = "liaison.add_post"
+	ActionAidPost           = "aid.post_request"
+	ActionAidOffer          = "aid.offer"
+	ActionAidAccept         = "aid.accept_offer"
+	ActionAidClose          = "aid.close_request"
+	ActionPostSubmit        = "publicity.submit"
+	ActionPostRevise        = "publicity.revise"
+	ActionPostReview        = "publicity.review"
 
-	ResourceNotice    = "notice"
-	ResourceReceipt   = "receipt"
-	ResourceDirective = "directive"
-	ResourceThread    = "liaison_thread"
+	ResourceNotice     = "notice"
+	ResourceReceipt    = "receipt"
+	ResourceDirective  = "directive"
+	ResourceThread     = "liaison_thread"
+	ResourceAidRequest = "aid_request"
+	ResourcePost       = "publicity_post"
 )
 
 // system is the actor of the writes no request makes: reminders and the

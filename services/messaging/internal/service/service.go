@@ -296,6 +296,8 @@ type Service interface {
 	ListAudit(ctx context.Context, f audit.Filter, page kitx.Page) ([]audit.Entry, string, error)
 
 	Liaison
+	Aid
+	Publicity
 }
 
 // Options are the service's tunables; zero fields take the defaults.
@@ -324,6 +326,9 @@ type Policy struct {
 	RemindBefore time.Duration
 	// Interval is the least time between two reminders of one company.
 	Interval time.Duration
+	// AidVisibleTo are the districts that see the node's new aid
+	// requests (nil: the whole city).
+	AidVisibleTo []string
 }
 
 // New returns the messaging service of district; policy returns the live

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -24,6 +25,18 @@ var events = eventbus.Mapping[service.Change]{
 // notice's events in order and keeps the newest counts.
 func aggregate(c service.Change) (eventbus.Aggregate, error) {
 	switch {
+	case c.AidRequest != nil && c.Type != service.EventAidOfferMade:
+		return eventbus.Aggregate{Type: "aid_request", ID: c.AidRequest.ID, Version: c.AidRequest.Seq}, nil
+	case c.AidOffer != nil:
+		// An offer made is its own aggregate (its acceptance is the
+		// request's event, in the request's order).
+		v := int64(1)
+		if c.AidOffer.Status == service.OfferAccepted {
+			v = 2
+		}
+		return eventbus.Aggregate{Type: "aid_offer", ID: c.AidOffer.ID, Version: v}, nil
+	case c.Publicity != nil:
+		return eventbus.Aggregate{Type: "publicity_post", ID: c.Publicity.ID, Version: c.Publicity.Version}, nil
 	case c.Notice != nil:
 		return eventbus.Aggregate{Type: "notice", ID: c.Notice.ID, Version: c.Notice.Seq}, nil
 	case c.Directive != nil:
@@ -70,6 +83,22 @@ func payload(district string, c service.Change) (proto.Message, error) {
 		return &eventsv1.LiaisonPostAdded{Thread: t, Post: p}, nil
 	case service.EventLiaisonThreadRead:
 		return &eventsv1.LiaisonThreadRead{ThreadId: c.Thread.ID, Reader: c.Reader, Seq: c.ReadSeq}, nil
+	case service.EventAidRequestPosted:
+		return &eventsv1.AidRequestPosted{Request: AidSnapshot(c.AidRequest)}, nil
+	case service.EventAidRequestClosed:
+		return &eventsv1.AidRequestClosed{Request: AidSnapshot(c.AidRequest), Reason: c.Reason}, nil
+	case service.EventAidOfferMade:
+		return &eventsv1.AidOfferMade{Offer: OfferSnapshot(c.AidOffer)}, nil
+	case service.EventAidOfferAccepted:
+		return &eventsv1.AidOfferAccepted{Request: AidSnapshot(c.AidRequest), Offer: OfferSnapshot(c.AidOffer)}, nil
+	case service.EventPublicityPostSubmitted:
+		return &eventsv1.PublicityPostSubmitted{Post: PostSnapshot(c.Publicity)}, nil
+	case service.EventPublicityPostReviewed:
+		return &eventsv1.PublicityPostReviewed{Post: PostSnapshot(c.Publicity), Decision: c.Decision, Reason: c.Reason, Reviewer: c.Reviewer}, nil
+	case service.EventPublicityPostPublished:
+		return &eventsv1.PublicityPostPublished{Post: PostSnapshot(c.Publicity), Reviewer: c.Reviewer}, nil
+	case service.EventPublicityPostRejected:
+		return &eventsv1.PublicityPostRejected{Post: PostSnapshot(c.Publicity), Reason: c.Reason, Reviewer: c.Reviewer}, nil
 	}
 	return nil, nil
 }
@@ -160,4 +189,88 @@ func threadSnapshot(district string, t *service.Thread) *eventsv1.LiaisonThread 
 func postSnapshot(p *service.Post) *eventsv1.LiaisonPost {
 	return &eventsv1.LiaisonPost{Id: p.ID, ThreadId: p.ThreadID, Seq: p.Seq, Author: p.Author, AuthorRole: p.AuthorRole,
 		CompanyId: p.CompanyID, BodyMarkdown: p.BodyMarkdown, Mentions: p.Mentions, CreatedAt: timestamppb.New(p.CreatedAt)}
+}
+
+func optTS(t *time.Time) *timestamppb.Timestamp {
+	if t == nil {
+		return nil
+	}
+	return timestamppb.New(*t)
+}
+
+func optTimeOf(t *timestamppb.Timestamp) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := t.AsTime()
+	return &v
+}
+
+// AidSnapshot is the event form of an aid request.
+func AidSnapshot(r *service.AidRequest) *eventsv1.AidRequest {
+	if r == nil {
+		return nil
+	}
+	return &eventsv1.AidRequest{Id: r.ID, District: r.District, Kind: r.Kind, Title: r.Title, Headcount: int32(r.Headcount),
+		Qualification: r.Qualification, StartsAt: timestamppb.New(r.StartsAt), EndsAt: timestamppb.New(r.EndsAt), Place: r.Place,
+		ContactRole: r.ContactRole, Description: r.Description, VisibleTo: r.VisibleTo, RequestedBy: r.RequestedBy, RequesterRole: r.RequesterRole,
+		RequesterCompanyId: r.RequesterCompanyID, Status: r.Status, Offered: int32(r.Offered), Accepted: int32(r.Accepted),
+		CreatedAt: timestamppb.New(r.CreatedAt), FirstOfferAt: optTS(r.FirstOfferAt), ClosedAt: optTS(r.ClosedAt), Seq: r.Seq}
+}
+
+// AidRequestOf returns the service's request of an event's snapshot (nil
+// for none).
+func AidRequestOf(m *eventsv1.AidRequest, reason string) *service.AidRequest {
+	if m == nil || m.GetId() == "" {
+		return nil
+	}
+	vis := m.GetVisibleTo()
+	if vis == nil {
+		vis = []string{}
+	}
+	return &service.AidRequest{ID: m.GetId(), District: m.GetDistrict(), Kind: m.GetKind(), Title: m.GetTitle(), Headcount: int(m.GetHeadcount()),
+		Qualification: m.GetQualification(), StartsAt: m.GetStartsAt().AsTime(), EndsAt: m.GetEndsAt().AsTime(), Place: m.GetPlace(),
+		ContactRole: m.GetContactRole(), Description: m.GetDescription(), VisibleTo: vis, RequestedBy: m.GetRequestedBy(),
+		RequesterRole: m.GetRequesterRole(), RequesterCompanyID: m.GetRequesterCompanyId(), Status: m.GetStatus(), Offered: int(m.GetOffered()),
+		Accepted: int(m.GetAccepted()), CreatedAt: m.GetCreatedAt().AsTime(), FirstOfferAt: optTimeOf(m.GetFirstOfferAt()),
+		ClosedAt: optTimeOf(m.GetClosedAt()), CloseReason: reason, Seq: m.GetSeq()}
+}
+
+// OfferSnapshot is the event form of an offer.
+func OfferSnapshot(o *service.AidOffer) *eventsv1.AidOffer {
+	if o == nil {
+		return nil
+	}
+	return &eventsv1.AidOffer{Id: o.ID, RequestId: o.RequestID, RequestDistrict: o.RequestDistrict, District: o.District, CompanyId: o.CompanyID,
+		CompanyName: o.CompanyName, Headcount: int32(o.Headcount), Status: o.Status, AcceptedHeadcount: int32(o.AcceptedHeadcount),
+		OfferedBy: o.OfferedBy, OfferedAt: timestamppb.New(o.OfferedAt), AcceptedAt: optTS(o.AcceptedAt), Note: o.Note}
+}
+
+// AidOfferOf returns the service's offer of an event's snapshot (nil for
+// none).
+func AidOfferOf(m *eventsv1.AidOffer) *service.AidOffer {
+	if m == nil || m.GetId() == "" {
+		return nil
+	}
+	return &service.AidOffer{ID: m.GetId(), RequestID: m.GetRequestId(), RequestDistrict: m.GetRequestDistrict(), District: m.GetDistrict(),
+		CompanyID: m.GetCompanyId(), CompanyName: m.GetCompanyName(), Headcount: int(m.GetHeadcount()), Status: m.GetStatus(),
+		AcceptedHeadcount: int(m.GetAcceptedHeadcount()), OfferedBy: m.GetOfferedBy(), OfferedAt: m.GetOfferedAt().AsTime(),
+		AcceptedAt: optTimeOf(m.GetAcceptedAt()), Note: m.GetNote()}
+}
+
+// PostSnapshot is the event form of a publicity post.
+func PostSnapshot(p *service.PublicityPost) *eventsv1.PublicityPost {
+	return &eventsv1.PublicityPost{Id: p.ID, District: p.District, Version: p.Version, Title: p.Title, BodyMarkdown: p.BodyMarkdown,
+		RedShieldPost: p.RedShieldPost, CompanyId: p.CompanyID, Author: p.Author, AuthorRole: p.AuthorRole, Status: p.Status, Reason: p.Reason,
+		SubmittedAt: timestamppb.New(p.SubmittedAt), PublishedAt: optTS(p.PublishedAt)}
+}
+
+// PublicityOf returns the service's post of an event's snapshot (its HTML
+// is rendered by the reader).
+func PublicityOf(m *eventsv1.PublicityPost) service.PublicityPost {
+	sub := m.GetSubmittedAt().AsTime()
+	return service.PublicityPost{ID: m.GetId(), District: m.GetDistrict(), Version: m.GetVersion(), Title: m.GetTitle(),
+		BodyMarkdown: m.GetBodyMarkdown(), RedShieldPost: m.GetRedShieldPost(), CompanyID: m.GetCompanyId(), Author: m.GetAuthor(),
+		AuthorRole: m.GetAuthorRole(), Status: m.GetStatus(), Reason: m.GetReason(), SubmittedAt: sub, UpdatedAt: sub,
+		PublishedAt: optTimeOf(m.GetPublishedAt())}
 }

@@ -81,6 +81,34 @@ func companyOf(env *eventsv1.Envelope) (c *eventsv1.Company, ok bool, err error)
 	return nil, false, nil
 }
 
+// guardOf returns the guard snapshot of a guard event of membership's.
+func guardOf(env *eventsv1.Envelope) (g *eventsv1.Guard, ok bool, err error) {
+	var m interface {
+		proto.Message
+		GetGuard() *eventsv1.Guard
+	}
+	switch env.GetType() {
+	case eventsv1.TypeGuardHired:
+		m = &eventsv1.GuardHired{}
+	case eventsv1.TypeGuardUpdated:
+		m = &eventsv1.GuardUpdated{}
+	case eventsv1.TypeGuardLeft:
+		m = &eventsv1.GuardLeft{}
+	case eventsv1.TypeCertificateIssued:
+		m = &eventsv1.CertificateIssued{}
+	case eventsv1.TypeCertificateExpiring:
+		m = &eventsv1.CertificateExpiring{}
+	case eventsv1.TypeTrainingRecorded:
+		m = &eventsv1.TrainingRecorded{}
+	case eventsv1.TypeBackgroundCheckRecorded:
+		m = &eventsv1.BackgroundCheckRecorded{}
+	default:
+		return nil, false, nil
+	}
+	err = proto.Unmarshal(env.GetPayload(), m)
+	return m.GetGuard(), true, err
+}
+
 // Handle applies one event of the membership topic inside tx; versions
 // only move forward (PutCompany), and an event that can never apply is
 // rejected and dead-lettered.
@@ -88,6 +116,22 @@ func (e MembershipEvents) Handle(ctx context.Context, tx *sql.Tx, msg eventbus.M
 	env := msg.Envelope
 	if env.GetService() != MembershipService {
 		return eventbus.Reject(eventbus.ReasonWrongService, fmt.Errorf("messaging: service %q on the membership topic", env.GetService()))
+	}
+	if g, ok, err := guardOf(env); ok {
+		if err != nil {
+			return eventbus.Reject(eventbus.ReasonBadPayload, fmt.Errorf("messaging: decode %s: %w", env.GetType(), err))
+		}
+		if g.GetId() == "" || g.GetCompanyId() == "" || g.GetVersion() <= 0 {
+			return eventbus.Reject(eventbus.ReasonBadPayload, fmt.Errorf("messaging: %s without a guard id, company and version", env.GetType()))
+		}
+		if d := g.GetDistrict(); d != "" && d != env.GetDistrict() {
+			return eventbus.Reject(eventbus.ReasonDistrictMismatch, fmt.Errorf("messaging: guard of district %q in an event of %q", d, env.GetDistrict()))
+		}
+		_, err = e.Store.In(ctx, tx, func(q service.Queries) ([]service.Change, error) {
+			return nil, service.ApplyGuard(ctx, q, service.Guard{ID: g.GetId(), CompanyID: g.GetCompanyId(), Active: g.GetEmploymentStatus() == "active",
+				Certified: g.GetHasCertificate(), ValidUntil: g.GetCertificateValidUntil(), Version: g.GetVersion()})
+		})
+		return err
 	}
 	c, ok, err := companyOf(env)
 	if !ok {
@@ -114,6 +158,8 @@ func (e MembershipEvents) Handle(ctx context.Context, tx *sql.Tx, msg eventbus.M
 type Materialiser interface {
 	MaterialiseDirective(ctx context.Context, q service.Queries, d service.Directive) ([]service.Change, error)
 	ReviseMaterialised(ctx context.Context, q service.Queries, d service.Directive, fields []string) ([]service.Change, error)
+	ApplyRelayedAid(ctx context.Context, q service.Queries, typ string, r *service.AidRequest, o *service.AidOffer) error
+	ApplyHQPublicity(ctx context.Context, q service.Queries, typ string, post service.PublicityPost, reason string) error
 }
 
 // DirectiveEvents is a district node's consumer of gh.hq.directives.v1.
@@ -179,7 +225,7 @@ func (e DirectiveEvents) Handle(ctx context.Context, tx *sql.Tx, msg eventbus.Me
 		}
 		m, fields = ev.GetDirective(), ev.GetFields()
 	default:
-		return nil
+		return e.handleOther(ctx, tx, env)
 	}
 	if m.GetId() == "" || m.GetTitle() == "" {
 		return eventbus.Reject(eventbus.ReasonBadPayload, errors.New("messaging: a directive without an id or title"))
@@ -194,12 +240,83 @@ func (e DirectiveEvents) Handle(ctx context.Context, tx *sql.Tx, msg eventbus.Me
 	return err
 }
 
+// handleOther applies the directives topic's other events: the aid events
+// HQ relays and HQ's decisions on publicity posts.
+func (e DirectiveEvents) handleOther(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope) error {
+	var apply func(q service.Queries) error
+	typ := env.GetType()
+	switch typ {
+	case eventsv1.TypeAidRequestPosted, eventsv1.TypeAidRequestClosed, eventsv1.TypeAidOfferMade, eventsv1.TypeAidOfferAccepted:
+		r, o, err := aidOf(env)
+		if err != nil {
+			return err
+		}
+		apply = func(q service.Queries) error { return e.Service.ApplyRelayedAid(ctx, q, typ, r, o) }
+	case eventsv1.TypePublicityPostPublished:
+		var m eventsv1.PublicityPostPublished
+		if err := proto.Unmarshal(env.GetPayload(), &m); err != nil || m.GetPost().GetId() == "" {
+			return eventbus.Reject(eventbus.ReasonBadPayload, fmt.Errorf("messaging: decode %s: %v", typ, err))
+		}
+		apply = func(q service.Queries) error {
+			return e.Service.ApplyHQPublicity(ctx, q, typ, store.PublicityOf(m.GetPost()), "")
+		}
+	case eventsv1.TypePublicityPostRejected:
+		var m eventsv1.PublicityPostRejected
+		if err := proto.Unmarshal(env.GetPayload(), &m); err != nil || m.GetPost().GetId() == "" {
+			return eventbus.Reject(eventbus.ReasonBadPayload, fmt.Errorf("messaging: decode %s: %v", typ, err))
+		}
+		apply = func(q service.Queries) error {
+			return e.Service.ApplyHQPublicity(ctx, q, typ, store.PublicityOf(m.GetPost()), m.GetReason())
+		}
+	default:
+		return nil
+	}
+	_, err := e.Store.In(ctx, tx, func(q service.Queries) ([]service.Change, error) { return nil, apply(q) })
+	return err
+}
+
+// aidOf decodes an aid event's request and offer snapshots.
+func aidOf(env *eventsv1.Envelope) (*service.AidRequest, *service.AidOffer, error) {
+	var (
+		r   *service.AidRequest
+		o   *service.AidOffer
+		err error
+	)
+	switch env.GetType() {
+	case eventsv1.TypeAidRequestPosted:
+		var m eventsv1.AidRequestPosted
+		err, r = proto.Unmarshal(env.GetPayload(), &m), store.AidRequestOf(m.GetRequest(), "")
+	case eventsv1.TypeAidRequestClosed:
+		var m eventsv1.AidRequestClosed
+		err = proto.Unmarshal(env.GetPayload(), &m)
+		r = store.AidRequestOf(m.GetRequest(), m.GetReason())
+	case eventsv1.TypeAidOfferMade:
+		var m eventsv1.AidOfferMade
+		err, o = proto.Unmarshal(env.GetPayload(), &m), store.AidOfferOf(m.GetOffer())
+	case eventsv1.TypeAidOfferAccepted:
+		var m eventsv1.AidOfferAccepted
+		err = proto.Unmarshal(env.GetPayload(), &m)
+		r, o = store.AidRequestOf(m.GetRequest(), ""), store.AidOfferOf(m.GetOffer())
+	}
+	if err != nil {
+		return nil, nil, eventbus.Reject(eventbus.ReasonBadPayload, fmt.Errorf("messaging: decode %s: %w", env.GetType(), err))
+	}
+	if r == nil && o == nil {
+		return nil, nil, eventbus.Reject(eventbus.ReasonBadPayload, fmt.Errorf("messaging: %s without a request or offer", env.GetType()))
+	}
+	return r, o, nil
+}
+
 // DistrictEvents is the HQ role's consumer of one district's messaging
 // topic: the events of the notices that materialise directives become the
 // directive's delivery health at that district.
 type DistrictEvents struct {
 	District string
 	Store    Store
+	// HQ applies the district's publicity posts (their HTML rendered).
+	HQ interface {
+		ApplyDistrictPublicity(ctx context.Context, q service.Queries, post service.PublicityPost) error
+	}
 	Consumer eventbus.ConsumerConfig
 }
 
@@ -213,6 +330,14 @@ func (e DistrictEvents) Run(ctx context.Context) {
 	cfg.Topic = eventbus.Topic(e.District, MessagingService)
 	cfg.GroupID = HQGroupID
 	cfg.Handler = e.Handle
+	// A relayed aid event is in the outbox once the transaction commits.
+	applied := cfg.Applied
+	cfg.Applied = func(m eventbus.Message) {
+		e.Store.Outbox().Notify()
+		if applied != nil {
+			applied(m)
+		}
+	}
 	eventbus.SuperviseConsumer(ctx, "messaging: district consumer", cfg)
 }
 
@@ -251,6 +376,31 @@ func (e DistrictEvents) Handle(ctx context.Context, tx *sql.Tx, msg eventbus.Mes
 	case eventsv1.TypeNoticeReminderSent:
 		var m eventsv1.NoticeReminderSent
 		err, notice = proto.Unmarshal(env.GetPayload(), &m), m.GetNotice()
+	case eventsv1.TypeAidRequestPosted, eventsv1.TypeAidRequestClosed, eventsv1.TypeAidOfferMade, eventsv1.TypeAidOfferAccepted:
+		r, o, err := aidOf(env)
+		if err != nil {
+			return err
+		}
+		_, err = e.Store.In(ctx, tx, func(q service.Queries) ([]service.Change, error) {
+			return service.ApplyDistrictAid(ctx, q, env.GetDistrict(), env.GetType(), r, o)
+		})
+		return err
+	case eventsv1.TypePublicityPostSubmitted, eventsv1.TypePublicityPostReviewed:
+		var post *eventsv1.PublicityPost
+		if env.GetType() == eventsv1.TypePublicityPostSubmitted {
+			var m eventsv1.PublicityPostSubmitted
+			err, post = proto.Unmarshal(env.GetPayload(), &m), m.GetPost()
+		} else {
+			var m eventsv1.PublicityPostReviewed
+			err, post = proto.Unmarshal(env.GetPayload(), &m), m.GetPost()
+		}
+		if err != nil || post.GetId() == "" || post.GetDistrict() != env.GetDistrict() {
+			return eventbus.Reject(eventbus.ReasonBadPayload, fmt.Errorf("messaging: %s without a post of its district: %v", env.GetType(), err))
+		}
+		_, err = e.Store.In(ctx, tx, func(q service.Queries) ([]service.Change, error) {
+			return nil, e.HQ.ApplyDistrictPublicity(ctx, q, store.PublicityOf(post))
+		})
+		return err
 	default:
 		return nil
 	}
