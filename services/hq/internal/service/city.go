@@ -470,7 +470,12 @@ func (p *PatrolStats) Add(o PatrolStats) {
 }
 
 func (p *PatrolStats) finish(guardsActive int64) {
-	p.VolunteerShare = rates.Of(p.VolunteersActive, guardsActive)
+	// A district whose patrols service never reported has no volunteer
+	// share: null, not 0 of its guards.
+	p.VolunteerShare = nil
+	if p.Reported {
+		p.VolunteerShare = rates.Of(p.VolunteersActive, guardsActive)
+	}
 	p.FillRate = rates.Of(p.SeatsFilled, p.SeatsRequired)
 	p.MissedToursByKind = withKeys(p.MissedToursByKind, MissedTourKinds)
 	p.IncidentsByStatus = withKeys(p.IncidentsByStatus, IncidentStatuses)

@@ -71,11 +71,12 @@ func (s *Store) PutScore(ctx context.Context, tx *sql.Tx, f FourHundred) (bool, 
 }
 
 // PutSnapshot stores a day's closing counts (the trend); a day written
-// again is replaced.
+// again with other counts is replaced (it reports a change only then).
 func (s *Store) PutSnapshot(ctx context.Context, tx *sql.Tx, f FourHundred) (bool, error) {
 	return s.upsert(ctx, tx, "hq_compliance_snapshots", []string{"district", "company_id", "day"},
 		[]string{"district", "company_id", "day", "active", "background_checked", "trained", "certified", "badge_service"},
-		"", f.District, f.CompanyID, f.Day, f.Active, f.BackgroundChecked, f.Trained, f.Certified, f.BadgeService)
+		"(t.active, t.background_checked, t.trained, t.certified, t.badge_service) IS NOT "+
+			"(excluded.active, excluded.background_checked, excluded.trained, excluded.certified, excluded.badge_service)", f.District, f.CompanyID, f.Day, f.Active, f.BackgroundChecked, f.Trained, f.Certified, f.BadgeService)
 }
 
 // Inspection is an inspection as HQ keeps it.
