@@ -71,8 +71,10 @@ var projected = map[string]map[string]applyFunc{
 		eventsv1.TypeEvaluationPublished:      (*Projector).evaluation,
 	},
 	ServicePatrols: {
+		// A team is created with its leader as its first member (the
+		// patrols service emits no TeamMemberJoined for them).
 		eventsv1.TypeTeamCreated: team(func(m *eventsv1.TeamCreated) (*eventsv1.VolunteerTeam, string, string, memberChange) {
-			return m.GetTeam(), "", "", memberNone
+			return m.GetTeam(), m.GetTeam().GetLeaderGuardId(), "", memberLeader
 		}),
 		eventsv1.TypeTeamMemberJoined: team(func(m *eventsv1.TeamMemberJoined) (*eventsv1.VolunteerTeam, string, string, memberChange) {
 			return m.GetTeam(), m.GetGuardId(), m.GetCompanyId(), memberActive
@@ -355,6 +357,8 @@ const (
 	memberNone memberChange = iota
 	memberActive
 	memberSuspended
+	// memberLeader is the leader of a new team: active, if it names one.
+	memberLeader
 )
 
 func team[M any, PM interface {
@@ -369,6 +373,12 @@ func team[M any, PM interface {
 		t, guard, company, change := get(m)
 		if t == nil || t.GetId() == "" {
 			return false, reject(eventbus.ReasonBadPayload, "%s without a team snapshot", env.GetType())
+		}
+		if change == memberLeader {
+			change = memberActive
+			if guard == "" {
+				change = memberNone
+			}
 		}
 		if change != memberNone && guard == "" {
 			return false, reject(eventbus.ReasonBadPayload, "%s without the guard", env.GetType())

@@ -124,7 +124,7 @@ func disputeOf(d string, v int64) *eventsv1.DisputeCase {
 }
 
 func teamOf(d string, v int64) *eventsv1.VolunteerTeam {
-	return &eventsv1.VolunteerTeam{Id: "t1", District: d, Name: "义警一队", ActiveMembers: int32(v), Version: v}
+	return &eventsv1.VolunteerTeam{Id: "t1", District: d, Name: "义警一队", LeaderGuardId: "g1", ActiveMembers: int32(v), Version: v}
 }
 
 func shiftOf(d string, v int64) *eventsv1.PatrolShift {
@@ -251,7 +251,7 @@ func cityCases() []cityCase {
 
 		{p, eventsv1.TypeTeamCreated, func(d string, v int64) *eventsv1.Envelope {
 			return cenv(d, p, eventsv1.TypeTeamCreated, "t1", v, &eventsv1.TeamCreated{Team: teamOf(d, v)})
-		}, func(cd service.CityData, _ int64) bool { return cd.Patrols.Teams == 1 }, false},
+		}, teamHolds(true), false},
 		{p, eventsv1.TypeTeamMemberJoined, func(d string, v int64) *eventsv1.Envelope {
 			return cenv(d, p, eventsv1.TypeTeamMemberJoined, "t1", v, &eventsv1.TeamMemberJoined{Team: teamOf(d, v), GuardId: "g1", CompanyId: "c1"})
 		}, teamHolds(true), false},
@@ -273,7 +273,9 @@ func cityCases() []cityCase {
 		{p, eventsv1.TypeCheckpointScanned, func(d string, v int64) *eventsv1.Envelope {
 			return cenv(d, p, eventsv1.TypeCheckpointScanned, "sc1", 1, &eventsv1.CheckpointScanned{Id: "sc1", District: d, ShiftId: "s1",
 				GuardId: "g1", CheckpointId: "cp1", ScannedAt: ts(time.Minute), MockLocation: true})
-		}, func(cd service.CityData, _ int64) bool { return cd.Patrols.Scans == 1 && cd.Patrols.ScansMockLocation == 1 }, true},
+		}, func(cd service.CityData, _ int64) bool {
+			return cd.Patrols.Scans == 1 && cd.Patrols.ScansMockLocation == 1
+		}, true},
 		{p, eventsv1.TypeMissedTour, func(d string, v int64) *eventsv1.Envelope {
 			return cenv(d, p, eventsv1.TypeMissedTour, "mt1", 1, &eventsv1.MissedTour{Id: "mt1", District: d, ShiftId: "s1", GuardId: "g1",
 				Kind: "not_started"})

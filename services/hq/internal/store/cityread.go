@@ -13,9 +13,27 @@ import (
 	"github.com/guildhall/guildhall/services/hq/internal/service"
 )
 
+// reader reads the city view in one transaction, so one answer's figures
+// are of one moment: a section's "reported" and its counts come from the
+// same applied events (an event commits both together).
+type reader struct {
+	s  *Store
+	tx *sql.Tx
+}
+
+// read calls fn with a reader over one read transaction.
+func (s *Store) read(ctx context.Context, fn func(r reader) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin read: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }() // it only read
+	return fn(reader{s: s, tx: tx})
+}
+
 // query runs q and calls scan for every row.
-func (s *Store) query(ctx context.Context, what, q string, scan func(*sql.Rows) error, args ...any) error {
-	rows, err := s.db.QueryContext(ctx, s.db.Rebind(q), args...)
+func (r reader) query(ctx context.Context, what, q string, scan func(*sql.Rows) error, args ...any) error {
+	rows, err := r.tx.QueryContext(ctx, r.s.db.Rebind(q), args...)
 	if err != nil {
 		return fmt.Errorf("store: %s: %w", what, err)
 	}
@@ -40,12 +58,16 @@ func districtFilter(col, district string) (string, []any) {
 }
 
 // City implements service.CityRepository.
-func (s *Store) City(ctx context.Context, today, month string, now time.Time) (map[string]service.CityData, error) {
-	return s.city(ctx, "", today, month, now)
+func (s *Store) City(ctx context.Context, today, month string, now time.Time) (out map[string]service.CityData, err error) {
+	err = s.read(ctx, func(r reader) error {
+		out, err = r.city(ctx, "", today, month, now)
+		return err
+	})
+	return out, err
 }
 
 // city reads the raw figures of district ("" every district).
-func (s *Store) city(ctx context.Context, district, today, month string, now time.Time) (map[string]service.CityData, error) {
+func (r reader) city(ctx context.Context, district, today, month string, now time.Time) (map[string]service.CityData, error) {
 	out := map[string]service.CityData{}
 	get := func(d string) *service.CityData {
 		cd, ok := out[d]
@@ -60,7 +82,7 @@ func (s *Store) city(ctx context.Context, district, today, month string, now tim
 	where, args := districtFilter("district", district)
 
 	// Which services HQ heard from: a section is reported from then on.
-	err := s.query(ctx, "service freshness", `SELECT district, service, last_event_at FROM hq_service_freshness
+	err := r.query(ctx, "service freshness", `SELECT district, service, last_event_at FROM hq_service_freshness
 		WHERE `+where+` AND service IN ('compliance', 'patrols', 'messaging')`, func(r *sql.Rows) error {
 		var d, svc string
 		var at int64
@@ -88,7 +110,7 @@ func (s *Store) city(ctx context.Context, district, today, month string, now tim
 	}
 
 	// --- compliance ---
-	err = s.query(ctx, "four hundred", `SELECT district, count(*), max(day), sum(active), sum(background_checked), sum(trained),
+	err = r.query(ctx, "four hundred", `SELECT district, count(*), max(day), sum(active), sum(background_checked), sum(trained),
 		sum(certified), sum(badge_service) FROM hq_compliance_scores WHERE `+where+` GROUP BY district`, func(r *sql.Rows) error {
 		var d string
 		var n int64
@@ -105,7 +127,7 @@ func (s *Store) city(ctx context.Context, district, today, month string, now tim
 	if err != nil {
 		return nil, err
 	}
-	hazards, err := s.hazards(ctx, district, today, false)
+	hazards, err := r.hazards(ctx, district, today, false)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +136,7 @@ func (s *Store) city(ctx context.Context, district, today, month string, now tim
 		cd.Compliance.Hazards.Add(h)
 		put(k.district, cd)
 	}
-	disputes, err := s.disputes(ctx, district, false)
+	disputes, err := r.disputes(ctx, district, false)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +145,7 @@ func (s *Store) city(ctx context.Context, district, today, month string, now tim
 		cd.Compliance.Disputes.Add(dd)
 		put(k.district, cd)
 	}
-	err = s.query(ctx, "four-one", `SELECT district, count(*), sum(checked), sum(active) FROM hq_four_one
+	err = r.query(ctx, "four-one", `SELECT district, count(*), sum(checked), sum(active) FROM hq_four_one
 		WHERE `+where+` AND period = ? GROUP BY district`, func(r *sql.Rows) error {
 		var d string
 		var f service.FourOne
@@ -140,7 +162,7 @@ func (s *Store) city(ctx context.Context, district, today, month string, now tim
 	}
 	// Each district's newest period rated, and its companies' newest
 	// versions of it.
-	err = s.query(ctx, "ratings", `SELECT e.district, e.period, e.grade, count(*), coalesce(sum(e.score_reported), 0),
+	err = r.query(ctx, "ratings", `SELECT e.district, e.period, e.grade, count(*), coalesce(sum(e.score_reported), 0),
 		coalesce(sum(CASE WHEN e.score_reported = 1 THEN e.score ELSE 0 END), 0)
 		FROM hq_evaluations e
 		JOIN (SELECT district, max(period) AS period FROM hq_evaluations GROUP BY district) l
@@ -165,12 +187,12 @@ func (s *Store) city(ctx context.Context, district, today, month string, now tim
 	if err != nil {
 		return nil, err
 	}
-	if err := s.timelinessInputs(ctx, district, get, put); err != nil {
+	if err := r.timelinessInputs(ctx, district, get, put); err != nil {
 		return nil, err
 	}
 
 	// --- patrols ---
-	err = s.query(ctx, "teams", `SELECT district, count(*) FROM hq_teams WHERE `+where+` GROUP BY district`, func(r *sql.Rows) error {
+	err = r.query(ctx, "teams", `SELECT district, count(*) FROM hq_teams WHERE `+where+` GROUP BY district`, func(r *sql.Rows) error {
 		var d string
 		var n int64
 		if err := r.Scan(&d, &n); err != nil {
@@ -186,7 +208,7 @@ func (s *Store) city(ctx context.Context, district, today, month string, now tim
 	}
 	// A guard is a volunteer once however many teams hold them, and
 	// suspended only if no team holds them active.
-	err = s.query(ctx, "volunteers", `SELECT district, coalesce(sum(a), 0), coalesce(sum(1 - a), 0) FROM
+	err = r.query(ctx, "volunteers", `SELECT district, coalesce(sum(a), 0), coalesce(sum(1 - a), 0) FROM
 		(SELECT district, guard_id, max(active) AS a FROM hq_team_members WHERE `+where+` GROUP BY district, guard_id)
 		GROUP BY district`, func(r *sql.Rows) error {
 		var d string
@@ -202,7 +224,7 @@ func (s *Store) city(ctx context.Context, district, today, month string, now tim
 	if err != nil {
 		return nil, err
 	}
-	err = s.query(ctx, "shifts", `SELECT district, count(*), coalesce(sum(max(required, 0)), 0),
+	err = r.query(ctx, "shifts", `SELECT district, count(*), coalesce(sum(max(required, 0)), 0),
 		coalesce(sum(max(0, min(assigned, required))), 0) FROM hq_shifts WHERE `+where+` GROUP BY district`, func(r *sql.Rows) error {
 		var d string
 		var n, req, filled int64
@@ -217,7 +239,7 @@ func (s *Store) city(ctx context.Context, district, today, month string, now tim
 	if err != nil {
 		return nil, err
 	}
-	err = s.query(ctx, "scans", `SELECT district, count(*), coalesce(sum(mock_location), 0), coalesce(sum(offline), 0)
+	err = r.query(ctx, "scans", `SELECT district, count(*), coalesce(sum(mock_location), 0), coalesce(sum(offline), 0)
 		FROM hq_scans WHERE `+where+` GROUP BY district`, func(r *sql.Rows) error {
 		var d string
 		var n, mock, off int64
@@ -234,7 +256,7 @@ func (s *Store) city(ctx context.Context, district, today, month string, now tim
 	}
 	// Patrol hours: each (shift, guard) with an accepted scan counts the
 	// shift's length once (a shift HQ has no snapshot of counts nothing).
-	err = s.query(ctx, "patrol hours", `SELECT p.district, coalesce(sum(max(0, s.ends_at - s.starts_at)), 0) FROM
+	err = r.query(ctx, "patrol hours", `SELECT p.district, coalesce(sum(max(0, s.ends_at - s.starts_at)), 0) FROM
 		(SELECT DISTINCT district, shift_id, guard_id FROM hq_scans WHERE `+where+`) p
 		JOIN hq_shifts s ON s.id = p.shift_id AND s.district = p.district GROUP BY p.district`, func(r *sql.Rows) error {
 		var d string
@@ -250,7 +272,7 @@ func (s *Store) city(ctx context.Context, district, today, month string, now tim
 	if err != nil {
 		return nil, err
 	}
-	err = s.query(ctx, "missed tours", `SELECT district, kind, count(*) FROM hq_missed_tours WHERE `+where+` GROUP BY district, kind`,
+	err = r.query(ctx, "missed tours", `SELECT district, kind, count(*) FROM hq_missed_tours WHERE `+where+` GROUP BY district, kind`,
 		func(r *sql.Rows) error {
 			var d, kind string
 			var n int64
@@ -266,7 +288,7 @@ func (s *Store) city(ctx context.Context, district, today, month string, now tim
 	if err != nil {
 		return nil, err
 	}
-	err = s.query(ctx, "incidents", `SELECT district, status, count(*) FROM hq_incidents WHERE `+where+` GROUP BY district, status`,
+	err = r.query(ctx, "incidents", `SELECT district, status, count(*) FROM hq_incidents WHERE `+where+` GROUP BY district, status`,
 		func(r *sql.Rows) error {
 			var d, st string
 			var n int64
@@ -283,7 +305,7 @@ func (s *Store) city(ctx context.Context, district, today, month string, now tim
 		return nil, err
 	}
 	samples := map[string][3][]float64{}
-	err = s.query(ctx, "dispatches", `SELECT district, escalated, raised_at, accepted_at, arrived_at, feedback_at FROM hq_dispatches
+	err = r.query(ctx, "dispatches", `SELECT district, escalated, raised_at, accepted_at, arrived_at, feedback_at FROM hq_dispatches
 		WHERE `+where, func(r *sql.Rows) error {
 		var d string
 		var esc, raised, acc, arr, fb int64
@@ -313,7 +335,7 @@ func (s *Store) city(ctx context.Context, district, today, month string, now tim
 	}
 
 	// --- messaging ---
-	err = s.query(ctx, "notices", `SELECT district, count(*), coalesce(sum(ack_required), 0),
+	err = r.query(ctx, "notices", `SELECT district, count(*), coalesce(sum(ack_required), 0),
 		coalesce(sum(CASE WHEN ack_required = 1 THEN recipients ELSE 0 END), 0),
 		coalesce(sum(CASE WHEN ack_required = 1 THEN max(read, acknowledged) ELSE 0 END), 0),
 		coalesce(sum(CASE WHEN ack_required = 1 THEN acknowledged ELSE 0 END), 0),
@@ -373,7 +395,7 @@ type key struct{ district, company string }
 
 // hazards returns the inspections and findings per district (byCompany:
 // per district and company).
-func (s *Store) hazards(ctx context.Context, district, today string, byCompany bool) (map[key]service.Hazards, error) {
+func (r reader) hazards(ctx context.Context, district, today string, byCompany bool) (map[key]service.Hazards, error) {
 	out := map[key]service.Hazards{}
 	where, args := districtFilter("district", district)
 	k := func(d, c string) key {
@@ -382,7 +404,7 @@ func (s *Store) hazards(ctx context.Context, district, today string, byCompany b
 		}
 		return key{d, c}
 	}
-	err := s.query(ctx, "inspections", `SELECT district, company_id, count(*), coalesce(sum(score_reported), 0),
+	err := r.query(ctx, "inspections", `SELECT district, company_id, count(*), coalesce(sum(score_reported), 0),
 		coalesce(sum(CASE WHEN score_reported = 1 THEN score ELSE 0 END), 0),
 		coalesce(sum(result = 'passed'), 0), coalesce(sum(result = 'failed'), 0), coalesce(sum(findings), 0)
 		FROM hq_inspections WHERE `+where+` GROUP BY district, company_id`, func(r *sql.Rows) error {
@@ -400,7 +422,7 @@ func (s *Store) hazards(ctx context.Context, district, today string, byCompany b
 	if err != nil {
 		return nil, err
 	}
-	err = s.query(ctx, "findings", `SELECT district, company_id, coalesce(sum(status = 'closed'), 0),
+	err = r.query(ctx, "findings", `SELECT district, company_id, coalesce(sum(status = 'closed'), 0),
 		coalesce(sum(status <> 'closed' AND (escalated <> '' OR (remediation_due <> '' AND remediation_due < ?))), 0),
 		coalesce(sum(status <> 'closed' AND escalated = 'hq'), 0)
 		FROM hq_findings WHERE `+where+` GROUP BY district, company_id`, func(r *sql.Rows) error {
@@ -423,10 +445,10 @@ func (s *Store) hazards(ctx context.Context, district, today string, byCompany b
 }
 
 // disputes returns the disputes per district (byCompany: and company).
-func (s *Store) disputes(ctx context.Context, district string, byCompany bool) (map[key]service.Disputes, error) {
+func (r reader) disputes(ctx context.Context, district string, byCompany bool) (map[key]service.Disputes, error) {
 	out := map[key]service.Disputes{}
 	where, args := districtFilter("district", district)
-	err := s.query(ctx, "disputes", `SELECT district, company_id, status, count(*),
+	err := r.query(ctx, "disputes", `SELECT district, company_id, status, count(*),
 		coalesce(sum(response_overdue = 1 AND status IN ('reported', 'mediating')), 0),
 		coalesce(sum(escalation_due = 1 AND status IN ('reported', 'mediating')), 0)
 		FROM hq_disputes WHERE `+where+` GROUP BY district, company_id, status`, func(r *sql.Rows) error {
@@ -451,9 +473,9 @@ func (s *Store) disputes(ctx context.Context, district string, byCompany bool) (
 
 // timelinessInputs reads the schedules, the inspections of scheduled
 // companies and the active companies of the districts.
-func (s *Store) timelinessInputs(ctx context.Context, district string, get func(string) *service.CityData, put func(string, *service.CityData)) error {
+func (r reader) timelinessInputs(ctx context.Context, district string, get func(string) *service.CityData, put func(string, *service.CityData)) error {
 	where, args := districtFilter("district", district)
-	err := s.query(ctx, "schedules", `SELECT district, company_id, period, count, starts_on FROM hq_inspection_schedules
+	err := r.query(ctx, "schedules", `SELECT district, company_id, period, count, starts_on FROM hq_inspection_schedules
 		WHERE `+where+` ORDER BY district, company_id`, func(r *sql.Rows) error {
 		var d string
 		var sc service.ScheduleRow
@@ -468,7 +490,7 @@ func (s *Store) timelinessInputs(ctx context.Context, district string, get func(
 	if err != nil {
 		return err
 	}
-	err = s.query(ctx, "scheduled inspections", `SELECT i.district, i.company_id, i.inspected_on, i.for_period, i.recorded_at
+	err = r.query(ctx, "scheduled inspections", `SELECT i.district, i.company_id, i.inspected_on, i.for_period, i.recorded_at
 		FROM hq_inspections i JOIN hq_inspection_schedules s ON s.district = i.district AND s.company_id = i.company_id
 		WHERE `+qualified("i", where)+` ORDER BY i.district, i.company_id, i.id`, func(r *sql.Rows) error {
 		var d string
@@ -486,7 +508,7 @@ func (s *Store) timelinessInputs(ctx context.Context, district string, get func(
 	if err != nil {
 		return err
 	}
-	return s.query(ctx, "active companies", `SELECT c.district, c.id FROM hq_companies c
+	return r.query(ctx, "active companies", `SELECT c.district, c.id FROM hq_companies c
 		JOIN hq_inspection_schedules s ON s.district = c.district AND s.company_id = c.id
 		WHERE c.status = 'active' AND `+qualified("c", where), func(r *sql.Rows) error {
 		var d, id string
@@ -500,10 +522,10 @@ func (s *Store) timelinessInputs(ctx context.Context, district string, get func(
 	}, args...)
 }
 
-// Trend implements service.CityRepository.
-func (s *Store) Trend(ctx context.Context, district, since string) ([]service.TrendPoint, error) {
+// trend reads district's daily closing counts since day.
+func (r reader) trend(ctx context.Context, district, since string) ([]service.TrendPoint, error) {
 	out := []service.TrendPoint{}
-	err := s.query(ctx, "trend", `SELECT day, active, background_checked, trained, certified, badge_service
+	err := r.query(ctx, "trend", `SELECT day, active, background_checked, trained, certified, badge_service
 		FROM hq_compliance_snapshots WHERE district = ? AND company_id = '' AND day > ? ORDER BY day`, func(r *sql.Rows) error {
 		var p service.TrendPoint
 		if err := r.Scan(&p.Day, &p.Active, &p.BackgroundChecked, &p.Trained, &p.Certified, &p.BadgeService); err != nil {
@@ -515,10 +537,10 @@ func (s *Store) Trend(ctx context.Context, district, since string) ([]service.Tr
 	return out, err
 }
 
-// ComplianceCompanies implements service.CityRepository: a row for every
+// complianceCompanies reads a row for every
 // company of district in membership's snapshots or in any compliance
 // figure.
-func (s *Store) ComplianceCompanies(ctx context.Context, district, today, month string) ([]service.ComplianceCompanyRow, service.CityData, error) {
+func (r reader) complianceCompanies(ctx context.Context, district, today, month string) ([]service.ComplianceCompanyRow, service.CityData, error) {
 	rows := map[string]*service.ComplianceCompanyRow{}
 	row := func(id string) *service.ComplianceCompanyRow {
 		r, ok := rows[id]
@@ -528,7 +550,7 @@ func (s *Store) ComplianceCompanies(ctx context.Context, district, today, month 
 		}
 		return r
 	}
-	err := s.query(ctx, "companies", `SELECT id, name FROM hq_companies WHERE district = ?`, func(r *sql.Rows) error {
+	err := r.query(ctx, "companies", `SELECT id, name FROM hq_companies WHERE district = ?`, func(r *sql.Rows) error {
 		var id, name string
 		if err := r.Scan(&id, &name); err != nil {
 			return err
@@ -539,7 +561,7 @@ func (s *Store) ComplianceCompanies(ctx context.Context, district, today, month 
 	if err != nil {
 		return nil, service.CityData{}, err
 	}
-	err = s.query(ctx, "scores", `SELECT company_id, day, active, background_checked, trained, certified, badge_service
+	err = r.query(ctx, "scores", `SELECT company_id, day, active, background_checked, trained, certified, badge_service
 		FROM hq_compliance_scores WHERE district = ?`, func(r *sql.Rows) error {
 		var id string
 		var f service.FourHundredCounts
@@ -554,21 +576,21 @@ func (s *Store) ComplianceCompanies(ctx context.Context, district, today, month 
 	if err != nil {
 		return nil, service.CityData{}, err
 	}
-	hz, err := s.hazards(ctx, district, today, true)
+	hz, err := r.hazards(ctx, district, today, true)
 	if err != nil {
 		return nil, service.CityData{}, err
 	}
 	for k, h := range hz {
 		row(k.company).Hazards = h
 	}
-	ds, err := s.disputes(ctx, district, true)
+	ds, err := r.disputes(ctx, district, true)
 	if err != nil {
 		return nil, service.CityData{}, err
 	}
 	for k, d := range ds {
 		row(k.company).Disputes = d
 	}
-	err = s.query(ctx, "four-one", `SELECT company_id, checked, active FROM hq_four_one WHERE district = ? AND period = ?`,
+	err = r.query(ctx, "four-one", `SELECT company_id, checked, active FROM hq_four_one WHERE district = ? AND period = ?`,
 		func(r *sql.Rows) error {
 			var id string
 			var c, a int64
@@ -583,7 +605,7 @@ func (s *Store) ComplianceCompanies(ctx context.Context, district, today, month 
 		return nil, service.CityData{}, err
 	}
 	// Each company's newest period (and its newest version of it).
-	err = s.query(ctx, "ratings", `SELECT company_id, period, version, score_reported, score, grade, policy_version, published_at
+	err = r.query(ctx, "ratings", `SELECT company_id, period, version, score_reported, score, grade, policy_version, published_at
 		FROM hq_evaluations WHERE district = ? ORDER BY company_id, period`, func(r *sql.Rows) error {
 		var id string
 		var rt service.CompanyRating
@@ -606,7 +628,7 @@ func (s *Store) ComplianceCompanies(ctx context.Context, district, today, month 
 	}
 	var cd service.CityData
 	cd.ActiveCompanies = map[string]bool{}
-	if err := s.timelinessInputs(ctx, district, func(string) *service.CityData { return &cd }, func(string, *service.CityData) {}); err != nil {
+	if err := r.timelinessInputs(ctx, district, func(string) *service.CityData { return &cd }, func(string, *service.CityData) {}); err != nil {
 		return nil, service.CityData{}, err
 	}
 	for _, sc := range cd.Schedules {
@@ -620,8 +642,8 @@ func (s *Store) ComplianceCompanies(ctx context.Context, district, today, month 
 	return out, cd, nil
 }
 
-// PatrolCompanies implements service.CityRepository.
-func (s *Store) PatrolCompanies(ctx context.Context, district string) ([]service.PatrolCompanyRow, error) {
+// patrolCompanies reads each company's volunteers.
+func (r reader) patrolCompanies(ctx context.Context, district string) ([]service.PatrolCompanyRow, error) {
 	rows := map[string]*service.PatrolCompanyRow{}
 	row := func(id string) *service.PatrolCompanyRow {
 		r, ok := rows[id]
@@ -631,7 +653,7 @@ func (s *Store) PatrolCompanies(ctx context.Context, district string) ([]service
 		}
 		return r
 	}
-	err := s.query(ctx, "company guards", `SELECT c.id, c.name, count(g.id) FROM hq_companies c
+	err := r.query(ctx, "company guards", `SELECT c.id, c.name, count(g.id) FROM hq_companies c
 		JOIN hq_guards g ON g.company_id = c.id AND g.employment_status = 'active'
 		WHERE c.district = ? GROUP BY c.id`, func(r *sql.Rows) error {
 		var id, name string
@@ -646,7 +668,7 @@ func (s *Store) PatrolCompanies(ctx context.Context, district string) ([]service
 	if err != nil {
 		return nil, err
 	}
-	err = s.query(ctx, "company volunteers", `SELECT company_id, count(DISTINCT guard_id) FROM hq_team_members
+	err = r.query(ctx, "company volunteers", `SELECT company_id, count(DISTINCT guard_id) FROM hq_team_members
 		WHERE district = ? AND active = 1 AND company_id <> '' GROUP BY company_id`, func(r *sql.Rows) error {
 		var id string
 		var n int64
@@ -667,10 +689,10 @@ func (s *Store) PatrolCompanies(ctx context.Context, district string) ([]service
 	return out, nil
 }
 
-// Notices implements service.CityRepository.
-func (s *Store) Notices(ctx context.Context, district, after string, limit int) ([]service.NoticeRow, error) {
+// notices reads a page of notices.
+func (r reader) notices(ctx context.Context, district, after string, limit int) ([]service.NoticeRow, error) {
 	var out []service.NoticeRow
-	err := s.query(ctx, "notices", `SELECT id, origin, directive_id, title, priority, ack_required, ack_deadline, revision,
+	err := r.query(ctx, "notices", `SELECT id, origin, directive_id, title, priority, ack_required, ack_deadline, revision,
 		recipients, read, acknowledged, published_at, last_receipt_at FROM hq_notices
 		WHERE district = ? AND id > ? ORDER BY id LIMIT ?`, func(r *sql.Rows) error {
 		var n service.NoticeRow
@@ -690,6 +712,42 @@ func (s *Store) Notices(ctx context.Context, district, after string, limit int) 
 
 func sortRows[T any](rows []T, id func(T) string) {
 	slices.SortFunc(rows, func(a, b T) int { return strings.Compare(id(a), id(b)) })
+}
+
+// Trend implements service.CityRepository.
+func (s *Store) Trend(ctx context.Context, district, since string) (out []service.TrendPoint, err error) {
+	err = s.read(ctx, func(r reader) error {
+		out, err = r.trend(ctx, district, since)
+		return err
+	})
+	return out, err
+}
+
+// ComplianceCompanies implements service.CityRepository.
+func (s *Store) ComplianceCompanies(ctx context.Context, district, today, month string) (out []service.ComplianceCompanyRow, cd service.CityData, err error) {
+	err = s.read(ctx, func(r reader) error {
+		out, cd, err = r.complianceCompanies(ctx, district, today, month)
+		return err
+	})
+	return out, cd, err
+}
+
+// PatrolCompanies implements service.CityRepository.
+func (s *Store) PatrolCompanies(ctx context.Context, district string) (out []service.PatrolCompanyRow, err error) {
+	err = s.read(ctx, func(r reader) error {
+		out, err = r.patrolCompanies(ctx, district)
+		return err
+	})
+	return out, err
+}
+
+// Notices implements service.CityRepository.
+func (s *Store) Notices(ctx context.Context, district, after string, limit int) (out []service.NoticeRow, err error) {
+	err = s.read(ctx, func(r reader) error {
+		out, err = r.notices(ctx, district, after, limit)
+		return err
+	})
+	return out, err
 }
 
 var _ service.CityRepository = (*Store)(nil)
