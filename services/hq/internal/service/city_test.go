@@ -212,6 +212,10 @@ func TestComplianceFigures(t *testing.T) {
 		inspection("i1", "c1", "2025-09-10", now.Add(-48*time.Hour)),
 		envelope("jingkai", c, eventsv1.TypeRemediationEscalated, "f1", &eventsv1.RemediationEscalated{Finding: &eventsv1.HazardFinding{
 			Id: "f1", District: "jingkai", InspectionId: "i1", CompanyId: "c1", Status: "open", Escalated: "hq", Version: 2}}),
+		// The inspection's other finding verified closed, past its due day:
+		// neither open nor overdue.
+		envelope("jingkai", c, eventsv1.TypeFindingStatusChanged, "f2", &eventsv1.FindingStatusChanged{Finding: &eventsv1.HazardFinding{
+			Id: "f2", District: "jingkai", InspectionId: "i1", CompanyId: "c1", Status: "closed", RemediationDue: "2025-09-01", Version: 3}}),
 		envelope("jingkai", c, eventsv1.TypeInspectionScheduleSet, "c1", &eventsv1.InspectionScheduleSet{District: "jingkai",
 			CompanyId: "c1", Period: "month", Count: 2, StartsOn: "2025-01-01"}),
 		envelope("jingkai", c, eventsv1.TypeFourOneCoverage, "c2/2025-10", &eventsv1.FourOneCoverage{District: "jingkai",
@@ -232,7 +236,7 @@ func TestComplianceFigures(t *testing.T) {
 		t.Errorf("trend %+v", f.Trend)
 	}
 	h := v.Hazards
-	if h.Inspections != 1 || h.FindingsRecorded != 2 || h.FindingsOpen != 2 || h.FindingsOverdue != 1 || h.FindingsEscalatedHQ != 1 ||
+	if h.Inspections != 1 || h.FindingsRecorded != 2 || h.FindingsOpen != 1 || h.FindingsOverdue != 1 || h.FindingsEscalatedHQ != 1 ||
 		h.AverageScore == nil || *h.AverageScore != 0.5 || h.Failed != 1 {
 		t.Errorf("hazards %+v", h)
 	}
@@ -257,7 +261,7 @@ func TestComplianceFigures(t *testing.T) {
 	if c1.FourOne.Reported || c2.Rating != nil || !c2.FourOne.Reported || *c2.FourOne.Rate != 0.5 || c2.Timeliness.Completeness != nil {
 		t.Errorf("not reported must stay distinct from 0: c1 four-one %+v, c2 %+v", c1.FourOne, c2)
 	}
-	if c1.Timeliness.Expected != 2 || c1.Hazards.FindingsOverdue != 1 {
+	if c1.Timeliness.Expected != 2 || c1.Hazards.FindingsOverdue != 1 || c1.Hazards.FindingsOpen != 1 {
 		t.Errorf("c1 timeliness %+v hazards %+v", c1.Timeliness, c1.Hazards)
 	}
 }
