@@ -141,6 +141,16 @@ func TestPatrolFigures(t *testing.T) {
 		envelope("jingkai", "patrols", eventsv1.TypeTeamMemberJoined, "t1a", &eventsv1.TeamMemberJoined{Team: team(2), GuardId: "g1", CompanyId: "c1"}),
 		envelope("jingkai", "patrols", eventsv1.TypeTeamMemberJoined, "t1b", &eventsv1.TeamMemberJoined{Team: team(3), GuardId: "g2", CompanyId: "c1"}),
 		envelope("jingkai", "patrols", eventsv1.TypeTeamMemberSuspended, "t1c", &eventsv1.TeamMemberSuspended{Team: team(4), GuardId: "g2"}),
+		// g5, whose membership events HQ has not applied yet, joins for c1,
+		// is suspended and reinstated: still c1's volunteer (those events
+		// name no company).
+		envelope("jingkai", "patrols", eventsv1.TypeTeamMemberJoined, "t1d", &eventsv1.TeamMemberJoined{Team: team(5), GuardId: "g5", CompanyId: "c1"}),
+		envelope("jingkai", "patrols", eventsv1.TypeTeamMemberSuspended, "t1e", &eventsv1.TeamMemberSuspended{Team: team(6), GuardId: "g5"}),
+		envelope("jingkai", "patrols", eventsv1.TypeTeamMemberReinstated, "t1f", &eventsv1.TeamMemberReinstated{Team: team(7), GuardId: "g5"}),
+		// A district team led by g3: the leader is a volunteer, of the
+		// company membership says.
+		envelope("jingkai", "patrols", eventsv1.TypeTeamCreated, "t2", &eventsv1.TeamCreated{Team: &eventsv1.VolunteerTeam{
+			Id: "t2", District: "jingkai", LeaderGuardId: "g3", ActiveMembers: 1, Version: 1}}),
 		shift("s1", 2, 3, 2), shift("s2", 4, 2, 5), // 2 of 3 seats, and 5 assigned to 2 seats counts 2
 		scan("k1", "s1", "g1"), scan("k2", "s1", "g1"), scan("k3", "s1", "g2"), scan("k4", "s2", "g1"), scan("k5", "nos", "g1"),
 		dispatch("x1", 10*time.Second, 4*time.Minute), dispatch("x2", 20*time.Second, 0), dispatch("x3", 60*time.Second, 6*time.Minute),
@@ -151,8 +161,8 @@ func TestPatrolFigures(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := v.PatrolStats
-	if p.VolunteersActive != 1 || p.VolunteersSuspended != 1 || p.VolunteerShare == nil || *p.VolunteerShare != 0.25 {
-		t.Errorf("volunteers %d active %d suspended, share %v; want 1, 1, 0.25 (of 4 active guards)", p.VolunteersActive,
+	if p.Teams != 2 || p.VolunteersActive != 3 || p.VolunteersSuspended != 1 || p.VolunteerShare == nil || *p.VolunteerShare != 0.75 {
+		t.Errorf("volunteers %d active %d suspended, share %v; want 3, 1, 0.75 (of 4 active guards)", p.VolunteersActive,
 			p.VolunteersSuspended, p.VolunteerShare)
 	}
 	if p.SeatsRequired != 5 || p.SeatsFilled != 4 || p.FillRate == nil || *p.FillRate != 0.8 {
@@ -167,14 +177,15 @@ func TestPatrolFigures(t *testing.T) {
 		*r.ArriveP90 != 360 || r.FeedbackSamples != 0 || r.FeedbackP50 != nil {
 		t.Errorf("response %+v", r)
 	}
-	if len(v.Companies) != 1 || v.Companies[0].VolunteersActive != 1 || v.Companies[0].GuardsActive != 4 {
+	if len(v.Companies) != 1 || v.Companies[0].VolunteersActive != 3 || v.Companies[0].GuardsActive != 4 ||
+		*v.Companies[0].VolunteerShare != 0.75 {
 		t.Errorf("companies %+v", v.Companies)
 	}
 	sum, err := svc.Summary(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Patrols.VolunteersActive != 1 || sum.Patrols.PatrolHours != 8 || sum.Patrols.Response.AcceptSamples != 3 {
+	if sum.Patrols.VolunteersActive != 3 || sum.Patrols.PatrolHours != 8 || sum.Patrols.Response.AcceptSamples != 3 {
 		t.Errorf("summary patrols %+v", sum.Patrols)
 	}
 }

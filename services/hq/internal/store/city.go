@@ -195,13 +195,17 @@ type TeamMember struct {
 }
 
 // PutTeamMember stores a member's standing if the team version is newer
-// than the one that last changed it.
+// than the one that last changed it. A suspension or reinstatement names
+// no company: the one the join named is kept.
 func (s *Store) PutTeamMember(ctx context.Context, tx *sql.Tx, m TeamMember) (bool, error) {
-	// A suspension or reinstatement names no company; keep the one the
-	// join named.
-	return s.upsert(ctx, tx, "hq_team_members", []string{"team_id", "guard_id"},
-		[]string{"team_id", "guard_id", "district", "company_id", "active", "version"},
-		newerVersion, m.TeamID, m.GuardID, m.District, m.CompanyID, b2i(m.Active), m.Version)
+	res, err := s.db.ExecTx(ctx, tx, `INSERT INTO hq_team_members AS t (team_id, guard_id, district, company_id, active, version)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (team_id, guard_id) DO UPDATE SET district = excluded.district,
+		company_id = CASE WHEN excluded.company_id <> '' THEN excluded.company_id ELSE t.company_id END,
+		active = excluded.active, version = excluded.version
+		WHERE excluded.version > t.version`,
+		m.TeamID, m.GuardID, m.District, m.CompanyID, b2i(m.Active), m.Version)
+	return inserted(res, err, "team member")
 }
 
 // Shift is a patrol shift snapshot.

@@ -668,8 +668,13 @@ func (r reader) patrolCompanies(ctx context.Context, district string) ([]service
 	if err != nil {
 		return nil, err
 	}
-	err = r.query(ctx, "company volunteers", `SELECT company_id, count(DISTINCT guard_id) FROM hq_team_members
-		WHERE district = ? AND active = 1 AND company_id <> '' GROUP BY company_id`, func(r *sql.Rows) error {
+	// A volunteer's company is the one the team event named, else the
+	// guard's in membership's snapshot (a district team's leader).
+	err = r.query(ctx, "company volunteers", `SELECT c, count(DISTINCT guard_id) FROM
+		(SELECT m.guard_id, coalesce(nullif(m.company_id, ''), g.company_id, '') AS c
+		 FROM hq_team_members m LEFT JOIN hq_guards g ON g.id = m.guard_id
+		 WHERE m.district = ? AND m.active = 1)
+		WHERE c <> '' GROUP BY c`, func(r *sql.Rows) error {
 		var id string
 		var n int64
 		if err := r.Scan(&id, &n); err != nil {
