@@ -1,8 +1,8 @@
 // Package projector turns the districts' membership, meetings, compliance,
-// patrols and messaging events into HQ's read model. Events carry whole snapshots, so applying one is an upsert by
-// aggregate id that only moves forward in version: events of different
-// aggregates may arrive in any order, and a redelivered old event never rolls
-// state back.
+// patrols and messaging events into HQ's read model. Events carry whole
+// snapshots, so applying one is an upsert by aggregate id that only moves
+// forward in version: events of different aggregates may arrive in any
+// order, and a redelivered old event never rolls state back.
 package projector
 
 import (
