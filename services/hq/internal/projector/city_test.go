@@ -79,7 +79,7 @@ const (
 
 func cityOf(t *testing.T, st *store.Store, district string) service.CityData {
 	t.Helper()
-	data, err := st.City(context.Background(), cityToday, cityMonth, t0)
+	data, err := st.City(context.Background(), "", cityToday, cityMonth, t0)
 	if err != nil {
 		t.Fatal(err)
 	}

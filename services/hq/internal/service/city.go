@@ -390,10 +390,10 @@ type NoticePage struct {
 
 // CityRepository reads the city view; internal/store implements it.
 type CityRepository interface {
-	// City returns the raw figures of every district with any; today is
-	// YYYY-MM-DD and month YYYY-MM (Asia/Shanghai), now the clock for
-	// the overdue notices.
-	City(ctx context.Context, today, month string, now time.Time) (map[string]CityData, error)
+	// City returns the raw figures of district ("" every district with
+	// any); today is YYYY-MM-DD and month YYYY-MM (Asia/Shanghai), now the
+	// clock for the overdue notices.
+	City(ctx context.Context, district, today, month string, now time.Time) (map[string]CityData, error)
 	// Trend returns district's daily closing counts since day, oldest first.
 	Trend(ctx context.Context, district, since string) ([]TrendPoint, error)
 	// ComplianceCompanies returns district's per-company compliance rows
@@ -629,10 +629,10 @@ func TimelinessOf(schedules []ScheduleRow, inspections []InspectionRow, active f
 // Month returns the month of now in Asia/Shanghai, YYYY-MM.
 func Month(now time.Time) string { return now.In(Shanghai).Format("2006-01") }
 
-// city reads the city view of every district, with each district's
-// timeliness counted.
-func (s *hqService) city(ctx context.Context, now time.Time) (map[string]CityData, error) {
-	data, err := s.repo.City(ctx, Today(now), Month(now), now)
+// city reads the city view of district ("" every district), with each
+// district's timeliness counted.
+func (s *hqService) city(ctx context.Context, district string, now time.Time) (map[string]CityData, error) {
+	data, err := s.repo.City(ctx, district, Today(now), Month(now), now)
 	if err != nil {
 		return nil, err
 	}

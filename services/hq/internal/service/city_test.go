@@ -291,7 +291,17 @@ func TestNoticesList(t *testing.T) {
 	}
 	apply(notice("n1", 1, -time.Hour, 4, 1, "d1"), notice("n2", 1, time.Hour, 4, 1, ""), notice("n3", 1, -time.Hour, 2, 2, ""),
 		notice("n1", 2, -time.Hour, 4, 2, "d1"))
-	svc := cityService(st, "jingkai")
+	// caidian's notice is in the summary, not in jingkai's view.
+	cn := notice("n9", 1, time.Hour, 6, 0, "")
+	cn.District = "caidian"
+	var ra eventsv1.ReceiptAcknowledged
+	if err := proto.Unmarshal(cn.Payload, &ra); err != nil {
+		t.Fatal(err)
+	}
+	ra.Notice.District = "caidian"
+	cn.Payload, _ = proto.Marshal(&ra)
+	apply(cn)
+	svc := cityService(st, "jingkai", "caidian")
 	p, err := svc.Notices(context.Background(), "jingkai", kitx.Page{Size: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -311,6 +321,10 @@ func TestNoticesList(t *testing.T) {
 	if n.Notices != 3 || n.Recipients != 10 || n.Acknowledged != 5 || *n.AckRate != 0.5 || n.Overdue != 1 ||
 		n.Directives.Materialised != 1 || *n.Directives.AckRate != 0.5 || n.Directives.LastReceiptAt == nil {
 		t.Errorf("notices %+v", n)
+	}
+	sum, err := svc.Summary(context.Background())
+	if err != nil || sum.Notices.Notices != 4 || sum.Notices.Recipients != 16 {
+		t.Errorf("summary notices %+v, %v; want jingkai's 3 and caidian's 1", sum.Notices, err)
 	}
 	if _, err := svc.Notices(context.Background(), "nowhere", kitx.Page{}); err != service.ErrDistrictNotFound {
 		t.Errorf("an unknown district: %v", err)

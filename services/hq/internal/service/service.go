@@ -634,7 +634,7 @@ func (s *hqService) Districts(ctx context.Context, district string) ([]DistrictV
 	if err != nil {
 		return nil, ErrReadModel.Wrap(err)
 	}
-	cd, err := s.city(ctx, now)
+	cd, err := s.city(ctx, "", now)
 	if err != nil {
 		return nil, ErrReadModel.Wrap(err)
 	}
@@ -684,7 +684,7 @@ func (s *hqService) District(ctx context.Context, id string) (DistrictView, erro
 	if err != nil {
 		return DistrictView{}, ErrReadModel.Wrap(err)
 	}
-	cd, err := s.city(ctx, now)
+	cd, err := s.city(ctx, id, now)
 	if err != nil {
 		return DistrictView{}, ErrReadModel.Wrap(err)
 	}
@@ -726,7 +726,7 @@ func (s *hqService) Summary(ctx context.Context) (Summary, error) {
 	if err != nil {
 		return Summary{}, ErrReadModel.Wrap(err)
 	}
-	cd, err := s.city(ctx, now)
+	cd, err := s.city(ctx, "", now)
 	if err != nil {
 		return Summary{}, ErrReadModel.Wrap(err)
 	}

@@ -58,9 +58,9 @@ func districtFilter(col, district string) (string, []any) {
 }
 
 // City implements service.CityRepository.
-func (s *Store) City(ctx context.Context, today, month string, now time.Time) (out map[string]service.CityData, err error) {
+func (s *Store) City(ctx context.Context, district, today, month string, now time.Time) (out map[string]service.CityData, err error) {
 	err = s.read(ctx, func(r reader) error {
-		out, err = r.city(ctx, "", today, month, now)
+		out, err = r.city(ctx, district, today, month, now)
 		return err
 	})
 	return out, err
