@@ -136,15 +136,17 @@ func matrixBody(t *testing.T, name string) string {
 var allowed = map[string][]string{
 	"hq-admin": {"summary", "districts all", "districts own", "districts other", "district own", "district other",
 		"companies own", "companies other", "conflicts all", "conflicts own", "conflicts other", "action_items own",
-		"action_items other", "convention", "publish_convention"},
+		"action_items other", "convention", "publish_convention", "compliance own", "compliance other", "patrols own",
+		"patrols other", "notices own", "notices other"},
 	"district-admin": {"summary", "districts own", "district own", "companies own", "conflicts own", "action_items own",
-		"convention"},
+		"convention", "compliance own", "patrols own", "notices own"},
 	"company-admin": {"convention"},
 	"police city-wide": {"summary", "districts all", "districts own", "districts other", "district own", "district other",
 		"companies own", "companies other", "conflicts all", "conflicts own", "conflicts other", "action_items own",
-		"action_items other", "convention"},
+		"action_items other", "convention", "compliance own", "compliance other", "patrols own", "patrols other",
+		"notices own", "notices other"},
 	"police scoped": {"summary", "districts own", "district own", "companies own", "conflicts own", "action_items own",
-		"convention"},
+		"convention", "compliance own", "patrols own", "notices own"},
 	"guard": {},
 	"ops":   {"summary", "districts all", "districts own", "districts other", "district own", "district other"},
 }
@@ -368,6 +370,12 @@ func decoded(r request) any {
 		return endpoints.ConflictsRequest{District: r.district}
 	case endpoints.NameActionItems:
 		return endpoints.ActionItemsRequest{District: r.district}
+	case endpoints.NameCompliance:
+		return endpoints.ComplianceRequest{District: r.district}
+	case endpoints.NamePatrols:
+		return endpoints.PatrolsRequest{District: r.district}
+	case endpoints.NameNotices:
+		return endpoints.NoticesRequest{District: r.district}
 	case endpoints.NamePublishConvention:
 		return endpoints.PublishConventionRequest{}
 	}

@@ -1,7 +1,8 @@
 // Package hq is the association HQ's node: it consumes every registered
-// district's membership and meetings topics (gh.<district>.membership.v1,
-// gh.<district>.meetings.v1), builds a city-wide read model only from those
-// events, and serves it under /api/v1/hq/… with each district's freshness.
+// district's membership, meetings, compliance, patrols and messaging topics
+// (gh.<district>.membership.v1, gh.<district>.meetings.v1,
+// gh.<district>.compliance.v1, …), builds a city-wide read model only from
+// those events, and serves it under /api/v1/hq/… with each district's freshness.
 // With an etcd client it also reads the current convention version
 // (ConventionKey) and the districts' roundtable cadences (CadenceKey) for
 // the convention signature rate and the roundtable timeliness, and it is
@@ -59,8 +60,11 @@ const (
 const ConsumedService = "membership"
 
 // ConsumedServices lists the district services whose topics HQ consumes:
-// one consumer per (district, service), all in Config.GroupID.
-var ConsumedServices = []string{ConsumedService, "meetings"}
+// one consumer per (district, service), all in Config.GroupID. It is
+// projector.Services: membership and meetings for the membership and
+// meetings views, compliance, patrols and messaging for the city view
+// (issues 10, 11, 12).
+var ConsumedServices = slices.Clone(projector.Services)
 
 // Config configures an HQ node.
 type Config struct {

@@ -174,6 +174,62 @@ func routeTable(svc service.Service) []kitx.Route {
 				// list shows the other companies' items. guard: denied.
 			}),
 			Target: districtOf, Decode: t.DecodeActionItemsRequest, Endpoint: e.MakeActionItemsEndpoint(svc)},
+		// The city view's drill-downs (issues 10, 11, 12) are scoped like
+		// the companies: they name the district's companies (and notices'
+		// titles), which is the district's business data, so ops, whose
+		// district view keeps the aggregates, has none of them.
+		{Name: e.NameCompliance, Method: "GET", Path: "/api/v1/hq/districts/{district}/compliance", Tag: "city",
+			Summary: "A district's compliance as its compliance service reports it, with a row per company",
+			Description: "The four-100% rates (the compliance service's policy) with the district's daily trend, hazard inspections " +
+				"and findings, disputes by status, this month's two-four-one coverage, the newest ratings and the inspection " +
+				"schedules' timeliness. A company row exists for each company HQ knows of the district; each section says " +
+				"whether it was reported (null is not 0).",
+			Params: []kitx.Param{districtParam}, Response: service.ComplianceView{},
+			Errors: []*errs.Error{bad, service.ErrDistrictNotFound, readModel},
+			Rule: rule(map[auth.Role]auth.Scope{
+				auth.RoleHQAdmin: auth.ScopeAny,
+				// The district lead follows its own companies up; another
+				// district's rows are 403.
+				auth.RoleDistrictAdmin: auth.ScopeDistrict,
+				// Read-only oversight: the police judge the association on
+				// the four 100%; city-wide or their own districts.
+				auth.RolePolice: auth.ScopeDistrict,
+				// ops, company-admin, guard: denied (company rows; a
+				// company would see its competitors' ratings).
+			}),
+			Target: districtOf, Decode: t.DecodeComplianceRequest, Endpoint: e.MakeComplianceEndpoint(svc)},
+		{Name: e.NamePatrols, Method: "GET", Path: "/api/v1/hq/districts/{district}/patrols", Tag: "city",
+			Summary: "A district's patrols: volunteer strength, shifts, patrol hours, missed tours, incidents, dispatch response, " +
+				"with each company's volunteers",
+			Params: []kitx.Param{districtParam}, Response: service.PatrolsView{},
+			Errors: []*errs.Error{bad, service.ErrDistrictNotFound, readModel},
+			Rule: rule(map[auth.Role]auth.Scope{
+				auth.RoleHQAdmin:       auth.ScopeAny,
+				auth.RoleDistrictAdmin: auth.ScopeDistrict,
+				// Police–security linkage (警保联动) is the police's own
+				// business: they read the response times, city-wide or of
+				// their districts.
+				auth.RolePolice: auth.ScopeDistrict,
+				// ops, company-admin, guard: denied (company rows).
+			}),
+			Target: districtOf, Decode: t.DecodePatrolsRequest, Endpoint: e.MakePatrolsEndpoint(svc)},
+		{Name: e.NameNotices, Method: "GET", Path: "/api/v1/hq/districts/{district}/notices", Tag: "city",
+			Summary: "A district's notices with their acknowledgement counts, in id order",
+			Description: "Each notice of the district node (its own, the police office's and the HQ directives it materialised) " +
+				"with recipients, read and acknowledged of its current revision. The per-district delivery of HQ directives " +
+				"(pending at node, receipts flowing) is the HQ-role messaging instance's view, " + service.DirectivesLink + ".",
+			Params: []kitx.Param{districtParam}, Response: kitx.ListResponse[service.NoticeRow]{}, Paged: true,
+			Errors: []*errs.Error{bad, service.ErrDistrictNotFound, readModel},
+			Rule: rule(map[auth.Role]auth.Scope{
+				auth.RoleHQAdmin: auth.ScopeAny,
+				// The district lead chases its companies' acknowledgements.
+				auth.RoleDistrictAdmin: auth.ScopeDistrict,
+				// The police office sends notices itself and follows them.
+				auth.RolePolice: auth.ScopeDistrict,
+				// ops, company-admin, guard: denied (notice titles are
+				// business content, not metrics).
+			}),
+			Target: districtOf, Decode: t.DecodeNoticesRequest, Endpoint: e.MakeNoticesEndpoint(svc)},
 		// The convention is city-wide policy with no district, company or
 		// person in it, so every allowed role has ScopeAny: a district
 		// scope could never match (the request has no district) and would
@@ -245,6 +301,12 @@ func districtOf(_ context.Context, req any) auth.Target {
 		return auth.Target{District: r.District}
 	case e.ActionItemsRequest:
 		return auth.Target{District: r.District}
+	case e.ComplianceRequest:
+		return auth.Target{District: r.District}
+	case e.PatrolsRequest:
+		return auth.Target{District: r.District}
+	case e.NoticesRequest:
+		return auth.Target{District: r.District}
 	}
 	return auth.Target{}
 }
@@ -266,12 +328,14 @@ func NewHandler(svc service.Service, instrument func(service, endpoint string) e
 func API() kitx.API {
 	return kitx.API{
 		Service: ServiceName, Title: "Guildhall HQ", Version: "v1",
-		Description: "The association HQ's city-wide read model, built only from the districts' membership and meetings events " +
-			"(gh.<district>.membership.v1, gh.<district>.meetings.v1), with each district's freshness. The token's role and " +
+		Description: "The association HQ's city-wide read model, built only from the districts' membership, meetings, compliance, " +
+			"patrols and messaging events (gh.<district>.membership.v1, gh.<district>.meetings.v1, gh.<district>.compliance.v1, " +
+			"gh.<district>.patrols.v1, gh.<district>.messaging.v1), with each district's freshness. The token's role and " +
 			"district claims decide what the caller may read; company-admin and guard have no HQ view.",
 		Tags: []kitx.Tag{
 			{Name: "hq", Description: "The city-wide read model"},
 			{Name: "convention", Description: "The association's self-discipline convention, city-wide policy"},
+			{Name: "city", Description: "The city view's drill-downs of the districts' compliance, patrols and messaging events"},
 		},
 		Routes: routeTable(nil),
 		Enums:  []kitx.Enum{{Type: policy.Period(""), Values: policy.PeriodNames()}},

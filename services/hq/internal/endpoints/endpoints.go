@@ -29,6 +29,12 @@ const (
 	NameConvention = "convention"
 	// NamePublishConvention publishes a new convention version.
 	NamePublishConvention = "publish_convention"
+	// NameCompliance is a district's compliance drill-down (issue 10 part 7).
+	NameCompliance = "compliance"
+	// NamePatrols is a district's patrols drill-down (issue 11 part 7).
+	NamePatrols = "patrols"
+	// NameNotices lists a district's notices with their receipts (issue 12 part 6).
+	NameNotices = "notices"
 )
 
 // SummaryRequest asks for the city-wide summary.
@@ -150,5 +156,48 @@ func MakePublishConventionEndpoint(svc service.Service) endpoint.Endpoint {
 		}
 		c, err := svc.PublishConvention(ctx, req.Draft)
 		return kitx.One(c, "", err), nil
+	}
+}
+
+// ComplianceRequest asks for a district's compliance drill-down.
+type ComplianceRequest struct {
+	District string
+}
+
+// MakeComplianceEndpoint returns the endpoint of Service.Compliance.
+func MakeComplianceEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		req := request.(ComplianceRequest)
+		v, err := svc.Compliance(ctx, req.District)
+		return kitx.One(v, "", err), nil
+	}
+}
+
+// PatrolsRequest asks for a district's patrols drill-down.
+type PatrolsRequest struct {
+	District string
+}
+
+// MakePatrolsEndpoint returns the endpoint of Service.Patrols.
+func MakePatrolsEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		req := request.(PatrolsRequest)
+		v, err := svc.Patrols(ctx, req.District)
+		return kitx.One(v, "", err), nil
+	}
+}
+
+// NoticesRequest asks for a page of a district's notices.
+type NoticesRequest struct {
+	District string
+	Page     kitx.Page
+}
+
+// MakeNoticesEndpoint returns the endpoint of Service.Notices.
+func MakeNoticesEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		req := request.(NoticesRequest)
+		p, err := svc.Notices(ctx, req.District, req.Page)
+		return kitx.List(p.Items, p.NextCursor, err), nil
 	}
 }

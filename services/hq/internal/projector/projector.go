@@ -1,8 +1,8 @@
-// Package projector turns the districts' membership and meetings events
-// into HQ's read model. Events carry whole snapshots, so applying one is an upsert by
-// aggregate id that only moves forward in version: events of different
-// aggregates may arrive in any order, and a redelivered old event never rolls
-// state back.
+// Package projector turns the districts' membership, meetings, compliance,
+// patrols and messaging events into HQ's read model. Events carry whole
+// snapshots, so applying one is an upsert by aggregate id that only moves
+// forward in version: events of different aggregates may arrive in any
+// order, and a redelivered old event never rolls state back.
 package projector
 
 import (
@@ -33,7 +33,7 @@ const (
 )
 
 // Services lists every service whose events the projector applies.
-var Services = []string{Service, ServiceMeetings}
+var Services = []string{Service, ServiceMeetings, ServiceCompliance, ServicePatrols, ServiceMessaging}
 
 // reject reports an event that can never be applied: the consumer
 // dead-letters it with reason (eventbus.Reject, the one reject wrapper).
@@ -110,7 +110,7 @@ func (p *Projector) apply(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelop
 	if env == nil {
 		return false, reject(eventbus.ReasonBadPayload, "no envelope")
 	}
-	if env.GetService() != Service && env.GetService() != ServiceMeetings {
+	if !slices.Contains(Services, env.GetService()) {
 		return false, reject(eventbus.ReasonWrongService, "events of service %q are not HQ's to apply", env.GetService())
 	}
 	// A newer producer's schema is parked until HQ is upgraded (the
@@ -131,7 +131,12 @@ func (p *Projector) apply(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelop
 	// The service was checked above; a type is looked up among its own
 	// service's types only, so a membership event named like a meetings
 	// one is still unknown.
+	city := env.GetService() != Service && env.GetService() != ServiceMeetings
 	switch meetings := env.GetService() == ServiceMeetings; {
+	case city:
+		applied, err = p.city(ctx, tx, env)
+	case slices.Contains(acknowledged[env.GetService()], env.GetType()):
+		// Received on purpose and not projected (see acknowledged).
 	case meetings && isOneOf(env.GetType(), eventsv1.TypeMeetingScheduled, eventsv1.TypeMeetingUpdated,
 		eventsv1.TypeMeetingStatusChanged, eventsv1.TypeAttendanceRecorded, eventsv1.TypeMinutesPublished):
 		var m *eventsv1.Meeting
@@ -175,18 +180,28 @@ func (p *Projector) apply(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelop
 	if err := p.store.TouchDistrict(ctx, tx, env.GetDistrict(), occurred, now); err != nil {
 		return false, err
 	}
+	if err := p.store.TouchService(ctx, tx, env.GetDistrict(), env.GetService(), occurred); err != nil {
+		return false, err
+	}
 	return applied, nil
 }
 
 // Knows reports whether the projector applies events of typ from service
-// at schema version: HQ consumes service, and this build knows the type
-// and can read the version. Heartbeats compare what a district emits with
-// it.
+// at schema version: HQ consumes service, and this build classified the
+// type (projected or acknowledged, see city.go) and can read the version.
+// Heartbeats compare what a district emits with it, so a type a newer
+// district emits that this HQ would park is listed as unknown.
 func Knows(service, typ string, version uint32) (consumed, known bool) {
 	if !slices.Contains(Services, service) {
 		return false, false
 	}
-	return true, slices.Contains(eventsv1.TypesOf(service), typ) && version <= eventsv1.SchemaVersion
+	return true, classified(service, typ) && version <= eventsv1.SchemaVersion
+}
+
+// isDate reports whether s is a date YYYY-MM-DD.
+func isDate(s string) bool {
+	_, err := time.Parse(time.DateOnly, s)
+	return err == nil
 }
 
 // isOneOf reports whether typ is one of types.

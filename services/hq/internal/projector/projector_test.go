@@ -295,7 +295,7 @@ func TestProjectorRejects(t *testing.T) {
 	empty := proto.Clone(good).(*eventsv1.Envelope)
 	empty.Payload = nil
 	wrongService := proto.Clone(good).(*eventsv1.Envelope)
-	wrongService.Service = "patrols"
+	wrongService.Service = "accounts"
 	foreign := company("caidian", "c1", "active", 1, false, false, false, "")
 	foreign.District = "jingkai"
 	tests := []struct {

@@ -52,7 +52,7 @@ func TestHQKnowsExactlyTheTypesItsServicesEmitAtTheirVersion(t *testing.T) {
 			t.Errorf("Knows(%s, PatrolStarted) = %v, %v", svc, consumed, known)
 		}
 	}
-	if consumed, _ := projector.Knows("patrols", "PatrolStarted", 1); consumed {
-		t.Error("HQ claims to consume patrols")
+	if consumed, _ := projector.Knows("accounts", "AccountCreated", 1); consumed {
+		t.Error("HQ claims to consume accounts")
 	}
 }

@@ -305,6 +305,7 @@ type Repository interface {
 	// Ping checks the database is reachable.
 	Ping(ctx context.Context) error
 	MeetingsRepository
+	CityRepository
 }
 
 // District is a registered district as the registry names it.
@@ -387,6 +388,11 @@ type DistrictView struct {
 	Services []ServiceHealth `json:"services" doc:"each service of the district as its heartbeats show it; empty before the first heartbeat"`
 	// Parked is what HQ holds parked of the district.
 	Parked []ParkedEvents `json:"parked" doc:"events of the district HQ holds parked until it is upgraded (types or schema versions it cannot apply yet, and the later events of their aggregates); empty when none"`
+	// Compliance, Patrols and Notices are the city view of the district's
+	// compliance, patrols and messaging services (city.go).
+	Compliance ComplianceStats `json:"compliance" doc:"from gh.<district>.compliance.v1: the four rates with their trend, hazards, disputes, two-four-one coverage, ratings, timeliness (drill-down: /compliance)"`
+	Patrols    PatrolStats     `json:"patrols" doc:"from gh.<district>.patrols.v1: volunteer strength, shifts, patrol hours, missed tours, incidents, dispatch response (drill-down: /patrols)"`
+	Notices    NoticeStats     `json:"notices" doc:"from gh.<district>.messaging.v1: notice acknowledgement and directive delivery (drill-down: /notices)"`
 }
 
 // Summary is the city-wide view.
@@ -403,6 +409,11 @@ type Summary struct {
 	StaleDistricts  []string         `json:"stale_districts"`
 	// SilentDistricts are the registered districts with a silent service.
 	SilentDistricts []string `json:"silent_districts" doc:"registered districts with a service that stopped beating"`
+	// Compliance, Patrols and Notices sum every district's city view (the
+	// four-100% trend is per district only).
+	Compliance ComplianceStats `json:"compliance"`
+	Patrols    PatrolStats     `json:"patrols"`
+	Notices    NoticeStats     `json:"notices"`
 }
 
 // CompanyPage is one page of a district's companies.
@@ -438,6 +449,15 @@ type Service interface {
 	// ErrConventionNotPublished when none, ErrConventionUnavailable
 	// without a ConventionStore or when it does not answer.
 	Convention(ctx context.Context) (Convention, error)
+	// Compliance returns a district's compliance figures with a row per
+	// company (issue 10 part 7); errors as District.
+	Compliance(ctx context.Context, district string) (ComplianceView, error)
+	// Patrols returns a district's patrol figures with its companies'
+	// volunteers (issue 11 part 7); errors as District.
+	Patrols(ctx context.Context, district string) (PatrolsView, error)
+	// Notices returns a page of a district's notices with their receipt
+	// counts (issue 12 part 6); errors as District.
+	Notices(ctx context.Context, district string, page kitx.Page) (NoticePage, error)
 	// PublishConvention makes d the current convention, published now
 	// (UTC), and returns it as stored; see ValidateConventionDraft for the
 	// rules and ErrConventionVersionExists, ErrConventionNotNewer for the
@@ -614,10 +634,17 @@ func (s *hqService) Districts(ctx context.Context, district string) ([]DistrictV
 	if err != nil {
 		return nil, ErrReadModel.Wrap(err)
 	}
+	cd, err := s.city(ctx, "", now)
+	if err != nil {
+		return nil, ErrReadModel.Wrap(err)
+	}
 	out := make([]DistrictView, 0, len(reg))
 	for id, d := range reg {
 		v := s.view(id, d, true, data[id], states[id], now)
 		if v.MeetingStats, err = s.meetingStats(ctx, id, md, v.CompaniesActive, now); err != nil {
+			return nil, ErrReadModel.Wrap(err)
+		}
+		if v.Compliance, v.Patrols, v.Notices, err = s.cityStats(ctx, id, cd[id], v.GuardsActive, now, true); err != nil {
 			return nil, ErrReadModel.Wrap(err)
 		}
 		out = append(out, v)
@@ -657,12 +684,20 @@ func (s *hqService) District(ctx context.Context, id string) (DistrictView, erro
 	if err != nil {
 		return DistrictView{}, ErrReadModel.Wrap(err)
 	}
+	cd, err := s.city(ctx, id, now)
+	if err != nil {
+		return DistrictView{}, ErrReadModel.Wrap(err)
+	}
 	dd, seen := data[id]
-	if _, met := md.counts[id]; !registered && !seen && !met {
+	_, met := md.counts[id]
+	if _, city := cd[id]; !registered && !seen && !met && !city {
 		return DistrictView{}, ErrDistrictNotFound
 	}
 	v := s.view(id, d, registered, dd, cs, now)
 	if v.MeetingStats, err = s.meetingStats(ctx, id, md, v.CompaniesActive, now); err != nil {
+		return DistrictView{}, ErrReadModel.Wrap(err)
+	}
+	if v.Compliance, v.Patrols, v.Notices, err = s.cityStats(ctx, id, cd[id], v.GuardsActive, now, true); err != nil {
 		return DistrictView{}, ErrReadModel.Wrap(err)
 	}
 	return v, nil
@@ -688,6 +723,10 @@ func (s *hqService) Summary(ctx context.Context) (Summary, error) {
 		byKind[c.Kind]++
 	}
 	md, err := s.readMeetings(ctx, now)
+	if err != nil {
+		return Summary{}, ErrReadModel.Wrap(err)
+	}
+	cd, err := s.city(ctx, "", now)
 	if err != nil {
 		return Summary{}, ErrReadModel.Wrap(err)
 	}
@@ -722,7 +761,11 @@ func (s *hqService) Summary(ctx context.Context) (Summary, error) {
 		}
 		views = append(views, m)
 	}
+	comp, pat, notices := cityTotals(cd, total.GuardsActive, now)
 	return Summary{
+		Compliance:      comp,
+		Patrols:         pat,
+		Notices:         notices,
 		Districts:       len(reg),
 		Stats:           NewStats(total),
 		MeetingStats:    cityMeetings(md, views, ids, total.CompaniesActive),

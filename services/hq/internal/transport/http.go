@@ -45,6 +45,25 @@ func DecodeCompaniesRequest(_ context.Context, r *http.Request) (any, error) {
 	return endpoints.CompaniesRequest{District: r.PathValue("district"), Page: page}, nil
 }
 
+// DecodeComplianceRequest reads the path's district.
+func DecodeComplianceRequest(_ context.Context, r *http.Request) (any, error) {
+	return endpoints.ComplianceRequest{District: r.PathValue("district")}, nil
+}
+
+// DecodePatrolsRequest reads the path's district.
+func DecodePatrolsRequest(_ context.Context, r *http.Request) (any, error) {
+	return endpoints.PatrolsRequest{District: r.PathValue("district")}, nil
+}
+
+// DecodeNoticesRequest reads the path's district and the page.
+func DecodeNoticesRequest(_ context.Context, r *http.Request) (any, error) {
+	page, err := kitx.ParsePage(r)
+	if err != nil {
+		return nil, err
+	}
+	return endpoints.NoticesRequest{District: r.PathValue("district"), Page: page}, nil
+}
+
 // districtFilter reads the optional ?district filter of a city-wide list.
 // Given twice it is refused rather than one value picked: the auth
 // middleware and the service must see the same district.
