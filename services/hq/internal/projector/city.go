@@ -118,7 +118,15 @@ var projected = map[string]map[string]applyFunc{
 // district's freshness (and the service's), never parked. Why each:
 var acknowledged = map[string][]string{
 	Service:         {},
-	ServiceMeetings: {},
+	ServiceMeetings: {
+		// Field visits and the practical-services plan (issue 17): the
+		// district's meetings service reports them (its /field-visits/plan,
+		// /field-visits/unvisited and /service-plan/progress); HQ does not
+		// yet carry their figures. A visit's follow-ups are action items
+		// and are projected as such.
+		eventsv1.TypeFieldVisitRecorded, eventsv1.TypeServicePlanItemCreated, eventsv1.TypeServicePlanMilestoneDone,
+		eventsv1.TypeServiceBeneficiaryAdded, eventsv1.TypeServiceFeedbackGiven,
+	},
 	ServiceCompliance: {
 		// A guard's personal warning: the district's business, and the
 		// counts it leads to arrive as FourHundredCountsChanged.
@@ -140,6 +148,13 @@ var acknowledged = map[string][]string{
 		// Liaison threads are conversations of one district: no figure of
 		// the city view.
 		eventsv1.TypeLiaisonThreadOpened, eventsv1.TypeLiaisonPostAdded, eventsv1.TypeLiaisonThreadRead,
+		// Mutual aid and positive publicity cross the city through the
+		// HQ-role messaging instance, which serves their city-wide figures
+		// (/api/v1/hq/aid/stats, /api/v1/hq/publicity/…); HQ's read model
+		// does not duplicate them.
+		eventsv1.TypeAidRequestPosted, eventsv1.TypeAidRequestClosed, eventsv1.TypeAidOfferMade, eventsv1.TypeAidOfferAccepted,
+		eventsv1.TypePublicityPostSubmitted, eventsv1.TypePublicityPostReviewed,
+		eventsv1.TypePublicityPostPublished, eventsv1.TypePublicityPostRejected,
 	},
 }
 
