@@ -98,6 +98,8 @@ type Consumer struct {
 	tracer   trace.Tracer
 	retryMin time.Duration
 	retryMax time.Duration
+	// commitEvery is commitEvery (partition.go); tests lengthen it.
+	commitEvery time.Duration
 	// mu serializes settling events across the partition workers.
 	mu sync.Mutex
 	// parked counts the parked events per aggregate id (parked.go); under mu.
@@ -165,6 +167,8 @@ func NewConsumer(cfg ConsumerConfig) (*Consumer, error) {
 		tracer:   otel.Tracer("github.com/guildhall/guildhall/pkg/eventbus"),
 		retryMin: 100 * time.Millisecond,
 		retryMax: 10 * time.Second,
+
+		commitEvery: commitEvery,
 	}
 	return c, nil
 }

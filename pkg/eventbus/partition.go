@@ -22,8 +22,8 @@ const fetchWait = 500 * time.Millisecond
 // after a crash or a rebalance and skipped, never applied twice. Committing
 // once per fetch instead cost every consumer a broker round trip per batch
 // — at a few events per batch, more CPU than applying them. An idle
-// partition commits at once: the fetch that finds nothing new waits at
-// most this long. A worker that stops (shutdown, rebalance) does not wait
+// partition commits at once: while something is left to commit, the fetch
+// that finds nothing new waits at most this long. A worker that stops (shutdown, rebalance) does not wait
 // to commit: whoever reads the partition next resumes from its own
 // position table (startPosition), so at most this window is fetched again
 // and skipped.
@@ -124,7 +124,7 @@ func (w *partitionWorker) refresh() {
 func (w *partitionWorker) next(ctx context.Context) ([]kafka.Message, bool) {
 	wait := fetchWait
 	if w.pending() {
-		wait = commitEvery
+		wait = min(wait, w.c.commitEvery)
 	}
 	msgs, hwm, err := w.c.fetch(ctx, w.cli, w.p, w.st.next, wait)
 	switch {
@@ -218,7 +218,7 @@ func (w *partitionWorker) settleAll(ctx context.Context, msgs []kafka.Message) b
 		w.st = partitionState{next: m.Offset + 1, lastID: identity(m)}
 		w.bo.reset()
 	}
-	if time.Since(w.committedAt) >= commitEvery {
+	if time.Since(w.committedAt) >= w.c.commitEvery {
 		return w.commit(ctx)
 	}
 	return true
