@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -100,6 +101,9 @@ type Consumer struct {
 	retryMax time.Duration
 	// commitEvery is commitEvery (partition.go); tests lengthen it.
 	commitEvery time.Duration
+	// commits counts the offset commits the partition workers sent after
+	// settling (tests).
+	commits atomic.Int64
 	// mu serializes settling events across the partition workers.
 	mu sync.Mutex
 	// parked counts the parked events per aggregate id (parked.go); under mu.

@@ -302,4 +302,17 @@ func TestAConsumerCommitsWhatItSettledOnceThePartitionIsIdle(t *testing.T) {
 	if _, over := appliedCounts(t, db); over != 0 {
 		t.Errorf("%d events applied more than once", over)
 	}
+	// Caught up and committed, an idle partition commits nothing more:
+	// each of its empty fetches (every fetchWait) would otherwise be a
+	// broker write for nothing.
+	before := c.commits.Load()
+	idle := time.Now()
+	for time.Since(idle) < 3*fetchWait {
+		if lag() != KnownLag(0) {
+			t.Fatal("lag moved while nothing was produced")
+		}
+	}
+	if n := c.commits.Load() - before; n != 0 {
+		t.Errorf("%d offset commits while idle and caught up, want 0", n)
+	}
 }

@@ -218,7 +218,9 @@ func (w *partitionWorker) settleAll(ctx context.Context, msgs []kafka.Message) b
 		w.st = partitionState{next: m.Offset + 1, lastID: identity(m)}
 		w.bo.reset()
 	}
-	if time.Since(w.committedAt) >= w.c.commitEvery {
+	// Only what was settled: an idle fetch settles nothing, and committing
+	// the same offset again would be a broker write per fetch for nothing.
+	if w.pending() && time.Since(w.committedAt) >= w.c.commitEvery {
 		return w.commit(ctx)
 	}
 	return true
@@ -231,6 +233,7 @@ func (w *partitionWorker) commit(ctx context.Context) bool {
 	for {
 		offset := w.st.next
 		err := w.gen.CommitOffsets(map[string]map[int]int64{w.c.cfg.Topic: {w.p: offset}})
+		w.c.commits.Add(1)
 		if err == nil {
 			w.committed, w.committedAt = offset, time.Now()
 			return true
