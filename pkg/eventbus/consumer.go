@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -98,6 +99,11 @@ type Consumer struct {
 	tracer   trace.Tracer
 	retryMin time.Duration
 	retryMax time.Duration
+	// commitEvery is commitEvery (partition.go); tests lengthen it.
+	commitEvery time.Duration
+	// commits counts the offset commits the partition workers sent after
+	// settling (tests).
+	commits atomic.Int64
 	// mu serializes settling events across the partition workers.
 	mu sync.Mutex
 	// parked counts the parked events per aggregate id (parked.go); under mu.
@@ -165,6 +171,8 @@ func NewConsumer(cfg ConsumerConfig) (*Consumer, error) {
 		tracer:   otel.Tracer("github.com/guildhall/guildhall/pkg/eventbus"),
 		retryMin: 100 * time.Millisecond,
 		retryMax: 10 * time.Second,
+
+		commitEvery: commitEvery,
 	}
 	return c, nil
 }

@@ -257,3 +257,93 @@ func TestABacklogIsAppliedInBatchesThatStopAtBadEvents(t *testing.T) {
 		t.Fatalf("Applied hook saw %d events, want %d", len(order), good)
 	}
 }
+
+// TestAConsumerCommitsWhatItSettledOnceThePartitionIsIdle holds the
+// coalesced commits to their promise: events settled within commitEvery of
+// the last commit are not committed by settling them, and are committed as
+// soon as the partition is idle, so the group's lag still reaches 0 (an
+// operator's "caught up" and HQ's events_behind read it).
+func TestAConsumerCommitsWhatItSettledOnceThePartitionIsIdle(t *testing.T) {
+	b := startBroker(t, devstack.BrokerConfig{})
+	topic := Topic("north", "membership")
+	ctx := context.Background()
+	if err := b.CreateTopics(ctx, topic); err != nil {
+		t.Fatal(err)
+	}
+	db := newDB(t, "hq")
+	countingSchema(t, db)
+	c := newConsumer(t, ConsumerConfig{Brokers: []string{b.Addr}, Topic: topic, GroupID: "hq", DB: db, Handler: countingHandler})
+	// Settling never commits within an hour of the last commit here: only
+	// the fetch that finds the partition idle can.
+	c.commitEvery = time.Hour
+	c.lagTrigger = make(chan chan struct{})
+	// lag has the lag measured now and returns it.
+	lag := func() Lag {
+		done := make(chan struct{})
+		select {
+		case c.lagTrigger <- done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("lag watcher not listening")
+		}
+		<-done
+		return c.Lag()
+	}
+	run(t, c.Run)
+	for round := range 3 {
+		var burst []kafka.Message
+		for i := range 20 {
+			id := itoa(round*100 + i)
+			burst = append(burst, envelopeMsg(t, "e-"+id, "north", "GuardLeft", "g"+id))
+		}
+		produce(t, b.Addr, topic, burst...)
+		waitFor(t, 20*time.Second, "the burst applied", func() bool { d, _ := appliedCounts(t, db); return d == 20*(round+1) })
+		waitFor(t, 20*time.Second, "the burst committed once idle", func() bool { return lag() == KnownLag(0) })
+	}
+	if _, over := appliedCounts(t, db); over != 0 {
+		t.Errorf("%d events applied more than once", over)
+	}
+}
+
+// TestAnIdleCaughtUpPartitionCommitsNothing: a partition whose settled
+// events are committed sends no more commits while nothing arrives; each
+// empty fetch (every fetchWait) would otherwise be a broker write for
+// nothing — the city benchmark found 20 districts' consumers doing that.
+func TestAnIdleCaughtUpPartitionCommitsNothing(t *testing.T) {
+	b := startBroker(t, devstack.BrokerConfig{})
+	topic := Topic("north", "membership")
+	ctx := context.Background()
+	if err := b.CreateTopics(ctx, topic); err != nil {
+		t.Fatal(err)
+	}
+	db := newDB(t, "hq")
+	countingSchema(t, db)
+	c := newConsumer(t, ConsumerConfig{Brokers: []string{b.Addr}, Topic: topic, GroupID: "hq", DB: db, Handler: countingHandler})
+	c.lagTrigger = make(chan chan struct{})
+	lag := func() Lag {
+		done := make(chan struct{})
+		select {
+		case c.lagTrigger <- done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("lag watcher not listening")
+		}
+		<-done
+		return c.Lag()
+	}
+	run(t, c.Run)
+	var burst []kafka.Message
+	for i := range 10 {
+		burst = append(burst, envelopeMsg(t, "e-"+itoa(i), "north", "GuardLeft", "g"+itoa(i)))
+	}
+	produce(t, b.Addr, topic, burst...)
+	waitFor(t, 20*time.Second, "applied", func() bool { d, _ := appliedCounts(t, db); return d == 10 })
+	waitFor(t, 20*time.Second, "committed", func() bool { return lag() == KnownLag(0) })
+	before := c.commits.Load()
+	for idle := time.Now(); time.Since(idle) < 4*fetchWait; {
+		if lag() != KnownLag(0) {
+			t.Fatal("lag moved while nothing was produced")
+		}
+	}
+	if n := c.commits.Load() - before; n != 0 {
+		t.Errorf("%d offset commits while idle and caught up, want 0", n)
+	}
+}

@@ -14,6 +14,21 @@ import (
 // fetchWait is how long a partition worker's fetch waits for new events.
 const fetchWait = 500 * time.Millisecond
 
+// commitEvery is how long a settled offset may wait before the worker
+// commits it to the group while events keep coming. The group's offset is
+// only where a new member starts (and what lag is measured against): the
+// events' own transactions record what was applied (the inbox and the
+// position table), so an event settled but not yet committed is read again
+// after a crash or a rebalance and skipped, never applied twice. Committing
+// once per fetch instead cost every consumer a broker round trip per batch
+// — at a few events per batch, more CPU than applying them. An idle
+// partition commits at once: while something is left to commit, the fetch
+// that finds nothing new waits at most this long. A worker that stops (shutdown, rebalance) does not wait
+// to commit: whoever reads the partition next resumes from its own
+// position table (startPosition), so at most this window is fetched again
+// and skipped.
+const commitEvery = 200 * time.Millisecond
+
 // partitionWorker reads one partition assigned to the consumer in one
 // generation of its group (consumePartition).
 type partitionWorker struct {
@@ -26,8 +41,9 @@ type partitionWorker struct {
 	// reset by each success.
 	bo *backoff
 	// committed is the group's offset of the partition as this worker
-	// last committed (or was assigned) it.
-	committed int64
+	// last committed (or was assigned) it; committedAt is when.
+	committed   int64
+	committedAt time.Time
 	// st is where the worker is: the next offset to read, and the identity
 	// of the message settled before it.
 	st partitionState
@@ -59,6 +75,9 @@ func (c *Consumer) consumePartition(ctx context.Context, gen *kafka.Generation, 
 	}
 }
 
+// pending reports whether the worker settled events it has not committed.
+func (w *partitionWorker) pending() bool { return w.st.next > w.committed }
+
 // verify decides where to read from (startPosition), retrying until the
 // broker answers, and points the group's offset there. It reports false
 // only when ctx ended first.
@@ -84,7 +103,7 @@ func (w *partitionWorker) verify(ctx context.Context) bool {
 		// member taking the partition over see the truth. A failure is
 		// harmless: the next settled event commits again.
 		if err := w.gen.CommitOffsets(map[string]map[int]int64{w.c.cfg.Topic: {w.p: w.st.next}}); err == nil {
-			w.committed = w.st.next
+			w.committed, w.committedAt = w.st.next, time.Now()
 		} else if ctx.Err() == nil {
 			w.log.DebugContext(ctx, "commit of start offset failed", "err", err)
 		}
@@ -103,7 +122,11 @@ func (w *partitionWorker) refresh() {
 // events, or a broker failure or a log that must be checked first, which it
 // has dealt with — and false only when ctx ended first.
 func (w *partitionWorker) next(ctx context.Context) ([]kafka.Message, bool) {
-	msgs, hwm, err := w.c.fetch(ctx, w.cli, w.p, w.st.next, fetchWait)
+	wait := fetchWait
+	if w.pending() {
+		wait = min(wait, w.c.commitEvery)
+	}
+	msgs, hwm, err := w.c.fetch(ctx, w.cli, w.p, w.st.next, wait)
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return nil, false
@@ -134,6 +157,10 @@ func (w *partitionWorker) next(ctx context.Context) ([]kafka.Message, bool) {
 		return nil, true
 	case len(msgs) == 0:
 		w.bo.reset()
+		if w.pending() {
+			// Nothing new: commit what the last fetches settled.
+			return nil, w.commit(ctx)
+		}
 		return nil, true
 	}
 	w.bo.reset()
@@ -170,8 +197,9 @@ func (w *partitionWorker) followsSettled(ctx context.Context) (follows, ok bool)
 	return true, true
 }
 
-// settleAll settles msgs in order and commits the group's offset after
-// each run settled. Each run is what applies cleanly in one transaction
+// settleAll settles msgs in order, then commits the group's offset if the
+// last commit is commitEvery old (else the next fetch or the idle one
+// does). Each run is what applies cleanly in one transaction
 // (settleBatch); the message that stopped a run (poison, rejected, failing)
 // is settled alone. It reports false when ctx ended first: an event not
 // settled is read again, one settled but not committed is known to the
@@ -188,22 +216,26 @@ func (w *partitionWorker) settleAll(ctx context.Context, msgs []kafka.Message) b
 		m := msgs[n-1]
 		msgs = msgs[n:]
 		w.st = partitionState{next: m.Offset + 1, lastID: identity(m)}
-		if !w.commit(ctx, m.Offset) {
-			return false
-		}
 		w.bo.reset()
+	}
+	// Only what was settled: an idle fetch settles nothing, and committing
+	// the same offset again would be a broker write per fetch for nothing.
+	if w.pending() && time.Since(w.committedAt) >= w.c.commitEvery {
+		return w.commit(ctx)
 	}
 	return true
 }
 
-// commit commits st.next, the offset after the message at offset just
-// settled, retrying until it is committed. It reports false only when ctx
-// ended first.
-func (w *partitionWorker) commit(ctx context.Context, offset int64) bool {
+// commit commits st.next, the offset after the last message settled,
+// retrying until it is committed. It reports false only when ctx ended
+// first.
+func (w *partitionWorker) commit(ctx context.Context) bool {
 	for {
-		err := w.gen.CommitOffsets(map[string]map[int]int64{w.c.cfg.Topic: {w.p: w.st.next}})
+		offset := w.st.next
+		err := w.gen.CommitOffsets(map[string]map[int]int64{w.c.cfg.Topic: {w.p: offset}})
+		w.c.commits.Add(1)
 		if err == nil {
-			w.committed = w.st.next
+			w.committed, w.committedAt = offset, time.Now()
 			return true
 		}
 		if ctx.Err() != nil {
