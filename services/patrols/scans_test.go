@@ -106,8 +106,8 @@ func TestScanAcceptanceTable(t *testing.T) {
 			item(w.cp1.TagValue, 6, at(9, 30, 30), cp1At), 422, "scan.repeat", nil},
 		{"The same checkpoint 61 s later is accepted.", at(9, 31, 1), "g2",
 			item(w.cp1.TagValue, 7, at(9, 31, 1), cp1At), 201, "", nil},
-		{"The same device and sequence again is a duplicate: the stored scan, nothing written.", at(9, 40, 0), "g2",
-			item(w.cp1.TagValue, 7, at(9, 31, 1), cp1At), 201, "", func(r scanResult) any {
+		{"The same device and sequence again is a duplicate: 200 (nothing created) with the stored scan, nothing written.", at(9, 40, 0), "g2",
+			item(w.cp1.TagValue, 7, at(9, 31, 1), cp1At), 200, "", func(r scanResult) any {
 				if r.Outcome != "duplicate" || !r.Scan.ScannedAt.Equal(at(9, 31, 1)) {
 					return r
 				}

@@ -113,6 +113,8 @@ const (
 	TypeDispatchTargetBreached   = "DispatchTargetBreached"
 	TypeIncidentReported         = "IncidentReported"
 	TypeIncidentUpdated          = "IncidentUpdated"
+	TypeDoubleBookingResolved    = "DoubleBookingResolved"
+	TypeMissedTourWithdrawn      = "MissedTourWithdrawn"
 )
 
 // PatrolsTypes returns every event type of the patrols service.
@@ -123,6 +125,7 @@ func PatrolsTypes() []string {
 		TypeShiftAssigned, TypeShiftAssignmentCancelled, TypeCheckpointScanned, TypeMissedTour,
 		TypeDispatchRaised, TypeDispatchOffered, TypeDispatchStep, TypeDispatchEscalated, TypeDispatchTargetBreached,
 		TypeIncidentReported, TypeIncidentUpdated,
+		TypeDoubleBookingResolved, TypeMissedTourWithdrawn,
 	}
 }
 
