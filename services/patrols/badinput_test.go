@@ -70,6 +70,8 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"An assignment of a guard on the shift already.", "POST", "/shifts/" + w.shift.ID + "/assignments", map[string]any{"guard_id": "g1"}, nil, 409, "assignment.duplicate", "guard_id"},
 		{"An assignment beyond the headcount.", "POST", "/shifts/" + w.shift.ID + "/assignments", map[string]any{"guard_id": "g3"}, nil, 409, "assignment.shift_full", ""},
 		{"An assignment of a guard in no team.", "POST", "/shifts/" + w.shift.ID + "/assignments", map[string]any{"guard_id": "stranger"}, nil, 422, "assignment.not_member", "guard_id"},
+		{"A withdrawal of a guard not on the shift.", "DELETE", "/shifts/" + w.shift.ID + "/assignments/g3", nil, nil, 404, "assignment.not_found", "guard_id"},
+		{"A withdrawal from an unknown shift.", "DELETE", "/shifts/nope/assignments/g1", nil, nil, 404, "shift.not_found", ""},
 		{"Coverage without a window.", "GET", "/coverage", nil, nil, 400, "coverage.window_invalid", "to"},
 		{"Coverage off the hour.", "GET", "/coverage?from=2026-10-01T00:30:00Z&to=2026-10-01T02:00:00Z", nil, nil, 400, "coverage.window_invalid", "to"},
 		{"Patrol hours of a reversed window.", "GET", "/patrol-hours?from=2026-10-02T00:00:00Z&to=2026-10-01T00:00:00Z", nil, nil, 400, "patrol_hours.window_invalid", "to"},
