@@ -227,3 +227,22 @@ func TestAForeignBookingOfAGuardWithoutAPersonIsIgnored(t *testing.T) {
 	}
 	cd.assign(wc.shift.ID, "gc")
 }
+
+// TestTwoRecordsOfOnePersonInOneDistrictAreOnePerson: a person with two
+// guard records in jingkai (two companies) is not booked twice at once
+// either: the id_hash, not the record, is who is busy.
+func TestTwoRecordsOfOnePersonInOneDistrictAreOnePerson(t *testing.T) {
+	jk, _, wj, _ := twoDistricts(t)
+	second := volunteer("gj2", 1)
+	second.IDHash = person
+	jk.guard(second)
+	var teams struct{ Items []team }
+	jk.Must(http.StatusOK, "GET", "/teams", nil, &teams)
+	jk.join(teams.Items[0].ID, "gj2")
+	jk.assign(wj.shift.ID, "gj")
+	other := jk.shift(wj.planID, nationalDay.Add(2*time.Hour), nationalDay.Add(4*time.Hour), 1, []string{wj.cp1.ID}, 1) // 10:00–12:00
+	if r := jk.Do("POST", "/shifts/"+other.ID+"/assignments", map[string]string{"guard_id": "gj2"}); r.Status != http.StatusConflict ||
+		r.ErrorID() != "assignment.double_booked" {
+		t.Fatalf("the person's second record: %d %s", r.Status, r.Body)
+	}
+}

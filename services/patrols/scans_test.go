@@ -482,6 +482,14 @@ func TestALateOfflineBatchWithdrawsTheMissedTourItCovers(t *testing.T) {
 	if got := withdrawn(seq); !slices.Equal(got, []string{"g1:not_finished"}) {
 		t.Fatalf("withdrawn %v, want g1 not finished", got)
 	}
+	// g2's tour began at 09:20, after start + grace: still not started in
+	// time, so that anomaly stands.
+	seq = e.lastSeq()
+	e.Must(http.StatusOK, "POST", "/scans/batch", map[string]any{"guard_id": "g2", "device_id": "phone-g2", "device_time": at(11, 30),
+		"scans": []map[string]any{item(w.cp1.TagValue, 1, at(9, 20), cp1At)}}, nil, as(guardP("g2"))...)
+	if got := withdrawn(seq); len(got) != 0 {
+		t.Fatalf("a tour begun late withdrew %v", got)
+	}
 	if _, n, _ := e.node.Sweep(t.Context()); n != 0 {
 		t.Fatalf("a sweep after the withdrawals raised %d", n)
 	}
