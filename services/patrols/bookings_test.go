@@ -201,6 +201,20 @@ func TestAnotherDistrictsBookingIsRefusedUntilWithdrawn(t *testing.T) {
 	}
 	relay(t, jk, cd, sj)
 	cd.assign(wc.shift.ID, "gc")
+	// Other districts' bookings are forgotten a day after their shift.
+	sj = relay(t, jk, cd, sj)
+	jk.assign(wj.shift.ID, "gj") // a booking caidian will hold
+	relay(t, jk, cd, sj)
+	foreign := func() int { return testutil.Counts(t, cd.node.DB().DB, "foreign_bookings")["foreign_bookings"] }
+	cd.clock.set(nationalDay.Add(27*time.Hour - time.Minute)) // 11:00 the next day, less a minute
+	if _, _, err := cd.node.Sweep(t.Context()); err != nil || foreign() != 1 {
+		t.Fatalf("sweep within a day of the end: %v, %d foreign bookings", err, foreign())
+	}
+	cd.clock.set(nationalDay.Add(27*time.Hour + time.Minute))
+	if _, _, err := cd.node.Sweep(t.Context()); err != nil || foreign() != 0 {
+		t.Fatalf("sweep a day after the end: %v, %d foreign bookings", err, foreign())
+	}
+	jk.Must(http.StatusNoContent, "DELETE", "/shifts/"+wj.shift.ID+"/assignments/gj", nil, nil)
 	// A shift that has ended cannot be withdrawn from.
 	jk.assign(wj.shift.ID, "gj")
 	jk.clock.set(nationalDay.Add(3 * time.Hour))

@@ -193,7 +193,8 @@ func (n *Node) ApplyGuard(ctx context.Context, g Guard) error {
 
 // Sweep runs one pass of the background work now (Run does it every
 // SweepInterval): the roster's re-gating as of today, the missed-tour
-// sweep and the dispatch timers. It returns the members suspended or
+// sweep, forgetting other districts' bookings of shifts a day over, and
+// the dispatch timers. It returns the members suspended or
 // reinstated and the anomalies raised (missed tours, then dispatch
 // targets breached).
 func (n *Node) Sweep(ctx context.Context) (regated, missed int, err error) {
@@ -202,6 +203,9 @@ func (n *Node) Sweep(ctx context.Context) (regated, missed int, err error) {
 		return regated, 0, err
 	}
 	if missed, err = n.svc.SweepTours(ctx); err != nil {
+		return regated, missed, err
+	}
+	if _, err = n.svc.PruneForeignBookings(ctx); err != nil {
 		return regated, missed, err
 	}
 	_, err = n.SweepDispatches(ctx)

@@ -178,6 +178,14 @@ func (s *Patrols) ApplyForeignCancellation(ctx context.Context, q Queries, distr
 	return nil, q.DeleteForeignBooking(ctx, district, shiftID, guardID)
 }
 
+// PruneForeignBookings forgets the other districts' assignments to shifts
+// that ended a day ago or more: no assignment here can overlap them any
+// more (a shift that has ended takes none), and the table would otherwise
+// grow with every holiday of every district.
+func (s *Patrols) PruneForeignBookings(ctx context.Context) (int, error) {
+	return s.repo.PruneForeignBookings(ctx, s.now().UTC().Add(-24*time.Hour))
+}
+
 // cancelAssignment removes guardID from sh and returns its
 // ShiftAssignmentCancelled (how carries the reason and its details).
 func (s *Patrols) cancelAssignment(ctx context.Context, q Queries, sh Shift, guardID, person string, how Change) (Change, error) {

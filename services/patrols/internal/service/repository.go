@@ -85,6 +85,9 @@ type Queries interface {
 	PutForeignBooking(ctx context.Context, b ForeignBooking) error
 	// DeleteForeignBooking forgets one.
 	DeleteForeignBooking(ctx context.Context, district, shiftID, guardID string) error
+	// PruneForeignBookings forgets the ones that ended before t; it
+	// returns how many.
+	PruneForeignBookings(ctx context.Context, t time.Time) (int, error)
 	// ForeignBookingsOf returns the other districts' assignments of person
 	// overlapping [from, to).
 	ForeignBookingsOf(ctx context.Context, person string, from, to time.Time) ([]ForeignBooking, error)

@@ -534,6 +534,16 @@ func (q queries) DeleteForeignBooking(ctx context.Context, district, shiftID, gu
 		district, shiftID, guardID)
 }
 
+// PruneForeignBookings implements service.Queries.
+func (q queries) PruneForeignBookings(ctx context.Context, t time.Time) (int, error) {
+	res, err := q.Exec(ctx, `DELETE FROM foreign_bookings WHERE ends_at < ?`, ft(t))
+	if err != nil {
+		return 0, fmt.Errorf("store: prune foreign bookings: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
 // ForeignBookingsOf implements service.Queries.
 func (q queries) ForeignBookingsOf(ctx context.Context, person string, from, to time.Time) ([]service.ForeignBooking, error) {
 	return all(ctx, q, `SELECT district, shift_id, guard_id, person, starts_at, ends_at, assigned_at FROM foreign_bookings
