@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/guildhall/guildhall/pkg/eventbus"
 	"github.com/guildhall/guildhall/pkg/testutil"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 )
@@ -258,5 +260,43 @@ func TestTwoRecordsOfOnePersonInOneDistrictAreOnePerson(t *testing.T) {
 	if r := jk.Do("POST", "/shifts/"+other.ID+"/assignments", map[string]string{"guard_id": "gj2"}); r.Status != http.StatusConflict ||
 		r.ErrorID() != "assignment.double_booked" {
 		t.Fatalf("the person's second record: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestABookingEventThatCanNeverApplyIsDeadLettered: a ShiftAssigned
+// without assigned_at or shift times, a cancellation without its guard, or
+// another service's event on a patrols topic is rejected (dead-lettered by
+// the consumer) and writes nothing; a well-formed event of a type the
+// bookings ignore is settled without a change.
+func TestABookingEventThatCanNeverApplyIsDeadLettered(t *testing.T) {
+	_, cd, _, _ := twoDistricts(t)
+	shift := &eventsv1.PatrolShift{Id: "s1", District: "jingkai", StartsAt: timestamppb.New(nationalDay), EndsAt: timestamppb.New(nationalDay.Add(time.Hour))}
+	for _, c := range []struct {
+		name   string
+		env    *eventsv1.Envelope
+		reason eventbus.Reason
+	}{
+		{"A ShiftAssigned without assigned_at.", testutil.Envelope("jingkai", "patrols", eventsv1.TypeShiftAssigned, "patrol_shift", "s1",
+			&eventsv1.ShiftAssigned{Shift: shift, GuardId: "g1", Person: person}), eventbus.ReasonBadPayload},
+		{"A ShiftAssigned without its shift's times.", testutil.Envelope("jingkai", "patrols", eventsv1.TypeShiftAssigned, "patrol_shift", "s1",
+			&eventsv1.ShiftAssigned{Shift: &eventsv1.PatrolShift{Id: "s1"}, GuardId: "g1", Person: person, AssignedAt: timestamppb.New(nationalDay)}), eventbus.ReasonBadPayload},
+		{"A cancellation without its guard.", testutil.Envelope("jingkai", "patrols", eventsv1.TypeShiftAssignmentCancelled, "patrol_shift", "s1",
+			&eventsv1.ShiftAssignmentCancelled{Shift: shift}), eventbus.ReasonBadPayload},
+		{"Membership's event on a patrols topic.", testutil.Envelope("jingkai", "membership", eventsv1.TypeShiftAssigned, "patrol_shift", "s1",
+			&eventsv1.ShiftAssigned{Shift: shift, GuardId: "g1"}), eventbus.ReasonWrongService},
+		{"A TeamCreated: nothing to do.", testutil.Envelope("jingkai", "patrols", eventsv1.TypeTeamCreated, "volunteer_team", "t1",
+			&eventsv1.TeamCreated{Team: &eventsv1.VolunteerTeam{Id: "t1"}}), ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			before, seq := cd.counts(), cd.lastSeq()
+			err := cd.node.ApplyBookingEvent(t.Context(), c.env)
+			reason, rejected := eventbus.IsRejected(err)
+			if c.reason == "" && err != nil || c.reason != "" && (!rejected || reason != c.reason) {
+				t.Fatalf("%v (%q), want %q", err, reason, c.reason)
+			}
+			if !mapsEqual(before, cd.counts()) || len(cd.events(seq)) != 0 {
+				t.Fatal("wrote")
+			}
+		})
 	}
 }
