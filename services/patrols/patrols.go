@@ -226,7 +226,9 @@ func (n *Node) RulesLoaded() <-chan struct{} { return n.rules.Loaded() }
 // Run does the node's background work until ctx ends: the sweep (at
 // start, then every SweepInterval), idempotency-key expiry, with etcd,
 // watching the patrol rules, and, with Config.Brokers, consuming the
-// district's membership topic into the projection of its guards.
+// district's membership topic into the projection of its guards and, with
+// Deps.Districts too, every other district's patrols topic for its
+// assignments (no double-booking of one person across districts).
 func (n *Node) Run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	if len(n.cfg.Brokers) > 0 {

@@ -3,7 +3,9 @@
 // -http.addr, /healthz, /readyz and /metrics on the admin listener, the
 // background work (the roster's re-gating at the day rollover, missed
 // tours, idempotency-key expiry, the consumer of the district's
-// membership topic that keeps the guards patrols knows, and the etcd watch
+// membership topic that keeps the guards patrols knows, the consumers of
+// the other registered districts' patrols topics that keep their
+// assignments (no double-booking of one person across districts), and the etcd watch
 // of the city's patrol rules at /guildhall/policy/patrols), and the outbox
 // relay to Kafka, which publishes only while this replica holds the
 // district's etcd election. Every API request must carry a bearer token
