@@ -546,6 +546,10 @@ func (g *generator) operation(service string, r kitx.Route, errRef *openapi3.Sch
 		return nil, err
 	}
 	op.Responses.Set(strconv.Itoa(r.SuccessStatus()), &openapi3.ResponseRef{Value: ok})
+	if r.AltStatus != 0 {
+		d := http.StatusText(r.AltStatus)
+		op.Responses.Set(strconv.Itoa(r.AltStatus), &openapi3.ResponseRef{Value: &openapi3.Response{Description: &d, Content: ok.Content}})
+	}
 	for status, ids := range errorIDs(r) {
 		text := http.StatusText(status)
 		if text == "" {

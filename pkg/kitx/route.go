@@ -59,6 +59,10 @@ type Route struct {
 
 	// Status is the success status; 0 is 200.
 	Status int
+	// AltStatus, if set, is a second success status the route may answer
+	// with the same body (patrols' duplicate scan: 200 beside an accepted
+	// scan's 201), for the document.
+	AltStatus int
 	// Response is the zero value of the success body's Go type, as it is
 	// written on the wire (nil: no body, e.g. a 204).
 	Response any

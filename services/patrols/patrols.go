@@ -8,11 +8,13 @@ package patrols
 
 import (
 	"context"
+	"database/sql"
 	_ "embed"
 	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/go-kit/kit/endpoint"
@@ -27,6 +29,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/node"
 	"github.com/guildhall/guildhall/pkg/policy"
 	"github.com/guildhall/guildhall/pkg/storage"
+	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 	"github.com/guildhall/guildhall/services/patrols/internal/service"
 	"github.com/guildhall/guildhall/services/patrols/internal/store"
 	"github.com/guildhall/guildhall/services/patrols/internal/transport"
@@ -123,6 +126,19 @@ type Deps struct {
 	// membership consumer; nil for plain TCP.
 	Dialer    *kafka.Dialer
 	Transport kafka.RoundTripper
+	// Districts is the district registry (pkg/config.Registry satisfies
+	// it). With Config.Brokers, the node follows every other registered
+	// district's patrols topic for its assignments, so that one person is
+	// not booked at overlapping times in two districts; nil: no
+	// cross-district check (tests, a city of one district).
+	Districts Districts
+}
+
+// Districts is the district registry.
+type Districts interface {
+	// Watch calls fn with the full list of registered districts, first
+	// with the current list, then after every change, until ctx ends.
+	Watch(ctx context.Context, fn func([]config.District)) error
 }
 
 // Node is a running patrols service of one district. Its database, outbox
@@ -177,7 +193,8 @@ func (n *Node) ApplyGuard(ctx context.Context, g Guard) error {
 
 // Sweep runs one pass of the background work now (Run does it every
 // SweepInterval): the roster's re-gating as of today, the missed-tour
-// sweep and the dispatch timers. It returns the members suspended or
+// sweep, forgetting other districts' bookings of shifts a day over, and
+// the dispatch timers. It returns the members suspended or
 // reinstated and the anomalies raised (missed tours, then dispatch
 // targets breached).
 func (n *Node) Sweep(ctx context.Context) (regated, missed int, err error) {
@@ -186,6 +203,9 @@ func (n *Node) Sweep(ctx context.Context) (regated, missed int, err error) {
 		return regated, 0, err
 	}
 	if missed, err = n.svc.SweepTours(ctx); err != nil {
+		return regated, missed, err
+	}
+	if _, err = n.svc.PruneForeignBookings(ctx); err != nil {
 		return regated, missed, err
 	}
 	_, err = n.SweepDispatches(ctx)
@@ -206,7 +226,9 @@ func (n *Node) RulesLoaded() <-chan struct{} { return n.rules.Loaded() }
 // Run does the node's background work until ctx ends: the sweep (at
 // start, then every SweepInterval), idempotency-key expiry, with etcd,
 // watching the patrol rules, and, with Config.Brokers, consuming the
-// district's membership topic into the projection of its guards.
+// district's membership topic into the projection of its guards and, with
+// Deps.Districts too, every other district's patrols topic for its
+// assignments (no double-booking of one person across districts).
 func (n *Node) Run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	if len(n.cfg.Brokers) > 0 {
@@ -220,6 +242,9 @@ func (n *Node) Run(ctx context.Context) error {
 			}.Run(ctx)
 			return nil
 		})
+	}
+	if len(n.cfg.Brokers) > 0 && n.deps.Districts != nil {
+		g.Go(func() error { return n.followDistricts(ctx) })
 	}
 	if n.deps.Etcd != nil {
 		g.Go(func() error { return n.rules.Run(ctx) })
@@ -269,4 +294,79 @@ func (n *Node) Run(ctx context.Context) error {
 		}
 	})
 	return g.Wait()
+}
+
+// followDistricts keeps one consumer per other registered district's
+// patrols topic (transport.BookingEvents): a new district's starts, a
+// removed one's stops.
+func (n *Node) followDistricts(ctx context.Context) error {
+	var wg sync.WaitGroup
+	consumers := map[string]context.CancelFunc{}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+	reconcile := func(ds []config.District) {
+		if runCtx.Err() != nil {
+			return
+		}
+		want := map[string]bool{}
+		for _, d := range ds {
+			if d.ID != n.cfg.District && eventbus.ValidName(d.ID) {
+				want[d.ID] = true
+			}
+		}
+		for id, stop := range consumers {
+			if !want[id] {
+				stop()
+				delete(consumers, id)
+			}
+		}
+		for id := range want {
+			if _, ok := consumers[id]; ok {
+				continue
+			}
+			cctx, stop := context.WithCancel(runCtx)
+			consumers[id] = stop
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				n.bookings(id).Run(cctx)
+			}()
+		}
+	}
+	err := n.deps.Districts.Watch(runCtx, reconcile)
+	if ctx.Err() != nil {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("patrols: watch districts: %w", err)
+	}
+	<-ctx.Done()
+	return nil
+}
+
+// bookings is the consumer of source's patrols topic.
+func (n *Node) bookings(source string) transport.BookingEvents {
+	return transport.BookingEvents{
+		District: n.cfg.District, Source: source, Store: n.store, Service: n.svc, Notify: n.Outbox().Notify,
+		Consumer: eventbus.ConsumerConfig{
+			Brokers: n.cfg.Brokers, DB: n.DB(), Logger: n.logger.With("source", source),
+			Metrics: n.deps.Bus, Dialer: n.deps.Dialer, Transport: n.deps.Transport,
+		},
+	}
+}
+
+// ApplyBookingEvent applies one event of another district's patrols topic
+// as its consumer would (without the inbox: the double bookings found are
+// recorded, so a repeat tells nobody twice), for a node without
+// Config.Brokers: tests and demos.
+func (n *Node) ApplyBookingEvent(ctx context.Context, env *eventsv1.Envelope) error {
+	h := n.bookings(env.GetDistrict())
+	err := n.DB().InTx(ctx, func(tx *sql.Tx) error { return h.Handle(ctx, tx, eventbus.Message{Envelope: env}) })
+	if err == nil {
+		n.Outbox().Notify()
+	}
+	return err
 }

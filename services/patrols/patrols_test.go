@@ -48,28 +48,32 @@ var (
 // otherwise.
 type env struct {
 	*testutil.Client
-	t     *testing.T
-	node  *patrols.Node
-	clock *clock
-	reg   *prometheus.Registry
+	t        *testing.T
+	district string
+	node     *patrols.Node
+	clock    *clock
+	reg      *prometheus.Registry
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newDistrictEnv(t, "jingkai") }
+
+// newDistrictEnv is newEnv for the patrols node of district.
+func newDistrictEnv(t *testing.T, district string) *env {
 	t.Helper()
 	c := &clock{t: nationalDay}
 	reg := prometheus.NewPedanticRegistry()
 	node, err := patrols.New(context.Background(), patrols.Config{
-		District: "jingkai", DBPath: filepath.Join(t.TempDir(), "patrols.db"), Storage: storage.Config{Synchronous: "normal"},
+		District: district, DBPath: filepath.Join(t.TempDir(), "patrols.db"), Storage: storage.Config{Synchronous: "normal"},
 	}, patrols.Deps{Now: c.now, Registerer: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(testutil.ValidatedHandler(t, patrols.OpenAPIDocument(),
-		telemetry.HTTPMiddleware(testutil.WithHeaderPrincipal(t, node.Handler(), "jingkai"), slog.New(slog.DiscardHandler))))
+		telemetry.HTTPMiddleware(testutil.WithHeaderPrincipal(t, node.Handler(), district), slog.New(slog.DiscardHandler))))
 	t.Cleanup(func() { srv.Close(); _ = node.Close() })
 	cl := testutil.NewClient(t, srv.URL)
-	cl.Prefix = "/api/v1/districts/jingkai"
-	return &env{Client: cl, t: t, node: node, clock: c, reg: reg}
+	cl.Prefix = "/api/v1/districts/" + district
+	return &env{Client: cl, t: t, district: district, node: node, clock: c, reg: reg}
 }
 
 // volunteer is a guard who meets every condition of the roster, of
@@ -169,18 +173,19 @@ func (e *env) assign(shiftID, guardID string) {
 func (e *env) counts() map[string]int {
 	e.t.Helper()
 	return testutil.Counts(e.t, e.node.DB().DB, "guards", "teams", "team_members", "areas", "checkpoints", "plans", "shifts",
-		"shift_checkpoints", "assignments", "scans", "missed_tours", "dispatches", "incidents", "idempotency_keys", "eventbus_outbox", "audit_log")
+		"shift_checkpoints", "assignments", "scans", "missed_tours", "dispatches", "incidents", "idempotency_keys", "eventbus_outbox", "audit_log",
+		"foreign_bookings", "booking_conflicts")
 }
 
 func (e *env) lastSeq() int64 { return testutil.LastSeq(e.t, e.node.DB().DB) }
 
-// events returns the outbox rows after seq, each checked to be a jingkai
-// patrols event stored under its type.
+// events returns the outbox rows after seq, each checked to be a patrols
+// event of the env's district stored under its type.
 func (e *env) events(after int64) []testutil.OutboxEvent {
 	e.t.Helper()
 	evs := testutil.OutboxEvents(e.t, e.node.DB().DB, after)
 	for _, ev := range evs {
-		if ev.Envelope.GetDistrict() != "jingkai" || ev.Envelope.GetService() != "patrols" || ev.Envelope.GetType() != ev.Type {
+		if ev.Envelope.GetDistrict() != e.district || ev.Envelope.GetService() != "patrols" || ev.Envelope.GetType() != ev.Type {
 			e.t.Fatalf("envelope %s/%s/%s", ev.Envelope.GetDistrict(), ev.Envelope.GetService(), ev.Envelope.GetType())
 		}
 	}

@@ -29,6 +29,9 @@ const (
 	targetDispatchLeader
 	// targetIncidentReporter: the guard who reported the path's incident.
 	targetIncidentReporter
+	// targetAssignmentGuard: the guard of the path's {sub} (an
+	// assignment's), and that guard's company.
+	targetAssignmentGuard
 )
 
 // Short names keep the table one row per line.
@@ -108,6 +111,10 @@ func (a *authorizer) target(ctx context.Context, kind targetKind, req any) auth.
 		return t
 	case targetGuardPath:
 		guardID = kitx.ResourceID(req)
+	case targetAssignmentGuard:
+		if r, ok := req.(kitx.IDRequest); ok {
+			guardID = r.SubID
+		}
 	case targetIncidentReporter:
 		reporter, err := a.svc.IncidentReporter(ctx, kitx.ResourceID(req))
 		if err != nil && !errs.IsKind(err, errs.NotFound) && !errors.Is(err, context.Canceled) {

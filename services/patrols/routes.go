@@ -116,12 +116,20 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 			Response: kitx.ListResponse[service.Shift]{}, Errors: errsOf(service.ErrPlanNotFound),
 			Rule: readers(), Target: district, Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeListShiftsEndpoint(svc)},
 		{Name: "assign_shift", Method: "POST", Path: p("/shifts/{id}/assignments"), Tag: "plans", Summary: "Assign a team member to a shift",
-			Description: "The guard must be an active member of one of the district's teams and not assigned to another shift of the district at an overlapping time.",
-			Request:     service.AssignInput{}, Response: service.Assignment{}, Status: http.StatusCreated, ResponseHeaders: []string{"Location"},
+			Description: "The guard must be an active member of one of the district's teams and not assigned to another shift at an overlapping time: " +
+				"of this district, or of another district as far as this node has heard (the same person, by membership's id_hash). Two districts " +
+				"assigning one person before either heard of the other both succeed; the later assignment is then withdrawn (DoubleBookingResolved).",
+			Request: service.AssignInput{}, Response: service.Assignment{}, Status: http.StatusCreated, ResponseHeaders: []string{"Location"},
 			Errors: errsOf(service.ErrShiftNotFound, service.ErrTeamGuardIDRequired, service.ErrAssignNotMember, service.ErrAssignSuspended,
 				service.ErrAssignDoubleBook, service.ErrAssignDuplicate, service.ErrAssignShiftFull, service.ErrAssignShiftOver),
 			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}),
 			Target: at(targetGuardBody), Decode: kitx.DecodeActionRequest[service.AssignInput], Endpoint: endpoints.MakeAssignEndpoint(svc, base)},
+		{Name: "withdraw_assignment", Method: "DELETE", Path: p("/shifts/{id}/assignments/{sub}"), Tag: "plans", Summary: "Withdraw a guard's assignment to a shift",
+			Description: "The shift must not have ended. Its place is open again, and the other districts forget the booking (ShiftAssignmentCancelled, reason withdrawn).",
+			Params:      []kitx.Param{{Name: "sub", In: "path", Description: "the assigned guard's id"}}, Status: http.StatusNoContent,
+			Errors: errsOf(service.ErrShiftNotFound, service.ErrTeamGuardIDRequired, service.ErrAssignmentNotFound, service.ErrAssignShiftOver),
+			Rule:   rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS}),
+			Target: at(targetAssignmentGuard), Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeWithdrawEndpoint(svc)},
 		{Name: "coverage", Method: "GET", Path: p("/coverage"), Tag: "plans", Summary: "Required, staffed and missing person-minutes per key area and hour",
 			Params:   append(window, kitx.Query("area_id", "only this key area")),
 			Response: service.CoverageReport{}, Errors: errsOf(service.ErrCoverageWindow),
@@ -129,10 +137,10 @@ func routeTable(svc service.Service, az *authorizer, base string) []kitx.Route {
 
 		// Proof of presence.
 		{Name: "record_scan", Method: "POST", Path: p("/scans"), Tag: "scans", Summary: "Record an online checkpoint scan",
-			Description: "201 with the accepted scan (outcome accepted), or with the stored scan when the device already sent this device_seq " +
-				"(outcome duplicate; nothing is written, like an Idempotency-Key replay). " +
+			Description: "201 with the accepted scan (outcome accepted); 200 with the stored scan when the device already sent this device_seq " +
+				"(outcome duplicate: nothing is written, nothing created). " +
 				"A scan that is no proof of presence is 422 with the reason's id.",
-			Request: service.ScanInput{}, Response: service.ScanResult{}, Status: http.StatusCreated,
+			Request: service.ScanInput{}, Response: service.ScanResult{}, Status: http.StatusCreated, AltStatus: http.StatusOK,
 			Errors: errsOf(append(scanInput, service.ErrScanTagUnknown, service.ErrScanOutsideShift, service.ErrScanNotAssigned,
 				service.ErrScanTooFar, service.ErrScanRepeat, service.ErrScanInFuture)...),
 			Rule: rule(map[auth.Role]auth.Scope{guard: selfS}), Target: at(targetGuardBody), Decode: t.DecodeInput[service.ScanInput], Endpoint: endpoints.MakeRecordScanEndpoint(svc)},

@@ -106,8 +106,8 @@ func TestScanAcceptanceTable(t *testing.T) {
 			item(w.cp1.TagValue, 6, at(9, 30, 30), cp1At), 422, "scan.repeat", nil},
 		{"The same checkpoint 61 s later is accepted.", at(9, 31, 1), "g2",
 			item(w.cp1.TagValue, 7, at(9, 31, 1), cp1At), 201, "", nil},
-		{"The same device and sequence again is a duplicate: the stored scan, nothing written.", at(9, 40, 0), "g2",
-			item(w.cp1.TagValue, 7, at(9, 31, 1), cp1At), 201, "", func(r scanResult) any {
+		{"The same device and sequence again is a duplicate: 200 (nothing created) with the stored scan, nothing written.", at(9, 40, 0), "g2",
+			item(w.cp1.TagValue, 7, at(9, 31, 1), cp1At), 200, "", func(r scanResult) any {
 				if r.Outcome != "duplicate" || !r.Scan.ScannedAt.Equal(at(9, 31, 1)) {
 					return r
 				}
@@ -418,5 +418,82 @@ func TestNoDoubleBooking(t *testing.T) {
 	e.Must(http.StatusOK, "GET", "/plans/"+w.planID, nil, &p)
 	if p.Required != 2 || p.Staffed != 2 || p.FillRate == nil || *p.FillRate != 1 {
 		t.Fatalf("plan %+v", p)
+	}
+}
+
+// TestALateOfflineBatchWithdrawsTheMissedTourItCovers: g1's phone was
+// offline for the whole 09:00–11:00 shift; by 11:10 the sweep has raised
+// not_started and not_finished. A batch uploaded at 11:30 holding a scan
+// at 09:05 withdraws not_started (MissedTourWithdrawn), not not_finished
+// (one scan of four); a second batch with the other three withdraws that
+// too. Withdrawn anomalies leave the list and are never raised again.
+func TestALateOfflineBatchWithdrawsTheMissedTourItCovers(t *testing.T) {
+	e, w := scanWorld(t)
+	at := func(hh, mm int) time.Time { return time.Date(2026, 10, 1, hh, mm, 0, 0, cst) }
+	e.clock.set(at(11, 10))
+	if _, n, err := e.node.Sweep(t.Context()); err != nil || n != 4 {
+		t.Fatalf("sweep: %d, %v; want g1 and g2 not started and not finished", n, err)
+	}
+	withdrawn := func(seq int64) []string {
+		var out []string
+		for _, ev := range e.events(seq) {
+			if ev.Type == eventsv1.TypeMissedTourWithdrawn {
+				m := testutil.Payload(t, ev, &eventsv1.MissedTourWithdrawn{})
+				out = append(out, m.GetGuardId()+":"+m.GetKind())
+			}
+		}
+		return out
+	}
+	live := func() []string {
+		var list struct {
+			Items []struct {
+				GuardID string `json:"guard_id"`
+				Kind    string
+			}
+		}
+		e.Must(http.StatusOK, "GET", "/missed-tours", nil, &list)
+		var out []string
+		for _, m := range list.Items {
+			out = append(out, m.GuardID+":"+m.Kind)
+		}
+		slices.Sort(out)
+		return out
+	}
+	upload := func(items ...map[string]any) {
+		t.Helper()
+		var b batchResult
+		e.Must(http.StatusOK, "POST", "/scans/batch", map[string]any{"guard_id": "g1", "device_id": "phone-g1", "device_time": at(11, 30),
+			"scans": items}, &b, as(guardP("g1"))...)
+		if b.Accepted != len(items) {
+			t.Fatalf("batch %+v", b)
+		}
+	}
+	e.clock.set(at(11, 30))
+	seq := e.lastSeq()
+	upload(item(w.cp1.TagValue, 1, at(9, 5), cp1At))
+	if got := withdrawn(seq); !slices.Equal(got, []string{"g1:not_started"}) {
+		t.Fatalf("withdrawn %v, want g1 not started only", got)
+	}
+	if got, want := live(), []string{"g1:not_finished", "g2:not_finished", "g2:not_started"}; !slices.Equal(got, want) {
+		t.Fatalf("live %v, want %v", got, want)
+	}
+	seq = e.lastSeq()
+	upload(item(w.cp2.TagValue, 2, at(9, 30), cp2At), item(w.cp1.TagValue, 3, at(10, 0), cp1At), item(w.cp2.TagValue, 4, at(10, 30), cp2At))
+	if got := withdrawn(seq); !slices.Equal(got, []string{"g1:not_finished"}) {
+		t.Fatalf("withdrawn %v, want g1 not finished", got)
+	}
+	// g2's tour began at 09:20, after start + grace: still not started in
+	// time, so that anomaly stands.
+	seq = e.lastSeq()
+	e.Must(http.StatusOK, "POST", "/scans/batch", map[string]any{"guard_id": "g2", "device_id": "phone-g2", "device_time": at(11, 30),
+		"scans": []map[string]any{item(w.cp1.TagValue, 1, at(9, 20), cp1At)}}, nil, as(guardP("g2"))...)
+	if got := withdrawn(seq); len(got) != 0 {
+		t.Fatalf("a tour begun late withdrew %v", got)
+	}
+	if _, n, _ := e.node.Sweep(t.Context()); n != 0 {
+		t.Fatalf("a sweep after the withdrawals raised %d", n)
+	}
+	if got, want := live(), []string{"g2:not_finished", "g2:not_started"}; !slices.Equal(got, want) {
+		t.Fatalf("live %v, want %v", got, want)
 	}
 }

@@ -125,6 +125,10 @@ func startPatrols(ctx context.Context, c *City, id string) (DistrictService, err
 		Endpoint:   c.endpointMiddleware(id),
 		Storage:    c.storage,
 		Registerer: c.reg,
+		// The registry whose other districts' patrols topics it follows
+		// (their assignments: no double-booking of one person across
+		// districts).
+		Districts: c.registry,
 	})
 }
 

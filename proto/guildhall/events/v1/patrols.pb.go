@@ -1003,10 +1003,19 @@ func (x *PatrolShiftCreated) GetShift() *PatrolShift {
 }
 
 type ShiftAssigned struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Shift         *PatrolShift           `protobuf:"bytes,1,opt,name=shift,proto3" json:"shift,omitempty"`
-	GuardId       string                 `protobuf:"bytes,2,opt,name=guard_id,json=guardId,proto3" json:"guard_id,omitempty"`
-	TeamId        string                 `protobuf:"bytes,3,opt,name=team_id,json=teamId,proto3" json:"team_id,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Shift   *PatrolShift           `protobuf:"bytes,1,opt,name=shift,proto3" json:"shift,omitempty"`
+	GuardId string                 `protobuf:"bytes,2,opt,name=guard_id,json=guardId,proto3" json:"guard_id,omitempty"`
+	TeamId  string                 `protobuf:"bytes,3,opt,name=team_id,json=teamId,proto3" json:"team_id,omitempty"`
+	// person is the guard's id_hash (membership's HMAC of the national ID
+	// number): the one name of a person every district shares, so another
+	// district's patrols can refuse to book the same person at an
+	// overlapping time. "" when membership sent none.
+	Person string `protobuf:"bytes,4,opt,name=person,proto3" json:"person,omitempty"`
+	// assigned_at is when the assignment was made (the assigning node's
+	// clock); with the district and the shift id it orders two overlapping
+	// assignments of one person in two districts (the later is withdrawn).
+	AssignedAt    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=assigned_at,json=assignedAt,proto3" json:"assigned_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1062,15 +1071,37 @@ func (x *ShiftAssigned) GetTeamId() string {
 	return ""
 }
 
+func (x *ShiftAssigned) GetPerson() string {
+	if x != nil {
+		return x.Person
+	}
+	return ""
+}
+
+func (x *ShiftAssigned) GetAssignedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AssignedAt
+	}
+	return nil
+}
+
 // ShiftAssignmentCancelled reports an assignment dropped: reason is
-// "member_suspended" when the roster suspended the guard.
+// "member_suspended" when the roster suspended the guard, "withdrawn" when
+// a planner withdrew it by hand (by), "double_booked" when the same person
+// was found booked at an overlapping time in another district
+// (conflict_district, conflict_shift_id) by an earlier assignment.
 type ShiftAssignmentCancelled struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Shift         *PatrolShift           `protobuf:"bytes,1,opt,name=shift,proto3" json:"shift,omitempty"`
-	GuardId       string                 `protobuf:"bytes,2,opt,name=guard_id,json=guardId,proto3" json:"guard_id,omitempty"`
-	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	Shift            *PatrolShift           `protobuf:"bytes,1,opt,name=shift,proto3" json:"shift,omitempty"`
+	GuardId          string                 `protobuf:"bytes,2,opt,name=guard_id,json=guardId,proto3" json:"guard_id,omitempty"`
+	Reason           string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	Person           string                 `protobuf:"bytes,4,opt,name=person,proto3" json:"person,omitempty"`
+	By               string                 `protobuf:"bytes,5,opt,name=by,proto3" json:"by,omitempty"`
+	Note             string                 `protobuf:"bytes,6,opt,name=note,proto3" json:"note,omitempty"`
+	ConflictDistrict string                 `protobuf:"bytes,7,opt,name=conflict_district,json=conflictDistrict,proto3" json:"conflict_district,omitempty"`
+	ConflictShiftId  string                 `protobuf:"bytes,8,opt,name=conflict_shift_id,json=conflictShiftId,proto3" json:"conflict_shift_id,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *ShiftAssignmentCancelled) Reset() {
@@ -1120,6 +1151,41 @@ func (x *ShiftAssignmentCancelled) GetGuardId() string {
 func (x *ShiftAssignmentCancelled) GetReason() string {
 	if x != nil {
 		return x.Reason
+	}
+	return ""
+}
+
+func (x *ShiftAssignmentCancelled) GetPerson() string {
+	if x != nil {
+		return x.Person
+	}
+	return ""
+}
+
+func (x *ShiftAssignmentCancelled) GetBy() string {
+	if x != nil {
+		return x.By
+	}
+	return ""
+}
+
+func (x *ShiftAssignmentCancelled) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+func (x *ShiftAssignmentCancelled) GetConflictDistrict() string {
+	if x != nil {
+		return x.ConflictDistrict
+	}
+	return ""
+}
+
+func (x *ShiftAssignmentCancelled) GetConflictShiftId() string {
+	if x != nil {
+		return x.ConflictShiftId
 	}
 	return ""
 }
@@ -2121,6 +2187,286 @@ func (x *IncidentUpdated) GetIncident() *Incident {
 	return nil
 }
 
+// DoubleBookingResolved is the notice to a district's lead (and, in
+// notify_guard_id, the leader of the guard's team) that one person was
+// assigned at overlapping times in this district and in other_district,
+// both assignments made before either node had heard of the other (a
+// partition, or the moment Kafka takes). Each of the two districts
+// publishes one on its own topic: the district whose assignment is the
+// later (assigned_at, then district, then shift id) withdrew it (outcome
+// "withdrawn", with a ShiftAssignmentCancelled of reason double_booked),
+// the other kept its own (outcome "kept").
+type DoubleBookingResolved struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Id       string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	District string                 `protobuf:"bytes,2,opt,name=district,proto3" json:"district,omitempty"`
+	// shift is this district's shift; guard_id this district's guard.
+	Shift      *PatrolShift           `protobuf:"bytes,3,opt,name=shift,proto3" json:"shift,omitempty"`
+	GuardId    string                 `protobuf:"bytes,4,opt,name=guard_id,json=guardId,proto3" json:"guard_id,omitempty"`
+	Person     string                 `protobuf:"bytes,5,opt,name=person,proto3" json:"person,omitempty"`
+	AssignedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=assigned_at,json=assignedAt,proto3" json:"assigned_at,omitempty"`
+	// outcome: kept | withdrawn.
+	Outcome         string                 `protobuf:"bytes,7,opt,name=outcome,proto3" json:"outcome,omitempty"`
+	OtherDistrict   string                 `protobuf:"bytes,8,opt,name=other_district,json=otherDistrict,proto3" json:"other_district,omitempty"`
+	OtherShiftId    string                 `protobuf:"bytes,9,opt,name=other_shift_id,json=otherShiftId,proto3" json:"other_shift_id,omitempty"`
+	OtherGuardId    string                 `protobuf:"bytes,10,opt,name=other_guard_id,json=otherGuardId,proto3" json:"other_guard_id,omitempty"`
+	OtherStartsAt   *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=other_starts_at,json=otherStartsAt,proto3" json:"other_starts_at,omitempty"`
+	OtherEndsAt     *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=other_ends_at,json=otherEndsAt,proto3" json:"other_ends_at,omitempty"`
+	OtherAssignedAt *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=other_assigned_at,json=otherAssignedAt,proto3" json:"other_assigned_at,omitempty"`
+	NotifyGuardId   string                 `protobuf:"bytes,14,opt,name=notify_guard_id,json=notifyGuardId,proto3" json:"notify_guard_id,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *DoubleBookingResolved) Reset() {
+	*x = DoubleBookingResolved{}
+	mi := &file_guildhall_events_v1_patrols_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DoubleBookingResolved) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DoubleBookingResolved) ProtoMessage() {}
+
+func (x *DoubleBookingResolved) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_patrols_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DoubleBookingResolved.ProtoReflect.Descriptor instead.
+func (*DoubleBookingResolved) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_patrols_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *DoubleBookingResolved) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *DoubleBookingResolved) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *DoubleBookingResolved) GetShift() *PatrolShift {
+	if x != nil {
+		return x.Shift
+	}
+	return nil
+}
+
+func (x *DoubleBookingResolved) GetGuardId() string {
+	if x != nil {
+		return x.GuardId
+	}
+	return ""
+}
+
+func (x *DoubleBookingResolved) GetPerson() string {
+	if x != nil {
+		return x.Person
+	}
+	return ""
+}
+
+func (x *DoubleBookingResolved) GetAssignedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AssignedAt
+	}
+	return nil
+}
+
+func (x *DoubleBookingResolved) GetOutcome() string {
+	if x != nil {
+		return x.Outcome
+	}
+	return ""
+}
+
+func (x *DoubleBookingResolved) GetOtherDistrict() string {
+	if x != nil {
+		return x.OtherDistrict
+	}
+	return ""
+}
+
+func (x *DoubleBookingResolved) GetOtherShiftId() string {
+	if x != nil {
+		return x.OtherShiftId
+	}
+	return ""
+}
+
+func (x *DoubleBookingResolved) GetOtherGuardId() string {
+	if x != nil {
+		return x.OtherGuardId
+	}
+	return ""
+}
+
+func (x *DoubleBookingResolved) GetOtherStartsAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OtherStartsAt
+	}
+	return nil
+}
+
+func (x *DoubleBookingResolved) GetOtherEndsAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OtherEndsAt
+	}
+	return nil
+}
+
+func (x *DoubleBookingResolved) GetOtherAssignedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OtherAssignedAt
+	}
+	return nil
+}
+
+func (x *DoubleBookingResolved) GetNotifyGuardId() string {
+	if x != nil {
+		return x.NotifyGuardId
+	}
+	return ""
+}
+
+// MissedTourWithdrawn withdraws a MissedTour anomaly: an offline batch
+// uploaded after it was raised holds the scans that show the tour was
+// started (not_started) or finished (not_finished) after all.
+type MissedTourWithdrawn struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// id is the MissedTour's.
+	Id       string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	District string `protobuf:"bytes,2,opt,name=district,proto3" json:"district,omitempty"`
+	ShiftId  string `protobuf:"bytes,3,opt,name=shift_id,json=shiftId,proto3" json:"shift_id,omitempty"`
+	PlanId   string `protobuf:"bytes,4,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
+	GuardId  string `protobuf:"bytes,5,opt,name=guard_id,json=guardId,proto3" json:"guard_id,omitempty"`
+	Kind     string `protobuf:"bytes,6,opt,name=kind,proto3" json:"kind,omitempty"`
+	// scans counts the guard's accepted scans of the shift now.
+	Scans         int32                  `protobuf:"varint,7,opt,name=scans,proto3" json:"scans,omitempty"`
+	ExpectedScans int32                  `protobuf:"varint,8,opt,name=expected_scans,json=expectedScans,proto3" json:"expected_scans,omitempty"`
+	RaisedAt      *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=raised_at,json=raisedAt,proto3" json:"raised_at,omitempty"`
+	WithdrawnAt   *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=withdrawn_at,json=withdrawnAt,proto3" json:"withdrawn_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MissedTourWithdrawn) Reset() {
+	*x = MissedTourWithdrawn{}
+	mi := &file_guildhall_events_v1_patrols_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MissedTourWithdrawn) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MissedTourWithdrawn) ProtoMessage() {}
+
+func (x *MissedTourWithdrawn) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_patrols_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MissedTourWithdrawn.ProtoReflect.Descriptor instead.
+func (*MissedTourWithdrawn) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_patrols_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *MissedTourWithdrawn) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *MissedTourWithdrawn) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *MissedTourWithdrawn) GetShiftId() string {
+	if x != nil {
+		return x.ShiftId
+	}
+	return ""
+}
+
+func (x *MissedTourWithdrawn) GetPlanId() string {
+	if x != nil {
+		return x.PlanId
+	}
+	return ""
+}
+
+func (x *MissedTourWithdrawn) GetGuardId() string {
+	if x != nil {
+		return x.GuardId
+	}
+	return ""
+}
+
+func (x *MissedTourWithdrawn) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *MissedTourWithdrawn) GetScans() int32 {
+	if x != nil {
+		return x.Scans
+	}
+	return 0
+}
+
+func (x *MissedTourWithdrawn) GetExpectedScans() int32 {
+	if x != nil {
+		return x.ExpectedScans
+	}
+	return 0
+}
+
+func (x *MissedTourWithdrawn) GetRaisedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RaisedAt
+	}
+	return nil
+}
+
+func (x *MissedTourWithdrawn) GetWithdrawnAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.WithdrawnAt
+	}
+	return nil
+}
+
 var File_guildhall_events_v1_patrols_proto protoreflect.FileDescriptor
 
 const file_guildhall_events_v1_patrols_proto_rawDesc = "" +
@@ -2204,15 +2550,23 @@ const file_guildhall_events_v1_patrols_proto_rawDesc = "" +
 	" \x01(\x05R\rexpectedScans\x12\x18\n" +
 	"\aversion\x18\v \x01(\x03R\aversion\"L\n" +
 	"\x12PatrolShiftCreated\x126\n" +
-	"\x05shift\x18\x01 \x01(\v2 .guildhall.events.v1.PatrolShiftR\x05shift\"{\n" +
+	"\x05shift\x18\x01 \x01(\v2 .guildhall.events.v1.PatrolShiftR\x05shift\"\xd0\x01\n" +
 	"\rShiftAssigned\x126\n" +
 	"\x05shift\x18\x01 \x01(\v2 .guildhall.events.v1.PatrolShiftR\x05shift\x12\x19\n" +
 	"\bguard_id\x18\x02 \x01(\tR\aguardId\x12\x17\n" +
-	"\ateam_id\x18\x03 \x01(\tR\x06teamId\"\x85\x01\n" +
+	"\ateam_id\x18\x03 \x01(\tR\x06teamId\x12\x16\n" +
+	"\x06person\x18\x04 \x01(\tR\x06person\x12;\n" +
+	"\vassigned_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"assignedAt\"\x9a\x02\n" +
 	"\x18ShiftAssignmentCancelled\x126\n" +
 	"\x05shift\x18\x01 \x01(\v2 .guildhall.events.v1.PatrolShiftR\x05shift\x12\x19\n" +
 	"\bguard_id\x18\x02 \x01(\tR\aguardId\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason\"\xbd\x05\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x16\n" +
+	"\x06person\x18\x04 \x01(\tR\x06person\x12\x0e\n" +
+	"\x02by\x18\x05 \x01(\tR\x02by\x12\x12\n" +
+	"\x04note\x18\x06 \x01(\tR\x04note\x12+\n" +
+	"\x11conflict_district\x18\a \x01(\tR\x10conflictDistrict\x12*\n" +
+	"\x11conflict_shift_id\x18\b \x01(\tR\x0fconflictShiftId\"\xbd\x05\n" +
 	"\x11CheckpointScanned\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
 	"\bdistrict\x18\x02 \x01(\tR\bdistrict\x12\x19\n" +
@@ -2311,7 +2665,36 @@ const file_guildhall_events_v1_patrols_proto_rawDesc = "" +
 	"\x10IncidentReported\x129\n" +
 	"\bincident\x18\x01 \x01(\v2\x1d.guildhall.events.v1.IncidentR\bincident\"L\n" +
 	"\x0fIncidentUpdated\x129\n" +
-	"\bincident\x18\x01 \x01(\v2\x1d.guildhall.events.v1.IncidentR\bincidentBCZAgithub.com/guildhall/guildhall/proto/guildhall/events/v1;eventsv1b\x06proto3"
+	"\bincident\x18\x01 \x01(\v2\x1d.guildhall.events.v1.IncidentR\bincident\"\xec\x04\n" +
+	"\x15DoubleBookingResolved\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
+	"\bdistrict\x18\x02 \x01(\tR\bdistrict\x126\n" +
+	"\x05shift\x18\x03 \x01(\v2 .guildhall.events.v1.PatrolShiftR\x05shift\x12\x19\n" +
+	"\bguard_id\x18\x04 \x01(\tR\aguardId\x12\x16\n" +
+	"\x06person\x18\x05 \x01(\tR\x06person\x12;\n" +
+	"\vassigned_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"assignedAt\x12\x18\n" +
+	"\aoutcome\x18\a \x01(\tR\aoutcome\x12%\n" +
+	"\x0eother_district\x18\b \x01(\tR\rotherDistrict\x12$\n" +
+	"\x0eother_shift_id\x18\t \x01(\tR\fotherShiftId\x12$\n" +
+	"\x0eother_guard_id\x18\n" +
+	" \x01(\tR\fotherGuardId\x12B\n" +
+	"\x0fother_starts_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\rotherStartsAt\x12>\n" +
+	"\rother_ends_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\votherEndsAt\x12F\n" +
+	"\x11other_assigned_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\x0fotherAssignedAt\x12&\n" +
+	"\x0fnotify_guard_id\x18\x0e \x01(\tR\rnotifyGuardId\"\xd9\x02\n" +
+	"\x13MissedTourWithdrawn\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
+	"\bdistrict\x18\x02 \x01(\tR\bdistrict\x12\x19\n" +
+	"\bshift_id\x18\x03 \x01(\tR\ashiftId\x12\x17\n" +
+	"\aplan_id\x18\x04 \x01(\tR\x06planId\x12\x19\n" +
+	"\bguard_id\x18\x05 \x01(\tR\aguardId\x12\x12\n" +
+	"\x04kind\x18\x06 \x01(\tR\x04kind\x12\x14\n" +
+	"\x05scans\x18\a \x01(\x05R\x05scans\x12%\n" +
+	"\x0eexpected_scans\x18\b \x01(\x05R\rexpectedScans\x127\n" +
+	"\traised_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\braisedAt\x12=\n" +
+	"\fwithdrawn_at\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\vwithdrawnAtBCZAgithub.com/guildhall/guildhall/proto/guildhall/events/v1;eventsv1b\x06proto3"
 
 var (
 	file_guildhall_events_v1_patrols_proto_rawDescOnce sync.Once
@@ -2325,7 +2708,7 @@ func file_guildhall_events_v1_patrols_proto_rawDescGZIP() []byte {
 	return file_guildhall_events_v1_patrols_proto_rawDescData
 }
 
-var file_guildhall_events_v1_patrols_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_guildhall_events_v1_patrols_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_guildhall_events_v1_patrols_proto_goTypes = []any{
 	(*VolunteerTeam)(nil),            // 0: guildhall.events.v1.VolunteerTeam
 	(*TeamCreated)(nil),              // 1: guildhall.events.v1.TeamCreated
@@ -2354,10 +2737,12 @@ var file_guildhall_events_v1_patrols_proto_goTypes = []any{
 	(*Incident)(nil),                 // 24: guildhall.events.v1.Incident
 	(*IncidentReported)(nil),         // 25: guildhall.events.v1.IncidentReported
 	(*IncidentUpdated)(nil),          // 26: guildhall.events.v1.IncidentUpdated
-	(*timestamppb.Timestamp)(nil),    // 27: google.protobuf.Timestamp
+	(*DoubleBookingResolved)(nil),    // 27: guildhall.events.v1.DoubleBookingResolved
+	(*MissedTourWithdrawn)(nil),      // 28: guildhall.events.v1.MissedTourWithdrawn
+	(*timestamppb.Timestamp)(nil),    // 29: google.protobuf.Timestamp
 }
 var file_guildhall_events_v1_patrols_proto_depIdxs = []int32{
-	27, // 0: guildhall.events.v1.VolunteerTeam.updated_at:type_name -> google.protobuf.Timestamp
+	29, // 0: guildhall.events.v1.VolunteerTeam.updated_at:type_name -> google.protobuf.Timestamp
 	0,  // 1: guildhall.events.v1.TeamCreated.team:type_name -> guildhall.events.v1.VolunteerTeam
 	0,  // 2: guildhall.events.v1.TeamMemberJoined.team:type_name -> guildhall.events.v1.VolunteerTeam
 	0,  // 3: guildhall.events.v1.TeamMemberSuspended.team:type_name -> guildhall.events.v1.VolunteerTeam
@@ -2367,39 +2752,47 @@ var file_guildhall_events_v1_patrols_proto_depIdxs = []int32{
 	6,  // 7: guildhall.events.v1.KeyAreaCreated.area:type_name -> guildhall.events.v1.KeyArea
 	5,  // 8: guildhall.events.v1.Checkpoint.location:type_name -> guildhall.events.v1.LatLng
 	8,  // 9: guildhall.events.v1.CheckpointCreated.checkpoint:type_name -> guildhall.events.v1.Checkpoint
-	27, // 10: guildhall.events.v1.PatrolPlan.starts_at:type_name -> google.protobuf.Timestamp
-	27, // 11: guildhall.events.v1.PatrolPlan.ends_at:type_name -> google.protobuf.Timestamp
+	29, // 10: guildhall.events.v1.PatrolPlan.starts_at:type_name -> google.protobuf.Timestamp
+	29, // 11: guildhall.events.v1.PatrolPlan.ends_at:type_name -> google.protobuf.Timestamp
 	10, // 12: guildhall.events.v1.PatrolPlanCreated.plan:type_name -> guildhall.events.v1.PatrolPlan
-	27, // 13: guildhall.events.v1.PatrolShift.starts_at:type_name -> google.protobuf.Timestamp
-	27, // 14: guildhall.events.v1.PatrolShift.ends_at:type_name -> google.protobuf.Timestamp
+	29, // 13: guildhall.events.v1.PatrolShift.starts_at:type_name -> google.protobuf.Timestamp
+	29, // 14: guildhall.events.v1.PatrolShift.ends_at:type_name -> google.protobuf.Timestamp
 	12, // 15: guildhall.events.v1.PatrolShiftCreated.shift:type_name -> guildhall.events.v1.PatrolShift
 	12, // 16: guildhall.events.v1.ShiftAssigned.shift:type_name -> guildhall.events.v1.PatrolShift
-	12, // 17: guildhall.events.v1.ShiftAssignmentCancelled.shift:type_name -> guildhall.events.v1.PatrolShift
-	27, // 18: guildhall.events.v1.CheckpointScanned.scanned_at:type_name -> google.protobuf.Timestamp
-	27, // 19: guildhall.events.v1.CheckpointScanned.device_time:type_name -> google.protobuf.Timestamp
-	27, // 20: guildhall.events.v1.CheckpointScanned.received_at:type_name -> google.protobuf.Timestamp
-	5,  // 21: guildhall.events.v1.CheckpointScanned.location:type_name -> guildhall.events.v1.LatLng
-	27, // 22: guildhall.events.v1.MissedTour.raised_at:type_name -> google.protobuf.Timestamp
-	5,  // 23: guildhall.events.v1.Dispatch.location:type_name -> guildhall.events.v1.LatLng
-	27, // 24: guildhall.events.v1.Dispatch.raised_at:type_name -> google.protobuf.Timestamp
-	27, // 25: guildhall.events.v1.Dispatch.accepted_at:type_name -> google.protobuf.Timestamp
-	27, // 26: guildhall.events.v1.Dispatch.arrived_at:type_name -> google.protobuf.Timestamp
-	27, // 27: guildhall.events.v1.Dispatch.feedback_at:type_name -> google.protobuf.Timestamp
-	27, // 28: guildhall.events.v1.Dispatch.closed_at:type_name -> google.protobuf.Timestamp
-	18, // 29: guildhall.events.v1.DispatchRaised.dispatch:type_name -> guildhall.events.v1.Dispatch
-	18, // 30: guildhall.events.v1.DispatchOffered.dispatch:type_name -> guildhall.events.v1.Dispatch
-	18, // 31: guildhall.events.v1.DispatchStep.dispatch:type_name -> guildhall.events.v1.Dispatch
-	18, // 32: guildhall.events.v1.DispatchEscalated.dispatch:type_name -> guildhall.events.v1.Dispatch
-	18, // 33: guildhall.events.v1.DispatchTargetBreached.dispatch:type_name -> guildhall.events.v1.Dispatch
-	5,  // 34: guildhall.events.v1.Incident.location:type_name -> guildhall.events.v1.LatLng
-	27, // 35: guildhall.events.v1.Incident.reported_at:type_name -> google.protobuf.Timestamp
-	24, // 36: guildhall.events.v1.IncidentReported.incident:type_name -> guildhall.events.v1.Incident
-	24, // 37: guildhall.events.v1.IncidentUpdated.incident:type_name -> guildhall.events.v1.Incident
-	38, // [38:38] is the sub-list for method output_type
-	38, // [38:38] is the sub-list for method input_type
-	38, // [38:38] is the sub-list for extension type_name
-	38, // [38:38] is the sub-list for extension extendee
-	0,  // [0:38] is the sub-list for field type_name
+	29, // 17: guildhall.events.v1.ShiftAssigned.assigned_at:type_name -> google.protobuf.Timestamp
+	12, // 18: guildhall.events.v1.ShiftAssignmentCancelled.shift:type_name -> guildhall.events.v1.PatrolShift
+	29, // 19: guildhall.events.v1.CheckpointScanned.scanned_at:type_name -> google.protobuf.Timestamp
+	29, // 20: guildhall.events.v1.CheckpointScanned.device_time:type_name -> google.protobuf.Timestamp
+	29, // 21: guildhall.events.v1.CheckpointScanned.received_at:type_name -> google.protobuf.Timestamp
+	5,  // 22: guildhall.events.v1.CheckpointScanned.location:type_name -> guildhall.events.v1.LatLng
+	29, // 23: guildhall.events.v1.MissedTour.raised_at:type_name -> google.protobuf.Timestamp
+	5,  // 24: guildhall.events.v1.Dispatch.location:type_name -> guildhall.events.v1.LatLng
+	29, // 25: guildhall.events.v1.Dispatch.raised_at:type_name -> google.protobuf.Timestamp
+	29, // 26: guildhall.events.v1.Dispatch.accepted_at:type_name -> google.protobuf.Timestamp
+	29, // 27: guildhall.events.v1.Dispatch.arrived_at:type_name -> google.protobuf.Timestamp
+	29, // 28: guildhall.events.v1.Dispatch.feedback_at:type_name -> google.protobuf.Timestamp
+	29, // 29: guildhall.events.v1.Dispatch.closed_at:type_name -> google.protobuf.Timestamp
+	18, // 30: guildhall.events.v1.DispatchRaised.dispatch:type_name -> guildhall.events.v1.Dispatch
+	18, // 31: guildhall.events.v1.DispatchOffered.dispatch:type_name -> guildhall.events.v1.Dispatch
+	18, // 32: guildhall.events.v1.DispatchStep.dispatch:type_name -> guildhall.events.v1.Dispatch
+	18, // 33: guildhall.events.v1.DispatchEscalated.dispatch:type_name -> guildhall.events.v1.Dispatch
+	18, // 34: guildhall.events.v1.DispatchTargetBreached.dispatch:type_name -> guildhall.events.v1.Dispatch
+	5,  // 35: guildhall.events.v1.Incident.location:type_name -> guildhall.events.v1.LatLng
+	29, // 36: guildhall.events.v1.Incident.reported_at:type_name -> google.protobuf.Timestamp
+	24, // 37: guildhall.events.v1.IncidentReported.incident:type_name -> guildhall.events.v1.Incident
+	24, // 38: guildhall.events.v1.IncidentUpdated.incident:type_name -> guildhall.events.v1.Incident
+	12, // 39: guildhall.events.v1.DoubleBookingResolved.shift:type_name -> guildhall.events.v1.PatrolShift
+	29, // 40: guildhall.events.v1.DoubleBookingResolved.assigned_at:type_name -> google.protobuf.Timestamp
+	29, // 41: guildhall.events.v1.DoubleBookingResolved.other_starts_at:type_name -> google.protobuf.Timestamp
+	29, // 42: guildhall.events.v1.DoubleBookingResolved.other_ends_at:type_name -> google.protobuf.Timestamp
+	29, // 43: guildhall.events.v1.DoubleBookingResolved.other_assigned_at:type_name -> google.protobuf.Timestamp
+	29, // 44: guildhall.events.v1.MissedTourWithdrawn.raised_at:type_name -> google.protobuf.Timestamp
+	29, // 45: guildhall.events.v1.MissedTourWithdrawn.withdrawn_at:type_name -> google.protobuf.Timestamp
+	46, // [46:46] is the sub-list for method output_type
+	46, // [46:46] is the sub-list for method input_type
+	46, // [46:46] is the sub-list for extension type_name
+	46, // [46:46] is the sub-list for extension extendee
+	0,  // [0:46] is the sub-list for field type_name
 }
 
 func init() { file_guildhall_events_v1_patrols_proto_init() }
@@ -2413,7 +2806,7 @@ func file_guildhall_events_v1_patrols_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_guildhall_events_v1_patrols_proto_rawDesc), len(file_guildhall_events_v1_patrols_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   27,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

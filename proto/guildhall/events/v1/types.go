@@ -122,6 +122,8 @@ const (
 	TypeDispatchTargetBreached   = "DispatchTargetBreached"
 	TypeIncidentReported         = "IncidentReported"
 	TypeIncidentUpdated          = "IncidentUpdated"
+	TypeDoubleBookingResolved    = "DoubleBookingResolved"
+	TypeMissedTourWithdrawn      = "MissedTourWithdrawn"
 )
 
 // PatrolsTypes returns every event type of the patrols service.
@@ -132,6 +134,7 @@ func PatrolsTypes() []string {
 		TypeShiftAssigned, TypeShiftAssignmentCancelled, TypeCheckpointScanned, TypeMissedTour,
 		TypeDispatchRaised, TypeDispatchOffered, TypeDispatchStep, TypeDispatchEscalated, TypeDispatchTargetBreached,
 		TypeIncidentReported, TypeIncidentUpdated,
+		TypeDoubleBookingResolved, TypeMissedTourWithdrawn,
 	}
 }
 

@@ -90,6 +90,7 @@ var projected = map[string]map[string]applyFunc{
 		eventsv1.TypeShiftAssignmentCancelled: shift(func(m *eventsv1.ShiftAssignmentCancelled) *eventsv1.PatrolShift { return m.GetShift() }),
 		eventsv1.TypeCheckpointScanned:        (*Projector).scan,
 		eventsv1.TypeMissedTour:               (*Projector).missedTour,
+		eventsv1.TypeMissedTourWithdrawn:      (*Projector).missedTourWithdrawn,
 		eventsv1.TypeDispatchRaised:           dispatch(func(m *eventsv1.DispatchRaised) *eventsv1.Dispatch { return m.GetDispatch() }),
 		eventsv1.TypeDispatchOffered:          dispatch(func(m *eventsv1.DispatchOffered) *eventsv1.Dispatch { return m.GetDispatch() }),
 		eventsv1.TypeDispatchStep:             dispatch(func(m *eventsv1.DispatchStep) *eventsv1.Dispatch { return m.GetDispatch() }),
@@ -117,7 +118,7 @@ var projected = map[string]map[string]applyFunc{
 // deliberately does not project: applied as a no-op that still touches the
 // district's freshness (and the service's), never parked. Why each:
 var acknowledged = map[string][]string{
-	Service:         {},
+	Service: {},
 	ServiceMeetings: {
 		// Field visits and the practical-services plan (issue 17): the
 		// district's meetings service reports them (its /field-visits/plan,
@@ -139,6 +140,11 @@ var acknowledged = map[string][]string{
 		// Places and plans are the district's configuration; HQ shows the
 		// shifts, scans and dispatches in them.
 		eventsv1.TypeKeyAreaCreated, eventsv1.TypeCheckpointCreated, eventsv1.TypePatrolPlanCreated,
+		// A double booking across districts is settled between the two
+		// district nodes (the withdrawn assignment arrives as
+		// ShiftAssignmentCancelled, which HQ projects); the resolution
+		// itself is the team leaders' notice.
+		eventsv1.TypeDoubleBookingResolved,
 	},
 	ServiceMessaging: {
 		// Directives travel on gh.hq.directives.v1, not a district topic:
@@ -465,6 +471,23 @@ func (p *Projector) missedTour(ctx context.Context, tx *sql.Tx, env *eventsv1.En
 		return false, err
 	}
 	return p.store.PutMissedTour(ctx, tx, store.MissedTour{ID: m.GetId(), District: env.GetDistrict(), ShiftID: m.GetShiftId(),
+		GuardID: m.GetGuardId(), Kind: m.GetKind()})
+}
+
+// missedTourWithdrawn takes a missed tour out of the count: a late
+// offline batch covered it.
+func (p *Projector) missedTourWithdrawn(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope) (bool, error) {
+	m, err := decode[eventsv1.MissedTourWithdrawn](env)
+	if err != nil {
+		return false, err
+	}
+	if m.GetId() == "" {
+		return false, reject(eventbus.ReasonBadPayload, "MissedTourWithdrawn without an id")
+	}
+	if err := ownDistrict(env, m.GetDistrict()); err != nil {
+		return false, err
+	}
+	return p.store.WithdrawMissedTour(ctx, tx, store.MissedTour{ID: m.GetId(), District: env.GetDistrict(), ShiftID: m.GetShiftId(),
 		GuardID: m.GetGuardId(), Kind: m.GetKind()})
 }
 

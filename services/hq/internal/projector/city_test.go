@@ -282,6 +282,10 @@ func cityCases() []cityCase {
 		}, func(cd service.CityData, _ int64) bool {
 			return cd.Patrols.MissedTours == 1 && cd.Patrols.MissedToursByKind["not_started"] == 1
 		}, true},
+		{p, eventsv1.TypeMissedTourWithdrawn, func(d string, v int64) *eventsv1.Envelope {
+			return cenv(d, p, eventsv1.TypeMissedTourWithdrawn, "mt1", 2, &eventsv1.MissedTourWithdrawn{Id: "mt1", District: d, ShiftId: "s1",
+				GuardId: "g1", Kind: "not_started"})
+		}, func(cd service.CityData, _ int64) bool { return cd.Patrols.MissedTours == 0 }, true},
 		{p, eventsv1.TypeDispatchRaised, func(d string, v int64) *eventsv1.Envelope {
 			return cenv(d, p, eventsv1.TypeDispatchRaised, "x1", v, &eventsv1.DispatchRaised{Dispatch: dispatchOf(d, v)})
 		}, dispatchHolds, false},
@@ -438,5 +442,36 @@ func TestTheTrendKeepsEachDaysClosingCounts(t *testing.T) {
 	}
 	if len(pts) != 2 || pts[0].Day != "2025-09-20" || pts[0].Certified != 7 || pts[1].Day != "2025-09-21" || pts[1].Certified != 8 {
 		t.Errorf("trend since 2025-09-19 (exclusive) = %+v, want the district's 20th and 21st", pts)
+	}
+}
+
+// TestAWithdrawnMissedTourNoLongerCounts: a late offline batch that covers
+// a missed tour withdraws it at HQ too, whatever order the two arrive in
+// and however often the MissedTour is delivered again.
+func TestAWithdrawnMissedTourNoLongerCounts(t *testing.T) {
+	t.Parallel()
+	db, st := open(t)
+	p := projector.New(st, nil, nil)
+	const svc = projector.ServicePatrols
+	missed := func(id, eventID string) *eventsv1.Envelope {
+		e := cenv("jingkai", svc, eventsv1.TypeMissedTour, id, 1, &eventsv1.MissedTour{Id: id, District: "jingkai", ShiftId: "s1",
+			GuardId: "g1", Kind: "not_started"})
+		e.EventId = eventID
+		return e
+	}
+	withdrawn := func(id string) *eventsv1.Envelope {
+		return cenv("jingkai", svc, eventsv1.TypeMissedTourWithdrawn, id, 2, &eventsv1.MissedTourWithdrawn{Id: id, District: "jingkai",
+			ShiftId: "s1", GuardId: "g1", Kind: "not_started"})
+	}
+	mustApply(t, db, p, missed("mt1", "e1"), missed("mt2", "e2"), withdrawn("mt1"))
+	if n := cityOf(t, st, "jingkai").Patrols.MissedTours; n != 1 {
+		t.Fatalf("two missed tours, one withdrawn: %d counted, want 1", n)
+	}
+	// The same MissedTour again under a new event id (a re-sent outbox row).
+	mustApply(t, db, p, missed("mt1", "e1-again"))
+	// A withdrawal seen before its MissedTour.
+	mustApply(t, db, p, withdrawn("mt3"), missed("mt3", "e3"))
+	if n := cityOf(t, st, "jingkai").Patrols.MissedTours; n != 1 {
+		t.Errorf("after a redelivery and a withdrawal seen first: %d counted, want 1", n)
 	}
 }

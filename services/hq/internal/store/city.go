@@ -245,6 +245,17 @@ func (s *Store) PutMissedTour(ctx context.Context, tx *sql.Tx, m MissedTour) (bo
 		m.ID, m.District, m.ShiftID, m.GuardID, m.Kind)
 }
 
+// WithdrawMissedTour marks a missed tour withdrawn (a late offline batch
+// covered it), recording it withdrawn if its MissedTour was never seen, so
+// that one arriving later does not count. It reports whether that changed
+// anything.
+func (s *Store) WithdrawMissedTour(ctx context.Context, tx *sql.Tx, m MissedTour) (bool, error) {
+	res, err := s.db.ExecTx(ctx, tx, `INSERT INTO hq_missed_tours (id, district, shift_id, guard_id, kind, withdrawn)
+		VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (id) DO UPDATE SET withdrawn = 1 WHERE withdrawn = 0`,
+		m.ID, m.District, m.ShiftID, m.GuardID, m.Kind)
+	return inserted(res, err, "hq_missed_tours")
+}
+
 // Incident is an incident snapshot.
 type Incident struct {
 	ID, District, Kind, Severity, Status string

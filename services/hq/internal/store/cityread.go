@@ -272,7 +272,7 @@ func (r reader) city(ctx context.Context, district, today, month string, now tim
 	if err != nil {
 		return nil, err
 	}
-	err = r.query(ctx, "missed tours", `SELECT district, kind, count(*) FROM hq_missed_tours WHERE `+where+` GROUP BY district, kind`,
+	err = r.query(ctx, "missed tours", `SELECT district, kind, count(*) FROM hq_missed_tours WHERE withdrawn = 0 AND `+where+` GROUP BY district, kind`,
 		func(r *sql.Rows) error {
 			var d, kind string
 			var n int64

@@ -3,7 +3,9 @@
 // -http.addr, /healthz, /readyz and /metrics on the admin listener, the
 // background work (the roster's re-gating at the day rollover, missed
 // tours, idempotency-key expiry, the consumer of the district's
-// membership topic that keeps the guards patrols knows, and the etcd watch
+// membership topic that keeps the guards patrols knows, the consumers of
+// the other registered districts' patrols topics that keep their
+// assignments (no double-booking of one person across districts), and the etcd watch
 // of the city's patrol rules at /guildhall/policy/patrols), and the outbox
 // relay to Kafka, which publishes only while this replica holds the
 // district's etcd election. Every API request must carry a bearer token
@@ -20,6 +22,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/guildhall/guildhall/pkg/config"
 	"github.com/guildhall/guildhall/pkg/node"
 	"github.com/guildhall/guildhall/services/patrols"
 )
@@ -59,6 +62,10 @@ func runMain(ctx context.Context, args []string, lookup func(string) (string, bo
 		return err
 	}
 	defer p.Close()
+	var districts patrols.Districts
+	if p.Etcd != nil {
+		districts = config.NewRegistry(p.Etcd, p.Logger, p.Registry)
+	}
 	n, err := patrols.New(ctx, patrols.Config{
 		District: cfg.District, DBPath: cfg.DBPath, Storage: cfg.Storage, TrustProxy: cfg.TrustProxy,
 		// The node consumes its district's membership topic for the
@@ -67,8 +74,11 @@ func runMain(ctx context.Context, args []string, lookup func(string) (string, bo
 	}, patrols.Deps{
 		Logger: p.Logger, Endpoint: p.Endpoint, Storage: p.Storage, Registerer: p.Registry,
 		Bus: p.Bus, Dialer: p.Dialer, Transport: p.Transport,
-		// The live patrol rules come from etcd.
-		Etcd: p.Etcd,
+		// The live patrol rules come from etcd, and the district
+		// registry whose other districts' patrols topics the node follows
+		// (no double-booking of one person across districts).
+		Etcd:      p.Etcd,
+		Districts: districts,
 	})
 	if err != nil {
 		return err

@@ -171,12 +171,28 @@ func MakeCoverageEndpoint(svc service.Service) endpoint.Endpoint {
 }
 
 // MakeRecordScanEndpoint returns the endpoint of the route record_scan:
-// 201 with the accepted scan, or, like an idempotent create's replay,
-// with the stored one for a duplicate (outcome says which).
+// 201 with the accepted scan, or 200 with the stored one for a duplicate
+// (nothing was created; outcome says so too).
 func MakeRecordScanEndpoint(svc service.Service) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
 		r, err := svc.RecordScan(ctx, request.(service.ScanInput))
-		return kitx.Created(r, "", "", http.StatusCreated, err), nil
+		status := http.StatusCreated
+		if r.Outcome == service.OutcomeDuplicate {
+			status = http.StatusOK
+		}
+		return kitx.Created(r, "", "", status, err), nil
+	}
+}
+
+// MakeWithdrawEndpoint returns the endpoint of the route
+// withdraw_assignment: 204.
+func MakeWithdrawEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.IDRequest)
+		if err := svc.Withdraw(ctx, r.ID, r.SubID); err != nil {
+			return kitx.Response[struct{}]{Err: err}, nil
+		}
+		return kitx.Response[struct{}]{Status: http.StatusNoContent}, nil
 	}
 }
 

@@ -78,6 +78,8 @@ const (
 	ActionMemberSuspend    = "team.member_suspend"
 	ActionMemberReinstate  = "team.member_reinstate"
 	ActionMissedTour       = "missed_tour.raise"
+	ActionWithdraw         = "shift.withdraw"
+	ActionMissedWithdraw   = "missed_tour.withdraw"
 
 	ResourceTeam       = "team"
 	ResourceArea       = "key_area"

@@ -163,8 +163,9 @@ func (s *Patrols) ListShifts(ctx context.Context, planID string) ([]Shift, error
 }
 
 // Assign implements Service. The guard must be an active member of a team
-// (of team_id, when given) and not on another shift of the district at an
-// overlapping time; the transaction makes the check and the write one.
+// (of team_id, when given) and not on another shift at an overlapping time,
+// in this district or, as far as this node knows, another (the same
+// person: id_hash); the transaction makes the check and the write one.
 func (s *Patrols) Assign(ctx context.Context, shiftID string, in AssignInput) (Assignment, error) {
 	if !idLike(in.GuardID) {
 		return Assignment{}, ErrTeamGuardIDRequired
@@ -210,11 +211,19 @@ func (s *Patrols) Assign(ctx context.Context, shiftID string, in AssignInput) (A
 		if sh.Assigned >= sh.Required {
 			return nil, ErrAssignShiftFull
 		}
-		busy, err := q.GuardShiftsOverlapping(ctx, in.GuardID, sh.StartsAt, sh.EndsAt)
+		g, err := q.GetGuard(ctx, in.GuardID)
 		if err != nil {
 			return nil, err
 		}
-		if len(busy) > 0 {
+		// The same person on an overlapping shift: of this district (by
+		// guard or, for a second record of the person here, by id_hash) or
+		// of another district as this node has heard of it. What it has not
+		// heard of yet is settled when it does (ApplyForeignAssignment).
+		busy, err := personBusy(ctx, q, in.GuardID, g.IDHash, sh.StartsAt, sh.EndsAt)
+		if err != nil {
+			return nil, err
+		}
+		if busy {
 			return nil, ErrAssignDoubleBook
 		}
 		out = Assignment{ShiftID: shiftID, GuardID: in.GuardID, TeamID: team, AssignedAt: now}
@@ -232,7 +241,7 @@ func (s *Patrols) Assign(ctx context.Context, shiftID string, in AssignInput) (A
 		}
 		out.Shift = sh
 		snap := sh
-		return []Change{{Type: EventShiftAssigned, Shift: &snap, GuardID: in.GuardID, TeamID: team}}, nil
+		return []Change{{Type: EventShiftAssigned, Shift: &snap, GuardID: in.GuardID, TeamID: team, Person: g.IDHash, AssignedAt: now}}, nil
 	})
 	return out, err
 }

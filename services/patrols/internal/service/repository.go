@@ -75,6 +75,25 @@ type Queries interface {
 	// GuardShiftsAfter returns the shifts the guard is assigned to that
 	// start after t.
 	GuardShiftsAfter(ctx context.Context, guardID string, t time.Time) ([]Shift, error)
+	// GetAssignment returns a guard's assignment to a shift:
+	// ErrAssignmentNotFound if none.
+	GetAssignment(ctx context.Context, shiftID, guardID string) (Assignment, error)
+	// PersonAssignments returns this district's assignments of the guards
+	// whose id_hash is person to shifts overlapping [from, to).
+	PersonAssignments(ctx context.Context, person string, from, to time.Time) ([]LocalBooking, error)
+	// PutForeignBooking stores (or replaces) another district's assignment.
+	PutForeignBooking(ctx context.Context, b ForeignBooking) error
+	// DeleteForeignBooking forgets one.
+	DeleteForeignBooking(ctx context.Context, district, shiftID, guardID string) error
+	// PruneForeignBookings forgets the ones that ended before t; it
+	// returns how many.
+	PruneForeignBookings(ctx context.Context, t time.Time) (int, error)
+	// ForeignBookingsOf returns the other districts' assignments of person
+	// overlapping [from, to).
+	ForeignBookingsOf(ctx context.Context, person string, from, to time.Time) ([]ForeignBooking, error)
+	// InsertBookingConflict stores a double booking found unless the pair
+	// of assignments has one; it reports whether it did.
+	InsertBookingConflict(ctx context.Context, c BookingConflict) (bool, error)
 	// ScanShifts returns the shifts whose route has the checkpoint and
 	// whose [start - grace, end + grace] holds t, each with whether guardID
 	// is assigned to it.
@@ -95,7 +114,15 @@ type Queries interface {
 	// InsertMissedTour stores an anomaly unless the shift, guard and kind
 	// have one; it reports whether it did.
 	InsertMissedTour(ctx context.Context, m MissedTour) (bool, error)
+	// ListMissedTours lists the anomalies not withdrawn.
 	ListMissedTours(ctx context.Context, kind, shiftID string, page kitx.Page) ([]MissedTour, string, error)
+	// LiveMissedTours returns a guard's anomalies of a shift not withdrawn.
+	LiveMissedTours(ctx context.Context, shiftID, guardID string) ([]MissedTour, error)
+	// WithdrawMissedTour marks an anomaly withdrawn at t.
+	WithdrawMissedTour(ctx context.Context, id string, t time.Time) error
+	// GuardShiftScans returns a guard's first accepted scan of a shift
+	// (zero: none) and how many there are.
+	GuardShiftScans(ctx context.Context, shiftID, guardID string) (time.Time, int, error)
 	// WorkedShifts returns, per guard, the shifts overlapping [from, to)
 	// the guard has an accepted scan in.
 	WorkedShifts(ctx context.Context, from, to time.Time) ([]WorkedShift, error)
@@ -166,4 +193,6 @@ const (
 	EventDispatchTargetBreached   = eventsv1.TypeDispatchTargetBreached
 	EventIncidentReported         = eventsv1.TypeIncidentReported
 	EventIncidentUpdated          = eventsv1.TypeIncidentUpdated
+	EventDoubleBookingResolved    = eventsv1.TypeDoubleBookingResolved
+	EventMissedTourWithdrawn      = eventsv1.TypeMissedTourWithdrawn
 )

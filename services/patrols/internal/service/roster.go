@@ -356,18 +356,19 @@ func (s *Patrols) dropFutureShifts(ctx context.Context, q Queries, guardID strin
 	if err != nil {
 		return nil, err
 	}
+	var person string
+	if g, err := q.GetGuard(ctx, guardID); err == nil {
+		person = g.IDHash
+	} else if !errors.Is(err, ErrGuardUnknown) {
+		return nil, err
+	}
 	var out []Change
 	for _, sh := range shifts {
-		if err := q.DeleteAssignment(ctx, sh.ID, guardID); err != nil {
+		ch, err := s.cancelAssignment(ctx, q, sh, guardID, person, Change{Reason: CancelMemberSuspended})
+		if err != nil {
 			return nil, err
 		}
-		sh.Assigned--
-		sh.Version++
-		if err := q.TouchShift(ctx, &sh); err != nil {
-			return nil, err
-		}
-		snap := sh
-		out = append(out, Change{Type: EventShiftAssignmentCancelled, Shift: &snap, GuardID: guardID, Reason: "member_suspended"})
+		out = append(out, ch)
 	}
 	return out, nil
 }

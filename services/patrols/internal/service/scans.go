@@ -174,7 +174,8 @@ func (s *Patrols) RecordScan(ctx context.Context, in ScanInput) (ScanResult, err
 		if err != nil {
 			return nil, err
 		}
-		return ch, nil
+		withdrawn, err := s.withdrawMissed(ctx, q, rules, ch)
+		return append(ch, withdrawn...), err
 	})
 	return res, err
 }
@@ -236,7 +237,8 @@ func (s *Patrols) UploadScans(ctx context.Context, in BatchInput) (BatchResult, 
 			out.Results[i] = r
 			changes = append(changes, ch...)
 		}
-		return changes, nil
+		withdrawn, err := s.withdrawMissed(ctx, q, rules, changes)
+		return append(changes, withdrawn...), err
 	})
 	if err != nil {
 		return BatchResult{}, err
@@ -311,4 +313,60 @@ func (s *Patrols) judge(ctx context.Context, q Queries, rules Rules, u *upload, 
 	}
 	snap := sc
 	return ScanResult{DeviceSeq: it.DeviceSeq, Outcome: OutcomeAccepted, Scan: &sc}, []Change{{Type: EventCheckpointScanned, Scan: &snap}}, nil
+}
+
+// withdrawMissed withdraws the missed tours the accepted scans of scans
+// (CheckpointScanned changes) show were not missed after all: an offline
+// batch uploaded after the sweep raised them, holding a scan by start +
+// grace (not_started) or the expected number (not_finished). The
+// anomaly's row stays, marked withdrawn, so the sweep never raises it
+// again; MissedTourWithdrawn tells whoever counted it.
+func (s *Patrols) withdrawMissed(ctx context.Context, q Queries, rules Rules, scans []Change) ([]Change, error) {
+	type key struct{ shift, guard string }
+	seen := map[key]bool{}
+	var out []Change
+	now := s.now().UTC()
+	for _, c := range scans {
+		if c.Scan == nil || seen[key{c.Scan.ShiftID, c.Scan.GuardID}] {
+			continue
+		}
+		k := key{c.Scan.ShiftID, c.Scan.GuardID}
+		seen[k] = true
+		missed, err := q.LiveMissedTours(ctx, k.shift, k.guard)
+		if err != nil || len(missed) == 0 {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		sh, err := q.GetShift(ctx, k.shift)
+		if err != nil {
+			return nil, err
+		}
+		first, n, err := q.GuardShiftScans(ctx, k.shift, k.guard)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range missed {
+			done := false
+			switch m.Kind {
+			case TourNotStarted:
+				done = !first.IsZero() && !first.After(sh.StartsAt.Add(rules.Grace()))
+			case TourNotFinished:
+				done = n >= sh.ExpectedScans
+			}
+			if !done {
+				continue
+			}
+			if err := q.WithdrawMissedTour(ctx, m.ID, now); err != nil {
+				return nil, err
+			}
+			if err := s.AuditAs(ctx, q, system, ActionMissedWithdraw, ResourceShift, m.ShiftID, []string{"missed_tours." + m.Kind}); err != nil {
+				return nil, err
+			}
+			snap := m
+			out = append(out, Change{Type: EventMissedTourWithdrawn, Withdrawn: &snap, At: now, Scans: n})
+		}
+	}
+	return out, nil
 }

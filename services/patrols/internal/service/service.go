@@ -54,6 +54,8 @@ type Service interface {
 	ListShifts(ctx context.Context, planID string) ([]Shift, error)
 	// Assign assigns a team member to a shift.
 	Assign(ctx context.Context, shiftID string, in AssignInput) (Assignment, error)
+	// Withdraw withdraws a guard's assignment to a shift by hand.
+	Withdraw(ctx context.Context, shiftID, guardID string) error
 	// Coverage returns the required, staffed and missing person-minutes per
 	// key area and hour of [from, to).
 	Coverage(ctx context.Context, areaID string, from, to time.Time) (CoverageReport, error)
@@ -83,7 +85,10 @@ type Guard struct {
 	HasCertificate        bool
 	CertificateValidUntil string
 	BackgroundCheckStatus string
-	Version               int64
+	// IDHash is membership's id_hash: the person the record stands for,
+	// the same in every district ("" when membership sent none).
+	IDHash  string
+	Version int64
 }
 
 // Membership's values the roster reads.
@@ -313,4 +318,19 @@ type Change struct {
 	By         string
 	Note       string
 	TargetS    int64
+	// Person and AssignedAt describe an assignment to other districts
+	// (ShiftAssigned, ShiftAssignmentCancelled).
+	Person     string
+	AssignedAt time.Time
+	// Conflict is a cross-district double booking found
+	// (DoubleBookingResolved); ConflictDistrict and ConflictShiftID name
+	// the other assignment of a ShiftAssignmentCancelled it caused.
+	Conflict         *BookingConflict
+	ConflictDistrict string
+	ConflictShiftID  string
+	// Withdrawn is a missed tour withdrawn (MissedTourWithdrawn) at At,
+	// the guard having Scans accepted scans of the shift now.
+	Withdrawn *MissedTour
+	At        time.Time
+	Scans     int
 }

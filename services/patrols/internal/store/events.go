@@ -22,6 +22,11 @@ var events = eventbus.Mapping[service.Change]{
 
 func aggregate(c service.Change) (eventbus.Aggregate, error) {
 	switch {
+	case c.Conflict != nil:
+		return eventbus.Aggregate{Type: "booking_conflict", ID: c.Conflict.ID, Version: 1}, nil
+	case c.Withdrawn != nil:
+		// The anomaly's second event: MissedTour was its first.
+		return eventbus.Aggregate{Type: "missed_tour", ID: c.Withdrawn.ID, Version: 2}, nil
 	case c.Incident != nil && c.Dispatch == nil:
 		return eventbus.Aggregate{Type: "incident", ID: c.Incident.ID, Version: c.Incident.Version}, nil
 	case c.Dispatch != nil:
@@ -76,9 +81,22 @@ func payload(district string, c service.Change) (proto.Message, error) {
 	case service.EventPatrolShiftCreated:
 		return &eventsv1.PatrolShiftCreated{Shift: shiftSnapshot(district, c.Shift)}, nil
 	case service.EventShiftAssigned:
-		return &eventsv1.ShiftAssigned{Shift: shiftSnapshot(district, c.Shift), GuardId: c.GuardID, TeamId: c.TeamID}, nil
+		return &eventsv1.ShiftAssigned{Shift: shiftSnapshot(district, c.Shift), GuardId: c.GuardID, TeamId: c.TeamID,
+			Person: c.Person, AssignedAt: timestamppb.New(c.AssignedAt)}, nil
 	case service.EventShiftAssignmentCancelled:
-		return &eventsv1.ShiftAssignmentCancelled{Shift: shiftSnapshot(district, c.Shift), GuardId: c.GuardID, Reason: c.Reason}, nil
+		return &eventsv1.ShiftAssignmentCancelled{Shift: shiftSnapshot(district, c.Shift), GuardId: c.GuardID, Reason: c.Reason,
+			Person: c.Person, By: c.By, Note: c.Note, ConflictDistrict: c.ConflictDistrict, ConflictShiftId: c.ConflictShiftID}, nil
+	case service.EventDoubleBookingResolved:
+		b := c.Conflict
+		return &eventsv1.DoubleBookingResolved{Id: b.ID, District: district, Shift: shiftSnapshot(district, b.ShiftAfterwards),
+			GuardId: b.GuardID, Person: b.Person, AssignedAt: timestamppb.New(b.AssignedAt), Outcome: b.Outcome,
+			OtherDistrict: b.Other.District, OtherShiftId: b.Other.ShiftID, OtherGuardId: b.Other.GuardID,
+			OtherStartsAt: timestamppb.New(b.Other.StartsAt), OtherEndsAt: timestamppb.New(b.Other.EndsAt),
+			OtherAssignedAt: timestamppb.New(b.Other.AssignedAt), NotifyGuardId: b.NotifyGuardID}, nil
+	case service.EventMissedTourWithdrawn:
+		m := c.Withdrawn
+		return &eventsv1.MissedTourWithdrawn{Id: m.ID, District: district, ShiftId: m.ShiftID, PlanId: m.PlanID, GuardId: m.GuardID, Kind: m.Kind,
+			Scans: int32(c.Scans), ExpectedScans: int32(m.ExpectedScans), RaisedAt: timestamppb.New(m.RaisedAt), WithdrawnAt: timestamppb.New(c.At)}, nil
 	case service.EventCheckpointScanned:
 		s := c.Scan
 		return &eventsv1.CheckpointScanned{Id: s.ID, District: district, ShiftId: s.ShiftID, GuardId: s.GuardID, CheckpointId: s.CheckpointID,

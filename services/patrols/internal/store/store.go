@@ -115,8 +115,8 @@ func (q queries) GetGuard(ctx context.Context, id string) (service.Guard, error)
 	var g service.Guard
 	var vol, cert int
 	err := q.QueryRow(ctx, `SELECT id, company_id, employment_status, volunteer_police, has_certificate, certificate_valid_until,
-		background_check_status, version FROM guards WHERE id = ?`, id).
-		Scan(&g.ID, &g.CompanyID, &g.EmploymentStatus, &vol, &cert, &g.CertificateValidUntil, &g.BackgroundCheckStatus, &g.Version)
+		background_check_status, id_hash, version FROM guards WHERE id = ?`, id).
+		Scan(&g.ID, &g.CompanyID, &g.EmploymentStatus, &vol, &cert, &g.CertificateValidUntil, &g.BackgroundCheckStatus, &g.IDHash, &g.Version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return g, service.ErrGuardUnknown
 	}
@@ -131,12 +131,13 @@ func (q queries) GetGuard(ctx context.Context, id string) (service.Guard, error)
 // version at least as new as g's: versions only move forward.
 func (q queries) PutGuard(ctx context.Context, g service.Guard) (bool, error) {
 	res, err := q.Exec(ctx, `INSERT INTO guards (id, company_id, employment_status, volunteer_police, has_certificate,
-		certificate_valid_until, background_check_status, version) VALUES (?,?,?,?,?,?,?,?)
+		certificate_valid_until, background_check_status, id_hash, version) VALUES (?,?,?,?,?,?,?,?,?)
 		ON CONFLICT (id) DO UPDATE SET company_id = excluded.company_id, employment_status = excluded.employment_status,
 		volunteer_police = excluded.volunteer_police, has_certificate = excluded.has_certificate,
 		certificate_valid_until = excluded.certificate_valid_until, background_check_status = excluded.background_check_status,
-		version = excluded.version WHERE excluded.version > guards.version`,
-		g.ID, g.CompanyID, g.EmploymentStatus, b2i(g.VolunteerPolice), b2i(g.HasCertificate), g.CertificateValidUntil, g.BackgroundCheckStatus, g.Version)
+		id_hash = excluded.id_hash, version = excluded.version WHERE excluded.version > guards.version`,
+		g.ID, g.CompanyID, g.EmploymentStatus, b2i(g.VolunteerPolice), b2i(g.HasCertificate), g.CertificateValidUntil, g.BackgroundCheckStatus,
+		g.IDHash, g.Version)
 	if err != nil {
 		return false, fmt.Errorf("store: put guard: %w", err)
 	}
@@ -489,6 +490,85 @@ func (q queries) DeleteAssignment(ctx context.Context, shiftID, guardID string) 
 	return exec(ctx, q, "delete assignment", `DELETE FROM assignments WHERE shift_id = ? AND guard_id = ?`, shiftID, guardID)
 }
 
+// GetAssignment implements service.Queries.
+func (q queries) GetAssignment(ctx context.Context, shiftID, guardID string) (service.Assignment, error) {
+	a := service.Assignment{ShiftID: shiftID, GuardID: guardID}
+	var at string
+	err := q.QueryRow(ctx, `SELECT team_id, assigned_at FROM assignments WHERE shift_id = ? AND guard_id = ?`, shiftID, guardID).Scan(&a.TeamID, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, service.ErrAssignmentNotFound
+	}
+	if err != nil {
+		return a, fmt.Errorf("store: get assignment: %w", err)
+	}
+	a.AssignedAt = pt(at)
+	return a, nil
+}
+
+// PersonAssignments implements service.Queries.
+func (q queries) PersonAssignments(ctx context.Context, person string, from, to time.Time) ([]service.LocalBooking, error) {
+	return all(ctx, q, `SELECT a.shift_id, a.guard_id, a.team_id, a.assigned_at FROM assignments a
+		JOIN guards g ON g.id = a.guard_id JOIN shifts s ON s.id = a.shift_id
+		WHERE g.id_hash = ? AND g.id_hash <> '' AND s.starts_at < ? AND s.ends_at > ? ORDER BY a.assigned_at, a.shift_id, a.guard_id`,
+		[]any{person, ft(to), ft(from)},
+		func(r storage.Scanner) (service.LocalBooking, error) {
+			var b service.LocalBooking
+			var at string
+			err := r.Scan(&b.ShiftID, &b.GuardID, &b.TeamID, &at)
+			b.AssignedAt = pt(at)
+			return b, err
+		})
+}
+
+// PutForeignBooking implements service.Queries.
+func (q queries) PutForeignBooking(ctx context.Context, b service.ForeignBooking) error {
+	return exec(ctx, q, "put foreign booking", `INSERT INTO foreign_bookings (district, shift_id, guard_id, person, starts_at, ends_at, assigned_at)
+		VALUES (?,?,?,?,?,?,?) ON CONFLICT (district, shift_id, guard_id) DO UPDATE SET person = excluded.person,
+		starts_at = excluded.starts_at, ends_at = excluded.ends_at, assigned_at = excluded.assigned_at`,
+		b.District, b.ShiftID, b.GuardID, b.Person, ft(b.StartsAt), ft(b.EndsAt), ft(b.AssignedAt))
+}
+
+// DeleteForeignBooking implements service.Queries.
+func (q queries) DeleteForeignBooking(ctx context.Context, district, shiftID, guardID string) error {
+	return exec(ctx, q, "delete foreign booking", `DELETE FROM foreign_bookings WHERE district = ? AND shift_id = ? AND guard_id = ?`,
+		district, shiftID, guardID)
+}
+
+// PruneForeignBookings implements service.Queries.
+func (q queries) PruneForeignBookings(ctx context.Context, t time.Time) (int, error) {
+	res, err := q.Exec(ctx, `DELETE FROM foreign_bookings WHERE ends_at < ?`, ft(t))
+	if err != nil {
+		return 0, fmt.Errorf("store: prune foreign bookings: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// ForeignBookingsOf implements service.Queries.
+func (q queries) ForeignBookingsOf(ctx context.Context, person string, from, to time.Time) ([]service.ForeignBooking, error) {
+	return all(ctx, q, `SELECT district, shift_id, guard_id, person, starts_at, ends_at, assigned_at FROM foreign_bookings
+		WHERE person = ? AND starts_at < ? AND ends_at > ? ORDER BY starts_at, district, shift_id`, []any{person, ft(to), ft(from)},
+		func(r storage.Scanner) (service.ForeignBooking, error) {
+			var b service.ForeignBooking
+			var st, en, at string
+			err := r.Scan(&b.District, &b.ShiftID, &b.GuardID, &b.Person, &st, &en, &at)
+			b.StartsAt, b.EndsAt, b.AssignedAt = pt(st), pt(en), pt(at)
+			return b, err
+		})
+}
+
+// InsertBookingConflict implements service.Queries.
+func (q queries) InsertBookingConflict(ctx context.Context, c service.BookingConflict) (bool, error) {
+	res, err := q.Exec(ctx, `INSERT INTO booking_conflicts (id, shift_id, guard_id, other_district, other_shift_id, outcome, found_at)
+		VALUES (?,?,?,?,?,?,?) ON CONFLICT (shift_id, guard_id, other_district, other_shift_id) DO NOTHING`,
+		c.ID, c.ShiftID, c.GuardID, c.Other.District, c.Other.ShiftID, c.Outcome, ft(c.FoundAt))
+	if err != nil {
+		return false, fmt.Errorf("store: insert booking conflict: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 // GuardShiftsOverlapping implements service.Queries.
 func (q queries) GuardShiftsOverlapping(ctx context.Context, guardID string, from, to time.Time) ([]string, error) {
 	return all(ctx, q, `SELECT s.id FROM assignments a JOIN shifts s ON s.id = a.shift_id
@@ -627,7 +707,7 @@ func (q queries) InsertMissedTour(ctx context.Context, m service.MissedTour) (bo
 // ListMissedTours implements service.Queries: newest first (ids are
 // UUIDv7, so id order is time order).
 func (q queries) ListMissedTours(ctx context.Context, kind, shiftID string, p kitx.Page) ([]service.MissedTour, string, error) {
-	var where []string
+	where := []string{"withdrawn_at = ''"}
 	var args []any
 	if kind != "" {
 		where, args = append(where, "kind = ?"), append(args, kind)
@@ -640,14 +720,41 @@ func (q queries) ListMissedTours(ctx context.Context, kind, shiftID string, p ki
 	}
 	args = append(args, p.Size+1)
 	return storage.ListRows(ctx, q.Querier, `SELECT id, shift_id, plan_id, guard_id, kind, scans, expected_scans, raised_at FROM missed_tours`+
-		storage.Where(where)+` ORDER BY id DESC LIMIT ?`, args, p,
-		func(r storage.Scanner) (service.MissedTour, error) {
-			var m service.MissedTour
-			var at string
-			err := r.Scan(&m.ID, &m.ShiftID, &m.PlanID, &m.GuardID, &m.Kind, &m.Scans, &m.ExpectedScans, &at)
-			m.RaisedAt = pt(at)
-			return m, err
-		}, func(m service.MissedTour) string { return m.ID })
+		storage.Where(where)+` ORDER BY id DESC LIMIT ?`, args, p, scanMissed, func(m service.MissedTour) string { return m.ID })
+}
+
+// LiveMissedTours implements service.Queries.
+func (q queries) LiveMissedTours(ctx context.Context, shiftID, guardID string) ([]service.MissedTour, error) {
+	return all(ctx, q, `SELECT id, shift_id, plan_id, guard_id, kind, scans, expected_scans, raised_at FROM missed_tours
+		WHERE shift_id = ? AND guard_id = ? AND withdrawn_at = '' ORDER BY kind`, []any{shiftID, guardID}, scanMissed)
+}
+
+// WithdrawMissedTour implements service.Queries.
+func (q queries) WithdrawMissedTour(ctx context.Context, id string, t time.Time) error {
+	return exec(ctx, q, "withdraw missed tour", `UPDATE missed_tours SET withdrawn_at = ? WHERE id = ?`, ft(t), id)
+}
+
+// GuardShiftScans implements service.Queries.
+func (q queries) GuardShiftScans(ctx context.Context, shiftID, guardID string) (time.Time, int, error) {
+	var first string
+	var n int
+	err := q.QueryRow(ctx, `SELECT coalesce(min(scanned_at), ''), count(*) FROM scans WHERE shift_id = ? AND guard_id = ?`, shiftID, guardID).
+		Scan(&first, &n)
+	if err != nil {
+		return time.Time{}, 0, fmt.Errorf("store: guard shift scans: %w", err)
+	}
+	if first == "" {
+		return time.Time{}, 0, nil
+	}
+	return pt(first), n, nil
+}
+
+func scanMissed(r storage.Scanner) (service.MissedTour, error) {
+	var m service.MissedTour
+	var at string
+	err := r.Scan(&m.ID, &m.ShiftID, &m.PlanID, &m.GuardID, &m.Kind, &m.Scans, &m.ExpectedScans, &at)
+	m.RaisedAt = pt(at)
+	return m, err
 }
 
 // WorkedShifts implements service.Queries.

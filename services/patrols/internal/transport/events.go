@@ -3,6 +3,7 @@ package transport
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"google.golang.org/protobuf/proto"
@@ -135,8 +136,109 @@ func (e MembershipEvents) Handle(ctx context.Context, tx *sql.Tx, msg eventbus.M
 			ID: g.GetId(), CompanyID: g.GetCompanyId(), EmploymentStatus: g.GetEmploymentStatus(),
 			VolunteerPolice: g.GetVolunteerPolice(), HasCertificate: g.GetHasCertificate(),
 			CertificateValidUntil: g.GetCertificateValidUntil(), BackgroundCheckStatus: g.GetBackgroundCheckStatus(),
-			Version: g.GetVersion(),
+			IDHash: g.GetIdHash(), Version: g.GetVersion(),
 		})
 	})
 	return err
+}
+
+// PatrolsService is the service whose topics the node reads in the other
+// districts (gh.<other>.patrols.v1), for their assignments.
+const PatrolsService = "patrols"
+
+// BookingsGroupID returns the consumer group (and inbox name) of
+// district's node on source's patrols topic: one per pair, so each
+// district reads every other district's assignments whole.
+func BookingsGroupID(district, source string) string {
+	return "patrols-" + district + "-bookings-" + source
+}
+
+// BookingApplier settles another district's assignments
+// (service.Patrols.ApplyForeignAssignment and ApplyForeignCancellation).
+type BookingApplier interface {
+	ApplyForeignAssignment(ctx context.Context, q service.Queries, b service.ForeignBooking) ([]service.Change, error)
+	ApplyForeignCancellation(ctx context.Context, q service.Queries, district, shiftID, guardID string) ([]service.Change, error)
+}
+
+// BookingEvents is the node's consumer of another district's patrols
+// topic: its ShiftAssigned and ShiftAssignmentCancelled keep the node's
+// record of the person's bookings there, so an overlapping assignment of
+// the same person here is refused, and one made here before the event
+// arrived is settled by the later-is-withdrawn rule. The node never writes
+// another district's topic (rule 4): a withdrawal is its own assignment's,
+// on its own topic. The other events are settled without a change.
+type BookingEvents struct {
+	// District is the node's district; Source the district whose patrols
+	// topic is read.
+	District, Source string
+	// Store runs the changes inside the consumer's transaction.
+	Store GuardStore
+	// Service settles the bookings.
+	Service BookingApplier
+	// Notify wakes the outbox relay after an event's withdrawals
+	// committed; nil: the relay's safety poll.
+	Notify func()
+	// Consumer is the rest of the consumer's configuration; Run sets its
+	// Topic, GroupID, Handler and Applied.
+	Consumer eventbus.ConsumerConfig
+}
+
+// Run consumes Source's patrols topic until ctx ends, restarting the
+// consumer with backoff when it fails.
+func (e BookingEvents) Run(ctx context.Context) {
+	cfg := e.Consumer
+	cfg.Topic = eventbus.Topic(e.Source, PatrolsService)
+	cfg.GroupID = BookingsGroupID(e.District, e.Source)
+	cfg.Handler = e.Handle
+	if e.Notify != nil {
+		applied := cfg.Applied
+		cfg.Applied = func(m eventbus.Message) {
+			e.Notify()
+			if applied != nil {
+				applied(m)
+			}
+		}
+	}
+	eventbus.SuperviseConsumer(ctx, "patrols: bookings consumer of "+e.Source, cfg)
+}
+
+// Handle applies one event of Source's patrols topic inside tx (the inbox
+// makes a redelivery a no-op). A ShiftAssigned without a shift, its times
+// or assigned_at can never apply and is dead-lettered.
+func (e BookingEvents) Handle(ctx context.Context, tx *sql.Tx, msg eventbus.Message) error {
+	env := msg.Envelope
+	if env.GetService() != PatrolsService {
+		return eventbus.Reject(eventbus.ReasonWrongService, fmt.Errorf("patrols: service %q on a patrols topic", env.GetService()))
+	}
+	if env.GetDistrict() == e.District {
+		return nil // its own events: nothing to learn
+	}
+	switch env.GetType() {
+	case eventsv1.TypeShiftAssigned:
+		var m eventsv1.ShiftAssigned
+		if err := proto.Unmarshal(env.GetPayload(), &m); err != nil {
+			return eventbus.Reject(eventbus.ReasonBadPayload, fmt.Errorf("patrols: decode ShiftAssigned: %w", err))
+		}
+		sh := m.GetShift()
+		if sh.GetId() == "" || m.GetGuardId() == "" || !sh.GetStartsAt().IsValid() || !sh.GetEndsAt().IsValid() || !m.GetAssignedAt().IsValid() {
+			return eventbus.Reject(eventbus.ReasonBadPayload, errors.New("patrols: ShiftAssigned without its shift, times, guard or assigned_at"))
+		}
+		b := service.ForeignBooking{District: env.GetDistrict(), ShiftID: sh.GetId(), GuardID: m.GetGuardId(), Person: m.GetPerson(),
+			StartsAt: sh.GetStartsAt().AsTime(), EndsAt: sh.GetEndsAt().AsTime(), AssignedAt: m.GetAssignedAt().AsTime()}
+		_, err := e.Store.In(ctx, tx, func(q service.Queries) ([]service.Change, error) { return e.Service.ApplyForeignAssignment(ctx, q, b) })
+		return err
+	case eventsv1.TypeShiftAssignmentCancelled:
+		var m eventsv1.ShiftAssignmentCancelled
+		if err := proto.Unmarshal(env.GetPayload(), &m); err != nil {
+			return eventbus.Reject(eventbus.ReasonBadPayload, fmt.Errorf("patrols: decode ShiftAssignmentCancelled: %w", err))
+		}
+		if m.GetShift().GetId() == "" || m.GetGuardId() == "" {
+			return eventbus.Reject(eventbus.ReasonBadPayload, errors.New("patrols: ShiftAssignmentCancelled without its shift or guard"))
+		}
+		_, err := e.Store.In(ctx, tx, func(q service.Queries) ([]service.Change, error) {
+			return e.Service.ApplyForeignCancellation(ctx, q, env.GetDistrict(), m.GetShift().GetId(), m.GetGuardId())
+		})
+		return err
+	}
+	return nil
 }

@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		kit.Group[*store.Store]{Name: "Teams and members", Run: teams},
 		kit.Group[*store.Store]{Name: "Shifts, assignments and scans", Run: scans},
 		kit.Group[*store.Store]{Name: "Missed tours", Run: missedTours},
+		kit.Group[*store.Store]{Name: "Other districts' bookings", Run: bookings},
 		kit.Group[*store.Store]{Name: "Dispatches", Run: dispatches},
 		kit.Group[*store.Store]{Name: "Outbox", Run: outbox})
 }
@@ -40,7 +41,7 @@ func guards(t *testing.T, s *store.Store) {
 		t.Fatalf("unknown guard: %v", err)
 	}
 	g := service.Guard{ID: "g1", CompanyID: "c1", EmploymentStatus: "active", VolunteerPolice: true, HasCertificate: true,
-		CertificateValidUntil: "2027-01-01", BackgroundCheckStatus: "passed", Version: 2}
+		CertificateValidUntil: "2027-01-01", BackgroundCheckStatus: "passed", IDHash: "p1", Version: 2}
 	for _, tc := range []struct {
 		version int64
 		status  string
@@ -56,7 +57,7 @@ func guards(t *testing.T, s *store.Store) {
 	got, err := s.GetGuard(ctx, "g1")
 	kit.Must(t, err)
 	kit.Equal(t, "guard", got, service.Guard{ID: "g1", CompanyID: "c1", EmploymentStatus: "left", VolunteerPolice: true, HasCertificate: true,
-		CertificateValidUntil: "2027-01-01", BackgroundCheckStatus: "passed", Version: 3})
+		CertificateValidUntil: "2027-01-01", BackgroundCheckStatus: "passed", IDHash: "p1", Version: 3})
 }
 
 func teams(t *testing.T, s *store.Store) {
@@ -188,6 +189,67 @@ func missedTours(t *testing.T, s *store.Store) {
 	kit.Must(t, err)
 	if len(list) != 1 || list[0].ID != "m0" {
 		t.Fatalf("list %+v", list)
+	}
+	// A withdrawn anomaly leaves the lists but keeps its place: the same
+	// shift, guard and kind is not raised again.
+	kit.Must(t, s.WithdrawMissedTour(ctx, "m0", kit.At))
+	live, err := s.LiveMissedTours(ctx, "s1", "g1")
+	kit.Must(t, err)
+	if len(live) != 1 || live[0].ID != "m9" {
+		t.Fatalf("live %+v", live)
+	}
+	if list, _, err = s.ListMissedTours(ctx, "", "", kitx.Page{Size: 10}); err != nil || len(list) != 1 || list[0].ID != "m9" {
+		t.Fatalf("list after the withdrawal %+v %v", list, err)
+	}
+	m.ID, m.Kind = "m10", service.TourNotStarted
+	if ok, err := s.InsertMissedTour(ctx, m); err != nil || ok {
+		t.Fatalf("raised again after its withdrawal: %v %v", ok, err)
+	}
+}
+
+func bookings(t *testing.T, s *store.Store) {
+	b := service.ForeignBooking{District: "south", ShiftID: "s9", GuardID: "g9", Person: "p1", StartsAt: kit.At, EndsAt: kit.At.Add(2 * time.Hour),
+		AssignedAt: kit.At.Add(-time.Hour)}
+	kit.Must(t, s.PutForeignBooking(ctx, b))
+	kit.Must(t, s.PutForeignBooking(ctx, b)) // a replay replaces it
+	for _, c := range []struct {
+		person   string
+		from, to time.Time
+		want     int
+	}{
+		{"p1", kit.At.Add(time.Hour), kit.At.Add(3 * time.Hour), 1},
+		{"p1", kit.At.Add(2 * time.Hour), kit.At.Add(3 * time.Hour), 0}, // starts as it ends
+		{"p1", kit.At.Add(-time.Hour), kit.At, 0},                       // ends as it starts
+		{"p2", kit.At, kit.At.Add(time.Hour), 0},
+	} {
+		got, err := s.ForeignBookingsOf(ctx, c.person, c.from, c.to)
+		kit.Must(t, err)
+		if len(got) != c.want {
+			t.Fatalf("%s [%s, %s): %+v, want %d", c.person, c.from, c.to, got, c.want)
+		}
+		if c.want == 1 {
+			kit.Equal(t, "booking", got[0], b)
+		}
+	}
+	c := service.BookingConflict{ID: "x1", ShiftID: "s1", GuardID: "g1", Other: b, Outcome: service.BookingKept, FoundAt: kit.At}
+	for i, want := range []bool{true, false} {
+		c.ID = fmt.Sprintf("x%d", i)
+		ok, err := s.InsertBookingConflict(ctx, c)
+		kit.Must(t, err)
+		if ok != want {
+			t.Fatalf("conflict %d: %v", i, ok)
+		}
+	}
+	if n, err := s.PruneForeignBookings(ctx, kit.At.Add(2*time.Hour)); err != nil || n != 0 {
+		t.Fatalf("prune at its end: %d %v", n, err)
+	}
+	if n, err := s.PruneForeignBookings(ctx, kit.At.Add(2*time.Hour+time.Second)); err != nil || n != 1 {
+		t.Fatalf("prune after its end: %d %v", n, err)
+	}
+	kit.Must(t, s.PutForeignBooking(ctx, b))
+	kit.Must(t, s.DeleteForeignBooking(ctx, "south", "s9", "g9"))
+	if got, err := s.ForeignBookingsOf(ctx, "p1", kit.At, kit.At.Add(time.Hour)); err != nil || len(got) != 0 {
+		t.Fatalf("after the delete: %+v %v", got, err)
 	}
 }
 

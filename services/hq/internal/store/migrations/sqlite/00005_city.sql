@@ -178,7 +178,10 @@ CREATE TABLE hq_missed_tours (
     district TEXT    NOT NULL,
     shift_id TEXT    NOT NULL,
     guard_id TEXT    NOT NULL,
-    kind     TEXT    NOT NULL
+    kind     TEXT    NOT NULL,
+    -- withdrawn: a late offline batch covered the tour (MissedTourWithdrawn);
+    -- the row stays so a redelivered MissedTour does not count it again.
+    withdrawn INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX hq_missed_tours_district ON hq_missed_tours (district);
 
