@@ -42,6 +42,9 @@ type Company struct {
 	// At is when the event reporting it occurred (its activation or lapse
 	// day, in China time, bounds what it is expected to do).
 	At time.Time
+	// EventID is the id of the membership event that reported it (the
+	// evidence of its active window in a rating).
+	EventID string
 }
 
 // MembershipEvent is one event of the district's membership topic, decoded
@@ -108,6 +111,9 @@ type Change struct {
 	DaysOverdue int
 	Dispute     *Dispute
 	Coverage    *Coverage
+	// The evaluations' and the obligations' changes.
+	Evaluation *Evaluation
+	Obligation *ObligationPeriod
 }
 
 // Queries are the store's reads and writes the scoreboard runs inside one
@@ -146,6 +152,7 @@ type Queries interface {
 	InspectionQueries
 	DisputeQueries
 	FourOneQueries
+	EvaluationQueries
 	idempotency.Queries
 }
 
