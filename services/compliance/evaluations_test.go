@@ -454,3 +454,50 @@ func TestEvaluationBadInput(t *testing.T) {
 		t.Fatalf("bad input changed rows: %v → %v", before, after)
 	}
 }
+
+// TestMeetingsEventsThatCannotApplyAreRefused: a meetings event another
+// district's, without its ids, or with an attendance status meetings does
+// not have is an error (the consumer dead-letters it) and changes
+// nothing; a type compliance does not read is settled without a change;
+// an older meeting snapshot never replaces a newer one.
+func TestMeetingsEventsThatCannotApplyAreRefused(t *testing.T) {
+	e := newEnv(t)
+	at := time.Date(2026, 6, 1, 9, 0, 0, 0, cst)
+	m := meeting("m1", "district_roundtable", "closed", 2, at)
+	other := proto.Clone(m).(*eventsv1.Meeting)
+	other.District = "caidian"
+	noID := proto.Clone(m).(*eventsv1.Meeting)
+	noID.Id = ""
+	bogus := attendance(m, "c1", "asleep", "ev-bogus", at)
+	foreignSig := signature("s1", "c1", true, "ev-s1", at)
+	var sm eventsv1.ConventionSigned
+	_ = proto.Unmarshal(foreignSig.GetPayload(), &sm)
+	sm.Signature.District = "caidian"
+	foreignSig.Payload, _ = proto.Marshal(&sm)
+	before := testutil.Counts(t, e.node.DB().DB, "meetings", "meeting_attendance", "convention_signatures")
+	for name, env := range map[string]*eventsv1.Envelope{
+		"another district's meeting":   attendance(other, "c1", "present", "ev-o", at),
+		"a meeting without an id":      attendance(noID, "c1", "present", "ev-n", at),
+		"an unknown attendance status": bogus,
+		"another district's signature": foreignSig,
+	} {
+		if err := e.node.ApplyMeetings(context.Background(), env); err == nil {
+			t.Errorf("%s applied", name)
+		}
+	}
+	if err := e.node.ApplyMeetings(context.Background(), meetingsEnvelope(eventsv1.TypeMinutesPublished, "m1", "ev-min", at,
+		&eventsv1.MinutesPublished{Meeting: m, MinutesVersion: 1})); err != nil {
+		t.Fatalf("a type compliance does not read: %v", err)
+	}
+	if after := testutil.Counts(t, e.node.DB().DB, "meetings", "meeting_attendance", "convention_signatures"); !maps.Equal(before, after) {
+		t.Fatalf("refused events changed rows: %v → %v", before, after)
+	}
+	e.applyMeetings(attendance(m, "c1", "present", "ev-a", at))
+	older := proto.Clone(m).(*eventsv1.Meeting)
+	older.Version, older.Status = 1, "scheduled"
+	e.applyMeetings(meetingsEnvelope(eventsv1.TypeMeetingStatusChanged, "m1", "ev-old", at, &eventsv1.MeetingStatusChanged{Meeting: older}))
+	var status string
+	if err := e.node.DB().DB.QueryRow(`SELECT status FROM meetings WHERE id = 'm1'`).Scan(&status); err != nil || status != "closed" {
+		t.Fatalf("meeting status %q, %v: an older snapshot replaced a newer", status, err)
+	}
+}
