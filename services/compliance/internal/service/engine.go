@@ -122,6 +122,8 @@ type Queries interface {
 	State(ctx context.Context) (State, bool, error)
 	PutState(ctx context.Context, s State) error
 	Guard(ctx context.Context, id string) (Guard, bool, error)
+	// Guards returns the guards of ids on record, by id.
+	Guards(ctx context.Context, ids []string) (map[string]Guard, error)
 	PutGuard(ctx context.Context, g Guard) error
 	// AddTraining records t once (by guard and version): false when it
 	// was on record already.
@@ -316,6 +318,64 @@ func (b *Scoreboard) Apply(ctx context.Context, q Queries, ev MembershipEvent) (
 	if err != nil {
 		return nil, err
 	}
+	ch, err := b.apply(ctx, q, ev, cur, nil)
+	return append(changes, ch...), err
+}
+
+// batch is ApplyBatch's memory of one batch: the guards as the batch has
+// left them (read once, up front) and each company's count delta, written
+// once when the batch ends. It lives only inside the transaction that
+// applies the batch, so a rolled-back batch leaves nothing behind.
+type batch struct {
+	guards map[string]Guard
+	deltas map[string]*Counts
+	order  []string
+}
+
+// ApplyBatch applies evs, in order, in one transaction as Apply would, but
+// reads the state and the batch's guards once and writes each company's
+// counts once at the end: per event, one guard upsert (and a training
+// insert for a training). The 100% transitions are announced between the
+// counts before and after the batch, the only states any reader can see
+// (the batch commits as one).
+func (b *Scoreboard) ApplyBatch(ctx context.Context, q Queries, evs []MembershipEvent) ([]Change, error) {
+	cur := b.current()
+	changes, _, err := b.refreshTo(ctx, q, cur)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, ev := range evs {
+		if ev.Guard != nil {
+			ids = append(ids, ev.Guard.ID)
+		}
+	}
+	gs, err := q.Guards(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	bt := &batch{guards: gs, deltas: map[string]*Counts{}}
+	for _, ev := range evs {
+		ch, err := b.apply(ctx, q, ev, cur, bt)
+		if err != nil {
+			return nil, err
+		}
+		changes = append(changes, ch...)
+	}
+	for _, id := range bt.order {
+		d := *bt.deltas[id]
+		ch, err := b.shift(ctx, q, id, func(c *Counts) { *c = d }, cur.Day)
+		if err != nil {
+			return nil, err
+		}
+		changes = append(changes, ch...)
+	}
+	return changes, nil
+}
+
+// apply applies ev under cur; with bt, inside a batch.
+func (b *Scoreboard) apply(ctx context.Context, q Queries, ev MembershipEvent, cur State, bt *batch) ([]Change, error) {
+	var changes []Change
 	if c := ev.Company; c != nil {
 		if err := q.PutCompany(ctx, *c); err != nil {
 			return nil, err
@@ -333,9 +393,15 @@ func (b *Scoreboard) Apply(ctx context.Context, q Queries, ev MembershipEvent) (
 	if in == nil {
 		return changes, nil
 	}
-	old, found, err := q.Guard(ctx, in.ID)
-	if err != nil {
-		return nil, err
+	var old Guard
+	var found bool
+	if bt != nil {
+		old, found = bt.guards[in.ID]
+	} else {
+		var err error
+		if old, found, err = q.Guard(ctx, in.ID); err != nil {
+			return nil, err
+		}
 	}
 	next := old
 	if !found {
@@ -364,6 +430,9 @@ func (b *Scoreboard) Apply(ctx context.Context, q Queries, ev MembershipEvent) (
 	if err := q.PutGuard(ctx, next); err != nil {
 		return nil, err
 	}
+	if bt != nil {
+		bt.guards[next.ID] = next
+	}
 	oldMask, newMask := Evaluate(old, cur.Day, cur.Policy), Evaluate(next, cur.Day, cur.Policy)
 	if found && old.CompanyID == next.CompanyID && old.Active() == next.Active() && oldMask == newMask {
 		// A change the scoreboard does not score (a new version with the
@@ -374,15 +443,19 @@ func (b *Scoreboard) Apply(ctx context.Context, q Queries, ev MembershipEvent) (
 		}
 		return changes, nil
 	}
+	shift := b.shift
+	if bt != nil {
+		shift = bt.shift
+	}
 	if found && old.CompanyID != next.CompanyID && old.Active() {
-		ch, err := b.shift(ctx, q, old.CompanyID, func(c *Counts) { c.Add(true, oldMask, -1) }, cur.Day)
+		ch, err := shift(ctx, q, old.CompanyID, func(c *Counts) { c.Add(true, oldMask, -1) }, cur.Day)
 		if err != nil {
 			return nil, err
 		}
 		changes = append(changes, ch...)
 		found = false // the old contribution has left
 	}
-	ch, err := b.shift(ctx, q, next.CompanyID, func(c *Counts) {
+	ch, err := shift(ctx, q, next.CompanyID, func(c *Counts) {
 		if found {
 			c.Add(old.Active(), oldMask, -1)
 		}
@@ -400,6 +473,19 @@ func (b *Scoreboard) Apply(ctx context.Context, q Queries, ev MembershipEvent) (
 		changes = append(changes, ch...)
 	}
 	return changes, nil
+}
+
+// shift, in a batch, adds the delta fn makes to the company's pending
+// delta (ApplyBatch writes it once at the end).
+func (bt *batch) shift(_ context.Context, _ Queries, companyID string, fn func(*Counts), _ string) ([]Change, error) {
+	d := bt.deltas[companyID]
+	if d == nil {
+		d = &Counts{}
+		bt.deltas[companyID] = d
+		bt.order = append(bt.order, companyID)
+	}
+	fn(d)
+	return nil, nil
 }
 
 // shift changes a company's counts by the delta fn makes, in one

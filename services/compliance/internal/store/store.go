@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 
 	"github.com/guildhall/guildhall/pkg/audit"
@@ -153,6 +154,37 @@ func (s Queries) Guard(ctx context.Context, id string) (service.Guard, bool, err
 		return service.Guard{}, false, fmt.Errorf("store: guard: %w", err)
 	}
 	return g, true, nil
+}
+
+// Guards implements service.Queries: one query per 500 ids.
+func (s Queries) Guards(ctx context.Context, ids []string) (map[string]service.Guard, error) {
+	out := make(map[string]service.Guard, len(ids))
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		rows, err := s.q.Query(ctx, `SELECT `+guardCols+` FROM guards WHERE id IN (?`+strings.Repeat(", ?", n-1)+`)`, args...)
+		if err != nil {
+			return nil, wrap("guards", err)
+		}
+		for rows.Next() {
+			g, err := scanGuard(rows)
+			if err != nil {
+				rows.Close()
+				return nil, wrap("guards", err)
+			}
+			out[g.ID] = g
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, wrap("guards", err)
+		}
+		ids = ids[n:]
+	}
+	return out, nil
 }
 
 // PutGuard implements service.Queries.
