@@ -125,6 +125,8 @@ type Queries interface {
 	// Guards returns the guards of ids on record, by id.
 	Guards(ctx context.Context, ids []string) (map[string]Guard, error)
 	PutGuard(ctx context.Context, g Guard) error
+	// PutGuards writes many guards (PutGuard of each).
+	PutGuards(ctx context.Context, gs []Guard) error
 	// AddTraining records t once (by guard and version): false when it
 	// was on record already.
 	AddTraining(ctx context.Context, t Training) (bool, error)
@@ -145,6 +147,8 @@ type Queries interface {
 	// AddCounts adds delta to company's counts (a new row starts at 0,
 	// version 1) and returns the row as it is now.
 	AddCounts(ctx context.Context, company string, delta Counts) (CompanyScore, error)
+	// AddCountsMany is AddCounts of each company of order, with its delta.
+	AddCountsMany(ctx context.Context, deltas map[string]Counts, order []string) ([]CompanyScore, error)
 	// MarkWarned records the warning of guard's criterion for key (a
 	// certificate's valid_until, a training year) once: false if it was.
 	MarkWarned(ctx context.Context, guardID, criterion, key, day string) (bool, error)
@@ -328,8 +332,11 @@ func (b *Scoreboard) Apply(ctx context.Context, q Queries, ev MembershipEvent) (
 // applies the batch, so a rolled-back batch leaves nothing behind.
 type batch struct {
 	guards map[string]Guard
-	deltas map[string]*Counts
-	order  []string
+	// changed lists the guards to write, in the order first changed.
+	changed []string
+	dirty   map[string]bool
+	deltas  map[string]*Counts
+	order   []string
 }
 
 // ApplyBatch applies evs, in order, in one transaction as Apply would, but
@@ -354,7 +361,7 @@ func (b *Scoreboard) ApplyBatch(ctx context.Context, q Queries, evs []Membership
 	if err != nil {
 		return nil, err
 	}
-	bt := &batch{guards: gs, deltas: map[string]*Counts{}}
+	bt := &batch{guards: gs, dirty: map[string]bool{}, deltas: map[string]*Counts{}}
 	for _, ev := range evs {
 		ch, err := b.apply(ctx, q, ev, cur, bt)
 		if err != nil {
@@ -362,9 +369,29 @@ func (b *Scoreboard) ApplyBatch(ctx context.Context, q Queries, evs []Membership
 		}
 		changes = append(changes, ch...)
 	}
+	put := make([]Guard, len(bt.changed))
+	for i, id := range bt.changed {
+		put[i] = bt.guards[id]
+	}
+	if err := q.PutGuards(ctx, put); err != nil {
+		return nil, err
+	}
+	deltas := make(map[string]Counts, len(bt.order))
+	var order []string
 	for _, id := range bt.order {
-		d := *bt.deltas[id]
-		ch, err := b.shift(ctx, q, id, func(c *Counts) { *c = d }, cur.Day)
+		if d := *bt.deltas[id]; d != (Counts{}) {
+			deltas[id], order = d, append(order, id)
+		}
+	}
+	scores, err := q.AddCountsMany(ctx, deltas, order)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range scores {
+		if s.Counts.Full() == s.Full {
+			continue
+		}
+		ch, err := b.rescore(ctx, q, s, s.Counts, cur.Day)
 		if err != nil {
 			return nil, err
 		}
@@ -427,11 +454,14 @@ func (b *Scoreboard) apply(ctx context.Context, q Queries, ev MembershipEvent, c
 	if !changed {
 		return changes, nil
 	}
-	if err := q.PutGuard(ctx, next); err != nil {
-		return nil, err
-	}
 	if bt != nil {
+		// Written once, at the batch's end.
 		bt.guards[next.ID] = next
+		if !bt.dirty[next.ID] {
+			bt.dirty[next.ID], bt.changed = true, append(bt.changed, next.ID)
+		}
+	} else if err := q.PutGuard(ctx, next); err != nil {
+		return nil, err
 	}
 	oldMask, newMask := Evaluate(old, cur.Day, cur.Policy), Evaluate(next, cur.Day, cur.Policy)
 	if found && old.CompanyID == next.CompanyID && old.Active() == next.Active() && oldMask == newMask {
