@@ -299,7 +299,8 @@ func (s Queries) PutCompany(ctx context.Context, c service.Company) error {
 	_, err := s.q.Exec(ctx, `INSERT INTO companies (id, name, status, version, active_since, lapsed_on, window_event_id)
 		VALUES (?, ?, ?, ?, CASE WHEN ? = 'active' THEN ? ELSE '' END, CASE WHEN ? = 'lapsed' THEN ? ELSE '' END, ?)
 		ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = excluded.status, version = excluded.version,
-		window_event_id = CASE WHEN excluded.status IN ('active', 'lapsed') THEN excluded.window_event_id ELSE companies.window_event_id END,
+		window_event_id = CASE WHEN (excluded.status = 'active' AND (companies.active_since = '' OR companies.lapsed_on != ''))
+			OR (excluded.status = 'lapsed' AND companies.lapsed_on = '') THEN excluded.window_event_id ELSE companies.window_event_id END,
 		active_since = CASE WHEN excluded.status = 'active' AND (companies.active_since = '' OR companies.lapsed_on != '')
 			THEN excluded.active_since ELSE companies.active_since END,
 		lapsed_on = CASE WHEN excluded.status = 'lapsed' AND companies.lapsed_on = '' THEN ?
