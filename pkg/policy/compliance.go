@@ -132,3 +132,142 @@ func EncodeCompliance(c Compliance) ([]byte, error) {
 	}
 	return json.Marshal(c)
 }
+
+// EvaluationKey is the etcd key of the city-wide evaluation policy (行业评价):
+// the weights of the criteria a company's periodic rating is computed
+// from, the grade thresholds and the period, versioned. JSON such as
+// {"version": 2, "period": "quarter", "weights": {"background_check": 10,
+// …}, "grades": [{"grade": "A", "min": 90}, …]}. A rating records the
+// version it used, so a writer must give every change a new, higher
+// version. A field left out keeps its default.
+const EvaluationKey = CityPrefix + "evaluation"
+
+// EvaluationCriteria are the criteria a rating may weigh, in the order
+// its breakdown lists them.
+func EvaluationCriteria() []string {
+	return []string{"background_check", "training", "certificate", "badge", "inspection_score", "overdue_remediations",
+		"disputes", "convention", "meeting_attendance", "four_one_coverage"}
+}
+
+// Grade is one grade threshold: a score of at least Min earns Grade.
+type Grade struct {
+	Grade string  `json:"grade"`
+	Min   float64 `json:"min"`
+}
+
+// EvaluationPolicy is the value at EvaluationKey.
+type EvaluationPolicy struct {
+	// Version names this policy; a rating records it. 0 is the built-in
+	// default (no key in etcd); a value in etcd has a version of 1 or more.
+	Version int64 `json:"version"`
+	// Period is how often a company is rated: quarter (2026-Q3) or year
+	// (2026), in Zone.
+	Period Period `json:"period"`
+	// Weights maps each criterion of EvaluationCriteria to its weight
+	// (0 to 100; 0 leaves the criterion out). At least one is positive.
+	Weights map[string]float64 `json:"weights"`
+	// Grades are the thresholds, the highest first: the first whose Min
+	// a score reaches is its grade. A score under every Min has the last.
+	Grades []Grade `json:"grades"`
+}
+
+// DefaultEvaluationPolicy is the policy while the key is absent: a quarterly
+// rating whose weights add up to 100 (the four rates 10 each, the hazard
+// inspections' scores 15, remediations on time 10, disputes handled 10,
+// the convention 5, meeting attendance 10, two-four-one coverage 10) and
+// grades A ≥ 90, B ≥ 75, C ≥ 60, else D. The association's working
+// figures, not a statute: set the city's in etcd.
+var DefaultEvaluationPolicy = EvaluationPolicy{
+	Version: 0, Period: Quarter,
+	Weights: map[string]float64{"background_check": 10, "training": 10, "certificate": 10, "badge": 10, "inspection_score": 15,
+		"overdue_remediations": 10, "disputes": 10, "convention": 5, "meeting_attendance": 10, "four_one_coverage": 10},
+	Grades: []Grade{{"A", 90}, {"B", 75}, {"C", 60}, {"D", 0}},
+}
+
+// Stable error ids of an evaluation policy that is not valid.
+var (
+	ErrEvaluationVersion = errs.InvalidField("evaluation_policy.version_invalid", "version", "version is 1 or more in etcd (0 is the built-in default)")
+	ErrEvaluationPeriod  = errs.InvalidField("evaluation_policy.period_invalid", "period", `period is "quarter" or "year"`)
+	ErrEvaluationWeights = errs.InvalidField("evaluation_policy.weights_invalid", "weights", "weights name only known criteria, each 0 to 100, at least one positive")
+	ErrEvaluationGrades  = errs.InvalidField("evaluation_policy.grades_invalid", "grades", "grades are 1 to 10 named thresholds 0 to 100, highest first")
+)
+
+// Validate implements Value.
+func (e EvaluationPolicy) Validate() error {
+	if e.Version < 0 {
+		return ErrEvaluationVersion
+	}
+	if e.Period != Quarter && e.Period != Year {
+		return ErrEvaluationPeriod
+	}
+	known := map[string]bool{}
+	for _, c := range EvaluationCriteria() {
+		known[c] = true
+	}
+	positive := false
+	for c, w := range e.Weights {
+		if !known[c] || math.IsNaN(w) || w < 0 || w > 100 {
+			return ErrEvaluationWeights
+		}
+		positive = positive || w > 0
+	}
+	if !positive {
+		return ErrEvaluationWeights
+	}
+	if len(e.Grades) < 1 || len(e.Grades) > 10 {
+		return ErrEvaluationGrades
+	}
+	for i, g := range e.Grades {
+		if g.Grade == "" || len(g.Grade) > 16 || math.IsNaN(g.Min) || g.Min < 0 || g.Min > 100 || (i > 0 && g.Min >= e.Grades[i-1].Min) {
+			return ErrEvaluationGrades
+		}
+	}
+	return nil
+}
+
+// GradeOf returns the grade of score under e.
+func (e EvaluationPolicy) GradeOf(score float64) string {
+	for _, g := range e.Grades {
+		if score >= g.Min {
+			return g.Grade
+		}
+	}
+	return e.Grades[len(e.Grades)-1].Grade
+}
+
+// ParseEvaluation decodes and validates the value at EvaluationKey;
+// fields absent from raw keep DefaultEvaluationPolicy's. A value in etcd must
+// carry its version (1 or more).
+func ParseEvaluation(raw []byte) (EvaluationPolicy, error) {
+	v := DefaultEvaluationPolicy
+	v.Weights, v.Grades = nil, nil
+	v.Version = -1
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return EvaluationPolicy{}, fmt.Errorf("policy: %T: %w", v, err)
+	}
+	if v.Version < 1 {
+		return EvaluationPolicy{}, ErrEvaluationVersion
+	}
+	if v.Weights == nil {
+		v.Weights = DefaultEvaluationPolicy.Weights
+	}
+	if v.Grades == nil {
+		v.Grades = DefaultEvaluationPolicy.Grades
+	}
+	if err := v.Validate(); err != nil {
+		return EvaluationPolicy{}, err
+	}
+	return v, nil
+}
+
+// EncodeEvaluation returns the value to store at EvaluationKey for e,
+// after checking that every reader would accept it.
+func EncodeEvaluation(e EvaluationPolicy) ([]byte, error) {
+	if e.Version < 1 {
+		return nil, ErrEvaluationVersion
+	}
+	if err := e.Validate(); err != nil {
+		return nil, err
+	}
+	return json.Marshal(e)
+}

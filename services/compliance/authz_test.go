@@ -25,6 +25,9 @@ func TestAuthzMatrix(t *testing.T) {
 	e.hireTrained(okGuard("g2", "c1"))
 	var fo struct{ ID string }
 	e.Must(201, "POST", "/compliance/four-one-checks", fourOneBody("g2"), &fo)
+	e.apply(companyAt("c1", "active", 1, start.AddDate(0, -3, 0)))
+	var ev struct{ ID string }
+	e.Must(200, "POST", "/compliance/evaluations", map[string]any{"company_id": "c1"}, &ev)
 	callers := []struct {
 		label string
 		p     auth.Principal
@@ -71,16 +74,25 @@ func TestAuthzMatrix(t *testing.T) {
 		"four_one_coverage":     "/compliance/four-one-coverage?company_id=c1&period=2026-06",
 		"list_audit":            "/compliance/audit",
 		"timeliness":            "/compliance/timeliness",
+		"compute_evaluation":    "/compliance/evaluations",
+		"list_evaluations":      "/compliance/evaluations?company_id=c1",
+		"get_evaluation":        "/compliance/evaluations/" + ev.ID,
+		"publish_evaluation":    "/compliance/evaluations/" + ev.ID + "/publish",
+		"adjust_evaluation":     "/compliance/evaluations/" + ev.ID + "/adjustments",
+		"correct_evaluation":    "/compliance/evaluations/" + ev.ID + "/corrections",
 	}
 	bodies := map[string]any{
 		"create_template": checklist, "new_template_version": checklist, "record_inspection": inspectionBody(tpl, "2026-06-10", "yes"),
 		"change_finding_status": map[string]string{"status": "bogus"}, "report_dispute": disputeBody("wages"),
-		"add_dispute_step": map[string]string{"kind": "bogus"}, "record_four_one_check": map[string]any{"guard_id": "g2", "company_id": "c1"}, "change_dispute_status": map[string]string{"status": "bogus"}, "create_schedule": map[string]any{"company_id": "c1", "period": "month", "count": 1, "starts_on": "2026-06-01"},
+		"add_dispute_step": map[string]string{"kind": "bogus"}, "compute_evaluation": map[string]any{"company_id": "c1", "period": "bogus"},
+		"publish_evaluation": map[string]any{}, "adjust_evaluation": map[string]any{"points": 0, "reason": ""},
+		"correct_evaluation": map[string]any{"reason": ""}, "record_four_one_check": map[string]any{"guard_id": "g2", "company_id": "c1"}, "change_dispute_status": map[string]string{"status": "bogus"}, "create_schedule": map[string]any{"company_id": "c1", "period": "month", "count": 1, "starts_on": "2026-06-01"},
 	}
 	companyRoutes := map[string]bool{"get_company_score": true, "list_gaps": true, "get_trend": true, "record_inspection": true,
 		"list_inspections": true, "get_inspection": true, "get_finding": true, "change_finding_status": true, "schedule_report": true,
 		"report_dispute": true, "list_disputes": true, "get_dispute": true, "record_four_one_check": true, "list_four_one_checks": true,
-		"get_four_one_check": true, "four_one_coverage": true}
+		"get_four_one_check": true, "four_one_coverage": true, "compute_evaluation": true, "list_evaluations": true, "get_evaluation": true,
+		"publish_evaluation": true, "adjust_evaluation": true, "correct_evaluation": true}
 	pol := compliance.Policy()
 	for _, rt := range compliance.Routes() {
 		name := strings.TrimPrefix(rt.Endpoint, compliance.EndpointPrefix)
@@ -129,6 +141,18 @@ func TestAuthzMatrix(t *testing.T) {
 	for _, name := range []string{"record_four_one_check", "list_four_one_checks", "get_four_one_check"} {
 		if s := pol[compliance.EndpointPrefix+name].Roles[auth.RoleDistrictAdmin]; s != auth.ScopeDeny {
 			t.Errorf("%s: district-admin %v, want denied", name, s)
+		}
+	}
+	// Evaluations: the police and HQ alone adjust (not the district lead
+	// who computes); a company reads its own rating and never rates.
+	adj := pol[compliance.EndpointPrefix+"adjust_evaluation"].Roles
+	if adj[auth.RoleHQAdmin] == auth.ScopeDeny || adj[auth.RolePolice] == auth.ScopeDeny || adj[auth.RoleDistrictAdmin] != auth.ScopeDeny ||
+		adj[auth.RoleCompanyAdmin] != auth.ScopeDeny {
+		t.Errorf("adjust_evaluation: %v", adj)
+	}
+	for _, name := range []string{"compute_evaluation", "publish_evaluation", "correct_evaluation"} {
+		if s := pol[compliance.EndpointPrefix+name].Roles[auth.RoleCompanyAdmin]; s != auth.ScopeDeny {
+			t.Errorf("%s: company-admin %v, want denied", name, s)
 		}
 	}
 	// A company-admin who leaves out company_id is refused, not given the

@@ -146,8 +146,14 @@ type Node struct {
 	board    *service.Scoreboard
 	ins      *service.Inspections
 	disputes *service.Disputes
+	evals    *service.Evaluations
+	timely   *service.Timeliness
 	logger   *slog.Logger
 	policy   *config.Value[policy.Compliance]
+	// evalPolicy is the city's evaluation policy (policy.EvaluationKey),
+	// cadence the district's roundtable cadence (meetings' key).
+	evalPolicy *config.Value[policy.EvaluationPolicy]
+	cadence    *config.Value[policy.Cadence]
 }
 
 // New opens and migrates the node's database and wires the service. Call
@@ -178,13 +184,19 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	ins := &service.Inspections{Store: st, Now: deps.Now, Policy: pol.Load}
 	disp := service.NewDisputes(st, ins, deps.Now, pol.Load)
 	fo := service.NewFourOne(st, cfg.Sealer, ins, deps.Now)
-	az := &authorizer{district: cfg.District, ins: ins, disputes: disp, fourOne: fo}
-	if err := base.Serve(routeTable(svc, ins, disp, fo, az, kitx.DistrictPath(cfg.District)), deps.Endpoint,
+	evalPol := config.NewValue(deps.Etcd, policy.EvaluationKey, policy.DefaultEvaluationPolicy, policy.ParseEvaluation, logger, deps.Registerer)
+	cad := config.NewValue(deps.Etcd, policy.CadenceKey(cfg.District), policy.DefaultCadence, policy.ParseCadence, logger, deps.Registerer)
+	evals := &service.Evaluations{District: cfg.District, Store: st, Now: deps.Now, Policy: evalPol.Load, Compliance: pol.Load}
+	timely := &service.Timeliness{Store: st, Now: deps.Now, Policy: pol.Load, Cadence: cad.Load}
+	az := &authorizer{district: cfg.District, ins: ins, disputes: disp, fourOne: fo, evals: evals}
+	svcs := services{svc: svc, ins: ins, disp: disp, fo: fo, evals: evals, timely: timely}
+	if err := base.Serve(routeTable(svcs, az, kitx.DistrictPath(cfg.District)), deps.Endpoint,
 		service.ErrDistrictNotFound, cfg.TrustProxy, logger); err != nil {
 		_ = base.Close()
 		return nil, err
 	}
-	return &Node{Base: base, cfg: cfg, deps: deps, store: st, board: board, ins: ins, disputes: disp, logger: logger, policy: pol}, nil
+	return &Node{Base: base, cfg: cfg, deps: deps, store: st, board: board, ins: ins, disputes: disp, evals: evals, timely: timely,
+		logger: logger, policy: pol, evalPolicy: evalPol, cadence: cad}, nil
 }
 
 // applier applies membership events to the scoreboard in a consumer's
@@ -195,6 +207,29 @@ func (a applier) ApplyIn(ctx context.Context, tx *sql.Tx, ev service.MembershipE
 	_, err := a.n.store.In(ctx, tx, func(q service.Queries) ([]service.Change, error) { return a.n.board.Apply(ctx, q, ev) })
 	return err
 }
+
+// meetingsApplier applies meetings events in a consumer's transaction.
+type meetingsApplier struct{ n *Node }
+
+func (a meetingsApplier) ApplyMeetingsIn(ctx context.Context, tx *sql.Tx, ev service.MeetingsEvent) error {
+	_, err := a.n.store.In(ctx, tx, func(q service.Queries) ([]service.Change, error) { return nil, service.ApplyMeetings(ctx, q, ev) })
+	return err
+}
+
+// ApplyMeetings applies env, an event of the district's meetings topic, in
+// a transaction of its own as the consumer's handler would (without its
+// inbox), for a node without Config.Brokers: tests.
+func (n *Node) ApplyMeetings(ctx context.Context, env *eventsv1.Envelope) error {
+	ev, ok, err := transport.DecodeMeetings(env)
+	if !ok || err != nil {
+		return err
+	}
+	return n.store.Tx(ctx, func(q service.Queries) ([]service.Change, error) { return nil, service.ApplyMeetings(ctx, q, ev) })
+}
+
+// AnnounceObligations emits the obligation events due now (Run does it
+// every minute) and returns how many.
+func (n *Node) AnnounceObligations(ctx context.Context) (int, error) { return n.timely.Announce(ctx) }
 
 // ApplyMembership applies env, an event of the district's membership
 // topic, in a transaction of its own as the consumer's handler would
@@ -209,20 +244,34 @@ func (n *Node) ApplyMembership(ctx context.Context, env *eventsv1.Envelope) erro
 	return n.store.Tx(ctx, func(q service.Queries) ([]service.Change, error) { return n.board.Apply(ctx, q, ev) })
 }
 
-// ApplyMembershipBatch applies envs in one transaction, in order, as the
-// consumer applies a fetched batch (seeding a demo, the benchmark). An
-// event that cannot apply fails the batch and nothing is written.
+// ApplyMembershipBatch applies envs in one transaction, in order, with the
+// scoreboard's batch path (Scoreboard.ApplyBatch: the state and the
+// batch's guards read once, each company's counts written once), for
+// seeding a demo and the benchmark. An event that cannot apply fails the
+// batch and nothing is written. The consumer does not use it: it applies
+// each event in a savepoint of its batch (ApplyMembershipEach).
 func (n *Node) ApplyMembershipBatch(ctx context.Context, envs []*eventsv1.Envelope) error {
 	return n.store.Tx(ctx, func(q service.Queries) ([]service.Change, error) {
+		evs, err := decodeAll(envs)
+		if err != nil {
+			return nil, err
+		}
+		return n.board.ApplyBatch(ctx, q, evs)
+	})
+}
+
+// ApplyMembershipEach applies envs in one transaction, each with the
+// scoreboard's per-event path, as the consumer applies a fetched batch
+// (each event in a savepoint of one transaction): the benchmark's measure
+// of the consumer's cost.
+func (n *Node) ApplyMembershipEach(ctx context.Context, envs []*eventsv1.Envelope) error {
+	return n.store.Tx(ctx, func(q service.Queries) ([]service.Change, error) {
+		evs, err := decodeAll(envs)
+		if err != nil {
+			return nil, err
+		}
 		var all []service.Change
-		for _, env := range envs {
-			ev, ok, err := transport.Decode(env)
-			if err != nil {
-				return nil, fmt.Errorf("compliance: %s %s: %w", env.GetType(), env.GetEventId(), err)
-			}
-			if !ok {
-				continue
-			}
+		for _, ev := range evs {
 			ch, err := n.board.Apply(ctx, q, ev)
 			if err != nil {
 				return nil, err
@@ -231,6 +280,20 @@ func (n *Node) ApplyMembershipBatch(ctx context.Context, envs []*eventsv1.Envelo
 		}
 		return all, nil
 	})
+}
+
+func decodeAll(envs []*eventsv1.Envelope) ([]service.MembershipEvent, error) {
+	evs := make([]service.MembershipEvent, 0, len(envs))
+	for _, env := range envs {
+		ev, ok, err := transport.Decode(env)
+		if err != nil {
+			return nil, fmt.Errorf("compliance: %s %s: %w", env.GetType(), env.GetEventId(), err)
+		}
+		if ok {
+			evs = append(evs, ev)
+		}
+	}
+	return evs, nil
 }
 
 // Refresh recomputes the scoreboard now if the day or the policy changed
@@ -312,8 +375,22 @@ func (n *Node) Run(ctx context.Context) error {
 			return nil
 		})
 	}
+	if len(n.cfg.Brokers) > 0 {
+		g.Go(func() error {
+			transport.MeetingsEvents{
+				District: n.cfg.District, Apply: meetingsApplier{n},
+				Consumer: eventbus.ConsumerConfig{
+					Brokers: n.cfg.Brokers, DB: n.DB(), Logger: n.logger,
+					Metrics: n.deps.Bus, Dialer: n.deps.Dialer, Transport: n.deps.Transport,
+				},
+			}.Run(ctx)
+			return nil
+		})
+	}
 	if n.deps.Etcd != nil {
 		g.Go(func() error { return n.policy.Run(ctx) })
+		g.Go(func() error { return n.evalPolicy.Run(ctx) })
+		g.Go(func() error { return n.cadence.Run(ctx) })
 	}
 	g.Go(func() error {
 		if n.deps.Etcd != nil {
@@ -328,7 +405,7 @@ func (n *Node) Run(ctx context.Context) error {
 		}
 		t := time.NewTicker(n.cfg.RefreshInterval)
 		defer t.Stop()
-		var expired time.Time
+		var expired, announced time.Time
 		for {
 			// Idempotency keys older than their TTL go, hourly.
 			if now := n.deps.Now(); now.Sub(expired) >= time.Hour {
@@ -357,6 +434,18 @@ func (n *Node) Run(ctx context.Context) error {
 				n.logger.Error("compliance: dispute timers failed; will retry", "err", err)
 			} else if sent > 0 {
 				n.logger.Info("compliance: dispute timers fired", "events", sent)
+			}
+			// The obligation events: a period's completion or miss is a
+			// matter of days, so once a minute is soon enough.
+			if now := n.deps.Now(); now.Sub(announced) >= time.Minute {
+				if sent, err := n.timely.Announce(ctx); err != nil && ctx.Err() == nil {
+					n.logger.Error("compliance: obligation events failed; will retry", "err", err)
+				} else {
+					announced = now
+					if sent > 0 {
+						n.logger.Info("compliance: obligation events", "events", sent)
+					}
+				}
 			}
 			select {
 			case <-ctx.Done():

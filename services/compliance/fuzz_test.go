@@ -29,5 +29,6 @@ func FuzzRequests(f *testing.F) {
 		`{"status":"remediating"}`, `{"company_id":"c1","period":"month","count":1,"starts_on":"2026-06-01"}`,
 		`{"company_id":"c1","kind":"wages","parties":[{"role":"guard","name":"张某"}],"description":"欠薪"}`,
 		`{"kind":"contact","note":"电话联系"}`, `{"status":"escalated","outcome":"移交","escalated_to":"court"}`,
-		`{"guard_id":"g1","company_id":"c1","checked_on":"2026-06-09","points":{"whereabouts":{"rating":5},"job_duties":{"rating":4},"state_of_mind":{"rating":3},"career_plan":{"rating":2}}}`)
+		`{"guard_id":"g1","company_id":"c1","checked_on":"2026-06-09","points":{"whereabouts":{"rating":5},"job_duties":{"rating":4},"state_of_mind":{"rating":3},"career_plan":{"rating":2}}}`,
+		`{"company_id":"c1","period":"2026-Q2"}`, `{"points":-5,"reason":"辖区通报"}`, `{"reason":"迟报的证据"}`)
 }

@@ -30,6 +30,8 @@ const (
 	targetDispute
 	// targetFourOne: the company of the path's two-four-one check.
 	targetFourOne
+	// targetEvaluation: the company of the path's evaluation.
+	targetEvaluation
 )
 
 // Short names keep the table one row per line.
@@ -91,6 +93,17 @@ func fourOneReaders() auth.Rule {
 	return rule(map[auth.Role]auth.Scope{hq: anyS, police: districtS, ca: companyS})
 }
 
+// raters compute and publish evaluations, and correct a published one
+// from late evidence: the association (HQ, the district lead) and the
+// police, who judge the association's companies.
+func raters() auth.Rule {
+	return rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, police: districtS})
+}
+
+// adjusters add a reviewed adjustment to a rating: the police and HQ only
+// (issue 10), not the district lead who computes it.
+func adjusters() auth.Rule { return rule(map[auth.Role]auth.Scope{hq: anyS, police: districtS}) }
+
 // rule is a policy row, built fresh for every table.
 func rule(roles map[auth.Role]auth.Scope) auth.Rule { return auth.Rule{Roles: roles} }
 
@@ -100,7 +113,7 @@ const EndpointPrefix = ServiceName + "."
 
 // Policy returns the compliance service's policy table, keyed
 // "compliance.<route name>", one row per route of the route table.
-func Policy() auth.Policy { return kitx.Policy(ServiceName, routeTable(nil, nil, nil, nil, nil, "")) }
+func Policy() auth.Policy { return kitx.Policy(ServiceName, routeTable(services{}, nil, "")) }
 
 // Route is one HTTP route of the service and its row in Policy.
 type Route = kitx.RouteInfo
@@ -114,6 +127,7 @@ type authorizer struct {
 	ins      *service.Inspections
 	disputes *service.Disputes
 	fourOne  *service.FourOne
+	evals    *service.Evaluations
 }
 
 // target resolves what req acts on. An id that opens nothing leaves the
@@ -142,6 +156,10 @@ func (a *authorizer) target(ctx context.Context, kind targetKind, req any) auth.
 			t.Company = r.CompanyID
 		case endpoints.CoverageRequest:
 			t.Company = r.CompanyID
+		case service.EvaluationInput:
+			t.Company = r.CompanyID
+		case kitx.ListRequest[service.EvaluationFilter]:
+			t.Company = r.Filter.CompanyID
 		}
 	case targetInspection:
 		if in, err := a.ins.GetInspection(ctx, kitx.ResourceID(req)); err == nil {
@@ -153,6 +171,8 @@ func (a *authorizer) target(ctx context.Context, kind targetKind, req any) auth.
 		t.Company = a.disputes.Company(ctx, kitx.ResourceID(req))
 	case targetFourOne:
 		t.Company = a.fourOne.Company(ctx, kitx.ResourceID(req))
+	case targetEvaluation:
+		t.Company = a.evals.Company(ctx, kitx.ResourceID(req))
 	}
 	return t
 }

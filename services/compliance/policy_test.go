@@ -106,3 +106,41 @@ func invalid(t *testing.T, reg *prometheus.Registry) float64 {
 	}
 	return n
 }
+
+// TestTheEvaluationPolicyParses: a value in etcd carries its version;
+// unknown criteria, weights out of range or all zero, grades not highest
+// first and periods other than quarter and year are refused with their
+// ids; omitted weights and grades keep the defaults.
+func TestTheEvaluationPolicyParses(t *testing.T) {
+	for _, tc := range []struct {
+		name, raw string
+		err       error
+	}{
+		{"Versioned weights.", `{"version": 3, "weights": {"badge": 50, "convention": 50}}`, nil},
+		{"A yearly policy with its grades.", `{"version": 1, "period": "year", "grades": [{"grade": "优", "min": 80}, {"grade": "良", "min": 0}]}`, nil},
+		{"No version.", `{"weights": {"badge": 50}}`, policy.ErrEvaluationVersion},
+		{"Version 0.", `{"version": 0}`, policy.ErrEvaluationVersion},
+		{"A monthly period.", `{"version": 1, "period": "month"}`, policy.ErrEvaluationPeriod},
+		{"An unknown criterion.", `{"version": 1, "weights": {"smile": 10}}`, policy.ErrEvaluationWeights},
+		{"A weight over 100.", `{"version": 1, "weights": {"badge": 101}}`, policy.ErrEvaluationWeights},
+		{"Every weight 0.", `{"version": 1, "weights": {"badge": 0}}`, policy.ErrEvaluationWeights},
+		{"Grades not highest first.", `{"version": 1, "grades": [{"grade": "B", "min": 60}, {"grade": "A", "min": 90}]}`, policy.ErrEvaluationGrades},
+		{"A grade without a name.", `{"version": 1, "grades": [{"grade": "", "min": 60}]}`, policy.ErrEvaluationGrades},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := policy.ParseEvaluation([]byte(tc.raw))
+			if err != tc.err {
+				t.Fatalf("err %v, want %v", err, tc.err)
+			}
+			if err == nil && (len(p.Weights) == 0 || len(p.Grades) == 0 || p.Version < 1) {
+				t.Fatalf("parsed %+v", p)
+			}
+		})
+	}
+	if p, _ := policy.ParseEvaluation([]byte(`{"version": 2}`)); p.Period != policy.Quarter || p.Weights["inspection_score"] != 15 || p.GradeOf(89.99) != "B" {
+		t.Fatalf("defaults kept: %+v", p)
+	}
+	if _, err := policy.EncodeEvaluation(policy.DefaultEvaluationPolicy); err != policy.ErrEvaluationVersion {
+		t.Fatalf("encoding the built-in default (version 0): %v", err)
+	}
+}

@@ -77,111 +77,144 @@ func nonZero(m map[string]counts) map[string]counts {
 // crosses days, certificate expiries and a new year. Afterwards the
 // scoreboard equals the oracle's from-scratch count of the deduplicated
 // history, and a full recompute changes nothing.
+//
+// The batched run applies the same sequences through the scoreboard's
+// batch path (ApplyMembershipBatch: counts kept in memory and written once
+// per batch) in batches of 1 to 30 events.
 func TestScoreboardEqualsARecomputationAfterAnyEventSequence(t *testing.T) {
-	for seed := range uint64(20) {
-		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) {
-			r := rand.New(rand.NewPCG(seed, 10))
-			e := newEnv(t)
-			e.clock.set(time.Date(2026, 12, 22, 10, 0, 0, 0, cst))
-			companies := []string{"c1", "c2", "c3"}
-			untils := []string{"", "2026-12-23", "2026-12-25", "2026-12-31", "2027-01-03", "2028-06-30"}
-			trainDays := []string{"2026-03-01", "2026-12-21", "2027-01-02"}
-			latest := map[string]*guard{}
-			trainings := map[string]*eventsv1.TrainingRecorded{}
-			delivered := map[string][]*eventsv1.Envelope{}
-			cur := map[string]*guard{}
-			send := func(id string, env *eventsv1.Envelope) {
-				e.apply(env)
-				delivered[id] = append(delivered[id], env)
+	for _, batched := range []bool{false, true} {
+		for seed := range uint64(20) {
+			t.Run(fmt.Sprintf("batched %v seed %d", batched, seed), func(t *testing.T) {
+				scoreboardProperty(t, seed, batched)
+			})
+		}
+	}
+}
+
+func scoreboardProperty(t *testing.T, seed uint64, batched bool) {
+	r := rand.New(rand.NewPCG(seed, 10))
+	e := newEnv(t)
+	var pending []*eventsv1.Envelope
+	size := 1 + r.IntN(30)
+	flush := func() {
+		if len(pending) == 0 {
+			return
+		}
+		if err := e.node.ApplyMembershipBatch(context.Background(), pending); err != nil {
+			t.Fatal(err)
+		}
+		pending, size = nil, 1+r.IntN(30)
+	}
+	apply := func(env *eventsv1.Envelope) {
+		if !batched {
+			e.apply(env)
+			return
+		}
+		pending = append(pending, env)
+		if len(pending) >= size {
+			flush()
+		}
+	}
+	e.clock.set(time.Date(2026, 12, 22, 10, 0, 0, 0, cst))
+	companies := []string{"c1", "c2", "c3"}
+	untils := []string{"", "2026-12-23", "2026-12-25", "2026-12-31", "2027-01-03", "2028-06-30"}
+	trainDays := []string{"2026-03-01", "2026-12-21", "2027-01-02"}
+	latest := map[string]*guard{}
+	trainings := map[string]*eventsv1.TrainingRecorded{}
+	delivered := map[string][]*eventsv1.Envelope{}
+	cur := map[string]*guard{}
+	send := func(id string, env *eventsv1.Envelope) {
+		apply(env)
+		delivered[id] = append(delivered[id], env)
+	}
+	for step := range 120 {
+		id := fmt.Sprintf("g%d", r.IntN(8))
+		switch {
+		case r.IntN(10) == 0 && step > 0: // the clock moves on
+			flush()
+			e.clock.set(e.clock.now().Add(time.Duration(r.IntN(3*24)) * time.Hour))
+			continue
+		case r.IntN(7) == 0 && len(delivered[id]) > 0: // redelivery of the key's last events, in order
+			d := delivered[id]
+			for _, env := range d[r.IntN(len(d)):] {
+				apply(proto.Clone(env).(*eventsv1.Envelope))
 			}
-			for step := range 120 {
-				id := fmt.Sprintf("g%d", r.IntN(8))
-				switch {
-				case r.IntN(10) == 0 && step > 0: // the clock moves on
-					e.clock.set(e.clock.now().Add(time.Duration(r.IntN(3*24)) * time.Hour))
-					continue
-				case r.IntN(7) == 0 && len(delivered[id]) > 0: // redelivery of the key's last events, in order
-					d := delivered[id]
-					for _, env := range d[r.IntN(len(d)):] {
-						e.apply(proto.Clone(env).(*eventsv1.Envelope))
-					}
-					continue
+			continue
+		}
+		g := cur[id]
+		if g == nil {
+			g = &guard{Id: id, District: "jingkai", CompanyId: companies[r.IntN(3)], EmploymentStatus: "active",
+				BackgroundCheckStatus: []string{"none", "pending", "passed"}[r.IntN(3)], HasCertificate: r.IntN(3) > 0,
+				CertificateValidUntil: untils[r.IntN(len(untils))], BadgeService: r.IntN(2) == 0, PreJobTrained: r.IntN(2) == 0, Version: 1}
+			cur[id], latest[id] = g, g
+			send(id, hired(g))
+			continue
+		}
+		if r.IntN(3) == 0 {
+			n := next(g, func(n *guard) {
+				if n.GetPreJobTrained() == false && r.IntN(2) == 0 {
+					n.PreJobTrained = true
 				}
-				g := cur[id]
-				if g == nil {
-					g = &guard{Id: id, District: "jingkai", CompanyId: companies[r.IntN(3)], EmploymentStatus: "active",
-						BackgroundCheckStatus: []string{"none", "pending", "passed"}[r.IntN(3)], HasCertificate: r.IntN(3) > 0,
-						CertificateValidUntil: untils[r.IntN(len(untils))], BadgeService: r.IntN(2) == 0, PreJobTrained: r.IntN(2) == 0, Version: 1}
-					cur[id], latest[id] = g, g
-					send(id, hired(g))
-					continue
-				}
-				if r.IntN(3) == 0 {
-					n := next(g, func(n *guard) {
-						if n.GetPreJobTrained() == false && r.IntN(2) == 0 {
-							n.PreJobTrained = true
-						}
-					})
-					typ := []string{"pre_job", "in_service"}[r.IntN(2)]
-					if typ == "pre_job" {
-						n.PreJobTrained = true
-					}
-					env := trained(n, typ, float64(1+r.IntN(20)), trainDays[r.IntN(len(trainDays))])
-					var m eventsv1.TrainingRecorded
-					_ = proto.Unmarshal(env.GetPayload(), &m)
-					trainings[fmt.Sprintf("%s/%d", id, n.GetVersion())] = &m
-					cur[id], latest[id] = n, n
-					send(id, env)
-					continue
-				}
-				n := next(g, func(n *guard) {
-					switch r.IntN(6) {
-					case 0:
-						n.BackgroundCheckStatus = []string{"passed", "failed", "pending"}[r.IntN(3)]
-					case 1:
-						n.HasCertificate, n.CertificateValidUntil = true, untils[r.IntN(len(untils))]
-					case 2:
-						n.BadgeService = !n.BadgeService
-					case 3:
-						n.CompanyId = companies[r.IntN(3)]
-					case 4:
-						n.EmploymentStatus = "left"
-					case 5:
-						n.EmploymentStatus = "active"
-					}
-				})
-				cur[id], latest[id] = n, n
-				typ, msg := eventsv1.TypeGuardUpdated, proto.Message(&eventsv1.GuardUpdated{Guard: n})
-				if n.EmploymentStatus == "left" {
-					typ, msg = eventsv1.TypeGuardLeft, &eventsv1.GuardLeft{Guard: n}
-				}
-				send(id, envelope(typ, n, msg))
+			})
+			typ := []string{"pre_job", "in_service"}[r.IntN(2)]
+			if typ == "pre_job" {
+				n.PreJobTrained = true
 			}
-			if _, err := e.node.Refresh(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			day := e.clock.now().In(cst).Format(time.DateOnly)
-			want := oracle(latest, trainings, day)
-			if got := nonZero(e.companies()); !maps.Equal(got, want) {
-				t.Fatalf("day %s: scoreboard %+v, from scratch %+v", day, got, want)
-			}
-			var total counts
-			for _, c := range want {
-				total.Active += c.Active
-				total.BackgroundChecked += c.BackgroundChecked
-				total.Trained += c.Trained
-				total.Certified += c.Certified
-				total.BadgeService += c.BadgeService
-			}
-			if s := e.scoreboard(); s.Counts != total || s.Day != day {
-				t.Fatalf("district %+v on %s, want %+v on %s", s.Counts, s.Day, total, day)
-			}
-			if err := e.node.Recompute(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			if got := nonZero(e.companies()); !maps.Equal(got, want) {
-				t.Fatalf("after a full recompute %+v, want %+v", got, want)
+			env := trained(n, typ, float64(1+r.IntN(20)), trainDays[r.IntN(len(trainDays))])
+			var m eventsv1.TrainingRecorded
+			_ = proto.Unmarshal(env.GetPayload(), &m)
+			trainings[fmt.Sprintf("%s/%d", id, n.GetVersion())] = &m
+			cur[id], latest[id] = n, n
+			send(id, env)
+			continue
+		}
+		n := next(g, func(n *guard) {
+			switch r.IntN(6) {
+			case 0:
+				n.BackgroundCheckStatus = []string{"passed", "failed", "pending"}[r.IntN(3)]
+			case 1:
+				n.HasCertificate, n.CertificateValidUntil = true, untils[r.IntN(len(untils))]
+			case 2:
+				n.BadgeService = !n.BadgeService
+			case 3:
+				n.CompanyId = companies[r.IntN(3)]
+			case 4:
+				n.EmploymentStatus = "left"
+			case 5:
+				n.EmploymentStatus = "active"
 			}
 		})
+		cur[id], latest[id] = n, n
+		typ, msg := eventsv1.TypeGuardUpdated, proto.Message(&eventsv1.GuardUpdated{Guard: n})
+		if n.EmploymentStatus == "left" {
+			typ, msg = eventsv1.TypeGuardLeft, &eventsv1.GuardLeft{Guard: n}
+		}
+		send(id, envelope(typ, n, msg))
+	}
+	flush()
+	if _, err := e.node.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	day := e.clock.now().In(cst).Format(time.DateOnly)
+	want := oracle(latest, trainings, day)
+	if got := nonZero(e.companies()); !maps.Equal(got, want) {
+		t.Fatalf("day %s: scoreboard %+v, from scratch %+v", day, got, want)
+	}
+	var total counts
+	for _, c := range want {
+		total.Active += c.Active
+		total.BackgroundChecked += c.BackgroundChecked
+		total.Trained += c.Trained
+		total.Certified += c.Certified
+		total.BadgeService += c.BadgeService
+	}
+	if s := e.scoreboard(); s.Counts != total || s.Day != day {
+		t.Fatalf("district %+v on %s, want %+v on %s", s.Counts, s.Day, total, day)
+	}
+	if err := e.node.Recompute(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := nonZero(e.companies()); !maps.Equal(got, want) {
+		t.Fatalf("after a full recompute %+v, want %+v", got, want)
 	}
 }

@@ -25,7 +25,8 @@ import (
 // gaps, trend, inspections and schedule, records its own inspections and
 // remediates its own findings. Templates and schedules are the
 // association's (hq-admin, district-admin).
-func routeTable(svc *service.Compliance, ins *service.Inspections, disp *service.Disputes, fo *service.FourOne, az *authorizer, base string) []kitx.Route {
+func routeTable(sv services, az *authorizer, base string) []kitx.Route {
+	svc, ins, disp, fo, evals, timely := sv.svc, sv.ins, sv.disp, sv.fo, sv.evals, sv.timely
 	var auditLog endpoints.AuditLister
 	if ins != nil {
 		auditLog = ins.Store.(endpoints.AuditLister)
@@ -132,13 +133,18 @@ func routeTable(svc *service.Compliance, ins *service.Inspections, disp *service
 			Rule: companyReaders(), Target: at(targetCompanyPath), Decode: t.DecodeScheduleReport, Endpoint: endpoints.MakeScheduleReportEndpoint(ins)},
 
 		{Name: "timeliness", Method: "GET", Path: p("/compliance/timeliness"), Tag: "inspections",
-			Summary: "Inspection schedules the DHIS2 way: expected, done, done on time, per company and district",
-			Description: "Over each scheduled company's last ended periods: a period is expected only if it overlaps the company's active " +
-				"window (from the day membership reported it active, not after it lapsed); an inspection done for it counts as done, and " +
-				"as on time when uploaded by the end of the policy's timeliness_days (15) after the period. Rates are null when nothing was expected.",
-			Params:   []kitx.Param{{Name: "periods", In: "query", Type: "integer", Min: 1, Description: "how many periods back (1–36, default 6)"}},
-			Response: service.TimelinessReport{}, Errors: errsOf(service.ErrSchedulePeriodsInvalid),
-			Rule: supervisors(), Target: district, Decode: t.DecodeTimeliness, Endpoint: endpoints.MakeTimelinessEndpoint(ins)},
+			Summary: "An obligation the DHIS2 way: expected, done, done on time, per company and district",
+			Description: "obligation is inspection (each scheduled company's schedule), four_one (a month's two-four-one checks: at least " +
+				"one check dated in the month) or roundtable (the district roundtables of meetings' cadence the company attended). Over " +
+				"the last ended periods: a period is expected only if it overlaps the company's active window (from the day membership " +
+				"reported it active, not after it lapsed); done counts what was done for it, on time what was uploaded or recorded by the " +
+				"end of the policy's timeliness_days (15) after the period. Rates are null when nothing was expected.",
+			Params: []kitx.Param{
+				kitx.Query("obligation", "the obligation (default inspection)", service.Obligations()...),
+				{Name: "periods", In: "query", Type: "integer", Min: 1, Description: "how many periods back (1–36, default 6)"},
+			},
+			Response: service.TimelinessReport{}, Errors: errsOf(service.ErrSchedulePeriodsInvalid, service.ErrObligationInvalid),
+			Rule: supervisors(), Target: district, Decode: t.DecodeObligationTimeliness, Endpoint: endpoints.MakeTimelinessEndpoint(timely)},
 
 		// Disputes (矛盾纠纷化解).
 		{Name: "report_dispute", Method: "POST", Path: p("/compliance/disputes"), Tag: "disputes",
@@ -203,6 +209,49 @@ func routeTable(svc *service.Compliance, ins *service.Inspections, disp *service
 			Response: service.Coverage{}, Errors: errsOf(service.ErrFourOneCompany, service.ErrFourOnePeriod),
 			Rule: companyReaders(), Target: at(targetCompanyField), Decode: t.DecodeFourOneCoverage, Endpoint: endpoints.MakeFourOneCoverageEndpoint(fo)},
 
+		// Evaluations (行业评价): a rating computed from evidence, explained
+		// point by point; published versions immutable.
+		{Name: "compute_evaluation", Method: "POST", Path: p("/compliance/evaluations"), Tag: "evaluations",
+			Summary: "Compute (or recompute) a company's draft rating of a period from the evidence held",
+			Description: "Every criterion of the evaluation policy in force (etcd /guildhall/policy/evaluation, versioned: the draft records " +
+				"the version) is scored from its evidence in the period: the four rates, the hazard inspections' scores, the remediations " +
+				"due, the disputes, the convention, meeting attendance, two-four-one coverage. A criterion without evidence is left out " +
+				"of the total (reported false), never 0. The draft's version is the next after the newest published one; recomputing " +
+				"replaces the draft and keeps its adjustments.",
+			Request: service.EvaluationInput{}, Response: service.Evaluation{}, ResponseHeaders: []string{"ETag"},
+			Errors: errsOf(service.ErrEvaluationCompany, service.ErrEvaluationPeriod, service.ErrCompanyNotFound),
+			Rule:   raters(), Target: at(targetCompanyField), Decode: t.DecodeComputeEvaluation, Endpoint: endpoints.MakeComputeEvaluationEndpoint(evals)},
+		{Name: "list_evaluations", Method: "GET", Path: p("/compliance/evaluations"), Tag: "evaluations",
+			Summary: "The newest version of each rating, by id",
+			Params: []kitx.Param{
+				kitx.Query("company_id", "only this company's (a company-admin must name its own)"),
+				kitx.Query("period", "only this period (2026-Q3, 2026)"),
+			},
+			Response: kitx.ListResponse[service.Evaluation]{}, Paged: true, Errors: errsOf(service.ErrCompanyIDInvalid, service.ErrEvaluationPeriod),
+			Rule: companyReaders(), Target: at(targetCompanyField), Decode: t.DecodeListEvaluations, Endpoint: endpoints.MakeListEvaluationsEndpoint(evals)},
+		{Name: "get_evaluation", Method: "GET", Path: p("/compliance/evaluations/{id}"), Tag: "evaluations",
+			Summary:  "A rating with its breakdown: criterion, weight, points, the evidence and its source event ids (?version=)",
+			Params:   []kitx.Param{{Name: "version", In: "query", Type: "integer", Min: 1, Description: "a version (default: the newest, draft or published)"}},
+			Response: service.Evaluation{}, ResponseHeaders: []string{"ETag"}, Errors: errsOf(service.ErrEvaluationNotFound, service.ErrEvaluationVersionBad),
+			Rule: companyReaders(), Target: at(targetEvaluation), Decode: t.DecodeGetEvaluation, Endpoint: endpoints.MakeGetEvaluationEndpoint(evals)},
+		{Name: "publish_evaluation", Method: "POST", Path: p("/compliance/evaluations/{id}/publish"), Tag: "evaluations",
+			Summary:     "Publish the draft as it was reviewed: immutable from now on, announced as EvaluationPublished",
+			Description: "The body is ignored ({} will do).",
+			Response:    service.Evaluation{}, ResponseHeaders: []string{"ETag"}, Errors: errsOf(service.ErrEvaluationNotFound, service.ErrEvaluationNoDraft),
+			Rule: raters(), Target: at(targetEvaluation), Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakePublishEvaluationEndpoint(evals)},
+		{Name: "adjust_evaluation", Method: "POST", Path: p("/compliance/evaluations/{id}/adjustments"), Tag: "evaluations",
+			Summary: "Add a reviewed adjustment with its reason (the police and HQ only)",
+			Description: "Added to the draft if there is one; else the published rating is corrected: the next version, with the " +
+				"adjustment and the reason, published at once (the earlier version never changes).",
+			Request: service.AdjustmentInput{}, Response: service.Evaluation{}, ResponseHeaders: []string{"ETag"},
+			Errors: errsOf(service.ErrEvaluationNotFound, service.ErrAdjustmentPoints, service.ErrAdjustmentReason),
+			Rule:   adjusters(), Target: at(targetEvaluation), Decode: kitx.DecodeActionRequest[service.AdjustmentInput], Endpoint: endpoints.MakeAdjustEvaluationEndpoint(evals)},
+		{Name: "correct_evaluation", Method: "POST", Path: p("/compliance/evaluations/{id}/corrections"), Tag: "evaluations",
+			Summary: "Correct a published rating from today's evidence: the next version, published at once with the reason",
+			Request: service.CorrectionInput{}, Response: service.Evaluation{}, ResponseHeaders: []string{"ETag"},
+			Errors: errsOf(service.ErrEvaluationNotFound, service.ErrEvaluationPublished, service.ErrAdjustmentReason),
+			Rule:   raters(), Target: at(targetEvaluation), Decode: kitx.DecodeActionRequest[service.CorrectionInput], Endpoint: endpoints.MakeCorrectEvaluationEndpoint(evals)},
+
 		// The audit log: who wrote what, and who read a two-four-one check.
 		{Name: "list_audit", Method: "GET", Path: p("/compliance/audit"), Tag: "audit", Summary: "The compliance service's audit log, newest first",
 			Description: "Every write, and every read of a two-four-one check's contents (four_one.read).",
@@ -226,8 +275,20 @@ func API() kitx.API {
 			{Name: "four-one", Description: "Two-four-one checks (双四一机制): sealed, audited, counts only in events"},
 			{Name: "audit", Description: "Who changed what, when; who read a check"},
 			{Name: "policy", Description: "The city-wide compliance policy (etcd /guildhall/policy/compliance)"},
+			{Name: "evaluations", Description: "Evaluations (行业评价): ratings from evidence, explained point by point, versioned"},
 		},
-		Routes: routeTable(nil, nil, nil, nil, nil, ""),
+		Routes: routeTable(services{}, nil, ""),
 		Enums:  []kitx.Enum{{Type: policy.Period(""), Values: policy.PeriodNames()}},
 	}
+}
+
+// services are the route table's services; all nil for the document
+// generator and the policy table.
+type services struct {
+	svc    *service.Compliance
+	ins    *service.Inspections
+	disp   *service.Disputes
+	fo     *service.FourOne
+	evals  *service.Evaluations
+	timely *service.Timeliness
 }

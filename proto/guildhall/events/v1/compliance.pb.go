@@ -1881,6 +1881,196 @@ func (x *EvaluationPublished) GetEvaluation() *Evaluation {
 	return nil
 }
 
+// ObligationTimeliness is a company's standing on one periodic obligation
+// in one period, the DHIS2 way: how many were expected, done, and done on
+// time (within the policy's timeliness_days after the period ended).
+type ObligationTimeliness struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	District  string                 `protobuf:"bytes,1,opt,name=district,proto3" json:"district,omitempty"`
+	CompanyId string                 `protobuf:"bytes,2,opt,name=company_id,json=companyId,proto3" json:"company_id,omitempty"`
+	// obligation: inspection | four_one | roundtable.
+	Obligation string `protobuf:"bytes,3,opt,name=obligation,proto3" json:"obligation,omitempty"`
+	// period: the period's label (2026-06, 2026-Q3, 2026-W27, 2026).
+	Period        string `protobuf:"bytes,4,opt,name=period,proto3" json:"period,omitempty"`
+	Expected      int64  `protobuf:"varint,5,opt,name=expected,proto3" json:"expected,omitempty"`
+	Done          int64  `protobuf:"varint,6,opt,name=done,proto3" json:"done,omitempty"`
+	OnTime        int64  `protobuf:"varint,7,opt,name=on_time,json=onTime,proto3" json:"on_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ObligationTimeliness) Reset() {
+	*x = ObligationTimeliness{}
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ObligationTimeliness) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ObligationTimeliness) ProtoMessage() {}
+
+func (x *ObligationTimeliness) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ObligationTimeliness.ProtoReflect.Descriptor instead.
+func (*ObligationTimeliness) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_compliance_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ObligationTimeliness) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *ObligationTimeliness) GetCompanyId() string {
+	if x != nil {
+		return x.CompanyId
+	}
+	return ""
+}
+
+func (x *ObligationTimeliness) GetObligation() string {
+	if x != nil {
+		return x.Obligation
+	}
+	return ""
+}
+
+func (x *ObligationTimeliness) GetPeriod() string {
+	if x != nil {
+		return x.Period
+	}
+	return ""
+}
+
+func (x *ObligationTimeliness) GetExpected() int64 {
+	if x != nil {
+		return x.Expected
+	}
+	return 0
+}
+
+func (x *ObligationTimeliness) GetDone() int64 {
+	if x != nil {
+		return x.Done
+	}
+	return 0
+}
+
+func (x *ObligationTimeliness) GetOnTime() int64 {
+	if x != nil {
+		return x.OnTime
+	}
+	return 0
+}
+
+// ObligationCompleted says a company did what a period expected of it
+// (done reached expected); once per company, obligation and period.
+type ObligationCompleted struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Timeliness    *ObligationTimeliness  `protobuf:"bytes,1,opt,name=timeliness,proto3" json:"timeliness,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ObligationCompleted) Reset() {
+	*x = ObligationCompleted{}
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ObligationCompleted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ObligationCompleted) ProtoMessage() {}
+
+func (x *ObligationCompleted) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ObligationCompleted.ProtoReflect.Descriptor instead.
+func (*ObligationCompleted) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_compliance_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ObligationCompleted) GetTimeliness() *ObligationTimeliness {
+	if x != nil {
+		return x.Timeliness
+	}
+	return nil
+}
+
+// ObligationMissed says a period's deadline (its end plus timeliness_days)
+// passed with less done than expected; once per company, obligation and
+// period. Done later still counts as done, late.
+type ObligationMissed struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Timeliness    *ObligationTimeliness  `protobuf:"bytes,1,opt,name=timeliness,proto3" json:"timeliness,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ObligationMissed) Reset() {
+	*x = ObligationMissed{}
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ObligationMissed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ObligationMissed) ProtoMessage() {}
+
+func (x *ObligationMissed) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ObligationMissed.ProtoReflect.Descriptor instead.
+func (*ObligationMissed) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_compliance_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ObligationMissed) GetTimeliness() *ObligationTimeliness {
+	if x != nil {
+		return x.Timeliness
+	}
+	return nil
+}
+
 var File_guildhall_events_v1_compliance_proto protoreflect.FileDescriptor
 
 const file_guildhall_events_v1_compliance_proto_rawDesc = "" +
@@ -2057,7 +2247,26 @@ const file_guildhall_events_v1_compliance_proto_rawDesc = "" +
 	"\x13EvaluationPublished\x12?\n" +
 	"\n" +
 	"evaluation\x18\x01 \x01(\v2\x1f.guildhall.events.v1.EvaluationR\n" +
-	"evaluationBCZAgithub.com/guildhall/guildhall/proto/guildhall/events/v1;eventsv1b\x06proto3"
+	"evaluation\"\xd2\x01\n" +
+	"\x14ObligationTimeliness\x12\x1a\n" +
+	"\bdistrict\x18\x01 \x01(\tR\bdistrict\x12\x1d\n" +
+	"\n" +
+	"company_id\x18\x02 \x01(\tR\tcompanyId\x12\x1e\n" +
+	"\n" +
+	"obligation\x18\x03 \x01(\tR\n" +
+	"obligation\x12\x16\n" +
+	"\x06period\x18\x04 \x01(\tR\x06period\x12\x1a\n" +
+	"\bexpected\x18\x05 \x01(\x03R\bexpected\x12\x12\n" +
+	"\x04done\x18\x06 \x01(\x03R\x04done\x12\x17\n" +
+	"\aon_time\x18\a \x01(\x03R\x06onTime\"`\n" +
+	"\x13ObligationCompleted\x12I\n" +
+	"\n" +
+	"timeliness\x18\x01 \x01(\v2).guildhall.events.v1.ObligationTimelinessR\n" +
+	"timeliness\"]\n" +
+	"\x10ObligationMissed\x12I\n" +
+	"\n" +
+	"timeliness\x18\x01 \x01(\v2).guildhall.events.v1.ObligationTimelinessR\n" +
+	"timelinessBCZAgithub.com/guildhall/guildhall/proto/guildhall/events/v1;eventsv1b\x06proto3"
 
 var (
 	file_guildhall_events_v1_compliance_proto_rawDescOnce sync.Once
@@ -2071,7 +2280,7 @@ func file_guildhall_events_v1_compliance_proto_rawDescGZIP() []byte {
 	return file_guildhall_events_v1_compliance_proto_rawDescData
 }
 
-var file_guildhall_events_v1_compliance_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_guildhall_events_v1_compliance_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_guildhall_events_v1_compliance_proto_goTypes = []any{
 	(*FourHundredCounts)(nil),           // 0: guildhall.events.v1.FourHundredCounts
 	(*FourHundredReached)(nil),          // 1: guildhall.events.v1.FourHundredReached
@@ -2095,21 +2304,24 @@ var file_guildhall_events_v1_compliance_proto_goTypes = []any{
 	(*EvaluationCriterion)(nil),         // 19: guildhall.events.v1.EvaluationCriterion
 	(*Evaluation)(nil),                  // 20: guildhall.events.v1.Evaluation
 	(*EvaluationPublished)(nil),         // 21: guildhall.events.v1.EvaluationPublished
-	(*timestamppb.Timestamp)(nil),       // 22: google.protobuf.Timestamp
+	(*ObligationTimeliness)(nil),        // 22: guildhall.events.v1.ObligationTimeliness
+	(*ObligationCompleted)(nil),         // 23: guildhall.events.v1.ObligationCompleted
+	(*ObligationMissed)(nil),            // 24: guildhall.events.v1.ObligationMissed
+	(*timestamppb.Timestamp)(nil),       // 25: google.protobuf.Timestamp
 }
 var file_guildhall_events_v1_compliance_proto_depIdxs = []int32{
 	0,  // 0: guildhall.events.v1.FourHundredReached.counts:type_name -> guildhall.events.v1.FourHundredCounts
 	0,  // 1: guildhall.events.v1.FourHundredLost.counts:type_name -> guildhall.events.v1.FourHundredCounts
 	0,  // 2: guildhall.events.v1.ScoreboardSnapshot.counts:type_name -> guildhall.events.v1.FourHundredCounts
-	22, // 3: guildhall.events.v1.InspectionRecorded.recorded_at:type_name -> google.protobuf.Timestamp
-	22, // 4: guildhall.events.v1.HazardFinding.updated_at:type_name -> google.protobuf.Timestamp
+	25, // 3: guildhall.events.v1.InspectionRecorded.recorded_at:type_name -> google.protobuf.Timestamp
+	25, // 4: guildhall.events.v1.HazardFinding.updated_at:type_name -> google.protobuf.Timestamp
 	7,  // 5: guildhall.events.v1.FindingStatusChanged.finding:type_name -> guildhall.events.v1.HazardFinding
 	7,  // 6: guildhall.events.v1.RemediationEscalated.finding:type_name -> guildhall.events.v1.HazardFinding
-	22, // 7: guildhall.events.v1.DisputeCase.reported_at:type_name -> google.protobuf.Timestamp
-	22, // 8: guildhall.events.v1.DisputeCase.response_due:type_name -> google.protobuf.Timestamp
-	22, // 9: guildhall.events.v1.DisputeCase.responded_at:type_name -> google.protobuf.Timestamp
-	22, // 10: guildhall.events.v1.DisputeCase.mediation_due:type_name -> google.protobuf.Timestamp
-	22, // 11: guildhall.events.v1.DisputeCase.closed_at:type_name -> google.protobuf.Timestamp
+	25, // 7: guildhall.events.v1.DisputeCase.reported_at:type_name -> google.protobuf.Timestamp
+	25, // 8: guildhall.events.v1.DisputeCase.response_due:type_name -> google.protobuf.Timestamp
+	25, // 9: guildhall.events.v1.DisputeCase.responded_at:type_name -> google.protobuf.Timestamp
+	25, // 10: guildhall.events.v1.DisputeCase.mediation_due:type_name -> google.protobuf.Timestamp
+	25, // 11: guildhall.events.v1.DisputeCase.closed_at:type_name -> google.protobuf.Timestamp
 	11, // 12: guildhall.events.v1.DisputeReported.dispute:type_name -> guildhall.events.v1.DisputeCase
 	11, // 13: guildhall.events.v1.DisputeStepRecorded.dispute:type_name -> guildhall.events.v1.DisputeCase
 	11, // 14: guildhall.events.v1.DisputeStatusChanged.dispute:type_name -> guildhall.events.v1.DisputeCase
@@ -2117,13 +2329,15 @@ var file_guildhall_events_v1_compliance_proto_depIdxs = []int32{
 	11, // 16: guildhall.events.v1.DisputeEscalationDue.dispute:type_name -> guildhall.events.v1.DisputeCase
 	0,  // 17: guildhall.events.v1.FourHundredCountsChanged.counts:type_name -> guildhall.events.v1.FourHundredCounts
 	19, // 18: guildhall.events.v1.Evaluation.criteria:type_name -> guildhall.events.v1.EvaluationCriterion
-	22, // 19: guildhall.events.v1.Evaluation.published_at:type_name -> google.protobuf.Timestamp
+	25, // 19: guildhall.events.v1.Evaluation.published_at:type_name -> google.protobuf.Timestamp
 	20, // 20: guildhall.events.v1.EvaluationPublished.evaluation:type_name -> guildhall.events.v1.Evaluation
-	21, // [21:21] is the sub-list for method output_type
-	21, // [21:21] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	22, // 21: guildhall.events.v1.ObligationCompleted.timeliness:type_name -> guildhall.events.v1.ObligationTimeliness
+	22, // 22: guildhall.events.v1.ObligationMissed.timeliness:type_name -> guildhall.events.v1.ObligationTimeliness
+	23, // [23:23] is the sub-list for method output_type
+	23, // [23:23] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_guildhall_events_v1_compliance_proto_init() }
@@ -2137,7 +2351,7 @@ func file_guildhall_events_v1_compliance_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_guildhall_events_v1_compliance_proto_rawDesc), len(file_guildhall_events_v1_compliance_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   22,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

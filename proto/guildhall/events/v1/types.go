@@ -69,6 +69,9 @@ const (
 	TypeFourHundredCountsChanged = "FourHundredCountsChanged"
 
 	TypeEvaluationPublished = "EvaluationPublished"
+
+	TypeObligationCompleted = "ObligationCompleted"
+	TypeObligationMissed    = "ObligationMissed"
 )
 
 // ComplianceTypes returns every event type of the compliance service.
@@ -76,7 +79,8 @@ func ComplianceTypes() []string {
 	return []string{TypeFourHundredReached, TypeFourHundredLost, TypeRequirementLapsing, TypeScoreboardSnapshot,
 		TypeInspectionTemplatePublished, TypeInspectionRecorded, TypeFindingStatusChanged, TypeRemediationEscalated, TypeInspectionScheduleSet,
 		TypeDisputeReported, TypeDisputeStepRecorded, TypeDisputeStatusChanged, TypeDisputeResponseOverdue, TypeDisputeEscalationDue,
-		TypeFourOneCoverage, TypeFourHundredCountsChanged, TypeEvaluationPublished}
+		TypeFourOneCoverage, TypeFourHundredCountsChanged, TypeEvaluationPublished,
+		TypeObligationCompleted, TypeObligationMissed}
 }
 
 // MembershipTypes returns every event type of the membership service.

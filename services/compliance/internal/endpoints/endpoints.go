@@ -273,12 +273,77 @@ func MakeListAuditEndpoint(a AuditLister) endpoint.Endpoint {
 }
 
 // TimelinessRequest reads the timeliness report.
-type TimelinessRequest struct{ Periods int }
+type TimelinessRequest struct {
+	Periods    int
+	Obligation string
+}
 
 // MakeTimelinessEndpoint returns the endpoint of timeliness.
-func MakeTimelinessEndpoint(svc *service.Inspections) endpoint.Endpoint {
+func MakeTimelinessEndpoint(svc *service.Timeliness) endpoint.Endpoint {
 	return func(ctx context.Context, request any) (any, error) {
-		rep, err := svc.Timeliness(ctx, request.(TimelinessRequest).Periods)
+		r := request.(TimelinessRequest)
+		rep, err := svc.Report(ctx, r.Obligation, r.Periods)
 		return kitx.One(rep, "", err), nil
+	}
+}
+
+// EvaluationRequest reads a version of an evaluation (0: the newest).
+type EvaluationRequest struct {
+	ID      string
+	Version int64
+}
+
+// ResourceID implements kitx's resource naming.
+func (r EvaluationRequest) ResourceID() string { return r.ID }
+
+// MakeComputeEvaluationEndpoint returns the endpoint of compute_evaluation.
+func MakeComputeEvaluationEndpoint(svc *service.Evaluations) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		e, err := svc.Compute(ctx, request.(service.EvaluationInput))
+		return kitx.One(e, kitx.ETag(e.Version), err), nil
+	}
+}
+
+// MakePublishEvaluationEndpoint returns the endpoint of publish_evaluation.
+func MakePublishEvaluationEndpoint(svc *service.Evaluations) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		e, err := svc.Publish(ctx, request.(kitx.IDRequest).ID)
+		return kitx.One(e, kitx.ETag(e.Version), err), nil
+	}
+}
+
+// MakeAdjustEvaluationEndpoint returns the endpoint of adjust_evaluation.
+func MakeAdjustEvaluationEndpoint(svc *service.Evaluations) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ActionRequest[service.AdjustmentInput])
+		e, err := svc.Adjust(ctx, r.ID, r.Input)
+		return kitx.One(e, kitx.ETag(e.Version), err), nil
+	}
+}
+
+// MakeCorrectEvaluationEndpoint returns the endpoint of correct_evaluation.
+func MakeCorrectEvaluationEndpoint(svc *service.Evaluations) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ActionRequest[service.CorrectionInput])
+		e, err := svc.Correct(ctx, r.ID, r.Input)
+		return kitx.One(e, kitx.ETag(e.Version), err), nil
+	}
+}
+
+// MakeGetEvaluationEndpoint returns the endpoint of get_evaluation.
+func MakeGetEvaluationEndpoint(svc *service.Evaluations) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(EvaluationRequest)
+		e, err := svc.Get(ctx, r.ID, r.Version)
+		return kitx.One(e, kitx.ETag(e.Version), err), nil
+	}
+}
+
+// MakeListEvaluationsEndpoint returns the endpoint of list_evaluations.
+func MakeListEvaluationsEndpoint(svc *service.Evaluations) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ListRequest[service.EvaluationFilter])
+		items, next, err := svc.List(ctx, r.Filter, r.Page)
+		return kitx.List(items, next, err), nil
 	}
 }

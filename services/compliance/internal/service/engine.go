@@ -42,6 +42,9 @@ type Company struct {
 	// At is when the event reporting it occurred (its activation or lapse
 	// day, in China time, bounds what it is expected to do).
 	At time.Time
+	// EventID is the id of the membership event that reported it (the
+	// evidence of its active window in a rating).
+	EventID string
 }
 
 // MembershipEvent is one event of the district's membership topic, decoded
@@ -108,6 +111,9 @@ type Change struct {
 	DaysOverdue int
 	Dispute     *Dispute
 	Coverage    *Coverage
+	// The evaluations' and the obligations' changes.
+	Evaluation *Evaluation
+	Obligation *ObligationPeriod
 }
 
 // Queries are the store's reads and writes the scoreboard runs inside one
@@ -116,7 +122,11 @@ type Queries interface {
 	State(ctx context.Context) (State, bool, error)
 	PutState(ctx context.Context, s State) error
 	Guard(ctx context.Context, id string) (Guard, bool, error)
+	// Guards returns the guards of ids on record, by id.
+	Guards(ctx context.Context, ids []string) (map[string]Guard, error)
 	PutGuard(ctx context.Context, g Guard) error
+	// PutGuards writes many guards (PutGuard of each).
+	PutGuards(ctx context.Context, gs []Guard) error
 	// AddTraining records t once (by guard and version): false when it
 	// was on record already.
 	AddTraining(ctx context.Context, t Training) (bool, error)
@@ -137,6 +147,8 @@ type Queries interface {
 	// AddCounts adds delta to company's counts (a new row starts at 0,
 	// version 1) and returns the row as it is now.
 	AddCounts(ctx context.Context, company string, delta Counts) (CompanyScore, error)
+	// AddCountsMany is AddCounts of each company of order, with its delta.
+	AddCountsMany(ctx context.Context, deltas map[string]Counts, order []string) ([]CompanyScore, error)
 	// MarkWarned records the warning of guard's criterion for key (a
 	// certificate's valid_until, a training year) once: false if it was.
 	MarkWarned(ctx context.Context, guardID, criterion, key, day string) (bool, error)
@@ -146,6 +158,7 @@ type Queries interface {
 	InspectionQueries
 	DisputeQueries
 	FourOneQueries
+	EvaluationQueries
 	idempotency.Queries
 }
 
@@ -309,6 +322,87 @@ func (b *Scoreboard) Apply(ctx context.Context, q Queries, ev MembershipEvent) (
 	if err != nil {
 		return nil, err
 	}
+	ch, err := b.apply(ctx, q, ev, cur, nil)
+	return append(changes, ch...), err
+}
+
+// batch is ApplyBatch's memory of one batch: the guards as the batch has
+// left them (read once, up front) and each company's count delta, written
+// once when the batch ends. It lives only inside the transaction that
+// applies the batch, so a rolled-back batch leaves nothing behind.
+type batch struct {
+	guards map[string]Guard
+	// changed lists the guards to write, in the order first changed.
+	changed []string
+	dirty   map[string]bool
+	deltas  map[string]*Counts
+	order   []string
+}
+
+// ApplyBatch applies evs, in order, in one transaction as Apply would, but
+// reads the state and the batch's guards once and writes each company's
+// counts once at the end: per event, one guard upsert (and a training
+// insert for a training). The 100% transitions are announced between the
+// counts before and after the batch, the only states any reader can see
+// (the batch commits as one).
+func (b *Scoreboard) ApplyBatch(ctx context.Context, q Queries, evs []MembershipEvent) ([]Change, error) {
+	cur := b.current()
+	changes, _, err := b.refreshTo(ctx, q, cur)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, ev := range evs {
+		if ev.Guard != nil {
+			ids = append(ids, ev.Guard.ID)
+		}
+	}
+	gs, err := q.Guards(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	bt := &batch{guards: gs, dirty: map[string]bool{}, deltas: map[string]*Counts{}}
+	for _, ev := range evs {
+		ch, err := b.apply(ctx, q, ev, cur, bt)
+		if err != nil {
+			return nil, err
+		}
+		changes = append(changes, ch...)
+	}
+	put := make([]Guard, len(bt.changed))
+	for i, id := range bt.changed {
+		put[i] = bt.guards[id]
+	}
+	if err := q.PutGuards(ctx, put); err != nil {
+		return nil, err
+	}
+	deltas := make(map[string]Counts, len(bt.order))
+	var order []string
+	for _, id := range bt.order {
+		if d := *bt.deltas[id]; d != (Counts{}) {
+			deltas[id], order = d, append(order, id)
+		}
+	}
+	scores, err := q.AddCountsMany(ctx, deltas, order)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range scores {
+		if s.Counts.Full() == s.Full {
+			continue
+		}
+		ch, err := b.rescore(ctx, q, s, s.Counts, cur.Day)
+		if err != nil {
+			return nil, err
+		}
+		changes = append(changes, ch...)
+	}
+	return changes, nil
+}
+
+// apply applies ev under cur; with bt, inside a batch.
+func (b *Scoreboard) apply(ctx context.Context, q Queries, ev MembershipEvent, cur State, bt *batch) ([]Change, error) {
+	var changes []Change
 	if c := ev.Company; c != nil {
 		if err := q.PutCompany(ctx, *c); err != nil {
 			return nil, err
@@ -326,9 +420,15 @@ func (b *Scoreboard) Apply(ctx context.Context, q Queries, ev MembershipEvent) (
 	if in == nil {
 		return changes, nil
 	}
-	old, found, err := q.Guard(ctx, in.ID)
-	if err != nil {
-		return nil, err
+	var old Guard
+	var found bool
+	if bt != nil {
+		old, found = bt.guards[in.ID]
+	} else {
+		var err error
+		if old, found, err = q.Guard(ctx, in.ID); err != nil {
+			return nil, err
+		}
 	}
 	next := old
 	if !found {
@@ -354,7 +454,13 @@ func (b *Scoreboard) Apply(ctx context.Context, q Queries, ev MembershipEvent) (
 	if !changed {
 		return changes, nil
 	}
-	if err := q.PutGuard(ctx, next); err != nil {
+	if bt != nil {
+		// Written once, at the batch's end.
+		bt.guards[next.ID] = next
+		if !bt.dirty[next.ID] {
+			bt.dirty[next.ID], bt.changed = true, append(bt.changed, next.ID)
+		}
+	} else if err := q.PutGuard(ctx, next); err != nil {
 		return nil, err
 	}
 	oldMask, newMask := Evaluate(old, cur.Day, cur.Policy), Evaluate(next, cur.Day, cur.Policy)
@@ -367,15 +473,19 @@ func (b *Scoreboard) Apply(ctx context.Context, q Queries, ev MembershipEvent) (
 		}
 		return changes, nil
 	}
+	shift := b.shift
+	if bt != nil {
+		shift = bt.shift
+	}
 	if found && old.CompanyID != next.CompanyID && old.Active() {
-		ch, err := b.shift(ctx, q, old.CompanyID, func(c *Counts) { c.Add(true, oldMask, -1) }, cur.Day)
+		ch, err := shift(ctx, q, old.CompanyID, func(c *Counts) { c.Add(true, oldMask, -1) }, cur.Day)
 		if err != nil {
 			return nil, err
 		}
 		changes = append(changes, ch...)
 		found = false // the old contribution has left
 	}
-	ch, err := b.shift(ctx, q, next.CompanyID, func(c *Counts) {
+	ch, err := shift(ctx, q, next.CompanyID, func(c *Counts) {
 		if found {
 			c.Add(old.Active(), oldMask, -1)
 		}
@@ -393,6 +503,19 @@ func (b *Scoreboard) Apply(ctx context.Context, q Queries, ev MembershipEvent) (
 		changes = append(changes, ch...)
 	}
 	return changes, nil
+}
+
+// shift, in a batch, adds the delta fn makes to the company's pending
+// delta (ApplyBatch writes it once at the end).
+func (bt *batch) shift(_ context.Context, _ Queries, companyID string, fn func(*Counts), _ string) ([]Change, error) {
+	d := bt.deltas[companyID]
+	if d == nil {
+		d = &Counts{}
+		bt.deltas[companyID] = d
+		bt.order = append(bt.order, companyID)
+	}
+	fn(d)
+	return nil, nil
 }
 
 // shift changes a company's counts by the delta fn makes, in one

@@ -2,8 +2,8 @@ package service
 
 // Timeliness the DHIS2 way: for a periodic obligation, per company and
 // district, how many were expected, done, and done on time. Today the
-// obligation counted is the inspection schedule; two-four-one checks and
-// roundtables are not counted yet.
+// obligations counted are the inspection schedules, the monthly
+// two-four-one checks and the district roundtables (obligations.go).
 
 import (
 	"context"
@@ -32,6 +32,7 @@ type CompanyTimeliness struct {
 
 // TimelinessReport is the district's report.
 type TimelinessReport struct {
+	Obligation     string              `json:"obligation" enum:"inspection,four_one,roundtable"`
 	Periods        int                 `json:"periods" doc:"how many periods back each company's schedule is counted"`
 	TimelinessDays int                 `json:"timeliness_days"`
 	Companies      []CompanyTimeliness `json:"companies"`
@@ -60,26 +61,69 @@ func (s *Inspections) Timeliness(ctx context.Context, n int) (TimelinessReport, 
 	if n < 1 || n > 36 {
 		return TimelinessReport{}, ErrSchedulePeriodsInvalid
 	}
-	now, days := s.Now(), s.Policy().TimelinessDays
-	scheds, err := s.Store.Schedules(ctx)
+	days := s.Policy().TimelinessDays
+	rows, err := inspectionRows(ctx, s.Store, n, s.Now(), days, false)
 	if err != nil {
 		return TimelinessReport{}, err
 	}
-	rep := TimelinessReport{Periods: n, TimelinessDays: days, Companies: []CompanyTimeliness{}}
+	return report(ObligationInspection, n, days, rows), nil
+}
+
+// report sums rows per company (in their order) and for the district.
+func report(obligation string, n, days int, rows []ObligationPeriod) TimelinessReport {
+	rep := TimelinessReport{Obligation: obligation, Periods: n, TimelinessDays: days, Companies: []CompanyTimeliness{}}
+	idx := map[string]int{}
+	for _, r := range rows {
+		i, ok := idx[r.CompanyID]
+		if !ok {
+			i = len(rep.Companies)
+			idx[r.CompanyID] = i
+			rep.Companies = append(rep.Companies, CompanyTimeliness{CompanyID: r.CompanyID})
+		}
+		c := &rep.Companies[i]
+		c.Expected += r.Expected
+		c.Done += r.Done
+		c.OnTime += r.OnTime
+	}
+	for i := range rep.Companies {
+		c := &rep.Companies[i]
+		c.Completeness, c.Timeliness = rates.Of(int64(c.Done), int64(c.Expected)), rates.Of(int64(c.OnTime), int64(c.Expected))
+		rep.District.Expected += c.Expected
+		rep.District.Done += c.Done
+		rep.District.OnTime += c.OnTime
+	}
+	d := &rep.District
+	d.Completeness, d.Timeliness = rates.Of(int64(d.Done), int64(d.Expected)), rates.Of(int64(d.OnTime), int64(d.Expected))
+	return rep
+}
+
+// inspectionRows returns, per scheduled company, a row for each of its
+// last n ended periods (and the current one if current) that is expected
+// of it; a company whose periods are none still has a row (expected 0).
+func inspectionRows(ctx context.Context, st InspectionQueries, n int, now time.Time, days int, current bool) ([]ObligationPeriod, error) {
+	scheds, err := st.Schedules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var rows []ObligationPeriod
 	for _, sc := range scheds {
-		since, until, err := s.Store.CompanyWindow(ctx, sc.CompanyID)
+		since, until, err := st.CompanyWindow(ctx, sc.CompanyID)
 		if err != nil {
-			return TimelinessReport{}, err
+			return nil, err
 		}
 		cur := sc.Period.Start(now)
 		from := sc.Period.Shift(cur, -n)
-		ins, err := s.Store.CompanyInspections(ctx, sc.CompanyID, from.Format(time.DateOnly))
+		ins, err := st.CompanyInspections(ctx, sc.CompanyID, from.Format(time.DateOnly))
 		if err != nil {
-			return TimelinessReport{}, err
+			return nil, err
 		}
 		first, _ := time.ParseInLocation(time.DateOnly, sc.StartsOn, policy.Zone)
-		c := CompanyTimeliness{CompanyID: sc.CompanyID}
-		for i := n; i >= 1; i-- { // ended periods only
+		rows = append(rows, ObligationPeriod{CompanyID: sc.CompanyID, Obligation: ObligationInspection})
+		last := 1
+		if current {
+			last = 0
+		}
+		for i := n; i >= last; i-- { // ended periods (and the current one)
 			start := sc.Period.Shift(cur, -i)
 			end := sc.Period.Shift(start, 1)
 			if end.Before(first) || end.Equal(first) || !overlaps(start, end, since, until) {
@@ -98,17 +142,9 @@ func (s *Inspections) Timeliness(ctx context.Context, n int) (TimelinessReport, 
 					onTime++
 				}
 			}
-			c.Expected += sc.Count
-			c.Done += min(done, sc.Count)
-			c.OnTime += min(onTime, sc.Count)
+			rows = append(rows, ObligationPeriod{CompanyID: sc.CompanyID, Obligation: ObligationInspection, Period: label, Start: start, End: end,
+				Deadline: deadline, Expected: sc.Count, Done: min(done, sc.Count), OnTime: min(onTime, sc.Count)})
 		}
-		c.Completeness, c.Timeliness = rates.Of(int64(c.Done), int64(c.Expected)), rates.Of(int64(c.OnTime), int64(c.Expected))
-		rep.Companies = append(rep.Companies, c)
-		rep.District.Expected += c.Expected
-		rep.District.Done += c.Done
-		rep.District.OnTime += c.OnTime
 	}
-	d := &rep.District
-	d.Completeness, d.Timeliness = rates.Of(int64(d.Done), int64(d.Expected)), rates.Of(int64(d.OnTime), int64(d.Expected))
-	return rep, nil
+	return rows, nil
 }

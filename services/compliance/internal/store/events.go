@@ -69,6 +69,19 @@ func aggregate(c service.Change) (eventbus.Aggregate, error) {
 			break
 		}
 		return eventbus.Aggregate{Type: "four_one_coverage", ID: c.Coverage.CompanyID + "/" + c.Coverage.Period, Version: c.Coverage.Checked}, nil
+	case service.EventEvaluationPublished:
+		if c.Evaluation == nil {
+			break
+		}
+		// The contract (95ccfd5): the company+period id, the version as
+		// the sequence.
+		return eventbus.Aggregate{Type: "evaluation", ID: c.Evaluation.ID, Version: c.Evaluation.Version}, nil
+	case service.EventObligationCompleted, service.EventObligationMissed:
+		if c.Obligation == nil {
+			break
+		}
+		o := c.Obligation
+		return eventbus.Aggregate{Type: "obligation", ID: o.CompanyID + "/" + o.Obligation + "/" + o.Period, Version: 1}, nil
 	}
 	return eventbus.Aggregate{}, fmt.Errorf("store: change %s has no aggregate", c.Type)
 }
@@ -143,6 +156,12 @@ func payload(district string, c service.Change) (proto.Message, error) {
 	case service.EventFourOneCoverage:
 		v := c.Coverage
 		return &eventsv1.FourOneCoverage{District: district, CompanyId: v.CompanyID, Period: v.Period, Checked: v.Checked, Active: v.Active}, nil
+	case service.EventEvaluationPublished:
+		return &eventsv1.EvaluationPublished{Evaluation: evaluation(district, c.Evaluation)}, nil
+	case service.EventObligationCompleted:
+		return &eventsv1.ObligationCompleted{Timeliness: obligation(district, c.Obligation)}, nil
+	case service.EventObligationMissed:
+		return &eventsv1.ObligationMissed{Timeliness: obligation(district, c.Obligation)}, nil
 	}
 	return nil, nil
 }
@@ -172,4 +191,28 @@ func finding(district string, f *service.Finding) *eventsv1.HazardFinding {
 	return &eventsv1.HazardFinding{Id: f.ID, District: district, InspectionId: f.InspectionID, CompanyId: f.CompanyID, ItemId: f.ItemID,
 		Severity: f.Severity, RemediationOwner: f.RemediationOwner, RemediationDue: f.RemediationDue, Status: f.Status,
 		VerifiedBy: f.VerifiedBy, Escalated: f.Escalated, Version: f.Version, UpdatedAt: timestamppb.New(f.UpdatedAt)}
+}
+
+// evaluation is the event snapshot of a published rating: the breakdown's
+// figures (criterion, weight, points, reported, how much evidence), never
+// the evidence itself, which stays in the API.
+func evaluation(district string, e *service.Evaluation) *eventsv1.Evaluation {
+	m := &eventsv1.Evaluation{Id: e.ID, District: district, CompanyId: e.CompanyID, Period: e.Period, Version: e.Version,
+		Grade: e.Grade, PolicyVersion: e.PolicyVersion, CorrectionReason: e.CorrectionReason, PublishedByRole: e.PublishedByRole}
+	if e.Score != nil {
+		m.Score, m.ScoreReported = *e.Score, true
+	}
+	if e.PublishedAt != nil {
+		m.PublishedAt = timestamppb.New(*e.PublishedAt)
+	}
+	for _, c := range e.Criteria {
+		m.Criteria = append(m.Criteria, &eventsv1.EvaluationCriterion{Criterion: c.Criterion, Weight: c.Weight, Points: c.Points,
+			Reported: c.Reported, EvidenceCount: int64(len(c.Evidence))})
+	}
+	return m
+}
+
+func obligation(district string, o *service.ObligationPeriod) *eventsv1.ObligationTimeliness {
+	return &eventsv1.ObligationTimeliness{District: district, CompanyId: o.CompanyID, Obligation: o.Obligation, Period: o.Period,
+		Expected: int64(o.Expected), Done: int64(o.Done), OnTime: int64(o.OnTime)}
 }

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 
 	"github.com/guildhall/guildhall/pkg/audit"
@@ -155,6 +156,62 @@ func (s Queries) Guard(ctx context.Context, id string) (service.Guard, bool, err
 	return g, true, nil
 }
 
+// Guards implements service.Queries: one query per 500 ids.
+func (s Queries) Guards(ctx context.Context, ids []string) (map[string]service.Guard, error) {
+	out := make(map[string]service.Guard, len(ids))
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		rows, err := s.q.Query(ctx, `SELECT `+guardCols+` FROM guards WHERE id IN (?`+strings.Repeat(", ?", n-1)+`)`, args...)
+		if err != nil {
+			return nil, wrap("guards", err)
+		}
+		for rows.Next() {
+			g, err := scanGuard(rows)
+			if err != nil {
+				rows.Close()
+				return nil, wrap("guards", err)
+			}
+			out[g.ID] = g
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, wrap("guards", err)
+		}
+		ids = ids[n:]
+	}
+	return out, nil
+}
+
+// PutGuards implements service.Queries: PutGuard of many in one statement
+// per 500 guards.
+func (s Queries) PutGuards(ctx context.Context, gs []service.Guard) error {
+	for len(gs) > 0 {
+		n := min(len(gs), 500)
+		args := make([]any, 0, 13*n)
+		for _, g := range gs[:n] {
+			args = append(args, g.ID, g.CompanyID, g.EmploymentStatus, g.BackgroundCheckStatus, b2i(g.HasCertificate), g.CertificateValidUntil,
+				b2i(g.BadgeService), b2i(g.PreJobTrained), g.Version, g.PreJobHours, g.Year, g.YearPreJobHours, g.YearInServiceHours)
+		}
+		_, err := s.q.Exec(ctx, `INSERT INTO guards (`+guardCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`+
+			strings.Repeat(`, (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, n-1)+`
+		ON CONFLICT (id) DO UPDATE SET company_id = excluded.company_id, employment_status = excluded.employment_status,
+		background_check_status = excluded.background_check_status, has_certificate = excluded.has_certificate,
+		certificate_valid_until = excluded.certificate_valid_until, badge_service = excluded.badge_service,
+		pre_job_trained = excluded.pre_job_trained, version = excluded.version, pre_job_hours = excluded.pre_job_hours,
+		year = excluded.year, year_pre_job_hours = excluded.year_pre_job_hours, year_in_service_hours = excluded.year_in_service_hours`, args...)
+		if err != nil {
+			return wrap("put guards", err)
+		}
+		gs = gs[n:]
+	}
+	return nil
+}
+
 // PutGuard implements service.Queries.
 func (s Queries) PutGuard(ctx context.Context, g service.Guard) error {
 	_, err := s.q.Exec(ctx, `INSERT INTO guards (`+guardCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -239,14 +296,16 @@ func (s Queries) PutCompany(ctx context.Context, c service.Company) error {
 	if !c.At.IsZero() {
 		day = service.Day(c.At)
 	}
-	_, err := s.q.Exec(ctx, `INSERT INTO companies (id, name, status, version, active_since, lapsed_on)
-		VALUES (?, ?, ?, ?, CASE WHEN ? = 'active' THEN ? ELSE '' END, CASE WHEN ? = 'lapsed' THEN ? ELSE '' END)
+	_, err := s.q.Exec(ctx, `INSERT INTO companies (id, name, status, version, active_since, lapsed_on, window_event_id)
+		VALUES (?, ?, ?, ?, CASE WHEN ? = 'active' THEN ? ELSE '' END, CASE WHEN ? = 'lapsed' THEN ? ELSE '' END, ?)
 		ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = excluded.status, version = excluded.version,
+		window_event_id = CASE WHEN (excluded.status = 'active' AND (companies.active_since = '' OR companies.lapsed_on != ''))
+			OR (excluded.status = 'lapsed' AND companies.lapsed_on = '') THEN excluded.window_event_id ELSE companies.window_event_id END,
 		active_since = CASE WHEN excluded.status = 'active' AND (companies.active_since = '' OR companies.lapsed_on != '')
 			THEN excluded.active_since ELSE companies.active_since END,
 		lapsed_on = CASE WHEN excluded.status = 'lapsed' AND companies.lapsed_on = '' THEN ?
 			WHEN excluded.status = 'active' THEN '' ELSE companies.lapsed_on END
-		WHERE excluded.version > companies.version`, c.ID, c.Name, c.Status, c.Version, c.Status, day, c.Status, day, day)
+		WHERE excluded.version > companies.version`, c.ID, c.Name, c.Status, c.Version, c.Status, day, c.Status, day, c.EventID, day)
 	return wrap("put company", err)
 }
 
@@ -323,6 +382,47 @@ func (s Queries) PutCompanyScore(ctx context.Context, r service.CompanyScore) er
 		badge_service = excluded.badge_service, full_mask = excluded.full_mask, version = excluded.version`,
 		r.CompanyID, c.Active, c.BackgroundChecked, c.Trained, c.Certified, c.BadgeService, int(r.Full), r.Version)
 	return wrap("put company score", err)
+}
+
+// AddCountsMany implements service.Queries: AddCounts of many companies
+// in one statement per 500, returning the rows as they are now.
+func (s Queries) AddCountsMany(ctx context.Context, deltas map[string]service.Counts, order []string) ([]service.CompanyScore, error) {
+	var out []service.CompanyScore
+	for len(order) > 0 {
+		n := min(len(order), 500)
+		args := make([]any, 0, 6*n)
+		for _, id := range order[:n] {
+			d := deltas[id]
+			args = append(args, id, d.Active, d.BackgroundChecked, d.Trained, d.Certified, d.BadgeService)
+		}
+		rows, err := s.q.Query(ctx, `INSERT INTO company_scores (company_id, active, background_checked, trained, certified, badge_service, full_mask, version, dirty)
+		VALUES (?, ?, ?, ?, ?, ?, 0, 1, 1)`+strings.Repeat(`, (?, ?, ?, ?, ?, ?, 0, 1, 1)`, n-1)+`
+		ON CONFLICT (company_id) DO UPDATE SET dirty = 1, active = active + excluded.active,
+		background_checked = background_checked + excluded.background_checked, trained = trained + excluded.trained,
+		certified = certified + excluded.certified, badge_service = badge_service + excluded.badge_service
+		RETURNING company_id, active, background_checked, trained, certified, badge_service, full_mask, version`, args...)
+		if err != nil {
+			return nil, wrap("add counts", err)
+		}
+		for rows.Next() {
+			var r service.CompanyScore
+			var full int
+			if err := rows.Scan(&r.CompanyID, &r.Counts.Active, &r.Counts.BackgroundChecked, &r.Counts.Trained, &r.Counts.Certified,
+				&r.Counts.BadgeService, &full, &r.Version); err != nil {
+				rows.Close()
+				return nil, wrap("add counts", err)
+			}
+			r.Full = service.Mask(full)
+			out = append(out, r)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, wrap("add counts", err)
+		}
+		order = order[n:]
+	}
+	return out, nil
 }
 
 // AddCounts implements service.Queries: one upsert adding the delta.

@@ -131,7 +131,7 @@ func Decode(env *eventsv1.Envelope) (ev service.MembershipEvent, ok bool, err er
 		if d := c.GetDistrict(); d != "" && d != env.GetDistrict() {
 			return ev, true, errDistrictMismatch
 		}
-		ev.Company = &service.Company{ID: c.GetId(), Name: c.GetName(), Status: c.GetStatus(), Version: c.GetVersion()}
+		ev.Company = &service.Company{ID: c.GetId(), Name: c.GetName(), Status: c.GetStatus(), Version: c.GetVersion(), EventID: env.GetEventId()}
 		if env.GetOccurredAt() != nil {
 			ev.Company.At = env.GetOccurredAt().AsTime()
 		}

@@ -106,3 +106,45 @@ func DecodeTimeliness(_ context.Context, r *http.Request) (any, error) {
 	}
 	return req, nil
 }
+
+// DecodeObligationTimeliness decodes timeliness: ?obligation= and ?periods=.
+func DecodeObligationTimeliness(ctx context.Context, r *http.Request) (any, error) {
+	req, err := DecodeTimeliness(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	t := req.(endpoints.TimelinessRequest)
+	t.Obligation = r.URL.Query().Get("obligation")
+	if t.Obligation == "" {
+		t.Obligation = service.ObligationInspection
+	}
+	return t, nil
+}
+
+// DecodeComputeEvaluation decodes compute_evaluation's body.
+func DecodeComputeEvaluation(_ context.Context, r *http.Request) (any, error) {
+	return kitx.DecodeBody[service.EvaluationInput](r)
+}
+
+// DecodeListEvaluations decodes list_evaluations.
+func DecodeListEvaluations(_ context.Context, r *http.Request) (any, error) {
+	p, err := kitx.ParsePage(r)
+	if err != nil {
+		return nil, err
+	}
+	q := r.URL.Query()
+	return kitx.ListRequest[service.EvaluationFilter]{Page: p, Filter: service.EvaluationFilter{CompanyID: q.Get("company_id"), Period: q.Get("period")}}, nil
+}
+
+// DecodeGetEvaluation decodes get_evaluation: the path's id and ?version.
+func DecodeGetEvaluation(_ context.Context, r *http.Request) (any, error) {
+	req := endpoints.EvaluationRequest{ID: r.PathValue("id")}
+	if v := r.URL.Query().Get("version"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			return nil, service.ErrEvaluationVersionBad
+		}
+		req.Version = n
+	}
+	return req, nil
+}

@@ -135,6 +135,12 @@ var acknowledged = map[string][]string{
 		// A checklist template is the district's configuration; HQ shows
 		// the inspections scored against it.
 		eventsv1.TypeInspectionTemplatePublished,
+		// A company's periodic obligation met or missed (inspections,
+		// two-four-one checks, roundtables): compliance's own
+		// /compliance/timeliness is exact; HQ's timeliness figure is still
+		// its approximation from InspectionScheduleSet and the inspections,
+		// not yet these events.
+		eventsv1.TypeObligationCompleted, eventsv1.TypeObligationMissed,
 	},
 	ServicePatrols: {
 		// Places and plans are the district's configuration; HQ shows the
