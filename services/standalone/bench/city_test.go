@@ -191,6 +191,9 @@ func runCityBenchmark(b *testing.B) {
 		GuardsActive int `json:"guards_active"`
 	}
 	waitUntil(b, ctx, "HQ caught up with the city", func() bool {
+		if log, gone := hq.exited(); gone {
+			b.Fatalf("hq exited: %s", log)
+		}
 		st, _, err := hqAPI.Do(ctx, "GET", "/api/v1/hq/summary", nil, &sum)
 		return err == nil && st == http.StatusOK && sum.GuardsActive == total
 	})
@@ -268,7 +271,7 @@ type cityBinaries struct{ guildhall, hq string }
 // buildCityBinaries builds the standalone and HQ binaries into dir.
 func buildCityBinaries(b *testing.B, dir string) cityBinaries {
 	b.Helper()
-	bins := cityBinaries{guildhall: filepath.Join(dir, "guildhall"), hq: filepath.Join(dir, "hq")}
+	bins := cityBinaries{guildhall: filepath.Join(dir, "bin", "guildhall"), hq: filepath.Join(dir, "bin", "hq")}
 	for out, pkg := range map[string]string{
 		bins.guildhall: "github.com/guildhall/guildhall/services/standalone/cmd/guildhall",
 		bins.hq:        "github.com/guildhall/guildhall/services/hq/cmd/hq",
@@ -287,13 +290,34 @@ type proc struct {
 	// lines holds what the standalone binary printed of its addresses:
 	// "etcd", "serving".
 	lines map[string]string
+	// log is the file of its stderr.
+	log string
+}
+
+// exited reports, once the process has exited, the end of its log.
+func (p *proc) exited() (string, bool) {
+	select {
+	case <-p.done:
+		raw, _ := os.ReadFile(p.log)
+		if len(raw) > 2000 {
+			raw = raw[len(raw)-2000:]
+		}
+		return string(raw), true
+	default:
+		return "", false
+	}
 }
 
 // startProc starts bin with args; each stdout line goes to onLine.
 func startProc(b *testing.B, ctx context.Context, bin string, args []string, onLine func(string)) *proc {
 	b.Helper()
 	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Stderr = io.Discard
+	// Its log, for when it fails.
+	logf, err := os.CreateTemp(b.TempDir(), filepath.Base(bin)+"-*.log")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd.Stderr = logf
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		b.Fatal(err)
@@ -301,7 +325,7 @@ func startProc(b *testing.B, ctx context.Context, bin string, args []string, onL
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
-	p := &proc{cmd: cmd, done: make(chan struct{}), lines: map[string]string{}}
+	p := &proc{cmd: cmd, done: make(chan struct{}), lines: map[string]string{}, log: logf.Name()}
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
