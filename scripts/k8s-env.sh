@@ -32,3 +32,23 @@ crd_files() {
   echo "$k8s_root/tools/k8s/crds/strimzi/043-Crd-kafkatopic.yaml"
   echo "$k8s_root/tools/k8s/crds/strimzi/044-Crd-kafkauser.yaml"
 }
+
+# tools_module <dir under tools/>: a copy of that tools module under
+# bin/k8s-src/, where its go.mod.tools and go.sum.tools become go.mod and
+# go.sum. The tools modules keep no go.mod in the tree so that
+# scripts/modules.sh (go.work, make test, make lint) never takes them for
+# product modules: their dependencies (k8s.io/kubernetes and its staging
+# modules, go-containerregistry) must never enter the workspace's build list.
+tools_module() {
+  local src="$k8s_root/tools/$1" dst="$k8s_root/bin/k8s-src/$1"
+  rm -rf "$dst"; mkdir -p "$dst"
+  cp -R "$src"/. "$dst"/
+  mv "$dst/go.mod.tools" "$dst/go.mod"; mv "$dst/go.sum.tools" "$dst/go.sum"
+  echo "$dst"
+}
+
+# tools_key <dir under tools/>: a short hash of that module's sources, so a
+# binary built from it is rebuilt when they change.
+tools_key() {
+  (cd "$k8s_root/tools/$1" && find . -type f \( -name '*.go' -o -name 'go.*.tools' \) | sort | xargs sha256sum | sha256sum | cut -c1-12)
+}
