@@ -33,12 +33,31 @@ refuse "a district without its PII secret" --set pii.secretName=
 refuse "postgres without its DSN secret" --set database.mode=postgres
 refuse "a broker that is no host:port" --set 'kafka.brokers={kafka-0}'
 refuse "an unknown key" --set replica=3
-refuse "a duration Go cannot parse" --set config.heartbeatInterval=15
+refuse "a duration Go cannot parse" --set-string config.heartbeatInterval=15
 refuse "an OIDC issuer without TLS" --set auth.oidc.issuer=http://sso.example.org
 refuse "a log level that is none" --set log.level=verbose
 
 echo "== golden renders"
 ./scripts/k8s-render.sh -check
+
+echo "== every service binary has its Deployment; every GUILDHALL_* variable is a flag"
+# A binary ignores a variable it has no flag for, so a misspelt one would pass
+# every other check: each must be the flag of at least one service binary.
+mkdir -p "$tmp/bin"
+flags="$tmp/flags"; : > "$flags"
+for d in services/*/cmd/*/; do
+  name=$(basename "$d")
+  case "$name" in guildhall|devstack|errtable|faults|openapi|soak) continue ;; esac
+  GOFLAGS=-buildvcs=false go build -o "$tmp/bin/$name" "./$d"
+  { "$tmp/bin/$name" -help 2>&1 || true; } | sed -n 's/^  -\([a-z][a-z0-9.-]*\).*/\1/p' \
+    | tr 'a-z.-' 'A-Z__' | sed 's/^/GUILDHALL_/' >> "$flags"
+  grep -q "^  name: gh-[a-z-]*-$name$" "$CHART"/golden/*.yaml || { echo "FAIL no Deployment of $name in any golden render"; exit 1; }
+done
+# GUILDHALL_DB_DSN is -db.dsn of the PostgreSQL stores (issue 14 part 4), set only in postgres mode.
+echo GUILDHALL_DB_DSN >> "$flags"
+unknown=$(grep -ohE '\bGUILDHALL_[A-Z0-9_]+' "$CHART"/golden/*.yaml | sort -u | grep -vxFf "$flags" || true)
+if [ -n "$unknown" ]; then echo "FAIL variables no binary has a flag for: $unknown"; exit 1; fi
+echo "ok   $(grep -ohE '\bGUILDHALL_[A-Z0-9_]+' "$CHART"/golden/*.yaml | sort -u | wc -l) variables, each a flag"
 
 echo "== the deploy/ nodes render"
 for node in hq jingkai caidian examples/hanyang; do
