@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,6 +36,7 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 	kubeapiservertesting "k8s.io/kubernetes/cmd/kube-apiserver/app/testing"
 )
@@ -48,8 +50,32 @@ var (
 // api is the apiserver of one test: a dynamic client and a mapper that
 // knows the installed CRDs.
 type api struct {
-	dyn    dynamic.Interface
-	mapper *restmapper.DeferredDiscoveryRESTMapper
+	dyn      dynamic.Interface
+	mapper   *restmapper.DeferredDiscoveryRESTMapper
+	warnings *warnings
+}
+
+// warnings collects the warnings the server sends with its answers: the
+// namespaces enforce the restricted Pod Security Standard, whose admission
+// judges a Deployment's pod template only by warning.
+type warnings struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+func (w *warnings) HandleWarningHeader(_ int, _ string, text string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.seen = append(w.seen, text)
+}
+
+// take returns the warnings since the last call.
+func (w *warnings) take() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := w.seen
+	w.seen = nil
+	return out
 }
 
 func startAPIServer(t *testing.T) *api {
@@ -59,11 +85,14 @@ func startAPIServer(t *testing.T) *api {
 	storage.Transport.ServerList = []string{etcdURL}
 	srv := kubeapiservertesting.StartTestServerOrDie(t, nil, []string{"--authorization-mode=RBAC"}, storage)
 	t.Cleanup(srv.TearDownFn)
-	dc, err := discovery.NewDiscoveryClientForConfig(srv.ClientConfig)
+	w := &warnings{}
+	cfg := rest.CopyConfig(srv.ClientConfig)
+	cfg.WarningHandler = w
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &api{dyn: dynamic.NewForConfigOrDie(srv.ClientConfig), mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc))}
+	return &api{dyn: dynamic.NewForConfigOrDie(cfg), mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc)), warnings: w}
 }
 
 // startEtcd runs an embedded etcd on free loopback ports for the test.
@@ -216,14 +245,16 @@ func (a *api) ensureNamespaces(ctx context.Context, t *testing.T, all map[string
 		}
 	}
 	for ns := range want {
-		o := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": ns}}}
+		o := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": ns,
+			"labels": map[string]any{"pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/warn": "restricted"}}}}
 		if err := a.create(ctx, o, true); err != nil && !apierrors.IsAlreadyExists(err) {
 			t.Fatalf("namespace %s: %v", ns, err)
 		}
 	}
 }
 
-// TestDryRunRenders is the check: every object of every render is accepted.
+// TestDryRunRenders is the check: every object of every render is accepted,
+// without a warning (the pods meet the restricted Pod Security Standard).
 // A render that names a kind the server does not know, a field no schema
 // has, an invalid value or a duplicate fails here as it would at install.
 func TestDryRunRenders(t *testing.T) {
@@ -233,6 +264,7 @@ func TestDryRunRenders(t *testing.T) {
 	a.installCRDs(ctx, t)
 	renders := objects(t, *rendersGlob)
 	a.ensureNamespaces(ctx, t, renders)
+	a.warnings.take()
 	files := make([]string, 0, len(renders))
 	for f := range renders {
 		files = append(files, f)
@@ -243,6 +275,10 @@ func TestDryRunRenders(t *testing.T) {
 		for _, o := range renders[f] {
 			if err := a.create(ctx, o, false); err != nil {
 				t.Errorf("%s: %s %s: %v", filepath.Base(f), o.GetKind(), o.GetName(), err)
+				continue
+			}
+			if w := a.warnings.take(); len(w) > 0 {
+				t.Errorf("%s: %s %s: the server warns: %s", filepath.Base(f), o.GetKind(), o.GetName(), strings.Join(w, "; "))
 				continue
 			}
 			kinds[o.GetKind()]++
