@@ -3,7 +3,7 @@
 // embedded etcd, as a server-side dry run: admission, defaulting and strict
 // field validation run as they would at install, and nothing is stored. The
 // CRDs the chart uses (Prometheus Operator, Gateway API, Strimzi) are
-// installed first, for real. scripts/k8s-dryrun.sh builds this test once and
+// installed first, for real. scripts/k8s-tools.sh builds this test once and
 // runs it with -renders and -crds.
 package dryrun
 
