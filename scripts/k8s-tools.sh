@@ -18,7 +18,7 @@ fi
 if [ ! -f "$schemas/.done" ]; then
   start=$SECONDS
   kube=$(module_dir "k8s.io/kubernetes@v$K8S_VERSION")
-  rm -rf "$schemas"
+  rm -rf "$k8s_root"/bin/k8s-schemas-*
   mapfile -t crds < <(crd_files)
   (cd "$src" && go run ./schemagen -openapi "$kube/api/openapi-spec/swagger.json" -out "$schemas" "${crds[@]}") >&2
   touch "$schemas/.done"
