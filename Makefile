@@ -94,3 +94,11 @@ verify: proto work openapi ## Fail if generated code, OpenAPI documents, the REA
 	@git diff --exit-code -- proto go.work $(OPENAPI_DOCS) || { echo "generated files are stale: run make proto work openapi and commit"; exit 1; }
 	@test -z "$$(git status --porcelain -- proto go.work $(OPENAPI_DOCS))" || { git status --porcelain -- proto go.work $(OPENAPI_DOCS); echo "untracked generated files"; exit 1; }
 	@go run ./services/standalone/cmd/errtable -check
+
+.PHONY: images
+images: ## One OCI image per binary in dist/images/<binary> (no Docker: static binary, non-root, no shell), then a test of each image's config.
+	./scripts/k8s-images.sh
+
+.PHONY: test-k8s
+test-k8s: tools ## The chart, offline: helm lint --strict, golden renders' drift, kubeconform -strict (Kubernetes and CRD schemas), a real kube-apiserver's server-side dry run.
+	./scripts/k8s-test.sh

@@ -16,3 +16,7 @@ want() { # name version package
 }
 want staticcheck v0.8.2 honnef.co/go/tools/cmd/staticcheck
 want protoc-gen-go v1.36.12 google.golang.org/protobuf/cmd/protoc-gen-go
+# Kubernetes validation (make test-k8s): the chart linter/renderer and the
+# schema checker. The kube-apiserver of the dry-run is built by scripts/k8s-tools.sh.
+want helm v3.22.0 helm.sh/helm/v3/cmd/helm
+want kubeconform v0.7.0 github.com/yannh/kubeconform/cmd/kubeconform
