@@ -34,9 +34,10 @@ build: ## Build every binary into ./bin.
 FUZZTIME ?= 3s
 
 .PHONY: test
-test: ## Run every module's tests (unit, end-to-end, fault and security tests), then a short run of every fuzz target.
+test: ## Run every module's tests (unit, end-to-end, fault and security tests), then a short run of every fuzz target and of every benchmark.
 	./scripts/each-module.sh go test $(GO_TEST_FLAGS) ./...
 	./scripts/fuzz.sh $(FUZZTIME)
+	$(MAKE) --no-print-directory bench-smoke
 
 .PHONY: fuzz
 fuzz: ## Fuzz every target for FUZZTIME (e.g. make fuzz FUZZTIME=5m) and add what it found to the committed corpora.
@@ -59,6 +60,18 @@ bench: ## Run the benchmarks; they print ratios against raw baselines measured i
 	cd services/standalone && go test $(BENCH_FLAGS) ./bench/...
 	cd pkg && go test -run '^$$' -bench 'Authenticate|NoAuth' -benchtime 500x ./auth/
 	cd pkg && go test -run '^$$' -bench GroupCommit -benchtime 1x ./storage/
+
+# Every benchmark at a toy size: what make bench runs still runs (its
+# setup, its pipeline and the checks it makes on the way), without the
+# minutes its full sizes take. In make test, so a benchmark cannot rot.
+BENCH_SMOKE_FLAGS ?= -bench.guards=20 -bench.clients=1,4 -bench.import-rows=50 -bench.replay-events=300 \
+	-bench.compliance-guards=500 -bench.compliance-events=100 -bench.messaging.districts=2 -bench.messaging.companies=3 \
+	-bench.aid.districts=2 -bench.scans=40 -bench.city.districts=2 -bench.city.guards=50 -bench.city.readers=2 -bench.city.read-for=500ms
+
+.PHONY: bench-smoke
+bench-smoke: ## Run every benchmark once at a toy size (part of make test): they must still run.
+	@out=$$(cd services/standalone && go test -count=1 -run '^$$' -bench . -benchtime 1x -timeout 20m ./bench/... $(BENCH_SMOKE_FLAGS) 2>&1) || { echo "$$out"; exit 1; }; echo "bench-smoke: services/standalone/bench ok"
+	@out=$$(cd pkg && go test -count=1 -run '^$$' -bench 'Authenticate|NoAuth|GroupCommit' -benchtime 1x ./auth/ ./storage/ 2>&1) || { echo "$$out"; exit 1; }; echo "bench-smoke: pkg ok"
 
 .PHONY: tools
 tools: ## Install the pinned tools into ./bin.
