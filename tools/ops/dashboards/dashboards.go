@@ -26,7 +26,10 @@ type panel struct {
 	queries     [][2]string
 }
 
-func ts(title, unit string, q ...string) panel { return panel{title: title, unit: unit, queries: pairs(q)} }
+// ts is a time series panel, st a stat panel, each with (expr, legend) pairs.
+func ts(title, unit string, q ...string) panel {
+	return panel{title: title, unit: unit, queries: pairs(q)}
+}
 func st(title, unit string, q ...string) panel {
 	return panel{title: title, unit: unit, stat: true, queries: pairs(q)}
 }
@@ -77,7 +80,11 @@ func All() map[string]spec { return specs }
 
 // Build returns the dashboard's JSON.
 func Build(s spec) ([]byte, error) {
-	b := dashboard.NewDashboardBuilder(s.title).Uid(s.uid).Tags([]string{"guildhall", "generated"}).
+	// The v1 schema: what every Grafana the offices run imports (the v2
+	// one needs Grafana 12's dashboard API).
+	//lint:ignore SA1019 v1 is what Grafana 10 and 11 import
+	b := dashboard.NewDashboardBuilder(s.title)
+	b.Uid(s.uid).Tags([]string{"guildhall", "generated"}).
 		Refresh("1m").Time("now-6h", "now").Timezone(common.TimeZoneBrowser).Readonly()
 	for _, v := range s.vars {
 		b.WithVariable(districtVar(v))
