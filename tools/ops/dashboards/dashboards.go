@@ -123,7 +123,6 @@ var specs = map[string]spec{
 		{"四个100% The four rates", []panel{
 			ts("四个100% Four-100% rates", "percentunit", `guildhall_hq_district_four_hundred_rate`, "{{district}} {{target}}"),
 			ts("覆盖率 Coverage", "percentunit", `guildhall_hq_district_coverage_rate`, "{{district}} {{kind}}"),
-			ts("公约签署率 Convention signature rate", "percentunit", `guildhall_hq_district_convention_signature_rate`, "{{district}}"),
 			st("在岗保安 Active guards", "none", `sum(guildhall_hq_district_guards_active)`, "guards"),
 			st("在册企业 Active companies", "none", `sum(guildhall_hq_district_companies_active)`, "companies"),
 			st("跨区冲突 Conflicts", "none", `sum(guildhall_hq_conflicts)`, "conflicts"),
