@@ -114,5 +114,5 @@ test-rules: ## promtool check rules and test rules on the generated rules (every
 	./scripts/ops-test-rules.sh
 
 .PHONY: observe
-observe: build ## Start the standalone city and Prometheus (random ports, own data dir) with the rules loaded; check every SLO query has data, then keep both running (OBSERVE_FLAGS=-check-only to stop after the check).
+observe: ## Start the standalone city and Prometheus (random ports, own data dir) with the rules loaded; check every SLO query has data, then keep both running (OBSERVE_FLAGS=-check-only to stop after the check).
 	./scripts/ops-observe.sh $(OBSERVE_FLAGS)
