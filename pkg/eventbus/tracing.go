@@ -46,11 +46,10 @@ func publishSpans(ctx context.Context, topic string, rows []outboxRow, msgs []ka
 		}
 	}
 	// The batch span starts a trace of its own (not the relay loop's).
-	bctx, batch := tracer.Start(trace.ContextWithSpanContext(ctx, trace.SpanContext{}), "eventbus.publish-batch "+topic,
+	_, batch := tracer.Start(trace.ContextWithSpanContext(ctx, trace.SpanContext{}), "eventbus.publish-batch "+topic,
 		trace.WithNewRoot(), trace.WithSpanKind(trace.SpanKindInternal), trace.WithLinks(links...),
 		trace.WithAttributes(attribute.String("messaging.system", "kafka"), attribute.String("messaging.destination.name", topic),
 			attribute.Int("messaging.batch.message_count", len(rows))))
-	_ = bctx
 	spans := make([]trace.Span, 0, len(rows))
 	for i, o := range rows {
 		sc := contextOf(o.traceparent)
