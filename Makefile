@@ -37,6 +37,7 @@ FUZZTIME ?= 3s
 test: ## Run every module's tests (unit, end-to-end, fault and security tests), then a short run of every fuzz target and of every benchmark.
 	./scripts/each-module.sh go test $(GO_TEST_FLAGS) ./...
 	./scripts/fuzz.sh $(FUZZTIME)
+	./scripts/ops-test-rules.sh
 	$(MAKE) --no-print-directory bench-smoke
 
 .PHONY: fuzz
@@ -107,6 +108,7 @@ verify: proto work openapi ## Fail if generated code, OpenAPI documents, the REA
 	@git diff --exit-code -- proto go.work $(OPENAPI_DOCS) || { echo "generated files are stale: run make proto work openapi and commit"; exit 1; }
 	@test -z "$$(git status --porcelain -- proto go.work $(OPENAPI_DOCS))" || { git status --porcelain -- proto go.work $(OPENAPI_DOCS); echo "untracked generated files"; exit 1; }
 	@go run ./services/standalone/cmd/errtable -check
+	@$(MAKE) --no-print-directory mixin dashboards && { git diff --exit-code -- $(OPS_GENERATED) && test -z "$$(git status --porcelain -- $(OPS_GENERATED))"; } || { echo "generated rules or dashboards are stale: run make mixin dashboards and commit"; exit 1; }
 
 .PHONY: images
 images: ## One OCI image per binary in dist/images/<binary> (no Docker: static binary, non-root, no shell), then a test of each image's config.
@@ -115,3 +117,23 @@ images: ## One OCI image per binary in dist/images/<binary> (no Docker: static b
 .PHONY: test-k8s
 test-k8s: tools ## The chart, offline: helm lint --strict, golden renders' drift, kubeconform -strict (Kubernetes and CRD schemas), a real kube-apiserver's server-side dry run.
 	./scripts/k8s-test.sh
+
+# Ops (issue 15): the SLO rules, their tests, the dashboards and make observe.
+OPS_GENERATED := deploy/mixin/rules.yaml charts/guildhall/files/prometheus-rules.yaml deploy/dashboards
+
+.PHONY: mixin
+mixin: tools ## Regenerate the Prometheus rules (deploy/mixin/rules.yaml and the chart's copy) from deploy/mixin/slos.yaml with sloth.
+	cd tools/ops && GOWORK=off go run ./cmd/mixin -sloth ../../bin/sloth -spec ../../deploy/mixin/slos.yaml \
+		-out ../../deploy/mixin/rules.yaml,../../charts/guildhall/files/prometheus-rules.yaml
+
+.PHONY: dashboards
+dashboards: ## Regenerate the Grafana dashboards (deploy/dashboards/*.json) from tools/ops/dashboards.
+	cd tools/ops && GOWORK=off go run ./cmd/dashboards -out ../../deploy/dashboards
+
+.PHONY: test-rules
+test-rules: ## promtool check rules and test rules on the generated rules (every alert: fires, quiet at target, traffic floor).
+	./scripts/ops-test-rules.sh
+
+.PHONY: observe
+observe: ## Start the standalone city and Prometheus (random ports, own data dir) with the rules loaded; check every SLO query has data, then keep both running (OBSERVE_FLAGS=-check-only to stop after the check).
+	./scripts/ops-observe.sh $(OBSERVE_FLAGS)

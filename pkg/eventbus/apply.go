@@ -63,7 +63,7 @@ func (c *Consumer) decode(m kafka.Message) (Message, Reason, error) {
 // counted records a settled event in the metrics, taking took seconds:
 // applied (and handed to the Applied hook) or a duplicate skipped.
 func (c *Consumer) counted(msg Message, dup bool, took float64) {
-	c.latency.Observe(took)
+	observeWithTrace(c.latency, msg, took)
 	if dup {
 		c.dups.Inc()
 		return
@@ -101,11 +101,14 @@ func (c *Consumer) settleBatch(ctx context.Context, msgs []kafka.Message) int {
 	defer c.mu.Unlock()
 	var settled []batched
 	start := time.Now()
-	err := c.cfg.DB.InTx(ctx, func(tx *sql.Tx) error {
+	bctx, span := c.batchSpan(ctx, msgs)
+	err := c.cfg.DB.InTx(bctx, func(tx *sql.Tx) error {
 		var err error
 		settled, err = c.applyBatch(ctx, tx, msgs)
 		return err
 	})
+	span.SetAttributes(attribute.Int("eventbus.batch.settled", len(settled)))
+	span.End()
 	if err != nil {
 		// Nothing of the batch committed; the single-event path retries.
 		c.log.DebugContext(ctx, "batch apply failed; settling one by one", "err", err)

@@ -632,7 +632,10 @@ func (r *Relay) publishBatch(ctx context.Context, w *kafka.Writer, pos *position
 		wctx, cancel = context.WithDeadline(ctx, until)
 		defer cancel()
 	}
-	if err := w.WriteMessages(wctx, msgs...); err != nil {
+	endSpans := publishSpans(ctx, r.outbox.Topic(), rows, msgs)
+	err = w.WriteMessages(wctx, msgs...)
+	endSpans(err)
+	if err != nil {
 		return 0, fmt.Errorf("write %d events: %w", len(msgs), err)
 	}
 	if r.beforeMark != nil {

@@ -3,6 +3,7 @@ package eventbus
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,8 +63,9 @@ func TestRelayPublishesOutboxInOrderAndRetainsRows(t *testing.T) {
 		if header(msg, "event_id") != env.GetEventId() || header(msg, "event_type") != "GuardLeft" {
 			t.Errorf("headers %v do not match envelope %s", msg.Headers, env.GetEventId())
 		}
-		if tp := header(msg, "traceparent"); tp != "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" {
-			t.Errorf("traceparent header %q", tp)
+		// The writer's trace, continued by the relay's producer span.
+		if tp := header(msg, "traceparent"); !strings.HasPrefix(tp, "00-4bf92f3577b34da6a3ce929d0e0e4736-") || !strings.HasSuffix(tp, "-01") || strings.Contains(tp, "00f067aa0ba902b7") {
+			t.Errorf("traceparent header %q: want the writer's trace through the relay's producer span", tp)
 		}
 	}
 	if got := metricValue(m.Published.WithLabelValues("north", "membership", ob.Topic())); got != 30 {

@@ -47,7 +47,7 @@ func AdminRoutes(mux *http.ServeMux, reg *prometheus.Registry, checks map[string
 		}
 		writeJSON(w, http.StatusOK, ReadyResponse{Status: "ready"})
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg, EnableOpenMetrics: true}))
 }
 
 // AdminPaths are the routes of the admin listener.

@@ -81,7 +81,7 @@ func (m *EndpointMetrics) Middleware(service, district, endpointName string) end
 		return func(ctx context.Context, request any) (any, error) {
 			start := time.Now()
 			response, err := next(ctx, request)
-			duration.Observe(time.Since(start).Seconds())
+			ObserveWithTrace(ctx, duration, time.Since(start).Seconds())
 			if failure := Failure(response, err); failure != nil {
 				m.requests.WithLabelValues(service, district, endpointName, Outcome(failure)).Inc()
 				_, body := errs.HTTP(failure)
@@ -150,4 +150,18 @@ func TracingMiddleware(service, endpointName string) endpoint.Middleware {
 			return response, err
 		}
 	}
+}
+
+// ObserveWithTrace records v on obs with the trace id of ctx's span as its
+// exemplar when that span is sampled, so a slow request on a latency panel
+// links to its trace (exemplars are served in the OpenMetrics format, which
+// Prometheus asks /metrics for).
+func ObserveWithTrace(ctx context.Context, obs prometheus.Observer, v float64) {
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() && sc.IsSampled() {
+		if eo, ok := obs.(prometheus.ExemplarObserver); ok {
+			eo.ObserveWithExemplar(v, prometheus.Labels{"trace_id": sc.TraceID().String()})
+			return
+		}
+	}
+	obs.Observe(v)
 }
