@@ -48,9 +48,25 @@ func queryStrings(ctx context.Context, db *sql.DB, q string, args ...any) ([]str
 	return out, rows.Err()
 }
 
-// topics of a district, as the relays name them.
-func districtTopics(district string) []string {
-	return []string{"gh." + district + ".membership.v1", "gh." + district + ".meetings.v1"}
+// districtTopics returns the topics of a district's services, as the
+// relays name them.
+func districtTopics(district string, outboxes map[string]string) []string {
+	topics := make([]string, 0, len(outboxes))
+	for svc := range outboxes {
+		topics = append(topics, "gh."+district+"."+svc+".v1")
+	}
+	sort.Strings(topics)
+	return topics
+}
+
+// outboxPaths returns the SQLite files of the district's outboxes.
+func outboxPaths(t *Topology) []string {
+	paths := make([]string, 0, len(t.Outboxes))
+	for _, p := range t.Outboxes {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	return paths
 }
 
 // OutboxIDs returns the event ids in the district's outboxes.
@@ -73,15 +89,21 @@ func OutboxIDs(ctx context.Context, paths ...string) (map[string]bool, error) {
 	return ids, nil
 }
 
-// HQInbox returns the ids of the district's events HQ has applied.
-func HQInbox(ctx context.Context, hqDB, district string) (map[string]bool, error) {
+// HQInbox returns the ids of the events HQ has applied from the
+// district's topics of the services in outboxes.
+func HQInbox(ctx context.Context, hqDB, district string, outboxes map[string]string) (map[string]bool, error) {
 	db, err := openRO(hqDB)
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
-	t := districtTopics(district)
-	got, err := queryStrings(ctx, db, `SELECT event_id FROM eventbus_inbox WHERE consumer = 'hq' AND topic IN (?, ?)`, t[0], t[1])
+	topics := districtTopics(district, outboxes)
+	args := make([]any, len(topics))
+	for i, tp := range topics {
+		args[i] = tp
+	}
+	q := `SELECT event_id FROM eventbus_inbox WHERE consumer = 'hq' AND topic IN (?` + strings.Repeat(", ?", len(topics)-1) + `)`
+	got, err := queryStrings(ctx, db, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("HQ inbox: %w", err)
 	}
@@ -109,10 +131,11 @@ type Snapshot struct {
 	Names map[string]map[string][]string
 	// HQ's copy, per kind.
 	HQ map[string]map[string]Record
-	// Outbox holds the ids of every event the district committed; Inbox
-	// those HQ applied; Applied counts HQ's applications of the district's
-	// events (its events_applied counter, bumped in the transaction of
-	// every apply).
+	// Outbox holds the ids of every event the district's services
+	// committed (Topology.Outboxes); Inbox those HQ applied; Applied counts
+	// HQ's applications of the district's events (its events_applied
+	// counter, bumped in the transaction of every apply, of every service's
+	// topic).
 	Outbox, Inbox map[string]bool
 	Applied       int64
 }
@@ -154,10 +177,10 @@ func TakeSnapshot(ctx context.Context, t *Topology) (*Snapshot, error) {
 		}
 	}
 	var err error
-	if s.Outbox, err = OutboxIDs(ctx, t.MembershipDB, t.MeetingsDB); err != nil {
+	if s.Outbox, err = OutboxIDs(ctx, outboxPaths(t)...); err != nil {
 		return nil, err
 	}
-	if s.Inbox, err = HQInbox(ctx, t.HQDB, t.District); err != nil {
+	if s.Inbox, err = HQInbox(ctx, t.HQDB, t.District, t.Outboxes); err != nil {
 		return nil, err
 	}
 	db, err := openRO(t.HQDB)

@@ -21,6 +21,7 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/config"
+	"github.com/guildhall/guildhall/services/hq"
 )
 
 // The shapes a fault runs against.
@@ -87,6 +88,12 @@ type Topology struct {
 	Membership, Meetings, HQ *API
 	// The SQLite files the checks read.
 	MembershipDB, MeetingsDB, HQDB string
+	// Outboxes maps each of the district's services whose events HQ
+	// consumes to its SQLite file: the checks hold HQ to every one of
+	// them, not only to the two the load writes to, since in the
+	// standalone shapes compliance publishes events derived from
+	// membership's (HQ counts those applications too).
+	Outboxes map[string]string
 
 	// EtcdEndpoint is etcd's client URL and etcdNS the namespace it is
 	// reached from (for registering the district).
@@ -302,6 +309,10 @@ func NewTopology(o TopologyOptions) (_ *Topology, err error) {
 		t.MembershipDB = filepath.Join(districtDir, "membership.db")
 		t.MeetingsDB = filepath.Join(districtDir, "meetings.db")
 		t.HQDB = filepath.Join(dataDir, "hq", "hq.db")
+		t.Outboxes = map[string]string{}
+		for _, svc := range hq.ConsumedServices {
+			t.Outboxes[svc] = filepath.Join(districtDir, svc+".db")
+		}
 		return t, nil
 
 	case TopoServices, TopoPartition, TopoProxy:
@@ -359,6 +370,7 @@ func NewTopology(o TopologyOptions) (_ *Topology, err error) {
 	t.MembershipDB = filepath.Join(districtDir, "membership.db")
 	t.MeetingsDB = filepath.Join(districtDir, "meetings.db")
 	t.HQDB = filepath.Join(hqDir, "hq.db")
+	t.Outboxes = map[string]string{"membership": t.MembershipDB, "meetings": t.MeetingsDB}
 
 	mAddr, err := port(distNS, "18081")
 	if err != nil {
