@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/guildhall/guildhall/pkg/eventbus"
 	_ "modernc.org/sqlite" // the services' SQLite driver, read-only here
 )
 
@@ -53,7 +54,7 @@ func queryStrings(ctx context.Context, db *sql.DB, q string, args ...any) ([]str
 func districtTopics(district string, outboxes map[string]string) []string {
 	topics := make([]string, 0, len(outboxes))
 	for svc := range outboxes {
-		topics = append(topics, "gh."+district+"."+svc+".v1")
+		topics = append(topics, eventbus.Topic(district, svc))
 	}
 	sort.Strings(topics)
 	return topics
