@@ -36,6 +36,7 @@ FUZZTIME ?= 3s
 .PHONY: test
 test: ## Run every module's tests (unit, end-to-end, fault and security tests), then a short run of every fuzz target and of every benchmark.
 	./scripts/each-module.sh go test $(GO_TEST_FLAGS) ./...
+	./scripts/console.sh test
 	./scripts/fuzz.sh $(FUZZTIME)
 	./scripts/ops-test-rules.sh
 	$(MAKE) --no-print-directory bench-smoke
@@ -104,11 +105,20 @@ errors-doc: ## Regenerate the README's table of every error id from the pkg/errs
 	go run ./services/standalone/cmd/errtable
 
 .PHONY: verify
-verify: proto work openapi ## Fail if generated code, OpenAPI documents, the README's error table or go.work differ from what is committed.
+verify: proto work openapi ## Fail if generated code, OpenAPI documents, the README's error table, go.work or the console's build differ from what is committed.
 	@git diff --exit-code -- proto go.work $(OPENAPI_DOCS) || { echo "generated files are stale: run make proto work openapi and commit"; exit 1; }
 	@test -z "$$(git status --porcelain -- proto go.work $(OPENAPI_DOCS))" || { git status --porcelain -- proto go.work $(OPENAPI_DOCS); echo "untracked generated files"; exit 1; }
 	@go run ./services/standalone/cmd/errtable -check
+	@./scripts/console.sh verify
 	@$(MAKE) --no-print-directory mixin dashboards && { git diff --exit-code -- $(OPS_GENERATED) && test -z "$$(git status --porcelain -- $(OPS_GENERATED))"; } || { echo "generated rules or dashboards are stale: run make mixin dashboards and commit"; exit 1; }
+
+.PHONY: console
+console: ## Build the web console (npm ci, vite build) into web/console/dist, which every binary embeds: commit the result.
+	./scripts/console.sh build
+
+.PHONY: test-console
+test-console: ## The web console's unit tests (vitest); its browser tests are Go tests in services/standalone (console_e2e_test.go).
+	./scripts/console.sh test
 
 .PHONY: images
 images: ## One OCI image per binary in dist/images/<binary> (no Docker: static binary, non-root, no shell), then a test of each image's config.

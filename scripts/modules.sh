@@ -3,5 +3,5 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-find . -name go.mod -not -path './.git/*' -not -path '*/testdata/*' -not -path './bin/*' \
+find . -name go.mod -not -path './.git/*' -not -path '*/testdata/*' -not -path './bin/*' -not -path '*/node_modules/*' \
   | sed 's|/go.mod$||; s|^\./||' | sort

@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/guildhall/guildhall/pkg v0.0.0
 	github.com/guildhall/guildhall/proto v0.0.0
+	github.com/guildhall/guildhall/web/console v0.0.0
 )
 
 replace (
@@ -13,6 +14,7 @@ replace (
 )
 
 require (
+	github.com/chromedp/chromedp v0.23.0
 	github.com/go-kit/kit v0.13.0
 	github.com/google/uuid v1.6.0
 	github.com/guildhall/guildhall/services/accounts v0.0.0
@@ -37,11 +39,13 @@ require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/chromedp/cdproto v0.159.0 // indirect
 	github.com/coreos/go-semver v0.3.1 // indirect
 	github.com/coreos/go-systemd/v22 v22.7.0 // indirect
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/getkin/kin-openapi v0.153.0 // indirect
 	github.com/go-jose/go-jose/v4 v4.1.9 // indirect
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/go-kit/log v0.2.0 // indirect
 	github.com/go-logfmt/logfmt v0.5.1 // indirect
 	github.com/go-logr/logr v1.4.4 // indirect
@@ -131,4 +135,5 @@ replace (
 	github.com/guildhall/guildhall/services/membership => ../membership
 	github.com/guildhall/guildhall/services/messaging => ../messaging
 	github.com/guildhall/guildhall/services/patrols => ../patrols
+	github.com/guildhall/guildhall/web/console => ../../web/console
 )

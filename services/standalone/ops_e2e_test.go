@@ -87,7 +87,7 @@ func TestTheAdminRoutesAreServedOffThePublicPort(t *testing.T) {
 			if code, body := fetch(t, "GET", admin+"/metrics", "", nil); code != http.StatusOK || !strings.Contains(body, "guildhall_endpoint_requests_total") {
 				t.Fatalf("admin /metrics: %d %.300s", code, body)
 			}
-			_, index := fetch(t, "GET", api+"/", c.Token, nil)
+			_, index := fetch(t, "GET", api+"/api/v1/", c.Token, nil)
 			if strings.Contains(index, `"/metrics"`) != tc.shared {
 				t.Errorf("the index links /metrics on a port that does not serve it (or misses it): %s", index)
 			}

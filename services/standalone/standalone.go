@@ -49,6 +49,7 @@ import (
 	"github.com/guildhall/guildhall/services/meetings/seed"
 	"github.com/guildhall/guildhall/services/messaging"
 	"github.com/guildhall/guildhall/services/standalone/internal/demo"
+	"github.com/guildhall/guildhall/web/console"
 )
 
 // Config configures the standalone binary.
@@ -929,8 +930,16 @@ func (c *City) routes() http.Handler {
 	// The services' go-kit routes name themselves in the access log; these
 	// two are named by kitx.Route.
 	mux.Handle("GET /api/v1/openapi.json", kitx.RouteHandler(http.HandlerFunc(c.serveOpenAPI)))
-	mux.Handle("GET /{$}", kitx.RouteHandler(http.HandlerFunc(c.serveIndex)))
-	mux.Handle("/", kitx.NotFoundHandler())
+	mux.Handle("GET /api/v1/{$}", kitx.RouteHandler(http.HandlerFunc(c.serveIndex)))
+	// An API path nothing serves is the API's JSON 404; so are the admin
+	// paths, which a probe or a scraper pointed at the wrong port must not
+	// mistake for a healthy answer (the console would give it a page).
+	mux.Handle("/api/", kitx.NotFoundHandler())
+	for _, p := range []string{"/metrics", "/healthz", "/readyz"} {
+		mux.Handle(p, kitx.NotFoundHandler())
+	}
+	// Everything else is the web console (its pages and their files).
+	mux.Handle("/", kitx.RouteHandler(console.Handler()))
 	return mux
 }
 

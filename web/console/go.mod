@@ -1,0 +1,3 @@
+module github.com/guildhall/guildhall/web/console
+
+go 1.26.0

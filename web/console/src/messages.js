@@ -1,0 +1,93 @@
+// Every string the console shows, in both languages, under the same keys
+// (messages.test.js fails when one language lacks a key the other has).
+// Chinese is the default: the association works in it.
+
+export const LOCALES = ['zh-CN', 'en']
+
+export const messages = {
+  'zh-CN': {
+    app: { title: '保安协会管理平台', short: '保安协会', switchTo: 'English', switchLabel: '切换到英文' },
+    nav: { city: '全市概览', districts: '片区', logout: '退出登录', skip: '跳到主要内容' },
+    login: {
+      title: '登录', username: '用户名', password: '密码', submit: '登录',
+      failed: '登录失败：{message}', required: '请输入用户名和密码',
+    },
+    role: {
+      'hq-admin': '协会总部', 'district-admin': '片区负责人', 'company-admin': '会员单位管理员',
+      police: '公安', guard: '保安员', ops: '运维',
+    },
+    common: {
+      notReported: '未上报', none: '无', loading: '加载中…', retry: '重试', back: '返回',
+      error: '出错了：{message}', forbidden: '您的角色无权查看此页面', updated: '更新于 {time}',
+      next: '下一页', first: '第一页', of: '{n} 项',
+    },
+    status: { ok: '正常', behind: '滞后', silent: '失联', not_reported: '未上报', deregistered: '已注销' },
+    rates: { background: '背景审查', training: '培训', certified: '持证上岗', badge: '挂牌服务' },
+    city: {
+      title: '全市概览', districts: '片区数', companies: '会员单位', guards: '在岗保安员',
+      convention: '公约签署率', attendance: '单位参会率', overdue: '逾期事项', conflicts: '跨片区冲突',
+      table: '各片区', district: '片区', status: '状态', lastEvent: '最近事件', coverage: '排班覆盖率',
+      fourRates: '四个100%', chart: '各片区四个100%', staleNote: '{list} 数据滞后或失联，数字为最后一次上报时的值',
+      open: '查看',
+    },
+    district: {
+      title: '{name}片区', companies: '会员单位', company: '单位', guards: '保安员',
+      full: '四项全满', gaps: '缺口人员', rates: '四个100%', disputes: '纠纷', inspections: '隐患检查',
+      findingsOpen: '未整改隐患', disputesOpen: '未结纠纷', noCompanies: '尚无会员单位的合规数据',
+    },
+    gaps: {
+      title: '{company}：缺口人员', criterion: '项目', guard: '保安员', reason: '原因', none: '此项无缺口',
+      reasons: {
+        background_check_none: '未做背景审查', background_check_pending: '背景审查待审', background_check_failed: '背景审查未通过',
+        hours_short: '本年度培训 {hours} 学时，要求 {required} 学时', pre_job_missing: '无岗前培训记录',
+        certificate_missing: '无保安员证', certificate_expired: '保安员证已于 {until} 过期', badge_missing: '未挂牌服务',
+      },
+    },
+  },
+  en: {
+    app: { title: 'Security Association Console', short: 'Association', switchTo: '中文', switchLabel: 'Switch to Chinese' },
+    nav: { city: 'City', districts: 'Districts', logout: 'Log out', skip: 'Skip to main content' },
+    login: {
+      title: 'Log in', username: 'Username', password: 'Password', submit: 'Log in',
+      failed: 'Login failed: {message}', required: 'Enter your username and password',
+    },
+    role: {
+      'hq-admin': 'Association HQ', 'district-admin': 'District lead', 'company-admin': 'Company admin',
+      police: 'Police', guard: 'Guard', ops: 'Operations',
+    },
+    common: {
+      notReported: 'not reported', none: 'none', loading: 'Loading…', retry: 'Retry', back: 'Back',
+      error: 'Something went wrong: {message}', forbidden: 'Your role may not see this page', updated: 'Updated {time}',
+      next: 'Next page', first: 'First page', of: '{n} items',
+    },
+    status: { ok: 'OK', behind: 'Behind', silent: 'Silent', not_reported: 'Not reported', deregistered: 'Deregistered' },
+    rates: { background: 'Background checked', training: 'Trained', certified: 'Certified on duty', badge: 'Badge service' },
+    city: {
+      title: 'The city at a glance', districts: 'Districts', companies: 'Member companies', guards: 'Guards on duty',
+      convention: 'Convention signed', attendance: 'Company attendance', overdue: 'Overdue action items', conflicts: 'Cross-district conflicts',
+      table: 'Districts', district: 'District', status: 'Status', lastEvent: 'Last event', coverage: 'Shift coverage',
+      fourRates: 'Four 100%', chart: 'The four 100% by district', staleNote: '{list}: behind or silent; figures are as of the last report',
+      open: 'Open',
+    },
+    district: {
+      title: '{name} district', companies: 'Member companies', company: 'Company', guards: 'Guards',
+      full: 'All four full', gaps: 'Gap guards', rates: 'Four 100%', disputes: 'Disputes', inspections: 'Hazard inspections',
+      findingsOpen: 'Open findings', disputesOpen: 'Open disputes', noCompanies: 'No company has compliance figures yet',
+    },
+    gaps: {
+      title: '{company}: gap guards', criterion: 'Criterion', guard: 'Guard', reason: 'Reason', none: 'No gap on this criterion',
+      reasons: {
+        background_check_none: 'No background check', background_check_pending: 'Background check pending', background_check_failed: 'Background check failed',
+        hours_short: '{hours} training hours this year, {required} required', pre_job_missing: 'No pre-job training',
+        certificate_missing: 'No guard certificate', certificate_expired: 'Certificate expired on {until}', badge_missing: 'Serves without a badge',
+      },
+    },
+  },
+}
+
+// keys lists every dotted key of a message tree, sorted.
+export function keys(tree, prefix = '') {
+  return Object.entries(tree)
+    .flatMap(([k, v]) => (typeof v === 'object' ? keys(v, prefix + k + '.') : [prefix + k]))
+    .sort()
+}

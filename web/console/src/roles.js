@@ -1,0 +1,20 @@
+// What the console offers each role. The API's policy tables decide what
+// a role may read; this only chooses the pages to link, so a link never
+// leads a role to a page the API refuses it.
+
+// HQ_ROLES see the city view: HQ staff, ops and city-wide police.
+export function seesCity(me) {
+  if (!me) return false
+  if (me.role === 'hq-admin' || me.role === 'ops') return true
+  return me.role === 'police' && (!me.districts || me.districts.length === 0)
+}
+
+// homeOf is the page a role lands on after logging in.
+export function homeOf(me) {
+  if (!me) return '/login'
+  if (seesCity(me)) return '/city'
+  const d = (me.districts && me.districts[0]) || ''
+  if (me.role === 'company-admin' && d && me.company) return `/districts/${d}/companies/${me.company}`
+  if (d) return `/districts/${d}`
+  return '/city'
+}

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest'
+import { homeOf, seesCity } from './roles.js'
+
+describe('roles', () => {
+  it('lands each role on its page', () => {
+    expect(homeOf(null)).toBe('/login')
+    expect(homeOf({ role: 'hq-admin', districts: [] })).toBe('/city')
+    expect(homeOf({ role: 'ops', districts: [] })).toBe('/city')
+    expect(homeOf({ role: 'district-admin', districts: ['jingkai'] })).toBe('/districts/jingkai')
+    expect(homeOf({ role: 'company-admin', districts: ['jingkai'], company: 'c1' })).toBe('/districts/jingkai/companies/c1')
+    expect(homeOf({ role: 'police', districts: ['caidian'] })).toBe('/districts/caidian')
+  })
+  it('offers the city view only to city-wide roles', () => {
+    expect(seesCity({ role: 'police', districts: [] })).toBe(true)
+    expect(seesCity({ role: 'police', districts: ['jingkai'] })).toBe(false)
+    expect(seesCity({ role: 'district-admin', districts: ['jingkai'] })).toBe(false)
+    expect(seesCity({ role: 'company-admin', districts: ['jingkai'], company: 'c1' })).toBe(false)
+  })
+})

@@ -1,0 +1,33 @@
+import { createRouter, createWebHistory } from 'vue-router'
+import { session, loadMe } from './session.js'
+import { homeOf } from './roles.js'
+
+// Routes are real paths (history mode): the nodes serve index.html for
+// any path outside /api/, so a link or a QR code can point at a page.
+export const router = createRouter({
+  history: createWebHistory(),
+  routes: [
+    { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { public: true } },
+    { path: '/', name: 'home', redirect: () => homeOf(session.me) },
+    { path: '/city', name: 'city', component: () => import('./views/CityView.vue') },
+    { path: '/districts/:district', name: 'district', component: () => import('./views/DistrictView.vue'), props: true },
+    {
+      path: '/districts/:district/companies/:company', name: 'company',
+      component: () => import('./views/CompanyView.vue'), props: true,
+    },
+    { path: '/:rest(.*)*', redirect: '/' },
+  ],
+})
+
+router.beforeEach(async (to) => {
+  if (to.meta.public) return true
+  if (!session.token) return { name: 'login', query: { next: to.fullPath } }
+  if (!session.me) {
+    try {
+      await loadMe()
+    } catch {
+      return { name: 'login', query: { next: to.fullPath } }
+    }
+  }
+  return true
+})
