@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/node"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 	"github.com/guildhall/guildhall/services/messaging/internal/service"
 	"github.com/guildhall/guildhall/services/messaging/internal/store"
@@ -56,11 +57,8 @@ type MembershipEvents struct {
 
 // Run consumes the membership topic until ctx ends (eventbus.SuperviseConsumer).
 func (e MembershipEvents) Run(ctx context.Context) {
-	cfg := e.Consumer
-	cfg.Topic = eventbus.Topic(e.District, MembershipService)
-	cfg.GroupID = "messaging-" + e.District
-	cfg.Handler = e.Handle
-	eventbus.SuperviseConsumer(ctx, "messaging: membership consumer", cfg)
+	node.Consumer{Name: "messaging: membership consumer", Topic: eventbus.Topic(e.District, MembershipService),
+		GroupID: "messaging-" + e.District, Handler: e.Handle, Base: e.Consumer}.Run(ctx)
 }
 
 func companyOf(env *eventsv1.Envelope) (c *eventsv1.Company, ok bool, err error) {
@@ -181,21 +179,11 @@ func DirectivesGroupID(district string) string { return "messaging-" + district 
 
 // Run consumes HQ's directives topic until ctx ends.
 func (e DirectiveEvents) Run(ctx context.Context) {
-	cfg := e.Consumer
-	cfg.Topic = DirectivesTopic
-	cfg.GroupID = DirectivesGroupID(e.District)
-	cfg.Handler = e.Handle
 	// The notice's publication is in the outbox once the consumer's
 	// transaction commits: wake the relay then (its safety poll would find
 	// the row too, a second later).
-	applied := cfg.Applied
-	cfg.Applied = func(m eventbus.Message) {
-		e.Store.Outbox().Notify()
-		if applied != nil {
-			applied(m)
-		}
-	}
-	eventbus.SuperviseConsumer(ctx, "messaging: directives consumer", cfg)
+	node.Consumer{Name: "messaging: directives consumer", Topic: DirectivesTopic, GroupID: DirectivesGroupID(e.District),
+		Handler: e.Handle, Notify: e.Store.Outbox().Notify, Base: e.Consumer}.Run(ctx)
 }
 
 // Handle materialises a DirectiveIssued for the node's companies, or
@@ -326,19 +314,9 @@ const HQGroupID = "messaging-hq"
 
 // Run consumes the district's messaging topic until ctx ends.
 func (e DistrictEvents) Run(ctx context.Context) {
-	cfg := e.Consumer
-	cfg.Topic = eventbus.Topic(e.District, MessagingService)
-	cfg.GroupID = HQGroupID
-	cfg.Handler = e.Handle
 	// A relayed aid event is in the outbox once the transaction commits.
-	applied := cfg.Applied
-	cfg.Applied = func(m eventbus.Message) {
-		e.Store.Outbox().Notify()
-		if applied != nil {
-			applied(m)
-		}
-	}
-	eventbus.SuperviseConsumer(ctx, "messaging: district consumer", cfg)
+	node.Consumer{Name: "messaging: district consumer", Topic: eventbus.Topic(e.District, MessagingService), GroupID: HQGroupID,
+		Handler: e.Handle, Notify: e.Store.Outbox().Notify, Base: e.Consumer}.Run(ctx)
 }
 
 // Handle applies one notice event of the district.
