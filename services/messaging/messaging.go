@@ -100,9 +100,11 @@ var (
 	ErrEmptyBroker = errors.New("messaging: a Kafka broker address is empty")
 	// ErrNoRegistry is returned by Run in the HQ role without Deps.Districts.
 	ErrNoRegistry = errors.New("messaging: the HQ role needs Deps.Districts to run")
-	// ErrNotDistrict: a district node's call on the HQ role.
-	ErrNotDistrict = errors.New("messaging: not a district node")
 )
+
+// ErrNotDistrict is returned by a district node's method called on the HQ
+// role (ApplyPatrolsEvent).
+var ErrNotDistrict = errors.New("messaging: not a district node")
 
 // Validate checks the configuration.
 func (c Config) Validate() error {
@@ -305,7 +307,8 @@ func (n *Node) PutCompany(ctx context.Context, c Company) error {
 }
 
 // Run does the node's background work until ctx ends. A district node:
-// with Brokers, the membership and directives consumers; with etcd, the
+// with Brokers, the membership, directives and patrols (team notices)
+// consumers; with etcd, the
 // policy's watch; the reminder pass and idempotency-key expiry. The HQ
 // role: one consumer of each registered district's messaging topic,
 // following the registry without restart.
