@@ -115,23 +115,35 @@ func TestAuthzMatrixOfADistrictNode(t *testing.T) {
 		"company_notices":       {"/company-notices/c1", nil},
 		"company_rollup":        {"/company-notices/c1/rollup", nil},
 		"list_audit":            {"/messaging/audit", nil},
+		"list_team_notices":     {"/messaging/team-notices", nil},
+		"guard_team_notices":    {"/messaging/guards/g1/team-notices", nil},
+		"read_team_notice":      {"/messaging/guards/g1/team-notices/nonesuch/read", nil},
 	}
 	company := map[string]bool{"get_receipt": true, "read_notice": true, "acknowledge_notice": true, "company_notices": true, "company_rollup": true}
+	leader := map[string]bool{"guard_team_notices": true, "read_team_notice": true}
 	matrix(t, e.Client, messaging.Routes(), calls, func(name string) auth.Target {
 		tg := auth.Target{District: "jingkai"}
 		if company[name] {
 			tg.Company = "c1"
 		}
+		if leader[name] {
+			tg.Guard = "g1"
+		}
 		return tg
 	})
-	// Guard and ops are allowed nowhere; nobody but the company answers
-	// for it.
+	// Ops is allowed nowhere, a guard only on its own team notices (as
+	// a team's leader); nobody but the company answers for it, nobody but
+	// the leader reads a team notice.
 	for ep, rule := range messaging.Policy() {
-		for _, r := range []auth.Role{auth.RoleGuard, auth.RoleOps} {
-			if rule.Roles[r] != auth.ScopeDeny {
-				t.Errorf("%s allows %s", ep, r)
-			}
+		if rule.Roles[auth.RoleOps] != auth.ScopeDeny {
+			t.Errorf("%s allows ops", ep)
 		}
+		if s := rule.Roles[auth.RoleGuard]; s != auth.ScopeDeny && (!leader[strings.TrimPrefix(ep, messaging.EndpointPrefix)] || s != auth.ScopeSelf) {
+			t.Errorf("%s allows a guard %s", ep, s)
+		}
+	}
+	if r := messaging.Policy()["messaging.read_team_notice"].Roles; len(r) != 1 || r[auth.RoleGuard] != auth.ScopeSelf {
+		t.Errorf("read_team_notice allows %v, want the leader alone", r)
 	}
 	for _, ep := range []string{"messaging.read_notice", "messaging.acknowledge_notice"} {
 		if len(messaging.Policy()[ep].Roles) != 1 {

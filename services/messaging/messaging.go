@@ -16,6 +16,7 @@ package messaging
 
 import (
 	"context"
+	"database/sql"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -39,6 +40,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/node"
 	"github.com/guildhall/guildhall/pkg/policy"
 	"github.com/guildhall/guildhall/pkg/storage"
+	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 	"github.com/guildhall/guildhall/services/messaging/internal/service"
 	"github.com/guildhall/guildhall/services/messaging/internal/store"
 	"github.com/guildhall/guildhall/services/messaging/internal/transport"
@@ -99,6 +101,10 @@ var (
 	// ErrNoRegistry is returned by Run in the HQ role without Deps.Districts.
 	ErrNoRegistry = errors.New("messaging: the HQ role needs Deps.Districts to run")
 )
+
+// ErrNotDistrict is returned by a district node's method called on the HQ
+// role (ApplyPatrolsEvent).
+var ErrNotDistrict = errors.New("messaging: not a district node")
 
 // Validate checks the configuration.
 func (c Config) Validate() error {
@@ -301,7 +307,8 @@ func (n *Node) PutCompany(ctx context.Context, c Company) error {
 }
 
 // Run does the node's background work until ctx ends. A district node:
-// with Brokers, the membership and directives consumers; with etcd, the
+// with Brokers, the membership, directives and patrols (team notices)
+// consumers; with etcd, the
 // policy's watch; the reminder pass and idempotency-key expiry. The HQ
 // role: one consumer of each registered district's messaging topic,
 // following the registry without restart.
@@ -319,6 +326,10 @@ func (n *Node) Run(ctx context.Context) error {
 		})
 		g.Go(func() error {
 			transport.DirectiveEvents{District: n.cfg.District, Store: n.store, Service: n.svc, Consumer: cc}.Run(ctx)
+			return nil
+		})
+		g.Go(func() error {
+			n.patrols(cc).Run(ctx)
 			return nil
 		})
 	}
@@ -354,6 +365,24 @@ func (n *Node) Run(ctx context.Context) error {
 		}
 	})
 	return g.Wait()
+}
+
+// patrols is the district node's consumer of its patrols topic (the team
+// notices to the leaders).
+func (n *Node) patrols(cc eventbus.ConsumerConfig) transport.PatrolsEvents {
+	return transport.PatrolsEvents{District: n.cfg.District, Store: n.store, Service: n.svc, Consumer: cc}
+}
+
+// ApplyPatrolsEvent applies one event of the district's patrols topic as
+// its consumer would, without the inbox (the team notice's (event, leader)
+// key still makes a repeat deliver nothing twice), for a node without
+// Config.Brokers: tests and demos.
+func (n *Node) ApplyPatrolsEvent(ctx context.Context, env *eventsv1.Envelope) error {
+	if n.svc == nil {
+		return ErrNotDistrict
+	}
+	h := n.patrols(eventbus.ConsumerConfig{})
+	return n.DB().InTx(ctx, func(tx *sql.Tx) error { return h.Handle(ctx, tx, eventbus.Message{Envelope: env}) })
 }
 
 // runHQ follows the district registry, keeping one consumer per

@@ -19,6 +19,9 @@ const (
 	targetSubCompany
 	// targetCompany: the company is the path's {id} (/company-notices/{id}).
 	targetCompany
+	// targetGuard: the guard is the path's {id} (a leader's team notices:
+	// /messaging/guards/{id}/team-notices).
+	targetGuard
 	// targetCity: HQ's city-wide resources (no district, no company), which
 	// only city-wide callers match.
 	targetCity
@@ -31,9 +34,12 @@ const (
 	ca     = auth.RoleCompanyAdmin
 	police = auth.RolePolice
 
+	guard = auth.RoleGuard
+
 	anyS      = auth.ScopeAny
 	districtS = auth.ScopeDistrict
 	companyS  = auth.ScopeCompany
+	selfS     = auth.ScopeSelf
 )
 
 // rule is a policy row, built fresh for every table.
@@ -76,6 +82,16 @@ func districtCompanies() auth.Rule { return rule(map[auth.Role]auth.Scope{ca: di
 
 // leadOnly is the district lead: the district's review of publicity.
 func leadOnly() auth.Rule { return rule(map[auth.Role]auth.Scope{da: districtS}) }
+
+// leaderAndLead see a leader's team notices: the leader (the guard the
+// path names, alone of the guards) and the district lead. Not HQ, the
+// police or the companies: what patrols tells a leader about the team's
+// members is the team's business.
+func leaderAndLead() auth.Rule { return rule(map[auth.Role]auth.Scope{guard: selfS, da: districtS}) }
+
+// leader is the guard the path names, alone: the read of a team notice is
+// the leader's own receipt.
+func leader() auth.Rule { return rule(map[auth.Role]auth.Scope{guard: selfS}) }
 
 // admins read the audit log.
 func admins() auth.Rule { return rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS}) }
@@ -130,6 +146,8 @@ func (a *authorizer) target(_ context.Context, kind targetKind, req any) auth.Ta
 		return t
 	case targetCompany:
 		return auth.Target{District: a.district, Company: kitx.ResourceID(req)}
+	case targetGuard:
+		return auth.Target{District: a.district, Guard: kitx.ResourceID(req)}
 	}
 	return auth.Target{District: a.district}
 }

@@ -20,7 +20,8 @@ import (
 // az may be nil: the document generator and the tests read the table
 // without a service.
 //
-// The policy: a role not named is denied; guard and ops have no row.
+// The policy: a role not named is denied; ops has no row, and a guard
+// only the rows of its own team notices (as a team's leader).
 // The district lead and the police office send and revise the district's
 // notices (each only its own office's: notice.revise_forbidden); HQ, the
 // lead and the police read every notice, receipt and roll-up; a
@@ -202,6 +203,24 @@ func districtRoutes(svc service.Service, az *authorizer, base string) []kitx.Rou
 		{Name: "list_published_posts", Method: "GET", Path: p("/publicity/published"), Tag: "publicity", Summary: "The city's published posts, every district's",
 			Response: kitx.ListResponse[service.PublishedPost]{}, Paged: true, Errors: errsOf(),
 			Rule: liaisons(), Target: district, Decode: t.DecodeListUnder, Endpoint: endpoints.MakeListPublishedEndpoint(svc)},
+		// Team notices (通知 to one person): what the district's patrols
+		// topic tells a volunteer-police team's leader.
+		{Name: "list_team_notices", Method: "GET", Path: p("/messaging/team-notices"), Tag: "team-notices",
+			Summary:     "Every team notice of the district, in delivery order",
+			Description: "The notices the node delivered to the leaders of the district's volunteer-police teams from its patrols topic: a member suspended automatically or reinstated, a cross-district double booking resolved.",
+			Response:    kitx.ListResponse[service.TeamNotice]{}, Paged: true, Errors: errsOf(),
+			Rule: leadOnly(), Target: district, Decode: t.DecodeListUnder, Endpoint: endpoints.MakeListTeamNoticesEndpoint(svc)},
+		{Name: "guard_team_notices", Method: "GET", Path: p("/messaging/guards/{id}/team-notices"), Tag: "team-notices",
+			Summary: "The team notices to a leader, in delivery order",
+			Params:  []kitx.Param{{Name: "id", In: "path", Description: "the leader's guard id"}}, Response: kitx.ListResponse[service.TeamNotice]{}, Paged: true,
+			Errors: errsOf(),
+			Rule:   leaderAndLead(), Target: at(targetGuard), Decode: t.DecodeListUnder, Endpoint: endpoints.MakeGuardTeamNoticesEndpoint(svc)},
+		{Name: "read_team_notice", Method: "POST", Path: p("/messaging/guards/{id}/team-notices/{sub}/read"), Tag: "team-notices",
+			Summary:     "Mark a team notice read: the leader's receipt",
+			Description: "delivered → read; reading again changes nothing.",
+			Params:      []kitx.Param{{Name: "id", In: "path", Description: "the leader's guard id"}, {Name: "sub", In: "path", Description: "the team notice's id"}},
+			Response:    service.TeamNotice{}, Errors: errsOf(service.ErrTeamNoticeNotFound),
+			Rule: leader(), Target: at(targetGuard), Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeReadTeamNoticeEndpoint(svc)},
 		{Name: "list_audit", Method: "GET", Path: p("/messaging/audit"), Tag: "audit", Summary: "The messaging service's audit log, newest first",
 			Response: kitx.ListResponse[audit.Entry]{}, Paged: true, Params: audit.QueryParams(), Errors: errsOf(audit.Errors()...),
 			Rule: admins(), Target: district, Decode: audit.DecodeListRequest, Endpoint: endpoints.MakeListAuditEndpoint(svc)},
@@ -299,6 +318,7 @@ func API() kitx.API {
 			{Name: "directives", Description: "HQ's directives across the federation"},
 			{Name: "aid", Description: "Mutual aid (互助机制): requests, offers checked against certified headcount, acceptance, closure, statistics"},
 			{Name: "publicity", Description: "Positive publicity (正面宣传): posts reviewed by the district lead and HQ, published city-wide"},
+			{Name: "team-notices", Description: "Notices to a volunteer-police team's leader from the district's patrols topic, with the leader's read receipt"},
 			{Name: "audit", Description: "Who changed what, when"},
 		},
 		Routes: allRoutes(),

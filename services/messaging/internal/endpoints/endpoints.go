@@ -234,3 +234,29 @@ func MakeReviseDirectiveEndpoint(svc service.HQService) endpoint.Endpoint {
 		return kitx.One(d, d.ETag, err), nil
 	}
 }
+
+// MakeListTeamNoticesEndpoint returns the endpoint of list_team_notices.
+func MakeListTeamNoticesEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		items, next, err := svc.ListTeamNotices(ctx, request.(kitx.ListRequest[struct{}]).Page)
+		return kitx.List(items, next, err), nil
+	}
+}
+
+// MakeGuardTeamNoticesEndpoint returns the endpoint of guard_team_notices.
+func MakeGuardTeamNoticesEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ListRequest[struct{}])
+		items, next, err := svc.GuardTeamNotices(ctx, r.ID, r.Page)
+		return kitx.List(items, next, err), nil
+	}
+}
+
+// MakeReadTeamNoticeEndpoint returns the endpoint of read_team_notice.
+func MakeReadTeamNoticeEndpoint(svc service.Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.IDRequest)
+		n, err := svc.ReadTeamNotice(ctx, r.ID, r.SubID)
+		return kitx.One(n, "", err), nil
+	}
+}

@@ -95,6 +95,7 @@ type Queries interface {
 	// is earlier (HQ's statistics).
 	NoteFirstOffer(ctx context.Context, requestID string, at time.Time) error
 	PublicityQueries
+	TeamQueries
 	audit.Queries
 	idempotency.Queries
 }
@@ -181,6 +182,8 @@ const (
 	ActionPostSubmit        = "publicity.submit"
 	ActionPostRevise        = "publicity.revise"
 	ActionPostReview        = "publicity.review"
+	ActionTeamNoticeDeliver = "team_notice.deliver"
+	ActionTeamNoticeRead    = "team_notice.read"
 
 	ResourceNotice     = "notice"
 	ResourceReceipt    = "receipt"
@@ -188,6 +191,7 @@ const (
 	ResourceThread     = "liaison_thread"
 	ResourceAidRequest = "aid_request"
 	ResourcePost       = "publicity_post"
+	ResourceTeamNotice = "team_notice"
 )
 
 // system is the actor of the writes no request makes: reminders and the

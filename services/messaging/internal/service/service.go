@@ -298,6 +298,7 @@ type Service interface {
 	Liaison
 	Aid
 	Publicity
+	Team
 }
 
 // Options are the service's tunables; zero fields take the defaults.

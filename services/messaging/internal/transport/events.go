@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/node"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 	"github.com/guildhall/guildhall/services/messaging/internal/service"
 	"github.com/guildhall/guildhall/services/messaging/internal/store"
@@ -56,11 +57,8 @@ type MembershipEvents struct {
 
 // Run consumes the membership topic until ctx ends (eventbus.SuperviseConsumer).
 func (e MembershipEvents) Run(ctx context.Context) {
-	cfg := e.Consumer
-	cfg.Topic = eventbus.Topic(e.District, MembershipService)
-	cfg.GroupID = "messaging-" + e.District
-	cfg.Handler = e.Handle
-	eventbus.SuperviseConsumer(ctx, "messaging: membership consumer", cfg)
+	node.Consumer{Name: "messaging: membership consumer", Topic: eventbus.Topic(e.District, MembershipService),
+		GroupID: "messaging-" + e.District, Handler: e.Handle, Base: e.Consumer}.Run(ctx)
 }
 
 func companyOf(env *eventsv1.Envelope) (c *eventsv1.Company, ok bool, err error) {
@@ -181,21 +179,11 @@ func DirectivesGroupID(district string) string { return "messaging-" + district 
 
 // Run consumes HQ's directives topic until ctx ends.
 func (e DirectiveEvents) Run(ctx context.Context) {
-	cfg := e.Consumer
-	cfg.Topic = DirectivesTopic
-	cfg.GroupID = DirectivesGroupID(e.District)
-	cfg.Handler = e.Handle
 	// The notice's publication is in the outbox once the consumer's
 	// transaction commits: wake the relay then (its safety poll would find
 	// the row too, a second later).
-	applied := cfg.Applied
-	cfg.Applied = func(m eventbus.Message) {
-		e.Store.Outbox().Notify()
-		if applied != nil {
-			applied(m)
-		}
-	}
-	eventbus.SuperviseConsumer(ctx, "messaging: directives consumer", cfg)
+	node.Consumer{Name: "messaging: directives consumer", Topic: DirectivesTopic, GroupID: DirectivesGroupID(e.District),
+		Handler: e.Handle, Notify: e.Store.Outbox().Notify, Base: e.Consumer}.Run(ctx)
 }
 
 // Handle materialises a DirectiveIssued for the node's companies, or
@@ -326,19 +314,9 @@ const HQGroupID = "messaging-hq"
 
 // Run consumes the district's messaging topic until ctx ends.
 func (e DistrictEvents) Run(ctx context.Context) {
-	cfg := e.Consumer
-	cfg.Topic = eventbus.Topic(e.District, MessagingService)
-	cfg.GroupID = HQGroupID
-	cfg.Handler = e.Handle
 	// A relayed aid event is in the outbox once the transaction commits.
-	applied := cfg.Applied
-	cfg.Applied = func(m eventbus.Message) {
-		e.Store.Outbox().Notify()
-		if applied != nil {
-			applied(m)
-		}
-	}
-	eventbus.SuperviseConsumer(ctx, "messaging: district consumer", cfg)
+	node.Consumer{Name: "messaging: district consumer", Topic: eventbus.Topic(e.District, MessagingService), GroupID: HQGroupID,
+		Handler: e.Handle, Notify: e.Store.Outbox().Notify, Base: e.Consumer}.Run(ctx)
 }
 
 // Handle applies one notice event of the district.
@@ -414,6 +392,108 @@ func (e DistrictEvents) Handle(ctx context.Context, tx *sql.Tx, msg eventbus.Mes
 	n.Seq = env.GetSequence()
 	_, err = e.Store.In(ctx, tx, func(q service.Queries) ([]service.Change, error) {
 		return nil, service.ApplyNoticeEvent(ctx, q, env.GetDistrict(), n, receiptAt)
+	})
+	return err
+}
+
+// PatrolsService is the district service whose topic tells a team's
+// leader what patrols did to the team (gh.<district>.patrols.v1).
+const PatrolsService = "patrols"
+
+// PatrolsGroupID is the consumer group (and inbox name) of district's
+// node on its patrols topic.
+func PatrolsGroupID(district string) string { return "messaging-" + district + "-patrols" }
+
+// TeamNotifier delivers a team notice inside the consumer's transaction.
+type TeamNotifier interface {
+	ApplyTeamNotice(ctx context.Context, q service.Queries, e service.TeamEvent) error
+}
+
+// PatrolsEvents is a district node's consumer of its district's patrols
+// topic: a TeamMemberSuspended, TeamMemberReinstated or
+// DoubleBookingResolved that names a leader (notify_guard_id) becomes a
+// team notice to that leader, once per event (the inbox, and the notice's
+// (event, leader) key behind it). An event without a leader to tell is
+// settled without a change: the district lead sees the event's effect in
+// patrols itself. The topic's other events are settled without a change.
+type PatrolsEvents struct {
+	District string
+	Store    Store
+	Service  TeamNotifier
+	// Consumer is the rest of the consumer's configuration; Run sets its
+	// Topic, GroupID and Handler.
+	Consumer eventbus.ConsumerConfig
+}
+
+// Run consumes the district's patrols topic until ctx ends.
+func (e PatrolsEvents) Run(ctx context.Context) {
+	node.Consumer{Name: "messaging: patrols consumer", Topic: eventbus.Topic(e.District, PatrolsService),
+		GroupID: PatrolsGroupID(e.District), Handler: e.Handle, Base: e.Consumer}.Run(ctx)
+}
+
+// TeamEventOf decodes the team notice a patrols event asks for; ok is
+// false for an event that asks for none (another type, or no leader
+// named).
+func TeamEventOf(env *eventsv1.Envelope) (ev service.TeamEvent, ok bool, err error) {
+	ev = service.TeamEvent{EventID: env.GetEventId(), At: env.GetOccurredAt().AsTime()}
+	switch env.GetType() {
+	case eventsv1.TypeTeamMemberSuspended:
+		var m eventsv1.TeamMemberSuspended
+		if err := proto.Unmarshal(env.GetPayload(), &m); err != nil {
+			return ev, true, err
+		}
+		ev.Kind, ev.LeaderID, ev.TeamID, ev.TeamName = service.TeamNoticeMemberSuspended, m.GetNotifyGuardId(), m.GetTeam().GetId(), m.GetTeam().GetName()
+		ev.SubjectGuardID, ev.Reasons, ev.ShiftsDropped = m.GetGuardId(), m.GetReasons(), int(m.GetShiftsDropped())
+	case eventsv1.TypeTeamMemberReinstated:
+		var m eventsv1.TeamMemberReinstated
+		if err := proto.Unmarshal(env.GetPayload(), &m); err != nil {
+			return ev, true, err
+		}
+		ev.Kind, ev.LeaderID, ev.TeamID, ev.TeamName = service.TeamNoticeMemberReinstated, m.GetNotifyGuardId(), m.GetTeam().GetId(), m.GetTeam().GetName()
+		ev.SubjectGuardID = m.GetGuardId()
+	case eventsv1.TypeDoubleBookingResolved:
+		var m eventsv1.DoubleBookingResolved
+		if err := proto.Unmarshal(env.GetPayload(), &m); err != nil {
+			return ev, true, err
+		}
+		if d := m.GetDistrict(); d != "" && d != env.GetDistrict() {
+			return ev, true, errDistrictMismatch
+		}
+		ev.Kind, ev.LeaderID, ev.SubjectGuardID = service.TeamNoticeDoubleBooking, m.GetNotifyGuardId(), m.GetGuardId()
+		ev.ShiftID, ev.Outcome, ev.OtherDistrict = m.GetShift().GetId(), m.GetOutcome(), m.GetOtherDistrict()
+	default:
+		return ev, false, nil
+	}
+	if ev.LeaderID == "" {
+		return ev, false, nil
+	}
+	if ev.EventID == "" || ev.SubjectGuardID == "" {
+		return ev, true, errors.New("an event without its id or its guard")
+	}
+	return ev, true, nil
+}
+
+var errDistrictMismatch = errors.New("a resolution of another district")
+
+// Handle delivers the team notice of one patrols event inside tx; an event
+// that can never apply is rejected and dead-lettered.
+func (e PatrolsEvents) Handle(ctx context.Context, tx *sql.Tx, msg eventbus.Message) error {
+	env := msg.Envelope
+	if env.GetService() != PatrolsService {
+		return eventbus.Reject(eventbus.ReasonWrongService, fmt.Errorf("messaging: service %q on the patrols topic", env.GetService()))
+	}
+	ev, ok, err := TeamEventOf(env)
+	if !ok {
+		return nil
+	}
+	if errors.Is(err, errDistrictMismatch) {
+		return eventbus.Reject(eventbus.ReasonDistrictMismatch, fmt.Errorf("messaging: %s: %w", env.GetType(), err))
+	}
+	if err != nil {
+		return eventbus.Reject(eventbus.ReasonBadPayload, fmt.Errorf("messaging: decode %s: %w", env.GetType(), err))
+	}
+	_, err = e.Store.In(ctx, tx, func(q service.Queries) ([]service.Change, error) {
+		return nil, e.Service.ApplyTeamNotice(ctx, q, ev)
 	})
 	return err
 }

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/node"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 	"github.com/guildhall/guildhall/services/patrols/internal/service"
 )
@@ -59,20 +60,8 @@ type MembershipEvents struct {
 // Run consumes the membership topic until ctx ends, restarting the
 // consumer with backoff when it fails.
 func (e MembershipEvents) Run(ctx context.Context) {
-	cfg := e.Consumer
-	cfg.Topic = eventbus.Topic(e.District, MembershipService)
-	cfg.GroupID = MembershipGroupID(e.District)
-	cfg.Handler = e.Handle
-	if e.Notify != nil {
-		applied := cfg.Applied
-		cfg.Applied = func(m eventbus.Message) {
-			e.Notify()
-			if applied != nil {
-				applied(m)
-			}
-		}
-	}
-	eventbus.SuperviseConsumer(ctx, "patrols: membership consumer", cfg)
+	node.Consumer{Name: "patrols: membership consumer", Topic: eventbus.Topic(e.District, MembershipService),
+		GroupID: MembershipGroupID(e.District), Handler: e.Handle, Notify: e.Notify, Base: e.Consumer}.Run(ctx)
 }
 
 // guardOf decodes the guard snapshot of a guard event; ok is false for an
@@ -186,20 +175,8 @@ type BookingEvents struct {
 // Run consumes Source's patrols topic until ctx ends, restarting the
 // consumer with backoff when it fails.
 func (e BookingEvents) Run(ctx context.Context) {
-	cfg := e.Consumer
-	cfg.Topic = eventbus.Topic(e.Source, PatrolsService)
-	cfg.GroupID = BookingsGroupID(e.District, e.Source)
-	cfg.Handler = e.Handle
-	if e.Notify != nil {
-		applied := cfg.Applied
-		cfg.Applied = func(m eventbus.Message) {
-			e.Notify()
-			if applied != nil {
-				applied(m)
-			}
-		}
-	}
-	eventbus.SuperviseConsumer(ctx, "patrols: bookings consumer of "+e.Source, cfg)
+	node.Consumer{Name: "patrols: bookings consumer of " + e.Source, Topic: eventbus.Topic(e.Source, PatrolsService),
+		GroupID: BookingsGroupID(e.District, e.Source), Handler: e.Handle, Notify: e.Notify, Base: e.Consumer}.Run(ctx)
 }
 
 // Handle applies one event of Source's patrols topic inside tx (the inbox
