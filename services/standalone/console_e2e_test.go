@@ -194,6 +194,20 @@ func TestConsoleShowsWhatTheAPISays(t *testing.T) {
 		}
 		return true
 	})
+	// The demo's volunteer team answered one police dispatch through
+	// every stage (demo.LoadPatrols).
+	var dispatches struct {
+		Items []struct {
+			Status     string     `json:"status"`
+			FeedbackAt *time.Time `json:"feedback_at"`
+		}
+	}
+	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/jingkai/dispatches", nil, &dispatches); err != nil {
+		t.Fatal(err)
+	}
+	if len(dispatches.Items) != 1 || dispatches.Items[0].Status != "closed" || dispatches.Items[0].FeedbackAt == nil {
+		t.Errorf("the demo's dispatches: %+v, want one closed with feedback", dispatches.Items)
+	}
 	var summary struct {
 		Companies int `json:"companies"`
 	}

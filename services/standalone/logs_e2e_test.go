@@ -112,7 +112,10 @@ func TestTheCityLogsReadableRecords(t *testing.T) {
 	send("GET", "/api/v1/districts/jingkai/no-such-thing", kitx.RouteUnmatched)
 	send("GET", "/api/v1/districts/atlantis/companies", kitx.RouteUnmatched)
 	send("DELETE", "/api/v1/hq/summary", kitx.RouteUnmatched)
-	send("GET", "/", "GET /{$}")
+	send("GET", "/api/v1/", "GET /api/v1/{$}")
+	// The web console: one route for all its pages and files.
+	send("GET", "/", "/")
+	send("GET", "/districts/jingkai", "/")
 	send("GET", "/api/v1/openapi.json", "GET /api/v1/openapi.json")
 
 	city.Close()

@@ -859,6 +859,16 @@ func (c *City) loadSeedMeeting(ctx context.Context, h http.Handler) error {
 		}
 	}
 	c.printf("demo: %s holds the %s (%d member units signed the convention)\n", SeedMeetingDistrict, seed.Title, len(companies))
+	// A volunteer-police team on duty now and a police dispatch it
+	// answered, so the patrol and dispatch pages and the dispatch SLOs
+	// have something to show.
+	if raw, ok := c.DistrictHandler(SeedMeetingDistrict); ok {
+		pst, err := demo.LoadPatrols(ctx, h, raw, SeedMeetingDistrict, time.Now(), 30*time.Second)
+		if err != nil {
+			return fmt.Errorf("standalone: demo patrols: %w", err)
+		}
+		c.printf("demo: %s has the volunteer team %s (%d members) on duty and a closed police dispatch\n", SeedMeetingDistrict, pst.Team, pst.Members+1)
+	}
 	return nil
 }
 
