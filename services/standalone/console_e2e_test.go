@@ -133,6 +133,26 @@ func waitText(sel, want string) step {
 	})
 }
 
+// clickOption clicks the visible option of an open Element Plus select
+// whose text is text, once the select has filtered its list down to it.
+func clickOption(text string) step {
+	find := fmt.Sprintf(`[...document.querySelectorAll('.el-select-dropdown__item')].find(e => e.offsetParent && e.innerText.trim() === %q)`, text)
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		for {
+			// The option's own click handler (a mouse click through
+			// chromedp's JSPath hung on the select's popper here).
+			if ok, err := chromedp.Evaluate[bool](`(() => { const e = ` + find + `; if (!e) return false; e.click(); return true })()`)(ctx, tg); err == nil && ok {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("no option %q: %w", text, ctx.Err())
+			case <-time.After(100 * time.Millisecond): // polling interval
+			}
+		}
+	})
+}
+
 func login(base, user, password string) step {
 	return chromedp.Steps(
 		chromedp.Navigate(base+"/"),
@@ -328,5 +348,140 @@ func TestConsoleShowsWhatTheAPISays(t *testing.T) {
 		chromedp.WaitVisible(css(`[data-test=login-error]`)))
 	if stored, err := chromedp.Run(b, chromedp.Evaluate[string](`sessionStorage.getItem('guildhall.token') || ''`)); err != nil || stored != "" {
 		t.Errorf("a refused login stored a token %q (%v)", stored, err)
+	}
+}
+
+// TestConsoleMeetingCheckInByQRCode: a district lead creates a meeting in
+// the console, schedules it and invites a company; the invitation's QR
+// code carries the check-in URL; the company's admin opens that URL on
+// another device (a tab of its own: its own session), logs in, and is
+// checked in; the lead's attendance list shows the company present, as
+// the API does.
+func TestConsoleMeetingCheckInByQRCode(t *testing.T) {
+	chromiumPath(t)
+	_, c := startCity(t, t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	shots := screenshotDir(t)
+	co, err := c.RegisterActiveCompany(ctx, "jingkai", 81)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var coInfo struct{ Name string }
+	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/jingkai/companies/"+co, nil, &coInfo); err != nil {
+		t.Fatal(err)
+	}
+	// Meetings learns the company from membership's events: until then an
+	// invitation of it is company.not_found.
+	var scratch struct{ ID string }
+	now := time.Now().UTC()
+	if err := c.Must(ctx, http.StatusCreated, "POST", "/api/v1/districts/jingkai/meetings", map[string]any{"type": "district_roundtable", "title": "探测",
+		"starts_at": now.Add(48 * time.Hour), "ends_at": now.Add(50 * time.Hour)}, &scratch); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, "meetings to know the company", func() bool {
+		status, _, err := c.Do(ctx, "POST", "/api/v1/districts/jingkai/meetings/"+scratch.ID+"/invitations", map[string]any{"companies": []map[string]string{{"company_id": co}}}, nil)
+		return err == nil && status == http.StatusCreated
+	})
+	for _, a := range []map[string]any{
+		{"username": "vp-console", "password": "vp-console right password", "role": "district-admin", "districts": []string{"jingkai"}},
+		{"username": "ca-qr", "password": "ca-qr right password", "role": "company-admin", "districts": []string{"jingkai"}, "company": co},
+	} {
+		a := a
+		poll(t, "the account "+a["username"].(string), func() bool {
+			status, _, err := c.Do(ctx, "POST", "/api/v1/auth/accounts", a, nil)
+			return err == nil && status == http.StatusCreated
+		})
+	}
+
+	lead := browser(t, ctx)
+	// The browser's clock zone is the machine's; the picker reads what is
+	// typed in it. The meeting starts in ten minutes: a check-in now is
+	// on time.
+	local := func(tm time.Time) string { return tm.Local().Format("2006-01-02 15:04:05") }
+	title := fmt.Sprintf("经开片区二维码签到演练 %d", now.Unix())
+	run(t, lead, login(c.Base, "vp-console", "vp-console right password"),
+		chromedp.Click(css(`[data-test=nav-meetings-jingkai]`)), chromedp.WaitVisible(css(`[data-test=new-meeting]`)), shot(shots, "meetings.zh-CN"),
+		chromedp.Click(css(`[data-test=new-meeting]`)),
+		chromedp.SendKeys(css(`input[data-test=meeting-title]`), title),
+		chromedp.SendKeys(css(`#gh-meeting-starts`), local(now.Add(10*time.Minute))+"\t"),
+		chromedp.SendKeys(css(`#gh-meeting-ends`), local(now.Add(2*time.Hour))+"\t"),
+		chromedp.SendKeys(css(`input[data-test=meeting-venue]`), "经开区保安协会会议室"),
+		chromedp.Click(css(`[data-test=meeting-create]`)),
+		waitText(`[data-test=meeting-heading]`, title),
+		waitText(`[data-test=meeting-status]`, "草稿"),
+		// The page has settled (its lists loaded) before the click lands.
+		waitText(`[data-test=invitations] .el-table__empty-text`, "暂无数据"),
+		chromedp.Click(css(`[data-test=meeting-advance]`)), waitText(`[data-test=meeting-status]`, "已安排"),
+		chromedp.Click(css(`#gh-invite-companies`)),
+		// Typing filters the list; the option is chosen, and a click
+		// elsewhere closes the list (it covers the invite button).
+		chromedp.SendKeys(css(`#gh-invite-companies`), coInfo.Name),
+		clickOption(coInfo.Name),
+		chromedp.Click(css(`[data-test=meeting-heading]`)),
+		chromedp.Click(css(`[data-test=invite]`)),
+		chromedp.WaitVisible(css(`[data-test=qr-codes] figure img`)),
+		waitText(fmt.Sprintf(`[data-test="attendance-%s"]`, co), "未签到"), shot(shots, "meeting.zh-CN"))
+	url, err := chromedp.Run(lead, chromedp.Evaluate[string](`document.querySelector('[data-test=qr-codes] figure').dataset.checkinUrl`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := chromedp.Run(lead, chromedp.Evaluate[string](`document.querySelector('[data-test=qr-codes] figure img').src`))
+	if err != nil || !strings.HasPrefix(img, "data:image/png;base64,") {
+		t.Fatalf("the QR code is not an image: %.60s %v", img, err)
+	}
+	if !strings.HasPrefix(url, c.Base+"/check-in/jingkai/") || !strings.Contains(url, "?code=") {
+		t.Fatalf("check-in URL %q", url)
+	}
+	var meetings struct {
+		Items []struct {
+			ID    string `json:"id"`
+			Title string `json:"title"`
+		}
+	}
+	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/jingkai/meetings", nil, &meetings); err != nil {
+		t.Fatal(err)
+	}
+	var mid string
+	for _, m := range meetings.Items {
+		if m.Title == title {
+			mid = m.ID
+		}
+	}
+	if mid == "" || !strings.Contains(url, "/check-in/jingkai/"+mid+"?") {
+		t.Fatalf("the console's meeting %q (%s) is not the QR code's %s", title, mid, url)
+	}
+
+	// The company admin's phone: a tab of its own (its own session).
+	phone, cancelPhone := chromedp.NewContext(lead)
+	defer cancelPhone()
+	// The tab lives as long as the context of its first run: open it
+	// here, not inside run's timeout.
+	if err := chromedp.Do(phone); err != nil {
+		t.Fatal(err)
+	}
+	run(t, phone, chromedp.Navigate(url),
+		chromedp.WaitVisible(css(`input[data-test=username]`)),
+		chromedp.SendKeys(css(`input[data-test=username]`), "ca-qr"),
+		chromedp.SendKeys(css(`input[data-test=password]`), "ca-qr right password"),
+		chromedp.Click(css(`[data-test=submit]`)),
+		chromedp.WaitVisible(css(`[data-test=checkin-done]`)), waitText(`[data-test=checkin-status]`, "已到"), shot(shots, "check-in.zh-CN"))
+	// Scanning again: the API's refusal, said as such.
+	run(t, phone, chromedp.Navigate(url), chromedp.WaitVisible(css(`[data-test=checkin-failed]`)), waitText(`[data-test=checkin-error-id]`, "invitation.already_checked_in"))
+
+	run(t, lead, waitText(fmt.Sprintf(`[data-test="attendance-%s"]`, co), "已到"),
+		chromedp.Click(css(`[data-test=lang]`)), waitText(fmt.Sprintf(`[data-test="attendance-%s"]`, co), "Present"), shot(shots, "meeting.en"),
+		chromedp.Click(css(`[data-test=nav-meetings-jingkai]`)), chromedp.WaitVisible(css(fmt.Sprintf(`[data-test="meeting-%s"]`, mid))), shot(shots, "meetings.en"))
+	var invs struct {
+		Items []struct {
+			CompanyID string `json:"company_id"`
+			Status    string `json:"status"`
+		}
+	}
+	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/jingkai/meetings/"+mid+"/invitations", nil, &invs); err != nil {
+		t.Fatal(err)
+	}
+	if len(invs.Items) != 1 || invs.Items[0].CompanyID != co || invs.Items[0].Status != "present" {
+		t.Errorf("the API's invitations: %+v, want the company present", invs.Items)
 	}
 }

@@ -7,7 +7,7 @@ export const LOCALES = ['zh-CN', 'en']
 export const messages = {
   'zh-CN': {
     app: { title: '保安协会管理平台', short: '保安协会', switchTo: 'English', switchLabel: '切换到英文' },
-    nav: { city: '全市概览', districts: '片区', logout: '退出登录', skip: '跳到主要内容' },
+    nav: { city: '全市概览', districts: '片区', district: '{d} 片区', meetings: '会议', logout: '退出登录', skip: '跳到主要内容' },
     login: {
       title: '登录', username: '用户名', password: '密码', submit: '登录',
       failed: '登录失败：{message}', required: '请输入用户名和密码',
@@ -35,6 +35,18 @@ export const messages = {
       full: '四项全满', gaps: '缺口人员', rates: '四个100%', disputes: '纠纷', inspections: '隐患检查',
       findingsOpen: '未整改隐患', disputesOpen: '未结纠纷', noCompanies: '尚无会员单位的合规数据',
     },
+    meetings: {
+      title: '会议', new: '新建会议', none: '暂无会议', meeting: '会议', type: '类型', titleField: '会议名称',
+      startsAt: '开始时间', endsAt: '结束时间', venue: '地点', host: '主持人', create: '创建', status: '状态',
+      attendance: '签到情况', invite: '邀请参会单位', chooseCompanies: '选择会员单位', inviteButton: '发出邀请',
+      codesOnce: '签到二维码只显示这一次（系统只保存其哈希），请现在打印或发给各单位。', print: '打印', qrAlt: '{name} 的签到二维码',
+      invitee: '参会单位/人员', checkedInAt: '签到时间',
+      types: { district_working: '片区工作会议', district_roundtable: '片区座谈会', council: '理事会', presidents_office: '会长办公会' },
+      statuses: { draft: '草稿', scheduled: '已安排', in_progress: '进行中', closed: '已结束' },
+      to: { scheduled: '安排会议', in_progress: '开始会议', closed: '结束会议' },
+      attendanceStatus: { invited: '未签到', present: '已到', late: '迟到', absent: '缺席' },
+    },
+    checkIn: { done: '签到成功', failed: '签到失败' },
     gaps: {
       title: '{company}：缺口人员', criterion: '项目', guard: '保安员', reason: '原因', none: '此项无缺口',
       reasons: {
@@ -46,7 +58,7 @@ export const messages = {
   },
   en: {
     app: { title: 'Security Association Console', short: 'Association', switchTo: '中文', switchLabel: 'Switch to Chinese' },
-    nav: { city: 'City', districts: 'Districts', logout: 'Log out', skip: 'Skip to main content' },
+    nav: { city: 'City', districts: 'Districts', district: 'District {d}', meetings: 'Meetings', logout: 'Log out', skip: 'Skip to main content' },
     login: {
       title: 'Log in', username: 'Username', password: 'Password', submit: 'Log in',
       failed: 'Login failed: {message}', required: 'Enter your username and password',
@@ -74,6 +86,18 @@ export const messages = {
       full: 'All four full', gaps: 'Gap guards', rates: 'Four 100%', disputes: 'Disputes', inspections: 'Hazard inspections',
       findingsOpen: 'Open findings', disputesOpen: 'Open disputes', noCompanies: 'No company has compliance figures yet',
     },
+    meetings: {
+      title: 'Meetings', new: 'New meeting', none: 'No meetings yet', meeting: 'Meeting', type: 'Type', titleField: 'Title',
+      startsAt: 'Starts', endsAt: 'Ends', venue: 'Venue', host: 'Host', create: 'Create', status: 'Status',
+      attendance: 'Attendance', invite: 'Invite member companies', chooseCompanies: 'Choose member companies', inviteButton: 'Invite',
+      codesOnce: 'The check-in QR codes are shown this once (only their hashes are kept): print them or send them now.', print: 'Print', qrAlt: 'Check-in QR code of {name}',
+      invitee: 'Invitee', checkedInAt: 'Checked in',
+      types: { district_working: 'District working meeting', district_roundtable: 'District roundtable', council: 'Council', presidents_office: "Presidents' office" },
+      statuses: { draft: 'Draft', scheduled: 'Scheduled', in_progress: 'In progress', closed: 'Closed' },
+      to: { scheduled: 'Schedule', in_progress: 'Start', closed: 'Close' },
+      attendanceStatus: { invited: 'Not checked in', present: 'Present', late: 'Late', absent: 'Absent' },
+    },
+    checkIn: { done: 'Checked in', failed: 'Check-in failed' },
     gaps: {
       title: '{company}: gap guards', criterion: 'Criterion', guard: 'Guard', reason: 'Reason', none: 'No gap on this criterion',
       reasons: {

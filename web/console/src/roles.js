@@ -18,3 +18,9 @@ export function homeOf(me) {
   if (d) return `/districts/${d}`
   return '/city'
 }
+
+// seesMeetings: the roles that run or supervise a district's meetings
+// (a company admin checks in through its invitation's QR code instead).
+export function seesMeetings(me) {
+  return !!me && ['hq-admin', 'district-admin', 'police'].includes(me.role)
+}

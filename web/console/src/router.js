@@ -15,6 +15,20 @@ export const router = createRouter({
       path: '/districts/:district/companies/:company', name: 'company',
       component: () => import('./views/CompanyView.vue'), props: true,
     },
+    {
+      path: '/districts/:district/meetings', name: 'meetings',
+      component: () => import('./views/MeetingsView.vue'), props: true,
+    },
+    {
+      path: '/districts/:district/meetings/:id', name: 'meeting',
+      component: () => import('./views/MeetingView.vue'), props: true,
+    },
+    {
+      // An invitation's QR code opens this page.
+      path: '/check-in/:district/:meeting', name: 'check-in',
+      component: () => import('./views/CheckInView.vue'),
+      props: (r) => ({ district: r.params.district, meeting: r.params.meeting, code: typeof r.query.code === 'string' ? r.query.code : '' }),
+    },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
 })

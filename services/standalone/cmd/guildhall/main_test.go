@@ -70,6 +70,7 @@ func TestStartUpAndShutdownLinesAreForAPerson(t *testing.T) {
 		`demo: caidian filled with \d+ companies, \d+ guards, \d+ council members`,
 		`demo: jingkai filled with \d+ companies, \d+ guards, \d+ council members`,
 		`demo: jingkai holds the .+ \(\d+ member units signed the convention\)`,
+		`demo: jingkai has the volunteer team \S+ \(\d+ members\) on duty and a closed police dispatch`,
 	}
 	common := func(logs string) []string {
 		return []string{
