@@ -1,0 +1,44 @@
+package pgtest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
+func TestWithDatabase(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"postgres://u:p@h:5/postgres?sslmode=disable", "postgres://u:p@h:5/x?sslmode=disable"},
+		{"postgresql://u@h/other?dbname=y&sslmode=require", "postgresql://u@h/x?sslmode=require"},
+		{"host=h user=u dbname=postgres", "host=h user=u dbname=postgres dbname=x"},
+	} {
+		got, err := withDatabase(c.in, "x")
+		if err != nil || got != c.want {
+			t.Errorf("withDatabase(%q) = %q, %v; want %q", c.in, got, err, c.want)
+		}
+		cfg, err := pgx.ParseConfig(got)
+		if err != nil || cfg.Database != "x" {
+			t.Errorf("%q parses to database %v (%v), want x", got, cfg, err)
+		}
+	}
+}
+
+// TestDSN needs the server: a fresh database answers, and is another one
+// each call.
+func TestDSN(t *testing.T) {
+	a, b := DSN(t), DSN(t)
+	if a == b {
+		t.Fatalf("two calls gave the same database %s", a)
+	}
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	var n int
+	if err := c.QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE schemaname = 'public'`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("fresh database has %d tables (%v)", n, err)
+	}
+}
