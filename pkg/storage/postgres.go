@@ -187,8 +187,9 @@ func pgRefused(err error) bool {
 // drops: notifications sent meanwhile are lost, which is why a listener
 // keeps a poll of its own). On a database that is not PostgreSQL it returns
 // at once: only PostgreSQL has notifications. ready, if not nil, is called
-// each time the LISTEN is in place.
-func (db *DB) Listen(ctx context.Context, channel string, ready func(), fn func(payload string)) {
+// each time the LISTEN is in place (a listener re-reads then what it may
+// have missed); failed, if not nil, with every error that dropped it.
+func (db *DB) Listen(ctx context.Context, channel string, ready func(), fn func(payload string), failed func(error)) {
 	if db.pg == nil {
 		return
 	}
@@ -197,7 +198,9 @@ func (db *DB) Listen(ctx context.Context, channel string, ready func(), fn func(
 		if ctx.Err() != nil {
 			return
 		}
-		_ = err // the caller's poll covers the gap; nothing to report to
+		if failed != nil {
+			failed(err)
+		}
 		t := time.NewTimer(time.Second)
 		select {
 		case <-ctx.Done():

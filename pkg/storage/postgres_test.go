@@ -138,7 +138,7 @@ func TestPostgresListenDeliversNotifications(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		db.Listen(ctx, "storage_test", func() { ready <- struct{}{} }, func(p string) { got <- p })
+		db.Listen(ctx, "storage_test", func() { ready <- struct{}{} }, func(p string) { got <- p }, nil)
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	select {
