@@ -128,8 +128,10 @@ func (q queries) ListCompanies(ctx context.Context, f service.CompanyFilter, p k
 		}
 	}
 	if f.Query != "" {
-		where = append(where, "instr(lower(name), lower(?)) > 0")
-		args = append(args, f.Query)
+		// A substring, case folded: LIKE with the query's own % _ and \
+		// escaped (instr is SQLite's alone).
+		where = append(where, `lower(name) LIKE '%' || lower(?) || '%' ESCAPE '\'`)
+		args = append(args, likeEscaper.Replace(f.Query))
 	}
 	clause, args := storage.Page(where, args, p)
 	items, next, err := storage.ListRows(ctx, q.Querier, `SELECT `+companyCols+` FROM companies`+clause, args, p, q.scanCompany, func(c service.Company) string { return c.ID })
@@ -298,8 +300,10 @@ func (q queries) ListGuards(ctx context.Context, f service.GuardFilter, p kitx.P
 		}
 	}
 	if f.Name != "" {
-		// A substring: LIKE with the pattern's own % _ and \ escaped.
-		where = append(where, `name LIKE ? ESCAPE '\'`)
+		// A substring: LIKE with the pattern's own % _ and \ escaped,
+		// both sides lower-cased: SQLite's LIKE ignores ASCII case,
+		// PostgreSQL's does not.
+		where = append(where, `lower(name) LIKE lower(?) ESCAPE '\'`)
 		args = append(args, "%"+likeEscaper.Replace(f.Name)+"%")
 	}
 	if f.VolunteerPolice != nil {
@@ -310,10 +314,10 @@ func (q queries) ListGuards(ctx context.Context, f service.GuardFilter, p kitx.P
 		where = append(where, "background_check_status <> 'passed'")
 	}
 	if f.MissingTraining {
-		where = append(where, "pre_job_trained = 0")
+		where = append(where, "NOT pre_job_trained")
 	}
 	if f.MissingBadge {
-		where = append(where, "badge_service = 0")
+		where = append(where, "NOT badge_service")
 	}
 	if f.ValidUntilFrom != "" || f.ValidUntilTo != "" {
 		where = append(where, "certificate_number <> '' AND certificate_valid_until <> '' AND certificate_valid_until >= ? AND certificate_valid_until <= ?")
