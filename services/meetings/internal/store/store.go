@@ -131,9 +131,11 @@ func (q queries) WriteMeeting(ctx context.Context, m service.Meeting) error {
 
 // FillCounts implements service.Queries.
 func (q queries) FillCounts(ctx context.Context, m *service.Meeting) error {
+	// count(CASE …), not sum(a comparison): PostgreSQL does not add up
+	// booleans.
 	err := q.X.QueryRowContext(ctx, q.DB.Rebind(`SELECT
-		coalesce(sum(kind = 'company'), 0), coalesce(sum(kind = 'company' AND status IN ('present','late')), 0),
-		coalesce(sum(kind = 'person'), 0), coalesce(sum(kind = 'person' AND status IN ('present','late')), 0)
+		count(CASE WHEN kind = 'company' THEN 1 END), count(CASE WHEN kind = 'company' AND status IN ('present','late') THEN 1 END),
+		count(CASE WHEN kind = 'person' THEN 1 END), count(CASE WHEN kind = 'person' AND status IN ('present','late') THEN 1 END)
 		FROM invitations WHERE meeting_id = ?`), m.ID).Scan(&m.InvitedCompanies, &m.AttendedCompanies, &m.InvitedPeople, &m.AttendedPeople)
 	if err != nil {
 		return fmt.Errorf("store: meeting counts: %w", err)
