@@ -107,7 +107,7 @@ func (db *DB) Ready(ctx context.Context) error {
 		return fmt.Errorf("storage: %w", err)
 	}
 	if at := db.refusedAt.Load(); at != 0 && time.Since(time.Unix(0, at)) < unreadyFor {
-		return fmt.Errorf("storage: the disk refused a write %s ago: %w", time.Since(time.Unix(0, at)).Round(time.Second), ErrUnavailable)
+		return fmt.Errorf("storage: the database refused a write %s ago: %w", time.Since(time.Unix(0, at)).Round(time.Second), ErrUnavailable)
 	}
 	if db.Dialect != SQLite {
 		return nil // the server's disk is the server's to watch

@@ -189,3 +189,46 @@ func TestOpenChoosesTheEngineByDSN(t *testing.T) {
 		t.Fatalf("ready: %v", err)
 	}
 }
+
+// TestPostgresReplicasMigrateTogether: replicas of a node starting at
+// once migrate the same schema; one does the work and the others wait for
+// it (an advisory lock), none fails on a table the other just made.
+func TestPostgresReplicasMigrateTogether(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	ctx := context.Background()
+	// A migration that takes a while, so the replicas' runs overlap.
+	slow := fstest.MapFS{
+		"migrations/postgres/00001_init.sql": pgFS["migrations/postgres/00001_init.sql"],
+		"migrations/postgres/00002_slow.sql": {Data: []byte(`-- +goose Up
+SELECT pg_sleep(0.3);
+CREATE TABLE other (id BIGINT PRIMARY KEY);
+-- +goose Down
+DROP TABLE other;
+`)},
+	}
+	for round := range 2 {
+		schema := "replicas_" + string(rune('a'+round))
+		const n = 3
+		dbs := make([]*storage.DB, n)
+		for i := range dbs {
+			db, err := storage.OpenPostgres(ctx, dsn, schema)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = db.Close() })
+			dbs[i] = db
+		}
+		errc := make(chan error, n)
+		for _, db := range dbs {
+			go func() { errc <- db.Migrate(ctx, slow, "migrations", "goose_test") }()
+		}
+		for range n {
+			if err := <-errc; err != nil {
+				t.Fatalf("round %d: a replica's migration failed: %v", round, err)
+			}
+		}
+		if c := count(t, dbs[0]); c != 0 {
+			t.Fatalf("rows %d", c)
+		}
+	}
+}

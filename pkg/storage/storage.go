@@ -15,6 +15,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"net/url"
 	"os"
@@ -29,6 +30,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/database"
+	"github.com/pressly/goose/v3/lock"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -188,7 +190,20 @@ func (db *DB) Migrate(ctx context.Context, fsys fs.FS, dir, table string) error 
 	if err != nil {
 		return fmt.Errorf("storage: goose store: %w", err)
 	}
-	p, err := goose.NewProvider("", db.DB, sub, goose.WithStore(store), goose.WithDisableGlobalRegistry(true))
+	opts := []goose.ProviderOption{goose.WithStore(store), goose.WithDisableGlobalRegistry(true)}
+	if db.Dialect == Postgres {
+		// Replicas of a node share its schema and start together: an
+		// advisory lock per (schema, version table) lets one migrate while
+		// the others wait, then find nothing left to do.
+		h := fnv.New64a()
+		_, _ = h.Write([]byte(db.Schema + "." + table))
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64()>>1)), lock.WithLockTimeout(1, 300))
+		if err != nil {
+			return fmt.Errorf("storage: goose lock: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider("", db.DB, sub, opts...)
 	if err != nil {
 		return fmt.Errorf("storage: goose provider: %w", err)
 	}
