@@ -40,12 +40,12 @@ test: ## Run every module's tests (unit, end-to-end, fault and security tests), 
 	./scripts/ops-test-rules.sh
 	$(MAKE) --no-print-directory bench-smoke
 
-# Packages test-pg runs (every module's, by default); e.g.
-# make test-pg PG_TEST_PKGS='./internal/store/...'.
+# Packages test-pg runs in every module (all of them by default). Only the
+# PostgreSQL suites: make test-pg GO_TEST_FLAGS='-count=1 -run Postgres'.
 PG_TEST_PKGS ?= ./...
 
 .PHONY: test-pg
-test-pg: ## Start a throwaway PostgreSQL cluster (scripts/pg-start.sh), run every module's tests with GUILDHALL_TEST_PG_DSN naming it (the PostgreSQL suites run instead of skipping; PG_TEST_PKGS narrows them), then stop it.
+test-pg: ## Start a throwaway PostgreSQL cluster (scripts/pg-start.sh), run every module's tests with GUILDHALL_TEST_PG_DSN naming it (the PostgreSQL suites run instead of skipping; GO_TEST_FLAGS='-count=1 -run Postgres' runs only them), then stop it.
 	@dir=$$(mktemp -d /tmp/guildhall-pg.XXXXXX); \
 	dsn=$$(PG_DIR=$$dir ./scripts/pg-start.sh) || exit 1; \
 	GUILDHALL_TEST_PG_DSN=$$dsn ./scripts/each-module.sh go test $(GO_TEST_FLAGS) $(PG_TEST_PKGS); rc=$$?; \
