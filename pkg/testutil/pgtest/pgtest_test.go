@@ -42,3 +42,30 @@ func TestDSN(t *testing.T) {
 		t.Fatalf("fresh database has %d tables (%v)", n, err)
 	}
 }
+
+// fakeTB records how ServerDSN ended a test.
+type fakeTB struct {
+	testing.TB
+	ended string
+}
+
+type stop struct{}
+
+func (f *fakeTB) Helper()                 {}
+func (f *fakeTB) Fatalf(string, ...any)   { f.ended = "fail"; panic(stop{}) }
+func (f *fakeTB) Skipf(string, ...any)    { f.ended = "skip"; panic(stop{}) }
+func (f *fakeTB) run(fn func(testing.TB)) { defer func() { _ = recover() }(); fn(f) }
+
+// TestWithoutAServerCIFailsAndElsewhereSkips: no DSN skips a developer's
+// run but fails CI's, where the suite must run.
+func TestWithoutAServerCIFailsAndElsewhereSkips(t *testing.T) {
+	t.Setenv(EnvDSN, "")
+	for ci, want := range map[string]string{"": "skip", "false": "skip", "true": "fail", "1": "fail"} {
+		t.Setenv("CI", ci)
+		f := &fakeTB{TB: t}
+		f.run(func(tb testing.TB) { ServerDSN(tb) })
+		if f.ended != want {
+			t.Errorf("CI=%q: the test ended with %q, want %q", ci, f.ended, want)
+		}
+	}
+}
