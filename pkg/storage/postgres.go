@@ -131,6 +131,7 @@ func OpenPostgres(ctx context.Context, dsn, schema string) (*DB, error) {
 	}
 	_, err = conn.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+schema)
 	_ = conn.Close(ctx)
+	// (schema matched schemaPattern: nothing in it needs quoting.)
 	if err != nil && !isPgCode(err, "42P06", "23505") { // two nodes creating it at once
 		return nil, fmt.Errorf("storage: create schema %s: %w", schema, err)
 	}
@@ -216,7 +217,12 @@ func (db *DB) listenOnce(ctx context.Context, channel string, ready func(), fn f
 	if err != nil {
 		return err
 	}
-	defer func() { _ = conn.Close(context.Background()) }()
+	defer func() {
+		// Bounded: a server that went away must not hold the caller.
+		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = conn.Close(cctx)
+	}()
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
 		return err
 	}

@@ -128,7 +128,8 @@ func TestPostgresTransactions(t *testing.T) {
 }
 
 // TestPostgresListenDeliversNotifications: Listen hands fn every NOTIFY on
-// its channel, from any connection.
+// its channel, from any connection, and comes back after its connection
+// is lost.
 func TestPostgresListenDeliversNotifications(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	db := openPG(t, dsn, "test")
@@ -154,14 +155,34 @@ func TestPostgresListenDeliversNotifications(t *testing.T) {
 	if _, err := c.Exec(ctx, `SELECT pg_notify('storage_test', 'hello')`); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case p := <-got:
-		if p != "hello" {
-			t.Fatalf("payload %q", p)
+	receive := func(want string) {
+		t.Helper()
+		select {
+		case p := <-got:
+			if p != want {
+				t.Fatalf("payload %q, want %q", p, want)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("no notification %q", want)
 		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("no notification")
 	}
+	receive("hello")
+	// The listener's connection dies (a server restart, a proxy's idle
+	// timeout): it reconnects, says so, and hears the next ones.
+	var killed int
+	if err := c.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND query LIKE 'LISTEN %'`).Scan(&killed); err != nil || killed != 1 {
+		t.Fatalf("terminated %d listeners (%v)", killed, err)
+	}
+	select {
+	case <-ready:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the listener never came back")
+	}
+	if _, err := c.Exec(ctx, `SELECT pg_notify('storage_test', 'again')`); err != nil {
+		t.Fatal(err)
+	}
+	receive("again")
 }
 
 // TestOpenChoosesTheEngineByDSN: Open is SQLite at path without a DSN and
