@@ -99,3 +99,9 @@ func TestPostgresRelayIsWokenByAnotherProcesssInsert(t *testing.T) {
 		t.Fatalf("%d messages on the topic, want 7", got)
 	}
 }
+
+// TestEveryMigrationHasItsPostgreSQLTwin: the same versions on both
+// engines, so neither falls behind the other.
+func TestEveryMigrationHasItsPostgreSQLTwin(t *testing.T) {
+	pgtest.CheckTwins(t, Migrations, "migrations")
+}

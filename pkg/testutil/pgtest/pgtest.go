@@ -13,8 +13,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io/fs"
 	"net/url"
 	"os"
+	"path"
 	"strings"
 	"testing"
 	"time"
@@ -126,4 +128,36 @@ func Open(t testing.TB, migrate func(ctx context.Context, db *storage.DB) error)
 		}
 	}
 	return db
+}
+
+// CheckTwins fails t unless the migrations under dir in fsys have a
+// PostgreSQL twin for every SQLite migration and the other way round (the
+// same file names: the same versions, so a database's goose table means
+// the same schema on either engine).
+func CheckTwins(t testing.TB, fsys fs.FS, dir string) {
+	t.Helper()
+	names := func(dialect string) map[string]bool {
+		entries, err := fs.ReadDir(fsys, path.Join(dir, dialect))
+		if err != nil {
+			t.Fatalf("%s/%s: %v", dir, dialect, err)
+		}
+		out := map[string]bool{}
+		for _, e := range entries {
+			if strings.HasSuffix(e.Name(), ".sql") {
+				out[e.Name()] = true
+			}
+		}
+		return out
+	}
+	lite, pg := names(storage.SQLite.Name()), names(storage.Postgres.Name())
+	for n := range lite {
+		if !pg[n] {
+			t.Errorf("%s/sqlite/%s has no twin in %s/postgres", dir, n, dir)
+		}
+	}
+	for n := range pg {
+		if !lite[n] {
+			t.Errorf("%s/postgres/%s has no twin in %s/sqlite", dir, n, dir)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package pgtest
 import (
 	"context"
 	"testing"
+	"testing/fstest"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -46,7 +47,8 @@ func TestDSN(t *testing.T) {
 // fakeTB records how ServerDSN ended a test.
 type fakeTB struct {
 	testing.TB
-	ended string
+	ended  string
+	errors int
 }
 
 type stop struct{}
@@ -54,6 +56,7 @@ type stop struct{}
 func (f *fakeTB) Helper()                 {}
 func (f *fakeTB) Fatalf(string, ...any)   { f.ended = "fail"; panic(stop{}) }
 func (f *fakeTB) Skipf(string, ...any)    { f.ended = "skip"; panic(stop{}) }
+func (f *fakeTB) Errorf(string, ...any)   { f.errors++ }
 func (f *fakeTB) run(fn func(testing.TB)) { defer func() { _ = recover() }(); fn(f) }
 
 // TestWithoutAServerCIFailsAndElsewhereSkips: no DSN skips a developer's
@@ -67,5 +70,24 @@ func TestWithoutAServerCIFailsAndElsewhereSkips(t *testing.T) {
 		if f.ended != want {
 			t.Errorf("CI=%q: the test ended with %q, want %q", ci, f.ended, want)
 		}
+	}
+}
+
+func TestCheckTwinsFindsAMigrationWithoutItsTwin(t *testing.T) {
+	f := &fakeTB{TB: t}
+	fsys := fstest.MapFS{
+		"m/sqlite/00001_a.sql":   {},
+		"m/sqlite/00002_b.sql":   {},
+		"m/postgres/00001_a.sql": {},
+	}
+	f.run(func(tb testing.TB) { CheckTwins(tb, fsys, "m") })
+	if f.errors != 1 {
+		t.Fatalf("%d errors, want 1 (00002_b.sql)", f.errors)
+	}
+	fsys["m/postgres/00002_b.sql"] = &fstest.MapFile{}
+	f = &fakeTB{TB: t}
+	f.run(func(tb testing.TB) { CheckTwins(tb, fsys, "m") })
+	if f.errors != 0 {
+		t.Fatalf("%d errors with every twin there", f.errors)
 	}
 }

@@ -29,3 +29,9 @@ func TestPostgresStore(t *testing.T) {
 		return store.New(db, kit.NewOutbox(t, db, storetest.District, "meetings"))
 	})
 }
+
+// TestEveryMigrationHasItsPostgreSQLTwin: the same versions on both
+// engines, so neither falls behind the other.
+func TestEveryMigrationHasItsPostgreSQLTwin(t *testing.T) {
+	pgtest.CheckTwins(t, store.Migrations, "migrations")
+}
