@@ -99,6 +99,8 @@ func companies(t *testing.T, s *store.Store) {
 			{service.CompanyFilter{Status: "active"}, []string{"c01", "c03", "c05"}},
 			{service.CompanyFilter{Kind: "service_company", Level: "member"}, []string{"c02", "c04"}},
 			{service.CompanyFilter{Query: "ANTAI-4"}, []string{"c04"}},
+			{service.CompanyFilter{Query: "_"}, []string{}}, // the query's own wildcards are characters
+			{service.CompanyFilter{Query: "%"}, []string{}},
 			{service.CompanyFilter{Query: "安泰", Status: "applied"}, []string{"c02", "c04"}},
 			{service.CompanyFilter{Level: "president"}, []string{}},
 		} {
@@ -409,7 +411,7 @@ func certificates(t *testing.T, s *store.Store) {
 		g.BackgroundCheckStatus, g.PreJobTrained, g.BadgeService = "failed", false, false
 	})
 	mk(3, "百分%号", "", "", func(g *service.Guard) { g.BackgroundCheckStatus = "none" })
-	mk(4, "王五", "C-4", "2026-03-20", func(g *service.Guard) { g.EmploymentStatus, g.LeftOn = "left", "2025-06-01" })
+	mk(4, "王五 Wang Wu", "C-4", "2026-03-20", func(g *service.Guard) { g.EmploymentStatus, g.LeftOn = "left", "2025-06-01" })
 
 	t.Run("A certificate's last valid day and authority read back and are rewritten.", func(t *testing.T) {
 		got, err := s.GetGuard(ctx, g1.ID)
@@ -467,6 +469,7 @@ func certificates(t *testing.T, s *store.Store) {
 			{service.GuardFilter{Name: "张"}, []string{"g01", "g02"}},
 			{service.GuardFilter{Name: "%"}, []string{"g03"}},
 			{service.GuardFilter{Name: "_"}, []string{}},
+			{service.GuardFilter{Name: "wANG w"}, []string{"g04"}}, // ASCII case ignored, on every engine
 			{service.GuardFilter{CertificateNumber: "C-2"}, []string{"g02"}},
 			{service.GuardFilter{CertificateNumber: "C-"}, []string{}},
 			{service.GuardFilter{IDHash: "hash-3"}, []string{"g03"}},
