@@ -257,9 +257,14 @@ func optTS(t *time.Time) string {
 
 // InsertInvitation implements service.Queries.
 func (q queries) InsertInvitation(ctx context.Context, v service.Invitation) error {
-	_, err := q.Exec(ctx, `INSERT INTO invitations (`+invitationCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		v.ID, v.MeetingID, v.Kind, v.CompanyID, v.CompanyName, v.PersonName, v.PersonRole, v.Organization, v.CodeHash, v.Status,
-		optTS(v.CheckedInAt), v.CheckedInBy, storage.FormatTime(v.CreatedAt), storage.FormatTime(v.UpdatedAt))
+	// In a savepoint on PostgreSQL: the caller may go on after the
+	// conflict (storage.Querier.Try).
+	err := q.Try(ctx, func() error {
+		_, err := q.Exec(ctx, `INSERT INTO invitations (`+invitationCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+			v.ID, v.MeetingID, v.Kind, v.CompanyID, v.CompanyName, v.PersonName, v.PersonRole, v.Organization, v.CodeHash, v.Status,
+			optTS(v.CheckedInAt), v.CheckedInBy, storage.FormatTime(v.CreatedAt), storage.FormatTime(v.UpdatedAt))
+		return err
+	})
 	if storage.IsUniqueViolation(err) {
 		return service.ErrInviteCompanyDuplicate
 	}
@@ -546,8 +551,13 @@ func scanSignature(r storage.Scanner) (service.Signature, error) {
 
 // InsertSignature implements service.Queries.
 func (q queries) InsertSignature(ctx context.Context, s service.Signature) error {
-	_, err := q.Exec(ctx, `INSERT INTO convention_signatures (`+signatureCols+`) VALUES (?,?,?,?,?,?,?,?)`,
-		s.ID, s.CompanyID, s.ConventionVersion, s.SignedBy, storage.FormatTime(s.SignedAt), s.MeetingID, s.Current, storage.FormatTime(s.CreatedAt))
+	// In a savepoint on PostgreSQL: the caller may go on after the
+	// conflict (storage.Querier.Try).
+	err := q.Try(ctx, func() error {
+		_, err := q.Exec(ctx, `INSERT INTO convention_signatures (`+signatureCols+`) VALUES (?,?,?,?,?,?,?,?)`,
+			s.ID, s.CompanyID, s.ConventionVersion, s.SignedBy, storage.FormatTime(s.SignedAt), s.MeetingID, s.Current, storage.FormatTime(s.CreatedAt))
+		return err
+	})
 	if storage.IsUniqueViolation(err) {
 		return service.ErrSignatureDuplicate
 	}

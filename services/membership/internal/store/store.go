@@ -143,9 +143,14 @@ func (q queries) ListCompanies(ctx context.Context, f service.CompanyFilter, p k
 
 // InsertCompany implements service.Queries.
 func (q queries) InsertCompany(ctx context.Context, c service.Company) error {
-	_, err := q.Exec(ctx, `INSERT INTO companies (`+companyCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		c.ID, c.Name, c.CreditCode, c.LicenceNumber, c.Kind, c.Level, c.Status, c.ContactName, c.ContactPhone,
-		c.Address, c.PartyOrg, c.PartyOrgSince, c.TradeUnion, c.WorkersHome, c.ConventionVersion, storage.FormatTime(c.RegisteredAt), storage.FormatTime(c.UpdatedAt), c.Version)
+	// In a savepoint on PostgreSQL: the caller may go on after the
+	// conflict (storage.Querier.Try).
+	err := q.Try(ctx, func() error {
+		_, err := q.Exec(ctx, `INSERT INTO companies (`+companyCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+			c.ID, c.Name, c.CreditCode, c.LicenceNumber, c.Kind, c.Level, c.Status, c.ContactName, c.ContactPhone,
+			c.Address, c.PartyOrg, c.PartyOrgSince, c.TradeUnion, c.WorkersHome, c.ConventionVersion, storage.FormatTime(c.RegisteredAt), storage.FormatTime(c.UpdatedAt), c.Version)
+		return err
+	})
 	if storage.IsUniqueViolation(err) {
 		return service.ErrCompanyCreditCodeTaken
 	}
@@ -334,11 +339,16 @@ func (q queries) InsertGuard(ctx context.Context, g service.Guard) error {
 	if g.IDNumberSealed == "" {
 		return fmt.Errorf("store: guard %s has no sealed id number", g.ID)
 	}
-	_, err := q.Exec(ctx, `INSERT INTO guards (`+guardCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		g.ID, g.CompanyID, g.Name, g.IDNumberSealed, g.IDHash, g.CertificateNumber, g.CertificateIssuedOn,
-		g.BackgroundCheckStatus, g.BackgroundCheckOn, g.PreJobTrained, g.TrainingHours, g.BadgeService, g.VolunteerPolice,
-		g.PartyMember, g.EmploymentStatus, g.HiredOn, g.LeftOn, storage.FormatTime(g.CreatedAt), storage.FormatTime(g.UpdatedAt), g.Version,
-		g.CertificateValidUntil, g.CertificateAuthority)
+	// In a savepoint on PostgreSQL: the caller may go on after the
+	// conflict (storage.Querier.Try).
+	err := q.Try(ctx, func() error {
+		_, err := q.Exec(ctx, `INSERT INTO guards (`+guardCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+			g.ID, g.CompanyID, g.Name, g.IDNumberSealed, g.IDHash, g.CertificateNumber, g.CertificateIssuedOn,
+			g.BackgroundCheckStatus, g.BackgroundCheckOn, g.PreJobTrained, g.TrainingHours, g.BadgeService, g.VolunteerPolice,
+			g.PartyMember, g.EmploymentStatus, g.HiredOn, g.LeftOn, storage.FormatTime(g.CreatedAt), storage.FormatTime(g.UpdatedAt), g.Version,
+			g.CertificateValidUntil, g.CertificateAuthority)
+		return err
+	})
 	if storage.IsUniqueViolation(err) {
 		// The partial unique index on active guards' id_hash backs up the
 		// service's check against a concurrent hire.

@@ -129,6 +129,22 @@ func companies(t *testing.T, s *store.Store) {
 			c.ConventionVersion, c.UpdatedAt = "2027", kit.At.Add(time.Hour)
 		})
 	})
+	t.Run("A refused insert leaves its transaction usable: what follows it in the transaction commits (an import's chunk goes on after a duplicate row).", func(t *testing.T) {
+		dup := company(11)
+		dup.CreditCode = company(1).CreditCode
+		kit.Must(t, s.Tx(ctx, func(q service.Queries) ([]service.Change, error) {
+			if err := q.InsertCompany(ctx, dup); !errors.Is(err, service.ErrCompanyCreditCodeTaken) {
+				return nil, fmt.Errorf("duplicate credit code: %v", err)
+			}
+			return nil, q.InsertCompany(ctx, company(12))
+		}))
+		if _, err := s.GetCompany(ctx, company(12).ID); err != nil {
+			t.Fatalf("the insert after the refused one: %v", err)
+		}
+		if _, err := s.GetCompany(ctx, dup.ID); !errors.Is(err, service.ErrCompanyNotFound) {
+			t.Fatalf("the refused company: %v", err)
+		}
+	})
 }
 
 // The versioned rows as the service declares them, from the interface.
