@@ -1,8 +1,8 @@
 // Package pgtest gives a test a database of its own on a real PostgreSQL
 // server: the one GUILDHALL_TEST_PG_DSN names (scripts/pg-start.sh starts a
-// throwaway one and prints its DSN; make test-pg does both). Each call
-// creates a uniquely named database and drops it when the test ends, so
-// tests run in parallel and leave nothing behind.
+// throwaway one and prints its DSN; make test-pg does both). DSN creates a
+// uniquely named database, Open a uniquely named schema, and each drops it
+// when the test ends, so tests run in parallel and leave nothing behind.
 //
 // Without the variable the PostgreSQL tests skip, except under CI (CI set
 // to anything but "" or "false"), where a missing server is a failure: the
@@ -111,17 +111,38 @@ func withDatabase(dsn, name string) (string, error) {
 	return dsn + " dbname=" + name, nil
 }
 
-// Open returns a database on a fresh PostgreSQL database (DSN) in schema
-// "test", migrated with migrate (nil: none) and closed when t ends: the
-// PostgreSQL twin of storetest.SQLite.
+// Open returns a database in a fresh schema of its own (uniquely named,
+// dropped with everything in it when t ends) of the server's database,
+// migrated with migrate (nil: none) and closed when t ends: the PostgreSQL
+// twin of storetest.SQLite. A schema rather than a database, because it
+// is made in a millisecond where a database takes a few hundred: a store
+// suite opens one per group. (Notifications are per database: a test of
+// LISTEN/NOTIFY that must hear no other test's takes DSN instead.)
 func Open(t testing.TB, migrate func(ctx context.Context, db *storage.DB) error) *storage.DB {
 	t.Helper()
+	dsn := ServerDSN(t)
 	ctx := context.Background()
-	db, err := storage.OpenPostgres(ctx, DSN(t), "test")
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "gh_test_" + hex.EncodeToString(b[:])
+	db, err := storage.OpenPostgres(ctx, dsn, schema)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = db.Close() })
+	t.Cleanup(func() {
+		_ = db.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		c, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			t.Errorf("pgtest: drop schema %s: %v", schema, err)
+			return
+		}
+		defer func() { _ = c.Close(context.Background()) }()
+		if _, err := c.Exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE"); err != nil {
+			t.Errorf("pgtest: drop schema %s: %v", schema, err)
+		}
+	})
 	if migrate != nil {
 		if err := migrate(ctx, db); err != nil {
 			t.Fatal(err)

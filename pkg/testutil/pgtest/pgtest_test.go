@@ -91,3 +91,33 @@ func TestCheckTwinsFindsAMigrationWithoutItsTwin(t *testing.T) {
 		t.Fatalf("%d errors with every twin there", f.errors)
 	}
 }
+
+// TestOpenGivesEachTestItsOwnSchemaAndDropsIt: two stores opened side by
+// side see nothing of each other, and the schemas are gone after.
+func TestOpenGivesEachTestItsOwnSchemaAndDropsIt(t *testing.T) {
+	dsn := ServerDSN(t)
+	var schemas []string
+	t.Run("open", func(t *testing.T) {
+		a, b := Open(t, nil), Open(t, nil)
+		if _, err := a.Exec(`CREATE TABLE x (n BIGINT)`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Exec(`CREATE TABLE x (n BIGINT)`); err != nil {
+			t.Fatalf("b sees a's table: %v", err)
+		}
+		if a.Schema == b.Schema {
+			t.Fatalf("one schema %s for both", a.Schema)
+		}
+		schemas = []string{a.Schema, b.Schema}
+	})
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	var n int
+	if err := c.QueryRow(ctx, `SELECT count(*) FROM pg_namespace WHERE nspname = ANY($1)`, schemas).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d of the schemas %v left after the test (%v)", n, schemas, err)
+	}
+}
