@@ -41,6 +41,17 @@ test: ## Run every module's tests (unit, end-to-end, fault and security tests), 
 	./scripts/ops-test-rules.sh
 	$(MAKE) --no-print-directory bench-smoke
 
+# Packages test-pg runs in every module (all of them by default). Only the
+# PostgreSQL suites: make test-pg GO_TEST_FLAGS='-count=1 -run Postgres'.
+PG_TEST_PKGS ?= ./...
+
+.PHONY: test-pg
+test-pg: ## Start a throwaway PostgreSQL cluster (scripts/pg-start.sh), run every module's tests with GUILDHALL_TEST_PG_DSN naming it (the PostgreSQL suites run instead of skipping; GO_TEST_FLAGS='-count=1 -run Postgres' runs only them), then stop it.
+	@dir=$$(mktemp -d /tmp/guildhall-pg.XXXXXX); \
+	dsn=$$(PG_DIR=$$dir ./scripts/pg-start.sh) || exit 1; \
+	GUILDHALL_TEST_PG_DSN=$$dsn ./scripts/each-module.sh go test $(GO_TEST_FLAGS) $(PG_TEST_PKGS); rc=$$?; \
+	./scripts/pg-start.sh -stop $$dir; exit $$rc
+
 .PHONY: fuzz
 fuzz: ## Fuzz every target for FUZZTIME (e.g. make fuzz FUZZTIME=5m) and add what it found to the committed corpora.
 	./scripts/fuzz.sh -corpus $(FUZZTIME)

@@ -24,6 +24,7 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/devstack"
 	"github.com/guildhall/guildhall/pkg/storage"
+	"github.com/guildhall/guildhall/pkg/testutil/pgtest"
 )
 
 func TestMain(m *testing.M) {
@@ -47,9 +48,13 @@ func leakOptions() []goleak.Option {
 	}
 }
 
-// newDB opens a temp SQLite database with the eventbus tables.
+// newDB opens a temp SQLite database with the eventbus tables; under
+// TestPostgres (postgres_test.go), a fresh PostgreSQL database instead.
 func newDB(t *testing.T, name string) *storage.DB {
 	t.Helper()
+	if onPostgres(t) {
+		return pgtest.Open(t, Migrate)
+	}
 	ctx := context.Background()
 	db, err := storage.OpenSQLite(ctx, filepath.Join(t.TempDir(), name+".db"), storage.Config{Synchronous: "normal"})
 	if err != nil {
@@ -262,15 +267,17 @@ func countingSchema(t *testing.T, db *storage.DB) {
 }
 
 func countingHandler(ctx context.Context, tx *sql.Tx, msg Message) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO applied (event_id, aggregate_id, n) VALUES (?, ?, 1)
-		ON CONFLICT (event_id) DO UPDATE SET n = n + 1`, msg.Envelope.GetEventId(), msg.Envelope.GetAggregateId())
+	// $n placeholders: both engines read them, and the handler has no
+	// *storage.DB to rebind with.
+	_, err := tx.ExecContext(ctx, `INSERT INTO applied (event_id, aggregate_id, n) VALUES ($1, $2, 1)
+		ON CONFLICT (event_id) DO UPDATE SET n = applied.n + 1`, msg.Envelope.GetEventId(), msg.Envelope.GetAggregateId())
 	return err
 }
 
 // appliedCounts returns (distinct events applied, events applied more than once).
 func appliedCounts(t *testing.T, db *storage.DB) (distinct, over int) {
 	t.Helper()
-	if err := db.QueryRow(`SELECT count(*), coalesce(sum(n > 1), 0) FROM applied`).Scan(&distinct, &over); err != nil {
+	if err := db.QueryRow(`SELECT count(*), coalesce(sum(CASE WHEN n > 1 THEN 1 ELSE 0 END), 0) FROM applied`).Scan(&distinct, &over); err != nil {
 		t.Fatal(err)
 	}
 	return distinct, over
@@ -295,7 +302,7 @@ func newConsumer(t *testing.T, cfg ConsumerConfig) *Consumer {
 func sqlCount(t *testing.T, db *storage.DB, q string, args ...any) int {
 	t.Helper()
 	var n int
-	if err := db.QueryRow(q, args...).Scan(&n); err != nil {
+	if err := db.QueryRow(db.Rebind(q), args...).Scan(&n); err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
 	return n

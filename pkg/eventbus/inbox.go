@@ -27,8 +27,10 @@ func (c *Consumer) pruneInbox(ctx context.Context, now time.Time) (int64, error)
 	for {
 		var n int64
 		err := c.cfg.DB.InTx(ctx, func(tx *sql.Tx) error {
-			res, err := c.cfg.DB.ExecTx(ctx, tx, `DELETE FROM eventbus_inbox WHERE rowid IN (
-				SELECT rowid FROM eventbus_inbox WHERE consumer = ? AND applied_at < ? LIMIT ?)`,
+			// The primary key, not SQLite's rowid, so the statement is
+			// PostgreSQL's too.
+			res, err := c.cfg.DB.ExecTx(ctx, tx, `DELETE FROM eventbus_inbox WHERE (consumer, event_id) IN (
+				SELECT consumer, event_id FROM eventbus_inbox WHERE consumer = ? AND applied_at < ? LIMIT ?)`,
 				c.cfg.Name, cutoff, inboxPruneBatch)
 			if err != nil {
 				return err

@@ -18,7 +18,7 @@ func TestInboxRetentionForgetsOnlyOldIDsOfItsConsumer(t *testing.T) {
 		GroupID: "hq", DB: db, Handler: countingHandler, InboxRetention: 30 * 24 * time.Hour})
 	insert := func(consumer, id string, at time.Time) {
 		t.Helper()
-		if _, err := db.Exec(`INSERT INTO eventbus_inbox (consumer, event_id, topic, applied_at) VALUES (?, ?, 't', ?)`,
+		if _, err := db.Exec(db.Rebind(`INSERT INTO eventbus_inbox (consumer, event_id, topic, applied_at) VALUES (?, ?, 't', ?)`),
 			consumer, id, at.UTC().Format(time.RFC3339Nano)); err != nil {
 			t.Fatal(err)
 		}

@@ -49,9 +49,13 @@ type ParkedType struct {
 func Parked(ctx context.Context, db interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }, consumer string) ([]ParkedType, error) {
-	rows, err := db.QueryContext(ctx, `SELECT topic, event_type, schema_version, reason, count(*), min(parked_at)
+	q := `SELECT topic, event_type, schema_version, reason, count(*), min(parked_at)
 		FROM eventbus_parked WHERE consumer = ?
-		GROUP BY topic, event_type, schema_version, reason ORDER BY topic, event_type, schema_version, reason`, consumer)
+		GROUP BY topic, event_type, schema_version, reason ORDER BY topic, event_type, schema_version, reason`
+	if r, ok := db.(interface{ Rebind(string) string }); ok {
+		q = r.Rebind(q) // a *storage.DB: PostgreSQL numbers its placeholders
+	}
+	rows, err := db.QueryContext(ctx, q, consumer)
 	if err != nil {
 		return nil, fmt.Errorf("eventbus: parked: %w", err)
 	}
@@ -199,8 +203,8 @@ func (c *Consumer) replayParked(ctx context.Context, dlq *kafka.Writer) error {
 
 // readParked reads the consumer's parked events in order.
 func (c *Consumer) readParked(ctx context.Context) ([]parkedRow, error) {
-	rows, err := c.cfg.DB.QueryContext(ctx, `SELECT partition, kafka_offset, aggregate_id, message_key, message, headers,
-		message_time FROM eventbus_parked WHERE consumer = ? AND topic = ? ORDER BY partition, kafka_offset`,
+	rows, err := c.cfg.DB.QueryContext(ctx, c.cfg.DB.Rebind(`SELECT partition, kafka_offset, aggregate_id, message_key, message, headers,
+		message_time FROM eventbus_parked WHERE consumer = ? AND topic = ? ORDER BY partition, kafka_offset`),
 		c.cfg.Name, c.cfg.Topic)
 	if err != nil {
 		return nil, fmt.Errorf("eventbus: read parked: %w", err)
@@ -229,8 +233,8 @@ func (c *Consumer) readParked(ctx context.Context) ([]parkedRow, error) {
 // loadParked sets the in-memory count of parked events per aggregate and
 // the parked gauge from the database.
 func (c *Consumer) loadParked(ctx context.Context) error {
-	rows, err := c.cfg.DB.QueryContext(ctx, `SELECT aggregate_id, count(*) FROM eventbus_parked
-		WHERE consumer = ? AND topic = ? GROUP BY aggregate_id`, c.cfg.Name, c.cfg.Topic)
+	rows, err := c.cfg.DB.QueryContext(ctx, c.cfg.DB.Rebind(`SELECT aggregate_id, count(*) FROM eventbus_parked
+		WHERE consumer = ? AND topic = ? GROUP BY aggregate_id`), c.cfg.Name, c.cfg.Topic)
 	if err != nil {
 		return fmt.Errorf("eventbus: load parked: %w", err)
 	}

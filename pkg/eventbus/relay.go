@@ -14,6 +14,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/protocol"
+
+	"github.com/guildhall/guildhall/pkg/storage"
 )
 
 // RelayConfig configures a Relay.
@@ -384,6 +386,8 @@ func (r *Relay) lead(ctx context.Context) {
 	needSync := true
 	poll := time.NewTimer(r.cfg.SafetyPoll)
 	defer poll.Stop()
+	stopListen := r.listen(ctx)
+	defer stopListen()
 	for ctx.Err() == nil {
 		if !r.waitConfirmed(ctx) {
 			return
@@ -462,6 +466,40 @@ func (r *Relay) lead(ctx context.Context) {
 			needSync = true
 		}
 	}
+}
+
+// OutboxChannel is the PostgreSQL notification channel an outbox insert
+// notifies (a trigger, migrations/postgres), its payload the topic.
+const OutboxChannel = "eventbus_outbox"
+
+// listen, on PostgreSQL, wakes the relay on every notification of an
+// outbox insert into its topic, so rows another process committed (a
+// second replica, a tool writing the outbox) go out at once rather than
+// at the next SafetyPoll, which stays the fallback for a dropped listener.
+// It returns the function that stops it (and waits for it). On SQLite it
+// does nothing: only this process writes, and Outbox.Notify wakes it.
+func (r *Relay) listen(ctx context.Context) (stop func()) {
+	db := r.outbox.DB()
+	if db.Dialect != storage.Postgres {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	topic := r.outbox.Topic()
+	go func() {
+		defer close(done)
+		db.Listen(ctx, OutboxChannel,
+			// Whatever was committed before the LISTEN took effect had no
+			// one to notify: look once more now.
+			r.outbox.Notify,
+			func(payload string) {
+				if payload == topic {
+					r.outbox.Notify()
+				}
+			},
+			func(err error) { r.log.DebugContext(ctx, "outbox listener dropped; reconnecting", "err", err) })
+	}()
+	return func() { cancel(); <-done }
 }
 
 // sync reads the broker's cluster id and returns the position to publish

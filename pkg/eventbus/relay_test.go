@@ -94,7 +94,7 @@ func TestRelayRetentionDeletesOnlyOldSentRows(t *testing.T) {
 	addEvents(t, ctx, ob, aggregates(4), 0, 1)
 	old := time.Now().Add(-8 * 24 * time.Hour).UTC().Format(time.RFC3339Nano)
 	// Rows 1-2: old and sent (go); row 3: old but unsent (stays); row 4: new and sent (stays).
-	if _, err := db.Exec(`UPDATE eventbus_outbox SET created_at = ? WHERE seq IN (1, 2, 3)`, old); err != nil {
+	if _, err := db.Exec(db.Rebind(`UPDATE eventbus_outbox SET created_at = ? WHERE seq IN (1, 2, 3)`), old); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.Exec(`UPDATE eventbus_outbox SET sent_at = created_at WHERE seq IN (1, 2, 4)`); err != nil {

@@ -28,11 +28,12 @@ import (
 	"github.com/guildhall/guildhall/pkg/storage"
 )
 
-// OpenDB opens the SQLite database at path, counts the writes it refuses
-// for lack of disk on m as name (nil m counts nothing), and runs each
-// migration in order. On any error the database is closed again.
+// OpenDB opens the database (storage.Open: the SQLite file at path, or with
+// cfg.DSN the PostgreSQL schema named after name), counts the writes it
+// refuses for lack of disk on m as name (nil m counts nothing), and runs
+// each migration in order. On any error the database is closed again.
 func OpenDB(ctx context.Context, path string, cfg storage.Config, m *storage.Metrics, name string, migrations ...func(context.Context, *storage.DB) error) (*storage.DB, error) {
-	db, err := storage.OpenSQLite(ctx, path, cfg)
+	db, err := storage.Open(ctx, path, cfg, name)
 	if err != nil {
 		return nil, err
 	}

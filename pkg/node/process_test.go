@@ -38,7 +38,7 @@ func TestEveryBinaryTakesTheSameFlagNames(t *testing.T) {
 	fs := flag.NewFlagSet("x", flag.ContinueOnError)
 	var b binary
 	b.RegisterFlags("", fs)
-	for _, name := range []string{"http.addr", "admin.addr", "db.path", "shutdown-timeout", "log.level", "log.file",
+	for _, name := range []string{"http.addr", "admin.addr", "db.path", "db.dsn", "shutdown-timeout", "log.level", "log.file",
 		"sqlite.synchronous", "kafka.brokers", "etcd.endpoints", "tracing.service-name", "auth.oidc.issuer",
 		"district", "http.trust-proxy", "relay.election-ttl", "relay.candidate", "outbox.retention"} {
 		if fs.Lookup(name) == nil {

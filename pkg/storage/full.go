@@ -37,7 +37,9 @@ const MinFreeBytes = 4 << 20
 
 // diskRefused reports whether err is the disk refusing a write: SQLite's
 // SQLITE_FULL, a failed write (SQLITE_IOERR_WRITE, which is what a
-// file-size limit gives), or ENOSPC / EDQUOT / EFBIG from the OS.
+// file-size limit gives), ENOSPC / EDQUOT / EFBIG from the OS, or on
+// PostgreSQL a server out of disk (or other resources) or unreachable
+// (pgRefused).
 func diskRefused(err error) bool {
 	if err == nil {
 		return false
@@ -47,6 +49,9 @@ func diskRefused(err error) bool {
 		if se.Code()&0xff == sqlite3.SQLITE_FULL || se.Code() == sqlite3.SQLITE_IOERR_WRITE {
 			return true
 		}
+	}
+	if pgRefused(err) {
+		return true
 	}
 	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.Is(err, syscall.EFBIG)
 }
@@ -102,7 +107,10 @@ func (db *DB) Ready(ctx context.Context) error {
 		return fmt.Errorf("storage: %w", err)
 	}
 	if at := db.refusedAt.Load(); at != 0 && time.Since(time.Unix(0, at)) < unreadyFor {
-		return fmt.Errorf("storage: the disk refused a write %s ago: %w", time.Since(time.Unix(0, at)).Round(time.Second), ErrUnavailable)
+		return fmt.Errorf("storage: the database refused a write %s ago: %w", time.Since(time.Unix(0, at)).Round(time.Second), ErrUnavailable)
+	}
+	if db.Dialect != SQLite {
+		return nil // the server's disk is the server's to watch
 	}
 	var st syscall.Statfs_t
 	if err := syscall.Statfs(filepath.Dir(db.Path), &st); err == nil {

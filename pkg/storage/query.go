@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -114,4 +115,28 @@ func ListRows[T any](ctx context.Context, q Querier, query string, args []any, p
 		next = id(items[len(items)-1])
 	}
 	return items, next, nil
+}
+
+// Try runs fn, a statement whose failure the caller handles and carries
+// on from (an insert whose unique violation becomes a domain error, while
+// an import's chunk goes on with its next row), so that the failure leaves
+// q's transaction usable: on PostgreSQL, where a failed statement aborts
+// the whole transaction, in a savepoint; on SQLite, which only undoes the
+// statement, as is. Outside a transaction it is fn.
+func (q Querier) Try(ctx context.Context, fn func() error) error {
+	if _, inTx := q.X.(CachedTx); !inTx || q.DB.Dialect != Postgres {
+		return fn()
+	}
+	if _, err := q.X.ExecContext(ctx, "SAVEPOINT storage_try"); err != nil {
+		return err
+	}
+	if err := fn(); err != nil {
+		if _, rerr := q.X.ExecContext(ctx, "ROLLBACK TO SAVEPOINT storage_try"); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		_, _ = q.X.ExecContext(ctx, "RELEASE SAVEPOINT storage_try")
+		return err
+	}
+	_, err := q.X.ExecContext(ctx, "RELEASE SAVEPOINT storage_try")
+	return err
 }

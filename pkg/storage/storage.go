@@ -1,11 +1,12 @@
 // Package storage opens a service's own database and migrates it.
 //
-// SQLite (modernc.org/sqlite, pure Go) is the only engine today. SQL in the
-// services stays portable behind Dialect: write `?` placeholders and standard
-// SQL (INSERT … ON CONFLICT DO NOTHING works on both engines), call Rebind
-// before running a query, and keep engine-specific DDL in per-dialect
-// migration folders (migrations/sqlite, migrations/postgres). PostgreSQL comes
-// in a later issue through the same seam.
+// Two engines: SQLite (modernc.org/sqlite, pure Go), the default, a file
+// per service; and PostgreSQL (pgx v5 through database/sql), a schema per
+// service, chosen by a DSN (-db.dsn, see Open). SQL in the services stays
+// portable behind Dialect: write `?` placeholders and standard SQL (INSERT …
+// ON CONFLICT DO NOTHING works on both engines), call Rebind before running
+// a query, and keep engine-specific DDL in per-dialect migration folders
+// (migrations/sqlite, migrations/postgres).
 package storage
 
 import (
@@ -14,6 +15,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"net/url"
 	"os"
@@ -24,8 +26,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/database"
+	"github.com/pressly/goose/v3/lock"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -48,8 +53,13 @@ func (sqliteDialect) Rebind(query string) string { return query }
 // SQLite is the dialect of SQLite databases.
 var SQLite Dialect = sqliteDialect{}
 
-// Config configures a SQLite database.
+// Config configures a service's database: SQLite by default, PostgreSQL
+// when DSN is set.
 type Config struct {
+	// DSN, when set, is the PostgreSQL database the service's tables live
+	// in (in a schema of their own, see Open) instead of a SQLite file:
+	// postgres://user:password@host:5432/db?sslmode=… or key=value pairs.
+	DSN string
 	// Synchronous is SQLite's synchronous pragma: "full" (every commit is on
 	// disk before it is acknowledged) or "normal" (WAL: survives a killed
 	// process, may lose the last commits on power loss).
@@ -60,6 +70,7 @@ type Config struct {
 
 // RegisterFlags registers the flags of Config under prefix.
 func (c *Config) RegisterFlags(prefix string, fs *flag.FlagSet) {
+	fs.StringVar(&c.DSN, prefix+"db.dsn", "", "PostgreSQL connection string (postgres://user@host:5432/db); the service's tables go in a schema of their own there. Empty: the SQLite file at -db.path")
 	fs.StringVar(&c.Synchronous, prefix+"sqlite.synchronous", "full", `SQLite synchronous pragma: "full" or "normal"`)
 	fs.DurationVar(&c.BusyTimeout, prefix+"sqlite.busy-timeout", 10*time.Second, "how long a SQLite writer waits for the lock")
 }
@@ -77,14 +88,37 @@ func (c *Config) Validate() error {
 	if c.BusyTimeout < 0 {
 		return errors.New("storage: sqlite.busy-timeout must not be negative")
 	}
+	if c.DSN != "" {
+		if _, err := pgx.ParseConfig(c.DSN); err != nil {
+			return fmt.Errorf("%w: %w", ErrBadDSN, err)
+		}
+	}
 	return nil
+}
+
+// Open opens the database of cfg: the PostgreSQL database cfg.DSN names,
+// in schema SchemaName(name), when cfg.DSN is set; otherwise the SQLite
+// file at path. name is the database's name in metrics, e.g.
+// "jingkai.membership".
+func Open(ctx context.Context, path string, cfg Config, name string) (*DB, error) {
+	if cfg.DSN != "" {
+		return OpenPostgres(ctx, cfg.DSN, SchemaName(name))
+	}
+	return OpenSQLite(ctx, path, cfg)
 }
 
 // DB is an open database and its dialect.
 type DB struct {
 	*sql.DB
 	Dialect Dialect
-	Path    string
+	// Path is the SQLite file, or on PostgreSQL the server, database and
+	// schema (no password) for messages.
+	Path string
+	// Schema is the PostgreSQL schema of the tables ("" on SQLite).
+	Schema string
+	// pg is the PostgreSQL connection's configuration (nil on SQLite),
+	// for the connections Listen opens beside the pool.
+	pg *pgx.ConnConfig
 
 	stmts sync.Map // rebound query → *sql.Stmt
 	// writeMu queues this process's write transactions in Go. SQLite has
@@ -145,6 +179,9 @@ func OpenSQLite(ctx context.Context, path string, cfg Config) (*DB, error) {
 // a database (a service, the event bus) uses its own table so their version
 // numbers never collide.
 func (db *DB) Migrate(ctx context.Context, fsys fs.FS, dir, table string) error {
+	if _, err := fs.Stat(fsys, dir+"/"+db.Dialect.Name()); err != nil {
+		return fmt.Errorf("storage: no %s migrations in %s (this owner of tables does not run on %s yet): %w", db.Dialect.Name(), dir, db.Dialect.Name(), err)
+	}
 	sub, err := fs.Sub(fsys, dir+"/"+db.Dialect.Name())
 	if err != nil {
 		return fmt.Errorf("storage: migrations %s: %w", dir, err)
@@ -153,7 +190,20 @@ func (db *DB) Migrate(ctx context.Context, fsys fs.FS, dir, table string) error 
 	if err != nil {
 		return fmt.Errorf("storage: goose store: %w", err)
 	}
-	p, err := goose.NewProvider("", db.DB, sub, goose.WithStore(store), goose.WithDisableGlobalRegistry(true))
+	opts := []goose.ProviderOption{goose.WithStore(store), goose.WithDisableGlobalRegistry(true)}
+	if db.Dialect == Postgres {
+		// Replicas of a node share its schema and start together: an
+		// advisory lock per (schema, version table) lets one migrate while
+		// the others wait, then find nothing left to do.
+		h := fnv.New64a()
+		_, _ = h.Write([]byte(db.Schema + "." + table))
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64()>>1)), lock.WithLockTimeout(1, 300))
+		if err != nil {
+			return fmt.Errorf("storage: goose lock: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider("", db.DB, sub, opts...)
 	if err != nil {
 		return fmt.Errorf("storage: goose provider: %w", err)
 	}
@@ -242,10 +292,43 @@ func (db *DB) Close() error {
 	return db.DB.Close()
 }
 
+// Savepoint runs fn in a savepoint of tx: if fn fails, what it wrote is
+// undone and tx stays usable, on both engines (PostgreSQL aborts the whole
+// transaction on a failed statement otherwise). Use it around a statement
+// whose failure the caller handles and carries on from, such as an insert
+// that may hit a unique constraint.
+func Savepoint(ctx context.Context, tx *sql.Tx, fn func() error) error {
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT storage_try"); err != nil {
+		return err
+	}
+	if err := fn(); err != nil {
+		if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT storage_try"); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		_, _ = tx.ExecContext(ctx, "RELEASE SAVEPOINT storage_try")
+		return err
+	}
+	_, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT storage_try")
+	return err
+}
+
 // Rebind rewrites `?` placeholders for the database's dialect.
 func (db *DB) Rebind(query string) string { return db.Dialect.Rebind(query) }
 
-// IsUniqueViolation reports whether err is a unique-constraint failure.
+// IsUniqueViolation reports whether err is a unique-constraint failure
+// (SQLite's "UNIQUE constraint failed", PostgreSQL's unique_violation).
+//
+// On PostgreSQL a failed statement aborts its transaction: a store that
+// goes on after one (tries an insert, and on a conflict does something
+// else in the same transaction) must run the insert in a savepoint
+// (Savepoint) so that it fails alone.
 func IsUniqueViolation(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+	if err == nil {
+		return false
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23505"
+	}
+	return strings.Contains(err.Error(), "UNIQUE constraint failed")
 }

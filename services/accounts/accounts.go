@@ -137,7 +137,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	if now == nil {
 		now = time.Now
 	}
-	db, err := storage.OpenSQLite(ctx, cfg.DBPath, cfg.Storage)
+	db, err := storage.Open(ctx, cfg.DBPath, cfg.Storage, "accounts") // with -db.dsn: refused at Migrate until accounts has postgres migrations
 	if err != nil {
 		return nil, err
 	}

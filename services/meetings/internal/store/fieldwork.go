@@ -201,8 +201,13 @@ func scanBeneficiary(r storage.Scanner) (service.Beneficiary, error) {
 
 // InsertBeneficiary implements service.Queries.
 func (q queries) InsertBeneficiary(ctx context.Context, b service.Beneficiary) error {
-	_, err := q.Exec(ctx, `INSERT INTO service_beneficiaries (item_id, company_id, served_on, note, created_at, version) VALUES (?,?,?,?,?,?)`,
-		b.ItemID, b.CompanyID, b.ServedOn, b.Note, storage.FormatTime(b.CreatedAt), b.Version)
+	// In a savepoint on PostgreSQL: the caller may go on after the
+	// conflict (storage.Querier.Try).
+	err := q.Try(ctx, func() error {
+		_, err := q.Exec(ctx, `INSERT INTO service_beneficiaries (item_id, company_id, served_on, note, created_at, version) VALUES (?,?,?,?,?,?)`,
+			b.ItemID, b.CompanyID, b.ServedOn, b.Note, storage.FormatTime(b.CreatedAt), b.Version)
+		return err
+	})
 	if storage.IsUniqueViolation(err) {
 		return service.ErrBeneficiaryDuplicate
 	}

@@ -131,9 +131,11 @@ func (q queries) WriteMeeting(ctx context.Context, m service.Meeting) error {
 
 // FillCounts implements service.Queries.
 func (q queries) FillCounts(ctx context.Context, m *service.Meeting) error {
+	// count(CASE …), not sum(a comparison): PostgreSQL does not add up
+	// booleans.
 	err := q.X.QueryRowContext(ctx, q.DB.Rebind(`SELECT
-		coalesce(sum(kind = 'company'), 0), coalesce(sum(kind = 'company' AND status IN ('present','late')), 0),
-		coalesce(sum(kind = 'person'), 0), coalesce(sum(kind = 'person' AND status IN ('present','late')), 0)
+		count(CASE WHEN kind = 'company' THEN 1 END), count(CASE WHEN kind = 'company' AND status IN ('present','late') THEN 1 END),
+		count(CASE WHEN kind = 'person' THEN 1 END), count(CASE WHEN kind = 'person' AND status IN ('present','late') THEN 1 END)
 		FROM invitations WHERE meeting_id = ?`), m.ID).Scan(&m.InvitedCompanies, &m.AttendedCompanies, &m.InvitedPeople, &m.AttendedPeople)
 	if err != nil {
 		return fmt.Errorf("store: meeting counts: %w", err)
@@ -255,9 +257,14 @@ func optTS(t *time.Time) string {
 
 // InsertInvitation implements service.Queries.
 func (q queries) InsertInvitation(ctx context.Context, v service.Invitation) error {
-	_, err := q.Exec(ctx, `INSERT INTO invitations (`+invitationCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		v.ID, v.MeetingID, v.Kind, v.CompanyID, v.CompanyName, v.PersonName, v.PersonRole, v.Organization, v.CodeHash, v.Status,
-		optTS(v.CheckedInAt), v.CheckedInBy, storage.FormatTime(v.CreatedAt), storage.FormatTime(v.UpdatedAt))
+	// In a savepoint on PostgreSQL: the caller may go on after the
+	// conflict (storage.Querier.Try).
+	err := q.Try(ctx, func() error {
+		_, err := q.Exec(ctx, `INSERT INTO invitations (`+invitationCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+			v.ID, v.MeetingID, v.Kind, v.CompanyID, v.CompanyName, v.PersonName, v.PersonRole, v.Organization, v.CodeHash, v.Status,
+			optTS(v.CheckedInAt), v.CheckedInBy, storage.FormatTime(v.CreatedAt), storage.FormatTime(v.UpdatedAt))
+		return err
+	})
 	if storage.IsUniqueViolation(err) {
 		return service.ErrInviteCompanyDuplicate
 	}
@@ -544,8 +551,13 @@ func scanSignature(r storage.Scanner) (service.Signature, error) {
 
 // InsertSignature implements service.Queries.
 func (q queries) InsertSignature(ctx context.Context, s service.Signature) error {
-	_, err := q.Exec(ctx, `INSERT INTO convention_signatures (`+signatureCols+`) VALUES (?,?,?,?,?,?,?,?)`,
-		s.ID, s.CompanyID, s.ConventionVersion, s.SignedBy, storage.FormatTime(s.SignedAt), s.MeetingID, s.Current, storage.FormatTime(s.CreatedAt))
+	// In a savepoint on PostgreSQL: the caller may go on after the
+	// conflict (storage.Querier.Try).
+	err := q.Try(ctx, func() error {
+		_, err := q.Exec(ctx, `INSERT INTO convention_signatures (`+signatureCols+`) VALUES (?,?,?,?,?,?,?,?)`,
+			s.ID, s.CompanyID, s.ConventionVersion, s.SignedBy, storage.FormatTime(s.SignedAt), s.MeetingID, s.Current, storage.FormatTime(s.CreatedAt))
+		return err
+	})
 	if storage.IsUniqueViolation(err) {
 		return service.ErrSignatureDuplicate
 	}

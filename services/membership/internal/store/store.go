@@ -128,8 +128,10 @@ func (q queries) ListCompanies(ctx context.Context, f service.CompanyFilter, p k
 		}
 	}
 	if f.Query != "" {
-		where = append(where, "instr(lower(name), lower(?)) > 0")
-		args = append(args, f.Query)
+		// A substring, case folded: LIKE with the query's own % _ and \
+		// escaped (instr is SQLite's alone).
+		where = append(where, `lower(name) LIKE '%' || lower(?) || '%' ESCAPE '\'`)
+		args = append(args, likeEscaper.Replace(f.Query))
 	}
 	clause, args := storage.Page(where, args, p)
 	items, next, err := storage.ListRows(ctx, q.Querier, `SELECT `+companyCols+` FROM companies`+clause, args, p, q.scanCompany, func(c service.Company) string { return c.ID })
@@ -141,9 +143,14 @@ func (q queries) ListCompanies(ctx context.Context, f service.CompanyFilter, p k
 
 // InsertCompany implements service.Queries.
 func (q queries) InsertCompany(ctx context.Context, c service.Company) error {
-	_, err := q.Exec(ctx, `INSERT INTO companies (`+companyCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		c.ID, c.Name, c.CreditCode, c.LicenceNumber, c.Kind, c.Level, c.Status, c.ContactName, c.ContactPhone,
-		c.Address, c.PartyOrg, c.PartyOrgSince, c.TradeUnion, c.WorkersHome, c.ConventionVersion, storage.FormatTime(c.RegisteredAt), storage.FormatTime(c.UpdatedAt), c.Version)
+	// In a savepoint on PostgreSQL: the caller may go on after the
+	// conflict (storage.Querier.Try).
+	err := q.Try(ctx, func() error {
+		_, err := q.Exec(ctx, `INSERT INTO companies (`+companyCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+			c.ID, c.Name, c.CreditCode, c.LicenceNumber, c.Kind, c.Level, c.Status, c.ContactName, c.ContactPhone,
+			c.Address, c.PartyOrg, c.PartyOrgSince, c.TradeUnion, c.WorkersHome, c.ConventionVersion, storage.FormatTime(c.RegisteredAt), storage.FormatTime(c.UpdatedAt), c.Version)
+		return err
+	})
 	if storage.IsUniqueViolation(err) {
 		return service.ErrCompanyCreditCodeTaken
 	}
@@ -298,8 +305,10 @@ func (q queries) ListGuards(ctx context.Context, f service.GuardFilter, p kitx.P
 		}
 	}
 	if f.Name != "" {
-		// A substring: LIKE with the pattern's own % _ and \ escaped.
-		where = append(where, `name LIKE ? ESCAPE '\'`)
+		// A substring: LIKE with the pattern's own % _ and \ escaped,
+		// both sides lower-cased: SQLite's LIKE ignores ASCII case,
+		// PostgreSQL's does not.
+		where = append(where, `lower(name) LIKE lower(?) ESCAPE '\'`)
 		args = append(args, "%"+likeEscaper.Replace(f.Name)+"%")
 	}
 	if f.VolunteerPolice != nil {
@@ -310,10 +319,10 @@ func (q queries) ListGuards(ctx context.Context, f service.GuardFilter, p kitx.P
 		where = append(where, "background_check_status <> 'passed'")
 	}
 	if f.MissingTraining {
-		where = append(where, "pre_job_trained = 0")
+		where = append(where, "NOT pre_job_trained")
 	}
 	if f.MissingBadge {
-		where = append(where, "badge_service = 0")
+		where = append(where, "NOT badge_service")
 	}
 	if f.ValidUntilFrom != "" || f.ValidUntilTo != "" {
 		where = append(where, "certificate_number <> '' AND certificate_valid_until <> '' AND certificate_valid_until >= ? AND certificate_valid_until <= ?")
@@ -330,11 +339,16 @@ func (q queries) InsertGuard(ctx context.Context, g service.Guard) error {
 	if g.IDNumberSealed == "" {
 		return fmt.Errorf("store: guard %s has no sealed id number", g.ID)
 	}
-	_, err := q.Exec(ctx, `INSERT INTO guards (`+guardCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		g.ID, g.CompanyID, g.Name, g.IDNumberSealed, g.IDHash, g.CertificateNumber, g.CertificateIssuedOn,
-		g.BackgroundCheckStatus, g.BackgroundCheckOn, g.PreJobTrained, g.TrainingHours, g.BadgeService, g.VolunteerPolice,
-		g.PartyMember, g.EmploymentStatus, g.HiredOn, g.LeftOn, storage.FormatTime(g.CreatedAt), storage.FormatTime(g.UpdatedAt), g.Version,
-		g.CertificateValidUntil, g.CertificateAuthority)
+	// In a savepoint on PostgreSQL: the caller may go on after the
+	// conflict (storage.Querier.Try).
+	err := q.Try(ctx, func() error {
+		_, err := q.Exec(ctx, `INSERT INTO guards (`+guardCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+			g.ID, g.CompanyID, g.Name, g.IDNumberSealed, g.IDHash, g.CertificateNumber, g.CertificateIssuedOn,
+			g.BackgroundCheckStatus, g.BackgroundCheckOn, g.PreJobTrained, g.TrainingHours, g.BadgeService, g.VolunteerPolice,
+			g.PartyMember, g.EmploymentStatus, g.HiredOn, g.LeftOn, storage.FormatTime(g.CreatedAt), storage.FormatTime(g.UpdatedAt), g.Version,
+			g.CertificateValidUntil, g.CertificateAuthority)
+		return err
+	})
 	if storage.IsUniqueViolation(err) {
 		// The partial unique index on active guards' id_hash backs up the
 		// service's check against a concurrent hire.

@@ -99,6 +99,8 @@ func companies(t *testing.T, s *store.Store) {
 			{service.CompanyFilter{Status: "active"}, []string{"c01", "c03", "c05"}},
 			{service.CompanyFilter{Kind: "service_company", Level: "member"}, []string{"c02", "c04"}},
 			{service.CompanyFilter{Query: "ANTAI-4"}, []string{"c04"}},
+			{service.CompanyFilter{Query: "_"}, []string{}}, // the query's own wildcards are characters
+			{service.CompanyFilter{Query: "%"}, []string{}},
 			{service.CompanyFilter{Query: "安泰", Status: "applied"}, []string{"c02", "c04"}},
 			{service.CompanyFilter{Level: "president"}, []string{}},
 		} {
@@ -126,6 +128,22 @@ func companies(t *testing.T, s *store.Store) {
 			c.Address, c.PartyOrg, c.PartyOrgSince, c.TradeUnion, c.WorkersHome = "新址", false, "", true, false
 			c.ConventionVersion, c.UpdatedAt = "2027", kit.At.Add(time.Hour)
 		})
+	})
+	t.Run("A refused insert leaves its transaction usable: what follows it in the transaction commits (an import's chunk goes on after a duplicate row).", func(t *testing.T) {
+		dup := company(11)
+		dup.CreditCode = company(1).CreditCode
+		kit.Must(t, s.Tx(ctx, func(q service.Queries) ([]service.Change, error) {
+			if err := q.InsertCompany(ctx, dup); !errors.Is(err, service.ErrCompanyCreditCodeTaken) {
+				return nil, fmt.Errorf("duplicate credit code: %v", err)
+			}
+			return nil, q.InsertCompany(ctx, company(12))
+		}))
+		if _, err := s.GetCompany(ctx, company(12).ID); err != nil {
+			t.Fatalf("the insert after the refused one: %v", err)
+		}
+		if _, err := s.GetCompany(ctx, dup.ID); !errors.Is(err, service.ErrCompanyNotFound) {
+			t.Fatalf("the refused company: %v", err)
+		}
 	})
 }
 
@@ -409,7 +427,7 @@ func certificates(t *testing.T, s *store.Store) {
 		g.BackgroundCheckStatus, g.PreJobTrained, g.BadgeService = "failed", false, false
 	})
 	mk(3, "百分%号", "", "", func(g *service.Guard) { g.BackgroundCheckStatus = "none" })
-	mk(4, "王五", "C-4", "2026-03-20", func(g *service.Guard) { g.EmploymentStatus, g.LeftOn = "left", "2025-06-01" })
+	mk(4, "王五 Wang Wu", "C-4", "2026-03-20", func(g *service.Guard) { g.EmploymentStatus, g.LeftOn = "left", "2025-06-01" })
 
 	t.Run("A certificate's last valid day and authority read back and are rewritten.", func(t *testing.T) {
 		got, err := s.GetGuard(ctx, g1.ID)
@@ -467,6 +485,7 @@ func certificates(t *testing.T, s *store.Store) {
 			{service.GuardFilter{Name: "张"}, []string{"g01", "g02"}},
 			{service.GuardFilter{Name: "%"}, []string{"g03"}},
 			{service.GuardFilter{Name: "_"}, []string{}},
+			{service.GuardFilter{Name: "wANG w"}, []string{"g04"}}, // ASCII case ignored, on every engine
 			{service.GuardFilter{CertificateNumber: "C-2"}, []string{"g02"}},
 			{service.GuardFilter{CertificateNumber: "C-"}, []string{}},
 			{service.GuardFilter{IDHash: "hash-3"}, []string{"g03"}},
