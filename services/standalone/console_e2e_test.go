@@ -141,7 +141,7 @@ func clickOption(text string) step {
 		for {
 			// The option's own click handler (a mouse click through
 			// chromedp's JSPath hung on the select's popper here).
-			if ok, err := chromedp.Evaluate[bool](`(() => { const e = ` + find + `; if (!e) return false; e.click(); return true })()`)(ctx, tg); err == nil && ok {
+			if ok, err := chromedp.Evaluate[bool](`(() => { const e = `+find+`; if (!e) return false; e.click(); return true })()`)(ctx, tg); err == nil && ok {
 				return nil
 			}
 			select {
