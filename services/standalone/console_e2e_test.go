@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/guildhall/guildhall/services/standalone/internal/citytest"
 )
 
 // chromiumPath is Debian's Chromium (.ci/run installs it). Without it
@@ -484,4 +487,81 @@ func TestConsoleMeetingCheckInByQRCode(t *testing.T) {
 	if len(invs.Items) != 1 || invs.Items[0].CompanyID != co || invs.Items[0].Status != "present" {
 		t.Errorf("the API's invitations: %+v, want the company present", invs.Items)
 	}
+}
+
+// TestConsoleImportShowsTheRowReport: a company admin imports an .xlsx
+// with one good row, a row whose ID number fails its check digit and a
+// row repeating the first one's ID number; the console follows the job to
+// its end and shows the report row by row exactly as the API's job has
+// it; the good guard is on the roster tab.
+func TestConsoleImportShowsTheRowReport(t *testing.T) {
+	chromiumPath(t)
+	_, c := startCity(t, t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	shots := screenshotDir(t)
+	co, err := c.RegisterActiveCompany(ctx, "jingkai", 82)
+	if err != nil {
+		t.Fatal(err)
+	}
+	poll(t, "the company admin's account", func() bool {
+		status, _, err := c.Do(ctx, "POST", "/api/v1/auth/accounts", map[string]any{"username": "ca-import", "password": "ca-import right password",
+			"role": "company-admin", "districts": []string{"jingkai"}, "company": co}, nil)
+		return err == nil && status == http.StatusCreated
+	})
+	good := citytest.ResidentID(8201)
+	bad := good[:17] + string("0123456789X"[(strings.IndexByte("0123456789X", good[17])+1)%11])
+	f := excelize.NewFile()
+	for i, row := range [][]any{{"姓名", "身份证号"}, {"张卫国", good}, {"李建军", bad}, {"王志强", good}} {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := f.SetSheetRow("Sheet1", cell, &row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "保安员名册.xlsx")
+	if err := f.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+
+	b := browser(t, ctx)
+	run(t, b, login(c.Base, "ca-import", "ca-import right password"),
+		chromedp.WaitVisible(css(`#tab-import`)), chromedp.Click(css(`#tab-import`)),
+		chromedp.SetUploadFiles(css(`#gh-import-file`), []string{path}),
+		chromedp.Click(css(`[data-test=import-start]`)),
+		waitText(`[data-test=import-summary]`, "已处理 3 / 3 行：成功 1 行，失败 2 行"), shot(shots, "import.zh-CN"))
+	jobID, err := chromedp.Run(b, chromedp.Evaluate[string](`document.querySelector('[data-test=import-summary]').dataset.job`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var job struct {
+		Status string
+		Errors []struct {
+			Line    int    `json:"line"`
+			Field   string `json:"field"`
+			ErrorID string `json:"error_id"`
+			Message string `json:"message"`
+		}
+	}
+	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/jingkai/imports/"+jobID, nil, &job); err != nil {
+		t.Fatal(err)
+	}
+	// The field is named in the console's language.
+	fieldZh := map[string]string{"id_number": "身份证号", "name": "姓名"}
+	var want []string
+	for _, e := range job.Errors {
+		want = append(want, fmt.Sprintf("%d|%s|%s|%s", e.Line, fieldZh[e.Field], e.Message, e.ErrorID))
+	}
+	if job.Status != "done" || len(want) != 2 || !strings.Contains(want[0], "guard.id_number_invalid") || !strings.Contains(want[1], "import.row_duplicate") {
+		t.Fatalf("the API's job: %+v", job)
+	}
+	shown, err := chromedp.Run(b, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-test=import-report] .el-table__body tr')].map(tr => [...tr.querySelectorAll('td')].map(td => td.innerText.trim()).join('|'))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(shown, "\n") != strings.Join(want, "\n") {
+		t.Errorf("the report shown:\n%s\nthe API's:\n%s", strings.Join(shown, "\n"), strings.Join(want, "\n"))
+	}
+	run(t, b, chromedp.Click(css(`[data-test=lang]`)), waitText(`[data-test=import-summary]`, "3 of 3 rows processed: 1 imported, 2 failed"), shot(shots, "import.en"),
+		chromedp.Click(css(`#tab-guards`)), waitText(`[data-test=guards] .el-table__body tr td`, "张卫国"), shot(shots, "guards.en"),
+		chromedp.Click(css(`[data-test=lang]`)), waitText(`[data-test=lang]`, "English"), shot(shots, "guards.zh-CN"))
 }

@@ -17,17 +17,21 @@ export class ApiError extends Error {
 // response. getToken gives the bearer token (or ''); onUnauthorized runs on
 // a 401 (the token expired or was revoked) before the error is thrown.
 export function createApi({ fetch = (...a) => globalThis.fetch(...a), getToken = () => '', onUnauthorized = () => {} } = {}) {
-  return async function api(path, { method = 'GET', body, headers = {} } = {}) {
+  // raw sends body as it is (a file, with its own Content-Type) and
+  // returns the Response of a 2xx; blob() or json() it as needed.
+  async function send(path, { method = 'GET', body, headers = {}, raw = false } = {}) {
     const h = { Accept: 'application/json', ...headers }
     const token = getToken()
     if (token) h.Authorization = `Bearer ${token}`
-    if (body !== undefined) h['Content-Type'] = 'application/json'
-    let res
+    if (body !== undefined && !raw) h['Content-Type'] = 'application/json'
     try {
-      res = await fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) })
+      return await fetch(path, { method, headers: h, body: body === undefined ? undefined : raw ? body : JSON.stringify(body) })
     } catch (e) {
       throw new ApiError(0, 'network', e.message)
     }
+  }
+  async function api(path, opts = {}) {
+    const res = await send(path, opts)
     const text = await res.text()
     let data = null
     if (text) {
@@ -44,6 +48,38 @@ export function createApi({ fetch = (...a) => globalThis.fetch(...a), getToken =
     }
     return data
   }
+  // api.file(path) downloads a file the API serves (an export, a
+  // template) with the token, as a Blob with the name the API gives.
+  api.file = async (path) => {
+    const res = await send(path, { headers: { Accept: '*/*' } })
+    if (!res.ok) {
+      let err = {}
+      try {
+        err = (await res.json()).error || {}
+      } catch {
+        err = {}
+      }
+      if (res.status === 401) onUnauthorized()
+      throw new ApiError(res.status, err.id, err.message, err.field)
+    }
+    const cd = res.headers.get('Content-Disposition') || ''
+    const m = /filename\*=UTF-8''([^;]+)|filename="?([^";]+)"?/i.exec(cd)
+    const name = m ? decodeURIComponent(m[1] || m[2]) : path.split('/').pop().split('?')[0]
+    return { blob: await res.blob(), name }
+  }
+  return api
+}
+
+// saveBlob hands a downloaded file to the browser as a download.
+export function saveBlob({ blob, name }) {
+  const url = URL.createObjectURL(blob)
+  const a = document.createElement('a')
+  a.href = url
+  a.download = name
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 1000)
 }
 
 // withQuery appends the defined, non-empty params to path.

@@ -47,8 +47,25 @@ export const messages = {
       attendanceStatus: { invited: '未签到', present: '已到', late: '迟到', absent: '缺席' },
     },
     checkIn: { done: '签到成功', failed: '签到失败' },
+    company: { gaps: '合规缺口', guards: '保安员', import: '批量导入' },
+    guards: {
+      title: '保安员', hire: '招录保安员', none: '暂无在职保安员', name: '姓名', idNumber: '身份证号', certificate: '保安员证号',
+      validUntil: '证件有效期至', background: '背景审查', actions: '操作', leave: '离职', leaveConfirm: '确认 {name} 离职？',
+      exportXlsx: '导出 Excel', exportCsv: '导出 CSV',
+      checks: { none: '未审查', pending: '待审', passed: '已通过', failed: '未通过' },
+      fields: {
+        name: '姓名', id_number: '身份证号', certificate_number: '保安员证号', certificate_issued_on: '发证日期',
+        certificate_valid_until: '有效期至', certificate_authority: '发证机关', hired_on: '入职日期',
+      },
+    },
+    import: {
+      help: '上传 Excel（.xlsx）或 CSV 文件，第一行为表头（可用模板的中文列名）。导入在后台进行，每行的错误会列在下面。',
+      templateXlsx: '下载 Excel 模板', templateCsv: '下载 CSV 模板', file: '选择文件', start: '开始导入', progress: '导入进度',
+      summary: '已处理 {processed} / {total} 行：成功 {ok} 行，失败 {failed} 行', report: '错误报告',
+      line: '行号', field: '字段', message: '原因', errorId: '错误代码',
+    },
     gaps: {
-      title: '{company}：缺口人员', criterion: '项目', guard: '保安员', reason: '原因', none: '此项无缺口',
+      criterion: '项目', guard: '保安员', reason: '原因', none: '此项无缺口',
       reasons: {
         background_check_none: '未做背景审查', background_check_pending: '背景审查待审', background_check_failed: '背景审查未通过',
         hours_short: '本年度培训 {hours} 学时，要求 {required} 学时', pre_job_missing: '无岗前培训记录',
@@ -98,8 +115,25 @@ export const messages = {
       attendanceStatus: { invited: 'Not checked in', present: 'Present', late: 'Late', absent: 'Absent' },
     },
     checkIn: { done: 'Checked in', failed: 'Check-in failed' },
+    company: { gaps: 'Gaps', guards: 'Guards', import: 'Import' },
+    guards: {
+      title: 'Guards', hire: 'Hire a guard', none: 'No active guards', name: 'Name', idNumber: 'ID number', certificate: 'Certificate',
+      validUntil: 'Certificate valid until', background: 'Background check', actions: 'Actions', leave: 'Leaves', leaveConfirm: 'Record that {name} leaves?',
+      exportXlsx: 'Export Excel', exportCsv: 'Export CSV',
+      checks: { none: 'Not checked', pending: 'Pending', passed: 'Passed', failed: 'Failed' },
+      fields: {
+        name: 'Name', id_number: 'ID number', certificate_number: 'Certificate number', certificate_issued_on: 'Issued on',
+        certificate_valid_until: 'Valid until', certificate_authority: 'Issuing authority', hired_on: 'Hired on',
+      },
+    },
+    import: {
+      help: 'Upload an Excel (.xlsx) or CSV file whose first row is the header (the template\'s Chinese column titles work). The import runs in the background; every row that fails is listed below with its reason.',
+      templateXlsx: 'Excel template', templateCsv: 'CSV template', file: 'File', start: 'Import', progress: 'Import progress',
+      summary: '{processed} of {total} rows processed: {ok} imported, {failed} failed', report: 'Row report',
+      line: 'Line', field: 'Field', message: 'Reason', errorId: 'Error id',
+    },
     gaps: {
-      title: '{company}: gap guards', criterion: 'Criterion', guard: 'Guard', reason: 'Reason', none: 'No gap on this criterion',
+      criterion: 'Criterion', guard: 'Guard', reason: 'Reason', none: 'No gap on this criterion',
       reasons: {
         background_check_none: 'No background check', background_check_pending: 'Background check pending', background_check_failed: 'Background check failed',
         hours_short: '{hours} training hours this year, {required} required', pre_job_missing: 'No pre-job training',
