@@ -2,6 +2,7 @@ package standalone_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
@@ -150,6 +151,23 @@ func clickOption(text string) step {
 			select {
 			case <-ctx.Done():
 				return fmt.Errorf("no option %q: %w", text, ctx.Err())
+			case <-time.After(100 * time.Millisecond): // polling interval
+			}
+		}
+	})
+}
+
+// waitCount polls until n elements match sel.
+func waitCount(sel string, n int) step {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		for {
+			got, err := chromedp.Evaluate[int](fmt.Sprintf(`document.querySelectorAll(%q).length`, sel))(ctx, tg)
+			if err == nil && got == n {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("%s: %d elements, want %d (%v)", sel, got, n, err)
 			case <-time.After(100 * time.Millisecond): // polling interval
 			}
 		}
@@ -312,10 +330,71 @@ func TestConsoleShowsWhatTheAPISays(t *testing.T) {
 		}
 	}), shot(shots, "company.zh-CN"))
 
+	// HQ's other pages: the SLA summary (every service's heartbeat as HQ
+	// holds it), the conflicts, and jingkai's action items and dispatches,
+	// each as the API has them.
+	var ops struct {
+		Items []struct {
+			District string
+			Services []struct {
+				Service string
+				Alive   bool
+			}
+		}
+	}
+	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/hq/districts", nil, &ops); err != nil {
+		t.Fatal(err)
+	}
+	run(t, b, chromedp.Click(css(`[data-test=nav-ops]`)), waitText(`[data-test=ops-status-jingkai]`, "正常"))
+	for _, d := range ops.Items {
+		for _, sv := range d.Services {
+			want := "是"
+			if !sv.Alive {
+				want = ""
+			}
+			if want != "" {
+				run(t, b, waitText(fmt.Sprintf(`[data-test=alive-%s-%s]`, d.District, sv.Service), want))
+			}
+		}
+	}
+	run(t, b, shot(shots, "ops.zh-CN"))
+	var conflicts struct{ Items []json.RawMessage }
+	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/hq/conflicts", nil, &conflicts); err != nil {
+		t.Fatal(err)
+	}
+	if len(conflicts.Items) == 0 {
+		run(t, b, chromedp.Click(css(`[data-test=nav-conflicts]`)), waitText(`[data-test=conflicts] .el-table__empty-text`, "没有冲突"), shot(shots, "conflicts.zh-CN"))
+	}
+	var items struct {
+		Items []struct {
+			ID      string `json:"id"`
+			Overdue bool   `json:"overdue"`
+		}
+	}
+	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/jingkai/action-items?page_size=20", nil, &items); err != nil {
+		t.Fatal(err)
+	}
+	overdue := 0
+	for _, it := range items.Items {
+		if it.Overdue {
+			overdue++
+		}
+	}
+	run(t, b, chromedp.Navigate(c.Base+"/districts/jingkai/action-items"), chromedp.WaitVisible(css(`[data-test=action-items] .el-table__body tr`)),
+		waitCount(`[data-test=action-items] [data-test^=overdue-]`, overdue), shot(shots, "action-items.zh-CN"),
+		chromedp.Navigate(c.Base+"/districts/jingkai/dispatches"), waitText(`[data-test=dispatches] .el-table__body tr td:nth-child(4)`, "已结束"), shot(shots, "dispatches.zh-CN"),
+		chromedp.Click(css(`[data-test=raise-dispatch]`)), chromedp.WaitVisible(css(`#gh-dispatch-kind`)), shot(shots, "dispatch-raise.zh-CN"),
+		chromedp.Click(css(`.el-dialog__headerbtn`)), chromedp.WaitNotVisible(css(`#gh-dispatch-kind`)))
+
 	// English: every string, the status, and the chart re-created.
 	run(t, b, chromedp.Click(css(`[data-test=lang]`)), waitText(`[data-test=lang]`, "中文"), shot(shots, "company.en"),
 		chromedp.Click(css(`[data-test=nav-city]`)), waitText(`h1`, "The city at a glance"),
-		waitText(`[data-test=status-jingkai]`, "OK"), chromedp.WaitVisible(css(`[data-test=rates-chart] canvas`)), shot(shots, "city.en"))
+		waitText(`[data-test=status-jingkai]`, "OK"), chromedp.WaitVisible(css(`[data-test=rates-chart] canvas`)), shot(shots, "city.en"),
+		chromedp.Click(css(`[data-test=nav-ops]`)), waitText(`[data-test=ops-status-jingkai]`, "OK"), shot(shots, "ops.en"),
+		chromedp.Click(css(`[data-test=nav-conflicts]`)), chromedp.WaitVisible(css(`[data-test=conflicts]`)), shot(shots, "conflicts.en"),
+		chromedp.Navigate(c.Base+"/districts/jingkai/action-items"), chromedp.WaitVisible(css(`[data-test=action-items] .el-table__body tr`)), shot(shots, "action-items.en"),
+		chromedp.Navigate(c.Base+"/districts/jingkai/dispatches"), waitText(`[data-test=dispatches] .el-table__body tr td:nth-child(4)`, "Closed"), shot(shots, "dispatches.en"),
+		chromedp.Click(css(`[data-test=nav-city]`)), waitText(`h1`, "The city at a glance"))
 	if lang, err := chromedp.Run(b, chromedp.Evaluate[string](`document.documentElement.lang`)); err != nil || lang != "en" {
 		t.Errorf("html lang %q (%v), want en", lang, err)
 	}

@@ -7,7 +7,7 @@ export const LOCALES = ['zh-CN', 'en']
 export const messages = {
   'zh-CN': {
     app: { title: '保安协会管理平台', short: '保安协会', switchTo: 'English', switchLabel: '切换到英文' },
-    nav: { city: '全市概览', districts: '片区', district: '{d} 片区', meetings: '会议', logout: '退出登录', skip: '跳到主要内容' },
+    nav: { city: '全市概览', districts: '片区', district: '{d} 片区', meetings: '会议', actions: '任务', dispatches: '警保联动', conflicts: '跨片区冲突', ops: '运行状态', logout: '退出登录', skip: '跳到主要内容' },
     login: {
       title: '登录', username: '用户名', password: '密码', submit: '登录',
       failed: '登录失败：{message}', required: '请输入用户名和密码',
@@ -64,6 +64,28 @@ export const messages = {
       summary: '已处理 {processed} / {total} 行：成功 {ok} 行，失败 {failed} 行', report: '错误报告',
       line: '行号', field: '字段', message: '原因', errorId: '错误代码',
     },
+    actions: {
+      title: '会议决议任务', status: '状态', all: '全部', none: '暂无任务', item: '任务', owner: '负责', due: '完成期限', overdue: '已逾期',
+      markDone: '标记完成', accept: '验收', reopen: '重新打开', statuses: { open: '进行中', done: '已完成', accepted: '已验收' },
+    },
+    dispatch: {
+      title: '警保联动', raise: '发起调度', none: '暂无调度', raisedAt: '发起时间', kind: '类型', kindHint: '如：纠纷、巡查、治安',
+      urgency: '紧急程度', status: '状态', toAccept: '签收用时', toArrive: '到场用时', toFeedback: '反馈用时', breaches: '超时环节',
+      setting: '区域', lat: '纬度', lng: '经度', description: '说明', s: '{n} 秒', m: '{n} 分钟',
+      urgencies: { urgent: '紧急', routine: '一般' }, settings: { urban: '城区', suburban: '郊区' },
+      statuses: { offered: '待签收', unassigned: '无人签收', accepted: '已签收', en_route: '在途', arrived: '已到场', closed: '已结束' },
+      stages: { accept: '签收', arrive: '到场', feedback: '反馈' },
+    },
+    ops: {
+      title: '运行状态', behind: '总部落后 {n} 条事件', lastApplied: '最近应用', parked: '{n} 条事件暂存', service: '服务', alive: '心跳',
+      silentSince: '自 {when} 失联', heartbeat: '最近心跳', leader: '转发主节点', backlog: '待发事件', oldest: '最早待发', clock: '时钟偏差',
+      version: '版本', instances: '实例', yes: '是', no: '否',
+    },
+    conflicts: {
+      title: '跨片区冲突', help: '同一人在两个片区在职、统一社会信用代码或保安员证号被重复登记。', none: '没有冲突',
+      kind: '类型', key: '标识', districts: '涉及片区', records: '记录数',
+      kinds: { person: '同一人多处在职', credit_code: '信用代码重复', certificate_number: '保安员证号重复' },
+    },
     gaps: {
       criterion: '项目', guard: '保安员', reason: '原因', none: '此项无缺口',
       reasons: {
@@ -75,7 +97,7 @@ export const messages = {
   },
   en: {
     app: { title: 'Security Association Console', short: 'Association', switchTo: '中文', switchLabel: 'Switch to Chinese' },
-    nav: { city: 'City', districts: 'Districts', district: 'District {d}', meetings: 'Meetings', logout: 'Log out', skip: 'Skip to main content' },
+    nav: { city: 'City', districts: 'Districts', district: 'District {d}', meetings: 'Meetings', actions: 'Action items', dispatches: 'Dispatch', conflicts: 'Conflicts', ops: 'Operations', logout: 'Log out', skip: 'Skip to main content' },
     login: {
       title: 'Log in', username: 'Username', password: 'Password', submit: 'Log in',
       failed: 'Login failed: {message}', required: 'Enter your username and password',
@@ -131,6 +153,28 @@ export const messages = {
       templateXlsx: 'Excel template', templateCsv: 'CSV template', file: 'File', start: 'Import', progress: 'Import progress',
       summary: '{processed} of {total} rows processed: {ok} imported, {failed} failed', report: 'Row report',
       line: 'Line', field: 'Field', message: 'Reason', errorId: 'Error id',
+    },
+    actions: {
+      title: 'Action items', status: 'Status', all: 'All', none: 'No action items', item: 'Item', owner: 'Owner', due: 'Due', overdue: 'Overdue',
+      markDone: 'Mark done', accept: 'Accept', reopen: 'Reopen', statuses: { open: 'Open', done: 'Done', accepted: 'Accepted' },
+    },
+    dispatch: {
+      title: 'Police dispatch', raise: 'Raise a request', none: 'No requests', raisedAt: 'Raised', kind: 'Kind', kindHint: 'e.g. dispute, patrol, public order',
+      urgency: 'Urgency', status: 'Status', toAccept: 'To accept', toArrive: 'To arrive', toFeedback: 'To feedback', breaches: 'Targets missed',
+      setting: 'Area', lat: 'Latitude', lng: 'Longitude', description: 'Description', s: '{n} s', m: '{n} min',
+      urgencies: { urgent: 'Urgent', routine: 'Routine' }, settings: { urban: 'Urban', suburban: 'Suburban' },
+      statuses: { offered: 'Offered', unassigned: 'Unassigned', accepted: 'Accepted', en_route: 'En route', arrived: 'Arrived', closed: 'Closed' },
+      stages: { accept: 'accept', arrive: 'arrive', feedback: 'feedback' },
+    },
+    ops: {
+      title: 'Operations', behind: 'HQ is {n} events behind', lastApplied: 'last applied', parked: '{n} events parked', service: 'Service', alive: 'Heartbeat',
+      silentSince: 'silent since {when}', heartbeat: 'Last beat', leader: 'Relay leader', backlog: 'Outbox backlog', oldest: 'Oldest unsent', clock: 'Clock offset',
+      version: 'Version', instances: 'Instances', yes: 'yes', no: 'no',
+    },
+    conflicts: {
+      title: 'Cross-district conflicts', help: 'One person employed in two districts, or a credit code or certificate number registered twice.', none: 'No conflicts',
+      kind: 'Kind', key: 'Key', districts: 'Districts', records: 'Records',
+      kinds: { person: 'One person, two employers', credit_code: 'Credit code twice', certificate_number: 'Certificate number twice' },
     },
     gaps: {
       criterion: 'Criterion', guard: 'Guard', reason: 'Reason', none: 'No gap on this criterion',

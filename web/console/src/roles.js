@@ -24,3 +24,23 @@ export function homeOf(me) {
 export function seesMeetings(me) {
   return !!me && ['hq-admin', 'district-admin', 'police'].includes(me.role)
 }
+
+// seesConflicts: HQ's cross-district conflicts are HQ staff's.
+export function seesConflicts(me) {
+  return !!me && me.role === 'hq-admin'
+}
+
+// seesOps: the SLA summary, for HQ staff and the ops team.
+export function seesOps(me) {
+  return !!me && (me.role === 'hq-admin' || me.role === 'ops')
+}
+
+// seesActionItems: the district lead, HQ, and a company for its own.
+export function seesActionItems(me) {
+  return !!me && ['hq-admin', 'district-admin', 'company-admin'].includes(me.role)
+}
+
+// seesDispatches: the police who raise them, the district lead and HQ.
+export function seesDispatches(me) {
+  return !!me && ['hq-admin', 'district-admin', 'police'].includes(me.role)
+}

@@ -29,6 +29,16 @@ export const router = createRouter({
       component: () => import('./views/CheckInView.vue'),
       props: (r) => ({ district: r.params.district, meeting: r.params.meeting, code: typeof r.query.code === 'string' ? r.query.code : '' }),
     },
+    { path: '/conflicts', name: 'conflicts', component: () => import('./views/ConflictsView.vue') },
+    { path: '/ops', name: 'ops', component: () => import('./views/OpsView.vue') },
+    {
+      path: '/districts/:district/action-items', name: 'action-items',
+      component: () => import('./views/ActionItemsView.vue'), props: true,
+    },
+    {
+      path: '/districts/:district/dispatches', name: 'dispatches',
+      component: () => import('./views/DispatchesView.vue'), props: true,
+    },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
 })
