@@ -554,6 +554,36 @@ func TestConsoleMeetingCheckInByQRCode(t *testing.T) {
 	run(t, lead, waitText(fmt.Sprintf(`[data-test="attendance-%s"]`, co), "已到"),
 		chromedp.Click(css(`[data-test=lang]`)), waitText(fmt.Sprintf(`[data-test="attendance-%s"]`, co), "Present"), shot(shots, "meeting.en"),
 		chromedp.Click(css(`[data-test=nav-meetings-jingkai]`)), chromedp.WaitVisible(css(fmt.Sprintf(`[data-test="meeting-%s"]`, mid))), shot(shots, "meetings.en"))
+	// A notice: the lead publishes it, the company reads and acknowledges
+	// it on its phone, the lead sees the receipt.
+	notice := fmt.Sprintf("关于冬季消防安全自查的通知 %d", now.Unix())
+	run(t, lead, chromedp.Click(css(`[data-test=lang]`)), waitText(`[data-test=lang]`, "English"),
+		chromedp.Click(css(`[data-test=nav-notices-jingkai]`)), chromedp.Click(css(`[data-test=new-notice]`)),
+		chromedp.SendKeys(css(`#gh-notice-title`), notice),
+		chromedp.SendKeys(css(`#gh-notice-body`), "各会员单位：请于**本周五**前完成自查并签收。"),
+		chromedp.SendKeys(css(`#gh-notice-deadline`), local(now.Add(72*time.Hour))+"\t"),
+		chromedp.Click(css(`[data-test=notice-submit]`)),
+		waitText(`[data-test=notices] .el-table__body tr td`, notice), shot(shots, "notices.zh-CN"))
+	run(t, phone, chromedp.Click(css(`[data-test=nav-company-notices-jingkai]`)),
+		waitText(`[data-test=company-notices] .el-table__body tr td`, notice), shot(shots, "company-notices.zh-CN"),
+		chromedp.Click(css(`[data-test^=notice-]`)), chromedp.WaitVisible(css(`[data-test=notice-body] strong`)),
+		chromedp.SendKeys(css(`#gh-receipt-by`), "刘安全"), shot(shots, "notice.zh-CN"),
+		chromedp.Click(css(`[data-test=acknowledge]`)), chromedp.WaitVisible(css(`[data-test=acknowledged]`)))
+	run(t, lead, chromedp.Reload(), waitText(`[data-test^=acks-]`, "1 / 1"))
+	var notices struct {
+		Items []struct {
+			Title        string `json:"title"`
+			Acknowledged int    `json:"acknowledged"`
+			Read         int    `json:"read"`
+		}
+	}
+	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/jingkai/notices", nil, &notices); err != nil {
+		t.Fatal(err)
+	}
+	if len(notices.Items) != 1 || notices.Items[0].Title != notice || notices.Items[0].Acknowledged != 1 || notices.Items[0].Read != 1 {
+		t.Errorf("the API's notices: %+v", notices.Items)
+	}
+
 	var invs struct {
 		Items []struct {
 			CompanyID string `json:"company_id"`

@@ -7,7 +7,7 @@ export const LOCALES = ['zh-CN', 'en']
 export const messages = {
   'zh-CN': {
     app: { title: '保安协会管理平台', short: '保安协会', switchTo: 'English', switchLabel: '切换到英文' },
-    nav: { city: '全市概览', districts: '片区', district: '{d} 片区', meetings: '会议', actions: '任务', dispatches: '警保联动', conflicts: '跨片区冲突', ops: '运行状态', logout: '退出登录', skip: '跳到主要内容' },
+    nav: { city: '全市概览', districts: '片区', district: '{d} 片区', meetings: '会议', actions: '任务', dispatches: '警保联动', notices: '通知', conflicts: '跨片区冲突', ops: '运行状态', logout: '退出登录', skip: '跳到主要内容' },
     login: {
       title: '登录', username: '用户名', password: '密码', submit: '登录',
       failed: '登录失败：{message}', required: '请输入用户名和密码',
@@ -86,6 +86,13 @@ export const messages = {
       kind: '类型', key: '标识', districts: '涉及片区', records: '记录数',
       kinds: { person: '同一人多处在职', credit_code: '信用代码重复', certificate_number: '保安员证号重复' },
     },
+    notices: {
+      title: '片区通知', companyTitle: '本单位收到的通知', none: '暂无通知', notice: '通知', publishedAt: '发布时间', deadline: '签收期限',
+      noAck: '无需签收', receipt: '回执', urgent: '紧急', normal: '普通', acknowledge: '签收', by: '签收人姓名', acknowledgedAt: '已于 {when} 签收',
+      publish: '发布通知', titleField: '标题', body: '正文', markdown: '支持 Markdown：**加粗**、列表、链接', priority: '优先级',
+      ackRequired: '要求各单位签收', recipients: '接收单位', read: '已读', acknowledged: '已签收',
+      statuses: { delivered: '未读', read: '已读', acknowledged: '已签收' },
+    },
     gaps: {
       criterion: '项目', guard: '保安员', reason: '原因', none: '此项无缺口',
       reasons: {
@@ -97,7 +104,7 @@ export const messages = {
   },
   en: {
     app: { title: 'Security Association Console', short: 'Association', switchTo: '中文', switchLabel: 'Switch to Chinese' },
-    nav: { city: 'City', districts: 'Districts', district: 'District {d}', meetings: 'Meetings', actions: 'Action items', dispatches: 'Dispatch', conflicts: 'Conflicts', ops: 'Operations', logout: 'Log out', skip: 'Skip to main content' },
+    nav: { city: 'City', districts: 'Districts', district: 'District {d}', meetings: 'Meetings', actions: 'Action items', dispatches: 'Dispatch', notices: 'Notices', conflicts: 'Conflicts', ops: 'Operations', logout: 'Log out', skip: 'Skip to main content' },
     login: {
       title: 'Log in', username: 'Username', password: 'Password', submit: 'Log in',
       failed: 'Login failed: {message}', required: 'Enter your username and password',
@@ -175,6 +182,13 @@ export const messages = {
       title: 'Cross-district conflicts', help: 'One person employed in two districts, or a credit code or certificate number registered twice.', none: 'No conflicts',
       kind: 'Kind', key: 'Key', districts: 'Districts', records: 'Records',
       kinds: { person: 'One person, two employers', credit_code: 'Credit code twice', certificate_number: 'Certificate number twice' },
+    },
+    notices: {
+      title: 'District notices', companyTitle: 'Notices to your company', none: 'No notices', notice: 'Notice', publishedAt: 'Published', deadline: 'Acknowledge by',
+      noAck: 'No acknowledgement', receipt: 'Receipt', urgent: 'Urgent', normal: 'Normal', acknowledge: 'Acknowledge', by: 'Your name', acknowledgedAt: 'Acknowledged {when}',
+      publish: 'Publish a notice', titleField: 'Title', body: 'Text', markdown: 'Markdown: **bold**, lists, links', priority: 'Priority',
+      ackRequired: 'Companies must acknowledge it', recipients: 'Recipients', read: 'Read', acknowledged: 'Acknowledged',
+      statuses: { delivered: 'Unread', read: 'Read', acknowledged: 'Acknowledged' },
     },
     gaps: {
       criterion: 'Criterion', guard: 'Guard', reason: 'Reason', none: 'No gap on this criterion',

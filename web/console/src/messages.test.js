@@ -12,9 +12,9 @@ describe('messages', () => {
       const walk = (tree) => Object.values(tree).forEach((v) => (typeof v === 'object' ? walk(v) : expect(v.trim()).not.toBe('')))
       walk(messages[l])
     }
-    // Chinese strings may carry placeholders, the names of file formats
+    // Chinese strings may carry placeholders, the names of file formats (and Markdown)
     // and the English switch's own label, nothing else in Latin letters.
-    const names = /\{[a-z]+\}|Excel|CSV|\.?xlsx/g
+    const names = /\{[a-z]+\}|Excel|CSV|Markdown|\.?xlsx/g
     const latin = keys(messages['zh-CN']).filter((k) => {
       const v = k.split('.').reduce((t, p) => t[p], messages['zh-CN'])
       return /[A-Za-z]{3,}/.test(v.replace(names, '')) && k !== 'app.switchTo'

@@ -44,3 +44,9 @@ export function seesActionItems(me) {
 export function seesDispatches(me) {
   return !!me && ['hq-admin', 'district-admin', 'police'].includes(me.role)
 }
+
+// seesNotices: who publishes a district's notices and follows their
+// receipts (a company reads its own under its company).
+export function seesNotices(me) {
+  return !!me && ['district-admin', 'police'].includes(me.role)
+}

@@ -39,6 +39,14 @@ export const router = createRouter({
       path: '/districts/:district/dispatches', name: 'dispatches',
       component: () => import('./views/DispatchesView.vue'), props: true,
     },
+    {
+      path: '/districts/:district/notices', name: 'notices',
+      component: () => import('./views/NoticesView.vue'), props: true,
+    },
+    {
+      path: '/districts/:district/companies/:company/notices', name: 'company-notices',
+      component: () => import('./views/CompanyNoticesView.vue'), props: true,
+    },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
 })
