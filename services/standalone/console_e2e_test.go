@@ -539,7 +539,7 @@ func TestConsoleMeetingCheckInByQRCode(t *testing.T) {
 	defer cancelPhone()
 	// The tab lives as long as the context of its first run: open it
 	// here, not inside run's timeout.
-	if err := chromedp.Do(phone); err != nil {
+	if err := chromedp.Do(phone, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))); err != nil {
 		t.Fatal(err)
 	}
 	run(t, phone, chromedp.Navigate(url),
