@@ -289,7 +289,15 @@ func TestConsoleShowsWhatTheAPISays(t *testing.T) {
 		t.Fatalf("companies: %v %d", err, len(companies.Items))
 	}
 	co := companies.Items[0]
-	run(t, b, chromedp.Click(css(`[data-test=district-jingkai]`)),
+	var trend struct{ Items []json.RawMessage }
+	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/jingkai/compliance/trend?days=90", nil, &trend); err != nil {
+		t.Fatal(err)
+	}
+	trendShown := `[data-test=trend-chart] canvas`
+	if len(trend.Items) == 0 {
+		trendShown = `[data-test=trend-empty]` // a new city has no closing snapshot yet
+	}
+	run(t, b, chromedp.Click(css(`[data-test=district-jingkai]`)), chromedp.WaitVisible(css(trendShown)),
 		waitText(fmt.Sprintf(`[data-test="company-%s"]`, co.CompanyID), co.Name), shot(shots, "district.zh-CN"),
 		chromedp.Click(css(fmt.Sprintf(`[data-test="company-%s"]`, co.CompanyID))),
 		chromedp.WaitVisible(css(`[data-test=criterion-certificate]`)),

@@ -33,7 +33,7 @@ export const messages = {
     district: {
       title: '{name}片区', companies: '会员单位', company: '单位', guards: '保安员',
       full: '四项全满', gaps: '缺口人员', rates: '四个100%', disputes: '纠纷', inspections: '隐患检查',
-      findingsOpen: '未整改隐患', disputesOpen: '未结纠纷', noCompanies: '尚无会员单位的合规数据',
+      findingsOpen: '未整改隐患', disputesOpen: '未结纠纷', noCompanies: '尚无会员单位的合规数据', trend: '近90天走势', trendEmpty: '尚无每日快照：每天零点（北京时间）收盘时记录一次，首个快照在今晚零点之后出现。',
     },
     meetings: {
       title: '会议', new: '新建会议', none: '暂无会议', meeting: '会议', type: '类型', titleField: '会议名称',
@@ -130,7 +130,7 @@ export const messages = {
     district: {
       title: '{name} district', companies: 'Member companies', company: 'Company', guards: 'Guards',
       full: 'All four full', gaps: 'Gap guards', rates: 'Four 100%', disputes: 'Disputes', inspections: 'Hazard inspections',
-      findingsOpen: 'Open findings', disputesOpen: 'Open disputes', noCompanies: 'No company has compliance figures yet',
+      findingsOpen: 'Open findings', disputesOpen: 'Open disputes', noCompanies: 'No company has compliance figures yet', trend: 'The last 90 days', trendEmpty: 'No daily snapshot yet: one is taken as each day closes at midnight (China time); the first appears after tonight.',
     },
     meetings: {
       title: 'Meetings', new: 'New meeting', none: 'No meetings yet', meeting: 'Meeting', type: 'Type', titleField: 'Title',
