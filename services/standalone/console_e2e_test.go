@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
 
@@ -431,6 +433,68 @@ func TestConsoleShowsWhatTheAPISays(t *testing.T) {
 		t.Errorf("company admin landed on %s with %d city links", path, cityLinks)
 	}
 	run(t, b, chromedp.Navigate(c.Base+"/city"), waitText(`[data-test=load-error] .el-alert__title`, "您的角色无权查看此页面"))
+
+	// The demo team's leader scans the checkpoint on a phone: where the
+	// checkpoint is, during the shift the demo put them on now.
+	var teams struct {
+		Items []struct {
+			LeaderGuardID string `json:"leader_guard_id"`
+		}
+	}
+	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/jingkai/teams", nil, &teams); err != nil || len(teams.Items) == 0 {
+		t.Fatalf("the demo's teams: %v %+v", err, teams)
+	}
+	leader := teams.Items[0].LeaderGuardID
+	var lg struct {
+		CompanyID string `json:"company_id"`
+	}
+	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/jingkai/guards/"+leader, nil, &lg); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Must(ctx, http.StatusCreated, "POST", "/api/v1/auth/accounts", map[string]any{"username": "leader-console", "password": "leader-console right password",
+		"role": "guard", "districts": []string{"jingkai"}, "company": lg.CompanyID, "guard": leader}, nil); err != nil {
+		t.Fatal(err)
+	}
+	phone, cancelPhone := chromedp.NewContext(b)
+	defer cancelPhone()
+	lat, lng, acc := 30.5093, 114.1637, 8.0
+	if err := chromedp.Do(phone, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2)),
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			if _, err := chromedp.CallBrowser(ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+				Permission: &cdpbrowser.PermissionDescriptor{Name: "geolocation"}, Setting: cdpbrowser.PermissionSettingGranted, Origin: c.Base}); err != nil {
+				return err
+			}
+			_, err := chromedp.Call(ctx, emulation.SetGeolocationOverride, emulation.SetGeolocationOverrideParams{Latitude: &lat, Longitude: &lng, Accuracy: &acc})
+			return err
+		})); err != nil {
+		t.Fatal(err)
+	}
+	run(t, phone, login(c.Base, "leader-console", "leader-console right password"),
+		chromedp.WaitVisible(css(`#gh-scan-tag`)), chromedp.SendKeys(css(`#gh-scan-tag`), "QR-demo-jingkai-0001"),
+		chromedp.Click(css(`[data-test=scan-submit]`)), chromedp.WaitVisible(css(`[data-test=scan-accepted]`)), shot(shots, "scan.zh-CN"),
+		// A tag of no checkpoint: the API's reason, as such.
+		chromedp.SendKeys(css(`#gh-scan-tag`), "QR-no-such-tag"), chromedp.Click(css(`[data-test=scan-submit]`)),
+		chromedp.WaitVisible(css(`[data-test=scan-error]`)), shot(shots, "scan-refused.zh-CN"))
+	var plans struct{ Items []struct{ ID string } }
+	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/jingkai/plans", nil, &plans); err != nil || len(plans.Items) == 0 {
+		t.Fatalf("plans: %v %+v", err, plans)
+	}
+	var shifts struct{ Items []struct{ ID string } }
+	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/jingkai/plans/"+plans.Items[0].ID+"/shifts", nil, &shifts); err != nil || len(shifts.Items) == 0 {
+		t.Fatalf("shifts: %v %+v", err, shifts)
+	}
+	var report struct {
+		Guards []struct {
+			GuardID  string `json:"guard_id"`
+			Accepted int    `json:"accepted"`
+		}
+	}
+	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/jingkai/shifts/"+shifts.Items[0].ID+"/report", nil, &report); err != nil {
+		t.Fatal(err)
+	}
+	if len(report.Guards) != 1 || report.Guards[0].GuardID != leader || report.Guards[0].Accepted != 1 {
+		t.Errorf("the shift's report: %+v, want the leader's one accepted scan", report.Guards)
+	}
 
 	// A wrong password is refused with the API's message, and nothing
 	// is stored.

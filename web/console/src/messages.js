@@ -7,7 +7,7 @@ export const LOCALES = ['zh-CN', 'en']
 export const messages = {
   'zh-CN': {
     app: { title: '保安协会管理平台', short: '保安协会', switchTo: 'English', switchLabel: '切换到英文' },
-    nav: { city: '全市概览', districts: '片区', district: '{d} 片区', meetings: '会议', actions: '任务', dispatches: '警保联动', notices: '通知', conflicts: '跨片区冲突', ops: '运行状态', logout: '退出登录', skip: '跳到主要内容' },
+    nav: { city: '全市概览', districts: '片区', district: '{d} 片区', meetings: '会议', actions: '任务', dispatches: '警保联动', notices: '通知', scan: '巡逻打卡', conflicts: '跨片区冲突', ops: '运行状态', logout: '退出登录', skip: '跳到主要内容' },
     login: {
       title: '登录', username: '用户名', password: '密码', submit: '登录',
       failed: '登录失败：{message}', required: '请输入用户名和密码',
@@ -93,6 +93,12 @@ export const messages = {
       ackRequired: '要求各单位签收', recipients: '接收单位', read: '已读', acknowledged: '已签收',
       statuses: { delivered: '未读', read: '已读', acknowledged: '已签收' },
     },
+    scan: {
+      title: '巡逻打卡', notGuard: '只有保安员账号可以打卡。', tag: '点位码', camera: '扫码', submit: '打卡',
+      accepted: '打卡成功（{when}）', duplicate: '这次打卡已经记录过', offline: '网络不通：这次打卡已保存在手机上，恢复网络后上传',
+      noLocation: '无法取得位置：请允许浏览器使用定位', waiting: '{n} 条打卡待上传', upload: '上传',
+      batch: '上传完成：接受 {accepted} 条，重复 {duplicates} 条，拒绝 {rejected} 条',
+    },
     gaps: {
       criterion: '项目', guard: '保安员', reason: '原因', none: '此项无缺口',
       reasons: {
@@ -104,7 +110,7 @@ export const messages = {
   },
   en: {
     app: { title: 'Security Association Console', short: 'Association', switchTo: '中文', switchLabel: 'Switch to Chinese' },
-    nav: { city: 'City', districts: 'Districts', district: 'District {d}', meetings: 'Meetings', actions: 'Action items', dispatches: 'Dispatch', notices: 'Notices', conflicts: 'Conflicts', ops: 'Operations', logout: 'Log out', skip: 'Skip to main content' },
+    nav: { city: 'City', districts: 'Districts', district: 'District {d}', meetings: 'Meetings', actions: 'Action items', dispatches: 'Dispatch', notices: 'Notices', scan: 'Patrol scan', conflicts: 'Conflicts', ops: 'Operations', logout: 'Log out', skip: 'Skip to main content' },
     login: {
       title: 'Log in', username: 'Username', password: 'Password', submit: 'Log in',
       failed: 'Login failed: {message}', required: 'Enter your username and password',
@@ -189,6 +195,12 @@ export const messages = {
       publish: 'Publish a notice', titleField: 'Title', body: 'Text', markdown: 'Markdown: **bold**, lists, links', priority: 'Priority',
       ackRequired: 'Companies must acknowledge it', recipients: 'Recipients', read: 'Read', acknowledged: 'Acknowledged',
       statuses: { delivered: 'Unread', read: 'Read', acknowledged: 'Acknowledged' },
+    },
+    scan: {
+      title: 'Patrol scan', notGuard: 'Only a guard account can scan.', tag: 'Checkpoint code', camera: 'Camera', submit: 'Scan',
+      accepted: 'Scan recorded ({when})', duplicate: 'This scan was recorded already', offline: 'No network: the scan is kept on the phone and uploaded when the network is back',
+      noLocation: 'No location: let the browser use it', waiting: '{n} scans to upload', upload: 'Upload',
+      batch: 'Uploaded: {accepted} accepted, {duplicates} duplicates, {rejected} rejected',
     },
     gaps: {
       criterion: 'Criterion', guard: 'Guard', reason: 'Reason', none: 'No gap on this criterion',

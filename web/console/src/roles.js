@@ -13,6 +13,7 @@ export function seesCity(me) {
 export function homeOf(me) {
   if (!me) return '/login'
   if (seesCity(me)) return '/city'
+  if (me.role === 'guard') return '/scan'
   const d = (me.districts && me.districts[0]) || ''
   if (me.role === 'company-admin' && d && me.company) return `/districts/${d}/companies/${me.company}`
   if (d) return `/districts/${d}`

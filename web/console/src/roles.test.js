@@ -9,6 +9,7 @@ describe('roles', () => {
     expect(homeOf({ role: 'district-admin', districts: ['jingkai'] })).toBe('/districts/jingkai')
     expect(homeOf({ role: 'company-admin', districts: ['jingkai'], company: 'c1' })).toBe('/districts/jingkai/companies/c1')
     expect(homeOf({ role: 'police', districts: ['caidian'] })).toBe('/districts/caidian')
+    expect(homeOf({ role: 'guard', districts: ['jingkai'], company: 'c1', guard: 'g1' })).toBe('/scan')
   })
   it('offers the city view only to city-wide roles', () => {
     expect(seesCity({ role: 'police', districts: [] })).toBe(true)

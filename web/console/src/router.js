@@ -47,6 +47,7 @@ export const router = createRouter({
       path: '/districts/:district/companies/:company/notices', name: 'company-notices',
       component: () => import('./views/CompanyNoticesView.vue'), props: true,
     },
+    { path: '/scan', name: 'scan', component: () => import('./views/ScanView.vue') },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
 })

@@ -1,1 +1,0 @@
-import{P as e,b as t,x as n}from"./element-plus-Cg3e8eoW.js";function r(r,i=0){let a=e(null),o=e(null),s=e(!1),c=null;async function l(){s.value=!0;try{a.value=await r(),o.value=null}catch(e){o.value=e}finally{s.value=!1}}return n(()=>{l(),i>0&&(c=setInterval(l,i))}),t(()=>c&&clearInterval(c)),{data:a,error:o,loading:s,reload:l}}export{r as t};

@@ -1,0 +1,1 @@
+import{I as e,S as t,x as n}from"./element-plus-CDD-y87P.js";function r(r,i=0){let a=e(null),o=e(null),s=e(!1),c=null;async function l(){s.value=!0;try{a.value=await r(),o.value=null}catch(e){o.value=e}finally{s.value=!1}}return t(()=>{l(),i>0&&(c=setInterval(l,i))}),n(()=>c&&clearInterval(c)),{data:a,error:o,loading:s,reload:l}}export{r as t};
