@@ -35,8 +35,8 @@ FUZZTIME ?= 3s
 
 .PHONY: test
 test: ## Run every module's tests (unit, end-to-end, fault and security tests), then a short run of every fuzz target and of every benchmark.
-	./scripts/each-module.sh go test $(GO_TEST_FLAGS) ./...
 	./scripts/console.sh test
+	./scripts/each-module.sh go test $(GO_TEST_FLAGS) ./...
 	./scripts/fuzz.sh $(FUZZTIME)
 	./scripts/ops-test-rules.sh
 	$(MAKE) --no-print-directory bench-smoke

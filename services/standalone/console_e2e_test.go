@@ -208,6 +208,41 @@ func run(t *testing.T, b context.Context, steps ...step) {
 	}
 }
 
+// axeSource is axe-core (a devDependency of the console, installed by
+// npm ci: make test runs the console's unit tests first).
+func axeSource(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "web", "console", "node_modules", "axe-core", "axe.min.js"))
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("axe-core is not installed (scripts/console.sh test runs npm ci): %v", err)
+		}
+		t.Skipf("axe-core is not installed: run scripts/console.sh test (npm ci) first: %v", err)
+	}
+	return string(b)
+}
+
+// accessible runs axe-core's WCAG 2 A and AA rules on the page and fails
+// the test on every serious or critical violation (labels, contrast,
+// names of buttons and links, ARIA), naming the page.
+func accessible(t *testing.T, axe, page string) step {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := chromedp.Evaluate[bool](axe+";true")(ctx, tg); err != nil {
+			return fmt.Errorf("loading axe-core: %w", err)
+		}
+		found, err := chromedp.Evaluate[[]string](`axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}, resultTypes: ['violations']})
+			.then(r => r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+			.map(v => v.id + ' (' + v.nodes.length + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')))`, chromedp.EvalAwaitPromise)(ctx, tg)
+		if err != nil {
+			return fmt.Errorf("axe-core on %s: %w", page, err)
+		}
+		for _, f := range found {
+			t.Errorf("accessibility, %s: %s", page, f)
+		}
+		return nil
+	})
+}
+
 // TestConsoleShowsWhatTheAPISays drives the console in a real Chromium
 // against a real standalone city with the demo data: an HQ user logs in,
 // sees the city's figures exactly as the API gives them ("not reported"
@@ -222,7 +257,9 @@ func TestConsoleShowsWhatTheAPISays(t *testing.T) {
 	_, c := startCity(t, dir, "-demo")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	shots := screenshotDir(t)
+	// look photographs the page and holds it to WCAG 2 A/AA (axe-core).
+	shots, axe := screenshotDir(t), axeSource(t)
+	look := func(name string) step { return chromedp.Steps(shot(shots, name), accessible(t, axe, name)) }
 
 	// HQ has applied both districts' compliance figures.
 	var districts struct{ Items []consoleDistrict }
@@ -278,7 +315,7 @@ func TestConsoleShowsWhatTheAPISays(t *testing.T) {
 		run(t, b, waitText(fmt.Sprintf(`[data-test=coverage-%s]`, d.District), rateText(cov)))
 		run(t, b, waitText(fmt.Sprintf(`[data-test=status-%s]`, d.District), "正常"))
 	}
-	run(t, b, chromedp.WaitVisible(css(`[data-test=rates-chart] canvas`)), shot(shots, "city.zh-CN"))
+	run(t, b, chromedp.WaitVisible(css(`[data-test=rates-chart] canvas`)), look("city.zh-CN"))
 
 	// Drill down: jingkai → its first company → the certificate gaps.
 	var companies struct {
@@ -300,7 +337,7 @@ func TestConsoleShowsWhatTheAPISays(t *testing.T) {
 		trendShown = `[data-test=trend-empty]` // a new city has no closing snapshot yet
 	}
 	run(t, b, chromedp.Click(css(`[data-test=district-jingkai]`)), chromedp.WaitVisible(css(trendShown)),
-		waitText(fmt.Sprintf(`[data-test="company-%s"]`, co.CompanyID), co.Name), shot(shots, "district.zh-CN"),
+		waitText(fmt.Sprintf(`[data-test="company-%s"]`, co.CompanyID), co.Name), look("district.zh-CN"),
 		chromedp.Click(css(fmt.Sprintf(`[data-test="company-%s"]`, co.CompanyID))),
 		chromedp.WaitVisible(css(`[data-test=criterion-certificate]`)),
 		chromedp.Click(css(`[data-test=criterion-certificate]`)))
@@ -338,7 +375,7 @@ func TestConsoleShowsWhatTheAPISays(t *testing.T) {
 			case <-time.After(100 * time.Millisecond): // polling interval
 			}
 		}
-	}), shot(shots, "company.zh-CN"))
+	}), look("company.zh-CN"))
 
 	// HQ's other pages: the SLA summary (every service's heartbeat as HQ
 	// holds it), the conflicts, and jingkai's action items and dispatches,
@@ -367,13 +404,13 @@ func TestConsoleShowsWhatTheAPISays(t *testing.T) {
 			}
 		}
 	}
-	run(t, b, shot(shots, "ops.zh-CN"))
+	run(t, b, look("ops.zh-CN"))
 	var conflicts struct{ Items []json.RawMessage }
 	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/hq/conflicts", nil, &conflicts); err != nil {
 		t.Fatal(err)
 	}
 	if len(conflicts.Items) == 0 {
-		run(t, b, chromedp.Click(css(`[data-test=nav-conflicts]`)), waitText(`[data-test=conflicts] .el-table__empty-text`, "没有冲突"), shot(shots, "conflicts.zh-CN"))
+		run(t, b, chromedp.Click(css(`[data-test=nav-conflicts]`)), waitText(`[data-test=conflicts] .el-table__empty-text`, "没有冲突"), look("conflicts.zh-CN"))
 	}
 	var items struct {
 		Items []struct {
@@ -391,27 +428,27 @@ func TestConsoleShowsWhatTheAPISays(t *testing.T) {
 		}
 	}
 	run(t, b, chromedp.Navigate(c.Base+"/districts/jingkai/action-items"), chromedp.WaitVisible(css(`[data-test=action-items] .el-table__body tr`)),
-		waitCount(`[data-test=action-items] [data-test^=overdue-]`, overdue), shot(shots, "action-items.zh-CN"),
-		chromedp.Navigate(c.Base+"/districts/jingkai/dispatches"), waitText(`[data-test=dispatches] .el-table__body tr td:nth-child(4)`, "已结束"), shot(shots, "dispatches.zh-CN"),
-		chromedp.Click(css(`[data-test=raise-dispatch]`)), chromedp.WaitVisible(css(`#gh-dispatch-kind`)), shot(shots, "dispatch-raise.zh-CN"),
+		waitCount(`[data-test=action-items] [data-test^=overdue-]`, overdue), look("action-items.zh-CN"),
+		chromedp.Navigate(c.Base+"/districts/jingkai/dispatches"), waitText(`[data-test=dispatches] .el-table__body tr td:nth-child(4)`, "已结束"), look("dispatches.zh-CN"),
+		chromedp.Click(css(`[data-test=raise-dispatch]`)), chromedp.WaitVisible(css(`#gh-dispatch-kind`)), look("dispatch-raise.zh-CN"),
 		chromedp.Click(css(`.el-dialog__headerbtn`)), chromedp.WaitNotVisible(css(`#gh-dispatch-kind`)))
 
 	// English: every string, the status, and the chart re-created.
-	run(t, b, chromedp.Click(css(`[data-test=lang]`)), waitText(`[data-test=lang]`, "中文"), shot(shots, "company.en"),
+	run(t, b, chromedp.Click(css(`[data-test=lang]`)), waitText(`[data-test=lang]`, "中文"), look("company.en"),
 		chromedp.Click(css(`[data-test=nav-city]`)), waitText(`h1`, "The city at a glance"),
-		waitText(`[data-test=status-jingkai]`, "OK"), chromedp.WaitVisible(css(`[data-test=rates-chart] canvas`)), shot(shots, "city.en"),
-		chromedp.Click(css(`[data-test=nav-ops]`)), waitText(`[data-test=ops-status-jingkai]`, "OK"), shot(shots, "ops.en"),
-		chromedp.Click(css(`[data-test=nav-conflicts]`)), chromedp.WaitVisible(css(`[data-test=conflicts]`)), shot(shots, "conflicts.en"),
-		chromedp.Navigate(c.Base+"/districts/jingkai/action-items"), chromedp.WaitVisible(css(`[data-test=action-items] .el-table__body tr`)), shot(shots, "action-items.en"),
-		chromedp.Navigate(c.Base+"/districts/jingkai/dispatches"), waitText(`[data-test=dispatches] .el-table__body tr td:nth-child(4)`, "Closed"), shot(shots, "dispatches.en"),
+		waitText(`[data-test=status-jingkai]`, "OK"), chromedp.WaitVisible(css(`[data-test=rates-chart] canvas`)), look("city.en"),
+		chromedp.Click(css(`[data-test=nav-ops]`)), waitText(`[data-test=ops-status-jingkai]`, "OK"), look("ops.en"),
+		chromedp.Click(css(`[data-test=nav-conflicts]`)), chromedp.WaitVisible(css(`[data-test=conflicts]`)), look("conflicts.en"),
+		chromedp.Navigate(c.Base+"/districts/jingkai/action-items"), chromedp.WaitVisible(css(`[data-test=action-items] .el-table__body tr`)), look("action-items.en"),
+		chromedp.Navigate(c.Base+"/districts/jingkai/dispatches"), waitText(`[data-test=dispatches] .el-table__body tr td:nth-child(4)`, "Closed"), look("dispatches.en"),
 		chromedp.Click(css(`[data-test=nav-city]`)), waitText(`h1`, "The city at a glance"))
 	if lang, err := chromedp.Run(b, chromedp.Evaluate[string](`document.documentElement.lang`)); err != nil || lang != "en" {
 		t.Errorf("html lang %q (%v), want en", lang, err)
 	}
 	run(t, b, chromedp.Click(css(`[data-test=district-jingkai]`)),
-		chromedp.WaitVisible(css(fmt.Sprintf(`[data-test="company-%s"]`, co.CompanyID))), shot(shots, "district.en"),
-		chromedp.Click(css(`[data-test=logout]`)), chromedp.WaitVisible(css(`[data-test=username]`)), shot(shots, "login.en"),
-		chromedp.Click(css(`[data-test=lang]`)), waitText(`[data-test=lang]`, "English"), shot(shots, "login.zh-CN"))
+		chromedp.WaitVisible(css(fmt.Sprintf(`[data-test="company-%s"]`, co.CompanyID))), look("district.en"),
+		chromedp.Click(css(`[data-test=logout]`)), chromedp.WaitVisible(css(`[data-test=username]`)), look("login.en"),
+		chromedp.Click(css(`[data-test=lang]`)), waitText(`[data-test=lang]`, "English"), look("login.zh-CN"))
 
 	// A company admin lands on its own company; the city view is refused
 	// by the API and the console says so.
@@ -471,10 +508,10 @@ func TestConsoleShowsWhatTheAPISays(t *testing.T) {
 	}
 	run(t, phone, login(c.Base, "leader-console", "leader-console right password"),
 		chromedp.WaitVisible(css(`#gh-scan-tag`)), chromedp.SendKeys(css(`#gh-scan-tag`), "QR-demo-jingkai-0001"),
-		chromedp.Click(css(`[data-test=scan-submit]`)), chromedp.WaitVisible(css(`[data-test=scan-accepted]`)), shot(shots, "scan.zh-CN"),
+		chromedp.Click(css(`[data-test=scan-submit]`)), chromedp.WaitVisible(css(`[data-test=scan-accepted]`)), look("scan.zh-CN"),
 		// A tag of no checkpoint: the API's reason, as such.
 		chromedp.SendKeys(css(`#gh-scan-tag`), "QR-no-such-tag"), chromedp.Click(css(`[data-test=scan-submit]`)),
-		chromedp.WaitVisible(css(`[data-test=scan-error]`)), shot(shots, "scan-refused.zh-CN"))
+		chromedp.WaitVisible(css(`[data-test=scan-error]`)), look("scan-refused.zh-CN"))
 	var plans struct{ Items []struct{ ID string } }
 	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/jingkai/plans", nil, &plans); err != nil || len(plans.Items) == 0 {
 		t.Fatalf("plans: %v %+v", err, plans)
@@ -516,7 +553,9 @@ func TestConsoleMeetingCheckInByQRCode(t *testing.T) {
 	_, c := startCity(t, t.TempDir())
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	shots := screenshotDir(t)
+	// look photographs the page and holds it to WCAG 2 A/AA (axe-core).
+	shots, axe := screenshotDir(t), axeSource(t)
+	look := func(name string) step { return chromedp.Steps(shot(shots, name), accessible(t, axe, name)) }
 	co, err := c.RegisterActiveCompany(ctx, "jingkai", 81)
 	if err != nil {
 		t.Fatal(err)
@@ -555,7 +594,7 @@ func TestConsoleMeetingCheckInByQRCode(t *testing.T) {
 	local := func(tm time.Time) string { return tm.Local().Format("2006-01-02 15:04:05") }
 	title := fmt.Sprintf("经开片区二维码签到演练 %d", now.Unix())
 	run(t, lead, login(c.Base, "vp-console", "vp-console right password"),
-		chromedp.Click(css(`[data-test=nav-meetings-jingkai]`)), chromedp.WaitVisible(css(`[data-test=new-meeting]`)), shot(shots, "meetings.zh-CN"),
+		chromedp.Click(css(`[data-test=nav-meetings-jingkai]`)), chromedp.WaitVisible(css(`[data-test=new-meeting]`)), look("meetings.zh-CN"),
 		chromedp.Click(css(`[data-test=new-meeting]`)),
 		chromedp.SendKeys(css(`input[data-test=meeting-title]`), title),
 		chromedp.SendKeys(css(`#gh-meeting-starts`), local(now.Add(10*time.Minute))+"\t"),
@@ -575,7 +614,7 @@ func TestConsoleMeetingCheckInByQRCode(t *testing.T) {
 		chromedp.Click(css(`[data-test=meeting-heading]`)),
 		chromedp.Click(css(`[data-test=invite]`)),
 		chromedp.WaitVisible(css(`[data-test=qr-codes] figure img`)),
-		waitText(fmt.Sprintf(`[data-test="attendance-%s"]`, co), "未签到"), shot(shots, "meeting.zh-CN"))
+		waitText(fmt.Sprintf(`[data-test="attendance-%s"]`, co), "未签到"), look("meeting.zh-CN"))
 	url, err := chromedp.Run(lead, chromedp.Evaluate[string](`document.querySelector('[data-test=qr-codes] figure').dataset.checkinUrl`))
 	if err != nil {
 		t.Fatal(err)
@@ -619,13 +658,13 @@ func TestConsoleMeetingCheckInByQRCode(t *testing.T) {
 		chromedp.SendKeys(css(`input[data-test=username]`), "ca-qr"),
 		chromedp.SendKeys(css(`input[data-test=password]`), "ca-qr right password"),
 		chromedp.Click(css(`[data-test=submit]`)),
-		chromedp.WaitVisible(css(`[data-test=checkin-done]`)), waitText(`[data-test=checkin-status]`, "已到"), shot(shots, "check-in.zh-CN"))
+		chromedp.WaitVisible(css(`[data-test=checkin-done]`)), waitText(`[data-test=checkin-status]`, "已到"), look("check-in.zh-CN"))
 	// Scanning again: the API's refusal, said as such.
 	run(t, phone, chromedp.Navigate(url), chromedp.WaitVisible(css(`[data-test=checkin-failed]`)), waitText(`[data-test=checkin-error-id]`, "invitation.already_checked_in"))
 
 	run(t, lead, waitText(fmt.Sprintf(`[data-test="attendance-%s"]`, co), "已到"),
-		chromedp.Click(css(`[data-test=lang]`)), waitText(fmt.Sprintf(`[data-test="attendance-%s"]`, co), "Present"), shot(shots, "meeting.en"),
-		chromedp.Click(css(`[data-test=nav-meetings-jingkai]`)), chromedp.WaitVisible(css(fmt.Sprintf(`[data-test="meeting-%s"]`, mid))), shot(shots, "meetings.en"))
+		chromedp.Click(css(`[data-test=lang]`)), waitText(fmt.Sprintf(`[data-test="attendance-%s"]`, co), "Present"), look("meeting.en"),
+		chromedp.Click(css(`[data-test=nav-meetings-jingkai]`)), chromedp.WaitVisible(css(fmt.Sprintf(`[data-test="meeting-%s"]`, mid))), look("meetings.en"))
 	// A notice: the lead publishes it, the company reads and acknowledges
 	// it on its phone, the lead sees the receipt.
 	notice := fmt.Sprintf("关于冬季消防安全自查的通知 %d", now.Unix())
@@ -635,11 +674,11 @@ func TestConsoleMeetingCheckInByQRCode(t *testing.T) {
 		chromedp.SendKeys(css(`#gh-notice-body`), "各会员单位：请于**本周五**前完成自查并签收。"),
 		chromedp.SendKeys(css(`#gh-notice-deadline`), local(now.Add(72*time.Hour))+"\t"),
 		chromedp.Click(css(`[data-test=notice-submit]`)),
-		waitText(`[data-test=notices] .el-table__body tr td`, notice), shot(shots, "notices.zh-CN"))
+		waitText(`[data-test=notices] .el-table__body tr td`, notice), look("notices.zh-CN"))
 	run(t, phone, chromedp.Click(css(`[data-test=nav-company-notices-jingkai]`)),
-		waitText(`[data-test=company-notices] .el-table__body tr td`, notice), shot(shots, "company-notices.zh-CN"),
+		waitText(`[data-test=company-notices] .el-table__body tr td`, notice), look("company-notices.zh-CN"),
 		chromedp.Click(css(`[data-test^=notice-]`)), chromedp.WaitVisible(css(`[data-test=notice-body] strong`)),
-		chromedp.SendKeys(css(`#gh-receipt-by`), "刘安全"), shot(shots, "notice.zh-CN"),
+		chromedp.SendKeys(css(`#gh-receipt-by`), "刘安全"), look("notice.zh-CN"),
 		chromedp.Click(css(`[data-test=acknowledge]`)), chromedp.WaitVisible(css(`[data-test=acknowledged]`)))
 	run(t, lead, chromedp.Reload(), waitText(`[data-test^=acks-]`, "1 / 1"))
 	var notices struct {
@@ -680,7 +719,9 @@ func TestConsoleImportShowsTheRowReport(t *testing.T) {
 	_, c := startCity(t, t.TempDir())
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	shots := screenshotDir(t)
+	// look photographs the page and holds it to WCAG 2 A/AA (axe-core).
+	shots, axe := screenshotDir(t), axeSource(t)
+	look := func(name string) step { return chromedp.Steps(shot(shots, name), accessible(t, axe, name)) }
 	co, err := c.RegisterActiveCompany(ctx, "jingkai", 82)
 	if err != nil {
 		t.Fatal(err)
@@ -705,11 +746,15 @@ func TestConsoleImportShowsTheRowReport(t *testing.T) {
 	}
 
 	b := browser(t, ctx)
-	run(t, b, login(c.Base, "ca-import", "ca-import right password"),
+	// Logged in with the keyboard alone: the field, Tab to the next,
+	// Enter submits.
+	run(t, b, chromedp.Navigate(c.Base+"/"), chromedp.WaitVisible(css(`input[data-test=username]`)),
+		chromedp.Focus(css(`input[data-test=username]`)),
+		chromedp.KeyEvent("ca-import\tca-import right password\r"),
 		chromedp.WaitVisible(css(`#tab-import`)), chromedp.Click(css(`#tab-import`)),
 		chromedp.SetUploadFiles(css(`#gh-import-file`), []string{path}),
 		chromedp.Click(css(`[data-test=import-start]`)),
-		waitText(`[data-test=import-summary]`, "已处理 3 / 3 行：成功 1 行，失败 2 行"), shot(shots, "import.zh-CN"))
+		waitText(`[data-test=import-summary]`, "已处理 3 / 3 行：成功 1 行，失败 2 行"), look("import.zh-CN"))
 	jobID, err := chromedp.Run(b, chromedp.Evaluate[string](`document.querySelector('[data-test=import-summary]').dataset.job`))
 	if err != nil {
 		t.Fatal(err)
@@ -742,7 +787,7 @@ func TestConsoleImportShowsTheRowReport(t *testing.T) {
 	if strings.Join(shown, "\n") != strings.Join(want, "\n") {
 		t.Errorf("the report shown:\n%s\nthe API's:\n%s", strings.Join(shown, "\n"), strings.Join(want, "\n"))
 	}
-	run(t, b, chromedp.Click(css(`[data-test=lang]`)), waitText(`[data-test=import-summary]`, "3 of 3 rows processed: 1 imported, 2 failed"), shot(shots, "import.en"),
-		chromedp.Click(css(`#tab-guards`)), waitText(`[data-test=guards] .el-table__body tr td`, "张卫国"), shot(shots, "guards.en"),
-		chromedp.Click(css(`[data-test=lang]`)), waitText(`[data-test=lang]`, "English"), shot(shots, "guards.zh-CN"))
+	run(t, b, chromedp.Click(css(`[data-test=lang]`)), waitText(`[data-test=import-summary]`, "3 of 3 rows processed: 1 imported, 2 failed"), look("import.en"),
+		chromedp.Click(css(`#tab-guards`)), waitText(`[data-test=guards] .el-table__body tr td`, "张卫国"), look("guards.en"),
+		chromedp.Click(css(`[data-test=lang]`)), waitText(`[data-test=lang]`, "English"), look("guards.zh-CN"))
 }
