@@ -405,6 +405,32 @@ func TestConsoleShowsWhatTheAPISays(t *testing.T) {
 		}
 	}
 	run(t, b, look("ops.zh-CN"))
+	// A directive to the whole city: every district node materialises it;
+	// the delivery shows each as the API does.
+	directive := fmt.Sprintf("关于加强岁末年初安保工作的指令 %d", time.Now().Unix())
+	run(t, b, chromedp.Click(css(`[data-test=nav-directives]`)), chromedp.Click(css(`[data-test=new-directive]`)),
+		chromedp.SendKeys(css(`#gh-directive-title`), directive),
+		chromedp.SendKeys(css(`#gh-directive-body`), "各片区：请**立即**部署岁末年初安保工作。"),
+		chromedp.SendKeys(css(`#gh-directive-deadline`), time.Now().Add(48*time.Hour).Local().Format("2006-01-02 15:04:05")+"\t"),
+		chromedp.Click(css(`[data-test=directive-submit]`)),
+		waitText(`[data-test=delivery-jingkai]`, "已送达"), waitText(`[data-test=delivery-caidian]`, "已送达"), look("directives.zh-CN"))
+	var directives struct {
+		Items []struct {
+			ID    string `json:"id"`
+			Title string `json:"title"`
+		}
+	}
+	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/hq/directives", nil, &directives); err != nil || len(directives.Items) != 1 || directives.Items[0].Title != directive {
+		t.Fatalf("the API's directives: %v %+v", err, directives.Items)
+	}
+	var delivery struct {
+		Delivered int  `json:"delivered_districts"`
+		Complete  bool `json:"complete"`
+	}
+	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/hq/directives/"+directives.Items[0].ID+"/delivery", nil, &delivery); err != nil || delivery.Delivered != 2 || !delivery.Complete {
+		t.Errorf("the API's delivery: %v %+v, want both districts", err, delivery)
+	}
+
 	var conflicts struct{ Items []json.RawMessage }
 	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/hq/conflicts", nil, &conflicts); err != nil {
 		t.Fatal(err)

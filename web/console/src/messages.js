@@ -7,7 +7,7 @@ export const LOCALES = ['zh-CN', 'en']
 export const messages = {
   'zh-CN': {
     app: { title: '保安协会管理平台', short: '保安协会', switchTo: 'English', switchLabel: '切换到英文' },
-    nav: { city: '全市概览', districts: '片区', district: '{d} 片区', meetings: '会议', actions: '任务', dispatches: '警保联动', notices: '通知', scan: '巡逻打卡', conflicts: '跨片区冲突', ops: '运行状态', logout: '退出登录', skip: '跳到主要内容' },
+    nav: { city: '全市概览', districts: '片区', district: '{d} 片区', meetings: '会议', actions: '任务', dispatches: '警保联动', notices: '通知', scan: '巡逻打卡', directives: '总部指令', conflicts: '跨片区冲突', ops: '运行状态', logout: '退出登录', skip: '跳到主要内容' },
     login: {
       title: '登录', username: '用户名', password: '密码', submit: '登录',
       failed: '登录失败：{message}', required: '请输入用户名和密码',
@@ -99,6 +99,10 @@ export const messages = {
       noLocation: '无法取得位置：请允许浏览器使用定位', waiting: '{n} 条打卡待上传', upload: '上传',
       batch: '上传完成：接受 {accepted} 条，重复 {duplicates} 条，拒绝 {rejected} 条',
     },
+    directives: {
+      title: '总部指令', issue: '下发指令', none: '暂无指令', directive: '指令', delivery: '“{title}”的送达情况', delivered: '已送达', pending: '待送达',
+      summary: '{delivered} 个片区已送达，{pending} 个待送达；{recipients} 家单位中 {acknowledged} 家已签收', rate: '签收率', lastReceipt: '最近回执',
+    },
     gaps: {
       criterion: '项目', guard: '保安员', reason: '原因', none: '此项无缺口',
       reasons: {
@@ -110,7 +114,7 @@ export const messages = {
   },
   en: {
     app: { title: 'Security Association Console', short: 'Association', switchTo: '中文', switchLabel: 'Switch to Chinese' },
-    nav: { city: 'City', districts: 'Districts', district: 'District {d}', meetings: 'Meetings', actions: 'Action items', dispatches: 'Dispatch', notices: 'Notices', scan: 'Patrol scan', conflicts: 'Conflicts', ops: 'Operations', logout: 'Log out', skip: 'Skip to main content' },
+    nav: { city: 'City', districts: 'Districts', district: 'District {d}', meetings: 'Meetings', actions: 'Action items', dispatches: 'Dispatch', notices: 'Notices', scan: 'Patrol scan', directives: 'Directives', conflicts: 'Conflicts', ops: 'Operations', logout: 'Log out', skip: 'Skip to main content' },
     login: {
       title: 'Log in', username: 'Username', password: 'Password', submit: 'Log in',
       failed: 'Login failed: {message}', required: 'Enter your username and password',
@@ -201,6 +205,10 @@ export const messages = {
       accepted: 'Scan recorded ({when})', duplicate: 'This scan was recorded already', offline: 'No network: the scan is kept on the phone and uploaded when the network is back',
       noLocation: 'No location: let the browser use it', waiting: '{n} scans to upload', upload: 'Upload',
       batch: 'Uploaded: {accepted} accepted, {duplicates} duplicates, {rejected} rejected',
+    },
+    directives: {
+      title: 'HQ directives', issue: 'Issue a directive', none: 'No directives', directive: 'Directive', delivery: 'Delivery of “{title}”', delivered: 'Delivered', pending: 'Pending',
+      summary: '{delivered} districts delivered, {pending} pending; {acknowledged} of {recipients} companies acknowledged', rate: 'Acknowledged', lastReceipt: 'Last receipt',
     },
     gaps: {
       criterion: 'Criterion', guard: 'Guard', reason: 'Reason', none: 'No gap on this criterion',

@@ -30,6 +30,7 @@ export const router = createRouter({
       props: (r) => ({ district: r.params.district, meeting: r.params.meeting, code: typeof r.query.code === 'string' ? r.query.code : '' }),
     },
     { path: '/conflicts', name: 'conflicts', component: () => import('./views/ConflictsView.vue') },
+    { path: '/directives', name: 'directives', component: () => import('./views/DirectivesView.vue') },
     { path: '/ops', name: 'ops', component: () => import('./views/OpsView.vue') },
     {
       path: '/districts/:district/action-items', name: 'action-items',
