@@ -721,6 +721,22 @@ func TestConsoleMeetingCheckInByQRCode(t *testing.T) {
 		t.Errorf("the API's notices: %+v", notices.Items)
 	}
 
+	// A wage dispute reported through the API shows on the lead's
+	// disputes page with its response timer.
+	var dispute struct {
+		ID string `json:"id"`
+	}
+	poll(t, "compliance to know the company", func() bool {
+		status, _, err := c.Do(ctx, "POST", "/api/v1/districts/jingkai/compliance/disputes", map[string]any{"company_id": co, "kind": "wages",
+			"parties": []map[string]string{{"role": "guard", "name": "赵师傅"}, {"role": "company", "id": co, "name": coInfo.Name}},
+			"amount": 4200, "description": "十一月工资未按时足额发放"}, &dispute)
+		return err == nil && status == http.StatusCreated
+	})
+	run(t, lead, chromedp.Navigate(c.Base+"/districts/jingkai/disputes"),
+		waitText(`[data-test=disputes] .el-table__body tr td`, "工资"), waitText(`[data-test=disputes] .el-table__body tr td:nth-child(3)`, "已报告"),
+		look("disputes.zh-CN"), chromedp.Navigate(c.Base+"/districts/jingkai/inspections"),
+		waitText(`[data-test=inspections] .el-table__empty-text`, "暂无检查"), look("inspections.zh-CN"))
+
 	var invs struct {
 		Items []struct {
 			CompanyID string `json:"company_id"`

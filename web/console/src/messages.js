@@ -103,6 +103,17 @@ export const messages = {
       title: '总部指令', issue: '下发指令', none: '暂无指令', directive: '指令', delivery: '“{title}”的送达情况', delivered: '已送达', pending: '待送达',
       summary: '{delivered} 个片区已送达，{pending} 个待送达；{recipients} 家单位中 {acknowledged} 家已签收', rate: '签收率', lastReceipt: '最近回执',
     },
+    disputes: {
+      title: '纠纷调处', status: '状态', none: '暂无纠纷', kind: '类型', parties: '当事方', reportedAt: '报告时间', responseDue: '响应期限',
+      mediationDue: '调解期限', late: '响应逾期', escalate: '应上报', outcome: '结果',
+      kinds: { wages: '工资', labour_contract: '劳动合同', client_contract: '服务合同', injury: '工伤', other: '其他' },
+      statuses: { reported: '已报告', mediating: '调解中', resolved: '已解决', escalated: '已上报' },
+      steps: { contact: '联系', meeting: '约谈', note: '记录', status: '状态变更' },
+    },
+    inspections: {
+      title: '隐患排查', none: '暂无检查', site: '检查地点', on: '检查日期', inspector: '检查人', score: '得分', result: '结论', findingsOpen: '未整改',
+      results: { passed: '合格', failed: '不合格' },
+    },
     gaps: {
       criterion: '项目', guard: '保安员', reason: '原因', none: '此项无缺口',
       reasons: {
@@ -209,6 +220,17 @@ export const messages = {
     directives: {
       title: 'HQ directives', issue: 'Issue a directive', none: 'No directives', directive: 'Directive', delivery: 'Delivery of “{title}”', delivered: 'Delivered', pending: 'Pending',
       summary: '{delivered} districts delivered, {pending} pending; {acknowledged} of {recipients} companies acknowledged', rate: 'Acknowledged', lastReceipt: 'Last receipt',
+    },
+    disputes: {
+      title: 'Disputes', status: 'Status', none: 'No disputes', kind: 'Kind', parties: 'Parties', reportedAt: 'Reported', responseDue: 'Response due',
+      mediationDue: 'Mediation due', late: 'late', escalate: 'escalate', outcome: 'Outcome',
+      kinds: { wages: 'Wages', labour_contract: 'Labour contract', client_contract: 'Client contract', injury: 'Injury', other: 'Other' },
+      statuses: { reported: 'Reported', mediating: 'Mediating', resolved: 'Resolved', escalated: 'Escalated' },
+      steps: { contact: 'Contact', meeting: 'Meeting', note: 'Note', status: 'Status change' },
+    },
+    inspections: {
+      title: 'Hazard inspections', none: 'No inspections', site: 'Site', on: 'Inspected', inspector: 'Inspector', score: 'Score', result: 'Result', findingsOpen: 'Open findings',
+      results: { passed: 'Passed', failed: 'Failed' },
     },
     gaps: {
       criterion: 'Criterion', guard: 'Guard', reason: 'Reason', none: 'No gap on this criterion',

@@ -48,6 +48,14 @@ export const router = createRouter({
       path: '/districts/:district/companies/:company/notices', name: 'company-notices',
       component: () => import('./views/CompanyNoticesView.vue'), props: true,
     },
+    {
+      path: '/districts/:district/disputes', name: 'disputes',
+      component: () => import('./views/DisputesView.vue'), props: true,
+    },
+    {
+      path: '/districts/:district/inspections', name: 'inspections',
+      component: () => import('./views/InspectionsView.vue'), props: true,
+    },
     { path: '/scan', name: 'scan', component: () => import('./views/ScanView.vue') },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
