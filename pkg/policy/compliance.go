@@ -58,6 +58,24 @@ type Compliance struct {
 	// done for it (an inspection uploaded) still counts as on time: 0 to
 	// 90 (the DHIS2 way: expected, done, done on time).
 	TimelinessDays int `json:"timeliness_days"`
+	// WageDeclarationDay is the day of the next month (China time) by the
+	// end of which a company declares a month's wages (issue 17 part 2):
+	// 1 to 28; 0 (absent) means DefaultWageDeclarationDay, so a policy
+	// written before the field keeps its meaning.
+	WageDeclarationDay int `json:"wage_declaration_day,omitempty"`
+}
+
+// DefaultWageDeclarationDay is the declaration deadline while the policy
+// names none: the 10th, after the usual pay day at month's start (the
+// association's working choice, not a statute).
+const DefaultWageDeclarationDay = 10
+
+// WageDeadlineDay is WageDeclarationDay, or its default when unset.
+func (c Compliance) WageDeadlineDay() int {
+	if c.WageDeclarationDay == 0 {
+		return DefaultWageDeclarationDay
+	}
+	return c.WageDeclarationDay
 }
 
 // DefaultCompliance is the policy while the key is absent. The numbers are
@@ -85,6 +103,7 @@ var (
 	ErrCompliancePreJobHours  = errs.InvalidField("compliance_policy.pre_job_min_hours_invalid", "pre_job_min_hours", "pre_job_min_hours is 0 to 1000")
 	ErrComplianceTimeliness   = errs.InvalidField("compliance_policy.timeliness_days_invalid", "timeliness_days", "timeliness_days is 0 to 90")
 	ErrComplianceDisputeDays  = errs.InvalidField("compliance_policy.dispute_response_working_days_invalid", "dispute_response_working_days", "dispute_response_working_days is 1 to 30")
+	ErrComplianceWageDay      = errs.InvalidField("compliance_policy.wage_declaration_day_invalid", "wage_declaration_day", "wage_declaration_day is 1 to 28")
 	ErrComplianceEscalation   = errs.InvalidField("compliance_policy.escalation_days_invalid", "escalation_district_days", "escalation_district_days is 1 to 365 and escalation_hq_days from it to 365")
 )
 
@@ -107,6 +126,8 @@ func (c Compliance) Validate() error {
 		return ErrComplianceDisputeDays
 	case c.TimelinessDays < 0 || c.TimelinessDays > 90:
 		return ErrComplianceTimeliness
+	case c.WageDeclarationDay < 0 || c.WageDeclarationDay > 28:
+		return ErrComplianceWageDay
 	}
 	return nil
 }

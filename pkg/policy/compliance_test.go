@@ -47,3 +47,19 @@ func TestParseCompliance(t *testing.T) {
 		t.Fatalf("round trip %+v %v", back, err)
 	}
 }
+
+// TestWageDeclarationDay: absent is the default 10th; 1 to 28 is taken;
+// outside is refused with its id and field.
+func TestWageDeclarationDay(t *testing.T) {
+	if c, err := ParseCompliance([]byte(`{}`)); err != nil || c.WageDeadlineDay() != DefaultWageDeclarationDay {
+		t.Fatalf("absent: %v %v", c.WageDeadlineDay(), err)
+	}
+	if c, err := ParseCompliance([]byte(`{"wage_declaration_day": 28}`)); err != nil || c.WageDeadlineDay() != 28 {
+		t.Fatalf("28: %v %v", c.WageDeadlineDay(), err)
+	}
+	for _, raw := range []string{`{"wage_declaration_day": 29}`, `{"wage_declaration_day": -1}`} {
+		if _, err := ParseCompliance([]byte(raw)); err != ErrComplianceWageDay {
+			t.Errorf("%s: %v, want %v", raw, err, ErrComplianceWageDay)
+		}
+	}
+}

@@ -28,6 +28,8 @@ func TestAuthzMatrix(t *testing.T) {
 	e.apply(companyAt("c1", "active", 1, start.AddDate(0, -3, 0)))
 	var ev struct{ ID string }
 	e.Must(200, "POST", "/compliance/evaluations", map[string]any{"company_id": "c1"}, &ev)
+	var wage struct{ ID string }
+	e.Must(201, "POST", "/compliance/wages", wageBody("c1", "2026-05", true), &wage)
 	callers := []struct {
 		label string
 		p     auth.Principal
@@ -46,53 +48,60 @@ func TestAuthzMatrix(t *testing.T) {
 	}
 	// Each route as a concrete request about company c1.
 	calls := map[string]string{
-		"get_scoreboard":        "/compliance/scoreboard",
-		"list_company_scores":   "/compliance/companies",
-		"get_company_score":     "/compliance/companies/c1",
-		"list_gaps":             "/compliance/gaps?criterion=training&company_id=c1",
-		"get_trend":             "/compliance/trend?company_id=c1",
-		"get_policy":            "/compliance/policy",
-		"create_template":       "/compliance/templates",
-		"new_template_version":  "/compliance/templates/" + tpl + "/versions",
-		"get_template":          "/compliance/templates/" + tpl,
-		"record_inspection":     "/compliance/inspections",
-		"list_inspections":      "/compliance/inspections?company_id=c1",
-		"get_inspection":        "/compliance/inspections/" + in.ID,
-		"get_finding":           "/compliance/findings/" + fid,
-		"change_finding_status": "/compliance/findings/" + fid + "/status",
-		"create_schedule":       "/compliance/schedules",
-		"schedule_report":       "/compliance/schedules/c1/report",
-		"report_dispute":        "/compliance/disputes",
-		"list_disputes":         "/compliance/disputes?company_id=c1",
-		"get_dispute":           "/compliance/disputes/" + disp.ID,
-		"add_dispute_step":      "/compliance/disputes/" + disp.ID + "/steps",
-		"change_dispute_status": "/compliance/disputes/" + disp.ID + "/status",
-		"dispute_stats":         "/compliance/disputes/stats",
-		"record_four_one_check": "/compliance/four-one-checks",
-		"list_four_one_checks":  "/compliance/four-one-checks?company_id=c1",
-		"get_four_one_check":    "/compliance/four-one-checks/" + fo.ID,
-		"four_one_coverage":     "/compliance/four-one-coverage?company_id=c1&period=2026-06",
-		"list_audit":            "/compliance/audit",
-		"timeliness":            "/compliance/timeliness",
-		"compute_evaluation":    "/compliance/evaluations",
-		"list_evaluations":      "/compliance/evaluations?company_id=c1",
-		"get_evaluation":        "/compliance/evaluations/" + ev.ID,
-		"publish_evaluation":    "/compliance/evaluations/" + ev.ID + "/publish",
-		"adjust_evaluation":     "/compliance/evaluations/" + ev.ID + "/adjustments",
-		"correct_evaluation":    "/compliance/evaluations/" + ev.ID + "/corrections",
+		"get_scoreboard":          "/compliance/scoreboard",
+		"list_company_scores":     "/compliance/companies",
+		"get_company_score":       "/compliance/companies/c1",
+		"list_gaps":               "/compliance/gaps?criterion=training&company_id=c1",
+		"get_trend":               "/compliance/trend?company_id=c1",
+		"get_policy":              "/compliance/policy",
+		"create_template":         "/compliance/templates",
+		"new_template_version":    "/compliance/templates/" + tpl + "/versions",
+		"get_template":            "/compliance/templates/" + tpl,
+		"record_inspection":       "/compliance/inspections",
+		"list_inspections":        "/compliance/inspections?company_id=c1",
+		"get_inspection":          "/compliance/inspections/" + in.ID,
+		"get_finding":             "/compliance/findings/" + fid,
+		"change_finding_status":   "/compliance/findings/" + fid + "/status",
+		"create_schedule":         "/compliance/schedules",
+		"schedule_report":         "/compliance/schedules/c1/report",
+		"report_dispute":          "/compliance/disputes",
+		"list_disputes":           "/compliance/disputes?company_id=c1",
+		"get_dispute":             "/compliance/disputes/" + disp.ID,
+		"add_dispute_step":        "/compliance/disputes/" + disp.ID + "/steps",
+		"change_dispute_status":   "/compliance/disputes/" + disp.ID + "/status",
+		"dispute_stats":           "/compliance/disputes/stats",
+		"record_four_one_check":   "/compliance/four-one-checks",
+		"list_four_one_checks":    "/compliance/four-one-checks?company_id=c1",
+		"get_four_one_check":      "/compliance/four-one-checks/" + fo.ID,
+		"four_one_coverage":       "/compliance/four-one-coverage?company_id=c1&period=2026-06",
+		"list_audit":              "/compliance/audit",
+		"timeliness":              "/compliance/timeliness",
+		"compute_evaluation":      "/compliance/evaluations",
+		"list_evaluations":        "/compliance/evaluations?company_id=c1",
+		"get_evaluation":          "/compliance/evaluations/" + ev.ID,
+		"publish_evaluation":      "/compliance/evaluations/" + ev.ID + "/publish",
+		"adjust_evaluation":       "/compliance/evaluations/" + ev.ID + "/adjustments",
+		"correct_evaluation":      "/compliance/evaluations/" + ev.ID + "/corrections",
+		"declare_wages":           "/compliance/wages",
+		"list_wage_declarations":  "/compliance/wages?company_id=c1",
+		"get_wage_declaration":    "/compliance/wages/" + wage.ID,
+		"review_wage_declaration": "/compliance/wages/" + wage.ID + "/review",
+		"wage_stats":              "/compliance/wages/stats",
 	}
 	bodies := map[string]any{
 		"create_template": checklist, "new_template_version": checklist, "record_inspection": inspectionBody(tpl, "2026-06-10", "yes"),
 		"change_finding_status": map[string]string{"status": "bogus"}, "report_dispute": disputeBody("wages"),
 		"add_dispute_step": map[string]string{"kind": "bogus"}, "compute_evaluation": map[string]any{"company_id": "c1", "period": "bogus"},
 		"publish_evaluation": map[string]any{}, "adjust_evaluation": map[string]any{"points": 0, "reason": ""},
-		"correct_evaluation": map[string]any{"reason": ""}, "record_four_one_check": map[string]any{"guard_id": "g2", "company_id": "c1"}, "change_dispute_status": map[string]string{"status": "bogus"}, "create_schedule": map[string]any{"company_id": "c1", "period": "month", "count": 1, "starts_on": "2026-06-01"},
+		"correct_evaluation": map[string]any{"reason": ""}, "record_four_one_check": map[string]any{"guard_id": "g2", "company_id": "c1"}, "change_dispute_status": map[string]string{"status": "bogus"},
+		"declare_wages": wageBody("c1", "2026-05", true), "review_wage_declaration": map[string]string{"outcome": "bogus"}, "create_schedule": map[string]any{"company_id": "c1", "period": "month", "count": 1, "starts_on": "2026-06-01"},
 	}
 	companyRoutes := map[string]bool{"get_company_score": true, "list_gaps": true, "get_trend": true, "record_inspection": true,
 		"list_inspections": true, "get_inspection": true, "get_finding": true, "change_finding_status": true, "schedule_report": true,
 		"report_dispute": true, "list_disputes": true, "get_dispute": true, "record_four_one_check": true, "list_four_one_checks": true,
 		"get_four_one_check": true, "four_one_coverage": true, "compute_evaluation": true, "list_evaluations": true, "get_evaluation": true,
-		"publish_evaluation": true, "adjust_evaluation": true, "correct_evaluation": true}
+		"publish_evaluation": true, "adjust_evaluation": true, "correct_evaluation": true,
+		"declare_wages": true, "list_wage_declarations": true, "get_wage_declaration": true, "review_wage_declaration": true}
 	pol := compliance.Policy()
 	for _, rt := range compliance.Routes() {
 		name := strings.TrimPrefix(rt.Endpoint, compliance.EndpointPrefix)
@@ -154,6 +163,16 @@ func TestAuthzMatrix(t *testing.T) {
 		if s := pol[compliance.EndpointPrefix+name].Roles[auth.RoleCompanyAdmin]; s != auth.ScopeDeny {
 			t.Errorf("%s: company-admin %v, want denied", name, s)
 		}
+	}
+	// Wages: the police read and never declare or review; the union
+	// contact's review is the association's, not a company's.
+	for _, name := range []string{"declare_wages", "review_wage_declaration"} {
+		if s := pol[compliance.EndpointPrefix+name].Roles[auth.RolePolice]; s != auth.ScopeDeny {
+			t.Errorf("%s: police %v, want denied", name, s)
+		}
+	}
+	if s := pol[compliance.EndpointPrefix+"review_wage_declaration"].Roles[auth.RoleCompanyAdmin]; s != auth.ScopeDeny {
+		t.Errorf("review_wage_declaration: company-admin %v, want denied", s)
 	}
 	// A company-admin who leaves out company_id is refused, not given the
 	// district's gaps.

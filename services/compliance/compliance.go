@@ -148,6 +148,7 @@ type Node struct {
 	disputes *service.Disputes
 	evals    *service.Evaluations
 	timely   *service.Timeliness
+	wages    *service.Wages
 	logger   *slog.Logger
 	policy   *config.Value[policy.Compliance]
 	// evalPolicy is the city's evaluation policy (policy.EvaluationKey),
@@ -188,14 +189,15 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	cad := config.NewValue(deps.Etcd, policy.CadenceKey(cfg.District), policy.DefaultCadence, policy.ParseCadence, logger, deps.Registerer)
 	evals := &service.Evaluations{District: cfg.District, Store: st, Now: deps.Now, Policy: evalPol.Load, Compliance: pol.Load}
 	timely := &service.Timeliness{Store: st, Now: deps.Now, Policy: pol.Load, Cadence: cad.Load}
-	az := &authorizer{district: cfg.District, ins: ins, disputes: disp, fourOne: fo, evals: evals}
-	svcs := services{svc: svc, ins: ins, disp: disp, fo: fo, evals: evals, timely: timely}
+	wages := service.NewWages(st, ins, deps.Now, pol.Load)
+	az := &authorizer{district: cfg.District, ins: ins, disputes: disp, fourOne: fo, evals: evals, wages: wages}
+	svcs := services{svc: svc, ins: ins, disp: disp, fo: fo, evals: evals, timely: timely, wages: wages}
 	if err := base.Serve(routeTable(svcs, az, kitx.DistrictPath(cfg.District)), deps.Endpoint,
 		service.ErrDistrictNotFound, cfg.TrustProxy, logger); err != nil {
 		_ = base.Close()
 		return nil, err
 	}
-	return &Node{Base: base, cfg: cfg, deps: deps, store: st, board: board, ins: ins, disputes: disp, evals: evals, timely: timely,
+	return &Node{Base: base, cfg: cfg, deps: deps, store: st, board: board, ins: ins, disputes: disp, evals: evals, timely: timely, wages: wages,
 		logger: logger, policy: pol, evalPolicy: evalPol, cadence: cad}, nil
 }
 
@@ -338,6 +340,10 @@ func (n *Node) AnnounceCounts(ctx context.Context) (int, error) {
 // does it every RefreshInterval) and returns how many events it emitted.
 func (n *Node) Escalate(ctx context.Context) (int, error) { return n.ins.Escalate(ctx) }
 
+// WageTimers runs one pass of the missed-declaration timer now (Run does
+// it every tick).
+func (n *Node) WageTimers(ctx context.Context) (int, error) { return n.wages.Timers(ctx) }
+
 // DisputeTimers runs one pass of the dispute timers now (Run does it every
 // RefreshInterval) and returns how many events it emitted.
 func (n *Node) DisputeTimers(ctx context.Context) (int, error) { return n.disputes.Timers(ctx) }
@@ -434,6 +440,11 @@ func (n *Node) Run(ctx context.Context) error {
 				n.logger.Error("compliance: dispute timers failed; will retry", "err", err)
 			} else if sent > 0 {
 				n.logger.Info("compliance: dispute timers fired", "events", sent)
+			}
+			if sent, err := n.wages.Timers(ctx); err != nil && ctx.Err() == nil {
+				n.logger.Error("compliance: wage declaration timers failed; will retry", "err", err)
+			} else if sent > 0 {
+				n.logger.Info("compliance: missed wage declarations recorded", "events", sent)
 			}
 			// The obligation events: a period's completion or miss is a
 			// matter of days, so once a minute is soon enough.

@@ -32,6 +32,8 @@ const (
 	targetFourOne
 	// targetEvaluation: the company of the path's evaluation.
 	targetEvaluation
+	// targetWage: the company of the path's wage declaration.
+	targetWage
 )
 
 // Short names keep the table one row per line.
@@ -128,6 +130,7 @@ type authorizer struct {
 	disputes *service.Disputes
 	fourOne  *service.FourOne
 	evals    *service.Evaluations
+	wages    *service.Wages
 }
 
 // target resolves what req acts on. An id that opens nothing leaves the
@@ -160,6 +163,10 @@ func (a *authorizer) target(ctx context.Context, kind targetKind, req any) auth.
 			t.Company = r.CompanyID
 		case kitx.ListRequest[service.EvaluationFilter]:
 			t.Company = r.Filter.CompanyID
+		case service.WageInput:
+			t.Company = r.CompanyID
+		case kitx.ListRequest[service.WageFilter]:
+			t.Company = r.Filter.CompanyID
 		}
 	case targetInspection:
 		if in, err := a.ins.GetInspection(ctx, kitx.ResourceID(req)); err == nil {
@@ -173,6 +180,8 @@ func (a *authorizer) target(ctx context.Context, kind targetKind, req any) auth.
 		t.Company = a.fourOne.Company(ctx, kitx.ResourceID(req))
 	case targetEvaluation:
 		t.Company = a.evals.Company(ctx, kitx.ResourceID(req))
+	case targetWage:
+		t.Company = a.wages.Company(ctx, kitx.ResourceID(req))
 	}
 	return t
 }

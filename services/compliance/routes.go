@@ -26,7 +26,7 @@ import (
 // remediates its own findings. Templates and schedules are the
 // association's (hq-admin, district-admin).
 func routeTable(sv services, az *authorizer, base string) []kitx.Route {
-	svc, ins, disp, fo, evals, timely := sv.svc, sv.ins, sv.disp, sv.fo, sv.evals, sv.timely
+	svc, ins, disp, fo, evals, timely, wages := sv.svc, sv.ins, sv.disp, sv.fo, sv.evals, sv.timely, sv.wages
 	var auditLog endpoints.AuditLister
 	if ins != nil {
 		auditLog = ins.Store.(endpoints.AuditLister)
@@ -184,6 +184,42 @@ func routeTable(sv services, az *authorizer, base string) []kitx.Route {
 			Response: service.DisputeStats{}, Errors: errsOf(),
 			Rule: supervisors(), Target: district, Decode: kitx.DecodeNone, Endpoint: endpoints.MakeDisputeStatsEndpoint(disp)},
 
+		// The wage guarantee (建立职工薪资保障机制, issue 17 part 2).
+		{Name: "declare_wages", Method: "POST", Path: p("/compliance/wages"), Tag: "wages",
+			Summary: "Declare a month's wages: paid in full and on time, or the arrears; and the wage guarantee in place",
+			Description: "One declaration per company and month (id company_id.month); declaring again replaces it until it is confirmed. " +
+				"On time is by the end of day wage_declaration_day (policy, default 10) of the next month, China time. Not paid in full " +
+				"opens a wages dispute (with the disputes' timers). A company-admin declares its own company's.",
+			Request: service.WageInput{}, Response: service.WageDeclaration{}, Status: 201, IdempotencyKey: true, ResponseHeaders: []string{"Location", "ETag"},
+			Errors: create(service.ErrCompanyIDRequired, service.ErrWageMonth, service.ErrWagePaidOn, service.ErrWageGuards, service.ErrWageArrears,
+				service.ErrWageGuarantee, service.ErrWageReviewed),
+			Rule: reporters(), Target: at(targetCompanyField), Decode: kitx.DecodeCreate[service.WageInput], Endpoint: endpoints.MakeDeclareWagesEndpoint(wages, base)},
+		{Name: "list_wage_declarations", Method: "GET", Path: p("/compliance/wages"), Tag: "wages", Summary: "List wage declarations by id",
+			Params: []kitx.Param{
+				kitx.Query("company_id", "only this company's (a company-admin must name its own)"),
+				kitx.Query("month", "only this month, YYYY-MM"),
+				kitx.Query("status", "only in this status", service.WageStatuses...),
+			},
+			Response: kitx.ListResponse[service.WageDeclaration]{}, Paged: true, Errors: errsOf(service.ErrWageFilterStatus, service.ErrWageFilterMonth),
+			Rule: companyReaders(), Target: at(targetCompanyField), Decode: t.DecodeListWageDeclarations, Endpoint: endpoints.MakeListWageDeclarationsEndpoint(wages)},
+		{Name: "get_wage_declaration", Method: "GET", Path: p("/compliance/wages/{id}"), Tag: "wages", Summary: "A wage declaration",
+			Response: service.WageDeclaration{}, ResponseHeaders: []string{"ETag"}, Errors: errsOf(service.ErrWageNotFound),
+			Rule: companyReaders(), Target: at(targetWage), Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeGetWageDeclarationEndpoint(wages)},
+		{Name: "review_wage_declaration", Method: "POST", Path: p("/compliance/wages/{id}/review"), Tag: "wages",
+			Summary: "The union contact confirms or disputes a declaration (a dispute opens a wages dispute)",
+			Description: "There is no union-contact role: the association (hq-admin, the district lead) records the union contact's " +
+				"review; the caller's subject is recorded as the reviewer.",
+			Request: service.WageReviewInput{}, Response: service.WageDeclaration{}, ResponseHeaders: []string{"ETag"},
+			Errors: errsOf(service.ErrWageNotFound, service.ErrWageOutcome, service.ErrWageNote, service.ErrWageNotReviewable),
+			Rule:   admins(), Target: at(targetWage), Decode: kitx.DecodeActionRequest[service.WageReviewInput], Endpoint: endpoints.MakeReviewWageDeclarationEndpoint(wages)},
+		{Name: "wage_stats", Method: "GET", Path: p("/compliance/wages/stats"), Tag: "wages",
+			Summary: "A month's rates: declared on time (of the companies active), in arrears and guarantee in place (of those declared)",
+			Description: "A rate is null when its denominator is 0 (not reported, never 0%). Missed counts the companies that declared " +
+				"nothing by the deadline, from the district's first declared month on.",
+			Params:   []kitx.Param{kitx.Query("month", "the month, YYYY-MM (default: the last ended month)")},
+			Response: service.WageStats{}, Errors: errsOf(service.ErrWageFilterMonth),
+			Rule: supervisors(), Target: district, Decode: t.DecodeWageStats, Endpoint: endpoints.MakeWageStatsEndpoint(wages)},
+
 		// Two-four-one checks (双四一机制): contents sealed at rest, every read
 		// audited, only the guard's company-admin, hq-admin and police.
 		{Name: "record_four_one_check", Method: "POST", Path: p("/compliance/four-one-checks"), Tag: "four-one",
@@ -276,6 +312,7 @@ func API() kitx.API {
 			{Name: "audit", Description: "Who changed what, when; who read a check"},
 			{Name: "policy", Description: "The city-wide compliance policy (etcd /guildhall/policy/compliance)"},
 			{Name: "evaluations", Description: "Evaluations (行业评价): ratings from evidence, explained point by point, versioned"},
+			{Name: "wages", Description: "The wage guarantee (建立职工薪资保障机制): monthly declarations, the union contact's review, rates"},
 		},
 		Routes: routeTable(services{}, nil, ""),
 		Enums:  []kitx.Enum{{Type: policy.Period(""), Values: policy.PeriodNames()}},
@@ -291,4 +328,5 @@ type services struct {
 	fo     *service.FourOne
 	evals  *service.Evaluations
 	timely *service.Timeliness
+	wages  *service.Wages
 }

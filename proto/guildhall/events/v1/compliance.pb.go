@@ -2071,6 +2071,303 @@ func (x *ObligationMissed) GetTimeliness() *ObligationTimeliness {
 	return nil
 }
 
+// WageDeclaration is a member company's monthly declaration of its wages
+// (建立职工薪资保障机制): paid in full and on time or not, and whether a
+// wage-guarantee arrangement is in place. It carries no guard's name.
+type WageDeclaration struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	District  string                 `protobuf:"bytes,1,opt,name=district,proto3" json:"district,omitempty"`
+	CompanyId string                 `protobuf:"bytes,2,opt,name=company_id,json=companyId,proto3" json:"company_id,omitempty"`
+	// month: the month declared, 2026-11.
+	Month string `protobuf:"bytes,3,opt,name=month,proto3" json:"month,omitempty"`
+	// status: declared | confirmed | disputed | missed (nothing declared by
+	// the policy's deadline).
+	Status     string `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`
+	PaidInFull bool   `protobuf:"varint,5,opt,name=paid_in_full,json=paidInFull,proto3" json:"paid_in_full,omitempty"`
+	// paid_on: the day the wages were paid (empty when not paid).
+	PaidOn         string  `protobuf:"bytes,6,opt,name=paid_on,json=paidOn,proto3" json:"paid_on,omitempty"`
+	GuardsAffected int64   `protobuf:"varint,7,opt,name=guards_affected,json=guardsAffected,proto3" json:"guards_affected,omitempty"`
+	ArrearsAmount  float64 `protobuf:"fixed64,8,opt,name=arrears_amount,json=arrearsAmount,proto3" json:"arrears_amount,omitempty"`
+	// guarantee: none | deposit | insurance | union_agreement.
+	Guarantee string `protobuf:"bytes,9,opt,name=guarantee,proto3" json:"guarantee,omitempty"`
+	// on_time: declared by the deadline (day wage_declaration_day of the
+	// next month, China time).
+	OnTime bool `protobuf:"varint,10,opt,name=on_time,json=onTime,proto3" json:"on_time,omitempty"`
+	// dispute_id: the wages dispute it opened, if any.
+	DisputeId     string `protobuf:"bytes,11,opt,name=dispute_id,json=disputeId,proto3" json:"dispute_id,omitempty"`
+	Version       int64  `protobuf:"varint,12,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WageDeclaration) Reset() {
+	*x = WageDeclaration{}
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WageDeclaration) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WageDeclaration) ProtoMessage() {}
+
+func (x *WageDeclaration) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WageDeclaration.ProtoReflect.Descriptor instead.
+func (*WageDeclaration) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_compliance_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *WageDeclaration) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *WageDeclaration) GetCompanyId() string {
+	if x != nil {
+		return x.CompanyId
+	}
+	return ""
+}
+
+func (x *WageDeclaration) GetMonth() string {
+	if x != nil {
+		return x.Month
+	}
+	return ""
+}
+
+func (x *WageDeclaration) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *WageDeclaration) GetPaidInFull() bool {
+	if x != nil {
+		return x.PaidInFull
+	}
+	return false
+}
+
+func (x *WageDeclaration) GetPaidOn() string {
+	if x != nil {
+		return x.PaidOn
+	}
+	return ""
+}
+
+func (x *WageDeclaration) GetGuardsAffected() int64 {
+	if x != nil {
+		return x.GuardsAffected
+	}
+	return 0
+}
+
+func (x *WageDeclaration) GetArrearsAmount() float64 {
+	if x != nil {
+		return x.ArrearsAmount
+	}
+	return 0
+}
+
+func (x *WageDeclaration) GetGuarantee() string {
+	if x != nil {
+		return x.Guarantee
+	}
+	return ""
+}
+
+func (x *WageDeclaration) GetOnTime() bool {
+	if x != nil {
+		return x.OnTime
+	}
+	return false
+}
+
+func (x *WageDeclaration) GetDisputeId() string {
+	if x != nil {
+		return x.DisputeId
+	}
+	return ""
+}
+
+func (x *WageDeclaration) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+// WageDeclared says a company declared a month's wages (or declared it
+// again: the latest declaration stands).
+type WageDeclared struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Declaration   *WageDeclaration       `protobuf:"bytes,1,opt,name=declaration,proto3" json:"declaration,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WageDeclared) Reset() {
+	*x = WageDeclared{}
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WageDeclared) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WageDeclared) ProtoMessage() {}
+
+func (x *WageDeclared) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WageDeclared.ProtoReflect.Descriptor instead.
+func (*WageDeclared) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_compliance_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *WageDeclared) GetDeclaration() *WageDeclaration {
+	if x != nil {
+		return x.Declaration
+	}
+	return nil
+}
+
+// WageDeclarationReviewed says the union contact confirmed or disputed a
+// declaration.
+type WageDeclarationReviewed struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Declaration   *WageDeclaration       `protobuf:"bytes,1,opt,name=declaration,proto3" json:"declaration,omitempty"`
+	By            string                 `protobuf:"bytes,2,opt,name=by,proto3" json:"by,omitempty"`
+	Note          string                 `protobuf:"bytes,3,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WageDeclarationReviewed) Reset() {
+	*x = WageDeclarationReviewed{}
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WageDeclarationReviewed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WageDeclarationReviewed) ProtoMessage() {}
+
+func (x *WageDeclarationReviewed) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WageDeclarationReviewed.ProtoReflect.Descriptor instead.
+func (*WageDeclarationReviewed) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_compliance_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *WageDeclarationReviewed) GetDeclaration() *WageDeclaration {
+	if x != nil {
+		return x.Declaration
+	}
+	return nil
+}
+
+func (x *WageDeclarationReviewed) GetBy() string {
+	if x != nil {
+		return x.By
+	}
+	return ""
+}
+
+func (x *WageDeclarationReviewed) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+// WageDeclarationMissed says a company declared nothing for a month by the
+// deadline; once per company and month.
+type WageDeclarationMissed struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Declaration   *WageDeclaration       `protobuf:"bytes,1,opt,name=declaration,proto3" json:"declaration,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WageDeclarationMissed) Reset() {
+	*x = WageDeclarationMissed{}
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WageDeclarationMissed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WageDeclarationMissed) ProtoMessage() {}
+
+func (x *WageDeclarationMissed) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WageDeclarationMissed.ProtoReflect.Descriptor instead.
+func (*WageDeclarationMissed) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_compliance_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *WageDeclarationMissed) GetDeclaration() *WageDeclaration {
+	if x != nil {
+		return x.Declaration
+	}
+	return nil
+}
+
 var File_guildhall_events_v1_compliance_proto protoreflect.FileDescriptor
 
 const file_guildhall_events_v1_compliance_proto_rawDesc = "" +
@@ -2266,7 +2563,32 @@ const file_guildhall_events_v1_compliance_proto_rawDesc = "" +
 	"\x10ObligationMissed\x12I\n" +
 	"\n" +
 	"timeliness\x18\x01 \x01(\v2).guildhall.events.v1.ObligationTimelinessR\n" +
-	"timelinessBCZAgithub.com/guildhall/guildhall/proto/guildhall/events/v1;eventsv1b\x06proto3"
+	"timeliness\"\xf5\x02\n" +
+	"\x0fWageDeclaration\x12\x1a\n" +
+	"\bdistrict\x18\x01 \x01(\tR\bdistrict\x12\x1d\n" +
+	"\n" +
+	"company_id\x18\x02 \x01(\tR\tcompanyId\x12\x14\n" +
+	"\x05month\x18\x03 \x01(\tR\x05month\x12\x16\n" +
+	"\x06status\x18\x04 \x01(\tR\x06status\x12 \n" +
+	"\fpaid_in_full\x18\x05 \x01(\bR\n" +
+	"paidInFull\x12\x17\n" +
+	"\apaid_on\x18\x06 \x01(\tR\x06paidOn\x12'\n" +
+	"\x0fguards_affected\x18\a \x01(\x03R\x0eguardsAffected\x12%\n" +
+	"\x0earrears_amount\x18\b \x01(\x01R\rarrearsAmount\x12\x1c\n" +
+	"\tguarantee\x18\t \x01(\tR\tguarantee\x12\x17\n" +
+	"\aon_time\x18\n" +
+	" \x01(\bR\x06onTime\x12\x1d\n" +
+	"\n" +
+	"dispute_id\x18\v \x01(\tR\tdisputeId\x12\x18\n" +
+	"\aversion\x18\f \x01(\x03R\aversion\"V\n" +
+	"\fWageDeclared\x12F\n" +
+	"\vdeclaration\x18\x01 \x01(\v2$.guildhall.events.v1.WageDeclarationR\vdeclaration\"\x85\x01\n" +
+	"\x17WageDeclarationReviewed\x12F\n" +
+	"\vdeclaration\x18\x01 \x01(\v2$.guildhall.events.v1.WageDeclarationR\vdeclaration\x12\x0e\n" +
+	"\x02by\x18\x02 \x01(\tR\x02by\x12\x12\n" +
+	"\x04note\x18\x03 \x01(\tR\x04note\"_\n" +
+	"\x15WageDeclarationMissed\x12F\n" +
+	"\vdeclaration\x18\x01 \x01(\v2$.guildhall.events.v1.WageDeclarationR\vdeclarationBCZAgithub.com/guildhall/guildhall/proto/guildhall/events/v1;eventsv1b\x06proto3"
 
 var (
 	file_guildhall_events_v1_compliance_proto_rawDescOnce sync.Once
@@ -2280,7 +2602,7 @@ func file_guildhall_events_v1_compliance_proto_rawDescGZIP() []byte {
 	return file_guildhall_events_v1_compliance_proto_rawDescData
 }
 
-var file_guildhall_events_v1_compliance_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_guildhall_events_v1_compliance_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_guildhall_events_v1_compliance_proto_goTypes = []any{
 	(*FourHundredCounts)(nil),           // 0: guildhall.events.v1.FourHundredCounts
 	(*FourHundredReached)(nil),          // 1: guildhall.events.v1.FourHundredReached
@@ -2307,21 +2629,25 @@ var file_guildhall_events_v1_compliance_proto_goTypes = []any{
 	(*ObligationTimeliness)(nil),        // 22: guildhall.events.v1.ObligationTimeliness
 	(*ObligationCompleted)(nil),         // 23: guildhall.events.v1.ObligationCompleted
 	(*ObligationMissed)(nil),            // 24: guildhall.events.v1.ObligationMissed
-	(*timestamppb.Timestamp)(nil),       // 25: google.protobuf.Timestamp
+	(*WageDeclaration)(nil),             // 25: guildhall.events.v1.WageDeclaration
+	(*WageDeclared)(nil),                // 26: guildhall.events.v1.WageDeclared
+	(*WageDeclarationReviewed)(nil),     // 27: guildhall.events.v1.WageDeclarationReviewed
+	(*WageDeclarationMissed)(nil),       // 28: guildhall.events.v1.WageDeclarationMissed
+	(*timestamppb.Timestamp)(nil),       // 29: google.protobuf.Timestamp
 }
 var file_guildhall_events_v1_compliance_proto_depIdxs = []int32{
 	0,  // 0: guildhall.events.v1.FourHundredReached.counts:type_name -> guildhall.events.v1.FourHundredCounts
 	0,  // 1: guildhall.events.v1.FourHundredLost.counts:type_name -> guildhall.events.v1.FourHundredCounts
 	0,  // 2: guildhall.events.v1.ScoreboardSnapshot.counts:type_name -> guildhall.events.v1.FourHundredCounts
-	25, // 3: guildhall.events.v1.InspectionRecorded.recorded_at:type_name -> google.protobuf.Timestamp
-	25, // 4: guildhall.events.v1.HazardFinding.updated_at:type_name -> google.protobuf.Timestamp
+	29, // 3: guildhall.events.v1.InspectionRecorded.recorded_at:type_name -> google.protobuf.Timestamp
+	29, // 4: guildhall.events.v1.HazardFinding.updated_at:type_name -> google.protobuf.Timestamp
 	7,  // 5: guildhall.events.v1.FindingStatusChanged.finding:type_name -> guildhall.events.v1.HazardFinding
 	7,  // 6: guildhall.events.v1.RemediationEscalated.finding:type_name -> guildhall.events.v1.HazardFinding
-	25, // 7: guildhall.events.v1.DisputeCase.reported_at:type_name -> google.protobuf.Timestamp
-	25, // 8: guildhall.events.v1.DisputeCase.response_due:type_name -> google.protobuf.Timestamp
-	25, // 9: guildhall.events.v1.DisputeCase.responded_at:type_name -> google.protobuf.Timestamp
-	25, // 10: guildhall.events.v1.DisputeCase.mediation_due:type_name -> google.protobuf.Timestamp
-	25, // 11: guildhall.events.v1.DisputeCase.closed_at:type_name -> google.protobuf.Timestamp
+	29, // 7: guildhall.events.v1.DisputeCase.reported_at:type_name -> google.protobuf.Timestamp
+	29, // 8: guildhall.events.v1.DisputeCase.response_due:type_name -> google.protobuf.Timestamp
+	29, // 9: guildhall.events.v1.DisputeCase.responded_at:type_name -> google.protobuf.Timestamp
+	29, // 10: guildhall.events.v1.DisputeCase.mediation_due:type_name -> google.protobuf.Timestamp
+	29, // 11: guildhall.events.v1.DisputeCase.closed_at:type_name -> google.protobuf.Timestamp
 	11, // 12: guildhall.events.v1.DisputeReported.dispute:type_name -> guildhall.events.v1.DisputeCase
 	11, // 13: guildhall.events.v1.DisputeStepRecorded.dispute:type_name -> guildhall.events.v1.DisputeCase
 	11, // 14: guildhall.events.v1.DisputeStatusChanged.dispute:type_name -> guildhall.events.v1.DisputeCase
@@ -2329,15 +2655,18 @@ var file_guildhall_events_v1_compliance_proto_depIdxs = []int32{
 	11, // 16: guildhall.events.v1.DisputeEscalationDue.dispute:type_name -> guildhall.events.v1.DisputeCase
 	0,  // 17: guildhall.events.v1.FourHundredCountsChanged.counts:type_name -> guildhall.events.v1.FourHundredCounts
 	19, // 18: guildhall.events.v1.Evaluation.criteria:type_name -> guildhall.events.v1.EvaluationCriterion
-	25, // 19: guildhall.events.v1.Evaluation.published_at:type_name -> google.protobuf.Timestamp
+	29, // 19: guildhall.events.v1.Evaluation.published_at:type_name -> google.protobuf.Timestamp
 	20, // 20: guildhall.events.v1.EvaluationPublished.evaluation:type_name -> guildhall.events.v1.Evaluation
 	22, // 21: guildhall.events.v1.ObligationCompleted.timeliness:type_name -> guildhall.events.v1.ObligationTimeliness
 	22, // 22: guildhall.events.v1.ObligationMissed.timeliness:type_name -> guildhall.events.v1.ObligationTimeliness
-	23, // [23:23] is the sub-list for method output_type
-	23, // [23:23] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	25, // 23: guildhall.events.v1.WageDeclared.declaration:type_name -> guildhall.events.v1.WageDeclaration
+	25, // 24: guildhall.events.v1.WageDeclarationReviewed.declaration:type_name -> guildhall.events.v1.WageDeclaration
+	25, // 25: guildhall.events.v1.WageDeclarationMissed.declaration:type_name -> guildhall.events.v1.WageDeclaration
+	26, // [26:26] is the sub-list for method output_type
+	26, // [26:26] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_guildhall_events_v1_compliance_proto_init() }
@@ -2351,7 +2680,7 @@ func file_guildhall_events_v1_compliance_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_guildhall_events_v1_compliance_proto_rawDesc), len(file_guildhall_events_v1_compliance_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   25,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

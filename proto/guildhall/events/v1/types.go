@@ -72,6 +72,11 @@ const (
 
 	TypeObligationCompleted = "ObligationCompleted"
 	TypeObligationMissed    = "ObligationMissed"
+
+	// The wage guarantee (issue 17 part 2).
+	TypeWageDeclared            = "WageDeclared"
+	TypeWageDeclarationReviewed = "WageDeclarationReviewed"
+	TypeWageDeclarationMissed   = "WageDeclarationMissed"
 )
 
 // ComplianceTypes returns every event type of the compliance service.
@@ -80,7 +85,8 @@ func ComplianceTypes() []string {
 		TypeInspectionTemplatePublished, TypeInspectionRecorded, TypeFindingStatusChanged, TypeRemediationEscalated, TypeInspectionScheduleSet,
 		TypeDisputeReported, TypeDisputeStepRecorded, TypeDisputeStatusChanged, TypeDisputeResponseOverdue, TypeDisputeEscalationDue,
 		TypeFourOneCoverage, TypeFourHundredCountsChanged, TypeEvaluationPublished,
-		TypeObligationCompleted, TypeObligationMissed}
+		TypeObligationCompleted, TypeObligationMissed,
+		TypeWageDeclared, TypeWageDeclarationReviewed, TypeWageDeclarationMissed}
 }
 
 // MembershipTypes returns every event type of the membership service.

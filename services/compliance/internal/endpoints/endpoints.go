@@ -347,3 +347,49 @@ func MakeListEvaluationsEndpoint(svc *service.Evaluations) endpoint.Endpoint {
 		return kitx.List(items, next, err), nil
 	}
 }
+
+// WageStatsRequest is the request of wage_stats: the month ("" is the
+// last ended one).
+type WageStatsRequest struct{ Month string }
+
+// MakeDeclareWagesEndpoint returns the endpoint of declare_wages.
+func MakeDeclareWagesEndpoint(svc *service.Wages, base string) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		w, err := svc.Declare(ctx, request.(service.WageInput))
+		return kitx.Created(w, base+"/compliance/wages/"+w.ID, kitx.ETag(w.Version), 201, err), nil
+	}
+}
+
+// MakeGetWageDeclarationEndpoint returns the endpoint of get_wage_declaration.
+func MakeGetWageDeclarationEndpoint(svc *service.Wages) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		w, err := svc.Get(ctx, request.(kitx.IDRequest).ID)
+		return kitx.One(w, kitx.ETag(w.Version), err), nil
+	}
+}
+
+// MakeListWageDeclarationsEndpoint returns the endpoint of list_wage_declarations.
+func MakeListWageDeclarationsEndpoint(svc *service.Wages) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ListRequest[service.WageFilter])
+		items, next, err := svc.List(ctx, r.Filter, r.Page)
+		return kitx.List(items, next, err), nil
+	}
+}
+
+// MakeReviewWageDeclarationEndpoint returns the endpoint of review_wage_declaration.
+func MakeReviewWageDeclarationEndpoint(svc *service.Wages) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ActionRequest[service.WageReviewInput])
+		w, err := svc.Review(ctx, r.ID, r.Input)
+		return kitx.One(w, kitx.ETag(w.Version), err), nil
+	}
+}
+
+// MakeWageStatsEndpoint returns the endpoint of wage_stats.
+func MakeWageStatsEndpoint(svc *service.Wages) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		st, err := svc.Stats(ctx, request.(WageStatsRequest).Month)
+		return kitx.One(st, "", err), nil
+	}
+}

@@ -114,6 +114,8 @@ type Change struct {
 	// The evaluations' and the obligations' changes.
 	Evaluation *Evaluation
 	Obligation *ObligationPeriod
+	// The wage guarantee's changes.
+	Wage *WageDeclaration
 }
 
 // Queries are the store's reads and writes the scoreboard runs inside one
@@ -159,6 +161,7 @@ type Queries interface {
 	DisputeQueries
 	FourOneQueries
 	EvaluationQueries
+	WageQueries
 	idempotency.Queries
 }
 

@@ -82,6 +82,11 @@ func aggregate(c service.Change) (eventbus.Aggregate, error) {
 		}
 		o := c.Obligation
 		return eventbus.Aggregate{Type: "obligation", ID: o.CompanyID + "/" + o.Obligation + "/" + o.Period, Version: 1}, nil
+	case service.EventWageDeclared, service.EventWageDeclarationReviewed, service.EventWageDeclarationMissed:
+		if c.Wage == nil {
+			break
+		}
+		return eventbus.Aggregate{Type: "wage_declaration", ID: c.Wage.CompanyID + "/" + c.Wage.Month, Version: c.Wage.Version}, nil
 	}
 	return eventbus.Aggregate{}, fmt.Errorf("store: change %s has no aggregate", c.Type)
 }
@@ -162,8 +167,22 @@ func payload(district string, c service.Change) (proto.Message, error) {
 		return &eventsv1.ObligationCompleted{Timeliness: obligation(district, c.Obligation)}, nil
 	case service.EventObligationMissed:
 		return &eventsv1.ObligationMissed{Timeliness: obligation(district, c.Obligation)}, nil
+	case service.EventWageDeclared:
+		return &eventsv1.WageDeclared{Declaration: wage(district, c.Wage)}, nil
+	case service.EventWageDeclarationReviewed:
+		return &eventsv1.WageDeclarationReviewed{Declaration: wage(district, c.Wage), By: c.By, Note: c.Wage.ReviewNote}, nil
+	case service.EventWageDeclarationMissed:
+		return &eventsv1.WageDeclarationMissed{Declaration: wage(district, c.Wage)}, nil
 	}
 	return nil, nil
+}
+
+// wage is the event snapshot of a wage declaration: counts and sums,
+// never a guard's name.
+func wage(district string, w *service.WageDeclaration) *eventsv1.WageDeclaration {
+	return &eventsv1.WageDeclaration{District: district, CompanyId: w.CompanyID, Month: w.Month, Status: w.Status, PaidInFull: w.PaidInFull,
+		PaidOn: w.PaidOn, GuardsAffected: int64(w.GuardsAffected), ArrearsAmount: w.ArrearsAmount, Guarantee: w.Guarantee, OnTime: w.OnTime,
+		DisputeId: w.DisputeID, Version: w.Version}
 }
 
 // dispute is the event snapshot of d: the parties' roles, never their names.

@@ -148,3 +148,18 @@ func DecodeGetEvaluation(_ context.Context, r *http.Request) (any, error) {
 	}
 	return req, nil
 }
+
+// DecodeListWageDeclarations decodes list_wage_declarations.
+func DecodeListWageDeclarations(_ context.Context, r *http.Request) (any, error) {
+	p, err := kitx.ParsePage(r)
+	if err != nil {
+		return nil, err
+	}
+	q := r.URL.Query()
+	return kitx.ListRequest[service.WageFilter]{Page: p, Filter: service.WageFilter{CompanyID: q.Get("company_id"), Month: q.Get("month"), Status: q.Get("status")}}, nil
+}
+
+// DecodeWageStats decodes wage_stats: ?month=.
+func DecodeWageStats(_ context.Context, r *http.Request) (any, error) {
+	return endpoints.WageStatsRequest{Month: r.URL.Query().Get("month")}, nil
+}

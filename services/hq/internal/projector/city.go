@@ -141,6 +141,10 @@ var acknowledged = map[string][]string{
 		// its approximation from InspectionScheduleSet and the inspections,
 		// not yet these events.
 		eventsv1.TypeObligationCompleted, eventsv1.TypeObligationMissed,
+		// The wage guarantee (issue 17 part 2): compliance's own
+		// /compliance/wages/stats has the district's rates; HQ's
+		// per-district projection of these is not built yet.
+		eventsv1.TypeWageDeclared, eventsv1.TypeWageDeclarationReviewed, eventsv1.TypeWageDeclarationMissed,
 	},
 	ServicePatrols: {
 		// Places and plans are the district's configuration; HQ shows the
