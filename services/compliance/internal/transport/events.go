@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/node"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 	"github.com/guildhall/guildhall/services/compliance/internal/service"
 )
@@ -44,11 +45,8 @@ type MembershipEvents struct {
 // Run consumes the membership topic until ctx ends, restarting the
 // consumer with backoff when it fails.
 func (e MembershipEvents) Run(ctx context.Context) {
-	cfg := e.Consumer
-	cfg.Topic = eventbus.Topic(e.District, MembershipService)
-	cfg.GroupID = MembershipGroupID(e.District)
-	cfg.Handler = e.Handle
-	eventbus.SuperviseConsumer(ctx, "compliance: membership consumer", cfg)
+	node.Consumer{Name: "compliance: membership consumer", Topic: eventbus.Topic(e.District, MembershipService),
+		GroupID: MembershipGroupID(e.District), Handler: e.Handle, Base: e.Consumer}.Run(ctx)
 }
 
 // Handle applies one event of the membership topic inside tx, the

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/node"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 	"github.com/guildhall/guildhall/services/compliance/internal/service"
 )
@@ -42,11 +43,8 @@ type MeetingsEvents struct {
 // Run consumes the meetings topic until ctx ends, restarting the consumer
 // with backoff when it fails.
 func (e MeetingsEvents) Run(ctx context.Context) {
-	cfg := e.Consumer
-	cfg.Topic = eventbus.Topic(e.District, MeetingsService)
-	cfg.GroupID = MeetingsGroupID(e.District)
-	cfg.Handler = e.Handle
-	eventbus.SuperviseConsumer(ctx, "compliance: meetings consumer", cfg)
+	node.Consumer{Name: "compliance: meetings consumer", Topic: eventbus.Topic(e.District, MeetingsService),
+		GroupID: MeetingsGroupID(e.District), Handler: e.Handle, Base: e.Consumer}.Run(ctx)
 }
 
 // Handle applies one event of the meetings topic inside tx; an event that

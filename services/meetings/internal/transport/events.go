@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/node"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 	"github.com/guildhall/guildhall/services/meetings/internal/service"
 )
@@ -50,11 +51,8 @@ type MembershipEvents struct {
 // consumer with backoff when it fails (eventbus.Supervise; the broker may
 // be down when the node starts).
 func (e MembershipEvents) Run(ctx context.Context) {
-	cfg := e.Consumer
-	cfg.Topic = eventbus.Topic(e.District, MembershipService)
-	cfg.GroupID = MembershipGroupID(e.District)
-	cfg.Handler = e.Handle
-	eventbus.SuperviseConsumer(ctx, "meetings: membership consumer", cfg)
+	node.Consumer{Name: "meetings: membership consumer", Topic: eventbus.Topic(e.District, MembershipService),
+		GroupID: MembershipGroupID(e.District), Handler: e.Handle, Base: e.Consumer}.Run(ctx)
 }
 
 // companyOf decodes the company snapshot of a company event; ok is false
