@@ -729,13 +729,48 @@ func TestConsoleMeetingCheckInByQRCode(t *testing.T) {
 	poll(t, "compliance to know the company", func() bool {
 		status, _, err := c.Do(ctx, "POST", "/api/v1/districts/jingkai/compliance/disputes", map[string]any{"company_id": co, "kind": "wages",
 			"parties": []map[string]string{{"role": "guard", "name": "赵师傅"}, {"role": "company", "id": co, "name": coInfo.Name}},
-			"amount": 4200, "description": "十一月工资未按时足额发放"}, &dispute)
+			"amount":  4200, "description": "十一月工资未按时足额发放"}, &dispute)
 		return err == nil && status == http.StatusCreated
 	})
 	run(t, lead, chromedp.Navigate(c.Base+"/districts/jingkai/disputes"),
 		waitText(`[data-test=disputes] .el-table__body tr td`, "工资"), waitText(`[data-test=disputes] .el-table__body tr td:nth-child(3)`, "已报告"),
 		look("disputes.zh-CN"), chromedp.Navigate(c.Base+"/districts/jingkai/inspections"),
 		waitText(`[data-test=inspections] .el-table__empty-text`, "暂无检查"), look("inspections.zh-CN"))
+
+	// Wages: the company declares last month's wages in arrears on its
+	// phone; the lead sees the month's rates as the API has them (on time:
+	// not reported, the company was not active last month), and records
+	// the union contact's dispute.
+	run(t, phone, chromedp.Click(css(`.el-drawer__close-btn`)), chromedp.WaitNotPresent(css(`[data-test=notice-body]`)),
+		chromedp.WaitVisible(css(`[data-test=nav-wages-jingkai]`)), chromedp.Navigate(c.Base+"/districts/jingkai/wages"), chromedp.Click(css(`[data-test=declare]`)),
+		chromedp.Click(css(`[data-test=paid-in-full]`)),
+		chromedp.SendKeys(css(`#gh-wage-guards`), "3"), chromedp.SendKeys(css(`#gh-wage-amount`), "12000"),
+		chromedp.Click(css(`[data-test=declare-submit]`)), waitText(fmt.Sprintf(`[data-test="wage-%s"]`, co), "已申报"), look("wages-company.zh-CN"))
+	var wstats struct {
+		Month       string   `json:"month"`
+		OnTimeRate  *float64 `json:"on_time_rate"`
+		ArrearsRate *float64 `json:"arrears_rate"`
+	}
+	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/jingkai/compliance/wages/stats", nil, &wstats); err != nil {
+		t.Fatal(err)
+	}
+	run(t, lead, chromedp.Navigate(c.Base+"/districts/jingkai/wages"),
+		waitText(`[data-test=wage-on-time]`, rateText(wstats.OnTimeRate)), waitText(fmt.Sprintf(`[data-test="wage-%s"]`, co), "已申报"),
+		chromedp.Click(css(fmt.Sprintf(`[data-test="review-%s"]`, co))), chromedp.Click(css(`.el-dialog .el-radio-button:nth-child(2)`)),
+		chromedp.SendKeys(css(`#gh-wage-note`), "工会核实：拖欠人数为 5 人"), chromedp.Click(css(`[data-test=review-submit]`)),
+		waitText(fmt.Sprintf(`[data-test="wage-%s"]`, co), "工会有异议"), look("wages.zh-CN"))
+	var decls struct {
+		Items []struct {
+			Status    string `json:"status"`
+			DisputeID string `json:"dispute_id"`
+		}
+	}
+	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/jingkai/compliance/wages?month="+wstats.Month, nil, &decls); err != nil {
+		t.Fatal(err)
+	}
+	if len(decls.Items) != 1 || decls.Items[0].Status != "disputed" || decls.Items[0].DisputeID == "" || wstats.ArrearsRate == nil || *wstats.ArrearsRate != 1 {
+		t.Errorf("the API's declarations %+v, rates %+v", decls.Items, wstats)
+	}
 
 	var invs struct {
 		Items []struct {

@@ -114,6 +114,15 @@ export const messages = {
       title: '隐患排查', none: '暂无检查', site: '检查地点', on: '检查日期', inspector: '检查人', score: '得分', result: '结论', findingsOpen: '未整改',
       results: { passed: '合格', failed: '不合格' },
     },
+    wages: {
+      title: '职工薪资保障', nav: '薪资', month: '月份', declare: '申报本月工资发放', none: '本月暂无申报', status: '状态',
+      paid: '发放情况', notDeclared: '逾期未申报', paidOn: '{day} 足额发放', owed: '{n} 人未足额，拖欠 {amount} 元', guarantee: '保障措施',
+      deadline: '申报期限', late: '逾期申报', review: '工会确认', confirm: '确认', dispute: '有异议', note: '说明（有异议时必填）',
+      paidInFull: '全部保安员工资已按时足额发放', paidOnField: '发放日期', guardsAffected: '未足额发放人数', amount: '拖欠金额（元）',
+      onTime: '按时申报率', arrears: '拖欠率', declared: '已申报', missed: '未申报',
+      statuses: { declared: '已申报', confirmed: '工会已确认', disputed: '工会有异议', missed: '未申报' },
+      guarantees: { none: '无', deposit: '保证金', insurance: '保险', union_agreement: '工会协议' },
+    },
     gaps: {
       criterion: '项目', guard: '保安员', reason: '原因', none: '此项无缺口',
       reasons: {
@@ -231,6 +240,15 @@ export const messages = {
     inspections: {
       title: 'Hazard inspections', none: 'No inspections', site: 'Site', on: 'Inspected', inspector: 'Inspector', score: 'Score', result: 'Result', findingsOpen: 'Open findings',
       results: { passed: 'Passed', failed: 'Failed' },
+    },
+    wages: {
+      title: 'Wage guarantee', nav: 'Wages', month: 'Month', declare: "Declare the month's wages", none: 'No declarations for the month', status: 'Status',
+      paid: 'Paid', notDeclared: 'not declared by the deadline', paidOn: 'paid in full on {day}', owed: '{n} guards short, {amount} yuan owed', guarantee: 'Guarantee',
+      deadline: 'Declare by', late: 'late', review: "Union contact's review", confirm: 'Confirm', dispute: 'Dispute', note: 'Note (required to dispute)',
+      paidInFull: 'Every guard was paid in full and on time', paidOnField: 'Paid on', guardsAffected: 'Guards not paid in full', amount: 'Owed (yuan)',
+      onTime: 'Declared on time', arrears: 'In arrears', declared: 'Declared', missed: 'Missed',
+      statuses: { declared: 'Declared', confirmed: 'Confirmed by the union', disputed: 'Disputed by the union', missed: 'Missed' },
+      guarantees: { none: 'None', deposit: 'Deposit', insurance: 'Insurance', union_agreement: 'Union agreement' },
     },
     gaps: {
       criterion: 'Criterion', guard: 'Guard', reason: 'Reason', none: 'No gap on this criterion',

@@ -56,6 +56,10 @@ export const router = createRouter({
       path: '/districts/:district/inspections', name: 'inspections',
       component: () => import('./views/InspectionsView.vue'), props: true,
     },
+    {
+      path: '/districts/:district/wages', name: 'wages',
+      component: () => import('./views/WagesView.vue'), props: true,
+    },
     { path: '/scan', name: 'scan', component: () => import('./views/ScanView.vue') },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
