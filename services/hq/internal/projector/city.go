@@ -57,18 +57,18 @@ var projected = map[string]map[string]applyFunc{
 		eventsv1.TypeFourHundredReached:       counts(func(m *eventsv1.FourHundredReached) *eventsv1.FourHundredCounts { return m.GetCounts() }),
 		eventsv1.TypeFourHundredLost:          counts(func(m *eventsv1.FourHundredLost) *eventsv1.FourHundredCounts { return m.GetCounts() }),
 		eventsv1.TypeFourHundredCountsChanged: counts(func(m *eventsv1.FourHundredCountsChanged) *eventsv1.FourHundredCounts { return m.GetCounts() }),
-		eventsv1.TypeScoreboardSnapshot:       (*Projector).snapshot,
-		eventsv1.TypeInspectionRecorded:       (*Projector).inspection,
+		eventsv1.TypeScoreboardSnapshot:       snapshot,
+		eventsv1.TypeInspectionRecorded:       inspection,
 		eventsv1.TypeFindingStatusChanged:     finding(func(m *eventsv1.FindingStatusChanged) *eventsv1.HazardFinding { return m.GetFinding() }),
 		eventsv1.TypeRemediationEscalated:     finding(func(m *eventsv1.RemediationEscalated) *eventsv1.HazardFinding { return m.GetFinding() }),
-		eventsv1.TypeInspectionScheduleSet:    (*Projector).schedule,
+		eventsv1.TypeInspectionScheduleSet:    schedule,
 		eventsv1.TypeDisputeReported:          dispute(func(m *eventsv1.DisputeReported) *eventsv1.DisputeCase { return m.GetDispute() }),
 		eventsv1.TypeDisputeStepRecorded:      dispute(func(m *eventsv1.DisputeStepRecorded) *eventsv1.DisputeCase { return m.GetDispute() }),
 		eventsv1.TypeDisputeStatusChanged:     dispute(func(m *eventsv1.DisputeStatusChanged) *eventsv1.DisputeCase { return m.GetDispute() }),
 		eventsv1.TypeDisputeResponseOverdue:   dispute(func(m *eventsv1.DisputeResponseOverdue) *eventsv1.DisputeCase { return m.GetDispute() }),
 		eventsv1.TypeDisputeEscalationDue:     dispute(func(m *eventsv1.DisputeEscalationDue) *eventsv1.DisputeCase { return m.GetDispute() }),
-		eventsv1.TypeFourOneCoverage:          (*Projector).fourOne,
-		eventsv1.TypeEvaluationPublished:      (*Projector).evaluation,
+		eventsv1.TypeFourOneCoverage:          fourOne,
+		eventsv1.TypeEvaluationPublished:      evaluation,
 	},
 	ServicePatrols: {
 		// A team is created with its leader as its first member (the
@@ -88,9 +88,9 @@ var projected = map[string]map[string]applyFunc{
 		eventsv1.TypePatrolShiftCreated:       shift(func(m *eventsv1.PatrolShiftCreated) *eventsv1.PatrolShift { return m.GetShift() }),
 		eventsv1.TypeShiftAssigned:            shift(func(m *eventsv1.ShiftAssigned) *eventsv1.PatrolShift { return m.GetShift() }),
 		eventsv1.TypeShiftAssignmentCancelled: shift(func(m *eventsv1.ShiftAssignmentCancelled) *eventsv1.PatrolShift { return m.GetShift() }),
-		eventsv1.TypeCheckpointScanned:        (*Projector).scan,
-		eventsv1.TypeMissedTour:               (*Projector).missedTour,
-		eventsv1.TypeMissedTourWithdrawn:      (*Projector).missedTourWithdrawn,
+		eventsv1.TypeCheckpointScanned:        scan,
+		eventsv1.TypeMissedTour:               missedTour,
+		eventsv1.TypeMissedTourWithdrawn:      missedTourWithdrawn,
 		eventsv1.TypeDispatchRaised:           dispatch(func(m *eventsv1.DispatchRaised) *eventsv1.Dispatch { return m.GetDispatch() }),
 		eventsv1.TypeDispatchOffered:          dispatch(func(m *eventsv1.DispatchOffered) *eventsv1.Dispatch { return m.GetDispatch() }),
 		eventsv1.TypeDispatchStep:             dispatch(func(m *eventsv1.DispatchStep) *eventsv1.Dispatch { return m.GetDispatch() }),
@@ -208,16 +208,53 @@ func (p *Projector) city(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope
 	return fn(p, ctx, tx, env)
 }
 
-// decode unmarshals the payload of env into a new M.
-func decode[M any, PM interface {
+// message is the pointer type PM of a generated event message M.
+type message[M any] interface {
 	*M
 	proto.Message
-}](env *eventsv1.Envelope) (PM, error) {
-	m := PM(new(M))
-	if err := unmarshal(env, m); err != nil {
-		return nil, err
+}
+
+// put writes a snapshot S of the event env; it reports whether the read
+// model changed.
+type put[S any] func(p *Projector, ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope, s S) (bool, error)
+
+// applier is the one shape of every city-view applier, so that each event
+// type is checked the same way before anything is written: decode the
+// payload as M, get the snapshot S it carries, reject it as bad_payload
+// when missing names what it lacks (the id HQ keys on, most often), reject
+// it as district_mismatch when its district is not the envelope's, then put
+// it. Each type only says where its snapshot is; what a snapshot needs and
+// how it is stored is said once per snapshot kind below.
+func applier[M any, PM message[M], S any](get func(PM) S, missing func(*eventsv1.Envelope, S) string,
+	district func(S) string, write put[S]) applyFunc {
+	return func(p *Projector, ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope) (bool, error) {
+		m := PM(new(M))
+		if err := unmarshal(env, m); err != nil {
+			return false, err
+		}
+		s := get(m)
+		if what := missing(env, s); what != "" {
+			return false, reject(eventbus.ReasonBadPayload, "%s without %s", env.GetType(), what)
+		}
+		if err := ownDistrict(env, district(s)); err != nil {
+			return false, err
+		}
+		return write(p, ctx, tx, env, s)
 	}
-	return m, nil
+}
+
+// whole is the applier of an event that is itself the fact it reports (a
+// scan, an inspection), not the carrier of a snapshot.
+func whole[M any, PM message[M]](missing func(*eventsv1.Envelope, PM) string, district func(PM) string, write put[PM]) applyFunc {
+	return applier(func(m PM) PM { return m }, missing, district, write)
+}
+
+// lacks returns what when bad holds, else "": a missing func's one test.
+func lacks(bad bool, what string) string {
+	if bad {
+		return what
+	}
+	return ""
 }
 
 // versionOf is the snapshot's own version, else the envelope's sequence.
@@ -230,24 +267,13 @@ func versionOf(env *eventsv1.Envelope, v int64) int64 {
 
 // --- compliance ---
 
-func counts[M any, PM interface {
-	*M
-	proto.Message
-}](get func(PM) *eventsv1.FourHundredCounts) applyFunc {
-	return func(p *Projector, ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope) (bool, error) {
-		m, err := decode[M, PM](env)
-		if err != nil {
-			return false, err
-		}
-		c := get(m)
-		if c == nil || c.GetCompanyId() == "" {
-			return false, reject(eventbus.ReasonBadPayload, "%s without a company's counts", env.GetType())
-		}
-		if err := ownDistrict(env, c.GetDistrict()); err != nil {
-			return false, err
-		}
-		return p.store.PutScore(ctx, tx, fourHundred(env, c, versionOf(env, c.GetVersion())))
-	}
+func counts[M any, PM message[M]](get func(PM) *eventsv1.FourHundredCounts) applyFunc {
+	return applier(get, func(_ *eventsv1.Envelope, c *eventsv1.FourHundredCounts) string {
+		return lacks(c.GetCompanyId() == "", "a company's counts")
+	}, (*eventsv1.FourHundredCounts).GetDistrict,
+		func(p *Projector, ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope, c *eventsv1.FourHundredCounts) (bool, error) {
+			return p.store.PutScore(ctx, tx, fourHundred(env, c, versionOf(env, c.GetVersion())))
+		})
 }
 
 func fourHundred(env *eventsv1.Envelope, c *eventsv1.FourHundredCounts, version int64) store.FourHundred {
@@ -256,128 +282,72 @@ func fourHundred(env *eventsv1.Envelope, c *eventsv1.FourHundredCounts, version 
 		BadgeService: c.GetBadgeService(), Version: version}
 }
 
-func (p *Projector) snapshot(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope) (bool, error) {
-	m, err := decode[eventsv1.ScoreboardSnapshot](env)
-	if err != nil {
-		return false, err
-	}
-	c := m.GetCounts()
-	if c == nil || !isDate(c.GetDay()) {
-		return false, reject(eventbus.ReasonBadPayload, "ScoreboardSnapshot without counts of a day YYYY-MM-DD")
-	}
-	if err := ownDistrict(env, c.GetDistrict()); err != nil {
-		return false, err
-	}
-	return p.store.PutSnapshot(ctx, tx, fourHundred(env, c, 0))
+// snapshot applies a day's scoreboard: the counts of a day, not versioned.
+var snapshot = applier(func(m *eventsv1.ScoreboardSnapshot) *eventsv1.FourHundredCounts { return m.GetCounts() },
+	func(_ *eventsv1.Envelope, c *eventsv1.FourHundredCounts) string {
+		return lacks(c == nil || !isDate(c.GetDay()), "counts of a day YYYY-MM-DD")
+	}, (*eventsv1.FourHundredCounts).GetDistrict,
+	func(p *Projector, ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope, c *eventsv1.FourHundredCounts) (bool, error) {
+		return p.store.PutSnapshot(ctx, tx, fourHundred(env, c, 0))
+	})
+
+var inspection = whole(func(_ *eventsv1.Envelope, m *eventsv1.InspectionRecorded) string {
+	return lacks(m.GetInspectionId() == "" || m.GetCompanyId() == "", "an inspection of a company")
+}, (*eventsv1.InspectionRecorded).GetDistrict,
+	func(p *Projector, ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope, m *eventsv1.InspectionRecorded) (bool, error) {
+		return p.store.PutInspection(ctx, tx, store.Inspection{ID: m.GetInspectionId(), District: env.GetDistrict(),
+			CompanyID: m.GetCompanyId(), InspectedOn: m.GetInspectedOn(), ForPeriod: m.GetForPeriod(),
+			ScoreReported: m.GetScoreReported(), Score: m.GetScore(), Result: m.GetResult(), Findings: int64(m.GetFindings()),
+			RecordedAt: timeOf(m.GetRecordedAt())})
+	})
+
+func finding[M any, PM message[M]](get func(PM) *eventsv1.HazardFinding) applyFunc {
+	return applier(get, func(_ *eventsv1.Envelope, f *eventsv1.HazardFinding) string {
+		return lacks(f.GetId() == "", "a finding snapshot")
+	}, (*eventsv1.HazardFinding).GetDistrict,
+		func(p *Projector, ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope, f *eventsv1.HazardFinding) (bool, error) {
+			return p.store.PutFinding(ctx, tx, store.Finding{ID: f.GetId(), District: env.GetDistrict(), InspectionID: f.GetInspectionId(),
+				CompanyID: f.GetCompanyId(), Severity: f.GetSeverity(), RemediationDue: f.GetRemediationDue(), Status: f.GetStatus(),
+				Escalated: f.GetEscalated(), Version: versionOf(env, f.GetVersion())})
+		})
 }
 
-func (p *Projector) inspection(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope) (bool, error) {
-	m, err := decode[eventsv1.InspectionRecorded](env)
-	if err != nil {
-		return false, err
-	}
-	if m.GetInspectionId() == "" || m.GetCompanyId() == "" {
-		return false, reject(eventbus.ReasonBadPayload, "InspectionRecorded without an inspection of a company")
-	}
-	if err := ownDistrict(env, m.GetDistrict()); err != nil {
-		return false, err
-	}
-	return p.store.PutInspection(ctx, tx, store.Inspection{ID: m.GetInspectionId(), District: env.GetDistrict(),
-		CompanyID: m.GetCompanyId(), InspectedOn: m.GetInspectedOn(), ForPeriod: m.GetForPeriod(),
-		ScoreReported: m.GetScoreReported(), Score: m.GetScore(), Result: m.GetResult(), Findings: int64(m.GetFindings()),
-		RecordedAt: timeOf(m.GetRecordedAt())})
+var schedule = whole(func(_ *eventsv1.Envelope, m *eventsv1.InspectionScheduleSet) string {
+	return lacks(m.GetCompanyId() == "", "a company")
+}, (*eventsv1.InspectionScheduleSet).GetDistrict,
+	func(p *Projector, ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope, m *eventsv1.InspectionScheduleSet) (bool, error) {
+		return p.store.PutSchedule(ctx, tx, store.Schedule{District: env.GetDistrict(), CompanyID: m.GetCompanyId(),
+			Period: m.GetPeriod(), Count: int64(m.GetCount()), StartsOn: m.GetStartsOn()})
+	})
+
+func dispute[M any, PM message[M]](get func(PM) *eventsv1.DisputeCase) applyFunc {
+	return applier(get, func(_ *eventsv1.Envelope, d *eventsv1.DisputeCase) string {
+		return lacks(d.GetId() == "", "a dispute snapshot")
+	}, (*eventsv1.DisputeCase).GetDistrict,
+		func(p *Projector, ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope, d *eventsv1.DisputeCase) (bool, error) {
+			return p.store.PutDispute(ctx, tx, store.Dispute{ID: d.GetId(), District: env.GetDistrict(), CompanyID: d.GetCompanyId(),
+				Kind: d.GetKind(), Status: d.GetStatus(), ResponseOverdue: d.GetResponseOverdue(), EscalationDue: d.GetEscalationDue(),
+				Version: versionOf(env, d.GetVersion())})
+		})
 }
 
-func finding[M any, PM interface {
-	*M
-	proto.Message
-}](get func(PM) *eventsv1.HazardFinding) applyFunc {
-	return func(p *Projector, ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope) (bool, error) {
-		m, err := decode[M, PM](env)
-		if err != nil {
-			return false, err
-		}
-		f := get(m)
-		if f == nil || f.GetId() == "" {
-			return false, reject(eventbus.ReasonBadPayload, "%s without a finding snapshot", env.GetType())
-		}
-		if err := ownDistrict(env, f.GetDistrict()); err != nil {
-			return false, err
-		}
-		return p.store.PutFinding(ctx, tx, store.Finding{ID: f.GetId(), District: env.GetDistrict(), InspectionID: f.GetInspectionId(),
-			CompanyID: f.GetCompanyId(), Severity: f.GetSeverity(), RemediationDue: f.GetRemediationDue(), Status: f.GetStatus(),
-			Escalated: f.GetEscalated(), Version: versionOf(env, f.GetVersion())})
-	}
-}
+var fourOne = whole(func(_ *eventsv1.Envelope, m *eventsv1.FourOneCoverage) string {
+	return lacks(m.GetCompanyId() == "" || m.GetPeriod() == "", "a company and a month")
+}, (*eventsv1.FourOneCoverage).GetDistrict,
+	func(p *Projector, ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope, m *eventsv1.FourOneCoverage) (bool, error) {
+		return p.store.PutFourOne(ctx, tx, store.FourOne{District: env.GetDistrict(), CompanyID: m.GetCompanyId(), Period: m.GetPeriod(),
+			Checked: m.GetChecked(), Active: m.GetActive()})
+	})
 
-func (p *Projector) schedule(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope) (bool, error) {
-	m, err := decode[eventsv1.InspectionScheduleSet](env)
-	if err != nil {
-		return false, err
-	}
-	if m.GetCompanyId() == "" {
-		return false, reject(eventbus.ReasonBadPayload, "InspectionScheduleSet without a company")
-	}
-	if err := ownDistrict(env, m.GetDistrict()); err != nil {
-		return false, err
-	}
-	return p.store.PutSchedule(ctx, tx, store.Schedule{District: env.GetDistrict(), CompanyID: m.GetCompanyId(),
-		Period: m.GetPeriod(), Count: int64(m.GetCount()), StartsOn: m.GetStartsOn()})
-}
-
-func dispute[M any, PM interface {
-	*M
-	proto.Message
-}](get func(PM) *eventsv1.DisputeCase) applyFunc {
-	return func(p *Projector, ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope) (bool, error) {
-		m, err := decode[M, PM](env)
-		if err != nil {
-			return false, err
-		}
-		d := get(m)
-		if d == nil || d.GetId() == "" {
-			return false, reject(eventbus.ReasonBadPayload, "%s without a dispute snapshot", env.GetType())
-		}
-		if err := ownDistrict(env, d.GetDistrict()); err != nil {
-			return false, err
-		}
-		return p.store.PutDispute(ctx, tx, store.Dispute{ID: d.GetId(), District: env.GetDistrict(), CompanyID: d.GetCompanyId(),
-			Kind: d.GetKind(), Status: d.GetStatus(), ResponseOverdue: d.GetResponseOverdue(), EscalationDue: d.GetEscalationDue(),
-			Version: versionOf(env, d.GetVersion())})
-	}
-}
-
-func (p *Projector) fourOne(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope) (bool, error) {
-	m, err := decode[eventsv1.FourOneCoverage](env)
-	if err != nil {
-		return false, err
-	}
-	if m.GetCompanyId() == "" || m.GetPeriod() == "" {
-		return false, reject(eventbus.ReasonBadPayload, "FourOneCoverage without a company and a month")
-	}
-	if err := ownDistrict(env, m.GetDistrict()); err != nil {
-		return false, err
-	}
-	return p.store.PutFourOne(ctx, tx, store.FourOne{District: env.GetDistrict(), CompanyID: m.GetCompanyId(), Period: m.GetPeriod(),
-		Checked: m.GetChecked(), Active: m.GetActive()})
-}
-
-func (p *Projector) evaluation(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope) (bool, error) {
-	m, err := decode[eventsv1.EvaluationPublished](env)
-	if err != nil {
-		return false, err
-	}
-	e := m.GetEvaluation()
-	if e == nil || e.GetCompanyId() == "" || e.GetPeriod() == "" {
-		return false, reject(eventbus.ReasonBadPayload, "EvaluationPublished without an evaluation of a company and period")
-	}
-	if err := ownDistrict(env, e.GetDistrict()); err != nil {
-		return false, err
-	}
-	return p.store.PutEvaluation(ctx, tx, store.Evaluation{District: env.GetDistrict(), CompanyID: e.GetCompanyId(),
-		Period: e.GetPeriod(), ID: e.GetId(), Version: versionOf(env, e.GetVersion()), ScoreReported: e.GetScoreReported(),
-		Score: e.GetScore(), Grade: e.GetGrade(), PolicyVersion: e.GetPolicyVersion(), PublishedAt: timeOf(e.GetPublishedAt())})
-}
+var evaluation = applier(func(m *eventsv1.EvaluationPublished) *eventsv1.Evaluation { return m.GetEvaluation() },
+	func(_ *eventsv1.Envelope, e *eventsv1.Evaluation) string {
+		return lacks(e.GetCompanyId() == "" || e.GetPeriod() == "", "an evaluation of a company and period")
+	}, (*eventsv1.Evaluation).GetDistrict,
+	func(p *Projector, ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope, e *eventsv1.Evaluation) (bool, error) {
+		return p.store.PutEvaluation(ctx, tx, store.Evaluation{District: env.GetDistrict(), CompanyID: e.GetCompanyId(),
+			Period: e.GetPeriod(), ID: e.GetId(), Version: versionOf(env, e.GetVersion()), ScoreReported: e.GetScoreReported(),
+			Score: e.GetScore(), Grade: e.GetGrade(), PolicyVersion: e.GetPolicyVersion(), PublishedAt: timeOf(e.GetPublishedAt())})
+	})
 
 // --- patrols ---
 
@@ -392,191 +362,141 @@ const (
 	memberLeader
 )
 
-func team[M any, PM interface {
-	*M
-	proto.Message
-}](get func(PM) (*eventsv1.VolunteerTeam, string, string, memberChange)) applyFunc {
-	return func(p *Projector, ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope) (bool, error) {
-		m, err := decode[M, PM](env)
-		if err != nil {
-			return false, err
-		}
+// teamEvent is what a team event carries: the team after it, and the
+// member it changes (guard, with the company the guard joins for, if the
+// event names one) and how.
+type teamEvent struct {
+	team           *eventsv1.VolunteerTeam
+	guard, company string
+	change         memberChange
+}
+
+func team[M any, PM message[M]](get func(PM) (*eventsv1.VolunteerTeam, string, string, memberChange)) applyFunc {
+	return applier(func(m PM) teamEvent {
 		t, guard, company, change := get(m)
-		if t == nil || t.GetId() == "" {
-			return false, reject(eventbus.ReasonBadPayload, "%s without a team snapshot", env.GetType())
-		}
 		if change == memberLeader {
 			change = memberActive
 			if guard == "" {
 				change = memberNone
 			}
 		}
-		if change != memberNone && guard == "" {
-			return false, reject(eventbus.ReasonBadPayload, "%s without the guard", env.GetType())
+		return teamEvent{team: t, guard: guard, company: company, change: change}
+	}, func(_ *eventsv1.Envelope, e teamEvent) string {
+		if e.team.GetId() == "" {
+			return "a team snapshot"
 		}
-		if err := ownDistrict(env, t.GetDistrict()); err != nil {
-			return false, err
-		}
-		version := versionOf(env, t.GetVersion())
-		applied, err := p.store.PutTeam(ctx, tx, store.Team{ID: t.GetId(), District: env.GetDistrict(), CompanyID: t.GetCompanyId(),
-			ActiveMembers: int64(t.GetActiveMembers()), SuspendedMembers: int64(t.GetSuspendedMembers()), Version: version})
-		if err != nil || change == memberNone {
-			return applied, err
-		}
-		if company == "" {
-			company = t.GetCompanyId()
-		}
-		m2, err := p.store.PutTeamMember(ctx, tx, store.TeamMember{TeamID: t.GetId(), GuardID: guard, District: env.GetDistrict(),
-			CompanyID: company, Active: change == memberActive, Version: version})
-		return applied || m2, err
-	}
+		return lacks(e.change != memberNone && e.guard == "", "the guard")
+	}, func(e teamEvent) string { return e.team.GetDistrict() }, putTeam)
 }
 
-func shift[M any, PM interface {
-	*M
-	proto.Message
-}](get func(PM) *eventsv1.PatrolShift) applyFunc {
-	return func(p *Projector, ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope) (bool, error) {
-		m, err := decode[M, PM](env)
-		if err != nil {
-			return false, err
-		}
-		s := get(m)
-		if s == nil || s.GetId() == "" {
-			return false, reject(eventbus.ReasonBadPayload, "%s without a shift snapshot", env.GetType())
-		}
-		if err := ownDistrict(env, s.GetDistrict()); err != nil {
-			return false, err
-		}
-		return p.store.PutShift(ctx, tx, store.Shift{ID: s.GetId(), District: env.GetDistrict(), PlanID: s.GetPlanId(),
-			StartsAt: timeOf(s.GetStartsAt()), EndsAt: timeOf(s.GetEndsAt()), Required: int64(s.GetRequired()),
-			Assigned: int64(s.GetAssigned()), ExpectedScans: int64(s.GetExpectedScans()), Version: versionOf(env, s.GetVersion())})
+func putTeam(p *Projector, ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope, e teamEvent) (bool, error) {
+	t := e.team
+	version := versionOf(env, t.GetVersion())
+	applied, err := p.store.PutTeam(ctx, tx, store.Team{ID: t.GetId(), District: env.GetDistrict(), CompanyID: t.GetCompanyId(),
+		ActiveMembers: int64(t.GetActiveMembers()), SuspendedMembers: int64(t.GetSuspendedMembers()), Version: version})
+	if err != nil || e.change == memberNone {
+		return applied, err
 	}
+	company := e.company
+	if company == "" {
+		company = t.GetCompanyId()
+	}
+	m2, err := p.store.PutTeamMember(ctx, tx, store.TeamMember{TeamID: t.GetId(), GuardID: e.guard, District: env.GetDistrict(),
+		CompanyID: company, Active: e.change == memberActive, Version: version})
+	return applied || m2, err
 }
 
-func (p *Projector) scan(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope) (bool, error) {
-	m, err := decode[eventsv1.CheckpointScanned](env)
-	if err != nil {
-		return false, err
-	}
-	if m.GetId() == "" || m.GetShiftId() == "" || m.GetGuardId() == "" {
-		return false, reject(eventbus.ReasonBadPayload, "CheckpointScanned without its id, shift and guard")
-	}
-	if err := ownDistrict(env, m.GetDistrict()); err != nil {
-		return false, err
-	}
-	return p.store.PutScan(ctx, tx, store.Scan{ID: m.GetId(), District: env.GetDistrict(), ShiftID: m.GetShiftId(),
-		GuardID: m.GetGuardId(), ScannedAt: timeOf(m.GetScannedAt()), MockLocation: m.GetMockLocation(), Offline: m.GetOffline()})
+func shift[M any, PM message[M]](get func(PM) *eventsv1.PatrolShift) applyFunc {
+	return applier(get, func(_ *eventsv1.Envelope, s *eventsv1.PatrolShift) string {
+		return lacks(s.GetId() == "", "a shift snapshot")
+	}, (*eventsv1.PatrolShift).GetDistrict,
+		func(p *Projector, ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope, s *eventsv1.PatrolShift) (bool, error) {
+			return p.store.PutShift(ctx, tx, store.Shift{ID: s.GetId(), District: env.GetDistrict(), PlanID: s.GetPlanId(),
+				StartsAt: timeOf(s.GetStartsAt()), EndsAt: timeOf(s.GetEndsAt()), Required: int64(s.GetRequired()),
+				Assigned: int64(s.GetAssigned()), ExpectedScans: int64(s.GetExpectedScans()), Version: versionOf(env, s.GetVersion())})
+		})
 }
 
-func (p *Projector) missedTour(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope) (bool, error) {
-	m, err := decode[eventsv1.MissedTour](env)
-	if err != nil {
-		return false, err
-	}
-	if m.GetId() == "" {
-		return false, reject(eventbus.ReasonBadPayload, "MissedTour without an id")
-	}
-	if err := ownDistrict(env, m.GetDistrict()); err != nil {
-		return false, err
-	}
-	return p.store.PutMissedTour(ctx, tx, store.MissedTour{ID: m.GetId(), District: env.GetDistrict(), ShiftID: m.GetShiftId(),
-		GuardID: m.GetGuardId(), Kind: m.GetKind()})
-}
+var scan = whole(func(_ *eventsv1.Envelope, m *eventsv1.CheckpointScanned) string {
+	return lacks(m.GetId() == "" || m.GetShiftId() == "" || m.GetGuardId() == "", "its id, shift and guard")
+}, (*eventsv1.CheckpointScanned).GetDistrict,
+	func(p *Projector, ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope, m *eventsv1.CheckpointScanned) (bool, error) {
+		return p.store.PutScan(ctx, tx, store.Scan{ID: m.GetId(), District: env.GetDistrict(), ShiftID: m.GetShiftId(),
+			GuardID: m.GetGuardId(), ScannedAt: timeOf(m.GetScannedAt()), MockLocation: m.GetMockLocation(), Offline: m.GetOffline()})
+	})
+
+var missedTour = whole(func(_ *eventsv1.Envelope, m *eventsv1.MissedTour) string { return lacks(m.GetId() == "", "an id") },
+	(*eventsv1.MissedTour).GetDistrict,
+	func(p *Projector, ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope, m *eventsv1.MissedTour) (bool, error) {
+		return p.store.PutMissedTour(ctx, tx, store.MissedTour{ID: m.GetId(), District: env.GetDistrict(), ShiftID: m.GetShiftId(),
+			GuardID: m.GetGuardId(), Kind: m.GetKind()})
+	})
 
 // missedTourWithdrawn takes a missed tour out of the count: a late
 // offline batch covered it.
-func (p *Projector) missedTourWithdrawn(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope) (bool, error) {
-	m, err := decode[eventsv1.MissedTourWithdrawn](env)
-	if err != nil {
-		return false, err
-	}
-	if m.GetId() == "" {
-		return false, reject(eventbus.ReasonBadPayload, "MissedTourWithdrawn without an id")
-	}
-	if err := ownDistrict(env, m.GetDistrict()); err != nil {
-		return false, err
-	}
-	return p.store.WithdrawMissedTour(ctx, tx, store.MissedTour{ID: m.GetId(), District: env.GetDistrict(), ShiftID: m.GetShiftId(),
-		GuardID: m.GetGuardId(), Kind: m.GetKind()})
+var missedTourWithdrawn = whole(func(_ *eventsv1.Envelope, m *eventsv1.MissedTourWithdrawn) string {
+	return lacks(m.GetId() == "", "an id")
+}, (*eventsv1.MissedTourWithdrawn).GetDistrict,
+	func(p *Projector, ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope, m *eventsv1.MissedTourWithdrawn) (bool, error) {
+		return p.store.WithdrawMissedTour(ctx, tx, store.MissedTour{ID: m.GetId(), District: env.GetDistrict(), ShiftID: m.GetShiftId(),
+			GuardID: m.GetGuardId(), Kind: m.GetKind()})
+	})
+
+func dispatch[M any, PM message[M]](get func(PM) *eventsv1.Dispatch) applyFunc {
+	return applier(get, func(_ *eventsv1.Envelope, d *eventsv1.Dispatch) string {
+		return lacks(d.GetId() == "", "a dispatch snapshot")
+	}, (*eventsv1.Dispatch).GetDistrict,
+		func(p *Projector, ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope, d *eventsv1.Dispatch) (bool, error) {
+			return p.store.PutDispatch(ctx, tx, store.Dispatch{ID: d.GetId(), District: env.GetDistrict(), Urgency: d.GetUrgency(),
+				Status: d.GetStatus(), RaisedAt: timeOf(d.GetRaisedAt()), AcceptedAt: timeOf(d.GetAcceptedAt()),
+				ArrivedAt: timeOf(d.GetArrivedAt()), FeedbackAt: timeOf(d.GetFeedbackAt()), ClosedAt: timeOf(d.GetClosedAt()),
+				Escalated: d.GetEscalated(), Version: versionOf(env, d.GetVersion())})
+		})
 }
 
-func dispatch[M any, PM interface {
-	*M
-	proto.Message
-}](get func(PM) *eventsv1.Dispatch) applyFunc {
-	return func(p *Projector, ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope) (bool, error) {
-		m, err := decode[M, PM](env)
-		if err != nil {
-			return false, err
-		}
-		d := get(m)
-		if d == nil || d.GetId() == "" {
-			return false, reject(eventbus.ReasonBadPayload, "%s without a dispatch snapshot", env.GetType())
-		}
-		if err := ownDistrict(env, d.GetDistrict()); err != nil {
-			return false, err
-		}
-		return p.store.PutDispatch(ctx, tx, store.Dispatch{ID: d.GetId(), District: env.GetDistrict(), Urgency: d.GetUrgency(),
-			Status: d.GetStatus(), RaisedAt: timeOf(d.GetRaisedAt()), AcceptedAt: timeOf(d.GetAcceptedAt()),
-			ArrivedAt: timeOf(d.GetArrivedAt()), FeedbackAt: timeOf(d.GetFeedbackAt()), ClosedAt: timeOf(d.GetClosedAt()),
-			Escalated: d.GetEscalated(), Version: versionOf(env, d.GetVersion())})
-	}
-}
-
-func incident[M any, PM interface {
-	*M
-	proto.Message
-}](get func(PM) *eventsv1.Incident) applyFunc {
-	return func(p *Projector, ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope) (bool, error) {
-		m, err := decode[M, PM](env)
-		if err != nil {
-			return false, err
-		}
-		in := get(m)
-		if in == nil || in.GetId() == "" {
-			return false, reject(eventbus.ReasonBadPayload, "%s without an incident snapshot", env.GetType())
-		}
-		if err := ownDistrict(env, in.GetDistrict()); err != nil {
-			return false, err
-		}
-		return p.store.PutIncident(ctx, tx, store.Incident{ID: in.GetId(), District: env.GetDistrict(), Kind: in.GetKind(),
-			Severity: in.GetSeverity(), Status: in.GetStatus(), Version: versionOf(env, in.GetVersion())})
-	}
+func incident[M any, PM message[M]](get func(PM) *eventsv1.Incident) applyFunc {
+	return applier(get, func(_ *eventsv1.Envelope, in *eventsv1.Incident) string {
+		return lacks(in.GetId() == "", "an incident snapshot")
+	}, (*eventsv1.Incident).GetDistrict,
+		func(p *Projector, ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope, in *eventsv1.Incident) (bool, error) {
+			return p.store.PutIncident(ctx, tx, store.Incident{ID: in.GetId(), District: env.GetDistrict(), Kind: in.GetKind(),
+				Severity: in.GetSeverity(), Status: in.GetStatus(), Version: versionOf(env, in.GetVersion())})
+		})
 }
 
 // --- messaging ---
 
+// noticeEvent is what a notice event carries: the notice's counts after
+// it, and the receipt it read or acknowledged, if any.
+type noticeEvent struct {
+	notice  *eventsv1.Notice
+	receipt *eventsv1.Receipt
+}
+
 // notice applies a notice event: every one carries the notice's counts
 // after it, and the envelope's sequence is the notice's event sequence
 // (docs/events.md), so the newest sequence wins.
-func notice[M any, PM interface {
-	*M
-	proto.Message
-}](get func(PM) (*eventsv1.Notice, *eventsv1.Receipt)) applyFunc {
-	return func(p *Projector, ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope) (bool, error) {
-		m, err := decode[M, PM](env)
-		if err != nil {
-			return false, err
-		}
+func notice[M any, PM message[M]](get func(PM) (*eventsv1.Notice, *eventsv1.Receipt)) applyFunc {
+	return applier(func(m PM) noticeEvent {
 		n, r := get(m)
-		if n == nil || n.GetId() == "" {
-			return false, reject(eventbus.ReasonBadPayload, "%s without a notice snapshot", env.GetType())
+		return noticeEvent{notice: n, receipt: r}
+	}, func(env *eventsv1.Envelope, e noticeEvent) string {
+		if e.notice.GetId() == "" {
+			return "a notice snapshot"
 		}
-		if env.GetSequence() <= 0 {
-			return false, reject(eventbus.ReasonBadPayload, "%s without the notice's event sequence", env.GetType())
-		}
-		if err := ownDistrict(env, n.GetDistrict()); err != nil {
-			return false, err
-		}
-		last := timeOf(r.GetAcknowledgedAt())
-		if t := timeOf(r.GetReadAt()); t.After(last) {
-			last = t
-		}
-		return p.store.PutNotice(ctx, tx, store.Notice{ID: n.GetId(), District: env.GetDistrict(), Origin: n.GetOrigin(),
-			DirectiveID: n.GetDirectiveId(), Title: n.GetTitle(), Priority: n.GetPriority(), AckRequired: n.GetAckRequired(),
-			AckDeadline: timeOf(n.GetAckDeadline()), Revision: n.GetRevision(), Recipients: int64(n.GetRecipients()),
-			Read: int64(n.GetRead()), Acknowledged: int64(n.GetAcknowledged()), PublishedAt: timeOf(n.GetPublishedAt()),
-			LastReceiptAt: last, Seq: env.GetSequence()})
+		return lacks(env.GetSequence() <= 0, "the notice's event sequence")
+	}, func(e noticeEvent) string { return e.notice.GetDistrict() }, putNotice)
+}
+
+func putNotice(p *Projector, ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope, e noticeEvent) (bool, error) {
+	n, r := e.notice, e.receipt
+	last := timeOf(r.GetAcknowledgedAt())
+	if t := timeOf(r.GetReadAt()); t.After(last) {
+		last = t
 	}
+	return p.store.PutNotice(ctx, tx, store.Notice{ID: n.GetId(), District: env.GetDistrict(), Origin: n.GetOrigin(),
+		DirectiveID: n.GetDirectiveId(), Title: n.GetTitle(), Priority: n.GetPriority(), AckRequired: n.GetAckRequired(),
+		AckDeadline: timeOf(n.GetAckDeadline()), Revision: n.GetRevision(), Recipients: int64(n.GetRecipients()),
+		Read: int64(n.GetRead()), Acknowledged: int64(n.GetAcknowledged()), PublishedAt: timeOf(n.GetPublishedAt()),
+		LastReceiptAt: last, Seq: env.GetSequence()})
 }

@@ -93,6 +93,21 @@ func TestProjectorConflictKinds(t *testing.T) {
 			if g := kinds(got); !slices.Equal(g, tc.want) {
 				t.Fatalf("conflicts = %v, want %v", g, tc.want)
 			}
+			// The summary's tallies (from hq_conflicts alone) count the
+			// same conflicts the list builds.
+			tallies, err := st.ConflictTallies(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			byKind := map[string]int64{}
+			for _, c := range got {
+				byKind[c.Kind]++
+			}
+			for _, k := range service.ConflictKinds {
+				if tallies[k].Count != byKind[k] {
+					t.Errorf("%s tally = %d, the list has %d", k, tallies[k].Count, byKind[k])
+				}
+			}
 			// Every conflict the read model holds has its first sighting.
 			for _, c := range got {
 				if c.FirstSeenAt == nil {

@@ -378,7 +378,7 @@ func (p *Projector) guard(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelop
 	if g.GetUpdatedAt() != nil {
 		updated = g.GetUpdatedAt().AsTime()
 	}
-	return true, p.store.PutGuard(ctx, tx, store.Guard{
+	return true, p.store.PutGuardOver(ctx, tx, store.Guard{
 		ID: g.GetId(), District: env.GetDistrict(), CompanyID: g.GetCompanyId(), IDHash: g.GetIdHash(),
 		EmploymentStatus: g.GetEmploymentStatus(), HiredOn: g.GetHiredOn(), HasCertificate: g.GetHasCertificate(),
 		BackgroundCheckStatus: g.GetBackgroundCheckStatus(), PreJobTrained: g.GetPreJobTrained(),
@@ -386,7 +386,7 @@ func (p *Projector) guard(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelop
 		CertificateNumber: g.GetCertificateNumber(), CertificateValidUntil: g.GetCertificateValidUntil(),
 		CertificateAuthority: g.GetCertificateAuthority(),
 		Version:              version, ActiveSince: since, UpdatedAt: updated,
-	}, now)
+	}, now, st)
 }
 
 func (p *Projector) member(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope, m *eventsv1.CouncilMember) (bool, error) {

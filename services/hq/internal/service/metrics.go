@@ -159,17 +159,19 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			g(c.onTrack, on, id)
 		}
 	}
-	conflicts, err := c.svc.Conflicts(ctx, "")
+	// The tallies, not the conflicts: a scrape need not build every
+	// conflict with its records (159 ms at 200,000 guards).
+	tallies, err := c.svc.ConflictTallies(ctx)
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(c.conflicts, err)
 		return
 	}
-	count := map[string]int{}
+	count := map[string]int64{}
 	newest := map[string]time.Time{}
-	for _, cf := range conflicts {
-		count[cf.Kind]++
-		if cf.FirstSeenAt != nil && cf.FirstSeenAt.After(newest[cf.Kind]) {
-			newest[cf.Kind] = *cf.FirstSeenAt
+	for kind, tl := range tallies {
+		count[kind] = tl.Count
+		if !tl.NewestFirstSeen.IsZero() {
+			newest[kind] = tl.NewestFirstSeen
 		}
 	}
 	// Every kind has a sample, 0 included, so an alert on > 0 sees the

@@ -180,6 +180,13 @@ const (
 	ConflictCertificateNumber = "certificate_number"
 )
 
+// ConflictTally is how many conflicts of a kind there are and when the
+// newest of them was first seen.
+type ConflictTally struct {
+	Count           int64
+	NewestFirstSeen time.Time
+}
+
 // ConflictKinds lists every conflict kind, in the order the list gives them.
 var ConflictKinds = []string{ConflictPerson, ConflictCreditCode, ConflictCertificateNumber}
 
@@ -302,6 +309,10 @@ type Repository interface {
 	// Conflicts returns every conflict of every kind (ConflictKinds, in
 	// that order), without links.
 	Conflicts(ctx context.Context) ([]Conflict, error)
+	// ConflictTallies returns, per kind that has any, the count of
+	// Conflicts and the newest first sighting among them, without
+	// building the conflicts (the summary's and /metrics' figures).
+	ConflictTallies(ctx context.Context) (map[string]ConflictTally, error)
 	// Ping checks the database is reachable.
 	Ping(ctx context.Context) error
 	MeetingsRepository
@@ -442,6 +453,10 @@ type Service interface {
 	// registered nor in the read model is ErrDistrictNotFound, as for
 	// District.
 	Conflicts(ctx context.Context, district string) ([]Conflict, error)
+	// ConflictTallies returns, per kind that has any, how many conflicts
+	// Conflicts("") holds and the newest first sighting among them,
+	// without building them (/metrics' figures).
+	ConflictTallies(ctx context.Context) (map[string]ConflictTally, error)
 	// ActionItems returns a page of a district's action items (all, or
 	// with f.Overdue only the overdue ones), as for Companies.
 	ActionItems(ctx context.Context, district string, f ActionItemFilter, page kitx.Page) (ActionItemPage, error)
@@ -499,6 +514,10 @@ type hqService struct {
 	repo    Repository
 	monitor Monitor
 	cfg     Config
+	// summaries and views share each read among its concurrent readers
+	// (flight: never a result from before the reader asked).
+	summaries flight[Summary]
+	views     flights[DistrictView]
 }
 
 // New returns the Service over repo and monitor.
@@ -669,6 +688,15 @@ func (s *hqService) District(ctx context.Context, id string) (DistrictView, erro
 	if !validDistrict(id) {
 		return DistrictView{}, ErrDistrictInvalid
 	}
+	// Only a registered district's readers share a flight, so ids made up
+	// by requests cannot grow the flights without bound.
+	if _, ok := s.registry()[id]; !ok {
+		return s.district(ctx, id)
+	}
+	return s.views.of(id).do(ctx, func(ctx context.Context) (DistrictView, error) { return s.district(ctx, id) })
+}
+
+func (s *hqService) district(ctx context.Context, id string) (DistrictView, error) {
 	reg := s.registry()
 	d, registered := reg[id]
 	var cs ConsumerState
@@ -703,7 +731,19 @@ func (s *hqService) District(ctx context.Context, id string) (DistrictView, erro
 	return v, nil
 }
 
+func (s *hqService) ConflictTallies(ctx context.Context) (map[string]ConflictTally, error) {
+	t, err := s.repo.ConflictTallies(ctx)
+	if err != nil {
+		return nil, ErrReadModel.Wrap(err)
+	}
+	return t, nil
+}
+
 func (s *hqService) Summary(ctx context.Context) (Summary, error) {
+	return s.summaries.do(ctx, s.summary)
+}
+
+func (s *hqService) summary(ctx context.Context) (Summary, error) {
 	reg := s.registry()
 	states := s.consumers(reg)
 	now := s.cfg.Now()
@@ -711,16 +751,15 @@ func (s *hqService) Summary(ctx context.Context) (Summary, error) {
 	if err != nil {
 		return Summary{}, ErrReadModel.Wrap(err)
 	}
-	conflicts, err := s.repo.Conflicts(ctx)
+	tallies, err := s.repo.ConflictTallies(ctx)
 	if err != nil {
 		return Summary{}, ErrReadModel.Wrap(err)
 	}
 	byKind := make(map[string]int64, len(ConflictKinds))
+	conflicts := int64(0)
 	for _, k := range ConflictKinds {
-		byKind[k] = 0
-	}
-	for _, c := range conflicts {
-		byKind[c.Kind]++
+		byKind[k] = tallies[k].Count
+		conflicts += tallies[k].Count
 	}
 	md, err := s.readMeetings(ctx, now)
 	if err != nil {
@@ -769,7 +808,7 @@ func (s *hqService) Summary(ctx context.Context) (Summary, error) {
 		Districts:       len(reg),
 		Stats:           NewStats(total),
 		MeetingStats:    cityMeetings(md, views, ids, total.CompaniesActive),
-		Conflicts:       len(conflicts),
+		Conflicts:       int(conflicts),
 		ConflictsByKind: byKind,
 		LastEventAt:     timePtr(last),
 		StaleDistricts:  stale,

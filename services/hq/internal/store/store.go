@@ -138,13 +138,16 @@ type GuardState struct {
 	Version          int64
 	EmploymentStatus string
 	ActiveSince      time.Time
+	// IDHash and CertificateNumber are the record's conflict keys, which a
+	// write must bring up to date along with the new ones.
+	IDHash, CertificateNumber string
 }
 
 // GuardState returns the stored state of guard id.
 func (s *Store) GuardState(ctx context.Context, tx *sql.Tx, id string) (st GuardState, found bool, err error) {
 	var since int64
-	err = s.db.QueryRowTx(ctx, tx, `SELECT version, employment_status, active_since FROM hq_guards WHERE id = ?`, id).
-		Scan(&st.Version, &st.EmploymentStatus, &since)
+	err = s.db.QueryRowTx(ctx, tx, `SELECT version, employment_status, active_since, id_hash, certificate_number
+		FROM hq_guards WHERE id = ?`, id).Scan(&st.Version, &st.EmploymentStatus, &since, &st.IDHash, &st.CertificateNumber)
 	if errors.Is(err, sql.ErrNoRows) {
 		return GuardState{}, false, nil
 	}
@@ -159,12 +162,20 @@ func (s *Store) GuardState(ctx context.Context, tx *sql.Tx, id string) (st Guard
 // certificate-number conflicts of its old and new id_hash and certificate
 // number up to date, a new one first seen at.
 func (s *Store) PutGuard(ctx context.Context, tx *sql.Tx, g Guard, at time.Time) error {
-	var oldHash, oldCert string
-	err := s.db.QueryRowTx(ctx, tx, `SELECT id_hash, certificate_number FROM hq_guards WHERE id = ?`, g.ID).Scan(&oldHash, &oldCert)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	st, _, err := s.GuardState(ctx, tx, g.ID)
+	if err != nil {
 		return fmt.Errorf("store: put guard: %w", err)
 	}
-	_, err = s.db.ExecTx(ctx, tx, `INSERT INTO hq_guards
+	return s.PutGuardOver(ctx, tx, g, at, st)
+}
+
+// PutGuardOver is PutGuard over the record's state before the write, as
+// GuardState just returned it in tx (zero for a new guard): the projector
+// reads that state anyway to compare versions, and reading the old keys
+// again was one statement more per guard applied.
+func (s *Store) PutGuardOver(ctx context.Context, tx *sql.Tx, g Guard, at time.Time, before GuardState) error {
+	oldHash, oldCert := before.IDHash, before.CertificateNumber
+	_, err := s.db.ExecTx(ctx, tx, `INSERT INTO hq_guards
 		(id, district, company_id, id_hash, employment_status, hired_on, has_certificate, background_check_status,
 		 pre_job_trained, badge_service, volunteer_police, party_member, version, active_since, updated_at,
 		 certificate_number, certificate_valid_until, certificate_authority)

@@ -1,0 +1,36 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	kit "github.com/guildhall/guildhall/pkg/storetest"
+)
+
+// TestConflictLookupsUseTheirIndex: the per-apply conflict lookups
+// (conflictKeys' one queries, run for every company and guard applied) must
+// search an index, never scan their table, or HQ's replay costs O(guards)
+// per guard (the city benchmark's replay that did not finish). Checked on
+// SQLite's plan, since that is where a partial index can silently not
+// apply.
+func TestConflictLookupsUseTheirIndex(t *testing.T) {
+	db := kit.SQLite(t, Migrate)
+	for kind, q := range conflictKeys {
+		rows, err := db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q.one, "key")
+		kit.Must(t, err)
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			kit.Must(t, rows.Scan(&id, &parent, &unused, &detail))
+			plan = append(plan, detail)
+		}
+		kit.Must(t, rows.Err())
+		rows.Close()
+		joined := strings.Join(plan, "; ")
+		if !strings.Contains(joined, "SEARCH") || strings.Contains(joined, "SCAN hq_") {
+			t.Errorf("%s lookup's plan %q does not search an index", kind, joined)
+		}
+	}
+}
