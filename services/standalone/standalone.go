@@ -769,7 +769,9 @@ func (c *City) loadDemo(ctx context.Context) error {
 			c.printf("demo: %s already has companies, left as it is\n", id)
 			continue
 		}
-		ds := demo.Generate(c.cfg.DemoSeed, id)
+		// The generated records are dated around the seed report; this
+		// year's refresher gives today's city a training rate.
+		ds := demo.WithRefreshers(demo.Generate(c.cfg.DemoSeed, id), time.Now())
 		st, err := demo.Load(ctx, h, ds)
 		if err != nil {
 			return fmt.Errorf("standalone: demo data for %s: %w", id, err)
