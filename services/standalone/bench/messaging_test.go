@@ -281,18 +281,34 @@ func benchAid(b *testing.B, districts int) {
 	run(hq.Run)
 	relay(hq.Outbox())
 
-	// applied counts, per (type, aggregate), the district nodes that read
-	// it on the directives topic.
+	// applied holds, per (type, aggregate), the district nodes that read
+	// it on the directives topic. It is a set, not a count: the requester
+	// reads its own request back from HQ too, and a count of districts-1
+	// could then be met while one of the others (d01, which offers next)
+	// has not read it yet.
 	var mu sync.Mutex
-	applied := map[string]int{}
-	count := func(key string) int { mu.Lock(); defer mu.Unlock(); return applied[key] }
+	applied := map[string]map[string]bool{}
+	readBy := func(key string, ids ...string) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, id := range ids {
+			if !applied[key][id] {
+				return false
+			}
+		}
+		return true
+	}
 	nodes := map[string]*messaging.Node{}
 	for _, d := range reg {
 		n, err := messaging.New(ctx, messaging.Config{District: d.ID, DBPath: filepath.Join(dir, d.ID+".db"), Storage: st, Brokers: brokers},
 			messaging.Deps{Logger: quiet, Applied: func(m eventbus.Message) {
 				if m.Topic == messaging.DirectivesTopic {
+					key := m.Envelope.GetType() + "/" + m.Envelope.GetAggregateId()
 					mu.Lock()
-					applied[m.Envelope.GetType()+"/"+m.Envelope.GetAggregateId()]++
+					if applied[key] == nil {
+						applied[key] = map[string]bool{}
+					}
+					applied[key][d.ID] = true
 					mu.Unlock()
 				}
 			}})
@@ -334,8 +350,14 @@ func benchAid(b *testing.B, districts int) {
 		call(b, nodes["d00"], "POST", "/api/v1/districts/d00/aid/requests", body, lead, 201, &r)
 		return r.ID
 	}
+	others := make([]string, 0, len(reg))
+	for _, d := range reg {
+		if d.ID != "d00" {
+			others = append(others, d.ID)
+		}
+	}
 	everywhere := func(id string) func() bool {
-		return func() bool { return count(eventsTypeAidPosted+"/"+id) >= districts-1 }
+		return func() bool { return readBy(eventsTypeAidPosted+"/"+id, others...) }
 	}
 	// Warm up: every consumer group joins, every topic is read once.
 	warm := post()
@@ -343,7 +365,7 @@ func benchAid(b *testing.B, districts int) {
 	ca := auth.Principal{Role: auth.RoleCompanyAdmin, Subject: "bench-ca", Districts: []string{"d01"}, Company: "d01-c0"}
 	var wo struct{ ID string }
 	call(b, nodes["d01"], "POST", "/api/v1/districts/d01/aid/requests/"+warm+"/offers", `{"headcount":1}`, ca, 201, &wo)
-	wait("the warm-up offer at d00", func() bool { return count(eventsTypeAidOffer+"/"+wo.ID) >= 1 }, 5*time.Minute)
+	wait("the warm-up offer at d00", func() bool { return readBy(eventsTypeAidOffer+"/"+wo.ID, "d00") }, 5*time.Minute)
 
 	t0 := time.Now()
 	id := post()
@@ -352,7 +374,7 @@ func benchAid(b *testing.B, districts int) {
 	t1 := time.Now()
 	var o struct{ ID string }
 	call(b, nodes["d01"], "POST", "/api/v1/districts/d01/aid/requests/"+id+"/offers", `{"headcount":5}`, ca, 201, &o)
-	wait("the offer at d00", func() bool { return count(eventsTypeAidOffer+"/"+o.ID) >= 1 }, 5*time.Minute)
+	wait("the offer at d00", func() bool { return readBy(eventsTypeAidOffer+"/"+o.ID, "d00") }, 5*time.Minute)
 	offered := time.Since(t1)
 
 	raw := rawTwoHops(b, brokers)
