@@ -30,6 +30,7 @@ build: ## Build every binary into ./bin.
 	go build -o bin/compliance ./services/compliance/cmd/compliance
 	go build -o bin/hq ./services/hq/cmd/hq
 	go build -o bin/devstack ./services/standalone/cmd/devstack
+	go build -o bin/console ./services/standalone/cmd/console
 
 FUZZTIME ?= 3s
 

@@ -25,6 +25,7 @@ binaries=(
   compliance:./services/compliance/cmd/compliance
   hq:./services/hq/cmd/hq
   devstack:./services/standalone/cmd/devstack
+  console:./services/standalone/cmd/console
 )
 mkdir -p bin/images
 paths=(); names=()

@@ -48,6 +48,11 @@ type ConsumerConfig struct {
 	Topic string
 	// GroupID is the Kafka consumer group.
 	GroupID string
+	// Node is the node the consumer runs in: a district id, or "hq". It
+	// names the dead-letter topic (DeadLetterTopic): set it on a consumer
+	// of another node's topic so that its dead letters stay under its own
+	// node's prefix. Empty: <Topic>.dlq.
+	Node string
 	// Name scopes deduplication in eventbus_inbox; default GroupID.
 	Name string
 	// DB is the consumer's own database, eventbus migrations applied.
@@ -133,6 +138,8 @@ func NewConsumer(cfg ConsumerConfig) (*Consumer, error) {
 		return nil, errors.New("eventbus: consumer needs a database")
 	case cfg.Handler == nil:
 		return nil, errors.New("eventbus: consumer needs a handler")
+	case cfg.Node != "" && !ValidName(cfg.Node):
+		return nil, fmt.Errorf("eventbus: consumer node %q is no district id or hq", cfg.Node)
 	}
 	if cfg.Name == "" {
 		cfg.Name = cfg.GroupID

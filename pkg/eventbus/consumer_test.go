@@ -347,3 +347,56 @@ func TestAnIdleCaughtUpPartitionCommitsNothing(t *testing.T) {
 		t.Errorf("%d offset commits while idle and caught up, want 0", n)
 	}
 }
+
+func TestDeadLetterTopic(t *testing.T) {
+	for _, tc := range []struct{ node, topic, want string }{
+		{"", "gh.north.membership.v1", "gh.north.membership.v1.dlq"},
+		{"north", "gh.north.membership.v1", "gh.north.membership.v1.dlq"},
+		{"hq", "gh.north.membership.v1", "gh.hq.dlq.north.membership.v1"},
+		{"north", "gh.hq.directives.v1", "gh.north.dlq.hq.directives.v1"},
+		{"north", "gh.south.patrols.v1", "gh.north.dlq.south.patrols.v1"},
+		// A district whose id starts another's is not that district.
+		{"north", "gh.northwest.patrols.v1", "gh.north.dlq.northwest.patrols.v1"},
+	} {
+		got := DeadLetterTopic(tc.node, tc.topic)
+		if got != tc.want {
+			t.Errorf("DeadLetterTopic(%q, %q) = %q, want %q", tc.node, tc.topic, got, tc.want)
+		}
+		if _, _, ok := ParseTopic(got); ok {
+			t.Errorf("dead-letter topic %q parses as an event topic", got)
+		}
+	}
+}
+
+// TestConsumerOfAnotherNodeDeadLettersUnderItsOwnPrefix: HQ's consumer of a
+// district's topic writes its dead letters to gh.hq.dlq.…, never to a topic
+// under the district's prefix (which HQ's principal may not write).
+func TestConsumerOfAnotherNodeDeadLettersUnderItsOwnPrefix(t *testing.T) {
+	b := startBroker(t, devstack.BrokerConfig{Partitions: 1})
+	topic := Topic("north", "membership")
+	ctx := context.Background()
+	if err := b.CreateTopics(ctx, topic); err != nil {
+		t.Fatal(err)
+	}
+	produce(t, b.Addr, topic,
+		kafka.Message{Key: []byte("x"), Value: []byte("\xff\xfe not a protobuf")},
+		envelopeMsg(t, "e-good", "north", "GuardLeft", "g1"),
+	)
+	db := newDB(t, "hq")
+	countingSchema(t, db)
+	c := newConsumer(t, ConsumerConfig{Brokers: []string{b.Addr}, Topic: topic, GroupID: "hq", Node: "hq", DB: db, Handler: countingHandler})
+	run(t, c.Run)
+	waitFor(t, 20*time.Second, "the good event applied", func() bool {
+		d, _ := appliedCounts(t, db)
+		return d == 1
+	})
+	if dlq := topicMessages(t, b.Addr, "gh.hq.dlq.north.membership.v1"); len(dlq) != 1 || header(dlq[0], "dlq_reason") == "" {
+		t.Fatalf("HQ's dead letters: %d, want the poison message with its reason", len(dlq))
+	}
+	if dlq := topicMessages(t, b.Addr, DLQTopic(topic)); len(dlq) != 0 {
+		t.Errorf("%d dead letters under the district's prefix", len(dlq))
+	}
+	if _, err := NewConsumer(ConsumerConfig{Brokers: []string{b.Addr}, Topic: topic, GroupID: "hq", Node: "HQ!", DB: db, Handler: countingHandler}); err == nil {
+		t.Error("a consumer with a node that is no id was built")
+	}
+}

@@ -112,7 +112,7 @@ func IsRejected(err error) (reason Reason, ok bool) {
 func (c *Consumer) newDLQWriter(tr kafka.RoundTripper) *kafka.Writer {
 	return &kafka.Writer{
 		Addr:                   kafka.TCP(c.cfg.Brokers...),
-		Topic:                  DLQTopic(c.cfg.Topic),
+		Topic:                  DeadLetterTopic(c.cfg.Node, c.cfg.Topic),
 		Balancer:               &kafka.Hash{},
 		RequiredAcks:           kafka.RequireAll,
 		BatchTimeout:           5 * time.Millisecond,

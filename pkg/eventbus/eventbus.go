@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -54,8 +55,29 @@ func Topic(district, service string) string {
 	return "gh." + district + "." + service + ".v1"
 }
 
-// DLQTopic returns the dead-letter topic of topic.
+// DLQTopic returns the dead-letter topic of topic: <topic>.dlq, under the
+// topic's own prefix. It is the dead-letter topic of a consumer of its own
+// node's topics; a consumer of another node's topic uses DeadLetterTopic.
 func DLQTopic(topic string) string { return topic + ".dlq" }
+
+// HQNode is the node id of the association's HQ: its topics are gh.hq.….
+const HQNode = "hq"
+
+// DeadLetterTopic returns the dead-letter topic of a consumer running in
+// node (a district id, or "hq") that reads topic. A topic of the node's
+// own (gh.<node>.…) dead-letters to DLQTopic(topic); any other to
+// gh.<node>.dlq.<topic without "gh.">, e.g. gh.jingkai.dlq.hq.directives.v1
+// for jingkai's consumer of HQ's directives. Every topic a node writes is
+// then under its own gh.<node>. prefix, which is all its Kafka principal
+// may write (the per-node ACLs). Such a name never parses as an event topic
+// (ParseTopic), so no consumer of event topics mistakes it for one. An
+// empty node means the topic's own prefix (DLQTopic).
+func DeadLetterTopic(node, topic string) string {
+	if node == "" || strings.HasPrefix(topic, "gh."+node+".") {
+		return DLQTopic(topic)
+	}
+	return "gh." + node + ".dlq." + strings.TrimPrefix(topic, "gh.")
+}
 
 var topicPattern = regexp.MustCompile(`^gh\.([a-z][a-z0-9-]*)\.([a-z][a-z0-9-]*)\.v1$`)
 

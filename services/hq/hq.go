@@ -507,6 +507,8 @@ func (n *Node) kafkaConsumer(district, svc string) (consumer, error) {
 		applied = nil // a heartbeat is not an event of the read model
 	}
 	return eventbus.NewConsumer(eventbus.ConsumerConfig{
+		// A district's topic: HQ's dead letters stay under gh.hq.
+		Node:      eventbus.HQNode,
 		Brokers:   n.cfg.Brokers,
 		Topic:     eventbus.Topic(district, svc),
 		GroupID:   n.cfg.GroupID,

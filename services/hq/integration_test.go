@@ -95,7 +95,7 @@ func TestIntegration(t *testing.T) {
 	env.Publish(jk, forged)
 	var dead []kafka.Message
 	apitest.Eventually(t, "the forged event in the dead-letter topic", func() bool {
-		dead = env.Messages(eventbus.DLQTopic(jk))
+		dead = env.Messages(eventbus.DeadLetterTopic(eventbus.HQNode, jk))
 		return len(dead) > 0
 	})
 	headers := map[string]string{}

@@ -65,7 +65,7 @@ func TestADistrictNewerThanHQIsParkedNotDeadLettered(t *testing.T) {
 	if u := v.Services[0].UnknownTypes; len(u) != 1 || u[0].Type != "GuardTransferred" {
 		t.Errorf("unknown types from the heartbeat: %+v", u)
 	}
-	if dlq := env.Messages(eventbus.DLQTopic(topic)); len(dlq) != 0 {
+	if dlq := env.Messages(eventbus.DeadLetterTopic(eventbus.HQNode, topic)); len(dlq) != 0 {
 		t.Errorf("%d dead letters, want none", len(dlq))
 	}
 

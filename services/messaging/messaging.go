@@ -317,7 +317,9 @@ func (n *Node) Run(ctx context.Context) error {
 		return n.runHQ(ctx)
 	}
 	g, ctx := errgroup.WithContext(ctx)
-	cc := eventbus.ConsumerConfig{Brokers: n.cfg.Brokers, DB: n.DB(), Logger: n.logger, Metrics: n.deps.Bus,
+	// Node: the directives consumer reads HQ's topic, and dead-letters
+	// under this district's prefix.
+	cc := eventbus.ConsumerConfig{Node: n.cfg.District, Brokers: n.cfg.Brokers, DB: n.DB(), Logger: n.logger, Metrics: n.deps.Bus,
 		Dialer: n.deps.Dialer, Transport: n.deps.Transport, Applied: n.deps.Applied}
 	if len(n.cfg.Brokers) > 0 {
 		g.Go(func() error {
@@ -432,7 +434,7 @@ func (n *Node) runHQ(ctx context.Context) error {
 			go func() {
 				defer wg.Done()
 				transport.DistrictEvents{District: id, Store: n.store, HQ: n.hq, Consumer: eventbus.ConsumerConfig{
-					Brokers: n.cfg.Brokers, DB: n.DB(), Name: transport.HQGroupID, Logger: n.logger.With("district", id),
+					Node: eventbus.HQNode, Brokers: n.cfg.Brokers, DB: n.DB(), Name: transport.HQGroupID, Logger: n.logger.With("district", id),
 					Metrics: n.deps.Bus, Dialer: n.deps.Dialer, Transport: n.deps.Transport, Applied: n.deps.Applied,
 				}}.Run(cctx)
 			}()

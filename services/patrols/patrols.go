@@ -352,6 +352,8 @@ func (n *Node) bookings(source string) transport.BookingEvents {
 	return transport.BookingEvents{
 		District: n.cfg.District, Source: source, Store: n.store, Service: n.svc, Notify: n.Outbox().Notify,
 		Consumer: eventbus.ConsumerConfig{
+			// Another district's topic: dead letters under this node's prefix.
+			Node:    n.cfg.District,
 			Brokers: n.cfg.Brokers, DB: n.DB(), Logger: n.logger.With("source", source),
 			Metrics: n.deps.Bus, Dialer: n.deps.Dialer, Transport: n.deps.Transport,
 		},
