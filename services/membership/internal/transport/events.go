@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/node"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 	"github.com/guildhall/guildhall/services/membership/internal/service"
 )
@@ -46,34 +47,27 @@ type MeetingsEvents struct {
 	// Store and Service apply a signature.
 	Store   SignatureStore
 	Service SignatureService
-	// Wake wakes the relay of the node's outbox (eventbus.Outbox.Notify).
+	// Wake wakes the relay of the node's outbox (eventbus.Outbox.Notify)
+	// after each settled event's commit: a ConventionSigned appends the
+	// company's CompanyUpdated to the outbox inside the consumer's
+	// transaction, which the outbox cannot see, so the relay is woken once
+	// that committed rather than at its next safety poll. (Waking it after
+	// the other meetings events too costs a coalesced channel send.)
 	Wake func()
 	// Consumer is the rest of the consumer's configuration (Brokers, DB,
-	// Logger, Metrics, Dialer, Transport); Run sets its Topic, GroupID,
-	// Handler and Applied.
+	// Logger, Metrics, Dialer, Transport, Applied); Run sets its Topic,
+	// GroupID and Handler.
 	Consumer eventbus.ConsumerConfig
 }
 
 // Run consumes the meetings topic until ctx ends, restarting the consumer
-// with backoff when it fails (eventbus.Supervise; the broker may be down
-// when the node starts).
-func (e MeetingsEvents) Run(ctx context.Context) {
-	cfg := e.Consumer
-	cfg.Topic = eventbus.Topic(e.District, MeetingsService)
-	cfg.GroupID = MeetingsGroupID(e.District)
-	cfg.Handler = e.Handle
-	cfg.Applied = e.applied
-	eventbus.SuperviseConsumer(ctx, "membership: meetings consumer", cfg)
-}
+// with backoff when it fails (node.Consumer; the broker may be down when
+// the node starts).
+func (e MeetingsEvents) Run(ctx context.Context) { e.consumer().Run(ctx) }
 
-// applied wakes the relay once the consumer committed an applied
-// ConventionSigned. The handler appends the CompanyUpdated to the outbox
-// inside the consumer's transaction, which the outbox cannot see: woken
-// before that commit, the relay could look too early and miss it.
-func (e MeetingsEvents) applied(msg eventbus.Message) {
-	if e.Wake != nil && msg.Envelope.GetType() == eventsv1.TypeConventionSigned {
-		e.Wake()
-	}
+func (e MeetingsEvents) consumer() node.Consumer {
+	return node.Consumer{Name: "membership: meetings consumer", Topic: eventbus.Topic(e.District, MeetingsService),
+		GroupID: MeetingsGroupID(e.District), Handler: e.Handle, Notify: e.Wake, Base: e.Consumer}
 }
 
 // Handle applies one event of the district's meetings topic inside tx, the

@@ -82,15 +82,20 @@ func TestMeetingsEventsApplyTheirSignaturesAndRejectWhatCanNeverApply(t *testing
 	}
 }
 
-func TestOnlyAnAppliedConventionSignedWakesTheRelay(t *testing.T) {
-	woken := 0
-	e := MeetingsEvents{Wake: func() { woken++ }}
-	e.applied(eventbus.Message{Envelope: &eventsv1.Envelope{Type: eventsv1.TypeMeetingScheduled}})
-	if woken != 0 {
-		t.Fatal("a MeetingScheduled woke the relay")
+// TestAnAppliedEventWakesTheRelayAndKeepsTheProbe: after each settled
+// event's commit the relay is woken (a ConventionSigned wrote a
+// CompanyUpdated to the outbox inside the consumer's transaction) and the
+// process's Applied probe still runs (the consumer used to replace it).
+func TestAnAppliedEventWakesTheRelayAndKeepsTheProbe(t *testing.T) {
+	woken, probed := 0, 0
+	e := MeetingsEvents{District: "jingkai", Wake: func() { woken++ },
+		Consumer: eventbus.ConsumerConfig{Applied: func(eventbus.Message) { probed++ }}}
+	cfg := e.consumer().Config()
+	if cfg.Topic != eventbus.Topic("jingkai", MeetingsService) || cfg.GroupID != MeetingsGroupID("jingkai") || cfg.Handler == nil {
+		t.Fatalf("consumer of %q, group %q", cfg.Topic, cfg.GroupID)
 	}
-	e.applied(eventbus.Message{Envelope: &eventsv1.Envelope{Type: eventsv1.TypeConventionSigned}})
-	if woken != 1 {
-		t.Fatalf("a ConventionSigned woke the relay %d times, want 1", woken)
+	cfg.Applied(eventbus.Message{Envelope: &eventsv1.Envelope{Type: eventsv1.TypeConventionSigned}})
+	if woken != 1 || probed != 1 {
+		t.Fatalf("after an applied ConventionSigned: relay woken %d times, probe run %d times, want 1 and 1", woken, probed)
 	}
 }
