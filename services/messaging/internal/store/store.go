@@ -303,7 +303,7 @@ func (q queries) CompanyNotices(ctx context.Context, companyID string, ackOnly b
 		FROM receipts r JOIN notices n ON n.id = r.notice_id WHERE r.company_id = ?`
 	args := []any{companyID}
 	if ackOnly {
-		query += ` AND n.ack_required = 1 ORDER BY n.id`
+		query += ` AND n.ack_required ORDER BY n.id`
 	} else {
 		query += ` AND n.id > ? ORDER BY n.id LIMIT ?`
 		args = append(args, p.Cursor, p.Size+1)
@@ -347,7 +347,7 @@ func (q queries) RemindersDue(ctx context.Context, now time.Time, before, interv
 	return all(ctx, q, `SELECT r.notice_id, r.company_id, r.company_name, r.status, r.revision, r.delivered_at, r.read_at, r.read_by,
 		r.acknowledged_at, r.acknowledged_by, r.comment, r.last_reminded_at, r.reminders
 		FROM receipts r JOIN notices n ON n.id = r.notice_id
-		WHERE n.ack_required = 1 AND n.ack_deadline > ? AND n.ack_deadline <= ? AND r.status <> 'acknowledged'
+		WHERE n.ack_required AND n.ack_deadline > ? AND n.ack_deadline <= ? AND r.status <> 'acknowledged'
 		AND (r.last_reminded_at IS NULL OR r.last_reminded_at <= ?)
 		ORDER BY n.ack_deadline, r.notice_id, r.company_id LIMIT ?`,
 		[]any{storage.FormatTime(now), storage.FormatTime(now.Add(before)), storage.FormatTime(now.Add(-interval)), limit}, scanReceipt)
@@ -518,7 +518,7 @@ func (q queries) PutDistrictNotice(ctx context.Context, n service.Notice) error 
 // NoticeRates implements service.Queries.
 func (q queries) NoticeRates(ctx context.Context) ([]service.DistrictNoticeRate, error) {
 	return all(ctx, q, `SELECT district, count(*), coalesce(sum(recipients), 0), coalesce(sum(ack_count), 0) FROM district_notices
-		WHERE ack_required = 1 GROUP BY district ORDER BY district`, nil, func(s storage.Scanner) (service.DistrictNoticeRate, error) {
+		WHERE ack_required GROUP BY district ORDER BY district`, nil, func(s storage.Scanner) (service.DistrictNoticeRate, error) {
 		var r service.DistrictNoticeRate
 		if err := s.Scan(&r.District, &r.Notices, &r.Recipients, &r.Acknowledged); err != nil {
 			return r, fmt.Errorf("store: scan notice rate: %w", err)
