@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		kit.Group[*store.Store]{Name: "Liaison threads and markers", Run: liaison},
 		kit.Group[*store.Store]{Name: "Mutual aid", Run: aid},
 		kit.Group[*store.Store]{Name: "Publicity and the city's notice rates", Run: publicity},
+		kit.Group[*store.Store]{Name: "Team leaders' notices", Run: teamNotices},
 		kit.Group[*store.Store]{Name: "Outbox", Run: outbox})
 }
 
@@ -322,5 +323,45 @@ func publicity(t *testing.T, s *store.Store) {
 	want := []service.DistrictNoticeRate{{District: "east", Notices: 1, Recipients: 4, Acknowledged: 3}, {District: "west", Notices: 1, Recipients: 2, Acknowledged: 2}}
 	if fmt.Sprint(rates) != fmt.Sprint(want) {
 		t.Fatalf("notice rates %+v, want %+v", rates, want)
+	}
+}
+
+// teamNotices: one notice per patrols event and leader, whatever redelivers
+// the event; a leader's list, or everyone's; read once.
+func teamNotices(t *testing.T, s *store.Store) {
+	n := func(id, guard, event string) service.TeamNotice {
+		return service.TeamNotice{ID: id, GuardID: guard, Kind: "member_suspended", Title: "队员停队", Body: "b", TeamID: "t1",
+			SubjectGuardID: "g9", Reasons: []string{"team.member_left"}, EventID: event, CreatedAt: kit.At}
+	}
+	for _, tc := range []struct {
+		n     service.TeamNotice
+		added bool
+	}{{n("tn1", "g1", "e1"), true}, {n("tn2", "g1", "e1"), false}, {n("tn3", "g2", "e1"), true}, {n("tn4", "g1", "e2"), true}} {
+		added, err := s.InsertTeamNotice(ctx, tc.n)
+		kit.Must(t, err)
+		if added != tc.added {
+			t.Fatalf("notice %s (event %s to %s): added %v, want %v", tc.n.ID, tc.n.EventID, tc.n.GuardID, added, tc.added)
+		}
+	}
+	for guard, want := range map[string][]string{"g1": {"tn1", "tn4"}, "g2": {"tn3"}, "": {"tn1", "tn3", "tn4"}} {
+		got, next, err := s.ListTeamNotices(ctx, guard, kitx.Page{Size: 10})
+		kit.Must(t, err)
+		var ids []string
+		for _, x := range got {
+			ids = append(ids, x.ID)
+		}
+		if fmt.Sprint(ids) != fmt.Sprint(want) || next != "" {
+			t.Fatalf("notices of %q: %v (next %q), want %v", guard, ids, next, want)
+		}
+	}
+	kit.Must(t, s.MarkTeamNoticeRead(ctx, "tn1", kit.At.Add(time.Hour)))
+	kit.Must(t, s.MarkTeamNoticeRead(ctx, "tn1", kit.At.Add(2*time.Hour)))
+	got, err := s.GetTeamNotice(ctx, "g1", "tn1")
+	kit.Must(t, err)
+	if got.ReadAt == nil || !got.ReadAt.Equal(kit.At.Add(time.Hour)) {
+		t.Fatalf("read at %v, want the first reading", got.ReadAt)
+	}
+	if _, err := s.GetTeamNotice(ctx, "g2", "tn1"); !errors.Is(err, service.ErrTeamNoticeNotFound) {
+		t.Fatalf("another leader's notice: %v", err)
 	}
 }
