@@ -52,9 +52,11 @@ func OpenAPIDocument() []byte { return append([]byte(nil), openAPI...) }
 
 // Config configures an accounts node.
 type Config struct {
-	// DBPath is the SQLite file of the accounts, e.g. data/auth/accounts.db.
+	// DBPath is the SQLite file of the accounts, e.g. data/auth/accounts.db
+	// (required, unused when Storage.DSN is set).
 	DBPath string
-	// Storage tunes SQLite.
+	// Storage tunes SQLite, or with a DSN puts the accounts in schema
+	// "accounts" of that PostgreSQL database instead.
 	Storage storage.Config
 	// TrustProxy takes the client address (for the login limiter and the
 	// audit log) from the last X-Forwarded-For entry (the one the trusted
@@ -137,7 +139,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	if now == nil {
 		now = time.Now
 	}
-	db, err := storage.Open(ctx, cfg.DBPath, cfg.Storage, "accounts") // with -db.dsn: refused at Migrate until accounts has postgres migrations
+	db, err := storage.Open(ctx, cfg.DBPath, cfg.Storage, "accounts") // with a DSN: schema "accounts" of that database
 	if err != nil {
 		return nil, err
 	}

@@ -1,5 +1,6 @@
-// Package store is the accounts service's SQLite adapter: it implements
-// service.Repository over the accounts database.
+// Package store is the accounts service's database adapter (SQLite or
+// PostgreSQL, one SQL text for both): it implements service.Repository over
+// the accounts database.
 package store
 
 import (
@@ -70,14 +71,12 @@ func scanAccount(s storage.Scanner) (service.Row, error) {
 		r                service.Row
 		districts        string
 		created, updated string
-		disabled         int64
 		role             string
 	)
-	if err := s.Scan(&r.ID, &r.Username, &r.Hash, &role, &districts, &r.Company, &r.Guard, &disabled, &created, &updated, &r.Version); err != nil {
+	if err := s.Scan(&r.ID, &r.Username, &r.Hash, &role, &districts, &r.Company, &r.Guard, &r.Disabled, &created, &updated, &r.Version); err != nil {
 		return service.Row{}, err
 	}
 	r.Role = auth.Role(role)
-	r.Disabled = disabled != 0
 	if err := json.Unmarshal([]byte(districts), &r.Districts); err != nil {
 		return service.Row{}, fmt.Errorf("accounts: districts of %s: %w", r.ID, err)
 	}
@@ -150,15 +149,20 @@ func (q queries) Count(ctx context.Context) (int64, error) {
 // OtherEnabledAdmins implements service.Queries.
 func (q queries) OtherEnabledAdmins(ctx context.Context, id string) (int64, error) {
 	var n int64
-	err := q.QueryRow(ctx, `SELECT COUNT(*) FROM accounts WHERE role = ? AND disabled = 0 AND id <> ?`, string(auth.RoleHQAdmin), id).Scan(&n)
+	err := q.QueryRow(ctx, `SELECT COUNT(*) FROM accounts WHERE role = ? AND NOT disabled AND id <> ?`, string(auth.RoleHQAdmin), id).Scan(&n)
 	return n, err
 }
 
-// Insert implements service.Queries.
+// Insert implements service.Queries. A taken username is
+// ErrUsernameTaken, and the transaction stays usable (storage.Querier.Try:
+// on PostgreSQL the failed insert would otherwise abort it).
 func (q queries) Insert(ctx context.Context, a service.Account, hash string) error {
-	_, err := q.Exec(ctx, `INSERT INTO accounts (`+accountColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.ID, a.Username, hash, string(a.Role), districtsJSON(a.Districts), a.Company, a.Guard, boolInt(a.Disabled),
-		ts(a.CreatedAt), ts(a.UpdatedAt), a.Version)
+	err := q.Try(ctx, func() error {
+		_, err := q.Exec(ctx, `INSERT INTO accounts (`+accountColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.ID, a.Username, hash, string(a.Role), districtsJSON(a.Districts), a.Company, a.Guard, a.Disabled,
+			ts(a.CreatedAt), ts(a.UpdatedAt), a.Version)
+		return err
+	})
 	if storage.IsUniqueViolation(err) {
 		return service.ErrUsernameTaken.Wrap(err)
 	}
@@ -169,13 +173,6 @@ func (q queries) Insert(ctx context.Context, a service.Account, hash string) err
 func (q queries) WriteAccount(ctx context.Context, r service.Row) error {
 	res, err := q.Exec(ctx, `UPDATE accounts SET password_hash = ?, role = ?, districts = ?, company = ?, guard = ?, disabled = ?,
 		updated_at = ?, version = ? WHERE id = ? AND version = ?`,
-		r.Hash, string(r.Role), districtsJSON(r.Districts), r.Company, r.Guard, boolInt(r.Disabled), ts(r.UpdatedAt), r.Version, r.ID, r.Version-1)
+		r.Hash, string(r.Role), districtsJSON(r.Districts), r.Company, r.Guard, r.Disabled, ts(r.UpdatedAt), r.Version, r.ID, r.Version-1)
 	return versioned.Written(res, err, "account")
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }

@@ -55,8 +55,8 @@ func (q queries) PutAidRequest(ctx context.Context, r service.AidRequest) (bool,
 	res, err := q.Exec(ctx, `INSERT INTO aid_requests (`+aidCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 		ON CONFLICT (id) DO UPDATE SET status = excluded.status, offered = excluded.offered, accepted = excluded.accepted,
 			first_offer_at = CASE WHEN aid_requests.first_offer_at IS NULL THEN excluded.first_offer_at
-				WHEN excluded.first_offer_at IS NULL THEN aid_requests.first_offer_at
-				ELSE min(aid_requests.first_offer_at, excluded.first_offer_at) END,
+				WHEN excluded.first_offer_at IS NULL OR aid_requests.first_offer_at <= excluded.first_offer_at THEN aid_requests.first_offer_at
+				ELSE excluded.first_offer_at END,
 			closed_at = excluded.closed_at, close_reason = excluded.close_reason, seq = excluded.seq
 		WHERE excluded.seq > aid_requests.seq`,
 		r.ID, r.District, r.Kind, r.Title, r.Headcount, r.Qualification, storage.FormatTime(r.StartsAt), storage.FormatTime(r.EndsAt), r.Place,
@@ -185,10 +185,10 @@ func (q queries) CommittedGuards(ctx context.Context, companyID string, from, to
 
 // QualifiedGuards implements service.Queries.
 func (q queries) QualifiedGuards(ctx context.Context, companyID string, certified bool, day string) (int, error) {
-	query := `SELECT count(*) FROM guards WHERE company_id = ? AND active = 1`
+	query := `SELECT count(*) FROM guards WHERE company_id = ? AND active`
 	args := []any{companyID}
 	if certified {
-		query, args = query+` AND certified = 1 AND (valid_until = '' OR valid_until >= ?)`, append(args, day)
+		query, args = query+` AND certified AND (valid_until = '' OR valid_until >= ?)`, append(args, day)
 	}
 	var n int
 	if err := q.QueryRow(ctx, query, args...).Scan(&n); err != nil {

@@ -133,7 +133,7 @@ func (q queries) SetReadMarker(ctx context.Context, threadID, reader string, seq
 // UnreadSummary implements service.Queries.
 func (q queries) UnreadSummary(ctx context.Context, reader string) (service.Unread, error) {
 	var u service.Unread
-	err := q.QueryRow(ctx, `SELECT coalesce(sum(t.posts - coalesce(m.seq, 0) > 0), 0), coalesce(sum(t.posts - coalesce(m.seq, 0)), 0),
+	err := q.QueryRow(ctx, `SELECT count(CASE WHEN t.posts - coalesce(m.seq, 0) > 0 THEN 1 END), coalesce(sum(t.posts - coalesce(m.seq, 0)), 0),
 		(SELECT count(*) FROM liaison_mentions x LEFT JOIN liaison_read_markers mm ON mm.thread_id = x.thread_id AND mm.reader = ?
 			WHERE x.subject = ? AND x.seq > coalesce(mm.seq, 0))
 		FROM liaison_threads t LEFT JOIN liaison_read_markers m ON m.thread_id = t.id AND m.reader = ?`, reader, reader, reader).

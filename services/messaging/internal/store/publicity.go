@@ -37,7 +37,12 @@ func (q queries) GetPublicityPost(ctx context.Context, id string) (service.Publi
 
 // PutPublicityPost implements service.Queries.
 func (q queries) PutPublicityPost(ctx context.Context, p service.PublicityPost) error {
-	_, err := q.Exec(ctx, `INSERT OR REPLACE INTO publicity_posts (`+postCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err := q.Exec(ctx, `INSERT INTO publicity_posts (`+postCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+		ON CONFLICT (id) DO UPDATE SET district = excluded.district, version = excluded.version, title = excluded.title,
+			body_markdown = excluded.body_markdown, body_html = excluded.body_html, red_shield_post = excluded.red_shield_post,
+			company_id = excluded.company_id, author = excluded.author, author_role = excluded.author_role, status = excluded.status,
+			reason = excluded.reason, submitted_at = excluded.submitted_at, updated_at = excluded.updated_at,
+			published_version = excluded.published_version, published_at = excluded.published_at`,
 		p.ID, p.District, p.Version, p.Title, p.BodyMarkdown, p.BodyHTML, p.RedShieldPost, p.CompanyID, p.Author, p.AuthorRole, p.Status, p.Reason,
 		storage.FormatTime(p.SubmittedAt), storage.FormatTime(p.UpdatedAt), p.PublishedVersion, optTime(p.PublishedAt))
 	if err != nil {

@@ -303,7 +303,7 @@ func (q queries) CompanyNotices(ctx context.Context, companyID string, ackOnly b
 		FROM receipts r JOIN notices n ON n.id = r.notice_id WHERE r.company_id = ?`
 	args := []any{companyID}
 	if ackOnly {
-		query += ` AND n.ack_required = 1 ORDER BY n.id`
+		query += ` AND n.ack_required ORDER BY n.id`
 	} else {
 		query += ` AND n.id > ? ORDER BY n.id LIMIT ?`
 		args = append(args, p.Cursor, p.Size+1)
@@ -341,15 +341,20 @@ func (q queries) CompanyNotices(ctx context.Context, companyID string, ackOnly b
 	return items, next, nil
 }
 
+// remindersDue is the reminder sweep's query: its notices through the
+// partial index notices_deadline, whose WHERE (the bare ack_required) the
+// query repeats term for term, as SQLite needs to use it.
+const remindersDue = `SELECT r.notice_id, r.company_id, r.company_name, r.status, r.revision, r.delivered_at, r.read_at, r.read_by,
+		r.acknowledged_at, r.acknowledged_by, r.comment, r.last_reminded_at, r.reminders
+		FROM receipts r JOIN notices n ON n.id = r.notice_id
+		WHERE n.ack_required AND n.ack_deadline > ? AND n.ack_deadline <= ? AND r.status <> 'acknowledged'
+		AND (r.last_reminded_at IS NULL OR r.last_reminded_at <= ?)
+		ORDER BY n.ack_deadline, r.notice_id, r.company_id LIMIT ?`
+
 // RemindersDue implements service.Queries. Timestamps are stored in one
 // fixed-width UTC layout, so comparing them as text compares the times.
 func (q queries) RemindersDue(ctx context.Context, now time.Time, before, interval time.Duration, limit int) ([]service.Receipt, error) {
-	return all(ctx, q, `SELECT r.notice_id, r.company_id, r.company_name, r.status, r.revision, r.delivered_at, r.read_at, r.read_by,
-		r.acknowledged_at, r.acknowledged_by, r.comment, r.last_reminded_at, r.reminders
-		FROM receipts r JOIN notices n ON n.id = r.notice_id
-		WHERE n.ack_required = 1 AND n.ack_deadline > ? AND n.ack_deadline <= ? AND r.status <> 'acknowledged'
-		AND (r.last_reminded_at IS NULL OR r.last_reminded_at <= ?)
-		ORDER BY n.ack_deadline, r.notice_id, r.company_id LIMIT ?`,
+	return all(ctx, q, remindersDue,
 		[]any{storage.FormatTime(now), storage.FormatTime(now.Add(before)), storage.FormatTime(now.Add(-interval)), limit}, scanReceipt)
 }
 
@@ -518,7 +523,7 @@ func (q queries) PutDistrictNotice(ctx context.Context, n service.Notice) error 
 // NoticeRates implements service.Queries.
 func (q queries) NoticeRates(ctx context.Context) ([]service.DistrictNoticeRate, error) {
 	return all(ctx, q, `SELECT district, count(*), coalesce(sum(recipients), 0), coalesce(sum(ack_count), 0) FROM district_notices
-		WHERE ack_required = 1 GROUP BY district ORDER BY district`, nil, func(s storage.Scanner) (service.DistrictNoticeRate, error) {
+		WHERE ack_required GROUP BY district ORDER BY district`, nil, func(s storage.Scanner) (service.DistrictNoticeRate, error) {
 		var r service.DistrictNoticeRate
 		if err := s.Scan(&r.District, &r.Notices, &r.Recipients, &r.Acknowledged); err != nil {
 			return r, fmt.Errorf("store: scan notice rate: %w", err)

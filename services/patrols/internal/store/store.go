@@ -1,4 +1,5 @@
-// Package store is the patrols service's SQLite adapter: it implements
+// Package store is the patrols service's database adapter (SQLite or
+// PostgreSQL, one SQL text for both): it implements
 // service.Repository over the service's own database and writes every
 // change's event into the eventbus outbox in the change's transaction.
 package store
@@ -73,13 +74,6 @@ func newQueries(q storage.Querier) queries {
 var ft = storage.FormatTime
 var pt = storage.ParseTime
 
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // all runs a query and scans every row.
 func all[T any](ctx context.Context, q queries, query string, args []any, scan func(storage.Scanner) (T, error)) ([]T, error) {
 	rows, err := q.Query(ctx, query, args...)
@@ -113,17 +107,15 @@ func exec(ctx context.Context, q queries, what, query string, args ...any) error
 // GetGuard implements service.Queries.
 func (q queries) GetGuard(ctx context.Context, id string) (service.Guard, error) {
 	var g service.Guard
-	var vol, cert int
 	err := q.QueryRow(ctx, `SELECT id, company_id, employment_status, volunteer_police, has_certificate, certificate_valid_until,
 		background_check_status, id_hash, version FROM guards WHERE id = ?`, id).
-		Scan(&g.ID, &g.CompanyID, &g.EmploymentStatus, &vol, &cert, &g.CertificateValidUntil, &g.BackgroundCheckStatus, &g.IDHash, &g.Version)
+		Scan(&g.ID, &g.CompanyID, &g.EmploymentStatus, &g.VolunteerPolice, &g.HasCertificate, &g.CertificateValidUntil, &g.BackgroundCheckStatus, &g.IDHash, &g.Version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return g, service.ErrGuardUnknown
 	}
 	if err != nil {
 		return g, fmt.Errorf("store: get guard: %w", err)
 	}
-	g.VolunteerPolice, g.HasCertificate = vol == 1, cert == 1
 	return g, nil
 }
 
@@ -136,7 +128,7 @@ func (q queries) PutGuard(ctx context.Context, g service.Guard) (bool, error) {
 		volunteer_police = excluded.volunteer_police, has_certificate = excluded.has_certificate,
 		certificate_valid_until = excluded.certificate_valid_until, background_check_status = excluded.background_check_status,
 		id_hash = excluded.id_hash, version = excluded.version WHERE excluded.version > guards.version`,
-		g.ID, g.CompanyID, g.EmploymentStatus, b2i(g.VolunteerPolice), b2i(g.HasCertificate), g.CertificateValidUntil, g.BackgroundCheckStatus,
+		g.ID, g.CompanyID, g.EmploymentStatus, g.VolunteerPolice, g.HasCertificate, g.CertificateValidUntil, g.BackgroundCheckStatus,
 		g.IDHash, g.Version)
 	if err != nil {
 		return false, fmt.Errorf("store: put guard: %w", err)
@@ -604,9 +596,8 @@ func (q queries) ScanShifts(ctx context.Context, checkpointID, guardID string, t
 		func(r storage.Scanner) (service.ScanShift, error) {
 			var s service.ScanShift
 			var st, en string
-			var assigned int
-			err := r.Scan(&s.ID, &s.PlanID, &s.AreaID, &st, &en, &s.Required, &s.Assigned, &s.ExpectedScans, &s.Version, &assigned)
-			s.StartsAt, s.EndsAt, s.GuardAssigned = pt(st), pt(en), assigned == 1
+			err := r.Scan(&s.ID, &s.PlanID, &s.AreaID, &st, &en, &s.Required, &s.Assigned, &s.ExpectedScans, &s.Version, &s.GuardAssigned)
+			s.StartsAt, s.EndsAt = pt(st), pt(en)
 			return s, err
 		})
 }
@@ -619,14 +610,12 @@ const scanCols = `id, shift_id, guard_id, checkpoint_id, scanned_at, device_time
 func scanScan(r storage.Scanner) (service.Scan, error) {
 	var s service.Scan
 	var at, dt, rc string
-	var mock, off, skew, corr int
 	err := r.Scan(&s.ID, &s.ShiftID, &s.GuardID, &s.CheckpointID, &at, &dt, &rc, &s.Location.Lat, &s.Location.Lng, &s.AccuracyM, &s.DistanceM,
-		&s.DeviceID, &s.DeviceSeq, &mock, &off, &skew, &corr, &s.ClockOffsetS)
+		&s.DeviceID, &s.DeviceSeq, &s.MockLocation, &s.Offline, &s.ClockSkewed, &s.TimeCorrected, &s.ClockOffsetS)
 	if err != nil {
 		return s, err
 	}
 	s.ScannedAt, s.DeviceTime, s.ReceivedAt = pt(at), pt(dt), pt(rc)
-	s.MockLocation, s.Offline, s.ClockSkewed, s.TimeCorrected = mock == 1, off == 1, skew == 1, corr == 1
 	return s, nil
 }
 
@@ -644,20 +633,20 @@ func (q queries) ScanByDevice(ctx context.Context, deviceID string, seq int64) (
 
 // ScanNear implements service.Queries.
 func (q queries) ScanNear(ctx context.Context, guardID, checkpointID string, t time.Time, d time.Duration) (bool, error) {
-	var n int
+	var near bool
 	err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM scans WHERE guard_id = ? AND checkpoint_id = ? AND scanned_at > ? AND scanned_at < ?)`,
-		guardID, checkpointID, ft(t.Add(-d)), ft(t.Add(d))).Scan(&n)
+		guardID, checkpointID, ft(t.Add(-d)), ft(t.Add(d))).Scan(&near)
 	if err != nil {
 		return false, fmt.Errorf("store: scan near: %w", err)
 	}
-	return n == 1, nil
+	return near, nil
 }
 
 // InsertScan implements service.Queries.
 func (q queries) InsertScan(ctx context.Context, s service.Scan) error {
 	return exec(ctx, q, "insert scan", `INSERT INTO scans (`+scanCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		s.ID, s.ShiftID, s.GuardID, s.CheckpointID, ft(s.ScannedAt), ft(s.DeviceTime), ft(s.ReceivedAt), s.Location.Lat, s.Location.Lng,
-		s.AccuracyM, s.DistanceM, s.DeviceID, s.DeviceSeq, b2i(s.MockLocation), b2i(s.Offline), b2i(s.ClockSkewed), b2i(s.TimeCorrected), s.ClockOffsetS)
+		s.AccuracyM, s.DistanceM, s.DeviceID, s.DeviceSeq, s.MockLocation, s.Offline, s.ClockSkewed, s.TimeCorrected, s.ClockOffsetS)
 }
 
 // ShiftScans implements service.Queries.
@@ -680,14 +669,12 @@ func (q queries) TourCandidates(ctx context.Context, startedBy time.Time) ([]ser
 		func(r storage.Scanner) (service.TourState, error) {
 			var t service.TourState
 			var st, en, first string
-			var ns, nf int
 			err := r.Scan(&t.Shift.ID, &t.Shift.PlanID, &t.Shift.AreaID, &st, &en, &t.Shift.Required, &t.Shift.Assigned, &t.Shift.ExpectedScans,
-				&t.Shift.Version, &t.GuardID, &first, &t.Scans, &ns, &nf)
+				&t.Shift.Version, &t.GuardID, &first, &t.Scans, &t.HasNotStarted, &t.HasNotFinish)
 			t.Shift.StartsAt, t.Shift.EndsAt = pt(st), pt(en)
 			if first != "" {
 				t.FirstScan = pt(first)
 			}
-			t.HasNotStarted, t.HasNotFinish = ns == 1, nf == 1
 			return t, err
 		})
 }

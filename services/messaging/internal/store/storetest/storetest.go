@@ -1,7 +1,7 @@
 // Package storetest is the messaging store's contract: what the service
 // relies on its repository to do, checked through service.Repository and
 // nothing else, so that a store over another SQL dialect runs it
-// unchanged. The SQLite store's test runs it.
+// unchanged. The store's tests run it on SQLite and on PostgreSQL.
 package storetest
 
 import (
@@ -27,6 +27,9 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		kit.Group[*store.Store]{Name: "Companies (membership's, projected)", Run: companies},
 		kit.Group[*store.Store]{Name: "Directives and deliveries", Run: deliveries},
 		kit.Group[*store.Store]{Name: "Liaison threads and markers", Run: liaison},
+		kit.Group[*store.Store]{Name: "Mutual aid", Run: aid},
+		kit.Group[*store.Store]{Name: "Publicity and the city's notice rates", Run: publicity},
+		kit.Group[*store.Store]{Name: "Team leaders' notices", Run: teamNotices},
 		kit.Group[*store.Store]{Name: "Outbox", Run: outbox})
 }
 
@@ -229,4 +232,136 @@ func outbox(t *testing.T, s *store.Store) {
 		},
 		Unmappable: func(c service.Change) service.Change { c.Notice = nil; return c },
 	})
+}
+
+// aid: a request's copy keeps the newest sequence and the earliest first
+// offer whichever copy brought it; the guards a company can offer count
+// the active (and, when asked, currently certified) ones; its committed
+// guards, the offers on requests overlapping the time.
+func aid(t *testing.T, s *store.Store) {
+	at := func(h int) *time.Time { v := kit.At.Add(time.Duration(h) * time.Hour); return &v }
+	r := service.AidRequest{ID: "r1", District: District, Kind: "event", Title: "马拉松", Headcount: 5, StartsAt: kit.At.Add(24 * time.Hour),
+		EndsAt: kit.At.Add(30 * time.Hour), Place: "江滩", RequestedBy: "lead", RequesterRole: "district_admin", Status: "open", CreatedAt: kit.At, Seq: 1}
+	for _, tc := range []struct {
+		seq     int64
+		first   *time.Time
+		written bool
+		want    *time.Time
+	}{{1, nil, true, nil}, {2, at(3), true, at(3)}, {3, at(2), true, at(2)}, {4, at(5), true, at(2)}, {5, nil, true, at(2)}, {5, at(1), false, at(2)}} {
+		r.Seq, r.FirstOfferAt = tc.seq, tc.first
+		ok, err := s.PutAidRequest(ctx, r)
+		kit.Must(t, err)
+		got, err := s.GetAidRequest(ctx, "r1")
+		kit.Must(t, err)
+		if ok != tc.written || (got.FirstOfferAt == nil) != (tc.want == nil) || (tc.want != nil && !got.FirstOfferAt.Equal(*tc.want)) {
+			t.Fatalf("seq %d first %v: written %v, first offer %v", tc.seq, tc.first, ok, got.FirstOfferAt)
+		}
+	}
+	for _, g := range []service.Guard{
+		{ID: "g1", CompanyID: "c1", Active: true, Certified: true, ValidUntil: "2099-12-31", Version: 1},
+		{ID: "g2", CompanyID: "c1", Active: true, Certified: true, ValidUntil: "2000-01-01", Version: 1},
+		{ID: "g3", CompanyID: "c1", Active: true, Version: 1},
+		{ID: "g4", CompanyID: "c1", Certified: true, Version: 1},
+		{ID: "g5", CompanyID: "c2", Active: true, Certified: true, Version: 1},
+	} {
+		ok, err := s.PutGuard(ctx, g)
+		kit.Must(t, err)
+		if !ok {
+			t.Fatalf("guard %s not written", g.ID)
+		}
+	}
+	for _, tc := range []struct {
+		certified bool
+		want      int
+	}{{false, 3}, {true, 1}} {
+		n, err := s.QualifiedGuards(ctx, "c1", tc.certified, "2025-09-23")
+		kit.Must(t, err)
+		if n != tc.want {
+			t.Fatalf("qualified guards (certified %v): %d, want %d", tc.certified, n, tc.want)
+		}
+	}
+	kit.Must(t, s.PutOffer(ctx, service.AidOffer{ID: "o1", RequestID: "r1", RequestDistrict: District, District: District, CompanyID: "c1",
+		CompanyName: "甲", Headcount: 3, Status: "offered", OfferedBy: "boss", OfferedAt: kit.At}))
+	for _, tc := range []struct {
+		from, to time.Duration
+		except   string
+		want     int
+	}{{25 * time.Hour, 26 * time.Hour, "", 3}, {25 * time.Hour, 26 * time.Hour, "o1", 0}, {30 * time.Hour, 31 * time.Hour, "", 0}} {
+		n, err := s.CommittedGuards(ctx, "c1", kit.At.Add(tc.from), kit.At.Add(tc.to), tc.except)
+		kit.Must(t, err)
+		if n != tc.want {
+			t.Fatalf("committed %v–%v except %q: %d, want %d", tc.from, tc.to, tc.except, n, tc.want)
+		}
+	}
+}
+
+// publicity: a post is written whole, again and again; the HQ role's
+// rates count only the notices that ask for an acknowledgement.
+func publicity(t *testing.T, s *store.Store) {
+	p := service.PublicityPost{ID: "p1", District: District, Version: 1, Title: "好人好事", BodyMarkdown: "正文", BodyHTML: "<p>正文</p>",
+		Author: "guard", AuthorRole: "company_admin", Status: "pending", SubmittedAt: kit.At, UpdatedAt: kit.At}
+	kit.Must(t, s.PutPublicityPost(ctx, p))
+	p.Version, p.Title, p.Status, p.PublishedVersion, p.PublishedAt = 2, "好人好事（修订）", "published", 2, &kit.At
+	kit.Must(t, s.PutPublicityPost(ctx, p))
+	got, err := s.GetPublicityPost(ctx, "p1")
+	kit.Must(t, err)
+	if got.Version != 2 || got.Title != p.Title || got.Status != "published" || got.PublishedAt == nil || !got.PublishedAt.Equal(kit.At) {
+		t.Fatalf("post after its rewrite: %+v", got)
+	}
+	for i, n := range []service.Notice{
+		{District: "east", ID: "n1", Origin: "district", AckRequired: true, Recipients: 4, Acknowledged: 1, Seq: 1},
+		{District: "east", ID: "n2", Origin: "district", AckRequired: false, Recipients: 9, Seq: 1},
+		{District: "west", ID: "n1", Origin: "hq", AckRequired: true, Recipients: 2, Acknowledged: 2, Seq: 1},
+		{District: "east", ID: "n1", Origin: "district", AckRequired: true, Recipients: 4, Acknowledged: 3, Seq: 2},
+	} {
+		if err := s.PutDistrictNotice(ctx, n); err != nil {
+			t.Fatalf("district notice %d: %v", i, err)
+		}
+	}
+	rates, err := s.NoticeRates(ctx)
+	kit.Must(t, err)
+	want := []service.DistrictNoticeRate{{District: "east", Notices: 1, Recipients: 4, Acknowledged: 3}, {District: "west", Notices: 1, Recipients: 2, Acknowledged: 2}}
+	if fmt.Sprint(rates) != fmt.Sprint(want) {
+		t.Fatalf("notice rates %+v, want %+v", rates, want)
+	}
+}
+
+// teamNotices: one notice per patrols event and leader, whatever redelivers
+// the event; a leader's list, or everyone's; read once.
+func teamNotices(t *testing.T, s *store.Store) {
+	n := func(id, guard, event string) service.TeamNotice {
+		return service.TeamNotice{ID: id, GuardID: guard, Kind: "member_suspended", Title: "队员停队", Body: "b", TeamID: "t1",
+			SubjectGuardID: "g9", Reasons: []string{"team.member_left"}, EventID: event, CreatedAt: kit.At}
+	}
+	for _, tc := range []struct {
+		n     service.TeamNotice
+		added bool
+	}{{n("tn1", "g1", "e1"), true}, {n("tn2", "g1", "e1"), false}, {n("tn3", "g2", "e1"), true}, {n("tn4", "g1", "e2"), true}} {
+		added, err := s.InsertTeamNotice(ctx, tc.n)
+		kit.Must(t, err)
+		if added != tc.added {
+			t.Fatalf("notice %s (event %s to %s): added %v, want %v", tc.n.ID, tc.n.EventID, tc.n.GuardID, added, tc.added)
+		}
+	}
+	for guard, want := range map[string][]string{"g1": {"tn1", "tn4"}, "g2": {"tn3"}, "": {"tn1", "tn3", "tn4"}} {
+		got, next, err := s.ListTeamNotices(ctx, guard, kitx.Page{Size: 10})
+		kit.Must(t, err)
+		var ids []string
+		for _, x := range got {
+			ids = append(ids, x.ID)
+		}
+		if fmt.Sprint(ids) != fmt.Sprint(want) || next != "" {
+			t.Fatalf("notices of %q: %v (next %q), want %v", guard, ids, next, want)
+		}
+	}
+	kit.Must(t, s.MarkTeamNoticeRead(ctx, "tn1", kit.At.Add(time.Hour)))
+	kit.Must(t, s.MarkTeamNoticeRead(ctx, "tn1", kit.At.Add(2*time.Hour)))
+	got, err := s.GetTeamNotice(ctx, "g1", "tn1")
+	kit.Must(t, err)
+	if got.ReadAt == nil || !got.ReadAt.Equal(kit.At.Add(time.Hour)) {
+		t.Fatalf("read at %v, want the first reading", got.ReadAt)
+	}
+	if _, err := s.GetTeamNotice(ctx, "g2", "tn1"); !errors.Is(err, service.ErrTeamNoticeNotFound) {
+		t.Fatalf("another leader's notice: %v", err)
+	}
 }

@@ -1,7 +1,7 @@
 // Package storetest is the patrols store's contract: what the service
 // relies on its repository to do, checked through service.Repository and
 // nothing else (no SQL), so a store over another SQL dialect runs it
-// unchanged. The SQLite store's test runs it today.
+// unchanged. The store's tests run it on SQLite and on PostgreSQL.
 package storetest
 
 import (
@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		kit.Group[*store.Store]{Name: "Teams and members", Run: teams},
 		kit.Group[*store.Store]{Name: "Shifts, assignments and scans", Run: scans},
 		kit.Group[*store.Store]{Name: "Missed tours", Run: missedTours},
+		kit.Group[*store.Store]{Name: "Tours watched", Run: tours},
 		kit.Group[*store.Store]{Name: "Other districts' bookings", Run: bookings},
 		kit.Group[*store.Store]{Name: "Dispatches", Run: dispatches},
 		kit.Group[*store.Store]{Name: "Outbox", Run: outbox})
@@ -204,6 +205,46 @@ func missedTours(t *testing.T, s *store.Store) {
 	m.ID, m.Kind = "m10", service.TourNotStarted
 	if ok, err := s.InsertMissedTour(ctx, m); err != nil || ok {
 		t.Fatalf("raised again after its withdrawal: %v %v", ok, err)
+	}
+}
+
+// tours: what the missed-tour sweep reads of an assigned guard's shift,
+// its scans and the anomalies already raised (flags the database computes,
+// so both engines must hand them back as booleans).
+func tours(t *testing.T, s *store.Store) {
+	world(t, s)
+	state := func() service.TourState {
+		t.Helper()
+		got, err := s.TourCandidates(ctx, kit.At.Add(2*time.Hour))
+		kit.Must(t, err)
+		if len(got) != 1 || got[0].Shift.ID != "s1" || got[0].GuardID != "g1" {
+			t.Fatalf("tour candidates %+v", got)
+		}
+		return got[0]
+	}
+	if ts := state(); !ts.FirstScan.IsZero() || ts.Scans != 0 || ts.HasNotStarted || ts.HasNotFinish {
+		t.Fatalf("before any scan or anomaly: %+v", ts)
+	}
+	if got, _ := s.TourCandidates(ctx, kit.At); len(got) != 0 {
+		t.Fatalf("a shift not yet started is a candidate: %+v", got)
+	}
+	for i, d := range []time.Duration{100 * time.Minute, 70 * time.Minute} {
+		at := kit.At.Add(d)
+		kit.Must(t, s.InsertScan(ctx, service.Scan{ID: fmt.Sprintf("x%d", i), ShiftID: "s1", GuardID: "g1", CheckpointID: "cp1",
+			ScannedAt: at, DeviceTime: at, ReceivedAt: at, DeviceID: "d1", DeviceSeq: int64(i)}))
+	}
+	_, err := s.InsertMissedTour(ctx, service.MissedTour{ID: "m1", ShiftID: "s1", PlanID: "p1", GuardID: "g1", Kind: service.TourNotFinished, RaisedAt: kit.At})
+	kit.Must(t, err)
+	if ts := state(); !ts.FirstScan.Equal(kit.At.Add(70*time.Minute)) || ts.Scans != 2 || ts.HasNotStarted || !ts.HasNotFinish {
+		t.Fatalf("after two scans and a not-finished anomaly: %+v", ts)
+	}
+	first, n, err := s.GuardShiftScans(ctx, "s1", "g1")
+	kit.Must(t, err)
+	if !first.Equal(kit.At.Add(70*time.Minute)) || n != 2 {
+		t.Fatalf("guard shift scans: %v %d", first, n)
+	}
+	if first, n, err := s.GuardShiftScans(ctx, "s1", "g2"); err != nil || !first.IsZero() || n != 0 {
+		t.Fatalf("a guard without scans: %v %d %v", first, n, err)
 	}
 }
 
