@@ -104,8 +104,10 @@ func (c *Consumer) settleBatch(ctx context.Context, msgs []kafka.Message) int {
 	bctx, span := c.batchSpan(ctx, msgs)
 	err := c.cfg.DB.InTx(bctx, func(tx *sql.Tx) error {
 		var err error
-		settled, err = c.applyBatch(ctx, tx, msgs)
-		return err
+		if settled, err = c.applyBatch(ctx, tx, msgs); err != nil {
+			return err
+		}
+		return c.beforeCommit(ctx, tx)
 	})
 	span.SetAttributes(attribute.Int("eventbus.batch.settled", len(settled)))
 	span.End()
@@ -243,10 +245,20 @@ func (c *Consumer) applyRetrying(ctx context.Context, span trace.Span, msg Messa
 func (c *Consumer) apply(ctx context.Context, msg Message, pos partitionState) (dup bool, err error) {
 	err = c.cfg.DB.InTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		dup, err = c.applyIn(ctx, tx, msg, pos)
-		return err
+		if dup, err = c.applyIn(ctx, tx, msg, pos); err != nil {
+			return err
+		}
+		return c.beforeCommit(ctx, tx)
 	})
 	return dup, err
+}
+
+// beforeCommit runs the configured BeforeCommit hook, if any, in tx.
+func (c *Consumer) beforeCommit(ctx context.Context, tx *sql.Tx) error {
+	if c.cfg.BeforeCommit == nil {
+		return nil
+	}
+	return c.cfg.BeforeCommit(ctx, tx)
 }
 
 // applyIn records the event id and the partition position in tx and, unless

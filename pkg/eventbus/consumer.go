@@ -82,6 +82,14 @@ type ConsumerConfig struct {
 	// (not for duplicates or dead letters): for end-to-end latency probes
 	// and benchmarks. It runs on the consuming goroutine; keep it cheap.
 	Applied func(Message)
+	// BeforeCommit, if set, is called last in every transaction in which
+	// the consumer applied events (a batch's, an event's own, a parked
+	// event's), after the last handler and before the commit, with that
+	// transaction: for a handler that keeps work in memory for the whole
+	// transaction (counts, written once) instead of writing it per event.
+	// Its error rolls the transaction back as a handler's does: a batch is
+	// then settled again one event at a time, a single event retried.
+	BeforeCommit func(ctx context.Context, tx *sql.Tx) error
 }
 
 // Consumer applies the events of one topic, exactly once in effect: each

@@ -400,3 +400,85 @@ func TestConsumerOfAnotherNodeDeadLettersUnderItsOwnPrefix(t *testing.T) {
 		t.Error("a consumer with a node that is no id was built")
 	}
 }
+
+// TestBeforeCommitRunsOnceInEachTransactionWithItsEvents: a handler that
+// keeps a count per transaction in memory and writes it in BeforeCommit
+// ends with the count of the events applied — in batches (fewer hooks
+// than events), around a rejected event, and when the hook itself fails
+// once (that batch rolls back and is settled again one event at a time).
+func TestBeforeCommitRunsOnceInEachTransactionWithItsEvents(t *testing.T) {
+	b := startBroker(t, devstack.BrokerConfig{Partitions: 1})
+	topic := Topic("north", "membership")
+	ctx := context.Background()
+	if err := b.CreateTopics(ctx, topic); err != nil {
+		t.Fatal(err)
+	}
+	var msgs []kafka.Message
+	good := 0
+	for i := range 60 {
+		if i == 30 {
+			msgs = append(msgs, envelopeMsg(t, "e-reject", "north", "Reject", "g1"))
+			continue
+		}
+		msgs = append(msgs, envelopeMsg(t, "e-"+fmtInt(int64(i)), "north", "GuardLeft", "g"+fmtInt(int64(i%7))))
+		good++
+	}
+	produce(t, b.Addr, topic, msgs...)
+	db := newDB(t, "hq")
+	countingSchema(t, db)
+	if _, err := db.Exec(`CREATE TABLE tally (id INTEGER PRIMARY KEY, n INTEGER NOT NULL); INSERT INTO tally VALUES (1, 0)`); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu      sync.Mutex
+		pending = map[*sql.Tx]int{}
+		hooks   int
+		failed  bool
+	)
+	handler := func(ctx context.Context, tx *sql.Tx, msg Message) error {
+		if msg.Envelope.GetType() == "Reject" {
+			return Reject(ReasonBadPayload, errors.New("this event is refused"))
+		}
+		if err := countingHandler(ctx, tx, msg); err != nil {
+			return err
+		}
+		mu.Lock()
+		pending[tx]++
+		mu.Unlock()
+		return nil
+	}
+	before := func(ctx context.Context, tx *sql.Tx) error {
+		mu.Lock()
+		n := pending[tx]
+		delete(pending, tx)
+		hooks++
+		fail := !failed && n > 1
+		failed = failed || fail
+		mu.Unlock()
+		if fail {
+			return errors.New("the hook fails once")
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE tally SET n = n + $1 WHERE id = 1`, n)
+		return err
+	}
+	c := newConsumer(t, ConsumerConfig{Brokers: []string{b.Addr}, Topic: topic, GroupID: "hq", DB: db, Handler: handler, BeforeCommit: before})
+	run(t, c.Run)
+	waitFor(t, 20*time.Second, "good events applied", func() bool {
+		d, _ := appliedCounts(t, db)
+		return d == good && c.Lag() == KnownLag(0)
+	})
+	if d, over := appliedCounts(t, db); d != good || over != 0 {
+		t.Fatalf("applied %d distinct (want %d), %d more than once", d, good, over)
+	}
+	if n := sqlCount(t, db, `SELECT n FROM tally WHERE id = 1`); n != good {
+		t.Fatalf("the hooks wrote a count of %d, want %d (the events applied)", n, good)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !failed {
+		t.Fatal("the hook never saw a batch of more than one event")
+	}
+	if hooks >= good {
+		t.Fatalf("%d hooks for %d events: not once per transaction", hooks, good)
+	}
+}

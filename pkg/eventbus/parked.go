@@ -176,7 +176,10 @@ func (c *Consumer) replayParked(ctx context.Context, dlq *kafka.Writer) error {
 			if dup, err = c.applyEvent(ctx, tx, msg); err != nil {
 				return err
 			}
-			return c.unparkIn(ctx, tx, p.msg)
+			if err := c.unparkIn(ctx, tx, p.msg); err != nil {
+				return err
+			}
+			return c.beforeCommit(ctx, tx)
 		})
 		if reason, ok := IsRejected(err); ok {
 			if parks(reason) {

@@ -80,33 +80,55 @@ func nonZero(m map[string]counts) map[string]counts {
 //
 // The batched run applies the same sequences through the scoreboard's
 // batch path (ApplyMembershipBatch: counts kept in memory and written once
-// per batch) in batches of 1 to 30 events.
+// per batch) in batches of 1 to 30 events; the consumer run through the
+// consumer's (ApplyMembershipEach: each event in a savepoint, the counts
+// written once before the commit), with the clock also moving mid-batch.
 func TestScoreboardEqualsARecomputationAfterAnyEventSequence(t *testing.T) {
-	for _, batched := range []bool{false, true} {
+	for _, mode := range []string{"single", "batched", "consumer"} {
 		for seed := range uint64(20) {
-			t.Run(fmt.Sprintf("batched %v seed %d", batched, seed), func(t *testing.T) {
-				scoreboardProperty(t, seed, batched)
+			t.Run(fmt.Sprintf("%s seed %d", mode, seed), func(t *testing.T) {
+				scoreboardProperty(t, seed, mode)
 			})
 		}
 	}
 }
 
-func scoreboardProperty(t *testing.T, seed uint64, batched bool) {
+func scoreboardProperty(t *testing.T, seed uint64, mode string) {
 	r := rand.New(rand.NewPCG(seed, 10))
 	e := newEnv(t)
 	var pending []*eventsv1.Envelope
+	// moves are the clock's moves within the pending batch, by the index
+	// of the event they come before (the consumer run).
+	moves := map[int]time.Time{}
+	clockAt := time.Date(2026, 12, 22, 10, 0, 0, 0, cst)
 	size := 1 + r.IntN(30)
 	flush := func() {
 		if len(pending) == 0 {
 			return
 		}
-		if err := e.node.ApplyMembershipBatch(context.Background(), pending); err != nil {
+		var err error
+		if mode == "consumer" {
+			err = e.node.ApplyMembershipEachWith(context.Background(), pending, func(i int) {
+				if at, ok := moves[i]; ok {
+					e.clock.set(at)
+				}
+			})
+		} else {
+			err = e.node.ApplyMembershipBatch(context.Background(), pending)
+		}
+		if err != nil {
 			t.Fatal(err)
 		}
 		pending, size = nil, 1+r.IntN(30)
+		clear(moves)
+		e.clock.set(clockAt) // the moves after the batch's last event
 	}
+	// moved: the clock moved after the last event applied (until the
+	// next, the stored counts are of an earlier day).
+	moved := false
 	apply := func(env *eventsv1.Envelope) {
-		if !batched {
+		moved = false
+		if mode == "single" {
 			e.apply(env)
 			return
 		}
@@ -115,7 +137,7 @@ func scoreboardProperty(t *testing.T, seed uint64, batched bool) {
 			flush()
 		}
 	}
-	e.clock.set(time.Date(2026, 12, 22, 10, 0, 0, 0, cst))
+	e.clock.set(clockAt)
 	companies := []string{"c1", "c2", "c3"}
 	untils := []string{"", "2026-12-23", "2026-12-25", "2026-12-31", "2027-01-03", "2028-06-30"}
 	trainDays := []string{"2026-03-01", "2026-12-21", "2027-01-02"}
@@ -131,8 +153,13 @@ func scoreboardProperty(t *testing.T, seed uint64, batched bool) {
 		id := fmt.Sprintf("g%d", r.IntN(8))
 		switch {
 		case r.IntN(10) == 0 && step > 0: // the clock moves on
+			clockAt, moved = clockAt.Add(time.Duration(r.IntN(3*24))*time.Hour), true
+			if mode == "consumer" && len(pending) > 0 {
+				moves[len(pending)] = clockAt // before the batch's next event
+				continue
+			}
 			flush()
-			e.clock.set(e.clock.now().Add(time.Duration(r.IntN(3*24)) * time.Hour))
+			e.clock.set(clockAt)
 			continue
 		case r.IntN(7) == 0 && len(delivered[id]) > 0: // redelivery of the key's last events, in order
 			d := delivered[id]
@@ -192,11 +219,19 @@ func scoreboardProperty(t *testing.T, seed uint64, batched bool) {
 		send(id, envelope(typ, n, msg))
 	}
 	flush()
+	day := clockAt.In(cst).Format(time.DateOnly)
+	want := oracle(latest, trainings, day)
+	if !moved {
+		// The last event was applied on day: its counts are day's,
+		// before any refresh.
+		if got := nonZero(e.companies()); !maps.Equal(got, want) {
+			t.Fatalf("day %s, before a refresh: scoreboard %+v, from scratch %+v", day, got, want)
+		}
+	}
+	e.clock.set(clockAt) // a move after the last batch's last event
 	if _, err := e.node.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	day := e.clock.now().In(cst).Format(time.DateOnly)
-	want := oracle(latest, trainings, day)
 	if got := nonZero(e.companies()); !maps.Equal(got, want) {
 		t.Fatalf("day %s: scoreboard %+v, from scratch %+v", day, got, want)
 	}

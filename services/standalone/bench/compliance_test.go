@@ -100,8 +100,8 @@ func BenchmarkComplianceScoreboard(b *testing.B) {
 		// (counts in memory, written once per batch); (b) the consumer's
 		// path, each event applied on its own in one transaction of 100.
 		events := *complianceEvents
-		perEventPath := func(phase int, apply func(context.Context, []*eventsv1.Envelope) error) time.Duration {
-			t0 := time.Now()
+		perEventPath := func(phase int, apply func(context.Context, []*eventsv1.Envelope) error) (wall, cpu time.Duration) {
+			t0, c0 := time.Now(), processCPU()
 			for k := range events {
 				i := (k * 7919) % guards
 				envs = append(envs, complianceGuardEvent(i, int64(3+phase+k/guards)))
@@ -118,12 +118,12 @@ func BenchmarkComplianceScoreboard(b *testing.B) {
 				}
 				envs = envs[:0]
 			}
-			return time.Since(t0) / time.Duration(events)
+			return time.Since(t0) / time.Duration(events), (processCPU() - c0) / time.Duration(events)
 		}
-		perEvent := perEventPath(0, n.ApplyMembershipBatch)
-		perEventEach := perEventPath(1, n.ApplyMembershipEach)
-		rawPerRow := rawUpserts(b, events, batch)
-		rawSpread := rawUpsertsInto(b, events, batch, guards)
+		perEvent, perEventCPU := perEventPath(0, n.ApplyMembershipBatch)
+		perEventEach, perEventEachCPU := perEventPath(1, n.ApplyMembershipEach)
+		rawPerRow, _ := rawUpserts(b, events, batch)
+		rawSpread, rawSpreadCPU := rawUpsertsInto(b, events, batch, guards)
 
 		// (2) Full recompute vs raw scan.
 		t1 := time.Now()
@@ -143,6 +143,9 @@ func BenchmarkComplianceScoreboard(b *testing.B) {
 		b.ReportMetric(us(perEventEach), "event_consumer_µs")
 		b.ReportMetric(us(rawPerRow), "raw_upsert_µs")
 		b.ReportMetric(us(rawSpread), "raw_spread_upsert_µs")
+		b.ReportMetric(us(perEventCPU), "event_cpu_µs")
+		b.ReportMetric(us(perEventEachCPU), "event_consumer_cpu_µs")
+		b.ReportMetric(us(rawSpreadCPU), "raw_spread_upsert_cpu_µs")
 		b.ReportMetric(ms(recompute), "recompute_ms")
 		b.ReportMetric(ms(scan), "raw_scan_ms")
 		b.ReportMetric(float64(recompute)/float64(scan), "recompute/scan")
@@ -150,20 +153,27 @@ func BenchmarkComplianceScoreboard(b *testing.B) {
 			guards, seed.Seconds(), batch, us(perEvent), us(perEventEach), us(rawPerRow), float64(perEvent)/float64(rawPerRow), float64(perEventEach)/float64(rawPerRow))
 		fmt.Printf("compliance scoreboard: raw upsert of a random row of a %d-row table (same batches, the rows the measurement updates): %.1f µs | ratios %.2f, %.2f\n",
 			guards, us(rawSpread), float64(perEvent)/float64(rawSpread), float64(perEventEach)/float64(rawSpread))
+		if rawSpreadCPU > 0 {
+			fmt.Printf("compliance scoreboard: CPU per event (process user+sys): batch path %.1f µs, consumer's path %.1f µs | raw upsert of a random row %.1f µs | ratios %.2f, %.2f\n",
+				us(perEventCPU), us(perEventEachCPU), us(rawSpreadCPU), float64(perEventCPU)/float64(rawSpreadCPU), float64(perEventEachCPU)/float64(rawSpreadCPU))
+		}
 		fmt.Printf("compliance scoreboard: full recompute of %d guards: %.0f ms | raw scan of the same rows: %.0f ms | ratio recompute/scan %.2f\n",
 			guards, ms(recompute), ms(scan), float64(recompute)/float64(scan))
 	}
 }
 
 // rawUpserts upserts n rows as wide as the scoreboard's guard row, in
-// transactions of batch rows, and returns the time per row.
-func rawUpserts(b *testing.B, n, batch int) time.Duration { return rawUpsertsInto(b, n, batch, 0) }
+// transactions of batch rows, and returns the time and the CPU time per
+// row.
+func rawUpserts(b *testing.B, n, batch int) (wall, cpu time.Duration) {
+	return rawUpsertsInto(b, n, batch, 0)
+}
 
 // rawUpsertsInto is rawUpserts into a table first filled with rows rows,
 // upserting the rows the scoreboard's measurement updates (spread over
 // the table, as a district's guards are): what it costs to rewrite one
 // random guard row in a table of that size.
-func rawUpsertsInto(b *testing.B, n, batch, rows int) time.Duration {
+func rawUpsertsInto(b *testing.B, n, batch, rows int) (wall, cpu time.Duration) {
 	b.Helper()
 	ctx := context.Background()
 	db, err := storage.OpenSQLite(ctx, filepath.Join(b.TempDir(), "raw.db"), storage.Config{Synchronous: "full"})
@@ -193,7 +203,7 @@ func rawUpsertsInto(b *testing.B, n, batch, rows int) time.Duration {
 			b.Fatal(err)
 		}
 	}
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	for k := 0; k < n; k += batch {
 		err := db.InTx(ctx, func(tx *sql.Tx) error {
 			for j := k; j < min(n, k+batch); j++ {
@@ -211,7 +221,7 @@ func rawUpsertsInto(b *testing.B, n, batch, rows int) time.Duration {
 			b.Fatal(err)
 		}
 	}
-	return time.Since(start) / time.Duration(n)
+	return time.Since(start) / time.Duration(n), (processCPU() - cpu0) / time.Duration(n)
 }
 
 // rawGuardScan reads every column of every scoreboard guard row, doing

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/guildhall/guildhall/pkg/idempotency"
@@ -329,11 +330,13 @@ func (b *Scoreboard) Apply(ctx context.Context, q Queries, ev MembershipEvent) (
 	return append(changes, ch...), err
 }
 
-// batch is ApplyBatch's memory of one batch: the guards as the batch has
-// left them (read once, up front) and each company's count delta, written
-// once when the batch ends. It lives only inside the transaction that
-// applies the batch, so a rolled-back batch leaves nothing behind.
+// batch is the memory of one batch of events: each company's count delta,
+// written once when the batch ends, and for ApplyBatch the guards as the
+// batch has left them (read once, up front; nil for TxBatch, whose events
+// read and write their guard each). It lives only inside the transaction
+// that applies the batch, so a rolled-back batch leaves nothing behind.
 type batch struct {
+	// guards is nil when each event reads and writes its guard itself.
 	guards map[string]Guard
 	// changed lists the guards to write, in the order first changed.
 	changed []string
@@ -364,6 +367,9 @@ func (b *Scoreboard) ApplyBatch(ctx context.Context, q Queries, evs []Membership
 	if err != nil {
 		return nil, err
 	}
+	if gs == nil {
+		gs = map[string]Guard{}
+	}
 	bt := &batch{guards: gs, dirty: map[string]bool{}, deltas: map[string]*Counts{}}
 	for _, ev := range evs {
 		ch, err := b.apply(ctx, q, ev, cur, bt)
@@ -379,6 +385,15 @@ func (b *Scoreboard) ApplyBatch(ctx context.Context, q Queries, evs []Membership
 	if err := q.PutGuards(ctx, put); err != nil {
 		return nil, err
 	}
+	ch, err := b.flushCounts(ctx, q, bt, cur.Day)
+	return append(changes, ch...), err
+}
+
+// flushCounts writes bt's pending count deltas (one statement for the
+// companies of the batch), announces the criteria that reached or fell
+// from 100% between the counts before and after (with day, the day the
+// counts are of) and empties bt's deltas.
+func (b *Scoreboard) flushCounts(ctx context.Context, q Queries, bt *batch, day string) ([]Change, error) {
 	deltas := make(map[string]Counts, len(bt.order))
 	var order []string
 	for _, id := range bt.order {
@@ -386,21 +401,97 @@ func (b *Scoreboard) ApplyBatch(ctx context.Context, q Queries, evs []Membership
 			deltas[id], order = d, append(order, id)
 		}
 	}
+	clear(bt.deltas)
+	bt.order = bt.order[:0]
+	if len(order) == 0 {
+		return nil, nil
+	}
 	scores, err := q.AddCountsMany(ctx, deltas, order)
 	if err != nil {
 		return nil, err
 	}
+	var changes []Change
 	for _, s := range scores {
 		if s.Counts.Full() == s.Full {
 			continue
 		}
-		ch, err := b.rescore(ctx, q, s, s.Counts, cur.Day)
+		ch, err := b.rescore(ctx, q, s, s.Counts, day)
 		if err != nil {
 			return nil, err
 		}
 		changes = append(changes, ch...)
 	}
 	return changes, nil
+}
+
+// TxBatch is the scoreboard's memory of one consumer transaction, whose
+// events the consumer applies one at a time (each in a savepoint): the
+// state the counts are of, read once, and each company's count delta,
+// written once by Settle just before the transaction commits (the
+// consumer's BeforeCommit) instead of one counts upsert per event. Each
+// event still reads and writes its guard row. Use a new TxBatch for each
+// transaction; it must not outlive it.
+type TxBatch struct {
+	bt batch
+	// state is what the stored counts are computed for, once known (ok)
+	// in this transaction.
+	state State
+	ok    bool
+	// failed is the error of an event of the transaction: its savepoint
+	// is rolled back, but what the batch holds in memory may include its
+	// part, so Settle refuses the transaction (the consumer then applies
+	// its events one by one).
+	failed error
+}
+
+// NewTxBatch returns the memory of a new consumer transaction.
+func NewTxBatch() *TxBatch { return &TxBatch{bt: batch{deltas: map[string]*Counts{}}} }
+
+// ApplyIn applies ev as Apply does, inside the transaction tb is of, but
+// reads the state once for the transaction and keeps the counts' deltas
+// in tb for Settle. The 100% transitions are announced by Settle, between
+// the counts before and after the transaction (the only states a reader
+// sees), as ApplyBatch does; a day or policy change met on the way (the
+// Refresh of Apply) first writes the deltas so far.
+func (b *Scoreboard) ApplyIn(ctx context.Context, q Queries, ev MembershipEvent, tb *TxBatch) ([]Change, error) {
+	if tb.failed != nil {
+		return nil, tb.failed
+	}
+	ch, err := b.applyIn(ctx, q, ev, tb)
+	if err != nil {
+		tb.failed = err
+	}
+	return ch, err
+}
+
+func (b *Scoreboard) applyIn(ctx context.Context, q Queries, ev MembershipEvent, tb *TxBatch) ([]Change, error) {
+	cur := b.current()
+	var changes []Change
+	if !tb.ok || tb.state != cur {
+		// A recompute reads the stored counts: the batch's go first.
+		ch, err := b.flushCounts(ctx, q, &tb.bt, tb.state.Day)
+		if err != nil {
+			return nil, err
+		}
+		changes = ch
+		ch, _, err = b.refreshTo(ctx, q, cur)
+		if err != nil {
+			return nil, err
+		}
+		changes = append(changes, ch...)
+		tb.state, tb.ok = cur, true
+	}
+	ch, err := b.apply(ctx, q, ev, cur, &tb.bt)
+	return append(changes, ch...), err
+}
+
+// Settle writes tb's counts (see TxBatch), last in its transaction. It
+// fails, so that the transaction rolls back, if one of its events failed.
+func (b *Scoreboard) Settle(ctx context.Context, q Queries, tb *TxBatch) ([]Change, error) {
+	if tb.failed != nil {
+		return nil, fmt.Errorf("compliance: an event of the transaction failed: %w", tb.failed)
+	}
+	return b.flushCounts(ctx, q, &tb.bt, tb.state.Day)
 }
 
 // apply applies ev under cur; with bt, inside a batch.
@@ -425,7 +516,7 @@ func (b *Scoreboard) apply(ctx context.Context, q Queries, ev MembershipEvent, c
 	}
 	var old Guard
 	var found bool
-	if bt != nil {
+	if bt != nil && bt.guards != nil {
 		old, found = bt.guards[in.ID]
 	} else {
 		var err error
@@ -457,7 +548,7 @@ func (b *Scoreboard) apply(ctx context.Context, q Queries, ev MembershipEvent, c
 	if !changed {
 		return changes, nil
 	}
-	if bt != nil {
+	if bt != nil && bt.guards != nil {
 		// Written once, at the batch's end.
 		bt.guards[next.ID] = next
 		if !bt.dirty[next.ID] {
@@ -509,7 +600,7 @@ func (b *Scoreboard) apply(ctx context.Context, q Queries, ev MembershipEvent, c
 }
 
 // shift, in a batch, adds the delta fn makes to the company's pending
-// delta (ApplyBatch writes it once at the end).
+// delta (ApplyBatch or Settle writes it once at the end).
 func (bt *batch) shift(_ context.Context, _ Queries, companyID string, fn func(*Counts), _ string) ([]Change, error) {
 	d := bt.deltas[companyID]
 	if d == nil {

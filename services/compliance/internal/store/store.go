@@ -187,39 +187,78 @@ func (s Queries) Guards(ctx context.Context, ids []string) (map[string]service.G
 	return out, nil
 }
 
-// PutGuards implements service.Queries: PutGuard of many in one statement
-// per 500 guards.
-func (s Queries) PutGuards(ctx context.Context, gs []service.Guard) error {
-	for len(gs) > 0 {
-		n := min(len(gs), 500)
-		args := make([]any, 0, 13*n)
-		for _, g := range gs[:n] {
-			args = append(args, g.ID, g.CompanyID, g.EmploymentStatus, g.BackgroundCheckStatus, b2i(g.HasCertificate), g.CertificateValidUntil,
-				b2i(g.BadgeService), b2i(g.PreJobTrained), g.Version, g.PreJobHours, g.Year, g.YearPreJobHours, g.YearInServiceHours)
-		}
-		_, err := s.q.Exec(ctx, `INSERT INTO guards (`+guardCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`+
-			strings.Repeat(`, (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, n-1)+`
+// guardUpsert inserts a guard (guardOnConflict: or replaces every column
+// of its row).
+const guardUpsert = `INSERT INTO guards (` + guardCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+const guardOnConflict = `
 		ON CONFLICT (id) DO UPDATE SET company_id = excluded.company_id, employment_status = excluded.employment_status,
 		background_check_status = excluded.background_check_status, has_certificate = excluded.has_certificate,
 		certificate_valid_until = excluded.certificate_valid_until, badge_service = excluded.badge_service,
 		pre_job_trained = excluded.pre_job_trained, version = excluded.version, pre_job_hours = excluded.pre_job_hours,
-		year = excluded.year, year_pre_job_hours = excluded.year_pre_job_hours, year_in_service_hours = excluded.year_in_service_hours`, args...)
+		year = excluded.year, year_pre_job_hours = excluded.year_pre_job_hours, year_in_service_hours = excluded.year_in_service_hours`
+
+// guardUpdateInPlace rewrites the row of a guard who stays in his
+// company without naming company_id: SQLite deletes and reinserts an
+// index's entry whenever one of its columns is in an UPDATE's SET list,
+// even to the same value, so the upsert also wrote guards_by_company's
+// page, a second random page per membership event (the upsert of a random
+// guard row of 100,000: 111 µs with company_id in the SET list, 61 µs
+// without, in the same run).
+const guardUpdateInPlace = `UPDATE guards SET employment_status = ?, background_check_status = ?, has_certificate = ?,
+		certificate_valid_until = ?, badge_service = ?, pre_job_trained = ?, version = ?, pre_job_hours = ?,
+		year = ?, year_pre_job_hours = ?, year_in_service_hours = ? WHERE id = ? AND company_id = ?`
+
+// updateInPlace rewrites g's row if it is on record in g's company; false
+// when it is not (a new guard, or one who moved company).
+func (s Queries) updateInPlace(ctx context.Context, g service.Guard) (bool, error) {
+	res, err := s.q.Exec(ctx, guardUpdateInPlace, g.EmploymentStatus, g.BackgroundCheckStatus, b2i(g.HasCertificate),
+		g.CertificateValidUntil, b2i(g.BadgeService), b2i(g.PreJobTrained), g.Version, g.PreJobHours, g.Year,
+		g.YearPreJobHours, g.YearInServiceHours, g.ID, g.CompanyID)
+	if err != nil {
+		return false, wrap("put guard", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, wrap("put guard", err)
+}
+
+// PutGuards implements service.Queries: the guards who stay in their
+// company are rewritten in place (guardUpdateInPlace), the others upserted
+// in one statement per 500 guards.
+func (s Queries) PutGuards(ctx context.Context, gs []service.Guard) error {
+	var rest []service.Guard
+	for _, g := range gs {
+		ok, err := s.updateInPlace(ctx, g)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			rest = append(rest, g)
+		}
+	}
+	for len(rest) > 0 {
+		n := min(len(rest), 500)
+		args := make([]any, 0, 13*n)
+		for _, g := range rest[:n] {
+			args = append(args, g.ID, g.CompanyID, g.EmploymentStatus, g.BackgroundCheckStatus, b2i(g.HasCertificate), g.CertificateValidUntil,
+				b2i(g.BadgeService), b2i(g.PreJobTrained), g.Version, g.PreJobHours, g.Year, g.YearPreJobHours, g.YearInServiceHours)
+		}
+		_, err := s.q.Exec(ctx, guardUpsert+strings.Repeat(`, (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, n-1)+guardOnConflict, args...)
 		if err != nil {
 			return wrap("put guards", err)
 		}
-		gs = gs[n:]
+		rest = rest[n:]
 	}
 	return nil
 }
 
-// PutGuard implements service.Queries.
+// PutGuard implements service.Queries: in place when the guard stays in
+// his company (guardUpdateInPlace), else an upsert.
 func (s Queries) PutGuard(ctx context.Context, g service.Guard) error {
-	_, err := s.q.Exec(ctx, `INSERT INTO guards (`+guardCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET company_id = excluded.company_id, employment_status = excluded.employment_status,
-		background_check_status = excluded.background_check_status, has_certificate = excluded.has_certificate,
-		certificate_valid_until = excluded.certificate_valid_until, badge_service = excluded.badge_service,
-		pre_job_trained = excluded.pre_job_trained, version = excluded.version, pre_job_hours = excluded.pre_job_hours,
-		year = excluded.year, year_pre_job_hours = excluded.year_pre_job_hours, year_in_service_hours = excluded.year_in_service_hours`,
+	if ok, err := s.updateInPlace(ctx, g); ok || err != nil {
+		return err
+	}
+	_, err := s.q.Exec(ctx, guardUpsert+guardOnConflict,
 		g.ID, g.CompanyID, g.EmploymentStatus, g.BackgroundCheckStatus, b2i(g.HasCertificate), g.CertificateValidUntil,
 		b2i(g.BadgeService), b2i(g.PreJobTrained), g.Version, g.PreJobHours, g.Year, g.YearPreJobHours, g.YearInServiceHours)
 	return wrap("put guard", err)

@@ -25,9 +25,12 @@ const MembershipService = "membership"
 func MembershipGroupID(district string) string { return "compliance-" + district }
 
 // Applier applies one decoded membership event inside the consumer's
-// transaction (the node's scoreboard over store.Store.In).
+// transaction (the node's scoreboard over store.Store.In), and settles
+// the transaction before it commits (the consumer's BeforeCommit: the
+// counts of its events, kept in memory, written once).
 type Applier interface {
 	ApplyIn(ctx context.Context, tx *sql.Tx, ev service.MembershipEvent) error
+	SettleIn(ctx context.Context, tx *sql.Tx) error
 }
 
 // MembershipEvents is the node's consumer of its district's membership
@@ -45,8 +48,10 @@ type MembershipEvents struct {
 // Run consumes the membership topic until ctx ends, restarting the
 // consumer with backoff when it fails.
 func (e MembershipEvents) Run(ctx context.Context) {
+	base := e.Consumer
+	base.BeforeCommit = e.Apply.SettleIn
 	node.Consumer{Name: "compliance: membership consumer", Topic: eventbus.Topic(e.District, MembershipService),
-		GroupID: MembershipGroupID(e.District), Handler: e.Handle, Base: e.Consumer}.Run(ctx)
+		GroupID: MembershipGroupID(e.District), Handler: e.Handle, Base: base}.Run(ctx)
 }
 
 // Handle applies one event of the membership topic inside tx, the
