@@ -90,7 +90,7 @@ type EvidenceRef struct {
 type ComplaintInput struct {
 	kitx.Idempotent
 	ComplainantID string        `json:"complainant_id" required:"true" doc:"the company complaining (a company-admin names its own)"`
-	AccusedID     string        `json:"accused_id" required:"true" doc:"the company complained about: another of the district's"`
+	AccusedID     string        `json:"accused_id" required:"true" doc:"the company complained about, not the complainant (not checked against the register)"`
 	Kind          string        `json:"kind" required:"true" enum:"below_cost_bidding,poaching,defamation,other"`
 	KindOther     string        `json:"kind_other,omitempty" doc:"what it is, required when kind is other (at most 200 characters)"`
 	Description   string        `json:"description" required:"true" doc:"at most 5000 characters"`
