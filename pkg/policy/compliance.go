@@ -63,6 +63,41 @@ type Compliance struct {
 	// 1 to 28; 0 (absent) means DefaultWageDeclarationDay, so a policy
 	// written before the field keeps its meaning.
 	WageDeclarationDay int `json:"wage_declaration_day,omitempty"`
+	// ComplaintAnswerDays is how many days (China time) after a
+	// fair-competition complaint is filed the accused company's answer is
+	// due (issue 17 part 4): 1 to 90; 0 (absent) means
+	// DefaultComplaintAnswerDays.
+	ComplaintAnswerDays int `json:"complaint_answer_days,omitempty"`
+	// ComplaintMediationDays is how many days after the district lead
+	// starts mediating a complaint its resolution is due: 1 to 180; 0
+	// (absent) means DefaultComplaintMediationDays.
+	ComplaintMediationDays int `json:"complaint_mediation_days,omitempty"`
+}
+
+// The complaint timers while the policy names none: ten days to answer
+// and thirty to mediate (the association's working choice, not a statute;
+// unlike a labour dispute, a complaint between companies has no statutory
+// mediation period).
+const (
+	DefaultComplaintAnswerDays    = 10
+	DefaultComplaintMediationDays = 30
+)
+
+// ComplaintAnswerDue is ComplaintAnswerDays, or its default when unset.
+func (c Compliance) ComplaintAnswerDue() int {
+	if c.ComplaintAnswerDays == 0 {
+		return DefaultComplaintAnswerDays
+	}
+	return c.ComplaintAnswerDays
+}
+
+// ComplaintMediationDue is ComplaintMediationDays, or its default when
+// unset.
+func (c Compliance) ComplaintMediationDue() int {
+	if c.ComplaintMediationDays == 0 {
+		return DefaultComplaintMediationDays
+	}
+	return c.ComplaintMediationDays
 }
 
 // DefaultWageDeclarationDay is the declaration deadline while the policy
@@ -104,6 +139,8 @@ var (
 	ErrComplianceTimeliness   = errs.InvalidField("compliance_policy.timeliness_days_invalid", "timeliness_days", "timeliness_days is 0 to 90")
 	ErrComplianceDisputeDays  = errs.InvalidField("compliance_policy.dispute_response_working_days_invalid", "dispute_response_working_days", "dispute_response_working_days is 1 to 30")
 	ErrComplianceWageDay      = errs.InvalidField("compliance_policy.wage_declaration_day_invalid", "wage_declaration_day", "wage_declaration_day is 1 to 28")
+	ErrComplianceAnswerDays   = errs.InvalidField("compliance_policy.complaint_answer_days_invalid", "complaint_answer_days", "complaint_answer_days is 1 to 90")
+	ErrComplianceMediateDays  = errs.InvalidField("compliance_policy.complaint_mediation_days_invalid", "complaint_mediation_days", "complaint_mediation_days is 1 to 180")
 	ErrComplianceEscalation   = errs.InvalidField("compliance_policy.escalation_days_invalid", "escalation_district_days", "escalation_district_days is 1 to 365 and escalation_hq_days from it to 365")
 )
 
@@ -128,6 +165,10 @@ func (c Compliance) Validate() error {
 		return ErrComplianceTimeliness
 	case c.WageDeclarationDay < 0 || c.WageDeclarationDay > 28:
 		return ErrComplianceWageDay
+	case c.ComplaintAnswerDays < 0 || c.ComplaintAnswerDays > 90:
+		return ErrComplianceAnswerDays
+	case c.ComplaintMediationDays < 0 || c.ComplaintMediationDays > 180:
+		return ErrComplianceMediateDays
 	}
 	return nil
 }
@@ -167,7 +208,7 @@ const EvaluationKey = CityPrefix + "evaluation"
 // its breakdown lists them.
 func EvaluationCriteria() []string {
 	return []string{"background_check", "training", "certificate", "badge", "inspection_score", "overdue_remediations",
-		"disputes", "convention", "meeting_attendance", "four_one_coverage"}
+		"disputes", "convention", "meeting_attendance", "four_one_coverage", "wage_guarantee", "fair_competition"}
 }
 
 // Grade is one grade threshold: a score of at least Min earns Grade.
@@ -193,15 +234,18 @@ type EvaluationPolicy struct {
 }
 
 // DefaultEvaluationPolicy is the policy while the key is absent: a quarterly
-// rating whose weights add up to 100 (the four rates 10 each, the hazard
-// inspections' scores 15, remediations on time 10, disputes handled 10,
-// the convention 5, meeting attendance 10, two-four-one coverage 10) and
+// rating (the four rates 10 each, the hazard inspections' scores 15,
+// remediations on time 10, disputes handled 10, the convention 5, meeting
+// attendance 10, two-four-one coverage 10, and since issue 17 the wage
+// guarantee 10 and fair competition 10: 120 in all; a score is the points
+// over the weights of the criteria reported, so the sum need not be 100) and
 // grades A ≥ 90, B ≥ 75, C ≥ 60, else D. The association's working
 // figures, not a statute: set the city's in etcd.
 var DefaultEvaluationPolicy = EvaluationPolicy{
 	Version: 0, Period: Quarter,
 	Weights: map[string]float64{"background_check": 10, "training": 10, "certificate": 10, "badge": 10, "inspection_score": 15,
-		"overdue_remediations": 10, "disputes": 10, "convention": 5, "meeting_attendance": 10, "four_one_coverage": 10},
+		"overdue_remediations": 10, "disputes": 10, "convention": 5, "meeting_attendance": 10, "four_one_coverage": 10,
+		"wage_guarantee": 10, "fair_competition": 10},
 	Grades: []Grade{{"A", 90}, {"B", 75}, {"C", 60}, {"D", 0}},
 }
 

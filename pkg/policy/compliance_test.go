@@ -63,3 +63,24 @@ func TestWageDeclarationDay(t *testing.T) {
 		}
 	}
 }
+
+// TestComplaintDays: absent are the defaults (10 days to answer, 30 to
+// mediate); the bounds are taken; outside is refused with its id.
+func TestComplaintDays(t *testing.T) {
+	c, err := ParseCompliance([]byte(`{}`))
+	if err != nil || c.ComplaintAnswerDue() != DefaultComplaintAnswerDays || c.ComplaintMediationDue() != DefaultComplaintMediationDays {
+		t.Fatalf("absent: %d %d %v", c.ComplaintAnswerDue(), c.ComplaintMediationDue(), err)
+	}
+	c, err = ParseCompliance([]byte(`{"complaint_answer_days": 90, "complaint_mediation_days": 1}`))
+	if err != nil || c.ComplaintAnswerDue() != 90 || c.ComplaintMediationDue() != 1 {
+		t.Fatalf("bounds: %d %d %v", c.ComplaintAnswerDue(), c.ComplaintMediationDue(), err)
+	}
+	for raw, want := range map[string]error{
+		`{"complaint_answer_days": 91}`: ErrComplianceAnswerDays, `{"complaint_answer_days": -1}`: ErrComplianceAnswerDays,
+		`{"complaint_mediation_days": 181}`: ErrComplianceMediateDays, `{"complaint_mediation_days": -3}`: ErrComplianceMediateDays,
+	} {
+		if _, err := ParseCompliance([]byte(raw)); err != want {
+			t.Errorf("%s: %v, want %v", raw, err, want)
+		}
+	}
+}

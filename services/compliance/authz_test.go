@@ -30,6 +30,9 @@ func TestAuthzMatrix(t *testing.T) {
 	e.Must(200, "POST", "/compliance/evaluations", map[string]any{"company_id": "c1"}, &ev)
 	var wage struct{ ID string }
 	e.Must(201, "POST", "/compliance/wages", wageBody("c1", "2026-05", true), &wage)
+	// A complaint of c1 against c3: c2 (ca-othercompany) is no party.
+	var compl struct{ ID string }
+	e.Must(201, "POST", "/compliance/complaints", complaintBody("c1", "c3", false), &compl)
 	callers := []struct {
 		label string
 		p     auth.Principal
@@ -87,6 +90,13 @@ func TestAuthzMatrix(t *testing.T) {
 		"get_wage_declaration":    "/compliance/wages/" + wage.ID,
 		"review_wage_declaration": "/compliance/wages/" + wage.ID + "/review",
 		"wage_stats":              "/compliance/wages/stats",
+		"file_complaint":          "/compliance/complaints",
+		"list_complaints":         "/compliance/complaints?company_id=c1",
+		"get_complaint":           "/compliance/complaints/" + compl.ID,
+		"answer_complaint":        "/compliance/complaints/" + compl.ID + "/answer",
+		"change_complaint_status": "/compliance/complaints/" + compl.ID + "/status",
+		"withdraw_complaint":      "/compliance/complaints/" + compl.ID + "/withdraw",
+		"complaint_stats":         "/compliance/complaints/stats",
 	}
 	bodies := map[string]any{
 		"create_template": checklist, "new_template_version": checklist, "record_inspection": inspectionBody(tpl, "2026-06-10", "yes"),
@@ -95,13 +105,16 @@ func TestAuthzMatrix(t *testing.T) {
 		"publish_evaluation": map[string]any{}, "adjust_evaluation": map[string]any{"points": 0, "reason": ""},
 		"correct_evaluation": map[string]any{"reason": ""}, "record_four_one_check": map[string]any{"guard_id": "g2", "company_id": "c1"}, "change_dispute_status": map[string]string{"status": "bogus"},
 		"declare_wages": wageBody("c1", "2026-05", true), "review_wage_declaration": map[string]string{"outcome": "bogus"}, "create_schedule": map[string]any{"company_id": "c1", "period": "month", "count": 1, "starts_on": "2026-06-01"},
+		"file_complaint": complaintBody("c1", "c3", false), "answer_complaint": map[string]string{"text": ""},
+		"change_complaint_status": map[string]string{"status": "bogus"}, "withdraw_complaint": map[string]string{"reason": ""},
 	}
 	companyRoutes := map[string]bool{"get_company_score": true, "list_gaps": true, "get_trend": true, "record_inspection": true,
 		"list_inspections": true, "get_inspection": true, "get_finding": true, "change_finding_status": true, "schedule_report": true,
 		"report_dispute": true, "list_disputes": true, "get_dispute": true, "record_four_one_check": true, "list_four_one_checks": true,
 		"get_four_one_check": true, "four_one_coverage": true, "compute_evaluation": true, "list_evaluations": true, "get_evaluation": true,
 		"publish_evaluation": true, "adjust_evaluation": true, "correct_evaluation": true,
-		"declare_wages": true, "list_wage_declarations": true, "get_wage_declaration": true, "review_wage_declaration": true}
+		"declare_wages": true, "list_wage_declarations": true, "get_wage_declaration": true, "review_wage_declaration": true,
+		"file_complaint": true, "list_complaints": true, "get_complaint": true, "answer_complaint": true, "withdraw_complaint": true}
 	pol := compliance.Policy()
 	for _, rt := range compliance.Routes() {
 		name := strings.TrimPrefix(rt.Endpoint, compliance.EndpointPrefix)
@@ -173,6 +186,20 @@ func TestAuthzMatrix(t *testing.T) {
 	}
 	if s := pol[compliance.EndpointPrefix+"review_wage_declaration"].Roles[auth.RoleCompanyAdmin]; s != auth.ScopeDeny {
 		t.Errorf("review_wage_declaration: company-admin %v, want denied", s)
+	}
+	// Complaints: the police read and never file, answer, mediate or
+	// withdraw; only a company answers (the accused: the service checks
+	// the side), and a company never mediates.
+	for _, name := range []string{"file_complaint", "answer_complaint", "change_complaint_status", "withdraw_complaint"} {
+		if s := pol[compliance.EndpointPrefix+name].Roles[auth.RolePolice]; s != auth.ScopeDeny {
+			t.Errorf("%s: police %v, want denied", name, s)
+		}
+	}
+	if ans := pol[compliance.EndpointPrefix+"answer_complaint"].Roles; len(ans) != 1 || ans[auth.RoleCompanyAdmin] != auth.ScopeCompany {
+		t.Errorf("answer_complaint: %v, want the company-admin alone", ans)
+	}
+	if s := pol[compliance.EndpointPrefix+"change_complaint_status"].Roles[auth.RoleCompanyAdmin]; s != auth.ScopeDeny {
+		t.Errorf("change_complaint_status: company-admin %v, want denied", s)
 	}
 	// A company-admin who leaves out company_id is refused, not given the
 	// district's gaps.

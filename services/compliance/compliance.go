@@ -150,6 +150,7 @@ type Node struct {
 	evals    *service.Evaluations
 	timely   *service.Timeliness
 	wages    *service.Wages
+	compl    *service.Complaints
 	logger   *slog.Logger
 	policy   *config.Value[policy.Compliance]
 	// evalPolicy is the city's evaluation policy (policy.EvaluationKey),
@@ -191,15 +192,16 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	evals := &service.Evaluations{District: cfg.District, Store: st, Now: deps.Now, Policy: evalPol.Load, Compliance: pol.Load}
 	timely := &service.Timeliness{Store: st, Now: deps.Now, Policy: pol.Load, Cadence: cad.Load}
 	wages := service.NewWages(st, ins, deps.Now, pol.Load)
-	az := &authorizer{district: cfg.District, ins: ins, disputes: disp, fourOne: fo, evals: evals, wages: wages}
-	svcs := services{svc: svc, ins: ins, disp: disp, fo: fo, evals: evals, timely: timely, wages: wages}
+	compl := service.NewComplaints(st, ins, deps.Now, pol.Load)
+	az := &authorizer{district: cfg.District, ins: ins, disputes: disp, fourOne: fo, evals: evals, wages: wages, compl: compl}
+	svcs := services{svc: svc, ins: ins, disp: disp, fo: fo, evals: evals, timely: timely, wages: wages, compl: compl}
 	if err := base.Serve(routeTable(svcs, az, kitx.DistrictPath(cfg.District)), deps.Endpoint,
 		service.ErrDistrictNotFound, cfg.TrustProxy, logger); err != nil {
 		_ = base.Close()
 		return nil, err
 	}
 	return &Node{Base: base, cfg: cfg, deps: deps, store: st, board: board, ins: ins, disputes: disp, evals: evals, timely: timely, wages: wages,
-		logger: logger, policy: pol, evalPolicy: evalPol, cadence: cad}, nil
+		compl: compl, logger: logger, policy: pol, evalPolicy: evalPol, cadence: cad}, nil
 }
 
 // applier applies membership events to the scoreboard in a consumer's
@@ -396,6 +398,10 @@ func (n *Node) Escalate(ctx context.Context) (int, error) { return n.ins.Escalat
 // it every tick).
 func (n *Node) WageTimers(ctx context.Context) (int, error) { return n.wages.Timers(ctx) }
 
+// ComplaintTimers runs one pass of the complaint timers now (Run does it
+// every RefreshInterval) and returns how many events it emitted.
+func (n *Node) ComplaintTimers(ctx context.Context) (int, error) { return n.compl.Timers(ctx) }
+
 // DisputeTimers runs one pass of the dispute timers now (Run does it every
 // RefreshInterval) and returns how many events it emitted.
 func (n *Node) DisputeTimers(ctx context.Context) (int, error) { return n.disputes.Timers(ctx) }
@@ -497,6 +503,11 @@ func (n *Node) Run(ctx context.Context) error {
 				n.logger.Error("compliance: wage declaration timers failed; will retry", "err", err)
 			} else if sent > 0 {
 				n.logger.Info("compliance: missed wage declarations recorded", "events", sent)
+			}
+			if sent, err := n.compl.Timers(ctx); err != nil && ctx.Err() == nil {
+				n.logger.Error("compliance: complaint timers failed; will retry", "err", err)
+			} else if sent > 0 {
+				n.logger.Info("compliance: complaint timers fired", "events", sent)
 			}
 			// The obligation events: a period's completion or miss is a
 			// matter of days, so once a minute is soon enough.

@@ -55,6 +55,7 @@ type evidence struct {
 	Kind           string   `json:"kind"`
 	Ref            string   `json:"ref"`
 	Value          *float64 `json:"value"`
+	Note           string   `json:"note"`
 	SourceEventIDs []string `json:"source_event_ids"`
 }
 

@@ -34,6 +34,9 @@ const (
 	targetEvaluation
 	// targetWage: the company of the path's wage declaration.
 	targetWage
+	// targetComplaint: the caller's company if it is a party to the
+	// path's complaint (complainant or accused), else none.
+	targetComplaint
 )
 
 // Short names keep the table one row per line.
@@ -87,6 +90,11 @@ func reporters() auth.Rule {
 	return rule(map[auth.Role]auth.Scope{hq: anyS, da: districtS, ca: companyS})
 }
 
+// answerers answer a complaint: the accused company's admin only (the
+// service refuses the complainant's: complaint.not_party). The
+// association mediates; it does not answer for a company.
+func answerers() auth.Rule { return rule(map[auth.Role]auth.Scope{ca: companyS}) }
+
 // fourOneReaders are the only callers of a two-four-one check's contents
 // (issue 10): the guard's own company-admin, hq-admin and the police. Not
 // the district-admin: the association's district lead sees coverage, not
@@ -131,6 +139,7 @@ type authorizer struct {
 	fourOne  *service.FourOne
 	evals    *service.Evaluations
 	wages    *service.Wages
+	compl    *service.Complaints
 }
 
 // target resolves what req acts on. An id that opens nothing leaves the
@@ -167,6 +176,10 @@ func (a *authorizer) target(ctx context.Context, kind targetKind, req any) auth.
 			t.Company = r.CompanyID
 		case kitx.ListRequest[service.WageFilter]:
 			t.Company = r.Filter.CompanyID
+		case service.ComplaintInput:
+			t.Company = r.ComplainantID
+		case kitx.ListRequest[service.ComplaintFilter]:
+			t.Company = r.Filter.CompanyID
 		}
 	case targetInspection:
 		if in, err := a.ins.GetInspection(ctx, kitx.ResourceID(req)); err == nil {
@@ -182,6 +195,11 @@ func (a *authorizer) target(ctx context.Context, kind targetKind, req any) auth.
 		t.Company = a.evals.Company(ctx, kitx.ResourceID(req))
 	case targetWage:
 		t.Company = a.wages.Company(ctx, kitx.ResourceID(req))
+	case targetComplaint:
+		// Two companies may read a complaint: the target is the caller's
+		// own if it is either party (a company-scoped rule then matches).
+		pr, _ := auth.FromContext(ctx)
+		t.Company = a.compl.Party(ctx, kitx.ResourceID(req), pr.Company)
 	}
 	return t
 }

@@ -26,7 +26,7 @@ import (
 // remediates its own findings. Templates and schedules are the
 // association's (hq-admin, district-admin).
 func routeTable(sv services, az *authorizer, base string) []kitx.Route {
-	svc, ins, disp, fo, evals, timely, wages := sv.svc, sv.ins, sv.disp, sv.fo, sv.evals, sv.timely, sv.wages
+	svc, ins, disp, fo, evals, timely, wages, compl := sv.svc, sv.ins, sv.disp, sv.fo, sv.evals, sv.timely, sv.wages, sv.compl
 	var auditLog endpoints.AuditLister
 	if ins != nil {
 		auditLog = ins.Store.(endpoints.AuditLister)
@@ -220,6 +220,61 @@ func routeTable(sv services, az *authorizer, base string) []kitx.Route {
 			Response: service.WageStats{}, Errors: errsOf(service.ErrWageFilterMonth),
 			Rule: supervisors(), Target: district, Decode: t.DecodeWageStats, Endpoint: endpoints.MakeWageStatsEndpoint(wages)},
 
+		// Fair-competition complaints (抱团取暖，杜绝恶意竞争, issue 17 part 4).
+		{Name: "file_complaint", Method: "POST", Path: p("/compliance/complaints"), Tag: "complaints",
+			Summary: "File a complaint against another company (status filed)",
+			Description: "Kinds: below_cost_bidding, poaching (guards poached in breach of contract), defamation, other (with kind_other). " +
+				"Evidence is 1–20 references (a file id, a URL or a text), no uploads. The accused's answer is due by the end of the " +
+				"policy's complaint_answer_days (default 10) after filing, China time. The accused company sees the complaint without " +
+				"complainant_id and filed_by unless disclose_complainant is true. A company-admin files as its own company.",
+			Request: service.ComplaintInput{}, Response: service.Complaint{}, Status: 201, IdempotencyKey: true, ResponseHeaders: []string{"Location", "ETag"},
+			Errors: create(service.ErrComplaintComplainant, service.ErrComplaintAccused, service.ErrComplaintKind, service.ErrComplaintKindOther,
+				service.ErrComplaintDescription, service.ErrComplaintEvidence),
+			Rule: reporters(), Target: at(targetCompanyField), Decode: kitx.DecodeCreate[service.ComplaintInput], Endpoint: endpoints.MakeFileComplaintEndpoint(compl, base)},
+		{Name: "list_complaints", Method: "GET", Path: p("/compliance/complaints"), Tag: "complaints", Summary: "List complaints by id",
+			Description: "company_id matches the complaints the company filed or received (side narrows it); there is no filter on the " +
+				"complainant, and the accused's rows carry no complainant unless it was disclosed.",
+			Params: []kitx.Param{
+				kitx.Query("company_id", "only this company's, either side (a company-admin must name its own)"),
+				kitx.Query("side", "with company_id: only those it filed or received", service.ComplaintSides...),
+				kitx.Query("status", "only in this status", service.ComplaintStatuses...),
+				kitx.Query("kind", "only of this kind", service.ComplaintKinds...),
+			},
+			Response: kitx.ListResponse[service.Complaint]{}, Paged: true,
+			Errors: errsOf(service.ErrComplaintFilterStatus, service.ErrComplaintKind, service.ErrComplaintFilterSide, service.ErrCompanyIDInvalid),
+			Rule:   companyReaders(), Target: at(targetCompanyField), Decode: t.DecodeListComplaints, Endpoint: endpoints.MakeListComplaintsEndpoint(compl)},
+		{Name: "get_complaint", Method: "GET", Path: p("/compliance/complaints/{id}"), Tag: "complaints",
+			Summary:  "A complaint with its evidence, answer, timers and outcome (the complainant redacted for the accused unless disclosed)",
+			Response: service.Complaint{}, ResponseHeaders: []string{"ETag"}, Errors: errsOf(service.ErrComplaintNotFound),
+			Rule: companyReaders(), Target: at(targetComplaint), Decode: kitx.DecodeIDRequest, Endpoint: endpoints.MakeGetComplaintEndpoint(compl)},
+		{Name: "answer_complaint", Method: "POST", Path: p("/compliance/complaints/{id}/answer"), Tag: "complaints",
+			Summary:     "The accused company answers (filed → answered)",
+			Description: "Only the accused's company-admin answers, once; a late answer (after answer_due, even in mediation) is still recorded.",
+			Request:     service.ComplaintAnswerInput{}, Response: service.Complaint{}, ResponseHeaders: []string{"ETag"},
+			Errors: errsOf(service.ErrComplaintNotFound, service.ErrComplaintAnswerText, service.ErrComplaintEvidence, service.ErrComplaintNotParty,
+				service.ErrComplaintAnswered, service.ErrComplaintClosed),
+			Rule: answerers(), Target: at(targetComplaint), Decode: kitx.DecodeActionRequest[service.ComplaintAnswerInput], Endpoint: endpoints.MakeAnswerComplaintEndpoint(compl)},
+		{Name: "change_complaint_status", Method: "POST", Path: p("/compliance/complaints/{id}/status"), Tag: "complaints",
+			Summary: "The district lead mediates and resolves: answered → mediating → resolved",
+			Description: "Mediating needs a mediator and starts the policy's complaint_mediation_days (default 30); a filed complaint goes to " +
+				"mediation unanswered once its answer is overdue. Resolving needs the outcome (upheld, dismissed, settled), the finding and " +
+				"whom it counts against in the evaluations: upheld the accused; dismissed no one or, found malicious, the complainant; " +
+				"settled no one.",
+			Request: service.ComplaintStatusInput{}, Response: service.Complaint{}, ResponseHeaders: []string{"ETag"},
+			Errors: errsOf(service.ErrComplaintNotFound, service.ErrComplaintStatusInvalid, service.ErrComplaintStatusIllegal, service.ErrComplaintMediator,
+				service.ErrComplaintOutcome, service.ErrComplaintFinding, service.ErrComplaintAgainst, service.ErrComplaintClosed),
+			Rule: admins(), Target: district, Decode: kitx.DecodeActionRequest[service.ComplaintStatusInput], Endpoint: endpoints.MakeChangeComplaintStatusEndpoint(compl)},
+		{Name: "withdraw_complaint", Method: "POST", Path: p("/compliance/complaints/{id}/withdraw"), Tag: "complaints",
+			Summary:     "The complainant withdraws its complaint before resolution",
+			Description: "A company-admin withdraws only its own company's complaint (the accused's gets complaint.not_party); the association may on its behalf.",
+			Request:     service.ComplaintWithdrawInput{}, Response: service.Complaint{}, ResponseHeaders: []string{"ETag"},
+			Errors: errsOf(service.ErrComplaintNotFound, service.ErrComplaintReason, service.ErrComplaintNotParty, service.ErrComplaintClosed),
+			Rule:   reporters(), Target: at(targetComplaint), Decode: kitx.DecodeActionRequest[service.ComplaintWithdrawInput], Endpoint: endpoints.MakeWithdrawComplaintEndpoint(compl)},
+		{Name: "complaint_stats", Method: "GET", Path: p("/compliance/complaints/stats"), Tag: "complaints",
+			Summary:  "The district's complaints: filed, open, overdue, resolved, withdrawn, by kind and by outcome",
+			Response: service.ComplaintStats{}, Errors: errsOf(),
+			Rule: supervisors(), Target: district, Decode: kitx.DecodeNone, Endpoint: endpoints.MakeComplaintStatsEndpoint(compl)},
+
 		// Two-four-one checks (双四一机制): contents sealed at rest, every read
 		// audited, only the guard's company-admin, hq-admin and police.
 		{Name: "record_four_one_check", Method: "POST", Path: p("/compliance/four-one-checks"), Tag: "four-one",
@@ -251,7 +306,7 @@ func routeTable(sv services, az *authorizer, base string) []kitx.Route {
 			Summary: "Compute (or recompute) a company's draft rating of a period from the evidence held",
 			Description: "Every criterion of the evaluation policy in force (etcd /guildhall/policy/evaluation, versioned: the draft records " +
 				"the version) is scored from its evidence in the period: the four rates, the hazard inspections' scores, the remediations " +
-				"due, the disputes, the convention, meeting attendance, two-four-one coverage. A criterion without evidence is left out " +
+				"due, the disputes, the convention, meeting attendance, two-four-one coverage, the wage guarantee (declared on time, paid in full, a guarantee in place) and fair competition (complaints found against the company, with the finding as the reason). A criterion without evidence is left out " +
 				"of the total (reported false), never 0. The draft's version is the next after the newest published one; recomputing " +
 				"replaces the draft and keeps its adjustments.",
 			Request: service.EvaluationInput{}, Response: service.Evaluation{}, ResponseHeaders: []string{"ETag"},
@@ -313,6 +368,7 @@ func API() kitx.API {
 			{Name: "policy", Description: "The city-wide compliance policy (etcd /guildhall/policy/compliance)"},
 			{Name: "evaluations", Description: "Evaluations (行业评价): ratings from evidence, explained point by point, versioned"},
 			{Name: "wages", Description: "The wage guarantee (建立职工薪资保障机制): monthly declarations, the union contact's review, rates"},
+			{Name: "complaints", Description: "Fair-competition complaints (抱团取暖，杜绝恶意竞争): filed, answered, mediated, resolved; the complainant withheld from the accused unless disclosed"},
 		},
 		Routes: routeTable(services{}, nil, ""),
 		Enums:  []kitx.Enum{{Type: policy.Period(""), Values: policy.PeriodNames()}},
@@ -329,4 +385,5 @@ type services struct {
 	evals  *service.Evaluations
 	timely *service.Timeliness
 	wages  *service.Wages
+	compl  *service.Complaints
 }

@@ -859,6 +859,17 @@ func (c *City) loadSeedMeeting(ctx context.Context, h http.Handler) error {
 		}); err != nil {
 			return fmt.Errorf("standalone: demo field work: %w", err)
 		}
+		// A month of wage declarations (one in arrears) and one
+		// complaint in mediation: the companies' own admins declare,
+		// file and answer; the association mediates.
+		cst, err := demo.LoadCompliance(ctx, h, SeedMeetingDistrict, ids, func(co string) http.Handler {
+			return demo.AsCompanyAdmin(raw, SeedMeetingDistrict, co)
+		}, time.Now())
+		if err != nil {
+			return fmt.Errorf("standalone: demo compliance: %w", err)
+		}
+		c.printf("demo: %s declared the wages of %s (%d companies, %d in arrears) and has a poaching complaint %s\n",
+			SeedMeetingDistrict, cst.Month, cst.Declarations, cst.InArrears, cst.ComplaintStatus)
 	}
 	c.printf("demo: %s holds the %s (%d member units signed the convention)\n", SeedMeetingDistrict, seed.Title, len(companies))
 	// A volunteer-police team on duty now and a police dispatch it

@@ -2368,6 +2368,452 @@ func (x *WageDeclarationMissed) GetDeclaration() *WageDeclaration {
 	return nil
 }
 
+// ComplaintCase is a fair-competition complaint (抱团取暖，杜绝恶意竞争)
+// between two member companies: ids, kind, status, timers and outcome,
+// never the description, the evidence, the answer or the finding (free
+// text stays in the API). It names the complainant: the compliance topic
+// is read by HQ only, and the API withholds the complainant from the
+// accused unless complainant_disclosed.
+type ComplaintCase struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	District      string                 `protobuf:"bytes,2,opt,name=district,proto3" json:"district,omitempty"`
+	ComplainantId string                 `protobuf:"bytes,3,opt,name=complainant_id,json=complainantId,proto3" json:"complainant_id,omitempty"`
+	AccusedId     string                 `protobuf:"bytes,4,opt,name=accused_id,json=accusedId,proto3" json:"accused_id,omitempty"`
+	// complainant_disclosed: the complainant agreed that the accused sees
+	// who complained.
+	ComplainantDisclosed bool `protobuf:"varint,5,opt,name=complainant_disclosed,json=complainantDisclosed,proto3" json:"complainant_disclosed,omitempty"`
+	// kind: below_cost_bidding | poaching | defamation | other.
+	Kind string `protobuf:"bytes,6,opt,name=kind,proto3" json:"kind,omitempty"`
+	// status: filed | answered | mediating | resolved | withdrawn.
+	Status       string                 `protobuf:"bytes,7,opt,name=status,proto3" json:"status,omitempty"`
+	FiledAt      *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=filed_at,json=filedAt,proto3" json:"filed_at,omitempty"`
+	AnswerDue    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=answer_due,json=answerDue,proto3" json:"answer_due,omitempty"`
+	AnsweredAt   *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=answered_at,json=answeredAt,proto3" json:"answered_at,omitempty"`
+	MediationDue *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=mediation_due,json=mediationDue,proto3" json:"mediation_due,omitempty"`
+	// closed_at: resolved or withdrawn.
+	ClosedAt *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=closed_at,json=closedAt,proto3" json:"closed_at,omitempty"`
+	// outcome: upheld | dismissed | settled (resolved only).
+	Outcome string `protobuf:"bytes,13,opt,name=outcome,proto3" json:"outcome,omitempty"`
+	// counts_against: accused | complainant | none (resolved only): whose
+	// evaluation the outcome counts against.
+	CountsAgainst    string `protobuf:"bytes,14,opt,name=counts_against,json=countsAgainst,proto3" json:"counts_against,omitempty"`
+	AnswerOverdue    bool   `protobuf:"varint,15,opt,name=answer_overdue,json=answerOverdue,proto3" json:"answer_overdue,omitempty"`
+	MediationOverdue bool   `protobuf:"varint,16,opt,name=mediation_overdue,json=mediationOverdue,proto3" json:"mediation_overdue,omitempty"`
+	EvidenceCount    int64  `protobuf:"varint,17,opt,name=evidence_count,json=evidenceCount,proto3" json:"evidence_count,omitempty"`
+	Version          int64  `protobuf:"varint,18,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *ComplaintCase) Reset() {
+	*x = ComplaintCase{}
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ComplaintCase) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ComplaintCase) ProtoMessage() {}
+
+func (x *ComplaintCase) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ComplaintCase.ProtoReflect.Descriptor instead.
+func (*ComplaintCase) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_compliance_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *ComplaintCase) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ComplaintCase) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *ComplaintCase) GetComplainantId() string {
+	if x != nil {
+		return x.ComplainantId
+	}
+	return ""
+}
+
+func (x *ComplaintCase) GetAccusedId() string {
+	if x != nil {
+		return x.AccusedId
+	}
+	return ""
+}
+
+func (x *ComplaintCase) GetComplainantDisclosed() bool {
+	if x != nil {
+		return x.ComplainantDisclosed
+	}
+	return false
+}
+
+func (x *ComplaintCase) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *ComplaintCase) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *ComplaintCase) GetFiledAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FiledAt
+	}
+	return nil
+}
+
+func (x *ComplaintCase) GetAnswerDue() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AnswerDue
+	}
+	return nil
+}
+
+func (x *ComplaintCase) GetAnsweredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AnsweredAt
+	}
+	return nil
+}
+
+func (x *ComplaintCase) GetMediationDue() *timestamppb.Timestamp {
+	if x != nil {
+		return x.MediationDue
+	}
+	return nil
+}
+
+func (x *ComplaintCase) GetClosedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ClosedAt
+	}
+	return nil
+}
+
+func (x *ComplaintCase) GetOutcome() string {
+	if x != nil {
+		return x.Outcome
+	}
+	return ""
+}
+
+func (x *ComplaintCase) GetCountsAgainst() string {
+	if x != nil {
+		return x.CountsAgainst
+	}
+	return ""
+}
+
+func (x *ComplaintCase) GetAnswerOverdue() bool {
+	if x != nil {
+		return x.AnswerOverdue
+	}
+	return false
+}
+
+func (x *ComplaintCase) GetMediationOverdue() bool {
+	if x != nil {
+		return x.MediationOverdue
+	}
+	return false
+}
+
+func (x *ComplaintCase) GetEvidenceCount() int64 {
+	if x != nil {
+		return x.EvidenceCount
+	}
+	return 0
+}
+
+func (x *ComplaintCase) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+// ComplaintFiled says a company filed a complaint against another.
+type ComplaintFiled struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Complaint     *ComplaintCase         `protobuf:"bytes,1,opt,name=complaint,proto3" json:"complaint,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ComplaintFiled) Reset() {
+	*x = ComplaintFiled{}
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ComplaintFiled) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ComplaintFiled) ProtoMessage() {}
+
+func (x *ComplaintFiled) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ComplaintFiled.ProtoReflect.Descriptor instead.
+func (*ComplaintFiled) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_compliance_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ComplaintFiled) GetComplaint() *ComplaintCase {
+	if x != nil {
+		return x.Complaint
+	}
+	return nil
+}
+
+// ComplaintAnswered says the accused company answered.
+type ComplaintAnswered struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Complaint     *ComplaintCase         `protobuf:"bytes,1,opt,name=complaint,proto3" json:"complaint,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ComplaintAnswered) Reset() {
+	*x = ComplaintAnswered{}
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ComplaintAnswered) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ComplaintAnswered) ProtoMessage() {}
+
+func (x *ComplaintAnswered) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ComplaintAnswered.ProtoReflect.Descriptor instead.
+func (*ComplaintAnswered) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_compliance_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *ComplaintAnswered) GetComplaint() *ComplaintCase {
+	if x != nil {
+		return x.Complaint
+	}
+	return nil
+}
+
+// ComplaintStatusChanged says the district lead started mediating or
+// resolved a complaint, or the complainant withdrew it.
+type ComplaintStatusChanged struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Complaint     *ComplaintCase         `protobuf:"bytes,1,opt,name=complaint,proto3" json:"complaint,omitempty"`
+	FromStatus    string                 `protobuf:"bytes,2,opt,name=from_status,json=fromStatus,proto3" json:"from_status,omitempty"`
+	ToStatus      string                 `protobuf:"bytes,3,opt,name=to_status,json=toStatus,proto3" json:"to_status,omitempty"`
+	By            string                 `protobuf:"bytes,4,opt,name=by,proto3" json:"by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ComplaintStatusChanged) Reset() {
+	*x = ComplaintStatusChanged{}
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ComplaintStatusChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ComplaintStatusChanged) ProtoMessage() {}
+
+func (x *ComplaintStatusChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ComplaintStatusChanged.ProtoReflect.Descriptor instead.
+func (*ComplaintStatusChanged) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_compliance_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ComplaintStatusChanged) GetComplaint() *ComplaintCase {
+	if x != nil {
+		return x.Complaint
+	}
+	return nil
+}
+
+func (x *ComplaintStatusChanged) GetFromStatus() string {
+	if x != nil {
+		return x.FromStatus
+	}
+	return ""
+}
+
+func (x *ComplaintStatusChanged) GetToStatus() string {
+	if x != nil {
+		return x.ToStatus
+	}
+	return ""
+}
+
+func (x *ComplaintStatusChanged) GetBy() string {
+	if x != nil {
+		return x.By
+	}
+	return ""
+}
+
+// ComplaintAnswerOverdue says the accused had not answered by answer_due;
+// once per complaint.
+type ComplaintAnswerOverdue struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Complaint     *ComplaintCase         `protobuf:"bytes,1,opt,name=complaint,proto3" json:"complaint,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ComplaintAnswerOverdue) Reset() {
+	*x = ComplaintAnswerOverdue{}
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ComplaintAnswerOverdue) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ComplaintAnswerOverdue) ProtoMessage() {}
+
+func (x *ComplaintAnswerOverdue) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ComplaintAnswerOverdue.ProtoReflect.Descriptor instead.
+func (*ComplaintAnswerOverdue) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_compliance_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ComplaintAnswerOverdue) GetComplaint() *ComplaintCase {
+	if x != nil {
+		return x.Complaint
+	}
+	return nil
+}
+
+// ComplaintMediationOverdue says a mediation was not resolved by
+// mediation_due; once per complaint.
+type ComplaintMediationOverdue struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Complaint     *ComplaintCase         `protobuf:"bytes,1,opt,name=complaint,proto3" json:"complaint,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ComplaintMediationOverdue) Reset() {
+	*x = ComplaintMediationOverdue{}
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ComplaintMediationOverdue) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ComplaintMediationOverdue) ProtoMessage() {}
+
+func (x *ComplaintMediationOverdue) ProtoReflect() protoreflect.Message {
+	mi := &file_guildhall_events_v1_compliance_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ComplaintMediationOverdue.ProtoReflect.Descriptor instead.
+func (*ComplaintMediationOverdue) Descriptor() ([]byte, []int) {
+	return file_guildhall_events_v1_compliance_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *ComplaintMediationOverdue) GetComplaint() *ComplaintCase {
+	if x != nil {
+		return x.Complaint
+	}
+	return nil
+}
+
 var File_guildhall_events_v1_compliance_proto protoreflect.FileDescriptor
 
 const file_guildhall_events_v1_compliance_proto_rawDesc = "" +
@@ -2588,7 +3034,44 @@ const file_guildhall_events_v1_compliance_proto_rawDesc = "" +
 	"\x02by\x18\x02 \x01(\tR\x02by\x12\x12\n" +
 	"\x04note\x18\x03 \x01(\tR\x04note\"_\n" +
 	"\x15WageDeclarationMissed\x12F\n" +
-	"\vdeclaration\x18\x01 \x01(\v2$.guildhall.events.v1.WageDeclarationR\vdeclarationBCZAgithub.com/guildhall/guildhall/proto/guildhall/events/v1;eventsv1b\x06proto3"
+	"\vdeclaration\x18\x01 \x01(\v2$.guildhall.events.v1.WageDeclarationR\vdeclaration\"\xe1\x05\n" +
+	"\rComplaintCase\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
+	"\bdistrict\x18\x02 \x01(\tR\bdistrict\x12%\n" +
+	"\x0ecomplainant_id\x18\x03 \x01(\tR\rcomplainantId\x12\x1d\n" +
+	"\n" +
+	"accused_id\x18\x04 \x01(\tR\taccusedId\x123\n" +
+	"\x15complainant_disclosed\x18\x05 \x01(\bR\x14complainantDisclosed\x12\x12\n" +
+	"\x04kind\x18\x06 \x01(\tR\x04kind\x12\x16\n" +
+	"\x06status\x18\a \x01(\tR\x06status\x125\n" +
+	"\bfiled_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\afiledAt\x129\n" +
+	"\n" +
+	"answer_due\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tanswerDue\x12;\n" +
+	"\vanswered_at\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"answeredAt\x12?\n" +
+	"\rmediation_due\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\fmediationDue\x127\n" +
+	"\tclosed_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\bclosedAt\x12\x18\n" +
+	"\aoutcome\x18\r \x01(\tR\aoutcome\x12%\n" +
+	"\x0ecounts_against\x18\x0e \x01(\tR\rcountsAgainst\x12%\n" +
+	"\x0eanswer_overdue\x18\x0f \x01(\bR\ranswerOverdue\x12+\n" +
+	"\x11mediation_overdue\x18\x10 \x01(\bR\x10mediationOverdue\x12%\n" +
+	"\x0eevidence_count\x18\x11 \x01(\x03R\revidenceCount\x12\x18\n" +
+	"\aversion\x18\x12 \x01(\x03R\aversion\"R\n" +
+	"\x0eComplaintFiled\x12@\n" +
+	"\tcomplaint\x18\x01 \x01(\v2\".guildhall.events.v1.ComplaintCaseR\tcomplaint\"U\n" +
+	"\x11ComplaintAnswered\x12@\n" +
+	"\tcomplaint\x18\x01 \x01(\v2\".guildhall.events.v1.ComplaintCaseR\tcomplaint\"\xa8\x01\n" +
+	"\x16ComplaintStatusChanged\x12@\n" +
+	"\tcomplaint\x18\x01 \x01(\v2\".guildhall.events.v1.ComplaintCaseR\tcomplaint\x12\x1f\n" +
+	"\vfrom_status\x18\x02 \x01(\tR\n" +
+	"fromStatus\x12\x1b\n" +
+	"\tto_status\x18\x03 \x01(\tR\btoStatus\x12\x0e\n" +
+	"\x02by\x18\x04 \x01(\tR\x02by\"Z\n" +
+	"\x16ComplaintAnswerOverdue\x12@\n" +
+	"\tcomplaint\x18\x01 \x01(\v2\".guildhall.events.v1.ComplaintCaseR\tcomplaint\"]\n" +
+	"\x19ComplaintMediationOverdue\x12@\n" +
+	"\tcomplaint\x18\x01 \x01(\v2\".guildhall.events.v1.ComplaintCaseR\tcomplaintBCZAgithub.com/guildhall/guildhall/proto/guildhall/events/v1;eventsv1b\x06proto3"
 
 var (
 	file_guildhall_events_v1_compliance_proto_rawDescOnce sync.Once
@@ -2602,7 +3085,7 @@ func file_guildhall_events_v1_compliance_proto_rawDescGZIP() []byte {
 	return file_guildhall_events_v1_compliance_proto_rawDescData
 }
 
-var file_guildhall_events_v1_compliance_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
+var file_guildhall_events_v1_compliance_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
 var file_guildhall_events_v1_compliance_proto_goTypes = []any{
 	(*FourHundredCounts)(nil),           // 0: guildhall.events.v1.FourHundredCounts
 	(*FourHundredReached)(nil),          // 1: guildhall.events.v1.FourHundredReached
@@ -2633,21 +3116,27 @@ var file_guildhall_events_v1_compliance_proto_goTypes = []any{
 	(*WageDeclared)(nil),                // 26: guildhall.events.v1.WageDeclared
 	(*WageDeclarationReviewed)(nil),     // 27: guildhall.events.v1.WageDeclarationReviewed
 	(*WageDeclarationMissed)(nil),       // 28: guildhall.events.v1.WageDeclarationMissed
-	(*timestamppb.Timestamp)(nil),       // 29: google.protobuf.Timestamp
+	(*ComplaintCase)(nil),               // 29: guildhall.events.v1.ComplaintCase
+	(*ComplaintFiled)(nil),              // 30: guildhall.events.v1.ComplaintFiled
+	(*ComplaintAnswered)(nil),           // 31: guildhall.events.v1.ComplaintAnswered
+	(*ComplaintStatusChanged)(nil),      // 32: guildhall.events.v1.ComplaintStatusChanged
+	(*ComplaintAnswerOverdue)(nil),      // 33: guildhall.events.v1.ComplaintAnswerOverdue
+	(*ComplaintMediationOverdue)(nil),   // 34: guildhall.events.v1.ComplaintMediationOverdue
+	(*timestamppb.Timestamp)(nil),       // 35: google.protobuf.Timestamp
 }
 var file_guildhall_events_v1_compliance_proto_depIdxs = []int32{
 	0,  // 0: guildhall.events.v1.FourHundredReached.counts:type_name -> guildhall.events.v1.FourHundredCounts
 	0,  // 1: guildhall.events.v1.FourHundredLost.counts:type_name -> guildhall.events.v1.FourHundredCounts
 	0,  // 2: guildhall.events.v1.ScoreboardSnapshot.counts:type_name -> guildhall.events.v1.FourHundredCounts
-	29, // 3: guildhall.events.v1.InspectionRecorded.recorded_at:type_name -> google.protobuf.Timestamp
-	29, // 4: guildhall.events.v1.HazardFinding.updated_at:type_name -> google.protobuf.Timestamp
+	35, // 3: guildhall.events.v1.InspectionRecorded.recorded_at:type_name -> google.protobuf.Timestamp
+	35, // 4: guildhall.events.v1.HazardFinding.updated_at:type_name -> google.protobuf.Timestamp
 	7,  // 5: guildhall.events.v1.FindingStatusChanged.finding:type_name -> guildhall.events.v1.HazardFinding
 	7,  // 6: guildhall.events.v1.RemediationEscalated.finding:type_name -> guildhall.events.v1.HazardFinding
-	29, // 7: guildhall.events.v1.DisputeCase.reported_at:type_name -> google.protobuf.Timestamp
-	29, // 8: guildhall.events.v1.DisputeCase.response_due:type_name -> google.protobuf.Timestamp
-	29, // 9: guildhall.events.v1.DisputeCase.responded_at:type_name -> google.protobuf.Timestamp
-	29, // 10: guildhall.events.v1.DisputeCase.mediation_due:type_name -> google.protobuf.Timestamp
-	29, // 11: guildhall.events.v1.DisputeCase.closed_at:type_name -> google.protobuf.Timestamp
+	35, // 7: guildhall.events.v1.DisputeCase.reported_at:type_name -> google.protobuf.Timestamp
+	35, // 8: guildhall.events.v1.DisputeCase.response_due:type_name -> google.protobuf.Timestamp
+	35, // 9: guildhall.events.v1.DisputeCase.responded_at:type_name -> google.protobuf.Timestamp
+	35, // 10: guildhall.events.v1.DisputeCase.mediation_due:type_name -> google.protobuf.Timestamp
+	35, // 11: guildhall.events.v1.DisputeCase.closed_at:type_name -> google.protobuf.Timestamp
 	11, // 12: guildhall.events.v1.DisputeReported.dispute:type_name -> guildhall.events.v1.DisputeCase
 	11, // 13: guildhall.events.v1.DisputeStepRecorded.dispute:type_name -> guildhall.events.v1.DisputeCase
 	11, // 14: guildhall.events.v1.DisputeStatusChanged.dispute:type_name -> guildhall.events.v1.DisputeCase
@@ -2655,18 +3144,28 @@ var file_guildhall_events_v1_compliance_proto_depIdxs = []int32{
 	11, // 16: guildhall.events.v1.DisputeEscalationDue.dispute:type_name -> guildhall.events.v1.DisputeCase
 	0,  // 17: guildhall.events.v1.FourHundredCountsChanged.counts:type_name -> guildhall.events.v1.FourHundredCounts
 	19, // 18: guildhall.events.v1.Evaluation.criteria:type_name -> guildhall.events.v1.EvaluationCriterion
-	29, // 19: guildhall.events.v1.Evaluation.published_at:type_name -> google.protobuf.Timestamp
+	35, // 19: guildhall.events.v1.Evaluation.published_at:type_name -> google.protobuf.Timestamp
 	20, // 20: guildhall.events.v1.EvaluationPublished.evaluation:type_name -> guildhall.events.v1.Evaluation
 	22, // 21: guildhall.events.v1.ObligationCompleted.timeliness:type_name -> guildhall.events.v1.ObligationTimeliness
 	22, // 22: guildhall.events.v1.ObligationMissed.timeliness:type_name -> guildhall.events.v1.ObligationTimeliness
 	25, // 23: guildhall.events.v1.WageDeclared.declaration:type_name -> guildhall.events.v1.WageDeclaration
 	25, // 24: guildhall.events.v1.WageDeclarationReviewed.declaration:type_name -> guildhall.events.v1.WageDeclaration
 	25, // 25: guildhall.events.v1.WageDeclarationMissed.declaration:type_name -> guildhall.events.v1.WageDeclaration
-	26, // [26:26] is the sub-list for method output_type
-	26, // [26:26] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	35, // 26: guildhall.events.v1.ComplaintCase.filed_at:type_name -> google.protobuf.Timestamp
+	35, // 27: guildhall.events.v1.ComplaintCase.answer_due:type_name -> google.protobuf.Timestamp
+	35, // 28: guildhall.events.v1.ComplaintCase.answered_at:type_name -> google.protobuf.Timestamp
+	35, // 29: guildhall.events.v1.ComplaintCase.mediation_due:type_name -> google.protobuf.Timestamp
+	35, // 30: guildhall.events.v1.ComplaintCase.closed_at:type_name -> google.protobuf.Timestamp
+	29, // 31: guildhall.events.v1.ComplaintFiled.complaint:type_name -> guildhall.events.v1.ComplaintCase
+	29, // 32: guildhall.events.v1.ComplaintAnswered.complaint:type_name -> guildhall.events.v1.ComplaintCase
+	29, // 33: guildhall.events.v1.ComplaintStatusChanged.complaint:type_name -> guildhall.events.v1.ComplaintCase
+	29, // 34: guildhall.events.v1.ComplaintAnswerOverdue.complaint:type_name -> guildhall.events.v1.ComplaintCase
+	29, // 35: guildhall.events.v1.ComplaintMediationOverdue.complaint:type_name -> guildhall.events.v1.ComplaintCase
+	36, // [36:36] is the sub-list for method output_type
+	36, // [36:36] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_guildhall_events_v1_compliance_proto_init() }
@@ -2680,7 +3179,7 @@ func file_guildhall_events_v1_compliance_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_guildhall_events_v1_compliance_proto_rawDesc), len(file_guildhall_events_v1_compliance_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   29,
+			NumMessages:   35,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

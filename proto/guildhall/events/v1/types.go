@@ -77,6 +77,13 @@ const (
 	TypeWageDeclared            = "WageDeclared"
 	TypeWageDeclarationReviewed = "WageDeclarationReviewed"
 	TypeWageDeclarationMissed   = "WageDeclarationMissed"
+
+	// Fair-competition complaints (issue 17 part 4).
+	TypeComplaintFiled            = "ComplaintFiled"
+	TypeComplaintAnswered         = "ComplaintAnswered"
+	TypeComplaintStatusChanged    = "ComplaintStatusChanged"
+	TypeComplaintAnswerOverdue    = "ComplaintAnswerOverdue"
+	TypeComplaintMediationOverdue = "ComplaintMediationOverdue"
 )
 
 // ComplianceTypes returns every event type of the compliance service.
@@ -86,7 +93,8 @@ func ComplianceTypes() []string {
 		TypeDisputeReported, TypeDisputeStepRecorded, TypeDisputeStatusChanged, TypeDisputeResponseOverdue, TypeDisputeEscalationDue,
 		TypeFourOneCoverage, TypeFourHundredCountsChanged, TypeEvaluationPublished,
 		TypeObligationCompleted, TypeObligationMissed,
-		TypeWageDeclared, TypeWageDeclarationReviewed, TypeWageDeclarationMissed}
+		TypeWageDeclared, TypeWageDeclarationReviewed, TypeWageDeclarationMissed,
+		TypeComplaintFiled, TypeComplaintAnswered, TypeComplaintStatusChanged, TypeComplaintAnswerOverdue, TypeComplaintMediationOverdue}
 }
 
 // MembershipTypes returns every event type of the membership service.

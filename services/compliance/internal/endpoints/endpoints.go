@@ -393,3 +393,63 @@ func MakeWageStatsEndpoint(svc *service.Wages) endpoint.Endpoint {
 		return kitx.One(st, "", err), nil
 	}
 }
+
+// MakeFileComplaintEndpoint returns the endpoint of file_complaint.
+func MakeFileComplaintEndpoint(svc *service.Complaints, base string) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		c, err := svc.File(ctx, request.(service.ComplaintInput))
+		return kitx.Created(c, base+"/compliance/complaints/"+c.ID, kitx.ETag(c.Version), 201, err), nil
+	}
+}
+
+// MakeGetComplaintEndpoint returns the endpoint of get_complaint.
+func MakeGetComplaintEndpoint(svc *service.Complaints) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		c, err := svc.Get(ctx, request.(kitx.IDRequest).ID)
+		return kitx.One(c, kitx.ETag(c.Version), err), nil
+	}
+}
+
+// MakeListComplaintsEndpoint returns the endpoint of list_complaints.
+func MakeListComplaintsEndpoint(svc *service.Complaints) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ListRequest[service.ComplaintFilter])
+		items, next, err := svc.List(ctx, r.Filter, r.Page)
+		return kitx.List(items, next, err), nil
+	}
+}
+
+// MakeAnswerComplaintEndpoint returns the endpoint of answer_complaint.
+func MakeAnswerComplaintEndpoint(svc *service.Complaints) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ActionRequest[service.ComplaintAnswerInput])
+		c, err := svc.Answer(ctx, r.ID, r.Input)
+		return kitx.One(c, kitx.ETag(c.Version), err), nil
+	}
+}
+
+// MakeChangeComplaintStatusEndpoint returns the endpoint of change_complaint_status.
+func MakeChangeComplaintStatusEndpoint(svc *service.Complaints) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ActionRequest[service.ComplaintStatusInput])
+		c, err := svc.ChangeStatus(ctx, r.ID, r.Input)
+		return kitx.One(c, kitx.ETag(c.Version), err), nil
+	}
+}
+
+// MakeWithdrawComplaintEndpoint returns the endpoint of withdraw_complaint.
+func MakeWithdrawComplaintEndpoint(svc *service.Complaints) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		r := request.(kitx.ActionRequest[service.ComplaintWithdrawInput])
+		c, err := svc.Withdraw(ctx, r.ID, r.Input)
+		return kitx.One(c, kitx.ETag(c.Version), err), nil
+	}
+}
+
+// MakeComplaintStatsEndpoint returns the endpoint of complaint_stats.
+func MakeComplaintStatsEndpoint(svc *service.Complaints) endpoint.Endpoint {
+	return func(ctx context.Context, _ any) (any, error) {
+		st, err := svc.Stats(ctx)
+		return kitx.One(st, "", err), nil
+	}
+}

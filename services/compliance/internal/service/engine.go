@@ -117,6 +117,8 @@ type Change struct {
 	Obligation *ObligationPeriod
 	// The wage guarantee's changes.
 	Wage *WageDeclaration
+	// The complaints' changes (issue 17 part 4).
+	Complaint *Complaint
 }
 
 // Queries are the store's reads and writes the scoreboard runs inside one

@@ -43,7 +43,8 @@ const CriterionAdjustment = "adjustment"
 // Evidence is one piece of what a criterion's points rest on.
 type Evidence struct {
 	// Kind: counts (the four rates), inspection, finding, dispute,
-	// signature, company_window, attendance, four_one_month.
+	// signature, company_window, attendance, four_one_month,
+	// wage_declaration, complaint.
 	Kind string `json:"kind"`
 	// Ref is the record: an inspection, finding, dispute or meeting id, a
 	// month, a day.
@@ -500,7 +501,104 @@ func Evidences(ctx context.Context, q Queries, co RegisteredCompany, start, end,
 		ev = append(ev, Evidence{Kind: "four_one_month", Ref: month, Value: r, Note: fmt.Sprintf("%d of %d active guards checked", checked, active), SourceEventIDs: []string{}})
 	}
 	set("four_one_coverage", ratio(cov, months), "the mean monthly two-four-one coverage (guards checked over active guards)", ev)
+	if err := wageEvidence(ctx, q, co, start, end, asOf, set); err != nil {
+		return nil, err
+	}
+	if err := complaintEvidence(ctx, q, co, start, end, set); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// wageEvidence is the wage guarantee's line (issue 17 part 2): each month
+// of the period whose declaration is on record (declared, reviewed, or
+// missed by the deadline) scores the mean of its three figures: declared
+// on time, paid in full (no arrears, not disputed by the union contact),
+// a guarantee in place. A month not yet due and not declared is no
+// evidence either way.
+func wageEvidence(ctx context.Context, q Queries, co RegisteredCompany, start, end, asOf time.Time,
+	set func(string, *float64, string, []Evidence)) error {
+	ws, err := q.ListWageDeclarations(ctx, WageFilter{CompanyID: co.ID}, "", 1000)
+	if err != nil {
+		return err
+	}
+	first, last := start.Format(monthLayout), end.Add(-time.Nanosecond).Format(monthLayout)
+	var sum, n float64
+	ev := []Evidence{}
+	for _, w := range ws {
+		if w.Month < first || w.Month > last {
+			continue
+		}
+		onTime := w.Status != WageMissed && w.OnTime
+		paid := w.Status != WageMissed && w.PaidInFull && w.Status != WageDisputed
+		guarantee := w.Status != WageMissed && w.Guarantee != "" && w.Guarantee != "none"
+		v := (b2f(onTime) + b2f(paid) + b2f(guarantee)) / 3
+		sum, n = sum+v, n+1
+		var note string
+		switch {
+		case w.Status == WageMissed:
+			note = "not declared by the deadline"
+		default:
+			note = map[bool]string{true: "declared on time", false: "declared late"}[onTime]
+			if paid {
+				note += "; paid in full"
+			} else if w.Status == WageDisputed {
+				note += "; disputed by the union contact"
+			} else {
+				note += fmt.Sprintf("; in arrears (%d guards, %.2f yuan)", w.GuardsAffected, w.ArrearsAmount)
+			}
+			note += "; guarantee: " + w.Guarantee
+		}
+		ev = append(ev, Evidence{Kind: "wage_declaration", Ref: w.ID, Value: f64(v), Note: note + " (" + w.Status + ")", SourceEventIDs: []string{}})
+	}
+	set("wage_guarantee", ratio(sum, n), "the mean over the period's declared (or missed) months of: declared on time, paid in full, a wage guarantee in place", ev)
+	return nil
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// complaintEvidence is the fair-competition line (issue 17 part 4): the
+// complaints resolved in the period against the company (upheld: 0;
+// dismissed or settled: 1, it was cleared) and those it filed that were
+// dismissed as malicious and count against it (0). A company with none is
+// not reported. A complainant is not rewarded for complaining: its upheld
+// complaints are no evidence of its own conduct. The note gives the
+// outcome and the mediator's finding, never the other party's id.
+func complaintEvidence(ctx context.Context, q Queries, co RegisteredCompany, start, end time.Time,
+	set func(string, *float64, string, []Evidence)) error {
+	cs, err := complaintQueries(q).CompanyComplaints(ctx, co.ID)
+	if err != nil {
+		return err
+	}
+	var good, all float64
+	ev := []Evidence{}
+	for _, c := range cs {
+		if c.Status != ComplaintResolved || c.ResolvedAt == nil || c.ResolvedAt.Before(start) || !c.ResolvedAt.Before(end) {
+			continue
+		}
+		var v float64
+		var note string
+		switch {
+		case c.AccusedID == co.ID && c.CountsAgainst == AgainstAccused:
+			v, note = 0, "complaint ("+c.Kind+") upheld against it: "+c.Finding
+		case c.AccusedID == co.ID:
+			v, note = 1, "complaint ("+c.Kind+") "+c.Outcome+", not counted against it: "+c.Finding
+		case c.ComplainantID == co.ID && c.CountsAgainst == AgainstComplainant:
+			v, note = 0, "its complaint ("+c.Kind+") dismissed as malicious: "+c.Finding
+		default:
+			continue
+		}
+		all++
+		good += v
+		ev = append(ev, Evidence{Kind: "complaint", Ref: c.ID, Value: f64(v), Note: note, SourceEventIDs: []string{}})
+	}
+	set("fair_competition", ratio(good, all), "the share of the period's resolved complaints about its conduct not found against it (upheld against it, or its own found malicious: 0)", ev)
+	return nil
 }
 
 func idsOf(ids ...string) []string {

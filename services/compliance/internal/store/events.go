@@ -87,6 +87,12 @@ func aggregate(c service.Change) (eventbus.Aggregate, error) {
 			break
 		}
 		return eventbus.Aggregate{Type: "wage_declaration", ID: c.Wage.CompanyID + "/" + c.Wage.Month, Version: c.Wage.Version}, nil
+	case service.EventComplaintFiled, service.EventComplaintAnswered, service.EventComplaintStatusChanged,
+		service.EventComplaintAnswerOverdue, service.EventComplaintMediationOverdue:
+		if c.Complaint == nil {
+			break
+		}
+		return eventbus.Aggregate{Type: "complaint", ID: c.Complaint.ID, Version: c.Complaint.Version}, nil
 	}
 	return eventbus.Aggregate{}, fmt.Errorf("store: change %s has no aggregate", c.Type)
 }
@@ -173,6 +179,16 @@ func payload(district string, c service.Change) (proto.Message, error) {
 		return &eventsv1.WageDeclarationReviewed{Declaration: wage(district, c.Wage), By: c.By, Note: c.Wage.ReviewNote}, nil
 	case service.EventWageDeclarationMissed:
 		return &eventsv1.WageDeclarationMissed{Declaration: wage(district, c.Wage)}, nil
+	case service.EventComplaintFiled:
+		return &eventsv1.ComplaintFiled{Complaint: complaint(district, c.Complaint)}, nil
+	case service.EventComplaintAnswered:
+		return &eventsv1.ComplaintAnswered{Complaint: complaint(district, c.Complaint)}, nil
+	case service.EventComplaintStatusChanged:
+		return &eventsv1.ComplaintStatusChanged{Complaint: complaint(district, c.Complaint), FromStatus: c.FromStatus, ToStatus: c.ToStatus, By: c.By}, nil
+	case service.EventComplaintAnswerOverdue:
+		return &eventsv1.ComplaintAnswerOverdue{Complaint: complaint(district, c.Complaint)}, nil
+	case service.EventComplaintMediationOverdue:
+		return &eventsv1.ComplaintMediationOverdue{Complaint: complaint(district, c.Complaint)}, nil
 	}
 	return nil, nil
 }
@@ -183,6 +199,32 @@ func wage(district string, w *service.WageDeclaration) *eventsv1.WageDeclaration
 	return &eventsv1.WageDeclaration{District: district, CompanyId: w.CompanyID, Month: w.Month, Status: w.Status, PaidInFull: w.PaidInFull,
 		PaidOn: w.PaidOn, GuardsAffected: int64(w.GuardsAffected), ArrearsAmount: w.ArrearsAmount, Guarantee: w.Guarantee, OnTime: w.OnTime,
 		DisputeId: w.DisputeID, Version: w.Version}
+}
+
+// complaint is the event snapshot of c: ids, kind, status, timers and
+// outcome, never its free text (description, evidence, answer, finding).
+// The compliance topic is HQ's only: the complainant's id goes with it.
+func complaint(district string, c *service.Complaint) *eventsv1.ComplaintCase {
+	m := &eventsv1.ComplaintCase{Id: c.ID, District: district, ComplainantId: c.ComplainantID, AccusedId: c.AccusedID,
+		ComplainantDisclosed: c.DiscloseComplainant, Kind: c.Kind, Status: c.Status, FiledAt: timestamppb.New(c.FiledAt),
+		AnswerDue: timestamppb.New(c.AnswerDue), Outcome: c.Outcome, CountsAgainst: c.CountsAgainst, AnswerOverdue: c.AnswerOverdue,
+		MediationOverdue: c.MediationOverdue, EvidenceCount: int64(len(c.Evidence)), Version: c.Version}
+	ts := func(t *time.Time) *timestamppb.Timestamp {
+		if t == nil {
+			return nil
+		}
+		return timestamppb.New(*t)
+	}
+	if c.Answer != nil {
+		m.AnsweredAt = timestamppb.New(c.Answer.At)
+	}
+	m.MediationDue = ts(c.MediationDue)
+	if c.ResolvedAt != nil {
+		m.ClosedAt = ts(c.ResolvedAt)
+	} else if c.WithdrawnAt != nil {
+		m.ClosedAt = ts(c.WithdrawnAt)
+	}
+	return m
 }
 
 // dispute is the event snapshot of d: the parties' roles, never their names.

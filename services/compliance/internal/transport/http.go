@@ -163,3 +163,16 @@ func DecodeListWageDeclarations(_ context.Context, r *http.Request) (any, error)
 func DecodeWageStats(_ context.Context, r *http.Request) (any, error) {
 	return endpoints.WageStatsRequest{Month: r.URL.Query().Get("month")}, nil
 }
+
+// DecodeListComplaints decodes list_complaints: ?company_id= (either
+// side), ?side=, ?status=, ?kind=. There is no complainant filter: the
+// accused must not be able to probe who complained.
+func DecodeListComplaints(_ context.Context, r *http.Request) (any, error) {
+	p, err := kitx.ParsePage(r)
+	if err != nil {
+		return nil, err
+	}
+	q := r.URL.Query()
+	return kitx.ListRequest[service.ComplaintFilter]{Page: p, Filter: service.ComplaintFilter{CompanyID: q.Get("company_id"), Side: q.Get("side"),
+		Status: q.Get("status"), Kind: q.Get("kind")}}, nil
+}

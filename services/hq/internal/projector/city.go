@@ -145,6 +145,12 @@ var acknowledged = map[string][]string{
 		// /compliance/wages/stats has the district's rates; HQ's
 		// per-district projection of these is not built yet.
 		eventsv1.TypeWageDeclared, eventsv1.TypeWageDeclarationReviewed, eventsv1.TypeWageDeclarationMissed,
+		// Fair-competition complaints (issue 17 part 4): compliance's own
+		// /compliance/complaints/stats has the district's counts (filed,
+		// open, overdue, resolved); HQ's per-district projection of these
+		// is not built yet.
+		eventsv1.TypeComplaintFiled, eventsv1.TypeComplaintAnswered, eventsv1.TypeComplaintStatusChanged,
+		eventsv1.TypeComplaintAnswerOverdue, eventsv1.TypeComplaintMediationOverdue,
 	},
 	ServicePatrols: {
 		// Places and plans are the district's configuration; HQ shows the
