@@ -868,3 +868,159 @@ func TestConsoleImportShowsTheRowReport(t *testing.T) {
 		chromedp.Click(css(`#tab-guards`)), waitText(`[data-test=guards] .el-table__body tr td`, "张卫国"), look("guards.en"),
 		chromedp.Click(css(`[data-test=lang]`)), waitText(`[data-test=lang]`, "English"), look("guards.zh-CN"))
 }
+
+// TestConsoleMeetingAgendaMinutesAndResolutions: the district lead builds
+// a meeting's agenda (adds two items, moves the second up: the API's
+// order is the one shown), starts the meeting, takes minutes and
+// publishes them as version 1, then edits a draft entry a colleague
+// changed in between: the console sent the etag it read (If-Match), so
+// the API refuses the stale edit (412 request.etag_stale), the page says
+// what the entry says now, and only a second save replaces it. A
+// resolution is adopted with an action item; the police read the
+// published minutes with no way to change them.
+func TestConsoleMeetingAgendaMinutesAndResolutions(t *testing.T) {
+	chromiumPath(t)
+	_, c := startCity(t, t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	shots, axe := screenshotDir(t), axeSource(t)
+	look := func(name string) step { return chromedp.Steps(shot(shots, name), accessible(t, axe, name)) }
+	for _, a := range []map[string]any{
+		{"username": "vp-minutes", "password": "vp-minutes right password", "role": "district-admin", "districts": []string{"jingkai"}},
+		{"username": "police-minutes", "password": "police-minutes right password", "role": "police", "districts": []string{"jingkai"}},
+	} {
+		poll(t, "the account "+a["username"].(string), func() bool {
+			status, _, err := c.Do(ctx, "POST", "/api/v1/auth/accounts", a, nil)
+			return err == nil && status == http.StatusCreated
+		})
+	}
+	now := time.Now().UTC()
+	title := fmt.Sprintf("经开片区岁末安保工作会议 %d", now.Unix())
+	var m struct{ ID string }
+	if err := c.Must(ctx, http.StatusCreated, "POST", "/api/v1/districts/jingkai/meetings", map[string]any{"type": "district_working", "title": title,
+		"starts_at": now.Add(10 * time.Minute), "ends_at": now.Add(2 * time.Hour)}, &m); err != nil {
+		t.Fatal(err)
+	}
+	page := c.Base + "/districts/jingkai/meetings/" + m.ID
+	base := "/api/v1/districts/jingkai/meetings/" + m.ID
+	rows := func(table string) string { return fmt.Sprintf(`[data-test=%s] .el-table__body tr`, table) }
+
+	b := browser(t, ctx)
+	run(t, b, login(c.Base, "vp-minutes", "vp-minutes right password"), chromedp.WaitVisible(css(`[data-test=role]`)),
+		chromedp.Navigate(page), waitText(`[data-test=meeting-heading]`, title),
+		waitText(`[data-test=agenda] .el-table__empty-text`, "暂无议程"),
+		chromedp.SendKeys(css(`#gh-agenda-title`), "通报本季度四个100%情况"), chromedp.SendKeys(css(`#gh-agenda-presenter`), "王会长"),
+		chromedp.SendKeys(css(`#gh-agenda-duration`), "20"), chromedp.Click(css(`[data-test=agenda-add]`)), waitCount(rows("agenda"), 1),
+		chromedp.SendKeys(css(`#gh-agenda-title`), "部署岁末年初安保工作"), chromedp.Click(css(`[data-test=agenda-add]`)), waitCount(rows("agenda"), 2),
+		chromedp.Click(css(`[data-test=agenda-up-1]`)),
+		waitText(rows("agenda")+`:nth-child(1) td:nth-child(3)`, "部署岁末年初安保工作"), look("meeting-agenda.zh-CN"))
+	var agenda struct{ Items []struct{ Title string } }
+	if err := c.Must(ctx, http.StatusOK, "GET", base+"/agenda", nil, &agenda); err != nil {
+		t.Fatal(err)
+	}
+	if len(agenda.Items) != 2 || agenda.Items[0].Title != "部署岁末年初安保工作" || agenda.Items[1].Title != "通报本季度四个100%情况" {
+		t.Errorf("the API's agenda: %+v, want the second item first", agenda.Items)
+	}
+
+	// Held: the minutes, version 1.
+	run(t, b, chromedp.Click(css(`[data-test=meeting-advance]`)), waitText(`[data-test=meeting-status]`, "已安排"),
+		chromedp.Click(css(`[data-test=meeting-advance]`)), waitText(`[data-test=meeting-status]`, "进行中"),
+		chromedp.WaitVisible(css(`#gh-minute-speaker`)), chromedp.WaitNotPresent(css(`#gh-agenda-title`)),
+		chromedp.SendKeys(css(`#gh-minute-speaker`), "王会长"), chromedp.SendKeys(css(`#gh-minute-text`), "各单位要落实岁末年初安保责任。"),
+		chromedp.Click(css(`[data-test=minute-add]`)), waitText(`[data-test=minute-text-0]`, "各单位要落实岁末年初安保责任。"),
+		chromedp.Click(css(`[data-test=minutes-publish]`)), chromedp.WaitVisible(css(`[data-test=minutes-v1]`)),
+		waitText(rows("minutes")+` td:nth-child(4)`, "第 1 版"),
+		chromedp.SendKeys(css(`#gh-minute-speaker`), "李队长"), chromedp.SendKeys(css(`#gh-minute-text`), "志愿巡逻队每晚两班。"),
+		chromedp.Click(css(`[data-test=minute-add]`)), waitText(`[data-test=minute-text-1]`, "志愿巡逻队每晚两班。"),
+		chromedp.WaitVisible(css(`[data-test=minute-edit-1]`)))
+	var minutes struct {
+		Entries []struct {
+			ID          string `json:"id"`
+			Text        string `json:"text"`
+			PublishedIn int    `json:"published_in"`
+		}
+		Versions []struct{ Version, Entries int }
+	}
+	if err := c.Must(ctx, http.StatusOK, "GET", base+"/minutes?version=draft", nil, &minutes); err != nil {
+		t.Fatal(err)
+	}
+	if len(minutes.Entries) != 2 || minutes.Entries[0].PublishedIn != 1 || minutes.Entries[1].PublishedIn != 0 || len(minutes.Versions) != 1 || minutes.Versions[0].Entries != 1 {
+		t.Fatalf("the API's minutes: %+v", minutes)
+	}
+	// A colleague changes the draft entry while the lead has it open.
+	draft := minutes.Entries[1].ID
+	theirs := "志愿巡逻队每晚三班。"
+	if err := c.Must(ctx, http.StatusOK, "PATCH", base+"/minutes/entries/"+draft, map[string]any{"text": theirs}, nil); err != nil {
+		t.Fatal(err)
+	}
+	mine := "志愿巡逻队每晚两班。（补充：含周末）"
+	entryText := func() string {
+		var got struct{ Text string }
+		if err := c.Must(ctx, http.StatusOK, "GET", base+"/minutes?version=draft", nil, &minutes); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range minutes.Entries {
+			if e.ID == draft {
+				got.Text = e.Text
+			}
+		}
+		return got.Text
+	}
+	run(t, b, chromedp.Click(css(`[data-test=minute-edit-1]`)), chromedp.WaitVisible(css(`#gh-edit-text`)),
+		chromedp.SendKeys(css(`#gh-edit-text`), "（补充：含周末）"), chromedp.Click(css(`[data-test=minute-save]`)),
+		chromedp.WaitVisible(css(`[data-test=minute-now]`)), waitText(`.el-dialog [data-test=form-error] .el-alert__description`, "request.etag_stale"),
+		look("minutes-stale.zh-CN"))
+	if got := entryText(); got != theirs {
+		t.Errorf("after the stale edit the entry says %q, want the colleague's %q", got, theirs)
+	}
+	run(t, b, chromedp.Click(css(`[data-test=minute-save]`)), chromedp.WaitNotVisible(css(`#gh-edit-text`)),
+		waitText(`[data-test=minute-text-1]`, mine))
+	if got := entryText(); got != mine {
+		t.Errorf("after the second save the entry says %q, want %q", got, mine)
+	}
+
+	// A resolution with an action item owned by the district.
+	due := time.Now().In(time.FixedZone("CST", 8*3600)).AddDate(0, 0, 14).Format("2006-01-02")
+	run(t, b, chromedp.Click(css(`[data-test=new-resolution]`)), chromedp.WaitVisible(css(`#gh-resolution-title`)),
+		chromedp.SendKeys(css(`#gh-resolution-title`), "关于开展岁末年初安保专项行动的决议"),
+		chromedp.SendKeys(css(`#gh-ai-title-0`), "制定专项行动方案"),
+		chromedp.SendKeys(css(`#gh-ai-owner-0`), "经开片区秘书处"),
+		chromedp.SendKeys(css(`#gh-ai-due-0`), due+"\t"),
+		chromedp.Click(css(`[data-test=resolution-submit]`)), chromedp.WaitNotVisible(css(`#gh-resolution-title`)),
+		waitText(`[data-test=resolution-title]`, "关于开展岁末年初安保专项行动的决议"), waitText(`[data-test=action-owner]`, "经开片区秘书处"),
+		look("meeting-minutes.zh-CN"))
+	var items struct {
+		Items []struct {
+			Title, DueOn, MeetingID, OwnerName string
+		}
+	}
+	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/jingkai/action-items?meeting_id="+m.ID, nil, &items); err != nil {
+		t.Fatal(err)
+	}
+	dueShown, err := chromedp.Run(b, chromedp.Evaluate[string](`document.querySelector('[data-test=action-due]').innerText`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items.Items) != 1 || items.Items[0].Title != "制定专项行动方案" || strings.TrimSpace(dueShown) != dayZh(due) {
+		t.Errorf("the API's action items %+v, the due day shown %q (want %s)", items.Items, dueShown, dayZh(due))
+	}
+	run(t, b, chromedp.Click(css(`[data-test=lang]`)), waitText(`[data-test=meeting-status]`, "In progress"), look("meeting-minutes.en"),
+		chromedp.Click(css(`[data-test=lang]`)), waitText(`[data-test=lang]`, "English"))
+
+	// The police: the published version only, nothing to change.
+	run(t, b, chromedp.Click(css(`[data-test=logout]`)), login(c.Base, "police-minutes", "police-minutes right password"),
+		chromedp.WaitVisible(css(`[data-test=role]`)), chromedp.Navigate(page), waitText(`[data-test=meeting-heading]`, title),
+		waitCount(rows("minutes"), 1), waitText(`[data-test=minute-text-0]`, "各单位要落实岁末年初安保责任。"),
+		waitCount(rows("agenda"), 2), waitText(`[data-test=resolution-title]`, "关于开展岁末年初安保专项行动的决议"),
+		waitCount(`[data-test=minutes-publish], [data-test^=minute-edit-], [data-test=new-resolution], [data-test=meeting-advance], [data-test=invite], #gh-minute-speaker`, 0),
+		look("meeting-police.zh-CN"))
+}
+
+// dayZh is the console's Chinese rendering of a day (format.js formatDay).
+func dayZh(day string) string {
+	d, err := time.Parse("2006-01-02", day)
+	if err != nil {
+		return day
+	}
+	return fmt.Sprintf("%d年%d月%d日", d.Year(), int(d.Month()), d.Day())
+}

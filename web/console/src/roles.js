@@ -51,3 +51,9 @@ export function seesDispatches(me) {
 export function seesNotices(me) {
   return !!me && ['district-admin', 'police'].includes(me.role)
 }
+
+// canEditMeetings: who runs a district's meetings (agenda, invitations,
+// minutes, resolutions); police and companies only read them.
+export function canEditMeetings(me) {
+  return !!me && ['hq-admin', 'district-admin'].includes(me.role)
+}
