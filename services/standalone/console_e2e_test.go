@@ -1024,3 +1024,87 @@ func dayZh(day string) string {
 	}
 	return fmt.Sprintf("%d年%d月%d日", d.Year(), int(d.Month()), d.Day())
 }
+
+// TestConsoleCompanyCertificatesExpiring: a company admin's certificates
+// tab lists the guards whose certificate lapses within the policy's
+// warning window (the API's /certificates/expiring, with the days left
+// counted in Asia/Shanghai) and, apart, the guards on duty without a valid
+// one (lapsed or never issued), each exactly as the API lists them.
+func TestConsoleCompanyCertificatesExpiring(t *testing.T) {
+	chromiumPath(t)
+	_, c := startCity(t, t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	shots, axe := screenshotDir(t), axeSource(t)
+	look := func(name string) step { return chromedp.Steps(shot(shots, name), accessible(t, axe, name)) }
+	co, err := c.RegisterActiveCompany(ctx, "jingkai", 83)
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := time.Now().In(time.FixedZone("CST", 8*3600))
+	day := func(d int) string { return today.AddDate(0, 0, d).Format("2006-01-02") }
+	ids := map[string]string{}
+	for i, g := range []struct {
+		name  string
+		until string
+	}{{"周建国", day(10)}, {"吴志刚", day(200)}, {"郑海涛", day(-1)}, {"孙立新", ""}} {
+		body := map[string]any{"name": g.name, "id_number": citytest.ResidentID(8301 + i)}
+		if g.until != "" {
+			body["certificate_number"] = fmt.Sprintf("鄂公保字%06d", 830100+i)
+			body["certificate_issued_on"] = "2020-01-01"
+			body["certificate_valid_until"] = g.until
+		}
+		var created struct{ ID string }
+		if err := c.Must(ctx, http.StatusCreated, "POST", "/api/v1/districts/jingkai/companies/"+co+"/guards", body, &created); err != nil {
+			t.Fatal(err)
+		}
+		ids[g.name] = created.ID
+	}
+	poll(t, "the company admin's account", func() bool {
+		status, _, err := c.Do(ctx, "POST", "/api/v1/auth/accounts", map[string]any{"username": "ca-certs", "password": "ca-certs right password",
+			"role": "company-admin", "districts": []string{"jingkai"}, "company": co}, nil)
+		return err == nil && status == http.StatusCreated
+	})
+	names := func(path string) []string {
+		var res struct {
+			Items []struct{ ID, Name string }
+		}
+		if err := c.Must(ctx, http.StatusOK, "GET", path, nil, &res); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, g := range res.Items {
+			out = append(out, g.ID+"="+g.Name)
+		}
+		return out
+	}
+	wantExpiring := names("/api/v1/districts/jingkai/certificates/expiring?page_size=20&company_id=" + co)
+	wantLapsed := names("/api/v1/districts/jingkai/guards?page_size=20&employment_status=active&certificate=none&company_id=" + co)
+	if len(wantExpiring) != 1 || wantExpiring[0] != ids["周建国"]+"=周建国" || len(wantLapsed) != 2 {
+		t.Fatalf("the API's lists: expiring %v, without a valid certificate %v", wantExpiring, wantLapsed)
+	}
+	shown := func(table string, want []string) step {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			var got []string
+			for {
+				var err error
+				got, err = chromedp.Evaluate[[]string](fmt.Sprintf(`[...document.querySelectorAll('[data-test=%s] [data-guard]')].map(e => e.dataset.guard + '=' + e.textContent.trim())`, table))(ctx, tg)
+				if err == nil && strings.Join(got, ",") == strings.Join(want, ",") {
+					return nil
+				}
+				select {
+				case <-ctx.Done():
+					return fmt.Errorf("%s shows %v, the API %v", table, got, want)
+				case <-time.After(100 * time.Millisecond): // polling interval
+				}
+			}
+		})
+	}
+	b := browser(t, ctx)
+	run(t, b, login(c.Base, "ca-certs", "ca-certs right password"), chromedp.WaitVisible(css(`#tab-certificates`)),
+		chromedp.Click(css(`#tab-certificates`)), shown("certs-expiring", wantExpiring), shown("certs-lapsed", wantLapsed),
+		waitText(fmt.Sprintf(`[data-test="cert-left-%s"]`, ids["周建国"]), "10 天"),
+		waitText(fmt.Sprintf(`[data-test="cert-why-%s"]`, ids["郑海涛"]), "证书有效期至 "+dayZh(day(-1))+"，已失效"),
+		waitText(fmt.Sprintf(`[data-test="cert-why-%s"]`, ids["孙立新"]), "未取得保安员证"), look("certificates.zh-CN"),
+		chromedp.Click(css(`[data-test=lang]`)), waitText(fmt.Sprintf(`[data-test="cert-left-%s"]`, ids["周建国"]), "10 days"), look("certificates.en"))
+}

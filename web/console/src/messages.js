@@ -65,7 +65,12 @@ export const messages = {
       itemsOf: '“{title}”的任务', owners: { district: '片区', company: '会员单位', person: '个人' },
     },
     checkIn: { done: '签到成功', failed: '签到失败' },
-    company: { gaps: '合规缺口', guards: '保安员', import: '批量导入' },
+    company: { gaps: '合规缺口', guards: '保安员', certificates: '证书到期', import: '批量导入' },
+    certificates: {
+      expiring: '即将到期的保安员证', expiringHelp: '在岗保安员中，证书在协会规定的预警期内到期的（预警天数为全市统一政策，默认 30 天）。请提前安排复审换证。',
+      noneExpiring: '预警期内没有到期的证书', left: '剩余', daysLeft: '{n} 天', today: '今天到期',
+      lapsed: '无有效证书的在岗保安员', noneLapsed: '在岗保安员均持有有效证书', expiredOn: '证书有效期至 {day}，已失效', missing: '未取得保安员证',
+    },
     guards: {
       title: '保安员', hire: '招录保安员', none: '暂无在职保安员', name: '姓名', idNumber: '身份证号', certificate: '保安员证号',
       validUntil: '证件有效期至', background: '背景审查', actions: '操作', leave: '离职', leaveConfirm: '确认 {name} 离职？',
@@ -210,7 +215,12 @@ export const messages = {
       itemsOf: 'Action items of “{title}”', owners: { district: 'District', company: 'Member company', person: 'Person' },
     },
     checkIn: { done: 'Checked in', failed: 'Check-in failed' },
-    company: { gaps: 'Gaps', guards: 'Guards', import: 'Import' },
+    company: { gaps: 'Gaps', guards: 'Guards', certificates: 'Certificates', import: 'Import' },
+    certificates: {
+      expiring: 'Certificates expiring soon', expiringHelp: "Guards on duty whose certificate lapses within the association's warning window (a city-wide policy, 30 days unless set otherwise). Book their renewal now.",
+      noneExpiring: 'No certificate lapses within the window', left: 'Left', daysLeft: '{n} days', today: 'lapses today',
+      lapsed: 'Guards on duty without a valid certificate', noneLapsed: 'Every guard on duty holds a valid certificate', expiredOn: 'Certificate valid until {day}: lapsed', missing: 'No guard certificate',
+    },
     guards: {
       title: 'Guards', hire: 'Hire a guard', none: 'No active guards', name: 'Name', idNumber: 'ID number', certificate: 'Certificate',
       validUntil: 'Certificate valid until', background: 'Background check', actions: 'Actions', leave: 'Leaves', leaveConfirm: 'Record that {name} leaves?',
