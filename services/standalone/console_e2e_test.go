@@ -518,6 +518,46 @@ func TestConsoleShowsWhatTheAPISays(t *testing.T) {
 		"role": "guard", "districts": []string{"jingkai"}, "company": lg.CompanyID, "guard": leader}, nil); err != nil {
 		t.Fatal(err)
 	}
+	// The district lead follows the shift live in a tab of its own: the
+	// plan's fill rate and today's coverage as the API has them, then the
+	// shift's report, which shows the leader's scan when it is made.
+	if err := c.Must(ctx, http.StatusCreated, "POST", "/api/v1/auth/accounts", map[string]any{"username": "lead-patrols", "password": "lead-patrols right password",
+		"role": "district-admin", "districts": []string{"jingkai"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var plan struct {
+		Items []struct {
+			ID       string   `json:"id"`
+			FillRate *float64 `json:"fill_rate"`
+		}
+	}
+	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/jingkai/plans", nil, &plan); err != nil || len(plan.Items) != 1 || plan.Items[0].FillRate == nil {
+		t.Fatalf("the demo's plans: %v %+v", err, plan)
+	}
+	cst := time.FixedZone("CST", 8*3600)
+	midnight, _ := time.ParseInLocation("2006-01-02", time.Now().In(cst).Format("2006-01-02"), cst)
+	var coverage struct {
+		Areas []struct {
+			AreaID   string   `json:"area_id"`
+			FillRate *float64 `json:"fill_rate"`
+			GapHours int      `json:"gap_hours"`
+		}
+	}
+	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/jingkai/coverage?from="+midnight.UTC().Format(time.RFC3339)+"&to="+midnight.Add(24*time.Hour).UTC().Format(time.RFC3339), nil, &coverage); err != nil || len(coverage.Areas) != 1 {
+		t.Fatalf("today's coverage: %v %+v", err, coverage)
+	}
+	pl, cancelPl := chromedp.NewContext(b)
+	defer cancelPl()
+	if err := chromedp.Do(pl); err != nil {
+		t.Fatal(err)
+	}
+	area := coverage.Areas[0]
+	run(t, pl, login(c.Base, "lead-patrols", "lead-patrols right password"), chromedp.Click(css(`[data-test=nav-patrols-jingkai]`)),
+		waitText(fmt.Sprintf(`[data-test="plan-fill-%s"]`, plan.Items[0].ID), rateText(plan.Items[0].FillRate)),
+		waitText(fmt.Sprintf(`[data-test="coverage-fill-%s"]`, area.AreaID), rateText(area.FillRate)),
+		waitText(fmt.Sprintf(`[data-test="coverage-gaps-%s"]`, area.AreaID), fmt.Sprint(area.GapHours)),
+		chromedp.Click(css(fmt.Sprintf(`[data-test="plan-%s"]`, plan.Items[0].ID))), chromedp.Click(css(`[data-test=shift-0]`)),
+		waitText(fmt.Sprintf(`[data-test="accepted-%s"]`, leader), "0 / 1"), waitText(`[data-test=scans] .el-table__empty-text`, "尚无打卡"))
 	phone, cancelPhone := chromedp.NewContext(b)
 	defer cancelPhone()
 	lat, lng, acc := 30.5093, 114.1637, 8.0
@@ -538,6 +578,10 @@ func TestConsoleShowsWhatTheAPISays(t *testing.T) {
 		// A tag of no checkpoint: the API's reason, as such.
 		chromedp.SendKeys(css(`#gh-scan-tag`), "QR-no-such-tag"), chromedp.Click(css(`[data-test=scan-submit]`)),
 		chromedp.WaitVisible(css(`[data-test=scan-error]`)), look("scan-refused.zh-CN"))
+	// The lead's page shows the scan without a reload.
+	run(t, pl, waitText(fmt.Sprintf(`[data-test="accepted-%s"]`, leader), "1 / 1"), waitText(`[data-test=scans] .el-table__body tr td:nth-child(3)`, "商圈东门"),
+		look("patrols.zh-CN"), chromedp.Click(css(`[data-test=lang]`)), waitText(`[data-test=scans] .el-table__body tr td:nth-child(3)`, "商圈东门"),
+		waitText(`h1`, "Patrol plans and live scans"), look("patrols.en"))
 	var plans struct{ Items []struct{ ID string } }
 	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/jingkai/plans", nil, &plans); err != nil || len(plans.Items) == 0 {
 		t.Fatalf("plans: %v %+v", err, plans)

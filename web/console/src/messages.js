@@ -7,7 +7,7 @@ export const LOCALES = ['zh-CN', 'en']
 export const messages = {
   'zh-CN': {
     app: { title: '保安协会管理平台', short: '保安协会', switchTo: 'English', switchLabel: '切换到英文' },
-    nav: { city: '全市概览', districts: '片区', district: '{d} 片区', meetings: '会议', actions: '任务', dispatches: '警保联动', notices: '通知', scan: '巡逻打卡', directives: '总部指令', conflicts: '跨片区冲突', ops: '运行状态', logout: '退出登录', skip: '跳到主要内容' },
+    nav: { patrols: '巡逻', city: '全市概览', districts: '片区', district: '{d} 片区', meetings: '会议', actions: '任务', dispatches: '警保联动', notices: '通知', scan: '巡逻打卡', directives: '总部指令', conflicts: '跨片区冲突', ops: '运行状态', logout: '退出登录', skip: '跳到主要内容' },
     login: {
       title: '登录', username: '用户名', password: '密码', submit: '登录',
       failed: '登录失败：{message}', required: '请输入用户名和密码',
@@ -63,6 +63,16 @@ export const messages = {
       title: '决议与任务', adopt: '通过决议', none: '暂无决议', whenHeld: '会议开始后才能通过决议', adoptedAt: '{when} 通过',
       titleField: '决议名称', text: '决议内容', item: '任务 {n}', addItem: '再加一项任务', submit: '通过', company: '责任单位', ownerName: '责任人/部门',
       itemsOf: '“{title}”的任务', owners: { district: '片区', company: '会员单位', person: '个人' },
+    },
+    patrols: {
+      title: '巡逻计划与实时打卡', coverage: '今日（{day}）各重点区域覆盖情况', noCoverage: '今日没有排班', area: '重点区域', fillRate: '覆盖率',
+      nothingRequired: '无需排班', gapHours: '缺口小时数', uncovered: '未覆盖', staffedOfRequired: '已排 / 应排', minutesN: '{n} 分钟', minutesOf: '{staffed} / {required} 分钟',
+      plans: '巡逻计划', newPlan: '新建巡逻计划', noPlans: '暂无巡逻计划', plan: '计划', window: '时段', shifts: '班次', staffed: '已排 / 应排',
+      noShifts: '暂无班次', shiftsOf: '“{name}”的班次', newShift: '新建班次', expected: '应打卡次数', route: '巡逻路线', live: '实时打卡',
+      liveOf: '{when} 班次的实时打卡', liveHelp: '每 3 秒自动刷新：保安员一打卡，这里就会显示。', guards: '当班保安员', noGuards: '该班次尚未安排保安员',
+      accepted: '有效打卡', tour: '巡逻', complete: '已完成', incomplete: '未完成', scans: '打卡记录', noScans: '尚无打卡', scannedAt: '打卡时间',
+      checkpoint: '巡逻点', distance: '距离', metres: '{n} 米', flags: '提示', offline: '离线补传', mock: '模拟定位', skewed: '手机时间不准',
+      missed: '漏巡', missedLine: '{guard}：{kind}（{scans} / {expected}）', missedKinds: { not_started: '未开始巡逻', not_finished: '未巡完' }, required: '应排人数',
     },
     checkIn: { done: '签到成功', failed: '签到失败' },
     company: { gaps: '合规缺口', guards: '保安员', certificates: '证书到期', import: '批量导入' },
@@ -157,7 +167,7 @@ export const messages = {
   },
   en: {
     app: { title: 'Security Association Console', short: 'Association', switchTo: '中文', switchLabel: 'Switch to Chinese' },
-    nav: { city: 'City', districts: 'Districts', district: 'District {d}', meetings: 'Meetings', actions: 'Action items', dispatches: 'Dispatch', notices: 'Notices', scan: 'Patrol scan', directives: 'Directives', conflicts: 'Conflicts', ops: 'Operations', logout: 'Log out', skip: 'Skip to main content' },
+    nav: { patrols: 'Patrols', city: 'City', districts: 'Districts', district: 'District {d}', meetings: 'Meetings', actions: 'Action items', dispatches: 'Dispatch', notices: 'Notices', scan: 'Patrol scan', directives: 'Directives', conflicts: 'Conflicts', ops: 'Operations', logout: 'Log out', skip: 'Skip to main content' },
     login: {
       title: 'Log in', username: 'Username', password: 'Password', submit: 'Log in',
       failed: 'Login failed: {message}', required: 'Enter your username and password',
@@ -213,6 +223,16 @@ export const messages = {
       title: 'Resolutions and action items', adopt: 'Adopt a resolution', none: 'No resolutions', whenHeld: 'Resolutions are adopted once the meeting has started', adoptedAt: 'Adopted {when}',
       titleField: 'Title', text: 'Text', item: 'Action item {n}', addItem: 'Add another action item', submit: 'Adopt', company: 'Member company', ownerName: 'Person or office',
       itemsOf: 'Action items of “{title}”', owners: { district: 'District', company: 'Member company', person: 'Person' },
+    },
+    patrols: {
+      title: 'Patrol plans and live scans', coverage: 'Coverage of the key areas today ({day})', noCoverage: 'No shift today', area: 'Key area', fillRate: 'Fill rate',
+      nothingRequired: 'nothing required', gapHours: 'Hours with a gap', uncovered: 'Uncovered', staffedOfRequired: 'Staffed / required', minutesN: '{n} min', minutesOf: '{staffed} / {required} min',
+      plans: 'Patrol plans', newPlan: 'New patrol plan', noPlans: 'No patrol plans', plan: 'Plan', window: 'When', shifts: 'Shifts', staffed: 'Staffed / required',
+      noShifts: 'No shifts', shiftsOf: 'Shifts of “{name}”', newShift: 'New shift', expected: 'Scans expected', route: 'Route', live: 'Live scans',
+      liveOf: 'Live scans of the shift at {when}', liveHelp: 'Refreshed every 3 seconds: a scan shows here as soon as a guard makes it.', guards: 'Guards on the shift', noGuards: 'No guard on this shift yet',
+      accepted: 'Accepted scans', tour: 'Tour', complete: 'Complete', incomplete: 'Incomplete', scans: 'Scans', noScans: 'No scans yet', scannedAt: 'Scanned',
+      checkpoint: 'Checkpoint', distance: 'Distance', metres: '{n} m', flags: 'Notes', offline: 'uploaded offline', mock: 'mock location', skewed: "phone's clock off",
+      missed: 'Missed tours', missedLine: '{guard}: {kind} ({scans} / {expected})', missedKinds: { not_started: 'not started', not_finished: 'not finished' }, required: 'Guards required',
     },
     checkIn: { done: 'Checked in', failed: 'Check-in failed' },
     company: { gaps: 'Gaps', guards: 'Guards', certificates: 'Certificates', import: 'Import' },

@@ -57,3 +57,15 @@ export function seesNotices(me) {
 export function canEditMeetings(me) {
   return !!me && ['hq-admin', 'district-admin'].includes(me.role)
 }
+
+// seesPatrols: a district's patrol plans, coverage and live scans: the
+// lead who plans them, HQ, and the police who oversee them.
+export function seesPatrols(me) {
+  return !!me && ['hq-admin', 'district-admin', 'police'].includes(me.role)
+}
+
+// canEditPatrols: who plans patrols (patrols' policy: plans and shifts
+// are HQ's and the district lead's to create).
+export function canEditPatrols(me) {
+  return !!me && ['hq-admin', 'district-admin'].includes(me.role)
+}

@@ -60,6 +60,10 @@ export const router = createRouter({
       path: '/districts/:district/wages', name: 'wages',
       component: () => import('./views/WagesView.vue'), props: true,
     },
+    {
+      path: '/districts/:district/patrols', name: 'patrols',
+      component: () => import('./views/PatrolsView.vue'), props: true,
+    },
     { path: '/scan', name: 'scan', component: () => import('./views/ScanView.vue') },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
