@@ -1058,6 +1058,34 @@ func TestConsoleMeetingAgendaMinutesAndResolutions(t *testing.T) {
 		waitCount(rows("agenda"), 2), waitText(`[data-test=resolution-title]`, "关于开展岁末年初安保专项行动的决议"),
 		waitCount(`[data-test=minutes-publish], [data-test^=minute-edit-], [data-test=new-resolution], [data-test=meeting-advance], [data-test=invite], #gh-minute-speaker`, 0),
 		look("meeting-police.zh-CN"))
+
+	// The police's nav: the read-only pages their policy allows, and the
+	// dispatch they raise; nothing to issue, move or review.
+	navs, err := chromedp.Run(b, chromedp.Evaluate[[]string](`[...document.querySelectorAll('header nav [data-test]')].map(e => e.dataset.test)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantNav := "nav-directives nav-district-jingkai nav-meetings-jingkai nav-actions-jingkai nav-notices-jingkai nav-patrols-jingkai nav-disputes-jingkai nav-inspections-jingkai nav-wages-jingkai nav-dispatches-jingkai"
+	if strings.Join(navs, " ") != wantNav {
+		t.Errorf("the police's nav: %v, want %s", navs, wantNav)
+	}
+	run(t, b, chromedp.Click(css(`[data-test=nav-actions-jingkai]`)), chromedp.WaitVisible(css(`[data-test=action-items] .el-table__body tr`)),
+		waitCount(`[data-test=action-items] .el-table__body tr button`, 0),
+		chromedp.Click(css(`[data-test=nav-directives]`)), waitText(`[data-test=directives] .el-table__empty-text`, "暂无指令"), waitCount(`[data-test=new-directive]`, 0),
+		chromedp.Click(css(`[data-test=nav-disputes-jingkai]`)), waitText(`[data-test=disputes] .el-table__empty-text`, "暂无纠纷"), look("disputes-police.zh-CN"),
+		chromedp.Click(css(`[data-test=nav-dispatches-jingkai]`)), waitText(`[data-test=dispatches] .el-table__empty-text`, "暂无调度"),
+		chromedp.Click(css(`[data-test=raise-dispatch]`)), chromedp.WaitVisible(css(`#gh-dispatch-kind`)),
+		chromedp.SendKeys(css(`#gh-dispatch-kind`), "纠纷"), chromedp.SendKeys(css(`#gh-dispatch-lat`), "30.5093"), chromedp.SendKeys(css(`#gh-dispatch-lng`), "114.1637"),
+		chromedp.SendKeys(css(`#gh-dispatch-desc`), "商圈东门有人争执"), chromedp.Click(css(`[data-test=raise-submit]`)),
+		chromedp.WaitNotVisible(css(`#gh-dispatch-kind`)), waitCount(`[data-test=dispatches] .el-table__body tr`, 1))
+	var raised struct {
+		Items []struct{ Kind, Status string }
+	}
+	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/jingkai/dispatches", nil, &raised); err != nil || len(raised.Items) != 1 || raised.Items[0].Kind != "纠纷" {
+		t.Fatalf("the API's dispatches: %v %+v", err, raised.Items)
+	}
+	statusZh := map[string]string{"offered": "待签收", "unassigned": "无人签收"}
+	run(t, b, waitText(`[data-test=dispatches] .el-table__body tr td:nth-child(4)`, statusZh[raised.Items[0].Status]), look("dispatches-police.zh-CN"))
 }
 
 // dayZh is the console's Chinese rendering of a day (format.js formatDay).

@@ -36,9 +36,34 @@ export function seesOps(me) {
   return !!me && (me.role === 'hq-admin' || me.role === 'ops')
 }
 
-// seesActionItems: the district lead, HQ, and a company for its own.
+// seesActionItems: the district lead, HQ, a company for its own, and
+// the police (read-only).
 export function seesActionItems(me) {
+  return !!me && ['hq-admin', 'district-admin', 'company-admin', 'police'].includes(me.role)
+}
+
+// movesActionItems: who may mark an item done, accept or reopen it
+// (meetings' policy: not the police, who only read them).
+export function movesActionItems(me) {
   return !!me && ['hq-admin', 'district-admin', 'company-admin'].includes(me.role)
+}
+
+// seesDirectives: HQ's directives and their delivery: HQ issues them,
+// the police read them (messaging's policy).
+export function seesDirectives(me) {
+  return !!me && ['hq-admin', 'police'].includes(me.role)
+}
+
+// issuesDirectives: only HQ staff issue a directive.
+export function issuesDirectives(me) {
+  return !!me && me.role === 'hq-admin'
+}
+
+// seesDistrictOversight: the district's disputes, hazard inspections and
+// wage declarations, linked in the nav for the police (a district lead
+// reaches them from the district page too).
+export function seesDistrictOversight(me) {
+  return !!me && me.role === 'police'
 }
 
 // seesDispatches: the police who raise them, the district lead and HQ.
