@@ -459,6 +459,81 @@ func TestConsoleShowsWhatTheAPISays(t *testing.T) {
 		chromedp.Click(css(`[data-test=raise-dispatch]`)), chromedp.WaitVisible(css(`#gh-dispatch-kind`)), look("dispatch-raise.zh-CN"),
 		chromedp.Click(css(`.el-dialog__headerbtn`)), chromedp.WaitNotVisible(css(`#gh-dispatch-kind`)))
 
+	// The convention campaign in caidian (the demo's signatures are
+	// jingkai's): the rate as the API has it, the active companies yet to
+	// sign; HQ records one's signature and both follow.
+	type convRate struct {
+		Rate      *float64 `json:"rate"`
+		Signed    int      `json:"signed"`
+		Companies int      `json:"companies"`
+	}
+	unsignedOf := func() (convRate, []string) {
+		var r convRate
+		if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/caidian/convention/rate", nil, &r); err != nil {
+			t.Fatal(err)
+		}
+		var conv struct{ Version string }
+		if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/caidian/convention", nil, &conv); err != nil {
+			t.Fatal(err)
+		}
+		var sigs struct {
+			Items []struct {
+				CompanyID string `json:"company_id"`
+				Current   bool   `json:"current"`
+			}
+		}
+		if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/caidian/convention/signatures?page_size=500&convention_version="+conv.Version, nil, &sigs); err != nil {
+			t.Fatal(err)
+		}
+		var cos struct{ Items []struct{ ID string } }
+		if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/caidian/companies?status=active&page_size=500", nil, &cos); err != nil {
+			t.Fatal(err)
+		}
+		signed := map[string]bool{}
+		for _, s := range sigs.Items {
+			signed[s.CompanyID] = signed[s.CompanyID] || s.Current
+		}
+		var out []string
+		for _, co := range cos.Items {
+			if !signed[co.ID] {
+				out = append(out, co.ID)
+			}
+		}
+		return r, out
+	}
+	unsignedShown := func(want []string) step {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			var got []string
+			for {
+				var err error
+				got, err = chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-test=convention-unsigned] [data-company]')].map(e => e.dataset.company)`)(ctx, tg)
+				if err == nil && strings.Join(got, ",") == strings.Join(want, ",") {
+					return nil
+				}
+				select {
+				case <-ctx.Done():
+					return fmt.Errorf("companies yet to sign shown %v, the API's %v", got, want)
+				case <-time.After(100 * time.Millisecond): // polling interval
+				}
+			}
+		})
+	}
+	rate0, unsigned0 := unsignedOf()
+	if len(unsigned0) == 0 || rate0.Companies == 0 {
+		t.Fatalf("caidian's convention: rate %+v, unsigned %v: want companies yet to sign", rate0, unsigned0)
+	}
+	run(t, b, chromedp.Navigate(c.Base+"/districts/caidian"), chromedp.Click(css(`[data-test=district-convention]`)),
+		waitText(`[data-test=convention-rate]`, rateText(rate0.Rate)), waitText(`[data-test=convention-signed]`, fmt.Sprintf("%d / %d", rate0.Signed, rate0.Companies)),
+		unsignedShown(unsigned0), look("convention.zh-CN"),
+		chromedp.Click(css(fmt.Sprintf(`[data-test="sign-%s"]`, unsigned0[0]))), chromedp.WaitVisible(css(`#gh-sign-by`)),
+		chromedp.SendKeys(css(`#gh-sign-by`), "（法定代表人）"), chromedp.Click(css(`[data-test=sign-submit]`)), chromedp.WaitNotVisible(css(`#gh-sign-by`)),
+		unsignedShown(unsigned0[1:]))
+	rate1, unsigned1 := unsignedOf()
+	if rate1.Signed != rate0.Signed+1 || strings.Join(unsigned1, ",") != strings.Join(unsigned0[1:], ",") {
+		t.Errorf("after the signature the API's rate %+v and unsigned %v", rate1, unsigned1)
+	}
+	run(t, b, waitText(`[data-test=convention-rate]`, rateText(rate1.Rate)), waitText(`[data-test=convention-signed]`, fmt.Sprintf("%d / %d", rate1.Signed, rate1.Companies)))
+
 	// English: every string, the status, and the chart re-created.
 	run(t, b, chromedp.Click(css(`[data-test=lang]`)), waitText(`[data-test=lang]`, "中文"), look("company.en"),
 		chromedp.Click(css(`[data-test=nav-city]`)), waitText(`h1`, "The city at a glance"),
@@ -467,6 +542,7 @@ func TestConsoleShowsWhatTheAPISays(t *testing.T) {
 		chromedp.Click(css(`[data-test=nav-conflicts]`)), chromedp.WaitVisible(css(`[data-test=conflicts]`)), look("conflicts.en"),
 		chromedp.Navigate(c.Base+"/districts/jingkai/action-items"), chromedp.WaitVisible(css(`[data-test=action-items] .el-table__body tr`)), look("action-items.en"),
 		chromedp.Navigate(c.Base+"/districts/jingkai/dispatches"), waitText(`[data-test=dispatches] .el-table__body tr td:nth-child(4)`, "Closed"), look("dispatches.en"),
+		chromedp.Navigate(c.Base+"/districts/caidian/convention"), waitText(`[data-test=convention-rate]`, rateText(rate1.Rate)), look("convention.en"),
 		chromedp.Click(css(`[data-test=nav-city]`)), waitText(`h1`, "The city at a glance"))
 	if lang, err := chromedp.Run(b, chromedp.Evaluate[string](`document.documentElement.lang`)); err != nil || lang != "en" {
 		t.Errorf("html lang %q (%v), want en", lang, err)

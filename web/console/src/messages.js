@@ -74,6 +74,11 @@ export const messages = {
       checkpoint: '巡逻点', distance: '距离', metres: '{n} 米', flags: '提示', offline: '离线补传', mock: '模拟定位', skewed: '手机时间不准',
       missed: '漏巡', missedLine: '{guard}：{kind}（{scans} / {expected}）', missedKinds: { not_started: '未开始巡逻', not_finished: '未巡完' }, required: '应排人数',
     },
+    convention: {
+      title: '自律公约签署', nav: '公约', version: '《{title}》{version} 版，{when} 发布', rate: '签署率', signed: '已签署 / 在册单位', unsigned: '尚未签署的会员单位',
+      allSigned: '所有在册会员单位均已签署', signedList: '已签署的会员单位', noneSigned: '尚无单位签署', contact: '联系人', phone: '联系电话',
+      record: '登记签署', recordFor: '登记 {name} 的签署', signedBy: '签署人', signedAt: '签署时间',
+    },
     checkIn: { done: '签到成功', failed: '签到失败' },
     company: { gaps: '合规缺口', guards: '保安员', certificates: '证书到期', import: '批量导入' },
     certificates: {
@@ -233,6 +238,11 @@ export const messages = {
       accepted: 'Accepted scans', tour: 'Tour', complete: 'Complete', incomplete: 'Incomplete', scans: 'Scans', noScans: 'No scans yet', scannedAt: 'Scanned',
       checkpoint: 'Checkpoint', distance: 'Distance', metres: '{n} m', flags: 'Notes', offline: 'uploaded offline', mock: 'mock location', skewed: "phone's clock off",
       missed: 'Missed tours', missedLine: '{guard}: {kind} ({scans} / {expected})', missedKinds: { not_started: 'not started', not_finished: 'not finished' }, required: 'Guards required',
+    },
+    convention: {
+      title: 'The self-discipline convention', nav: 'Convention', version: '“{title}”, version {version}, published {when}', rate: 'Signature rate', signed: 'Signed / member companies', unsigned: 'Member companies yet to sign',
+      allSigned: 'Every active member company has signed', signedList: 'Member companies that signed', noneSigned: 'No company has signed yet', contact: 'Contact', phone: 'Phone',
+      record: 'Record a signature', recordFor: 'Record the signature of {name}', signedBy: 'Signed by', signedAt: 'Signed',
     },
     checkIn: { done: 'Checked in', failed: 'Check-in failed' },
     company: { gaps: 'Gaps', guards: 'Guards', certificates: 'Certificates', import: 'Import' },

@@ -64,6 +64,10 @@ export const router = createRouter({
       path: '/districts/:district/patrols', name: 'patrols',
       component: () => import('./views/PatrolsView.vue'), props: true,
     },
+    {
+      path: '/districts/:district/convention', name: 'convention',
+      component: () => import('./views/ConventionView.vue'), props: true,
+    },
     { path: '/scan', name: 'scan', component: () => import('./views/ScanView.vue') },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
