@@ -544,6 +544,56 @@ func TestConsoleShowsWhatTheAPISays(t *testing.T) {
 	}
 	run(t, b, waitText(`[data-test=convention-rate]`, rateText(rate1.Rate)), waitText(`[data-test=convention-signed]`, fmt.Sprintf("%d / %d", rate1.Signed, rate1.Companies)))
 
+	// Field visits in jingkai (the demo's fieldwork): the plan's periods,
+	// the companies due and the visits, as the API has them.
+	var vplan struct {
+		Periods []struct {
+			Period           string
+			Visited, Planned int
+		}
+	}
+	var due struct {
+		Companies []struct {
+			CompanyID string `json:"company_id"`
+		}
+	}
+	var visits struct{ Items []struct{ ID string } }
+	for path, out := range map[string]any{"/plan": &vplan, "/unvisited": &due, "?page_size=20": &visits} {
+		if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/jingkai/field-visits"+path, nil, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(vplan.Periods) == 0 || len(visits.Items) == 0 {
+		t.Fatalf("the demo's field visits: plan %+v, visits %+v", vplan, visits)
+	}
+	attrs := func(table, attr string) chromedp.Action[[]string] {
+		return chromedp.Evaluate[[]string](fmt.Sprintf(`[...document.querySelectorAll('[data-test=%s] [data-%s]')].map(e => e.dataset.%s)`, table, attr, attr))
+	}
+	run(t, b, chromedp.Navigate(c.Base+"/districts/jingkai"), chromedp.Click(css(`[data-test=district-visits]`)),
+		waitCount(`[data-test=visits] [data-visit]`, len(visits.Items)), waitCount(`[data-test=visit-due] [data-company]`, len(due.Companies)))
+	for _, p := range vplan.Periods {
+		run(t, b, waitText(fmt.Sprintf(`[data-test="visit-period-%s"]`, p.Period), fmt.Sprintf("%d / %d", p.Visited, p.Planned)))
+	}
+	shownVisits, err := chromedp.Run(b, attrs("visits", "visit"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shownDue, err := chromedp.Run(b, attrs("visit-due", "company"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantVisits, wantDue []string
+	for _, v := range visits.Items {
+		wantVisits = append(wantVisits, v.ID)
+	}
+	for _, d := range due.Companies {
+		wantDue = append(wantDue, d.CompanyID)
+	}
+	if strings.Join(shownVisits, ",") != strings.Join(wantVisits, ",") || strings.Join(shownDue, ",") != strings.Join(wantDue, ",") {
+		t.Errorf("field visits shown %v, due %v; the API's %v, %v", shownVisits, shownDue, wantVisits, wantDue)
+	}
+	run(t, b, look("field-visits.zh-CN"))
+
 	// English: every string, the status, and the chart re-created.
 	run(t, b, chromedp.Click(css(`[data-test=lang]`)), waitText(`[data-test=lang]`, "中文"), look("company.en"),
 		chromedp.Click(css(`[data-test=nav-city]`)), waitText(`h1`, "The city at a glance"),
@@ -553,6 +603,7 @@ func TestConsoleShowsWhatTheAPISays(t *testing.T) {
 		chromedp.Navigate(c.Base+"/districts/jingkai/action-items"), chromedp.WaitVisible(css(`[data-test=action-items] .el-table__body tr`)), look("action-items.en"),
 		chromedp.Navigate(c.Base+"/districts/jingkai/dispatches"), waitText(`[data-test=dispatches] .el-table__body tr td:nth-child(4)`, "Closed"), look("dispatches.en"),
 		chromedp.Navigate(c.Base+"/districts/caidian/convention"), waitText(`[data-test=convention-rate]`, rateText(rate1.Rate)), look("convention.en"),
+		chromedp.Navigate(c.Base+"/districts/jingkai/field-visits"), waitText(`h1`, "Field visits"), look("field-visits.en"),
 		chromedp.Click(css(`[data-test=nav-city]`)), waitText(`h1`, "The city at a glance"))
 	if lang, err := chromedp.Run(b, chromedp.Evaluate[string](`document.documentElement.lang`)); err != nil || lang != "en" {
 		t.Errorf("html lang %q (%v), want en", lang, err)

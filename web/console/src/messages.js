@@ -79,6 +79,11 @@ export const messages = {
       allSigned: '所有在册会员单位均已签署', signedList: '已签署的会员单位', noneSigned: '尚无单位签署', contact: '联系人', phone: '联系电话',
       record: '登记签署', recordFor: '登记 {name} 的签署', signedBy: '签署人', signedAt: '签署时间',
     },
+    visits: {
+      title: '走访会员单位', policy: '全市要求：每家在册会员单位每 {n} 个月至少走访一次。', plan: '走访计划进度', period: '周期', visitedOfPlanned: '已走访 / 计划',
+      held: '走访次数', onTrack: '进度', yes: '达标', behind: '落后', due: '到期未走访的单位', noneDue: '没有到期未走访的单位', last: '上次走访', never: '从未走访',
+      dueOn: '应走访日期', recorded: '走访记录', none: '暂无走访记录', on: '走访日期', by: '走访人', findings: '情况', followUps: '跟进事项',
+    },
     checkIn: { done: '签到成功', failed: '签到失败' },
     company: { gaps: '合规缺口', guards: '保安员', certificates: '证书到期', import: '批量导入' },
     certificates: {
@@ -243,6 +248,11 @@ export const messages = {
       title: 'The self-discipline convention', nav: 'Convention', version: '“{title}”, version {version}, published {when}', rate: 'Signature rate', signed: 'Signed / member companies', unsigned: 'Member companies yet to sign',
       allSigned: 'Every active member company has signed', signedList: 'Member companies that signed', noneSigned: 'No company has signed yet', contact: 'Contact', phone: 'Phone',
       record: 'Record a signature', recordFor: 'Record the signature of {name}', signedBy: 'Signed by', signedAt: 'Signed',
+    },
+    visits: {
+      title: 'Field visits', policy: 'City-wide rule: every active member company is visited at least once every {n} months.', plan: 'Visit plan progress', period: 'Period', visitedOfPlanned: 'Visited / planned',
+      held: 'Visits', onTrack: 'Progress', yes: 'On track', behind: 'Behind', due: 'Companies due a visit', noneDue: 'No company is due a visit', last: 'Last visited', never: 'never',
+      dueOn: 'Due', recorded: 'Visits recorded', none: 'No visits yet', on: 'Visited on', by: 'Visited by', findings: 'Findings', followUps: 'Follow-ups',
     },
     checkIn: { done: 'Checked in', failed: 'Check-in failed' },
     company: { gaps: 'Gaps', guards: 'Guards', certificates: 'Certificates', import: 'Import' },

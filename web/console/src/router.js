@@ -68,6 +68,10 @@ export const router = createRouter({
       path: '/districts/:district/convention', name: 'convention',
       component: () => import('./views/ConventionView.vue'), props: true,
     },
+    {
+      path: '/districts/:district/field-visits', name: 'field-visits',
+      component: () => import('./views/FieldVisitsView.vue'), props: true,
+    },
     { path: '/scan', name: 'scan', component: () => import('./views/ScanView.vue') },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
