@@ -384,8 +384,9 @@ func TestConsoleShowsWhatTheAPISays(t *testing.T) {
 		Items []struct {
 			District string
 			Services []struct {
-				Service string
-				Alive   bool
+				Service     string
+				Alive       bool
+				SilentSince *time.Time `json:"silent_since"`
 			}
 		}
 	}
@@ -393,17 +394,26 @@ func TestConsoleShowsWhatTheAPISays(t *testing.T) {
 		t.Fatal(err)
 	}
 	run(t, b, chromedp.Click(css(`[data-test=nav-ops]`)), waitText(`[data-test=ops-status-jingkai]`, "正常"))
+	// Every service as HQ holds it: alive, or silent since the instant HQ
+	// gives (in Asia/Shanghai). A demo city normally has none silent, so
+	// the silent case is checked by the text it would show whenever one
+	// is, not skipped; the log says how many were.
+	silent := 0
 	for _, d := range ops.Items {
 		for _, sv := range d.Services {
 			want := "是"
 			if !sv.Alive {
-				want = ""
+				silent++
+				if sv.SilentSince == nil {
+					t.Errorf("HQ says %s/%s is silent without silent_since", d.District, sv.Service)
+					continue
+				}
+				want = "自 " + sv.SilentSince.In(time.FixedZone("CST", 8*3600)).Format("2006/01/02 15:04") + " 失联"
 			}
-			if want != "" {
-				run(t, b, waitText(fmt.Sprintf(`[data-test=alive-%s-%s]`, d.District, sv.Service), want))
-			}
+			run(t, b, waitText(fmt.Sprintf(`[data-test=alive-%s-%s]`, d.District, sv.Service), want))
 		}
 	}
+	t.Logf("ops: %d services silent", silent)
 	run(t, b, look("ops.zh-CN"))
 	// A directive to the whole city: every district node materialises it;
 	// the delivery shows each as the API does.
@@ -459,6 +469,131 @@ func TestConsoleShowsWhatTheAPISays(t *testing.T) {
 		chromedp.Click(css(`[data-test=raise-dispatch]`)), chromedp.WaitVisible(css(`#gh-dispatch-kind`)), look("dispatch-raise.zh-CN"),
 		chromedp.Click(css(`.el-dialog__headerbtn`)), chromedp.WaitNotVisible(css(`#gh-dispatch-kind`)))
 
+	// The convention campaign in caidian (the demo's signatures are
+	// jingkai's): the rate as the API has it, the active companies yet to
+	// sign; HQ records one's signature and both follow.
+	type convRate struct {
+		Rate      *float64 `json:"rate"`
+		Signed    int      `json:"signed"`
+		Companies int      `json:"companies"`
+	}
+	unsignedOf := func() (convRate, []string) {
+		var r convRate
+		if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/caidian/convention/rate", nil, &r); err != nil {
+			t.Fatal(err)
+		}
+		var conv struct{ Version string }
+		if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/caidian/convention", nil, &conv); err != nil {
+			t.Fatal(err)
+		}
+		var sigs struct {
+			Items []struct {
+				CompanyID string `json:"company_id"`
+				Current   bool   `json:"current"`
+			}
+		}
+		if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/caidian/convention/signatures?page_size=500&convention_version="+conv.Version, nil, &sigs); err != nil {
+			t.Fatal(err)
+		}
+		var cos struct{ Items []struct{ ID string } }
+		if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/caidian/companies?status=active&page_size=500", nil, &cos); err != nil {
+			t.Fatal(err)
+		}
+		signed := map[string]bool{}
+		for _, s := range sigs.Items {
+			signed[s.CompanyID] = signed[s.CompanyID] || s.Current
+		}
+		var out []string
+		for _, co := range cos.Items {
+			if !signed[co.ID] {
+				out = append(out, co.ID)
+			}
+		}
+		return r, out
+	}
+	unsignedShown := func(want []string) step {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			var got []string
+			for {
+				var err error
+				got, err = chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-test=convention-unsigned] [data-company]')].map(e => e.dataset.company)`)(ctx, tg)
+				if err == nil && strings.Join(got, ",") == strings.Join(want, ",") {
+					return nil
+				}
+				select {
+				case <-ctx.Done():
+					return fmt.Errorf("companies yet to sign shown %v, the API's %v", got, want)
+				case <-time.After(100 * time.Millisecond): // polling interval
+				}
+			}
+		})
+	}
+	rate0, unsigned0 := unsignedOf()
+	if len(unsigned0) == 0 || rate0.Companies == 0 {
+		t.Fatalf("caidian's convention: rate %+v, unsigned %v: want companies yet to sign", rate0, unsigned0)
+	}
+	run(t, b, chromedp.Navigate(c.Base+"/districts/caidian"), chromedp.Click(css(`[data-test=district-convention]`)),
+		waitText(`[data-test=convention-rate]`, rateText(rate0.Rate)), waitText(`[data-test=convention-signed]`, fmt.Sprintf("%d / %d", rate0.Signed, rate0.Companies)),
+		unsignedShown(unsigned0), look("convention.zh-CN"),
+		chromedp.Click(css(fmt.Sprintf(`[data-test="sign-%s"]`, unsigned0[0]))), chromedp.WaitVisible(css(`#gh-sign-by`)),
+		chromedp.SendKeys(css(`#gh-sign-by`), "（法定代表人）"), chromedp.Click(css(`[data-test=sign-submit]`)), chromedp.WaitNotVisible(css(`#gh-sign-by`)),
+		unsignedShown(unsigned0[1:]))
+	rate1, unsigned1 := unsignedOf()
+	if rate1.Signed != rate0.Signed+1 || strings.Join(unsigned1, ",") != strings.Join(unsigned0[1:], ",") {
+		t.Errorf("after the signature the API's rate %+v and unsigned %v", rate1, unsigned1)
+	}
+	run(t, b, waitText(`[data-test=convention-rate]`, rateText(rate1.Rate)), waitText(`[data-test=convention-signed]`, fmt.Sprintf("%d / %d", rate1.Signed, rate1.Companies)))
+
+	// Field visits in jingkai (the demo's fieldwork): the plan's periods,
+	// the companies due and the visits, as the API has them.
+	var vplan struct {
+		Periods []struct {
+			Period           string
+			Visited, Planned int
+		}
+	}
+	var due struct {
+		Companies []struct {
+			CompanyID string `json:"company_id"`
+		}
+	}
+	var visits struct{ Items []struct{ ID string } }
+	for path, out := range map[string]any{"/plan": &vplan, "/unvisited": &due, "?page_size=20": &visits} {
+		if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/jingkai/field-visits"+path, nil, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(vplan.Periods) == 0 || len(visits.Items) == 0 {
+		t.Fatalf("the demo's field visits: plan %+v, visits %+v", vplan, visits)
+	}
+	attrs := func(table, attr string) chromedp.Action[[]string] {
+		return chromedp.Evaluate[[]string](fmt.Sprintf(`[...document.querySelectorAll('[data-test=%s] [data-%s]')].map(e => e.dataset.%s)`, table, attr, attr))
+	}
+	run(t, b, chromedp.Navigate(c.Base+"/districts/jingkai"), chromedp.Click(css(`[data-test=district-visits]`)),
+		waitCount(`[data-test=visits] [data-visit]`, len(visits.Items)), waitCount(`[data-test=visit-due] [data-company]`, len(due.Companies)))
+	for _, p := range vplan.Periods {
+		run(t, b, waitText(fmt.Sprintf(`[data-test="visit-period-%s"]`, p.Period), fmt.Sprintf("%d / %d", p.Visited, p.Planned)))
+	}
+	shownVisits, err := chromedp.Run(b, attrs("visits", "visit"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shownDue, err := chromedp.Run(b, attrs("visit-due", "company"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantVisits, wantDue []string
+	for _, v := range visits.Items {
+		wantVisits = append(wantVisits, v.ID)
+	}
+	for _, d := range due.Companies {
+		wantDue = append(wantDue, d.CompanyID)
+	}
+	if strings.Join(shownVisits, ",") != strings.Join(wantVisits, ",") || strings.Join(shownDue, ",") != strings.Join(wantDue, ",") {
+		t.Errorf("field visits shown %v, due %v; the API's %v, %v", shownVisits, shownDue, wantVisits, wantDue)
+	}
+	run(t, b, look("field-visits.zh-CN"))
+
 	// English: every string, the status, and the chart re-created.
 	run(t, b, chromedp.Click(css(`[data-test=lang]`)), waitText(`[data-test=lang]`, "中文"), look("company.en"),
 		chromedp.Click(css(`[data-test=nav-city]`)), waitText(`h1`, "The city at a glance"),
@@ -467,6 +602,8 @@ func TestConsoleShowsWhatTheAPISays(t *testing.T) {
 		chromedp.Click(css(`[data-test=nav-conflicts]`)), chromedp.WaitVisible(css(`[data-test=conflicts]`)), look("conflicts.en"),
 		chromedp.Navigate(c.Base+"/districts/jingkai/action-items"), chromedp.WaitVisible(css(`[data-test=action-items] .el-table__body tr`)), look("action-items.en"),
 		chromedp.Navigate(c.Base+"/districts/jingkai/dispatches"), waitText(`[data-test=dispatches] .el-table__body tr td:nth-child(4)`, "Closed"), look("dispatches.en"),
+		chromedp.Navigate(c.Base+"/districts/caidian/convention"), waitText(`[data-test=convention-rate]`, rateText(rate1.Rate)), look("convention.en"),
+		chromedp.Navigate(c.Base+"/districts/jingkai/field-visits"), waitText(`h1`, "Field visits"), look("field-visits.en"),
 		chromedp.Click(css(`[data-test=nav-city]`)), waitText(`h1`, "The city at a glance"))
 	if lang, err := chromedp.Run(b, chromedp.Evaluate[string](`document.documentElement.lang`)); err != nil || lang != "en" {
 		t.Errorf("html lang %q (%v), want en", lang, err)
@@ -518,6 +655,46 @@ func TestConsoleShowsWhatTheAPISays(t *testing.T) {
 		"role": "guard", "districts": []string{"jingkai"}, "company": lg.CompanyID, "guard": leader}, nil); err != nil {
 		t.Fatal(err)
 	}
+	// The district lead follows the shift live in a tab of its own: the
+	// plan's fill rate and today's coverage as the API has them, then the
+	// shift's report, which shows the leader's scan when it is made.
+	if err := c.Must(ctx, http.StatusCreated, "POST", "/api/v1/auth/accounts", map[string]any{"username": "lead-patrols", "password": "lead-patrols right password",
+		"role": "district-admin", "districts": []string{"jingkai"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var plan struct {
+		Items []struct {
+			ID       string   `json:"id"`
+			FillRate *float64 `json:"fill_rate"`
+		}
+	}
+	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/jingkai/plans", nil, &plan); err != nil || len(plan.Items) != 1 || plan.Items[0].FillRate == nil {
+		t.Fatalf("the demo's plans: %v %+v", err, plan)
+	}
+	cst := time.FixedZone("CST", 8*3600)
+	midnight, _ := time.ParseInLocation("2006-01-02", time.Now().In(cst).Format("2006-01-02"), cst)
+	var coverage struct {
+		Areas []struct {
+			AreaID   string   `json:"area_id"`
+			FillRate *float64 `json:"fill_rate"`
+			GapHours int      `json:"gap_hours"`
+		}
+	}
+	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/jingkai/coverage?from="+midnight.UTC().Format(time.RFC3339)+"&to="+midnight.Add(24*time.Hour).UTC().Format(time.RFC3339), nil, &coverage); err != nil || len(coverage.Areas) != 1 {
+		t.Fatalf("today's coverage: %v %+v", err, coverage)
+	}
+	pl, cancelPl := chromedp.NewContext(b)
+	defer cancelPl()
+	if err := chromedp.Do(pl); err != nil {
+		t.Fatal(err)
+	}
+	area := coverage.Areas[0]
+	run(t, pl, login(c.Base, "lead-patrols", "lead-patrols right password"), chromedp.Click(css(`[data-test=nav-patrols-jingkai]`)),
+		waitText(fmt.Sprintf(`[data-test="plan-fill-%s"]`, plan.Items[0].ID), rateText(plan.Items[0].FillRate)),
+		waitText(fmt.Sprintf(`[data-test="coverage-fill-%s"]`, area.AreaID), rateText(area.FillRate)),
+		waitText(fmt.Sprintf(`[data-test="coverage-gaps-%s"]`, area.AreaID), fmt.Sprint(area.GapHours)),
+		chromedp.Click(css(fmt.Sprintf(`[data-test="plan-%s"]`, plan.Items[0].ID))), chromedp.Click(css(`[data-test=shift-0]`)),
+		waitText(fmt.Sprintf(`[data-test="accepted-%s"]`, leader), "0 / 1"), waitText(`[data-test=scans] .el-table__empty-text`, "尚无打卡"))
 	phone, cancelPhone := chromedp.NewContext(b)
 	defer cancelPhone()
 	lat, lng, acc := 30.5093, 114.1637, 8.0
@@ -538,6 +715,10 @@ func TestConsoleShowsWhatTheAPISays(t *testing.T) {
 		// A tag of no checkpoint: the API's reason, as such.
 		chromedp.SendKeys(css(`#gh-scan-tag`), "QR-no-such-tag"), chromedp.Click(css(`[data-test=scan-submit]`)),
 		chromedp.WaitVisible(css(`[data-test=scan-error]`)), look("scan-refused.zh-CN"))
+	// The lead's page shows the scan without a reload.
+	run(t, pl, waitText(fmt.Sprintf(`[data-test="accepted-%s"]`, leader), "1 / 1"), waitText(`[data-test=scans] .el-table__body tr td:nth-child(3)`, "商圈东门"),
+		look("patrols.zh-CN"), chromedp.Click(css(`[data-test=lang]`)), waitText(`[data-test=scans] .el-table__body tr td:nth-child(3)`, "商圈东门"),
+		waitText(`h1`, "Patrol plans and live scans"), look("patrols.en"))
 	var plans struct{ Items []struct{ ID string } }
 	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/jingkai/plans", nil, &plans); err != nil || len(plans.Items) == 0 {
 		t.Fatalf("plans: %v %+v", err, plans)
@@ -867,4 +1048,328 @@ func TestConsoleImportShowsTheRowReport(t *testing.T) {
 	run(t, b, chromedp.Click(css(`[data-test=lang]`)), waitText(`[data-test=import-summary]`, "3 of 3 rows processed: 1 imported, 2 failed"), look("import.en"),
 		chromedp.Click(css(`#tab-guards`)), waitText(`[data-test=guards] .el-table__body tr td`, "张卫国"), look("guards.en"),
 		chromedp.Click(css(`[data-test=lang]`)), waitText(`[data-test=lang]`, "English"), look("guards.zh-CN"))
+}
+
+// TestConsoleMeetingAgendaMinutesAndResolutions: the district lead builds
+// a meeting's agenda (adds two items, moves the second up: the API's
+// order is the one shown), starts the meeting, takes minutes and
+// publishes them as version 1, then edits a draft entry a colleague
+// changed in between: the console sent the etag it read (If-Match), so
+// the API refuses the stale edit (412 request.etag_stale), the page says
+// what the entry says now, and only a second save replaces it. A
+// resolution is adopted with an action item; the police read the
+// published minutes with no way to change them.
+func TestConsoleMeetingAgendaMinutesAndResolutions(t *testing.T) {
+	chromiumPath(t)
+	_, c := startCity(t, t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	shots, axe := screenshotDir(t), axeSource(t)
+	look := func(name string) step { return chromedp.Steps(shot(shots, name), accessible(t, axe, name)) }
+	for _, a := range []map[string]any{
+		{"username": "vp-minutes", "password": "vp-minutes right password", "role": "district-admin", "districts": []string{"jingkai"}},
+		{"username": "police-minutes", "password": "police-minutes right password", "role": "police", "districts": []string{"jingkai"}},
+	} {
+		poll(t, "the account "+a["username"].(string), func() bool {
+			status, _, err := c.Do(ctx, "POST", "/api/v1/auth/accounts", a, nil)
+			return err == nil && status == http.StatusCreated
+		})
+	}
+	now := time.Now().UTC()
+	title := fmt.Sprintf("经开片区岁末安保工作会议 %d", now.Unix())
+	var m struct{ ID string }
+	if err := c.Must(ctx, http.StatusCreated, "POST", "/api/v1/districts/jingkai/meetings", map[string]any{"type": "district_working", "title": title,
+		"starts_at": now.Add(10 * time.Minute), "ends_at": now.Add(2 * time.Hour)}, &m); err != nil {
+		t.Fatal(err)
+	}
+	page := c.Base + "/districts/jingkai/meetings/" + m.ID
+	base := "/api/v1/districts/jingkai/meetings/" + m.ID
+	rows := func(table string) string { return fmt.Sprintf(`[data-test=%s] .el-table__body tr`, table) }
+
+	b := browser(t, ctx)
+	run(t, b, login(c.Base, "vp-minutes", "vp-minutes right password"), chromedp.WaitVisible(css(`[data-test=role]`)),
+		chromedp.Navigate(page), waitText(`[data-test=meeting-heading]`, title),
+		waitText(`[data-test=agenda] .el-table__empty-text`, "暂无议程"),
+		chromedp.SendKeys(css(`#gh-agenda-title`), "通报本季度四个100%情况"), chromedp.SendKeys(css(`#gh-agenda-presenter`), "王会长"),
+		chromedp.SendKeys(css(`#gh-agenda-duration`), "20"), chromedp.Click(css(`[data-test=agenda-add]`)), waitCount(rows("agenda"), 1),
+		chromedp.SendKeys(css(`#gh-agenda-title`), "部署岁末年初安保工作"), chromedp.Click(css(`[data-test=agenda-add]`)), waitCount(rows("agenda"), 2),
+		chromedp.Click(css(`[data-test=agenda-up-1]`)),
+		waitText(rows("agenda")+`:nth-child(1) td:nth-child(3)`, "部署岁末年初安保工作"), look("meeting-agenda.zh-CN"))
+	var agenda struct{ Items []struct{ Title string } }
+	if err := c.Must(ctx, http.StatusOK, "GET", base+"/agenda", nil, &agenda); err != nil {
+		t.Fatal(err)
+	}
+	if len(agenda.Items) != 2 || agenda.Items[0].Title != "部署岁末年初安保工作" || agenda.Items[1].Title != "通报本季度四个100%情况" {
+		t.Errorf("the API's agenda: %+v, want the second item first", agenda.Items)
+	}
+
+	// Held: the minutes, version 1.
+	run(t, b, chromedp.Click(css(`[data-test=meeting-advance]`)), waitText(`[data-test=meeting-status]`, "已安排"),
+		chromedp.Click(css(`[data-test=meeting-advance]`)), waitText(`[data-test=meeting-status]`, "进行中"),
+		chromedp.WaitVisible(css(`#gh-minute-speaker`)), chromedp.WaitNotPresent(css(`#gh-agenda-title`)),
+		chromedp.SendKeys(css(`#gh-minute-speaker`), "王会长"), chromedp.SendKeys(css(`#gh-minute-text`), "各单位要落实岁末年初安保责任。"),
+		chromedp.Click(css(`[data-test=minute-add]`)), waitText(`[data-test=minute-text-0]`, "各单位要落实岁末年初安保责任。"),
+		chromedp.Click(css(`[data-test=minutes-publish]`)), chromedp.WaitVisible(css(`[data-test=minutes-v1]`)),
+		waitText(rows("minutes")+` td:nth-child(4)`, "第 1 版"),
+		chromedp.SendKeys(css(`#gh-minute-speaker`), "李队长"), chromedp.SendKeys(css(`#gh-minute-text`), "志愿巡逻队每晚两班。"),
+		chromedp.Click(css(`[data-test=minute-add]`)), waitText(`[data-test=minute-text-1]`, "志愿巡逻队每晚两班。"),
+		chromedp.WaitVisible(css(`[data-test=minute-edit-1]`)))
+	var minutes struct {
+		Entries []struct {
+			ID          string `json:"id"`
+			Text        string `json:"text"`
+			PublishedIn int    `json:"published_in"`
+		}
+		Versions []struct{ Version, Entries int }
+	}
+	if err := c.Must(ctx, http.StatusOK, "GET", base+"/minutes?version=draft", nil, &minutes); err != nil {
+		t.Fatal(err)
+	}
+	if len(minutes.Entries) != 2 || minutes.Entries[0].PublishedIn != 1 || minutes.Entries[1].PublishedIn != 0 || len(minutes.Versions) != 1 || minutes.Versions[0].Entries != 1 {
+		t.Fatalf("the API's minutes: %+v", minutes)
+	}
+	// A colleague changes the draft entry while the lead has it open.
+	draft := minutes.Entries[1].ID
+	theirs := "志愿巡逻队每晚三班。"
+	if err := c.Must(ctx, http.StatusOK, "PATCH", base+"/minutes/entries/"+draft, map[string]any{"text": theirs}, nil); err != nil {
+		t.Fatal(err)
+	}
+	mine := "志愿巡逻队每晚两班。（补充：含周末）"
+	entryText := func() string {
+		var got struct{ Text string }
+		if err := c.Must(ctx, http.StatusOK, "GET", base+"/minutes?version=draft", nil, &minutes); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range minutes.Entries {
+			if e.ID == draft {
+				got.Text = e.Text
+			}
+		}
+		return got.Text
+	}
+	run(t, b, chromedp.Click(css(`[data-test=minute-edit-1]`)), chromedp.WaitVisible(css(`#gh-edit-text`)),
+		chromedp.SendKeys(css(`#gh-edit-text`), "（补充：含周末）"), chromedp.Click(css(`[data-test=minute-save]`)),
+		chromedp.WaitVisible(css(`[data-test=minute-now]`)), waitText(`.el-dialog [data-test=form-error] .el-alert__description`, "request.etag_stale"),
+		look("minutes-stale.zh-CN"))
+	if got := entryText(); got != theirs {
+		t.Errorf("after the stale edit the entry says %q, want the colleague's %q", got, theirs)
+	}
+	run(t, b, chromedp.Click(css(`[data-test=minute-save]`)), chromedp.WaitNotVisible(css(`#gh-edit-text`)),
+		waitText(`[data-test=minute-text-1]`, mine))
+	if got := entryText(); got != mine {
+		t.Errorf("after the second save the entry says %q, want %q", got, mine)
+	}
+
+	// A resolution with an action item owned by the district.
+	due := time.Now().In(time.FixedZone("CST", 8*3600)).AddDate(0, 0, 14).Format("2006-01-02")
+	run(t, b, chromedp.Click(css(`[data-test=new-resolution]`)), chromedp.WaitVisible(css(`#gh-resolution-title`)),
+		chromedp.SendKeys(css(`#gh-resolution-title`), "关于开展岁末年初安保专项行动的决议"),
+		chromedp.SendKeys(css(`#gh-ai-title-0`), "制定专项行动方案"),
+		chromedp.SendKeys(css(`#gh-ai-owner-0`), "经开片区秘书处"),
+		chromedp.SendKeys(css(`#gh-ai-due-0`), due+"\t"),
+		chromedp.Click(css(`[data-test=resolution-submit]`)), chromedp.WaitNotVisible(css(`#gh-resolution-title`)),
+		waitText(`[data-test=resolution-title]`, "关于开展岁末年初安保专项行动的决议"), waitText(`[data-test=action-owner]`, "经开片区秘书处"),
+		look("meeting-minutes.zh-CN"))
+	var items struct {
+		Items []struct {
+			Title, DueOn, MeetingID, OwnerName string
+		}
+	}
+	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/jingkai/action-items?meeting_id="+m.ID, nil, &items); err != nil {
+		t.Fatal(err)
+	}
+	dueShown, err := chromedp.Run(b, chromedp.Evaluate[string](`document.querySelector('[data-test=action-due]').innerText`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items.Items) != 1 || items.Items[0].Title != "制定专项行动方案" || strings.TrimSpace(dueShown) != dayZh(due) {
+		t.Errorf("the API's action items %+v, the due day shown %q (want %s)", items.Items, dueShown, dayZh(due))
+	}
+	run(t, b, chromedp.Click(css(`[data-test=lang]`)), waitText(`[data-test=meeting-status]`, "In progress"), look("meeting-minutes.en"),
+		chromedp.Click(css(`[data-test=lang]`)), waitText(`[data-test=lang]`, "English"))
+
+	// The police: the published version only, nothing to change.
+	run(t, b, chromedp.Click(css(`[data-test=logout]`)), login(c.Base, "police-minutes", "police-minutes right password"),
+		chromedp.WaitVisible(css(`[data-test=role]`)), chromedp.Navigate(page), waitText(`[data-test=meeting-heading]`, title),
+		waitCount(rows("minutes"), 1), waitText(`[data-test=minute-text-0]`, "各单位要落实岁末年初安保责任。"),
+		waitCount(rows("agenda"), 2), waitText(`[data-test=resolution-title]`, "关于开展岁末年初安保专项行动的决议"),
+		waitCount(`[data-test=minutes-publish], [data-test^=minute-edit-], [data-test=new-resolution], [data-test=meeting-advance], [data-test=invite], #gh-minute-speaker`, 0),
+		look("meeting-police.zh-CN"))
+
+	// The police's nav: the read-only pages their policy allows, and the
+	// dispatch they raise; nothing to issue, move or review.
+	navs, err := chromedp.Run(b, chromedp.Evaluate[[]string](`[...document.querySelectorAll('header nav [data-test]')].map(e => e.dataset.test)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantNav := "nav-directives nav-district-jingkai nav-meetings-jingkai nav-actions-jingkai nav-notices-jingkai nav-patrols-jingkai nav-disputes-jingkai nav-inspections-jingkai nav-wages-jingkai nav-dispatches-jingkai"
+	if strings.Join(navs, " ") != wantNav {
+		t.Errorf("the police's nav: %v, want %s", navs, wantNav)
+	}
+	run(t, b, chromedp.Click(css(`[data-test=nav-actions-jingkai]`)), chromedp.WaitVisible(css(`[data-test=action-items] .el-table__body tr`)),
+		waitCount(`[data-test=action-items] .el-table__body tr button`, 0),
+		chromedp.Click(css(`[data-test=nav-directives]`)), waitText(`[data-test=directives] .el-table__empty-text`, "暂无指令"), waitCount(`[data-test=new-directive]`, 0),
+		chromedp.Click(css(`[data-test=nav-disputes-jingkai]`)), waitText(`[data-test=disputes] .el-table__empty-text`, "暂无纠纷"), look("disputes-police.zh-CN"),
+		chromedp.Click(css(`[data-test=nav-dispatches-jingkai]`)), waitText(`[data-test=dispatches] .el-table__empty-text`, "暂无调度"),
+		chromedp.Click(css(`[data-test=raise-dispatch]`)), chromedp.WaitVisible(css(`#gh-dispatch-kind`)),
+		chromedp.SendKeys(css(`#gh-dispatch-kind`), "纠纷"), chromedp.SendKeys(css(`#gh-dispatch-lat`), "30.5093"), chromedp.SendKeys(css(`#gh-dispatch-lng`), "114.1637"),
+		chromedp.SendKeys(css(`#gh-dispatch-desc`), "商圈东门有人争执"), chromedp.Click(css(`[data-test=raise-submit]`)),
+		chromedp.WaitNotVisible(css(`#gh-dispatch-kind`)), waitCount(`[data-test=dispatches] .el-table__body tr`, 1))
+	var raised struct {
+		Items []struct{ Kind, Status string }
+	}
+	if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/jingkai/dispatches", nil, &raised); err != nil || len(raised.Items) != 1 || raised.Items[0].Kind != "纠纷" {
+		t.Fatalf("the API's dispatches: %v %+v", err, raised.Items)
+	}
+	statusZh := map[string]string{"offered": "待签收", "unassigned": "无人签收"}
+	run(t, b, waitText(`[data-test=dispatches] .el-table__body tr td:nth-child(4)`, statusZh[raised.Items[0].Status]), look("dispatches-police.zh-CN"))
+}
+
+// dayZh is the console's Chinese rendering of a day (format.js formatDay).
+func dayZh(day string) string {
+	d, err := time.Parse("2006-01-02", day)
+	if err != nil {
+		return day
+	}
+	return fmt.Sprintf("%d年%d月%d日", d.Year(), int(d.Month()), d.Day())
+}
+
+// TestConsoleCompanyCertificatesExpiring: a company admin's certificates
+// tab lists the guards whose certificate lapses within the policy's
+// warning window (the API's /certificates/expiring, with the days left
+// counted in Asia/Shanghai) and, apart, the guards on duty without a valid
+// one (lapsed or never issued), each exactly as the API lists them.
+func TestConsoleCompanyCertificatesExpiring(t *testing.T) {
+	chromiumPath(t)
+	_, c := startCity(t, t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	shots, axe := screenshotDir(t), axeSource(t)
+	look := func(name string) step { return chromedp.Steps(shot(shots, name), accessible(t, axe, name)) }
+	co, err := c.RegisterActiveCompany(ctx, "jingkai", 83)
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := time.Now().In(time.FixedZone("CST", 8*3600))
+	day := func(d int) string { return today.AddDate(0, 0, d).Format("2006-01-02") }
+	ids := map[string]string{}
+	for i, g := range []struct {
+		name  string
+		until string
+	}{{"周建国", day(10)}, {"吴志刚", day(200)}, {"郑海涛", day(-1)}, {"孙立新", ""}} {
+		body := map[string]any{"name": g.name, "id_number": citytest.ResidentID(8301 + i)}
+		if g.until != "" {
+			body["certificate_number"] = fmt.Sprintf("鄂公保字%06d", 830100+i)
+			body["certificate_issued_on"] = "2020-01-01"
+			body["certificate_valid_until"] = g.until
+		}
+		var created struct{ ID string }
+		if err := c.Must(ctx, http.StatusCreated, "POST", "/api/v1/districts/jingkai/companies/"+co+"/guards", body, &created); err != nil {
+			t.Fatal(err)
+		}
+		ids[g.name] = created.ID
+	}
+	poll(t, "the company admin's account", func() bool {
+		status, _, err := c.Do(ctx, "POST", "/api/v1/auth/accounts", map[string]any{"username": "ca-certs", "password": "ca-certs right password",
+			"role": "company-admin", "districts": []string{"jingkai"}, "company": co}, nil)
+		return err == nil && status == http.StatusCreated
+	})
+	names := func(path string) []string {
+		var res struct {
+			Items []struct{ ID, Name string }
+		}
+		if err := c.Must(ctx, http.StatusOK, "GET", path, nil, &res); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, g := range res.Items {
+			out = append(out, g.ID+"="+g.Name)
+		}
+		return out
+	}
+	wantExpiring := names("/api/v1/districts/jingkai/certificates/expiring?page_size=20&company_id=" + co)
+	wantLapsed := names("/api/v1/districts/jingkai/guards?page_size=20&employment_status=active&certificate=none&company_id=" + co)
+	if len(wantExpiring) != 1 || wantExpiring[0] != ids["周建国"]+"=周建国" || len(wantLapsed) != 2 {
+		t.Fatalf("the API's lists: expiring %v, without a valid certificate %v", wantExpiring, wantLapsed)
+	}
+	shown := func(table string, want []string) step {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			var got []string
+			for {
+				var err error
+				got, err = chromedp.Evaluate[[]string](fmt.Sprintf(`[...document.querySelectorAll('[data-test=%s] [data-guard]')].map(e => e.dataset.guard + '=' + e.textContent.trim())`, table))(ctx, tg)
+				if err == nil && strings.Join(got, ",") == strings.Join(want, ",") {
+					return nil
+				}
+				select {
+				case <-ctx.Done():
+					return fmt.Errorf("%s shows %v, the API %v", table, got, want)
+				case <-time.After(100 * time.Millisecond): // polling interval
+				}
+			}
+		})
+	}
+	b := browser(t, ctx)
+	run(t, b, login(c.Base, "ca-certs", "ca-certs right password"), chromedp.WaitVisible(css(`#tab-certificates`)),
+		chromedp.Click(css(`#tab-certificates`)), shown("certs-expiring", wantExpiring), shown("certs-lapsed", wantLapsed),
+		waitText(fmt.Sprintf(`[data-test="cert-left-%s"]`, ids["周建国"]), "10 天"),
+		waitText(fmt.Sprintf(`[data-test="cert-why-%s"]`, ids["郑海涛"]), "证书有效期至 "+dayZh(day(-1))+"，已失效"),
+		waitText(fmt.Sprintf(`[data-test="cert-why-%s"]`, ids["孙立新"]), "未取得保安员证"), look("certificates.zh-CN"),
+		chromedp.Click(css(`[data-test=lang]`)), waitText(fmt.Sprintf(`[data-test="cert-left-%s"]`, ids["周建国"]), "10 days"), look("certificates.en"))
+}
+
+// TestConsoleOpsShowsASilentService: HQ (with caidian) in one city,
+// jingkai's node in a second on its etcd and broker; jingkai's node
+// stops, HQ says its services are silent, and the ops page shows each as
+// "silent since" the instant HQ gives (Asia/Shanghai), the district as
+// silent, caidian's services alive.
+func TestConsoleOpsShowsASilentService(t *testing.T) {
+	chromiumPath(t)
+	if testing.Short() {
+		t.Skip("runs two cities")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	shots, axe := screenshotDir(t), axeSource(t)
+	look := func(name string) step { return chromedp.Steps(shot(shots, name), accessible(t, axe, name)) }
+	const beat = "-heartbeat.interval=200ms"
+	hqCity, hq := startCity(t, t.TempDir(), "-districts=caidian", beat)
+	district, dc := startCity(t, t.TempDir(), "-hq=false", "-districts=jingkai", beat,
+		"-etcd.endpoints="+strings.Join(hqCity.Etcd().Endpoints(), ","), "-kafka.brokers="+strings.Join(hqCity.BrokerAddrs(), ","))
+	if _, err := dc.RegisterActiveCompany(ctx, "jingkai", 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hq.WaitHQ(ctx, "jingkai", func(v citytest.DistrictView) bool { return v.Status == "ok" && len(v.Services) > 0 }); err != nil {
+		t.Fatal(err)
+	}
+	district.Close()
+	v, err := hq.WaitHQ(ctx, "jingkai", func(v citytest.DistrictView) bool {
+		return v.Status == "silent" && len(serviceNames(v, true)) == 0
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := hq.Must(ctx, http.StatusCreated, "POST", "/api/v1/auth/accounts", map[string]any{"username": "ops-silent", "password": "ops-silent right password",
+		"role": "ops"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	b := browser(t, ctx)
+	steps := []step{login(hq.Base, "ops-silent", "ops-silent right password"), chromedp.Click(css(`[data-test=nav-ops]`)),
+		waitText(`[data-test=ops-status-jingkai]`, "失联")}
+	cst := time.FixedZone("CST", 8*3600)
+	for _, s := range v.Services {
+		since, err := time.Parse(time.RFC3339Nano, *s.SilentSince)
+		if err != nil {
+			t.Fatal(err)
+		}
+		steps = append(steps, waitText(fmt.Sprintf(`[data-test=alive-jingkai-%s]`, s.Service), "自 "+since.In(cst).Format("2006/01/02 15:04")+" 失联"))
+	}
+	cv, err := hq.WaitHQ(ctx, "caidian", func(v citytest.DistrictView) bool { return v.Status == "ok" && len(v.Services) > 0 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range cv.Services {
+		steps = append(steps, waitText(fmt.Sprintf(`[data-test=alive-caidian-%s]`, s.Service), "是"))
+	}
+	run(t, b, append(steps, look("ops-silent.zh-CN"))...)
 }

@@ -98,3 +98,20 @@ export function fourRates(view) {
   const fh = view && view.compliance && view.compliance.reported && view.compliance.four_hundred
   return FOUR_RATES.map((r) => ({ key: r.key, value: fh && fh.reported ? fh[r.hq] ?? null : null }))
 }
+
+// shanghaiToday is the calendar day (YYYY-MM-DD) it is now in Asia/Shanghai.
+export function shanghaiToday(now = new Date()) {
+  // en-CA formats a date as YYYY-MM-DD.
+  return new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now)
+}
+
+// daysUntil counts the calendar days from today in Asia/Shanghai to day
+// (YYYY-MM-DD): 0 on the day itself, negative once it has passed, null for
+// a missing day. Days, not hours, because a certificate is valid through
+// its last day wherever the browser is.
+export function daysUntil(day, now = new Date()) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day || '')
+  if (!m) return null
+  const [y, mo, d] = shanghaiToday(now).split('-').map(Number)
+  return Math.round((Date.UTC(+m[1], +m[2] - 1, +m[3]) - Date.UTC(y, mo - 1, d)) / 86400000)
+}

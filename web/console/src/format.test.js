@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { districtStatus, formatAgo, formatDateTime, formatDay, formatRate, fourRates } from './format.js'
+import { districtStatus, formatAgo, formatDateTime, formatDay, formatRate, fourRates, daysUntil, shanghaiToday } from './format.js'
 
 describe('formatRate', () => {
   it('renders a ratio as a percentage with one decimal', () => {
@@ -65,5 +65,24 @@ describe('fourRates', () => {
     expect(fourRates(view({ reported: false })).map((r) => r.value)).toEqual([null, null, null, null])
     expect(fourRates(view({ reported: true, four_hundred: { reported: false, background_check_rate: 0.4 } })).map((r) => r.value)).toEqual([null, null, null, null])
     expect(fourRates(undefined).map((r) => r.value)).toEqual([null, null, null, null])
+  })
+})
+
+describe('daysUntil', () => {
+  // 2026-12-02 17:30 UTC is already 2026-12-03 01:30 in Shanghai.
+  const now = new Date('2026-12-02T17:30:00Z')
+  it('counts from the Shanghai day, not the UTC one', () => {
+    expect(shanghaiToday(now)).toBe('2026-12-03')
+    expect(daysUntil('2026-12-03', now)).toBe(0)
+    expect(daysUntil('2026-12-13', now)).toBe(10)
+    expect(daysUntil('2026-12-02', now)).toBe(-1)
+  })
+  it('crosses months and years by the calendar', () => {
+    expect(daysUntil('2027-01-02', now)).toBe(30)
+    expect(daysUntil('2027-03-03', now)).toBe(90)
+  })
+  it('is null for a missing day', () => {
+    expect(daysUntil('', now)).toBe(null)
+    expect(daysUntil(undefined, now)).toBe(null)
   })
 })

@@ -7,7 +7,7 @@ export const LOCALES = ['zh-CN', 'en']
 export const messages = {
   'zh-CN': {
     app: { title: '保安协会管理平台', short: '保安协会', switchTo: 'English', switchLabel: '切换到英文' },
-    nav: { city: '全市概览', districts: '片区', district: '{d} 片区', meetings: '会议', actions: '任务', dispatches: '警保联动', notices: '通知', scan: '巡逻打卡', directives: '总部指令', conflicts: '跨片区冲突', ops: '运行状态', logout: '退出登录', skip: '跳到主要内容' },
+    nav: { patrols: '巡逻', city: '全市概览', districts: '片区', district: '{d} 片区', meetings: '会议', actions: '任务', dispatches: '警保联动', notices: '通知', scan: '巡逻打卡', directives: '总部指令', conflicts: '跨片区冲突', ops: '运行状态', logout: '退出登录', skip: '跳到主要内容' },
     login: {
       title: '登录', username: '用户名', password: '密码', submit: '登录',
       failed: '登录失败：{message}', required: '请输入用户名和密码',
@@ -46,8 +46,51 @@ export const messages = {
       to: { scheduled: '安排会议', in_progress: '开始会议', closed: '结束会议' },
       attendanceStatus: { invited: '未签到', present: '已到', late: '迟到', absent: '缺席' },
     },
+    agenda: {
+      title: '议程', none: '暂无议程', position: '序号', kind: '类型', itemTitle: '议题', presenter: '报告人', duration: '时长', durationField: '时长（分钟）',
+      minutes: '{n} 分钟', add: '添加议题', up: '上移', upLabel: '上移“{title}”',
+      kinds: { briefing: '通报', speeches: '发言', deployment: '工作部署', signing: '签约', remarks: '讲话' },
+    },
+    minutes: {
+      title: '会议纪要', version: '版本', draft: '草稿（全部条目）', versionLabel: '第 {n} 版（{when}，{entries} 条）',
+      versionLine: '第 {n} 版：{when} 发布，{entries} 条', unpublished: '尚未发布', none: '暂无纪要条目',
+      speaker: '发言人', speakerRole: '职务', kind: '类型', text: '内容', state: '状态', publishedIn: '第 {n} 版', draftEntry: '草稿',
+      add: '记录', publish: '发布纪要', edit: '修改', editLabel: '修改 {speaker} 的条目', save: '保存',
+      whenHeld: '会议开始后才能记录纪要', nowSays: '该条目已被他人修改，现在为：“{text}”。您的修改尚未保存，可再次保存覆盖。',
+      kinds: { speech: '发言', requirements: '工作要求', briefing: '通报', deployment: '部署', note: '备注' },
+    },
+    resolutions: {
+      title: '决议与任务', adopt: '通过决议', none: '暂无决议', whenHeld: '会议开始后才能通过决议', adoptedAt: '{when} 通过',
+      titleField: '决议名称', text: '决议内容', item: '任务 {n}', addItem: '再加一项任务', submit: '通过', company: '责任单位', ownerName: '责任人/部门',
+      itemsOf: '“{title}”的任务', owners: { district: '片区', company: '会员单位', person: '个人' },
+    },
+    patrols: {
+      title: '巡逻计划与实时打卡', coverage: '今日（{day}）各重点区域覆盖情况', noCoverage: '今日没有排班', area: '重点区域', fillRate: '覆盖率',
+      nothingRequired: '无需排班', gapHours: '缺口小时数', uncovered: '未覆盖', staffedOfRequired: '已排 / 应排', minutesN: '{n} 分钟', minutesOf: '{staffed} / {required} 分钟',
+      plans: '巡逻计划', newPlan: '新建巡逻计划', noPlans: '暂无巡逻计划', plan: '计划', window: '时段', shifts: '班次', staffed: '已排 / 应排',
+      noShifts: '暂无班次', shiftsOf: '“{name}”的班次', newShift: '新建班次', expected: '应打卡次数', route: '巡逻路线', live: '实时打卡',
+      liveOf: '{when} 班次的实时打卡', liveHelp: '每 3 秒自动刷新：保安员一打卡，这里就会显示。', guards: '当班保安员', noGuards: '该班次尚未安排保安员',
+      accepted: '有效打卡', tour: '巡逻', complete: '已完成', incomplete: '未完成', scans: '打卡记录', noScans: '尚无打卡', scannedAt: '打卡时间',
+      checkpoint: '巡逻点', distance: '距离', metres: '{n} 米', flags: '提示', offline: '离线补传', mock: '模拟定位', skewed: '手机时间不准',
+      missed: '漏巡', missedLine: '{guard}：{kind}（{scans} / {expected}）', missedKinds: { not_started: '未开始巡逻', not_finished: '未巡完' }, required: '应排人数',
+    },
+    convention: {
+      title: '自律公约签署', nav: '公约', version: '《{title}》{version} 版，{when} 发布', rate: '签署率', signed: '已签署 / 在册单位', unsigned: '尚未签署的会员单位',
+      allSigned: '所有在册会员单位均已签署', signedList: '已签署的会员单位', noneSigned: '尚无单位签署', contact: '联系人', phone: '联系电话',
+      record: '登记签署', recordFor: '登记 {name} 的签署', signedBy: '签署人', signedAt: '签署时间',
+    },
+    visits: {
+      title: '走访会员单位', policy: '全市要求：每家在册会员单位每 {n} 个月至少走访一次。', plan: '走访计划进度', period: '周期', visitedOfPlanned: '已走访 / 计划',
+      held: '走访次数', onTrack: '进度', yes: '达标', behind: '落后', due: '到期未走访的单位', noneDue: '没有到期未走访的单位', last: '上次走访', never: '从未走访',
+      dueOn: '应走访日期', recorded: '走访记录', none: '暂无走访记录', on: '走访日期', by: '走访人', findings: '情况', followUps: '跟进事项',
+    },
     checkIn: { done: '签到成功', failed: '签到失败' },
-    company: { gaps: '合规缺口', guards: '保安员', import: '批量导入' },
+    company: { gaps: '合规缺口', guards: '保安员', certificates: '证书到期', import: '批量导入' },
+    certificates: {
+      expiring: '即将到期的保安员证', expiringHelp: '在岗保安员中，证书在协会规定的预警期内到期的（预警天数为全市统一政策，默认 30 天）。请提前安排复审换证。',
+      noneExpiring: '预警期内没有到期的证书', left: '剩余', daysLeft: '{n} 天', today: '今天到期',
+      lapsed: '无有效证书的在岗保安员', noneLapsed: '在岗保安员均持有有效证书', expiredOn: '证书有效期至 {day}，已失效', missing: '未取得保安员证',
+    },
     guards: {
       title: '保安员', hire: '招录保安员', none: '暂无在职保安员', name: '姓名', idNumber: '身份证号', certificate: '保安员证号',
       validUntil: '证件有效期至', background: '背景审查', actions: '操作', leave: '离职', leaveConfirm: '确认 {name} 离职？',
@@ -134,7 +177,7 @@ export const messages = {
   },
   en: {
     app: { title: 'Security Association Console', short: 'Association', switchTo: '中文', switchLabel: 'Switch to Chinese' },
-    nav: { city: 'City', districts: 'Districts', district: 'District {d}', meetings: 'Meetings', actions: 'Action items', dispatches: 'Dispatch', notices: 'Notices', scan: 'Patrol scan', directives: 'Directives', conflicts: 'Conflicts', ops: 'Operations', logout: 'Log out', skip: 'Skip to main content' },
+    nav: { patrols: 'Patrols', city: 'City', districts: 'Districts', district: 'District {d}', meetings: 'Meetings', actions: 'Action items', dispatches: 'Dispatch', notices: 'Notices', scan: 'Patrol scan', directives: 'Directives', conflicts: 'Conflicts', ops: 'Operations', logout: 'Log out', skip: 'Skip to main content' },
     login: {
       title: 'Log in', username: 'Username', password: 'Password', submit: 'Log in',
       failed: 'Login failed: {message}', required: 'Enter your username and password',
@@ -173,8 +216,51 @@ export const messages = {
       to: { scheduled: 'Schedule', in_progress: 'Start', closed: 'Close' },
       attendanceStatus: { invited: 'Not checked in', present: 'Present', late: 'Late', absent: 'Absent' },
     },
+    agenda: {
+      title: 'Agenda', none: 'No agenda items', position: 'No.', kind: 'Kind', itemTitle: 'Item', presenter: 'Presenter', duration: 'Length', durationField: 'Length (minutes)',
+      minutes: '{n} min', add: 'Add item', up: 'Up', upLabel: 'Move “{title}” up',
+      kinds: { briefing: 'Briefing', speeches: 'Speeches', deployment: 'Work plan', signing: 'Signing', remarks: 'Remarks' },
+    },
+    minutes: {
+      title: 'Minutes', version: 'Version', draft: 'Draft (every entry)', versionLabel: 'Version {n} ({when}, {entries} entries)',
+      versionLine: 'Version {n}: published {when}, {entries} entries', unpublished: 'Not published yet', none: 'No entries yet',
+      speaker: 'Speaker', speakerRole: 'Position', kind: 'Kind', text: 'Text', state: 'State', publishedIn: 'Version {n}', draftEntry: 'Draft',
+      add: 'Record', publish: 'Publish the minutes', edit: 'Edit', editLabel: 'Edit the entry of {speaker}', save: 'Save',
+      whenHeld: 'Minutes are taken once the meeting has started', nowSays: 'Someone else changed this entry; it now says “{text}”. Your change is not saved: save again to replace it.',
+      kinds: { speech: 'Speech', requirements: 'Requirements', briefing: 'Briefing', deployment: 'Work plan', note: 'Note' },
+    },
+    resolutions: {
+      title: 'Resolutions and action items', adopt: 'Adopt a resolution', none: 'No resolutions', whenHeld: 'Resolutions are adopted once the meeting has started', adoptedAt: 'Adopted {when}',
+      titleField: 'Title', text: 'Text', item: 'Action item {n}', addItem: 'Add another action item', submit: 'Adopt', company: 'Member company', ownerName: 'Person or office',
+      itemsOf: 'Action items of “{title}”', owners: { district: 'District', company: 'Member company', person: 'Person' },
+    },
+    patrols: {
+      title: 'Patrol plans and live scans', coverage: 'Coverage of the key areas today ({day})', noCoverage: 'No shift today', area: 'Key area', fillRate: 'Fill rate',
+      nothingRequired: 'nothing required', gapHours: 'Hours with a gap', uncovered: 'Uncovered', staffedOfRequired: 'Staffed / required', minutesN: '{n} min', minutesOf: '{staffed} / {required} min',
+      plans: 'Patrol plans', newPlan: 'New patrol plan', noPlans: 'No patrol plans', plan: 'Plan', window: 'When', shifts: 'Shifts', staffed: 'Staffed / required',
+      noShifts: 'No shifts', shiftsOf: 'Shifts of “{name}”', newShift: 'New shift', expected: 'Scans expected', route: 'Route', live: 'Live scans',
+      liveOf: 'Live scans of the shift at {when}', liveHelp: 'Refreshed every 3 seconds: a scan shows here as soon as a guard makes it.', guards: 'Guards on the shift', noGuards: 'No guard on this shift yet',
+      accepted: 'Accepted scans', tour: 'Tour', complete: 'Complete', incomplete: 'Incomplete', scans: 'Scans', noScans: 'No scans yet', scannedAt: 'Scanned',
+      checkpoint: 'Checkpoint', distance: 'Distance', metres: '{n} m', flags: 'Notes', offline: 'uploaded offline', mock: 'mock location', skewed: "phone's clock off",
+      missed: 'Missed tours', missedLine: '{guard}: {kind} ({scans} / {expected})', missedKinds: { not_started: 'not started', not_finished: 'not finished' }, required: 'Guards required',
+    },
+    convention: {
+      title: 'The self-discipline convention', nav: 'Convention', version: '“{title}”, version {version}, published {when}', rate: 'Signature rate', signed: 'Signed / member companies', unsigned: 'Member companies yet to sign',
+      allSigned: 'Every active member company has signed', signedList: 'Member companies that signed', noneSigned: 'No company has signed yet', contact: 'Contact', phone: 'Phone',
+      record: 'Record a signature', recordFor: 'Record the signature of {name}', signedBy: 'Signed by', signedAt: 'Signed',
+    },
+    visits: {
+      title: 'Field visits', policy: 'City-wide rule: every active member company is visited at least once every {n} months.', plan: 'Visit plan progress', period: 'Period', visitedOfPlanned: 'Visited / planned',
+      held: 'Visits', onTrack: 'Progress', yes: 'On track', behind: 'Behind', due: 'Companies due a visit', noneDue: 'No company is due a visit', last: 'Last visited', never: 'never',
+      dueOn: 'Due', recorded: 'Visits recorded', none: 'No visits yet', on: 'Visited on', by: 'Visited by', findings: 'Findings', followUps: 'Follow-ups',
+    },
     checkIn: { done: 'Checked in', failed: 'Check-in failed' },
-    company: { gaps: 'Gaps', guards: 'Guards', import: 'Import' },
+    company: { gaps: 'Gaps', guards: 'Guards', certificates: 'Certificates', import: 'Import' },
+    certificates: {
+      expiring: 'Certificates expiring soon', expiringHelp: "Guards on duty whose certificate lapses within the association's warning window (a city-wide policy, 30 days unless set otherwise). Book their renewal now.",
+      noneExpiring: 'No certificate lapses within the window', left: 'Left', daysLeft: '{n} days', today: 'lapses today',
+      lapsed: 'Guards on duty without a valid certificate', noneLapsed: 'Every guard on duty holds a valid certificate', expiredOn: 'Certificate valid until {day}: lapsed', missing: 'No guard certificate',
+    },
     guards: {
       title: 'Guards', hire: 'Hire a guard', none: 'No active guards', name: 'Name', idNumber: 'ID number', certificate: 'Certificate',
       validUntil: 'Certificate valid until', background: 'Background check', actions: 'Actions', leave: 'Leaves', leaveConfirm: 'Record that {name} leaves?',

@@ -36,9 +36,34 @@ export function seesOps(me) {
   return !!me && (me.role === 'hq-admin' || me.role === 'ops')
 }
 
-// seesActionItems: the district lead, HQ, and a company for its own.
+// seesActionItems: the district lead, HQ, a company for its own, and
+// the police (read-only).
 export function seesActionItems(me) {
+  return !!me && ['hq-admin', 'district-admin', 'company-admin', 'police'].includes(me.role)
+}
+
+// movesActionItems: who may mark an item done, accept or reopen it
+// (meetings' policy: not the police, who only read them).
+export function movesActionItems(me) {
   return !!me && ['hq-admin', 'district-admin', 'company-admin'].includes(me.role)
+}
+
+// seesDirectives: HQ's directives and their delivery: HQ issues them,
+// the police read them (messaging's policy).
+export function seesDirectives(me) {
+  return !!me && ['hq-admin', 'police'].includes(me.role)
+}
+
+// issuesDirectives: only HQ staff issue a directive.
+export function issuesDirectives(me) {
+  return !!me && me.role === 'hq-admin'
+}
+
+// seesDistrictOversight: the district's disputes, hazard inspections and
+// wage declarations, linked in the nav for the police (a district lead
+// reaches them from the district page too).
+export function seesDistrictOversight(me) {
+  return !!me && me.role === 'police'
 }
 
 // seesDispatches: the police who raise them, the district lead and HQ.
@@ -50,4 +75,22 @@ export function seesDispatches(me) {
 // receipts (a company reads its own under its company).
 export function seesNotices(me) {
   return !!me && ['district-admin', 'police'].includes(me.role)
+}
+
+// canEditMeetings: who runs a district's meetings (agenda, invitations,
+// minutes, resolutions); police and companies only read them.
+export function canEditMeetings(me) {
+  return !!me && ['hq-admin', 'district-admin'].includes(me.role)
+}
+
+// seesPatrols: a district's patrol plans, coverage and live scans: the
+// lead who plans them, HQ, and the police who oversee them.
+export function seesPatrols(me) {
+  return !!me && ['hq-admin', 'district-admin', 'police'].includes(me.role)
+}
+
+// canEditPatrols: who plans patrols (patrols' policy: plans and shifts
+// are HQ's and the district lead's to create).
+export function canEditPatrols(me) {
+  return !!me && ['hq-admin', 'district-admin'].includes(me.role)
 }

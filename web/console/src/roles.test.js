@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { homeOf, seesCity } from './roles.js'
+import { canEditMeetings, homeOf, issuesDirectives, movesActionItems, seesActionItems, seesCity, seesDirectives, seesDistrictOversight } from './roles.js'
 
 describe('roles', () => {
   it('lands each role on its page', () => {
@@ -16,5 +16,23 @@ describe('roles', () => {
     expect(seesCity({ role: 'police', districts: ['jingkai'] })).toBe(false)
     expect(seesCity({ role: 'district-admin', districts: ['jingkai'] })).toBe(false)
     expect(seesCity({ role: 'company-admin', districts: ['jingkai'], company: 'c1' })).toBe(false)
+  })
+  it('lets only HQ and the district lead run meetings', () => {
+    expect(canEditMeetings({ role: 'hq-admin', districts: [] })).toBe(true)
+    expect(canEditMeetings({ role: 'district-admin', districts: ['jingkai'] })).toBe(true)
+    expect(canEditMeetings({ role: 'police', districts: ['jingkai'] })).toBe(false)
+    expect(canEditMeetings({ role: 'company-admin', districts: ['jingkai'], company: 'c1' })).toBe(false)
+    expect(canEditMeetings(null)).toBe(false)
+  })
+  it('gives the police read-only oversight: they read, HQ and the district act', () => {
+    const police = { role: 'police', districts: ['jingkai'] }
+    expect(seesActionItems(police)).toBe(true)
+    expect(movesActionItems(police)).toBe(false)
+    expect(seesDirectives(police)).toBe(true)
+    expect(issuesDirectives(police)).toBe(false)
+    expect(issuesDirectives({ role: 'hq-admin', districts: [] })).toBe(true)
+    expect(seesDistrictOversight(police)).toBe(true)
+    expect(seesDistrictOversight({ role: 'district-admin', districts: ['jingkai'] })).toBe(false)
+    expect(seesDirectives({ role: 'district-admin', districts: ['jingkai'] })).toBe(false)
   })
 })

@@ -60,6 +60,18 @@ export const router = createRouter({
       path: '/districts/:district/wages', name: 'wages',
       component: () => import('./views/WagesView.vue'), props: true,
     },
+    {
+      path: '/districts/:district/patrols', name: 'patrols',
+      component: () => import('./views/PatrolsView.vue'), props: true,
+    },
+    {
+      path: '/districts/:district/convention', name: 'convention',
+      component: () => import('./views/ConventionView.vue'), props: true,
+    },
+    {
+      path: '/districts/:district/field-visits', name: 'field-visits',
+      component: () => import('./views/FieldVisitsView.vue'), props: true,
+    },
     { path: '/scan', name: 'scan', component: () => import('./views/ScanView.vue') },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
