@@ -103,9 +103,18 @@ func (c *Consumer) settleBatch(ctx context.Context, msgs []kafka.Message) int {
 	start := time.Now()
 	bctx, span := c.batchSpan(ctx, msgs)
 	err := c.cfg.DB.InTx(bctx, func(tx *sql.Tx) error {
+		hctx, flush := c.scope(ctx)
 		var err error
-		settled, err = c.applyBatch(ctx, tx, msgs)
-		return err
+		if settled, err = c.applyBatch(hctx, tx, msgs); err != nil || len(settled) == 0 {
+			return err
+		}
+		// One position write for the run: the transaction commits all of
+		// it or none, so only its last event's position can be read back.
+		last := settled[len(settled)-1].msg
+		if err := c.savePosition(ctx, tx, last.Partition, partitionState{next: last.Offset + 1, lastID: identity(msgs[len(settled)-1])}); err != nil {
+			return err
+		}
+		return flush(hctx, tx)
 	})
 	span.SetAttributes(attribute.Int("eventbus.batch.settled", len(settled)))
 	span.End()
@@ -133,7 +142,7 @@ func (c *Consumer) applyBatch(ctx context.Context, tx *sql.Tx, msgs []kafka.Mess
 		if reason != "" || c.blocked(msg) {
 			break // the single-event path dead-letters or parks it
 		}
-		ok, dup, err := c.applyInSavepoint(ctx, tx, m, msg)
+		ok, dup, err := c.applyInSavepoint(ctx, tx, msg)
 		if err != nil {
 			return nil, err
 		}
@@ -145,16 +154,17 @@ func (c *Consumer) applyBatch(ctx context.Context, tx *sql.Tx, msgs []kafka.Mess
 	return settled, nil
 }
 
-// applyInSavepoint applies msg (read as m) in a savepoint of tx. ok is false
-// when its handler failed or rejected it: the savepoint is rolled back and
-// the single-event path settles it. An error is the database's.
-func (c *Consumer) applyInSavepoint(ctx context.Context, tx *sql.Tx, m kafka.Message, msg Message) (ok, dup bool, err error) {
+// applyInSavepoint applies msg in a savepoint of tx (its position is
+// settleBatch's to record, once for the run). ok is false when its handler
+// failed or rejected it: the savepoint is rolled back and the single-event
+// path settles it. An error is the database's.
+func (c *Consumer) applyInSavepoint(ctx context.Context, tx *sql.Tx, msg Message) (ok, dup bool, err error) {
 	db := c.cfg.DB
 	if _, err := db.ExecTx(ctx, tx, "SAVEPOINT eventbus_event"); err != nil {
 		return false, false, err
 	}
 	sctx, span := c.startSpan(ctx, msg)
-	dup, err = c.applyIn(sctx, tx, msg, partitionState{next: m.Offset + 1, lastID: identity(m)})
+	dup, err = c.applyEvent(sctx, tx, msg)
 	if dup {
 		span.SetAttributes(attribute.Bool("eventbus.duplicate", true))
 	}
@@ -242,11 +252,23 @@ func (c *Consumer) applyRetrying(ctx context.Context, span trace.Span, msg Messa
 // before (and so was skipped).
 func (c *Consumer) apply(ctx context.Context, msg Message, pos partitionState) (dup bool, err error) {
 	err = c.cfg.DB.InTx(ctx, func(tx *sql.Tx) error {
+		hctx, flush := c.scope(ctx)
 		var err error
-		dup, err = c.applyIn(ctx, tx, msg, pos)
-		return err
+		if dup, err = c.applyIn(hctx, tx, msg, pos); err != nil {
+			return err
+		}
+		return flush(hctx, tx)
 	})
 	return dup, err
+}
+
+// scope opens the handler's scope of one transaction (ConsumerConfig.Batch):
+// the context its events are applied with and what runs before the commit.
+func (c *Consumer) scope(ctx context.Context) (context.Context, func(context.Context, *sql.Tx) error) {
+	if c.cfg.Batch == nil {
+		return ctx, func(context.Context, *sql.Tx) error { return nil }
+	}
+	return c.cfg.Batch(ctx)
 }
 
 // applyIn records the event id and the partition position in tx and, unless

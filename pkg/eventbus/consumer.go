@@ -77,6 +77,17 @@ type ConsumerConfig struct {
 	// (not for duplicates or dead letters): for end-to-end latency probes
 	// and benchmarks. It runs on the consuming goroutine; keep it cheap.
 	Applied func(Message)
+	// Batch, if set, opens a scope around each transaction the consumer
+	// applies events in (a fetched batch, or one event alone): it gets the
+	// transaction's context and returns the context the handler gets for
+	// that transaction's events, and flush, which runs in the transaction
+	// after its last event and before the commit. A handler can so keep
+	// what it can coalesce (freshness, counters) in memory and write it
+	// once a transaction instead of once an event. It must add to the
+	// scope only for an event it applied without error: an event that
+	// fails is rolled back to its savepoint, and whatever a failed
+	// transaction kept is dropped with it.
+	Batch func(ctx context.Context) (context.Context, func(ctx context.Context, tx *sql.Tx) error)
 }
 
 // Consumer applies the events of one topic, exactly once in effect: each

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -33,7 +32,7 @@ import (
 //     guards of more than one district, or by more than one person (id_hash)
 //     anywhere, whether or not the certificate is still valid: the number
 //     on a card must name one person.
-var conflictKeys = map[string]struct{ all, one string }{
+var conflictKeys = map[string]struct{ all, one, state string }{
 	service.ConflictPerson: {
 		all: `SELECT id_hash FROM hq_guards WHERE employment_status = 'active' AND id_hash <> ''
 			GROUP BY id_hash HAVING count(DISTINCT district) > 1`,
@@ -55,6 +54,15 @@ var conflictKeys = map[string]struct{ all, one string }{
 	},
 }
 
+func init() {
+	// state is one's answer and whether hq_conflicts records the key, in
+	// one statement (syncConflicts): parameters key, kind, key.
+	for kind, q := range conflictKeys {
+		q.state = `SELECT EXISTS (` + q.one + `), EXISTS (SELECT 1 FROM hq_conflicts WHERE kind = ? AND key = ?)`
+		conflictKeys[kind] = q
+	}
+}
+
 // holder is the person a guard record stands for: its id_hash, or the
 // record itself when it has none (the membership store never publishes a
 // guard without one, so that is only defence against an odd snapshot).
@@ -73,13 +81,17 @@ func (s *Store) syncConflicts(ctx context.Context, tx *sql.Tx, kind string, at t
 		if key == "" || slices.Contains(keys[:i], key) {
 			continue
 		}
-		var found string
-		err := s.db.QueryRowTx(ctx, tx, q.one, key).Scan(&found)
+		// One read says both whether the key is a conflict now and whether
+		// it is recorded as one; most writes change neither, and then
+		// nothing is written (a write an event was two statements more).
+		var now, recorded bool
+		err := s.db.QueryRowTx(ctx, tx, q.state, key, kind, key).Scan(&now, &recorded)
 		switch {
-		case err == nil:
+		case err != nil:
+		case now && !recorded:
 			_, err = s.db.ExecTx(ctx, tx, `INSERT INTO hq_conflicts (kind, key, first_seen_at) VALUES (?, ?, ?)
 				ON CONFLICT (kind, key) DO NOTHING`, kind, key, nanos(at))
-		case errors.Is(err, sql.ErrNoRows):
+		case !now && recorded:
 			_, err = s.db.ExecTx(ctx, tx, `DELETE FROM hq_conflicts WHERE kind = ? AND key = ?`, kind, key)
 		}
 		if err != nil {

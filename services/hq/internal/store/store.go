@@ -225,13 +225,20 @@ func (s *Store) PutCouncilMember(ctx context.Context, tx *sql.Tx, m CouncilMembe
 // TouchDistrict records that an event of district, which occurred at
 // occurredAt, was applied at appliedAt. last_event_at only moves forward.
 func (s *Store) TouchDistrict(ctx context.Context, tx *sql.Tx, district string, occurredAt, appliedAt time.Time) error {
+	return s.TouchDistrictN(ctx, tx, district, occurredAt, appliedAt, 1)
+}
+
+// TouchDistrictN is TouchDistrict for n events of district, the newest of
+// which occurred at occurredAt, the last applied at appliedAt: the
+// projector coalesces a transaction's events into one write.
+func (s *Store) TouchDistrictN(ctx context.Context, tx *sql.Tx, district string, occurredAt, appliedAt time.Time, n int64) error {
 	_, err := s.db.ExecTx(ctx, tx, `INSERT INTO hq_district_freshness
-		(district, last_event_at, last_applied_at, events_applied) VALUES (?, ?, ?, 1)
+		(district, last_event_at, last_applied_at, events_applied) VALUES (?, ?, ?, ?)
 		ON CONFLICT (district) DO UPDATE SET
 		last_event_at = max(hq_district_freshness.last_event_at, excluded.last_event_at),
 		last_applied_at = excluded.last_applied_at,
-		events_applied = hq_district_freshness.events_applied + 1`,
-		district, nanos(occurredAt), nanos(appliedAt))
+		events_applied = hq_district_freshness.events_applied + excluded.events_applied`,
+		district, nanos(occurredAt), nanos(appliedAt), n)
 	if err != nil {
 		return fmt.Errorf("store: touch district: %w", err)
 	}
