@@ -4,15 +4,32 @@ import (
 	"context"
 	"database/sql"
 	"time"
+
+	"github.com/guildhall/guildhall/services/hq/internal/store"
 )
 
 // pending is what the projector coalesces over one transaction of a
 // consumer (Batch) and writes once before its commit: the freshness of each
-// district and district service applied. Every event used to upsert both
-// rows, two statements of the dozen an event cost.
+// district and district service applied (every event used to upsert both
+// rows, two statements of the dozen an event cost) and the guard tallies'
+// changes (a company's tally is written once a batch, not once a guard).
 type pending struct {
 	districts map[string]*touch
 	services  map[[2]string]*touch
+	tallies   *store.GuardTallies
+}
+
+func newPending() *pending {
+	return &pending{districts: map[string]*touch{}, services: map[[2]string]*touch{}, tallies: store.NewGuardTallies()}
+}
+
+// tallies returns the guard tallies of ctx's transaction scope (Batch), or
+// nil outside one (the store then writes them at once).
+func tallies(ctx context.Context) *store.GuardTallies {
+	if pd, _ := ctx.Value(pendingKey{}).(*pending); pd != nil {
+		return pd.tallies
+	}
+	return nil
 }
 
 // touch is the freshness of one district (or district service) over a
@@ -38,7 +55,7 @@ type pendingKey struct{}
 // the freshness of the events it applies in memory, and flush writes it in
 // the transaction. Apply without it writes at once, as it always did.
 func (p *Projector) Batch(ctx context.Context) (context.Context, func(context.Context, *sql.Tx) error) {
-	pd := &pending{districts: map[string]*touch{}, services: map[[2]string]*touch{}}
+	pd := newPending()
 	return context.WithValue(ctx, pendingKey{}, pd), func(ctx context.Context, tx *sql.Tx) error {
 		return p.flush(ctx, tx, pd)
 	}
@@ -58,7 +75,7 @@ func (p *Projector) flush(ctx context.Context, tx *sql.Tx, pd *pending) error {
 	}
 	clear(pd.districts)
 	clear(pd.services)
-	return nil
+	return p.store.FlushGuardTallies(ctx, tx, pd.tallies)
 }
 
 // touch records that an event of district's svc, which occurred at
@@ -67,7 +84,7 @@ func (p *Projector) flush(ctx context.Context, tx *sql.Tx, pd *pending) error {
 func (p *Projector) touch(ctx context.Context, tx *sql.Tx, district, svc string, occurred, now time.Time) error {
 	pd, _ := ctx.Value(pendingKey{}).(*pending)
 	if pd == nil {
-		pd = &pending{districts: map[string]*touch{}, services: map[[2]string]*touch{}}
+		pd = newPending()
 		pd.add(district, svc, occurred, now)
 		return p.flush(ctx, tx, pd)
 	}

@@ -385,7 +385,7 @@ func (p *Projector) guard(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelop
 		CertificateNumber: g.GetCertificateNumber(), CertificateValidUntil: g.GetCertificateValidUntil(),
 		CertificateAuthority: g.GetCertificateAuthority(),
 		Version:              version, ActiveSince: since, UpdatedAt: updated,
-	}, now, st)
+	}, now, st, tallies(ctx))
 }
 
 func (p *Projector) member(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope, m *eventsv1.CouncilMember) (bool, error) {
