@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/guildhall/guildhall/services/hq/internal/service"
@@ -71,31 +72,76 @@ const holder = `CASE WHEN id_hash <> '' THEN id_hash ELSE 'guard:' || id END`
 // holderOfG is holder for the table alias g.
 const holderOfG = `CASE WHEN g.id_hash <> '' THEN g.id_hash ELSE 'guard:' || g.id END`
 
+// conflictKey is one key of one conflict kind.
+type conflictKey struct{ kind, key string }
+
 // syncConflicts records each non-empty key of kind that is a conflict now
 // (first seen at, unless already recorded) and forgets each that is not.
-// PutGuard and PutCompany call it in their transaction with the keys the
-// record had before and has now, the only keys the write can have changed.
+// PutCompany calls it in its transaction with the keys the record had
+// before and has now, the only keys the write can have changed.
 func (s *Store) syncConflicts(ctx context.Context, tx *sql.Tx, kind string, at time.Time, keys ...string) error {
-	q := conflictKeys[kind]
-	for i, key := range keys {
-		if key == "" || slices.Contains(keys[:i], key) {
+	ks := make([]conflictKey, 0, len(keys))
+	for _, k := range keys {
+		ks = append(ks, conflictKey{kind, k})
+	}
+	return s.syncConflictKeys(ctx, tx, at, ks)
+}
+
+// syncConflictKeys is syncConflicts for keys of any kinds, read in one
+// statement: for each key whether it is a conflict now and whether it is
+// recorded as one. Most writes change neither, and then nothing is
+// written; a guard's write used to cost a read and a write per key.
+func (s *Store) syncConflictKeys(ctx context.Context, tx *sql.Tx, at time.Time, keys []conflictKey) error {
+	var (
+		parts []string
+		args  []any
+		uniq  []conflictKey
+	)
+	for _, k := range keys {
+		if k.key == "" || slices.Contains(uniq, k) {
 			continue
 		}
-		// One read says both whether the key is a conflict now and whether
-		// it is recorded as one; most writes change neither, and then
-		// nothing is written (a write an event was two statements more).
-		var now, recorded bool
-		err := s.db.QueryRowTx(ctx, tx, q.state, key, kind, key).Scan(&now, &recorded)
-		switch {
-		case err != nil:
-		case now && !recorded:
+		parts = append(parts, fmt.Sprintf("SELECT %d, %s", len(uniq), strings.TrimPrefix(conflictKeys[k.kind].state, "SELECT ")))
+		args = append(args, k.key, k.kind, k.key)
+		uniq = append(uniq, k)
+	}
+	if len(uniq) == 0 {
+		return nil
+	}
+	st, err := s.db.Stmt(ctx, tx, strings.Join(parts, " UNION ALL "))
+	if err != nil {
+		return fmt.Errorf("store: conflicts: %w", err)
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return fmt.Errorf("store: conflicts: %w", err)
+	}
+	type state struct{ now, recorded bool }
+	states := make([]state, len(uniq))
+	for rows.Next() {
+		var i int
+		var st state
+		if err := rows.Scan(&i, &st.now, &st.recorded); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: conflicts: %w", err)
+		}
+		states[i] = st
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: conflicts: %w", err)
+	}
+	for i, k := range uniq {
+		var err error
+		switch st := states[i]; {
+		case st.now && !st.recorded:
 			_, err = s.db.ExecTx(ctx, tx, `INSERT INTO hq_conflicts (kind, key, first_seen_at) VALUES (?, ?, ?)
-				ON CONFLICT (kind, key) DO NOTHING`, kind, key, nanos(at))
-		case !now && recorded:
-			_, err = s.db.ExecTx(ctx, tx, `DELETE FROM hq_conflicts WHERE kind = ? AND key = ?`, kind, key)
+				ON CONFLICT (kind, key) DO NOTHING`, k.kind, k.key, nanos(at))
+		case !st.now && st.recorded:
+			_, err = s.db.ExecTx(ctx, tx, `DELETE FROM hq_conflicts WHERE kind = ? AND key = ?`, k.kind, k.key)
 		}
 		if err != nil {
-			return fmt.Errorf("store: %s conflict: %w", kind, err)
+			return fmt.Errorf("store: %s conflict: %w", k.kind, err)
 		}
 	}
 	return nil

@@ -222,10 +222,21 @@ func (s *Store) PutGuardOver(ctx context.Context, tx *sql.Tx, g Guard, at time.T
 	if err != nil {
 		return fmt.Errorf("store: put guard: %w", err)
 	}
-	if err := s.syncConflicts(ctx, tx, service.ConflictPerson, at, oldHash, g.IDHash); err != nil {
-		return err
+	// A key's conflict depends only on the active records holding it, by
+	// district (and, for a certificate number, by person): a write that
+	// changes none of those for this record cannot change whether its keys
+	// are conflicts, and is not checked (a training recorded, a badge).
+	active, wasActive := g.EmploymentStatus == service.StatusActive, before.EmploymentStatus == service.StatusActive
+	same := active == wasActive && g.District == before.District
+	var keys []conflictKey
+	if !same || oldHash != g.IDHash {
+		keys = append(keys, conflictKey{service.ConflictPerson, oldHash}, conflictKey{service.ConflictPerson, g.IDHash})
 	}
-	if err := s.syncConflicts(ctx, tx, service.ConflictCertificateNumber, at, oldCert, g.CertificateNumber); err != nil {
+	if !same || oldHash != g.IDHash || oldCert != g.CertificateNumber {
+		keys = append(keys, conflictKey{service.ConflictCertificateNumber, oldCert},
+			conflictKey{service.ConflictCertificateNumber, g.CertificateNumber})
+	}
+	if err := s.syncConflictKeys(ctx, tx, at, keys); err != nil {
 		return err
 	}
 	t := tallies
