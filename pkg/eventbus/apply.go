@@ -85,11 +85,17 @@ type batched struct {
 
 // settleBatch applies a run of msgs in one transaction on the consumer's
 // database, so catching up costs one commit (one fsync) per batch rather
-// than per event. Each event runs in its own savepoint; the run stops before
-// the first message that is not a well-formed envelope of this district or
-// that its handler fails or rejects, which the caller then settles alone.
-// It returns how many messages it settled (0: none, the first must be
-// settled alone).
+// than per event. The run stops before the first message that is not a
+// well-formed envelope of this district or that its handler fails or
+// rejects, which the caller then settles alone. It returns how many
+// messages it settled (0: none, the first must be settled alone).
+//
+// Events are applied without a savepoint each (two statements and a
+// subjournal write of every page touched, per event): a handler that fails
+// leaves the transaction dirty, so the whole transaction is rolled back and
+// the run before the failing event applied again in a new one. Failures
+// are rare, and the run before one is then applied twice; the clean run is
+// applied once.
 func (c *Consumer) settleBatch(ctx context.Context, msgs []kafka.Message) int {
 	if len(msgs) < 2 {
 		return 0 // the single-event path is the same cost and handles every case
@@ -99,20 +105,17 @@ func (c *Consumer) settleBatch(ctx context.Context, msgs []kafka.Message) int {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var settled []batched
 	start := time.Now()
-	bctx, span := c.batchSpan(ctx, msgs)
-	err := c.cfg.DB.InTx(bctx, func(tx *sql.Tx) error {
-		var err error
-		if settled, err = c.applyBatch(ctx, tx, msgs); err != nil {
-			return err
-		}
-		return c.beforeCommit(ctx, tx)
-	})
-	span.SetAttributes(attribute.Int("eventbus.batch.settled", len(settled)))
-	span.End()
+	settled, err := c.settleRun(ctx, msgs)
+	var broken *runBroken
+	if errors.As(err, &broken) && broken.at > 0 {
+		// The events before the one that failed apply cleanly: once more,
+		// without it.
+		settled, err = c.settleRun(ctx, msgs[:broken.at])
+	}
 	if err != nil {
-		// Nothing of the batch committed; the single-event path retries.
+		// Nothing of the batch committed; the single-event path settles
+		// the first message (and the next batch starts after it).
 		c.log.DebugContext(ctx, "batch apply failed; settling one by one", "err", err)
 		return 0
 	}
@@ -125,55 +128,74 @@ func (c *Consumer) settleBatch(ctx context.Context, msgs []kafka.Message) int {
 	return len(settled)
 }
 
-// applyBatch applies the leading run of msgs that applies cleanly, each in
-// a savepoint of tx, and returns it. An error is the database's: nothing
-// of tx may be committed.
+// runBroken is applyBatch's error when msgs[at]'s handler failed or
+// rejected it: the transaction holds part of its writes and must not
+// commit.
+type runBroken struct {
+	at  int
+	err error
+}
+
+func (e *runBroken) Error() string {
+	return fmt.Sprintf("eventbus: event %d of the batch failed: %v", e.at, e.err)
+}
+
+func (e *runBroken) Unwrap() error { return e.err }
+
+// settleRun applies the leading run of msgs that applies cleanly in one
+// transaction, with the position after its last event and the handler's
+// scope flushed (ConsumerConfig.Batch), and commits it.
+func (c *Consumer) settleRun(ctx context.Context, msgs []kafka.Message) ([]batched, error) {
+	var settled []batched
+	bctx, span := c.batchSpan(ctx, msgs)
+	defer span.End()
+	err := c.cfg.DB.InTx(bctx, func(tx *sql.Tx) error {
+		hctx, flush := c.scope(ctx)
+		var err error
+		if settled, err = c.applyBatch(hctx, tx, msgs); err != nil || len(settled) == 0 {
+			return err
+		}
+		// One position write for the run: the transaction commits all of
+		// it or none, so only its last event's position can be read back.
+		last := settled[len(settled)-1].msg
+		if err := c.savePosition(ctx, tx, last.Partition, partitionState{next: last.Offset + 1, lastID: identity(msgs[len(settled)-1])}); err != nil {
+			return err
+		}
+		return flush(hctx, tx)
+	})
+	if err != nil {
+		settled = nil
+	}
+	span.SetAttributes(attribute.Int("eventbus.batch.settled", len(settled)))
+	return settled, err
+}
+
+// applyBatch applies the leading run of msgs up to the first that is not
+// a well-formed envelope of this district or is parked behind another, and
+// returns it. An error is the database's or, as a *runBroken, a handler's:
+// nothing of tx may be committed then.
 func (c *Consumer) applyBatch(ctx context.Context, tx *sql.Tx, msgs []kafka.Message) ([]batched, error) {
 	var settled []batched
-	for _, m := range msgs {
+	for i, m := range msgs {
 		msg, reason, _ := c.decode(m)
 		if reason != "" || c.blocked(msg) {
 			break // the single-event path dead-letters or parks it
 		}
-		ok, dup, err := c.applyInSavepoint(ctx, tx, m, msg)
-		if err != nil {
-			return nil, err
+		sctx, span := c.startSpan(ctx, msg)
+		dup, err := c.applyEvent(sctx, tx, msg)
+		if dup {
+			span.SetAttributes(attribute.Bool("eventbus.duplicate", true))
 		}
-		if !ok {
-			break
+		span.End()
+		if err != nil {
+			if _, rejected := IsRejected(err); !rejected {
+				c.retries.Inc() // the single-event path applies it again
+			}
+			return nil, &runBroken{at: i, err: err}
 		}
 		settled = append(settled, batched{msg, dup})
 	}
 	return settled, nil
-}
-
-// applyInSavepoint applies msg (read as m) in a savepoint of tx. ok is false
-// when its handler failed or rejected it: the savepoint is rolled back and
-// the single-event path settles it. An error is the database's.
-func (c *Consumer) applyInSavepoint(ctx context.Context, tx *sql.Tx, m kafka.Message, msg Message) (ok, dup bool, err error) {
-	db := c.cfg.DB
-	if _, err := db.ExecTx(ctx, tx, "SAVEPOINT eventbus_event"); err != nil {
-		return false, false, err
-	}
-	sctx, span := c.startSpan(ctx, msg)
-	dup, err = c.applyIn(sctx, tx, msg, partitionState{next: m.Offset + 1, lastID: identity(m)})
-	if dup {
-		span.SetAttributes(attribute.Bool("eventbus.duplicate", true))
-	}
-	span.End()
-	if err != nil {
-		if _, rejected := IsRejected(err); !rejected {
-			c.retries.Inc() // the single-event path applies it again
-		}
-		if _, rerr := db.ExecTx(ctx, tx, "ROLLBACK TO SAVEPOINT eventbus_event"); rerr != nil {
-			return false, false, rerr
-		}
-		return false, false, nil
-	}
-	if _, err := db.ExecTx(ctx, tx, "RELEASE SAVEPOINT eventbus_event"); err != nil {
-		return false, false, err
-	}
-	return true, dup, nil
 }
 
 // settle processes m and records the partition position with it, holding
@@ -244,21 +266,23 @@ func (c *Consumer) applyRetrying(ctx context.Context, span trace.Span, msg Messa
 // before (and so was skipped).
 func (c *Consumer) apply(ctx context.Context, msg Message, pos partitionState) (dup bool, err error) {
 	err = c.cfg.DB.InTx(ctx, func(tx *sql.Tx) error {
+		hctx, flush := c.scope(ctx)
 		var err error
-		if dup, err = c.applyIn(ctx, tx, msg, pos); err != nil {
+		if dup, err = c.applyIn(hctx, tx, msg, pos); err != nil {
 			return err
 		}
-		return c.beforeCommit(ctx, tx)
+		return flush(hctx, tx)
 	})
 	return dup, err
 }
 
-// beforeCommit runs the configured BeforeCommit hook, if any, in tx.
-func (c *Consumer) beforeCommit(ctx context.Context, tx *sql.Tx) error {
-	if c.cfg.BeforeCommit == nil {
-		return nil
+// scope opens the handler's scope of one transaction (ConsumerConfig.Batch):
+// the context its events are applied with and what runs before the commit.
+func (c *Consumer) scope(ctx context.Context) (context.Context, func(context.Context, *sql.Tx) error) {
+	if c.cfg.Batch == nil {
+		return ctx, func(context.Context, *sql.Tx) error { return nil }
 	}
-	return c.cfg.BeforeCommit(ctx, tx)
+	return c.cfg.Batch(ctx)
 }
 
 // applyIn records the event id and the partition position in tx and, unless

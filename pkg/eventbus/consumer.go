@@ -82,14 +82,17 @@ type ConsumerConfig struct {
 	// (not for duplicates or dead letters): for end-to-end latency probes
 	// and benchmarks. It runs on the consuming goroutine; keep it cheap.
 	Applied func(Message)
-	// BeforeCommit, if set, is called last in every transaction in which
-	// the consumer applied events (a batch's, an event's own, a parked
-	// event's), after the last handler and before the commit, with that
-	// transaction: for a handler that keeps work in memory for the whole
-	// transaction (counts, written once) instead of writing it per event.
-	// Its error rolls the transaction back as a handler's does: a batch is
-	// then settled again one event at a time, a single event retried.
-	BeforeCommit func(ctx context.Context, tx *sql.Tx) error
+	// Batch, if set, opens a scope around each transaction the consumer
+	// applies events in (a fetched batch, or one event alone): it gets the
+	// transaction's context and returns the context the handler gets for
+	// that transaction's events, and flush, which runs in the transaction
+	// after its last event and before the commit. A handler can so keep
+	// what it can coalesce (freshness, counters) in memory and write it
+	// once a transaction instead of once an event. It must add to the
+	// scope only for an event it applied without error: an event that
+	// fails is rolled back to its savepoint, and whatever a failed
+	// transaction kept is dropped with it.
+	Batch func(ctx context.Context) (context.Context, func(ctx context.Context, tx *sql.Tx) error)
 }
 
 // Consumer applies the events of one topic, exactly once in effect: each

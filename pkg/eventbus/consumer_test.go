@@ -401,12 +401,13 @@ func TestConsumerOfAnotherNodeDeadLettersUnderItsOwnPrefix(t *testing.T) {
 	}
 }
 
-// TestBeforeCommitRunsOnceInEachTransactionWithItsEvents: a handler that
-// keeps a count per transaction in memory and writes it in BeforeCommit
+// TestBatchFlushRunsOnceInEachTransactionWithItsEvents: a handler that
+// keeps a count per transaction in memory and writes it in its Batch
+// scope's flush
 // ends with the count of the events applied — in batches (fewer hooks
 // than events), around a rejected event, and when the hook itself fails
 // once (that batch rolls back and is settled again one event at a time).
-func TestBeforeCommitRunsOnceInEachTransactionWithItsEvents(t *testing.T) {
+func TestBatchFlushRunsOnceInEachTransactionWithItsEvents(t *testing.T) {
 	b := startBroker(t, devstack.BrokerConfig{Partitions: 1})
 	topic := Topic("north", "membership")
 	ctx := context.Background()
@@ -461,7 +462,8 @@ func TestBeforeCommitRunsOnceInEachTransactionWithItsEvents(t *testing.T) {
 		_, err := tx.ExecContext(ctx, `UPDATE tally SET n = n + $1 WHERE id = 1`, n)
 		return err
 	}
-	c := newConsumer(t, ConsumerConfig{Brokers: []string{b.Addr}, Topic: topic, GroupID: "hq", DB: db, Handler: handler, BeforeCommit: before})
+	c := newConsumer(t, ConsumerConfig{Brokers: []string{b.Addr}, Topic: topic, GroupID: "hq", DB: db, Handler: handler,
+		Batch: func(ctx context.Context) (context.Context, func(context.Context, *sql.Tx) error) { return ctx, before }})
 	run(t, c.Run)
 	waitFor(t, 20*time.Second, "good events applied", func() bool {
 		d, _ := appliedCounts(t, db)
@@ -480,5 +482,78 @@ func TestBeforeCommitRunsOnceInEachTransactionWithItsEvents(t *testing.T) {
 	}
 	if hooks >= good {
 		t.Fatalf("%d hooks for %d events: not once per transaction", hooks, good)
+	}
+}
+
+// TestABatchScopeSeesEachAppliedEventOnce: a handler that coalesces in the
+// consumer's transaction scope (ConsumerConfig.Batch) and writes its tally
+// in flush ends with exactly the events applied — batches, events settled
+// alone after a poison message or a rejection, a transient failure
+// retried, a duplicate skipped — since flush runs in the transaction of
+// every path and a failed one takes its scope with it.
+func TestABatchScopeSeesEachAppliedEventOnce(t *testing.T) {
+	b := startBroker(t, devstack.BrokerConfig{Partitions: 1})
+	topic := Topic("north", "membership")
+	ctx := context.Background()
+	if err := b.CreateTopics(ctx, topic); err != nil {
+		t.Fatal(err)
+	}
+	var msgs []kafka.Message
+	good := 0
+	for i := 0; i < 60; i++ {
+		switch i {
+		case 10:
+			msgs = append(msgs, kafka.Message{Key: []byte("x"), Value: []byte("\xff not a protobuf")})
+		case 40:
+			msgs = append(msgs, envelopeMsg(t, "e-reject", "north", "Reject", "g1"))
+		case 50:
+			msgs = append(msgs, envelopeMsg(t, "e-5", "north", "GuardLeft", "g5"))
+		default:
+			msgs = append(msgs, envelopeMsg(t, "e-"+fmtInt(int64(i)), "north", "GuardLeft", "g"+fmtInt(int64(i%7))))
+			good++
+		}
+	}
+	produce(t, b.Addr, topic, msgs...)
+	db := newDB(t, "hq")
+	countingSchema(t, db)
+	if _, err := db.Exec(`CREATE TABLE tally (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	type scope struct{ n int }
+	type key struct{}
+	// e-30 fails twice: once ending a batch, once as the first of the
+	// next, so the one-by-one path applies it.
+	var failures atomic.Int32
+	handler := func(ctx context.Context, tx *sql.Tx, msg Message) error {
+		switch {
+		case msg.Envelope.GetType() == "Reject":
+			return Reject(ReasonBadPayload, errors.New("this event is refused"))
+		case msg.Envelope.GetEventId() == "e-30" && failures.Add(1) <= 2:
+			return errors.New("transient")
+		}
+		if err := countingHandler(ctx, tx, msg); err != nil {
+			return err
+		}
+		ctx.Value(key{}).(*scope).n++
+		return nil
+	}
+	batch := func(ctx context.Context) (context.Context, func(context.Context, *sql.Tx) error) {
+		s := &scope{}
+		return context.WithValue(ctx, key{}, s), func(ctx context.Context, tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO tally (id, n) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET n = tally.n + excluded.n`, s.n)
+			return err
+		}
+	}
+	c := newConsumer(t, ConsumerConfig{Brokers: []string{b.Addr}, Topic: topic, GroupID: "hq", DB: db, Handler: handler, Batch: batch})
+	run(t, c.Run)
+	waitFor(t, 20*time.Second, "good events applied", func() bool {
+		d, _ := appliedCounts(t, db)
+		return d == good && c.Lag() == KnownLag(0)
+	})
+	if n := sqlCount(t, db, `SELECT n FROM tally`); n != good {
+		t.Fatalf("the scope's tally is %d, want %d (the events applied)", n, good)
+	}
+	if failures.Load() < 3 {
+		t.Fatalf("e-30 was tried %d times, want 3 (two failures)", failures.Load())
 	}
 }

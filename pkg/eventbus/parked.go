@@ -172,14 +172,15 @@ func (c *Consumer) replayParked(ctx context.Context, dlq *kafka.Writer) error {
 		start := time.Now()
 		var dup bool
 		err := c.cfg.DB.InTx(ctx, func(tx *sql.Tx) error {
+			hctx, flush := c.scope(ctx)
 			var err error
-			if dup, err = c.applyEvent(ctx, tx, msg); err != nil {
+			if dup, err = c.applyEvent(hctx, tx, msg); err != nil {
 				return err
 			}
 			if err := c.unparkIn(ctx, tx, p.msg); err != nil {
 				return err
 			}
-			return c.beforeCommit(ctx, tx)
+			return flush(hctx, tx)
 		})
 		if reason, ok := IsRejected(err); ok {
 			if parks(reason) {

@@ -207,7 +207,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 // applier applies membership events to the scoreboard in a consumer's
 // transactions: the counts of each transaction's events are kept in
 // memory (service.TxBatch) and written once by SettleIn, the consumer's
-// BeforeCommit. The consumer applies one transaction at a time, so the
+// Batch scope's flush. The consumer applies one transaction at a time, so the
 // applier holds the batch of the last transaction it saw; one that rolled
 // back without SettleIn is dropped when the next begins.
 type applier struct {
@@ -295,7 +295,7 @@ func (n *Node) ApplyMembershipBatch(ctx context.Context, envs []*eventsv1.Envelo
 // ApplyMembershipEach applies envs in one transaction as the consumer
 // applies a fetched batch: each event by the consumer's handler path
 // (Scoreboard.ApplyIn) in a savepoint of its own, then the batch's counts
-// written once (Scoreboard.Settle, the consumer's BeforeCommit). It leaves
+// written once (Scoreboard.Settle, the flush of the consumer's Batch scope). It leaves
 // out the consumer's own rows (the inbox's event id, the partition's
 // position): the benchmark's measure of the scoreboard's cost on the
 // consumer's path. An event that cannot apply fails the whole batch.

@@ -515,6 +515,7 @@ func (n *Node) kafkaConsumer(district, svc string) (consumer, error) {
 		Name:      consumerName,
 		DB:        n.db,
 		Handler:   n.handle,
+		Batch:     n.proj.Batch,
 		Logger:    n.logger.With("district", district),
 		Metrics:   n.deps.Bus,
 		Dialer:    n.deps.Dialer,

@@ -430,7 +430,7 @@ func (b *Scoreboard) flushCounts(ctx context.Context, q Queries, bt *batch, day 
 // events the consumer applies one at a time (each in a savepoint): the
 // state the counts are of, read once, and each company's count delta,
 // written once by Settle just before the transaction commits (the
-// consumer's BeforeCommit) instead of one counts upsert per event. Each
+// flush of the consumer's Batch scope) instead of one counts upsert per event. Each
 // event still reads and writes its guard row. Use a new TxBatch for each
 // transaction; it must not outlive it.
 type TxBatch struct {

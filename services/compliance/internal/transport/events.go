@@ -26,7 +26,7 @@ func MembershipGroupID(district string) string { return "compliance-" + district
 
 // Applier applies one decoded membership event inside the consumer's
 // transaction (the node's scoreboard over store.Store.In), and settles
-// the transaction before it commits (the consumer's BeforeCommit: the
+// the transaction before it commits (the flush of the consumer's Batch scope: the
 // counts of its events, kept in memory, written once).
 type Applier interface {
 	ApplyIn(ctx context.Context, tx *sql.Tx, ev service.MembershipEvent) error
@@ -49,7 +49,10 @@ type MembershipEvents struct {
 // consumer with backoff when it fails.
 func (e MembershipEvents) Run(ctx context.Context) {
 	base := e.Consumer
-	base.BeforeCommit = e.Apply.SettleIn
+	// The transaction's counts are written once, before it commits.
+	base.Batch = func(ctx context.Context) (context.Context, func(context.Context, *sql.Tx) error) {
+		return ctx, e.Apply.SettleIn
+	}
 	node.Consumer{Name: "compliance: membership consumer", Topic: eventbus.Topic(e.District, MembershipService),
 		GroupID: MembershipGroupID(e.District), Handler: e.Handle, Base: base}.Run(ctx)
 }

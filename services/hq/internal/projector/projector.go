@@ -177,10 +177,9 @@ func (p *Projector) apply(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelop
 	if err != nil {
 		return false, err
 	}
-	if err := p.store.TouchDistrict(ctx, tx, env.GetDistrict(), occurred, now); err != nil {
-		return false, err
-	}
-	if err := p.store.TouchService(ctx, tx, env.GetDistrict(), env.GetService(), occurred); err != nil {
+	// Last, so that only an event applied without error counts in the
+	// transaction's scope (Batch).
+	if err := p.touch(ctx, tx, env.GetDistrict(), env.GetService(), occurred, now); err != nil {
 		return false, err
 	}
 	return applied, nil
@@ -386,7 +385,7 @@ func (p *Projector) guard(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelop
 		CertificateNumber: g.GetCertificateNumber(), CertificateValidUntil: g.GetCertificateValidUntil(),
 		CertificateAuthority: g.GetCertificateAuthority(),
 		Version:              version, ActiveSince: since, UpdatedAt: updated,
-	}, now, st)
+	}, now, st, tallies(ctx))
 }
 
 func (p *Projector) member(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope, m *eventsv1.CouncilMember) (bool, error) {

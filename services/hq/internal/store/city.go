@@ -324,10 +324,16 @@ func (s *Store) PutNotice(ctx context.Context, tx *sql.Tx, n Notice) (bool, erro
 // TouchService records that an event of district's service, which occurred
 // at occurredAt, was applied; last_event_at only moves forward.
 func (s *Store) TouchService(ctx context.Context, tx *sql.Tx, district, service string, occurredAt time.Time) error {
+	return s.TouchServiceN(ctx, tx, district, service, occurredAt, 1)
+}
+
+// TouchServiceN is TouchService for n events, the newest of which occurred
+// at occurredAt (one write for a transaction's events).
+func (s *Store) TouchServiceN(ctx context.Context, tx *sql.Tx, district, service string, occurredAt time.Time, n int64) error {
 	_, err := s.db.ExecTx(ctx, tx, `INSERT INTO hq_service_freshness (district, service, last_event_at, events_applied)
-		VALUES (?, ?, ?, 1) ON CONFLICT (district, service) DO UPDATE SET
+		VALUES (?, ?, ?, ?) ON CONFLICT (district, service) DO UPDATE SET
 		last_event_at = max(hq_service_freshness.last_event_at, excluded.last_event_at),
-		events_applied = hq_service_freshness.events_applied + 1`, district, service, nanos(occurredAt))
+		events_applied = hq_service_freshness.events_applied + excluded.events_applied`, district, service, nanos(occurredAt), n)
 	if err != nil {
 		return fmt.Errorf("store: touch service: %w", err)
 	}

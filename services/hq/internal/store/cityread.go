@@ -653,9 +653,9 @@ func (r reader) patrolCompanies(ctx context.Context, district string) ([]service
 		}
 		return r
 	}
-	err := r.query(ctx, "company guards", `SELECT c.id, c.name, count(g.id) FROM hq_companies c
-		JOIN hq_guards g ON g.company_id = c.id AND g.employment_status = 'active'
-		WHERE c.district = ? GROUP BY c.id`, func(r *sql.Rows) error {
+	err := r.query(ctx, "company guards", `SELECT c.id, c.name, sum(t.active) FROM hq_companies c
+		JOIN hq_guard_tallies t ON t.company_id = c.id
+		WHERE c.district = ? GROUP BY c.id HAVING sum(t.active) > 0`, func(r *sql.Rows) error {
 		var id, name string
 		var n int64
 		if err := r.Scan(&id, &name, &n); err != nil {

@@ -3,9 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/guildhall/guildhall/services/hq/internal/service"
@@ -33,7 +33,7 @@ import (
 //     guards of more than one district, or by more than one person (id_hash)
 //     anywhere, whether or not the certificate is still valid: the number
 //     on a card must name one person.
-var conflictKeys = map[string]struct{ all, one string }{
+var conflictKeys = map[string]struct{ all, one, state string }{
 	service.ConflictPerson: {
 		all: `SELECT id_hash FROM hq_guards WHERE employment_status = 'active' AND id_hash <> ''
 			GROUP BY id_hash HAVING count(DISTINCT district) > 1`,
@@ -55,6 +55,15 @@ var conflictKeys = map[string]struct{ all, one string }{
 	},
 }
 
+func init() {
+	// state is one's answer and whether hq_conflicts records the key, in
+	// one statement (syncConflicts): parameters key, kind, key.
+	for kind, q := range conflictKeys {
+		q.state = `SELECT EXISTS (` + q.one + `), EXISTS (SELECT 1 FROM hq_conflicts WHERE kind = ? AND key = ?)`
+		conflictKeys[kind] = q
+	}
+}
+
 // holder is the person a guard record stands for: its id_hash, or the
 // record itself when it has none (the membership store never publishes a
 // guard without one, so that is only defence against an odd snapshot).
@@ -63,27 +72,76 @@ const holder = `CASE WHEN id_hash <> '' THEN id_hash ELSE 'guard:' || id END`
 // holderOfG is holder for the table alias g.
 const holderOfG = `CASE WHEN g.id_hash <> '' THEN g.id_hash ELSE 'guard:' || g.id END`
 
+// conflictKey is one key of one conflict kind.
+type conflictKey struct{ kind, key string }
+
 // syncConflicts records each non-empty key of kind that is a conflict now
 // (first seen at, unless already recorded) and forgets each that is not.
-// PutGuard and PutCompany call it in their transaction with the keys the
-// record had before and has now, the only keys the write can have changed.
+// PutCompany calls it in its transaction with the keys the record had
+// before and has now, the only keys the write can have changed.
 func (s *Store) syncConflicts(ctx context.Context, tx *sql.Tx, kind string, at time.Time, keys ...string) error {
-	q := conflictKeys[kind]
-	for i, key := range keys {
-		if key == "" || slices.Contains(keys[:i], key) {
+	ks := make([]conflictKey, 0, len(keys))
+	for _, k := range keys {
+		ks = append(ks, conflictKey{kind, k})
+	}
+	return s.syncConflictKeys(ctx, tx, at, ks)
+}
+
+// syncConflictKeys is syncConflicts for keys of any kinds, read in one
+// statement: for each key whether it is a conflict now and whether it is
+// recorded as one. Most writes change neither, and then nothing is
+// written; a guard's write used to cost a read and a write per key.
+func (s *Store) syncConflictKeys(ctx context.Context, tx *sql.Tx, at time.Time, keys []conflictKey) error {
+	var (
+		parts []string
+		args  []any
+		uniq  []conflictKey
+	)
+	for _, k := range keys {
+		if k.key == "" || slices.Contains(uniq, k) {
 			continue
 		}
-		var found string
-		err := s.db.QueryRowTx(ctx, tx, q.one, key).Scan(&found)
-		switch {
-		case err == nil:
+		parts = append(parts, fmt.Sprintf("SELECT %d, %s", len(uniq), strings.TrimPrefix(conflictKeys[k.kind].state, "SELECT ")))
+		args = append(args, k.key, k.kind, k.key)
+		uniq = append(uniq, k)
+	}
+	if len(uniq) == 0 {
+		return nil
+	}
+	st, err := s.db.Stmt(ctx, tx, strings.Join(parts, " UNION ALL "))
+	if err != nil {
+		return fmt.Errorf("store: conflicts: %w", err)
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return fmt.Errorf("store: conflicts: %w", err)
+	}
+	type state struct{ now, recorded bool }
+	states := make([]state, len(uniq))
+	for rows.Next() {
+		var i int
+		var st state
+		if err := rows.Scan(&i, &st.now, &st.recorded); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: conflicts: %w", err)
+		}
+		states[i] = st
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: conflicts: %w", err)
+	}
+	for i, k := range uniq {
+		var err error
+		switch st := states[i]; {
+		case st.now && !st.recorded:
 			_, err = s.db.ExecTx(ctx, tx, `INSERT INTO hq_conflicts (kind, key, first_seen_at) VALUES (?, ?, ?)
-				ON CONFLICT (kind, key) DO NOTHING`, kind, key, nanos(at))
-		case errors.Is(err, sql.ErrNoRows):
-			_, err = s.db.ExecTx(ctx, tx, `DELETE FROM hq_conflicts WHERE kind = ? AND key = ?`, kind, key)
+				ON CONFLICT (kind, key) DO NOTHING`, k.kind, k.key, nanos(at))
+		case !st.now && st.recorded:
+			_, err = s.db.ExecTx(ctx, tx, `DELETE FROM hq_conflicts WHERE kind = ? AND key = ?`, k.kind, k.key)
 		}
 		if err != nil {
-			return fmt.Errorf("store: %s conflict: %w", kind, err)
+			return fmt.Errorf("store: %s conflict: %w", k.kind, err)
 		}
 	}
 	return nil

@@ -80,4 +80,12 @@ func TestMigrateUpgradesAReadModelOfBeforeIssue9(t *testing.T) {
 	if err != nil || d["jingkai"].Counts.GuardsCertified != 1 || d["caidian"].Counts.GuardsCertified != 0 {
 		t.Errorf("districts after the upgrade = %+v, %v", d, err)
 	}
+	// Migration 6 counted the guards it found into the tallies the
+	// summary reads.
+	if d["jingkai"].Counts.GuardsActive != 1 || d["caidian"].Counts.GuardsActive != 1 {
+		t.Errorf("active guards after the upgrade = %d, %d, want 1 each", d["jingkai"].Counts.GuardsActive, d["caidian"].Counts.GuardsActive)
+	}
+	if err := s.VerifyGuardTallies(ctx, "2030-01-01"); err != nil {
+		t.Error(err)
+	}
 }

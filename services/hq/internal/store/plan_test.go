@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/guildhall/guildhall/pkg/storage"
 	kit "github.com/guildhall/guildhall/pkg/storetest"
 )
 
@@ -17,7 +18,18 @@ import (
 func TestConflictLookupsUseTheirIndex(t *testing.T) {
 	db := kit.SQLite(t, Migrate)
 	for kind, q := range conflictKeys {
-		rows, err := db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q.one, "key")
+		plans := [][]any{{q.one, "key"}, {q.state, "key", kind, "key"}}
+		for _, pq := range plans {
+			planSearches(t, db, kind, pq[0].(string), pq[1:]...)
+		}
+	}
+}
+
+// planSearches fails t unless query's plan searches indexes only.
+func planSearches(t *testing.T, db *storage.DB, kind, query string, args ...any) {
+	t.Helper()
+	{
+		rows, err := db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
 		kit.Must(t, err)
 		var plan []string
 		for rows.Next() {

@@ -141,13 +141,35 @@ type GuardState struct {
 	// IDHash and CertificateNumber are the record's conflict keys, which a
 	// write must bring up to date along with the new ones.
 	IDHash, CertificateNumber string
+	// What the record counts in the guard tallies, which a write takes
+	// out before adding the new record's (tallies.go).
+	District, CompanyID, BackgroundCheckStatus, CertificateValidUntil string
+	PreJobTrained, HasCertificate, BadgeService, VolunteerPolice      bool
+	PartyMember                                                       bool
+}
+
+func (st GuardState) counted() counted {
+	return counted{district: st.District, company: st.CompanyID, status: st.EmploymentStatus,
+		backgroundCheck: st.BackgroundCheckStatus, trained: st.PreJobTrained, hasCertificate: st.HasCertificate,
+		badge: st.BadgeService, volunteer: st.VolunteerPolice, party: st.PartyMember, validUntil: st.CertificateValidUntil}
+}
+
+func (g Guard) counted() counted {
+	return counted{district: g.District, company: g.CompanyID, status: g.EmploymentStatus,
+		backgroundCheck: g.BackgroundCheckStatus, trained: g.PreJobTrained, hasCertificate: g.HasCertificate,
+		badge: g.BadgeService, volunteer: g.VolunteerPolice, party: g.PartyMember, validUntil: g.CertificateValidUntil}
 }
 
 // GuardState returns the stored state of guard id.
 func (s *Store) GuardState(ctx context.Context, tx *sql.Tx, id string) (st GuardState, found bool, err error) {
 	var since int64
-	err = s.db.QueryRowTx(ctx, tx, `SELECT version, employment_status, active_since, id_hash, certificate_number
-		FROM hq_guards WHERE id = ?`, id).Scan(&st.Version, &st.EmploymentStatus, &since, &st.IDHash, &st.CertificateNumber)
+	var trained, hasCert, badge, volunteer, party int
+	err = s.db.QueryRowTx(ctx, tx, `SELECT version, employment_status, active_since, id_hash, certificate_number,
+		district, company_id, background_check_status, certificate_valid_until, pre_job_trained, has_certificate,
+		badge_service, volunteer_police, party_member
+		FROM hq_guards WHERE id = ?`, id).Scan(&st.Version, &st.EmploymentStatus, &since, &st.IDHash, &st.CertificateNumber,
+		&st.District, &st.CompanyID, &st.BackgroundCheckStatus, &st.CertificateValidUntil, &trained, &hasCert,
+		&badge, &volunteer, &party)
 	if errors.Is(err, sql.ErrNoRows) {
 		return GuardState{}, false, nil
 	}
@@ -155,6 +177,8 @@ func (s *Store) GuardState(ctx context.Context, tx *sql.Tx, id string) (st Guard
 		return GuardState{}, false, fmt.Errorf("store: guard state: %w", err)
 	}
 	st.ActiveSince = fromNanos(since)
+	st.PreJobTrained, st.HasCertificate, st.BadgeService = trained != 0, hasCert != 0, badge != 0
+	st.VolunteerPolice, st.PartyMember = volunteer != 0, party != 0
 	return st, true, nil
 }
 
@@ -166,14 +190,17 @@ func (s *Store) PutGuard(ctx context.Context, tx *sql.Tx, g Guard, at time.Time)
 	if err != nil {
 		return fmt.Errorf("store: put guard: %w", err)
 	}
-	return s.PutGuardOver(ctx, tx, g, at, st)
+	return s.PutGuardOver(ctx, tx, g, at, st, nil)
 }
 
 // PutGuardOver is PutGuard over the record's state before the write, as
 // GuardState just returned it in tx (zero for a new guard): the projector
 // reads that state anyway to compare versions, and reading the old keys
-// again was one statement more per guard applied.
-func (s *Store) PutGuardOver(ctx context.Context, tx *sql.Tx, g Guard, at time.Time, before GuardState) error {
+// again was one statement more per guard applied. The write's change to
+// the guard tallies goes into tallies, for the caller to flush in tx
+// (FlushGuardTallies) before it commits; with nil tallies it is written at
+// once.
+func (s *Store) PutGuardOver(ctx context.Context, tx *sql.Tx, g Guard, at time.Time, before GuardState, tallies *GuardTallies) error {
 	oldHash, oldCert := before.IDHash, before.CertificateNumber
 	_, err := s.db.ExecTx(ctx, tx, `INSERT INTO hq_guards
 		(id, district, company_id, id_hash, employment_status, hired_on, has_certificate, background_check_status,
@@ -195,10 +222,33 @@ func (s *Store) PutGuardOver(ctx context.Context, tx *sql.Tx, g Guard, at time.T
 	if err != nil {
 		return fmt.Errorf("store: put guard: %w", err)
 	}
-	if err := s.syncConflicts(ctx, tx, service.ConflictPerson, at, oldHash, g.IDHash); err != nil {
+	// A key's conflict depends only on the active records holding it, by
+	// district (and, for a certificate number, by person): a write that
+	// changes none of those for this record cannot change whether its keys
+	// are conflicts, and is not checked (a training recorded, a badge).
+	active, wasActive := g.EmploymentStatus == service.StatusActive, before.EmploymentStatus == service.StatusActive
+	same := active == wasActive && g.District == before.District
+	var keys []conflictKey
+	if !same || oldHash != g.IDHash {
+		keys = append(keys, conflictKey{service.ConflictPerson, oldHash}, conflictKey{service.ConflictPerson, g.IDHash})
+	}
+	if !same || oldHash != g.IDHash || oldCert != g.CertificateNumber {
+		keys = append(keys, conflictKey{service.ConflictCertificateNumber, oldCert},
+			conflictKey{service.ConflictCertificateNumber, g.CertificateNumber})
+	}
+	if err := s.syncConflictKeys(ctx, tx, at, keys); err != nil {
 		return err
 	}
-	return s.syncConflicts(ctx, tx, service.ConflictCertificateNumber, at, oldCert, g.CertificateNumber)
+	t := tallies
+	if t == nil {
+		t = NewGuardTallies()
+	}
+	t.add(before.counted(), -1)
+	t.add(g.counted(), +1)
+	if tallies == nil {
+		return s.FlushGuardTallies(ctx, tx, t)
+	}
+	return nil
 }
 
 // PutCouncilMember inserts or replaces council member m if m.Version is
@@ -225,13 +275,20 @@ func (s *Store) PutCouncilMember(ctx context.Context, tx *sql.Tx, m CouncilMembe
 // TouchDistrict records that an event of district, which occurred at
 // occurredAt, was applied at appliedAt. last_event_at only moves forward.
 func (s *Store) TouchDistrict(ctx context.Context, tx *sql.Tx, district string, occurredAt, appliedAt time.Time) error {
+	return s.TouchDistrictN(ctx, tx, district, occurredAt, appliedAt, 1)
+}
+
+// TouchDistrictN is TouchDistrict for n events of district, the newest of
+// which occurred at occurredAt, the last applied at appliedAt: the
+// projector coalesces a transaction's events into one write.
+func (s *Store) TouchDistrictN(ctx context.Context, tx *sql.Tx, district string, occurredAt, appliedAt time.Time, n int64) error {
 	_, err := s.db.ExecTx(ctx, tx, `INSERT INTO hq_district_freshness
-		(district, last_event_at, last_applied_at, events_applied) VALUES (?, ?, ?, 1)
+		(district, last_event_at, last_applied_at, events_applied) VALUES (?, ?, ?, ?)
 		ON CONFLICT (district) DO UPDATE SET
 		last_event_at = max(hq_district_freshness.last_event_at, excluded.last_event_at),
 		last_applied_at = excluded.last_applied_at,
-		events_applied = hq_district_freshness.events_applied + 1`,
-		district, nanos(occurredAt), nanos(appliedAt))
+		events_applied = hq_district_freshness.events_applied + excluded.events_applied`,
+		district, nanos(occurredAt), nanos(appliedAt), n)
 	if err != nil {
 		return fmt.Errorf("store: touch district: %w", err)
 	}
@@ -298,30 +355,15 @@ func (s *Store) Districts(ctx context.Context, today string) (map[string]service
 		return nil, fmt.Errorf("store: company counts: %w", err)
 	}
 
-	rows, err = s.db.QueryContext(ctx, `SELECT district, count(*),
-		coalesce(sum(background_check_status = 'passed'), 0), coalesce(sum(pre_job_trained), 0),
-		coalesce(sum(`+certifiedOnDuty("")+`), 0), coalesce(sum(badge_service), 0),
-		coalesce(sum(volunteer_police), 0), coalesce(sum(party_member), 0)
-		FROM hq_guards WHERE employment_status = 'active' GROUP BY district`, today)
+	// The guard tallies, not a count of hq_guards (tallies.go).
+	guards, err := s.guardCounts(ctx, today)
 	if err != nil {
-		return nil, fmt.Errorf("store: guard counts: %w", err)
+		return nil, err
 	}
-	for rows.Next() {
-		var d string
-		dd := service.DistrictData{}
-		var c service.Counts
-		if err := rows.Scan(&d, &c.GuardsActive, &c.GuardsBackgroundChecked, &c.GuardsTrained,
-			&c.GuardsCertified, &c.GuardsBadgeService, &c.GuardsVolunteerPolice, &c.GuardsPartyMembers); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("store: guard counts: %w", err)
-		}
-		dd = s.district(out, d)
+	for d, c := range guards {
+		dd := s.district(out, d)
 		dd.Counts.Add(c)
 		out[d] = dd
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: guard counts: %w", err)
 	}
 
 	rows, err = s.db.QueryContext(ctx, `SELECT district, last_event_at, last_applied_at, events_applied FROM hq_district_freshness`)
@@ -349,16 +391,18 @@ func (s *Store) Districts(ctx context.Context, today string) (map[string]service
 }
 
 // Companies returns up to limit companies of district after the id after,
-// with their active guards' tallies (certified on today, as for Districts).
+// with their active guards' tallies (certified on today, as for Districts),
+// read from the guard tallies (tallies.go).
 func (s *Store) Companies(ctx context.Context, district, today, after string, limit int) ([]service.CompanyRow, error) {
 	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT c.id, c.district, c.name, c.credit_code, c.kind, c.level,
 		c.status, c.party_org, c.trade_union, c.workers_home, c.convention_version, c.version, c.updated_at,
-		count(g.id),
-		coalesce(sum(g.background_check_status = 'passed'), 0), coalesce(sum(g.pre_job_trained), 0),
-		coalesce(sum(`+certifiedOnDuty("g")+`), 0),
-		coalesce(sum(g.badge_service), 0), coalesce(sum(g.volunteer_police), 0), coalesce(sum(g.party_member), 0)
+		coalesce(sum(t.active), 0),
+		coalesce(sum(t.background_checked), 0), coalesce(sum(t.trained), 0),
+		coalesce(sum(t.certified_open), 0) + coalesce((SELECT sum(e.active) FROM hq_guard_certificate_ends e
+			WHERE e.company_id = c.id AND e.valid_until >= ?), 0),
+		coalesce(sum(t.badge_service), 0), coalesce(sum(t.volunteer_police), 0), coalesce(sum(t.party_members), 0)
 		FROM hq_companies c
-		LEFT JOIN hq_guards g ON g.company_id = c.id AND g.employment_status = 'active'
+		LEFT JOIN hq_guard_tallies t ON t.company_id = c.id
 		WHERE c.district = ? AND c.id > ?
 		GROUP BY c.id ORDER BY c.id LIMIT ?`), today, district, after, limit)
 	if err != nil {

@@ -131,7 +131,9 @@ func guards(t *testing.T, s *store.Store) {
 			if err != nil || !found {
 				t.Fatalf("GuardState: %v %v", found, err)
 			}
-			kit.Equal(t, "state", st, store.GuardState{Version: 1, EmploymentStatus: "active", ActiveSince: later, IDHash: "same"})
+			kit.Equal(t, "state", st, store.GuardState{Version: 1, EmploymentStatus: "active", ActiveSince: later, IDHash: "same",
+				District: "south", CompanyID: "c9", BackgroundCheckStatus: "passed", PreJobTrained: true, HasCertificate: true,
+				BadgeService: true, PartyMember: true})
 			if _, found, err := s.GuardState(ctx, tx, "nope"); found || err != nil {
 				t.Fatalf("an unknown guard: %v %v", found, err)
 			}
@@ -140,7 +142,9 @@ func guards(t *testing.T, s *store.Store) {
 			kit.Must(t, s.PutGuard(ctx, tx, left, seenAt))
 			st, _, err = s.GuardState(ctx, tx, "g1")
 			kit.Must(t, err)
-			kit.Equal(t, "after leaving", st, store.GuardState{Version: 2, EmploymentStatus: "left", IDHash: "same"})
+			kit.Equal(t, "after leaving", st, store.GuardState{Version: 2, EmploymentStatus: "left", IDHash: "same",
+				District: "north", CompanyID: "c1", BackgroundCheckStatus: "passed", PreJobTrained: true, HasCertificate: true,
+				BadgeService: true, PartyMember: true})
 			return undo
 		})
 		if !errors.Is(err, undo) {

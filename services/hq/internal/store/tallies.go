@@ -1,0 +1,305 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/guildhall/guildhall/services/hq/internal/service"
+)
+
+// Guard tallies (migration 6): the counts of active guards per company and
+// district that the summary, the district views and the company list read,
+// kept by PutGuardOver from the record it replaces and the one it writes.
+
+// tally is what one company's active guards of one district add up to.
+type tally struct {
+	active, backgroundChecked, trained, certifiedOpen, badgeService, volunteerPolice, partyMembers int64
+}
+
+func (t *tally) add(o tally) {
+	t.active += o.active
+	t.backgroundChecked += o.backgroundChecked
+	t.trained += o.trained
+	t.certifiedOpen += o.certifiedOpen
+	t.badgeService += o.badgeService
+	t.volunteerPolice += o.volunteerPolice
+	t.partyMembers += o.partyMembers
+}
+
+type companyKey struct{ company, district string }
+type endKey struct{ company, district, until string }
+
+// GuardTallies are changes to the guard tallies not yet written: PutGuardOver
+// adds each write's to it, and FlushGuardTallies writes them. The projector
+// keeps one per consumer transaction, so a replay writes each company's
+// tally once per batch rather than once per guard. The zero value is not
+// usable: make one with NewGuardTallies.
+type GuardTallies struct {
+	companies map[companyKey]*tally
+	ends      map[endKey]int64
+}
+
+// NewGuardTallies returns empty GuardTallies.
+func NewGuardTallies() *GuardTallies {
+	return &GuardTallies{companies: map[companyKey]*tally{}, ends: map[endKey]int64{}}
+}
+
+// counted is the part of a guard record the tallies count.
+type counted struct {
+	district, company, status, backgroundCheck string
+	trained, hasCertificate                    bool
+	badge, volunteer, party                    bool
+	validUntil                                 string
+}
+
+func b2n(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// add adds what record r counts, times sign (+1 for the record written,
+// -1 for the one it replaces).
+func (t *GuardTallies) add(r counted, sign int64) {
+	if r.status != service.StatusActive {
+		return
+	}
+	k := companyKey{r.company, r.district}
+	c := t.companies[k]
+	if c == nil {
+		c = &tally{}
+		t.companies[k] = c
+	}
+	c.add(tally{
+		active: sign, backgroundChecked: sign * b2n(r.backgroundCheck == "passed"), trained: sign * b2n(r.trained),
+		certifiedOpen: sign * b2n(r.hasCertificate && r.validUntil == ""),
+		badgeService:  sign * b2n(r.badge), volunteerPolice: sign * b2n(r.volunteer), partyMembers: sign * b2n(r.party),
+	})
+	if r.hasCertificate && r.validUntil != "" {
+		t.ends[endKey{r.company, r.district, r.validUntil}] += sign
+	}
+}
+
+// FlushGuardTallies writes t's changes in tx and empties it.
+func (s *Store) FlushGuardTallies(ctx context.Context, tx *sql.Tx, t *GuardTallies) error {
+	// In key order, so two transactions never take the same rows in
+	// opposite orders (PostgreSQL would be able to deadlock on it).
+	for _, k := range slices.SortedFunc(maps.Keys(t.companies), func(a, b companyKey) int {
+		return cmpPair(a.company, a.district, b.company, b.district)
+	}) {
+		c := t.companies[k]
+		if *c == (tally{}) {
+			continue
+		}
+		if _, err := s.db.ExecTx(ctx, tx, `INSERT INTO hq_guard_tallies (company_id, district, active, background_checked,
+			trained, certified_open, badge_service, volunteer_police, party_members) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (company_id, district) DO UPDATE SET active = hq_guard_tallies.active + excluded.active,
+			background_checked = hq_guard_tallies.background_checked + excluded.background_checked,
+			trained = hq_guard_tallies.trained + excluded.trained,
+			certified_open = hq_guard_tallies.certified_open + excluded.certified_open,
+			badge_service = hq_guard_tallies.badge_service + excluded.badge_service,
+			volunteer_police = hq_guard_tallies.volunteer_police + excluded.volunteer_police,
+			party_members = hq_guard_tallies.party_members + excluded.party_members`,
+			k.company, k.district, c.active, c.backgroundChecked, c.trained, c.certifiedOpen, c.badgeService,
+			c.volunteerPolice, c.partyMembers); err != nil {
+			return fmt.Errorf("store: guard tallies: %w", err)
+		}
+	}
+	districts := map[[2]string]int64{}
+	for _, k := range slices.SortedFunc(maps.Keys(t.ends), func(a, b endKey) int {
+		return cmpPair(a.company, a.until+"\x00"+a.district, b.company, b.until+"\x00"+b.district)
+	}) {
+		n := t.ends[k]
+		if n == 0 {
+			continue
+		}
+		districts[[2]string{k.district, k.until}] += n
+		if _, err := s.db.ExecTx(ctx, tx, `INSERT INTO hq_guard_certificate_ends (company_id, district, valid_until, active)
+			VALUES (?, ?, ?, ?) ON CONFLICT (company_id, valid_until, district) DO UPDATE SET
+			active = hq_guard_certificate_ends.active + excluded.active`, k.company, k.district, k.until, n); err != nil {
+			return fmt.Errorf("store: certificate ends: %w", err)
+		}
+	}
+	for _, k := range slices.SortedFunc(maps.Keys(districts), func(a, b [2]string) int {
+		return cmpPair(a[0], a[1], b[0], b[1])
+	}) {
+		n := districts[k]
+		if n == 0 {
+			continue
+		}
+		if _, err := s.db.ExecTx(ctx, tx, `INSERT INTO hq_district_certificate_ends (district, valid_until, active)
+			VALUES (?, ?, ?) ON CONFLICT (district, valid_until) DO UPDATE SET
+			active = hq_district_certificate_ends.active + excluded.active`, k[0], k[1], n); err != nil {
+			return fmt.Errorf("store: district certificate ends: %w", err)
+		}
+	}
+	clear(t.companies)
+	clear(t.ends)
+	return nil
+}
+
+func cmpPair(a1, a2, b1, b2 string) int {
+	switch {
+	case a1 < b1:
+		return -1
+	case a1 > b1:
+		return 1
+	case a2 < b2:
+		return -1
+	case a2 > b2:
+		return 1
+	}
+	return 0
+}
+
+// guardCountsByScan is the definition the tallies keep: every active guard
+// counted from hq_guards, per district, certified on today. It is what the
+// summary read before the tallies, kept for VerifyGuardTallies.
+func (s *Store) guardCountsByScan(ctx context.Context, today string) (map[string]service.Counts, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT district, count(*),
+		coalesce(sum(background_check_status = 'passed'), 0), coalesce(sum(pre_job_trained), 0),
+		coalesce(sum(`+certifiedOnDuty("")+`), 0), coalesce(sum(badge_service), 0),
+		coalesce(sum(volunteer_police), 0), coalesce(sum(party_member), 0)
+		FROM hq_guards WHERE employment_status = 'active' GROUP BY district`, today)
+	if err != nil {
+		return nil, fmt.Errorf("store: guard counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]service.Counts{}
+	for rows.Next() {
+		var d string
+		var c service.Counts
+		if err := rows.Scan(&d, &c.GuardsActive, &c.GuardsBackgroundChecked, &c.GuardsTrained,
+			&c.GuardsCertified, &c.GuardsBadgeService, &c.GuardsVolunteerPolice, &c.GuardsPartyMembers); err != nil {
+			return nil, fmt.Errorf("store: guard counts: %w", err)
+		}
+		out[d] = c
+	}
+	return out, rows.Err()
+}
+
+// guardCounts reads the same figures as guardCountsByScan from the tallies:
+// a row per company, plus the certificates ending from today on.
+func (s *Store) guardCounts(ctx context.Context, today string) (map[string]service.Counts, error) {
+	out := map[string]service.Counts{}
+	rows, err := s.db.QueryContext(ctx, `SELECT district, sum(active), sum(background_checked), sum(trained),
+		sum(certified_open), sum(badge_service), sum(volunteer_police), sum(party_members)
+		FROM hq_guard_tallies GROUP BY district HAVING sum(active) > 0`)
+	if err != nil {
+		return nil, fmt.Errorf("store: guard tallies: %w", err)
+	}
+	for rows.Next() {
+		var d string
+		var c service.Counts
+		if err := rows.Scan(&d, &c.GuardsActive, &c.GuardsBackgroundChecked, &c.GuardsTrained,
+			&c.GuardsCertified, &c.GuardsBadgeService, &c.GuardsVolunteerPolice, &c.GuardsPartyMembers); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: guard tallies: %w", err)
+		}
+		out[d] = c
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: guard tallies: %w", err)
+	}
+	rows, err = s.db.QueryContext(ctx, `SELECT district, sum(active) FROM hq_district_certificate_ends
+		WHERE valid_until >= ? GROUP BY district`, today)
+	if err != nil {
+		return nil, fmt.Errorf("store: certificate ends: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d string
+		var n int64
+		if err := rows.Scan(&d, &n); err != nil {
+			return nil, fmt.Errorf("store: certificate ends: %w", err)
+		}
+		if c, ok := out[d]; ok {
+			c.GuardsCertified += n
+			out[d] = c
+		}
+	}
+	return out, rows.Err()
+}
+
+// VerifyGuardTallies recounts every district's active guards from hq_guards
+// (certified on today) and returns an error naming the first district whose
+// kept tallies differ: the check that the projector keeps them exact.
+func (s *Store) VerifyGuardTallies(ctx context.Context, today string) error {
+	want, err := s.guardCountsByScan(ctx, today)
+	if err != nil {
+		return err
+	}
+	got, err := s.guardCounts(ctx, today)
+	if err != nil {
+		return err
+	}
+	for _, d := range slices.Sorted(maps.Keys(want)) {
+		if guardFields(got[d]) != guardFields(want[d]) {
+			return fmt.Errorf("store: district %s: tallies %v, recount %v", d, guardFields(got[d]), guardFields(want[d]))
+		}
+	}
+	for _, d := range slices.Sorted(maps.Keys(got)) {
+		if _, ok := want[d]; !ok {
+			return fmt.Errorf("store: district %s: tallies %v, recount none", d, guardFields(got[d]))
+		}
+	}
+	// The company list's figures: each company's tally against its guards.
+	rows, err := s.db.QueryContext(ctx, `SELECT coalesce(a.company_id, b.company_id), coalesce(a.district, b.district) FROM
+		(SELECT company_id, district, count(*) AS active,
+			sum(background_check_status = 'passed') AS bg, sum(pre_job_trained) AS trained,
+			sum(has_certificate != 0 AND certificate_valid_until = '') AS open,
+			sum(badge_service) AS badge, sum(volunteer_police) AS vol, sum(party_member) AS party
+		 FROM hq_guards WHERE employment_status = 'active' GROUP BY company_id, district) a
+		FULL JOIN (SELECT * FROM hq_guard_tallies WHERE active <> 0 OR background_checked <> 0 OR trained <> 0
+			OR certified_open <> 0 OR badge_service <> 0 OR volunteer_police <> 0 OR party_members <> 0) b
+		ON a.company_id = b.company_id AND a.district = b.district
+		WHERE a.active IS NOT b.active OR a.bg IS NOT b.background_checked OR a.trained IS NOT b.trained
+		OR a.open IS NOT b.certified_open OR a.badge IS NOT b.badge_service OR a.vol IS NOT b.volunteer_police
+		OR a.party IS NOT b.party_members LIMIT 1`)
+	if err != nil {
+		return fmt.Errorf("store: verify company tallies: %w", err)
+	}
+	defer rows.Close()
+	if rows.Next() {
+		var c, d string
+		if err := rows.Scan(&c, &d); err != nil {
+			return err
+		}
+		return fmt.Errorf("store: company %s of %s: tallies differ from a recount", c, d)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, q := range []string{
+		`SELECT count(*) FROM (SELECT company_id, district, certificate_valid_until AS u, count(*) AS n FROM hq_guards
+			WHERE employment_status = 'active' AND has_certificate != 0 AND certificate_valid_until <> ''
+			GROUP BY 1, 2, 3) a FULL JOIN (SELECT * FROM hq_guard_certificate_ends WHERE active <> 0) b
+			ON a.company_id = b.company_id AND a.district = b.district AND a.u = b.valid_until
+			WHERE a.n IS NOT b.active`,
+		`SELECT count(*) FROM (SELECT district, certificate_valid_until AS u, count(*) AS n FROM hq_guards
+			WHERE employment_status = 'active' AND has_certificate != 0 AND certificate_valid_until <> ''
+			GROUP BY 1, 2) a FULL JOIN (SELECT * FROM hq_district_certificate_ends WHERE active <> 0) b
+			ON a.district = b.district AND a.u = b.valid_until WHERE a.n IS NOT b.active`,
+	} {
+		var n int
+		if err := s.db.QueryRowContext(ctx, q).Scan(&n); err != nil {
+			return fmt.Errorf("store: verify certificate ends: %w", err)
+		}
+		if n != 0 {
+			return fmt.Errorf("store: %d certificate end tallies differ from a recount", n)
+		}
+	}
+	return nil
+}
+
+// guardFields are the guard counts of c: active, background checked,
+// trained, certified, badge service, volunteer police, party members.
+func guardFields(c service.Counts) [7]int64 {
+	return [7]int64{c.GuardsActive, c.GuardsBackgroundChecked, c.GuardsTrained, c.GuardsCertified,
+		c.GuardsBadgeService, c.GuardsVolunteerPolice, c.GuardsPartyMembers}
+}
