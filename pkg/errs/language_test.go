@@ -35,8 +35,9 @@ func TestNegotiatePicksChineseOnlyWhenSimplifiedChineseIsPreferred(t *testing.T)
 		{[]string{"zh;q=0.5, *;q=0.1"}, Chinese},
 		{[]string{"en;q=0, *"}, Chinese}, // the wildcard takes Chinese, English is refused
 		{[]string{"zh;q=0.1, zh-CN"}, Chinese},
-		{[]string{"zh-CN;q=0, zh"}, English}, // the more specific range refuses it
-		{[]string{"zh-CN, en"}, Chinese},     // equal q: the first listed wins
+		{[]string{"zh-CN;q=0, zh"}, English},    // the more specific range refuses it
+		{[]string{"zh-CN, zh-SG;q=0"}, Chinese}, // of two as specific, the first counts
+		{[]string{"zh-CN, en"}, Chinese},        // equal q: the first listed wins
 		{[]string{"en, zh-CN"}, English},
 		{[]string{"zh-TW"}, English}, // Traditional: not the catalogue's script
 		{[]string{"zh-HK"}, English},
