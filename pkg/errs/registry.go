@@ -64,6 +64,9 @@ func Problems() []error { return problems(declared.list()) }
 type registry struct {
 	mu    sync.Mutex
 	decls map[siteID]Declaration
+	// byID is the first declaration of each id, for Localize, which runs
+	// on every error answered and must not sort the whole registry.
+	byID map[string]Declaration
 }
 
 type siteID struct{ site, id string }
@@ -78,6 +81,28 @@ func (r *registry) add(d Declaration) {
 		r.decls = map[siteID]Declaration{}
 	}
 	r.decls[siteID{d.Site, d.ID}] = d
+	if r.byID == nil {
+		r.byID = map[string]Declaration{}
+	}
+	if old, ok := r.byID[d.ID]; !ok || d.Site < old.Site {
+		r.byID[d.ID] = d
+	}
+}
+
+// message returns the registered message of id and the id it is answered
+// as (its canonical id, for an alias); false if id was never declared.
+func (r *registry) message(id string) (message, canonical string, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	d, ok := r.byID[id]
+	if !ok {
+		return "", "", false
+	}
+	canonical = d.ID
+	if d.AliasOf != "" {
+		canonical = d.AliasOf
+	}
+	return d.Message, canonical, true
 }
 
 func (r *registry) list() []Declaration {

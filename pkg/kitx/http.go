@@ -188,15 +188,35 @@ func EncodeJSONResponse(ctx context.Context, w http.ResponseWriter, response any
 }
 
 // ErrorEncoder is the go-kit ErrorEncoder of every service: the one mapping
-// of errs kinds to HTTP statuses and the API's error body.
-func ErrorEncoder(_ context.Context, err error, w http.ResponseWriter) {
+// of errs kinds to HTTP statuses and the API's error body. The message is
+// in the language NegotiateLanguage put in ctx (Chinese for the web
+// console's Accept-Language: zh-CN), with Content-Language and Vary:
+// Accept-Language; a ctx without one (a server built without
+// ServerOptions) is answered as before, in English.
+func ErrorEncoder(ctx context.Context, err error, w http.ResponseWriter) {
+	if lang, ok := errs.LanguageFrom(ctx); ok {
+		errs.WriteHTTPIn(w, lang, err)
+		return
+	}
 	errs.WriteHTTP(w, err)
 }
 
+// NegotiateLanguage is a go-kit ServerBefore that puts the language of the
+// request's error messages (errs.Negotiate of its Accept-Language) into the
+// context, for ErrorEncoder.
+func NegotiateLanguage(ctx context.Context, r *http.Request) context.Context {
+	return errs.WithLanguage(ctx, errs.Negotiate(r.Header.Values("Accept-Language")...))
+}
+
 // ServerOptions are the go-kit server options every service uses: the API's
-// error encoder, and RecordRoute, which names the route in the access log.
+// error encoder, RecordRoute, which names the route in the access log, and
+// NegotiateLanguage, which picks the language of error messages.
 func ServerOptions(extra ...kithttp.ServerOption) []kithttp.ServerOption {
-	return append([]kithttp.ServerOption{kithttp.ServerErrorEncoder(ErrorEncoder), kithttp.ServerBefore(RecordRoute)}, extra...)
+	return append([]kithttp.ServerOption{
+		kithttp.ServerErrorEncoder(ErrorEncoder),
+		kithttp.ServerBefore(RecordRoute),
+		kithttp.ServerBefore(NegotiateLanguage),
+	}, extra...)
 }
 
 // Page is a decoded list request: how many items and from where.
@@ -298,11 +318,12 @@ func IfMatch(r *http.Request) (Precondition, error) {
 	return IfMatchVersion(v), nil
 }
 
-// NotFoundHandler answers unknown routes with the API's error body; their
-// route in the access log is RouteUnmatched.
+// NotFoundHandler answers unknown routes with the API's error body, its
+// message in the language of the request's Accept-Language; their route in
+// the access log is RouteUnmatched.
 func NotFoundHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		SetRoute(r.Context(), RouteUnmatched)
-		errs.WriteHTTP(w, ErrNotFound)
+		errs.WriteHTTPRequest(w, r, ErrNotFound)
 	})
 }

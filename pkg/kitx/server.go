@@ -64,13 +64,14 @@ const districtsPath = "/api/v1/districts/"
 
 // DistrictOnly serves next only for paths under /api/v1/districts/<district>/;
 // a request naming another district gets notFound before any routing, so
-// one node never answers for another's data. Other paths go to next.
+// one node never answers for another's data (in the language of the
+// request's Accept-Language). Other paths go to next.
 func DistrictOnly(district string, notFound error, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rest, ok := strings.CutPrefix(r.URL.Path, districtsPath); ok {
 			d, _, _ := strings.Cut(rest, "/")
 			if d != district {
-				errs.WriteHTTP(w, notFound)
+				errs.WriteHTTPRequest(w, r, notFound)
 				return
 			}
 		}
