@@ -14,15 +14,20 @@ export class ApiError extends Error {
 }
 
 // createApi returns api(path, {method, body, headers}) → the decoded JSON
-// response. getToken gives the bearer token (or ''); onUnauthorized runs on
-// a 401 (the token expired or was revoked) before the error is thrown.
-export function createApi({ fetch = (...a) => globalThis.fetch(...a), getToken = () => '', onUnauthorized = () => {} } = {}) {
+// response. getToken gives the bearer token (or ''); getLocale the
+// console's language, sent as Accept-Language so the API's error messages
+// come in it (the browser's own header is the browser's language, not the
+// console's); onUnauthorized runs on a 401 (the token expired or was
+// revoked) before the error is thrown.
+export function createApi({ fetch = (...a) => globalThis.fetch(...a), getToken = () => '', getLocale = () => '', onUnauthorized = () => {} } = {}) {
   // raw sends body as it is (a file, with its own Content-Type) and
   // returns the Response of a 2xx; blob() or json() it as needed.
   async function send(path, { method = 'GET', body, headers = {}, raw = false } = {}) {
     const h = { Accept: 'application/json', ...headers }
     const token = getToken()
     if (token) h.Authorization = `Bearer ${token}`
+    const locale = getLocale()
+    if (locale && !h['Accept-Language']) h['Accept-Language'] = locale
     if (body !== undefined && !raw) h['Content-Type'] = 'application/json'
     try {
       return await fetch(path, { method, headers: h, body: body === undefined ? undefined : raw ? body : JSON.stringify(body) })

@@ -19,6 +19,15 @@ describe('api', () => {
     expect(calls[0].init.headers['Content-Type']).toBe('application/json')
     expect(calls[0].init.body).toBe('{"a":1}')
   })
+  it("sends the console's language, so the API's messages come in it", async () => {
+    const { f, calls } = fakeFetch(200, {})
+    let locale = 'zh-CN'
+    const api = createApi({ fetch: f, getLocale: () => locale })
+    await api('/x')
+    locale = 'en'
+    await api('/x')
+    expect(calls.map((c) => c.init.headers['Accept-Language'])).toEqual(['zh-CN', 'en'])
+  })
   it('turns the API error body into an ApiError with id and field', async () => {
     const { f } = fakeFetch(422, { error: { id: 'guard.id_number_invalid', message: 'bad check digit', field: 'id_number' } })
     const api = createApi({ fetch: f })

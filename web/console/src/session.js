@@ -1,5 +1,6 @@
 import { reactive } from 'vue'
 import { createApi } from './api.js'
+import { i18n } from './i18n.js'
 
 const KEY = 'guildhall.token'
 
@@ -10,6 +11,7 @@ export const session = reactive({ token: sessionStorage.getItem(KEY) || '', me: 
 
 export const api = createApi({
   getToken: () => session.token,
+  getLocale: () => i18n.global.locale.value,
   onUnauthorized: () => logout(),
 })
 
