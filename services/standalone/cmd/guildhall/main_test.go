@@ -69,6 +69,7 @@ func TestStartUpAndShutdownLinesAreForAPerson(t *testing.T) {
 	demo := []string{
 		`demo: caidian filled with \d+ companies, \d+ guards, \d+ council members`,
 		`demo: jingkai filled with \d+ companies, \d+ guards, \d+ council members`,
+		`demo: jingkai declared the wages of \d{4}-\d{2} \(\d+ companies, 1 in arrears\) and has a poaching complaint mediating`,
 		`demo: jingkai holds the .+ \(\d+ member units signed the convention\)`,
 		`demo: jingkai has the volunteer team \S+ \(\d+ members\) on duty and a closed police dispatch`,
 	}
