@@ -33,15 +33,18 @@ crd_files() {
   echo "$k8s_root/tools/k8s/crds/strimzi/044-Crd-kafkauser.yaml"
 }
 
-# tools_module <dir under tools/>: a copy of that tools module under
-# bin/k8s-src/, where its go.mod.tools and go.sum.tools become go.mod and
-# go.sum. The tools modules keep no go.mod in the tree so that
-# scripts/modules.sh (go.work, make test, make lint) never takes them for
-# product modules: their dependencies (k8s.io/kubernetes and its staging
-# modules, go-containerregistry) must never enter the workspace's build list.
+# tools_module <dir under tools/>: a copy of that tools module in a fresh
+# temporary directory outside the repository, where its go.mod.tools and
+# go.sum.tools become go.mod and go.sum; the caller removes it when done
+# (a trap). The tools modules keep no go.mod in the tree, and their copies
+# live outside it, so that scripts/modules.sh (go.work, make test, make
+# lint) never takes them for product modules: their dependencies
+# (k8s.io/kubernetes and its staging modules, go-containerregistry) must
+# never enter the workspace's build list. What is built from them is kept
+# in bin/, keyed by tools_key.
 tools_module() {
-  local src="$k8s_root/tools/$1" dst="$k8s_root/bin/k8s-src/$1"
-  rm -rf "$dst"; mkdir -p "$dst"
+  local src="$k8s_root/tools/$1" dst
+  dst=$(mktemp -d "${TMPDIR:-/tmp}/guildhall-tools-$1.XXXXXX")
   cp -R "$src"/. "$dst"/
   mv "$dst/go.mod.tools" "$dst/go.mod"; mv "$dst/go.sum.tools" "$dst/go.sum"
   echo "$dst"

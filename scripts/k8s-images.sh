@@ -36,6 +36,7 @@ for b in "${binaries[@]}"; do
   paths+=("bin/images/$name"); names+=("$name")
 done
 src=$(tools_module images)
+trap 'rm -rf "$src"' EXIT
 key=$(tools_key images)
 tool="bin/imagebuild-$key"
 if [ ! -x "$tool" ]; then

@@ -12,6 +12,7 @@ key=$(tools_key k8s)
 schemas="$k8s_root/bin/k8s-schemas-$K8S_VERSION-$key"
 dryrun="$k8s_root/bin/k8s-dryrun-$K8S_VERSION-$key.test"
 src=""
+trap '[ -z "$src" ] || rm -rf "$src"' EXIT
 if [ ! -f "$schemas/.done" ] || [ ! -x "$dryrun" ]; then
   src=$(tools_module k8s)
 fi
