@@ -221,9 +221,11 @@ var statusOf = map[Kind]int{
 
 // The errors HTTP answers for what carries no id of its own.
 var (
-	// ErrInternal is any failure that is not the caller's: an error
-	// without a Kind, a panic, an Internal error of any id (whose own id
-	// and cause go to the log, never to the client).
+	// ErrInternal is any failure that is not the caller's and carries no
+	// id of its own: an error without a Kind, a panic. An Internal error
+	// with its own id (hq.read_model) is answered with that id, which the
+	// OpenAPI documents list for the route, and with ErrInternal's
+	// message: its cause goes to the log, never to the client.
 	ErrInternal = E(Internal, "internal", "internal error")
 	// ErrTimeout is a request whose context ran out of time.
 	ErrTimeout = E(Timeout, "request.timeout", "the request took too long")

@@ -2,6 +2,7 @@ package errs
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -55,6 +56,12 @@ func TestInternalErrorsNeverLeakTheirCause(t *testing.T) {
 	}
 	if strings.Contains(rec.Body.String(), "locked") || strings.Contains(rec.Body.String(), "secret") {
 		t.Fatalf("body leaks: %s", rec.Body.String())
+	}
+	// Its own id is answered (the OpenAPI documents list it), with
+	// ErrInternal's message.
+	var b Body
+	if err := json.Unmarshal(rec.Body.Bytes(), &b); err != nil || b.Error.ID != "store.failed" || b.Error.Message != ErrInternal.Message {
+		t.Fatalf("body %s (%v)", rec.Body.String(), err)
 	}
 }
 

@@ -100,7 +100,7 @@ func HTTPMiddleware(h http.Handler, logger *slog.Logger) http.Handler {
 					"method", method, "path", path, "request_id", id)
 				span.SetStatus(codes.Error, "panic")
 				if !rec.wroteHeader {
-					errs.WriteHTTP(rec, ErrPanic)
+					errs.WriteHTTPRequest(rec, r, ErrPanic)
 				}
 			}
 			status := rec.statusCode()

@@ -46,16 +46,16 @@ func limitRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case len(r.RequestURI) > MaxURIBytes:
-			errs.WriteHTTP(w, ErrURITooLong)
+			errs.WriteHTTPRequest(w, r, ErrURITooLong)
 			return
 		case headerBytes(r) > MaxHeaderBytes:
-			errs.WriteHTTP(w, ErrHeadersTooLarge)
+			errs.WriteHTTPRequest(w, r, ErrHeadersTooLarge)
 			return
 		case queryParams(r.URL.RawQuery) > MaxQueryParams:
-			errs.WriteHTTP(w, ErrTooManyQueryArgs)
+			errs.WriteHTTPRequest(w, r, ErrTooManyQueryArgs)
 			return
 		}
-		next.ServeHTTP(&jsonErrorWriter{ResponseWriter: w}, r)
+		next.ServeHTTP(&jsonErrorWriter{ResponseWriter: w, lang: errs.Negotiate(r.Header.Values("Accept-Language")...)}, r)
 	})
 }
 
@@ -87,6 +87,9 @@ func queryParams(raw string) int {
 // dropped, never echoed: it may say more than a client should read.
 type jsonErrorWriter struct {
 	http.ResponseWriter
+	// lang is the language the request's Accept-Language asks for
+	// (errs.Negotiate): the JSON body's message is in it.
+	lang        string
 	wroteHeader bool
 	swallow     bool
 }
@@ -104,11 +107,15 @@ func (w *jsonErrorWriter) WriteHeader(code int) {
 		return
 	}
 	w.swallow = true
-	body, _ := json.Marshal(plainErrorBody(code))
+	eb := plainErrorBody(code)
+	eb.Error.Message = errs.Localize(w.lang, eb.Error.ID, eb.Error.Message)
+	body, _ := json.Marshal(eb)
 	body = append(body, '\n')
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("Content-Language", w.lang)
+	h.Add("Vary", "Accept-Language")
 	w.ResponseWriter.WriteHeader(code)
 	_, _ = w.ResponseWriter.Write(body)
 }

@@ -234,3 +234,47 @@ func TestRewriteCannedErrorLeavesOtherWritesAlone(t *testing.T) {
 		t.Fatalf("canned 431: %v %q", ok, out)
 	}
 }
+
+// TestRefusalsBeforeAnyHandlerFollowAcceptLanguage holds the listener's own
+// answers (the limits, a library's plain-text error) to the
+// language negotiation every handler's error follows: a Chinese reader gets
+// the catalogue's Chinese text with the same id, an English one the
+// English text.
+func TestRefusalsBeforeAnyHandlerFollowAcceptLanguage(t *testing.T) {
+	srv := productionServer(t, apiMux())
+	cases := []struct {
+		name, path, id string
+		status         int
+	}{
+		{"URI too long", "/api/v1/ok?q=" + strings.Repeat("a", MaxURIBytes), "request.uri_too_long", 414},
+		{"too many query parameters", "/api/v1/ok?" + strings.TrimSuffix(strings.Repeat("a=1&", 101), "&"), "request.too_many_query_parameters", 400},
+		{"ServeMux's plain-text 404", "/nope", "route.not_found", 404},
+	}
+	for _, c := range cases {
+		for _, lang := range []string{errs.Chinese, errs.English} {
+			t.Run(c.name+" in "+lang, func(t *testing.T) {
+				req, err := http.NewRequest("GET", srv.URL+c.path, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Header.Set("Accept-Language", lang)
+				resp, err := srv.Client().Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				b := checkJSONError(t, resp, c.status, c.id)
+				zh, ok := errs.ChineseMessage(c.id)
+				if !ok {
+					t.Fatalf("no Chinese text for %s", c.id)
+				}
+				if got := b.Error.Message == zh; got != (lang == errs.Chinese) {
+					t.Fatalf("message %q for Accept-Language %s (Chinese text %q)", b.Error.Message, lang, zh)
+				}
+				if cl := resp.Header.Get("Content-Language"); cl != lang {
+					t.Fatalf("Content-Language %q, want %q", cl, lang)
+				}
+			})
+		}
+	}
+}

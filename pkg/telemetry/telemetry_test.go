@@ -432,6 +432,31 @@ func TestHTTPMiddlewarePanic(t *testing.T) {
 	}
 }
 
+// TestHTTPMiddlewarePanicAnswersInTheRequestsLanguage: the panic's 500 is
+// the one error every reader gets, so it follows Accept-Language like the
+// handlers' errors do.
+func TestHTTPMiddlewarePanicAnswersInTheRequestsLanguage(t *testing.T) {
+	h := HTTPMiddleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }), slog.New(slog.DiscardHandler))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	zh, _ := errs.ChineseMessage("internal")
+	for lang, want := range map[string]string{errs.Chinese: zh, errs.English: errs.ErrInternal.Message} {
+		req, _ := http.NewRequest("GET", srv.URL+"/boom", nil)
+		req.Header.Set("Accept-Language", lang)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var eb errs.Body
+		err = json.NewDecoder(resp.Body).Decode(&eb)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 500 || eb.Error.ID != "internal" || eb.Error.Message != want ||
+			resp.Header.Get("Content-Language") != lang {
+			t.Fatalf("%s: %d %+v %q (%v), want message %q", lang, resp.StatusCode, eb.Error, resp.Header.Get("Content-Language"), err, want)
+		}
+	}
+}
+
 // otelContext returns a context carrying span.
 func otelContext(span interface{ SpanContext() oteltrace.SpanContext }) context.Context {
 	return oteltrace.ContextWithSpanContext(context.Background(), span.SpanContext())

@@ -16,7 +16,9 @@ import (
 	"time"
 
 	"github.com/guildhall/guildhall/pkg/config"
+	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/testutil"
 	"github.com/segmentio/kafka-go"
 
 	"github.com/guildhall/guildhall/services/standalone"
@@ -127,6 +129,15 @@ func TestUnknownDistrictIs404WithStableID(t *testing.T) {
 	}
 	if status != http.StatusNotFound || !strings.Contains(string(body), `"district.not_found"`) {
 		t.Fatalf("%d %s", status, body)
+	}
+	// A Chinese reader gets the catalogue's text, with the same id.
+	zh, _ := errs.ChineseMessage("district.not_found")
+	r, err := testutil.Send(context.Background(), c.HTTP, "GET", c.Base+"/api/v1/districts/atlantis/companies", nil, "Accept-Language", "zh-CN")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != http.StatusNotFound || !strings.Contains(string(r.Body), `"district.not_found"`) || !strings.Contains(string(r.Body), zh) {
+		t.Fatalf("in Chinese: %d %s", r.Status, r.Body)
 	}
 }
 

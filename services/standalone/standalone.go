@@ -930,7 +930,7 @@ func (c *City) routes() http.Handler {
 	mux.HandleFunc("/api/v1/districts/{district}/", func(w http.ResponseWriter, r *http.Request) {
 		h, ok := c.DistrictHandler(r.PathValue("district"))
 		if !ok {
-			errs.WriteHTTP(w, errDistrictNotFound.WithField("district"))
+			errs.WriteHTTPRequest(w, r, errDistrictNotFound.WithField("district"))
 			return
 		}
 		h.ServeHTTP(w, r)
