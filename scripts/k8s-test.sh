@@ -2,7 +2,7 @@
 # make test-k8s: the chart, offline, every check failing the run.
 #  1. helm lint --strict with every ci/ profile; wrong values the schema must refuse
 #  2. the golden renders are current (scripts/k8s-render.sh -check)
-#  3. kubeconform -strict of the renders and the deploy/ nodes against the
+#  3. kubeconform -strict of the renders (the deploy/ nodes among them) against the
 #     pinned Kubernetes and CRD schemas
 #  4. a real kube-apiserver's server-side dry run of every render
 set -euo pipefail
@@ -59,15 +59,6 @@ unknown=$(grep -ohE '\bGUILDHALL_[A-Z0-9_]+' "$CHART"/golden/*.yaml | sort -u | 
 if [ -n "$unknown" ]; then echo "FAIL variables no binary has a flag for: $unknown"; exit 1; fi
 echo "ok   $(grep -ohE '\bGUILDHALL_[A-Z0-9_]+' "$CHART"/golden/*.yaml | sort -u | wc -l) variables, each a flag"
 
-echo "== the deploy/ nodes render"
-for node in hq jingkai caidian examples/hanyang; do
-  "$HELM" template "gh-$(basename "$node")" "$CHART" --namespace "guildhall-$(basename "$node")" \
-    --kube-version "$K8S_VERSION" -f deploy/common.yaml -f "deploy/$node.yaml" \
-    --api-versions monitoring.coreos.com/v1/ServiceMonitor --api-versions monitoring.coreos.com/v1/PrometheusRule \
-    > "$tmp/deploy-$(basename "$node").yaml"
-  echo "ok   deploy/$node.yaml"
-done
-
 ./scripts/k8s-tools.sh > "$tmp/tools"
 mapfile -t built < "$tmp/tools"
 schemas=${built[0]} dryrun=${built[1]}
@@ -75,13 +66,13 @@ schemas=${built[0]} dryrun=${built[1]}
 echo "== kubeconform -strict (Kubernetes $K8S_VERSION and the CRDs' schemas)"
 "$KUBECONFORM" -strict -summary -output text \
   -schema-location "$schemas/{{ .ResourceKind }}{{ .KindSuffix }}.json" \
-  "$CHART"/golden/*.yaml "$tmp"/deploy-*.yaml
+  "$CHART"/golden/*.yaml
 
 echo "== kube-apiserver $K8S_VERSION: server-side dry run of every render"
 mapfile -t crds < <(crd_files)
 rc=0
 "$dryrun" -test.run TestDryRunRenders -test.v -test.timeout 15m \
-  -renders "$CHART/golden/*.yaml,$tmp/deploy-*.yaml" -crds "$(IFS=,; echo "${crds[*]}")" >"$tmp/dryrun.log" 2>&1 || rc=$?
+  -renders "$CHART/golden/*.yaml" -crds "$(IFS=,; echo "${crds[*]}")" >"$tmp/dryrun.log" 2>&1 || rc=$?
 # The apiserver logs a lot: show the test's own lines (the whole log on failure).
 if [ "$rc" -ne 0 ]; then cat "$tmp/dryrun.log"; exit "$rc"; fi
 grep -E '^(--- |PASS|ok)|dryrun_test.go' "$tmp/dryrun.log" | sed "s|$tmp/||g"

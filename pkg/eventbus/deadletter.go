@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"net"
 	"slices"
 	"strconv"
 	"time"
@@ -156,6 +157,16 @@ func (c *Consumer) deadLetter(ctx context.Context, dlq *kafka.Writer, m kafka.Me
 			return false
 		}
 		c.log.WarnContext(ctx, "dead-letter write failed; retrying", "err", err)
+		if errors.Is(err, kafka.UnknownTopicOrPartition) {
+			// A cluster that creates no topic on first use (Strimzi's
+			// topic operator with auto.create.topics.enable=false) would
+			// refuse this write forever and hold the partition with it.
+			// The dead-letter topic is under the node's own prefix, which
+			// its principal may create (the chart's KafkaUser).
+			if err := createTopic(ctx, dlq.Addr, dlq.Transport, dlq.Topic); err != nil {
+				c.log.WarnContext(ctx, "dead-letter topic cannot be created", "topic", dlq.Topic, "err", err)
+			}
+		}
 		if !sleepCtx(ctx, bo.next()) {
 			return false
 		}
@@ -182,4 +193,21 @@ func (c *Consumer) recordPosition(ctx context.Context, m kafka.Message) bool {
 			return false
 		}
 	}
+}
+
+// createTopic creates topic with the cluster's default partitions and
+// replication (-1: CreateTopics v4, Kafka 2.4 and later); one that exists
+// already is no error.
+func createTopic(ctx context.Context, addr net.Addr, tr kafka.RoundTripper, topic string) error {
+	cli := &kafka.Client{Addr: addr, Transport: tr, Timeout: 10 * time.Second}
+	resp, err := cli.CreateTopics(ctx, &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{
+		{Topic: topic, NumPartitions: -1, ReplicationFactor: -1},
+	}})
+	if err != nil {
+		return err
+	}
+	if err := resp.Errors[topic]; err != nil && !errors.Is(err, kafka.TopicAlreadyExists) {
+		return err
+	}
+	return nil
 }

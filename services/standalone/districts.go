@@ -69,6 +69,10 @@ func (c *City) dbPath(id, service string) string {
 }
 
 func startMembership(ctx context.Context, c *City, id string) (DistrictService, error) {
+	nk, err := c.kafkaFor(id)
+	if err != nil {
+		return nil, err
+	}
 	return membership.New(ctx, membership.Config{
 		District:   id,
 		DBPath:     c.dbPath(id, membership.ServiceName),
@@ -79,10 +83,12 @@ func startMembership(ctx context.Context, c *City, id string) (DistrictService, 
 		// Follows its district's meetings events (convention signatures).
 		Brokers: c.brokers,
 	}, membership.Deps{
-		Logger:   c.logger.With("node", id, "service", membership.ServiceName),
-		Endpoint: c.endpointMiddleware(id),
-		Bus:      c.bus,
-		Storage:  c.storage,
+		Dialer:    nk.dialer,
+		Transport: nk.roundTripper(),
+		Logger:    c.logger.With("node", id, "service", membership.ServiceName),
+		Endpoint:  c.endpointMiddleware(id),
+		Bus:       c.bus,
+		Storage:   c.storage,
 		// The city-wide certificate-expiry window.
 		Etcd:       c.cli,
 		Registerer: c.reg,
@@ -90,6 +96,10 @@ func startMembership(ctx context.Context, c *City, id string) (DistrictService, 
 }
 
 func startMeetings(ctx context.Context, c *City, id string) (DistrictService, error) {
+	nk, err := c.kafkaFor(id)
+	if err != nil {
+		return nil, err
+	}
 	return meetings.New(ctx, meetings.Config{
 		District:   id,
 		DBPath:     c.dbPath(id, meetings.ServiceName),
@@ -99,6 +109,8 @@ func startMeetings(ctx context.Context, c *City, id string) (DistrictService, er
 		// knows for invitations, signatures and the convention rate).
 		Brokers: c.brokers,
 	}, meetings.Deps{
+		Dialer:     nk.dialer,
+		Transport:  nk.roundTripper(),
 		Bus:        c.bus,
 		Etcd:       c.cli,
 		Logger:     c.logger.With("node", id, "service", meetings.ServiceName),
@@ -109,6 +121,10 @@ func startMeetings(ctx context.Context, c *City, id string) (DistrictService, er
 }
 
 func startPatrols(ctx context.Context, c *City, id string) (DistrictService, error) {
+	nk, err := c.kafkaFor(id)
+	if err != nil {
+		return nil, err
+	}
 	return patrols.New(ctx, patrols.Config{
 		District:   id,
 		DBPath:     c.dbPath(id, patrols.ServiceName),
@@ -118,7 +134,9 @@ func startPatrols(ctx context.Context, c *City, id string) (DistrictService, err
 		// volunteer roster gates).
 		Brokers: c.brokers,
 	}, patrols.Deps{
-		Bus: c.bus,
+		Dialer:    nk.dialer,
+		Transport: nk.roundTripper(),
+		Bus:       c.bus,
 		// The city-wide patrol rules and dispatch targets.
 		Etcd:       c.cli,
 		Logger:     c.logger.With("node", id, "service", patrols.ServiceName),
@@ -133,6 +151,10 @@ func startPatrols(ctx context.Context, c *City, id string) (DistrictService, err
 }
 
 func startMessaging(ctx context.Context, c *City, id string) (DistrictService, error) {
+	nk, err := c.kafkaFor(id)
+	if err != nil {
+		return nil, err
+	}
 	return messaging.New(ctx, messaging.Config{
 		District:   id,
 		DBPath:     c.dbPath(id, messaging.ServiceName),
@@ -142,7 +164,9 @@ func startMessaging(ctx context.Context, c *City, id string) (DistrictService, e
 		// notice reaches) and HQ's directives (gh.hq.directives.v1).
 		Brokers: c.brokers,
 	}, messaging.Deps{
-		Bus: c.bus,
+		Dialer:    nk.dialer,
+		Transport: nk.roundTripper(),
+		Bus:       c.bus,
 		// The city's reminder policy (/guildhall/policy/messaging).
 		Etcd:       c.cli,
 		Logger:     c.logger.With("node", id, "service", messaging.ServiceName),
@@ -153,6 +177,10 @@ func startMessaging(ctx context.Context, c *City, id string) (DistrictService, e
 }
 
 func startCompliance(ctx context.Context, c *City, id string) (DistrictService, error) {
+	nk, err := c.kafkaFor(id)
+	if err != nil {
+		return nil, err
+	}
 	return compliance.New(ctx, compliance.Config{
 		District:   id,
 		DBPath:     c.dbPath(id, compliance.ServiceName),
@@ -164,6 +192,8 @@ func startCompliance(ctx context.Context, c *City, id string) (DistrictService, 
 		// membership seals ID numbers with.
 		Sealer: c.sealer,
 	}, compliance.Deps{
+		Dialer:     nk.dialer,
+		Transport:  nk.roundTripper(),
 		Bus:        c.bus,
 		Etcd:       c.cli, // the city-wide compliance policy
 		Logger:     c.logger.With("node", id, "service", compliance.ServiceName),
@@ -218,6 +248,11 @@ func (c *City) startDistrict(ctx context.Context, id string) error {
 		run  func(context.Context) error
 	}
 	var tasks []task
+	nk, err := c.kafkaFor(id)
+	if err != nil {
+		_ = dn.close()
+		return err
+	}
 	for _, s := range dn.services {
 		ob := s.Outbox()
 		relay, err := eventbus.NewRelay(eventbus.RelayConfig{
@@ -227,20 +262,22 @@ func (c *City) startDistrict(ctx context.Context, id string) error {
 			Logger:    c.logger.With("node", id, "service", ob.Service()), // NewRelay adds its component
 			Metrics:   c.bus,
 			Retention: c.cfg.RelayRetention,
+			Transport: nk.roundTripper(),
 		})
 		if err != nil {
 			_ = dn.close()
 			return err
 		}
 		hb, err := eventbus.NewHeartbeat(eventbus.HeartbeatConfig{
-			Brokers:  c.brokers,
-			Outbox:   ob,
-			Instance: c.candidate,
-			Version:  node.Version(),
-			Leading:  relay.Leading,
-			Interval: c.cfg.HeartbeatInterval,
-			Logger:   c.logger.With("node", id, "service", ob.Service()),
-			Metrics:  c.bus,
+			Brokers:   c.brokers,
+			Transport: nk.transport,
+			Outbox:    ob,
+			Instance:  c.candidate,
+			Version:   node.Version(),
+			Leading:   relay.Leading,
+			Interval:  c.cfg.HeartbeatInterval,
+			Logger:    c.logger.With("node", id, "service", ob.Service()),
+			Metrics:   c.bus,
 		})
 		if err != nil {
 			_ = dn.close()

@@ -60,11 +60,17 @@ type Config struct {
 	AdminAddr string
 	// TrustProxy takes a request's client address (for the login limiter
 	// and the audit logs) from the last X-Forwarded-For entry (the one the trusted proxy appended).
-	TrustProxy     bool
-	DataDir        string
-	BrokerAddr     string
-	BrokerPersist  bool
-	Kafka          config.Kafka
+	TrustProxy    bool
+	DataDir       string
+	BrokerAddr    string
+	BrokerPersist bool
+	Kafka         config.Kafka
+	// NodeKafka, when set, gives each node (HQNode or a district id) its
+	// own Kafka client settings (TLS, SASL principal, client id; the
+	// brokers are the city's), as production gives each release its own
+	// KafkaUser (charts/guildhall templates/kafka.yaml): a city whose
+	// every node is held to its own ACLs. nil: every node uses Kafka's.
+	NodeKafka      func(node string) config.Kafka
 	Etcd           config.Etcd
 	Storage        storage.Config
 	Tracing        telemetry.TracingConfig
@@ -214,6 +220,9 @@ type City struct {
 	// hqMessaging is the messaging service in its HQ role beside HQ: the
 	// directives on gh.hq.directives.v1 and their delivery per district.
 	hqMessaging *messaging.Node
+
+	// kafka holds each node's Kafka connectors (kafkaFor).
+	kafka kafkaClients
 }
 
 // Start brings the city up: etcd, broker, registry, HQ, district nodes, the
@@ -332,6 +341,10 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 	}
 
 	if cfg.RunHQ {
+		hqKafka, err := c.kafkaFor(HQNode)
+		if err != nil {
+			return nil, err
+		}
 		c.hq, err = hq.New(ctx, hq.Config{
 			DBPath:     filepath.Join(cfg.DataDir, "hq", "hq.db"),
 			Storage:    cfg.Storage,
@@ -345,6 +358,8 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 			Registerer: c.reg,
 			Endpoint:   c.endpointMiddleware("hq"),
 			Etcd:       c.cli,
+			Dialer:     hqKafka.dialer,
+			Transport:  hqKafka.roundTripper(),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("standalone: hq: %w", err)
@@ -610,6 +625,7 @@ func (c *City) close() {
 	}
 	c.cancel()
 	c.wg.Wait()
+	c.kafka.closeIdle()
 	c.mu.Lock()
 	for _, dn := range c.districts {
 		_ = dn.close()
@@ -1000,6 +1016,10 @@ func hasCompanies(h http.Handler, district string) (bool, error) {
 // follows the district registry with one consumer per district's
 // messaging topic.
 func (c *City) startHQMessaging(ctx context.Context) error {
+	nk, err := c.kafkaFor(HQNode)
+	if err != nil {
+		return err
+	}
 	n, err := messaging.New(ctx, messaging.Config{
 		Role:       messaging.RoleHQ,
 		DBPath:     filepath.Join(c.cfg.DataDir, "hq", messaging.ServiceName+".db"),
@@ -1014,6 +1034,8 @@ func (c *City) startHQMessaging(ctx context.Context) error {
 		Registerer: c.reg,
 		Endpoint:   c.endpointMiddleware("hq"),
 		Etcd:       c.cli,
+		Dialer:     nk.dialer,
+		Transport:  nk.roundTripper(),
 	})
 	if err != nil {
 		return fmt.Errorf("standalone: hq messaging: %w", err)
@@ -1026,6 +1048,7 @@ func (c *City) startHQMessaging(ctx context.Context) error {
 		Logger:    c.logger.With("node", "hq", "service", messaging.ServiceName),
 		Metrics:   c.bus,
 		Retention: c.cfg.RelayRetention,
+		Transport: nk.roundTripper(),
 	})
 	if err != nil {
 		_ = n.Close()
