@@ -39,11 +39,11 @@ func TestEveryMigrationHasItsPostgreSQLTwin(t *testing.T) {
 	pgtest.CheckTwins(t, store.Migrations, "migrations")
 }
 
-// TestAPublishedEvaluationIsImmutableInTheDatabase: whatever the code
+// TestAPublishedEvaluationIsImmutableOnSQLiteAndPostgres: whatever the code
 // does, the database itself refuses to update or delete a published
 // evaluation (SQLite's triggers, PostgreSQL's plpgsql one), and only a
 // published one: a draft's row still changes.
-func TestAPublishedEvaluationIsImmutableInTheDatabase(t *testing.T) {
+func TestAPublishedEvaluationIsImmutableOnSQLiteAndPostgres(t *testing.T) {
 	engines := map[string]func(t *testing.T) *storage.DB{
 		"SQLite": func(t *testing.T) *storage.DB { return kit.SQLite(t, node.MigrateDistrict(store.Migrate)) },
 		"Postgres": func(t *testing.T) *storage.DB {
