@@ -484,11 +484,16 @@ func (s Queries) AddCounts(ctx context.Context, company string, d service.Counts
 	return r, wrap("add counts", err)
 }
 
+// dirtyScores reads the companies to announce through the partial index
+// company_scores_dirty: its term is the bare flag, which SQLite's planner
+// matches only when the query repeats it (migration 00011).
+const dirtyScores = `SELECT ` + scoreCols + ` FROM company_scores s LEFT JOIN companies c ON c.id = s.company_id
+		WHERE s.dirty ORDER BY s.company_id`
+
 // DirtyScores implements service.Queries: the companies whose counts
 // changed since they were announced.
 func (s Queries) DirtyScores(ctx context.Context) ([]service.CompanyScore, error) {
-	rows, err := s.q.Query(ctx, `SELECT `+scoreCols+` FROM company_scores s LEFT JOIN companies c ON c.id = s.company_id
-		WHERE s.dirty ORDER BY s.company_id`)
+	rows, err := s.q.Query(ctx, dirtyScores)
 	if err != nil {
 		return nil, wrap("dirty scores", err)
 	}
