@@ -55,9 +55,11 @@ func OpenAPIDocument() []byte { return append([]byte(nil), openAPI...) }
 type Config struct {
 	// District is the district this node serves, e.g. "jingkai".
 	District string
-	// DBPath is the SQLite file, e.g. data/jingkai/compliance.db.
+	// DBPath is the SQLite file, e.g. data/jingkai/compliance.db (unused
+	// when Storage.DSN names a PostgreSQL database).
 	DBPath string
-	// Storage tunes SQLite.
+	// Storage tunes SQLite, or with a DSN puts the node's tables in the
+	// PostgreSQL schema <district>_compliance instead.
 	Storage storage.Config
 	// TrustProxy takes a request's client address from the last
 	// X-Forwarded-For entry.

@@ -32,7 +32,7 @@ func (s Queries) PutAttendance(ctx context.Context, a service.Attendance) error 
 func (s Queries) PutSignature(ctx context.Context, sg service.Signature) error {
 	_, err := s.q.Exec(ctx, `INSERT INTO convention_signatures (id, company_id, convention_version, current, signed_at, event_id)
 		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-		sg.ID, sg.CompanyID, sg.ConventionVersion, b2i(sg.Current), storage.FormatTime(sg.SignedAt), sg.EventID)
+		sg.ID, sg.CompanyID, sg.ConventionVersion, sg.Current, storage.FormatTime(sg.SignedAt), sg.EventID)
 	return wrap("put signature", err)
 }
 
@@ -74,12 +74,11 @@ func (s Queries) Signatures(ctx context.Context, company string) ([]service.Sign
 	out := []service.Signature{}
 	for rows.Next() {
 		var sg service.Signature
-		var cur int
 		var at string
-		if err := rows.Scan(&sg.ID, &sg.CompanyID, &sg.ConventionVersion, &cur, &at, &sg.EventID); err != nil {
+		if err := rows.Scan(&sg.ID, &sg.CompanyID, &sg.ConventionVersion, &sg.Current, &at, &sg.EventID); err != nil {
 			return nil, wrap("signature", err)
 		}
-		sg.Current, sg.SignedAt = cur != 0, storage.ParseTime(at)
+		sg.SignedAt = storage.ParseTime(at)
 		out = append(out, sg)
 	}
 	return out, wrap("signatures", rows.Err())

@@ -1,7 +1,7 @@
-// Package store is the compliance service's SQLite adapter: the
-// scoreboard's tables, read by the API and written by the membership
-// consumer and the refresh loop, whose changes' events go into the outbox
-// in the same transaction.
+// Package store is the compliance service's database adapter (SQLite or
+// PostgreSQL, one SQL text for both): the scoreboard's tables, read by the
+// API and written by the membership consumer and the refresh loop, whose
+// changes' events go into the outbox in the same transaction.
 package store
 
 import (
@@ -73,13 +73,6 @@ func newQueries(q storage.Querier) Queries {
 	return Queries{q: q, Keys: idempotency.NewKeys(q), Store: audit.NewStore(q)}
 }
 
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // State implements service.Queries.
 func (s Queries) State(ctx context.Context) (service.State, bool, error) {
 	var st service.State
@@ -136,11 +129,11 @@ const guardCols = `id, company_id, employment_status, background_check_status, h
 	badge_service, pre_job_trained, version, pre_job_hours, year, year_pre_job_hours, year_in_service_hours`
 
 func scanGuard(r storage.Scanner) (service.Guard, error) {
+	// The flags are bound and scanned as Go bools: BOOLEAN on PostgreSQL,
+	// 0/1 on SQLite, and both scan into a bool.
 	var g service.Guard
-	var cert, badge, pre int
-	err := r.Scan(&g.ID, &g.CompanyID, &g.EmploymentStatus, &g.BackgroundCheckStatus, &cert, &g.CertificateValidUntil,
-		&badge, &pre, &g.Version, &g.PreJobHours, &g.Year, &g.YearPreJobHours, &g.YearInServiceHours)
-	g.HasCertificate, g.BadgeService, g.PreJobTrained = cert != 0, badge != 0, pre != 0
+	err := r.Scan(&g.ID, &g.CompanyID, &g.EmploymentStatus, &g.BackgroundCheckStatus, &g.HasCertificate, &g.CertificateValidUntil,
+		&g.BadgeService, &g.PreJobTrained, &g.Version, &g.PreJobHours, &g.Year, &g.YearPreJobHours, &g.YearInServiceHours)
 	return g, err
 }
 
@@ -212,8 +205,8 @@ const guardUpdateInPlace = `UPDATE guards SET employment_status = ?, background_
 // updateInPlace rewrites g's row if it is on record in g's company; false
 // when it is not (a new guard, or one who moved company).
 func (s Queries) updateInPlace(ctx context.Context, g service.Guard) (bool, error) {
-	res, err := s.q.Exec(ctx, guardUpdateInPlace, g.EmploymentStatus, g.BackgroundCheckStatus, b2i(g.HasCertificate),
-		g.CertificateValidUntil, b2i(g.BadgeService), b2i(g.PreJobTrained), g.Version, g.PreJobHours, g.Year,
+	res, err := s.q.Exec(ctx, guardUpdateInPlace, g.EmploymentStatus, g.BackgroundCheckStatus, g.HasCertificate,
+		g.CertificateValidUntil, g.BadgeService, g.PreJobTrained, g.Version, g.PreJobHours, g.Year,
 		g.YearPreJobHours, g.YearInServiceHours, g.ID, g.CompanyID)
 	if err != nil {
 		return false, wrap("put guard", err)
@@ -240,8 +233,8 @@ func (s Queries) PutGuards(ctx context.Context, gs []service.Guard) error {
 		n := min(len(rest), 500)
 		args := make([]any, 0, 13*n)
 		for _, g := range rest[:n] {
-			args = append(args, g.ID, g.CompanyID, g.EmploymentStatus, g.BackgroundCheckStatus, b2i(g.HasCertificate), g.CertificateValidUntil,
-				b2i(g.BadgeService), b2i(g.PreJobTrained), g.Version, g.PreJobHours, g.Year, g.YearPreJobHours, g.YearInServiceHours)
+			args = append(args, g.ID, g.CompanyID, g.EmploymentStatus, g.BackgroundCheckStatus, g.HasCertificate, g.CertificateValidUntil,
+				g.BadgeService, g.PreJobTrained, g.Version, g.PreJobHours, g.Year, g.YearPreJobHours, g.YearInServiceHours)
 		}
 		_, err := s.q.Exec(ctx, guardUpsert+strings.Repeat(`, (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, n-1)+guardOnConflict, args...)
 		if err != nil {
@@ -259,8 +252,8 @@ func (s Queries) PutGuard(ctx context.Context, g service.Guard) error {
 		return err
 	}
 	_, err := s.q.Exec(ctx, guardUpsert+guardOnConflict,
-		g.ID, g.CompanyID, g.EmploymentStatus, g.BackgroundCheckStatus, b2i(g.HasCertificate), g.CertificateValidUntil,
-		b2i(g.BadgeService), b2i(g.PreJobTrained), g.Version, g.PreJobHours, g.Year, g.YearPreJobHours, g.YearInServiceHours)
+		g.ID, g.CompanyID, g.EmploymentStatus, g.BackgroundCheckStatus, g.HasCertificate, g.CertificateValidUntil,
+		g.BadgeService, g.PreJobTrained, g.Version, g.PreJobHours, g.Year, g.YearPreJobHours, g.YearInServiceHours)
 	return wrap("put guard", err)
 }
 
@@ -389,10 +382,15 @@ func (s Queries) CompanyScores(ctx context.Context) ([]service.CompanyScore, err
 	return s.ListCompanyScores(ctx, "", -1)
 }
 
-// ListCompanyScores implements service.Reader (limit < 0: all).
+// ListCompanyScores implements service.Reader (limit < 0: all, with no
+// LIMIT at all: SQLite reads a negative one as none, PostgreSQL refuses it).
 func (s Queries) ListCompanyScores(ctx context.Context, after string, limit int) ([]service.CompanyScore, error) {
-	rows, err := s.q.Query(ctx, `SELECT `+scoreCols+` FROM company_scores s LEFT JOIN companies c ON c.id = s.company_id
-		WHERE s.company_id > ? ORDER BY s.company_id LIMIT ?`, after, limit)
+	query, args := `SELECT `+scoreCols+` FROM company_scores s LEFT JOIN companies c ON c.id = s.company_id
+		WHERE s.company_id > ? ORDER BY s.company_id`, []any{after}
+	if limit >= 0 {
+		query, args = query+` LIMIT ?`, append(args, limit)
+	}
+	rows, err := s.q.Query(ctx, query, args...)
 	if err != nil {
 		return nil, wrap("company scores", err)
 	}
@@ -413,15 +411,27 @@ func (s Queries) PutCompanyScore(ctx context.Context, r service.CompanyScore) er
 	c := r.Counts
 	// A write that changes the counts marks them to announce; one that
 	// only moves the version on (the announcement itself) clears that.
+	// The stored row's columns are named with the table's name: a bare
+	// one is ambiguous with excluded's on PostgreSQL.
 	_, err := s.q.Exec(ctx, `INSERT INTO company_scores (company_id, active, background_checked, trained, certified, badge_service, full_mask, version, dirty)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (company_id) DO UPDATE SET
-		dirty = CASE WHEN active != excluded.active OR background_checked != excluded.background_checked OR trained != excluded.trained
-			OR certified != excluded.certified OR badge_service != excluded.badge_service THEN 1 ELSE dirty END,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, TRUE) ON CONFLICT (company_id) DO UPDATE SET
+		dirty = CASE WHEN company_scores.active != excluded.active OR company_scores.background_checked != excluded.background_checked
+			OR company_scores.trained != excluded.trained OR company_scores.certified != excluded.certified
+			OR company_scores.badge_service != excluded.badge_service THEN TRUE ELSE company_scores.dirty END,
 		active = excluded.active, background_checked = excluded.background_checked, trained = excluded.trained, certified = excluded.certified,
 		badge_service = excluded.badge_service, full_mask = excluded.full_mask, version = excluded.version`,
 		r.CompanyID, c.Active, c.BackgroundChecked, c.Trained, c.Certified, c.BadgeService, int(r.Full), r.Version)
 	return wrap("put company score", err)
 }
+
+// addCountsOnConflict adds a delta to a company's stored counts (the
+// stored row's columns named with the table's name: a bare one is
+// ambiguous with excluded's on PostgreSQL).
+const addCountsOnConflict = `
+		ON CONFLICT (company_id) DO UPDATE SET dirty = TRUE, active = company_scores.active + excluded.active,
+		background_checked = company_scores.background_checked + excluded.background_checked,
+		trained = company_scores.trained + excluded.trained, certified = company_scores.certified + excluded.certified,
+		badge_service = company_scores.badge_service + excluded.badge_service`
 
 // AddCountsMany implements service.Queries: AddCounts of many companies
 // in one statement per 500, returning the rows as they are now.
@@ -435,10 +445,7 @@ func (s Queries) AddCountsMany(ctx context.Context, deltas map[string]service.Co
 			args = append(args, id, d.Active, d.BackgroundChecked, d.Trained, d.Certified, d.BadgeService)
 		}
 		rows, err := s.q.Query(ctx, `INSERT INTO company_scores (company_id, active, background_checked, trained, certified, badge_service, full_mask, version, dirty)
-		VALUES (?, ?, ?, ?, ?, ?, 0, 1, 1)`+strings.Repeat(`, (?, ?, ?, ?, ?, ?, 0, 1, 1)`, n-1)+`
-		ON CONFLICT (company_id) DO UPDATE SET dirty = 1, active = active + excluded.active,
-		background_checked = background_checked + excluded.background_checked, trained = trained + excluded.trained,
-		certified = certified + excluded.certified, badge_service = badge_service + excluded.badge_service
+		VALUES (?, ?, ?, ?, ?, ?, 0, 1, TRUE)`+strings.Repeat(`, (?, ?, ?, ?, ?, ?, 0, 1, TRUE)`, n-1)+addCountsOnConflict+`
 		RETURNING company_id, active, background_checked, trained, certified, badge_service, full_mask, version`, args...)
 		if err != nil {
 			return nil, wrap("add counts", err)
@@ -469,9 +476,7 @@ func (s Queries) AddCounts(ctx context.Context, company string, d service.Counts
 	r := service.CompanyScore{CompanyID: company}
 	var full int
 	err := s.q.QueryRow(ctx, `INSERT INTO company_scores (company_id, active, background_checked, trained, certified, badge_service, full_mask, version, dirty)
-		VALUES (?, ?, ?, ?, ?, ?, 0, 1, 1) ON CONFLICT (company_id) DO UPDATE SET dirty = 1, active = active + excluded.active,
-		background_checked = background_checked + excluded.background_checked, trained = trained + excluded.trained,
-		certified = certified + excluded.certified, badge_service = badge_service + excluded.badge_service
+		VALUES (?, ?, ?, ?, ?, ?, 0, 1, TRUE)`+addCountsOnConflict+`
 		RETURNING active, background_checked, trained, certified, badge_service, full_mask, version`,
 		company, d.Active, d.BackgroundChecked, d.Trained, d.Certified, d.BadgeService).
 		Scan(&r.Counts.Active, &r.Counts.BackgroundChecked, &r.Counts.Trained, &r.Counts.Certified, &r.Counts.BadgeService, &full, &r.Version)
@@ -479,11 +484,16 @@ func (s Queries) AddCounts(ctx context.Context, company string, d service.Counts
 	return r, wrap("add counts", err)
 }
 
+// dirtyScores reads the companies to announce through the partial index
+// company_scores_dirty: its term is the bare flag, which SQLite's planner
+// matches only when the query repeats it (migration 00011).
+const dirtyScores = `SELECT ` + scoreCols + ` FROM company_scores s LEFT JOIN companies c ON c.id = s.company_id
+		WHERE s.dirty ORDER BY s.company_id`
+
 // DirtyScores implements service.Queries: the companies whose counts
 // changed since they were announced.
 func (s Queries) DirtyScores(ctx context.Context) ([]service.CompanyScore, error) {
-	rows, err := s.q.Query(ctx, `SELECT `+scoreCols+` FROM company_scores s LEFT JOIN companies c ON c.id = s.company_id
-		WHERE s.dirty = 1 ORDER BY s.company_id`)
+	rows, err := s.q.Query(ctx, dirtyScores)
 	if err != nil {
 		return nil, wrap("dirty scores", err)
 	}
@@ -502,7 +512,7 @@ func (s Queries) DirtyScores(ctx context.Context) ([]service.CompanyScore, error
 // Announced implements service.Queries: company's counts were announced
 // at version.
 func (s Queries) Announced(ctx context.Context, company string, version int64) error {
-	_, err := s.q.Exec(ctx, `UPDATE company_scores SET dirty = 0, version = ? WHERE company_id = ?`, version, company)
+	_, err := s.q.Exec(ctx, `UPDATE company_scores SET dirty = FALSE, version = ? WHERE company_id = ?`, version, company)
 	return wrap("announced", err)
 }
 
