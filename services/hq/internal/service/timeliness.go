@@ -131,12 +131,12 @@ func (o *ObligationTimeliness) finish() {
 type Timeliness struct {
 	ObligationCounts
 	// Days is how many days after a period's end a done is on time.
-	Days         int      `json:"timeliness_days"`
-	Completeness *float64 `json:"completeness" doc:"the inspection schedules' done / expected (as inspection.completeness); null when nothing was expected"`
-	Timeliness   *float64 `json:"timeliness" doc:"the inspection schedules' on_time / expected (as inspection.timeliness); null when nothing was expected"`
-	Inspection ObligationTimeliness `json:"inspection"`
-	FourOne    ObligationTimeliness `json:"four_one"`
-	Roundtable ObligationTimeliness `json:"roundtable"`
+	Days         int                  `json:"timeliness_days"`
+	Completeness *float64             `json:"completeness" doc:"the inspection schedules' done / expected (as inspection.completeness); null when nothing was expected"`
+	Timeliness   *float64             `json:"timeliness" doc:"the inspection schedules' on_time / expected (as inspection.timeliness); null when nothing was expected"`
+	Inspection   ObligationTimeliness `json:"inspection"`
+	FourOne      ObligationTimeliness `json:"four_one"`
+	Roundtable   ObligationTimeliness `json:"roundtable"`
 }
 
 // Of returns the figure of obligation, nil for an unknown one.
