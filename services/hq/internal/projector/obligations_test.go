@@ -38,23 +38,34 @@ func TestObligationEventsMergeInAnyOrder(t *testing.T) {
 	missed, completed := obl("m1", true, 2, 1, 1), obl("c1", false, 2, 2, 1)
 	want := store.ObligationRow{Obligation: store.Obligation{District: "jingkai", CompanyID: "c1", Obligation: "inspection",
 		Period: "2025-08", Expected: 2, Done: 2, OnTime: 1, Missed: true}, CompletedEventID: "c1", MissedEventID: "m1"}
+	// The schedule's count raised after the period was completed: the
+	// Missed of the new count raises expected and lowers nothing.
+	raised := want
+	raised.Expected, raised.MissedEventID = 3, "m3"
 	for _, tc := range []struct {
 		name  string
 		order []*eventsv1.Envelope
+		want  *store.ObligationRow
 	}{
-		{"missed then completed", []*eventsv1.Envelope{missed, completed}},
-		{"completed then missed", []*eventsv1.Envelope{completed, missed}},
-		{"redelivered around", []*eventsv1.Envelope{missed, completed, missed, completed}},
-		{"re-sent under new ids", []*eventsv1.Envelope{completed, obl("c1-again", false, 2, 2, 1), missed, obl("m1-again", true, 2, 1, 1)}},
+		{"missed then completed", []*eventsv1.Envelope{missed, completed}, nil},
+		{"completed then missed", []*eventsv1.Envelope{completed, missed}, nil},
+		{"redelivered around", []*eventsv1.Envelope{missed, completed, missed, completed}, nil},
+		{"re-sent under new ids", []*eventsv1.Envelope{completed, obl("c1-again", false, 2, 2, 1), missed, obl("m1-again", true, 2, 1, 1)}, nil},
 		// An older count: the Missed of a moment before (0 done) after the
 		// row has more.
-		{"an older count after", []*eventsv1.Envelope{completed, missed, obl("m0", true, 2, 0, 0)}},
+		{"an older count after", []*eventsv1.Envelope{completed, missed, obl("m0", true, 2, 0, 0)}, nil},
+		{"a raised expectation after", []*eventsv1.Envelope{completed, obl("m3", true, 3, 1, 0)}, &raised},
+		{"a raised expectation before", []*eventsv1.Envelope{obl("m3", true, 3, 1, 0), completed}, &raised},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			db, st := open(t)
 			p := projector.New(st, nil, nil)
 			mustApply(t, db, p, tc.order...)
+			want := want
+			if tc.want != nil {
+				want = *tc.want
+			}
 			got, err := st.Obligations(context.Background(), "jingkai", "c1")
 			if err != nil {
 				t.Fatal(err)
@@ -63,8 +74,8 @@ func TestObligationEventsMergeInAnyOrder(t *testing.T) {
 				t.Errorf("rows %+v, want %+v", got, want)
 			}
 			cd := cityOf(t, st, "jingkai")
-			if i := cd.Compliance.Timeliness.Inspection; i.Expected != 2 || i.Done != 2 || i.OnTime != 1 || i.CompanyPeriods != 1 {
-				t.Errorf("the district's inspections %+v, want 2 expected, 2 done, 1 on time", i)
+			if i := cd.Compliance.Timeliness.Inspection; i.Expected != want.Expected || i.Done != 2 || i.OnTime != 1 || i.CompanyPeriods != 1 {
+				t.Errorf("the district's inspections %+v, want %d expected, 2 done, 1 on time", i, want.Expected)
 			}
 		})
 	}

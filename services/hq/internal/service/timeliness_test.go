@@ -68,9 +68,9 @@ func TestTimelinessFromObligationEvents(t *testing.T) {
 		// replay): its late two-four-one check of August.
 		obligationEvent("jingkai", "c2", "four_one", "2025-08", 1, 1, 0, false),
 		obligationEvent("jingkai", "c2", "four_one", "2025-08", 1, 0, 0, true),
-		// c1's August check on time; its September one done early (not
+		// c1's August check missed; its September one done early (not
 		// closed yet: not counted, though it reports the obligation).
-		obligationEvent("jingkai", "c1", "four_one", "2025-08", 1, 1, 1, false),
+		obligationEvent("jingkai", "c1", "four_one", "2025-08", 1, 0, 0, true),
 		obligationEvent("jingkai", "c1", "four_one", "2025-09", 1, 1, 1, false),
 		// c2's roundtables of the current period only: reported, nothing
 		// expected in the periods covered.
@@ -90,8 +90,8 @@ func TestTimelinessFromObligationEvents(t *testing.T) {
 		!slices.Equal(i.Periods, []string{"2025-08"}) || i.CompanyPeriods != 1 {
 		t.Errorf("jingkai's inspections %+v, want 2 expected, 2 done, 1 on time in 2025-08", i)
 	}
-	if f := tl.FourOne; !f.Reported || f.Expected != 2 || f.Done != 2 || f.OnTime != 1 || f.CompanyPeriods != 2 {
-		t.Errorf("jingkai's two-four-one %+v, want August's 2 expected, 2 done, 1 on time", f)
+	if f := tl.FourOne; !f.Reported || f.Expected != 2 || f.Done != 1 || f.OnTime != 0 || f.CompanyPeriods != 2 || *f.Completeness != 0.5 {
+		t.Errorf("jingkai's two-four-one %+v, want August's 2 expected, 1 done, 0 on time", f)
 	}
 	if r := tl.Roundtable; !r.Reported || r.Expected != 0 || r.Completeness != nil || r.Timeliness != nil {
 		t.Errorf("jingkai's roundtables %+v, want reported with null rates (nothing expected in a closed period)", r)
@@ -104,7 +104,7 @@ func TestTimelinessFromObligationEvents(t *testing.T) {
 		t.Fatalf("companies %+v", v.Companies)
 	}
 	c1, c2 := v.Companies[0].Timeliness, v.Companies[1].Timeliness
-	if c1.Inspection.Done != 2 || c1.Inspection.OnTime != 1 || c1.FourOne.OnTime != 1 || c1.Roundtable.Reported {
+	if c1.Inspection.Done != 2 || c1.Inspection.OnTime != 1 || c1.FourOne.Expected != 1 || c1.FourOne.Done != 0 || c1.Roundtable.Reported {
 		t.Errorf("c1 %+v", c1)
 	}
 	if c2.Inspection.Reported || c2.Inspection.Completeness != nil || c2.FourOne.Done != 1 || c2.FourOne.OnTime != 0 ||
