@@ -125,11 +125,12 @@ func (r reader) timeliness(ctx context.Context, district, today string, byCompan
 	// one index probe per obligation; a company's reads its district's
 	// rows (the drill-down of one district).
 	q := `SELECT f.district, '', o.name FROM hq_service_freshness f
-		JOIN (SELECT 'inspection' AS name UNION ALL SELECT 'four_one' UNION ALL SELECT 'roundtable') o
+		JOIN (SELECT ? AS name` + strings.Repeat(" UNION ALL SELECT ?", len(obs)-1) + `) o
 		WHERE f.service = 'compliance' AND ` + qualified("f", where) + `
 		AND EXISTS (SELECT 1 FROM hq_obligations x WHERE x.district = f.district AND x.obligation = o.name)`
+	rargs := append(qargs[:len(obs):len(obs)], args...)
 	if byCompany {
-		q = `SELECT DISTINCT district, company_id, obligation FROM hq_obligations WHERE ` + where
+		q, rargs = `SELECT DISTINCT district, company_id, obligation FROM hq_obligations WHERE `+where, args
 	}
 	err = r.query(ctx, "obligations reported", q, func(rows *sql.Rows) error {
 		var d, c, ob string
@@ -138,6 +139,6 @@ func (r reader) timeliness(ctx context.Context, district, today string, byCompan
 		}
 		of(d, c, ob, func(o *service.ObligationTimeliness) { o.Reported = true })
 		return nil
-	}, args...)
+	}, rargs...)
 	return out, err
 }
