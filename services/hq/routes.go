@@ -181,8 +181,9 @@ func routeTable(svc service.Service) []kitx.Route {
 		{Name: e.NameCompliance, Method: "GET", Path: "/api/v1/hq/districts/{district}/compliance", Tag: "city",
 			Summary: "A district's compliance as its compliance service reports it, with a row per company",
 			Description: "The four-100% rates (the compliance service's policy) with the district's daily trend, hazard inspections " +
-				"and findings, disputes by status, this month's two-four-one coverage, the newest ratings and the inspection " +
-				"schedules' timeliness. A company row exists for each company HQ knows of the district; each section says " +
+				"and findings, disputes by status, this month's two-four-one coverage, the newest ratings and the timeliness of " +
+				"each obligation (inspection, four_one, roundtable) from compliance's ObligationCompleted/Missed, over the newest " +
+				"period whose deadline passed. A company row exists for each company HQ knows of the district; each section says " +
 				"whether it was reported (null is not 0).",
 			Params: []kitx.Param{districtParam}, Response: service.ComplianceView{},
 			Errors: []*errs.Error{bad, service.ErrDistrictNotFound, readModel},

@@ -200,6 +200,7 @@ func startCompliance(ctx context.Context, c *City, id string) (DistrictService, 
 		Endpoint:   c.endpointMiddleware(id),
 		Storage:    c.storage,
 		Registerer: c.reg,
+		Now:        c.cfg.Now,
 	})
 }
 

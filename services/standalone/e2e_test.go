@@ -44,6 +44,13 @@ func startCityOut(t *testing.T, dir string, extra ...string) (*standalone.City, 
 // it goes on writing to while it runs.
 func startCityLive(t *testing.T, dir string, extra ...string) (*standalone.City, *citytest.Client, *syncBuffer) {
 	t.Helper()
+	return startCityWith(t, dir, func(*standalone.Config) {}, extra...)
+}
+
+// startCityWith is startCityLive with the configuration edited by edit
+// after the flags are parsed (what no flag sets: the clock).
+func startCityWith(t *testing.T, dir string, edit func(*standalone.Config), extra ...string) (*standalone.City, *citytest.Client, *syncBuffer) {
+	t.Helper()
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	var cfg standalone.Config
 	cfg.RegisterFlags(fs)
@@ -54,6 +61,7 @@ func startCityLive(t *testing.T, dir string, extra ...string) (*standalone.City,
 	if err := fs.Parse(args); err != nil {
 		t.Fatal(err)
 	}
+	edit(&cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	out := &syncBuffer{}

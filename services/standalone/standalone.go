@@ -90,6 +90,10 @@ type Config struct {
 	HeartbeatInterval time.Duration
 	OIDC              auth.OIDCConfig
 	TokenTTL          time.Duration
+	// Now is the clock of the compliance and HQ nodes (their periods,
+	// deadlines and "today"); nil is time.Now. No flag sets it: the
+	// end-to-end tests move it past a period's deadline.
+	Now func() time.Time
 	// Log is the JSON log: stderr at warn by default, so the start-up
 	// lines are what a person sees; a relative Log.File is under DataDir.
 	// Start is handed the logger (Log.Open(DataDir, …)) and only reports
@@ -360,6 +364,7 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 			Etcd:       c.cli,
 			Dialer:     hqKafka.dialer,
 			Transport:  hqKafka.roundTripper(),
+			Now:        cfg.Now,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("standalone: hq: %w", err)

@@ -61,7 +61,8 @@ var projected = map[string]map[string]applyFunc{
 		eventsv1.TypeInspectionRecorded:       inspection,
 		eventsv1.TypeFindingStatusChanged:     finding(func(m *eventsv1.FindingStatusChanged) *eventsv1.HazardFinding { return m.GetFinding() }),
 		eventsv1.TypeRemediationEscalated:     finding(func(m *eventsv1.RemediationEscalated) *eventsv1.HazardFinding { return m.GetFinding() }),
-		eventsv1.TypeInspectionScheduleSet:    schedule,
+		eventsv1.TypeObligationCompleted:      obligation(func(m *eventsv1.ObligationCompleted) *eventsv1.ObligationTimeliness { return m.GetTimeliness() }, false),
+		eventsv1.TypeObligationMissed:         obligation(func(m *eventsv1.ObligationMissed) *eventsv1.ObligationTimeliness { return m.GetTimeliness() }, true),
 		eventsv1.TypeDisputeReported:          dispute(func(m *eventsv1.DisputeReported) *eventsv1.DisputeCase { return m.GetDispute() }),
 		eventsv1.TypeDisputeStepRecorded:      dispute(func(m *eventsv1.DisputeStepRecorded) *eventsv1.DisputeCase { return m.GetDispute() }),
 		eventsv1.TypeDisputeStatusChanged:     dispute(func(m *eventsv1.DisputeStatusChanged) *eventsv1.DisputeCase { return m.GetDispute() }),
@@ -135,12 +136,10 @@ var acknowledged = map[string][]string{
 		// A checklist template is the district's configuration; HQ shows
 		// the inspections scored against it.
 		eventsv1.TypeInspectionTemplatePublished,
-		// A company's periodic obligation met or missed (inspections,
-		// two-four-one checks, roundtables): compliance's own
-		// /compliance/timeliness is exact; HQ's timeliness figure is still
-		// its approximation from InspectionScheduleSet and the inspections,
-		// not yet these events.
-		eventsv1.TypeObligationCompleted, eventsv1.TypeObligationMissed,
+		// A schedule is compliance's input to the inspection obligation;
+		// what came of it arrives as ObligationCompleted / ObligationMissed
+		// (compliance alone knows when each company became active).
+		eventsv1.TypeInspectionScheduleSet,
 		// The wage guarantee (issue 17 part 2): compliance's own
 		// /compliance/wages/stats has the district's rates; HQ's
 		// per-district projection of these is not built yet.
@@ -317,14 +316,6 @@ func finding[M any, PM message[M]](get func(PM) *eventsv1.HazardFinding) applyFu
 				Escalated: f.GetEscalated(), Version: versionOf(env, f.GetVersion())})
 		})
 }
-
-var schedule = whole(func(_ *eventsv1.Envelope, m *eventsv1.InspectionScheduleSet) string {
-	return lacks(m.GetCompanyId() == "", "a company")
-}, (*eventsv1.InspectionScheduleSet).GetDistrict,
-	func(p *Projector, ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope, m *eventsv1.InspectionScheduleSet) (bool, error) {
-		return p.store.PutSchedule(ctx, tx, store.Schedule{District: env.GetDistrict(), CompanyID: m.GetCompanyId(),
-			Period: m.GetPeriod(), Count: int64(m.GetCount()), StartsOn: m.GetStartsOn()})
-	})
 
 func dispute[M any, PM message[M]](get func(PM) *eventsv1.DisputeCase) applyFunc {
 	return applier(get, func(_ *eventsv1.Envelope, d *eventsv1.DisputeCase) string {

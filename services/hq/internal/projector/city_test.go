@@ -212,12 +212,22 @@ func cityCases() []cityCase {
 		{c, eventsv1.TypeRemediationEscalated, func(d string, v int64) *eventsv1.Envelope {
 			return cenv(d, c, eventsv1.TypeRemediationEscalated, "f1", v, &eventsv1.RemediationEscalated{Finding: findingOf(d, v), Level: "company"})
 		}, findingHolds, false},
-		{c, eventsv1.TypeInspectionScheduleSet, func(d string, v int64) *eventsv1.Envelope {
-			return cenv(d, c, eventsv1.TypeInspectionScheduleSet, "c1", 1, &eventsv1.InspectionScheduleSet{District: d, CompanyId: "c1",
-				Period: "month", Count: 2, StartsOn: "2025-01-01"})
-		}, func(cd service.CityData, _ int64) bool {
-			return len(cd.Schedules) == 1 && cd.Schedules[0].Count == 2 && cd.Schedules[0].Period == "month"
-		}, true},
+		// cityToday's newest closed month is 2025-08 (its deadline, its
+		// end plus 15 days, was 2025-09-16).
+		{c, eventsv1.TypeObligationMissed, func(d string, v int64) *eventsv1.Envelope {
+			return cenv(d, c, eventsv1.TypeObligationMissed, "c1/four_one/2025-08", v, &eventsv1.ObligationMissed{Timeliness: &eventsv1.ObligationTimeliness{
+				District: d, CompanyId: "c1", Obligation: "four_one", Period: "2025-08", Expected: 3, Done: v, OnTime: 1}})
+		}, func(cd service.CityData, v int64) bool {
+			f := cd.Compliance.Timeliness.FourOne
+			return f.Reported && f.Expected == 3 && f.Done == v && f.OnTime == 1 && slices.Equal(f.Periods, []string{"2025-08"})
+		}, false},
+		{c, eventsv1.TypeObligationCompleted, func(d string, v int64) *eventsv1.Envelope {
+			return cenv(d, c, eventsv1.TypeObligationCompleted, "c1/inspection/2025-08", v, &eventsv1.ObligationCompleted{Timeliness: &eventsv1.ObligationTimeliness{
+				District: d, CompanyId: "c1", Obligation: "inspection", Period: "2025-08", Expected: 3, Done: 3, OnTime: v}})
+		}, func(cd service.CityData, v int64) bool {
+			i := cd.Compliance.Timeliness.Inspection
+			return i.Reported && i.Expected == 3 && i.Done == 3 && i.OnTime == v && i.CompanyPeriods == 1
+		}, false},
 		{c, eventsv1.TypeDisputeReported, func(d string, v int64) *eventsv1.Envelope {
 			return cenv(d, c, eventsv1.TypeDisputeReported, "d1", v, &eventsv1.DisputeReported{Dispute: disputeOf(d, v)})
 		}, disputeHolds, false},

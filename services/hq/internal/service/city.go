@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/guildhall/guildhall/pkg/kitx"
-	"github.com/guildhall/guildhall/pkg/policy"
 	"github.com/guildhall/guildhall/pkg/rates"
 )
 
@@ -176,18 +175,6 @@ type Ratings struct {
 	AverageScore   *float64         `json:"average_score" doc:"mean score (0..100) of the rated companies with a score; null when none"`
 }
 
-// Timeliness is the inspection schedules' timeliness the DHIS2 way for
-// each scheduled company's last ended period.
-type Timeliness struct {
-	Expected int64 `json:"expected"`
-	Done     int64 `json:"done"`
-	OnTime   int64 `json:"on_time"`
-	// Days is how many days after a period's end an upload is on time.
-	Days         int      `json:"timeliness_days"`
-	Completeness *float64 `json:"completeness" doc:"done / expected; null when nothing was expected"`
-	Timeliness   *float64 `json:"timeliness" doc:"on_time / expected; null when nothing was expected"`
-}
-
 // ComplianceStats are a district's (or the city's) compliance figures.
 type ComplianceStats struct {
 	// Reported is true once HQ applied any compliance event of the district.
@@ -198,7 +185,7 @@ type ComplianceStats struct {
 	Disputes    Disputes    `json:"disputes"`
 	FourOne     FourOne     `json:"four_one"`
 	Ratings     Ratings     `json:"ratings"`
-	Timeliness  Timeliness  `json:"timeliness"`
+	Timeliness  Timeliness  `json:"timeliness" doc:"per obligation (inspection, four_one, roundtable) from compliance's ObligationCompleted/Missed, over the newest period of each length whose deadline passed; the top-level counts are the inspection schedules'"`
 }
 
 // DispatchResponse are a district's dispatch response percentiles
@@ -283,24 +270,6 @@ type CityData struct {
 	Compliance ComplianceStats
 	Patrols    PatrolStats
 	Messaging  NoticeStats
-	// Schedules and Inspections feed the timeliness, of the companies
-	// active in membership's snapshots (ActiveCompanies).
-	Schedules       []ScheduleRow
-	Inspections     []InspectionRow
-	ActiveCompanies map[string]bool
-}
-
-// ScheduleRow is a company's inspection schedule.
-type ScheduleRow struct {
-	CompanyID, Period string
-	Count             int64
-	StartsOn          string
-}
-
-// InspectionRow is an inspection as the timeliness needs it.
-type InspectionRow struct {
-	CompanyID, InspectedOn, ForPeriod string
-	RecordedAt                        time.Time
 }
 
 // ComplianceCompanyRow is one company's compliance figures.
@@ -326,7 +295,7 @@ type ComplianceCompanyRow struct {
 	} `json:"four_one" doc:"this month's coverage; reported false when the company recorded no check this month"`
 	// Rating is the company's newest rating; null when never rated.
 	Rating     *CompanyRating `json:"rating"`
-	Timeliness Timeliness     `json:"timeliness"`
+	Timeliness Timeliness     `json:"timeliness" doc:"the company's obligations, as the district's timeliness"`
 }
 
 // CompanyRating is a company's rating of its newest period.
@@ -397,8 +366,8 @@ type CityRepository interface {
 	// Trend returns district's daily closing counts since day, oldest first.
 	Trend(ctx context.Context, district, since string) ([]TrendPoint, error)
 	// ComplianceCompanies returns district's per-company compliance rows
-	// (rates and timeliness not derived), in id order.
-	ComplianceCompanies(ctx context.Context, district, today, month string) ([]ComplianceCompanyRow, CityData, error)
+	// (rates not derived), in id order.
+	ComplianceCompanies(ctx context.Context, district, today, month string) ([]ComplianceCompanyRow, error)
 	// PatrolCompanies returns district's per-company volunteers, in id order.
 	PatrolCompanies(ctx context.Context, district string) ([]PatrolCompanyRow, error)
 	// Notices returns up to limit notices of district after the id after.
@@ -548,10 +517,7 @@ func (c *ComplianceStats) Add(o ComplianceStats) {
 	r.ByGrade = addMap(r.ByGrade, or.ByGrade)
 	r.ScoreSum += or.ScoreSum
 	r.Scored += or.Scored
-	t, ot := &c.Timeliness, o.Timeliness
-	t.Expected += ot.Expected
-	t.Done += ot.Done
-	t.OnTime += ot.OnTime
+	c.Timeliness.Add(o.Timeliness)
 }
 
 func (c *ComplianceStats) finish() {
@@ -570,83 +536,12 @@ func (c *ComplianceStats) finish() {
 	c.Timeliness.finish()
 }
 
-func (t *Timeliness) finish() {
-	t.Days = policy.DefaultCompliance.TimelinessDays
-	t.Completeness = rates.Of(t.Done, t.Expected)
-	t.Timeliness = rates.Of(t.OnTime, t.Expected)
-}
-
-// TimelinessOf counts, per company, the inspections against its schedule
-// in the schedule's last ended period, as the compliance service counts
-// each period (services/compliance timeliness.go): an inspection is for
-// the period it names (for_period) or, naming none, the one it was done
-// in; it is on time when uploaded before the period's end plus the
-// policy's timeliness days (policy.DefaultCompliance: HQ does not watch
-// the district's compliance policy). A company is expected only if its
-// schedule started before the period ended and it is active in HQ's
-// read model (active reports that): HQ has no record of when a company
-// became active, so the compliance service's own report is the exact one.
-func TimelinessOf(schedules []ScheduleRow, inspections []InspectionRow, active func(company string) bool, now time.Time) map[string]Timeliness {
-	days := policy.DefaultCompliance.TimelinessDays
-	out := map[string]Timeliness{}
-	for _, sc := range schedules {
-		p := policy.Period(sc.Period)
-		if !p.Valid() || sc.Count <= 0 || !active(sc.CompanyID) {
-			continue
-		}
-		cur := p.Start(now)
-		start := p.Shift(cur, -1)
-		end := cur
-		first, err := time.ParseInLocation(time.DateOnly, sc.StartsOn, policy.Zone)
-		if err == nil && !first.Before(end) {
-			continue
-		}
-		label := p.Label(start)
-		deadline := end.AddDate(0, 0, days)
-		var done, onTime int64
-		for _, in := range inspections {
-			if in.CompanyID != sc.CompanyID {
-				continue
-			}
-			on, _ := time.ParseInLocation(time.DateOnly, in.InspectedOn, policy.Zone)
-			if !(in.ForPeriod == label || (in.ForPeriod == "" && !on.Before(start) && on.Before(end))) {
-				continue
-			}
-			done++
-			if in.RecordedAt.Before(deadline) {
-				onTime++
-			}
-		}
-		t := out[sc.CompanyID]
-		t.Expected += sc.Count
-		t.Done += min(done, sc.Count)
-		t.OnTime += min(onTime, sc.Count)
-		out[sc.CompanyID] = t
-	}
-	return out
-}
-
 // Month returns the month of now in Asia/Shanghai, YYYY-MM.
 func Month(now time.Time) string { return now.In(Shanghai).Format("2006-01") }
 
-// city reads the city view of district ("" every district), with each
-// district's timeliness counted.
+// city reads the city view of district ("" every district) at now.
 func (s *hqService) city(ctx context.Context, district string, now time.Time) (map[string]CityData, error) {
-	data, err := s.repo.City(ctx, district, Today(now), Month(now), now)
-	if err != nil {
-		return nil, err
-	}
-	for id, cd := range data {
-		var t Timeliness
-		for _, ct := range TimelinessOf(cd.Schedules, cd.Inspections, func(c string) bool { return cd.ActiveCompanies[c] }, now) {
-			t.Expected += ct.Expected
-			t.Done += ct.Done
-			t.OnTime += ct.OnTime
-		}
-		cd.Compliance.Timeliness = t
-		data[id] = cd
-	}
-	return data, nil
+	return s.repo.City(ctx, district, Today(now), Month(now), now)
 }
 
 // cityStats returns district's finished sections from data (zero sections,
@@ -700,18 +595,16 @@ func (s *hqService) Compliance(ctx context.Context, district string) (Compliance
 	}
 	out := ComplianceView{District: district, ComplianceStats: v.Compliance, Companies: []ComplianceCompanyRow{}}
 	now := s.cfg.Now()
-	rows, cd, err := s.repo.ComplianceCompanies(ctx, district, Today(now), Month(now))
+	rows, err := s.repo.ComplianceCompanies(ctx, district, Today(now), Month(now))
 	if err != nil {
 		return ComplianceView{}, ErrReadModel.Wrap(err)
 	}
-	tl := TimelinessOf(cd.Schedules, cd.Inspections, func(c string) bool { return cd.ActiveCompanies[c] }, now)
 	for i := range rows {
 		r := &rows[i]
 		r.FourHundred.FourHundredRates = RatesOf(r.FourHundred.FourHundredCounts)
 		r.Hazards.finish()
 		r.Disputes.ByStatus = withKeys(r.Disputes.ByStatus, DisputeStatuses)
 		r.FourOne.Rate = rates.Of(r.FourOne.Checked, r.FourOne.Active)
-		r.Timeliness = tl[r.CompanyID]
 		r.Timeliness.finish()
 	}
 	out.Companies = rows

@@ -227,8 +227,9 @@ func TestComplianceFigures(t *testing.T) {
 		// neither open nor overdue.
 		envelope("jingkai", c, eventsv1.TypeFindingStatusChanged, "f2", &eventsv1.FindingStatusChanged{Finding: &eventsv1.HazardFinding{
 			Id: "f2", District: "jingkai", InspectionId: "i1", CompanyId: "c1", Status: "closed", RemediationDue: "2025-09-01", Version: 3}}),
-		envelope("jingkai", c, eventsv1.TypeInspectionScheduleSet, "c1", &eventsv1.InspectionScheduleSet{District: "jingkai",
-			CompanyId: "c1", Period: "month", Count: 2, StartsOn: "2025-01-01"}),
+		// c1 missed August's two inspections by one (its deadline,
+		// 2025-09-15, is the newest closed month's on 2025-10-01).
+		obligationEvent("jingkai", "c1", "inspection", "2025-08", 2, 1, 1, true),
 		envelope("jingkai", c, eventsv1.TypeFourOneCoverage, "c2/2025-10", &eventsv1.FourOneCoverage{District: "jingkai",
 			CompanyId: "c2", Period: "2025-10", Checked: 3, Active: 6}),
 		envelope("jingkai", c, eventsv1.TypeFourOneCoverage, "c1/2025-09", &eventsv1.FourOneCoverage{District: "jingkai",
@@ -258,8 +259,8 @@ func TestComplianceFigures(t *testing.T) {
 	if fo := v.FourOne; fo.Period != "2025-10" || fo.CompaniesReported != 1 || fo.Checked != 3 || *fo.Rate != 0.5 {
 		t.Errorf("four-one %+v, want October's c2 only", fo)
 	}
-	// c1 expects 2 in September, did 1, uploaded on time.
-	if tl := v.Timeliness; tl.Expected != 2 || tl.Done != 1 || tl.OnTime != 1 || *tl.Completeness != 0.5 {
+	// c1 expected 2 in August, did 1, uploaded on time.
+	if tl := v.Timeliness; tl.Expected != 2 || tl.Done != 1 || tl.OnTime != 1 || *tl.Completeness != 0.5 || !tl.Inspection.Reported {
 		t.Errorf("timeliness %+v", tl)
 	}
 	if len(v.Companies) != 2 {

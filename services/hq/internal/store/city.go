@@ -109,22 +109,6 @@ func (s *Store) PutFinding(ctx context.Context, tx *sql.Tx, f Finding) (bool, er
 		newerVersion, f.ID, f.District, f.InspectionID, f.CompanyID, f.Severity, f.RemediationDue, f.Status, f.Escalated, f.Version)
 }
 
-// Schedule is a company's inspection schedule.
-type Schedule struct {
-	District, CompanyID, Period string
-	Count                       int64
-	StartsOn                    string
-}
-
-// PutSchedule stores a company's schedule: the last one set replaces the
-// one before (the topic keeps a company's events in order).
-func (s *Store) PutSchedule(ctx context.Context, tx *sql.Tx, sc Schedule) (bool, error) {
-	return s.upsert(ctx, tx, "hq_inspection_schedules", []string{"district", "company_id"},
-		[]string{"district", "company_id", "period", "count", "starts_on"},
-		"(t.period, t.count, t.starts_on) IS NOT (excluded.period, excluded.count, excluded.starts_on)",
-		sc.District, sc.CompanyID, sc.Period, sc.Count, sc.StartsOn)
-}
-
 // Dispute is a dispute snapshot as HQ keeps it (no party's name).
 type Dispute struct {
 	ID, District, CompanyID, Kind, Status string

@@ -70,11 +70,6 @@ func (s *Store) City(ctx context.Context, district, today, month string, now tim
 func (r reader) city(ctx context.Context, district, today, month string, now time.Time) (map[string]service.CityData, error) {
 	out := map[string]service.CityData{}
 	get := func(d string) *service.CityData {
-		cd, ok := out[d]
-		if !ok {
-			cd.ActiveCompanies = map[string]bool{}
-		}
-		out[d] = cd
 		p := out[d]
 		return &p
 	}
@@ -187,8 +182,14 @@ func (r reader) city(ctx context.Context, district, today, month string, now tim
 	if err != nil {
 		return nil, err
 	}
-	if err := r.timelinessInputs(ctx, district, get, put); err != nil {
+	timeliness, err := r.timeliness(ctx, district, today, false)
+	if err != nil {
 		return nil, err
+	}
+	for k, t := range timeliness {
+		cd := get(k.district)
+		cd.Compliance.Timeliness.Add(t)
+		put(k.district, cd)
 	}
 
 	// --- patrols ---
@@ -471,57 +472,6 @@ func (r reader) disputes(ctx context.Context, district string, byCompany bool) (
 	return out, err
 }
 
-// timelinessInputs reads the schedules, the inspections of scheduled
-// companies and the active companies of the districts.
-func (r reader) timelinessInputs(ctx context.Context, district string, get func(string) *service.CityData, put func(string, *service.CityData)) error {
-	where, args := districtFilter("district", district)
-	err := r.query(ctx, "schedules", `SELECT district, company_id, period, count, starts_on FROM hq_inspection_schedules
-		WHERE `+where+` ORDER BY district, company_id`, func(r *sql.Rows) error {
-		var d string
-		var sc service.ScheduleRow
-		if err := r.Scan(&d, &sc.CompanyID, &sc.Period, &sc.Count, &sc.StartsOn); err != nil {
-			return err
-		}
-		cd := get(d)
-		cd.Schedules = append(cd.Schedules, sc)
-		put(d, cd)
-		return nil
-	}, args...)
-	if err != nil {
-		return err
-	}
-	err = r.query(ctx, "scheduled inspections", `SELECT i.district, i.company_id, i.inspected_on, i.for_period, i.recorded_at
-		FROM hq_inspections i JOIN hq_inspection_schedules s ON s.district = i.district AND s.company_id = i.company_id
-		WHERE `+qualified("i", where)+` ORDER BY i.district, i.company_id, i.id`, func(r *sql.Rows) error {
-		var d string
-		var in service.InspectionRow
-		var rec int64
-		if err := r.Scan(&d, &in.CompanyID, &in.InspectedOn, &in.ForPeriod, &rec); err != nil {
-			return err
-		}
-		in.RecordedAt = fromNanos(rec)
-		cd := get(d)
-		cd.Inspections = append(cd.Inspections, in)
-		put(d, cd)
-		return nil
-	}, args...)
-	if err != nil {
-		return err
-	}
-	return r.query(ctx, "active companies", `SELECT c.district, c.id FROM hq_companies c
-		JOIN hq_inspection_schedules s ON s.district = c.district AND s.company_id = c.id
-		WHERE c.status = 'active' AND `+qualified("c", where), func(r *sql.Rows) error {
-		var d, id string
-		if err := r.Scan(&d, &id); err != nil {
-			return err
-		}
-		cd := get(d)
-		cd.ActiveCompanies[id] = true
-		put(d, cd)
-		return nil
-	}, args...)
-}
-
 // trend reads district's daily closing counts since day.
 func (r reader) trend(ctx context.Context, district, since string) ([]service.TrendPoint, error) {
 	out := []service.TrendPoint{}
@@ -540,7 +490,7 @@ func (r reader) trend(ctx context.Context, district, since string) ([]service.Tr
 // complianceCompanies reads a row for every
 // company of district in membership's snapshots or in any compliance
 // figure.
-func (r reader) complianceCompanies(ctx context.Context, district, today, month string) ([]service.ComplianceCompanyRow, service.CityData, error) {
+func (r reader) complianceCompanies(ctx context.Context, district, today, month string) ([]service.ComplianceCompanyRow, error) {
 	rows := map[string]*service.ComplianceCompanyRow{}
 	row := func(id string) *service.ComplianceCompanyRow {
 		r, ok := rows[id]
@@ -559,7 +509,7 @@ func (r reader) complianceCompanies(ctx context.Context, district, today, month 
 		return nil
 	}, district)
 	if err != nil {
-		return nil, service.CityData{}, err
+		return nil, err
 	}
 	err = r.query(ctx, "scores", `SELECT company_id, day, active, background_checked, trained, certified, badge_service
 		FROM hq_compliance_scores WHERE district = ?`, func(r *sql.Rows) error {
@@ -574,18 +524,18 @@ func (r reader) complianceCompanies(ctx context.Context, district, today, month 
 		return nil
 	}, district)
 	if err != nil {
-		return nil, service.CityData{}, err
+		return nil, err
 	}
 	hz, err := r.hazards(ctx, district, today, true)
 	if err != nil {
-		return nil, service.CityData{}, err
+		return nil, err
 	}
 	for k, h := range hz {
 		row(k.company).Hazards = h
 	}
 	ds, err := r.disputes(ctx, district, true)
 	if err != nil {
-		return nil, service.CityData{}, err
+		return nil, err
 	}
 	for k, d := range ds {
 		row(k.company).Disputes = d
@@ -602,7 +552,7 @@ func (r reader) complianceCompanies(ctx context.Context, district, today, month 
 			return nil
 		}, district, month)
 	if err != nil {
-		return nil, service.CityData{}, err
+		return nil, err
 	}
 	// Each company's newest period (and its newest version of it).
 	err = r.query(ctx, "ratings", `SELECT company_id, period, version, score_reported, score, grade, policy_version, published_at
@@ -624,22 +574,21 @@ func (r reader) complianceCompanies(ctx context.Context, district, today, month 
 		return nil
 	}, district)
 	if err != nil {
-		return nil, service.CityData{}, err
+		return nil, err
 	}
-	var cd service.CityData
-	cd.ActiveCompanies = map[string]bool{}
-	if err := r.timelinessInputs(ctx, district, func(string) *service.CityData { return &cd }, func(string, *service.CityData) {}); err != nil {
-		return nil, service.CityData{}, err
+	tl, err := r.timeliness(ctx, district, today, true)
+	if err != nil {
+		return nil, err
 	}
-	for _, sc := range cd.Schedules {
-		row(sc.CompanyID)
+	for k, t := range tl {
+		row(k.company).Timeliness = t
 	}
 	out := make([]service.ComplianceCompanyRow, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, *r)
 	}
 	sortRows(out, func(r service.ComplianceCompanyRow) string { return r.CompanyID })
-	return out, cd, nil
+	return out, nil
 }
 
 // patrolCompanies reads each company's volunteers.
@@ -729,12 +678,12 @@ func (s *Store) Trend(ctx context.Context, district, since string) (out []servic
 }
 
 // ComplianceCompanies implements service.CityRepository.
-func (s *Store) ComplianceCompanies(ctx context.Context, district, today, month string) (out []service.ComplianceCompanyRow, cd service.CityData, err error) {
+func (s *Store) ComplianceCompanies(ctx context.Context, district, today, month string) (out []service.ComplianceCompanyRow, err error) {
 	err = s.read(ctx, func(r reader) error {
-		out, cd, err = r.complianceCompanies(ctx, district, today, month)
+		out, err = r.complianceCompanies(ctx, district, today, month)
 		return err
 	})
-	return out, cd, err
+	return out, err
 }
 
 // PatrolCompanies implements service.CityRepository.
