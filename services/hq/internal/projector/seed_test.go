@@ -330,3 +330,20 @@ func TestActiveSinceFollowsTheCompany(t *testing.T) {
 		t.Errorf("after a visit: %+v", got)
 	}
 }
+
+// TestSeedBeneficiaryOfAnotherDistrict: a beneficiary of another district
+// than its item's (and the envelope's) is rejected as district_mismatch.
+func TestSeedBeneficiaryOfAnotherDistrict(t *testing.T) {
+	t.Parallel()
+	db, st := open(t)
+	p := projector.New(st, nil, nil)
+	e := cenv("jingkai", projector.ServiceMeetings, eventsv1.TypeServiceBeneficiaryAdded, "si1", 1, &eventsv1.ServiceBeneficiaryAdded{
+		Item: planItemOf("jingkai", 1), Beneficiary: beneficiaryOf("caidian", 1)})
+	_, err := applyOne(t, db, p, e)
+	if reason, ok := eventbus.IsRejected(err); !ok || reason != eventbus.ReasonDistrictMismatch {
+		t.Fatalf("err = %v, want district_mismatch", err)
+	}
+	if sd := seedOf(t, st, "jingkai"); sd.ServicePlan.Reported {
+		t.Errorf("a rejected event changed the read model: %+v", sd.ServicePlan)
+	}
+}

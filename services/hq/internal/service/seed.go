@@ -8,6 +8,7 @@ package service
 // district that never sent one shows reported false and null rates, not 0.
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"time"
@@ -298,19 +299,7 @@ func unvisited(companies []SeedCompany, every int, today string) []UnvisitedComp
 		out = append(out, u)
 	}
 	slices.SortFunc(out, func(a, b UnvisitedCompany) int {
-		if a.DueOn != b.DueOn {
-			if a.DueOn < b.DueOn {
-				return -1
-			}
-			return 1
-		}
-		if a.CompanyID < b.CompanyID {
-			return -1
-		}
-		if a.CompanyID > b.CompanyID {
-			return 1
-		}
-		return 0
+		return cmp.Or(cmp.Compare(a.DueOn, b.DueOn), cmp.Compare(a.CompanyID, b.CompanyID))
 	})
 	return out
 }

@@ -164,6 +164,8 @@ func TestUnvisited(t *testing.T) {
 		companySince("jingkai", "c5", "2025-09-01"), companySince("jingkai", "c6", "2024-12-01"),
 		visit("jingkai", "fv1", "c1", "2025-03-20"), // due 2025-09-20: overdue
 		visit("jingkai", "fv2", "c6", "2025-07-01"), // due 2026-01-01: not yet
+		companySince("jingkai", "c7", "2024-12-01"),
+		visit("jingkai", "fv3", "c7", "2025-04-01"), // due today: listed
 	)
 	svc := service.New(st, monitor{ids: []string{"jingkai", "hanyang"}}, service.Config{Now: func() time.Time { return now }})
 	v, err := svc.Unvisited(context.Background(), "jingkai")
@@ -171,10 +173,11 @@ func TestUnvisited(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The default plan: every 6 months. c4 never visited, due 2025-08-01;
-	// c1 due 2025-09-20; c5 active a month only.
+	// c1 due 2025-09-20; c7 due today; c5 active a month only.
 	want := []service.UnvisitedCompany{
 		{CompanyID: "c4", CompanyName: "公司c4", ActiveSince: "2025-02-01", DueOn: "2025-08-01"},
 		{CompanyID: "c1", CompanyName: "公司c1", ActiveSince: "2025-01-05", LastVisitedOn: "2025-03-20", DueOn: "2025-09-20"},
+		{CompanyID: "c7", CompanyName: "公司c7", ActiveSince: "2024-12-01", LastVisitedOn: "2025-04-01", DueOn: "2025-10-01"},
 	}
 	if !v.Reported || v.EveryMonths != 6 || v.Today != "2025-10-01" || len(v.Companies) != len(want) {
 		t.Fatalf("unvisited %+v", v)
@@ -184,7 +187,7 @@ func TestUnvisited(t *testing.T) {
 			t.Errorf("unvisited[%d] = %+v, want %+v", i, v.Companies[i], want[i])
 		}
 	}
-	if d, err := svc.District(context.Background(), "jingkai"); err != nil || d.FieldVisits.Unvisited != 2 {
+	if d, err := svc.District(context.Background(), "jingkai"); err != nil || d.FieldVisits.Unvisited != 3 {
 		t.Errorf("the district view's unvisited = %+v, %v", d.FieldVisits, err)
 	}
 	if h, err := svc.Unvisited(context.Background(), "hanyang"); err != nil || h.Reported || len(h.Companies) != 0 || h.Companies == nil {

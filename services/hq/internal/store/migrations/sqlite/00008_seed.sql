@@ -20,10 +20,11 @@ CREATE TABLE hq_field_visits (
 );
 CREATE INDEX hq_field_visits_company ON hq_field_visits (district, company_id, visited_on);
 
--- When each company HQ holds as active became active: the updated_at of the
--- snapshot that made it active, kept while it stays active (an update of an
--- active company does not restart its clock), removed when it stops being
--- active. The meetings service keeps the same day for its unvisited list
+-- When each company became active: the updated_at of the snapshot that
+-- made it active, kept while it stays active (an update of an active
+-- company does not restart its clock) and taken anew when it becomes active
+-- again. Only the companies hq_companies holds as active are read, so the
+-- row of one that stopped being active is left as it is. The meetings service keeps the same day for its unvisited list
 -- and its visit plan. Kept by triggers on hq_companies so that the
 -- membership projection writes it in its own transaction.
 CREATE TABLE hq_company_active_since (
@@ -44,7 +45,6 @@ END;
 -- +goose StatementBegin
 CREATE TRIGGER hq_companies_active_update AFTER UPDATE ON hq_companies
 BEGIN
-    DELETE FROM hq_company_active_since WHERE company_id = NEW.id AND NEW.status <> 'active';
     INSERT INTO hq_company_active_since (company_id, district, since)
     SELECT NEW.id, NEW.district, NEW.updated_at WHERE NEW.status = 'active'
     ON CONFLICT (company_id) DO UPDATE SET district = excluded.district,
