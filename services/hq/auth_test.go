@@ -137,16 +137,16 @@ var allowed = map[string][]string{
 	"hq-admin": {"summary", "districts all", "districts own", "districts other", "district own", "district other",
 		"companies own", "companies other", "conflicts all", "conflicts own", "conflicts other", "action_items own",
 		"action_items other", "convention", "publish_convention", "compliance own", "compliance other", "patrols own",
-		"patrols other", "notices own", "notices other"},
+		"patrols other", "notices own", "notices other", "unvisited own", "unvisited other"},
 	"district-admin": {"summary", "districts own", "district own", "companies own", "conflicts own", "action_items own",
-		"convention", "compliance own", "patrols own", "notices own"},
+		"convention", "compliance own", "patrols own", "notices own", "unvisited own"},
 	"company-admin": {"convention"},
 	"police city-wide": {"summary", "districts all", "districts own", "districts other", "district own", "district other",
 		"companies own", "companies other", "conflicts all", "conflicts own", "conflicts other", "action_items own",
 		"action_items other", "convention", "compliance own", "compliance other", "patrols own", "patrols other",
-		"notices own", "notices other"},
+		"notices own", "notices other", "unvisited own", "unvisited other"},
 	"police scoped": {"summary", "districts own", "district own", "companies own", "conflicts own", "action_items own",
-		"convention", "compliance own", "patrols own", "notices own"},
+		"convention", "compliance own", "patrols own", "notices own", "unvisited own"},
 	"guard": {},
 	"ops":   {"summary", "districts all", "districts own", "districts other", "district own", "district other"},
 }
@@ -376,6 +376,8 @@ func decoded(r request) any {
 		return endpoints.PatrolsRequest{District: r.district}
 	case endpoints.NameNotices:
 		return endpoints.NoticesRequest{District: r.district}
+	case endpoints.NameUnvisited:
+		return endpoints.UnvisitedRequest{District: r.district}
 	case endpoints.NamePublishConvention:
 		return endpoints.PublishConventionRequest{}
 	}

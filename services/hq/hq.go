@@ -35,6 +35,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/eventbus"
 	"github.com/guildhall/guildhall/pkg/node"
+	"github.com/guildhall/guildhall/pkg/policy"
 	"github.com/guildhall/guildhall/pkg/storage"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 
@@ -194,6 +195,9 @@ type Node struct {
 
 	// convention is the live current convention; nil without etcd.
 	convention *config.Value[*Convention]
+	// visitPlan is the live city-wide field-visit plan (the meetings
+	// services read the same key); nil without etcd: the default plan.
+	visitPlan *config.Value[policy.VisitPlan]
 
 	mu         sync.Mutex
 	registered []service.District
@@ -253,6 +257,12 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	if deps.Etcd != nil {
 		n.convention = config.NewValue(deps.Etcd, ConventionKey, (*Convention)(nil), ParseConvention,
 			logger.With("component", "policy"), deps.Registerer)
+		n.visitPlan = config.NewValue(deps.Etcd, policy.VisitPlanKey, policy.DefaultVisitPlan, policy.ParseVisitPlan,
+			logger.With("component", "policy"), deps.Registerer)
+	}
+	var visitPlan func() policy.VisitPlan
+	if n.visitPlan != nil {
+		visitPlan = n.visitPlan.Load
 	}
 	var pm *projector.Metrics
 	reg := deps.Registerer
@@ -261,7 +271,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	}
 	svc := service.New(n.store, monitor{n}, service.Config{StaleAfter: cfg.StaleAfter, Policies: n.policies(),
 		Conventions: n.conventions(), Logger: logger, Now: deps.Now, ClockSkewLimit: cfg.ClockSkewLimit,
-		Knows: projector.Knows})
+		Knows: projector.Knows, VisitPlan: visitPlan})
 	if err := reg.Register(service.NewCollector(svc, 5*time.Second, deps.Now)); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("hq: register metrics: %w", err)
@@ -386,6 +396,13 @@ func (n *Node) Run(ctx context.Context) error {
 		go func() {
 			defer n.wg.Done()
 			_ = n.convention.Run(runCtx) // retries etcd errors itself; returns nil when ctx ends
+		}()
+	}
+	if n.visitPlan != nil {
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			_ = n.visitPlan.Run(runCtx) // as the convention's
 		}()
 	}
 	err := n.deps.Districts.Watch(runCtx, func(ds []config.District) { n.reconcile(runCtx, ds) })

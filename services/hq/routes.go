@@ -235,6 +235,24 @@ func routeTable(svc service.Service) []kitx.Route {
 		// person in it, so every allowed role has ScopeAny: a district
 		// scope could never match (the request has no district) and would
 		// lock out exactly the scoped callers who must read it.
+		{Name: e.NameUnvisited, Method: "GET", Path: "/api/v1/hq/districts/{district}/field-visits/unvisited", Tag: "city",
+			Summary: "A district's active companies not visited for the city-wide visit plan's months (片区负责人下沉调研)",
+			Description: "As the district's meetings service lists them (/field-visits/unvisited), from the FieldVisitRecorded " +
+				"events and the companies HQ holds as active: a company's clock starts at its last visit or, never visited, the " +
+				"day it became active. The count is field_visits.unvisited of the district view.",
+			Params: []kitx.Param{districtParam}, Response: service.UnvisitedView{},
+			Errors: []*errs.Error{bad, service.ErrDistrictNotFound, readModel},
+			Rule: rule(map[auth.Role]auth.Scope{
+				auth.RoleHQAdmin: auth.ScopeAny,
+				// The district lead plans the visits of its districts.
+				auth.RoleDistrictAdmin: auth.ScopeDistrict,
+				// Police read-only, of their districts: the meetings
+				// service's own list admits them too (supervisors).
+				auth.RolePolice: auth.ScopeDistrict,
+				// ops (no company rows), company-admin, guard: denied, as
+				// on the district's own list.
+			}),
+			Target: districtOf, Decode: t.DecodeUnvisitedRequest, Endpoint: e.MakeUnvisitedEndpoint(svc)},
 		{Name: e.NameConvention, Method: "GET", Path: "/api/v1/hq/convention", Tag: "convention",
 			Summary:  "The association's current self-discipline convention (《行业自律公约》), as every district's meetings service sees it",
 			Response: service.Convention{},
@@ -307,6 +325,8 @@ func districtOf(_ context.Context, req any) auth.Target {
 	case e.PatrolsRequest:
 		return auth.Target{District: r.District}
 	case e.NoticesRequest:
+		return auth.Target{District: r.District}
+	case e.UnvisitedRequest:
 		return auth.Target{District: r.District}
 	}
 	return auth.Target{}

@@ -120,15 +120,9 @@ var projected = map[string]map[string]applyFunc{
 // district's freshness (and the service's), never parked. Why each:
 var acknowledged = map[string][]string{
 	Service: {},
-	ServiceMeetings: {
-		// Field visits and the practical-services plan (issue 17): the
-		// district's meetings service reports them (its /field-visits/plan,
-		// /field-visits/unvisited and /service-plan/progress); HQ does not
-		// yet carry their figures. A visit's follow-ups are action items
-		// and are projected as such.
-		eventsv1.TypeFieldVisitRecorded, eventsv1.TypeServicePlanItemCreated, eventsv1.TypeServicePlanMilestoneDone,
-		eventsv1.TypeServiceBeneficiaryAdded, eventsv1.TypeServiceFeedbackGiven,
-	},
+	// Field visits, the practical-services plan (issue 17) are projected
+	// in seed.go; a visit's follow-ups are action items, projected as such.
+	ServiceMeetings: {},
 	ServiceCompliance: {
 		// A guard's personal warning: the district's business, and the
 		// counts it leads to arrive as FourHundredCountsChanged.
@@ -140,16 +134,8 @@ var acknowledged = map[string][]string{
 		// what came of it arrives as ObligationCompleted / ObligationMissed
 		// (compliance alone knows when each company became active).
 		eventsv1.TypeInspectionScheduleSet,
-		// The wage guarantee (issue 17 part 2): compliance's own
-		// /compliance/wages/stats has the district's rates; HQ's
-		// per-district projection of these is not built yet.
-		eventsv1.TypeWageDeclared, eventsv1.TypeWageDeclarationReviewed, eventsv1.TypeWageDeclarationMissed,
-		// Fair-competition complaints (issue 17 part 4): compliance's own
-		// /compliance/complaints/stats has the district's counts (filed,
-		// open, overdue, resolved); HQ's per-district projection of these
-		// is not built yet.
-		eventsv1.TypeComplaintFiled, eventsv1.TypeComplaintAnswered, eventsv1.TypeComplaintStatusChanged,
-		eventsv1.TypeComplaintAnswerOverdue, eventsv1.TypeComplaintMediationOverdue,
+		// Wage declarations and fair-competition complaints (issue 17)
+		// are projected in seed.go.
 	},
 	ServicePatrols: {
 		// Places and plans are the district's configuration; HQ shows the

@@ -137,6 +137,9 @@ func (p *Projector) apply(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelop
 		applied, err = p.city(ctx, tx, env)
 	case slices.Contains(acknowledged[env.GetService()], env.GetType()):
 		// Received on purpose and not projected (see acknowledged).
+	case meetings && projected[ServiceMeetings][env.GetType()] != nil:
+		// Field visits and the services plan (seed.go).
+		applied, err = projected[ServiceMeetings][env.GetType()](p, ctx, tx, env)
 	case meetings && isOneOf(env.GetType(), eventsv1.TypeMeetingScheduled, eventsv1.TypeMeetingUpdated,
 		eventsv1.TypeMeetingStatusChanged, eventsv1.TypeAttendanceRecorded, eventsv1.TypeMinutesPublished):
 		var m *eventsv1.Meeting

@@ -13,6 +13,7 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/policy"
 )
 
 // Stable error ids of the HQ API.
@@ -317,6 +318,7 @@ type Repository interface {
 	Ping(ctx context.Context) error
 	MeetingsRepository
 	CityRepository
+	SeedRepository
 }
 
 // District is a registered district as the registry names it.
@@ -404,6 +406,9 @@ type DistrictView struct {
 	Compliance ComplianceStats `json:"compliance" doc:"from gh.<district>.compliance.v1: the four rates with their trend, hazards, disputes, two-four-one coverage, ratings, timeliness (drill-down: /compliance)"`
 	Patrols    PatrolStats     `json:"patrols" doc:"from gh.<district>.patrols.v1: volunteer strength, shifts, patrol hours, missed tours, incidents, dispatch response (drill-down: /patrols)"`
 	Notices    NoticeStats     `json:"notices" doc:"from gh.<district>.messaging.v1: notice acknowledgement and directive delivery (drill-down: /notices)"`
+	// SeedStats are the field visits, services plan, wages and complaints
+	// (issue 17, seed.go).
+	SeedStats
 }
 
 // Summary is the city-wide view.
@@ -425,6 +430,9 @@ type Summary struct {
 	Compliance ComplianceStats `json:"compliance"`
 	Patrols    PatrolStats     `json:"patrols"`
 	Notices    NoticeStats     `json:"notices"`
+	// SeedStats sum every district's field visits, services plan, wages
+	// and complaints (seed.go).
+	SeedStats
 }
 
 // CompanyPage is one page of a district's companies.
@@ -473,6 +481,9 @@ type Service interface {
 	// Notices returns a page of a district's notices with their receipt
 	// counts (issue 12 part 6); errors as District.
 	Notices(ctx context.Context, district string, page kitx.Page) (NoticePage, error)
+	// Unvisited returns a district's active companies not visited for the
+	// visit plan's months (issue 17); errors as District.
+	Unvisited(ctx context.Context, district string) (UnvisitedView, error)
 	// PublishConvention makes d the current convention, published now
 	// (UTC), and returns it as stored; see ValidateConventionDraft for the
 	// rules and ErrConventionVersionExists, ErrConventionNotNewer for the
@@ -503,6 +514,9 @@ type Config struct {
 	// a heartbeat's emitted types it cannot are listed as unknown. Nil:
 	// none is.
 	Knows func(service, typ string, version uint32) (consumed, known bool)
+	// VisitPlan returns the city-wide field-visit plan (policy.VisitPlanKey,
+	// the meetings services' too); policy.DefaultVisitPlan if nil.
+	VisitPlan func() policy.VisitPlan
 }
 
 // DefaultClockSkewLimit is the clock offset a heartbeat may show before it
@@ -657,9 +671,14 @@ func (s *hqService) Districts(ctx context.Context, district string) ([]DistrictV
 	if err != nil {
 		return nil, ErrReadModel.Wrap(err)
 	}
+	seedOf, _, err := s.citySeed(ctx, "", now)
+	if err != nil {
+		return nil, ErrReadModel.Wrap(err)
+	}
 	out := make([]DistrictView, 0, len(reg))
 	for id, d := range reg {
 		v := s.view(id, d, true, data[id], states[id], now)
+		v.SeedStats = seedOf(id)
 		if v.MeetingStats, err = s.meetingStats(ctx, id, md, v.CompaniesActive, now); err != nil {
 			return nil, ErrReadModel.Wrap(err)
 		}
@@ -716,12 +735,17 @@ func (s *hqService) district(ctx context.Context, id string) (DistrictView, erro
 	if err != nil {
 		return DistrictView{}, ErrReadModel.Wrap(err)
 	}
+	seedOf, _, err := s.citySeed(ctx, id, now)
+	if err != nil {
+		return DistrictView{}, ErrReadModel.Wrap(err)
+	}
 	dd, seen := data[id]
 	_, met := md.counts[id]
 	if _, city := cd[id]; !registered && !seen && !met && !city {
 		return DistrictView{}, ErrDistrictNotFound
 	}
 	v := s.view(id, d, registered, dd, cs, now)
+	v.SeedStats = seedOf(id)
 	if v.MeetingStats, err = s.meetingStats(ctx, id, md, v.CompaniesActive, now); err != nil {
 		return DistrictView{}, ErrReadModel.Wrap(err)
 	}
@@ -801,7 +825,12 @@ func (s *hqService) summary(ctx context.Context) (Summary, error) {
 		views = append(views, m)
 	}
 	comp, pat, notices := cityTotals(cd, total.GuardsActive, now)
+	_, seed, err := s.citySeed(ctx, "", now)
+	if err != nil {
+		return Summary{}, ErrReadModel.Wrap(err)
+	}
 	return Summary{
+		SeedStats:       seed,
 		Compliance:      comp,
 		Patrols:         pat,
 		Notices:         notices,
