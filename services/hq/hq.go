@@ -198,6 +198,10 @@ type Node struct {
 	// visitPlan is the live city-wide field-visit plan (the meetings
 	// services read the same key); nil without etcd: the default plan.
 	visitPlan *config.Value[policy.VisitPlan]
+	// compliancePolicy is the live city-wide compliance policy (the
+	// districts' compliance services count timeliness with it); nil
+	// without etcd: policy.DefaultCompliance.
+	compliancePolicy *config.Value[policy.Compliance]
 
 	mu         sync.Mutex
 	registered []service.District
@@ -259,10 +263,14 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 			logger.With("component", "policy"), deps.Registerer)
 		n.visitPlan = config.NewValue(deps.Etcd, policy.VisitPlanKey, policy.DefaultVisitPlan, policy.ParseVisitPlan,
 			logger.With("component", "policy"), deps.Registerer)
+		n.compliancePolicy = config.NewValue(deps.Etcd, policy.ComplianceKey, policy.DefaultCompliance, policy.ParseCompliance,
+			logger.With("component", "policy"), deps.Registerer)
 	}
 	var visitPlan func() policy.VisitPlan
+	var compliancePolicy func() policy.Compliance
 	if n.visitPlan != nil {
 		visitPlan = n.visitPlan.Load
+		compliancePolicy = n.compliancePolicy.Load
 	}
 	var pm *projector.Metrics
 	reg := deps.Registerer
@@ -271,7 +279,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	}
 	svc := service.New(n.store, monitor{n}, service.Config{StaleAfter: cfg.StaleAfter, Policies: n.policies(),
 		Conventions: n.conventions(), Logger: logger, Now: deps.Now, ClockSkewLimit: cfg.ClockSkewLimit,
-		Knows: projector.Knows, VisitPlan: visitPlan})
+		Knows: projector.Knows, VisitPlan: visitPlan, CompliancePolicy: compliancePolicy})
 	if err := reg.Register(service.NewCollector(svc, 5*time.Second, deps.Now)); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("hq: register metrics: %w", err)
@@ -403,6 +411,11 @@ func (n *Node) Run(ctx context.Context) error {
 		go func() {
 			defer n.wg.Done()
 			_ = n.visitPlan.Run(runCtx) // as the convention's
+		}()
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			_ = n.compliancePolicy.Run(runCtx)
 		}()
 	}
 	err := n.deps.Districts.Watch(runCtx, func(ds []config.District) { n.reconcile(runCtx, ds) })

@@ -49,3 +49,43 @@ func TestTheVisitPlanIsReadFromEtcdLive(t *testing.T) {
 		}
 	}
 }
+
+// TestTimelinessDaysFollowTheCompliancePolicyInEtcd: HQ's timeliness
+// counts with the city-wide compliance policy's timeliness_days
+// (policy.ComplianceKey, the districts' compliance services' key), the
+// default until one is stored, and follows a change without a restart:
+// the same days decide which period HQ and compliance call closed.
+func TestTimelinessDaysFollowTheCompliancePolicyInEtcd(t *testing.T) {
+	t.Parallel()
+	e := newConventionEnv(t)
+	days := func() float64 {
+		t.Helper()
+		status, id, body := e.do(t, http.MethodGet, "/api/v1/hq/districts/jingkai", "")
+		if status != http.StatusOK {
+			t.Fatalf("district view = %d %s", status, id)
+		}
+		c, _ := body["compliance"].(map[string]any)
+		tl, _ := c["timeliness"].(map[string]any)
+		d, _ := tl["timeliness_days"].(float64)
+		return d
+	}
+	if d := days(); d != float64(policy.DefaultCompliance.TimelinessDays) {
+		t.Fatalf("before any policy is stored: timeliness_days %v, want the default %d", d, policy.DefaultCompliance.TimelinessDays)
+	}
+	p := policy.DefaultCompliance
+	p.TimelinessDays = 4
+	raw, err := policy.EncodeCompliance(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.cli.Put(e.ctx, policy.ComplianceKey, string(raw)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for d := days(); d != 4; d = days() {
+		if time.Now().After(deadline) {
+			t.Fatalf("HQ's timeliness_days is %v, want 4", d)
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval, not a wait for an outcome
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/policy"
 	"github.com/guildhall/guildhall/pkg/storage"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 
@@ -79,7 +80,7 @@ const (
 
 func cityOf(t *testing.T, st *store.Store, district string) service.CityData {
 	t.Helper()
-	data, err := st.City(context.Background(), "", cityToday, cityMonth, t0)
+	data, err := st.City(context.Background(), "", cityToday, cityMonth, t0, service.TimelinessPeriods(cityToday, policy.DefaultCompliance.TimelinessDays))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/guildhall/guildhall/pkg/kitx"
+	"github.com/guildhall/guildhall/pkg/policy"
 	"github.com/guildhall/guildhall/pkg/rates"
 )
 
@@ -362,12 +363,12 @@ type CityRepository interface {
 	// City returns the raw figures of district ("" every district with
 	// any); today is YYYY-MM-DD and month YYYY-MM (Asia/Shanghai), now the
 	// clock for the overdue notices.
-	City(ctx context.Context, district, today, month string, now time.Time) (map[string]CityData, error)
+	City(ctx context.Context, district, today, month string, now time.Time, periods []string) (map[string]CityData, error)
 	// Trend returns district's daily closing counts since day, oldest first.
 	Trend(ctx context.Context, district, since string) ([]TrendPoint, error)
 	// ComplianceCompanies returns district's per-company compliance rows
 	// (rates not derived), in id order.
-	ComplianceCompanies(ctx context.Context, district, today, month string) ([]ComplianceCompanyRow, error)
+	ComplianceCompanies(ctx context.Context, district, today, month string, periods []string) ([]ComplianceCompanyRow, error)
 	// PatrolCompanies returns district's per-company volunteers, in id order.
 	PatrolCompanies(ctx context.Context, district string) ([]PatrolCompanyRow, error)
 	// Notices returns up to limit notices of district after the id after.
@@ -520,7 +521,7 @@ func (c *ComplianceStats) Add(o ComplianceStats) {
 	c.Timeliness.Add(o.Timeliness)
 }
 
-func (c *ComplianceStats) finish() {
+func (c *ComplianceStats) finish(days int) {
 	c.FourHundred.FourHundredRates = RatesOf(c.FourHundred.FourHundredCounts)
 	c.Hazards.finish()
 	c.Disputes.ByStatus = withKeys(c.Disputes.ByStatus, DisputeStatuses)
@@ -533,7 +534,7 @@ func (c *ComplianceStats) finish() {
 		a := c.Ratings.ScoreSum / float64(c.Ratings.Scored)
 		c.Ratings.AverageScore = &a
 	}
-	c.Timeliness.finish()
+	c.Timeliness.finish(days)
 }
 
 // Month returns the month of now in Asia/Shanghai, YYYY-MM.
@@ -541,7 +542,7 @@ func Month(now time.Time) string { return now.In(Shanghai).Format("2006-01") }
 
 // city reads the city view of district ("" every district) at now.
 func (s *hqService) city(ctx context.Context, district string, now time.Time) (map[string]CityData, error) {
-	return s.repo.City(ctx, district, Today(now), Month(now), now)
+	return s.repo.City(ctx, district, Today(now), Month(now), now, TimelinessPeriods(Today(now), s.timelinessDays()))
 }
 
 // cityStats returns district's finished sections from data (zero sections,
@@ -549,7 +550,7 @@ func (s *hqService) city(ctx context.Context, district string, now time.Time) (m
 func (s *hqService) cityStats(ctx context.Context, district string, cd CityData, guardsActive int64, now time.Time, trend bool) (ComplianceStats, PatrolStats, NoticeStats, error) {
 	c, p, n := cd.Compliance, cd.Patrols, cd.Messaging
 	c.FourOne.Period = Month(now)
-	c.finish()
+	c.finish(s.timelinessDays())
 	p.finish(guardsActive)
 	n.finish()
 	if trend {
@@ -567,7 +568,7 @@ func (s *hqService) cityStats(ctx context.Context, district string, cd CityData,
 }
 
 // cityTotals sums the districts' sections for the summary.
-func cityTotals(data map[string]CityData, guardsActive int64, now time.Time) (ComplianceStats, PatrolStats, NoticeStats) {
+func cityTotals(data map[string]CityData, guardsActive int64, now time.Time, timelinessDays int) (ComplianceStats, PatrolStats, NoticeStats) {
 	var c ComplianceStats
 	var p PatrolStats
 	var n NoticeStats
@@ -582,7 +583,7 @@ func cityTotals(data map[string]CityData, guardsActive int64, now time.Time) (Co
 		n.Add(data[id].Messaging)
 	}
 	c.FourOne.Period = Month(now)
-	c.finish()
+	c.finish(timelinessDays)
 	p.finish(guardsActive)
 	n.finish()
 	return c, p, n
@@ -595,7 +596,8 @@ func (s *hqService) Compliance(ctx context.Context, district string) (Compliance
 	}
 	out := ComplianceView{District: district, ComplianceStats: v.Compliance, Companies: []ComplianceCompanyRow{}}
 	now := s.cfg.Now()
-	rows, err := s.repo.ComplianceCompanies(ctx, district, Today(now), Month(now))
+	days := s.timelinessDays()
+	rows, err := s.repo.ComplianceCompanies(ctx, district, Today(now), Month(now), TimelinessPeriods(Today(now), days))
 	if err != nil {
 		return ComplianceView{}, ErrReadModel.Wrap(err)
 	}
@@ -605,7 +607,7 @@ func (s *hqService) Compliance(ctx context.Context, district string) (Compliance
 		r.Hazards.finish()
 		r.Disputes.ByStatus = withKeys(r.Disputes.ByStatus, DisputeStatuses)
 		r.FourOne.Rate = rates.Of(r.FourOne.Checked, r.FourOne.Active)
-		r.Timeliness.finish()
+		r.Timeliness.finish(days)
 	}
 	out.Companies = rows
 	return out, nil
@@ -659,4 +661,15 @@ func (s *hqService) Notices(ctx context.Context, district string, page kitx.Page
 		rows = []NoticeRow{}
 	}
 	return NoticePage{Items: rows, NextCursor: next}, nil
+}
+
+// timelinessDays is the compliance policy's timeliness_days, the city-wide
+// one the districts' compliance services count with
+// (policy.ComplianceKey, followed by the HQ node), so that HQ's closed
+// periods are theirs.
+func (s *hqService) timelinessDays() int {
+	if s.cfg.CompliancePolicy == nil {
+		return policy.DefaultCompliance.TimelinessDays
+	}
+	return s.cfg.CompliancePolicy().TimelinessDays
 }

@@ -517,6 +517,10 @@ type Config struct {
 	// VisitPlan returns the city-wide field-visit plan (policy.VisitPlanKey,
 	// the meetings services' too); policy.DefaultVisitPlan if nil.
 	VisitPlan func() policy.VisitPlan
+	// CompliancePolicy returns the city-wide compliance policy
+	// (policy.ComplianceKey): its timeliness_days decides which periods
+	// HQ's timeliness covers. policy.DefaultCompliance if nil.
+	CompliancePolicy func() policy.Compliance
 }
 
 // DefaultClockSkewLimit is the clock offset a heartbeat may show before it
@@ -824,7 +828,7 @@ func (s *hqService) summary(ctx context.Context) (Summary, error) {
 		}
 		views = append(views, m)
 	}
-	comp, pat, notices := cityTotals(cd, total.GuardsActive, now)
+	comp, pat, notices := cityTotals(cd, total.GuardsActive, now, s.timelinessDays())
 	_, seed, err := s.citySeed(ctx, "", now)
 	if err != nil {
 		return Summary{}, ErrReadModel.Wrap(err)

@@ -30,16 +30,10 @@ func Obligations() []string {
 	return []string{ObligationInspection, ObligationFourOne, ObligationRoundtable}
 }
 
-// TimelinessDays is how many days after a period's end HQ takes its
-// deadline to be: the city-wide default of the compliance policy, which
-// HQ does not watch (a district configured otherwise has its own exact
-// figure at /compliance/timeliness).
-func TimelinessDays() int { return policy.DefaultCompliance.TimelinessDays }
-
 // TimelinessPeriods are the periods HQ's figures cover on day today
 // (YYYY-MM-DD, Asia/Shanghai): for each period length (week, month,
-// quarter, year) the newest period whose deadline (its end plus
-// TimelinessDays) has passed, by label (2026-W45, 2026-10, 2026-Q3,
+// quarter, year) the newest period whose deadline (its end plus days, the
+// compliance policy's timeliness_days) has passed, by label (2026-W45, 2026-10, 2026-Q3,
 // 2025), newest week first.
 //
 // Why the newest closed period and not the current or the last ended
@@ -53,12 +47,12 @@ func TimelinessDays() int { return policy.DefaultCompliance.TimelinessDays }
 // deadline sends ObligationCompleted then, and counts as done, not on
 // time. Each length is its own period because a district's companies
 // may keep schedules of different lengths.
-func TimelinessPeriods(today string) []string {
+func TimelinessPeriods(today string, days int) []string {
 	day, err := time.ParseInLocation(time.DateOnly, today, policy.Zone)
 	if err != nil {
 		return nil
 	}
-	closedBy := day.AddDate(0, 0, -TimelinessDays())
+	closedBy := day.AddDate(0, 0, -days)
 	var out []string
 	for _, p := range policy.Periods() {
 		out = append(out, p.Label(p.Shift(p.Start(closedBy), -1)))
@@ -159,11 +153,11 @@ func (t *Timeliness) Add(o Timeliness) {
 	}
 }
 
-func (t *Timeliness) finish() {
+func (t *Timeliness) finish(days int) {
 	for _, ob := range Obligations() {
 		t.Of(ob).finish()
 	}
-	t.Days = TimelinessDays()
+	t.Days = days
 	t.ObligationCounts = t.Inspection.ObligationCounts
 	t.Completeness, t.Timeliness = t.Inspection.Completeness, t.Inspection.Timeliness
 }

@@ -31,21 +31,26 @@ func TestTimelinessPeriods(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		today string
+		days  int
 		want  []string
 	}{
 		// 2025-10-01: August's deadline (its end, 09-01, plus 15 days:
 		// 09-16) passed, September's (10-16) not; the week of 09-08 ended
 		// 09-15, its deadline 09-30.
-		{"2025-10-01", []string{"2025-W37", "2025-08", "2025-Q2", "2024"}},
+		{"2025-10-01", 15, []string{"2025-W37", "2025-08", "2025-Q2", "2024"}},
 		// The day of a deadline closes the period (compliance: missed from
 		// the deadline on): September's and Q3's are 2025-10-16.
-		{"2025-10-16", []string{"2025-W39", "2025-09", "2025-Q3", "2024"}},
-		{"2025-10-15", []string{"2025-W39", "2025-08", "2025-Q2", "2024"}},
-		{"2026-01-16", []string{"2025-W52", "2025-12", "2025-Q4", "2025"}},
-		{"yesterday", nil},
+		{"2025-10-16", 15, []string{"2025-W39", "2025-09", "2025-Q3", "2024"}},
+		{"2025-10-15", 15, []string{"2025-W39", "2025-08", "2025-Q2", "2024"}},
+		{"2026-01-16", 15, []string{"2025-W52", "2025-12", "2025-Q4", "2025"}},
+		{"yesterday", 15, nil},
+		// The policy's timeliness_days, not the default: with 5 days
+		// September closed on 10-06, with 15 it has not.
+		{"2025-10-06", 5, []string{"2025-W39", "2025-09", "2025-Q3", "2024"}},
+		{"2025-10-06", 15, []string{"2025-W37", "2025-08", "2025-Q2", "2024"}},
 	} {
-		if got := service.TimelinessPeriods(tc.today); !slices.Equal(got, tc.want) {
-			t.Errorf("TimelinessPeriods(%s) = %v, want %v", tc.today, got, tc.want)
+		if got := service.TimelinessPeriods(tc.today, tc.days); !slices.Equal(got, tc.want) {
+			t.Errorf("TimelinessPeriods(%s, %d) = %v, want %v", tc.today, tc.days, got, tc.want)
 		}
 	}
 }

@@ -58,16 +58,16 @@ func districtFilter(col, district string) (string, []any) {
 }
 
 // City implements service.CityRepository.
-func (s *Store) City(ctx context.Context, district, today, month string, now time.Time) (out map[string]service.CityData, err error) {
+func (s *Store) City(ctx context.Context, district, today, month string, now time.Time, periods []string) (out map[string]service.CityData, err error) {
 	err = s.read(ctx, func(r reader) error {
-		out, err = r.city(ctx, district, today, month, now)
+		out, err = r.city(ctx, district, today, month, now, periods)
 		return err
 	})
 	return out, err
 }
 
 // city reads the raw figures of district ("" every district).
-func (r reader) city(ctx context.Context, district, today, month string, now time.Time) (map[string]service.CityData, error) {
+func (r reader) city(ctx context.Context, district, today, month string, now time.Time, periods []string) (map[string]service.CityData, error) {
 	out := map[string]service.CityData{}
 	get := func(d string) *service.CityData {
 		p := out[d]
@@ -182,7 +182,7 @@ func (r reader) city(ctx context.Context, district, today, month string, now tim
 	if err != nil {
 		return nil, err
 	}
-	timeliness, err := r.timeliness(ctx, district, today, false)
+	timeliness, err := r.timeliness(ctx, district, periods, false)
 	if err != nil {
 		return nil, err
 	}
@@ -490,7 +490,7 @@ func (r reader) trend(ctx context.Context, district, since string) ([]service.Tr
 // complianceCompanies reads a row for every
 // company of district in membership's snapshots or in any compliance
 // figure.
-func (r reader) complianceCompanies(ctx context.Context, district, today, month string) ([]service.ComplianceCompanyRow, error) {
+func (r reader) complianceCompanies(ctx context.Context, district, today, month string, periods []string) ([]service.ComplianceCompanyRow, error) {
 	rows := map[string]*service.ComplianceCompanyRow{}
 	row := func(id string) *service.ComplianceCompanyRow {
 		r, ok := rows[id]
@@ -576,7 +576,7 @@ func (r reader) complianceCompanies(ctx context.Context, district, today, month 
 	if err != nil {
 		return nil, err
 	}
-	tl, err := r.timeliness(ctx, district, today, true)
+	tl, err := r.timeliness(ctx, district, periods, true)
 	if err != nil {
 		return nil, err
 	}
@@ -678,9 +678,9 @@ func (s *Store) Trend(ctx context.Context, district, since string) (out []servic
 }
 
 // ComplianceCompanies implements service.CityRepository.
-func (s *Store) ComplianceCompanies(ctx context.Context, district, today, month string) (out []service.ComplianceCompanyRow, err error) {
+func (s *Store) ComplianceCompanies(ctx context.Context, district, today, month string, periods []string) (out []service.ComplianceCompanyRow, err error) {
 	err = s.read(ctx, func(r reader) error {
-		out, err = r.complianceCompanies(ctx, district, today, month)
+		out, err = r.complianceCompanies(ctx, district, today, month, periods)
 		return err
 	})
 	return out, err

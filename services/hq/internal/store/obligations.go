@@ -75,10 +75,9 @@ func (s *Store) Obligations(ctx context.Context, district, company string) ([]Ob
 }
 
 // timeliness returns each district's (byCompany: each company's)
-// timeliness: the counts of the rows of the periods
-// service.TimelinessPeriods(today) names, and each obligation reported
+// timeliness: the counts of the rows of periods (service.TimelinessPeriods), and each obligation reported
 // wherever HQ holds a row of it, of any period.
-func (r reader) timeliness(ctx context.Context, district, today string, byCompany bool) (map[key]service.Timeliness, error) {
+func (r reader) timeliness(ctx context.Context, district string, periods []string, byCompany bool) (map[key]service.Timeliness, error) {
 	out := map[key]service.Timeliness{}
 	k := func(d, c string) key {
 		if !byCompany {
@@ -97,7 +96,6 @@ func (r reader) timeliness(ctx context.Context, district, today string, byCompan
 	}
 	where, args := districtFilter("district", district)
 	obs := service.Obligations()
-	periods := service.TimelinessPeriods(today)
 	in := func(n int) string { return strings.Repeat(", ?", n)[2:] }
 	var qargs []any
 	for _, ob := range obs {
