@@ -38,21 +38,33 @@ func TestConsoleFieldworkAidAndPublicity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.RegisterActiveCompany(ctx, "jingkai", 162); err != nil {
+	coB, err := c.RegisterActiveCompany(ctx, "jingkai", 162)
+	if err != nil {
 		t.Fatal(err)
+	}
+	// Company B has two active guards to send for a request that takes
+	// any active guard.
+	for n := range 2 {
+		if _, err := c.HireGuard(ctx, "jingkai", coB, 1620+n); err != nil {
+			t.Fatal(err)
+		}
 	}
 	nameA := "武汉测试保安服务有限公司161"
 	for _, a := range []map[string]any{
 		{"username": "vp-fieldwork", "password": "vp-fieldwork right password", "role": "district-admin", "districts": []string{"jingkai"}},
 		{"username": "ca-fieldwork", "password": "ca-fieldwork right password", "role": "company-admin", "districts": []string{"jingkai"}, "company": coA},
 		{"username": "hq-fieldwork", "password": "hq-fieldwork right password", "role": "hq-admin"},
+		{"username": "cb-fieldwork", "password": "cb-fieldwork right password", "role": "company-admin", "districts": []string{"jingkai"}, "company": coB},
 	} {
 		poll(t, "the account "+a["username"].(string), func() bool {
 			status, _, err := c.Do(ctx, "POST", "/api/v1/auth/accounts", a, nil)
 			return err == nil && status == http.StatusCreated
 		})
 	}
-	lead, ca := citytest.New(c.Base), citytest.New(c.Base)
+	lead, ca, cb := citytest.New(c.Base), citytest.New(c.Base), citytest.New(c.Base)
+	if err := cb.Login(ctx, "cb-fieldwork", "cb-fieldwork right password"); err != nil {
+		t.Fatal(err)
+	}
 	if err := lead.Login(ctx, "vp-fieldwork", "vp-fieldwork right password"); err != nil {
 		t.Fatal(err)
 	}
@@ -279,6 +291,7 @@ func TestConsoleFieldworkAidAndPublicity(t *testing.T) {
 		waitText(`[data-test=aid-requests] .el-table__empty-text`, "暂无互助需求"), waitText(`[data-test=aid-stat-requests-total]`, "0"),
 		chromedp.Click(css(`[data-test=post-aid]`)), chromedp.WaitVisible(css(`#gh-aid-title`)),
 		chromedp.SendKeys(css(`#gh-aid-title`), "元旦文旅活动安保支援"), chromedp.SendKeys(css(`#gh-aid-headcount`), "3"),
+		chromedp.Click(css(`[data-test=aid-qualification-any]`)),
 		chromedp.SendKeys(css(`#gh-aid-start-day`), day+"\t"), chromedp.SendKeys(css(`#gh-aid-end-day`), day+"\t"),
 		chromedp.SendKeys(css(`#gh-aid-place`), "经开区文旅广场"), chromedp.SendKeys(css(`#gh-aid-contact`), "现场负责人"),
 		look("aid-post.zh-CN"), chromedp.Click(css(`[data-test=aid-submit]`)), chromedp.WaitNotVisible(css(`#gh-aid-title`)),
@@ -287,6 +300,7 @@ func TestConsoleFieldworkAidAndPublicity(t *testing.T) {
 		Items []struct {
 			ID                  string
 			Title, Status, Kind string
+			Qualification       string
 			Headcount, Accepted int
 			StartsAt            time.Time `json:"starts_at"`
 		}
@@ -296,9 +310,48 @@ func TestConsoleFieldworkAidAndPublicity(t *testing.T) {
 	}
 	r := aid.Items[0]
 	wantStart := day + "T08:00:00+08:00"
-	if r.Title != "元旦文旅活动安保支援" || r.Headcount != 3 || r.Kind != "cultural_tourism" || r.StartsAt.In(shanghai).Format(time.RFC3339) != wantStart {
+	if r.Title != "元旦文旅活动安保支援" || r.Headcount != 3 || r.Qualification != "any" || r.Kind != "cultural_tourism" || r.StartsAt.In(shanghai).Format(time.RFC3339) != wantStart {
 		t.Errorf("the request the form posted: %+v (want it to start at %s)", r, wantStart)
 	}
+	run(t, b, waitText(fmt.Sprintf(`[data-test="aid-needed-%s"]`, r.ID), fmt.Sprintf("尚缺 %d 人（共 %d 人）", r.Headcount, r.Headcount)))
+
+	// Company B sees what it can send and offers two guards; the lead
+	// accepts them.
+	var av struct{ Available, Qualified, Committed int }
+	poll(t, "messaging to know company B's two guards", func() bool {
+		err := cb.Must(ctx, http.StatusOK, "GET", base+"/aid/requests/"+r.ID+"/availability", nil, &av)
+		return err == nil && av.Qualified == 2
+	})
+	run(t, b, chromedp.Click(css(`[data-test=logout]`)), login(c.Base, "cb-fieldwork", "cb-fieldwork right password"),
+		chromedp.WaitVisible(css(`[data-test=role]`)), chromedp.Navigate(c.Base+"/districts/jingkai/aid"),
+		chromedp.Click(css(fmt.Sprintf(`[data-test="aid-%s"]`, r.ID))),
+		waitText(`[data-test=aid-availability]`, fmt.Sprintf("本单位可派 %d 人（符合条件 %d 人，已承诺其他需求 %d 人）", av.Available, av.Qualified, av.Committed)),
+		waitCount(`[data-test=aid-stats]`, 0),
+		chromedp.SendKeys(css(`#gh-offer-headcount`), "2"), chromedp.SendKeys(css(`#gh-offer-note`), "在职保安员2名"),
+		chromedp.Click(css(`[data-test=offer-submit]`)), waitCount(`[data-test=aid-offers] [data-offer]`, 1), look("aid-offer.zh-CN"))
+	var offers struct {
+		Items []struct {
+			ID                string `json:"id"`
+			CompanyID         string `json:"company_id"`
+			Headcount         int    `json:"headcount"`
+			Status            string `json:"status"`
+			AcceptedHeadcount int    `json:"accepted_headcount"`
+		}
+	}
+	if err := lead.Must(ctx, http.StatusOK, "GET", base+"/aid/requests/"+r.ID+"/offers", nil, &offers); err != nil || len(offers.Items) != 1 ||
+		offers.Items[0].CompanyID != coB || offers.Items[0].Headcount != 2 {
+		t.Fatalf("the API's offers: %v %+v", err, offers.Items)
+	}
+	o := offers.Items[0]
+	run(t, b, waitText(fmt.Sprintf(`[data-test="offer-status-%s"]`, o.ID), "待接受"), waitCount(fmt.Sprintf(`[data-test="accept-%s"]`, o.ID), 0),
+		chromedp.Click(css(`[data-test=logout]`)), login(c.Base, "vp-fieldwork", "vp-fieldwork right password"),
+		chromedp.WaitVisible(css(`[data-test=role]`)), chromedp.Navigate(c.Base+"/districts/jingkai/aid"),
+		chromedp.Click(css(fmt.Sprintf(`[data-test="aid-%s"]`, r.ID))), chromedp.WaitVisible(css(fmt.Sprintf(`[data-test="accept-%s"]`, o.ID))),
+		chromedp.Click(css(fmt.Sprintf(`[data-test="accept-%s"]`, o.ID))), waitText(fmt.Sprintf(`[data-test="offer-status-%s"]`, o.ID), "已接受 2 人"))
+	if err := lead.Must(ctx, http.StatusOK, "GET", base+"/aid/requests", nil, &aid); err != nil || len(aid.Items) != 1 || aid.Items[0].Accepted != 2 {
+		t.Fatalf("the API's request after the acceptance: %v %+v", err, aid.Items)
+	}
+	r = aid.Items[0]
 	var stats struct {
 		Total struct{ Requests, Needed, Accepted int }
 	}
