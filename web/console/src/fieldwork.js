@@ -75,10 +75,12 @@ export function aidStillNeeded(r) {
   return Math.max(0, (r.headcount || 0) - (r.accepted || 0))
 }
 
-// formatSeconds renders a mean duration in seconds as minutes or hours
-// (one decimal), or null when the API has none to average.
+// formatSeconds renders a mean duration in seconds as seconds under a
+// minute, minutes under an hour, else hours (one decimal), or null when
+// the API has none to average.
 export function formatSeconds(s, t) {
   if (s === null || s === undefined) return null
+  if (s < 59.5) return t('aid.seconds', { n: Math.round(s) })
   if (s < 3600) return t('aid.minutes', { n: Math.round(s / 60) })
   return t('aid.hours', { n: (Math.round(s / 360) / 10).toFixed(1) })
 }

@@ -88,6 +88,8 @@ describe('figures', () => {
   })
   it('renders a mean duration in minutes under an hour, else hours', () => {
     const t = (k, p) => `${k}:${p.n}`
+    expect(formatSeconds(4.4, t)).toBe('aid.seconds:4')
+    expect(formatSeconds(0, t)).toBe('aid.seconds:0')
     expect(formatSeconds(90, t)).toBe('aid.minutes:2')
     expect(formatSeconds(3599, t)).toBe('aid.minutes:60')
     expect(formatSeconds(5400, t)).toBe('aid.hours:1.5')

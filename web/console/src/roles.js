@@ -150,3 +150,9 @@ export function seesHQPublicity(me) {
   if (!me) return false
   return me.role === 'hq-admin' || (me.role === 'police' && (!me.districts || me.districts.length === 0))
 }
+
+// publishesPublicity: HQ's review, which publishes a post city-wide, is
+// HQ staff's alone (the city-wide police read the queue).
+export function publishesPublicity(me) {
+  return !!me && me.role === 'hq-admin'
+}

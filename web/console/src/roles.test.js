@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { canEditMeetings, decidesAid, givesFeedback, homeOf, issuesDirectives, movesActionItems, offersAid, postsAid, reviewsPublicity, runsFieldwork, seesActionItems, seesAidStats, seesCity, seesDirectives, seesDistrictOversight, seesFieldwork, seesHQPublicity } from './roles.js'
+import { canEditMeetings, decidesAid, givesFeedback, homeOf, issuesDirectives, movesActionItems, offersAid, postsAid, publishesPublicity, reviewsPublicity, runsFieldwork, seesActionItems, seesAidStats, seesCity, seesDirectives, seesDistrictOversight, seesFieldwork, seesHQPublicity } from './roles.js'
 
 describe('roles', () => {
   it('lands each role on its page', () => {
@@ -65,6 +65,7 @@ describe('fieldwork, mutual aid and publicity', () => {
   it('gives the district review to the lead, HQ review to HQ and city-wide readers', () => {
     expect([hq, lead, ca, police].map(reviewsPublicity)).toEqual([false, true, false, false])
     expect([hq, lead, ca, police, cityPolice].map(seesHQPublicity)).toEqual([true, false, false, false, true])
+    expect([hq, lead, ca, police, cityPolice].map(publishesPublicity)).toEqual([true, false, false, false, false])
     expect([hq, lead, ca, police].map(seesAidStats)).toEqual([true, true, false, true])
   })
 })
