@@ -388,4 +388,24 @@ func TestConsoleFieldworkAidAndPublicity(t *testing.T) {
 		chromedp.Navigate(c.Base+"/districts/jingkai/service-plan"), waitText(fmt.Sprintf(`[data-test="plan-target-%s"]`, item.ID), "1 / 2 companies"), look("service-plan.en"),
 		chromedp.Navigate(c.Base+"/districts/jingkai/field-visits"), waitText(row+` [data-test=visit-points]`, "Party and union: poor ⚑"), look("field-visits.en"),
 		chromedp.Click(css(`[data-test=lang]`)), waitText(`[data-test=lang]`, "English"))
+
+	// On a phone (a tab of its own, its own session): the company rates
+	// an item, and the page fits the screen's width (tables scroll in
+	// their own box).
+	phone, cancelPhone := chromedp.NewContext(b)
+	defer cancelPhone()
+	if err := chromedp.Do(phone, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))); err != nil {
+		t.Fatal(err)
+	}
+	run(t, phone, login(c.Base, "ca-fieldwork", "ca-fieldwork right password"), chromedp.WaitVisible(css(`[data-test=role]`)),
+		chromedp.Navigate(c.Base+"/districts/jingkai/service-plan"), chromedp.Click(css(fmt.Sprintf(`[data-test="plan-item-%s"]`, item.ID))),
+		waitText(fmt.Sprintf(`[data-test="beneficiary-rating-%s"]`, coA), "4 / 5"), chromedp.WaitVisible(css(`[data-test=feedback-rating-5]`)),
+		look("service-plan.phone.zh-CN"))
+	for _, page := range []string{"/districts/jingkai/service-plan", "/districts/jingkai/aid", "/districts/jingkai/publicity"} {
+		run(t, phone, chromedp.Navigate(c.Base+page), chromedp.WaitVisible(css(`h1`)))
+		over, err := chromedp.Run(phone, chromedp.Evaluate[int](`Math.max(document.documentElement.scrollWidth, document.body.scrollWidth) - screen.width`))
+		if err != nil || over > 0 {
+			t.Errorf("%s on a phone: %d px wider than the screen (%v)", page, over, err)
+		}
+	}
 }
