@@ -94,3 +94,65 @@ export function seesPatrols(me) {
 export function canEditPatrols(me) {
   return !!me && ['hq-admin', 'district-admin'].includes(me.role)
 }
+
+// seesFieldwork: the field visits and the practical-services plan's
+// progress (meetings' supervisors: HQ, the district lead, the police).
+export function seesFieldwork(me) {
+  return !!me && ['hq-admin', 'district-admin', 'police'].includes(me.role)
+}
+
+// runsFieldwork: who records a field visit and runs the practical-services
+// plan (creates items, marks milestones, records beneficiaries): meetings'
+// admins, HQ and the district lead.
+export function runsFieldwork(me) {
+  return !!me && ['hq-admin', 'district-admin'].includes(me.role)
+}
+
+// givesFeedback: a beneficiary company's own admin alone rates an item
+// (not HQ, not the lead: meetings' give_feedback row).
+export function givesFeedback(me) {
+  return !!me && me.role === 'company-admin' && !!me.company
+}
+
+// postsAid: who posts a mutual-aid request and writes a publicity post
+// (messaging's requesters: the district lead and the district's
+// company-admins; not HQ, not the police).
+export function postsAid(me) {
+  return !!me && ['district-admin', 'company-admin'].includes(me.role)
+}
+
+// offersAid: an offer is a company's own word, through its company-admin.
+export function offersAid(me) {
+  return !!me && me.role === 'company-admin' && !!me.company
+}
+
+// decidesAid: who accepts an offer for a request: the district lead, or
+// the requesting company's admin (messaging's decides).
+export function decidesAid(me, request) {
+  if (!me || !request) return false
+  if (me.role === 'district-admin') return true
+  return me.role === 'company-admin' && !!me.company && me.company === request.requester_company_id
+}
+
+// seesAidStats: a district's aid statistics (messaging's overseers).
+export function seesAidStats(me) {
+  return !!me && ['hq-admin', 'district-admin', 'police'].includes(me.role)
+}
+
+// reviewsPublicity: the district's review of a post is the lead's alone.
+export function reviewsPublicity(me) {
+  return !!me && me.role === 'district-admin'
+}
+
+// seesHQPublicity: HQ's review queue, the city's feed and the city's aid
+// statistics (messaging's hqReaders: HQ staff and the city-wide police).
+export function seesHQPublicity(me) {
+  if (!me) return false
+  return me.role === 'hq-admin' || (me.role === 'police' && (!me.districts || me.districts.length === 0))
+}
+
+// publishesPublicity: HQ's review, which publishes a post city-wide, is
+// HQ staff's alone (the city-wide police read the queue).
+export function publishesPublicity(me) {
+  return !!me && me.role === 'hq-admin'
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { canEditMeetings, homeOf, issuesDirectives, movesActionItems, seesActionItems, seesCity, seesDirectives, seesDistrictOversight } from './roles.js'
+import { canEditMeetings, decidesAid, givesFeedback, homeOf, issuesDirectives, movesActionItems, offersAid, postsAid, publishesPublicity, reviewsPublicity, runsFieldwork, seesActionItems, seesAidStats, seesCity, seesDirectives, seesDistrictOversight, seesFieldwork, seesHQPublicity } from './roles.js'
 
 describe('roles', () => {
   it('lands each role on its page', () => {
@@ -34,5 +34,38 @@ describe('roles', () => {
     expect(seesDistrictOversight(police)).toBe(true)
     expect(seesDistrictOversight({ role: 'district-admin', districts: ['jingkai'] })).toBe(false)
     expect(seesDirectives({ role: 'district-admin', districts: ['jingkai'] })).toBe(false)
+  })
+})
+
+describe('fieldwork, mutual aid and publicity', () => {
+  const hq = { role: 'hq-admin', districts: [] }
+  const lead = { role: 'district-admin', districts: ['jingkai'] }
+  const ca = { role: 'company-admin', districts: ['jingkai'], company: 'c1' }
+  const police = { role: 'police', districts: ['jingkai'] }
+  const cityPolice = { role: 'police', districts: [] }
+  it('lets HQ and the lead record visits and run the plan; the police read', () => {
+    expect([hq, lead, ca, police].map(runsFieldwork)).toEqual([true, true, false, false])
+    expect([hq, lead, ca, police].map(seesFieldwork)).toEqual([true, true, false, true])
+  })
+  it('leaves feedback to the company alone', () => {
+    expect([hq, lead, ca, police].map(givesFeedback)).toEqual([false, false, true, false])
+    expect(givesFeedback({ role: 'company-admin', districts: ['jingkai'] })).toBe(false)
+  })
+  it('lets the lead and companies post aid, companies alone offer', () => {
+    expect([hq, lead, ca, police].map(postsAid)).toEqual([false, true, true, false])
+    expect([hq, lead, ca, police].map(offersAid)).toEqual([false, false, true, false])
+  })
+  it('lets the lead or the requesting company decide on a request', () => {
+    expect(decidesAid(lead, { requester_company_id: '' })).toBe(true)
+    expect(decidesAid(ca, { requester_company_id: 'c1' })).toBe(true)
+    expect(decidesAid(ca, { requester_company_id: 'c2' })).toBe(false)
+    expect(decidesAid(ca, { requester_company_id: '' })).toBe(false)
+    expect(decidesAid(hq, { requester_company_id: '' })).toBe(false)
+  })
+  it('gives the district review to the lead, HQ review to HQ and city-wide readers', () => {
+    expect([hq, lead, ca, police].map(reviewsPublicity)).toEqual([false, true, false, false])
+    expect([hq, lead, ca, police, cityPolice].map(seesHQPublicity)).toEqual([true, false, false, false, true])
+    expect([hq, lead, ca, police, cityPolice].map(publishesPublicity)).toEqual([true, false, false, false, false])
+    expect([hq, lead, ca, police].map(seesAidStats)).toEqual([true, true, false, true])
   })
 })

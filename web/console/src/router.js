@@ -72,6 +72,19 @@ export const router = createRouter({
       path: '/districts/:district/field-visits', name: 'field-visits',
       component: () => import('./views/FieldVisitsView.vue'), props: true,
     },
+    {
+      path: '/districts/:district/service-plan', name: 'service-plan',
+      component: () => import('./views/ServicePlanView.vue'), props: true,
+    },
+    {
+      path: '/districts/:district/aid', name: 'aid',
+      component: () => import('./views/AidView.vue'), props: true,
+    },
+    {
+      path: '/districts/:district/publicity', name: 'publicity',
+      component: () => import('./views/PublicityView.vue'), props: true,
+    },
+    { path: '/hq/publicity', name: 'hq-publicity', component: () => import('./views/HqPublicityView.vue') },
     { path: '/scan', name: 'scan', component: () => import('./views/ScanView.vue') },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
