@@ -30,7 +30,9 @@ func TestAuthzMatrix(t *testing.T) {
 	e.Must(200, "POST", "/compliance/evaluations", map[string]any{"company_id": "c1"}, &ev)
 	var wage struct{ ID string }
 	e.Must(201, "POST", "/compliance/wages", wageBody("c1", "2026-05", true), &wage)
-	// A complaint of c1 against c3: c2 (ca-othercompany) is no party.
+	// A complaint of c1 against c3: c2 (ca-othercompany) is no party. The
+	// parties are companies of the register.
+	e.apply(companyAt("c2", "active", 1, start.AddDate(0, -3, 0)), companyAt("c3", "active", 1, start.AddDate(0, -3, 0)))
 	var compl struct{ ID string }
 	e.Must(201, "POST", "/compliance/complaints", complaintBody("c1", "c3", false), &compl)
 	callers := []struct {

@@ -289,6 +289,8 @@ func TestComplaintBadInput(t *testing.T) {
 		{"no complainant", "POST", "/compliance/complaints", with("complainant_id", nil), lead, "complaint.complainant_invalid", "complainant_id"},
 		{"no accused", "POST", "/compliance/complaints", with("accused_id", ""), alpha, "complaint.accused_invalid", "accused_id"},
 		{"against itself", "POST", "/compliance/complaints", with("accused_id", "co-alpha"), alpha, "complaint.accused_invalid", "accused_id"},
+		{"against a company the register does not hold", "POST", "/compliance/complaints", with("accused_id", "co-nobody"), alpha, "company.not_found", "accused_id"},
+		{"by a company the register does not hold", "POST", "/compliance/complaints", with("complainant_id", "co-nobody"), lead, "company.not_found", "complainant_id"},
 		{"unknown kind", "POST", "/compliance/complaints", with("kind", "price_fixing"), alpha, "complaint.kind_invalid", "kind"},
 		{"other without text", "POST", "/compliance/complaints", with("kind", "other"), alpha, "complaint.kind_other_invalid", "kind_other"},
 		{"kind_other for a known kind", "POST", "/compliance/complaints", with("kind_other", "x"), alpha, "complaint.kind_other_invalid", "kind_other"},
@@ -312,8 +314,12 @@ func TestComplaintBadInput(t *testing.T) {
 		{"unknown side", "GET", "/compliance/complaints?company_id=co-beta&side=both", nil, lead, "complaint.side_filter_invalid", "side"},
 	} {
 		r := e.Do(tc.method, tc.path, tc.body, as(tc.p)...)
-		if r.Status != 400 || r.ErrorID() != tc.id || r.ErrorField() != tc.field {
-			t.Errorf("%s: %d %s, want 400 %s on %s", tc.name, r.Status, r.Body, tc.id, tc.field)
+		want := 400
+		if tc.id == "company.not_found" {
+			want = 404
+		}
+		if r.Status != want || r.ErrorID() != tc.id || r.ErrorField() != tc.field {
+			t.Errorf("%s: %d %s, want %d %s on %s", tc.name, r.Status, r.Body, want, tc.id, tc.field)
 		}
 	}
 	if got := e.typesSince(seq); len(got) != 0 {

@@ -229,7 +229,7 @@ func routeTable(sv services, az *authorizer, base string) []kitx.Route {
 				"complainant_id and filed_by unless disclose_complainant is true. A company-admin files as its own company.",
 			Request: service.ComplaintInput{}, Response: service.Complaint{}, Status: 201, IdempotencyKey: true, ResponseHeaders: []string{"Location", "ETag"},
 			Errors: create(service.ErrComplaintComplainant, service.ErrComplaintAccused, service.ErrComplaintKind, service.ErrComplaintKindOther,
-				service.ErrComplaintDescription, service.ErrComplaintEvidence),
+				service.ErrComplaintDescription, service.ErrComplaintEvidence, service.ErrCompanyNotFound),
 			Rule: reporters(), Target: at(targetCompanyField), Decode: kitx.DecodeCreate[service.ComplaintInput], Endpoint: endpoints.MakeFileComplaintEndpoint(compl, base)},
 		{Name: "list_complaints", Method: "GET", Path: p("/compliance/complaints"), Tag: "complaints", Summary: "List complaints by id",
 			Description: "company_id matches the complaints the company filed or received (side narrows it); there is no filter on the " +

@@ -90,7 +90,7 @@ type EvidenceRef struct {
 type ComplaintInput struct {
 	kitx.Idempotent
 	ComplainantID string        `json:"complainant_id" required:"true" doc:"the company complaining (a company-admin names its own)"`
-	AccusedID     string        `json:"accused_id" required:"true" doc:"the company complained about, not the complainant (not checked against the register)"`
+	AccusedID     string        `json:"accused_id" required:"true" doc:"the company complained about, not the complainant; both are companies of the district's register (company.not_found otherwise)"`
 	Kind          string        `json:"kind" required:"true" enum:"below_cost_bidding,poaching,defamation,other"`
 	KindOther     string        `json:"kind_other,omitempty" doc:"what it is, required when kind is other (at most 200 characters)"`
 	Description   string        `json:"description" required:"true" doc:"at most 5000 characters"`
@@ -310,6 +310,18 @@ func (s *Complaints) File(ctx context.Context, in ComplaintInput) (Complaint, er
 	}
 	pr, _ := auth.FromContext(ctx)
 	c, err := once(ctx, s.ins, "POST complaints", in.IdempotencyKey, in, func(q Queries) (Complaint, []Change, error) {
+		// Both parties are member companies of the district as the
+		// register (membership's events) has them; one registered a
+		// moment ago may not be known yet, and the caller retries.
+		for _, p := range []struct{ id, field string }{{in.ComplainantID, "complainant_id"}, {in.AccusedID, "accused_id"}} {
+			known, err := q.CompanyKnown(ctx, p.id)
+			if err != nil {
+				return Complaint{}, nil, err
+			}
+			if !known {
+				return Complaint{}, nil, ErrCompanyNotFound.WithField(p.field)
+			}
+		}
 		id, err := newID()
 		if err != nil {
 			return Complaint{}, nil, err

@@ -544,6 +544,9 @@ type InspectionQueries interface {
 	Schedules(ctx context.Context) ([]Schedule, error)
 	// CompanyWindow returns when company became active and lapsed ("").
 	CompanyWindow(ctx context.Context, id string) (activeSince, lapsedOn string, err error)
+	// CompanyKnown reports whether the register (membership's events)
+	// holds company id, whatever its status.
+	CompanyKnown(ctx context.Context, id string) (bool, error)
 }
 
 // Escalate escalates, once per level, every unclosed finding whose

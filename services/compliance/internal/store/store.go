@@ -351,6 +351,13 @@ func (s Queries) CompanyWindow(ctx context.Context, id string) (activeSince, lap
 	return activeSince, lapsedOn, wrap("company window", err)
 }
 
+// CompanyKnown implements service.Queries.
+func (s Queries) CompanyKnown(ctx context.Context, id string) (bool, error) {
+	var n int
+	err := s.q.QueryRow(ctx, `SELECT count(*) FROM companies WHERE id = ?`, id).Scan(&n)
+	return n > 0, wrap("company known", err)
+}
+
 const scoreCols = `s.company_id, COALESCE(c.name, ''), COALESCE(c.status, ''), s.active, s.background_checked, s.trained,
 	s.certified, s.badge_service, s.full_mask, s.version`
 

@@ -10,6 +10,7 @@ package demo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -83,15 +84,30 @@ func LoadCompliance(ctx context.Context, h http.Handler, district string, compan
 		return st, nil
 	}
 	var c struct{ ID, Status string }
-	if err := asComplainant.do(ctx, http.MethodPost, "/compliance/complaints", "demo:complaint:"+district, map[string]any{
-		"complainant_id": complainant, "accused_id": accused, "kind": "poaching",
-		"description": "对方在我公司驻场项目合同期内，以高薪私下招揽我公司在岗保安员6名，致项目人员缺岗，违反《行业自律公约》关于不得恶意挖角的约定。",
-		"evidence": []map[string]string{
-			{"kind": "text", "ref": "劳动合同编号 HT-2025-031 至 HT-2025-036", "note": "6名保安员合同期至2026年12月"},
-			{"kind": "file", "ref": "demo-doc-0417", "note": "离职人员入职对方公司的社保记录截图"},
-		},
-	}, &c); err != nil {
-		return st, err
+	// 404 company.not_found: compliance has not seen the companies'
+	// registration events yet (it learns the register from membership).
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		err := asComplainant.do(ctx, http.MethodPost, "/compliance/complaints", "demo:complaint:"+district, map[string]any{
+			"complainant_id": complainant, "accused_id": accused, "kind": "poaching",
+			"description": "对方在我公司驻场项目合同期内，以高薪私下招揽我公司在岗保安员6名，致项目人员缺岗，违反《行业自律公约》关于不得恶意挖角的约定。",
+			"evidence": []map[string]string{
+				{"kind": "text", "ref": "劳动合同编号 HT-2025-031 至 HT-2025-036", "note": "6名保安员合同期至2026年12月"},
+				{"kind": "file", "ref": "demo-doc-0417", "note": "离职人员入职对方公司的社保记录截图"},
+			},
+		}, &c)
+		var re *RequestError
+		if err == nil {
+			break
+		}
+		if !errors.As(err, &re) || re.Status != http.StatusNotFound || time.Now().After(deadline) {
+			return st, err
+		}
+		select {
+		case <-ctx.Done():
+			return st, ctx.Err()
+		case <-time.After(50 * time.Millisecond): // polling interval
+		}
 	}
 	path := "/compliance/complaints/" + url.PathEscape(c.ID)
 	asAccused := &loader{h: asCompany(accused), base: base}
