@@ -129,7 +129,7 @@ console: ## Build the web console (npm ci, vite build) into web/console/dist, wh
 	./scripts/console.sh build
 
 .PHONY: test-console
-test-console: ## The web console's unit tests (vitest); its browser tests are Go tests in services/standalone (console_e2e_test.go).
+test-console: ## The web console's unit tests (vitest); its browser tests are Go tests in services/standalone (console_*e2e_test.go, go test -run TestConsole).
 	./scripts/console.sh test
 
 .PHONY: images
