@@ -331,7 +331,7 @@ func (c *Consumer) waitForTopic(ctx context.Context) bool {
 	bo := newBackoff(100*time.Millisecond, 2*time.Second)
 	logged := false
 	for {
-		cli, release := adminClient(c.cfg.Brokers, c.cfg.Transport)
+		cli, release := adminClient(c.cfg.Brokers, c.cfg.Transport, c.cfg.Topic)
 		md, err := cli.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{c.cfg.Topic}})
 		release()
 		if err == nil {

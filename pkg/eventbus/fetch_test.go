@@ -45,7 +45,7 @@ func TestFetchBoundedByFetchMaxBytes(t *testing.T) {
 	if c.cfg.FetchMaxBytes != DefaultFetchMaxBytes {
 		t.Fatalf("FetchMaxBytes %d, want the default %d", c.cfg.FetchMaxBytes, DefaultFetchMaxBytes)
 	}
-	cli, release := adminClient([]string{broker.Addr}, nil)
+	cli, release := adminClient([]string{broker.Addr}, nil, topic)
 	defer release()
 	all, _, err := c.fetch(ctx, cli, 0, 0, 100*time.Millisecond, c.cfg.FetchMaxBytes, 0)
 	if err != nil {
@@ -71,5 +71,28 @@ func TestFetchBoundedByFetchMaxBytes(t *testing.T) {
 	}
 	if len(one) != 1 || one[0].Offset != 41 {
 		t.Fatalf("a one-message fetch at 41 (in a batch of 5) returned %d messages", len(one))
+	}
+}
+
+// TestAdminClientCachesItsTopicOnly: the transport of a consumer's or a
+// relay's client caches the metadata of its own topic, not of the whole
+// cluster (HQ keeps one per partition worker: all topics in each grew its
+// memory with the square of the districts), with or without a base
+// transport's settings.
+func TestAdminClientCachesItsTopicOnly(t *testing.T) {
+	const topic = "gh.jingkai.membership.v1"
+	for _, base := range []kafka.RoundTripper{nil, &kafka.Transport{ClientID: "guildhall", MetadataTopics: []string{"x", "y"}}} {
+		cli, release := adminClient([]string{"127.0.0.1:1"}, base, topic)
+		tr, ok := cli.Transport.(*kafka.Transport)
+		if !ok {
+			t.Fatalf("transport %T", cli.Transport)
+		}
+		if len(tr.MetadataTopics) != 1 || tr.MetadataTopics[0] != topic {
+			t.Errorf("base %T: MetadataTopics %v, want [%s]", base, tr.MetadataTopics, topic)
+		}
+		if b, ok := base.(*kafka.Transport); ok && tr.ClientID != b.ClientID {
+			t.Errorf("base settings not copied: ClientID %q", tr.ClientID)
+		}
+		release()
 	}
 }

@@ -70,7 +70,7 @@ func (c *Consumer) consumePartition(ctx context.Context, gen *kafka.Generation, 
 	if !w.verify(ctx) {
 		return
 	}
-	w.cli, w.release = adminClient(c.cfg.Brokers, c.cfg.Transport)
+	w.cli, w.release = adminClient(c.cfg.Brokers, c.cfg.Transport, c.cfg.Topic)
 	defer func() { w.release() }()
 	for ctx.Err() == nil {
 		msgs, ok := w.next(ctx)
@@ -119,7 +119,7 @@ func (w *partitionWorker) verify(ctx context.Context) bool {
 // refresh replaces the worker's client, for fresh metadata.
 func (w *partitionWorker) refresh() {
 	w.release()
-	w.cli, w.release = adminClient(w.c.cfg.Brokers, w.c.cfg.Transport)
+	w.cli, w.release = adminClient(w.c.cfg.Brokers, w.c.cfg.Transport, w.c.cfg.Topic)
 }
 
 // next fetches the events that follow what the worker settled last. It

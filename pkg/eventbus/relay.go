@@ -515,7 +515,7 @@ func (r *Relay) listen(ctx context.Context) (stop func()) {
 // from, resetting it when the broker lacks events it was sent.
 func (r *Relay) sync(ctx context.Context) (position, error) {
 	topic := r.outbox.Topic()
-	cli, release := adminClient(r.cfg.Brokers, r.cfg.Transport)
+	cli, release := adminClient(r.cfg.Brokers, r.cfg.Transport, topic)
 	defer release()
 	md, err := cli.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
 	if err != nil {
