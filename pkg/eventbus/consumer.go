@@ -72,6 +72,13 @@ type ConsumerConfig struct {
 	// Transport is used for fetches, dead letters and lag queries
 	// (TLS/SASL); nil uses a plain TCP transport owned by the consumer.
 	Transport kafka.RoundTripper
+	// FetchMaxBytes bounds what one fetch of a partition returns (the
+	// broker still returns a first record batch larger than it); default
+	// DefaultFetchMaxBytes. Every assigned partition has a fetch of its own
+	// in flight, so a process's fetch buffers are up to its partitions ×
+	// this, twice over while the events are decoded: HQ reads 3 partitions
+	// of every district's topics.
+	FetchMaxBytes int
 	// LagInterval is how often the group's lag is measured; default 2s.
 	LagInterval time.Duration
 	// InboxRetention is how long applied event ids are kept for
@@ -163,6 +170,9 @@ func NewConsumer(cfg ConsumerConfig) (*Consumer, error) {
 	}
 	if cfg.SessionTimeout <= 0 {
 		cfg.SessionTimeout = 6 * time.Second
+	}
+	if cfg.FetchMaxBytes <= 0 {
+		cfg.FetchMaxBytes = DefaultFetchMaxBytes
 	}
 	if cfg.LagInterval <= 0 {
 		cfg.LagInterval = 2 * time.Second
@@ -321,7 +331,7 @@ func (c *Consumer) waitForTopic(ctx context.Context) bool {
 	bo := newBackoff(100*time.Millisecond, 2*time.Second)
 	logged := false
 	for {
-		cli, release := adminClient(c.cfg.Brokers, c.cfg.Transport)
+		cli, release := adminClient(c.cfg.Brokers, c.cfg.Transport, c.cfg.Topic)
 		md, err := cli.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{c.cfg.Topic}})
 		release()
 		if err == nil {

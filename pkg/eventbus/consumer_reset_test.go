@@ -76,7 +76,7 @@ func (f *resetFixture) groupOffsets() map[int]int64 {
 	f.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	cli, release := adminClient([]string{f.b.Addr}, nil)
+	cli, release := adminClient([]string{f.b.Addr}, nil, f.topic)
 	defer release()
 	of, err := cli.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: "hq", Topics: map[string][]int{f.topic: {0, 1, 2}}})
 	if err != nil {
@@ -95,7 +95,7 @@ func (f *resetFixture) commitOffsets(offsets map[int]int64) {
 	f.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	cli, release := adminClient([]string{f.b.Addr}, nil)
+	cli, release := adminClient([]string{f.b.Addr}, nil, f.topic)
 	defer release()
 	req := &kafka.OffsetCommitRequest{GroupID: "hq", GenerationID: -1, Topics: map[string][]kafka.OffsetCommit{}}
 	for p, off := range offsets {

@@ -99,7 +99,7 @@ func (c *Consumer) watchLag(ctx context.Context) {
 	for {
 		epoch := c.lagMeasurement()
 		mctx, cancel := context.WithTimeout(ctx, lagTimeout)
-		cli, release := adminClient(c.cfg.Brokers, c.cfg.Transport)
+		cli, release := adminClient(c.cfg.Brokers, c.cfg.Transport, c.cfg.Topic)
 		lag, err := c.measureLag(mctx, cli)
 		release()
 		cancel()

@@ -14,6 +14,11 @@ import (
 // fetchWait is how long a partition worker's fetch waits for new events.
 const fetchWait = 500 * time.Millisecond
 
+// DefaultFetchMaxBytes is ConsumerConfig.FetchMaxBytes's default: 256 KiB,
+// about a full batch (maxBatch events of a few hundred bytes) a fetch. It
+// was 1 MiB, which a cold replay filled on every partition at once.
+const DefaultFetchMaxBytes = 256 << 10
+
 // commitEvery is how long a settled offset may wait before the worker
 // commits it to the group while events keep coming. The group's offset is
 // only where a new member starts (and what lag is measured against): the
@@ -65,7 +70,7 @@ func (c *Consumer) consumePartition(ctx context.Context, gen *kafka.Generation, 
 	if !w.verify(ctx) {
 		return
 	}
-	w.cli, w.release = adminClient(c.cfg.Brokers, c.cfg.Transport)
+	w.cli, w.release = adminClient(c.cfg.Brokers, c.cfg.Transport, c.cfg.Topic)
 	defer func() { w.release() }()
 	for ctx.Err() == nil {
 		msgs, ok := w.next(ctx)
@@ -114,7 +119,7 @@ func (w *partitionWorker) verify(ctx context.Context) bool {
 // refresh replaces the worker's client, for fresh metadata.
 func (w *partitionWorker) refresh() {
 	w.release()
-	w.cli, w.release = adminClient(w.c.cfg.Brokers, w.c.cfg.Transport)
+	w.cli, w.release = adminClient(w.c.cfg.Brokers, w.c.cfg.Transport, w.c.cfg.Topic)
 }
 
 // next fetches the events that follow what the worker settled last. It
@@ -126,7 +131,7 @@ func (w *partitionWorker) next(ctx context.Context) ([]kafka.Message, bool) {
 	if w.pending() {
 		wait = min(wait, w.c.commitEvery)
 	}
-	msgs, hwm, err := w.c.fetch(ctx, w.cli, w.p, w.st.next, wait)
+	msgs, hwm, err := w.c.fetch(ctx, w.cli, w.p, w.st.next, wait, w.c.cfg.FetchMaxBytes, 0)
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return nil, false
@@ -250,8 +255,10 @@ func (w *partitionWorker) commit(ctx context.Context) bool {
 }
 
 // fetch long-polls partition p from offset for up to maxWait and returns the
-// messages at or after offset and the partition's high watermark.
-func (c *Consumer) fetch(ctx context.Context, cli *kafka.Client, p int, offset int64, maxWait time.Duration) ([]kafka.Message, int64, error) {
+// messages at or after offset (at most limit of them when limit > 0; the
+// rest of the response is not decoded) and the partition's high
+// watermark. maxBytes bounds the response (see FetchMaxBytes).
+func (c *Consumer) fetch(ctx context.Context, cli *kafka.Client, p int, offset int64, maxWait time.Duration, maxBytes, limit int) ([]kafka.Message, int64, error) {
 	// A broker that lost its topic can leave a fetch unanswered (seen with a
 	// restarted kfake): bound it so the caller refreshes its client and
 	// checks the log instead of waiting forever.
@@ -259,7 +266,7 @@ func (c *Consumer) fetch(ctx context.Context, cli *kafka.Client, p int, offset i
 	defer cancel()
 	resp, err := cli.Fetch(ctx, &kafka.FetchRequest{
 		Topic: c.cfg.Topic, Partition: p, Offset: offset,
-		MinBytes: 1, MaxBytes: 1 << 20, MaxWait: maxWait,
+		MinBytes: 1, MaxBytes: int64(maxBytes), MaxWait: maxWait,
 	})
 	if err != nil {
 		return nil, -1, err
@@ -268,7 +275,7 @@ func (c *Consumer) fetch(ctx context.Context, cli *kafka.Client, p int, offset i
 		return nil, -1, resp.Error
 	}
 	var out []kafka.Message
-	for {
+	for limit <= 0 || len(out) < limit {
 		r, err := resp.Records.ReadRecord()
 		if errors.Is(err, io.EOF) {
 			break
@@ -302,7 +309,11 @@ const fetchGrace = 5 * time.Second
 // identityAt returns the identity of the message at offset of partition p;
 // found is false when the partition holds no message there.
 func (c *Consumer) identityAt(ctx context.Context, cli *kafka.Client, p int, offset int64) (id string, found bool, err error) {
-	msgs, _, err := c.fetch(ctx, cli, p, offset, 100*time.Millisecond)
+	// One message: the smallest response (the broker returns the record
+	// batch holding offset whatever maxBytes says), decoded no further than
+	// that message. With the fetch's own maxBytes this check, made after
+	// every fetch, fetched and decoded a second full response.
+	msgs, _, err := c.fetch(ctx, cli, p, offset, 100*time.Millisecond, 1, 1)
 	if errors.Is(err, kafka.OffsetOutOfRange) {
 		return "", false, nil
 	}

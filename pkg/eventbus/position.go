@@ -67,7 +67,7 @@ func identity(m kafka.Message) string {
 // WARN and counted in ConsumerResets; otherwise the stored position is
 // trusted as is (an ordinary restart replays nothing).
 func (c *Consumer) startPosition(ctx context.Context, p int, committed int64) (partitionState, error) {
-	cli, release := adminClient(c.cfg.Brokers, c.cfg.Transport)
+	cli, release := adminClient(c.cfg.Brokers, c.cfg.Transport, c.cfg.Topic)
 	defer release()
 	first, end, err := c.partitionBounds(ctx, cli, p)
 	if err != nil {

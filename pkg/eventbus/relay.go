@@ -341,6 +341,15 @@ type conn struct {
 	closer func()
 }
 
+// RelayBatchTimeout is the relay writer's kafka-go BatchTimeout: how long a
+// partition's batch waits for more messages before it is sent. The relay
+// hands the writer a whole batch in one synchronous WriteMessages call
+// (kafka-go appends it under the partition's lock, so a batch sent early
+// still holds all of it) and cannot add more until that call returns:
+// waiting is pure latency. It was 5 ms, paid by every batch (kafka-go takes
+// 0 as its default, 1 s, hence a microsecond).
+const RelayBatchTimeout = time.Microsecond
+
 func (r *Relay) dial() *conn {
 	var tr kafka.RoundTripper = r.cfg.Transport
 	var owned *kafka.Transport
@@ -355,7 +364,7 @@ func (r *Relay) dial() *conn {
 		Balancer:               &kafka.Hash{}, // one aggregate → one partition → ordered
 		RequiredAcks:           kafka.RequireAll,
 		BatchSize:              r.cfg.BatchSize,
-		BatchTimeout:           5 * time.Millisecond,
+		BatchTimeout:           RelayBatchTimeout,
 		AllowAutoTopicCreation: true,
 		// Fail fast and let the relay's own loop retry with backoff (and
 		// re-check the broker) rather than spend ~7 s in kafka-go's retries.
@@ -506,7 +515,7 @@ func (r *Relay) listen(ctx context.Context) (stop func()) {
 // from, resetting it when the broker lacks events it was sent.
 func (r *Relay) sync(ctx context.Context) (position, error) {
 	topic := r.outbox.Topic()
-	cli, release := adminClient(r.cfg.Brokers, r.cfg.Transport)
+	cli, release := adminClient(r.cfg.Brokers, r.cfg.Transport, topic)
 	defer release()
 	md, err := cli.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
 	if err != nil {

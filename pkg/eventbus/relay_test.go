@@ -269,3 +269,17 @@ func TestRelayBrokerDownThenUpLosesNothing(t *testing.T) {
 }
 
 func itoa(i int) string { return fmtInt(int64(i)) }
+
+// TestRelayWriterSendsBatchesAtOnce: the relay's writer does not hold a
+// batch back waiting for more (it writes each batch in one call, so the
+// wait was only latency: 5 ms a batch), nor falls to kafka-go's 1 s
+// default for a zero timeout.
+func TestRelayWriterSendsBatchesAtOnce(t *testing.T) {
+	db := newDB(t, "relaywriter")
+	r := newRelay(t, RelayConfig{Brokers: []string{"127.0.0.1:1"}, Outbox: newOutbox(t, db, "jingkai", "membership")})
+	c := r.dial()
+	defer c.closer()
+	if c.w.BatchTimeout != RelayBatchTimeout || RelayBatchTimeout <= 0 || RelayBatchTimeout >= time.Millisecond {
+		t.Fatalf("relay writer BatchTimeout %v (RelayBatchTimeout %v), want a positive one under a millisecond", c.w.BatchTimeout, RelayBatchTimeout)
+	}
+}

@@ -123,6 +123,7 @@ func (db *DB) commitGroup(group []*txRequest) {
 		}
 		return
 	}
+	defer db.bindStmts(tx)()
 	ok := make([]*txRequest, 0, len(live))
 	for i, r := range live {
 		if err := db.runInSavepoint(tx, r); err != nil {
@@ -167,6 +168,7 @@ func (db *DB) runAlone(r *txRequest) error {
 	if err != nil {
 		return db.refused(fmt.Errorf("storage: begin: %w", err))
 	}
+	defer db.bindStmts(tx)()
 	if err := r.call(tx); err != nil {
 		_ = tx.Rollback()
 		return db.refused(err)

@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"sort"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,6 +25,9 @@ import (
 var (
 	readDistricts = flag.Int("bench.read.districts", 20, "districts in BenchmarkSummaryRead's read model")
 	readGuards    = flag.Int("bench.read.guards", 10000, "guards per district in BenchmarkSummaryRead's read model")
+	readReaders   = flag.Int("bench.read.readers", 50, "concurrent readers of BenchmarkSummaryRead's second part")
+	readFor       = flag.Duration("bench.read.for", 5*time.Second, "how long BenchmarkSummaryRead's concurrent readers read")
+	readMaxConns  = flag.Int("bench.read.max-conns", 0, "SQLite connections BenchmarkSummaryRead's concurrent readers may open (0: as many as they want, HQ's setting)")
 )
 
 // BenchmarkSummaryRead fills HQ's read model with -bench.read.districts ×
@@ -117,6 +122,66 @@ func BenchmarkSummaryRead(b *testing.B) {
 		fmt.Printf("read model of %d districts × %d guards (filled in %v): GET %s p50 %.2f ms, p99 %.2f ms | empty handler p50 %.2f ms, p99 %.2f ms\n",
 			len(ds), *readGuards, fill.Round(time.Millisecond), path, q(hq, 0.5), q(hq, 0.99), q(fl, 0.5), q(fl, 0.99))
 	}
+	// The same reads from -bench.read.readers readers at once (the summary
+	// and every district's view in turn), next to as many readers of the
+	// empty handler: what concurrency costs in the process itself, and how
+	// many SQLite connections the readers open.
+	paths := []string{"/api/v1/hq/summary"}
+	for _, d := range ds {
+		paths = append(paths, "/api/v1/hq/districts/"+d.ID)
+	}
+	load := func(base string) (summary, district []time.Duration) {
+		var mu sync.Mutex
+		end := time.Now().Add(*readFor)
+		var wg sync.WaitGroup
+		for r := range *readReaders {
+			wg.Go(func() {
+				hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+				defer hc.CloseIdleConnections()
+				var s, d []time.Duration
+				for i := r; time.Now().Before(end); i++ {
+					t0 := time.Now()
+					resp, err := hc.Get(base + paths[i%len(paths)])
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if i%len(paths) == 0 {
+						s = append(s, time.Since(t0))
+					} else {
+						d = append(d, time.Since(t0))
+					}
+				}
+				mu.Lock()
+				summary, district = append(summary, s...), append(district, d...)
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		return summary, district
+	}
+	if *readMaxConns > 0 {
+		n.db.SetMaxOpenConns(*readMaxConns)
+		n.db.SetMaxIdleConns(*readMaxConns)
+	}
+	opened := n.db.Stats().MaxIdleClosed
+	hs, hd := load(srv.URL)
+	conns := n.db.Stats().OpenConnections
+	churn := n.db.Stats().MaxIdleClosed - opened
+	fs, fd := load(floor.URL)
+	q := func(ds []time.Duration, p float64) float64 {
+		if len(ds) == 0 {
+			return 0
+		}
+		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+		return float64(ds[int(p*float64(len(ds)-1))].Microseconds()) / 1000
+	}
+	fmt.Printf("%d readers for %v: summary %d reads p50 %.2f ms p99 %.2f ms, district view %d reads p50 %.2f ms p99 %.2f ms | empty handler, as many readers: p50 %.2f ms p99 %.2f ms | ratio p99 %.1f / %.1f | SQLite connections open after the readers: %d (limit %d), closed as surplus idle meanwhile: %d\n",
+		*readReaders, *readFor, len(hs), q(hs, 0.5), q(hs, 0.99), len(hd), q(hd, 0.5), q(hd, 0.99), q(fd, 0.5), q(fd, 0.99),
+		q(hs, 0.99)/q(fd, 0.99), q(hd, 0.99)/q(fd, 0.99), conns, *readMaxConns, churn)
+	_ = fs
 }
 
 func readEnv(b *testing.B, district, typ, agg string, m proto.Message) *eventsv1.Envelope {

@@ -218,7 +218,7 @@ func rawKafkaLag(b *testing.B, brokers []string, rate int, dur time.Duration) la
 	defer cancel()
 	topic := "bench.raw." + uuid.NewString()
 	w := &kafka.Writer{Addr: kafka.TCP(brokers...), Topic: topic, Balancer: &kafka.Hash{}, RequiredAcks: kafka.RequireAll,
-		BatchTimeout: 5 * time.Millisecond, AllowAutoTopicCreation: true}
+		BatchTimeout: eventbus.RelayBatchTimeout, AllowAutoTopicCreation: true}
 	defer w.Close()
 	stamp := func() []byte {
 		v := make([]byte, 8)

@@ -75,3 +75,22 @@ func (fs *flights[T]) of(key string) *flight[T] {
 	f, _ := fs.m.LoadOrStore(key, &flight[T]{})
 	return f.(*flight[T])
 }
+
+// daily is one flight for the reads of one day (a read that depends on the
+// date: certificates valid today), replaced when the day changes, so it
+// holds one flight whatever the number of days HQ runs.
+type daily[T any] struct {
+	mu  sync.Mutex
+	day string
+	f   *flight[T]
+}
+
+// of returns the flight of day.
+func (d *daily[T]) of(day string) *flight[T] {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.f == nil || d.day != day {
+		d.day, d.f = day, &flight[T]{}
+	}
+	return d.f
+}

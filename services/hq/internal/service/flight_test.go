@@ -62,3 +62,16 @@ func TestFlightNeverAnswersWithAReadFromBeforeTheCaller(t *testing.T) {
 	}
 	t.Logf("%d calls shared %d reads", callers*times, reads.Load())
 }
+
+// TestDailyFlightPerDay: the reads of one day share one flight, a new day
+// gets a new one (a read of yesterday's certificates is not today's).
+func TestDailyFlightPerDay(t *testing.T) {
+	var d daily[int]
+	a, b := d.of("2026-12-03"), d.of("2026-12-03")
+	if a != b {
+		t.Fatal("two readers of one day got different flights")
+	}
+	if c := d.of("2026-12-04"); c == a {
+		t.Fatal("a new day got the old day's flight")
+	}
+}
