@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/pii"
 	"github.com/guildhall/guildhall/pkg/policy"
+	"github.com/guildhall/guildhall/pkg/testutil"
+	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 	"github.com/guildhall/guildhall/services/compliance"
 )
 
@@ -31,6 +34,16 @@ func TestLoadComplianceDeclaresAMonthAndFilesOneComplaint(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = node.Close() })
 	ids := []string{"co-0", "co-1", "co-2", "co-3"}
+	// The companies of the register, as membership's events give them
+	// (a complaint's parties must be in it).
+	for i, id := range ids {
+		env := testutil.Envelope("jingkai", "membership", eventsv1.TypeCompanyStatusChanged, "company", id,
+			&eventsv1.CompanyStatusChanged{Company: &eventsv1.Company{Id: id, District: "jingkai", Name: "公司" + id, Status: "active", Version: 1}, ToStatus: "active"})
+		env.EventId = fmt.Sprintf("ev-company-%d", i)
+		if err := node.ApplyMembership(t.Context(), env); err != nil {
+			t.Fatal(err)
+		}
+	}
 	asCompany := func(co string) http.Handler { return AsCompanyAdmin(node.Handler(), "jingkai", co) }
 	var first ComplianceStats
 	for run := range 2 {
