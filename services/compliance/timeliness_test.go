@@ -9,8 +9,10 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/guildhall/guildhall/pkg/policy"
 	"github.com/guildhall/guildhall/pkg/testutil"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
+	"github.com/guildhall/guildhall/services/compliance"
 )
 
 func companyAt(id, status string, version int64, at time.Time) *eventsv1.Envelope {
@@ -198,5 +200,50 @@ func TestTimelinessOfFourOneChecksAndRoundtables(t *testing.T) {
 	}
 	if n, err := e.node.AnnounceObligations(context.Background()); err != nil || n != 0 {
 		t.Fatalf("announced again: %d, %v", n, err)
+	}
+}
+
+// TestAWeeksMissedInspectionIsAnnouncedWhateverTheDeadline: with
+// timeliness_days of 30 a week's deadline falls five weeks after it began,
+// beyond the last three ended weeks; Announce still reaches back to it
+// (AnnounceSpan), so its ObligationMissed is sent, once.
+func TestAWeeksMissedInspectionIsAnnouncedWhateverTheDeadline(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts an embedded etcd; skipped in -short")
+	}
+	infra := testutil.NewEnv(t)
+	infra.Put(policy.ComplianceKey, `{"timeliness_days": 30}`)
+	e := newEnvWith(t, compliance.Config{RefreshInterval: 10 * time.Millisecond}, compliance.Deps{Etcd: infra.Etcd().Client})
+	infra.Background("compliance node", e.node.Run)
+	testutil.Eventually(t, "the etcd policy applied", func() bool { return e.scoreboard().Policy.TimelinessDays == 30 })
+	at := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 10, 0, 0, 0, cst) }
+	e.apply(companyAt("c1", "active", 1, at(1, 5)))
+	e.clock.set(at(1, 5))
+	e.Must(201, "POST", "/compliance/schedules", map[string]any{"company_id": "c1", "period": "week", "count": 1, "starts_on": "2026-01-05"}, nil)
+	// 16 February, a Monday: the week of 5 January (2026-W02) ended on
+	// the 12th and its deadline, 11 February, has passed; it is six weeks
+	// back. (The node's own loop may announce it first: either way once.)
+	seq := e.lastSeq()
+	e.clock.set(at(2, 16))
+	if _, err := e.node.AnnounceObligations(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	missed := map[string]bool{}
+	for _, ev := range e.events(seq) {
+		if ev.Type != eventsv1.TypeObligationMissed {
+			continue
+		}
+		var m eventsv1.ObligationMissed
+		if err := proto.Unmarshal(ev.Envelope.GetPayload(), &m); err != nil {
+			t.Fatal(err)
+		}
+		missed[m.GetTimeliness().GetPeriod()] = true
+	}
+	if !missed["2026-W02"] {
+		t.Fatalf("the week of 5 January was not announced missed: %v", missed)
+	}
+	// Its deadline has not passed for the week of 12 January (18 February).
+	if missed["2026-W03"] {
+		t.Fatalf("the week of 12 January announced missed before its deadline: %v", missed)
 	}
 }

@@ -75,14 +75,14 @@ func (s *Timeliness) Report(ctx context.Context, obligation string, n int) (Time
 		return TimelinessReport{}, ErrSchedulePeriodsInvalid
 	}
 	days := s.Policy().TimelinessDays
-	rows, err := s.rows(ctx, s.Store, obligation, n, s.Now(), days, false)
+	rows, err := s.rows(ctx, s.Store, obligation, func(policy.Period) int { return n }, s.Now(), days, false)
 	if err != nil {
 		return TimelinessReport{}, err
 	}
 	return report(obligation, n, days, rows), nil
 }
 
-func (s *Timeliness) rows(ctx context.Context, q ObligationQueries, obligation string, n int, now time.Time, days int, current bool) ([]ObligationPeriod, error) {
+func (s *Timeliness) rows(ctx context.Context, q ObligationQueries, obligation string, n func(policy.Period) int, now time.Time, days int, current bool) ([]ObligationPeriod, error) {
 	switch obligation {
 	case ObligationInspection:
 		return inspectionRows(ctx, q, n, now, days, current)
@@ -104,7 +104,8 @@ type ObligationQueries interface {
 
 // registerRows counts an obligation of every company on the register:
 // count per period of per, in each period that overlaps its window.
-func registerRows(ctx context.Context, q ObligationQueries, obligation string, per policy.Period, count, n int, now time.Time, days int, current bool) ([]ObligationPeriod, error) {
+func registerRows(ctx context.Context, q ObligationQueries, obligation string, per policy.Period, count int, span func(policy.Period) int, now time.Time, days int, current bool) ([]ObligationPeriod, error) {
+	n := span(per)
 	reg, err := q.Register(ctx)
 	if err != nil {
 		return nil, err
@@ -164,17 +165,31 @@ func registerRows(ctx context.Context, q ObligationQueries, obligation string, p
 	return rows, nil
 }
 
+// AnnounceSpan is how many ended periods of per Announce looks back on:
+// the last three, and never fewer than reach back to the newest period
+// whose deadline (its end plus days) has passed, which for a week with
+// days of 30 ended five weeks ago: with only three, its ObligationMissed
+// would never be sent.
+func AnnounceSpan(per policy.Period, days int) int {
+	shortest := map[policy.Period]int{policy.Week: 7, policy.Month: 28, policy.Quarter: 89, policy.Year: 365}[per]
+	n := 3
+	if shortest > 0 {
+		n = max(n, (days+shortest-1)/shortest+1)
+	}
+	return n
+}
+
 // Announce emits, once each, ObligationCompleted for every recent period
-// (the current one and the last three ended) whose done reached expected,
-// and ObligationMissed for every one whose deadline passed short. It
-// returns how many it emitted.
+// (the current one and the ended ones AnnounceSpan reaches) whose done
+// reached expected, and ObligationMissed for every one whose deadline
+// passed short. It returns how many it emitted.
 func (s *Timeliness) Announce(ctx context.Context) (int, error) {
 	var sent int
 	err := s.Store.Tx(ctx, func(q Queries) ([]Change, error) {
 		now, days := s.Now(), s.Policy().TimelinessDays
 		var changes []Change
 		for _, ob := range Obligations() {
-			rows, err := s.rows(ctx, q, ob, 3, now, days, true)
+			rows, err := s.rows(ctx, q, ob, func(per policy.Period) int { return AnnounceSpan(per, days) }, now, days, true)
 			if err != nil {
 				return nil, err
 			}

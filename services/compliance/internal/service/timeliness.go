@@ -62,7 +62,7 @@ func (s *Inspections) Timeliness(ctx context.Context, n int) (TimelinessReport, 
 		return TimelinessReport{}, ErrSchedulePeriodsInvalid
 	}
 	days := s.Policy().TimelinessDays
-	rows, err := inspectionRows(ctx, s.Store, n, s.Now(), days, false)
+	rows, err := inspectionRows(ctx, s.Store, func(policy.Period) int { return n }, s.Now(), days, false)
 	if err != nil {
 		return TimelinessReport{}, err
 	}
@@ -98,9 +98,9 @@ func report(obligation string, n, days int, rows []ObligationPeriod) TimelinessR
 }
 
 // inspectionRows returns, per scheduled company, a row for each of its
-// last n ended periods (and the current one if current) that is expected
+// last span(its period) ended periods (and the current one if current) that is expected
 // of it; a company whose periods are none still has a row (expected 0).
-func inspectionRows(ctx context.Context, st InspectionQueries, n int, now time.Time, days int, current bool) ([]ObligationPeriod, error) {
+func inspectionRows(ctx context.Context, st InspectionQueries, span func(policy.Period) int, now time.Time, days int, current bool) ([]ObligationPeriod, error) {
 	scheds, err := st.Schedules(ctx)
 	if err != nil {
 		return nil, err
@@ -112,6 +112,7 @@ func inspectionRows(ctx context.Context, st InspectionQueries, n int, now time.T
 			return nil, err
 		}
 		cur := sc.Period.Start(now)
+		n := span(sc.Period)
 		from := sc.Period.Shift(cur, -n)
 		ins, err := st.CompanyInspections(ctx, sc.CompanyID, from.Format(time.DateOnly))
 		if err != nil {
