@@ -15,7 +15,8 @@
 //
 // Flags (env GUILDHALL_<FLAG> with dots and dashes as underscores; flags win):
 // those of every service binary (node.Flags: -http.addr, -admin.addr,
-// -db.path (formerly -hq.db-path), -shutdown-timeout, -auth.oidc.*,
+// -db.path (formerly -hq.db-path) or -db.dsn (a PostgreSQL database; the
+// read model's tables go in its schema hq), -shutdown-timeout, -auth.oidc.*,
 // -kafka.*, -etcd.*, -sqlite.*, -tracing.*, -log.level, -log.file) and
 // -hq.group-id, -hq.stale-after.
 package main

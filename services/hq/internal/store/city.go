@@ -75,8 +75,8 @@ func (s *Store) PutScore(ctx context.Context, tx *sql.Tx, f FourHundred) (bool, 
 func (s *Store) PutSnapshot(ctx context.Context, tx *sql.Tx, f FourHundred) (bool, error) {
 	return s.upsert(ctx, tx, "hq_compliance_snapshots", []string{"district", "company_id", "day"},
 		[]string{"district", "company_id", "day", "active", "background_checked", "trained", "certified", "badge_service"},
-		"(t.active, t.background_checked, t.trained, t.certified, t.badge_service) IS NOT "+
-			"(excluded.active, excluded.background_checked, excluded.trained, excluded.certified, excluded.badge_service)", f.District, f.CompanyID, f.Day, f.Active, f.BackgroundChecked, f.Trained, f.Certified, f.BadgeService)
+		"t.active <> excluded.active OR t.background_checked <> excluded.background_checked OR t.trained <> excluded.trained OR "+
+			"t.certified <> excluded.certified OR t.badge_service <> excluded.badge_service", f.District, f.CompanyID, f.Day, f.Active, f.BackgroundChecked, f.Trained, f.Certified, f.BadgeService)
 }
 
 // Inspection is an inspection as HQ keeps it.
@@ -235,7 +235,7 @@ func (s *Store) PutMissedTour(ctx context.Context, tx *sql.Tx, m MissedTour) (bo
 // anything.
 func (s *Store) WithdrawMissedTour(ctx context.Context, tx *sql.Tx, m MissedTour) (bool, error) {
 	res, err := s.db.ExecTx(ctx, tx, `INSERT INTO hq_missed_tours (id, district, shift_id, guard_id, kind, withdrawn)
-		VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (id) DO UPDATE SET withdrawn = 1 WHERE withdrawn = 0`,
+		VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (id) DO UPDATE SET withdrawn = 1 WHERE hq_missed_tours.withdrawn = 0`,
 		m.ID, m.District, m.ShiftID, m.GuardID, m.Kind)
 	return inserted(res, err, "hq_missed_tours")
 }
@@ -294,7 +294,7 @@ func (s *Store) PutNotice(ctx context.Context, tx *sql.Tx, n Notice) (bool, erro
 		directive_id = excluded.directive_id, title = excluded.title, priority = excluded.priority,
 		ack_required = excluded.ack_required, ack_deadline = excluded.ack_deadline, revision = excluded.revision,
 		recipients = excluded.recipients, read = excluded.read, acknowledged = excluded.acknowledged,
-		published_at = excluded.published_at, last_receipt_at = max(t.last_receipt_at, excluded.last_receipt_at),
+		published_at = excluded.published_at, last_receipt_at = CASE WHEN t.last_receipt_at > excluded.last_receipt_at THEN t.last_receipt_at ELSE excluded.last_receipt_at END,
 		seq = excluded.seq
 		WHERE excluded.seq > t.seq`,
 		n.ID, n.District, n.Origin, n.DirectiveID, n.Title, n.Priority, b2i(n.AckRequired), nanos(n.AckDeadline), n.Revision,
@@ -316,7 +316,7 @@ func (s *Store) TouchService(ctx context.Context, tx *sql.Tx, district, service 
 func (s *Store) TouchServiceN(ctx context.Context, tx *sql.Tx, district, service string, occurredAt time.Time, n int64) error {
 	_, err := s.db.ExecTx(ctx, tx, `INSERT INTO hq_service_freshness (district, service, last_event_at, events_applied)
 		VALUES (?, ?, ?, ?) ON CONFLICT (district, service) DO UPDATE SET
-		last_event_at = max(hq_service_freshness.last_event_at, excluded.last_event_at),
+		last_event_at = CASE WHEN hq_service_freshness.last_event_at > excluded.last_event_at THEN hq_service_freshness.last_event_at ELSE excluded.last_event_at END,
 		events_applied = hq_service_freshness.events_applied + excluded.events_applied`, district, service, nanos(occurredAt), n)
 	if err != nil {
 		return fmt.Errorf("store: touch service: %w", err)

@@ -210,7 +210,7 @@ func (r reader) city(ctx context.Context, district, today, month string, now tim
 	// A guard is a volunteer once however many teams hold them, and
 	// suspended only if no team holds them active.
 	err = r.query(ctx, "volunteers", `SELECT district, coalesce(sum(a), 0), coalesce(sum(1 - a), 0) FROM
-		(SELECT district, guard_id, max(active) AS a FROM hq_team_members WHERE `+where+` GROUP BY district, guard_id)
+		(SELECT district, guard_id, max(active) AS a FROM hq_team_members WHERE `+where+` GROUP BY district, guard_id) v
 		GROUP BY district`, func(r *sql.Rows) error {
 		var d string
 		var a, sus int64
@@ -225,8 +225,8 @@ func (r reader) city(ctx context.Context, district, today, month string, now tim
 	if err != nil {
 		return nil, err
 	}
-	err = r.query(ctx, "shifts", `SELECT district, count(*), coalesce(sum(max(required, 0)), 0),
-		coalesce(sum(max(0, min(assigned, required))), 0) FROM hq_shifts WHERE `+where+` GROUP BY district`, func(r *sql.Rows) error {
+	err = r.query(ctx, "shifts", `SELECT district, count(*), coalesce(sum(CASE WHEN required > 0 THEN required ELSE 0 END), 0),
+		coalesce(sum(CASE WHEN assigned <= 0 OR required <= 0 THEN 0 WHEN assigned < required THEN assigned ELSE required END), 0) FROM hq_shifts WHERE `+where+` GROUP BY district`, func(r *sql.Rows) error {
 		var d string
 		var n, req, filled int64
 		if err := r.Scan(&d, &n, &req, &filled); err != nil {
@@ -257,7 +257,7 @@ func (r reader) city(ctx context.Context, district, today, month string, now tim
 	}
 	// Patrol hours: each (shift, guard) with an accepted scan counts the
 	// shift's length once (a shift HQ has no snapshot of counts nothing).
-	err = r.query(ctx, "patrol hours", `SELECT p.district, coalesce(sum(max(0, s.ends_at - s.starts_at)), 0) FROM
+	err = r.query(ctx, "patrol hours", `SELECT p.district, coalesce(sum(CASE WHEN s.ends_at > s.starts_at THEN s.ends_at - s.starts_at ELSE 0 END), 0) FROM
 		(SELECT DISTINCT district, shift_id, guard_id FROM hq_scans WHERE `+where+`) p
 		JOIN hq_shifts s ON s.id = p.shift_id AND s.district = p.district GROUP BY p.district`, func(r *sql.Rows) error {
 		var d string
@@ -338,10 +338,10 @@ func (r reader) city(ctx context.Context, district, today, month string, now tim
 	// --- messaging ---
 	err = r.query(ctx, "notices", `SELECT district, count(*), coalesce(sum(ack_required), 0),
 		coalesce(sum(CASE WHEN ack_required = 1 THEN recipients ELSE 0 END), 0),
-		coalesce(sum(CASE WHEN ack_required = 1 THEN max(read, acknowledged) ELSE 0 END), 0),
+		coalesce(sum(CASE WHEN ack_required = 1 THEN CASE WHEN read > acknowledged THEN read ELSE acknowledged END ELSE 0 END), 0),
 		coalesce(sum(CASE WHEN ack_required = 1 THEN acknowledged ELSE 0 END), 0),
-		coalesce(sum(ack_required = 1 AND ack_deadline > 0 AND ack_deadline < ? AND acknowledged < recipients), 0),
-		coalesce(sum(directive_id <> ''), 0),
+		coalesce(sum(CASE WHEN ack_required = 1 AND ack_deadline > 0 AND ack_deadline < ? AND acknowledged < recipients THEN 1 ELSE 0 END), 0),
+		coalesce(sum(CASE WHEN directive_id <> '' THEN 1 ELSE 0 END), 0),
 		coalesce(sum(CASE WHEN directive_id <> '' AND ack_required = 1 THEN recipients ELSE 0 END), 0),
 		coalesce(sum(CASE WHEN directive_id <> '' AND ack_required = 1 THEN acknowledged ELSE 0 END), 0),
 		coalesce(max(CASE WHEN directive_id <> '' THEN published_at ELSE 0 END), 0),
@@ -407,7 +407,7 @@ func (r reader) hazards(ctx context.Context, district, today string, byCompany b
 	}
 	err := r.query(ctx, "inspections", `SELECT district, company_id, count(*), coalesce(sum(score_reported), 0),
 		coalesce(sum(CASE WHEN score_reported = 1 THEN score ELSE 0 END), 0),
-		coalesce(sum(result = 'passed'), 0), coalesce(sum(result = 'failed'), 0), coalesce(sum(findings), 0)
+		coalesce(sum(CASE WHEN result = 'passed' THEN 1 ELSE 0 END), 0), coalesce(sum(CASE WHEN result = 'failed' THEN 1 ELSE 0 END), 0), coalesce(sum(findings), 0)
 		FROM hq_inspections WHERE `+where+` GROUP BY district, company_id`, func(r *sql.Rows) error {
 		var d, c string
 		var h service.Hazards
@@ -423,9 +423,9 @@ func (r reader) hazards(ctx context.Context, district, today string, byCompany b
 	if err != nil {
 		return nil, err
 	}
-	err = r.query(ctx, "findings", `SELECT district, company_id, coalesce(sum(status = 'closed'), 0),
-		coalesce(sum(status <> 'closed' AND (escalated <> '' OR (remediation_due <> '' AND remediation_due < ?))), 0),
-		coalesce(sum(status <> 'closed' AND escalated = 'hq'), 0)
+	err = r.query(ctx, "findings", `SELECT district, company_id, coalesce(sum(CASE WHEN status = 'closed' THEN 1 ELSE 0 END), 0),
+		coalesce(sum(CASE WHEN status <> 'closed' AND (escalated <> '' OR (remediation_due <> '' AND remediation_due < ?)) THEN 1 ELSE 0 END), 0),
+		coalesce(sum(CASE WHEN status <> 'closed' AND escalated = 'hq' THEN 1 ELSE 0 END), 0)
 		FROM hq_findings WHERE `+where+` GROUP BY district, company_id`, func(r *sql.Rows) error {
 		var d, c string
 		var closed, overdue, hq int64
@@ -450,8 +450,8 @@ func (r reader) disputes(ctx context.Context, district string, byCompany bool) (
 	out := map[key]service.Disputes{}
 	where, args := districtFilter("district", district)
 	err := r.query(ctx, "disputes", `SELECT district, company_id, status, count(*),
-		coalesce(sum(response_overdue = 1 AND status IN ('reported', 'mediating')), 0),
-		coalesce(sum(escalation_due = 1 AND status IN ('reported', 'mediating')), 0)
+		coalesce(sum(CASE WHEN response_overdue = 1 AND status IN ('reported', 'mediating') THEN 1 ELSE 0 END), 0),
+		coalesce(sum(CASE WHEN escalation_due = 1 AND status IN ('reported', 'mediating') THEN 1 ELSE 0 END), 0)
 		FROM hq_disputes WHERE `+where+` GROUP BY district, company_id, status`, func(r *sql.Rows) error {
 		var d, c, st string
 		var n, ro, ed int64
@@ -622,7 +622,7 @@ func (r reader) patrolCompanies(ctx context.Context, district string) ([]service
 	err = r.query(ctx, "company volunteers", `SELECT c, count(DISTINCT guard_id) FROM
 		(SELECT m.guard_id, coalesce(nullif(m.company_id, ''), g.company_id, '') AS c
 		 FROM hq_team_members m LEFT JOIN hq_guards g ON g.id = m.guard_id
-		 WHERE m.district = ? AND m.active = 1)
+		 WHERE m.district = ? AND m.active = 1) v
 		WHERE c <> '' GROUP BY c`, func(r *sql.Rows) error {
 		var id string
 		var n int64

@@ -178,7 +178,7 @@ type guardRow struct {
 // guardConflicts reads the active guard records whose column (id_hash or
 // certificate_number) is a key of kind, and groups them into conflicts.
 func (s *Store) guardConflicts(ctx context.Context, kind, column string) ([]service.Conflict, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT g.`+column+`, `+holderOfG+`, coalesce(f.first_seen_at, 0), g.district,
+	rows, err := s.db.Querier().Query(ctx, `SELECT g.`+column+`, `+holderOfG+`, coalesce(f.first_seen_at, 0), g.district,
 		g.company_id, coalesce(c.name, ''), g.id, g.hired_on, g.active_since, g.certificate_valid_until, g.certificate_authority
 		FROM hq_guards g
 		LEFT JOIN hq_companies c ON c.id = g.company_id AND c.district = g.district
@@ -272,7 +272,7 @@ func (s *Store) certificateConflicts(ctx context.Context) ([]service.Conflict, e
 }
 
 func (s *Store) creditCodeConflicts(ctx context.Context) ([]service.Conflict, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT c.credit_code, coalesce(f.first_seen_at, 0), c.district, c.id, c.name, c.status
+	rows, err := s.db.Querier().Query(ctx, `SELECT c.credit_code, coalesce(f.first_seen_at, 0), c.district, c.id, c.name, c.status
 		FROM hq_companies c
 		LEFT JOIN hq_conflicts f ON f.kind = ? AND f.key = c.credit_code
 		WHERE c.status <> 'lapsed' AND c.credit_code IN (`+conflictKeys[service.ConflictCreditCode].all+`)
@@ -320,7 +320,7 @@ func timeOrNil(t time.Time) *time.Time {
 // district, in any status.
 func (s *Store) CompanyInDistrict(ctx context.Context, district, id string) (bool, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM hq_companies WHERE id = ? AND district = ?`, id, district).Scan(&n)
+	err := s.db.Querier().QueryRow(ctx, `SELECT count(*) FROM hq_companies WHERE id = ? AND district = ?`, id, district).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("store: company of district: %w", err)
 	}
@@ -335,7 +335,7 @@ func (s *Store) CompanyInDistrict(ctx context.Context, district, id string) (boo
 // these figures; building every conflict with its records for them cost
 // 159 ms at 200,000 guards, this is one scan of the conflicts themselves.
 func (s *Store) ConflictTallies(ctx context.Context) (map[string]service.ConflictTally, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT kind, count(*), max(first_seen_at) FROM hq_conflicts GROUP BY kind`)
+	rows, err := s.db.Querier().Query(ctx, `SELECT kind, count(*), max(first_seen_at) FROM hq_conflicts GROUP BY kind`)
 	if err != nil {
 		return nil, fmt.Errorf("store: conflict tallies: %w", err)
 	}

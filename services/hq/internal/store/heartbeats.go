@@ -37,7 +37,7 @@ func (s *Store) PutHeartbeat(ctx context.Context, tx *sql.Tx, district string, h
 // heartbeats adds every district's heartbeats to out, by service and
 // instance.
 func (s *Store) heartbeats(ctx context.Context, out map[string]service.DistrictData) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT district, service, instance, version, emits, outbox_backlog,
+	rows, err := s.db.Querier().Query(ctx, `SELECT district, service, instance, version, emits, outbox_backlog,
 		oldest_unsent_at, relay_leader, sent_at, received_at, interval_ms
 		FROM hq_heartbeats ORDER BY district, service, instance`)
 	if err != nil {

@@ -161,7 +161,7 @@ func (s *Store) Meetings(ctx context.Context, today string) (map[string]service.
 	// Attendance sums the meetings held, in progress as well as closed, so
 	// HQ's figures move as check-ins happen (each AttendanceRecorded
 	// carries the meeting's tallies); only closed meetings count as held.
-	rows, err := s.db.QueryContext(ctx, `SELECT district, type, coalesce(sum(status = 'closed'), 0),
+	rows, err := s.db.Querier().Query(ctx, `SELECT district, type, coalesce(sum(CASE WHEN status = 'closed' THEN 1 ELSE 0 END), 0),
 		coalesce(sum(invited_companies), 0), coalesce(sum(attended_companies), 0),
 		coalesce(sum(invited_people), 0), coalesce(sum(attended_people), 0)
 		FROM hq_meetings WHERE status IN ('in_progress', 'closed') GROUP BY district, type`)
@@ -189,7 +189,7 @@ func (s *Store) Meetings(ctx context.Context, today string) (map[string]service.
 	}
 
 	rows, err = s.db.QueryContext(ctx, s.db.Rebind(`SELECT district, status, count(*),
-		coalesce(sum(status = 'open' AND due_on <> '' AND due_on < ?), 0)
+		coalesce(sum(CASE WHEN status = 'open' AND due_on <> '' AND due_on < ? THEN 1 ELSE 0 END), 0)
 		FROM hq_action_items GROUP BY district, status`), today)
 	if err != nil {
 		return nil, fmt.Errorf("store: action item counts: %w", err)
@@ -218,7 +218,7 @@ func (s *Store) Meetings(ctx context.Context, today string) (map[string]service.
 		return nil, fmt.Errorf("store: action item counts: %w", err)
 	}
 
-	rows, err = s.db.QueryContext(ctx, `SELECT district, count(*) FROM hq_resolutions GROUP BY district`)
+	rows, err = s.db.Querier().Query(ctx, `SELECT district, count(*) FROM hq_resolutions GROUP BY district`)
 	if err != nil {
 		return nil, fmt.Errorf("store: resolution counts: %w", err)
 	}

@@ -40,7 +40,7 @@ func (s *Store) PutObligation(ctx context.Context, tx *sql.Tx, o Obligation) (bo
 	res, err := s.db.ExecTx(ctx, tx, `INSERT INTO hq_obligations AS t (district, company_id, obligation, period, expected, done, on_time,
 		completed_event_id, missed_event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (district, company_id, obligation, period) DO UPDATE SET
-		expected = max(t.expected, excluded.expected), done = max(t.done, excluded.done), on_time = max(t.on_time, excluded.on_time),
+		expected = CASE WHEN t.expected > excluded.expected THEN t.expected ELSE excluded.expected END, done = CASE WHEN t.done > excluded.done THEN t.done ELSE excluded.done END, on_time = CASE WHEN t.on_time > excluded.on_time THEN t.on_time ELSE excluded.on_time END,
 		completed_event_id = CASE WHEN t.completed_event_id = '' THEN excluded.completed_event_id ELSE t.completed_event_id END,
 		missed_event_id = CASE WHEN t.missed_event_id = '' THEN excluded.missed_event_id ELSE t.missed_event_id END
 		WHERE excluded.expected > t.expected OR excluded.done > t.done OR excluded.on_time > t.on_time
@@ -123,7 +123,7 @@ func (r reader) timeliness(ctx context.Context, district string, periods []strin
 	// one index probe per obligation; a company's reads its district's
 	// rows (the drill-down of one district).
 	q := `SELECT f.district, '', o.name FROM hq_service_freshness f
-		JOIN (SELECT ? AS name` + strings.Repeat(" UNION ALL SELECT ?", len(obs)-1) + `) o
+		CROSS JOIN (SELECT CAST(? AS TEXT) AS name` + strings.Repeat(" UNION ALL SELECT CAST(? AS TEXT)", len(obs)-1) + `) o
 		WHERE f.service = 'compliance' AND ` + qualified("f", where) + `
 		AND EXISTS (SELECT 1 FROM hq_obligations x WHERE x.district = f.district AND x.obligation = o.name)`
 	rargs := append(qargs[:len(obs):len(obs)], args...)

@@ -100,7 +100,7 @@ func (r reader) seed(ctx context.Context, district, from, to, month string) (map
 	where, args := districtFilter("district", district)
 
 	err := r.query(ctx, "field visits", `SELECT district, count(*),
-		coalesce(sum(visited_on >= ? AND visited_on < ?), 0),
+		coalesce(sum(CASE WHEN visited_on >= ? AND visited_on < ? THEN 1 ELSE 0 END), 0),
 		count(DISTINCT CASE WHEN visited_on >= ? AND visited_on < ? THEN company_id END)
 		FROM hq_field_visits WHERE `+where+` GROUP BY district`, func(rows *sql.Rows) error {
 		var d string
@@ -142,7 +142,7 @@ func (r reader) seed(ctx context.Context, district, from, to, month string) (map
 		return nil, err
 	}
 
-	err = r.query(ctx, "service items", `SELECT district, count(*), coalesce(sum(achieved >= target_count), 0),
+	err = r.query(ctx, "service items", `SELECT district, count(*), coalesce(sum(CASE WHEN achieved >= target_count THEN 1 ELSE 0 END), 0),
 		coalesce(sum(milestones), 0), coalesce(sum(milestones_done), 0)
 		FROM hq_service_items WHERE `+where+` GROUP BY district`, func(rows *sql.Rows) error {
 		var d string
@@ -161,7 +161,7 @@ func (r reader) seed(ctx context.Context, district, from, to, month string) (map
 		return nil, err
 	}
 	err = r.query(ctx, "service beneficiaries", `SELECT district, count(*), count(DISTINCT company_id),
-		coalesce(sum(rating > 0), 0), coalesce(sum(CASE WHEN rating > 0 THEN rating END), 0)
+		coalesce(sum(CASE WHEN rating > 0 THEN 1 ELSE 0 END), 0), coalesce(sum(CASE WHEN rating > 0 THEN rating END), 0)
 		FROM hq_service_beneficiaries WHERE `+where+` GROUP BY district`, func(rows *sql.Rows) error {
 		var d string
 		var b, served, feedbacks, sum int64
@@ -180,13 +180,13 @@ func (r reader) seed(ctx context.Context, district, from, to, month string) (map
 
 	// Reported is any declaration of any month; the counts are month's.
 	err = r.query(ctx, "wage declarations", `SELECT district,
-		coalesce(sum(month = ? AND status <> 'missed'), 0),
-		coalesce(sum(month = ? AND status <> 'missed' AND on_time != 0), 0),
-		coalesce(sum(month = ? AND status <> 'missed' AND paid_in_full = 0), 0),
-		coalesce(sum(month = ? AND status <> 'missed' AND guarantee NOT IN ('', 'none')), 0),
-		coalesce(sum(month = ? AND status = 'confirmed'), 0),
-		coalesce(sum(month = ? AND status = 'disputed'), 0),
-		coalesce(sum(month = ? AND status = 'missed'), 0)
+		coalesce(sum(CASE WHEN month = ? AND status <> 'missed' THEN 1 ELSE 0 END), 0),
+		coalesce(sum(CASE WHEN month = ? AND status <> 'missed' AND on_time != 0 THEN 1 ELSE 0 END), 0),
+		coalesce(sum(CASE WHEN month = ? AND status <> 'missed' AND paid_in_full = 0 THEN 1 ELSE 0 END), 0),
+		coalesce(sum(CASE WHEN month = ? AND status <> 'missed' AND guarantee NOT IN ('', 'none') THEN 1 ELSE 0 END), 0),
+		coalesce(sum(CASE WHEN month = ? AND status = 'confirmed' THEN 1 ELSE 0 END), 0),
+		coalesce(sum(CASE WHEN month = ? AND status = 'disputed' THEN 1 ELSE 0 END), 0),
+		coalesce(sum(CASE WHEN month = ? AND status = 'missed' THEN 1 ELSE 0 END), 0)
 		FROM hq_wage_declarations WHERE `+where+` GROUP BY district`, func(rows *sql.Rows) error {
 		var d string
 		var w service.WageStats
@@ -207,7 +207,7 @@ func (r reader) seed(ctx context.Context, district, from, to, month string) (map
 	// withdrawn; overdue is open with its answer missing past its due
 	// date, or its mediation past its due date.
 	err = r.query(ctx, "complaints", `SELECT district, kind, status, outcome, count(*),
-		coalesce(sum((answer_overdue != 0 AND answered = 0) OR mediation_overdue != 0), 0)
+		coalesce(sum(CASE WHEN (answer_overdue != 0 AND answered = 0) OR mediation_overdue != 0 THEN 1 ELSE 0 END), 0)
 		FROM hq_complaints WHERE `+where+` GROUP BY district, kind, status, outcome`, func(rows *sql.Rows) error {
 		var d, kind, status, outcome string
 		var n, overdue int64

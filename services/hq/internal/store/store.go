@@ -298,7 +298,7 @@ func (s *Store) TouchDistrictN(ctx context.Context, tx *sql.Tx, district string,
 	_, err := s.db.ExecTx(ctx, tx, `INSERT INTO hq_district_freshness
 		(district, last_event_at, last_applied_at, events_applied) VALUES (?, ?, ?, ?)
 		ON CONFLICT (district) DO UPDATE SET
-		last_event_at = max(hq_district_freshness.last_event_at, excluded.last_event_at),
+		last_event_at = CASE WHEN hq_district_freshness.last_event_at > excluded.last_event_at THEN hq_district_freshness.last_event_at ELSE excluded.last_event_at END,
 		last_applied_at = excluded.last_applied_at,
 		events_applied = hq_district_freshness.events_applied + excluded.events_applied`,
 		district, nanos(occurredAt), nanos(appliedAt), n)
@@ -329,7 +329,7 @@ func certifiedOnDuty(g string) string {
 	if g != "" {
 		g += "."
 	}
-	return `(` + g + `has_certificate AND (` + g + `certificate_valid_until = '' OR ` + g + `certificate_valid_until >= ?))`
+	return `(` + g + `has_certificate <> 0 AND (` + g + `certificate_valid_until = '' OR ` + g + `certificate_valid_until >= ?))`
 }
 
 // Districts returns the counts and freshness of every district in the read
@@ -337,9 +337,9 @@ func certifiedOnDuty(g string) string {
 // Asia/Shanghai, see certifiedOnDuty).
 func (s *Store) Districts(ctx context.Context, today string) (map[string]service.DistrictData, error) {
 	out := map[string]service.DistrictData{}
-	rows, err := s.db.QueryContext(ctx, `SELECT district, status, count(*),
+	rows, err := s.db.Querier().Query(ctx, `SELECT district, status, count(*),
 		coalesce(sum(party_org), 0), coalesce(sum(trade_union), 0), coalesce(sum(workers_home), 0),
-		coalesce(sum(convention_version <> ''), 0)
+		coalesce(sum(CASE WHEN convention_version <> '' THEN 1 ELSE 0 END), 0)
 		FROM hq_companies GROUP BY district, status`)
 	if err != nil {
 		return nil, fmt.Errorf("store: company counts: %w", err)
@@ -379,7 +379,7 @@ func (s *Store) Districts(ctx context.Context, today string) (map[string]service
 		out[d] = dd
 	}
 
-	rows, err = s.db.QueryContext(ctx, `SELECT district, last_event_at, last_applied_at, events_applied FROM hq_district_freshness`)
+	rows, err = s.db.Querier().Query(ctx, `SELECT district, last_event_at, last_applied_at, events_applied FROM hq_district_freshness`)
 	if err != nil {
 		return nil, fmt.Errorf("store: freshness: %w", err)
 	}

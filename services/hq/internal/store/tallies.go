@@ -160,9 +160,9 @@ func cmpPair(a1, a2, b1, b2 string) int {
 // counted from hq_guards, per district, certified on today. It is what the
 // summary read before the tallies, kept for VerifyGuardTallies.
 func (s *Store) guardCountsByScan(ctx context.Context, today string) (map[string]service.Counts, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT district, count(*),
-		coalesce(sum(background_check_status = 'passed'), 0), coalesce(sum(pre_job_trained), 0),
-		coalesce(sum(`+certifiedOnDuty("")+`), 0), coalesce(sum(badge_service), 0),
+	rows, err := s.db.Querier().Query(ctx, `SELECT district, count(*),
+		coalesce(sum(CASE WHEN background_check_status = 'passed' THEN 1 ELSE 0 END), 0), coalesce(sum(pre_job_trained), 0),
+		coalesce(sum(CASE WHEN `+certifiedOnDuty("")+` THEN 1 ELSE 0 END), 0), coalesce(sum(badge_service), 0),
 		coalesce(sum(volunteer_police), 0), coalesce(sum(party_member), 0)
 		FROM hq_guards WHERE employment_status = 'active' GROUP BY district`, today)
 	if err != nil {
@@ -186,7 +186,7 @@ func (s *Store) guardCountsByScan(ctx context.Context, today string) (map[string
 // a row per company, plus the certificates ending from today on.
 func (s *Store) guardCounts(ctx context.Context, today string) (map[string]service.Counts, error) {
 	out := map[string]service.Counts{}
-	rows, err := s.db.QueryContext(ctx, `SELECT district, sum(active), sum(background_checked), sum(trained),
+	rows, err := s.db.Querier().Query(ctx, `SELECT district, sum(active), sum(background_checked), sum(trained),
 		sum(certified_open), sum(badge_service), sum(volunteer_police), sum(party_members)
 		FROM hq_guard_tallies GROUP BY district HAVING sum(active) > 0`)
 	if err != nil {
@@ -206,7 +206,7 @@ func (s *Store) guardCounts(ctx context.Context, today string) (map[string]servi
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: guard tallies: %w", err)
 	}
-	rows, err = s.db.QueryContext(ctx, `SELECT district, sum(active) FROM hq_district_certificate_ends
+	rows, err = s.db.Querier().Query(ctx, `SELECT district, sum(active) FROM hq_district_certificate_ends
 		WHERE valid_until >= ? GROUP BY district`, today)
 	if err != nil {
 		return nil, fmt.Errorf("store: certificate ends: %w", err)
@@ -249,18 +249,18 @@ func (s *Store) VerifyGuardTallies(ctx context.Context, today string) error {
 		}
 	}
 	// The company list's figures: each company's tally against its guards.
-	rows, err := s.db.QueryContext(ctx, `SELECT coalesce(a.company_id, b.company_id), coalesce(a.district, b.district) FROM
+	rows, err := s.db.Querier().Query(ctx, `SELECT coalesce(a.company_id, b.company_id), coalesce(a.district, b.district) FROM
 		(SELECT company_id, district, count(*) AS active,
-			sum(background_check_status = 'passed') AS bg, sum(pre_job_trained) AS trained,
-			sum(has_certificate != 0 AND certificate_valid_until = '') AS open,
+			sum(CASE WHEN background_check_status = 'passed' THEN 1 ELSE 0 END) AS bg, sum(pre_job_trained) AS trained,
+			sum(CASE WHEN has_certificate != 0 AND certificate_valid_until = '' THEN 1 ELSE 0 END) AS open,
 			sum(badge_service) AS badge, sum(volunteer_police) AS vol, sum(party_member) AS party
 		 FROM hq_guards WHERE employment_status = 'active' GROUP BY company_id, district) a
 		FULL JOIN (SELECT * FROM hq_guard_tallies WHERE active <> 0 OR background_checked <> 0 OR trained <> 0
 			OR certified_open <> 0 OR badge_service <> 0 OR volunteer_police <> 0 OR party_members <> 0) b
 		ON a.company_id = b.company_id AND a.district = b.district
-		WHERE a.active IS NOT b.active OR a.bg IS NOT b.background_checked OR a.trained IS NOT b.trained
-		OR a.open IS NOT b.certified_open OR a.badge IS NOT b.badge_service OR a.vol IS NOT b.volunteer_police
-		OR a.party IS NOT b.party_members LIMIT 1`)
+		WHERE a.active IS DISTINCT FROM b.active OR a.bg IS DISTINCT FROM b.background_checked OR a.trained IS DISTINCT FROM b.trained
+		OR a.open IS DISTINCT FROM b.certified_open OR a.badge IS DISTINCT FROM b.badge_service OR a.vol IS DISTINCT FROM b.volunteer_police
+		OR a.party IS DISTINCT FROM b.party_members LIMIT 1`)
 	if err != nil {
 		return fmt.Errorf("store: verify company tallies: %w", err)
 	}
@@ -280,14 +280,14 @@ func (s *Store) VerifyGuardTallies(ctx context.Context, today string) error {
 			WHERE employment_status = 'active' AND has_certificate != 0 AND certificate_valid_until <> ''
 			GROUP BY 1, 2, 3) a FULL JOIN (SELECT * FROM hq_guard_certificate_ends WHERE active <> 0) b
 			ON a.company_id = b.company_id AND a.district = b.district AND a.u = b.valid_until
-			WHERE a.n IS NOT b.active`,
+			WHERE a.n IS DISTINCT FROM b.active`,
 		`SELECT count(*) FROM (SELECT district, certificate_valid_until AS u, count(*) AS n FROM hq_guards
 			WHERE employment_status = 'active' AND has_certificate != 0 AND certificate_valid_until <> ''
 			GROUP BY 1, 2) a FULL JOIN (SELECT * FROM hq_district_certificate_ends WHERE active <> 0) b
-			ON a.district = b.district AND a.u = b.valid_until WHERE a.n IS NOT b.active`,
+			ON a.district = b.district AND a.u = b.valid_until WHERE a.n IS DISTINCT FROM b.active`,
 	} {
 		var n int
-		if err := s.db.QueryRowContext(ctx, q).Scan(&n); err != nil {
+		if err := s.db.Querier().QueryRow(ctx, q).Scan(&n); err != nil {
 			return fmt.Errorf("store: verify certificate ends: %w", err)
 		}
 		if n != 0 {

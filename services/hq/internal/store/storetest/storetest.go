@@ -30,6 +30,13 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		kit.Group[*store.Store]{Name: "Meetings", Run: meetings},
 		kit.Group[*store.Store]{Name: "Action items", Run: actionItems},
 		kit.Group[*store.Store]{Name: "Heartbeats", Run: heartbeats},
+		kit.Group[*store.Store]{Name: "City compliance", Run: cityCompliance},
+		kit.Group[*store.Store]{Name: "Obligation events in either order", Run: cityObligationOrder},
+		kit.Group[*store.Store]{Name: "City patrols", Run: cityPatrols},
+		kit.Group[*store.Store]{Name: "City messaging", Run: cityMessaging},
+		kit.Group[*store.Store]{Name: "Seed figures", Run: seedFigures},
+		kit.Group[*store.Store]{Name: "Key conflicts", Run: keyConflicts},
+		kit.Group[*store.Store]{Name: "Guard tallies", Run: guardTallies},
 		kit.Group[*store.Store]{Name: "Transactions", Run: transactions})
 }
 
