@@ -270,6 +270,8 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	var compliancePolicy func() policy.Compliance
 	if n.visitPlan != nil {
 		visitPlan = n.visitPlan.Load
+	}
+	if n.compliancePolicy != nil {
 		compliancePolicy = n.compliancePolicy.Load
 	}
 	var pm *projector.Metrics
@@ -412,10 +414,12 @@ func (n *Node) Run(ctx context.Context) error {
 			defer n.wg.Done()
 			_ = n.visitPlan.Run(runCtx) // as the convention's
 		}()
+	}
+	if n.compliancePolicy != nil {
 		n.wg.Add(1)
 		go func() {
 			defer n.wg.Done()
-			_ = n.compliancePolicy.Run(runCtx)
+			_ = n.compliancePolicy.Run(runCtx) // as the convention's
 		}()
 	}
 	err := n.deps.Districts.Watch(runCtx, func(ds []config.District) { n.reconcile(runCtx, ds) })

@@ -125,11 +125,14 @@ func strimziPattern(t *testing.T, s string) kmsg.ACLResourcePatternType {
 	return 0
 }
 
+// camelHump is a lower-case letter followed by an upper-case one.
+var camelHump = regexp.MustCompile(`([a-z])([A-Z])`)
+
 func strimziOperation(t *testing.T, s string) kmsg.ACLOperation {
 	op, err := kmsg.ParseACLOperation(strings.ToLower(s))
 	if err != nil {
 		// Strimzi spells them in CamelCase (DescribeConfigs, IdempotentWrite).
-		op, err = kmsg.ParseACLOperation(regexp.MustCompile(`([a-z])([A-Z])`).ReplaceAllString(s, "${1}_${2}"))
+		op, err = kmsg.ParseACLOperation(camelHump.ReplaceAllString(s, "${1}_${2}"))
 	}
 	if err != nil {
 		t.Fatalf("Strimzi operation %q: %v", s, err)
