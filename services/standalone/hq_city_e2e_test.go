@@ -3,6 +3,7 @@ package standalone_test
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
@@ -226,5 +227,85 @@ func TestHQsCityViewFollowsCompliancePatrolsAndNotices(t *testing.T) {
 	// The company-admin has no HQ view, drill-downs included.
 	if status, _, _ := ca.Do(ctx, "GET", "/api/v1/hq/districts/jingkai/compliance", nil, nil); status != http.StatusForbidden {
 		t.Errorf("a company-admin reading HQ's compliance drill-down: %d, want 403", status)
+	}
+}
+
+// hqPatrols is the part of HQ's district view of patrols that
+// TestHQsPatrolFiguresFollowDispatchesIncidentsAndMissedTours reads.
+type hqPatrols struct {
+	Patrols struct {
+		Reported            bool             `json:"reported"`
+		MissedTours         int64            `json:"missed_tours"`
+		MissedToursByKind   map[string]int64 `json:"missed_tours_by_kind"`
+		Incidents           int64            `json:"incidents"`
+		IncidentsByStatus   map[string]int64 `json:"incidents_by_status"`
+		Dispatches          int64            `json:"dispatches"`
+		DispatchesEscalated int64            `json:"dispatches_escalated"`
+		Response            struct {
+			AcceptSamples   int64    `json:"accept_samples"`
+			AcceptP50       *float64 `json:"accept_p50_seconds"`
+			ArriveSamples   int64    `json:"arrive_samples"`
+			ArriveP50       *float64 `json:"arrive_p50_seconds"`
+			FeedbackSamples int64    `json:"feedback_samples"`
+			FeedbackP50     *float64 `json:"feedback_p50_seconds"`
+		} `json:"response"`
+	} `json:"patrols"`
+}
+
+// TestHQsPatrolFiguresFollowDispatchesIncidentsAndMissedTours carries the
+// rest of issue 11's part 7 through the running city, Kafka only: two
+// police dispatches (driveDispatch: an urgent one through every stage, a
+// routine one nobody accepts), an incident the team leader reports, and
+// the missed tour patrols' sweep raises for the leader's shift, begun an
+// hour ago with no scan. HQ's district view counts the dispatches, the
+// incident by status and the missed tour by kind, and its response
+// percentiles are the urgent request's own stage times (one sample each:
+// the routine request was never accepted).
+func TestHQsPatrolFiguresFollowDispatchesIncidentsAndMissedTours(t *testing.T) {
+	city, c := startCity(t, t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	run := driveDispatch(ctx, t, city, c)
+	d := "/api/v1/districts/jingkai"
+	if err := run.leader.Must(ctx, http.StatusCreated, "POST", d+"/incidents", map[string]any{"guard_id": run.leaderID,
+		"kind": "可疑人员", "severity": "medium", "location": map[string]float64{"lat": 30.511, "lng": 114.211},
+		"description": "商圈东门有人徘徊"}, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	var v hqPatrols
+	poll(t, "HQ's view of the dispatches, the incident and the missed tour", func() bool {
+		err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/hq/districts/jingkai", nil, &v)
+		return err == nil && v.Patrols.Dispatches == 2 && v.Patrols.Incidents == 1 && v.Patrols.MissedTours == 1 &&
+			v.Patrols.Response.FeedbackSamples == 1
+	})
+	p := v.Patrols
+	if p.IncidentsByStatus["open"] != 1 || p.MissedToursByKind["not_started"] != 1 {
+		t.Errorf("incidents by status %v, missed tours by kind %v; want one open, one not_started", p.IncidentsByStatus, p.MissedToursByKind)
+	}
+	u := run.urgent
+	for _, s := range []struct {
+		stage   string
+		samples int64
+		p50     *float64
+		at      *time.Time
+	}{
+		{"accept", p.Response.AcceptSamples, p.Response.AcceptP50, u.AcceptedAt},
+		{"arrive", p.Response.ArriveSamples, p.Response.ArriveP50, u.ArrivedAt},
+		{"feedback", p.Response.FeedbackSamples, p.Response.FeedbackP50, u.FeedbackAt},
+	} {
+		if s.at == nil {
+			t.Fatalf("the urgent request has no %s time: %+v", s.stage, u)
+		}
+		want := s.at.Sub(u.RaisedAt).Seconds()
+		// One sample: its percentile is that sample (HQ keeps seconds to
+		// the millisecond at least).
+		if s.samples != 1 || s.p50 == nil || *s.p50 < want-0.01 || *s.p50 > want+0.01 {
+			got := "null"
+			if s.p50 != nil {
+				got = strconv.FormatFloat(*s.p50, 'f', 3, 64)
+			}
+			t.Errorf("%s: %d samples, p50 %s s; want 1 sample of %.3f s (the urgent request's own)", s.stage, s.samples, got, want)
+		}
 	}
 }

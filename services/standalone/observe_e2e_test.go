@@ -114,6 +114,9 @@ func TestEveryMetricTheRulesAndDashboardsNameExists(t *testing.T) {
 // through every stage, and the routine one that no team accepted.
 type dispatchRun struct {
 	urgent, routine dispatchView
+	// leaderID is the on-duty team's leader, leader his logged-in client.
+	leaderID string
+	leader   *citytest.Client
 }
 
 type dispatchView struct {
@@ -186,7 +189,7 @@ func driveDispatch(ctx context.Context, t *testing.T, city *standalone.City, c *
 	leader := loginAs(ctx, t, c, map[string]any{"username": "g-9393", "role": "guard", "districts": []string{"jingkai"}, "company": co, "guard": leaderID})
 	near := map[string]float64{"lat": 30.512, "lng": 114.212}
 
-	var run dispatchRun
+	run := dispatchRun{leaderID: leaderID, leader: leader}
 	if err := police.Must(ctx, http.StatusCreated, "POST", d+"/dispatches", map[string]any{"kind": "巡查", "urgency": "routine", "location": near},
 		&run.routine); err != nil || run.routine.Status != "offered" {
 		t.Fatalf("the routine request: %+v %v, want it offered to the team on duty", run.routine, err)
