@@ -3,6 +3,7 @@ package messaging_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -28,6 +29,7 @@ type teamNotice struct {
 	Body           string   `json:"body"`
 	TeamID         string   `json:"team_id"`
 	SubjectGuardID string   `json:"subject_guard_id"`
+	DispatchID     string   `json:"dispatch_id"`
 	Reasons        []string `json:"reasons"`
 	EventID        string   `json:"event_id"`
 	Status         string   `json:"status"`
@@ -152,5 +154,54 @@ func TestARepeatedPatrolsEventDeliversNoSecondTeamNotice(t *testing.T) {
 	wrong.Service = "membership"
 	if _, rejected := eventbus.IsRejected(e.node.ApplyPatrolsEvent(ctx, wrong)); !rejected {
 		t.Fatal("an event of another service on the patrols topic was not rejected")
+	}
+}
+
+// TestTheLeaderIsToldOfADispatchOfferedToTheTeam: each DispatchOffered on
+// the patrols topic (警保联动: a police request offered to a team on duty)
+// is a team notice to the leader it names, with the dispatch to accept;
+// the second team's offer says the first did not accept; a redelivery
+// makes no second notice; an offer without its dispatch is dead-lettered
+// and one of another district rejected, neither delivering anything.
+func TestTheLeaderIsToldOfADispatchOfferedToTheTeam(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	offer := func(n int, leader, team string, no int32, dispatch *eventsv1.Dispatch) *eventsv1.Envelope {
+		return patrolsEvent(t, n, eventsv1.TypeDispatchOffered, &eventsv1.DispatchOffered{Dispatch: dispatch, TeamId: team,
+			NotifyGuardId: leader, DistanceM: 312.4, Offer: no})
+	}
+	d1 := &eventsv1.Dispatch{Id: "dp-1", District: "jingkai", Kind: "纠纷", Urgency: "urgent", Status: "offered", OfferedTeamId: "team-1"}
+	first, second := offer(1, "g-lead", "team-1", 1, d1), offer(2, "g-lead2", "team-2", 2, d1)
+	for _, ev := range []*eventsv1.Envelope{first, second, first} {
+		if err := e.node.ApplyPatrolsEvent(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var list struct{ Items []teamNotice }
+	e.Must(200, "GET", "/messaging/guards/g-lead/team-notices", nil, &list, guard("g-lead")...)
+	if len(list.Items) != 1 {
+		t.Fatalf("the first team's leader has %d notices, want 1 (the offer, redelivered once): %+v", len(list.Items), list.Items)
+	}
+	n := list.Items[0]
+	if n.Kind != "dispatch_offered" || n.DispatchID != "dp-1" || n.TeamID != "team-1" || n.EventID != first.GetEventId() ||
+		!strings.Contains(n.Title, "紧急") || !strings.Contains(n.Title, "纠纷") || !strings.Contains(n.Body, "312 米") ||
+		strings.Contains(n.Body, "第") {
+		t.Fatalf("the first offer's notice: %+v", n)
+	}
+	e.Must(200, "GET", "/messaging/guards/g-lead2/team-notices", nil, &list, guard("g-lead2")...)
+	if len(list.Items) != 1 || list.Items[0].DispatchID != "dp-1" || !strings.Contains(list.Items[0].Body, "第 2 次派单") {
+		t.Fatalf("the second team's leader's notices: %+v", list.Items)
+	}
+
+	before := e.counts()
+	if _, rejected := eventbus.IsRejected(e.node.ApplyPatrolsEvent(ctx, offer(3, "g-lead", "team-1", 1, &eventsv1.Dispatch{District: "jingkai"}))); !rejected {
+		t.Error("an offer without its dispatch id was not rejected")
+	}
+	if _, rejected := eventbus.IsRejected(e.node.ApplyPatrolsEvent(ctx, offer(4, "g-lead", "team-1", 1,
+		&eventsv1.Dispatch{Id: "dp-9", District: "caidian", Kind: "巡查", Urgency: "routine"}))); !rejected {
+		t.Error("an offer of another district's dispatch was not rejected")
+	}
+	if after := e.counts(); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Fatalf("rejected offers changed %v to %v", before, after)
 	}
 }

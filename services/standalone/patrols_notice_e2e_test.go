@@ -131,3 +131,39 @@ func TestTheTeamLeaderReadsTheNoticeOfAnAutomaticSuspension(t *testing.T) {
 		t.Fatalf("the district's team notices after the read: %+v %v", list.Items, err)
 	}
 }
+
+// TestTheTeamLeaderIsToldOfEachDispatchOffered runs a police dispatch's
+// offer (警保联动) to the leader's phone through the running city: the two
+// requests driveDispatch raises over patrols' API are offered to the team
+// on duty, each DispatchOffered goes patrols' outbox → relay →
+// gh.jingkai.patrols.v1 → messaging's consumer, and the leader reads one
+// dispatch_offered team notice per request over messaging's API, naming
+// the dispatch to accept.
+func TestTheTeamLeaderIsToldOfEachDispatchOffered(t *testing.T) {
+	city, c := startCity(t, t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	run := driveDispatch(ctx, t, city, c)
+	var list struct {
+		Items []struct {
+			Kind       string `json:"kind"`
+			DispatchID string `json:"dispatch_id"`
+			Title      string `json:"title"`
+			Status     string `json:"status"`
+		} `json:"items"`
+	}
+	notices := "/api/v1/districts/jingkai/messaging/guards/" + run.leaderID + "/team-notices"
+	poll(t, "the leader's notices of both offers", func() bool {
+		err := run.leader.Must(ctx, http.StatusOK, "GET", notices, nil, &list)
+		return err == nil && len(list.Items) >= 2
+	})
+	offered := map[string]bool{}
+	for _, n := range list.Items {
+		if n.Kind == "dispatch_offered" && n.Status == "delivered" && n.Title != "" {
+			offered[n.DispatchID] = true
+		}
+	}
+	if len(list.Items) != 2 || !offered[run.urgent.ID] || !offered[run.routine.ID] {
+		t.Fatalf("the leader's team notices %+v; want one dispatch_offered for %s and one for %s", list.Items, run.urgent.ID, run.routine.ID)
+	}
+}

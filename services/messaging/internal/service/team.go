@@ -17,6 +17,9 @@ const (
 	TeamNoticeMemberSuspended  = "member_suspended"
 	TeamNoticeMemberReinstated = "member_reinstated"
 	TeamNoticeDoubleBooking    = "double_booking_resolved"
+	// TeamNoticeDispatchOffered: a police dispatch (警保联动) is offered to
+	// the leader's team, to accept (签收) over patrols' API.
+	TeamNoticeDispatchOffered = "dispatch_offered"
 )
 
 // Statuses of a team notice's receipt.
@@ -31,21 +34,25 @@ var ErrTeamNoticeNotFound = errs.E(errs.NotFound, "team_notice.not_found", "the 
 // TeamNotice is a notice (通知) to one person: the leader of a
 // volunteer-police team (江城义警), told what the district's patrols topic
 // reports about the team (a member suspended automatically, or
-// reinstated; a cross-district double booking resolved). Only the leader
+// reinstated; a cross-district double booking resolved; a police dispatch
+// offered to the team, which its leader accepts). Only the leader
 // and the district lead see it; the leader's read is its receipt.
 type TeamNotice struct {
 	ID string `json:"id"`
 	// GuardID is the leader's guard record: whom the notice is to.
 	GuardID string `json:"guard_id"`
-	// Kind is member_suspended, member_reinstated or double_booking_resolved.
-	Kind  string `json:"kind"`
+	// Kind is member_suspended, member_reinstated, double_booking_resolved
+	// or dispatch_offered.
+	Kind  string `json:"kind" enum:"member_suspended,member_reinstated,double_booking_resolved,dispatch_offered"`
 	Title string `json:"title"`
 	Body  string `json:"body"`
 	// TeamID is the team (empty for a double booking).
 	TeamID string `json:"team_id"`
 	// SubjectGuardID is the member suspended or reinstated, or the guard
-	// double-booked.
+	// double-booked (empty for a dispatch).
 	SubjectGuardID string `json:"subject_guard_id"`
+	// DispatchID is the dispatch offered (dispatch_offered only).
+	DispatchID string `json:"dispatch_id" doc:"the police dispatch offered to the team (kind dispatch_offered), which the leader accepts at POST /api/v1/districts/{district}/dispatches/{id}/accept; empty for the other kinds"`
 	// ShiftID is this district's shift of a double booking.
 	ShiftID string `json:"shift_id"`
 	// Reasons are the error ids of the conditions a suspended member fails.
@@ -106,6 +113,12 @@ type TeamEvent struct {
 	// ShiftID, Outcome (kept or withdrawn) and OtherDistrict are a double
 	// booking's.
 	ShiftID, Outcome, OtherDistrict string
+	// DispatchID, DispatchKind, Urgency, DistanceM and Offer are a dispatch
+	// offer's: the request, what it is, urgent or routine, how far the
+	// team's key area is from it, and which offer this is (1 = first team).
+	DispatchID, DispatchKind, Urgency string
+	DistanceM                         float64
+	Offer                             int
 	// At is when patrols recorded it.
 	At time.Time
 }
@@ -124,6 +137,18 @@ func teamContent(e TeamEvent) (title, body string) {
 	case TeamNoticeMemberReinstated:
 		return "义警队员已恢复：" + e.SubjectGuardID,
 			fmt.Sprintf("队伍「%s」的队员 %s 已重新符合在册条件，恢复在队。", team, e.SubjectGuardID)
+	case TeamNoticeDispatchOffered:
+		urgency := "一般"
+		if e.Urgency == "urgent" {
+			urgency = "紧急"
+		}
+		again := ""
+		if e.Offer > 1 {
+			again = fmt.Sprintf("（前一队伍未签收，第 %d 次派单）", e.Offer)
+		}
+		return fmt.Sprintf("警保联动派单（%s）：%s", urgency, e.DispatchKind),
+			fmt.Sprintf("派出所向队伍「%s」派单%s：%s，%s，距本队巡防区域约 %.0f 米。请队长尽快签收（派单 %s）。",
+				team, again, e.DispatchKind, urgency, e.DistanceM, e.DispatchID)
 	}
 	outcome := "本片区的排班保留"
 	if e.Outcome == "withdrawn" {
@@ -151,7 +176,7 @@ func (s *Messaging) ApplyTeamNotice(ctx context.Context, q Queries, e TeamEvent)
 		reasons = []string{}
 	}
 	n := TeamNotice{ID: id, GuardID: e.LeaderID, Kind: e.Kind, Title: title, Body: body, TeamID: e.TeamID,
-		SubjectGuardID: e.SubjectGuardID, ShiftID: e.ShiftID, Reasons: reasons, EventID: e.EventID, CreatedAt: at.UTC(),
+		SubjectGuardID: e.SubjectGuardID, ShiftID: e.ShiftID, DispatchID: e.DispatchID, Reasons: reasons, EventID: e.EventID, CreatedAt: at.UTC(),
 		Status: TeamNoticeDelivered}
 	added, err := q.InsertTeamNotice(ctx, n)
 	if err != nil || !added {

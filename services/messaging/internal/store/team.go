@@ -13,13 +13,13 @@ import (
 	"github.com/guildhall/guildhall/services/messaging/internal/service"
 )
 
-const teamNoticeCols = `id, guard_id, kind, title, body, team_id, subject_guard_id, shift_id, reasons, event_id, created_at, read_at`
+const teamNoticeCols = `id, guard_id, kind, title, body, team_id, subject_guard_id, shift_id, reasons, event_id, created_at, read_at, dispatch_id`
 
 func scanTeamNotice(r storage.Scanner) (service.TeamNotice, error) {
 	var n service.TeamNotice
 	var reasons, created string
 	var read sql.NullString
-	err := r.Scan(&n.ID, &n.GuardID, &n.Kind, &n.Title, &n.Body, &n.TeamID, &n.SubjectGuardID, &n.ShiftID, &reasons, &n.EventID, &created, &read)
+	err := r.Scan(&n.ID, &n.GuardID, &n.Kind, &n.Title, &n.Body, &n.TeamID, &n.SubjectGuardID, &n.ShiftID, &reasons, &n.EventID, &created, &read, &n.DispatchID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return n, service.ErrTeamNoticeNotFound
 	}
@@ -44,10 +44,10 @@ func (q queries) InsertTeamNotice(ctx context.Context, n service.TeamNotice) (bo
 	if err != nil {
 		return false, err
 	}
-	res, err := q.Exec(ctx, `INSERT INTO team_notices (`+teamNoticeCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+	res, err := q.Exec(ctx, `INSERT INTO team_notices (`+teamNoticeCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
 		ON CONFLICT (event_id, guard_id) DO NOTHING`,
 		n.ID, n.GuardID, n.Kind, n.Title, n.Body, n.TeamID, n.SubjectGuardID, n.ShiftID, reasons, n.EventID,
-		storage.FormatTime(n.CreatedAt), optTime(n.ReadAt))
+		storage.FormatTime(n.CreatedAt), optTime(n.ReadAt), n.DispatchID)
 	if err != nil {
 		return false, fmt.Errorf("store: insert team notice: %w", err)
 	}

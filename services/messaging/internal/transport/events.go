@@ -431,9 +431,10 @@ func (e PatrolsEvents) Run(ctx context.Context) {
 		GroupID: PatrolsGroupID(e.District), Handler: e.Handle, Base: e.Consumer}.Run(ctx)
 }
 
-// TeamEventOf decodes the team notice a patrols event asks for; ok is
-// false for an event that asks for none (another type, or no leader
-// named).
+// TeamEventOf decodes the team notice a patrols event asks for (a member
+// suspended or reinstated, a double booking resolved, a dispatch offered
+// to the team); ok is false for an event that asks for none (another
+// type, or no leader named).
 func TeamEventOf(env *eventsv1.Envelope) (ev service.TeamEvent, ok bool, err error) {
 	ev = service.TeamEvent{EventID: env.GetEventId(), At: env.GetOccurredAt().AsTime()}
 	switch env.GetType() {
@@ -461,6 +462,21 @@ func TeamEventOf(env *eventsv1.Envelope) (ev service.TeamEvent, ok bool, err err
 		}
 		ev.Kind, ev.LeaderID, ev.SubjectGuardID = service.TeamNoticeDoubleBooking, m.GetNotifyGuardId(), m.GetGuardId()
 		ev.ShiftID, ev.Outcome, ev.OtherDistrict = m.GetShift().GetId(), m.GetOutcome(), m.GetOtherDistrict()
+	case eventsv1.TypeDispatchOffered:
+		var m eventsv1.DispatchOffered
+		if err := proto.Unmarshal(env.GetPayload(), &m); err != nil {
+			return ev, true, err
+		}
+		if d := m.GetDispatch().GetDistrict(); d != "" && d != env.GetDistrict() {
+			return ev, true, errDistrictMismatch
+		}
+		ev.Kind, ev.LeaderID, ev.TeamID = service.TeamNoticeDispatchOffered, m.GetNotifyGuardId(), m.GetTeamId()
+		ev.DispatchID, ev.DispatchKind, ev.Urgency = m.GetDispatch().GetId(), m.GetDispatch().GetKind(), m.GetDispatch().GetUrgency()
+		ev.DistanceM, ev.Offer = m.GetDistanceM(), int(m.GetOffer())
+		if ev.LeaderID != "" && (ev.EventID == "" || ev.DispatchID == "" || ev.TeamID == "") {
+			return ev, true, errors.New("a dispatch offer without its event id, dispatch or team")
+		}
+		return ev, ev.LeaderID != "", nil
 	default:
 		return ev, false, nil
 	}
@@ -473,7 +489,7 @@ func TeamEventOf(env *eventsv1.Envelope) (ev service.TeamEvent, ok bool, err err
 	return ev, true, nil
 }
 
-var errDistrictMismatch = errors.New("a resolution of another district")
+var errDistrictMismatch = errors.New("an event of another district than its topic's")
 
 // Handle delivers the team notice of one patrols event inside tx; an event
 // that can never apply is rejected and dead-lettered.

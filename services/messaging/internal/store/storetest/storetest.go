@@ -364,4 +364,14 @@ func teamNotices(t *testing.T, s *store.Store) {
 	if _, err := s.GetTeamNotice(ctx, "g2", "tn1"); !errors.Is(err, service.ErrTeamNoticeNotFound) {
 		t.Fatalf("another leader's notice: %v", err)
 	}
+	// A dispatch offer's notice keeps the dispatch it names.
+	offer := n("tn5", "g1", "e3")
+	offer.Kind, offer.SubjectGuardID, offer.DispatchID, offer.Reasons = "dispatch_offered", "", "dp-1", []string{}
+	_, err = s.InsertTeamNotice(ctx, offer)
+	kit.Must(t, err)
+	got, err = s.GetTeamNotice(ctx, "g1", "tn5")
+	kit.Must(t, err)
+	if got.DispatchID != "dp-1" || got.Kind != "dispatch_offered" {
+		t.Fatalf("the offer's notice read back as %+v", got)
+	}
 }
