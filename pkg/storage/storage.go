@@ -183,16 +183,72 @@ func OpenSQLite(ctx context.Context, path string, cfg Config) (*DB, error) {
 // a database (a service, the event bus) uses its own table so their version
 // numbers never collide.
 func (db *DB) Migrate(ctx context.Context, fsys fs.FS, dir, table string) error {
+	p, err := db.migrations(fsys, dir, table)
+	if err != nil {
+		return err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("storage: migrate %s: %w", dir, err)
+	}
+	return nil
+}
+
+// MigrationVersions returns the versions of the migrations in fsys under
+// dir/<dialect>, ascending: the steps MigrateUpTo and MigrateDownTo take.
+func (db *DB) MigrationVersions(fsys fs.FS, dir, table string) ([]int64, error) {
+	p, err := db.migrations(fsys, dir, table)
+	if err != nil {
+		return nil, err
+	}
+	var out []int64
+	for _, s := range p.ListSources() {
+		out = append(out, s.Version)
+	}
+	return out, nil
+}
+
+// MigrateUpTo applies the migrations of fsys (as Migrate) up to and
+// including version.
+func (db *DB) MigrateUpTo(ctx context.Context, fsys fs.FS, dir, table string, version int64) error {
+	p, err := db.migrations(fsys, dir, table)
+	if err != nil {
+		return err
+	}
+	if _, err := p.UpTo(ctx, version); err != nil {
+		return fmt.Errorf("storage: migrate %s up to %d: %w", dir, version, err)
+	}
+	return nil
+}
+
+// MigrateDownTo runs the down sections of the applied migrations of fsys
+// newer than version, newest first (0: every one). No service runs it: a
+// node only ever migrates up. It is for the tests that prove each down
+// undoes its up (pkg/storage/storagetest), so a release can be rolled back
+// by hand with goose.
+func (db *DB) MigrateDownTo(ctx context.Context, fsys fs.FS, dir, table string, version int64) error {
+	p, err := db.migrations(fsys, dir, table)
+	if err != nil {
+		return err
+	}
+	if _, err := p.DownTo(ctx, version); err != nil {
+		return fmt.Errorf("storage: migrate %s down to %d: %w", dir, version, err)
+	}
+	return nil
+}
+
+// migrations returns the goose provider of the migrations in fsys under
+// dir/<dialect>, recording versions in table.
+func (db *DB) migrations(fsys fs.FS, dir, table string) (*goose.Provider, error) {
 	if _, err := fs.Stat(fsys, dir+"/"+db.Dialect.Name()); err != nil {
-		return fmt.Errorf("storage: no %s migrations in %s (this owner of tables does not run on %s yet): %w", db.Dialect.Name(), dir, db.Dialect.Name(), err)
+		return nil, fmt.Errorf("storage: no %s migrations in %s (this owner of tables does not run on %s yet): %w", db.Dialect.Name(), dir, db.Dialect.Name(), err)
 	}
 	sub, err := fs.Sub(fsys, dir+"/"+db.Dialect.Name())
 	if err != nil {
-		return fmt.Errorf("storage: migrations %s: %w", dir, err)
+		return nil, fmt.Errorf("storage: migrations %s: %w", dir, err)
 	}
 	store, err := database.NewStore(db.Dialect.Goose(), table)
 	if err != nil {
-		return fmt.Errorf("storage: goose store: %w", err)
+		return nil, fmt.Errorf("storage: goose store: %w", err)
 	}
 	opts := []goose.ProviderOption{goose.WithStore(store), goose.WithDisableGlobalRegistry(true)}
 	if db.Dialect == Postgres {
@@ -203,18 +259,15 @@ func (db *DB) Migrate(ctx context.Context, fsys fs.FS, dir, table string) error 
 		_, _ = h.Write([]byte(db.Schema + "." + table))
 		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64()>>1)), lock.WithLockTimeout(1, 300))
 		if err != nil {
-			return fmt.Errorf("storage: goose lock: %w", err)
+			return nil, fmt.Errorf("storage: goose lock: %w", err)
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
 	}
 	p, err := goose.NewProvider("", db.DB, sub, opts...)
 	if err != nil {
-		return fmt.Errorf("storage: goose provider: %w", err)
+		return nil, fmt.Errorf("storage: goose provider: %w", err)
 	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("storage: migrate %s: %w", dir, err)
-	}
-	return nil
+	return p, nil
 }
 
 // Stmt returns query (with `?` placeholders) prepared on the database and

@@ -12,6 +12,22 @@ ALTER TABLE audit_log ADD COLUMN resource TEXT NOT NULL DEFAULT '';
 UPDATE audit_log SET resource = 'account';
 
 -- +goose Down
+-- From here on the table is pkg/audit's, and a rollback runs audit's down
+-- first, which drops it (on a database without this past, its up made it):
+-- make it again, as it is at this point, so the steps below find it.
+CREATE TABLE IF NOT EXISTS audit_log (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    at             TEXT    NOT NULL,
+    subject        TEXT    NOT NULL,
+    role           TEXT    NOT NULL,
+    scope          TEXT    NOT NULL,
+    action         TEXT    NOT NULL,
+    resource_id    TEXT    NOT NULL,
+    fields_changed TEXT    NOT NULL DEFAULT '[]',
+    request_id     TEXT    NOT NULL DEFAULT '',
+    remote_ip      TEXT    NOT NULL DEFAULT '',
+    resource       TEXT    NOT NULL DEFAULT ''
+);
 DROP INDEX IF EXISTS audit_log_resource;
 ALTER TABLE audit_log DROP COLUMN resource;
 ALTER TABLE audit_log RENAME COLUMN resource_id TO account_id;

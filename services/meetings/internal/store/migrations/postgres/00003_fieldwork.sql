@@ -115,5 +115,9 @@ CREATE TABLE action_items_old (
 INSERT INTO action_items_old SELECT id, resolution_id, meeting_id, title, owner_kind, owner_company_id, owner_name, due_on, status, last_reminded_on, created_at, updated_at, version FROM action_items;
 DROP TABLE action_items;
 ALTER TABLE action_items_old RENAME TO action_items;
+-- PostgreSQL names a table's constraints after the table they were made
+-- in: give back 00001's names, so the table is the one it made.
+ALTER TABLE action_items RENAME CONSTRAINT action_items_old_pkey TO action_items_pkey;
+ALTER TABLE action_items RENAME CONSTRAINT action_items_old_resolution_id_fkey TO action_items_resolution_id_fkey;
 CREATE INDEX action_items_status_due ON action_items (status, due_on);
 CREATE INDEX action_items_owner ON action_items (owner_company_id, id);

@@ -1,0 +1,17 @@
+package store_test
+
+import (
+	"testing"
+
+	"github.com/guildhall/guildhall/pkg/storage/storagetest"
+	"github.com/guildhall/guildhall/services/compliance/internal/store"
+)
+
+// TestComplianceMigrationsGoDownAndUpAgain runs every down of the service's
+// migrations and the audit log and idempotency keys it keeps beside them on
+// SQLite and PostgreSQL, one version at a time, checking each undoes exactly
+// its up, then migrates up again.
+func TestComplianceMigrationsGoDownAndUpAgain(t *testing.T) {
+	storagetest.CheckDowns(t, store.Migrate,
+		storagetest.Owner{Name: "compliance", FS: store.Migrations, Dir: "migrations", Table: store.MigrationsTable}, storagetest.Audit, storagetest.Idempotency)
+}
