@@ -42,6 +42,8 @@ type post struct {
 	Reason           string `json:"reason"`
 	BodyHTML         string `json:"body_html"`
 	PublishedVersion int64  `json:"published_version"`
+	AuthorName       string `json:"author_name"`
+	AuthorRole       string `json:"author_role"`
 }
 
 type published struct {
@@ -51,6 +53,8 @@ type published struct {
 		Version  int64  `json:"version"`
 		Title    string `json:"title"`
 		BodyHTML string `json:"body_html"`
+		// AuthorName is who the city reads as the author.
+		AuthorName string `json:"author_name"`
 	} `json:"items"`
 }
 
@@ -67,6 +71,15 @@ func TestAPublicityPostsDistrictReview(t *testing.T) {
 	e.Must(201, "POST", "/publicity/posts", map[string]any{"title": "拾金不昧", "body_markdown": goodDeed, "red_shield_post": "沌口红盾先锋岗"}, &p, companyAdmin("c1")...)
 	if p.Status != "pending_district" || p.Version != 1 {
 		t.Fatalf("post %+v", p)
+	}
+	// The reader sees the company's name, not the account id.
+	if p.AuthorName != "武汉江城保安服务有限公司" {
+		t.Fatalf("a company's post is by %q, want its company's name", p.AuthorName)
+	}
+	var byLead post
+	e.Must(201, "POST", "/publicity/posts", map[string]any{"title": "片区表彰", "body_markdown": "表彰"}, &byLead, lead...)
+	if byLead.AuthorName != "" || byLead.AuthorRole != "district-admin" {
+		t.Fatalf("the lead's post is by %q (%s), want no company name and the lead's role", byLead.AuthorName, byLead.AuthorRole)
 	}
 	for _, bad := range []string{"<script", "javascript:", "onerror"} {
 		if strings.Contains(p.BodyHTML, bad) {
@@ -173,6 +186,10 @@ func TestAPublicityPostIsPublishedCityWideAfterHQsReview(t *testing.T) {
 	if strings.Contains(at.BodyHTML, "<script") || !strings.Contains(at.BodyHTML, "拾金不昧") {
 		t.Fatalf("HQ's body_html %s", at.BodyHTML)
 	}
+	// HQ reads the company's name, not the account id, as the author.
+	if at.AuthorName != "jingkai公司0" || at.AuthorRole != "company-admin" {
+		t.Fatalf("HQ's post is by %q (%s), want jingkai公司0", at.AuthorName, at.AuthorRole)
+	}
 	// The older snapshot (pending_district) delivered again does not take
 	// the post back from HQ's review.
 	f.replay(eventbus.Topic("jingkai", "messaging"), eventsv1.TypePublicityPostSubmitted, p.ID, "0190cccc-0000-7000-8000-0000000000c1")
@@ -196,7 +213,7 @@ func TestAPublicityPostIsPublishedCityWideAfterHQsReview(t *testing.T) {
 		cd.cl.Must(200, "GET", "/publicity/published", nil, &feed, leadOf("caidian")...)
 		return len(feed.Items) == 1 && feed.Items[0].Version == 1
 	})
-	if feed.Items[0].District != "jingkai" || strings.Contains(feed.Items[0].BodyHTML, "<script") {
+	if feed.Items[0].District != "jingkai" || strings.Contains(feed.Items[0].BodyHTML, "<script") || feed.Items[0].AuthorName != "jingkai公司0" {
 		t.Fatalf("caidian's feed %+v", feed.Items)
 	}
 	testutil.Eventually(t, "jingkai's post to be published", func() bool {

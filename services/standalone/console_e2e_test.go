@@ -916,7 +916,7 @@ func TestConsoleMeetingCheckInByQRCode(t *testing.T) {
 	run(t, lead, chromedp.Navigate(c.Base+"/districts/jingkai/disputes"),
 		waitText(`[data-test=disputes] .el-table__body tr td`, "工资"), waitText(`[data-test=disputes] .el-table__body tr td:nth-child(3)`, "已报告"),
 		look("disputes.zh-CN"), chromedp.Navigate(c.Base+"/districts/jingkai/inspections"),
-		waitText(`[data-test=inspections] .el-table__empty-text`, "暂无检查"), look("inspections.zh-CN"))
+		waitText(`[data-test=inspections] .el-table__empty-text`, "暂无排查记录"), look("inspections.zh-CN"))
 
 	// Wages: the company declares last month's wages in arrears on its
 	// phone; the lead sees the month's rates as the API has them (on time:
@@ -1160,6 +1160,43 @@ func TestConsoleMeetingAgendaMinutesAndResolutions(t *testing.T) {
 		t.Errorf("after the second save the entry says %q, want %q", got, mine)
 	}
 
+	// A correction of the published entry: a draft that supersedes it,
+	// shown in its place, published with version 2; version 1 stays.
+	published := minutes.Entries[0].ID
+	corrected := "各单位要落实岁末年初安保责任，十二月底前报备方案。"
+	run(t, b, waitCount(`[data-test=minute-edit-0]`, 0), chromedp.Click(css(`[data-test=minute-correct-0]`)), chromedp.WaitVisible(css(`#gh-correct-text`)),
+		waitText(`[data-test=minute-correcting]`, "王会长：各单位要落实岁末年初安保责任。"),
+		fill(`#gh-correct-text`, corrected), look("minutes-correct.zh-CN"),
+		chromedp.Click(css(`[data-test=minute-correct-save]`)), chromedp.WaitNotVisible(css(`#gh-correct-text`)),
+		waitCount(rows("minutes"), 2), waitText(`[data-test=minute-text-0]`, mine), waitText(`[data-test=minute-text-1]`, corrected),
+		waitText(`[data-test=minute-state-1]`, "更正（待发布）"))
+	var correction struct {
+		Entries []struct {
+			ID, Text, Supersedes string
+			PublishedIn          int `json:"published_in"`
+		}
+	}
+	if err := c.Must(ctx, http.StatusOK, "GET", base+"/minutes?version=draft", nil, &correction); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(correction.Entries); n != 2 || correction.Entries[1].Supersedes != published || correction.Entries[1].Text != corrected || correction.Entries[1].PublishedIn != 0 {
+		t.Fatalf("the API's draft after the correction: %+v, want the entry then a draft superseding %s", correction.Entries, published)
+	}
+	run(t, b, chromedp.Click(css(`[data-test=minutes-publish]`)), chromedp.WaitVisible(css(`[data-test=minutes-v2]`)),
+		waitText(`[data-test=minute-state-1]`, "第 2 版"))
+	for v, want := range map[string][]string{"1": {"各单位要落实岁末年初安保责任。"}, "2": {mine, corrected}} {
+		if err := c.Must(ctx, http.StatusOK, "GET", base+"/minutes?version="+v, nil, &correction); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range correction.Entries {
+			got = append(got, e.Text)
+		}
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("version %s of the minutes: %q, want %q", v, got, want)
+		}
+	}
+
 	// A resolution with an action item owned by the district.
 	due := time.Now().In(time.FixedZone("CST", 8*3600)).AddDate(0, 0, 14).Format("2006-01-02")
 	run(t, b, chromedp.Click(css(`[data-test=new-resolution]`)), chromedp.WaitVisible(css(`#gh-resolution-title`)),
@@ -1191,9 +1228,10 @@ func TestConsoleMeetingAgendaMinutesAndResolutions(t *testing.T) {
 	// The police: the published version only, nothing to change.
 	run(t, b, chromedp.Click(css(`[data-test=logout]`)), login(c.Base, "police-minutes", "police-minutes right password"),
 		chromedp.WaitVisible(css(`[data-test=role]`)), chromedp.Navigate(page), waitText(`[data-test=meeting-heading]`, title),
-		waitCount(rows("minutes"), 1), waitText(`[data-test=minute-text-0]`, "各单位要落实岁末年初安保责任。"),
+		// Version 2, with the correction in place of the entry.
+		waitCount(rows("minutes"), 2), waitText(`[data-test=minute-text-0]`, mine), waitText(`[data-test=minute-text-1]`, corrected),
 		waitCount(rows("agenda"), 2), waitText(`[data-test=resolution-title]`, "关于开展岁末年初安保专项行动的决议"),
-		waitCount(`[data-test=minutes-publish], [data-test^=minute-edit-], [data-test=new-resolution], [data-test=meeting-advance], [data-test=invite], #gh-minute-speaker`, 0),
+		waitCount(`[data-test=minutes-publish], [data-test^=minute-edit-], [data-test^=minute-correct-], [data-test=new-resolution], [data-test=meeting-advance], [data-test=invite], #gh-minute-speaker`, 0),
 		look("meeting-police.zh-CN"))
 
 	// The police's nav: the read-only pages their policy allows, and the

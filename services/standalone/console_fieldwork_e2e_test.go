@@ -119,7 +119,30 @@ func TestConsoleFieldworkAidAndPublicity(t *testing.T) {
 		chromedp.Click(css(`[data-test=add-point]`)), chromedp.Click(css(`[data-test=point-0-area-party_union]`)),
 		chromedp.Click(css(`[data-test=point-0-rating-poor]`)), chromedp.Click(css(`[data-test=point-0-flagged]`)),
 		chromedp.Click(css(`[data-test=add-follow-up]`)), chromedp.SendKeys(css(`#gh-followup-title-0`), "建立工会"),
-		chromedp.SendKeys(css(`#gh-followup-due-0`), due+"\t"), look("field-visit-form.zh-CN"),
+		chromedp.SendKeys(css(`#gh-followup-due-0`), due+"\t"),
+		// A blank row, then a follow-up due too far ahead: the API names
+		// the second follow-up it was sent (follow_ups[1].due_on), which
+		// is the form's third row.
+		chromedp.Click(css(`[data-test=add-follow-up]`)), chromedp.Click(css(`[data-test=add-follow-up]`)),
+		chromedp.SendKeys(css(`#gh-followup-title-2`), "补齐复训"), chromedp.SendKeys(css(`#gh-followup-due-2`), "2099-01-01\t"),
+		chromedp.Click(css(`[data-test=visit-submit]`)), chromedp.WaitVisible(css(`[data-test=error-follow-up-due-2]`)),
+		waitCount(`[data-test=error-follow-up-due-0], [data-test=error-follow-up-due-1], [data-test=form-error], [data-test=error-follow_ups]`, 0),
+		look("field-visit-follow-up-error.zh-CN"))
+	res, err = testutil.Send(ctx, lead.HTTP, "POST", c.Base+base+"/field-visits", map[string]any{"company_id": coA, "visited_on": today,
+		"visited_by": []map[string]string{{"name": "片区负责人王五", "role": "副会长"}}, "findings": "工会未建立，排班表齐全。",
+		"points":     []map[string]any{{"area": "party_union", "rating": "poor", "flagged": true, "note": ""}},
+		"follow_ups": []map[string]string{{"title": "建立工会", "due_on": due}, {"title": "补齐复训", "due_on": "2099-01-01"}}},
+		"Authorization", "Bearer "+lead.Token, "Accept-Language", "zh-CN")
+	if err != nil || res.Status != http.StatusBadRequest {
+		t.Fatalf("a follow-up due in 2099: %d %s %v", res.Status, res.Body, err)
+	}
+	if err := json.Unmarshal(res.Body, &apiErr); err != nil || apiErr.Error.Field != "follow_ups[1].due_on" {
+		t.Fatalf("a follow-up due in 2099: %s %v, want the field follow_ups[1].due_on", res.Body, err)
+	}
+	run(t, b, waitText(`[data-test=error-follow-up-due-2]`, apiErr.Error.Message),
+		// The row emptied of its title is not sent: the visit goes through.
+		fill(`#gh-followup-title-2`, ""),
+		look("field-visit-form.zh-CN"),
 		chromedp.Click(css(`[data-test=visit-submit]`)), chromedp.WaitNotVisible(css(`#gh-visit-findings`)),
 		waitCount(`[data-test=visits] [data-visit]`, 2))
 	var visits struct {
@@ -261,23 +284,51 @@ func TestConsoleFieldworkAidAndPublicity(t *testing.T) {
 		chromedp.SendKeys(css(`#gh-post-red-shield`), "经开红盾先锋岗"), chromedp.Click(css(`[data-test=post-submit]`)),
 		chromedp.WaitNotVisible(css(`#gh-post-title`)), waitCount(`[data-test=posts] [data-post]`, 1))
 	type post struct {
-		ID       string `json:"id"`
-		Status   string `json:"status"`
-		Version  int64  `json:"version"`
-		BodyHTML string `json:"body_html"`
+		ID           string `json:"id"`
+		Title        string `json:"title"`
+		Status       string `json:"status"`
+		Reason       string `json:"reason"`
+		Version      int64  `json:"version"`
+		BodyMarkdown string `json:"body_markdown"`
+		BodyHTML     string `json:"body_html"`
+		AuthorName   string `json:"author_name"`
 	}
 	var posts struct{ Items []post }
 	if err := ca.Must(ctx, http.StatusOK, "GET", base+"/publicity/posts", nil, &posts); err != nil || len(posts.Items) != 1 || posts.Items[0].Status != "pending_district" {
 		t.Fatalf("the API's posts: %v %+v", err, posts.Items)
 	}
 	p := posts.Items[0]
-	run(t, b, waitText(fmt.Sprintf(`[data-test="posts-status-%s"]`, p.ID), "待片区审核"), look("publicity.zh-CN"))
+	// The author a reader sees is the company, by the name the API gives.
+	if p.AuthorName != nameA {
+		t.Errorf("the API's post is by %q, want %q", p.AuthorName, nameA)
+	}
+	run(t, b, waitText(fmt.Sprintf(`[data-test="posts-status-%s"]`, p.ID), "待片区审核"),
+		waitText(fmt.Sprintf(`[data-test="posts-author-%s"]`, p.ID), p.AuthorName), look("publicity.zh-CN"))
 
-	// The lead approves it; HQ's node gets it for HQ's review.
+	// The lead sends it back with a reason; the company edits it and
+	// resubmits it as version 2; the lead approves that, and HQ's node
+	// gets it for HQ's review.
+	postPage := chromedp.Steps(chromedp.Navigate(c.Base+"/districts/jingkai/publicity"),
+		chromedp.Click(css(fmt.Sprintf(`[data-test="posts-open-%s"]`, p.ID))), chromedp.WaitVisible(css(`[data-test=posts-detail-body] strong`)))
 	run(t, b, chromedp.Click(css(`[data-test=logout]`)), login(c.Base, "vp-fieldwork", "vp-fieldwork right password"),
-		chromedp.WaitVisible(css(`[data-test=role]`)), chromedp.Navigate(c.Base+"/districts/jingkai/publicity"),
-		chromedp.Click(css(fmt.Sprintf(`[data-test="posts-open-%s"]`, p.ID))), chromedp.WaitVisible(css(`[data-test=posts-detail-body] strong`)),
-		waitText(`[data-test=posts-detail-body] strong`, "李明"), look("publicity-review.zh-CN"),
+		chromedp.WaitVisible(css(`[data-test=role]`)), postPage,
+		waitText(`[data-test=posts-detail-body] strong`, "李明"), waitText(`[data-test=posts-detail-byline]`, nameA+" · 第 1 版"),
+		look("publicity-review.zh-CN"), chromedp.Click(css(`[data-test=posts-reject]`)), chromedp.WaitVisible(css(`#gh-posts-reason`)),
+		chromedp.SendKeys(css(`#gh-posts-reason`), "请补充时间和地点"), chromedp.Click(css(`[data-test=posts-review-submit]`)),
+		waitText(fmt.Sprintf(`[data-test="posts-status-%s"]`, p.ID), "已退回"), waitCount(`[data-test=posts-edit]`, 0))
+	body2 := "保安员**李明**于12月1日上午在经开万达广场岗位上拾到钱包，交还失主。"
+	run(t, b, chromedp.Click(css(`[data-test=logout]`)), login(c.Base, "ca-fieldwork", "ca-fieldwork right password"),
+		chromedp.WaitVisible(css(`[data-test=role]`)), postPage, waitText(`[data-test=posts-detail-status]`, "已退回：请补充时间和地点"),
+		chromedp.Click(css(`[data-test=posts-edit]`)), chromedp.WaitVisible(css(`#gh-posts-edit-body`)),
+		fill(`#gh-posts-edit-body`, body2), look("publicity-resubmit.zh-CN"),
+		chromedp.Click(css(`[data-test=posts-resubmit]`)), waitText(fmt.Sprintf(`[data-test="posts-status-%s"]`, p.ID), "待片区审核"),
+		waitText(`[data-test=posts-detail-byline]`, nameA+" · 第 2 版"))
+	if err := ca.Must(ctx, http.StatusOK, "GET", base+"/publicity/posts/"+p.ID, nil, &p); err != nil || p.Version != 2 || p.Status != "pending_district" ||
+		p.BodyMarkdown != body2 || p.Title != "保安员拾金不昧" || p.Reason != "" {
+		t.Fatalf("the post after the resubmission: %v %+v", err, p)
+	}
+	run(t, b, chromedp.Click(css(`[data-test=logout]`)), login(c.Base, "vp-fieldwork", "vp-fieldwork right password"),
+		chromedp.WaitVisible(css(`[data-test=role]`)), postPage, waitText(`[data-test=posts-detail-body]`, "保安员李明于12月1日上午在经开万达广场岗位上拾到钱包，交还失主。"),
 		chromedp.Click(css(`[data-test=posts-review-submit]`)), waitText(fmt.Sprintf(`[data-test="posts-status-%s"]`, p.ID), "待总部审核"))
 	poll(t, "HQ to hold the post for its review", func() bool {
 		var hp post
@@ -363,6 +414,25 @@ func TestConsoleFieldworkAidAndPublicity(t *testing.T) {
 		waitText(`[data-test=aid-stat-requests-total]`, fmt.Sprint(stats.Total.Requests)),
 		waitText(`[data-test=aid-stat-filled-total]`, fmt.Sprintf("%d / %d", stats.Total.Accepted, stats.Total.Needed)), look("aid.zh-CN"))
 
+	// The lead closes it as fulfilled with the two accepted, saying why.
+	run(t, b, chromedp.WaitVisible(css(`[data-test=aid-close-form]`)), chromedp.Click(css(`[data-test=aid-outcome-fulfilled]`)),
+		chromedp.SendKeys(css(`#gh-aid-close-reason`), "活动缩小规模，两人足够"), look("aid-close.zh-CN"),
+		chromedp.Click(css(`[data-test=aid-close-submit]`)), waitText(fmt.Sprintf(`[data-test="aid-status-%s"]`, r.ID), "已满足"),
+		waitCount(`[data-test=aid-close-form]`, 0), chromedp.WaitVisible(css(fmt.Sprintf(`[data-test="aid-closed-%s"]`, r.ID))))
+	var closed struct {
+		Status      string     `json:"status"`
+		CloseReason string     `json:"close_reason"`
+		ClosedAt    *time.Time `json:"closed_at"`
+	}
+	if err := lead.Must(ctx, http.StatusOK, "GET", base+"/aid/requests/"+r.ID, nil, &closed); err != nil || closed.Status != "fulfilled" ||
+		closed.CloseReason != "活动缩小规模，两人足够" || closed.ClosedAt == nil {
+		t.Fatalf("the request after the close: %v %+v", err, closed)
+	}
+	closedLine, err := chromedp.Run(b, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector('[data-test="aid-closed-%s"]').innerText`, r.ID)))
+	if err != nil || !strings.HasSuffix(strings.TrimSpace(closedLine), " 结束 · 说明：活动缩小规模，两人足够") {
+		t.Errorf("the closed request's line %q (%v)", closedLine, err)
+	}
+
 	// HQ publishes the post; the city's feed, and jingkai's, show it.
 	run(t, b, chromedp.Click(css(`[data-test=logout]`)), login(c.Base, "hq-fieldwork", "hq-fieldwork right password"),
 		chromedp.WaitVisible(css(`[data-test=nav-publicity]`)), chromedp.Click(css(`[data-test=nav-publicity]`)),
@@ -370,6 +440,10 @@ func TestConsoleFieldworkAidAndPublicity(t *testing.T) {
 		look("hq-publicity.zh-CN"), chromedp.Click(css(`[data-test=hq-posts-review-submit]`)),
 		waitText(`[data-test=hq-posts-detail-status]`, "已发布"), chromedp.WaitVisible(css(fmt.Sprintf(`[data-published="%s"]`, p.ID))),
 		waitText(`[data-test=published-title]`, "保安员拾金不昧"))
+	line, err := chromedp.Run(b, chromedp.Evaluate[string](`document.querySelector('[data-test=published-line]').innerText`))
+	if err != nil || !strings.HasPrefix(strings.TrimSpace(line), "jingkai 片区 · "+nameA+" · ") {
+		t.Errorf("the published post's line %q (%v), want it by %s", line, err, nameA)
+	}
 	var feed struct {
 		Items []struct{ ID, Title string }
 	}
@@ -384,7 +458,7 @@ func TestConsoleFieldworkAidAndPublicity(t *testing.T) {
 	// English: the four pages, photographed.
 	run(t, b, chromedp.Click(css(`[data-test=lang]`)), waitText(`h1`, "Positive publicity"), look("publicity.en"),
 		chromedp.Navigate(c.Base+"/hq/publicity"), waitText(`h1`, "Publicity review and mutual aid"), look("hq-publicity.en"),
-		chromedp.Navigate(c.Base+"/districts/jingkai/aid"), waitText(fmt.Sprintf(`[data-test="aid-status-%s"]`, r.ID), "Open"), look("aid.en"),
+		chromedp.Navigate(c.Base+"/districts/jingkai/aid"), waitText(fmt.Sprintf(`[data-test="aid-status-%s"]`, r.ID), "Fulfilled"), look("aid.en"),
 		chromedp.Navigate(c.Base+"/districts/jingkai/service-plan"), waitText(fmt.Sprintf(`[data-test="plan-target-%s"]`, item.ID), "1 / 2 companies"), look("service-plan.en"),
 		chromedp.Navigate(c.Base+"/districts/jingkai/field-visits"), waitText(row+` [data-test=visit-points]`, "Party and union: poor ⚑"), look("field-visits.en"),
 		chromedp.Click(css(`[data-test=lang]`)), waitText(`[data-test=lang]`, "English"))

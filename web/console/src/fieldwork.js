@@ -20,6 +20,28 @@ export function shanghaiInstant(day, time) {
   return `${d[1]}-${d[2]}-${d[3]}T${t[1].padStart(2, '0')}:${t[2]}:00+08:00`
 }
 
+// keptRows is the index in rows of each row keep accepts, in order: the
+// map from a position in the request's array (the index an API error names,
+// as in follow_ups[1].due_on) back to the form's row, since the form drops
+// blank rows before sending.
+export function keptRows(rows, keep) {
+  const kept = []
+  ;(rows || []).forEach((r, i) => { if (keep(r)) kept.push(i) })
+  return kept
+}
+
+// rowFieldError is the API error's message when it names sub of the row of
+// list that the form shows at formIndex (error.field list[<n>].sub, n an
+// index in the request: sent maps it back, see keptRows), or '' otherwise.
+export function rowFieldError(error, list, sub, sent, formIndex) {
+  const m = error && typeof error.field === 'string' && /^([a-z_]+)\[(\d+)\]\.([a-z_]+)$/.exec(error.field)
+  if (!m || m[1] !== list || m[3] !== sub) return ''
+  return (sent || [])[Number(m[2])] === formIndex ? error.message : ''
+}
+
+// followUpKept says whether a follow-up row is sent: one with a title.
+export const followUpKept = (f) => !!(f.title || '').trim()
+
 // visitInput is the body of POST /field-visits from the form: visitors
 // without a name, points without an area or rating and follow-ups without
 // a title are left out (blank rows the user added and did not fill).
@@ -31,7 +53,7 @@ export function visitInput(form) {
     visited_by: (form.visited_by || []).filter((v) => s(v.name)).map((v) => ({ name: s(v.name), role: s(v.role) })),
     findings: form.findings || '',
     points: (form.points || []).filter((p) => p.area && p.rating).map((p) => ({ area: p.area, rating: p.rating, flagged: !!p.flagged, note: s(p.note) })),
-    follow_ups: (form.follow_ups || []).filter((f) => s(f.title)).map((f) => ({ title: s(f.title), due_on: f.due_on || '' })),
+    follow_ups: (form.follow_ups || []).filter(followUpKept).map((f) => ({ title: s(f.title), due_on: f.due_on || '' })),
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { aidStillNeeded, fieldError, formatRating, formatSeconds, milestoneState, milestonesDone, serviceItemInput, shanghaiInstant, visitInput } from './fieldwork.js'
+import { aidStillNeeded, fieldError, followUpKept, formatRating, formatSeconds, keptRows, milestoneState, milestonesDone, rowFieldError, serviceItemInput, shanghaiInstant, visitInput } from './fieldwork.js'
 
 describe('fieldError', () => {
   const e = { id: 'field_visit.visited_on_invalid', field: 'visited_on', message: 'visited_on must be a date' }
@@ -47,6 +47,27 @@ describe('visitInput', () => {
   it('sends an empty list rather than nothing, so the API names the field', () => {
     expect(visitInput({}).visited_by).toEqual([])
     expect(visitInput({ points: [{ area: 'risks', rating: 'fair' }] }).points).toEqual([{ area: 'risks', rating: 'fair', flagged: false, note: '' }])
+  })
+})
+
+describe('rowFieldError', () => {
+  // The form has a blank row between two filled ones: the API sees two.
+  const rows = [{ title: '建立工会', due_on: '2027-01-03' }, { title: ' ', due_on: '' }, { title: '补齐复训', due_on: '2099-01-01' }]
+  const sent = keptRows(rows, followUpKept)
+  const e = { id: 'field_visit.follow_up_due_on_invalid', field: 'follow_ups[1].due_on', message: 'due_on must be a date' }
+  it('maps the request index back to the form row', () => {
+    expect(sent).toEqual([0, 2])
+    expect(visitInput({ follow_ups: rows }).follow_ups.map((f) => f.title)).toEqual(['建立工会', '补齐复训'])
+    expect(rowFieldError(e, 'follow_ups', 'due_on', sent, 2)).toBe('due_on must be a date')
+    expect(rowFieldError(e, 'follow_ups', 'due_on', sent, 1)).toBe('')
+    expect(rowFieldError(e, 'follow_ups', 'due_on', sent, 0)).toBe('')
+  })
+  it('shows nothing for another list, field, or no row index', () => {
+    expect(rowFieldError(e, 'milestones', 'due_on', sent, 2)).toBe('')
+    expect(rowFieldError(e, 'follow_ups', 'title', sent, 2)).toBe('')
+    expect(rowFieldError({ ...e, field: 'follow_ups' }, 'follow_ups', 'due_on', sent, 0)).toBe('')
+    expect(rowFieldError({ ...e, field: 'follow_ups[7].due_on' }, 'follow_ups', 'due_on', sent, 0)).toBe('')
+    expect(rowFieldError(null, 'follow_ups', 'due_on', sent, 0)).toBe('')
   })
 })
 

@@ -126,6 +126,15 @@ export function offersAid(me) {
   return !!me && me.role === 'company-admin' && !!me.company
 }
 
+// editsPost: who edits (and so resubmits) a publicity post: the post's own
+// company, through its company-admin, or the district lead for the lead's
+// post (messaging's publicity.edit_forbidden otherwise).
+export function editsPost(me, post) {
+  if (!me || !post) return false
+  if (post.company_id) return me.role === 'company-admin' && me.company === post.company_id
+  return me.role === 'district-admin'
+}
+
 // decidesAid: who accepts an offer for a request: the district lead, or
 // the requesting company's admin (messaging's decides).
 export function decidesAid(me, request) {

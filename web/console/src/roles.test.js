@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { canEditMeetings, decidesAid, givesFeedback, homeOf, issuesDirectives, movesActionItems, offersAid, postsAid, publishesPublicity, reviewsPublicity, runsFieldwork, seesActionItems, seesAidStats, seesCity, seesDirectives, seesDistrictOversight, seesFieldwork, seesHQPublicity } from './roles.js'
+import { canEditMeetings, decidesAid, editsPost, givesFeedback, homeOf, issuesDirectives, movesActionItems, offersAid, postsAid, publishesPublicity, reviewsPublicity, runsFieldwork, seesActionItems, seesAidStats, seesCity, seesDirectives, seesDistrictOversight, seesFieldwork, seesHQPublicity } from './roles.js'
 
 describe('roles', () => {
   it('lands each role on its page', () => {
@@ -61,6 +61,15 @@ describe('fieldwork, mutual aid and publicity', () => {
     expect(decidesAid(ca, { requester_company_id: 'c2' })).toBe(false)
     expect(decidesAid(ca, { requester_company_id: '' })).toBe(false)
     expect(decidesAid(hq, { requester_company_id: '' })).toBe(false)
+  })
+  it("lets the post's company edit its post, the lead the lead's", () => {
+    expect(editsPost(ca, { company_id: 'c1' })).toBe(true)
+    expect(editsPost(ca, { company_id: 'c2' })).toBe(false)
+    expect(editsPost(lead, { company_id: 'c1' })).toBe(false)
+    expect(editsPost(lead, { company_id: '' })).toBe(true)
+    expect(editsPost(ca, { company_id: '' })).toBe(false)
+    expect(editsPost(hq, { company_id: '' })).toBe(false)
+    expect(editsPost(null, { company_id: '' })).toBe(false)
   })
   it('gives the district review to the lead, HQ review to HQ and city-wide readers', () => {
     expect([hq, lead, ca, police].map(reviewsPublicity)).toEqual([false, true, false, false])

@@ -1835,10 +1835,13 @@ type PublicityPost struct {
 	Author        string `protobuf:"bytes,8,opt,name=author,proto3" json:"author,omitempty"`
 	AuthorRole    string `protobuf:"bytes,9,opt,name=author_role,json=authorRole,proto3" json:"author_role,omitempty"`
 	// status: pending_district | pending_hq | published | rejected.
-	Status        string                 `protobuf:"bytes,10,opt,name=status,proto3" json:"status,omitempty"`
-	Reason        string                 `protobuf:"bytes,11,opt,name=reason,proto3" json:"reason,omitempty"`
-	SubmittedAt   *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=submitted_at,json=submittedAt,proto3" json:"submitted_at,omitempty"`
-	PublishedAt   *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=published_at,json=publishedAt,proto3" json:"published_at,omitempty"`
+	Status      string                 `protobuf:"bytes,10,opt,name=status,proto3" json:"status,omitempty"`
+	Reason      string                 `protobuf:"bytes,11,opt,name=reason,proto3" json:"reason,omitempty"`
+	SubmittedAt *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=submitted_at,json=submittedAt,proto3" json:"submitted_at,omitempty"`
+	PublishedAt *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=published_at,json=publishedAt,proto3" json:"published_at,omitempty"`
+	// author_name is what a reader sees as the author: a company's post, the
+	// company's name when the version was written; the district lead's, empty.
+	AuthorName    string `protobuf:"bytes,14,opt,name=author_name,json=authorName,proto3" json:"author_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1962,6 +1965,13 @@ func (x *PublicityPost) GetPublishedAt() *timestamppb.Timestamp {
 		return x.PublishedAt
 	}
 	return nil
+}
+
+func (x *PublicityPost) GetAuthorName() string {
+	if x != nil {
+		return x.AuthorName
+	}
+	return ""
 }
 
 // PublicityPostSubmitted: a post, or a new version of it, awaits the
@@ -2365,7 +2375,7 @@ const file_guildhall_events_v1_messaging_proto_rawDesc = "" +
 	"\x05offer\x18\x01 \x01(\v2\x1d.guildhall.events.v1.AidOfferR\x05offer\"\x82\x01\n" +
 	"\x10AidOfferAccepted\x129\n" +
 	"\arequest\x18\x01 \x01(\v2\x1f.guildhall.events.v1.AidRequestR\arequest\x123\n" +
-	"\x05offer\x18\x02 \x01(\v2\x1d.guildhall.events.v1.AidOfferR\x05offer\"\xbe\x03\n" +
+	"\x05offer\x18\x02 \x01(\v2\x1d.guildhall.events.v1.AidOfferR\x05offer\"\xdf\x03\n" +
 	"\rPublicityPost\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
 	"\bdistrict\x18\x02 \x01(\tR\bdistrict\x12\x18\n" +
@@ -2382,7 +2392,9 @@ const file_guildhall_events_v1_messaging_proto_rawDesc = "" +
 	" \x01(\tR\x06status\x12\x16\n" +
 	"\x06reason\x18\v \x01(\tR\x06reason\x12=\n" +
 	"\fsubmitted_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\vsubmittedAt\x12=\n" +
-	"\fpublished_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\vpublishedAt\"P\n" +
+	"\fpublished_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\vpublishedAt\x12\x1f\n" +
+	"\vauthor_name\x18\x0e \x01(\tR\n" +
+	"authorName\"P\n" +
 	"\x16PublicityPostSubmitted\x126\n" +
 	"\x04post\x18\x01 \x01(\v2\".guildhall.events.v1.PublicityPostR\x04post\"\x9f\x01\n" +
 	"\x15PublicityPostReviewed\x126\n" +

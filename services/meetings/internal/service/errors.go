@@ -100,7 +100,7 @@ var (
 	ErrVisitFindingsTooLong    = errs.InvalidField("field_visit.findings_too_long", "findings", "findings are at most 20000 characters")
 	ErrVisitPointsInvalid      = errs.InvalidField("field_visit.points_invalid", "points", "at most 50 points, each with an area of staffing, training, party_union, risks or other, a rating of good, fair or poor and a note of at most 2000 characters")
 	ErrVisitFollowUpsInvalid   = errs.InvalidField("field_visit.follow_ups_invalid", "follow_ups", "at most 50 follow-ups, each with a title (at most 500 characters)")
-	ErrVisitFollowUpDueInvalid = errs.InvalidField("field_visit.follow_up_due_on_invalid", "follow_ups.due_on", "a follow-up's due_on must be a date YYYY-MM-DD from 2000-01-01 to five years from today")
+	ErrVisitFollowUpDueInvalid = errs.InvalidField("field_visit.follow_up_due_on_invalid", "follow_ups[<i>].due_on", "a follow-up's due_on must be a date YYYY-MM-DD from 2000-01-01 to five years from today")
 	ErrVisitPeriodsInvalid     = errs.InvalidField("field_visit.periods_invalid", "periods", "periods is how many plan periods back, 1 to 36")
 
 	// The practical-services plan (issue 17).

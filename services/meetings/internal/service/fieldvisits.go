@@ -229,7 +229,9 @@ func (s *Meetings) RecordFieldVisit(ctx context.Context, in FieldVisitInput) (Fi
 			return FieldVisit{}, err
 		}
 		if !s.validDueDate(f.DueOn) {
-			return FieldVisit{}, ErrVisitFollowUpDueInvalid
+			// The row's index in the request, so a form with several
+			// follow-ups can mark the one at fault.
+			return FieldVisit{}, ErrVisitFollowUpDueInvalid.WithField(fmt.Sprintf("follow_ups[%d].due_on", i))
 		}
 		in.FollowUps[i] = f
 	}

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -76,8 +77,14 @@ type PublicityPost struct {
 	BodyHTML      string `json:"body_html"`
 	RedShieldPost string `json:"red_shield_post,omitempty"`
 	CompanyID     string `json:"company_id,omitempty"`
-	Author        string `json:"author"`
-	AuthorRole    string `json:"author_role"`
+	// Author is the account that wrote the version (the token's subject).
+	Author     string `json:"author"`
+	AuthorRole string `json:"author_role"`
+	// AuthorName is the author a reader sees (an account id means nothing
+	// to one): for a company's post the company's name as registered when
+	// the version was written; empty for the district lead's post, whose
+	// author is the district's lead (author_role district-admin).
+	AuthorName string `json:"author_name"`
 	// Status is pending_district, pending_hq, published or rejected (of
 	// Version).
 	Status string `json:"status"`
@@ -93,15 +100,17 @@ type PublicityPost struct {
 
 // PublishedPost is a post as the city sees it: its published version.
 type PublishedPost struct {
-	ID            string    `json:"id"`
-	District      string    `json:"district"`
-	Version       int64     `json:"version"`
-	Title         string    `json:"title"`
-	BodyHTML      string    `json:"body_html"`
-	RedShieldPost string    `json:"red_shield_post,omitempty"`
-	CompanyID     string    `json:"company_id,omitempty"`
-	Author        string    `json:"author"`
-	PublishedAt   time.Time `json:"published_at"`
+	ID            string `json:"id"`
+	District      string `json:"district"`
+	Version       int64  `json:"version"`
+	Title         string `json:"title"`
+	BodyHTML      string `json:"body_html"`
+	RedShieldPost string `json:"red_shield_post,omitempty"`
+	CompanyID     string `json:"company_id,omitempty"`
+	Author        string `json:"author"`
+	// AuthorName is the published version's (see PublicityPost).
+	AuthorName  string    `json:"author_name"`
+	PublishedAt time.Time `json:"published_at"`
 }
 
 // WritePostInput is the body of submit_post.
@@ -171,6 +180,17 @@ func validPost(title, body, red string) error {
 	return nil
 }
 
+// authorName is the name of the company writing a post, from the
+// membership projection; "" when the node has not heard of it yet (a post
+// is not refused for a lagging projection: the reader sees its id).
+func authorName(ctx context.Context, q Queries, company string) (string, error) {
+	c, err := q.GetCompany(ctx, company)
+	if errors.Is(err, ErrCompanyNotFound) {
+		return "", nil
+	}
+	return c.Name, err
+}
+
 func validReview(in ReviewInput) error {
 	switch {
 	case in.Version < 1:
@@ -215,6 +235,9 @@ func (s *Messaging) SubmitPost(ctx context.Context, in WritePostInput) (Publicit
 			SubmittedAt: now, UpdatedAt: now}
 		if p.Role == auth.RoleCompanyAdmin {
 			post.CompanyID = p.Company
+			if post.AuthorName, err = authorName(ctx, q, p.Company); err != nil {
+				return PublicityPost{}, nil, err
+			}
 		}
 		if err := q.PutPublicityPost(ctx, post); err != nil {
 			return PublicityPost{}, nil, err
@@ -267,6 +290,13 @@ func (s *Messaging) RevisePost(ctx context.Context, id string, pre kitx.Precondi
 		}
 		if post.BodyHTML, err = s.md.HTML(post.BodyMarkdown); err != nil {
 			return nil, err
+		}
+		if post.CompanyID != "" {
+			// The name as registered now: the version a reader sees
+			// carries its own company's name.
+			if post.AuthorName, err = authorName(ctx, q, post.CompanyID); err != nil {
+				return nil, err
+			}
 		}
 		now := s.now().UTC()
 		post.Version, post.Status, post.Reason, post.SubmittedAt, post.UpdatedAt = post.Version+1, PostPendingDistrict, "", now, now
@@ -397,7 +427,7 @@ func (s *Messaging) ApplyHQPublicity(ctx context.Context, q Queries, typ string,
 			return err
 		}
 		if err := q.PutPublished(ctx, PublishedPost{ID: post.ID, District: post.District, Version: post.Version, Title: post.Title,
-			BodyHTML: html, RedShieldPost: post.RedShieldPost, CompanyID: post.CompanyID, Author: post.Author, PublishedAt: at}); err != nil {
+			BodyHTML: html, RedShieldPost: post.RedShieldPost, CompanyID: post.CompanyID, Author: post.Author, AuthorName: post.AuthorName, PublishedAt: at}); err != nil {
 			return err
 		}
 	}
@@ -507,7 +537,7 @@ func (s *Directives) ReviewHQPost(ctx context.Context, id string, in ReviewInput
 			post.Status, post.PublishedVersion, post.PublishedAt = PostPublished, post.Version, &now
 			change.Type = EventPublicityPostPublished
 			if err := q.PutPublished(ctx, PublishedPost{ID: post.ID, District: post.District, Version: post.Version, Title: post.Title,
-				BodyHTML: post.BodyHTML, RedShieldPost: post.RedShieldPost, CompanyID: post.CompanyID, Author: post.Author, PublishedAt: now}); err != nil {
+				BodyHTML: post.BodyHTML, RedShieldPost: post.RedShieldPost, CompanyID: post.CompanyID, Author: post.Author, AuthorName: post.AuthorName, PublishedAt: now}); err != nil {
 				return nil, err
 			}
 		} else {

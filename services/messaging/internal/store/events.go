@@ -261,7 +261,7 @@ func AidOfferOf(m *eventsv1.AidOffer) *service.AidOffer {
 // PostSnapshot is the event form of a publicity post.
 func PostSnapshot(p *service.PublicityPost) *eventsv1.PublicityPost {
 	return &eventsv1.PublicityPost{Id: p.ID, District: p.District, Version: p.Version, Title: p.Title, BodyMarkdown: p.BodyMarkdown,
-		RedShieldPost: p.RedShieldPost, CompanyId: p.CompanyID, Author: p.Author, AuthorRole: p.AuthorRole, Status: p.Status, Reason: p.Reason,
+		RedShieldPost: p.RedShieldPost, CompanyId: p.CompanyID, Author: p.Author, AuthorRole: p.AuthorRole, AuthorName: p.AuthorName, Status: p.Status, Reason: p.Reason,
 		SubmittedAt: timestamppb.New(p.SubmittedAt), PublishedAt: optTS(p.PublishedAt)}
 }
 
@@ -271,6 +271,6 @@ func PublicityOf(m *eventsv1.PublicityPost) service.PublicityPost {
 	sub := m.GetSubmittedAt().AsTime()
 	return service.PublicityPost{ID: m.GetId(), District: m.GetDistrict(), Version: m.GetVersion(), Title: m.GetTitle(),
 		BodyMarkdown: m.GetBodyMarkdown(), RedShieldPost: m.GetRedShieldPost(), CompanyID: m.GetCompanyId(), Author: m.GetAuthor(),
-		AuthorRole: m.GetAuthorRole(), Status: m.GetStatus(), Reason: m.GetReason(), SubmittedAt: sub, UpdatedAt: sub,
+		AuthorRole: m.GetAuthorRole(), AuthorName: m.GetAuthorName(), Status: m.GetStatus(), Reason: m.GetReason(), SubmittedAt: sub, UpdatedAt: sub,
 		PublishedAt: optTimeOf(m.GetPublishedAt())}
 }
