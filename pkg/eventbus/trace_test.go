@@ -6,13 +6,11 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/propagation"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/guildhall/guildhall/pkg/devstack"
+	"github.com/guildhall/guildhall/pkg/testutil"
 )
 
 // TestAWriteItsOutboxRowItsMessageAndEveryApplyAreOneTrace follows one
@@ -22,16 +20,9 @@ import (
 // producer span, so all are one trace; the relay's batch and a consumer's
 // batch link every event's trace; the apply histogram's exemplar names it.
 func TestAWriteItsOutboxRowItsMessageAndEveryApplyAreOneTrace(t *testing.T) {
-	exp := tracetest.NewInMemoryExporter()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
-	prevTP, prevProp := otel.GetTracerProvider(), otel.GetTextMapPropagator()
-	otel.SetTracerProvider(tp)
-	otel.SetTextMapPropagator(propagation.TraceContext{})
-	t.Cleanup(func() {
-		otel.SetTracerProvider(prevTP) // TestMain's, which the other tests record with
-		otel.SetTextMapPropagator(prevProp)
-		_ = tp.Shutdown(context.Background())
-	})
+	// Until the test ends; then TestMain's provider, which the other tests
+	// record with, comes back.
+	exp, tp := testutil.RecordSpans(t)
 
 	b := startBroker(t, devstack.BrokerConfig{Partitions: 1})
 	db := newDB(t, "membership")

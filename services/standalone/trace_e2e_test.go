@@ -8,14 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/propagation"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/testutil"
 	"github.com/guildhall/guildhall/services/hq"
 	"github.com/guildhall/guildhall/services/standalone/internal/citytest"
 )
@@ -30,16 +28,7 @@ import (
 // link here is the product's own wiring: middleware, endpoint, service,
 // outbox, relay, broker, consumers.
 func TestAGuardHiredThroughTheAPIIsOneTraceToHQAndCompliance(t *testing.T) {
-	exp := tracetest.NewInMemoryExporter()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
-	prevTP, prevProp := otel.GetTracerProvider(), otel.GetTextMapPropagator()
-	otel.SetTracerProvider(tp)
-	otel.SetTextMapPropagator(propagation.TraceContext{})
-	t.Cleanup(func() {
-		otel.SetTracerProvider(prevTP)
-		otel.SetTextMapPropagator(prevProp)
-		_ = tp.Shutdown(context.Background())
-	})
+	exp, _ := testutil.RecordSpans(t)
 
 	_, c := startCity(t, t.TempDir())
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
