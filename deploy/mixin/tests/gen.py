@@ -16,6 +16,9 @@ Every events SLO gets five cases, on a series of N events a minute:
   at-target  six hours exactly at 1x (the objective itself): nothing fires
   floor      every event failing, but half the traffic floor: nothing fires;
              twice the floor: the page fires
+The dispatch SLOs (breaches over stages due) get a sixth:
+  nobody     every request's target passing unmet and the response-time
+             histogram without a sample: page and ticket fire
 Time-based SLOs (a gauge's share of time) get burning, slow-edge, at-target
 and, for the outbox, the edge of what counts as old (exactly 60 s is not).
 """
@@ -49,7 +52,8 @@ for stage in ("accept", "arrive", "feedback"):
     KINDS["dispatch-" + stage] = dict(
         labels={"district": "jingkai"},
         bad='guildhall_dispatch_target_breaches_total{district="jingkai",stage="%s",urgency="urgent"}' % stage,
-        count='guildhall_dispatch_time_to_%s_seconds_count{district="jingkai",urgency="urgent"}' % stage)
+        due='guildhall_dispatch_due_total{district="jingkai",stage="%s",urgency="urgent"}' % stage,
+        hist='guildhall_dispatch_time_to_%s_seconds_count{district="jingkai",urgency="urgent"}' % stage)
 
 
 def counter(segments):
@@ -74,9 +78,9 @@ def fmt(x):
 def events_series(kind, segments):
     """segments: [(minutes, events_per_minute, error_fraction)]"""
     bad = [(m, n * f) for m, n, f in segments]
-    if "count" in kind:
+    if "due" in kind:
         return [dict(series=kind["bad"], values=counter(bad)),
-                dict(series=kind["count"], values=counter([(m, n) for m, n, f in segments]))]
+                dict(series=kind["due"], values=counter([(m, n) for m, n, f in segments]))]
     good = [(m, n * (1 - f)) for m, n, f in segments]
     return [dict(series=kind["bad"], values=counter(bad)),
             dict(series=kind["good"], values=counter(good))]
@@ -130,6 +134,13 @@ for slo in SPEC["slos"]:
                               events_series(k, [(120, fl / 60 / 2, 1)]), 120, slo, [], k["labels"]))
             tests.append(case(a + " every event failing at twice the traffic floor: page and ticket fire",
                               events_series(k, [(120, fl / 60 * 2, 1)]), 120, slo, ["page", "ticket"], k["labels"]))
+        if "hist" in k:
+            # Nobody on duty or nobody answering: every request's target
+            # passes unmet, no stage is reached, the histogram has no
+            # sample at all; the SLI (÷ stages due) still sees them all.
+            tests.append(case(a + " nobody answers %g requests an hour, the histogram empty: page and ticket fire" % (fl * 2),
+                              events_series(k, [(120, fl / 60 * 2, 1)]) + [dict(series=k["hist"], values="0x120")],
+                              120, slo, ["page", "ticket"], k["labels"]))
     elif name == "api-latency":
         labels = {"service": "membership", "district": "jingkai"}
         base = 'guildhall_endpoint_request_duration_seconds_%s{service="membership",district="jingkai",endpoint="register_company"%s}'

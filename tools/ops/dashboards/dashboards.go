@@ -167,7 +167,7 @@ var specs = map[string]spec{
 			st("告警 Firing SLO alerts", "none", `count(ALERTS{alertstate="firing",sloth_slo!=""}) or vector(0)`, "firing"),
 		}},
 	}},
-	"dispatch-response": {uid: "guildhall-dispatch", title: "派警响应 Dispatch response", vars: []string{"guildhall_dispatch_time_to_accept_seconds_count"}, rows: []row{
+	"dispatch-response": {uid: "guildhall-dispatch", title: "派警响应 Dispatch response", vars: []string{"guildhall_dispatch_due_total"}, rows: []row{
 		{"时效 Time to respond", []panel{
 			ts("接单 Time to accept p50 / p90", "s",
 				`histogram_quantile(0.5, sum by (urgency, le) (rate(guildhall_dispatch_time_to_accept_seconds_bucket{`+sel+`}[$__rate_interval])))`, "p50 {{urgency}}",
@@ -179,6 +179,12 @@ var specs = map[string]spec{
 				`histogram_quantile(0.5, sum by (urgency, le) (rate(guildhall_dispatch_time_to_feedback_seconds_bucket{`+sel+`}[$__rate_interval])))`, "p50 {{urgency}}",
 				`histogram_quantile(0.9, sum by (urgency, le) (rate(guildhall_dispatch_time_to_feedback_seconds_bucket{`+sel+`}[$__rate_interval])))`, "p90 {{urgency}}"),
 			ts("超时 Target breaches", "ops", `sum by (district, stage) (rate(guildhall_dispatch_target_breaches_total{`+sel+`}[$__rate_interval]))`, "{{district}} {{stage}}"),
+			// The SLI itself (breaches ÷ stages due): a request nobody accepted
+			// is no histogram sample above but one stage due here ("or 0 *":
+			// no breach yet is 100%, not no line).
+			ts("达标率 Within target (share of stages due)", "percentunit",
+				`1 - (sum by (district, stage) (rate(guildhall_dispatch_target_breaches_total{`+sel+`}[$__rate_interval])) or 0 * sum by (district, stage) (rate(guildhall_dispatch_due_total{`+sel+`}[$__rate_interval])))`+
+					` / sum by (district, stage) (rate(guildhall_dispatch_due_total{`+sel+`}[$__rate_interval]))`, "{{district}} {{stage}}"),
 		}},
 	}},
 }
