@@ -160,6 +160,37 @@ for slo in SPEC["slos"]:
                           lat([(120, 0.5, 1)]), 120, slo, [], labels))
         tests.append(case(a + " every request slow at twice the traffic floor: page and ticket fire",
                           lat([(120, 2, 1)]), 120, slo, ["page", "ticket"], labels))
+    elif name == "district-lag":
+        labels = {"district": "jingkai"}
+        base = 'guildhall_eventbus_event_age_seconds_%s{district="jingkai",service="membership",topic="gh.jingkai.membership.v1",consumer="hq"%s}'
+
+        def age(segments):  # (minutes, n, late fraction): late is older than 30 s
+            return [dict(series=base % ("count", ""), values=counter([(m, n) for m, n, f in segments])),
+                    dict(series=base % ("bucket", ',le="30"'), values=counter([(m, n * (1 - f)) for m, n, f in segments]))]
+        tests.append(case(a + " 20% of events older than 30 s at HQ for an hour: page and ticket fire",
+                          age([(60, N, 0.2)]), 60, slo, ["page", "ticket"], labels))
+        tests.append(case(a + " exactly at 14.4x for the last hour: no page, the ticket fires",
+                          age([(300, N, 0), (60, N, 14.4 * b)]), 360, slo, ["ticket"], labels))
+        tests.append(case(a + " exactly at 6x for six hours: no page, the ticket fires",
+                          age([(360, N, 6 * b)]), 360, slo, ["ticket"], labels))
+        tests.append(case(a + " lag p99 exactly at the target (1% late) for six hours: nothing fires",
+                          age([(360, N, b)]), 360, slo, [], labels))
+        tests.append(case(a + " every event late at half the traffic floor: nothing fires",
+                          age([(120, 0.5, 1)]), 120, slo, [], labels))
+        tests.append(case(a + " every event late at twice the traffic floor: page and ticket fire",
+                          age([(120, 2, 1)]), 120, slo, ["page", "ticket"], labels))
+        # Another consumer of the district's topics (a district service's
+        # own) lagging is not HQ's freshness.
+        other = base.replace('consumer="hq"', 'consumer="compliance-jingkai-membership"')
+        hb = base.replace('service="membership",topic="gh.jingkai.membership.v1"', 'service="node",topic="gh.jingkai.node.v1"')
+        tests.append(case(a + " events late, heartbeats on time and many: page and ticket fire",
+                          [dict(series=hb % ("count", ""), values=counter([(60, N)])),
+                           dict(series=hb % ("bucket", ',le="30"'), values=counter([(60, N)]))] + age([(60, 100, 1)]),
+                          60, slo, ["page", "ticket"], labels))
+        tests.append(case(a + " a district service's consumer late, HQ's on time: nothing fires",
+                          [dict(series=other % ("count", ""), values=counter([(60, N)])),
+                           dict(series=other % ("bucket", ',le="30"'), values=counter([(60, 0)]))] + age([(60, N, 0)]),
+                          60, slo, [], labels))
     elif name == "district-freshness":
         labels = {"district": "jingkai"}
         s = 'guildhall_hq_district_stale{district="jingkai"}'

@@ -153,6 +153,10 @@ var specs = map[string]spec{
 			ts("发布速率 Published", "ops", `sum by (district) (rate(guildhall_eventbus_published_total{`+sel+`}[$__rate_interval]))`, "{{district}}"),
 			ts("总部应用 Applied at HQ", "ops", `sum by (district) (rate(guildhall_hq_events_applied_total{`+sel+`}[$__rate_interval]))`, "{{district}}"),
 			ts("消费滞后 Consumer lag", "none", `sum by (district, consumer) (guildhall_eventbus_consumer_lag{`+sel+`})`, "{{district}} {{consumer}}"),
+			// The district-lag SLO's own measure: event age when HQ applied it.
+			ts("总部延迟 Event age at HQ p50 / p99 (target 30 s)", "s",
+				`histogram_quantile(0.5, sum by (district, le) (rate(guildhall_eventbus_event_age_seconds_bucket{consumer="hq",service!="node",`+sel+`}[$__rate_interval])))`, "p50 {{district}}",
+				`histogram_quantile(0.99, sum by (district, le) (rate(guildhall_eventbus_event_age_seconds_bucket{consumer="hq",service!="node",`+sel+`}[$__rate_interval])))`, "p99 {{district}}"),
 			ts("应用耗时 Apply p99", "s", `histogram_quantile(0.99, sum by (consumer, le) (rate(guildhall_eventbus_apply_duration_seconds_bucket{`+sel+`}[$__rate_interval])))`, "{{consumer}}"),
 			ts("死信 Dead letters", "ops", `sum by (district, consumer) (rate(guildhall_eventbus_consumer_dead_lettered_total{`+sel+`}[$__rate_interval]))`, "{{district}} {{consumer}}"),
 			ts("时钟偏差 Clock offset", "s", `guildhall_hq_district_clock_offset_seconds{`+sel+`}`, "{{district}} {{service}}"),
