@@ -69,6 +69,7 @@ func (c *Consumer) counted(msg Message, dup bool, took float64) {
 		return
 	}
 	c.applied.Inc()
+	c.observeAge(msg, time.Now())
 	if c.cfg.Applied != nil {
 		c.cfg.Applied(msg)
 	}

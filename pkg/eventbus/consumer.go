@@ -119,6 +119,7 @@ type Consumer struct {
 	dead     prometheus.Counter
 	retries  prometheus.Counter
 	latency  prometheus.Observer
+	age      prometheus.Observer
 	tracer   trace.Tracer
 	retryMin time.Duration
 	retryMax time.Duration
@@ -194,6 +195,7 @@ func NewConsumer(cfg ConsumerConfig) (*Consumer, error) {
 		dead:     m.ConsumerDeadLettered.With(labels),
 		retries:  m.ConsumerRetries.With(labels),
 		latency:  m.ApplyDuration.With(labels),
+		age:      m.EventAge.With(labels),
 		parked:   map[string]int{},
 		parkedG:  m.ConsumerParked.With(labels),
 		tracer:   otel.Tracer("github.com/guildhall/guildhall/pkg/eventbus"),
@@ -378,4 +380,16 @@ func (c *Consumer) closeGroupWithin(group io.Closer, d time.Duration) {
 	case <-t.C:
 		c.log.Warn("the consumer group did not leave in time; the broker ends its session", "waited", d)
 	}
+}
+
+// observeAge records how old msg's event is as it is applied at now (now −
+// occurred_at), with its trace as exemplar. A producer whose clock runs
+// ahead of ours gives a negative age, recorded as 0: the event is fresh,
+// and a histogram has no bucket below zero.
+func (c *Consumer) observeAge(msg Message, now time.Time) {
+	at := msg.Envelope.GetOccurredAt()
+	if at == nil {
+		return
+	}
+	observeWithTrace(c.age, msg, max(0, now.Sub(at.AsTime()).Seconds()))
 }

@@ -47,6 +47,11 @@ type Metrics struct {
 	ConsumerLag *prometheus.GaugeVec
 	// ApplyDuration is how long applying one event took, including dedup.
 	ApplyDuration *prometheus.HistogramVec
+	// EventAge is how old each event was when the consumer applied it
+	// (applied time − occurred_at): the district → HQ freshness as a
+	// latency, whose p99 the district-lag SLO bounds. Duplicates are not
+	// observed (a redelivery's age is the redelivery's, not the data's).
+	EventAge *prometheus.HistogramVec
 	// ConsumerParked is how many events a consumer holds parked (types or
 	// schema versions it does not know yet, and the later events of their
 	// aggregates).
@@ -132,6 +137,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help:    "Time to apply one event in the consumer's database.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, consumerLabels),
+		EventAge: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: ns, Subsystem: sub, Name: "event_age_seconds",
+			Help: "Seconds from an event occurring (its envelope's occurred_at) to the consumer applying it; duplicates are not observed.",
+			// 30 s is the district-lag SLO's target and must stay a bound.
+			Buckets: []float64{.1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600},
+		}, consumerLabels),
 		ConsumerParked: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: ns, Subsystem: sub, Name: "consumer_parked",
 			Help: "Events the consumer holds parked until it is upgraded: types or schema versions it does not know, and the later events of their aggregates.",
@@ -147,7 +158,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	if reg != nil {
 		reg.MustRegister(m.OutboxBacklog, m.Published, m.PublishErrors, m.RelayLeader, m.RelayFenced, m.RelayFencings,
-			m.ConsumerApplied, m.ConsumerDuplicates, m.ConsumerDeadLettered, m.ConsumerRejected,
+			m.ConsumerApplied, m.EventAge, m.ConsumerDuplicates, m.ConsumerDeadLettered, m.ConsumerRejected,
 			m.ConsumerRetries, m.ConsumerResets, m.ConsumerRestarts, m.ConsumerLag, m.ApplyDuration,
 			m.ConsumerParked, m.HeartbeatsSent, m.HeartbeatErrors)
 	}

@@ -1,6 +1,7 @@
 package patrols_test
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"testing"
@@ -188,6 +189,9 @@ func TestDispatchTimers(t *testing.T) {
 	if breaches != 2 {
 		t.Fatalf("%d breach events, want 2 (accept, arrive)", breaches)
 	}
+	if got := e.verdicts("urgent"); !slices.Equal(got, []string{"accept 1/1", "arrive 1/1", "feedback 1/0"}) {
+		t.Fatalf("due/breached %v: each stage due once", got)
+	}
 }
 
 // TestDispatchWithNobodyAccepting: every team offered in turn, none
@@ -222,6 +226,9 @@ func TestDispatchWithNobodyAccepting(t *testing.T) {
 	if d.Status != "accepted" {
 		t.Fatalf("late accept %+v", d)
 	}
+	if got := e.verdicts("urgent"); !slices.Equal(got, []string{"accept 1/1", "arrive 0/0", "feedback 0/0"}) {
+		t.Fatalf("due/breached %v: the late accept is the breach already counted", got)
+	}
 
 	// At 13:00 nobody is on duty.
 	e.clock.set(nationalDay.Add(5 * time.Hour))
@@ -249,5 +256,166 @@ func TestDispatchWithNobodyAccepting(t *testing.T) {
 		if !mapsEqual(before, e.counts()) || len(e.events(seq)) != 0 {
 			t.Errorf("%v wrote", tc.body)
 		}
+	}
+}
+
+// counter returns the value of the series of a counter whose labels
+// include want (0 if there is none).
+func (e *env) counter(name string, want map[string]string) float64 {
+	e.t.Helper()
+	mfs, err := e.reg.Gather()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var sum float64
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	next:
+		for _, m := range mf.GetMetric() {
+			have := map[string]string{}
+			for _, lp := range m.GetLabel() {
+				have[lp.GetName()] = lp.GetValue()
+			}
+			for k, v := range want {
+				if have[k] != v {
+					continue next
+				}
+			}
+			sum += m.GetCounter().GetValue()
+		}
+	}
+	return sum
+}
+
+// verdicts returns the due and breached counts of every stage of the
+// district's requests of urgency, as "stage due/breached".
+func (e *env) verdicts(urgency string) []string {
+	e.t.Helper()
+	var out []string
+	for _, st := range []string{"accept", "arrive", "feedback"} {
+		ls := map[string]string{"district": "jingkai", "stage": st, "urgency": urgency}
+		out = append(out, fmt.Sprintf("%s %v/%v", st, e.counter("guildhall_dispatch_due_total", ls), e.counter("guildhall_dispatch_target_breaches_total", ls)))
+	}
+	return out
+}
+
+// TestDispatchNobodyOnDutyBreachesItsAcceptTarget is the request raised
+// while no team is on duty: nobody is offered it and nobody can accept
+// it, and yet its accept target passes unmet — one breach event, counted
+// once among the requests due (the SLOs' total: the histograms have no
+// sample of it), at the target and not before; then its arrival and
+// feedback targets, once each.
+func TestDispatchNobodyOnDutyBreachesItsAcceptTarget(t *testing.T) {
+	e, _, _ := dispatchWorld(t)
+	raised := nationalDay.Add(5 * time.Hour) // 13:00: every shift is over
+	e.clock.set(raised)
+	var d dispatch
+	e.Must(http.StatusCreated, "POST", "/dispatches", map[string]any{"kind": "盗窃", "urgency": "routine", "location": cp1At}, &d, as(police)...)
+	if d.Status != "unassigned" || len(d.Offers) != 0 {
+		t.Fatalf("%+v, want unassigned with no offer", d)
+	}
+	// Routine: accept within 60 s, on scene within 10 min, feedback 60.
+	e.clock.set(raised.Add(59 * time.Second))
+	if n := e.sweepDispatches(); n != 0 {
+		t.Fatalf("before the accept target: %d breaches", n)
+	}
+	if got := e.verdicts("routine"); !slices.Equal(got, []string{"accept 0/0", "arrive 0/0", "feedback 0/0"}) {
+		t.Fatalf("before the target: %v, want nothing due", got)
+	}
+	e.clock.set(raised.Add(60 * time.Second))
+	seq := e.lastSeq()
+	if n := e.sweepDispatches(); n != 1 {
+		t.Fatalf("at the accept target: %d breaches, want 1", n)
+	}
+	evs := e.events(seq)
+	if got := types(evs); !slices.Equal(got, []string{eventsv1.TypeDispatchTargetBreached}) {
+		t.Fatalf("events %v: the breach alone (escalated already at the raise)", got)
+	}
+	if b := testutil.Payload(t, evs[0], &eventsv1.DispatchTargetBreached{}); b.GetStage() != "accept" || b.GetTargetSeconds() != 60 {
+		t.Fatalf("breach %v", b)
+	}
+	if n := e.sweepDispatches(); n != 0 {
+		t.Fatalf("a second sweep breached %d", n)
+	}
+	if got := e.verdicts("routine"); !slices.Equal(got, []string{"accept 1/1", "arrive 0/0", "feedback 0/0"}) {
+		t.Fatalf("verdicts %v", got)
+	}
+	if n, _ := e.histogram("guildhall_dispatch_time_to_accept_seconds"); n != 0 {
+		t.Fatalf("%d accept samples of a request nobody accepted", n)
+	}
+	e.clock.set(raised.Add(time.Hour))
+	if n := e.sweepDispatches(); n != 2 {
+		t.Fatalf("an hour on: %d breaches, want arrive and feedback", n)
+	}
+	if n := e.sweepDispatches(); n != 0 {
+		t.Fatalf("again: %d", n)
+	}
+	if got := e.verdicts("routine"); !slices.Equal(got, []string{"accept 1/1", "arrive 1/1", "feedback 1/1"}) {
+		t.Fatalf("verdicts %v", got)
+	}
+	e.Must(http.StatusOK, "GET", "/dispatches/"+d.ID, nil, &d)
+	if !slices.Equal(d.Breaches, []string{"accept", "arrive", "feedback"}) {
+		t.Fatalf("breaches %v", d.Breaches)
+	}
+}
+
+// TestDispatchEachStageIsDueOnce: every stage of a request counts once
+// among the stages due, whichever decides it — a sweep at the target or
+// the step itself — and a step that comes late before any sweep saw the
+// target pass is the breach (its event and count) itself; exactly at the
+// target is late, as the sweep at that instant finds.
+func TestDispatchEachStageIsDueOnce(t *testing.T) {
+	e, teamA, _ := dispatchWorld(t)
+	raised := nationalDay.Add(90 * time.Minute)
+	e.clock.set(raised)
+	var d dispatch
+	e.Must(http.StatusCreated, "POST", "/dispatches", map[string]any{"kind": "纠纷", "urgency": "urgent", "location": north(cp1At, 50)}, &d, as(police)...)
+	// No sweep ran: A accepts 35 s in, 5 s past the target.
+	e.clock.set(raised.Add(35 * time.Second))
+	seq := e.lastSeq()
+	e.Must(http.StatusOK, "POST", "/dispatches/"+d.ID+"/accept", map[string]string{"team_id": teamA}, &d, as(guardP("g1"))...)
+	evs := e.events(seq)
+	if got := types(evs); !slices.Equal(got, []string{eventsv1.TypeDispatchTargetBreached, eventsv1.TypeDispatchStep}) {
+		t.Fatalf("a late accept: events %v, want the breach then the step", got)
+	}
+	if b := testutil.Payload(t, evs[0], &eventsv1.DispatchTargetBreached{}); b.GetStage() != "accept" || b.GetTargetSeconds() != 30 {
+		t.Fatalf("breach %v", b)
+	}
+	if got := e.verdicts("urgent"); !slices.Equal(got, []string{"accept 1/1", "arrive 0/0", "feedback 0/0"}) {
+		t.Fatalf("verdicts %v", got)
+	}
+	if n := e.sweepDispatches(); n != 0 {
+		t.Fatalf("the sweep after a late accept breached %d", n)
+	}
+	step := func(step, note string) {
+		t.Helper()
+		e.Must(http.StatusOK, "POST", "/dispatches/"+d.ID+"/steps", map[string]string{"step": step, "note": note}, &d, as(guardP("g1"))...)
+	}
+	// Arrival exactly at the 5 min target, no sweep between: late.
+	e.clock.set(raised.Add(5 * time.Minute))
+	step("arrived", "")
+	// Feedback one second before its 30 min target: met.
+	e.clock.set(raised.Add(30*time.Minute - time.Second))
+	step("feedback", "已处置")
+	e.clock.set(raised.Add(2 * time.Hour))
+	if n := e.sweepDispatches(); n != 0 {
+		t.Fatalf("sweeps after every stage breached %d", n)
+	}
+	if got := e.verdicts("urgent"); !slices.Equal(got, []string{"accept 1/1", "arrive 1/1", "feedback 1/0"}) {
+		t.Fatalf("verdicts %v", got)
+	}
+	if !slices.Equal(d.Breaches, []string{"accept", "arrive"}) {
+		t.Fatalf("breaches %v", d.Breaches)
+	}
+	var breaches int
+	for _, ev := range e.events(0) {
+		if ev.Type == eventsv1.TypeDispatchTargetBreached {
+			breaches++
+		}
+	}
+	if breaches != 2 {
+		t.Fatalf("%d breach events, want 2", breaches)
 	}
 }

@@ -1,21 +1,37 @@
 package patrols
 
 import (
+	"context"
 	"errors"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/guildhall/guildhall/pkg/telemetry"
 )
 
 // dispatchMetrics are the dispatch SLA series the ops dashboards chart:
 // one histogram per response stage (time from the request being raised to
-// acceptance, arrival and feedback) and the breaches counted per stage,
-// labelled by district and urgency.
+// acceptance, arrival and feedback, each sample with its trace as
+// exemplar), the stages due and the breaches among them, labelled by
+// district and urgency (and stage).
+//
+// The SLOs divide breaches by stages due, not by histogram samples: a
+// sample is a stage reached, so a request nobody accepts gives none, and
+// an hour in which no team accepts anything would have no total at all —
+// below every traffic floor, the worst outage never paging. A stage is
+// due once per request, when it is recorded or its target passes unmet,
+// whichever comes first, so breaches ⊆ due and both grow at the moment
+// the verdict is known. (A histogram sample at the breach, valued at the
+// target, would not do: it falls in the target's own bucket, which reads
+// as met, and the late acceptance that follows would count the request
+// twice.)
 type dispatchMetrics struct {
 	district string
 	accept   *prometheus.HistogramVec
 	arrive   *prometheus.HistogramVec
 	feedback *prometheus.HistogramVec
+	due      *prometheus.CounterVec
 	breaches *prometheus.CounterVec
 }
 
@@ -36,6 +52,10 @@ func newDispatchMetrics(reg prometheus.Registerer, district string) *dispatchMet
 	return &dispatchMetrics{
 		district: district,
 		accept:   hist("accept"), arrive: hist("arrive"), feedback: hist("feedback"),
+		due: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "guildhall_dispatch_due_total",
+			Help: "Dispatch stages decided, once per request and stage (accept, arrive, feedback): when the stage was recorded or its target passed unmet, whichever came first. The dispatch SLOs' total.",
+		}, []string{"district", "stage", "urgency"})),
 		breaches: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "guildhall_dispatch_target_breaches_total",
 			Help: "Dispatch response targets missed (one per request and stage: accept, arrive, feedback).",
@@ -60,7 +80,7 @@ func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
 }
 
 // Observe implements service.DispatchObserver.
-func (m *dispatchMetrics) Observe(stage, urgency string, d time.Duration) {
+func (m *dispatchMetrics) Observe(ctx context.Context, stage, urgency string, d time.Duration) {
 	var h *prometheus.HistogramVec
 	switch stage {
 	case "accept":
@@ -72,10 +92,13 @@ func (m *dispatchMetrics) Observe(stage, urgency string, d time.Duration) {
 	default:
 		return
 	}
-	h.WithLabelValues(m.district, urgency).Observe(d.Seconds())
+	telemetry.ObserveWithTrace(ctx, h.WithLabelValues(m.district, urgency), d.Seconds())
 }
 
-// Breached implements service.DispatchObserver.
-func (m *dispatchMetrics) Breached(stage, urgency string) {
-	m.breaches.WithLabelValues(m.district, stage, urgency).Inc()
+// Due implements service.DispatchObserver.
+func (m *dispatchMetrics) Due(stage, urgency string, breached bool) {
+	m.due.WithLabelValues(m.district, stage, urgency).Inc()
+	if breached {
+		m.breaches.WithLabelValues(m.district, stage, urgency).Inc()
+	}
 }

@@ -16,6 +16,9 @@ Every events SLO gets five cases, on a series of N events a minute:
   at-target  six hours exactly at 1x (the objective itself): nothing fires
   floor      every event failing, but half the traffic floor: nothing fires;
              twice the floor: the page fires
+The dispatch SLOs (breaches over stages due) get a sixth:
+  nobody     every request's target passing unmet and the response-time
+             histogram without a sample: page and ticket fire
 Time-based SLOs (a gauge's share of time) get burning, slow-edge, at-target
 and, for the outbox, the edge of what counts as old (exactly 60 s is not).
 """
@@ -49,7 +52,8 @@ for stage in ("accept", "arrive", "feedback"):
     KINDS["dispatch-" + stage] = dict(
         labels={"district": "jingkai"},
         bad='guildhall_dispatch_target_breaches_total{district="jingkai",stage="%s",urgency="urgent"}' % stage,
-        count='guildhall_dispatch_time_to_%s_seconds_count{district="jingkai",urgency="urgent"}' % stage)
+        due='guildhall_dispatch_due_total{district="jingkai",stage="%s",urgency="urgent"}' % stage,
+        hist='guildhall_dispatch_time_to_%s_seconds_count{district="jingkai",urgency="urgent"}' % stage)
 
 
 def counter(segments):
@@ -74,9 +78,9 @@ def fmt(x):
 def events_series(kind, segments):
     """segments: [(minutes, events_per_minute, error_fraction)]"""
     bad = [(m, n * f) for m, n, f in segments]
-    if "count" in kind:
+    if "due" in kind:
         return [dict(series=kind["bad"], values=counter(bad)),
-                dict(series=kind["count"], values=counter([(m, n) for m, n, f in segments]))]
+                dict(series=kind["due"], values=counter([(m, n) for m, n, f in segments]))]
     good = [(m, n * (1 - f)) for m, n, f in segments]
     return [dict(series=kind["bad"], values=counter(bad)),
             dict(series=kind["good"], values=counter(good))]
@@ -130,6 +134,13 @@ for slo in SPEC["slos"]:
                               events_series(k, [(120, fl / 60 / 2, 1)]), 120, slo, [], k["labels"]))
             tests.append(case(a + " every event failing at twice the traffic floor: page and ticket fire",
                               events_series(k, [(120, fl / 60 * 2, 1)]), 120, slo, ["page", "ticket"], k["labels"]))
+        if "hist" in k:
+            # Nobody on duty or nobody answering: every request's target
+            # passes unmet, no stage is reached, the histogram has no
+            # sample at all; the SLI (÷ stages due) still sees them all.
+            tests.append(case(a + " nobody answers %g requests an hour, the histogram empty: page and ticket fire" % (fl * 2),
+                              events_series(k, [(120, fl / 60 * 2, 1)]) + [dict(series=k["hist"], values="0x120")],
+                              120, slo, ["page", "ticket"], k["labels"]))
     elif name == "api-latency":
         labels = {"service": "membership", "district": "jingkai"}
         base = 'guildhall_endpoint_request_duration_seconds_%s{service="membership",district="jingkai",endpoint="register_company"%s}'
@@ -149,6 +160,37 @@ for slo in SPEC["slos"]:
                           lat([(120, 0.5, 1)]), 120, slo, [], labels))
         tests.append(case(a + " every request slow at twice the traffic floor: page and ticket fire",
                           lat([(120, 2, 1)]), 120, slo, ["page", "ticket"], labels))
+    elif name == "district-lag":
+        labels = {"district": "jingkai"}
+        base = 'guildhall_eventbus_event_age_seconds_%s{district="jingkai",service="membership",topic="gh.jingkai.membership.v1",consumer="hq"%s}'
+
+        def age(segments):  # (minutes, n, late fraction): late is older than 30 s
+            return [dict(series=base % ("count", ""), values=counter([(m, n) for m, n, f in segments])),
+                    dict(series=base % ("bucket", ',le="30"'), values=counter([(m, n * (1 - f)) for m, n, f in segments]))]
+        tests.append(case(a + " 20% of events older than 30 s at HQ for an hour: page and ticket fire",
+                          age([(60, N, 0.2)]), 60, slo, ["page", "ticket"], labels))
+        tests.append(case(a + " exactly at 14.4x for the last hour: no page, the ticket fires",
+                          age([(300, N, 0), (60, N, 14.4 * b)]), 360, slo, ["ticket"], labels))
+        tests.append(case(a + " exactly at 6x for six hours: no page, the ticket fires",
+                          age([(360, N, 6 * b)]), 360, slo, ["ticket"], labels))
+        tests.append(case(a + " lag p99 exactly at the target (1% late) for six hours: nothing fires",
+                          age([(360, N, b)]), 360, slo, [], labels))
+        tests.append(case(a + " every event late at half the traffic floor: nothing fires",
+                          age([(120, 0.5, 1)]), 120, slo, [], labels))
+        tests.append(case(a + " every event late at twice the traffic floor: page and ticket fire",
+                          age([(120, 2, 1)]), 120, slo, ["page", "ticket"], labels))
+        # Another consumer of the district's topics (a district service's
+        # own) lagging is not HQ's freshness.
+        other = base.replace('consumer="hq"', 'consumer="compliance-jingkai-membership"')
+        hb = base.replace('service="membership",topic="gh.jingkai.membership.v1"', 'service="node",topic="gh.jingkai.node.v1"')
+        tests.append(case(a + " events late, heartbeats on time and many: page and ticket fire",
+                          [dict(series=hb % ("count", ""), values=counter([(60, N)])),
+                           dict(series=hb % ("bucket", ',le="30"'), values=counter([(60, N)]))] + age([(60, 100, 1)]),
+                          60, slo, ["page", "ticket"], labels))
+        tests.append(case(a + " a district service's consumer late, HQ's on time: nothing fires",
+                          [dict(series=other % ("count", ""), values=counter([(60, N)])),
+                           dict(series=other % ("bucket", ',le="30"'), values=counter([(60, 0)]))] + age([(60, N, 0)]),
+                          60, slo, [], labels))
     elif name == "district-freshness":
         labels = {"district": "jingkai"}
         s = 'guildhall_hq_district_stale{district="jingkai"}'

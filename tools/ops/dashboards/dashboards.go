@@ -153,6 +153,10 @@ var specs = map[string]spec{
 			ts("发布速率 Published", "ops", `sum by (district) (rate(guildhall_eventbus_published_total{`+sel+`}[$__rate_interval]))`, "{{district}}"),
 			ts("总部应用 Applied at HQ", "ops", `sum by (district) (rate(guildhall_hq_events_applied_total{`+sel+`}[$__rate_interval]))`, "{{district}}"),
 			ts("消费滞后 Consumer lag", "none", `sum by (district, consumer) (guildhall_eventbus_consumer_lag{`+sel+`})`, "{{district}} {{consumer}}"),
+			// The district-lag SLO's own measure: event age when HQ applied it.
+			ts("总部延迟 Event age at HQ p50 / p99 (target 30 s)", "s",
+				`histogram_quantile(0.5, sum by (district, le) (rate(guildhall_eventbus_event_age_seconds_bucket{consumer="hq",service!="node",`+sel+`}[$__rate_interval])))`, "p50 {{district}}",
+				`histogram_quantile(0.99, sum by (district, le) (rate(guildhall_eventbus_event_age_seconds_bucket{consumer="hq",service!="node",`+sel+`}[$__rate_interval])))`, "p99 {{district}}"),
 			ts("应用耗时 Apply p99", "s", `histogram_quantile(0.99, sum by (consumer, le) (rate(guildhall_eventbus_apply_duration_seconds_bucket{`+sel+`}[$__rate_interval])))`, "{{consumer}}"),
 			ts("死信 Dead letters", "ops", `sum by (district, consumer) (rate(guildhall_eventbus_consumer_dead_lettered_total{`+sel+`}[$__rate_interval]))`, "{{district}} {{consumer}}"),
 			ts("时钟偏差 Clock offset", "s", `guildhall_hq_district_clock_offset_seconds{`+sel+`}`, "{{district}} {{service}}"),
@@ -167,7 +171,7 @@ var specs = map[string]spec{
 			st("告警 Firing SLO alerts", "none", `count(ALERTS{alertstate="firing",sloth_slo!=""}) or vector(0)`, "firing"),
 		}},
 	}},
-	"dispatch-response": {uid: "guildhall-dispatch", title: "派警响应 Dispatch response", vars: []string{"guildhall_dispatch_time_to_accept_seconds_count"}, rows: []row{
+	"dispatch-response": {uid: "guildhall-dispatch", title: "派警响应 Dispatch response", vars: []string{"guildhall_dispatch_due_total"}, rows: []row{
 		{"时效 Time to respond", []panel{
 			ts("接单 Time to accept p50 / p90", "s",
 				`histogram_quantile(0.5, sum by (urgency, le) (rate(guildhall_dispatch_time_to_accept_seconds_bucket{`+sel+`}[$__rate_interval])))`, "p50 {{urgency}}",
@@ -179,6 +183,12 @@ var specs = map[string]spec{
 				`histogram_quantile(0.5, sum by (urgency, le) (rate(guildhall_dispatch_time_to_feedback_seconds_bucket{`+sel+`}[$__rate_interval])))`, "p50 {{urgency}}",
 				`histogram_quantile(0.9, sum by (urgency, le) (rate(guildhall_dispatch_time_to_feedback_seconds_bucket{`+sel+`}[$__rate_interval])))`, "p90 {{urgency}}"),
 			ts("超时 Target breaches", "ops", `sum by (district, stage) (rate(guildhall_dispatch_target_breaches_total{`+sel+`}[$__rate_interval]))`, "{{district}} {{stage}}"),
+			// The SLI itself (breaches ÷ stages due): a request nobody accepted
+			// is no histogram sample above but one stage due here ("or 0 *":
+			// no breach yet is 100%, not no line).
+			ts("达标率 Within target (share of stages due)", "percentunit",
+				`1 - (sum by (district, stage) (rate(guildhall_dispatch_target_breaches_total{`+sel+`}[$__rate_interval])) or 0 * sum by (district, stage) (rate(guildhall_dispatch_due_total{`+sel+`}[$__rate_interval])))`+
+					` / sum by (district, stage) (rate(guildhall_dispatch_due_total{`+sel+`}[$__rate_interval]))`, "{{district}} {{stage}}"),
 		}},
 	}},
 }

@@ -8,6 +8,16 @@ package service
 // accept target is re-offered to the next team, and the request escalated
 // to the district lead; each target missed is one DispatchTargetBreached
 // event, once per request and stage.
+//
+// Every stage of every request is decided once: met when the stage is
+// recorded before its target, breached when the target passes first
+// (found by the sweep, or by the step itself when it comes late before a
+// sweep saw the target pass). A target is reached at its instant: a step
+// recorded exactly at it is late, as a sweep at that instant finds, so
+// the verdict does not depend on which of the two runs first. The
+// observer counts each verdict (DispatchObserver.Due) — the SLOs'
+// denominator, which must see the requests nobody accepts, as the
+// response-time histograms (samples of stages reached) cannot.
 
 import (
 	"context"
@@ -153,17 +163,78 @@ func (a Area) centre() LatLng {
 	return c
 }
 
-// DispatchObserver receives the response times and breaches, for the
-// SLA histograms and counters; called after the change committed.
+// DispatchObserver receives the response times and the verdicts of the
+// targets, for the SLA histograms and counters; called after the change
+// committed.
 type DispatchObserver interface {
-	Observe(stage, urgency string, d time.Duration)
-	Breached(stage, urgency string)
+	// Observe is a stage reached, d after the request was raised; ctx is
+	// the request's (its trace is the sample's exemplar).
+	Observe(ctx context.Context, stage, urgency string, d time.Duration)
+	// Due is a stage's target decided, once per request and stage: met
+	// (the stage recorded before it) or breached (it passed first).
+	Due(stage, urgency string, breached bool)
 }
 
 type nopObserver struct{}
 
-func (nopObserver) Observe(string, string, time.Duration) {}
-func (nopObserver) Breached(string, string)               {}
+func (nopObserver) Observe(context.Context, string, string, time.Duration) {}
+func (nopObserver) Due(string, string, bool)                               {}
+
+// verdict is a stage's target decided in a transaction, reported to the
+// observer once it committed.
+type verdict struct {
+	stage    string
+	breached bool
+}
+
+// deadline is when a stage's target passes for d: its accept target from
+// being raised (the first offer's window; a request nobody was on duty
+// for has the same), its arrival and feedback targets likewise.
+func deadline(d *Dispatch, t policy.DispatchTargets, stage string) (time.Time, time.Duration) {
+	var target time.Duration
+	switch stage {
+	case StageAccept:
+		target = t.Accept()
+	case StageArrive:
+		target = t.Arrive(d.Setting)
+	default:
+		target = t.Feedback()
+	}
+	return d.RaisedAt.Add(target), target
+}
+
+// breach records stage's target missed on d (once: false if it was
+// already), appending its event to changes.
+func breach(d *Dispatch, stage string, target time.Duration, changes *[]Change) bool {
+	if slices.Contains(d.Breaches, stage) {
+		return false
+	}
+	d.Breaches = append(d.Breaches, stage)
+	*changes = append(*changes, Change{Type: EventDispatchTargetBreached, Reason: stage, TargetS: int64(target / time.Second)})
+	return true
+}
+
+// reach decides stage as d records it at now: met if before its target
+// and not breached yet; breached now if the target passed unseen by a
+// sweep; nothing if the sweep breached it already (its verdict counted).
+func (s *Patrols) reach(d *Dispatch, stage string, now time.Time, changes *[]Change) (verdict, bool) {
+	if slices.Contains(d.Breaches, stage) {
+		return verdict{}, false
+	}
+	at, target := deadline(d, s.dispatchTargets(d.Urgency), stage)
+	if now.Before(at) {
+		return verdict{stage: stage}, true
+	}
+	breach(d, stage, target, changes)
+	return verdict{stage: stage, breached: true}, true
+}
+
+// report hands the committed verdicts to the observer.
+func (s *Patrols) report(urgency string, vs []verdict) {
+	for _, v := range vs {
+		s.obs().Due(v.stage, urgency, v.breached)
+	}
+}
 
 // SetDispatch gives the service the live dispatch targets and the
 // observer of its timers.
@@ -334,7 +405,9 @@ func (s *Patrols) AcceptDispatch(ctx context.Context, id string, in AcceptInput)
 		return Dispatch{}, ErrDispatchTeamRequired
 	}
 	var out Dispatch
+	var verdicts []verdict
 	err := s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
+		verdicts = nil
 		d, err := q.GetDispatch(ctx, id)
 		if err != nil {
 			return nil, err
@@ -347,6 +420,10 @@ func (s *Patrols) AcceptDispatch(ctx context.Context, id string, in AcceptInput)
 			return nil, ErrDispatchNotOffered
 		}
 		now := s.now().UTC()
+		var changes []Change
+		if v, ok := s.reach(&d, StageAccept, now, &changes); ok {
+			verdicts = append(verdicts, v)
+		}
 		d.Status, d.TeamID, d.AcceptedAt = DispatchAccepted, in.TeamID, &now
 		d.Version++
 		if err := q.WriteDispatch(ctx, d); err != nil {
@@ -357,10 +434,15 @@ func (s *Patrols) AcceptDispatch(ctx context.Context, id string, in AcceptInput)
 		}
 		out = d
 		snap := d
-		return []Change{{Type: EventDispatchStep, Dispatch: &snap, Reason: StepAccepted, By: subject(ctx)}}, nil
+		changes = append(changes, Change{Type: EventDispatchStep, Reason: StepAccepted, By: subject(ctx)})
+		for i := range changes {
+			changes[i].Dispatch = &snap
+		}
+		return changes, nil
 	})
 	if err == nil {
-		s.obs().Observe(StageAccept, out.Urgency, out.AcceptedAt.Sub(out.RaisedAt))
+		s.report(out.Urgency, verdicts)
+		s.obs().Observe(ctx, StageAccept, out.Urgency, out.AcceptedAt.Sub(out.RaisedAt))
 	}
 	return out, err
 }
@@ -389,19 +471,29 @@ func (s *Patrols) RecordDispatchStep(ctx context.Context, id string, in StepInpu
 	}
 	var out Dispatch
 	var observed time.Duration
+	var verdicts []verdict
 	err := s.repo.Tx(ctx, func(q Queries) ([]Change, error) {
+		verdicts = nil
 		d, err := q.GetDispatch(ctx, id)
 		if err != nil {
 			return nil, err
 		}
 		now := s.now().UTC()
+		var changes []Change
+		decide := func(stage string) {
+			if v, ok := s.reach(&d, stage, now, &changes); ok {
+				verdicts = append(verdicts, v)
+			}
+		}
 		switch {
 		case in.Step == StepEnRoute && d.Status == DispatchAccepted:
 			d.Status, d.EnRouteAt = DispatchEnRoute, &now
 		case in.Step == StepArrived && (d.Status == DispatchAccepted || d.Status == DispatchEnRoute):
+			decide(StageArrive)
 			d.Status, d.ArrivedAt = DispatchArrived, &now
 			observed = now.Sub(d.RaisedAt)
 		case in.Step == StepFeedback && d.Status == DispatchArrived && d.FeedbackAt == nil:
+			decide(StageFeedback)
 			d.FeedbackAt, d.Feedback = &now, note
 			observed = now.Sub(d.RaisedAt)
 		case in.Step == StepClosed && d.Status == DispatchArrived && d.FeedbackAt != nil:
@@ -418,14 +510,19 @@ func (s *Patrols) RecordDispatchStep(ctx context.Context, id string, in StepInpu
 		}
 		out = d
 		snap := d
-		return []Change{{Type: EventDispatchStep, Dispatch: &snap, Reason: in.Step, By: pr.Subject, Note: note}}, nil
+		changes = append(changes, Change{Type: EventDispatchStep, Reason: in.Step, By: pr.Subject, Note: note})
+		for i := range changes {
+			changes[i].Dispatch = &snap
+		}
+		return changes, nil
 	})
 	if err == nil {
+		s.report(out.Urgency, verdicts)
 		switch in.Step {
 		case StepArrived:
-			s.obs().Observe(StageArrive, out.Urgency, observed)
+			s.obs().Observe(ctx, StageArrive, out.Urgency, observed)
 		case StepFeedback:
-			s.obs().Observe(StageFeedback, out.Urgency, observed)
+			s.obs().Observe(ctx, StageFeedback, out.Urgency, observed)
 		}
 	}
 	return out, err
@@ -434,8 +531,9 @@ func (s *Patrols) RecordDispatchStep(ctx context.Context, id string, in StepInpu
 // SweepDispatches runs the timers of every open request at now: an offer
 // past its accept target is re-offered to the next team (and, the first
 // time, the request escalated to the district lead and the accept target
-// breached); the arrival and feedback targets are breached once each. It
-// returns how many breaches it recorded.
+// breached); the accept target of a request no team was on duty for, and
+// the arrival and feedback targets, are breached once each. It returns
+// how many breaches it recorded.
 func (s *Patrols) SweepDispatches(ctx context.Context) (int, error) {
 	open, err := s.repo.OpenDispatches(ctx)
 	if err != nil {
@@ -455,13 +553,11 @@ func (s *Patrols) SweepDispatches(ctx context.Context) (int, error) {
 			now := s.now().UTC()
 			t := s.dispatchTargets(d.Urgency)
 			var changes []Change
-			breach := func(stage string, target time.Duration) {
-				if slices.Contains(d.Breaches, stage) {
-					return
+			due := func(stage string, reached *time.Time) {
+				at, target := deadline(&d, t, stage)
+				if reached == nil && !now.Before(at) && breach(&d, stage, target, &changes) {
+					breached = append(breached, stage)
 				}
-				d.Breaches = append(d.Breaches, stage)
-				breached = append(breached, stage)
-				changes = append(changes, Change{Type: EventDispatchTargetBreached, Reason: stage, TargetS: int64(target / time.Second)})
 			}
 			// Each window past its accept target moves the offer on.
 			for {
@@ -469,7 +565,9 @@ func (s *Patrols) SweepDispatches(ctx context.Context) (int, error) {
 				if !ok || now.Before(cur.OfferedAt.Add(t.Accept())) {
 					break
 				}
-				breach(StageAccept, t.Accept())
+				if breach(&d, StageAccept, t.Accept(), &changes) {
+					breached = append(breached, StageAccept)
+				}
 				if !d.Escalated {
 					d.Escalated = true
 					changes = append(changes, Change{Type: EventDispatchEscalated, Reason: "not_accepted"})
@@ -483,12 +581,12 @@ func (s *Patrols) SweepDispatches(ctx context.Context) (int, error) {
 				d.Offers[d.OfferIndex].OfferedAt = &at
 				changes = append(changes, Change{Type: EventDispatchOffered, Offer: &d.Offers[d.OfferIndex], OfferNo: d.OfferIndex + 1})
 			}
-			if d.ArrivedAt == nil && !now.Before(d.RaisedAt.Add(t.Arrive(d.Setting))) {
-				breach(StageArrive, t.Arrive(d.Setting))
-			}
-			if d.FeedbackAt == nil && !now.Before(d.RaisedAt.Add(t.Feedback())) {
-				breach(StageFeedback, t.Feedback())
-			}
+			// With no team on duty at the raise nobody was offered it,
+			// and nobody can accept it: its accept target passes unmet
+			// all the same (the loop above saw no offer).
+			due(StageAccept, d.AcceptedAt)
+			due(StageArrive, d.ArrivedAt)
+			due(StageFeedback, d.FeedbackAt)
 			if len(changes) == 0 {
 				return nil, nil
 			}
@@ -509,7 +607,7 @@ func (s *Patrols) SweepDispatches(ctx context.Context) (int, error) {
 			return n, err
 		}
 		for _, st := range breached {
-			s.obs().Breached(st, urgency)
+			s.obs().Due(st, urgency, true)
 			n++
 		}
 	}
