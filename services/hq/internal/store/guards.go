@@ -177,6 +177,7 @@ func (s *Store) ApplyGuards(ctx context.Context, tx *sql.Tx, writes []GuardWrite
 		}
 		tallies.add(before.counted(), -1)
 		tallies.add(g.counted(), +1)
+		tallies.at(w.At)
 		cur[g.ID] = guardStateOf(g)
 		final[g.ID] = g
 	}

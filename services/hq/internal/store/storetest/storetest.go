@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		kit.Group[*store.Store]{Name: "Key conflicts", Run: keyConflicts},
 		kit.Group[*store.Store]{Name: "Guard tallies", Run: guardTallies},
 		kit.Group[*store.Store]{Name: "Guards in bulk", Run: bulkGuards},
+		kit.Group[*store.Store]{Name: "Certified at a day rollover", Run: certifiedAtRollover},
 		kit.Group[*store.Store]{Name: "Transactions", Run: transactions})
 }
 
