@@ -67,11 +67,13 @@ func BenchmarkHQReplay(b *testing.B) {
 		var before runtime.MemStats
 		runtime.ReadMemStats(&before)
 		peak := sampleHeap(ctx)
+		cpu0 := processCPU()
 		start := time.Now()
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = node.Run(ctx) }()
 		waitCount(b, &applied, int64(n), 10*time.Minute)
 		elapsed := time.Since(start)
+		cpuPer := float64((processCPU() - cpu0).Microseconds()) / float64(n)
 		var after runtime.MemStats
 		runtime.ReadMemStats(&after)
 		heapPeak := peak()
@@ -88,9 +90,11 @@ func BenchmarkHQReplay(b *testing.B) {
 		b.ReportMetric(hqRate/bulkRate, "hq/bulk")
 		allocPer := float64(after.TotalAlloc-before.TotalAlloc) / float64(n)
 		b.ReportMetric(allocPer, "alloc_B/event")
+		b.ReportMetric(cpuPer, "cpu_µs/event")
 		b.ReportMetric(float64(heapPeak>>20), "heap_peak_MiB")
 		fmt.Printf("HQ replay memory: %.0f bytes allocated an event (the in-process broker's share included); heap in use at most %d MiB during the replay (broker's copy of the topic included), %d MiB before it\n",
 			allocPer, heapPeak>>20, before.HeapInuse>>20)
+		fmt.Printf("HQ replay CPU: %.1f µs an event (the process's user+system time over the replay: HQ, the in-process broker and the test's samplers; less sensitive to other jobs on the machine than the rate)\n", cpuPer)
 		fmt.Printf("HQ replay from a cold group: %d events in %.2f s = %.0f events/s (group join included) | raw kafka-go group read: %.0f events/s | ratio %.2f | raw SQLite bulk insert of the same guard rows (prepared, 1,000 a tx): %.0f rows/s | ratio %.2f\n",
 			n, elapsed.Seconds(), hqRate, rawRate, hqRate/rawRate, bulkRate, hqRate/bulkRate)
 	}

@@ -8,6 +8,7 @@ package projector
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -87,8 +88,17 @@ func (p *Projector) SetClock(now func() time.Time) { p.now = now }
 // (false for an event older than the stored snapshot). Errors that are
 // rejections (eventbus.IsRejected) mean the event can never be applied;
 // others are transient.
+//
+// In a transaction's scope (Batch) a guard event that passes its checks is
+// kept and applied with the scope's other guard events in bulk (before the
+// next event of another kind, or at the flush): Apply reports true for it,
+// and the Applied metric counts it once the bulk has applied it.
 func (p *Projector) Apply(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope) (bool, error) {
 	applied, err := p.apply(ctx, tx, env)
+	deferred := errors.Is(err, errDeferred)
+	if deferred {
+		applied, err = true, nil
+	}
 	if reason, ok := eventbus.IsRejected(err); ok {
 		if p.metrics != nil {
 			p.metrics.Rejected.WithLabelValues(env.GetDistrict(), string(reason)).Inc()
@@ -100,7 +110,7 @@ func (p *Projector) Apply(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelop
 	if err != nil {
 		return false, err
 	}
-	if applied && p.metrics != nil {
+	if applied && !deferred && p.metrics != nil {
 		p.metrics.Applied.WithLabelValues(env.GetDistrict()).Inc()
 	}
 	return applied, nil
@@ -118,6 +128,13 @@ func (p *Projector) apply(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelop
 	if v := env.GetSchemaVersion(); v > eventsv1.SchemaVersion {
 		return false, reject(eventbus.ReasonUnknownVersion, "%s at schema version %d; this HQ reads up to %d",
 			env.GetType(), v, eventsv1.SchemaVersion)
+	}
+	// Whatever else an event reads or writes, it sees the guards applied
+	// before it: a scope's kept guard events are applied first.
+	if pd := scope(ctx); pd != nil && len(pd.guards) > 0 && !isGuardEvent(env) {
+		if err := p.flushGuards(ctx, tx, pd); err != nil {
+			return false, err
+		}
 	}
 	now := p.now().UTC()
 	occurred := now
@@ -162,9 +179,7 @@ func (p *Projector) apply(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelop
 		if c, err = decodeCompany(env); err == nil {
 			applied, err = p.company(ctx, tx, env, c, now)
 		}
-	case !meetings && isOneOf(env.GetType(), eventsv1.TypeGuardHired, eventsv1.TypeGuardUpdated, eventsv1.TypeGuardLeft,
-		eventsv1.TypeTrainingRecorded, eventsv1.TypeBackgroundCheckRecorded, eventsv1.TypeCertificateIssued,
-		eventsv1.TypeCertificateExpiring):
+	case isGuardEvent(env):
 		var g *eventsv1.Guard
 		if g, err = decodeGuard(env); err == nil {
 			applied, err = p.guard(ctx, tx, env, g, occurred, now)
@@ -177,7 +192,7 @@ func (p *Projector) apply(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelop
 	default:
 		return false, reject(eventbus.ReasonUnknownType, "unknown %s event type %q", env.GetService(), env.GetType())
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, errDeferred) {
 		return false, err
 	}
 	// Last, so that only an event applied without error counts in the
@@ -185,8 +200,20 @@ func (p *Projector) apply(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelop
 	if err := p.touch(ctx, tx, env.GetDistrict(), env.GetService(), occurred, now); err != nil {
 		return false, err
 	}
-	return applied, nil
+	return applied, err
 }
+
+// isGuardEvent reports whether env is one of the membership events that
+// carry a guard snapshot.
+func isGuardEvent(env *eventsv1.Envelope) bool {
+	return env.GetService() == Service && isOneOf(env.GetType(), eventsv1.TypeGuardHired, eventsv1.TypeGuardUpdated,
+		eventsv1.TypeGuardLeft, eventsv1.TypeTrainingRecorded, eventsv1.TypeBackgroundCheckRecorded,
+		eventsv1.TypeCertificateIssued, eventsv1.TypeCertificateExpiring)
+}
+
+// errDeferred is guard's answer for a snapshot kept in the transaction's
+// scope, to be applied in bulk (Apply reports it applied).
+var errDeferred = errors.New("projector: guard kept for the batch")
 
 // Knows reports whether the projector applies events of typ from service
 // at schema version: HQ consumes service, and this build classified the
@@ -355,6 +382,33 @@ func (p *Projector) guard(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelop
 	if err != nil {
 		return false, err
 	}
+	// The start the record takes if this write makes it active: the hire
+	// date is the domain's "since"; the event time stands in when a
+	// snapshot has none.
+	var start time.Time
+	if g.GetEmploymentStatus() == "active" {
+		start = occurred
+		if d, err := time.Parse(time.DateOnly, g.GetHiredOn()); err == nil {
+			start = d
+		}
+	}
+	var updated time.Time
+	if g.GetUpdatedAt() != nil {
+		updated = g.GetUpdatedAt().AsTime()
+	}
+	rec := store.Guard{
+		ID: g.GetId(), District: env.GetDistrict(), CompanyID: g.GetCompanyId(), IDHash: g.GetIdHash(),
+		EmploymentStatus: g.GetEmploymentStatus(), HiredOn: g.GetHiredOn(), HasCertificate: g.GetHasCertificate(),
+		BackgroundCheckStatus: g.GetBackgroundCheckStatus(), PreJobTrained: g.GetPreJobTrained(),
+		BadgeService: g.GetBadgeService(), VolunteerPolice: g.GetVolunteerPolice(), PartyMember: g.GetPartyMember(),
+		CertificateNumber: g.GetCertificateNumber(), CertificateValidUntil: g.GetCertificateValidUntil(),
+		CertificateAuthority: g.GetCertificateAuthority(),
+		Version:              version, ActiveSince: start, UpdatedAt: updated,
+	}
+	if pd := scope(ctx); pd != nil {
+		pd.guards = append(pd.guards, store.GuardWrite{G: rec, At: now})
+		return false, errDeferred
+	}
 	st, found, err := p.store.GuardState(ctx, tx, g.GetId())
 	if err != nil {
 		return false, err
@@ -362,33 +416,11 @@ func (p *Projector) guard(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelop
 	if found && st.Version >= version {
 		return false, nil
 	}
-	var since time.Time
-	if g.GetEmploymentStatus() == "active" {
-		switch {
-		case found && st.EmploymentStatus == "active" && !st.ActiveSince.IsZero():
-			since = st.ActiveSince
-		default:
-			// The hire date is the domain's "since"; the event time stands in
-			// when a snapshot has none.
-			since = occurred
-			if d, err := time.Parse(time.DateOnly, g.GetHiredOn()); err == nil {
-				since = d
-			}
-		}
+	// A record already active keeps its start.
+	if rec.EmploymentStatus == "active" && found && st.EmploymentStatus == "active" && !st.ActiveSince.IsZero() {
+		rec.ActiveSince = st.ActiveSince
 	}
-	var updated time.Time
-	if g.GetUpdatedAt() != nil {
-		updated = g.GetUpdatedAt().AsTime()
-	}
-	return true, p.store.PutGuardOver(ctx, tx, store.Guard{
-		ID: g.GetId(), District: env.GetDistrict(), CompanyID: g.GetCompanyId(), IDHash: g.GetIdHash(),
-		EmploymentStatus: g.GetEmploymentStatus(), HiredOn: g.GetHiredOn(), HasCertificate: g.GetHasCertificate(),
-		BackgroundCheckStatus: g.GetBackgroundCheckStatus(), PreJobTrained: g.GetPreJobTrained(),
-		BadgeService: g.GetBadgeService(), VolunteerPolice: g.GetVolunteerPolice(), PartyMember: g.GetPartyMember(),
-		CertificateNumber: g.GetCertificateNumber(), CertificateValidUntil: g.GetCertificateValidUntil(),
-		CertificateAuthority: g.GetCertificateAuthority(),
-		Version:              version, ActiveSince: since, UpdatedAt: updated,
-	}, now, st, tallies(ctx))
+	return true, p.store.PutGuardOver(ctx, tx, rec, now, st, nil)
 }
 
 func (p *Projector) member(ctx context.Context, tx *sql.Tx, env *eventsv1.Envelope, m *eventsv1.CouncilMember) (bool, error) {

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -87,5 +89,64 @@ func TestMigrateUpgradesAReadModelOfBeforeIssue9(t *testing.T) {
 	}
 	if err := s.VerifyGuardTallies(ctx, "2030-01-01"); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestMigration9CountsTheDistrictsDatedCertificates: a read model of before
+// migration 9 (its guards' end days tallied, no hq_district_certified) gets
+// a row per district counting every dated certificate (from_day empty), so its
+// certified figures are those it had, on any day.
+func TestMigration9CountsTheDistrictsDatedCertificates(t *testing.T) {
+	ctx := context.Background()
+	db := migrationtest.Fresh(t, Migrate)
+	s := New(db)
+	at := time.Date(2025, 9, 30, 12, 0, 0, 0, service.Shanghai)
+	err := db.InTx(ctx, func(tx *sql.Tx) error {
+		for i, until := range []string{"2025-09-29", "2025-09-30", "2025-10-01", "2025-10-01", ""} {
+			id := fmt.Sprintf("g%d", i)
+			g := Guard{ID: id, District: []string{"east", "west"}[i%2], CompanyID: "c1", IDHash: "h" + id, EmploymentStatus: "active",
+				HiredOn: "2024-01-01", HasCertificate: true, Version: 1, ActiveSince: at, UpdatedAt: at,
+				CertificateNumber: "N" + id, CertificateValidUntil: until}
+			if err := s.PutGuard(ctx, tx, g, at); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	days := []string{"2025-09-28", "2025-09-29", "2025-09-30", "2025-10-01", "2025-10-02"}
+	want := map[string]map[string]service.DistrictData{}
+	for _, d := range days {
+		if want[d], err = s.Districts(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Back to before migration 9, and up again.
+	for _, q := range []string{`DROP TABLE hq_district_certified`, `DELETE FROM ` + MigrationsTable + ` WHERE version_id = 9`} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range days {
+		got, err := s.Districts(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, district := range []string{"east", "west"} {
+			if g, w := got[district].Counts.GuardsCertified, want[d][district].Counts.GuardsCertified; g != w {
+				t.Errorf("%s on %s after migration 9: %d certified, want %d", district, d, g, w)
+			}
+		}
+		if err := s.VerifyGuardTallies(ctx, d); err != nil {
+			t.Error(err)
+		}
+	}
+	if n := want["2025-10-01"]["east"].Counts.GuardsCertified + want["2025-10-01"]["west"].Counts.GuardsCertified; n != 3 {
+		t.Errorf("certified on 10-01 = %d, want 3", n)
 	}
 }

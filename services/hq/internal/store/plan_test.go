@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -22,6 +23,10 @@ func TestConflictLookupsUseTheirIndex(t *testing.T) {
 		for _, pq := range plans {
 			planSearches(t, db, kind, pq[0].(string), pq[1:]...)
 		}
+	}
+	// The bulk path's (ApplyGuards) lookups of many keys at once.
+	for kind, q := range keyHolders {
+		planSearches(t, db, kind, fmt.Sprintf(q, "?, ?"), "k1", "k2")
 	}
 }
 

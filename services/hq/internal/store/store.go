@@ -258,6 +258,7 @@ func (s *Store) PutGuardOver(ctx context.Context, tx *sql.Tx, g Guard, at time.T
 	}
 	t.add(before.counted(), -1)
 	t.add(g.counted(), +1)
+	t.at(at)
 	if tallies == nil {
 		return s.FlushGuardTallies(ctx, tx, t)
 	}

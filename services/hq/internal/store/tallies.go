@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/guildhall/guildhall/services/hq/internal/service"
 )
@@ -40,6 +41,20 @@ type endKey struct{ company, district, until string }
 type GuardTallies struct {
 	companies map[companyKey]*tally
 	ends      map[endKey]int64
+	// day is the newest day (Asia/Shanghai) of the writes added: the flush
+	// moves the districts' hq_district_certified to it, so that a read of
+	// that day sums no end days ("" when no write said when it was).
+	day string
+}
+
+// at notes a write applied at t.
+func (t *GuardTallies) at(at time.Time) {
+	if at.IsZero() {
+		return
+	}
+	if d := service.Today(at); d > t.day {
+		t.day = d
+	}
 }
 
 // NewGuardTallies returns empty GuardTallies.
@@ -109,7 +124,7 @@ func (s *Store) FlushGuardTallies(ctx context.Context, tx *sql.Tx, t *GuardTalli
 			return fmt.Errorf("store: guard tallies: %w", err)
 		}
 	}
-	districts := map[[2]string]int64{}
+	districts := map[string]map[string]int64{}
 	for _, k := range slices.SortedFunc(maps.Keys(t.ends), func(a, b endKey) int {
 		return cmpPair(a.company, a.until+"\x00"+a.district, b.company, b.until+"\x00"+b.district)
 	}) {
@@ -117,28 +132,84 @@ func (s *Store) FlushGuardTallies(ctx context.Context, tx *sql.Tx, t *GuardTalli
 		if n == 0 {
 			continue
 		}
-		districts[[2]string{k.district, k.until}] += n
+		m := districts[k.district]
+		if m == nil {
+			m = map[string]int64{}
+			districts[k.district] = m
+		}
+		m[k.until] += n
 		if _, err := s.db.ExecTx(ctx, tx, `INSERT INTO hq_guard_certificate_ends (company_id, district, valid_until, active)
 			VALUES (?, ?, ?, ?) ON CONFLICT (company_id, valid_until, district) DO UPDATE SET
 			active = hq_guard_certificate_ends.active + excluded.active`, k.company, k.district, k.until, n); err != nil {
 			return fmt.Errorf("store: certificate ends: %w", err)
 		}
 	}
-	for _, k := range slices.SortedFunc(maps.Keys(districts), func(a, b [2]string) int {
-		return cmpPair(a[0], a[1], b[0], b[1])
-	}) {
-		n := districts[k]
-		if n == 0 {
-			continue
-		}
-		if _, err := s.db.ExecTx(ctx, tx, `INSERT INTO hq_district_certificate_ends (district, valid_until, active)
-			VALUES (?, ?, ?) ON CONFLICT (district, valid_until) DO UPDATE SET
-			active = hq_district_certificate_ends.active + excluded.active`, k[0], k[1], n); err != nil {
-			return fmt.Errorf("store: district certificate ends: %w", err)
+	for d, m := range districts {
+		maps.DeleteFunc(m, func(_ string, n int64) bool { return n == 0 })
+		if len(m) == 0 {
+			delete(districts, d)
 		}
 	}
+	// District by district, in order, and in each the row of
+	// hq_district_certified before the district's end days (the same order
+	// in every transaction).
+	for _, d := range slices.Sorted(maps.Keys(districts)) {
+		if err := s.flushDistrictEnds(ctx, tx, d, districts[d], t.day); err != nil {
+			return err
+		}
+	}
+	t.day = ""
 	clear(t.companies)
 	clear(t.ends)
+	return nil
+}
+
+// flushDistrictEnds adds ends (valid_until: active guards) to district's
+// hq_district_certificate_ends and keeps its hq_district_certified the sum
+// of those from its from_day on, first moving from_day to day ("" keeps it).
+func (s *Store) flushDistrictEnds(ctx context.Context, tx *sql.Tx, district string, ends map[string]int64, day string) error {
+	// The row, and its lock: on PostgreSQL a concurrent flush of the
+	// district waits here for the other to commit, so the next statement's
+	// snapshot has the other's end days as well as its from_day.
+	if _, err := s.db.ExecTx(ctx, tx, `INSERT INTO hq_district_certified (district, from_day, active) VALUES (?, '', 0)
+		ON CONFLICT (district) DO UPDATE SET from_day = hq_district_certified.from_day`, district); err != nil {
+		return fmt.Errorf("store: district certified: %w", err)
+	}
+	if day != "" {
+		// Over the end days as they were before this flush's.
+		if _, err := s.db.ExecTx(ctx, tx, `UPDATE hq_district_certified SET active = active
+			- coalesce((SELECT sum(e.active) FROM hq_district_certificate_ends e WHERE e.district = hq_district_certified.district
+				AND e.valid_until >= hq_district_certified.from_day AND e.valid_until < ?), 0)
+			+ coalesce((SELECT sum(e.active) FROM hq_district_certificate_ends e WHERE e.district = hq_district_certified.district
+				AND e.valid_until >= ? AND e.valid_until < hq_district_certified.from_day), 0),
+			from_day = ? WHERE district = ? AND from_day <> ?`, day, day, day, district, day); err != nil {
+			return fmt.Errorf("store: district certified: %w", err)
+		}
+	}
+	var from int64
+	for _, until := range slices.Sorted(maps.Keys(ends)) {
+		n := ends[until]
+		if _, err := s.db.ExecTx(ctx, tx, `INSERT INTO hq_district_certificate_ends (district, valid_until, active)
+			VALUES (?, ?, ?) ON CONFLICT (district, valid_until) DO UPDATE SET
+			active = hq_district_certificate_ends.active + excluded.active`, district, until, n); err != nil {
+			return fmt.Errorf("store: district certificate ends: %w", err)
+		}
+		if day == "" {
+			// from_day unknown here: each end day counts if it is not before it.
+			if _, err := s.db.ExecTx(ctx, tx, `UPDATE hq_district_certified SET active = active + ?
+				WHERE district = ? AND from_day <= ?`, n, district, until); err != nil {
+				return fmt.Errorf("store: district certified: %w", err)
+			}
+		} else if until >= day {
+			from += n
+		}
+	}
+	if day != "" && from != 0 {
+		if _, err := s.db.ExecTx(ctx, tx, `UPDATE hq_district_certified SET active = active + ? WHERE district = ?`,
+			from, district); err != nil {
+			return fmt.Errorf("store: district certified: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -183,47 +254,40 @@ func (s *Store) guardCountsByScan(ctx context.Context, today string) (map[string
 }
 
 // guardCounts reads the same figures as guardCountsByScan from the tallies:
-// a row per company, plus the certificates ending from today on.
+// a row per company, and per district its dated certificates from
+// hq_district_certified's from_day on, corrected by the end days between
+// that day and today (none when the projector last wrote today). One
+// statement, so its figures are of one snapshot on PostgreSQL too.
 func (s *Store) guardCounts(ctx context.Context, today string) (map[string]service.Counts, error) {
 	out := map[string]service.Counts{}
-	rows, err := s.db.Querier().Query(ctx, `SELECT district, sum(active), sum(background_checked), sum(trained),
-		sum(certified_open), sum(badge_service), sum(volunteer_police), sum(party_members)
-		FROM hq_guard_tallies GROUP BY district HAVING sum(active) > 0`)
+	rows, err := s.db.Querier().Query(ctx, `SELECT d.district, d.a, d.bg, d.tr,
+		d.open + coalesce(c.active, 0)
+		- coalesce((SELECT sum(e.active) FROM hq_district_certificate_ends e WHERE e.district = d.district
+			AND e.valid_until >= c.from_day AND e.valid_until < ?), 0)
+		+ coalesce((SELECT sum(e.active) FROM hq_district_certificate_ends e WHERE e.district = d.district
+			AND e.valid_until >= ? AND e.valid_until < c.from_day), 0),
+		d.badge, d.vol, d.party
+		FROM (SELECT district, sum(active) AS a, sum(background_checked) AS bg, sum(trained) AS tr,
+			sum(certified_open) AS open, sum(badge_service) AS badge, sum(volunteer_police) AS vol, sum(party_members) AS party
+			FROM hq_guard_tallies GROUP BY district HAVING sum(active) > 0) d
+		LEFT JOIN hq_district_certified c ON c.district = d.district`, today, today)
 	if err != nil {
 		return nil, fmt.Errorf("store: guard tallies: %w", err)
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var d string
 		var c service.Counts
 		if err := rows.Scan(&d, &c.GuardsActive, &c.GuardsBackgroundChecked, &c.GuardsTrained,
 			&c.GuardsCertified, &c.GuardsBadgeService, &c.GuardsVolunteerPolice, &c.GuardsPartyMembers); err != nil {
-			rows.Close()
 			return nil, fmt.Errorf("store: guard tallies: %w", err)
 		}
 		out[d] = c
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: guard tallies: %w", err)
 	}
-	rows, err = s.db.Querier().Query(ctx, `SELECT district, sum(active) FROM hq_district_certificate_ends
-		WHERE valid_until >= ? GROUP BY district`, today)
-	if err != nil {
-		return nil, fmt.Errorf("store: certificate ends: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var d string
-		var n int64
-		if err := rows.Scan(&d, &n); err != nil {
-			return nil, fmt.Errorf("store: certificate ends: %w", err)
-		}
-		if c, ok := out[d]; ok {
-			c.GuardsCertified += n
-			out[d] = c
-		}
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // VerifyGuardTallies recounts every district's active guards from hq_guards
@@ -293,6 +357,25 @@ func (s *Store) VerifyGuardTallies(ctx context.Context, today string) error {
 		if n != 0 {
 			return fmt.Errorf("store: %d certificate end tallies differ from a recount", n)
 		}
+	}
+	// Each district's certified from its from_day on, against its end days
+	// (themselves held to the recount above), and a row for every district
+	// with a dated certificate.
+	var n int
+	if err := s.db.Querier().QueryRow(ctx, `SELECT count(*) FROM hq_district_certified c
+		WHERE c.active <> coalesce((SELECT sum(e.active) FROM hq_district_certificate_ends e
+			WHERE e.district = c.district AND e.valid_until >= c.from_day), 0)`).Scan(&n); err != nil {
+		return fmt.Errorf("store: verify district certified: %w", err)
+	}
+	if n != 0 {
+		return fmt.Errorf("store: %d districts' certified from their from_day differ from their end days", n)
+	}
+	if err := s.db.Querier().QueryRow(ctx, `SELECT count(DISTINCT e.district) FROM hq_district_certificate_ends e
+		WHERE e.active <> 0 AND NOT EXISTS (SELECT 1 FROM hq_district_certified c WHERE c.district = e.district)`).Scan(&n); err != nil {
+		return fmt.Errorf("store: verify district certified: %w", err)
+	}
+	if n != 0 {
+		return fmt.Errorf("store: %d districts with certificate end days have no certified row", n)
 	}
 	return nil
 }

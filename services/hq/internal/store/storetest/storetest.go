@@ -37,6 +37,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		kit.Group[*store.Store]{Name: "Seed figures", Run: seedFigures},
 		kit.Group[*store.Store]{Name: "Key conflicts", Run: keyConflicts},
 		kit.Group[*store.Store]{Name: "Guard tallies", Run: guardTallies},
+		kit.Group[*store.Store]{Name: "Guards in bulk", Run: bulkGuards},
+		kit.Group[*store.Store]{Name: "Certified at a day rollover", Run: certifiedAtRollover},
 		kit.Group[*store.Store]{Name: "Transactions", Run: transactions})
 }
 
