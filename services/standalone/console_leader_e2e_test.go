@@ -49,6 +49,24 @@ func stepText(raised time.Time, at *time.Time, zh bool) string {
 	return fmt.Sprintf("%d:%02d", s/60, s%60)
 }
 
+// clockTarget waits until the dispatch's clock names target (its text
+// ticks each second; the target part stays).
+func clockTarget(target string) step {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		for {
+			got, err := chromedp.Evaluate[string](`document.querySelector('[data-test=dispatch-clock]')?.innerText ?? ''`)(ctx, tg)
+			if err == nil && strings.Contains(got, target) {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("the dispatch's clock %q, want it to name %q (%v)", got, target, err)
+			case <-time.After(100 * time.Millisecond): // polling interval
+			}
+		}
+	})
+}
+
 // TestConsoleTeamLeaderTakesADispatchOnThePhone drives issue 16's page in
 // a real Chromium on a phone-width viewport: the police raise two
 // requests near the team on duty (the routine one with a 1 s accept
@@ -165,6 +183,8 @@ func TestConsoleTeamLeaderTakesADispatchOnThePhone(t *testing.T) {
 		// One tap from the notice opens the request and reads the notice.
 		chromedp.Click(css(open)), chromedp.WaitVisible(css(`[data-test=dispatch-accept]`)),
 		waitCount(`[data-test^=team-notice-unread-]`, 1), waitText(`[data-test=dispatch-at-accept]`, "—"),
+		// The page's targets are patrols' defaults (dispatch.js mirrors them).
+		clockTarget(fmt.Sprintf("时限 %d:%02d", policy.DefaultDispatch.Urgent.AcceptSeconds/60, policy.DefaultDispatch.Urgent.AcceptSeconds%60)),
 		look("team-leader-offer.zh-CN"), chromedp.Click(css(`[data-test=dispatch-accept]`)),
 		waitText(`[data-test=dispatch-team]`, "签收队伍：经开江城义警四队"), waitCount(`[data-test=dispatch-accept]`, 0),
 		chromedp.Click(css(`[data-test=dispatch-step-en_route]`)), waitText(`[data-test=dispatch-status]`, "在途"),
