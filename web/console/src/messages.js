@@ -7,7 +7,7 @@ export const LOCALES = ['zh-CN', 'en']
 export const messages = {
   'zh-CN': {
     app: { title: '保安协会管理平台', short: '保安协会', switchTo: 'English', switchLabel: '切换到英文' },
-    nav: { patrols: '巡防', city: '全市概览', districts: '片区', district: '{d} 片区', meetings: '会议', actions: '责任清单', dispatches: '警保联动', notices: '通知', scan: '巡逻打卡', directives: '总部指令', conflicts: '跨片区冲突', ops: '运行状态', publicity: '宣传与互助', logout: '退出登录', skip: '跳到主要内容' },
+    nav: { patrols: '巡防', city: '全市概览', districts: '片区', district: '{d} 片区', meetings: '会议', actions: '责任清单', dispatches: '警保联动', notices: '通知', scan: '巡逻打卡', team: '队伍与调度', directives: '总部指令', conflicts: '跨片区冲突', ops: '运行状态', publicity: '宣传与互助', logout: '退出登录', skip: '跳到主要内容' },
     login: {
       title: '登录', username: '用户名', password: '密码', submit: '登录',
       failed: '登录失败：{message}', required: '请输入用户名和密码',
@@ -164,7 +164,15 @@ export const messages = {
       setting: '区域', lat: '纬度', lng: '经度', description: '说明', s: '{n} 秒', m: '{n} 分钟',
       urgencies: { urgent: '紧急', routine: '一般' }, settings: { urban: '城区', suburban: '郊区' },
       statuses: { offered: '待签收', unassigned: '无人签收', accepted: '已签收', en_route: '在途', arrived: '已到场', closed: '已结束' },
-      stages: { accept: '签收', arrive: '到场', feedback: '反馈' },
+      stages: { accept: '签收', arrive: '到场', feedback: '反馈' }, escalated: '已上报片区', escalation: '上报',
+    },
+    team: {
+      title: '队伍通知与警保联动', dispatches: '派给本队的调度', noDispatch: '暂无派给本队的调度', request: '调度：{kind}',
+      acceptedBy: '签收队伍：{team}', clock: '{stage}已用 {elapsed}，时限 {target}', over: '已超时', feedback: '反馈内容',
+      accept: '签收', step: { en_route: '出发（在途）', arrived: '已到场', feedback: '提交反馈' },
+      stepAt: { accept: '签收用时', en_route: '出发用时', arrive: '到场用时', feedback: '反馈用时' },
+      notices: '队伍通知', noNotice: '暂无通知', unread: '未读', markRead: '标为已读', openDispatch: '打开调度',
+      kinds: { member_suspended: '队员停用', member_reinstated: '队员恢复', double_booking_resolved: '重复排班已处理', dispatch_offered: '警保联动调度' },
     },
     ops: {
       title: '运行状态', behind: '总部落后 {n} 条事件', lastApplied: '最近应用', parked: '{n} 条事件暂存', service: '服务', alive: '心跳',
@@ -224,7 +232,7 @@ export const messages = {
   },
   en: {
     app: { title: 'Security Association Console', short: 'Association', switchTo: '中文', switchLabel: 'Switch to Chinese' },
-    nav: { patrols: 'Patrols', city: 'City', districts: 'Districts', district: 'District {d}', meetings: 'Meetings', actions: 'Action items', dispatches: 'Dispatch', notices: 'Notices', scan: 'Patrol scan', directives: 'Directives', conflicts: 'Conflicts', ops: 'Operations', publicity: 'Publicity and aid', logout: 'Log out', skip: 'Skip to main content' },
+    nav: { patrols: 'Patrols', city: 'City', districts: 'Districts', district: 'District {d}', meetings: 'Meetings', actions: 'Action items', dispatches: 'Dispatch', notices: 'Notices', scan: 'Patrol scan', team: 'Team and dispatch', directives: 'Directives', conflicts: 'Conflicts', ops: 'Operations', publicity: 'Publicity and aid', logout: 'Log out', skip: 'Skip to main content' },
     login: {
       title: 'Log in', username: 'Username', password: 'Password', submit: 'Log in',
       failed: 'Login failed: {message}', required: 'Enter your username and password',
@@ -381,7 +389,15 @@ export const messages = {
       setting: 'Area', lat: 'Latitude', lng: 'Longitude', description: 'Description', s: '{n} s', m: '{n} min',
       urgencies: { urgent: 'Urgent', routine: 'Routine' }, settings: { urban: 'Urban', suburban: 'Suburban' },
       statuses: { offered: 'Offered', unassigned: 'Unassigned', accepted: 'Accepted', en_route: 'En route', arrived: 'Arrived', closed: 'Closed' },
-      stages: { accept: 'accept', arrive: 'arrive', feedback: 'feedback' },
+      stages: { accept: 'accept', arrive: 'arrive', feedback: 'feedback' }, escalated: 'Escalated', escalation: 'Escalation',
+    },
+    team: {
+      title: 'Team notices and dispatch', dispatches: 'Dispatch offered to your team', noDispatch: 'No dispatch offered to your team', request: 'Request: {kind}',
+      acceptedBy: 'Accepted by {team}', clock: '{stage}: {elapsed} so far, target {target}', over: 'Target passed', feedback: 'Feedback',
+      accept: 'Accept', step: { en_route: 'On the way', arrived: 'Arrived', feedback: 'Send feedback' },
+      stepAt: { accept: 'To accept', en_route: 'To set out', arrive: 'To arrive', feedback: 'To feedback' },
+      notices: 'Team notices', noNotice: 'No notices', unread: 'Unread', markRead: 'Mark read', openDispatch: 'Open the dispatch',
+      kinds: { member_suspended: 'Member suspended', member_reinstated: 'Member reinstated', double_booking_resolved: 'Double booking resolved', dispatch_offered: 'Dispatch offered' },
     },
     ops: {
       title: 'Operations', behind: 'HQ is {n} events behind', lastApplied: 'last applied', parked: '{n} events parked', service: 'Service', alive: 'Heartbeat',

@@ -71,6 +71,12 @@ export function seesDispatches(me) {
   return !!me && ['hq-admin', 'district-admin', 'police'].includes(me.role)
 }
 
+// seesTeam: a guard's team page (the team notices and, for a team's
+// leader, the police dispatch offered to the team): guards alone.
+export function seesTeam(me) {
+  return !!me && me.role === 'guard' && !!me.guard
+}
+
 // seesNotices: who publishes a district's notices and follows their
 // receipts (a company reads its own under its company).
 export function seesNotices(me) {

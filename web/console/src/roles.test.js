@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { canEditMeetings, decidesAid, editsPost, givesFeedback, homeOf, issuesDirectives, movesActionItems, offersAid, postsAid, publishesPublicity, reviewsPublicity, runsFieldwork, seesActionItems, seesAidStats, seesCity, seesDirectives, seesDistrictOversight, seesFieldwork, seesHQPublicity } from './roles.js'
+import { canEditMeetings, decidesAid, editsPost, givesFeedback, homeOf, issuesDirectives, movesActionItems, offersAid, postsAid, publishesPublicity, reviewsPublicity, runsFieldwork, seesActionItems, seesAidStats, seesCity, seesDirectives, seesDistrictOversight, seesFieldwork, seesHQPublicity, seesTeam } from './roles.js'
 
 describe('roles', () => {
   it('lands each role on its page', () => {
@@ -76,5 +76,10 @@ describe('fieldwork, mutual aid and publicity', () => {
     expect([hq, lead, ca, police, cityPolice].map(seesHQPublicity)).toEqual([true, false, false, false, true])
     expect([hq, lead, ca, police, cityPolice].map(publishesPublicity)).toEqual([true, false, false, false, false])
     expect([hq, lead, ca, police].map(seesAidStats)).toEqual([true, true, false, true])
+  })
+  it('links the team page for a guard with a guard id alone', () => {
+    expect(seesTeam({ role: 'guard', districts: ['jingkai'], guard: 'g1' })).toBe(true)
+    expect(seesTeam({ role: 'guard', districts: ['jingkai'] })).toBe(false)
+    for (const role of ['hq-admin', 'district-admin', 'company-admin', 'police', 'ops']) expect(seesTeam({ role, districts: ['jingkai'], guard: 'g1' })).toBe(false)
   })
 })

@@ -86,6 +86,8 @@ export const router = createRouter({
     },
     { path: '/hq/publicity', name: 'hq-publicity', component: () => import('./views/HqPublicityView.vue') },
     { path: '/scan', name: 'scan', component: () => import('./views/ScanView.vue') },
+    // A team leader's notices and dispatch; ?dispatch= opens one request.
+    { path: '/team', name: 'team', component: () => import('./views/TeamView.vue') },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
 })
