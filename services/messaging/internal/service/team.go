@@ -146,9 +146,11 @@ func teamContent(e TeamEvent) (title, body string) {
 		if e.Offer > 1 {
 			again = fmt.Sprintf("（前一队伍未签收，第 %d 次派单）", e.Offer)
 		}
+		// The event names the team and the dispatch by id only: the text
+		// says "your team" and the notice's dispatch_id opens the request.
 		return fmt.Sprintf("警保联动派单（%s）：%s", urgency, e.DispatchKind),
-			fmt.Sprintf("派出所向队伍「%s」派单%s：%s，%s，距本队巡防区域约 %.0f 米。请队长尽快签收（派单 %s）。",
-				team, again, e.DispatchKind, urgency, e.DistanceM, e.DispatchID)
+			fmt.Sprintf("派出所向本队派单%s：%s，%s，距本队巡防区域约 %.0f 米。请队长尽快签收。",
+				again, e.DispatchKind, urgency, e.DistanceM)
 	}
 	outcome := "本片区的排班保留"
 	if e.Outcome == "withdrawn" {
