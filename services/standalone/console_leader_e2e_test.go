@@ -2,7 +2,6 @@ package standalone_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
@@ -88,53 +87,9 @@ func TestConsoleTeamLeaderTakesADispatchOnThePhone(t *testing.T) {
 
 	// Routine requests lapse at once; urgent ones keep the defaults,
 	// which are the targets the page measures against.
-	targets := policy.DefaultDispatch
-	targets.Routine = policy.DispatchTargets{AcceptSeconds: 1, ArriveUrbanSeconds: 86400, ArriveSuburbanSeconds: 86400, FeedbackSeconds: 86400}
-	raw, err := json.Marshal(targets)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := city.Etcd().Put(ctx, policy.DispatchKey, string(raw)); err != nil {
-		t.Fatal(err)
-	}
-	co, err := c.RegisterActiveCompany(ctx, "jingkai", 94)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaderID := hireCheckedVolunteer(ctx, t, c, co, 9494)
-	var team, area, cp, plan, shift struct {
-		ID string `json:"id"`
-	}
-	poll(t, "patrols to know the volunteer and form the team", func() bool {
-		status, _, err := c.Do(ctx, "POST", d+"/teams", map[string]any{"name": "经开江城义警四队", "leader_guard_id": leaderID}, &team)
-		return err == nil && status == http.StatusCreated
-	})
-	loc := map[string]float64{"lat": 30.51, "lng": 114.21}
-	if err := c.Must(ctx, http.StatusCreated, "POST", d+"/areas", map[string]any{"name": "沌口商圈", "shape": "circle",
-		"center": loc, "radius_m": 1000}, &area); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Must(ctx, http.StatusCreated, "POST", d+"/areas/"+area.ID+"/checkpoints", map[string]any{"name": "东门",
-		"tag_kind": "qr", "tag_value": "QR-e2e-94", "location": loc}, &cp); err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now().UTC()
-	start, end := now.Add(-time.Hour).Truncate(time.Minute), now.Add(2*time.Hour).Truncate(time.Minute)
-	if err := c.Must(ctx, http.StatusCreated, "POST", d+"/plans", map[string]any{"name": "警保联动演练", "area_id": area.ID,
-		"starts_at": start, "ends_at": end}, &plan); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Must(ctx, http.StatusCreated, "POST", d+"/plans/"+plan.ID+"/shifts", map[string]any{"starts_at": start, "ends_at": end,
-		"required": 1, "route": []string{cp.ID}, "expected_scans": 1}, &shift); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Must(ctx, http.StatusCreated, "POST", d+"/shifts/"+shift.ID+"/assignments", map[string]any{"guard_id": leaderID}, nil); err != nil {
-		t.Fatal(err)
-	}
-	police := loginAs(ctx, t, c, map[string]any{"username": "police-9494", "role": "police", "districts": []string{"jingkai"}})
-	leader := loginAs(ctx, t, c, map[string]any{"username": "g-9494", "role": "guard", "districts": []string{"jingkai"}, "company": co, "guard": leaderID})
+	duty := teamOnDuty(ctx, t, city, c, 94, "经开江城义警四队")
+	leaderID, police, leader, near := duty.leaderID, duty.police, duty.leader, duty.near
 	lead := loginAs(ctx, t, c, map[string]any{"username": "lead-9494", "role": "district-admin", "districts": []string{"jingkai"}})
-	near := map[string]float64{"lat": 30.512, "lng": 114.212}
 
 	var routine, urgent leaderDispatch
 	if err := police.Must(ctx, http.StatusCreated, "POST", d+"/dispatches", map[string]any{"kind": "巡查", "urgency": "routine", "location": near}, &routine); err != nil || routine.Status != "offered" {
@@ -199,7 +154,7 @@ func TestConsoleTeamLeaderTakesADispatchOnThePhone(t *testing.T) {
 	if err := police.Must(ctx, http.StatusOK, "GET", d+"/dispatches/"+urgent.ID, nil, &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != "arrived" || got.TeamID != team.ID || got.Feedback != "纠纷已调解，双方离开" || got.AcceptedAt == nil || got.EnRouteAt == nil || got.ArrivedAt == nil || got.FeedbackAt == nil {
+	if got.Status != "arrived" || got.TeamID != duty.teamID || got.Feedback != "纠纷已调解，双方离开" || got.AcceptedAt == nil || got.EnRouteAt == nil || got.ArrivedAt == nil || got.FeedbackAt == nil {
 		t.Fatalf("the request after the leader's page: %+v", got)
 	}
 	text := func(sel string) string {

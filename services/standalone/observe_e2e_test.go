@@ -130,16 +130,22 @@ type dispatchView struct {
 	Breaches   []string   `json:"breaches"`
 }
 
-// driveDispatch runs two police dispatches (警保联动) through jingkai's
-// patrols API, in the running city. A volunteer team is on duty now (its
-// leader assigned a shift running now in a key area near the request).
-// The city's routine accept target is set to 1 s in etcd: a routine
-// request offered to the team is left unanswered, so the dispatch timers
-// record its accept target breached and, no team left to offer, leave it
-// unassigned. An urgent request, under the default targets, is accepted
-// by the team's leader, who records en route, arrival and feedback; the
-// police office closes it.
-func driveDispatch(ctx context.Context, t *testing.T, city *standalone.City, c *citytest.Client) dispatchRun {
+// onDuty is a volunteer-police team on duty in jingkai now (teamOnDuty).
+type onDuty struct {
+	company, teamID, leaderID string
+	// police and leader are the logged-in police officer and team leader.
+	police, leader *citytest.Client
+	// near is a point a few hundred metres from the team's key area.
+	near map[string]float64
+}
+
+// teamOnDuty readies a police dispatch in jingkai: the city's routine
+// accept target set to 1 s in etcd (so a routine request offered to the
+// team lapses at once; urgent ones keep the defaults), company n with a
+// certified, checked volunteer (n*101) who leads team name, assigned a
+// shift running now in a key area, and the police's and the leader's
+// accounts.
+func teamOnDuty(ctx context.Context, t *testing.T, city *standalone.City, c *citytest.Client, n int, name string) onDuty {
 	t.Helper()
 	d := "/api/v1/districts/jingkai"
 	targets := policy.DefaultDispatch
@@ -151,16 +157,17 @@ func driveDispatch(ctx context.Context, t *testing.T, city *standalone.City, c *
 	if _, err := city.Etcd().Put(ctx, policy.DispatchKey, string(raw)); err != nil {
 		t.Fatal(err)
 	}
-	co, err := c.RegisterActiveCompany(ctx, "jingkai", 93)
+	co, err := c.RegisterActiveCompany(ctx, "jingkai", n)
 	if err != nil {
 		t.Fatal(err)
 	}
-	leaderID := hireCheckedVolunteer(ctx, t, c, co, 9393)
+	id := strconv.Itoa(n * 101)
+	leaderID := hireCheckedVolunteer(ctx, t, c, co, n*101)
 	var team, area, cp, plan, shift struct {
 		ID string `json:"id"`
 	}
 	poll(t, "patrols to know the volunteer and form the team", func() bool {
-		status, _, err := c.Do(ctx, "POST", d+"/teams", map[string]any{"name": "经开江城义警三队", "leader_guard_id": leaderID}, &team)
+		status, _, err := c.Do(ctx, "POST", d+"/teams", map[string]any{"name": name, "leader_guard_id": leaderID}, &team)
 		return err == nil && status == http.StatusCreated
 	})
 	loc := map[string]float64{"lat": 30.51, "lng": 114.21}
@@ -169,7 +176,7 @@ func driveDispatch(ctx context.Context, t *testing.T, city *standalone.City, c *
 		t.Fatal(err)
 	}
 	if err := c.Must(ctx, http.StatusCreated, "POST", d+"/areas/"+area.ID+"/checkpoints", map[string]any{"name": "东门",
-		"tag_kind": "qr", "tag_value": "QR-e2e-93", "location": loc}, &cp); err != nil {
+		"tag_kind": "qr", "tag_value": "QR-e2e-" + strconv.Itoa(n), "location": loc}, &cp); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC()
@@ -185,9 +192,24 @@ func driveDispatch(ctx context.Context, t *testing.T, city *standalone.City, c *
 	if err := c.Must(ctx, http.StatusCreated, "POST", d+"/shifts/"+shift.ID+"/assignments", map[string]any{"guard_id": leaderID}, nil); err != nil {
 		t.Fatal(err)
 	}
-	police := loginAs(ctx, t, c, map[string]any{"username": "police-9393", "role": "police", "districts": []string{"jingkai"}})
-	leader := loginAs(ctx, t, c, map[string]any{"username": "g-9393", "role": "guard", "districts": []string{"jingkai"}, "company": co, "guard": leaderID})
-	near := map[string]float64{"lat": 30.512, "lng": 114.212}
+	return onDuty{company: co, teamID: team.ID, leaderID: leaderID,
+		police: loginAs(ctx, t, c, map[string]any{"username": "police-" + id, "role": "police", "districts": []string{"jingkai"}}),
+		leader: loginAs(ctx, t, c, map[string]any{"username": "g-" + id, "role": "guard", "districts": []string{"jingkai"}, "company": co, "guard": leaderID}),
+		near:   map[string]float64{"lat": 30.512, "lng": 114.212}}
+}
+
+// driveDispatch runs two police dispatches (警保联动) through jingkai's
+// patrols API, in the running city, to the team teamOnDuty readies. A
+// routine request offered to the team is left unanswered, so the dispatch
+// timers record its accept target breached and, no team left to offer,
+// leave it unassigned. An urgent request, under the default targets, is
+// accepted by the team's leader, who records en route, arrival and
+// feedback; the police office closes it.
+func driveDispatch(ctx context.Context, t *testing.T, city *standalone.City, c *citytest.Client) dispatchRun {
+	t.Helper()
+	d := "/api/v1/districts/jingkai"
+	duty := teamOnDuty(ctx, t, city, c, 93, "经开江城义警三队")
+	leaderID, police, leader, near := duty.leaderID, duty.police, duty.leader, duty.near
 
 	run := dispatchRun{leaderID: leaderID, leader: leader}
 	if err := police.Must(ctx, http.StatusCreated, "POST", d+"/dispatches", map[string]any{"kind": "巡查", "urgency": "routine", "location": near},
@@ -199,7 +221,7 @@ func driveDispatch(ctx context.Context, t *testing.T, city *standalone.City, c *
 		t.Fatalf("the urgent request: %+v %v, want it offered to the team on duty", run.urgent, err)
 	}
 	u := d + "/dispatches/" + run.urgent.ID
-	if err := leader.Must(ctx, http.StatusOK, "POST", u+"/accept", map[string]any{"team_id": team.ID}, &run.urgent); err != nil {
+	if err := leader.Must(ctx, http.StatusOK, "POST", u+"/accept", map[string]any{"team_id": duty.teamID}, &run.urgent); err != nil {
 		t.Fatal(err)
 	}
 	for _, step := range []map[string]any{{"step": "en_route"}, {"step": "arrived"}, {"step": "feedback", "note": "纠纷已调解，双方离开"}} {
