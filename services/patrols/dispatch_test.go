@@ -419,3 +419,54 @@ func TestDispatchEachStageIsDueOnce(t *testing.T) {
 		t.Fatalf("%d breach events, want 2", breaches)
 	}
 }
+
+// TestARequestRaisedWithNobodyOnDutyIsOfferedOnceATeamIs: a request raised
+// at 08:59:50, before any shift, is unassigned and escalated; a sweep while
+// no team is on duty offers it to nobody; the first sweep after 09:00 (both
+// teams' shifts running) offers it to the nearest team, once, and that
+// team's leader can accept it — within the accept target, which runs from
+// the raise, so the stage is due once and met.
+func TestARequestRaisedWithNobodyOnDutyIsOfferedOnceATeamIs(t *testing.T) {
+	e, teamA, teamB := dispatchWorld(t)
+	raised := nationalDay.Add(time.Hour - 10*time.Second) // 08:59:50: no shift has begun
+	e.clock.set(raised)
+	var d dispatch
+	e.Must(http.StatusCreated, "POST", "/dispatches", map[string]any{"kind": "纠纷", "urgency": "urgent", "location": north(cp1At, 50)}, &d, as(police)...)
+	if d.Status != "unassigned" || len(d.Offers) != 0 || !d.Escalated {
+		t.Fatalf("raised %+v, want unassigned and escalated with no offer", d)
+	}
+	e.clock.set(raised.Add(5 * time.Second))
+	seq := e.lastSeq()
+	e.sweepDispatches()
+	if got := types(e.events(seq)); len(got) != 0 {
+		t.Fatalf("a sweep with nobody on duty wrote %v", got)
+	}
+	e.clock.set(raised.Add(20 * time.Second)) // 09:00:10
+	seq = e.lastSeq()
+	if n := e.sweepDispatches(); n != 0 {
+		t.Fatalf("the first sweep with teams on duty breached %d (20 s of a 30 s target)", n)
+	}
+	evs := e.events(seq)
+	if got := types(evs); !slices.Equal(got, []string{eventsv1.TypeDispatchOffered}) {
+		t.Fatalf("events %v, want the offer alone", got)
+	}
+	if o := testutil.Payload(t, evs[0], &eventsv1.DispatchOffered{}); o.GetTeamId() != teamA || o.GetNotifyGuardId() != "g1" || o.GetOffer() != 1 {
+		t.Fatalf("offer %v, want team A's leader first", o)
+	}
+	e.Must(http.StatusOK, "GET", "/dispatches/"+d.ID, nil, &d)
+	if d.Status != "offered" || len(d.Offers) != 2 || d.Offers[0].TeamID != teamA || d.Offers[1].TeamID != teamB {
+		t.Fatalf("after the sweep %+v, want offered to A then B", d)
+	}
+	e.clock.set(raised.Add(25 * time.Second))
+	seq = e.lastSeq()
+	if n := e.sweepDispatches(); n != 0 || len(e.events(seq)) != 0 {
+		t.Fatalf("a second sweep inside the offer's window: %d breaches, events %v", n, types(e.events(seq)))
+	}
+	e.Must(http.StatusOK, "POST", "/dispatches/"+d.ID+"/accept", map[string]string{"team_id": teamA}, &d, as(guardP("g1"))...)
+	if d.Status != "accepted" || d.TeamID != teamA {
+		t.Fatalf("accepted %+v", d)
+	}
+	if got := e.verdicts("urgent"); got[0] != "accept 1/0" {
+		t.Fatalf("verdicts %v, want the accept stage due once and met", got)
+	}
+}

@@ -528,7 +528,8 @@ func (s *Patrols) RecordDispatchStep(ctx context.Context, id string, in StepInpu
 	return out, err
 }
 
-// SweepDispatches runs the timers of every open request at now: an offer
+// SweepDispatches runs the timers of every open request at now: a request
+// raised while no team was on duty is offered once teams are; an offer
 // past its accept target is re-offered to the next team (and, the first
 // time, the request escalated to the district lead and the accept target
 // breached); the accept target of a request no team was on duty for, and
@@ -553,6 +554,21 @@ func (s *Patrols) SweepDispatches(ctx context.Context) (int, error) {
 			now := s.now().UTC()
 			t := s.dispatchTargets(d.Urgency)
 			var changes []Change
+			// A request raised with no team on duty waits for one: the
+			// first sweep that finds teams on duty offers it to them,
+			// nearest first, so it can still be accepted (its accept
+			// target runs from the raise all the same).
+			if d.Status == DispatchUnassigned && len(d.Offers) == 0 {
+				offers, err := s.nearestOnDuty(ctx, q, d.Location, now)
+				if err != nil {
+					return nil, err
+				}
+				if len(offers) > 0 {
+					d.Offers, d.OfferIndex, d.Status = offers, 0, DispatchOffered
+					d.Offers[0].OfferedAt = &now
+					changes = append(changes, Change{Type: EventDispatchOffered, Offer: &d.Offers[0], OfferNo: 1})
+				}
+			}
 			due := func(stage string, reached *time.Time) {
 				at, target := deadline(&d, t, stage)
 				if reached == nil && !now.Before(at) && breach(&d, stage, target, &changes) {
