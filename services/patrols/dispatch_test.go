@@ -23,6 +23,11 @@ type dispatch struct {
 		TeamID    string  `json:"team_id"`
 		DistanceM float64 `json:"distance_m"`
 	}
+	Targets *struct {
+		Accept   int `json:"accept_seconds"`
+		Arrive   int `json:"arrive_seconds"`
+		Feedback int `json:"feedback_seconds"`
+	} `json:"targets"`
 }
 
 var police = auth.Principal{Role: auth.RolePolice, Districts: []string{"jingkai"}}
@@ -469,4 +474,40 @@ func TestARequestRaisedWithNobodyOnDutyIsOfferedOnceATeamIs(t *testing.T) {
 	if got := e.verdicts("urgent"); got[0] != "accept 1/0" {
 		t.Fatalf("verdicts %v, want the accept stage due once and met", got)
 	}
+}
+
+// TestEveryDispatchAnswerCarriesItsTargets: the raise, a read, the list, an
+// accept and a step each answer the targets in force for the request's
+// urgency, arrival by its setting (the defaults here: urgent 30 s / 10 min
+// suburban / 30 min; routine 60 s / 10 min urban / 60 min), so a leader's
+// clock runs against the city's policy rather than a copy of it.
+func TestEveryDispatchAnswerCarriesItsTargets(t *testing.T) {
+	e, teamA, _ := dispatchWorld(t)
+	e.clock.set(nationalDay.Add(90 * time.Minute))
+	want := func(what string, d dispatch, accept, arrive, feedback int) {
+		t.Helper()
+		if d.Targets == nil || d.Targets.Accept != accept || d.Targets.Arrive != arrive || d.Targets.Feedback != feedback {
+			t.Errorf("%s: targets %+v, want %d/%d/%d", what, d.Targets, accept, arrive, feedback)
+		}
+	}
+	var urgent, routine dispatch
+	e.Must(http.StatusCreated, "POST", "/dispatches", map[string]any{"kind": "纠纷", "urgency": "urgent", "setting": "suburban", "location": cp1At}, &urgent, as(police)...)
+	want("the urgent raise", urgent, 30, 600, 1800)
+	e.Must(http.StatusCreated, "POST", "/dispatches", map[string]any{"kind": "巡查", "urgency": "routine", "location": cp1At}, &routine, as(police)...)
+	want("the routine raise", routine, 60, 600, 3600)
+	var got dispatch
+	e.Must(http.StatusOK, "GET", "/dispatches/"+urgent.ID, nil, &got, as(police)...)
+	want("a read", got, 30, 600, 1800)
+	var list struct{ Items []dispatch }
+	e.Must(http.StatusOK, "GET", "/dispatches", nil, &list, as(police)...)
+	if len(list.Items) != 2 {
+		t.Fatalf("%d requests listed", len(list.Items))
+	}
+	for _, d := range list.Items {
+		want("the list's "+d.ID, d, map[string]int{urgent.ID: 30, routine.ID: 60}[d.ID], 600, map[string]int{urgent.ID: 1800, routine.ID: 3600}[d.ID])
+	}
+	e.Must(http.StatusOK, "POST", "/dispatches/"+urgent.ID+"/accept", map[string]string{"team_id": teamA}, &got, as(guardP("g1"))...)
+	want("the accept", got, 30, 600, 1800)
+	e.Must(http.StatusOK, "POST", "/dispatches/"+urgent.ID+"/steps", map[string]any{"step": "en_route"}, &got, as(guardP("g1"))...)
+	want("a step", got, 30, 600, 1800)
 }

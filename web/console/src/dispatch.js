@@ -4,9 +4,10 @@
 // dispatch.test.js.
 
 // DEFAULT_TARGETS mirror patrols' policy.DefaultDispatch (pkg/policy/
-// dispatch.go), in seconds. The API does not publish the city's targets
-// to a guard, so the page measures against these; the request's own
-// `breaches` (the API's word) say which targets were actually missed.
+// dispatch.go), in seconds: only for a request without its own
+// `targets` (every answer of the patrols API carries the city's targets in
+// force, which the page measures against). The request's `breaches` (the
+// API's word) say which targets were actually missed.
 export const DEFAULT_TARGETS = {
   urgent: { accept_seconds: 30, arrive_urban_seconds: 300, arrive_suburban_seconds: 600, feedback_seconds: 1800 },
   routine: { accept_seconds: 60, arrive_urban_seconds: 600, arrive_suburban_seconds: 1200, feedback_seconds: 3600 },
@@ -17,7 +18,11 @@ export const OPEN_STATUSES = ['offered', 'unassigned', 'accepted', 'en_route', '
 
 // targetsOf is the request's targets per stage, in seconds: accept is
 // measured from its offer, arrive (by setting) and feedback from raised.
+// The API's own (d.targets, the policy in force) win over the table.
 export function targetsOf(d, targets = DEFAULT_TARGETS) {
+  if (d && d.targets) {
+    return { accept: d.targets.accept_seconds, arrive: d.targets.arrive_seconds, feedback: d.targets.feedback_seconds }
+  }
   const t = targets[d && d.urgency === 'urgent' ? 'urgent' : 'routine']
   return {
     accept: t.accept_seconds,

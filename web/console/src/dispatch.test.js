@@ -14,6 +14,12 @@ describe('targetsOf', () => {
     expect(targetsOf({ urgency: 'urgent', setting: 'suburban' }).arrive).toBe(600)
     expect(targetsOf({ urgency: 'routine', setting: 'urban' })).toEqual({ accept: 60, arrive: 600, feedback: 3600 })
   })
+  it("prefers the API's targets in force over the table", () => {
+    const d = { urgency: 'routine', setting: 'urban', targets: { accept_seconds: 1, arrive_seconds: 900, feedback_seconds: 7200 } }
+    expect(targetsOf(d)).toEqual({ accept: 1, arrive: 900, feedback: 7200 })
+    expect(stageClock({ ...d, status: 'offered', offer_index: 0, offers: [{ offered_at: '2026-10-01T01:00:00Z' }] },
+      new Date('2026-10-01T01:00:05Z'))).toEqual({ stage: 'accept', elapsed: 5, target: 1, over: true })
+  })
 })
 
 describe('myOffer', () => {

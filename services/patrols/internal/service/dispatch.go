@@ -111,6 +111,28 @@ type Dispatch struct {
 	Escalated   bool       `json:"escalated"`
 	Breaches    []string   `json:"breaches" doc:"the stages whose target was missed (accept, arrive, feedback)"`
 	Version     int64      `json:"version"`
+	// Targets are filled on every answer, never stored: the policy can
+	// change in etcd at any time.
+	Targets *StageTargets `json:"targets,omitempty" doc:"the response targets in force now for this request's urgency (and setting, for arrival), in seconds: what a leader's clock runs against"`
+}
+
+// StageTargets are a request's response targets in seconds: accept from
+// the standing offer, arrive and feedback from the raise.
+type StageTargets struct {
+	AcceptSeconds   int `json:"accept_seconds"`
+	ArriveSeconds   int `json:"arrive_seconds"`
+	FeedbackSeconds int `json:"feedback_seconds"`
+}
+
+// answer is d as the API answers it: with the targets in force now.
+func (s *Patrols) answer(d Dispatch) Dispatch {
+	t := s.dispatchTargets(d.Urgency)
+	arrive := t.ArriveUrbanSeconds
+	if d.Setting == SettingSuburban {
+		arrive = t.ArriveSuburbanSeconds
+	}
+	d.Targets = &StageTargets{AcceptSeconds: t.AcceptSeconds, ArriveSeconds: arrive, FeedbackSeconds: t.FeedbackSeconds}
+	return d
 }
 
 // offered returns the offer standing now, if any.
@@ -284,9 +306,10 @@ func (s *Patrols) RaiseDispatch(ctx context.Context, in DispatchInput) (Dispatch
 		return Dispatch{}, ErrDispatchDescription
 	}
 	loc := toWGS84(crs, in.Location)
-	return idempotent(ctx, s, "POST dispatches", in.IdempotencyKey, in, func(q Queries) (Dispatch, []Change, error) {
+	d, err := idempotent(ctx, s, "POST dispatches", in.IdempotencyKey, in, func(q Queries) (Dispatch, []Change, error) {
 		return s.raise(ctx, q, kind, in.Urgency, setting, loc, strings.TrimSpace(in.Description), "")
 	})
+	return s.answer(d), err
 }
 
 // raise stores a new request in q's transaction and offers it to the
@@ -366,7 +389,8 @@ func (s *Patrols) nearestOnDuty(ctx context.Context, q Queries, loc LatLng, now 
 
 // GetDispatch returns a request.
 func (s *Patrols) GetDispatch(ctx context.Context, id string) (Dispatch, error) {
-	return s.repo.GetDispatch(ctx, id)
+	d, err := s.repo.GetDispatch(ctx, id)
+	return s.answer(d), err
 }
 
 // ListDispatches lists requests, newest first.
@@ -376,7 +400,11 @@ func (s *Patrols) ListDispatches(ctx context.Context, status string, page kitx.P
 	default:
 		return nil, "", ErrDispatchStatusFilter
 	}
-	return s.repo.ListDispatches(ctx, status, page)
+	ds, next, err := s.repo.ListDispatches(ctx, status, page)
+	for i := range ds {
+		ds[i] = s.answer(ds[i])
+	}
+	return ds, next, err
 }
 
 // DispatchLeader returns the leader of the team a request's step is for:
@@ -444,7 +472,7 @@ func (s *Patrols) AcceptDispatch(ctx context.Context, id string, in AcceptInput)
 		s.report(out.Urgency, verdicts)
 		s.obs().Observe(ctx, StageAccept, out.Urgency, out.AcceptedAt.Sub(out.RaisedAt))
 	}
-	return out, err
+	return s.answer(out), err
 }
 
 func subject(ctx context.Context) string {
@@ -525,7 +553,7 @@ func (s *Patrols) RecordDispatchStep(ctx context.Context, id string, in StepInpu
 			s.obs().Observe(ctx, StageFeedback, out.Urgency, observed)
 		}
 	}
-	return out, err
+	return s.answer(out), err
 }
 
 // SweepDispatches runs the timers of every open request at now: a request
