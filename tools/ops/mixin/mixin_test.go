@@ -1,6 +1,8 @@
 package mixin
 
 import (
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -79,5 +81,21 @@ func TestWrapRefusesAFloorWithoutEvents(t *testing.T) {
 	bad := strings.Replace(spec, "      name: FreshBurn\n", "      name: FreshBurn\n      annotations: {traffic_floor_per_hour: \"5\"}\n", 1)
 	if _, err := Wrap([]byte(bad), []byte(sloth), Options{}); err == nil || !strings.Contains(err.Error(), "events SLI") {
 		t.Errorf("err %v, want a floor needs an events SLI", err)
+	}
+}
+
+// TestNoSLOSelectsAnIntegerBucketByItsTextForm: the city serves /metrics
+// as OpenMetrics, which writes a whole-number bucket bound as "30.0" (the
+// Prometheus text format as "30"), and Prometheus 2 keeps the label as
+// scraped; a selector le="30" matches nothing there and the SLO has no
+// data (make observe caught district-lag so). A whole-number bound must
+// be selected by both forms (le=~"30|30[.]0").
+func TestNoSLOSelectsAnIntegerBucketByItsTextForm(t *testing.T) {
+	b, err := os.ReadFile("../../../deploy/mixin/slos.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := regexp.MustCompile(`le="[0-9]+"`).FindAllString(string(b), -1); len(m) > 0 {
+		t.Fatalf("deploy/mixin/slos.yaml selects whole-number buckets by one text form only: %v", m)
 	}
 }
