@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -66,4 +68,105 @@ func (c *Consumer) watchInbox(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// inboxChunkMax bounds the rows of one of recordInbox's inserts: two bound
+// parameters a row and two for the statement, 514 at most, under the 999
+// of SQLite builds before 3.32 and far under PostgreSQL's 65,535.
+const inboxChunkMax = 256
+
+// inboxInserts[k] is the insert of 1<<k inbox rows that returns the ids it
+// inserted. recordInbox cuts a run into chunks of these sizes, so at most
+// log2(inboxChunkMax)+1 shapes are ever prepared (the storage package's
+// statement cache keeps each one) and a run of n events takes at most
+// n/inboxChunkMax plus log2(inboxChunkMax)+1 statements. $1 is the consumer
+// and $2 the time, shared by every row; numbered parameters read the same
+// on both engines.
+var inboxInserts = func() []string {
+	var out []string
+	for n := 1; n <= inboxChunkMax; n *= 2 {
+		var b strings.Builder
+		b.WriteString("INSERT INTO eventbus_inbox (consumer, event_id, topic, applied_at) VALUES ")
+		for i := range n {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			p := 3 + 2*i
+			b.WriteString("($1,$" + strconv.Itoa(p) + ",$" + strconv.Itoa(p+1) + ",$2)")
+		}
+		b.WriteString(" ON CONFLICT DO NOTHING RETURNING event_id")
+		out = append(out, b.String())
+	}
+	return out
+}()
+
+// inboxChunk returns the size of recordInbox's next chunk of n rows left,
+// the largest power of two not above n or inboxChunkMax, and its index in
+// inboxInserts.
+func inboxChunk(n int) (size, k int) {
+	size, k = 1, 0
+	for size*2 <= n && size*2 <= inboxChunkMax {
+		size, k = size*2, k+1
+	}
+	return size, k
+}
+
+// recordInbox records the event ids of msgs in the inbox in tx and returns
+// those that were not there before: the events this consumer applies for
+// the first time. An id that occurs more than once in msgs is inserted
+// once.
+func (c *Consumer) recordInbox(ctx context.Context, tx *sql.Tx, msgs []Message) (map[string]struct{}, error) {
+	// Distinct ids only: PostgreSQL would skip a repeat within one
+	// statement too, but a statement of distinct rows is unambiguous on
+	// both engines and shorter.
+	seen := make(map[string]struct{}, len(msgs))
+	rows := make([]Message, 0, len(msgs))
+	for _, m := range msgs {
+		id := m.Envelope.GetEventId()
+		if _, ok := seen[id]; ok {
+			continue
+		}
+		seen[id] = struct{}{}
+		rows = append(rows, m)
+	}
+	fresh := make(map[string]struct{}, len(rows))
+	now := time.Now().UTC().Format(time.RFC3339Nano)
+	args := make([]any, 0, 2+2*inboxChunkMax)
+	for len(rows) > 0 {
+		size, k := inboxChunk(len(rows))
+		args = append(args[:0], c.cfg.Name, now)
+		for _, m := range rows[:size] {
+			args = append(args, m.Envelope.GetEventId(), m.Topic)
+		}
+		rows = rows[size:]
+		if err := c.insertInbox(ctx, tx, inboxInserts[k], args, fresh); err != nil {
+			return nil, err
+		}
+	}
+	return fresh, nil
+}
+
+// insertInbox runs one of inboxInserts with args and adds the ids it
+// inserted to fresh.
+func (c *Consumer) insertInbox(ctx context.Context, tx *sql.Tx, query string, args []any, fresh map[string]struct{}) error {
+	st, err := c.cfg.DB.Stmt(ctx, tx, query)
+	if err != nil {
+		return fmt.Errorf("eventbus: inbox insert: %w", err)
+	}
+	rs, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return fmt.Errorf("eventbus: inbox insert: %w", err)
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var id string
+		if err := rs.Scan(&id); err != nil {
+			return fmt.Errorf("eventbus: inbox insert: %w", err)
+		}
+		fresh[id] = struct{}{}
+	}
+	if err := rs.Err(); err != nil {
+		return fmt.Errorf("eventbus: inbox insert: %w", err)
+	}
+	return nil
 }

@@ -38,6 +38,8 @@ func TestPostgres(t *testing.T) {
 		{"WriterInAppendsInTheCallersTransaction", TestWriterInAppendsInTheCallersTransaction},
 		{"ConsumerOrdinaryRestartReplaysNothing", TestConsumerOrdinaryRestartReplaysNothing},
 		{"ParkedSummaryReadsOnBothEngines", testParkedSummary},
+		{"ABatchAppliesEachNewEventOnceAndCountsTheRestAsDuplicates", TestABatchAppliesEachNewEventOnceAndCountsTheRestAsDuplicates},
+		{"AHandlerFailureMidBatchLosesNoEventAsADuplicate", TestAHandlerFailureMidBatchLosesNoEventAsADuplicate},
 	} {
 		t.Run(c.name, c.test)
 	}
