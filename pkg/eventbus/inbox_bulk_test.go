@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -190,8 +191,8 @@ func TestInboxChunksCoverEveryRowWithFewShapes(t *testing.T) {
 			if size > left || size > inboxChunkMax || size != 1<<k {
 				t.Fatalf("n=%d: chunk of %d (shape %d) with %d left", n, size, k, left)
 			}
-			if want := 2 + 2*size; countParams(inboxInserts[k]) != want {
-				t.Fatalf("shape %d has %d parameters, want %d", k, countParams(inboxInserts[k]), want)
+			if want := 4 * size; strings.Count(inboxInserts[k], "?") != want {
+				t.Fatalf("shape %d has %d parameters, want %d", k, strings.Count(inboxInserts[k], "?"), want)
 			}
 			left -= size
 			stmts++
@@ -204,21 +205,4 @@ func TestInboxChunksCoverEveryRowWithFewShapes(t *testing.T) {
 			t.Fatalf("n=%d: %d statements", n, stmts)
 		}
 	}
-}
-
-// countParams counts the distinct $n parameters of query.
-func countParams(query string) int {
-	seen := map[string]bool{}
-	for i := 0; i < len(query); i++ {
-		if query[i] != '$' {
-			continue
-		}
-		j := i + 1
-		for j < len(query) && query[j] >= '0' && query[j] <= '9' {
-			j++
-		}
-		seen[query[i+1:j]] = true
-		i = j - 1
-	}
-	return len(seen)
 }
