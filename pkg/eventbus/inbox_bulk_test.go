@@ -192,7 +192,10 @@ func TestInboxChunksCoverEveryRowWithFewShapes(t *testing.T) {
 				t.Fatalf("n=%d: chunk of %d (shape %d) with %d left", n, size, k, left)
 			}
 			if want := 4 * size; strings.Count(inboxInserts[k], "?") != want {
-				t.Fatalf("shape %d has %d parameters, want %d", k, strings.Count(inboxInserts[k], "?"), want)
+				t.Fatalf("insert %d has %d parameters, want %d", k, strings.Count(inboxInserts[k], "?"), want)
+			}
+			if want := 1 + size; strings.Count(inboxKnown[k], "?") != want {
+				t.Fatalf("read %d has %d parameters, want %d", k, strings.Count(inboxKnown[k], "?"), want)
 			}
 			left -= size
 			stmts++
