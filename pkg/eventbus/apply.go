@@ -178,10 +178,13 @@ func (c *Consumer) settleRun(ctx context.Context, msgs []kafka.Message) ([]batch
 //
 // The run's event ids are recorded in the inbox first, in a few multi-row
 // statements (recordInbox), rather than one insert an event: that insert
-// was a quarter of the consumer's own CPU in HQ's replay. The handler then
-// runs for each event whose id was new, at its first occurrence in the
-// run; the rest are duplicates. Recording ids of events after one whose
-// handler fails is harmless: the whole transaction is rolled back then.
+// was 9 of the consumer's own 13 µs CPU an event in HQ's replay. The
+// handler then runs for each event whose id was new, at its first
+// occurrence in the run; the rest are duplicates. Recording ids of events
+// after one whose handler fails is harmless: the whole transaction is
+// rolled back then. A database error of the inbox's statements is no
+// event's fault: it ends the batch (the single-event path settles the
+// first message), not a run up to some event.
 func (c *Consumer) applyBatch(ctx context.Context, tx *sql.Tx, msgs []kafka.Message) ([]batched, error) {
 	run := make([]Message, 0, len(msgs))
 	for _, m := range msgs {
