@@ -80,7 +80,8 @@ bench: ## Run the benchmarks; they print ratios against raw baselines measured i
 # minutes its full sizes take. In make test, so a benchmark cannot rot.
 BENCH_SMOKE_FLAGS ?= -bench.guards=20 -bench.clients=1,4 -bench.import-rows=50 -bench.replay-events=300 \
 	-bench.compliance-guards=500 -bench.compliance-events=100 -bench.messaging.districts=2 -bench.messaging.companies=3 \
-	-bench.aid.districts=2 -bench.scans=40 -bench.city.districts=2 -bench.city.guards=50 -bench.city.readers=2 -bench.city.read-for=500ms
+	-bench.aid.districts=2 -bench.scans=40 -bench.city.districts=2 -bench.city.guards=50 -bench.city.readers=2 -bench.city.read-for=500ms \
+	-bench.lag.rates=500
 
 .PHONY: bench-smoke
 bench-smoke: ## Run every benchmark once at a toy size (part of make test): they must still run.

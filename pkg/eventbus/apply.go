@@ -104,8 +104,8 @@ func (c *Consumer) settleBatch(ctx context.Context, msgs []kafka.Message) int {
 	if len(msgs) > maxBatch {
 		msgs = msgs[:maxBatch]
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	// Without c.mu (see Consumer.mu): the other partitions' batches queued
+	// while this one commits share the next commit.
 	start := time.Now()
 	settled, err := c.settleRun(ctx, msgs)
 	var broken *runBroken

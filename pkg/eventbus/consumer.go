@@ -128,9 +128,18 @@ type Consumer struct {
 	// commits counts the offset commits the partition workers sent after
 	// settling (tests).
 	commits atomic.Int64
-	// mu serializes settling events across the partition workers.
+	// mu serializes the single-event path (settle) and the replay of
+	// parked events across the partition workers. The batch path does not
+	// take it: its handlers run inside storage.DB.InTx, which already runs
+	// one transaction's function at a time (and commits the transactions
+	// queued meanwhile together), so holding mu through a batch's commit
+	// only kept the other partitions' batches out of that commit.
 	mu sync.Mutex
-	// parked counts the parked events per aggregate id (parked.go); under mu.
+	// parkedMu guards parked, which both paths read (blocked). It is never
+	// held while waiting for a transaction: a function run in another
+	// caller's group commit takes it.
+	parkedMu sync.Mutex
+	// parked counts the parked events per aggregate id (parked.go).
 	parked  map[string]int
 	parkedG prometheus.Gauge
 

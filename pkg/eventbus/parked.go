@@ -82,8 +82,9 @@ func Parked(ctx context.Context, db interface {
 const parkedLayout = "2006-01-02T15:04:05.000000000Z07:00"
 
 // blocked reports whether an earlier event of msg's aggregate is parked.
-// The caller holds c.mu.
 func (c *Consumer) blocked(msg Message) bool {
+	c.parkedMu.Lock()
+	defer c.parkedMu.Unlock()
 	return c.parked[msg.Envelope.GetAggregateId()] > 0
 }
 
@@ -118,7 +119,9 @@ func (c *Consumer) park(ctx context.Context, m kafka.Message, msg Message, reaso
 			return c.savePosition(ctx, tx, m.Partition, pos)
 		})
 		if err == nil {
+			c.parkedMu.Lock()
 			c.parked[msg.Envelope.GetAggregateId()]++
+			c.parkedMu.Unlock()
 			c.parkedG.Inc()
 			return true
 		}
@@ -243,7 +246,7 @@ func (c *Consumer) loadParked(ctx context.Context) error {
 		return fmt.Errorf("eventbus: load parked: %w", err)
 	}
 	defer rows.Close()
-	c.parked = map[string]int{}
+	parked := map[string]int{}
 	var total int
 	for rows.Next() {
 		var agg string
@@ -251,12 +254,15 @@ func (c *Consumer) loadParked(ctx context.Context) error {
 		if err := rows.Scan(&agg, &n); err != nil {
 			return fmt.Errorf("eventbus: load parked: %w", err)
 		}
-		c.parked[agg] = n
+		parked[agg] = n
 		total += n
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("eventbus: load parked: %w", err)
 	}
+	c.parkedMu.Lock()
+	c.parked = parked
+	c.parkedMu.Unlock()
 	c.parkedG.Set(float64(total))
 	return nil
 }

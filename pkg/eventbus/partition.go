@@ -127,6 +127,9 @@ func (w *partitionWorker) refresh() {
 // events, or a broker failure or a log that must be checked first, which it
 // has dealt with — and false only when ctx ended first.
 func (w *partitionWorker) next(ctx context.Context) ([]kafka.Message, bool) {
+	if msgs, ok := w.nextAfterSettled(ctx); ok {
+		return msgs, true
+	}
 	wait := fetchWait
 	if w.pending() {
 		wait = min(wait, w.c.commitEvery)
@@ -174,6 +177,28 @@ func (w *partitionWorker) next(ctx context.Context) ([]kafka.Message, bool) {
 		return nil, ok
 	}
 	return msgs, true
+}
+
+// nextAfterSettled fetches from the message the worker settled last: when
+// events already follow it, one response holds both that message (its
+// identity, which followsSettled would fetch again) and them, and it returns
+// them with ok. Anything else — nothing new yet, a message of another
+// identity there, an error — it leaves to next's long poll and checks (ok
+// false), which deal with each case; this only saves a catching-up worker a
+// broker round trip per fetch.
+func (w *partitionWorker) nextAfterSettled(ctx context.Context) ([]kafka.Message, bool) {
+	if w.st.lastID == "" || w.st.next == 0 {
+		return nil, false
+	}
+	// The message at next-1 exists (or the fetch fails), so the broker
+	// answers at once: no long poll here.
+	msgs, hwm, err := w.c.fetch(ctx, w.cli, w.p, w.st.next-1, fetchWait, w.c.cfg.FetchMaxBytes, 0)
+	if err != nil || hwm <= w.st.next || len(msgs) < 2 || msgs[0].Offset != w.st.next-1 ||
+		identity(msgs[0]) != w.st.lastID || msgs[1].Offset != w.st.next {
+		return nil, false
+	}
+	w.bo.reset()
+	return msgs[1:], true
 }
 
 // followsSettled checks, before events fetched at st.next are settled, that

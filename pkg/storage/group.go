@@ -204,3 +204,15 @@ func (db *DB) runInSavepoint(tx *sql.Tx, r *txRequest) error {
 	}
 	return nil
 }
+
+// Queued reports how many InTx calls are waiting for the write lock: the
+// next group commit's size, if nothing else arrives.
+func (db *DB) Queued() int {
+	db.qmu.Lock()
+	defer db.qmu.Unlock()
+	return len(db.queue)
+}
+
+// GroupCommits reports how many transactions so far committed more than one
+// InTx together.
+func (db *DB) GroupCommits() int64 { return db.groups.Load() }

@@ -135,7 +135,7 @@ type DB struct {
 	qmu   sync.Mutex
 	queue []*txRequest
 	// groups counts the transactions that committed more than one InTx
-	// (tests).
+	// (GroupCommits).
 	groups atomic.Int64
 	refusal
 }
