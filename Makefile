@@ -74,6 +74,7 @@ bench: ## Run the benchmarks; they print ratios against raw baselines measured i
 	cd services/standalone && go test $(BENCH_FLAGS) ./bench/...
 	cd pkg && go test -run '^$$' -bench 'Authenticate|NoAuth' -benchtime 500x ./auth/
 	cd pkg && go test -run '^$$' -bench GroupCommit -benchtime 1x ./storage/
+	cd pkg && go test -run '^$$' -bench ConsumerBatch -benchtime 1x ./eventbus/
 
 # Every benchmark at a toy size: what make bench runs still runs (its
 # setup, its pipeline and the checks it makes on the way), without the
@@ -86,7 +87,8 @@ BENCH_SMOKE_FLAGS ?= -bench.guards=20 -bench.clients=1,4 -bench.import-rows=50 -
 .PHONY: bench-smoke
 bench-smoke: ## Run every benchmark once at a toy size (part of make test): they must still run.
 	@out=$$(cd services/standalone && go test -count=1 -run '^$$' -bench . -benchtime 1x -timeout 20m ./bench/... $(BENCH_SMOKE_FLAGS) 2>&1) || { echo "$$out"; exit 1; }; echo "bench-smoke: services/standalone/bench ok"
-	@out=$$(cd pkg && go test -count=1 -run '^$$' -bench 'Authenticate|NoAuth|GroupCommit' -benchtime 1x ./auth/ ./storage/ 2>&1) || { echo "$$out"; exit 1; }; echo "bench-smoke: pkg ok"
+	@out=$$(cd pkg && go test -count=1 -run '^$$' -bench 'Authenticate|NoAuth|GroupCommit' -benchtime 1x ./auth/ ./storage/ 2>&1) || { echo "$$out"; exit 1; }
+	@out=$$(cd pkg && go test -count=1 -run '^$$' -bench ConsumerBatch -benchtime 1x ./eventbus/ -bench.batch-events=1001 2>&1) || { echo "$$out"; exit 1; }; echo "bench-smoke: pkg ok"
 
 .PHONY: tools
 tools: ## Install the pinned tools into ./bin.
