@@ -203,6 +203,10 @@ type Node struct {
 	// without etcd: policy.DefaultCompliance.
 	compliancePolicy *config.Value[policy.Compliance]
 
+	// gen counts the commits that changed the read model (the consumers'
+	// Applied hook, changed): the service keeps its reads until it moves.
+	gen service.Generation
+
 	mu         sync.Mutex
 	registered []service.District
 	consumers  map[string]*districtConsumer
@@ -281,7 +285,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Node, error) {
 	}
 	svc := service.New(n.store, monitor{n}, service.Config{StaleAfter: cfg.StaleAfter, Policies: n.policies(),
 		Conventions: n.conventions(), Logger: logger, Now: deps.Now, ClockSkewLimit: cfg.ClockSkewLimit,
-		Knows: projector.Knows, VisitPlan: visitPlan, CompliancePolicy: compliancePolicy})
+		Knows: projector.Knows, VisitPlan: visitPlan, CompliancePolicy: compliancePolicy, Generation: &n.gen})
 	if err := reg.Register(service.NewCollector(svc, 5*time.Second, deps.Now)); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("hq: register metrics: %w", err)
@@ -554,8 +558,21 @@ func (n *Node) kafkaConsumer(district, svc string) (consumer, error) {
 		Metrics:   n.deps.Bus,
 		Dialer:    n.deps.Dialer,
 		Transport: n.deps.Transport,
-		Applied:   applied,
+		Applied:   n.changed(applied),
 	})
+}
+
+// changed is the consumers' Applied hook: the read model's generation
+// moves after each applied event's commit (heartbeats too: the views show
+// them), before then calls hook (a probe; nil for none). Events parked or
+// dead-lettered change no table the generation covers.
+func (n *Node) changed(hook func(eventbus.Message)) func(eventbus.Message) {
+	return func(m eventbus.Message) {
+		n.gen.Changed()
+		if hook != nil {
+			hook(m)
+		}
+	}
 }
 
 // handle applies one event; events that can never be applied are rejected

@@ -19,6 +19,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/guildhall/guildhall/pkg/config"
+	"github.com/guildhall/guildhall/pkg/eventbus"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 )
 
@@ -27,6 +28,7 @@ var (
 	readGuards    = flag.Int("bench.read.guards", 10000, "guards per district in BenchmarkSummaryRead's read model")
 	readReaders   = flag.Int("bench.read.readers", 50, "concurrent readers of BenchmarkSummaryRead's second part")
 	readFor       = flag.Duration("bench.read.for", 5*time.Second, "how long BenchmarkSummaryRead's concurrent readers read")
+	readWrites    = flag.Int("bench.read.writes", 300, "guard events a second a writer applies during BenchmarkSummaryRead's second run of the concurrent readers (0: no such run)")
 	readMaxConns  = flag.Int("bench.read.max-conns", 0, "SQLite connections BenchmarkSummaryRead's concurrent readers may open (0: as many as they want, HQ's setting)")
 )
 
@@ -182,6 +184,57 @@ func BenchmarkSummaryRead(b *testing.B) {
 		*readReaders, *readFor, len(hs), q(hs, 0.5), q(hs, 0.99), len(hd), q(hd, 0.5), q(hd, 0.99), q(fd, 0.5), q(fd, 0.99),
 		q(hs, 0.99)/q(fd, 0.99), q(hd, 0.99)/q(fd, 0.99), conns, *readMaxConns, churn)
 	_ = fs
+	if *readWrites <= 0 {
+		return
+	}
+	// The same readers while a writer applies -bench.read.writes guard
+	// events a second, one transaction each, as HQ's consumers do (the
+	// Applied hook after each commit): what the read model's changes
+	// cost the readers, each change making every view read again.
+	stop := make(chan struct{})
+	var written atomic.Int64
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(time.Second / time.Duration(*readWrites))
+		defer tick.Stop()
+		for v := int64(2); ; v++ {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			d := ds[int(v)%len(ds)]
+			g := int(v/int64(len(ds))) % *readGuards
+			id := fmt.Sprintf("%s-g%06d", d.ID, g)
+			e := readEnv(b, d.ID, "GuardUpdated", id, &eventsv1.GuardUpdated{Guard: &eventsv1.Guard{Id: id, District: d.ID,
+				CompanyId: fmt.Sprintf("%s-c%03d", d.ID, g/1000), IdHash: id, EmploymentStatus: "active", HiredOn: "2025-01-02",
+				BackgroundCheckStatus: "passed", PreJobTrained: v%2 == 0, Version: v}})
+			if err := n.db.InTx(ctx, func(tx *sql.Tx) error {
+				bctx, flush := n.proj.Batch(ctx)
+				if _, err := n.proj.Apply(bctx, tx, e); err != nil {
+					return err
+				}
+				return flush(bctx, tx)
+			}); err != nil {
+				b.Error(err)
+				return
+			}
+			n.changed(nil)(eventbusMessage(e))
+			written.Add(1)
+		}
+	})
+	t0 := time.Now()
+	ws, wd := load(srv.URL)
+	close(stop)
+	wg.Wait()
+	fmt.Printf("%d readers for %v with a writer (%d guard events applied, %.0f a second): summary %d reads p50 %.2f ms p99 %.2f ms, district view %d reads p50 %.2f ms p99 %.2f ms | ratio to the empty handler's p99 above %.1f / %.1f\n",
+		*readReaders, *readFor, written.Load(), float64(written.Load())/time.Since(t0).Seconds(), len(ws), q(ws, 0.5), q(ws, 0.99),
+		len(wd), q(wd, 0.5), q(wd, 0.99), q(ws, 0.99)/q(fd, 0.99), q(wd, 0.99)/q(fd, 0.99))
+}
+
+// eventbusMessage is e as HQ's consumers hand it to the Applied hook.
+func eventbusMessage(e *eventsv1.Envelope) eventbus.Message {
+	return eventbus.Message{Topic: eventbus.Topic(e.GetDistrict(), e.GetService()), Envelope: e}
 }
 
 func readEnv(b *testing.B, district, typ, agg string, m proto.Message) *eventsv1.Envelope {

@@ -263,6 +263,11 @@ type NoticeStats struct {
 	// Overdue counts the notices past their deadline not acknowledged by all.
 	Overdue    int64             `json:"overdue" doc:"notices past their acknowledgement deadline that not every recipient acknowledged"`
 	Directives DirectiveDelivery `json:"directives"`
+	// NextDeadline is the earliest acknowledgement deadline not before the
+	// instant the figures were read at, of a notice not acknowledged by
+	// all: Overdue holds until it passes (nil: none). The service keeps
+	// the figures that long (readCache).
+	NextDeadline *time.Time `json:"-"`
 }
 
 // CityData is one district's raw city-view figures as the repository
@@ -549,16 +554,23 @@ func (s *hqService) city(ctx context.Context, district string, now time.Time) (m
 // reported false, when HQ has none), with the trend when trend is set.
 func (s *hqService) cityStats(ctx context.Context, district string, cd CityData, guardsActive int64, now time.Time, trend bool) (ComplianceStats, PatrolStats, NoticeStats, error) {
 	c, p, n := cd.Compliance, cd.Patrols, cd.Messaging
+	// cd may be kept for other readers (readCache): finish sorts the
+	// timeliness' periods, so it sorts copies.
+	for _, ob := range Obligations() {
+		o := c.Timeliness.Of(ob)
+		o.Periods = slices.Clone(o.Periods)
+	}
 	c.FourOne.Period = Month(now)
 	c.finish(s.timelinessDays())
 	p.finish(guardsActive)
 	n.finish()
 	if trend {
 		since := now.In(Shanghai).AddDate(0, 0, -TrendDays).Format(time.DateOnly)
-		pts, err := s.repo.Trend(ctx, district, since)
+		kept, err := s.repo.Trend(ctx, district, since)
 		if err != nil {
 			return c, p, n, err
 		}
+		pts := slices.Clone(kept) // kept for other readers (readCache)
 		for i := range pts {
 			pts[i].FourHundredRates = RatesOf(pts[i].FourHundredCounts)
 		}

@@ -8,6 +8,7 @@ import (
 
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 	"github.com/guildhall/guildhall/services/hq/internal/service"
+	"github.com/guildhall/guildhall/services/hq/internal/store"
 )
 
 // TestCertifiedAtShanghaiMidnight: a district view and the summary count a
@@ -25,7 +26,16 @@ func TestCertifiedAtShanghaiMidnight(t *testing.T) {
 	}
 	apply(companyActive("d01", "d01-c1"), carded("g1", "2025-09-30"), carded("g2", "2025-10-01"), carded("g3", ""))
 	var clock atomic.Int64
-	svc := service.New(st, monitor{ids: []string{"d01"}}, service.Config{Now: func() time.Time { return time.Unix(0, clock.Load()) }})
+	// With and without the kept reads (a Generation nothing moves here):
+	// the day's figure without any event between.
+	for _, gen := range []*service.Generation{nil, new(service.Generation)} {
+		svc := service.New(st, monitor{ids: []string{"d01"}}, service.Config{Now: func() time.Time { return time.Unix(0, clock.Load()) }, Generation: gen})
+		certifiedEachDay(t, st, svc, &clock)
+	}
+}
+
+func certifiedEachDay(t *testing.T, st *store.Store, svc service.Service, clock *atomic.Int64) {
+	t.Helper()
 	ctx := context.Background()
 	for _, tc := range []struct {
 		at        time.Time

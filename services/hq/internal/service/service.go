@@ -5,8 +5,8 @@ package service
 
 import (
 	"context"
-	"github.com/guildhall/guildhall/pkg/rates"
 	"log/slog"
+	"maps"
 	"slices"
 	"sort"
 	"time"
@@ -14,6 +14,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/errs"
 	"github.com/guildhall/guildhall/pkg/kitx"
 	"github.com/guildhall/guildhall/pkg/policy"
+	"github.com/guildhall/guildhall/pkg/rates"
 )
 
 // Stable error ids of the HQ API.
@@ -517,6 +518,11 @@ type Config struct {
 	// VisitPlan returns the city-wide field-visit plan (policy.VisitPlanKey,
 	// the meetings services' too); policy.DefaultVisitPlan if nil.
 	VisitPlan func() policy.VisitPlan
+	// Generation, if set, is counted up by every commit that changes the
+	// read model: the service then keeps the reads of the summary and the
+	// district views until it moves (readCache). Nil: every view reads
+	// the database.
+	Generation *Generation
 	// CompliancePolicy returns the city-wide compliance policy
 	// (policy.ComplianceKey): its timeliness_days decides which periods
 	// HQ's timeliness covers. policy.DefaultCompliance if nil.
@@ -554,6 +560,9 @@ func New(repo Repository, monitor Monitor, cfg Config) Service {
 	}
 	if cfg.ClockSkewLimit <= 0 {
 		cfg.ClockSkewLimit = DefaultClockSkewLimit
+	}
+	if cfg.Generation != nil {
+		repo = cachedRepo{Repository: repo, c: &readCache{gen: cfg.Generation}}
 	}
 	return &hqService{repo: repo, monitor: monitor, cfg: cfg}
 }
@@ -640,13 +649,20 @@ func (s *hqService) districtData(ctx context.Context, today string) (map[string]
 }
 
 func (s *hqService) readDistrictData(ctx context.Context, today string) (map[string]DistrictData, error) {
-	data, err := s.repo.Districts(ctx, today)
+	kept, err := s.repo.Districts(ctx, today)
 	if err != nil {
 		return nil, err
 	}
 	parked, err := s.monitor.Parked(ctx)
 	if err != nil {
 		return nil, err
+	}
+	// The repository's map may be kept for other readers (readCache): the
+	// parked events go into a copy. Parking commits no read-model change
+	// the generation counts, so they are read each time.
+	data := maps.Clone(kept)
+	if data == nil {
+		data = map[string]DistrictData{}
 	}
 	for id, ps := range parked {
 		dd, ok := data[id]

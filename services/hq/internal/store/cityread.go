@@ -345,22 +345,24 @@ func (r reader) city(ctx context.Context, district, today, month string, now tim
 		coalesce(sum(CASE WHEN directive_id <> '' AND ack_required = 1 THEN recipients ELSE 0 END), 0),
 		coalesce(sum(CASE WHEN directive_id <> '' AND ack_required = 1 THEN acknowledged ELSE 0 END), 0),
 		coalesce(max(CASE WHEN directive_id <> '' THEN published_at ELSE 0 END), 0),
-		coalesce(max(CASE WHEN directive_id <> '' THEN last_receipt_at ELSE 0 END), 0)
+		coalesce(max(CASE WHEN directive_id <> '' THEN last_receipt_at ELSE 0 END), 0),
+		coalesce(min(CASE WHEN ack_required = 1 AND ack_deadline >= ? AND acknowledged < recipients THEN ack_deadline END), 0)
 		FROM hq_notices WHERE `+where+` GROUP BY district`, func(r *sql.Rows) error {
 		var d string
 		var n service.NoticeStats
-		var lastDelivered, lastReceipt int64
+		var lastDelivered, lastReceipt, next int64
 		if err := r.Scan(&d, &n.Notices, &n.AckRequired, &n.Recipients, &n.Read, &n.Acknowledged, &n.Overdue,
-			&n.Directives.Materialised, &n.Directives.Recipients, &n.Directives.Acknowledged, &lastDelivered, &lastReceipt); err != nil {
+			&n.Directives.Materialised, &n.Directives.Recipients, &n.Directives.Acknowledged, &lastDelivered, &lastReceipt, &next); err != nil {
 			return err
 		}
 		n.Directives.LastDeliveredAt, n.Directives.LastReceiptAt = timePtrOf(lastDelivered), timePtrOf(lastReceipt)
+		n.NextDeadline = timePtrOf(next)
 		cd := get(d)
 		n.Reported, n.LastEventAt = cd.Messaging.Reported, cd.Messaging.LastEventAt
 		cd.Messaging = n
 		put(d, cd)
 		return nil
-	}, append([]any{now.UnixNano()}, args...)...)
+	}, append([]any{now.UnixNano(), now.UnixNano()}, args...)...)
 	if err != nil {
 		return nil, err
 	}

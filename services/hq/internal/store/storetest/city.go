@@ -389,8 +389,22 @@ func cityMessaging(t *testing.T, s *store.Store) {
 		kit.Must(t, err)
 		want := service.NoticeStats{Reported: true, LastEventAt: ptr(kit.At), Notices: 5, AckRequired: 3, Recipients: 17, Read: 13,
 			Acknowledged: 10, Overdue: 1, Directives: service.DirectiveDelivery{Materialised: 2, Recipients: 5, Acknowledged: 2,
-				LastDeliveredAt: ptr(kit.At.Add(5 * time.Minute)), LastReceiptAt: ptr(kit.At.Add(3 * time.Hour))}}
+				LastDeliveredAt: ptr(kit.At.Add(5 * time.Minute)), LastReceiptAt: ptr(kit.At.Add(3 * time.Hour))},
+			// n2's deadline is the next at which Overdue changes.
+			NextDeadline: ptr(future)}
 		kit.Equal(t, "north", got, map[string]service.CityData{"north": {Messaging: want}})
+	})
+	t.Run("The overdue hold up to the next deadline, which is then counted.", func(t *testing.T) {
+		got, err := s.City(ctx, "north", cityToday, cityMonth, future, cityPeriods)
+		kit.Must(t, err)
+		if m := got["north"].Messaging; m.Overdue != 1 || m.NextDeadline == nil || !m.NextDeadline.Equal(future) {
+			t.Errorf("at the deadline: %d overdue, next deadline %v; want 1, %v", m.Overdue, m.NextDeadline, future)
+		}
+		got, err = s.City(ctx, "north", cityToday, cityMonth, future.Add(time.Nanosecond), cityPeriods)
+		kit.Must(t, err)
+		if m := got["north"].Messaging; m.Overdue != 2 || m.NextDeadline != nil {
+			t.Errorf("past the deadline: %d overdue, next deadline %v; want 2, none", m.Overdue, m.NextDeadline)
+		}
 	})
 	t.Run("A district's notices come in id order after a cursor, each with its counts and times.", func(t *testing.T) {
 		got, err := s.Notices(ctx, "north", "n1", 2)
