@@ -19,6 +19,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
@@ -361,6 +362,71 @@ func (b *Broker) ResetGroupOffsets(ctx context.Context, group, topic string) err
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// GroupMember is what the broker was asked by one member of a consumer
+// group (WatchGroups).
+type GroupMember struct {
+	// Joins counts its JoinGroup requests under its member id: one for its
+	// first generation, one more for every rebalance it went through.
+	Joins int
+	// Generation is the generation of its last SyncGroup request, which a
+	// member sends once in every generation it joined.
+	Generation int32
+}
+
+// GroupWatch records the JoinGroup and SyncGroup requests the broker
+// receives (WatchGroups).
+type GroupWatch struct {
+	mu     sync.Mutex
+	groups map[string]map[string]GroupMember
+}
+
+// WatchGroups starts recording, for every consumer group, what each member
+// asks of the broker from now on: how often it joined and the generation
+// it last synced. A member whose joins or generation grew went through a
+// rebalance, whoever caused it (tests of group isolation).
+func (b *Broker) WatchGroups() *GroupWatch {
+	w := &GroupWatch{groups: map[string]map[string]GroupMember{}}
+	// Observers only: returning false leaves the request to the broker and
+	// keeps the function for the next one.
+	b.cluster.ControlKey(int16(kmsg.JoinGroup), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		// A first JoinGroup has no member id yet (the broker answers with
+		// one, MEMBER_ID_REQUIRED, and the member asks again with it).
+		if r, ok := req.(*kmsg.JoinGroupRequest); ok && r.MemberID != "" {
+			w.update(r.Group, r.MemberID, func(m *GroupMember) { m.Joins++ })
+		}
+		return nil, nil, false
+	})
+	b.cluster.ControlKey(int16(kmsg.SyncGroup), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		if r, ok := req.(*kmsg.SyncGroupRequest); ok {
+			w.update(r.Group, r.MemberID, func(m *GroupMember) { m.Generation = r.Generation })
+		}
+		return nil, nil, false
+	})
+	return w
+}
+
+func (w *GroupWatch) update(group, member string, fn func(*GroupMember)) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.groups[group] == nil {
+		w.groups[group] = map[string]GroupMember{}
+	}
+	m := w.groups[group][member]
+	fn(&m)
+	w.groups[group][member] = m
+}
+
+// Members returns what each member of group (by member id) asked so far.
+func (w *GroupWatch) Members(group string) map[string]GroupMember {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make(map[string]GroupMember, len(w.groups[group]))
+	for id, m := range w.groups[group] {
+		out[id] = m
+	}
+	return out
 }
 
 // Close stops the broker; with a DataDir its log is flushed to disk first.

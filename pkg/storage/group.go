@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/guildhall/guildhall/pkg/errs"
 )
 
 // Group commit. SQLite commits one write transaction at a time, and with
@@ -132,12 +134,13 @@ func (db *DB) commitGroup(group []*txRequest) {
 				// whole on a full disk, for one): nothing of the group
 				// commits.
 				_ = tx.Rollback()
-				err = db.refused(err)
+				others := lostBy(err)
+				r.finish(db.refused(err))
 				for _, o := range ok {
-					o.finish(err)
+					o.finish(others)
 				}
-				for _, rest := range live[i:] {
-					rest.finish(err)
+				for _, rest := range live[i+1:] {
+					rest.finish(others)
 				}
 				return
 			}
@@ -182,6 +185,22 @@ func (db *DB) runAlone(r *txRequest) error {
 
 // errTxLost wraps a failure that left the group's transaction unusable.
 var errTxLost = errors.New("storage: the group's transaction failed")
+
+// lostBy is the error of the group's other calls when one call's fn lost
+// the group's transaction with err: their work is lost too, but err's chain
+// is that call's alone — its fn's own errors (a domain error, an event
+// handler's) must not match errors.Is or errors.As in another caller,
+// which would take them for its own (HQ's consumers read a batch position
+// out of such an error, and one consumer's read another's). The cause is
+// kept as text; a transaction the disk lost is ErrUnavailable for every
+// call, as for the one that met it.
+func lostBy(err error) error {
+	lost := fmt.Errorf("%w with another call of the group: %v", errTxLost, err)
+	if diskRefused(err) {
+		return errs.RetryAfter(ErrUnavailable.Wrap(lost), RetryAfter)
+	}
+	return lost
+}
 
 // runInSavepoint runs r's fn in a savepoint of tx: on its error the
 // savepoint is rolled back (fn's writes undone, the others' kept) and the

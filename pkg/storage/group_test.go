@@ -159,6 +159,54 @@ func TestAGroupWhoseTransactionIsLostAcknowledgesNothing(t *testing.T) {
 	}
 }
 
+// brokenAt is a caller's own error type, carrying what only that caller
+// can make sense of (as eventbus's batch error carries an index into the
+// caller's batch).
+type brokenAt struct{ at int }
+
+func (e *brokenAt) Error() string { return fmt.Sprintf("event %d of my batch failed", e.at) }
+
+// TestALostGroupHandsNoCallAnothersError: when one call's fn loses the
+// group's transaction and returns an error of its own type, that call gets
+// it back, and the other calls fail with an error that does not match it
+// (errors.As): they must not take another caller's error for theirs.
+func TestALostGroupHandsNoCallAnothersError(t *testing.T) {
+	db := groupDB(t)
+	release := queueBehind(t, db)
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for i := range 3 {
+		wg.Go(func() {
+			errs[i] = db.InTx(context.Background(), func(tx *sql.Tx) error {
+				if i == 1 {
+					// Ends the transaction, as SQLite does itself when a
+					// statement is interrupted (its context cancelled).
+					if _, err := tx.Exec(`ROLLBACK`); err != nil {
+						return err
+					}
+					return &brokenAt{at: 9}
+				}
+				_, err := tx.Exec(`INSERT INTO t (n) VALUES (?)`, 200+i)
+				return err
+			})
+		})
+		waitQueued(t, db, i+1) // in order: 0 runs before 1, 2 after
+	}
+	release()
+	wg.Wait()
+	for i, err := range errs {
+		var b *brokenAt
+		switch {
+		case err == nil:
+			t.Errorf("call %d acknowledged in a lost transaction", i)
+		case i == 1 && (!errors.As(err, &b) || b.at != 9):
+			t.Errorf("the call that lost the transaction got %v, want its own error", err)
+		case i != 1 && errors.As(err, &b):
+			t.Errorf("call %d got the other call's error as its own: %v", i, err)
+		}
+	}
+}
+
 // TestACallThatGaveUpWhileQueuedNeverRuns: a context that ends while its
 // call waits for the lock returns its error and its fn never runs.
 func TestACallThatGaveUpWhileQueuedNeverRuns(t *testing.T) {

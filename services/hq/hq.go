@@ -61,7 +61,8 @@ const (
 const ConsumedService = "membership"
 
 // ConsumedServices lists the district services whose topics HQ consumes:
-// one consumer per (district, service), all in Config.GroupID. It is
+// one consumer per (district, service), each in a group of its own
+// (GroupIDOf). It is
 // projector.Services: membership and meetings for the membership and
 // meetings views, compliance, patrols and messaging for the city view
 // (issues 10, 11, 12).
@@ -75,7 +76,9 @@ type Config struct {
 	Storage storage.Config
 	// Brokers are the Kafka bootstrap addresses.
 	Brokers []string
-	// GroupID is HQ's consumer group; DefaultGroupID if empty.
+	// GroupID names HQ's consumer groups, DefaultGroupID if empty: the
+	// consumer of each topic is alone in the group GroupIDOf(GroupID,
+	// topic), so Kafka ACLs grant them as the prefix GroupID + ".".
 	GroupID string
 	// StaleAfter is how long a registered district may be behind (or its
 	// consumer not connected) without HQ applying anything from it before
@@ -536,9 +539,32 @@ func (n *Node) supervise(ctx context.Context, district, svc string, sc *serviceC
 // its consumers in the event bus metrics, whatever its group.
 const consumerName = "hq"
 
-// kafkaConsumer builds the eventbus consumer of district's svc topic. Every
-// topic's consumer shares the group and the inbox name: event ids are
-// unique across services, and the group's offsets are per topic.
+// GroupIDOf is the consumer group of HQ's consumer of topic, under the
+// group id prefix (Config.GroupID): "<prefix>.<topic>", e.g.
+// guildhall-hq.gh.jingkai.membership.v1.
+//
+// Each topic's consumer is alone in its group. In one group shared by all
+// of them (as before, 20 districts × 6 services = 120 members), every
+// member that joined or left — at HQ's start, a new district's six, a
+// consumer restarted — began a new generation of the whole group: all 120
+// stopped their partition workers, rejoined within the rebalance timeout
+// and checked their positions again, so in the city HQ replayed at a tenth
+// of its speed on one topic and a new district took up to a minute to
+// show. A group of one member rebalances only when that member comes or
+// goes, or its topic gains partitions.
+//
+// Changing the group id (this scheme, or -hq.group-id) loses and repeats
+// nothing: where a partition is read from is HQ's own position table
+// (eventbus_consumer_position, keyed by the consumer's Name, "hq", not by
+// its group), which a new group without committed offsets does not
+// overrule (eventbus's startPosition), and the inbox drops any event
+// delivered again. The old group's committed offsets are left to the
+// broker's offset retention.
+func GroupIDOf(prefix, topic string) string { return prefix + "." + topic }
+
+// kafkaConsumer builds the eventbus consumer of district's svc topic, in a
+// group of its own (GroupIDOf). Every topic's consumer shares the inbox
+// name: event ids are unique across services.
 func (n *Node) kafkaConsumer(district, svc string) (consumer, error) {
 	applied := n.deps.Applied
 	if svc == eventsv1.ServiceNode {
@@ -549,7 +575,7 @@ func (n *Node) kafkaConsumer(district, svc string) (consumer, error) {
 		Node:      eventbus.HQNode,
 		Brokers:   n.cfg.Brokers,
 		Topic:     eventbus.Topic(district, svc),
-		GroupID:   n.cfg.GroupID,
+		GroupID:   GroupIDOf(n.cfg.GroupID, eventbus.Topic(district, svc)),
 		Name:      consumerName,
 		DB:        n.db,
 		Handler:   n.handle,

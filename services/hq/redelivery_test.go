@@ -35,11 +35,11 @@ type redeliveryRun struct {
 	stop func()
 }
 
-func startRedeliveryRun(t *testing.T, dbPath, broker string) *redeliveryRun {
+func startRedeliveryRun(t *testing.T, dbPath, broker, group string) *redeliveryRun {
 	t.Helper()
 	bus := eventbus.NewMetrics(nil)
 	node, err := New(context.Background(), Config{DBPath: dbPath, Storage: storageConfigForTests(),
-		Brokers: []string{broker}, GroupID: "hq-redelivery"},
+		Brokers: []string{broker}, GroupID: group},
 		Deps{Districts: staticDistricts{{ID: "jingkai", Name: "Jingkai", NameZH: "经开"}}, Bus: bus,
 			Registerer: prometheus.NewRegistry()})
 	if err != nil {
@@ -124,11 +124,17 @@ func TestARedeliveredTopicIsAppliedOnlyOnceAtHQ(t *testing.T) {
 		// partition, as the operations guide's "make HQ re-read a topic"
 		// does; without it the group's reset offsets are overruled by it.
 		forgetPositions bool
+		// newGroup starts the second run under another group id, whose
+		// groups have no committed offsets: as the switch from one group
+		// shared by every topic to a group per topic (GroupIDOf), or a
+		// changed -hq.group-id.
+		newGroup bool
 		// redelivered is how many of the first run's events come again.
 		redelivered float64
 	}{
-		{"Group offsets reset to the start are overruled by HQ's own positions: nothing is read again.", false, 0},
-		{"Group offsets reset and HQ's positions forgotten: every event is read again and none applied twice.", true, 7},
+		{"Group offsets reset to the start are overruled by HQ's own positions: nothing is read again.", false, false, 0},
+		{"Group offsets reset and HQ's positions forgotten: every event is read again and none applied twice.", true, false, 7},
+		{"A new group id, without committed offsets: HQ's own positions hold, nothing is lost or read again.", false, true, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -149,7 +155,7 @@ func TestARedeliveredTopicIsAppliedOnlyOnceAtHQ(t *testing.T) {
 					Id: "s1", District: "jingkai", CompanyId: "c1", ConventionVersion: "2025", Current: true}}))
 
 			dbPath := filepath.Join(t.TempDir(), "hq.db")
-			first := startRedeliveryRun(t, dbPath, broker.Addr)
+			first := startRedeliveryRun(t, dbPath, broker.Addr, "hq-redelivery")
 			apitest.Eventually(t, "the 7 events applied", func() bool { return first.eventsApplied(t) == 7 && first.node.CaughtUp() })
 			before := first.inbox(t)
 			if len(before) != 7 {
@@ -157,9 +163,14 @@ func TestARedeliveredTopicIsAppliedOnlyOnceAtHQ(t *testing.T) {
 			}
 			first.stop()
 
-			for _, topic := range []string{members, meetings} {
-				if err := broker.ResetGroupOffsets(ctx, "hq-redelivery", topic); err != nil {
-					t.Fatal(err)
+			group := "hq-redelivery"
+			if tc.newGroup {
+				group = "hq-renamed"
+			} else {
+				for _, topic := range []string{members, meetings} {
+					if err := broker.ResetGroupOffsets(ctx, GroupIDOf(group, topic), topic); err != nil {
+						t.Fatal(err)
+					}
 				}
 			}
 			if tc.forgetPositions {
@@ -173,7 +184,7 @@ func TestARedeliveredTopicIsAppliedOnlyOnceAtHQ(t *testing.T) {
 				_ = db.Close()
 			}
 
-			second := startRedeliveryRun(t, dbPath, broker.Addr)
+			second := startRedeliveryRun(t, dbPath, broker.Addr, group)
 			// One new event per topic, after the ones that may come again.
 			g4 := hired("jingkai", "g4", "c2", "p4", true)
 			m2 := meetingsEvent("jingkai", eventsv1.TypeMeetingScheduled, "m2", &eventsv1.MeetingScheduled{

@@ -287,7 +287,8 @@ func TestTheCityRunsOnTheChartsKafkaACLs(t *testing.T) {
 		if err := produce(jk, "gh.jingkai.node.v1"); err != nil {
 			t.Errorf("jingkai writing its own node topic: %v", err)
 		}
-		for _, group := range []string{"membership-caidian", "patrols-caidian-bookings-jingkai", "guildhall-hq", "membership-jingkai2"} {
+		for _, group := range []string{"membership-caidian", "patrols-caidian-bookings-jingkai", "guildhall-hq",
+			"guildhall-hq.gh.jingkai.membership.v1", "membership-jingkai2"} {
 			of, err := jk.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{"gh.jingkai.membership.v1": {0}}})
 			if err == nil {
 				err = of.Error

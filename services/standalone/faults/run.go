@@ -327,7 +327,7 @@ func (cfg *Config) runFault(ctx context.Context, f Fault, dir, tag string) (row 
 		err = waitHQHolds(sctx, t, setup)
 		scancel()
 		if err != nil {
-			return fail(fmt.Errorf("HQ never applied the setup writes: %w; %s", err, t.DescribeGroup(ctx, "guildhall-hq")))
+			return fail(fmt.Errorf("HQ never applied the setup writes: %w; %s", err, t.DescribeHQGroups(ctx)))
 		}
 	}
 	load.Start()
@@ -416,7 +416,7 @@ func (cfg *Config) runFault(ctx context.Context, f Fault, dir, tag string) (row 
 	row.Drain = time.Since(loadStopped)
 	if err != nil {
 		row.Drain = -1
-		row.Violations = append(row.Violations, "HQ did not catch up after the load: "+err.Error()+"; "+t.DescribeGroup(ctx, "guildhall-hq"))
+		row.Violations = append(row.Violations, "HQ did not catch up after the load: "+err.Error()+"; "+t.DescribeHQGroups(ctx))
 	}
 	if err := cfg.checkViews(ctx, t); err != nil {
 		row.Violations = append(row.Violations, err.Error())

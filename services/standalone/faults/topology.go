@@ -21,6 +21,7 @@ import (
 
 	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/config"
+	"github.com/guildhall/guildhall/pkg/eventbus"
 	"github.com/guildhall/guildhall/services/hq"
 )
 
@@ -475,17 +476,22 @@ func (t *Topology) Start(ctx context.Context) error {
 	return t.WaitReady(ctx)
 }
 
-// DescribeGroup says who is in HQ's consumer group and what each member
-// holds, for the report of a fault whose events HQ never applied.
-func (t *Topology) DescribeGroup(ctx context.Context, group string) string {
+// DescribeHQGroups says who is in HQ's consumer groups of the district's
+// topics (one group per topic, hq.GroupIDOf) and what each member holds,
+// for the report of a fault whose events HQ never applied.
+func (t *Topology) DescribeHQGroups(ctx context.Context) string {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	tr := &kafka.Transport{Dial: dialer(t.etcdNS)}
 	defer tr.CloseIdleConnections()
 	cli := &kafka.Client{Addr: kafka.TCP(t.BrokerAddr), Transport: tr}
-	resp, err := cli.DescribeGroups(ctx, &kafka.DescribeGroupsRequest{GroupIDs: []string{group}})
+	var groups []string
+	for _, svc := range hq.ConsumedServices {
+		groups = append(groups, hq.GroupIDOf(hq.DefaultGroupID, eventbus.Topic(t.District, svc)))
+	}
+	resp, err := cli.DescribeGroups(ctx, &kafka.DescribeGroupsRequest{GroupIDs: groups})
 	if err != nil {
-		return "describe group " + group + ": " + err.Error()
+		return "describe HQ's groups: " + err.Error()
 	}
 	var b strings.Builder
 	for _, g := range resp.Groups {
