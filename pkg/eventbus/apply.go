@@ -109,7 +109,10 @@ func (c *Consumer) settleBatch(ctx context.Context, msgs []kafka.Message) int {
 	start := time.Now()
 	settled, err := c.settleRun(ctx, msgs)
 	var broken *runBroken
-	if errors.As(err, &broken) && broken.at > 0 {
+	// The index is this run's only if it fits it: an error of another
+	// caller's function must never reach here (storage keeps each caller's
+	// own), but a slice past the batch would panic the consumer.
+	if errors.As(err, &broken) && broken.at > 0 && broken.at < len(msgs) {
 		// The events before the one that failed apply cleanly: once more,
 		// without it.
 		settled, err = c.settleRun(ctx, msgs[:broken.at])
