@@ -584,15 +584,24 @@ func (n *Node) kafkaConsumer(district, svc string) (consumer, error) {
 		Metrics:   n.deps.Bus,
 		Dialer:    n.deps.Dialer,
 		Transport: n.deps.Transport,
-		Applied:   n.changed(applied),
+		Applied:   n.changed(svc, applied),
 	})
 }
 
-// changed is the consumers' Applied hook: the read model's generation
-// moves after each applied event's commit (heartbeats too: the views show
-// them), before then calls hook (a probe; nil for none). Events parked or
-// dead-lettered change no table the generation covers.
-func (n *Node) changed(hook func(eventbus.Message)) func(eventbus.Message) {
+// changed is the Applied hook of svc's consumers: the read model's
+// generation moves after each applied event's commit — the heartbeats'
+// own generation for the node topic, whose events change nothing but the
+// heartbeats — before then calls hook (a probe; nil for none). Events
+// parked or dead-lettered change no table the generation covers.
+func (n *Node) changed(svc string, hook func(eventbus.Message)) func(eventbus.Message) {
+	if svc == eventsv1.ServiceNode {
+		return func(m eventbus.Message) {
+			n.gen.HeartbeatChanged()
+			if hook != nil {
+				hook(m)
+			}
+		}
+	}
 	return func(m eventbus.Message) {
 		n.gen.Changed()
 		if hook != nil {

@@ -219,7 +219,7 @@ func BenchmarkSummaryRead(b *testing.B) {
 				b.Error(err)
 				return
 			}
-			n.changed(nil)(eventbusMessage(e))
+			n.changed("membership", nil)(eventbusMessage(e))
 			written.Add(1)
 		}
 	})

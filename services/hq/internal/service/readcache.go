@@ -21,10 +21,19 @@ import (
 // that nothing had written since the last view. With the generation the
 // service keeps each read until the read model changes and serves it
 // again without touching the database.
-type Generation struct{ n atomic.Uint64 }
+//
+// Heartbeats have a generation of their own (HeartbeatChanged): every
+// district service sends one every few seconds, which would otherwise make
+// every view read every count again that often, though a heartbeat changes
+// none of them.
+type Generation struct{ n, heartbeats atomic.Uint64 }
 
 // Changed records that a transaction changing the read model committed.
 func (g *Generation) Changed() { g.n.Add(1) }
+
+// HeartbeatChanged records that a transaction that changed only heartbeats
+// (Repository.Heartbeats) committed.
+func (g *Generation) HeartbeatChanged() { g.heartbeats.Add(1) }
 
 // Load returns the current generation.
 func (g *Generation) Load() uint64 { return g.n.Load() }
@@ -44,6 +53,8 @@ const maxCached = 4096
 // from the kept raw figures at serve time.
 type readCache struct {
 	gen *Generation
+	// heartbeats: the cache follows gen's heartbeat generation instead.
+	heartbeats bool
 
 	mu      sync.Mutex
 	at      uint64 // the generation of entries
@@ -70,7 +81,7 @@ func (c *cached) holdsAt(now time.Time) bool {
 // result holds for, from now on (zero: whatever the time, as long as the
 // generation). An error is not kept.
 func get[T any](ctx context.Context, c *readCache, key string, now time.Time, read func(ctx context.Context) (T, time.Time, error)) (T, error) {
-	gen := c.gen.Load() // before the read's snapshot
+	gen := c.current() // before the read's snapshot
 	c.mu.Lock()
 	if c.entries == nil || c.at != gen || len(c.entries) >= maxCached {
 		c.at, c.entries = gen, map[string]*cached{}
@@ -112,6 +123,14 @@ func get[T any](ctx context.Context, c *readCache, key string, now time.Time, re
 	return v, err
 }
 
+// current is the generation c follows.
+func (c *readCache) current() uint64 {
+	if c.heartbeats {
+		return c.gen.heartbeats.Load()
+	}
+	return c.gen.Load()
+}
+
 // forget drops e, kept under key, if it still is.
 func (c *readCache) forget(key string, e *cached) {
 	c.mu.Lock()
@@ -137,6 +156,15 @@ func key(parts ...string) string { return strings.Join(parts, "\x00") }
 type cachedRepo struct {
 	Repository
 	c *readCache
+	// hb keeps the heartbeats, under their own generation.
+	hb *readCache
+}
+
+func (r cachedRepo) Heartbeats(ctx context.Context) (map[string][]Heartbeat, error) {
+	return get(ctx, r.hb, key("heartbeats"), time.Time{}, func(ctx context.Context) (map[string][]Heartbeat, time.Time, error) {
+		v, err := r.Repository.Heartbeats(ctx)
+		return v, time.Time{}, err
+	})
 }
 
 func (r cachedRepo) Districts(ctx context.Context, today string) (map[string]DistrictData, error) {

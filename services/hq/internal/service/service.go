@@ -303,8 +303,15 @@ type CompanyRow struct {
 // Repository is the read side of the read model; internal/store implements it.
 type Repository interface {
 	// Districts returns the read model of every district it holds data for,
-	// its guards counted as certified on today (YYYY-MM-DD, Asia/Shanghai).
+	// its guards counted as certified on today (YYYY-MM-DD, Asia/Shanghai),
+	// without the heartbeats (Heartbeats).
 	Districts(ctx context.Context, today string) (map[string]DistrictData, error)
+	// Heartbeats returns the newest heartbeat of each instance of every
+	// district's services, by district. They are apart from Districts
+	// because they change every few seconds and nothing else does: the
+	// views keep the counts while only the heartbeats are read again
+	// (readCache, Generation.HeartbeatChanged).
+	Heartbeats(ctx context.Context) (map[string][]Heartbeat, error)
 	// Companies returns up to limit companies of district with an id greater
 	// than after, ordered by id, without rates; certified as for Districts.
 	Companies(ctx context.Context, district, today, after string, limit int) ([]CompanyRow, error)
@@ -562,7 +569,7 @@ func New(repo Repository, monitor Monitor, cfg Config) Service {
 		cfg.ClockSkewLimit = DefaultClockSkewLimit
 	}
 	if cfg.Generation != nil {
-		repo = cachedRepo{Repository: repo, c: &readCache{gen: cfg.Generation}}
+		repo = cachedRepo{Repository: repo, c: &readCache{gen: cfg.Generation}, hb: &readCache{gen: cfg.Generation, heartbeats: true}}
 	}
 	return &hqService{repo: repo, monitor: monitor, cfg: cfg}
 }
@@ -653,16 +660,28 @@ func (s *hqService) readDistrictData(ctx context.Context, today string) (map[str
 	if err != nil {
 		return nil, err
 	}
+	heartbeats, err := s.repo.Heartbeats(ctx)
+	if err != nil {
+		return nil, err
+	}
 	parked, err := s.monitor.Parked(ctx)
 	if err != nil {
 		return nil, err
 	}
 	// The repository's map may be kept for other readers (readCache): the
-	// parked events go into a copy. Parking commits no read-model change
-	// the generation counts, so they are read each time.
+	// heartbeats and the parked events go into a copy. Parking commits no
+	// read-model change the generation counts, so they are read each time.
 	data := maps.Clone(kept)
 	if data == nil {
 		data = map[string]DistrictData{}
+	}
+	for id, hbs := range heartbeats {
+		dd, ok := data[id]
+		if !ok {
+			dd.Counts.CompaniesByStatus = map[string]int64{}
+		}
+		dd.Heartbeats = hbs
+		data[id] = dd
 	}
 	for id, ps := range parked {
 		dd, ok := data[id]

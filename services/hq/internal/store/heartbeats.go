@@ -34,14 +34,15 @@ func (s *Store) PutHeartbeat(ctx context.Context, tx *sql.Tx, district string, h
 	return nil
 }
 
-// heartbeats adds every district's heartbeats to out, by service and
-// instance.
-func (s *Store) heartbeats(ctx context.Context, out map[string]service.DistrictData) error {
+// Heartbeats returns the newest heartbeat of each instance of every
+// district's services, by district, in service and instance order.
+func (s *Store) Heartbeats(ctx context.Context) (map[string][]service.Heartbeat, error) {
+	out := map[string][]service.Heartbeat{}
 	rows, err := s.db.Querier().Query(ctx, `SELECT district, service, instance, version, emits, outbox_backlog,
 		oldest_unsent_at, relay_leader, sent_at, received_at, interval_ms
 		FROM hq_heartbeats ORDER BY district, service, instance`)
 	if err != nil {
-		return fmt.Errorf("store: heartbeats: %w", err)
+		return nil, fmt.Errorf("store: heartbeats: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -51,17 +52,18 @@ func (s *Store) heartbeats(ctx context.Context, out map[string]service.DistrictD
 		var leader int
 		if err := rows.Scan(&d, &hb.Service, &hb.Instance, &hb.Version, &emits, &hb.OutboxBacklog, &oldest, &leader,
 			&sent, &received, &interval); err != nil {
-			return fmt.Errorf("store: heartbeats: %w", err)
+			return nil, fmt.Errorf("store: heartbeats: %w", err)
 		}
 		if err := json.Unmarshal([]byte(emits), &hb.Emits); err != nil {
-			return fmt.Errorf("store: heartbeat emits of %s/%s: %w", d, hb.Service, err)
+			return nil, fmt.Errorf("store: heartbeat emits of %s/%s: %w", d, hb.Service, err)
 		}
 		hb.OldestUnsentAt, hb.SentAt, hb.ReceivedAt = fromNanos(oldest), fromNanos(sent), fromNanos(received)
 		hb.RelayLeader = leader == 1
 		hb.Interval = time.Duration(interval) * time.Millisecond
-		dd := s.district(out, d)
-		dd.Heartbeats = append(dd.Heartbeats, hb)
-		out[d] = dd
+		out[d] = append(out[d], hb)
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: heartbeats: %w", err)
+	}
+	return out, nil
 }
