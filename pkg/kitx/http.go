@@ -184,6 +184,9 @@ func EncodeJSONResponse(ctx context.Context, w http.ResponseWriter, response any
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
+	if b, ok := response.(bodied); ok {
+		response = b.body()
+	}
 	return json.NewEncoder(w).Encode(response)
 }
 

@@ -43,6 +43,15 @@ func (r Response[T]) Headers() http.Header {
 // MarshalJSON renders the resource itself, not the envelope.
 func (r Response[T]) MarshalJSON() ([]byte, error) { return json.Marshal(r.Value) }
 
+// body is what EncodeJSONResponse writes of r: the resource itself, encoded
+// straight to the response. Through MarshalJSON the encoder would take the
+// marshaled bytes and scan them again to compact them — for a large view
+// (HQ's district view) close to half of its encoding's CPU.
+func (r Response[T]) body() any { return r.Value }
+
+// bodied is a response whose body is another value than itself.
+type bodied interface{ body() any }
+
 // ListResponse is one page of a list: {"items": [...], "next_page_token": "…"},
 // or the business error that replaced it.
 type ListResponse[T any] struct {
