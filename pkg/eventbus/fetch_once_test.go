@@ -9,8 +9,6 @@ import (
 
 	"github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/protocol"
-
-	"github.com/guildhall/guildhall/pkg/devstack"
 )
 
 // fetchCounter counts the fetch requests sent through it.
@@ -35,13 +33,8 @@ func (f *fetchCounter) RoundTrip(ctx context.Context, addr net.Addr, req kafka.R
 func TestACatchingUpWorkerChecksAndFetchesInOneRequest(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	broker := startBroker(t, devstack.BrokerConfig{Partitions: 1})
 	const topic = "gh.jingkai.membership.v1"
-	tr := &kafka.Transport{}
-	defer tr.CloseIdleConnections()
-	w := &kafka.Writer{Addr: kafka.TCP(broker.Addr), Topic: topic, RequiredAcks: kafka.RequireAll,
-		BatchTimeout: time.Millisecond, AllowAutoTopicCreation: true, Transport: tr}
-	defer w.Close()
+	broker, w := onePartitionWriter(t, topic)
 	for i := range 10 { // ten record batches, as ten relay writes
 		if err := w.WriteMessages(ctx, envelopeMsg(t, "e-"+fmtInt(int64(i)), "jingkai", "GuardLeft", "g")); err != nil {
 			t.Fatal(err)

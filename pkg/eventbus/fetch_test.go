@@ -18,13 +18,8 @@ import (
 func TestFetchBoundedByFetchMaxBytes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	broker := startBroker(t, devstack.BrokerConfig{Partitions: 1})
 	const topic = "gh.jingkai.membership.v1"
-	tr := &kafka.Transport{}
-	defer tr.CloseIdleConnections()
-	w := &kafka.Writer{Addr: kafka.TCP(broker.Addr), Topic: topic, RequiredAcks: kafka.RequireAll,
-		BatchTimeout: time.Millisecond, AllowAutoTopicCreation: true, Transport: tr}
-	defer w.Close()
+	broker, w := onePartitionWriter(t, topic)
 	// 40 record batches of one 1 KiB message each.
 	value := bytes.Repeat([]byte("x"), 1<<10)
 	for i := range 40 {
@@ -95,4 +90,18 @@ func TestAdminClientCachesItsTopicOnly(t *testing.T) {
 		}
 		release()
 	}
+}
+
+// onePartitionWriter starts a broker whose topics have one partition and a
+// writer to topic on it that sends each WriteMessages call as its own
+// record batch; both end with t.
+func onePartitionWriter(t *testing.T, topic string) (*devstack.Broker, *kafka.Writer) {
+	t.Helper()
+	broker := startBroker(t, devstack.BrokerConfig{Partitions: 1})
+	tr := &kafka.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	w := &kafka.Writer{Addr: kafka.TCP(broker.Addr), Topic: topic, RequiredAcks: kafka.RequireAll,
+		BatchTimeout: time.Millisecond, AllowAutoTopicCreation: true, Transport: tr}
+	t.Cleanup(func() { _ = w.Close() })
+	return broker, w
 }
