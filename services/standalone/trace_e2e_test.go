@@ -64,7 +64,7 @@ func TestAGuardHiredThroughTheAPIIsOneTraceToHQAndCompliance(t *testing.T) {
 		t.Fatalf("no producer span of GuardHired on %s in trace %s: the outbox row lost the request's trace", topic, got.server.SpanContext.TraceID())
 	}
 	if !got.complete() {
-		t.Fatalf("trace %s: applies of GuardHired by group %v; want HQ's (%s) and compliance's", got.server.SpanContext.TraceID(), got.groups(), hq.DefaultGroupID)
+		t.Fatalf("trace %s: applies of GuardHired by group %v; want HQ's (%s) and compliance's", got.server.SpanContext.TraceID(), got.groups(), hqMembershipGroup)
 	}
 	for group, s := range got.applies {
 		if s.Parent.SpanID() != got.producer.SpanContext.SpanID() {
@@ -79,9 +79,13 @@ type traceOfHire struct {
 	applies          map[string]*tracetest.SpanStub // by consumer group
 }
 
+// hqMembershipGroup is the consumer group of HQ's consumer of jingkai's
+// membership topic (a group per topic).
+var hqMembershipGroup = hq.GroupIDOf(hq.DefaultGroupID, eventbus.Topic("jingkai", "membership"))
+
 // complete reports whether HQ and compliance both applied the hire.
 func (h traceOfHire) complete() bool {
-	_, hqApplied := h.applies[hq.DefaultGroupID]
+	_, hqApplied := h.applies[hqMembershipGroup]
 	compliance := false
 	for g := range h.applies {
 		compliance = compliance || strings.HasPrefix(g, "compliance-")
