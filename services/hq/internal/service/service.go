@@ -675,19 +675,21 @@ func (s *hqService) readDistrictData(ctx context.Context, today string) (map[str
 	if data == nil {
 		data = map[string]DistrictData{}
 	}
-	for id, hbs := range heartbeats {
+	// entry is id's data, a new district's with its status map ready.
+	entry := func(id string) DistrictData {
 		dd, ok := data[id]
 		if !ok {
 			dd.Counts.CompaniesByStatus = map[string]int64{}
 		}
+		return dd
+	}
+	for id, hbs := range heartbeats {
+		dd := entry(id)
 		dd.Heartbeats = hbs
 		data[id] = dd
 	}
 	for id, ps := range parked {
-		dd, ok := data[id]
-		if !ok {
-			dd.Counts.CompaniesByStatus = map[string]int64{}
-		}
+		dd := entry(id)
 		dd.Parked = ps
 		data[id] = dd
 	}
