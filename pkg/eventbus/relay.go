@@ -40,6 +40,16 @@ type RelayConfig struct {
 	// without being woken; default 1s. New events wake it at once through
 	// Outbox.Wake.
 	SafetyPoll time.Duration
+	// MarkDelay is how long the relay may hold the marks of rows it has
+	// published before recording them, default 50ms: everything published
+	// meanwhile is marked in one transaction (one fsync) instead of one
+	// per batch, which under a trickle of single writes was a second
+	// fsync behind every one of them. Marks are not durability: the rows
+	// are durable from their writer's commit, and marks lost with the
+	// process only mean those rows go out again (consumers drop the
+	// duplicates by event id). The relay records its marks before it
+	// checks the broker and when it stops.
+	MarkDelay time.Duration
 	// Transport is the Kafka transport (TLS/SASL on real clusters); nil uses
 	// a plain TCP transport owned by the relay.
 	Transport kafka.RoundTripper
@@ -113,6 +123,9 @@ func NewRelay(cfg RelayConfig) (*Relay, error) {
 	}
 	if cfg.SafetyPoll <= 0 {
 		cfg.SafetyPoll = time.Second
+	}
+	if cfg.MarkDelay <= 0 {
+		cfg.MarkDelay = 50 * time.Millisecond
 	}
 	o := cfg.Outbox
 	labels := prometheus.Labels{"district": o.District(), "service": o.Service(), "topic": o.Topic()}
@@ -392,11 +405,25 @@ func (r *Relay) lead(ctx context.Context) {
 	retentionEvery := min(r.cfg.Retention/10, time.Hour)
 	nextRetention := time.Time{}
 	var pos position
+	var marks unmarked
 	needSync := true
 	poll := time.NewTimer(r.cfg.SafetyPoll)
 	defer poll.Stop()
+	markDue := time.NewTimer(time.Hour)
+	markDue.Stop()
+	defer markDue.Stop()
 	stopListen := r.listen(ctx)
 	defer stopListen()
+	defer func() {
+		// Stopping (or losing the term): record what was published, so a
+		// restart does not send it again. Bounded, as the term's context
+		// has ended; flushMarks still refuses once the lease has lapsed.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := r.flushMarks(fctx, pos, &marks); err != nil {
+			r.log.DebugContext(fctx, "relay stopped without marking its last published rows; they go out again", "rows", len(marks.seqs), "err", err)
+		}
+	}()
 	for ctx.Err() == nil {
 		if !r.waitConfirmed(ctx) {
 			return
@@ -410,6 +437,13 @@ func (r *Relay) lead(ctx context.Context) {
 			nextRetention = now.Add(retentionEvery)
 		}
 		if needSync {
+			// The broker check reads the recorded position: record first.
+			// Marks that cannot be recorded are dropped, and those rows go
+			// out again from the recorded position.
+			if err := r.flushMarks(ctx, pos, &marks); err != nil && ctx.Err() == nil {
+				r.log.DebugContext(ctx, "relay could not mark published rows; they go out again", "err", err)
+			}
+			r.updateBacklog(ctx)
 			p, err := r.sync(ctx)
 			if err != nil {
 				if ctx.Err() != nil {
@@ -426,7 +460,12 @@ func (r *Relay) lead(ctx context.Context) {
 			}
 			pos, needSync = p, false
 		}
-		n, err := r.publishBatch(ctx, c.w, &pos)
+		n, err := r.publishBatch(ctx, c.w, &pos, &marks)
+		if err == nil && len(marks.seqs) > 0 && (len(marks.seqs) >= r.cfg.BatchSize || !r.now().Before(marks.since.Add(r.cfg.MarkDelay))) {
+			if err = r.flushMarks(ctx, pos, &marks); err == nil {
+				r.updateBacklog(ctx)
+			}
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -454,21 +493,20 @@ func (r *Relay) lead(ctx context.Context) {
 			continue
 		}
 		bo.reset()
-		r.updateBacklog(ctx)
 		if n >= r.cfg.BatchSize {
 			continue // more rows waiting
 		}
-		if !poll.Stop() {
-			select {
-			case <-poll.C:
-			default:
-			}
+		resetTimer(poll, r.cfg.SafetyPoll)
+		var markC <-chan time.Time
+		if len(marks.seqs) > 0 {
+			resetTimer(markDue, time.Until(marks.since.Add(r.cfg.MarkDelay)))
+			markC = markDue.C
 		}
-		poll.Reset(r.cfg.SafetyPoll)
 		select {
 		case <-ctx.Done():
 			return
 		case <-r.outbox.Wake():
+		case <-markC: // the batch after it records the marks
 		case <-poll.C:
 			// Nothing woke us for a while: look at the broker again, so a
 			// broker that restarted empty without failing a write is noticed.
@@ -615,13 +653,18 @@ type outboxRow struct {
 
 // pending returns up to limit rows to publish after pos: first rows below
 // lastSeq that are still unsent (a transaction that committed after a later
-// one — impossible on SQLite, possible on engines with concurrent writers),
-// then rows after lastSeq in seq order.
-func (r *Relay) pending(ctx context.Context, pos position, limit int) ([]outboxRow, error) {
+// one — impossible on SQLite, possible on engines with concurrent writers)
+// and not in published (sent, their marks not recorded yet), then rows
+// after lastSeq in seq order.
+func (r *Relay) pending(ctx context.Context, pos position, limit int, published map[int64]struct{}) ([]outboxRow, error) {
 	db := r.outbox.DB()
 	var rows []outboxRow
 	scan := func(q string, args ...any) error {
-		rs, err := db.QueryContext(ctx, db.Rebind(q), args...)
+		st, err := db.Prepared(ctx, q)
+		if err != nil {
+			return err
+		}
+		rs, err := st.QueryContext(ctx, args...)
 		if err != nil {
 			return err
 		}
@@ -631,12 +674,18 @@ func (r *Relay) pending(ctx context.Context, pos position, limit int) ([]outboxR
 			if err := rs.Scan(&o.seq, &o.eventID, &o.eventType, &o.aggregateID, &o.envelope, &o.traceparent); err != nil {
 				return err
 			}
+			if _, sent := published[o.seq]; sent {
+				continue
+			}
 			rows = append(rows, o)
 		}
 		return rs.Err()
 	}
 	const cols = `SELECT seq, event_id, event_type, aggregate_id, envelope, traceparent FROM eventbus_outbox`
-	if pos.lastSeq > 0 {
+	// On SQLite writers commit one at a time, so seq order is commit order
+	// and nothing unsent lies below lastSeq: the look below would only
+	// read again the rows published and not yet marked.
+	if pos.lastSeq > 0 && db.Dialect != storage.SQLite {
 		if err := scan(cols+` WHERE sent_at IS NULL AND topic = ? AND seq <= ? ORDER BY seq LIMIT ?`,
 			r.outbox.Topic(), pos.lastSeq, limit); err != nil {
 			return nil, fmt.Errorf("read unsent outbox: %w", err)
@@ -651,11 +700,30 @@ func (r *Relay) pending(ctx context.Context, pos position, limit int) ([]outboxR
 	return rows, nil
 }
 
-// publishBatch writes the next batch to Kafka, then marks the rows sent
-// and advances the position in one transaction. It returns how many rows
-// it published.
-func (r *Relay) publishBatch(ctx context.Context, w *kafka.Writer, pos *position) (int, error) {
-	rows, err := r.pending(ctx, *pos, r.cfg.BatchSize)
+// unmarked is the rows a relay's term has published and not yet marked
+// sent (RelayConfig.MarkDelay).
+type unmarked struct {
+	seqs map[int64]struct{}
+	// since is when the oldest of them was published.
+	since time.Time
+}
+
+// resetTimer stops t, drains a fire it missed and starts it again for d.
+func resetTimer(t *time.Timer, d time.Duration) {
+	if !t.Stop() {
+		select {
+		case <-t.C:
+		default:
+		}
+	}
+	t.Reset(d)
+}
+
+// publishBatch writes the next batch to Kafka and advances pos past it;
+// its rows join marks, recorded by flushMarks. It returns how many rows it
+// published.
+func (r *Relay) publishBatch(ctx context.Context, w *kafka.Writer, pos *position, marks *unmarked) (int, error) {
+	rows, err := r.pending(ctx, *pos, r.cfg.BatchSize, marks.seqs)
 	if err != nil || len(rows) == 0 {
 		return 0, err
 	}
@@ -685,35 +753,50 @@ func (r *Relay) publishBatch(ctx context.Context, w *kafka.Writer, pos *position
 	if err != nil {
 		return 0, fmt.Errorf("write %d events: %w", len(msgs), err)
 	}
+	if marks.seqs == nil {
+		marks.seqs = map[int64]struct{}{}
+	}
+	if len(marks.seqs) == 0 {
+		marks.since = r.now()
+	}
+	pos.published += int64(len(rows))
+	for _, o := range rows {
+		pos.lastSeq = max(pos.lastSeq, o.seq)
+		marks.seqs[o.seq] = struct{}{}
+	}
+	r.pubs.Add(float64(len(rows)))
+	return len(rows), nil
+}
+
+// flushMarks marks the rows of marks sent and records pos, the position
+// after them, in one transaction, and empties marks whatever the outcome:
+// rows whose marks were not recorded are published again from the
+// recorded position (the caller checks the broker, reading it, after an
+// error).
+func (r *Relay) flushMarks(ctx context.Context, pos position, marks *unmarked) error {
+	if len(marks.seqs) == 0 {
+		return nil
+	}
+	seqs := marks.seqs
+	marks.seqs = nil
 	if r.beforeMark != nil {
 		if err := r.beforeMark(ctx); err != nil {
-			return 0, fmt.Errorf("before mark: %w", err)
+			return fmt.Errorf("before mark: %w", err)
 		}
-	}
-
-	next := *pos
-	next.published += int64(len(rows))
-	for _, o := range rows {
-		next.lastSeq = max(next.lastSeq, o.seq)
 	}
 	now := r.now().UTC().Format(time.RFC3339Nano)
 	db := r.outbox.DB()
-	err = db.InTx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, db.Rebind(`UPDATE eventbus_outbox SET sent_at = ? WHERE seq = ? AND sent_at IS NULL`))
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		for _, o := range rows {
-			if _, err := stmt.ExecContext(ctx, now, o.seq); err != nil {
+	err := db.InTx(ctx, func(tx *sql.Tx) error {
+		for seq := range seqs {
+			if _, err := db.ExecTx(ctx, tx, `UPDATE eventbus_outbox SET sent_at = ? WHERE seq = ? AND sent_at IS NULL`, now, seq); err != nil {
 				return err
 			}
 		}
-		_, err = db.ExecTx(ctx, tx, `INSERT INTO eventbus_relay_position (cluster_id, topic, last_seq, published, updated_at)
+		_, err := db.ExecTx(ctx, tx, `INSERT INTO eventbus_relay_position (cluster_id, topic, last_seq, published, updated_at)
 			VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (cluster_id, topic) DO UPDATE SET last_seq = excluded.last_seq,
 				published = excluded.published, updated_at = excluded.updated_at`,
-			next.clusterID, r.outbox.Topic(), next.lastSeq, next.published, now)
+			pos.clusterID, r.outbox.Topic(), pos.lastSeq, pos.published, now)
 		if err == nil && !r.leaseHolds() {
 			// A fenced relay records nothing: by the time another relay
 			// may lead, its marks and position would overwrite that
@@ -727,11 +810,9 @@ func (r *Relay) publishBatch(ctx context.Context, w *kafka.Writer, pos *position
 	if err != nil {
 		// The events are on Kafka but not marked: they go out again, and
 		// consumers drop the duplicates by event id.
-		return 0, fmt.Errorf("mark %d events sent: %w", len(rows), err)
+		return fmt.Errorf("mark %d events sent: %w", len(seqs), err)
 	}
-	*pos = next
-	r.pubs.Add(float64(len(rows)))
-	return len(rows), nil
+	return nil
 }
 
 // applyRetention deletes sent rows created before now-Retention. created_at

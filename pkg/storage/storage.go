@@ -288,25 +288,40 @@ func (db *DB) Stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, er
 			return st, nil
 		}
 	}
-	var st *sql.Stmt
-	if v, ok := db.stmts.Load(q); ok {
-		st = v.(*sql.Stmt)
-	} else {
-		prepared, err := db.PrepareContext(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		st = prepared
-		if prev, loaded := db.stmts.LoadOrStore(q, st); loaded {
-			_ = st.Close()
-			st = prev.(*sql.Stmt)
-		}
+	st, err := db.prepared(ctx, q)
+	if err != nil {
+		return nil, err
 	}
 	txst := tx.StmtContext(ctx, st)
 	if bound != nil {
 		bound.(*txStmts).put(q, txst)
 	}
 	return txst, nil
+}
+
+// Prepared returns query (with `?` placeholders) prepared on the database,
+// outside any transaction, from the same cache as Stmt: for a hot read
+// that runs on its own (the relay's look at its outbox after every
+// write), which would otherwise pay SQLite's parser every time. The
+// statement belongs to db; do not close it.
+func (db *DB) Prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	return db.prepared(ctx, db.Rebind(query))
+}
+
+// prepared is Prepared for a query already rebound.
+func (db *DB) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
+	if v, ok := db.stmts.Load(q); ok {
+		return v.(*sql.Stmt), nil
+	}
+	st, err := db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := db.stmts.LoadOrStore(q, st); loaded {
+		_ = st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
 }
 
 // txStmts is the statements bound to one transaction (DB.txStmts). The
