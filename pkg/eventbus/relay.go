@@ -420,8 +420,9 @@ func (r *Relay) lead(ctx context.Context) {
 		// has ended; flushMarks still refuses once the lease has lapsed.
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
+		n := len(marks.seqs)
 		if err := r.flushMarks(fctx, pos, &marks); err != nil {
-			r.log.DebugContext(fctx, "relay stopped without marking its last published rows; they go out again", "rows", len(marks.seqs), "err", err)
+			r.log.DebugContext(fctx, "relay stopped without marking its last published rows; they go out again", "rows", n, "err", err)
 		}
 	}()
 	for ctx.Err() == nil {
@@ -461,7 +462,7 @@ func (r *Relay) lead(ctx context.Context) {
 			pos, needSync = p, false
 		}
 		n, err := r.publishBatch(ctx, c.w, &pos, &marks)
-		if err == nil && len(marks.seqs) > 0 && (len(marks.seqs) >= r.cfg.BatchSize || !r.now().Before(marks.since.Add(r.cfg.MarkDelay))) {
+		if err == nil && len(marks.seqs) > 0 && (len(marks.seqs) >= r.cfg.BatchSize || !r.now().Before(marks.due(r.cfg.MarkDelay))) {
 			if err = r.flushMarks(ctx, pos, &marks); err == nil {
 				r.updateBacklog(ctx)
 			}
@@ -499,7 +500,7 @@ func (r *Relay) lead(ctx context.Context) {
 		resetTimer(poll, r.cfg.SafetyPoll)
 		var markC <-chan time.Time
 		if len(marks.seqs) > 0 {
-			resetTimer(markDue, time.Until(marks.since.Add(r.cfg.MarkDelay)))
+			resetTimer(markDue, time.Until(marks.due(r.cfg.MarkDelay)))
 			markC = markDue.C
 		}
 		select {
@@ -707,6 +708,9 @@ type unmarked struct {
 	// since is when the oldest of them was published.
 	since time.Time
 }
+
+// due is when marks must be recorded, held for at most delay.
+func (m *unmarked) due(delay time.Duration) time.Time { return m.since.Add(delay) }
 
 // resetTimer stops t, drains a fire it missed and starts it again for d.
 func resetTimer(t *time.Timer, d time.Duration) {
