@@ -277,13 +277,14 @@ func TestConsoleShowsWhatTheAPISays(t *testing.T) {
 	if dispatches.Items[0].FeedbackAt == nil {
 		t.Errorf("the demo's dispatch closed without feedback: %+v", dispatches.Items[0])
 	}
-	// HQ has applied both districts' compliance figures and jingkai's
-	// patrol plan as the district itself reports it. A consumer lag of 0
-	// alone is not enough: the district's outbox may not have published
-	// the plan's last events yet, and the page would then show a newer
-	// figure than the one the test holds.
+	// HQ holds both districts' four rates and jingkai's patrol plan as the
+	// districts themselves report them (their compliance scoreboards and
+	// plans). A consumer lag of 0 alone is not enough: a district's outbox
+	// may not have published its last events yet, and the page would then
+	// show a newer figure than the one the test holds.
 	var districts struct{ Items []consoleDistrict }
-	poll(t, "HQ to hold both districts' compliance and jingkai's patrol plan", func() bool {
+	sameRate := func(a, b *float64) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+	poll(t, "HQ to hold both districts' compliance and jingkai's patrol plan as they report them", func() bool {
 		var plans struct {
 			Items []struct {
 				FillRate *float64 `json:"fill_rate"`
@@ -300,6 +301,21 @@ func TestConsoleShowsWhatTheAPISays(t *testing.T) {
 				return false
 			}
 			if d.District == "jingkai" && (!d.Patrols.Reported || d.Patrols.FillRate == nil || *d.Patrols.FillRate != *plans.Items[0].FillRate) {
+				return false
+			}
+			var board struct {
+				Rates struct {
+					Background *float64 `json:"background_checked"`
+					Training   *float64 `json:"trained"`
+					Certified  *float64 `json:"certified"`
+					Badge      *float64 `json:"badge_service"`
+				} `json:"rates"`
+			}
+			if err := c.Must(ctx, http.StatusOK, "GET", "/api/v1/districts/"+d.District+"/compliance/scoreboard", nil, &board); err != nil {
+				return false
+			}
+			fh, r := d.Compliance.FourHundred, board.Rates
+			if !sameRate(fh.Background, r.Background) || !sameRate(fh.Training, r.Training) || !sameRate(fh.Certified, r.Certified) || !sameRate(fh.Badge, r.Badge) {
 				return false
 			}
 		}
