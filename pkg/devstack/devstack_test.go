@@ -7,11 +7,14 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/segmentio/kafka-go"
 	"go.uber.org/goleak"
+
+	"github.com/guildhall/guildhall/pkg/testutil/ports"
 )
 
 func TestMain(m *testing.M) {
@@ -127,16 +130,15 @@ func TestABrokerLogLeftByACrashIsDiscarded(t *testing.T) {
 	}
 }
 
-// freePort returns a loopback port nothing listens on right now.
+// freePort returns a loopback port nothing listens on now, from below the
+// ephemeral range (pkg/testutil/ports says why).
 func freePort(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := ports.Free()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	return port
+	return strconv.Itoa(p)
 }
 
 func TestEtcdAtAFixedAddressComesBackAtIt(t *testing.T) {

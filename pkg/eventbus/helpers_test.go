@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net"
 	"path/filepath"
 	"sort"
 	"sync"
@@ -25,6 +24,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/devstack"
 	"github.com/guildhall/guildhall/pkg/storage"
 	"github.com/guildhall/guildhall/pkg/testutil/pgtest"
+	"github.com/guildhall/guildhall/pkg/testutil/ports"
 )
 
 func TestMain(m *testing.M) {
@@ -102,16 +102,16 @@ func startBroker(t *testing.T, cfg devstack.BrokerConfig) *devstack.Broker {
 	return b
 }
 
-// freePort returns a loopback port that was free a moment ago, for a
-// broker that must come back at the same address.
+// freePort returns a loopback port nothing listens on now, for a broker
+// that must come back at the same address: from below the ephemeral range
+// (pkg/testutil/ports says why).
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := ports.Free()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return p
 }
 
 // waitFor polls cond until it holds or the deadline passes.

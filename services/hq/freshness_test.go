@@ -24,6 +24,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/eventbus"
 	"github.com/guildhall/guildhall/pkg/storage"
 	apitest "github.com/guildhall/guildhall/pkg/testutil"
+	"github.com/guildhall/guildhall/pkg/testutil/ports"
 	eventsv1 "github.com/guildhall/guildhall/proto/guildhall/events/v1"
 )
 
@@ -92,12 +93,11 @@ func TestHQNeverClaimsCaughtUpBeforeReadingTheBrokersHighWatermarks(t *testing.T
 		t.Skip("runs an in-process Kafka broker through a restart; skipped in -short")
 	}
 	ctx := context.Background()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	// The broker comes back at this address after its restart.
+	addr, err := ports.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := l.Addr().String()
-	_ = l.Close()
 	brokerDir := t.TempDir()
 	env := apitest.NewEnv(t, apitest.WithBroker(devstack.BrokerConfig{Addr: addr, DataDir: brokerDir}))
 	broker := env.Broker()

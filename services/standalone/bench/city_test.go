@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -26,6 +25,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/config"
 	"github.com/guildhall/guildhall/pkg/idcheck"
 	"github.com/guildhall/guildhall/pkg/sheet"
+	"github.com/guildhall/guildhall/pkg/testutil/ports"
 	"github.com/guildhall/guildhall/services/standalone/internal/citytest"
 )
 
@@ -490,13 +490,13 @@ func waitUntil(b *testing.B, ctx context.Context, what string, cond func() bool)
 	}
 }
 
-// freeAddr returns a loopback address nothing listened on a moment ago.
+// freeAddr returns a loopback address nothing listens on now, from below
+// the ephemeral range (pkg/testutil/ports says why).
 func freeAddr(b *testing.B) string {
 	b.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	a, err := ports.FreeAddr()
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return a
 }

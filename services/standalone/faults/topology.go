@@ -22,6 +22,7 @@ import (
 	"github.com/guildhall/guildhall/pkg/auth"
 	"github.com/guildhall/guildhall/pkg/config"
 	"github.com/guildhall/guildhall/pkg/eventbus"
+	"github.com/guildhall/guildhall/pkg/testutil/ports"
 	"github.com/guildhall/guildhall/services/hq"
 )
 
@@ -169,21 +170,10 @@ func (t *Topology) onClose(f func()) {
 	t.mu.Unlock()
 }
 
-// freePort returns a loopback port that nothing listens on right now.
-func freePort() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	return port, nil
-}
-
-func freeAddr() (string, error) {
-	p, err := freePort()
-	return "127.0.0.1:" + p, err
-}
+// freeAddr returns a loopback address nothing listens on right now, from
+// below the ephemeral range (pkg/testutil/ports): a port from the range can
+// be taken by any outgoing connection before the process binds it.
+func freeAddr() (string, error) { return ports.FreeAddr() }
 
 // adminFlag returns "-admin.addr=<addr>" when bin has that flag (a separate
 // admin listener for metrics and health), so that several processes on one
@@ -533,26 +523,44 @@ func (t *Topology) registerDistrict(ctx context.Context) error {
 }
 
 // WaitReady polls an authenticated GET of each API until it answers 200.
+// A process behind an API that exits meanwhile (its port taken, a bad
+// flag, a crash at start) fails it at once with the end of its log, not
+// after the deadline.
 func (t *Topology) WaitReady(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
 	d := "/api/v1/districts/" + t.District
 	checks := []struct {
 		api  *API
+		proc string
 		path string
 	}{
-		{t.Membership, d + "/companies?page_size=1"},
-		{t.Meetings, d + "/meetings?page_size=1"},
-		{t.HQ, "/api/v1/hq/districts/" + t.District},
+		{t.Membership, ProcMembership, d + "/companies?page_size=1"},
+		{t.Meetings, ProcMeetings, d + "/meetings?page_size=1"},
+		{t.HQ, ProcHQ, "/api/v1/hq/districts/" + t.District},
 	}
 	for _, c := range checks {
+		p := t.Procs[c.proc]
+		if p == nil {
+			p = t.Procs[ProcGuildhall] // the standalone binary serves them all
+		}
+		var last string
 		for {
 			st, raw, err := c.api.call(ctx, "GET", c.path, "", nil)
 			if err == nil && st == http.StatusOK {
 				break
 			}
+			// The call that finds the deadline passed says only that;
+			// what the ones before it got is the news.
+			if ctx.Err() == nil || last == "" {
+				last = fmt.Sprintf("%d %v %.200s", st, err, raw)
+			}
+			if p != nil && !p.Running() {
+				return fmt.Errorf("faults: %s exited before %s%s answered 200 (last: %s); its log ends:\n%s",
+					p.Name, c.api.Base, c.path, last, p.Tail(15))
+			}
 			if ctx.Err() != nil {
-				return fmt.Errorf("faults: %s%s never answered 200 (last: %d %v %.200s)", c.api.Base, c.path, st, err, raw)
+				return fmt.Errorf("faults: %s%s never answered 200 (last: %s)", c.api.Base, c.path, last)
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
